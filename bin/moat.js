@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Entry point for `npx moat`: the CLI lives in the compiled dist/ tree (npm run build).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const main = join(root, 'dist', 'src', 'cli', 'main.js');
+if (!existsSync(main)) {
+  console.error('moat: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+const { runCli } = await import(main);
+process.exitCode = await runCli(process.argv);

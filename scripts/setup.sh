@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for moat (system packages when root), then the npm packages.
+# Idempotent: packages already present are not reinstalled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: libpcap-dev (live capture binding), tcpdump/tshark/libndpi-bin (peers and test tools),
+# nftables and iproute2 (enforcement, network namespaces), redis-server (shared counters), nfdump (NetFlow
+# collector for export tests), strace (sandbox), openssl/curl (real TLS peers in tests), chromium (console e2e).
+PKGS="libpcap-dev tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq $missing >/dev/null
+  else
+    echo "setup: missing Debian packages:$missing (run as root to install them); continuing" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent

@@ -1,0 +1,9 @@
+/**
+ * The command table. Each entry adds one sub-command to the program; `setExit` raises the process
+ * exit code (findings → 1). Adding a command is one new file and one line here.
+ */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
+
+export const commands: RegisterCommand[] = [];

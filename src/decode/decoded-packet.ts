@@ -1,0 +1,93 @@
+/**
+ * The reused view a decoder fills for each packet. One instance lives for the whole run; decoding writes
+ * numbers into it and never allocates. Addresses are kept as four 32-bit words each: IPv4 is stored
+ * IPv4-mapped (0, 0, 0xffff, addr) so one comparison path serves both families and the flow key is numeric.
+ */
+
+export const DECODE_OK = 0;
+/** Decoded as far as the bytes allowed; the fields filled so far are valid (see `truncated`). */
+export const DECODE_TRUNCATED = 1;
+/** Not IP (ARP, LLDP …) or a link type moat does not decode: counted, otherwise ignored. */
+export const DECODE_NOT_IP = 2;
+/** A fragment held for reassembly; the datagram is delivered when complete. */
+export const DECODE_FRAGMENT_HELD = 3;
+/** Impossible header values; `anomaly` names what. */
+export const DECODE_ERROR = 4;
+export type DecodeResult = 0 | 1 | 2 | 3 | 4;
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_GRE = 47;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_SCTP = 132;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+export class DecodedPacket {
+  tsUs = 0;
+  linkType = 0;
+  /** Bytes on the wire for this packet (the outer frame when tunnelled). */
+  wireLen = 0;
+
+  /** 4 or 6; 0 when the packet is not IP. */
+  ipVersion = 0;
+  readonly src = new Uint32Array(4);
+  readonly dst = new Uint32Array(4);
+  ttl = 0;
+  /** IPv4 id or IPv6 fragment id; used by anomaly events and fingerprinting. */
+  ipId = 0;
+  /** Transport protocol after IPv6 extension headers / tunnels: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6 … */
+  proto = 0;
+
+  srcPort = 0;
+  dstPort = 0;
+  tcpFlags = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpWindow = 0;
+  icmpType = 0;
+  icmpCode = 0;
+
+  /** Up to two 802.1Q tags (QinQ); `vlanCount` says how many are set. */
+  readonly vlan = new Uint16Array(2);
+  vlanCount = 0;
+  /** Tunnel layers stripped to reach the inner packet (GRE, VXLAN, Geneve, ERSPAN, IP-in-IP). */
+  tunnelDepth = 0;
+
+  /** The buffer the payload lives in: the capture buffer, or a reassembly buffer for IP fragments. */
+  buf: Buffer = Buffer.alloc(0);
+  /** Offset of the IP header in `buf`. */
+  l3Off = 0;
+  /** Offset and length of the transport payload in `buf` (after TCP/UDP/ICMP headers). */
+  payloadOff = 0;
+  payloadLen = 0;
+
+  /** True when the capture cut the packet short of what its headers announce. */
+  truncated = false;
+  /** Decoder event name (Suricata's `decoder.*` vocabulary where one exists), '' when none. */
+  anomaly = '';
+
+  reset(): void {
+    this.ipVersion = 0;
+    this.proto = 0;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    this.vlanCount = 0;
+    this.tunnelDepth = 0;
+    this.payloadOff = 0;
+    this.payloadLen = 0;
+    this.truncated = false;
+    this.anomaly = '';
+  }
+}

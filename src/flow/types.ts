@@ -1,0 +1,63 @@
+/**
+ * The contract between the flow layer and the stages after it (EVE output, inspection).
+ * `flow/` implements `FlowEngine`; the engine calls the sink as records become complete.
+ */
+import type { AppProto, AppRecord } from '../proto/app-layer.js';
+import type { DecodedPacket } from '../decode/decoded-packet.js';
+
+export type FlowState = 'new' | 'established' | 'closed';
+/** Why a flow record was written: idle/closed timeout, forced out by the memory cap, or end of input. */
+export type FlowEndReason = 'timeout' | 'forced' | 'shutdown';
+
+/** What the rest of the pipeline may read of a flow. Direction 0 is the initiator → responder. */
+export interface FlowView {
+  /** Unique within a run; fits in 52 bits so JSON keeps it exact. */
+  readonly id: number;
+  readonly ipVersion: number;
+  /** Initiator (client) and responder (server) addresses, IPv4-mapped for IPv4 (see DecodedPacket). */
+  readonly src: Uint32Array;
+  readonly dst: Uint32Array;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly proto: number;
+  readonly vlan: readonly number[];
+  readonly startUs: number;
+  readonly lastUs: number;
+  /** [to server, to client] */
+  readonly pkts: readonly [number, number] | Float64Array;
+  readonly bytes: readonly [number, number] | Float64Array;
+  readonly state: FlowState;
+  readonly appProto: AppProto;
+  /** TCP flags seen per direction, OR-ed. */
+  readonly tcpFlags: readonly [number, number] | Uint8Array;
+  /** Missing stream bytes recorded by reassembly, both directions. */
+  readonly gapBytes: number;
+  /** Community ID v1 (seed 0), computed once on demand. */
+  communityId(): string;
+}
+
+export interface FlowSink {
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void;
+  onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): void;
+  /** A packet-level anomaly (decoder or stream event) tied to a flow when one exists. */
+  onPacketAnomaly?(flow: FlowView | null, event: string, pkt: DecodedPacket): void;
+}
+
+export interface FlowStats {
+  flows: number;
+  activeFlows: number;
+  /** Flows pushed out by the memory cap before their timeout. */
+  evicted: number;
+  tcpGaps: number;
+  reassemblyOverflows: number;
+}
+
+export interface FlowEngine {
+  /** One decoded packet (ipVersion ≠ 0). Times must not go backwards by more than the timeouts. */
+  handle(pkt: DecodedPacket): void;
+  /** Expire flows idle at `nowUs` (the engine calls this as packet time advances). */
+  advanceTime(nowUs: number): void;
+  /** End every flow with reason 'shutdown' (end of input). */
+  finish(nowUs: number): void;
+  readonly stats: FlowStats;
+}

@@ -1,0 +1,64 @@
+/**
+ * Facts a TLS handshake yields, as the TLS parser extracts them. Numbers are the wire values (IANA
+ * registries); GREASE values are kept here and dropped only where a fingerprint's definition says so.
+ */
+import type { CertificateInfo } from '../x509/types.js';
+
+export interface ClientHello {
+  /** legacy_version of the ClientHello (0x0303 for TLS 1.2 and 1.3). */
+  version: number;
+  /** Cipher suites in wire order. */
+  ciphers: number[];
+  /** Extension types in wire order. */
+  extensions: number[];
+  sni?: string;
+  alpns: string[];
+  /** supported_versions extension, wire order (empty when absent). */
+  supportedVersions: number[];
+  /** supported_groups (elliptic curves), wire order. */
+  groups: number[];
+  ecPointFormats: number[];
+  /** signature_algorithms, wire order. */
+  signatureAlgorithms: number[];
+  sessionIdLength: number;
+  /** session_ticket extension carried a non-empty ticket, or a pre_shared_key was offered. */
+  offersResumption: boolean;
+  /** Hello arrived in SSLv2-compatible framing. */
+  sslv2Compat: boolean;
+}
+
+export interface ServerHello {
+  /** legacy_version field of the ServerHello. */
+  legacyVersion: number;
+  /** The negotiated version: supported_versions when present, else legacyVersion. */
+  version: number;
+  cipher: number;
+  extensions: number[];
+  alpn?: string;
+  /** key_share group (TLS 1.3) when present. */
+  selectedGroup?: number;
+  /** Server echoed the client's non-empty session id (TLS ≤1.2 resumption). */
+  sessionIdEchoed: boolean;
+  isHelloRetryRequest: boolean;
+}
+
+export interface TlsHandshake {
+  client?: ClientHello;
+  /** The final ServerHello (after any HelloRetryRequest). */
+  server?: ServerHello;
+  helloRetryRequest: boolean;
+  /** Server certificate chain as sent (leaf first), parsed once per distinct DER. */
+  serverCertificates: CertificateInfo[];
+  clientCertificates: CertificateInfo[];
+  /** DER of a stapled OCSP response (CertificateStatus), if any. */
+  ocspResponse?: Buffer;
+  /** Session resumed (abbreviated handshake, or TLS 1.3 PSK accepted). */
+  resumed: boolean;
+  /** Negotiated version as Suricata prints it: "TLS 1.2", "TLS 1.3", "SSLv3", "UNDETERMINED". */
+  versionName: string;
+  ja3?: { string: string; hash: string };
+  ja3s?: { string: string; hash: string };
+  ja4?: string;
+  /** Both hellos seen and (for TLS ≤1.2) the server's handshake flight finished. */
+  complete: boolean;
+}

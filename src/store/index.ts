@@ -1,0 +1,2 @@
+export { openDatabase, migrate } from './database.js';
+export type { Db, Migration } from './database.js';
