@@ -3,7 +3,8 @@
  * exit code (findings → 1). Adding a command is one new file and one line here.
  */
 import type { Command } from 'commander';
+import { registerAnalyze } from './analyze.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerAnalyze];

@@ -1,0 +1,105 @@
+/**
+ * `moat analyze FILE` / `moat analyze --interface IF`: the packet engine end to end — decode, flows,
+ * TLS/HTTP/DNS, EVE JSON out — with a summary table at the end.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { RegisterCommand } from './index.js';
+import { runAnalysis, type AnalysisStats } from '../../engine/index.js';
+import { EveFileWriter } from '../../output/eve/writer.js';
+import { openLiveCapture } from '../../capture/index.js';
+import { CaptureFormatError } from '../../capture/packet.js';
+import { ProgressBar } from '../progress.js';
+import { formatSummary } from '../summary.js';
+import { UsageError } from '../errors.js';
+
+const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
+
+interface AnalyzeFlags {
+  eve: string;
+  interface?: string;
+  bpf?: string;
+  duration?: string;
+  workers: string;
+  types?: string;
+  maxFlows?: string;
+  json?: boolean;
+  failOnAlert?: boolean;
+  progress: boolean;
+}
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got '${text}'`);
+  return n;
+}
+
+export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('analyze')
+    .description('decode a capture file or a live interface into EVE JSON (flow, tls, http, dns, anomaly)')
+    .argument('[file]', 'pcap or pcapng file (format detected from its magic number)')
+    .option('--eve <path>', "EVE JSON output file, '-' for stdout", 'eve.json')
+    .option('-i, --interface <name>', 'capture live from this interface (libpcap) instead of a file')
+    .option('--bpf <filter>', 'BPF capture filter for live capture, e.g. "tcp port 443"')
+    .option('--duration <seconds>', 'stop live capture after this many seconds')
+    .option('--workers <n>', 'worker threads, sharded by flow (files only)', '1')
+    .option('--types <list>', `event types to write, comma-separated (${EVENT_TYPES.join(',')})`)
+    .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--fail-on-alert', 'exit with status 1 when any alert was raised')
+    .option('--no-progress', 'no progress bar')
+    .action(async (file: string | undefined, flags: AnalyzeFlags) => {
+      if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
+      if (file && flags.interface) throw new UsageError('analyze: give either a FILE or --interface, not both');
+      if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
+      const workers = positiveInt('workers', flags.workers);
+      const types = flags.types?.split(',').map((t) => t.trim());
+      const unknown = types?.filter((t) => !EVENT_TYPES.includes(t));
+      if (unknown && unknown.length > 0) {
+        throw new UsageError(`--types: unknown event type '${unknown[0]}' (known: ${EVENT_TYPES.join(', ')})`);
+      }
+      const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      const writer = new EveFileWriter(flags.eve);
+      const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);
+      const ac = new AbortController();
+      const onSigint = (): void => ac.abort();
+      process.once('SIGINT', onSigint);
+      let stats: AnalysisStats;
+      try {
+        if (flags.interface) {
+          const durationS = flags.duration ? Number(flags.duration) : undefined;
+          if (durationS !== undefined && !(durationS > 0)) {
+            throw new UsageError(`--duration must be a positive number of seconds, got '${flags.duration}'`);
+          }
+          const source = openLiveCapture({ iface: flags.interface, bpf: flags.bpf, durationS });
+          stats = await runAnalysis(
+            { source, iface: flags.interface },
+            { eveTypes: types, flow, onLine: (l) => writer.writeLine(l), signal: ac.signal },
+          );
+        } else {
+          stats = await runAnalysis(
+            { file },
+            {
+              workers,
+              eveTypes: types,
+              flow,
+              onLine: (l) => writer.writeLine(l),
+              onProgress: (f, s) => bar.update(f, `${s.packets.toLocaleString('en-US')} packets`),
+              signal: ac.signal,
+            },
+          );
+        }
+      } catch (err) {
+        if (err instanceof CaptureFormatError) throw new UsageError(err.message);
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+        bar.done();
+        writer.close();
+      }
+      if (flags.json) process.stdout.write(JSON.stringify(stats) + '\n');
+      else (flags.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');
+      if (flags.failOnAlert && stats.alerts > 0) setExit(1);
+    });
+};

@@ -1,0 +1,42 @@
+/** The end-of-run table `moat analyze` prints: what was read, what was found, how fast. */
+import type { AnalysisStats } from '../engine/index.js';
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function summaryRows(s: AnalysisStats): Array<[string, string]> {
+  const secs = s.wallMs / 1000;
+  const rows: Array<[string, string]> = [
+    ['packets', fmt(s.packets)],
+    ['bytes', fmt(s.bytes)],
+    ['non-IP packets', fmt(s.nonIp)],
+    ['decode errors', fmt(s.decodeErrors)],
+    ['truncated packets', fmt(s.truncated)],
+    ['flows', fmt(s.flows)],
+    ['flows evicted (memory cap)', fmt(s.evictedFlows)],
+    ['TCP gaps', fmt(s.tcpGaps)],
+    ['TLS handshakes', fmt(s.tlsHandshakes)],
+  ];
+  for (const [v, n] of Object.entries(s.tlsVersions).sort()) rows.push([`  ${v}`, fmt(n)]);
+  rows.push(
+    ['HTTP transactions', fmt(s.httpTransactions)],
+    ['DNS messages', fmt(s.dnsMessages)],
+    ['anomalies', fmt(s.anomalies)],
+    ['alerts', fmt(s.alerts)],
+    ['EVE events', fmt(s.events)],
+    ['wall time', `${secs.toFixed(2)} s`],
+  );
+  if (secs > 0) {
+    rows.push(
+      ['throughput', `${((s.bytes * 8) / secs / 1e9).toFixed(2)} Gbit/s, ${fmt(Math.round(s.packets / secs))} packets/s`],
+    );
+  }
+  return rows;
+}
+
+export function formatSummary(s: AnalysisStats): string {
+  const rows = summaryRows(s);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}

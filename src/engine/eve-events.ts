@@ -1,0 +1,115 @@
+/**
+ * The output stage: turns flow-layer records into EVE events (header + the protocol's logger) and hands
+ * them to a consumer. Loggers live in `output/eve/<proto>.ts`; this file only routes.
+ */
+import type { AppRecord } from '../proto/app-layer.js';
+import type { FlowEndReason, FlowSink, FlowView } from '../flow/types.js';
+import type { DecodedPacket } from '../decode/decoded-packet.js';
+import { formatIp } from '../decode/address.js';
+import { eveHeader, protoName, type EveEvent } from '../output/eve/header.js';
+import { tlsEve } from '../output/eve/tls.js';
+import { httpEve } from '../output/eve/http.js';
+import { dnsEve } from '../output/eve/dns.js';
+import { flowEve } from '../output/eve/flow.js';
+import { appLayerAnomalyEve, decodeAnomalyEve } from '../output/eve/anomaly.js';
+import { formatEveTimestamp } from '../output/eve/timestamp.js';
+import type { AnalysisStats } from './stats.js';
+
+export type EveConsumer = (event: EveEvent) => void;
+
+/** Which event types to produce; all when unset. */
+export type EveTypeFilter = ReadonlySet<string> | undefined;
+
+export class EveEventBuilder implements FlowSink {
+  constructor(
+    private readonly consume: EveConsumer,
+    private readonly stats: AnalysisStats,
+    private readonly types: EveTypeFilter,
+    private readonly iface?: string,
+  ) {}
+
+  private wants(type: string): boolean {
+    return this.types === undefined || this.types.has(type);
+  }
+
+  private emit(ev: EveEvent): void {
+    this.stats.events++;
+    this.consume(ev);
+  }
+
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
+    switch (record.type) {
+      case 'tls': {
+        this.stats.tlsHandshakes++;
+        const v = record.tls.versionName;
+        this.stats.tlsVersions[v] = (this.stats.tlsVersions[v] ?? 0) + 1;
+        if (!this.wants('tls')) return;
+        const ev = eveHeader('tls', tsUs, flow, this.iface);
+        ev.tls = tlsEve(record.tls);
+        this.emit(ev);
+        return;
+      }
+      case 'http': {
+        this.stats.httpTransactions++;
+        if (!this.wants('http')) return;
+        const ev = eveHeader('http', tsUs, flow, this.iface);
+        ev.http = httpEve(record.http);
+        this.emit(ev);
+        return;
+      }
+      case 'dns': {
+        this.stats.dnsMessages++;
+        if (!this.wants('dns')) return;
+        // Suricata writes a response with the responder as source.
+        const ev = eveHeader('dns', tsUs, flow, this.iface, record.dns.isResponse);
+        ev.dns = dnsEve(record.dns);
+        this.emit(ev);
+        return;
+      }
+      case 'anomaly': {
+        this.stats.anomalies++;
+        if (!this.wants('anomaly')) return;
+        const ev = eveHeader('anomaly', tsUs, flow, this.iface);
+        const dot = record.anomaly.event.indexOf('.');
+        const layer = dot > 0 ? record.anomaly.event.slice(0, dot) : flow.appProto;
+        ev.anomaly = appLayerAnomalyEve(layer, record.anomaly.event, record.anomaly.detail);
+        this.emit(ev);
+        return;
+      }
+    }
+  }
+
+  onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): void {
+    this.stats.flows++;
+    if (reason === 'forced') this.stats.evictedFlows++;
+    if (!this.wants('flow')) return;
+    const ev = eveHeader('flow', tsUs, flow, this.iface);
+    if (flow.appProto !== 'unknown') ev.app_proto = flow.appProto;
+    ev.flow = flowEve(flow, reason);
+    ev.community_id = flow.communityId();
+    this.emit(ev);
+  }
+
+  onPacketAnomaly(flow: FlowView | null, event: string, pkt: DecodedPacket): void {
+    this.stats.anomalies++;
+    if (!this.wants('anomaly')) return;
+    let ev: EveEvent;
+    if (flow) {
+      ev = eveHeader('anomaly', pkt.tsUs, flow, this.iface);
+    } else {
+      ev = { timestamp: formatEveTimestamp(pkt.tsUs), event_type: 'anomaly' };
+      if (pkt.ipVersion !== 0) {
+        ev.src_ip = formatIp(pkt.src, pkt.ipVersion);
+        ev.dest_ip = formatIp(pkt.dst, pkt.ipVersion);
+        ev.proto = protoName(pkt.proto);
+      }
+    }
+    ev.anomaly = decodeAnomalyEve(event);
+    this.emit(ev);
+  }
+
+  /** A decoder error on a packet that never reached the flow layer. */
+  decodeAnomaly(pkt: DecodedPacket): void {
+    this.onPacketAnomaly(null, pkt.anomaly, pkt);
+  }
+}

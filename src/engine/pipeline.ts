@@ -1,0 +1,87 @@
+/**
+ * The packet path of one thread: decode → flow → (app parsers inside the flow layer) → EVE events.
+ * One Pipeline is a PacketSink; a source pushes packets into it. With N workers every worker runs its own
+ * Pipeline over the whole input and keeps only its shard of flows (by a symmetric flow hash, so both
+ * directions of a flow land in the same worker, as Suricata's workers do).
+ */
+import type { PacketSink } from '../capture/packet.js';
+import {
+  DecodedPacket,
+  DECODE_ERROR,
+  DECODE_FRAGMENT_HELD,
+  DECODE_NOT_IP,
+  DECODE_TRUNCATED,
+} from '../decode/decoded-packet.js';
+import { PacketDecoder } from '../decode/packet-decoder.js';
+import { createFlowEngine, symmetricFlowHash, type FlowEngineOptions } from '../flow/index.js';
+import type { FlowEngine } from '../flow/types.js';
+import { EveEventBuilder, type EveConsumer, type EveTypeFilter } from './eve-events.js';
+import { emptyStats, type AnalysisStats } from './stats.js';
+
+export interface PipelineOptions {
+  /** This pipeline's shard and the shard count (workers); 0 of 1 when single-threaded. */
+  shardIndex?: number;
+  shardCount?: number;
+  flow?: FlowEngineOptions;
+  eveTypes?: EveTypeFilter;
+  /** Interface name written as `in_iface` (live capture). */
+  iface?: string;
+}
+
+/** How often (packet time) idle flows are looked for. */
+const EXPIRY_STEP_US = 1_000_000;
+
+export class Pipeline implements PacketSink {
+  readonly stats: AnalysisStats = emptyStats();
+  private readonly pkt = new DecodedPacket();
+  private readonly decoder = new PacketDecoder();
+  private readonly flows: FlowEngine;
+  private readonly eve: EveEventBuilder;
+  private readonly shardIndex: number;
+  private readonly shardCount: number;
+  private nextExpiryUs = 0;
+
+  constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
+    this.shardIndex = opts.shardIndex ?? 0;
+    this.shardCount = opts.shardCount ?? 1;
+    this.eve = new EveEventBuilder(consume, this.stats, opts.eveTypes, opts.iface);
+    this.flows = createFlowEngine(this.eve, opts.flow);
+  }
+
+  onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
+    const s = this.stats;
+    s.packets++;
+    s.bytes += wirelen;
+    if (s.firstUs === 0) s.firstUs = tsUs;
+    if (tsUs > s.lastUs) s.lastUs = tsUs;
+    if (tsUs >= this.nextExpiryUs) {
+      // Flow timeouts run on packet time, so a pcap gives the same answer as live traffic.
+      this.flows.advanceTime(tsUs);
+      this.nextExpiryUs = tsUs + EXPIRY_STEP_US;
+    }
+    const pkt = this.pkt;
+    const r = this.decoder.decode(buf, off, caplen, wirelen, tsUs, linkType, pkt);
+    if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {
+      if (r === DECODE_NOT_IP) s.nonIp++;
+      return;
+    }
+    if (r === DECODE_ERROR) {
+      s.decodeErrors++;
+      // Every shard sees every packet; one of them reports packet-level errors.
+      if (this.shardIndex === 0 && pkt.anomaly !== '') this.eve.decodeAnomaly(pkt);
+      return;
+    }
+    if (r === DECODE_TRUNCATED) s.truncated++;
+    if (pkt.ipVersion === 0) return;
+    if (this.shardCount > 1 && symmetricFlowHash(pkt) % this.shardCount !== this.shardIndex) return;
+    this.flows.handle(pkt);
+  }
+
+  /** End of input: every flow is written with reason 'shutdown'. */
+  finish(): AnalysisStats {
+    this.flows.finish(this.stats.lastUs);
+    const fs = this.flows.stats;
+    this.stats.tcpGaps = fs.tcpGaps;
+    return this.stats;
+  }
+}

@@ -1,0 +1,18 @@
+/** Messages between `runAnalysis` and its analysis workers. */
+import type { FlowEngineOptions } from '../flow/index.js';
+import type { AnalysisStats } from './stats.js';
+
+export interface WorkerData {
+  file: string;
+  shardIndex: number;
+  shardCount: number;
+  flow?: FlowEngineOptions;
+  eveTypes?: string[];
+  progress: boolean;
+}
+
+export type WorkerMessage =
+  | { kind: 'lines'; lines: string[] }
+  | { kind: 'progress'; fraction: number }
+  | { kind: 'done'; stats: AnalysisStats }
+  | { kind: 'error'; message: string };
