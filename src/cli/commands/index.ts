@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerSynth } from './synth.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerAnalyze];
+export const commands: RegisterCommand[] = [registerAnalyze, registerSynth];

@@ -1,0 +1,192 @@
+/**
+ * TLS traffic: one TLS 1.2 session per certificate case, TLS 1.3 sessions (one after a
+ * HelloRetryRequest), a resumed TLS 1.2 session, TLS on ports 8443 and 8883, IPv6, a hello without SNI,
+ * and background sessions from the four client stacks.
+ */
+import { host, remoteHost, type Host } from '../net/address.js';
+import { TcpConversation } from '../net/tcp-conversation.js';
+import { buildClientHello, CLIENT_PROFILES, type ClientProfile } from '../tls/client-profiles.js';
+import type { CertCase, SynthPki } from '../pki/certificates.js';
+import { GROUP_SECP256R1 } from '../tls/constants.js';
+import { EphemeralPorts, type ScenarioContext } from './context.js';
+import {
+  closeNotify,
+  playApplicationData,
+  playTls12Full,
+  playTls12Resumed,
+  playTls13,
+  type Tls12Result,
+} from './tls-session.js';
+
+/** The client machines and the stack each runs. */
+const CLIENTS: Record<ClientProfile, { v4: Host; v6: Host }> = {
+  browser: { v4: host('192.168.1.23', 128), v6: host('2001:db8:ffff:1::23', 128) },
+  curl: { v4: host('10.0.0.15'), v6: host('2001:db8:ffff:2::15') },
+  python: { v4: host('10.0.0.42'), v6: host('2001:db8:ffff:2::42') },
+  iot: { v4: host('192.168.1.77', 255), v6: host('2001:db8:ffff:1::77', 255) },
+};
+
+/** Server addresses in the documentation ranges (RFC 5737, RFC 3849), one per name. */
+function serverFor(name: string, v6: boolean): Host {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+  if (v6)
+    return remoteHost(`2001:db8:${(h & 0xfff).toString(16)}::${((h >>> 12) & 0xffff).toString(16)}`, 64, 12);
+  const net = ['203.0.113', '198.51.100', '192.0.2'][h % 3];
+  return remoteHost(`${net}.${10 + ((h >>> 4) % 240)}`, 64, 9 + (h % 7));
+}
+
+function versionText(v: number): string {
+  return v === 0x0304 ? 'TLS 1.3' : 'TLS 1.2';
+}
+
+export function tlsScenario(ctx: ScenarioContext, pki: SynthPki, ocspResponse?: Buffer): void {
+  const { rng } = ctx;
+  const ports = new EphemeralPorts(rng.fork('ports'));
+  let clock = ctx.baseUs + rng.int(0, 200_000);
+  const nextStart = (): number => (clock += rng.int(50_000, Math.max(60_000, ctx.spanUs / (20 + ctx.flows))));
+
+  interface SessionSpec {
+    profile: ClientProfile;
+    v6?: boolean;
+    port?: number;
+    sni?: string;
+    /** TLS 1.2 server presenting this certificate case; absent: a TLS 1.3 server. */
+    cert?: CertCase;
+    recordPerMessage?: boolean;
+    resumeAfter?: boolean;
+    helloRetry?: boolean;
+    exchanges?: number;
+    ending?: 'close_notify' | 'fin' | 'rst';
+  }
+
+  const play = (s: SessionSpec): void => {
+    const client = CLIENTS[s.profile][s.v6 ? 'v6' : 'v4'];
+    const cred = s.cert ? pki.servers[s.cert] : undefined;
+    const sni = 'sni' in s ? s.sni : cred?.sni;
+    const server = serverFor(sni ?? cred?.subjectCn ?? 'bare', s.v6 ?? false);
+    const serverPort = s.port ?? 443;
+    const start = nextStart();
+    const conv = new TcpConversation(ctx.cap, rng, client, ports.take(client), server, serverPort, start);
+    conv.connect();
+    const hello = buildClientHello(s.profile, rng, { sni });
+    const facts: Record<string, string | number | boolean | string[]> = {
+      app: 'tls',
+      clientProfile: s.profile,
+    };
+    if (sni) facts.sni = sni;
+    let tls13 = false;
+    let full: Tls12Result | undefined;
+    if (cred) {
+      full = playTls12Full(conv, rng, hello, {
+        credential: cred,
+        recordPerMessage: s.recordPerMessage,
+        ocspResponse,
+        ticket: s.profile === 'browser',
+        h2: s.profile === 'browser',
+      });
+      Object.assign(facts, {
+        version: versionText(0x0303),
+        cipher: full.cipher,
+        certCase: cred.case,
+        subjectCn: cred.subjectCn,
+        stapledOcsp: full.stapled,
+        resumed: false,
+      });
+    } else {
+      tls13 = true;
+      const r = playTls13(conv, rng, hello, sni, {
+        chainBytes: rng.int(1800, 4200),
+        serverGroup: s.helloRetry ? GROUP_SECP256R1 : undefined,
+      });
+      Object.assign(facts, {
+        version: versionText(0x0304),
+        cipher: r.cipher,
+        helloRetry: r.helloRetry,
+        resumed: false,
+      });
+      if (r.alpn) facts.alpn = r.alpn;
+    }
+    if (full?.alpn) facts.alpn = full.alpn;
+    playApplicationData(conv, rng, tls13, s.exchanges ?? rng.int(1, 4));
+    const ending = s.ending ?? 'close_notify';
+    if (ending === 'close_notify') conv.send('c2s', closeNotify(rng, tls13), rng.int(1000, 20000), false);
+    if (ending === 'rst') conv.abort('c2s');
+    else conv.close('c2s');
+    ctx.manifest.push({
+      scenario: 'tls',
+      transport: 'tcp',
+      client: client.text,
+      clientPort: conv.clientPort,
+      server: server.text,
+      serverPort,
+      startUs: start,
+      packets: conv.packets,
+      facts,
+    });
+
+    if (s.resumeAfter && full && cred) {
+      // The same client comes back and offers the session id it got: an abbreviated handshake.
+      const again = conv.now + rng.int(500_000, 3_000_000);
+      const conv2 = new TcpConversation(ctx.cap, rng, client, ports.take(client), server, serverPort, again);
+      conv2.connect();
+      const hello2 = buildClientHello(s.profile, rng, { sni, sessionId: full.sessionId });
+      playTls12Resumed(conv2, rng, hello2, full, true);
+      playApplicationData(conv2, rng, false, 1);
+      conv2.send('c2s', closeNotify(rng, false), rng.int(1000, 5000), false);
+      conv2.close('c2s');
+      ctx.manifest.push({
+        scenario: 'tls',
+        transport: 'tcp',
+        client: client.text,
+        clientPort: conv2.clientPort,
+        server: server.text,
+        serverPort,
+        startUs: again,
+        packets: conv2.packets,
+        facts: { ...facts, resumed: true, stapledOcsp: false, sessionId: full.sessionId.toString('hex') },
+      });
+    }
+  };
+
+  // One TLS 1.2 session per certificate case (the certificate is only visible before TLS 1.3).
+  play({ profile: 'browser', cert: 'valid', exchanges: 3 });
+  play({ profile: 'python', cert: 'expired' });
+  play({ profile: 'curl', cert: 'self-signed', port: 8443, ending: 'fin' });
+  play({ profile: 'browser', cert: 'wildcard', v6: true });
+  play({ profile: 'curl', cert: 'many-sans', recordPerMessage: true });
+  play({ profile: 'iot', cert: 'weak-key', port: 8883, ending: 'fin' });
+  play({ profile: 'browser', cert: 'sni-mismatch', ending: 'rst', exchanges: 1 });
+  play({ profile: 'curl', cert: 'valid', resumeAfter: true });
+  play({ profile: 'iot', cert: 'valid', sni: undefined });
+  // TLS 1.3.
+  play({ profile: 'curl', sni: 'api.example.com' });
+  play({ profile: 'browser', sni: 'www.example.net', v6: true });
+  play({ profile: 'python', sni: 'files.example.org' });
+  play({ profile: 'curl', sni: 'secure.example.com', helloRetry: true });
+  play({ profile: 'browser', sni: 'mail.example.com', port: 993 });
+
+  // Background: any stack to the common servers; TLS 1.2 servers present a certificate naming the SNI.
+  const names = [
+    'api.example.com',
+    'docs.example.org',
+    'news.example',
+    'static.example.com',
+    'www.example.net',
+  ];
+  const legacyCases: CertCase[] = ['valid', 'wildcard', 'many-sans'];
+  for (let i = 0; i < ctx.flows; i++) {
+    const profile = rng.pick(CLIENT_PROFILES);
+    const v6 = rng.chance(0.2);
+    const ending = rng.pick(['close_notify', 'fin'] as const);
+    if (profile === 'iot' || rng.chance(0.3)) {
+      const cert = rng.pick(legacyCases);
+      const sni = rng
+        .pick(pki.servers[cert].dnsNames)
+        .replace('*', rng.pick(['img', 'js', 'fonts', 'video']));
+      play({ profile, sni, cert, v6, ending });
+    } else {
+      play({ profile, sni: rng.pick(names), v6, ending });
+    }
+  }
+}
