@@ -6,8 +6,9 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import type { Prng } from '../prng.js';
+import { ocspGoodResponse } from './ocsp.js';
 import { seededEcKey, seededRsaKey, type SynthKeyPair } from './keys.js';
 
 const DAY_MS = 86_400_000;
@@ -46,6 +47,8 @@ export interface SynthPki {
   rootDer: Buffer;
   issuingDer: Buffer;
   servers: Record<CertCase, ServerCredential>;
+  /** A "good" OCSP response for the valid leaf, which its server staples when asked. */
+  validOcsp: Buffer;
 }
 
 type SigningAlgorithm = webcrypto.RsaHashedImportParams | webcrypto.EcdsaParams;
@@ -265,7 +268,15 @@ export async function issuePki(rng: Prng, baseMs: number): Promise<SynthPki> {
   });
   const selfSigned = credential(selfSpec, [Buffer.from(selfCert.rawData)]);
 
+  const validOcsp = await ocspGoodResponse(
+    valid.chain[0],
+    issuingDer,
+    issuingKey.privateKey,
+    new Date(baseMs - 7_200_000),
+  );
+
   return {
+    validOcsp,
     rootDer: Buffer.from(root.rawData),
     issuingDer,
     servers: {

@@ -40,7 +40,7 @@ function versionText(v: number): string {
   return v === 0x0304 ? 'TLS 1.3' : 'TLS 1.2';
 }
 
-export function tlsScenario(ctx: ScenarioContext, pki: SynthPki, ocspResponse?: Buffer): void {
+export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
   const { rng } = ctx;
   const ports = new EphemeralPorts(rng.fork('ports'));
   let clock = ctx.baseUs + rng.int(0, 200_000);
@@ -81,7 +81,7 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki, ocspResponse?: 
       full = playTls12Full(conv, rng, hello, {
         credential: cred,
         recordPerMessage: s.recordPerMessage,
-        ocspResponse,
+        ocspResponse: cred.case === 'valid' ? pki.validOcsp : undefined,
         ticket: s.profile === 'browser',
         h2: s.profile === 'browser',
       });

@@ -76,6 +76,19 @@ const BROWSER_SIGALGS = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806,
 const IOT_CIPHERS = [0xc02b, 0xc02f, 0xc0ad, 0xc0ac, 0xc023, 0xc027, 0x009c, 0x003c, 0x002f];
 const IOT_SIGALGS = [0x0403, 0x0503, 0x0401, 0x0501, 0x0201];
 
+/**
+ * The F5 workaround OpenSSL (SSL_OP_ALL, which curl and CPython set) and BoringSSL share: a hello of
+ * 256..511 bytes gets a padding extension that makes it 512 (RFC 7685).
+ */
+function padHello(ext: Buffer[], sessionIdLen: number, cipherCount: number): void {
+  const len =
+    4 + 2 + 32 + 1 + sessionIdLen + 2 + 2 * cipherCount + 2 + 2 + ext.reduce((n, e) => n + e.length, 0);
+  if (len > 0xff && len < 0x200) {
+    const pad = 0x200 - len;
+    ext.push(X.padding(pad >= 5 ? pad - 4 : 1));
+  }
+}
+
 function keyShare(rng: Prng, group: number): X.KeyShareEntry {
   const size = group === C.GROUP_X25519 ? 32 : group === C.GROUP_SECP384R1 ? 97 : 65;
   const key = rng.bytes(size);
@@ -90,13 +103,17 @@ function openSslHello(profile: 'curl' | 'python', rng: Prng, o: HelloOptions, se
   if (o.sni) ext.push(X.serverName(o.sni));
   ext.push(X.ecPointFormats([0, 1, 2]), X.supportedGroups(OPENSSL_GROUPS), X.sessionTicket());
   if (alpnList.length > 0) ext.push(X.alpn(alpnList));
-  ext.push(X.encryptThenMac(), X.extendedMasterSecret(), X.signatureAlgorithms(OPENSSL_SIGALGS));
+  ext.push(X.encryptThenMac(), X.extendedMasterSecret());
+  // OpenSSL's fixed extension order puts post_handshake_auth just before signature_algorithms.
+  if (profile === 'python') ext.push(X.postHandshakeAuth());
+  ext.push(X.signatureAlgorithms(OPENSSL_SIGALGS));
   ext.push(X.supportedVersionsClient([C.TLS13, C.TLS12]), X.pskKeyExchangeModes([1]));
   ext.push(X.keyShareClient([keyShare(rng, share)]));
-  if (profile === 'python') ext.push(X.postHandshakeAuth());
+  const ciphers = profile === 'curl' ? CURL_CIPHERS : PYTHON_CIPHERS;
+  padHello(ext, sessionId.length, ciphers.length);
   return {
     profile,
-    ciphers: profile === 'curl' ? CURL_CIPHERS : PYTHON_CIPHERS,
+    ciphers,
     groups: OPENSSL_GROUPS,
     sessionId,
     offersTls13: true,
@@ -134,22 +151,7 @@ function browserHello(rng: Prng, o: HelloOptions, sessionId: Buffer): HelloParts
   if (alpnList.length > 0) middle.push(X.alpn(alpnList), X.alps(['h2']));
   rng.shuffle(middle);
   const ext = [X.grease(gExt1), ...middle, X.grease(gExt2, true)];
-  // BoringSSL pads hellos of 256..511 bytes up to 512 (works around F5 middleboxes).
-  const unpadded =
-    4 +
-    2 +
-    32 +
-    1 +
-    sessionId.length +
-    2 +
-    2 * (BROWSER_CIPHERS.length + 1) +
-    2 +
-    2 +
-    ext.reduce((n, e) => n + e.length, 0);
-  if (unpadded > 0xff && unpadded < 0x200) {
-    const len = 0x200 - unpadded;
-    ext.push(X.padding(len >= 5 ? len - 4 : 1));
-  }
+  padHello(ext, sessionId.length, BROWSER_CIPHERS.length + 1);
   return {
     profile: 'browser',
     ciphers: [gCipher, ...BROWSER_CIPHERS],
