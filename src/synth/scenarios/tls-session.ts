@@ -22,8 +22,11 @@ import { newSessionTicket } from '../tls/new-session-ticket.js';
 
 export interface Tls12Options {
   credential: ServerCredential;
-  /** Each handshake message in its own record instead of one record for the whole flight. */
-  recordPerMessage?: boolean;
+  /**
+   * How the server cuts its flight into records: one record for all of it (default), one record per
+   * handshake message, or small records (`fragment` bytes) so the Certificate message spans several.
+   */
+  flightRecords?: 'one' | 'per-message' | { fragment: number };
   /** A DER OCSP response to staple when the client asked with status_request. */
   ocspResponse?: Buffer;
   /** The server hands out a session ticket. */
@@ -112,9 +115,11 @@ export function playTls12Full(
     serverKeyExchangeEcdhe(rng, group, scheme, sigLen),
     serverHelloDone(),
   ];
-  const serverFlight = o.recordPerMessage
-    ? Buffer.concat(flight.map((m) => records(C.CONTENT_HANDSHAKE, C.TLS12, m)))
-    : records(C.CONTENT_HANDSHAKE, C.TLS12, Buffer.concat(flight));
+  const cut = o.flightRecords ?? 'one';
+  const serverFlight =
+    cut === 'per-message'
+      ? Buffer.concat(flight.map((m) => records(C.CONTENT_HANDSHAKE, C.TLS12, m)))
+      : records(C.CONTENT_HANDSHAKE, C.TLS12, Buffer.concat(flight), cut === 'one' ? 16384 : cut.fragment);
   conv.send('s2c', serverFlight, 600);
   // Client: key exchange, ChangeCipherSpec, encrypted Finished (12-byte verify_data + 4-byte header).
   conv.send(

@@ -53,7 +53,7 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
     sni?: string;
     /** TLS 1.2 server presenting this certificate case; absent: a TLS 1.3 server. */
     cert?: CertCase;
-    recordPerMessage?: boolean;
+    flightRecords?: 'one' | 'per-message' | { fragment: number };
     resumeAfter?: boolean;
     helloRetry?: boolean;
     exchanges?: number;
@@ -80,7 +80,7 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
     if (cred) {
       full = playTls12Full(conv, rng, hello, {
         credential: cred,
-        recordPerMessage: s.recordPerMessage,
+        flightRecords: s.flightRecords,
         ocspResponse: cred.case === 'valid' ? pki.validOcsp : undefined,
         ticket: s.profile === 'browser',
         h2: s.profile === 'browser',
@@ -151,10 +151,10 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
 
   // One TLS 1.2 session per certificate case (the certificate is only visible before TLS 1.3).
   play({ profile: 'browser', cert: 'valid', exchanges: 3 });
-  play({ profile: 'python', cert: 'expired' });
+  play({ profile: 'python', cert: 'expired', flightRecords: { fragment: 512 } });
   play({ profile: 'curl', cert: 'self-signed', port: 8443, ending: 'fin' });
   play({ profile: 'browser', cert: 'wildcard', v6: true });
-  play({ profile: 'curl', cert: 'many-sans', recordPerMessage: true });
+  play({ profile: 'curl', cert: 'many-sans', flightRecords: 'per-message' });
   play({ profile: 'iot', cert: 'weak-key', port: 8883, ending: 'fin' });
   play({ profile: 'browser', cert: 'sni-mismatch', ending: 'rst', exchanges: 1 });
   play({ profile: 'curl', cert: 'valid', resumeAfter: true });
