@@ -30,7 +30,19 @@ test('moat synth writes the pcap synthesize() produces, a manifest, and a JSON s
   try {
     const out = join(dir, 'nested', 'x.pcap');
     const manifest = join(dir, 'm.json');
-    const text = await run(['--out', out, '--seed', '12', '--scenario', 'dns,scan', '--flows', '1', '--manifest', manifest, '--json']);
+    const text = await run([
+      '--out',
+      out,
+      '--seed',
+      '12',
+      '--scenario',
+      'dns,scan',
+      '--flows',
+      '1',
+      '--manifest',
+      manifest,
+      '--json',
+    ]);
     const summary = JSON.parse(text) as { packets: number; flowsByScenario: Record<string, number> };
     const expected = await synthesize({ seed: 12, flows: 1, scenarios: ['dns', 'scan'] });
     assert.ok(readFileSync(out).equals(encodePcap(expected.frames)));
@@ -48,9 +60,18 @@ test('moat synth refuses bad arguments with usage errors that name them', async 
   const dir = mkdtempSync(join(tmpdir(), 'moat-synth-cli-'));
   try {
     const out = join(dir, 'y.pcap');
-    await assert.rejects(() => run(['--out', out, '--scenario', 'smtp']), (e: Error) => e instanceof UsageError && /smtp/.test(e.message));
-    await assert.rejects(() => run(['--out', out, '--seed', 'abc']), (e: Error) => e instanceof UsageError && /--seed/.test(e.message));
-    await assert.rejects(() => run(['--out', out, '--flows', '-3']), (e: Error) => e instanceof UsageError && /--flows/.test(e.message));
+    await assert.rejects(
+      () => run(['--out', out, '--scenario', 'smtp']),
+      (e: Error) => e instanceof UsageError && /smtp/.test(e.message),
+    );
+    await assert.rejects(
+      () => run(['--out', out, '--seed', 'abc']),
+      (e: Error) => e instanceof UsageError && /--seed/.test(e.message),
+    );
+    await assert.rejects(
+      () => run(['--out', out, '--flows', '-3']),
+      (e: Error) => e instanceof UsageError && /--flows/.test(e.message),
+    );
     assert.equal(existsSync(out), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,11 @@ function ja4Raw(body: Buffer): string {
   const ciphers = h.ciphers.filter(notGrease);
   const a = `t${top === 0x0304 ? '13' : '12'}${h.sni ? 'd' : 'i'}${String(ciphers.length).padStart(2, '0')}${String(ext.length).padStart(2, '0')}${alpn ? alpn[0] + alpn[alpn.length - 1] : '00'}`;
   const b = ciphers.map(hex).sort().join(',');
-  const c = ext.filter((e) => e !== 0 && e !== 16).map(hex).sort().join(',');
+  const c = ext
+    .filter((e) => e !== 0 && e !== 16)
+    .map(hex)
+    .sort()
+    .join(',');
   return `${a}_${b}_${c}_${sigs.join(',')}`;
 }
 
@@ -39,7 +43,8 @@ test('browser-like hellos have the JA4_r of real Chromium hellos in the corpus',
     if (!name.endsWith('.json')) continue;
     const rows = JSON.parse(readFileSync(join(EXPECTED, name), 'utf8')) as Record<string, unknown>[];
     for (const row of rows) {
-      for (const [k, v] of Object.entries(row)) if (/^JA4_r\.\d+$/.test(k) && typeof v === 'string') real.add(v);
+      for (const [k, v] of Object.entries(row))
+        if (/^JA4_r\.\d+$/.test(k) && typeof v === 'string') real.add(v);
     }
   }
   assert.ok(real.size > 10, 'corpus JA4_r values loaded');

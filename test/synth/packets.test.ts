@@ -56,6 +56,8 @@ test('TLS streams are well-formed records with the SNI, certificates and version
   const tls = result.flows.filter((f) => f.scenario === 'tls');
   assert.ok(tls.length >= 20);
   let segmentsSpanned = 0;
+  const resumedBy = new Set(tls.map((f) => f.facts.resumedBy).filter(Boolean));
+  assert.deepEqual([...resumedBy].sort(), ['psk', 'session-id', 'ticket']);
   for (const f of tls) {
     const s = streamOf(f.client, f.clientPort);
     const c = walkTls(s.c2s);
@@ -82,6 +84,15 @@ test('TLS streams are well-formed records with the SNI, certificates and version
       assert.deepEqual(types, [2]);
       const sid = sh.body.subarray(35, 35 + sh.body[34]);
       assert.ok(sid.equals(hello.sessionId), 'resumed ServerHello echoes the offered session id');
+      if (f.facts.resumedBy === 'psk') {
+        assert.equal(hello.extensions[hello.extensions.length - 1].type, 41, 'pre_shared_key is last');
+        assert.ok(sh.body.includes(Buffer.from([0x00, 0x29, 0x00, 0x02, 0x00, 0x00])), 'identity 0 selected');
+      } else if (f.facts.resumedBy === 'ticket') {
+        assert.ok(
+          hello.extensions.some((e) => e.type === 35 && e.body.length > 100),
+          'ticket offered',
+        );
+      }
     } else {
       // TLS 1.3: supported_versions 0x0304 in the ServerHello; a HelloRetryRequest comes first when asked.
       assert.ok(sh.body.includes(Buffer.from([0x00, 0x2b, 0x00, 0x02, 0x03, 0x04])));

@@ -40,6 +40,8 @@ export interface Tls12Result {
   sessionId: Buffer;
   alpn?: string;
   stapled: boolean;
+  /** The session ticket issued, if any. */
+  ticket?: Buffer;
 }
 
 const ECDSA_PREFERENCE = [
@@ -131,13 +133,12 @@ export function playTls12Full(
     ]),
   );
   const serverFinish: Buffer[] = [];
-  if (ticket)
-    serverFinish.push(
-      records(C.CONTENT_HANDSHAKE, C.TLS12, newSessionTicket(7200, rng.bytes(rng.int(160, 200)))),
-    );
+  const ticketBytes = ticket ? rng.bytes(rng.int(160, 200)) : undefined;
+  if (ticketBytes)
+    serverFinish.push(records(C.CONTENT_HANDSHAKE, C.TLS12, newSessionTicket(7200, ticketBytes)));
   serverFinish.push(changeCipherSpec(), encryptedRecord(rng, C.CONTENT_HANDSHAKE, 16));
   conv.send('s2c', Buffer.concat(serverFinish));
-  return { cipher, sessionId, alpn, stapled: staple };
+  return { cipher, sessionId, alpn, stapled: staple, ticket: ticketBytes };
 }
 
 /** Abbreviated TLS 1.2 handshake: the server echoes the client's session id and both go to Finished. */
@@ -173,6 +174,8 @@ export interface Tls13Options {
   h2?: boolean;
   /** The server only accepts this group: a client that shared another one gets a HelloRetryRequest. */
   serverGroup?: number;
+  /** The client offered a ticket as PSK and the server accepts it: no Certificate/CertificateVerify. */
+  pskAccepted?: boolean;
 }
 
 export interface Tls13Result {
@@ -226,6 +229,7 @@ export function playTls13(
     cipher,
     extensions: [
       X.keyShareServer({ group, key: ecPublicKey(rng, group) }),
+      ...(o.pskAccepted ? [X.preSharedKeyServer(0)] : []),
       X.supportedVersionsServer(C.TLS13),
     ],
   });
@@ -234,8 +238,12 @@ export function playTls13(
     records(C.CONTENT_HANDSHAKE, C.TLS12, sh),
     ...(retry ? [] : [changeCipherSpec()]),
     encryptedRecord(rng, C.CONTENT_HANDSHAKE, alpn ? 6 + alpn.length + 7 : 6, true),
-    encryptedRecord(rng, C.CONTENT_HANDSHAKE, o.chainBytes + 15, true),
-    encryptedRecord(rng, C.CONTENT_HANDSHAKE, rng.pick([79, 264]), true),
+    ...(o.pskAccepted
+      ? []
+      : [
+          encryptedRecord(rng, C.CONTENT_HANDSHAKE, o.chainBytes + 15, true),
+          encryptedRecord(rng, C.CONTENT_HANDSHAKE, rng.pick([79, 264]), true),
+        ]),
     encryptedRecord(rng, C.CONTENT_HANDSHAKE, 36, true),
   ];
   conv.send('s2c', Buffer.concat(flight), 700);

@@ -54,7 +54,11 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
     /** TLS 1.2 server presenting this certificate case; absent: a TLS 1.3 server. */
     cert?: CertCase;
     flightRecords?: 'one' | 'per-message' | { fragment: number };
-    resumeAfter?: boolean;
+    /**
+     * Come back later and resume: TLS 1.2 by session id or with the session ticket the server issued,
+     * TLS 1.3 with a ticket offered as pre-shared key.
+     */
+    resumeAfter?: 'session-id' | 'ticket' | 'psk';
     helloRetry?: boolean;
     exchanges?: number;
     ending?: 'close_notify' | 'fin' | 'rst';
@@ -130,7 +134,11 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
       const again = conv.now + rng.int(500_000, 3_000_000);
       const conv2 = new TcpConversation(ctx.cap, rng, client, ports.take(client), server, serverPort, again);
       conv2.connect();
-      const hello2 = buildClientHello(s.profile, rng, { sni, sessionId: full.sessionId });
+      // With a ticket the client sends a fresh session id, which the server echoes to accept (RFC 5077 §3.4).
+      const byTicket = s.resumeAfter === 'ticket' && full.ticket !== undefined;
+      const hello2 = byTicket
+        ? buildClientHello(s.profile, rng, { sni, ticket: full.ticket, sessionId: rng.bytes(32) })
+        : buildClientHello(s.profile, rng, { sni, sessionId: full.sessionId });
       playTls12Resumed(conv2, rng, hello2, full, true);
       playApplicationData(conv2, rng, false, 1);
       conv2.send('c2s', closeNotify(rng, false), rng.int(1000, 5000), false);
@@ -144,7 +152,35 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
         serverPort,
         startUs: again,
         packets: conv2.packets,
-        facts: { ...facts, resumed: true, stapledOcsp: false, sessionId: full.sessionId.toString('hex') },
+        facts: {
+          ...facts,
+          resumed: true,
+          resumedBy: byTicket ? 'ticket' : 'session-id',
+          stapledOcsp: false,
+          sessionId: hello2.sessionId.toString('hex'),
+        },
+      });
+    }
+    if (s.resumeAfter === 'psk' && tls13) {
+      const again = conv.now + rng.int(500_000, 3_000_000);
+      const conv2 = new TcpConversation(ctx.cap, rng, client, ports.take(client), server, serverPort, again);
+      conv2.connect();
+      const psk = { identity: rng.bytes(rng.int(180, 230)), age: rng.u32() };
+      const hello2 = buildClientHello(s.profile, rng, { sni, psk });
+      const r = playTls13(conv2, rng, hello2, sni, { chainBytes: 0, pskAccepted: true });
+      playApplicationData(conv2, rng, true, 1);
+      conv2.send('c2s', closeNotify(rng, true), rng.int(1000, 5000), false);
+      conv2.close('c2s');
+      ctx.manifest.push({
+        scenario: 'tls',
+        transport: 'tcp',
+        client: client.text,
+        clientPort: conv2.clientPort,
+        server: server.text,
+        serverPort,
+        startUs: again,
+        packets: conv2.packets,
+        facts: { ...facts, resumed: true, resumedBy: 'psk', helloRetry: r.helloRetry },
       });
     }
   };
@@ -157,10 +193,11 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
   play({ profile: 'curl', cert: 'many-sans', flightRecords: 'per-message' });
   play({ profile: 'iot', cert: 'weak-key', port: 8883, ending: 'fin' });
   play({ profile: 'browser', cert: 'sni-mismatch', ending: 'rst', exchanges: 1 });
-  play({ profile: 'curl', cert: 'valid', resumeAfter: true });
+  play({ profile: 'curl', cert: 'valid', resumeAfter: 'session-id' });
+  play({ profile: 'browser', cert: 'wildcard', resumeAfter: 'ticket' });
   play({ profile: 'iot', cert: 'valid', sni: undefined });
   // TLS 1.3.
-  play({ profile: 'curl', sni: 'api.example.com' });
+  play({ profile: 'curl', sni: 'api.example.com', resumeAfter: 'psk' });
   play({ profile: 'browser', sni: 'www.example.net', v6: true });
   play({ profile: 'python', sni: 'files.example.org' });
   play({ profile: 'curl', sni: 'secure.example.com', helloRetry: true });

@@ -21,6 +21,10 @@ export interface HelloOptions {
   alpn?: readonly string[];
   /** Only offer this key share group (to provoke a HelloRetryRequest, or answer one). */
   keyShareGroup?: number;
+  /** TLS 1.3 resumption: offer this ticket as a pre-shared key identity. */
+  psk?: { identity: Buffer; age: number };
+  /** TLS 1.2 resumption with a session ticket (RFC 5077) received earlier. */
+  ticket?: Buffer;
   /** The second ClientHello after a HelloRetryRequest repeats the first one's random. */
   random?: Buffer;
 }
@@ -89,6 +93,18 @@ function padHello(ext: Buffer[], sessionIdLen: number, cipherCount: number): voi
   }
 }
 
+/** Padding, or — when resuming TLS 1.3 — the pre_shared_key, which must come last (RFC 8446 §4.2.11). */
+function finishExtensions(
+  rng: Prng,
+  o: HelloOptions,
+  ext: Buffer[],
+  sessionIdLen: number,
+  cipherCount: number,
+): void {
+  if (o.psk) ext.push(X.preSharedKeyClient(o.psk.identity, o.psk.age, rng.bytes(32)));
+  else padHello(ext, sessionIdLen, cipherCount);
+}
+
 function keyShare(rng: Prng, group: number): X.KeyShareEntry {
   const size = group === C.GROUP_X25519 ? 32 : group === C.GROUP_SECP384R1 ? 97 : 65;
   const key = rng.bytes(size);
@@ -101,7 +117,7 @@ function openSslHello(profile: 'curl' | 'python', rng: Prng, o: HelloOptions, se
   const share = o.keyShareGroup ?? C.GROUP_X25519;
   const ext: Buffer[] = [];
   if (o.sni) ext.push(X.serverName(o.sni));
-  ext.push(X.ecPointFormats([0, 1, 2]), X.supportedGroups(OPENSSL_GROUPS), X.sessionTicket());
+  ext.push(X.ecPointFormats([0, 1, 2]), X.supportedGroups(OPENSSL_GROUPS), X.sessionTicket(o.ticket));
   if (alpnList.length > 0) ext.push(X.alpn(alpnList));
   ext.push(X.encryptThenMac(), X.extendedMasterSecret());
   // OpenSSL's fixed extension order puts post_handshake_auth just before signature_algorithms.
@@ -110,7 +126,7 @@ function openSslHello(profile: 'curl' | 'python', rng: Prng, o: HelloOptions, se
   ext.push(X.supportedVersionsClient([C.TLS13, C.TLS12]), X.pskKeyExchangeModes([1]));
   ext.push(X.keyShareClient([keyShare(rng, share)]));
   const ciphers = profile === 'curl' ? CURL_CIPHERS : PYTHON_CIPHERS;
-  padHello(ext, sessionId.length, ciphers.length);
+  finishExtensions(rng, o, ext, sessionId.length, ciphers.length);
   return {
     profile,
     ciphers,
@@ -135,7 +151,7 @@ function browserHello(rng: Prng, o: HelloOptions, sessionId: Buffer): HelloParts
     X.renegotiationInfo(),
     X.supportedGroups(groups),
     X.ecPointFormats([0]),
-    X.sessionTicket(),
+    X.sessionTicket(o.ticket),
     X.statusRequest(),
     X.signatureAlgorithms(BROWSER_SIGALGS),
     X.signedCertificateTimestamp(),
@@ -151,7 +167,7 @@ function browserHello(rng: Prng, o: HelloOptions, sessionId: Buffer): HelloParts
   if (alpnList.length > 0) middle.push(X.alpn(alpnList), X.alps(['h2']));
   rng.shuffle(middle);
   const ext = [X.grease(gExt1), ...middle, X.grease(gExt2, true)];
-  padHello(ext, sessionId.length, BROWSER_CIPHERS.length + 1);
+  finishExtensions(rng, o, ext, sessionId.length, BROWSER_CIPHERS.length + 1);
   return {
     profile: 'browser',
     ciphers: [gCipher, ...BROWSER_CIPHERS],
@@ -169,7 +185,7 @@ function iotHello(o: HelloOptions, sessionId: Buffer): HelloParts {
   const ext: Buffer[] = [];
   if (o.sni) ext.push(X.serverName(o.sni));
   ext.push(X.signatureAlgorithms(IOT_SIGALGS), X.supportedGroups(groups), X.ecPointFormats([0]));
-  ext.push(X.extendedMasterSecret(), X.sessionTicket());
+  ext.push(X.extendedMasterSecret(), X.sessionTicket(o.ticket));
   if (o.alpn && o.alpn.length > 0) ext.push(X.alpn(o.alpn));
   return {
     profile: 'iot',

@@ -31,6 +31,7 @@ export const EXT_EXTENDED_MASTER_SECRET = 23;
 export const EXT_COMPRESS_CERTIFICATE = 27;
 export const EXT_RECORD_SIZE_LIMIT = 28;
 export const EXT_SESSION_TICKET = 35;
+export const EXT_PRE_SHARED_KEY = 41;
 export const EXT_SUPPORTED_VERSIONS = 43;
 export const EXT_PSK_KEY_EXCHANGE_MODES = 45;
 export const EXT_POST_HANDSHAKE_AUTH = 49;

@@ -112,3 +112,18 @@ export function padding(len: number): Buffer {
 export function grease(type: number, oneByte = false): Buffer {
   return extension(type, oneByte ? u8(0) : Buffer.alloc(0));
 }
+
+/**
+ * TLS 1.3 pre_shared_key offered by the client (RFC 8446 §4.2.11): one ticket identity with its
+ * obfuscated age, and one binder. Must be the last extension of the hello.
+ */
+export function preSharedKeyClient(identity: Buffer, obfuscatedAge: number, binder: Buffer): Buffer {
+  const age = Buffer.alloc(4);
+  age.writeUInt32BE(obfuscatedAge >>> 0);
+  return extension(C.EXT_PRE_SHARED_KEY, cat(vec16(vec16(identity), age), vec16(vec8(binder))));
+}
+
+/** The server's pre_shared_key: the index of the identity it accepted. */
+export function preSharedKeyServer(selected: number): Buffer {
+  return extension(C.EXT_PRE_SHARED_KEY, u16(selected));
+}
