@@ -3,6 +3,7 @@
  * zone's SOA, a query over IPv6, and one large TXT answer fetched over TCP (RFC 7766 length prefix).
  */
 import { host, remoteHost, ipv4, ipv6, type Host } from '../net/address.js';
+import { serverAddress } from '../net/directory.js';
 import { udpFrame } from '../net/frame.js';
 import { TcpConversation } from '../net/tcp-conversation.js';
 import {
@@ -53,6 +54,10 @@ function soa(zone: string): ResourceRecord {
   };
 }
 
+/** The address the other scenarios connect to for `of`. */
+const v4 = (of: string): string => serverAddress(of, false);
+const v6 = (of: string): string => serverAddress(of, true);
+
 const a = (name: string, addr: string, ttl = 300): ResourceRecord => ({
   name,
   type: TYPE_A,
@@ -76,13 +81,13 @@ const LOOKUPS: Lookup[] = [
   {
     name: 'www.example.com',
     type: TYPE_A,
-    answers: [a('www.example.com', '203.0.113.80')],
+    answers: [a('www.example.com', v4('www.example.com'))],
     zone: 'example.com',
   },
   {
     name: 'www.example.com',
     type: TYPE_AAAA,
-    answers: [aaaa('www.example.com', '2001:db8:80::80')],
+    answers: [aaaa('www.example.com', v6('www.example.com'))],
     zone: 'example.com',
   },
   {
@@ -91,8 +96,7 @@ const LOOKUPS: Lookup[] = [
     answers: [
       cname('img.cdn.example.net', 'edge-7.cdn.example.net'),
       cname('edge-7.cdn.example.net', 'edge-7.global.example.net', 60),
-      a('edge-7.global.example.net', '198.51.100.107', 20),
-      a('edge-7.global.example.net', '198.51.100.108', 20),
+      a('edge-7.global.example.net', v4('img.cdn.example.net'), 20),
     ],
     zone: 'example.net',
   },
@@ -100,16 +104,28 @@ const LOOKUPS: Lookup[] = [
   {
     name: 'api.example.com',
     type: TYPE_A,
-    answers: [a('api.example.com', '203.0.113.44')],
+    answers: [a('api.example.com', v4('api.example.com'))],
     zone: 'example.com',
   },
   { name: 'wpad.example.org', type: TYPE_A, zone: 'example.org' },
+  {
+    name: 'www.example.org',
+    type: TYPE_A,
+    answers: [a('www.example.org', v4('www.example.org'))],
+    zone: 'example.org',
+  },
+  {
+    name: 'legacy.example.org',
+    type: TYPE_A,
+    answers: [a('legacy.example.org', v4('legacy.example.org'), 86400)],
+    zone: 'example.org',
+  },
   {
     name: 'files.example.org',
     type: TYPE_AAAA,
     answers: [
       cname('files.example.org', 'storage.example.org'),
-      aaaa('storage.example.org', '2001:db8:f1::10'),
+      aaaa('storage.example.org', v6('files.example.org')),
     ],
     zone: 'example.org',
   },

@@ -2,7 +2,8 @@
  * HTTP/1.1: browsers, curl and scripts fetching pages, JSON, a form POST with a redirect, a chunked
  * download, a 404, and keep-alive connections carrying several exchanges — on ports 80 and 8080.
  */
-import { host, remoteHost, type Host } from '../net/address.js';
+import { host, type Host } from '../net/address.js';
+import { serverHost } from '../net/directory.js';
 import { TcpConversation } from '../net/tcp-conversation.js';
 import type { Prng } from '../prng.js';
 import type { ScenarioContext } from './context.js';
@@ -23,9 +24,9 @@ const AGENTS: { client: Host; ua: string }[] = [
 ];
 
 const SERVERS = {
-  www: { host: remoteHost('203.0.113.80', 64, 11), name: 'www.example.org', port: 80 },
-  intranet: { host: remoteHost('198.51.100.8', 64, 3), name: 'intranet.example', port: 8080 },
-  v6: { host: remoteHost('2001:db8:80::80', 64, 12), name: 'www.example.org', port: 80 },
+  www: { host: serverHost('www.example.org', false), name: 'www.example.org', port: 80 },
+  intranet: { host: serverHost('intranet.example', false), name: 'intranet.example', port: 8080 },
+  v6: { host: serverHost('www.example.org', true), name: 'www.example.org', port: 80 },
 };
 
 const WORDS = [

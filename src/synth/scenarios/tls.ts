@@ -3,7 +3,8 @@
  * HelloRetryRequest), a resumed TLS 1.2 session, TLS on ports 8443 and 8883, IPv6, a hello without SNI,
  * and background sessions from the four client stacks.
  */
-import { host, remoteHost, type Host } from '../net/address.js';
+import { host, type Host } from '../net/address.js';
+import { serverHost } from '../net/directory.js';
 import { TcpConversation } from '../net/tcp-conversation.js';
 import { buildClientHello, CLIENT_PROFILES, type ClientProfile } from '../tls/client-profiles.js';
 import type { CertCase, SynthPki } from '../pki/certificates.js';
@@ -25,16 +26,6 @@ const CLIENTS: Record<ClientProfile, { v4: Host; v6: Host }> = {
   python: { v4: host('10.0.0.42'), v6: host('2001:db8:ffff:2::42') },
   iot: { v4: host('192.168.1.77', 255), v6: host('2001:db8:ffff:1::77', 255) },
 };
-
-/** Server addresses in the documentation ranges (RFC 5737, RFC 3849), one per name. */
-function serverFor(name: string, v6: boolean): Host {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  if (v6)
-    return remoteHost(`2001:db8:${(h & 0xfff).toString(16)}::${((h >>> 12) & 0xffff).toString(16)}`, 64, 12);
-  const net = ['203.0.113', '198.51.100', '192.0.2'][h % 3];
-  return remoteHost(`${net}.${10 + ((h >>> 4) % 240)}`, 64, 9 + (h % 7));
-}
 
 function versionText(v: number): string {
   return v === 0x0304 ? 'TLS 1.3' : 'TLS 1.2';
@@ -68,7 +59,7 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
     const client = CLIENTS[s.profile][s.v6 ? 'v6' : 'v4'];
     const cred = s.cert ? pki.servers[s.cert] : undefined;
     const sni = 'sni' in s ? s.sni : cred?.sni;
-    const server = serverFor(sni ?? cred?.subjectCn ?? 'bare', s.v6 ?? false);
+    const server = serverHost(sni ?? cred?.subjectCn ?? 'bare', s.v6 ?? false);
     const serverPort = s.port ?? 443;
     const start = nextStart();
     const conv = new TcpConversation(ctx.cap, rng, client, ports.take(client), server, serverPort, start);
