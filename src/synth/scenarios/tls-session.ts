@@ -19,6 +19,9 @@ import { serverKeyExchangeEcdhe, ecPublicKey } from '../tls/server-key-exchange.
 import { serverHelloDone } from '../tls/server-hello-done.js';
 import { clientKeyExchangeEcdhe } from '../tls/client-key-exchange.js';
 import { newSessionTicket } from '../tls/new-session-ticket.js';
+import { LEGACY_SSLV2_CIPHERS, sslv2ClientHello } from '../tls/sslv2-client-hello.js';
+import { handshake } from '../tls/record.js';
+import { vec16 } from '../tls/wire.js';
 
 export interface Tls12Options {
   credential: ServerCredential;
@@ -277,4 +280,45 @@ export function playApplicationData(
 /** Encrypted close_notify alert (2 bytes of plaintext). */
 export function closeNotify(rng: Prng, tls13: boolean): Buffer {
   return encryptedRecord(rng, C.CONTENT_ALERT, 2, tls13);
+}
+
+/**
+ * A legacy client: SSLv2-format hello offering TLS 1.0, RSA key exchange (no ServerKeyExchange),
+ * AES-CBC-SHA records (length = 16·⌈(plain + 20 MAC + 1)/16⌉, no explicit IV in TLS 1.0).
+ */
+export function playLegacyTls10(conv: TcpConversation, rng: Prng, credential: ServerCredential): number {
+  const cbc = (plain: number): number => 16 * Math.ceil((plain + 20 + 1) / 16);
+  const cipher = 0x002f; // TLS_RSA_WITH_AES_128_CBC_SHA
+  conv.send('c2s', sslv2ClientHello(LEGACY_SSLV2_CIPHERS, rng.bytes(16)));
+  const flight = Buffer.concat([
+    serverHello({
+      version: C.TLS10,
+      random: rng.bytes(32),
+      sessionId: rng.bytes(32),
+      cipher,
+      extensions: [],
+    }),
+    certificateMessage(credential.chain),
+    serverHelloDone(),
+  ]);
+  conv.send('s2c', records(C.CONTENT_HANDSHAKE, C.TLS10, flight), 500);
+  const premaster = handshake(C.HS_CLIENT_KEY_EXCHANGE, vec16(rng.bytes(credential.keyBits / 8)));
+  conv.send(
+    'c2s',
+    Buffer.concat([
+      records(C.CONTENT_HANDSHAKE, C.TLS10, premaster),
+      records(C.CONTENT_CHANGE_CIPHER_SPEC, C.TLS10, Buffer.from([1])),
+      records(C.CONTENT_HANDSHAKE, C.TLS10, rng.bytes(cbc(16))),
+    ]),
+  );
+  conv.send(
+    's2c',
+    Buffer.concat([
+      records(C.CONTENT_CHANGE_CIPHER_SPEC, C.TLS10, Buffer.from([1])),
+      records(C.CONTENT_HANDSHAKE, C.TLS10, rng.bytes(cbc(16))),
+    ]),
+  );
+  conv.send('c2s', records(C.CONTENT_APPLICATION_DATA, C.TLS10, rng.bytes(cbc(rng.int(200, 400)))));
+  conv.send('s2c', records(C.CONTENT_APPLICATION_DATA, C.TLS10, rng.bytes(cbc(rng.int(1500, 4000)))), 3000);
+  return cipher;
 }

@@ -16,6 +16,7 @@ import {
   playTls12Full,
   playTls12Resumed,
   playTls13,
+  playLegacyTls10,
   type Tls12Result,
 } from './tls-session.js';
 
@@ -176,6 +177,40 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
     }
   };
 
+  /** An XP-era client with an SSLv2-format hello to an old device that still speaks TLS 1.0. */
+  const legacy = (): void => {
+    const client = host('192.168.1.50', 128);
+    const cred = pki.servers['weak-key'];
+    const server = serverHost(cred.subjectCn, false);
+    const start = nextStart();
+    const conv = new TcpConversation(ctx.cap, rng, client, ports.take(client), server, 443, start, {
+      timestamps: false,
+    });
+    conv.connect();
+    const cipher = playLegacyTls10(conv, rng, cred);
+    conv.close('c2s');
+    ctx.manifest.push({
+      scenario: 'tls',
+      transport: 'tcp',
+      client: client.text,
+      clientPort: conv.clientPort,
+      server: server.text,
+      serverPort: 443,
+      startUs: start,
+      packets: conv.packets,
+      facts: {
+        app: 'tls',
+        clientProfile: 'legacy-sslv2',
+        version: 'TLS 1.0',
+        sslv2Hello: true,
+        cipher,
+        certCase: cred.case,
+        subjectCn: cred.subjectCn,
+        resumed: false,
+      },
+    });
+  };
+
   // One TLS 1.2 session per certificate case (the certificate is only visible before TLS 1.3).
   play({ profile: 'browser', cert: 'valid', exchanges: 3 });
   play({ profile: 'python', cert: 'expired', flightRecords: { fragment: 512 } });
@@ -187,6 +222,7 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
   play({ profile: 'curl', cert: 'valid', resumeAfter: 'session-id' });
   play({ profile: 'browser', cert: 'wildcard', resumeAfter: 'ticket' });
   play({ profile: 'iot', cert: 'valid', sni: undefined });
+  legacy();
   // TLS 1.3.
   play({ profile: 'curl', sni: 'api.example.com', resumeAfter: 'psk' });
   play({ profile: 'browser', sni: 'www.example.net', v6: true });
