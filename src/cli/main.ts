@@ -10,7 +10,9 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = new Command();
   program
     .name('moat')
-    .description('moat — network security engine: capture, flows, TLS, EVE JSON, scoring, identification, honeypot')
+    .description(
+      'moat — network security engine: capture, flows, TLS, EVE JSON, scoring, identification, honeypot',
+    )
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');

@@ -18,7 +18,9 @@ export class ProgressBar {
     const width = 30;
     const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    process.stderr.write(`\r${this.label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${detail}\x1b[K`);
+    process.stderr.write(
+      `\r${this.label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${detail}\x1b[K`,
+    );
   }
 
   done(): void {

@@ -28,9 +28,10 @@ export function summaryRows(s: AnalysisStats): Array<[string, string]> {
     ['wall time', `${secs.toFixed(2)} s`],
   );
   if (secs > 0) {
-    rows.push(
-      ['throughput', `${((s.bytes * 8) / secs / 1e9).toFixed(2)} Gbit/s, ${fmt(Math.round(s.packets / secs))} packets/s`],
-    );
+    rows.push([
+      'throughput',
+      `${((s.bytes * 8) / secs / 1e9).toFixed(2)} Gbit/s, ${fmt(Math.round(s.packets / secs))} packets/s`,
+    ]);
   }
   return rows;
 }

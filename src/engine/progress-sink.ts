@@ -7,7 +7,11 @@ import type { Pipeline } from './pipeline.js';
 
 const PROGRESS_EVERY = 1 << 16;
 
-export function withProgress(pipeline: Pipeline, fileSize: number, report: (fraction: number) => void): PacketSink {
+export function withProgress(
+  pipeline: Pipeline,
+  fileSize: number,
+  report: (fraction: number) => void,
+): PacketSink {
   let countdown = PROGRESS_EVERY;
   const st = pipeline.stats;
   return {

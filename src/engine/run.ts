@@ -32,6 +32,11 @@ export interface AnalysisOptions {
   /** Either objects (tests, inspectors) or ready JSON lines (file output; cheaper across threads). */
   onEvent?: EveConsumer;
   onLine?: (line: string) => void;
+  /**
+   * With workers and no onEvent/onLine: each worker appends its lines to this (already created) file itself.
+   * Events of different flows interleave in batches, as with Suricata's workers.
+   */
+  eveFile?: string;
   /** Called now and then with the fraction of the input read (files) — for progress bars. */
   onProgress?: (fraction: number, stats: AnalysisStats) => void;
   signal?: AbortSignal;
@@ -91,6 +96,7 @@ async function runWorkers(file: string, count: number, opts: AnalysisOptions): P
       flow: opts.flow,
       eveTypes: opts.eveTypes,
       progress: opts.onProgress !== undefined,
+      eveFile: onLine || onEvent ? undefined : opts.eveFile,
     };
     return new Promise<AnalysisStats>((resolve, reject) => {
       const w = new Worker(url, { workerData: data });

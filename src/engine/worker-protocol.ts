@@ -9,6 +9,11 @@ export interface WorkerData {
   flow?: FlowEngineOptions;
   eveTypes?: string[];
   progress: boolean;
+  /**
+   * Append EVE lines straight to this file (opened O_APPEND: each batch lands whole) instead of posting them
+   * to the main thread — saves a copy of every line across threads.
+   */
+  eveFile?: string;
 }
 
 export type WorkerMessage =

@@ -7,7 +7,7 @@ import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 import { Pipeline } from './pipeline.js';
 import { withProgress } from './progress-sink.js';
 import { openCaptureFile } from '../capture/index.js';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 
 const BATCH_CHARS = 1 << 20;
 
@@ -18,9 +18,15 @@ async function main(): Promise<void> {
   let batch: string[] = [];
   let chars = 0;
   const send = (m: WorkerMessage): void => port.postMessage(m);
+  const fd = data.eveFile !== undefined ? openSync(data.eveFile, 'a') : -1;
   const flush = (): void => {
     if (batch.length === 0) return;
-    send({ kind: 'lines', lines: batch });
+    if (fd >= 0) {
+      batch.push('');
+      writeSync(fd, batch.join('\n'));
+    } else {
+      send({ kind: 'lines', lines: batch });
+    }
     batch = [];
     chars = 0;
   };
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
   await openCaptureFile(data.file).run(sink);
   const stats = pipeline.finish();
   flush();
+  if (fd >= 0) closeSync(fd);
   send({ kind: 'done', stats });
 }
 

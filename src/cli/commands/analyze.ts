@@ -30,7 +30,8 @@ interface AnalyzeFlags {
 
 function positiveInt(name: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got '${text}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a whole number ≥ 1, got '${text}'`);
   return n;
 }
 
@@ -51,16 +52,21 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     .option('--no-progress', 'no progress bar')
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
-      if (file && flags.interface) throw new UsageError('analyze: give either a FILE or --interface, not both');
+      if (file && flags.interface)
+        throw new UsageError('analyze: give either a FILE or --interface, not both');
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
       const workers = positiveInt('workers', flags.workers);
       const types = flags.types?.split(',').map((t) => t.trim());
       const unknown = types?.filter((t) => !EVENT_TYPES.includes(t));
       if (unknown && unknown.length > 0) {
-        throw new UsageError(`--types: unknown event type '${unknown[0]}' (known: ${EVENT_TYPES.join(', ')})`);
+        throw new UsageError(
+          `--types: unknown event type '${unknown[0]}' (known: ${EVENT_TYPES.join(', ')})`,
+        );
       }
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
       const writer = new EveFileWriter(flags.eve);
+      // With several workers on a regular file the workers append to it themselves (see runAnalysis).
+      const direct = workers > 1 && flags.eve !== '-' && !flags.interface;
       const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);
       const ac = new AbortController();
       const onSigint = (): void => ac.abort();
@@ -84,7 +90,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               workers,
               eveTypes: types,
               flow,
-              onLine: (l) => writer.writeLine(l),
+              onLine: direct ? undefined : (l) => writer.writeLine(l),
+              eveFile: direct ? flags.eve : undefined,
               onProgress: (f, s) => bar.update(f, `${s.packets.toLocaleString('en-US')} packets`),
               signal: ac.signal,
             },
