@@ -1,8 +1,19 @@
-/** What moat extracts from one X.509 certificate. Parsed once per distinct DER (cache by hash). */
+/**
+ * What moat extracts from one X.509 certificate. Parsed once per distinct DER (cache by hash). Fields added
+ * after the first contract are optional so hand-made test certificates elsewhere keep compiling; the parser
+ * always fills them.
+ */
+import type { Rdns } from './name.js';
+
+export type { DnAttribute, Rdns } from './name.js';
+
 export interface CertificateInfo {
   /** Distinguished names in OpenSSL's one-line order as Suricata prints them: "C=US, O=Org, CN=host". */
   subject: string;
   issuer: string;
+  /** The same names as structured RDNs (encoding order), for other renderings (Zeek/RFC 2253) and matching. */
+  subjectRdns?: Rdns;
+  issuerRdns?: Rdns;
   /** Common names, for quick matching. */
   subjectCN?: string;
   issuerCN?: string;
@@ -10,28 +21,42 @@ export interface CertificateInfo {
   serial: string;
   /** SHA-1 of the DER, colon-separated lower-case hex (Suricata's `tls.fingerprint`). */
   sha1: string;
+  /** SHA-256 of the DER, lower-case hex without separators (Zeek's x509 `fingerprint`, JA4X tooling). */
   sha256: string;
   /** Validity bounds, milliseconds since the epoch. */
   notBefore: number;
   notAfter: number;
   sanDns: string[];
+  /** IP address SANs: dotted IPv4, RFC 5952 IPv6. */
   sanIp: string[];
-  /** 'RSA' | 'EC' | 'DSA' | 'Ed25519' | 'Ed448' | 'unknown' */
+  sanEmail?: string[];
+  sanUri?: string[];
+  /** 'RSA' | 'EC' | 'DSA' | 'Ed25519' | 'Ed448' | 'X25519' | 'X448' | 'DH' | 'ML-DSA-44' | … | 'unknown' */
   keyType: string;
   keyBits: number;
-  /** Named curve for EC keys. */
+  /** Named curve for EC keys (OpenSSL short name, e.g. prime256v1) or the dotted OID of an unknown one. */
   curve?: string;
-  /** Signature algorithm name, e.g. 'sha256WithRSAEncryption'. */
+  /** RSA public exponent (decimal). */
+  exponent?: string;
+  /** Signature algorithm name, e.g. 'sha256WithRSAEncryption' (dotted OID when unknown). */
   signatureAlgorithm: string;
   isCA: boolean;
+  /** basicConstraints extension present. */
+  hasBasicConstraints?: boolean;
   pathLength?: number;
+  /** RFC 5280 names: digitalSignature, keyEncipherment, keyCertSign, … */
   keyUsage: string[];
+  /** serverAuth, clientAuth, … ; dotted OID for other purposes. */
   extKeyUsage: string[];
   /** Certificate policy OIDs (EV/OV/DV classification uses them). */
   policies: string[];
   ocspUrls: string[];
   caIssuerUrls: string[];
   crlUrls: string[];
+  /** Every extension OID present, in certificate order. */
+  extensionOids?: string[];
+  /** Extensions that were present but could not be decoded (the rest of the certificate still is). */
+  extensionErrors?: string[];
   selfIssued: boolean;
   version: number;
   /** The DER itself, kept for chain verification and blocklists. */

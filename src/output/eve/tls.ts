@@ -1,0 +1,80 @@
+/**
+ * The EVE `tls` object, in Suricata's field names, formats and order (output-json-tls, extended mode):
+ * subject, issuerdn, session_resumed, serial, fingerprint, sni, version, notbefore, notafter, ja3, ja3s,
+ * ja4, client_alpns, server_alpns. Certificate fields describe the server's first certificate, as
+ * Suricata's do. What Suricata has no field for goes under `tls.moat`, so tools built for Suricata's schema
+ * ignore it and moat's consumers find it in one place.
+ */
+import type { TlsHandshake } from '../../proto/tls/types.js';
+import type { CertificateInfo } from '../../proto/x509/types.js';
+import { formatCertTime } from '../../proto/x509/time.js';
+import { cipherName, groupName } from './tls-names.js';
+
+export function tlsEve(h: TlsHandshake): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const leaf: CertificateInfo | undefined = h.serverCertificates[0];
+  if (leaf) {
+    out.subject = leaf.subject;
+    out.issuerdn = leaf.issuer;
+  } else if (h.resumed && h.server && h.versionName !== 'TLS 1.3') {
+    // Suricata says "resumed" only for an abbreviated TLS ≤1.2 handshake that showed no certificate.
+    out.session_resumed = true;
+  }
+  if (leaf) {
+    out.serial = leaf.serial;
+    out.fingerprint = leaf.sha1;
+  }
+  if (h.client?.sni !== undefined) out.sni = h.client.sni;
+  out.version = h.versionName;
+  if (leaf) {
+    out.notbefore = formatCertTime(leaf.notBefore);
+    out.notafter = formatCertTime(leaf.notAfter);
+  }
+  if (h.ja3) out.ja3 = { hash: h.ja3.hash, string: h.ja3.string };
+  if (h.ja3s) out.ja3s = { hash: h.ja3s.hash, string: h.ja3s.string };
+  if (h.ja4 !== undefined) out.ja4 = h.ja4;
+  if (h.client && h.client.alpns.length > 0) out.client_alpns = [...h.client.alpns];
+  if (h.server?.alpn !== undefined) out.server_alpns = [h.server.alpn];
+  out.moat = moatTls(h, leaf);
+  return out;
+}
+
+/** moat's additions: negotiated parameters, handshake shape and the leaf certificate's key facts. */
+function moatTls(h: TlsHandshake, leaf: CertificateInfo | undefined): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  if (h.server) {
+    m.cipher = cipherName(h.server.cipher);
+    m.cipher_id = h.server.cipher;
+    if (h.server.selectedGroup !== undefined) m.group = groupName(h.server.selectedGroup);
+  }
+  m.resumed = h.resumed;
+  m.hello_retry = h.helloRetryRequest;
+  m.complete = h.complete;
+  if (h.client?.sslv2Compat) m.sslv2_hello = true;
+  m.chain_length = h.serverCertificates.length;
+  if (h.clientCertificates.length > 0) m.client_chain_length = h.clientCertificates.length;
+  m.ocsp_stapled = h.ocspResponse !== undefined;
+  if (leaf) m.certificate = certificateFacts(leaf);
+  if (h.clientCertificates[0]) m.client_certificate = certificateFacts(h.clientCertificates[0]);
+  return m;
+}
+
+function certificateFacts(c: CertificateInfo): Record<string, unknown> {
+  const f: Record<string, unknown> = {
+    version: c.version,
+    sans: [...c.sanDns, ...c.sanIp],
+    key_type: c.keyType,
+    key_bits: c.keyBits,
+  };
+  if (c.curve !== undefined) f.curve = c.curve;
+  f.signature_algorithm = c.signatureAlgorithm;
+  f.sha256 = c.sha256;
+  f.self_issued = c.selfIssued;
+  f.ca = c.isCA;
+  if (c.subjectCN !== undefined) f.subject_cn = c.subjectCN;
+  if (c.issuerCN !== undefined) f.issuer_cn = c.issuerCN;
+  if (c.policies.length > 0) f.policies = c.policies;
+  if (c.ocspUrls.length > 0) f.ocsp_urls = c.ocspUrls;
+  if (c.extensionErrors && c.extensionErrors.length > 0) f.extension_errors = c.extensionErrors;
+  return f;
+}
