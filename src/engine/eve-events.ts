@@ -14,6 +14,7 @@ import { flowEve } from '../output/eve/flow.js';
 import { appLayerAnomalyEve, decodeAnomalyEve } from '../output/eve/anomaly.js';
 import { formatEveTimestamp } from '../output/eve/timestamp.js';
 import type { AnalysisStats } from './stats.js';
+import type { Inspector } from './inspector.js';
 
 export type EveConsumer = (event: EveEvent) => void;
 
@@ -26,6 +27,7 @@ export class EveEventBuilder implements FlowSink {
     private readonly stats: AnalysisStats,
     private readonly types: EveTypeFilter,
     private readonly iface?: string,
+    private readonly inspectors: readonly Inspector[] = [],
   ) {}
 
   private wants(type: string): boolean {
@@ -37,33 +39,54 @@ export class EveEventBuilder implements FlowSink {
     this.consume(ev);
   }
 
+  /** Runs the inspectors on a record's event, then writes the event (if its type is wanted) and their alerts. */
+  private inspected(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent, wanted: boolean): void {
+    let extra: EveEvent[] | undefined;
+    for (const ins of this.inspectors) {
+      const more = ins.onAppRecord?.(flow, record, tsUs, ev);
+      if (more && more.length > 0) (extra ??= []).push(...more);
+    }
+    if (wanted) this.emit(ev);
+    if (extra) this.emitExtra(extra);
+  }
+
+  private emitExtra(events: EveEvent[]): void {
+    for (const e of events) {
+      if (e.event_type === 'alert') this.stats.alerts++;
+      if (this.wants(e.event_type)) this.emit(e);
+    }
+  }
+
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
     switch (record.type) {
       case 'tls': {
         this.stats.tlsHandshakes++;
         const v = record.tls.versionName;
         this.stats.tlsVersions[v] = (this.stats.tlsVersions[v] ?? 0) + 1;
-        if (!this.wants('tls')) return;
+        const wanted = this.wants('tls');
+        if (!wanted && this.inspectors.length === 0) return;
         const ev = eveHeader('tls', tsUs, flow, this.iface);
         ev.tls = tlsEve(record.tls);
-        this.emit(ev);
+        this.inspected(flow, record, tsUs, ev, wanted);
         return;
       }
       case 'http': {
         this.stats.httpTransactions++;
-        if (!this.wants('http')) return;
+        const wanted = this.wants('http');
+        if (!wanted && this.inspectors.length === 0) return;
         const ev = eveHeader('http', tsUs, flow, this.iface);
         ev.http = httpEve(record.http);
-        this.emit(ev);
+        this.inspected(flow, record, tsUs, ev, wanted);
         return;
       }
       case 'dns': {
         this.stats.dnsMessages++;
-        if (!this.wants('dns')) return;
+        const wanted = this.wants('dns');
+        if (!wanted && this.inspectors.length === 0) return;
         // Suricata writes a response with the responder as source.
         const ev = eveHeader('dns', tsUs, flow, this.iface, record.dns.isResponse);
         ev.dns = dnsEve(record.dns);
-        this.emit(ev);
+        this.inspected(flow, record, tsUs, ev, wanted);
         return;
       }
       case 'anomaly': {
@@ -82,12 +105,19 @@ export class EveEventBuilder implements FlowSink {
   onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): void {
     this.stats.flows++;
     if (reason === 'forced') this.stats.evictedFlows++;
-    if (!this.wants('flow')) return;
+    const wanted = this.wants('flow');
+    if (!wanted && this.inspectors.length === 0) return;
     const ev = eveHeader('flow', tsUs, flow, this.iface);
     if (flow.appProto !== 'unknown') ev.app_proto = flow.appProto;
     ev.flow = flowEve(flow, reason);
     ev.community_id = flow.communityId();
-    this.emit(ev);
+    let extra: EveEvent[] | undefined;
+    for (const ins of this.inspectors) {
+      const more = ins.onFlowEnd?.(flow, reason, tsUs, ev);
+      if (more && more.length > 0) (extra ??= []).push(...more);
+    }
+    if (wanted) this.emit(ev);
+    if (extra) this.emitExtra(extra);
   }
 
   onPacketAnomaly(flow: FlowView | null, event: string, pkt: DecodedPacket): void {

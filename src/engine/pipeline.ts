@@ -17,6 +17,7 @@ import { createFlowEngine, symmetricFlowHash, type FlowEngineOptions } from '../
 import type { FlowEngine } from '../flow/types.js';
 import { EveEventBuilder, type EveConsumer, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
+import type { Inspector } from './inspector.js';
 
 export interface PipelineOptions {
   /** This pipeline's shard and the shard count (workers); 0 of 1 when single-threaded. */
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   eveTypes?: EveTypeFilter;
   /** Interface name written as `in_iface` (live capture). */
   iface?: string;
+  /** Inspection stage (TLS monitor, rules …), in order. */
+  inspectors?: Inspector[];
 }
 
 /** How often (packet time) idle flows are looked for. */
@@ -44,7 +47,7 @@ export class Pipeline implements PacketSink {
   constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
     this.shardIndex = opts.shardIndex ?? 0;
     this.shardCount = opts.shardCount ?? 1;
-    this.eve = new EveEventBuilder(consume, this.stats, opts.eveTypes, opts.iface);
+    this.eve = new EveEventBuilder(consume, this.stats, opts.eveTypes, opts.iface, opts.inspectors);
     this.flows = createFlowEngine(this.eve, opts.flow);
   }
 

@@ -14,6 +14,7 @@ import { Pipeline } from './pipeline.js';
 import { withProgress } from './progress-sink.js';
 import { emptyStats, mergeShardStats, type AnalysisStats } from './stats.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
+import type { Inspector } from './inspector.js';
 
 export interface AnalysisInput {
   /** A pcap or pcapng file (format by magic number). */
@@ -40,13 +41,20 @@ export interface AnalysisOptions {
   /** Called now and then with the fraction of the input read (files) — for progress bars. */
   onProgress?: (fraction: number, stats: AnalysisStats) => void;
   signal?: AbortSignal;
+  /**
+   * Inspection stage (TLS monitor, rules). Inspectors hold state across flows (heat counts, event caches), so
+   * they run on one thread: with inspectors the analysis is single-threaded.
+   */
+  inspectors?: Inspector[];
 }
 
 export async function runAnalysis(input: AnalysisInput, opts: AnalysisOptions): Promise<AnalysisStats> {
   const started = performance.now();
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const stats =
-    workers > 1 && input.file ? await runWorkers(input.file, workers, opts) : await runInline(input, opts);
+    workers > 1 && input.file && !opts.inspectors?.length
+      ? await runWorkers(input.file, workers, opts)
+      : await runInline(input, opts);
   stats.wallMs = performance.now() - started;
   return stats;
 }
@@ -71,6 +79,7 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
     flow: opts.flow,
     eveTypes: opts.eveTypes ? new Set(opts.eveTypes) : undefined,
     iface: input.iface,
+    inspectors: opts.inspectors,
   });
   const size = input.file ? statSync(input.file).size : 0;
   const onProgress = opts.onProgress;
@@ -78,6 +87,7 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
     onProgress && size > 0 ? withProgress(pipeline, size, (f) => onProgress(f, pipeline.stats)) : pipeline;
   await source.run(sink, opts.signal);
   const stats = pipeline.finish();
+  for (const ins of opts.inspectors ?? []) await ins.close?.();
   onProgress?.(1, stats);
   return stats;
 }

@@ -1,0 +1,17 @@
+/**
+ * The inspection stage's contract: components that judge what the protocol parsers found (the TLS monitor of
+ * Spec T, the rule engine, models). An inspector sees each app-layer record with the EVE event built for it,
+ * may add its findings to that event (e.g. `tls.moat.score`) and may return further events (alerts). It never
+ * reaches back into parsing or flow state: data flows one way.
+ */
+import type { AppRecord } from '../proto/app-layer.js';
+import type { FlowEndReason, FlowView } from '../flow/types.js';
+import type { EveEvent } from '../output/eve/header.js';
+
+export interface Inspector {
+  readonly name: string;
+  onAppRecord?(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
+  onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
+  /** End of input: flush state (history counters, pending notifications). */
+  close?(): Promise<void> | void;
+}

@@ -1,0 +1,37 @@
+/** The EVE form of a verdict (`tls.moat.score`): composite, sub-scores, and every dimension's part in them. */
+import type { Evaluation } from './monitor.js';
+import type { GroupExplanation } from './score.js';
+
+const r4 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10_000) / 10_000);
+
+function group(g: GroupExplanation): Record<string, unknown> {
+  return {
+    score: r4(g.score),
+    weight: g.weight,
+    contribution: r4(g.contribution),
+    dimensions: g.dimensions.map((d) => ({
+      dimension: d.dimension,
+      raw: d.raw,
+      score: r4(d.score),
+      weight: d.weight,
+      contribution: r4(d.contribution),
+      available: d.available,
+      ...(d.note !== undefined ? { note: d.note } : {}),
+    })),
+  };
+}
+
+export function scoreEve(e: Evaluation): Record<string, unknown> {
+  const r = e.result;
+  return {
+    policy: r.policy,
+    selected_by: e.via,
+    ...(e.scenario !== undefined ? { scenario: e.scenario } : {}),
+    score: r4(r.score),
+    condition: r.condition,
+    verdict: r.verdict,
+    certificate: group(r.certificate),
+    address: group(r.address),
+    reputation: group(r.reputation),
+  };
+}

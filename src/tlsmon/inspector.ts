@@ -1,0 +1,87 @@
+/**
+ * Spec T in the pipeline: every TLS handshake the parsers report is scored (T-3), the verdict and its explanation
+ * are written into the `tls` event as `tls.moat.score`, and a risky one (T-4) raises an EVE `alert` and the
+ * policy's actions (T-5). Offline nothing can be blocked: the alert records `would_block` instead.
+ */
+import type { Inspector } from '../engine/inspector.js';
+import type { FlowView } from '../flow/types.js';
+import type { AppRecord } from '../proto/app-layer.js';
+import type { TlsHandshake } from '../proto/tls/types.js';
+import type { EveEvent } from '../output/eve/header.js';
+import { formatIp } from '../decode/address.js';
+import type { HandshakeFeatures } from './features.js';
+import type { TlsMonitor } from './monitor.js';
+import { scoreEve } from './explain.js';
+import type { AlertSink, BlockSink } from './actions.js';
+
+/** moat's own signature id range for Spec T alerts (Suricata's local-use range starts at 1,000,000). */
+export const TLSMON_SID = 9_100_001;
+
+export function featuresOf(flow: FlowView, tls: TlsHandshake, tsUs: number): HandshakeFeatures {
+  return {
+    tsUs,
+    ipVersion: flow.ipVersion,
+    src: flow.src,
+    dst: flow.dst,
+    srcIp: formatIp(flow.src, flow.ipVersion),
+    dstIp: formatIp(flow.dst, flow.ipVersion),
+    srcPort: flow.srcPort,
+    dstPort: flow.dstPort,
+    sni: tls.client?.sni,
+    version: tls.versionName,
+    resumed: tls.resumed,
+    chain: tls.serverCertificates,
+    ocspResponse: tls.ocspResponse,
+    ja3: tls.ja3?.hash,
+    ja4: tls.ja4,
+  };
+}
+
+export class TlsMonitorInspector implements Inspector {
+  readonly name = 'tlsmon';
+
+  constructor(
+    private readonly monitor: TlsMonitor,
+    private readonly sinks: {
+      block?: BlockSink;
+      alerts?: AlertSink;
+      onClose?: () => Promise<void> | void;
+    } = {},
+  ) {}
+
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+    if (record.type !== 'tls') return undefined;
+    const f = featuresOf(flow, record.tls, tsUs);
+    const e = this.monitor.evaluate(f);
+    const tls = ev.tls as Record<string, unknown>;
+    const moat = (tls.moat ??= {}) as Record<string, unknown>;
+    const score = scoreEve(e);
+    moat.score = score;
+    if (e.result.verdict !== 'risky') return undefined;
+
+    const blocked = e.block && this.sinks.block ? this.sinks.block.block(f) : false;
+    const F = e.result.score === null ? 'n/a' : e.result.score.toFixed(3);
+    const alert: EveEvent = { ...ev, event_type: 'alert' };
+    delete alert.tls;
+    alert.app_proto = 'tls';
+    alert.alert = {
+      action: blocked ? 'blocked' : 'allowed',
+      gid: 1,
+      signature_id: TLSMON_SID,
+      rev: 1,
+      signature: `MOAT TLS handshake at risk: policy ${e.result.policy}, F=${F}, needs ${e.result.condition}`,
+      category: 'Potentially Bad Traffic',
+      severity: 2,
+      metadata: { policy: [e.result.policy], verdict: [e.result.verdict] },
+    };
+    alert.tls = { ...tls };
+    alert.moat = { would_block: e.block && !blocked, blocked, score };
+    for (const ch of e.alertChannels) this.sinks.alerts?.send(ch, alert);
+    return [alert];
+  }
+
+  async close(): Promise<void> {
+    await this.sinks.alerts?.drain();
+    await this.sinks.onClose?.();
+  }
+}

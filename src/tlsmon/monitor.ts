@@ -1,0 +1,82 @@
+/**
+ * The evaluation and risk-management modules (T-60): for one handshake's features, tag its scenario, choose its
+ * policy, score it, record it in the history (after scoring, so a connection never counts towards its own heat)
+ * and say what the policy's actions are. Policies swap atomically (T-51): a connection is scored entirely under
+ * the policy set that was current when it arrived.
+ */
+import type { HandshakeFeatures } from './features.js';
+import type { PolicyFile } from './policy/schema.js';
+import { PolicySelector } from './policy/select.js';
+import { scoreHandshake, type ScoreResult } from './score.js';
+import type { HeatKind, TlsmonServices } from './services.js';
+import { heatKey } from './dimensions/heat.js';
+import { geoKey } from './dimensions/geolocation.js';
+
+export interface Evaluation {
+  result: ScoreResult;
+  /** Which selector chose the policy ('default' when none matched). */
+  via: string;
+  scenario?: string;
+  block: boolean;
+  alertChannels: string[];
+}
+
+const HEAT_KINDS: HeatKind[] = ['cert', 'pair', 'service', 'dst', 'src'];
+
+export class TlsMonitor {
+  private current: { file: PolicyFile; selector: PolicySelector; version: number };
+  evaluations = 0;
+  risky = 0;
+
+  constructor(
+    file: PolicyFile,
+    readonly services: TlsmonServices,
+  ) {
+    this.current = { file, selector: new PolicySelector(file), version: 1 };
+  }
+
+  get policyFile(): PolicyFile {
+    return this.current.file;
+  }
+
+  get policyVersion(): number {
+    return this.current.version;
+  }
+
+  /** Replaces the policy set in one step (the configuration client's PUT, a file reload). */
+  setPolicyFile(file: PolicyFile): number {
+    this.current = { file, selector: new PolicySelector(file), version: this.current.version + 1 };
+    return this.current.version;
+  }
+
+  /** The history keys a connection adds (and a shared store must prefetch before scoring it). */
+  historyKeys(f: HandshakeFeatures): Array<[HeatKind, string]> {
+    const keys: Array<[HeatKind, string]> = [];
+    for (const kind of HEAT_KINDS) {
+      const k = heatKey(kind, f);
+      if (k !== undefined) keys.push([kind, k]);
+    }
+    const cc = this.services.geo?.country(f.dstIp);
+    if (cc) keys.push(['geo', geoKey(f, cc)]);
+    return keys;
+  }
+
+  evaluate(f: HandshakeFeatures): Evaluation {
+    const { file, selector } = this.current;
+    f.scenario ??= selector.scenarioOf(f);
+    const chosen = selector.select(f);
+    const result = scoreHandshake(chosen.name, chosen.policy, f, this.services);
+    this.services.history?.record(this.historyKeys(f), f.tsUs / 1e6);
+    this.evaluations++;
+    const risky = result.verdict === 'risky';
+    if (risky) this.risky++;
+    void file;
+    return {
+      result,
+      via: chosen.via,
+      scenario: f.scenario,
+      block: risky && chosen.policy.actions.block,
+      alertChannels: risky ? chosen.policy.actions.alert : [],
+    };
+  }
+}

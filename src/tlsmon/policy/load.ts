@@ -1,0 +1,175 @@
+/**
+ * Loads and checks a policy file. Schema errors and the rules the schema cannot express (T-11's weight signs,
+ * overlapping heat ranges, references to undefined policies or channels, bad CIDRs) are all reported at once,
+ * each naming the file, the path inside it and what to do about it.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { policyFileSchema, type HeatStrategy, type Policy, type PolicyFile } from './schema.js';
+import { parseCidr } from './cidr.js';
+
+export class PolicyError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid policy file:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'PolicyError';
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.length === 0
+    ? '(top level)'
+    : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+}
+
+function zodProblems(err: z.ZodError): string[] {
+  return err.issues.map((i) => {
+    let msg = i.message;
+    if (i.code === 'unrecognized_keys')
+      msg = `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')} — check the spelling`;
+    return `${pathText(i.path)}: ${msg}`;
+  });
+}
+
+/** T-11: weights all ≥ 0 or all ≤ 0, and not all 0. */
+function checkSigns(where: string, weights: number[], problems: string[]): void {
+  if (weights.length === 0) return;
+  const pos = weights.some((w) => w > 0);
+  const neg = weights.some((w) => w < 0);
+  if (pos && neg)
+    problems.push(
+      `${where}: weights mix signs (${weights.join(', ')}) — make them all ≥ 0 or all ≤ 0 (T-11)`,
+    );
+  if (!pos && !neg) problems.push(`${where}: weights are all 0 — give at least one a non-zero weight (T-11)`);
+}
+
+function checkHeat(where: string, h: HeatStrategy, problems: string[]): void {
+  if (h.identity && h.ranges) problems.push(`${where}: give either identity: true or ranges, not both`);
+  if (!h.identity && !h.ranges) problems.push(`${where}: give identity: true or a list of ranges`);
+  const ranges = [...(h.ranges ?? [])].sort((a, b) => a.min - b.min);
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i];
+    if (r.max !== undefined && r.max < r.min)
+      problems.push(`${where}.ranges: range [${r.min}, ${r.max}] has max < min`);
+    const next = ranges[i + 1];
+    if (next && (r.max === undefined || r.max >= next.min)) {
+      problems.push(
+        `${where}.ranges: [${r.min}, ${r.max ?? '∞'}] overlaps [${next.min}, ${next.max ?? '∞'}] — ranges must not overlap`,
+      );
+    }
+  }
+}
+
+function checkPolicy(name: string, p: Policy, file: PolicyFile, problems: string[]): void {
+  const at = `policies.${name}`;
+  checkSigns(`${at}.weights`, [p.weights.certificate, p.weights.address, p.weights.reputation], problems);
+  const groups = [
+    ['certificate', p.certificate, p.weights.certificate],
+    ['address', p.address, p.weights.address],
+    ['reputation', p.reputation, p.weights.reputation],
+  ] as const;
+  for (const [group, dims, alpha] of groups) {
+    const entries = Object.entries(dims).filter(([, d]) => d !== undefined) as Array<
+      [string, { weight: number }]
+    >;
+    if (alpha !== 0 && entries.length === 0) {
+      problems.push(
+        `${at}.${group}: weight ${alpha} but no dimension chosen — choose dimensions or set its weight to 0`,
+      );
+    }
+    if (entries.length > 0)
+      checkSigns(
+        `${at}.${group} dimension`,
+        entries.map(([, d]) => d.weight),
+        problems,
+      );
+    for (const [dim, d] of entries) {
+      if ('window' in d && ('ranges' in d || 'identity' in d))
+        checkHeat(`${at}.${group}.${dim}`, d as HeatStrategy, problems);
+    }
+  }
+  const v = p.certificate.validity;
+  if (v) {
+    for (let i = 1; i < v.tiers.length; i++) {
+      if (v.tiers[i].within <= v.tiers[i - 1].within) {
+        problems.push(`${at}.certificate.validity.tiers[${i}]: 'within' must grow from tier to tier`);
+      }
+    }
+  }
+  const age = p.reputation.domainAge;
+  if (age) {
+    for (let i = 1; i < age.curve.length; i++) {
+      if (age.curve[i].days <= age.curve[i - 1].days) {
+        problems.push(`${at}.reputation.domainAge.curve[${i}]: days must be ascending`);
+      }
+    }
+  }
+  p.actions.alert.forEach((ch, i) => {
+    if (!(ch in file.channels)) {
+      problems.push(`${at}.actions.alert[${i}]: no channel named '${ch}' — define it under channels`);
+    }
+  });
+}
+
+export function validatePolicyFile(raw: unknown, file: string): PolicyFile {
+  const parsed = policyFileSchema.safeParse(raw);
+  if (!parsed.success) throw new PolicyError(file, zodProblems(parsed.error));
+  const pf = parsed.data;
+  const problems: string[] = [];
+  if (!(pf.default in pf.policies))
+    problems.push(`default: no policy named '${pf.default}' — define it under policies`);
+  for (const [name, p] of Object.entries(pf.policies)) checkPolicy(name, p, pf, problems);
+  for (const [name, sc] of Object.entries(pf.scenarios)) {
+    for (const key of ['sourceNets', 'destinationNets'] as const) {
+      sc[key]?.forEach((c, j) => {
+        if (!parseCidr(c))
+          problems.push(`scenarios.${name}.${key}[${j}]: '${c}' is not an address or CIDR prefix`);
+      });
+    }
+    if (!sc.sourceNets && !sc.destinationNets && !sc.ports && !sc.sni) {
+      problems.push(
+        `scenarios.${name}: covers no connection — give sourceNets, destinationNets, ports or sni`,
+      );
+    }
+  }
+  pf.selectors.forEach((s, i) => {
+    const at = `selectors[${i}]`;
+    if (!(s.policy in pf.policies)) problems.push(`${at}.policy: no policy named '${s.policy}'`);
+    if (s.scenario !== undefined && !(s.scenario in pf.scenarios)) {
+      problems.push(`${at}.scenario: no scenario named '${s.scenario}' — define it under scenarios`);
+    }
+    for (const key of ['sourceNets', 'destinationNets'] as const) {
+      s[key]?.forEach((c, j) => {
+        if (!parseCidr(c)) problems.push(`${at}.${key}[${j}]: '${c}' is not an address or CIDR prefix`);
+      });
+    }
+    if (!s.sourceNets && !s.destinationNets && !s.ports && !s.sni && !s.scenario) {
+      problems.push(`${at}: matches everything — give at least one condition, or use 'default' instead`);
+    }
+  });
+  if (problems.length > 0) throw new PolicyError(file, problems);
+  return pf;
+}
+
+export function parsePolicyText(text: string, file: string): PolicyFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    throw new PolicyError(file, [`not valid YAML: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  return validatePolicyFile(raw, file);
+}
+
+export function loadPolicyFile(file: string): PolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PolicyError(file, [`cannot read: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  return parsePolicyText(text, file);
+}

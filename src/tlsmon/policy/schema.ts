@@ -1,0 +1,257 @@
+/**
+ * The policy file (T-10…T-51): named policies, each choosing its dimensions, weights, per-dimension strategies,
+ * security condition and actions, plus selectors that bind policies to networks, ports, SNI patterns and named
+ * business scenarios, and the alert channels actions refer to. Every object is strict: an unknown key is an
+ * error that names it, because a misspelt dimension silently scoring nothing is the worst failure a policy can have.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const s = parseDuration(v);
+  if (s === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a duration: '${String(v)}' (use seconds or e.g. "24h", "7d")`,
+    });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const score = z.number().finite();
+const weight = z.number().finite();
+
+/** Count → score mapping of the popularity dimensions (T-23, T-31…T-34): identity or any number of ranges. */
+const range = z.strictObject({
+  min: z.number().int().min(0),
+  max: z.number().int().min(0).optional(),
+  score,
+});
+const heat = z.strictObject({
+  weight,
+  window: duration.default(86400),
+  identity: z.boolean().optional(),
+  ranges: z.array(range).optional(),
+  /** Score when no range covers the count. */
+  otherwise: score.default(0),
+});
+
+/** Fixed outcome scores; `unavailable` overrides the policy-wide rule for this dimension. */
+const common = { weight, unavailable: score.optional() };
+
+const legality = z.strictObject({
+  ...common,
+  legal: score.default(1),
+  illegal: score.default(0),
+  /** Also require the SNI to match the leaf's SAN/CN (a mismatch counts as illegal). */
+  checkName: z.boolean().default(true),
+});
+
+const validity = z.strictObject({
+  ...common,
+  valid: score.default(1),
+  /** Tiered (T-22): expired for less than `within` → score; first matching tier wins, in order. */
+  tiers: z.array(z.strictObject({ within: duration, score })).default([]),
+  invalid: score.default(0),
+  notYetValid: score.optional(),
+});
+
+const listed = z.strictObject({ ...common, listed: score.default(0), notListed: score.default(1) });
+const addressListed = z.strictObject({
+  ...common,
+  listed: score.default(0),
+  notListed: score.default(1),
+  check: z.enum(['src', 'dst', 'both']).default('dst'),
+});
+
+const level = z.strictObject({
+  ...common,
+  levels: z
+    .strictObject({
+      EV: score.default(1),
+      OV: score.default(0.7),
+      DV: score.default(0.4),
+      unknown: score.default(0),
+    })
+    .default({ EV: 1, OV: 0.7, DV: 0.4, unknown: 0 }),
+  types: z
+    .strictObject({ single: score.default(0), multi: score.default(0), wildcard: score.default(0) })
+    .default({ single: 0, multi: 0, wildcard: 0 }),
+});
+
+const issuer = z.strictObject({
+  ...common,
+  /** Issuer names (CN or full DN substring, case-insensitive) the operator trusts (T-42). */
+  trusted: z.array(z.string().min(1)).min(1),
+  trustedScore: score.default(1),
+  otherwise: score.default(0),
+});
+
+const status = z.strictObject({
+  ...common,
+  notRevoked: score.default(1),
+  revoked: score.default(0),
+  /** No OCSP staple and no CRL covering the certificate. */
+  unknown: score.default(0.5),
+});
+
+const domainReputation = z.strictObject({
+  ...common,
+  /** Reputation in [0,1] from the local store is multiplied by `scale`; unknown domains score `unknown`. */
+  scale: score.default(1),
+  unknown: score.default(0.5),
+});
+
+const geolocation = z.strictObject({
+  ...common,
+  check: z.enum(['src', 'dst', 'both']).default('dst'),
+  /** Countries (ISO codes) always considered usual / unusual, before learned history. */
+  allow: z.array(z.string().length(2)).default([]),
+  deny: z.array(z.string().length(2)).default([]),
+  usual: score.default(1),
+  unusual: score.default(0),
+  /** A country counts as usual for a network after this many connections from it within `window`. */
+  learnAfter: z.number().int().min(1).default(20),
+  window: duration.default(30 * 86400),
+});
+
+const addressReputation = z.strictObject({
+  ...common,
+  check: z.enum(['src', 'dst', 'both']).default('dst'),
+  /** Score per number of feeds listing the address (IPsum levels): first `min` ≤ count wins, highest first. */
+  levels: z.array(z.strictObject({ min: z.number().int().min(0), score })).default([
+    { min: 3, score: 0 },
+    { min: 1, score: 0.5 },
+    { min: 0, score: 1 },
+  ]),
+});
+
+const domainAge = z.strictObject({
+  ...common,
+  /** Piecewise-linear curve of age (days) → score, ascending by days (T-47). */
+  curve: z
+    .array(z.strictObject({ days: z.number().min(0), score }))
+    .min(1)
+    .default([
+      { days: 0, score: 0 },
+      { days: 30, score: 0.5 },
+      { days: 365, score: 1 },
+    ]),
+  unknown: score.default(0.5),
+});
+
+export const certificateDimensions = z.strictObject({
+  legality: legality.optional(),
+  validity: validity.optional(),
+  heat: heat.optional(),
+  blacklist: listed.optional(),
+});
+export const addressDimensions = z.strictObject({
+  linkPairHeat: heat.optional(),
+  serviceHeat: heat.optional(),
+  destinationHeat: heat.optional(),
+  sourceHeat: heat.optional(),
+  blacklist: addressListed.optional(),
+});
+export const reputationDimensions = z.strictObject({
+  level: level.optional(),
+  issuer: issuer.optional(),
+  status: status.optional(),
+  domainReputation: domainReputation.optional(),
+  geolocation: geolocation.optional(),
+  addressReputation: addressReputation.optional(),
+  domainAge: domainAge.optional(),
+});
+
+export const policySchema = z.strictObject({
+  description: z.string().optional(),
+  /** First-class weights α (T-10, T-11). */
+  weights: z.strictObject({ certificate: weight, address: weight, reputation: weight }),
+  certificate: certificateDimensions.default({}),
+  address: addressDimensions.default({}),
+  reputation: reputationDimensions.default({}),
+  /**
+   * How a dimension that cannot be evaluated counts (TLS 1.3 hides the certificate; resumed sessions send none):
+   * `score` gives it `unavailableScore`; `exclude` drops it and renormalises its group's weights. Never a silent 0.
+   */
+  unavailable: z.enum(['score', 'exclude']).default('exclude'),
+  unavailableScore: score.default(0.5),
+  condition: z.strictObject({ op: z.enum(['>=', '<=']), threshold: z.number().finite() }),
+  actions: z
+    .strictObject({ block: z.boolean().default(false), alert: z.array(z.string()).default([]) })
+    .default({ block: false, alert: [] }),
+});
+
+export const selectorSchema = z.strictObject({
+  policy: z.string().min(1),
+  sourceNets: z.array(z.string()).optional(),
+  destinationNets: z.array(z.string()).optional(),
+  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+  /** SNI patterns: exact names or "*.example.com" (any depth of subdomain). */
+  sni: z.array(z.string().min(1)).optional(),
+  /** A named business scenario (T-63), e.g. "transfer"; set on a connection by a scenario selector's match. */
+  scenario: z.string().optional(),
+});
+
+/** A named business scenario (T-63): the connections it covers; selectors then choose a policy by its name. */
+export const scenarioSchema = z.strictObject({
+  sourceNets: z.array(z.string()).optional(),
+  destinationNets: z.array(z.string()).optional(),
+  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+  sni: z.array(z.string().min(1)).optional(),
+});
+
+const webhook = z.strictObject({
+  type: z.literal('webhook'),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).default({}),
+  retries: z.number().int().min(0).max(10).default(3),
+  timeoutMs: z.number().int().min(100).default(5000),
+});
+const smtp = z.strictObject({
+  type: z.literal('smtp'),
+  host: z.string(),
+  port: z.number().int().min(1).max(65535).default(25),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  from: z.string(),
+  to: z.array(z.string()).min(1),
+});
+const syslog = z.strictObject({
+  type: z.literal('syslog'),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(514),
+  transport: z.enum(['udp', 'tcp']).default('udp'),
+  facility: z.number().int().min(0).max(23).default(4),
+  appName: z.string().default('moat'),
+});
+export const channelSchema = z.discriminatedUnion('type', [webhook, smtp, syslog]);
+
+export const policyFileSchema = z.strictObject({
+  version: z.literal(1),
+  default: z.string().min(1),
+  policies: z.record(z.string().min(1), policySchema),
+  scenarios: z.record(z.string().min(1), scenarioSchema).default({}),
+  selectors: z.array(selectorSchema).default([]),
+  channels: z.record(z.string().min(1), channelSchema).default({}),
+  /** Trusted roots besides Node's bundled Mozilla store, and CRL files (PEM or DER paths, relative to the file). */
+  trust: z
+    .strictObject({
+      bundledRoots: z.boolean().default(true),
+      caFiles: z.array(z.string()).default([]),
+      crlFiles: z.array(z.string()).default([]),
+    })
+    .default({ bundledRoots: true, caFiles: [], crlFiles: [] }),
+});
+
+export type PolicyFile = z.infer<typeof policyFileSchema>;
+export type Policy = z.infer<typeof policySchema>;
+export type Selector = z.infer<typeof selectorSchema>;
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type Channel = z.infer<typeof channelSchema>;
+export type HeatStrategy = z.infer<typeof heat>;
+export type CertificateDimensions = z.infer<typeof certificateDimensions>;
+export type AddressDimensions = z.infer<typeof addressDimensions>;
+export type ReputationDimensions = z.infer<typeof reputationDimensions>;
