@@ -32,6 +32,8 @@ export interface FlowView {
   readonly tcpFlags: readonly [number, number] | Uint8Array;
   /** Missing stream bytes recorded by reassembly, both directions. */
   readonly gapBytes: number;
+  /** TCP only: the session state as Suricata's EVE `tcp.state` names it (syn_sent, established, closed …). */
+  readonly tcpState?: string;
   /** Community ID v1 (seed 0), computed once on demand. */
   communityId(): string;
 }

@@ -1,0 +1,238 @@
+/**
+ * Application-layer detection and parsing for one flow: the content probes of the registry are asked on the
+ * first payload bytes of each direction (never the port alone), the first match creates the parser, and the
+ * parser's records go to the sink. A parser that throws is switched off for its flow and reported as an
+ * anomaly, so one malformed stream cannot stop the pipeline.
+ */
+import type {
+  AppContext,
+  AppProto,
+  AppRecord,
+  DatagramParser,
+  Direction,
+  StreamParser,
+} from '../proto/app-layer.js';
+import {
+  PROBE_MATCH,
+  PROBE_NEED_MORE,
+  type DatagramProtocolDef,
+  type StreamProtocolDef,
+} from '../proto/protocol-def.js';
+import type { Flow } from './flow.js';
+import type { FlowSink } from './types.js';
+import type { StreamConsumer } from './tcp-reassembly.js';
+
+/** Bytes a direction may accumulate while a probe still needs more; past this the direction is 'unknown'. */
+export const PROBE_BUFFER_MAX = 4096;
+/** Datagrams (either direction) probed before a UDP flow is given up as 'unknown'. */
+export const DATAGRAM_PROBE_MAX = 4;
+
+export const DETECT_PENDING = 0;
+export const DETECT_PARSER = 1;
+export const DETECT_UNKNOWN = 2;
+
+/** Where stream-level events go (the engine ties them to the packet being processed). */
+export interface StreamAnomalyReporter {
+  streamAnomaly(flow: Flow, event: string, tsUs: number): void;
+}
+
+/** Shared by TCP and UDP sessions: the record path to the sink and the parser-failure policy. */
+abstract class AppSessionBase implements AppContext {
+  detect = DETECT_PENDING;
+  proto: AppProto = 'unknown';
+
+  constructor(
+    protected readonly flow: Flow,
+    protected readonly sink: FlowSink,
+  ) {}
+
+  emit(record: AppRecord, tsUs: number): void {
+    this.sink.onAppRecord(this.flow, record, tsUs);
+  }
+
+  protected parserFailed(err: unknown, tsUs: number): void {
+    this.detect = DETECT_UNKNOWN;
+    const detail = err instanceof Error ? err.message : String(err);
+    this.emit({ type: 'anomaly', anomaly: { event: `${this.proto}.parser_error`, detail } }, tsUs);
+  }
+}
+
+export class TcpAppSession extends AppSessionBase implements StreamConsumer {
+  parser: StreamParser | null = null;
+  private readonly pending: [Buffer | null, Buffer | null] = [null, null];
+  private readonly given: [boolean, boolean] = [false, false];
+
+  constructor(
+    flow: Flow,
+    sink: FlowSink,
+    private readonly defs: readonly StreamProtocolDef[],
+    private readonly anomalies: StreamAnomalyReporter,
+  ) {
+    super(flow, sink);
+    if (defs.length === 0) this.detect = DETECT_UNKNOWN;
+  }
+
+  onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (this.detect === DETECT_PARSER) {
+      try {
+        this.parser!.onData(dir, buf, off, len, tsUs);
+      } catch (err) {
+        this.parserFailed(err, tsUs);
+      }
+      return;
+    }
+    if (this.detect !== DETECT_PENDING || this.given[dir]) return;
+    let pb = this.pending[dir];
+    if (pb !== null) {
+      // A probe asked for more: probe the accumulated bytes.
+      const room = PROBE_BUFFER_MAX - pb.length;
+      pb = Buffer.concat([pb, buf.subarray(off, off + (len < room ? len : room))]);
+      this.pending[dir] = pb;
+      this.probe(dir, pb, 0, pb.length, tsUs, pb.length >= PROBE_BUFFER_MAX);
+    } else {
+      this.probe(dir, buf, off, len, tsUs, len >= PROBE_BUFFER_MAX);
+    }
+  }
+
+  onStreamGap(dir: Direction, len: number, tsUs: number): void {
+    if (this.detect === DETECT_PARSER) {
+      try {
+        this.parser!.onGap(dir, len, tsUs);
+      } catch (err) {
+        this.parserFailed(err, tsUs);
+      }
+    } else if (this.detect === DETECT_PENDING) {
+      // Bytes after a hole cannot be probed as the start of the stream.
+      this.giveUp(dir);
+    }
+  }
+
+  onStreamOverlapDifferent(_dir: Direction, tsUs: number): void {
+    this.anomalies.streamAnomaly(this.flow, 'stream.reassembly_overlap_different_data', tsUs);
+  }
+
+  end(tsUs: number): void {
+    if (this.detect !== DETECT_PARSER) return;
+    try {
+      this.parser!.onEnd(tsUs);
+    } catch (err) {
+      this.parserFailed(err, tsUs);
+    }
+  }
+
+  private probe(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number, full: boolean): void {
+    const f = this.flow;
+    const sp = dir === 0 ? f.srcPort : f.dstPort;
+    const dp = dir === 0 ? f.dstPort : f.srcPort;
+    let needMore = false;
+    for (const def of this.defs) {
+      const r = def.probe(dir, buf, off, len, sp, dp);
+      if (r === PROBE_MATCH) {
+        this.start(def, dir, buf, off, len, tsUs);
+        return;
+      }
+      if (r === PROBE_NEED_MORE) needMore = true;
+    }
+    if (needMore && !full) {
+      if (this.pending[dir] === null) this.pending[dir] = Buffer.from(buf.subarray(off, off + len));
+      return;
+    }
+    this.giveUp(dir);
+  }
+
+  private giveUp(dir: Direction): void {
+    this.given[dir] = true;
+    this.pending[dir] = null;
+    if (this.given[0] && this.given[1]) {
+      this.detect = DETECT_UNKNOWN;
+      this.pending[0] = this.pending[1] = null;
+    }
+  }
+
+  private start(
+    def: StreamProtocolDef,
+    dir: Direction,
+    buf: Buffer,
+    off: number,
+    len: number,
+    tsUs: number,
+  ): void {
+    this.proto = def.proto;
+    try {
+      this.parser = def.create(this);
+    } catch (err) {
+      this.parserFailed(err, tsUs);
+      return;
+    }
+    this.detect = DETECT_PARSER;
+    this.flow.appProto = def.proto;
+    // Bytes the other direction sent while undecided come first (they were earlier in time).
+    const other = (1 - dir) as Direction;
+    const ob = this.pending[other];
+    this.pending[0] = this.pending[1] = null;
+    if (ob !== null) this.onStreamData(other, ob, 0, ob.length, tsUs);
+    if (this.detect === DETECT_PARSER) this.onStreamData(dir, buf, off, len, tsUs);
+  }
+}
+
+export class UdpAppSession extends AppSessionBase {
+  parser: DatagramParser | null = null;
+  private tries = 0;
+
+  constructor(
+    flow: Flow,
+    sink: FlowSink,
+    private readonly defs: readonly DatagramProtocolDef[],
+  ) {
+    super(flow, sink);
+    if (defs.length === 0) this.detect = DETECT_UNKNOWN;
+  }
+
+  datagram(
+    dir: Direction,
+    buf: Buffer,
+    off: number,
+    len: number,
+    sp: number,
+    dp: number,
+    tsUs: number,
+  ): void {
+    if (this.detect === DETECT_PENDING) {
+      let def: DatagramProtocolDef | undefined;
+      for (const d of this.defs) {
+        if (d.probe(dir, buf, off, len, sp, dp) === PROBE_MATCH) {
+          def = d;
+          break;
+        }
+      }
+      if (def === undefined) {
+        if (++this.tries >= DATAGRAM_PROBE_MAX) this.detect = DETECT_UNKNOWN;
+        return;
+      }
+      this.proto = def.proto;
+      try {
+        this.parser = def.create(this);
+      } catch (err) {
+        this.parserFailed(err, tsUs);
+        return;
+      }
+      this.detect = DETECT_PARSER;
+      this.flow.appProto = def.proto;
+    }
+    if (this.detect !== DETECT_PARSER) return;
+    try {
+      this.parser!.onDatagram(dir, buf, off, len, tsUs);
+    } catch (err) {
+      this.parserFailed(err, tsUs);
+    }
+  }
+
+  end(tsUs: number): void {
+    if (this.detect !== DETECT_PARSER) return;
+    try {
+      this.parser!.onEnd(tsUs);
+    } catch (err) {
+      this.parserFailed(err, tsUs);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Community ID v1 (corelight/community-id-spec): base64(SHA-1(seed ‖ addrA ‖ addrB ‖ proto ‖ 0 ‖ portA ‖ portB))
+ * with the endpoints ordered (lower address first, then lower port) so both directions give the same id, and
+ * ICMP type/code mapped to port equivalents. Computed once per flow, when a record is written.
+ */
+import { createHash } from 'node:crypto';
+import { hasPorts, icmpCounterpart, isIcmp } from './flow-hash.js';
+
+export interface CommunityIdInput {
+  ipVersion: number;
+  /** Four words each; IPv4 IPv4-mapped in word 3. */
+  src: ArrayLike<number>;
+  dst: ArrayLike<number>;
+  proto: number;
+  /** TCP/UDP/SCTP ports; for ICMP the type (srcPort) and code (dstPort) of the flow's first packet. */
+  srcPort: number;
+  dstPort: number;
+}
+
+function compareAddr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  for (let i = 0; i < 4; i++) {
+    const x = a[i] >>> 0;
+    const y = b[i] >>> 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function writeAddr(out: Buffer, off: number, w: ArrayLike<number>, v4: boolean): number {
+  for (let i = v4 ? 3 : 0; i < 4; i++) {
+    out.writeUInt32BE(w[i] >>> 0, off);
+    off += 4;
+  }
+  return off;
+}
+
+export function communityId(f: CommunityIdInput, seed = 0): string {
+  let sp = f.srcPort;
+  let dp = f.dstPort;
+  let oneWay = false;
+  if (isIcmp(f.proto)) {
+    const c = icmpCounterpart(f.proto, sp);
+    if (c >= 0) dp = c;
+    else oneWay = true;
+  }
+  const ports = hasPorts(f.proto) || isIcmp(f.proto);
+  let a = f.src;
+  let b = f.dst;
+  const cmp = compareAddr(a, b);
+  // The spec keeps a one-way ICMP message as sent; everything else is ordered so both directions agree.
+  if (!oneWay && (cmp > 0 || (cmp === 0 && ports && sp > dp))) {
+    a = f.dst;
+    b = f.src;
+    const t = sp;
+    sp = dp;
+    dp = t;
+  }
+  const v4 = f.ipVersion === 4;
+  const buf = Buffer.alloc(2 + (v4 ? 8 : 32) + 2 + (ports ? 4 : 0));
+  buf.writeUInt16BE(seed & 0xffff, 0);
+  let off = writeAddr(buf, 2, a, v4);
+  off = writeAddr(buf, off, b, v4);
+  buf[off++] = f.proto & 255;
+  buf[off++] = 0;
+  if (ports) {
+    buf.writeUInt16BE(sp & 0xffff, off);
+    buf.writeUInt16BE(dp & 0xffff, off + 2);
+  }
+  return '1:' + createHash('sha1').update(buf).digest('base64');
+}

@@ -1,0 +1,278 @@
+/**
+ * The flow stage: finds or creates each packet's flow in the numeric table, counts it, tracks TCP state,
+ * feeds TCP reassembly / UDP datagrams to the app layer, and ends flows on timeout, memory pressure or end of
+ * input. One engine per pipeline thread; nothing here allocates per packet (a Flow per flow, app state and
+ * held out-of-order bytes only for flows that need them).
+ */
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
+import type { Direction } from '../proto/app-layer.js';
+import type { DatagramProtocolDef, StreamProtocolDef } from '../proto/protocol-def.js';
+import { DETECT_PARSER, DETECT_UNKNOWN, TcpAppSession, UdpAppSession } from './app-session.js';
+import { CLASS_CLOSED, CLASS_NEW, CLASS_ESTABLISHED, Flow } from './flow.js';
+import { keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
+import { FlowTable } from './flow-table.js';
+import {
+  DEFAULT_MAX_FLOWS,
+  DEFAULT_MAX_REASSEMBLY_BYTES,
+  DEFAULT_TIMEOUTS,
+  type FlowEngineOptions,
+} from './options.js';
+import { TcpReassembler } from './tcp-reassembly.js';
+import { TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
+import type { FlowEndReason, FlowEngine, FlowSink, FlowStats } from './types.js';
+
+/** Low bits of a flow id come from its hash, so ids stay distinct across workers sharded by that hash. */
+const ID_HASH_BITS = 20;
+const ID_HASH_SPAN = 1 << ID_HASH_BITS;
+
+export class FlowEngineImpl implements FlowEngine {
+  readonly stats: FlowStats = { flows: 0, activeFlows: 0, evicted: 0, tcpGaps: 0, reassemblyOverflows: 0 };
+  private readonly table: FlowTable;
+  private readonly timeouts: Float64Array;
+  private readonly maxHeld: number;
+  private readonly streamDefs: readonly StreamProtocolDef[];
+  private readonly datagramDefs: readonly DatagramProtocolDef[];
+  private flowSeq = 1;
+  /** The packet being handled, for anomalies raised while it is processed. */
+  private cur: DecodedPacket | null = null;
+
+  constructor(
+    private readonly sink: FlowSink,
+    opts: FlowEngineOptions,
+    defaults: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
+  ) {
+    const maxFlows = Math.max(1, Math.floor(opts.maxFlows ?? DEFAULT_MAX_FLOWS));
+    this.table = new FlowTable(Math.min(maxFlows, 4096), maxFlows);
+    const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.timeouts = new Float64Array([t.newUs, t.establishedUs, t.closedUs]);
+    this.maxHeld = opts.maxReassemblyBytesPerDirection ?? DEFAULT_MAX_REASSEMBLY_BYTES;
+    this.streamDefs = opts.streamProtocols ?? defaults.stream;
+    this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
+  }
+
+  handle(pkt: DecodedPacket): void {
+    this.cur = pkt;
+    const proto = pkt.proto;
+    const sp = keySrcPort(pkt);
+    const dp = keyDstPort(pkt);
+    const h = keyHash(pkt, sp, dp);
+    const vk =
+      pkt.vlanCount === 0 ? 0 : pkt.vlanCount === 1 ? pkt.vlan[0] + 1 : pkt.vlan[0] + pkt.vlan[1] * 65536 + 1;
+    const t = this.table;
+    const ps = pkt.src;
+    const pd = pkt.dst;
+    let f: Flow | null = null;
+    let dir: Direction = 0;
+    let s = t.buckets[h & t.mask];
+    while (s >= 0) {
+      if (t.hashes[s] === h) {
+        const c = t.flows[s]!;
+        if (c.proto === proto && c.vlanKey === vk) {
+          const cs = c.src;
+          const cd = c.dst;
+          if (
+            c.srcPort === sp &&
+            c.dstPort === dp &&
+            cs[3] === ps[3] &&
+            cd[3] === pd[3] &&
+            cs[2] === ps[2] &&
+            cd[2] === pd[2] &&
+            cs[1] === ps[1] &&
+            cd[1] === pd[1] &&
+            cs[0] === ps[0] &&
+            cd[0] === pd[0]
+          ) {
+            f = c;
+            break;
+          }
+          if (
+            c.srcPort === dp &&
+            c.dstPort === sp &&
+            cs[3] === pd[3] &&
+            cd[3] === ps[3] &&
+            cs[2] === pd[2] &&
+            cd[2] === ps[2] &&
+            cs[1] === pd[1] &&
+            cd[1] === ps[1] &&
+            cs[0] === pd[0] &&
+            cd[0] === ps[0]
+          ) {
+            f = c;
+            dir = 1;
+            break;
+          }
+        }
+      }
+      s = t.chain[s];
+    }
+    const ts = pkt.tsUs;
+    const flags = proto === IPPROTO_TCP ? pkt.tcpFlags : 0;
+    if (f !== null && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && f.tcpStateCode >= TCP_FIN_WAIT1) {
+      // A SYN on a tuple whose session is closing or closed: the port was reused, a new flow starts.
+      this.end(f, 'timeout', ts);
+      f = null;
+    }
+    if (f === null) {
+      if (t.full) this.evictOne(ts);
+      f = new Flow(this.flowSeq++ * ID_HASH_SPAN + (h & (ID_HASH_SPAN - 1)));
+      // The initiator sent the SYN; a SYN/ACK seen first comes from the responder.
+      const reverse = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+      dir = reverse ? 1 : 0;
+      f.src.set(reverse ? pd : ps);
+      f.dst.set(reverse ? ps : pd);
+      f.srcPort = reverse ? dp : sp;
+      f.dstPort = reverse ? sp : dp;
+      f.proto = proto;
+      f.ipVersion = pkt.ipVersion;
+      f.vlanKey = vk;
+      if (pkt.vlanCount > 0) f.vlan = pkt.vlanCount === 1 ? [pkt.vlan[0]] : [pkt.vlan[0], pkt.vlan[1]];
+      f.startUs = ts;
+      f.lastUs = ts;
+      if (this.streamDefs.length === 0 && proto === IPPROTO_TCP) f.appDone = true;
+      else if (this.datagramDefs.length === 0 && proto === IPPROTO_UDP) f.appDone = true;
+      else if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) f.appDone = true;
+      t.insert(f, h, CLASS_NEW);
+      this.stats.flows++;
+      this.stats.activeFlows++;
+    }
+    f.pkts[dir]++;
+    f.bytes[dir] += pkt.wireLen;
+    if (ts > f.lastUs) f.lastUs = ts;
+    let cls = f.stateCode;
+    if (proto === IPPROTO_TCP) {
+      f.tcpFlags[dir] |= flags;
+      const ns = nextTcpState(f.tcpStateCode, dir, flags);
+      if (ns !== f.tcpStateCode) {
+        f.tcpStateCode = ns;
+        cls = flowStateOfTcp(ns);
+      }
+    } else if (dir === 1 && cls === CLASS_NEW) {
+      // Other protocols are established once the responder answered.
+      cls = CLASS_ESTABLISHED;
+    }
+    f.stateCode = cls;
+    t.touch(f.slot, cls);
+    if (!f.appDone) {
+      if (proto === IPPROTO_TCP) this.tcpSegment(f, dir, pkt, flags);
+      else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
+    }
+    this.cur = null;
+  }
+
+  private tcpSegment(f: Flow, dir: Direction, pkt: DecodedPacket, flags: number): void {
+    let streams = f.streams;
+    if (streams === null) {
+      if (flags & TCP_SYN) {
+        // Remember the ISN until there is payload worth reassembling.
+        if (dir === 0) {
+          f.isn0 = pkt.tcpSeq;
+          f.synSeen |= 1;
+        } else {
+          f.isn1 = pkt.tcpSeq;
+          f.synSeen |= 2;
+        }
+      }
+      if (pkt.payloadLen === 0) return;
+      const session = new TcpAppSession(f, this.sink, this.streamDefs, this);
+      f.tcp = session;
+      streams = [
+        new TcpReassembler(0, this.maxHeld, session, this.stats),
+        new TcpReassembler(1, this.maxHeld, session, this.stats),
+      ];
+      if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
+      if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);
+      f.streams = streams;
+    }
+    streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
+    if (f.tcp!.detect === DETECT_UNKNOWN) {
+      // No parser for this flow: from here on it is only counted.
+      f.appDone = true;
+    }
+  }
+
+  private datagram(f: Flow, dir: Direction, pkt: DecodedPacket): void {
+    let u = f.udp;
+    if (u === null) u = f.udp = new UdpAppSession(f, this.sink, this.datagramDefs);
+    u.datagram(dir, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.srcPort, pkt.dstPort, pkt.tsUs);
+    if (u.detect === DETECT_UNKNOWN) f.appDone = true;
+  }
+
+  /** A stream event raised while a packet is processed (reassembly overlap …). */
+  streamAnomaly(f: Flow, event: string, tsUs: number): void {
+    const pkt = this.cur;
+    if (pkt !== null && this.sink.onPacketAnomaly) this.sink.onPacketAnomaly(f, event, pkt);
+    else this.sink.onAppRecord(f, { type: 'anomaly', anomaly: { event } }, tsUs);
+  }
+
+  advanceTime(nowUs: number): void {
+    const t = this.table;
+    for (let cls = CLASS_NEW; cls <= CLASS_CLOSED; cls++) {
+      const timeout = this.timeouts[cls];
+      for (let s = t.head[cls]; s >= 0; s = t.head[cls]) {
+        const f = t.flows[s]!;
+        if (f.lastUs + timeout > nowUs) break;
+        this.end(f, 'timeout', nowUs);
+      }
+    }
+  }
+
+  finish(nowUs: number): void {
+    // Oldest first across the three lists, so the output order does not depend on flow states.
+    const t = this.table;
+    for (;;) {
+      let best: Flow | null = null;
+      for (let cls = CLASS_NEW; cls <= CLASS_CLOSED; cls++) {
+        const s = t.head[cls];
+        if (s < 0) continue;
+        const f = t.flows[s]!;
+        if (best === null || f.lastUs < best.lastUs) best = f;
+      }
+      if (best === null) return;
+      this.end(best, 'shutdown', nowUs);
+    }
+  }
+
+  /** The memory cap is reached: the flow closest to its own timeout goes first. */
+  private evictOne(nowUs: number): void {
+    const t = this.table;
+    let best: Flow | null = null;
+    let bestExpiry = Infinity;
+    for (let cls = CLASS_NEW; cls <= CLASS_CLOSED; cls++) {
+      const s = t.head[cls];
+      if (s < 0) continue;
+      const f = t.flows[s]!;
+      const expiry = f.lastUs + this.timeouts[cls];
+      if (expiry < bestExpiry) {
+        best = f;
+        bestExpiry = expiry;
+      }
+    }
+    if (best === null) return;
+    this.stats.evicted++;
+    this.end(best, 'forced', nowUs);
+  }
+
+  private end(f: Flow, reason: FlowEndReason, tsUs: number): void {
+    this.table.remove(f.slot);
+    this.stats.activeFlows--;
+    const tcp = f.tcp;
+    if (tcp !== null) {
+      if (tcp.detect === DETECT_PARSER) {
+        // Whatever is still held becomes gaps and data, then the parser sees the end.
+        f.streams![0].flush(tsUs);
+        f.streams![1].flush(tsUs);
+      }
+      tcp.end(tsUs);
+    }
+    if (f.udp !== null) f.udp.end(tsUs);
+    this.sink.onFlowEnd(f, reason, tsUs);
+  }
+}
+
+export function newFlowEngine(
+  sink: FlowSink,
+  opts: FlowEngineOptions,
+  defaults: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
+): FlowEngine {
+  return new FlowEngineImpl(sink, opts, defaults);
+}

@@ -1,0 +1,34 @@
+/** Flow-engine settings and their Suricata-like defaults. */
+import type { DatagramProtocolDef, StreamProtocolDef } from '../proto/protocol-def.js';
+
+export interface FlowTimeouts {
+  /** Idle timeout of a flow whose handshake has not completed (TCP) or that has seen one direction only, µs. */
+  newUs: number;
+  /** Idle timeout of an established flow, µs. */
+  establishedUs: number;
+  /** How long a closed TCP flow (FIN both ways, RST) lingers for stray packets, µs. */
+  closedUs: number;
+}
+
+export interface FlowEngineOptions {
+  /** Memory cap: at most this many live flows; beyond it the flow nearest its timeout is forced out. */
+  maxFlows?: number;
+  timeouts?: Partial<FlowTimeouts>;
+  /** Out-of-order bytes held per direction before the hole is declared a gap. */
+  maxReassemblyBytesPerDirection?: number;
+  /** Probes and parsers for TCP flows; default: the registry (`proto/registry.ts`). */
+  streamProtocols?: readonly StreamProtocolDef[];
+  /** Probes and parsers for UDP flows; default: the registry. */
+  datagramProtocols?: readonly DatagramProtocolDef[];
+}
+
+/** Suricata's default flow timeouts are 30 s (new) and 300 s (established); closed flows linger 10 s. */
+export const DEFAULT_TIMEOUTS: FlowTimeouts = {
+  newUs: 30_000_000,
+  establishedUs: 300_000_000,
+  closedUs: 10_000_000,
+};
+
+/** ~250 bytes per idle flow without app state: 500k flows stay well inside the 250 MB budget (acceptance 4). */
+export const DEFAULT_MAX_FLOWS = 500_000;
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 256 * 1024;

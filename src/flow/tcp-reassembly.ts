@@ -1,0 +1,196 @@
+/**
+ * TCP reassembly for one direction of a flow: bytes go to the consumer in sequence order, exactly once.
+ *
+ * - The initial sequence number comes from the SYN, or from the first segment seen (midstream pickup).
+ * - Sequence numbers are compared as signed 32-bit differences to the next expected one, so wraparound at
+ *   2^32 needs no special case; held segments are placed by a 64-bit-safe absolute stream offset.
+ * - In-order segments with nothing held are delivered straight from the packet buffer (no copy).
+ * - Out-of-order segments are copied and held, up to a byte bound; when the hole fills they are delivered.
+ * - Retransmissions and overlaps: the first data seen wins; an overlap carrying different bytes is reported
+ *   (an evasion sign, Suricata's `stream.reassembly_overlap_different_data`).
+ * - A hole becomes a gap (consumer.onStreamGap) when the bound overflows, at FIN/RST, or at flow end.
+ */
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded-packet.js';
+import type { Direction } from '../proto/app-layer.js';
+
+export interface StreamConsumer {
+  onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
+  onStreamGap(dir: Direction, len: number, tsUs: number): void;
+  /** Overlapping segments disagreed on the bytes; reported once per direction. */
+  onStreamOverlapDifferent(dir: Direction, tsUs: number): void;
+}
+
+export interface ReassemblyCounters {
+  tcpGaps: number;
+  reassemblyOverflows: number;
+}
+
+/** A copied out-of-order piece of the stream, placed by absolute stream offset. */
+interface HeldSegment {
+  start: number;
+  data: Buffer;
+}
+
+export class TcpReassembler {
+  /** The ISN is known (from a SYN or the first segment). */
+  started = false;
+  /** The next sequence number expected (uint32). */
+  nextSeq = 0;
+  /** Absolute stream offset of `nextSeq`: bytes delivered plus gap bytes. */
+  offset = 0;
+  /** Bytes skipped as gaps. */
+  gapBytes = 0;
+  /** A FIN or RST ended this direction. */
+  ended = false;
+  private held: HeldSegment[] = [];
+  private heldBytes = 0;
+  private overlapReported = false;
+
+  constructor(
+    private readonly dir: Direction,
+    private readonly maxHeldBytes: number,
+    private readonly consumer: StreamConsumer,
+    private readonly counters: ReassemblyCounters,
+  ) {}
+
+  get heldSegmentBytes(): number {
+    return this.heldBytes;
+  }
+
+  /** The stream starts at `nextSeq` (the SYN was seen before the reassembler existed). */
+  startAt(nextSeq: number): void {
+    this.started = true;
+    this.nextSeq = nextSeq >>> 0;
+  }
+
+  /** One TCP segment of this direction. `buf` is only valid during the call. */
+  segment(seq: number, flags: number, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (!this.started) {
+      this.started = true;
+      // A SYN occupies one sequence number; without one, the first segment starts the stream.
+      this.nextSeq = flags & TCP_SYN ? (seq + 1) >>> 0 : seq >>> 0;
+    }
+    if (len > 0) {
+      const dataSeq = flags & TCP_SYN ? (seq + 1) >>> 0 : seq >>> 0;
+      this.data(dataSeq, buf, off, len, tsUs);
+    }
+    if (flags & (TCP_FIN | TCP_RST)) {
+      this.ended = true;
+      // Nothing may come to fill holes before the end in the normal case: report them now.
+      if (this.held.length > 0) this.flush(tsUs);
+    }
+  }
+
+  /** Delivers everything held, recording the holes between as gaps (flow end, overflow, FIN/RST). */
+  flush(tsUs: number): void {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const h of held) this.deliverAt(h.start, h.data, 0, h.data.length, tsUs);
+  }
+
+  private data(seq: number, buf: Buffer, off: number, len: number, tsUs: number): void {
+    const diff = (seq - this.nextSeq) | 0;
+    if (diff === 0 && this.held.length === 0) {
+      // The common case: in order, nothing waiting.
+      this.nextSeq = (this.nextSeq + len) >>> 0;
+      this.offset += len;
+      this.consumer.onStreamData(this.dir, buf, off, len, tsUs);
+      return;
+    }
+    if (diff < 0) {
+      // Starts before what was delivered: a retransmission or an overlap. The delivered bytes won.
+      if (diff + len <= 0) return;
+      off -= diff;
+      len += diff;
+    }
+    const start = this.offset + (diff > 0 ? diff : 0);
+    this.hold(start, buf, off, len, tsUs);
+    this.drain(tsUs);
+    if (this.heldBytes > this.maxHeldBytes) {
+      this.counters.reassemblyOverflows++;
+      this.flush(tsUs);
+    }
+  }
+
+  /** Copies [start, start+len) into the held list, keeping bytes already held (first data wins). */
+  private hold(start: number, buf: Buffer, off: number, len: number, tsUs: number): void {
+    const held = this.held;
+    const end = start + len;
+    let cursor = start;
+    let i = 0;
+    // Skip held segments that end before this one starts.
+    while (i < held.length && held[i].start + held[i].data.length <= cursor) i++;
+    while (cursor < end) {
+      const h = i < held.length ? held[i] : undefined;
+      if (h === undefined || h.start >= end) {
+        this.insertAt(i, cursor, buf, off + (cursor - start), end - cursor);
+        return;
+      }
+      if (h.start > cursor) {
+        this.insertAt(i, cursor, buf, off + (cursor - start), h.start - cursor);
+        i++;
+        cursor = h.start;
+        continue;
+      }
+      // h covers cursor: compare the overlapping bytes, keep h's.
+      const hEnd = h.start + h.data.length;
+      const ovEnd = hEnd < end ? hEnd : end;
+      const a = off + (cursor - start);
+      if (buf.compare(h.data, cursor - h.start, ovEnd - h.start, a, a + (ovEnd - cursor)) !== 0) {
+        this.reportOverlap(tsUs);
+      }
+      cursor = ovEnd;
+      i++;
+    }
+  }
+
+  private insertAt(i: number, start: number, buf: Buffer, off: number, len: number): void {
+    const data = Buffer.allocUnsafe(len);
+    buf.copy(data, 0, off, off + len);
+    this.held.splice(i, 0, { start, data });
+    this.heldBytes += len;
+  }
+
+  /** Delivers held segments that are now contiguous with the stream. */
+  private drain(tsUs: number): void {
+    const held = this.held;
+    let n = 0;
+    while (n < held.length && held[n].start <= this.offset) {
+      const h = held[n];
+      this.heldBytes -= h.data.length;
+      const skip = this.offset - h.start;
+      if (skip < h.data.length) this.deliverAt(this.offset, h.data, skip, h.data.length - skip, tsUs);
+      n++;
+    }
+    if (n > 0) held.splice(0, n);
+  }
+
+  /** Delivers bytes that start at absolute offset `start` ≥ the current offset, recording any hole as a gap. */
+  private deliverAt(start: number, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (start < this.offset) {
+      const skip = this.offset - start;
+      if (skip >= len) return;
+      off += skip;
+      len -= skip;
+      start = this.offset;
+    }
+    if (start > this.offset) {
+      const gap = start - this.offset;
+      this.counters.tcpGaps++;
+      this.gapBytes += gap;
+      this.offset = start;
+      this.nextSeq = (this.nextSeq + gap) >>> 0;
+      this.consumer.onStreamGap(this.dir, gap, tsUs);
+    }
+    this.offset += len;
+    this.nextSeq = (this.nextSeq + len) >>> 0;
+    this.consumer.onStreamData(this.dir, buf, off, len, tsUs);
+  }
+
+  private reportOverlap(tsUs: number): void {
+    if (this.overlapReported) return;
+    this.overlapReported = true;
+    this.consumer.onStreamOverlapDifferent(this.dir, tsUs);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Every application protocol moat detects, in probe order. The flow layer asks these probes on the first
+ * payload bytes of a flow and keeps the first match (detection by content; ports only break ties). Adding a
+ * protocol is one module exporting a definition and one line here.
+ */
+import type { DatagramProtocolDef, StreamProtocolDef } from './protocol-def.js';
+import { tlsProtocol } from './tls/index.js';
+import { httpProtocol } from './http/index.js';
+import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
+
+/** TCP: TLS first (its record header is the most specific), then HTTP/1.x, then DNS over TCP. */
+export const streamProtocols: StreamProtocolDef[] = [tlsProtocol, httpProtocol, dnsStreamProtocol];
+
+export const datagramProtocols: DatagramProtocolDef[] = [dnsDatagramProtocol];
