@@ -4,25 +4,67 @@ export interface DnsQuestion {
   /** Numeric type and its mnemonic ('A', 'AAAA', …; 'TYPE65' style when unknown). */
   type: number;
   typeName: string;
+  /** Query class (1 = IN; mDNS sets the top bit for unicast-response). */
+  qclass: number;
+}
+
+/** SOA rdata fields, kept structured because Suricata logs them as an object. */
+export interface DnsSoa {
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+/** SRV rdata fields (RFC 2782). */
+export interface DnsSrv {
+  priority: number;
+  weight: number;
+  port: number;
+  name: string;
 }
 
 export interface DnsAnswer {
   name: string;
   type: number;
   typeName: string;
+  /** Record class (1 = IN); for OPT this is the requester's UDP payload size. */
+  rclass: number;
   ttl: number;
   /** Presentation form of the data: address, name, text … */
   data: string;
+  soa?: DnsSoa;
+  srv?: DnsSrv;
+  /** MX preference (data holds the exchange name). */
+  preference?: number;
+  /** TXT strings one by one (data joins them). */
+  txt?: string[];
 }
 
 export interface DnsMessage {
   id: number;
   isResponse: boolean;
   opcode: number;
+  /** The 16-bit flags word after the id (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode). */
   flags: number;
   /** rcode mnemonic: NOERROR, NXDOMAIN, SERVFAIL … */
   rcode: string;
+  /** Numeric rcode (header's 4 bits, extended by an OPT record's upper 8 bits when present). */
+  rcodeValue: number;
   questions: DnsQuestion[];
   answers: DnsAnswer[];
   authorities: DnsAnswer[];
+  additionals: DnsAnswer[];
+  /** Transport the message came on. */
+  transport: 'udp' | 'tcp';
+  /**
+   * Transaction number within the flow (Suricata's `tx_id`): a query opens one, its response (same id)
+   * reuses it; an unsolicited response opens its own.
+   */
+  txId: number;
+  /** The message ended before all sections the header announced were read. */
+  truncated: boolean;
 }

@@ -2,18 +2,30 @@
 export interface HttpTransaction {
   method?: string;
   uri?: string;
+  /** Request version as sent ("HTTP/1.1"); absent for an HTTP/0.9 simple request. */
   protocol?: string;
+  /** Host header (or absolute-URI authority) without its port. */
   hostname?: string;
+  /** Port named in the Host header, when one is. */
+  port?: number;
   userAgent?: string;
+  referer?: string;
   /** Request headers in order, names as sent. */
   requestHeaders: Array<[string, string]>;
+  /** Request body bytes seen (after de-chunking when chunked). */
   requestBodyLength: number;
   status?: number;
+  statusMsg?: string;
+  /** Last interim (1xx) status before the final one, e.g. 100 for `Expect: 100-continue`. */
+  infoCode?: number;
   responseProtocol?: string;
   contentType?: string;
   /** Response headers in order. */
   responseHeaders: Array<[string, string]>;
   /** Response body bytes seen (after de-chunking when chunked). */
   responseBodyLength: number;
+  /** Location header of the response. */
   redirect?: string;
+  /** Position of the transaction in its connection, from 1 (Zeek's trans_depth). */
+  depth: number;
 }

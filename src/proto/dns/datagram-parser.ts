@@ -1,0 +1,37 @@
+/** DNS over UDP: one message per datagram (RFC 1035 §4.2.1). */
+import type { AppContext, DatagramParser, Direction } from '../app-layer.js';
+import { parseDnsMessage } from './message.js';
+import { DnsTransactions } from './transactions.js';
+
+export class DnsDatagramParser implements DatagramParser {
+  readonly proto = 'dns' as const;
+  private readonly txs = new DnsTransactions();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  onDatagram(_dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    emitDnsMessage(this.ctx, this.txs, buf, off, len, 'udp', tsUs);
+  }
+
+  onEnd(_tsUs: number): void {
+    // Every datagram was reported when it arrived; nothing is pending.
+  }
+}
+
+/** Parses one message and hands on its record and anomalies. Shared by the UDP and TCP parsers. */
+export function emitDnsMessage(
+  ctx: AppContext,
+  txs: DnsTransactions,
+  buf: Buffer,
+  off: number,
+  len: number,
+  transport: 'udp' | 'tcp',
+  tsUs: number,
+): void {
+  const res = parseDnsMessage(buf, off, len, transport);
+  if (res.anomalies) for (const anomaly of res.anomalies) ctx.emit({ type: 'anomaly', anomaly }, tsUs);
+  const msg = res.message;
+  if (!msg) return;
+  msg.txId = msg.isResponse ? txs.forResponse(msg.id) : txs.forQuery(msg.id);
+  ctx.emit({ type: 'dns', dns: msg }, tsUs);
+}

@@ -1,0 +1,23 @@
+/** DNS over UDP and TCP: the protocol definitions the flow layer's registry imports. */
+import type { AppContext } from '../app-layer.js';
+import type { DatagramProtocolDef, StreamProtocolDef } from '../protocol-def.js';
+import { DnsDatagramParser } from './datagram-parser.js';
+import { probeDnsDatagram, probeDnsStream } from './probe.js';
+import { DnsStreamParser } from './stream-parser.js';
+
+export const dnsDatagramProtocol: DatagramProtocolDef = {
+  proto: 'dns',
+  probe: (_dir, buf, off, len, srcPort, dstPort) => probeDnsDatagram(buf, off, len, srcPort, dstPort),
+  create: (ctx: AppContext) => new DnsDatagramParser(ctx),
+};
+
+export const dnsStreamProtocol: StreamProtocolDef = {
+  proto: 'dns',
+  probe: (_dir, buf, off, len, srcPort, dstPort) => probeDnsStream(buf, off, len, srcPort, dstPort),
+  create: (ctx: AppContext) => new DnsStreamParser(ctx),
+};
+
+export { parseDnsMessage } from './message.js';
+export { DnsDatagramParser } from './datagram-parser.js';
+export { DnsStreamParser } from './stream-parser.js';
+export type { DnsAnswer, DnsMessage, DnsQuestion, DnsSoa, DnsSrv } from './types.js';

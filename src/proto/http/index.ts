@@ -1,0 +1,15 @@
+/** HTTP/1.x: the protocol definition the flow layer's registry imports. */
+import type { AppContext } from '../app-layer.js';
+import type { StreamProtocolDef } from '../protocol-def.js';
+import { HttpStreamParser } from './parser.js';
+import { probeHttp } from './probe.js';
+
+export const httpProtocol: StreamProtocolDef = {
+  proto: 'http',
+  probe: (_dir, buf, off, len) => probeHttp(buf, off, len),
+  create: (ctx: AppContext) => new HttpStreamParser(ctx),
+};
+
+export { HttpStreamParser } from './parser.js';
+export { probeHttp } from './probe.js';
+export type { HttpTransaction } from './types.js';

@@ -1,0 +1,407 @@
+/**
+ * Framing of one direction of an HTTP/1.x connection (RFC 9112 §6): message heads, then a body delimited
+ * by Content-Length, chunked transfer coding (§7.1, body bytes counted after de-chunking), or the end of
+ * the connection; or no body at all. The reader only frames: what a head means (and which body follows)
+ * is decided by its owner through `MessageOwner`.
+ *
+ * Bounded memory: a head is collected into one buffer of at most MAX_HEAD_BYTES (64 KiB); a longer head is
+ * an anomaly and the direction resynchronises on the next line that looks like a message start. Body bytes
+ * are only counted, never kept.
+ */
+
+export const MAX_HEAD_BYTES = 64 * 1024;
+/** A chunk-size line (hex size + extensions) longer than this is hostile. */
+const MAX_CHUNK_LINE = 1024;
+
+/** Body framing a head announces (returned by `MessageOwner.onHead`). */
+export const BODY_NONE = -1;
+export const BODY_CHUNKED = -2;
+export const BODY_UNTIL_CLOSE = -3;
+/** The connection stops carrying HTTP (CONNECT tunnel, 101 upgrade). */
+export const BODY_TUNNEL = -4;
+/** The head was not an HTTP message: skip to the next plausible start. */
+export const BODY_INVALID = -5;
+
+/** What the first bytes of a message say (`MessageOwner.checkStart`). */
+export const START_OK = 0;
+/** Not a head but body bytes with no framing (an HTTP/0.9 response): count until close. */
+export const START_RAW_BODY = 1;
+export const START_BAD = 2;
+/** An HTTP/0.9 simple request: the first line is the whole message. */
+export const START_SIMPLE = 3;
+
+export interface MessageOwner {
+  /**
+   * Judges the start of a head once ≥ 8 bytes or its first line are in. `head[0, len)` holds them.
+   */
+  checkStart(head: Buffer, len: number, firstLineDone: boolean): number;
+  /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
+  onHead(head: Buffer, len: number, tsUs: number): number;
+  onBody(bytes: number): void;
+  /** The message (head and body) is complete; `aborted` when a gap or the end cut it short. */
+  onMessageEnd(tsUs: number, aborted: boolean): void;
+  onAnomaly(event: string, detail: string, tsUs: number): void;
+  /** Does a message plausibly start at `buf[off, off+len)`? Used to resynchronise. */
+  looksLikeStart(buf: Buffer, off: number, len: number): boolean;
+}
+
+const S_HEAD = 0;
+const S_BODY_LENGTH = 1;
+const S_CHUNK_SIZE = 2;
+const S_CHUNK_DATA = 3;
+const S_CHUNK_DATA_END = 4;
+const S_CHUNK_TRAILER = 5;
+const S_BODY_CLOSE = 6;
+const S_TUNNEL = 7;
+const S_RESYNC = 8;
+
+export class HttpMessageReader {
+  private state = S_HEAD;
+  private head: Buffer = Buffer.allocUnsafe(1024);
+  private headLen = 0;
+  /** Start of the current (incomplete) line within `head`. */
+  private lineStart = 0;
+  private startChecked = false;
+  /** A message (head seen) is in progress: its end must be reported. */
+  private inMessage = false;
+  private remaining = 0;
+  private chunkLine = '';
+  private trailerLineHasText = false;
+  /** In RESYNC: the previous byte seen was a line end (or nothing was seen yet). */
+  private atLineStart = true;
+
+  constructor(
+    private readonly owner: MessageOwner,
+    /** 'request' or 'response': names the anomalies. */
+    private readonly side: 'request' | 'response',
+  ) {}
+
+  /** Body framing in progress or a head partly read: there is something onEnd should report. */
+  get busy(): boolean {
+    return this.inMessage || this.headLen > 0;
+  }
+
+  get tunnelled(): boolean {
+    return this.state === S_TUNNEL;
+  }
+
+  /** Stops parsing this direction (the bytes that follow are not HTTP). */
+  tunnel(): void {
+    this.state = S_TUNNEL;
+    this.inMessage = false;
+  }
+
+  /** Leaves a tunnel the owner opened too early (a refused CONNECT): back to looking for messages. */
+  untunnel(): void {
+    if (this.state !== S_TUNNEL) return;
+    this.state = S_RESYNC;
+    this.atLineStart = true;
+  }
+
+  onData(buf: Buffer, off: number, len: number, tsUs: number): void {
+    let p = off;
+    const end = off + len;
+    while (p < end) {
+      switch (this.state) {
+        case S_HEAD:
+          p = this.readHead(buf, p, end, tsUs);
+          break;
+        case S_BODY_LENGTH:
+        case S_CHUNK_DATA: {
+          const take = Math.min(this.remaining, end - p);
+          this.owner.onBody(take);
+          this.remaining -= take;
+          p += take;
+          if (this.remaining === 0) {
+            if (this.state === S_BODY_LENGTH) this.endMessage(tsUs, false);
+            else this.state = S_CHUNK_DATA_END;
+          }
+          break;
+        }
+        case S_CHUNK_DATA_END: {
+          // The CRLF after chunk data; tolerate a bare LF, and text that is already the next size line.
+          const c = buf[p];
+          if (c === 0x0d) p++;
+          else if (c === 0x0a) {
+            p++;
+            this.state = S_CHUNK_SIZE;
+            this.chunkLine = '';
+          } else {
+            this.state = S_CHUNK_SIZE;
+            this.chunkLine = '';
+          }
+          break;
+        }
+        case S_CHUNK_SIZE:
+          p = this.readChunkSize(buf, p, end, tsUs);
+          break;
+        case S_CHUNK_TRAILER:
+          p = this.readTrailer(buf, p, end, tsUs);
+          break;
+        case S_BODY_CLOSE:
+          this.owner.onBody(end - p);
+          p = end;
+          break;
+        case S_TUNNEL:
+          p = end;
+          break;
+        case S_RESYNC:
+          p = this.resync(buf, p, end);
+          break;
+      }
+    }
+  }
+
+  /** `len` bytes are missing: keep counting through a delimited body, else drop to resynchronisation. */
+  onGap(len: number, tsUs: number): void {
+    switch (this.state) {
+      case S_BODY_LENGTH:
+      case S_CHUNK_DATA:
+        if (len < this.remaining) {
+          this.remaining -= len;
+          return;
+        }
+        break;
+      case S_BODY_CLOSE:
+      case S_TUNNEL:
+        return;
+      case S_RESYNC:
+        this.atLineStart = false;
+        return;
+    }
+    if (this.inMessage || this.headLen > 0) this.endMessage(tsUs, true);
+    this.resetHead();
+    this.state = S_RESYNC;
+    this.atLineStart = false;
+  }
+
+  /** The connection ended: a body delimited by the close ends here; anything else was cut short. */
+  onEnd(tsUs: number): void {
+    if (this.state === S_HEAD && this.headLen > 0) {
+      // A head the peer never terminated (no final CRLF): take what is there as the head.
+      const hasContent = this.head.subarray(0, this.headLen).some((c) => c !== 0x0d && c !== 0x0a);
+      const verdict = hasContent ? this.judgeStart(tsUs, true) : START_BAD;
+      if (verdict === START_OK || verdict === START_SIMPLE) {
+        const mode = this.owner.onHead(this.head, this.headLen, tsUs);
+        this.inMessage = mode !== BODY_INVALID;
+      }
+      this.resetHead();
+    }
+    if (this.inMessage) this.endMessage(tsUs, this.state !== S_BODY_CLOSE && this.state !== S_HEAD);
+    this.state = S_TUNNEL;
+  }
+
+  private resetHead(): void {
+    this.headLen = 0;
+    this.lineStart = 0;
+    this.startChecked = false;
+    if (this.head.length > 4096) this.head = Buffer.allocUnsafe(1024);
+  }
+
+  private endMessage(tsUs: number, aborted: boolean): void {
+    this.inMessage = false;
+    if (this.state !== S_TUNNEL && this.state !== S_RESYNC) this.state = S_HEAD;
+    this.owner.onMessageEnd(tsUs, aborted);
+  }
+
+  private appendHead(buf: Buffer, from: number, to: number): boolean {
+    const n = to - from;
+    if (this.headLen + n > MAX_HEAD_BYTES) return false;
+    if (this.headLen + n > this.head.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(MAX_HEAD_BYTES, Math.max(this.head.length * 2, this.headLen + n)),
+      );
+      this.head.copy(grown, 0, 0, this.headLen);
+      this.head = grown;
+    }
+    buf.copy(this.head, this.headLen, from, to);
+    this.headLen += n;
+    return true;
+  }
+
+  /**
+   * Asks the owner about the message start. Returns START_OK / START_SIMPLE to go on; on START_RAW_BODY and
+   * START_BAD the state has already moved on (body until close, or resynchronisation).
+   */
+  private judgeStart(tsUs: number, firstLineDone: boolean): number {
+    this.startChecked = true;
+    const verdict = this.owner.checkStart(this.head, this.headLen, firstLineDone);
+    if (verdict === START_OK || verdict === START_SIMPLE) return verdict;
+    if (verdict === START_RAW_BODY) {
+      this.inMessage = true;
+      this.owner.onBody(this.headLen);
+      this.resetHead();
+      this.state = S_BODY_CLOSE;
+      return verdict;
+    }
+    this.owner.onAnomaly(
+      `http.invalid_${this.side}_line`,
+      `${this.side} does not start like HTTP: ${JSON.stringify(this.head.toString('latin1', 0, Math.min(this.headLen, 32)))}`,
+      tsUs,
+    );
+    this.resetHead();
+    this.state = S_RESYNC;
+    this.atLineStart = false;
+    return verdict;
+  }
+
+  private readHead(buf: Buffer, p: number, end: number, tsUs: number): number {
+    // Leading blank lines between messages are tolerated (RFC 9112 §2.2).
+    if (this.headLen === 0) {
+      while (p < end && (buf[p] === 0x0d || buf[p] === 0x0a)) p++;
+      if (p === end) return p;
+    }
+    while (p < end) {
+      const lf = buf.indexOf(0x0a, p);
+      const to = lf < 0 || lf >= end ? end : lf + 1;
+      if (!this.appendHead(buf, p, to)) {
+        this.owner.onAnomaly(
+          `http.${this.side}_header_too_long`,
+          `${this.side} head exceeds ${MAX_HEAD_BYTES} bytes`,
+          tsUs,
+        );
+        this.resetHead();
+        this.state = S_RESYNC;
+        this.atLineStart = false;
+        return p;
+      }
+      p = to;
+      const lineDone = this.head[this.headLen - 1] === 0x0a;
+      const firstLine = this.lineStart === 0;
+      if (firstLine && (lineDone || (!this.startChecked && this.headLen >= 8))) {
+        const verdict = this.judgeStart(tsUs, lineDone);
+        if (verdict === START_SIMPLE && lineDone) return this.finishHead(p, tsUs);
+        if (verdict !== START_OK && verdict !== START_SIMPLE) return p;
+      }
+      if (!lineDone) return p;
+      const lineLen = this.headLen - this.lineStart;
+      const blank = lineLen === 1 || (lineLen === 2 && this.head[this.lineStart] === 0x0d);
+      if (blank && !firstLine) return this.finishHead(p, tsUs);
+      this.lineStart = this.headLen;
+    }
+    return p;
+  }
+
+  private finishHead(p: number, tsUs: number): number {
+    const mode = this.owner.onHead(this.head, this.headLen, tsUs);
+    this.resetHead();
+    if (this.state === S_TUNNEL) {
+      // The owner tunnelled this direction while judging the head (e.g. CONNECT).
+      this.inMessage = false;
+      return p;
+    }
+    this.inMessage = true;
+    if (mode >= 0) {
+      this.remaining = mode;
+      if (mode === 0) this.endMessage(tsUs, false);
+      else this.state = S_BODY_LENGTH;
+    } else if (mode === BODY_NONE) {
+      this.endMessage(tsUs, false);
+    } else if (mode === BODY_CHUNKED) {
+      this.state = S_CHUNK_SIZE;
+      this.chunkLine = '';
+    } else if (mode === BODY_UNTIL_CLOSE) {
+      this.state = S_BODY_CLOSE;
+    } else if (mode === BODY_TUNNEL) {
+      this.endMessage(tsUs, false);
+      this.state = S_TUNNEL;
+    } else {
+      this.inMessage = false;
+      this.state = S_RESYNC;
+      this.atLineStart = true;
+    }
+    return p;
+  }
+
+  private readChunkSize(buf: Buffer, p: number, end: number, tsUs: number): number {
+    const lf = buf.indexOf(0x0a, p);
+    const to = lf < 0 || lf >= end ? end : lf;
+    if (this.chunkLine.length + (to - p) > MAX_CHUNK_LINE) {
+      this.owner.onAnomaly(
+        `http.invalid_${this.side}_chunk_len`,
+        `chunk-size line over ${MAX_CHUNK_LINE} bytes`,
+        tsUs,
+      );
+      this.state = S_BODY_CLOSE;
+      return p;
+    }
+    this.chunkLine += buf.toString('latin1', p, to);
+    if (to === end) return end;
+    const line = this.chunkLine.trim();
+    this.chunkLine = '';
+    const semi = line.indexOf(';');
+    const hex = (semi >= 0 ? line.slice(0, semi) : line).trim();
+    if (hex.length === 0) return to + 1; // Stray empty line between chunks: tolerated.
+    if (!/^[0-9a-fA-F]+$/.test(hex) || hex.replace(/^0+/, '').length > 13) {
+      // Not hex, or beyond 2^52: unframeable. The rest of the connection is this body.
+      this.owner.onAnomaly(
+        `http.invalid_${this.side}_chunk_len`,
+        `chunk size ${JSON.stringify(hex.slice(0, 40))}`,
+        tsUs,
+      );
+      this.state = S_BODY_CLOSE;
+      return to + 1;
+    }
+    const size = parseInt(hex, 16);
+    if (size === 0) {
+      this.state = S_CHUNK_TRAILER;
+      this.headLen = 0;
+      this.trailerLineHasText = false;
+    } else {
+      this.remaining = size;
+      this.state = S_CHUNK_DATA;
+    }
+    return to + 1;
+  }
+
+  /** Trailer fields after the last chunk, up to a blank line; only their size is tracked. */
+  private readTrailer(buf: Buffer, p: number, end: number, tsUs: number): number {
+    while (p < end) {
+      const c = buf[p++];
+      this.headLen++;
+      if (c === 0x0a) {
+        if (!this.trailerLineHasText) {
+          this.headLen = 0;
+          this.endMessage(tsUs, false);
+          return p;
+        }
+        this.trailerLineHasText = false;
+      } else if (c !== 0x0d) {
+        this.trailerLineHasText = true;
+      }
+      if (this.headLen > MAX_HEAD_BYTES) {
+        this.owner.onAnomaly(
+          `http.${this.side}_header_too_long`,
+          `trailer exceeds ${MAX_HEAD_BYTES} bytes`,
+          tsUs,
+        );
+        this.headLen = 0;
+        this.endMessage(tsUs, true);
+        this.state = S_RESYNC;
+        this.atLineStart = false;
+        return p;
+      }
+    }
+    return p;
+  }
+
+  /** Skips to the next line that starts like a message. */
+  private resync(buf: Buffer, p: number, end: number): number {
+    while (p < end) {
+      if (this.atLineStart && this.owner.looksLikeStart(buf, p, end - p)) {
+        this.atLineStart = false;
+        this.state = S_HEAD;
+        this.resetHead();
+        return p;
+      }
+      const lf = buf.indexOf(0x0a, p);
+      if (lf < 0 || lf >= end) {
+        this.atLineStart = false;
+        return end;
+      }
+      p = lf + 1;
+      this.atLineStart = true;
+    }
+    return p;
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * HTTP/1.x over one TCP connection: requests and responses are framed per direction by
+ * `HttpMessageReader` and paired in order (HTTP/1.1 pipelining answers requests in the order sent,
+ * RFC 9112 §9.3.2). One `http` record per transaction, emitted when its response is complete (so the body
+ * length is known), or at the end of the connection for requests never answered.
+ *
+ * Special cases: HEAD, 1xx, 204 and 304 responses have no body; 1xx other than 101 are interim and the
+ * final response follows; a 2xx answer to CONNECT and a 101 switch the connection away from HTTP (both
+ * directions stop being parsed); a response without framing ends with the connection.
+ */
+import type { AppContext, Direction, StreamParser } from '../app-layer.js';
+import { TO_SERVER } from '../app-layer.js';
+import { PROBE_NO } from '../protocol-def.js';
+import { splitHead } from './header-block.js';
+import {
+  BODY_CHUNKED,
+  BODY_INVALID,
+  BODY_NONE,
+  BODY_TUNNEL,
+  BODY_UNTIL_CLOSE,
+  HttpMessageReader,
+  START_BAD,
+  START_OK,
+  START_RAW_BODY,
+  START_SIMPLE,
+  type MessageOwner,
+} from './message-reader.js';
+import { probeRequestLine, probeStatusLine } from './probe.js';
+import {
+  bodyFraming,
+  fillRequest,
+  fillResponse,
+  Framing,
+  newTransaction,
+  parseRequestLine,
+  parseStatusLine,
+} from './transaction.js';
+import type { HttpTransaction } from './types.js';
+
+/** Requests waiting for their response; beyond this the oldest is logged unanswered. */
+export const MAX_PENDING_REQUESTS = 512;
+
+const framingOut = { length: 0, problem: '' };
+
+export class HttpStreamParser implements StreamParser {
+  readonly proto = 'http' as const;
+  private readonly requests: HttpMessageReader;
+  private readonly responses: HttpMessageReader;
+  /** Transactions whose request head was seen, oldest first; the response side answers pending[0]. */
+  private readonly pending: HttpTransaction[] = [];
+  /** The transaction the request reader is filling (body bytes go here). */
+  private requestTx: HttpTransaction | undefined;
+  /** The transaction the response reader is filling. */
+  private responseTx: HttpTransaction | undefined;
+  /** The response being read is interim (1xx): its end does not close the transaction. */
+  private interim = false;
+  private depth = 0;
+  private ended = false;
+
+  constructor(private readonly ctx: AppContext) {
+    this.requests = new HttpMessageReader(this.requestOwner(), 'request');
+    this.responses = new HttpMessageReader(this.responseOwner(), 'response');
+  }
+
+  onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (this.ended || len <= 0) return;
+    (dir === TO_SERVER ? this.requests : this.responses).onData(buf, off, len, tsUs);
+  }
+
+  onGap(dir: Direction, len: number, tsUs: number): void {
+    if (this.ended) return;
+    (dir === TO_SERVER ? this.requests : this.responses).onGap(len, tsUs);
+  }
+
+  onEnd(tsUs: number): void {
+    if (this.ended) return;
+    this.requests.onEnd(tsUs);
+    this.responses.onEnd(tsUs);
+    if (this.responseTx) this.finish(this.responseTx, tsUs);
+    this.responseTx = undefined;
+    while (this.pending.length > 0) this.emit(this.pending.shift() as HttpTransaction, tsUs);
+    this.ended = true;
+  }
+
+  private emit(tx: HttpTransaction, tsUs: number): void {
+    this.ctx.emit({ type: 'http', http: tx }, tsUs);
+  }
+
+  private anomaly(event: string, detail: string, tsUs: number): void {
+    this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, tsUs);
+  }
+
+  /** Logs `tx` and forgets it. */
+  private finish(tx: HttpTransaction, tsUs: number): void {
+    const i = this.pending.indexOf(tx);
+    if (i >= 0) this.pending.splice(i, 1);
+    if (this.requestTx === tx) this.requestTx = undefined;
+    this.emit(tx, tsUs);
+  }
+
+  private requestOwner(): MessageOwner {
+    return {
+      checkStart: (head, len, firstLineDone) => {
+        if (probeRequestLine(head, 0, len) === PROBE_NO) return START_BAD;
+        if (!firstLineDone) return START_OK;
+        const line = head.toString('latin1', 0, len).replace(/\r?\n$/, '');
+        return parseRequestLine(line).version === undefined ? START_SIMPLE : START_OK;
+      },
+      onHead: (buf, len, tsUs) => this.onRequestHead(buf, len, tsUs),
+      onBody: (n) => {
+        if (this.requestTx) this.requestTx.requestBodyLength += n;
+      },
+      onMessageEnd: () => {
+        this.requestTx = undefined;
+      },
+      onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
+      looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len) !== PROBE_NO,
+    };
+  }
+
+  private responseOwner(): MessageOwner {
+    return {
+      checkStart: (head, len) => {
+        if (probeStatusLine(head, 0, len) !== PROBE_NO) return START_OK;
+        // An HTTP/0.9 request is answered by the bare document.
+        const tx = this.pending[0];
+        if (tx && tx.protocol === undefined && tx.method !== undefined) {
+          this.responseTx = tx;
+          return START_RAW_BODY;
+        }
+        return START_BAD;
+      },
+      onHead: (buf, len, tsUs) => this.onResponseHead(buf, len, tsUs),
+      onBody: (n) => {
+        if (this.responseTx) this.responseTx.responseBodyLength += n;
+      },
+      onMessageEnd: (tsUs) => {
+        const tx = this.responseTx;
+        if (this.interim) {
+          this.interim = false;
+          return;
+        }
+        this.responseTx = undefined;
+        if (tx) this.finish(tx, tsUs);
+      },
+      onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
+      looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len) !== PROBE_NO,
+    };
+  }
+
+  private onRequestHead(buf: Buffer, len: number, tsUs: number): number {
+    const head = splitHead(buf, len);
+    const tx = newTransaction(++this.depth);
+    fillRequest(tx, head);
+    if (this.pending.length >= MAX_PENDING_REQUESTS) {
+      const oldest = this.pending.shift() as HttpTransaction;
+      this.anomaly(
+        'http.too_many_pending_requests',
+        `over ${MAX_PENDING_REQUESTS} requests unanswered`,
+        tsUs,
+      );
+      this.emit(oldest, tsUs);
+    }
+    this.pending.push(tx);
+    this.requestTx = tx;
+    if (tx.protocol === undefined) return BODY_NONE; // HTTP/0.9: the line is the request.
+    if (tx.method?.toUpperCase() === 'CONNECT') {
+      // What follows is tunnel data if the proxy accepts; a refusal brings the reader back (untunnel).
+      this.requests.tunnel();
+      return BODY_TUNNEL;
+    }
+    const framing = bodyFraming(head.headers, framingOut);
+    if (framingOut.problem) this.anomaly('http.request_framing', framingOut.problem, tsUs);
+    switch (framing) {
+      case Framing.Chunked:
+        return BODY_CHUNKED;
+      case Framing.Length:
+        return framingOut.length;
+      case Framing.UntilClose:
+        return BODY_UNTIL_CLOSE;
+      default:
+        // A request without framing has no body (RFC 9112 §6.3 rule 7); an invalid length likewise.
+        return BODY_NONE;
+    }
+  }
+
+  private onResponseHead(buf: Buffer, len: number, tsUs: number): number {
+    const head = splitHead(buf, len);
+    const sl = parseStatusLine(head.startLine);
+    if (!sl) {
+      this.anomaly(
+        'http.invalid_response_line',
+        `status line ${JSON.stringify(head.startLine.slice(0, 64))}`,
+        tsUs,
+      );
+      return BODY_INVALID;
+    }
+    let tx = this.pending[0];
+    if (!tx) {
+      // A response with no request seen (capture started mid-connection, or the request was lost).
+      tx = newTransaction(++this.depth);
+      this.pending.push(tx);
+    }
+    const status = sl.status;
+    if (status !== undefined && status >= 100 && status < 200 && status !== 101) {
+      tx.infoCode = status;
+      this.responseTx = tx;
+      this.interim = true;
+      return BODY_NONE;
+    }
+    fillResponse(tx, head, status, sl.version, sl.msg);
+    this.responseTx = tx;
+    this.interim = false;
+    const method = tx.method?.toUpperCase();
+    if (method === 'CONNECT') {
+      if (status !== undefined && status >= 200 && status < 300) {
+        this.finish(tx, tsUs);
+        this.responseTx = undefined;
+        this.requests.tunnel();
+        this.responses.tunnel();
+        return BODY_TUNNEL;
+      }
+      this.requests.untunnel();
+    }
+    if (status === 101) {
+      this.finish(tx, tsUs);
+      this.responseTx = undefined;
+      this.requests.tunnel();
+      this.responses.tunnel();
+      return BODY_TUNNEL;
+    }
+    if (method === 'HEAD' || status === 204 || status === 304) return BODY_NONE;
+    const framing = bodyFraming(head.headers, framingOut);
+    if (framingOut.problem) this.anomaly('http.response_framing', framingOut.problem, tsUs);
+    switch (framing) {
+      case Framing.Chunked:
+        return BODY_CHUNKED;
+      case Framing.Length:
+        return framingOut.length;
+      case Framing.Invalid:
+        this.anomaly('http.invalid_content_length', framingOut.problem, tsUs);
+        return BODY_UNTIL_CLOSE;
+      default:
+        return BODY_UNTIL_CLOSE;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Request and status lines (RFC 9112 §3, §4) and the header fields a log needs, filled into an
+ * `HttpTransaction`. Tolerant like the servers it watches: extra spaces, lower-case methods, a missing
+ * version (HTTP/0.9), a request line with no target.
+ */
+import { headerValue, headerValues, type MessageHead } from './header-block.js';
+import type { HttpTransaction } from './types.js';
+
+export function newTransaction(depth: number): HttpTransaction {
+  return { requestHeaders: [], requestBodyLength: 0, responseHeaders: [], responseBodyLength: 0, depth };
+}
+
+const VERSION_RE = /^HTTP\/\d+(\.\d+)?$/i;
+
+/** Splits a request line into method, target and version (any may be absent when malformed). */
+export function parseRequestLine(line: string): { method: string; uri?: string; version?: string } {
+  const parts = line.trim().split(/[ \t]+/);
+  const method = parts[0] ?? '';
+  if (parts.length === 1) return { method };
+  const last = parts[parts.length - 1];
+  if (parts.length >= 3 && VERSION_RE.test(last)) {
+    return { method, uri: parts.slice(1, -1).join(' '), version: last };
+  }
+  return { method, uri: parts.slice(1).join(' ') };
+}
+
+/** Does the first line carry a version (else it is an HTTP/0.9 simple request)? */
+export function requestLineHasVersion(line: string): boolean {
+  return parseRequestLine(line).version !== undefined;
+}
+
+/** Host without its port: "[::1]:8080" → "::1" / 8080; "example.com:81" → "example.com" / 81. */
+export function splitHostPort(value: string): { host: string; port?: number } {
+  const v = value.trim();
+  if (v.startsWith('[')) {
+    const close = v.indexOf(']');
+    if (close > 0) {
+      const rest = v.slice(close + 1);
+      const port = /^:\d{1,5}$/.test(rest) ? Number(rest.slice(1)) : undefined;
+      return { host: v.slice(1, close), port };
+    }
+    return { host: v };
+  }
+  const colon = v.lastIndexOf(':');
+  if (colon > 0 && v.indexOf(':') === colon) {
+    const p = v.slice(colon + 1);
+    if (/^\d{1,5}$/.test(p)) return { host: v.slice(0, colon), port: Number(p) };
+    if (p.length === 0) return { host: v.slice(0, colon) };
+  }
+  return { host: v };
+}
+
+export function fillRequest(tx: HttpTransaction, head: MessageHead): void {
+  const rl = parseRequestLine(head.startLine);
+  tx.method = rl.method;
+  tx.uri = rl.uri;
+  tx.protocol = rl.version;
+  tx.requestHeaders = head.headers;
+  const host = headerValue(head.headers, 'host');
+  if (host !== undefined) {
+    const hp = splitHostPort(host);
+    tx.hostname = hp.host;
+    if (hp.port !== undefined) tx.port = hp.port;
+  } else if (rl.uri && /^[a-z][a-z0-9+.-]*:\/\//i.test(rl.uri)) {
+    // Absolute form (proxy requests): the authority names the host.
+    const authority = rl.uri.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/?#]/)[0];
+    const hp = splitHostPort(authority.slice(authority.lastIndexOf('@') + 1));
+    tx.hostname = hp.host;
+    if (hp.port !== undefined) tx.port = hp.port;
+  }
+  tx.userAgent = headerValue(head.headers, 'user-agent');
+  tx.referer = headerValue(head.headers, 'referer');
+}
+
+/** Parses a status line; undefined when it is not one. */
+export function parseStatusLine(
+  line: string,
+): { version: string; status?: number; msg?: string } | undefined {
+  const m = /^(HTTP\/\d+(?:\.\d+)?)(?:[ \t]+(\d{3}))?(?:[ \t]+(.*))?$/i.exec(line.trim());
+  if (!m) return undefined;
+  return { version: m[1], status: m[2] !== undefined ? Number(m[2]) : undefined, msg: m[3] };
+}
+
+export function fillResponse(
+  tx: HttpTransaction,
+  head: MessageHead,
+  status: number | undefined,
+  version: string,
+  msg?: string,
+): void {
+  tx.status = status;
+  tx.statusMsg = msg;
+  tx.responseProtocol = version;
+  tx.responseHeaders = head.headers;
+  tx.contentType = headerValue(head.headers, 'content-type');
+  tx.redirect = headerValue(head.headers, 'location');
+}
+
+export const enum Framing {
+  None,
+  Length,
+  Chunked,
+  UntilClose,
+  Invalid,
+}
+
+/**
+ * Body framing a head's fields announce (RFC 9112 §6.3): chunked when it is the final transfer coding,
+ * else Content-Length when valid; `length` receives the Content-Length.
+ */
+export function bodyFraming(
+  headers: Array<[string, string]>,
+  out: { length: number; problem: string },
+): Framing {
+  out.problem = '';
+  const te = headerValues(headers, 'transfer-encoding');
+  if (te !== undefined) {
+    const codings = te
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s.length > 0);
+    if (codings.length > 0 && codings[codings.length - 1] === 'chunked') {
+      if (headerValue(headers, 'content-length') !== undefined)
+        out.problem = 'both Transfer-Encoding and Content-Length';
+      return Framing.Chunked;
+    }
+    if (codings.length > 0) return Framing.UntilClose;
+  }
+  const cl = headerValues(headers, 'content-length');
+  if (cl === undefined) return Framing.None;
+  // Repeated identical values ("5, 5") are one length (RFC 9110 §8.6).
+  const values = new Set(cl.split(',').map((s) => s.trim()));
+  const v = values.size === 1 ? [...values][0] : '';
+  if (!/^\d{1,15}$/.test(v)) {
+    out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} is not a usable number`;
+    return Framing.Invalid;
+  }
+  out.length = Number(v);
+  return Framing.Length;
+}
