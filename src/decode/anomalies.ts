@@ -1,0 +1,75 @@
+/**
+ * Decoder event names. Where Suricata has an event for the condition, the name is Suricata's (its
+ * `decoder.*` vocabulary, so EVE `anomaly` records and `decode-event` rules read the same); names under
+ * `decoder.moat.*` cover conditions Suricata has no event for.
+ */
+import type { DecodedPacket } from './decoded-packet.js';
+
+export const ETHERNET_PKT_TOO_SMALL = 'decoder.ethernet.pkt_too_small';
+export const VLAN_HEADER_TOO_SMALL = 'decoder.vlan.header_too_small';
+export const VLAN_TOO_MANY_LAYERS = 'decoder.vlan.too_many_layers';
+export const SLL_PKT_TOO_SMALL = 'decoder.sll.pkt_too_small';
+export const LTNULL_PKT_TOO_SMALL = 'decoder.ltnull.pkt_too_small';
+export const LTNULL_UNSUPPORTED_TYPE = 'decoder.ltnull.unsupported_type';
+export const IPRAW_INVALID_IPV = 'decoder.ipraw.invalid_ip_version';
+export const PPP_PKT_TOO_SMALL = 'decoder.ppp.pkt_too_small';
+export const PPPOE_PKT_TOO_SMALL = 'decoder.pppoe.pkt_too_small';
+export const CHDLC_PKT_TOO_SMALL = 'decoder.chdlc.pkt_too_small';
+export const MPLS_HEADER_TOO_SMALL = 'decoder.mpls.header_too_small';
+export const MPLS_UNKNOWN_PAYLOAD_TYPE = 'decoder.mpls.unknown_payload_type';
+
+export const IPV4_PKT_TOO_SMALL = 'decoder.ipv4.pkt_too_small';
+export const IPV4_HLEN_TOO_SMALL = 'decoder.ipv4.hlen_too_small';
+export const IPV4_IPLEN_SMALLER_THAN_HLEN = 'decoder.ipv4.iplen_smaller_than_hlen';
+export const IPV4_TRUNC_PKT = 'decoder.ipv4.trunc_pkt';
+export const IPV4_WRONG_IP_VER = 'decoder.ipv4.wrong_ip_version';
+export const IPV4_WITH_ICMPV6 = 'decoder.ipv4.icmpv6';
+export const IPV4_FRAG_PKT_TOO_LARGE = 'decoder.ipv4.frag_pkt_too_large';
+export const IPV4_FRAG_OVERLAP = 'decoder.ipv4.frag_overlap';
+export const IPV4_FRAG_IGNORED = 'decoder.ipv4.frag_ignored';
+
+export const IPV6_PKT_TOO_SMALL = 'decoder.ipv6.pkt_too_small';
+export const IPV6_TRUNC_PKT = 'decoder.ipv6.trunc_pkt';
+export const IPV6_TRUNC_EXTHDR = 'decoder.ipv6.trunc_exthdr';
+export const IPV6_EXTHDR_DUPL_FH = 'decoder.ipv6.exthdr_dupl_fh';
+export const IPV6_WRONG_IP_VER = 'decoder.ipv6.wrong_ip_version';
+export const IPV6_WITH_ICMPV4 = 'decoder.ipv6.icmpv4';
+export const IPV6_DATA_AFTER_NONE_HEADER = 'decoder.ipv6.data_after_none_header';
+export const IPV6_FRAG_PKT_TOO_LARGE = 'decoder.ipv6.frag_pkt_too_large';
+export const IPV6_FRAG_OVERLAP = 'decoder.ipv6.frag_overlap';
+export const IPV6_FRAG_IGNORED = 'decoder.ipv6.frag_ignored';
+export const IPV4_IN_IPV6_WRONG_IP_VER = 'decoder.ipv6.ipv4_in_ipv6_wrong_version';
+export const IPV6_IN_IPV6_WRONG_IP_VER = 'decoder.ipv6.ipv6_in_ipv6_wrong_version';
+
+export const TCP_PKT_TOO_SMALL = 'decoder.tcp.pkt_too_small';
+export const TCP_HLEN_TOO_SMALL = 'decoder.tcp.hlen_too_small';
+export const TCP_INVALID_OPTLEN = 'decoder.tcp.invalid_optlen';
+export const UDP_PKT_TOO_SMALL = 'decoder.udp.pkt_too_small';
+export const UDP_HLEN_TOO_SMALL = 'decoder.udp.hlen_too_small';
+export const UDP_HLEN_INVALID = 'decoder.udp.hlen_invalid';
+export const ICMPV4_PKT_TOO_SMALL = 'decoder.icmpv4.pkt_too_small';
+export const ICMPV6_PKT_TOO_SMALL = 'decoder.icmpv6.pkt_too_small';
+export const SCTP_PKT_TOO_SMALL = 'decoder.sctp.pkt_too_small';
+
+export const GRE_PKT_TOO_SMALL = 'decoder.gre.pkt_too_small';
+export const GRE_WRONG_VERSION = 'decoder.gre.wrong_version';
+export const GRE_VERSION0_HDR_TOO_BIG = 'decoder.gre.version0_hdr_too_big';
+export const GRE_VERSION0_MALFORMED_SRE_HDR = 'decoder.gre.version0_malformed_sre_hdr';
+export const GRE_VERSION1_NO_KEY = 'decoder.gre.version1_no_key';
+export const GRE_VERSION1_WRONG_PROTOCOL = 'decoder.gre.version1_wrong_protocol';
+export const GRE_VERSION1_HDR_TOO_BIG = 'decoder.gre.version1_hdr_too_big';
+export const ERSPAN_HEADER_TOO_SMALL = 'decoder.erspan.header_too_small';
+export const ERSPAN_UNSUPPORTED_VERSION = 'decoder.erspan.unsupported_version';
+export const VXLAN_UNKNOWN_PAYLOAD_TYPE = 'decoder.vxlan.unknown_payload_type';
+export const GENEVE_UNKNOWN_PAYLOAD_TYPE = 'decoder.geneve.unknown_payload_type';
+
+/** Suricata has no event for these. */
+export const TUNNEL_TOO_DEEP = 'decoder.moat.tunnel_too_deep';
+export const GENEVE_HEADER_TOO_SMALL = 'decoder.moat.geneve_header_too_small';
+export const VXLAN_HEADER_TOO_SMALL = 'decoder.moat.vxlan_header_too_small';
+export const DECODER_INTERNAL_ERROR = 'decoder.moat.internal_error';
+
+/** The first event of a packet is kept: it is the one that explains why decoding stopped or went odd. */
+export function setAnomaly(pkt: DecodedPacket, name: string): void {
+  if (pkt.anomaly === '') pkt.anomaly = name;
+}

@@ -1,0 +1,5 @@
+/** The decode stage's public surface. */
+export { PacketDecoder, linkLayerFor, type PacketDecoderOptions } from './packet-decoder.js';
+export { IpReassembler, type ReassemblyOptions, type ReassemblyStats } from './ip-reassembly.js';
+export * from './decoded-packet.js';
+export { formatIp, parseIp } from './address.js';

@@ -1,0 +1,33 @@
+/** The dispatch table from an IP protocol number (after IPv6 extension headers) to the next layer. */
+import type { DecodeCursor } from './cursor.js';
+import type { DecodedPacket } from './decoded-packet.js';
+import { L_GRE, L_ICMP, L_ICMPV6, L_IP_PAYLOAD, L_IPV4, L_IPV6, L_SCTP, L_TCP, L_UDP } from './layers.js';
+
+export const IPPROTO_IPIP = 4;
+export const IPPROTO_IPV6 = 41;
+
+export function nextForIpProto(c: DecodeCursor, pkt: DecodedPacket, proto: number): number {
+  switch (proto) {
+    case 6:
+      return L_TCP;
+    case 17:
+      return L_UDP;
+    case 1:
+      return L_ICMP;
+    case 58:
+      return L_ICMPV6;
+    case 132:
+      return L_SCTP;
+    case 47:
+      return L_GRE;
+    // IP-in-IP (4in4, 6in4, 4in6, 6in6): the inner packet is the flow.
+    case IPPROTO_IPIP:
+      if (c.avail() < 20 || c.buf[c.off] >> 4 !== 4 || !c.enterTunnel(pkt)) return L_IP_PAYLOAD;
+      return L_IPV4;
+    case IPPROTO_IPV6:
+      if (c.avail() < 40 || c.buf[c.off] >> 4 !== 6 || !c.enterTunnel(pkt)) return L_IP_PAYLOAD;
+      return L_IPV6;
+    default:
+      return L_IP_PAYLOAD;
+  }
+}

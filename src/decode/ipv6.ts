@@ -1,0 +1,134 @@
+/**
+ * IPv6 (RFC 8200) and its extension headers: hop-by-hop, routing, destination options, fragment, AH and
+ * mobility are walked to the transport header; fragments go to the reassembler.
+ */
+import {
+  IPV6_DATA_AFTER_NONE_HEADER,
+  IPV6_EXTHDR_DUPL_FH,
+  IPV6_PKT_TOO_SMALL,
+  IPV6_TRUNC_EXTHDR,
+  IPV6_TRUNC_PKT,
+  IPV6_WRONG_IP_VER,
+  setAnomaly,
+} from './anomalies.js';
+import type { DecodeCursor } from './cursor.js';
+import type { DecodedPacket } from './decoded-packet.js';
+import { FRAG_HELD } from './ip-reassembly.js';
+import { nextForIpProto } from './ip-proto.js';
+import { L_DONE, L_ERROR, L_HELD, L_IPV6 } from './layers.js';
+
+const NH_HOPOPTS = 0;
+const NH_ROUTING = 43;
+const NH_FRAGMENT = 44;
+const NH_AH = 51;
+const NH_NONE = 59;
+const NH_DSTOPTS = 60;
+const NH_MOBILITY = 135;
+/** More extension headers than any real packet carries: stop walking (bounded time on crafted chains). */
+const MAX_EXT_HEADERS = 16;
+
+function readAddr(b: Buffer, off: number, words: Uint32Array): void {
+  for (let i = 0; i < 4; i++) {
+    const o = off + 4 * i;
+    words[i] = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  }
+}
+
+export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
+  const off = c.off;
+  const b = c.buf;
+  const avail = c.end - off;
+  if (avail < 40) return c.short(pkt, IPV6_PKT_TOO_SMALL);
+  if (b[off] >> 4 !== 6) {
+    setAnomaly(pkt, IPV6_WRONG_IP_VER);
+    return L_ERROR;
+  }
+  let payloadLen = (b[off + 4] << 8) | b[off + 5];
+  let nh = b[off + 6];
+  // Payload length 0: a jumbogram (RFC 2675) or segmentation offload on the capturing host; use what is there.
+  if (payloadLen === 0) payloadLen = avail - 40;
+  pkt.ipVersion = 6;
+  pkt.ttl = b[off + 7];
+  pkt.ipId = 0;
+  readAddr(b, off + 8, pkt.src);
+  readAddr(b, off + 24, pkt.dst);
+  pkt.buf = b;
+  pkt.l3Off = off;
+  pkt.proto = nh;
+  pkt.srcPort = 0;
+  pkt.dstPort = 0;
+  pkt.tcpFlags = 0;
+  pkt.icmpType = 0;
+  pkt.icmpCode = 0;
+  c.ipDepth = pkt.tunnelDepth;
+
+  let dataEnd = off + 40 + payloadLen;
+  if (dataEnd > c.end) {
+    if (!c.capCut) setAnomaly(pkt, IPV6_TRUNC_PKT);
+    pkt.truncated = true;
+    dataEnd = c.end;
+  }
+
+  let p = off + 40;
+  let sawFragment = false;
+  for (let n = 0; n < MAX_EXT_HEADERS; n++) {
+    if (nh === NH_HOPOPTS || nh === NH_ROUTING || nh === NH_DSTOPTS || nh === NH_MOBILITY || nh === NH_AH) {
+      if (dataEnd - p < 2) return extTruncated(c, pkt, p, dataEnd, nh);
+      const len = nh === NH_AH ? (b[p + 1] + 2) << 2 : (b[p + 1] + 1) << 3;
+      if (dataEnd - p < len) return extTruncated(c, pkt, p, dataEnd, nh);
+      nh = b[p];
+      p += len;
+      continue;
+    }
+    if (nh === NH_FRAGMENT) {
+      if (dataEnd - p < 8) return extTruncated(c, pkt, p, dataEnd, nh);
+      if (sawFragment) setAnomaly(pkt, IPV6_EXTHDR_DUPL_FH);
+      sawFragment = true;
+      const fragNh = b[p];
+      const field = (b[p + 2] << 8) | b[p + 3];
+      const fragOffset = field & 0xfff8;
+      const more = (field & 1) !== 0;
+      pkt.ipId = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      p += 8;
+      nh = fragNh;
+      // An atomic fragment (offset 0, no more) is a whole datagram (RFC 6946).
+      if (fragOffset === 0 && !more) continue;
+      pkt.proto = fragNh;
+      pkt.payloadOff = p;
+      pkt.payloadLen = dataEnd - p;
+      if (pkt.truncated) return L_DONE;
+      const r = c.reassembler.addIpv6(b, off, p, dataEnd, fragOffset, more, fragNh, pkt, c.outIndex);
+      if (r === FRAG_HELD) return L_HELD;
+      if (r < 0) return L_ERROR;
+      c.outIndex++;
+      c.buf = c.reassembler.output;
+      c.off = 0;
+      c.end = r;
+      return L_IPV6;
+    }
+    break;
+  }
+  pkt.proto = nh;
+  pkt.payloadOff = p;
+  pkt.payloadLen = dataEnd - p;
+  if (nh === NH_NONE) {
+    if (dataEnd > p) setAnomaly(pkt, IPV6_DATA_AFTER_NONE_HEADER);
+    return L_DONE;
+  }
+  c.off = p;
+  c.end = dataEnd;
+  c.l4Claim = off + 40 + payloadLen - p;
+  return nextForIpProto(c, pkt, nh);
+}
+
+function extTruncated(c: DecodeCursor, pkt: DecodedPacket, p: number, dataEnd: number, nh: number): number {
+  pkt.proto = nh;
+  pkt.payloadOff = p;
+  pkt.payloadLen = dataEnd - p;
+  if (c.capCut || pkt.truncated) {
+    pkt.truncated = true;
+    return L_DONE;
+  }
+  setAnomaly(pkt, IPV6_TRUNC_EXTHDR);
+  return L_ERROR;
+}
