@@ -27,6 +27,7 @@ export function scoreEve(e: Evaluation): Record<string, unknown> {
     policy: r.policy,
     selected_by: e.via,
     ...(e.scenario !== undefined ? { scenario: e.scenario } : {}),
+    chain_source: e.chainSource,
     score: r4(r.score),
     condition: r.condition,
     verdict: r.verdict,

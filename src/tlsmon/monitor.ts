@@ -11,12 +11,16 @@ import { scoreHandshake, type ScoreResult } from './score.js';
 import type { HeatKind, TlsmonServices } from './services.js';
 import { heatKey } from './dimensions/heat.js';
 import { geoKey } from './dimensions/geolocation.js';
+import type { ServiceCertificateCache } from './certificate-cache.js';
+import type { CertificateFetcher } from './certificate-fetch.js';
 
 export interface Evaluation {
   result: ScoreResult;
   /** Which selector chose the policy ('default' when none matched). */
   via: string;
   scenario?: string;
+  /** Where the scored chain came from: this handshake, an earlier one to the same service, an active fetch. */
+  chainSource: 'handshake' | 'observed' | 'fetched' | 'none';
   block: boolean;
   alertChannels: string[];
 }
@@ -31,6 +35,7 @@ export class TlsMonitor {
   constructor(
     file: PolicyFile,
     readonly services: TlsmonServices,
+    private readonly certs?: { cache: ServiceCertificateCache; fetcher?: CertificateFetcher },
   ) {
     this.current = { file, selector: new PolicySelector(file), version: 1 };
   }
@@ -62,19 +67,22 @@ export class TlsMonitor {
   }
 
   evaluate(f: HandshakeFeatures): Evaluation {
-    const { file, selector } = this.current;
+    const { selector } = this.current;
     f.scenario ??= selector.scenarioOf(f);
+    const chainSource = this.certs ? this.certs.cache.apply(f) : f.chain.length > 0 ? 'handshake' : 'none';
+    if (chainSource === 'none' && this.certs?.fetcher)
+      void this.certs.fetcher.request(f.dstIp, f.dstPort, f.sni);
     const chosen = selector.select(f);
     const result = scoreHandshake(chosen.name, chosen.policy, f, this.services);
     this.services.history?.record(this.historyKeys(f), f.tsUs / 1e6);
     this.evaluations++;
     const risky = result.verdict === 'risky';
     if (risky) this.risky++;
-    void file;
     return {
       result,
       via: chosen.via,
       scenario: f.scenario,
+      chainSource,
       block: risky && chosen.policy.actions.block,
       alertChannels: risky ? chosen.policy.actions.alert : [],
     };

@@ -46,6 +46,9 @@ const legality = z.strictObject({
   illegal: score.default(0),
   /** Also require the SNI to match the leaf's SAN/CN (a mismatch counts as illegal). */
   checkName: z.boolean().default(true),
+  /** Keys below these sizes make a chain illegal (CA/Browser Forum baseline: RSA ≥ 2048, EC ≥ 256). */
+  minRsaBits: z.number().int().min(0).default(2048),
+  minEcBits: z.number().int().min(0).default(256),
 });
 
 const validity = z.strictObject({
