@@ -70,7 +70,9 @@ export function parsePublicKey(buf: Uint8Array, spki: Tlv): PublicKeyFacts {
       break;
     }
     default:
-      facts.keyBits = FIXED_BITS[keyType] ?? 0;
+      // Fixed-size curves by name; otherwise (ML-DSA, unknown algorithms) the key's own size, as
+      // OpenSSL's EVP_PKEY_get_bits reports for ML-DSA (e.g. 10496 bits for ML-DSA-44).
+      facts.keyBits = FIXED_BITS[keyType] ?? (key.end - keyStart) * 8;
   }
   return facts;
 }
