@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as asn1js from 'asn1js';
+import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { CertificateInfo } from '../../proto/x509/types.js';
 import type { RevocationChecker, RevocationStatus } from '../services.js';
@@ -103,7 +103,7 @@ function loadCrl(file: string, issuerDer?: Buffer): LoadedCrl {
   try {
     crl = pkijs.CertificateRevocationList.fromBER(ab(raw));
   } catch (err) {
-    throw new Error(`${file}: not a CRL: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${file}: not a CRL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const revoked = new Set<string>();
   for (const rc of crl.revokedCertificates ?? [])
