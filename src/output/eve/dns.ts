@@ -9,7 +9,10 @@
 import type { DnsAnswer, DnsMessage } from '../../proto/dns/types.js';
 
 function answerEve(rr: DnsAnswer): Record<string, unknown> {
-  const out: Record<string, unknown> = { rrname: rr.name, rrtype: rr.typeName, ttl: rr.ttl };
+  const out: Record<string, unknown> = { rrname: rr.name };
+  if (rr.nameTruncated) out.rrname_truncated = true;
+  out.rrtype = rr.typeName;
+  out.ttl = rr.ttl;
   if (rr.soa) out.soa = { ...rr.soa };
   else if (rr.srv) out.srv = { ...rr.srv };
   else out.rdata = rr.data;
@@ -28,6 +31,7 @@ export function dnsEve(m: DnsMessage): Record<string, unknown> {
     const out: Record<string, unknown> = { type: 'query', id: m.id };
     if (q) {
       out.rrname = q.name;
+      if (q.nameTruncated) out.rrname_truncated = true;
       out.rrtype = q.typeName;
     }
     out.tx_id = m.txId;

@@ -4,7 +4,7 @@
  * keeps what was read (marked `truncated`) and the problem is reported with Suricata's DNS event names.
  */
 import type { AppAnomaly } from '../app-layer.js';
-import { MAX_NAME_CHARS, newNameResult, readName } from './names.js';
+import { newNameResult, readName } from './names.js';
 import { presentRdata } from './rdata.js';
 import { rcodeName, rrTypeName, TYPE_OPT } from './rr-types.js';
 import type { DnsAnswer, DnsMessage, DnsQuestion } from './types.js';
@@ -30,9 +30,7 @@ export interface DnsParseResult {
 const nr = newNameResult();
 
 function nameEvent(error: string): string {
-  if (error.includes('pointers')) return 'dns.infinite_loop';
-  if (error.includes(`${MAX_NAME_CHARS} characters`)) return 'dns.name_too_long';
-  return 'dns.malformed_data';
+  return error.includes('pointers') ? 'dns.infinite_loop' : 'dns.malformed_data';
 }
 
 function addAnomaly(res: DnsParseResult, event: string, detail: string): void {
@@ -104,6 +102,7 @@ export function parseDnsMessage(
       typeName: rrTypeName(type),
       qclass: buf.readUInt16BE(nr.next + 2),
     };
+    if (nr.truncated) q.nameTruncated = true;
     msg.questions.push(q);
     p = nr.next + 4;
   }
@@ -149,6 +148,7 @@ export function parseDnsMessage(
         ttl: buf.readUInt32BE(q + 4),
         data: '',
       };
+      if (nr.truncated) rr.nameTruncated = true;
       const problem = presentRdata(buf, off, end, q + 10, rdLen, rr, nr);
       if (problem) addAnomaly(res, event, problem);
       if (type === TYPE_OPT && into === msg.additionals) {

@@ -6,8 +6,11 @@
 
 /** Enough for any legitimate name (a name has ≤ 127 labels; real ones rarely chain more than a few). */
 export const MAX_POINTER_JUMPS = 64;
-/** 255 wire octets print as at most 4 × 255 characters with escapes; anything longer is hostile. */
-export const MAX_NAME_CHARS = 1024;
+/**
+ * Longest name kept, in characters. A legal name has ≤ 255 wire octets; pointer chains can build longer
+ * ones, which are cut here and flagged (`truncated`), as Suricata does at the same length.
+ */
+export const MAX_NAME_CHARS = 1025;
 
 export interface NameResult {
   name: string;
@@ -15,19 +18,33 @@ export interface NameResult {
   next: number;
   /** Why the name could not be read (set when next is -1). */
   error: string;
+  /** The name was longer than MAX_NAME_CHARS and was cut. */
+  truncated: boolean;
 }
 
-const HEX = '0123456789abcdef';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Appends one label to `out`, escaping bytes a log must not carry raw. */
-function labelText(buf: Buffer, off: number, len: number): string {
-  let s = '';
-  for (let i = off; i < off + len; i++) {
-    const c = buf[i];
-    if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\x' + HEX[c >> 4] + HEX[c & 15];
+/**
+ * Text of raw bytes as Suricata writes it: valid UTF-8 as is, otherwise ASCII as is and every byte ≥ 0x80
+ * as `\xNN`. `latin1` holds one character per byte.
+ */
+export function bytesText(latin1: string): string {
+  let ascii = true;
+  for (let i = 0; i < latin1.length; i++) {
+    if (latin1.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
   }
-  return s;
+  if (ascii) return latin1;
+  const bytes = Buffer.from(latin1, 'latin1');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    let s = '';
+    for (const c of bytes) s += c < 0x80 ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
+    return s;
+  }
 }
 
 /**
@@ -42,6 +59,7 @@ export function readName(
   out: NameResult,
 ): NameResult {
   let name = '';
+  let truncated = false;
   let next = -1;
   let jumps = 0;
   let p = pos;
@@ -68,20 +86,26 @@ export function readName(
     if (kind !== 0)
       return fail(out, `label type 0x${kind.toString(16)} at offset ${p - msgStart} is unsupported`);
     if (len === 0) {
-      if (next < 0) next = p + 1;
       break;
     }
     if (p + 1 + len > msgEnd) return fail(out, `label at offset ${p - msgStart} runs past the message end`);
-    if (name.length > 0) name += '.';
-    name += labelText(buf, p + 1, len);
-    if (name.length > MAX_NAME_CHARS) {
-      return fail(out, `name at offset ${pos - msgStart} is longer than ${MAX_NAME_CHARS} characters`);
+    if (!truncated) {
+      if (name.length > 0) name += '.';
+      name += buf.toString('latin1', p + 1, p + 1 + len);
+      if (name.length > MAX_NAME_CHARS) {
+        name = name.slice(0, MAX_NAME_CHARS);
+        truncated = true;
+      }
     }
     p += 1 + len;
+    // Once cut, only the end of the name in place matters; after a pointer that end is already known.
+    if (truncated && next >= 0) break;
   }
-  out.name = name;
+  if (next < 0) next = p + 1;
+  out.name = bytesText(name);
   out.next = next;
   out.error = '';
+  out.truncated = truncated;
   return out;
 }
 
@@ -89,9 +113,10 @@ function fail(out: NameResult, why: string): NameResult {
   out.name = '';
   out.next = -1;
   out.error = why;
+  out.truncated = false;
   return out;
 }
 
 export function newNameResult(): NameResult {
-  return { name: '', next: -1, error: '' };
+  return { name: '', next: -1, error: '', truncated: false };
 }

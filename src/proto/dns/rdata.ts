@@ -4,7 +4,7 @@
  * Names inside rdata may use compression, so they are read against the whole message.
  */
 import { formatIp } from '../../decode/address.js';
-import { readName, type NameResult } from './names.js';
+import { bytesText, readName, type NameResult } from './names.js';
 import {
   TYPE_A,
   TYPE_AAAA,
@@ -29,15 +29,9 @@ const TYPE_SPF = 99;
 
 const words = new Uint32Array(4);
 
-/** Character-string bytes (RFC 1035 §3.3) as text; bytes outside printable ASCII as `\xNN`. */
+/** Character-string bytes (RFC 1035 §3.3) as text, escaped the way Suricata writes raw bytes. */
 export function printableText(buf: Buffer, off: number, len: number): string {
-  let s = '';
-  for (let i = off; i < off + len; i++) {
-    const c = buf[i];
-    if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\x' + (c < 16 ? '0' : '') + c.toString(16);
-  }
-  return s;
+  return bytesText(buf.toString('latin1', off, off + len));
 }
 
 function hex(buf: Buffer, off: number, len: number): string {

@@ -6,6 +6,8 @@ export interface DnsQuestion {
   typeName: string;
   /** Query class (1 = IN; mDNS sets the top bit for unicast-response). */
   qclass: number;
+  /** The name was longer than 1,025 characters and was cut (Suricata's `rrname_truncated`). */
+  nameTruncated?: boolean;
 }
 
 /** SOA rdata fields, kept structured because Suricata logs them as an object. */
@@ -29,6 +31,8 @@ export interface DnsSrv {
 
 export interface DnsAnswer {
   name: string;
+  /** The owner name was longer than 1,025 characters and was cut. */
+  nameTruncated?: boolean;
   type: number;
   typeName: string;
   /** Record class (1 = IN); for OPT this is the requester's UDP payload size. */
@@ -60,10 +64,7 @@ export interface DnsMessage {
   additionals: DnsAnswer[];
   /** Transport the message came on. */
   transport: 'udp' | 'tcp';
-  /**
-   * Transaction number within the flow (Suricata's `tx_id`): a query opens one, its response (same id)
-   * reuses it; an unsolicited response opens its own.
-   */
+  /** Transaction number within the flow (Suricata's `tx_id`): every message is one, in arrival order. */
   txId: number;
   /** The message ended before all sections the header announced were read. */
   truncated: boolean;
