@@ -21,13 +21,15 @@ export interface Payload {
 export function readPayloads(file: string): Payload[] {
   const buf = readFileSync(file);
   const magic = buf.readUInt32LE(0);
-  let le: boolean;
-  let nano = false;
-  if (magic === 0xa1b2c3d4) le = true;
-  else if (magic === 0xd4c3b2a1) le = false;
-  else if (magic === 0xa1b23c4d) ((le = true), (nano = true));
-  else if (magic === 0x4d3cb2a1) ((le = false), (nano = true));
-  else throw new Error(`${file}: not a classic pcap (magic 0x${magic.toString(16)})`);
+  const known: Record<number, [boolean, boolean]> = {
+    0xa1b2c3d4: [true, false],
+    0xd4c3b2a1: [false, false],
+    0xa1b23c4d: [true, true],
+    0x4d3cb2a1: [false, true],
+  };
+  const kind = known[magic];
+  if (!kind) throw new Error(`${file}: not a classic pcap (magic 0x${magic.toString(16)})`);
+  const [le, nano] = kind;
   const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const linkType = u32(20) & 0xffff;
   const out: Payload[] = [];
@@ -43,7 +45,7 @@ export function readPayloads(file: string): Payload[] {
     if (p > buf.length) break;
     const tsUs = sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac);
     let off = data;
-    let etherType = 0;
+    let etherType: number;
     if (linkType === 1) {
       etherType = buf.readUInt16BE(off + 12);
       off += 14;
