@@ -189,6 +189,24 @@ describe('certificate cache', { skip }, () => {
     assert.equal(certificateCache.misses, 2);
   });
 
+  it('never answers for a different certificate that shares length and signature tail', () => {
+    const cache = new CertificateCache(8);
+    const real = certs[0];
+    const forged = Buffer.from(real);
+    // 'fuzz.example' → 'guzz.example' in issuer, subject and SAN: same length, same signature tail.
+    let at = forged.indexOf(Buffer.from('fuzz.example'));
+    assert.ok(at > 0);
+    for (; at >= 0; at = forged.indexOf(Buffer.from('fuzz.example'), at + 1)) forged[at] = 0x67;
+    const r1 = cache.parse(real, 0, real.length);
+    const r2 = cache.parse(forged, 0, forged.length);
+    const r3 = cache.parse(real, 0, real.length);
+    assert.ok(r1.ok && r2.ok && r3.ok);
+    assert.notEqual(r2.cert.sha1, r1.cert.sha1);
+    assert.equal(r2.cert.subjectCN, 'guzz.example');
+    assert.equal(r3.cert.sha1, r1.cert.sha1);
+    assert.equal(r3.cert.subjectCN, 'fuzz.example');
+  });
+
   it('caches failures too, evicts the least recently used, and rejects slices outside the buffer', () => {
     const cache = new CertificateCache(2);
     const bad = Buffer.from([0x30, 0x03, 0x02, 0x01]);
