@@ -1,0 +1,109 @@
+/**
+ * suricata-verify's own expectations for `tls` events, run through the whole moat pipeline: for every test
+ * with a capture and a `tls` check on the fields this logger owns (certificate names, serial, fingerprint,
+ * validity, SNI, version), some moat `tls` event must carry exactly those values on the same connection.
+ * Checks that also constrain fields other helpers own (ja4, alpn, exceptions, rules) are left to their tests.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { analyzeToEvents } from '../../src/engine/collect.js';
+import type { EveEvent } from '../../src/output/eve/header.js';
+
+const SV = join(process.cwd(), '..', 'shared', 'corpus', 'suricata-verify', 'tests');
+const skip = existsSync(SV) ? false : `suricata-verify corpus not found at ${SV}`;
+
+const OWNED = new Set([
+  'event_type',
+  'src_ip',
+  'src_port',
+  'dest_ip',
+  'dest_port',
+  'proto',
+  'tls.subject',
+  'tls.issuerdn',
+  'tls.serial',
+  'tls.fingerprint',
+  'tls.notbefore',
+  'tls.notafter',
+  'tls.sni',
+  'tls.version',
+]);
+const CERT_FIELDS = [
+  'tls.subject',
+  'tls.issuerdn',
+  'tls.serial',
+  'tls.fingerprint',
+  'tls.notbefore',
+  'tls.notafter',
+];
+
+function get(ev: EveEvent, path: string): unknown {
+  let v: unknown = ev;
+  for (const k of path.split('.'))
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+interface Check {
+  test: string;
+  pcap: string;
+  match: Record<string, unknown>;
+}
+
+function checks(): Check[] {
+  const out: Check[] = [];
+  for (const test of readdirSync(SV).sort()) {
+    const yamlPath = join(SV, test, 'test.yaml');
+    if (!existsSync(yamlPath)) continue;
+    const doc = parseYaml(readFileSync(yamlPath, 'utf8')) as {
+      pcap?: string | false;
+      checks?: Array<{ filter?: { match?: Record<string, unknown> } }>;
+    };
+    if (doc.pcap === false) continue;
+    const pcapName = doc.pcap ?? readdirSync(join(SV, test)).find((f) => /\.pcap(ng)?$/.test(f));
+    if (!pcapName || !existsSync(join(SV, test, pcapName))) continue;
+    for (const c of doc.checks ?? []) {
+      const m = c.filter?.match;
+      if (!m || m.event_type !== 'tls') continue;
+      const keys = Object.keys(m);
+      if (!keys.some((k) => k.startsWith('tls.')) || !keys.every((k) => OWNED.has(k))) continue;
+      out.push({ test, pcap: join(SV, test, pcapName), match: m });
+    }
+  }
+  return out;
+}
+
+describe('suricata-verify tls expectations through the pipeline', { skip }, () => {
+  it('matches every owned tls check, certificate fields included', { timeout: 60_000 }, async () => {
+    const all = checks();
+    assert.ok(all.length >= 3, `only ${all.length} checks found`);
+    let agree = 0;
+    const misses: string[] = [];
+    const cache = new Map<string, EveEvent[]>();
+    for (const c of all) {
+      if (!cache.has(c.pcap))
+        cache.set(c.pcap, (await analyzeToEvents(c.pcap, { eveTypes: ['tls'] })).events);
+      const events = cache.get(c.pcap)!;
+      const hit = events.some((ev) =>
+        Object.entries(c.match).every(([k, v]) => String(get(ev, k)) === String(v)),
+      );
+      if (hit) agree++;
+      else {
+        const near = events.map((ev) => JSON.stringify(ev.tls)).slice(0, 3);
+        misses.push(
+          `${c.test}: want ${JSON.stringify(c.match)}; moat tls events: ${near.join(' | ') || 'none'}`,
+        );
+      }
+    }
+    const certChecks = all.filter((c) => CERT_FIELDS.some((f) => f in c.match)).length;
+    console.log(
+      `suricata-verify tls checks: ${agree}/${all.length} agree (${certChecks} with certificate fields)`,
+    );
+    for (const m of misses) console.log(`  MISMATCH ${m}`);
+    assert.ok(certChecks >= 2);
+    assert.equal(agree, all.length);
+  });
+});
