@@ -59,8 +59,11 @@ abstract class AppSessionBase implements AppContext {
 
 export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   parser: StreamParser | null = null;
-  private readonly pending: [Buffer | null, Buffer | null] = [null, null];
-  private readonly given: [boolean, boolean] = [false, false];
+  /** Bytes of a direction a probe asked more of; per direction, no arrays per flow. */
+  private pending0: Buffer | null = null;
+  private pending1: Buffer | null = null;
+  /** Directions whose probes all said no (bit 0 initiator, bit 1 responder). */
+  private given = 0;
 
   constructor(
     flow: Flow,
@@ -81,13 +84,13 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
       }
       return;
     }
-    if (this.detect !== DETECT_PENDING || this.given[dir]) return;
-    let pb = this.pending[dir];
+    if (this.detect !== DETECT_PENDING || this.given & (1 << dir)) return;
+    let pb = dir === 0 ? this.pending0 : this.pending1;
     if (pb !== null) {
       // A probe asked for more: probe the accumulated bytes.
       const room = PROBE_BUFFER_MAX - pb.length;
       pb = Buffer.concat([pb, buf.subarray(off, off + (len < room ? len : room))]);
-      this.pending[dir] = pb;
+      this.setPending(dir, pb);
       this.probe(dir, pb, 0, pb.length, tsUs, pb.length >= PROBE_BUFFER_MAX);
     } else {
       this.probe(dir, buf, off, len, tsUs, len >= PROBE_BUFFER_MAX);
@@ -134,19 +137,23 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
       if (r === PROBE_NEED_MORE) needMore = true;
     }
     if (needMore && !full) {
-      if (this.pending[dir] === null) this.pending[dir] = Buffer.from(buf.subarray(off, off + len));
+      if ((dir === 0 ? this.pending0 : this.pending1) === null) {
+        this.setPending(dir, Buffer.from(buf.subarray(off, off + len)));
+      }
       return;
     }
     this.giveUp(dir);
   }
 
   private giveUp(dir: Direction): void {
-    this.given[dir] = true;
-    this.pending[dir] = null;
-    if (this.given[0] && this.given[1]) {
-      this.detect = DETECT_UNKNOWN;
-      this.pending[0] = this.pending[1] = null;
-    }
+    this.given |= 1 << dir;
+    this.setPending(dir, null);
+    if (this.given === 3) this.detect = DETECT_UNKNOWN;
+  }
+
+  private setPending(dir: Direction, b: Buffer | null): void {
+    if (dir === 0) this.pending0 = b;
+    else this.pending1 = b;
   }
 
   private start(
@@ -168,8 +175,8 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     this.flow.appProto = def.proto;
     // Bytes the other direction sent while undecided come first (they were earlier in time).
     const other = (1 - dir) as Direction;
-    const ob = this.pending[other];
-    this.pending[0] = this.pending[1] = null;
+    const ob = other === 0 ? this.pending0 : this.pending1;
+    this.pending0 = this.pending1 = null;
     if (ob !== null) this.onStreamData(other, ob, 0, ob.length, tsUs);
     if (this.detect === DETECT_PARSER) this.onStreamData(dir, buf, off, len, tsUs);
   }

@@ -61,6 +61,14 @@ export class FlowEngineImpl implements FlowEngine {
     const t = this.table;
     const ps = pkt.src;
     const pd = pkt.dst;
+    const a0 = ps[0] | 0;
+    const a1 = ps[1] | 0;
+    const a2 = ps[2] | 0;
+    const a3 = ps[3] | 0;
+    const b0 = pd[0] | 0;
+    const b1 = pd[1] | 0;
+    const b2 = pd[2] | 0;
+    const b3 = pd[3] | 0;
     let f: Flow | null = null;
     let dir: Direction = 0;
     let s = t.buckets[h & t.mask];
@@ -68,19 +76,17 @@ export class FlowEngineImpl implements FlowEngine {
       if (t.hashes[s] === h) {
         const c = t.flows[s]!;
         if (c.proto === proto && c.vlanKey === vk) {
-          const cs = c.src;
-          const cd = c.dst;
           if (
             c.srcPort === sp &&
             c.dstPort === dp &&
-            cs[3] === ps[3] &&
-            cd[3] === pd[3] &&
-            cs[2] === ps[2] &&
-            cd[2] === pd[2] &&
-            cs[1] === ps[1] &&
-            cd[1] === pd[1] &&
-            cs[0] === ps[0] &&
-            cd[0] === pd[0]
+            c.s3 === a3 &&
+            c.d3 === b3 &&
+            c.s2 === a2 &&
+            c.d2 === b2 &&
+            c.s1 === a1 &&
+            c.d1 === b1 &&
+            c.s0 === a0 &&
+            c.d0 === b0
           ) {
             f = c;
             break;
@@ -88,14 +94,14 @@ export class FlowEngineImpl implements FlowEngine {
           if (
             c.srcPort === dp &&
             c.dstPort === sp &&
-            cs[3] === pd[3] &&
-            cd[3] === ps[3] &&
-            cs[2] === pd[2] &&
-            cd[2] === ps[2] &&
-            cs[1] === pd[1] &&
-            cd[1] === ps[1] &&
-            cs[0] === pd[0] &&
-            cd[0] === ps[0]
+            c.s3 === b3 &&
+            c.d3 === a3 &&
+            c.s2 === b2 &&
+            c.d2 === a2 &&
+            c.s1 === b1 &&
+            c.d1 === a1 &&
+            c.s0 === b0 &&
+            c.d0 === a0
           ) {
             f = c;
             dir = 1;
@@ -118,8 +124,25 @@ export class FlowEngineImpl implements FlowEngine {
       // The initiator sent the SYN; a SYN/ACK seen first comes from the responder.
       const reverse = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
       dir = reverse ? 1 : 0;
-      f.src.set(reverse ? pd : ps);
-      f.dst.set(reverse ? ps : pd);
+      if (reverse) {
+        f.s0 = b0;
+        f.s1 = b1;
+        f.s2 = b2;
+        f.s3 = b3;
+        f.d0 = a0;
+        f.d1 = a1;
+        f.d2 = a2;
+        f.d3 = a3;
+      } else {
+        f.s0 = a0;
+        f.s1 = a1;
+        f.s2 = a2;
+        f.s3 = a3;
+        f.d0 = b0;
+        f.d1 = b1;
+        f.d2 = b2;
+        f.d3 = b3;
+      }
       f.srcPort = reverse ? dp : sp;
       f.dstPort = reverse ? sp : dp;
       f.proto = proto;
@@ -135,12 +158,18 @@ export class FlowEngineImpl implements FlowEngine {
       this.stats.flows++;
       this.stats.activeFlows++;
     }
-    f.pkts[dir]++;
-    f.bytes[dir] += pkt.wireLen;
+    if (dir === 0) {
+      f.pkts0++;
+      f.bytes0 += pkt.wireLen;
+    } else {
+      f.pkts1++;
+      f.bytes1 += pkt.wireLen;
+    }
     if (ts > f.lastUs) f.lastUs = ts;
     let cls = f.stateCode;
     if (proto === IPPROTO_TCP) {
-      f.tcpFlags[dir] |= flags;
+      if (dir === 0) f.flags0 |= flags;
+      else f.flags1 |= flags;
       const ns = nextTcpState(f.tcpStateCode, dir, flags);
       if (ns !== f.tcpStateCode) {
         f.tcpStateCode = ns;

@@ -82,7 +82,7 @@ function endpointHash(w: Uint32Array, port: number): number {
 }
 
 /**
- * The hash of a flow's key from either direction's packet: each endpoint is hashed alone and the two are
+ * The hash (int32, so it stays a small integer in V8) of a flow's key from either direction's packet: each endpoint is hashed alone and the two are
  * combined with a commutative addition, then protocol and VLAN ids are mixed in. `sp`/`dp` are the key ports.
  */
 export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
@@ -92,7 +92,7 @@ export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
     h ^= Math.imul(pkt.vlan[0] | (pkt.vlanCount > 1 ? pkt.vlan[1] << 16 : 0), 0x5bd1e995);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /**
@@ -100,5 +100,5 @@ export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
  * directions land in the same worker), and the flow table buckets by it.
  */
 export function symmetricFlowHash(pkt: DecodedPacket): number {
-  return keyHash(pkt, keySrcPort(pkt), keyDstPort(pkt));
+  return keyHash(pkt, keySrcPort(pkt), keyDstPort(pkt)) >>> 0;
 }

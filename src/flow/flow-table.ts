@@ -14,7 +14,7 @@ export class FlowTable {
   buckets: Int32Array;
   /** Next slot in the same bucket (live slots) or in the free list (free slots). */
   chain: Int32Array;
-  hashes: Uint32Array;
+  hashes: Int32Array;
   flows: (Flow | null)[];
   /** Expiry lists: prev/next per slot, head/tail per class. */
   private prev: Int32Array;
@@ -33,7 +33,7 @@ export class FlowTable {
     this.mask = 0;
     this.buckets = new Int32Array(0);
     this.chain = new Int32Array(0);
-    this.hashes = new Uint32Array(0);
+    this.hashes = new Int32Array(0);
     this.flows = [];
     this.prev = new Int32Array(0);
     this.next = new Int32Array(0);
@@ -117,7 +117,7 @@ export class FlowTable {
     this.mask = cap - 1;
     this.buckets = new Int32Array(cap).fill(NIL);
     const chain = new Int32Array(cap);
-    this.hashes = new Uint32Array(cap);
+    this.hashes = new Int32Array(cap);
     this.hashes.set(oldHashes);
     this.prev = new Int32Array(cap);
     this.prev.set(prevArr);

@@ -1,7 +1,8 @@
 /**
  * One flow: the record the table keeps per 5-tuple (+ VLAN ids) and the FlowView the later stages read.
- * Direction 0 is the initiator → responder. Counters are plain two-element arrays (cheaper per flow than
- * typed arrays); app-layer state exists only for flows that get a parser or are still being detected.
+ * Direction 0 is the initiator → responder. Counters are plain number fields (no arrays per flow), exposed
+ * as pairs when a record is written; app-layer state exists only for flows that get a parser or are still
+ * being detected.
  */
 import type { AppProto } from '../proto/app-layer.js';
 import { communityId } from './community-id.js';
@@ -10,6 +11,7 @@ import type { TcpReassembler } from './tcp-reassembly.js';
 import { TCP_NONE, TCP_STATE_NAMES } from './tcp-state.js';
 import type { FlowState, FlowView } from './types.js';
 
+const NO_VLAN: readonly number[] = Object.freeze([]);
 const STATE_NAMES: readonly FlowState[] = ['new', 'established', 'closed'];
 
 /** Timeout class of a flow = index of the expiry list it sits in. */
@@ -18,20 +20,31 @@ export const CLASS_ESTABLISHED = 1;
 export const CLASS_CLOSED = 2;
 
 export class Flow implements FlowView {
-  readonly src = new Uint32Array(4);
-  readonly dst = new Uint32Array(4);
+  /** Initiator and responder address words as int32 fields (compared on every lookup; no typed arrays per flow). */
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  d0 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
   ipVersion = 0;
   srcPort = 0;
   dstPort = 0;
   proto = 0;
-  vlan: number[] = [];
+  vlan: readonly number[] = NO_VLAN;
   /** VLAN ids as one number for key comparison: vlan[0] | vlan[1] << 16, plus the count in bits 32+. */
   vlanKey = 0;
   startUs = 0;
   lastUs = 0;
-  readonly pkts: [number, number] = [0, 0];
-  readonly bytes: [number, number] = [0, 0];
-  readonly tcpFlags: [number, number] = [0, 0];
+  /** Per-direction counters as plain fields (no per-flow arrays); FlowView reads them through getters. */
+  pkts0 = 0;
+  pkts1 = 0;
+  bytes0 = 0;
+  bytes1 = 0;
+  flags0 = 0;
+  flags1 = 0;
   appProto: AppProto = 'unknown';
   /** 0 new, 1 established, 2 closed (index into STATE_NAMES); also the timeout class. */
   stateCode = CLASS_NEW;
@@ -50,8 +63,31 @@ export class Flow implements FlowView {
   /** App-layer work is over for this flow (no parser found, or none configured): only count packets. */
   appDone = false;
   private cid: string | undefined;
+  private srcWords: Uint32Array | undefined;
+  private dstWords: Uint32Array | undefined;
 
   constructor(readonly id: number) {}
+
+  /** Built when a record is first written about the flow (addresses never change). */
+  get src(): Uint32Array {
+    return (this.srcWords ??= Uint32Array.of(this.s0, this.s1, this.s2, this.s3));
+  }
+
+  get dst(): Uint32Array {
+    return (this.dstWords ??= Uint32Array.of(this.d0, this.d1, this.d2, this.d3));
+  }
+
+  get pkts(): readonly [number, number] {
+    return [this.pkts0, this.pkts1];
+  }
+
+  get bytes(): readonly [number, number] {
+    return [this.bytes0, this.bytes1];
+  }
+
+  get tcpFlags(): readonly [number, number] {
+    return [this.flags0, this.flags1];
+  }
 
   get state(): FlowState {
     return STATE_NAMES[this.stateCode];

@@ -31,6 +31,8 @@ interface HeldSegment {
   data: Buffer;
 }
 
+const NOTHING_HELD: HeldSegment[] = [];
+
 export class TcpReassembler {
   /** The ISN is known (from a SYN or the first segment). */
   started = false;
@@ -42,7 +44,8 @@ export class TcpReassembler {
   gapBytes = 0;
   /** A FIN or RST ended this direction. */
   ended = false;
-  private held: HeldSegment[] = [];
+  /** Sorted by start; the shared empty list until something is held (most streams never hold anything). */
+  private held: HeldSegment[] = NOTHING_HELD;
   private heldBytes = 0;
   private overlapReported = false;
 
@@ -84,7 +87,7 @@ export class TcpReassembler {
   /** Delivers everything held, recording the holes between as gaps (flow end, overflow, FIN/RST). */
   flush(tsUs: number): void {
     const held = this.held;
-    this.held = [];
+    this.held = NOTHING_HELD;
     this.heldBytes = 0;
     for (const h of held) this.deliverAt(h.start, h.data, 0, h.data.length, tsUs);
   }
@@ -148,6 +151,7 @@ export class TcpReassembler {
   private insertAt(i: number, start: number, buf: Buffer, off: number, len: number): void {
     const data = Buffer.allocUnsafe(len);
     buf.copy(data, 0, off, off + len);
+    if (this.held === NOTHING_HELD) this.held = [];
     this.held.splice(i, 0, { start, data });
     this.heldBytes += len;
   }
