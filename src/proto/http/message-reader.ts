@@ -169,7 +169,12 @@ export class HttpMessageReader {
         this.atLineStart = false;
         return;
     }
-    if (this.inMessage || this.headLen > 0) this.endMessage(tsUs, true);
+    if (this.state === S_HEAD && this.headLen > 0 && this.lineStart > 0 && this.startChecked) {
+      // The start line is in: the message is known even if the rest of its head is lost.
+      this.owner.onHead(this.head, this.headLen, tsUs);
+      this.inMessage = true;
+    }
+    if (this.inMessage) this.endMessage(tsUs, true);
     this.resetHead();
     this.state = S_RESYNC;
     this.atLineStart = false;

@@ -18,6 +18,8 @@ export function parseRequestLine(line: string): { method: string; uri?: string; 
   const method = parts[0] ?? '';
   if (parts.length === 1) return { method };
   const last = parts[parts.length - 1];
+  // "GET  HTTP/1.1": a request line whose target is missing (Zeek logs the URI as empty).
+  if (parts.length === 2 && VERSION_RE.test(last)) return { method, uri: '', version: last };
   if (parts.length >= 3 && VERSION_RE.test(last)) {
     return { method, uri: parts.slice(1, -1).join(' '), version: last };
   }
