@@ -124,7 +124,7 @@ function parse(segs: Segment[], step = 0): { txs: HttpTransaction[]; anomalies: 
     for (let o = 0; o < s.data.length; o += n)
       p.onData(s.dir, s.data, o, Math.min(n, s.data.length - o), ++ts);
   }
-  p.onEnd(++ts);
+  p.onEnd(ts + 1);
   return { txs: c.of('http').map((r) => r.http), anomalies: c.of('anomaly').map((r) => r.anomaly.event) };
 }
 

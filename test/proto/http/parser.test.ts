@@ -22,7 +22,7 @@ function run(steps: Step[], chunk = 0): { txs: HttpTransaction[]; anomalies: str
     const n = chunk || b.length;
     for (let o = 0; o < b.length; o += n) p.onData(s[0], b, o, Math.min(n, b.length - o), ++ts);
   }
-  p.onEnd(++ts);
+  p.onEnd(ts + 1);
   return {
     txs: c.of('http').map((r) => r.http),
     anomalies: c.of('anomaly').map((r) => r.anomaly.event),
