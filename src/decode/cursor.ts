@@ -24,6 +24,8 @@ export class DecodeCursor {
   l4Claim = 0;
   /** Ethertype or IP version handed to the next layer by a layer that only knows the type (GRE, Geneve, MPLS). */
   nextType = 0;
+  /** The next IPv6 header is a datagram rebuilt from fragments (its fragment id stays in pkt.ipId). */
+  reassembled = false;
   /** pkt.tunnelDepth at which the innermost IP header was decoded; -1 before any. */
   ipDepth = -1;
   /** Next free reassembly output buffer (one per nesting level, so an inner datagram never overwrites its outer). */

@@ -231,10 +231,11 @@ export class IpReassembler {
     // The unfragmentable extension headers are not kept: the rebuilt packet goes straight to the payload.
     out[6] = dg.nextHeader;
     dg.data.copy(out, 40, 0, dg.total);
+    const len = 40 + dg.total;
     if (dg.overlap) setAnomaly(pkt, IPV6_FRAG_OVERLAP);
     this.finish(dg);
     this.output = out;
-    return 40 + dg.total;
+    return len;
   }
 
   /** Drops every datagram older than the timeout at packet time `nowUs`. */
@@ -287,6 +288,7 @@ export class IpReassembler {
     }
     dg = this.pool.pop() ?? new Datagram();
     dg.clear();
+    // Pooled storage counts again once the datagram is in use.
     this.tableBytes += dg.data.length;
     dg.key.set(k);
     dg.hash = h;
@@ -367,16 +369,19 @@ export class IpReassembler {
   /** Grows the datagram's storage to `end` bytes within the table bound, evicting older datagrams if needed. */
   private reserve(dg: Datagram, end: number): boolean {
     const cur = dg.data.length;
-    if (end <= cur) return true;
-    let cap = Math.max(2048, cur * 2);
-    while (cap < end) cap *= 2;
-    if (cap > MAX_DATA + 1) cap = MAX_DATA + 1;
+    let cap = cur;
+    if (end > cur) {
+      cap = Math.max(2048, cur * 2);
+      while (cap < end) cap *= 2;
+      if (cap > MAX_DATA + 1) cap = MAX_DATA + 1;
+    }
     const grow = cap - cur;
     while (this.tableBytes + grow > this.maxTableBytes && this.oldest !== null && this.oldest !== dg) {
       this.stats.evicted++;
       this.remove(this.oldest);
     }
     if (this.tableBytes + grow > this.maxTableBytes) return false;
+    if (grow === 0) return true;
     const data = Buffer.allocUnsafe(cap);
     dg.data.copy(data, 0, 0, cur);
     dg.data = data;

@@ -49,7 +49,9 @@ export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
   if (payloadLen === 0) payloadLen = avail - 40;
   pkt.ipVersion = 6;
   pkt.ttl = b[off + 7];
-  pkt.ipId = 0;
+  // A datagram rebuilt from fragments keeps the fragment id it was reassembled under.
+  if (c.reassembled) c.reassembled = false;
+  else pkt.ipId = 0;
   readAddr(b, off + 8, pkt.src);
   readAddr(b, off + 24, pkt.dst);
   pkt.buf = b;
@@ -102,6 +104,7 @@ export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
       if (r < 0) return L_ERROR;
       c.outIndex++;
       c.buf = c.reassembler.output;
+      c.reassembled = true;
       c.off = 0;
       c.end = r;
       return L_IPV6;

@@ -143,6 +143,7 @@ export class PacketDecoder {
     c.l4Claim = 0;
     c.ipDepth = -1;
     c.outIndex = 0;
+    c.reassembled = false;
     let layer = linkLayerFor(linkType);
     try {
       for (let n = 0; n < MAX_LAYERS && layer < L.L_DONE; n++) layer = this.step(layer, pkt);
