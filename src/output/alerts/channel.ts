@@ -11,5 +11,5 @@ export interface AlertChannel {
 export function alertSummary(a: EveEvent): string {
   const al = (a.alert ?? {}) as Record<string, unknown>;
   const sni = ((a.tls ?? {}) as Record<string, unknown>).sni;
-  return `${String(al.signature ?? 'alert')} — ${String(a.src_ip)}:${String(a.src_port)} → ${String(a.dest_ip)}:${String(a.dest_port)}${sni ? ` (${String(sni)})` : ''}`;
+  return `${String(al.signature ?? 'alert')} - ${String(a.src_ip)}:${String(a.src_port)} -> ${String(a.dest_ip)}:${String(a.dest_port)}${sni ? ` (${String(sni)})` : ''}`;
 }
