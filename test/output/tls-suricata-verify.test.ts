@@ -6,8 +6,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { analyzeToEvents } from '../../src/engine/collect.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
@@ -30,6 +30,9 @@ const OWNED = new Set([
   'tls.notafter',
   'tls.sni',
   'tls.version',
+  'tls.subjectaltname',
+  'tls.session_resumed',
+  'has-key',
 ]);
 const CERT_FIELDS = [
   'tls.subject',
@@ -40,37 +43,59 @@ const CERT_FIELDS = [
   'tls.notafter',
 ];
 
+/** Value at a suricata-verify path: dotted keys, `name[N]` for array elements. */
 function get(ev: EveEvent, path: string): unknown {
   let v: unknown = ev;
-  for (const k of path.split('.'))
-    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  for (const part of path.split('.')) {
+    const m = /^([^[]+)(?:\[(\d+)\])?$/.exec(part);
+    if (!m) return undefined;
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[m[1]] : undefined;
+    if (m[2] !== undefined) v = Array.isArray(v) ? v[Number(m[2])] : undefined;
+  }
   return v;
+}
+
+function matches(ev: EveEvent, match: Record<string, unknown>): boolean {
+  return Object.entries(match).every(([k, want]) =>
+    k === 'has-key' ? get(ev, String(want)) !== undefined : String(get(ev, k)) === String(want),
+  );
+}
+
+function testDirs(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (!statSync(p).isDirectory()) continue;
+    if (existsSync(join(p, 'test.yaml'))) out.push(p);
+    else testDirs(p, out);
+  }
+  return out;
 }
 
 interface Check {
   test: string;
   pcap: string;
   match: Record<string, unknown>;
+  count?: number;
 }
 
 function checks(): Check[] {
   const out: Check[] = [];
-  for (const test of readdirSync(SV).sort()) {
-    const yamlPath = join(SV, test, 'test.yaml');
-    if (!existsSync(yamlPath)) continue;
+  for (const dir of testDirs(SV)) {
+    const test = dir.slice(SV.length + 1);
+    const yamlPath = join(dir, 'test.yaml');
     const doc = parseYaml(readFileSync(yamlPath, 'utf8')) as {
       pcap?: string | false;
-      checks?: Array<{ filter?: { match?: Record<string, unknown> } }>;
+      checks?: Array<{ filter?: { count?: number; match?: Record<string, unknown> } }>;
     };
     if (doc.pcap === false) continue;
-    const pcapName = doc.pcap ?? readdirSync(join(SV, test)).find((f) => /\.pcap(ng)?$/.test(f));
-    if (!pcapName || !existsSync(join(SV, test, pcapName))) continue;
+    const pcapName = doc.pcap ?? readdirSync(dir).find((f) => /\.pcap(ng)?$/.test(f));
+    if (!pcapName || !existsSync(resolve(dir, pcapName))) continue;
     for (const c of doc.checks ?? []) {
       const m = c.filter?.match;
       if (!m || m.event_type !== 'tls') continue;
       const keys = Object.keys(m);
       if (!keys.some((k) => k.startsWith('tls.')) || !keys.every((k) => OWNED.has(k))) continue;
-      out.push({ test, pcap: join(SV, test, pcapName), match: m });
+      out.push({ test, pcap: resolve(dir, pcapName), match: m, count: c.filter?.count });
     }
   }
   return out;
@@ -82,15 +107,16 @@ describe('suricata-verify tls expectations through the pipeline', { skip }, () =
     assert.ok(all.length >= 3, `only ${all.length} checks found`);
     let agree = 0;
     const misses: string[] = [];
+    const countMisses: string[] = [];
     const cache = new Map<string, EveEvent[]>();
     for (const c of all) {
       if (!cache.has(c.pcap))
         cache.set(c.pcap, (await analyzeToEvents(c.pcap, { eveTypes: ['tls'] })).events);
       const events = cache.get(c.pcap)!;
-      const hit = events.some((ev) =>
-        Object.entries(c.match).every(([k, v]) => String(get(ev, k)) === String(v)),
-      );
-      if (hit) agree++;
+      const n = events.filter((ev) => matches(ev, c.match)).length;
+      if (c.count !== undefined && n !== c.count)
+        countMisses.push(`${c.test}: ${n} events, suricata ${c.count}`);
+      if (n > 0) agree++;
       else {
         const near = events.map((ev) => JSON.stringify(ev.tls)).slice(0, 3);
         misses.push(
@@ -103,6 +129,7 @@ describe('suricata-verify tls expectations through the pipeline', { skip }, () =
       `suricata-verify tls checks: ${agree}/${all.length} agree (${certChecks} with certificate fields)`,
     );
     for (const m of misses) console.log(`  MISMATCH ${m}`);
+    for (const m of countMisses) console.log(`  COUNT ${m}`);
     assert.ok(certChecks >= 2);
     assert.equal(agree, all.length);
   });

@@ -1,7 +1,7 @@
 /**
  * The EVE `tls` object, in Suricata's field names, formats and order (output-json-tls, extended mode):
- * subject, issuerdn, session_resumed, serial, fingerprint, sni, version, notbefore, notafter, ja3, ja3s,
- * ja4, client_alpns, server_alpns. Certificate fields describe the server's first certificate, as
+ * subject, issuerdn, session_resumed, serial, fingerprint, sni, version, notbefore, notafter,
+ * subjectaltname (Suricata 8), ja3, ja3s, ja4, client_alpns, server_alpns. Certificate fields describe the server's first certificate, as
  * Suricata's do. What Suricata has no field for goes under `tls.moat`, so tools built for Suricata's schema
  * ignore it and moat's consumers find it in one place.
  */
@@ -29,6 +29,8 @@ export function tlsEve(h: TlsHandshake): Record<string, unknown> {
   if (leaf) {
     out.notbefore = formatCertTime(leaf.notBefore);
     out.notafter = formatCertTime(leaf.notAfter);
+    // Suricata 8 logs the leaf's DNS subject alternative names, in certificate order.
+    if (leaf.sanDns.length > 0) out.subjectaltname = [...leaf.sanDns];
   }
   if (h.ja3) out.ja3 = { hash: h.ja3.hash, string: h.ja3.string };
   if (h.ja3s) out.ja3s = { hash: h.ja3s.hash, string: h.ja3s.string };

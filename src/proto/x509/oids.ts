@@ -33,6 +33,8 @@ export const DN_ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '1.3.6.1.4.1.311.60.2.1.1': 'jurisdictionL',
   '1.3.6.1.4.1.311.60.2.1.2': 'jurisdictionST',
   '1.3.6.1.4.1.311.60.2.1.3': 'jurisdictionC',
+  // Seen in malformed subjects (an extension OID used as an attribute type); x509-parser's registry name.
+  '2.5.29.17': 'subjectAltName',
 };
 
 /** Signature algorithm OID → OpenSSL's name. */

@@ -54,6 +54,8 @@ export function parsePublicKey(buf: Uint8Array, spki: Tlv): PublicKeyFacts {
         facts.curve = known?.name ?? c;
         if (known) facts.keyBits = known.bits;
       }
+      // Explicit curve parameters are legal but unused by real CAs; CVE-2020-0601 forged them. Say so.
+      if (params && params.cls === CLASS_UNIVERSAL && params.tag === TAG.SEQUENCE) facts.curve = 'explicit';
       if (facts.keyBits === 0) {
         // Explicit parameters or an unknown curve: the point's coordinate size (uncompressed 04||X||Y).
         const len = key.end - keyStart;

@@ -34,7 +34,10 @@ export interface CertificateInfo {
   /** 'RSA' | 'EC' | 'DSA' | 'Ed25519' | 'Ed448' | 'X25519' | 'X448' | 'DH' | 'ML-DSA-44' | … | 'unknown' */
   keyType: string;
   keyBits: number;
-  /** Named curve for EC keys (OpenSSL short name, e.g. prime256v1) or the dotted OID of an unknown one. */
+  /**
+   * Named curve for EC keys (OpenSSL short name, e.g. prime256v1), the dotted OID of an unknown one, or
+   * 'explicit' when the key carries its own curve parameters (as CVE-2020-0601 forgeries do).
+   */
   curve?: string;
   /** RSA public exponent (decimal). */
   exponent?: string;
