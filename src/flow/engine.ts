@@ -14,11 +14,12 @@ import { FlowTable } from './flow-table.js';
 import {
   DEFAULT_MAX_FLOWS,
   DEFAULT_MAX_REASSEMBLY_BYTES,
+  DEFAULT_MAX_REASSEMBLY_TOTAL,
   DEFAULT_TIMEOUTS,
   type FlowEngineOptions,
 } from './options.js';
-import { TcpReassembler } from './tcp-reassembly.js';
-import { TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
+import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
+import { TCP_CLOSED, TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
 import type { FlowEndReason, FlowEngine, FlowSink, FlowStats } from './types.js';
 
 /** Low bits of a flow id come from its hash, so ids stay distinct across workers sharded by that hash. */
@@ -30,6 +31,7 @@ export class FlowEngineImpl implements FlowEngine {
   private readonly table: FlowTable;
   private readonly timeouts: Float64Array;
   private readonly maxHeld: number;
+  private readonly budget: HeldBudget;
   private readonly streamDefs: readonly StreamProtocolDef[];
   private readonly datagramDefs: readonly DatagramProtocolDef[];
   private flowSeq = 1;
@@ -46,6 +48,7 @@ export class FlowEngineImpl implements FlowEngine {
     const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.timeouts = new Float64Array([t.newUs, t.establishedUs, t.closedUs]);
     this.maxHeld = opts.maxReassemblyBytesPerDirection ?? DEFAULT_MAX_REASSEMBLY_BYTES;
+    this.budget = new HeldBudget(opts.maxReassemblyBytesTotal ?? DEFAULT_MAX_REASSEMBLY_TOTAL);
     this.streamDefs = opts.streamProtocols ?? defaults.stream;
     this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
   }
@@ -182,8 +185,12 @@ export class FlowEngineImpl implements FlowEngine {
     f.stateCode = cls;
     t.touch(f.slot, cls);
     if (!f.appDone) {
-      if (proto === IPPROTO_TCP) this.tcpSegment(f, dir, pkt, flags);
-      else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
+      if (proto === IPPROTO_TCP) {
+        this.tcpSegment(f, dir, pkt, flags);
+        // The session is over (RST, or FIN both ways acknowledged): finish the app layer now rather than at
+        // the closed timeout, so its state is freed while the flow lingers for stray packets.
+        if (f.tcpStateCode === TCP_CLOSED) this.releaseApp(f, ts);
+      } else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
     }
     this.cur = null;
   }
@@ -205,8 +212,8 @@ export class FlowEngineImpl implements FlowEngine {
       const session = new TcpAppSession(f, this.sink, this.streamDefs, this);
       f.tcp = session;
       streams = [
-        new TcpReassembler(0, this.maxHeld, session, this.stats),
-        new TcpReassembler(1, this.maxHeld, session, this.stats),
+        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget),
+        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget),
       ];
       if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);
@@ -214,8 +221,8 @@ export class FlowEngineImpl implements FlowEngine {
     }
     streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
     if (f.tcp!.detect === DETECT_UNKNOWN) {
-      // No parser for this flow: from here on it is only counted.
-      f.appDone = true;
+      // No parser for this flow (or it failed): from here on it is only counted.
+      this.releaseApp(f, pkt.tsUs);
     }
   }
 
@@ -281,19 +288,30 @@ export class FlowEngineImpl implements FlowEngine {
     this.end(best, 'forced', nowUs);
   }
 
+  /** Ends the app layer of a TCP flow: held bytes become gaps and data, the parser sees the end. */
+  private releaseApp(f: Flow, tsUs: number): void {
+    const tcp = f.tcp;
+    const streams = f.streams;
+    if (tcp === null || streams === null) return;
+    if (tcp.detect === DETECT_PARSER) {
+      streams[0].flush(tsUs);
+      streams[1].flush(tsUs);
+    }
+    tcp.end(tsUs);
+    f.releasedGapBytes += streams[0].gapBytes + streams[1].gapBytes;
+    f.tcp = null;
+    f.streams = null;
+    f.appDone = true;
+  }
+
   private end(f: Flow, reason: FlowEndReason, tsUs: number): void {
     this.table.remove(f.slot);
     this.stats.activeFlows--;
-    const tcp = f.tcp;
-    if (tcp !== null) {
-      if (tcp.detect === DETECT_PARSER) {
-        // Whatever is still held becomes gaps and data, then the parser sees the end.
-        f.streams![0].flush(tsUs);
-        f.streams![1].flush(tsUs);
-      }
-      tcp.end(tsUs);
+    this.releaseApp(f, tsUs);
+    if (f.udp !== null) {
+      f.udp.end(tsUs);
+      f.udp = null;
     }
-    if (f.udp !== null) f.udp.end(tsUs);
     this.sink.onFlowEnd(f, reason, tsUs);
   }
 }

@@ -97,9 +97,12 @@ export class Flow implements FlowView {
     return TCP_STATE_NAMES[this.tcpStateCode];
   }
 
+  /** Gap bytes of streams already released (app layer finished at close). */
+  releasedGapBytes = 0;
+
   get gapBytes(): number {
     const s = this.streams;
-    return s === null ? 0 : s[0].gapBytes + s[1].gapBytes;
+    return this.releasedGapBytes + (s === null ? 0 : s[0].gapBytes + s[1].gapBytes);
   }
 
   communityId(): string {

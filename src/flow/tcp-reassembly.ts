@@ -25,6 +25,12 @@ export interface ReassemblyCounters {
   reassemblyOverflows: number;
 }
 
+/** Out-of-order bytes held by all streams of one engine, against a global cap (memory bound, acceptance 4). */
+export class HeldBudget {
+  held = 0;
+  constructor(readonly max: number) {}
+}
+
 /** A copied out-of-order piece of the stream, placed by absolute stream offset. */
 interface HeldSegment {
   start: number;
@@ -54,6 +60,7 @@ export class TcpReassembler {
     private readonly maxHeldBytes: number,
     private readonly consumer: StreamConsumer,
     private readonly counters: ReassemblyCounters,
+    private readonly budget: HeldBudget,
   ) {}
 
   get heldSegmentBytes(): number {
@@ -88,6 +95,7 @@ export class TcpReassembler {
   flush(tsUs: number): void {
     const held = this.held;
     this.held = NOTHING_HELD;
+    this.budget.held -= this.heldBytes;
     this.heldBytes = 0;
     for (const h of held) this.deliverAt(h.start, h.data, 0, h.data.length, tsUs);
   }
@@ -110,7 +118,7 @@ export class TcpReassembler {
     const start = this.offset + (diff > 0 ? diff : 0);
     this.hold(start, buf, off, len, tsUs);
     this.drain(tsUs);
-    if (this.heldBytes > this.maxHeldBytes) {
+    if (this.heldBytes > this.maxHeldBytes || this.budget.held > this.budget.max) {
       this.counters.reassemblyOverflows++;
       this.flush(tsUs);
     }
@@ -154,6 +162,7 @@ export class TcpReassembler {
     if (this.held === NOTHING_HELD) this.held = [];
     this.held.splice(i, 0, { start, data });
     this.heldBytes += len;
+    this.budget.held += len;
   }
 
   /** Delivers held segments that are now contiguous with the stream. */
@@ -163,6 +172,7 @@ export class TcpReassembler {
     while (n < held.length && held[n].start <= this.offset) {
       const h = held[n];
       this.heldBytes -= h.data.length;
+      this.budget.held -= h.data.length;
       const skip = this.offset - h.start;
       if (skip < h.data.length) this.deliverAt(this.offset, h.data, skip, h.data.length - skip, tsUs);
       n++;

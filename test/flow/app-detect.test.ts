@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newFlowEngine } from '../../src/flow/engine.js';
 import type { FlowEngineOptions } from '../../src/flow/options.js';
-import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../../src/decode/decoded-packet.js';
+import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
 import type {
   AppContext,
   AppProto,
@@ -224,4 +224,20 @@ test('UDP: the datagram probe picks the parser, which gets whole datagrams per d
   assert.equal(sink.ended.find((e) => e.srcPort === 40000)!.flow.appProto, 'dns');
   assert.equal(sink.ended.find((e) => e.srcPort === 40001)!.flow.appProto, 'unknown');
   assert.equal(sink.records.length, 2);
+});
+
+test('a reset ends the app layer at once (parser end before the flow record), freeing its state', () => {
+  const log: string[] = [];
+  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  handshake(eng);
+  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'GET /', ts: 4 }));
+  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 30, payload: 'late', ts: 5 }));
+  eng.handle(packet({ ...s2c, flags: TCP_RST, seq: 501, ts: 6 }));
+  assert.equal(log.join('|'), '0:GET /|0:gap 14|0:late|end');
+  assert.equal(sink.ended.length, 0);
+  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 34, payload: 'after', ts: 7 }));
+  eng.finish(10);
+  assert.equal(log.length, 4, 'nothing after the end');
+  assert.equal(sink.ended[0].flow.gapBytes, 14);
+  assert.equal(sink.ended[0].flow.appProto, 'http');
 });

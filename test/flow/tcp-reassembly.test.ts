@@ -1,7 +1,7 @@
 /** TCP reassembly of one direction: order, holes, retransmissions, overlaps, wraparound, gaps, bounds. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TcpReassembler, type StreamConsumer } from '../../src/flow/tcp-reassembly.js';
+import { HeldBudget, TcpReassembler, type StreamConsumer } from '../../src/flow/tcp-reassembly.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
 import type { Direction } from '../../src/proto/app-layer.js';
 
@@ -21,14 +21,17 @@ class Collector implements StreamConsumer {
   }
 }
 
-function setup(maxHeld = 1 << 16): {
+function setup(
+  maxHeld = 1 << 16,
+  budget = new HeldBudget(1 << 20),
+): {
   r: TcpReassembler;
   c: Collector;
   n: { tcpGaps: number; reassemblyOverflows: number };
 } {
   const c = new Collector();
   const n = { tcpGaps: 0, reassemblyOverflows: 0 };
-  return { r: new TcpReassembler(0, maxHeld, c, n), c, n };
+  return { r: new TcpReassembler(0, maxHeld, c, n, budget), c, n };
 }
 
 /** Feeds a segment from a scratch buffer that is overwritten right after, as the capture buffer is. */
@@ -160,4 +163,21 @@ test('many small out-of-order segments in reverse order reassemble', () => {
   const text = 'the quick brown fox jumps over the lazy dog';
   for (let i = text.length - 1; i >= 0; i--) seg(r, 1 + i, text[i]);
   assert.equal(c.out, text);
+});
+
+test('the engine-wide budget of held bytes is shared by all streams and released on delivery', () => {
+  const budget = new HeldBudget(8);
+  const a = setup(100, budget);
+  const b = setup(100, budget);
+  seg(a.r, 0, '', TCP_SYN);
+  seg(b.r, 0, '', TCP_SYN);
+  seg(a.r, 5, 'aaaaa');
+  assert.equal(budget.held, 5);
+  seg(b.r, 5, 'bbbbb'); // 10 > 8: this stream gives up its hole
+  assert.equal(b.n.reassemblyOverflows, 1);
+  assert.equal(b.c.out, '[gap 4]bbbbb');
+  assert.equal(budget.held, 5);
+  seg(a.r, 1, 'xxxx');
+  assert.equal(a.c.out, 'xxxxaaaaa');
+  assert.equal(budget.held, 0);
 });
