@@ -10,7 +10,7 @@
  */
 import type { AppContext, Direction, StreamParser } from '../app-layer.js';
 import { TO_SERVER } from '../app-layer.js';
-import { PROBE_NO } from '../protocol-def.js';
+import { PROBE_MATCH, PROBE_NO } from '../protocol-def.js';
 import { splitHead } from './header-block.js';
 import {
   BODY_CHUNKED,
@@ -101,7 +101,7 @@ export class HttpStreamParser implements StreamParser {
   private requestOwner(): MessageOwner {
     return {
       checkStart: (head, len, firstLineDone) => {
-        if (probeRequestLine(head, 0, len) === PROBE_NO) return START_BAD;
+        if (probeRequestLine(head, 0, len, false) === PROBE_NO) return START_BAD;
         if (!firstLineDone) return START_OK;
         const line = head.toString('latin1', 0, len).replace(/\r?\n$/, '');
         return parseRequestLine(line).version === undefined ? START_SIMPLE : START_OK;
@@ -114,7 +114,7 @@ export class HttpStreamParser implements StreamParser {
         this.requestTx = undefined;
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
-      looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len) !== PROBE_NO,
+      looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len) === PROBE_MATCH,
     };
   }
 

@@ -92,8 +92,11 @@ function lineShowsVersion(buf: Buffer, off: number, end: number): ProbeResult {
   return end - off < MAX_PROBE_LINE ? PROBE_NEED_MORE : PROBE_NO;
 }
 
-/** A plausible start of an HTTP request line at `off`. */
-export function probeRequestLine(buf: Buffer, off: number, len: number): ProbeResult {
+/**
+ * A plausible start of an HTTP request line at `off`. `strict` (protocol detection) wants a known method or
+ * a visible version; within a connection already known to be HTTP any method token will do.
+ */
+export function probeRequestLine(buf: Buffer, off: number, len: number, strict = true): ProbeResult {
   const end = off + len;
   let i = off;
   while (i < end && i - off <= MAX_METHOD_LEN && isTokenChar(buf[i])) i++;
@@ -102,7 +105,7 @@ export function probeRequestLine(buf: Buffer, off: number, len: number): ProbeRe
   if (i + 1 >= end) return PROBE_NEED_MORE;
   const t = buf[i + 1];
   if (t <= 0x20 || t >= 0x7f) return PROBE_NO;
-  if (isKnownMethod(buf, off, i - off)) return PROBE_MATCH;
+  if (!strict || isKnownMethod(buf, off, i - off)) return PROBE_MATCH;
   return lineShowsVersion(buf, i + 1, end);
 }
 

@@ -10,20 +10,25 @@ export function newTransaction(depth: number): HttpTransaction {
   return { requestHeaders: [], requestBodyLength: 0, responseHeaders: [], responseBodyLength: 0, depth };
 }
 
-const VERSION_RE = /^HTTP\/\d+(\.\d+)?$/i;
+/** A version token as servers accept it: "HTTP/1.1", also damaged ones like "HTTP/1." (Zeek logs those). */
+const VERSION_RE = /^HTTP\/[^ \t]*$/i;
 
-/** Splits a request line into method, target and version (any may be absent when malformed). */
+/**
+ * Splits a request line into method, target and version (any may be absent when malformed): the method
+ * ends at the first blank, the version is a trailing "HTTP/…" token, and the target is what lies between
+ * (it may hold spaces, as some clients send them unescaped).
+ */
 export function parseRequestLine(line: string): { method: string; uri?: string; version?: string } {
-  const parts = line.trim().split(/[ \t]+/);
-  const method = parts[0] ?? '';
-  if (parts.length === 1) return { method };
-  const last = parts[parts.length - 1];
-  // "GET  HTTP/1.1": a request line whose target is missing (Zeek logs the URI as empty).
-  if (parts.length === 2 && VERSION_RE.test(last)) return { method, uri: '', version: last };
-  if (parts.length >= 3 && VERSION_RE.test(last)) {
-    return { method, uri: parts.slice(1, -1).join(' '), version: last };
-  }
-  return { method, uri: parts.slice(1).join(' ') };
+  const t = line.trim();
+  const sp = t.search(/[ \t]/);
+  if (sp < 0) return { method: t };
+  const method = t.slice(0, sp);
+  const rest = t.slice(sp).trim();
+  // "GET  HTTP/1.1": the target is missing (Zeek logs the URI as empty).
+  if (VERSION_RE.test(rest)) return { method, uri: '', version: rest };
+  const v = rest.search(/[ \t]+HTTP\/[^ \t]*$/i);
+  if (v >= 0) return { method, uri: rest.slice(0, v), version: rest.slice(v).trim() };
+  return { method, uri: rest };
 }
 
 /** Does the first line carry a version (else it is an HTTP/0.9 simple request)? */

@@ -16,6 +16,8 @@ export interface Payload {
   tsUs: number;
   /** 1-based packet number (Suricata's pcap_cnt). */
   pcapCnt: number;
+  /** TCP sequence number of the first payload byte (0 for UDP). */
+  seq: number;
 }
 
 export function readPayloads(file: string): Payload[] {
@@ -94,6 +96,7 @@ export function readPayloads(file: string): Payload[] {
         payload: buf.subarray(l4 + 8, ipEnd),
         tsUs,
         pcapCnt: n,
+        seq: 0,
       });
     } else if (proto === 6) {
       const hl = (buf[l4 + 12] >> 4) * 4;
@@ -108,6 +111,7 @@ export function readPayloads(file: string): Payload[] {
         payload,
         tsUs,
         pcapCnt: n,
+        seq: 0,
       });
     }
   }
