@@ -1,7 +1,7 @@
 /**
  * GRE (RFC 2784/2890, RFC 1701 routing) and the PPTP variant (version 1, RFC 2637). Optional checksum, key
  * and sequence fields are skipped; the protocol type picks the inner layer: IPv4/IPv6, transparent Ethernet
- * bridging (0x6558), ERSPAN type I/II (0x88BE) and III (0x22EB), PPP (0x880B).
+ * bridging (0x6558), ERSPAN type I/II (0x88BE) and III (0x22EB), PPP (0x880B), Aruba 802.11 (0x8200).
  */
 import {
   GRE_PKT_TOO_SMALL,
@@ -16,11 +16,14 @@ import {
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
 import { nextForEthertype } from './ethertype.js';
-import { L_DONE, L_ERROR, L_ERSPAN2, L_ERSPAN3, L_ETHERNET, L_PPP } from './layers.js';
+import { L_DONE, L_ERROR, L_ERSPAN2, L_ERSPAN3, L_ETHERNET, L_IEEE80211, L_PPP } from './layers.js';
 
 export const GRE_PROTO_ERSPAN2 = 0x88be;
 export const GRE_PROTO_ERSPAN3 = 0x22eb;
 export const GRE_PROTO_PPP = 0x880b;
+/** Aruba access points tunnel 802.11 frames to their controller with these GRE types. */
+export const GRE_PROTO_ARUBA_WLAN = 0x8200;
+export const GRE_PROTO_ARUBA_WLAN_ALT = 0x8300;
 
 const F_CHECKSUM = 0x8000;
 const F_ROUTING = 0x4000;
@@ -66,6 +69,8 @@ export function decodeGre(c: DecodeCursor, pkt: DecodedPacket): number {
       next = (flags & F_SEQ) !== 0 ? L_ERSPAN2 : L_ETHERNET;
     } else if (proto === GRE_PROTO_ERSPAN3) {
       next = L_ERSPAN3;
+    } else if (proto === GRE_PROTO_ARUBA_WLAN || proto === GRE_PROTO_ARUBA_WLAN_ALT) {
+      next = L_IEEE80211;
     } else {
       next = nextForEthertype(proto);
     }

@@ -31,6 +31,9 @@ export const L_CHDLC = 24;
 export const L_PFLOG = 25;
 export const L_NFLOG = 26;
 export const L_LLC = 27;
+export const L_AYIYA = 29;
+export const L_IEEE80211 = 30;
+export const L_RADIOTAP = 31;
 /** An IP protocol moat does not look into (ESP, OSPF …): the packet is complete at the IP layer. */
 export const L_IP_PAYLOAD = 28;
 

@@ -17,6 +17,7 @@ import {
   LINKTYPE_RAW_OPENBSD,
 } from '../capture/packet.js';
 import { DECODER_INTERNAL_ERROR, setAnomaly } from './anomalies.js';
+import { decodeAyiya } from './ayiya.js';
 import { decodeChdlc } from './chdlc.js';
 import { DecodeCursor } from './cursor.js';
 import {
@@ -33,6 +34,7 @@ import { decodeEthernet } from './ethernet.js';
 import { decodeGeneve } from './geneve.js';
 import { decodeGre } from './gre.js';
 import { decodeIcmp, decodeIcmpv6 } from './icmp.js';
+import { decodeIeee80211, decodeRadiotap } from './ieee80211.js';
 import { IpReassembler, type ReassemblyOptions } from './ip-reassembly.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -57,6 +59,8 @@ export const LINKTYPE_PPP = 9;
 export const LINKTYPE_PPP_HDLC = 50;
 export const LINKTYPE_PPP_ETHER = 51;
 export const LINKTYPE_C_HDLC = 104;
+export const LINKTYPE_IEEE802_11 = 105;
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
 export const LINKTYPE_PFLOG = 117;
 export const LINKTYPE_NFLOG = 239;
 
@@ -93,6 +97,10 @@ export function linkLayerFor(linkType: number): number {
       return L.L_PPPOE;
     case LINKTYPE_C_HDLC:
       return L.L_CHDLC;
+    case LINKTYPE_IEEE802_11:
+      return L.L_IEEE80211;
+    case LINKTYPE_IEEE802_11_RADIOTAP:
+      return L.L_RADIOTAP;
     case LINKTYPE_PFLOG:
       return L.L_PFLOG;
     case LINKTYPE_NFLOG:
@@ -226,6 +234,12 @@ export class PacketDecoder {
         return decodeNflog(c, pkt);
       case L.L_LLC:
         return decodeLlc(c, pkt);
+      case L.L_AYIYA:
+        return decodeAyiya(c, pkt);
+      case L.L_IEEE80211:
+        return decodeIeee80211(c, pkt);
+      case L.L_RADIOTAP:
+        return decodeRadiotap(c, pkt);
       case L.L_IP_PAYLOAD:
         return L.L_DONE;
       default:

@@ -1,16 +1,17 @@
 /**
  * UDP (RFC 768). Datagrams to the tunnel ports are decoded into their inner packet: VXLAN 4789 (RFC 7348),
- * Geneve 6081 (RFC 8926), GRE-in-UDP 4754 (RFC 8086), Teredo 3544 (RFC 4380, either port).
+ * Geneve 6081 (RFC 8926), GRE-in-UDP 4754 (RFC 8086), Teredo 3544 (RFC 4380), AYIYA 5072.
  */
 import { UDP_HLEN_INVALID, UDP_HLEN_TOO_SMALL, UDP_PKT_TOO_SMALL, setAnomaly } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
-import { L_DONE, L_ERROR, L_GENEVE, L_GRE, L_TEREDO, L_VXLAN } from './layers.js';
+import { L_AYIYA, L_DONE, L_ERROR, L_GENEVE, L_GRE, L_TEREDO, L_VXLAN } from './layers.js';
 
 export const PORT_VXLAN = 4789;
 export const PORT_GENEVE = 6081;
 export const PORT_GRE_IN_UDP = 4754;
 export const PORT_TEREDO = 3544;
+export const PORT_AYIYA = 5072;
 
 export function decodeUdp(c: DecodeCursor, pkt: DecodedPacket): number {
   const off = c.off;
@@ -48,9 +49,11 @@ export function decodeUdp(c: DecodeCursor, pkt: DecodedPacket): number {
   c.off = payOff;
   c.end = end;
   // The tunnel layers check their header and fall back to this datagram when it is not theirs.
-  if (dp === PORT_VXLAN) return L_VXLAN;
-  if (dp === PORT_GENEVE) return L_GENEVE;
+  // Either port, as Wireshark does: replies and some encapsulators put the well-known port on the source side.
+  if (dp === PORT_VXLAN || sp === PORT_VXLAN) return L_VXLAN;
+  if (dp === PORT_GENEVE || sp === PORT_GENEVE) return L_GENEVE;
   if (dp === PORT_GRE_IN_UDP) return L_GRE;
   if (dp === PORT_TEREDO || sp === PORT_TEREDO) return L_TEREDO;
+  if (dp === PORT_AYIYA || sp === PORT_AYIYA) return L_AYIYA;
   return L_DONE;
 }
