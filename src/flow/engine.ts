@@ -9,7 +9,7 @@ import type { Direction } from '../proto/app-layer.js';
 import type { DatagramProtocolDef, StreamProtocolDef } from '../proto/protocol-def.js';
 import { DETECT_PARSER, DETECT_UNKNOWN, TcpAppSession, UdpAppSession } from './app-session.js';
 import { CLASS_CLOSED, CLASS_NEW, CLASS_ESTABLISHED, Flow } from './flow.js';
-import { keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
+import { hasPorts, keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
 import { FlowTable } from './flow-table.js';
 import {
   DEFAULT_MAX_FLOWS,
@@ -124,8 +124,13 @@ export class FlowEngineImpl implements FlowEngine {
     if (f === null) {
       if (t.full) this.evictOne(ts);
       f = new Flow(this.flowSeq++ * ID_HASH_SPAN + (h & (ID_HASH_SPAN - 1)));
-      // The initiator sent the SYN; a SYN/ACK seen first comes from the responder.
-      const reverse = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+      // The initiator sent the SYN; a SYN/ACK seen first comes from the responder. Without a SYN (UDP, TCP
+      // picked up midstream) a packet from a well-known port to an ephemeral one is taken as the server's
+      // reply, so the flow is still written client → server (as Suricata does when the first packet it sees is
+      // a response, and as Zeek's likely-server-port rule does).
+      const reverse =
+        (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) ||
+        ((flags & TCP_SYN) === 0 && hasPorts(proto) && sp < 1024 && dp >= 1024);
       dir = reverse ? 1 : 0;
       if (reverse) {
         f.s0 = b0;

@@ -77,18 +77,38 @@ test('the SYN sender is the initiator even when its SYN/ACK reply is seen first'
   assert.equal(e.state, 'established');
 });
 
-test('without a SYN the first packet seen defines the direction (midstream); UDP becomes established on a reply', () => {
+test('without a SYN the first packet seen defines the direction; UDP becomes established on a reply', () => {
   const { sink, eng } = engine();
-  eng.handle(packet({ src: SRV, dst: C, sp: 53, dp: 5353, proto: IPPROTO_UDP, payload: 'x', ts: S }));
-  eng.handle(packet({ src: C, dst: SRV, sp: 5353, dp: 53, proto: IPPROTO_UDP, payload: 'yy', ts: S + 5 }));
+  eng.handle(packet({ src: SRV, dst: C, sp: 5000, dp: 5353, proto: IPPROTO_UDP, payload: 'x', ts: S }));
+  eng.handle(packet({ src: C, dst: SRV, sp: 5353, dp: 5000, proto: IPPROTO_UDP, payload: 'yy', ts: S + 5 }));
   eng.handle(packet({ src: C, dst: SRV, sp: 1, dp: 2, proto: IPPROTO_UDP, ts: S + 6 }));
   eng.finish(2 * S);
   assert.equal(sink.ended.length, 2);
   const [a, b] = sink.ended;
   assert.equal(a.src, SRV);
+  assert.equal(a.srcPort, 5000);
   assert.equal(a.state, 'established');
   assert.deepEqual(a.pkts, [1, 1]);
+  assert.deepEqual(a.bytes, [55, 56]);
   assert.equal(b.state, 'new');
+});
+
+test('a first packet from a well-known port to an ephemeral one is the reply: the flow is written client → server', () => {
+  const { sink, eng } = engine();
+  // A DNS response seen before its query (Suricata's dns-reversed-udp case) and TCP picked up midstream.
+  eng.handle(packet({ src: SRV, dst: C, sp: 53, dp: 40000, proto: IPPROTO_UDP, payload: 'resp', ts: S }));
+  eng.handle(
+    packet({ src: SRV, dst: C, sp: 80, dp: 40001, flags: TCP_ACK, seq: 9, payload: 'HTTP/1.1', ts: S + 1 }),
+  );
+  eng.handle(packet({ src: C, dst: SRV, sp: 40001, dp: 80, flags: TCP_ACK, seq: 1, ts: S + 2 }));
+  eng.finish(2 * S);
+  assert.deepEqual(
+    sink.ended.map((e) => [e.src, e.srcPort, e.dstPort, e.pkts]),
+    [
+      [C, 40000, 53, [0, 1]],
+      [C, 40001, 80, [1, 1]],
+    ],
+  );
 });
 
 test('idle timeouts follow packet time and the flow state: new, established, closed', () => {
