@@ -70,6 +70,7 @@ function ourAnswers(dns: Ev): string[] {
 /** Type name in a comparable form: Zeek's "query-65534" and moat's "TYPE65534" both become "65534". */
 function typeKey(t: string | undefined): string | undefined {
   if (t === undefined) return undefined;
+  if (t === '*') return 'ANY';
   const m = /^(?:query-|TYPE)(\d+)$/.exec(t);
   return m ? m[1] : t;
 }
@@ -90,16 +91,18 @@ export function compareDns(events: Ev[], rows: ZeekRow[], agg: Agreement, name: 
     const b = String(row['id.resp_h']);
     const bp = String(row['id.resp_p']);
     const inConn = (ev: Ev) =>
+      row['id.orig_h'] === undefined ||
       (ev.src_ip === a && String(ev.src_port) === ap && ev.dest_ip === b && String(ev.dest_port) === bp) ||
       (ev.src_ip === b && String(ev.src_port) === bp && ev.dest_ip === a && String(ev.dest_port) === ap);
     const id = Number(row.trans_id);
     const q = row.query?.toLowerCase();
     const candidates = events.filter((ev) => ev.event_type === 'dns' && !used.has(ev) && inConn(ev));
+    // Zeek names a response without a question after its first answer; so does this comparison.
+    const qname = (d: Ev) =>
+      String(d.rrname ?? (d.answers as Ev[] | undefined)?.[0]?.rrname ?? '').toLowerCase();
     const same = (ev: Ev, type: string) => {
       const d = ev.dns as Ev;
-      return (
-        d.type === type && d.id === id && (q === undefined || String(d.rrname ?? '').toLowerCase() === q)
-      );
+      return d.type === type && (Number.isNaN(id) || d.id === id) && (q === undefined || qname(d) === q);
     };
     const answer = candidates.find((ev) => same(ev, 'answer'));
     const query = candidates.find((ev) => same(ev, 'query'));
@@ -114,7 +117,7 @@ export function compareDns(events: Ev[], rows: ZeekRow[], agg: Agreement, name: 
         `${at}: zeek ${JSON.stringify(zeek)} moat ${have ? JSON.stringify(mine) : '(no event)'}`,
       );
     if (row.query !== undefined) {
-      cmp('query', row.query.toLowerCase(), str(d?.rrname)?.toLowerCase(), d !== undefined);
+      cmp('query', row.query.toLowerCase(), d ? zeekEscape(qname(d)) : undefined, d !== undefined);
       cmp('qtype', typeKey(row.qtype_name), typeKey(str(d?.rrtype)), d !== undefined);
     }
     if (row.rcode_name !== undefined) {
