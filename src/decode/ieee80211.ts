@@ -11,7 +11,7 @@ const TYPE_DATA = 2;
 const FC1_PROTECTED = 0x40;
 const FC1_ORDER = 0x80;
 
-export function decodeIeee80211(c: DecodeCursor, pkt: DecodedPacket): number {
+export function decodeIeee80211(c: DecodeCursor, _pkt: DecodedPacket): number {
   const off = c.off;
   const b = c.buf;
   if (c.end - off < 24) return L_NOT_IP;
@@ -31,7 +31,7 @@ export function decodeIeee80211(c: DecodeCursor, pkt: DecodedPacket): number {
 }
 
 /** Radiotap: a little-endian header length at bytes 2..3, then the 802.11 frame. */
-export function decodeRadiotap(c: DecodeCursor, pkt: DecodedPacket): number {
+export function decodeRadiotap(c: DecodeCursor, _pkt: DecodedPacket): number {
   const off = c.off;
   if (c.end - off < 4) return L_NOT_IP;
   const len = c.buf[off + 2] | (c.buf[off + 3] << 8);
