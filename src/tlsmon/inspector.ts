@@ -45,6 +45,8 @@ export class TlsMonitorInspector implements Inspector {
     private readonly sinks: {
       block?: BlockSink;
       alerts?: AlertSink;
+      /** After each verdict (history flushing, shared-history refresh). */
+      onEvaluated?: (f: HandshakeFeatures) => void;
       onClose?: () => Promise<void> | void;
     } = {},
   ) {}
@@ -53,6 +55,7 @@ export class TlsMonitorInspector implements Inspector {
     if (record.type !== 'tls') return undefined;
     const f = featuresOf(flow, record.tls, tsUs);
     const e = this.monitor.evaluate(f);
+    this.sinks.onEvaluated?.(f);
     const tls = ev.tls as Record<string, unknown>;
     const moat = (tls.moat ??= {}) as Record<string, unknown>;
     const score = scoreEve(e);

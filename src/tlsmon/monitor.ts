@@ -66,7 +66,8 @@ export class TlsMonitor {
     return keys;
   }
 
-  evaluate(f: HandshakeFeatures): Evaluation {
+  /** Scores a connection; `dryRun` (a what-if from the configuration client) leaves history and counters alone. */
+  evaluate(f: HandshakeFeatures, dryRun = false): Evaluation {
     const { selector } = this.current;
     f.scenario ??= selector.scenarioOf(f);
     const chainSource = this.certs ? this.certs.cache.apply(f) : f.chain.length > 0 ? 'handshake' : 'none';
@@ -74,10 +75,12 @@ export class TlsMonitor {
       void this.certs.fetcher.request(f.dstIp, f.dstPort, f.sni);
     const chosen = selector.select(f);
     const result = scoreHandshake(chosen.name, chosen.policy, f, this.services);
-    this.services.history?.record(this.historyKeys(f), f.tsUs / 1e6);
-    this.evaluations++;
     const risky = result.verdict === 'risky';
-    if (risky) this.risky++;
+    if (!dryRun) {
+      this.services.history?.record(this.historyKeys(f), f.tsUs / 1e6);
+      this.evaluations++;
+      if (risky) this.risky++;
+    }
     return {
       result,
       via: chosen.via,

@@ -12,6 +12,8 @@ import { CaptureFormatError } from '../../capture/packet.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
+import { createTlsmon, type Tlsmon } from '../../tlsmon/setup.js';
+import { PolicyError } from '../../tlsmon/policy/load.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
 
@@ -26,7 +28,15 @@ interface AnalyzeFlags {
   json?: boolean;
   failOnAlert?: boolean;
   progress: boolean;
+  policy?: string;
+  history?: string;
+  ca: string[];
+  geoip?: string;
+  domains: string[];
+  alerts: boolean;
 }
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function positiveInt(name: string, text: string): number {
   const n = Number(text);
@@ -50,6 +60,25 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     .option('--json', 'print the summary as JSON on stdout')
     .option('--fail-on-alert', 'exit with status 1 when any alert was raised')
     .option('--no-progress', 'no progress bar')
+    .option(
+      '--policy <file>',
+      'score every TLS handshake under this Spec T policy file (tls.moat.score, alerts)',
+    )
+    .option('--history <db>', 'SQLite file keeping heat history across runs (default: memory only)')
+    .option(
+      '--ca <file>',
+      'extra trust anchor(s) for certificate legality, PEM or DER (repeatable)',
+      collect,
+      [],
+    )
+    .option('--geoip <mmdb>', 'MaxMind-format country database for the geolocation dimension')
+    .option(
+      '--domains <file>',
+      'domain reputation/registration file, CSV or JSON lines (repeatable)',
+      collect,
+      [],
+    )
+    .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
       if (file && flags.interface)
@@ -64,9 +93,29 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         );
       }
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      let tlsmon: Tlsmon | undefined;
+      if (flags.policy) {
+        if (!existsSync(flags.policy)) throw new UsageError(`--policy: no such file: ${flags.policy}`);
+        try {
+          tlsmon = await createTlsmon({
+            policyPath: flags.policy,
+            dbPath: flags.history,
+            caFiles: flags.ca,
+            geoDb: flags.geoip,
+            domainFiles: flags.domains,
+            deliverAlerts: flags.alerts,
+          });
+        } catch (err) {
+          if (err instanceof PolicyError) throw new UsageError(err.message);
+          throw new UsageError(`--policy: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (workers > 1)
+          process.stderr.write('moat: --policy keeps global heat counts: scoring runs on one thread\n');
+      }
+      const inspectors = tlsmon ? [tlsmon.inspector] : undefined;
       const writer = new EveFileWriter(flags.eve);
       // With several workers on a regular file the workers append to it themselves (see runAnalysis).
-      const direct = workers > 1 && flags.eve !== '-' && !flags.interface;
+      const direct = workers > 1 && flags.eve !== '-' && !flags.interface && !tlsmon;
       const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);
       const ac = new AbortController();
       const onSigint = (): void => ac.abort();
@@ -81,7 +130,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
           const source = openLiveCapture({ iface: flags.interface, bpf: flags.bpf, durationS });
           stats = await runAnalysis(
             { source, iface: flags.interface },
-            { eveTypes: types, flow, onLine: (l) => writer.writeLine(l), signal: ac.signal },
+            { eveTypes: types, flow, onLine: (l) => writer.writeLine(l), signal: ac.signal, inspectors },
           );
         } else {
           stats = await runAnalysis(
@@ -94,6 +143,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               eveFile: direct ? flags.eve : undefined,
               onProgress: (f, s) => bar.update(f, `${s.packets.toLocaleString('en-US')} packets`),
               signal: ac.signal,
+              inspectors,
             },
           );
         }
@@ -104,6 +154,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         process.off('SIGINT', onSigint);
         bar.done();
         writer.close();
+        await tlsmon?.close();
       }
       if (flags.json) process.stdout.write(JSON.stringify(stats) + '\n');
       else (flags.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');

@@ -103,7 +103,9 @@ function loadCrl(file: string, issuerDer?: Buffer): LoadedCrl {
   try {
     crl = pkijs.CertificateRevocationList.fromBER(ab(raw));
   } catch (err) {
-    throw new Error(`${file}: not a CRL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`${file}: not a CRL: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   const revoked = new Set<string>();
   for (const rc of crl.revokedCertificates ?? [])

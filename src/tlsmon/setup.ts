@@ -1,0 +1,151 @@
+/**
+ * Assembles a TLS monitor from an operator's configuration: the policy file, the history store (SQLite by default,
+ * Redis when shared), trust anchors and CRLs from the policy file, optional geolocation and domain stores, intel
+ * lists, alert channels, and — live only — the nftables block sink. One place, used by `moat analyze --policy`,
+ * `moat tlsmon` and the API, so every entry point scores the same way.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { openDatabase, type Db } from '../store/index.js';
+import { loadPolicyFile } from './policy/load.js';
+import type { PolicyFile } from './policy/schema.js';
+import { TlsMonitor } from './monitor.js';
+import { TlsMonitorInspector } from './inspector.js';
+import type { HandshakeFeatures } from './features.js';
+import { MemoryHeatHistory } from './history/memory-history.js';
+import { SqliteHeatHistory } from './history/sqlite-history.js';
+import { RedisHeatHistory } from './history/redis-history.js';
+import { TrustStore } from './trust/chain-verifier.js';
+import { RevocationService } from './trust/revocation.js';
+import { ServiceCertificateCache } from './certificate-cache.js';
+import { CertificateFetcher } from './certificate-fetch.js';
+import { MmdbGeo } from './geo.js';
+import { DomainStore, parseDomainFile } from './domain-store.js';
+import { dispatcherOf } from './channels.js';
+import { NftBlockSink } from './nft-block.js';
+import type { NftablesDriver } from '../gateway/nftables.js';
+import type { AddressList, CertificateBlacklist, TlsmonServices } from './services.js';
+import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
+
+export interface TlsmonConfig {
+  policyPath: string;
+  /** SQLite file for history and domains; ':memory:' keeps nothing. */
+  dbPath?: string;
+  /** Share heat counts through Redis instead of SQLite. */
+  redisUrl?: string;
+  geoDb?: string;
+  domainFiles?: string[];
+  /** Extra trust anchors besides the policy file's (PEM/DER files). */
+  caFiles?: string[];
+  certBlacklist?: CertificateBlacklist;
+  addressBlacklist?: AddressList;
+  addressReputation?: AddressList;
+  /** Fetch certificates TLS 1.3 hid, from the service itself (live only: needs reachability). */
+  fetchCertificates?: boolean;
+  /** Live enforcement. */
+  block?: { nft: NftablesDriver; mode: 'flow' | 'destination'; timeoutS: number };
+  /** Deliver alerts to the policy's channels (off for dry runs). */
+  deliverAlerts?: boolean;
+}
+
+export interface Tlsmon {
+  monitor: TlsMonitor;
+  inspector: TlsMonitorInspector;
+  dispatcher?: AlertDispatcher;
+  blockSink?: NftBlockSink;
+  db?: Db;
+  close(): Promise<void>;
+}
+
+/** Flush SQLite history every this many verdicts (and at the end): one transaction per batch. */
+const FLUSH_EVERY = 2000;
+
+function relativeTo(file: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(dirname(file), p);
+}
+
+export function servicesFor(
+  file: PolicyFile,
+  policyPath: string,
+  cfg: TlsmonConfig,
+  db?: Db,
+): TlsmonServices {
+  const svc: TlsmonServices = {
+    chain: new TrustStore({
+      bundledRoots: file.trust.bundledRoots,
+      caFiles: [...file.trust.caFiles.map((f) => relativeTo(policyPath, f)), ...(cfg.caFiles ?? [])],
+    }),
+    revocation: new RevocationService({
+      crlFiles: file.trust.crlFiles.map((f) => relativeTo(policyPath, f)),
+    }),
+    certBlacklist: cfg.certBlacklist,
+    addressBlacklist: cfg.addressBlacklist,
+    addressReputation: cfg.addressReputation,
+  };
+  if (cfg.geoDb) svc.geo = new MmdbGeo(cfg.geoDb);
+  if (cfg.domainFiles?.length) {
+    const store = new DomainStore(db);
+    for (const f of cfg.domainFiles) {
+      const { rows, errors } = parseDomainFile(f);
+      if (errors.length > 0) throw new Error(`domain file problems:\n  ${errors.slice(0, 20).join('\n  ')}`);
+      store.load(rows, f);
+    }
+    svc.domains = store;
+  } else if (db) {
+    const store = new DomainStore(db);
+    if (store.size > 0) svc.domains = store;
+  }
+  return svc;
+}
+
+export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
+  const file = loadPolicyFile(cfg.policyPath);
+  const db = cfg.dbPath && cfg.dbPath !== ':memory:' ? openDatabase(cfg.dbPath) : undefined;
+  const svc = servicesFor(file, cfg.policyPath, cfg, db);
+  const maxWindow = 30 * 86400;
+  let sqlite: SqliteHeatHistory | undefined;
+  let redis: RedisHeatHistory | undefined;
+  if (cfg.redisUrl) svc.history = redis = new RedisHeatHistory(cfg.redisUrl, 60, maxWindow);
+  else if (db) svc.history = sqlite = new SqliteHeatHistory(db, 60, maxWindow);
+  else svc.history = new MemoryHeatHistory(60, maxWindow);
+
+  const cache = new ServiceCertificateCache();
+  const fetcher = cfg.fetchCertificates ? new CertificateFetcher(cache) : undefined;
+  const monitor = new TlsMonitor(file, svc, { cache, fetcher });
+  const dispatcher = cfg.deliverAlerts === false ? undefined : dispatcherOf(file);
+  const blockSink = cfg.block
+    ? new NftBlockSink(cfg.block.nft, cfg.block.mode, cfg.block.timeoutS)
+    : undefined;
+  if (cfg.block) await cfg.block.nft.install();
+
+  let sinceFlush = 0;
+  const onEvaluated = (f: HandshakeFeatures): void => {
+    if (sqlite && ++sinceFlush >= FLUSH_EVERY) {
+      sqlite.flush();
+      sinceFlush = 0;
+    }
+    // Shared history: refresh this connection's keys so the next verdicts see other monitors' counts.
+    if (redis) void redis.prefetch(monitor.historyKeys(f)).catch(() => undefined);
+  };
+  const inspector = new TlsMonitorInspector(monitor, {
+    block: blockSink,
+    alerts: dispatcher,
+    onEvaluated,
+    onClose: async () => {
+      await blockSink?.drain();
+      sqlite?.flush();
+    },
+  });
+  return {
+    monitor,
+    inspector,
+    dispatcher,
+    blockSink,
+    db,
+    async close() {
+      await inspector.close();
+      await dispatcher?.close();
+      await redis?.close();
+      db?.close();
+    },
+  };
+}
