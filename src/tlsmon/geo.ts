@@ -26,7 +26,7 @@ export class MmdbGeo implements GeoLookup {
   country(ip: string): string | undefined {
     const hit = this.cache.get(ip);
     if (hit !== undefined) return hit ?? undefined;
-    let cc: string | null = null;
+    let cc: string | null;
     try {
       const r = this.reader.get(ip);
       cc = r?.country?.iso_code ?? r?.registered_country?.iso_code ?? null;
