@@ -33,6 +33,7 @@ import { decodeErspan2, decodeErspan3 } from './erspan.js';
 import { decodeEthernet } from './ethernet.js';
 import { decodeGeneve } from './geneve.js';
 import { decodeGre } from './gre.js';
+import { decodeGtpu } from './gtp.js';
 import { decodeIcmp, decodeIcmpv6 } from './icmp.js';
 import { decodeIeee80211, decodeRadiotap } from './ieee80211.js';
 import { IpReassembler, type ReassemblyOptions } from './ip-reassembly.js';
@@ -236,6 +237,8 @@ export class PacketDecoder {
         return decodeLlc(c, pkt);
       case L.L_AYIYA:
         return decodeAyiya(c, pkt);
+      case L.L_GTPU:
+        return decodeGtpu(c, pkt);
       case L.L_IEEE80211:
         return decodeIeee80211(c, pkt);
       case L.L_RADIOTAP:
