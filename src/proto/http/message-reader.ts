@@ -66,6 +66,8 @@ export class HttpMessageReader {
   private inMessage = false;
   private remaining = 0;
   private chunkLine = '';
+  /** The head read so far is a start line without a version, and nothing has ended it yet. */
+  private simpleCandidate = false;
   private trailerLineHasText = false;
   /** In RESYNC: the previous byte seen was a line end (or nothing was seen yet). */
   private atLineStart = true;
@@ -196,7 +198,17 @@ export class HttpMessageReader {
     this.state = S_TUNNEL;
   }
 
+  /**
+   * The peer answered while this direction's head is still open on a version-less start line: that was an
+   * HTTP/0.9 request, complete as it is.
+   */
+  flushSimpleRequest(tsUs: number): void {
+    if (this.state !== S_HEAD || !this.simpleCandidate || this.headLen === 0) return;
+    this.finishHead(0, tsUs);
+  }
+
   private resetHead(): void {
+    this.simpleCandidate = false;
     this.headLen = 0;
     this.lineStart = 0;
     this.startChecked = false;
@@ -275,7 +287,9 @@ export class HttpMessageReader {
       const firstLine = this.lineStart === 0;
       if (firstLine && (lineDone || (!this.startChecked && this.headLen >= 8))) {
         const verdict = this.judgeStart(tsUs, lineDone);
-        if (verdict === START_SIMPLE && lineDone) return this.finishHead(p, tsUs);
+        // A first line without a version may be an HTTP/0.9 request, or a damaged HTTP/1.x one whose header
+        // fields follow (libhtp and Zeek read those): keep reading; the answer or the end settles it.
+        this.simpleCandidate = verdict === START_SIMPLE && lineDone;
         if (verdict !== START_OK && verdict !== START_SIMPLE) return p;
       }
       if (!lineDone) return p;

@@ -37,8 +37,11 @@ import {
 } from './transaction.js';
 import type { HttpTransaction } from './types.js';
 
-/** Requests waiting for their response; beyond this the oldest is logged unanswered. */
-export const MAX_PENDING_REQUESTS = 512;
+/**
+ * Requests waiting for their response; beyond this the oldest is logged unanswered. Each keeps its header
+ * fields (a head is ≤ 64 KiB), so this bounds a flow's HTTP state to a few MiB even under a flood.
+ */
+export const MAX_PENDING_REQUESTS = 128;
 
 const framingOut = { length: 0, problem: '' };
 
@@ -64,6 +67,7 @@ export class HttpStreamParser implements StreamParser {
 
   onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
     if (this.ended || len <= 0) return;
+    if (dir !== TO_SERVER) this.requests.flushSimpleRequest(tsUs);
     (dir === TO_SERVER ? this.requests : this.responses).onData(buf, off, len, tsUs);
   }
 
@@ -163,7 +167,8 @@ export class HttpStreamParser implements StreamParser {
     }
     this.pending.push(tx);
     this.requestTx = tx;
-    if (tx.protocol === undefined) return BODY_NONE; // HTTP/0.9: the line is the request.
+    // HTTP/0.9: the line is the request (a version-less line followed by fields is read as HTTP/1.x).
+    if (tx.protocol === undefined && head.headers.length === 0) return BODY_NONE;
     if (tx.method?.toUpperCase() === 'CONNECT') {
       // What follows is tunnel data if the proxy accepts; a refusal brings the reader back (untunnel).
       this.requests.tunnel();

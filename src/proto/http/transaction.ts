@@ -31,12 +31,7 @@ export function parseRequestLine(line: string): { method: string; uri?: string; 
   return { method, uri: rest };
 }
 
-/** Does the first line carry a version (else it is an HTTP/0.9 simple request)? */
-export function requestLineHasVersion(line: string): boolean {
-  return parseRequestLine(line).version !== undefined;
-}
-
-/** Host without its port: "[::1]:8080" → "::1" / 8080; "example.com:81" → "example.com" / 81. */
+/** Host without its port: "[::1]:8080" → "[::1]" / 8080; "example.com:81" → "example.com" / 81. */
 export function splitHostPort(value: string): { host: string; port?: number } {
   const v = value.trim();
   if (v.startsWith('[')) {
@@ -44,7 +39,8 @@ export function splitHostPort(value: string): { host: string; port?: number } {
     if (close > 0) {
       const rest = v.slice(close + 1);
       const port = /^:\d{1,5}$/.test(rest) ? Number(rest.slice(1)) : undefined;
-      return { host: v.slice(1, close), port };
+      // Suricata keeps the brackets of an IPv6 literal in `hostname` (suricata-verify http-ipv6).
+      return { host: v.slice(0, close + 1), port };
     }
     return { host: v };
   }

@@ -281,3 +281,20 @@ test('garbage on the request side is reported and skipped until a request line',
   );
   assert.deepEqual(r.anomalies, ['http.invalid_request_line']);
 });
+
+test('a version-less request line followed by header fields is read as HTTP/1.x (libhtp, Zeek)', () => {
+  const r = run([
+    [TO_SERVER, 'GET /\nFakeHeader\nHost: localhost\nUser-Agent: myscript\n\n'],
+    [TO_CLIENT, '<!DOCTYPE HTML>\n<html>listing</html>\n'],
+  ]);
+  assert.equal(r.txs.length, 1);
+  assert.equal(r.txs[0].userAgent, 'myscript');
+  assert.equal(r.txs[0].hostname, 'localhost');
+  assert.equal(r.txs[0].responseBodyLength, 37);
+});
+
+test('IPv6 literal hosts keep their brackets, as Suricata logs them', () => {
+  const r = run([[TO_SERVER, 'GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n']]);
+  assert.equal(r.txs[0].hostname, '[::1]');
+  assert.equal(r.txs[0].port, 8080);
+});
