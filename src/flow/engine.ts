@@ -225,6 +225,7 @@ export class FlowEngineImpl implements FlowEngine {
       f.streams = streams;
     }
     streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
+    if (flags & TCP_ACK) streams[1 - dir].acked(pkt.tcpAck, pkt.tsUs);
     if (f.tcp!.detect === DETECT_UNKNOWN) {
       // No parser for this flow (or it failed): from here on it is only counted.
       this.releaseApp(f, pkt.tsUs);

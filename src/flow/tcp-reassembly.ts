@@ -38,6 +38,9 @@ interface HeldSegment {
 }
 
 const NOTHING_HELD: HeldSegment[] = [];
+const EMPTY = Buffer.alloc(0);
+/** An acknowledgment further ahead than this is not believed (corrupt or unrelated). */
+const MAX_ACK_JUMP = 1 << 30;
 
 export class TcpReassembler {
   /** The ISN is known (from a SYN or the first segment). */
@@ -89,6 +92,33 @@ export class TcpReassembler {
       // Nothing may come to fill holes before the end in the normal case: report them now.
       if (this.held.length > 0) this.flush(tsUs);
     }
+  }
+
+  /**
+   * The peer acknowledged up to `ack`: bytes before it that are still missing were sent and received, the
+   * capture lost them (or the snapshot length cut them). They become a gap now instead of holding every later
+   * segment until the bound overflows. Ignored after FIN (its ACK counts the FIN's sequence number).
+   */
+  acked(ack: number, tsUs: number): void {
+    if (!this.started || this.ended) return;
+    const diff = (ack - this.nextSeq) | 0;
+    if (diff <= 0 || diff > MAX_ACK_JUMP) return;
+    const target = this.offset + diff;
+    const held = this.held;
+    let n = 0;
+    while (n < held.length && held[n].start < target) {
+      const h = held[n];
+      this.heldBytes -= h.data.length;
+      this.budget.held -= h.data.length;
+      this.deliverAt(h.start, h.data, 0, h.data.length, tsUs);
+      n++;
+    }
+    if (n > 0) {
+      if (n === held.length) this.held = NOTHING_HELD;
+      else held.splice(0, n);
+    }
+    if (this.offset < target) this.deliverAt(target, EMPTY, 0, 0, tsUs);
+    this.drain(tsUs);
   }
 
   /** Delivers everything held, recording the holes between as gaps (flow end, overflow, FIN/RST). */
@@ -197,6 +227,7 @@ export class TcpReassembler {
       this.nextSeq = (this.nextSeq + gap) >>> 0;
       this.consumer.onStreamGap(this.dir, gap, tsUs);
     }
+    if (len === 0) return;
     this.offset += len;
     this.nextSeq = (this.nextSeq + len) >>> 0;
     this.consumer.onStreamData(this.dir, buf, off, len, tsUs);

@@ -181,3 +181,29 @@ test('the engine-wide budget of held bytes is shared by all streams and released
   assert.equal(a.c.out, 'xxxxaaaaa');
   assert.equal(budget.held, 0);
 });
+
+test('an acknowledgment past a hole turns it into a gap at once (capture loss, snapshot length)', () => {
+  const { r, c, n } = setup();
+  seg(r, 1000, '', TCP_SYN);
+  seg(r, 1001, 'abc');
+  seg(r, 1010, 'xyz'); // 1004..1009 lost by the capture
+  assert.equal(c.out, 'abc');
+  r.acked(1013, 0);
+  assert.equal(c.out, 'abc[gap 6]xyz');
+  assert.equal(n.tcpGaps, 1);
+  // A truncated segment: only 2 of its bytes were captured; the peer's ACK covers the rest.
+  seg(r, 1013, 'tr');
+  r.acked(1020, 0);
+  assert.equal(c.out, 'abc[gap 6]xyztr[gap 5]');
+  seg(r, 1020, 'next');
+  assert.equal(c.out, 'abc[gap 6]xyztr[gap 5]next');
+  // Old, duplicate and absurd acknowledgments change nothing.
+  r.acked(1010, 0);
+  r.acked(1024, 0);
+  r.acked(1024 + 2 ** 31, 0);
+  assert.equal(c.out, 'abc[gap 6]xyztr[gap 5]next');
+  // After FIN the ACK counts the FIN itself: no gap.
+  seg(r, 1024, '', TCP_FIN | TCP_ACK);
+  r.acked(1025, 0);
+  assert.equal(n.tcpGaps, 2);
+});
