@@ -18,7 +18,7 @@ import { TrustStore } from './trust/chain-verifier.js';
 import { RevocationService } from './trust/revocation.js';
 import { ServiceCertificateCache } from './certificate-cache.js';
 import { CertificateFetcher } from './certificate-fetch.js';
-import { MmdbGeo } from './geo.js';
+import { loadIntelLists, mmdbCountries } from './intel-adapters.js';
 import { DomainStore, parseDomainFile } from './domain-store.js';
 import { dispatcherOf } from './channels.js';
 import { NftBlockSink } from './nft-block.js';
@@ -36,9 +36,13 @@ export interface TlsmonConfig {
   domainFiles?: string[];
   /** Extra trust anchors besides the policy file's (PEM/DER files). */
   caFiles?: string[];
+  /** Threat-intel feed files (SSLBL, DROP, IPsum, plain lists, MISP, STIX; format detected per file). */
+  intelFiles?: string[];
   certBlacklist?: CertificateBlacklist;
   addressBlacklist?: AddressList;
   addressReputation?: AddressList;
+  /** Told about bad feed lines (kept going with the good ones). */
+  warn?: (message: string) => void;
   /** Fetch certificates TLS 1.3 hid, from the service itself (live only: needs reachability). */
   fetchCertificates?: boolean;
   /** Live enforcement. */
@@ -81,7 +85,18 @@ export function servicesFor(
     addressBlacklist: cfg.addressBlacklist,
     addressReputation: cfg.addressReputation,
   };
-  if (cfg.geoDb) svc.geo = new MmdbGeo(cfg.geoDb);
+  if (cfg.intelFiles?.length) {
+    const lists = loadIntelLists(cfg.intelFiles);
+    svc.certBlacklist ??= lists.certBlacklist;
+    svc.addressBlacklist ??= lists.addressBlacklist;
+    svc.addressReputation ??= lists.addressReputation;
+    if (lists.errors.length > 0) {
+      cfg.warn?.(
+        `${lists.errors.length} bad feed line(s) skipped, e.g. ${lists.errors.slice(0, 3).join('; ')}`,
+      );
+    }
+  }
+  if (cfg.geoDb) svc.geo = mmdbCountries(cfg.geoDb);
   if (cfg.domainFiles?.length) {
     const store = new DomainStore(db);
     for (const f of cfg.domainFiles) {

@@ -33,6 +33,7 @@ interface AnalyzeFlags {
   ca: string[];
   geoip?: string;
   domains: string[];
+  intel: string[];
   alerts: boolean;
 }
 
@@ -78,6 +79,12 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       collect,
       [],
     )
+    .option(
+      '--intel <file>',
+      'threat-intel feed for blacklists/reputation: SSLBL, DROP, IPsum, lists… (repeatable)',
+      collect,
+      [],
+    )
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
@@ -103,7 +110,9 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             caFiles: flags.ca,
             geoDb: flags.geoip,
             domainFiles: flags.domains,
+            intelFiles: flags.intel,
             deliverAlerts: flags.alerts,
+            warn: (m) => process.stderr.write(`moat: ${m}\n`),
           });
         } catch (err) {
           if (err instanceof PolicyError) throw new UsageError(err.message);
