@@ -5,7 +5,16 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerSynth } from './synth.js';
+import { registerPolicy } from './policy.js';
+import { registerTlsmon } from './tlsmon.js';
+import { registerIntel } from '../../intel/cli.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerAnalyze, registerSynth];
+export const commands: RegisterCommand[] = [
+  registerAnalyze,
+  registerSynth,
+  registerPolicy,
+  registerTlsmon,
+  registerIntel,
+];
