@@ -61,6 +61,7 @@ export class FlowEngineImpl implements FlowEngine {
     const h = keyHash(pkt, sp, dp);
     const vk =
       pkt.vlanCount === 0 ? 0 : pkt.vlanCount === 1 ? pkt.vlan[0] + 1 : pkt.vlan[0] + pkt.vlan[1] * 65536 + 1;
+    const ipv = pkt.ipVersion;
     const t = this.table;
     const ps = pkt.src;
     const pd = pkt.dst;
@@ -78,7 +79,7 @@ export class FlowEngineImpl implements FlowEngine {
     while (s >= 0) {
       if (t.hashes[s] === h) {
         const c = t.flows[s]!;
-        if (c.proto === proto && c.vlanKey === vk) {
+        if (c.proto === proto && c.vlanKey === vk && c.ipVersion === ipv) {
           if (
             c.srcPort === sp &&
             c.dstPort === dp &&

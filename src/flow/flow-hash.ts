@@ -87,7 +87,8 @@ function endpointHash(w: Uint32Array, port: number): number {
  */
 export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
   let h = (endpointHash(pkt.src, sp) + endpointHash(pkt.dst, dp)) | 0;
-  h ^= Math.imul(pkt.proto + 1, 0x01000193);
+  // IPv4 is stored IPv4-mapped: the IP version keeps ::ffff:a.b.c.d over IPv6 apart from a.b.c.d over IPv4.
+  h ^= Math.imul(pkt.proto + 1 + (pkt.ipVersion << 8), 0x01000193);
   if (pkt.vlanCount > 0)
     h ^= Math.imul(pkt.vlan[0] | (pkt.vlanCount > 1 ? pkt.vlan[1] << 16 : 0), 0x5bd1e995);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);

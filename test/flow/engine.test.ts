@@ -266,3 +266,13 @@ test('symmetricFlowHash is equal for both directions and differs across tuples',
     odd += symmetricFlowHash(packet({ src: C, dst: SRV, sp: 20000 + i, dp: 443, ts: 0 })) & 1;
   assert.ok(odd > 400 && odd < 600, `odd ${odd}`);
 });
+
+test('IPv6 with IPv4-mapped addresses is not the IPv4 flow of the same words', () => {
+  const { sink, eng } = engine();
+  eng.handle(packet({ src: '1.2.3.4', dst: '5.6.7.8', sp: 63, dp: 6666, proto: IPPROTO_UDP, ts: 1 }));
+  const p = packet({ src: '1.2.3.4', dst: '5.6.7.8', sp: 63, dp: 6666, proto: IPPROTO_UDP, ts: 2 });
+  p.ipVersion = 6;
+  eng.handle(p);
+  eng.finish(3);
+  assert.equal(sink.ended.length, 2);
+});
