@@ -94,6 +94,12 @@ export class DecodeCursor {
       a[ab + 4 + i] = pkt.dst[i];
     }
     this.savedBuf[d] = pkt.buf;
+    if (d === 0) {
+      pkt.tunnelIpVersion = pkt.ipVersion;
+      pkt.tunnelProto = pkt.proto;
+      pkt.tunnelSrc.set(pkt.src);
+      pkt.tunnelDst.set(pkt.dst);
+    }
     pkt.tunnelDepth = d + 1;
     return true;
   }

@@ -61,6 +61,14 @@ export class DecodedPacket {
   vlanCount = 0;
   /** Tunnel layers stripped to reach the inner packet (GRE, VXLAN, Geneve, ERSPAN, IP-in-IP). */
   tunnelDepth = 0;
+  /**
+   * The outermost IP layer of a tunnelled packet (Suricata's EVE `tunnel` object): version, addresses and
+   * protocol (47 GRE, 17 UDP, 4/41 IP-in-IP). Valid only when tunnelDepth > 0.
+   */
+  tunnelIpVersion = 0;
+  readonly tunnelSrc = new Uint32Array(4);
+  readonly tunnelDst = new Uint32Array(4);
+  tunnelProto = 0;
 
   /** The buffer the payload lives in: the capture buffer, or a reassembly buffer for IP fragments. */
   buf: Buffer = Buffer.alloc(0);

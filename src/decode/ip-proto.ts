@@ -1,4 +1,5 @@
 /** The dispatch table from an IP protocol number (after IPv6 extension headers) to the next layer. */
+import { IPV4_IN_IPV6_WRONG_IP_VER, IPV6_IN_IPV6_WRONG_IP_VER, setAnomaly } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
 import { L_GRE, L_ICMP, L_ICMPV6, L_IP_PAYLOAD, L_IPV4, L_IPV6, L_SCTP, L_TCP, L_UDP } from './layers.js';
@@ -22,11 +23,19 @@ export function nextForIpProto(c: DecodeCursor, pkt: DecodedPacket, proto: numbe
       return L_GRE;
     // IP-in-IP (4in4, 6in4, 4in6, 6in6): the inner packet is the flow.
     case IPPROTO_IPIP:
-      if (c.avail() < 20 || c.buf[c.off] >> 4 !== 4 || !c.enterTunnel(pkt)) return L_IP_PAYLOAD;
-      return L_IPV4;
+      if (c.avail() < 20) return L_IP_PAYLOAD;
+      if (c.buf[c.off] >> 4 !== 4) {
+        if (pkt.ipVersion === 6) setAnomaly(pkt, IPV4_IN_IPV6_WRONG_IP_VER);
+        return L_IP_PAYLOAD;
+      }
+      return c.enterTunnel(pkt) ? L_IPV4 : L_IP_PAYLOAD;
     case IPPROTO_IPV6:
-      if (c.avail() < 40 || c.buf[c.off] >> 4 !== 6 || !c.enterTunnel(pkt)) return L_IP_PAYLOAD;
-      return L_IPV6;
+      if (c.avail() < 40) return L_IP_PAYLOAD;
+      if (c.buf[c.off] >> 4 !== 6) {
+        if (pkt.ipVersion === 6) setAnomaly(pkt, IPV6_IN_IPV6_WRONG_IP_VER);
+        return L_IP_PAYLOAD;
+      }
+      return c.enterTunnel(pkt) ? L_IPV6 : L_IP_PAYLOAD;
     default:
       return L_IP_PAYLOAD;
   }

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DECODE_ERROR, DECODE_OK, IPPROTO_GRE, IPPROTO_UDP } from '../../src/decode/decoded-packet.js';
+import { formatIp } from '../../src/decode/address.js';
+import {
+  DECODE_ERROR,
+  DECODE_NOT_IP,
+  DECODE_OK,
+  IPPROTO_GRE,
+  IPPROTO_UDP,
+} from '../../src/decode/decoded-packet.js';
 import { MAX_TUNNEL_DEPTH } from '../../src/decode/cursor.js';
 import { decodeFrame } from './helpers.js';
 import {
@@ -144,5 +151,73 @@ test(`tunnel nesting is bounded at ${MAX_TUNNEL_DEPTH} levels`, () => {
   assert.equal(d.pkt.anomaly, 'decoder.moat.tunnel_too_deep');
   // The deepest layer decoded is the flow: 6 wrappers, 4 stripped → the 2nd wrapper from the inside.
   assert.equal(d.src, '192.0.2.11');
+  assert.equal(d.pkt.proto, 4);
+});
+
+test('the outermost IP layer is kept for the EVE tunnel object', () => {
+  const inner = ipv4({ src: '192.0.2.1', dst: '192.0.2.2', proto: 47 }, gre(0x0800, innerTcp));
+  const d = decodeFrame(outerV4(47, gre(0x0800, inner)), 1);
+  assert.equal(d.pkt.tunnelDepth, 2);
+  assert.equal(d.pkt.tunnelIpVersion, 4);
+  assert.equal(d.pkt.tunnelProto, IPPROTO_GRE);
+  assert.equal(formatIp(d.pkt.tunnelSrc, 4), OUTER_SRC);
+  assert.equal(formatIp(d.pkt.tunnelDst, 4), OUTER_DST);
+});
+
+test('GTP-U (UDP 2152) G-PDU, with and without the optional fields and an extension header', () => {
+  const gtp = (flags: number, extra: Buffer, payload: Buffer) =>
+    Buffer.concat([
+      Buffer.from([flags, 0xff]),
+      u16(extra.length + payload.length),
+      Buffer.from([0, 0, 0, 1]),
+      extra,
+      payload,
+    ]);
+  assertInnerTcp(outerV4(17, udp(2152, 2152, gtp(0x30, Buffer.alloc(0), innerTcp))));
+  // E flag: seq, N-PDU, next extension type 0x85 (PDU session container, 4 bytes, then none).
+  const ext = Buffer.from([0, 0, 0, 0x85, 1, 0x10, 1, 0]);
+  assertInnerTcp(outerV4(17, udp(2152, 2152, gtp(0x34, ext, innerTcp))));
+  // Echo request (type 1) is not user traffic.
+  const echo = Buffer.concat([Buffer.from([0x32, 0x01]), u16(4), Buffer.alloc(8)]);
+  const d = decodeFrame(outerV4(17, udp(2152, 2152, echo)), 1);
+  assert.equal(d.src, OUTER_SRC);
+  assert.equal(d.pkt.tunnelDepth, 0);
+});
+
+test('AYIYA (UDP 5072) forward packets carry IPv6', () => {
+  // Identity length 2^4 = 16 bytes, signature 5 words (SHA-1), opcode 1 forward, next header 41.
+  const hdr = Buffer.concat([
+    Buffer.from([0x41, 0x52, 0x11, 41]),
+    Buffer.alloc(4),
+    Buffer.alloc(16),
+    Buffer.alloc(20),
+  ]);
+  const d = decodeFrame(outerV4(17, udp(40000, 5072, Buffer.concat([hdr, innerV6]))), 1);
+  assert.equal(d.src, '2001:db8:1::1');
+  assert.equal(d.pkt.tunnelDepth, 1);
+});
+
+test('802.11 QoS data frames: radiotap link type and Aruba GRE (0x8200); protected frames are not IP', () => {
+  const wlanHdr = Buffer.alloc(26);
+  wlanHdr[0] = 0x88; // data, QoS data subtype
+  wlanHdr[1] = 0x01; // to DS
+  const snap = Buffer.concat([Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0]), u16(0x0800)]);
+  const wlan = Buffer.concat([wlanHdr, snap, innerTcp]);
+  assertInnerTcp(outerV4(47, gre(0x8200, wlan)));
+  const radiotap = Buffer.from([0, 0, 8, 0, 0, 0, 0, 0]);
+  const d = decodeFrame(Buffer.concat([radiotap, wlan]), 127);
+  assert.equal(d.dst, '10.2.2.2');
+  const prot = Buffer.from(wlan);
+  prot[1] |= 0x40;
+  assert.equal(decodeFrame(Buffer.concat([radiotap, prot]), 127).r, DECODE_NOT_IP);
+  const aruba = decodeFrame(outerV4(47, gre(0x8200, prot)), 1);
+  assert.equal(aruba.src, OUTER_SRC);
+  assert.equal(aruba.pkt.proto, IPPROTO_GRE);
+});
+
+test('IPv6 carrying "IPv4" with the wrong version is flagged and left as payload', () => {
+  const d = decodeFrame(ethernet(0x86dd, ipv6({ nh: 4 }, innerV6)), 1);
+  assert.equal(d.pkt.anomaly, 'decoder.ipv6.ipv4_in_ipv6_wrong_version');
+  assert.equal(d.pkt.tunnelDepth, 0);
   assert.equal(d.pkt.proto, 4);
 });
