@@ -2,7 +2,7 @@
  * CIDR prefixes over the engine's address form (four 32-bit words, IPv4-mapped), so a selector compares
  * numbers against the flow's own address words without formatting them.
  */
-import { parseIp } from '../../decode/address.js';
+import { parseIp } from './address.js';
 
 export interface Cidr {
   readonly words: Uint32Array;

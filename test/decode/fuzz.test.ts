@@ -74,7 +74,26 @@ function handBuilt(): Frame[] {
       ),
     ),
   ];
+  const gtp = Buffer.concat([
+    Buffer.from([0x34, 0xff]),
+    u16(8 + t4.length),
+    Buffer.alloc(4),
+    Buffer.from([0, 0, 0, 0x85, 1, 0, 0, 0]),
+    t4,
+  ]);
+  frames.push(ethernet(0x0800, ipv4({ proto: 17 }, udp(2152, 2152, gtp))));
+  const ayiya = Buffer.concat([Buffer.from([0x41, 0x52, 0x11, 41]), Buffer.alloc(40), u6]);
+  frames.push(ethernet(0x0800, ipv4({ proto: 17 }, udp(5072, 5072, ayiya))));
+  frames.push(ethernet(0x0800, ipv4({ proto: 17 }, udp(3544, 5000, Buffer.concat([Buffer.alloc(8), u6])))));
+  const wlan = Buffer.concat([
+    Buffer.from([0x88, 0x03]),
+    Buffer.alloc(30),
+    Buffer.from([0xaa, 0xaa, 3, 0, 0, 0, 8, 0]),
+    t4,
+  ]);
+  frames.push(ethernet(0x0800, ipv4({ proto: 47 }, gre(0x8200, wlan))));
   const out: Frame[] = frames.map((frame) => ({ frame, linkType: 1 }));
+  out.push({ frame: Buffer.concat([Buffer.from([0, 0, 8, 0, 0, 0, 0, 0]), wlan]), linkType: 127 });
   out.push({ frame: sll(0x0800, t4), linkType: 113 }, { frame: sll2(0x86dd, u6), linkType: 276 });
   out.push(
     { frame: Buffer.concat([Buffer.from([2, 0, 0, 0]), t4]), linkType: 0 },

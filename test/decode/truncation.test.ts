@@ -89,3 +89,17 @@ test('IPv4 total length 0 (segmentation offload on the capturing host) uses the 
   assert.equal(d.r, DECODE_OK);
   assert.equal(d.payload.toString(), 'abc');
 });
+
+test('caplen beyond the buffer, zero or negative, and offsets at the end are handled without throwing', async () => {
+  const { PacketDecoder } = await import('../../src/decode/packet-decoder.js');
+  const { DecodedPacket } = await import('../../src/decode/decoded-packet.js');
+  const dec = new PacketDecoder();
+  const pkt = new DecodedPacket();
+  // A caplen past the buffer (a source bug) reads only what the buffer holds.
+  assert.equal(dec.decode(frame, 0, frame.length + 500, frame.length + 500, 0, 1, pkt), DECODE_OK);
+  assert.equal(pkt.dstPort, 443);
+  assert.equal(dec.decode(frame, 0, 0, 60, 0, 1, pkt), DECODE_TRUNCATED);
+  assert.equal(pkt.ipVersion, 0);
+  assert.equal(dec.decode(frame, frame.length, 10, 10, 0, 1, pkt), DECODE_ERROR);
+  assert.equal(dec.decode(frame, 0, -5, 0, 0, 1, pkt), DECODE_TRUNCATED);
+});
