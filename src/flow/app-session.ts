@@ -15,7 +15,9 @@ import type {
 import {
   PROBE_MATCH,
   PROBE_NEED_MORE,
+  PROBE_NO,
   type DatagramProtocolDef,
+  type ProbeResult,
   type StreamProtocolDef,
 } from '../proto/protocol-def.js';
 import type { Flow } from './flow.js';
@@ -30,6 +32,23 @@ export const DATAGRAM_PROBE_MAX = 4;
 export const DETECT_PENDING = 0;
 export const DETECT_PARSER = 1;
 export const DETECT_UNKNOWN = 2;
+
+/** A probe that throws on hostile bytes counts as "not this protocol" instead of stopping the pipeline. */
+function safeProbe(
+  def: StreamProtocolDef | DatagramProtocolDef,
+  dir: Direction,
+  buf: Buffer,
+  off: number,
+  len: number,
+  sp: number,
+  dp: number,
+): ProbeResult {
+  try {
+    return def.probe(dir, buf, off, len, sp, dp);
+  } catch {
+    return PROBE_NO;
+  }
+}
 
 /** Where stream-level events go (the engine ties them to the packet being processed). */
 export interface StreamAnomalyReporter {
@@ -129,7 +148,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     const dp = dir === 0 ? f.dstPort : f.srcPort;
     let needMore = false;
     for (const def of this.defs) {
-      const r = def.probe(dir, buf, off, len, sp, dp);
+      const r = safeProbe(def, dir, buf, off, len, sp, dp);
       if (r === PROBE_MATCH) {
         this.start(def, dir, buf, off, len, tsUs);
         return;
@@ -207,7 +226,7 @@ export class UdpAppSession extends AppSessionBase {
     if (this.detect === DETECT_PENDING) {
       let def: DatagramProtocolDef | undefined;
       for (const d of this.defs) {
-        if (d.probe(dir, buf, off, len, sp, dp) === PROBE_MATCH) {
+        if (safeProbe(d, dir, buf, off, len, sp, dp) === PROBE_MATCH) {
           def = d;
           break;
         }

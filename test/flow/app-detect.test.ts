@@ -241,3 +241,19 @@ test('a reset ends the app layer at once (parser end before the flow record), fr
   assert.equal(sink.ended[0].flow.gapBytes, 14);
   assert.equal(sink.ended[0].flow.appProto, 'http');
 });
+
+test('a probe that throws counts as no match; the next probe still gets its chance', () => {
+  const log: string[] = [];
+  const broken: StreamProtocolDef = {
+    ...lineProtocol('tls', 'x', []),
+    probe: () => {
+      throw new RangeError('index out of range');
+    },
+  };
+  const { sink, eng } = run({ streamProtocols: [broken, lineProtocol('http', 'GET ', log)] });
+  handshake(eng);
+  eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 11, payload: 'GET /', ts: 4 }));
+  eng.finish(10);
+  assert.equal(sink.ended[0].flow.appProto, 'http');
+  assert.equal(log.join('|'), '0:GET /|end');
+});
