@@ -59,6 +59,9 @@ export class HttpStreamParser implements StreamParser {
   private interim = false;
   private depth = 0;
   private ended = false;
+  private sawData = false;
+  /** The flow's initiator is the HTTP server (capture began mid-connection). */
+  private swapped = false;
 
   constructor(private readonly ctx: AppContext) {
     this.requests = new HttpMessageReader(this.requestOwner(), 'request');
@@ -67,13 +70,23 @@ export class HttpStreamParser implements StreamParser {
 
   onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
     if (this.ended || len <= 0) return;
-    if (dir !== TO_SERVER) this.requests.flushSimpleRequest(tsUs);
-    (dir === TO_SERVER ? this.requests : this.responses).onData(buf, off, len, tsUs);
+    if (!this.sawData) {
+      // A capture that starts mid-connection may show the responder as initiator: the first bytes say
+      // which side speaks requests.
+      this.sawData = true;
+      const status = probeStatusLine(buf, off, len) === PROBE_MATCH;
+      const request = probeRequestLine(buf, off, len) === PROBE_MATCH;
+      this.swapped = dir === TO_SERVER ? status : request;
+    }
+    const toServer = (dir === TO_SERVER) !== this.swapped;
+    if (!toServer) this.requests.flushSimpleRequest(tsUs);
+    (toServer ? this.requests : this.responses).onData(buf, off, len, tsUs);
   }
 
   onGap(dir: Direction, len: number, tsUs: number): void {
     if (this.ended) return;
-    (dir === TO_SERVER ? this.requests : this.responses).onGap(len, tsUs);
+    const toServer = (dir === TO_SERVER) !== this.swapped;
+    (toServer ? this.requests : this.responses).onGap(len, tsUs);
   }
 
   onEnd(tsUs: number): void {

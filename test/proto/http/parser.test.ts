@@ -298,3 +298,19 @@ test('IPv6 literal hosts keep their brackets, as Suricata logs them', () => {
   assert.equal(r.txs[0].hostname, '[::1]');
   assert.equal(r.txs[0].port, 8080);
 });
+
+test('a capture starting mid-connection with the server seen as initiator is read the right way round', () => {
+  const r = run([
+    [TO_SERVER, OK('from the server')],
+    [TO_CLIENT, GET('/second')],
+    [TO_SERVER, OK('2')],
+  ]);
+  assert.deepEqual(
+    r.txs.map((t) => [t.uri, t.status, t.responseBodyLength]),
+    [
+      [undefined, 200, 15],
+      ['/second', 200, 1],
+    ],
+  );
+  assert.deepEqual(r.anomalies, []);
+});
