@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { policyFileSchema, type HeatStrategy, type Policy, type PolicyFile } from './schema.js';
-import { parseCidr } from './cidr.js';
+import { parseCidr } from '../../decode/cidr.js';
 
 export class PolicyError extends Error {
   constructor(

@@ -5,7 +5,7 @@
  */
 import type { HandshakeFeatures } from '../features.js';
 import type { Policy, PolicyFile, Selector } from './schema.js';
-import { cidrContains, parseCidr, type Cidr } from './cidr.js';
+import { cidrContains, parseCidr, type Cidr } from '../../decode/cidr.js';
 import { sniMatches } from '../strategies.js';
 
 interface CompiledSelector {

@@ -1,0 +1,52 @@
+/** The state a rule's options are applied to, in order: the rule so far, the active buffer, the last match. */
+import type { BufferMatch, BufferName, ContentMatch, Rule } from '../rule.js';
+import { RuleError } from '../rule.js';
+
+export interface BuildContext {
+  rule: Rule;
+  /** The sticky buffer later content/pcre apply to ('payload' until one is named). */
+  buffer: BufferName;
+  /** The last content-like match and its buffer, for modifiers (nocase, depth, http_uri …). */
+  last?: { match: BufferMatch; buffer: BufferName };
+}
+
+export type KeywordHandler = (ctx: BuildContext, value: string | undefined, name: string) => void;
+
+export function addMatch(ctx: BuildContext, m: BufferMatch, buffer = ctx.buffer): void {
+  let list = ctx.rule.buffers.get(buffer);
+  if (!list) {
+    list = [];
+    ctx.rule.buffers.set(buffer, list);
+  }
+  list.push(m);
+  ctx.last = { match: m, buffer };
+}
+
+export function lastContent(ctx: BuildContext, keyword: string): ContentMatch {
+  const m = ctx.last?.match;
+  if (!m || m.kind !== 'content') throw new RuleError('needs a preceding content', undefined, keyword);
+  return m;
+}
+
+/** Moves the last content to another buffer (legacy modifiers http_uri, http_method …). */
+export function moveLast(ctx: BuildContext, to: BufferName, keyword: string): void {
+  const m = lastContent(ctx, keyword);
+  const from = ctx.last?.buffer ?? 'payload';
+  const list = ctx.rule.buffers.get(from);
+  if (list) {
+    const i = list.lastIndexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) ctx.rule.buffers.delete(from);
+  }
+  addMatch(ctx, m, to);
+}
+
+export function noValue(value: string | undefined, keyword: string): void {
+  if (value !== undefined && value !== '')
+    throw new RuleError(`takes no value, got '${value}'`, undefined, keyword);
+}
+
+export function needValue(value: string | undefined, keyword: string): string {
+  if (value === undefined || value === '') throw new RuleError('needs a value', undefined, keyword);
+  return value;
+}

@@ -1,0 +1,150 @@
+/** Packet-header keywords: dsize, ttl, itype, icode, ip_proto, flags, flow. */
+import { RuleError, type NumberTest } from '../rule.js';
+import { commaList, intValue } from '../parse/options.js';
+import { needValue, type KeywordHandler } from './context.js';
+
+export function parseNumberTest(text: string, k: string): NumberTest {
+  const t = text.trim();
+  let m = /^(\d+)\s*<>\s*(\d+)$/.exec(t);
+  if (m) return { op: '<>', a: Number(m[1]), b: Number(m[2]) };
+  m = /^(<=|>=|<|>|=|!=|!)?\s*(\d+)$/.exec(t);
+  if (!m) throw new RuleError(`'${text}' is not a number test like 5, <5, >5, 3<>9`, undefined, k);
+  const op = (m[1] === '!' ? '!=' : (m[1] ?? '=')) as NumberTest['op'];
+  return { op, a: Number(m[2]) };
+}
+
+export function testNumber(t: NumberTest, x: number): boolean {
+  switch (t.op) {
+    case '=':
+      return x === t.a;
+    case '!=':
+      return x !== t.a;
+    case '<':
+      return x < t.a;
+    case '>':
+      return x > t.a;
+    case '<=':
+      return x <= t.a;
+    case '>=':
+      return x >= t.a;
+    case '<>':
+      return x > t.a && x < (t.b ?? t.a);
+  }
+}
+
+const PROTO_NAMES: Record<string, number> = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+  sctp: 132,
+};
+const FLAG_BITS: Record<string, number> = {
+  F: 0x01,
+  S: 0x02,
+  R: 0x04,
+  P: 0x08,
+  A: 0x10,
+  U: 0x20,
+  E: 0x40,
+  C: 0x80,
+  '2': 0x40,
+  '1': 0x80,
+};
+
+function flagMask(letters: string, k: string): number {
+  let m = 0;
+  for (const ch of letters.toUpperCase()) {
+    if (ch === '0') continue;
+    const b = FLAG_BITS[ch];
+    if (b === undefined) throw new RuleError(`unknown TCP flag '${ch}'`, undefined, k);
+    m |= b;
+  }
+  return m;
+}
+
+export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
+  dsize: (c, v, k) => {
+    c.rule.dsize = parseNumberTest(needValue(v, k), k);
+  },
+  ttl: (c, v, k) => {
+    c.rule.ttl = parseNumberTest(needValue(v, k), k);
+  },
+  itype: (c, v, k) => {
+    c.rule.itype = parseNumberTest(needValue(v, k), k);
+  },
+  icode: (c, v, k) => {
+    c.rule.icode = parseNumberTest(needValue(v, k), k);
+  },
+  ip_proto: (c, v, k) => {
+    let t = needValue(v, k).trim();
+    const negated = t.startsWith('!');
+    if (negated) t = t.slice(1);
+    const proto = /^\d+$/.test(t) ? intValue(t, k, 0) : PROTO_NAMES[t.toLowerCase()];
+    if (proto === undefined || proto > 255) throw new RuleError(`unknown protocol '${t}'`, undefined, k);
+    c.rule.ipProto = { negated, proto };
+  },
+  flags: (c, v, k) => {
+    const [main, ignore = ''] = needValue(v, k)
+      .split(',')
+      .map((s) => s.trim());
+    let mode: 'exact' | 'plus' | 'any' | 'not' = 'exact';
+    let letters = main;
+    if (letters.startsWith('!')) {
+      mode = 'not';
+      letters = letters.slice(1);
+    } else if (letters.startsWith('*')) {
+      mode = 'any';
+      letters = letters.slice(1);
+    } else if (letters.startsWith('+')) {
+      mode = 'plus';
+      letters = letters.slice(1);
+    }
+    if (letters.endsWith('+')) {
+      mode = 'plus';
+      letters = letters.slice(0, -1);
+    } else if (letters.endsWith('*')) {
+      mode = 'any';
+      letters = letters.slice(0, -1);
+    }
+    c.rule.flags = { mode, flags: flagMask(letters, k), ignore: flagMask(ignore, k) };
+  },
+  flow: (c, v, k) => {
+    for (const opt of commaList(needValue(v, k))) {
+      switch (opt) {
+        case 'to_server':
+        case 'from_client':
+          c.rule.flow.toServer = true;
+          break;
+        case 'to_client':
+        case 'from_server':
+          c.rule.flow.toClient = true;
+          break;
+        case 'established':
+          c.rule.flow.established = true;
+          break;
+        case 'not_established':
+          c.rule.flow.notEstablished = true;
+          break;
+        case 'stateless':
+          c.rule.flow.stateless = true;
+          break;
+        case 'only_stream':
+          c.rule.flow.onlyStream = true;
+          break;
+        case 'no_stream':
+          c.rule.flow.noStream = true;
+          break;
+        default:
+          throw new RuleError(`unknown flow option '${opt}'`, undefined, k);
+      }
+    }
+    if (c.rule.flow.toServer && c.rule.flow.toClient)
+      throw new RuleError('to_server and to_client together', undefined, k);
+  },
+};

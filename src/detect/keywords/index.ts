@@ -1,0 +1,24 @@
+/** The keyword table: every option a rule may use, mapped to the handler that applies it. */
+import type { KeywordHandler } from './context.js';
+import { META_KEYWORDS } from './meta.js';
+import { PAYLOAD_KEYWORDS } from './payload.js';
+import { STICKY_KEYWORDS, TLS_VERSION } from './sticky.js';
+import { PCRE } from './pcre.js';
+import { BYTE_KEYWORDS } from './bytes.js';
+import { HEADER_KEYWORDS } from './header.js';
+import { STATE_KEYWORDS } from './state.js';
+import { REPUTATION_KEYWORDS } from './reputation.js';
+
+export const KEYWORDS = new Map<string, KeywordHandler>(
+  Object.entries({
+    ...META_KEYWORDS,
+    ...PAYLOAD_KEYWORDS,
+    ...STICKY_KEYWORDS,
+    'tls.version': TLS_VERSION,
+    pcre: PCRE,
+    ...BYTE_KEYWORDS,
+    ...HEADER_KEYWORDS,
+    ...STATE_KEYWORDS,
+    ...REPUTATION_KEYWORDS,
+  }),
+);

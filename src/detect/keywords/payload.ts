@@ -1,0 +1,102 @@
+/**
+ * content and its modifiers (nocase, depth, offset, distance, within, startswith, endswith, fast_pattern, rawbytes)
+ * and the legacy buffer modifiers (http_uri, http_method, http_header, http_user_agent, http_host, http_stat_code).
+ */
+import { RuleError, type BufferName } from '../rule.js';
+import { decodeContent, intValue } from '../parse/options.js';
+import { addMatch, lastContent, moveLast, needValue, noValue, type KeywordHandler } from './context.js';
+
+function content(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
+  let raw = needValue(v, k).trim();
+  let negated = false;
+  if (raw.startsWith('!')) {
+    negated = true;
+    raw = raw.slice(1).trim();
+  }
+  if (!raw.startsWith('"') || !raw.endsWith('"') || raw.length < 2) {
+    throw new RuleError(`must be a double-quoted string, got ${raw}`, undefined, k);
+  }
+  addMatch(c, {
+    kind: 'content',
+    bytes: decodeContent(raw.slice(1, -1)),
+    negated,
+    nocase: false,
+    startsWith: false,
+    endsWith: false,
+    fastPattern: false,
+  });
+}
+
+const legacy =
+  (to: BufferName): KeywordHandler =>
+  (c, v, k) => {
+    noValue(v, k);
+    moveLast(c, to, k);
+  };
+
+export const PAYLOAD_KEYWORDS: Record<string, KeywordHandler> = {
+  content,
+  // The old form of content + http_uri.
+  uricontent: (c, v, k) => {
+    content(c, v, k);
+    moveLast(c, 'http.uri', k);
+  },
+  nocase: (c, v, k) => {
+    noValue(v, k);
+    lastContent(c, k).nocase = true;
+  },
+  rawbytes: (c, v, k) => {
+    noValue(v, k);
+    lastContent(c, k);
+  },
+  depth: (c, v, k) => {
+    const m = lastContent(c, k);
+    m.depth = intValue(v, k, 1);
+    if (m.depth < m.bytes.length)
+      throw new RuleError(
+        `depth ${m.depth} is shorter than the content (${m.bytes.length} bytes)`,
+        undefined,
+        k,
+      );
+  },
+  offset: (c, v, k) => {
+    lastContent(c, k).offset = intValue(v, k, 0);
+  },
+  distance: (c, v, k) => {
+    lastContent(c, k).distance = intValue(v, k);
+  },
+  within: (c, v, k) => {
+    const m = lastContent(c, k);
+    m.within = intValue(v, k, 1);
+    if (m.within < m.bytes.length)
+      throw new RuleError(
+        `within ${m.within} is shorter than the content (${m.bytes.length} bytes)`,
+        undefined,
+        k,
+      );
+  },
+  startswith: (c, v, k) => {
+    noValue(v, k);
+    const m = lastContent(c, k);
+    m.startsWith = true;
+    m.offset = 0;
+    m.depth = m.bytes.length;
+  },
+  endswith: (c, v, k) => {
+    noValue(v, k);
+    lastContent(c, k).endsWith = true;
+  },
+  fast_pattern: (c, _v, k) => {
+    // "fast_pattern:only" and "fast_pattern:o,l" only tune which bytes the prefilter uses; any form selects it.
+    lastContent(c, k).fastPattern = true;
+  },
+  http_uri: legacy('http.uri'),
+  http_raw_uri: legacy('http.uri'),
+  http_method: legacy('http.method'),
+  http_header: legacy('http.header'),
+  http_raw_header: legacy('http.header'),
+  http_user_agent: legacy('http.user_agent'),
+  http_host: legacy('http.host'),
+  http_raw_host: legacy('http.host'),
+  http_stat_code: legacy('http.stat_code'),
+};

@@ -1,0 +1,69 @@
+/** iprep (IP reputation categories) and dataset/datarep (sets of values loaded from files) — A-31's intel links. */
+import { RuleError, type DatasetOp } from '../rule.js';
+import { commaList } from '../parse/options.js';
+import { needValue, type KeywordHandler } from './context.js';
+
+export const REPUTATION_KEYWORDS: Record<string, KeywordHandler> = {
+  iprep: (c, v, k) => {
+    const p = commaList(needValue(v, k));
+    if (p.length !== 4) throw new RuleError('expects side,category,operator,value', undefined, k);
+    const side = p[0] === 'dst' || p[0] === 'src' || p[0] === 'both' || p[0] === 'any' ? p[0] : undefined;
+    if (!side) throw new RuleError(`side must be src, dst, both or any, got '${p[0]}'`, undefined, k);
+    if (p[2] !== '<' && p[2] !== '>' && p[2] !== '=')
+      throw new RuleError(`operator must be <, > or =, got '${p[2]}'`, undefined, k);
+    const value = Number(p[3]);
+    if (!Number.isInteger(value) || value < 0 || value > 127)
+      throw new RuleError(`value must be 0…127, got '${p[3]}'`, undefined, k);
+    c.rule.iprep.push({ side, category: p[1], op: p[2], value });
+  },
+  dataset: (c, v, k) => dataset(c, v, k, 'dataset'),
+  datarep: (c, v, k) => dataset(c, v, k, 'datarep'),
+};
+
+function dataset(
+  c: Parameters<KeywordHandler>[0],
+  v: string | undefined,
+  k: string,
+  kind: 'dataset' | 'datarep',
+): void {
+  const p = commaList(needValue(v, k));
+  const d: Partial<DatasetOp> = { kind, buffer: c.buffer };
+  let i = 0;
+  if (kind === 'dataset') {
+    const op = p[i++];
+    if (op !== 'isset' && op !== 'isnotset' && op !== 'set' && op !== 'unset')
+      throw new RuleError(`unknown operation '${op}'`, undefined, k);
+    d.op = op;
+  } else d.op = 'isset';
+  d.name = p[i++];
+  if (!d.name || !/^[\w.-]+$/.test(d.name))
+    throw new RuleError(`bad set name '${d.name ?? ''}'`, undefined, k);
+  if (kind === 'datarep') {
+    const op = p[i++];
+    if (op !== '<' && op !== '>' && op !== '=')
+      throw new RuleError(`operator must be <, > or =, got '${op}'`, undefined, k);
+    d.repOp = op;
+    d.repValue = Number(p[i++]);
+    if (!Number.isFinite(d.repValue)) throw new RuleError('needs a numeric reputation value', undefined, k);
+  }
+  for (; i < p.length; i++) {
+    const [key, ...rest] = p[i].split(/\s+/);
+    const val = rest.join(' ');
+    if (key === 'type') {
+      if (val !== 'string' && val !== 'md5' && val !== 'sha256' && val !== 'ipv4' && val !== 'ip')
+        throw new RuleError(`unknown type '${val}'`, undefined, k);
+      d.type = val;
+    } else if (key === 'load' || key === 'state') d.load = val;
+    else if (
+      key === 'memcap' ||
+      key === 'hashsize' ||
+      key === 'save' ||
+      key === 'format' ||
+      key === 'context'
+    )
+      continue;
+    else throw new RuleError(`unknown option '${key}'`, undefined, k);
+  }
+  if (!d.type) throw new RuleError('needs a type (string, md5, sha256, ipv4, ip)', undefined, k);
+  c.rule.datasets.push(d as DatasetOp);
+}

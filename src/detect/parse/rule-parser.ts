@@ -1,0 +1,116 @@
+/**
+ * Parses one rule line: `action proto src sport -> dst dport (options)`. Options are applied in order through the
+ * keyword table; an unknown or unsupported keyword rejects this rule with an error naming the keyword and sid, and
+ * the rule set goes on loading the rest.
+ */
+import { RuleError, type Rule, type RuleAction } from '../rule.js';
+import { parseAddress } from './address.js';
+import { parsePorts } from './ports.js';
+import { splitOptions } from './options.js';
+import { KEYWORDS } from '../keywords/index.js';
+import type { BuildContext } from '../keywords/context.js';
+
+const ACTIONS: readonly RuleAction[] = [
+  'alert',
+  'pass',
+  'drop',
+  'reject',
+  'rejectsrc',
+  'rejectdst',
+  'rejectboth',
+];
+const PROTOS = new Set([
+  'ip',
+  'ipv4',
+  'ipv6',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmpv6',
+  'sctp',
+  'pkthdr',
+  'http',
+  'http1',
+  'tls',
+  'dns',
+  'ssh',
+  'smtp',
+  'ftp',
+  'telnet',
+  'mqtt',
+  'tcp-pkt',
+  'tcp-stream',
+  'quic',
+]);
+
+/** Splits the header into its seven fields, keeping bracketed groups (which may contain spaces) whole. */
+function headerFields(h: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const ch of h.trim()) {
+    if (ch === '[') depth++;
+    if (ch === ']') depth--;
+    if (/\s/.test(ch) && depth === 0) {
+      if (cur !== '') out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur !== '') out.push(cur);
+  return out;
+}
+
+export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
+  const t = text.trim();
+  const open = t.indexOf('(');
+  if (open < 0 || !t.endsWith(')'))
+    throw new RuleError('a rule is "action proto src sport -> dst dport (options)"');
+  const body = t.slice(open + 1, -1);
+  const opts = splitOptions(body);
+  // Name the sid in every error, even for problems found before the sid option.
+  const sidOpt = opts.find((o) => o.name === 'sid')?.value;
+  const sid = sidOpt !== undefined && /^\d+$/.test(sidOpt) ? Number(sidOpt) : undefined;
+  try {
+    const f = headerFields(t.slice(0, open));
+    if (f.length !== 7)
+      throw new RuleError(
+        `the header needs 7 fields (action proto src sport dir dst dport), got ${f.length}`,
+      );
+    const [action, proto, src, sport, dir, dst, dport] = f;
+    if (!ACTIONS.includes(action as RuleAction)) throw new RuleError(`unknown action '${action}'`);
+    if (!PROTOS.has(proto.toLowerCase())) throw new RuleError(`unsupported protocol '${proto}'`);
+    if (dir !== '->' && dir !== '<>') throw new RuleError(`direction must be -> or <>, got '${dir}'`);
+    const rule: Rule = {
+      action: action as RuleAction,
+      proto: proto.toLowerCase(),
+      src: parseAddress(src, vars),
+      srcPorts: parsePorts(sport, vars),
+      bidirectional: dir === '<>',
+      dst: parseAddress(dst, vars),
+      dstPorts: parsePorts(dport, vars),
+      sid: 0,
+      rev: 1,
+      gid: 1,
+      msg: '',
+      references: [],
+      metadata: {},
+      flow: {},
+      buffers: new Map(),
+      flowbits: [],
+      iprep: [],
+      datasets: [],
+      text: t,
+    };
+    const ctx: BuildContext = { rule, buffer: 'payload' };
+    for (const o of opts) {
+      const h = KEYWORDS.get(o.name);
+      if (!h) throw new RuleError('unsupported keyword', undefined, o.name);
+      h(ctx, o.value, o.name);
+    }
+    if (rule.sid === 0) throw new RuleError('no sid');
+    return rule;
+  } catch (err) {
+    if (err instanceof RuleError) throw new RuleError(err.detail, err.sid ?? sid, err.keyword);
+    throw err;
+  }
+}

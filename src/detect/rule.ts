@@ -1,0 +1,189 @@
+/**
+ * A parsed Suricata-compatible rule (A-31, A-32, A-35): header (action, protocol, addresses, ports, direction) and
+ * the options that matter for matching, in rule order. Content-like matches are grouped per buffer because
+ * relative modifiers (distance/within) chain within one buffer only.
+ */
+import type { AddressSet } from './parse/address.js';
+import type { PortSet } from './parse/ports.js';
+
+export type RuleAction = 'alert' | 'pass' | 'drop' | 'reject' | 'rejectsrc' | 'rejectdst' | 'rejectboth';
+
+/** Where a payload match looks: the packet/stream payload or a protocol field ("sticky buffer"). */
+export type BufferName =
+  | 'payload'
+  | 'tls.sni'
+  | 'tls.cert_subject'
+  | 'tls.cert_issuer'
+  | 'tls.cert_serial'
+  | 'tls.cert_fingerprint'
+  | 'ja3.hash'
+  | 'ja3s.hash'
+  | 'ja4.hash'
+  | 'http.uri'
+  | 'http.method'
+  | 'http.host'
+  | 'http.user_agent'
+  | 'http.header'
+  | 'http.stat_code'
+  | 'dns.query';
+
+export interface ContentMatch {
+  kind: 'content';
+  bytes: Uint8Array;
+  negated: boolean;
+  nocase: boolean;
+  offset?: number;
+  depth?: number;
+  distance?: number;
+  within?: number;
+  startsWith: boolean;
+  endsWith: boolean;
+  fastPattern: boolean;
+}
+
+export interface PcreMatch {
+  kind: 'pcre';
+  regex: RegExp;
+  negated: boolean;
+  /** /R: relative to the previous match's end. */
+  relative: boolean;
+  source: string;
+}
+
+export interface IsDataAtMatch {
+  kind: 'isdataat';
+  offset: number;
+  relative: boolean;
+  negated: boolean;
+}
+
+export interface ByteTestMatch {
+  kind: 'byte_test';
+  bytes: number;
+  op: '<' | '>' | '=' | '!' | '&' | '^' | '<=' | '>=';
+  negated: boolean;
+  value: number;
+  offset: number;
+  relative: boolean;
+  bigEndian: boolean;
+  string?: 'hex' | 'dec' | 'oct';
+  bitmask?: number;
+}
+
+export interface ByteJumpMatch {
+  kind: 'byte_jump';
+  bytes: number;
+  offset: number;
+  relative: boolean;
+  bigEndian: boolean;
+  string?: 'hex' | 'dec' | 'oct';
+  multiplier: number;
+  postOffset: number;
+  align: boolean;
+  fromBeginning: boolean;
+}
+
+export type BufferMatch = ContentMatch | PcreMatch | IsDataAtMatch | ByteTestMatch | ByteJumpMatch;
+
+export interface NumberTest {
+  op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>';
+  a: number;
+  b?: number;
+}
+
+export interface FlowOptions {
+  toServer?: boolean;
+  toClient?: boolean;
+  established?: boolean;
+  notEstablished?: boolean;
+  stateless?: boolean;
+  onlyStream?: boolean;
+  noStream?: boolean;
+}
+
+export interface FlagsTest {
+  /** Flags that must be set ('+': at least these; '*': any of these; '!': none of these; exact otherwise). */
+  mode: 'exact' | 'plus' | 'any' | 'not';
+  flags: number;
+  /** Flags ignored in the comparison (the part after the comma). */
+  ignore: number;
+}
+
+export interface Threshold {
+  type: 'limit' | 'threshold' | 'both' | 'detection_filter';
+  track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both';
+  count: number;
+  seconds: number;
+}
+
+export interface FlowbitOp {
+  op: 'set' | 'unset' | 'toggle' | 'isset' | 'isnotset' | 'noalert';
+  names: string[];
+  /** isset a|b: any of; a&b: all of. */
+  any: boolean;
+}
+
+export interface IpRep {
+  side: 'src' | 'dst' | 'both' | 'any';
+  category: string;
+  op: '<' | '>' | '=';
+  value: number;
+}
+
+export interface DatasetOp {
+  kind: 'dataset' | 'datarep';
+  op: 'isset' | 'isnotset' | 'set' | 'unset';
+  name: string;
+  type: 'string' | 'md5' | 'sha256' | 'ipv4' | 'ip';
+  load?: string;
+  /** datarep: compare the reputation value. */
+  repOp?: '<' | '>' | '=';
+  repValue?: number;
+  buffer: BufferName;
+}
+
+export interface Rule {
+  action: RuleAction;
+  proto: string;
+  src: AddressSet;
+  srcPorts: PortSet;
+  bidirectional: boolean;
+  dst: AddressSet;
+  dstPorts: PortSet;
+  sid: number;
+  rev: number;
+  gid: number;
+  msg: string;
+  classtype?: string;
+  priority?: number;
+  references: string[];
+  metadata: Record<string, string[]>;
+  flow: FlowOptions;
+  /** Matches per buffer, in rule order. */
+  buffers: Map<BufferName, BufferMatch[]>;
+  dsize?: NumberTest;
+  ttl?: NumberTest;
+  ipProto?: { negated: boolean; proto: number };
+  itype?: NumberTest;
+  icode?: NumberTest;
+  flags?: FlagsTest;
+  tlsVersion?: string[];
+  threshold?: Threshold;
+  flowbits: FlowbitOp[];
+  iprep: IpRep[];
+  datasets: DatasetOp[];
+  /** The rule text, for logs and the bundle syntax checker. */
+  text: string;
+}
+
+/** A rule that could not be loaded: names the sid when known, the keyword and what was wrong. */
+export class RuleError extends Error {
+  constructor(
+    readonly detail: string,
+    readonly sid?: number,
+    readonly keyword?: string,
+  ) {
+    super(`${sid !== undefined ? `sid ${sid}: ` : ''}${keyword ? `${keyword}: ` : ''}${detail}`);
+    this.name = 'RuleError';
+  }
+}

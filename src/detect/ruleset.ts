@@ -1,0 +1,88 @@
+/**
+ * Loads rule files: one rule per line (a trailing backslash continues it), comments and blanks skipped. Rules
+ * that fail are reported with file, line, sid and keyword; the rest load (A-2's syntax checker reuses this).
+ */
+import { readFileSync } from 'node:fs';
+import { RuleError, type Rule } from './rule.js';
+import { parseRule } from './parse/rule-parser.js';
+
+/** Suricata's default address and port groups (suricata.yaml `vars`), overridable per deployment. */
+export const DEFAULT_VARS: ReadonlyArray<[string, string]> = [
+  ['HOME_NET', '[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]'],
+  ['EXTERNAL_NET', '!$HOME_NET'],
+  ['HTTP_SERVERS', '$HOME_NET'],
+  ['SMTP_SERVERS', '$HOME_NET'],
+  ['SQL_SERVERS', '$HOME_NET'],
+  ['DNS_SERVERS', '$HOME_NET'],
+  ['TELNET_SERVERS', '$HOME_NET'],
+  ['AIM_SERVERS', '$EXTERNAL_NET'],
+  ['DC_SERVERS', '$HOME_NET'],
+  ['DNP3_SERVER', '$HOME_NET'],
+  ['DNP3_CLIENT', '$HOME_NET'],
+  ['MODBUS_CLIENT', '$HOME_NET'],
+  ['MODBUS_SERVER', '$HOME_NET'],
+  ['ENIP_CLIENT', '$HOME_NET'],
+  ['ENIP_SERVER', '$HOME_NET'],
+  ['HTTP_PORTS', '80'],
+  ['SHELLCODE_PORTS', '!80'],
+  ['ORACLE_PORTS', '1521'],
+  ['SSH_PORTS', '22'],
+  ['DNP3_PORTS', '20000'],
+  ['MODBUS_PORTS', '502'],
+  ['FILE_DATA_PORTS', '[$HTTP_PORTS,110,143]'],
+  ['FTP_PORTS', '21'],
+  ['GENEVE_PORTS', '6081'],
+  ['VXLAN_PORTS', '4789'],
+  ['TEREDO_PORTS', '3544'],
+];
+
+export interface RuleLoadError {
+  file: string;
+  line: number;
+  sid?: number;
+  keyword?: string;
+  message: string;
+}
+
+export interface RuleSetLoad {
+  rules: Rule[];
+  errors: RuleLoadError[];
+}
+
+export function parseRules(
+  text: string,
+  file: string,
+  vars: ReadonlyMap<string, string> = new Map(DEFAULT_VARS),
+): RuleSetLoad {
+  const rules: Rule[] = [];
+  const errors: RuleLoadError[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const start = i + 1;
+    let line = lines[i];
+    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i];
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    try {
+      const r = parseRule(t, vars);
+      const key = `${r.gid}:${r.sid}`;
+      const dup = seen.get(key);
+      if (dup !== undefined) throw new RuleError(`duplicate of the rule on line ${dup}`, r.sid);
+      seen.set(key, start);
+      rules.push(r);
+    } catch (err) {
+      if (!(err instanceof RuleError)) throw err;
+      errors.push({ file, line: start, sid: err.sid, keyword: err.keyword, message: err.message });
+    }
+  }
+  return { rules, errors };
+}
+
+export function loadRuleFile(file: string, vars?: ReadonlyMap<string, string>): RuleSetLoad {
+  return parseRules(readFileSync(file, 'utf8'), file, vars);
+}
+
+export function formatRuleError(e: RuleLoadError): string {
+  return `${e.file}:${e.line}: ${e.message}`;
+}
