@@ -1,0 +1,113 @@
+/**
+ * One training run of the model (one iteration of the B-5 loop): class-balanced tree growing on part of the
+ * labelled data, leaf calibration and threshold choice on the rest (split by neighbourhood group so a /24
+ * never sits on both sides).
+ */
+import { FEATURE_NAMES } from './features.js';
+import { calibrateLeaves, IdentifyModel, MODEL_FORMAT } from './model.js';
+import { coverageAtPrecision, prCurve } from './metrics.js';
+import { growTree, leafOf, leaves, type TrainingSet, type TreeParams } from './tree.js';
+
+export interface LabelledSet extends TrainingSet {
+  /** Neighbourhood group per sample (/24 or ASN), for splits that keep neighbours together. */
+  group: Uint32Array;
+}
+
+export interface TrainParams {
+  tree: TreeParams;
+  /** Target precision for the black threshold (B-4 accuracy threshold). */
+  targetPrecision: number;
+  /** Precision that makes a score 'gray'. */
+  grayPrecision: number;
+  /** Share of groups held aside for calibration. */
+  calibrationShare: number;
+}
+
+export const DEFAULT_TRAIN: TrainParams = {
+  tree: { maxDepth: 6, minLeaf: 5, maxBins: 32 },
+  targetPrecision: 0.95,
+  grayPrecision: 0.6,
+  calibrationShare: 0.3,
+};
+
+/** Deterministic hash of a group id into [0, 1): the same group always lands on the same side. */
+export function groupFraction(group: number, salt: number): number {
+  let h = (group ^ Math.imul(salt, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 4294967296;
+}
+
+export function subset(set: LabelledSet, idx: ArrayLike<number>): LabelledSet {
+  const n = idx.length;
+  const x = new Float64Array(n * set.width);
+  const y = new Uint8Array(n);
+  const w = new Float64Array(n);
+  const group = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = idx[k];
+    x.set(set.x.subarray(i * set.width, (i + 1) * set.width), k * set.width);
+    y[k] = set.y[i];
+    w[k] = set.w[i];
+    group[k] = set.group[i];
+  }
+  return { x, y, w, group, n, width: set.width };
+}
+
+export function trainModel(
+  data: LabelledSet,
+  params: TrainParams,
+  info: Record<string, unknown> = {},
+): IdentifyModel {
+  const fit: number[] = [];
+  const cal: number[] = [];
+  for (let i = 0; i < data.n; i++)
+    (groupFraction(data.group[i], 7) < params.calibrationShare ? cal : fit).push(i);
+  // Too few calibration samples of a class: calibrate on the training data itself (optimistic, noted).
+  const calPos = cal.filter((i) => data.y[i]).length;
+  const calibrateOnFit = calPos < 5 || cal.length - calPos < 5;
+  const fitIdx = calibrateOnFit ? [...Array(data.n).keys()] : fit;
+  const fitSet = subset(data, fitIdx);
+  let wPos = 0;
+  let wNeg = 0;
+  for (let i = 0; i < fitSet.n; i++) fitSet.y[i] ? (wPos += fitSet.w[i]) : (wNeg += fitSet.w[i]);
+  // Class balance: each class carries half the total weight, so rare positives still shape the splits.
+  const total = wPos + wNeg;
+  for (let i = 0; i < fitSet.n; i++)
+    fitSet.w[i] *= fitSet.y[i] ? total / (2 * (wPos || 1)) : total / (2 * (wNeg || 1));
+  const tree = growTree(fitSet, params.tree);
+  // Unweighted training rate per leaf as the calibration prior.
+  const trainPos = new Map<number, number>();
+  const trainTot = new Map<number, number>();
+  for (let i = 0; i < fitSet.n; i++) {
+    const id = leafOf(tree, fitSet.x, i * fitSet.width).id;
+    trainTot.set(id, (trainTot.get(id) ?? 0) + 1);
+    if (fitSet.y[i]) trainPos.set(id, (trainPos.get(id) ?? 0) + 1);
+  }
+  const rate = new Map<number, number>();
+  for (const l of leaves(tree))
+    rate.set(l.id, ((trainPos.get(l.id) ?? 0) + 0.5) / ((trainTot.get(l.id) ?? 0) + 1));
+  const calIdx = calibrateOnFit ? fitIdx : cal;
+  calibrateLeaves(tree, data.x, data.y, data.width, calIdx, rate);
+  const scores = new Float64Array(calIdx.length);
+  const labels = new Uint8Array(calIdx.length);
+  calIdx.forEach((i, k) => {
+    scores[k] = leafOf(tree, data.x, i * data.width).p;
+    labels[k] = data.y[i];
+  });
+  const curve = prCurve(scores, labels);
+  const black = coverageAtPrecision(curve, params.targetPrecision);
+  const gray = coverageAtPrecision(curve, params.grayPrecision);
+  // No threshold reaches the target precision: only the purest leaf can be black (the gates will judge).
+  const tBlack = black.recall > 0 ? black.threshold : (curve[0]?.threshold ?? 1);
+  const tGray = Math.min(gray.recall > 0 ? gray.threshold : tBlack, tBlack);
+  return new IdentifyModel({
+    format: MODEL_FORMAT,
+    features: [...FEATURE_NAMES],
+    tree,
+    thresholds: { black: tBlack, gray: tGray },
+    trainedAt: new Date().toISOString(),
+    info: { ...info, samples: data.n, calibration: calibrateOnFit ? 'on-training-data' : calIdx.length },
+  });
+}
