@@ -49,6 +49,11 @@ export class IdentificationService {
     return this.version;
   }
 
+  /** The serving model's rules, most suspicious first (empty without a model). */
+  describeModel(): string[] {
+    return this.model?.describe() ?? [];
+  }
+
   /** Loads the registry's active version if it differs from the one serving; true when swapped. */
   reload(): boolean {
     const reg = this.opts.registry;

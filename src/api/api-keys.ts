@@ -1,0 +1,97 @@
+/**
+ * API keys per terminal (B-1 terminals): only the SHA-256 of a key is stored — keys are 32 random bytes,
+ * so a fast hash is enough (no password stretching needed) and a lookup is one indexed probe.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { migrate, type Db } from '../store/database.js';
+
+export const API_MIGRATIONS = [
+  {
+    id: 'identify-002-api-keys-requests',
+    sql: `
+      CREATE TABLE identify_api_keys (
+        terminal TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,
+        revoked_at TEXT, rate_per_s REAL NOT NULL, burst REAL NOT NULL);
+      CREATE TABLE identify_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, terminal TEXT, route TEXT NOT NULL,
+        status INTEGER NOT NULL, items INTEGER NOT NULL, ms REAL NOT NULL, client TEXT);
+      CREATE INDEX identify_requests_at ON identify_requests (at);`,
+  },
+];
+
+export interface TerminalKey {
+  terminal: string;
+  ratePerS: number;
+  burst: number;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export class ApiKeyStore {
+  private cache = new Map<string, TerminalKey | null>();
+  private loadedAt = 0;
+
+  constructor(readonly db: Db) {
+    migrate(db, API_MIGRATIONS);
+  }
+
+  /** Creates (or replaces) the key of a terminal and returns the key; it is shown once and never stored. */
+  issue(terminal: string, opts: { ratePerS?: number; burst?: number } = {}): string {
+    const key = `moat_${randomBytes(32).toString('base64url')}`;
+    const rate = opts.ratePerS ?? 50_000;
+    this.db
+      .prepare(
+        `INSERT INTO identify_api_keys (terminal, key_hash, created_at, rate_per_s, burst) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (terminal) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at,
+           revoked_at = NULL, rate_per_s = excluded.rate_per_s, burst = excluded.burst`,
+      )
+      .run(terminal, hashKey(key), new Date().toISOString(), rate, opts.burst ?? Math.max(rate * 2, 10_000));
+    this.cache.clear();
+    return key;
+  }
+
+  revoke(terminal: string): boolean {
+    const n = this.db
+      .prepare('UPDATE identify_api_keys SET revoked_at = ? WHERE terminal = ? AND revoked_at IS NULL')
+      .run(new Date().toISOString(), terminal).changes;
+    this.cache.clear();
+    return n > 0;
+  }
+
+  list(): {
+    terminal: string;
+    created_at: string;
+    revoked_at: string | null;
+    rate_per_s: number;
+    burst: number;
+  }[] {
+    return this.db
+      .prepare(
+        'SELECT terminal, created_at, revoked_at, rate_per_s, burst FROM identify_api_keys ORDER BY terminal',
+      )
+      .all() as never;
+  }
+
+  /** The terminal owning a presented key, or null. Cached; the cache drops every 5 s so revocations apply. */
+  verify(key: string): TerminalKey | null {
+    const now = Date.now();
+    if (now - this.loadedAt > 5000) {
+      this.cache.clear();
+      this.loadedAt = now;
+    }
+    const h = hashKey(key);
+    const hit = this.cache.get(h);
+    if (hit !== undefined) return hit;
+    const r = this.db
+      .prepare(
+        'SELECT terminal, rate_per_s, burst FROM identify_api_keys WHERE key_hash = ? AND revoked_at IS NULL',
+      )
+      .get(h) as { terminal: string; rate_per_s: number; burst: number } | undefined;
+    const v = r ? { terminal: r.terminal, ratePerS: r.rate_per_s, burst: r.burst } : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(h, v);
+    return v;
+  }
+}
