@@ -22,9 +22,11 @@ import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
 import { TCP_CLOSED, TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
 import type { FlowEndReason, FlowEngine, FlowSink, FlowStats } from './types.js';
 
-/** Low bits of a flow id come from its hash, so ids stay distinct across workers sharded by that hash. */
-const ID_HASH_BITS = 20;
-const ID_HASH_SPAN = 1 << ID_HASH_BITS;
+/**
+ * Flow ids: (sequence × shard count + shard index) × 4096 + 12 bits of the flow hash — unique across the
+ * workers of one run when each engine is told its shard, below 2^52 for 2^40 flows, and not a bare counter.
+ */
+const ID_HASH_SPAN = 4096;
 
 export class FlowEngineImpl implements FlowEngine {
   readonly stats: FlowStats = { flows: 0, activeFlows: 0, evicted: 0, tcpGaps: 0, reassemblyOverflows: 0 };
@@ -35,6 +37,8 @@ export class FlowEngineImpl implements FlowEngine {
   private readonly streamDefs: readonly StreamProtocolDef[];
   private readonly datagramDefs: readonly DatagramProtocolDef[];
   private flowSeq = 1;
+  private readonly idShardIndex: number;
+  private readonly idShardCount: number;
   /** The packet being handled, for anomalies raised while it is processed. */
   private cur: DecodedPacket | null = null;
 
@@ -49,6 +53,8 @@ export class FlowEngineImpl implements FlowEngine {
     this.timeouts = new Float64Array([t.newUs, t.establishedUs, t.closedUs]);
     this.maxHeld = opts.maxReassemblyBytesPerDirection ?? DEFAULT_MAX_REASSEMBLY_BYTES;
     this.budget = new HeldBudget(opts.maxReassemblyBytesTotal ?? DEFAULT_MAX_REASSEMBLY_TOTAL);
+    this.idShardCount = Math.max(1, Math.floor(opts.shard?.count ?? 1));
+    this.idShardIndex = Math.floor(opts.shard?.index ?? 0) % this.idShardCount;
     this.streamDefs = opts.streamProtocols ?? defaults.stream;
     this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
   }
@@ -124,7 +130,8 @@ export class FlowEngineImpl implements FlowEngine {
     }
     if (f === null) {
       if (t.full) this.evictOne(ts);
-      f = new Flow(this.flowSeq++ * ID_HASH_SPAN + (h & (ID_HASH_SPAN - 1)));
+      const seq = this.flowSeq++ * this.idShardCount + this.idShardIndex;
+      f = new Flow(seq * ID_HASH_SPAN + (h & (ID_HASH_SPAN - 1)));
       // The initiator sent the SYN; a SYN/ACK seen first comes from the responder. Without a SYN (UDP, TCP
       // picked up midstream) a packet from a well-known port to an ephemeral one is taken as the server's
       // reply, so the flow is still written client → server (as Suricata does when the first packet it sees is

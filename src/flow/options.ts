@@ -22,6 +22,8 @@ export interface FlowEngineOptions {
   streamProtocols?: readonly StreamProtocolDef[];
   /** Probes and parsers for UDP flows; default: the registry. */
   datagramProtocols?: readonly DatagramProtocolDef[];
+  /** This engine's worker shard, so flow ids stay unique across the workers of one run. */
+  shard?: { index: number; count: number };
 }
 
 /** Suricata's default flow timeouts are 30 s (new) and 300 s (established); closed flows linger 10 s. */

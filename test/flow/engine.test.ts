@@ -276,3 +276,15 @@ test('IPv6 with IPv4-mapped addresses is not the IPv4 flow of the same words', (
   eng.finish(3);
   assert.equal(sink.ended.length, 2);
 });
+
+test('flow ids of engines told their shard never collide', () => {
+  const ids = new Set<number>();
+  for (let index = 0; index < 3; index++) {
+    const { sink, eng } = engine({ shard: { index, count: 3 } });
+    for (let i = 0; i < 500; i++)
+      eng.handle(packet({ src: C, dst: SRV, sp: 1000 + i, dp: 53, proto: IPPROTO_UDP, ts: i }));
+    eng.finish(1000);
+    for (const e of sink.ended) ids.add(e.flow.id);
+  }
+  assert.equal(ids.size, 1500);
+});
