@@ -56,7 +56,6 @@ export class FlowTable {
     this.hashes[s] = hash;
     this.flows[s] = f;
     f.slot = s;
-    f.hash = hash;
     this.append(s, cls);
     this.count++;
     return s;
@@ -64,7 +63,7 @@ export class FlowTable {
 
   remove(s: number): void {
     const f = this.flows[s]!;
-    const b = f.hash & this.mask;
+    const b = this.hashes[s] & this.mask;
     let p = this.buckets[b];
     if (p === s) this.buckets[b] = this.chain[s];
     else {

@@ -52,7 +52,6 @@ export class Flow implements FlowView {
   tcpStateCode = TCP_NONE;
   /** Table slot while the flow is live. */
   slot = -1;
-  hash = 0;
   tcp: TcpAppSession | null = null;
   udp: UdpAppSession | null = null;
   streams: [TcpReassembler, TcpReassembler] | null = null;
