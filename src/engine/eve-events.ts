@@ -28,7 +28,16 @@ export class EveEventBuilder implements FlowSink {
     private readonly types: EveTypeFilter,
     private readonly iface?: string,
     private readonly inspectors: readonly Inspector[] = [],
-  ) {}
+  ) {
+    this.packetInspectors = inspectors.filter((i) => i.onPacket !== undefined);
+  }
+
+  private readonly packetInspectors: readonly Inspector[];
+
+  /** Whether the flow layer should call onPacket at all. */
+  get wantsPackets(): boolean {
+    return this.packetInspectors.length > 0;
+  }
 
   private wants(type: string): boolean {
     return this.types === undefined || this.types.has(type);
@@ -136,6 +145,14 @@ export class EveEventBuilder implements FlowSink {
     }
     ev.anomaly = decodeAnomalyEve(event);
     this.emit(ev);
+  }
+
+  /** Per-packet inspection (rules); only packet inspectors are called, so the common case costs one check. */
+  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
+    for (const ins of this.packetInspectors) {
+      const more = ins.onPacket?.(flow, dir, pkt);
+      if (more && more.length > 0) this.emitExtra(more);
+    }
   }
 
   /** A decoder error on a packet that never reached the flow layer. */

@@ -7,11 +7,14 @@
 import type { AppRecord } from '../proto/app-layer.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { EveEvent } from '../output/eve/header.js';
+import type { DecodedPacket } from '../decode/decoded-packet.js';
 
 export interface Inspector {
   readonly name: string;
   onAppRecord?(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
+  /** Every packet of a flow after the flow layer counted it (`dir` 0: client → server). Hot path. */
+  onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined;
   /** End of input: flush state (history counters, pending notifications). */
   close?(): Promise<void> | void;
 }

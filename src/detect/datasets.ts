@@ -1,0 +1,62 @@
+/**
+ * dataset/datarep sets (A-31 ties to threat intel): loaded from the files rules name, in Suricata's formats —
+ * strings base64-encoded one per line, md5/sha256 as hex, ipv4/ip as text; datarep lines carry ",reputation".
+ * `dataset:set` adds values at run time; sets are bounded.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { DatasetOp } from './rule.js';
+
+const MAX_SET = 1_000_000;
+
+export class DatasetStore {
+  private readonly sets = new Map<string, Map<string, number>>();
+
+  constructor(private readonly baseDir = '.') {}
+
+  /** Loads a set named by a rule (once); a missing file leaves an empty set, as Suricata starts with one. */
+  prepare(op: DatasetOp): void {
+    if (this.sets.has(op.name)) return;
+    const m = new Map<string, number>();
+    this.sets.set(op.name, m);
+    if (!op.load) return;
+    const path = isAbsolute(op.load) ? op.load : join(this.baseDir, op.load);
+    if (!existsSync(path)) return;
+    for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+      const t = line.trim();
+      if (t === '' || t.startsWith('#')) continue;
+      const [v, rep] = t.split(',');
+      const value = op.type === 'string' ? Buffer.from(v, 'base64').toString('latin1') : v.toLowerCase();
+      m.set(value, rep === undefined ? 0 : Number(rep));
+      if (m.size >= MAX_SET) break;
+    }
+  }
+
+  /** The dataset condition on a buffer value; `set` and `unset` change the set and always match. */
+  test(op: DatasetOp, value: string): boolean {
+    const m = this.sets.get(op.name);
+    if (!m) return false;
+    const v = op.type === 'string' ? value : value.toLowerCase();
+    switch (op.op) {
+      case 'isset':
+        if (op.kind === 'datarep') {
+          const rep = m.get(v);
+          if (rep === undefined || op.repValue === undefined) return false;
+          return op.repOp === '>'
+            ? rep > op.repValue
+            : op.repOp === '<'
+              ? rep < op.repValue
+              : rep === op.repValue;
+        }
+        return m.has(v);
+      case 'isnotset':
+        return !m.has(v);
+      case 'set':
+        if (m.size < MAX_SET) m.set(v, 0);
+        return true;
+      case 'unset':
+        m.delete(v);
+        return true;
+    }
+  }
+}

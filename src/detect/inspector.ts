@@ -1,0 +1,45 @@
+/**
+ * The rule engine in the pipeline: app-layer rules run on each record (and copy the record's EVE object into the
+ * alert as Suricata does), packet rules on each packet the flow layer hands over.
+ */
+import type { Inspector } from '../engine/inspector.js';
+import type { FlowEndReason, FlowView } from '../flow/types.js';
+import type { AppRecord } from '../proto/app-layer.js';
+import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { EveEvent } from '../output/eve/header.js';
+import type { DetectEngine } from './engine.js';
+import { alertEve } from './alert-eve.js';
+
+export class RuleInspector implements Inspector {
+  readonly name = 'rules';
+  alerts = 0;
+
+  constructor(
+    private readonly engine: DetectEngine,
+    private readonly iface?: string,
+  ) {}
+
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+    const hits = this.engine.onAppRecord(flow, record, tsUs);
+    if (!hits) return undefined;
+    return hits.map((h) => {
+      const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface);
+      const body = ev[record.type];
+      if (body !== undefined) a[record.type] = body;
+      this.alerts++;
+      return a;
+    });
+  }
+
+  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
+    const hits = this.engine.onPacket(flow, dir, pkt);
+    if (!hits) return undefined;
+    this.alerts += hits.length;
+    return hits.map((h) => alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface));
+  }
+
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, _tsUs: number, _ev: EveEvent): undefined {
+    this.engine.endFlow(flow.id);
+    return undefined;
+  }
+}
