@@ -1,0 +1,97 @@
+/**
+ * suricata-verify's `checks:` on eve.json: `filter` blocks with `count` and `match` on dotted field paths, with the
+ * operators the suite uses (`__len`, `__contains`, `__startswith`, `__endswith`, `__find`, `has-key`, `not-has-key`,
+ * `lt`/`gt`-style numeric keys are not used by the selected tests). Returns a reason when a check fails.
+ */
+export type Json = Record<string, unknown>;
+
+function get(ev: unknown, path: string): { found: boolean; value: unknown } {
+  let cur: unknown = ev;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return { found: false, value: undefined };
+    if (Array.isArray(cur) && /^\d+$/.test(part)) {
+      if (Number(part) >= cur.length) return { found: false, value: undefined };
+      cur = cur[Number(part)];
+      continue;
+    }
+    const o = cur as Record<string, unknown>;
+    if (!(part in o)) return { found: false, value: undefined };
+    cur = o[part];
+  }
+  return { found: true, value: cur };
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'string') return String(a) === b;
+  if (typeof a === 'string' && typeof b === 'number') return a === String(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a as Json);
+    const kb = Object.keys(b as Json);
+    return kb.every((k) => equal((a as Json)[k], (b as Json)[k])) && ka.length >= kb.length;
+  }
+  return false;
+}
+
+export function matches(ev: Json, match: Json): boolean {
+  for (const [key, want] of Object.entries(match)) {
+    if (key === 'has-key') {
+      if (!get(ev, String(want)).found) return false;
+      continue;
+    }
+    if (key === 'not-has-key') {
+      if (get(ev, String(want)).found) return false;
+      continue;
+    }
+    const op = /^(.*)\.__(len|contains|startswith|endswith|find)$/.exec(key);
+    if (op) {
+      const { found, value } = get(ev, op[1]);
+      if (!found) return false;
+      switch (op[2]) {
+        case 'len':
+          if (!((Array.isArray(value) || typeof value === 'string') && value.length === Number(want)))
+            return false;
+          break;
+        case 'contains':
+          if (Array.isArray(value)) {
+            if (!value.some((v) => equal(v, want))) return false;
+          } else if (typeof value !== 'string' || !value.includes(String(want))) return false;
+          break;
+        case 'startswith':
+          if (typeof value !== 'string' || !value.startsWith(String(want))) return false;
+          break;
+        case 'endswith':
+          if (typeof value !== 'string' || !value.endsWith(String(want))) return false;
+          break;
+        case 'find':
+          if (typeof value !== 'string' || !value.includes(String(want))) return false;
+          break;
+      }
+      continue;
+    }
+    const { found, value } = get(ev, key);
+    if (!found || !equal(value, want)) return false;
+  }
+  return true;
+}
+
+export interface FilterCheck {
+  count?: number;
+  match?: Json;
+  min?: number;
+}
+
+/** undefined when the check holds, else what differed. */
+export function runFilter(events: Json[], f: FilterCheck): string | undefined {
+  const n = events.filter((e) => matches(e, f.match ?? {})).length;
+  if (f.count !== undefined)
+    return n === f.count
+      ? undefined
+      : `expected ${f.count} events matching ${JSON.stringify(f.match)}, got ${n}`;
+  if (f.min !== undefined)
+    return n >= f.min
+      ? undefined
+      : `expected at least ${f.min} events matching ${JSON.stringify(f.match)}, got ${n}`;
+  return n >= 1 ? undefined : `expected events matching ${JSON.stringify(f.match)}, got none`;
+}
