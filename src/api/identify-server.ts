@@ -128,12 +128,10 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
     const wait = limiter.take(t.terminal, itemsOf(req), t.ratePerS, t.burst);
     if (wait > 0) {
       reply.header('retry-after', Number.isFinite(wait) ? Math.ceil(wait) : 60);
-      return reply
-        .code(429)
-        .send({
-          error: 'rate limited',
-          message: `terminal '${t.terminal}' is over its rate of ${t.ratePerS} verdicts/s`,
-        });
+      return reply.code(429).send({
+        error: 'rate limited',
+        message: `terminal '${t.terminal}' is over its rate of ${t.ratePerS} verdicts/s`,
+      });
     }
   });
 

@@ -52,6 +52,8 @@ export interface IterationLog {
 
 export interface LoopResult {
   best: IdentifyModel;
+  /** Iteration 0's scheme: the model without any self-training. */
+  initial: IdentifyModel;
   bestIteration: number;
   iterations: IterationLog[];
   stoppedBy: 'significant-improvement' | 'max-iterations' | 'no-unlabelled-data';
@@ -189,7 +191,7 @@ export function runSelfTrainingLoop(
       bestIteration = k;
     }
   });
-  return { best: models[bestIteration], bestIteration, iterations, stoppedBy };
+  return { best: models[bestIteration], initial: models[0], bestIteration, iterations, stoppedBy };
 }
 
 function withPseudoLabels(

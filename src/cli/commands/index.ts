@@ -8,6 +8,7 @@ import { registerSynth } from './synth.js';
 import { registerPolicy } from './policy.js';
 import { registerTlsmon } from './tlsmon.js';
 import { registerIntel } from '../../intel/cli.js';
+import { registerIdentify } from '../../identify/cli.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerPolicy,
   registerTlsmon,
   registerIntel,
+  registerIdentify,
 ];

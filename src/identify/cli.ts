@@ -1,0 +1,436 @@
+/**
+ * `moat identify serve | check | train | eval | model … | key …` — the Spec B service and its lifecycle.
+ * Exit codes: 0 ok; 1 a finding (check: verdict black; train: model refused by the gates); 2 usage/input.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { RegisterCommand } from '../cli/commands/index.js';
+import { UsageError } from '../cli/errors.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { GeoLookup } from '../intel/geo.js';
+import { IntelIndex } from '../intel/intel-index.js';
+import { IntelStore } from '../intel/store.js';
+import { ApiKeyStore } from '../api/api-keys.js';
+import { buildIdentifyServer } from '../api/identify-server.js';
+import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../api/request-log.js';
+import { identifyRequestSchema, MAX_FLOWS_PER_ITEM } from './flow-record.js';
+import { ModelRegistry } from './registry.js';
+import { IdentificationService } from './service.js';
+import { DEFAULT_LOOP, evaluate, featurise, type EvaluationReport } from './evaluate.js';
+import { loadUstcConversations, windowed } from './datasets/ustc-conversations.js';
+import { loadIpsumPu } from './datasets/ipsum-pu.js';
+import type { LabelledSet } from './train.js';
+import type { FeatureContext } from './features.js';
+
+const DEFAULT_DB = 'moat.db';
+const CORPUS = join('..', 'shared', 'corpus');
+
+function num(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got '${text}'`);
+  return n;
+}
+
+function loadIntel(db: Db, geo?: GeoLookup): IntelIndex {
+  return IntelIndex.fromRows(new IntelStore(db).live(), geo);
+}
+
+function geoFrom(flags: { asnDb?: string; countryDb?: string }): GeoLookup | undefined {
+  if (!flags.asnDb && !flags.countryDb) return undefined;
+  for (const p of [flags.asnDb, flags.countryDb])
+    if (p && !existsSync(p)) throw new UsageError(`no such MaxMind DB: ${p}`);
+  return new GeoLookup(flags);
+}
+
+/** Reads a traffic file: JSON ({flows, stats} or an array of flows) or EVE NDJSON (flow/netflow lines). */
+export function readTrafficFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  const t = text.trimStart();
+  if (t.startsWith('[')) return { flows: JSON.parse(t) };
+  if (t.startsWith('{')) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      // Not one JSON document: EVE NDJSON.
+    }
+  }
+  const flows: unknown[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${path}:${i + 1}: not a JSON line`);
+    }
+    if (ev.event_type === 'flow' || ev.event_type === 'netflow') flows.push(ev);
+  });
+  if (flows.length > MAX_FLOWS_PER_ITEM) flows.length = MAX_FLOWS_PER_ITEM;
+  return { flows };
+}
+
+interface DataFlags {
+  ustc?: string;
+  ipsum?: string;
+  window?: string;
+}
+
+function datasets(
+  flags: DataFlags,
+  extraFeeds: string[],
+): { name: string; set: LabelledSet; labelledShare: number }[] {
+  const out: { name: string; set: LabelledSet; labelledShare: number }[] = [];
+  if (flags.ustc) {
+    if (!existsSync(join(flags.ustc, 'Malware')))
+      throw new UsageError(`--ustc: ${flags.ustc} has no Malware/ folder`);
+    const samples = loadUstcConversations(flags.ustc);
+    out.push({ name: 'ustc-tfc2016 per remote address', set: featurise(samples, {}), labelledShare: 0.3 });
+    const w = flags.window ? num('window', flags.window, 1, 1000) : 1;
+    out.push({
+      name: `ustc-tfc2016 windows of ${w} conversation(s)`,
+      set: featurise(windowed(samples, w), {}),
+      labelledShare: 0.3,
+    });
+  }
+  if (flags.ipsum) {
+    if (!existsSync(flags.ipsum)) throw new UsageError(`--ipsum: no such file ${flags.ipsum}`);
+    const { samples, intel } = loadIpsumPu(flags.ipsum, extraFeeds);
+    const ctx: FeatureContext = { intel };
+    out.push({
+      name: 'ipsum PU (≥3 lists positive, 1–2 unlabelled)',
+      set: featurise(samples, ctx),
+      labelledShare: 0.5,
+    });
+  }
+  if (out.length === 0) throw new UsageError('give training data: --ustc DIR and/or --ipsum FILE');
+  return out;
+}
+
+function fmt(x: number): string {
+  return Number.isNaN(x) ? '  n/a' : x.toFixed(3);
+}
+
+function printReport(r: EvaluationReport): void {
+  const w = r.withoutSelfTraining;
+  const s = r.withSelfTraining;
+  const lines = [
+    `== ${r.dataset}`,
+    `   split by /24: labelled ${r.sizes.labelled}, unlabelled ${r.sizes.unlabelled}, seed validation ${r.sizes.validation}, held-out test ${r.sizes.test} (${w.positives} positive / ${w.negatives} negative)`,
+    `   loop: ${r.iterations.length} iteration(s), best ${r.bestIteration}, stopped by ${r.stoppedBy}`,
+    ...r.iterations.map(
+      (it) =>
+        `     k=${it.k} P=${fmt(it.precision)} C=${fmt(it.recall)} J=${fmt(it.objective)} J0=${fmt(it.objective0)} Pr[J>J0]=${it.probImproved === null ? '  -  ' : fmt(it.probImproved)} margin=${fmt(it.margin)} +pos=${it.pseudoPositive} +neg=${it.pseudoNegative}`,
+    ),
+    '                              without self-training   with self-training',
+    `   precision @ coverage 0.5   ${fmt(w.precisionAtCoverage50)}                   ${fmt(s.precisionAtCoverage50)}`,
+    `   precision @ coverage 0.8   ${fmt(w.precisionAtCoverage80)}                   ${fmt(s.precisionAtCoverage80)}`,
+    `   coverage @ precision 0.95  ${fmt(w.coverageAtPrecision95)}                   ${fmt(s.coverageAtPrecision95)}`,
+    `   PR-AUC                     ${fmt(w.prAuc)}                   ${fmt(s.prAuc)}`,
+    `   at black threshold P / C   ${fmt(w.precision)} / ${fmt(w.coverage)}           ${fmt(s.precision)} / ${fmt(s.coverage)}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export const registerIdentify: RegisterCommand = (program: Command, setExit) => {
+  const id = program
+    .command('identify')
+    .description('black-market (abuse infrastructure) identification service (Spec B)');
+
+  id.command('serve')
+    .description('HTTP API: POST /v1/identify, /v1/identify/batch (API key per terminal)')
+    .option('--db <path>', 'SQLite store (models, keys, intel, request log)', DEFAULT_DB)
+    .option('--host <addr>', 'listen address', '127.0.0.1')
+    .option('--port <n>', 'listen port (0 = any free)', '8443')
+    .option('--asn-db <mmdb>', 'MaxMind ASN database for ASN/organisation features')
+    .option('--country-db <mmdb>', 'MaxMind Country/City database')
+    .option('--pg <url>', 'write the request log to PostgreSQL instead of SQLite')
+    .option('--reload-ms <n>', 'poll for newly activated model versions every n ms', '1000')
+    .option('--no-auth', 'no API keys (loopback development only)')
+    .action(
+      async (flags: {
+        db: string;
+        host: string;
+        port: string;
+        asnDb?: string;
+        countryDb?: string;
+        pg?: string;
+        reloadMs: string;
+        auth: boolean;
+      }) => {
+        if (!flags.auth && flags.host !== '127.0.0.1' && flags.host !== '::1')
+          throw new UsageError('identify serve: --no-auth is only allowed on loopback');
+        const db = openDatabase(flags.db);
+        const registry = new ModelRegistry(db);
+        const geo = geoFrom(flags);
+        const service = new IdentificationService({
+          registry,
+          intel: loadIntel(db, geo),
+          ...(geo ? { geo } : {}),
+        });
+        if (service.modelVersion === null)
+          process.stderr.write(
+            'identify serve: no active model yet — verdicts come from intel only until `moat identify train` publishes one\n',
+          );
+        service.watch(num('reload-ms', flags.reloadMs, 50, 3_600_000));
+        const keys = flags.auth ? new ApiKeyStore(db) : undefined;
+        let log: RequestLog;
+        if (flags.pg) {
+          const pg = await import('pg');
+          log = new PgRequestLog(new pg.default.Pool({ connectionString: flags.pg }));
+        } else {
+          new ApiKeyStore(db); // migrations for the request log table
+          log = new SqliteRequestLog(db);
+        }
+        const app = buildIdentifyServer({ service, ...(keys ? { keys } : {}), log });
+        const address = await app.listen({ host: flags.host, port: num('port', flags.port, 0, 65535) });
+        process.stdout.write(
+          `identify: listening on ${address}, model version ${service.modelVersion ?? 'none'}\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = (): void => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        service.stop();
+        await app.close();
+        await log.close();
+        db.close();
+      },
+    );
+
+  id.command('check')
+    .description('identify one address from the CLI')
+    .argument('<ip>', 'IPv4 or IPv6 address')
+    .option('--traffic <file>', 'flows: JSON ({flows, stats} or an array) or EVE NDJSON from `moat analyze`')
+    .option('--rdns <name>', 'reverse-DNS name of the address')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--asn-db <mmdb>', 'MaxMind ASN database')
+    .option('--country-db <mmdb>', 'MaxMind Country/City database')
+    .action(
+      (
+        ip: string,
+        flags: { traffic?: string; rdns?: string; db: string; asnDb?: string; countryDb?: string },
+      ) => {
+        if (flags.traffic && !existsSync(flags.traffic))
+          throw new UsageError(`identify check: no such file: ${flags.traffic}`);
+        const body: Record<string, unknown> = { ip };
+        if (flags.traffic) body.traffic = readTrafficFile(flags.traffic);
+        if (flags.rdns) body.rdns = flags.rdns;
+        const parsed = identifyRequestSchema.safeParse(body);
+        if (!parsed.success) {
+          const i = parsed.error.issues[0];
+          throw new UsageError(`identify check: ${i.path.join('.') || 'request'}: ${i.message}`);
+        }
+        const db = openDatabase(flags.db);
+        const geo = geoFrom(flags);
+        const service = new IdentificationService({
+          registry: new ModelRegistry(db),
+          intel: loadIntel(db, geo),
+          ...(geo ? { geo } : {}),
+        });
+        const r = service.identify(parsed.data);
+        db.close();
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        if (r.verdict === 'black') setExit(1);
+      },
+    );
+
+  const dataOptions = (c: Command): Command =>
+    c
+      .option('--ustc <dir>', 'USTC-TFC2016 conversations folder (Benign/, Malware/)')
+      .option('--ipsum <file>', 'IPsum main file (positive-unlabelled seeds)')
+      .option(
+        '--feeds <files>',
+        'extra feeds for IPsum address features, comma-separated (Spamhaus DROP/EDROP…)',
+      )
+      .option('--window <n>', 'USTC windowed variant: conversations per sample', '1')
+      .option('--max-iterations <n>', 'B-5 maximum iterations', String(DEFAULT_LOOP.maxIterations))
+      .option(
+        '--kappa <k>',
+        'B-8 adjustment coefficient κ (confidence margin scale)',
+        String(DEFAULT_LOOP.kappa),
+      )
+      .option(
+        '--confidence <c>',
+        'B-7 significance level for the improvement test',
+        String(DEFAULT_LOOP.confidence),
+      )
+      .option('--json', 'JSON output');
+
+  const loopFrom = (f: { maxIterations: string; kappa: string; confidence: string }) => ({
+    maxIterations: num('max-iterations', f.maxIterations, 1, 100),
+    kappa: num('kappa', f.kappa, 0, 0.5),
+    confidence: num('confidence', f.confidence, 0.5, 0.9999),
+  });
+
+  type DataCli = DataFlags & {
+    feeds?: string;
+    maxIterations: string;
+    kappa: string;
+    confidence: string;
+    json?: boolean;
+  };
+
+  dataOptions(
+    id
+      .command('eval')
+      .description('held-out precision/coverage/PR-AUC with and without self-training (split by /24)'),
+  ).action((flags: DataCli) => {
+    const reports = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? []).map((d) =>
+      evaluate(d.name, d.set, { labelledShare: d.labelledShare, loop: loopFrom(flags) }),
+    );
+    if (flags.json)
+      process.stdout.write(
+        `${JSON.stringify(
+          reports.map(({ best: _b, ...r }) => r),
+          null,
+          2,
+        )}\n`,
+      );
+    else reports.forEach(printReport);
+  });
+
+  dataOptions(
+    id
+      .command('train')
+      .description('run the B-5 loop, gate the result on held-out data, publish and activate'),
+  )
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--min-precision <p>', 'gate: held-out precision at the black threshold', '0.95')
+    .option('--min-coverage <c>', 'gate: held-out coverage at the black threshold', '0.8')
+    .option('--no-activate', 'publish without activating')
+    .action(
+      (flags: DataCli & { db: string; minPrecision: string; minCoverage: string; activate: boolean }) => {
+        const gates = {
+          minPrecision: num('min-precision', flags.minPrecision, 0, 1),
+          minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
+        };
+        const d = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [])[0];
+        const db = openDatabase(flags.db);
+        const registry = new ModelRegistry(db);
+        const loop = loopFrom(flags);
+        const run = registry.startRun({ dataset: d.name, loop, gates });
+        const report = evaluate(d.name, d.set, { labelledShare: d.labelledShare, loop }, (it) =>
+          registry.logIteration(run, it),
+        );
+        const m = report.withSelfTraining;
+        const result = registry.submit(
+          report.best,
+          { precision: m.precision, coverage: m.coverage, prAuc: m.prAuc, dataset: d.name, run },
+          gates,
+        );
+        registry.finishRun(run, report.stoppedBy, report.bestIteration, result.version);
+        if (result.published && flags.activate) registry.activate(result.version);
+        db.close();
+        if (!flags.json) printReport(report);
+        const summary = {
+          run,
+          version: result.version,
+          published: result.published,
+          activated: result.published && flags.activate,
+          reasons: result.reasons,
+        };
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ ...summary, report: { ...report, best: undefined } }, null, 2)}\n`
+            : `model v${result.version}: ${result.published ? 'published' : `REFUSED — ${result.reasons.join('; ')}`}${summary.activated ? ', active' : ''}\n`,
+        );
+        if (!result.published) setExit(1);
+      },
+    );
+
+  const model = id.command('model').description('model versions: list, rules, activate, rollback');
+  model
+    .command('list')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .action((flags: { db: string }) => {
+      const db = openDatabase(flags.db);
+      for (const m of new ModelRegistry(db).list())
+        process.stdout.write(
+          `v${m.version}\t${m.status}${m.active ? '\tACTIVE' : ''}\t${m.created_at}\tP=${fmt(m.metrics.precision)} C=${fmt(m.metrics.coverage)}${m.reason ? `\t${m.reason}` : ''}\n`,
+        );
+      db.close();
+    });
+  model
+    .command('rules')
+    .argument('[version]', 'model version (default: the active one)')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .action((version: string | undefined, flags: { db: string }) => {
+      const db = openDatabase(flags.db);
+      const reg = new ModelRegistry(db);
+      const v = version ? num('version', version, 1, Number.MAX_SAFE_INTEGER) : reg.activeVersion();
+      if (v === null) throw new UsageError('no active model; give a version');
+      process.stdout.write(`${reg.load(v).describe().join('\n')}\n`);
+      db.close();
+    });
+  model
+    .command('activate')
+    .argument('<version>')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .action((version: string, flags: { db: string }) => {
+      const db = openDatabase(flags.db);
+      try {
+        new ModelRegistry(db).activate(num('version', version, 1, Number.MAX_SAFE_INTEGER));
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e));
+      } finally {
+        db.close();
+      }
+      process.stdout.write(
+        `model v${version} active (running services pick it up within their reload interval)\n`,
+      );
+    });
+  model
+    .command('rollback')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .action((flags: { db: string }) => {
+      const db = openDatabase(flags.db);
+      let v: number;
+      try {
+        v = new ModelRegistry(db).rollback();
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e));
+      } finally {
+        db.close();
+      }
+      process.stdout.write(`rolled back: model v${v} active\n`);
+    });
+
+  const key = id.command('key').description('API keys per terminal (stored hashed)');
+  key
+    .command('add')
+    .argument('<terminal>')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--rate <n>', 'verdicts per second', '50000')
+    .action((terminal: string, flags: { db: string; rate: string }) => {
+      const db = openDatabase(flags.db);
+      const k = new ApiKeyStore(db).issue(terminal, { ratePerS: num('rate', flags.rate, 0.001, 1e9) });
+      db.close();
+      process.stdout.write(`${k}\n`);
+    });
+  key
+    .command('revoke')
+    .argument('<terminal>')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .action((terminal: string, flags: { db: string }) => {
+      const db = openDatabase(flags.db);
+      const ok = new ApiKeyStore(db).revoke(terminal);
+      db.close();
+      if (!ok) throw new UsageError(`no active key for terminal '${terminal}'`);
+    });
+  key
+    .command('list')
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .action((flags: { db: string }) => {
+      const db = openDatabase(flags.db);
+      for (const k of new ApiKeyStore(db).list())
+        process.stdout.write(
+          `${k.terminal}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.rate_per_s}/s\t${k.created_at}\n`,
+        );
+      db.close();
+    });
+};
+
+export { CORPUS };
