@@ -71,7 +71,10 @@ export function trainModel(
   const fitSet = subset(data, fitIdx);
   let wPos = 0;
   let wNeg = 0;
-  for (let i = 0; i < fitSet.n; i++) fitSet.y[i] ? (wPos += fitSet.w[i]) : (wNeg += fitSet.w[i]);
+  for (let i = 0; i < fitSet.n; i++) {
+    if (fitSet.y[i]) wPos += fitSet.w[i];
+    else wNeg += fitSet.w[i];
+  }
   // Class balance: each class carries half the total weight, so rare positives still shape the splits.
   const total = wPos + wNeg;
   for (let i = 0; i < fitSet.n; i++)

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Command } from 'commander';
+import { registerIdentify } from '../../src/identify/cli.js';
+import { openDatabase } from '../../src/store/database.js';
+import { ModelRegistry } from '../../src/identify/index.js';
+import { loadUstcConversations } from '../../src/identify/datasets/ustc-conversations.js';
+
+const USTC = join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-conversations');
+const skip = existsSync(USTC) ? false : 'corpus ../shared/corpus/ml/ustc-tfc2016-conversations absent';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const program = new Command().exitOverride();
+  let code = 0;
+  registerIdentify(program, (c) => (code = Math.max(code, c)));
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    await program.parseAsync(['node', 'moat', ...args]);
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+test('USTC conversations: capture hosts dropped, remote addresses kept', { skip }, () => {
+  const s = loadUstcConversations(USTC);
+  const ips = new Set(s.map((x) => x.ip));
+  for (const local of ['10.0.2.108', '10.0.2.109', '147.32.84.165', '192.168.0.250', '8.8.4.4'])
+    assert.equal(ips.has(local), false, local);
+  assert.ok(ips.has('62.75.184.70') || ips.has('93.189.89.83'), 'Cridex C2 addresses are samples');
+  const benign = s.filter((x) => x.y === 0);
+  // Benign captures are anonymised: clients 1.1.x.x, servers 1.2.x.x — only servers may remain.
+  assert.ok(benign.filter((x) => x.ip.startsWith('1.1.')).length < benign.length * 0.05);
+  assert.ok(s.some((x) => x.y === 1) && benign.length > 0);
+});
+
+test(
+  'moat identify train: gates refuse, then publish and activate; iterations logged',
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moat-identify-'));
+    try {
+      const db = join(dir, 'm.db');
+      const refused = await run([
+        'identify',
+        'train',
+        '--ustc',
+        USTC,
+        '--db',
+        db,
+        '--min-precision',
+        '1',
+        '--min-coverage',
+        '1',
+        '--max-iterations',
+        '2',
+      ]);
+      assert.equal(refused.code, 1, refused.out + refused.err);
+      assert.match(refused.out, /REFUSED/);
+      const ok = await run([
+        'identify',
+        'train',
+        '--ustc',
+        USTC,
+        '--db',
+        db,
+        '--min-precision',
+        '0.5',
+        '--min-coverage',
+        '0.5',
+        '--max-iterations',
+        '2',
+      ]);
+      assert.equal(ok.code, 0, ok.out + ok.err);
+      const handle = openDatabase(db);
+      const reg = new ModelRegistry(handle);
+      assert.deepEqual(
+        reg.list().map((m) => [m.status, m.active]),
+        [
+          ['refused', false],
+          ['published', true],
+        ],
+      );
+      const iters = handle
+        .prepare('SELECT run_id, COUNT(*) AS n FROM identify_iterations GROUP BY run_id')
+        .all() as { n: number }[];
+      assert.equal(iters.length, 2);
+      assert.ok(iters.every((r) => r.n >= 1 && r.n <= 2));
+      handle.close();
+      // check with EVE NDJSON: the identified address is the server side of these flows.
+      const eve = join(dir, 'eve.json');
+      const lines = Array.from({ length: 12 }, (_, i) =>
+        JSON.stringify({
+          timestamp: '2024-01-01T00:00:00.000000+0000',
+          event_type: 'flow',
+          src_ip: '10.0.0.5',
+          dest_ip: '198.51.100.9',
+          src_port: 50000 + i,
+          dest_port: 8080,
+          proto: 'TCP',
+          flow: {
+            pkts_toserver: 6,
+            pkts_toclient: 6,
+            bytes_toserver: 1228,
+            bytes_toclient: 1687,
+            start: new Date(1.7e12 + i * 60_000).toISOString(),
+            end: new Date(1.7e12 + i * 60_000 + 150).toISOString(),
+            state: 'closed',
+          },
+        }),
+      );
+      writeFileSync(eve, `${lines.join('\n')}\n{"event_type":"tls","src_ip":"10.0.0.5"}\n`);
+      const check = await run(['identify', 'check', '198.51.100.9', '--traffic', eve, '--db', db]);
+      const verdict = JSON.parse(check.out);
+      assert.equal(verdict.ip, '198.51.100.9');
+      assert.equal(verdict.model_version, 2);
+      assert.ok(verdict.rules_fired.length >= 1);
+      assert.equal(check.code, verdict.verdict === 'black' ? 1 : 0);
+      await assert.rejects(
+        run(['identify', 'check', '999.1.1.1', '--db', db]),
+        /ip: not a valid IPv4 or IPv6 address/,
+      );
+      const rules = await run(['identify', 'model', 'rules', '--db', db]);
+      assert.match(rules.out, /^R\d+: IF .* THEN (black|gray|clean) \(p=/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

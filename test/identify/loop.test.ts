@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  runSelfTrainingLoop,
+  objective,
+  DEFAULT_TRAIN,
+  type LoopParams,
+  subset,
+  type LabelledSet,
+} from '../../src/identify/index.js';
+import { syntheticRequests, toLabelledSet } from './synthetic.js';
+
+const base: LoopParams = {
+  maxIterations: 4,
+  kappa: 0.3,
+  confidence: 0.95,
+  alpha: 0.5,
+  bootstrap: 100,
+  pseudoWeight: 0.5,
+  seed: 3,
+  train: DEFAULT_TRAIN,
+};
+
+function sets(
+  labelled: number,
+  pool: number,
+  val: number,
+  overlap = 0.1,
+): { l: LabelledSet; u: LabelledSet; v: LabelledSet } {
+  const all = toLabelledSet(syntheticRequests(labelled + pool + val, 11, overlap));
+  const idx = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+  return {
+    l: subset(all, idx(0, labelled)),
+    u: subset(all, idx(labelled, labelled + pool)),
+    v: subset(all, idx(labelled + pool, labelled + pool + val)),
+  };
+}
+
+test('B-6 objective: precision and coverage normalised by their historical bests', () => {
+  assert.equal(objective(0.9, 0.6, 0.9, 0.8, 0.5), 0.5 * (0.6 / 0.8) + 0.5 * 1);
+  assert.equal(objective(0.5, 0.5, 0.5, 0.5, 0.3), 1);
+  assert.equal(objective(0, 0, 0, 0, 0.5), 0);
+});
+
+test('B-5 loop: stops at max iterations when nothing is significant; every iteration logged', () => {
+  const { l, u, v } = sets(150, 300, 200);
+  const logged: number[] = [];
+  // κ = 0 → margin 0 → no pseudo-labels: later iterations repeat iteration 0, never significantly better.
+  const r = runSelfTrainingLoop(l, u, v, { ...base, kappa: 0, maxIterations: 3 }, (it) => logged.push(it.k));
+  assert.deepEqual(logged, [0, 1, 2]);
+  assert.equal(r.stoppedBy, 'max-iterations');
+  assert.equal(r.iterations.length, 3);
+  for (const it of r.iterations) {
+    assert.equal(it.pseudoPositive + it.pseudoNegative, 0);
+    assert.ok(it.precision > 0 && it.recall > 0);
+    if (it.k > 0) assert.ok(it.probImproved !== null && it.probImproved < 0.95);
+  }
+  assert.equal(r.iterations[0].probImproved, null);
+});
+
+test('B-8 step: margin = κ·B(k+1) and only samples beyond the margin are pseudo-labelled', () => {
+  const { l, u, v } = sets(120, 600, 200);
+  const r = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 2, confidence: 1.01 });
+  const [it0, it1] = r.iterations;
+  const B = (it0.precision / it0.wgMax) * (it0.recall / it0.cgMax);
+  assert.equal(it1.margin, base.kappa * B);
+  let pos = 0;
+  let neg = 0;
+  for (let i = 0; i < u.n; i++) {
+    const s = r.initial.score(u.x, i * u.width).score;
+    if (s >= 1 - it1.margin) pos++;
+    else if (s <= it1.margin) neg++;
+  }
+  assert.equal(it1.pseudoPositive, pos);
+  assert.equal(it1.pseudoNegative, neg);
+  assert.ok(pos > 0 && neg > 0, 'the synthetic pool has confident samples of both classes');
+  assert.equal(it1.unlabelledLeft, u.n - pos - neg);
+});
+
+test('S6: the best scheme is the iteration with the highest objective under the final normalisers', () => {
+  const { l, u, v } = sets(60, 800, 300, 0.15);
+  const r = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 4 });
+  const last = r.iterations[r.iterations.length - 1];
+  const js = r.iterations.map((it) => objective(it.precision, it.recall, last.wgMax, last.cgMax, base.alpha));
+  assert.equal(r.bestIteration, js.indexOf(Math.max(...js)));
+  if (r.stoppedBy === 'significant-improvement') assert.ok(last.probImproved! >= base.confidence);
+});
+
+test('B-7: a significant improvement stops the loop early', () => {
+  // Labelled seeds hold only the easy half of the positives' shape; the pool fills in the rest.
+  const { l, u, v } = sets(40, 1500, 400, 0.05);
+  const r = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 6, confidence: 0.6 });
+  const stopped = r.iterations[r.iterations.length - 1];
+  if (r.stoppedBy === 'significant-improvement') {
+    assert.ok(stopped.probImproved! >= 0.6);
+    assert.ok(r.iterations.length < 6);
+  } else {
+    // No improvement reached the bar: then no iteration's estimate did either.
+    assert.ok(r.iterations.every((it) => it.probImproved === null || it.probImproved < 0.6));
+  }
+});
