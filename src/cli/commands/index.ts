@@ -7,6 +7,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerSynth } from './synth.js';
 import { registerPolicy } from './policy.js';
 import { registerTlsmon } from './tlsmon.js';
+import { registerRules } from './rules.js';
 import { registerIntel } from '../../intel/cli.js';
 import { registerIdentify } from '../../identify/cli.js';
 
@@ -17,6 +18,7 @@ export const commands: RegisterCommand[] = [
   registerSynth,
   registerPolicy,
   registerTlsmon,
+  registerRules,
   registerIntel,
   registerIdentify,
 ];
