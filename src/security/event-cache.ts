@@ -1,0 +1,272 @@
+/**
+ * The security event cache table (A-30, A-34, A-36, A-37, A-62): what inspection already decided about a
+ * communication, looked up before any other check so a known-bad (or known-cleared) flow costs one hash lookup.
+ * Columns are exactly A-36's. The table is consulted once per flow and table generation, not per packet: the
+ * caller keeps the answer on the flow with `generation` and asks again only when the table changed. Entries expire at
+ * their maximum lifetime, and a cleared entry is kept under watch (A-62) so the next high-risk event blocks at once.
+ */
+import type { Db, Migration } from '../store/index.js';
+import { migrate } from '../store/index.js';
+
+/** A-37's eight operations. */
+export type Operation =
+  'forward' | 'drop' | 'suppress' | 'deceive' | 'intervene' | 'monitor' | 'track' | 'reset';
+export const OPERATIONS: readonly Operation[] = [
+  'forward',
+  'drop',
+  'suppress',
+  'deceive',
+  'intervene',
+  'monitor',
+  'track',
+  'reset',
+];
+
+/** Valid: the operation applies. Watched: cleared after analysis but tracked for `watchUntil` (A-62). Invalid: kept for the record. */
+export type EntryStatus = 'valid' | 'watched' | 'invalid';
+
+export interface CacheEntry {
+  srcIp: string;
+  dstIp: string;
+  /** 0 when the entry covers every port (an address-level decision). */
+  srcPort: number;
+  dstPort: number;
+  /** Transport protocol number (6, 17 …), 0 = any. */
+  proto: number;
+  createdUs: number;
+  lastHitUs: number;
+  /** Maximum lifetime from creation, µs. */
+  maxLifetimeUs: number;
+  /** 'forward' (this direction only) or 'both'. */
+  direction: 'forward' | 'both';
+  /** Zone (scope) the entry applies in: 'iot', 'user', 'dmz', 'wan', 'any'. */
+  scope: string;
+  /** Operation type: block / allow / observe / divert — how the operation acts. */
+  operationType: 'block' | 'allow' | 'observe' | 'divert';
+  operation: Operation;
+  /** Parameters of the operation (suppress rate, honeypot address …). */
+  operationArg?: string;
+  /** The event that created it: rule sid, TLS verdict id, model detection id. */
+  eventId: string;
+  /** Which engine diagnosed it: 'rules', 'tlsmon', 'ml', 'log-review', 'operator'. */
+  diagnosis: string;
+  status: EntryStatus;
+  /** Watched entries: until when (µs). */
+  watchUntilUs?: number;
+  hits: number;
+}
+
+export const EVENT_CACHE_MIGRATIONS: Migration[] = [
+  {
+    id: 'security-001-event-cache',
+    sql: `CREATE TABLE security_event_cache (
+      src_ip TEXT NOT NULL, dst_ip TEXT NOT NULL, src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, proto INTEGER NOT NULL,
+      created_us INTEGER NOT NULL, last_hit_us INTEGER NOT NULL, max_lifetime_us INTEGER NOT NULL,
+      direction TEXT NOT NULL, scope TEXT NOT NULL, operation_type TEXT NOT NULL, operation TEXT NOT NULL,
+      operation_arg TEXT, event_id TEXT NOT NULL, diagnosis TEXT NOT NULL, status TEXT NOT NULL,
+      watch_until_us INTEGER, hits INTEGER NOT NULL,
+      PRIMARY KEY (src_ip, dst_ip, src_port, dst_port, proto)
+    ) WITHOUT ROWID;`,
+  },
+];
+
+export const OPERATION_TYPE: Record<Operation, CacheEntry['operationType']> = {
+  forward: 'allow',
+  drop: 'block',
+  reset: 'block',
+  suppress: 'block',
+  deceive: 'divert',
+  intervene: 'divert',
+  monitor: 'observe',
+  track: 'observe',
+};
+
+function keyOf(src: string, dst: string, sp: number, dp: number, proto: number): string {
+  return `${src}|${dst}|${sp}|${dp}|${proto}`;
+}
+
+export interface Lookup {
+  entry: CacheEntry;
+  /** The entry matched the packet in its own direction (false: the reverse of a 'both' entry). */
+  forward: boolean;
+}
+
+export class EventCacheTable {
+  private readonly map = new Map<string, CacheEntry>();
+  private readonly dirty = new Set<string>();
+  /** Bumped on every change, so per-flow cached lookups know when to look again. */
+  generation = 0;
+  /** Address-level entries (ports 0) are rare; a second probe finds them. */
+  private addressEntries = 0;
+
+  constructor(
+    private readonly db?: Db,
+    private readonly maxEntries = 500_000,
+  ) {
+    if (!db) return;
+    migrate(db, EVENT_CACHE_MIGRATIONS);
+    const rows = db.prepare('SELECT * FROM security_event_cache').all() as Array<Record<string, unknown>>;
+    for (const r of rows) {
+      const e: CacheEntry = {
+        srcIp: String(r.src_ip),
+        dstIp: String(r.dst_ip),
+        srcPort: Number(r.src_port),
+        dstPort: Number(r.dst_port),
+        proto: Number(r.proto),
+        createdUs: Number(r.created_us),
+        lastHitUs: Number(r.last_hit_us),
+        maxLifetimeUs: Number(r.max_lifetime_us),
+        direction: r.direction as CacheEntry['direction'],
+        scope: String(r.scope),
+        operationType: r.operation_type as CacheEntry['operationType'],
+        operation: r.operation as Operation,
+        operationArg: r.operation_arg === null ? undefined : String(r.operation_arg),
+        eventId: String(r.event_id),
+        diagnosis: String(r.diagnosis),
+        status: r.status as EntryStatus,
+        watchUntilUs: r.watch_until_us === null ? undefined : Number(r.watch_until_us),
+        hits: Number(r.hits),
+      };
+      this.put(e, false);
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private put(e: CacheEntry, markDirty = true): void {
+    const k = keyOf(e.srcIp, e.dstIp, e.srcPort, e.dstPort, e.proto);
+    if (!this.map.has(k)) {
+      if (this.map.size >= this.maxEntries) this.evictOldest();
+      if (e.srcPort === 0 && e.dstPort === 0) this.addressEntries++;
+    }
+    this.map.set(k, e);
+    this.generation++;
+    if (markDirty) this.dirty.add(k);
+  }
+
+  private evictOldest(): void {
+    const first = this.map.keys().next().value as string | undefined;
+    if (first === undefined) return;
+    const e = this.map.get(first);
+    if (e && e.srcPort === 0 && e.dstPort === 0) this.addressEntries--;
+    this.map.delete(first);
+    this.dirty.add(first);
+  }
+
+  /** A-34: an engine reports an event; the table records (or refreshes) the decision. */
+  record(
+    e: Omit<CacheEntry, 'lastHitUs' | 'hits' | 'status' | 'operationType'> &
+      Partial<Pick<CacheEntry, 'status' | 'operationType'>>,
+  ): CacheEntry {
+    const full: CacheEntry = {
+      ...e,
+      operationType: e.operationType ?? OPERATION_TYPE[e.operation],
+      status: e.status ?? 'valid',
+      lastHitUs: e.createdUs,
+      hits: 0,
+    };
+    this.put(full);
+    return full;
+  }
+
+  private probe(src: string, dst: string, sp: number, dp: number, proto: number): CacheEntry | undefined {
+    return (
+      this.map.get(keyOf(src, dst, sp, dp, proto)) ??
+      (this.addressEntries > 0
+        ? (this.map.get(keyOf(src, dst, 0, 0, proto)) ?? this.map.get(keyOf(src, dst, 0, 0, 0)))
+        : undefined)
+    );
+  }
+
+  /** A-30: the first check on a packet. Expired entries are dropped; hits refresh last-hit time. */
+  lookup(src: string, dst: string, sp: number, dp: number, proto: number, nowUs: number): Lookup | undefined {
+    let entry = this.probe(src, dst, sp, dp, proto);
+    let forward = true;
+    if (!entry) {
+      const rev = this.probe(dst, src, dp, sp, proto);
+      if (rev && rev.direction === 'both') {
+        entry = rev;
+        forward = false;
+      }
+    }
+    if (!entry) return undefined;
+    if (nowUs - entry.createdUs > entry.maxLifetimeUs) {
+      this.remove(entry);
+      return undefined;
+    }
+    if (entry.status === 'watched' && entry.watchUntilUs !== undefined && nowUs > entry.watchUntilUs) {
+      entry.status = 'invalid';
+    }
+    entry.lastHitUs = nowUs;
+    entry.hits++;
+    this.dirty.add(keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto));
+    return { entry, forward };
+  }
+
+  /** A-62: analysis cleared it — lift the restriction but watch it for `watchUs`. */
+  clear(entry: CacheEntry, nowUs: number, watchUs: number): void {
+    entry.status = 'watched';
+    entry.operation = 'track';
+    entry.operationType = 'observe';
+    entry.watchUntilUs = nowUs + watchUs;
+    this.generation++;
+    this.dirty.add(keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto));
+  }
+
+  /** A-62: a watched entry sees high-risk traffic again — block at once. */
+  escalate(entry: CacheEntry, operation: Operation, eventId: string, diagnosis: string, nowUs: number): void {
+    entry.status = 'valid';
+    entry.operation = operation;
+    entry.operationType = OPERATION_TYPE[operation];
+    entry.eventId = eventId;
+    entry.diagnosis = diagnosis;
+    entry.createdUs = nowUs;
+    entry.watchUntilUs = undefined;
+    this.generation++;
+    this.dirty.add(keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto));
+  }
+
+  remove(entry: CacheEntry): void {
+    const k = keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto);
+    if (this.map.delete(k) && entry.srcPort === 0 && entry.dstPort === 0) this.addressEntries--;
+    this.generation++;
+    this.dirty.add(k);
+  }
+
+  entries(): IterableIterator<CacheEntry> {
+    return this.map.values();
+  }
+
+  /** Writes changed rows (upserts and deletions) in one transaction. */
+  flush(): number {
+    if (!this.db || this.dirty.size === 0) return 0;
+    const db = this.db;
+    const up =
+      db.prepare(`INSERT INTO security_event_cache VALUES (@srcIp, @dstIp, @srcPort, @dstPort, @proto, @createdUs, @lastHitUs,
+      @maxLifetimeUs, @direction, @scope, @operationType, @operation, @operationArg, @eventId, @diagnosis, @status, @watchUntilUs, @hits)
+      ON CONFLICT (src_ip, dst_ip, src_port, dst_port, proto) DO UPDATE SET created_us = excluded.created_us,
+      last_hit_us = excluded.last_hit_us, max_lifetime_us = excluded.max_lifetime_us, direction = excluded.direction,
+      scope = excluded.scope, operation_type = excluded.operation_type, operation = excluded.operation,
+      operation_arg = excluded.operation_arg, event_id = excluded.event_id, diagnosis = excluded.diagnosis,
+      status = excluded.status, watch_until_us = excluded.watch_until_us, hits = excluded.hits`);
+    const del = db.prepare(
+      'DELETE FROM security_event_cache WHERE src_ip = ? AND dst_ip = ? AND src_port = ? AND dst_port = ? AND proto = ?',
+    );
+    let n = 0;
+    db.transaction(() => {
+      for (const k of this.dirty) {
+        const e = this.map.get(k);
+        if (e) up.run({ ...e, operationArg: e.operationArg ?? null, watchUntilUs: e.watchUntilUs ?? null });
+        else {
+          const [s, d, sp, dp, p] = k.split('|');
+          del.run(s, d, Number(sp), Number(dp), Number(p));
+        }
+        n++;
+      }
+    })();
+    this.dirty.clear();
+    return n;
+  }
+}

@@ -1,0 +1,92 @@
+/** The security event cache table: lookups both ways, expiry, watch after clearing, persistence. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventCacheTable } from '../../src/security/event-cache.js';
+import { openDatabase } from '../../src/store/index.js';
+
+const base = {
+  srcIp: '192.168.1.20',
+  dstIp: '203.0.113.5',
+  srcPort: 0,
+  dstPort: 23,
+  proto: 6,
+  createdUs: 1_000_000,
+  maxLifetimeUs: 60e6,
+  direction: 'both' as const,
+  scope: 'iot',
+  operation: 'drop' as const,
+  eventId: 'sid:2000001',
+  diagnosis: 'rules',
+};
+
+test('lookup: exact tuple, address-level entries, the reverse of a both-way entry, expiry', () => {
+  const t = new EventCacheTable();
+  t.record({ ...base, srcPort: 40000 });
+  const hit = t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 2e6);
+  assert.equal(hit?.entry.operation, 'drop');
+  assert.equal(hit?.entry.operationType, 'block');
+  assert.equal(hit?.forward, true);
+  const back = t.lookup('203.0.113.5', '192.168.1.20', 23, 40000, 6, 2e6);
+  assert.equal(back?.forward, false);
+  assert.equal(hit?.entry.hits, 2);
+  assert.equal(t.lookup('192.168.1.20', '203.0.113.5', 40001, 23, 6, 2e6), undefined);
+  // An address-level decision (ports 0, any protocol) covers every flow between the two.
+  t.record({
+    ...base,
+    srcIp: '10.0.0.9',
+    srcPort: 0,
+    dstPort: 0,
+    proto: 0,
+    direction: 'forward',
+    operation: 'intervene',
+  });
+  assert.equal(t.lookup('10.0.0.9', '203.0.113.5', 5555, 80, 6, 2e6)?.entry.operation, 'intervene');
+  assert.equal(t.lookup('203.0.113.5', '10.0.0.9', 80, 5555, 6, 2e6), undefined, 'one-way entry');
+  assert.equal(t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 62e6), undefined, 'past its lifetime');
+  assert.equal(t.size, 1);
+});
+
+test('A-62: cleared entries are tracked for the watch period, then escalate or lapse', () => {
+  const t = new EventCacheTable();
+  const e = t.record({ ...base, srcPort: 40000 });
+  const g = t.generation;
+  t.clear(e, 2e6, 10e6);
+  assert.ok(t.generation > g, 'per-flow cached answers must be refreshed');
+  const w = t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 3e6)!;
+  assert.deepEqual([w.entry.status, w.entry.operation], ['watched', 'track']);
+  t.escalate(w.entry, 'reset', 'ml:beacon', 'ml', 4e6);
+  assert.deepEqual([w.entry.status, w.entry.operation, w.entry.diagnosis], ['valid', 'reset', 'ml']);
+  const e2 = t.record({ ...base, srcPort: 40002 });
+  t.clear(e2, 2e6, 1e6);
+  assert.equal(t.lookup('192.168.1.20', '203.0.113.5', 40002, 23, 6, 5e6)?.entry.status, 'invalid');
+});
+
+test('the table survives a restart (SQLite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-cache-'));
+  try {
+    const path = join(dir, 'moat.db');
+    let db = openDatabase(path);
+    let t = new EventCacheTable(db);
+    t.record({ ...base, srcPort: 40000 });
+    const gone = t.record({ ...base, srcPort: 40001 });
+    t.flush();
+    t.remove(gone);
+    t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 2e6);
+    assert.equal(t.flush(), 2);
+    db.close();
+    db = openDatabase(path);
+    t = new EventCacheTable(db);
+    assert.equal(t.size, 1);
+    const e = t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 3e6)!.entry;
+    assert.deepEqual(
+      [e.operation, e.scope, e.diagnosis, e.eventId, e.hits],
+      ['drop', 'iot', 'rules', 'sid:2000001', 2],
+    );
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
