@@ -136,6 +136,8 @@ function parseOrThrow(der: Uint8Array, sha1Digest?: Uint8Array): CertificateInfo
     ocspUrls: ext.ocspUrls,
     caIssuerUrls: ext.caIssuerUrls,
     crlUrls: ext.crlUrls,
+    sctCount: ext.sctCount,
+    mustStaple: ext.mustStaple,
     extensionOids: ext.extensionOids,
     extensionErrors: ext.extensionErrors,
     selfIssued: Buffer.compare(subjectBytes, issuerBytes) === 0 || subject === issuer,
@@ -145,5 +147,7 @@ function parseOrThrow(der: Uint8Array, sha1Digest?: Uint8Array): CertificateInfo
   if (key.curve !== undefined) info.curve = key.curve;
   if (key.exponent !== undefined) info.exponent = key.exponent;
   if (ext.pathLength !== undefined) info.pathLength = ext.pathLength;
+  if (ext.subjectKeyId !== undefined) info.subjectKeyId = ext.subjectKeyId;
+  if (ext.authorityKeyId !== undefined) info.authorityKeyId = ext.authorityKeyId;
   return info;
 }

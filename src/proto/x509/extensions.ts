@@ -35,6 +35,12 @@ export interface ExtensionFacts {
   ocspUrls: string[];
   caIssuerUrls: string[];
   crlUrls: string[];
+  subjectKeyId?: string;
+  authorityKeyId?: string;
+  /** Number of embedded Certificate Transparency SCTs (RFC 6962), 0 when none. */
+  sctCount: number;
+  /** TLS Feature extension asks for status_request (OCSP must-staple, RFC 7633). */
+  mustStaple: boolean;
   /** Every extension OID in certificate order. */
   extensionOids: string[];
   /** Extensions that could not be decoded: "2.5.29.17: <reason>". */
@@ -55,6 +61,8 @@ export function emptyExtensionFacts(): ExtensionFacts {
     ocspUrls: [],
     caIssuerUrls: [],
     crlUrls: [],
+    sctCount: 0,
+    mustStaple: false,
     extensionOids: [],
     extensionErrors: [],
   };
@@ -169,9 +177,49 @@ function parseOne(buf: Uint8Array, oid: string, start: number, end: number, f: E
       }
       return;
     }
+    case OID.subjectKeyIdentifier: {
+      const id = expect(buf, start, end, TAG.OCTET_STRING, 'subjectKeyIdentifier');
+      f.subjectKeyId = hexLower(buf, id.valueStart, id.end);
+      return;
+    }
+    case OID.authorityKeyIdentifier: {
+      const seq = expect(buf, start, end, TAG.SEQUENCE, 'authorityKeyIdentifier');
+      for (const c of children(buf, seq, 'authorityKeyIdentifier field')) {
+        if (c.cls === CLASS_CONTEXT && c.tag === 0) f.authorityKeyId = hexLower(buf, c.valueStart, c.end);
+      }
+      return;
+    }
+    case OID.sctList: {
+      // OCTET STRING holding a TLS-encoded list: u16 total length, then u16-length-prefixed SCTs.
+      const os = expect(buf, start, end, TAG.OCTET_STRING, 'SCT list');
+      let p = os.valueStart + 2;
+      if (p > os.end) throw new DerError('SCT list: truncated length', os.start);
+      let n = 0;
+      while (p + 2 <= os.end) {
+        const len = (buf[p] << 8) | buf[p + 1];
+        p += 2 + len;
+        if (p > os.end) throw new DerError('SCT list: entry runs past the end', os.start);
+        n++;
+      }
+      f.sctCount = n;
+      return;
+    }
+    case OID.tlsFeature: {
+      const seq = expect(buf, start, end, TAG.SEQUENCE, 'TLS feature');
+      for (const c of children(buf, seq, 'TLS feature entry')) {
+        if (c.tag === TAG.INTEGER && smallInt(buf, c, 'TLS feature') === 5) f.mustStaple = true;
+      }
+      return;
+    }
     default:
       return;
   }
+}
+
+function hexLower(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let p = start; p < end; p++) s += (buf[p] < 16 ? '0' : '') + buf[p].toString(16);
+  return s;
 }
 
 function addGeneralName(buf: Uint8Array, gn: Tlv, f: ExtensionFacts): void {

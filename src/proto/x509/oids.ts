@@ -132,6 +132,12 @@ export const OID = {
   certificatePolicies: '2.5.29.32',
   crlDistributionPoints: '2.5.29.31',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  /** RFC 6962 embedded Signed Certificate Timestamp list. */
+  sctList: '1.3.6.1.4.1.11129.2.4.2',
+  /** RFC 7633 TLS Feature ("OCSP must-staple" when it lists status_request). */
+  tlsFeature: '1.3.6.1.5.5.7.1.24',
   ocsp: '1.3.6.1.5.5.7.48.1',
   caIssuers: '1.3.6.1.5.5.7.48.2',
   commonName: '2.5.4.3',

@@ -56,6 +56,13 @@ export interface CertificateInfo {
   ocspUrls: string[];
   caIssuerUrls: string[];
   crlUrls: string[];
+  /** Key identifiers (lower-case hex), for building chains without comparing names. */
+  subjectKeyId?: string;
+  authorityKeyId?: string;
+  /** Embedded Certificate Transparency SCTs (RFC 6962). */
+  sctCount?: number;
+  /** OCSP must-staple requested (RFC 7633 TLS Feature with status_request). */
+  mustStaple?: boolean;
   /** Every extension OID present, in certificate order. */
   extensionOids?: string[];
   /** Extensions that were present but could not be decoded (the rest of the certificate still is). */

@@ -149,6 +149,15 @@ function checkAgainstOpenssl(f: Fixture, c: CertificateInfo): void {
       .map((l) => l.slice(4)),
   );
   assert.equal(c.selfIssued, dn('-subject') === dn('-issuer'), `${f.name} self-issued`);
+  const hexOf = (lines: string[]) =>
+    lines
+      .join('')
+      .replace(/keyid:/g, '')
+      .replace(/[^0-9A-Fa-f]/g, '')
+      .toLowerCase() || undefined;
+  assert.equal(c.subjectKeyId, hexOf(extLines(f.pem, 'subjectKeyIdentifier')), `${f.name} SKI`);
+  assert.equal(c.authorityKeyId, hexOf(extLines(f.pem, 'authorityKeyIdentifier')), `${f.name} AKI`);
+  assert.equal(c.mustStaple, /status_request/.test(full), `${f.name} must-staple`);
   assert.deepEqual(c.extensionErrors, []);
 }
 
@@ -242,6 +251,8 @@ describe('X.509 certificate parsing against openssl and Node', { skip }, () => {
     assert.equal(leaf.signatureAlgorithm, 'sha384WithRSAEncryption');
     assert.deepEqual(leaf.extKeyUsage, ['serverAuth', 'clientAuth', '1.3.6.1.4.1.99999.1']);
     assert.equal(leaf.selfIssued, false);
+    assert.equal(leaf.mustStaple, true);
+    assert.equal(leaf.authorityKeyId, get('ca').subjectKeyId);
     const ca = get('ca');
     assert.equal(ca.isCA, true);
     assert.equal(ca.pathLength, 1);

@@ -59,6 +59,9 @@ export class FixtureSet {
         'certificatePolicies=2.23.140.1.2.2,1.3.6.1.4.1.99999.7.1',
         'authorityInfoAccess=OCSP;URI:http://ocsp.example.net,caIssuers;URI:http://ca.example.net/ca.crt',
         'crlDistributionPoints=URI:http://crl.example.net/ca.crl,URI:http://crl2.example.net/ca.crl',
+        'tlsfeature=status_request',
+        'authorityKeyIdentifier=keyid',
+        'subjectKeyIdentifier=hash',
         `subjectAltName=DNS:www.example.org,DNS:*.example.org,IP:192.0.2.7,IP:2001:db8::42,IP:::1,IP:fe80:0:0:1::,email:ops@example.org,URI:https://example.org/x,${manyDns}`,
       ].join('\n'),
     );
