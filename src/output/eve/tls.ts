@@ -77,6 +77,8 @@ function certificateFacts(c: CertificateInfo): Record<string, unknown> {
   if (c.issuerCN !== undefined) f.issuer_cn = c.issuerCN;
   if (c.policies.length > 0) f.policies = c.policies;
   if (c.ocspUrls.length > 0) f.ocsp_urls = c.ocspUrls;
+  if (c.sctCount) f.sct_count = c.sctCount;
+  if (c.mustStaple) f.must_staple = true;
   if (c.extensionErrors && c.extensionErrors.length > 0) f.extension_errors = c.extensionErrors;
   return f;
 }
