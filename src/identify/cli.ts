@@ -9,6 +9,7 @@ import type { RegisterCommand } from '../cli/commands/index.js';
 import { UsageError } from '../cli/errors.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { GeoLookup } from '../intel/geo.js';
+import { AsnRanges } from '../intel/asn-ranges.js';
 import { IntelIndex } from '../intel/intel-index.js';
 import { IntelStore } from '../intel/store.js';
 import { ApiKeyStore } from '../api/api-keys.js';
@@ -37,12 +38,39 @@ function loadIntel(db: Db, geo?: GeoLookup): IntelIndex {
   return IntelIndex.fromRows(new IntelStore(db).live(), geo);
 }
 
-function geoFrom(flags: { asnDb?: string; countryDb?: string }): GeoLookup | undefined {
-  if (!flags.asnDb && !flags.countryDb) return undefined;
+interface GeoFlags {
+  asnDb?: string;
+  countryDb?: string;
+  /** true: the @ip-location-db/asn package's tables; a string: 'v4.csv[,v6.csv]'. */
+  asnRanges?: string | boolean;
+}
+
+function geoFrom(flags: GeoFlags): GeoLookup | undefined {
+  if (!flags.asnDb && !flags.countryDb && !flags.asnRanges) return undefined;
   for (const p of [flags.asnDb, flags.countryDb])
     if (p && !existsSync(p)) throw new UsageError(`no such MaxMind DB: ${p}`);
-  return new GeoLookup(flags);
+  let asnRanges: AsnRanges | undefined;
+  if (flags.asnRanges) {
+    let files: { v4: string; v6?: string } | null;
+    if (typeof flags.asnRanges === 'string') {
+      const [v4, v6] = flags.asnRanges.split(',');
+      files = v6 ? { v4, v6 } : { v4 };
+    } else files = AsnRanges.packageFiles();
+    if (!files)
+      throw new UsageError('--asn-ranges: the @ip-location-db/asn package is not installed; give CSV files');
+    for (const p of [files.v4, files.v6])
+      if (p && !existsSync(p)) throw new UsageError(`--asn-ranges: no such file: ${p}`);
+    asnRanges = AsnRanges.load(files.v4, files.v6);
+  }
+  return new GeoLookup({
+    ...(flags.asnDb ? { asnDb: flags.asnDb } : {}),
+    ...(flags.countryDb ? { countryDb: flags.countryDb } : {}),
+    ...(asnRanges ? { asnRanges } : {}),
+  });
 }
+
+const ASN_RANGES_HELP =
+  'ASN/organisation from range CSVs (default: the @ip-location-db/asn package, DB-IP CC-BY-4.0)';
 
 /** Reads a traffic file: JSON ({flows, stats} or an array of flows) or EVE NDJSON (flow/netflow lines). */
 export function readTrafficFile(path: string): unknown {
@@ -80,6 +108,7 @@ interface DataFlags {
 function datasets(
   flags: DataFlags,
   extraFeeds: string[],
+  geo?: GeoLookup,
 ): { name: string; set: LabelledSet; labelledShare: number }[] {
   const out: { name: string; set: LabelledSet; labelledShare: number }[] = [];
   if (flags.ustc) {
@@ -96,8 +125,8 @@ function datasets(
   }
   if (flags.ipsum) {
     if (!existsSync(flags.ipsum)) throw new UsageError(`--ipsum: no such file ${flags.ipsum}`);
-    const { samples, intel } = loadIpsumPu(flags.ipsum, extraFeeds);
-    const ctx: FeatureContext = { intel };
+    const { samples, intel } = loadIpsumPu(flags.ipsum, extraFeeds, geo);
+    const ctx: FeatureContext = { intel, ...(geo ? { geo } : {}) };
     out.push({
       name: 'ipsum PU (≥3 lists positive, 1–2 unlabelled)',
       set: featurise(samples, ctx),
@@ -145,6 +174,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
     .option('--port <n>', 'listen port (0 = any free)', '8443')
     .option('--asn-db <mmdb>', 'MaxMind ASN database for ASN/organisation features')
     .option('--country-db <mmdb>', 'MaxMind Country/City database')
+    .option('--asn-ranges [files]', ASN_RANGES_HELP)
     .option('--pg <url>', 'write the request log to PostgreSQL instead of SQLite')
     .option('--reload-ms <n>', 'poll for newly activated model versions every n ms', '1000')
     .option('--no-auth', 'no API keys (loopback development only)')
@@ -208,6 +238,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
     .option('--db <path>', 'SQLite store', DEFAULT_DB)
     .option('--asn-db <mmdb>', 'MaxMind ASN database')
     .option('--country-db <mmdb>', 'MaxMind Country/City database')
+    .option('--asn-ranges [files]', ASN_RANGES_HELP)
     .action(
       (
         ip: string,
@@ -245,6 +276,8 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
         '--feeds <files>',
         'extra feeds for IPsum address features, comma-separated (Spamhaus DROP/EDROP…)',
       )
+      .option('--asn-ranges [files]', ASN_RANGES_HELP)
+      .option('--asn-db <mmdb>', 'MaxMind ASN database for IPsum address features')
       .option('--window <n>', 'USTC windowed variant: conversations per sample', '1')
       .option('--max-iterations <n>', 'B-5 maximum iterations', String(DEFAULT_LOOP.maxIterations))
       .option(
@@ -265,20 +298,21 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
     confidence: num('confidence', f.confidence, 0.5, 0.9999),
   });
 
-  type DataCli = DataFlags & {
-    feeds?: string;
-    maxIterations: string;
-    kappa: string;
-    confidence: string;
-    json?: boolean;
-  };
+  type DataCli = DataFlags &
+    GeoFlags & {
+      feeds?: string;
+      maxIterations: string;
+      kappa: string;
+      confidence: string;
+      json?: boolean;
+    };
 
   dataOptions(
     id
       .command('eval')
       .description('held-out precision/coverage/PR-AUC with and without self-training (split by /24)'),
   ).action((flags: DataCli) => {
-    const reports = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? []).map((d) =>
+    const reports = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [], geoFrom(flags)).map((d) =>
       evaluate(d.name, d.set, { labelledShare: d.labelledShare, loop: loopFrom(flags) }),
     );
     if (flags.json)
@@ -307,7 +341,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
           minPrecision: num('min-precision', flags.minPrecision, 0, 1),
           minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
         };
-        const d = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [])[0];
+        const d = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [], geoFrom(flags))[0];
         const db = openDatabase(flags.db);
         const registry = new ModelRegistry(db);
         const loop = loopFrom(flags);

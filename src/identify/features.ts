@@ -34,6 +34,7 @@ export const FEATURE_NAMES = [
   'span',
   'ipv6',
   'listed_neighbours_24',
+  'listed_neighbours_16',
   'listed_in_asn',
   'network_listed',
   'asn_listed',
@@ -233,6 +234,7 @@ function addressFeatures(
   const intel = ctx.intel;
   if (intel) {
     out[F.listed_neighbours_24] = intel.neighbourhoodDensity(ip);
+    out[F.listed_neighbours_16] = intel.wideDensity(ip);
     out[F.network_listed] = intel.lookupNetwork(ip) ? 1 : 0;
     const own = intel.lookupIp(ip);
     if (own) facts.listedBy = own.sources;
@@ -244,7 +246,7 @@ function addressFeatures(
     if (g.country) facts.country = g.country;
     out[F.hosting_hint] = g.org ? (HOSTING.test(g.org) ? 1 : 0) : -1;
     if (intel) {
-      out[F.listed_in_asn] = intel.asnDensity(g.asn);
+      out[F.listed_in_asn] = intel.asnDensity(g.asn, ip);
       out[F.asn_listed] = g.asn !== undefined && intel.asns.has(g.asn) ? 1 : 0;
     }
   }

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Reader, type Response } from 'maxmind';
+import { parseIp } from './address.js';
+import type { AsnRanges } from './asn-ranges.js';
 
 export interface GeoFacts {
   asn?: number;
@@ -25,8 +27,11 @@ export class GeoLookup {
   private readonly asnDb?: Reader<Response>;
   private readonly countryDb?: Reader<Response>;
   private readonly cache = new Map<string, GeoFacts>();
+  private readonly ranges?: AsnRanges;
 
-  constructor(opts: { asnDb?: string; countryDb?: string }) {
+  /** asnRanges: CSV range tables (@ip-location-db/asn) used when no ASN mmdb answers. */
+  constructor(opts: { asnDb?: string; countryDb?: string; asnRanges?: AsnRanges }) {
+    if (opts.asnRanges) this.ranges = opts.asnRanges;
     const open = (path: string): Reader<Response> => {
       try {
         return new Reader<Response>(readFileSync(path));
@@ -44,7 +49,7 @@ export class GeoLookup {
   }
 
   get enabled(): boolean {
-    return this.asnDb !== undefined || this.countryDb !== undefined;
+    return this.asnDb !== undefined || this.countryDb !== undefined || this.ranges !== undefined;
   }
 
   lookup(ip: string): GeoFacts {
@@ -57,6 +62,14 @@ export class GeoLookup {
         if (a.autonomous_system_number !== undefined) facts.asn = a.autonomous_system_number;
         const org = a.autonomous_system_organization ?? a.organization ?? a.isp;
         if (org) facts.org = org;
+      }
+      if (facts.asn === undefined && this.ranges) {
+        const parsed = parseIp(ip);
+        const r = parsed ? this.ranges.lookup(parsed) : undefined;
+        if (r) {
+          facts.asn = r.asn;
+          if (r.org) facts.org = r.org;
+        }
       }
       const c = this.countryDb?.get(ip) as MmdbRecord | null | undefined;
       const cc = c?.country?.iso_code ?? c?.registered_country?.iso_code;

@@ -5,3 +5,4 @@ export * from './feeds/index.js';
 export { IntelStore, INTEL_MIGRATIONS, type IndicatorRow, type LoadSummary } from './store.js';
 export { IntelIndex, type IntelHit } from './intel-index.js';
 export { GeoLookup, type GeoFacts } from './geo.js';
+export { AsnRanges } from './asn-ranges.js';

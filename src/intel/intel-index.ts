@@ -44,6 +44,7 @@ export class IntelIndex {
   /** Listed host counts per /24 (IPv4, key n>>>8) and /48 (IPv6, key n>>80). */
   private readonly hood4 = new Map<number, number>();
   private readonly hood6 = new Map<bigint, number>();
+  private readonly hood16 = new Map<number, number>();
   private readonly perAsn = new Map<number, number>();
   private hosts: string[] = [];
 
@@ -65,8 +66,10 @@ export class IntelIndex {
         this.ips.add(p, hit, mergeHit);
         if (row.type === 'ip' && this.ips.size > before) {
           const ip = { v: p.v, n: p.n } as IpAddress;
-          if (ip.v === 4) this.hood4.set(ip.n >>> 8, (this.hood4.get(ip.n >>> 8) ?? 0) + 1);
-          else this.hood6.set(ip.n >> 80n, (this.hood6.get(ip.n >> 80n) ?? 0) + 1);
+          if (ip.v === 4) {
+            this.hood4.set(ip.n >>> 8, (this.hood4.get(ip.n >>> 8) ?? 0) + 1);
+            this.hood16.set(ip.n >>> 16, (this.hood16.get(ip.n >>> 16) ?? 0) + 1);
+          } else this.hood6.set(ip.n >> 80n, (this.hood6.get(ip.n >> 80n) ?? 0) + 1);
           this.hosts.push(row.value.replace(/\/\d+$/, ''));
         }
         return;
@@ -121,8 +124,19 @@ export class IntelIndex {
     return selfListed ? n - 1 : n;
   }
 
-  asnDensity(asn: number | undefined): number {
-    return asn === undefined ? 0 : (this.perAsn.get(asn) ?? 0);
+  /** Listed hosts in the /16 of an IPv4 address, not counting the address itself (0 for IPv6). */
+  wideDensity(ip: IpAddress): number {
+    if (ip.v !== 4) return 0;
+    const n = this.hood16.get(ip.n >>> 16) ?? 0;
+    return this.ips.lookup(ip)?.len === 32 ? n - 1 : n;
+  }
+
+  /** Listed hosts in an AS, not counting `self` when it is a listed host of that AS. */
+  asnDensity(asn: number | undefined, self?: IpAddress): number {
+    if (asn === undefined) return 0;
+    const n = this.perAsn.get(asn) ?? 0;
+    const selfListed = self !== undefined && this.ips.lookup(self)?.len === (self.v === 4 ? 32 : 128);
+    return selfListed && n > 0 ? n - 1 : n;
   }
 
   domainHit(name: string): IntelHit | undefined {

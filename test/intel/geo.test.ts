@@ -9,7 +9,10 @@ const MM = join(process.cwd(), '..', 'shared', 'corpus', 'intel', 'maxmind-db');
 const skip = existsSync(MM) ? false : 'corpus ../shared/corpus/intel/maxmind-db absent';
 
 test('ASN and country from the MaxMind test databases (IPv4 and IPv6)', { skip }, () => {
-  const geo = new GeoLookup({ asnDb: join(MM, 'test-data', 'GeoLite2-ASN-Test.mmdb'), countryDb: join(MM, 'test-data', 'GeoIP2-Country-Test.mmdb') });
+  const geo = new GeoLookup({
+    asnDb: join(MM, 'test-data', 'GeoLite2-ASN-Test.mmdb'),
+    countryDb: join(MM, 'test-data', 'GeoIP2-Country-Test.mmdb'),
+  });
   assert.deepEqual(geo.lookup('1.0.0.1'), { asn: 15169, org: 'Google Inc.' });
   assert.equal(geo.lookup('2001:1700::1').asn, 6730);
   assert.equal(geo.lookup('2.125.160.216').country, 'GB');
@@ -24,7 +27,15 @@ test('address features: ASN density, hosting hint, ASN-DROP', { skip }, () => {
   intel.add({ type: 'asn', value: 'AS15169', source: 'asn-drop', category: null, list_count: null });
   intel.computeAsnDensity(geo);
   const facts = {};
-  const x = computeFeatures('1.0.0.77', [], undefined, 'static-1-0-0-77.vps.example.net', { intel, geo }, undefined, facts);
+  const x = computeFeatures(
+    '1.0.0.77',
+    [],
+    undefined,
+    'static-1-0-0-77.vps.example.net',
+    { intel, geo },
+    undefined,
+    facts,
+  );
   assert.equal(x[F.listed_in_asn], 2);
   assert.equal(x[F.listed_neighbours_24], 2);
   assert.equal(x[F.asn_listed], 1);
@@ -47,5 +58,32 @@ test('broken MaxMind databases are refused or answer nothing, never crash', { sk
       }
       for (const ip of ['1.1.1.1', '::1', '2001:db8::1']) assert.equal(typeof geo.lookup(ip), 'object');
     }
+  }
+});
+
+test('ASN range tables (@ip-location-db/asn layout): IPv4 and IPv6, gaps answer nothing', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { AsnRanges, parseIp } = await import('../../src/intel/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'moat-intel-asn-'));
+  try {
+    writeFileSync(
+      join(dir, 'v4.csv'),
+      '1.0.0.0,1.0.0.255,13335,"Cloudflare, Inc."\n1.0.4.0,1.0.7.255,38803,Gtelecom Pty Ltd\n',
+    );
+    writeFileSync(
+      join(dir, 'v6.csv'),
+      '2001::,2001::ffff:ffff:ffff:ffff:ffff:ffff,6939,Hurricane Electric LLC\n',
+    );
+    const r = AsnRanges.load(join(dir, 'v4.csv'), join(dir, 'v6.csv'));
+    assert.deepEqual(r.lookup(parseIp('1.0.0.200')!), { asn: 13335, org: 'Cloudflare, Inc.' });
+    assert.equal(r.lookup(parseIp('1.0.5.1')!)?.asn, 38803);
+    assert.equal(r.lookup(parseIp('1.0.2.1')!), undefined);
+    assert.equal(r.lookup(parseIp('0.0.0.1')!), undefined);
+    assert.equal(r.lookup(parseIp('2001::1234')!)?.asn, 6939);
+    writeFileSync(join(dir, 'bad.csv'), '1.0.0.0,1.0.0.255,13335,A\n1.0.1.0,nope,1,B\n');
+    assert.throws(() => AsnRanges.load(join(dir, 'bad.csv')), /bad\.csv:2: not an IPv4 range/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

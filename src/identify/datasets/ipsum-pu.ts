@@ -8,11 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { parseFeed } from '../../intel/feeds/index.js';
 import { IntelIndex } from '../../intel/intel-index.js';
+import type { GeoLookup } from '../../intel/geo.js';
 import type { AddressSample } from './ustc-conversations.js';
 
 export function loadIpsumPu(
   ipsumPath: string,
   extraFeeds: string[] = [],
+  geo?: GeoLookup,
 ): { samples: AddressSample[]; intel: IntelIndex } {
   const intel = new IntelIndex();
   const parsed = parseFeed(ipsumPath, readFileSync(ipsumPath, 'utf8'));
@@ -36,6 +38,7 @@ export function loadIpsumPu(
         list_count: null,
       });
   }
+  if (geo?.enabled) intel.computeAsnDensity(geo);
   const samples = parsed.indicators.map((ind) => ({
     ip: ind.value.replace(/\/\d+$/, ''),
     flows: [],
