@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildIdentifyServer } from '../../src/api/identify-server.js';
+import { PgRequestLog } from '../../src/api/request-log.js';
+import { IdentificationService } from '../../src/identify/service.js';
+import { rng } from '../../src/identify/loop.js';
+import { trainModel, DEFAULT_TRAIN } from '../../src/identify/train.js';
+import { syntheticRequests, toLabelledSet } from '../identify/synthetic.js';
+
+/** Mutates a valid request: wrong types, deleted and extra fields, huge numbers, odd strings. */
+function mutate(v: unknown, r: () => number, depth = 0): unknown {
+  const weird = [
+    null,
+    -1,
+    1e308,
+    -0,
+    '',
+    'x'.repeat(300),
+    '::',
+    '1.2.3.4/24',
+    [],
+    {},
+    true,
+    'NaN',
+    { __proto__: null },
+    '\u0000',
+    2 ** 53 + 1,
+  ];
+  if (r() < 0.08 || depth > 6) return weird[Math.floor(r() * weird.length)];
+  if (Array.isArray(v)) return v.map((x) => mutate(x, r, depth + 1));
+  if (v && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (r() > 0.05) o[k] = mutate(x, r, depth + 1);
+    if (r() < 0.05) o[['constructor', 'extra', 'flows', 'ip'][Math.floor(r() * 4)]] = 1;
+    return o;
+  }
+  return v;
+}
+
+test('fuzzed requests: only 200 or 4xx, never 5xx; the service keeps answering', async () => {
+  const model = trainModel(toLabelledSet(syntheticRequests(300, 5)), DEFAULT_TRAIN);
+  const app = buildIdentifyServer({ service: new IdentificationService({ model, version: 1 }) });
+  try {
+    const r = rng(42);
+    const valid = syntheticRequests(40, 6).map((x) => x.req);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 400; i++) {
+      const body =
+        i % 2 ? { items: [mutate(valid[i % 40], r), valid[(i + 1) % 40]] } : mutate(valid[i % 40], r);
+      const res = await app.inject({
+        method: 'POST',
+        url: i % 2 ? '/v1/identify/batch' : '/v1/identify',
+        payload: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      assert.ok(
+        res.statusCode === 200 || (res.statusCode >= 400 && res.statusCode < 500),
+        `${res.statusCode}: ${res.body.slice(0, 200)}`,
+      );
+      if (res.statusCode === 400) assert.ok(typeof JSON.parse(res.body).message === 'string');
+    }
+    assert.ok((statuses.get(200) ?? 0) > 0 && (statuses.get(400) ?? 0) > 0, JSON.stringify([...statuses]));
+    const ok = await app.inject({ method: 'POST', url: '/v1/identify', payload: valid[0] });
+    assert.equal(ok.statusCode, 200);
+  } finally {
+    await app.close();
+  }
+});
+
+test('PostgreSQL request log: creates its table once and inserts a batch with parameters', async () => {
+  const calls: { sql: string; args?: unknown[] }[] = [];
+  let ended = false;
+  const pool = {
+    query: async (sql: string, args?: unknown[]) => {
+      calls.push({ sql, ...(args ? { args } : {}) });
+      return {};
+    },
+    end: async () => {
+      ended = true;
+    },
+  };
+  const log = new PgRequestLog(pool, 60_000);
+  log.record({
+    at: '2025-01-01T00:00:00.000Z',
+    terminal: 't1',
+    route: '/v1/identify',
+    status: 200,
+    items: 1,
+    ms: 0.4,
+    client: '127.0.0.1',
+  });
+  log.record({
+    at: '2025-01-01T00:00:01.000Z',
+    terminal: null,
+    route: '/v1/identify/batch',
+    status: 401,
+    items: 0,
+    ms: 0.1,
+    client: null,
+  });
+  await log.flush();
+  log.record({
+    at: '2025-01-01T00:00:02.000Z',
+    terminal: 't1',
+    route: '/v1/identify',
+    status: 200,
+    items: 1,
+    ms: 0.2,
+    client: null,
+  });
+  await log.close();
+  assert.equal(calls.filter((c) => c.sql.startsWith('CREATE TABLE')).length, 1);
+  const inserts = calls.filter((c) => c.sql.startsWith('INSERT'));
+  assert.equal(inserts.length, 2);
+  assert.match(inserts[0].sql, /VALUES \(\$1, \$2, \$3, \$4, \$5, \$6, \$7\), \(\$8,/);
+  assert.deepEqual(inserts[0].args?.slice(7, 11), [
+    '2025-01-01T00:00:01.000Z',
+    null,
+    '/v1/identify/batch',
+    401,
+  ]);
+  assert.equal(ended, true);
+});
