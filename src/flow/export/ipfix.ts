@@ -1,0 +1,97 @@
+/**
+ * IPFIX (RFC 7011) export messages: template set (id 2) then data sets, IANA information elements with absolute
+ * millisecond timestamps (flowStart/EndMilliseconds) and samplingPacketInterval (305) in every record.
+ */
+import type { ExportRecord } from './flow-record.js';
+
+const T4 = 256;
+const T6 = 257;
+const COMMON: Array<[number, number]> = [
+  [7, 2], // sourceTransportPort
+  [11, 2], // destinationTransportPort
+  [4, 1], // protocolIdentifier
+  [6, 2], // tcpControlBits
+  [2, 8], // packetDeltaCount
+  [1, 8], // octetDeltaCount
+  [152, 8], // flowStartMilliseconds
+  [153, 8], // flowEndMilliseconds
+  [305, 4], // samplingPacketInterval
+];
+const FIELDS4: Array<[number, number]> = [[8, 4], [12, 4], ...COMMON];
+const FIELDS6: Array<[number, number]> = [[27, 16], [28, 16], ...COMMON];
+const recLen = (f: Array<[number, number]>): number => f.reduce((a, [, l]) => a + l, 0);
+
+export class IpfixEncoder {
+  private sequence = 0;
+  private messages = 0;
+
+  constructor(
+    private readonly domainId = 1,
+    private readonly templateEvery = 20,
+  ) {}
+
+  private template(): Buffer {
+    const body: number[] = [];
+    for (const [id, fields] of [
+      [T4, FIELDS4],
+      [T6, FIELDS6],
+    ] as const) {
+      body.push(id, fields.length);
+      for (const [t, l] of fields) body.push(t, l);
+    }
+    const b = Buffer.alloc(4 + body.length * 2);
+    b.writeUInt16BE(2, 0);
+    b.writeUInt16BE(b.length, 2);
+    body.forEach((v, i) => b.writeUInt16BE(v, 4 + i * 2));
+    return b;
+  }
+
+  private dataSet(id: number, recs: ExportRecord[]): Buffer {
+    const b = Buffer.alloc(4 + recs.length * recLen(id === T4 ? FIELDS4 : FIELDS6));
+    b.writeUInt16BE(id, 0);
+    b.writeUInt16BE(b.length, 2);
+    let o = 4;
+    for (const r of recs) {
+      const words = id === T4 ? 1 : 4;
+      for (let i = 0; i < words; i++) b.writeUInt32BE(r.src[4 - words + i] >>> 0, o + i * 4);
+      o += words * 4;
+      for (let i = 0; i < words; i++) b.writeUInt32BE(r.dst[4 - words + i] >>> 0, o + i * 4);
+      o += words * 4;
+      b.writeUInt16BE(r.srcPort, o);
+      b.writeUInt16BE(r.dstPort, o + 2);
+      b.writeUInt8(r.proto, o + 4);
+      b.writeUInt16BE(r.tcpFlags & 0xfff, o + 5);
+      b.writeBigUInt64BE(BigInt(r.packets), o + 7);
+      b.writeBigUInt64BE(BigInt(r.bytes), o + 15);
+      b.writeBigUInt64BE(BigInt(r.startMs), o + 23);
+      b.writeBigUInt64BE(BigInt(r.endMs), o + 31);
+      b.writeUInt32BE(r.samplingInterval >>> 0, o + 39);
+      o += 43;
+    }
+    return b;
+  }
+
+  encode(records: ExportRecord[], nowMs: number, maxRecords = 24): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < records.length; i += maxRecords) {
+      const chunk = records.slice(i, i + maxRecords);
+      const sets: Buffer[] = [];
+      if (this.messages % this.templateEvery === 0) sets.push(this.template());
+      const v4 = chunk.filter((r) => r.ipVersion === 4);
+      const v6 = chunk.filter((r) => r.ipVersion === 6);
+      if (v4.length) sets.push(this.dataSet(T4, v4));
+      if (v6.length) sets.push(this.dataSet(T6, v6));
+      const body = Buffer.concat(sets);
+      const h = Buffer.alloc(16);
+      h.writeUInt16BE(10, 0);
+      h.writeUInt16BE(16 + body.length, 2);
+      h.writeUInt32BE(Math.floor(nowMs / 1000) >>> 0, 4);
+      h.writeUInt32BE(this.sequence >>> 0, 8);
+      h.writeUInt32BE(this.domainId >>> 0, 12);
+      this.sequence += chunk.length;
+      this.messages++;
+      out.push(Buffer.concat([h, body]));
+    }
+    return out;
+  }
+}
