@@ -1,0 +1,125 @@
+/**
+ * The flow layer on real captures (classic pcap, through the real decoder, HTTP and DNS parsers), against
+ * other tools' answers: Suricata's verification suite flow checks and Wireshark's per-conversation totals.
+ * The same comparisons run through the whole pipeline in corpus-flows.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpProtocol } from '../../src/proto/http/index.js';
+import { dnsDatagramProtocol, dnsStreamProtocol } from '../../src/proto/dns/index.js';
+import {
+  countMatching,
+  flowChecks,
+  hasTshark,
+  moatTcpConversations,
+  tsharkTcpConversations,
+  type Event,
+} from './corpus-compare.js';
+import { classicPcapFlowEvents } from './decode-flow-harness.js';
+
+const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
+const SV = join(CORPUS, 'suricata-verify', 'tests');
+const JA4 = join(CORPUS, 'tls', 'ja4', 'pcap');
+const PROTOCOLS = { stream: [httpProtocol, dnsStreamProtocol], datagram: [dnsDatagramProtocol] };
+
+test('suricata-verify flow checks agree through decode → flow (TLS detection and NSH aside)', (t) => {
+  if (!existsSync(SV)) return t.skip(`corpus not found at ${SV}`);
+  const checks = readdirSync(SV).flatMap((d) => flowChecks(join(SV, d)));
+  const failures: string[] = [];
+  let compared = 0;
+  const cache = new Map<string, Event[] | undefined>();
+  for (const c of checks) {
+    if (c.match.app_proto === 'tls') continue; // the TLS module is checked end to end
+    if (!cache.has(c.pcap)) cache.set(c.pcap, classicPcapFlowEvents(c.pcap, PROTOCOLS));
+    const evs = cache.get(c.pcap);
+    if (evs === undefined) continue;
+    compared++;
+    const n = countMatching(evs, c.match);
+    if (n !== c.count) failures.push(`${c.test}: ${JSON.stringify(c.match)} expected ${c.count}, got ${n}`);
+  }
+  t.diagnostic(`${compared - failures.length}/${compared} suricata-verify flow checks agree`);
+  assert.ok(compared >= 20, `compared ${compared}`);
+  // moat does not decode NSH.
+  assert.deepEqual(
+    failures.filter((f) => !f.startsWith('decode-nsh-')),
+    [],
+  );
+});
+
+test('bug-2646-02: the TLS flow Suricata logs, field by field (counters, flags, state, reason)', (t) => {
+  const pcap = join(SV, 'bug-2646-02', 'input.pcap');
+  if (!existsSync(pcap)) return t.skip(`corpus not found at ${pcap}`);
+  const evs = classicPcapFlowEvents(pcap, PROTOCOLS)!;
+  assert.equal(evs.length, 1);
+  const ev = evs[0];
+  assert.equal(ev.src_ip, '192.168.0.253');
+  assert.equal(ev.src_port, 50282);
+  assert.equal(ev.dest_port, 443);
+  assert.deepEqual(
+    { ...(ev.flow as object), start: undefined, end: undefined },
+    {
+      pkts_toserver: 13,
+      pkts_toclient: 14,
+      bytes_toserver: 1778,
+      bytes_toclient: 15602,
+      start: undefined,
+      end: undefined,
+      age: 0,
+      state: 'closed',
+      reason: 'shutdown',
+      alerted: false,
+    },
+  );
+  assert.deepEqual(ev.tcp, {
+    tcp_flags: '1f',
+    tcp_flags_ts: '1e',
+    tcp_flags_tc: '1b',
+    syn: true,
+    fin: true,
+    rst: true,
+    psh: true,
+    ack: true,
+    state: 'closed',
+  });
+});
+
+test('TCP conversations equal tshark frame and byte totals on suricata-verify and JA4 captures', (t) => {
+  if (!existsSync(SV)) return t.skip(`corpus not found at ${SV}`);
+  if (!hasTshark()) return t.skip('tshark not installed');
+  // A fixed, varied sample keeps the test quick (tshark runs once per capture).
+  const files: string[] = [];
+  for (const d of readdirSync(SV).sort()) {
+    for (const n of readdirSync(join(SV, d))) if (/\.pcap$/.test(n)) files.push(join(SV, d, n));
+  }
+  const sample = files.filter((_, i) => i % 6 === 0);
+  if (existsSync(JA4)) for (const n of readdirSync(JA4).sort()) sample.push(join(JA4, n));
+  let compared = 0;
+  const diffs: string[] = [];
+  for (const file of sample) {
+    const evs = classicPcapFlowEvents(file, PROTOCOLS);
+    if (evs === undefined) continue;
+    const ref = tsharkTcpConversations(file);
+    if (ref === undefined || ref.size === 0) continue;
+    const ours = moatTcpConversations(evs);
+    compared++;
+    const a = JSON.stringify([...ours].sort(([x], [y]) => (x < y ? -1 : 1)));
+    const b = JSON.stringify([...ref].sort(([x], [y]) => (x < y ? -1 : 1)));
+    if (a !== b) diffs.push(file.split('/').slice(-2).join('/'));
+  }
+  t.diagnostic(`${compared - diffs.length}/${compared} captures agree with tshark`);
+  assert.ok(compared >= 30, `compared ${compared}`);
+  // Known decoder-side differences: E-Tag frames, IPv4-mapped IPv6 text form, LSRR destination.
+  const known = [
+    'decode-etag-01/',
+    'decode-etag-02/',
+    'detect-bytetest-02/',
+    'detect-ipopts/',
+    'http-response-line/',
+  ];
+  assert.deepEqual(
+    diffs.filter((d) => !known.some((k) => d.startsWith(k))),
+    [],
+  );
+});
