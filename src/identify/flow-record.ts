@@ -108,11 +108,21 @@ export type TrafficStats = z.infer<typeof trafficStatsSchema>;
 
 export const MAX_FLOWS_PER_ITEM = 10_000;
 
+/**
+ * One flow record, compact or EVE: chosen by the presence of `event_type`, so an error names the field of
+ * the form the caller meant ('traffic.flows[3].pkts_out: expected number') rather than "no union matched".
+ */
+export const flowRecordSchema = z.unknown().transform((v, ctx): CompactFlow | EveFlow => {
+  const schema = v !== null && typeof v === 'object' && 'event_type' in v ? eveFlowSchema : compactFlowSchema;
+  const r = schema.safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues)
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 export const trafficSchema = z.strictObject({
-  flows: z
-    .array(z.union([compactFlowSchema, eveFlowSchema]))
-    .max(MAX_FLOWS_PER_ITEM)
-    .optional(),
+  flows: z.array(flowRecordSchema).max(MAX_FLOWS_PER_ITEM).optional(),
   stats: trafficStatsSchema.optional(),
 });
 export type Traffic = z.infer<typeof trafficSchema>;

@@ -108,6 +108,8 @@ export class IdentificationService {
       score = s.score;
       verdict = model.verdictOf(score);
       const rule = model.rules.get(s.leafId);
+      if (flows.length === 0 && !req.traffic?.stats)
+        reasons.push('no traffic supplied: traffic rules saw none');
       if (rule) {
         rules.push(rule.id);
         reasons.push(

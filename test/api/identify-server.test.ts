@@ -126,6 +126,44 @@ test('bad input: 4xx with the field path, and the service stays alive', async ()
       'traffic.flows[0].pkts_out',
     ],
     [{ ip: '1.2.3.4', traffic: { stats: { flows: 'many' } } }, 400, 'traffic.stats.flows'],
+    [
+      {
+        ip: '1.2.3.4',
+        traffic: {
+          flows: [{ peer: '1.1.1.1', proto: 'tcp', pkts_out: 'x', pkts_in: 0, bytes_out: 0, bytes_in: 0 }],
+        },
+      },
+      400,
+      'traffic.flows[0].pkts_out',
+    ],
+    [
+      {
+        ip: '1.2.3.4',
+        traffic: { flows: [{ event_type: 'flow', src_ip: '1.2.3.4', dest_ip: 'bad', proto: 'TCP' }] },
+      },
+      400,
+      'traffic.flows[0].dest_ip',
+    ],
+    [
+      {
+        ip: '1.2.3.4',
+        traffic: {
+          flows: [
+            {
+              peer: '1.1.1.1',
+              proto: 'tcp',
+              pkts_out: 1,
+              pkts_in: 0,
+              bytes_out: 0,
+              bytes_in: 0,
+              colour: 'red',
+            },
+          ],
+        },
+      },
+      400,
+      'traffic.flows[0]',
+    ],
     [{ items: [{ ip: '1.2.3.4' }, { ip: 'nope' }] }, 400, undefined],
     [[], 400, undefined],
     [null, 400, undefined],
