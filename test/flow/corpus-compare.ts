@@ -193,3 +193,59 @@ export function moatTcpConversations(events: Event[]): Map<string, Conversation>
   }
   return byKey;
 }
+
+export interface ZeekConn {
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  proto: string;
+  origPkts: number;
+  respPkts: number;
+}
+
+/** Zeek's conn.log rows (TSV with a `#fields` header); TCP/UDP only, tunnel carrier connections left out. */
+export function zeekConnRows(file: string): ZeekConn[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const header = lines.find((l) => l.startsWith('#fields'));
+  if (header === undefined) return [];
+  const fields = header.split('\t').slice(1);
+  const col = (row: string[], name: string): string => row[fields.indexOf(name)];
+  const out: ZeekConn[] = [];
+  for (const line of lines) {
+    if (line === '' || line.startsWith('#')) continue;
+    const row = line.split('\t');
+    const proto = col(row, 'proto');
+    if (proto !== 'tcp' && proto !== 'udp') continue;
+    if (/vxlan|geneve|ayiya|teredo|gtp|gre/.test(col(row, 'service'))) continue;
+    out.push({
+      origH: col(row, 'id.orig_h'),
+      origP: Number(col(row, 'id.orig_p')),
+      respH: col(row, 'id.resp_h'),
+      respP: Number(col(row, 'id.resp_p')),
+      proto: proto.toUpperCase(),
+      origPkts: Number(col(row, 'orig_pkts')),
+      respPkts: Number(col(row, 'resp_pkts')),
+    });
+  }
+  return out;
+}
+
+/** Zeek test baselines with exactly one trace: baseline folder → trace path. */
+export function zeekSingleTraceBaselines(zeekDir: string): Map<string, string> {
+  const traces = new Map<string, string[]>();
+  for (const line of readFileSync(join(zeekDir, 'test-to-trace-map.tsv'), 'utf8').split('\n')) {
+    const [testPath, trace] = line.split('\t');
+    if (!testPath || !trace) continue;
+    const name = testPath
+      .replace(/^testing\/btest\//, '')
+      .replace(/\.zeek$/, '')
+      .replace(/\//g, '.');
+    const list = traces.get(name) ?? [];
+    list.push(trace.trim().replace('$TRACES', join(zeekDir, 'traces')));
+    traces.set(name, list);
+  }
+  const out = new Map<string, string>();
+  for (const [name, list] of traces) if (list.length === 1) out.set(name, list[0]);
+  return out;
+}

@@ -1,11 +1,12 @@
 /**
  * The flow layer on real captures (classic pcap, through the real decoder, HTTP and DNS parsers), against
- * other tools' answers: Suricata's verification suite flow checks and Wireshark's per-conversation totals.
+ * other tools' answers: Suricata's verification suite flow checks, Wireshark's per-conversation totals and
+ * Zeek's conn.log (originator, packets per direction).
  * The same comparisons run through the whole pipeline in corpus-flows.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpProtocol } from '../../src/proto/http/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from '../../src/proto/dns/index.js';
@@ -15,6 +16,8 @@ import {
   hasTshark,
   moatTcpConversations,
   tsharkTcpConversations,
+  zeekConnRows,
+  zeekSingleTraceBaselines,
   type Event,
 } from './corpus-compare.js';
 import { classicPcapFlowEvents } from './decode-flow-harness.js';
@@ -122,4 +125,50 @@ test('TCP conversations equal tshark frame and byte totals on suricata-verify an
     diffs.filter((d) => !known.some((k) => d.startsWith(k))),
     [],
   );
+});
+
+test("Zeek conn.log: each connection's originator and packets per direction", (t) => {
+  const zeek = join(CORPUS, 'tls', 'zeek');
+  if (!existsSync(zeek)) return t.skip(`corpus not found at ${zeek}`);
+  let rows = 0;
+  const diffs: string[] = [];
+  for (const [name, trace] of zeekSingleTraceBaselines(zeek)) {
+    const conn = join(zeek, 'baseline', name, 'conn.log');
+    // Tunnels: Zeek logs carrier and inner connections its own way.
+    if (
+      name.startsWith('core.tunnels') ||
+      !existsSync(conn) ||
+      !existsSync(trace) ||
+      !statSync(trace).isFile()
+    )
+      continue;
+    const evs = classicPcapFlowEvents(trace, PROTOCOLS);
+    if (evs === undefined) continue;
+    for (const z of zeekConnRows(conn)) {
+      rows++;
+      const mine = evs.filter(
+        (e) =>
+          e.proto === z.proto &&
+          e.src_ip === z.origH &&
+          e.src_port === z.origP &&
+          e.dest_ip === z.respH &&
+          e.dest_port === z.respP,
+      );
+      const pkts = mine.reduce(
+        (a, e) => {
+          const f = e.flow as Record<string, number>;
+          return [a[0] + f.pkts_toserver, a[1] + f.pkts_toclient];
+        },
+        [0, 0],
+      );
+      if (pkts[0] !== z.origPkts || pkts[1] !== z.respPkts) {
+        diffs.push(
+          `${name} ${z.origH}:${z.origP} → ${z.respH}:${z.respP} zeek ${z.origPkts}/${z.respPkts} moat ${pkts}`,
+        );
+      }
+    }
+  }
+  t.diagnostic(`${rows - diffs.length}/${rows} Zeek connections agree`);
+  assert.ok(rows >= 5, `compared ${rows} connections`);
+  assert.deepEqual(diffs, []);
 });
