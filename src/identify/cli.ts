@@ -196,7 +196,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
         const geo = geoFrom(flags);
         const service = new IdentificationService({
           registry,
-          intel: loadIntel(db, geo),
+          intelSource: { stamp: () => new IntelStore(db).stamp(), load: () => loadIntel(db, geo) },
           ...(geo ? { geo } : {}),
         });
         if (service.modelVersion === null)

@@ -30,6 +30,8 @@ export class IdentificationService {
   private version: number | null;
   private timer: NodeJS.Timeout | undefined;
   private readonly x = new Float64Array(FEATURE_COUNT);
+  private intel: IntelIndex | undefined;
+  private intelStamp: string | undefined;
 
   constructor(
     private readonly opts: {
@@ -37,11 +39,18 @@ export class IdentificationService {
       model?: IdentifyModel;
       version?: number;
       intel?: IntelIndex;
+      /** Where fresh intel comes from: `stamp()` changes when feeds were (re)loaded or expired. */
+      intelSource?: { stamp(): string; load(): IntelIndex };
       geo?: GeoLookup;
     } = {},
   ) {
     this.model = opts.model ?? null;
     this.version = opts.version ?? null;
+    this.intel = opts.intel;
+    if (opts.intelSource && !this.intel) {
+      this.intelStamp = opts.intelSource.stamp();
+      this.intel = opts.intelSource.load();
+    } else if (opts.intelSource) this.intelStamp = opts.intelSource.stamp();
     if (!this.model) this.reload();
   }
 
@@ -72,11 +81,23 @@ export class IdentificationService {
     this.timer = setInterval(() => {
       try {
         this.reload();
+        this.reloadIntel();
       } catch {
         // A broken row keeps the current model serving; the CLI that wrote it reported the problem.
       }
     }, intervalMs);
     this.timer.unref();
+  }
+
+  /** Rebuilds the intel index when the store's feeds changed; true when swapped. */
+  reloadIntel(): boolean {
+    const src = this.opts.intelSource;
+    if (!src) return false;
+    const stamp = src.stamp();
+    if (stamp === this.intelStamp) return false;
+    this.intel = src.load();
+    this.intelStamp = stamp;
+    return true;
   }
 
   stop(): void {
@@ -94,7 +115,7 @@ export class IdentificationService {
       flows,
       req.traffic?.stats,
       req.rdns,
-      { intel: this.opts.intel, geo: this.opts.geo },
+      { intel: this.intel, geo: this.opts.geo },
       this.x,
       facts,
     );
@@ -119,7 +140,7 @@ export class IdentificationService {
     }
     // Seed intel on the address itself: a direct listing decides (B-4 seed data is authoritative here).
     const ip = parseIp(req.ip);
-    const own = ip ? this.opts.intel?.lookupIp(ip) : undefined;
+    const own = ip ? this.intel?.lookupIp(ip) : undefined;
     if (own && (own.listCount === 0 || own.listCount >= 3)) {
       rules.push('INTEL-LISTED');
       reasons.push(

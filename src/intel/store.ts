@@ -22,6 +22,10 @@ export const INTEL_MIGRATIONS = [
       CREATE INDEX intel_indicators_expiry ON intel_indicators (expires_at);
       CREATE INDEX intel_indicators_source ON intel_indicators (source);`,
   },
+  {
+    id: 'intel-002-state',
+    sql: `CREATE TABLE intel_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
 ];
 
 export interface LoadOptions {
@@ -108,9 +112,27 @@ export class IntelStore {
 
   /** Deletes entries whose expiry has passed; returns how many. */
   expire(now: Date = new Date()): number {
-    return this.db
+    const n = this.db
       .prepare('DELETE FROM intel_indicators WHERE expires_at IS NOT NULL AND expires_at <= ?')
       .run(now.toISOString()).changes;
+    if (n > 0)
+      this.db
+        .prepare("INSERT OR REPLACE INTO intel_state (key, value) VALUES ('expired_at', ?)")
+        .run(now.toISOString());
+    return n;
+  }
+
+  /**
+   * Changes whenever feeds are loaded or entries expire: services compare it to rebuild their index.
+   * (Entries passing their expiry without `expire` being run are also dropped when the index is rebuilt.)
+   */
+  stamp(): string {
+    const r = this.db
+      .prepare(
+        "SELECT (SELECT MAX(loaded_at) FROM intel_sources) AS l, (SELECT value FROM intel_state WHERE key = 'expired_at') AS e, (SELECT COUNT(*) FROM intel_indicators) AS n",
+      )
+      .get() as { l: string | null; e: string | null; n: number };
+    return `${r.l ?? ''}|${r.e ?? ''}|${r.n}`;
   }
 
   sources(): {
