@@ -20,16 +20,20 @@ export const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 export const TLS_PCAPS = join(CORPUS, 'tls', 'ja4', 'pcap');
 export const TUNNEL_PCAPS = join(CORPUS, 'tls', 'zeek', 'traces', 'tunnels');
 export const TCPDUMP_PCAPS = join(CORPUS, 'decode', 'tcpdump');
+export const ATTACK_PCAPS = join(CORPUS, 'attacks');
 
-/** Capture files under `dir` (recursively), by name, sorted; scripts and READMEs left out. */
-export function captureFiles(dir: string): string[] {
+/**
+ * Capture files under `dir` (recursively), sorted; scripts and READMEs left out unless `anyName` (capture
+ * readers go by magic number, and attack collections name their files freely).
+ */
+export function captureFiles(dir: string, anyName = false): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(pcap|pcapng|cap)$/.test(name)) out.push(p);
+      else if (anyName || /\.(pcap|pcapng|cap)$/.test(name)) out.push(p);
     }
   };
   walk(dir);
