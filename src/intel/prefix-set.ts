@@ -10,6 +10,9 @@ export class PrefixSet<T> {
   private readonly v6 = new Map<number, Map<bigint, T>>();
   private v4Lengths: number[] = [];
   private v6Lengths: number[] = [];
+  /** The maps in v4Lengths order, so a lookup walks arrays, not the outer map. */
+  private v4ByLength: Map<number, T>[] = [];
+  private v4Masks = new Uint32Array(0);
   private count = 0;
 
   get size(): number {
@@ -24,6 +27,10 @@ export class PrefixSet<T> {
         m = new Map();
         this.v4.set(prefix.len, m);
         this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+        this.v4ByLength = this.v4Lengths.map((l) => this.v4.get(l)!);
+        this.v4Masks = Uint32Array.from(this.v4Lengths, (l) =>
+          l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0,
+        );
       }
       const key = prefix.n as number;
       const old = m.get(key);
@@ -46,9 +53,11 @@ export class PrefixSet<T> {
   /** The value of the longest prefix holding `ip`, with that prefix's length; undefined when none. */
   lookup(ip: IpAddress): { value: T; len: number } | undefined {
     if (ip.v === 4) {
-      for (const len of this.v4Lengths) {
-        const v = this.v4.get(len)!.get(maskV4(ip.n, len));
-        if (v !== undefined) return { value: v, len };
+      const maps = this.v4ByLength;
+      const masks = this.v4Masks;
+      for (let i = 0; i < maps.length; i++) {
+        const v = maps[i].get((ip.n & masks[i]) >>> 0);
+        if (v !== undefined) return { value: v, len: this.v4Lengths[i] };
       }
       return undefined;
     }
