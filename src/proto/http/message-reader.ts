@@ -341,7 +341,7 @@ export class HttpMessageReader {
         `chunk-size line over ${MAX_CHUNK_LINE} bytes`,
         tsUs,
       );
-      this.state = S_BODY_CLOSE;
+      this.unframeable(tsUs);
       return p;
     }
     this.chunkLine += buf.toString('latin1', p, to);
@@ -358,7 +358,7 @@ export class HttpMessageReader {
         `chunk size ${JSON.stringify(hex.slice(0, 40))}`,
         tsUs,
       );
-      this.state = S_BODY_CLOSE;
+      this.unframeable(tsUs);
       return to + 1;
     }
     const size = parseInt(hex, 16);
@@ -371,6 +371,21 @@ export class HttpMessageReader {
       this.state = S_CHUNK_DATA;
     }
     return to + 1;
+  }
+
+  /**
+   * The body's framing cannot be followed. A response then runs to the close; a request cannot (RFC 9112
+   * §6.3), so its message ends here and the next request line is looked for — which is also where a
+   * smuggled request would start.
+   */
+  private unframeable(tsUs: number): void {
+    if (this.side === 'response') {
+      this.state = S_BODY_CLOSE;
+      return;
+    }
+    this.endMessage(tsUs, true);
+    this.state = S_RESYNC;
+    this.atLineStart = true;
   }
 
   /** Trailer fields after the last chunk, up to a blank line; only their size is tracked. */

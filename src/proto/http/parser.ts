@@ -138,7 +138,7 @@ export class HttpStreamParser implements StreamParser {
   private responseOwner(): MessageOwner {
     return {
       checkStart: (head, len) => {
-        if (probeStatusLine(head, 0, len) !== PROBE_NO) return START_OK;
+        if (probeStatusLine(head, 0, len, false) !== PROBE_NO) return START_OK;
         // An HTTP/0.9 request is answered by the bare document.
         const tx = this.pending[0];
         if (tx && tx.protocol === undefined && tx.method !== undefined) {
@@ -161,7 +161,7 @@ export class HttpStreamParser implements StreamParser {
         if (tx) this.finish(tx, tsUs);
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
-      looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len) !== PROBE_NO,
+      looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len, false) === PROBE_MATCH,
     };
   }
 
@@ -187,7 +187,7 @@ export class HttpStreamParser implements StreamParser {
       this.requests.tunnel();
       return BODY_TUNNEL;
     }
-    const framing = bodyFraming(head.headers, framingOut);
+    const framing = bodyFraming(head.headers, framingOut, true);
     if (framingOut.problem) this.anomaly('http.request_framing', framingOut.problem, tsUs);
     switch (framing) {
       case Framing.Chunked:

@@ -1,7 +1,7 @@
 /**
  * Is this HTTP/1.x? By content, on any port: a request line (a method token, a space, a target) or a
  * status line ("HTTP/1."). A known method is enough; an unknown token must show " HTTP/1." before the end
- * of its line, so text protocols with verb-space lines (SMTP "EHLO x", IRC "NICK y") are not taken for HTTP.
+ * of its line or an origin-form target ("/…"), so text protocols with verb-space lines (SMTP "EHLO x", IRC "NICK y") are not taken for HTTP.
  * No allocation: tokens are compared byte by byte.
  */
 import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../protocol-def.js';
@@ -72,9 +72,12 @@ function isKnownMethod(buf: Buffer, off: number, len: number): boolean {
 
 const HTTP1 = Buffer.from('HTTP/1.', 'latin1');
 
-/** Does `buf[off, end)` start with "HTTP/1." (case-insensitive)? NEED_MORE when it is a prefix of it. */
-function statusLinePrefix(buf: Buffer, off: number, end: number): ProbeResult {
-  for (let i = 0; i < HTTP1.length; i++) {
+/**
+ * Does `buf[off, end)` start with "HTTP/1." (case-insensitive; only "HTTP/" when `prefixLen` is 5)?
+ * NEED_MORE when it is a prefix of it.
+ */
+function statusLinePrefix(buf: Buffer, off: number, end: number, prefixLen = HTTP1.length): ProbeResult {
+  for (let i = 0; i < prefixLen; i++) {
     if (off + i >= end) return PROBE_NEED_MORE;
     if (upper(buf[off + i]) !== HTTP1[i]) return PROBE_NO;
   }
@@ -105,13 +108,17 @@ export function probeRequestLine(buf: Buffer, off: number, len: number, strict =
   if (i + 1 >= end) return PROBE_NEED_MORE;
   const t = buf[i + 1];
   if (t <= 0x20 || t >= 0x7f) return PROBE_NO;
-  if (!strict || isKnownMethod(buf, off, i - off)) return PROBE_MATCH;
+  // An origin-form target ("/…") after a method token is HTTP's shape; verb-space protocols send words.
+  if (!strict || t === 0x2f || isKnownMethod(buf, off, i - off)) return PROBE_MATCH;
   return lineShowsVersion(buf, i + 1, end);
 }
 
-/** A plausible start of an HTTP/1.x status line at `off`. */
-export function probeStatusLine(buf: Buffer, off: number, len: number): ProbeResult {
-  return statusLinePrefix(buf, off, off + len);
+/**
+ * A plausible start of an HTTP/1.x status line at `off`. Within a connection already known to be HTTP
+ * (`strict` false) a damaged version ("HTTP/!.4") is still a status line, as servers and Zeek take it.
+ */
+export function probeStatusLine(buf: Buffer, off: number, len: number, strict = true): ProbeResult {
+  return statusLinePrefix(buf, off, off + len, strict ? HTTP1.length : 5);
 }
 
 export function probeHttp(buf: Buffer, off: number, len: number): ProbeResult {

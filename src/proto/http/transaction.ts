@@ -79,7 +79,7 @@ export function fillRequest(tx: HttpTransaction, head: MessageHead): void {
 export function parseStatusLine(
   line: string,
 ): { version: string; status?: number; msg?: string } | undefined {
-  const m = /^(HTTP\/\d+(?:\.\d+)?)(?:[ \t]+(\d{3}))?(?:[ \t]+(.*))?$/i.exec(line.trim());
+  const m = /^(HTTP\/[^ \t]*)(?:[ \t]+(\d{3}))?(?:[ \t]+(.*))?$/i.exec(line.trim());
   if (!m) return undefined;
   return { version: m[1], status: m[2] !== undefined ? Number(m[2]) : undefined, msg: m[3] };
 }
@@ -114,6 +114,7 @@ export const enum Framing {
 export function bodyFraming(
   headers: Array<[string, string]>,
   out: { length: number; problem: string },
+  isRequest = false,
 ): Framing {
   out.problem = '';
   const te = headerValues(headers, 'transfer-encoding');
@@ -122,18 +123,23 @@ export function bodyFraming(
       .split(',')
       .map((s) => s.trim().toLowerCase())
       .filter((s) => s.length > 0);
-    if (codings.length > 0 && codings[codings.length - 1] === 'chunked') {
-      if (headerValue(headers, 'content-length') !== undefined)
+    // A request body cannot run to the close, so a request naming chunked anywhere is read as chunked
+    // (what servers that accept "chunked, identity" do — the smuggling case Zeek's 261 traces show).
+    const chunked = isRequest ? codings.includes('chunked') : codings[codings.length - 1] === 'chunked';
+    if (chunked) {
+      if (headerValue(headers, 'content-length') !== undefined) {
         out.problem = 'both Transfer-Encoding and Content-Length';
+      }
       return Framing.Chunked;
     }
-    if (codings.length > 0) return Framing.UntilClose;
+    if (codings.length > 0) return isRequest ? Framing.Invalid : Framing.UntilClose;
   }
   const cl = headerValues(headers, 'content-length');
   if (cl === undefined) return Framing.None;
   // Repeated identical values ("5, 5") are one length (RFC 9110 §8.6).
   const values = new Set(cl.split(',').map((s) => s.trim()));
-  const v = values.size === 1 ? [...values][0] : '';
+  // Leading zeros do not change the number ("000…050" is 50).
+  const v = values.size === 1 ? [...values][0].replace(/^0+(?=\d)/, '') : '';
   if (!/^\d{1,15}$/.test(v)) {
     out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} is not a usable number`;
     return Framing.Invalid;

@@ -43,7 +43,8 @@ test('probe: request lines and status lines on any port; other protocols are not
   assert.equal(probe('FOOBAR /x HTTP/1.1\r\n'), PROBE_MATCH);
   assert.equal(probe('GE'), PROBE_NEED_MORE);
   assert.equal(probe('HTTP/'), PROBE_NEED_MORE);
-  assert.equal(probe('FOOBAR /x'), PROBE_NEED_MORE);
+  assert.equal(probe('FOOBAR /x'), PROBE_MATCH);
+  assert.equal(probe('FOOBAR x'), PROBE_NEED_MORE);
   assert.equal(probe('EHLO mail.example.com\r\n'), PROBE_NO);
   assert.equal(probe('SSH-2.0-OpenSSH_9.6\r\n'), PROBE_NO);
   assert.equal(probe('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'), PROBE_NO);
@@ -313,4 +314,23 @@ test('a capture starting mid-connection with the server seen as initiator is rea
     ],
   );
   assert.deepEqual(r.anomalies, []);
+});
+
+test('request smuggling shapes: the hidden request is surfaced (Zeek 261 traces)', () => {
+  const cases = [
+    'POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: target\r\n\r\n',
+    `POST / HTTP/1.1\r\nHost: target\r\nContent-Length: 000000000000000000000000000050\r\n\r\n${'X'.repeat(50)}GET /smuggled HTTP/1.1\r\nHost: target\r\n\r\n`,
+    'POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: target\r\n\r\n',
+  ];
+  for (const c of cases) {
+    const r = run([[TO_SERVER, c]], 7);
+    assert.deepEqual(
+      r.txs.map((t) => [t.method, t.uri]),
+      [
+        ['POST', '/'],
+        ['GET', '/smuggled'],
+      ],
+      c.slice(0, 80),
+    );
+  }
 });

@@ -16,24 +16,41 @@ function str(v: unknown): string | undefined {
   return v === undefined || v === null ? undefined : zeekEscape(String(v));
 }
 
+const ZEEK_COLUMN: Record<string, string> = { status: 'status_code' };
+
 export function compareHttp(events: Ev[], rows: ZeekRow[], agg: Agreement, name: string): void {
   const ours = new Map<string, Ev[]>();
   for (const ev of events) {
     if (ev.event_type !== 'http') continue;
-    const k = connKey(ev.src_ip, ev.src_port, ev.dest_ip, ev.dest_port);
-    const list = ours.get(k) ?? [];
-    list.push(ev.http as Ev);
-    ours.set(k, list);
+    // Cut baselines lack the connection columns: those rows pair with all events in order ('*').
+    for (const k of [connKey(ev.src_ip, ev.src_port, ev.dest_ip, ev.dest_port), '*']) {
+      const list = ours.get(k) ?? [];
+      list.push(ev.http as Ev);
+      ours.set(k, list);
+    }
   }
   const seen = new Map<string, number>();
-  const sorted = [...rows].sort((a, b) => Number(a.trans_depth ?? 0) - Number(b.trans_depth ?? 0));
-  for (const row of sorted) {
-    const k = connKey(row['id.orig_h'], row['id.orig_p'], row['id.resp_h'], row['id.resp_p']);
+  const used = new Set<Ev>();
+  for (const row of rows) {
+    const k =
+      row['id.orig_h'] === undefined
+        ? '*'
+        : connKey(row['id.orig_h'], row['id.orig_p'], row['id.resp_h'], row['id.resp_p']);
     const i = seen.get(k) ?? 0;
     seen.set(k, i + 1);
-    const h = ours.get(k)?.[i];
+    let h = ours.get(k)?.[i];
+    if (k === '*') {
+      // Without connection columns, pair by request (rows of several connections interleave differently).
+      const list = ours.get(k) ?? [];
+      h =
+        list.find((e) => !used.has(e) && e.http_method === row.method && str(e.url) === row.uri) ??
+        list.find((e) => !used.has(e));
+    }
+    if (h) used.add(h);
     const at = `${name} ${k} #${i + 1}`;
     const cmp = (field: string, zeek: string | undefined, mine: string | undefined, fold = false) => {
+      // Columns a cut baseline does not have are not compared.
+      if (!Object.prototype.hasOwnProperty.call(row, ZEEK_COLUMN[field] ?? field)) return;
       const z = fold ? zeek?.toLowerCase() : zeek;
       const m = fold ? mine?.toLowerCase() : mine;
       agg.count(
