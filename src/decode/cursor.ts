@@ -24,6 +24,8 @@ export class DecodeCursor {
   l4Claim = 0;
   /** Ethertype or IP version handed to the next layer by a layer that only knows the type (GRE, Geneve, MPLS). */
   nextType = 0;
+  /** VLAN tags seen in this packet (all Ethernet layers). */
+  vlanTags = 0;
   /** The next IPv6 header is a datagram rebuilt from fragments (its fragment id stays in pkt.ipId). */
   reassembled = false;
   /** pkt.tunnelDepth at which the innermost IP header was decoded; -1 before any. */

@@ -153,6 +153,7 @@ export class PacketDecoder {
     c.ipDepth = -1;
     c.outIndex = 0;
     c.reassembled = false;
+    c.vlanTags = 0;
     let layer = linkLayerFor(linkType);
     try {
       for (let n = 0; n < MAX_LAYERS && layer < L.L_DONE; n++) layer = this.step(layer, pkt);

@@ -138,6 +138,12 @@ test('802.1Q tag and QinQ (802.1ad outer + 802.1Q inner) fill pkt.vlan', () => {
   assert.equal(three.pkt.vlanCount, 2);
   assert.equal(three.pkt.anomaly, 'decoder.vlan.too_many_layers');
   assert.equal(three.pkt.dstPort, 443);
+  // A stack of 100 tags is malformed, and stops well before the decoder's layer bound.
+  let deep = vlanTag(0, 0x0800, synV4);
+  for (let i = 0; i < 100; i++) deep = vlanTag(i, 0x8100, deep);
+  const d = decodeFrame(ethernet(0x8100, deep), 1);
+  assert.equal(d.r, DECODE_ERROR);
+  assert.equal(d.pkt.anomaly, 'decoder.vlan.too_many_layers');
 });
 
 test('Linux cooked v1 and v2', () => {
