@@ -41,8 +41,11 @@ export interface MessageOwner {
   /** The message (head and body) is complete; `aborted` when a gap or the end cut it short. */
   onMessageEnd(tsUs: number, aborted: boolean): void;
   onAnomaly(event: string, detail: string, tsUs: number): void;
-  /** Does a message plausibly start at `buf[off, off+len)`? Used to resynchronise. */
-  looksLikeStart(buf: Buffer, off: number, len: number): boolean;
+  /**
+   * Does a message plausibly start at `buf[off, off+len)`? Used to resynchronise: PROBE_MATCH (1), NO (-1),
+   * or NEED_MORE (0) when the bytes end too soon to tell.
+   */
+  looksLikeStart(buf: Buffer, off: number, len: number): number;
 }
 
 const S_HEAD = 0;
@@ -66,6 +69,8 @@ export class HttpMessageReader {
   private inMessage = false;
   private remaining = 0;
   private chunkLine = '';
+  /** The head being read began at a resynchronisation candidate that was cut short. */
+  private tentative = false;
   /** The head read so far is a start line without a version, and nothing has ended it yet. */
   private simpleCandidate = false;
   private trailerLineHasText = false;
@@ -243,12 +248,20 @@ export class HttpMessageReader {
   private judgeStart(tsUs: number, firstLineDone: boolean): number {
     this.startChecked = true;
     const verdict = this.owner.checkStart(this.head, this.headLen, firstLineDone);
+    const tentative = this.tentative;
+    this.tentative = false;
     if (verdict === START_OK || verdict === START_SIMPLE) return verdict;
     if (verdict === START_RAW_BODY) {
       this.inMessage = true;
       this.owner.onBody(this.headLen);
       this.resetHead();
       this.state = S_BODY_CLOSE;
+      return verdict;
+    }
+    if (tentative) {
+      this.resetHead();
+      this.state = S_RESYNC;
+      this.atLineStart = false;
       return verdict;
     }
     this.owner.onAnomaly(
@@ -422,11 +435,17 @@ export class HttpMessageReader {
   /** Skips to the next line that starts like a message. */
   private resync(buf: Buffer, p: number, end: number): number {
     while (p < end) {
-      if (this.atLineStart && this.owner.looksLikeStart(buf, p, end - p)) {
-        this.atLineStart = false;
-        this.state = S_HEAD;
-        this.resetHead();
-        return p;
+      if (this.atLineStart) {
+        const r = this.owner.looksLikeStart(buf, p, end - p);
+        // A candidate cut by the segment end is read tentatively: if its start turns out not to be a
+        // message, resynchronisation resumes without another anomaly.
+        if (r === 1 || r === 0) {
+          this.atLineStart = false;
+          this.state = S_HEAD;
+          this.resetHead();
+          this.tentative = r === 0;
+          return p;
+        }
       }
       const lf = buf.indexOf(0x0a, p);
       if (lf < 0 || lf >= end) {

@@ -131,7 +131,7 @@ export class HttpStreamParser implements StreamParser {
         this.requestTx = undefined;
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
-      looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len) === PROBE_MATCH,
+      looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len),
     };
   }
 
@@ -161,7 +161,7 @@ export class HttpStreamParser implements StreamParser {
         if (tx) this.finish(tx, tsUs);
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
-      looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len, false) === PROBE_MATCH,
+      looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len, false),
     };
   }
 
