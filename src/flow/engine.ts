@@ -65,8 +65,13 @@ export class FlowEngineImpl implements FlowEngine {
     const sp = keySrcPort(pkt);
     const dp = keyDstPort(pkt);
     const h = keyHash(pkt, sp, dp);
+    // VLAN ids are 12 bits: one tag → 1..4096, two tags → both ids with the second shifted past the first.
     const vk =
-      pkt.vlanCount === 0 ? 0 : pkt.vlanCount === 1 ? pkt.vlan[0] + 1 : pkt.vlan[0] + pkt.vlan[1] * 65536 + 1;
+      pkt.vlanCount === 0
+        ? 0
+        : pkt.vlanCount === 1
+          ? (pkt.vlan[0] & 0xfff) + 1
+          : (pkt.vlan[0] & 0xfff) + 1 + ((pkt.vlan[1] & 0xfff) + 1) * 8192;
     const ipv = pkt.ipVersion;
     const t = this.table;
     const ps = pkt.src;

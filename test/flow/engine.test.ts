@@ -288,3 +288,21 @@ test('flow ids of engines told their shard never collide', () => {
   }
   assert.equal(ids.size, 1500);
 });
+
+test('one VLAN tag and the same tag with a priority-tagged inner header are different flows', () => {
+  const { sink, eng } = engine();
+  eng.handle(packet({ src: C, dst: SRV, sp: 1, dp: 2, proto: IPPROTO_UDP, ts: 1, vlan: [5] }));
+  eng.handle(packet({ src: C, dst: SRV, sp: 1, dp: 2, proto: IPPROTO_UDP, ts: 2, vlan: [5, 0] }));
+  eng.handle(packet({ src: SRV, dst: C, sp: 2, dp: 1, proto: IPPROTO_UDP, ts: 3, vlan: [5, 0] }));
+  eng.finish(4);
+  assert.deepEqual(
+    sink.ended.map((e) => [e.flow.vlan, e.pkts]),
+    [
+      [[5], [1, 0]],
+      [
+        [5, 0],
+        [1, 1],
+      ],
+    ],
+  );
+});
