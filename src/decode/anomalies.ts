@@ -65,6 +65,7 @@ export const GENEVE_UNKNOWN_PAYLOAD_TYPE = 'decoder.geneve.unknown_payload_type'
 
 /** Suricata has no event for these. */
 export const TUNNEL_TOO_DEEP = 'decoder.moat.tunnel_too_deep';
+export const TOO_MANY_LAYERS = 'decoder.moat.too_many_layers';
 export const GENEVE_HEADER_TOO_SMALL = 'decoder.moat.geneve_header_too_small';
 export const VXLAN_HEADER_TOO_SMALL = 'decoder.moat.vxlan_header_too_small';
 export const DECODER_INTERNAL_ERROR = 'decoder.moat.internal_error';

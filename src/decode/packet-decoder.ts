@@ -16,7 +16,7 @@ import {
   LINKTYPE_RAW_BSD,
   LINKTYPE_RAW_OPENBSD,
 } from '../capture/packet.js';
-import { DECODER_INTERNAL_ERROR, setAnomaly } from './anomalies.js';
+import { DECODER_INTERNAL_ERROR, setAnomaly, TOO_MANY_LAYERS } from './anomalies.js';
 import { decodeAyiya } from './ayiya.js';
 import { decodeChdlc } from './chdlc.js';
 import { DecodeCursor } from './cursor.js';
@@ -163,7 +163,8 @@ export class PacketDecoder {
       layer = L.L_ERROR;
     }
     if (layer < L.L_DONE) {
-      setAnomaly(pkt, DECODER_INTERNAL_ERROR);
+      // Crafted nesting (Ethernet in MPLS pseudowires in Ethernet …) ran past the layer bound.
+      setAnomaly(pkt, TOO_MANY_LAYERS);
       layer = L.L_ERROR;
     }
     if (layer === L.L_HELD) return DECODE_FRAGMENT_HELD;

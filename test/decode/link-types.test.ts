@@ -235,3 +235,15 @@ test('the decoder is reusable: fields from one packet do not leak into the next'
   assert.equal(arp.r, DECODE_NOT_IP);
   assert.equal(arp.pkt.ipVersion, 0);
 });
+
+test('Ethernet nested in Ethernet (0x6558) without end is bounded: decoder.moat.too_many_layers', () => {
+  let f = synV4;
+  let type = 0x0800;
+  for (let i = 0; i < 100; i++) {
+    f = ethernet(type, f);
+    type = 0x6558;
+  }
+  const d = decodeFrame(ethernet(0x6558, f), 1);
+  assert.equal(d.r, DECODE_ERROR);
+  assert.equal(d.pkt.anomaly, 'decoder.moat.too_many_layers');
+});
