@@ -61,6 +61,8 @@ export interface AddressFacts {
   country?: string;
   /** Direct listings of the address itself (seed hits), for reasons. */
   listedBy?: string[];
+  /** Listed TLS fingerprints, certificates and domains seen in the traffic, with what lists them. */
+  trafficHits?: string[];
 }
 
 const HOSTING =
@@ -101,7 +103,7 @@ export function computeFeatures(
   facts: AddressFacts = {},
 ): Float64Array {
   out.fill(-1);
-  trafficFeatures(flows, stats, ctx, out);
+  trafficFeatures(flows, stats, ctx, out, facts);
   const ip = parseIp(ipText);
   if (ip) addressFeatures(ip, ipText, rdns, ctx, out, facts);
   return out;
@@ -112,8 +114,18 @@ function trafficFeatures(
   stats: TrafficStats | undefined,
   ctx: FeatureContext,
   out: Float64Array,
+  facts: AddressFacts,
 ): void {
   const n = flows.length;
+  const hits = new Set<string>();
+  const note = (what: string, h: { sources: string[]; categories: string[] } | undefined): boolean => {
+    if (!h) return false;
+    if (hits.size < 5)
+      hits.add(
+        `${what} listed by ${h.sources.join(', ')}${h.categories.length ? ` (${h.categories[0]})` : ''}`,
+      );
+    return true;
+  };
   const peers = new Set<string>();
   const ports = new Set<number>();
   const peerPorts = new Set<number>();
@@ -155,20 +167,23 @@ function trafficFeatures(
     if (f.sni || f.ja3 || f.ja4 || f.cert_sha1) {
       tls++;
       if (f.ja3) ja3.add(f.ja3.toLowerCase());
-      if (
-        (f.ja3 && ctx.intel?.ja3.has(f.ja3.toLowerCase())) ||
-        (f.cert_sha1 && ctx.intel?.sha1.has(f.cert_sha1.toLowerCase()))
-      )
-        listedTls++;
+      const ja3Hit = f.ja3
+        ? note(`JA3 ${f.ja3.toLowerCase()}`, ctx.intel?.ja3.get(f.ja3.toLowerCase()))
+        : false;
+      const certHit = f.cert_sha1
+        ? note(`certificate ${f.cert_sha1.toLowerCase()}`, ctx.intel?.sha1.get(f.cert_sha1.toLowerCase()))
+        : false;
+      if (ja3Hit || certHit) listedTls++;
     }
     const names = f.sni ? [f.sni, ...(f.dns ?? [])] : (f.dns ?? []);
     for (const d of names) {
       entSum += firstLabelEntropy(d);
       entN++;
       domains++;
-      if (ctx.intel?.domainHit(d)) listedDomains++;
+      if (ctx.intel && note(`domain ${d}`, ctx.intel.domainHit(d))) listedDomains++;
     }
   }
+  if (hits.size) facts.trafficHits = [...hits];
   const s = stats ?? {};
   const flowsN = s.flows ?? n;
   const bo = s.bytes_out ?? bytesOut;

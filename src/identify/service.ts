@@ -163,6 +163,7 @@ export class IdentificationService {
       reasons.push(
         `${Math.round(x[F.listed_tls_ratio] * 100)}% of TLS flows use a listed JA3 or certificate`,
       );
+    for (const h of facts.trafficHits ?? []) reasons.push(h);
     if (facts.asn !== undefined)
       reasons.push(
         `AS${facts.asn}${facts.org ? ` ${facts.org}` : ''}${facts.country ? `, ${facts.country}` : ''}`,

@@ -101,6 +101,7 @@ test(
       const lines = Array.from({ length: 12 }, (_, i) =>
         JSON.stringify({
           timestamp: '2024-01-01T00:00:00.000000+0000',
+          flow_id: 1000 + i,
           event_type: 'flow',
           src_ip: '10.0.0.5',
           dest_ip: '198.51.100.9',
@@ -118,12 +119,36 @@ test(
           },
         }),
       );
-      writeFileSync(eve, `${lines.join('\n')}\n{"event_type":"tls","src_ip":"10.0.0.5"}\n`);
+      const tlsLines = Array.from({ length: 12 }, (_, i) =>
+        JSON.stringify({
+          event_type: 'tls',
+          flow_id: 1000 + i,
+          src_ip: '10.0.0.5',
+          dest_ip: '198.51.100.9',
+          tls: { sni: 'x7kq2v9z.example', ja3: { hash: 'b386946a5a44d1ddcc843bc75336dfce' } },
+        }),
+      );
+      writeFileSync(eve, `${lines.join('\n')}\n${tlsLines.join('\n')}\n`);
+      // The abuse.ch JA3 list names that fingerprint (Dridex): the TLS records joined to the flows carry it.
+      const { IntelStore, parseFeed } = await import('../../src/intel/index.js');
+      const h2 = openDatabase(db);
+      new IntelStore(h2).load(
+        'ja3.csv',
+        parseFeed(
+          'ja3.csv',
+          'ja3_md5,Firstseen,Lastseen,Listingreason\nb386946a5a44d1ddcc843bc75336dfce,2017-07-14 18:08:15,2019-07-27 20:42:54,Dridex\n',
+        ),
+      );
+      h2.close();
       const check = await run(['identify', 'check', '198.51.100.9', '--traffic', eve, '--db', db]);
       const verdict = JSON.parse(check.out);
       assert.equal(verdict.ip, '198.51.100.9');
       assert.equal(verdict.model_version, 2);
       assert.ok(verdict.rules_fired.length >= 1);
+      assert.ok(
+        verdict.reasons.includes('100% of TLS flows use a listed JA3 or certificate'),
+        JSON.stringify(verdict),
+      );
       assert.equal(check.code, verdict.verdict === 'black' ? 1 : 0);
       await assert.rejects(
         run(['identify', 'check', '999.1.1.1', '--db', db]),
