@@ -74,7 +74,11 @@ function assemble(year: number, s: string, at: number): number {
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60)) {
     return NaN;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, fractionMs) - offsetMin * 60_000;
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear takes the year as written (GeneralizedTime 0050).
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, fractionMs);
+  return d.getTime() - offsetMin * 60_000;
 }
 
 function isDigit(s: string, i: number): boolean {
