@@ -1,8 +1,9 @@
 /**
- * The decoder the pipeline calls once per packet: link layer → network → transport, tunnels down to the inner
- * packet, into one reused DecodedPacket. Layers are chained by id through a small loop (gopacket's
- * DecodingLayerParser shape): each layer reads its header at the cursor and names the next one. Reads are
- * numeric and bounded by caplen; nothing is allocated per packet except when IP fragments are stored.
+ * A-31: decode each packet's data-link, network and transport headers (the application data stays in place
+ * for the flow layer). The pipeline calls this once per packet: link layer → network → transport, through
+ * tunnels to the inner packet, into one reused DecodedPacket. Layers are chained by id through a small loop
+ * (gopacket's DecodingLayerParser shape): each layer reads its header at the cursor and names the next one.
+ * Reads are numeric and bounded by caplen; nothing is allocated per packet except when IP fragments are stored.
  */
 import {
   LINKTYPE_ETHERNET,

@@ -10,7 +10,7 @@ import {
 } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { decodeFrame, type Decoded } from './helpers.js';
-import { ethernet, frag6, ipv4, ipv6, tcp, udp } from './frames.js';
+import { ethernet, frag6, gre, ipv4, ipv6, tcp, udp, vlanTag } from './frames.js';
 
 /** Splits an IPv4 payload into fragments of `size` bytes (a multiple of 8 except the last). */
 function fragments4(payload: Buffer, size: number, id: number, proto = 17): Buffer[] {
@@ -183,4 +183,49 @@ test('IPv6 overlapping fragments are flagged; an atomic fragment is a whole pack
   );
   assert.equal(atomic.r, DECODE_OK);
   assert.equal(atomic.pkt.dstPort, 10);
+});
+
+test('fragments of an inner packet inside GRE reassemble; the tunnel is stripped', () => {
+  const dec = new PacketDecoder();
+  const inner = udp(7000, 7001, body);
+  const frames: Buffer[] = [];
+  for (let o = 0; o < inner.length; o += 1480) {
+    const part = inner.subarray(o, o + 1480);
+    const innerFrag = ipv4(
+      { src: '10.9.9.1', dst: '10.9.9.2', proto: 17, id: 44, fragOffset: o, more: o + 1480 < inner.length },
+      part,
+    );
+    frames.push(
+      ethernet(
+        0x0800,
+        ipv4({ src: '172.16.0.1', dst: '172.16.0.2', proto: 47, id: o }, gre(0x0800, innerFrag)),
+      ),
+    );
+  }
+  const res = feed(dec, frames);
+  const last = res[res.length - 1];
+  assert.equal(res[0].r, DECODE_FRAGMENT_HELD);
+  assert.equal(last.r, DECODE_OK);
+  assert.equal(last.src, '10.9.9.1');
+  assert.equal(last.pkt.tunnelDepth, 1);
+  assert.equal(last.pkt.dstPort, 7001);
+  assert.ok(last.payload.equals(body));
+});
+
+test('same id and addresses on different VLANs are different datagrams', () => {
+  const dec = new PacketDecoder();
+  const mk = (vid: number, off: number, more: boolean, fill: number) =>
+    ethernet(
+      0x8100,
+      vlanTag(vid, 0x0800, ipv4({ proto: 253, id: 1, fragOffset: off, more }, Buffer.alloc(16, fill))),
+    );
+  const res = feed(dec, [mk(10, 0, true, 1), mk(20, 16, false, 2), mk(20, 0, true, 3), mk(10, 16, false, 4)]);
+  assert.deepEqual(
+    res.map((d) => d.r),
+    [DECODE_FRAGMENT_HELD, DECODE_FRAGMENT_HELD, DECODE_OK, DECODE_OK],
+  );
+  assert.ok(res[2].payload.equals(Buffer.concat([Buffer.alloc(16, 3), Buffer.alloc(16, 2)])));
+  assert.equal(res[2].pkt.vlan[0], 20);
+  assert.ok(res[3].payload.equals(Buffer.concat([Buffer.alloc(16, 1), Buffer.alloc(16, 4)])));
+  assert.equal(res[3].pkt.anomaly, '');
 });
