@@ -1,0 +1,65 @@
+/**
+ * JA4 client fingerprint (FoxIO, BSD-3 — the other JA4+ methods are under another licence and not implemented):
+ * a_b_c where a = protocol, version, SNI flag, cipher and extension counts, ALPN first/last characters;
+ * b = truncated SHA-256 of the sorted ciphers; c = of the sorted extensions (without SNI and ALPN) and the
+ * signature algorithms in wire order. GREASE is ignored everywhere.
+ */
+import { createHash } from 'node:crypto';
+import type { ClientHello } from './types.js';
+import { EXT_ALPN, EXT_SERVER_NAME, isGrease } from './constants.js';
+
+const VERSIONS: Record<number, string> = {
+  0x0304: '13',
+  0x0303: '12',
+  0x0302: '11',
+  0x0301: '10',
+  0x0300: 's3',
+  0x0002: 's2',
+  0xfeff: 'd1',
+  0xfefd: 'd2',
+  0xfefc: 'd3',
+};
+
+const hex4 = (v: number): string => v.toString(16).padStart(4, '0');
+const two = (n: number): string => String(Math.min(n, 99)).padStart(2, '0');
+const hash12 = (s: string): string =>
+  s === '' ? '000000000000' : createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+function alnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function alpnChars(alpn: string | undefined): string {
+  if (alpn === undefined || alpn.length === 0) return '00';
+  const first = alpn.charCodeAt(0);
+  const last = alpn.charCodeAt(alpn.length - 1);
+  if (alnum(first) && alnum(last)) return alpn[0] + alpn[alpn.length - 1];
+  const hex = Buffer.from(alpn, 'latin1').toString('hex');
+  return hex[0] + hex[hex.length - 1];
+}
+
+export function computeJa4(h: ClientHello, protocol: 't' | 'q' | 'd' = 't'): string {
+  const versions = h.supportedVersions.filter((v) => !isGrease(v));
+  const v = versions.length > 0 ? Math.max(...versions) : h.version;
+  const ciphers = h.ciphers.filter((c) => !isGrease(c));
+  const exts = h.extensions.filter((e) => !isGrease(e));
+  const a =
+    protocol +
+    (VERSIONS[v] ?? '00') +
+    (h.extensions.includes(EXT_SERVER_NAME) ? 'd' : 'i') +
+    two(ciphers.length) +
+    two(exts.length) +
+    alpnChars(h.alpns[0]);
+  const b = hash12(ciphers.map(hex4).sort().join(','));
+  const extPart = exts
+    .filter((e) => e !== EXT_SERVER_NAME && e !== EXT_ALPN)
+    .map(hex4)
+    .sort()
+    .join(',');
+  const sigs = h.signatureAlgorithms
+    .filter((s) => !isGrease(s))
+    .map(hex4)
+    .join(',');
+  const c = extPart === '' ? '000000000000' : hash12(sigs === '' ? extPart : `${extPart}_${sigs}`);
+  return `${a}_${b}_${c}`;
+}

@@ -1,0 +1,300 @@
+/**
+ * The TLS stream parser: records reassembled per direction (records spanning segments, handshake messages spanning
+ * records, several messages per record), the hellos, Certificate and CertificateStatus of TLS ≤ 1.2, change-cipher-spec
+ * and the abbreviated (resumed) handshake, TLS 1.3's plaintext ServerHello, HelloRetryRequest, and SSLv2-format
+ * ClientHellos. One `tls` record is emitted per connection when the server's plaintext flight is over (or at the end
+ * with what was seen); after that the parser ignores the encrypted bytes, so bulk transfer costs nothing here.
+ * Buffers are bounded; damaged input becomes an anomaly and stops parsing that direction, never an exception.
+ */
+import type { AppContext, Direction, StreamParser } from '../app-layer.js';
+import type { CertificateInfo } from '../x509/types.js';
+import { parseCertificateOnce } from '../x509/index.js';
+import type { ClientHello, ServerHello, TlsHandshake } from './types.js';
+import {
+  CT_ALERT,
+  CT_APPLICATION_DATA,
+  CT_CHANGE_CIPHER_SPEC,
+  CT_HANDSHAKE,
+  CT_HEARTBEAT,
+  HS_CERTIFICATE,
+  HS_CERTIFICATE_STATUS,
+  HS_CLIENT_HELLO,
+  HS_SERVER_HELLO,
+  HS_SERVER_HELLO_DONE,
+  versionName,
+} from './constants.js';
+import { TlsParseError, Wire } from './wire.js';
+import { parseClientHello, parseSslv2ClientHello } from './client-hello.js';
+import { parseServerHello } from './server-hello.js';
+import { computeJa3, computeJa3s } from './ja3.js';
+import { computeJa4 } from './ja4.js';
+
+const MAX_RECORD = 16384 + 2048;
+/** A handshake message (a certificate chain) larger than this is refused. */
+const MAX_HANDSHAKE = 256 * 1024;
+const MAX_CERTS = 16;
+
+interface Side {
+  /** Bytes not yet forming a whole record. */
+  pending: Buffer | null;
+  /** Handshake bytes not yet forming a whole message. */
+  hs: Buffer | null;
+  /** Records seen in this direction (the first may be SSLv2-format). */
+  records: number;
+  /** After ChangeCipherSpec: handshake records are encrypted. */
+  ccs: boolean;
+  /** Parsing stopped (gap, damage). */
+  stopped: boolean;
+}
+
+function side(): Side {
+  return { pending: null, hs: null, records: 0, ccs: false, stopped: false };
+}
+
+export class TlsStreamParser implements StreamParser {
+  readonly proto = 'tls' as const;
+  private readonly sides: [Side, Side] = [side(), side()];
+  private client?: ClientHello;
+  private server?: ServerHello;
+  private hrr = false;
+  private serverSessionId?: Buffer;
+  private pskAccepted = false;
+  private readonly serverCerts: CertificateInfo[] = [];
+  private readonly clientCerts: CertificateInfo[] = [];
+  private ocsp?: Buffer;
+  private serverDone = false;
+  private emitted = false;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (this.emitted) return;
+    const s = this.sides[dir];
+    if (s.stopped) return;
+    let data: Buffer;
+    let p: number;
+    let end: number;
+    if (s.pending) {
+      if (s.pending.length + len > MAX_RECORD + 5) {
+        this.stop(dir, 'tls.invalid_record_length', 'pending record data beyond the maximum record size');
+        return;
+      }
+      data = Buffer.concat([s.pending, buf.subarray(off, off + len)]);
+      s.pending = null;
+      p = 0;
+      end = data.length;
+    } else {
+      data = buf;
+      p = off;
+      end = off + len;
+    }
+    while (!this.emitted && !s.stopped) {
+      const left = end - p;
+      if (left < 2) break;
+      // SSLv2-format ClientHello: 2-byte header with the high bit set, message type 1 (RFC 5246 E.2).
+      if (s.records === 0 && dir === 0 && data[p] & 0x80 && left >= 3 && data[p + 2] === 1) {
+        const rlen = ((data[p] & 0x7f) << 8) | data[p + 1];
+        if (left < 2 + rlen) break;
+        s.records++;
+        this.guard(dir, () => {
+          this.client = parseSslv2ClientHello(new Wire(data, p + 2, p + 2 + rlen));
+        });
+        p += 2 + rlen;
+        continue;
+      }
+      if (left < 5) break;
+      const type = data[p];
+      const major = data[p + 1];
+      const rlen = (data[p + 3] << 8) | data[p + 4];
+      if (type < CT_CHANGE_CIPHER_SPEC || type > CT_HEARTBEAT) {
+        this.stop(dir, 'tls.invalid_record_type', `record type ${type}`);
+        break;
+      }
+      if (major !== 3) {
+        this.stop(dir, 'tls.invalid_record_version', `record version ${major}.${data[p + 2]}`);
+        break;
+      }
+      if (rlen > MAX_RECORD) {
+        this.stop(dir, 'tls.invalid_record_length', `record length ${rlen}`);
+        break;
+      }
+      if (left < 5 + rlen) break;
+      s.records++;
+      this.record(dir, type, data, p + 5, rlen, tsUs);
+      p += 5 + rlen;
+    }
+    if (!this.emitted && !s.stopped && p < end) s.pending = Buffer.from(data.subarray(p, end));
+  }
+
+  private record(dir: Direction, type: number, data: Buffer, off: number, len: number, tsUs: number): void {
+    const s = this.sides[dir];
+    if (type === CT_CHANGE_CIPHER_SPEC) {
+      s.ccs = true;
+      // TLS ≤ 1.2 server CCS before ServerHelloDone: the abbreviated handshake of a resumed session.
+      if (dir === 1 && this.server && this.server.version <= 0x0303 && !this.serverDone)
+        this.finish(tsUs, true);
+      return;
+    }
+    if (type === CT_ALERT || type === CT_HEARTBEAT) return;
+    if (type === CT_APPLICATION_DATA) {
+      if (dir === 1 && this.server) this.finish(tsUs, false);
+      return;
+    }
+    if (s.ccs) return; // encrypted handshake (Finished)
+    if (this.server && this.server.version >= 0x0304 && !this.server.isHelloRetryRequest) return;
+    let hs: Buffer;
+    let p: number;
+    let end: number;
+    if (s.hs) {
+      hs = Buffer.concat([s.hs, data.subarray(off, off + len)]);
+      s.hs = null;
+      p = 0;
+      end = hs.length;
+    } else {
+      hs = data;
+      p = off;
+      end = off + len;
+    }
+    while (end - p >= 4 && !this.emitted && !s.stopped) {
+      const mtype = hs[p];
+      const mlen = (hs[p + 1] << 16) | (hs[p + 2] << 8) | hs[p + 3];
+      if (mlen > MAX_HANDSHAKE) {
+        this.stop(dir, 'tls.handshake_message_too_long', `handshake message ${mtype} of ${mlen} bytes`);
+        return;
+      }
+      if (end - p < 4 + mlen) break;
+      this.message(dir, mtype, hs, p + 4, p + 4 + mlen, tsUs);
+      p += 4 + mlen;
+    }
+    if (!this.emitted && !s.stopped && p < end) {
+      if (end - p > MAX_HANDSHAKE + 4)
+        this.stop(dir, 'tls.handshake_message_too_long', 'handshake reassembly beyond its bound');
+      else s.hs = Buffer.from(hs.subarray(p, end));
+    }
+  }
+
+  private message(dir: Direction, type: number, buf: Buffer, off: number, end: number, tsUs: number): void {
+    this.guard(dir, () => {
+      const w = new Wire(buf, off, end);
+      if (dir === 0 && type === HS_CLIENT_HELLO) {
+        // After a HelloRetryRequest the client sends a second hello; the fingerprint stays the first one's.
+        const h = parseClientHello(w);
+        if (!this.client) this.client = h;
+        return;
+      }
+      if (dir === 1 && type === HS_SERVER_HELLO) {
+        const sh = parseServerHello(w);
+        this.serverSessionId = sh.sessionId;
+        this.pskAccepted = sh.pskAccepted;
+        if (sh.isHelloRetryRequest) {
+          this.hrr = true;
+          this.server = sh;
+          return;
+        }
+        this.server = sh;
+        if (sh.version >= 0x0304 || sh.version >> 8 === 0x7f) this.finish(tsUs, sh.pskAccepted);
+        return;
+      }
+      if (type === HS_CERTIFICATE && (this.server?.version ?? 0x0303) <= 0x0303) {
+        this.certificates(dir, w);
+        return;
+      }
+      if (dir === 1 && type === HS_CERTIFICATE_STATUS) {
+        if (w.u8('status type') === 1) {
+          const n = w.u24('ocsp response length');
+          w.need(n, 'ocsp response');
+          this.ocsp = Buffer.from(w.buf.subarray(w.pos, w.pos + n));
+        }
+        return;
+      }
+      if (dir === 1 && type === HS_SERVER_HELLO_DONE) {
+        this.serverDone = true;
+        this.finish(tsUs, false);
+      }
+    });
+  }
+
+  private certificates(dir: Direction, w: Wire): void {
+    const list = w.sub(w.u24('certificate list length'), 'certificate list');
+    const out = dir === 1 ? this.serverCerts : this.clientCerts;
+    while (list.left >= 3 && out.length < MAX_CERTS) {
+      const n = list.u24('certificate length');
+      list.need(n, 'certificate');
+      const r = parseCertificateOnce(list.buf, list.pos, n);
+      if (r.ok) out.push(r.cert);
+      else
+        this.anomaly(
+          'x509.malformed_certificate',
+          `certificate ${out.length} of the ${dir === 1 ? 'server' : 'client'}: ${r.error}`,
+        );
+      list.pos += n;
+    }
+  }
+
+  private guard(dir: Direction, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof TlsParseError) this.stop(dir, 'tls.invalid_handshake_message', err.message);
+      else throw err;
+    }
+  }
+
+  private anomaly(event: string, detail: string): void {
+    this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, 0);
+  }
+
+  private stop(dir: Direction, event: string, detail: string): void {
+    const s = this.sides[dir];
+    s.stopped = true;
+    s.pending = null;
+    s.hs = null;
+    this.anomaly(event, detail);
+  }
+
+  private finish(tsUs: number, resumedHint: boolean): void {
+    if (this.emitted || !this.client) return;
+    this.emitted = true;
+    const sh = this.server;
+    const echoed =
+      sh !== undefined &&
+      sh.version <= 0x0303 &&
+      this.serverSessionId !== undefined &&
+      this.serverSessionId.length > 0 &&
+      this.client.sessionIdLength > 0 &&
+      resumedHint;
+    if (sh) sh.sessionIdEchoed = echoed;
+    const resumed = sh !== undefined && (sh.version >= 0x0304 ? this.pskAccepted : resumedHint);
+    const h: TlsHandshake = {
+      client: this.client,
+      server: sh,
+      helloRetryRequest: this.hrr,
+      serverCertificates: this.serverCerts,
+      clientCertificates: this.clientCerts,
+      ocspResponse: this.ocsp,
+      resumed,
+      versionName: versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
+      ja3: computeJa3(this.client),
+      ja3s: sh ? computeJa3s(sh) : undefined,
+      ja4: computeJa4(this.client),
+      complete: sh !== undefined && (this.serverDone || resumed || sh.version >= 0x0304),
+    };
+    if (!sh) h.versionName = 'UNDETERMINED';
+    this.sides[0].pending = this.sides[1].pending = null;
+    this.sides[0].hs = this.sides[1].hs = null;
+    this.ctx.emit({ type: 'tls', tls: h }, tsUs);
+  }
+
+  onGap(dir: Direction, _len: number, _tsUs: number): void {
+    if (this.emitted) return;
+    const s = this.sides[dir];
+    // Record boundaries are lost: this direction can't be parsed further.
+    s.stopped = true;
+    s.pending = null;
+    s.hs = null;
+  }
+
+  onEnd(tsUs: number): void {
+    if (!this.emitted && this.client) this.finish(tsUs, false);
+  }
+}
