@@ -10,7 +10,7 @@ import {
   EXT_SUPPORTED_GROUPS,
   EXT_SUPPORTED_VERSIONS,
 } from './constants.js';
-import { Wire } from './wire.js';
+import type { Wire } from './wire.js';
 
 function u16List(w: Wire, lenBytes: 1 | 2, what: string): number[] {
   const n = lenBytes === 1 ? w.u8(what) : w.u16(what);

@@ -7,7 +7,7 @@ import {
   EXT_SUPPORTED_VERSIONS,
   HRR_RANDOM,
 } from './constants.js';
-import { Wire } from './wire.js';
+import type { Wire } from './wire.js';
 
 export interface ServerHelloExtra {
   sessionId: Buffer;
