@@ -22,6 +22,7 @@ import {
   setAnomaly,
 } from './anomalies.js';
 import type { DecodedPacket } from './decoded-packet.js';
+import { Datagram, EMPTY, KEY_WORDS, MAX_DATA } from './fragment-datagram.js';
 
 /** The fragment was stored; the datagram is not complete yet. */
 export const FRAG_HELD = -1;
@@ -47,61 +48,12 @@ export interface ReassemblyStats {
   tooLarge: number;
 }
 
-const KEY_WORDS = 13;
-/** The largest IP payload a datagram can carry, and the output buffer size (an IPv6 header + 65535). */
-const MAX_DATA = 65535;
+/** Output buffer size: an IPv6 header + the largest payload. */
 const OUT_SIZE = 40 + MAX_DATA + 1;
-const BITMAP_BYTES = 8192 / 8 + 1;
 /** Output buffers: the outer datagram, inner datagrams in tunnels, with room to spare. */
 const MAX_OUTPUTS = 8;
 const POOL_MAX = 32;
 const POOLED_DATA_MAX = 16384;
-const EMPTY = Buffer.alloc(0);
-
-function dropBlocksFrom(dg: Datagram, first: number): void {
-  const cov = dg.covered;
-  for (let i = first; i < 8192; i++) {
-    if ((cov[i >>> 3] & (1 << (i & 7))) !== 0) {
-      cov[i >>> 3] &= ~(1 << (i & 7));
-      dg.coveredBlocks--;
-    }
-  }
-}
-
-class Datagram {
-  readonly key = new Uint32Array(KEY_WORDS);
-  hash = 0;
-  data: Buffer = EMPTY;
-  /** One bit per 8-byte block of the payload that holds data. */
-  readonly covered = new Uint8Array(BITMAP_BYTES);
-  coveredBlocks = 0;
-  /** One past the highest payload byte stored. */
-  maxEnd = 0;
-  /** Payload length, known once the last fragment (MF = 0) arrived; -1 before. */
-  total = -1;
-  /** The first fragment's IP header (IPv4 with options; IPv6's fixed 40 bytes). */
-  readonly header = Buffer.alloc(60);
-  headerLen = 0;
-  /** IPv6: the next header the fragment header announced. */
-  nextHeader = 0;
-  firstUs = 0;
-  overlap = false;
-  bucketNext: Datagram | null = null;
-  older: Datagram | null = null;
-  newer: Datagram | null = null;
-
-  clear(): void {
-    this.covered.fill(0);
-    this.coveredBlocks = 0;
-    this.maxEnd = 0;
-    this.total = -1;
-    this.headerLen = 0;
-    this.overlap = false;
-    this.bucketNext = null;
-    this.older = null;
-    this.newer = null;
-  }
-}
 
 export class IpReassembler {
   readonly stats: ReassemblyStats = {
@@ -176,7 +128,7 @@ export class IpReassembler {
     }
     if (!this.insert(dg, b, dataOff, dataEnd, fragOffset, more))
       return this.dropNoRoom(pkt, dg, IPV4_FRAG_IGNORED);
-    if (!this.complete(dg)) return FRAG_HELD;
+    if (!dg.complete()) return FRAG_HELD;
     const out = this.outputBuffer(outIndex);
     const h = dg.headerLen;
     dg.header.copy(out, 0, 0, h);
@@ -223,7 +175,7 @@ export class IpReassembler {
     }
     if (!this.insert(dg, b, dataOff, dataEnd, fragOffset, more))
       return this.dropNoRoom(pkt, dg, IPV6_FRAG_IGNORED);
-    if (!this.complete(dg)) return FRAG_HELD;
+    if (!dg.complete()) return FRAG_HELD;
     const out = this.outputBuffer(outIndex);
     dg.header.copy(out, 0, 0, 40);
     out[4] = dg.total >>> 8;
@@ -312,57 +264,13 @@ export class IpReassembler {
     fragOffset: number,
     more: boolean,
   ): boolean {
-    let end = fragOffset + (dataEnd - dataOff);
-    if (more) {
-      // Only the last fragment may end off an 8-byte boundary; stray tail bytes of others are not data.
-      end &= ~7;
-    } else if (dg.total < 0) {
-      dg.total = end;
-      if (dg.maxEnd > end) {
-        // Data was stored past the end the last fragment sets: it is not part of the datagram.
-        dg.overlap = true;
-        this.stats.overlaps++;
-        dropBlocksFrom(dg, (end + 7) >>> 3);
-        dg.maxEnd = end;
-      }
-    } else if (end !== dg.total) {
-      // A second, different "last" fragment: the first one stands.
-      dg.overlap = true;
-      this.stats.overlaps++;
+    const before = dg.overlapEvents;
+    const end = dg.fragmentEnd(fragOffset, dataEnd - dataOff, more);
+    if (end > fragOffset) {
+      if (!this.reserve(dg, end)) return false;
+      dg.store(b, dataOff, fragOffset, end);
     }
-    if (dg.total >= 0 && end > dg.total) {
-      dg.overlap = true;
-      this.stats.overlaps++;
-      end = dg.total;
-    }
-    if (end <= fragOffset) return true;
-    if (!this.reserve(dg, end)) return false;
-    if (end > dg.maxEnd) dg.maxEnd = end;
-    const cov = dg.covered;
-    const lastBlock = (end + 7) >>> 3;
-    let i = fragOffset >>> 3;
-    let overlapped = false;
-    while (i < lastBlock) {
-      if ((cov[i >>> 3] & (1 << (i & 7))) !== 0) {
-        overlapped = true;
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j < lastBlock && (cov[j >>> 3] & (1 << (j & 7))) === 0) {
-        cov[j >>> 3] |= 1 << (j & 7);
-        j++;
-      }
-      dg.coveredBlocks += j - i;
-      const from = i << 3;
-      const to = Math.min(j << 3, end);
-      b.copy(dg.data, from, dataOff + (from - fragOffset), dataOff + (to - fragOffset));
-      i = j;
-    }
-    if (overlapped) {
-      dg.overlap = true;
-      this.stats.overlaps++;
-    }
+    this.stats.overlaps += dg.overlapEvents - before;
     return true;
   }
 
@@ -387,10 +295,6 @@ export class IpReassembler {
     dg.data = data;
     this.tableBytes += grow;
     return true;
-  }
-
-  private complete(dg: Datagram): boolean {
-    return dg.total >= 0 && dg.headerLen > 0 && dg.coveredBlocks === (dg.total + 7) >>> 3;
   }
 
   private dropNoRoom(pkt: DecodedPacket, dg: Datagram, anomaly: string): number {
