@@ -65,7 +65,7 @@ export interface SplitSets {
 
 export function splitForEvaluation(
   all: LabelledSet,
-  opts: { testShare: number; validationShare: number; labelledShare: number },
+  opts: { testShare: number; validationShare: number; labelledShare: number; testMask?: Uint8Array },
 ): SplitSets {
   const test: number[] = [];
   const val: number[] = [];
@@ -73,7 +73,7 @@ export function splitForEvaluation(
   const unl: number[] = [];
   for (let i = 0; i < all.n; i++) {
     const g = all.group[i];
-    if (groupFraction(g, 101) < opts.testShare) test.push(i);
+    if (opts.testMask ? opts.testMask[i] === 1 : groupFraction(g, 101) < opts.testShare) test.push(i);
     else if (groupFraction(g, 202) < opts.validationShare) val.push(i);
     else if (groupFraction(g, 303) < opts.labelledShare) lab.push(i);
     else unl.push(i);
@@ -135,6 +135,8 @@ export function evaluate(
     testShare?: number;
     validationShare?: number;
     labelledShare?: number;
+    /** Fixed held-out samples (e.g. unseen families) instead of the /24 test split. */
+    testMask?: Uint8Array;
     loop?: Partial<LoopParams>;
   } = {},
   onIteration?: (it: IterationLog) => void,
@@ -143,6 +145,7 @@ export function evaluate(
     testShare: opts.testShare ?? 0.3,
     validationShare: opts.validationShare ?? 0.25,
     labelledShare: opts.labelledShare ?? 0.3,
+    ...(opts.testMask ? { testMask: opts.testMask } : {}),
   });
   const params: LoopParams = { ...DEFAULT_LOOP, ...opts.loop };
   const r = runSelfTrainingLoop(sets.labelled, sets.unlabelled, sets.validation, params, onIteration);

@@ -99,3 +99,20 @@ test('B-7: a significant improvement stops the loop early', () => {
     assert.ok(r.iterations.every((it) => it.probImproved === null || it.probImproved < 0.6));
   }
 });
+
+test('evaluation: /24 groups never straddle the splits; a fixed test mask is honoured', async () => {
+  const { evaluate, splitForEvaluation } = await import('../../src/identify/evaluate.js');
+  const all = toLabelledSet(syntheticRequests(600, 31));
+  for (let i = 0; i < all.n; i++) all.group[i] = i % 40; // 40 neighbourhoods
+  const s = splitForEvaluation(all, { testShare: 0.3, validationShare: 0.25, labelledShare: 0.3 });
+  const sides = [s.test, s.validation, s.labelled, s.unlabelled].map((x) => new Set(x.group));
+  for (let a = 0; a < 4; a++)
+    for (let b = a + 1; b < 4; b++)
+      for (const g of sides[a]) assert.equal(sides[b].has(g), false, `group ${g} on two sides`);
+  assert.equal(s.test.n + s.validation.n + s.labelled.n + s.unlabelled.n, all.n);
+  const mask = Uint8Array.from({ length: all.n }, (_, i) => (i < 100 ? 1 : 0));
+  const r = evaluate('masked', all, { testMask: mask, loop: { maxIterations: 1 } });
+  assert.equal(r.sizes.test, 100);
+  assert.equal(r.iterations.length, 1);
+  assert.ok(r.withoutSelfTraining.prAuc > 0.5);
+});
