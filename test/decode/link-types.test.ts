@@ -173,6 +173,8 @@ test('BSD null loopback in either host byte order, and OpenBSD LOOP in network o
     assert.equal(decodeFrame(Buffer.concat([u32(af), udpV6]), LINKTYPE_LOOP).pkt.ipVersion, 6);
   }
   assert.equal(decodeFrame(Buffer.concat([u32(2), synV4]), LINKTYPE_LOOP).pkt.dstPort, 443);
+  assert.equal(decodeFrame(Buffer.concat([le(23), udpV6]), LINKTYPE_NULL).pkt.ipVersion, 6);
+  assert.equal(decodeFrame(Buffer.concat([le(10), synV4]), LINKTYPE_NULL).r, DECODE_NOT_IP);
   const odd = decodeFrame(Buffer.concat([le(7), synV4]), LINKTYPE_NULL);
   assert.equal(odd.r, DECODE_NOT_IP);
   assert.equal(odd.pkt.anomaly, 'decoder.ltnull.unsupported_type');
