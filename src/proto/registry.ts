@@ -7,8 +7,14 @@ import type { DatagramProtocolDef, StreamProtocolDef } from './protocol-def.js';
 import { tlsProtocol } from './tls/index.js';
 import { httpProtocol } from './http/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
+import { socksProtocol } from './socks/index.js';
 
-/** TCP: TLS first (its record header is the most specific), then HTTP/1.x, then DNS over TCP. */
-export const streamProtocols: StreamProtocolDef[] = [tlsProtocol, httpProtocol, dnsStreamProtocol];
+/** TCP: TLS first (its record header is the most specific), then HTTP/1.x, DNS over TCP, SOCKS proxies. */
+export const streamProtocols: StreamProtocolDef[] = [
+  tlsProtocol,
+  httpProtocol,
+  dnsStreamProtocol,
+  socksProtocol,
+];
 
 export const datagramProtocols: DatagramProtocolDef[] = [dnsDatagramProtocol];

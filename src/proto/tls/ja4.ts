@@ -25,17 +25,15 @@ const two = (n: number): string => String(Math.min(n, 99)).padStart(2, '0');
 const hash12 = (s: string): string =>
   s === '' ? '000000000000' : createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-function alnum(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
+/**
+ * ALPN characters as the reference implementation that produced the JA4 corpus (FoxIO ja4, commit 0e54bc8)
+ * computes them: the first and last character of the first ALPN value, a byte outside ASCII shown as '9'
+ * (so 0xBA 0xAD gives "99"), a missing one as '0' (no ALPN "00", a one-byte value "h0").
+ */
 function alpnChars(alpn: string | undefined): string {
   if (alpn === undefined || alpn.length === 0) return '00';
-  const first = alpn.charCodeAt(0);
-  const last = alpn.charCodeAt(alpn.length - 1);
-  if (alnum(first) && alnum(last)) return alpn[0] + alpn[alpn.length - 1];
-  const hex = Buffer.from(alpn, 'latin1').toString('hex');
-  return hex[0] + hex[hex.length - 1];
+  const ch = (c: number): string => (c < 0x80 ? String.fromCharCode(c) : '9');
+  return ch(alpn.charCodeAt(0)) + (alpn.length > 1 ? ch(alpn.charCodeAt(alpn.length - 1)) : '0');
 }
 
 export function computeJa4(h: ClientHello, protocol: 't' | 'q' | 'd' = 't'): string {
@@ -60,6 +58,7 @@ export function computeJa4(h: ClientHello, protocol: 't' | 'q' | 'd' = 't'): str
     .filter((s) => !isGrease(s))
     .map(hex4)
     .join(',');
-  const c = extPart === '' ? '000000000000' : hash12(sigs === '' ? extPart : `${extPart}_${sigs}`);
+  // No signature algorithms: the string ends without an underscore (JA4 spec).
+  const c = hash12(sigs === '' ? extPart : `${extPart}_${sigs}`);
   return `${a}_${b}_${c}`;
 }
