@@ -5,6 +5,7 @@
  * equivalent for (listed in the printed summary as skipped), are left out.
  */
 import { test } from 'node:test';
+import { analyzeToEvents } from '../../src/engine/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,8 +18,6 @@ interface Filter {
   match: Record<string, unknown>;
   requires?: Record<string, unknown>;
 }
-
-type Ev = Record<string, unknown>;
 
 function lookup(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
@@ -34,6 +33,15 @@ function lookup(obj: unknown, path: string): unknown {
 
 const major = (v: unknown) => Number(String(v).split('.')[0]);
 
+/** A test's own suricata.yaml that changes stream or HTTP handling moat does not model. */
+function configuresUnmodelled(dir: string): boolean {
+  const p = join(dir, 'suricata.yaml');
+  if (!existsSync(p)) return false;
+  return /midstream|exception-policy|inline|libhtp|request-body-limit|response-body-limit|depth:/.test(
+    readFileSync(p, 'utf8'),
+  );
+}
+
 /** Suricata options that change what is logged in ways moat does not model. */
 const UNMODELLED_ARGS =
   /exception-policy|midstream|stream\.inline|--simulate|reassembly\.depth|-k none --set app-layer\.protocols\.http\.enabled=false/;
@@ -43,18 +51,19 @@ test('EVE http matches suricata-verify checks, end to end', async (t) => {
     t.skip('../shared/corpus/suricata-verify absent');
     return;
   }
-  let analyzeToEvents: (f: string) => Promise<{ events: Ev[] }>;
-  try {
-    ({ analyzeToEvents } = await import('../../src/engine/collect.js'));
-  } catch (e) {
-    t.skip(`pipeline not available: ${(e as Error).message}`);
-    return;
-  }
   let checks = 0;
   let passed = 0;
   const skipped: string[] = [];
   const failures: string[] = [];
-  for (const name of readdirSync(SV).sort()) {
+  // Tests live one or two folders deep (e.g. http-connect/http-connect-simple).
+  const names: string[] = [];
+  for (const a of readdirSync(SV).sort()) {
+    names.push(a);
+    if (existsSync(join(SV, a, 'test.yaml'))) continue;
+    for (const b of readdirSync(join(SV, a), { withFileTypes: true }))
+      if (b.isDirectory()) names.push(`${a}/${b.name}`);
+  }
+  for (const name of names) {
     const dir = join(SV, name);
     const yamlPath = join(dir, 'test.yaml');
     if (!existsSync(yamlPath)) continue;
@@ -68,7 +77,7 @@ test('EVE http matches suricata-verify checks, end to end', async (t) => {
     };
     if (spec.requires?.['min-version'] !== undefined && major(spec.requires['min-version']) >= 8) continue;
     const args = ([] as string[]).concat(spec.args ?? []).join(' ');
-    if (UNMODELLED_ARGS.test(args) || existsSync(join(dir, 'suricata.yaml'))) {
+    if (UNMODELLED_ARGS.test(args) || configuresUnmodelled(dir)) {
       skipped.push(name);
       continue;
     }
@@ -96,11 +105,11 @@ test('EVE http matches suricata-verify checks, end to end', async (t) => {
     `suricata-verify http checks: ${passed}/${checks} agree; skipped (unmodelled options): ${skipped.join(' ')}`,
   );
   if (process.env.MOAT_SHOW_MISSES) for (const m of failures) console.log(m);
-  assert.ok(checks >= 40, `only ${checks} checks found`);
+  assert.ok(checks >= 25, `only ${checks} checks found`);
   assert.ok(
     passed / checks >= MIN_AGREEMENT,
     `${passed}/${checks} below ${MIN_AGREEMENT}:\n${failures.join('\n')}`,
   );
 });
 
-const MIN_AGREEMENT = 0.8;
+const MIN_AGREEMENT = 0.95;

@@ -69,8 +69,10 @@ export class HttpMessageReader {
   private inMessage = false;
   private remaining = 0;
   private chunkLine = '';
+  /** In a CONNECT tunnel: the first tunnelled bytes are still to be looked at. */
+  private tunnelProbe = false;
   /** The head being read began at a resynchronisation candidate that was cut short. */
-  private tentative = false;
+  private tentative: false | 'resync' | 'tunnel' = false;
   /** The head read so far is a start line without a version, and nothing has ended it yet. */
   private simpleCandidate = false;
   private trailerLineHasText = false;
@@ -92,10 +94,15 @@ export class HttpMessageReader {
     return this.state === S_TUNNEL;
   }
 
-  /** Stops parsing this direction (the bytes that follow are not HTTP). */
-  tunnel(): void {
+  /**
+   * Stops parsing this direction: the bytes that follow belong to another protocol. With `httpInside` (a
+   * CONNECT tunnel) the first tunnelled bytes are looked at once: HTTP spoken through the tunnel is read on,
+   * as Suricata does.
+   */
+  tunnel(httpInside = false): void {
     this.state = S_TUNNEL;
     this.inMessage = false;
+    this.tunnelProbe = httpInside;
   }
 
   /** Leaves a tunnel the owner opened too early (a refused CONNECT): back to looking for messages. */
@@ -150,6 +157,20 @@ export class HttpMessageReader {
           p = end;
           break;
         case S_TUNNEL:
+          if (this.tunnelProbe) {
+            // Stray line ends after the CONNECT exchange are not tunnel data yet.
+            while (p < end && (buf[p] === 0x0d || buf[p] === 0x0a)) p++;
+            if (p === end) break;
+            this.tunnelProbe = false;
+            const r = this.owner.looksLikeStart(buf, p, end - p);
+            if (r === 1 || r === 0) {
+              // Cut short ("GE" | "T / HTTP/1.1"): read on tentatively; a wrong guess returns to the tunnel.
+              this.state = S_HEAD;
+              this.resetHead();
+              this.tentative = r === 0 ? 'tunnel' : false;
+              break;
+            }
+          }
           p = end;
           break;
         case S_RESYNC:
@@ -164,8 +185,12 @@ export class HttpMessageReader {
     switch (this.state) {
       case S_BODY_LENGTH:
       case S_CHUNK_DATA:
-        if (len < this.remaining) {
+        if (len <= this.remaining) {
           this.remaining -= len;
+          if (this.remaining === 0) {
+            if (this.state === S_BODY_LENGTH) this.endMessage(tsUs, false);
+            else this.state = S_CHUNK_DATA_END;
+          }
           return;
         }
         break;
@@ -173,7 +198,8 @@ export class HttpMessageReader {
       case S_TUNNEL:
         return;
       case S_RESYNC:
-        this.atLineStart = false;
+        // Bytes after a hole start a segment: a message may well begin there.
+        this.atLineStart = true;
         return;
     }
     if (this.state === S_HEAD && this.headLen > 0 && this.lineStart > 0 && this.startChecked) {
@@ -184,7 +210,7 @@ export class HttpMessageReader {
     if (this.inMessage) this.endMessage(tsUs, true);
     this.resetHead();
     this.state = S_RESYNC;
-    this.atLineStart = false;
+    this.atLineStart = true;
   }
 
   /** The connection ended: a body delimited by the close ends here; anything else was cut short. */
@@ -260,7 +286,7 @@ export class HttpMessageReader {
     }
     if (tentative) {
       this.resetHead();
-      this.state = S_RESYNC;
+      this.state = tentative === 'tunnel' ? S_TUNNEL : S_RESYNC;
       this.atLineStart = false;
       return verdict;
     }
@@ -443,7 +469,7 @@ export class HttpMessageReader {
           this.atLineStart = false;
           this.state = S_HEAD;
           this.resetHead();
-          this.tentative = r === 0;
+          this.tentative = r === 0 ? 'resync' : false;
           return p;
         }
       }

@@ -234,8 +234,8 @@ export class HttpStreamParser implements StreamParser {
       if (status !== undefined && status >= 200 && status < 300) {
         this.finish(tx, tsUs);
         this.responseTx = undefined;
-        this.requests.tunnel();
-        this.responses.tunnel();
+        this.requests.tunnel(true);
+        this.responses.tunnel(true);
         return BODY_TUNNEL;
       }
       this.requests.untunnel();

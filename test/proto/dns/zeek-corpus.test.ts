@@ -8,25 +8,17 @@
  * SSHFP, DNSSEC types, BIND9 signing records) are not compared on the answers field.
  */
 import { test } from 'node:test';
+import { analyzeToEvents } from '../../../src/engine/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Agreement, plainTrace, readZeekLog, ZEEK, zeekCases } from '../http/zeek-baseline.js';
 import { compareDns } from '../http/zeek-compare.js';
-
-type Ev = Record<string, unknown>;
 
 const EXCLUDED = new Set(['scripts.base.protocols.dns.dynamic-update']);
 
 test('DNS against Zeek dns.log baselines, row by row', async (t) => {
   if (!existsSync(ZEEK)) {
     t.skip('../shared/corpus/tls/zeek absent');
-    return;
-  }
-  let analyzeToEvents: (f: string) => Promise<{ events: Ev[] }>;
-  try {
-    ({ analyzeToEvents } = await import('../../../src/engine/collect.js'));
-  } catch (e) {
-    t.skip(`pipeline not available: ${(e as Error).message}`);
     return;
   }
   const agg = new Agreement();
@@ -39,6 +31,7 @@ test('DNS against Zeek dns.log baselines, row by row', async (t) => {
   if (process.env.MOAT_SHOW_MISSES) for (const m of agg.misses) console.log(m);
   assert.ok(cases.length >= 7, `only ${cases.length} Zeek DNS cases found`);
   for (const field of ['query', 'qtype', 'rcode', 'answers']) {
-    assert.ok(agg.ratio(field) >= 0.9, `${field} agreement ${agg.ratio(field).toFixed(3)} below 0.9`);
+    // Measured: query 15/15, qtype 15/15, rcode 11/11, answers 3/3.
+    assert.ok(agg.ratio(field) >= 0.95, `${field} agreement ${agg.ratio(field).toFixed(3)} below 0.95`);
   }
 });

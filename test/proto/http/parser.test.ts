@@ -334,3 +334,19 @@ test('request smuggling shapes: the hidden request is surfaced (Zeek 261 traces)
     );
   }
 });
+
+test('HTTP spoken through an accepted CONNECT tunnel is read on (Suricata http-connect)', () => {
+  const r = run([
+    [TO_SERVER, 'CONNECT abc:443 HTTP/1.1\r\nUser-Agent: V/1.0\r\n\r\n\n'],
+    [TO_CLIENT, 'HTTP/1.1 200 OK\r\nServer: S/1.0\r\n\r\n\n'],
+    [TO_SERVER, 'GET / HTTP/1.1\r\nUser-Agent: V/1.0\r\n\r\n\n'],
+    [TO_CLIENT, 'HTTP/1.1 200 OK\r\nServer: S/1.0\r\n\r\n'],
+  ]);
+  assert.deepEqual(
+    r.txs.map((t) => [t.method, t.uri, t.status]),
+    [
+      ['CONNECT', 'abc:443', 200],
+      ['GET', '/', 200],
+    ],
+  );
+});

@@ -11,6 +11,7 @@
  * - status of an HTTP/0.9 exchange: Zeek writes 0, EVE has none.
  */
 import { test } from 'node:test';
+import { analyzeToEvents } from '../../../src/engine/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Agreement, plainTrace, readZeekLog, ZEEK, zeekCases } from './zeek-baseline.js';
@@ -38,13 +39,6 @@ test('HTTP against Zeek http.log baselines, row by row', async (t) => {
     t.skip('../shared/corpus/tls/zeek absent');
     return;
   }
-  let analyzeToEvents: (f: string) => Promise<{ events: Ev[] }>;
-  try {
-    ({ analyzeToEvents } = await import('../../../src/engine/collect.js'));
-  } catch (e) {
-    t.skip(`pipeline not available: ${(e as Error).message}`);
-    return;
-  }
   const agg = new Agreement();
   const cases = zeekCases('http', 'http.log');
   for (const c of cases) {
@@ -59,11 +53,13 @@ test('HTTP against Zeek http.log baselines, row by row', async (t) => {
   }
 });
 
-/** Measured agreement, held as a floor (see the report in the commit for the numbers). */
+/** Measured agreement (53 traces: method 111/111, host 105/105, uri 111/111, user_agent 89/89), held as a floor. */
 const MIN_AGREEMENT: Record<string, number> = {
-  method: 0.9,
-  host: 0.9,
-  uri: 0.9,
-  user_agent: 0.9,
-  status: 0.85,
+  method: 0.98,
+  host: 0.98,
+  uri: 0.98,
+  user_agent: 0.98,
+  // Measured 115/123: the 8 differences are http-methods rows where Zeek gave up on a malformed request
+  // and logged status 0 while the server's real answer (400/403/411) was on the wire.
+  status: 0.92,
 };
