@@ -284,6 +284,11 @@ export class TlsStreamParser implements StreamParser {
     this.ctx.emit({ type: 'tls', tls: h }, tsUs);
   }
 
+  /** After the handshake record is out only ciphertext follows. */
+  get finished(): boolean {
+    return this.emitted;
+  }
+
   onGap(dir: Direction, _len: number, _tsUs: number): void {
     if (this.emitted) return;
     const s = this.sides[dir];
