@@ -1,0 +1,97 @@
+/**
+ * The honeypot side of the linkage (A-70, A-71): creates and registers instances, enforces the
+ * per-peer limits, owns the downloader and quarantine, and hands captured samples on (A-80).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/database.js';
+import { Downloader } from './download.js';
+import { DownloadScope } from './scope.js';
+import { Quarantine } from './quarantine.js';
+import { PeerLimits, defaultLimits, type LimitConfig } from './limits.js';
+import { InstanceStore } from './store.js';
+import { honeypotEvent, type HoneypotEventSink } from './eve.js';
+import { defaultPersona, type Persona } from './persona.js';
+import { Session } from './session.js';
+import type { InstanceRecord, SampleRecord } from './instance.js';
+import type { CommandGate } from './shell/shell.js';
+
+export interface HoneypotOptions {
+  persona?: Persona;
+  limits?: Partial<LimitConfig>;
+  /** Download scope prefixes (A-64); empty = nothing is ever fetched. */
+  scope?: string[];
+  quarantineDir: string;
+  db?: Db;
+  eve?: HoneypotEventSink;
+  /** Captured samples go here (the sandbox, A-80). */
+  onSample?: (sample: SampleRecord, session: Session) => void;
+  /** A-73: the relay's command gate for a new session (undefined = emulator only). */
+  gateFor?: (record: InstanceRecord) => CommandGate | undefined;
+  onEnd?: (record: InstanceRecord) => void;
+}
+
+export class Honeypot {
+  readonly persona: Persona;
+  readonly limits: PeerLimits;
+  readonly downloader: Downloader;
+  readonly quarantine: Quarantine;
+  readonly store?: InstanceStore;
+  readonly sessions = new Set<Session>();
+  counters = { sessions: 0, refused: 0, samples: 0 };
+
+  constructor(private readonly opts: HoneypotOptions) {
+    this.persona = opts.persona ?? defaultPersona;
+    this.limits = new PeerLimits({ ...defaultLimits, ...opts.limits });
+    this.downloader = new Downloader(new DownloadScope(opts.scope ?? []));
+    this.quarantine = new Quarantine(opts.quarantineDir);
+    if (opts.db) this.store = new InstanceStore(opts.db);
+  }
+
+  /** Opens an instance, or returns null when the limits refuse it (A-71: give up this interaction). */
+  open(service: string, peerIp: string, peerPort: number, localPort: number): Session | null {
+    const record: InstanceRecord = {
+      id: `hp-${randomBytes(8).toString('hex')}`,
+      service,
+      peerIp,
+      peerPort,
+      localPort,
+      start: new Date().toISOString(),
+      credentials: [],
+      commands: [],
+      downloads: [],
+      samples: [],
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    const refused = this.limits.acquire(peerIp);
+    if (refused) {
+      this.counters.refused++;
+      this.log(honeypotEvent(record, 'refused', { reason: refused }));
+      return null;
+    }
+    this.counters.sessions++;
+    const s = new Session(this, record, this.opts.gateFor?.(record));
+    this.sessions.add(s);
+    return s;
+  }
+
+  log(event: Record<string, unknown>): void {
+    this.opts.eve?.write(event);
+  }
+
+  sampleCaptured(s: SampleRecord, session: Session): void {
+    this.counters.samples++;
+    this.opts.onSample?.(s, session);
+  }
+
+  ended(s: Session): void {
+    this.sessions.delete(s);
+    this.limits.release(s.record.peerIp);
+    this.store?.save(s.record);
+    this.opts.onEnd?.(s.record);
+  }
+
+  closeAll(reason = 'shutdown'): void {
+    for (const s of [...this.sessions]) s.close(reason);
+  }
+}
