@@ -239,8 +239,8 @@ export class FlowEngineImpl implements FlowEngine {
     }
     streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
     if (flags & TCP_ACK) streams[1 - dir].acked(pkt.tcpAck, pkt.tsUs);
-    if (f.tcp!.detect === DETECT_UNKNOWN) {
-      // No parser for this flow (or it failed): from here on it is only counted.
+    if (f.tcp!.detect === DETECT_UNKNOWN || f.tcp!.parser?.finished === true) {
+      // No parser for this flow (or it failed, or it has all it wants): from here on it is only counted.
       this.releaseApp(f, pkt.tsUs);
     }
   }

@@ -39,6 +39,11 @@ export interface AppContext {
 /** A parser for one TCP flow: receives each direction's bytes in order, exactly once. */
 export interface StreamParser {
   readonly proto: AppProto;
+  /**
+   * The parser has all it wants from this flow (a TLS handshake is over; the rest is ciphertext): the flow layer stops
+   * reassembling and feeding it, which is what keeps bulk transfer cheap. onEnd is still called once.
+   */
+  readonly finished?: boolean;
   onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
   /** `len` bytes are missing in `dir` (capture loss); the parser resynchronises or gives up. */
   onGap(dir: Direction, len: number, tsUs: number): void;
