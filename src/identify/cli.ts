@@ -139,13 +139,15 @@ interface Dataset {
   testMask?: Uint8Array;
 }
 
-function datasets(flags: DataFlags, extraFeeds: string[], geo?: GeoLookup): Dataset[] {
+/** The evaluation datasets the flags ask for; `firstOnly` (training) builds just the first. */
+function datasets(flags: DataFlags, extraFeeds: string[], geo?: GeoLookup, firstOnly = false): Dataset[] {
   const out: Dataset[] = [];
   if (flags.ustc) {
     if (!existsSync(join(flags.ustc, 'Malware')))
       throw new UsageError(`--ustc: ${flags.ustc} has no Malware/ folder`);
     const samples = loadUstcConversations(flags.ustc);
     out.push({ name: 'ustc-tfc2016 per remote address', set: featurise(samples, {}), labelledShare: 0.3 });
+    if (firstOnly) return out;
     const w = flags.window ? num('window', flags.window, 1, 1000) : 1;
     out.push({
       name: `ustc-tfc2016 windows of ${w} conversation(s)`,
@@ -386,7 +388,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
           minPrecision: num('min-precision', flags.minPrecision, 0, 1),
           minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
         };
-        const d = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [], geoFrom(flags))[0];
+        const d = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [], geoFrom(flags), true)[0];
         const db = openDatabase(flags.db);
         const registry = new ModelRegistry(db);
         const loop = loopFrom(flags);

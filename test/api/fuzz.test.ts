@@ -44,7 +44,7 @@ test('fuzzed requests: only 200 or 4xx, never 5xx; the service keeps answering',
     const r = rng(42);
     const valid = syntheticRequests(40, 6).map((x) => x.req);
     const statuses = new Map<number, number>();
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 200; i++) {
       const body =
         i % 2 ? { items: [mutate(valid[i % 40], r), valid[(i + 1) % 40]] } : mutate(valid[i % 40], r);
       const res = await app.inject({

@@ -1,10 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Command } from 'commander';
-import { registerIdentify } from '../../src/identify/cli.js';
+import { runMoat, startMoat } from './cli-child.js';
 import { openDatabase } from '../../src/store/database.js';
 import { ModelRegistry } from '../../src/identify/index.js';
 import { loadUstcConversations } from '../../src/identify/datasets/ustc-conversations.js';
@@ -13,22 +20,9 @@ const USTC = join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-c
 const skip = existsSync(USTC) ? false : 'corpus ../shared/corpus/ml/ustc-tfc2016-conversations absent';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command().exitOverride();
-  let code = 0;
-  registerIdentify(program, (c) => (code = Math.max(code, c)));
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    await program.parseAsync(['node', 'moat', ...args]);
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-  return { code, out: out.join(''), err: err.join('') };
+  const r = runMoat(args);
+  if (r.code === 2) throw new Error(r.err);
+  return r;
 }
 
 test('USTC conversations: capture hosts dropped, remote addresses kept', { skip }, () => {
@@ -50,11 +44,24 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'moat-identify-'));
     try {
       const db = join(dir, 'm.db');
+      // A slice of every capture (header + 400 conversations) keeps the test quick on a busy CI box.
+      const sub = join(dir, 'ustc');
+      for (const cls of ['Benign', 'Malware']) {
+        mkdirSync(join(sub, cls), { recursive: true });
+        for (const f of readdirSync(join(USTC, cls)))
+          writeFileSync(
+            join(sub, cls, f),
+            readFileSync(join(USTC, cls, f), 'utf8')
+              .split('\n')
+              .slice(0, 401)
+              .join('\n'),
+          );
+      }
       const refused = await run([
         'identify',
         'train',
         '--ustc',
-        USTC,
+        sub,
         '--db',
         db,
         '--min-precision',
@@ -70,7 +77,7 @@ test(
         'identify',
         'train',
         '--ustc',
-        USTC,
+        sub,
         '--db',
         db,
         '--min-precision',
@@ -161,3 +168,49 @@ test(
     }
   },
 );
+
+test('moat identify serve: answers on an ephemeral loopback port and stops on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-identify-serve-'));
+  const db = join(dir, 'm.db');
+  const { IntelStore, parseFeed } = await import('../../src/intel/index.js');
+  const h = openDatabase(db);
+  new IntelStore(h).load('c2.txt', parseFeed('c2.txt', '192.0.2.55\n'));
+  h.close();
+  const child = startMoat([
+    'identify',
+    'serve',
+    '--db',
+    db,
+    '--port',
+    '0',
+    '--no-auth',
+    '--reload-ms',
+    '100',
+  ]);
+  try {
+    let text = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /listening on (http:\/\/\S+),/.exec(text);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (c) => reject(new Error(`serve exited with ${c} before listening`)));
+    });
+    const res = await fetch(`${address}/v1/identify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ip: '192.0.2.55' }),
+    });
+    const body = (await res.json()) as { verdict: string; model_version: number | null };
+    assert.equal(res.status, 200);
+    assert.equal(body.verdict, 'black');
+    assert.equal(body.model_version, null);
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

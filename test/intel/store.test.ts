@@ -5,17 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openDatabase } from '../../src/store/database.js';
 import { IntelIndex, IntelStore, parseFeed, parseIp } from '../../src/intel/index.js';
-import { Command } from 'commander';
-import { registerIntel } from '../../src/intel/cli.js';
-
-/** Runs the intel commands alone (the full CLI pulls in every other component). */
-async function runIntel(args: string[]): Promise<number> {
-  const program = new Command().exitOverride();
-  let code = 0;
-  registerIntel(program, (c) => (code = Math.max(code, c)));
-  await program.parseAsync(['node', 'moat', ...args]);
-  return code;
-}
+import { runMoat } from '../identify/cli-child.js';
 
 test('store keeps provenance, first/last seen, and expires', () => {
   const store = new IntelStore(openDatabase(':memory:'));
@@ -55,18 +45,9 @@ test('moat intel load/list/expire: bad lines named, good kept, exit 1', async ()
     const f = join(dir, 'feed.txt');
     writeFileSync(f, '192.0.2.1\nbogus\n192.0.2.0/28\n');
     const db = join(dir, 'm.db');
-    const errs: string[] = [];
-    const orig = process.stderr.write.bind(process.stderr);
-    const origOut = process.stdout.write.bind(process.stdout);
-    process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await runIntel(['intel', 'load', f, '--db', db]);
-    } finally {
-      process.stderr.write = orig;
-      process.stdout.write = origOut;
-    }
+    const r = runMoat(['intel', 'load', f, '--db', db]);
+    const code = r.code;
+    const errs = [r.err];
     assert.equal(code, 1);
     assert.ok(
       errs.some((e) => e.includes(`${f}:2: not an IP address or CIDR: 'bogus'`)),
