@@ -364,9 +364,13 @@ function compareSsl(c: Case, rows: Row[], seen: Seen[], t: Tally): void {
     const moat = (tls.moat ?? {}) as Record<string, unknown>;
     const sni = row.server_name === '-' ? undefined : row.server_name;
     t.note('server_name', s !== undefined && tls.sni === sni, where, row.server_name, tls.sni);
+    // Zeek's version is the server's; with no ServerHello it logs "-" whatever moat names from the client.
     t.note(
       'version',
-      s !== undefined && zeekVersionMatches(row.version, tls.version as string),
+      s !== undefined &&
+        (row.version === '-'
+          ? moat.cipher === undefined
+          : zeekVersionMatches(row.version, tls.version as string)),
       where,
       row.version,
       tls.version,

@@ -18,6 +18,15 @@ import type { EveEvent } from '../../src/output/eve/header.js';
 const JA4 = join(process.cwd(), '..', 'shared', 'corpus', 'tls', 'ja4');
 const skip = existsSync(join(JA4, 'expected-rust')) ? false : `JA4 corpus not found at ${JA4}`;
 
+/** Streams the reference tool could read and moat (by design or for now) cannot, with the reason. */
+const KNOWN_GAPS: Record<string, string> = {
+  'http2-with-cookies.pcapng':
+    "TLS 1.3 certificates are encrypted; the JA4 tool decrypts them with the capture's embedded key log " +
+    '(pcapng Decryption Secrets Block), moat does not decrypt',
+  'https-connect.pcap':
+    'TLS inside an HTTP CONNECT tunnel: the flow is HTTP and is not handed to the TLS parser after CONNECT',
+};
+
 const ATTRS: Record<string, string> = {
   CountryName: '2.5.4.6',
   StateOrProvinceName: '2.5.4.8',
@@ -67,6 +76,7 @@ describe('certificate names against the JA4 reference snapshots', { skip }, () =
     let compared = 0;
     let streams = 0;
     const problems: string[] = [];
+    const known: string[] = [];
     for (const snapFile of readdirSync(join(JA4, 'expected-rust')).sort()) {
       const pcapName = snapFile.replace(/^ja4__insta@/, '').replace(/\.snap$/, '');
       const pcap = join(JA4, 'pcap', pcapName);
@@ -99,7 +109,8 @@ describe('certificate names against the JA4 reference snapshots', { skip }, () =
         );
         const where = `${pcapName} ${s.src}:${s.src_port}->${s.dst}:${s.dst_port}`;
         if (!found) {
-          problems.push(`${where}: no moat tls record with certificates`);
+          if (KNOWN_GAPS[pcapName]) known.push(`${where}: ${KNOWN_GAPS[pcapName]}`);
+          else problems.push(`${where}: no moat tls record with certificates`);
           continue;
         }
         snapChain.forEach((snapCert, i) => {
@@ -112,6 +123,7 @@ describe('certificate names against the JA4 reference snapshots', { skip }, () =
     }
     console.log(`JA4 snapshots: ${streams} streams, ${compared} certificates, ${problems.length} problems`);
     for (const p of problems.slice(0, 40)) console.log(`  ${p}`);
+    for (const k of known) console.log(`  known gap ${k}`);
     assert.ok(compared >= 20, `only ${compared} certificates compared`);
     assert.deepEqual(problems, []);
   });
