@@ -75,6 +75,8 @@ export class Pipeline implements PacketSink {
       return;
     }
     if (r === DECODE_TRUNCATED) s.truncated++;
+    // Events on packets that still decode (an overlapping fragment, a header longer than the packet) are reported too.
+    if (pkt.anomaly !== '' && this.shardIndex === 0) this.eve.decodeAnomaly(pkt);
     if (pkt.ipVersion === 0) return;
     if (this.shardCount > 1 && symmetricFlowHash(pkt) % this.shardCount !== this.shardIndex) return;
     this.flows.handle(pkt);

@@ -5,7 +5,7 @@
 import { SynthCapture, type SynthFrame } from './net/capture.js';
 import { Prng } from './prng.js';
 import { issuePki, type SynthPki } from './pki/certificates.js';
-import { SCENARIOS, type FlowRecord, type ScenarioName } from './manifest.js';
+import { DEFAULT_FLOWS, SCENARIOS, type FlowRecord, type ScenarioName } from './manifest.js';
 import type { ScenarioContext } from './scenarios/context.js';
 import { tlsScenario } from './scenarios/tls.js';
 import { httpScenario } from './scenarios/http.js';
@@ -34,7 +34,7 @@ export interface SynthResult {
   pki?: SynthPki;
 }
 
-export const DEFAULT_FLOWS = 6;
+export { DEFAULT_FLOWS };
 
 /** Keys cost ~0.4 s; a process that synthesises twice with one seed (tests) issues them once. */
 const pkiCache = new Map<number, Promise<SynthPki>>();

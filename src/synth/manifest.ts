@@ -6,6 +6,9 @@ export type ScenarioName = 'tls' | 'http' | 'dns' | 'scan' | 'bruteforce';
 
 export const SCENARIOS: readonly ScenarioName[] = ['tls', 'http', 'dns', 'scan', 'bruteforce'];
 
+/** Background flows per scenario on top of its fixed cases. */
+export const DEFAULT_FLOWS = 6;
+
 export interface FlowRecord {
   scenario: ScenarioName;
   transport: 'tcp' | 'udp';

@@ -12,7 +12,7 @@ import { CaptureFormatError } from '../../capture/packet.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
-import { createTlsmon, type Tlsmon } from '../../tlsmon/setup.js';
+import type { Tlsmon } from '../../tlsmon/setup.js';
 import { PolicyError } from '../../tlsmon/policy/load.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
@@ -104,6 +104,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (flags.policy) {
         if (!existsSync(flags.policy)) throw new UsageError(`--policy: no such file: ${flags.policy}`);
         try {
+          // Loaded only when asked for: scoring pulls in PKI, SMTP and Redis clients the plain analysis doesn't need.
+          const { createTlsmon } = await import('../../tlsmon/setup.js');
           tlsmon = await createTlsmon({
             policyPath: flags.policy,
             dbPath: flags.history,

@@ -7,10 +7,6 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { loadPolicyFile, PolicyError } from '../../tlsmon/policy/load.js';
-import { createTlsmon } from '../../tlsmon/setup.js';
-import { runAnalysis } from '../../engine/index.js';
-import { scoreEve } from '../../tlsmon/explain.js';
-import { featuresFromInput, handshakeSchema, HandshakeInputError } from '../../api/tlsmon/handshake-input.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -75,6 +71,11 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
         mustExist('policy test', file);
         if (!o.capture === !o.handshake)
           throw new UsageError('policy test: give exactly one of --capture or --handshake');
+        const { createTlsmon } = await import('../../tlsmon/setup.js');
+        const { runAnalysis } = await import('../../engine/index.js');
+        const { scoreEve } = await import('../../tlsmon/explain.js');
+        const { featuresFromInput, handshakeSchema, HandshakeInputError } =
+          await import('../../api/tlsmon/handshake-input.js');
         let mon;
         try {
           mon = await createTlsmon({

@@ -7,15 +7,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
-import { openLiveCapture } from '../../capture/index.js';
-import { runAnalysis } from '../../engine/index.js';
-import { EveFileWriter } from '../../output/eve/writer.js';
-import { createTlsmon, type Tlsmon } from '../../tlsmon/setup.js';
+import type { Tlsmon } from '../../tlsmon/setup.js';
 import { PolicyError } from '../../tlsmon/policy/load.js';
-import { NftablesDriver } from '../../gateway/nftables.js';
 import { parseDuration } from '../../tlsmon/policy/duration.js';
-import { buildTlsmonApi } from '../../api/tlsmon/server.js';
-import { PolicyVersions } from '../../api/tlsmon/policy-versions.js';
 import { formatSummary } from '../summary.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -86,6 +80,13 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         throw new UsageError(`--duration: not a duration: '${f.duration}'`);
       const api = f.api ? hostPort(f.api) : undefined;
 
+      const { openLiveCapture } = await import('../../capture/index.js');
+      const { runAnalysis } = await import('../../engine/index.js');
+      const { EveFileWriter } = await import('../../output/eve/writer.js');
+      const { createTlsmon } = await import('../../tlsmon/setup.js');
+      const { NftablesDriver } = await import('../../gateway/nftables.js');
+      const { buildTlsmonApi } = await import('../../api/tlsmon/server.js');
+      const { PolicyVersions } = await import('../../api/tlsmon/policy-versions.js');
       let mon: Tlsmon;
       try {
         mon = await createTlsmon({
