@@ -13,6 +13,7 @@ import {
   type IdentifyRequest,
 } from '../identify/flow-record.js';
 import type { IdentificationService } from '../identify/service.js';
+import { fastBatchOk, fastRequestOk } from '../identify/fast-validate.js';
 import type { ApiKeyStore, TerminalKey } from './api-keys.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
@@ -84,7 +85,15 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
 
   app.setValidatorCompiler(({ schema }) => {
     const z = schema as unknown as ZodType;
+    // The common compact shape is checked by hand first (same rules, ~50× faster); zod decides the rest.
+    const fast =
+      schema === (identifyBatchSchema as unknown)
+        ? fastBatchOk
+        : schema === (identifyRequestSchema as unknown)
+          ? fastRequestOk
+          : null;
     return (data: unknown) => {
+      if (fast?.(data)) return { value: data };
       const r = z.safeParse(data);
       if (r.success) return { value: r.data };
       const issue = r.error.issues[0];

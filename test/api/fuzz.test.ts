@@ -122,3 +122,30 @@ test('PostgreSQL request log: creates its table once and inserts a batch with pa
   ]);
   assert.equal(ended, true);
 });
+
+test('the hand-written fast check never accepts what the zod schema refuses', async () => {
+  const { fastRequestOk, fastBatchOk } = await import('../../src/identify/fast-validate.js');
+  const { identifyRequestSchema, identifyBatchSchema } = await import('../../src/identify/flow-record.js');
+  const r = rng(7);
+  const valid = syntheticRequests(60, 8).map((x) => x.req);
+  for (const v of valid) {
+    assert.equal(fastRequestOk(v), true, 'valid compact requests take the fast path');
+    assert.equal(identifyRequestSchema.safeParse(v).success, true);
+  }
+  assert.equal(fastBatchOk({ items: valid }), true);
+  let fastAccepted = 0;
+  let zodAccepted = 0;
+  for (let i = 0; i < 3000; i++) {
+    const m = JSON.parse(JSON.stringify(mutate(valid[i % 60], r) ?? null)) as unknown;
+    const z = identifyRequestSchema.safeParse(m).success;
+    const f = fastRequestOk(m);
+    if (f) fastAccepted++;
+    if (z) zodAccepted++;
+    assert.ok(!f || z, `fast check accepted what zod refuses: ${JSON.stringify(m).slice(0, 300)}`);
+    if (i % 10 === 0) {
+      const b = { items: [valid[0], m] };
+      assert.ok(!fastBatchOk(b) || identifyBatchSchema.safeParse(b).success);
+    }
+  }
+  assert.ok(fastAccepted > 0 && zodAccepted >= fastAccepted);
+});
