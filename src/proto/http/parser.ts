@@ -9,8 +9,9 @@
  * directions stop being parsed); a response without framing ends with the connection.
  */
 import type { AppContext, Direction, StreamParser } from '../app-layer.js';
-import { TO_SERVER } from '../app-layer.js';
-import { PROBE_MATCH, PROBE_NO } from '../protocol-def.js';
+import { TO_CLIENT, TO_SERVER } from '../app-layer.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type StreamProtocolDef } from '../protocol-def.js';
+import { tlsProtocol } from '../tls/index.js';
 import { splitHead } from './header-block.js';
 import {
   BODY_CHUNKED,
@@ -45,6 +46,14 @@ export const MAX_PENDING_REQUESTS = 128;
 
 const framingOut = { length: 0, problem: '' };
 
+/** What an accepted CONNECT tunnel may carry that another parser reads (HTTP inside stays here). */
+const TUNNEL_PROTOCOLS: readonly StreamProtocolDef[] = [tlsProtocol];
+/** Bytes kept while a tunnel probe needs more. */
+const TUNNEL_STASH_MAX = 4096;
+const TUNNEL_NONE = 0;
+const TUNNEL_PROBING = 1;
+const TUNNEL_PARSER = 2;
+
 export class HttpStreamParser implements StreamParser {
   readonly proto = 'http' as const;
   private readonly requests: HttpMessageReader;
@@ -60,6 +69,11 @@ export class HttpStreamParser implements StreamParser {
   private depth = 0;
   private ended = false;
   private sawData = false;
+  private tunnelState = TUNNEL_NONE;
+  /** The parser of what an accepted CONNECT tunnel carries (TLS). */
+  private inner: StreamParser | null = null;
+  /** First tunnel bytes a probe needed more of. */
+  private tunnelStash: { toServer: boolean; bytes: Buffer } | null = null;
   /** The flow's initiator is the HTTP server (capture began mid-connection). */
   private swapped = false;
 
@@ -79,18 +93,72 @@ export class HttpStreamParser implements StreamParser {
       this.swapped = dir === TO_SERVER ? status : request;
     }
     const toServer = (dir === TO_SERVER) !== this.swapped;
+    if (this.tunnelState !== TUNNEL_NONE && this.tunnelData(toServer, buf, off, len, tsUs)) return;
     if (!toServer) this.requests.flushSimpleRequest(tsUs);
     (toServer ? this.requests : this.responses).onData(buf, off, len, tsUs);
+  }
+
+  /**
+   * Bytes inside an accepted CONNECT tunnel: TLS goes to a TLS parser (its handshake, JA3/JA4, certificates
+   * are logged for this flow); HTTP stays with the message readers; anything else is opaque. Returns true
+   * when the bytes were consumed here.
+   */
+  private tunnelData(toServer: boolean, buf: Buffer, off: number, len: number, tsUs: number): boolean {
+    const innerDir: Direction = toServer ? TO_SERVER : TO_CLIENT;
+    if (this.tunnelState === TUNNEL_PARSER) {
+      this.inner!.onData(innerDir, buf, off, len, tsUs);
+      return true;
+    }
+    // TUNNEL_PROBING: stray line ends after the CONNECT exchange are not tunnel data.
+    let b = buf;
+    let o = off;
+    let l = len;
+    const stash = this.tunnelStash;
+    if (stash && stash.toServer === toServer) {
+      b = Buffer.concat([stash.bytes, buf.subarray(off, off + len)]);
+      o = 0;
+      l = b.length;
+      this.tunnelStash = null;
+    }
+    while (l > 0 && (b[o] === 0x0d || b[o] === 0x0a)) {
+      o++;
+      l--;
+    }
+    if (l === 0) return true;
+    let needMore = false;
+    for (const def of TUNNEL_PROTOCOLS) {
+      const r = def.probe(innerDir, b, o, l, 0, 0);
+      if (r === PROBE_MATCH) {
+        this.inner = def.create(this.ctx);
+        this.tunnelState = TUNNEL_PARSER;
+        this.inner.onData(innerDir, b, o, l, tsUs);
+        return true;
+      }
+      if (r === PROBE_NEED_MORE) needMore = true;
+    }
+    if (needMore && l < TUNNEL_STASH_MAX) {
+      this.tunnelStash = { toServer, bytes: Buffer.from(b.subarray(o, o + l)) };
+      return true;
+    }
+    // Not a tunnelled protocol parsed here: the readers look (HTTP inside the tunnel, else opaque).
+    this.tunnelState = TUNNEL_NONE;
+    (toServer ? this.requests : this.responses).onData(b, o, l, tsUs);
+    return true;
   }
 
   onGap(dir: Direction, len: number, tsUs: number): void {
     if (this.ended) return;
     const toServer = (dir === TO_SERVER) !== this.swapped;
+    if (this.tunnelState === TUNNEL_PARSER) {
+      this.inner!.onGap(toServer ? TO_SERVER : TO_CLIENT, len, tsUs);
+      return;
+    }
     (toServer ? this.requests : this.responses).onGap(len, tsUs);
   }
 
   onEnd(tsUs: number): void {
     if (this.ended) return;
+    this.inner?.onEnd(tsUs);
     this.requests.onEnd(tsUs);
     this.responses.onEnd(tsUs);
     if (this.responseTx) this.finish(this.responseTx, tsUs);
@@ -236,6 +304,7 @@ export class HttpStreamParser implements StreamParser {
         this.responseTx = undefined;
         this.requests.tunnel(true);
         this.responses.tunnel(true);
+        this.tunnelState = TUNNEL_PROBING;
         return BODY_TUNNEL;
       }
       this.requests.untunnel();

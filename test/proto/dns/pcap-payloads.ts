@@ -111,7 +111,7 @@ export function readPayloads(file: string): Payload[] {
         payload,
         tsUs,
         pcapCnt: n,
-        seq: 0,
+        seq: buf.readUInt32BE(l4 + 4),
       });
     }
   }

@@ -1,5 +1,7 @@
 /** HTTP/1.x framing cases that a well-behaved Node exchange does not produce, written as exact wire bytes. */
 import { test } from 'node:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { httpProtocol } from '../../../src/proto/http/index.js';
 import { TO_CLIENT, TO_SERVER, type Direction } from '../../../src/proto/app-layer.js';
@@ -349,4 +351,40 @@ test('HTTP spoken through an accepted CONNECT tunnel is read on (Suricata http-c
       ['GET', '/', 200],
     ],
   );
+});
+
+test('TLS inside an accepted CONNECT tunnel goes to the TLS parser (real capture https-connect.pcap)', async (t) => {
+  const pcap = join(process.cwd(), '..', 'shared', 'corpus', 'tls', 'ja4', 'pcap', 'https-connect.pcap');
+  if (!existsSync(pcap)) {
+    t.skip('../shared/corpus/tls/ja4 absent');
+    return;
+  }
+  const { readPayloads } = await import('../dns/pcap-payloads.js');
+  const c = new RecordCollector();
+  const p = httpProtocol.create(c);
+  const next = new Map<string, number>();
+  let client = '';
+  for (const pl of readPayloads(pcap)) {
+    if (pl.proto !== 6) continue;
+    const from = `${pl.src}:${pl.srcPort}`;
+    client ||= from;
+    // In-order capture: drop retransmitted bytes only.
+    const exp = next.get(from);
+    let data = pl.payload;
+    if (exp !== undefined) {
+      const d = (pl.seq - exp) | 0;
+      if (d < 0) data = -d >= data.length ? data.subarray(0, 0) : data.subarray(-d);
+    }
+    next.set(from, (pl.seq + pl.payload.length) >>> 0);
+    if (data.length > 0) p.onData(from === client ? TO_SERVER : TO_CLIENT, data, 0, data.length, pl.tsUs);
+  }
+  p.onEnd(0);
+  assert.deepEqual(
+    c.of('http').map((r) => [r.http.method, r.http.uri, r.http.status]),
+    [['CONNECT', 'ts01-b.cloudsink.net:443', 200]],
+  );
+  const tls = c.of('tls');
+  assert.equal(tls.length, 1);
+  // The JA4 reference tools' answer for this stream (expected-rust/https-connect snapshot).
+  assert.equal(tls[0].tls.ja4, 't12i860500_e18388e7f3a3_a1e935682795');
 });
