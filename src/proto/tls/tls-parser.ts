@@ -63,6 +63,8 @@ export class TlsStreamParser implements StreamParser {
   private ocsp?: Buffer;
   private serverDone = false;
   private emitted = false;
+  /** Time of the bytes being parsed, so anomalies carry the packet time that revealed them. */
+  private ts = 0;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -70,6 +72,7 @@ export class TlsStreamParser implements StreamParser {
     if (this.emitted) return;
     const s = this.sides[dir];
     if (s.stopped) return;
+    this.ts = tsUs;
     let data: Buffer;
     let p: number;
     let end: number;
@@ -194,6 +197,7 @@ export class TlsStreamParser implements StreamParser {
         if (sh.version >= 0x0304 || sh.version >> 8 === 0x7f) this.finish(tsUs, sh.pskAccepted);
         return;
       }
+      // TLS 1.3 certificates (server's and client's) travel encrypted after the ServerHello: no visible case.
       if (type === HS_CERTIFICATE && (this.server?.version ?? 0x0303) <= 0x0303) {
         this.certificates(dir, w);
         return;
@@ -240,7 +244,7 @@ export class TlsStreamParser implements StreamParser {
   }
 
   private anomaly(event: string, detail: string): void {
-    this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, 0);
+    this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, this.ts);
   }
 
   private stop(dir: Direction, event: string, detail: string): void {

@@ -166,3 +166,129 @@ test('a client hello alone is emitted at the end, incomplete and UNDETERMINED', 
   assert.equal(hs[0].client?.sni, 'moat.test');
   assert.equal(hs[0].server, undefined);
 });
+
+/** A handshake record holding the given messages (type, body). */
+function record(msgs: [number, Buffer][]): Buffer {
+  const body = Buffer.concat(
+    msgs.map(([t, b]) =>
+      Buffer.concat([Buffer.from([t, b.length >> 16, (b.length >> 8) & 0xff, b.length & 0xff]), b]),
+    ),
+  );
+  return Buffer.concat([Buffer.from([0x16, 0x03, 0x03, body.length >> 8, body.length & 0xff]), body]);
+}
+
+const u16 = (v: number): Buffer => Buffer.from([v >> 8, v & 0xff]);
+
+function serverHello(random: Buffer, exts: [number, Buffer][]): Buffer {
+  const e = Buffer.concat(exts.map(([t, b]) => Buffer.concat([u16(t), u16(b.length), b])));
+  return Buffer.concat([
+    u16(0x0303),
+    random,
+    Buffer.from([0]),
+    u16(0x1301),
+    Buffer.from([0]),
+    u16(e.length),
+    e,
+  ]);
+}
+
+function minimalClientHello(): Buffer {
+  const sv = Buffer.from([0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04]);
+  return Buffer.concat([
+    u16(0x0303),
+    Buffer.alloc(32, 7),
+    Buffer.from([0]),
+    u16(2),
+    u16(0x1301),
+    Buffer.from([1, 0]),
+    u16(sv.length),
+    sv,
+  ]);
+}
+
+function feed(chunks: [0 | 1, Buffer][]): AppRecord[] {
+  const out: AppRecord[] = [];
+  const p = tlsProtocol.create({ emit: (r) => out.push(r) });
+  chunks.forEach(([dir, b], i) => p.onData(dir, b, 0, b.length, i));
+  p.onEnd(99);
+  return out;
+}
+
+test('HelloRetryRequest then the real ServerHello: TLS 1.3, retry noted', () => {
+  const hrrRandom = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
+  const sv = [0x002b, u16(0x0304)] as [number, Buffer];
+  const out = feed([
+    [0, record([[1, minimalClientHello()]])],
+    [1, record([[2, serverHello(hrrRandom, [sv, [0x0033, u16(0x0017)]])]])],
+    [0, record([[1, minimalClientHello()]])],
+    [
+      1,
+      record([[2, serverHello(Buffer.alloc(32, 9), [sv, [0x0033, Buffer.concat([u16(0x0017), u16(0)])]])]]),
+    ],
+  ]);
+  const tls = out.flatMap((r) => (r.type === 'tls' ? [r.tls] : []));
+  assert.equal(tls.length, 1);
+  assert.equal(tls[0].helloRetryRequest, true);
+  assert.equal(tls[0].versionName, 'TLS 1.3');
+  assert.equal(tls[0].server?.isHelloRetryRequest, false);
+  assert.equal(tls[0].server?.selectedGroup, 0x0017);
+  assert.equal(tls[0].complete, true);
+});
+
+test('several handshake messages in one record, and one split across records', () => {
+  const ch = minimalClientHello();
+  const whole = record([[1, ch]]);
+  // Split the message's bytes over two records.
+  const msg = whole.subarray(5);
+  const r1 = Buffer.concat([Buffer.from([0x16, 3, 3, 0, 10]), msg.subarray(0, 10)]);
+  const rest = msg.subarray(10);
+  const r2 = Buffer.concat([Buffer.from([0x16, 3, 3, rest.length >> 8, rest.length & 0xff]), rest]);
+  const sh = serverHello(Buffer.alloc(32, 1), []);
+  const out = feed([
+    [0, Buffer.concat([r1, r2])],
+    [
+      1,
+      record([
+        [2, sh],
+        [14, Buffer.alloc(0)],
+      ]),
+    ],
+  ]);
+  const tls = out.flatMap((r) => (r.type === 'tls' ? [r.tls] : []));
+  assert.equal(tls.length, 1);
+  assert.equal(tls[0].complete, true, 'ServerHelloDone in the same record completes the flight');
+  assert.equal(tls[0].versionName, 'TLS 1.2');
+});
+
+test('a handshake message over 256 KiB is an anomaly and stops that direction', () => {
+  const head = Buffer.from([0x16, 3, 3, 0, 4, 11, 0x04, 0x80, 0x00]);
+  const out = feed([
+    [0, record([[1, minimalClientHello()]])],
+    [1, head],
+  ]);
+  assert.ok(out.some((r) => r.type === 'anomaly' && r.anomaly.event === 'tls.handshake_message_too_long'));
+  const tls = out.flatMap((r) => (r.type === 'tls' ? [r.tls] : []));
+  assert.equal(tls.length, 1);
+  assert.equal(tls[0].complete, false);
+});
+
+test('an SSLv2-compatible ClientHello is read', () => {
+  const specs = Buffer.from([0x00, 0x00, 0x2f, 0x01, 0x00, 0x80, 0x00, 0x00, 0x35]);
+  const challenge = Buffer.alloc(16, 3);
+  const body = Buffer.concat([
+    Buffer.from([1]),
+    u16(0x0301),
+    u16(specs.length),
+    u16(0),
+    u16(challenge.length),
+    specs,
+    challenge,
+  ]);
+  const msg = Buffer.concat([Buffer.from([0x80 | (body.length >> 8), body.length & 0xff]), body]);
+  assert.equal(tlsProtocol.probe(0, msg, 0, msg.length, 1234, 5678), PROBE_MATCH);
+  const tls = feed([[0, msg]]).flatMap((r) => (r.type === 'tls' ? [r.tls] : []));
+  assert.equal(tls.length, 1);
+  assert.equal(tls[0].client?.sslv2Compat, true);
+  assert.deepEqual(tls[0].client?.ciphers, [0x002f, 0x0035]);
+  assert.equal(tls[0].ja3?.string, '769,47-53,,,');
+});
