@@ -46,6 +46,8 @@ const EXCLUDED: Record<string, string> = {
   'dtls1_0.pcap': 'DTLS (TLS over UDP) is not claimed by moat',
   'dtls1_2.pcap': 'DTLS (TLS over UDP) is not claimed by moat',
   'webrtc-stun.pcap': 'DTLS inside STUN/WebRTC is not claimed by moat',
+  'dtls13-cid.pcap': 'DTLS (TLS over UDP) is not claimed by moat',
+  'dtls13-wolfssl.pcap': 'DTLS (TLS over UDP) is not claimed by moat',
 };
 
 /**
@@ -276,6 +278,31 @@ function cases(): { chosen: Case[]; excluded: Array<[string, string]> } {
   return { chosen, excluded };
 }
 
+/** Baselines written from several traces in one run (not part of acceptance 2: reported only). */
+function sharedBaselines(): Array<{ dir: string; traces: string[]; logs: string[] }> {
+  const lines = readFileSync(join(ZEEK, 'tls-trace-baselines.tsv'), 'utf8').trim().split('\n').slice(1);
+  const byDir = new Map<string, { traces: Set<string>; logs: Set<string> }>();
+  for (const line of lines) {
+    const [trace, dir, files] = line.split('\t');
+    const logs = files.split(',').filter((f) => /^ssl.*\.log$|^x509\.log$/.test(f));
+    const d = basename(dir);
+    if (logs.length === 0 || SHARED_FILES[d]) continue;
+    if (!byDir.has(d)) byDir.set(d, { traces: new Set(), logs: new Set() });
+    byDir.get(d)!.traces.add(trace);
+    logs.forEach((l) => byDir.get(d)!.logs.add(l));
+  }
+  return [...byDir]
+    .filter(([, v]) => v.traces.size > 1)
+    .map(([dir, v]) => ({
+      dir,
+      traces: [...v.traces]
+        .filter((t) => !EXCLUDED[basename(t)])
+        .map((t) => join(ZEEK, 'traces', t.replace(/^testing\/btest\/Traces\//, ''))),
+      logs: [...v.logs].map((l) => join(ZEEK, 'baseline', dir, l)).filter((l) => existsSync(l)),
+    }))
+    .filter((b) => b.traces.length > 0 && b.logs.length > 0);
+}
+
 // ---- running moat ---------------------------------------------------------------------------------------
 
 interface Seen {
@@ -491,4 +518,38 @@ describe('Zeek ssl.log / x509.log baselines (acceptance 2)', { skip }, () => {
       assert.equal(t.strictAgree.get(f) ?? 0, total, `${f}: ${t.strictAgree.get(f) ?? 0}/${total} agree`);
     }
   });
+
+  it(
+    'reports agreement on baselines written from several traces (information, not asserted)',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const t = new Tally();
+      let rows = 0;
+      const shared = sharedBaselines().filter((b) => !b.dir.includes('dtls'));
+      for (const b of shared) {
+        const seen: Seen[] = [];
+        for (const trace of b.traces) seen.push(...(await runMoat(trace)));
+        // Rows carry no trace name: pair them by 4-tuple / fingerprint over all the baseline's traces.
+        const c: Case = { trace: b.dir, baseline: b.dir };
+        for (const log of b.logs) {
+          // DTLS rows come from the excluded DTLS traces of the same run.
+          const r = readZeekLog(log).filter((row) => !row.version?.startsWith('DTLS'));
+          rows += r.length;
+          if (basename(log) === 'x509.log') compareX509(c, r, seen, t);
+          else compareSsl(c, r, seen, t);
+        }
+      }
+      const report = [
+        `Zeek multi-trace baselines: ${shared.length} baselines, ${rows} rows (not part of acceptance 2)`,
+        ...FIELDS.filter((f) => t.total.has(f)).map(
+          (f) => `  ${f.padEnd(17)} ${t.agree.get(f) ?? 0}/${t.total.get(f) ?? 0}`,
+        ),
+        ...t.misses.slice(0, 40).map((m) => `  DIFF ${m}`),
+      ];
+      console.log(report.join('\n'));
+      assert.ok(shared.length > 0);
+    },
+  );
 });
