@@ -71,7 +71,12 @@ async function serve(): Promise<void> {
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   process.send?.({ address, key, rules: model.rules.size });
-  process.on('message', async () => {
+  process.on('message', async (m) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.({ cpuUs: u.user + u.system });
+      return;
+    }
     await app.close();
     await log.close();
     const n = (db.prepare('SELECT COUNT(*) AS n FROM identify_requests').get() as { n: number }).n;
@@ -120,6 +125,12 @@ async function main(): Promise<void> {
     connections: 2,
     duration: 2,
   });
+  const cpu = (): Promise<number> =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve((m as { cpuUs: number }).cpuUs));
+      child.send('cpu');
+    });
+  const cpu0 = await cpu();
   const batch = await autocannon({
     url: `${info.address}/v1/identify/batch`,
     method: 'POST',
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
     connections: 4,
     duration: seconds,
   });
+  const batchCpuS = ((await cpu()) - cpu0) / 1e6;
   await autocannon({
     url: `${info.address}/v1/identify`,
     method: 'POST',
@@ -164,6 +176,9 @@ async function main(): Promise<void> {
       body_bytes: batchBody.length,
       requests_per_s: batch.requests.average,
       verdicts_per_s: batch.requests.average * batchSize,
+      server_cpu_s: Number(batchCpuS.toFixed(2)),
+      // Contention-free measure of "one core": verdicts answered per second of server CPU time.
+      verdicts_per_server_cpu_s: Math.round((batch.requests.total * batchSize) / batchCpuS),
       latency_ms_p50: batch.latency.p50,
       latency_ms_p99: batch.latency.p99,
       non2xx: batch.non2xx,
