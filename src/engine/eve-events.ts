@@ -10,7 +10,7 @@ import { eveHeader, protoName, type EveEvent } from '../output/eve/header.js';
 import { tlsEve } from '../output/eve/tls.js';
 import { httpEve } from '../output/eve/http.js';
 import { dnsEve } from '../output/eve/dns.js';
-import { flowEve } from '../output/eve/flow.js';
+import { flowEve, flowTcpEve } from '../output/eve/flow.js';
 import { appLayerAnomalyEve, decodeAnomalyEve } from '../output/eve/anomaly.js';
 import { formatEveTimestamp } from '../output/eve/timestamp.js';
 import type { AnalysisStats } from './stats.js';
@@ -119,6 +119,9 @@ export class EveEventBuilder implements FlowSink {
     const ev = eveHeader('flow', tsUs, flow, this.iface);
     if (flow.appProto !== 'unknown') ev.app_proto = flow.appProto;
     ev.flow = flowEve(flow, reason);
+    // Suricata writes the TCP summary beside `flow`, not inside it.
+    const tcp = flowTcpEve(flow);
+    if (tcp) ev.tcp = tcp;
     ev.community_id = flow.communityId();
     let extra: EveEvent[] | undefined;
     for (const ins of this.inspectors) {

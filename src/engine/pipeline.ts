@@ -48,7 +48,11 @@ export class Pipeline implements PacketSink {
     this.shardIndex = opts.shardIndex ?? 0;
     this.shardCount = opts.shardCount ?? 1;
     this.eve = new EveEventBuilder(consume, this.stats, opts.eveTypes, opts.iface, opts.inspectors);
-    this.flows = createFlowEngine(this.eve, opts.flow);
+    // Flow ids stay unique across workers when each knows its shard.
+    this.flows = createFlowEngine(this.eve, {
+      ...opts.flow,
+      shard: { index: this.shardIndex, count: this.shardCount },
+    });
   }
 
   onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
