@@ -57,18 +57,20 @@ function moatTls(h: TlsHandshake, leaf: CertificateInfo | undefined): Record<str
   if (h.clientCertificates.length > 0) m.client_chain_length = h.clientCertificates.length;
   m.ocsp_stapled = h.ocspResponse !== undefined;
   if (leaf) m.certificate = certificateFacts(leaf);
-  if (h.clientCertificates[0]) m.client_certificate = certificateFacts(h.clientCertificates[0]);
+  if (h.clientCertificates[0]) m.client_certificate = certificateFacts(h.clientCertificates[0], true);
   return m;
 }
 
-function certificateFacts(c: CertificateInfo): Record<string, unknown> {
+function certificateFacts(c: CertificateInfo, withDnsSans = false): Record<string, unknown> {
   const f: Record<string, unknown> = {
     version: c.version,
-    sans: [...c.sanDns, ...c.sanIp],
     key_type: c.keyType,
     key_bits: c.keyBits,
   };
   if (c.curve !== undefined) f.curve = c.curve;
+  // The leaf's DNS names are in tls.subjectaltname (written once); IP SANs have no Suricata field.
+  if (withDnsSans && c.sanDns.length > 0) f.san_dns = [...c.sanDns];
+  if (c.sanIp.length > 0) f.san_ip = [...c.sanIp];
   f.signature_algorithm = c.signatureAlgorithm;
   f.sha256 = c.sha256;
   f.self_issued = c.selfIssued;
