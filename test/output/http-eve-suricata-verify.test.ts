@@ -105,10 +105,11 @@ test('EVE http matches suricata-verify checks, end to end', async (t) => {
     }
   }
   console.log(
-    `suricata-verify http checks: ${passed}/${checks} agree; skipped (unmodelled options): ${skipped.join(' ')}`,
+    `suricata-verify http checks: ${passed}/${checks} agree; ${skipped.length} tests skipped (unmodelled options)`,
   );
+  if (process.env.MOAT_SHOW_MISSES) console.log(`skipped: ${skipped.join(' ')}`);
   if (process.env.MOAT_SHOW_MISSES) for (const m of failures) console.log(m);
-  assert.ok(checks >= 25, `only ${checks} checks found`);
+  assert.ok(checks >= 35, `only ${checks} checks found`);
   assert.ok(
     passed / checks >= MIN_AGREEMENT,
     `${passed}/${checks} below ${MIN_AGREEMENT}:\n${failures.join('\n')}`,
