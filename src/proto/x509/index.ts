@@ -11,6 +11,7 @@ export { formatDn } from './name.js';
 /**
  * Parses the certificate at buf[off, off+len), or returns the cached result for the same bytes. Malformed
  * DER gives `{ ok: false, error }` naming the field and byte offset (the TLS layer reports it as an anomaly).
+ * The result is shared by every handshake that carries the same certificate: treat it as read-only.
  */
 export function parseCertificateOnce(buf: Buffer, off: number, len: number): ParseResult {
   return certificateCache.parse(buf, off, len);
