@@ -1,0 +1,13 @@
+/** QUIC: Initial packets opened to read the TLS hellos (SNI, ALPN, JA4 'q'); registered as `quicProtocol`. */
+import type { DatagramProtocolDef } from '../protocol-def.js';
+import { probeQuic } from './probe.js';
+import { QuicInitialParser } from './quic-parser.js';
+
+export const quicProtocol: DatagramProtocolDef = {
+  proto: 'quic',
+  probe: (dir, buf, off, len) => probeQuic(dir, buf, off, len),
+  create: (ctx) => new QuicInitialParser(ctx),
+};
+
+export { QuicInitialParser, probeQuic };
+export { initialKeys } from './initial-keys.js';
