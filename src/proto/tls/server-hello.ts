@@ -19,12 +19,15 @@ export function parseServerHello(w: Wire): ServerHello & ServerHelloExtra {
   w.need(32, 'server random');
   const isHrr = w.buf.compare(HRR_RANDOM, 0, 32, w.pos, w.pos + 32) === 0;
   w.pos += 32;
-  const sidLen = w.u8('session id length');
+  // TLS 1.3 drafts before 22 (0x7fNN, Facebook's 0xfbNN) had neither session id nor compression method.
+  const draft = legacyVersion >> 8 === 0x7f || legacyVersion >> 8 === 0xfb ? legacyVersion & 0xff : 0;
+  const oldDraft = draft > 0 && draft < 22;
+  const sidLen = oldDraft ? 0 : w.u8('session id length');
   w.need(sidLen, 'session id');
   const sessionId = Buffer.from(w.buf.subarray(w.pos, w.pos + sidLen));
   w.pos += sidLen;
   const cipher = w.u16('cipher suite');
-  w.u8('compression method');
+  if (!oldDraft) w.u8('compression method');
   const sh: ServerHello & ServerHelloExtra = {
     legacyVersion,
     version: legacyVersion,

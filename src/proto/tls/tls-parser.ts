@@ -194,7 +194,7 @@ export class TlsStreamParser implements StreamParser {
           return;
         }
         this.server = sh;
-        if (sh.version >= 0x0304 || sh.version >> 8 === 0x7f) this.finish(tsUs, sh.pskAccepted);
+        if (sh.version >= 0x0304) this.finish(tsUs, sh.pskAccepted); // drafts 0x7fNN/0xfbNN too
         return;
       }
       // TLS 1.3 certificates (server's and client's) travel encrypted after the ServerHello: no visible case.
