@@ -16,6 +16,7 @@ import {
   CT_CHANGE_CIPHER_SPEC,
   CT_HEARTBEAT,
   HS_CERTIFICATE,
+  HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_STATUS,
   HS_CLIENT_HELLO,
   HS_SERVER_HELLO,
@@ -62,6 +63,7 @@ export class TlsStreamParser implements StreamParser {
   private readonly clientCerts: CertificateInfo[] = [];
   private ocsp?: Buffer;
   private serverDone = false;
+  private certificateRequested = false;
   private emitted = false;
   /** Time of the bytes being parsed, so anomalies carry the packet time that revealed them. */
   private ts = 0;
@@ -133,8 +135,9 @@ export class TlsStreamParser implements StreamParser {
     if (type === CT_CHANGE_CIPHER_SPEC) {
       s.ccs = true;
       // TLS ≤ 1.2 server CCS before ServerHelloDone: the abbreviated handshake of a resumed session.
-      if (dir === 1 && this.server && this.server.version <= 0x0303 && !this.serverDone)
-        this.finish(tsUs, true);
+      if (dir === 1 && this.server && this.server.version <= 0x0303) this.finish(tsUs, !this.serverDone);
+      // The client's CCS ends its flight: after a CertificateRequest its certificates have been seen.
+      else if (dir === 0 && this.serverDone) this.finish(tsUs, false);
       return;
     }
     if (type === CT_ALERT || type === CT_HEARTBEAT) return;
@@ -210,9 +213,14 @@ export class TlsStreamParser implements StreamParser {
         }
         return;
       }
+      if (dir === 1 && type === HS_CERTIFICATE_REQUEST) {
+        this.certificateRequested = true;
+        return;
+      }
       if (dir === 1 && type === HS_SERVER_HELLO_DONE) {
         this.serverDone = true;
-        this.finish(tsUs, false);
+        // With a CertificateRequest the client's certificates follow: the record waits for the client's CCS.
+        if (!this.certificateRequested) this.finish(tsUs, false);
       }
     });
   }

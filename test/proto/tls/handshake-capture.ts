@@ -65,6 +65,8 @@ export interface CaptureOptions {
   serverAlpn?: string[];
   session?: Buffer;
   servername?: string;
+  /** Present this certificate when the server asks for one. */
+  clientCredential?: Credential;
 }
 
 /** One connection: handshake, one echoed message, close; resolves when both relay legs are closed. */
@@ -107,6 +109,8 @@ export async function captureHandshake(server: tls.Server, opts: CaptureOptions)
       maxVersion: opts.version,
       ALPNProtocols: opts.clientAlpn,
       session: opts.session,
+      key: opts.clientCredential?.key,
+      cert: opts.clientCredential?.cert,
     });
     client.on('session', (s: Buffer) => (session = s));
     await new Promise<void>((resolve, reject) => {
@@ -130,9 +134,20 @@ export async function captureHandshake(server: tls.Server, opts: CaptureOptions)
 }
 
 /** A TLS server answering every message with its echo. */
-export async function echoServer(cred: Credential, alpn?: string[]): Promise<tls.Server> {
+export async function echoServer(
+  cred: Credential,
+  alpn?: string[],
+  requestCert = false,
+): Promise<tls.Server> {
   const server = tls.createServer(
-    { key: cred.key, cert: cred.cert, ALPNProtocols: alpn, minVersion: 'TLSv1.2' },
+    {
+      key: cred.key,
+      cert: cred.cert,
+      ALPNProtocols: alpn,
+      minVersion: 'TLSv1.2',
+      requestCert,
+      rejectUnauthorized: false,
+    },
     (s) => {
       s.on('data', (d: Buffer) => s.write(d));
       s.on('end', () => s.end());

@@ -292,3 +292,19 @@ test('an SSLv2-compatible ClientHello is read', () => {
   assert.deepEqual(tls[0].client?.ciphers, [0x002f, 0x0035]);
   assert.equal(tls[0].ja3?.string, '769,47-53,,,');
 });
+
+test('TLS 1.2 with a CertificateRequest: the client certificate is in the one record', async (t) => {
+  if (!cred) {
+    t.skip('openssl is not installed: no certificate to serve');
+    return;
+  }
+  const srv = await echoServer(cred, undefined, true);
+  servers.push(srv);
+  const c = await captureHandshake(srv, { version: 'TLSv1.2', clientCredential: cred });
+  const { tls: hs } = replay(c, 11);
+  assert.equal(hs.length, 1);
+  checkAgainstStack(c, hs[0], 'TLS 1.2 client certificate');
+  assert.equal(hs[0].serverCertificates.length, 1);
+  assert.equal(hs[0].clientCertificates.length, 1);
+  assert.equal(hs[0].clientCertificates[0].subjectCN, 'moat.test');
+});
