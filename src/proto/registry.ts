@@ -8,13 +8,16 @@ import { tlsProtocol } from './tls/index.js';
 import { httpProtocol } from './http/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
 import { socksProtocol } from './socks/index.js';
+import { startTlsProtocol } from './starttls/index.js';
 
-/** TCP: TLS first (its record header is the most specific), then HTTP/1.x, DNS over TCP, SOCKS proxies. */
+/** TCP: TLS first (its record header is the most specific), then HTTP/1.x, DNS over TCP, SOCKS proxies, and plaintext
+ * protocols that upgrade with STARTTLS (the server greets first). */
 export const streamProtocols: StreamProtocolDef[] = [
   tlsProtocol,
   httpProtocol,
   dnsStreamProtocol,
   socksProtocol,
+  startTlsProtocol,
 ];
 
 export const datagramProtocols: DatagramProtocolDef[] = [dnsDatagramProtocol];

@@ -55,13 +55,7 @@ const EXCLUDED: Record<string, string> = {
  * IRC/XMPP exchange; the flow layer detects TLS by a flow's first bytes only, so these connections are
  * never handed to the TLS parser (src/flow/app-session.ts would need to re-probe after STARTTLS).
  */
-const KNOWN_GAPS: Record<string, string> = {
-  'imap-starttls.pcap': 'STARTTLS upgrade not detected (flow layer probes the first bytes only)',
-  'irc-starttls.pcap': 'STARTTLS upgrade not detected (flow layer probes the first bytes only)',
-  'pop3-starttls.pcap': 'STARTTLS upgrade not detected (flow layer probes the first bytes only)',
-  'smtp-starttls.pcap': 'STARTTLS upgrade not detected (flow layer probes the first bytes only)',
-  'xmpp-starttls.pcap': 'STARTTLS upgrade not detected (flow layer probes the first bytes only)',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /**
  * Single fields where Zeek's answer is an artefact of its own rules, not the traffic. Zeek marks a session
