@@ -26,12 +26,17 @@ import {
 import { TlsParseError, Wire } from './wire.js';
 import { parseClientHello, parseSslv2ClientHello } from './client-hello.js';
 import { parseServerHello } from './server-hello.js';
+import { parseSslv2ServerHello } from './sslv2-server-hello.js';
 import { computeJa3, computeJa3s } from './ja3.js';
 import { computeJa4 } from './ja4.js';
 
 const MAX_RECORD = 16384 + 2048;
-/** A handshake message (a certificate chain) larger than this is refused. */
-const MAX_HANDSHAKE = 256 * 1024;
+/**
+ * A handshake message larger than this is refused (anomaly, that direction stops). Real chains stay far below;
+ * 512 KiB still admits the 340 KB Certificate message of Zeek's fragmented-handshake trace while bounding what
+ * one connection can make the parser hold.
+ */
+const MAX_HANDSHAKE = 512 * 1024;
 const MAX_CERTS = 16;
 
 interface Side {
@@ -79,10 +84,8 @@ export class TlsStreamParser implements StreamParser {
     let p: number;
     let end: number;
     if (s.pending) {
-      if (s.pending.length + len > MAX_RECORD + 5) {
-        this.stop(dir, 'tls.invalid_record_length', 'pending record data beyond the maximum record size');
-        return;
-      }
+      // `pending` is under one record (lengths are checked before waiting), so this copy is bounded by it
+      // plus this segment, and happens only until the handshake is over.
       data = Buffer.concat([s.pending, buf.subarray(off, off + len)]);
       s.pending = null;
       p = 0;
@@ -103,6 +106,24 @@ export class TlsStreamParser implements StreamParser {
         this.guard(dir, () => {
           this.client = parseSslv2ClientHello(new Wire(data, p + 2, p + 2 + rlen));
         });
+        p += 2 + rlen;
+        continue;
+      }
+      if (data[p] & 0x80 && this.client?.sslv2Compat) {
+        const rlen = ((data[p] & 0x7f) << 8) | data[p + 1];
+        if (dir === 0 || s.records > 0) {
+          // The rest of an SSLv2 exchange (CLIENT-MASTER-KEY, then encrypted): nothing more to read.
+          s.stopped = true;
+          break;
+        }
+        if (left < 3) break;
+        if (data[p + 2] !== 4) {
+          this.stop(dir, 'tls.invalid_record_type', `SSLv2 message type ${data[p + 2]}`);
+          break;
+        }
+        if (left < 2 + rlen) break;
+        s.records++;
+        this.guard(dir, () => this.sslv2ServerHello(new Wire(data, p + 2, p + 2 + rlen), tsUs));
         p += 2 + rlen;
         continue;
       }
@@ -225,19 +246,31 @@ export class TlsStreamParser implements StreamParser {
     });
   }
 
+  private sslv2ServerHello(w: Wire, tsUs: number): void {
+    const r = parseSslv2ServerHello(w);
+    this.server = r.hello;
+    if (r.certLen > 0) this.certificate(1, w.buf, r.certOff, r.certLen, this.serverCerts);
+    this.serverDone = true;
+    this.finish(tsUs, r.hello.sessionIdEchoed);
+  }
+
+  private certificate(dir: Direction, buf: Buffer, off: number, len: number, out: CertificateInfo[]): void {
+    const r = parseCertificateOnce(buf, off, len);
+    if (r.ok) out.push(r.cert);
+    else
+      this.anomaly(
+        'x509.malformed_certificate',
+        `certificate ${out.length} of the ${dir === 1 ? 'server' : 'client'}: ${r.error}`,
+      );
+  }
+
   private certificates(dir: Direction, w: Wire): void {
     const list = w.sub(w.u24('certificate list length'), 'certificate list');
     const out = dir === 1 ? this.serverCerts : this.clientCerts;
     while (list.left >= 3 && out.length < MAX_CERTS) {
       const n = list.u24('certificate length');
       list.need(n, 'certificate');
-      const r = parseCertificateOnce(list.buf, list.pos, n);
-      if (r.ok) out.push(r.cert);
-      else
-        this.anomaly(
-          'x509.malformed_certificate',
-          `certificate ${out.length} of the ${dir === 1 ? 'server' : 'client'}: ${r.error}`,
-        );
+      this.certificate(dir, list.buf, list.pos, n, out);
       list.pos += n;
     }
   }

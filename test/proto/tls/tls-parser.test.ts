@@ -260,8 +260,8 @@ test('several handshake messages in one record, and one split across records', (
   assert.equal(tls[0].versionName, 'TLS 1.2');
 });
 
-test('a handshake message over 256 KiB is an anomaly and stops that direction', () => {
-  const head = Buffer.from([0x16, 3, 3, 0, 4, 11, 0x04, 0x80, 0x00]);
+test('a handshake message over 512 KiB is an anomaly and stops that direction', () => {
+  const head = Buffer.from([0x16, 3, 3, 0, 4, 11, 0x09, 0x00, 0x00]);
   const out = feed([
     [0, record([[1, minimalClientHello()]])],
     [1, head],
