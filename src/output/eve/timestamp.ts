@@ -1,16 +1,21 @@
 /**
  * EVE timestamps as Suricata writes them: local ISO-8601 with microseconds and a numeric offset
  * ("2026-11-22T23:37:43.123456+0000"). moat writes UTC so logs from different sensors line up.
+ * Events come in time order, so the date-and-seconds prefix is cached: most calls only format the microseconds.
  */
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + String(n);
 
+let cachedSecond = -1;
+let cachedPrefix = '';
+
 export function formatEveTimestamp(tsUs: number): string {
-  const ms = Math.floor(tsUs / 1000);
-  const d = new Date(ms);
-  const us = Math.floor(tsUs - ms * 1000);
-  const frac = String(d.getUTCMilliseconds() * 1000 + us).padStart(6, '0');
-  return (
-    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${frac}+0000`
-  );
+  const sec = Math.floor(tsUs / 1e6);
+  if (sec !== cachedSecond) {
+    const d = new Date(sec * 1000);
+    cachedPrefix =
+      `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T` +
+      `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.`;
+    cachedSecond = sec;
+  }
+  return `${cachedPrefix}${String(Math.floor(tsUs - sec * 1e6)).padStart(6, '0')}+0000`;
 }
