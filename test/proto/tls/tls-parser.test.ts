@@ -308,3 +308,28 @@ test('TLS 1.2 with a CertificateRequest: the client certificate is in the one re
   assert.equal(hs[0].clientCertificates.length, 1);
   assert.equal(hs[0].clientCertificates[0].subjectCN, 'moat.test');
 });
+
+test('a record cut after 3 bytes and completed by a segment larger than a record', () => {
+  const ch = record([[1, minimalClientHello()]]);
+  // 20 KiB of client application data after the hello, in the same segment as the hello's end.
+  const appData = Buffer.concat([Buffer.from([0x17, 3, 3, 0x40, 0x00]), Buffer.alloc(0x4000, 1)]);
+  const big = Buffer.concat([ch.subarray(3), appData, appData]);
+  const out = feed([
+    [0, ch.subarray(0, 3)],
+    [0, big],
+    [
+      1,
+      record([
+        [2, serverHello(Buffer.alloc(32, 1), [])],
+        [14, Buffer.alloc(0)],
+      ]),
+    ],
+  ]);
+  assert.deepEqual(
+    out.filter((r) => r.type === 'anomaly'),
+    [],
+  );
+  const tls = out.flatMap((r) => (r.type === 'tls' ? [r.tls] : []));
+  assert.equal(tls.length, 1);
+  assert.equal(tls[0].complete, true);
+});
