@@ -163,7 +163,7 @@ export async function runDynamic(
   const children: ChildProcess[] = [];
   const started = Date.now();
   let timedOut = false;
-  let exitCode: number | null = null;
+  let exitCode: number | null;
   try {
     sh(['ip', 'netns', 'add', ns]);
     sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
