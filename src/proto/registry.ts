@@ -9,6 +9,7 @@ import { httpProtocol } from './http/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
 import { socksProtocol } from './socks/index.js';
 import { startTlsProtocol } from './starttls/index.js';
+import { quicProtocol } from './quic/index.js';
 
 /** TCP: TLS first (its record header is the most specific), then HTTP/1.x, DNS over TCP, SOCKS proxies, and plaintext
  * protocols that upgrade with STARTTLS (the server greets first). */
@@ -20,4 +21,5 @@ export const streamProtocols: StreamProtocolDef[] = [
   startTlsProtocol,
 ];
 
-export const datagramProtocols: DatagramProtocolDef[] = [dnsDatagramProtocol];
+/** UDP: QUIC Initials (a long header with a version moat decrypts) before DNS. */
+export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dnsDatagramProtocol];

@@ -27,8 +27,7 @@ import { TlsParseError, Wire } from './wire.js';
 import { parseClientHello, parseSslv2ClientHello } from './client-hello.js';
 import { parseServerHello } from './server-hello.js';
 import { parseSslv2ServerHello } from './sslv2-server-hello.js';
-import { computeJa3, computeJa3s } from './ja3.js';
-import { computeJa4 } from './ja4.js';
+import { clientFingerprints, serverFingerprint } from './fingerprint-cache.js';
 
 const MAX_RECORD = 16384 + 2048;
 /**
@@ -318,9 +317,8 @@ export class TlsStreamParser implements StreamParser {
       ocspResponse: this.ocsp,
       resumed,
       versionName: versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
-      ja3: computeJa3(this.client),
-      ja3s: sh ? computeJa3s(sh) : undefined,
-      ja4: computeJa4(this.client),
+      ...clientFingerprints(this.client),
+      ja3s: sh ? serverFingerprint(sh) : undefined,
       complete: sh !== undefined && (this.serverDone || resumed || sh.version >= 0x0304),
     };
     if (!sh) h.versionName = 'UNDETERMINED';
