@@ -24,7 +24,7 @@ export class RelayGate implements CommandGate {
       this.decisions.push({ line, cls, route: 'blocked' });
       return { route: 'blocked', output: null };
     }
-    let reply: Buffer | null = null;
+    let reply: Buffer | null;
     try {
       reply = await this.relay.request(Buffer.from(line));
     } catch {
