@@ -179,6 +179,16 @@ export function walkTls(stream: Buffer): TlsRecordWalk {
   let hs = Buffer.alloc(0);
   let encrypted = false;
   let off = 0;
+  // An SSLv2-format ClientHello (2-byte header, high bit set, message type 1) may open a client stream.
+  if (stream.length >= 3 && stream[0] & 0x80 && stream[2] === 1) {
+    const len = ((stream[0] & 0x7f) << 8) | stream[1];
+    if (2 + len > stream.length) errors.push('SSLv2 hello runs past the stream');
+    else {
+      records.push({ type: 0x80, length: len });
+      handshakes.push({ type: 1, body: stream.subarray(3, 2 + len) });
+    }
+    off = 2 + len;
+  }
   while (off < stream.length) {
     if (off + 5 > stream.length) {
       errors.push(`truncated record header at ${off}`);

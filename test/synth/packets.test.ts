@@ -64,6 +64,8 @@ test('TLS streams are well-formed records with the SNI, certificates and version
     const sv = walkTls(s.s2c);
     assert.deepEqual([...c.errors, ...sv.errors], [], `${f.client}:${f.clientPort}`);
     assert.equal(c.handshakes[0].type, 1, 'first client message is a ClientHello');
+    // The SSLv2-format hello has its own layout (no extensions, no SNI); moat's TLS tests parse it.
+    if (f.facts.sslv2Hello === true) continue;
     const hello = parseClientHello(c.handshakes[0].body);
     assert.equal(hello.sni, f.facts.sni);
     const sh = sv.handshakes[0];
