@@ -10,6 +10,7 @@ import { registerTlsmon } from './tlsmon.js';
 import { registerRules } from './rules.js';
 import { registerIntel } from '../../intel/cli.js';
 import { registerIdentify } from '../../identify/cli.js';
+import { registerHoneypot } from '../../honeypot/cli.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
@@ -21,4 +22,5 @@ export const commands: RegisterCommand[] = [
   registerRules,
   registerIntel,
   registerIdentify,
+  registerHoneypot,
 ];

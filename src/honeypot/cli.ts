@@ -1,0 +1,77 @@
+/** `moat honeypot [--config FILE]`: runs the configured services until SIGINT/SIGTERM. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { RegisterCommand } from '../cli/commands/index.js';
+import { UsageError } from '../cli/errors.js';
+import { openDatabase } from '../store/database.js';
+import { loadHoneypotConfig, HoneypotConfigError } from './config.js';
+import { Honeypot } from './honeypot.js';
+import { EveLog } from './eve.js';
+import { startTelnet } from './services/telnet.js';
+import { startSsh } from './services/ssh.js';
+import { startHttp } from './services/http.js';
+import { startMqtt } from './services/mqtt.js';
+import { startCatchAll } from './services/catchall.js';
+import type { ListeningService } from './services/listen.js';
+import { analyzeSample } from '../sandbox/index.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const registerHoneypot: RegisterCommand = (program: Command) => {
+  program
+    .command('honeypot')
+    .description(
+      'run the honeypot services (telnet, SSH, HTTP personas, MQTT, catch-all); samples go to the sandbox',
+    )
+    .option('--config <file>', 'YAML/JSON configuration (ports, download scope, limits, paths)')
+    .action(async (flags: { config?: string }) => {
+      let cfg;
+      try {
+        cfg = loadHoneypotConfig(flags.config);
+      } catch (e) {
+        if (e instanceof HoneypotConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+      mkdirSync(dirname(cfg.eve), { recursive: true });
+      const eve = new EveLog(cfg.eve);
+      const hp = new Honeypot({
+        quarantineDir: cfg.quarantineDir,
+        scope: cfg.downloadScope,
+        limits: cfg.limits,
+        db: openDatabase(cfg.database),
+        eve,
+        onSample: (s) => {
+          if (!cfg.sandbox.enabled) return;
+          void analyzeSample(
+            readFileSync(s.quarantine),
+            {
+              timeoutSeconds: cfg.sandbox.timeoutSeconds,
+              reportDir: cfg.sandbox.reportDir,
+              onEvent: (e) => eve.write(e),
+            },
+            s.source,
+          ).catch((e: Error) =>
+            eve.write({
+              timestamp: new Date().toISOString(),
+              event_type: 'sandbox',
+              sandbox: { sha256: s.sha256, error: e.message },
+            }),
+          );
+        },
+      });
+      const services: ListeningService[] = [];
+      for (const p of cfg.telnet) services.push(await startTelnet(hp, p, cfg.bind));
+      for (const p of cfg.ssh) services.push(await startSsh(hp, p, cfg.bind));
+      for (const h of cfg.http) services.push(await startHttp(hp, h.port, cfg.bind, h.persona));
+      for (const p of cfg.mqtt) services.push(await startMqtt(hp, p, cfg.bind));
+      for (const p of cfg.catchAll) services.push(await startCatchAll(hp, p, cfg.bind));
+      for (const s of services) process.stderr.write(`moat honeypot: ${s.name} on ${cfg.bind}:${s.port()}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      hp.closeAll();
+      await Promise.all(services.map((s) => s.close()));
+      await eve.close();
+    });
+};

@@ -1,0 +1,13 @@
+/** The honeypot's public surface (A-70…A-75). */
+export { Honeypot, type HoneypotOptions } from './honeypot.js';
+export { Session } from './session.js';
+export { EveLog } from './eve.js';
+export { InstanceStore, honeypotMigrations } from './store.js';
+export { startTelnet } from './services/telnet.js';
+export { startSsh } from './services/ssh.js';
+export { startHttp } from './services/http.js';
+export { startMqtt } from './services/mqtt.js';
+export { startCatchAll } from './services/catchall.js';
+export { loadHoneypotConfig, HoneypotConfigSchema } from './config.js';
+export { registerHoneypot } from './cli.js';
+export type { InstanceRecord, SampleRecord } from './instance.js';
