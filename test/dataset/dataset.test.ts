@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as Collect from '../../src/engine/collect.js';
 import {
   Pseudonymiser,
   desensitise,
@@ -84,7 +85,7 @@ test('desensitised text passes the privacy check; raw text is refused', () => {
 test('A-82 acceptance: reports from the attack corpus pass the privacy check after desensitisation', async (t) => {
   const dir = join(process.cwd(), '..', 'shared', 'corpus', 'attacks');
   if (!existsSync(dir)) return t.skip(`corpus absent: ${dir}`);
-  let analyzeToEvents: typeof import('../../src/engine/collect.js').analyzeToEvents;
+  let analyzeToEvents: typeof Collect.analyzeToEvents;
   try {
     ({ analyzeToEvents } = await import('../../src/engine/collect.js'));
   } catch (e) {
