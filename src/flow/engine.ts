@@ -41,6 +41,8 @@ export class FlowEngineImpl implements FlowEngine {
   private readonly idShardCount: number;
   /** The packet being handled, for anomalies raised while it is processed. */
   private cur: DecodedPacket | null = null;
+  /** Whether the sink inspects packets (rules); decided once so the hot path tests one boolean. */
+  private readonly packetSink: boolean;
 
   constructor(
     private readonly sink: FlowSink,
@@ -57,6 +59,7 @@ export class FlowEngineImpl implements FlowEngine {
     this.idShardIndex = Math.floor(opts.shard?.index ?? 0) % this.idShardCount;
     this.streamDefs = opts.streamProtocols ?? defaults.stream;
     this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
+    this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
   }
 
   handle(pkt: DecodedPacket): void {
@@ -210,6 +213,7 @@ export class FlowEngineImpl implements FlowEngine {
         if (f.tcpStateCode === TCP_CLOSED) this.releaseApp(f, ts);
       } else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
     }
+    if (this.packetSink) this.sink.onPacket?.(f, dir, pkt);
     this.cur = null;
   }
 

@@ -43,6 +43,10 @@ export interface FlowSink {
   onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): void;
   /** A packet-level anomaly (decoder or stream event) tied to a flow when one exists. */
   onPacketAnomaly?(flow: FlowView | null, event: string, pkt: DecodedPacket): void;
+  /** Every packet after its flow was updated (`dir` 0: client → server) — packet rules; only set when wanted. */
+  onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): void;
+  /** false: onPacket exists but nothing listens now — the engine skips the call on the hot path. */
+  readonly wantsPackets?: boolean;
 }
 
 export interface FlowStats {

@@ -7,7 +7,8 @@ export type Json = Record<string, unknown>;
 
 function get(ev: unknown, path: string): { found: boolean; value: unknown } {
   let cur: unknown = ev;
-  for (const part of path.split('.')) {
+  // "a.b[0].c" and "a.b.0.c" name the same field.
+  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
     if (cur === null || typeof cur !== 'object') return { found: false, value: undefined };
     if (Array.isArray(cur) && /^\d+$/.test(part)) {
       if (Number(part) >= cur.length) return { found: false, value: undefined };
