@@ -50,6 +50,8 @@ export interface DynamicReport {
   sink: SinkEntry[];
   pcap?: string;
   pcapPackets?: number;
+  /** Flows of the capture as moat's engine sees them (A-81 network level). */
+  flows?: Array<{ dest: string; proto: string; packets: number; app?: string }>;
   namespace: string;
 }
 
@@ -260,38 +262,73 @@ export async function runDynamic(
       process.kill(-dumpPid, 'SIGTERM');
       await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
     }
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
   } finally {
     cleanup(ns, children);
   }
-  const trace = parseTrace(readCapped(join(work, 'trace.txt'), MAX_TRACE));
-  const sinkEntries: SinkEntry[] = readCapped(sinkLog, 1 << 20)
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, 2000)
-    .map((l) => JSON.parse(l) as SinkEntry);
-  const report: DynamicReport = {
-    ran: true,
-    runner,
-    exitCode,
-    timedOut,
-    durationMs: Date.now() - started,
-    trace,
-    sink: sinkEntries,
-    namespace: ns,
-  };
-  if (opts.keepDir) {
-    mkdirSync(opts.keepDir, { recursive: true });
-    if (existsSync(pcap)) {
-      const kept = join(opts.keepDir, `${ns}.pcap`);
-      copyFileSync(pcap, kept);
-      report.pcap = kept;
+  try {
+    const trace = parseTrace(readCapped(join(work, 'trace.txt'), MAX_TRACE));
+    const sinkEntries: SinkEntry[] = readCapped(sinkLog, 1 << 20)
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 2000)
+      .map((l) => JSON.parse(l) as SinkEntry);
+    const report: DynamicReport = {
+      ran: true,
+      runner,
+      exitCode,
+      timedOut,
+      durationMs: Date.now() - started,
+      trace,
+      sink: sinkEntries,
+      namespace: ns,
+    };
+    report.pcapPackets = countPcapPackets(pcap);
+    report.flows = await flowsFromPcap(pcap);
+    if (opts.keepDir) {
+      mkdirSync(opts.keepDir, { recursive: true });
+      if (existsSync(pcap)) {
+        const kept = join(opts.keepDir, `${ns}.pcap`);
+        copyFileSync(pcap, kept);
+        report.pcap = kept;
+      }
+      if (existsSync(join(work, 'trace.txt')))
+        copyFileSync(join(work, 'trace.txt'), join(opts.keepDir, `${ns}.strace`));
     }
-    if (existsSync(join(work, 'trace.txt')))
-      copyFileSync(join(work, 'trace.txt'), join(opts.keepDir, `${ns}.strace`));
+    return report;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  report.pcapPackets = countPcapPackets(pcap);
-  rmSync(work, { recursive: true, force: true });
-  return report;
+}
+
+/**
+ * A-81 network level: the capture parsed by moat's own engine — one entry per flow (destination,
+ * protocol, packets) and the DNS names asked. Empty when the engine is unavailable.
+ */
+async function flowsFromPcap(
+  pcap: string,
+): Promise<Array<{ dest: string; proto: string; packets: number; app?: string }>> {
+  if (!existsSync(pcap) || statSync(pcap).size <= 24) return [];
+  try {
+    const { analyzeToEvents } = await import('../engine/collect.js');
+    const { events } = await analyzeToEvents(pcap);
+    const out: Array<{ dest: string; proto: string; packets: number; app?: string }> = [];
+    for (const e of events) {
+      if (e.event_type !== 'flow' || out.length >= 500) continue;
+      const flow = e.flow as { pkts_toserver?: number; pkts_toclient?: number } | undefined;
+      out.push({
+        dest: `${String(e.dest_ip)}:${String(e.dest_port ?? '')}`,
+        proto: String(e.proto),
+        packets: (flow?.pkts_toserver ?? 0) + (flow?.pkts_toclient ?? 0),
+        app: e.app_proto as string | undefined,
+      });
+    }
+    return out;
+  } catch {
+    return [];
+  }
 }
 
 /** Ends every process still in the namespace by PID, then the helpers, then deletes the namespace. */

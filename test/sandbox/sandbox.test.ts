@@ -144,6 +144,10 @@ test('dynamic: the compiled bot runs isolated and is labelled scanner + c2-beaco
   assert.ok(d.sink.some((s) => s.kind === 'dns' && s.name === 'cnc.example.com'));
   assert.ok((d.pcapPackets ?? 0) > 0);
   assert.ok(existsSync(d.pcap!));
+  assert.ok(
+    (d.flows ?? []).some((f) => f.dest.startsWith('198.51.100.') && f.dest.endsWith(':23')),
+    JSON.stringify(d.flows?.slice(0, 5)),
+  );
   for (const l of ['scanner', 'c2-beacon', 'persistence'] as const)
     assert.ok(r.labels.includes(l), `${l} in ${r.labels}`);
   assert.ok(!existsSync('/etc/init.d/S99bot'), 'the sample never wrote to the host');
