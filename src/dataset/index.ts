@@ -2,3 +2,4 @@
 export { Pseudonymiser } from './pseudonymise.js';
 export { desensitise, PATTERNS, type DesensitiseOptions } from './text.js';
 export { checkPrivacy, assertPrivate, PrivacyError, type PrivacyFinding } from './privacy.js';
+export { pseudonymisePcap, PcapRewriteError } from './pcap.js';

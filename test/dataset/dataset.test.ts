@@ -122,3 +122,51 @@ test('A-82 acceptance: reports from the attack corpus pass the privacy check aft
   assert.ok(reports > 0, 'at least one corpus report produced');
   t.diagnostic(`${reports} corpus reports desensitised and checked`);
 });
+
+test('pcap: addresses pseudonymised with valid checksums, payloads cut, packet count kept (corpus)', async (t) => {
+  const f = join(
+    process.cwd(),
+    '..',
+    'shared',
+    'corpus',
+    'attacks',
+    'markofu-pcaps',
+    'HoneyNet',
+    '0110',
+    'attack-trace.pcap',
+  );
+  if (!existsSync(f)) return t.skip(`corpus file absent: ${f}`);
+  const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { execFileSync } = await import('node:child_process');
+  const { pseudonymisePcap, PcapRewriteError } = await import('../../src/dataset/index.js');
+  const input = readFileSync(f);
+  const p = new Pseudonymiser(key);
+  const out = pseudonymisePcap(input, p);
+  const outFile = join(mkdtempSync(join(tmpdir(), 'moat-ds-')), 'clean.pcap');
+  writeFileSync(outFile, out);
+  let before: string;
+  let after: string;
+  try {
+    before = execFileSync('tcpdump', ['-nn', '-r', f], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    after = execFileSync('tcpdump', ['-nn', '-vv', '-r', outFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return t.skip('tcpdump not available');
+  }
+  assert.equal(
+    after.split('\n').filter((l) => /^\d/.test(l)).length,
+    before.split('\n').filter(Boolean).length,
+  );
+  assert.ok(!/incorrect|bad cksum/.test(after), 'IP checksums valid');
+  for (const ip of p.originals)
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(ip))
+      assert.ok(!after.includes(` ${ip}.`) && !after.includes(` ${ip} `), ip);
+  assert.ok(out.length < input.length, 'payloads cut');
+  assert.throws(() => pseudonymisePcap(input.subarray(0, input.length - 3), p), PcapRewriteError);
+});

@@ -1,0 +1,122 @@
+/**
+ * Desensitises classic pcap captures (A-82): Ethernet MACs and IPv4/IPv6 addresses are replaced with
+ * their keyed pseudonyms (checksums recomputed), and transport payloads — which cannot be desensitised
+ * reliably — are obfuscated by cutting them off (the frame keeps its headers, caplen shrinks).
+ * Link types: Ethernet (1) and raw IP (101). Damaged records end the rewrite with an error naming the
+ * offset; pcapng is not handled here.
+ */
+import type { Pseudonymiser } from './pseudonymise.js';
+
+export class PcapRewriteError extends Error {}
+
+function sum16(b: Buffer, off: number, len: number, init = 0): number {
+  let s = init;
+  for (let i = 0; i + 1 < len; i += 2) s += b.readUInt16BE(off + i);
+  if (len & 1) s += b[off + len - 1] << 8;
+  return s;
+}
+const fold = (s: number): number => {
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+};
+
+function ip4(b: Buffer, o: number): string {
+  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+}
+
+function rewriteIp(pkt: Buffer, o: number, p: Pseudonymiser, keepPayload: boolean): number {
+  const v = pkt[o] >> 4;
+  if (v === 4 && o + 20 <= pkt.length) {
+    const ihl = (pkt[o] & 15) * 4;
+    for (const at of [o + 12, o + 16]) {
+      const out = p.ipv4(ip4(pkt, at)).split('.').map(Number);
+      for (let i = 0; i < 4; i++) pkt[at + i] = out[i];
+    }
+    pkt.writeUInt16BE(0, o + 10);
+    pkt.writeUInt16BE(fold(sum16(pkt, o, Math.min(ihl, pkt.length - o))), o + 10);
+    return transport(pkt, o + ihl, pkt[o + 9], keepPayload, () => sum16(pkt, o + 12, 8));
+  }
+  if (v === 6 && o + 40 <= pkt.length) {
+    for (const at of [o + 8, o + 24]) {
+      const groups: string[] = [];
+      for (let i = 0; i < 8; i++) groups.push(pkt.readUInt16BE(at + i * 2).toString(16));
+      const out = p.ipv6(groups.join(':')).split(':');
+      for (let i = 0; i < 8; i++) pkt.writeUInt16BE(parseInt(out[i], 16), at + i * 2);
+    }
+    return transport(pkt, o + 40, pkt[o + 6], keepPayload, () => sum16(pkt, o + 8, 32));
+  }
+  return pkt.length;
+}
+
+/** Recomputes TCP/UDP checksums over what is kept; returns the new captured length. */
+function transport(
+  pkt: Buffer,
+  o: number,
+  proto: number,
+  keepPayload: boolean,
+  pseudo: () => number,
+): number {
+  if (proto === 6 && o + 20 <= pkt.length) {
+    const hl = (pkt[o + 12] >> 4) * 4;
+    const end = keepPayload ? pkt.length : Math.min(pkt.length, o + hl);
+    pkt.writeUInt16BE(0, o + 16);
+    pkt.writeUInt16BE(fold(sum16(pkt, o, end - o, pseudo() + 6 + (end - o))), o + 16);
+    return end;
+  }
+  if (proto === 17 && o + 8 <= pkt.length) {
+    const end = keepPayload ? pkt.length : o + 8;
+    pkt.writeUInt16BE(0, o + 6);
+    return end;
+  }
+  return keepPayload ? pkt.length : Math.min(pkt.length, o + 8);
+}
+
+export function pseudonymisePcap(
+  input: Buffer,
+  p: Pseudonymiser,
+  opts: { keepPayload?: boolean } = {},
+): Buffer {
+  if (input.length < 24) throw new PcapRewriteError('not a pcap file: shorter than the 24-byte header');
+  const magic = input.readUInt32LE(0);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  if (!le && input.readUInt32BE(0) !== 0xa1b2c3d4 && input.readUInt32BE(0) !== 0xa1b23c4d)
+    throw new PcapRewriteError(`not a classic pcap file (magic 0x${magic.toString(16)})`);
+  const u32 = (o: number): number => (le ? input.readUInt32LE(o) : input.readUInt32BE(o));
+  const link = u32(20);
+  if (link !== 1 && link !== 101)
+    throw new PcapRewriteError(`link type ${link} not supported (Ethernet and raw IP only)`);
+  const parts: Buffer[] = [Buffer.from(input.subarray(0, 24))];
+  let o = 24;
+  while (o + 16 <= input.length) {
+    const caplen = u32(o + 8);
+    if (o + 16 + caplen > input.length)
+      throw new PcapRewriteError(`record at offset ${o} claims ${caplen} bytes past the end of the file`);
+    const head = Buffer.from(input.subarray(o, o + 16));
+    const pkt = Buffer.from(input.subarray(o + 16, o + 16 + caplen));
+    let keep = pkt.length;
+    if (link === 1 && pkt.length >= 14) {
+      for (const at of [0, 6]) {
+        const mac = [...pkt.subarray(at, at + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+        if (mac === 'ff:ff:ff:ff:ff:ff') continue;
+        const fake = p
+          .mac(mac)
+          .split(':')
+          .map((x) => parseInt(x, 16));
+        for (let i = 0; i < 6; i++) pkt[at + i] = fake[i];
+      }
+      let et = pkt.readUInt16BE(12);
+      let ipOff = 14;
+      if (et === 0x8100 && pkt.length >= 18) {
+        et = pkt.readUInt16BE(16);
+        ipOff = 18;
+      }
+      if (et === 0x0800 || et === 0x86dd) keep = rewriteIp(pkt, ipOff, p, opts.keepPayload ?? false);
+      else if (!opts.keepPayload) keep = Math.min(pkt.length, ipOff);
+    } else if (link === 101) keep = rewriteIp(pkt, 0, p, opts.keepPayload ?? false);
+    if (le) head.writeUInt32LE(keep, 8);
+    else head.writeUInt32BE(keep, 8);
+    parts.push(head, pkt.subarray(0, keep));
+    o += 16 + caplen;
+  }
+  return Buffer.concat(parts);
+}
