@@ -11,3 +11,4 @@ export { startCatchAll } from './services/catchall.js';
 export { loadHoneypotConfig, HoneypotConfigSchema } from './config.js';
 export { registerHoneypot } from './cli.js';
 export type { InstanceRecord, SampleRecord } from './instance.js';
+export { interactionReport } from './report.js';

