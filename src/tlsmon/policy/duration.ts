@@ -5,7 +5,7 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 60480
 export function parseDuration(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
   if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/.exec(v);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$/.exec(v);
   if (!m) return undefined;
-  return Number(m[1]) * UNITS[m[2]];
+  return Number(m[1]) * (m[2] ? UNITS[m[2]] : 1);
 }
