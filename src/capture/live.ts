@@ -53,7 +53,12 @@ export class LiveCaptureSource implements PacketSource {
   }
 
   run(sink: PacketSink, signal?: AbortSignal): Promise<SourceStats> {
-    const cap = loadCap();
+    let cap: CapModule;
+    try {
+      cap = loadCap();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const names = cap.Cap.deviceList().map((d) => d.name);
     if (!names.includes(this.o.iface)) {
       return Promise.reject(
@@ -72,7 +77,9 @@ export class LiveCaptureSource implements PacketSource {
         ),
       );
     }
-    const linkType = LINK[kind];
+    // cap names five link types and reports others as "Unknown linktype N": keep the number for the decoder.
+    const unknown = /^Unknown linktype (\d+)$/.exec(kind);
+    const linkType = LINK[kind] ?? (unknown ? Number(unknown[1]) : undefined);
     if (linkType === undefined) {
       c.close();
       return Promise.reject(new LiveCaptureError(`${this.o.iface}: unsupported link type ${kind}`));

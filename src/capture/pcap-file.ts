@@ -7,20 +7,30 @@ import type { PacketSink, PacketSource, SourceStats } from './packet.js';
 import { CaptureFormatError } from './packet.js';
 import { ChunkReader } from './chunk-reader.js';
 
-/** A record claiming more than this is damaged: no link layer captures 16 MiB frames. */
-const MAX_RECORD = 16 << 20;
+/**
+ * A record claiming more than this is damaged (libpcap's own ceiling for ordinary link types is 256 KiB); a file
+ * whose header announces a larger snapshot length may use up to that, never more than 16 MiB.
+ */
+const MAX_RECORD = 256 << 10;
+const MAX_SNAPLEN = 16 << 20;
+/** Alexey Kuznetzov's modified pcap: 8 more bytes per record header (ifindex, protocol, type, pad). */
+const MAGIC_KUZNETZOV = 0xa1b2cd34;
 
 export class PcapFileSource implements PacketSource {
   readonly description: string;
   /** Bytes of the file consumed so far (progress). */
   bytesRead = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** Read-chunk size; tests make it small to exercise records straddling chunk ends. */
+    private readonly chunkSize = 8 << 20,
+  ) {
     this.description = `pcap file ${path}`;
   }
 
   async run(sink: PacketSink): Promise<SourceStats> {
-    const r = new ChunkReader(this.path);
+    const r = new ChunkReader(this.path, this.chunkSize);
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     try {
       if (!r.ensure(24))
@@ -29,16 +39,16 @@ export class PcapFileSource implements PacketSource {
       const m = b.readUInt32LE(0);
       let le: boolean;
       let nano: boolean;
-      if (m === 0xa1b2c3d4 || m === 0xa1b23c4d) {
+      const mb = b.readUInt32BE(0);
+      if (m === 0xa1b2c3d4 || m === 0xa1b23c4d || m === MAGIC_KUZNETZOV) {
         le = true;
         nano = m === 0xa1b23c4d;
       } else {
-        const mb = b.readUInt32BE(0);
-        if (mb !== 0xa1b2c3d4 && mb !== 0xa1b23c4d) {
+        if (mb !== 0xa1b2c3d4 && mb !== 0xa1b23c4d && mb !== MAGIC_KUZNETZOV) {
           throw new CaptureFormatError(
             this.path,
             0,
-            `not a pcap file (magic 0x${m.toString(16).padStart(8, '0')})`,
+            `not a pcap file (magic 0x${mb.toString(16).padStart(8, '0')})`,
           );
         }
         le = false;
@@ -47,11 +57,13 @@ export class PcapFileSource implements PacketSource {
       const major = le ? b.readUInt16LE(4) : b.readUInt16BE(4);
       if (major !== 2) throw new CaptureFormatError(this.path, 4, `unsupported pcap version ${major}`);
       const snaplen = le ? b.readUInt32LE(16) : b.readUInt32BE(16);
+      const hl = m === MAGIC_KUZNETZOV || mb === MAGIC_KUZNETZOV ? 24 : 16;
+      // The upper bits of the link-type field carry FCS presence/length (pcap spec); the link type is the low 16.
       const linkType = (le ? b.readUInt32LE(20) : b.readUInt32BE(20)) & 0xffff;
       r.pos = 24;
-      const limit = Math.max(MAX_RECORD, snaplen > 0 && snaplen < 0x7fffffff ? snaplen : 0);
+      const limit = Math.max(MAX_RECORD, snaplen <= MAX_SNAPLEN ? snaplen : 0);
       for (;;) {
-        if (!r.ensure(16)) {
+        if (!r.ensure(hl)) {
           if (r.end - r.pos > 0) stats.stoppedBecause = `truncated record header at byte ${r.offset}`;
           break;
         }
@@ -66,14 +78,14 @@ export class PcapFileSource implements PacketSource {
           stats.damaged++;
           break;
         }
-        if (!r.ensure(16 + caplen)) {
-          stats.stoppedBecause = `truncated record at byte ${r.offset}: ${caplen} bytes announced, ${r.end - r.pos - 16} present`;
+        if (!r.ensure(hl + caplen)) {
+          stats.stoppedBecause = `truncated record at byte ${r.offset}: ${caplen} bytes announced, ${r.end - r.pos - hl} present`;
           break;
         }
         const tsUs = sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac);
         stats.packets++;
         stats.bytes += wirelen;
-        r.pos += 16 + caplen;
+        r.pos += hl + caplen;
         this.bytesRead = r.offset;
         sink.onPacket(r.buf, r.pos - caplen, caplen, wirelen < caplen ? caplen : wirelen, tsUs, linkType);
       }

@@ -25,28 +25,45 @@ interface Iface {
   offsetUs: number;
 }
 
-/** µs from a 64-bit tick count split in two 32-bit halves, exact for 10^-v resolutions up to v = 12. */
+/**
+ * µs (rounded down) from a 64-bit tick count split in two 32-bit halves, plus the interface's if_tsoffset. Integer
+ * arithmetic stays below 2^53 for 10^-v resolutions up to v = 12 and 2^-k resolutions up to k = 32.
+ */
 function ticksToUs(hi: number, lo: number, f: Iface): number {
   if (f.pow10 !== 0) {
-    if (f.pow10 <= 6) return (hi * 4294967296 + lo) * 10 ** (6 - f.pow10);
+    if (f.pow10 <= 6) return (hi * 4294967296 + lo) * 10 ** (6 - f.pow10) + f.offsetUs;
     const d = 10 ** (f.pow10 - 6);
     const q = Math.floor(4294967296 / d);
     const rem = 4294967296 - q * d;
     return hi * q + Math.floor((hi * rem + lo) / d) + f.offsetUs;
   }
-  return Math.floor((hi * 2 ** (32 - f.pow2) + lo / 2 ** f.pow2) * 1e6) + f.offsetUs;
+  const k = f.pow2;
+  if (k <= 32) {
+    const unit = 2 ** k;
+    const frac = lo % unit;
+    return (hi * 2 ** (32 - k) + (lo - frac) / unit) * 1e6 + Math.floor((frac * 1e6) / unit) + f.offsetUs;
+  }
+  // Finer than 2^-32 s: whole seconds from the high half, the rest approximated (below 1 µs of error).
+  const hiUnit = 2 ** (k - 32);
+  const hiFrac = hi % hiUnit;
+  const sec = (hi - hiFrac) / hiUnit;
+  return sec * 1e6 + Math.floor(((hiFrac * 4294967296 + lo) / 2 ** k) * 1e6) + f.offsetUs;
 }
 
 export class PcapngFileSource implements PacketSource {
   readonly description: string;
   bytesRead = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** Read-chunk size; tests make it small to exercise blocks straddling chunk ends. */
+    private readonly chunkSize = 8 << 20,
+  ) {
     this.description = `pcapng file ${path}`;
   }
 
   async run(sink: PacketSink): Promise<SourceStats> {
-    const r = new ChunkReader(this.path);
+    const r = new ChunkReader(this.path, this.chunkSize);
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     let le = true;
     let ifaces: Iface[] = [];
@@ -90,6 +107,11 @@ export class PcapngFileSource implements PacketSource {
         const u16 = (o: number): number => (le ? b.readUInt16LE(p + o) : b.readUInt16BE(p + o));
         r.pos += len;
         this.bytesRead = r.offset;
+        if (u32(len - 4) !== len) {
+          // Trailing length disagrees with the leading one: the block's bounds are uncertain, so nothing in it is used.
+          stats.damaged++;
+          continue;
+        }
         if (type === IDB) {
           if (len < 20) {
             stats.damaged++;
@@ -109,9 +131,10 @@ export class PcapngFileSource implements PacketSource {
                 f.pow2 = v & 0x7f;
               } else f.pow10 = v;
             } else if (code === 14 && olen >= 8) {
-              const hi = u32(o + 4);
-              const lo = u32(o + 8);
-              f.offsetUs = (le ? lo * 4294967296 + hi : hi * 4294967296 + lo) * 1e6;
+              // Signed 64-bit seconds added to every timestamp of the interface.
+              const a = u32(o + 4);
+              const c = u32(o + 8);
+              f.offsetUs = (le ? (c | 0) * 4294967296 + a : (a | 0) * 4294967296 + c) * 1e6;
             }
             o += 4 + olen + ((4 - (olen % 4)) % 4);
           }
@@ -122,7 +145,7 @@ export class PcapngFileSource implements PacketSource {
           }
           ifaces.push(f);
         } else if (type === EPB || type === OPB) {
-          const hdr = type === EPB ? 28 : 28;
+          const hdr = 28; // EPB and OPB share the layout up to the packet data
           if (len < hdr + 4) {
             stats.damaged++;
             continue;
