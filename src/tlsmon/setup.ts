@@ -19,6 +19,7 @@ import { RevocationService } from './trust/revocation.js';
 import { ServiceCertificateCache } from './certificate-cache.js';
 import { CertificateFetcher } from './certificate-fetch.js';
 import { loadIntelLists, mmdbCountries } from './intel-adapters.js';
+import { identifyReputation } from './identify-adapter.js';
 import { DomainStore, parseDomainFile } from './domain-store.js';
 import { dispatcherOf } from './channels.js';
 import { NftBlockSink } from './nft-block.js';
@@ -41,6 +42,8 @@ export interface TlsmonConfig {
   certBlacklist?: CertificateBlacklist;
   addressBlacklist?: AddressList;
   addressReputation?: AddressList;
+  /** A store holding identification models (moat identify train): its verdicts feed address reputation (T-46). */
+  identifyDb?: string;
   /** Told about bad feed lines (kept going with the good ones). */
   warn?: (message: string) => void;
   /** Fetch certificates TLS 1.3 hid, from the service itself (live only: needs reachability). */
@@ -97,6 +100,12 @@ export function servicesFor(
     }
   }
   if (cfg.geoDb) svc.geo = mmdbCountries(cfg.geoDb);
+  if (cfg.identifyDb && !svc.addressReputation) {
+    const r = identifyReputation(cfg.identifyDb === cfg.dbPath && db ? db : openDatabase(cfg.identifyDb));
+    svc.addressReputation = r.list;
+    if (r.modelVersion === null)
+      cfg.warn?.('identification store has no active model: reputation comes from its intel only');
+  }
   if (cfg.domainFiles?.length) {
     const store = new DomainStore(db);
     for (const f of cfg.domainFiles) {

@@ -34,6 +34,7 @@ interface AnalyzeFlags {
   geoip?: string;
   domains: string[];
   intel: string[];
+  identifyDb?: string;
   alerts: boolean;
 }
 
@@ -85,6 +86,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       collect,
       [],
     )
+    .option(
+      '--identify-db <db>',
+      'store with identification models: their verdicts feed address reputation (T-46)',
+    )
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
@@ -113,6 +118,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             geoDb: flags.geoip,
             domainFiles: flags.domains,
             intelFiles: flags.intel,
+            identifyDb: flags.identifyDb,
             deliverAlerts: flags.alerts,
             warn: (m) => process.stderr.write(`moat: ${m}\n`),
           });

@@ -33,6 +33,7 @@ interface Flags {
   intel: string[];
   domains: string[];
   geoip?: string;
+  identifyDb?: string;
 }
 
 function hostPort(text: string): { host: string; port: number } {
@@ -68,6 +69,10 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
     .option('--intel <file>', 'threat-intel feed (repeatable)', collect, [])
     .option('--domains <file>', 'domain reputation/registration file (repeatable)', collect, [])
     .option('--geoip <mmdb>', 'MaxMind-format country database')
+    .option(
+      '--identify-db <db>',
+      'store with identification models: their verdicts feed address reputation (T-46)',
+    )
     .action(async (f: Flags) => {
       if (!existsSync(f.policy)) throw new UsageError(`--policy: no such file: ${f.policy}`);
       if (f.blockMode !== 'flow' && f.blockMode !== 'destination')
@@ -97,6 +102,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
           intelFiles: f.intel,
           domainFiles: f.domains,
           geoDb: f.geoip,
+          identifyDb: f.identifyDb,
           fetchCertificates: f.fetchCerts,
           block: f.block
             ? { nft: new NftablesDriver({ netns: f.netns }), mode: f.blockMode, timeoutS: blockS }

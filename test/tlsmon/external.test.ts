@@ -1,0 +1,89 @@
+/**
+ * The monitor's outside sources: the identification service's verdicts as address reputation (T-46), and the active
+ * certificate fetch that fills in what TLS 1.3 hides (realisation notes), against a real TLS server on loopback.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { openDatabase } from '../../src/store/index.js';
+import { IntelStore } from '../../src/intel/store.js';
+import { parseFeed } from '../../src/intel/feeds/index.js';
+import { identifyReputation } from '../../src/tlsmon/identify-adapter.js';
+import { ServiceCertificateCache, serviceKey } from '../../src/tlsmon/certificate-cache.js';
+import { CertificateFetcher } from '../../src/tlsmon/certificate-fetch.js';
+
+test('identification verdicts become address reputation', () => {
+  const db = openDatabase(':memory:');
+  try {
+    const store = new IntelStore(db);
+    const text = '# test list\n203.0.113.66\n198.51.100.0/24\n';
+    store.load('c2-list.txt', parseFeed('c2-list.txt', text));
+    const { list, modelVersion } = identifyReputation(db);
+    assert.equal(modelVersion, null, 'no model trained in this store: verdicts come from its intel');
+    const hit = list.lookup('203.0.113.66');
+    assert.ok(hit, 'a listed address has a bad reputation');
+    assert.match(hit.list, /identify model/);
+    assert.ok(hit.count >= 1);
+    assert.ok(list.lookup('198.51.100.7'), 'inside a listed network');
+    assert.equal(list.lookup('192.0.2.1'), undefined);
+  } finally {
+    db.close();
+  }
+});
+
+test('active fetch: the chain a service presents is fetched once, cached by address, port and name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-fetch-'));
+  try {
+    const key = join(dir, 'k.pem');
+    const crt = join(dir, 'c.pem');
+    const gen = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=hidden.moat.test',
+      '-addext',
+      'subjectAltName=DNS:hidden.moat.test',
+    ]);
+    assert.equal(gen.status, 0);
+    const server = createServer(
+      { key: readFileSync(key), cert: readFileSync(crt), minVersion: 'TLSv1.3' },
+      (s) => s.end(),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const cache = new ServiceCertificateCache();
+      const fetcher = new CertificateFetcher(cache, { timeoutMs: 3000 });
+      assert.equal(await fetcher.request('127.0.0.1', port, 'hidden.moat.test'), true);
+      const got = cache.lookup(serviceKey('127.0.0.1', port, 'hidden.moat.test'), Date.now() * 1000);
+      assert.equal(got?.source, 'fetched');
+      assert.equal(got?.chain[0].subjectCN, 'hidden.moat.test');
+      // Asked again at once: not fetched again (one attempt per service per hour).
+      assert.equal(fetcher.request('127.0.0.1', port, 'hidden.moat.test'), undefined);
+      // A closed port fails within the bound and is remembered as an error.
+      const closed = await fetcher.request('127.0.0.1', 1, 'x.test');
+      assert.equal(closed, false);
+      assert.match(fetcher.errors[0], /127\.0\.0\.1\|1\|x\.test: .*ECONNREFUSED/);
+    } finally {
+      server.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
