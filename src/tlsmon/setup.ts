@@ -60,6 +60,8 @@ export interface Tlsmon {
   dispatcher?: AlertDispatcher;
   blockSink?: NftBlockSink;
   db?: Db;
+  /** Re-reads the intel feed files and swaps the blacklists in place, without a restart (SIGHUP, the API). */
+  reloadIntel(): { indicators: number; errors: string[] };
   close(): Promise<void>;
 }
 
@@ -159,12 +161,22 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
       sqlite?.flush();
     },
   });
+  const reloadIntel = (): { indicators: number; errors: string[] } => {
+    if (!cfg.intelFiles?.length) return { indicators: 0, errors: [] };
+    // Built completely before the swap: a connection is scored against either the old lists or the new ones.
+    const lists = loadIntelLists(cfg.intelFiles);
+    svc.certBlacklist = lists.certBlacklist;
+    svc.addressBlacklist = lists.addressBlacklist;
+    if (!cfg.identifyDb) svc.addressReputation = lists.addressReputation;
+    return { indicators: lists.indicators, errors: lists.errors };
+  };
   return {
     monitor,
     inspector,
     dispatcher,
     blockSink,
     db,
+    reloadIntel,
     async close() {
       await inspector.close();
       await dispatcher?.close();

@@ -71,3 +71,31 @@ test('SSLBL certificates, DROP networks and IPsum counts drive the blacklist and
     1,
   );
 });
+
+test('intel feeds reload without a restart: a delisted address stops counting', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createTlsmon } = await import('../../src/tlsmon/setup.js');
+  const dir = mkdtempSync(join(tmpdir(), 'moat-reload-'));
+  try {
+    const list = join(dir, 'block.txt');
+    const policy = join(dir, 'p.yaml');
+    writeFileSync(list, '203.0.113.5\n');
+    writeFileSync(
+      policy,
+      `version: 1\ndefault: p\npolicies:\n  p:\n    weights: { certificate: 0, address: 1, reputation: 0 }\n    address:\n      blacklist: { weight: 1, check: dst }\n    condition: { op: '>=', threshold: 0.5 }\n`,
+    );
+    const mon = await createTlsmon({ policyPath: policy, intelFiles: [list], deliverAlerts: false });
+    try {
+      assert.equal(mon.monitor.evaluate(features({ dstIp: '203.0.113.5' }), true).result.verdict, 'risky');
+      writeFileSync(list, '198.51.100.9\n');
+      assert.deepEqual(mon.reloadIntel(), { indicators: 1, errors: [] });
+      assert.equal(mon.monitor.evaluate(features({ dstIp: '203.0.113.5' }), true).result.verdict, 'safe');
+      assert.equal(mon.monitor.evaluate(features({ dstIp: '198.51.100.9' }), true).result.verdict, 'risky');
+    } finally {
+      await mon.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -18,6 +18,8 @@ export interface TlsmonRouteContext {
   versions?: PolicyVersions;
   /** Statistics the live monitor adds (alerts delivered, blocks). */
   stats?: () => Record<string, unknown>;
+  /** Re-reads the intel feeds (blacklists, reputation) without a restart. */
+  reloadIntel?: () => { indicators: number; errors: string[] };
 }
 
 const errorBody = {
@@ -142,6 +144,13 @@ export function registerTlsmonRoutes(app: FastifyInstance, ctx: TlsmonRouteConte
       }
     },
   );
+
+  app.post('/v1/tlsmon/intel/reload', { schema: { response: { 404: errorBody } } }, async (_req, reply) => {
+    if (!ctx.reloadIntel)
+      return reply.code(404).send({ error: 'this monitor was started without intel feeds' });
+    const r = ctx.reloadIntel();
+    return { indicators: r.indicators, errors: r.errors.slice(0, 50) };
+  });
 
   app.get('/v1/tlsmon/stats', async () => ({
     policyVersion: ctx.monitor.policyVersion,

@@ -118,6 +118,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
             {
               monitor: mon.monitor,
               versions: mon.db ? new PolicyVersions(mon.db) : undefined,
+              reloadIntel: f.intel.length > 0 ? () => mon.reloadIntel() : undefined,
               stats: () => ({
                 alerts: mon.dispatcher?.stats,
                 blocked: mon.blockSink?.blocked,
@@ -136,6 +137,14 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const stop = (): void => ac.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // SIGHUP re-reads the intel feeds (blacklists, reputation) without stopping the capture.
+      const onHup = (): void => {
+        const r = mon.reloadIntel();
+        process.stderr.write(
+          `moat tlsmon: intel reloaded: ${r.indicators} indicators, ${r.errors.length} bad lines\n`,
+        );
+      };
+      process.on('SIGHUP', onHup);
       try {
         const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
         const stats = await runAnalysis(
@@ -146,6 +155,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        process.off('SIGHUP', onHup);
         writer.close();
         await app?.close();
         await mon.close();
