@@ -111,8 +111,13 @@ function idb(le: boolean, linkType: number, tsresol?: number): Buffer {
   }
   if (tsresol === undefined) return block(le, 1, head);
   const opt = Buffer.alloc(12);
-  if (le) (opt.writeUInt16LE(9, 0), opt.writeUInt16LE(1, 2));
-  else (opt.writeUInt16BE(9, 0), opt.writeUInt16BE(1, 2));
+  if (le) {
+    opt.writeUInt16LE(9, 0);
+    opt.writeUInt16LE(1, 2);
+  } else {
+    opt.writeUInt16BE(9, 0);
+    opt.writeUInt16BE(1, 2);
+  }
   opt[4] = tsresol;
   return block(le, 1, Buffer.concat([head, opt]));
 }
