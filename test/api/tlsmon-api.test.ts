@@ -117,6 +117,39 @@ test('configuration items, policy get/put/validate/rollback, what-if scoring, AP
     assert.equal((await call('POST', '/v1/tlsmon/score', hs)).json?.condition, 'F >= 0.8');
     assert.equal((await call('POST', '/v1/tlsmon/policies/rollback', { version: 99 })).status, 404);
     assert.equal(((await call('GET', '/v1/tlsmon/policies/versions')).json?.versions as unknown[]).length, 3);
+
+    // A whole capture, scored by a separate monitor: moat's own synthetic capture (it carries self-signed and
+    // expired servers), uploaded as pcap bytes.
+    const { encodePcap, synthesize } = await import('../../src/synth/index.js');
+    const pcap = encodePcap((await synthesize({ seed: 4, flows: 1, scenarios: ['tls'] })).frames);
+    const before = monitor.evaluations;
+    const res = await fetch(base + '/v1/tlsmon/score/capture', {
+      method: 'POST',
+      headers: { 'x-api-key': 's3cret', 'content-type': 'application/vnd.tcpdump.pcap' },
+      body: pcap,
+    });
+    const body = (await res.json()) as {
+      handshakes: number;
+      risky: number;
+      results: Array<{ sni?: string; score: { verdict: string } }>;
+    };
+    assert.equal(res.status, 200);
+    assert.ok(
+      body.handshakes >= 10 && body.results.length === body.handshakes,
+      JSON.stringify(body).slice(0, 300),
+    );
+    assert.ok(body.risky >= 1 && body.risky < body.handshakes, `${body.risky} risky of ${body.handshakes}`);
+    assert.equal(monitor.evaluations, before, 'the running monitor is untouched');
+    const junk = await fetch(base + '/v1/tlsmon/score/capture', {
+      method: 'POST',
+      headers: { 'x-api-key': 's3cret', 'content-type': 'application/vnd.tcpdump.pcap' },
+      body: Buffer.from('not a capture'),
+    });
+    assert.equal(junk.status, 400);
+    assert.match(
+      ((await junk.json()) as { error: string }).error,
+      /upload: at byte 0: not a pcap or pcapng file/,
+    );
   } finally {
     await app.close();
     db.close();

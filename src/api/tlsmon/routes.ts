@@ -8,8 +8,15 @@ import { z } from 'zod';
 import { stringify as yamlStringify } from 'yaml';
 import { parsePolicyText, PolicyError, validatePolicyFile } from '../../tlsmon/policy/load.js';
 import { policySchema } from '../../tlsmon/policy/schema.js';
-import type { TlsMonitor } from '../../tlsmon/monitor.js';
 import { scoreEve } from '../../tlsmon/explain.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TlsMonitor } from '../../tlsmon/monitor.js';
+import { TlsMonitorInspector } from '../../tlsmon/inspector.js';
+import { MemoryHeatHistory } from '../../tlsmon/history/memory-history.js';
+import { runAnalysis } from '../../engine/index.js';
+import { CaptureFormatError } from '../../capture/packet.js';
 import { featuresFromInput, handshakeSchema, HandshakeInputError } from './handshake-input.js';
 import type { PolicyVersions } from './policy-versions.js';
 
@@ -151,6 +158,58 @@ export function registerTlsmonRoutes(app: FastifyInstance, ctx: TlsmonRouteConte
     const r = ctx.reloadIntel();
     return { indicators: r.indicators, errors: r.errors.slice(0, 50) };
   });
+
+  // What-if on a whole capture: its handshakes are scored under the current policies by a separate monitor with its
+  // own empty history, so the running monitor's heat counts stay untouched.
+  app.addContentTypeParser(
+    ['application/vnd.tcpdump.pcap', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: 64 << 20 },
+    (_req, body, done) => done(null, body),
+  );
+  app.post(
+    '/v1/tlsmon/score/capture',
+    { bodyLimit: 64 << 20, schema: { response: { 400: errorBody } } },
+    async (req, reply) => {
+      if (!Buffer.isBuffer(req.body))
+        return reply.code(400).send({ error: 'send the capture as application/vnd.tcpdump.pcap' });
+      const dir = mkdtempSync(join(tmpdir(), 'moat-api-capture-'));
+      const file = join(dir, 'upload.pcap');
+      try {
+        writeFileSync(file, req.body);
+        const what = new TlsMonitor(ctx.monitor.policyFile, {
+          ...ctx.monitor.services,
+          history: new MemoryHeatHistory(),
+        });
+        const results: unknown[] = [];
+        await runAnalysis(
+          { file },
+          {
+            eveTypes: ['tls'],
+            inspectors: [new TlsMonitorInspector(what)],
+            onEvent: (ev) => {
+              const tls = ev.tls as { sni?: string; version?: string; moat: { score: unknown } };
+              results.push({
+                src_ip: ev.src_ip,
+                src_port: ev.src_port,
+                dest_ip: ev.dest_ip,
+                dest_port: ev.dest_port,
+                sni: tls.sni,
+                version: tls.version,
+                score: tls.moat.score,
+              });
+            },
+          },
+        );
+        return { handshakes: what.evaluations, risky: what.risky, results };
+      } catch (err) {
+        if (err instanceof CaptureFormatError)
+          return reply.code(400).send({ error: err.message.replace(file, 'upload') });
+        throw err;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   app.get('/v1/tlsmon/stats', async () => ({
     policyVersion: ctx.monitor.policyVersion,
