@@ -4,6 +4,7 @@
  * interval carried in every record (SAMPLING_INTERVAL, field 34).
  */
 import type { ExportRecord } from './flow-record.js';
+import { templateSet } from './template-set.js';
 
 const T4 = 256;
 const T6 = 257;
@@ -38,19 +39,10 @@ export class NetflowV9Encoder {
   ) {}
 
   private template(): Buffer {
-    const body: number[] = [];
-    for (const [id, fields] of [
+    return templateSet(0, [
       [T4, FIELDS4],
       [T6, FIELDS6],
-    ] as const) {
-      body.push(id, fields.length);
-      for (const [t, l] of fields) body.push(t, l);
-    }
-    const b = Buffer.alloc(4 + body.length * 2);
-    b.writeUInt16BE(0, 0);
-    b.writeUInt16BE(b.length, 2);
-    body.forEach((v, i) => b.writeUInt16BE(v, 4 + i * 2));
-    return b;
+    ]);
   }
 
   private dataSet(id: number, recs: ExportRecord[], nowMs: number): Buffer {
