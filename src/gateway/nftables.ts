@@ -4,8 +4,7 @@
  * and a crashed moat leaves no permanent blocks. The driver feeds `nft -f -` scripts and never builds rules
  * from unchecked text: every address is parsed first.
  */
-import { execFile } from 'node:child_process';
-import { parseIp, formatIp } from '../decode/address.js';
+import { NftError, checkedIp, runNft } from './nft-exec.js';
 
 export interface NftOptions {
   /** Table name in family inet (default "moat"). */
@@ -16,25 +15,7 @@ export interface NftOptions {
   hookOutput?: boolean;
 }
 
-export class NftError extends Error {}
-
-function run(args: string[], stdin: string | undefined, netns?: string): Promise<string> {
-  const cmd = netns ? 'ip' : 'nft';
-  const argv = netns ? ['netns', 'exec', netns, 'nft', ...args] : args;
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, argv, { timeout: 10_000 }, (err, stdout, stderr) => {
-      if (err) reject(new NftError(`nft ${args.join(' ')} failed: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
-
-function checkedIp(text: string): { text: string; v: 4 | 6 } {
-  const ip = parseIp(text);
-  if (!ip) throw new NftError(`not an IP address: '${text}'`);
-  return { text: formatIp(ip.words, ip.ipVersion), v: ip.ipVersion };
-}
+export { NftError };
 
 export class NftablesDriver {
   readonly table: string;
@@ -72,12 +53,12 @@ table inet ${t} {
 ${chains}
 }
 `;
-    await run(['-f', '-'], script, this.o.netns);
+    await runNft(['-f', '-'], script, this.o.netns);
   }
 
   async blockDestination(ip: string, timeoutS: number): Promise<void> {
     const a = checkedIp(ip);
-    await run(
+    await runNft(
       [
         'add',
         'element',
@@ -96,7 +77,7 @@ ${chains}
     const d = checkedIp(dst);
     if (s.v !== d.v) throw new NftError(`flow mixes IPv${s.v} and IPv${d.v}`);
     if (!Number.isInteger(dport) || dport < 1 || dport > 65535) throw new NftError(`bad port ${dport}`);
-    await run(
+    await runNft(
       [
         'add',
         'element',
@@ -112,13 +93,13 @@ ${chains}
 
   /** Elements currently in a set, as nft prints them (for the API and tests). */
   async list(set: 'block_dst4' | 'block_dst6' | 'block_flow4' | 'block_flow6'): Promise<string[]> {
-    const out = await run(['-j', 'list', 'set', 'inet', this.table, set], undefined, this.o.netns);
+    const out = await runNft(['-j', 'list', 'set', 'inet', this.table, set], undefined, this.o.netns);
     const j = JSON.parse(out) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
     const elems = j.nftables.find((x) => x.set)?.set?.elem ?? [];
     return elems.map((e) => JSON.stringify(e));
   }
 
   async uninstall(): Promise<void> {
-    await run(['delete', 'table', 'inet', this.table], undefined, this.o.netns).catch(() => undefined);
+    await runNft(['delete', 'table', 'inet', this.table], undefined, this.o.netns).catch(() => undefined);
   }
 }

@@ -4,8 +4,7 @@
  * service; monitor and track as NFLOG copies (flow-level and content-level) for user space; forward as an explicit
  * accept that bypasses the rest. Every rule names the entry it enforces (comment), so removal finds it by handle.
  */
-import { execFile } from 'node:child_process';
-import { parseIp, formatIp } from '../decode/address.js';
+import { NftError, checkedIp, runNft } from '../gateway/nft-exec.js';
 import type { CacheEntry } from './event-cache.js';
 
 export interface EnforcementOptions {
@@ -21,25 +20,15 @@ export interface EnforcementOptions {
   hookOutput?: boolean;
 }
 
-export class EnforcementError extends Error {}
+export class EnforcementError extends NftError {}
 
 function nft(args: string[], stdin: string | undefined, netns?: string): Promise<string> {
-  const cmd = netns ? 'ip' : 'nft';
-  const argv = netns ? ['netns', 'exec', netns, 'nft', ...args] : args;
-  return new Promise((resolve, reject) => {
-    const c = execFile(cmd, argv, { timeout: 10_000 }, (err, out, errOut) =>
-      err
-        ? reject(new EnforcementError(`nft ${args.join(' ')}: ${(errOut || err.message).trim()}`))
-        : resolve(out),
-    );
-    if (stdin !== undefined) c.stdin?.end(stdin);
-  });
+  return runNft(args, stdin, netns, EnforcementError);
 }
 
 function ip(text: string): { t: string; fam: 'ip' | 'ip6' } {
-  const p = parseIp(text);
-  if (!p) throw new EnforcementError(`not an IP address: '${text}'`);
-  return { t: formatIp(p.words, p.ipVersion), fam: p.ipVersion === 4 ? 'ip' : 'ip6' };
+  const a = checkedIp(text, EnforcementError);
+  return { t: a.text, fam: a.v === 4 ? 'ip' : 'ip6' };
 }
 
 /** The match part of a rule for an entry (one direction). */
