@@ -12,6 +12,7 @@ import { CaptureFormatError } from '../../capture/packet.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
+import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import { PolicyError } from '../../tlsmon/policy/load.js';
 
@@ -37,8 +38,6 @@ interface AnalyzeFlags {
   identifyDb?: string;
   alerts: boolean;
 }
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function positiveInt(name: string, text: string): number {
   const n = Number(text);

@@ -6,9 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
+import { collect } from '../options.js';
 import { loadPolicyFile, PolicyError } from '../../tlsmon/policy/load.js';
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function mustExist(what: string, p: string): void {
   if (!existsSync(p)) throw new UsageError(`${what}: no such file: ${p}`);

@@ -6,12 +6,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
+import { collect } from '../options.js';
 import { generateVendorKey, signBundle } from '../../verify/bundle.js';
 import { BundleRejected } from '../../verify/checkers.js';
 import { BundleStore } from '../../verify/bundle-store.js';
 import { openDatabase } from '../../store/index.js';
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function read(what: string, p: string): string {
   if (!existsSync(p)) throw new UsageError(`${what}: no such file: ${p}`);

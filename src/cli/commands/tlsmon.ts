@@ -7,12 +7,11 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
+import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import { PolicyError } from '../../tlsmon/policy/load.js';
 import { parseDuration } from '../../tlsmon/policy/duration.js';
 import { formatSummary } from '../summary.js';
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 interface Flags {
   interface: string;
