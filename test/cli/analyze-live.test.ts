@@ -7,10 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { selfSignedServer, tlsHandshake } from '../helpers/tls-server.js';
 
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 
@@ -29,31 +28,7 @@ test(
     }
     const dir = mkdtempSync(join(tmpdir(), 'moat-live-'));
     try {
-      const key = join(dir, 'k.pem');
-      const crt = join(dir, 'c.pem');
-      const gen = spawnSync('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        crt,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=live.moat.test',
-        '-addext',
-        'subjectAltName=DNS:live.moat.test',
-      ]);
-      assert.equal(gen.status, 0, gen.stderr?.toString());
-      const server = createServer({ key: readFileSync(key), cert: readFileSync(crt) }, (s) => s.end('hello'));
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as AddressInfo).port;
+      const { server, port } = await selfSignedServer(dir, 'live.moat.test', { key: 'ec', reply: 'hello' });
       const eve = join(dir, 'eve.json');
       const moat = spawn(
         process.execPath,
@@ -80,21 +55,7 @@ test(
         // Give libpcap time to open before the traffic starts.
         await new Promise((r) => setTimeout(r, 1500));
         for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
-          await new Promise<void>((resolve, reject) => {
-            const c = connect(
-              {
-                host: '127.0.0.1',
-                port,
-                servername: 'live.moat.test',
-                rejectUnauthorized: false,
-                maxVersion,
-              },
-              () => c.end(),
-            );
-            c.on('data', () => undefined);
-            c.on('close', () => resolve());
-            c.on('error', reject);
-          });
+          await tlsHandshake(port, 'live.moat.test', { maxVersion });
         }
         const code = await new Promise<number | null>((r) => moat.once('exit', r));
         assert.equal(code, 0, stderr);
@@ -138,32 +99,11 @@ test(
     }
     const dir = mkdtempSync(join(tmpdir(), 'moat-tlsmon-live-'));
     try {
-      const key = join(dir, 'k.pem');
-      const crt = join(dir, 'c.pem');
-      assert.equal(
-        spawnSync('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          crt,
-          '-days',
-          '2',
-          '-subj',
-          '/CN=c2.moat.test',
-        ]).status,
-        0,
-      );
-      const server = createServer(
-        { key: readFileSync(key), cert: readFileSync(crt), maxVersion: 'TLSv1.2' },
-        (s) => s.end('x'),
-      );
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as AddressInfo).port;
+      const { server, port } = await selfSignedServer(dir, 'c2.moat.test', {
+        key: 'rsa',
+        reply: 'x',
+        tls: { maxVersion: 'TLSv1.2' },
+      });
       const apiPort = port + 1 > 65000 ? port - 1 : port + 1;
       const eve = join(dir, 'eve.json');
       const moat = spawn(
@@ -195,15 +135,7 @@ test(
         for (let i = 0; i < 150 && !stderr.includes('configuration API on'); i++)
           await new Promise((r) => setTimeout(r, 100));
         await new Promise((r) => setTimeout(r, 1000));
-        await new Promise<void>((resolve, reject) => {
-          const c = connect(
-            { host: '127.0.0.1', port, servername: 'c2.moat.test', rejectUnauthorized: false },
-            () => c.end(),
-          );
-          c.on('data', () => undefined);
-          c.on('close', () => resolve());
-          c.on('error', reject);
-        });
+        await tlsHandshake(port, 'c2.moat.test');
         await new Promise((r) => setTimeout(r, 500));
         const stats = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/tlsmon/stats`)).json()) as {
           evaluations: number;

@@ -4,12 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:tls';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { selfSignedServer } from '../helpers/tls-server.js';
 import { openDatabase } from '../../src/store/index.js';
 import { IntelStore } from '../../src/intel/store.js';
 import { parseFeed } from '../../src/intel/feeds/index.js';
@@ -39,34 +37,10 @@ test('identification verdicts become address reputation', () => {
 test('active fetch: the chain a service presents is fetched once, cached by address, port and name', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-fetch-'));
   try {
-    const key = join(dir, 'k.pem');
-    const crt = join(dir, 'c.pem');
-    const gen = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=hidden.moat.test',
-      '-addext',
-      'subjectAltName=DNS:hidden.moat.test',
-    ]);
-    assert.equal(gen.status, 0);
-    const server = createServer(
-      { key: readFileSync(key), cert: readFileSync(crt), minVersion: 'TLSv1.3' },
-      (s) => s.end(),
-    );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const { server, port } = await selfSignedServer(dir, 'hidden.moat.test', {
+      key: 'ec',
+      tls: { minVersion: 'TLSv1.3' },
+    });
     try {
       const cache = new ServiceCertificateCache();
       const fetcher = new CertificateFetcher(cache, { timeoutMs: 3000 });
