@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/index.js';
@@ -65,17 +65,6 @@ test('memory history: window edges are exact to one bucket; out-of-order records
   assert.equal(h.count('dst', 'a', 3 * 3600, T0 + 1), 3);
   assert.equal(h.count('dst', 'b', 3600, T0), 0);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 test('two monitors sharing Redis see each other’s counts', async (t) => {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
