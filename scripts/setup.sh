@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: libpcap-dev (live capture binding), tcpdump/tshark/libndpi-bin (peers and test tools),
-# nftables and iproute2 (enforcement, network namespaces), redis-server (shared counters), nfdump (NetFlow
-# collector for export tests), strace (sandbox), openssl/curl (real TLS peers in tests), chromium (console e2e).
-PKGS="time libpcap-dev tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++"
+# nftables and iproute2 (enforcement, network namespaces), redis-server (shared counters), postgresql (a real
+# server for the identify request-log tests), nfdump (NetFlow collector for export tests), strace (sandbox),
+# openssl/curl (real TLS peers in tests), chromium (console e2e).
+PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -2,6 +2,7 @@
  * The request log (B-9 audit of who asked what): buffered and written in batches so logging costs the
  * request path one array push. SQLite by default; PostgreSQL when a connection string is configured.
  */
+import pg from 'pg';
 import type { Db } from '../store/database.js';
 
 export interface RequestLogEntry {
@@ -20,25 +21,59 @@ export interface RequestLog {
   close(): Promise<void>;
 }
 
+/** Entries kept while the database is unreachable; beyond this the oldest are dropped (and counted). */
+const MAX_PENDING = 100_000;
+
 abstract class BufferedLog implements RequestLog {
   protected buf: RequestLogEntry[] = [];
   private timer: NodeJS.Timeout;
+  private failing = false;
+  private inflight: Promise<void> | undefined;
+  /** Entries dropped because the database stayed unreachable. */
+  dropped = 0;
 
-  constructor(intervalMs: number) {
+  constructor(
+    intervalMs: number,
+    private readonly onError: (e: unknown) => void = (e) =>
+      process.stderr.write(
+        `identify: request log write failed: ${e instanceof Error ? e.message : String(e)}\n`,
+      ),
+  ) {
     this.timer = setInterval(() => void this.flush().catch(() => {}), intervalMs);
     this.timer.unref();
   }
 
   record(e: RequestLogEntry): void {
     this.buf.push(e);
-    if (this.buf.length >= 5000) void this.flush().catch(() => {});
+    if (this.buf.length >= 5000 && !this.failing) void this.flush().catch(() => {});
   }
 
+  /**
+   * Writes what is buffered, one write at a time (so entries land in order and close() waits for all);
+   * on failure the entries go back to the front of the buffer (bounded) and the error is thrown.
+   */
   async flush(): Promise<void> {
+    while (this.inflight) await this.inflight.catch(() => {});
     if (this.buf.length === 0) return;
     const batch = this.buf;
     this.buf = [];
-    await this.write(batch);
+    this.inflight = this.write(batch);
+    try {
+      await this.inflight;
+      this.failing = false;
+    } catch (e) {
+      // Keep the entries for the next attempt; report once per outage, not on every tick.
+      this.buf = batch.concat(this.buf);
+      if (this.buf.length > MAX_PENDING) {
+        this.dropped += this.buf.length - MAX_PENDING;
+        this.buf.splice(0, this.buf.length - MAX_PENDING);
+      }
+      if (!this.failing) this.onError(e);
+      this.failing = true;
+      throw e;
+    } finally {
+      this.inflight = undefined;
+    }
   }
 
   async close(): Promise<void> {
@@ -67,42 +102,81 @@ export class SqliteRequestLog extends BufferedLog {
   }
 }
 
-/** PostgreSQL log (a fleet shares one): creates its table on first use. */
-export class PgRequestLog extends BufferedLog {
-  private ready: Promise<void> | undefined;
+const PG_TABLE = `CREATE TABLE IF NOT EXISTS identify_requests (
+  id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL, terminal TEXT, route TEXT NOT NULL,
+  status INTEGER NOT NULL, items INTEGER NOT NULL, ms DOUBLE PRECISION NOT NULL, client TEXT);
+CREATE INDEX IF NOT EXISTS identify_requests_at ON identify_requests (at)`;
 
-  constructor(
-    private readonly pool: {
-      query: (sql: string, args?: unknown[]) => Promise<unknown>;
-      end: () => Promise<void>;
-    },
-    intervalMs = 500,
+/** Rows per INSERT: 7 parameters each, under PostgreSQL's 65,535-parameter limit. */
+const PG_ROWS_PER_INSERT = 5000;
+
+/**
+ * PostgreSQL log (a fleet of services shares one). `connect` checks the server and creates the table
+ * before the service starts listening, so a wrong URL fails at start-up rather than on the first flush.
+ */
+export class PgRequestLog extends BufferedLog {
+  private constructor(
+    private readonly pool: pg.Pool,
+    intervalMs: number,
+    onError?: (e: unknown) => void,
   ) {
-    super(intervalMs);
+    super(intervalMs, onError);
+  }
+
+  static async connect(
+    url: string,
+    opts: { intervalMs?: number; onError?: (e: unknown) => void } = {},
+  ): Promise<PgRequestLog> {
+    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its server (restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    try {
+      await pool.query(PG_TABLE);
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw new Error(`PostgreSQL ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
+    return new PgRequestLog(pool, opts.intervalMs ?? 500, opts.onError);
   }
 
   protected async write(batch: RequestLogEntry[]): Promise<void> {
-    this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS identify_requests (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL, terminal TEXT,
-           route TEXT NOT NULL, status INTEGER NOT NULL, items INTEGER NOT NULL, ms DOUBLE PRECISION NOT NULL, client TEXT)`,
-      )
-      .then(() => undefined);
-    await this.ready;
-    const args: unknown[] = [];
-    const rows = batch.map((r, i) => {
-      args.push(r.at, r.terminal, r.route, r.status, r.items, r.ms, r.client);
-      const b = i * 7;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`;
-    });
-    await this.pool.query(
-      `INSERT INTO identify_requests (at, terminal, route, status, items, ms, client) VALUES ${rows.join(', ')}`,
-      args,
-    );
+    // One transaction: a batch retried after a failure is never half in the table already.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (let from = 0; from < batch.length; from += PG_ROWS_PER_INSERT) {
+        const args: unknown[] = [];
+        const rows = batch.slice(from, from + PG_ROWS_PER_INSERT).map((r, i) => {
+          args.push(r.at, r.terminal, r.route, r.status, r.items, r.ms, r.client);
+          const b = i * 7;
+          return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`;
+        });
+        await client.query(
+          `INSERT INTO identify_requests (at, terminal, route, status, items, ms, client) VALUES ${rows.join(', ')}`,
+          args,
+        );
+      }
+      await client.query('COMMIT');
+      client.release();
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release(true); // a broken connection is not returned to the pool
+      throw e;
+    }
   }
 
   override async close(): Promise<void> {
-    await super.close();
-    await this.pool.end();
+    try {
+      await super.close();
+    } finally {
+      await this.pool.end();
+    }
   }
+}
+
+/** The connection string without its password, for messages. */
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }

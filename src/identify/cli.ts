@@ -218,7 +218,10 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
     .option('--asn-db <mmdb>', 'MaxMind ASN database for ASN/organisation features')
     .option('--country-db <mmdb>', 'MaxMind Country/City database')
     .option('--asn-ranges [files]', ASN_RANGES_HELP)
-    .option('--pg <url>', 'write the request log to PostgreSQL instead of SQLite')
+    .option(
+      '--pg <url>',
+      'write the request log to PostgreSQL (postgres://user@host:port/db) instead of SQLite',
+    )
     .option('--reload-ms <n>', 'poll for newly activated model versions every n ms', '1000')
     .option('--no-auth', 'no API keys (loopback development only)')
     .action(
@@ -250,8 +253,13 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
         const keys = flags.auth ? new ApiKeyStore(db) : undefined;
         let log: RequestLog;
         if (flags.pg) {
-          const pg = await import('pg');
-          log = new PgRequestLog(new pg.default.Pool({ connectionString: flags.pg }));
+          try {
+            log = await PgRequestLog.connect(flags.pg);
+          } catch (e) {
+            service.stop();
+            db.close();
+            throw new UsageError(`identify serve --pg: ${e instanceof Error ? e.message : String(e)}`);
+          }
         } else {
           new ApiKeyStore(db); // migrations for the request log table
           log = new SqliteRequestLog(db);
@@ -268,7 +276,8 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
         });
         service.stop();
         await app.close();
-        await log.close();
+        // A log that cannot be written at exit was already reported by its error handler.
+        await log.close().catch(() => setExit(1));
         db.close();
       },
     );

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildIdentifyServer } from '../../src/api/identify-server.js';
-import { PgRequestLog } from '../../src/api/request-log.js';
 import { IdentificationService } from '../../src/identify/service.js';
 import { rng } from '../../src/identify/loop.js';
 import { trainModel, DEFAULT_TRAIN } from '../../src/identify/train.js';
@@ -66,61 +65,6 @@ test('fuzzed requests: only 200 or 4xx, never 5xx; the service keeps answering',
   } finally {
     await app.close();
   }
-});
-
-test('PostgreSQL request log: creates its table once and inserts a batch with parameters', async () => {
-  const calls: { sql: string; args?: unknown[] }[] = [];
-  let ended = false;
-  const pool = {
-    query: async (sql: string, args?: unknown[]) => {
-      calls.push({ sql, ...(args ? { args } : {}) });
-      return {};
-    },
-    end: async () => {
-      ended = true;
-    },
-  };
-  const log = new PgRequestLog(pool, 60_000);
-  log.record({
-    at: '2025-01-01T00:00:00.000Z',
-    terminal: 't1',
-    route: '/v1/identify',
-    status: 200,
-    items: 1,
-    ms: 0.4,
-    client: '127.0.0.1',
-  });
-  log.record({
-    at: '2025-01-01T00:00:01.000Z',
-    terminal: null,
-    route: '/v1/identify/batch',
-    status: 401,
-    items: 0,
-    ms: 0.1,
-    client: null,
-  });
-  await log.flush();
-  log.record({
-    at: '2025-01-01T00:00:02.000Z',
-    terminal: 't1',
-    route: '/v1/identify',
-    status: 200,
-    items: 1,
-    ms: 0.2,
-    client: null,
-  });
-  await log.close();
-  assert.equal(calls.filter((c) => c.sql.startsWith('CREATE TABLE')).length, 1);
-  const inserts = calls.filter((c) => c.sql.startsWith('INSERT'));
-  assert.equal(inserts.length, 2);
-  assert.match(inserts[0].sql, /VALUES \(\$1, \$2, \$3, \$4, \$5, \$6, \$7\), \(\$8,/);
-  assert.deepEqual(inserts[0].args?.slice(7, 11), [
-    '2025-01-01T00:00:01.000Z',
-    null,
-    '/v1/identify/batch',
-    401,
-  ]);
-  assert.equal(ended, true);
 });
 
 test('the hand-written fast check never accepts what the zod schema refuses', async () => {
