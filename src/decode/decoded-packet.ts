@@ -72,6 +72,10 @@ export class DecodedPacket {
 
   /** The buffer the payload lives in: the capture buffer, or a reassembly buffer for IP fragments. */
   buf: Buffer = Buffer.alloc(0);
+  /** The captured frame as read (link header included): Suricata's alert `packet` field. */
+  frameBuf: Buffer = Buffer.alloc(0);
+  frameOff = 0;
+  frameLen = 0;
   /** Offset of the IP header in `buf`. */
   l3Off = 0;
   /** Offset and length of the transport payload in `buf` (after TCP/UDP/ICMP headers). */

@@ -140,6 +140,9 @@ export class PacketDecoder {
     pkt.wireLen = wirelen;
     pkt.buf = buf;
     pkt.l3Off = off;
+    pkt.frameBuf = buf;
+    pkt.frameOff = off;
+    pkt.frameLen = caplen;
     pkt.ipId = 0;
     pkt.ttl = 0;
     const c = this.c;

@@ -1,8 +1,23 @@
 /** EVE `alert` events in Suricata's shape: the header of the flow (oriented as the packet went), then `alert`. */
 import type { FlowView } from '../flow/types.js';
+import type { DecodedPacket } from '../decode/decoded-packet.js';
 import { eveHeader, type EveEvent } from '../output/eve/header.js';
 import type { Rule } from './rule.js';
 import { CLASSTYPES } from './classtypes.js';
+
+/** The `eve-log` alert options of suricata.yaml (`payload`, `payload-printable`, `packet`): all off by default. */
+export interface AlertOutputOptions {
+  payload?: boolean;
+  payloadPrintable?: boolean;
+  packet?: boolean;
+}
+
+/** Suricata's lossy printable form: printable ASCII, CR and LF kept, every other byte written as '.'. */
+export function printable(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d ? String.fromCharCode(c) : '.';
+  return s;
+}
 
 export function alertEve(
   rule: Rule,
@@ -11,8 +26,16 @@ export function alertEve(
   tsUs: number,
   iface?: string,
   blocked = false,
+  pkt?: DecodedPacket,
+  out: AlertOutputOptions = {},
 ): EveEvent {
   const ev = eveHeader('alert', tsUs, flow, iface, dir === 1);
+  // ICMP alerts carry the triggering packet's type and code after `proto`, as Suricata writes them.
+  if (pkt && (pkt.proto === 1 || pkt.proto === 58)) {
+    ev.icmp_type = pkt.icmpType;
+    ev.icmp_code = pkt.icmpCode;
+  }
+  if (pkt) ev.pkt_src = 'wire/pcap';
   if (flow.appProto !== 'unknown') ev.app_proto = flow.appProto;
   ev.direction = dir === 0 ? 'to_server' : 'to_client';
   const cls = rule.classtype ? CLASSTYPES[rule.classtype] : undefined;
@@ -27,5 +50,18 @@ export function alertEve(
   };
   if (Object.keys(rule.metadata).length > 0) alert.metadata = rule.metadata;
   ev.alert = alert;
+  if (pkt) addPacketFields(ev, pkt, out);
   return ev;
+}
+
+/** `payload`, `payload_printable`, `stream` and `packet` for an alert raised on one packet (not the stream). */
+function addPacketFields(ev: EveEvent, pkt: DecodedPacket, out: AlertOutputOptions): void {
+  const payload = pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + pkt.payloadLen);
+  if (out.payload) ev.payload = Buffer.from(payload).toString('base64');
+  if (out.payloadPrintable) ev.payload_printable = printable(payload);
+  if (out.payload || out.payloadPrintable) ev.stream = 0;
+  if (out.packet && pkt.frameLen > 0) {
+    ev.packet = Buffer.from(pkt.frameBuf.subarray(pkt.frameOff, pkt.frameOff + pkt.frameLen)).toString('base64');
+    ev.packet_info = { linktype: pkt.linkType };
+  }
 }

@@ -8,7 +8,7 @@ import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { EveEvent } from '../output/eve/header.js';
 import type { DetectEngine } from './engine.js';
-import { alertEve } from './alert-eve.js';
+import { alertEve, type AlertOutputOptions } from './alert-eve.js';
 
 export class RuleInspector implements Inspector {
   readonly name = 'rules';
@@ -17,6 +17,7 @@ export class RuleInspector implements Inspector {
   constructor(
     private readonly engine: DetectEngine,
     private readonly iface?: string,
+    private readonly output: AlertOutputOptions = {},
   ) {}
 
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
@@ -35,7 +36,7 @@ export class RuleInspector implements Inspector {
     const hits = this.engine.onPacket(flow, dir, pkt);
     if (!hits) return undefined;
     this.alerts += hits.length;
-    return hits.map((h) => alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface));
+    return hits.map((h) => alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface, false, pkt, this.output));
   }
 
   onFlowEnd(flow: FlowView, _reason: FlowEndReason, _tsUs: number, _ev: EveEvent): undefined {

@@ -21,6 +21,12 @@ export type EveConsumer = (event: EveEvent) => void;
 /** Which event types to produce; all when unset. */
 export type EveTypeFilter = ReadonlySet<string> | undefined;
 
+/** Optional per-type EVE fields, as suricata.yaml's `custom:` lists name them. */
+export interface EveCustomFields {
+  /** `client_handshake`, `server_handshake` (Suricata 8). */
+  tls?: readonly string[];
+}
+
 export class EveEventBuilder implements FlowSink {
   constructor(
     private readonly consume: EveConsumer,
@@ -28,6 +34,7 @@ export class EveEventBuilder implements FlowSink {
     private readonly types: EveTypeFilter,
     private readonly iface?: string,
     private readonly inspectors: readonly Inspector[] = [],
+    private readonly custom: EveCustomFields = {},
   ) {
     this.packetInspectors = inspectors.filter((i) => i.onPacket !== undefined);
   }
@@ -75,7 +82,7 @@ export class EveEventBuilder implements FlowSink {
         const wanted = this.wants('tls');
         if (!wanted && this.inspectors.length === 0) return;
         const ev = eveHeader('tls', tsUs, flow, this.iface);
-        ev.tls = tlsEve(record.tls);
+        ev.tls = tlsEve(record.tls, this.custom.tls);
         this.inspected(flow, record, tsUs, ev, wanted);
         return;
       }

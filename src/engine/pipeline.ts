@@ -15,7 +15,7 @@ import {
 import { PacketDecoder } from '../decode/packet-decoder.js';
 import { createFlowEngine, symmetricFlowHash, type FlowEngineOptions } from '../flow/index.js';
 import type { FlowEngine } from '../flow/types.js';
-import { EveEventBuilder, type EveConsumer, type EveTypeFilter } from './eve-events.js';
+import { EveEventBuilder, type EveConsumer, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
 import type { Inspector } from './inspector.js';
 
@@ -25,6 +25,7 @@ export interface PipelineOptions {
   shardCount?: number;
   flow?: FlowEngineOptions;
   eveTypes?: EveTypeFilter;
+  eveCustom?: EveCustomFields;
   /** Interface name written as `in_iface` (live capture). */
   iface?: string;
   /** Inspection stage (TLS monitor, rules …), in order. */
@@ -47,7 +48,14 @@ export class Pipeline implements PacketSink {
   constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
     this.shardIndex = opts.shardIndex ?? 0;
     this.shardCount = opts.shardCount ?? 1;
-    this.eve = new EveEventBuilder(consume, this.stats, opts.eveTypes, opts.iface, opts.inspectors);
+    this.eve = new EveEventBuilder(
+      consume,
+      this.stats,
+      opts.eveTypes,
+      opts.iface,
+      opts.inspectors,
+      opts.eveCustom,
+    );
     // Flow ids stay unique across workers when each knows its shard.
     this.flows = createFlowEngine(this.eve, {
       ...opts.flow,

@@ -3,6 +3,7 @@
  * threads, and delivers EVE events to a consumer. `moat analyze`, `moat tlsmon` and tests all come here,
  * so a pcap and live traffic get the same answer.
  */
+import type { EveCustomFields } from './eve-events.js';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
@@ -30,6 +31,8 @@ export interface AnalysisOptions {
   flow?: FlowEngineOptions;
   /** Event types to produce (flow, tls, http, dns, anomaly); all when unset. */
   eveTypes?: string[];
+  /** Optional EVE fields (suricata.yaml `custom:` lists), e.g. `tls: ['client_handshake']`. */
+  eveCustom?: EveCustomFields;
   /** Either objects (tests, inspectors) or ready JSON lines (file output; cheaper across threads). */
   onEvent?: EveConsumer;
   onLine?: (line: string) => void;
@@ -78,6 +81,7 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
   const pipeline = new Pipeline(consumerOf(opts), {
     flow: opts.flow,
     eveTypes: opts.eveTypes ? new Set(opts.eveTypes) : undefined,
+    eveCustom: opts.eveCustom,
     iface: input.iface,
     inspectors: opts.inspectors,
   });
@@ -105,6 +109,7 @@ async function runWorkers(file: string, count: number, opts: AnalysisOptions): P
       shardCount: count,
       flow: opts.flow,
       eveTypes: opts.eveTypes,
+      eveCustom: opts.eveCustom,
       progress: opts.onProgress !== undefined,
       eveFile: onLine || onEvent ? undefined : opts.eveFile,
     };

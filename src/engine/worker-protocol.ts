@@ -1,4 +1,5 @@
 /** Messages between `runAnalysis` and its analysis workers. */
+import type { EveCustomFields } from './eve-events.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import type { AnalysisStats } from './stats.js';
 
@@ -8,6 +9,7 @@ export interface WorkerData {
   shardCount: number;
   flow?: FlowEngineOptions;
   eveTypes?: string[];
+  eveCustom?: EveCustomFields;
   progress: boolean;
   /**
    * Append EVE lines straight to this file (opened O_APPEND: each batch lands whole) instead of posting them

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       shardCount: data.shardCount,
       flow: data.flow,
       eveTypes: data.eveTypes ? new Set(data.eveTypes) : undefined,
+      eveCustom: data.eveCustom,
     },
   );
   const sink = data.progress

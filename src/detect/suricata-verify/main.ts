@@ -1,21 +1,21 @@
-/** `npm run verify:suricata -- DIR [--only REGEX] [--verbose]`: pass/fail/skip per test and the totals. */
+/** `npm run verify:suricata -- DIR [--only REGEX] [--quiet]`: pass/fail/skip per test and the totals. */
 import { runAll } from './runner.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const dir = args.find((a) => !a.startsWith('--'));
   if (!dir) {
-    process.stderr.write('usage: npm run verify:suricata -- DIR [--only REGEX] [--verbose]\n');
+    process.stderr.write('usage: npm run verify:suricata -- DIR [--only REGEX] [--quiet]\n');
     process.exit(2);
   }
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? new RegExp(args[onlyAt + 1]) : undefined;
-  const verbose = args.includes('--verbose');
+  const quiet = args.includes('--quiet');
   const res = await runAll(dir, only);
   const n = { pass: 0, fail: 0, skip: 0 };
   for (const r of res) {
     n[r.result]++;
-    if (r.result !== 'skip' || verbose)
+    if (r.result !== 'skip' || !quiet)
       process.stdout.write(
         `${r.result.toUpperCase().padEnd(4)} ${r.test}${r.reason ? ` — ${r.reason}` : ''}\n`,
       );

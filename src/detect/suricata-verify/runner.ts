@@ -11,6 +11,8 @@ import { analyzeToEvents } from '../../engine/index.js';
 import { parseRules } from '../ruleset.js';
 import { DetectEngine } from '../engine.js';
 import { RuleInspector } from '../inspector.js';
+import type { AlertOutputOptions } from '../alert-eve.js';
+import type { EveCustomFields } from '../../engine/eve-events.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -19,6 +21,36 @@ export const EMULATED_VERSION = [8, 0, 0];
 export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSON']);
 /** Event types moat writes; a check on another type is outside the selection. */
 const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly']);
+
+/**
+ * What the test's own suricata.yaml asks of eve-log: the alert payload options (`types: - alert: payload: yes …`)
+ * and the optional fields (`types: - tls: custom: [client_handshake]`).
+ */
+export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom: EveCustomFields } {
+  const cfg: { alert: AlertOutputOptions; custom: EveCustomFields } = { alert: {}, custom: {} };
+  const p = join(dir, 'suricata.yaml');
+  if (!existsSync(p)) return cfg;
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, ''));
+  } catch {
+    return cfg;
+  }
+  const on = (v: unknown): boolean => v === true || v === 'yes' || v === 'true';
+  const outputs = ((doc as { outputs?: unknown[] } | null)?.outputs ?? []) as Array<Record<string, unknown>>;
+  for (const o of outputs) {
+    const types = ((o?.['eve-log'] as { types?: unknown[] } | undefined)?.types ?? []) as unknown[];
+    for (const t of types) {
+      if (!t || typeof t !== 'object') continue;
+      const entry = t as Record<string, Record<string, unknown> | null>;
+      const a = entry.alert;
+      if (a) cfg.alert = { payload: on(a.payload), payloadPrintable: on(a['payload-printable']), packet: on(a.packet) };
+      const custom = entry.tls?.custom;
+      if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
+    }
+  }
+  return cfg;
+}
 
 export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
 
@@ -37,12 +69,14 @@ function cmp(a: number[], b: number[]): number {
 
 interface TestYaml {
   pcap?: string | false;
-  requires?: Record<string, unknown>;
+  requires?: Record<string, unknown> & { pcap?: boolean };
   args?: string[];
+  command?: unknown;
   checks?: Array<Record<string, unknown>>;
 }
 
-function requiresProblem(req: Record<string, unknown> | undefined): string | undefined {
+/** Why moat cannot honour a `requires` block (test- or check-level), or undefined when it can. */
+export function requiresProblem(req: Record<string, unknown> | undefined | null): string | undefined {
   if (!req) return undefined;
   if (req['min-version'] !== undefined && cmp(EMULATED_VERSION, versionOf(req['min-version'])) < 0) {
     return `needs Suricata ≥ ${String(req['min-version'])} behaviour (moat follows ${EMULATED_VERSION.join('.')})`;
@@ -50,12 +84,52 @@ function requiresProblem(req: Record<string, unknown> | undefined): string | und
   if (req['lt-version'] !== undefined && cmp(EMULATED_VERSION, versionOf(req['lt-version'])) >= 0) {
     return `describes Suricata < ${String(req['lt-version'])} behaviour`;
   }
+  if (req.version !== undefined) {
+    const want = String(req.version).split('.').map(Number);
+    if (want.some((x, i) => x !== EMULATED_VERSION[i]))
+      return `only for Suricata ${String(req.version)} (moat follows ${EMULATED_VERSION.join('.')})`;
+  }
   const feats = (req.features as string[] | undefined) ?? [];
   const missing = feats.filter((f) => !FEATURES.has(f));
   if (missing.length > 0) return `needs feature(s) ${missing.join(', ')}`;
-  for (const k of ['script', 'files', 'pcap', 'env', 'lambda'])
-    if (req[k] !== undefined) return `requires ${k}`;
+  for (const k of ['script', 'files', 'env', 'lambda', 'config'])
+    if (req[k] !== undefined) return `requires ${k} (a Suricata build/config probe)`;
   return undefined;
+}
+
+/**
+ * `--set` settings whose value is what moat does anyway (it always picks TCP sessions up midstream, computes JA4,
+ * ignores checksums when reading captures) or that change nothing in eve.json (logging, run mode, rule path).
+ */
+const NEUTRAL_SETTINGS: RegExp[] = [
+  /^stream\.midstream=(true|yes)$/,
+  /^stream\.checksum-validation=(no|false)$/,
+  /^logging\./,
+  /^default-rule-path=/,
+  /^stats\.interval=/,
+  /^app-layer\.protocols\.tls\.ja4-fingerprints=(yes|true)$/,
+  /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
+];
+
+/** The command-line options of a test, checked against what moat emulates: a reason when it does not. */
+export function argsProblem(args: string[]): { problem?: string; pcap?: string } {
+  const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
+  let pcap: string | undefined;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t === '-k') {
+      if (toks[i + 1] !== 'none') return { problem: `checksum mode -k ${toks[i + 1]}` };
+      i++;
+    } else if (t === '--runmode') i++;
+    else if (/^--runmode=/.test(t) || t === '--no-random') continue;
+    else if (t === '-r') pcap = toks[++i];
+    else if (t === '--set') {
+      const kv = toks[++i] ?? '';
+      if (!NEUTRAL_SETTINGS.some((re) => re.test(kv))) return { problem: `setting ${kv} (not emulated)` };
+    } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
+    else return { problem: `option ${t} (not emulated)` };
+  }
+  return { pcap };
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -70,46 +144,48 @@ export async function runTest(dir: string): Promise<Outcome> {
   }
   const req = requiresProblem(t.requires);
   if (req) return { test: name, result: 'skip', reason: req };
-  if (t.pcap === false) return { test: name, result: 'skip', reason: 'no capture (pcap: false)' };
-  const pcap = t.pcap
-    ? resolve(dir, t.pcap)
-    : readdirSync(dir)
-        .filter((f) => /\.pcap(ng)?$/.test(f))
-        .map((f) => join(dir, f))[0];
-  if (!pcap || !existsSync(pcap)) return { test: name, result: 'skip', reason: 'capture not found' };
-  const args = (t.args ?? []).join(' ');
-  if (/--simulate-ips|-k (?!none)|--set\b|runmode|--engine-analysis|-r /.test(args)) {
-    return {
-      test: name,
-      result: 'skip',
-      reason: `runs Suricata with options moat does not emulate: ${args}`,
-    };
-  }
-  const checks = t.checks ?? [];
+  if (t.command !== undefined) return { test: name, result: 'skip', reason: 'runs a custom command' };
+  // suricata-verify runs every test whose name says "ips" in IPS mode.
+  if (name.includes('ips')) return { test: name, result: 'skip', reason: 'IPS mode (test name has "ips")' };
+  const a = argsProblem(t.args ?? []);
+  if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
+  if (t.pcap === false || t.requires?.pcap === false)
+    return { test: name, result: 'skip', reason: 'no capture (pcap: false)' };
+  const files = readdirSync(dir);
+  const pcapArg = t.pcap ?? a.pcap?.replace(/^\$\{?TEST_DIR\}?\//, '');
+  const pcaps = pcapArg ? [resolve(dir, pcapArg)] : files.filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f));
+  if (pcaps.length > 1) return { test: name, result: 'skip', reason: 'more than one capture' };
+  const pcap = pcaps[0];
+  if (!pcap || !existsSync(pcap)) return { test: name, result: 'skip', reason: 'capture not found (held back)' };
   const filters: FilterCheck[] = [];
-  for (const c of checks) {
+  for (const c of t.checks ?? []) {
     if (!('filter' in c)) return { test: name, result: 'skip', reason: `uses a ${Object.keys(c)[0]} check` };
-    const f = c.filter as FilterCheck & { filename?: string; requires?: unknown };
+    const f = c.filter as FilterCheck & { filename?: string; requires?: Record<string, unknown> };
+    // A check whose requirements are not met is left out, as suricata-verify does.
+    if (f.requires && requiresProblem(f.requires)) continue;
     if (f.filename && f.filename !== 'eve.json')
       return { test: name, result: 'skip', reason: `checks ${f.filename}` };
-    if (f.requires) return { test: name, result: 'skip', reason: 'per-check requirements' };
     const et = f.match?.event_type;
     if (typeof et === 'string' && !EVENT_TYPES.has(et))
       return { test: name, result: 'skip', reason: `checks event type ${et}` };
     filters.push(f);
   }
-  if (filters.length === 0) return { test: name, result: 'skip', reason: 'no eve.json checks' };
-  const rulesFile = join(dir, 'test.rules');
+  if (filters.length === 0) return { test: name, result: 'skip', reason: 'no eve.json checks moat can run' };
+  // suricata-verify loads the test's one *.rules file (any name); none means detection is off.
+  const ruleFiles = files.filter((f) => f.endsWith('.rules'));
+  if (ruleFiles.length > 1) return { test: name, result: 'skip', reason: 'more than one rules file' };
   const inspectors = [];
-  if (existsSync(rulesFile)) {
+  const eve = testEveConfig(dir);
+  if (ruleFiles.length === 1) {
+    const rulesFile = join(dir, ruleFiles[0]);
     const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile);
     if (errors.length > 0)
       return { test: name, result: 'skip', reason: `rule refused: ${errors[0].message}` };
-    inspectors.push(new RuleInspector(new DetectEngine(rules, { datasetDir: dir })));
+    inspectors.push(new RuleInspector(new DetectEngine(rules, { datasetDir: dir }), undefined, eve.alert));
   }
   let events: Json[];
   try {
-    events = (await analyzeToEvents(pcap, { inspectors })).events as Json[];
+    events = (await analyzeToEvents(pcap, { inspectors, eveCustom: eve.custom })).events as Json[];
   } catch (err) {
     return {
       test: name,

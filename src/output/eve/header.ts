@@ -42,6 +42,8 @@ export function eveHeader(
     ev.dest_ip = b;
     if (hasPorts) ev.dest_port = flow.dstPort;
   }
+  // Suricata 8 names the IP version of every event's tuple.
+  ev.ip_v = flow.ipVersion;
   ev.proto = protoName(flow.proto);
   return ev;
 }

@@ -9,8 +9,30 @@ import type { TlsHandshake } from '../../proto/tls/types.js';
 import type { CertificateInfo } from '../../proto/x509/types.js';
 import { formatCertTime } from '../../proto/x509/time.js';
 import { cipherName, groupName } from './tls-names.js';
+import { isGrease, versionName } from '../../proto/tls/constants.js';
 
-export function tlsEve(h: TlsHandshake): Record<string, unknown> {
+// GREASE values (RFC 8701) are left out of the handshake lists, as JA4 leaves them out.
+
+/** Suricata 8's `tls.client_handshake`: the ClientHello's version, cipher suites, extensions, signature algorithms. */
+export function clientHandshakeEve(h: TlsHandshake): Record<string, unknown> | undefined {
+  const c = h.client;
+  if (!c) return undefined;
+  return {
+    version: versionName(c.version),
+    ciphers: c.ciphers.filter((x) => !isGrease(x)),
+    exts: c.extensions.filter((x) => !isGrease(x)),
+    sig_algs: c.signatureAlgorithms.filter((x) => !isGrease(x)),
+  };
+}
+
+/** Suricata 8's `tls.server_handshake`: the negotiated version, the chosen cipher suite, the extensions. */
+export function serverHandshakeEve(h: TlsHandshake): Record<string, unknown> | undefined {
+  const s = h.server;
+  if (!s) return undefined;
+  return { version: versionName(s.version), cipher: s.cipher, exts: s.extensions.filter((x) => !isGrease(x)) };
+}
+
+export function tlsEve(h: TlsHandshake, custom: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const leaf: CertificateInfo | undefined = h.serverCertificates[0];
   if (leaf) {
@@ -37,6 +59,14 @@ export function tlsEve(h: TlsHandshake): Record<string, unknown> {
   if (h.ja4 !== undefined) out.ja4 = h.ja4;
   if (h.client && h.client.alpns.length > 0) out.client_alpns = [...h.client.alpns];
   if (h.server?.alpn !== undefined) out.server_alpns = [h.server.alpn];
+  if (custom.includes('client_handshake')) {
+    const ch = clientHandshakeEve(h);
+    if (ch) out.client_handshake = ch;
+  }
+  if (custom.includes('server_handshake')) {
+    const sh = serverHandshakeEve(h);
+    if (sh) out.server_handshake = sh;
+  }
   out.moat = moatTls(h, leaf);
   return out;
 }
