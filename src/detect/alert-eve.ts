@@ -61,7 +61,9 @@ function addPacketFields(ev: EveEvent, pkt: DecodedPacket, out: AlertOutputOptio
   if (out.payloadPrintable) ev.payload_printable = printable(payload);
   if (out.payload || out.payloadPrintable) ev.stream = 0;
   if (out.packet && pkt.frameLen > 0) {
-    ev.packet = Buffer.from(pkt.frameBuf.subarray(pkt.frameOff, pkt.frameOff + pkt.frameLen)).toString('base64');
+    ev.packet = Buffer.from(pkt.frameBuf.subarray(pkt.frameOff, pkt.frameOff + pkt.frameLen)).toString(
+      'base64',
+    );
     ev.packet_info = { linktype: pkt.linkType };
   }
 }

@@ -36,7 +36,8 @@ export function appBuffers(rec: AppRecord): AppBuffers {
       };
     }
     case 'dns': {
-      const q = rec.dns.questions[0];
+      // dns.query is the request's name: Suricata inspects it to the server only.
+      const q = rec.dns.isResponse ? undefined : rec.dns.questions[0];
       return { 'dns.query': b(q?.name) };
     }
     case 'anomaly':

@@ -32,7 +32,10 @@ export class DatasetStore {
     }
   }
 
-  /** The dataset condition on a buffer value; `set` and `unset` change the set and always match. */
+  /**
+   * The dataset condition on a buffer value. `set` matches only when it added the value and `unset` only when it
+   * removed one, as in Suricata, so a `set` rule alerts once per new value.
+   */
   test(op: DatasetOp, value: string): boolean {
     const m = this.sets.get(op.name);
     if (!m) return false;
@@ -52,11 +55,11 @@ export class DatasetStore {
       case 'isnotset':
         return !m.has(v);
       case 'set':
-        if (m.size < MAX_SET) m.set(v, 0);
+        if (m.has(v) || m.size >= MAX_SET) return false;
+        m.set(v, 0);
         return true;
       case 'unset':
-        m.delete(v);
-        return true;
+        return m.delete(v);
     }
   }
 }

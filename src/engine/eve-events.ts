@@ -99,8 +99,8 @@ export class EveEventBuilder implements FlowSink {
         this.stats.dnsMessages++;
         const wanted = this.wants('dns');
         if (!wanted && this.inspectors.length === 0) return;
-        // Suricata writes a response with the responder as source.
-        const ev = eveHeader('dns', tsUs, flow, this.iface, record.dns.isResponse);
+        // Suricata (7+) writes DNS records, responses included, in the flow's direction: client as source.
+        const ev = eveHeader('dns', tsUs, flow, this.iface);
         ev.dns = dnsEve(record.dns);
         this.inspected(flow, record, tsUs, ev, wanted);
         return;

@@ -44,7 +44,12 @@ export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom:
       if (!t || typeof t !== 'object') continue;
       const entry = t as Record<string, Record<string, unknown> | null>;
       const a = entry.alert;
-      if (a) cfg.alert = { payload: on(a.payload), payloadPrintable: on(a['payload-printable']), packet: on(a.packet) };
+      if (a)
+        cfg.alert = {
+          payload: on(a.payload),
+          payloadPrintable: on(a['payload-printable']),
+          packet: on(a.packet),
+        };
       const custom = entry.tls?.custom;
       if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
     }
@@ -153,10 +158,13 @@ export async function runTest(dir: string): Promise<Outcome> {
     return { test: name, result: 'skip', reason: 'no capture (pcap: false)' };
   const files = readdirSync(dir);
   const pcapArg = t.pcap ?? a.pcap?.replace(/^\$\{?TEST_DIR\}?\//, '');
-  const pcaps = pcapArg ? [resolve(dir, pcapArg)] : files.filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f));
+  const pcaps = pcapArg
+    ? [resolve(dir, pcapArg)]
+    : files.filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f));
   if (pcaps.length > 1) return { test: name, result: 'skip', reason: 'more than one capture' };
   const pcap = pcaps[0];
-  if (!pcap || !existsSync(pcap)) return { test: name, result: 'skip', reason: 'capture not found (held back)' };
+  if (!pcap || !existsSync(pcap))
+    return { test: name, result: 'skip', reason: 'capture not found (held back)' };
   const filters: FilterCheck[] = [];
   for (const c of t.checks ?? []) {
     if (!('filter' in c)) return { test: name, result: 'skip', reason: `uses a ${Object.keys(c)[0]} check` };

@@ -8,7 +8,14 @@ import { formatEveTimestamp } from './timestamp.js';
 
 export type EveEvent = Record<string, unknown> & { event_type: string; timestamp: string };
 
-const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 58: 'IPv6-ICMP', 132: 'SCTP' };
+const PROTO_NAMES: Record<number, string> = {
+  1: 'ICMP',
+  6: 'TCP',
+  17: 'UDP',
+  47: 'GRE',
+  58: 'IPv6-ICMP',
+  132: 'SCTP',
+};
 
 export function protoName(proto: number): string {
   return PROTO_NAMES[proto] ?? String(proto);

@@ -29,7 +29,11 @@ export function clientHandshakeEve(h: TlsHandshake): Record<string, unknown> | u
 export function serverHandshakeEve(h: TlsHandshake): Record<string, unknown> | undefined {
   const s = h.server;
   if (!s) return undefined;
-  return { version: versionName(s.version), cipher: s.cipher, exts: s.extensions.filter((x) => !isGrease(x)) };
+  return {
+    version: versionName(s.version),
+    cipher: s.cipher,
+    exts: s.extensions.filter((x) => !isGrease(x)),
+  };
 }
 
 export function tlsEve(h: TlsHandshake, custom: readonly string[] = []): Record<string, unknown> {

@@ -1,0 +1,83 @@
+/**
+ * The suricata-verify runner: option and `requires` handling, the test's suricata.yaml EVE options, and a floor on
+ * the corpus pass count so a regression in any area it exercises shows up here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  argsProblem,
+  requiresProblem,
+  runAll,
+  testEveConfig,
+} from '../../src/detect/suricata-verify/runner.js';
+import { printable } from '../../src/detect/alert-eve.js';
+
+const CORPUS = '../shared/corpus/suricata-verify/tests';
+/** Measured on the corpus; raise it when support grows, never lower it silently. */
+const PASS_FLOOR = 21;
+
+test('options moat emulates are accepted, others name themselves', () => {
+  assert.deepEqual(argsProblem(['-k none', '--set stream.midstream=true']), { pcap: undefined });
+  assert.deepEqual(argsProblem(['--runmode=single', '--no-random']), { pcap: undefined });
+  assert.equal(argsProblem(['-r', '$TEST_DIR/input.pcap']).pcap, '$TEST_DIR/input.pcap');
+  assert.match(argsProblem(['--simulate-ips']).problem ?? '', /IPS mode/);
+  assert.match(argsProblem(['--set stream.inline=true']).problem ?? '', /stream\.inline=true/);
+  assert.match(argsProblem(['-k all']).problem ?? '', /-k all/);
+  assert.match(argsProblem(['--engine-analysis']).problem ?? '', /--engine-analysis/);
+});
+
+test('requires: versions, features and probes', () => {
+  assert.equal(requiresProblem({ 'min-version': 7 }), undefined);
+  assert.equal(requiresProblem({ 'min-version': '8.0.0' }), undefined);
+  assert.match(requiresProblem({ 'min-version': 9 }) ?? '', /≥ 9/);
+  assert.match(requiresProblem({ 'lt-version': 8 }) ?? '', /< 8/);
+  assert.equal(requiresProblem({ 'lt-version': '8.1' }), undefined);
+  assert.equal(requiresProblem({ features: ['HAVE_JA4'] }), undefined);
+  assert.match(requiresProblem({ features: ['HAVE_LUA'] }) ?? '', /HAVE_LUA/);
+  assert.match(requiresProblem({ script: ['true'] }) ?? '', /script/);
+});
+
+test("the test's suricata.yaml: alert payload options and tls custom fields", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-'));
+  writeFileSync(
+    join(dir, 'suricata.yaml'),
+    [
+      '%YAML 1.1',
+      '---',
+      'outputs:',
+      '  - eve-log:',
+      '      types:',
+      '        - alert:',
+      '            payload: yes',
+      '            packet: no',
+      '        - tls:',
+      '            custom: [client_handshake]',
+    ].join('\n'),
+  );
+  const cfg = testEveConfig(dir);
+  assert.deepEqual(cfg.alert, { payload: true, payloadPrintable: false, packet: false });
+  assert.deepEqual(cfg.custom, { tls: ['client_handshake'] });
+  assert.deepEqual(testEveConfig(join(dir, 'none')), { alert: {}, custom: {} });
+});
+
+test('payload_printable keeps printable ASCII, CR and LF, and dots the rest', () => {
+  assert.equal(printable(Buffer.from('GET /\r\n\x00\x01\xff~ ', 'latin1')), 'GET /\r\n...~ ');
+});
+
+test('the corpus pass count does not fall', { timeout: 300_000 }, async (t) => {
+  if (!existsSync(CORPUS)) {
+    t.skip(`${CORPUS} absent`);
+    return;
+  }
+  const res = await runAll(CORPUS);
+  const n = { pass: 0, fail: 0, skip: 0 };
+  for (const r of res) n[r.result]++;
+  t.diagnostic(`suricata-verify: ${n.pass} pass, ${n.fail} fail, ${n.skip} skip`);
+  for (const r of res) if (r.result === 'fail') t.diagnostic(`FAIL ${r.test}: ${r.reason ?? ''}`);
+  assert.ok(n.pass >= PASS_FLOOR, `${n.pass} tests pass, floor ${PASS_FLOOR}`);
+  // Every skip names why.
+  for (const r of res) if (r.result === 'skip') assert.ok(r.reason, `${r.test} skipped without a reason`);
+});
