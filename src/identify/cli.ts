@@ -18,9 +18,19 @@ import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../api/request-
 import { identifyRequestSchema, MAX_FLOWS_PER_ITEM } from './flow-record.js';
 import { ModelRegistry } from './registry.js';
 import { IdentificationService } from './service.js';
-import { DEFAULT_LOOP, evaluate, featurise, type EvaluationReport } from './evaluate.js';
+import {
+  DEFAULT_LOOP,
+  evaluate,
+  featurise,
+  type EvaluateOptions,
+  type EvaluationReport,
+} from './evaluate.js';
 import { loadUstcConversations, windowed } from './datasets/ustc-conversations.js';
 import { loadIpsumPu } from './datasets/ipsum-pu.js';
+import { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
+import { combineSources, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';
+import type { AddressSample } from './datasets/ustc-conversations.js';
+import type { GroupBy } from './split-groups.js';
 import type { LabelledSet } from './train.js';
 import type { FeatureContext } from './features.js';
 
@@ -130,6 +140,8 @@ interface DataFlags {
   ustc?: string;
   ipsum?: string;
   window?: string;
+  unlabelled?: string;
+  group?: string;
 }
 
 interface Dataset {
@@ -137,17 +149,84 @@ interface Dataset {
   set: LabelledSet;
   labelledShare: number;
   testMask?: Uint8Array;
+  unlabelledOnly?: Uint8Array;
+  slices?: { name: string; mask: Uint8Array }[];
 }
 
-/** The evaluation datasets the flags ask for; `firstOnly` (training) builds just the first. */
-function datasets(flags: DataFlags, extraFeeds: string[], geo?: GeoLookup, firstOnly = false): Dataset[] {
-  const out: Dataset[] = [];
+function groupByFlag(flags: DataFlags, geo?: GeoLookup): GroupBy {
+  const g = flags.group ?? '24';
+  if (g !== '24' && g !== 'asn') throw new UsageError(`--group must be 24 or asn, got '${g}'`);
+  if (g === 'asn' && !geo)
+    throw new UsageError(
+      '--group asn needs AS data: --asn-ranges (the @ip-location-db/asn package) or --asn-db',
+    );
+  return g;
+}
+
+function fileList(flag: string, text: string | undefined): string[] {
+  const files = text?.split(',').filter(Boolean) ?? [];
+  for (const f of files) if (!existsSync(f)) throw new UsageError(`--${flag}: no such file: ${f}`);
+  return files;
+}
+
+interface Sources {
+  ustc?: AddressSample[];
+  ipsum?: AddressSample[];
+  unlabelled?: AddressSample[];
+  ctx: FeatureContext;
+  groupBy: GroupBy;
+}
+
+function loadSources(flags: DataFlags, extraFeeds: string[], geo?: GeoLookup): Sources {
+  const groupBy = groupByFlag(flags, geo);
+  const out: Sources = { ctx: geo ? { geo } : {}, groupBy };
   if (flags.ustc) {
     if (!existsSync(join(flags.ustc, 'Malware')))
       throw new UsageError(`--ustc: ${flags.ustc} has no Malware/ folder`);
-    const samples = loadUstcConversations(flags.ustc);
+    out.ustc = loadUstcConversations(flags.ustc);
+  }
+  if (flags.ipsum) {
+    if (!existsSync(flags.ipsum)) throw new UsageError(`--ipsum: no such file ${flags.ipsum}`);
+    const { samples, intel } = loadIpsumPu(flags.ipsum, extraFeeds, geo);
+    out.ipsum = samples;
+    out.ctx = { ...out.ctx, intel };
+  }
+  const unl = fileList('unlabelled', flags.unlabelled);
+  if (unl.length) out.unlabelled = loadUnlabelledTraffic(unl).samples;
+  if (!out.ustc && !out.ipsum)
+    throw new UsageError('give labelled seed data: --ustc DIR and/or --ipsum FILE');
+  return out;
+}
+
+/** Every seed source in one set (train always uses it; eval adds it when there is more than one source). */
+function combinedDataset(src: Sources): Dataset {
+  const c = combineSources(src);
+  const present = [
+    src.ustc ? 'ustc-tfc2016' : '',
+    src.ipsum ? 'ipsum PU' : '',
+    src.unlabelled ? 'unlabelled traffic' : '',
+  ].filter(Boolean);
+  const mask = (source: number): Uint8Array =>
+    Uint8Array.from(c.samples, (x) => (x.source === source ? 1 : 0));
+  return {
+    name: `combined: ${present.join(' + ')} (split by ${src.groupBy === 'asn' ? 'AS' : '/24'})`,
+    set: featurise(c.samples, src.ctx, { groupBy: src.groupBy }),
+    labelledShare: 0.4,
+    unlabelledOnly: Uint8Array.from(c.samples, (x) => (x.unlabelled ? 1 : 0)),
+    slices: [
+      ...(src.ustc ? [{ name: 'ustc-tfc2016 part', mask: mask(SOURCE_USTC) }] : []),
+      ...(src.ipsum ? [{ name: 'ipsum part', mask: mask(SOURCE_IPSUM) }] : []),
+    ],
+  };
+}
+
+/** The evaluation datasets the flags ask for: each source alone, then all of them combined. */
+function datasets(flags: DataFlags, src: Sources): Dataset[] {
+  const out: Dataset[] = [];
+  const by = src.groupBy === 'asn' ? 'AS' : '/24';
+  if (src.ustc) {
+    const samples = src.ustc;
     out.push({ name: 'ustc-tfc2016 per remote address', set: featurise(samples, {}), labelledShare: 0.3 });
-    if (firstOnly) return out;
     const w = flags.window ? num('window', flags.window, 1, 1000) : 1;
     out.push({
       name: `ustc-tfc2016 windows of ${w} conversation(s)`,
@@ -166,18 +245,24 @@ function datasets(flags: DataFlags, extraFeeds: string[], geo?: GeoLookup, first
       testMask,
     });
   }
-  if (flags.ipsum) {
-    if (!existsSync(flags.ipsum)) throw new UsageError(`--ipsum: no such file ${flags.ipsum}`);
-    const { samples, intel } = loadIpsumPu(flags.ipsum, extraFeeds, geo);
-    const ctx: FeatureContext = { intel, ...(geo ? { geo } : {}) };
+  if (src.ipsum) {
     out.push({
-      name: 'ipsum PU (≥3 lists positive, 1–2 unlabelled)',
-      set: featurise(samples, ctx),
+      name: `ipsum PU (≥3 lists positive, 1–2 unlabelled; split by ${by})`,
+      set: featurise(src.ipsum, src.ctx, { groupBy: src.groupBy }),
       labelledShare: 0.5,
     });
   }
-  if (out.length === 0) throw new UsageError('give training data: --ustc DIR and/or --ipsum FILE');
+  if ((src.ustc && src.ipsum) || src.unlabelled) out.push(combinedDataset(src));
   return out;
+}
+
+function evalOptions(d: Dataset): EvaluateOptions {
+  return {
+    labelledShare: d.labelledShare,
+    ...(d.testMask ? { testMask: d.testMask } : {}),
+    ...(d.unlabelledOnly ? { unlabelledOnly: d.unlabelledOnly } : {}),
+    ...(d.slices ? { slices: d.slices } : {}),
+  };
 }
 
 function fmt(x: number): string {
@@ -189,7 +274,7 @@ function printReport(r: EvaluationReport): void {
   const s = r.withSelfTraining;
   const lines = [
     `== ${r.dataset}`,
-    `   split (neighbours never cross): labelled ${r.sizes.labelled}, unlabelled ${r.sizes.unlabelled}, seed validation ${r.sizes.validation}, held-out test ${r.sizes.test} (${w.positives} positive / ${w.negatives} negative)`,
+    `   split (neighbours never cross): labelled ${r.sizes.labelled}, unlabelled ${r.sizes.unlabelled}${r.sizes.unlabelledDropped ? ` (${r.sizes.unlabelledDropped} unlabelled next to test/validation left out)` : ''}, seed validation ${r.sizes.validation}, held-out test ${r.sizes.test} (${w.positives} positive / ${w.negatives} negative)`,
     `   loop: ${r.iterations.length} iteration(s), best ${r.bestIteration}, stopped by ${r.stoppedBy}`,
     ...r.iterations.map(
       (it) =>
@@ -201,6 +286,10 @@ function printReport(r: EvaluationReport): void {
     `   coverage @ precision 0.95  ${fmt(w.coverageAtPrecision95)}                   ${fmt(s.coverageAtPrecision95)}`,
     `   PR-AUC                     ${fmt(w.prAuc)}                   ${fmt(s.prAuc)}`,
     `   at black threshold P / C   ${fmt(w.precision)} / ${fmt(w.coverage)}           ${fmt(s.precision)} / ${fmt(s.coverage)}`,
+    ...r.slices.flatMap((sl) => [
+      `   -- ${sl.name} of the test set (${sl.withoutSelfTraining.positives} positive / ${sl.withoutSelfTraining.negatives} negative)`,
+      `      P@C0.5 ${fmt(sl.withoutSelfTraining.precisionAtCoverage50)} → ${fmt(sl.withSelfTraining.precisionAtCoverage50)}   P@C0.8 ${fmt(sl.withoutSelfTraining.precisionAtCoverage80)} → ${fmt(sl.withSelfTraining.precisionAtCoverage80)}   C@P0.95 ${fmt(sl.withoutSelfTraining.coverageAtPrecision95)} → ${fmt(sl.withSelfTraining.coverageAtPrecision95)}   PR-AUC ${fmt(sl.withoutSelfTraining.prAuc)} → ${fmt(sl.withSelfTraining.prAuc)}`,
+    ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -331,6 +420,11 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
       .option('--asn-ranges [files]', ASN_RANGES_HELP)
       .option('--asn-db <mmdb>', 'MaxMind ASN database for IPsum address features')
       .option('--window <n>', 'USTC windowed variant: conversations per sample', '1')
+      .option(
+        '--unlabelled <files>',
+        'unlabelled traffic for self-training: EVE NDJSON files (moat analyze), comma-separated',
+      )
+      .option('--group <by>', 'split neighbourhoods by 24 (/24, /48) or asn (needs AS data)', '24')
       .option('--max-iterations <n>', 'B-5 maximum iterations', String(DEFAULT_LOOP.maxIterations))
       .option(
         '--kappa <k>',
@@ -364,12 +458,9 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
       .command('eval')
       .description('held-out precision/coverage/PR-AUC with and without self-training (split by /24)'),
   ).action((flags: DataCli) => {
-    const reports = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [], geoFrom(flags)).map((d) =>
-      evaluate(d.name, d.set, {
-        labelledShare: d.labelledShare,
-        loop: loopFrom(flags),
-        ...(d.testMask ? { testMask: d.testMask } : {}),
-      }),
+    const src = loadSources(flags, fileList('feeds', flags.feeds), geoFrom(flags));
+    const reports = datasets(flags, src).map((d) =>
+      evaluate(d.name, d.set, { ...evalOptions(d), loop: loopFrom(flags) }),
     );
     if (flags.json)
       process.stdout.write(
@@ -397,12 +488,12 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
           minPrecision: num('min-precision', flags.minPrecision, 0, 1),
           minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
         };
-        const d = datasets(flags, flags.feeds?.split(',').filter(Boolean) ?? [], geoFrom(flags), true)[0];
+        const d = combinedDataset(loadSources(flags, fileList('feeds', flags.feeds), geoFrom(flags)));
         const db = openDatabase(flags.db);
         const registry = new ModelRegistry(db);
         const loop = loopFrom(flags);
         const run = registry.startRun({ dataset: d.name, loop, gates });
-        const report = evaluate(d.name, d.set, { labelledShare: d.labelledShare, loop }, (it) =>
+        const report = evaluate(d.name, d.set, { ...evalOptions(d), loop }, (it) =>
           registry.logIteration(run, it),
         );
         const m = report.withSelfTraining;

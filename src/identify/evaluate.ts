@@ -7,13 +7,13 @@
  * at precision 0.95, PR-AUC, and the operating point at the model's black threshold — for the initial
  * model (no self-training) and the loop's best.
  */
-import { parseIp } from '../intel/address.js';
 import { computeFeatures, FEATURE_COUNT, type FeatureContext } from './features.js';
 import { runSelfTrainingLoop, type IterationLog, type LoopParams } from './loop.js';
 import { confusionAt, coverageAtPrecision, prAuc, prCurve, precisionAtCoverage } from './metrics.js';
 import type { IdentifyModel } from './model.js';
 import { DEFAULT_TRAIN, groupFraction, subset, type LabelledSet } from './train.js';
 import type { AddressSample } from './datasets/ustc-conversations.js';
+import { neighbourhoodGroup, splitGroup, type GroupBy } from './split-groups.js';
 
 export const DEFAULT_LOOP: LoopParams = {
   maxIterations: 5,
@@ -26,32 +26,39 @@ export const DEFAULT_LOOP: LoopParams = {
   train: DEFAULT_TRAIN,
 };
 
-export function neighbourhoodGroup(ip: string): number {
-  const a = parseIp(ip);
-  if (!a) return 0;
-  if (a.v === 4) return a.n >>> 8;
-  // /48: fold the top 48 bits into 32.
-  const top = Number(a.n >> 80n);
-  return ((Math.floor(top / 4294967296) ^ top) >>> 0) ^ 0x80000000;
+export { neighbourhoodGroup };
+
+export interface FeaturiseOptions {
+  /** Split groups by /24 (default) or by AS (needs ctx.geo; /24 when the AS is unknown). */
+  groupBy?: GroupBy;
 }
 
-export function featurise(samples: AddressSample[], ctx: FeatureContext): LabelledSet {
+/**
+ * Feature vectors, labels and split groups. Samples marked `addressFeatures: false` (anonymised
+ * addresses) get traffic features only and are always grouped by /24.
+ */
+export function featurise(
+  samples: (AddressSample & { addressFeatures?: boolean })[],
+  ctx: FeatureContext,
+  opts: FeaturiseOptions = {},
+): LabelledSet {
   const n = samples.length;
   const x = new Float64Array(n * FEATURE_COUNT);
   const y = new Uint8Array(n);
   const w = new Float64Array(n).fill(1);
   const group = new Uint32Array(n);
   samples.forEach((s, i) => {
+    const real = s.addressFeatures !== false;
     computeFeatures(
       s.ip,
       s.flows,
       undefined,
       undefined,
-      ctx,
+      real ? ctx : {},
       x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT),
     );
     y[i] = s.y;
-    group[i] = neighbourhoodGroup(s.ip);
+    group[i] = splitGroup(s.ip, opts.groupBy ?? '24', ctx.geo, real);
   });
   return { x, y, w, group, n, width: FEATURE_COUNT };
 }
@@ -61,28 +68,49 @@ export interface SplitSets {
   unlabelled: LabelledSet;
   validation: LabelledSet;
   test: LabelledSet;
+  /** Index in the full set of each test sample, for per-source slices. */
+  testIndex: number[];
+  /** Unlabelled-only samples left out because their neighbourhood is on the test or validation side. */
+  unlabelledDropped: number;
 }
 
-export function splitForEvaluation(
-  all: LabelledSet,
-  opts: { testShare: number; validationShare: number; labelledShare: number; testMask?: Uint8Array },
-): SplitSets {
+export interface SplitOptions {
+  testShare: number;
+  validationShare: number;
+  labelledShare: number;
+  testMask?: Uint8Array;
+  /** 1 = the sample has no label (unlabelled traffic): it may only join the unlabelled pool. */
+  unlabelledOnly?: Uint8Array;
+}
+
+export function splitForEvaluation(all: LabelledSet, opts: SplitOptions): SplitSets {
   const test: number[] = [];
   const val: number[] = [];
   const lab: number[] = [];
   const unl: number[] = [];
+  let unlabelledDropped = 0;
   for (let i = 0; i < all.n; i++) {
     const g = all.group[i];
-    if (opts.testMask ? opts.testMask[i] === 1 : groupFraction(g, 101) < opts.testShare) test.push(i);
-    else if (groupFraction(g, 202) < opts.validationShare) val.push(i);
-    else if (groupFraction(g, 303) < opts.labelledShare) lab.push(i);
-    else unl.push(i);
+    const side = (opts.testMask ? opts.testMask[i] === 1 : groupFraction(g, 101) < opts.testShare)
+      ? test
+      : groupFraction(g, 202) < opts.validationShare
+        ? val
+        : groupFraction(g, 303) < opts.labelledShare
+          ? lab
+          : unl;
+    if (opts.unlabelledOnly?.[i]) {
+      // Unlabelled traffic next to a test or validation seed would carry its neighbourhood across.
+      if (side === test || side === val) unlabelledDropped++;
+      else unl.push(i);
+    } else side.push(i);
   }
   return {
     labelled: subset(all, lab),
     unlabelled: subset(all, unl),
     validation: subset(all, val),
     test: subset(all, test),
+    testIndex: test,
+    unlabelledDropped,
   };
 }
 
@@ -117,28 +145,46 @@ export function testMetrics(model: IdentifyModel, test: LabelledSet): TestMetric
   };
 }
 
-export interface EvaluationReport {
-  dataset: string;
-  sizes: { labelled: number; unlabelled: number; validation: number; test: number };
+export interface SliceReport {
+  name: string;
   withoutSelfTraining: TestMetrics;
   withSelfTraining: TestMetrics;
+}
+
+export interface EvaluationReport {
+  dataset: string;
+  sizes: {
+    labelled: number;
+    unlabelled: number;
+    validation: number;
+    test: number;
+    unlabelledDropped: number;
+  };
+  withoutSelfTraining: TestMetrics;
+  withSelfTraining: TestMetrics;
+  /** The same two models scored on the test samples of each source. */
+  slices: SliceReport[];
   iterations: IterationLog[];
   bestIteration: number;
   stoppedBy: string;
   best: IdentifyModel;
 }
 
+export interface EvaluateOptions {
+  testShare?: number;
+  validationShare?: number;
+  labelledShare?: number;
+  /** Fixed held-out samples (e.g. unseen families) instead of the /24 test split. */
+  testMask?: Uint8Array;
+  unlabelledOnly?: Uint8Array;
+  slices?: { name: string; mask: Uint8Array }[];
+  loop?: Partial<LoopParams>;
+}
+
 export function evaluate(
   name: string,
   all: LabelledSet,
-  opts: {
-    testShare?: number;
-    validationShare?: number;
-    labelledShare?: number;
-    /** Fixed held-out samples (e.g. unseen families) instead of the /24 test split. */
-    testMask?: Uint8Array;
-    loop?: Partial<LoopParams>;
-  } = {},
+  opts: EvaluateOptions = {},
   onIteration?: (it: IterationLog) => void,
 ): EvaluationReport {
   const sets = splitForEvaluation(all, {
@@ -146,9 +192,21 @@ export function evaluate(
     validationShare: opts.validationShare ?? 0.25,
     labelledShare: opts.labelledShare ?? 0.3,
     ...(opts.testMask ? { testMask: opts.testMask } : {}),
+    ...(opts.unlabelledOnly ? { unlabelledOnly: opts.unlabelledOnly } : {}),
   });
   const params: LoopParams = { ...DEFAULT_LOOP, ...opts.loop };
   const r = runSelfTrainingLoop(sets.labelled, sets.unlabelled, sets.validation, params, onIteration);
+  const slices = (opts.slices ?? []).map((sl) => {
+    const part = subset(
+      sets.test,
+      sets.testIndex.flatMap((i, k) => (sl.mask[i] ? [k] : [])),
+    );
+    return {
+      name: sl.name,
+      withoutSelfTraining: testMetrics(r.initial, part),
+      withSelfTraining: testMetrics(r.best, part),
+    };
+  });
   return {
     dataset: name,
     sizes: {
@@ -156,9 +214,11 @@ export function evaluate(
       unlabelled: sets.unlabelled.n,
       validation: sets.validation.n,
       test: sets.test.n,
+      unlabelledDropped: sets.unlabelledDropped,
     },
     withoutSelfTraining: testMetrics(r.initial, sets.test),
     withSelfTraining: testMetrics(r.best, sets.test),
+    slices,
     iterations: r.iterations,
     bestIteration: r.bestIteration,
     stoppedBy: r.stoppedBy,

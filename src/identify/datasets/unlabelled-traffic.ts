@@ -1,0 +1,96 @@
+/**
+ * Unlabelled traffic for the self-training step (B-5 S4, B-8): EVE NDJSON as `moat analyze` or Suricata
+ * writes it (`flow`/`netflow` events; `tls` and `dns` events of the same flow_id lend SNI/JA3/JA4 and
+ * names). Every public endpoint becomes one sample with the flows seen from its side. These samples carry
+ * no label: an evaluation puts them only in the unlabelled pool (and drops those whose neighbourhood is on
+ * the test side).
+ */
+import { readFileSync } from 'node:fs';
+import { parseIp } from '../../intel/address.js';
+import { compactFromEve, eveFlowSchema, type CompactFlow } from '../flow-record.js';
+import type { AddressSample } from './ustc-conversations.js';
+
+/** Private, loopback, link-local, CGNAT, multicast and reserved IPv4; non-global IPv6. */
+export function isPublicAddress(text: string): boolean {
+  const a = parseIp(text);
+  if (!a) return false;
+  if (a.v === 6) {
+    // Global unicast 2000::/3, without the documentation prefix 2001:db8::/32.
+    const top = Number(a.n >> 112n);
+    return top >= 0x2000 && top <= 0x3fff && Number(a.n >> 96n) !== 0x20010db8;
+  }
+  const n = a.n;
+  const o1 = n >>> 24;
+  const o2 = (n >>> 16) & 255;
+  return !(
+    o1 === 0 ||
+    o1 === 10 ||
+    o1 === 127 ||
+    o1 >= 224 ||
+    (o1 === 100 && o2 >= 64 && o2 < 128) ||
+    (o1 === 169 && o2 === 254) ||
+    (o1 === 172 && o2 >= 16 && o2 < 32) ||
+    (o1 === 192 && o2 === 168) ||
+    (n & 255) === 255
+  );
+}
+
+export interface UnlabelledLoad {
+  samples: AddressSample[];
+  events: number;
+  badLines: number;
+}
+
+/** Reads EVE files into per-address samples (at most `maxFlows` flows each, the earliest kept). */
+export function loadUnlabelledTraffic(files: string[], maxFlows = 2000): UnlabelledLoad {
+  const perAddress = new Map<string, CompactFlow[]>();
+  let events = 0;
+  let badLines = 0;
+  for (const file of files) {
+    const flows: Record<string, unknown>[] = [];
+    const tls = new Map<unknown, Record<string, unknown>>();
+    const dns = new Map<unknown, string>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      let ev: Record<string, unknown>;
+      try {
+        ev = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        badLines++;
+        continue;
+      }
+      if (ev.event_type === 'flow' || ev.event_type === 'netflow') flows.push(ev);
+      else if (ev.event_type === 'tls' && ev.tls && typeof ev.tls === 'object')
+        tls.set(`${String(ev.flow_id)}`, ev.tls as Record<string, unknown>);
+      else if (ev.event_type === 'dns' && ev.dns && typeof ev.dns === 'object') {
+        const name = (ev.dns as Record<string, unknown>).rrname;
+        if (typeof name === 'string') dns.set(`${String(ev.flow_id)}`, name);
+      }
+    }
+    for (const raw of flows) {
+      const id = `${String(raw.flow_id)}`;
+      const t = tls.get(id);
+      if (t && raw.tls === undefined) raw.tls = t;
+      const name = dns.get(id);
+      if (name && raw.dns === undefined) raw.dns = { rrname: name };
+      const parsed = eveFlowSchema.safeParse(raw);
+      if (!parsed.success) {
+        badLines++;
+        continue;
+      }
+      events++;
+      for (const side of [parsed.data.src_ip, parsed.data.dest_ip]) {
+        if (!isPublicAddress(side)) continue;
+        const c = compactFromEve(parsed.data, side);
+        if (!c) continue;
+        let list = perAddress.get(side);
+        if (!list) perAddress.set(side, (list = []));
+        if (list.length < maxFlows) list.push(c);
+      }
+    }
+  }
+  const samples = [...perAddress]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([ip, flows]) => ({ ip, flows, y: 0, family: 'unlabelled' }));
+  return { samples, events, badLines };
+}

@@ -1,0 +1,38 @@
+/**
+ * Neighbourhood groups for honest splits: every sample of a group lands on the same side of train/test,
+ * so neighbours (the same /24 — /48 for IPv6 — or the same AS) never help predict each other, and one
+ * remote address (always inside one /24) never sits on both sides.
+ */
+import { parseIp } from '../intel/address.js';
+import type { GeoLookup } from '../intel/geo.js';
+
+export type GroupBy = '24' | 'asn';
+
+/** The /24 (IPv4) or /48 (IPv6) of an address as a 32-bit group id; the top bit marks IPv6. */
+export function neighbourhoodGroup(ip: string): number {
+  const a = parseIp(ip);
+  if (!a) return 0;
+  if (a.v === 4) return a.n >>> 8;
+  // /48: fold the top 48 bits into 31 and mark IPv6.
+  const top = Number(a.n >> 80n);
+  return (((Math.floor(top / 4294967296) ^ top) >>> 1) | 0x80000000) >>> 0;
+}
+
+/** FNV-1a of a short key: AS numbers hashed into the same 32-bit id space as the /24 ids, tagged apart. */
+function fnv(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * The AS of the address when the lookup knows it, else its /24 (/48). `asnOk: false` marks addresses that
+ * are not real (anonymised captures), whose AS would say nothing about neighbourhood: they keep the /24.
+ */
+export function splitGroup(ip: string, by: GroupBy, geo?: GeoLookup, asnOk = true): number {
+  if (by === 'asn' && asnOk && geo?.enabled) {
+    const asn = geo.lookup(ip).asn;
+    if (asn !== undefined) return fnv(`AS${asn}`);
+  }
+  return neighbourhoodGroup(ip);
+}
