@@ -2,8 +2,10 @@
  * Dynamic analysis in a throw-away environment (A-81). Only Linux x86-64 ELF files and shell scripts
  * run, and only here: a fresh network namespace whose sole way "out" is a dummy interface (packets
  * are captured and dropped) plus a DNS/HTTP sink on the sink address; inside it new mount and PID
- * namespaces, tmpfs over /tmp and /dev/shm, the sample running as nobody with no new privileges,
- * address-space / file-size / process limits and a hard kill timer, all under `strace -f`.
+ * namespaces, tmpfs over /tmp and /dev/shm, and for the sample itself a new user namespace: it sees
+ * itself as uid 0 but is the unprivileged host uid 65534 (no capabilities, no new privileges, so host
+ * files stay out of reach), with address-space / file-size / process limits and a hard kill timer,
+ * all under `strace -f`.
  * Everything started is ended by PID and the namespace is deleted, whatever happens.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -53,10 +55,17 @@ export interface DynamicReport {
   /** Flows of the capture as moat's engine sees them (A-81 network level). */
   flows?: Array<{ dest: string; proto: string; packets: number; app?: string }>;
   namespace: string;
+  /** What the sample's identity looks like from inside: `id` and its uid/gid maps (A-81 evidence). */
+  identity?: { id: string; uidMap: string; gidMap: string };
+  /** The sample's stdout and stderr (first 64 KiB). */
+  output: string;
 }
 
 const SINK_IP = '10.66.0.2';
 const MAX_TRACE = 16 << 20;
+const MAX_OUTPUT = 64 << 10;
+/** The host uid/gid samples run as; root inside their user namespace maps to it. */
+export const SANDBOX_UID = 65534;
 
 export class SandboxUnavailable extends Error {}
 
@@ -74,7 +83,27 @@ export function sandboxAvailable(): string | null {
       return `missing tool: ${tool}`;
     }
   }
-  return null;
+  return userNamespaceProblem();
+}
+
+let userNsProblem: string | null | undefined;
+
+/** Whether an unprivileged process may create a user namespace here (checked once). */
+function userNamespaceProblem(): string | null {
+  if (userNsProblem !== undefined) return userNsProblem;
+  try {
+    const out = execFileSync(
+      'setpriv',
+      [...DROP_TO_NOBODY, 'unshare', '--user', '--map-root-user', '--', 'cat', '/proc/self/uid_map'],
+      { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    userNsProblem = new RegExp(`^\\s*0\\s+${SANDBOX_UID}\\s+1\\s*$`).test(out)
+      ? null
+      : `unexpected user namespace map: ${out.trim()}`;
+  } catch (e) {
+    userNsProblem = `user namespaces unavailable: ${String((e as { stderr?: string }).stderr ?? e).trim()}`;
+  }
+  return userNsProblem;
 }
 
 function readCapped(path: string, cap: number): string {
@@ -124,6 +153,22 @@ function killGroup(child: ChildProcess | undefined): void {
   }
 }
 
+/** Host side: drop to the unprivileged uid, no capabilities, no new privileges. */
+const DROP_TO_NOBODY = [
+  `--reuid=${SANDBOX_UID}`,
+  `--regid=${SANDBOX_UID}`,
+  '--clear-groups',
+  '--no-new-privs',
+  '--inh-caps=-all',
+  '--bounding-set=-all',
+  '--',
+];
+
+/*
+ * The sample's chain: drop to uid 65534 on the host, enter a new user namespace mapping root to it,
+ * drop the capabilities that namespace grants (the sample stays uid 0 in its own eyes, nothing more),
+ * then limits and the kill timer. The identity probe runs the same chain before the sample.
+ */
 const INNER = `
 set -e
 mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp
@@ -133,13 +178,15 @@ mount --bind "$SB_WORK/resolv.conf" /etc/resolv.conf
 mkdir -p /tmp/sb
 cp "$SB_WORK/sample" /tmp/sb/sample
 chmod 755 /tmp/sb/sample
-chown -R 65534:65534 /tmp/sb
+chown -R ${SANDBOX_UID}:${SANDBOX_UID} /tmp/sb
 cd /tmp/sb
 set +e
+CHAIN="setpriv ${DROP_TO_NOBODY.join(' ')} unshare --user --map-root-user -- setpriv --no-new-privs --inh-caps=-all --bounding-set=-all --"
+$CHAIN sh -c 'echo "id=$(id)"; echo "uid_map=$(cat /proc/self/uid_map)"; echo "gid_map=$(cat /proc/self/gid_map)"' > "$SB_WORK/identity.txt" 2>&1
 strace -f -qq -s 128 -o "$SB_WORK/trace.txt" \\
-  setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all -- \\
+  $CHAIN \\
   prlimit --as="$SB_MEM" --fsize=16777216 --nproc=256 --core=0 -- \\
-  timeout -s KILL "$SB_TIME" $SB_RUNNER ./sample
+  timeout -s KILL "$SB_TIME" $SB_RUNNER ./sample > "$SB_WORK/output.txt" 2>&1
 echo "exit=$?" > "$SB_WORK/exit.txt"
 `;
 
@@ -269,7 +316,10 @@ export async function runDynamic(
     cleanup(ns, children);
   }
   try {
-    const trace = parseTrace(readCapped(join(work, 'trace.txt'), MAX_TRACE));
+    // Behaviour starts where the sample is executed: the wrappers' own syscalls are not the sample's.
+    const trace = parseTrace(readCapped(join(work, 'trace.txt'), MAX_TRACE), {
+      startAt: (argv) => argv[0] === './sample' || argv[1] === './sample',
+    });
     const sinkEntries: SinkEntry[] = readCapped(sinkLog, 1 << 20)
       .split('\n')
       .filter(Boolean)
@@ -284,6 +334,8 @@ export async function runDynamic(
       trace,
       sink: sinkEntries,
       namespace: ns,
+      identity: parseIdentity(readCapped(join(work, 'identity.txt'), 4096)),
+      output: readCapped(join(work, 'output.txt'), MAX_OUTPUT),
     };
     report.pcapPackets = countPcapPackets(pcap);
     report.flows = await flowsFromPcap(pcap);
@@ -301,6 +353,15 @@ export async function runDynamic(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function parseIdentity(text: string): DynamicReport['identity'] {
+  const field = (k: string): string | undefined =>
+    new RegExp(`^${k}=(.*)$`, 'm').exec(text)?.[1].trim().replace(/\s+/g, ' ');
+  const id = field('id');
+  const uidMap = field('uid_map');
+  const gidMap = field('gid_map');
+  return id && uidMap && gidMap ? { id, uidMap, gidMap } : undefined;
 }
 
 /**

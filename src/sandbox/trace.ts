@@ -32,7 +32,20 @@ function firstString(args: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function parseTrace(text: string): TraceFacts {
+function argvOf(args: string): string[] {
+  const argvText = /\[(.*?)\]/.exec(args)?.[1] ?? '';
+  return [...argvText.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).slice(0, 32);
+}
+
+export interface TraceOptions {
+  /**
+   * Behaviour is recorded from the first successful execve whose argv satisfies this (the sample):
+   * what the sandbox's own wrappers did before is not the sample's. Without it, from the first line.
+   */
+  startAt?: (argv: string[]) => boolean;
+}
+
+export function parseTrace(text: string, opts: TraceOptions = {}): TraceFacts {
   const f: TraceFacts = {
     processes: [],
     forks: 0,
@@ -47,6 +60,7 @@ export function parseTrace(text: string): TraceFacts {
   const push = <T>(list: T[], v: T): void => {
     if (list.length < 5000) list.push(v);
   };
+  let started = !opts.startAt;
   for (const raw of text.split('\n')) {
     if (!raw) continue;
     f.lines++;
@@ -63,15 +77,17 @@ export function parseTrace(text: string): TraceFacts {
       [pid, name, args, ret] = [Number(m[1]), m[2], (p?.args ?? '') + m[3], Number(m[4])];
     } else continue;
     if (Number.isNaN(ret)) ret = 0;
+    const isExec = (name === 'execve' || name === 'execveat') && ret === 0;
+    const argv = isExec ? argvOf(args) : [];
+    if (!started) {
+      if (!isExec || !opts.startAt!(argv)) continue;
+      started = true;
+    }
     f.syscalls[name] = (f.syscalls[name] ?? 0) + 1;
     switch (name) {
       case 'execve':
       case 'execveat': {
-        if (ret !== 0) break;
-        const path = firstString(args) ?? '';
-        const argvText = /\[(.*?)\]/.exec(args)?.[1] ?? '';
-        const argv = [...argvText.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).slice(0, 32);
-        push(f.processes, { pid, path, argv });
+        if (isExec) push(f.processes, { pid, path: firstString(args) ?? '', argv });
         break;
       }
       case 'fork':

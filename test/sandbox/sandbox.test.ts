@@ -183,3 +183,43 @@ test('dynamic: a harmless script is benign; an ARM ELF is never run', async (t) 
   const r2 = await analyzeSample(Buffer.from('#!/bin/sh\necho hello\n'), { timeoutSeconds: 3 });
   assert.deepEqual(r2.labels, ['benign']);
 });
+
+test('dynamic: the sample runs in its own user namespace as root that is host uid 65534', async (t) => {
+  const why = sandboxAvailable();
+  if (why) return t.skip(`sandbox unavailable: ${why}`);
+  const probe = `/root/moat-sb-probe-${process.pid}`;
+  const script = Buffer.from(
+    [
+      '#!/bin/sh',
+      'id',
+      'echo "map: $(cat /proc/self/uid_map)"',
+      `echo owned > ${probe} 2>/dev/null && echo "host write ok" || echo "host write denied"`,
+      'cat /etc/shadow >/dev/null 2>&1 && echo "shadow read" || echo "shadow denied"',
+      'echo "pids: $(ls /proc | grep -c "^[0-9]")"',
+      'echo x > /tmp/sb/inside && echo "own dir ok"',
+    ].join('\n') + '\n',
+  );
+  const r = await analyzeSample(script, { timeoutSeconds: 5 });
+  const d = r.dynamic!;
+  assert.ok(d.ran);
+  // the sandbox's own probe and the sample agree: uid 0 inside, host uid 65534 outside
+  assert.equal(d.identity?.uidMap, '0 65534 1', JSON.stringify(d.identity));
+  assert.equal(d.identity?.gidMap, '0 65534 1');
+  assert.match(d.identity!.id, /^uid=0\(root\) gid=0\(root\)/);
+  assert.match(d.output, /uid=0\(root\)/, d.output);
+  assert.match(d.output, /map:\s+0\s+65534\s+1/);
+  assert.match(d.output, /host write denied/);
+  assert.match(d.output, /shadow denied/);
+  assert.match(d.output, /own dir ok/);
+  const pids = Number(/pids: (\d+)/.exec(d.output)?.[1]);
+  assert.ok(pids > 0 && pids < 10, `only the sandbox's processes are visible (${pids})`);
+  assert.ok(!existsSync(probe), 'the sample never wrote to the host');
+  assert.ok(d.trace.filesWritten.some((w) => w.path === probe && !w.ok));
+  // the trace starts at the sample: the wrappers' uid_map writes are not its behaviour
+  assert.ok(
+    !d.trace.filesWritten.some((w) => w.path.includes('uid_map')),
+    JSON.stringify(d.trace.filesWritten),
+  );
+  assert.ok(!d.trace.processes.some((p) => /setpriv|unshare|prlimit/.test(p.path)));
+  assert.deepEqual(r.labels, ['benign']);
+});
