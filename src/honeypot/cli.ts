@@ -38,6 +38,7 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         quarantineDir: cfg.quarantineDir,
         scope: cfg.downloadScope,
         limits: cfg.limits,
+        timing: cfg.timing,
         db: openDatabase(cfg.database),
         eve,
         onSample: (s) => {

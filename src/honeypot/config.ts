@@ -26,6 +26,14 @@ export const HoneypotConfigSchema = z
         reportDir: z.string().default('var/sandbox/reports'),
       })
       .default({ enabled: true, timeoutSeconds: 10, reportDir: 'var/sandbox/reports' }),
+    timing: z
+      .object({
+        scale: z.number().min(0).max(100).default(1),
+        seed: z.number().int().optional(),
+        bytesPerSecond: z.number().int().min(1000).default(350_000),
+      })
+      .strict()
+      .default({ scale: 1, bytesPerSecond: 350_000 }),
     limits: z
       .object({
         maxSessionsPerPeer: z.number().int().min(1).optional(),

@@ -14,6 +14,7 @@ import { defaultPersona, type Persona } from './persona.js';
 import { Session } from './session.js';
 import type { InstanceRecord, SampleRecord } from './instance.js';
 import type { CommandGate } from './shell/shell.js';
+import { defaultTiming, type TimingConfig } from './shell/timing.js';
 
 export interface HoneypotOptions {
   persona?: Persona;
@@ -28,6 +29,8 @@ export interface HoneypotOptions {
   /** the relay's command gate for a new session (undefined = emulator only). */
   gateFor?: (record: InstanceRecord) => CommandGate | undefined;
   onEnd?: (record: InstanceRecord) => void;
+  /** Reply timing of the emulated device (default: the modelled device, scale 1). */
+  timing?: Partial<TimingConfig>;
 }
 
 export class Honeypot {
@@ -37,10 +40,12 @@ export class Honeypot {
   readonly quarantine: Quarantine;
   readonly store?: InstanceStore;
   readonly sessions = new Set<Session>();
+  readonly timing: TimingConfig;
   counters = { sessions: 0, refused: 0, samples: 0 };
 
   constructor(private readonly opts: HoneypotOptions) {
     this.persona = opts.persona ?? defaultPersona;
+    this.timing = { ...defaultTiming, ...opts.timing };
     this.limits = new PeerLimits({ ...defaultLimits, ...opts.limits });
     this.downloader = new Downloader(new DownloadScope(opts.scope ?? []));
     this.quarantine = new Quarantine(opts.quarantineDir);

@@ -5,6 +5,7 @@
  */
 import { FakeFs } from './fs.js';
 import { Shell, type CommandGate, type ShellHooks } from './shell/shell.js';
+import { ReplyTiming } from './shell/timing.js';
 import { checkLogin } from './persona.js';
 import { honeypotEvent } from './eve.js';
 import type { InstanceRecord, SampleRecord } from './instance.js';
@@ -22,7 +23,13 @@ export class Session implements ShellHooks {
     readonly record: InstanceRecord,
     gate?: CommandGate,
   ) {
-    this.shell = new Shell(hp.persona, new FakeFs(hp.persona), this, gate);
+    this.shell = new Shell(
+      hp.persona,
+      new FakeFs(hp.persona),
+      this,
+      gate,
+      new ReplyTiming(hp.timing, record.id),
+    );
     hp.log(honeypotEvent(record, 'session_start'));
   }
 
@@ -35,8 +42,14 @@ export class Session implements ShellHooks {
     return accepted;
   }
 
-  async command(line: string): Promise<Buffer> {
-    const { output, route } = await this.shell.execute(line);
+  /** The device's delay before it answers a login (success is quick, failure waits FAIL_DELAY). */
+  loginDelay(accepted: boolean): Promise<void> {
+    return this.shell.timing.pause(accepted ? 'login-ok' : 'login-failed');
+  }
+
+  /** Runs a line; with `live`, emulator output is handed over as produced (and not returned). */
+  async command(line: string, live?: (b: Buffer) => void): Promise<Buffer> {
+    const { output, route } = await this.shell.execute(line, live);
     if (line.trim() !== '' && this.record.commands.length < 1000) {
       this.record.commands.push({ at: new Date().toISOString(), line: line.trim().slice(0, 4096), route });
       this.hp.log(honeypotEvent(this.record, 'command', { input: line.trim().slice(0, 4096), route }));

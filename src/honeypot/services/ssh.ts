@@ -37,9 +37,14 @@ export function startSsh(
       session.close('disconnect');
     });
     client.on('authentication', (ctx) => {
-      if (ctx.method === 'password' && session.login(ctx.username, ctx.password)) return ctx.accept();
-      if (ctx.method === 'password' && session.record.credentials.length >= 6) return client.end();
-      ctx.reject(['password']);
+      if (ctx.method !== 'password') return ctx.reject(['password']);
+      const accepted = session.login(ctx.username, ctx.password);
+      // sshd answers a wrong password only after its failure delay, like the device would.
+      void session.loginDelay(accepted).then(() => {
+        if (accepted) return ctx.accept();
+        if (session.record.credentials.length >= 6) return client.end();
+        ctx.reject(['password']);
+      });
     });
     client.on('ready', () => {
       client.on('session', (accept) => {

@@ -85,7 +85,9 @@ export class TerminalDriver {
     }
     if (this.state === 'password') {
       if (this.o.echo) this.o.write('\r\n');
-      if (this.session.login(this.user, line)) {
+      const accepted = this.session.login(this.user, line);
+      await this.session.loginDelay(accepted);
+      if (accepted) {
         this.state = 'shell';
         this.out(
           '\r\n\r\nBusyBox ' +
@@ -104,8 +106,9 @@ export class TerminalDriver {
     }
     const trimmed = line.trim();
     if (trimmed === 'exit' || trimmed === 'logout') return this.close('exit');
-    const output = await this.session.command(line);
-    this.out(Buffer.from(output.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'));
+    const crlf = (b: Buffer): Buffer => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+    const output = await this.session.command(line, (b) => this.out(crlf(b)));
+    this.out(crlf(output));
     this.out(this.session.shell.prompt());
   }
 

@@ -5,6 +5,7 @@
  */
 import type { FakeFs } from '../fs.js';
 import type { Persona } from '../persona.js';
+import type { ReplyTiming } from './timing.js';
 
 export interface ShellHost {
   /** Fetches a URL if it lies in the allowed scope; null when refused or failed. */
@@ -15,6 +16,10 @@ export interface ShellHost {
   executed(path: string, data: Buffer, argv: string[]): void;
   /** Runs a line in the same shell (sh -c, sh script). */
   runLine(line: string, depth: number): Promise<number>;
+  /** The device's reply timing (connect and transfer delays, progress pacing). */
+  readonly timing: ReplyTiming;
+  /** Output reaches a terminal as it is produced (progress bars are redrawn only then). */
+  readonly live: boolean;
 }
 
 export interface CommandContext {

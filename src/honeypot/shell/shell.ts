@@ -9,6 +9,7 @@ import { lookupCommand } from './commands/index.js';
 import type { CommandContext, ShellHost } from './command.js';
 import type { CommandRoute } from '../instance.js';
 import { parseLine, ShellSyntaxError, type SimpleCommand } from './parse.js';
+import { ReplyTiming } from './timing.js';
 
 /** The outside world as the shell needs it; the session implements it. */
 export interface ShellHooks {
@@ -28,20 +29,27 @@ export class Shell implements ShellHost {
   cwd = '/root';
   private output: Buffer[] = [];
   private outBytes = 0;
+  /** Where output goes as it is produced (a terminal); unset = collected and returned (SSH exec). */
+  private liveSink?: (b: Buffer) => void;
 
   constructor(
     readonly persona: Persona,
     readonly fs: FakeFs,
     private readonly hooks: ShellHooks,
     private readonly gate?: CommandGate,
+    readonly timing: ReplyTiming = new ReplyTiming({ scale: 0, bytesPerSecond: 1 }),
   ) {}
+
+  get live(): boolean {
+    return this.liveSink !== undefined;
+  }
 
   prompt(): string {
     return `${this.cwd === '/root' ? '~' : this.cwd} # `;
   }
 
   /** Runs one line typed by the attacker and returns everything it printed (stdout and stderr). */
-  async execute(line: string): Promise<{ output: Buffer; route: CommandRoute }> {
+  async execute(line: string, live?: (b: Buffer) => void): Promise<{ output: Buffer; route: CommandRoute }> {
     this.output = [];
     this.outBytes = 0;
     const trimmed = line.trim();
@@ -52,7 +60,12 @@ export class Shell implements ShellHost {
       if (answered.output) return { output: answered.output, route: answered.route };
       route = answered.route;
     }
-    await this.runLine(trimmed, 0);
+    this.liveSink = live;
+    try {
+      await this.runLine(trimmed, 0);
+    } finally {
+      this.liveSink = undefined;
+    }
     return { output: Buffer.concat(this.output), route };
   }
 
@@ -71,7 +84,8 @@ export class Shell implements ShellHost {
   private emit(b: Buffer): void {
     if (this.outBytes + b.length > MAX_OUTPUT) return;
     this.outBytes += b.length;
-    this.output.push(b);
+    if (this.liveSink) this.liveSink(b);
+    else this.output.push(b);
   }
 
   async runLine(line: string, depth: number): Promise<number> {
@@ -142,6 +156,8 @@ export class Shell implements ShellHost {
     };
     let rc: number;
     const cmd = lookupCommand(name);
+    // The device's time to start the applet (network commands add their own connect/transfer time).
+    await this.timing.pause(cmd ? cmd.names[0] : name.includes('/') ? 'other' : 'not-found');
     if (cmd) rc = await cmd.run(ctx);
     else if (name.includes('/')) rc = this.runFile(ctx);
     else {
