@@ -1,19 +1,28 @@
 /**
  * Multi-pattern prefilter (A-32): one pass over a buffer finds which rules' fast patterns occur, so the cost of
  * inspection grows with the text, not with the number of rules. Aho-Corasick over bytes, built as a trie with
- * failure links and stored flat: the root has a dense 256-entry table (most bytes of most text fail there), other
- * states keep sorted child ranges in typed arrays. 20,000 patterns take a few MB, not the hundreds a full DFA
- * would. ASCII case is folded; each rule's own match re-checks case afterwards.
+ * failure links and stored flat in BFS order: the shallow states (where text spends most of its time) have dense
+ * 256-entry rows with the failure transitions precomputed, so most bytes cost one table load; deeper states keep
+ * sorted child ranges in typed arrays. 20,000 patterns take a few MB, not the hundreds a full DFA would. ASCII
+ * case is folded; each rule's own match re-checks case afterwards.
  */
+/** Dense rows at most: 4096 × 256 × 4 bytes = 4 MB per automaton. */
+const MAX_DENSE_ROWS = 4096;
+/** States this shallow get a dense row (every byte's next state precomputed through the failure links). */
+const DENSE_DEPTH = 2;
+
 export class AhoCorasick {
-  private readonly root = new Int32Array(256);
+  /** Full transition rows of the first `denseRows` states (BFS order, so the shallow ones). */
+  private dense: Int32Array = new Int32Array(256);
+  private denseRows = 1;
   private childStart: Int32Array = new Int32Array(0);
   private childCount: Uint16Array = new Uint16Array(0);
   private childByte: Uint8Array = new Uint8Array(0);
   private childState: Int32Array = new Int32Array(0);
   private fail: Int32Array = new Int32Array(0);
-  /** Pattern ids ending at each state, including those reached through failure links. */
-  private out: Int32Array[] = [];
+  /** Pattern ids ending at each state (including through failure links): outIds[outStart[s] .. outStart[s+1]). */
+  private outStart: Int32Array = new Int32Array(1);
+  private outIds: Int32Array = new Int32Array(0);
   readonly size: number;
   states = 0;
 
@@ -29,112 +38,172 @@ export class AhoCorasick {
     return this.foldCase && b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
   }
 
+  /**
+   * Builds the trie in typed arrays (one hash map of edges, child lists as linked lists): 20,000 patterns make
+   * a few hundred thousand states, and a Map per state would cost more in allocation than the whole scan.
+   */
   private build(patterns: ReadonlyArray<Uint8Array>): void {
-    // Trie with Map children first; flattened in BFS order below.
-    const kids: Array<Map<number, number>> = [new Map()];
-    const outs: number[][] = [[]];
+    let cap = 1;
+    for (const p of patterns) cap += p.length;
+    const edge = new Map<number, number>();
+    const head = new Int32Array(cap).fill(-1);
+    const next = new Int32Array(cap);
+    const byteOf = new Uint8Array(cap);
+    const ownHead = new Int32Array(cap).fill(-1);
+    const ownNext = new Int32Array(patterns.length);
+    let n = 1;
     patterns.forEach((p, id) => {
       let s = 0;
-      for (const raw of p) {
-        const b = this.fold(raw);
-        let n = kids[s].get(b);
-        if (n === undefined) {
-          n = kids.length;
-          kids.push(new Map());
-          outs.push([]);
-          kids[s].set(b, n);
+      for (let i = 0; i < p.length; i++) {
+        const b = this.fold(p[i]);
+        const key = s * 256 + b;
+        let c = edge.get(key);
+        if (c === undefined) {
+          c = n++;
+          edge.set(key, c);
+          byteOf[c] = b;
+          next[c] = head[s];
+          head[s] = c;
         }
-        s = n;
+        s = c;
       }
-      outs[s].push(id);
+      ownNext[id] = ownHead[s];
+      ownHead[s] = id;
     });
-    const n = kids.length;
     this.states = n;
-    const fail = new Int32Array(n);
-    const order: number[] = [0];
-    for (let qi = 0; qi < order.length; qi++) {
-      const s = order[qi];
-      for (const [b, c] of kids[s]) {
-        order.push(c);
-        if (s === 0) fail[c] = 0;
-        else {
-          let f = fail[s];
-          while (f !== 0 && !kids[f].has(b)) f = fail[f];
-          const g = kids[f].get(b);
-          fail[c] = g !== undefined && g !== c ? g : 0;
-        }
-        if (outs[fail[c]].length > 0) outs[c] = outs[c].concat(outs[fail[c]]);
+    // BFS: order[new] = old; renum[old] = new; depth never decreases along the order.
+    const order = new Int32Array(n);
+    const renum = new Int32Array(n);
+    const depth = new Uint16Array(n);
+    let qn = 1;
+    for (let qi = 0; qi < qn; qi++) {
+      const old = order[qi];
+      for (let c = head[old]; c >= 0; c = next[c]) {
+        renum[c] = qn;
+        depth[qn] = depth[qi] + 1;
+        order[qn++] = c;
       }
     }
-    let edges = 0;
-    for (const k of kids) edges += k.size;
+    const child = (sNew: number, b: number): number => {
+      const c = edge.get(order[sNew] * 256 + b);
+      return c === undefined ? -1 : renum[c];
+    };
+    const fail = new Int32Array(n);
+    for (let s = 1; s < n; s++) {
+      // Parent-first order: the failure state of every shallower state is already known.
+      for (let cOld = head[order[s]]; cOld >= 0; cOld = next[cOld]) {
+        const c = renum[cOld];
+        const b = byteOf[cOld];
+        let f = fail[s];
+        let g = child(f, b);
+        while (g < 0 && f !== 0) {
+          f = fail[f];
+          g = child(f, b);
+        }
+        fail[c] = g >= 0 && g !== c ? g : 0;
+      }
+    }
+    // Children sorted by byte, per state.
     this.childStart = new Int32Array(n);
     this.childCount = new Uint16Array(n);
-    this.childByte = new Uint8Array(edges);
-    this.childState = new Int32Array(edges);
+    this.childByte = new Uint8Array(Math.max(n - 1, 0));
+    this.childState = new Int32Array(Math.max(n - 1, 0));
     let e = 0;
+    const tmp: number[] = [];
     for (let s = 0; s < n; s++) {
-      const sorted = [...kids[s]].sort((a, b) => a[0] - b[0]);
+      tmp.length = 0;
+      for (let c = head[order[s]]; c >= 0; c = next[c]) tmp.push(byteOf[c] * 0x1000000 + renum[c]);
+      tmp.sort((a, b) => a - b);
       this.childStart[s] = e;
-      this.childCount[s] = sorted.length;
-      for (const [b, c] of sorted) {
-        this.childByte[e] = b;
-        this.childState[e] = c;
+      this.childCount[s] = tmp.length;
+      for (const v of tmp) {
+        this.childByte[e] = Math.floor(v / 0x1000000);
+        this.childState[e] = v % 0x1000000;
         e++;
       }
     }
-    this.root.fill(0);
-    for (const [b, c] of kids[0]) this.root[b] = c;
     this.fail = fail;
-    this.out = outs.map((o) => Int32Array.from(o));
-  }
-
-  private child(s: number, b: number): number {
-    const start = this.childStart[s];
-    const count = this.childCount[s];
-    const bytes = this.childByte;
-    if (count <= 8) {
-      for (let i = start, end = start + count; i < end; i++) if (bytes[i] === b) return this.childState[i];
-      return -1;
+    let rows = 1;
+    while (rows < n && rows < MAX_DENSE_ROWS && depth[rows] <= DENSE_DEPTH) rows++;
+    const dense = new Int32Array(rows * 256);
+    for (let s = 0; s < rows; s++) {
+      // Misses take the (shallower, already filled) failure state's row; the root's misses stay at the root.
+      if (s !== 0) dense.copyWithin(s * 256, fail[s] * 256, fail[s] * 256 + 256);
+      const c0 = this.childStart[s];
+      for (let k = c0; k < c0 + this.childCount[s]; k++)
+        dense[s * 256 + this.childByte[k]] = this.childState[k];
     }
-    let lo = start;
-    let hi = start + count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = bytes[mid];
-      if (v === b) return this.childState[mid];
-      if (v < b) lo = mid + 1;
-      else hi = mid - 1;
+    this.dense = dense;
+    this.denseRows = rows;
+    // Outputs: a state's own patterns, then its failure state's (already laid out: it comes earlier).
+    const outStart = new Int32Array(n + 1);
+    const outCount = new Int32Array(n);
+    let total = 0;
+    for (let s = 0; s < n; s++) {
+      let own = 0;
+      for (let id = ownHead[order[s]]; id >= 0; id = ownNext[id]) own++;
+      outCount[s] = own + (s === 0 ? 0 : outCount[fail[s]]);
+      outStart[s] = total;
+      total += outCount[s];
     }
-    return -1;
+    outStart[n] = total;
+    const outIds = new Int32Array(total);
+    for (let s = 0; s < n; s++) {
+      let k = outStart[s];
+      for (let id = ownHead[order[s]]; id >= 0; id = ownNext[id]) outIds[k++] = id;
+      if (s !== 0) outIds.copyWithin(k, outStart[fail[s]], outStart[fail[s]] + outCount[fail[s]]);
+    }
+    this.outStart = outStart;
+    this.outIds = outIds;
   }
 
   /** Calls `hit(patternId)` for every pattern occurrence (ids may repeat); stops early when `hit` returns true. */
   scan(buf: Uint8Array, off: number, len: number, hit: (id: number) => boolean | void): void {
     if (this.size === 0) return;
     const fold = this.foldCase;
-    const root = this.root;
+    const dense = this.dense;
+    const rows = this.denseRows;
     const fail = this.fail;
-    const out = this.out;
+    const cStart = this.childStart;
+    const cCount = this.childCount;
+    const cByte = this.childByte;
+    const cState = this.childState;
+    const outStart = this.outStart;
+    const outIds = this.outIds;
     let s = 0;
     const end = off + len;
     for (let i = off; i < end; i++) {
       let b = buf[i];
       if (fold && b >= 0x41 && b <= 0x5a) b |= 0x20;
-      for (;;) {
-        if (s === 0) {
-          s = root[b];
-          break;
+      if (s < rows) s = dense[s * 256 + b];
+      else {
+        // Deep state: its sorted children, else follow failure links until a dense row answers.
+        for (;;) {
+          const start = cStart[s];
+          const stop = start + cCount[s];
+          let next = -1;
+          for (let k = start; k < stop; k++) {
+            const v = cByte[k];
+            if (v === b) {
+              next = cState[k];
+              break;
+            }
+            if (v > b) break;
+          }
+          if (next >= 0) {
+            s = next;
+            break;
+          }
+          s = fail[s];
+          if (s < rows) {
+            s = dense[s * 256 + b];
+            break;
+          }
         }
-        const c = this.child(s, b);
-        if (c >= 0) {
-          s = c;
-          break;
-        }
-        s = fail[s];
       }
-      const o = out[s];
-      if (o.length > 0) for (let j = 0; j < o.length; j++) if (hit(o[j]) === true) return;
+      const o0 = outStart[s];
+      const o1 = outStart[s + 1];
+      if (o0 !== o1) for (let j = o0; j < o1; j++) if (hit(outIds[j]) === true) return;
     }
   }
 }

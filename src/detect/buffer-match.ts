@@ -15,21 +15,27 @@ function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
 }
 
-/** First occurrence of `m` in buf[from, to) honouring nocase; -1 when none. */
+/** First occurrence of `m` in buf[from, to) honouring nocase; -1 when none. Hot: two loops, no per-byte branching on nocase. */
 function find(buf: Uint8Array, m: ContentMatch, from: number, to: number): number {
   const p = m.bytes;
   const n = p.length;
   const last = to - n;
   if (n === 0) return from <= to ? from : -1;
-  const p0 = m.nocase ? lower(p[0]) : p[0];
-  outer: for (let i = from; i <= last; i++) {
-    const b = m.nocase ? lower(buf[i]) : buf[i];
-    if (b !== p0) continue;
-    for (let j = 1; j < n; j++) {
-      const x = buf[i + j];
-      const y = p[j];
-      if (m.nocase ? lower(x) !== lower(y) : x !== y) continue outer;
+  if (!m.nocase) {
+    const p0 = p[0];
+    outer: for (let i = from; i <= last; i++) {
+      if (buf[i] !== p0) continue;
+      for (let j = 1; j < n; j++) if (buf[i + j] !== p[j]) continue outer;
+      return i;
     }
+    return -1;
+  }
+  const p0 = lower(p[0]);
+  const u0 = p0 >= 0x61 && p0 <= 0x7a ? p0 - 0x20 : p0;
+  outer: for (let i = from; i <= last; i++) {
+    const b = buf[i];
+    if (b !== p0 && b !== u0) continue;
+    for (let j = 1; j < n; j++) if (lower(buf[i + j]) !== lower(p[j])) continue outer;
     return i;
   }
   return -1;
@@ -55,8 +61,9 @@ function readNumber(
   return v;
 }
 
-function byteTest(buf: Uint8Array, len: number, m: ByteTestMatch, prevEnd: number): boolean {
-  const at = (m.relative ? prevEnd : 0) + m.offset;
+function byteTest(buf: Uint8Array, base: number, len: number, m: ByteTestMatch, prevEnd: number): boolean {
+  const at = (m.relative ? prevEnd : base) + m.offset;
+  if (at < base) return false;
   let v = readNumber(buf, len, at, m.bytes, m.bigEndian, m.string);
   if (v === undefined) return false;
   if (m.bitmask !== undefined) {
@@ -97,18 +104,19 @@ function byteTest(buf: Uint8Array, len: number, m: ByteTestMatch, prevEnd: numbe
   return m.negated ? !r : r;
 }
 
-function byteJump(buf: Uint8Array, len: number, m: ByteJumpMatch, prevEnd: number): number {
-  const at = (m.relative ? prevEnd : 0) + m.offset;
+function byteJump(buf: Uint8Array, base: number, len: number, m: ByteJumpMatch, prevEnd: number): number {
+  const at = (m.relative ? prevEnd : base) + m.offset;
+  if (at < base) return -1;
   const v = readNumber(buf, len, at, m.bytes, m.bigEndian, m.string);
   if (v === undefined) return -1;
-  let pos = (m.fromBeginning ? 0 : at + m.bytes) + v * m.multiplier;
+  let pos = (m.fromBeginning ? 0 : at - base + m.bytes) + v * m.multiplier;
   if (m.align) pos = (pos + 3) & ~3;
   pos += m.postOffset;
-  return pos >= 0 && pos <= len ? pos : -1;
+  return pos >= 0 && base + pos <= len ? base + pos : -1;
 }
 
-function pcreMatch(buf: Uint8Array, len: number, m: PcreMatch, prevEnd: number): number {
-  const start = m.relative ? prevEnd : 0;
+function pcreMatch(buf: Uint8Array, base: number, len: number, m: PcreMatch, prevEnd: number): number {
+  const start = m.relative ? prevEnd : base;
   const end = Math.min(len, start + PCRE_WINDOW);
   if (start > end) return -1;
   const text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
@@ -118,59 +126,68 @@ function pcreMatch(buf: Uint8Array, len: number, m: PcreMatch, prevEnd: number):
   return start + r.index + r[0].length;
 }
 
-/** true when every match of the list holds on buf[0, len). */
-export function matchBuffer(matches: readonly BufferMatch[], buf: Uint8Array, len = buf.length): boolean {
-  const steps = { n: 0 };
-  return step(matches, 0, buf, len, 0, steps);
+/**
+ * Per-evaluation state: the buffer's start in `buf` and the backtracking steps taken. Module-level because an
+ * evaluation is synchronous and not re-entered, and the hot path should allocate nothing.
+ */
+let base = 0;
+let steps = 0;
+
+/**
+ * true when every match of the list holds on the buffer buf[off, off + len). Positions inside are absolute
+ * indexes into `buf`, so a packet's payload is matched in place, without a copy or a view per candidate rule.
+ */
+export function matchBuffer(
+  matches: readonly BufferMatch[],
+  buf: Uint8Array,
+  len = buf.length,
+  off = 0,
+): boolean {
+  base = off;
+  steps = 0;
+  return step(matches, 0, buf, off + len, off);
 }
 
-function step(
-  ms: readonly BufferMatch[],
-  i: number,
-  buf: Uint8Array,
-  len: number,
-  prevEnd: number,
-  steps: { n: number },
-): boolean {
+function step(ms: readonly BufferMatch[], i: number, buf: Uint8Array, len: number, prevEnd: number): boolean {
   if (i === ms.length) return true;
-  if (++steps.n > MAX_STEPS) return false;
+  if (++steps > MAX_STEPS) return false;
   const m = ms[i];
   switch (m.kind) {
     case 'content': {
       const relative = m.distance !== undefined || m.within !== undefined;
-      let from = relative ? prevEnd + (m.distance ?? 0) : (m.offset ?? 0);
-      if (from < 0) from = 0;
+      let from = relative ? prevEnd + (m.distance ?? 0) : base + (m.offset ?? 0);
+      if (from < base) from = base;
       let to = len;
       if (relative && m.within !== undefined) to = Math.min(len, prevEnd + (m.distance ?? 0) + m.within);
-      if (!relative && m.depth !== undefined) to = Math.min(len, (m.offset ?? 0) + m.depth);
+      if (!relative && m.depth !== undefined) to = Math.min(len, base + (m.offset ?? 0) + m.depth);
       if (m.negated) {
         const at = find(buf, m, from, to);
         const ok = at < 0 || (m.endsWith && at + m.bytes.length !== len);
-        return ok && step(ms, i + 1, buf, len, prevEnd, steps);
+        return ok && step(ms, i + 1, buf, len, prevEnd);
       }
       for (let at = find(buf, m, from, to); at >= 0; at = find(buf, m, at + 1, to)) {
         const end = at + m.bytes.length;
         if (m.endsWith && end !== len) continue;
-        if (step(ms, i + 1, buf, len, end, steps)) return true;
-        if (steps.n > MAX_STEPS) return false;
+        if (step(ms, i + 1, buf, len, end)) return true;
+        if (steps > MAX_STEPS) return false;
       }
       return false;
     }
     case 'pcre': {
-      const end = pcreMatch(buf, len, m, prevEnd);
-      if (m.negated) return end < 0 && step(ms, i + 1, buf, len, prevEnd, steps);
-      return end >= 0 && step(ms, i + 1, buf, len, end, steps);
+      const end = pcreMatch(buf, base, len, m, prevEnd);
+      if (m.negated) return end < 0 && step(ms, i + 1, buf, len, prevEnd);
+      return end >= 0 && step(ms, i + 1, buf, len, end);
     }
     case 'isdataat': {
       // As Suricata counts: relative means "N more bytes after the match", absolute "a byte at offset N".
-      const has = m.relative ? prevEnd + m.offset <= len : m.offset < len;
-      return (m.negated ? !has : has) && step(ms, i + 1, buf, len, prevEnd, steps);
+      const has = m.relative ? prevEnd + m.offset <= len : base + m.offset < len;
+      return (m.negated ? !has : has) && step(ms, i + 1, buf, len, prevEnd);
     }
     case 'byte_test':
-      return byteTest(buf, len, m, prevEnd) && step(ms, i + 1, buf, len, prevEnd, steps);
+      return byteTest(buf, base, len, m, prevEnd) && step(ms, i + 1, buf, len, prevEnd);
     case 'byte_jump': {
-      const pos = byteJump(buf, len, m, prevEnd);
-      return pos >= 0 && step(ms, i + 1, buf, len, pos, steps);
+      const pos = byteJump(buf, base, len, m, prevEnd);
+      return pos >= 0 && step(ms, i + 1, buf, len, pos);
     }
   }
 }

@@ -1,14 +1,16 @@
 /**
- * The rule engine (A-31, A-32): rules compiled into groups — packet rules by transport, app-layer rules by sticky
- * buffer — each with a multi-pattern prefilter over its rules' fast patterns, so only rules whose pattern occurs
- * are fully evaluated, plus a short list of rules without one. Ciphertext is never content-matched: payload rules
- * skip TLS flows once the handshake is over.
+ * The rule engine (A-31, A-32): rules compiled once into groups — packet rules by transport, direction and port,
+ * app-layer rules by sticky buffer — each with a multi-pattern prefilter over its rules' fast patterns, so only
+ * rules whose pattern occurs are fully evaluated, plus a short list of rules without one. The per-packet path
+ * allocates nothing unless a rule matches. Ciphertext is never content-matched: payload rules skip TLS flows once
+ * the handshake is over.
  */
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import { formatIp } from '../decode/address.js';
 import type { FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { BufferName, ContentMatch, Rule } from './rule.js';
+import type { PortSet } from './parse/ports.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { matchBuffer } from './buffer-match.js';
 import { appBuffers, bufferProto, type AppBuffers } from './app-buffers.js';
@@ -23,19 +25,39 @@ export interface RuleMatch {
 }
 
 interface Group {
-  rules: Rule[];
-  /** Rule index per prefilter pattern id. */
-  patternRule: number[];
+  /** Engine-wide rule index per prefilter pattern id. */
+  patternRule: Int32Array;
+  /** Which of its rule's literals the pattern is (bit index into the rule's `needMask`). */
+  patternBit: Uint8Array;
   ac: AhoCorasick;
   /** Rules without a usable fast pattern: always evaluated. */
-  always: number[];
+  always: Int32Array;
 }
+
+/**
+ * Packet rules of one transport and direction, split as Suricata's port groups: rules naming a few destination
+ * ports live in that port's group, rules naming a few source ports in the source port's group, the rest in `any`.
+ * A packet scans at most three small automata instead of one holding every rule.
+ */
+interface PortGroups {
+  any: Group;
+  dst: Map<number, Group>;
+  src: Map<number, Group>;
+}
+
+/** Port lists longer than this are treated as `any` for grouping (each port would copy the rule's pattern). */
+const MAX_GROUP_PORTS = 32;
 
 export interface EngineOptions {
   /** IP reputation: score of an address in a category (iprep), undefined when not listed. */
   iprep?: (ip: string, category: string) => number | undefined;
   /** Directory dataset `load` paths are relative to. */
   datasetDir?: string;
+  /**
+   * false: no prefilter and no port grouping — every rule is evaluated on everything (the reference the
+   * prefilter is tested against; far slower).
+   */
+  prefilter?: boolean;
 }
 
 /** The rule's fast pattern in a buffer: the one marked fast_pattern, else the longest positive content. */
@@ -46,30 +68,134 @@ function fastPattern(rule: Rule, buf: BufferName): ContentMatch | undefined {
   return ms.find((m) => m.fastPattern) ?? ms.sort((a, b) => b.bytes.length - a.bytes.length)[0];
 }
 
-function buildGroup(rules: Rule[], buf: BufferName): Group {
+/** The explicit ports of a plain port list (no negation, not any, few enough), else undefined. */
+function portList(set: PortSet): number[] | undefined {
+  if (set.any || set.negative.length > 0 || set.positive.length === 0) return undefined;
+  const out: number[] = [];
+  for (const item of set.positive) {
+    if (!Array.isArray(item)) return undefined;
+    if (item[1] - item[0] + out.length >= MAX_GROUP_PORTS) return undefined;
+    for (let p = item[0]; p <= item[1]; p++) out.push(p);
+  }
+  return out;
+}
+
+/** Literals per rule the prefilter requires (the fast pattern and the longest others). */
+const MAX_LITERALS = 6;
+
+/**
+ * The literals the prefilter looks for: the fast pattern first, then the rule's other positive contents of the
+ * buffer, longest first. Every positive content must occur somewhere in the buffer for the rule to match, so a
+ * rule becomes a candidate only when all of its listed literals were seen — a rule whose fast pattern is common
+ * ("HTTP/1.1") is not evaluated on every packet that has it.
+ */
+function literals(rule: Rule, buf: BufferName, prefilter: boolean): Uint8Array[] {
+  if (!prefilter) return [];
+  const fp = fastPattern(rule, buf);
+  if (!fp) return [];
+  const others = (rule.buffers.get(buf) ?? [])
+    .filter((m): m is ContentMatch => m.kind === 'content' && !m.negated && m !== fp && m.bytes.length > 0)
+    .sort((a, b) => b.bytes.length - a.bytes.length)
+    .map((m) => m.bytes);
+  const out = [fp.bytes];
+  for (const o of others) {
+    if (out.length >= MAX_LITERALS) break;
+    if (!out.some((x) => Buffer.compare(x, o) === 0)) out.push(o);
+  }
+  return out;
+}
+
+function buildGroup(
+  all: readonly Rule[],
+  idx: readonly number[],
+  buf: BufferName,
+  needMask: Uint8Array,
+  prefilter = true,
+): Group {
   const patterns: Uint8Array[] = [];
   const patternRule: number[] = [];
+  const patternBit: number[] = [];
   const always: number[] = [];
-  rules.forEach((r, i) => {
-    const fp = fastPattern(r, buf);
-    if (fp) {
-      patterns.push(fp.bytes);
+  for (const i of idx) {
+    const lits = literals(all[i], buf, prefilter);
+    if (lits.length === 0) {
+      always.push(i);
+      continue;
+    }
+    lits.forEach((l, bit) => {
+      patterns.push(l);
       patternRule.push(i);
-    } else always.push(i);
-  });
-  return { rules, patternRule, ac: new AhoCorasick(patterns), always };
+      patternBit.push(bit);
+    });
+    needMask[i] = (1 << lits.length) - 1;
+  }
+  return {
+    patternRule: Int32Array.from(patternRule),
+    patternBit: Uint8Array.from(patternBit),
+    ac: new AhoCorasick(patterns),
+    always: Int32Array.from(always),
+  };
+}
+
+type Transport = 'tcp' | 'udp' | 'other';
+
+/** Which transports a packet rule can see (ip-level rules see all). */
+function transportsOf(r: Rule): Transport[] {
+  if (r.proto === 'udp' || r.proto === 'dns') return ['udp'];
+  if (r.proto === 'icmp' || r.proto === 'icmpv6') return ['other'];
+  if (r.proto === 'ip' || r.proto === 'ipv4' || r.proto === 'ipv6' || r.proto === 'pkthdr')
+    return ['tcp', 'udp', 'other'];
+  return ['tcp'];
+}
+
+interface PortGroupLists {
+  any: number[];
+  dst: Map<number, number[]>;
+  src: Map<number, number[]>;
+}
+
+const emptyLists = (): PortGroupLists => ({ any: [], dst: new Map(), src: new Map() });
+
+function addTo(m: Map<number, number[]>, port: number, ri: number): void {
+  const l = m.get(port);
+  if (l) l.push(ri);
+  else m.set(port, [ri]);
 }
 
 export class DetectEngine {
   readonly state = new DetectState();
   readonly datasets: DatasetStore;
-  /** Packet rules by transport: tcp, udp, other. */
-  private readonly packetGroups: Record<'tcp' | 'udp' | 'other', Group>;
+  /** Packet rules per transport and packet direction (0: to server, 1: to client). */
+  private readonly packetGroups: Record<Transport, [PortGroups, PortGroups]>;
+  private readonly packetRuleCount: number;
   /** App rules by their prefilter buffer. */
   private readonly appGroups = new Map<BufferName, Group>();
   private readonly mark: Uint32Array;
+  /** Per rule: all its prefilter literals (bits), the ones seen in the current buffer, and when that was. */
+  private readonly needMask: Uint8Array;
+  private readonly seenMask: Uint8Array;
+  private readonly seenGen: Uint32Array;
   private generation = 0;
   readonly ruleCount: number;
+  /** Flows whose TLS handshake is over: their payload is ciphertext and is not content-matched (A-32). */
+  private readonly encrypted = new Set<number>();
+  /** Prefilter state of the scan in progress (a field, so the hit callback is created once, not per packet). */
+  private curGroup: Group | undefined;
+  private readonly cand: number[] = [];
+  private readonly onHit = (pid: number): void => {
+    const g = this.curGroup!;
+    const ri = g.patternRule[pid];
+    const gen = this.generation;
+    if (this.mark[ri] === gen) return;
+    let seen = this.seenGen[ri] === gen ? this.seenMask[ri] : 0;
+    this.seenGen[ri] = gen;
+    seen |= 1 << g.patternBit[pid];
+    this.seenMask[ri] = seen;
+    if (seen === this.needMask[ri]) {
+      this.mark[ri] = gen;
+      this.cand.push(ri);
+    }
+  };
 
   constructor(
     readonly rules: readonly Rule[],
@@ -77,9 +203,18 @@ export class DetectEngine {
   ) {
     this.ruleCount = rules.length;
     this.datasets = new DatasetStore(opts.datasetDir);
-    const pkt: Record<'tcp' | 'udp' | 'other', Rule[]> = { tcp: [], udp: [], other: [] };
-    const app = new Map<BufferName, Rule[]>();
-    for (const r of rules) {
+    const needMask = new Uint8Array(Math.max(rules.length, 1));
+    this.needMask = needMask;
+    this.seenMask = new Uint8Array(needMask.length);
+    this.seenGen = new Uint32Array(needMask.length);
+    const pkt: Record<Transport, [PortGroupLists, PortGroupLists]> = {
+      tcp: [emptyLists(), emptyLists()],
+      udp: [emptyLists(), emptyLists()],
+      other: [emptyLists(), emptyLists()],
+    };
+    let packetRules = 0;
+    const app = new Map<BufferName, number[]>();
+    rules.forEach((r, ri) => {
       for (const d of r.datasets) this.datasets.prepare(d);
       const appBufs = [...r.buffers.keys()].filter((b) => b !== 'payload');
       const isApp =
@@ -91,88 +226,105 @@ export class DetectEngine {
           .sort((a, b) => b[1] - a[1])[0]?.[0];
         const key: BufferName = best ?? (r.tlsVersion ? 'tls.sni' : (r.datasets[0]?.buffer ?? 'tls.sni'));
         const list = app.get(key) ?? [];
-        list.push(r);
+        list.push(ri);
         app.set(key, list);
-      } else {
-        const t =
-          r.proto === 'udp' || r.proto === 'dns'
-            ? 'udp'
-            : r.proto === 'icmp' || r.proto === 'icmpv6'
-              ? 'other'
-              : r.proto === 'ip' || r.proto === 'ipv4' || r.proto === 'ipv6' || r.proto === 'pkthdr'
-                ? null
-                : 'tcp';
-        if (t === null) {
-          pkt.tcp.push(r);
-          pkt.udp.push(r);
-          pkt.other.push(r);
-        } else pkt[t].push(r);
+        return;
+      }
+      packetRules++;
+      const grouped = opts.prefilter !== false;
+      const dirs = r.flow.toServer && grouped ? [0] : r.flow.toClient && grouped ? [1] : [0, 1];
+      const dstPorts = r.bidirectional || !grouped ? undefined : portList(r.dstPorts);
+      const srcPorts = r.bidirectional || dstPorts || !grouped ? undefined : portList(r.srcPorts);
+      for (const t of transportsOf(r)) {
+        for (const d of dirs) {
+          const g = pkt[t][d];
+          if (t !== 'other' && dstPorts) for (const p of dstPorts) addTo(g.dst, p, ri);
+          else if (t !== 'other' && srcPorts) for (const p of srcPorts) addTo(g.src, p, ri);
+          else g.any.push(ri);
+        }
+      }
+    });
+    this.packetRuleCount = packetRules;
+    const build = (l: PortGroupLists): PortGroups => ({
+      any: buildGroup(rules, l.any, 'payload', needMask, opts.prefilter !== false),
+      dst: new Map(
+        [...l.dst].map(([p, idx]) => [
+          p,
+          buildGroup(rules, idx, 'payload', needMask, opts.prefilter !== false),
+        ]),
+      ),
+      src: new Map(
+        [...l.src].map(([p, idx]) => [
+          p,
+          buildGroup(rules, idx, 'payload', needMask, opts.prefilter !== false),
+        ]),
+      ),
+    });
+    this.packetGroups = {
+      tcp: [build(pkt.tcp[0]), build(pkt.tcp[1])],
+      udp: [build(pkt.udp[0]), build(pkt.udp[1])],
+      other: [build(pkt.other[0]), build(pkt.other[1])],
+    };
+    for (const [b, idx] of app)
+      this.appGroups.set(b, buildGroup(rules, idx, b, needMask, opts.prefilter !== false));
+    this.mark = new Uint32Array(Math.max(rules.length, 1));
+  }
+
+  /** Adds a group's candidates for one buffer to `cand`: prefilter hits (deduplicated) plus its always-list. */
+  private collect(g: Group | undefined, buf: Uint8Array | undefined, off: number, len: number): void {
+    if (!g) return;
+    if (buf && len > 0 && g.ac.size > 0) {
+      this.curGroup = g;
+      g.ac.scan(buf, off, len, this.onHit);
+    }
+    const always = g.always;
+    for (let i = 0; i < always.length; i++) {
+      const ri = always[i];
+      if (this.mark[ri] !== this.generation) {
+        this.mark[ri] = this.generation;
+        this.cand.push(ri);
       }
     }
-    this.packetGroups = {
-      tcp: buildGroup(pkt.tcp, 'payload'),
-      udp: buildGroup(pkt.udp, 'payload'),
-      other: buildGroup(pkt.other, 'payload'),
-    };
-    for (const [b, list] of app) this.appGroups.set(b, buildGroup(list, b));
-    this.mark = new Uint32Array(
-      Math.max(
-        pkt.tcp.length,
-        pkt.udp.length,
-        pkt.other.length,
-        ...[...app.values()].map((l) => l.length),
-        1,
-      ),
-    );
   }
 
-  /** Candidates of a group for one buffer: prefilter hits (deduplicated) plus the always-list. */
-  private candidates(g: Group, buf: Uint8Array | undefined, off: number, len: number, out: number[]): void {
-    const gen = ++this.generation;
-    if (buf && len > 0 && g.ac.size > 0) {
-      g.ac.scan(buf, off, len, (pid) => {
-        const ri = g.patternRule[pid];
-        if (this.mark[ri] !== gen) {
-          this.mark[ri] = gen;
-          out.push(ri);
-        }
-      });
+  private nextGeneration(): void {
+    this.cand.length = 0;
+    if (++this.generation === 0xffffffff) {
+      this.mark.fill(0);
+      this.seenGen.fill(0);
+      this.generation = 1;
     }
-    for (const ri of g.always) out.push(ri);
   }
-
-  private readonly scratch: number[] = [];
 
   /** Payload and header rules on one packet of a flow. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
-    const g =
-      pkt.proto === 6
-        ? this.packetGroups.tcp
-        : pkt.proto === 17
-          ? this.packetGroups.udp
-          : this.packetGroups.other;
-    if (g.rules.length === 0) return undefined;
-    // A-32: encrypted payload is not content-matched.
+    if (this.packetRuleCount === 0) return undefined;
+    const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
+    const pg = this.packetGroups[t][dir];
+    // A-32: encrypted payload is not content-matched — after the handshake, or a record that says so.
     const cipher =
-      flow.appProto === 'tls' &&
-      flow.state === 'established' &&
       pkt.payloadLen > 0 &&
-      pkt.buf[pkt.payloadOff] === 0x17;
-    const cand = this.scratch;
-    cand.length = 0;
-    this.candidates(g, cipher ? undefined : pkt.buf, pkt.payloadOff, pkt.payloadLen, cand);
+      flow.appProto === 'tls' &&
+      (this.encrypted.has(flow.id) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
+    const payload = cipher ? undefined : pkt.buf;
+    this.nextGeneration();
+    this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
+    if (t !== 'other') {
+      const sp = dir === 0 ? flow.srcPort : flow.dstPort;
+      const dp = dir === 0 ? flow.dstPort : flow.srcPort;
+      if (pg.dst.size > 0) this.collect(pg.dst.get(dp), payload, pkt.payloadOff, pkt.payloadLen);
+      if (pg.src.size > 0) this.collect(pg.src.get(sp), payload, pkt.payloadOff, pkt.payloadLen);
+    }
+    const cand = this.cand;
+    if (cand.length === 0) return undefined;
     let out: RuleMatch[] | undefined;
-    for (const ri of cand) {
-      const r = g.rules[ri];
+    for (let i = 0; i < cand.length; i++) {
+      const r = this.rules[cand[i]];
       if (!protoMatches(r, flow)) continue;
       const o = endpointsMatch(r, flow, dir);
       if (o < 0 || !flowOptionsMatch(r, flow, dir) || !packetTestsMatch(r, pkt)) continue;
       const ms = r.buffers.get('payload');
-      if (
-        ms &&
-        (cipher || !matchBuffer(ms, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + pkt.payloadLen)))
-      )
-        continue;
+      if (ms && (cipher || !matchBuffer(ms, pkt.buf, pkt.payloadLen, pkt.payloadOff))) continue;
       if (!this.finish(r, flow, dir, pkt.tsUs)) continue;
       (out ??= []).push({ rule: r, dir });
     }
@@ -181,18 +333,19 @@ export class DetectEngine {
 
   /** App-layer rules on one record (a TLS handshake, an HTTP transaction, a DNS message). */
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
+    if (record.type === 'tls') this.encrypted.add(flow.id);
     if (this.appGroups.size === 0 || record.type === 'anomaly') return undefined;
     const bufs: AppBuffers = appBuffers(record);
     const dir = record.type === 'dns' && record.dns.isResponse ? 1 : 0;
     let out: RuleMatch[] | undefined;
     for (const [name, g] of this.appGroups) {
       if (bufferProto(name) !== record.type) continue;
-      const cand = this.scratch;
-      cand.length = 0;
+      this.nextGeneration();
       const v = bufs[name];
-      this.candidates(g, v, 0, v?.length ?? 0, cand);
-      for (const ri of cand) {
-        const r = g.rules[ri];
+      this.collect(g, v, 0, v?.length ?? 0);
+      // Copied: evaluating a candidate may not touch `cand`, but the next buffer's scan reuses it.
+      for (const ri of this.cand.slice()) {
+        const r = this.rules[ri];
         if (!protoMatches(r, flow) && !(r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'ip')) continue;
         if (endpointsMatch(r, flow, dir) < 0 || !flowOptionsMatch(r, flow, dir)) continue;
         if (r.tlsVersion && (record.type !== 'tls' || !r.tlsVersion.includes(record.tls.versionName)))
@@ -245,6 +398,7 @@ export class DetectEngine {
   }
 
   endFlow(flowId: number): void {
+    this.encrypted.delete(flowId);
     this.state.endFlow(flowId);
   }
 }

@@ -15,6 +15,8 @@ import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import { PolicyError } from '../../tlsmon/policy/load.js';
+import type { Inspector } from '../../engine/inspector.js';
+import { loadRuleInspector } from './rules-inspector.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
 
@@ -37,6 +39,7 @@ interface AnalyzeFlags {
   intel: string[];
   identifyDb?: string;
   alerts: boolean;
+  rules: string[];
 }
 
 function positiveInt(name: string, text: string): number {
@@ -89,6 +92,12 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       '--identify-db <db>',
       'store with identification models: their verdicts feed address reputation (T-46)',
     )
+    .option(
+      '--rules <file>',
+      'Suricata-compatible rule file(s) run on every packet and record (repeatable); refused rules are named on stderr',
+      collect,
+      [],
+    )
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
@@ -128,10 +137,14 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         if (workers > 1)
           process.stderr.write('moat: --policy keeps global heat counts: scoring runs on one thread\n');
       }
-      const inspectors = tlsmon ? [tlsmon.inspector] : undefined;
+      const inspectors: Inspector[] = tlsmon ? [tlsmon.inspector] : [];
+      if (flags.rules.length > 0) {
+        inspectors.push(loadRuleInspector(flags.rules, flags.interface));
+        if (workers > 1) process.stderr.write('moat: --rules keeps flow state: rules run on one thread\n');
+      }
       const writer = new EveFileWriter(flags.eve);
       // With several workers on a regular file the workers append to it themselves (see runAnalysis).
-      const direct = workers > 1 && flags.eve !== '-' && !flags.interface && !tlsmon;
+      const direct = workers > 1 && flags.eve !== '-' && !flags.interface && inspectors.length === 0;
       const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);
       const ac = new AbortController();
       const onSigint = (): void => ac.abort();

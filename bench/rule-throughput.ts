@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:rules -- FILE.pcap [--rules N] [--runs K]` — Acceptance 2 of issue 4: `moat analyze` throughput
+ * on a capture with no rules and with N generated content rules (default 20,000), in the same run, alternating
+ * the two so machine load hits both alike. Prints per-run wall time (whole process: load, compile, analyse, EVE
+ * written to a temp file), the analysis-only time moat reports, packets/s and the ratio; target ≥ 50%.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateRules } from './rules-gen.js';
+
+interface Run {
+  wallS: number;
+  analysisS: number;
+  packets: number;
+  alerts: number;
+  compileMs?: number;
+}
+
+function once(file: string, eve: string, rules?: string): Run {
+  const args = ['bin/moat.js', 'analyze', file, '--eve', eve, '--json', '--no-progress'];
+  if (rules) args.push('--rules', rules);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`moat analyze failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+  const s = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+    packets: number;
+    alerts: number;
+    wallMs: number;
+  };
+  const compile = /compiled in (\d+) ms/.exec(r.stderr);
+  return {
+    wallS,
+    analysisS: s.wallMs / 1000,
+    packets: s.packets,
+    alerts: s.alerts,
+    compileMs: compile ? Number(compile[1]) : undefined,
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const flag = (name: string, dflt: number): number => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : dflt;
+  };
+  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const n = flag('--rules', 20_000);
+  const runs = flag('--runs', 3);
+  if (!file || !existsSync(file) || !(n > 0) || !(runs > 0)) {
+    console.error('usage: npm run bench:rules -- FILE.pcap [--rules N] [--runs K]');
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'moat-bench-rules-'));
+  try {
+    const rulesFile = join(dir, 'bench.rules');
+    writeFileSync(rulesFile, generateRules(n).join('\n') + '\n');
+    const eve = join(dir, 'eve.json');
+    console.log(
+      `capture ${file}; ${n} generated rules; ${runs} alternating runs; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    const base: Run[] = [];
+    const withRules: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      base.push(once(file, eve));
+      withRules.push(once(file, eve, rulesFile));
+      const b = base[i];
+      const w = withRules[i];
+      console.log(
+        `run ${i + 1}: no rules ${b.wallS.toFixed(2)} s (analysis ${b.analysisS.toFixed(2)} s) | ` +
+          `${n} rules ${w.wallS.toFixed(2)} s (analysis ${w.analysisS.toFixed(2)} s, compile ${w.compileMs ?? '?'} ms, ${w.alerts} alerts)`,
+      );
+    }
+    const packets = base[0].packets;
+    const bw = median(base.map((r) => r.wallS));
+    const rw = median(withRules.map((r) => r.wallS));
+    const ba = median(base.map((r) => r.analysisS));
+    const ra = median(withRules.map((r) => r.analysisS));
+    const pps = (s: number): string => `${Math.round(packets / s).toLocaleString('en-US')} pkt/s`;
+    console.log(`packets ${packets.toLocaleString('en-US')}`);
+    console.log(
+      `whole process: no rules ${pps(bw)}, with rules ${pps(rw)} → ${((bw / rw) * 100).toFixed(1)}% (target ≥ 50%)`,
+    );
+    console.log(
+      `analysis only: no rules ${pps(ba)}, with rules ${pps(ra)} → ${((ba / ra) * 100).toFixed(1)}%`,
+    );
+    console.log(
+      `load after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
