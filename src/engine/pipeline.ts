@@ -1,8 +1,8 @@
 /**
  * The packet path of one thread: decode → flow → (app parsers inside the flow layer) → EVE events.
- * One Pipeline is a PacketSink; a source pushes packets into it. With N workers every worker runs its own
- * Pipeline over the whole input and keeps only its shard of flows (by a symmetric flow hash, so both
- * directions of a flow land in the same worker, as Suricata's workers do).
+ * One Pipeline is a PacketSink; a source pushes packets into it. With N workers one thread reads the input
+ * and hands each worker's Pipeline the packets of its shard of flows (by a symmetric flow hash, so both
+ * directions of a flow land in the same worker, as Suricata's workers do); see engine/dispatch.
  */
 import type { PacketSink } from '../capture/packet.js';
 import {
@@ -30,10 +30,12 @@ export interface PipelineOptions {
   iface?: string;
   /** Inspection stage (TLS monitor, rules …), in order. */
   inspectors?: Inspector[];
+  /** Flow time is advanced only by advanceClock (a worker fed by the dispatcher's ticks), not by packets. */
+  externalClock?: boolean;
 }
 
 /** How often (packet time) idle flows are looked for. */
-const EXPIRY_STEP_US = 1_000_000;
+export const EXPIRY_STEP_US = 1_000_000;
 
 export class Pipeline implements PacketSink {
   readonly stats: AnalysisStats = emptyStats();
@@ -44,10 +46,12 @@ export class Pipeline implements PacketSink {
   private readonly shardIndex: number;
   private readonly shardCount: number;
   private nextExpiryUs = 0;
+  private readonly externalClock: boolean;
 
   constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
     this.shardIndex = opts.shardIndex ?? 0;
     this.shardCount = opts.shardCount ?? 1;
+    this.externalClock = opts.externalClock ?? false;
     this.eve = new EveEventBuilder(
       consume,
       this.stats,
@@ -64,12 +68,48 @@ export class Pipeline implements PacketSink {
   }
 
   onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
+    this.process(buf, off, caplen, wirelen, tsUs, linkType, false);
+  }
+
+  /**
+   * A packet the dispatcher could not place without a full decode (fragments, tunnels, ICMP …): every worker
+   * gets it, decodes it, and keeps it only if the flow is this shard's. Packet-level problems are counted and
+   * reported by shard 0 alone, so they appear once.
+   */
+  onBroadcastPacket(
+    buf: Buffer,
+    off: number,
+    caplen: number,
+    wirelen: number,
+    tsUs: number,
+    linkType: number,
+  ): void {
+    this.process(buf, off, caplen, wirelen, tsUs, linkType, true);
+  }
+
+  /** A tick of flow time from the dispatcher: idle flows are looked for now, as one thread would at this packet. */
+  advanceClock(tsUs: number): void {
+    this.flows.advanceTime(tsUs);
+  }
+
+  private process(
+    buf: Buffer,
+    off: number,
+    caplen: number,
+    wirelen: number,
+    tsUs: number,
+    linkType: number,
+    broadcast: boolean,
+  ): void {
     const s = this.stats;
-    s.packets++;
-    s.bytes += wirelen;
-    if (s.firstUs === 0) s.firstUs = tsUs;
-    if (tsUs > s.lastUs) s.lastUs = tsUs;
-    if (tsUs >= this.nextExpiryUs) {
+    const reports = !broadcast || this.shardIndex === 0;
+    if (reports) {
+      s.packets++;
+      s.bytes += wirelen;
+      if (s.firstUs === 0) s.firstUs = tsUs;
+      if (tsUs > s.lastUs) s.lastUs = tsUs;
+    }
+    if (tsUs >= this.nextExpiryUs && !this.externalClock) {
       // Flow timeouts run on packet time, so a pcap gives the same answer as live traffic.
       this.flows.advanceTime(tsUs);
       this.nextExpiryUs = tsUs + EXPIRY_STEP_US;
@@ -77,26 +117,31 @@ export class Pipeline implements PacketSink {
     const pkt = this.pkt;
     const r = this.decoder.decode(buf, off, caplen, wirelen, tsUs, linkType, pkt);
     if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {
-      if (r === DECODE_NOT_IP) s.nonIp++;
+      if (r === DECODE_NOT_IP && reports) s.nonIp++;
       return;
     }
     if (r === DECODE_ERROR) {
-      s.decodeErrors++;
-      // Every shard sees every packet; one of them reports packet-level errors.
-      if (this.shardIndex === 0 && pkt.anomaly !== '') this.eve.decodeAnomaly(pkt);
+      if (reports) {
+        s.decodeErrors++;
+        if (pkt.anomaly !== '') this.eve.decodeAnomaly(pkt);
+      }
       return;
     }
-    if (r === DECODE_TRUNCATED) s.truncated++;
     // Events on packets that still decode (an overlapping fragment, a header longer than the packet) are reported too.
-    if (pkt.anomaly !== '' && this.shardIndex === 0) this.eve.decodeAnomaly(pkt);
+    if (pkt.anomaly !== '' && reports) this.eve.decodeAnomaly(pkt);
+    if (broadcast && this.shardCount > 1 && symmetricFlowHash(pkt) % this.shardCount !== this.shardIndex)
+      return;
+    if (r === DECODE_TRUNCATED) s.truncated++;
     if (pkt.ipVersion === 0) return;
-    if (this.shardCount > 1 && symmetricFlowHash(pkt) % this.shardCount !== this.shardIndex) return;
     this.flows.handle(pkt);
   }
 
-  /** End of input: every flow is written with reason 'shutdown'. */
-  finish(): AnalysisStats {
-    this.flows.finish(this.stats.lastUs);
+  /**
+   * End of input: every flow is written with reason 'shutdown', at `endUs` (a worker is told the input's last
+   * packet time, which may belong to another shard) or this pipeline's last packet time.
+   */
+  finish(endUs?: number): AnalysisStats {
+    this.flows.finish(endUs ?? this.stats.lastUs);
     const fs = this.flows.stats;
     this.stats.tcpGaps = fs.tcpGaps;
     return this.stats;

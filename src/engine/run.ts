@@ -7,7 +7,9 @@ import type { EveCustomFields } from './eve-events.js';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
-import type { PacketSource } from '../capture/packet.js';
+import type { PacketSink, PacketSource } from '../capture/packet.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { createRing } from './dispatch/ring.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/eve/header.js';
 import type { EveConsumer } from './eve-events.js';
@@ -97,58 +99,101 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
 }
 
 async function runWorkers(file: string, count: number, opts: AnalysisOptions): Promise<AnalysisStats> {
-  const total = emptyStats();
+  const source = openCaptureFile(file);
   const onLine = opts.onLine;
   const onEvent = opts.onEvent;
-  const fractions = new Array<number>(count).fill(0);
+  const rings = Array.from({ length: count }, () => createRing());
+  const dispatcher = new Dispatcher(rings);
   const url = new URL('./worker.js', import.meta.url);
-  const shards = Array.from({ length: count }, (_, shardIndex) => {
+  const started: Worker[] = [];
+  const shards = rings.map((ring, shardIndex) => {
     const data: WorkerData = {
-      file,
+      ring,
       shardIndex,
       shardCount: count,
       flow: opts.flow,
       eveTypes: opts.eveTypes,
       eveCustom: opts.eveCustom,
-      progress: opts.onProgress !== undefined,
       eveFile: onLine || onEvent ? undefined : opts.eveFile,
     };
     return new Promise<AnalysisStats>((resolve, reject) => {
       const w = new Worker(url, { workerData: data });
+      started.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (m.kind === 'lines') {
           for (const line of m.lines) {
             if (onLine) onLine(line);
             if (onEvent) onEvent(JSON.parse(line) as EveEvent);
           }
-        } else if (m.kind === 'progress') {
-          fractions[shardIndex] = m.fraction;
-          opts.onProgress?.(Math.min(...fractions), total);
         } else if (m.kind === 'done') {
           resolve(m.stats);
         } else if (m.kind === 'error') {
-          reject(new Error(m.message));
+          reject(new Error(`analysis worker ${shardIndex}: ${m.message}`));
         }
       });
-      w.on('error', reject);
+      w.on('error', (err) => {
+        dispatcher.abort();
+        reject(err);
+      });
       w.on('exit', (code) => {
         if (code !== 0) reject(new Error(`analysis worker ${shardIndex} exited with code ${code}`));
       });
-      opts.signal?.addEventListener('abort', () => void w.terminate());
     });
   });
-  const results = await Promise.all(shards);
-  // Every worker read the whole input: packet/byte/decoder totals come from one of them.
-  const first = results[0];
-  total.packets = first.packets;
-  total.bytes = first.bytes;
-  total.nonIp = first.nonIp;
-  total.decodeErrors = first.decodeErrors;
-  total.truncated = first.truncated;
-  total.firstUs = first.firstUs;
-  total.lastUs = first.lastUs;
-  for (const r of results) mergeShardStats(total, r);
-  // Decode-error anomalies were reported by shard 0 only; mergeShardStats counted its anomalies once.
+  // A failing worker must not leave the others' promises unobserved while the input is still being read.
+  const all = Promise.all(shards);
+  all.catch(() => undefined);
+  const onProgress = opts.onProgress;
+  const size = statSync(file).size;
+  const progressStats = emptyStats();
+  let countdown = PROGRESS_EVERY;
+  const sink: PacketSink = onProgress
+    ? {
+        onPacket(buf, off, caplen, wirelen, tsUs, linkType) {
+          dispatcher.onPacket(buf, off, caplen, wirelen, tsUs, linkType);
+          if (--countdown === 0) {
+            countdown = PROGRESS_EVERY;
+            progressStats.packets = dispatcher.packets;
+            progressStats.bytes = dispatcher.bytes;
+            onProgress(Math.min(1, (dispatcher.bytes + 16 * dispatcher.packets) / size), progressStats);
+          }
+        },
+      }
+    : dispatcher;
+  const abort = (): void => {
+    dispatcher.abort();
+    for (const w of started) void w.terminate();
+  };
+  opts.signal?.addEventListener('abort', abort);
+  try {
+    await source.run(sink, opts.signal);
+    dispatcher.finish();
+  } catch (err) {
+    // A worker that failed stopped the reader; its own message says more than "worker stopped".
+    dispatcher.abort();
+    await all.catch((workerErr: unknown) => {
+      for (const w of started) void w.terminate();
+      throw workerErr;
+    });
+    abort();
+    throw err;
+  }
+  const results = await all;
+  opts.signal?.removeEventListener('abort', abort);
+  const total = emptyStats();
+  for (const r of results) {
+    mergeShardStats(total, r);
+    total.nonIp += r.nonIp;
+    total.decodeErrors += r.decodeErrors;
+    total.truncated += r.truncated;
+  }
+  // The reading thread saw every packet once; the workers' own counts overlap on broadcast packets.
+  total.packets = dispatcher.packets;
+  total.bytes = dispatcher.bytes;
+  total.firstUs = dispatcher.firstUs;
+  total.lastUs = dispatcher.lastUs;
   opts.onProgress?.(1, total);
   return total;
 }
+
+const PROGRESS_EVERY = 1 << 16;

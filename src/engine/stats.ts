@@ -48,8 +48,8 @@ export function emptyStats(): AnalysisStats {
 }
 
 /**
- * Adds a shard's counters into `into`. Packet and byte totals are per-input, not per-shard (every worker
- * reads the whole input), so they are taken from the first shard only by the caller.
+ * Adds a shard's flow and application counters into `into`. Packet and byte totals come from the reading
+ * thread (workers also see broadcast packets), so the caller sets them.
  */
 export function mergeShardStats(into: AnalysisStats, s: AnalysisStats): void {
   into.flows += s.flows;

@@ -1,16 +1,19 @@
 /** Messages between `runAnalysis` and its analysis workers. */
 import type { EveCustomFields } from './eve-events.js';
 import type { FlowEngineOptions } from '../flow/index.js';
+import type { RingShared } from './dispatch/ring.js';
 import type { AnalysisStats } from './stats.js';
 
 export interface WorkerData {
-  file: string;
+  /** The shared-memory ring this worker takes its packets from. */
+  ring: RingShared;
   shardIndex: number;
   shardCount: number;
   flow?: FlowEngineOptions;
   eveTypes?: string[];
   eveCustom?: EveCustomFields;
-  progress: boolean;
+  /** Interface name for `in_iface` (live capture). */
+  iface?: string;
   /**
    * Append EVE lines straight to this file (opened O_APPEND: each batch lands whole) instead of posting them
    * to the main thread — saves a copy of every line across threads.
@@ -20,6 +23,5 @@ export interface WorkerData {
 
 export type WorkerMessage =
   | { kind: 'lines'; lines: string[] }
-  | { kind: 'progress'; fraction: number }
   | { kind: 'done'; stats: AnalysisStats }
   | { kind: 'error'; message: string };

@@ -1,60 +1,97 @@
 /**
- * An analysis worker: runs a Pipeline over the whole input, keeps its shard of flows, and sends its EVE
- * lines to the main thread in large batches (one message per ~1 MiB, not per event).
+ * An analysis worker: takes the packets of its shard of flows from its shared-memory ring (filled by the
+ * reading thread, see dispatch/), runs them through its own Pipeline, and writes its EVE lines in large
+ * batches — straight to the output file (O_APPEND, each batch lands whole) or, for in-process consumers, as
+ * one message per ~1 MiB to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 import { Pipeline } from './pipeline.js';
-import { withProgress } from './progress-sink.js';
-import { openCaptureFile } from '../capture/index.js';
-import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { ABORT, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL, SLOTS, SlotView } from './dispatch/ring.js';
 
 const BATCH_CHARS = 1 << 20;
+/** How long one wait for a slot lasts before the abort flag is looked at again. */
+const WAIT_MS = 200;
 
-async function main(): Promise<void> {
+function main(): void {
   const data = workerData as WorkerData;
   const port = parentPort;
   if (!port) return;
-  let batch: string[] = [];
-  let chars = 0;
+  const control = new Int32Array(data.ring.control);
   const send = (m: WorkerMessage): void => port.postMessage(m);
-  const fd = data.eveFile !== undefined ? openSync(data.eveFile, 'a') : -1;
-  const flush = (): void => {
-    if (batch.length === 0) return;
-    if (fd >= 0) {
-      batch.push('');
-      writeSync(fd, batch.join('\n'));
-    } else {
-      send({ kind: 'lines', lines: batch });
+  try {
+    let batch: string[] = [];
+    let chars = 0;
+    const fd = data.eveFile !== undefined ? openSync(data.eveFile, 'a') : -1;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      if (fd >= 0) {
+        batch.push('');
+        writeSync(fd, batch.join('\n'));
+      } else {
+        send({ kind: 'lines', lines: batch });
+      }
+      batch = [];
+      chars = 0;
+    };
+    const pipeline = new Pipeline(
+      (ev) => {
+        const line = JSON.stringify(ev);
+        batch.push(line);
+        chars += line.length;
+        if (chars >= BATCH_CHARS) flush();
+      },
+      {
+        shardIndex: data.shardIndex,
+        shardCount: data.shardCount,
+        flow: data.flow,
+        eveTypes: data.eveTypes ? new Set(data.eveTypes) : undefined,
+        eveCustom: data.eveCustom,
+        iface: data.iface,
+        externalClock: true,
+      },
+    );
+    const views = data.ring.slots.map((s) => new SlotView(s));
+    let endUs = 0;
+    for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
+      let state = Atomics.load(control, slot);
+      while (state === FREE) {
+        if (Atomics.load(control, ABORT) !== 0) throw new Error('input stopped');
+        Atomics.wait(control, slot, FREE, WAIT_MS);
+        state = Atomics.load(control, slot);
+      }
+      const v = views[slot];
+      const count = v.header[0];
+      const meta = v.meta;
+      const ts = v.ts;
+      const buf = v.data;
+      for (let i = 0; i < count; i++) {
+        const m = i << 2;
+        const link = meta[m + 3];
+        if ((link & FLAG_CLOCK) !== 0) {
+          pipeline.advanceClock(ts[i]);
+        } else if ((link & FLAG_BROADCAST) !== 0) {
+          pipeline.onBroadcastPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link & 0xffff);
+        } else {
+          pipeline.onPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link);
+        }
+      }
+      if (state === END) endUs = v.endUs[0];
+      Atomics.store(control, slot, FREE);
+      Atomics.notify(control, slot);
+      if (state === END) break;
+      if (state !== FULL) throw new Error(`bad slot state ${state}`);
     }
-    batch = [];
-    chars = 0;
-  };
-  const pipeline = new Pipeline(
-    (ev) => {
-      const line = JSON.stringify(ev);
-      batch.push(line);
-      chars += line.length;
-      if (chars >= BATCH_CHARS) flush();
-    },
-    {
-      shardIndex: data.shardIndex,
-      shardCount: data.shardCount,
-      flow: data.flow,
-      eveTypes: data.eveTypes ? new Set(data.eveTypes) : undefined,
-      eveCustom: data.eveCustom,
-    },
-  );
-  const sink = data.progress
-    ? withProgress(pipeline, statSync(data.file).size, (fraction) => send({ kind: 'progress', fraction }))
-    : pipeline;
-  await openCaptureFile(data.file).run(sink);
-  const stats = pipeline.finish();
-  flush();
-  if (fd >= 0) closeSync(fd);
-  send({ kind: 'done', stats });
+    const stats = pipeline.finish(endUs);
+    flush();
+    if (fd >= 0) closeSync(fd);
+    send({ kind: 'done', stats });
+  } catch (err: unknown) {
+    Atomics.store(control, ABORT, 1);
+    for (let s = 0; s < SLOTS; s++) Atomics.notify(control, s);
+    send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
 }
 
-main().catch((err: unknown) => {
-  parentPort?.postMessage({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
-});
+main();
