@@ -5,7 +5,7 @@
  * accept that bypasses the rest. Every rule names the entry it enforces (comment), so removal finds it by handle.
  */
 import { NftError, checkedIp, runNft } from '../gateway/nft-exec.js';
-import type { CacheEntry } from './event-cache.js';
+import { ANY_PEER, type CacheEntry } from './event-cache.js';
 
 export interface EnforcementOptions {
   table?: string;
@@ -33,12 +33,19 @@ function ip(text: string): { t: string; fam: 'ip' | 'ip6' } {
 
 /** The match part of a rule for an entry (one direction). */
 function matchOf(e: CacheEntry, reverse = false): string {
-  const s = ip(reverse ? e.dstIp : e.srcIp);
-  const d = ip(reverse ? e.srcIp : e.dstIp);
   const sp = reverse ? e.dstPort : e.srcPort;
   const dp = reverse ? e.srcPort : e.dstPort;
   const l4 = e.proto === 6 ? 'tcp' : e.proto === 17 ? 'udp' : undefined;
-  let m = `${s.fam} saddr ${s.t} ${d.fam} daddr ${d.t}`;
+  let m: string;
+  if (e.dstIp === ANY_PEER) {
+    // A device-level entry: everything from the device (and, both ways, to it).
+    const dev = ip(e.srcIp);
+    m = `${dev.fam} ${reverse ? 'daddr' : 'saddr'} ${dev.t}`;
+  } else {
+    const s = ip(reverse ? e.dstIp : e.srcIp);
+    const d = ip(reverse ? e.srcIp : e.dstIp);
+    m = `${s.fam} saddr ${s.t} ${d.fam} daddr ${d.t}`;
+  }
   if (e.proto !== 0) m += ` meta l4proto ${e.proto}`;
   if (l4 && sp !== 0) m += ` ${l4} sport ${sp}`;
   if (l4 && dp !== 0) m += ` ${l4} dport ${dp}`;

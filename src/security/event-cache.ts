@@ -25,8 +25,12 @@ export const OPERATIONS: readonly Operation[] = [
 /** Valid: the operation applies. Watched: cleared after analysis but tracked for `watchUntil` (A-62). Invalid: kept for the record. */
 export type EntryStatus = 'valid' | 'watched' | 'invalid';
 
+/** `dstIp` of a device-level entry: everything the source device sends (log review restricts a device). */
+export const ANY_PEER = '*';
+
 export interface CacheEntry {
   srcIp: string;
+  /** The peer, or ANY_PEER for a device-level entry (ports and protocol 0). */
   dstIp: string;
   /** 0 when the entry covers every port (an address-level decision). */
   srcPort: number;
@@ -98,6 +102,8 @@ export class EventCacheTable {
   generation = 0;
   /** Address-level entries (ports 0) are rare; a second probe finds them. */
   private addressEntries = 0;
+  /** Device-level entries (peer ANY_PEER): a third probe. */
+  private deviceEntries = 0;
 
   constructor(
     private readonly db?: Db,
@@ -140,6 +146,7 @@ export class EventCacheTable {
     if (!this.map.has(k)) {
       if (this.map.size >= this.maxEntries) this.evictOldest();
       if (e.srcPort === 0 && e.dstPort === 0) this.addressEntries++;
+      if (e.dstIp === ANY_PEER) this.deviceEntries++;
     }
     this.map.set(k, e);
     this.generation++;
@@ -151,6 +158,7 @@ export class EventCacheTable {
     if (first === undefined) return;
     const e = this.map.get(first);
     if (e && e.srcPort === 0 && e.dstPort === 0) this.addressEntries--;
+    if (e && e.dstIp === ANY_PEER) this.deviceEntries--;
     this.map.delete(first);
     this.dirty.add(first);
   }
@@ -175,7 +183,9 @@ export class EventCacheTable {
     return (
       this.map.get(keyOf(src, dst, sp, dp, proto)) ??
       (this.addressEntries > 0
-        ? (this.map.get(keyOf(src, dst, 0, 0, proto)) ?? this.map.get(keyOf(src, dst, 0, 0, 0)))
+        ? (this.map.get(keyOf(src, dst, 0, 0, proto)) ??
+          this.map.get(keyOf(src, dst, 0, 0, 0)) ??
+          (this.deviceEntries > 0 ? this.map.get(keyOf(src, ANY_PEER, 0, 0, 0)) : undefined))
         : undefined)
     );
   }
@@ -230,7 +240,10 @@ export class EventCacheTable {
 
   remove(entry: CacheEntry): void {
     const k = keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto);
-    if (this.map.delete(k) && entry.srcPort === 0 && entry.dstPort === 0) this.addressEntries--;
+    if (this.map.delete(k)) {
+      if (entry.srcPort === 0 && entry.dstPort === 0) this.addressEntries--;
+      if (entry.dstIp === ANY_PEER) this.deviceEntries--;
+    }
     this.generation++;
     this.dirty.add(k);
   }
