@@ -1,13 +1,82 @@
-/** The sticky buffers of an app-layer record: what `tls.sni`, `http.uri`, `dns.query` … look at. */
+/**
+ * The sticky buffers of an app-layer record: what `tls.sni`, `http.uri`, `dns.query` … look at, in Suricata's
+ * forms (http.request_line "GET / HTTP/1.1", http.header "Name: value\r\n" per header, http.header_names
+ * "\r\nName\r\n…\r\n\r\n"). Transformed buffers ("http.host|dotprefix") are derived on demand from their base.
+ */
 import type { AppRecord } from '../proto/app-layer.js';
-import type { BufferName } from './rule.js';
+import type { HttpTransaction } from '../proto/http/types.js';
+import type { BaseBuffer, BufferName } from './rule.js';
+import { transformsOf, type Transform } from './transforms.js';
 
 export type AppBuffers = Partial<Record<BufferName, Buffer>>;
 
 const b = (s: string | undefined): Buffer | undefined =>
   s === undefined ? undefined : Buffer.from(s, 'latin1');
 
-export function appBuffers(rec: AppRecord): AppBuffers {
+function header(hs: Array<[string, string]>, name: string): string | undefined {
+  const n = name.toLowerCase();
+  const vals = hs.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
+  // Repeated headers are one buffer, values joined as libhtp joins them.
+  return vals.length === 0 ? undefined : vals.join(', ');
+}
+
+function headerBlock(hs: Array<[string, string]>): string | undefined {
+  return hs.length === 0 ? undefined : hs.map(([k, v]) => `${k}: ${v}\r\n`).join('');
+}
+
+function headerNames(hs: Array<[string, string]>): string | undefined {
+  return hs.length === 0 ? undefined : `\r\n${hs.map(([k]) => `${k}\r\n`).join('')}\r\n`;
+}
+
+function httpBuffers(h: HttpTransaction): Partial<Record<BaseBuffer, Buffer>> {
+  const req = h.requestHeaders;
+  const res = h.responseHeaders;
+  const requestLine =
+    h.method === undefined
+      ? undefined
+      : [h.method, h.uri ?? '', h.protocol].filter((x) => x !== undefined).join(' ');
+  const responseLine =
+    h.status === undefined
+      ? undefined
+      : `${h.responseProtocol ?? 'HTTP/1.1'} ${String(h.status)}${h.statusMsg !== undefined ? ` ${h.statusMsg}` : ''}`;
+  return {
+    'http.uri': b(h.uri),
+    'http.method': b(h.method),
+    'http.host': b(h.hostname?.toLowerCase()),
+    'http.user_agent': b(h.userAgent),
+    'http.header': b(headerBlock(req)),
+    'http.header_names': b(headerNames(req)),
+    'http.protocol': b(h.protocol),
+    'http.request_line': b(requestLine),
+    'http.start': b(
+      requestLine === undefined ? undefined : `${requestLine}\r\n${headerBlock(req) ?? ''}\r\n`,
+    ),
+    'http.cookie': b(header(req, 'cookie')),
+    'http.referer': b(h.referer ?? header(req, 'referer')),
+    'http.accept': b(header(req, 'accept')),
+    'http.accept_enc': b(header(req, 'accept-encoding')),
+    'http.accept_lang': b(header(req, 'accept-language')),
+    'http.connection': b(header(req, 'connection')),
+    'http.content_type': b(header(req, 'content-type')),
+    'http.content_len': b(header(req, 'content-length')),
+    'http.stat_code': b(h.status === undefined ? undefined : String(h.status)),
+    'http.stat_msg': b(h.statusMsg),
+    'http.response_line': b(responseLine),
+    'http.server': b(header(res, 'server')),
+    'http.location': b(h.redirect ?? header(res, 'location')),
+    'http.header#tc': b(headerBlock(res)),
+    'http.header_names#tc': b(headerNames(res)),
+    'http.protocol#tc': b(h.responseProtocol),
+    'http.start#tc': b(
+      responseLine === undefined ? undefined : `${responseLine}\r\n${headerBlock(res) ?? ''}\r\n`,
+    ),
+    'http.connection#tc': b(header(res, 'connection')),
+    'http.content_type#tc': b(h.contentType ?? header(res, 'content-type')),
+    'http.content_len#tc': b(header(res, 'content-length')),
+  };
+}
+
+function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, Buffer>> {
   switch (rec.type) {
     case 'tls': {
       const t = rec.tls;
@@ -19,22 +88,14 @@ export function appBuffers(rec: AppRecord): AppBuffers {
         'tls.cert_serial': b(leaf?.serial),
         'tls.cert_fingerprint': b(leaf?.sha1),
         'ja3.hash': b(t.ja3?.hash),
+        'ja3.string': b(t.ja3?.string),
         'ja3s.hash': b(t.ja3s?.hash),
+        'ja3s.string': b(t.ja3s?.string),
         'ja4.hash': b(t.ja4),
       };
     }
-    case 'http': {
-      const h = rec.http;
-      const headers = h.requestHeaders.map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      return {
-        'http.uri': b(h.uri),
-        'http.method': b(h.method),
-        'http.host': b(h.hostname?.toLowerCase()),
-        'http.user_agent': b(h.userAgent),
-        'http.header': b(headers === '' ? undefined : headers),
-        'http.stat_code': b(h.status === undefined ? undefined : String(h.status)),
-      };
-    }
+    case 'http':
+      return httpBuffers(rec.http);
     case 'dns': {
       // dns.query is the request's name: Suricata inspects it to the server only.
       const q = rec.dns.isResponse ? undefined : rec.dns.questions[0];
@@ -45,10 +106,31 @@ export function appBuffers(rec: AppRecord): AppBuffers {
   }
 }
 
+const transformCache = new Map<string, Transform[]>();
+
+/** The record's buffers; `derived` lists the transformed names rules use, computed from their base. */
+export function appBuffers(rec: AppRecord, derived: readonly BufferName[] = []): AppBuffers {
+  const out: AppBuffers = baseBuffers(rec);
+  for (const name of derived) {
+    const bar = name.indexOf('|');
+    if (bar < 0) continue;
+    let v = out[name.slice(0, bar) as BaseBuffer];
+    if (v === undefined) continue;
+    let ts = transformCache.get(name);
+    if (!ts) {
+      ts = transformsOf(name);
+      transformCache.set(name, ts);
+    }
+    for (const t of ts) v = t(v);
+    out[name] = v;
+  }
+  return out;
+}
+
 /** Which app protocol a buffer belongs to. */
 export function bufferProto(name: BufferName): 'tls' | 'http' | 'dns' | undefined {
-  if (name.startsWith('tls.') || name.startsWith('ja3') || name === 'ja4.hash') return 'tls';
+  if (name.startsWith('tls.') || name.startsWith('ja3') || name.startsWith('ja4.')) return 'tls';
   if (name.startsWith('http.')) return 'http';
-  if (name === 'dns.query') return 'dns';
+  if (name.startsWith('dns.')) return 'dns';
   return undefined;
 }

@@ -196,12 +196,21 @@ export class DetectEngine {
       this.cand.push(ri);
     }
   };
+  /** Transformed buffers rules use ("http.host|dotprefix"), derived per record. */
+  private readonly derived: BufferName[];
 
   constructor(
     readonly rules: readonly Rule[],
     private readonly opts: EngineOptions = {},
   ) {
     this.ruleCount = rules.length;
+    this.derived = [
+      ...new Set(
+        rules
+          .flatMap((r) => [...r.buffers.keys(), ...r.datasets.map((d) => d.buffer)])
+          .filter((b) => b.includes('|')),
+      ),
+    ];
     this.datasets = new DatasetStore(opts.datasetDir);
     const needMask = new Uint8Array(Math.max(rules.length, 1));
     this.needMask = needMask;
@@ -335,7 +344,7 @@ export class DetectEngine {
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
     if (record.type === 'tls') this.encrypted.add(flow.id);
     if (this.appGroups.size === 0 || record.type === 'anomaly') return undefined;
-    const bufs: AppBuffers = appBuffers(record);
+    const bufs: AppBuffers = appBuffers(record, this.derived);
     const dir = record.type === 'dns' && record.dns.isResponse ? 1 : 0;
     let out: RuleMatch[] | undefined;
     for (const [name, g] of this.appGroups) {
@@ -347,7 +356,9 @@ export class DetectEngine {
       for (const ri of this.cand.slice()) {
         const r = this.rules[ri];
         if (!protoMatches(r, flow) && !(r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'ip')) continue;
-        if (endpointsMatch(r, flow, dir) < 0 || !flowOptionsMatch(r, flow, dir)) continue;
+        // A transaction rule's side (request or response) decides its direction; DNS messages carry their own.
+        const d = record.type === 'dns' ? dir : (r.appDir ?? 0);
+        if (endpointsMatch(r, flow, d) < 0 || !flowOptionsMatch(r, flow, d)) continue;
         if (r.tlsVersion && (record.type !== 'tls' || !r.tlsVersion.includes(record.tls.versionName)))
           continue;
         let ok = true;
@@ -367,8 +378,8 @@ export class DetectEngine {
             }
           }
         }
-        if (!ok || !this.finish(r, flow, dir, tsUs)) continue;
-        (out ??= []).push({ rule: r, dir });
+        if (!ok || !this.finish(r, flow, d, tsUs)) continue;
+        (out ??= []).push({ rule: r, dir: d });
       }
     }
     return out;

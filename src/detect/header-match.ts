@@ -52,6 +52,14 @@ export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boole
   if (o.toClient && dir !== 1) return false;
   if (o.established && flow.state !== 'established') return false;
   if (o.notEstablished && flow.state === 'established') return false;
+  for (const a of rule.appProtos) {
+    // Until the protocol is known the condition is undecided (no match), as in Suricata, negated or not.
+    if (flow.appProto === 'unknown') {
+      if (a.proto !== 'unknown' || a.negated) return false;
+      continue;
+    }
+    if ((flow.appProto === a.proto) === a.negated) return false;
+  }
   return true;
 }
 

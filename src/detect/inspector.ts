@@ -10,6 +10,20 @@ import type { EveEvent } from '../output/eve/header.js';
 import type { DetectEngine } from './engine.js';
 import { alertEve, type AlertOutputOptions } from './alert-eve.js';
 
+/**
+ * Flowbits named traffic/id/NAME or traffic/label/NAME tag the flow: Suricata writes them as `traffic.id` and
+ * `traffic.label` lists on the flow's alerts and on its flow record.
+ */
+export function trafficOf(bits: ReadonlySet<string> | undefined): Record<string, string[]> | undefined {
+  if (!bits) return undefined;
+  let out: Record<string, string[]> | undefined;
+  for (const b of bits) {
+    const m = /^traffic\/(id|label)\/(.+)$/.exec(b);
+    if (m) ((out ??= {})[m[1]] ??= []).push(m[2]);
+  }
+  return out;
+}
+
 export class RuleInspector implements Inspector {
   readonly name = 'rules';
   alerts = 0;
@@ -27,6 +41,8 @@ export class RuleInspector implements Inspector {
       const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface);
       const body = ev[record.type];
       if (body !== undefined) a[record.type] = body;
+      const traffic = trafficOf(this.engine.state.flowbits(flow.id));
+      if (traffic) a.traffic = traffic;
       this.alerts++;
       return a;
     });
@@ -36,10 +52,17 @@ export class RuleInspector implements Inspector {
     const hits = this.engine.onPacket(flow, dir, pkt);
     if (!hits) return undefined;
     this.alerts += hits.length;
-    return hits.map((h) => alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface, false, pkt, this.output));
+    return hits.map((h) => {
+      const a = alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface, false, pkt, this.output);
+      const traffic = trafficOf(this.engine.state.flowbits(flow.id));
+      if (traffic) a.traffic = traffic;
+      return a;
+    });
   }
 
-  onFlowEnd(flow: FlowView, _reason: FlowEndReason, _tsUs: number, _ev: EveEvent): undefined {
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, _tsUs: number, ev: EveEvent): undefined {
+    const traffic = trafficOf(this.engine.state.flowbits(flow.id));
+    if (traffic && ev.event_type === 'flow') ev.traffic = traffic;
     this.engine.endFlow(flow.id);
     return undefined;
   }

@@ -9,7 +9,7 @@ import type { PortSet } from './parse/ports.js';
 export type RuleAction = 'alert' | 'pass' | 'drop' | 'reject' | 'rejectsrc' | 'rejectdst' | 'rejectboth';
 
 /** Where a payload match looks: the packet/stream payload or a protocol field ("sticky buffer"). */
-export type BufferName =
+export type BaseBuffer =
   | 'payload'
   | 'tls.sni'
   | 'tls.cert_subject'
@@ -17,15 +17,44 @@ export type BufferName =
   | 'tls.cert_serial'
   | 'tls.cert_fingerprint'
   | 'ja3.hash'
+  | 'ja3.string'
   | 'ja3s.hash'
+  | 'ja3s.string'
   | 'ja4.hash'
   | 'http.uri'
   | 'http.method'
   | 'http.host'
   | 'http.user_agent'
   | 'http.header'
+  | 'http.header_names'
+  | 'http.protocol'
+  | 'http.request_line'
+  | 'http.start'
+  | 'http.cookie'
+  | 'http.referer'
+  | 'http.accept'
+  | 'http.accept_enc'
+  | 'http.accept_lang'
+  | 'http.connection'
+  | 'http.content_type'
+  | 'http.content_len'
   | 'http.stat_code'
+  | 'http.stat_msg'
+  | 'http.response_line'
+  | 'http.server'
+  | 'http.location'
+  /** Response-side forms of the buffers both directions have (a rule inspecting the response uses these). */
+  | 'http.header#tc'
+  | 'http.header_names#tc'
+  | 'http.protocol#tc'
+  | 'http.start#tc'
+  | 'http.connection#tc'
+  | 'http.content_type#tc'
+  | 'http.content_len#tc'
   | 'dns.query';
+
+/** A buffer, optionally after transforms ("http.host|dotprefix|to_lowercase"), applied left to right. */
+export type BufferName = BaseBuffer | `${BaseBuffer}|${string}`;
 
 export interface ContentMatch {
   kind: 'content';
@@ -142,6 +171,11 @@ export interface DatasetOp {
   buffer: BufferName;
 }
 
+export interface AppProtoTest {
+  proto: string;
+  negated: boolean;
+}
+
 export interface Rule {
   action: RuleAction;
   proto: string;
@@ -172,6 +206,13 @@ export interface Rule {
   flowbits: FlowbitOp[];
   iprep: IpRep[];
   datasets: DatasetOp[];
+  /** app-layer-protocol conditions, all of which must hold. */
+  appProtos: AppProtoTest[];
+  /**
+   * The side of a transaction an app-layer rule inspects (0 request, 1 response), from its buffers and `flow:`;
+   * the alert's direction follows it.
+   */
+  appDir?: number;
   /** The rule text, for logs and the bundle syntax checker. */
   text: string;
 }

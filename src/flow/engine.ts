@@ -60,7 +60,10 @@ export class FlowEngineImpl implements FlowEngine {
     this.streamDefs = opts.streamProtocols ?? defaults.stream;
     this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
     this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
+    this.midstream = opts.midstream ?? true;
   }
+
+  private readonly midstream: boolean;
 
   handle(pkt: DecodedPacket): void {
     this.cur = pkt;
@@ -178,6 +181,10 @@ export class FlowEngineImpl implements FlowEngine {
       if (this.streamDefs.length === 0 && proto === IPPROTO_TCP) f.appDone = true;
       else if (this.datagramDefs.length === 0 && proto === IPPROTO_UDP) f.appDone = true;
       else if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) f.appDone = true;
+      if (!this.midstream && proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
+        f.noSession = true;
+        f.appDone = true;
+      }
       t.insert(f, h, CLASS_NEW);
       this.stats.flows++;
       this.stats.activeFlows++;
@@ -194,7 +201,7 @@ export class FlowEngineImpl implements FlowEngine {
     if (proto === IPPROTO_TCP) {
       if (dir === 0) f.flags0 |= flags;
       else f.flags1 |= flags;
-      const ns = nextTcpState(f.tcpStateCode, dir, flags);
+      const ns = f.noSession ? f.tcpStateCode : nextTcpState(f.tcpStateCode, dir, flags);
       if (ns !== f.tcpStateCode) {
         f.tcpStateCode = ns;
         cls = flowStateOfTcp(ns);

@@ -61,6 +61,8 @@ export class Flow implements FlowView {
   synSeen = 0;
   /** App-layer work is over for this flow (no parser found, or none configured): only count packets. */
   appDone = false;
+  /** TCP picked up without a SYN while midstream pickup is off: counted, never a session (Suricata's default). */
+  noSession = false;
   private cid: string | undefined;
   private srcWords: Uint32Array | undefined;
   private dstWords: Uint32Array | undefined;

@@ -24,6 +24,12 @@ export interface FlowEngineOptions {
   datagramProtocols?: readonly DatagramProtocolDef[];
   /** This engine's worker shard, so flow ids stay unique across the workers of one run. */
   shard?: { index: number; count: number };
+  /**
+   * Pick TCP sessions up midstream (first packet not a SYN): true by default, since captures often start
+   * mid-connection. false follows Suricata's default `stream.midstream: false`: such a flow is counted and its
+   * packets inspected, but it never becomes established and its bytes are not parsed.
+   */
+  midstream?: boolean;
 }
 
 /** Suricata's default flow timeouts are 30 s (new) and 300 s (established); closed flows linger 10 s. */

@@ -99,4 +99,9 @@ export const PAYLOAD_KEYWORDS: Record<string, KeywordHandler> = {
   http_host: legacy('http.host'),
   http_raw_host: legacy('http.host'),
   http_stat_code: legacy('http.stat_code'),
+  http_stat_msg: legacy('http.stat_msg'),
+  http_cookie: legacy('http.cookie'),
+  http_raw_cookie: legacy('http.cookie'),
+  // A hint for the multi-pattern matcher; moat chooses its own prefilter patterns.
+  prefilter: (_c, v, k) => noValue(v, k),
 };

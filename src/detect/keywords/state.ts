@@ -45,7 +45,8 @@ export const STATE_KEYWORDS: Record<string, KeywordHandler> = {
     if (expr === '') throw new RuleError(`'${op}' needs a flowbit name`, undefined, k);
     const any = expr.includes('|');
     const names = expr.split(/[|&]/).map((s) => s.trim());
-    if (names.some((n) => !/^[\w.-]+$/.test(n)))
+    // Suricata allows any name without separators or blanks ("traffic/id/mozilla").
+    if (names.some((n) => !/^[^\s,|&;"]+$/.test(n)))
       throw new RuleError(`bad flowbit name in '${expr}'`, undefined, k);
     c.rule.flowbits.push({ op, names, any });
   },

@@ -4,6 +4,7 @@
  */
 import { RuleError, type BufferName } from '../rule.js';
 import { noValue, type KeywordHandler } from './context.js';
+import { makeTransform, transformKey, TRANSFORM_NAMES } from '../transforms.js';
 
 const BUFFERS: Record<string, BufferName> = {
   'tls.sni': 'tls.sni',
@@ -18,8 +19,12 @@ const BUFFERS: Record<string, BufferName> = {
   tls_cert_fingerprint: 'tls.cert_fingerprint',
   'ja3.hash': 'ja3.hash',
   ja3_hash: 'ja3.hash',
+  'ja3.string': 'ja3.string',
+  ja3_string: 'ja3.string',
   'ja3s.hash': 'ja3s.hash',
   ja3s_hash: 'ja3s.hash',
+  'ja3s.string': 'ja3s.string',
+  ja3s_string: 'ja3s.string',
   'ja4.hash': 'ja4.hash',
   'http.uri': 'http.uri',
   'http.uri.raw': 'http.uri',
@@ -29,10 +34,76 @@ const BUFFERS: Record<string, BufferName> = {
   'http.user_agent': 'http.user_agent',
   'http.header': 'http.header',
   'http.header.raw': 'http.header',
+  'http.header_names': 'http.header_names',
+  'http.protocol': 'http.protocol',
+  'http.request_line': 'http.request_line',
+  'http.start': 'http.start',
+  'http.cookie': 'http.cookie',
+  'http.referer': 'http.referer',
+  'http.accept': 'http.accept',
+  'http.accept_enc': 'http.accept_enc',
+  'http.accept_lang': 'http.accept_lang',
+  'http.connection': 'http.connection',
+  'http.content_type': 'http.content_type',
+  'http.content_len': 'http.content_len',
   'http.stat_code': 'http.stat_code',
+  'http.stat_msg': 'http.stat_msg',
+  'http.response_line': 'http.response_line',
+  'http.server': 'http.server',
+  'http.location': 'http.location',
+  // Suricata 5+ made these underscore names sticky buffers too (unlike http_uri, http_cookie … modifiers).
+  http_protocol: 'http.protocol',
+  http_request_line: 'http.request_line',
+  http_response_line: 'http.response_line',
+  http_server: 'http.server',
+  http_content_type: 'http.content_type',
+  http_content_len: 'http.content_len',
+  http_referer: 'http.referer',
+  http_accept: 'http.accept',
+  http_accept_enc: 'http.accept_enc',
+  http_accept_lang: 'http.accept_lang',
+  http_connection: 'http.connection',
+  http_header_names: 'http.header_names',
+  http_location: 'http.location',
+  http_start: 'http.start',
   'dns.query': 'dns.query',
   dns_query: 'dns.query',
   pkt_data: 'payload',
+};
+
+/** Transform keywords: they rewrite the current sticky buffer for the matches after them. */
+export const TRANSFORM_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntries(
+  [...TRANSFORM_NAMES].map((name) => [
+    name,
+    ((c, v, k) => {
+      if (c.buffer === 'payload') throw new RuleError('needs a sticky buffer before it', undefined, k);
+      if (c.rule.buffers.has(c.buffer))
+        throw new RuleError('must come right after the sticky buffer, before its matches', undefined, k);
+      makeTransform(k, v); // checks the argument now, so a bad rule is refused at load
+      c.buffer = `${c.buffer}|${transformKey(k, v)}` as BufferName;
+    }) as KeywordHandler,
+  ]),
+);
+
+/** Protocols moat detects (and the two states); a rule naming another could never be judged, so it is refused. */
+const APP_PROTOS = new Set(['http', 'http1', 'tls', 'dns', 'ssh', 'quic', 'unknown']);
+
+/** app-layer-protocol:[!]name[,final|original|either|to_server|to_client] — the flow's detected protocol. */
+export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
+  const [first, mode] = (v ?? '').split(',').map((x) => x.trim());
+  const negated = first.startsWith('!');
+  const proto = (negated ? first.slice(1) : first).toLowerCase();
+  if (proto === '') throw new RuleError('needs a protocol name', undefined, k);
+  if (
+    mode !== undefined &&
+    !['final', 'original', 'either', 'to_server', 'to_client', 'direction'].includes(mode)
+  )
+    throw new RuleError(`unknown mode '${mode}'`, undefined, k);
+  if (!APP_PROTOS.has(proto))
+    throw new RuleError(`protocol '${proto}' is not one moat detects`, undefined, k);
+  if (mode === 'original')
+    throw new RuleError('the original (pre-upgrade) protocol is not tracked', undefined, k);
+  c.rule.appProtos.push({ proto: proto === 'http1' ? 'http' : proto, negated });
 };
 
 export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntries(

@@ -3,7 +3,7 @@
  * keyword table; an unknown or unsupported keyword rejects this rule with an error naming the keyword and sid, and
  * the rule set goes on loading the rest.
  */
-import { RuleError, type Rule, type RuleAction } from '../rule.js';
+import { RuleError, type BufferName, type Rule, type RuleAction } from '../rule.js';
 import { parseAddress } from './address.js';
 import { parsePorts } from './ports.js';
 import { splitOptions } from './options.js';
@@ -60,6 +60,38 @@ function headerFields(h: string): string[] {
   return out;
 }
 
+const RESPONSE_ONLY = /^(http\.(stat_code|stat_msg|response_line|server|location)|tls\.cert_|ja3s\.)/;
+const BOTH_SIDES = new Set([
+  'http.header',
+  'http.header_names',
+  'http.protocol',
+  'http.start',
+  'http.connection',
+  'http.content_type',
+  'http.content_len',
+]);
+
+/**
+ * Which side of a transaction an app-layer rule inspects: the response when it names a response-only buffer or
+ * says flow:to_client. Buffers both sides have (http.header, http.protocol …) then mean the response's.
+ */
+function orientAppRule(rule: Rule): void {
+  const names = [...rule.buffers.keys(), ...rule.datasets.map((d) => d.buffer)].filter(
+    (b) => b !== 'payload',
+  );
+  if (names.length === 0) return;
+  const base = (b: string): string => b.split('|')[0];
+  const toClient = rule.flow.toClient === true || names.some((b) => RESPONSE_ONLY.test(base(b)));
+  rule.appDir = toClient ? 1 : 0;
+  if (!toClient) return;
+  const rename = (b: BufferName): BufferName => {
+    const [head, ...rest] = b.split('|');
+    return (BOTH_SIDES.has(head) ? [`${head}#tc`, ...rest].join('|') : b) as BufferName;
+  };
+  rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k), v]));
+  for (const d of rule.datasets) d.buffer = rename(d.buffer);
+}
+
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
   const t = text.trim();
   const open = t.indexOf('(');
@@ -99,6 +131,7 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
       flowbits: [],
       iprep: [],
       datasets: [],
+      appProtos: [],
       text: t,
     };
     const ctx: BuildContext = { rule, buffer: 'payload' };
@@ -108,6 +141,7 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
       h(ctx, o.value, o.name);
     }
     if (rule.sid === 0) throw new RuleError('no sid');
+    orientAppRule(rule);
     return rule;
   } catch (err) {
     if (err instanceof RuleError) throw new RuleError(err.detail, err.sid ?? sid, err.keyword);

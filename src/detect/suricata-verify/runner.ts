@@ -103,11 +103,10 @@ export function requiresProblem(req: Record<string, unknown> | undefined | null)
 }
 
 /**
- * `--set` settings whose value is what moat does anyway (it always picks TCP sessions up midstream, computes JA4,
- * ignores checksums when reading captures) or that change nothing in eve.json (logging, run mode, rule path).
+ * `--set` settings whose value is what moat does anyway (it computes JA4, ignores checksums when reading
+ * captures) or that change nothing in eve.json (logging, run mode, rule path, data directory).
  */
 const NEUTRAL_SETTINGS: RegExp[] = [
-  /^stream\.midstream=(true|yes)$/,
   /^stream\.checksum-validation=(no|false)$/,
   /^logging\./,
   /^default-rule-path=/,
@@ -117,24 +116,28 @@ const NEUTRAL_SETTINGS: RegExp[] = [
 ];
 
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */
-export function argsProblem(args: string[]): { problem?: string; pcap?: string } {
+export function argsProblem(args: string[]): { problem?: string; pcap?: string; midstream?: boolean } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
+  let midstream: boolean | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
       if (toks[i + 1] !== 'none') return { problem: `checksum mode -k ${toks[i + 1]}` };
       i++;
     } else if (t === '--runmode') i++;
-    else if (/^--runmode=/.test(t) || t === '--no-random') continue;
+    else if (/^--runmode=/.test(t) || /^--data-dir=/.test(t) || t === '--no-random') continue;
     else if (t === '-r') pcap = toks[++i];
     else if (t === '--set') {
       const kv = toks[++i] ?? '';
-      if (!NEUTRAL_SETTINGS.some((re) => re.test(kv))) return { problem: `setting ${kv} (not emulated)` };
+      const ms = /^stream\.midstream=(true|yes|false|no)$/.exec(kv);
+      if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
+      else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
+        return { problem: `setting ${kv} (not emulated)` };
     } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
     else return { problem: `option ${t} (not emulated)` };
   }
-  return { pcap };
+  return { pcap, midstream };
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -193,7 +196,14 @@ export async function runTest(dir: string): Promise<Outcome> {
   }
   let events: Json[];
   try {
-    events = (await analyzeToEvents(pcap, { inspectors, eveCustom: eve.custom })).events as Json[];
+    events = (
+      await analyzeToEvents(pcap, {
+        inspectors,
+        eveCustom: eve.custom,
+        // Suricata's default is stream.midstream: false; tests that want pickup say so.
+        flow: { midstream: a.midstream ?? false },
+      })
+    ).events as Json[];
   } catch (err) {
     return {
       test: name,

@@ -1,0 +1,175 @@
+/**
+ * Buffer transforms, the HTTP sticky buffers in Suricata's forms, request/response orientation of app rules,
+ * app-layer-protocol and traffic/ flowbits.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { makeTransform, transformsOf } from '../../src/detect/transforms.js';
+import { appBuffers } from '../../src/detect/app-buffers.js';
+import { parseRules } from '../../src/detect/ruleset.js';
+import { DetectEngine } from '../../src/detect/engine.js';
+import { trafficOf } from '../../src/detect/inspector.js';
+import { flowOptionsMatch } from '../../src/detect/header-match.js';
+import { parseIp } from '../../src/decode/address.js';
+import type { FlowView } from '../../src/flow/types.js';
+import type { AppRecord } from '../../src/proto/app-layer.js';
+import type { BufferName } from '../../src/detect/rule.js';
+
+const s = (b: Buffer | undefined): string | undefined => b?.toString('latin1');
+const t = (name: string, arg?: string, input = ''): string =>
+  makeTransform(name, arg)(Buffer.from(input, 'latin1')).toString('latin1');
+
+test('transforms rewrite the buffer as Suricata does', () => {
+  assert.equal(t('dotprefix', undefined, 'example.com'), '.example.com');
+  assert.equal(t('to_lowercase', undefined, 'AbC'), 'abc');
+  assert.equal(t('strip_whitespace', undefined, ' a \t b\r\n'), 'ab');
+  assert.equal(t('compress_whitespace', undefined, 'a  \t b'), 'a b');
+  assert.equal(t('url_decode', undefined, '%2Fa+b%zz'), '/a b%zz');
+  assert.equal(t('pcrexform', '"[a-z]+\\s+(.*)\\s+HTTP"', 'get /x.jpg HTTP/1.1'), '/x.jpg');
+  assert.equal(t('xor', '"0102"', '\x01\x02\x03'), '\x00\x00\x02');
+  assert.equal(
+    makeTransform('to_md5', undefined)(Buffer.from('abc')).toString('hex'),
+    createHash('md5').update('abc').digest('hex'),
+  );
+  assert.throws(() => makeTransform('xor', 'zz'), /hex key/);
+  assert.throws(() => makeTransform('pcrexform', '"("'), /bad regular expression/);
+  // A chain keyed in the buffer name, arguments kept intact even with '|' inside.
+  const chain = transformsOf('http.uri|pcrexform=' + encodeURIComponent('(a|b)') + '|dotprefix');
+  assert.equal(chain.reduce<Buffer>((b, f) => f(b), Buffer.from('xbx')).toString(), '.b');
+});
+
+function httpRecord(): AppRecord {
+  return {
+    type: 'http',
+    http: {
+      method: 'GET',
+      uri: '/index.html',
+      protocol: 'HTTP/1.1',
+      hostname: 'Example.COM',
+      userAgent: 'curl/8',
+      requestHeaders: [
+        ['Host', 'Example.COM'],
+        ['Cookie', 'a=1'],
+        ['Connection', 'keep-alive'],
+      ],
+      requestBodyLength: 0,
+      status: 200,
+      statusMsg: 'OK',
+      responseProtocol: 'HTTP/1.0',
+      responseHeaders: [
+        ['Server', 'nginx'],
+        ['Connection', 'close'],
+      ],
+      responseBodyLength: 0,
+      depth: 1,
+    },
+  };
+}
+
+test('HTTP buffers: request/response lines, header names, per-side headers, derived transforms', () => {
+  const b = appBuffers(httpRecord(), ['http.host|dotprefix' as BufferName]);
+  assert.equal(s(b['http.request_line']), 'GET /index.html HTTP/1.1');
+  assert.equal(s(b['http.response_line']), 'HTTP/1.0 200 OK');
+  assert.equal(s(b['http.header_names']), '\r\nHost\r\nCookie\r\nConnection\r\n\r\n');
+  assert.equal(s(b['http.cookie']), 'a=1');
+  assert.equal(s(b['http.connection']), 'keep-alive');
+  assert.equal(s(b['http.connection#tc']), 'close');
+  assert.equal(s(b['http.protocol']), 'HTTP/1.1');
+  assert.equal(s(b['http.protocol#tc']), 'HTTP/1.0');
+  assert.equal(s(b['http.server']), 'nginx');
+  assert.equal(s(b['http.host|dotprefix' as BufferName]), '.example.com');
+});
+
+function flow(over: Partial<FlowView> = {}): FlowView {
+  return {
+    id: 1,
+    ipVersion: 4,
+    src: parseIp('10.0.0.5')!.words,
+    dst: parseIp('198.51.100.7')!.words,
+    srcPort: 51000,
+    dstPort: 80,
+    proto: 6,
+    vlan: [],
+    startUs: 0,
+    lastUs: 0,
+    pkts: [1, 1],
+    bytes: [100, 100],
+    state: 'established',
+    appProto: 'http',
+    tcpFlags: [0x1b, 0x1b],
+    gapBytes: 0,
+    communityId: () => '1:x',
+    ...over,
+  };
+}
+
+test('app rules inspect the request or the response side, and alert in that direction', () => {
+  const { rules, errors } = parseRules(
+    [
+      'alert http any any -> any any (http.protocol; content:"HTTP/1.1"; sid:1;)',
+      'alert http any any -> any any (flow:to_client; http.protocol; content:"HTTP/1.0"; sid:2;)',
+      'alert http any any -> any any (flow:to_client; http.protocol; content:"HTTP/1.1"; sid:3;)',
+      'alert http any any -> any any (http.server; content:"nginx"; http.uri; content:"/index"; sid:4;)',
+      'alert http any any -> any any (http.host; dotprefix; content:".example.com"; endswith; sid:5;)',
+      'alert http any any -> any any (http_protocol; content:"HTTP/1.1"; sid:6;)',
+    ].join('\n'),
+    't.rules',
+  );
+  assert.deepEqual(errors, []);
+  const hits = new DetectEngine(rules).onAppRecord(flow(), httpRecord(), 1) ?? [];
+  assert.deepEqual(
+    hits.map((h) => [h.rule.sid, h.dir]).sort((a, b) => a[0] - b[0]),
+    [
+      [1, 0],
+      [2, 1],
+      [4, 1],
+      [5, 0],
+      [6, 0],
+    ],
+  );
+});
+
+test('transforms and app-layer-protocol: bad uses are refused with the keyword named', () => {
+  const { errors } = parseRules(
+    [
+      'alert tcp any any -> any any (dotprefix; content:"x"; sid:1;)',
+      'alert dns any any -> any any (dns.query; content:"x"; dotprefix; sid:2;)',
+      'alert tcp any any -> any any (app-layer-protocol:smb; sid:3;)',
+      'alert tcp any any -> any any (app-layer-protocol:http,original; sid:4;)',
+    ].join('\n'),
+    't.rules',
+  );
+  assert.deepEqual(
+    errors.map((e) => e.message),
+    [
+      'sid 1: dotprefix: needs a sticky buffer before it',
+      'sid 2: dotprefix: must come right after the sticky buffer, before its matches',
+      "sid 3: app-layer-protocol: protocol 'smb' is not one moat detects",
+      'sid 4: app-layer-protocol: the original (pre-upgrade) protocol is not tracked',
+    ],
+  );
+});
+
+test('app-layer-protocol: undecided until the protocol is known, negation after', () => {
+  const { rules } = parseRules(
+    [
+      'alert tcp any any -> any any (app-layer-protocol:!http; sid:1;)',
+      'alert tcp any any -> any any (app-layer-protocol:tls; sid:2;)',
+    ].join('\n'),
+    't.rules',
+  );
+  const sids = (ap: FlowView['appProto']): number[] =>
+    rules.filter((r) => flowOptionsMatch(r, flow({ appProto: ap }), 0)).map((r) => r.sid);
+  assert.deepEqual(sids('unknown'), []);
+  assert.deepEqual(sids('http'), []);
+  assert.deepEqual(sids('tls'), [1, 2]);
+});
+
+test('traffic/id and traffic/label flowbits become the traffic object', () => {
+  assert.deepEqual(trafficOf(new Set(['traffic/id/mozilla', 'traffic/label/browser', 'other'])), {
+    id: ['mozilla'],
+    label: ['browser'],
+  });
+  assert.equal(trafficOf(new Set(['x'])), undefined);
+});
