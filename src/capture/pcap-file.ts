@@ -16,6 +16,15 @@ const MAX_SNAPLEN = 16 << 20;
 /** Alexey Kuznetzov's modified pcap: 8 more bytes per record header (ifindex, protocol, type, pad). */
 const MAGIC_KUZNETZOV = 0xa1b2cd34;
 
+/** Unsigned 32-bit reads; the caller has made sure the four bytes are in the buffer. */
+function u32le(b: Buffer, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
+function u32be(b: Buffer, p: number): number {
+  return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+}
+
 export class PcapFileSource implements PacketSource {
   readonly description: string;
   /** Bytes of the file consumed so far (progress). */
@@ -69,10 +78,12 @@ export class PcapFileSource implements PacketSource {
         }
         const buf = r.buf;
         const p = r.pos;
-        const sec = le ? buf.readUInt32LE(p) : buf.readUInt32BE(p);
-        const frac = le ? buf.readUInt32LE(p + 4) : buf.readUInt32BE(p + 4);
-        const caplen = le ? buf.readUInt32LE(p + 8) : buf.readUInt32BE(p + 8);
-        const wirelen = le ? buf.readUInt32LE(p + 12) : buf.readUInt32BE(p + 12);
+        // Byte arithmetic instead of Buffer.readUInt32*: these four reads run for every record and the
+        // method calls (with their bounds checks) cost more than the rest of the loop.
+        const sec = le ? u32le(buf, p) : u32be(buf, p);
+        const frac = le ? u32le(buf, p + 4) : u32be(buf, p + 4);
+        const caplen = le ? u32le(buf, p + 8) : u32be(buf, p + 8);
+        const wirelen = le ? u32le(buf, p + 12) : u32be(buf, p + 12);
         if (caplen > limit) {
           stats.stoppedBecause = `damaged record at byte ${r.offset}: captured length ${caplen} exceeds ${limit}`;
           stats.damaged++;

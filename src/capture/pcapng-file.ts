@@ -50,6 +50,20 @@ function ticksToUs(hi: number, lo: number, f: Iface): number {
   return sec * 1e6 + Math.floor(((hiFrac * 4294967296 + lo) / 2 ** k) * 1e6) + f.offsetUs;
 }
 
+/**
+ * Unsigned reads in the section's byte order. Plain functions (not closures made per block, not Buffer
+ * methods with their checks): they run several times for every packet. Callers keep offsets in bounds.
+ */
+function rd32(b: Buffer, at: number, le: boolean): number {
+  return le
+    ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0
+    : ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+function rd16(b: Buffer, at: number, le: boolean): number {
+  return le ? b[at] | (b[at + 1] << 8) : (b[at] << 8) | b[at + 1];
+}
+
 export class PcapngFileSource implements PacketSource {
   readonly description: string;
   bytesRead = 0;
@@ -75,7 +89,7 @@ export class PcapngFileSource implements PacketSource {
         }
         let b = r.buf;
         let p = r.pos;
-        const typeLe = b.readUInt32LE(p);
+        const typeLe = rd32(b, p, true);
         if (typeLe === SHB) {
           const bom = b.readUInt32LE(p + 8);
           if (bom === 0x1a2b3c4d) le = true;
@@ -90,8 +104,8 @@ export class PcapngFileSource implements PacketSource {
         } else if (first) {
           throw new CaptureFormatError(this.path, 0, 'not a pcapng file (no section header block)');
         }
-        const type = le ? typeLe : b.readUInt32BE(p);
-        const len = le ? b.readUInt32LE(p + 4) : b.readUInt32BE(p + 4);
+        const type = le ? typeLe : rd32(b, p, false);
+        const len = rd32(b, p + 4, le);
         if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) {
           stats.stoppedBecause = `damaged block at byte ${r.offset}: length ${len}`;
           stats.damaged++;
@@ -103,11 +117,9 @@ export class PcapngFileSource implements PacketSource {
         }
         b = r.buf;
         p = r.pos;
-        const u32 = (o: number): number => (le ? b.readUInt32LE(p + o) : b.readUInt32BE(p + o));
-        const u16 = (o: number): number => (le ? b.readUInt16LE(p + o) : b.readUInt16BE(p + o));
         r.pos += len;
         this.bytesRead = r.offset;
-        if (u32(len - 4) !== len) {
+        if (rd32(b, p + len - 4, le) !== len) {
           // Trailing length disagrees with the leading one: the block's bounds are uncertain, so nothing in it is used.
           stats.damaged++;
           continue;
@@ -117,12 +129,18 @@ export class PcapngFileSource implements PacketSource {
             stats.damaged++;
             continue;
           }
-          const f: Iface = { linkType: u16(8), snaplen: u32(12), pow10: 6, pow2: 0, offsetUs: 0 };
+          const f: Iface = {
+            linkType: rd16(b, p + 8, le),
+            snaplen: rd32(b, p + 12, le),
+            pow10: 6,
+            pow2: 0,
+            offsetUs: 0,
+          };
           // Options: code, length, value padded to 4.
           let o = 16;
           while (o + 4 <= len - 4) {
-            const code = u16(o);
-            const olen = u16(o + 2);
+            const code = rd16(b, p + o, le);
+            const olen = rd16(b, p + o + 2, le);
             if (code === 0 || o + 4 + olen > len - 4) break;
             if (code === 9 && olen >= 1) {
               const v = b[p + o + 4];
@@ -132,8 +150,8 @@ export class PcapngFileSource implements PacketSource {
               } else f.pow10 = v;
             } else if (code === 14 && olen >= 8) {
               // Signed 64-bit seconds added to every timestamp of the interface.
-              const a = u32(o + 4);
-              const c = u32(o + 8);
+              const a = rd32(b, p + o + 4, le);
+              const c = rd32(b, p + o + 8, le);
               f.offsetUs = (le ? (c | 0) * 4294967296 + a : (a | 0) * 4294967296 + c) * 1e6;
             }
             o += 4 + olen + ((4 - (olen % 4)) % 4);
@@ -150,10 +168,10 @@ export class PcapngFileSource implements PacketSource {
             stats.damaged++;
             continue;
           }
-          const ifId = type === EPB ? u32(8) : u16(8);
+          const ifId = type === EPB ? rd32(b, p + 8, le) : rd16(b, p + 8, le);
           const f = ifaces[ifId];
-          const caplen = u32(20);
-          const wirelen = u32(24);
+          const caplen = rd32(b, p + 20, le);
+          const wirelen = rd32(b, p + 24, le);
           if (!f || caplen > len - hdr - 4) {
             stats.damaged++;
             continue;
@@ -165,7 +183,7 @@ export class PcapngFileSource implements PacketSource {
             p + hdr,
             caplen,
             wirelen < caplen ? caplen : wirelen,
-            ticksToUs(u32(12), u32(16), f),
+            ticksToUs(rd32(b, p + 12, le), rd32(b, p + 16, le), f),
             f.linkType,
           );
         } else if (type === SPB) {
@@ -174,7 +192,7 @@ export class PcapngFileSource implements PacketSource {
             stats.damaged++;
             continue;
           }
-          const wirelen = u32(8);
+          const wirelen = rd32(b, p + 8, le);
           let caplen = Math.min(wirelen, len - 16);
           if (f.snaplen > 0) caplen = Math.min(caplen, f.snaplen);
           stats.packets++;

@@ -1,7 +1,7 @@
 /** A one-line progress bar on stderr, redrawn at most 10 times a second; silent when stderr is not a TTY. */
 export class ProgressBar {
   private last = 0;
-  private readonly enabled: boolean;
+  readonly enabled: boolean;
 
   constructor(
     private readonly label: string,

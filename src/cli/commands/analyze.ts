@@ -142,7 +142,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         inspectors.push(loadRuleInspector(flags.rules, flags.interface));
         if (workers > 1) process.stderr.write('moat: --rules keeps flow state: rules run on one thread\n');
       }
-      const writer = new EveFileWriter(flags.eve);
+      const writer = new EveFileWriter(flags.eve, flags.interface ? { flushIntervalMs: 1000 } : {});
       // With several workers on a regular file the workers append to it themselves (see runAnalysis).
       const direct = workers > 1 && flags.eve !== '-' && !flags.interface && inspectors.length === 0;
       const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);
@@ -170,7 +170,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               flow,
               onLine: direct ? undefined : (l) => writer.writeLine(l),
               eveFile: direct ? flags.eve : undefined,
-              onProgress: (f, s) => bar.update(f, `${s.packets.toLocaleString('en-US')} packets`),
+              // No bar (not a TTY, --no-progress): no per-packet progress wrapper either.
+              onProgress: bar.enabled
+                ? (f, s) => bar.update(f, `${s.packets.toLocaleString('en-US')} packets`)
+                : undefined,
               signal: ac.signal,
               inspectors,
             },

@@ -131,7 +131,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         const at = await app.listen({ host: api.host, port: api.port });
         process.stderr.write(`moat tlsmon: configuration API on ${at}\n`);
       }
-      const writer = new EveFileWriter(f.eve);
+      const writer = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
       const ac = new AbortController();
       const stop = (): void => ac.abort();
       process.once('SIGINT', stop);
