@@ -4,7 +4,10 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from '../cli/commands/index.js';
 import { UsageError } from '../cli/errors.js';
 import { openDatabase } from '../store/database.js';
-import { loadHoneypotConfig, HoneypotConfigError } from './config.js';
+import { loadHoneypotConfig, HoneypotConfigError, readKeyFile } from './config.js';
+import { RelayGate, RelayLink } from './relay/index.js';
+import { Pseudonymiser } from '../dataset/index.js';
+import { randomBytes } from 'node:crypto';
 import { Honeypot } from './honeypot.js';
 import { EveLog } from './eve.js';
 import { startTelnet } from './services/telnet.js';
@@ -26,14 +29,50 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
     .option('--config <file>', 'YAML/JSON configuration (ports, download scope, limits, paths)')
     .action(async (flags: { config?: string }) => {
       let cfg;
+      let relayKey: Buffer | undefined;
+      let scrubKey: Buffer | undefined;
       try {
         cfg = loadHoneypotConfig(flags.config);
+        if (cfg.relay) {
+          relayKey = readKeyFile(cfg.relay.keyFile, 'relay.keyFile');
+          scrubKey = cfg.relay.pseudonymKeyFile
+            ? readKeyFile(cfg.relay.pseudonymKeyFile, 'relay.pseudonymKeyFile', 16)
+            : randomBytes(32);
+        }
       } catch (e) {
         if (e instanceof HoneypotConfigError) throw new UsageError(e.message);
         throw e;
       }
       mkdirSync(dirname(cfg.eve), { recursive: true });
       const eve = new EveLog(cfg.eve);
+      // A-72…A-75: read-only commands go through the gateway to a real device, the rest stay here.
+      let link: RelayLink | undefined;
+      const relay = cfg.relay;
+      if (relay && relayKey && scrubKey) {
+        link = new RelayLink({
+          id: relay.id,
+          key: relayKey,
+          fingerprint: relay.gateway.fingerprint,
+          host: relay.gateway.host,
+          port: relay.gateway.port,
+          onState: (state, detail) => {
+            process.stderr.write(`moat honeypot: relay ${state}${detail ? `: ${detail}` : ''}\n`);
+            eve.write({
+              timestamp: new Date().toISOString(),
+              event_type: 'honeypot',
+              honeypot: {
+                action: `relay_${state}`,
+                gateway: `${relay.gateway.host}:${relay.gateway.port}`,
+                detail,
+              },
+            });
+          },
+        });
+        await link.start();
+      }
+      const pseudonyms = scrubKey ? new Pseudonymiser(scrubKey) : undefined;
+      // Running sandbox analyses finish (and tear their namespaces down) before the process exits.
+      const analyses = new Set<Promise<void>>();
       const hp = new Honeypot({
         quarantineDir: cfg.quarantineDir,
         scope: cfg.downloadScope,
@@ -41,9 +80,13 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         timing: cfg.timing,
         db: openDatabase(cfg.database),
         eve,
+        gateFor:
+          link && pseudonyms && relay
+            ? (record) => new RelayGate(link, pseudonyms, relay.scrubNames, record.id)
+            : undefined,
         onSample: (s) => {
           if (!cfg.sandbox.enabled) return;
-          void analyzeSample(
+          const run = analyzeSample(
             readFileSync(s.quarantine),
             {
               timeoutSeconds: cfg.sandbox.timeoutSeconds,
@@ -51,13 +94,17 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
               onEvent: (e) => eve.write(e),
             },
             s.source,
-          ).catch((e: Error) =>
-            eve.write({
-              timestamp: new Date().toISOString(),
-              event_type: 'sandbox',
-              sandbox: { sha256: s.sha256, error: e.message },
-            }),
-          );
+          )
+            .then(() => undefined)
+            .catch((e: Error) =>
+              eve.write({
+                timestamp: new Date().toISOString(),
+                event_type: 'sandbox',
+                sandbox: { sha256: s.sha256, error: e.message },
+              }),
+            );
+          analyses.add(run);
+          void run.finally(() => analyses.delete(run));
         },
       });
       const services: ListeningService[] = [];
@@ -72,7 +119,9 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         process.once('SIGTERM', resolve);
       });
       hp.closeAll();
+      link?.close();
       await Promise.all(services.map((s) => s.close()));
+      await Promise.all([...analyses]);
       await eve.close();
     });
 };

@@ -34,6 +34,30 @@ export const HoneypotConfigSchema = z
       })
       .strict()
       .default({ scale: 1, bytesPerSecond: 350_000 }),
+    /** The relay to real IoT devices through the IoT gateway (A-51, A-72…A-75); absent = emulator only. */
+    relay: z
+      .object({
+        /** This honeypot's name in the registration handshake. */
+        id: z.string().min(1).default('moat-honeypot'),
+        gateway: z
+          .object({
+            host: z.string().min(1),
+            port,
+            /** SHA-256 fingerprint of the gateway's TLS certificate (AA:BB:…), pinned. */
+            fingerprint: z
+              .string()
+              .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'expected AA:BB:… (32 bytes)'),
+          })
+          .strict(),
+        /** Pre-shared key for the handshake authenticator: a file holding ≥ 32 bytes as hex. */
+        keyFile: z.string().min(1),
+        /** Key for the reply scrubbing pseudonyms (hex file); absent = a fresh key per run. */
+        pseudonymKeyFile: z.string().optional(),
+        /** Device names (hostnames) to scrub from replies besides the generic patterns. */
+        scrubNames: z.array(z.string()).default([]),
+      })
+      .strict()
+      .optional(),
     limits: z
       .object({
         maxSessionsPerPeer: z.number().int().min(1).optional(),
@@ -49,6 +73,21 @@ export const HoneypotConfigSchema = z
 export type HoneypotConfig = z.infer<typeof HoneypotConfigSchema>;
 
 export class HoneypotConfigError extends Error {}
+
+/** Reads a key file of hex digits (whitespace ignored); errors name the file and what is wrong. */
+export function readKeyFile(path: string, what: string, minBytes = 32): Buffer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').replace(/\s+/g, '');
+  } catch (e) {
+    throw new HoneypotConfigError(`${what} ${path}: ${(e as Error).message}`);
+  }
+  if (!/^([0-9a-fA-F]{2})+$/.test(text)) throw new HoneypotConfigError(`${what} ${path}: not hex digits`);
+  const key = Buffer.from(text, 'hex');
+  if (key.length < minBytes)
+    throw new HoneypotConfigError(`${what} ${path}: ${key.length} bytes, at least ${minBytes} needed`);
+  return key;
+}
 
 export function loadHoneypotConfig(path?: string): HoneypotConfig {
   let raw: unknown = {};

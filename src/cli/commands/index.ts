@@ -11,6 +11,7 @@ import { registerRules } from './rules.js';
 import { registerIntel } from '../../intel/cli.js';
 import { registerIdentify } from '../../identify/cli.js';
 import { registerHoneypot } from '../../honeypot/cli.js';
+import { registerIotGateway } from '../../honeypot/gateway-cli.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
@@ -23,4 +24,5 @@ export const commands: RegisterCommand[] = [
   registerIntel,
   registerIdentify,
   registerHoneypot,
+  registerIotGateway,
 ];

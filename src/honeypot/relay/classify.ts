@@ -93,6 +93,21 @@ const NETWORK = new Set(['wget', 'curl', 'tftp', 'ftpget', 'ftpput', 'nc', 'teln
 /** Reading these leaks secrets even through scrubbing: never tunnelled. */
 const SECRET_PATHS = /^\/etc\/(shadow|passwd-|gshadow)|\/(mnt\/mtd|nvram|config)\//;
 
+/** The command names a line runs (basenames), for the gateway's device choice. */
+export function commandNames(line: string): string[] {
+  try {
+    return [
+      ...new Set(
+        parseLine(line).flatMap((s) =>
+          s.pipeline.map((c) => (c.argv[0] ?? '').replace(/^\/(usr\/)?s?bin\//, '')),
+        ),
+      ),
+    ];
+  } catch {
+    return [];
+  }
+}
+
 export function classifyCommand(line: string): { cls: CommandClass; reason: string } {
   let steps;
   try {

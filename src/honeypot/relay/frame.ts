@@ -42,3 +42,37 @@ export class FrameReader {
     return out;
   }
 }
+
+/** What a Data/Reply/Error frame says besides its bytes: request id, protocol, session, command. */
+export interface FrameMeta {
+  id: number;
+  p?: string;
+  s?: string;
+  c?: string;
+}
+
+/**
+ * Data, Reply and Error payloads: `u16 meta length | meta JSON | original protocol bytes`. The id
+ * lets many honeypot sessions share one tunnel with replies arriving in any order.
+ */
+export function encodeTagged(type: FrameType, meta: FrameMeta, bytes: Buffer | string): Buffer {
+  const m = Buffer.from(JSON.stringify(meta));
+  if (m.length > 0xffff) throw new Error('frame meta too long');
+  const head = Buffer.alloc(2);
+  head.writeUInt16BE(m.length, 0);
+  return encodeFrame(type, Buffer.concat([head, m, typeof bytes === 'string' ? Buffer.from(bytes) : bytes]));
+}
+
+export function decodeTagged(payload: Buffer): { meta: FrameMeta; bytes: Buffer } {
+  if (payload.length < 2) throw new FrameError('tagged frame shorter than its meta length');
+  const n = payload.readUInt16BE(0);
+  if (2 + n > payload.length) throw new FrameError(`frame meta length ${n} runs past the frame`);
+  let meta: FrameMeta;
+  try {
+    meta = JSON.parse(payload.toString('utf8', 2, 2 + n)) as FrameMeta;
+  } catch {
+    throw new FrameError('frame meta is not JSON');
+  }
+  if (typeof meta.id !== 'number') throw new FrameError('frame meta without a numeric id');
+  return { meta, bytes: payload.subarray(2 + n) };
+}

@@ -5,17 +5,19 @@
  */
 import type { CommandGate } from '../shell/shell.js';
 import type { CommandRoute } from '../instance.js';
-import { classifyCommand, type CommandClass } from './classify.js';
-import type { RelayClient } from './tunnel.js';
+import { classifyCommand, commandNames, type CommandClass } from './classify.js';
+import type { RelayTransport } from './tunnel.js';
 import { desensitise, type Pseudonymiser } from '../../dataset/index.js';
 
 export class RelayGate implements CommandGate {
   readonly decisions: Array<{ line: string; cls: CommandClass; route: CommandRoute }> = [];
 
   constructor(
-    private readonly relay: RelayClient,
+    private readonly relay: RelayTransport,
     private readonly pseudonyms: Pseudonymiser,
     private readonly deviceNames: string[] = [],
+    /** The honeypot session (instance) id: the gateway keeps one device per session. */
+    private readonly session = '?',
   ) {}
 
   async answer(line: string): Promise<{ route: CommandRoute; output: Buffer | null }> {
@@ -26,7 +28,11 @@ export class RelayGate implements CommandGate {
     }
     let reply: Buffer | null;
     try {
-      reply = await this.relay.request(Buffer.from(line));
+      reply = await this.relay.request(Buffer.from(line), {
+        protocol: 'shell',
+        session: this.session,
+        commands: commandNames(line),
+      });
     } catch {
       reply = null;
     }

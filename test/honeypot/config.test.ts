@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadHoneypotConfig, readKeyFile, HoneypotConfigError } from '../../src/honeypot/config.js';
+import { loadGatewayConfig } from '../../src/honeypot/gateway-config.js';
+import { tempDir } from './helpers.js';
+
+const FP = Array.from({ length: 32 }, () => 'AB').join(':');
+
+test('config: relay and timing sections validate, errors name the field and the file', () => {
+  const dir = tempDir('cfg');
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const ok = loadHoneypotConfig(
+    file(
+      'ok.yaml',
+      `timing: { scale: 0.5, seed: 3 }\nrelay:\n  id: hp-1\n  gateway: { host: 10.0.0.2, port: 7443, fingerprint: "${FP}" }\n  keyFile: k\n`,
+    ),
+  );
+  assert.equal(ok.relay?.gateway.port, 7443);
+  assert.equal(ok.timing.scale, 0.5);
+  assert.equal(ok.timing.bytesPerSecond, 350_000);
+  assert.throws(
+    () =>
+      loadHoneypotConfig(
+        file('fp.yaml', 'relay:\n  gateway: { host: h, port: 1, fingerprint: "AB:CD" }\n  keyFile: k\n'),
+      ),
+    (e: Error) =>
+      e instanceof HoneypotConfigError &&
+      /fp\.yaml: relay\.gateway\.fingerprint: expected AA:BB/.test(e.message),
+  );
+  assert.throws(() => loadHoneypotConfig(file('t.yaml', 'timing: { scale: -1 }\n')), /timing\.scale/);
+  assert.throws(
+    () => loadHoneypotConfig(file('u.yaml', 'timing: { speed: 1 }\n')),
+    /timing: Unrecognized key/,
+  );
+
+  assert.equal(readKeyFile(file('good.key', 'ab'.repeat(32) + '\n'), 'keyFile').length, 32);
+  assert.throws(
+    () => readKeyFile(file('short.key', 'ab'.repeat(8)), 'keyFile'),
+    /keyFile .*short\.key: 8 bytes, at least 32/,
+  );
+  assert.throws(() => readKeyFile(file('bad.key', 'xyz'), 'keyFile'), /bad\.key: not hex digits/);
+  assert.throws(
+    () => readKeyFile(join(dir, 'absent.key'), 'relay.keyFile'),
+    /relay\.keyFile .*absent\.key: ENOENT/,
+  );
+
+  const gw = loadGatewayConfig(
+    file(
+      'gw.yaml',
+      'listen: { port: 7443 }\nkeyFile: k\ndevices:\n  - { name: cam, protocol: shell, host: h, port: 23 }\n',
+    ),
+  );
+  assert.equal(gw.devices[0].capacity, 2);
+  assert.equal(gw.listen.host, '127.0.0.1');
+  assert.throws(
+    () =>
+      loadGatewayConfig(
+        file(
+          'gw2.yaml',
+          'listen: { port: 1 }\nkeyFile: k\ndevices:\n  - { name: c, protocol: telnet, host: h, port: 23 }\n',
+        ),
+      ),
+    /gw2\.yaml: devices\.0\.protocol/,
+  );
+  assert.throws(
+    () => loadGatewayConfig(file('gw3.yaml', 'listen: { port: 1 }\nkeyFile: k\ndevices: []\n')),
+    /gw3\.yaml: devices/,
+  );
+  assert.throws(
+    () =>
+      loadGatewayConfig(
+        file(
+          'gw4.yaml',
+          'listen: { port: 1 }\nkeyFile: k\ntlsCert: c.pem\ndevices:\n  - { name: c, protocol: shell, host: h, port: 2 }\n',
+        ),
+      ),
+    /tlsCert and tlsKey go together/,
+  );
+});
