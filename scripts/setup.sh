@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # nftables and iproute2 (enforcement, network namespaces), redis-server (shared counters), postgresql (a real
 # server for the identify request-log tests), nfdump (NetFlow collector for export tests), strace (sandbox),
 # openssl/curl (real TLS peers in tests), chromium (console e2e).
-PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++"
+# telnet, openssh-client, sshpass and gcc: the real attacker clients and the samples of the honeypot acceptance test.
+PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++ gcc telnet openssh-client sshpass"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
