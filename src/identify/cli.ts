@@ -31,6 +31,7 @@ import { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
 import { combineSources, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';
 import type { AddressSample } from './datasets/ustc-conversations.js';
 import type { GroupBy } from './split-groups.js';
+import type { LoopParams } from './loop.js';
 import type { LabelledSet } from './train.js';
 import type { FeatureContext } from './features.js';
 
@@ -436,12 +437,23 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
         'B-7 significance level for the improvement test',
         String(DEFAULT_LOOP.confidence),
       )
+      .option(
+        '--pseudo-cap <share>',
+        "B-8 step: at most this share of the labelled size pseudo-labelled per iteration ('none': all beyond the margin)",
+        DEFAULT_LOOP.pseudoCap === undefined ? 'none' : String(DEFAULT_LOOP.pseudoCap),
+      )
       .option('--json', 'JSON output');
 
-  const loopFrom = (f: { maxIterations: string; kappa: string; confidence: string }) => ({
+  const loopFrom = (f: {
+    maxIterations: string;
+    kappa: string;
+    confidence: string;
+    pseudoCap: string;
+  }): Partial<LoopParams> => ({
     maxIterations: num('max-iterations', f.maxIterations, 1, 100),
     kappa: num('kappa', f.kappa, 0, 0.5),
     confidence: num('confidence', f.confidence, 0.5, 0.9999),
+    pseudoCap: f.pseudoCap === 'none' ? undefined : num('pseudo-cap', f.pseudoCap, 0.001, 100),
   });
 
   type DataCli = DataFlags &
@@ -450,6 +462,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
       maxIterations: string;
       kappa: string;
       confidence: string;
+      pseudoCap: string;
       json?: boolean;
     };
 

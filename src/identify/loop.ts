@@ -28,6 +28,12 @@ export interface LoopParams {
   alpha: number;
   bootstrap: number;
   pseudoWeight: number;
+  /**
+   * At most this share of the labelled set's size is pseudo-labelled per iteration, split between the
+   * classes by the labelled class prior, most confident first (the rest stay in the pool for later
+   * iterations). Undefined: every sample beyond the margin is taken at once.
+   */
+  pseudoCap?: number;
   seed: number;
   train: TrainParams;
 }
@@ -165,20 +171,34 @@ export function runSelfTrainingLoop(
     const learningFactor = (wgMax > 0 ? m.precision / wgMax : 0) * (cgMax > 0 ? m.recall / cgMax : 0);
     margin = params.kappa * learningFactor;
     added = { pos: 0, neg: 0 };
-    for (const i of [...remaining]) {
+    const pos: { i: number; s: number }[] = [];
+    const neg: { i: number; s: number }[] = [];
+    for (const i of remaining) {
       const s = model.score(unlabelled.x, i * width).score;
-      if (s >= 1 - margin) {
-        pseudoIdx.push(i);
-        pseudoY.push(1);
-        added.pos++;
-        remaining.delete(i);
-      } else if (s <= margin) {
-        pseudoIdx.push(i);
-        pseudoY.push(0);
-        added.neg++;
-        remaining.delete(i);
-      }
+      if (s >= 1 - margin) pos.push({ i, s });
+      else if (s <= margin) neg.push({ i, s });
     }
+    if (params.pseudoCap !== undefined) {
+      // Self-training that swallows the pool in one step drifts towards its own mistakes; a few of the
+      // most confident per step, in the seeds' class ratio, keeps the pseudo-labels from outvoting them.
+      const total = Math.max(2, Math.floor(params.pseudoCap * labelled.n));
+      let lp = 0;
+      for (let i = 0; i < labelled.n; i++) lp += labelled.y[i];
+      const posQuota = Math.max(1, Math.round((total * lp) / Math.max(1, labelled.n)));
+      pos.sort((a, b) => b.s - a.s || a.i - b.i).splice(posQuota);
+      neg.sort((a, b) => a.s - b.s || a.i - b.i).splice(Math.max(1, total - posQuota));
+    }
+    for (const [list, label] of [
+      [pos, 1],
+      [neg, 0],
+    ] as const)
+      for (const { i } of list) {
+        pseudoIdx.push(i);
+        pseudoY.push(label);
+        remaining.delete(i);
+        if (label) added.pos++;
+        else added.neg++;
+      }
     current = withPseudoLabels(labelled, unlabelled, pseudoIdx, pseudoY, params.pseudoWeight);
   }
   // S6: the best-matching scheme under the final normalisers.

@@ -116,3 +116,25 @@ test('evaluation: /24 groups never straddle the splits; a fixed test mask is hon
   assert.equal(r.iterations.length, 1);
   assert.ok(r.withoutSelfTraining.prAuc > 0.5);
 });
+
+test('B-8 step with a cap: at most cap × labelled per iteration, in the seeds’ class ratio, most confident first', () => {
+  const { l, u, v } = sets(120, 600, 200);
+  const cap = 0.2;
+  const r = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 3, confidence: 1.01, pseudoCap: cap });
+  const total = Math.floor(cap * l.n);
+  let lp = 0;
+  for (let i = 0; i < l.n; i++) lp += l.y[i];
+  const posQuota = Math.round((total * lp) / l.n);
+  const [, it1, it2] = r.iterations;
+  assert.ok(it1.pseudoPositive <= posQuota && it1.pseudoNegative <= total - posQuota, JSON.stringify(it1));
+  assert.ok(it1.pseudoPositive + it1.pseudoNegative > 0);
+  // Uncapped, the same first step takes everything beyond the margin — more than the cap allows.
+  const free = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 2, confidence: 1.01 }).iterations[1];
+  assert.ok(free.pseudoPositive + free.pseudoNegative > it1.pseudoPositive + it1.pseudoNegative);
+  // What was not taken stays in the pool for the next iteration.
+  assert.equal(it2.unlabelledLeft, it1.unlabelledLeft - it2.pseudoPositive - it2.pseudoNegative);
+  // With more candidates beyond the margin than the quota, the quota is filled exactly.
+  let beyond = 0;
+  for (let i = 0; i < u.n; i++) if (r.initial.score(u.x, i * u.width).score >= 1 - it1.margin) beyond++;
+  assert.equal(it1.pseudoPositive, Math.min(beyond, posQuota));
+});
