@@ -85,9 +85,21 @@ export const OPERATION_TYPE: Record<Operation, CacheEntry['operationType']> = {
   track: 'observe',
 };
 
-function keyOf(src: string, dst: string, sp: number, dp: number, proto: number): string {
+export function keyOf(src: string, dst: string, sp: number, dp: number, proto: number): string {
   return `${src}|${dst}|${sp}|${dp}|${proto}`;
 }
+
+export const entryKey = (e: CacheEntry): string => keyOf(e.srcIp, e.dstIp, e.srcPort, e.dstPort, e.proto);
+
+/**
+ * What changed in the table, for sharing (Redis): 'put' a new or changed entry, 'hit' only its last-hit time and
+ * hit count, 'del' removed. Not called for changes that came from the share itself.
+ */
+export type ChangeListener = (
+  key: string,
+  kind: 'put' | 'hit' | 'del',
+  entry: CacheEntry | undefined,
+) => void;
 
 export interface Lookup {
   entry: CacheEntry;
@@ -104,6 +116,8 @@ export class EventCacheTable {
   private addressEntries = 0;
   /** Device-level entries (peer ANY_PEER): a third probe. */
   private deviceEntries = 0;
+  /** Set by a share (RedisCacheShare) to hear about local changes. */
+  onChange?: ChangeListener;
 
   constructor(
     private readonly db?: Db,
@@ -150,7 +164,31 @@ export class EventCacheTable {
     }
     this.map.set(k, e);
     this.generation++;
-    if (markDirty) this.dirty.add(k);
+    if (markDirty) {
+      this.dirty.add(k);
+      this.onChange?.(k, 'put', e);
+    }
+  }
+
+  /**
+   * A change made by another instance (through the share): applied and persisted locally, not echoed back.
+   * `undefined` removes the entry.
+   */
+  applyRemote(key: string, e: CacheEntry | undefined): void {
+    if (e) {
+      const old = this.map.get(key);
+      // In place: callers (per-flow cached lookups) hold the entry object.
+      if (old) {
+        Object.assign(old, e);
+        if (e.watchUntilUs === undefined) delete old.watchUntilUs;
+        if (e.operationArg === undefined) delete old.operationArg;
+        this.generation++;
+      } else this.put(e, false);
+      this.dirty.add(key);
+      return;
+    }
+    const old = this.map.get(key);
+    if (old) this.drop(key, old);
   }
 
   private evictOldest(): void {
@@ -206,12 +244,16 @@ export class EventCacheTable {
       this.remove(entry);
       return undefined;
     }
+    let kind: 'hit' | 'put' = 'hit';
     if (entry.status === 'watched' && entry.watchUntilUs !== undefined && nowUs > entry.watchUntilUs) {
       entry.status = 'invalid';
+      kind = 'put';
     }
     entry.lastHitUs = nowUs;
     entry.hits++;
-    this.dirty.add(keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto));
+    const k = entryKey(entry);
+    this.dirty.add(k);
+    this.onChange?.(k, kind, entry);
     return { entry, forward };
   }
 
@@ -221,8 +263,7 @@ export class EventCacheTable {
     entry.operation = 'track';
     entry.operationType = 'observe';
     entry.watchUntilUs = nowUs + watchUs;
-    this.generation++;
-    this.dirty.add(keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto));
+    this.changed(entry);
   }
 
   /** A-62: a watched entry sees high-risk traffic again — block at once. */
@@ -234,18 +275,34 @@ export class EventCacheTable {
     entry.diagnosis = diagnosis;
     entry.createdUs = nowUs;
     entry.watchUntilUs = undefined;
-    this.generation++;
-    this.dirty.add(keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto));
+    this.changed(entry);
   }
 
-  remove(entry: CacheEntry): void {
-    const k = keyOf(entry.srcIp, entry.dstIp, entry.srcPort, entry.dstPort, entry.proto);
+  private changed(entry: CacheEntry): void {
+    const k = entryKey(entry);
+    this.generation++;
+    this.dirty.add(k);
+    this.onChange?.(k, 'put', entry);
+  }
+
+  private drop(k: string, entry: CacheEntry): void {
     if (this.map.delete(k)) {
       if (entry.srcPort === 0 && entry.dstPort === 0) this.addressEntries--;
       if (entry.dstIp === ANY_PEER) this.deviceEntries--;
     }
     this.generation++;
     this.dirty.add(k);
+  }
+
+  remove(entry: CacheEntry): void {
+    const k = entryKey(entry);
+    this.drop(k, entry);
+    this.onChange?.(k, 'del', undefined);
+  }
+
+  /** The entry under a key (as `entryKey` makes it), without counting a hit. */
+  get(key: string): CacheEntry | undefined {
+    return this.map.get(key);
   }
 
   entries(): IterableIterator<CacheEntry> {
