@@ -1,9 +1,9 @@
 /**
- * `moat <command>`: every command lives in its own file under `cli/commands/` and registers itself here
- * with one line. Exit codes: 0 ok, 1 findings (when asked with --fail-on-alert), 2 usage or input errors.
+ * `moat <command>`: every command lives in its own file under `cli/commands/` and is listed in its table
+ * with one line; only the command being run is loaded. Exit codes: 0 ok, 1 findings (when asked with --fail-on-alert), 2 usage or input errors.
  */
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { UsageError } from './errors.js';
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -17,7 +17,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   let exitCode = 0;
-  for (const register of commands) {
+  for (const entry of commandsFor(argv)) {
+    const register = await entry.load();
     register(program, (code) => {
       exitCode = Math.max(exitCode, code);
     });

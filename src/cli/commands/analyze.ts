@@ -14,9 +14,7 @@ import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
-import { PolicyError } from '../../tlsmon/policy/load.js';
 import type { Inspector } from '../../engine/inspector.js';
-import { loadRuleInspector } from './rules-inspector.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
 
@@ -114,11 +112,13 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       }
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
       let tlsmon: Tlsmon | undefined;
+      let PolicyErrorClass: (new (...args: never[]) => Error) | undefined;
       if (flags.policy) {
         if (!existsSync(flags.policy)) throw new UsageError(`--policy: no such file: ${flags.policy}`);
         try {
           // Loaded only when asked for: scoring pulls in PKI, SMTP and Redis clients the plain analysis doesn't need.
           const { createTlsmon } = await import('../../tlsmon/setup.js');
+          PolicyErrorClass = (await import('../../tlsmon/policy/load.js')).PolicyError;
           tlsmon = await createTlsmon({
             policyPath: flags.policy,
             dbPath: flags.history,
@@ -131,7 +131,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             warn: (m) => process.stderr.write(`moat: ${m}\n`),
           });
         } catch (err) {
-          if (err instanceof PolicyError) throw new UsageError(err.message);
+          if (PolicyErrorClass && err instanceof PolicyErrorClass) throw new UsageError(err.message);
           throw new UsageError(`--policy: ${err instanceof Error ? err.message : String(err)}`);
         }
         if (workers > 1)
@@ -139,6 +139,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       }
       const inspectors: Inspector[] = tlsmon ? [tlsmon.inspector] : [];
       if (flags.rules.length > 0) {
+        const { loadRuleInspector } = await import('./rules-inspector.js');
         inspectors.push(loadRuleInspector(flags.rules, flags.interface));
         if (workers > 1) process.stderr.write('moat: --rules keeps flow state: rules run on one thread\n');
       }

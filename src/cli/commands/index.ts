@@ -1,28 +1,36 @@
 /**
- * The command table. Each entry adds one sub-command to the program; `setExit` raises the process
- * exit code (findings → 1). Adding a command is one new file and one line here.
+ * The command table: each entry names one sub-command and loads the file that registers it. Only the command
+ * being run is loaded (the honeypot, identification service and rule store pull in SSH, HTTP, PostgreSQL and
+ * SQLite clients that `moat analyze` has no use for); `--help` and unknown names load them all.
+ * `setExit` raises the process exit code (findings → 1). Adding a command is one new file and one line here.
  */
 import type { Command } from 'commander';
-import { registerAnalyze } from './analyze.js';
-import { registerSynth } from './synth.js';
-import { registerPolicy } from './policy.js';
-import { registerTlsmon } from './tlsmon.js';
-import { registerRules } from './rules.js';
-import { registerIntel } from '../../intel/cli.js';
-import { registerIdentify } from '../../identify/cli.js';
-import { registerHoneypot } from '../../honeypot/cli.js';
-import { registerIotGateway } from '../../honeypot/gateway-cli.js';
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [
-  registerAnalyze,
-  registerSynth,
-  registerPolicy,
-  registerTlsmon,
-  registerRules,
-  registerIntel,
-  registerIdentify,
-  registerHoneypot,
-  registerIotGateway,
+export interface CommandEntry {
+  name: string;
+  load: () => Promise<RegisterCommand>;
+}
+
+export const commands: CommandEntry[] = [
+  { name: 'analyze', load: async () => (await import('./analyze.js')).registerAnalyze },
+  { name: 'synth', load: async () => (await import('./synth.js')).registerSynth },
+  { name: 'policy', load: async () => (await import('./policy.js')).registerPolicy },
+  { name: 'tlsmon', load: async () => (await import('./tlsmon.js')).registerTlsmon },
+  { name: 'rules', load: async () => (await import('./rules.js')).registerRules },
+  { name: 'intel', load: async () => (await import('../../intel/cli.js')).registerIntel },
+  { name: 'identify', load: async () => (await import('../../identify/cli.js')).registerIdentify },
+  { name: 'honeypot', load: async () => (await import('../../honeypot/cli.js')).registerHoneypot },
+  {
+    name: 'iot-gateway',
+    load: async () => (await import('../../honeypot/gateway-cli.js')).registerIotGateway,
+  },
 ];
+
+/** The entries to load for `argv` (node, script, command …): the named command, or all of them. */
+export function commandsFor(argv: readonly string[]): CommandEntry[] {
+  const name = argv[2];
+  const one = commands.filter((c) => c.name === name);
+  return one.length === 1 ? one : commands;
+}
