@@ -72,6 +72,8 @@ export class DecodedPacket {
 
   /** The buffer the payload lives in: the capture buffer, or a reassembly buffer for IP fragments. */
   buf: Buffer = Buffer.alloc(0);
+  /** 1-based number of the packet in the capture (Suricata's `pcap_cnt`); 0 when not known (sharded runs). */
+  pcapCnt = 0;
   /** The captured frame as read (link header included): Suricata's alert `packet` field. */
   frameBuf: Buffer = Buffer.alloc(0);
   frameOff = 0;

@@ -28,8 +28,9 @@ export function alertEve(
   blocked = false,
   pkt?: DecodedPacket,
   out: AlertOutputOptions = {},
+  pcapCnt = pkt?.pcapCnt ?? 0,
 ): EveEvent {
-  const ev = eveHeader('alert', tsUs, flow, iface, dir === 1);
+  const ev = eveHeader('alert', tsUs, flow, iface, dir === 1, pcapCnt);
   // ICMP alerts carry the triggering packet's type and code after `proto`, as Suricata writes them.
   if (pkt && (pkt.proto === 1 || pkt.proto === 58)) {
     ev.icmp_type = pkt.icmpType;

@@ -142,7 +142,7 @@ type Transport = 'tcp' | 'udp' | 'other';
 /** Which transports a packet rule can see (ip-level rules see all). */
 function transportsOf(r: Rule): Transport[] {
   if (r.proto === 'udp' || r.proto === 'dns') return ['udp'];
-  if (r.proto === 'icmp' || r.proto === 'icmpv6') return ['other'];
+  if (r.proto === 'icmp' || r.proto === 'icmpv6' || r.proto === 'sctp') return ['other'];
   if (r.proto === 'ip' || r.proto === 'ipv4' || r.proto === 'ipv6' || r.proto === 'pkthdr')
     return ['tcp', 'udp', 'other'];
   return ['tcp'];

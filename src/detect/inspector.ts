@@ -38,7 +38,8 @@ export class RuleInspector implements Inspector {
     const hits = this.engine.onAppRecord(flow, record, tsUs);
     if (!hits) return undefined;
     return hits.map((h) => {
-      const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface);
+      const cnt = typeof ev.pcap_cnt === 'number' ? ev.pcap_cnt : 0;
+      const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface, false, undefined, this.output, cnt);
       const body = ev[record.type];
       if (body !== undefined) a[record.type] = body;
       const traffic = trafficOf(this.engine.state.flowbits(flow.id));

@@ -40,6 +40,8 @@ export class EveEventBuilder implements FlowSink {
   }
 
   private readonly packetInspectors: readonly Inspector[];
+  /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
+  pcapCnt = 0;
 
   /** Whether the flow layer should call onPacket at all. */
   get wantsPackets(): boolean {
@@ -81,7 +83,7 @@ export class EveEventBuilder implements FlowSink {
         this.stats.tlsVersions[v] = (this.stats.tlsVersions[v] ?? 0) + 1;
         const wanted = this.wants('tls');
         if (!wanted && this.inspectors.length === 0) return;
-        const ev = eveHeader('tls', tsUs, flow, this.iface);
+        const ev = eveHeader('tls', tsUs, flow, this.iface, false, this.pcapCnt);
         ev.tls = tlsEve(record.tls, this.custom.tls);
         this.inspected(flow, record, tsUs, ev, wanted);
         return;
@@ -90,7 +92,7 @@ export class EveEventBuilder implements FlowSink {
         this.stats.httpTransactions++;
         const wanted = this.wants('http');
         if (!wanted && this.inspectors.length === 0) return;
-        const ev = eveHeader('http', tsUs, flow, this.iface);
+        const ev = eveHeader('http', tsUs, flow, this.iface, false, this.pcapCnt);
         ev.http = httpEve(record.http);
         this.inspected(flow, record, tsUs, ev, wanted);
         return;
@@ -100,7 +102,7 @@ export class EveEventBuilder implements FlowSink {
         const wanted = this.wants('dns');
         if (!wanted && this.inspectors.length === 0) return;
         // Suricata (7+) writes DNS records, responses included, in the flow's direction: client as source.
-        const ev = eveHeader('dns', tsUs, flow, this.iface);
+        const ev = eveHeader('dns', tsUs, flow, this.iface, false, this.pcapCnt);
         ev.dns = dnsEve(record.dns);
         this.inspected(flow, record, tsUs, ev, wanted);
         return;
@@ -108,7 +110,7 @@ export class EveEventBuilder implements FlowSink {
       case 'anomaly': {
         this.stats.anomalies++;
         if (!this.wants('anomaly')) return;
-        const ev = eveHeader('anomaly', tsUs, flow, this.iface);
+        const ev = eveHeader('anomaly', tsUs, flow, this.iface, false, this.pcapCnt);
         const dot = record.anomaly.event.indexOf('.');
         const layer = dot > 0 ? record.anomaly.event.slice(0, dot) : flow.appProto;
         ev.anomaly = appLayerAnomalyEve(layer, record.anomaly.event, record.anomaly.detail);
@@ -144,9 +146,12 @@ export class EveEventBuilder implements FlowSink {
     if (!this.wants('anomaly')) return;
     let ev: EveEvent;
     if (flow) {
-      ev = eveHeader('anomaly', pkt.tsUs, flow, this.iface);
+      ev = eveHeader('anomaly', pkt.tsUs, flow, this.iface, false, pkt.pcapCnt);
     } else {
-      ev = { timestamp: formatEveTimestamp(pkt.tsUs), event_type: 'anomaly' };
+      ev =
+        pkt.pcapCnt > 0
+          ? { timestamp: formatEveTimestamp(pkt.tsUs), pcap_cnt: pkt.pcapCnt, event_type: 'anomaly' }
+          : { timestamp: formatEveTimestamp(pkt.tsUs), event_type: 'anomaly' };
       if (pkt.ipVersion !== 0) {
         ev.src_ip = formatIp(pkt.src, pkt.ipVersion);
         ev.dest_ip = formatIp(pkt.dst, pkt.ipVersion);

@@ -46,6 +46,7 @@ export class Pipeline implements PacketSink {
   private readonly shardIndex: number;
   private readonly shardCount: number;
   private nextExpiryUs = 0;
+  private packetNo = 0;
   private readonly externalClock: boolean;
 
   constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
@@ -115,7 +116,10 @@ export class Pipeline implements PacketSink {
       this.nextExpiryUs = tsUs + EXPIRY_STEP_US;
     }
     const pkt = this.pkt;
+    // Packet numbers are only known to a pipeline that sees the whole capture (one thread).
+    const pcapCnt = this.shardCount === 1 ? ++this.packetNo : 0;
     const r = this.decoder.decode(buf, off, caplen, wirelen, tsUs, linkType, pkt);
+    pkt.pcapCnt = pcapCnt;
     if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {
       if (r === DECODE_NOT_IP && reports) s.nonIp++;
       return;
@@ -133,7 +137,10 @@ export class Pipeline implements PacketSink {
       return;
     if (r === DECODE_TRUNCATED) s.truncated++;
     if (pkt.ipVersion === 0) return;
+    this.eve.pcapCnt = pcapCnt;
     this.flows.handle(pkt);
+    // Records written later (flow timeouts, end of input) come from no packet.
+    this.eve.pcapCnt = 0;
   }
 
   /**

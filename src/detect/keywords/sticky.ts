@@ -86,7 +86,7 @@ export const TRANSFORM_KEYWORDS: Record<string, KeywordHandler> = Object.fromEnt
 );
 
 /** Protocols moat detects (and the two states); a rule naming another could never be judged, so it is refused. */
-const APP_PROTOS = new Set(['http', 'http1', 'tls', 'dns', 'ssh', 'quic', 'unknown']);
+const APP_PROTOS = new Set(['http', 'http1', 'tls', 'dns', 'quic', 'unknown']);
 
 /** app-layer-protocol:[!]name[,final|original|either|to_server|to_client] — the flow's detected protocol. */
 export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
@@ -103,6 +103,9 @@ export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
     throw new RuleError(`protocol '${proto}' is not one moat detects`, undefined, k);
   if (mode === 'original')
     throw new RuleError('the original (pre-upgrade) protocol is not tracked', undefined, k);
+  // moat detects one protocol per flow, not one per direction.
+  if (mode === 'to_server' || mode === 'to_client' || mode === 'direction')
+    throw new RuleError(`per-direction protocols (${mode}) are not tracked`, undefined, k);
   c.rule.appProtos.push({ proto: proto === 'http1' ? 'http' : proto, negated });
 };
 

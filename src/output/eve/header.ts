@@ -23,7 +23,8 @@ export function protoName(proto: number): string {
 
 /**
  * Builds the common header for an event about `flow`. `reverse` writes the responder as source, as
- * Suricata does for records produced by the server side (DNS responses).
+ * Suricata does for records produced by the server side. `pcapCnt` > 0 names the capture packet that produced
+ * the event (Suricata's `pcap_cnt`).
  */
 export function eveHeader(
   eventType: string,
@@ -31,8 +32,13 @@ export function eveHeader(
   flow: FlowView,
   iface: string | undefined,
   reverse = false,
+  pcapCnt = 0,
 ): EveEvent {
-  const ev: EveEvent = { timestamp: formatEveTimestamp(tsUs), flow_id: flow.id, event_type: eventType };
+  // pcap_cnt (the packet that produced the event) sits between flow_id and event_type, as Suricata orders it.
+  const ev: EveEvent =
+    pcapCnt > 0
+      ? { timestamp: formatEveTimestamp(tsUs), flow_id: flow.id, pcap_cnt: pcapCnt, event_type: eventType }
+      : { timestamp: formatEveTimestamp(tsUs), flow_id: flow.id, event_type: eventType };
   if (iface) ev.in_iface = iface;
   if (flow.vlan.length > 0) ev.vlan = [...flow.vlan];
   const a = formatIp(flow.src, flow.ipVersion);
