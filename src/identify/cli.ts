@@ -420,6 +420,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
       )
       .option('--asn-ranges [files]', ASN_RANGES_HELP)
       .option('--asn-db <mmdb>', 'MaxMind ASN database for IPsum address features')
+      .option('--country-db <mmdb>', 'MaxMind Country/City database (listed hosts per country)')
       .option('--window <n>', 'USTC windowed variant: conversations per sample', '1')
       .option(
         '--unlabelled <files>',

@@ -40,6 +40,7 @@ export const FEATURE_NAMES = [
   'asn_listed',
   'hosting_hint',
   'rdns_hint',
+  'listed_in_country',
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const FEATURE_COUNT = FEATURE_NAMES.length;
@@ -263,6 +264,8 @@ function addressFeatures(
     if (intel) {
       out[F.listed_in_asn] = intel.asnDensity(g.asn, ip);
       out[F.asn_listed] = g.asn !== undefined && intel.asns.has(g.asn) ? 1 : 0;
+      // The country as a number a tree can split on: how many listed hosts share it (needs a country DB).
+      if (g.country !== undefined) out[F.listed_in_country] = intel.countryDensity(g.country, ip);
     }
   }
   if (rdns) out[F.rdns_hint] = HOSTING_RDNS.test(rdns) ? 2 : RESIDENTIAL_RDNS.test(rdns) ? 1 : 0;

@@ -46,6 +46,7 @@ export class IntelIndex {
   private readonly hood6 = new Map<bigint, number>();
   private readonly hood16 = new Map<number, number>();
   private readonly perAsn = new Map<number, number>();
+  private readonly perCountry = new Map<string, number>();
   private hosts: string[] = [];
 
   static fromRows(rows: Iterable<IndicatorRow>, geo?: GeoLookup): IntelIndex {
@@ -91,11 +92,14 @@ export class IntelIndex {
     }
   }
 
+  /** Listed hosts per AS and per country (from whichever databases `geo` has). */
   computeAsnDensity(geo: GeoLookup): void {
     this.perAsn.clear();
+    this.perCountry.clear();
     for (const h of this.hosts) {
-      const asn = geo.lookup(h).asn;
+      const { asn, country } = geo.lookup(h);
       if (asn !== undefined) this.perAsn.set(asn, (this.perAsn.get(asn) ?? 0) + 1);
+      if (country !== undefined) this.perCountry.set(country, (this.perCountry.get(country) ?? 0) + 1);
     }
   }
 
@@ -135,6 +139,13 @@ export class IntelIndex {
   asnDensity(asn: number | undefined, self?: IpAddress): number {
     if (asn === undefined) return 0;
     const n = this.perAsn.get(asn) ?? 0;
+    const selfListed = self !== undefined && this.ips.lookup(self)?.len === (self.v === 4 ? 32 : 128);
+    return selfListed && n > 0 ? n - 1 : n;
+  }
+
+  /** Listed hosts in a country, not counting `self` when it is a listed host. */
+  countryDensity(country: string, self?: IpAddress): number {
+    const n = this.perCountry.get(country) ?? 0;
     const selfListed = self !== undefined && this.ips.lookup(self)?.len === (self.v === 4 ? 32 : 128);
     return selfListed && n > 0 ? n - 1 : n;
   }

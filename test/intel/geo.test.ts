@@ -42,6 +42,22 @@ test('address features: ASN density, hosting hint, ASN-DROP', { skip }, () => {
   assert.equal(x[F.hosting_hint], 1);
   assert.equal(x[F.rdns_hint], 2);
   assert.deepEqual(facts, { asn: 15169, org: 'Google Inc.' });
+  assert.equal(x[F.listed_in_country], -1, 'no country database: not measurable');
+});
+
+test('address features: listed hosts per country (country database)', { skip }, () => {
+  const geo = new GeoLookup({ countryDb: join(MM, 'test-data', 'GeoIP2-Country-Test.mmdb') });
+  assert.equal(geo.lookup('2.125.160.216').country, 'GB');
+  const intel = new IntelIndex();
+  for (const ip of ['2.125.160.216', '2.125.160.218', '10.0.0.1'])
+    intel.add({ type: 'ip', value: `${ip}/32`, source: 'feed', category: null, list_count: null });
+  intel.computeAsnDensity(geo);
+  const at = (ip: string): number =>
+    computeFeatures(ip, [], undefined, undefined, { intel, geo })[F.listed_in_country];
+  assert.equal(geo.lookup('2.125.160.217').country, 'GB');
+  assert.equal(at('2.125.160.217'), 2, 'two listed hosts in GB');
+  assert.equal(at('2.125.160.216'), 1, 'the address itself is not counted');
+  assert.equal(at('10.0.0.2'), -1, 'no country known: not measurable');
 });
 
 test('broken MaxMind databases are refused or answer nothing, never crash', { skip }, () => {
