@@ -7,7 +7,7 @@ import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { EveEvent } from '../output/eve/header.js';
-import type { DetectEngine } from './engine.js';
+import type { DetectEngine, RuleMatch } from './engine.js';
 import { alertEve, type AlertOutputOptions } from './alert-eve.js';
 
 /**
@@ -27,6 +27,8 @@ export function trafficOf(bits: ReadonlySet<string> | undefined): Record<string,
 export class RuleInspector implements Inspector {
   readonly name = 'rules';
   alerts = 0;
+  /** Hears every rule match (the security guard turns drop/reject matches into event-cache entries). */
+  onMatch?: (m: RuleMatch, flow: FlowView, tsUs: number) => void;
 
   constructor(
     private readonly engine: DetectEngine,
@@ -37,6 +39,7 @@ export class RuleInspector implements Inspector {
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
     const hits = this.engine.onAppRecord(flow, record, tsUs);
     if (!hits) return undefined;
+    if (this.onMatch) for (const h of hits) this.onMatch(h, flow, tsUs);
     return hits.map((h) => {
       const cnt = typeof ev.pcap_cnt === 'number' ? ev.pcap_cnt : 0;
       const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface, false, undefined, this.output, cnt);
@@ -52,6 +55,7 @@ export class RuleInspector implements Inspector {
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
     const hits = this.engine.onPacket(flow, dir, pkt);
     if (!hits) return undefined;
+    if (this.onMatch) for (const h of hits) this.onMatch(h, flow, pkt.tsUs);
     this.alerts += hits.length;
     return hits.map((h) => {
       const a = alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface, false, pkt, this.output);

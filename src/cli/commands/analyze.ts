@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import type { Inspector } from '../../engine/inspector.js';
+import type { SecurityStage } from './security-stage.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
 
@@ -38,6 +39,9 @@ interface AnalyzeFlags {
   identifyDb?: string;
   alerts: boolean;
   rules: string[];
+  securityDb?: string;
+  cacheRedis?: string;
+  review?: string | boolean;
 }
 
 function positiveInt(name: string, text: string): number {
@@ -96,6 +100,15 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       collect,
       [],
     )
+    .option(
+      '--security-db <db>',
+      'SQLite file keeping the security event cache table and log-review baselines',
+    )
+    .option(
+      '--cache-redis <url>',
+      'share the security event cache table with other moat processes through Redis',
+    )
+    .option('--review [config]', 'log review of the flows (JSON thresholds file; defaults without one)')
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
@@ -138,10 +151,14 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
           process.stderr.write('moat: --policy keeps global heat counts: scoring runs on one thread\n');
       }
       const inspectors: Inspector[] = tlsmon ? [tlsmon.inspector] : [];
-      if (flags.rules.length > 0) {
-        const { loadRuleInspector } = await import('./rules-inspector.js');
-        inspectors.push(loadRuleInspector(flags.rules, flags.interface));
-        if (workers > 1) process.stderr.write('moat: --rules keeps flow state: rules run on one thread\n');
+      let security: SecurityStage | undefined;
+      if (flags.rules.length > 0 || flags.review !== undefined || flags.securityDb || flags.cacheRedis) {
+        // Loaded only when asked for, like the TLS monitor: a plain analysis starts without it.
+        const { securityStage } = await import('./security-stage.js');
+        security = await securityStage(flags, flags.interface);
+        inspectors.unshift(...security.inspectors);
+        if (workers > 1)
+          process.stderr.write('moat: the security stage keeps flow state: it runs on one thread\n');
       }
       const writer = new EveFileWriter(flags.eve, flags.interface ? { flushIntervalMs: 1000 } : {});
       // With several workers on a regular file the workers append to it themselves (see runAnalysis).
@@ -188,6 +205,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         bar.done();
         writer.close();
         await tlsmon?.close();
+        await security?.close();
       }
       if (flags.json) process.stdout.write(JSON.stringify(stats) + '\n');
       else (flags.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');

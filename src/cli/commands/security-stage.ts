@@ -1,0 +1,101 @@
+/**
+ * The security options of analyze: `--rules FILE` loads the rule files once (every refused rule named on stderr:
+ * file:line, sid, keyword) and compiles one engine; the event cache table is consulted before the rules (in memory,
+ * or persisted with `--security-db`, shared with `--cache-redis`); `--review` adds log review of the flows.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { DetectEngine } from '../../detect/engine.js';
+import { RuleInspector } from '../../detect/inspector.js';
+import { formatRuleError, loadRuleFile } from '../../detect/ruleset.js';
+import type { Rule } from '../../detect/rule.js';
+import type { Inspector } from '../../engine/inspector.js';
+import { EventCacheTable } from '../../security/event-cache.js';
+import { SecurityGuard } from '../../security/guard.js';
+import { LogReview, reviewConfig } from '../../security/log-review.js';
+import { LogReviewInspector } from '../../security/review-inspector.js';
+import { openDatabase, type Db } from '../../store/index.js';
+import { UsageError } from '../errors.js';
+
+/** Refusals printed one per line up to this many; the rest are counted. */
+const MAX_LISTED = 20;
+
+export function loadRuleInspector(files: readonly string[], iface?: string): RuleInspector {
+  const rules: Rule[] = [];
+  let refused = 0;
+  for (const f of files) {
+    if (!existsSync(f)) throw new UsageError(`--rules: no such file: ${f}`);
+    const load = loadRuleFile(f);
+    rules.push(...load.rules);
+    for (const e of load.errors) {
+      if (refused < MAX_LISTED) process.stderr.write(`moat: rule refused: ${formatRuleError(e)}\n`);
+      refused++;
+    }
+  }
+  if (refused > MAX_LISTED) process.stderr.write(`moat: … and ${refused - MAX_LISTED} more refused rules\n`);
+  if (rules.length === 0) throw new UsageError(`--rules: no usable rule in ${files.join(', ')}`);
+  const t0 = performance.now();
+  const engine = new DetectEngine(rules);
+  const ms = performance.now() - t0;
+  process.stderr.write(
+    `moat: ${rules.length} rules loaded${refused > 0 ? `, ${refused} refused` : ''}, compiled in ${ms.toFixed(0)} ms\n`,
+  );
+  return new RuleInspector(engine, iface);
+}
+
+export interface SecurityFlags {
+  rules: string[];
+  securityDb?: string;
+  cacheRedis?: string;
+  review?: string | boolean;
+}
+
+export interface SecurityStage {
+  inspectors: Inspector[];
+  close(): Promise<void>;
+}
+
+/** Builds the stage (cache lookup → rules → log review) the flags ask for; none when no flag is given. */
+export async function securityStage(flags: SecurityFlags, iface?: string): Promise<SecurityStage> {
+  const want = flags.rules.length > 0 || flags.review !== undefined || flags.securityDb || flags.cacheRedis;
+  if (!want) return { inspectors: [], close: async () => undefined };
+  let db: Db | undefined;
+  if (flags.securityDb) db = openDatabase(flags.securityDb);
+  const cache = new EventCacheTable(db);
+  let share: { close(): Promise<void> } | undefined;
+  if (flags.cacheRedis) {
+    const { RedisCacheShare } = await import('../../security/redis-share.js');
+    const s = new RedisCacheShare(cache, flags.cacheRedis);
+    try {
+      await s.start();
+    } catch (err) {
+      await s.close().catch(() => undefined);
+      throw new UsageError(`--cache-redis: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    share = s;
+  }
+  const inspectors: Inspector[] = [];
+  const rules = flags.rules.length > 0 ? loadRuleInspector(flags.rules, iface) : undefined;
+  inspectors.push(new SecurityGuard(cache, rules, { iface }));
+  if (flags.review !== undefined) {
+    let cfg = reviewConfig();
+    if (typeof flags.review === 'string') {
+      if (!existsSync(flags.review)) throw new UsageError(`--review: no such file: ${flags.review}`);
+      try {
+        cfg = reviewConfig(
+          JSON.parse(readFileSync(flags.review, 'utf8')) as Parameters<typeof reviewConfig>[0],
+        );
+      } catch (err) {
+        throw new UsageError(`--review ${flags.review}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    inspectors.push(new LogReviewInspector(new LogReview({ cache, db }, cfg)));
+  }
+  return {
+    inspectors,
+    close: async () => {
+      cache.flush();
+      await share?.close();
+      db?.close();
+    },
+  };
+}

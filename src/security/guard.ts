@@ -1,0 +1,191 @@
+/**
+ * The security checks in their spec order (S2021…S2025): the event cache table first (A-30) — a flow it already
+ * decides (block, allow, divert) gets that operation and skips the rule engine; then the rules (A-31, A-32); rule
+ * hits that drop or reject become cache entries (A-34), and a watched entry (A-62) seeing a rule hit is blocked
+ * at once. Offline every decision is an EVE record; live, `enforce` programs it into nftables.
+ */
+import type { Inspector } from '../engine/inspector.js';
+import type { FlowEndReason, FlowView } from '../flow/types.js';
+import type { AppRecord } from '../proto/app-layer.js';
+import type { DecodedPacket } from '../decode/decoded-packet.js';
+import { formatIp } from '../decode/address.js';
+import { eveHeader, type EveEvent } from '../output/eve/header.js';
+import {
+  OPERATIONS,
+  type CacheEntry,
+  type EventCacheTable,
+  type Lookup,
+  type Operation,
+} from './event-cache.js';
+import type { RuleInspector } from '../detect/inspector.js';
+import type { RuleMatch } from '../detect/engine.js';
+
+export interface GuardOptions {
+  /** Lifetime of entries created from rule hits, seconds. */
+  ruleEntryLifetimeS?: number;
+  /** Live: program an entry into the kernel. Failures are collected, never thrown into the packet path. */
+  enforce?: (entry: CacheEntry) => Promise<void>;
+  iface?: string;
+}
+
+interface FlowCache {
+  generation: number;
+  hit: Lookup | undefined;
+  reported: boolean;
+}
+
+const RULE_OPERATION: Record<string, Operation | undefined> = {
+  drop: 'drop',
+  reject: 'reset',
+  rejectsrc: 'reset',
+  rejectdst: 'reset',
+  rejectboth: 'reset',
+};
+
+export class SecurityGuard implements Inspector {
+  readonly name = 'security';
+  private readonly flows = new Map<number, FlowCache>();
+  private readonly pending: Array<Promise<void>> = [];
+  readonly enforceErrors: string[] = [];
+  /** Flows decided by the cache (rules skipped), entries created from rules, watched entries escalated. */
+  readonly stats = { cacheDecided: 0, entriesCreated: 0, escalated: 0 };
+
+  constructor(
+    private readonly cache: EventCacheTable,
+    private readonly rules: RuleInspector | undefined,
+    private readonly opts: GuardOptions = {},
+  ) {
+    if (rules) rules.onMatch = (m, flow, tsUs) => this.onMatch(m, flow, tsUs);
+  }
+
+  /** A-30: the cache's answer for this flow, asked again only when the table changed. */
+  private lookup(flow: FlowView, tsUs: number): FlowCache {
+    let fc = this.flows.get(flow.id);
+    if (fc && fc.generation === this.cache.generation) return fc;
+    const hit = this.cache.lookup(
+      formatIp(flow.src, flow.ipVersion),
+      formatIp(flow.dst, flow.ipVersion),
+      flow.srcPort,
+      flow.dstPort,
+      flow.proto,
+      tsUs,
+    );
+    // The lookup itself may change the table (hit counts, expiry): remember the generation after it.
+    fc = { generation: this.cache.generation, hit, reported: fc?.reported ?? false };
+    this.flows.set(flow.id, fc);
+    return fc;
+  }
+
+  /** Whether the cache decides this flow (and the rules are skipped); reports the decision once per flow. */
+  private decided(flow: FlowView, dir: number, tsUs: number, out: EveEvent[]): boolean {
+    const fc = this.lookup(flow, tsUs);
+    const e = fc.hit?.entry;
+    if (!e || e.status !== 'valid') return false;
+    if (!fc.reported) {
+      fc.reported = true;
+      this.stats.cacheDecided++;
+      out.push(this.cacheEvent(flow, dir, tsUs, e));
+    }
+    // Observing operations (monitor, track) keep the later checks running.
+    return e.operationType !== 'observe';
+  }
+
+  private cacheEvent(flow: FlowView, dir: number, tsUs: number, e: CacheEntry): EveEvent {
+    const ev = eveHeader('alert', tsUs, flow, this.opts.iface, dir === 1);
+    ev.alert = {
+      action: e.operationType === 'block' ? 'blocked' : 'allowed',
+      gid: 1,
+      signature_id: 9_400_100 + OPERATIONS.indexOf(e.operation),
+      rev: 1,
+      signature: `MOAT event cache: ${e.operation} (${e.diagnosis} ${e.eventId})`,
+      category: 'Security event cache',
+      severity: e.operationType === 'block' ? 1 : 3,
+    };
+    ev.moat = {
+      event_cache: {
+        src_ip: e.srcIp,
+        dest_ip: e.dstIp,
+        src_port: e.srcPort,
+        dest_port: e.dstPort,
+        proto: e.proto,
+        operation_type: e.operationType,
+        operation: e.operation,
+        ...(e.operationArg ? { operation_arg: e.operationArg } : {}),
+        event_id: e.eventId,
+        diagnosis: e.diagnosis,
+        status: e.status,
+        scope: e.scope,
+        direction: e.direction,
+        hits: e.hits,
+      },
+    };
+    return ev;
+  }
+
+  /** A-34 and A-62: rule matches that block become entries; a watched entry is blocked again at once. */
+  private onMatch(m: RuleMatch, flow: FlowView, tsUs: number): void {
+    const fc = this.flows.get(flow.id);
+    const watched = fc?.hit?.entry.status === 'watched' ? fc.hit.entry : undefined;
+    if (watched) {
+      this.cache.escalate(watched, 'drop', `sid:${m.rule.sid}`, 'rules', tsUs);
+      this.stats.escalated++;
+      this.apply(watched);
+      return;
+    }
+    const op = RULE_OPERATION[m.rule.action];
+    if (!op) return;
+    const fwd = m.dir === 0;
+    const e = this.cache.record({
+      srcIp: formatIp(fwd ? flow.src : flow.dst, flow.ipVersion),
+      dstIp: formatIp(fwd ? flow.dst : flow.src, flow.ipVersion),
+      srcPort: fwd ? flow.srcPort : flow.dstPort,
+      dstPort: fwd ? flow.dstPort : flow.srcPort,
+      proto: flow.proto,
+      createdUs: tsUs,
+      maxLifetimeUs: (this.opts.ruleEntryLifetimeS ?? 3600) * 1e6,
+      direction: 'both',
+      scope: 'any',
+      operation: op,
+      eventId: `sid:${m.rule.sid}`,
+      diagnosis: 'rules',
+    });
+    this.stats.entriesCreated++;
+    this.apply(e);
+  }
+
+  private apply(e: CacheEntry): void {
+    const enforce = this.opts.enforce;
+    if (!enforce) return;
+    this.pending.push(
+      enforce(e).catch((err: unknown) => {
+        this.enforceErrors.push(err instanceof Error ? err.message : String(err));
+      }),
+    );
+  }
+
+  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
+    const out: EveEvent[] = [];
+    if (this.decided(flow, dir, pkt.tsUs, out)) return out.length > 0 ? out : undefined;
+    const alerts = this.rules?.onPacket(flow, dir, pkt);
+    if (alerts) out.push(...alerts);
+    return out.length > 0 ? out : undefined;
+  }
+
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+    const out: EveEvent[] = [];
+    if (this.decided(flow, 0, tsUs, out)) return out.length > 0 ? out : undefined;
+    const alerts = this.rules?.onAppRecord(flow, record, tsUs, ev);
+    if (alerts) out.push(...alerts);
+    return out.length > 0 ? out : undefined;
+  }
+
+  onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+    this.flows.delete(flow.id);
+    return this.rules?.onFlowEnd(flow, reason, tsUs, ev);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pending);
+    this.cache.flush();
+  }
+}
