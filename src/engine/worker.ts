@@ -5,7 +5,7 @@
  * one message per ~1 MiB to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { EveFileWriter } from '../output/eve/writer.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 import { Pipeline } from './pipeline.js';
 import { ABORT, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL, SLOTS, SlotView } from './dispatch/ring.js';
@@ -21,27 +21,25 @@ function main(): void {
   const control = new Int32Array(data.ring.control);
   const send = (m: WorkerMessage): void => port.postMessage(m);
   try {
+    // Straight to the output file through the buffered writer, or in ~1 MiB batches to the main thread.
+    const file = data.eveFile !== undefined ? new EveFileWriter(data.eveFile, { append: true }) : undefined;
     let batch: string[] = [];
     let chars = 0;
-    const fd = data.eveFile !== undefined ? openSync(data.eveFile, 'a') : -1;
     const flush = (): void => {
       if (batch.length === 0) return;
-      if (fd >= 0) {
-        batch.push('');
-        writeSync(fd, batch.join('\n'));
-      } else {
-        send({ kind: 'lines', lines: batch });
-      }
+      send({ kind: 'lines', lines: batch });
       batch = [];
       chars = 0;
     };
     const pipeline = new Pipeline(
-      (ev) => {
-        const line = JSON.stringify(ev);
-        batch.push(line);
-        chars += line.length;
-        if (chars >= BATCH_CHARS) flush();
-      },
+      file
+        ? (ev) => file.writeLine(JSON.stringify(ev))
+        : (ev) => {
+            const line = JSON.stringify(ev);
+            batch.push(line);
+            chars += line.length;
+            if (chars >= BATCH_CHARS) flush();
+          },
       {
         shardIndex: data.shardIndex,
         shardCount: data.shardCount,
@@ -85,7 +83,7 @@ function main(): void {
     }
     const stats = pipeline.finish(endUs);
     flush();
-    if (fd >= 0) closeSync(fd);
+    file?.close();
     send({ kind: 'done', stats });
   } catch (err: unknown) {
     Atomics.store(control, ABORT, 1);

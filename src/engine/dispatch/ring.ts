@@ -8,9 +8,9 @@
  */
 
 export const SLOTS = 4;
-export const SLOT_PACKETS = 8192;
+export const SLOT_PACKETS = 4096;
 /** Packet bytes per slot; a packet larger than this (none real: IP tops out at 64 KiB, GRO at 256 KiB) is cut. */
-export const SLOT_DATA = 4 << 20;
+export const SLOT_DATA = 2 << 20;
 
 export const FREE = 0;
 export const FULL = 1;

@@ -28,12 +28,13 @@ export class EveFileWriter implements EveLineSink {
    * `path` '-' writes to standard output. `flushIntervalMs` (live capture) also writes out what is buffered
    * every so often, so a quiet network's events reach the file within that time instead of waiting for 1 MiB.
    */
-  constructor(path: string, opts: { flushIntervalMs?: number } = {}) {
+  constructor(path: string, opts: { flushIntervalMs?: number; append?: boolean } = {}) {
     if (path === '-') {
       this.fd = 1;
       this.ownsFd = false;
     } else {
-      this.fd = openSync(path, 'w');
+      // Append mode: several analysis workers write to one file; O_APPEND lands each flushed batch whole.
+      this.fd = openSync(path, opts.append ? 'a' : 'w');
       this.ownsFd = true;
     }
     this.timer =
