@@ -5,6 +5,15 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
+/**
+ * Hands out the buffers a reader fills, when bytes already read must stay where they are (workers may be
+ * reading packets out of them in place). `next` returns an unused buffer of at least `minBytes`; the one the
+ * reader held before is from then on the provider's to recycle once its consumers are done.
+ */
+export interface BufferProvider {
+  next(minBytes: number): Buffer;
+}
+
 export class ChunkReader {
   buf: Buffer;
   /** Start and end of the valid bytes in `buf`. */
@@ -18,9 +27,10 @@ export class ChunkReader {
   constructor(
     readonly path: string,
     chunk = 8 << 20,
+    private readonly provider?: BufferProvider,
   ) {
     this.fd = openSync(path, 'r');
-    this.buf = Buffer.allocUnsafe(chunk);
+    this.buf = provider ? provider.next(chunk) : Buffer.allocUnsafe(chunk);
   }
 
   /** File offset of the current position. */
@@ -32,7 +42,18 @@ export class ChunkReader {
   ensure(need: number): boolean {
     if (this.end - this.pos >= need) return true;
     if (this.eof) return false;
-    if (need > this.buf.length) {
+    if (this.provider) {
+      // Bytes before `end` are never moved or overwritten: reading continues after them, or in a fresh
+      // buffer that starts with the unread tail.
+      if (this.pos + need > this.buf.length) {
+        const fresh = this.provider.next(need);
+        this.buf.copy(fresh, 0, this.pos, this.end);
+        this.base += this.pos;
+        this.end -= this.pos;
+        this.pos = 0;
+        this.buf = fresh;
+      }
+    } else if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, this.pos, this.end);
       this.base += this.pos;

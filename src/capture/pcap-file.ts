@@ -5,7 +5,7 @@
  */
 import type { PacketSink, PacketSource, SourceStats } from './packet.js';
 import { CaptureFormatError } from './packet.js';
-import { ChunkReader } from './chunk-reader.js';
+import { ChunkReader, type BufferProvider } from './chunk-reader.js';
 
 /**
  * A record claiming more than this is damaged (libpcap's own ceiling for ordinary link types is 256 KiB); a file
@@ -34,12 +34,14 @@ export class PcapFileSource implements PacketSource {
     readonly path: string,
     /** Read-chunk size; tests make it small to exercise records straddling chunk ends. */
     private readonly chunkSize = 8 << 20,
+    /** Buffers to read into that are never rewritten behind the sink's back (multi-worker dispatch). */
+    private readonly provider?: BufferProvider,
   ) {
     this.description = `pcap file ${path}`;
   }
 
   async run(sink: PacketSink): Promise<SourceStats> {
-    const r = new ChunkReader(this.path, this.chunkSize);
+    const r = new ChunkReader(this.path, this.chunkSize, this.provider);
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     try {
       if (!r.ensure(24))

@@ -6,7 +6,7 @@
  */
 import type { PacketSink, PacketSource, SourceStats } from './packet.js';
 import { CaptureFormatError } from './packet.js';
-import { ChunkReader } from './chunk-reader.js';
+import { ChunkReader, type BufferProvider } from './chunk-reader.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -72,12 +72,14 @@ export class PcapngFileSource implements PacketSource {
     readonly path: string,
     /** Read-chunk size; tests make it small to exercise blocks straddling chunk ends. */
     private readonly chunkSize = 8 << 20,
+    /** Buffers to read into that are never rewritten behind the sink's back (multi-worker dispatch). */
+    private readonly provider?: BufferProvider,
   ) {
     this.description = `pcapng file ${path}`;
   }
 
   async run(sink: PacketSink): Promise<SourceStats> {
-    const r = new ChunkReader(this.path, this.chunkSize);
+    const r = new ChunkReader(this.path, this.chunkSize, this.provider);
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     let le = true;
     let ifaces: Iface[] = [];

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
 import type { PacketSink, PacketSource } from '../capture/packet.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import { createRing } from './dispatch/ring.js';
+import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/eve/header.js';
 import type { EveConsumer } from './eve-events.js';
@@ -99,15 +99,18 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
 }
 
 async function runWorkers(file: string, count: number, opts: AnalysisOptions): Promise<AnalysisStats> {
-  const source = openCaptureFile(file);
   const onLine = opts.onLine;
   const onEvent = opts.onEvent;
+  const shared = createShared();
   const rings = Array.from({ length: count }, () => createRing());
-  const dispatcher = new Dispatcher(rings);
+  const dispatcher = new Dispatcher(shared, rings);
+  // The file is read straight into the shared chunks the workers read packets from.
+  const source = openCaptureFile(file, { chunkSize: CHUNK_BYTES, provider: dispatcher });
   const url = new URL('./worker.js', import.meta.url);
   const started: Worker[] = [];
   const shards = rings.map((ring, shardIndex) => {
     const data: WorkerData = {
+      shared,
       ring,
       shardIndex,
       shardCount: count,

@@ -1,11 +1,12 @@
 /** Messages between `runAnalysis` and its analysis workers. */
 import type { EveCustomFields } from './eve-events.js';
 import type { FlowEngineOptions } from '../flow/index.js';
-import type { RingShared } from './dispatch/ring.js';
+import type { DispatchShared, RingShared } from './dispatch/ring.js';
 import type { AnalysisStats } from './stats.js';
 
 export interface WorkerData {
-  /** The shared-memory ring this worker takes its packets from. */
+  /** The chunks every worker reads packets from, and this worker's ring of batches listing its packets. */
+  shared: DispatchShared;
   ring: RingShared;
   shardIndex: number;
   shardCount: number;

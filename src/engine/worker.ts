@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EveFileWriter } from '../output/eve/writer.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 import { Pipeline } from './pipeline.js';
-import { ABORT, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL, SLOTS, SlotView } from './dispatch/ring.js';
+import { ABORT, BATCHES, BatchView, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL } from './dispatch/ring.js';
 
 const BATCH_CHARS = 1 << 20;
 /** How long one wait for a slot lasts before the abort flag is looked at again. */
@@ -19,6 +19,7 @@ function main(): void {
   const port = parentPort;
   if (!port) return;
   const control = new Int32Array(data.ring.control);
+  const refs = new Int32Array(data.shared.chunkRefs);
   const send = (m: WorkerMessage): void => port.postMessage(m);
   try {
     // Straight to the output file through the buffered writer, or in ~1 MiB batches to the main thread.
@@ -50,20 +51,23 @@ function main(): void {
         externalClock: true,
       },
     );
-    const views = data.ring.slots.map((s) => new SlotView(s));
+    const views = data.ring.batches.map((b) => new BatchView(b));
+    const chunks = data.shared.chunks.map((c) => Buffer.from(c));
     let endUs = 0;
-    for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
+    for (let slot = 0; ; slot = (slot + 1) % BATCHES) {
       let state = Atomics.load(control, slot);
       while (state === FREE) {
-        if (Atomics.load(control, ABORT) !== 0) throw new Error('input stopped');
+        if (Atomics.load(refs, ABORT) !== 0) throw new Error('input stopped');
         Atomics.wait(control, slot, FREE, WAIT_MS);
         state = Atomics.load(control, slot);
       }
+      if (state !== FULL && state !== END) throw new Error(`bad batch state ${state}`);
       const v = views[slot];
       const count = v.header[0];
+      const chunk = v.header[1];
       const meta = v.meta;
       const ts = v.ts;
-      const buf = v.data;
+      const buf = chunks[chunk];
       for (let i = 0; i < count; i++) {
         const m = i << 2;
         const link = meta[m + 3];
@@ -75,19 +79,23 @@ function main(): void {
           pipeline.onPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link);
         }
       }
+      if (count > 0) {
+        // The reader may reuse the chunk once no batch refers to it.
+        Atomics.sub(refs, chunk, 1);
+        Atomics.notify(refs, chunk);
+      }
       if (state === END) endUs = v.endUs[0];
       Atomics.store(control, slot, FREE);
       Atomics.notify(control, slot);
       if (state === END) break;
-      if (state !== FULL) throw new Error(`bad slot state ${state}`);
     }
     const stats = pipeline.finish(endUs);
     flush();
     file?.close();
     send({ kind: 'done', stats });
   } catch (err: unknown) {
-    Atomics.store(control, ABORT, 1);
-    for (let s = 0; s < SLOTS; s++) Atomics.notify(control, s);
+    Atomics.store(refs, ABORT, 1);
+    for (let c = 0; c < refs.length; c++) Atomics.notify(refs, c);
     send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
   }
 }

@@ -1,116 +1,156 @@
 /**
- * The reading side of a multi-worker analysis: a PacketSink that gives each packet to the worker owning its
- * flow, by copying it into that worker's shared-memory ring (see ring.ts). The capture is read and its records
- * split once, instead of every worker reading and decoding the whole input and throwing most of it away.
+ * The reading side of a multi-worker analysis. It is the capture reader's buffer provider — the file is read
+ * straight into shared chunks — and its packet sink: each packet is listed in the batch of the worker owning
+ * its flow, by offset into the chunk, so no packet is copied between threads. The capture is read and split
+ * once, instead of every worker reading and decoding the whole input and throwing most of it away.
  */
 import type { PacketSink } from '../../capture/packet.js';
+import type { BufferProvider } from '../../capture/chunk-reader.js';
 import {
   ABORT,
+  BATCH_PACKETS,
+  BATCHES,
+  BatchView,
+  CHUNK_BYTES,
+  CHUNKS,
   END,
   FLAG_BROADCAST,
   FLAG_CLOCK,
   FREE,
   FULL,
-  SLOT_DATA,
-  SLOT_PACKETS,
-  SLOTS,
-  SlotView,
+  type DispatchShared,
   type RingShared,
 } from './ring.js';
 import { BROADCAST, ShardHasher } from './shard-hash.js';
 import { EXPIRY_STEP_US } from '../pipeline.js';
 
-/** How long one wait for a free slot lasts before the abort flag is looked at again. */
+/** How long one wait lasts before the abort word is looked at again. */
 const WAIT_MS = 200;
 
-class RingWriter {
+class WorkerStopped extends Error {
+  constructor() {
+    super('an analysis worker stopped');
+  }
+}
+
+/** One worker's batch ring, seen from the reader. */
+class BatchWriter {
   private readonly control: Int32Array;
-  private readonly views: SlotView[];
+  private readonly views: BatchView[];
   private slot = 0;
   private count = 0;
-  private used = 0;
-  private view: SlotView;
+  private chunk = -1;
+  private view: BatchView;
   private acquired = false;
 
   constructor(
-    shared: RingShared,
-    private readonly workerIndex: number,
+    ring: RingShared,
+    private readonly refs: Int32Array,
   ) {
-    this.control = new Int32Array(shared.control);
-    this.views = shared.slots.map((s) => new SlotView(s));
+    this.control = new Int32Array(ring.control);
+    this.views = ring.batches.map((s) => new BatchView(s));
     this.view = this.views[0];
   }
 
-  /** Waits until the current slot is free (the worker is done with what it held). */
+  /** Waits until the next slot is free (the worker is done with what it held). */
   private acquire(): void {
     const c = this.control;
     while (Atomics.load(c, this.slot) !== FREE) {
-      if (Atomics.load(c, ABORT) !== 0) throw new Error(`analysis worker ${this.workerIndex} stopped`);
+      if (Atomics.load(this.refs, ABORT) !== 0) throw new WorkerStopped();
       Atomics.wait(c, this.slot, Atomics.load(c, this.slot), WAIT_MS);
     }
     this.view = this.views[this.slot];
     this.count = 0;
-    this.used = 0;
     this.acquired = true;
   }
 
-  put(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkFlags: number): void {
+  put(chunk: number, off: number, caplen: number, wirelen: number, tsUs: number, linkFlags: number): void {
     if (!this.acquired) this.acquire();
-    if (caplen > SLOT_DATA) caplen = SLOT_DATA;
-    if (caplen < 0) caplen = 0;
-    if (this.count === SLOT_PACKETS || this.used + caplen > SLOT_DATA) {
+    if (this.count === BATCH_PACKETS) {
       this.publish(FULL);
       this.acquire();
     }
+    this.chunk = chunk;
     const v = this.view;
     const i = this.count;
-    buf.copy(v.data, this.used, off, off + caplen);
     const m = i << 2;
-    v.meta[m] = this.used;
+    v.meta[m] = off;
     v.meta[m + 1] = caplen;
     v.meta[m + 2] = wirelen;
     v.meta[m + 3] = linkFlags;
     v.ts[i] = tsUs;
     this.count = i + 1;
-    this.used += caplen;
   }
 
-  /** Hands the current slot to the worker; `state` END says no more will follow. */
+  /** Before the reader leaves a chunk: what was listed in it goes to the worker now. */
+  publishPending(): void {
+    if (this.acquired && this.count > 0) this.publish(FULL);
+  }
+
+  /** Hands the current batch to the worker; END says no more will follow (then at `endUs`). */
   publish(state: number, endUs = 0): void {
     if (!this.acquired) this.acquire();
     const v = this.view;
-    v.endUs[0] = endUs;
     v.header[0] = this.count;
-    v.header[1] = this.used;
+    v.header[1] = this.chunk;
+    v.endUs[0] = endUs;
+    // The chunk stays in use until the worker has processed this batch.
+    if (this.count > 0) Atomics.add(this.refs, this.chunk, 1);
     Atomics.store(this.control, this.slot, state);
     Atomics.notify(this.control, this.slot);
-    this.slot = (this.slot + 1) % SLOTS;
+    this.slot = (this.slot + 1) % BATCHES;
     this.acquired = false;
-  }
-
-  /** Tells the worker to stop waiting (error on the reading side). */
-  abort(): void {
-    Atomics.store(this.control, ABORT, 1);
-    for (let s = 0; s < SLOTS; s++) Atomics.notify(this.control, s);
   }
 }
 
-export class Dispatcher implements PacketSink {
-  private readonly writers: RingWriter[];
+export class Dispatcher implements PacketSink, BufferProvider {
+  private readonly writers: BatchWriter[];
   private readonly hasher = new ShardHasher();
+  private readonly refs: Int32Array;
+  private readonly chunkBufs: Buffer[];
+  /** The chunk the reader is filling, -1 before the first. */
+  private cur = -1;
+  private nextTickUs = 0;
   packets = 0;
   bytes = 0;
   firstUs = 0;
   lastUs = 0;
   /** Packets every worker received because their flow could only be known after a full decode. */
   broadcast = 0;
-  private nextTickUs = 0;
 
-  constructor(rings: RingShared[]) {
-    this.writers = rings.map((r, i) => new RingWriter(r, i));
+  constructor(shared: DispatchShared, rings: RingShared[]) {
+    this.refs = new Int32Array(shared.chunkRefs);
+    this.chunkBufs = shared.chunks.map((c) => Buffer.from(c));
+    this.writers = rings.map((r) => new BatchWriter(r, this.refs));
+  }
+
+  /** BufferProvider: the reader has moved on; the next chunk no batch refers to any more. */
+  next(minBytes: number): Buffer {
+    if (minBytes > CHUNK_BYTES) {
+      throw new Error(
+        `a capture record of ${minBytes} bytes is larger than a worker chunk (${CHUNK_BYTES} bytes); analyse this capture with --workers 1`,
+      );
+    }
+    const refs = this.refs;
+    if (this.cur >= 0) {
+      for (const w of this.writers) w.publishPending();
+      Atomics.sub(refs, this.cur, 1);
+    }
+    const c = (this.cur + 1) % CHUNKS;
+    while (Atomics.load(refs, c) !== 0) {
+      if (Atomics.load(refs, ABORT) !== 0) throw new WorkerStopped();
+      Atomics.wait(refs, c, Atomics.load(refs, c), WAIT_MS);
+    }
+    Atomics.store(refs, c, 1);
+    this.cur = c;
+    return this.chunkBufs[c];
   }
 
   onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
+    const chunk = this.cur;
+    if (chunk < 0 || buf !== this.chunkBufs[chunk]) {
+      throw new Error('dispatcher: a packet outside the shared chunks (the source must read through next())');
+    }
     this.packets++;
     this.bytes += wirelen;
     if (this.firstUs === 0) this.firstUs = tsUs;
@@ -118,25 +158,28 @@ export class Dispatcher implements PacketSink {
     const n = this.writers.length;
     if (tsUs >= this.nextTickUs) {
       // Where the single-threaded Pipeline would look for idle flows (before this packet).
-      for (let w = 0; w < n; w++) this.writers[w].put(buf, off, 0, 0, tsUs, FLAG_CLOCK);
+      for (let w = 0; w < n; w++) this.writers[w].put(chunk, 0, 0, 0, tsUs, FLAG_CLOCK);
       this.nextTickUs = tsUs + EXPIRY_STEP_US;
     }
     const h = this.hasher.hash(buf, off, caplen, linkType);
     if (h === BROADCAST) {
       this.broadcast++;
       for (let w = 0; w < n; w++)
-        this.writers[w].put(buf, off, caplen, wirelen, tsUs, linkType | FLAG_BROADCAST);
+        this.writers[w].put(chunk, off, caplen, wirelen, tsUs, linkType | FLAG_BROADCAST);
     } else {
-      this.writers[h % n].put(buf, off, caplen, wirelen, tsUs, linkType);
+      this.writers[h % n].put(chunk, off, caplen, wirelen, tsUs, linkType);
     }
   }
 
-  /** End of input: the partial slots go out, then an END slot to each worker. */
+  /** End of input: the last batches go out marked END, with the input's last packet time. */
   finish(): void {
     for (const w of this.writers) w.publish(END, this.lastUs);
+    if (this.cur >= 0) Atomics.sub(this.refs, this.cur, 1);
   }
 
+  /** Tells the workers to stop waiting (error on the reading side). */
   abort(): void {
-    for (const w of this.writers) w.abort();
+    Atomics.store(this.refs, ABORT, 1);
+    for (let c = 0; c <= CHUNKS; c++) Atomics.notify(this.refs, c);
   }
 }

@@ -1,24 +1,28 @@
 /**
- * The shared-memory ring between the thread that reads a capture and one analysis worker. Each worker has its
- * own ring of SLOTS slots; a slot holds up to SLOT_PACKETS packets copied back to back with an index (offset,
- * lengths, link type, timestamp). A slot's state word says who owns it: the reader fills FREE slots and marks
- * them FULL (or END after the last packet); the worker processes FULL slots and marks them FREE again.
- * Atomics.wait/notify on the state words hand slots over, so no message is posted per batch and the reader
- * stalls (instead of buffering without bound) when a worker falls behind.
+ * Shared memory between the thread that reads a capture and the analysis workers, so that packets are never
+ * copied between threads:
+ *
+ * - **Chunks**: the reader reads the file straight into CHUNKS shared buffers of CHUNK_BYTES. Bytes in a chunk
+ *   are never moved; a chunk is reused only when its reference count (batches still being processed, plus one
+ *   while the reader fills it) is back to zero.
+ * - **Batches**: each worker has a ring of BATCHES index slots. A batch names one chunk and lists the worker's
+ *   packets in it (offset, lengths, link type and flags, timestamp).
+ *
+ * State words hand batches over (FREE → FULL/END → FREE) with Atomics.wait/notify: no message per batch, and
+ * the reader stalls, instead of buffering without bound, when workers fall behind.
  */
 
-export const SLOTS = 4;
-export const SLOT_PACKETS = 4096;
-/** Packet bytes per slot; a packet larger than this (none real: IP tops out at 64 KiB, GRO at 256 KiB) is cut. */
-export const SLOT_DATA = 2 << 20;
+export const CHUNKS = 8;
+export const CHUNK_BYTES = 4 << 20;
+export const BATCHES = 4;
+export const BATCH_PACKETS = 4096;
 
 export const FREE = 0;
 export const FULL = 1;
 export const END = 2;
 
-/** Control words: one state per slot, then the abort flag either side sets on a fatal error. */
-export const CONTROL_WORDS = SLOTS + 1;
-export const ABORT = SLOTS;
+/** Index of the abort word in the chunk reference array: set by either side on a fatal error. */
+export const ABORT = CHUNKS;
 
 /** Index entry flag (bit 16 of the link-type word): every worker gets this packet and keeps it if the flow is its own. */
 export const FLAG_BROADCAST = 1 << 16;
@@ -30,40 +34,51 @@ export const FLAG_BROADCAST = 1 << 16;
 export const FLAG_CLOCK = 1 << 17;
 
 const HEADER_BYTES = 16;
-const TS_BYTES = 8 * SLOT_PACKETS;
+const TS_BYTES = 8 * BATCH_PACKETS;
 const META_WORDS_PER_PACKET = 4;
-const META_BYTES = 4 * META_WORDS_PER_PACKET * SLOT_PACKETS;
-export const SLOT_BYTES = HEADER_BYTES + TS_BYTES + META_BYTES + SLOT_DATA;
+export const BATCH_BYTES = HEADER_BYTES + TS_BYTES + 4 * META_WORDS_PER_PACKET * BATCH_PACKETS;
 
-/** Typed views over one slot's SharedArrayBuffer, built once per slot on each side. */
-export class SlotView {
-  /** [0] packet count, [1] data bytes used. */
+/** Typed views over one batch slot, built once per slot on each side. */
+export class BatchView {
+  /** [0] entry count, [1] the chunk the entries point into. */
   readonly header: Int32Array;
   /** [0] with END: the input's last packet time (µs), at which the worker's remaining flows end. */
   readonly endUs: Float64Array;
   readonly ts: Float64Array;
-  /** Per packet: data offset, captured length, wire length, link type | flags. */
+  /** Per entry: offset in the chunk, captured length, wire length, link type | flags. */
   readonly meta: Int32Array;
-  readonly data: Buffer;
 
-  constructor(readonly sab: SharedArrayBuffer) {
+  constructor(sab: SharedArrayBuffer) {
     this.header = new Int32Array(sab, 0, 2);
     this.endUs = new Float64Array(sab, 8, 1);
-    this.ts = new Float64Array(sab, HEADER_BYTES, SLOT_PACKETS);
-    this.meta = new Int32Array(sab, HEADER_BYTES + TS_BYTES, META_WORDS_PER_PACKET * SLOT_PACKETS);
-    this.data = Buffer.from(sab, HEADER_BYTES + TS_BYTES + META_BYTES, SLOT_DATA);
+    this.ts = new Float64Array(sab, HEADER_BYTES, BATCH_PACKETS);
+    this.meta = new Int32Array(sab, HEADER_BYTES + TS_BYTES, META_WORDS_PER_PACKET * BATCH_PACKETS);
   }
 }
 
-/** What a worker is given: its slots and its control words. */
+/** Memory every thread of one analysis shares. */
+export interface DispatchShared {
+  chunks: SharedArrayBuffer[];
+  /** Int32 per chunk (reference count), then the abort word. */
+  chunkRefs: SharedArrayBuffer;
+}
+
+/** One worker's batch ring: a state word per slot and the slots. */
 export interface RingShared {
   control: SharedArrayBuffer;
-  slots: SharedArrayBuffer[];
+  batches: SharedArrayBuffer[];
+}
+
+export function createShared(): DispatchShared {
+  return {
+    chunks: Array.from({ length: CHUNKS }, () => new SharedArrayBuffer(CHUNK_BYTES)),
+    chunkRefs: new SharedArrayBuffer(4 * (CHUNKS + 1)),
+  };
 }
 
 export function createRing(): RingShared {
   return {
-    control: new SharedArrayBuffer(4 * CONTROL_WORDS),
-    slots: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT_BYTES)),
+    control: new SharedArrayBuffer(4 * BATCHES),
+    batches: Array.from({ length: BATCHES }, () => new SharedArrayBuffer(BATCH_BYTES)),
   };
 }
