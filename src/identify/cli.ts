@@ -287,6 +287,7 @@ function printReport(r: EvaluationReport): void {
     `   coverage @ precision 0.95  ${fmt(w.coverageAtPrecision95)}                   ${fmt(s.coverageAtPrecision95)}`,
     `   PR-AUC                     ${fmt(w.prAuc)}                   ${fmt(s.prAuc)}`,
     `   at black threshold P / C   ${fmt(w.precision)} / ${fmt(w.coverage)}           ${fmt(s.precision)} / ${fmt(s.coverage)}`,
+    `   calibration ECE / Brier    ${fmt(w.ece)} / ${fmt(w.brier)}           ${fmt(s.ece)} / ${fmt(s.brier)}`,
     ...r.slices.flatMap((sl) => [
       `   -- ${sl.name} of the test set (${sl.withoutSelfTraining.positives} positive / ${sl.withoutSelfTraining.negatives} negative)`,
       `      P@C0.5 ${fmt(sl.withoutSelfTraining.precisionAtCoverage50)} → ${fmt(sl.withSelfTraining.precisionAtCoverage50)}   P@C0.8 ${fmt(sl.withoutSelfTraining.precisionAtCoverage80)} → ${fmt(sl.withSelfTraining.precisionAtCoverage80)}   C@P0.95 ${fmt(sl.withoutSelfTraining.coverageAtPrecision95)} → ${fmt(sl.withSelfTraining.coverageAtPrecision95)}   PR-AUC ${fmt(sl.withoutSelfTraining.prAuc)} → ${fmt(sl.withSelfTraining.prAuc)}`,

@@ -9,7 +9,14 @@
  */
 import { computeFeatures, FEATURE_COUNT, type FeatureContext } from './features.js';
 import { runSelfTrainingLoop, type IterationLog, type LoopParams } from './loop.js';
-import { confusionAt, coverageAtPrecision, prAuc, prCurve, precisionAtCoverage } from './metrics.js';
+import {
+  calibration,
+  confusionAt,
+  coverageAtPrecision,
+  prAuc,
+  prCurve,
+  precisionAtCoverage,
+} from './metrics.js';
 import type { IdentifyModel } from './model.js';
 import { DEFAULT_TRAIN, groupFraction, subset, type LabelledSet } from './train.js';
 import type { AddressSample } from './datasets/ustc-conversations.js';
@@ -124,6 +131,9 @@ export interface TestMetrics {
   coverage: number;
   positives: number;
   negatives: number;
+  /** Is the score a probability? Expected calibration error (10 bins) and Brier score on test. */
+  ece: number;
+  brier: number;
 }
 
 export function testMetrics(model: IdentifyModel, test: LabelledSet): TestMetrics {
@@ -142,6 +152,7 @@ export function testMetrics(model: IdentifyModel, test: LabelledSet): TestMetric
     coverage: op.recall,
     positives: pos,
     negatives: test.n - pos,
+    ...calibration(s, test.y),
   };
 }
 

@@ -84,3 +84,31 @@ export function confusionAt(
     fn,
   };
 }
+
+/**
+ * How well scores read as probabilities: expected calibration error over `bins` equal-width score bins
+ * (the sample-weighted gap between mean score and observed positive rate) and the Brier score.
+ */
+export function calibration(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bins = 10,
+): { ece: number; brier: number } {
+  const n = scores.length;
+  if (n === 0) return { ece: NaN, brier: NaN };
+  const sum = new Float64Array(bins);
+  const pos = new Float64Array(bins);
+  const cnt = new Float64Array(bins);
+  let brier = 0;
+  for (let i = 0; i < n; i++) {
+    const s = Math.min(1, Math.max(0, scores[i]));
+    const b = Math.min(bins - 1, Math.floor(s * bins));
+    sum[b] += s;
+    pos[b] += labels[i] ? 1 : 0;
+    cnt[b]++;
+    brier += (s - (labels[i] ? 1 : 0)) ** 2;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (cnt[b]) ece += Math.abs(sum[b] - pos[b]) / n;
+  return { ece, brier: brier / n };
+}

@@ -63,3 +63,16 @@ test('PR curve, PR-AUC, precision at coverage, coverage at precision', () => {
     [0.5, 2 / 3],
   );
 });
+
+test('calibration: ECE is 0 for scores equal to the observed rates, large for confident mistakes', async () => {
+  const { calibration } = await import('../../src/identify/metrics.js');
+  // 10 samples at 0.3 with 3 positives, 10 at 0.8 with 8: perfectly calibrated.
+  const s = [...Array(10).fill(0.3), ...Array(10).fill(0.8)];
+  const y = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+  const good = calibration(s, y);
+  assert.ok(good.ece < 1e-12, String(good.ece));
+  assert.ok(Math.abs(good.brier - (3 * 0.49 + 7 * 0.09 + 8 * 0.04 + 2 * 0.64) / 20) < 1e-12);
+  const bad = calibration([0.95, 0.95, 0.95, 0.95], [0, 0, 0, 1]);
+  assert.ok(Math.abs(bad.ece - 0.7) < 1e-12);
+  assert.ok(Number.isNaN(calibration([], []).ece));
+});
