@@ -55,6 +55,24 @@ export function alertEve(
   return ev;
 }
 
+/** An alert raised on reassembled stream bytes at the flow's end: Suricata's pkt_src and `stream: 1`. */
+export function streamAlertEve(
+  rule: Rule,
+  flow: FlowView,
+  dir: number,
+  tsUs: number,
+  payload: Buffer,
+  out: AlertOutputOptions,
+  iface?: string,
+): EveEvent {
+  const ev = alertEve(rule, flow, dir, tsUs, iface, false, undefined, out);
+  ev.pkt_src = 'stream (flow timeout)';
+  if (out.payload) ev.payload = payload.toString('base64');
+  if (out.payloadPrintable) ev.payload_printable = printable(payload);
+  if (out.payload || out.payloadPrintable) ev.stream = 1;
+  return ev;
+}
+
 /** `payload`, `payload_printable`, `stream` and `packet` for an alert raised on one packet (not the stream). */
 function addPacketFields(ev: EveEvent, pkt: DecodedPacket, out: AlertOutputOptions): void {
   const payload = pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + pkt.payloadLen);

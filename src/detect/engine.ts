@@ -141,6 +141,8 @@ type Transport = 'tcp' | 'udp' | 'other';
 
 /** Which transports a packet rule can see (ip-level rules see all). */
 function transportsOf(r: Rule): Transport[] {
+  // Stream-only rules look at reassembled bytes (stream-inspect.ts), never at single packets.
+  if (r.proto === 'tcp-stream') return [];
   if (r.proto === 'udp' || r.proto === 'dns') return ['udp'];
   if (r.proto === 'icmp' || r.proto === 'icmpv6' || r.proto === 'sctp') return ['other'];
   if (r.proto === 'ip' || r.proto === 'ipv4' || r.proto === 'ipv6' || r.proto === 'pkthdr')
@@ -386,7 +388,7 @@ export class DetectEngine {
   }
 
   /** iprep, flowbits and thresholds — the checks after content; true when the match becomes an alert. */
-  private finish(r: Rule, flow: FlowView, dir: number, tsUs: number): boolean {
+  finish(r: Rule, flow: FlowView, dir: number, tsUs: number): boolean {
     const src = formatIp(dir === 0 ? flow.src : flow.dst, flow.ipVersion);
     const dst = formatIp(dir === 0 ? flow.dst : flow.src, flow.ipVersion);
     for (const ip of r.iprep) {

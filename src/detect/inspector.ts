@@ -8,7 +8,8 @@ import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { EveEvent } from '../output/eve/header.js';
 import type { DetectEngine, RuleMatch } from './engine.js';
-import { alertEve, type AlertOutputOptions } from './alert-eve.js';
+import { alertEve, streamAlertEve, type AlertOutputOptions } from './alert-eve.js';
+import { StreamInspector } from './stream-inspect.js';
 
 /**
  * Flowbits named traffic/id/NAME or traffic/label/NAME tag the flow: Suricata writes them as `traffic.id` and
@@ -34,7 +35,22 @@ export class RuleInspector implements Inspector {
     private readonly engine: DetectEngine,
     private readonly iface?: string,
     private readonly output: AlertOutputOptions = {},
-  ) {}
+  ) {
+    this.stream = new StreamInspector(engine);
+    this.wantsStream = this.stream.active;
+  }
+
+  private readonly stream: StreamInspector;
+  /** Only rule sets with tcp-stream rules need reassembled bytes. */
+  readonly wantsStream: boolean;
+
+  onStreamData(flow: FlowView, dir: number, data: Buffer): void {
+    this.stream.data(flow, dir, data);
+  }
+
+  onStreamGap(flow: FlowView, dir: number, len: number): void {
+    this.stream.gap(flow, dir, len);
+  }
 
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
     const hits = this.engine.onAppRecord(flow, record, tsUs);
@@ -65,10 +81,18 @@ export class RuleInspector implements Inspector {
     });
   }
 
-  onFlowEnd(flow: FlowView, _reason: FlowEndReason, _tsUs: number, ev: EveEvent): undefined {
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+    const hits = this.wantsStream ? this.stream.end(flow, tsUs) : [];
     const traffic = trafficOf(this.engine.state.flowbits(flow.id));
     if (traffic && ev.event_type === 'flow') ev.traffic = traffic;
     this.engine.endFlow(flow.id);
-    return undefined;
+    if (hits.length === 0) return undefined;
+    if (this.onMatch) for (const h of hits) this.onMatch({ rule: h.rule, dir: h.dir }, flow, tsUs);
+    this.alerts += hits.length;
+    return hits.map((h) => {
+      const a = streamAlertEve(h.rule, flow, h.dir, tsUs, h.payload, this.output, this.iface);
+      if (traffic) a.traffic = traffic;
+      return a;
+    });
   }
 }

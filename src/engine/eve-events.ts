@@ -43,6 +43,20 @@ export class EveEventBuilder implements FlowSink {
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
   pcapCnt = 0;
 
+  /** Whether stream inspection needs reassembled bytes. */
+  get wantsStream(): boolean {
+    return this.inspectors.some((i) => i.wantsStream === true && i.onStreamData !== undefined);
+  }
+
+  onStreamData(flow: FlowView, dir: number, data: Buffer, tsUs: number): void {
+    for (const ins of this.inspectors)
+      if (ins.wantsStream === true) ins.onStreamData?.(flow, dir, data, tsUs);
+  }
+
+  onStreamGap(flow: FlowView, dir: number, len: number, tsUs: number): void {
+    for (const ins of this.inspectors) if (ins.wantsStream === true) ins.onStreamGap?.(flow, dir, len, tsUs);
+  }
+
   /** Whether the flow layer should call onPacket at all. */
   get wantsPackets(): boolean {
     return this.packetInspectors.length > 0;

@@ -15,6 +15,13 @@ export interface Inspector {
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
   /** Every packet of a flow after the flow layer counted it (`dir` 0: client → server). Hot path. */
   onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined;
+  /**
+   * Reassembled TCP bytes in order, and holes (stream inspection). Only called when `wantsStream` says so, as
+   * it keeps reassembly running for every TCP flow.
+   */
+  onStreamData?(flow: FlowView, dir: number, data: Buffer, tsUs: number): void;
+  onStreamGap?(flow: FlowView, dir: number, len: number, tsUs: number): void;
+  readonly wantsStream?: boolean;
   /** End of input: flush state (history counters, pending notifications). */
   close?(): Promise<void> | void;
 }

@@ -95,6 +95,10 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   }
 
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (this.sink.wantsStream === true)
+      this.sink.onStreamData?.(this.flow, dir, buf.subarray(off, off + len), tsUs);
+    // Kept reassembling for stream inspection: a parser that has what it wants is not fed more.
+    if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {
       try {
         this.parser!.onData(dir, buf, off, len, tsUs);
@@ -117,6 +121,8 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   }
 
   onStreamGap(dir: Direction, len: number, tsUs: number): void {
+    if (this.sink.wantsStream === true) this.sink.onStreamGap?.(this.flow, dir, len, tsUs);
+    if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {
       try {
         this.parser!.onGap(dir, len, tsUs);

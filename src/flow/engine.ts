@@ -43,6 +43,8 @@ export class FlowEngineImpl implements FlowEngine {
   private cur: DecodedPacket | null = null;
   /** Whether the sink inspects packets (rules); decided once so the hot path tests one boolean. */
   private readonly packetSink: boolean;
+  /** Stream inspection wants every TCP flow's bytes: reassembly is kept to the end of the flow. */
+  private readonly streamSink: boolean;
 
   constructor(
     private readonly sink: FlowSink,
@@ -60,6 +62,7 @@ export class FlowEngineImpl implements FlowEngine {
     this.streamDefs = opts.streamProtocols ?? defaults.stream;
     this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
     this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
+    this.streamSink = sink.onStreamData !== undefined && sink.wantsStream === true;
     this.midstream = opts.midstream ?? true;
   }
 
@@ -250,7 +253,7 @@ export class FlowEngineImpl implements FlowEngine {
     }
     streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
     if (flags & TCP_ACK) streams[1 - dir].acked(pkt.tcpAck, pkt.tsUs);
-    if (f.tcp!.detect === DETECT_UNKNOWN || f.tcp!.parser?.finished === true) {
+    if (!this.streamSink && (f.tcp!.detect === DETECT_UNKNOWN || f.tcp!.parser?.finished === true)) {
       // No parser for this flow (or it failed, or it has all it wants): from here on it is only counted.
       this.releaseApp(f, pkt.tsUs);
     }
@@ -323,7 +326,7 @@ export class FlowEngineImpl implements FlowEngine {
     const tcp = f.tcp;
     const streams = f.streams;
     if (tcp === null || streams === null) return;
-    if (tcp.detect === DETECT_PARSER) {
+    if (tcp.detect === DETECT_PARSER || this.streamSink) {
       streams[0].flush(tsUs);
       streams[1].flush(tsUs);
     }

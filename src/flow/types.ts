@@ -47,6 +47,14 @@ export interface FlowSink {
   onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): void;
   /** false: onPacket exists but nothing listens now — the engine skips the call on the hot path. */
   readonly wantsPackets?: boolean;
+  /**
+   * Reassembled TCP bytes in order (`dir` 0: client → server), for stream inspection; `onStreamGap` marks bytes
+   * that never arrived. Only called when `wantsStream` is true: reassembly then runs to the end of every TCP
+   * flow, not just until its parser has what it needs.
+   */
+  onStreamData?(flow: FlowView, dir: number, data: Buffer, tsUs: number): void;
+  onStreamGap?(flow: FlowView, dir: number, len: number, tsUs: number): void;
+  readonly wantsStream?: boolean;
 }
 
 export interface FlowStats {

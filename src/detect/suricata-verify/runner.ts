@@ -90,6 +90,28 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
  * What the test's own suricata.yaml asks of eve-log: the alert payload options (`types: - alert: payload: yes …`)
  * and the optional fields (`types: - tls: custom: [client_handshake]`).
  */
+/** Reassembly keeps the first bytes seen for a position, as Suricata's bsd and windows overlap policies do. */
+const FIRST_WINS_POLICIES = new Set(['bsd', 'windows']);
+
+/** Settings of the test's suricata.yaml that moat does not emulate (per-host TCP overlap policies). */
+export function configProblem(dir: string): string | undefined {
+  const p = join(dir, 'suricata.yaml');
+  if (!existsSync(p)) return undefined;
+  let doc: Record<string, unknown> | null;
+  try {
+    doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) as Record<string, unknown> | null;
+  } catch {
+    return undefined;
+  }
+  const hop = doc?.['host-os-policy'];
+  if (hop && typeof hop === 'object') {
+    for (const [policy, hosts] of Object.entries(hop as Record<string, unknown>))
+      if (!FIRST_WINS_POLICIES.has(policy) && Array.isArray(hosts) && hosts.length > 0)
+        return `assigns hosts the ${policy} overlap policy (moat keeps the first data)`;
+  }
+  return undefined;
+}
+
 export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom: EveCustomFields } {
   const cfg: { alert: AlertOutputOptions; custom: EveCustomFields } = { alert: {}, custom: {} };
   const p = join(dir, 'suricata.yaml');
@@ -219,6 +241,8 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (t.command !== undefined) return { test: name, result: 'skip', reason: 'runs a custom command' };
   // suricata-verify runs every test whose name says "ips" in IPS mode.
   if (name.includes('ips')) return { test: name, result: 'skip', reason: 'IPS mode (test name has "ips")' };
+  const cp = configProblem(dir);
+  if (cp) return { test: name, result: 'skip', reason: `suricata.yaml ${cp}` };
   const a = argsProblem(t.args ?? []);
   if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
   if (t.pcap === false || t.requires?.pcap === false)

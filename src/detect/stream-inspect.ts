@@ -1,0 +1,113 @@
+/**
+ * Stream inspection for `tcp-stream` rules: each direction's reassembled bytes are kept (bounded) with the holes
+ * between them, and the rules run over every contiguous run when the flow ends — Suricata's "stream (flow
+ * timeout)" inspection. A rule alerts at most once per flow direction; a match never spans a hole. The alert's
+ * payload is the inspected stream with each hole written as "[N bytes missing]", as Suricata writes it.
+ */
+import type { FlowView } from '../flow/types.js';
+import type { Rule } from './rule.js';
+import type { DetectEngine } from './engine.js';
+import { matchBuffer } from './buffer-match.js';
+import { endpointsMatch, flowOptionsMatch, protoMatches } from './header-match.js';
+
+/** Bytes kept per flow direction (Suricata inspects a bounded window of the stream too). */
+export const STREAM_WINDOW = 64 * 1024;
+
+interface Run {
+  data: Buffer[];
+  len: number;
+  /** Bytes missing before this run. */
+  gapBefore: number;
+}
+
+interface Side {
+  runs: Run[];
+  bytes: number;
+}
+
+export interface StreamHit {
+  rule: Rule;
+  dir: number;
+  /** The inspected stream of that direction, holes written in. */
+  payload: Buffer;
+}
+
+export class StreamInspector {
+  private readonly rules: Rule[];
+  private readonly flows = new Map<number, [Side | undefined, Side | undefined]>();
+
+  constructor(private readonly engine: DetectEngine) {
+    this.rules = engine.rules.filter((r) => r.proto === 'tcp-stream' && r.buffers.has('payload'));
+  }
+
+  get active(): boolean {
+    return this.rules.length > 0;
+  }
+
+  private side(flowId: number, dir: number): Side {
+    let f = this.flows.get(flowId);
+    if (!f) this.flows.set(flowId, (f = [undefined, undefined]));
+    return (f[dir] ??= { runs: [], bytes: 0 });
+  }
+
+  data(flow: FlowView, dir: number, data: Buffer): void {
+    const s = this.side(flow.id, dir);
+    const room = STREAM_WINDOW - s.bytes;
+    if (room <= 0 || data.length === 0) return;
+    const part = Buffer.from(data.subarray(0, Math.min(room, data.length)));
+    let run = s.runs[s.runs.length - 1];
+    if (!run) s.runs.push((run = { data: [], len: 0, gapBefore: 0 }));
+    run.data.push(part);
+    run.len += part.length;
+    s.bytes += part.length;
+  }
+
+  gap(flow: FlowView, dir: number, len: number): void {
+    const s = this.side(flow.id, dir);
+    if (s.bytes >= STREAM_WINDOW) return;
+    const last = s.runs[s.runs.length - 1];
+    // Consecutive holes (or one before any data) add up in front of the next run.
+    if (last && last.len === 0) last.gapBefore += len;
+    else s.runs.push({ data: [], len: 0, gapBefore: len });
+  }
+
+  /** Runs the stream rules over the flow's kept bytes and forgets them. */
+  end(flow: FlowView, tsUs: number): StreamHit[] {
+    const f = this.flows.get(flow.id);
+    this.flows.delete(flow.id);
+    if (!f) return [];
+    const hits: StreamHit[] = [];
+    for (const dir of [0, 1]) {
+      const s = f[dir];
+      if (!s || s.bytes === 0) continue;
+      const runs = s.runs
+        .filter((r) => r.len > 0)
+        .map((r) => ({ buf: Buffer.concat(r.data), gap: r.gapBefore }));
+      let payload: Buffer | undefined;
+      for (const r of this.rules) {
+        if (!protoMatches(r, flow) || endpointsMatch(r, flow, dir) < 0 || !flowOptionsMatch(r, flow, dir))
+          continue;
+        const ms = r.buffers.get('payload')!;
+        if (!runs.some((run) => matchBuffer(ms, run.buf))) continue;
+        if (!this.engine.finish(r, flow, dir, tsUs)) continue;
+        payload ??= render(s.runs);
+        hits.push({ rule: r, dir, payload });
+      }
+    }
+    return hits;
+  }
+}
+
+/** The stream as Suricata prints it in an alert: data with "[N bytes missing]" for each hole between runs. */
+export function render(runs: readonly Run[]): Buffer {
+  const parts: Buffer[] = [];
+  let started = false;
+  for (const r of runs) {
+    if (r.gapBefore > 0 && started) parts.push(Buffer.from(`[${r.gapBefore} bytes missing]`));
+    if (r.len > 0) {
+      parts.push(...r.data);
+      started = true;
+    }
+  }
+  return Buffer.concat(parts);
+}

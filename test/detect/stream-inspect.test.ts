@@ -1,0 +1,99 @@
+/** tcp-stream rules on reassembled bytes: once per direction at flow end, never across a hole, payload rendering. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { parseRules } from '../../src/detect/ruleset.js';
+import { DetectEngine } from '../../src/detect/engine.js';
+import { StreamInspector, STREAM_WINDOW } from '../../src/detect/stream-inspect.js';
+import { RuleInspector } from '../../src/detect/inspector.js';
+import { DecodedPacket } from '../../src/decode/decoded-packet.js';
+import { parseIp } from '../../src/decode/address.js';
+import { analyzeToEvents } from '../../src/engine/index.js';
+import type { FlowView } from '../../src/flow/types.js';
+
+const flow: FlowView = {
+  id: 7,
+  ipVersion: 4,
+  src: parseIp('10.0.0.1')!.words,
+  dst: parseIp('10.0.0.2')!.words,
+  srcPort: 40000,
+  dstPort: 8080,
+  proto: 6,
+  vlan: [],
+  startUs: 0,
+  lastUs: 0,
+  pkts: [3, 3],
+  bytes: [300, 300],
+  state: 'established',
+  appProto: 'unknown',
+  tcpFlags: [0x1b, 0x1b],
+  gapBytes: 4,
+  communityId: () => '1:x',
+};
+
+const RULES = [
+  'alert tcp-stream any any -> any any (content:"VERY"; sid:1;)',
+  'alert tcp-stream any any -> any any (content:"DATA"; sid:2;)',
+  'alert tcp-stream any any -> any any (content:"VERYDATA"; sid:3;)',
+  'alert tcp-stream any any -> any any (flow:to_client; content:"VERY"; sid:4;)',
+  'alert tcp-pkt any any -> any any (content:"VERY"; sid:5;)',
+].join('\n');
+
+test('stream rules match each run between holes, once per direction, with holes written into the payload', () => {
+  const { rules, errors } = parseRules(RULES, 't.rules');
+  assert.deepEqual(errors, []);
+  const engine = new DetectEngine(rules);
+  const s = new StreamInspector(engine);
+  assert.ok(s.active);
+  s.data(flow, 0, Buffer.from('VE'));
+  s.data(flow, 0, Buffer.from('RY'));
+  s.gap(flow, 0, 4);
+  s.data(flow, 0, Buffer.from('DATA VERY'));
+  const hits = s.end(flow, 1);
+  assert.deepEqual(
+    hits.map((h) => [h.rule.sid, h.dir]),
+    [
+      [1, 0],
+      [2, 0],
+    ],
+  );
+  assert.equal(hits[0].payload.toString(), 'VERY[4 bytes missing]DATA VERY');
+  assert.deepEqual(s.end(flow, 2), [], 'state is dropped at flow end');
+  // tcp-stream rules are not packet rules.
+  const p = new DecodedPacket();
+  p.buf = Buffer.from('VERY');
+  p.payloadLen = 4;
+  p.proto = 6;
+  assert.deepEqual(
+    engine.onPacket(flow, 0, p)?.map((m) => m.rule.sid),
+    [5],
+  );
+});
+
+test('the kept window is bounded', () => {
+  const { rules } = parseRules('alert tcp-stream any any -> any any (content:"END"; sid:1;)', 't.rules');
+  const s = new StreamInspector(new DetectEngine(rules));
+  s.data(flow, 0, Buffer.alloc(STREAM_WINDOW, 0x41));
+  s.data(flow, 0, Buffer.from('END'));
+  assert.deepEqual(s.end(flow, 1), []);
+});
+
+const PCAP = '../shared/corpus/suricata-verify/tests/eve-payload-05-tcp-data-gap/tcp-simple-gap2.pcap';
+
+test('stream alerts through the pipeline: pkt_src, stream and payload fields', async (t) => {
+  if (!existsSync(PCAP)) {
+    t.skip(`${PCAP} absent`);
+    return;
+  }
+  const { rules } = parseRules('alert tcp-stream any any -> any any (content:"DATA"; sid:3;)', 't.rules');
+  const ins = new RuleInspector(new DetectEngine(rules), undefined, {
+    payload: true,
+    payloadPrintable: true,
+  });
+  const { events } = await analyzeToEvents(PCAP, { inspectors: [ins], flow: { midstream: false } });
+  const alerts = events.filter((e) => e.event_type === 'alert');
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].pkt_src, 'stream (flow timeout)');
+  assert.equal(alerts[0].stream, 1);
+  assert.equal(alerts[0].payload_printable, 'VERY[4 bytes missing]DATA');
+});
