@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/identify-load.js [--seconds N]`: load test of the identification API (B-1) on loopback.
+ * `node dist/bench/identify-load.js [--seconds N] [--pg URL]`: load test of the identification API (B-1) on loopback.
  * The server runs in a child process (one Node thread = one core) with a model trained on the USTC corpus
  * (synthetic traffic when the corpus is absent) and Spamhaus/IPsum intel loaded; autocannon drives it from
  * this process. Reports batched verdicts/s (1,000 items per request, 3 flows each) and single-request
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/store/database.js';
 import { ApiKeyStore } from '../src/api/api-keys.js';
 import { buildIdentifyServer } from '../src/api/identify-server.js';
-import { SqliteRequestLog } from '../src/api/request-log.js';
+import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../src/api/request-log.js';
 import { IdentificationService } from '../src/identify/service.js';
 import { DEFAULT_TRAIN, trainModel } from '../src/identify/train.js';
 import { featurise } from '../src/identify/evaluate.js';
@@ -63,7 +63,10 @@ async function serve(): Promise<void> {
   }
   const keys = new ApiKeyStore(db);
   const key = keys.issue('bench', { ratePerS: 1e9, burst: 1e9 });
-  const log = new SqliteRequestLog(db);
+  // --pg URL: the request log goes to that PostgreSQL server instead of SQLite (as `serve --pg` does).
+  const pgAt = process.argv.indexOf('--pg');
+  const pgUrl = pgAt > 0 ? process.argv[pgAt + 1] : undefined;
+  const log: RequestLog = pgUrl ? await PgRequestLog.connect(pgUrl) : new SqliteRequestLog(db);
   const app = buildIdentifyServer({
     service: new IdentificationService({ model, version: 1, intel }),
     keys,
@@ -79,10 +82,21 @@ async function serve(): Promise<void> {
     }
     await app.close();
     await log.close();
-    const n = (db.prepare('SELECT COUNT(*) AS n FROM identify_requests').get() as { n: number }).n;
+    const n = pgUrl
+      ? await countPg(pgUrl)
+      : (db.prepare('SELECT COUNT(*) AS n FROM identify_requests').get() as { n: number }).n;
     process.send?.({ logged: n });
     process.exit(0);
   });
+}
+
+async function countPg(url: string): Promise<number> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const r = await c.query('SELECT COUNT(*)::int AS n FROM identify_requests');
+  await c.end();
+  return (r.rows[0] as { n: number }).n;
 }
 
 function item(i: number): { ip: string; traffic: { flows: CompactFlow[] } } {
@@ -108,7 +122,12 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
   const require = createRequire(import.meta.url);
   const autocannon = require('autocannon') as Autocannon;
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
+  const pgAt = process.argv.indexOf('--pg');
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--serve', ...(pgAt > 0 ? ['--pg', process.argv[pgAt + 1]] : [])],
+    { stdio: 'inherit' },
+  );
   const info = await new Promise<{ address: string; key: string; rules: number }>((resolve) =>
     child.once('message', (m) => resolve(m as never)),
   );
