@@ -56,6 +56,7 @@ export class Pseudonymiser {
   }
 
   ipv6(ip: string): string {
+    if (isIP(ip) !== 6 || ip.includes('.')) throw new Error(`not an IPv6 address in hex groups: '${ip}'`);
     return this.memo('ip6', ip.toLowerCase(), () => {
       const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, ''];
       const h = head ? head.split(':') : [];
