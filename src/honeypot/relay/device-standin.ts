@@ -20,7 +20,7 @@ const ANSWERS: Record<string, string> = {
   ps: '  PID USER       VSZ STAT COMMAND\n    1 root      1460 S    init\n  402 root     23040 S    /app/ipcam --name cam-frontdoor',
 };
 
-createServer((s) => {
+const server = createServer((s) => {
   let buf = '';
   s.on('error', () => s.destroy());
   s.on('data', (d: Buffer) => {
@@ -34,4 +34,8 @@ createServer((s) => {
       s.write(answer + END);
     }
   });
-}).listen(Number(port), host, () => process.stdout.write('ready\n'));
+});
+// "ready PORT": port 0 asks the kernel for a free one, and the caller learns which.
+server.listen(Number(port), host, () =>
+  process.stdout.write(`ready ${(server.address() as { port: number }).port}\n`),
+);
