@@ -57,8 +57,8 @@ export async function runAnalysis(input: AnalysisInput, opts: AnalysisOptions): 
   const started = performance.now();
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   const stats =
-    workers > 1 && input.file && !opts.inspectors?.length
-      ? await runWorkers(input.file, workers, opts)
+    workers > 1 && (input.file || input.source) && !opts.inspectors?.length
+      ? await runWorkers(input, workers, opts)
       : await runInline(input, opts);
   stats.wallMs = performance.now() - started;
   return stats;
@@ -98,14 +98,26 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
   return stats;
 }
 
-async function runWorkers(file: string, count: number, opts: AnalysisOptions): Promise<AnalysisStats> {
+/** How often a live capture's listed packets go to the workers when batches fill slowly. */
+const LIVE_FLUSH_MS = 100;
+
+async function runWorkers(
+  input: AnalysisInput,
+  count: number,
+  opts: AnalysisOptions,
+): Promise<AnalysisStats> {
+  const file = input.file;
   const onLine = opts.onLine;
   const onEvent = opts.onEvent;
   const shared = createShared();
   const rings = Array.from({ length: count }, () => createRing());
   const dispatcher = new Dispatcher(shared, rings);
-  // The file is read straight into the shared chunks the workers read packets from.
-  const source = openCaptureFile(file, { chunkSize: CHUNK_BYTES, provider: dispatcher });
+  // A file is read straight into the shared chunks the workers read packets from; a live source's packets
+  // are copied into them.
+  const source = file
+    ? openCaptureFile(file, { chunkSize: CHUNK_BYTES, provider: dispatcher })
+    : input.source;
+  if (!source) throw new Error('runAnalysis: give a file or a source');
   const url = new URL('./worker.js', import.meta.url);
   const started: Worker[] = [];
   const shards = rings.map((ring, shardIndex) => {
@@ -117,6 +129,7 @@ async function runWorkers(file: string, count: number, opts: AnalysisOptions): P
       flow: opts.flow,
       eveTypes: opts.eveTypes,
       eveCustom: opts.eveCustom,
+      iface: input.iface,
       eveFile: onLine || onEvent ? undefined : opts.eveFile,
     };
     return new Promise<AnalysisStats>((resolve, reject) => {
@@ -147,27 +160,29 @@ async function runWorkers(file: string, count: number, opts: AnalysisOptions): P
   const all = Promise.all(shards);
   all.catch(() => undefined);
   const onProgress = opts.onProgress;
-  const size = statSync(file).size;
+  const size = file ? statSync(file).size : 0;
   const progressStats = emptyStats();
   let countdown = PROGRESS_EVERY;
-  const sink: PacketSink = onProgress
-    ? {
-        onPacket(buf, off, caplen, wirelen, tsUs, linkType) {
-          dispatcher.onPacket(buf, off, caplen, wirelen, tsUs, linkType);
-          if (--countdown === 0) {
-            countdown = PROGRESS_EVERY;
-            progressStats.packets = dispatcher.packets;
-            progressStats.bytes = dispatcher.bytes;
-            onProgress(Math.min(1, (dispatcher.bytes + 16 * dispatcher.packets) / size), progressStats);
-          }
-        },
-      }
-    : dispatcher;
+  const sink: PacketSink =
+    onProgress && size > 0
+      ? {
+          onPacket(buf, off, caplen, wirelen, tsUs, linkType) {
+            dispatcher.onPacket(buf, off, caplen, wirelen, tsUs, linkType);
+            if (--countdown === 0) {
+              countdown = PROGRESS_EVERY;
+              progressStats.packets = dispatcher.packets;
+              progressStats.bytes = dispatcher.bytes;
+              onProgress(Math.min(1, (dispatcher.bytes + 16 * dispatcher.packets) / size), progressStats);
+            }
+          },
+        }
+      : dispatcher;
   const abort = (): void => {
     dispatcher.abort();
     for (const w of started) void w.terminate();
   };
   opts.signal?.addEventListener('abort', abort);
+  const timer = file ? undefined : setInterval(() => dispatcher.flush(), LIVE_FLUSH_MS);
   try {
     await source.run(sink, opts.signal);
     dispatcher.finish();
@@ -180,6 +195,8 @@ async function runWorkers(file: string, count: number, opts: AnalysisOptions): P
     });
     abort();
     throw err;
+  } finally {
+    if (timer) clearInterval(timer);
   }
   const results = await all;
   opts.signal?.removeEventListener('abort', abort);

@@ -13,77 +13,81 @@ import { selfSignedServer, tlsHandshake } from '../helpers/tls-server.js';
 
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 
-test(
-  'analyze --interface lo sees the TLS handshakes made during the capture',
-  { timeout: 60_000 },
-  async (t) => {
-    if (process.getuid?.() !== 0) {
-      t.skip('live capture needs root');
-      return;
-    }
-    const probe = spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: process.cwd() });
-    if (probe.status !== 0) {
-      t.skip('the cap package (libpcap) is not built');
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'moat-live-'));
-    try {
-      const { server, port } = await selfSignedServer(dir, 'live.moat.test', { key: 'ec', reply: 'hello' });
-      const eve = join(dir, 'eve.json');
-      const moat = spawn(
-        process.execPath,
-        [
-          MOAT,
-          'analyze',
-          '--interface',
-          'lo',
-          '--bpf',
-          `tcp port ${port}`,
-          '--duration',
-          '4',
-          '--eve',
-          eve,
-          '--no-progress',
-        ],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stderr = '';
-      moat.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      try {
-        // Give libpcap time to open before the traffic starts.
-        await new Promise((r) => setTimeout(r, 1500));
-        for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
-          await tlsHandshake(port, 'live.moat.test', { maxVersion });
-        }
-        const code = await new Promise<number | null>((r) => moat.once('exit', r));
-        assert.equal(code, 0, stderr);
-      } finally {
-        moat.kill('SIGKILL');
-        server.close();
+for (const workers of [1, 2]) {
+  test(
+    `analyze --interface lo --workers ${workers} sees the TLS handshakes made during the capture`,
+    { timeout: 60_000 },
+    async (t) => {
+      if (process.getuid?.() !== 0) {
+        t.skip('live capture needs root');
+        return;
       }
-      const events = readFileSync(eve, 'utf8')
-        .trim()
-        .split('\n')
-        .map(
-          (l) =>
-            JSON.parse(l) as {
-              event_type: string;
-              in_iface?: string;
-              tls?: { sni?: string; version?: string; subject?: string };
-            },
+      const probe = spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: process.cwd() });
+      if (probe.status !== 0) {
+        t.skip('the cap package (libpcap) is not built');
+        return;
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'moat-live-'));
+      try {
+        const { server, port } = await selfSignedServer(dir, 'live.moat.test', { key: 'ec', reply: 'hello' });
+        const eve = join(dir, 'eve.json');
+        const moat = spawn(
+          process.execPath,
+          [
+            MOAT,
+            'analyze',
+            '--interface',
+            'lo',
+            '--bpf',
+            `tcp port ${port}`,
+            '--duration',
+            '4',
+            '--eve',
+            eve,
+            '--no-progress',
+            '--workers',
+            String(workers),
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
         );
-      const tls = events.filter((e) => e.event_type === 'tls');
-      assert.equal(tls.length, 2, JSON.stringify(events));
-      assert.ok(tls.every((e) => e.tls?.sni === 'live.moat.test' && e.in_iface === 'lo'));
-      assert.deepEqual(tls.map((e) => e.tls?.version).sort(), ['TLS 1.2', 'TLS 1.3']);
-      assert.equal(tls.find((e) => e.tls?.version === 'TLS 1.2')?.tls?.subject, 'CN=live.moat.test');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
-);
+        let stderr = '';
+        moat.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        try {
+          // Give libpcap time to open before the traffic starts.
+          await new Promise((r) => setTimeout(r, 1500));
+          for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+            await tlsHandshake(port, 'live.moat.test', { maxVersion });
+          }
+          const code = await new Promise<number | null>((r) => moat.once('exit', r));
+          assert.equal(code, 0, stderr);
+        } finally {
+          moat.kill('SIGKILL');
+          server.close();
+        }
+        const events = readFileSync(eve, 'utf8')
+          .trim()
+          .split('\n')
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                event_type: string;
+                in_iface?: string;
+                tls?: { sni?: string; version?: string; subject?: string };
+              },
+          );
+        const tls = events.filter((e) => e.event_type === 'tls');
+        assert.equal(tls.length, 2, JSON.stringify(events));
+        assert.ok(tls.every((e) => e.tls?.sni === 'live.moat.test' && e.in_iface === 'lo'));
+        assert.deepEqual(tls.map((e) => e.tls?.version).sort(), ['TLS 1.2', 'TLS 1.3']);
+        assert.equal(tls.find((e) => e.tls?.version === 'TLS 1.2')?.tls?.subject, 'CN=live.moat.test');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+}
 
 test(
   'moat tlsmon live: a self-signed server is judged risky, alerted in EVE, and the API reports the verdicts',

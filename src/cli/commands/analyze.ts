@@ -60,7 +60,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     .option('-i, --interface <name>', 'capture live from this interface (libpcap) instead of a file')
     .option('--bpf <filter>', 'BPF capture filter for live capture, e.g. "tcp port 443"')
     .option('--duration <seconds>', 'stop live capture after this many seconds')
-    .option('--workers <n>', 'worker threads, sharded by flow (files only)', '1')
+    .option('--workers <n>', 'worker threads, sharded by flow (one more thread reads and dispatches)', '1')
     .option('--types <list>', `event types to write, comma-separated (${EVENT_TYPES.join(',')})`)
     .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
     .option('--json', 'print the summary as JSON on stdout')
@@ -177,7 +177,14 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
           const source = openLiveCapture({ iface: flags.interface, bpf: flags.bpf, durationS });
           stats = await runAnalysis(
             { source, iface: flags.interface },
-            { eveTypes: types, flow, onLine: (l) => writer.writeLine(l), signal: ac.signal, inspectors },
+            {
+              workers,
+              eveTypes: types,
+              flow,
+              onLine: (l) => writer.writeLine(l),
+              signal: ac.signal,
+              inspectors,
+            },
           );
         } else {
           stats = await runAnalysis(

@@ -110,6 +110,8 @@ export class Dispatcher implements PacketSink, BufferProvider {
   private readonly chunkBufs: Buffer[];
   /** The chunk the reader is filling, -1 before the first. */
   private cur = -1;
+  /** Bytes of the current chunk used by copied packets (live sources). */
+  private fill = 0;
   private nextTickUs = 0;
   packets = 0;
   bytes = 0;
@@ -146,11 +148,29 @@ export class Dispatcher implements PacketSink, BufferProvider {
     return this.chunkBufs[c];
   }
 
-  onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
-    const chunk = this.cur;
-    if (chunk < 0 || buf !== this.chunkBufs[chunk]) {
-      throw new Error('dispatcher: a packet outside the shared chunks (the source must read through next())');
+  /**
+   * A packet from a source that does not read through next() (live capture: libpcap's own buffer) is copied
+   * into the current chunk first. File sources never take this path.
+   */
+  private copyIn(buf: Buffer, off: number, caplen: number): number {
+    if (caplen > CHUNK_BYTES) caplen = CHUNK_BYTES;
+    if (this.cur < 0 || this.fill + caplen > CHUNK_BYTES) {
+      this.next(caplen);
+      this.fill = 0;
     }
+    const at = this.fill;
+    buf.copy(this.chunkBufs[this.cur], at, off, off + caplen);
+    this.fill = at + caplen;
+    return at;
+  }
+
+  onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
+    if (this.cur < 0 || buf !== this.chunkBufs[this.cur]) {
+      if (caplen > CHUNK_BYTES) caplen = CHUNK_BYTES;
+      off = this.copyIn(buf, off, caplen);
+      buf = this.chunkBufs[this.cur];
+    }
+    const chunk = this.cur;
     this.packets++;
     this.bytes += wirelen;
     if (this.firstUs === 0) this.firstUs = tsUs;
@@ -169,6 +189,11 @@ export class Dispatcher implements PacketSink, BufferProvider {
     } else {
       this.writers[h % n].put(chunk, off, caplen, wirelen, tsUs, linkType);
     }
+  }
+
+  /** Hands what is listed so far to the workers now (live capture: events must not wait for a full batch). */
+  flush(): void {
+    for (const w of this.writers) w.publishPending();
   }
 
   /** End of input: the last batches go out marked END, with the input's last packet time. */
