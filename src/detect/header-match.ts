@@ -5,6 +5,7 @@ import type { Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
 import { testNumber } from './keywords/header.js';
+import { tcpMss } from './packet-buffers.js';
 
 const L4: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, sctp: 132 };
 
@@ -68,6 +69,10 @@ export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
   if (rule.dsize && !testNumber(rule.dsize, pkt.payloadLen)) return false;
   if (rule.ttl && !testNumber(rule.ttl, pkt.ttl)) return false;
   if (rule.itype && !testNumber(rule.itype, pkt.icmpType)) return false;
+  if (rule.tcpMss) {
+    const mss = tcpMss(pkt);
+    if (mss === undefined || !testNumber(rule.tcpMss, mss)) return false;
+  }
   if (rule.icode && !testNumber(rule.icode, pkt.icmpCode)) return false;
   if (rule.ipProto && (pkt.proto === rule.ipProto.proto) === rule.ipProto.negated) return false;
   if (rule.flags) {

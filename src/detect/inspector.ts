@@ -10,6 +10,7 @@ import type { EveEvent } from '../output/eve/header.js';
 import type { DetectEngine, RuleMatch } from './engine.js';
 import { alertEve, streamAlertEve, type AlertOutputOptions } from './alert-eve.js';
 import { StreamInspector } from './stream-inspect.js';
+import { HeaderRuleMatcher } from './header-rules.js';
 
 /**
  * Flowbits named traffic/id/NAME or traffic/label/NAME tag the flow: Suricata writes them as `traffic.id` and
@@ -38,7 +39,12 @@ export class RuleInspector implements Inspector {
   ) {
     this.stream = new StreamInspector(engine);
     this.wantsStream = this.stream.active;
+    const headers = new HeaderRuleMatcher(engine);
+    this.headers = headers.active ? headers : undefined;
   }
+
+  /** Rules on packet header buffers, when the rule set has any. */
+  private readonly headers: HeaderRuleMatcher | undefined;
 
   private readonly stream: StreamInspector;
   /** Only rule sets with tcp-stream rules need reassembled bytes. */
@@ -69,7 +75,9 @@ export class RuleInspector implements Inspector {
   }
 
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
-    const hits = this.engine.onPacket(flow, dir, pkt);
+    let hits = this.engine.onPacket(flow, dir, pkt);
+    const more = this.headers?.onPacket(flow, dir, pkt);
+    if (more) hits = hits ? [...hits, ...more] : more;
     if (!hits) return undefined;
     if (this.onMatch) for (const h of hits) this.onMatch(h, flow, pkt.tsUs);
     this.alerts += hits.length;

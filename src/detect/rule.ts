@@ -51,7 +51,13 @@ export type BaseBuffer =
   | 'http.connection#tc'
   | 'http.content_type#tc'
   | 'http.content_len#tc'
-  | 'dns.query';
+  | 'dns.query'
+  | 'ipv4.hdr'
+  | 'ipv6.hdr'
+  | 'tcp.hdr'
+  | 'udp.hdr'
+  | 'icmpv4.hdr'
+  | 'icmpv6.hdr';
 
 /** A buffer, optionally after transforms ("http.host|dotprefix|to_lowercase"), applied left to right. */
 export type BufferName = BaseBuffer | `${BaseBuffer}|${string}`;
@@ -199,6 +205,8 @@ export interface Rule {
   ttl?: NumberTest;
   ipProto?: { negated: boolean; proto: number };
   itype?: NumberTest;
+  /** tcp.mss: the MSS option's value (a packet without one does not match). */
+  tcpMss?: NumberTest;
   icode?: NumberTest;
   flags?: FlagsTest;
   tlsVersion?: string[];

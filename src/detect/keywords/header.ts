@@ -75,6 +75,9 @@ export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
   ttl: (c, v, k) => {
     c.rule.ttl = parseNumberTest(needValue(v, k), k);
   },
+  'tcp.mss': (c, v, k) => {
+    c.rule.tcpMss = parseNumberTest(needValue(v, k), k);
+  },
   itype: (c, v, k) => {
     c.rule.itype = parseNumberTest(needValue(v, k), k);
   },

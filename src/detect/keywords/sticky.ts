@@ -69,6 +69,12 @@ const BUFFERS: Record<string, BufferName> = {
   'dns.query': 'dns.query',
   dns_query: 'dns.query',
   pkt_data: 'payload',
+  'ipv4.hdr': 'ipv4.hdr',
+  'ipv6.hdr': 'ipv6.hdr',
+  'tcp.hdr': 'tcp.hdr',
+  'udp.hdr': 'udp.hdr',
+  'icmpv4.hdr': 'icmpv4.hdr',
+  'icmpv6.hdr': 'icmpv6.hdr',
 };
 
 /** Transform keywords: they rewrite the current sticky buffer for the matches after them. */
