@@ -23,6 +23,8 @@ export class AhoCorasick {
   /** Pattern ids ending at each state (including through failure links): outIds[outStart[s] .. outStart[s+1]). */
   private outStart: Int32Array = new Int32Array(1);
   private outIds: Int32Array = new Int32Array(0);
+  /** 1 where a state has outputs: one byte load per text byte instead of two. */
+  private hasOut: Uint8Array = new Uint8Array(1);
   readonly size: number;
   states = 0;
 
@@ -130,8 +132,12 @@ export class AhoCorasick {
       // Misses take the (shallower, already filled) failure state's row; the root's misses stay at the root.
       if (s !== 0) dense.copyWithin(s * 256, fail[s] * 256, fail[s] * 256 + 256);
       const c0 = this.childStart[s];
-      for (let k = c0; k < c0 + this.childCount[s]; k++)
-        dense[s * 256 + this.childByte[k]] = this.childState[k];
+      for (let k = c0; k < c0 + this.childCount[s]; k++) {
+        const b = this.childByte[k];
+        dense[s * 256 + b] = this.childState[k];
+        // Case folding baked into the row: upper-case text bytes need no folding on the dense path.
+        if (this.foldCase && b >= 0x61 && b <= 0x7a) dense[s * 256 + (b ^ 0x20)] = this.childState[k];
+      }
     }
     this.dense = dense;
     this.denseRows = rows;
@@ -155,6 +161,8 @@ export class AhoCorasick {
     }
     this.outStart = outStart;
     this.outIds = outIds;
+    this.hasOut = new Uint8Array(n);
+    for (let s = 0; s < n; s++) this.hasOut[s] = outCount[s] > 0 ? 1 : 0;
   }
 
   /** Calls `hit(patternId)` for every pattern occurrence (ids may repeat); stops early when `hit` returns true. */
@@ -170,13 +178,14 @@ export class AhoCorasick {
     const cState = this.childState;
     const outStart = this.outStart;
     const outIds = this.outIds;
+    const hasOut = this.hasOut;
     let s = 0;
     const end = off + len;
     for (let i = off; i < end; i++) {
-      let b = buf[i];
-      if (fold && b >= 0x41 && b <= 0x5a) b |= 0x20;
-      if (s < rows) s = dense[s * 256 + b];
+      const raw = buf[i];
+      if (s < rows) s = dense[s * 256 + raw];
       else {
+        const b = fold && raw >= 0x41 && raw <= 0x5a ? raw | 0x20 : raw;
         // Deep state: its sorted children, else follow failure links until a dense row answers.
         for (;;) {
           const start = cStart[s];
@@ -196,14 +205,14 @@ export class AhoCorasick {
           }
           s = fail[s];
           if (s < rows) {
-            s = dense[s * 256 + b];
+            s = dense[s * 256 + raw];
             break;
           }
         }
       }
-      const o0 = outStart[s];
-      const o1 = outStart[s + 1];
-      if (o0 !== o1) for (let j = o0; j < o1; j++) if (hit(outIds[j]) === true) return;
+      if (hasOut[s] !== 0) {
+        for (let j = outStart[s], o1 = outStart[s + 1]; j < o1; j++) if (hit(outIds[j]) === true) return;
+      }
     }
   }
 }

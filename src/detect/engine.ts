@@ -91,6 +91,17 @@ const MAX_LITERALS = 6;
  */
 function literals(rule: Rule, buf: BufferName, prefilter: boolean): Uint8Array[] {
   if (!prefilter) return [];
+  // A rule sits in several groups (both directions, several ports): work its literals out once.
+  const memo = literalMemo.get(rule);
+  if (memo && memo.buf === buf) return memo.lits;
+  const lits = computeLiterals(rule, buf);
+  literalMemo.set(rule, { buf, lits });
+  return lits;
+}
+
+const literalMemo = new WeakMap<Rule, { buf: BufferName; lits: Uint8Array[] }>();
+
+function computeLiterals(rule: Rule, buf: BufferName): Uint8Array[] {
   const fp = fastPattern(rule, buf);
   if (!fp) return [];
   const others = (rule.buffers.get(buf) ?? [])

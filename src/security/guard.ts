@@ -164,11 +164,16 @@ export class SecurityGuard implements Inspector {
   }
 
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
-    const out: EveEvent[] = [];
-    if (this.decided(flow, dir, pkt.tsUs, out)) return out.length > 0 ? out : undefined;
-    const alerts = this.rules?.onPacket(flow, dir, pkt);
-    if (alerts) out.push(...alerts);
-    return out.length > 0 ? out : undefined;
+    // Hot path: nothing is allocated unless there is something to report.
+    const fc = this.lookup(flow, pkt.tsUs);
+    if (fc.hit !== undefined || fc.reported) {
+      const out: EveEvent[] = [];
+      if (this.decided(flow, dir, pkt.tsUs, out)) return out.length > 0 ? out : undefined;
+      const alerts = this.rules?.onPacket(flow, dir, pkt);
+      if (alerts) out.push(...alerts);
+      return out.length > 0 ? out : undefined;
+    }
+    return this.rules?.onPacket(flow, dir, pkt);
   }
 
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
