@@ -29,7 +29,32 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export class ApiKeyStore {
+/** A new key: shown once to the operator, only its hash is stored. */
+export function newKey(): string {
+  return `moat_${randomBytes(32).toString('base64url')}`;
+}
+
+export const DEFAULT_RATE_PER_S = 50_000;
+
+/** Default burst: two seconds of the rate, at least one full batch of 10,000. */
+export function defaultBurst(rate: number): number {
+  return Math.max(rate * 2, 10_000);
+}
+
+/** What the HTTP server needs: the terminal of a presented key (a store may answer asynchronously). */
+export interface KeyVerifier {
+  verify(key: string): TerminalKey | null | Promise<TerminalKey | null>;
+}
+
+export interface KeyRow {
+  terminal: string;
+  created_at: string;
+  revoked_at: string | null;
+  rate_per_s: number;
+  burst: number;
+}
+
+export class ApiKeyStore implements KeyVerifier {
   private cache = new Map<string, TerminalKey | null>();
   private loadedAt = 0;
 
@@ -39,15 +64,15 @@ export class ApiKeyStore {
 
   /** Creates (or replaces) the key of a terminal and returns the key; it is shown once and never stored. */
   issue(terminal: string, opts: { ratePerS?: number; burst?: number } = {}): string {
-    const key = `moat_${randomBytes(32).toString('base64url')}`;
-    const rate = opts.ratePerS ?? 50_000;
+    const key = newKey();
+    const rate = opts.ratePerS ?? DEFAULT_RATE_PER_S;
     this.db
       .prepare(
         `INSERT INTO identify_api_keys (terminal, key_hash, created_at, rate_per_s, burst) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (terminal) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at,
            revoked_at = NULL, rate_per_s = excluded.rate_per_s, burst = excluded.burst`,
       )
-      .run(terminal, hashKey(key), new Date().toISOString(), rate, opts.burst ?? Math.max(rate * 2, 10_000));
+      .run(terminal, hashKey(key), new Date().toISOString(), rate, opts.burst ?? defaultBurst(rate));
     this.cache.clear();
     return key;
   }
@@ -60,13 +85,7 @@ export class ApiKeyStore {
     return n > 0;
   }
 
-  list(): {
-    terminal: string;
-    created_at: string;
-    revoked_at: string | null;
-    rate_per_s: number;
-    burst: number;
-  }[] {
+  list(): KeyRow[] {
     return this.db
       .prepare(
         'SELECT terminal, created_at, revoked_at, rate_per_s, burst FROM identify_api_keys ORDER BY terminal',

@@ -14,14 +14,14 @@ import {
 } from '../identify/flow-record.js';
 import type { IdentificationService } from '../identify/service.js';
 import { fastBatchOk, fastRequestOk } from '../identify/fast-validate.js';
-import type { ApiKeyStore, TerminalKey } from './api-keys.js';
+import type { KeyVerifier, TerminalKey } from './api-keys.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
 
 export interface IdentifyServerOptions {
   service: IdentificationService;
   /** Without a key store the API is open (loopback development only). */
-  keys?: ApiKeyStore;
+  keys?: KeyVerifier;
   log?: RequestLog;
   /** Body limit for the batch route in bytes (single requests get a 16th of it, at least 1 MiB). */
   bodyLimit?: number;
@@ -122,7 +122,8 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
     const key = auth?.startsWith('Bearer ')
       ? auth.slice(7)
       : (req.headers['x-api-key'] as string | undefined);
-    const t = key ? opts.keys.verify(key) : null;
+    let t = key ? opts.keys.verify(key) : null;
+    if (t instanceof Promise) t = await t;
     if (!t)
       return reply
         .code(401)

@@ -2,8 +2,9 @@
  * The request log (B-9 audit of who asked what): buffered and written in batches so logging costs the
  * request path one array push. SQLite by default; PostgreSQL when a connection string is configured.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Db } from '../store/database.js';
+import { connectPg } from './pg-connect.js';
 
 export interface RequestLogEntry {
   at: string;
@@ -127,18 +128,7 @@ export class PgRequestLog extends BufferedLog {
     url: string,
     opts: { intervalMs?: number; onError?: (e: unknown) => void } = {},
   ): Promise<PgRequestLog> {
-    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
-    // An idle client losing its server (restart) must not crash the process; the next query reconnects.
-    pool.on('error', () => {});
-    try {
-      await pool.query(PG_TABLE);
-    } catch (e) {
-      await pool.end().catch(() => {});
-      throw new Error(`PostgreSQL ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`, {
-        cause: e,
-      });
-    }
-    return new PgRequestLog(pool, opts.intervalMs ?? 500, opts.onError);
+    return new PgRequestLog(await connectPg(url, PG_TABLE), opts.intervalMs ?? 500, opts.onError);
   }
 
   protected async write(batch: RequestLogEntry[]): Promise<void> {
@@ -174,9 +164,4 @@ export class PgRequestLog extends BufferedLog {
       await this.pool.end();
     }
   }
-}
-
-/** The connection string without its password, for messages. */
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }

@@ -12,7 +12,8 @@ import { GeoLookup } from '../intel/geo.js';
 import { AsnRanges } from '../intel/asn-ranges.js';
 import { IntelIndex } from '../intel/intel-index.js';
 import { IntelStore } from '../intel/store.js';
-import { ApiKeyStore } from '../api/api-keys.js';
+import { ApiKeyStore, type KeyVerifier } from '../api/api-keys.js';
+import { PgApiKeyStore } from '../api/pg-api-keys.js';
 import { buildIdentifyServer } from '../api/identify-server.js';
 import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../api/request-log.js';
 import { identifyRequestSchema, MAX_FLOWS_PER_ITEM } from './flow-record.js';
@@ -341,18 +342,22 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
             'identify serve: no active model yet — verdicts come from intel only until `moat identify train` publishes one\n',
           );
         service.watch(num('reload-ms', flags.reloadMs, 50, 3_600_000));
-        const keys = flags.auth ? new ApiKeyStore(db) : undefined;
+        // With --pg the request log and the API keys live in PostgreSQL (shared by a fleet of services).
+        let keys: KeyVerifier | undefined;
+        let pgKeys: PgApiKeyStore | undefined;
         let log: RequestLog;
         if (flags.pg) {
           try {
             log = await PgRequestLog.connect(flags.pg);
+            if (flags.auth) keys = pgKeys = await PgApiKeyStore.connect(flags.pg);
           } catch (e) {
             service.stop();
             db.close();
             throw new UsageError(`identify serve --pg: ${e instanceof Error ? e.message : String(e)}`);
           }
         } else {
-          new ApiKeyStore(db); // migrations for the request log table
+          const sqliteKeys = new ApiKeyStore(db); // also creates the request log table
+          if (flags.auth) keys = sqliteKeys;
           log = new SqliteRequestLog(db);
         }
         const app = buildIdentifyServer({ service, ...(keys ? { keys } : {}), log });
@@ -369,6 +374,7 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
         await app.close();
         // A log that cannot be written at exit was already reported by its error handler.
         await log.close().catch(() => setExit(1));
+        await pgKeys?.close();
         db.close();
       },
     );
@@ -595,37 +601,61 @@ export const registerIdentify: RegisterCommand = (program: Command, setExit) => 
     });
 
   const key = id.command('key').description('API keys per terminal (stored hashed)');
+  const PG_KEYS = 'keys in PostgreSQL (as `identify serve --pg` uses them) instead of SQLite';
+  /** Runs `fn` on the key store the flags name: PostgreSQL with --pg, else the SQLite file. */
+  const withKeys = async <T>(
+    flags: { db: string; pg?: string },
+    fn: (k: ApiKeyStore | PgApiKeyStore) => T | Promise<T>,
+  ): Promise<T> => {
+    if (flags.pg) {
+      let store: PgApiKeyStore;
+      try {
+        store = await PgApiKeyStore.connect(flags.pg);
+      } catch (e) {
+        throw new UsageError(`identify key --pg: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      try {
+        return await fn(store);
+      } finally {
+        await store.close();
+      }
+    }
+    const db = openDatabase(flags.db);
+    try {
+      return await fn(new ApiKeyStore(db));
+    } finally {
+      db.close();
+    }
+  };
   key
     .command('add')
     .argument('<terminal>')
     .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--pg <url>', PG_KEYS)
     .option('--rate <n>', 'verdicts per second', '50000')
-    .action((terminal: string, flags: { db: string; rate: string }) => {
-      const db = openDatabase(flags.db);
-      const k = new ApiKeyStore(db).issue(terminal, { ratePerS: num('rate', flags.rate, 0.001, 1e9) });
-      db.close();
+    .action(async (terminal: string, flags: { db: string; pg?: string; rate: string }) => {
+      const ratePerS = num('rate', flags.rate, 0.001, 1e9);
+      const k = await withKeys(flags, (s) => s.issue(terminal, { ratePerS }));
       process.stdout.write(`${k}\n`);
     });
   key
     .command('revoke')
     .argument('<terminal>')
     .option('--db <path>', 'SQLite store', DEFAULT_DB)
-    .action((terminal: string, flags: { db: string }) => {
-      const db = openDatabase(flags.db);
-      const ok = new ApiKeyStore(db).revoke(terminal);
-      db.close();
+    .option('--pg <url>', PG_KEYS)
+    .action(async (terminal: string, flags: { db: string; pg?: string }) => {
+      const ok = await withKeys(flags, (s) => s.revoke(terminal));
       if (!ok) throw new UsageError(`no active key for terminal '${terminal}'`);
     });
   key
     .command('list')
     .option('--db <path>', 'SQLite store', DEFAULT_DB)
-    .action((flags: { db: string }) => {
-      const db = openDatabase(flags.db);
-      for (const k of new ApiKeyStore(db).list())
+    .option('--pg <url>', PG_KEYS)
+    .action(async (flags: { db: string; pg?: string }) => {
+      for (const k of await withKeys(flags, (s) => s.list()))
         process.stdout.write(
           `${k.terminal}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.rate_per_s}/s\t${k.created_at}\n`,
         );
-      db.close();
     });
 };
 

@@ -74,8 +74,12 @@ test(
     try {
       server = await startPostgres();
       const db = join(dir, 'm.db');
-      const key = runMoat(['identify', 'key', 'add', 'terminal-pg', '--db', db]).out.trim();
+      const add = runMoat(['identify', 'key', 'add', 'terminal-pg', '--pg', server.url, '--db', db]);
+      assert.equal(add.code, 0, add.err);
+      const key = add.out.trim();
       assert.match(key, /^moat_/);
+      // A key in the SQLite file is not honoured by a --pg service: the keys live in PostgreSQL.
+      const localOnly = runMoat(['identify', 'key', 'add', 'local', '--db', db]).out.trim();
 
       // First service run: two good requests (1 + 3 items) and one without a key.
       const first = await serve(db, server.url);
@@ -84,14 +88,16 @@ test(
       const items = [{ ip: '198.51.100.8' }, { ip: '2001:db8::1' }, { ip: '203.0.113.9' }];
       assert.equal(await post(first.base, '/v1/identify/batch', { items }, key), 200);
       assert.equal(await post(first.base, '/v1/identify', { ip: '198.51.100.7' }, null), 401);
+      assert.equal(await post(first.base, '/v1/identify', { ip: '198.51.100.7' }, localOnly), 401);
       assert.equal(await stopService(child), 0);
       let r = await rows(server.url);
-      assert.equal(r.length, 3, JSON.stringify(r));
+      assert.equal(r.length, 4, JSON.stringify(r));
       assert.deepEqual(
         r.map((x) => [x.terminal, x.route, x.status, x.items]),
         [
           ['terminal-pg', '/v1/identify', 200, 1],
           ['terminal-pg', '/v1/identify/batch', 200, 3],
+          [null, '/v1/identify', 401, 0],
           [null, '/v1/identify', 401, 0],
         ],
       );
@@ -118,8 +124,31 @@ test(
       assert.equal(await post(second.base, '/v1/identify', { ip: '192.0.2.1' }, key), 200);
       assert.equal(await stopService(child), 0);
       r = await rows(server.url);
-      assert.equal(r.length, 4);
-      assert.deepEqual([r[3].terminal, r[3].status], ['terminal-pg', 200]);
+      assert.equal(r.length, 5);
+      assert.deepEqual([r[4].terminal, r[4].status], ['terminal-pg', 200]);
+
+      // Keys stored hashed in PostgreSQL; revoked there, the next service refuses the key.
+      const c = new pg.Client({ connectionString: server.url });
+      await c.connect();
+      const keyRows = (await c.query('SELECT terminal, key_hash FROM identify_api_keys')).rows as {
+        terminal: string;
+        key_hash: string;
+      }[];
+      await c.end();
+      assert.deepEqual(
+        keyRows.map((x) => x.terminal),
+        ['terminal-pg'],
+      );
+      assert.match(keyRows[0].key_hash, /^[0-9a-f]{64}$/);
+      assert.notEqual(keyRows[0].key_hash, key);
+      const list = runMoat(['identify', 'key', 'list', '--pg', server.url]);
+      assert.match(list.out, /^terminal-pg\tactive\t50000\/s\t/m);
+      assert.equal(runMoat(['identify', 'key', 'revoke', 'terminal-pg', '--pg', server.url]).code, 0);
+      const third = await serve(db, server.url);
+      child = third.child;
+      assert.equal(await post(third.base, '/v1/identify', { ip: '192.0.2.1' }, key), 401);
+      assert.equal(await stopService(child), 0);
+      assert.match(runMoat(['identify', 'key', 'list', '--pg', server.url]).out, /^terminal-pg\trevoked/m);
     } finally {
       if (child && child.exitCode === null) child.kill('SIGKILL');
       await server?.destroy();
