@@ -36,8 +36,10 @@ export class RuleInspector implements Inspector {
     private readonly engine: DetectEngine,
     private readonly iface?: string,
     private readonly output: AlertOutputOptions = {},
+    /** Also run plain tcp content rules on reassembled streams (see stream-inspect.ts for the memory cost). */
+    streamTcpRules = false,
   ) {
-    this.stream = new StreamInspector(engine);
+    this.stream = new StreamInspector(engine, streamTcpRules);
     this.wantsStream = this.stream.active;
     const headers = new HeaderRuleMatcher(engine);
     this.headers = headers.active ? headers : undefined;
@@ -65,6 +67,7 @@ export class RuleInspector implements Inspector {
     return hits.map((h) => {
       const cnt = typeof ev.pcap_cnt === 'number' ? ev.pcap_cnt : 0;
       const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface, false, undefined, this.output, cnt);
+      if (ev.tx_id !== undefined) a.tx_id = ev.tx_id;
       const body = ev[record.type];
       if (body !== undefined) a[record.type] = body;
       const traffic = trafficOf(this.engine.state.flowbits(flow.id));
@@ -80,6 +83,7 @@ export class RuleInspector implements Inspector {
     if (more) hits = hits ? [...hits, ...more] : more;
     if (!hits) return undefined;
     if (this.onMatch) for (const h of hits) this.onMatch(h, flow, pkt.tsUs);
+    if (this.wantsStream) for (const h of hits) this.stream.packetHit(flow.id, h.dir, h.rule);
     this.alerts += hits.length;
     return hits.map((h) => {
       const a = alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface, false, pkt, this.output);

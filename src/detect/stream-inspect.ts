@@ -3,6 +3,11 @@
  * between them, and the rules run over every contiguous run when the flow ends — Suricata's "stream (flow
  * timeout)" inspection. A rule alerts at most once per flow direction; a match never spans a hole. The alert's
  * payload is the inspected stream with each hole written as "[N bytes missing]", as Suricata writes it.
+ *
+ * Plain `tcp` content rules can also be given the stream (opt-in, `plainTcp`): Suricata inspects them on packets
+ * and on the stream, so a pattern split across segments still matches. A rule that already alerted on a packet
+ * of that direction is not run again on its stream. It is opt-in because it keeps every TCP flow's first
+ * STREAM_WINDOW bytes per direction until the flow ends.
  */
 import type { FlowView } from '../flow/types.js';
 import type { Rule } from './rule.js';
@@ -36,8 +41,24 @@ export class StreamInspector {
   private readonly rules: Rule[];
   private readonly flows = new Map<number, [Side | undefined, Side | undefined]>();
 
-  constructor(private readonly engine: DetectEngine) {
-    this.rules = engine.rules.filter((r) => r.proto === 'tcp-stream' && r.buffers.has('payload'));
+  /** Rules (by identity) that alerted on a packet, per flow and direction. */
+  private readonly packetHits = new Map<number, [Set<Rule>, Set<Rule>]>();
+
+  constructor(
+    private readonly engine: DetectEngine,
+    plainTcp = false,
+  ) {
+    this.rules = engine.rules.filter(
+      (r) => r.buffers.has('payload') && (r.proto === 'tcp-stream' || (plainTcp && isStreamableTcp(r))),
+    );
+  }
+
+  /** A packet alert of a plain tcp rule: its stream is not inspected again for that rule. */
+  packetHit(flowId: number, dir: number, rule: Rule): void {
+    if (rule.proto !== 'tcp') return;
+    let h = this.packetHits.get(flowId);
+    if (!h) this.packetHits.set(flowId, (h = [new Set(), new Set()]));
+    h[dir].add(rule);
   }
 
   get active(): boolean {
@@ -74,7 +95,9 @@ export class StreamInspector {
   /** Runs the stream rules over the flow's kept bytes and forgets them. */
   end(flow: FlowView, tsUs: number): StreamHit[] {
     const f = this.flows.get(flow.id);
+    const seen = this.packetHits.get(flow.id);
     this.flows.delete(flow.id);
+    this.packetHits.delete(flow.id);
     if (!f) return [];
     const hits: StreamHit[] = [];
     for (const dir of [0, 1]) {
@@ -85,6 +108,7 @@ export class StreamInspector {
         .map((r) => ({ buf: Buffer.concat(r.data), gap: r.gapBefore }));
       let payload: Buffer | undefined;
       for (const r of this.rules) {
+        if (seen?.[dir].has(r)) continue;
         if (!protoMatches(r, flow) || endpointsMatch(r, flow, dir) < 0 || !flowOptionsMatch(r, flow, dir))
           continue;
         const ms = r.buffers.get('payload')!;
@@ -96,6 +120,21 @@ export class StreamInspector {
     }
     return hits;
   }
+}
+
+/** A plain tcp rule with only payload matches and no packet-only test (flags, dsize, ttl …) fits a stream. */
+function isStreamableTcp(r: Rule): boolean {
+  return (
+    r.proto === 'tcp' &&
+    r.buffers.size === 1 &&
+    !r.flags &&
+    !r.dsize &&
+    !r.ttl &&
+    !r.itype &&
+    !r.icode &&
+    !r.ipProto &&
+    !r.tcpMss
+  );
 }
 
 /** The stream as Suricata prints it in an alert: data with "[N bytes missing]" for each hole between runs. */

@@ -107,6 +107,8 @@ export class EveEventBuilder implements FlowSink {
         const wanted = this.wants('http');
         if (!wanted && this.inspectors.length === 0) return;
         const ev = eveHeader('http', tsUs, flow, this.iface, false, this.pcapCnt);
+        // The transaction's index in its connection, from 0, beside the tuple as Suricata writes it.
+        ev.tx_id = record.http.depth - 1;
         ev.http = httpEve(record.http);
         this.inspected(flow, record, tsUs, ev, wanted);
         return;

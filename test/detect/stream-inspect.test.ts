@@ -97,3 +97,25 @@ test('stream alerts through the pipeline: pkt_src, stream and payload fields', a
   assert.equal(alerts[0].stream, 1);
   assert.equal(alerts[0].payload_printable, 'VERY[4 bytes missing]DATA');
 });
+
+test('plain tcp rules get the stream only when asked, and only if no packet of that side matched', () => {
+  const { rules } = parseRules(
+    [
+      'alert tcp any any -> any any (content:"d2d3"; sid:8;)',
+      'alert tcp any any -> any any (content:"d2"; sid:1;)',
+      'alert tcp any any -> any any (flags:S; content:"d2d3"; sid:11;)',
+    ].join('\n'),
+    't.rules',
+  );
+  const engine = new DetectEngine(rules);
+  assert.equal(new StreamInspector(engine).active, false, 'off by default');
+  const s = new StreamInspector(engine, true);
+  s.data(flow, 0, Buffer.from('xd2'));
+  s.data(flow, 0, Buffer.from('d3x'));
+  // sid 1 alerted on the first packet already.
+  s.packetHit(flow.id, 0, rules[1]);
+  assert.deepEqual(
+    s.end(flow, 1).map((h) => h.rule.sid),
+    [8],
+  );
+});

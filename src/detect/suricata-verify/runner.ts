@@ -291,7 +291,9 @@ export async function runTest(dir: string): Promise<Outcome> {
     const missing = rules.flatMap((r) => r.datasets).find((d) => d.load && !existsSync(resolve(dir, d.load)));
     if (missing)
       return { test: name, result: 'skip', reason: `dataset file ${missing.load ?? ''} not in the test` };
-    inspectors.push(new RuleInspector(new DetectEngine(rules, { datasetDir: dir }), undefined, eve.alert));
+    inspectors.push(
+      new RuleInspector(new DetectEngine(rules, { datasetDir: dir }), undefined, eve.alert, true),
+    );
   }
   let events: Json[];
   try {
