@@ -69,7 +69,20 @@ export class Pipeline implements PacketSink {
   }
 
   onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
-    this.process(buf, off, caplen, wirelen, tsUs, linkType, false);
+    this.process(buf, off, caplen, wirelen, tsUs, linkType, false, ++this.packetNo);
+  }
+
+  /** A packet of this shard's flows from the dispatcher, with its number in the whole capture (`pcap_cnt`). */
+  onOwnedPacket(
+    buf: Buffer,
+    off: number,
+    caplen: number,
+    wirelen: number,
+    tsUs: number,
+    linkType: number,
+    pcapCnt: number,
+  ): void {
+    this.process(buf, off, caplen, wirelen, tsUs, linkType, false, pcapCnt);
   }
 
   /**
@@ -84,8 +97,9 @@ export class Pipeline implements PacketSink {
     wirelen: number,
     tsUs: number,
     linkType: number,
+    pcapCnt: number,
   ): void {
-    this.process(buf, off, caplen, wirelen, tsUs, linkType, true);
+    this.process(buf, off, caplen, wirelen, tsUs, linkType, true, pcapCnt);
   }
 
   /** A tick of flow time from the dispatcher: idle flows are looked for now, as one thread would at this packet. */
@@ -101,6 +115,7 @@ export class Pipeline implements PacketSink {
     tsUs: number,
     linkType: number,
     broadcast: boolean,
+    pcapCnt: number,
   ): void {
     const s = this.stats;
     const reports = !broadcast || this.shardIndex === 0;
@@ -116,8 +131,6 @@ export class Pipeline implements PacketSink {
       this.nextExpiryUs = tsUs + EXPIRY_STEP_US;
     }
     const pkt = this.pkt;
-    // Packet numbers are only known to a pipeline that sees the whole capture (one thread).
-    const pcapCnt = this.shardCount === 1 ? ++this.packetNo : 0;
     const r = this.decoder.decode(buf, off, caplen, wirelen, tsUs, linkType, pkt);
     pkt.pcapCnt = pcapCnt;
     if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {

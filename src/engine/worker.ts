@@ -67,6 +67,7 @@ function main(): void {
       const chunk = v.header[1];
       const meta = v.meta;
       const ts = v.ts;
+      const cnt = v.cnt;
       const buf = chunks[chunk];
       for (let i = 0; i < count; i++) {
         const m = i << 2;
@@ -74,9 +75,9 @@ function main(): void {
         if ((link & FLAG_CLOCK) !== 0) {
           pipeline.advanceClock(ts[i]);
         } else if ((link & FLAG_BROADCAST) !== 0) {
-          pipeline.onBroadcastPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link & 0xffff);
+          pipeline.onBroadcastPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link & 0xffff, cnt[i]);
         } else {
-          pipeline.onPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link);
+          pipeline.onOwnedPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link, cnt[i]);
         }
       }
       if (count > 0) {

@@ -64,7 +64,15 @@ class BatchWriter {
     this.acquired = true;
   }
 
-  put(chunk: number, off: number, caplen: number, wirelen: number, tsUs: number, linkFlags: number): void {
+  put(
+    chunk: number,
+    off: number,
+    caplen: number,
+    wirelen: number,
+    tsUs: number,
+    linkFlags: number,
+    pcapCnt: number,
+  ): void {
     if (!this.acquired) this.acquire();
     if (this.count === BATCH_PACKETS) {
       this.publish(FULL);
@@ -79,6 +87,7 @@ class BatchWriter {
     v.meta[m + 2] = wirelen;
     v.meta[m + 3] = linkFlags;
     v.ts[i] = tsUs;
+    v.cnt[i] = pcapCnt;
     this.count = i + 1;
   }
 
@@ -178,16 +187,16 @@ export class Dispatcher implements PacketSink, BufferProvider {
     const n = this.writers.length;
     if (tsUs >= this.nextTickUs) {
       // Where the single-threaded Pipeline would look for idle flows (before this packet).
-      for (let w = 0; w < n; w++) this.writers[w].put(chunk, 0, 0, 0, tsUs, FLAG_CLOCK);
+      for (let w = 0; w < n; w++) this.writers[w].put(chunk, 0, 0, 0, tsUs, FLAG_CLOCK, 0);
       this.nextTickUs = tsUs + EXPIRY_STEP_US;
     }
     const h = this.hasher.hash(buf, off, caplen, linkType);
     if (h === BROADCAST) {
       this.broadcast++;
       for (let w = 0; w < n; w++)
-        this.writers[w].put(chunk, off, caplen, wirelen, tsUs, linkType | FLAG_BROADCAST);
+        this.writers[w].put(chunk, off, caplen, wirelen, tsUs, linkType | FLAG_BROADCAST, this.packets);
     } else {
-      this.writers[h % n].put(chunk, off, caplen, wirelen, tsUs, linkType);
+      this.writers[h % n].put(chunk, off, caplen, wirelen, tsUs, linkType, this.packets);
     }
   }
 

@@ -36,7 +36,8 @@ export const FLAG_CLOCK = 1 << 17;
 const HEADER_BYTES = 16;
 const TS_BYTES = 8 * BATCH_PACKETS;
 const META_WORDS_PER_PACKET = 4;
-export const BATCH_BYTES = HEADER_BYTES + TS_BYTES + 4 * META_WORDS_PER_PACKET * BATCH_PACKETS;
+const META_BYTES = 4 * META_WORDS_PER_PACKET * BATCH_PACKETS;
+export const BATCH_BYTES = HEADER_BYTES + 2 * TS_BYTES + META_BYTES;
 
 /** Typed views over one batch slot, built once per slot on each side. */
 export class BatchView {
@@ -47,12 +48,15 @@ export class BatchView {
   readonly ts: Float64Array;
   /** Per entry: offset in the chunk, captured length, wire length, link type | flags. */
   readonly meta: Int32Array;
+  /** Per entry: the packet's number in the whole capture (Suricata's `pcap_cnt`). */
+  readonly cnt: Float64Array;
 
   constructor(sab: SharedArrayBuffer) {
     this.header = new Int32Array(sab, 0, 2);
     this.endUs = new Float64Array(sab, 8, 1);
     this.ts = new Float64Array(sab, HEADER_BYTES, BATCH_PACKETS);
     this.meta = new Int32Array(sab, HEADER_BYTES + TS_BYTES, META_WORDS_PER_PACKET * BATCH_PACKETS);
+    this.cnt = new Float64Array(sab, HEADER_BYTES + TS_BYTES + META_BYTES, BATCH_PACKETS);
   }
 }
 
