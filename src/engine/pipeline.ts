@@ -72,25 +72,13 @@ export class Pipeline implements PacketSink {
     this.process(buf, off, caplen, wirelen, tsUs, linkType, false, ++this.packetNo);
   }
 
-  /** A packet of this shard's flows from the dispatcher, with its number in the whole capture (`pcap_cnt`). */
-  onOwnedPacket(
-    buf: Buffer,
-    off: number,
-    caplen: number,
-    wirelen: number,
-    tsUs: number,
-    linkType: number,
-    pcapCnt: number,
-  ): void {
-    this.process(buf, off, caplen, wirelen, tsUs, linkType, false, pcapCnt);
-  }
-
   /**
-   * A packet the dispatcher could not place without a full decode (fragments, tunnels, ICMP …): every worker
-   * gets it, decodes it, and keeps it only if the flow is this shard's. Packet-level problems are counted and
-   * reported by shard 0 alone, so they appear once.
+   * A packet from the dispatcher, with its number in the whole capture (`pcap_cnt`). `broadcast`: the
+   * dispatcher could not place it without a full decode (fragments, tunnels, ICMP …), so every worker gets it,
+   * decodes it, and keeps it only if the flow is this shard's; packet-level problems are then counted and
+   * reported by shard 0 alone, so they appear once. Otherwise it belongs to this shard's flows.
    */
-  onBroadcastPacket(
+  onDispatched(
     buf: Buffer,
     off: number,
     caplen: number,
@@ -98,8 +86,9 @@ export class Pipeline implements PacketSink {
     tsUs: number,
     linkType: number,
     pcapCnt: number,
+    broadcast: boolean,
   ): void {
-    this.process(buf, off, caplen, wirelen, tsUs, linkType, true, pcapCnt);
+    this.process(buf, off, caplen, wirelen, tsUs, linkType, broadcast, pcapCnt);
   }
 
   /** A tick of flow time from the dispatcher: idle flows are looked for now, as one thread would at this packet. */

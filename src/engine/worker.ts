@@ -74,10 +74,18 @@ function main(): void {
         const link = meta[m + 3];
         if ((link & FLAG_CLOCK) !== 0) {
           pipeline.advanceClock(ts[i]);
-        } else if ((link & FLAG_BROADCAST) !== 0) {
-          pipeline.onBroadcastPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link & 0xffff, cnt[i]);
         } else {
-          pipeline.onOwnedPacket(buf, meta[m], meta[m + 1], meta[m + 2], ts[i], link, cnt[i]);
+          const broadcast = (link & FLAG_BROADCAST) !== 0;
+          pipeline.onDispatched(
+            buf,
+            meta[m],
+            meta[m + 1],
+            meta[m + 2],
+            ts[i],
+            link & 0xffff,
+            cnt[i],
+            broadcast,
+          );
         }
       }
       if (count > 0) {
