@@ -10,6 +10,45 @@ export interface AlertOutputOptions {
   payload?: boolean;
   payloadPrintable?: boolean;
   packet?: boolean;
+  /** X-Forwarded-For on HTTP alerts: the client address behind a proxy, added (`extra-data`) or written in. */
+  xff?: { mode: 'extra-data' | 'overwrite'; deployment: 'reverse' | 'forward'; header: string };
+}
+
+/**
+ * The client address an X-Forwarded-For style header names: the last entry when the sensor sits in front of
+ * a reverse proxy (deployment reverse), the first for a forward proxy; undefined when it is not an IP.
+ */
+export function xffAddress(
+  headers: ReadonlyArray<[string, string]>,
+  xff: NonNullable<AlertOutputOptions['xff']>,
+): string | undefined {
+  const h = xff.header.toLowerCase();
+  const value = headers.find(([k]) => k.toLowerCase() === h)?.[1];
+  if (value === undefined) return undefined;
+  const list = value
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  const ip = xff.deployment === 'reverse' ? list[list.length - 1] : list[0];
+  return ip !== undefined &&
+    (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || (ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip)))
+    ? ip
+    : undefined;
+}
+
+/** Applies the xff option to an HTTP alert. */
+export function applyXff(
+  ev: EveEvent,
+  dir: number,
+  headers: ReadonlyArray<[string, string]>,
+  out: AlertOutputOptions,
+): void {
+  if (!out.xff) return;
+  const ip = xffAddress(headers, out.xff);
+  if (ip === undefined) return;
+  if (out.xff.mode === 'extra-data') (ev.alert as Record<string, unknown>).xff = ip;
+  else if (dir === 0) ev.src_ip = ip;
+  else ev.dest_ip = ip;
 }
 
 /** Suricata's lossy printable form: printable ASCII, CR and LF kept, every other byte written as '.'. */

@@ -3,6 +3,7 @@
  * forms (http.request_line "GET / HTTP/1.1", http.header "Name: value\r\n" per header, http.header_names
  * "\r\nName\r\n…\r\n\r\n"). Transformed buffers ("http.host|dotprefix") are derived on demand from their base.
  */
+import zlib from 'node:zlib';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { HttpTransaction } from '../proto/http/types.js';
 import type { BaseBuffer, BufferName } from './rule.js';
@@ -26,6 +27,32 @@ function headerBlock(hs: Array<[string, string]>): string | undefined {
 
 function headerNames(hs: Array<[string, string]>): string | undefined {
   return hs.length === 0 ? undefined : `\r\n${hs.map(([k]) => `${k}\r\n`).join('')}\r\n`;
+}
+
+/**
+ * A kept body as inspected: gzip and deflate content codings are undone, as libhtp does for Suricata; a body cut
+ * short decodes as far as it goes.
+ */
+function body(parts: Buffer[] | undefined, coding: string | undefined): Buffer | undefined {
+  if (!parts || parts.length === 0) return undefined;
+  const raw = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  const c = coding?.trim().toLowerCase();
+  if (c !== 'gzip' && c !== 'x-gzip' && c !== 'deflate') return raw;
+  const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 };
+  try {
+    return c === 'deflate' ? inflateAny(raw, opts) : zlib.gunzipSync(raw, opts);
+  } catch {
+    return raw;
+  }
+}
+
+/** "deflate" is zlib-wrapped by the RFC but raw in some servers: try both. */
+function inflateAny(raw: Buffer, opts: zlib.ZlibOptions): Buffer {
+  try {
+    return zlib.inflateSync(raw, opts);
+  } catch {
+    return zlib.inflateRawSync(raw, opts);
+  }
 }
 
 function httpBuffers(h: HttpTransaction): Partial<Record<BaseBuffer, Buffer>> {
@@ -59,6 +86,8 @@ function httpBuffers(h: HttpTransaction): Partial<Record<BaseBuffer, Buffer>> {
     'http.connection': b(header(req, 'connection')),
     'http.content_type': b(header(req, 'content-type')),
     'http.content_len': b(header(req, 'content-length')),
+    'http.request_body': body(h.requestBody, header(req, 'content-encoding')),
+    'http.response_body': body(h.responseBody, h.responseHeaders && header(res, 'content-encoding')),
     'http.stat_code': b(h.status === undefined ? undefined : String(h.status)),
     'http.stat_msg': b(h.statusMsg),
     'http.response_line': b(responseLine),

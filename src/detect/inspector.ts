@@ -8,7 +8,7 @@ import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { EveEvent } from '../output/eve/header.js';
 import type { DetectEngine, RuleMatch } from './engine.js';
-import { alertEve, streamAlertEve, type AlertOutputOptions } from './alert-eve.js';
+import { alertEve, applyXff, streamAlertEve, type AlertOutputOptions } from './alert-eve.js';
 import { StreamInspector } from './stream-inspect.js';
 import { HeaderRuleMatcher } from './header-rules.js';
 
@@ -68,6 +68,7 @@ export class RuleInspector implements Inspector {
       const cnt = typeof ev.pcap_cnt === 'number' ? ev.pcap_cnt : 0;
       const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface, false, undefined, this.output, cnt);
       if (ev.tx_id !== undefined) a.tx_id = ev.tx_id;
+      if (record.type === 'http') applyXff(a, h.dir, record.http.requestHeaders, this.output);
       const body = ev[record.type];
       if (body !== undefined) a[record.type] = body;
       const traffic = trafficOf(this.engine.state.flowbits(flow.id));

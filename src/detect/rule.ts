@@ -43,6 +43,10 @@ export type BaseBuffer =
   | 'http.response_line'
   | 'http.server'
   | 'http.location'
+  | 'http.request_body'
+  | 'http.response_body'
+  /** file.data before the rule's side is known: the request or the response body (see rule-parser). */
+  | 'file.data'
   /** Response-side forms of the buffers both directions have (a rule inspecting the response uses these). */
   | 'http.header#tc'
   | 'http.header_names#tc'

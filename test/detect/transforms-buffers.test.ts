@@ -5,11 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { makeTransform, transformsOf } from '../../src/detect/transforms.js';
 import { appBuffers } from '../../src/detect/app-buffers.js';
 import { parseRules } from '../../src/detect/ruleset.js';
 import { DetectEngine } from '../../src/detect/engine.js';
 import { trafficOf } from '../../src/detect/inspector.js';
+import { xffAddress } from '../../src/detect/alert-eve.js';
 import { flowOptionsMatch } from '../../src/detect/header-match.js';
 import { parseIp } from '../../src/decode/address.js';
 import type { FlowView } from '../../src/flow/types.js';
@@ -174,4 +176,45 @@ test('traffic/id and traffic/label flowbits become the traffic object', () => {
     label: ['browser'],
   });
   assert.equal(trafficOf(new Set(['x'])), undefined);
+});
+
+test('HTTP bodies: request and response, gzip undone, file.data follows the rule side', () => {
+  const rec = httpRecord();
+  if (rec.type !== 'http') throw new Error('http');
+  rec.http.requestBody = [Buffer.from('mail=test%40oisf.net')];
+  rec.http.requestHeaders.push(['Content-Encoding', 'identity']);
+  rec.http.responseHeaders.push(['Content-Encoding', 'gzip']);
+  rec.http.responseBody = [gzipSync(Buffer.from('<html>World</html>'))];
+  const b = appBuffers(rec);
+  assert.equal(s(b['http.request_body']), 'mail=test%40oisf.net');
+  assert.equal(s(b['http.response_body']), '<html>World</html>');
+  const { rules, errors } = parseRules(
+    [
+      'alert http any any -> any any (file_data; content:"World"; sid:1;)',
+      'alert http any any -> any any (flow:to_server; file.data; content:"mail="; sid:2;)',
+      'alert http any any -> any any (http.request_body; url_decode; content:"test@oisf.net"; sid:3;)',
+      'alert http any any -> any any (content:"World"; http_server_body; sid:4;)',
+      'alert http any any -> any any (content:"World"; http_client_body; sid:5;)',
+    ].join('\n'),
+    't.rules',
+  );
+  assert.deepEqual(errors, []);
+  const hits = new DetectEngine(rules).onAppRecord(flow(), rec, 1) ?? [];
+  assert.deepEqual(
+    hits.map((h) => [h.rule.sid, h.dir]).sort((x, y) => x[0] - y[0]),
+    [
+      [1, 1],
+      [2, 0],
+      [3, 0],
+      [4, 1],
+    ],
+  );
+});
+
+test('X-Forwarded-For: last entry behind a reverse proxy, first behind a forward one', () => {
+  const hs: Array<[string, string]> = [['X-Forwarded-For', '10.2.2.2, 10.3.3.3']];
+  const xff = { mode: 'extra-data' as const, deployment: 'reverse' as const, header: 'X-Forwarded-For' };
+  assert.equal(xffAddress(hs, xff), '10.3.3.3');
+  assert.equal(xffAddress(hs, { ...xff, deployment: 'forward' }), '10.2.2.2');
+  assert.equal(xffAddress([['X-Forwarded-For', 'unknown']], xff), undefined);
 });

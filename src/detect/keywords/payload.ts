@@ -100,6 +100,8 @@ export const PAYLOAD_KEYWORDS: Record<string, KeywordHandler> = {
   http_raw_host: legacy('http.host'),
   http_stat_code: legacy('http.stat_code'),
   http_stat_msg: legacy('http.stat_msg'),
+  http_client_body: legacy('http.request_body'),
+  http_server_body: legacy('http.response_body'),
   http_cookie: legacy('http.cookie'),
   http_raw_cookie: legacy('http.cookie'),
   // A hint for the multi-pattern matcher; moat chooses its own prefilter patterns.

@@ -51,6 +51,10 @@ const BUFFERS: Record<string, BufferName> = {
   'http.response_line': 'http.response_line',
   'http.server': 'http.server',
   'http.location': 'http.location',
+  'http.request_body': 'http.request_body',
+  'http.response_body': 'http.response_body',
+  'file.data': 'file.data',
+  file_data: 'file.data',
   // Suricata 5+ made these underscore names sticky buffers too (unlike http_uri, http_cookie … modifiers).
   http_protocol: 'http.protocol',
   http_request_line: 'http.request_line',

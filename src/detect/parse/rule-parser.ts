@@ -60,7 +60,8 @@ function headerFields(h: string): string[] {
   return out;
 }
 
-const RESPONSE_ONLY = /^(http\.(stat_code|stat_msg|response_line|server|location)|tls\.cert_|ja3s\.)/;
+const RESPONSE_ONLY =
+  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body)|tls\.cert_|ja3s\.)/;
 const BOTH_SIDES = new Set([
   'http.header',
   'http.header_names',
@@ -81,12 +82,16 @@ function orientAppRule(rule: Rule): void {
   );
   if (names.length === 0) return;
   const base = (b: string): string => b.split('|')[0];
-  const toClient = rule.flow.toClient === true || names.some((b) => RESPONSE_ONLY.test(base(b)));
+  // file.data is the file a transaction carries: the response's unless the rule says to_server.
+  const fileToClient = names.some((b) => base(b) === 'file.data') && rule.flow.toServer !== true;
+  const toClient =
+    rule.flow.toClient === true || fileToClient || names.some((b) => RESPONSE_ONLY.test(base(b)));
   rule.appDir = toClient ? 1 : 0;
-  if (!toClient) return;
   const rename = (b: BufferName): BufferName => {
     const [head, ...rest] = b.split('|');
-    return (BOTH_SIDES.has(head) ? [`${head}#tc`, ...rest].join('|') : b) as BufferName;
+    if (head === 'file.data')
+      return [toClient ? 'http.response_body' : 'http.request_body', ...rest].join('|') as BufferName;
+    return (toClient && BOTH_SIDES.has(head) ? [`${head}#tc`, ...rest].join('|') : b) as BufferName;
   };
   rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k), v]));
   for (const d of rule.datasets) d.buffer = rename(d.buffer);

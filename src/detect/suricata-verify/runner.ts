@@ -130,12 +130,20 @@ export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom:
       if (!t || typeof t !== 'object') continue;
       const entry = t as Record<string, Record<string, unknown> | null>;
       const a = entry.alert;
-      if (a)
+      if (a) {
         cfg.alert = {
           payload: on(a.payload),
           payloadPrintable: on(a['payload-printable']),
           packet: on(a.packet),
         };
+        const x = a.xff as Record<string, unknown> | undefined;
+        if (x && on(x.enabled))
+          cfg.alert.xff = {
+            mode: x.mode === 'overwrite' ? 'overwrite' : 'extra-data',
+            deployment: x.deployment === 'forward' ? 'forward' : 'reverse',
+            header: typeof x.header === 'string' ? x.header : 'X-Forwarded-For',
+          };
+      }
       const custom = entry.tls?.custom;
       if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
     }

@@ -37,7 +37,8 @@ export interface MessageOwner {
   checkStart(head: Buffer, len: number, firstLineDone: boolean): number;
   /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
   onHead(head: Buffer, len: number, tsUs: number): number;
-  onBody(bytes: number): void;
+  /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
+  onBody(bytes: number, buf: Buffer, off: number): void;
   /** The message (head and body) is complete; `aborted` when a gap or the end cut it short. */
   onMessageEnd(tsUs: number, aborted: boolean): void;
   onAnomaly(event: string, detail: string, tsUs: number): void;
@@ -123,7 +124,7 @@ export class HttpMessageReader {
         case S_BODY_LENGTH:
         case S_CHUNK_DATA: {
           const take = Math.min(this.remaining, end - p);
-          this.owner.onBody(take);
+          this.owner.onBody(take, buf, p);
           this.remaining -= take;
           p += take;
           if (this.remaining === 0) {
@@ -153,7 +154,7 @@ export class HttpMessageReader {
           p = this.readTrailer(buf, p, end, tsUs);
           break;
         case S_BODY_CLOSE:
-          this.owner.onBody(end - p);
+          this.owner.onBody(end - p, buf, p);
           p = end;
           break;
         case S_TUNNEL:
@@ -279,7 +280,7 @@ export class HttpMessageReader {
     if (verdict === START_OK || verdict === START_SIMPLE) return verdict;
     if (verdict === START_RAW_BODY) {
       this.inMessage = true;
-      this.owner.onBody(this.headLen);
+      this.owner.onBody(this.headLen, this.head, 0);
       this.resetHead();
       this.state = S_BODY_CLOSE;
       return verdict;

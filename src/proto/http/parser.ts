@@ -36,7 +36,7 @@ import {
   parseRequestLine,
   parseStatusLine,
 } from './transaction.js';
-import type { HttpTransaction } from './types.js';
+import { keepBody, type HttpTransaction } from './types.js';
 
 /**
  * Requests waiting for their response; beyond this the oldest is logged unanswered. Each keeps its header
@@ -192,8 +192,11 @@ export class HttpStreamParser implements StreamParser {
         return parseRequestLine(line).version === undefined ? START_SIMPLE : START_OK;
       },
       onHead: (buf, len, tsUs) => this.onRequestHead(buf, len, tsUs),
-      onBody: (n) => {
-        if (this.requestTx) this.requestTx.requestBodyLength += n;
+      onBody: (n, buf, off) => {
+        const tx = this.requestTx;
+        if (!tx) return;
+        tx.requestBody = keepBody(tx.requestBody, tx.requestBodyLength, buf, off, n);
+        tx.requestBodyLength += n;
       },
       onMessageEnd: () => {
         this.requestTx = undefined;
@@ -216,8 +219,11 @@ export class HttpStreamParser implements StreamParser {
         return START_BAD;
       },
       onHead: (buf, len, tsUs) => this.onResponseHead(buf, len, tsUs),
-      onBody: (n) => {
-        if (this.responseTx) this.responseTx.responseBodyLength += n;
+      onBody: (n, buf, off) => {
+        const tx = this.responseTx;
+        if (!tx) return;
+        tx.responseBody = keepBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
+        tx.responseBodyLength += n;
       },
       onMessageEnd: (tsUs) => {
         const tx = this.responseTx;

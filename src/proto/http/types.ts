@@ -14,6 +14,8 @@ export interface HttpTransaction {
   requestHeaders: Array<[string, string]>;
   /** Request body bytes seen (after de-chunking when chunked). */
   requestBodyLength: number;
+  /** The start of the request body (de-chunked), at most BODY_KEEP bytes, for body inspection. */
+  requestBody?: Buffer[];
   status?: number;
   statusMsg?: string;
   /** Last interim (1xx) status before the final one, e.g. 100 for `Expect: 100-continue`. */
@@ -24,8 +26,29 @@ export interface HttpTransaction {
   responseHeaders: Array<[string, string]>;
   /** Response body bytes seen (after de-chunking when chunked). */
   responseBodyLength: number;
+  /** The start of the response body as sent (de-chunked, still content-encoded), at most BODY_KEEP bytes. */
+  responseBody?: Buffer[];
   /** Location header of the response. */
   redirect?: string;
   /** Position of the transaction in its connection, from 1 (Zeek's trans_depth). */
   depth: number;
+}
+
+/** Body bytes kept per direction of a transaction for inspection (Suricata inspects a bounded window too). */
+export const BODY_KEEP = 32 * 1024;
+
+/** Keeps the first BODY_KEEP bytes of a body; `held` is what the list already holds. */
+export function keepBody(
+  list: Buffer[] | undefined,
+  held: number,
+  buf: Buffer,
+  off: number,
+  n: number,
+): Buffer[] | undefined {
+  const room = BODY_KEEP - held;
+  if (room <= 0 || n <= 0) return list;
+  const part = Buffer.from(buf.subarray(off, off + Math.min(room, n)));
+  if (list) list.push(part);
+  else list = [part];
+  return list;
 }
