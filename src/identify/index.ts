@@ -15,7 +15,6 @@ export {
 export {
   runSelfTrainingLoop,
   objective,
-  rng,
   type LoopParams,
   type LoopResult,
   type IterationLog,

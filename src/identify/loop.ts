@@ -17,6 +17,7 @@
 import { confusionAt } from './metrics.js';
 import type { IdentifyModel } from './model.js';
 import { trainModel, type LabelledSet, type TrainParams } from './train.js';
+import { mulberry32 } from '../framework/prng.js';
 
 export interface LoopParams {
   maxIterations: number;
@@ -65,18 +66,6 @@ export interface LoopResult {
   stoppedBy: 'significant-improvement' | 'max-iterations' | 'no-unlabelled-data';
 }
 
-/** mulberry32: a small deterministic generator so runs (and tests) repeat exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function scoreAll(model: IdentifyModel, x: Float64Array, n: number, width: number): Float64Array {
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) s[i] = model.score(x, i * width).score;
@@ -95,7 +84,7 @@ export function runSelfTrainingLoop(
   onIteration: (log: IterationLog) => void = () => {},
 ): LoopResult {
   const width = labelled.width;
-  const random = rng(params.seed);
+  const random = mulberry32(params.seed);
   const iterations: IterationLog[] = [];
   const models: IdentifyModel[] = [];
   const valScores: Float64Array[] = [];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildIdentifyServer } from '../../src/api/identify-server.js';
 import { IdentificationService } from '../../src/identify/service.js';
-import { rng } from '../../src/identify/loop.js';
+import { mulberry32 as rng } from '../../src/framework/prng.js';
 import { trainModel, DEFAULT_TRAIN } from '../../src/identify/train.js';
 import { syntheticRequests, toLabelledSet } from '../identify/synthetic.js';
 

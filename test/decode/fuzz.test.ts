@@ -29,18 +29,7 @@ import {
   vlanTag,
   vxlan,
 } from './frames.js';
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/framework/prng.js';
 
 function handBuilt(): Frame[] {
   const t4 = ipv4({ proto: 6 }, tcp({ sp: 1, dp: 443 }, Buffer.alloc(40, 1)));

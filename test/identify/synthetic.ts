@@ -3,7 +3,7 @@
  * with small symmetric exchanges; clean ones serve many peers at irregular times with large responses.
  * `overlap` makes that share of each class look like the other, so models are imperfect and gates bite.
  */
-import { rng } from '../../src/identify/loop.js';
+import { mulberry32 as rng } from '../../src/framework/prng.js';
 import type { CompactFlow, IdentifyRequest } from '../../src/identify/flow-record.js';
 import { computeFeatures, FEATURE_COUNT } from '../../src/identify/features.js';
 import type { LabelledSet } from '../../src/identify/train.js';

@@ -13,14 +13,5 @@ export class RecordCollector implements AppContext {
   }
 }
 
-/** Deterministic PRNG (mulberry32) for fuzz tests with a fixed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator, under the name this module's callers use. */
+export { mulberry32 as prng } from '../../../src/framework/prng.js';

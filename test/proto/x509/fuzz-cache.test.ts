@@ -16,19 +16,9 @@ import {
   certificateCache,
 } from '../../../src/proto/x509/index.js';
 import { opensslAvailable } from './fixtures.js';
+import { mulberry32 } from '../../../src/framework/prng.js';
 
 const skip = opensslAvailable() ? false : 'openssl CLI not installed';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeCerts(dir: string): Buffer[] {
   const run = (args: string[]) =>
