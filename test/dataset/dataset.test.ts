@@ -170,3 +170,17 @@ test('pcap: addresses pseudonymised with valid checksums, payloads cut, packet c
   assert.ok(out.length < input.length, 'payloads cut');
   assert.throws(() => pseudonymisePcap(input.subarray(0, input.length - 3), p), PcapRewriteError);
 });
+
+test('privacy check: an original IPv6 is found in any spelling; fingerprints are not addresses', () => {
+  const p = new Pseudonymiser(key);
+  p.ipv6('2001:db8:0:0:0:0:0:1');
+  assert.deepEqual(
+    checkPrivacy('peer 2001:DB8::1 seen', p).map((f) => [f.kind, f.value]),
+    [['ipv6', '2001:DB8::1']],
+  );
+  assert.deepEqual(checkPrivacy(`peer ${p.ipv6('2001:db8::1')} seen`, p), []);
+  // a certificate fingerprint is colon-separated hex but no IPv6 address (this used to crash)
+  const fp = 'ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01';
+  assert.equal(desensitise(`sha1 ${fp}`, p).length, `sha1 ${fp}`.length);
+  assert.throws(() => p.ipv6('1:2:3:4:5:6:7:8:9'), /not an IPv6 address/);
+});
