@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 interface Measure {
@@ -20,30 +20,51 @@ function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Runs `argv` under /usr/bin/time; returns the median wall time of `runs` and the largest peak RSS. */
-function measure(name: string, argv: string[], runs: number): Measure {
-  const times: number[] = [];
-  let rss = 0;
+/** One run of `argv` under /usr/bin/time: wall seconds and peak RSS, or why it failed. */
+function once(argv: string[]): { seconds: number; rssMb: number } | string {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const lines = (r.stderr ?? '').trim().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  const m = /^([\d.]+) (\d+)$/.exec(last);
+  if (r.status !== 0 || !m) return `failed (exit ${r.status}): ${lines.slice(-3).join(' | ')}`;
+  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024 };
+}
+
+/**
+ * Runs every tool `runs` times, round-robin (tool A, B, C, then again), so that a change in machine load
+ * during the benchmark hits all tools alike; reports each tool's median wall time and largest peak RSS.
+ */
+function measureAll(tools: { name: string; argv: string[] }[], runs: number): Measure[] {
+  const times = tools.map(() => [] as number[]);
+  const rss = tools.map(() => 0);
+  const failed = tools.map(() => undefined as string | undefined);
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    const lines = (r.stderr ?? '').trim().split('\n');
-    const last = lines[lines.length - 1] ?? '';
-    const m = /^([\d.]+) (\d+)$/.exec(last);
-    if (r.status !== 0 || !m) {
-      return { name, seconds: NaN, peakRssMb: NaN, note: `failed (exit ${r.status}): ${lines.slice(-3).join(' | ')}` };
-    }
-    times.push(Number(m[1]));
-    rss = Math.max(rss, Number(m[2]) / 1024);
+    tools.forEach((t, k) => {
+      if (failed[k]) return;
+      const r = once(t.argv);
+      if (typeof r === 'string') failed[k] = r;
+      else {
+        times[k].push(r.seconds);
+        rss[k] = Math.max(rss[k], r.rssMb);
+      }
+    });
   }
-  times.sort((a, b) => a - b);
-  return { name, seconds: times[Math.floor(times.length / 2)], peakRssMb: rss };
+  return tools.map((t, k) => {
+    if (failed[k]) return { name: t.name, seconds: NaN, peakRssMb: NaN, note: failed[k] };
+    const sorted = [...times[k]].sort((a, b) => a - b);
+    return { name: t.name, seconds: sorted[Math.floor(sorted.length / 2)], peakRssMb: rss[k] };
+  });
 }
 
 function countPackets(file: string): number {
-  const r = spawnSync(process.execPath, ['bin/moat.js', 'analyze', file, '--eve', '/dev/null', '--types', 'tls', '--json', '--no-progress'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/moat.js', 'analyze', file, '--eve', '/dev/null', '--types', 'tls', '--json', '--no-progress'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
   const stats = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { packets?: number; bytes?: number };
   return stats.packets ?? 0;
 }
@@ -66,6 +87,8 @@ function main(): void {
   const packets = countPackets(abs);
   const dir = mkdtempSync(join(tmpdir(), 'moat-bench-'));
   const results: Measure[] = [];
+  let loadBefore: number;
+  let loadAfter: number;
   try {
     const moat = (workers: number): string[] => [
       process.execPath,
@@ -79,18 +102,32 @@ function main(): void {
       '--no-progress',
       '--json',
     ];
-    results.push(measure('moat (1 worker)', moat(1), runs));
-    results.push(measure('moat (2 workers)', moat(2), runs));
-    if (which('ndpiReader')) results.push(measure('ndpiReader', ['ndpiReader', '-i', abs, '-q'], runs));
-    else results.push({ name: 'ndpiReader', seconds: NaN, peakRssMb: NaN, note: 'not installed (libndpi-bin)' });
-    if (which('tcpdump')) results.push(measure('tcpdump -w /dev/null', ['tcpdump', '-r', abs, '-w', '/dev/null'], runs));
-    else results.push({ name: 'tcpdump', seconds: NaN, peakRssMb: NaN, note: 'not installed' });
+    const tools = [
+      { name: 'moat (1 worker)', argv: moat(1) },
+      { name: 'moat (2 workers)', argv: moat(2) },
+    ];
+    if (which('ndpiReader')) tools.push({ name: 'ndpiReader', argv: ['ndpiReader', '-i', abs, '-q'] });
+    if (which('tcpdump'))
+      tools.push({ name: 'tcpdump -w /dev/null', argv: ['tcpdump', '-r', abs, '-w', '/dev/null'] });
+    loadBefore = loadavg()[0];
+    results.push(...measureAll(tools, runs));
+    loadAfter = loadavg()[0];
+    if (!which('ndpiReader'))
+      results.push({ name: 'ndpiReader', seconds: NaN, peakRssMb: NaN, note: 'not installed (libndpi-bin)' });
+    if (!which('tcpdump'))
+      results.push({ name: 'tcpdump', seconds: NaN, peakRssMb: NaN, note: 'not installed' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const ndpi = results.find((r) => r.name === 'ndpiReader');
   const moat1 = results[0];
-  console.log(`file: ${abs}  (${(bytes / 1e9).toFixed(2)} GB, ${packets.toLocaleString('en-US')} packets, median of ${runs})`);
+  console.log(
+    `file: ${abs}  (${(bytes / 1e9).toFixed(2)} GB, ${packets.toLocaleString('en-US')} packets, median of ${runs})`,
+  );
+  // Timings on a shared machine mean little without the load they were taken under.
+  console.log(
+    `load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; runs round-robin`,
+  );
   console.log('tool                    wall s   Gbit/s   Mpkt/s   peak RSS MB   × ndpiReader');
   for (const r of results) {
     if (Number.isNaN(r.seconds)) {
