@@ -51,6 +51,20 @@ export function applyXff(
   else ev.dest_ip = ip;
 }
 
+/** Link type names as Suricata 8 writes them in `packet_info.linktype_name`. */
+const LINKTYPE_NAMES: Record<number, string> = {
+  0: 'NULL',
+  1: 'EN10MB',
+  9: 'PPP',
+  12: 'RAW',
+  101: 'RAW',
+  104: 'C_HDLC',
+  113: 'LINUX_SLL',
+  228: 'IPv4',
+  229: 'IPv6',
+  276: 'LINUX_SLL2',
+};
+
 /** Suricata's lossy printable form: printable ASCII, CR and LF kept, every other byte written as '.'. */
 export function printable(b: Uint8Array): string {
   let s = '';
@@ -122,6 +136,8 @@ function addPacketFields(ev: EveEvent, pkt: DecodedPacket, out: AlertOutputOptio
     ev.packet = Buffer.from(pkt.frameBuf.subarray(pkt.frameOff, pkt.frameOff + pkt.frameLen)).toString(
       'base64',
     );
-    ev.packet_info = { linktype: pkt.linkType };
+    const name = LINKTYPE_NAMES[pkt.linkType];
+    ev.packet_info =
+      name !== undefined ? { linktype: pkt.linkType, linktype_name: name } : { linktype: pkt.linkType };
   }
 }

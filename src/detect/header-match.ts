@@ -5,7 +5,7 @@ import type { Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
 import { testNumber } from './keywords/header.js';
-import { tcpMss } from './packet-buffers.js';
+import { hasIpOption, tcpMss } from './packet-buffers.js';
 
 const L4: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, sctp: 132 };
 
@@ -53,6 +53,16 @@ export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boole
   if (o.toClient && dir !== 1) return false;
   if (o.established && flow.state !== 'established') return false;
   if (o.notEstablished && flow.state === 'established') return false;
+  if (rule.flowCounts) {
+    for (const fc of rule.flowCounts) {
+      const v = fc.what === 'pkts' ? flow.pkts : flow.bytes;
+      const ok =
+        fc.dir === 2
+          ? testNumber(fc.test, v[0]) || testNumber(fc.test, v[1])
+          : testNumber(fc.test, v[fc.dir]);
+      if (!ok) return false;
+    }
+  }
   for (const a of rule.appProtos) {
     // Until the protocol is known the condition is undecided (no match), as in Suricata, negated or not.
     if (flow.appProto === 'unknown') {
@@ -69,6 +79,7 @@ export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
   if (rule.dsize && !testNumber(rule.dsize, pkt.payloadLen)) return false;
   if (rule.ttl && !testNumber(rule.ttl, pkt.ttl)) return false;
   if (rule.itype && !testNumber(rule.itype, pkt.icmpType)) return false;
+  if (rule.ipOpt !== undefined && !hasIpOption(pkt, rule.ipOpt)) return false;
   if (rule.tcpMss) {
     const mss = tcpMss(pkt);
     if (mss === undefined || !testNumber(rule.tcpMss, mss)) return false;

@@ -102,3 +102,23 @@ export function tcpMss(pkt: DecodedPacket): number | undefined {
   }
   return undefined;
 }
+
+/** Does the IPv4 header carry option `type` (-1: any option)? EOL counts where it ends the list. */
+export function hasIpOption(pkt: DecodedPacket, type: number): boolean {
+  if (pkt.ipVersion !== 4) return false;
+  const h = headerBuffer(pkt, 'ipv4.hdr');
+  if (!h || h.length <= 20) return false;
+  for (let i = 20; i < h.length;) {
+    const t = h[i];
+    if (type === -1 || t === type) return true;
+    if (t === 0) break;
+    if (t === 1) {
+      i++;
+      continue;
+    }
+    const len = h[i + 1];
+    if (len === undefined || len < 2) break;
+    i += len;
+  }
+  return false;
+}

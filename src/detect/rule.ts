@@ -209,6 +209,10 @@ export interface Rule {
   ttl?: NumberTest;
   ipProto?: { negated: boolean; proto: number };
   itype?: NumberTest;
+  /** ipopts: an IPv4 option that must be present (its type number; -1: any option). */
+  ipOpt?: number;
+  /** flow.pkts / flow.bytes per direction (0 to server, 1 to client; 2 either). */
+  flowCounts?: Array<{ what: 'pkts' | 'bytes'; dir: 0 | 1 | 2; test: NumberTest }>;
   /** tcp.mss: the MSS option's value (a packet without one does not match). */
   tcpMss?: NumberTest;
   icode?: NumberTest;

@@ -95,3 +95,76 @@ test('header rules: matched per packet with content modifiers and tcp.mss', () =
     [3],
   );
 });
+
+test('ipopts, flow.pkts/flow.bytes and bsize', () => {
+  const { rules, errors } = parseRules(
+    [
+      'alert ip any any -> any any (ipopts:rr; sid:1;)',
+      'alert ip any any -> any any (ipopts:any; sid:2;)',
+      'alert ip any any -> any any (flow.pkts:toserver,=1; flow.bytes:toclient,<10; sid:3;)',
+      'alert ip any any -> any any (flow.pkts_toserver:2; sid:4;)',
+    ].join('\n'),
+    't.rules',
+  );
+  assert.deepEqual(errors, []);
+  // IPv4 with a record-route option (type 7, length 7) and padding to 24 bytes, then UDP.
+  const p = decode(ETH4 + '4600 0024 0001 0000 4011 0000 0a000001 0a000002 07070400 c350 0035 0008 0000');
+  assert.equal(headerBuffer(p, 'ipv4.hdr')?.length, 24);
+  const flow: FlowView = {
+    id: 1,
+    ipVersion: 4,
+    src: parseIp('10.0.0.1')!.words,
+    dst: parseIp('10.0.0.2')!.words,
+    srcPort: 50000,
+    dstPort: 53,
+    proto: 17,
+    vlan: [],
+    startUs: 0,
+    lastUs: 0,
+    pkts: [1, 0],
+    bytes: [50, 0],
+    state: 'new',
+    appProto: 'unknown',
+    tcpFlags: [0, 0],
+    gapBytes: 0,
+    communityId: () => '1:x',
+  };
+  assert.deepEqual(
+    new DetectEngine(rules).onPacket(flow, 0, p)?.map((m) => m.rule.sid),
+    [1, 2, 3],
+  );
+  const bs = parseRules(
+    [
+      'alert http any any -> any any (http.user_agent; bsize:0; sid:1;)',
+      'alert http any any -> any any (http.uri; bsize:<=4; sid:2;)',
+      'alert http any any -> any any (http.uri; bsize:2<>5; sid:3;)',
+    ].join('\n'),
+    't.rules',
+  );
+  assert.deepEqual(bs.errors, []);
+  const e = new DetectEngine(bs.rules);
+  const http = (ua: string, uri: string): number[] =>
+    (
+      e.onAppRecord(
+        { ...flow, proto: 6, appProto: 'http' },
+        {
+          type: 'http',
+          http: {
+            method: 'GET',
+            uri,
+            userAgent: ua,
+            requestHeaders: [],
+            requestBodyLength: 0,
+            responseHeaders: [],
+            responseBodyLength: 0,
+            depth: 1,
+          },
+        },
+        1,
+      ) ?? []
+    )
+      .map((m) => m.rule.sid)
+      .sort();
+  assert.deepEqual(http('', '/abc'), [1, 2, 3]);
+  assert.deepEqual(http('x', '/abcde'), []);
+});

@@ -2,6 +2,7 @@
 import { RuleError } from '../rule.js';
 import { commaList, intValue } from '../parse/options.js';
 import { addMatch, needValue, type KeywordHandler } from './context.js';
+import { parseNumberTest } from './header.js';
 
 const OPS = ['<', '>', '=', '!', '&', '^', '<=', '>='] as const;
 
@@ -21,6 +22,41 @@ function byteCount(text: string, k: string, isString: boolean): number {
 }
 
 export const BYTE_KEYWORDS: Record<string, KeywordHandler> = {
+  // bsize: the buffer's length, written as the absolute isdataat tests it amounts to.
+  bsize: (c, v, k) => {
+    const t = parseNumberTest(needValue(v, k), k);
+    const has = (n: number, negated: boolean): void =>
+      addMatch(c, { kind: 'isdataat', offset: n, relative: false, negated });
+    const atLeast = (n: number): void => {
+      if (n > 0) has(n - 1, false);
+    };
+    const atMost = (n: number): void => has(n, true);
+    switch (t.op) {
+      case '=':
+        atLeast(t.a);
+        atMost(t.a);
+        break;
+      case '<':
+        if (t.a === 0) throw new RuleError('bsize:<0 can never match', undefined, k);
+        atMost(t.a - 1);
+        break;
+      case '<=':
+        atMost(t.a);
+        break;
+      case '>':
+        atLeast(t.a + 1);
+        break;
+      case '>=':
+        atLeast(t.a);
+        break;
+      case '<>':
+        atLeast(t.a + 1);
+        atMost((t.b ?? t.a) - 1);
+        break;
+      case '!=':
+        throw new RuleError('bsize:!N is not supported', undefined, k);
+    }
+  },
   isdataat: (c, v, k) => {
     const parts = commaList(needValue(v, k));
     let first = parts[0];

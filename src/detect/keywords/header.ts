@@ -1,7 +1,36 @@
 /** Packet-header keywords: dsize, ttl, itype, icode, ip_proto, flags, flow. */
-import { RuleError, type NumberTest } from '../rule.js';
+import { RuleError, type NumberTest, type Rule } from '../rule.js';
 import { commaList, intValue } from '../parse/options.js';
 import { needValue, type KeywordHandler } from './context.js';
+
+/** IPv4 option names of `ipopts` and their type octets (-1: any option). */
+const IP_OPTIONS: Record<string, number> = {
+  eol: 0,
+  nop: 1,
+  rr: 7,
+  ts: 68,
+  sec: 130,
+  lsrr: 131,
+  esec: 133,
+  satid: 136,
+  ssrr: 137,
+  any: -1,
+};
+
+/** flow.pkts:toserver,<10 — a direction (toserver, toclient, either) and a number test. */
+function flowCount(rule: Rule, what: 'pkts' | 'bytes', text: string, k: string): void {
+  const comma = text.indexOf(',');
+  if (comma < 0) throw new RuleError(`'${text}' is not 'direction,test' (toserver,<10)`, undefined, k);
+  const d = text.slice(0, comma).trim();
+  const dir = d === 'toserver' ? 0 : d === 'toclient' ? 1 : d === 'either' ? 2 : -1;
+  if (dir < 0)
+    throw new RuleError(`direction must be toserver, toclient or either, got '${d}'`, undefined, k);
+  (rule.flowCounts ??= []).push({
+    what,
+    dir: dir as 0 | 1 | 2,
+    test: parseNumberTest(text.slice(comma + 1), k),
+  });
+}
 
 export function parseNumberTest(text: string, k: string): NumberTest {
   const t = text.trim();
@@ -75,6 +104,18 @@ export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
   ttl: (c, v, k) => {
     c.rule.ttl = parseNumberTest(needValue(v, k), k);
   },
+  ipopts: (c, v, k) => {
+    const name = needValue(v, k).trim().toLowerCase();
+    const t = IP_OPTIONS[name];
+    if (t === undefined) throw new RuleError(`unknown IP option '${name}'`, undefined, k);
+    c.rule.ipOpt = t;
+  },
+  'flow.pkts': (c, v, k) => flowCount(c.rule, 'pkts', needValue(v, k), k),
+  'flow.bytes': (c, v, k) => flowCount(c.rule, 'bytes', needValue(v, k), k),
+  'flow.pkts_toserver': (c, v, k) => flowCount(c.rule, 'pkts', `toserver,${needValue(v, k)}`, k),
+  'flow.pkts_toclient': (c, v, k) => flowCount(c.rule, 'pkts', `toclient,${needValue(v, k)}`, k),
+  'flow.bytes_toserver': (c, v, k) => flowCount(c.rule, 'bytes', `toserver,${needValue(v, k)}`, k),
+  'flow.bytes_toclient': (c, v, k) => flowCount(c.rule, 'bytes', `toclient,${needValue(v, k)}`, k),
   'tcp.mss': (c, v, k) => {
     c.rule.tcpMss = parseNumberTest(needValue(v, k), k);
   },
