@@ -125,22 +125,6 @@ export class AhoCorasick {
       }
     }
     this.fail = fail;
-    let rows = 1;
-    while (rows < n && rows < MAX_DENSE_ROWS && depth[rows] <= DENSE_DEPTH) rows++;
-    const dense = new Int32Array(rows * 256);
-    for (let s = 0; s < rows; s++) {
-      // Misses take the (shallower, already filled) failure state's row; the root's misses stay at the root.
-      if (s !== 0) dense.copyWithin(s * 256, fail[s] * 256, fail[s] * 256 + 256);
-      const c0 = this.childStart[s];
-      for (let k = c0; k < c0 + this.childCount[s]; k++) {
-        const b = this.childByte[k];
-        dense[s * 256 + b] = this.childState[k];
-        // Case folding baked into the row: upper-case text bytes need no folding on the dense path.
-        if (this.foldCase && b >= 0x61 && b <= 0x7a) dense[s * 256 + (b ^ 0x20)] = this.childState[k];
-      }
-    }
-    this.dense = dense;
-    this.denseRows = rows;
     // Outputs: a state's own patterns, then its failure state's (already laid out: it comes earlier).
     const outStart = new Int32Array(n + 1);
     const outCount = new Int32Array(n);
@@ -163,6 +147,25 @@ export class AhoCorasick {
     this.outIds = outIds;
     this.hasOut = new Uint8Array(n);
     for (let s = 0; s < n; s++) this.hasOut[s] = outCount[s] > 0 ? 1 : 0;
+    let rows = 1;
+    while (rows < n && rows < MAX_DENSE_ROWS && depth[rows] <= DENSE_DEPTH) rows++;
+    const dense = new Int32Array(rows * 256);
+    for (let s = 0; s < rows; s++) {
+      // Misses take the (shallower, already filled) failure state's row; the root's misses stay at the root.
+      if (s !== 0) dense.copyWithin(s * 256, fail[s] * 256, fail[s] * 256 + 256);
+      const c0 = this.childStart[s];
+      for (let k = c0; k < c0 + this.childCount[s]; k++) {
+        const b = this.childByte[k];
+        // A target with outputs is stored complemented (negative): the scan learns it from the one load.
+        const c = this.childState[k];
+        const v = outCount[c] > 0 ? ~c : c;
+        dense[s * 256 + b] = v;
+        // Case folding baked into the row: upper-case text bytes need no folding on the dense path.
+        if (this.foldCase && b >= 0x61 && b <= 0x7a) dense[s * 256 + (b ^ 0x20)] = v;
+      }
+    }
+    this.dense = dense;
+    this.denseRows = rows;
   }
 
   /** Calls `hit(patternId)` for every pattern occurrence (ids may repeat); stops early when `hit` returns true. */
@@ -183,8 +186,14 @@ export class AhoCorasick {
     const end = off + len;
     for (let i = off; i < end; i++) {
       const raw = buf[i];
-      if (s < rows) s = dense[s * 256 + raw];
-      else {
+      if (s < rows) {
+        const v = dense[s * 256 + raw];
+        if (v >= 0) {
+          s = v;
+          continue;
+        }
+        s = ~v;
+      } else {
         const b = fold && raw >= 0x41 && raw <= 0x5a ? raw | 0x20 : raw;
         // Deep state: its sorted children, else follow failure links until a dense row answers.
         for (;;) {
@@ -205,14 +214,14 @@ export class AhoCorasick {
           }
           s = fail[s];
           if (s < rows) {
-            s = dense[s * 256 + raw];
+            const v = dense[s * 256 + raw];
+            s = v < 0 ? ~v : v;
             break;
           }
         }
+        if (hasOut[s] === 0) continue;
       }
-      if (hasOut[s] !== 0) {
-        for (let j = outStart[s], o1 = outStart[s + 1]; j < o1; j++) if (hit(outIds[j]) === true) return;
-      }
+      for (let j = outStart[s], o1 = outStart[s + 1]; j < o1; j++) if (hit(outIds[j]) === true) return;
     }
   }
 }

@@ -29,7 +29,14 @@ interface Group {
   patternRule: Int32Array;
   /** Which of its rule's literals the pattern is (bit index into the rule's `needMask`). */
   patternBit: Uint8Array;
-  ac: AhoCorasick;
+  /**
+   * Built when the group first sees traffic: groups for ports and protocols a network never uses cost nothing.
+   * Until then `patterns` holds its literals.
+   */
+  ac: AhoCorasick | undefined;
+  patterns: Uint8Array[] | undefined;
+  /** Number of prefilter patterns. */
+  size: number;
   /** Rules without a usable fast pattern: always evaluated. */
   always: Int32Array;
 }
@@ -143,7 +150,9 @@ function buildGroup(
   return {
     patternRule: Int32Array.from(patternRule),
     patternBit: Uint8Array.from(patternBit),
-    ac: new AhoCorasick(patterns),
+    ac: undefined,
+    patterns,
+    size: patterns.length,
     always: Int32Array.from(always),
   };
 }
@@ -295,9 +304,11 @@ export class DetectEngine {
   /** Adds a group's candidates for one buffer to `cand`: prefilter hits (deduplicated) plus its always-list. */
   private collect(g: Group | undefined, buf: Uint8Array | undefined, off: number, len: number): void {
     if (!g) return;
-    if (buf && len > 0 && g.ac.size > 0) {
+    if (buf && len > 0 && g.size > 0) {
       this.curGroup = g;
-      g.ac.scan(buf, off, len, this.onHit);
+      const ac = (g.ac ??= new AhoCorasick(g.patterns ?? []));
+      g.patterns = undefined;
+      ac.scan(buf, off, len, this.onHit);
     }
     const always = g.always;
     for (let i = 0; i < always.length; i++) {
