@@ -229,6 +229,8 @@ export interface Rule {
    * the alert's direction follows it.
    */
   appDir?: number;
+  /** Set when a `requires:` condition does not hold here: the rule is left out without an error, as in Suricata. */
+  unmetRequirement?: string;
   /** The rule text, for logs and the bundle syntax checker. */
   text: string;
 }

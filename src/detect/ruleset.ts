@@ -56,7 +56,7 @@ export function parseRules(
 ): RuleSetLoad {
   const rules: Rule[] = [];
   const errors: RuleLoadError[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { line: number; index: number }>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
@@ -66,10 +66,19 @@ export function parseRules(
     if (t === '' || t.startsWith('#')) continue;
     try {
       const r = parseRule(t, vars);
+      // A rule whose `requires:` does not hold here is left out quietly, as Suricata does.
+      if (r.unmetRequirement !== undefined) continue;
       const key = `${r.gid}:${r.sid}`;
       const dup = seen.get(key);
-      if (dup !== undefined) throw new RuleError(`duplicate of the rule on line ${dup}`, r.sid);
-      seen.set(key, start);
+      if (dup !== undefined) {
+        // Suricata keeps the higher revision of a duplicated sid; equal or lower is an error.
+        const old = rules[dup.index];
+        if (r.rev <= old.rev) throw new RuleError(`duplicate of the rule on line ${dup.line}`, r.sid);
+        rules[dup.index] = r;
+        seen.set(key, { line: start, index: dup.index });
+        continue;
+      }
+      seen.set(key, { line: start, index: rules.length });
       rules.push(r);
     } catch (err) {
       if (!(err instanceof RuleError)) throw err;

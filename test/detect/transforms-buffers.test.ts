@@ -218,3 +218,32 @@ test('X-Forwarded-For: last entry behind a reverse proxy, first behind a forward
   assert.equal(xffAddress(hs, { ...xff, deployment: 'forward' }), '10.2.2.2');
   assert.equal(xffAddress([['X-Forwarded-For', 'unknown']], xff), undefined);
 });
+
+test('requires: rules for other versions or features are left out quietly; a higher rev replaces a duplicate sid', () => {
+  const { rules, errors } = parseRules(
+    [
+      'alert tcp any any -> any any (content:"a"; sid:1; rev:1;)',
+      'alert tcp any any -> any any (content:"b"; requires: version >= 8; sid:1; rev:2;)',
+      'alert tcp any any -> any any (content:"c"; requires: version >= 9; sid:2;)',
+      'alert tcp any any -> any any (content:"d"; requires: feature lua; sid:3;)',
+      'alert tcp any any -> any any (content:"e"; requires: version >= 7.0.3 < 9, feature ja4; sid:4;)',
+      'alert tcp any any -> any any (content:"f"; sid:4; rev:1;)',
+      'alert tcp any any -> any any (content:"g"; requires: colour blue; sid:5;)',
+    ].join('\n'),
+    't.rules',
+  );
+  assert.deepEqual(
+    rules.map((r) => [r.sid, r.rev]),
+    [
+      [1, 2],
+      [4, 1],
+    ],
+  );
+  assert.deepEqual(
+    errors.map((e) => e.message),
+    [
+      'sid 4: duplicate of the rule on line 5',
+      "sid 5: requires: 'colour blue' is not 'feature NAME' or 'version OP X.Y.Z'",
+    ],
+  );
+});

@@ -3,9 +3,47 @@ import { RuleError } from '../rule.js';
 import { intValue, unquote } from '../parse/options.js';
 import { needValue, type KeywordHandler } from './context.js';
 
+/** The Suricata rule-language version moat implements, for `requires: version`. */
+export const RULE_LANGUAGE_VERSION = [8, 0, 0];
+/** `requires: feature` names moat has. */
+const RULE_FEATURES = new Set(['ja3', 'ja4']);
+
+function cmpVersion(a: number[], b: number[]): number {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+/** requires: feature X, version >= 7.0.3 < 8 — why the rule does not apply here, or undefined. */
+export function unmetRequirement(text: string, k: string): string | undefined {
+  for (const part of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const m = /^(feature|version)\s+(.+)$/.exec(part);
+    if (!m) throw new RuleError(`'${part}' is not 'feature NAME' or 'version OP X.Y.Z'`, undefined, k);
+    if (m[1] === 'feature') {
+      if (!RULE_FEATURES.has(m[2].trim().toLowerCase())) return `needs feature ${m[2].trim()}`;
+      continue;
+    }
+    const tests = [...m[2].matchAll(/(>=|<=|>|<|=)?\s*(\d+(?:\.\d+){0,2})/g)];
+    if (tests.length === 0) throw new RuleError(`'${m[2]}' names no version`, undefined, k);
+    for (const [, op = '>=', ver] of tests) {
+      const c = cmpVersion(RULE_LANGUAGE_VERSION, ver.split('.').map(Number));
+      const ok =
+        op === '>=' ? c >= 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : op === '<' ? c < 0 : c === 0;
+      if (!ok) return `needs version ${op} ${ver}`;
+    }
+  }
+  return undefined;
+}
+
 export const META_KEYWORDS: Record<string, KeywordHandler> = {
   msg: (c, v, k) => {
     c.rule.msg = unquote(needValue(v, k)).replace(/\\(.)/g, '$1');
+  },
+  requires: (c, v, k) => {
+    const why = unmetRequirement(needValue(v, k), k);
+    if (why && c.rule.unmetRequirement === undefined) c.rule.unmetRequirement = why;
   },
   sid: (c, v, k) => {
     c.rule.sid = intValue(v, k, 1);
