@@ -7,6 +7,7 @@
  * from each other but a session's seed reproduces it exactly. `scale` multiplies every delay (0 =
  * instant, for tests and benchmarks that measure something else).
  */
+import { mulberry32 } from '../../framework/prng.js';
 
 export interface TimingConfig {
   /** Multiplies every delay; 0 turns timing off, 1 is the modelled device. */
@@ -48,18 +49,6 @@ const MODEL: Record<string, { median: number; sigma: number }> = {
 };
 
 const BUILTINS = new Set(['cd', 'pwd', 'echo', 'printf', 'true', 'false', 'export', 'kill', ':']);
-
-/** mulberry32: small, fast, and reproducible from a 32-bit seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash32(s: string): number {
   let h = 0x811c9dc5;
