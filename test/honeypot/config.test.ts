@@ -82,3 +82,13 @@ test('config: relay and timing sections validate, errors name the field and the 
     /tlsCert and tlsKey go together/,
   );
 });
+
+test('config: the shipped example configurations are valid', () => {
+  const hp = loadHoneypotConfig(join(process.cwd(), 'config', 'honeypot.yaml'));
+  assert.equal(hp.relay?.gateway.port, 7443);
+  const gw = loadGatewayConfig(join(process.cwd(), 'config', 'iot-gateway.yaml'));
+  assert.deepEqual(
+    gw.devices.map((d) => `${d.name}/${d.protocol}`),
+    ['cam-1/shell', 'router-1/shell', 'sensor-1/mqtt'],
+  );
+});
