@@ -156,6 +156,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         // Loaded only when asked for, like the TLS monitor: a plain analysis starts without it.
         const { securityStage } = await import('./security-stage.js');
         security = await securityStage(flags, flags.interface);
+        if (tlsmon) inspectors[0] = security.recordVerdicts(tlsmon.inspector, 'tlsmon');
         inspectors.unshift(...security.inspectors);
         if (workers > 1)
           process.stderr.write('moat: the security stage keeps flow state: it runs on one thread\n');

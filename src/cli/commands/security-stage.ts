@@ -1,7 +1,8 @@
 /**
  * The security options of analyze: `--rules FILE` loads the rule files once (every refused rule named on stderr:
  * file:line, sid, keyword) and compiles one engine; the event cache table is consulted before the rules (in memory,
- * or persisted with `--security-db`, shared with `--cache-redis`); `--review` adds log review of the flows.
+ * or persisted with `--security-db`, shared with `--cache-redis`); `--review` adds log review of the flows. The TLS
+ * monitor's risky verdicts become cache entries too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DetectEngine } from '../../detect/engine.js';
@@ -13,6 +14,7 @@ import { EventCacheTable } from '../../security/event-cache.js';
 import { SecurityGuard } from '../../security/guard.js';
 import { LogReview, reviewConfig } from '../../security/log-review.js';
 import { LogReviewInspector } from '../../security/review-inspector.js';
+import { VerdictRecorder } from '../../security/verdict-recorder.js';
 import { openDatabase, type Db } from '../../store/index.js';
 import { UsageError } from '../errors.js';
 
@@ -51,13 +53,15 @@ export interface SecurityFlags {
 
 export interface SecurityStage {
   inspectors: Inspector[];
+  /** Wraps another engine (the TLS monitor) so its alerts become cache entries (A-34). */
+  recordVerdicts(inner: Inspector, diagnosis: string): Inspector;
   close(): Promise<void>;
 }
 
 /** Builds the stage (cache lookup → rules → log review) the flags ask for; none when no flag is given. */
 export async function securityStage(flags: SecurityFlags, iface?: string): Promise<SecurityStage> {
   const want = flags.rules.length > 0 || flags.review !== undefined || flags.securityDb || flags.cacheRedis;
-  if (!want) return { inspectors: [], close: async () => undefined };
+  if (!want) return { inspectors: [], recordVerdicts: (i) => i, close: async () => undefined };
   let db: Db | undefined;
   if (flags.securityDb) db = openDatabase(flags.securityDb);
   const cache = new EventCacheTable(db);
@@ -92,6 +96,7 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
   }
   return {
     inspectors,
+    recordVerdicts: (inner, diagnosis) => new VerdictRecorder(inner, cache, { diagnosis }),
     close: async () => {
       cache.flush();
       await share?.close();
