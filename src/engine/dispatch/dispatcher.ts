@@ -26,10 +26,27 @@ import { EXPIRY_STEP_US } from '../pipeline.js';
 
 /** How long one wait lasts before the abort word is looked at again. */
 const WAIT_MS = 200;
+/**
+ * A worker that frees nothing for this long is taken as dead (a thread that ended without reaching its own
+ * error handler cannot set the abort word): the reader stops instead of waiting for ever.
+ */
+const STALL_MS = 60_000;
 
 class WorkerStopped extends Error {
-  constructor() {
-    super('an analysis worker stopped');
+  constructor(detail = 'an analysis worker stopped') {
+    super(detail);
+  }
+}
+
+/** Waits until `words[index]` is `want`, watching the abort word and giving up on a stalled worker. */
+function waitFor(words: Int32Array, index: number, want: number, abortWords: Int32Array): void {
+  let waited = 0;
+  for (let v = Atomics.load(words, index); v !== want; v = Atomics.load(words, index)) {
+    if (Atomics.load(abortWords, ABORT) !== 0) throw new WorkerStopped();
+    if (waited >= STALL_MS)
+      throw new WorkerStopped(`an analysis worker made no progress for ${STALL_MS / 1000} s`);
+    if (Atomics.wait(words, index, v, WAIT_MS) === 'timed-out') waited += WAIT_MS;
+    else waited = 0;
   }
 }
 
@@ -54,11 +71,7 @@ class BatchWriter {
 
   /** Waits until the next slot is free (the worker is done with what it held). */
   private acquire(): void {
-    const c = this.control;
-    while (Atomics.load(c, this.slot) !== FREE) {
-      if (Atomics.load(this.refs, ABORT) !== 0) throw new WorkerStopped();
-      Atomics.wait(c, this.slot, Atomics.load(c, this.slot), WAIT_MS);
-    }
+    waitFor(this.control, this.slot, FREE, this.refs);
     this.view = this.views[this.slot];
     this.count = 0;
     this.acquired = true;
@@ -148,10 +161,7 @@ export class Dispatcher implements PacketSink, BufferProvider {
       Atomics.sub(refs, this.cur, 1);
     }
     const c = (this.cur + 1) % CHUNKS;
-    while (Atomics.load(refs, c) !== 0) {
-      if (Atomics.load(refs, ABORT) !== 0) throw new WorkerStopped();
-      Atomics.wait(refs, c, Atomics.load(refs, c), WAIT_MS);
-    }
+    waitFor(refs, c, 0, refs);
     Atomics.store(refs, c, 1);
     this.cur = c;
     return this.chunkBufs[c];
