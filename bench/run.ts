@@ -13,6 +13,8 @@ interface Measure {
   name: string;
   seconds: number;
   peakRssMb: number;
+  /** moat only: its own analysis wall time (start-up and module loading excluded), median. */
+  analysisSeconds?: number;
   note?: string;
 }
 
@@ -21,13 +23,21 @@ function which(cmd: string): boolean {
 }
 
 /** One run of `argv` under /usr/bin/time: wall seconds and peak RSS, or why it failed. */
-function once(argv: string[]): { seconds: number; rssMb: number } | string {
+function once(argv: string[]): { seconds: number; rssMb: number; analysisSeconds?: number } | string {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const lines = (r.stderr ?? '').trim().split('\n');
   const last = lines[lines.length - 1] ?? '';
   const m = /^([\d.]+) (\d+)$/.exec(last);
   if (r.status !== 0 || !m) return `failed (exit ${r.status}): ${lines.slice(-3).join(' | ')}`;
-  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024 };
+  // moat's --json summary (last stdout line) carries its own analysis time.
+  let analysisSeconds: number | undefined;
+  try {
+    const st = JSON.parse((r.stdout ?? '').trim().split('\n').pop() ?? '') as { wallMs?: number };
+    if (typeof st.wallMs === 'number') analysisSeconds = st.wallMs / 1000;
+  } catch {
+    analysisSeconds = undefined;
+  }
+  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, analysisSeconds };
 }
 
 /**
@@ -36,6 +46,7 @@ function once(argv: string[]): { seconds: number; rssMb: number } | string {
  */
 function measureAll(tools: { name: string; argv: string[] }[], runs: number): Measure[] {
   const times = tools.map(() => [] as number[]);
+  const analysis = tools.map(() => [] as number[]);
   const rss = tools.map(() => 0);
   const failed = tools.map(() => undefined as string | undefined);
   for (let i = 0; i < runs; i++) {
@@ -45,14 +56,16 @@ function measureAll(tools: { name: string; argv: string[] }[], runs: number): Me
       if (typeof r === 'string') failed[k] = r;
       else {
         times[k].push(r.seconds);
+        if (r.analysisSeconds !== undefined) analysis[k].push(r.analysisSeconds);
         rss[k] = Math.max(rss[k], r.rssMb);
       }
     });
   }
   return tools.map((t, k) => {
     if (failed[k]) return { name: t.name, seconds: NaN, peakRssMb: NaN, note: failed[k] };
-    const sorted = [...times[k]].sort((a, b) => a - b);
-    return { name: t.name, seconds: sorted[Math.floor(sorted.length / 2)], peakRssMb: rss[k] };
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const a = analysis[k].length > 0 ? median(analysis[k]) : undefined;
+    return { name: t.name, seconds: median(times[k]), peakRssMb: rss[k], analysisSeconds: a };
   });
 }
 
@@ -143,7 +156,21 @@ function main(): void {
   }
   const moat2 = results[1];
   if (!Number.isNaN(moat1.seconds) && !Number.isNaN(moat2.seconds)) {
-    console.log(`moat 2 workers vs 1: ${(moat1.seconds / moat2.seconds).toFixed(2)}×`);
+    console.log(`moat 2 workers vs 1, whole process: ${(moat1.seconds / moat2.seconds).toFixed(2)}×`);
+  }
+  // Process start-up (~0.3 s: Node, module loading) is the same for any input size; the analysis itself is
+  // what scales with traffic and with workers.
+  for (const r of [moat1, moat2]) {
+    if (r.analysisSeconds !== undefined && ndpi && !Number.isNaN(ndpi.seconds)) {
+      console.log(
+        `${r.name} analysis alone: ${r.analysisSeconds.toFixed(2)} s, ${((bytes * 8) / r.analysisSeconds / 1e9).toFixed(2)} Gbit/s, ${(ndpi.seconds / r.analysisSeconds).toFixed(2)}× ndpiReader (whole process)`,
+      );
+    }
+  }
+  if (moat1.analysisSeconds !== undefined && moat2.analysisSeconds !== undefined) {
+    console.log(
+      `moat 2 workers vs 1, analysis alone: ${(moat1.analysisSeconds / moat2.analysisSeconds).toFixed(2)}×`,
+    );
   }
 }
 
