@@ -4,6 +4,7 @@
  * borrow.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -41,4 +42,47 @@ export function startMoat(args: string[]): ChildProcess {
     env: { ...process.env, MOAT_ARGS: JSON.stringify(args) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * `moat identify serve --db DB` on a free port without auth, reloading models every 100 ms; resolves with the
+ * child and its base URL once it says it listens.
+ */
+export async function startServe(db: string): Promise<{ child: ChildProcess; base: string }> {
+  const child = startMoat([
+    'identify',
+    'serve',
+    '--db',
+    db,
+    '--port',
+    '0',
+    '--no-auth',
+    '--reload-ms',
+    '100',
+  ]);
+  let text = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /listening on (http:\/\/\S+),/.exec(text);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (c) => reject(new Error(`serve exited with ${c} before listening`)));
+  });
+  return { child, base };
+}
+
+/** Copies the USTC conversation tables under `to`, each cut to its header and `rows` rows (quick tests). */
+export function sliceUstc(from: string, to: string, rows: number): void {
+  for (const cls of ['Benign', 'Malware']) {
+    mkdirSync(join(to, cls), { recursive: true });
+    for (const f of readdirSync(join(from, cls)))
+      writeFileSync(
+        join(to, cls, f),
+        readFileSync(join(from, cls, f), 'utf8')
+          .split('\n')
+          .slice(0, rows + 1)
+          .join('\n'),
+      );
+  }
 }

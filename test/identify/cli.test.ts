@@ -1,17 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { runMoat, startMoat } from './cli-child.js';
+import { runMoat, startServe, sliceUstc } from './cli-child.js';
 import { openDatabase } from '../../src/store/database.js';
 import { ModelRegistry } from '../../src/identify/index.js';
 import { loadUstcConversations } from '../../src/identify/datasets/ustc-conversations.js';
@@ -46,17 +38,7 @@ test(
       const db = join(dir, 'm.db');
       // A slice of every capture (header + 400 conversations) keeps the test quick on a busy CI box.
       const sub = join(dir, 'ustc');
-      for (const cls of ['Benign', 'Malware']) {
-        mkdirSync(join(sub, cls), { recursive: true });
-        for (const f of readdirSync(join(USTC, cls)))
-          writeFileSync(
-            join(sub, cls, f),
-            readFileSync(join(USTC, cls, f), 'utf8')
-              .split('\n')
-              .slice(0, 401)
-              .join('\n'),
-          );
-      }
+      sliceUstc(USTC, sub, 400);
       const refused = await run([
         'identify',
         'train',
@@ -176,27 +158,8 @@ test('moat identify serve: answers on an ephemeral loopback port and stops on SI
   const h = openDatabase(db);
   new IntelStore(h).load('c2.txt', parseFeed('c2.txt', '192.0.2.55\n'));
   h.close();
-  const child = startMoat([
-    'identify',
-    'serve',
-    '--db',
-    db,
-    '--port',
-    '0',
-    '--no-auth',
-    '--reload-ms',
-    '100',
-  ]);
+  const { child, base: address } = await startServe(db);
   try {
-    let text = '';
-    const address = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /listening on (http:\/\/\S+),/.exec(text);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (c) => reject(new Error(`serve exited with ${c} before listening`)));
-    });
     const res = await fetch(`${address}/v1/identify`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -5,15 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,7 +21,7 @@ import { FEATURE_INDEX } from '../../src/identify/features.js';
 import { AsnRanges } from '../../src/intel/asn-ranges.js';
 import { GeoLookup } from '../../src/intel/geo.js';
 import type { CompactFlow } from '../../src/identify/flow-record.js';
-import { runMoat } from './cli-child.js';
+import { runMoat, sliceUstc } from './cli-child.js';
 
 const flow = (peer: string, bytes: number): CompactFlow => ({
   peer,
@@ -204,17 +196,7 @@ test('moat identify eval: each source, then all combined with per-source scores'
   const dir = mkdtempSync(join(tmpdir(), 'moat-identify-combined-'));
   try {
     const sub = join(dir, 'ustc');
-    for (const cls of ['Benign', 'Malware']) {
-      mkdirSync(join(sub, cls), { recursive: true });
-      for (const f of readdirSync(join(USTC, cls)))
-        writeFileSync(
-          join(sub, cls, f),
-          readFileSync(join(USTC, cls, f), 'utf8')
-            .split('\n')
-            .slice(0, 301)
-            .join('\n'),
-        );
-    }
+    sliceUstc(USTC, sub, 300);
     const ipsum = join(dir, 'ipsum.txt');
     const lines = readFileSync(IPSUM, 'utf8').split('\n');
     writeFileSync(

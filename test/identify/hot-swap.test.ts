@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.js';
 import { ModelRegistry, trainModel, DEFAULT_TRAIN } from '../../src/identify/index.js';
-import { runMoat, startMoat } from './cli-child.js';
+import { runMoat, startServe } from './cli-child.js';
 import { syntheticRequests, toLabelledSet } from './synthetic.js';
 
 const gates = { minPrecision: 0.9, minCoverage: 0.8 };
@@ -30,27 +30,8 @@ test('a running service swaps to a newly activated model and back on rollback', 
   const refused = reg.submit(stump, { precision: 0.5, coverage: 0.9 }, gates).version;
   reg.activate(v1);
   h.close();
-  const child = startMoat([
-    'identify',
-    'serve',
-    '--db',
-    db,
-    '--port',
-    '0',
-    '--no-auth',
-    '--reload-ms',
-    '100',
-  ]);
+  const { child, base } = await startServe(db);
   try {
-    let text = '';
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /listening on (http:\/\/\S+),/.exec(text);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (c) => reject(new Error(`serve exited with ${c}`)));
-    });
     const req = syntheticRequests(1, 43)[0].req;
     const ask = async (): Promise<{ version: number; rules: number }> => {
       const r = await fetch(`${base}/v1/identify`, {
