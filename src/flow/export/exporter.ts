@@ -1,6 +1,8 @@
 /**
  * Sends finished flows as NetFlow v9 or IPFIX over UDP (A-33). Runs as an inspector at flow end: sampling decides,
  * records are batched and sent when a packet's worth is ready (or at close), so export never blocks packets.
+ * Each sampling rate goes out under its own v9 source id / IPFIX observation domain (id = N of 1:N, 1 = unsampled):
+ * collectors apply an announced rate to a whole domain, so zone pairs sampled at different rates must not share one.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Inspector } from '../../engine/inspector.js';
@@ -23,9 +25,9 @@ export interface ExportOptions {
 export class FlowExporter implements Inspector {
   readonly name = 'flow-export';
   private readonly sock: Socket;
-  private readonly pending: ExportRecord[] = [];
-  private readonly v9 = new NetflowV9Encoder(1, 0);
-  private readonly ipfix = new IpfixEncoder(1);
+  /** Records waiting to be sent, per sampling rate. */
+  private readonly pending = new Map<number, ExportRecord[]>();
+  private readonly encoders = new Map<number, NetflowV9Encoder | IpfixEncoder>();
   private inflight: Promise<void> = Promise.resolve();
   exported = 0;
   /** Packet time of the newest flow end: export timestamps follow the capture, not the wall clock. */
@@ -45,17 +47,31 @@ export class FlowExporter implements Inspector {
     }
     ev.moat = { ...((ev.moat as object | undefined) ?? {}), sampled: true, sampling_rate: s.rate };
     this.o.onSampled?.(flow, s.rate);
-    this.pending.push(...recordsOf(flow, s.rate));
+    let queue = this.pending.get(s.rate);
+    if (!queue) this.pending.set(s.rate, (queue = []));
+    queue.push(...recordsOf(flow, s.rate));
     this.lastMs = Math.max(this.lastMs, tsUs / 1000);
-    if (this.pending.length >= 24) this.flush(this.lastMs);
+    if (queue.length >= 24) this.flush(s.rate, this.lastMs);
     return undefined;
   }
 
-  private flush(nowMs: number): void {
-    if (this.pending.length === 0) return;
-    const recs = this.pending.splice(0);
+  private encoderFor(rate: number): NetflowV9Encoder | IpfixEncoder {
+    let enc = this.encoders.get(rate);
+    if (!enc) {
+      enc =
+        this.o.protocol === 'ipfix'
+          ? new IpfixEncoder(rate, 20, rate)
+          : new NetflowV9Encoder(rate, 0, 20, rate);
+      this.encoders.set(rate, enc);
+    }
+    return enc;
+  }
+
+  private flush(rate: number, nowMs: number): void {
+    const recs = this.pending.get(rate)?.splice(0) ?? [];
+    if (recs.length === 0) return;
     this.exported += recs.length;
-    const pkts = this.o.protocol === 'ipfix' ? this.ipfix.encode(recs, nowMs) : this.v9.encode(recs, nowMs);
+    const pkts = this.encoderFor(rate).encode(recs, nowMs);
     for (const p of pkts) {
       this.packetsSent++;
       this.inflight = this.inflight.then(
@@ -68,7 +84,7 @@ export class FlowExporter implements Inspector {
   }
 
   async close(): Promise<void> {
-    this.flush(this.lastMs);
+    for (const rate of this.pending.keys()) this.flush(rate, this.lastMs);
     await this.inflight;
     this.sock.close();
   }

@@ -1,12 +1,15 @@
 /**
  * IPFIX (RFC 7011) export messages: template set (id 2) then data sets, IANA information elements with absolute
- * millisecond timestamps (flowStart/EndMilliseconds) and samplingPacketInterval (305) in every record.
+ * millisecond timestamps (flowStart/EndMilliseconds) and samplingPacketInterval (305) in every record; a sampled
+ * observation domain also announces its rate in option data with each template refresh (sampler-options.ts).
  */
 import type { ExportRecord } from './flow-record.js';
 import { templateSet } from './template-set.js';
+import { ipfixSamplingOptions } from './sampler-options.js';
 
 const T4 = 256;
 const T6 = 257;
+const T_SAMPLING = 258;
 const COMMON: Array<[number, number]> = [
   [7, 2], // sourceTransportPort
   [11, 2], // destinationTransportPort
@@ -29,6 +32,8 @@ export class IpfixEncoder {
   constructor(
     private readonly domainId = 1,
     private readonly templateEvery = 20,
+    /** N of 1:N for every record of this observation domain; 1 = unsampled, nothing announced. */
+    private readonly samplingRate = 1,
   ) {}
 
   private template(): Buffer {
@@ -68,7 +73,11 @@ export class IpfixEncoder {
     for (let i = 0; i < records.length; i += maxRecords) {
       const chunk = records.slice(i, i + maxRecords);
       const sets: Buffer[] = [];
-      if (this.messages % this.templateEvery === 0) sets.push(this.template());
+      if (this.messages % this.templateEvery === 0) {
+        sets.push(this.template());
+        if (this.samplingRate > 1)
+          sets.push(...ipfixSamplingOptions(T_SAMPLING, this.domainId, this.samplingRate));
+      }
       const v4 = chunk.filter((r) => r.ipVersion === 4);
       const v6 = chunk.filter((r) => r.ipVersion === 6);
       if (v4.length) sets.push(this.dataSet(T4, v4));

@@ -1,13 +1,16 @@
 /**
  * NetFlow v9 (RFC 3954) export packets: a template FlowSet (sent first and every `templateEvery` packets, as
  * collectors expect after a restart) and data FlowSets, one template for IPv4 and one for IPv6, with the sampling
- * interval carried in every record (SAMPLING_INTERVAL, field 34).
+ * interval carried in every record (SAMPLING_INTERVAL, field 34) and, for a sampled source id, announced in option data
+ * with each template refresh — where collectors such as nfdump take it from (sampler-options.ts).
  */
 import type { ExportRecord } from './flow-record.js';
 import { templateSet } from './template-set.js';
+import { v9SamplingOptions } from './sampler-options.js';
 
 const T4 = 256;
 const T6 = 257;
+const T_SAMPLING = 258;
 /** [field type, length] per RFC 3954 §8. */
 const COMMON: Array<[number, number]> = [
   [7, 2], // L4_SRC_PORT
@@ -36,6 +39,8 @@ export class NetflowV9Encoder {
      */
     private bootMs = 0,
     private readonly templateEvery = 20,
+    /** N of 1:N for every record this source id exports; 1 = unsampled, nothing announced. */
+    private readonly samplingRate = 1,
   ) {}
 
   private template(): Buffer {
@@ -89,6 +94,10 @@ export class NetflowV9Encoder {
       if (this.packetsSent % this.templateEvery === 0) {
         sets.push(this.template());
         count += 2;
+        if (this.samplingRate > 1) {
+          sets.push(...v9SamplingOptions(T_SAMPLING, this.sourceId, this.samplingRate));
+          count += 2;
+        }
       }
       const v4 = chunk.filter((r) => r.ipVersion === 4);
       const v6 = chunk.filter((r) => r.ipVersion === 6);

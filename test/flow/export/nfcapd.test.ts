@@ -1,7 +1,8 @@
 /**
  * NetFlow v9 and IPFIX export checked by real collectors: Debian's nfcapd receives on loopback, nfdump reads the file
  * back, and every exported record (addresses, ports, protocol, packets, bytes) must be there. Sampling is per flow
- * and deterministic.
+ * and deterministic; a sampled zone pair's rate must reach nfdump through the option data: it lists the sampler under
+ * that rate's source id / observation domain (`nfdump -E`) and scales the sampled records' packets and bytes by N.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +50,7 @@ interface NfRecord {
   proto: number;
   in_packets: number;
   in_bytes: number;
+  sampled: number;
 }
 
 for (const protocol of ['netflow9', 'ipfix'] as const) {
@@ -64,14 +66,24 @@ for (const protocol of ['netflow9', 'ipfix'] as const) {
     });
     try {
       await new Promise((r) => setTimeout(r, 500));
-      const exp = new FlowExporter({ host: '127.0.0.1', port, protocol });
-      const flows = [
-        ...Array.from({ length: 30 }, (_, i) => flow(i)),
+      // IoT → anywhere is sampled 1:4; the IPv6 flows (zone wan → wan) are not sampled.
+      const sampler = new FlowSampler({
+        zones: [{ name: 'iot', nets: ['10.1.0.0/16'] }],
+        rates: [{ pair: 'iot->*', rate: 4 }],
+        defaultRate: 1,
+      });
+      const exp = new FlowExporter({ host: '127.0.0.1', port, protocol, sampler });
+      const all = [
+        ...Array.from({ length: 120 }, (_, i) => flow(i)),
         ...Array.from({ length: 10 }, (_, i) => flow(i, true)),
       ];
-      for (const f of flows) exp.onFlowEnd(f, 'shutdown', f.lastUs, { timestamp: '', event_type: 'flow' });
+      const flows = all.filter((f) => sampler.sample(f).sampled);
+      const sampled4 = flows.filter((f) => f.ipVersion === 4).length;
+      assert.ok(sampled4 >= 10 && sampled4 <= 50, `about a quarter of the IoT flows sampled: ${sampled4}`);
+      for (const f of all) exp.onFlowEnd(f, 'shutdown', f.lastUs, { timestamp: '', event_type: 'flow' });
       await exp.close();
-      assert.equal(exp.exported, 80);
+      assert.equal(exp.exported, flows.length * 2);
+      assert.equal(exp.sampledOut, 120 - sampled4);
       await new Promise((r) => setTimeout(r, 500));
       cap.kill('SIGTERM');
       await new Promise((r) => cap.once('exit', r));
@@ -83,23 +95,38 @@ for (const protocol of ['netflow9', 'ipfix'] as const) {
       });
       assert.equal(out.status, 0, out.stderr);
       const recs = JSON.parse(out.stdout) as NfRecord[];
-      assert.equal(recs.length, 80);
+      assert.equal(recs.length, flows.length * 2);
       const key = (r: NfRecord): string =>
-        `${r.src4_addr ?? r.src6_addr}|${r.src_port}|${r.dst4_addr ?? r.dst6_addr}|${r.dst_port}|${r.proto}|${r.in_packets}|${r.in_bytes}`;
+        `${r.src4_addr ?? r.src6_addr}|${r.src_port}|${r.dst4_addr ?? r.dst6_addr}|${r.dst_port}|${r.proto}|${r.in_packets}|${r.in_bytes}|${r.sampled}`;
       const got = new Set(recs.map(key));
       for (const f of flows) {
         const v6 = f.ipVersion === 6;
         const a = v6 ? `2001:db8::${(f.id % 200) + 1}` : `10.1.${f.id >> 8}.${f.id & 255}`;
         const b = v6 ? '2001:db8:ffff::53' : '198.51.100.80';
+        // nfdump estimates the unsampled volume: counts × N, and marks the record sampled.
+        const n = v6 ? 1 : 4;
+        const flag = v6 ? 0 : 1;
         assert.ok(
-          got.has(`${a}|${f.srcPort}|${b}|${f.dstPort}|${f.proto}|${f.pkts[0]}|${f.bytes[0]}`),
+          got.has(
+            `${a}|${f.srcPort}|${b}|${f.dstPort}|${f.proto}|${f.pkts[0] * n}|${f.bytes[0] * n}|${flag}`,
+          ),
           `client→server of flow ${f.id}`,
         );
         assert.ok(
-          got.has(`${b}|${f.dstPort}|${a}|${f.srcPort}|${f.proto}|${f.pkts[1]}|${f.bytes[1]}`),
+          got.has(
+            `${b}|${f.dstPort}|${a}|${f.srcPort}|${f.proto}|${f.pkts[1] * n}|${f.bytes[1] * n}|${flag}`,
+          ),
           `server→client of flow ${f.id}`,
         );
       }
+      // The exporter listing: the unsampled domain 1 without a sampler, domain 4 with 1 packet in every 4.
+      const ex = spawnSync('nfdump', ['-E', join(dir, files[0])], { encoding: 'utf8' });
+      assert.equal(ex.status, 0, ex.stderr);
+      const blocks = ex.stdout.split(/\n(?=SysID)/);
+      const dom4 = blocks.find((b) => /, ID:\s+4,/.test(b));
+      const dom1 = blocks.find((b) => /, ID:\s+1,/.test(b));
+      assert.ok(dom4 && /Sampler:.*packet interval: 1, packet space: 3/.test(dom4), ex.stdout);
+      assert.ok(dom1 && !/Sampler/.test(dom1), ex.stdout);
     } finally {
       cap.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
