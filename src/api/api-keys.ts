@@ -54,9 +54,35 @@ export interface KeyRow {
   burst: number;
 }
 
-export class ApiKeyStore implements KeyVerifier {
-  private cache = new Map<string, TerminalKey | null>();
+/**
+ * Verification answers by key hash, dropped every 5 s (so a revocation applies within that) and when more than
+ * 10,000 distinct keys were presented (so junk keys cannot grow it without bound).
+ */
+export class KeyVerifyCache {
+  private readonly map = new Map<string, TerminalKey | null>();
   private loadedAt = 0;
+
+  get(hash: string): TerminalKey | null | undefined {
+    const now = Date.now();
+    if (now - this.loadedAt > 5000) {
+      this.map.clear();
+      this.loadedAt = now;
+    }
+    return this.map.get(hash);
+  }
+
+  set(hash: string, v: TerminalKey | null): void {
+    if (this.map.size > 10_000) this.map.clear();
+    this.map.set(hash, v);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+export class ApiKeyStore implements KeyVerifier {
+  private readonly cache = new KeyVerifyCache();
 
   constructor(readonly db: Db) {
     migrate(db, API_MIGRATIONS);
@@ -95,11 +121,6 @@ export class ApiKeyStore implements KeyVerifier {
 
   /** The terminal owning a presented key, or null. Cached; the cache drops every 5 s so revocations apply. */
   verify(key: string): TerminalKey | null {
-    const now = Date.now();
-    if (now - this.loadedAt > 5000) {
-      this.cache.clear();
-      this.loadedAt = now;
-    }
     const h = hashKey(key);
     const hit = this.cache.get(h);
     if (hit !== undefined) return hit;
@@ -109,7 +130,6 @@ export class ApiKeyStore implements KeyVerifier {
       )
       .get(h) as { terminal: string; rate_per_s: number; burst: number } | undefined;
     const v = r ? { terminal: r.terminal, ratePerS: r.rate_per_s, burst: r.burst } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(h, v);
     return v;
   }

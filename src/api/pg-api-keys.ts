@@ -9,6 +9,7 @@ import {
   DEFAULT_RATE_PER_S,
   defaultBurst,
   hashKey,
+  KeyVerifyCache,
   newKey,
   type KeyRow,
   type KeyVerifier,
@@ -21,8 +22,7 @@ const TABLE = `CREATE TABLE IF NOT EXISTS identify_api_keys (
   revoked_at TIMESTAMPTZ, rate_per_s DOUBLE PRECISION NOT NULL, burst DOUBLE PRECISION NOT NULL)`;
 
 export class PgApiKeyStore implements KeyVerifier {
-  private cache = new Map<string, TerminalKey | null>();
-  private loadedAt = 0;
+  private readonly cache = new KeyVerifyCache();
 
   private constructor(private readonly pool: pg.Pool) {}
 
@@ -67,11 +67,6 @@ export class PgApiKeyStore implements KeyVerifier {
 
   /** Cached answers are synchronous (the hot path); a miss asks the server. */
   verify(key: string): TerminalKey | null | Promise<TerminalKey | null> {
-    const now = Date.now();
-    if (now - this.loadedAt > 5000) {
-      this.cache.clear();
-      this.loadedAt = now;
-    }
     const h = hashKey(key);
     const hit = this.cache.get(h);
     if (hit !== undefined) return hit;
@@ -83,7 +78,6 @@ export class PgApiKeyStore implements KeyVerifier {
       .then((r) => {
         const row = r.rows[0] as { terminal: string; rate_per_s: number; burst: number } | undefined;
         const v = row ? { terminal: row.terminal, ratePerS: row.rate_per_s, burst: row.burst } : null;
-        if (this.cache.size > 10_000) this.cache.clear();
         this.cache.set(h, v);
         return v;
       });
