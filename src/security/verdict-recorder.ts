@@ -17,6 +17,8 @@ export interface VerdictOptions {
   /** The operation an alert earns (undefined: none). */
   operation?: (alert: EveEvent) => Operation | undefined;
   lifetimeS?: number;
+  /** One entry per pair of addresses (ports and protocol 0) instead of per connection: a verdict on an address. */
+  addressLevel?: boolean;
   /** Live: program the entry into the kernel. */
   enforce?: (entry: CacheEntry) => Promise<void>;
 }
@@ -61,9 +63,9 @@ export class VerdictRecorder implements Inspector {
       const e = this.cache.record({
         srcIp: ev.src_ip,
         dstIp: ev.dest_ip,
-        srcPort: Number(ev.src_port ?? 0),
-        dstPort: Number(ev.dest_port ?? 0),
-        proto: flow.proto,
+        srcPort: this.opts.addressLevel ? 0 : Number(ev.src_port ?? 0),
+        dstPort: this.opts.addressLevel ? 0 : Number(ev.dest_port ?? 0),
+        proto: this.opts.addressLevel ? 0 : flow.proto,
         createdUs: tsUs,
         maxLifetimeUs: (this.opts.lifetimeS ?? 3600) * 1e6,
         direction: 'both',

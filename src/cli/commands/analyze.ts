@@ -42,6 +42,9 @@ interface AnalyzeFlags {
   securityDb?: string;
   cacheRedis?: string;
   review?: string | boolean;
+  modelDb?: string;
+  modelVersion?: string;
+  modelSample?: string;
 }
 
 function positiveInt(name: string, text: string): number {
@@ -109,12 +112,24 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       'share the security event cache table with other moat processes through Redis',
     )
     .option('--review [config]', 'log review of the flows (JSON thresholds file; defaults without one)')
+    .option(
+      '--model-db <db>',
+      'identification store (moat identify train): its active model scores the remote addresses of sampled flows; black verdicts alert and become security cache entries (diagnosis ml)',
+    )
+    .option('--model-version <n>', 'with --model-db: this published model version instead of the active one')
+    .option(
+      '--model-sample <n>',
+      'with --model-db: the model checks 1:N of flows (deterministic per flow)',
+      '1',
+    )
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
       if (file && flags.interface)
         throw new UsageError('analyze: give either a FILE or --interface, not both');
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
+      if (flags.modelVersion !== undefined && !flags.modelDb)
+        throw new UsageError('--model-version needs --model-db (the store holding that version)');
       const workers = positiveInt('workers', flags.workers);
       const types = flags.types?.split(',').map((t) => t.trim());
       const unknown = types?.filter((t) => !EVENT_TYPES.includes(t));
@@ -152,7 +167,13 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       }
       const inspectors: Inspector[] = tlsmon ? [tlsmon.inspector] : [];
       let security: SecurityStage | undefined;
-      if (flags.rules.length > 0 || flags.review !== undefined || flags.securityDb || flags.cacheRedis) {
+      if (
+        flags.rules.length > 0 ||
+        flags.review !== undefined ||
+        flags.securityDb ||
+        flags.cacheRedis ||
+        flags.modelDb
+      ) {
         // Loaded only when asked for, like the TLS monitor: a plain analysis starts without it.
         const { securityStage } = await import('./security-stage.js');
         security = await securityStage(flags, flags.interface);

@@ -2,7 +2,8 @@
  * The security options of analyze: `--rules FILE` loads the rule files once (every refused rule named on stderr:
  * file:line, sid, keyword) and compiles one engine; the event cache table is consulted before the rules (in memory,
  * or persisted with `--security-db`, shared with `--cache-redis`); `--review` adds log review of the flows. The TLS
- * monitor's risky verdicts become cache entries too.
+ * monitor's risky verdicts become cache entries too, and so do the identification model's (`--model-db`) on the
+ * remote addresses of sampled flows.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DetectEngine } from '../../detect/engine.js';
@@ -49,6 +50,11 @@ export interface SecurityFlags {
   securityDb?: string;
   cacheRedis?: string;
   review?: string | boolean;
+  /** Identification store whose active (or `modelVersion`) model scores remote addresses (A-33/A-34). */
+  modelDb?: string;
+  modelVersion?: string;
+  /** N of 1:N: the share of flows the model checks. */
+  modelSample?: string;
 }
 
 export interface SecurityStage {
@@ -60,7 +66,12 @@ export interface SecurityStage {
 
 /** Builds the stage (cache lookup → rules → log review) the flags ask for; none when no flag is given. */
 export async function securityStage(flags: SecurityFlags, iface?: string): Promise<SecurityStage> {
-  const want = flags.rules.length > 0 || flags.review !== undefined || flags.securityDb || flags.cacheRedis;
+  const want =
+    flags.rules.length > 0 ||
+    flags.review !== undefined ||
+    flags.securityDb ||
+    flags.cacheRedis ||
+    flags.modelDb;
   if (!want) return { inspectors: [], recordVerdicts: (i) => i, close: async () => undefined };
   let db: Db | undefined;
   if (flags.securityDb) db = openDatabase(flags.securityDb);
@@ -94,6 +105,12 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
     }
     inspectors.push(new LogReviewInspector(new LogReview({ cache, db }, cfg)));
   }
+  let modelDb: Db | undefined;
+  if (flags.modelDb) {
+    const m = await modelStage(flags, flags.modelDb, cache);
+    inspectors.push(m.inspector);
+    modelDb = m.db;
+  }
   return {
     inspectors,
     recordVerdicts: (inner, diagnosis) => new VerdictRecorder(inner, cache, { diagnosis }),
@@ -101,6 +118,40 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
       cache.flush();
       await share?.close();
       db?.close();
+      modelDb?.close();
     },
+  };
+}
+
+async function modelStage(
+  flags: SecurityFlags,
+  path: string,
+  cache: EventCacheTable,
+): Promise<{ inspector: Inspector; db: Db }> {
+  let version: number | undefined;
+  if (flags.modelVersion !== undefined) {
+    version = Number(flags.modelVersion);
+    if (!Number.isInteger(version) || version < 1)
+      throw new UsageError(`--model-version must be a whole number ≥ 1, got '${flags.modelVersion}'`);
+  }
+  const rate = flags.modelSample === undefined ? 1 : Number(flags.modelSample);
+  if (!Number.isInteger(rate) || rate < 1)
+    throw new UsageError(`--model-sample must be a whole number ≥ 1, got '${String(flags.modelSample)}'`);
+  const { ModelInspector, openModelService } = await import('../../security/model-inspector.js');
+  const { FlowSampler } = await import('../../flow/sampling.js');
+  let opened;
+  try {
+    opened = openModelService(path, version);
+  } catch (err) {
+    throw new UsageError(`--model-db: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
+  const inner = new ModelInspector(opened.service, { sampler });
+  process.stderr.write(
+    `moat: identification model v${String(opened.service.modelVersion)} from ${path} checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,
+  );
+  return {
+    inspector: new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true }),
+    db: opened.db,
   };
 }

@@ -1,0 +1,268 @@
+/**
+ * The model's check hook (A-33, A-34): sampled flows only (the same deterministic per-flow choice the export and
+ * log review make) lend their EVE flow record — with the SNI/JA3/JA4 of their TLS handshake and the names of their
+ * DNS queries — to each remote endpoint, and at a flow's end the Spec B identification model scores that endpoint
+ * from the traffic seen so far. A black verdict (or gray above `grayScore`) comes out as an EVE alert carrying the
+ * model's answer; wrapped in a VerdictRecorder (diagnosis 'ml') it becomes an event-cache entry.
+ *
+ * Verdicts are cached per address for `cacheS` of capture time, so a busy host is not rescored on every flow; the
+ * address is scored again sooner only when its evidence has doubled since, so a verdict reached on a first
+ * short flow does not stand for a host whose later traffic tells more.
+ */
+import { existsSync } from 'node:fs';
+import type { Inspector } from '../engine/inspector.js';
+import type { FlowSampler } from '../flow/sampling.js';
+import type { FlowEndReason, FlowView } from '../flow/types.js';
+import type { AppRecord } from '../proto/app-layer.js';
+import type { EveEvent } from '../output/eve/header.js';
+import { compactFromEve, eveFlowSchema, type CompactFlow } from '../identify/flow-record.js';
+import { isPublicAddress } from '../identify/datasets/unlabelled-traffic.js';
+import { IdentificationService, type IdentifyResponse } from '../identify/service.js';
+import { ModelRegistry } from '../identify/registry.js';
+import { IntelStore } from '../intel/store.js';
+import { IntelIndex } from '../intel/intel-index.js';
+import { openDatabase, type Db } from '../store/index.js';
+
+/** Signature ids of the model's alerts (black, gray). */
+export const ML_SID_BLACK = 9_500_001;
+export const ML_SID_GRAY = 9_500_002;
+
+export interface ModelInspectorOptions {
+  /** 1:N sampling; without one every flow is checked. */
+  sampler?: FlowSampler;
+  /** Which endpoints are scored (default: public addresses — the local side is not the suspect). */
+  isRemote?: (ip: string) => boolean;
+  /** A gray verdict at or above this score alerts too (tracked, not dropped); default: gray never alerts. */
+  grayScore?: number;
+  /** How long a verdict on an address stands, seconds of capture time (default 300). */
+  cacheS?: number;
+  /** A pair (local host, flagged address) is alerted again after this long, seconds (default 3600, the entries' lifetime). */
+  realertS?: number;
+  /** Flows kept per address, the newest (default 256). */
+  maxFlowsPerAddress?: number;
+  /** Addresses tracked at once; the least recently seen go first (default 100,000). */
+  maxAddresses?: number;
+}
+
+interface AddressState {
+  flows: CompactFlow[];
+  verdict?: IdentifyResponse;
+  scoredUs: number;
+  scoredFlows: number;
+  /** Local peers alerted about under the current verdict, and when (µs). */
+  alerted: Map<string, number>;
+}
+
+interface FlowExtras {
+  tls?: { sni?: string; ja3?: { hash?: string }; ja4?: string };
+  dns: string[];
+}
+
+export class ModelInspector implements Inspector {
+  readonly name = 'ml';
+  /** Flows lent to the model / skipped by sampling; model runs; alerts raised. */
+  readonly stats = { sampled: 0, skipped: 0, scored: 0, cached: 0, alerts: 0 };
+  private readonly addrs = new Map<string, AddressState>();
+  private readonly extras = new Map<number, FlowExtras>();
+  private readonly isRemote: (ip: string) => boolean;
+  private readonly cacheUs: number;
+  private readonly realertUs: number;
+  private readonly maxFlows: number;
+  private readonly maxAddrs: number;
+
+  constructor(
+    private readonly service: IdentificationService,
+    private readonly opts: ModelInspectorOptions = {},
+  ) {
+    this.isRemote = opts.isRemote ?? isPublicAddress;
+    this.cacheUs = (opts.cacheS ?? 300) * 1e6;
+    this.realertUs = (opts.realertS ?? 3600) * 1e6;
+    this.maxFlows = opts.maxFlowsPerAddress ?? 256;
+    this.maxAddrs = opts.maxAddresses ?? 100_000;
+  }
+
+  private sampled(flow: FlowView): { sampled: boolean; rate: number } {
+    return this.opts.sampler?.sample(flow) ?? { sampled: true, rate: 1 };
+  }
+
+  onAppRecord(flow: FlowView, record: AppRecord, _tsUs: number, ev: EveEvent): undefined {
+    if (record.type !== 'tls' && record.type !== 'dns') return undefined;
+    if (!this.sampled(flow).sampled) return undefined;
+    let x = this.extras.get(flow.id);
+    if (!x) this.extras.set(flow.id, (x = { dns: [] }));
+    if (record.type === 'tls') {
+      const t = ev.tls as FlowExtras['tls'] | undefined;
+      if (t) x.tls = { sni: t.sni, ja3: t.ja3?.hash ? { hash: t.ja3.hash } : undefined, ja4: t.ja4 };
+    } else {
+      const name = (ev.dns as { rrname?: unknown } | undefined)?.rrname;
+      if (typeof name === 'string' && x.dns.length < 100 && !x.dns.includes(name)) x.dns.push(name);
+    }
+    return undefined;
+  }
+
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+    const extra = this.extras.get(flow.id);
+    this.extras.delete(flow.id);
+    const s = this.sampled(flow);
+    if (!s.sampled) {
+      this.stats.skipped++;
+      return undefined;
+    }
+    this.stats.sampled++;
+    const parsed = eveFlowSchema.safeParse({
+      ...ev,
+      ...(extra?.tls ? { tls: extra.tls } : {}),
+      ...(extra && extra.dns.length > 0 ? { dns: { rrname: extra.dns[0] } } : {}),
+    });
+    if (!parsed.success) return undefined;
+    const e = parsed.data;
+    let out: EveEvent[] | undefined;
+    for (const [remote, local] of [
+      [e.dest_ip, e.src_ip],
+      [e.src_ip, e.dest_ip],
+    ]) {
+      if (!this.isRemote(remote)) continue;
+      const c = compactFromEve(e, remote);
+      if (!c) continue;
+      if (extra && extra.dns.length > 1) c.dns = extra.dns;
+      const st = this.remember(remote, c);
+      const v = this.verdictOf(remote, st, tsUs);
+      const alert = this.alertFor(v, st, local, ev, tsUs, s.rate);
+      if (alert) (out ??= []).push(alert);
+    }
+    return out;
+  }
+
+  /** The standing verdict on an address, if it was scored. */
+  verdictFor(ip: string): IdentifyResponse | undefined {
+    return this.addrs.get(ip)?.verdict;
+  }
+
+  private remember(ip: string, c: CompactFlow): AddressState {
+    let st = this.addrs.get(ip);
+    if (st)
+      this.addrs.delete(ip); // re-inserted: the map's order is least recently seen first
+    else {
+      if (this.addrs.size >= this.maxAddrs) {
+        const oldest = this.addrs.keys().next().value;
+        if (oldest !== undefined) this.addrs.delete(oldest);
+      }
+      st = { flows: [], scoredUs: 0, scoredFlows: 0, alerted: new Map() };
+    }
+    this.addrs.set(ip, st);
+    st.flows.push(c);
+    if (st.flows.length > this.maxFlows) st.flows.splice(0, st.flows.length - this.maxFlows);
+    return st;
+  }
+
+  private verdictOf(ip: string, st: AddressState, tsUs: number): IdentifyResponse {
+    const fresh = st.verdict && tsUs - st.scoredUs < this.cacheUs && st.flows.length < 2 * st.scoredFlows;
+    if (fresh && st.verdict) {
+      this.stats.cached++;
+      return st.verdict;
+    }
+    const v = this.service.identify({ ip, traffic: { flows: st.flows } });
+    this.stats.scored++;
+    if (st.verdict?.verdict !== v.verdict) st.alerted.clear();
+    st.verdict = v;
+    st.scoredUs = tsUs;
+    st.scoredFlows = st.flows.length;
+    return v;
+  }
+
+  private alertFor(
+    v: IdentifyResponse,
+    st: AddressState,
+    local: string,
+    ev: EveEvent,
+    tsUs: number,
+    rate: number,
+  ): EveEvent | undefined {
+    const black = v.verdict === 'black';
+    const gray = v.verdict === 'gray' && this.opts.grayScore !== undefined && v.score >= this.opts.grayScore;
+    if (!black && !gray) return undefined;
+    const last = st.alerted.get(local);
+    if (last !== undefined && tsUs - last < this.realertUs) return undefined;
+    st.alerted.set(local, tsUs);
+    this.stats.alerts++;
+    const alert: EveEvent = {
+      timestamp: ev.timestamp,
+      flow_id: ev.flow_id,
+      event_type: 'alert',
+      src_ip: ev.src_ip,
+      src_port: ev.src_port,
+      dest_ip: ev.dest_ip,
+      dest_port: ev.dest_port,
+      proto: ev.proto,
+      alert: {
+        action: 'allowed',
+        gid: 1,
+        signature_id: black ? ML_SID_BLACK : ML_SID_GRAY,
+        rev: 1,
+        signature: `MOAT identification model: ${v.ip} is ${v.verdict} (score ${v.score.toFixed(3)}, model v${String(v.model_version)})`,
+        category: black ? 'A Network Trojan was detected' : 'Potentially Bad Traffic',
+        severity: black ? 1 : 2,
+        metadata: {
+          diagnosis: ['ml'],
+          verdict: [v.verdict],
+          model_version: [String(v.model_version)],
+        },
+      },
+      moat: {
+        // A black verdict asks for blocking; offline nothing can block, so the cache entry records the wish.
+        would_block: black,
+        model: {
+          ip: v.ip,
+          verdict: v.verdict,
+          score: v.score,
+          model_version: v.model_version,
+          rules_fired: v.rules_fired,
+          reasons: v.reasons,
+          ...(v.category ? { category: v.category } : {}),
+          flows_seen: st.flows.length,
+          sampling_rate: rate,
+        },
+      },
+    };
+    return alert;
+  }
+}
+
+/**
+ * The identification service on the active model (or `version`) of the store at `path`, with that store's intel
+ * seeds, for in-process scoring. Errors name the path and what is missing.
+ */
+export function openModelService(path: string, version?: number): { service: IdentificationService; db: Db } {
+  if (!existsSync(path)) throw new Error(`${path}: no such identification store`);
+  const db = openDatabase(path);
+  try {
+    const reg = new ModelRegistry(db);
+    const v = version ?? reg.activeVersion();
+    if (v === null)
+      throw new Error(
+        `${path}: no active identification model (train one with 'moat identify train --db ${path}' or activate one with 'moat identify model activate V')`,
+      );
+    const row = reg.list().find((m) => m.version === v);
+    if (!row)
+      throw new Error(
+        `${path}: no model version ${v} (stored: ${
+          reg
+            .list()
+            .map((m) => m.version)
+            .join(', ') || 'none'
+        })`,
+      );
+    if (row.status !== 'published')
+      throw new Error(`${path}: model version ${v} was refused by the gates (${row.reason ?? 'no reason'})`);
+    const intel = new IntelStore(db);
+    const service = new IdentificationService({
+      model: reg.load(v),
+      version: v,
+      intelSource: { stamp: () => intel.stamp(), load: () => IntelIndex.fromRows(intel.live()) },
+    });
+    return { service, db };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
