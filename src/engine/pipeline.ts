@@ -69,7 +69,12 @@ export class Pipeline implements PacketSink {
   }
 
   onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
-    this.process(buf, off, caplen, wirelen, tsUs, linkType, false, ++this.packetNo);
+    this.onDispatched(buf, off, caplen, wirelen, tsUs, linkType, ++this.packetNo, false);
+  }
+
+  /** A tick of flow time from the dispatcher: idle flows are looked for now, as one thread would at this packet. */
+  advanceClock(tsUs: number): void {
+    this.flows.advanceTime(tsUs);
   }
 
   /**
@@ -87,24 +92,6 @@ export class Pipeline implements PacketSink {
     linkType: number,
     pcapCnt: number,
     broadcast: boolean,
-  ): void {
-    this.process(buf, off, caplen, wirelen, tsUs, linkType, broadcast, pcapCnt);
-  }
-
-  /** A tick of flow time from the dispatcher: idle flows are looked for now, as one thread would at this packet. */
-  advanceClock(tsUs: number): void {
-    this.flows.advanceTime(tsUs);
-  }
-
-  private process(
-    buf: Buffer,
-    off: number,
-    caplen: number,
-    wirelen: number,
-    tsUs: number,
-    linkType: number,
-    broadcast: boolean,
-    pcapCnt: number,
   ): void {
     const s = this.stats;
     const reports = !broadcast || this.shardIndex === 0;
