@@ -1,7 +1,8 @@
 /**
  * The security event cache table (A-30, A-34, A-36, A-37, A-62): what inspection already decided about a
  * communication, looked up before any other check so a known-bad (or known-cleared) flow costs one hash lookup.
- * Columns are exactly A-36's. The table is consulted once per flow and table generation, not per packet: the
+ * The table's columns are exactly A-36's (EVENT_CACHE_COLUMNS); moat's own bookkeeping per entry (operation argument,
+ * A-62 watch deadline, hit count) lives in a side table keyed by the same 5-tuple. The table is consulted once per flow and table generation, not per packet: the
  * caller keeps the answer on the flow with `generation` and asks again only when the table changed. Entries expire at
  * their maximum lifetime, and a cleared entry is kept under watch (A-62) so the next high-risk event blocks at once.
  */
@@ -60,6 +61,31 @@ export interface CacheEntry {
   hits: number;
 }
 
+/**
+ * The table's columns, in order, each with the A-36 column it holds (the wording of ../shared/spec/appliance.md).
+ * The primary key is the 5-tuple; "event number" holds the detecting event's id (rule sid, TLS verdict, model
+ * detection), "diagnosis method" the engine, "status" valid / watched (cleared but tracked, A-62) / invalid.
+ */
+export const EVENT_CACHE_COLUMNS: ReadonlyArray<readonly [column: string, a36: string]> = [
+  ['src_ip', 'source IP'],
+  ['dst_ip', 'destination IP'],
+  ['src_port', 'source port'],
+  ['dst_port', 'destination port'],
+  ['proto', 'transport protocol number'],
+  ['created_us', 'creation time'],
+  ['last_hit_us', 'last hit time'],
+  ['max_lifetime_us', 'maximum lifetime'],
+  ['direction', 'direction'],
+  ['scope', 'scope (zone)'],
+  ['operation_type', 'operation type'],
+  ['operation', 'operation'],
+  ['event_id', 'event number'],
+  ['diagnosis', 'diagnosis method'],
+  ['status', 'status'],
+];
+
+const KEY_COLUMNS = 'src_ip, dst_ip, src_port, dst_port, proto';
+
 export const EVENT_CACHE_MIGRATIONS: Migration[] = [
   {
     id: 'security-001-event-cache',
@@ -71,6 +97,21 @@ export const EVENT_CACHE_MIGRATIONS: Migration[] = [
       watch_until_us INTEGER, hits INTEGER NOT NULL,
       PRIMARY KEY (src_ip, dst_ip, src_port, dst_port, proto)
     ) WITHOUT ROWID;`,
+  },
+  {
+    // The first layout also held moat's bookkeeping; A-36 lists the table's columns exactly, so that moves to a side
+    // table (rows copied first, so databases written by the first layout keep every entry).
+    id: 'security-002-event-cache-a36-columns',
+    sql: `CREATE TABLE security_event_cache_extra (
+      src_ip TEXT NOT NULL, dst_ip TEXT NOT NULL, src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, proto INTEGER NOT NULL,
+      operation_arg TEXT, watch_until_us INTEGER, hits INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (${KEY_COLUMNS})
+    ) WITHOUT ROWID;
+    INSERT INTO security_event_cache_extra
+      SELECT ${KEY_COLUMNS}, operation_arg, watch_until_us, hits FROM security_event_cache;
+    ALTER TABLE security_event_cache DROP COLUMN operation_arg;
+    ALTER TABLE security_event_cache DROP COLUMN watch_until_us;
+    ALTER TABLE security_event_cache DROP COLUMN hits;`,
   },
 ];
 
@@ -125,7 +166,12 @@ export class EventCacheTable {
   ) {
     if (!db) return;
     migrate(db, EVENT_CACHE_MIGRATIONS);
-    const rows = db.prepare('SELECT * FROM security_event_cache').all() as Array<Record<string, unknown>>;
+    const rows = db
+      .prepare(
+        `SELECT c.*, x.operation_arg, x.watch_until_us, x.hits FROM security_event_cache c
+         LEFT JOIN security_event_cache_extra x USING (${KEY_COLUMNS})`,
+      )
+      .all() as Array<Record<string, unknown>>;
     for (const r of rows) {
       const e: CacheEntry = {
         srcIp: String(r.src_ip),
@@ -140,12 +186,14 @@ export class EventCacheTable {
         scope: String(r.scope),
         operationType: r.operation_type as CacheEntry['operationType'],
         operation: r.operation as Operation,
-        operationArg: r.operation_arg === null ? undefined : String(r.operation_arg),
+        operationArg:
+          r.operation_arg === null || r.operation_arg === undefined ? undefined : String(r.operation_arg),
         eventId: String(r.event_id),
         diagnosis: String(r.diagnosis),
         status: r.status as EntryStatus,
-        watchUntilUs: r.watch_until_us === null ? undefined : Number(r.watch_until_us),
-        hits: Number(r.hits),
+        watchUntilUs:
+          r.watch_until_us === null || r.watch_until_us === undefined ? undefined : Number(r.watch_until_us),
+        hits: Number(r.hits ?? 0),
       };
       this.put(e, false);
     }
@@ -313,25 +361,63 @@ export class EventCacheTable {
   flush(): number {
     if (!this.db || this.dirty.size === 0) return 0;
     const db = this.db;
-    const up =
-      db.prepare(`INSERT INTO security_event_cache VALUES (@srcIp, @dstIp, @srcPort, @dstPort, @proto, @createdUs, @lastHitUs,
-      @maxLifetimeUs, @direction, @scope, @operationType, @operation, @operationArg, @eventId, @diagnosis, @status, @watchUntilUs, @hits)
-      ON CONFLICT (src_ip, dst_ip, src_port, dst_port, proto) DO UPDATE SET created_us = excluded.created_us,
-      last_hit_us = excluded.last_hit_us, max_lifetime_us = excluded.max_lifetime_us, direction = excluded.direction,
-      scope = excluded.scope, operation_type = excluded.operation_type, operation = excluded.operation,
-      operation_arg = excluded.operation_arg, event_id = excluded.event_id, diagnosis = excluded.diagnosis,
-      status = excluded.status, watch_until_us = excluded.watch_until_us, hits = excluded.hits`);
-    const del = db.prepare(
-      'DELETE FROM security_event_cache WHERE src_ip = ? AND dst_ip = ? AND src_port = ? AND dst_port = ? AND proto = ?',
+    const cols = EVENT_CACHE_COLUMNS.map(([c]) => c);
+    const params = EVENT_CACHE_COLUMNS.map(
+      ([c]) => '@' + c.replace(/_(\w)/g, (_, ch: string) => ch.toUpperCase()),
     );
+    const up = db.prepare(
+      `INSERT INTO security_event_cache (${cols.join(', ')}) VALUES (${params.join(', ')})
+       ON CONFLICT (${KEY_COLUMNS}) DO UPDATE SET ` +
+        cols
+          .slice(5)
+          .map((c) => `${c} = excluded.${c}`)
+          .join(', '),
+    );
+    const upExtra = db.prepare(
+      `INSERT INTO security_event_cache_extra VALUES (@srcIp, @dstIp, @srcPort, @dstPort, @proto, @operationArg,
+       @watchUntilUs, @hits) ON CONFLICT (${KEY_COLUMNS}) DO UPDATE SET operation_arg = excluded.operation_arg,
+       watch_until_us = excluded.watch_until_us, hits = excluded.hits`,
+    );
+    const where = 'WHERE src_ip = ? AND dst_ip = ? AND src_port = ? AND dst_port = ? AND proto = ?';
+    const del = db.prepare(`DELETE FROM security_event_cache ${where}`);
+    const delExtra = db.prepare(`DELETE FROM security_event_cache_extra ${where}`);
     let n = 0;
     db.transaction(() => {
       for (const k of this.dirty) {
         const e = this.map.get(k);
-        if (e) up.run({ ...e, operationArg: e.operationArg ?? null, watchUntilUs: e.watchUntilUs ?? null });
-        else {
+        if (e) {
+          up.run({
+            srcIp: e.srcIp,
+            dstIp: e.dstIp,
+            srcPort: e.srcPort,
+            dstPort: e.dstPort,
+            proto: e.proto,
+            createdUs: e.createdUs,
+            lastHitUs: e.lastHitUs,
+            maxLifetimeUs: e.maxLifetimeUs,
+            direction: e.direction,
+            scope: e.scope,
+            operationType: e.operationType,
+            operation: e.operation,
+            eventId: e.eventId,
+            diagnosis: e.diagnosis,
+            status: e.status,
+          });
+          upExtra.run({
+            srcIp: e.srcIp,
+            dstIp: e.dstIp,
+            srcPort: e.srcPort,
+            dstPort: e.dstPort,
+            proto: e.proto,
+            operationArg: e.operationArg ?? null,
+            watchUntilUs: e.watchUntilUs ?? null,
+            hits: e.hits,
+          });
+        } else {
           const [s, d, sp, dp, p] = k.split('|');
-          del.run(s, d, Number(sp), Number(dp), Number(p));
+          const key = [s, d, Number(sp), Number(dp), Number(p)];
+          del.run(...key);
+          delExtra.run(...key);
         }
         n++;
       }

@@ -1,11 +1,20 @@
 /** The security event cache table (A-30, A-36, A-62): lookups both ways, expiry, watch after clearing, persistence. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventCacheTable } from '../../src/security/event-cache.js';
-import { openDatabase } from '../../src/store/index.js';
+import {
+  EVENT_CACHE_COLUMNS,
+  EVENT_CACHE_MIGRATIONS,
+  EventCacheTable,
+} from '../../src/security/event-cache.js';
+import { migrate, openDatabase, type Db } from '../../src/store/index.js';
+
+const SPEC = '../shared/spec/appliance.md';
+
+const columnsOf = (db: Db, table: string): string[] =>
+  (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
 
 const base = {
   srcIp: '192.168.1.20',
@@ -84,6 +93,119 @@ test('the table survives a restart (SQLite)', () => {
     assert.deepEqual(
       [e.operation, e.scope, e.diagnosis, e.eventId, e.hits],
       ['drop', 'iot', 'rules', 'sid:2000001', 2],
+    );
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the table has exactly the columns of A-36, in its order', (t) => {
+  const db = openDatabase(':memory:');
+  new EventCacheTable(db);
+  assert.deepEqual(
+    columnsOf(db, 'security_event_cache'),
+    EVENT_CACHE_COLUMNS.map(([c]) => c),
+  );
+  db.close();
+  if (!existsSync(SPEC)) {
+    t.skip(`${SPEC} absent`);
+    return;
+  }
+  // A-36's list as the spec words it ("…, diagnosis method (which engine detected it), status (valid or not).").
+  const a36 = /A-36 \*\*Security event cache table\*\* columns: ([^.]*)\./.exec(
+    readFileSync(SPEC, 'utf8').replace(/\s+/g, ' '),
+  );
+  assert.ok(a36, 'A-36 found in the spec');
+  const wanted = a36[1].split(/, (?![^(]*\))/);
+  assert.equal(wanted.length, 15);
+  assert.equal(EVENT_CACHE_COLUMNS.length, wanted.length);
+  wanted.forEach((w, i) =>
+    assert.ok(
+      w.startsWith(EVENT_CACHE_COLUMNS[i][1]),
+      `column ${i + 1}: ${EVENT_CACHE_COLUMNS[i][1]} ≠ ${w}`,
+    ),
+  );
+});
+
+test('a database written with the first layout (bookkeeping in the table) migrates without losing entries', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-cache-mig-'));
+  try {
+    const path = join(dir, 'moat.db');
+    let db = openDatabase(path);
+    migrate(db, EVENT_CACHE_MIGRATIONS.slice(0, 1));
+    const ins = db.prepare(
+      'INSERT INTO security_event_cache VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    ins.run(
+      '10.0.0.7',
+      '*',
+      0,
+      0,
+      0,
+      1e6,
+      5e6,
+      3600e6,
+      'forward',
+      'iot',
+      'block',
+      'suppress',
+      '10/second',
+      'review:fanout',
+      'log-review',
+      'valid',
+      null,
+      7,
+    );
+    ins.run(
+      '10.0.0.8',
+      '198.51.100.9',
+      0,
+      443,
+      6,
+      1e6,
+      2e6,
+      3600e6,
+      'both',
+      'iot',
+      'observe',
+      'track',
+      null,
+      'tls:selfsigned',
+      'tlsmon',
+      'watched',
+      9e6,
+      3,
+    );
+    db.close();
+
+    db = openDatabase(path);
+    let t = new EventCacheTable(db);
+    assert.equal(t.size, 2);
+    assert.deepEqual(
+      columnsOf(db, 'security_event_cache'),
+      EVENT_CACHE_COLUMNS.map(([c]) => c),
+    );
+    const dev = t.lookup('10.0.0.7', '203.0.113.1', 5555, 80, 6, 6e6)!.entry;
+    assert.deepEqual(
+      [dev.operation, dev.operationArg, dev.hits, dev.diagnosis],
+      ['suppress', '10/second', 8, 'log-review'],
+    );
+    const w = t.get('10.0.0.8|198.51.100.9|0|443|6')!;
+    assert.deepEqual([w.status, w.watchUntilUs, w.hits], ['watched', 9e6, 3]);
+    assert.equal(t.flush(), 1);
+    db.close();
+
+    // Reopened: the migration is not run twice, and the moved bookkeeping (with the new hit) is read back.
+    db = openDatabase(path);
+    t = new EventCacheTable(db);
+    assert.equal(t.get('10.0.0.7|*|0|0|0')?.hits, 8);
+    assert.equal(t.get('10.0.0.8|198.51.100.9|0|443|6')?.watchUntilUs, 9e6);
+    t.remove(t.get('10.0.0.8|198.51.100.9|0|443|6')!);
+    t.flush();
+    assert.equal(
+      (db.prepare('SELECT count(*) AS n FROM security_event_cache_extra').get() as { n: number }).n,
+      1,
     );
     db.close();
   } finally {
