@@ -13,6 +13,19 @@ import { selfSignedServer, tlsHandshake } from '../helpers/tls-server.js';
 
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 
+/** The EVE file's records. */
+function readEve<T>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** The exit code of a moat child once it ends. */
+function exitOf(child: ReturnType<typeof spawn>): Promise<number | null> {
+  return new Promise<number | null>((r) => child.once('exit', r));
+}
+
 for (const workers of [1, 2]) {
   test(
     `analyze --interface lo --workers ${workers} sees the TLS handshakes made during the capture`,
@@ -60,23 +73,17 @@ for (const workers of [1, 2]) {
           for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
             await tlsHandshake(port, 'live.moat.test', { maxVersion });
           }
-          const code = await new Promise<number | null>((r) => moat.once('exit', r));
+          const code = await exitOf(moat);
           assert.equal(code, 0, stderr);
         } finally {
           moat.kill('SIGKILL');
           server.close();
         }
-        const events = readFileSync(eve, 'utf8')
-          .trim()
-          .split('\n')
-          .map(
-            (l) =>
-              JSON.parse(l) as {
-                event_type: string;
-                in_iface?: string;
-                tls?: { sni?: string; version?: string; subject?: string };
-              },
-          );
+        const events = readEve<{
+          event_type: string;
+          in_iface?: string;
+          tls?: { sni?: string; version?: string; subject?: string };
+        }>(eve);
         const tls = events.filter((e) => e.event_type === 'tls');
         assert.equal(tls.length, 2, JSON.stringify(events));
         assert.ok(tls.every((e) => e.tls?.sni === 'live.moat.test' && e.in_iface === 'lo'));
@@ -146,16 +153,13 @@ test(
           risky: number;
         };
         assert.deepEqual([stats.evaluations, stats.risky], [1, 1]);
-        const code = await new Promise<number | null>((r) => moat.once('exit', r));
+        const code = await exitOf(moat);
         assert.equal(code, 0, stderr);
       } finally {
         moat.kill('SIGKILL');
         server.close();
       }
-      const events = readFileSync(eve, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const events = readEve<Record<string, unknown>>(eve);
       const alert = events.find((e) => e.event_type === 'alert') as
         { alert: { signature_id: number; signature: string }; tls: { sni: string } } | undefined;
       assert.ok(alert, JSON.stringify(events));
