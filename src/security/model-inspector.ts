@@ -15,7 +15,7 @@ import type { FlowSampler } from '../flow/sampling.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { EveEvent } from '../output/eve/header.js';
-import { compactFromEve, eveFlowSchema, type CompactFlow } from '../identify/flow-record.js';
+import { compactFromEve, type CompactFlow, type EveFlow } from '../identify/flow-record.js';
 import { isPublicAddress } from '../identify/datasets/unlabelled-traffic.js';
 import { IdentificationService, type IdentifyResponse } from '../identify/service.js';
 import { ModelRegistry } from '../identify/registry.js';
@@ -42,6 +42,8 @@ export interface ModelInspectorOptions {
   maxFlowsPerAddress?: number;
   /** Addresses tracked at once; the least recently seen go first (default 100,000). */
   maxAddresses?: number;
+  /** Told at close what the hook did (flows checked, scorings, alerts). */
+  report?: (line: string) => void;
 }
 
 interface AddressState {
@@ -109,13 +111,30 @@ export class ModelInspector implements Inspector {
       return undefined;
     }
     this.stats.sampled++;
-    const parsed = eveFlowSchema.safeParse({
-      ...ev,
-      ...(extra?.tls ? { tls: extra.tls } : {}),
-      ...(extra && extra.dns.length > 0 ? { dns: { rrname: extra.dns[0] } } : {}),
-    });
-    if (!parsed.success) return undefined;
-    const e = parsed.data;
+    // moat built this event itself (output/eve/flow.ts): no need to validate it as the API validates a terminal's,
+    // nor to copy all of it; times come from the flow as numbers, so no timestamp is parsed back.
+    const f = ev.flow as EveFlow['flow'];
+    if (typeof ev.src_ip !== 'string' || typeof ev.dest_ip !== 'string' || typeof ev.proto !== 'string' || !f)
+      return undefined;
+    const e: EveFlow = {
+      event_type: 'flow',
+      src_ip: ev.src_ip,
+      dest_ip: ev.dest_ip,
+      src_port: ev.src_port as number | undefined,
+      dest_port: ev.dest_port as number | undefined,
+      proto: ev.proto,
+      flow: {
+        pkts_toserver: f.pkts_toserver,
+        pkts_toclient: f.pkts_toclient,
+        bytes_toserver: f.bytes_toserver,
+        bytes_toclient: f.bytes_toclient,
+        start: flow.startUs / 1e6,
+        end: flow.lastUs / 1e6,
+        state: f.state,
+      },
+      tls: extra?.tls,
+      dns: extra?.dns.length ? { rrname: extra.dns[0] } : undefined,
+    };
     let out: EveEvent[] | undefined;
     for (const [remote, local] of [
       [e.dest_ip, e.src_ip],
@@ -131,6 +150,15 @@ export class ModelInspector implements Inspector {
       if (alert) (out ??= []).push(alert);
     }
     return out;
+  }
+
+  close(): void {
+    const t = this.stats;
+    let black = 0;
+    for (const st of this.addrs.values()) if (st.verdict?.verdict === 'black') black++;
+    this.opts.report?.(
+      `model checked ${t.sampled} flows (${t.skipped} not sampled): ${t.scored} scorings of ${this.addrs.size} remote addresses (${t.cached} answered from the per-address cache), ${black} black, ${t.alerts} alerts`,
+    );
   }
 
   /** The standing verdict on an address, if it was scored. */

@@ -135,6 +135,10 @@ test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none 
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, new RegExp(`identification model v${s.version} from .* checks every flow`));
+    assert.match(
+      r.err,
+      /model checked 28 flows \(0 not sampled\): \d+ scorings of 2 remote addresses .* 1 black, 3 alerts/,
+    );
     const events = readFileSync(eve, 'utf8')
       .split('\n')
       .filter(Boolean)

@@ -146,7 +146,10 @@ async function modelStage(
     throw new UsageError(`--model-db: ${err instanceof Error ? err.message : String(err)}`);
   }
   const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
-  const inner = new ModelInspector(opened.service, { sampler });
+  const inner = new ModelInspector(opened.service, {
+    sampler,
+    report: (line) => process.stderr.write(`moat: ${line}\n`),
+  });
   process.stderr.write(
     `moat: identification model v${String(opened.service.modelVersion)} from ${path} checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,
   );
