@@ -5,18 +5,7 @@
  * a few pcre rules anchored by a content, and a few rules whose fast pattern is common in traffic (as real feeds
  * have). A handful of rules match the bench capture so alerts are really produced. Deterministic per seed.
  */
-
-/** mulberry32: small, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../src/framework/prng.js';
 
 const WORDS = [
   'admin',

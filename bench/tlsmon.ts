@@ -78,8 +78,11 @@ async function main(): Promise<void> {
     if (truthRisky) s.truthRisky++;
     perServer.set(`${key} ${certFile}`, s);
     if (v === 'undetermined') table.undetermined++;
-    else if (truthRisky) v === 'risky' ? table.tp++ : table.fn++;
-    else v === 'risky' ? table.fp++ : table.tn++;
+    else if (truthRisky) {
+      if (v === 'risky') table.tp++;
+      else table.fn++;
+    } else if (v === 'risky') table.fp++;
+    else table.tn++;
   }
   console.log(
     `Spec T acceptance 2 — base.pcap, enterprise policy, ${events.length} TLS handshakes (first ${WARMUP} per service are warm-up)`,

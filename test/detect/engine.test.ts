@@ -7,28 +7,10 @@ import { DecodedPacket } from '../../src/decode/decoded-packet.js';
 import { parseIp } from '../../src/decode/address.js';
 import type { FlowView } from '../../src/flow/types.js';
 import type { AppRecord } from '../../src/proto/app-layer.js';
+import { testFlow } from './flow-fixture.js';
 
 function flow(over: Partial<FlowView> = {}): FlowView {
-  const base = {
-    id: 1,
-    ipVersion: 4,
-    src: parseIp('10.0.0.5')!.words,
-    dst: parseIp('198.51.100.7')!.words,
-    srcPort: 51000,
-    dstPort: 443,
-    proto: 6,
-    vlan: [],
-    startUs: 0,
-    lastUs: 0,
-    pkts: [1, 1] as [number, number],
-    bytes: [100, 100] as [number, number],
-    state: 'established' as const,
-    appProto: 'tls' as const,
-    tcpFlags: [0x1b, 0x1b] as [number, number],
-    gapBytes: 0,
-    communityId: () => '1:x',
-  };
-  return { ...base, ...over };
+  return testFlow({ appProto: 'tls', ...over });
 }
 
 function tlsRecord(sni: string, ja3 = '00000000000000000000000000000000'): AppRecord {

@@ -11,9 +11,9 @@ import { matchBuffer } from '../../src/detect/buffer-match.js';
 import { parseRule } from '../../src/detect/parse/rule-parser.js';
 import { DEFAULT_VARS } from '../../src/detect/ruleset.js';
 import { DecodedPacket } from '../../src/decode/decoded-packet.js';
-import { parseIp } from '../../src/decode/address.js';
 import type { FlowView } from '../../src/flow/types.js';
 import type { AppRecord } from '../../src/proto/app-layer.js';
+import { testFlow } from './flow-fixture.js';
 
 /** A frame with 54 bytes of headers that look like payload, then the payload. */
 function framed(payload: string): DecodedPacket {
@@ -29,25 +29,7 @@ function framed(payload: string): DecodedPacket {
 }
 
 function flow(appProto: 'tls' | 'unknown', id = 1): FlowView {
-  return {
-    id,
-    ipVersion: 4,
-    src: parseIp('10.0.0.5')!.words,
-    dst: parseIp('198.51.100.7')!.words,
-    srcPort: 51000,
-    dstPort: 443,
-    proto: 6,
-    vlan: [],
-    startUs: 0,
-    lastUs: 0,
-    pkts: [1, 1],
-    bytes: [1, 1],
-    state: 'established',
-    appProto,
-    tcpFlags: [0x1b, 0x1b],
-    gapBytes: 0,
-    communityId: () => '1:x',
-  };
+  return testFlow({ id, appProto, bytes: [1, 1] });
 }
 
 const VARS = new Map(DEFAULT_VARS);

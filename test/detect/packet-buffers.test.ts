@@ -7,8 +7,7 @@ import { headerBuffer, tcpMss } from '../../src/detect/packet-buffers.js';
 import { parseRules } from '../../src/detect/ruleset.js';
 import { DetectEngine } from '../../src/detect/engine.js';
 import { HeaderRuleMatcher } from '../../src/detect/header-rules.js';
-import { parseIp } from '../../src/decode/address.js';
-import type { FlowView } from '../../src/flow/types.js';
+import { testFlow } from './flow-fixture.js';
 
 const ETH4 = 'ffffffffffff000b45b3f7fc0800';
 const ETH6 = 'ffffffffffff000b45b3f7fc86dd';
@@ -68,25 +67,16 @@ test('header rules: matched per packet with content modifiers and tcp.mss', () =
   );
   assert.deepEqual(errors, []);
   const engine = new DetectEngine(rules);
-  const flow: FlowView = {
-    id: 1,
-    ipVersion: 4,
-    src: parseIp('10.0.0.1')!.words,
-    dst: parseIp('10.0.0.2')!.words,
+  const flow = testFlow({
+    srcIp: '10.0.0.1',
+    dstIp: '10.0.0.2',
     srcPort: 50000,
     dstPort: 80,
-    proto: 6,
-    vlan: [],
-    startUs: 0,
-    lastUs: 0,
     pkts: [1, 0],
     bytes: [62, 0],
     state: 'new',
-    appProto: 'unknown',
     tcpFlags: [2, 0],
-    gapBytes: 0,
-    communityId: () => '1:x',
-  };
+  });
   const p = decode(SYN);
   const hdr = new HeaderRuleMatcher(engine).onPacket(flow, 0, p)?.map((m) => m.rule.sid);
   assert.deepEqual(hdr, [1, 2]);
@@ -110,25 +100,17 @@ test('ipopts, flow.pkts/flow.bytes and bsize', () => {
   // IPv4 with a record-route option (type 7, length 7) and padding to 24 bytes, then UDP.
   const p = decode(ETH4 + '4600 0024 0001 0000 4011 0000 0a000001 0a000002 07070400 c350 0035 0008 0000');
   assert.equal(headerBuffer(p, 'ipv4.hdr')?.length, 24);
-  const flow: FlowView = {
-    id: 1,
-    ipVersion: 4,
-    src: parseIp('10.0.0.1')!.words,
-    dst: parseIp('10.0.0.2')!.words,
+  const flow = testFlow({
+    srcIp: '10.0.0.1',
+    dstIp: '10.0.0.2',
     srcPort: 50000,
     dstPort: 53,
     proto: 17,
-    vlan: [],
-    startUs: 0,
-    lastUs: 0,
     pkts: [1, 0],
     bytes: [50, 0],
     state: 'new',
-    appProto: 'unknown',
     tcpFlags: [0, 0],
-    gapBytes: 0,
-    communityId: () => '1:x',
-  };
+  });
   assert.deepEqual(
     new DetectEngine(rules).onPacket(flow, 0, p)?.map((m) => m.rule.sid),
     [1, 2, 3],

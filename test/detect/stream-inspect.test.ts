@@ -7,29 +7,19 @@ import { DetectEngine } from '../../src/detect/engine.js';
 import { StreamInspector, STREAM_WINDOW } from '../../src/detect/stream-inspect.js';
 import { RuleInspector } from '../../src/detect/inspector.js';
 import { DecodedPacket } from '../../src/decode/decoded-packet.js';
-import { parseIp } from '../../src/decode/address.js';
 import { analyzeToEvents } from '../../src/engine/index.js';
-import type { FlowView } from '../../src/flow/types.js';
+import { testFlow } from './flow-fixture.js';
 
-const flow: FlowView = {
+const flow = testFlow({
   id: 7,
-  ipVersion: 4,
-  src: parseIp('10.0.0.1')!.words,
-  dst: parseIp('10.0.0.2')!.words,
+  srcIp: '10.0.0.1',
+  dstIp: '10.0.0.2',
   srcPort: 40000,
   dstPort: 8080,
-  proto: 6,
-  vlan: [],
-  startUs: 0,
-  lastUs: 0,
   pkts: [3, 3],
   bytes: [300, 300],
-  state: 'established',
-  appProto: 'unknown',
-  tcpFlags: [0x1b, 0x1b],
   gapBytes: 4,
-  communityId: () => '1:x',
-};
+});
 
 const RULES = [
   'alert tcp-stream any any -> any any (content:"VERY"; sid:1;)',

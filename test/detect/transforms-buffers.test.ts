@@ -13,10 +13,10 @@ import { DetectEngine } from '../../src/detect/engine.js';
 import { trafficOf } from '../../src/detect/inspector.js';
 import { xffAddress } from '../../src/detect/alert-eve.js';
 import { flowOptionsMatch } from '../../src/detect/header-match.js';
-import { parseIp } from '../../src/decode/address.js';
 import type { FlowView } from '../../src/flow/types.js';
 import type { AppRecord } from '../../src/proto/app-layer.js';
 import type { BufferName } from '../../src/detect/rule.js';
+import { testFlow } from './flow-fixture.js';
 
 const s = (b: Buffer | undefined): string | undefined => b?.toString('latin1');
 const t = (name: string, arg?: string, input = ''): string =>
@@ -84,26 +84,7 @@ test('HTTP buffers: request/response lines, header names, per-side headers, deri
 });
 
 function flow(over: Partial<FlowView> = {}): FlowView {
-  return {
-    id: 1,
-    ipVersion: 4,
-    src: parseIp('10.0.0.5')!.words,
-    dst: parseIp('198.51.100.7')!.words,
-    srcPort: 51000,
-    dstPort: 80,
-    proto: 6,
-    vlan: [],
-    startUs: 0,
-    lastUs: 0,
-    pkts: [1, 1],
-    bytes: [100, 100],
-    state: 'established',
-    appProto: 'http',
-    tcpFlags: [0x1b, 0x1b],
-    gapBytes: 0,
-    communityId: () => '1:x',
-    ...over,
-  };
+  return testFlow({ dstPort: 80, appProto: 'http', ...over });
 }
 
 test('app rules inspect the request or the response side, and alert in that direction', () => {
