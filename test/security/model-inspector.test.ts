@@ -145,7 +145,14 @@ test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none 
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const alerts = events.filter((e) => e.event_type === 'alert');
     assert.ok(alerts.length >= 1);
-    assert.ok(alerts.every((a) => a.dest_ip === C2));
+    assert.ok(alerts.every((a) => a.dest_ip === C2 || a.src_ip === C2));
+    // A-30: the C2's later beacons (new source ports) meet the address-level entry in the cache before anything else.
+    const fromCache = alerts.filter((a) =>
+      /event cache: drop \(ml ml:9500001\)/.test(String((a.alert as { signature: string }).signature)),
+    );
+    assert.ok(fromCache.length >= 1, 'the guard applied the ml entry');
+    const flagged = alerts.filter((a) => (a.alert as { signature_id: number }).signature_id === 9_500_001);
+    assert.equal(flagged.length, 3, 'one model alert per LAN host talking to the C2');
     const db = new Database(sec, { readonly: true });
     const rows = db
       .prepare('SELECT src_ip, dst_ip, diagnosis, operation FROM security_event_cache')
