@@ -184,7 +184,11 @@ export class ModelInspector implements Inspector {
   }
 
   private verdictOf(ip: string, st: AddressState, tsUs: number): IdentifyResponse {
-    const fresh = st.verdict && tsUs - st.scoredUs < this.cacheUs && st.flows.length < 2 * st.scoredFlows;
+    const fresh =
+      st.verdict &&
+      st.verdict.model_version === this.service.modelVersion &&
+      tsUs - st.scoredUs < this.cacheUs &&
+      st.flows.length < 2 * st.scoredFlows;
     if (fresh && st.verdict) {
       this.stats.cached++;
       return st.verdict;
@@ -258,7 +262,8 @@ export class ModelInspector implements Inspector {
 
 /**
  * The identification service on the active model (or `version`) of the store at `path`, with that store's intel
- * seeds, for in-process scoring. Errors name the path and what is missing.
+ * seeds, for in-process scoring. Errors name the path and what is missing. Verdicts of a swapped-out model are not
+ * reused (the per-address cache checks the version).
  */
 export function openModelService(path: string, version?: number): { service: IdentificationService; db: Db } {
   if (!existsSync(path)) throw new Error(`${path}: no such identification store`);
@@ -283,11 +288,12 @@ export function openModelService(path: string, version?: number): { service: Ide
     if (row.status !== 'published')
       throw new Error(`${path}: model version ${v} was refused by the gates (${row.reason ?? 'no reason'})`);
     const intel = new IntelStore(db);
-    const service = new IdentificationService({
-      model: reg.load(v),
-      version: v,
-      intelSource: { stamp: () => intel.stamp(), load: () => IntelIndex.fromRows(intel.live()) },
-    });
+    const intelSource = { stamp: () => intel.stamp(), load: () => IntelIndex.fromRows(intel.live()) };
+    // Without a pinned version the service follows the store's activations (`watch`), as `identify serve` does.
+    const service =
+      version === undefined
+        ? new IdentificationService({ registry: reg, intelSource })
+        : new IdentificationService({ model: reg.load(v), version: v, intelSource });
     return { service, db };
   } catch (err) {
     db.close();

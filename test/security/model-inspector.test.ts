@@ -92,6 +92,35 @@ test('a gray verdict above the configured score alerts too, and is tracked rathe
   }
 });
 
+test('a newly activated model is followed and its verdicts replace the cached ones', async () => {
+  const s = setup();
+  try {
+    const { service, db } = openModelService(s.store);
+    // Verdicts that never expire and a flow cap where evidence can no longer double: nothing else rescores.
+    const inner = new ModelInspector(service, { cacheS: 1e9, maxFlowsPerAddress: 14 });
+    await analyzeToEvents(s.pcap, { inspectors: [inner] });
+    const before = inner.stats.scored;
+    assert.equal(inner.verdictFor(C2)?.model_version, s.version);
+    // A second published version (the same tree: only the version must change), activated from another handle.
+    const reg = new ModelRegistry(db);
+    const v2 = reg.submit(
+      reg.load(s.version),
+      { precision: 0.99, coverage: 0.9 },
+      { minPrecision: 0.9, minCoverage: 0.8 },
+    );
+    reg.activate(v2.version);
+    assert.equal(service.reload(), true);
+    // Same capture again: same packet times, so only the version change can send addresses back to the model.
+    await analyzeToEvents(s.pcap, { inspectors: [inner] });
+    db.close();
+    assert.ok(inner.stats.scored >= before + 2, `scored ${inner.stats.scored}, before ${before}`);
+    assert.equal(inner.verdictFor(C2)?.model_version, v2.version);
+    assert.equal(inner.verdictFor(CLEAN)?.model_version, v2.version);
+  } finally {
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
 test('unsampled flows are not scored: 1:N with a large N checks nothing', async () => {
   const s = setup();
   try {

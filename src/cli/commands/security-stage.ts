@@ -105,11 +105,11 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
     }
     inspectors.push(new LogReviewInspector(new LogReview({ cache, db }, cfg)));
   }
-  let modelDb: Db | undefined;
+  let model: { close(): void } | undefined;
   if (flags.modelDb) {
-    const m = await modelStage(flags, flags.modelDb, cache);
+    const m = await modelStage(flags, flags.modelDb, cache, iface !== undefined);
     inspectors.push(m.inspector);
-    modelDb = m.db;
+    model = m;
   }
   return {
     inspectors,
@@ -118,7 +118,7 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
       cache.flush();
       await share?.close();
       db?.close();
-      modelDb?.close();
+      model?.close();
     },
   };
 }
@@ -127,7 +127,8 @@ async function modelStage(
   flags: SecurityFlags,
   path: string,
   cache: EventCacheTable,
-): Promise<{ inspector: Inspector; db: Db }> {
+  live: boolean,
+): Promise<{ inspector: Inspector; close(): void }> {
   let version: number | undefined;
   if (flags.modelVersion !== undefined) {
     version = Number(flags.modelVersion);
@@ -145,6 +146,8 @@ async function modelStage(
   } catch (err) {
     throw new UsageError(`--model-db: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // Live, an unpinned model follows `moat identify model activate/rollback` without a restart.
+  if (live && version === undefined) opened.service.watch(5000);
   const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
   const inner = new ModelInspector(opened.service, {
     sampler,
@@ -155,6 +158,9 @@ async function modelStage(
   );
   return {
     inspector: new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true }),
-    db: opened.db,
+    close: () => {
+      opened.service.stop();
+      opened.db.close();
+    },
   };
 }
