@@ -247,7 +247,11 @@ test('moat analyze --model-db names the path when there is no store or no active
       '7',
     ]);
     assert.match(c.err, /no model version 7/);
+    const g = moat(['analyze', pcap, '--eve', join(dir, 'e.json'), '--model-db', empty, '--model-gray', '2']);
+    assert.equal(g.code, 2);
+    assert.match(g.err, /--model-gray must be a score from 0 to 1, got '2'/);
     const help = moat(['analyze', '--help']);
+    assert.match(help.out, /--model-gray <score>/);
     assert.match(help.out, /--model-db <db>/);
     assert.match(help.out, /--model-sample <n>/);
   } finally {

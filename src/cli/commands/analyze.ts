@@ -45,6 +45,7 @@ interface AnalyzeFlags {
   modelDb?: string;
   modelVersion?: string;
   modelSample?: string;
+  modelGray?: string;
 }
 
 function positiveInt(name: string, text: string): number {
@@ -118,6 +119,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     )
     .option('--model-version <n>', 'with --model-db: this published model version instead of the active one')
     .option(
+      '--model-gray <score>',
+      'with --model-db: a gray verdict scoring at least this (0..1) alerts too; its entry tracks rather than drops',
+    )
+    .option(
       '--model-sample <n>',
       'with --model-db: the model checks 1:N of flows (deterministic per flow)',
       '1',
@@ -130,6 +135,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
       if (flags.modelVersion !== undefined && !flags.modelDb)
         throw new UsageError('--model-version needs --model-db (the store holding that version)');
+      if (flags.modelGray !== undefined && !flags.modelDb)
+        throw new UsageError('--model-gray needs --model-db (the store whose model scores)');
       const workers = positiveInt('workers', flags.workers);
       const types = flags.types?.split(',').map((t) => t.trim());
       const unknown = types?.filter((t) => !EVENT_TYPES.includes(t));

@@ -55,6 +55,8 @@ export interface SecurityFlags {
   modelVersion?: string;
   /** N of 1:N: the share of flows the model checks. */
   modelSample?: string;
+  /** A gray verdict at or above this score alerts too (tracked). */
+  modelGray?: string;
 }
 
 export interface SecurityStage {
@@ -138,6 +140,9 @@ async function modelStage(
   const rate = flags.modelSample === undefined ? 1 : Number(flags.modelSample);
   if (!Number.isInteger(rate) || rate < 1)
     throw new UsageError(`--model-sample must be a whole number ≥ 1, got '${String(flags.modelSample)}'`);
+  const grayScore = flags.modelGray === undefined ? undefined : Number(flags.modelGray);
+  if (grayScore !== undefined && !(grayScore >= 0 && grayScore <= 1))
+    throw new UsageError(`--model-gray must be a score from 0 to 1, got '${String(flags.modelGray)}'`);
   const { ModelInspector, openModelService } = await import('../../security/model-inspector.js');
   const { FlowSampler } = await import('../../flow/sampling.js');
   let opened;
@@ -151,6 +156,7 @@ async function modelStage(
   const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
   const inner = new ModelInspector(opened.service, {
     sampler,
+    grayScore,
     report: (line) => process.stderr.write(`moat: ${line}\n`),
   });
   process.stderr.write(
