@@ -17,6 +17,7 @@ import { createFlowEngine, symmetricFlowHash, type FlowEngineOptions } from '../
 import type { FlowEngine } from '../flow/types.js';
 import { EveEventBuilder, type EveConsumer, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
+import { ShardMap } from './dispatch/shard-map.js';
 import type { Inspector } from './inspector.js';
 
 export interface PipelineOptions {
@@ -45,6 +46,7 @@ export class Pipeline implements PacketSink {
   private readonly eve: EveEventBuilder;
   private readonly shardIndex: number;
   private readonly shardCount: number;
+  private readonly shardMap: ShardMap;
   private nextExpiryUs = 0;
   private packetNo = 0;
   private readonly externalClock: boolean;
@@ -52,6 +54,7 @@ export class Pipeline implements PacketSink {
   constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
     this.shardIndex = opts.shardIndex ?? 0;
     this.shardCount = opts.shardCount ?? 1;
+    this.shardMap = new ShardMap(this.shardCount);
     this.externalClock = opts.externalClock ?? false;
     this.eve = new EveEventBuilder(
       consume,
@@ -122,7 +125,7 @@ export class Pipeline implements PacketSink {
     }
     // Events on packets that still decode (an overlapping fragment, a header longer than the packet) are reported too.
     if (pkt.anomaly !== '' && reports) this.eve.decodeAnomaly(pkt);
-    if (broadcast && this.shardCount > 1 && symmetricFlowHash(pkt) % this.shardCount !== this.shardIndex)
+    if (broadcast && this.shardCount > 1 && this.shardMap.of(symmetricFlowHash(pkt)) !== this.shardIndex)
       return;
     if (r === DECODE_TRUNCATED) s.truncated++;
     if (pkt.ipVersion === 0) return;

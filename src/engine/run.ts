@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
 import type { PacketSink, PacketSource } from '../capture/packet.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { EveFileWriter } from '../output/eve/writer.js';
 import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/eve/header.js';
@@ -110,8 +111,20 @@ async function runWorkers(
   const onLine = opts.onLine;
   const onEvent = opts.onEvent;
   const shared = createShared();
-  const rings = Array.from({ length: count }, () => createRing());
-  const dispatcher = new Dispatcher(shared, rings);
+  // This thread is analysis thread 0 (besides reading); the workers are threads 1 … count−1.
+  const rings = Array.from({ length: count - 1 }, () => createRing());
+  const eveFile = onLine || onEvent ? undefined : opts.eveFile;
+  const ownFile = eveFile !== undefined ? new EveFileWriter(eveFile, { append: true }) : undefined;
+  const inline = new Pipeline(ownFile ? (ev) => ownFile.writeLine(JSON.stringify(ev)) : consumerOf(opts), {
+    shardIndex: 0,
+    shardCount: count,
+    flow: opts.flow,
+    eveTypes: opts.eveTypes ? new Set(opts.eveTypes) : undefined,
+    eveCustom: opts.eveCustom,
+    iface: input.iface,
+    externalClock: true,
+  });
+  const dispatcher = new Dispatcher(shared, rings, inline);
   // A file is read straight into the shared chunks the workers read packets from; a live source's packets
   // are copied into them.
   const source = file
@@ -120,7 +133,8 @@ async function runWorkers(
   if (!source) throw new Error('runAnalysis: give a file or a source');
   const url = new URL('./worker.js', import.meta.url);
   const started: Worker[] = [];
-  const shards = rings.map((ring, shardIndex) => {
+  const shards = rings.map((ring, ringIndex) => {
+    const shardIndex = ringIndex + 1;
     const data: WorkerData = {
       shared,
       ring,
@@ -130,7 +144,7 @@ async function runWorkers(
       eveTypes: opts.eveTypes,
       eveCustom: opts.eveCustom,
       iface: input.iface,
-      eveFile: onLine || onEvent ? undefined : opts.eveFile,
+      eveFile,
     };
     return new Promise<AnalysisStats>((resolve, reject) => {
       const w = new Worker(url, {
@@ -189,6 +203,7 @@ async function runWorkers(
   try {
     await source.run(sink, opts.signal);
     dispatcher.finish();
+    inline.finish(dispatcher.lastUs);
   } catch (err) {
     // A worker that failed stopped the reader; its own message says more than "worker stopped".
     dispatcher.abort();
@@ -200,8 +215,9 @@ async function runWorkers(
     throw err;
   } finally {
     if (timer) clearInterval(timer);
+    ownFile?.close();
   }
-  const results = await all;
+  const results = [inline.stats, ...(await all)];
   opts.signal?.removeEventListener('abort', abort);
   const total = emptyStats();
   for (const r of results) {

@@ -64,7 +64,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     .option('-i, --interface <name>', 'capture live from this interface (libpcap) instead of a file')
     .option('--bpf <filter>', 'BPF capture filter for live capture, e.g. "tcp port 443"')
     .option('--duration <seconds>', 'stop live capture after this many seconds')
-    .option('--workers <n>', 'worker threads, sharded by flow (one more thread reads and dispatches)', '1')
+    .option('--workers <n>', 'analysis threads, sharded by flow (the first also reads the input and hands the others their flows)', '1')
     .option('--types <list>', `event types to write, comma-separated (${EVENT_TYPES.join(',')})`)
     .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
     .option('--json', 'print the summary as JSON on stdout')

@@ -22,6 +22,8 @@ import {
   type RingShared,
 } from './ring.js';
 import { BROADCAST, ShardHasher } from './shard-hash.js';
+import { ShardMap } from './shard-map.js';
+import type { Pipeline } from '../pipeline.js';
 import { EXPIRY_STEP_US } from '../pipeline.js';
 
 /** How long one wait lasts before the abort word is looked at again. */
@@ -142,7 +144,18 @@ export class Dispatcher implements PacketSink, BufferProvider {
   /** Packets every worker received because their flow could only be known after a full decode. */
   broadcast = 0;
 
-  constructor(shared: DispatchShared, rings: RingShared[]) {
+  private readonly map: ShardMap;
+
+  /**
+   * `inline` is thread 0's own Pipeline (this thread analyses its share of the flows as it reads); `rings`
+   * are the workers', threads 1 … N−1.
+   */
+  constructor(
+    shared: DispatchShared,
+    rings: RingShared[],
+    private readonly inline: Pipeline,
+  ) {
+    this.map = new ShardMap(rings.length + 1);
     this.refs = new Int32Array(shared.chunkRefs);
     this.chunkBufs = shared.chunks.map((c) => Buffer.from(c));
     this.writers = rings.map((r) => new BatchWriter(r, this.refs));
@@ -197,16 +210,20 @@ export class Dispatcher implements PacketSink, BufferProvider {
     const n = this.writers.length;
     if (tsUs >= this.nextTickUs) {
       // Where the single-threaded Pipeline would look for idle flows (before this packet).
+      this.inline.advanceClock(tsUs);
       for (let w = 0; w < n; w++) this.writers[w].put(chunk, 0, 0, 0, tsUs, FLAG_CLOCK, 0);
       this.nextTickUs = tsUs + EXPIRY_STEP_US;
     }
     const h = this.hasher.hash(buf, off, caplen, linkType);
     if (h === BROADCAST) {
       this.broadcast++;
+      this.inline.onDispatched(buf, off, caplen, wirelen, tsUs, linkType, this.packets, true);
       for (let w = 0; w < n; w++)
         this.writers[w].put(chunk, off, caplen, wirelen, tsUs, linkType | FLAG_BROADCAST, this.packets);
     } else {
-      this.writers[h % n].put(chunk, off, caplen, wirelen, tsUs, linkType, this.packets);
+      const s = this.map.of(h);
+      if (s === 0) this.inline.onDispatched(buf, off, caplen, wirelen, tsUs, linkType, this.packets, false);
+      else this.writers[s - 1].put(chunk, off, caplen, wirelen, tsUs, linkType, this.packets);
     }
   }
 

@@ -13,9 +13,9 @@
  */
 
 export const CHUNKS = 8;
-export const CHUNK_BYTES = 4 << 20;
-export const BATCHES = 4;
-export const BATCH_PACKETS = 4096;
+export const CHUNK_BYTES = 2 << 20;
+export const BATCHES = 16;
+export const BATCH_PACKETS = 1024;
 
 export const FREE = 0;
 export const FULL = 1;
