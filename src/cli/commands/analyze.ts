@@ -15,11 +15,12 @@ import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import type { Inspector } from '../../engine/inspector.js';
-import type { SecurityStage } from './security-stage.js';
+import type { SecurityFlags, SecurityStage } from './security-stage.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
 
-interface AnalyzeFlags {
+/** The security stage's flags (rules, cache table, review, model) are declared with the stage. */
+interface AnalyzeFlags extends SecurityFlags {
   eve: string;
   interface?: string;
   bpf?: string;
@@ -38,14 +39,6 @@ interface AnalyzeFlags {
   intel: string[];
   identifyDb?: string;
   alerts: boolean;
-  rules: string[];
-  securityDb?: string;
-  cacheRedis?: string;
-  review?: string | boolean;
-  modelDb?: string;
-  modelVersion?: string;
-  modelSample?: string;
-  modelGray?: string;
 }
 
 function positiveInt(name: string, text: string): number {
@@ -64,7 +57,11 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     .option('-i, --interface <name>', 'capture live from this interface (libpcap) instead of a file')
     .option('--bpf <filter>', 'BPF capture filter for live capture, e.g. "tcp port 443"')
     .option('--duration <seconds>', 'stop live capture after this many seconds')
-    .option('--workers <n>', 'analysis threads, sharded by flow (the first also reads the input and hands the others their flows)', '1')
+    .option(
+      '--workers <n>',
+      'analysis threads, sharded by flow (the first also reads the input and hands the others their flows)',
+      '1',
+    )
     .option('--types <list>', `event types to write, comma-separated (${EVENT_TYPES.join(',')})`)
     .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
     .option('--json', 'print the summary as JSON on stdout')

@@ -17,6 +17,19 @@ const V9_SCOPE_SYSTEM = 1;
 const IPFIX_OBSERVATION_DOMAIN_ID = 149;
 const SAMPLING_INTERVAL = 34;
 
+/**
+ * The option data set both protocols send after their options template: set id = the template id, then one
+ * record of (4-byte scope value, 4-byte sampling interval).
+ */
+function optionData(templateId: number, scope: number, rate: number): Buffer {
+  const d = Buffer.alloc(4 + 8);
+  d.writeUInt16BE(templateId, 0);
+  d.writeUInt16BE(d.length, 2);
+  d.writeUInt32BE(scope >>> 0, 4);
+  d.writeUInt32BE(rate >>> 0, 8);
+  return d;
+}
+
 /** v9 options template FlowSet (id 1) + option data FlowSet announcing 1:`rate` for this source id. */
 export function v9SamplingOptions(templateId: number, sourceId: number, rate: number): Buffer[] {
   const t = Buffer.alloc(4 + 6 + 8 + 2); // padded to a 4-byte boundary
@@ -29,12 +42,7 @@ export function v9SamplingOptions(templateId: number, sourceId: number, rate: nu
   t.writeUInt16BE(4, 12);
   t.writeUInt16BE(SAMPLING_INTERVAL, 14);
   t.writeUInt16BE(4, 16);
-  const d = Buffer.alloc(4 + 8);
-  d.writeUInt16BE(templateId, 0);
-  d.writeUInt16BE(d.length, 2);
-  d.writeUInt32BE(sourceId >>> 0, 4);
-  d.writeUInt32BE(rate >>> 0, 8);
-  return [t, d];
+  return [t, optionData(templateId, sourceId, rate)];
 }
 
 /** IPFIX options template set (id 3) + data set announcing 1:`rate` for this observation domain. */
@@ -49,10 +57,5 @@ export function ipfixSamplingOptions(templateId: number, domainId: number, rate:
   t.writeUInt16BE(4, 12);
   t.writeUInt16BE(SAMPLING_INTERVAL, 14);
   t.writeUInt16BE(4, 16);
-  const d = Buffer.alloc(4 + 8);
-  d.writeUInt16BE(templateId, 0);
-  d.writeUInt16BE(d.length, 2);
-  d.writeUInt32BE(domainId >>> 0, 4);
-  d.writeUInt32BE(rate >>> 0, 8);
-  return [t, d];
+  return [t, optionData(templateId, domainId, rate)];
 }
