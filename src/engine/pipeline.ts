@@ -18,6 +18,7 @@ import type { FlowEngine } from '../flow/types.js';
 import { EveEventBuilder, type EveConsumer, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
+import { ExpiryClock } from './expiry-clock.js';
 import type { Inspector } from './inspector.js';
 
 export interface PipelineOptions {
@@ -35,9 +36,6 @@ export interface PipelineOptions {
   externalClock?: boolean;
 }
 
-/** How often (packet time) idle flows are looked for. */
-export const EXPIRY_STEP_US = 1_000_000;
-
 export class Pipeline implements PacketSink {
   readonly stats: AnalysisStats = emptyStats();
   private readonly pkt = new DecodedPacket();
@@ -47,7 +45,7 @@ export class Pipeline implements PacketSink {
   private readonly shardIndex: number;
   private readonly shardCount: number;
   private readonly shardMap: ShardMap;
-  private nextExpiryUs = 0;
+  private readonly expiry = new ExpiryClock();
   private packetNo = 0;
   private readonly externalClock: boolean;
 
@@ -104,11 +102,8 @@ export class Pipeline implements PacketSink {
       if (s.firstUs === 0) s.firstUs = tsUs;
       if (tsUs > s.lastUs) s.lastUs = tsUs;
     }
-    if (tsUs >= this.nextExpiryUs && !this.externalClock) {
-      // Flow timeouts run on packet time, so a pcap gives the same answer as live traffic.
-      this.flows.advanceTime(tsUs);
-      this.nextExpiryUs = tsUs + EXPIRY_STEP_US;
-    }
+    // Flow timeouts run on packet time, so a pcap gives the same answer as live traffic.
+    if (!this.externalClock && this.expiry.due(tsUs)) this.flows.advanceTime(tsUs);
     const pkt = this.pkt;
     const r = this.decoder.decode(buf, off, caplen, wirelen, tsUs, linkType, pkt);
     pkt.pcapCnt = pcapCnt;

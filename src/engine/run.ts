@@ -91,7 +91,9 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
   const size = input.file ? statSync(input.file).size : 0;
   const onProgress = opts.onProgress;
   const sink =
-    onProgress && size > 0 ? withProgress(pipeline, size, (f) => onProgress(f, pipeline.stats)) : pipeline;
+    onProgress && size > 0
+      ? withProgress(pipeline, pipeline.stats, size, (f) => onProgress(f, pipeline.stats))
+      : pipeline;
   await source.run(sink, opts.signal);
   const stats = pipeline.finish();
   for (const ins of opts.inspectors ?? []) await ins.close?.();
@@ -179,20 +181,13 @@ async function runWorkers(
   const onProgress = opts.onProgress;
   const size = file ? statSync(file).size : 0;
   const progressStats = emptyStats();
-  let countdown = PROGRESS_EVERY;
   const sink: PacketSink =
     onProgress && size > 0
-      ? {
-          onPacket(buf, off, caplen, wirelen, tsUs, linkType) {
-            dispatcher.onPacket(buf, off, caplen, wirelen, tsUs, linkType);
-            if (--countdown === 0) {
-              countdown = PROGRESS_EVERY;
-              progressStats.packets = dispatcher.packets;
-              progressStats.bytes = dispatcher.bytes;
-              onProgress(Math.min(1, (dispatcher.bytes + 16 * dispatcher.packets) / size), progressStats);
-            }
-          },
-        }
+      ? withProgress(dispatcher, dispatcher, size, (f) => {
+          progressStats.packets = dispatcher.packets;
+          progressStats.bytes = dispatcher.bytes;
+          onProgress(f, progressStats);
+        })
       : dispatcher;
   const abort = (): void => {
     dispatcher.abort();
@@ -220,12 +215,7 @@ async function runWorkers(
   const results = [inline.stats, ...(await all)];
   opts.signal?.removeEventListener('abort', abort);
   const total = emptyStats();
-  for (const r of results) {
-    mergeShardStats(total, r);
-    total.nonIp += r.nonIp;
-    total.decodeErrors += r.decodeErrors;
-    total.truncated += r.truncated;
-  }
+  for (const r of results) mergeShardStats(total, r);
   // The reading thread saw every packet once; the workers' own counts overlap on broadcast packets.
   total.packets = dispatcher.packets;
   total.bytes = dispatcher.bytes;
@@ -235,7 +225,6 @@ async function runWorkers(
   return total;
 }
 
-const PROGRESS_EVERY = 1 << 16;
 /**
  * Young-generation size of each worker's heap. V8's default (up to 48 MB a thread) is sized for one thread per
  * process; with a reader and N workers it adds up to most of the RSS budget. 16 MB cost no measurable time on

@@ -48,10 +48,14 @@ export function emptyStats(): AnalysisStats {
 }
 
 /**
- * Adds a shard's flow and application counters into `into`. Packet and byte totals come from the reading
- * thread (workers also see broadcast packets), so the caller sets them.
+ * Adds a shard's counters into `into`. Packet-level problems (non-IP, decode errors, truncation) are counted by
+ * one thread each, so they add up; packet and byte totals come from the reading thread (every worker also sees
+ * the broadcast packets), so the caller sets them.
  */
 export function mergeShardStats(into: AnalysisStats, s: AnalysisStats): void {
+  into.nonIp += s.nonIp;
+  into.decodeErrors += s.decodeErrors;
+  into.truncated += s.truncated;
   into.flows += s.flows;
   into.evictedFlows += s.evictedFlows;
   into.tcpGaps += s.tcpGaps;

@@ -24,7 +24,7 @@ import {
 import { BROADCAST, ShardHasher } from './shard-hash.js';
 import { ShardMap } from './shard-map.js';
 import type { Pipeline } from '../pipeline.js';
-import { EXPIRY_STEP_US } from '../pipeline.js';
+import { ExpiryClock } from '../expiry-clock.js';
 
 /** How long one wait lasts before the abort word is looked at again. */
 const WAIT_MS = 200;
@@ -136,13 +136,11 @@ export class Dispatcher implements PacketSink, BufferProvider {
   private cur = -1;
   /** Bytes of the current chunk used by copied packets (live sources). */
   private fill = 0;
-  private nextTickUs = 0;
+  private readonly expiry = new ExpiryClock();
   packets = 0;
   bytes = 0;
   firstUs = 0;
   lastUs = 0;
-  /** Packets every worker received because their flow could only be known after a full decode. */
-  broadcast = 0;
 
   private readonly map: ShardMap;
 
@@ -182,10 +180,9 @@ export class Dispatcher implements PacketSink, BufferProvider {
 
   /**
    * A packet from a source that does not read through next() (live capture: libpcap's own buffer) is copied
-   * into the current chunk first. File sources never take this path.
+   * into the current chunk first (the caller has cut `caplen` to a chunk). File sources never take this path.
    */
   private copyIn(buf: Buffer, off: number, caplen: number): number {
-    if (caplen > CHUNK_BYTES) caplen = CHUNK_BYTES;
     if (this.cur < 0 || this.fill + caplen > CHUNK_BYTES) {
       this.next(caplen);
       this.fill = 0;
@@ -208,15 +205,13 @@ export class Dispatcher implements PacketSink, BufferProvider {
     if (this.firstUs === 0) this.firstUs = tsUs;
     if (tsUs > this.lastUs) this.lastUs = tsUs;
     const n = this.writers.length;
-    if (tsUs >= this.nextTickUs) {
+    if (this.expiry.due(tsUs)) {
       // Where the single-threaded Pipeline would look for idle flows (before this packet).
       this.inline.advanceClock(tsUs);
       for (let w = 0; w < n; w++) this.writers[w].put(chunk, 0, 0, 0, tsUs, FLAG_CLOCK, 0);
-      this.nextTickUs = tsUs + EXPIRY_STEP_US;
     }
     const h = this.hasher.hash(buf, off, caplen, linkType);
     if (h === BROADCAST) {
-      this.broadcast++;
       this.inline.onDispatched(buf, off, caplen, wirelen, tsUs, linkType, this.packets, true);
       for (let w = 0; w < n; w++)
         this.writers[w].put(chunk, off, caplen, wirelen, tsUs, linkType | FLAG_BROADCAST, this.packets);
