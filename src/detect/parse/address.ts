@@ -5,6 +5,7 @@
  */
 import { cidrContains, parseCidr, type Cidr } from '../../decode/cidr.js';
 import { RuleError } from '../rule.js';
+import { memoPerVars } from './vars-memo.js';
 
 export interface AddressSet {
   any: boolean;
@@ -36,22 +37,8 @@ export function splitGroup(text: string, what: string): string[] {
   return parts;
 }
 
-/**
- * Parsed top-level address expressions per variable map: 20,000 rules say `$HOME_NET` and `$EXTERNAL_NET` over
- * and over. The sets are shared between rules and never modified after parsing.
- */
-const addressMemo = new WeakMap<ReadonlyMap<string, string>, Map<string, AddressSet>>();
-
-export function parseAddress(text: string, vars: ReadonlyMap<string, string>, depth = 0): AddressSet {
-  if (depth === 0) {
-    let memo = addressMemo.get(vars);
-    if (!memo) addressMemo.set(vars, (memo = new Map()));
-    let set = memo.get(text);
-    if (!set) memo.set(text, (set = parseAddressAt(text, vars, 0)));
-    return set;
-  }
-  return parseAddressAt(text, vars, depth);
-}
+/** Parses an address expression; top-level ones once per variable map (vars-memo.ts). */
+export const parseAddress = memoPerVars(parseAddressAt);
 
 function parseAddressAt(text: string, vars: ReadonlyMap<string, string>, depth: number): AddressSet {
   if (depth > 16) throw new RuleError(`address variables nest too deep at '${text}'`);

@@ -4,6 +4,7 @@
  */
 import { RuleError } from '../rule.js';
 import { splitGroup } from './address.js';
+import { memoPerVars } from './vars-memo.js';
 
 export interface PortSet {
   any: boolean;
@@ -20,19 +21,8 @@ function port(text: string, whole: string): number {
   return n;
 }
 
-/** Parsed top-level port expressions per variable map (shared between rules, never modified). */
-const portMemo = new WeakMap<ReadonlyMap<string, string>, Map<string, PortSet>>();
-
-export function parsePorts(text: string, vars: ReadonlyMap<string, string>, depth = 0): PortSet {
-  if (depth === 0) {
-    let memo = portMemo.get(vars);
-    if (!memo) portMemo.set(vars, (memo = new Map()));
-    let set = memo.get(text);
-    if (!set) memo.set(text, (set = parsePortsAt(text, vars, 0)));
-    return set;
-  }
-  return parsePortsAt(text, vars, depth);
-}
+/** Parses a port expression; top-level ones once per variable map (vars-memo.ts). */
+export const parsePorts = memoPerVars(parsePortsAt);
 
 function parsePortsAt(text: string, vars: ReadonlyMap<string, string>, depth: number): PortSet {
   if (depth > 16) throw new RuleError(`port variables nest too deep at '${text}'`);
