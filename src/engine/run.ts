@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
 import type { PacketSink, PacketSource } from '../capture/packet.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { EveFileWriter } from '../output/eve/writer.js';
 import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
 import type { FlowEngineOptions } from '../flow/index.js';
@@ -117,14 +118,16 @@ async function runWorkers(
   const rings = Array.from({ length: count - 1 }, () => createRing());
   const eveFile = onLine || onEvent ? undefined : opts.eveFile;
   const ownFile = eveFile !== undefined ? new EveFileWriter(eveFile, { append: true }) : undefined;
-  const inline = new Pipeline(ownFile ? (ev) => ownFile.writeLine(JSON.stringify(ev)) : consumerOf(opts), {
-    shardIndex: 0,
+  const settings = {
     shardCount: count,
     flow: opts.flow,
-    eveTypes: opts.eveTypes ? new Set(opts.eveTypes) : undefined,
+    eveTypes: opts.eveTypes,
     eveCustom: opts.eveCustom,
     iface: input.iface,
-    externalClock: true,
+  };
+  const inline = shardPipeline(ownFile ? (ev) => ownFile.writeLine(JSON.stringify(ev)) : consumerOf(opts), {
+    ...settings,
+    shardIndex: 0,
   });
   const dispatcher = new Dispatcher(shared, rings, inline);
   // A file is read straight into the shared chunks the workers read packets from; a live source's packets
@@ -137,17 +140,7 @@ async function runWorkers(
   const started: Worker[] = [];
   const shards = rings.map((ring, ringIndex) => {
     const shardIndex = ringIndex + 1;
-    const data: WorkerData = {
-      shared,
-      ring,
-      shardIndex,
-      shardCount: count,
-      flow: opts.flow,
-      eveTypes: opts.eveTypes,
-      eveCustom: opts.eveCustom,
-      iface: input.iface,
-      eveFile,
-    };
+    const data: WorkerData = { ...settings, shardIndex, shared, ring, eveFile };
     return new Promise<AnalysisStats>((resolve, reject) => {
       const w = new Worker(url, {
         workerData: data,

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EveFileWriter } from '../output/eve/writer.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
-import { Pipeline } from './pipeline.js';
+import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { ABORT, BATCHES, BatchView, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL } from './dispatch/ring.js';
 
 const BATCH_CHARS = 1 << 20;
@@ -21,9 +21,11 @@ function main(): void {
   const control = new Int32Array(data.ring.control);
   const refs = new Int32Array(data.shared.chunkRefs);
   const send = (m: WorkerMessage): void => port.postMessage(m);
+  let file: EveFileWriter | undefined;
   try {
     // Straight to the output file through the buffered writer, or in ~1 MiB batches to the main thread.
-    const file = data.eveFile !== undefined ? new EveFileWriter(data.eveFile, { append: true }) : undefined;
+    if (data.eveFile !== undefined) file = new EveFileWriter(data.eveFile, { append: true });
+    const out = file;
     let batch: string[] = [];
     let chars = 0;
     const flush = (): void => {
@@ -32,24 +34,16 @@ function main(): void {
       batch = [];
       chars = 0;
     };
-    const pipeline = new Pipeline(
-      file
-        ? (ev) => file.writeLine(JSON.stringify(ev))
+    const pipeline = shardPipeline(
+      out
+        ? (ev) => out.writeLine(JSON.stringify(ev))
         : (ev) => {
             const line = JSON.stringify(ev);
             batch.push(line);
             chars += line.length;
             if (chars >= BATCH_CHARS) flush();
           },
-      {
-        shardIndex: data.shardIndex,
-        shardCount: data.shardCount,
-        flow: data.flow,
-        eveTypes: data.eveTypes ? new Set(data.eveTypes) : undefined,
-        eveCustom: data.eveCustom,
-        iface: data.iface,
-        externalClock: true,
-      },
+      data,
     );
     const views = data.ring.batches.map((b) => new BatchView(b));
     const chunks = data.shared.chunks.map((c) => Buffer.from(c));
@@ -101,8 +95,15 @@ function main(): void {
     const stats = pipeline.finish(endUs);
     flush();
     file?.close();
+    file = undefined;
     send({ kind: 'done', stats });
   } catch (err: unknown) {
+    // What this worker already wrote is kept: the buffered events still reach the file.
+    try {
+      file?.close();
+    } catch {
+      // The output itself failing is what the error below reports.
+    }
     Atomics.store(refs, ABORT, 1);
     for (let c = 0; c < refs.length; c++) Atomics.notify(refs, c);
     send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });

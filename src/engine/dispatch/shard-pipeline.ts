@@ -1,0 +1,30 @@
+/**
+ * The Pipeline of one analysis thread of a multi-thread run — the reading thread's own share and each
+ * worker's are built here alike, so they cannot drift apart in options. Flow time comes only from the
+ * dispatcher's ticks (see expiry-clock.ts).
+ */
+import type { EveConsumer, EveCustomFields } from '../eve-events.js';
+import type { FlowEngineOptions } from '../../flow/index.js';
+import { Pipeline } from '../pipeline.js';
+
+export interface ShardSettings {
+  shardIndex: number;
+  shardCount: number;
+  flow?: FlowEngineOptions;
+  eveTypes?: string[];
+  eveCustom?: EveCustomFields;
+  /** Interface name for `in_iface` (live capture). */
+  iface?: string;
+}
+
+export function shardPipeline(consume: EveConsumer, s: ShardSettings): Pipeline {
+  return new Pipeline(consume, {
+    shardIndex: s.shardIndex,
+    shardCount: s.shardCount,
+    flow: s.flow,
+    eveTypes: s.eveTypes ? new Set(s.eveTypes) : undefined,
+    eveCustom: s.eveCustom,
+    iface: s.iface,
+    externalClock: true,
+  });
+}
