@@ -5,7 +5,7 @@
  * written to a temp file), its CPU time (steadier on a shared machine), the analysis-only time moat reports,
  * packets/s and the ratios; target ≥ 50%.
  */
-import { spawnSync } from 'node:child_process';
+import { moatSummary, timed } from './timed.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,23 +24,14 @@ interface Run {
 function once(file: string, eve: string, rules?: string): Run {
   const args = ['bin/moat.js', 'analyze', file, '--eve', eve, '--json', '--no-progress'];
   if (rules) args.push('--rules', rules);
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = timed([process.execPath, ...args]);
   if (r.status !== 0) throw new Error(`moat analyze failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
-  const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
-  const s = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
-    packets: number;
-    alerts: number;
-    wallMs: number;
-  };
+  const s = moatSummary<{ packets: number; alerts: number; wallMs: number }>(r.stdout);
+  if (!s) throw new Error('moat analyze printed no --json summary');
   const compile = /compiled in (\d+) ms/.exec(r.stderr);
   return {
-    wallS,
-    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
+    wallS: r.wallS,
+    cpuS: r.cpuS,
     analysisS: s.wallMs / 1000,
     packets: s.packets,
     alerts: s.alerts,

@@ -5,6 +5,7 @@
  * and two. Peers that are not installed are reported as such, not skipped silently.
  */
 import { spawnSync } from 'node:child_process';
+import { moatSummary, timed } from './timed.js';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,22 +23,18 @@ function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** One run of `argv` under /usr/bin/time: wall seconds and peak RSS, or why it failed. */
+/** One run of `argv`: wall seconds, peak RSS and moat's own analysis time, or why it failed. */
 function once(argv: string[]): { seconds: number; rssMb: number; analysisSeconds?: number } | string {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const lines = (r.stderr ?? '').trim().split('\n');
-  const last = lines[lines.length - 1] ?? '';
-  const m = /^([\d.]+) (\d+)$/.exec(last);
-  if (r.status !== 0 || !m) return `failed (exit ${r.status}): ${lines.slice(-3).join(' | ')}`;
-  // moat's --json summary (last stdout line) carries its own analysis time.
-  let analysisSeconds: number | undefined;
-  try {
-    const st = JSON.parse((r.stdout ?? '').trim().split('\n').pop() ?? '') as { wallMs?: number };
-    if (typeof st.wallMs === 'number') analysisSeconds = st.wallMs / 1000;
-  } catch {
-    analysisSeconds = undefined;
+  const r = timed(argv);
+  if (r.status !== 0 || Number.isNaN(r.wallS)) {
+    return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   }
-  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, analysisSeconds };
+  const wallMs = moatSummary<{ wallMs?: number }>(r.stdout)?.wallMs;
+  return {
+    seconds: r.wallS,
+    rssMb: r.rssMb,
+    analysisSeconds: typeof wallMs === 'number' ? wallMs / 1000 : undefined,
+  };
 }
 
 /**
