@@ -21,16 +21,30 @@ import { ModelRegistry } from '../../src/identify/index.js';
 import { openDatabase } from '../../src/store/index.js';
 import { encodePcap } from '../../src/synth/frame-writer.js';
 import { C2, CLEAN, setup } from './model-fixture.js';
+import type { EveEvent } from '../../src/output/eve/header.js';
+
+/** The capture analysed with the store's model behind a VerdictRecorder (ml, address-level entries). */
+async function recordedRun(
+  store: string,
+  pcap: string,
+  opts: ConstructorParameters<typeof ModelInspector>[1],
+): Promise<{ events: EveEvent[]; inner: ModelInspector; cache: EventCacheTable }> {
+  const { service, db } = openModelService(store);
+  try {
+    const cache = new EventCacheTable();
+    const inner = new ModelInspector(service, opts);
+    const rec = new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true });
+    const { events } = await analyzeToEvents(pcap, { inspectors: [rec] });
+    return { events, inner, cache };
+  } finally {
+    db.close();
+  }
+}
 
 test('the model flags the beaconing C2, not the clean server; the verdict becomes an ml cache entry', async () => {
   const s = setup();
   try {
-    const { service, db } = openModelService(s.store);
-    const cache = new EventCacheTable();
-    const inner = new ModelInspector(service, {});
-    const rec = new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true });
-    const { events } = await analyzeToEvents(s.pcap, { inspectors: [rec] });
-    db.close();
+    const { events, inner, cache } = await recordedRun(s.store, s.pcap, {});
     const flows = events.filter((e) => e.event_type === 'flow');
     assert.equal(flows.length, 28);
     const alerts = events.filter((e) => e.event_type === 'alert');
@@ -75,12 +89,7 @@ test('the model flags the beaconing C2, not the clean server; the verdict become
 test('a gray verdict above the configured score alerts too, and is tracked rather than dropped', async () => {
   const s = setup();
   try {
-    const { service, db } = openModelService(s.store);
-    const cache = new EventCacheTable();
-    const inner = new ModelInspector(service, { grayScore: 0.3 });
-    const rec = new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true });
-    await analyzeToEvents(s.pcap, { inspectors: [rec] });
-    db.close();
+    const { inner, cache } = await recordedRun(s.store, s.pcap, { grayScore: 0.3 });
     const gray = inner.verdictFor(CLEAN);
     assert.equal(gray?.verdict, 'gray');
     const toClean = [...cache.entries()].filter((e) => e.dstIp === CLEAN);
@@ -124,13 +133,8 @@ test('a newly activated model is followed and its verdicts replace the cached on
 test('unsampled flows are not scored: 1:N with a large N checks nothing', async () => {
   const s = setup();
   try {
-    const { service, db } = openModelService(s.store);
-    const cache = new EventCacheTable();
     const sampler = new FlowSampler({ zones: [], rates: [], defaultRate: 1_000_000 });
-    const inner = new ModelInspector(service, { sampler });
-    const rec = new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true });
-    const { events } = await analyzeToEvents(s.pcap, { inspectors: [rec] });
-    db.close();
+    const { events, inner, cache } = await recordedRun(s.store, s.pcap, { sampler });
     assert.equal(inner.stats.skipped, 28);
     assert.equal(inner.stats.sampled, 0);
     assert.equal(inner.stats.scored, 0);
