@@ -44,13 +44,14 @@ export class PcapFileSource implements PacketSource {
     const r = new ChunkReader(this.path, this.chunkSize, this.provider);
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     try {
-      if (!r.ensure(24))
+      if (!(r.has(24) || (await r.fill(24))))
         throw new CaptureFormatError(this.path, 0, 'file too short for a pcap header (24 bytes)');
       const b = r.buf;
-      const m = b.readUInt32LE(0);
+      const h = r.pos;
+      const m = b.readUInt32LE(h);
       let le: boolean;
       let nano: boolean;
-      const mb = b.readUInt32BE(0);
+      const mb = b.readUInt32BE(h);
       if (m === 0xa1b2c3d4 || m === 0xa1b23c4d || m === MAGIC_KUZNETZOV) {
         le = true;
         nano = m === 0xa1b23c4d;
@@ -65,16 +66,16 @@ export class PcapFileSource implements PacketSource {
         le = false;
         nano = mb === 0xa1b23c4d;
       }
-      const major = le ? b.readUInt16LE(4) : b.readUInt16BE(4);
+      const major = le ? b.readUInt16LE(h + 4) : b.readUInt16BE(h + 4);
       if (major !== 2) throw new CaptureFormatError(this.path, 4, `unsupported pcap version ${major}`);
-      const snaplen = le ? b.readUInt32LE(16) : b.readUInt32BE(16);
+      const snaplen = le ? b.readUInt32LE(h + 16) : b.readUInt32BE(h + 16);
       const hl = m === MAGIC_KUZNETZOV || mb === MAGIC_KUZNETZOV ? 24 : 16;
       // The upper bits of the link-type field carry FCS presence/length (pcap spec); the link type is the low 16.
-      const linkType = (le ? b.readUInt32LE(20) : b.readUInt32BE(20)) & 0xffff;
-      r.pos = 24;
+      const linkType = (le ? b.readUInt32LE(h + 20) : b.readUInt32BE(h + 20)) & 0xffff;
+      r.pos = h + 24;
       const limit = Math.max(MAX_RECORD, snaplen <= MAX_SNAPLEN ? snaplen : 0);
       for (;;) {
-        if (!r.ensure(hl)) {
+        if (!(r.has(hl) || (await r.fill(hl)))) {
           if (r.end - r.pos > 0) stats.stoppedBecause = `truncated record header at byte ${r.offset}`;
           break;
         }
@@ -91,7 +92,7 @@ export class PcapFileSource implements PacketSource {
           stats.damaged++;
           break;
         }
-        if (!r.ensure(hl + caplen)) {
+        if (!(r.has(hl + caplen) || (await r.fill(hl + caplen)))) {
           stats.stoppedBecause = `truncated record at byte ${r.offset}: ${caplen} bytes announced, ${r.end - r.pos - hl} present`;
           break;
         }
@@ -103,7 +104,7 @@ export class PcapFileSource implements PacketSource {
         sink.onPacket(r.buf, r.pos - caplen, caplen, wirelen < caplen ? caplen : wirelen, tsUs, linkType);
       }
     } finally {
-      r.close();
+      await r.close();
     }
     return stats;
   }

@@ -85,7 +85,7 @@ export class PcapngFileSource implements PacketSource {
     let ifaces: Iface[] = [];
     try {
       for (let first = true; ; first = false) {
-        if (!r.ensure(12)) {
+        if (!(r.has(12) || (await r.fill(12)))) {
           if (r.end - r.pos > 0) stats.stoppedBecause = `truncated block header at byte ${r.offset}`;
           break;
         }
@@ -113,7 +113,7 @@ export class PcapngFileSource implements PacketSource {
           stats.damaged++;
           break;
         }
-        if (!r.ensure(len)) {
+        if (!(r.has(len) || (await r.fill(len)))) {
           stats.stoppedBecause = `truncated block at byte ${r.offset}: ${len} bytes announced, ${r.end - r.pos} present`;
           break;
         }
@@ -203,7 +203,7 @@ export class PcapngFileSource implements PacketSource {
         }
       }
     } finally {
-      r.close();
+      await r.close();
     }
     return stats;
   }

@@ -6,11 +6,12 @@ import type { AppRecord } from '../proto/app-layer.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../flow/types.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import { formatIp } from '../decode/address.js';
-import { eveHeader, protoName, type EveEvent } from '../output/eve/header.js';
-import { tlsEve } from '../output/eve/tls.js';
-import { httpEve } from '../output/eve/http.js';
-import { dnsEve } from '../output/eve/dns.js';
-import { flowEve, flowTcpEve } from '../output/eve/flow.js';
+import { eveHeader, protoName, writeEveHeader, type EveEvent } from '../output/eve/header.js';
+import { tlsEve, writeTlsEve } from '../output/eve/tls.js';
+import { httpEve, writeHttpEve } from '../output/eve/http.js';
+import { dnsEve, writeDnsEve } from '../output/eve/dns.js';
+import { flowEve, flowTcpEve, writeFlowRecord } from '../output/eve/flow.js';
+import { num, raw, type EveBytesOut } from '../output/eve/json-out.js';
 import { appLayerAnomalyEve, decodeAnomalyEve } from '../output/eve/anomaly.js';
 import { formatEveTimestamp } from '../output/eve/timestamp.js';
 import type { AnalysisStats } from './stats.js';
@@ -35,9 +36,17 @@ export class EveEventBuilder implements FlowSink {
     private readonly iface?: string,
     private readonly inspectors: readonly Inspector[] = [],
     private readonly custom: EveCustomFields = {},
+    direct?: EveBytesOut,
   ) {
     this.packetInspectors = inspectors.filter((i) => i.onPacket !== undefined);
+    // Without inspectors nobody needs the event objects: records are written straight into the output.
+    this.direct = inspectors.length === 0 ? direct : undefined;
+    this.directTls = this.direct !== undefined && (custom.tls ?? []).length === 0;
   }
+
+  /** Where records are encoded in place instead of built as objects (flow, tls, http, dns). */
+  private readonly direct: EveBytesOut | undefined;
+  private readonly directTls: boolean;
 
   private readonly packetInspectors: readonly Inspector[];
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
@@ -64,6 +73,17 @@ export class EveEventBuilder implements FlowSink {
 
   private wants(type: string): boolean {
     return this.types === undefined || this.types.has(type);
+  }
+
+  /** Opens a record in the direct output: the header, then the comma before the protocol's member. */
+  private directRecord(o: EveBytesOut, type: string, tsUs: number, flow: FlowView): void {
+    writeEveHeader(o, type, tsUs, flow, this.iface, this.pcapCnt);
+    raw(o, ',');
+  }
+
+  private directEnd(o: EveBytesOut): void {
+    this.stats.events++;
+    o.endLine();
   }
 
   private emit(ev: EveEvent): void {
@@ -97,6 +117,13 @@ export class EveEventBuilder implements FlowSink {
         this.stats.tlsVersions[v] = (this.stats.tlsVersions[v] ?? 0) + 1;
         const wanted = this.wants('tls');
         if (!wanted && this.inspectors.length === 0) return;
+        if (this.directTls && this.direct) {
+          this.directRecord(this.direct, 'tls', tsUs, flow);
+          writeTlsEve(this.direct, record.tls);
+          raw(this.direct, '}');
+          this.directEnd(this.direct);
+          return;
+        }
         const ev = eveHeader('tls', tsUs, flow, this.iface, false, this.pcapCnt);
         ev.tls = tlsEve(record.tls, this.custom.tls);
         this.inspected(flow, record, tsUs, ev, wanted);
@@ -106,6 +133,16 @@ export class EveEventBuilder implements FlowSink {
         this.stats.httpTransactions++;
         const wanted = this.wants('http');
         if (!wanted && this.inspectors.length === 0) return;
+        if (this.direct) {
+          writeEveHeader(this.direct, 'http', tsUs, flow, this.iface, this.pcapCnt);
+          raw(this.direct, ',"tx_id":');
+          num(this.direct, record.http.depth - 1);
+          raw(this.direct, ',');
+          writeHttpEve(this.direct, record.http);
+          raw(this.direct, '}');
+          this.directEnd(this.direct);
+          return;
+        }
         const ev = eveHeader('http', tsUs, flow, this.iface, false, this.pcapCnt);
         // The transaction's index in its connection, from 0, beside the tuple as Suricata writes it.
         ev.tx_id = record.http.depth - 1;
@@ -117,6 +154,13 @@ export class EveEventBuilder implements FlowSink {
         this.stats.dnsMessages++;
         const wanted = this.wants('dns');
         if (!wanted && this.inspectors.length === 0) return;
+        if (this.direct) {
+          this.directRecord(this.direct, 'dns', tsUs, flow);
+          writeDnsEve(this.direct, record.dns);
+          raw(this.direct, '}');
+          this.directEnd(this.direct);
+          return;
+        }
         // Suricata (7+) writes DNS records, responses included, in the flow's direction: client as source.
         const ev = eveHeader('dns', tsUs, flow, this.iface, false, this.pcapCnt);
         ev.dns = dnsEve(record.dns);
@@ -141,6 +185,11 @@ export class EveEventBuilder implements FlowSink {
     if (reason === 'forced') this.stats.evictedFlows++;
     const wanted = this.wants('flow');
     if (!wanted && this.inspectors.length === 0) return;
+    if (this.direct) {
+      writeFlowRecord(this.direct, flow, reason, tsUs, this.iface);
+      this.directEnd(this.direct);
+      return;
+    }
     const ev = eveHeader('flow', tsUs, flow, this.iface);
     if (flow.appProto !== 'unknown') ev.app_proto = flow.appProto;
     ev.flow = flowEve(flow, reason);

@@ -20,6 +20,7 @@ import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
 import { ExpiryClock } from './expiry-clock.js';
 import type { Inspector } from './inspector.js';
+import type { EveBytesOut } from '../output/eve/json-out.js';
 
 export interface PipelineOptions {
   /** This pipeline's shard and the shard count (workers); 0 of 1 when single-threaded. */
@@ -34,6 +35,8 @@ export interface PipelineOptions {
   inspectors?: Inspector[];
   /** Flow time is advanced only by advanceClock (a worker fed by the dispatcher's ticks), not by packets. */
   externalClock?: boolean;
+  /** Records are encoded straight into this output when no inspector needs them as objects. */
+  eveOut?: EveBytesOut;
 }
 
 export class Pipeline implements PacketSink {
@@ -61,6 +64,7 @@ export class Pipeline implements PacketSink {
       opts.iface,
       opts.inspectors,
       opts.eveCustom,
+      opts.eveOut,
     );
     // Flow ids stay unique across workers when each knows its shard.
     this.flows = createFlowEngine(this.eve, {

@@ -11,6 +11,7 @@ import type { PacketSink, PacketSource } from '../capture/packet.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { EveFileWriter } from '../output/eve/writer.js';
+import type { EveBytesOut } from '../output/eve/json-out.js';
 import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/eve/header.js';
@@ -41,6 +42,11 @@ export interface AnalysisOptions {
   onEvent?: EveConsumer;
   onLine?: (line: string) => void;
   /**
+   * The EVE output, when lines go to a file or stdout: with no onEvent/onLine and no inspectors, records are
+   * encoded straight into its buffer instead of built as objects and serialised (the cheapest path).
+   */
+  eveWriter?: EveFileWriter;
+  /**
    * With workers and no onEvent/onLine: each worker appends its lines to this (already created) file itself.
    * Events of different flows interleave in batches, as with Suricata's workers.
    */
@@ -66,8 +72,14 @@ export async function runAnalysis(input: AnalysisInput, opts: AnalysisOptions): 
   return stats;
 }
 
+function lineSinkOf(opts: AnalysisOptions): ((line: string) => void) | undefined {
+  const w = opts.eveWriter;
+  return opts.onLine ?? (w ? (l: string): void => w.writeLine(l) : undefined);
+}
+
 function consumerOf(opts: AnalysisOptions): EveConsumer {
-  const { onEvent, onLine } = opts;
+  const onEvent = opts.onEvent;
+  const onLine = lineSinkOf(opts);
   if (onEvent && onLine) {
     return (ev) => {
       onEvent(ev);
@@ -79,6 +91,11 @@ function consumerOf(opts: AnalysisOptions): EveConsumer {
   return () => undefined;
 }
 
+/** The writer records may be encoded into directly: only when nothing else wants them as objects or strings. */
+function directOutOf(opts: AnalysisOptions): EveBytesOut | undefined {
+  return opts.onEvent || opts.onLine ? undefined : opts.eveWriter;
+}
+
 async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<AnalysisStats> {
   const source = input.source ?? (input.file ? openCaptureFile(input.file) : undefined);
   if (!source) throw new Error('runAnalysis: give a file or a source');
@@ -88,6 +105,7 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
     eveCustom: opts.eveCustom,
     iface: input.iface,
     inspectors: opts.inspectors,
+    eveOut: directOutOf(opts),
   });
   const size = input.file ? statSync(input.file).size : 0;
   const onProgress = opts.onProgress;
@@ -111,7 +129,7 @@ async function runWorkers(
   opts: AnalysisOptions,
 ): Promise<AnalysisStats> {
   const file = input.file;
-  const onLine = opts.onLine;
+  const onLine = lineSinkOf(opts);
   const onEvent = opts.onEvent;
   const shared = createShared();
   // This thread is analysis thread 0 (besides reading); the workers are threads 1 … count−1.
@@ -125,10 +143,11 @@ async function runWorkers(
     eveCustom: opts.eveCustom,
     iface: input.iface,
   };
-  const inline = shardPipeline(ownFile ? (ev) => ownFile.writeLine(JSON.stringify(ev)) : consumerOf(opts), {
-    ...settings,
-    shardIndex: 0,
-  });
+  const inline = shardPipeline(
+    ownFile ? (ev) => ownFile.writeLine(JSON.stringify(ev)) : consumerOf(opts),
+    { ...settings, shardIndex: 0 },
+    ownFile ?? directOutOf(opts),
+  );
   const dispatcher = new Dispatcher(shared, rings, inline);
   // A file is read straight into the shared chunks the workers read packets from; a live source's packets
   // are copied into them.
@@ -203,7 +222,7 @@ async function runWorkers(
     throw err;
   } finally {
     if (timer) clearInterval(timer);
-    ownFile?.close();
+    await ownFile?.close();
   }
   const results = [inline.stats, ...(await all)];
   opts.signal?.removeEventListener('abort', abort);

@@ -14,7 +14,7 @@ const BATCH_CHARS = 1 << 20;
 /** How long one wait for a slot lasts before the abort flag is looked at again. */
 const WAIT_MS = 200;
 
-function main(): void {
+async function main(): Promise<void> {
   const data = workerData as WorkerData;
   const port = parentPort;
   if (!port) return;
@@ -24,7 +24,10 @@ function main(): void {
   let file: EveFileWriter | undefined;
   try {
     // Straight to the output file through the buffered writer, or in ~1 MiB batches to the main thread.
-    if (data.eveFile !== undefined) file = new EveFileWriter(data.eveFile, { append: true });
+    // Synchronous writes: this thread waits on Atomics between batches and never returns to its event
+    // loop, so finished background writes would never be collected.
+    if (data.eveFile !== undefined)
+      file = new EveFileWriter(data.eveFile, { append: true, background: false });
     const out = file;
     let batch: string[] = [];
     let chars = 0;
@@ -44,6 +47,7 @@ function main(): void {
             if (chars >= BATCH_CHARS) flush();
           },
       data,
+      out,
     );
     const views = data.ring.batches.map((b) => new BatchView(b));
     const chunks = data.shared.chunks.map((c) => Buffer.from(c));
@@ -94,13 +98,13 @@ function main(): void {
     }
     const stats = pipeline.finish(endUs);
     flush();
-    file?.close();
+    await file?.close();
     file = undefined;
     send({ kind: 'done', stats });
   } catch (err: unknown) {
     // What this worker already wrote is kept: the buffered events still reach the file.
     try {
-      file?.close();
+      await file?.close();
     } catch {
       // The output itself failing is what the error below reports.
     }
@@ -110,4 +114,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -207,7 +207,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               workers,
               eveTypes: types,
               flow,
-              onLine: (l) => writer.writeLine(l),
+              eveWriter: writer,
               signal: ac.signal,
               inspectors,
             },
@@ -219,7 +219,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               workers,
               eveTypes: types,
               flow,
-              onLine: direct ? undefined : (l) => writer.writeLine(l),
+              eveWriter: direct ? undefined : writer,
               eveFile: direct ? flags.eve : undefined,
               // No bar (not a TTY, --no-progress): no per-packet progress wrapper either.
               onProgress: bar.enabled
@@ -236,7 +236,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       } finally {
         process.off('SIGINT', onSigint);
         bar.done();
-        writer.close();
+        await writer.close();
         await tlsmon?.close();
         await security?.close();
       }

@@ -155,7 +155,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         process.off('SIGHUP', onHup);
-        writer.close();
+        await writer.close();
         await app?.close();
         await mon.close();
       }

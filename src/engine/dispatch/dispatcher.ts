@@ -132,8 +132,10 @@ export class Dispatcher implements PacketSink, BufferProvider {
   private readonly hasher = new ShardHasher();
   private readonly refs: Int32Array;
   private readonly chunkBufs: Buffer[];
-  /** The chunk the reader is filling, -1 before the first. */
+  /** The chunk the reader is parsing, -1 before the first. */
   private cur = -1;
+  /** The chunk handed out last by acquire (chunks are handed out in ring order). */
+  private lastAcquired = -1;
   /** Bytes of the current chunk used by copied packets (live sources). */
   private fill = 0;
   private readonly expiry = new ExpiryClock();
@@ -159,32 +161,40 @@ export class Dispatcher implements PacketSink, BufferProvider {
     this.writers = rings.map((r) => new BatchWriter(r, this.refs));
   }
 
-  /** BufferProvider: the reader has moved on; the next chunk no batch refers to any more. */
-  next(minBytes: number): Buffer {
+  /** BufferProvider: a chunk no batch refers to any more, for the reader to read ahead into. */
+  acquire(minBytes: number): Buffer {
     if (minBytes > CHUNK_BYTES) {
       throw new Error(
         `a capture record of ${minBytes} bytes is larger than a worker chunk (${CHUNK_BYTES} bytes); analyse this capture with --workers 1`,
       );
     }
     const refs = this.refs;
-    if (this.cur >= 0) {
-      for (const w of this.writers) w.publishPending();
-      Atomics.sub(refs, this.cur, 1);
-    }
-    const c = (this.cur + 1) % CHUNKS;
+    const c = (this.lastAcquired + 1) % CHUNKS;
     waitFor(refs, c, 0, refs);
+    // The reader's own reference, dropped when it moves on from the chunk.
     Atomics.store(refs, c, 1);
-    this.cur = c;
+    this.lastAcquired = c;
     return this.chunkBufs[c];
   }
 
+  /** BufferProvider: the reader now parses `buf`; what was listed in the chunk before goes to the workers. */
+  switchTo(buf: Buffer): void {
+    const c = this.chunkBufs.indexOf(buf);
+    if (c < 0) throw new Error('dispatcher: switchTo a buffer that is not a worker chunk');
+    if (this.cur >= 0) {
+      for (const w of this.writers) w.publishPending();
+      Atomics.sub(this.refs, this.cur, 1);
+    }
+    this.cur = c;
+  }
+
   /**
-   * A packet from a source that does not read through next() (live capture: libpcap's own buffer) is copied
+   * A packet from a source that does not read through acquire() (live capture: libpcap's own buffer) is copied
    * into the current chunk first (the caller has cut `caplen` to a chunk). File sources never take this path.
    */
   private copyIn(buf: Buffer, off: number, caplen: number): number {
     if (this.cur < 0 || this.fill + caplen > CHUNK_BYTES) {
-      this.next(caplen);
+      this.switchTo(this.acquire(caplen));
       this.fill = 0;
     }
     const at = this.fill;

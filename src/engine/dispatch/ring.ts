@@ -13,7 +13,7 @@
  */
 
 export const CHUNKS = 8;
-export const CHUNK_BYTES = 2 << 20;
+export const CHUNK_BYTES = 4 << 20;
 export const BATCHES = 16;
 export const BATCH_PACKETS = 1024;
 

@@ -6,6 +6,7 @@
 import type { EveConsumer, EveCustomFields } from '../eve-events.js';
 import type { FlowEngineOptions } from '../../flow/index.js';
 import { Pipeline } from '../pipeline.js';
+import type { EveBytesOut } from '../../output/eve/json-out.js';
 
 export interface ShardSettings {
   shardIndex: number;
@@ -17,7 +18,8 @@ export interface ShardSettings {
   iface?: string;
 }
 
-export function shardPipeline(consume: EveConsumer, s: ShardSettings): Pipeline {
+/** `eveOut`: records are encoded straight into this output (see EveEventBuilder). */
+export function shardPipeline(consume: EveConsumer, s: ShardSettings, eveOut?: EveBytesOut): Pipeline {
   return new Pipeline(consume, {
     shardIndex: s.shardIndex,
     shardCount: s.shardCount,
@@ -26,5 +28,6 @@ export function shardPipeline(consume: EveConsumer, s: ShardSettings): Pipeline 
     eveCustom: s.eveCustom,
     iface: s.iface,
     externalClock: true,
+    eveOut,
   });
 }

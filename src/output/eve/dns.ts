@@ -7,6 +7,7 @@
  * one in practice (multi-question queries are refused by every major resolver).
  */
 import type { DnsAnswer, DnsMessage } from '../../proto/dns/types.js';
+import { json, num, raw, str, type EveBytesOut } from './json-out.js';
 
 function answerEve(rr: DnsAnswer): Record<string, unknown> {
   const out: Record<string, unknown> = { rrname: rr.name };
@@ -60,4 +61,119 @@ export function dnsEve(m: DnsMessage): Record<string, unknown> {
   }
   if (m.authorities.length > 0) out.authorities = m.authorities.map(answerEve);
   return out;
+}
+
+/** An SOA or SRV object as the object builder spreads it (few and small: the serialiser is fine here). */
+function writeRdata(o: EveBytesOut, rr: DnsAnswer): void {
+  if (rr.soa) {
+    raw(o, '"soa":');
+    json(o, JSON.stringify({ ...rr.soa }));
+  } else if (rr.srv) {
+    raw(o, '"srv":');
+    json(o, JSON.stringify({ ...rr.srv }));
+  } else {
+    raw(o, '"rdata":');
+    str(o, rr.data);
+  }
+}
+
+function writeAnswers(o: EveBytesOut, rrs: readonly DnsAnswer[]): void {
+  raw(o, '[');
+  for (let i = 0; i < rrs.length; i++) {
+    const rr = rrs[i];
+    raw(o, i > 0 ? ',{"rrname":' : '{"rrname":');
+    str(o, rr.name);
+    if (rr.nameTruncated) raw(o, ',"rrname_truncated":true');
+    raw(o, ',"rrtype":');
+    str(o, rr.typeName);
+    raw(o, ',"ttl":');
+    num(o, rr.ttl);
+    raw(o, ',');
+    writeRdata(o, rr);
+    raw(o, '}');
+  }
+  raw(o, ']');
+}
+
+/** Answers grouped by type, types in order of first appearance, as dnsEve's `grouped`. */
+function writeGrouped(o: EveBytesOut, rrs: readonly DnsAnswer[]): void {
+  raw(o, '{');
+  let firstType = true;
+  for (let i = 0; i < rrs.length; i++) {
+    const t = rrs[i].typeName;
+    let seen = false;
+    for (let k = 0; k < i && !seen; k++) seen = rrs[k].typeName === t;
+    if (seen) continue;
+    if (!firstType) raw(o, ',');
+    firstType = false;
+    str(o, t);
+    raw(o, ':[');
+    let first = true;
+    for (let k = i; k < rrs.length; k++) {
+      const rr = rrs[k];
+      if (rr.typeName !== t) continue;
+      if (!first) raw(o, ',');
+      first = false;
+      if (rr.soa) json(o, JSON.stringify({ ...rr.soa }));
+      else if (rr.srv) json(o, JSON.stringify({ ...rr.srv }));
+      else str(o, rr.data);
+    }
+    raw(o, ']');
+  }
+  raw(o, '}');
+}
+
+/** dnsEve(m), written straight into the output as the record's `"dns":{…}` member. */
+export function writeDnsEve(o: EveBytesOut, m: DnsMessage): void {
+  const q = m.questions[0];
+  if (!m.isResponse) {
+    raw(o, '"dns":{"type":"query","id":');
+    num(o, m.id);
+    if (q) {
+      raw(o, ',"rrname":');
+      str(o, q.name);
+      if (q.nameTruncated) raw(o, ',"rrname_truncated":true');
+      raw(o, ',"rrtype":');
+      str(o, q.typeName);
+    }
+    raw(o, ',"tx_id":');
+    num(o, m.txId);
+    raw(o, ',"opcode":');
+    num(o, m.opcode);
+    raw(o, '}');
+    return;
+  }
+  const f = m.flags;
+  raw(o, '"dns":{"version":2,"type":"answer","id":');
+  num(o, m.id);
+  raw(o, ',"flags":"');
+  raw(o, f.toString(16));
+  raw(o, '"');
+  if (f & 0x8000) raw(o, ',"qr":true');
+  if (f & 0x0400) raw(o, ',"aa":true');
+  if (f & 0x0200) raw(o, ',"tc":true');
+  if (f & 0x0100) raw(o, ',"rd":true');
+  if (f & 0x0080) raw(o, ',"ra":true');
+  if (f & 0x0040) raw(o, ',"z":true');
+  raw(o, ',"opcode":');
+  num(o, m.opcode);
+  if (q) {
+    raw(o, ',"rrname":');
+    str(o, q.name);
+    raw(o, ',"rrtype":');
+    str(o, q.typeName);
+  }
+  raw(o, ',"rcode":');
+  str(o, m.rcode);
+  if (m.answers.length > 0) {
+    raw(o, ',"answers":');
+    writeAnswers(o, m.answers);
+    raw(o, ',"grouped":');
+    writeGrouped(o, m.answers);
+  }
+  if (m.authorities.length > 0) {
+    raw(o, ',"authorities":');
+    writeAnswers(o, m.authorities);
+  }
+  raw(o, '}');
 }

@@ -4,7 +4,9 @@
  * two-digit hex for the flow and each direction, one boolean per flag seen, the session state).
  */
 import type { FlowEndReason, FlowView } from '../../flow/types.js';
-import { formatEveTimestamp } from './timestamp.js';
+import { formatEveTimestamp, writeEveTimestamp } from './timestamp.js';
+import { num, raw, str, type EveBytesOut } from './json-out.js';
+import { writeEveHeader } from './header.js';
 
 const hex2 = (n: number): string => (n < 16 ? '0' : '') + n.toString(16);
 
@@ -50,4 +52,68 @@ export function flowTcpEve(flow: FlowView): Record<string, unknown> | undefined 
   for (const [bit, name] of FLAG_NAMES) if (all & bit) out[name] = true;
   if (flow.tcpState !== undefined) out.state = flow.tcpState;
   return out;
+}
+
+/**
+ * A whole `flow` record (header, app_proto, flow, tcp, community_id) written straight into the output, as
+ * EveEventBuilder.onFlowEnd builds it from eveHeader, flowEve and flowTcpEve.
+ */
+export function writeFlowRecord(
+  o: EveBytesOut,
+  flow: FlowView,
+  reason: FlowEndReason,
+  tsUs: number,
+  iface: string | undefined,
+): void {
+  writeEveHeader(o, 'flow', tsUs, flow, iface);
+  if (flow.appProto !== 'unknown') {
+    raw(o, ',"app_proto":');
+    str(o, flow.appProto);
+  }
+  raw(o, ',"flow":{"pkts_toserver":');
+  num(o, flow.pkts[0]);
+  raw(o, ',"pkts_toclient":');
+  num(o, flow.pkts[1]);
+  raw(o, ',"bytes_toserver":');
+  num(o, flow.bytes[0]);
+  raw(o, ',"bytes_toclient":');
+  num(o, flow.bytes[1]);
+  raw(o, ',"start":');
+  writeEveTimestamp(o, flow.startUs);
+  raw(o, ',"end":');
+  writeEveTimestamp(o, flow.lastUs);
+  raw(o, ',"age":');
+  num(o, Math.floor(flow.lastUs / 1e6) - Math.floor(flow.startUs / 1e6));
+  raw(o, ',"state":');
+  str(o, flow.state);
+  raw(o, ',"reason":');
+  str(o, reason);
+  raw(o, ',"alerted":false}');
+  if (flow.proto === 6) {
+    const ts = flow.tcpFlags[0];
+    const tc = flow.tcpFlags[1];
+    const all = ts | tc;
+    raw(o, ',"tcp":{"tcp_flags":"');
+    raw(o, hex2(all));
+    raw(o, '","tcp_flags_ts":"');
+    raw(o, hex2(ts));
+    raw(o, '","tcp_flags_tc":"');
+    raw(o, hex2(tc));
+    raw(o, '"');
+    for (const [bit, name] of FLAG_NAMES) {
+      if (all & bit) {
+        raw(o, ',"');
+        raw(o, name);
+        raw(o, '":true');
+      }
+    }
+    if (flow.tcpState !== undefined) {
+      raw(o, ',"state":');
+      str(o, flow.tcpState);
+    }
+    raw(o, '}');
+  }
+  raw(o, ',"community_id":');
+  str(o, flow.communityId());
+  raw(o, '}');
 }

@@ -4,7 +4,8 @@
  */
 import { formatIp } from '../../decode/address.js';
 import type { FlowView } from '../../flow/types.js';
-import { formatEveTimestamp } from './timestamp.js';
+import { formatEveTimestamp, writeEveTimestamp } from './timestamp.js';
+import { num, raw, str, type EveBytesOut } from './json-out.js';
 
 export type EveEvent = Record<string, unknown> & { event_type: string; timestamp: string };
 
@@ -59,4 +60,76 @@ export function eveHeader(
   ev.ip_v = flow.ipVersion;
   ev.proto = protoName(flow.proto);
   return ev;
+}
+
+/** An address as formatIp writes it, quoted, straight into the output (IPv4 without a string in between). */
+function writeIp(o: EveBytesOut, words: ArrayLike<number>, ipVersion: number): void {
+  if (ipVersion !== 4) {
+    str(o, formatIp(words, ipVersion));
+    return;
+  }
+  const a = words[3] >>> 0;
+  raw(o, '"');
+  num(o, a >>> 24);
+  raw(o, '.');
+  num(o, (a >>> 16) & 255);
+  raw(o, '.');
+  num(o, (a >>> 8) & 255);
+  raw(o, '.');
+  num(o, a & 255);
+  raw(o, '"');
+}
+
+/**
+ * eveHeader's fields written straight into the output, opening the record (`{` … `"proto":"TCP"`), in the
+ * same order and with the same rules (the flow's direction, no `reverse`). `eventType` is a plain word.
+ */
+export function writeEveHeader(
+  o: EveBytesOut,
+  eventType: string,
+  tsUs: number,
+  flow: FlowView,
+  iface: string | undefined,
+  pcapCnt = 0,
+): void {
+  raw(o, '{"timestamp":');
+  writeEveTimestamp(o, tsUs);
+  raw(o, ',"flow_id":');
+  num(o, flow.id);
+  if (pcapCnt > 0) {
+    raw(o, ',"pcap_cnt":');
+    num(o, pcapCnt);
+  }
+  raw(o, ',"event_type":"');
+  raw(o, eventType);
+  raw(o, '"');
+  if (iface) {
+    raw(o, ',"in_iface":');
+    str(o, iface);
+  }
+  if (flow.vlan.length > 0) {
+    raw(o, ',"vlan":[');
+    for (let i = 0; i < flow.vlan.length; i++) {
+      if (i > 0) raw(o, ',');
+      num(o, flow.vlan[i]);
+    }
+    raw(o, ']');
+  }
+  const hasPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
+  raw(o, ',"src_ip":');
+  writeIp(o, flow.src, flow.ipVersion);
+  if (hasPorts) {
+    raw(o, ',"src_port":');
+    num(o, flow.srcPort);
+  }
+  raw(o, ',"dest_ip":');
+  writeIp(o, flow.dst, flow.ipVersion);
+  if (hasPorts) {
+    raw(o, ',"dest_port":');
+    num(o, flow.dstPort);
+  }
+  raw(o, ',"ip_v":');
+  num(o, flow.ipVersion);
+  raw(o, ',"proto":');
+  str(o, protoName(flow.proto));
 }

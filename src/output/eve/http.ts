@@ -5,6 +5,7 @@
  * Suricata does, rather than written as empty strings.
  */
 import type { HttpTransaction } from '../../proto/http/types.js';
+import { num, raw, str, type EveBytesOut } from './json-out.js';
 
 export function httpEve(t: HttpTransaction): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -21,4 +22,61 @@ export function httpEve(t: HttpTransaction): Record<string, unknown> {
   if (t.redirect !== undefined) out.redirect = t.redirect;
   out.length = t.responseBodyLength;
   return out;
+}
+
+/** httpEve(t), written straight into the output as the record's `"http":{…}` member. */
+export function writeHttpEve(o: EveBytesOut, t: HttpTransaction): void {
+  raw(o, '"http":{');
+  // Members after the first carry their leading comma; `length` is always there, so the object is never empty.
+  let sep = '"';
+  const member = (name: string): void => {
+    raw(o, sep);
+    raw(o, name);
+    raw(o, '":');
+    sep = ',"';
+  };
+  if (t.hostname !== undefined) {
+    member('hostname');
+    str(o, t.hostname.toLowerCase().replace(/\.$/, ''));
+  }
+  if (t.port !== undefined) {
+    member('http_port');
+    num(o, t.port);
+  }
+  if (t.uri !== undefined) {
+    member('url');
+    str(o, t.uri);
+  }
+  if (t.userAgent !== undefined) {
+    member('http_user_agent');
+    str(o, t.userAgent);
+  }
+  if (t.contentType !== undefined) {
+    member('http_content_type');
+    str(o, t.contentType);
+  }
+  if (t.referer !== undefined) {
+    member('http_refer');
+    str(o, t.referer);
+  }
+  if (t.method !== undefined) {
+    member('http_method');
+    str(o, t.method);
+  }
+  const protocol = t.protocol ?? t.responseProtocol;
+  if (protocol !== undefined) {
+    member('protocol');
+    str(o, protocol);
+  }
+  if (t.status !== undefined) {
+    member('status');
+    num(o, t.status);
+  }
+  if (t.redirect !== undefined) {
+    member('redirect');
+    str(o, t.redirect);
+  }
+  member('length');
+  num(o, t.responseBodyLength);
+  raw(o, '}');
 }

@@ -3,6 +3,8 @@
  * ("2026-11-22T23:37:43.123456+0000"). moat writes UTC so logs from different sensors line up.
  * Events come in time order, so the date-and-seconds prefix is cached: most calls only format the microseconds.
  */
+import { digits, raw, type EveBytesOut } from './json-out.js';
+
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + String(n);
 
 let cachedSecond = -1;
@@ -18,4 +20,14 @@ export function formatEveTimestamp(tsUs: number): string {
     cachedSecond = sec;
   }
   return `${cachedPrefix}${String(Math.floor(tsUs - sec * 1e6)).padStart(6, '0')}+0000`;
+}
+
+/** The same timestamp, quoted, written straight into an output buffer (see json-out.ts). */
+export function writeEveTimestamp(o: EveBytesOut, tsUs: number): void {
+  const sec = Math.floor(tsUs / 1e6);
+  if (sec !== cachedSecond) formatEveTimestamp(tsUs);
+  raw(o, '"');
+  raw(o, cachedPrefix);
+  digits(o, Math.floor(tsUs - sec * 1e6), 6);
+  raw(o, '+0000"');
 }

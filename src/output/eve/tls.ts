@@ -10,6 +10,7 @@ import type { CertificateInfo } from '../../proto/x509/types.js';
 import { formatCertTime } from '../../proto/x509/time.js';
 import { cipherName, groupName } from './tls-names.js';
 import { isGrease, versionName } from '../../proto/tls/constants.js';
+import { bool, json, num, raw, str, strArray, type EveBytesOut } from './json-out.js';
 
 // GREASE values (RFC 8701) are left out of the handshake lists, as JA4 leaves them out.
 
@@ -117,4 +118,165 @@ function certificateFacts(c: CertificateInfo, withDnsSans = false): Record<strin
   if (c.mustStaple) f.must_staple = true;
   if (c.extensionErrors && c.extensionErrors.length > 0) f.extension_errors = c.extensionErrors;
   return f;
+}
+
+/** `"a":1,"b":2` for an object's defined members ('' when none): a fragment to splice into a record. */
+function members(obj: Record<string, unknown>): string {
+  const s = JSON.stringify(obj);
+  return s.length > 2 ? s.slice(1, -1) : '';
+}
+
+/** The leaf certificate's parts of a tls record, serialised once per distinct certificate. */
+interface LeafFragments {
+  names: string;
+  ids: string;
+  validity: string;
+  facts: string;
+}
+
+const leafFragments = new WeakMap<CertificateInfo, LeafFragments>();
+
+function fragmentsOf(leaf: CertificateInfo): LeafFragments {
+  let f = leafFragments.get(leaf);
+  if (!f) {
+    f = {
+      names: members({ subject: leaf.subject, issuerdn: leaf.issuer }),
+      ids: members({ serial: leaf.serial, fingerprint: leaf.sha1 }),
+      validity: members({
+        notbefore: formatCertTime(leaf.notBefore),
+        notafter: formatCertTime(leaf.notAfter),
+        subjectaltname: leaf.sanDns.length > 0 ? [...leaf.sanDns] : undefined,
+      }),
+      facts: JSON.stringify(certificateFacts(leaf)),
+    };
+    leafFragments.set(leaf, f);
+  }
+  return f;
+}
+
+/** JA3/JA3S objects are shared by every handshake with the same hello (fingerprint cache): serialised once. */
+const fingerprintJson = new WeakMap<object, string>();
+
+function fingerprintOf(fp: { hash: string; string: string }): string {
+  let s = fingerprintJson.get(fp);
+  if (s === undefined) {
+    s = JSON.stringify({ hash: fp.hash, string: fp.string });
+    fingerprintJson.set(fp, s);
+  }
+  return s;
+}
+
+/** Writes object members, each after a comma but the first. */
+class MemberWriter {
+  private first = true;
+  constructor(private readonly o: EveBytesOut) {}
+
+  /** A member's key (a plain word); its value is written next by the caller. */
+  key(name: string): void {
+    raw(this.o, this.first ? '"' : ',"');
+    raw(this.o, name);
+    raw(this.o, '":');
+    this.first = false;
+  }
+
+  /** Serialised members ('' writes nothing). */
+  fragment(f: string): void {
+    if (f === '') return;
+    if (!this.first) raw(this.o, ',');
+    json(this.o, f);
+    this.first = false;
+  }
+}
+
+/**
+ * tlsEve(h) without custom fields, written straight into the output as the record's `"tls":{…}` member;
+ * the certificate's and fingerprints' parts are serialised once and copied into every record that shows them.
+ */
+export function writeTlsEve(o: EveBytesOut, h: TlsHandshake): void {
+  raw(o, '"tls":{');
+  const w = new MemberWriter(o);
+  const leaf: CertificateInfo | undefined = h.serverCertificates[0];
+  const lf = leaf ? fragmentsOf(leaf) : undefined;
+  if (lf) w.fragment(lf.names);
+  else if (h.resumed && h.server && h.versionName !== 'TLS 1.3') {
+    w.key('session_resumed');
+    raw(o, 'true');
+  }
+  if (lf) w.fragment(lf.ids);
+  if (h.client?.sni !== undefined) {
+    w.key('sni');
+    str(o, h.client.sni);
+  }
+  if (h.versionName !== undefined) {
+    w.key('version');
+    str(o, h.versionName);
+  }
+  if (lf) w.fragment(lf.validity);
+  if (h.ja3) {
+    w.key('ja3');
+    json(o, fingerprintOf(h.ja3));
+  }
+  if (h.ja3s) {
+    w.key('ja3s');
+    json(o, fingerprintOf(h.ja3s));
+  }
+  if (h.ja4 !== undefined) {
+    w.key('ja4');
+    str(o, h.ja4);
+  }
+  if (h.client && h.client.alpns.length > 0) {
+    w.key('client_alpns');
+    strArray(o, h.client.alpns);
+  }
+  if (h.server?.alpn !== undefined) {
+    w.key('server_alpns');
+    raw(o, '[');
+    str(o, h.server.alpn);
+    raw(o, ']');
+  }
+  w.key('moat');
+  writeMoatTls(o, h, lf);
+  raw(o, '}');
+}
+
+function writeMoatTls(o: EveBytesOut, h: TlsHandshake, lf: LeafFragments | undefined): void {
+  raw(o, '{');
+  const w = new MemberWriter(o);
+  if (h.server) {
+    w.key('cipher');
+    str(o, cipherName(h.server.cipher));
+    w.key('cipher_id');
+    num(o, h.server.cipher);
+    if (h.server.selectedGroup !== undefined) {
+      w.key('group');
+      str(o, groupName(h.server.selectedGroup));
+    }
+  }
+  w.key('resumed');
+  bool(o, h.resumed);
+  w.key('hello_retry');
+  bool(o, h.helloRetryRequest);
+  w.key('complete');
+  bool(o, h.complete);
+  if (h.client?.sslv2Compat) {
+    w.key('sslv2_hello');
+    raw(o, 'true');
+  }
+  w.key('chain_length');
+  num(o, h.serverCertificates.length);
+  if (h.clientCertificates.length > 0) {
+    w.key('client_chain_length');
+    num(o, h.clientCertificates.length);
+  }
+  w.key('ocsp_stapled');
+  bool(o, h.ocspResponse !== undefined);
+  if (lf) {
+    w.key('certificate');
+    json(o, lf.facts);
+  }
+  if (h.clientCertificates[0]) {
+    w.key('client_certificate');
+    json(o, JSON.stringify(certificateFacts(h.clientCertificates[0], true)));
+  }
+  raw(o, '}');
 }

@@ -1,44 +1,74 @@
 /**
- * EVE JSON lines to a file or stdout. Lines are gathered into large writes: one write per event would
- * cost more than the whole packet path for a busy capture.
+ * EVE JSON lines to a file or stdout. Lines are encoded straight into a reused megabyte buffer; a full buffer
+ * is written by a libuv I/O thread while the analysis goes on into the next one, so the packet thread does not
+ * pay for the file system. One write per event would cost more than the whole packet path for a busy capture.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, write, writeSync } from 'node:fs';
+import type { EveBytesOut } from './json-out.js';
 
 const FLUSH_AT = 1 << 20;
+/**
+ * Bytes allowed in writes not yet finished. A file system slower than the analysis makes the writer fall back
+ * to writing synchronously past this, so memory stays bounded and nothing already accepted is dropped.
+ */
+const MAX_IN_FLIGHT = 32 << 20;
 
 export interface EveLineSink {
   writeLine(line: string): void;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
-export class EveFileWriter implements EveLineSink {
+export class EveFileWriter implements EveLineSink, EveBytesOut {
   private readonly fd: number;
   private readonly ownsFd: boolean;
-  /**
-   * Lines are encoded straight into one reused buffer and written from it: no array of parts, no joined
-   * megabyte string, no second encoding pass inside writeSync.
-   */
-  private readonly buf = Buffer.allocUnsafe(FLUSH_AT * 2);
-  private pos = 0;
+  /** The buffer lines are encoded into, and the end of what is in it (EveBytesOut: encoders write here). */
+  buf: Buffer = Buffer.allocUnsafe(FLUSH_AT * 2);
+  pos = 0;
   lines = 0;
+  /**
+   * Where the next write lands, for a file opened for writing: writes are positional, so several may be in
+   * flight and finish in any order. -1: append mode or a pipe, where the kernel places each write at the end.
+   */
+  private filePos: number;
+  /** Write in a background thread: regular files only (a pipe's writes must stay in order and blocking). */
+  private readonly background: boolean;
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  private readonly pool: Buffer[] = [];
+  private failure: Error | undefined;
+  private drained: (() => void) | undefined;
 
   private readonly timer: NodeJS.Timeout | undefined;
 
   /**
    * `path` '-' writes to standard output. `flushIntervalMs` (live capture) also writes out what is buffered
    * every so often, so a quiet network's events reach the file within that time instead of waiting for 1 MiB.
+   * `append`: several analysis workers write to one file; O_APPEND lands each write whole, in any order.
+   * `background: false`: write synchronously — for a thread that blocks (Atomics.wait) instead of returning
+   * to its event loop, where finished writes would never be collected.
    */
-  constructor(path: string, opts: { flushIntervalMs?: number; append?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    opts: { flushIntervalMs?: number; append?: boolean; background?: boolean } = {},
+  ) {
     if (path === '-') {
       this.fd = 1;
       this.ownsFd = false;
+      this.background = false;
+      this.filePos = -1;
     } else {
-      // Append mode: several analysis workers write to one file; O_APPEND lands each flushed batch whole.
       this.fd = openSync(path, opts.append ? 'a' : 'w');
       this.ownsFd = true;
+      this.background = opts.background ?? true;
+      this.filePos = opts.append ? -1 : 0;
     }
     this.timer =
-      opts.flushIntervalMs !== undefined ? setInterval(() => this.flush(), opts.flushIntervalMs) : undefined;
+      opts.flushIntervalMs !== undefined
+        ? setInterval(() => {
+            // A failed write is thrown to the next writeLine or close, not out of a timer.
+            if (!this.failure) this.flush();
+          }, opts.flushIntervalMs)
+        : undefined;
     this.timer?.unref();
   }
 
@@ -49,7 +79,7 @@ export class EveFileWriter implements EveLineSink {
     if (this.pos + worst > this.buf.length) {
       this.flush();
       if (worst > this.buf.length) {
-        writeSync(this.fd, line + '\n');
+        this.writeNow(Buffer.from(line + '\n'));
         return;
       }
     }
@@ -58,15 +88,75 @@ export class EveFileWriter implements EveLineSink {
     if (this.pos >= FLUSH_AT) this.flush();
   }
 
-  flush(): void {
-    let off = 0;
-    while (off < this.pos) off += writeSync(this.fd, this.buf, off, this.pos - off);
-    this.pos = 0;
+  /** EveBytesOut: `bytes` more fit after `pos`. A line is never split between writes: the buffer grows instead. */
+  room(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
   }
 
-  close(): void {
+  /** EveBytesOut: the line encoded since the last one is complete. */
+  endLine(): void {
+    this.room(1);
+    this.buf[this.pos++] = 0x0a;
+    this.lines++;
+    if (this.pos >= FLUSH_AT) this.flush();
+  }
+
+  /** Hands what is buffered to the file; the encoder goes on in a fresh buffer. */
+  flush(): void {
+    if (this.failure) throw this.failure;
+    if (this.pos === 0) return;
+    const full = this.buf;
+    const len = this.pos;
+    this.pos = 0;
+    if (!this.background || this.inFlightBytes + len > MAX_IN_FLIGHT) {
+      this.writeNow(full.subarray(0, len));
+      return;
+    }
+    this.buf = this.pool.pop() ?? Buffer.allocUnsafe(FLUSH_AT * 2);
+    const at = this.filePos;
+    if (at >= 0) this.filePos += len;
+    this.inFlight++;
+    this.inFlightBytes += len;
+    this.writeFrom(full, 0, len, at, len);
+  }
+
+  private writeFrom(full: Buffer, off: number, len: number, at: number, total: number): void {
+    write(this.fd, full, off, len, at >= 0 ? at : null, (err, n) => {
+      if (!err && n < len) {
+        // A short write (a full disk on the way): the rest follows at its own position.
+        this.writeFrom(full, off + n, len - n, at >= 0 ? at + n : -1, total);
+        return;
+      }
+      this.inFlight--;
+      this.inFlightBytes -= total;
+      if (err) this.failure ??= new Error(`EVE output ${this.path}: ${err.message}`);
+      this.pool.push(full);
+      if (this.inFlight === 0) this.drained?.();
+    });
+  }
+
+  /** A synchronous write, at the writer's position when the file is written positionally. */
+  private writeNow(b: Buffer): void {
+    let off = 0;
+    while (off < b.length) {
+      const n = writeSync(this.fd, b, off, b.length - off, this.filePos >= 0 ? this.filePos : null);
+      off += n;
+      if (this.filePos >= 0) this.filePos += n;
+    }
+  }
+
+  /** Writes what is left and waits until every write has reached the file; a failed write is thrown here. */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.flush();
-    if (this.ownsFd) closeSync(this.fd);
+    try {
+      this.flush();
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      if (this.failure) throw this.failure;
+    } finally {
+      if (this.ownsFd) closeSync(this.fd);
+    }
   }
 }
