@@ -7,13 +7,15 @@
 import { spawnSync } from 'node:child_process';
 import { moatSummary, timed } from './timed.js';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 interface Measure {
   name: string;
   seconds: number;
   peakRssMb: number;
+  /** CPU seconds (user + system, all threads), median. */
+  cpuSeconds?: number;
   /** moat only: its own analysis wall time (start-up and module loading excluded), median. */
   analysisSeconds?: number;
   note?: string;
@@ -24,7 +26,9 @@ function which(cmd: string): boolean {
 }
 
 /** One run of `argv`: wall seconds, peak RSS and moat's own analysis time, or why it failed. */
-function once(argv: string[]): { seconds: number; rssMb: number; analysisSeconds?: number } | string {
+function once(
+  argv: string[],
+): { seconds: number; cpuS: number; rssMb: number; analysisSeconds?: number } | string {
   const r = timed(argv);
   if (r.status !== 0 || Number.isNaN(r.wallS)) {
     return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
@@ -32,6 +36,7 @@ function once(argv: string[]): { seconds: number; rssMb: number; analysisSeconds
   const wallMs = moatSummary<{ wallMs?: number }>(r.stdout)?.wallMs;
   return {
     seconds: r.wallS,
+    cpuS: r.cpuS,
     rssMb: r.rssMb,
     analysisSeconds: typeof wallMs === 'number' ? wallMs / 1000 : undefined,
   };
@@ -44,6 +49,7 @@ function once(argv: string[]): { seconds: number; rssMb: number; analysisSeconds
 function measureAll(tools: { name: string; argv: string[] }[], runs: number): Measure[] {
   const times = tools.map(() => [] as number[]);
   const analysis = tools.map(() => [] as number[]);
+  const cpu = tools.map(() => [] as number[]);
   const rss = tools.map(() => 0);
   const failed = tools.map(() => undefined as string | undefined);
   for (let i = 0; i < runs; i++) {
@@ -53,6 +59,7 @@ function measureAll(tools: { name: string; argv: string[] }[], runs: number): Me
       if (typeof r === 'string') failed[k] = r;
       else {
         times[k].push(r.seconds);
+        cpu[k].push(r.cpuS);
         if (r.analysisSeconds !== undefined) analysis[k].push(r.analysisSeconds);
         rss[k] = Math.max(rss[k], r.rssMb);
       }
@@ -62,7 +69,13 @@ function measureAll(tools: { name: string; argv: string[] }[], runs: number): Me
     if (failed[k]) return { name: t.name, seconds: NaN, peakRssMb: NaN, note: failed[k] };
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const a = analysis[k].length > 0 ? median(analysis[k]) : undefined;
-    return { name: t.name, seconds: median(times[k]), peakRssMb: rss[k], analysisSeconds: a };
+    return {
+      name: t.name,
+      seconds: median(times[k]),
+      cpuSeconds: median(cpu[k]),
+      peakRssMb: rss[k],
+      analysisSeconds: a,
+    };
   });
 }
 
@@ -138,7 +151,9 @@ function main(): void {
   console.log(
     `load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; runs round-robin`,
   );
-  console.log('tool                    wall s   Gbit/s   Mpkt/s   peak RSS MB   × ndpiReader');
+  console.log(
+    'tool                    wall s   Gbit/s   Mpkt/s   peak RSS MB   × ndpiReader   CPU s   cores busy',
+  );
   for (const r of results) {
     if (Number.isNaN(r.seconds)) {
       console.log(`${r.name.padEnd(22)}  ${r.note}`);
@@ -148,12 +163,19 @@ function main(): void {
     const mpps = packets / r.seconds / 1e6;
     const ratio = ndpi && !Number.isNaN(ndpi.seconds) ? (ndpi.seconds / r.seconds).toFixed(2) : 'n/a';
     console.log(
-      `${r.name.padEnd(22)}  ${r.seconds.toFixed(2).padStart(6)}   ${gbps.toFixed(2).padStart(6)}   ${mpps.toFixed(2).padStart(6)}   ${r.peakRssMb.toFixed(0).padStart(11)}   ${ratio.padStart(12)}`,
+      `${r.name.padEnd(22)}  ${r.seconds.toFixed(2).padStart(6)}   ${gbps.toFixed(2).padStart(6)}   ${mpps.toFixed(2).padStart(6)}   ${r.peakRssMb.toFixed(0).padStart(11)}   ${ratio.padStart(12)}   ${(r.cpuSeconds ?? NaN).toFixed(2).padStart(5)}   ${((r.cpuSeconds ?? NaN) / r.seconds).toFixed(2).padStart(10)}`,
     );
   }
   const moat2 = results[1];
   if (!Number.isNaN(moat1.seconds) && !Number.isNaN(moat2.seconds)) {
     console.log(`moat 2 workers vs 1, whole process: ${(moat1.seconds / moat2.seconds).toFixed(2)}×`);
+    // One analysis thread already keeps more than one core busy (capture read-ahead and EVE writes run on
+    // I/O threads): a second analysis thread can at best fill the cores that are left.
+    const cores = availableParallelism();
+    const busy = (moat1.cpuSeconds ?? NaN) / moat1.seconds;
+    console.log(
+      `ceiling for 2 workers vs 1 on this machine: ${cores} cores / ${busy.toFixed(2)} busy with 1 worker = ${Math.min(2, cores / busy).toFixed(2)}×`,
+    );
   }
   // Process start-up (~0.3 s: Node, module loading) is the same for any input size; the analysis itself is
   // what scales with traffic and with workers.

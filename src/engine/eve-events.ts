@@ -66,6 +66,11 @@ export class EveEventBuilder implements FlowSink {
     for (const ins of this.inspectors) if (ins.wantsStream === true) ins.onStreamGap?.(flow, dir, len, tsUs);
   }
 
+  /** Bodies are kept only for inspectors (rules look into them); EVE itself writes only their lengths. */
+  get wantsAppBodies(): boolean {
+    return this.inspectors.length > 0;
+  }
+
   /** Whether the flow layer should call onPacket at all. */
   get wantsPackets(): boolean {
     return this.packetInspectors.length > 0;

@@ -69,6 +69,10 @@ abstract class AppSessionBase implements AppContext {
     this.sink.onAppRecord(this.flow, record, tsUs);
   }
 
+  get keepBodies(): boolean {
+    return this.sink.wantsAppBodies !== false;
+  }
+
   protected parserFailed(err: unknown, tsUs: number): void {
     this.detect = DETECT_UNKNOWN;
     const detail = err instanceof Error ? err.message : String(err);

@@ -55,6 +55,11 @@ export interface FlowSink {
   onStreamData?(flow: FlowView, dir: number, data: Buffer, tsUs: number): void;
   onStreamGap?(flow: FlowView, dir: number, len: number, tsUs: number): void;
   readonly wantsStream?: boolean;
+  /**
+   * HTTP bodies (their first 32 KiB a direction) are kept on transactions for inspection (rules' file_data …);
+   * false: only their lengths are counted, which spares a copy of every body when nothing looks at them.
+   */
+  readonly wantsAppBodies?: boolean;
 }
 
 export interface FlowStats {

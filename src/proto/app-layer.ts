@@ -34,6 +34,8 @@ export type AppRecord =
 export interface AppContext {
   /** Hands a finished record on; `tsUs` is the packet time the record became complete. */
   emit(record: AppRecord, tsUs: number): void;
+  /** Whether message bodies are kept for inspection (unset: kept); their lengths are counted either way. */
+  readonly keepBodies?: boolean;
 }
 
 /** A parser for one TCP flow: receives each direction's bytes in order, exactly once. */

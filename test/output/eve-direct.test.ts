@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { runAnalysis } from '../../src/engine/index.js';
 import { EveFileWriter } from '../../src/output/eve/writer.js';
 import { num, str, type EveBytesOut } from '../../src/output/eve/json-out.js';
+import { formatEveTimestamp, writeEveTimestamp } from '../../src/output/eve/timestamp.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 const DIRS = [
@@ -99,6 +100,22 @@ test('strings and numbers are written as JSON.stringify writes them', () => {
     const o = new MemoryOut();
     num(o, n);
     assert.equal(o.text(), JSON.stringify(n), `number ${n}`);
+  }
+});
+
+test('timestamps are written as formatEveTimestamp formats them', () => {
+  // Epoch, leap days, century and 400-year rules, the end of u32 seconds, and a spread of ordinary times.
+  const seconds = [
+    0, 951782400, 951868799, 4107542400, 1709294401, 2147483647, 4294967295, 68169600, 946684799,
+  ];
+  for (let i = 0; i < 2000; i++) seconds.push(Math.floor(((i * 2654435761) % 4294967296) / 1) >>> 0);
+  for (const s of seconds) {
+    for (const us of [0, 1, 999999, 123456]) {
+      const ts = s * 1e6 + us;
+      const o = new MemoryOut();
+      writeEveTimestamp(o, ts);
+      assert.equal(o.text(), JSON.stringify(formatEveTimestamp(ts)), `timestamp ${ts}`);
+    }
   }
 });
 

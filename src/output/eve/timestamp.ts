@@ -22,12 +22,48 @@ export function formatEveTimestamp(tsUs: number): string {
   return `${cachedPrefix}${String(Math.floor(tsUs - sec * 1e6)).padStart(6, '0')}+0000`;
 }
 
-/** The same timestamp, quoted, written straight into an output buffer (see json-out.ts). */
+/**
+ * The same timestamp, quoted, written straight into an output buffer (see json-out.ts). The calendar date comes
+ * from day arithmetic (H. Hinnant's civil-from-days) instead of a Date and strings: records interleave flow start
+ * and end times, so a one-second cache like formatEveTimestamp's misses often here.
+ */
 export function writeEveTimestamp(o: EveBytesOut, tsUs: number): void {
   const sec = Math.floor(tsUs / 1e6);
-  if (sec !== cachedSecond) formatEveTimestamp(tsUs);
+  const days = Math.floor(sec / 86400);
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 1000 || year > 9999) {
+    // Outside four-digit years Date's own formatting decides, as in formatEveTimestamp.
+    raw(o, '"');
+    raw(o, formatEveTimestamp(tsUs));
+    raw(o, '"');
+    return;
+  }
+  const sod = sec - days * 86400;
+  const hour = Math.floor(sod / 3600);
+  const minute = Math.floor((sod - hour * 3600) / 60);
   raw(o, '"');
-  raw(o, cachedPrefix);
+  digits(o, year, 4);
+  raw(o, '-');
+  digits(o, month, 2);
+  raw(o, '-');
+  digits(o, day, 2);
+  raw(o, 'T');
+  digits(o, hour, 2);
+  raw(o, ':');
+  digits(o, minute, 2);
+  raw(o, ':');
+  digits(o, sod - hour * 3600 - minute * 60, 2);
+  raw(o, '.');
   digits(o, Math.floor(tsUs - sec * 1e6), 6);
   raw(o, '+0000"');
 }

@@ -195,7 +195,8 @@ export class HttpStreamParser implements StreamParser {
       onBody: (n, buf, off) => {
         const tx = this.requestTx;
         if (!tx) return;
-        tx.requestBody = keepBody(tx.requestBody, tx.requestBodyLength, buf, off, n);
+        if (this.ctx.keepBodies !== false)
+          tx.requestBody = keepBody(tx.requestBody, tx.requestBodyLength, buf, off, n);
         tx.requestBodyLength += n;
       },
       onMessageEnd: () => {
@@ -222,7 +223,8 @@ export class HttpStreamParser implements StreamParser {
       onBody: (n, buf, off) => {
         const tx = this.responseTx;
         if (!tx) return;
-        tx.responseBody = keepBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
+        if (this.ctx.keepBodies !== false)
+          tx.responseBody = keepBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
         tx.responseBodyLength += n;
       },
       onMessageEnd: (tsUs) => {
