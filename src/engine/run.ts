@@ -242,4 +242,4 @@ async function runWorkers(
  * process; with a reader and N workers it adds up to most of the RSS budget. 16 MB cost no measurable time on
  * big.pcap (more scavenges, each cheaper) and keeps two workers near 200 MB instead of 250.
  */
-const WORKER_YOUNG_MB = Number(process.env.MOAT_YOUNG ?? 16);
+const WORKER_YOUNG_MB = 16;

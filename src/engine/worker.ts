@@ -13,6 +13,20 @@ import { ABORT, BATCHES, BatchView, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL 
 const BATCH_CHARS = 1 << 20;
 /** How long one wait for a slot lasts before the abort flag is looked at again. */
 const WAIT_MS = 200;
+/** Atomics.waitAsync (V8 ≥ 8.7, so every Node 20), typed here because the ES2022 library predates it. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      i: number,
+      v: number,
+      ms: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+/** Batches between forced returns to the event loop (each a few milliseconds of work). */
+const YIELD_EVERY = 16;
 
 async function main(): Promise<void> {
   const data = workerData as WorkerData;
@@ -22,12 +36,12 @@ async function main(): Promise<void> {
   const refs = new Int32Array(data.shared.chunkRefs);
   const send = (m: WorkerMessage): void => port.postMessage(m);
   let file: EveFileWriter | undefined;
+  let keepAlive: NodeJS.Timeout | undefined;
   try {
     // Straight to the output file through the buffered writer, or in ~1 MiB batches to the main thread.
-    // Synchronous writes: this thread waits on Atomics between batches and never returns to its event
-    // loop, so finished background writes would never be collected.
-    if (data.eveFile !== undefined)
-      file = new EveFileWriter(data.eveFile, { append: true, background: false });
+    // Written by libuv's I/O threads: this thread waits for batches with Atomics.waitAsync and yields now and
+    // then, so its event loop collects finished writes.
+    if (data.eveFile !== undefined) file = new EveFileWriter(data.eveFile, { append: true });
     const out = file;
     let batch: string[] = [];
     let chars = 0;
@@ -52,13 +66,19 @@ async function main(): Promise<void> {
     const views = data.ring.batches.map((b) => new BatchView(b));
     const chunks = data.shared.chunks.map((c) => Buffer.from(c));
     let endUs = 0;
+    let batches = 0;
+    // A pending Atomics.waitAsync does not keep a worker's event loop alive; this does, until the END batch.
+    keepAlive = setInterval(() => undefined, 1 << 30);
     for (let slot = 0; ; slot = (slot + 1) % BATCHES) {
       let state = Atomics.load(control, slot);
       while (state === FREE) {
         if (Atomics.load(refs, ABORT) !== 0) throw new Error('input stopped');
-        Atomics.wait(control, slot, FREE, WAIT_MS);
+        const w = waitAsync(control, slot, FREE, WAIT_MS);
+        if (w.async) await w.value;
         state = Atomics.load(control, slot);
       }
+      // A worker that never has to wait still lets its event loop run (finished writes) every so often.
+      if (++batches % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       if (state !== FULL && state !== END) throw new Error(`bad batch state ${state}`);
       const v = views[slot];
       const count = v.header[0];
@@ -96,6 +116,7 @@ async function main(): Promise<void> {
       Atomics.notify(control, slot);
       if (state === END) break;
     }
+    clearInterval(keepAlive);
     const stats = pipeline.finish(endUs);
     flush();
     await file?.close();
@@ -108,6 +129,7 @@ async function main(): Promise<void> {
     } catch {
       // The output itself failing is what the error below reports.
     }
+    clearInterval(keepAlive);
     Atomics.store(refs, ABORT, 1);
     for (let c = 0; c < refs.length; c++) Atomics.notify(refs, c);
     send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });

@@ -8,7 +8,7 @@
  * (fragments, tunnels) land on the same thread.
  */
 const BUCKETS = 64;
-const READER_COST = 0.27;
+const READER_COST = Number(process.env.MOAT_RC ?? 0.27);
 
 export class ShardMap {
   private readonly table = new Uint8Array(BUCKETS);
