@@ -70,14 +70,17 @@ export function writeFlowRecord(
     raw(o, ',"app_proto":');
     str(o, flow.appProto);
   }
+  // Each of these getters builds its pair: read once.
+  const pkts = flow.pkts;
+  const bytes = flow.bytes;
   raw(o, ',"flow":{"pkts_toserver":');
-  num(o, flow.pkts[0]);
+  num(o, pkts[0]);
   raw(o, ',"pkts_toclient":');
-  num(o, flow.pkts[1]);
+  num(o, pkts[1]);
   raw(o, ',"bytes_toserver":');
-  num(o, flow.bytes[0]);
+  num(o, bytes[0]);
   raw(o, ',"bytes_toclient":');
-  num(o, flow.bytes[1]);
+  num(o, bytes[1]);
   raw(o, ',"start":');
   writeEveTimestamp(o, flow.startUs);
   raw(o, ',"end":');
@@ -90,8 +93,9 @@ export function writeFlowRecord(
   str(o, reason);
   raw(o, ',"alerted":false}');
   if (flow.proto === 6) {
-    const ts = flow.tcpFlags[0];
-    const tc = flow.tcpFlags[1];
+    const flags = flow.tcpFlags;
+    const ts = flags[0];
+    const tc = flags[1];
     const all = ts | tc;
     raw(o, ',"tcp":{"tcp_flags":"');
     raw(o, hex2(all));
