@@ -36,6 +36,11 @@ export interface FlowView {
   readonly tcpState?: string;
   /** Community ID v1 (seed 0), computed once on demand. */
   communityId(): string;
+  /**
+   * The output's cache of this flow's encoded EVE tuple (interface, VLANs, addresses, ports, protocol), the
+   * same in every record about the flow: written once, copied into the flow's later records.
+   */
+  eveTuple?: Buffer;
 }
 
 export interface FlowSink {

@@ -103,6 +103,15 @@ export function writeEveHeader(
   raw(o, ',"event_type":"');
   raw(o, eventType);
   raw(o, '"');
+  // The rest is the same in every record about the flow: encoded once, then copied.
+  const cached = flow.eveTuple;
+  if (cached !== undefined) {
+    o.room(cached.length);
+    cached.copy(o.buf, o.pos);
+    o.pos += cached.length;
+    return;
+  }
+  const start = o.pos;
   if (iface) {
     raw(o, ',"in_iface":');
     str(o, iface);
@@ -132,4 +141,7 @@ export function writeEveHeader(
   num(o, flow.ipVersion);
   raw(o, ',"proto":');
   str(o, protoName(flow.proto));
+  const tuple = Buffer.allocUnsafe(o.pos - start);
+  o.buf.copy(tuple, 0, start, o.pos);
+  flow.eveTuple = tuple;
 }
