@@ -33,7 +33,7 @@ function extensions(w: Wire, h: ClientHello): void {
   const all = w.sub(w.u16('extensions length'), 'extensions');
   while (all.left >= 4) {
     const type = all.u16('extension type');
-    const e = all.sub(all.u16('extension length'), `extension ${type}`);
+    const e = all.sub(all.u16('extension length'), 'extension', type);
     h.extensions.push(type);
     switch (type) {
       case EXT_SERVER_NAME: {

@@ -42,7 +42,7 @@ export function parseServerHello(w: Wire): ServerHello & ServerHelloExtra {
   const all = w.sub(w.u16('extensions length'), 'extensions');
   while (all.left >= 4) {
     const type = all.u16('extension type');
-    const e = all.sub(all.u16('extension length'), `extension ${type}`);
+    const e = all.sub(all.u16('extension length'), 'extension', type);
     sh.extensions.push(type);
     if (type === EXT_SUPPORTED_VERSIONS && e.left >= 2) sh.version = e.u16('selected version');
     else if (type === EXT_ALPN && e.left >= 3) {

@@ -8,9 +8,12 @@ export class Wire {
     readonly end: number,
   ) {}
 
-  need(n: number, what: string): void {
-    if (this.pos + n > this.end)
-      throw new TlsParseError(`${what}: needs ${n} bytes, ${this.end - this.pos} left`);
+  /** `id` (an extension type …) is added to `what` in the message: the label is only built for an error. */
+  need(n: number, what: string, id?: number): void {
+    if (this.pos + n > this.end) {
+      const label = id === undefined ? what : `${what} ${id}`;
+      throw new TlsParseError(`${label}: needs ${n} bytes, ${this.end - this.pos} left`);
+    }
   }
 
   u8(what: string): number {
@@ -38,8 +41,8 @@ export class Wire {
   }
 
   /** A sub-reader over the next `n` bytes (a length-prefixed vector), advancing past them. */
-  sub(n: number, what: string): Wire {
-    this.need(n, what);
+  sub(n: number, what: string, id?: number): Wire {
+    this.need(n, what, id);
     const w = new Wire(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return w;
