@@ -46,7 +46,7 @@ function once(
  * Runs every tool `runs` times, round-robin (tool A, B, C, then again), so that a change in machine load
  * during the benchmark hits all tools alike; reports each tool's median wall time and largest peak RSS.
  */
-function measureAll(tools: { name: string; argv: string[] }[], runs: number): Measure[] {
+function measureAll(tools: { name: string; argv: string[]; output?: string }[], runs: number): Measure[] {
   const times = tools.map(() => [] as number[]);
   const analysis = tools.map(() => [] as number[]);
   const cpu = tools.map(() => [] as number[]);
@@ -55,6 +55,9 @@ function measureAll(tools: { name: string; argv: string[] }[], runs: number): Me
   for (let i = 0; i < runs; i++) {
     tools.forEach((t, k) => {
       if (failed[k]) return;
+      // Every run writes a new file, as the first one did: overwriting the last run's output would add the
+      // file system's truncate-and-flush work to some runs and not others.
+      if (t.output) rmSync(t.output, { force: true });
       const r = once(t.argv);
       if (typeof r === 'string') failed[k] = r;
       else {
@@ -125,9 +128,9 @@ function main(): void {
       '--no-progress',
       '--json',
     ];
-    const tools = [
-      { name: 'moat (1 worker)', argv: moat(1) },
-      { name: 'moat (2 workers)', argv: moat(2) },
+    const tools: { name: string; argv: string[]; output?: string }[] = [
+      { name: 'moat (1 worker)', argv: moat(1), output: join(dir, 'eve-1.json') },
+      { name: 'moat (2 workers)', argv: moat(2), output: join(dir, 'eve-2.json') },
     ];
     if (which('ndpiReader')) tools.push({ name: 'ndpiReader', argv: ['ndpiReader', '-i', abs, '-q'] });
     if (which('tcpdump'))

@@ -64,7 +64,7 @@ export class Flow implements FlowView {
   /** TCP picked up without a SYN while midstream pickup is off: counted, never a session (Suricata's default). */
   noSession = false;
   private cid: string | undefined;
-  eveTuple: Buffer | undefined = undefined;
+  eveTuple: string | undefined = undefined;
   private srcWords: Uint32Array | undefined;
   private dstWords: Uint32Array | undefined;
 

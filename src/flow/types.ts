@@ -38,9 +38,10 @@ export interface FlowView {
   communityId(): string;
   /**
    * The output's cache of this flow's encoded EVE tuple (interface, VLANs, addresses, ports, protocol), the
-   * same in every record about the flow: written once, copied into the flow's later records.
+   * same in every record about the flow: written once, copied into the flow's later records. Its characters
+   * are the encoded bytes (latin1).
    */
-  eveTuple?: Buffer;
+  eveTuple?: string;
 }
 
 export interface FlowSink {

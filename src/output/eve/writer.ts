@@ -7,11 +7,15 @@ import { closeSync, openSync, write, writeSync } from 'node:fs';
 import type { EveBytesOut } from './json-out.js';
 
 const FLUSH_AT = 1 << 20;
+/** A buffer holds FLUSH_AT plus room for the line that crosses it (longer lines grow it). */
+const BUFFER_BYTES = FLUSH_AT + (256 << 10);
 /**
  * Bytes allowed in writes not yet finished. A file system slower than the analysis makes the writer fall back
  * to writing synchronously past this, so memory stays bounded and nothing already accepted is dropped.
  */
-const MAX_IN_FLIGHT = 32 << 20;
+const MAX_IN_FLIGHT = 4 << 20;
+/** Spare buffers kept for reuse; more than this were a burst, and go back to the allocator. */
+const POOL_MAX = 4;
 
 export interface EveLineSink {
   writeLine(line: string): void;
@@ -22,7 +26,7 @@ export class EveFileWriter implements EveLineSink, EveBytesOut {
   private readonly fd: number;
   private readonly ownsFd: boolean;
   /** The buffer lines are encoded into, and the end of what is in it (EveBytesOut: encoders write here). */
-  buf: Buffer = Buffer.allocUnsafe(FLUSH_AT * 2);
+  buf: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   pos = 0;
   lines = 0;
   /**
@@ -115,7 +119,7 @@ export class EveFileWriter implements EveLineSink, EveBytesOut {
       this.writeNow(full.subarray(0, len));
       return;
     }
-    this.buf = this.pool.pop() ?? Buffer.allocUnsafe(FLUSH_AT * 2);
+    this.buf = this.pool.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
     const at = this.filePos;
     if (at >= 0) this.filePos += len;
     this.inFlight++;
@@ -133,7 +137,7 @@ export class EveFileWriter implements EveLineSink, EveBytesOut {
       this.inFlight--;
       this.inFlightBytes -= total;
       if (err) this.failure ??= new Error(`EVE output ${this.path}: ${err.message}`);
-      this.pool.push(full);
+      if (this.pool.length < POOL_MAX) this.pool.push(full);
       if (this.inFlight === 0) this.drained?.();
     });
   }
