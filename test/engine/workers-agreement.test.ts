@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCaptureFile } from '../../src/capture/index.js';
 import {
@@ -20,6 +20,7 @@ import { symmetricFlowHash } from '../../src/flow/index.js';
 import { BROADCAST, ShardHasher } from '../../src/engine/dispatch/shard-hash.js';
 import { runAnalysis } from '../../src/engine/index.js';
 import type { AnalysisStats } from '../../src/engine/stats.js';
+import { corpusCaptures } from '../helpers/corpus-captures.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 const DIRS = ['tls/ja4/pcap', 'tls/zeek/traces/tunnels', 'tls/zeek/traces/tls', 'attacks'].map((d) =>
@@ -27,27 +28,13 @@ const DIRS = ['tls/ja4/pcap', 'tls/zeek/traces/tunnels', 'tls/zeek/traces/tls', 
 );
 const skip = existsSync(CORPUS) ? false : 'needs ../shared/corpus';
 
-function captures(dir: string, limit: number): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(pcap|pcapng|cap)$/i.test(e.name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.slice(0, limit);
-}
-
 test('the raw-byte shard hash equals the decoded flow hash on every plain packet', { skip }, async () => {
   const hasher = new ShardHasher();
   let plain = 0;
   let broadcast = 0;
   let files = 0;
   for (const dir of DIRS) {
-    for (const file of captures(dir, 60)) {
+    for (const file of corpusCaptures(dir, 60)) {
       let src;
       try {
         src = openCaptureFile(file);
@@ -98,8 +85,8 @@ async function lines(file: string, workers: number): Promise<{ lines: string[]; 
 
 test('1, 2 and 3 workers write the same events and counts on real captures', { skip }, async () => {
   const files = [
-    ...captures(join(CORPUS, 'tls/ja4/pcap'), 16),
-    ...captures(join(CORPUS, 'tls/zeek/traces/tunnels'), 8),
+    ...corpusCaptures(join(CORPUS, 'tls/ja4/pcap'), 16),
+    ...corpusCaptures(join(CORPUS, 'tls/zeek/traces/tunnels'), 8),
   ];
   let compared = 0;
   for (const file of files) {
@@ -140,7 +127,7 @@ test(
   'an output that cannot be written stops a multi-thread analysis with an error naming it, not a hang',
   { skip },
   async () => {
-    const file = captures(join(CORPUS, 'tls/ja4/pcap'), 1)[0];
+    const file = corpusCaptures(join(CORPUS, 'tls/ja4/pcap'), 1)[0];
     await assert.rejects(
       runAnalysis({ file }, { workers: 2, eveFile: join(CORPUS, 'no-such-dir', 'eve.json') }),
       /no-such-dir/,

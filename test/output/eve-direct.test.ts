@@ -7,13 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAnalysis } from '../../src/engine/index.js';
 import { EveFileWriter } from '../../src/output/eve/writer.js';
 import { num, str, type EveBytesOut } from '../../src/output/eve/json-out.js';
 import { formatEveTimestamp, writeEveTimestamp } from '../../src/output/eve/timestamp.js';
+import { corpusCaptures } from '../helpers/corpus-captures.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 const DIRS = [
@@ -25,21 +26,6 @@ const DIRS = [
   'suricata-verify/tests',
 ].map((d) => join(CORPUS, d));
 const skip = existsSync(CORPUS) ? false : 'needs ../shared/corpus';
-
-function captures(dir: string, limit: number): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (out.length >= limit) return;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(pcap|pcapng|cap)$/i.test(e.name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** A growable in-memory EveBytesOut, as the file writer behaves. */
 class MemoryOut implements EveBytesOut {
@@ -126,7 +112,7 @@ test('directly encoded records equal the serialised event objects on real captur
   const types = new Map<string, number>();
   try {
     for (const d of DIRS) {
-      for (const file of captures(d, 400)) {
+      for (const file of corpusCaptures(d, 400)) {
         const objects: string[] = [];
         try {
           await runAnalysis({ file }, { onEvent: (ev) => objects.push(JSON.stringify(ev)) });

@@ -77,15 +77,21 @@ function writeRdata(o: EveBytesOut, rr: DnsAnswer): void {
   }
 }
 
+/** `"rrname":…[,"rrname_truncated":true],"rrtype":…` — a question's or a resource record's owner and type. */
+function writeNameAndType(o: EveBytesOut, name: string, truncated: boolean, typeName: string): void {
+  raw(o, '"rrname":');
+  str(o, name);
+  if (truncated) raw(o, ',"rrname_truncated":true');
+  raw(o, ',"rrtype":');
+  str(o, typeName);
+}
+
 function writeAnswers(o: EveBytesOut, rrs: readonly DnsAnswer[]): void {
   raw(o, '[');
   for (let i = 0; i < rrs.length; i++) {
     const rr = rrs[i];
-    raw(o, i > 0 ? ',{"rrname":' : '{"rrname":');
-    str(o, rr.name);
-    if (rr.nameTruncated) raw(o, ',"rrname_truncated":true');
-    raw(o, ',"rrtype":');
-    str(o, rr.typeName);
+    raw(o, i > 0 ? ',{' : '{');
+    writeNameAndType(o, rr.name, rr.nameTruncated === true, rr.typeName);
     raw(o, ',"ttl":');
     num(o, rr.ttl);
     raw(o, ',');
@@ -130,11 +136,8 @@ export function writeDnsEve(o: EveBytesOut, m: DnsMessage): void {
     raw(o, '"dns":{"type":"query","id":');
     num(o, m.id);
     if (q) {
-      raw(o, ',"rrname":');
-      str(o, q.name);
-      if (q.nameTruncated) raw(o, ',"rrname_truncated":true');
-      raw(o, ',"rrtype":');
-      str(o, q.typeName);
+      raw(o, ',');
+      writeNameAndType(o, q.name, q.nameTruncated === true, q.typeName);
     }
     raw(o, ',"tx_id":');
     num(o, m.txId);
@@ -158,10 +161,9 @@ export function writeDnsEve(o: EveBytesOut, m: DnsMessage): void {
   raw(o, ',"opcode":');
   num(o, m.opcode);
   if (q) {
-    raw(o, ',"rrname":');
-    str(o, q.name);
-    raw(o, ',"rrtype":');
-    str(o, q.typeName);
+    // A response's question is written without the truncation flag, as dnsEve writes it.
+    raw(o, ',');
+    writeNameAndType(o, q.name, false, q.typeName);
   }
   raw(o, ',"rcode":');
   str(o, m.rcode);
