@@ -160,7 +160,28 @@ export class PacketDecoder {
     c.vlanTags = 0;
     let layer = linkLayerFor(linkType);
     try {
-      for (let n = 0; n < MAX_LAYERS && layer < L.L_DONE; n++) layer = this.step(layer, pkt);
+      // The common stack (Ethernet, IPv4/IPv6, TCP/UDP) called directly, in the order the loop below would
+      // call it: same decoders, same results, without the per-layer dispatch (a third of decoding time).
+      let n = 0;
+      if (layer === L.L_ETHERNET) {
+        layer = decodeEthernet(c, pkt);
+        n++;
+      }
+      if (layer === L.L_IPV4) {
+        layer = decodeIpv4(c, pkt);
+        n++;
+      } else if (layer === L.L_IPV6) {
+        layer = decodeIpv6(c, pkt);
+        n++;
+      }
+      if (layer === L.L_TCP) {
+        layer = decodeTcp(c, pkt);
+        n++;
+      } else if (layer === L.L_UDP) {
+        layer = decodeUdp(c, pkt);
+        n++;
+      }
+      for (; n < MAX_LAYERS && layer < L.L_DONE; n++) layer = this.step(layer, pkt);
     } catch {
       // A decoder bug must not take the pipeline down; the event makes it visible (fuzz tests assert none).
       setAnomaly(pkt, DECODER_INTERNAL_ERROR);
