@@ -104,10 +104,10 @@ export function writeFlowRecord(
     raw(o, '","tcp_flags_tc":"');
     raw(o, hex2(tc));
     raw(o, '"');
-    for (const [bit, name] of FLAG_NAMES) {
-      if (all & bit) {
+    for (let i = 0; i < FLAG_NAMES.length; i++) {
+      if (all & FLAG_NAMES[i][0]) {
         raw(o, ',"');
-        raw(o, name);
+        raw(o, FLAG_NAMES[i][1]);
         raw(o, '":true');
       }
     }
