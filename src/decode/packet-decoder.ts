@@ -134,8 +134,24 @@ export class PacketDecoder {
     linkType: number,
     pkt: DecodedPacket,
   ): DecodeResult {
-    pkt.reset();
     pkt.tsUs = tsUs;
+    return this.decodeAt(buf, off, caplen, wirelen, linkType, pkt);
+  }
+
+  /**
+   * decode() for a packet whose `tsUs` the caller has already set: the packet path's entry. A timestamp (µs
+   * since 1970) is no small integer, so passing it to a call that is not inlined allocates a number box —
+   * one per packet; a store into the packet's field does not.
+   */
+  decodeAt(
+    buf: Buffer,
+    off: number,
+    caplen: number,
+    wirelen: number,
+    linkType: number,
+    pkt: DecodedPacket,
+  ): DecodeResult {
+    pkt.reset();
     pkt.linkType = linkType;
     pkt.wireLen = wirelen;
     pkt.buf = buf;

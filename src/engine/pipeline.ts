@@ -109,7 +109,8 @@ export class Pipeline implements PacketSink {
     // Flow timeouts run on packet time, so a pcap gives the same answer as live traffic.
     if (!this.externalClock && this.expiry.due(tsUs)) this.flows.advanceTime(tsUs);
     const pkt = this.pkt;
-    const r = this.decoder.decode(buf, off, caplen, wirelen, tsUs, linkType, pkt);
+    pkt.tsUs = tsUs;
+    const r = this.decoder.decodeAt(buf, off, caplen, wirelen, linkType, pkt);
     pkt.pcapCnt = pcapCnt;
     if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {
       if (r === DECODE_NOT_IP && reports) s.nonIp++;
