@@ -12,8 +12,8 @@
  * the reader stalls, instead of buffering without bound, when workers fall behind.
  */
 
-export const CHUNKS = 8;
-export const CHUNK_BYTES = 4 << 20;
+export const CHUNKS = 16;
+export const CHUNK_BYTES = 2 << 20;
 export const BATCHES = 16;
 export const BATCH_PACKETS = 1024;
 
