@@ -3,6 +3,7 @@
  * TLS/HTTP/DNS, EVE JSON out — with a summary table at the end.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { runAnalysis, type AnalysisStats } from '../../engine/index.js';
@@ -135,6 +136,13 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (flags.modelGray !== undefined && !flags.modelDb)
         throw new UsageError('--model-gray needs --model-db (the store whose model scores)');
       const workers = positiveInt('workers', flags.workers);
+      if (workers > 1 && workers >= availableParallelism()) {
+        // Measured (README, benchmark): one analysis thread already keeps ~1.5 cores busy with its I/O and V8's
+        // GC/compiler threads, so analysis threads beyond the cores left make the run slower, not faster.
+        process.stderr.write(
+          `moat: ${workers} analysis threads on ${availableParallelism()} cores: each also keeps I/O and GC threads busy (about 1.5 cores a thread, measured), so they compete for the cores; fewer workers may be faster\n`,
+        );
+      }
       const types = flags.types?.split(',').map((t) => t.trim());
       const unknown = types?.filter((t) => !EVENT_TYPES.includes(t));
       if (unknown && unknown.length > 0) {
