@@ -22,14 +22,12 @@ export function formatEveTimestamp(tsUs: number): string {
   return `${cachedPrefix}${String(Math.floor(tsUs - sec * 1e6)).padStart(6, '0')}+0000`;
 }
 
-/**
- * The same timestamp, quoted, written straight into an output buffer (see json-out.ts). The calendar date comes
- * from day arithmetic (H. Hinnant's civil-from-days) instead of a Date and strings: records interleave flow start
- * and end times, so a one-second cache like formatEveTimestamp's misses often here.
- */
-export function writeEveTimestamp(o: EveBytesOut, tsUs: number): void {
-  const sec = Math.floor(tsUs / 1e6);
-  const days = Math.floor(sec / 86400);
+/** The quoted date part (`"YYYY-MM-DDT`) of the day written last, or '' when its year is not four digits. */
+let directDay = NaN;
+let directDate = '';
+
+/** `"YYYY-MM-DDT` for a day since 1970, from day arithmetic (H. Hinnant's civil-from-days); '' outside 1000–9999. */
+function quotedDate(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -41,7 +39,23 @@ export function writeEveTimestamp(o: EveBytesOut, tsUs: number): void {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 1000 || year > 9999) {
+  if (year < 1000 || year > 9999) return '';
+  return `"${year}-${pad2(month)}-${pad2(day)}T`;
+}
+
+/**
+ * The same timestamp, quoted, written straight into an output buffer (see json-out.ts). The date part is
+ * computed once per day (records interleave flow start and end times, so formatEveTimestamp's one-second
+ * cache misses often here); the time of day is written digit by digit.
+ */
+export function writeEveTimestamp(o: EveBytesOut, tsUs: number): void {
+  const sec = Math.floor(tsUs / 1e6);
+  const days = Math.floor(sec / 86400);
+  if (days !== directDay) {
+    directDay = days;
+    directDate = quotedDate(days);
+  }
+  if (directDate === '') {
     // Outside four-digit years Date's own formatting decides, as in formatEveTimestamp.
     raw(o, '"');
     raw(o, formatEveTimestamp(tsUs));
@@ -51,13 +65,7 @@ export function writeEveTimestamp(o: EveBytesOut, tsUs: number): void {
   const sod = sec - days * 86400;
   const hour = Math.floor(sod / 3600);
   const minute = Math.floor((sod - hour * 3600) / 60);
-  raw(o, '"');
-  digits(o, year, 4);
-  raw(o, '-');
-  digits(o, month, 2);
-  raw(o, '-');
-  digits(o, day, 2);
-  raw(o, 'T');
+  raw(o, directDate);
   digits(o, hour, 2);
   raw(o, ':');
   digits(o, minute, 2);
