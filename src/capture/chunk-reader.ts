@@ -51,7 +51,7 @@ export class ChunkReader {
 
   constructor(
     readonly path: string,
-    private readonly chunk = 4 << 20,
+    private readonly chunk = 8 << 20,
     private readonly provider?: BufferProvider,
   ) {
     this.fd = openSync(path, 'r');

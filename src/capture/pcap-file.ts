@@ -33,7 +33,7 @@ export class PcapFileSource implements PacketSource {
   constructor(
     readonly path: string,
     /** Read-chunk size; tests make it small to exercise records straddling chunk ends. */
-    private readonly chunkSize = 4 << 20,
+    private readonly chunkSize = 8 << 20,
     /** Buffers to read into that are never rewritten behind the sink's back (multi-worker dispatch). */
     private readonly provider?: BufferProvider,
   ) {
