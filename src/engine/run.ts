@@ -120,6 +120,13 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
   return stats;
 }
 
+/** A worker stopped because the reading side aborted the run (that side's error explains it). */
+class WorkerAborted extends Error {
+  constructor(shardIndex: number) {
+    super(`analysis worker ${shardIndex} stopped: the input was abandoned`);
+  }
+}
+
 /** How often a live capture's listed packets go to the workers when batches fill slowly. */
 const LIVE_FLUSH_MS = 100;
 
@@ -176,6 +183,8 @@ async function runWorkers(
           resolve(m.stats);
         } else if (m.kind === 'error') {
           reject(new Error(`analysis worker ${shardIndex}: ${m.message}`));
+        } else if (m.kind === 'aborted') {
+          reject(new WorkerAborted(shardIndex));
         }
       });
       w.on('error', (err) => {
@@ -212,12 +221,13 @@ async function runWorkers(
     dispatcher.finish();
     inline.finish(dispatcher.lastUs);
   } catch (err) {
-    // A worker that failed stopped the reader; its own message says more than "worker stopped".
+    // A worker that failed stopped the reader: its own message says more than "worker stopped". Workers that
+    // only stopped because the reader gave up have nothing to add: then the reader's error is the one.
     dispatcher.abort();
-    await all.catch((workerErr: unknown) => {
-      for (const w of started) void w.terminate();
-      throw workerErr;
-    });
+    const settled = await Promise.allSettled(shards);
+    const own = settled.find((r) => r.status === 'rejected' && !(r.reason instanceof WorkerAborted));
+    for (const w of started) void w.terminate();
+    if (own && own.status === 'rejected') throw own.reason;
     abort();
     throw err;
   } finally {

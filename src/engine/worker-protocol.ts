@@ -17,4 +17,6 @@ export interface WorkerData extends ShardSettings {
 export type WorkerMessage =
   | { kind: 'lines'; lines: string[] }
   | { kind: 'done'; stats: AnalysisStats }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** The reading side aborted (its own error says why); this worker stopped without one of its own. */
+  | { kind: 'aborted' };

@@ -13,6 +13,13 @@ import { ABORT, BATCHES, BatchView, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL 
 const BATCH_CHARS = 1 << 20;
 /** How long one wait for a slot lasts before the abort flag is looked at again. */
 const WAIT_MS = 200;
+/** The reading thread set the abort word: its error is the one to report. */
+class ReaderAborted extends Error {
+  constructor() {
+    super('input stopped');
+  }
+}
+
 /** Atomics.waitAsync (V8 ≥ 8.7, so every Node 20), typed here because the ES2022 library predates it. */
 const waitAsync = (
   Atomics as unknown as {
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
     for (let slot = 0; ; slot = (slot + 1) % BATCHES) {
       let state = Atomics.load(control, slot);
       while (state === FREE) {
-        if (Atomics.load(refs, ABORT) !== 0) throw new Error('input stopped');
+        if (Atomics.load(refs, ABORT) !== 0) throw new ReaderAborted();
         const w = waitAsync(control, slot, FREE, WAIT_MS);
         if (w.async) await w.value;
         state = Atomics.load(control, slot);
@@ -132,7 +139,8 @@ async function main(): Promise<void> {
     clearInterval(keepAlive);
     Atomics.store(refs, ABORT, 1);
     for (let c = 0; c < refs.length; c++) Atomics.notify(refs, c);
-    send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
+    if (err instanceof ReaderAborted) send({ kind: 'aborted' });
+    else send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
   }
 }
 

@@ -145,10 +145,16 @@ export class EveFileWriter implements EveLineSink, EveBytesOut {
   /** A synchronous write, at the writer's position when the file is written positionally. */
   private writeNow(b: Buffer): void {
     let off = 0;
-    while (off < b.length) {
-      const n = writeSync(this.fd, b, off, b.length - off, this.filePos >= 0 ? this.filePos : null);
-      off += n;
-      if (this.filePos >= 0) this.filePos += n;
+    try {
+      while (off < b.length) {
+        const n = writeSync(this.fd, b, off, b.length - off, this.filePos >= 0 ? this.filePos : null);
+        off += n;
+        if (this.filePos >= 0) this.filePos += n;
+      }
+    } catch (err) {
+      throw new Error(`EVE output ${this.path}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   }
 
