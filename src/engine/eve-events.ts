@@ -41,12 +41,13 @@ export class EveEventBuilder implements FlowSink {
     this.packetInspectors = inspectors.filter((i) => i.onPacket !== undefined);
     // Without inspectors nobody needs the event objects: records are written straight into the output.
     this.direct = inspectors.length === 0 ? direct : undefined;
-    this.directTls = this.direct !== undefined && (custom.tls ?? []).length === 0;
+    // TLS records with custom fields (client_handshake …) are built as objects.
+    this.directTls = (custom.tls ?? []).length === 0 ? this.direct : undefined;
   }
 
   /** Where records are encoded in place instead of built as objects (flow, tls, http, dns). */
   private readonly direct: EveBytesOut | undefined;
-  private readonly directTls: boolean;
+  private readonly directTls: EveBytesOut | undefined;
 
   private readonly packetInspectors: readonly Inspector[];
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
@@ -122,11 +123,12 @@ export class EveEventBuilder implements FlowSink {
         this.stats.tlsVersions[v] = (this.stats.tlsVersions[v] ?? 0) + 1;
         const wanted = this.wants('tls');
         if (!wanted && this.inspectors.length === 0) return;
-        if (this.directTls && this.direct) {
-          this.directRecord(this.direct, 'tls', tsUs, flow);
-          writeTlsEve(this.direct, record.tls);
-          raw(this.direct, '}');
-          this.directEnd(this.direct);
+        const o = this.directTls;
+        if (o) {
+          this.directRecord(o, 'tls', tsUs, flow);
+          writeTlsEve(o, record.tls);
+          raw(o, '}');
+          this.directEnd(o);
           return;
         }
         const ev = eveHeader('tls', tsUs, flow, this.iface, false, this.pcapCnt);

@@ -136,11 +136,12 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (flags.modelGray !== undefined && !flags.modelDb)
         throw new UsageError('--model-gray needs --model-db (the store whose model scores)');
       const workers = positiveInt('workers', flags.workers);
-      if (workers > 1 && workers >= availableParallelism()) {
+      const cores = availableParallelism();
+      if (workers > 1 && workers >= cores) {
         // Measured (README, benchmark): one analysis thread already keeps ~1.5 cores busy with its I/O and V8's
         // GC/compiler threads, so analysis threads beyond the cores left make the run slower, not faster.
         process.stderr.write(
-          `moat: ${workers} analysis threads on ${availableParallelism()} cores: each also keeps I/O and GC threads busy (about 1.5 cores a thread, measured), so they compete for the cores; fewer workers may be faster\n`,
+          `moat: ${workers} analysis threads on ${cores} cores: each also keeps I/O and GC threads busy (about 1.5 cores a thread, measured), so they compete for the cores; fewer workers may be faster\n`,
         );
       }
       const types = flags.types?.split(',').map((t) => t.trim());

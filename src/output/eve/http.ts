@@ -5,7 +5,7 @@
  * Suricata does, rather than written as empty strings.
  */
 import type { HttpTransaction } from '../../proto/http/types.js';
-import { num, raw, str, type EveBytesOut } from './json-out.js';
+import { MemberWriter, num, raw, str, type EveBytesOut } from './json-out.js';
 
 export function httpEve(t: HttpTransaction): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -27,56 +27,49 @@ export function httpEve(t: HttpTransaction): Record<string, unknown> {
 /** httpEve(t), written straight into the output as the record's `"http":{…}` member. */
 export function writeHttpEve(o: EveBytesOut, t: HttpTransaction): void {
   raw(o, '"http":{');
-  // Members after the first carry their leading comma; `length` is always there, so the object is never empty.
-  let sep = '"';
-  const member = (name: string): void => {
-    raw(o, sep);
-    raw(o, name);
-    raw(o, '":');
-    sep = ',"';
-  };
+  const w = new MemberWriter(o);
   if (t.hostname !== undefined) {
-    member('hostname');
+    w.key('hostname');
     str(o, t.hostname.toLowerCase().replace(/\.$/, ''));
   }
   if (t.port !== undefined) {
-    member('http_port');
+    w.key('http_port');
     num(o, t.port);
   }
   if (t.uri !== undefined) {
-    member('url');
+    w.key('url');
     str(o, t.uri);
   }
   if (t.userAgent !== undefined) {
-    member('http_user_agent');
+    w.key('http_user_agent');
     str(o, t.userAgent);
   }
   if (t.contentType !== undefined) {
-    member('http_content_type');
+    w.key('http_content_type');
     str(o, t.contentType);
   }
   if (t.referer !== undefined) {
-    member('http_refer');
+    w.key('http_refer');
     str(o, t.referer);
   }
   if (t.method !== undefined) {
-    member('http_method');
+    w.key('http_method');
     str(o, t.method);
   }
   const protocol = t.protocol ?? t.responseProtocol;
   if (protocol !== undefined) {
-    member('protocol');
+    w.key('protocol');
     str(o, protocol);
   }
   if (t.status !== undefined) {
-    member('status');
+    w.key('status');
     num(o, t.status);
   }
   if (t.redirect !== undefined) {
-    member('redirect');
+    w.key('redirect');
     str(o, t.redirect);
   }
-  member('length');
+  w.key('length');
   num(o, t.responseBodyLength);
   raw(o, '}');
 }

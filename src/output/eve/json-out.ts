@@ -122,3 +122,25 @@ export function digits(o: EveBytesOut, n: number, width: number): void {
   }
   o.pos += width;
 }
+
+/** Writes object members, each after a comma but the first. */
+export class MemberWriter {
+  private first = true;
+  constructor(private readonly o: EveBytesOut) {}
+
+  /** A member's key (a plain word); its value is written next by the caller. */
+  key(name: string): void {
+    raw(this.o, this.first ? '"' : ',"');
+    raw(this.o, name);
+    raw(this.o, '":');
+    this.first = false;
+  }
+
+  /** Serialised members ('' writes nothing). */
+  fragment(f: string): void {
+    if (f === '') return;
+    if (!this.first) raw(this.o, ',');
+    json(this.o, f);
+    this.first = false;
+  }
+}

@@ -10,7 +10,7 @@ import type { CertificateInfo } from '../../proto/x509/types.js';
 import { formatCertTime } from '../../proto/x509/time.js';
 import { cipherName, groupName } from './tls-names.js';
 import { isGrease, versionName } from '../../proto/tls/constants.js';
-import { bool, json, num, raw, str, strArray, type EveBytesOut } from './json-out.js';
+import { bool, json, MemberWriter, num, raw, str, strArray, type EveBytesOut } from './json-out.js';
 
 // GREASE values (RFC 8701) are left out of the handshake lists, as JA4 leaves them out.
 
@@ -164,28 +164,6 @@ function fingerprintOf(fp: { hash: string; string: string }): string {
     fingerprintJson.set(fp, s);
   }
   return s;
-}
-
-/** Writes object members, each after a comma but the first. */
-class MemberWriter {
-  private first = true;
-  constructor(private readonly o: EveBytesOut) {}
-
-  /** A member's key (a plain word); its value is written next by the caller. */
-  key(name: string): void {
-    raw(this.o, this.first ? '"' : ',"');
-    raw(this.o, name);
-    raw(this.o, '":');
-    this.first = false;
-  }
-
-  /** Serialised members ('' writes nothing). */
-  fragment(f: string): void {
-    if (f === '') return;
-    if (!this.first) raw(this.o, ',');
-    json(this.o, f);
-    this.first = false;
-  }
 }
 
 /**

@@ -48,12 +48,12 @@ export class EveFileWriter implements EveLineSink, EveBytesOut {
    * `path` '-' writes to standard output. `flushIntervalMs` (live capture) also writes out what is buffered
    * every so often, so a quiet network's events reach the file within that time instead of waiting for 1 MiB.
    * `append`: several analysis workers write to one file; O_APPEND lands each write whole, in any order.
-   * `background: false`: write synchronously — for a thread that blocks (Atomics.wait) instead of returning
-   * to its event loop, where finished writes would never be collected.
+   * The thread using the writer must return to its event loop now and then (workers await their batches),
+   * or finished background writes are never collected and the writer falls back to synchronous writes.
    */
   constructor(
     readonly path: string,
-    opts: { flushIntervalMs?: number; append?: boolean; background?: boolean } = {},
+    opts: { flushIntervalMs?: number; append?: boolean } = {},
   ) {
     if (path === '-') {
       this.fd = 1;
@@ -63,7 +63,7 @@ export class EveFileWriter implements EveLineSink, EveBytesOut {
     } else {
       this.fd = openSync(path, opts.append ? 'a' : 'w');
       this.ownsFd = true;
-      this.background = opts.background ?? true;
+      this.background = true;
       this.filePos = opts.append ? -1 : 0;
     }
     this.timer =

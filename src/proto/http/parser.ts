@@ -82,6 +82,17 @@ export class HttpStreamParser implements StreamParser {
     this.responses = new HttpMessageReader(this.responseOwner(), 'response');
   }
 
+  /** A body's kept bytes after `n` more: only when something inspects bodies (the length is counted anyway). */
+  private keptBody(
+    list: Buffer[] | undefined,
+    held: number,
+    buf: Buffer,
+    off: number,
+    n: number,
+  ): Buffer[] | undefined {
+    return this.ctx.keepBodies === false ? list : keepBody(list, held, buf, off, n);
+  }
+
   onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
     if (this.ended || len <= 0) return;
     if (!this.sawData) {
@@ -195,8 +206,7 @@ export class HttpStreamParser implements StreamParser {
       onBody: (n, buf, off) => {
         const tx = this.requestTx;
         if (!tx) return;
-        if (this.ctx.keepBodies !== false)
-          tx.requestBody = keepBody(tx.requestBody, tx.requestBodyLength, buf, off, n);
+        tx.requestBody = this.keptBody(tx.requestBody, tx.requestBodyLength, buf, off, n);
         tx.requestBodyLength += n;
       },
       onMessageEnd: () => {
@@ -223,8 +233,7 @@ export class HttpStreamParser implements StreamParser {
       onBody: (n, buf, off) => {
         const tx = this.responseTx;
         if (!tx) return;
-        if (this.ctx.keepBodies !== false)
-          tx.responseBody = keepBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
+        tx.responseBody = this.keptBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
         tx.responseBodyLength += n;
       },
       onMessageEnd: (tsUs) => {
