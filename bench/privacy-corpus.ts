@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { analyzeToEvents } from '../src/engine/collect.js';
+import { analyzeToEvents } from '../src/pipeline/collect.js';
 import {
   Pseudonymiser,
   checkPrivacy,

@@ -9,7 +9,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAnalysis } from '../src/engine/index.js';
+import { runAnalysis } from '../src/pipeline/index.js';
 import { createTlsmon } from '../src/tlsmon/setup.js';
 import type { EveEvent } from '../src/output/eve/header.js';
 

@@ -12,7 +12,7 @@ rmSync('dist/bundle', { recursive: true, force: true });
 await build({
   entryPoints: {
     main: 'dist/src/cli/main.js',
-    worker: 'dist/src/engine/worker.js',
+    worker: 'dist/src/pipeline/worker.js',
     sink: 'dist/src/sandbox/sink.js',
   },
   outdir: 'dist/bundle',

@@ -1,5 +1,5 @@
 /** The end-of-run table `moat analyze` prints: what was read, what was found, how fast. */
-import type { AnalysisStats } from '../engine/index.js';
+import type { AnalysisStats } from '../pipeline/index.js';
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');

@@ -5,7 +5,7 @@
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { FlowView } from '../flow/types.js';
 import type { BufferName, Rule } from './rule.js';
-import type { DetectEngine, RuleMatch } from './engine.js';
+import type { RuleMatcher, RuleMatch } from './rule-matcher.js';
 import { matchBuffer } from './buffer-match.js';
 import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from './header-match.js';
 import { headerBuffer, isHeaderBuffer, type HeaderBuffer } from './packet-buffers.js';
@@ -14,7 +14,7 @@ import { transformsOf } from './transforms.js';
 export class HeaderRuleMatcher {
   private readonly rules: Rule[];
 
-  constructor(private readonly engine: DetectEngine) {
+  constructor(private readonly engine: RuleMatcher) {
     this.rules = engine.rules.filter((r) => {
       const names = [...r.buffers.keys()];
       return names.some(isHeaderBuffer) && names.every((b) => b === 'payload' || isHeaderBuffer(b));

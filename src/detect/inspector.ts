@@ -2,12 +2,12 @@
  * The rule engine in the pipeline: app-layer rules run on each record (and copy the record's EVE object into the
  * alert as Suricata does), packet rules on each packet the flow layer hands over.
  */
-import type { Inspector } from '../engine/inspector.js';
+import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { EveEvent } from '../output/eve/header.js';
-import type { DetectEngine, RuleMatch } from './engine.js';
+import type { RuleMatcher, RuleMatch } from './rule-matcher.js';
 import { alertEve, applyXff, streamAlertEve, type AlertOutputOptions } from './alert-eve.js';
 import { StreamInspector } from './stream-inspect.js';
 import { HeaderRuleMatcher } from './header-rules.js';
@@ -33,7 +33,7 @@ export class RuleInspector implements Inspector {
   onMatch?: (m: RuleMatch, flow: FlowView, tsUs: number) => void;
 
   constructor(
-    private readonly engine: DetectEngine,
+    private readonly engine: RuleMatcher,
     private readonly iface?: string,
     private readonly output: AlertOutputOptions = {},
     /** Also run plain tcp content rules on reassembled streams (see stream-inspect.ts for the memory cost). */

@@ -11,7 +11,7 @@
  */
 import type { FlowView } from '../flow/types.js';
 import type { Rule } from './rule.js';
-import type { DetectEngine } from './engine.js';
+import type { RuleMatcher } from './rule-matcher.js';
 import { matchBuffer } from './buffer-match.js';
 import { endpointsMatch, flowOptionsMatch, protoMatches } from './header-match.js';
 
@@ -45,7 +45,7 @@ export class StreamInspector {
   private readonly packetHits = new Map<number, [Set<Rule>, Set<Rule>]>();
 
   constructor(
-    private readonly engine: DetectEngine,
+    private readonly engine: RuleMatcher,
     plainTcp = false,
   ) {
     this.rules = engine.rules.filter(

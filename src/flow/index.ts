@@ -3,15 +3,15 @@
  * ID, and the options. Protocol defaults come from `proto/registry.ts`.
  */
 import { datagramProtocols, streamProtocols } from '../proto/registry.js';
-import { newFlowEngine } from './engine.js';
-import type { FlowEngineOptions } from './options.js';
-import type { FlowEngine, FlowSink } from './types.js';
+import { newFlowTracker } from './flow-tracker.js';
+import type { FlowTrackerOptions } from './options.js';
+import type { FlowTracker, FlowSink } from './types.js';
 
 export { symmetricFlowHash } from './flow-hash.js';
 export { communityId, type CommunityIdInput } from './community-id.js';
-export { DEFAULT_TIMEOUTS, DEFAULT_MAX_FLOWS, type FlowEngineOptions, type FlowTimeouts } from './options.js';
-export type { FlowEndReason, FlowEngine, FlowSink, FlowState, FlowStats, FlowView } from './types.js';
+export { DEFAULT_TIMEOUTS, DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTimeouts } from './options.js';
+export type { FlowEndReason, FlowTracker, FlowSink, FlowState, FlowStats, FlowView } from './types.js';
 
-export function createFlowEngine(sink: FlowSink, opts: FlowEngineOptions = {}): FlowEngine {
-  return newFlowEngine(sink, opts, { stream: streamProtocols, datagram: datagramProtocols });
+export function createFlowTracker(sink: FlowSink, opts: FlowTrackerOptions = {}): FlowTracker {
+  return newFlowTracker(sink, opts, { stream: streamProtocols, datagram: datagramProtocols });
 }

@@ -10,7 +10,7 @@ export interface FlowTimeouts {
   closedUs: number;
 }
 
-export interface FlowEngineOptions {
+export interface FlowTrackerOptions {
   /** Memory cap: at most this many live flows; beyond it the flow nearest its timeout is forced out. */
   maxFlows?: number;
   timeouts?: Partial<FlowTimeouts>;

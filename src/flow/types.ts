@@ -1,6 +1,6 @@
 /**
  * The contract between the flow layer and the stages after it (EVE output, inspection).
- * `flow/` implements `FlowEngine`; the engine calls the sink as records become complete.
+ * `flow/` implements `FlowTracker`; the engine calls the sink as records become complete.
  */
 import type { AppProto, AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
@@ -77,7 +77,7 @@ export interface FlowStats {
   reassemblyOverflows: number;
 }
 
-export interface FlowEngine {
+export interface FlowTracker {
   /** One decoded packet (ipVersion ≠ 0). Times must not go backwards by more than the timeouts. */
   handle(pkt: DecodedPacket): void;
   /** Expire flows idle at `nowUs` (the engine calls this as packet time advances). */

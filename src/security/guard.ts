@@ -4,7 +4,7 @@
  * hits that drop or reject become cache entries (A-34), and a watched entry (A-62) seeing a rule hit is blocked
  * at once. Offline every decision is an EVE record; live, `enforce` programs it into nftables.
  */
-import type { Inspector } from '../engine/inspector.js';
+import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
@@ -18,7 +18,7 @@ import {
   type Operation,
 } from './event-cache.js';
 import type { RuleInspector } from '../detect/inspector.js';
-import type { RuleMatch } from '../detect/engine.js';
+import type { RuleMatch } from '../detect/rule-matcher.js';
 
 export interface GuardOptions {
   /** Lifetime of entries created from rule hits, seconds. */

@@ -10,7 +10,7 @@
  * short flow does not stand for a host whose later traffic tells more.
  */
 import { existsSync } from 'node:fs';
-import type { Inspector } from '../engine/inspector.js';
+import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowSampler } from '../flow/sampling.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';

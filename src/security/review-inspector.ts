@@ -2,7 +2,7 @@
  * Log review in the pipeline: at each flow's end the flow sampler decides (the same deterministic per-flow choice
  * the NetFlow/IPFIX export makes), and sampled flows go to the review; its hits come out as EVE alerts.
  */
-import type { Inspector } from '../engine/inspector.js';
+import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { FlowSampler } from '../flow/sampling.js';
 import type { EveEvent } from '../output/eve/header.js';

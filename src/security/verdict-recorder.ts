@@ -4,7 +4,7 @@
  * (A-30). What operation an alert earns is the caller's choice; by default a verdict that wanted blocking drops and
  * anything else is tracked (A-62: not clearly malicious — watch it closely).
  */
-import type { Inspector } from '../engine/inspector.js';
+import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';

@@ -3,7 +3,7 @@
  * are written into the `tls` event as `tls.moat.score`, and a risky one (T-4) raises an EVE `alert` and the
  * policy's actions (T-5). Offline nothing can be blocked: the alert records `would_block` instead.
  */
-import type { Inspector } from '../engine/inspector.js';
+import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { TlsHandshake } from '../proto/tls/types.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as Collect from '../../src/engine/collect.js';
+import type * as Collect from '../../src/pipeline/collect.js';
 import {
   Pseudonymiser,
   desensitise,
@@ -87,7 +87,7 @@ test('A-82 acceptance: reports from the attack corpus pass the privacy check aft
   if (!existsSync(dir)) return t.skip(`corpus absent: ${dir}`);
   let analyzeToEvents: typeof Collect.analyzeToEvents;
   try {
-    ({ analyzeToEvents } = await import('../../src/engine/collect.js'));
+    ({ analyzeToEvents } = await import('../../src/pipeline/collect.js'));
   } catch (e) {
     return t.skip(`engine not available: ${(e as Error).message}`);
   }

@@ -13,7 +13,7 @@ import {
   PcapRewriteError,
   type PcapngRewriteStats,
 } from '../../src/dataset/index.js';
-import { analyzeToEvents } from '../../src/engine/collect.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus', 'attacks');

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { matchBuffer } from '../../src/detect/buffer-match.js';
 import { parseRule } from '../../src/detect/parse/rule-parser.js';
 import { DEFAULT_VARS } from '../../src/detect/ruleset.js';
@@ -54,7 +54,7 @@ test('positions count from the payload start, the frame around it is invisible',
 
 test('A-32: after the TLS handshake no payload is content-matched, whatever its first byte', () => {
   const { rules } = parseRules('alert tcp any any -> any 443 (msg:"x"; content:"SECRET"; sid:1;)', 't.rules');
-  const e = new DetectEngine(rules);
+  const e = new RuleMatcher(rules);
   const f = flow('tls');
   // Before the handshake record: plaintext (a ClientHello could carry it) is inspected.
   assert.equal(e.onPacket(f, 0, framed('..SECRET..'))?.length, 1);

@@ -5,7 +5,7 @@ import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { DecodedPacket } from '../../src/decode/decoded-packet.js';
 import { headerBuffer, tcpMss } from '../../src/detect/packet-buffers.js';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { HeaderRuleMatcher } from '../../src/detect/header-rules.js';
 import { testFlow } from './flow-fixture.js';
 
@@ -66,7 +66,7 @@ test('header rules: matched per packet with content modifiers and tcp.mss', () =
     't.rules',
   );
   assert.deepEqual(errors, []);
-  const engine = new DetectEngine(rules);
+  const engine = new RuleMatcher(rules);
   const flow = testFlow({
     srcIp: '10.0.0.1',
     dstIp: '10.0.0.2',
@@ -112,7 +112,7 @@ test('ipopts, flow.pkts/flow.bytes and bsize', () => {
     tcpFlags: [0, 0],
   });
   assert.deepEqual(
-    new DetectEngine(rules).onPacket(flow, 0, p)?.map((m) => m.rule.sid),
+    new RuleMatcher(rules).onPacket(flow, 0, p)?.map((m) => m.rule.sid),
     [1, 2, 3],
   );
   const bs = parseRules(
@@ -124,7 +124,7 @@ test('ipopts, flow.pkts/flow.bytes and bsize', () => {
     't.rules',
   );
   assert.deepEqual(bs.errors, []);
-  const e = new DetectEngine(bs.rules);
+  const e = new RuleMatcher(bs.rules);
   const http = (ua: string, uri: string): number[] =>
     (
       e.onAppRecord(

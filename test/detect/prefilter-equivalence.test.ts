@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { RuleInspector } from '../../src/detect/inspector.js';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { encodePcap, synthesize } from '../../src/synth/index.js';
 import { generateRules } from '../../bench/rules-gen.js';
 
@@ -32,7 +32,7 @@ const HITTING = [
 async function alertsOf(pcap: string, rulesText: string, prefilter: boolean): Promise<string[]> {
   const { rules, errors } = parseRules(rulesText, 'equiv.rules');
   assert.deepEqual(errors, []);
-  const ins = new RuleInspector(new DetectEngine(rules, { prefilter }));
+  const ins = new RuleInspector(new RuleMatcher(rules, { prefilter }));
   const { events } = await analyzeToEvents(pcap, { inspectors: [ins] });
   return events
     .filter((e) => e.event_type === 'alert')

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { StreamInspector, STREAM_WINDOW } from '../../src/detect/stream-inspect.js';
 import { RuleInspector } from '../../src/detect/inspector.js';
 import { DecodedPacket } from '../../src/decode/decoded-packet.js';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { testFlow } from './flow-fixture.js';
 
 const flow = testFlow({
@@ -32,7 +32,7 @@ const RULES = [
 test('stream rules match each run between holes, once per direction, with holes written into the payload', () => {
   const { rules, errors } = parseRules(RULES, 't.rules');
   assert.deepEqual(errors, []);
-  const engine = new DetectEngine(rules);
+  const engine = new RuleMatcher(rules);
   const s = new StreamInspector(engine);
   assert.ok(s.active);
   s.data(flow, 0, Buffer.from('VE'));
@@ -62,7 +62,7 @@ test('stream rules match each run between holes, once per direction, with holes 
 
 test('the kept window is bounded', () => {
   const { rules } = parseRules('alert tcp-stream any any -> any any (content:"END"; sid:1;)', 't.rules');
-  const s = new StreamInspector(new DetectEngine(rules));
+  const s = new StreamInspector(new RuleMatcher(rules));
   s.data(flow, 0, Buffer.alloc(STREAM_WINDOW, 0x41));
   s.data(flow, 0, Buffer.from('END'));
   assert.deepEqual(s.end(flow, 1), []);
@@ -76,7 +76,7 @@ test('stream alerts through the pipeline: pkt_src, stream and payload fields', a
     return;
   }
   const { rules } = parseRules('alert tcp-stream any any -> any any (content:"DATA"; sid:3;)', 't.rules');
-  const ins = new RuleInspector(new DetectEngine(rules), undefined, {
+  const ins = new RuleInspector(new RuleMatcher(rules), undefined, {
     payload: true,
     payloadPrintable: true,
   });
@@ -97,7 +97,7 @@ test('plain tcp rules get the stream only when asked, and only if no packet of t
     ].join('\n'),
     't.rules',
   );
-  const engine = new DetectEngine(rules);
+  const engine = new RuleMatcher(rules);
   assert.equal(new StreamInspector(engine).active, false, 'off by default');
   const s = new StreamInspector(engine, true);
   s.data(flow, 0, Buffer.from('xd2'));

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { makeTransform, transformsOf } from '../../src/detect/transforms.js';
 import { appBuffers } from '../../src/detect/app-buffers.js';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { trafficOf } from '../../src/detect/inspector.js';
 import { xffAddress } from '../../src/detect/alert-eve.js';
 import { flowOptionsMatch } from '../../src/detect/header-match.js';
@@ -100,7 +100,7 @@ test('app rules inspect the request or the response side, and alert in that dire
     't.rules',
   );
   assert.deepEqual(errors, []);
-  const hits = new DetectEngine(rules).onAppRecord(flow(), httpRecord(), 1) ?? [];
+  const hits = new RuleMatcher(rules).onAppRecord(flow(), httpRecord(), 1) ?? [];
   assert.deepEqual(
     hits.map((h) => [h.rule.sid, h.dir]).sort((a, b) => a[0] - b[0]),
     [
@@ -180,7 +180,7 @@ test('HTTP bodies: request and response, gzip undone, file.data follows the rule
     't.rules',
   );
   assert.deepEqual(errors, []);
-  const hits = new DetectEngine(rules).onAppRecord(flow(), rec, 1) ?? [];
+  const hits = new RuleMatcher(rules).onAppRecord(flow(), rec, 1) ?? [];
   assert.deepEqual(
     hits.map((h) => [h.rule.sid, h.dir]).sort((x, y) => x[0] - y[0]),
     [

@@ -1,8 +1,8 @@
-/** App detection by content probes injected through FlowEngineOptions, and what parsers receive. */
+/** App detection by content probes injected through FlowTrackerOptions, and what parsers receive. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newFlowEngine } from '../../src/flow/engine.js';
-import type { FlowEngineOptions } from '../../src/flow/options.js';
+import { newFlowTracker } from '../../src/flow/flow-tracker.js';
+import type { FlowTrackerOptions } from '../../src/flow/options.js';
 import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
 import type {
   AppContext,
@@ -62,12 +62,12 @@ const SRV = '192.168.1.20';
 const c2s = { src: C, dst: SRV, sp: 51000, dp: 9999 };
 const s2c = { src: SRV, dst: C, sp: 9999, dp: 51000 };
 
-function run(opts: FlowEngineOptions): { sink: RecordingSink; eng: ReturnType<typeof newFlowEngine> } {
+function run(opts: FlowTrackerOptions): { sink: RecordingSink; eng: ReturnType<typeof newFlowTracker> } {
   const sink = new RecordingSink();
-  return { sink, eng: newFlowEngine(sink, opts, { stream: [], datagram: [] }) };
+  return { sink, eng: newFlowTracker(sink, opts, { stream: [], datagram: [] }) };
 }
 
-function handshake(eng: ReturnType<typeof newFlowEngine>): void {
+function handshake(eng: ReturnType<typeof newFlowTracker>): void {
   eng.handle(packet({ ...c2s, flags: TCP_SYN, seq: 10, ts: 1 }));
   eng.handle(packet({ ...s2c, flags: TCP_SYN | TCP_ACK, seq: 500, ts: 2 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 11, ts: 3 }));

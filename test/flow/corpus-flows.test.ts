@@ -33,7 +33,7 @@ type Analyze = (file: string) => Promise<Event[]>;
 /** The whole pipeline, or why it cannot load yet (a module of another layer still missing while integrating). */
 async function pipeline(): Promise<Analyze | string> {
   try {
-    const { analyzeToEvents } = await import('../../src/engine/collect.js');
+    const { analyzeToEvents } = await import('../../src/pipeline/collect.js');
     return async (file) => (await analyzeToEvents(file)).events;
   } catch (err) {
     const code = (err as { code?: string }).code;

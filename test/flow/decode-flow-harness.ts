@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { DecodedPacket, DECODE_OK, DECODE_TRUNCATED } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
-import { newFlowEngine } from '../../src/flow/engine.js';
-import type { FlowEngineOptions } from '../../src/flow/options.js';
+import { newFlowTracker } from '../../src/flow/flow-tracker.js';
+import type { FlowTrackerOptions } from '../../src/flow/options.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../../src/flow/types.js';
 import type { DatagramProtocolDef, StreamProtocolDef } from '../../src/proto/protocol-def.js';
 import { eveHeader } from '../../src/output/eve/header.js';
@@ -19,7 +19,7 @@ import type { Event } from './corpus-compare.js';
 export function classicPcapFlowEvents(
   file: string,
   protocols: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
-  opts: FlowEngineOptions = {},
+  opts: FlowTrackerOptions = {},
 ): Event[] | undefined {
   const b = readFileSync(file);
   if (b.length < 24) return undefined;
@@ -43,7 +43,7 @@ export function classicPcapFlowEvents(
       events.push(ev);
     },
   };
-  const engine = newFlowEngine(sink, opts, protocols);
+  const engine = newFlowTracker(sink, opts, protocols);
   const decoder = new PacketDecoder();
   const pkt = new DecodedPacket();
   let off = 24;

@@ -11,7 +11,7 @@
  * app state, ~1 kB with a parser session. On bench-data/base.pcap through the real decoder with HTTP/DNS
  * parsers the flow layer is ~14% of the CPU profile (decode and file reading dominate).
  */
-import { newFlowEngine } from '../../src/flow/engine.js';
+import { newFlowTracker } from '../../src/flow/flow-tracker.js';
 import {
   DecodedPacket,
   IPPROTO_TCP,
@@ -70,7 +70,7 @@ SCRIPT.push(
 
 function run(label: string, defs: StreamProtocolDef[], reorder: boolean, cid: boolean): void {
   const sink = new CountingSink(cid);
-  const eng = newFlowEngine(
+  const eng = newFlowTracker(
     sink,
     { timeouts: { closedUs: Number(process.env.CLOSED_US ?? 10_000_000) } },
     { stream: defs, datagram: [] },

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 
 // Two HTTP connections: one starts with its handshake, the other (port 3371) mid-connection.
 const PCAP = '../shared/corpus/suricata-verify/tests/http-protocol-inspect-v2/http.pcap';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHoneypotConfig, readKeyFile, HoneypotConfigError } from '../../src/honeypot/config.js';
-import { loadGatewayConfig } from '../../src/honeypot/gateway-config.js';
+import { loadDeviceEndConfig } from '../../src/honeypot/device-end-config.js';
 import { tempDir } from './helpers.js';
 
 const FP = Array.from({ length: 32 }, () => 'AB').join(':');
@@ -49,7 +49,7 @@ test('config: relay and timing sections validate, errors name the field and the 
     /relay\.keyFile .*absent\.key: ENOENT/,
   );
 
-  const gw = loadGatewayConfig(
+  const gw = loadDeviceEndConfig(
     file(
       'gw.yaml',
       'listen: { port: 7443 }\nkeyFile: k\ndevices:\n  - { name: cam, protocol: shell, host: h, port: 23 }\n',
@@ -59,7 +59,7 @@ test('config: relay and timing sections validate, errors name the field and the 
   assert.equal(gw.listen.host, '127.0.0.1');
   assert.throws(
     () =>
-      loadGatewayConfig(
+      loadDeviceEndConfig(
         file(
           'gw2.yaml',
           'listen: { port: 1 }\nkeyFile: k\ndevices:\n  - { name: c, protocol: telnet, host: h, port: 23 }\n',
@@ -68,12 +68,12 @@ test('config: relay and timing sections validate, errors name the field and the 
     /gw2\.yaml: devices\.0\.protocol/,
   );
   assert.throws(
-    () => loadGatewayConfig(file('gw3.yaml', 'listen: { port: 1 }\nkeyFile: k\ndevices: []\n')),
+    () => loadDeviceEndConfig(file('gw3.yaml', 'listen: { port: 1 }\nkeyFile: k\ndevices: []\n')),
     /gw3\.yaml: devices/,
   );
   assert.throws(
     () =>
-      loadGatewayConfig(
+      loadDeviceEndConfig(
         file(
           'gw4.yaml',
           'listen: { port: 1 }\nkeyFile: k\ntlsCert: c.pem\ndevices:\n  - { name: c, protocol: shell, host: h, port: 2 }\n',
@@ -86,7 +86,7 @@ test('config: relay and timing sections validate, errors name the field and the 
 test('config: the shipped example configurations are valid', () => {
   const hp = loadHoneypotConfig(join(process.cwd(), 'config', 'honeypot.yaml'));
   assert.equal(hp.relay?.gateway.port, 7443);
-  const gw = loadGatewayConfig(join(process.cwd(), 'config', 'iot-gateway.yaml'));
+  const gw = loadDeviceEndConfig(join(process.cwd(), 'config', 'relay.yaml'));
   assert.deepEqual(
     gw.devices.map((d) => `${d.name}/${d.protocol}`),
     ['cam-1/shell', 'router-1/shell', 'sensor-1/mqtt'],

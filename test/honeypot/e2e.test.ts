@@ -1,5 +1,5 @@
 /**
- * Acceptance 1 of issue 6, through the product: `moat iot-gateway` and `moat honeypot` run from their
+ * Acceptance 1 of issue 6, through the product: `moat relay` and `moat honeypot` run from their
  * configuration files; a real telnet client (under `script`, on a pseudo-terminal) and a real OpenSSH
  * client (under `sshpass`) log in and run a Mirai-style sequence. The samples they fetch from a
  * loopback server are captured, analysed in the sandbox and labelled; read-only commands are answered
@@ -230,7 +230,7 @@ function assertDeviceAnswered(out: Record<string, string>, who: string, scrub: P
   );
 }
 
-test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `moat iot-gateway`', async (t) => {
+test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `moat relay`', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root for the device namespace and the sandbox');
   const missing = missingTools();
   if (missing) return t.skip(`${missing} not installed (scripts/setup.sh installs it)`);
@@ -273,7 +273,7 @@ test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `m
       device.once('exit', () => reject(new Error('device stand-in exited')));
     });
 
-    // `moat iot-gateway` from its configuration: the PSK file, the devices (A-74)
+    // `moat relay` from its configuration: the PSK file, the devices (A-74)
     const psk = randomBytes(32).toString('hex');
     writeFileSync(join(work, 'relay.key'), psk + '\n');
     const scrubKey = randomBytes(32);
@@ -294,7 +294,7 @@ test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `m
       ].join('\n') + '\n',
     );
     const gw = await startMoat(
-      ['iot-gateway', '--config', join(work, 'gateway.yaml')],
+      ['relay', '--config', join(work, 'gateway.yaml')],
       [/listening on 127\.0\.0\.1:(\d+), 2 device\(s\), fingerprint ([0-9A-F:]{95})/],
     );
     procs.push(gw.child);

@@ -33,8 +33,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { analyzeToEvents } from '../../src/engine/collect.js';
-import type { Inspector } from '../../src/engine/inspector.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
+import type { Inspector } from '../../src/pipeline/inspector.js';
 import type { TlsHandshake } from '../../src/proto/tls/types.js';
 import type { CertificateInfo } from '../../src/proto/x509/types.js';
 import type { EveEvent } from '../../src/output/eve/header.js';

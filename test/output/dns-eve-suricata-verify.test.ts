@@ -6,7 +6,7 @@
  * pcap_cnt is.
  */
 import { test } from 'node:test';
-import { analyzeToEvents } from '../../src/engine/collect.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

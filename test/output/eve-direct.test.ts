@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAnalysis } from '../../src/engine/index.js';
+import { runAnalysis } from '../../src/pipeline/index.js';
 import { EveFileWriter } from '../../src/output/eve/writer.js';
 import { num, str, type EveBytesOut } from '../../src/output/eve/json-out.js';
 import { formatEveTimestamp, writeEveTimestamp } from '../../src/output/eve/timestamp.js';

@@ -5,7 +5,7 @@
  * equivalent for (listed in the printed summary as skipped), are left out.
  */
 import { test } from 'node:test';
-import { analyzeToEvents } from '../../src/engine/collect.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

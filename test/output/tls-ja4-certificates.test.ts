@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { analyzeToEvents } from '../../src/engine/collect.js';
-import type { Inspector } from '../../src/engine/inspector.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
+import type { Inspector } from '../../src/pipeline/inspector.js';
 import type { CertificateInfo, Rdns } from '../../src/proto/x509/types.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
 

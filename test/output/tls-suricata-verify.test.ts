@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { analyzeToEvents } from '../../src/engine/collect.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
 
 const SV = join(process.cwd(), '..', 'shared', 'corpus', 'suricata-verify', 'tests');

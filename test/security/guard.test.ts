@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { encodePcap, synthesize } from '../../src/synth/index.js';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { RuleInspector } from '../../src/detect/inspector.js';
 import { EventCacheTable, OPERATIONS, type Operation } from '../../src/security/event-cache.js';
 import { SecurityGuard } from '../../src/security/guard.js';
@@ -36,7 +36,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(cache: EventCacheTable) {
   const { rules } = parseRules(RULES, 'guard.rules');
-  const guard = new SecurityGuard(cache, new RuleInspector(new DetectEngine(rules)));
+  const guard = new SecurityGuard(cache, new RuleInspector(new RuleMatcher(rules)));
   const { events } = await analyzeToEvents(pcap, { inspectors: [guard] });
   const alerts = events.filter((e) => e.event_type === 'alert');
   const sid = (e: EveEvent) => (e.alert as { signature_id: number }).signature_id;

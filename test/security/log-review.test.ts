@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { encodePcap, synthesize } from '../../src/synth/index.js';
 import { FlowSampler } from '../../src/flow/sampling.js';
 import { EventCacheTable } from '../../src/security/event-cache.js';

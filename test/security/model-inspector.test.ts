@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { FlowSampler } from '../../src/flow/sampling.js';
 import { EventCacheTable } from '../../src/security/event-cache.js';
 import { ModelInspector, openModelService } from '../../src/security/model-inspector.js';

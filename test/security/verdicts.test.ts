@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { createTlsmon } from '../../src/tlsmon/setup.js';
 import { EventCacheTable } from '../../src/security/event-cache.js';
 import { SecurityGuard } from '../../src/security/guard.js';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAnalysis } from '../../src/engine/index.js';
+import { runAnalysis } from '../../src/pipeline/index.js';
 import { createTlsmon } from '../../src/tlsmon/setup.js';
 import { mmdbCountries } from '../../src/tlsmon/intel-adapters.js';
 import { geolocation } from '../../src/tlsmon/dimensions/geolocation.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { TlsMonitor } from '../../tlsmon/monitor.js';
 import { TlsMonitorInspector } from '../../tlsmon/inspector.js';
 import { MemoryHeatHistory } from '../../tlsmon/history/memory-history.js';
-import { runAnalysis } from '../../engine/index.js';
+import { runAnalysis } from '../../pipeline/index.js';
 import { CaptureFormatError } from '../../capture/packet.js';
 import { featuresFromInput, handshakeSchema, HandshakeInputError } from './handshake-input.js';
 import type { PolicyVersions } from './policy-versions.js';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { runAnalysis, type AnalysisStats } from '../../engine/index.js';
+import { runAnalysis, type AnalysisStats } from '../../pipeline/index.js';
 import { EveFileWriter } from '../../output/eve/writer.js';
 import { openLiveCapture } from '../../capture/index.js';
 import { CaptureFormatError } from '../../capture/packet.js';
@@ -15,7 +15,7 @@ import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
-import type { Inspector } from '../../engine/inspector.js';
+import type { Inspector } from '../../pipeline/inspector.js';
 import type { SecurityFlags, SecurityStage } from './security-stage.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];

@@ -19,12 +19,12 @@ export const commands: CommandEntry[] = [
   { name: 'policy', load: async () => (await import('./policy.js')).registerPolicy },
   { name: 'tlsmon', load: async () => (await import('./tlsmon.js')).registerTlsmon },
   { name: 'rules', load: async () => (await import('./rules.js')).registerRules },
-  { name: 'intel', load: async () => (await import('../../intel/cli.js')).registerIntel },
-  { name: 'identify', load: async () => (await import('../../identify/cli.js')).registerIdentify },
-  { name: 'honeypot', load: async () => (await import('../../honeypot/cli.js')).registerHoneypot },
+  { name: 'intel', load: async () => (await import('./intel.js')).registerIntel },
+  { name: 'identify', load: async () => (await import('./identify.js')).registerIdentify },
+  { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
   {
-    name: 'iot-gateway',
-    load: async () => (await import('../../honeypot/gateway-cli.js')).registerIotGateway,
+    name: 'relay',
+    load: async () => (await import('./relay.js')).registerRelay,
   },
 ];
 

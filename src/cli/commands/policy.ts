@@ -71,7 +71,7 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
         if (!o.capture === !o.handshake)
           throw new UsageError('policy test: give exactly one of --capture or --handshake');
         const { createTlsmon } = await import('../../tlsmon/setup.js');
-        const { runAnalysis } = await import('../../engine/index.js');
+        const { runAnalysis } = await import('../../pipeline/index.js');
         const { scoreEve } = await import('../../tlsmon/explain.js');
         const { featuresFromInput, handshakeSchema, HandshakeInputError } =
           await import('../../api/tlsmon/handshake-input.js');

@@ -6,11 +6,11 @@
  * remote addresses of sampled flows.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { DetectEngine } from '../../detect/engine.js';
+import { RuleMatcher } from '../../detect/rule-matcher.js';
 import { RuleInspector } from '../../detect/inspector.js';
 import { formatRuleError, loadRuleFile } from '../../detect/ruleset.js';
 import type { Rule } from '../../detect/rule.js';
-import type { Inspector } from '../../engine/inspector.js';
+import type { Inspector } from '../../pipeline/inspector.js';
 import { EventCacheTable } from '../../security/event-cache.js';
 import { SecurityGuard } from '../../security/guard.js';
 import { LogReview, reviewConfig } from '../../security/log-review.js';
@@ -37,7 +37,7 @@ export function loadRuleInspector(files: readonly string[], iface?: string): Rul
   if (refused > MAX_LISTED) process.stderr.write(`moat: … and ${refused - MAX_LISTED} more refused rules\n`);
   if (rules.length === 0) throw new UsageError(`--rules: no usable rule in ${files.join(', ')}`);
   const t0 = performance.now();
-  const engine = new DetectEngine(rules);
+  const engine = new RuleMatcher(rules);
   const ms = performance.now() - t0;
   process.stderr.write(
     `moat: ${rules.length} rules loaded${refused > 0 ? `, ${refused} refused` : ''}, compiled in ${ms.toFixed(0)} ms\n`,

@@ -85,7 +85,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const api = f.api ? hostPort(f.api) : undefined;
 
       const { openLiveCapture } = await import('../../capture/index.js');
-      const { runAnalysis } = await import('../../engine/index.js');
+      const { runAnalysis } = await import('../../pipeline/index.js');
       const { EveFileWriter } = await import('../../output/eve/writer.js');
       const { createTlsmon } = await import('../../tlsmon/setup.js');
       const { NftablesDriver } = await import('../../gateway/nftables.js');

@@ -7,12 +7,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { analyzeToEvents } from '../../engine/index.js';
+import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
-import { DetectEngine } from '../engine.js';
+import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
 import type { AlertOutputOptions } from '../alert-eve.js';
-import type { EveCustomFields } from '../../engine/eve-events.js';
+import type { EveCustomFields } from '../../pipeline/eve-events.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -300,7 +300,7 @@ export async function runTest(dir: string): Promise<Outcome> {
     if (missing)
       return { test: name, result: 'skip', reason: `dataset file ${missing.load ?? ''} not in the test` };
     inspectors.push(
-      new RuleInspector(new DetectEngine(rules, { datasetDir: dir }), undefined, eve.alert, true),
+      new RuleInspector(new RuleMatcher(rules, { datasetDir: dir }), undefined, eve.alert, true),
     );
   }
   let events: Json[];

@@ -5,7 +5,7 @@
  * collectors apply an announced rate to a whole domain, so zone pairs sampled at different rates must not share one.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import type { Inspector } from '../../engine/inspector.js';
+import type { Inspector } from '../../pipeline/inspector.js';
 import type { FlowEndReason, FlowView } from '../types.js';
 import type { EveEvent } from '../../output/eve/header.js';
 import { recordsOf, type ExportRecord } from './flow-record.js';

@@ -3,7 +3,7 @@ export { classifyCommand, commandNames, type CommandClass } from './classify.js'
 export { RelayGate } from './gate.js';
 export {
   RelayClient,
-  GatewayServer,
+  DeviceEndServer,
   type DeviceEndpoint,
   type Registration,
   type Forwarded,
@@ -11,5 +11,5 @@ export {
 } from './tunnel.js';
 export { DeviceSelector, type DeviceProtocol } from './select.js';
 export { RelayLink } from './link.js';
-export { selfSignedCert, type GatewayCert } from './tls.js';
+export { selfSignedCert, type DeviceEndCert } from './tls.js';
 export { encodeFrame, FrameReader, FrameType, MAGIC } from './frame.js';

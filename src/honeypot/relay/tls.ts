@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 
-export interface GatewayCert {
+export interface DeviceEndCert {
   key: string;
   cert: string;
   fingerprint256: string;
 }
 
-export function selfSignedCert(cn = 'moat-iot-gateway'): GatewayCert {
+export function selfSignedCert(cn = 'moat-relay-device-end'): DeviceEndCert {
   const dir = mkdtempSync(join(tmpdir(), 'moat-hp-cert-'));
   try {
     execFileSync(

@@ -1,7 +1,7 @@
 /**
  * Both ends of the dedicated protocol. The honeypot (`RelayClient`) pins the gateway certificate and
  * authenticates with an HMAC over a fresh nonce and timestamp under a pre-shared key; the gateway
- * (`GatewayServer`) verifies it, records the registration with the security component (A-53; an
+ * (`DeviceEndServer`) verifies it, records the registration with the security component (A-53; an
  * interface, logged for now) and forwards each Data frame's original bytes to the device the
  * selector picks (A-74), returning its reply. Requests carry ids, so many honeypot sessions share
  * one tunnel and slow devices do not hold up the others.
@@ -10,7 +10,7 @@ import { connect as tlsConnect, createServer as tlsServer, type TLSSocket, type 
 import { connect as tcpConnect } from 'node:net';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeTagged, encodeFrame, encodeTagged, FrameReader, FrameType, MAGIC } from './frame.js';
-import type { GatewayCert } from './tls.js';
+import type { DeviceEndCert } from './tls.js';
 import { DeviceSelector, type DeviceEndpoint, type DeviceProtocol } from './select.js';
 
 export type { DeviceEndpoint } from './select.js';
@@ -36,7 +36,7 @@ function mac(key: Buffer, id: string, ts: number, nonce: string): Buffer {
 }
 
 /** The IoT-gateway end. */
-export class GatewayServer {
+export class DeviceEndServer {
   private server?: Server;
   private readonly sockets = new Set<TLSSocket>();
   readonly registrations: Registration[] = [];
@@ -44,7 +44,7 @@ export class GatewayServer {
   forwarded = 0;
 
   constructor(
-    private readonly cert: GatewayCert,
+    private readonly cert: DeviceEndCert,
     private readonly key: Buffer,
     devices: DeviceEndpoint[],
     private readonly onRegister: (r: Registration) => void = () => {},

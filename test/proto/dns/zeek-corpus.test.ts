@@ -8,7 +8,7 @@
  * SSHFP, DNSSEC types, BIND9 signing records) are not compared on the answers field.
  */
 import { test } from 'node:test';
-import { analyzeToEvents } from '../../../src/engine/collect.js';
+import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Agreement, plainTrace, readZeekLog, ZEEK, zeekCases } from '../http/zeek-baseline.js';

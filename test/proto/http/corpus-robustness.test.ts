@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeToEvents } from '../../../src/engine/collect.js';
+import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 const ROOTS = [join(CORPUS, 'attacks'), join(CORPUS, 'tls', 'zeek', 'traces')];

@@ -11,7 +11,7 @@
  * - status of an HTTP/0.9 exchange: Zeek writes 0, EVE has none.
  */
 import { test } from 'node:test';
-import { analyzeToEvents } from '../../../src/engine/collect.js';
+import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Agreement, plainTrace, readZeekLog, ZEEK, zeekCases } from './zeek-baseline.js';

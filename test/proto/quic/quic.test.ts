@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { initialKeys, quicProtocol } from '../../../src/proto/quic/index.js';
 import { datagramProtocols } from '../../../src/proto/registry.js';
-import { analyzeToEvents } from '../../../src/engine/collect.js';
+import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 import { PROBE_NO } from '../../../src/proto/protocol-def.js';
 
 test('Initial keys from the RFC 9001 A.1 connection id', () => {

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeJa3, computeJa4 } from '../../../src/proto/tls/index.js';
 import type { ClientHello } from '../../../src/proto/tls/types.js';
-import { analyzeToEvents } from '../../../src/engine/collect.js';
+import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 
 function hello(over: Partial<ClientHello>): ClientHello {
   return {

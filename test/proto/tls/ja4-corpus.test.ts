@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { analyzeToEvents } from '../../../src/engine/index.js';
+import { analyzeToEvents } from '../../../src/pipeline/index.js';
 import type { EveEvent } from '../../../src/output/eve/header.js';
 
 const ROOT = join(process.cwd(), '..', 'shared', 'corpus', 'tls', 'ja4');

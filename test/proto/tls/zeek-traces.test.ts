@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { analyzeToEvents } from '../../../src/engine/collect.js';
+import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 
 const TRACES = join(process.cwd(), '..', 'shared', 'corpus', 'tls', 'zeek', 'traces', 'tls');
 const tmp = mkdtempSync(join(tmpdir(), 'moat-tls-zeek-'));

@@ -1,4 +1,4 @@
-/** `moat iot-gateway` configuration (zod-validated; errors name the field): listener, keys, devices. */
+/** `moat relay` configuration (zod-validated; errors name the field): listener, keys, devices. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -6,7 +6,7 @@ import { HoneypotConfigError } from './config.js';
 
 const port = z.number().int().min(0).max(65535);
 
-export const GatewayConfigSchema = z
+export const DeviceEndConfigSchema = z
   .object({
     listen: z.object({ host: z.string().default('127.0.0.1'), port }).strict(),
     /** PEM certificate and key of the TLS end; both absent = a throw-away self-signed pair. */
@@ -37,16 +37,16 @@ export const GatewayConfigSchema = z
     path: ['tlsCert'],
   });
 
-export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+export type DeviceEndConfig = z.infer<typeof DeviceEndConfigSchema>;
 
-export function loadGatewayConfig(path: string): GatewayConfig {
+export function loadDeviceEndConfig(path: string): DeviceEndConfig {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
   } catch (e) {
     throw new HoneypotConfigError(`${path}: ${(e as Error).message}`);
   }
-  const r = GatewayConfigSchema.safeParse(raw);
+  const r = DeviceEndConfigSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
     throw new HoneypotConfigError(`${path}: ${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRules } from '../../src/detect/ruleset.js';
-import { DetectEngine } from '../../src/detect/engine.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { DecodedPacket } from '../../src/decode/decoded-packet.js';
 import { parseIp } from '../../src/decode/address.js';
 import type { FlowView } from '../../src/flow/types.js';
@@ -67,7 +67,7 @@ function packet(payload: string, tsUs = 1_000_000): DecodedPacket {
 test('app-layer rules: sticky buffers, address variables, tls.version', () => {
   const { rules, errors } = parseRules(RULES, 't.rules');
   assert.deepEqual(errors, []);
-  const e = new DetectEngine(rules);
+  const e = new RuleMatcher(rules);
   const f = flow();
   assert.deepEqual(
     e.onAppRecord(f, tlsRecord('www.EVIL.example'), 1)?.map((m) => m.rule.sid),
@@ -91,7 +91,7 @@ test('app-layer rules: sticky buffers, address variables, tls.version', () => {
 
 test('packet rules: direction, flowbits across packets, thresholds on packet time, no content match on TLS ciphertext', () => {
   const { rules } = parseRules(RULES, 't.rules');
-  const e = new DetectEngine(rules);
+  const e = new RuleMatcher(rules);
   const f = flow({ appProto: 'unknown', dstPort: 9000 });
   assert.deepEqual(
     e.onPacket(f, 0, packet('xx SECRET yy'))?.map((m) => m.rule.sid),
@@ -125,7 +125,7 @@ test('20,000 content rules: the prefilter evaluates only rules whose pattern occ
     );
   const { rules, errors } = parseRules(lines.join('\n'), 'gen.rules');
   assert.equal(errors.length, 0);
-  const e = new DetectEngine(rules);
+  const e = new RuleMatcher(rules);
   const f = flow({ appProto: 'unknown' });
   assert.equal(e.onPacket(f, 0, packet('nothing to see here '.repeat(50))), undefined);
   assert.deepEqual(

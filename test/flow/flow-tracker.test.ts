@@ -1,9 +1,9 @@
 /** The flow table: direction, counters, states, timeouts, port reuse, the memory cap, flow ids. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newFlowEngine } from '../../src/flow/engine.js';
+import { newFlowTracker } from '../../src/flow/flow-tracker.js';
 import { symmetricFlowHash } from '../../src/flow/flow-hash.js';
-import type { FlowEngineOptions } from '../../src/flow/options.js';
+import type { FlowTrackerOptions } from '../../src/flow/options.js';
 import {
   IPPROTO_ICMP,
   IPPROTO_UDP,
@@ -19,16 +19,16 @@ const S = 1_000_000;
 const C = '10.0.0.1';
 const SRV = '10.0.0.2';
 
-function engine(opts: FlowEngineOptions = {}): {
+function engine(opts: FlowTrackerOptions = {}): {
   sink: RecordingSink;
-  eng: ReturnType<typeof newFlowEngine>;
+  eng: ReturnType<typeof newFlowTracker>;
 } {
   const sink = new RecordingSink();
-  return { sink, eng: newFlowEngine(sink, opts, { stream: [], datagram: [] }) };
+  return { sink, eng: newFlowTracker(sink, opts, { stream: [], datagram: [] }) };
 }
 
 /** A complete TCP session: handshake, one request/response, FIN both ways. */
-function session(eng: ReturnType<typeof newFlowEngine>, t0: number, cport = 40000): void {
+function session(eng: ReturnType<typeof newFlowTracker>, t0: number, cport = 40000): void {
   const c = { src: C, dst: SRV, sp: cport, dp: 443 };
   const s = { src: SRV, dst: C, sp: 443, dp: cport };
   eng.handle(packet({ ...c, flags: TCP_SYN, seq: 100, ts: t0 }));

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePcap, synthesize, type FlowRecord } from '../../src/synth/index.js';
-import { analyzeToEvents } from '../../src/engine/index.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
 
 function key(a: string, ap: number, b: string, bp: number): string {

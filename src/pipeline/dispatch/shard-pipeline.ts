@@ -4,14 +4,14 @@
  * dispatcher's ticks (see expiry-clock.ts).
  */
 import type { EveConsumer, EveCustomFields } from '../eve-events.js';
-import type { FlowEngineOptions } from '../../flow/index.js';
+import type { FlowTrackerOptions } from '../../flow/index.js';
 import { Pipeline } from '../pipeline.js';
 import type { EveBytesOut } from '../../output/eve/json-out.js';
 
 export interface ShardSettings {
   shardIndex: number;
   shardCount: number;
-  flow?: FlowEngineOptions;
+  flow?: FlowTrackerOptions;
   eveTypes?: string[];
   eveCustom?: EveCustomFields;
   /** Interface name for `in_iface` (live capture). */

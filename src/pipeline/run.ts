@@ -13,7 +13,7 @@ import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { EveFileWriter } from '../output/eve/writer.js';
 import type { EveBytesOut } from '../output/eve/json-out.js';
 import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
-import type { FlowEngineOptions } from '../flow/index.js';
+import type { FlowTrackerOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/eve/header.js';
 import type { EveConsumer } from './eve-events.js';
 import { Pipeline } from './pipeline.js';
@@ -33,7 +33,7 @@ export interface AnalysisInput {
 export interface AnalysisOptions {
   /** Worker threads (files only); 1 runs on the calling thread. */
   workers?: number;
-  flow?: FlowEngineOptions;
+  flow?: FlowTrackerOptions;
   /** Event types to produce (flow, tls, http, dns, anomaly); all when unset. */
   eveTypes?: string[];
   /** Optional EVE fields (suricata.yaml `custom:` lists), e.g. `tls: ['client_handshake']`. */

@@ -16,11 +16,11 @@ import {
   DEFAULT_MAX_REASSEMBLY_BYTES,
   DEFAULT_MAX_REASSEMBLY_TOTAL,
   DEFAULT_TIMEOUTS,
-  type FlowEngineOptions,
+  type FlowTrackerOptions,
 } from './options.js';
 import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
 import { TCP_CLOSED, TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
-import type { FlowEndReason, FlowEngine, FlowSink, FlowStats } from './types.js';
+import type { FlowEndReason, FlowTracker, FlowSink, FlowStats } from './types.js';
 
 /**
  * Flow ids: (sequence × shard count + shard index) × 4096 + 12 bits of the flow hash — unique across the
@@ -28,7 +28,7 @@ import type { FlowEndReason, FlowEngine, FlowSink, FlowStats } from './types.js'
  */
 const ID_HASH_SPAN = 4096;
 
-export class FlowEngineImpl implements FlowEngine {
+export class FlowTrackerImpl implements FlowTracker {
   readonly stats: FlowStats = { flows: 0, activeFlows: 0, evicted: 0, tcpGaps: 0, reassemblyOverflows: 0 };
   private readonly table: FlowTable;
   private readonly timeouts: Float64Array;
@@ -48,7 +48,7 @@ export class FlowEngineImpl implements FlowEngine {
 
   constructor(
     private readonly sink: FlowSink,
-    opts: FlowEngineOptions,
+    opts: FlowTrackerOptions,
     defaults: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
   ) {
     const maxFlows = Math.max(1, Math.floor(opts.maxFlows ?? DEFAULT_MAX_FLOWS));
@@ -349,10 +349,10 @@ export class FlowEngineImpl implements FlowEngine {
   }
 }
 
-export function newFlowEngine(
+export function newFlowTracker(
   sink: FlowSink,
-  opts: FlowEngineOptions,
+  opts: FlowTrackerOptions,
   defaults: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
-): FlowEngine {
-  return new FlowEngineImpl(sink, opts, defaults);
+): FlowTracker {
+  return new FlowTrackerImpl(sink, opts, defaults);
 }

@@ -5,36 +5,36 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { RegisterCommand } from '../cli/commands/index.js';
-import { UsageError } from '../cli/errors.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { GeoLookup } from '../intel/geo.js';
-import { AsnRanges } from '../intel/asn-ranges.js';
-import { IntelIndex } from '../intel/intel-index.js';
-import { IntelStore } from '../intel/store.js';
-import { ApiKeyStore, type KeyVerifier } from '../api/api-keys.js';
-import { PgApiKeyStore } from '../api/pg-api-keys.js';
-import { buildIdentifyServer } from '../api/identify-server.js';
-import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../api/request-log.js';
-import { identifyRequestSchema, MAX_FLOWS_PER_ITEM } from './flow-record.js';
-import { ModelRegistry } from './registry.js';
-import { IdentificationService } from './service.js';
+import type { RegisterCommand } from './index.js';
+import { UsageError } from '../errors.js';
+import { openDatabase, type Db } from '../../store/database.js';
+import { GeoLookup } from '../../intel/geo.js';
+import { AsnRanges } from '../../intel/asn-ranges.js';
+import { IntelIndex } from '../../intel/intel-index.js';
+import { IntelStore } from '../../intel/store.js';
+import { ApiKeyStore, type KeyVerifier } from '../../api/api-keys.js';
+import { PgApiKeyStore } from '../../api/pg-api-keys.js';
+import { buildIdentifyServer } from '../../api/identify-server.js';
+import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../../api/request-log.js';
+import { identifyRequestSchema, MAX_FLOWS_PER_ITEM } from '../../identify/flow-record.js';
+import { ModelRegistry } from '../../identify/registry.js';
+import { IdentificationService } from '../../identify/service.js';
 import {
   DEFAULT_LOOP,
   evaluate,
   featurise,
   type EvaluateOptions,
   type EvaluationReport,
-} from './evaluate.js';
-import { loadUstcConversations, windowed } from './datasets/ustc-conversations.js';
-import { loadIpsumPu } from './datasets/ipsum-pu.js';
-import { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
-import { combineSources, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';
-import type { AddressSample } from './datasets/ustc-conversations.js';
-import type { GroupBy } from './split-groups.js';
-import type { LoopParams } from './loop.js';
-import type { LabelledSet } from './train.js';
-import type { FeatureContext } from './features.js';
+} from '../../identify/evaluate.js';
+import { loadUstcConversations, windowed } from '../../identify/datasets/ustc-conversations.js';
+import { loadIpsumPu } from '../../identify/datasets/ipsum-pu.js';
+import { loadUnlabelledTraffic } from '../../identify/datasets/unlabelled-traffic.js';
+import { combineSources, SOURCE_IPSUM, SOURCE_USTC } from '../../identify/datasets/combined.js';
+import type { AddressSample } from '../../identify/datasets/ustc-conversations.js';
+import type { GroupBy } from '../../identify/split-groups.js';
+import type { LoopParams } from '../../identify/loop.js';
+import type { LabelledSet } from '../../identify/train.js';
+import type { FeatureContext } from '../../identify/features.js';
 
 const DEFAULT_DB = 'moat.db';
 const CORPUS = join('..', 'shared', 'corpus');

@@ -1,22 +1,22 @@
 /** `moat honeypot [--config FILE]`: runs the configured services until SIGINT/SIGTERM. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { RegisterCommand } from '../cli/commands/index.js';
-import { UsageError } from '../cli/errors.js';
-import { openDatabase } from '../store/database.js';
-import { loadHoneypotConfig, HoneypotConfigError, readKeyFile } from './config.js';
-import { RelayGate, RelayLink } from './relay/index.js';
-import { Pseudonymiser } from '../dataset/index.js';
+import type { RegisterCommand } from './index.js';
+import { UsageError } from '../errors.js';
+import { openDatabase } from '../../store/database.js';
+import { loadHoneypotConfig, HoneypotConfigError, readKeyFile } from '../../honeypot/config.js';
+import { RelayGate, RelayLink } from '../../honeypot/relay/index.js';
+import { Pseudonymiser } from '../../dataset/index.js';
 import { randomBytes } from 'node:crypto';
-import { Honeypot } from './honeypot.js';
-import { EveLog } from './eve.js';
-import { startTelnet } from './services/telnet.js';
-import { startSsh } from './services/ssh.js';
-import { startHttp } from './services/http.js';
-import { startMqtt } from './services/mqtt.js';
-import { startCatchAll } from './services/catchall.js';
-import type { ListeningService } from './services/listen.js';
-import { analyzeSample } from '../sandbox/index.js';
+import { Honeypot } from '../../honeypot/honeypot.js';
+import { EveLog } from '../../honeypot/eve.js';
+import { startTelnet } from '../../honeypot/services/telnet.js';
+import { startSsh } from '../../honeypot/services/ssh.js';
+import { startHttp } from '../../honeypot/services/http.js';
+import { startMqtt } from '../../honeypot/services/mqtt.js';
+import { startCatchAll } from '../../honeypot/services/catchall.js';
+import type { ListeningService } from '../../honeypot/services/listen.js';
+import { analyzeSample } from '../../sandbox/index.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 

@@ -55,7 +55,7 @@ interface PortGroups {
 /** Port lists longer than this are treated as `any` for grouping (each port would copy the rule's pattern). */
 const MAX_GROUP_PORTS = 32;
 
-export interface EngineOptions {
+export interface RuleMatcherOptions {
   /** IP reputation: score of an address in a category (iprep), undefined when not listed. */
   iprep?: (ip: string, category: string) => number | undefined;
   /** Directory dataset `load` paths are relative to. */
@@ -184,7 +184,7 @@ function addTo(m: Map<number, number[]>, port: number, ri: number): void {
   else m.set(port, [ri]);
 }
 
-export class DetectEngine {
+export class RuleMatcher {
   readonly state = new DetectState();
   readonly datasets: DatasetStore;
   /** Packet rules per transport and packet direction (0: to server, 1: to client). */
@@ -223,7 +223,7 @@ export class DetectEngine {
 
   constructor(
     readonly rules: readonly Rule[],
-    private readonly opts: EngineOptions = {},
+    private readonly opts: RuleMatcherOptions = {},
   ) {
     this.ruleCount = rules.length;
     this.derived = [

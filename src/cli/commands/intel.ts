@@ -4,11 +4,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { RegisterCommand } from '../cli/commands/index.js';
-import { UsageError } from '../cli/errors.js';
-import { openDatabase } from '../store/database.js';
-import { FEED_FORMATS, formatFeedError, parseFeed, type FeedFormat } from './feeds/index.js';
-import { IntelStore } from './store.js';
+import type { RegisterCommand } from './index.js';
+import { UsageError } from '../errors.js';
+import { openDatabase } from '../../store/database.js';
+import { FEED_FORMATS, formatFeedError, parseFeed, type FeedFormat } from '../../intel/feeds/index.js';
+import { IntelStore } from '../../intel/store.js';
 
 export const DEFAULT_DB = 'moat.db';
 

@@ -1,28 +1,28 @@
 /**
- * `moat iot-gateway --config FILE`: the IoT-gateway end of the dedicated protocol (A-51, A-53, A-74).
+ * `moat relay --config FILE`: the IoT-gateway end of the dedicated protocol (A-51, A-53, A-74).
  * Honeypots register over TLS with the pre-shared key; each registration and each forwarded request
  * is logged as a JSON line (the security component's registration interface, logged for now).
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import type { RegisterCommand } from '../cli/commands/index.js';
-import { UsageError } from '../cli/errors.js';
-import { HoneypotConfigError, readKeyFile } from './config.js';
-import { loadGatewayConfig } from './gateway-config.js';
-import { GatewayServer, selfSignedCert, type GatewayCert } from './relay/index.js';
+import type { RegisterCommand } from './index.js';
+import { UsageError } from '../errors.js';
+import { HoneypotConfigError, readKeyFile } from '../../honeypot/config.js';
+import { loadDeviceEndConfig } from '../../honeypot/device-end-config.js';
+import { DeviceEndServer, selfSignedCert, type DeviceEndCert } from '../../honeypot/relay/index.js';
 
-export const registerIotGateway: RegisterCommand = (program) => {
+export const registerRelay: RegisterCommand = (program) => {
   program
-    .command('iot-gateway')
+    .command('relay')
     .description('run the IoT-gateway end of the honeypot relay: authenticated tunnel to real devices')
     .requiredOption('--config <file>', 'YAML/JSON configuration (listener, key, TLS, devices)')
     .action(async (flags: { config: string }) => {
       let cfg;
       let key: Buffer;
-      let cert: GatewayCert;
+      let cert: DeviceEndCert;
       try {
-        cfg = loadGatewayConfig(flags.config);
+        cfg = loadDeviceEndConfig(flags.config);
         key = readKeyFile(cfg.keyFile, 'keyFile');
         if (cfg.tlsCert && cfg.tlsKey) {
           const pem = readFileSync(cfg.tlsCert, 'utf8');
@@ -39,7 +39,7 @@ export const registerIotGateway: RegisterCommand = (program) => {
       mkdirSync(dirname(cfg.log), { recursive: true });
       const log = (o: Record<string, unknown>): void =>
         appendFileSync(cfg.log, JSON.stringify({ timestamp: new Date().toISOString(), ...o }) + '\n');
-      const gw = new GatewayServer(
+      const gw = new DeviceEndServer(
         cert,
         key,
         cfg.devices,
@@ -48,7 +48,7 @@ export const registerIotGateway: RegisterCommand = (program) => {
       );
       const port = await gw.listen(cfg.listen.port, cfg.listen.host);
       process.stderr.write(
-        `moat iot-gateway: listening on ${cfg.listen.host}:${port}, ${cfg.devices.length} device(s), fingerprint ${cert.fingerprint256}\n`,
+        `moat relay: listening on ${cfg.listen.host}:${port}, ${cfg.devices.length} device(s), fingerprint ${cert.fingerprint256}\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

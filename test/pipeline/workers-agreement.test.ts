@@ -17,9 +17,9 @@ import {
 } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { symmetricFlowHash } from '../../src/flow/index.js';
-import { BROADCAST, ShardHasher } from '../../src/engine/dispatch/shard-hash.js';
-import { runAnalysis } from '../../src/engine/index.js';
-import type { AnalysisStats } from '../../src/engine/stats.js';
+import { BROADCAST, ShardHasher } from '../../src/pipeline/dispatch/shard-hash.js';
+import { runAnalysis } from '../../src/pipeline/index.js';
+import type { AnalysisStats } from '../../src/pipeline/stats.js';
 import { corpusCaptures } from '../helpers/corpus-captures.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');

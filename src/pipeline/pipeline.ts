@@ -2,7 +2,7 @@
  * The packet path of one thread: decode → flow → (app parsers inside the flow layer) → EVE events.
  * One Pipeline is a PacketSink; a source pushes packets into it. With N workers one thread reads the input
  * and hands each worker's Pipeline the packets of its shard of flows (by a symmetric flow hash, so both
- * directions of a flow land in the same worker, as Suricata's workers do); see engine/dispatch.
+ * directions of a flow land in the same worker, as Suricata's workers do); see pipeline/dispatch.
  */
 import type { PacketSink } from '../capture/packet.js';
 import {
@@ -13,8 +13,8 @@ import {
   DECODE_TRUNCATED,
 } from '../decode/decoded-packet.js';
 import { PacketDecoder } from '../decode/packet-decoder.js';
-import { createFlowEngine, symmetricFlowHash, type FlowEngineOptions } from '../flow/index.js';
-import type { FlowEngine } from '../flow/types.js';
+import { createFlowTracker, symmetricFlowHash, type FlowTrackerOptions } from '../flow/index.js';
+import type { FlowTracker } from '../flow/types.js';
 import { EveEventBuilder, type EveConsumer, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
@@ -26,7 +26,7 @@ export interface PipelineOptions {
   /** This pipeline's shard and the shard count (workers); 0 of 1 when single-threaded. */
   shardIndex?: number;
   shardCount?: number;
-  flow?: FlowEngineOptions;
+  flow?: FlowTrackerOptions;
   eveTypes?: EveTypeFilter;
   eveCustom?: EveCustomFields;
   /** Interface name written as `in_iface` (live capture). */
@@ -43,7 +43,7 @@ export class Pipeline implements PacketSink {
   readonly stats: AnalysisStats = emptyStats();
   private readonly pkt = new DecodedPacket();
   private readonly decoder = new PacketDecoder();
-  private readonly flows: FlowEngine;
+  private readonly flows: FlowTracker;
   private readonly eve: EveEventBuilder;
   private readonly shardIndex: number;
   private readonly shardCount: number;
@@ -67,7 +67,7 @@ export class Pipeline implements PacketSink {
       opts.eveOut,
     );
     // Flow ids stay unique across workers when each knows its shard.
-    this.flows = createFlowEngine(this.eve, {
+    this.flows = createFlowTracker(this.eve, {
       ...opts.flow,
       shard: { index: this.shardIndex, count: this.shardCount },
     });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAnalysis } from '../../src/engine/index.js';
+import { runAnalysis } from '../../src/pipeline/index.js';
 
 /** A pcap (Ethernet, 1 MiB snapshot length) with small packets around one 700 KB record. */
 function captureWithHugeRecord(path: string): void {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAnalysis } from '../../src/engine/index.js';
+import { runAnalysis } from '../../src/pipeline/index.js';
 import { CaptureFormatError } from '../../src/capture/packet.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
