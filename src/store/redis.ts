@@ -1,0 +1,39 @@
+/**
+ * The one Redis client factory: every component that shares state through Redis (history counters, the
+ * event cache, the message bus) gets its connection here, so connection options, retries and the URL
+ * check live in one place.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisClient = Redis;
+
+export interface RedisClientOptions {
+  /** Commands fail after this many reconnection attempts instead of queueing forever (default 2). */
+  maxRetriesPerRequest?: number | null;
+  /** Batch commands issued in the same tick into one round trip (default true). */
+  autoPipelining?: boolean;
+  /** Connect on the first command instead of at once (default false). */
+  lazyConnect?: boolean;
+  /** Name shown by CLIENT LIST, e.g. `moat-bus`. */
+  connectionName?: string;
+}
+
+/** Opens a client for `url` (redis://host:port[/db]); throws a clear error for anything else. */
+export function createRedisClient(url: string, opts: RedisClientOptions = {}): RedisClient {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`redis: '${url}' is not a URL (expected redis://host:port)`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`redis: '${url}' has scheme ${parsed.protocol} (expected redis:// or rediss://)`);
+  }
+  const o: RedisOptions = {
+    lazyConnect: opts.lazyConnect ?? false,
+    maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 2 : opts.maxRetriesPerRequest,
+    enableAutoPipelining: opts.autoPipelining ?? true,
+  };
+  if (opts.connectionName) o.connectionName = opts.connectionName;
+  return new Redis(url, o);
+}
