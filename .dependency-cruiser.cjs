@@ -40,7 +40,7 @@ module.exports = {
     {
       name: 'index-only-across-folders',
       severity: 'error',
-      comment: "Another folder is reached only through its index.ts.",
+      comment: 'Another folder is reached only through its index.ts.',
       from: { path: '^src/([^/]+)/' },
       to: { path: '^src/([^/]+)/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
     },
@@ -49,14 +49,21 @@ module.exports = {
       severity: 'error',
       comment: 'No runtime import cycle between modules.',
       from: { path: '^src/' },
-      to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: {
+        circular: true,
+        dependencyTypesNot: ['type-only'],
+        viaOnly: { dependencyTypesNot: ['type-only'] },
+      },
     },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
     exclude: { path: '^(dist|node_modules)/' },
   },
 };

@@ -9,7 +9,12 @@ import type { FlowTracker, FlowSink } from './types.js';
 
 export { symmetricFlowHash } from './flow-hash.js';
 export { communityId, type CommunityIdInput } from './community-id.js';
-export { DEFAULT_TIMEOUTS, DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTimeouts } from './options.js';
+export {
+  DEFAULT_TIMEOUTS,
+  DEFAULT_MAX_FLOWS,
+  type FlowTrackerOptions,
+  type FlowTimeouts,
+} from './options.js';
 export type { FlowEndReason, FlowTracker, FlowSink, FlowState, FlowStats, FlowView } from './types.js';
 
 export function createFlowTracker(sink: FlowSink, opts: FlowTrackerOptions = {}): FlowTracker {

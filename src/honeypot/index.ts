@@ -9,6 +9,5 @@ export { startHttp } from './services/http.js';
 export { startMqtt } from './services/mqtt.js';
 export { startCatchAll } from './services/catchall.js';
 export { loadHoneypotConfig, HoneypotConfigSchema } from './config.js';
-export { registerHoneypot } from '../cli/commands/honeypot.js';
 export type { InstanceRecord, SampleRecord } from './instance.js';
 export { interactionReport } from './report.js';

@@ -23,7 +23,9 @@ test('relay link: emulator while the gateway is down, device after it comes up, 
     );
     const cert = selfSignedCert();
     const psk = randomBytes(32);
-    const gw = new DeviceEndServer(cert, psk, [{ name: 'cam-1', protocol: 'shell', host: '127.0.0.1', port }]);
+    const gw = new DeviceEndServer(cert, psk, [
+      { name: 'cam-1', protocol: 'shell', host: '127.0.0.1', port },
+    ]);
     // reserve a port for the gateway, then leave it closed: the link starts while the gateway is down
     const gwPort = await gw.listen(0);
     await gw.close();
@@ -42,7 +44,9 @@ test('relay link: emulator while the gateway is down, device after it comes up, 
     assert.deepEqual(down, { route: 'emulator', output: null }, 'no gateway: the emulator answers');
     assert.equal((await gate.answer('chmod 777 x')).route, 'blocked');
 
-    const gw2 = new DeviceEndServer(cert, psk, [{ name: 'cam-1', protocol: 'shell', host: '127.0.0.1', port }]);
+    const gw2 = new DeviceEndServer(cert, psk, [
+      { name: 'cam-1', protocol: 'shell', host: '127.0.0.1', port },
+    ]);
     await gw2.listen(gwPort);
     try {
       const deadline = Date.now() + 10_000;
