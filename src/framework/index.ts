@@ -1,0 +1,50 @@
+/**
+ * A-1, the logic framework: components with a lifecycle, the registry that starts them in dependency order, and
+ * the typed message bus every inter-component message goes through (in process, or over Redis Streams). The bottom
+ * layer of src/: it imports no domain folder (only the store's Redis client factory, loaded when a Redis bus starts).
+ */
+export { defineComponent, type Component, type ComponentSpec, type Health } from './component.js';
+export {
+  ComponentRegistry,
+  ComponentGraphError,
+  ComponentStartError,
+  ComponentStopError,
+  type ComponentReport,
+  type ComponentState,
+  type RegistryHealth,
+} from './registry.js';
+export {
+  BusValidationError,
+  compareMessageIds,
+  validatePayload,
+  type BusConfig,
+  type BusErrorReport,
+  type BusOptions,
+  type Handler,
+  type MessageBus,
+  type MessageMeta,
+  type SubscribeOptions,
+  type Subscription,
+} from './bus.js';
+export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
+export { RedisStreamsBus, type RedisStreamsBusOptions } from './redis-bus.js';
+export {
+  MOAT_TOPICS,
+  cacheEntryChangeSchema,
+  cacheEntrySchema,
+  deviceSchema,
+  honeypotSessionRecordSchema,
+  honeypotSessionSchema,
+  modelVersionSchema,
+  verdictSchema,
+  type CacheEntryChange,
+  type CacheEntryMessage,
+  type DeviceMessage,
+  type HoneypotSessionMessage,
+  type HoneypotSessionRecord,
+  type ModelVersionMessage,
+  type MoatTopics,
+  type TopicCatalog,
+  type VerdictMessage,
+} from './topics.js';
+export { mulberry32 } from './prng.js';
