@@ -5,7 +5,7 @@
  * RedisStreamsBus (components in separate processes or boxes).
  */
 import type { Component } from './component.js';
-import type { TopicCatalog } from './topics.js';
+import type { MoatTopics, TopicCatalog } from './topics.js';
 
 export interface MessageMeta {
   topic: string;
@@ -67,6 +67,9 @@ export interface MessageBus<M = object> extends Component<BusConfig> {
   /** flush(), then closes every subscription and connection. */
   close(): Promise<void>;
 }
+
+/** The side of the bus a producing component needs (what an inspector is given to publish its verdicts). */
+export type Publisher<M = MoatTopics> = Pick<MessageBus<M>, 'publish'>;
 
 export interface BusConfig {
   kind: 'in-process' | 'redis-streams';

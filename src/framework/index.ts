@@ -23,6 +23,7 @@ export {
   type Handler,
   type MessageBus,
   type MessageMeta,
+  type Publisher,
   type SubscribeOptions,
   type Subscription,
 } from './bus.js';

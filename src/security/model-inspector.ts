@@ -3,7 +3,8 @@
  * log review make) lend their EVE flow record — with the SNI/JA3/JA4 of their TLS handshake and the names of their
  * DNS queries — to each remote endpoint, and at a flow's end the Spec B identification model scores that endpoint
  * from the traffic seen so far. A black verdict (or gray above `grayScore`) comes out as an EVE alert carrying the
- * model's answer; wrapped in a VerdictRecorder (diagnosis 'ml') it becomes an event-cache entry.
+ * model's answer, and is published on the bus's `verdict` topic (engine 'ml'), where the security component's
+ * VerdictRecorder makes it an event-cache entry.
  *
  * Verdicts are cached per address for `cacheS` of capture time, so a busy host is not rescored on every flow; the
  * address is scored again sooner only when its evidence has doubled since, so a verdict reached on a first
@@ -22,6 +23,7 @@ import { ModelRegistry } from '../identify/registry.js';
 import { IntelStore } from '../intel/store.js';
 import { IntelIndex } from '../intel/intel-index.js';
 import { openDatabase, type Db } from '../store/index.js';
+import type { Publisher } from '../framework/index.js';
 
 /** Signature ids of the model's alerts (black, gray). */
 export const ML_SID_BLACK = 9_500_001;
@@ -44,6 +46,8 @@ export interface ModelInspectorOptions {
   maxAddresses?: number;
   /** Told at close what the hook did (flows checked, scorings, alerts). */
   report?: (line: string) => void;
+  /** The bus each alert's verdict is published on (topic `verdict`, engine 'ml'). */
+  verdicts?: Publisher;
 }
 
 interface AddressState {
@@ -147,7 +151,23 @@ export class ModelInspector implements Inspector {
       const st = this.remember(remote, c);
       const v = this.verdictOf(remote, st, tsUs);
       const alert = this.alertFor(v, st, local, ev, tsUs, s.rate);
-      if (alert) (out ??= []).push(alert);
+      if (!alert) continue;
+      (out ??= []).push(alert);
+      this.opts.verdicts?.publish('verdict', {
+        engine: 'ml',
+        verdict: v.verdict,
+        srcIp: String(alert.src_ip),
+        dstIp: String(alert.dest_ip),
+        srcPort: Number(alert.src_port ?? 0),
+        dstPort: Number(alert.dest_port ?? 0),
+        proto: flow.proto,
+        tsUs,
+        signatureId: v.verdict === 'black' ? ML_SID_BLACK : ML_SID_GRAY,
+        // A black verdict asks for blocking; offline nothing can block, so the cache entry records the wish.
+        block: v.verdict === 'black',
+        blocked: false,
+        score: v.score,
+      });
     }
     return out;
   }

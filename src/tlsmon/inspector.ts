@@ -13,6 +13,7 @@ import type { HandshakeFeatures } from './features.js';
 import type { TlsMonitor } from './monitor.js';
 import { scoreEve } from './explain.js';
 import type { AlertSink, BlockSink } from './actions.js';
+import type { Publisher } from '../framework/index.js';
 
 /** moat's own signature id range for Spec T alerts (Suricata's local-use range starts at 1,000,000). */
 export const TLSMON_SID = 9_100_001;
@@ -45,6 +46,8 @@ export class TlsMonitorInspector implements Inspector {
     private readonly sinks: {
       block?: BlockSink;
       alerts?: AlertSink;
+      /** The bus: each risky verdict is published on `verdict` (the security component makes it a cache entry). */
+      verdicts?: Publisher;
       /** After each verdict (history flushing, shared-history refresh). */
       onEvaluated?: (f: HandshakeFeatures) => void;
       onClose?: () => Promise<void> | void;
@@ -80,6 +83,21 @@ export class TlsMonitorInspector implements Inspector {
     alert.tls = { ...tls };
     alert.moat = { would_block: e.block && !blocked, blocked, score };
     for (const ch of e.alertChannels) this.sinks.alerts?.send(ch, alert);
+    this.sinks.verdicts?.publish('verdict', {
+      engine: 'tlsmon',
+      verdict: e.result.verdict,
+      srcIp: f.srcIp,
+      dstIp: f.dstIp,
+      srcPort: f.srcPort,
+      dstPort: f.dstPort,
+      proto: flow.proto,
+      tsUs,
+      signatureId: TLSMON_SID,
+      block: e.block,
+      blocked,
+      score: e.result.score,
+      policy: e.result.policy,
+    });
     return [alert];
   }
 

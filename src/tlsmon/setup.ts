@@ -26,6 +26,7 @@ import { NftBlockSink } from './nft-block.js';
 import type { NftablesDriver } from '../gateway/nftables.js';
 import type { AddressList, CertificateBlacklist, TlsmonServices } from './services.js';
 import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
+import type { Publisher } from '../framework/index.js';
 
 export interface TlsmonConfig {
   policyPath: string;
@@ -52,6 +53,8 @@ export interface TlsmonConfig {
   block?: { nft: NftablesDriver; mode: 'flow' | 'destination'; timeoutS: number };
   /** Deliver alerts to the policy's channels (off for dry runs). */
   deliverAlerts?: boolean;
+  /** The message bus risky verdicts are published on (topic `verdict`). */
+  bus?: Publisher;
 }
 
 export interface Tlsmon {
@@ -155,6 +158,7 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
   const inspector = new TlsMonitorInspector(monitor, {
     block: blockSink,
     alerts: dispatcher,
+    verdicts: cfg.bus,
     onEvaluated,
     onClose: async () => {
       await blockSink?.drain();

@@ -17,13 +17,14 @@ import { FlowSampler } from '../../src/flow/sampling.js';
 import { EventCacheTable } from '../../src/security/event-cache.js';
 import { ModelInspector, openModelService } from '../../src/security/model-inspector.js';
 import { VerdictRecorder } from '../../src/security/verdict-recorder.js';
+import { InProcessBus } from '../../src/framework/index.js';
 import { ModelRegistry } from '../../src/identify/index.js';
 import { openDatabase } from '../../src/store/index.js';
 import { encodePcap } from '../../src/synth/frame-writer.js';
 import { C2, CLEAN, setup } from './model-fixture.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
 
-/** The capture analysed with the store's model behind a VerdictRecorder (ml, address-level entries). */
+/** The capture analysed with the store's model publishing on a bus a VerdictRecorder listens to (ml, address-level entries). */
 async function recordedRun(
   store: string,
   pcap: string,
@@ -32,9 +33,13 @@ async function recordedRun(
   const { service, db } = openModelService(store);
   try {
     const cache = new EventCacheTable();
-    const inner = new ModelInspector(service, opts);
-    const rec = new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true });
-    const { events } = await analyzeToEvents(pcap, { inspectors: [rec] });
+    const bus = new InProcessBus();
+    const rec = new VerdictRecorder(cache, { engines: { ml: { addressLevel: true } } });
+    await rec.subscribe(bus);
+    const inner = new ModelInspector(service, { ...opts, verdicts: bus });
+    const { events } = await analyzeToEvents(pcap, { inspectors: [inner] });
+    await rec.close();
+    await bus.close();
     return { events, inner, cache };
   } finally {
     db.close();

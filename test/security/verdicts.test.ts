@@ -1,7 +1,8 @@
 /**
  * Entries from the TLS monitor (A-34: the cache caches what every engine found): on a real QuasarRAT capture the
- * shipped policies call the C2 handshake risky; that verdict becomes a cache entry for the connection, and the
- * guard meets it first on the connection's next packets (A-30).
+ * shipped policies call the C2 handshake risky; the monitor publishes that verdict on the bus, the security
+ * component's recorder makes it a cache entry for the connection, and the guard meets it first on the
+ * connection's next packets (A-30).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { createTlsmon } from '../../src/tlsmon/setup.js';
 import { EventCacheTable } from '../../src/security/event-cache.js';
 import { SecurityGuard } from '../../src/security/guard.js';
 import { VerdictRecorder } from '../../src/security/verdict-recorder.js';
+import { InProcessBus } from '../../src/framework/index.js';
 
 const PCAP = join(
   '..',
@@ -30,16 +32,19 @@ test('a risky TLS verdict becomes a cache entry the guard applies first', { time
     t.skip(`corpus absent: ${PCAP}`);
     return;
   }
-  const mon = await createTlsmon({ policyPath: join('config', 'policies.yaml'), deliverAlerts: false });
+  const bus = new InProcessBus();
+  const mon = await createTlsmon({ policyPath: join('config', 'policies.yaml'), deliverAlerts: false, bus });
   const cache = new EventCacheTable();
-  const rec = new VerdictRecorder(mon.inspector, cache, { diagnosis: 'tlsmon' });
-  assert.equal(rec.onPacket, undefined, 'the TLS monitor wants no packets, the wrapper asks for none');
+  const rec = new VerdictRecorder(cache);
+  await rec.subscribe(bus);
   const guard = new SecurityGuard(cache, undefined);
   let events;
   try {
-    ({ events } = await analyzeToEvents(PCAP, { inspectors: [guard, rec] }));
+    ({ events } = await analyzeToEvents(PCAP, { inspectors: [guard, mon.inspector] }));
   } finally {
     await mon.close();
+    await rec.close();
+    await bus.close();
   }
   const c2 = rec.created.filter((e) => e.dstPort === 1337);
   assert.ok(c2.length >= 1, `entries: ${rec.created.map((e) => `${e.dstIp}:${e.dstPort}`).join(', ')}`);

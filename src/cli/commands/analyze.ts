@@ -17,6 +17,7 @@ import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import type { Inspector } from '../../pipeline/inspector.js';
 import type { SecurityFlags, SecurityStage } from './security-stage.js';
+import type { MessageBus, MoatTopics } from '../../framework/index.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
 
@@ -152,6 +153,15 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         );
       }
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      const wantSecurity =
+        flags.rules.length > 0 ||
+        flags.review !== undefined ||
+        Boolean(flags.securityDb || flags.cacheRedis || flags.modelDb);
+      // The engines' verdicts reach the security stage through the bus (A-1), in process: an entry exists before
+      // the engine that caused it returns, so the connection's next packets meet it. Nobody listens without it.
+      const bus: MessageBus<MoatTopics> | undefined = wantSecurity
+        ? new (await import('../../framework/index.js')).InProcessBus()
+        : undefined;
       let tlsmon: Tlsmon | undefined;
       let PolicyErrorClass: (new (...args: never[]) => Error) | undefined;
       if (flags.policy) {
@@ -169,6 +179,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             intelFiles: flags.intel,
             identifyDb: flags.identifyDb,
             deliverAlerts: flags.alerts,
+            bus,
             warn: (m) => process.stderr.write(`moat: ${m}\n`),
           });
         } catch (err) {
@@ -180,17 +191,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       }
       const inspectors: Inspector[] = tlsmon ? [tlsmon.inspector] : [];
       let security: SecurityStage | undefined;
-      if (
-        flags.rules.length > 0 ||
-        flags.review !== undefined ||
-        flags.securityDb ||
-        flags.cacheRedis ||
-        flags.modelDb
-      ) {
+      if (bus) {
         // Loaded only when asked for, like the TLS monitor: a plain analysis starts without it.
         const { securityStage } = await import('./security-stage.js');
-        security = await securityStage(flags, flags.interface);
-        if (tlsmon) inspectors[0] = security.recordVerdicts(tlsmon.inspector, 'tlsmon');
+        security = await securityStage(flags, bus, flags.interface);
         inspectors.unshift(...security.inspectors);
         if (workers > 1)
           process.stderr.write('moat: the security stage keeps flow state: it runs on one thread\n');
@@ -248,6 +252,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         await writer.close();
         await tlsmon?.close();
         await security?.close();
+        await bus?.close();
       }
       if (flags.json) process.stdout.write(JSON.stringify(stats) + '\n');
       else (flags.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');

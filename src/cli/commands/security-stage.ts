@@ -3,7 +3,8 @@
  * file:line, sid, keyword) and compiles one engine; the event cache table is consulted before the rules (in memory,
  * or persisted with `--security-db`, shared with `--cache-redis`); `--review` adds log review of the flows. The TLS
  * monitor's risky verdicts become cache entries too, and so do the identification model's (`--model-db`) on the
- * remote addresses of sampled flows.
+ * remote addresses of sampled flows: the engines publish them on the bus's `verdict` topic and the stage's
+ * VerdictRecorder, subscribed there, records them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { RuleMatcher } from '../../detect/rule-matcher.js';
@@ -16,6 +17,7 @@ import { SecurityGuard } from '../../security/guard.js';
 import { LogReview, reviewConfig } from '../../security/log-review.js';
 import { LogReviewInspector } from '../../security/review-inspector.js';
 import { VerdictRecorder } from '../../security/verdict-recorder.js';
+import type { MessageBus, MoatTopics } from '../../framework/index.js';
 import { openDatabase, type Db } from '../../store/index.js';
 import { UsageError } from '../errors.js';
 
@@ -61,20 +63,25 @@ export interface SecurityFlags {
 
 export interface SecurityStage {
   inspectors: Inspector[];
-  /** Wraps another engine (the TLS monitor) so its alerts become cache entries (A-34). */
-  recordVerdicts(inner: Inspector, diagnosis: string): Inspector;
   close(): Promise<void>;
 }
 
-/** Builds the stage (cache lookup → rules → log review) the flags ask for; none when no flag is given. */
-export async function securityStage(flags: SecurityFlags, iface?: string): Promise<SecurityStage> {
+/**
+ * Builds the stage (cache lookup → rules → log review → model) the flags ask for; none when no flag is given.
+ * Its verdict recorder subscribes to `bus`, where the TLS monitor and the model publish (A-34).
+ */
+export async function securityStage(
+  flags: SecurityFlags,
+  bus: MessageBus<MoatTopics>,
+  iface?: string,
+): Promise<SecurityStage> {
   const want =
     flags.rules.length > 0 ||
     flags.review !== undefined ||
     flags.securityDb ||
     flags.cacheRedis ||
     flags.modelDb;
-  if (!want) return { inspectors: [], recordVerdicts: (i) => i, close: async () => undefined };
+  if (!want) return { inspectors: [], close: async () => undefined };
   let db: Db | undefined;
   if (flags.securityDb) db = openDatabase(flags.securityDb);
   const cache = new EventCacheTable(db);
@@ -107,16 +114,19 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
     }
     inspectors.push(new LogReviewInspector(new LogReview({ cache, db }, cfg)));
   }
+  // The model's verdicts are on addresses: the next beacon comes from a new port.
+  const recorder = new VerdictRecorder(cache, { engines: { tlsmon: {}, ml: { addressLevel: true } } });
+  await recorder.subscribe(bus);
   let model: { close(): void } | undefined;
   if (flags.modelDb) {
-    const m = await modelStage(flags, flags.modelDb, cache, iface !== undefined);
+    const m = await modelStage(flags, flags.modelDb, bus, iface !== undefined);
     inspectors.push(m.inspector);
     model = m;
   }
   return {
     inspectors,
-    recordVerdicts: (inner, diagnosis) => new VerdictRecorder(inner, cache, { diagnosis }),
     close: async () => {
+      await recorder.close();
       cache.flush();
       await share?.close();
       db?.close();
@@ -128,7 +138,7 @@ export async function securityStage(flags: SecurityFlags, iface?: string): Promi
 async function modelStage(
   flags: SecurityFlags,
   path: string,
-  cache: EventCacheTable,
+  bus: MessageBus<MoatTopics>,
   live: boolean,
 ): Promise<{ inspector: Inspector; close(): void }> {
   let version: number | undefined;
@@ -154,16 +164,17 @@ async function modelStage(
   // Live, an unpinned model follows `moat identify model activate/rollback` without a restart.
   if (live && version === undefined) opened.service.watch(5000);
   const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
-  const inner = new ModelInspector(opened.service, {
+  const inspector = new ModelInspector(opened.service, {
     sampler,
     grayScore,
     report: (line) => process.stderr.write(`moat: ${line}\n`),
+    verdicts: bus,
   });
   process.stderr.write(
     `moat: identification model v${String(opened.service.modelVersion)} from ${path} checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,
   );
   return {
-    inspector: new VerdictRecorder(inner, cache, { diagnosis: 'ml', addressLevel: true }),
+    inspector,
     close: () => {
       opened.service.stop();
       opened.db.close();

@@ -2,6 +2,10 @@
  * `moat tlsmon`: the TLS tunnel monitor live (T-1…T-5, T-60…T-62): capture from an interface, score every
  * handshake under the policy set, write EVE with verdicts and alerts, deliver alerts, block risky connections in
  * nftables, and serve the configuration API. Runs until --duration ends or SIGINT/SIGTERM.
+ *
+ * Composed through the A-1 framework: the bus, the monitor, the security event cache (`--security-db`), the API
+ * and the capture are components a registry starts in dependency order and stops in reverse; risky verdicts are
+ * published on the bus's `verdict` topic — in process, or on Redis Streams with `--bus` for other processes.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -9,6 +13,8 @@ import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
+import type { AnalysisStats } from '../../pipeline/index.js';
+import type { Db } from '../../store/index.js';
 import { PolicyError } from '../../tlsmon/policy/load.js';
 import { parseDuration } from '../../tlsmon/policy/duration.js';
 import { formatSummary } from '../summary.js';
@@ -33,6 +39,8 @@ interface Flags {
   domains: string[];
   geoip?: string;
   identifyDb?: string;
+  bus?: string;
+  securityDb?: string;
 }
 
 function hostPort(text: string): { host: string; port: number } {
@@ -72,6 +80,11 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       '--identify-db <db>',
       'store with identification models: their verdicts feed address reputation (T-46)',
     )
+    .option(
+      '--bus <url>',
+      'carry verdicts on Redis Streams (redis://host:port) so components in other processes get them',
+    )
+    .option('--security-db <path>', 'record risky verdicts in the security event cache kept in this store')
     .action(async (f: Flags) => {
       if (!existsSync(f.policy)) throw new UsageError(`--policy: no such file: ${f.policy}`);
       if (f.blockMode !== 'flow' && f.blockMode !== 'destination')
@@ -87,77 +100,135 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const { openLiveCapture } = await import('../../capture/index.js');
       const { runAnalysis } = await import('../../pipeline/index.js');
       const { EveFileWriter } = await import('../../output/eve/writer.js');
-      const { createTlsmon } = await import('../../tlsmon/setup.js');
       const { NftablesDriver } = await import('../../gateway/nftables.js');
       const { buildTlsmonApi } = await import('../../api/tlsmon/server.js');
       const { PolicyVersions } = await import('../../api/tlsmon/policy-versions.js');
-      let mon: Tlsmon;
-      try {
-        mon = await createTlsmon({
-          policyPath: f.policy,
-          dbPath: f.db,
-          redisUrl: f.redis,
-          caFiles: f.ca,
-          intelFiles: f.intel,
-          domainFiles: f.domains,
-          geoDb: f.geoip,
-          identifyDb: f.identifyDb,
-          fetchCertificates: f.fetchCerts,
-          block: f.block
-            ? { nft: new NftablesDriver({ netns: f.netns }), mode: f.blockMode, timeoutS: blockS }
-            : undefined,
-          warn: (m) => process.stderr.write(`moat: ${m}\n`),
-        });
-      } catch (err) {
-        if (err instanceof PolicyError) throw new UsageError(err.message);
-        throw new UsageError(err instanceof Error ? err.message : String(err));
+      const { ComponentRegistry, ComponentStartError, InProcessBus, RedisStreamsBus, defineComponent } =
+        await import('../../framework/index.js');
+      const { TlsmonComponent } = await import('../../tlsmon/component.js');
+
+      // A-1: the monitor's long-running parts are components, started in dependency order (bus → monitor →
+      // security, API → capture) and stopped in reverse; the monitor's verdicts travel on the bus.
+      const registry = new ComponentRegistry();
+      const bus = f.bus ? new RedisStreamsBus({ url: f.bus }) : new InProcessBus();
+      registry.add(bus);
+      const monitor = new TlsmonComponent({
+        policyPath: f.policy,
+        dbPath: f.db,
+        redisUrl: f.redis,
+        caFiles: f.ca,
+        intelFiles: f.intel,
+        domainFiles: f.domains,
+        geoDb: f.geoip,
+        identifyDb: f.identifyDb,
+        fetchCertificates: f.fetchCerts,
+        block: f.block
+          ? { nft: new NftablesDriver({ netns: f.netns }), mode: f.blockMode, timeoutS: blockS }
+          : undefined,
+        bus,
+        warn: (m) => process.stderr.write(`moat: ${m}\n`),
+      });
+      registry.add(monitor);
+      let securityDb: Db | undefined;
+      if (f.securityDb) {
+        const { openDatabase } = await import('../../store/index.js');
+        const { EventCacheComponent } = await import('../../security/cache-component.js');
+        securityDb = openDatabase(f.securityDb);
+        registry.add(new EventCacheComponent({ db: securityDb, engines: { tlsmon: {} } }, bus));
       }
-      const app = api
-        ? buildTlsmonApi(
-            {
-              monitor: mon.monitor,
-              versions: mon.db ? new PolicyVersions(mon.db) : undefined,
-              reloadIntel: f.intel.length > 0 ? () => mon.reloadIntel() : undefined,
-              stats: () => ({
-                alerts: mon.dispatcher?.stats,
-                blocked: mon.blockSink?.blocked,
-                blockErrors: mon.blockSink?.errors.slice(-5),
-              }),
+      const mon = (): Tlsmon => monitor.tlsmon;
+      if (api) {
+        let app: ReturnType<typeof buildTlsmonApi> | undefined;
+        registry.add(
+          defineComponent({
+            name: 'api',
+            config: { ...api, apiKey: f.apiKey !== undefined },
+            dependsOn: ['tlsmon'],
+            start: async () => {
+              const m = mon();
+              app = buildTlsmonApi(
+                {
+                  monitor: m.monitor,
+                  versions: m.db ? new PolicyVersions(m.db) : undefined,
+                  reloadIntel: f.intel.length > 0 ? () => m.reloadIntel() : undefined,
+                  stats: () => ({
+                    alerts: m.dispatcher?.stats,
+                    blocked: m.blockSink?.blocked,
+                    blockErrors: m.blockSink?.errors.slice(-5),
+                    components: registry.health().components,
+                  }),
+                },
+                { apiKey: f.apiKey },
+              );
+              const at = await app.listen({ host: api.host, port: api.port });
+              process.stderr.write(`moat tlsmon: configuration API on ${at}\n`);
             },
-            { apiKey: f.apiKey },
-          )
-        : undefined;
-      if (app && api) {
-        const at = await app.listen({ host: api.host, port: api.port });
-        process.stderr.write(`moat tlsmon: configuration API on ${at}\n`);
+            stop: () => app?.close(),
+          }),
+        );
       }
-      const writer = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
       const ac = new AbortController();
+      let run: Promise<AnalysisStats> | undefined;
+      let writer: InstanceType<typeof EveFileWriter> | undefined;
+      registry.add(
+        defineComponent({
+          name: 'capture',
+          config: { iface: f.interface, bpf: f.bpf, eve: f.eve, durationS },
+          // Verdicts flow once packets do: everything that handles them runs first.
+          dependsOn: ['tlsmon', ...(f.securityDb ? ['security'] : [])],
+          start: () => {
+            const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
+            const w = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
+            writer = w;
+            run = runAnalysis(
+              { source, iface: f.interface },
+              { onLine: (l) => w.writeLine(l), signal: ac.signal, inspectors: [mon().inspector] },
+            );
+            // Whoever awaits the run reports its failure; this only keeps it from counting as unhandled.
+            run.catch(() => undefined);
+          },
+          stop: async () => {
+            ac.abort();
+            await run?.catch(() => undefined);
+            await writer?.close();
+          },
+        }),
+      );
+
+      try {
+        await registry.start();
+      } catch (err) {
+        securityDb?.close();
+        if (err instanceof ComponentStartError && (err.component === 'tlsmon' || err.component === 'bus')) {
+          const cause = err.cause;
+          if (cause instanceof PolicyError) throw new UsageError(cause.message);
+          throw new UsageError(cause instanceof Error ? cause.message : String(cause));
+        }
+        throw err instanceof ComponentStartError ? err.cause : err;
+      }
       const stop = (): void => ac.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       // SIGHUP re-reads the intel feeds (blacklists, reputation) without stopping the capture.
       const onHup = (): void => {
-        const r = mon.reloadIntel();
+        const r = mon().reloadIntel();
         process.stderr.write(
           `moat tlsmon: intel reloaded: ${r.indicators} indicators, ${r.errors.length} bad lines\n`,
         );
       };
       process.on('SIGHUP', onHup);
       try {
-        const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
-        const stats = await runAnalysis(
-          { source, iface: f.interface },
-          { onLine: (l) => writer.writeLine(l), signal: ac.signal, inspectors: [mon.inspector] },
-        );
+        const stats = await (run as Promise<AnalysisStats>);
         (f.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         process.off('SIGHUP', onHup);
-        await writer.close();
-        await app?.close();
-        await mon.close();
+        try {
+          await registry.stop();
+        } finally {
+          securityDb?.close();
+        }
       }
     });
 };
