@@ -75,6 +75,13 @@ function fieldsOf(fields: string[]): Map<string, string> {
   return m;
 }
 
+/** XINFO's flat [name, value, name, value …] reply as a map. */
+function flatInfo(reply: unknown[]): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) m.set(String(reply[i]), reply[i + 1]);
+  return m;
+}
+
 function safeUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -105,7 +112,16 @@ export class RedisStreamsBus<M = MoatTopics> implements MessageBus<M> {
   private lastError: string | undefined;
   /** @internal what the consumers read */
   readonly settings: ConsumerSettings;
-  readonly stats = { published: 0, delivered: 0, skipped: 0, deadLettered: 0, lost: 0, redelivered: 0 };
+  readonly stats = {
+    published: 0,
+    delivered: 0,
+    /** Redelivered messages acknowledged without a handler call (the subscriber's checkpoint, or handled already). */
+    skipped: 0,
+    deadLettered: 0,
+    /** Messages trimmed from a stream (MAXLEN) before a subscribing group read or acknowledged them. */
+    lost: 0,
+    redelivered: 0,
+  };
 
   constructor(opts: RedisStreamsBusOptions<M>) {
     this.opts = opts;
@@ -378,6 +394,8 @@ class StreamConsumer {
     const conn = this.conn as RedisClient;
     try {
       await conn.xgroup('CREATE', this.key, this.group, this.opts.from === 'new' ? '$' : '0', 'MKSTREAM');
+      // A group made just now never missed what was trimmed before it existed.
+      this.newGroup = true;
     } catch (err) {
       if (!/BUSYGROUP/.test(asError(err).message)) throw err;
     }
@@ -394,6 +412,7 @@ class StreamConsumer {
       try {
         if (Date.now() - lastClaim >= Math.min(s.claimIdleMs, 30_000)) {
           lastClaim = Date.now();
+          await this.checkTrimmed();
           await this.claimAbandoned();
         }
         if (this.closing) break;
@@ -455,6 +474,43 @@ class StreamConsumer {
       }
     }
   }
+
+  /**
+   * Says so when the stream was trimmed past messages this group had not read yet (it fell more than maxLen
+   * behind): those are gone, and the operator must know how many. Needs Redis 7 (the group's lag); older servers
+   * are not checked.
+   */
+  private async checkTrimmed(): Promise<void> {
+    if (this.newGroup) {
+      this.newGroup = false;
+      return;
+    }
+    const conn = this.conn as RedisClient;
+    const stream = flatInfo((await conn.xinfo('STREAM', this.key)) as unknown[]);
+    const first = stream.get('first-entry') as [string, unknown] | null | undefined;
+    if (!first) return;
+    const groups = (await conn.xinfo('GROUPS', this.key)) as unknown[][];
+    const mine = groups.map(flatInfo).find((g) => g.get('name') === this.group);
+    const last = mine?.get('last-delivered-id');
+    const lag = mine?.get('lag');
+    if (typeof last !== 'string' || typeof lag !== 'number') return;
+    // Everything the stream still holds lies ahead of this group; the rest of what it has not read is gone.
+    if (compareMessageIds(last, first[0]) >= 0 || this.trimReported === first[0]) return;
+    const lost = lag - Number(stream.get('length'));
+    if (lost <= 0) return;
+    this.trimReported = first[0];
+    this.bus.stats.lost += lost;
+    this.bus.report({
+      topic: this.topic,
+      group: this.group,
+      error: new Error(
+        `${lost} message(s) after ${last} were trimmed from the stream (MAXLEN) before this group read them`,
+      ),
+    });
+  }
+
+  private trimReported: string | undefined;
+  private newGroup = false;
 
   /** Takes over messages other consumers of the group left pending for longer than claimIdleMs. */
   private async claimAbandoned(): Promise<void> {

@@ -4,7 +4,7 @@
  * SIGKILLed and restarted and the publisher is restarted in the middle; a consumer stuck holding a message gets it
  * again first after a restart, or another consumer of its group takes it over; a consumer killed between its write
  * and the acknowledgement sees no duplicate thanks to its checkpoint; bad payloads and failing handlers go to the
- * dead-letter stream; streams stay bounded; messages published while Redis is down are stored once it is back.
+ * dead-letter stream; streams stay bounded, and a group that fell behind past the bound is told; messages published while Redis is down are stored once it is back.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -401,6 +401,46 @@ test('streams stay bounded (MAXLEN ~)', { skip, timeout: 30_000 }, async () => {
     await bus.close();
   }
 });
+
+test(
+  'a group that fell behind by more than the bound is told what was trimmed, then goes on',
+  { skip, timeout: 30_000 },
+  async () => {
+    const prefix = 'behind:';
+    const errors: BusErrorReport[] = [];
+    const bus = new RedisStreamsBus({ url: server.url, prefix, maxLen: 500, onError: (r) => errors.push(r) });
+    try {
+      const got: number[] = [];
+      const handler = (v: { signatureId: number }): void => {
+        got.push(v.signatureId);
+      };
+      let sub = await bus.subscribe('verdict', 'slow', handler);
+      bus.publish('verdict', verdictFor(1));
+      await bus.flush();
+      await until('message 1', () => got.length === 1, 10_000);
+      await sub.close();
+      for (let s = 2; s <= 3000; s++) bus.publish('verdict', verdictFor(s));
+      await bus.flush();
+      sub = await bus.subscribe('verdict', 'slow', handler);
+      await until('the retained messages', () => got.at(-1) === 3000, 10_000);
+      const rest = got.slice(1);
+      assert.ok(rest.length >= 500 && rest.length < 1000, `${rest.length} retained`);
+      assert.deepEqual(rest, range(3001 - rest.length, 3000), 'what is left, in order');
+      assert.equal(bus.stats.lost, 2999 - rest.length, 'every trimmed message counted');
+      assert.ok(
+        errors.some(
+          (e) =>
+            e.group === 'slow' &&
+            /were trimmed from the stream \(MAXLEN\) before this group read them/.test(e.error.message),
+        ),
+        errors.map((e) => e.error.message).join('; '),
+      );
+      await sub.close();
+    } finally {
+      await bus.close();
+    }
+  },
+);
 
 test(
   'messages published while Redis is down are stored, in order, once it is back',
