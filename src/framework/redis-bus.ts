@@ -174,7 +174,9 @@ export class RedisStreamsBus<M = MoatTopics> implements MessageBus<M> {
       } catch (err) {
         pub.disconnect();
         this.starting = undefined;
-        throw new Error(`bus: cannot reach Redis at ${this.config.url ?? ''}: ${asError(err).message}`, {
+        // The connection's own error (ECONNREFUSED …) says more than the command's retry count.
+        const why = this.lastError ?? asError(err).message;
+        throw new Error(`bus: cannot reach Redis at ${this.config.url ?? ''}: ${why}`, {
           cause: err,
         });
       }

@@ -3,7 +3,8 @@
  * tlsmon → security → api → capture), judges a self-signed server risky; the verdict travels on the bus to the
  * security component, which records it in the event cache kept in `--security-db`. With `--bus redis://…` the same
  * verdict is also delivered to a consumer in another process (another component group), and the security group
- * leaves nothing unacknowledged. The API reports every component's health together.
+ * leaves nothing unacknowledged. The API reports every component's health together. A bus that cannot be reached
+ * stops the start-up with one line naming it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { selfSignedServer, tlsHandshake } from '../helpers/tls-server.js';
+import { freePort } from '../helpers/free-port.js';
 import { createRedisClient, type RedisClient } from '../../src/store/index.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -173,3 +175,36 @@ test(
     await runTlsmon(server?.url);
   },
 );
+
+test('moat tlsmon --bus with nothing listening stops at start-up, naming the URL and the cause', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-tlsmon-nobus-'));
+  try {
+    const port = await freePort();
+    const r = spawnSync(
+      process.execPath,
+      [
+        MOAT,
+        'tlsmon',
+        '-i',
+        'lo',
+        '--policy',
+        join(process.cwd(), 'config', 'policies.yaml'),
+        '--db',
+        join(dir, 'moat.db'),
+        '--eve',
+        join(dir, 'eve.json'),
+        '--bus',
+        `redis://127.0.0.1:${port}`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `moat: bus: cannot reach Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    assert.equal(existsSync(join(dir, 'eve.json')), false, 'nothing was started, no output left behind');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
