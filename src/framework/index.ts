@@ -29,6 +29,7 @@ export {
 } from './bus.js';
 export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
 export { RedisStreamsBus, type RedisStreamsBusOptions } from './redis-bus.js';
+export type { BusStats } from './redis-consumer.js';
 export {
   MOAT_TOPICS,
   cacheEntryChangeSchema,
