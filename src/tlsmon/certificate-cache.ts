@@ -3,6 +3,10 @@
  * presented — keyed by destination address, port and server name, because one address may serve different
  * certificates per SNI — from handshakes where it was visible (TLS ≤ 1.2) or from an active fetch, and scores a
  * later hidden-certificate handshake to the same service with it. The explanation says where the chain came from.
+ *
+ * A resumed TLS ≤ 1.2 session sends no certificate: it takes the chain of the session it resumes, found by the
+ * session id the server gave (per server) or the ticket it issued, when that handshake was seen; otherwise its
+ * certificate is unavailable — never guessed from another session.
  */
 import type { CertificateInfo } from '../proto/x509/types.js';
 import type { HandshakeFeatures } from './features.js';
@@ -14,12 +18,15 @@ export interface CachedChain {
   source: 'observed' | 'fetched';
 }
 
+export type ChainSource = 'handshake' | 'observed' | 'fetched' | 'session' | 'none';
+
 export function serviceKey(dstIp: string, dstPort: number, sni: string | undefined): string {
   return `${dstIp}|${dstPort}|${(sni ?? '').toLowerCase()}`;
 }
 
 export class ServiceCertificateCache {
   private readonly map = new Map<string, CachedChain>();
+  private readonly sessions = new Map<string, CachedChain>();
 
   constructor(
     private readonly maxEntries = 50_000,
@@ -28,9 +35,7 @@ export class ServiceCertificateCache {
   ) {}
 
   remember(key: string, entry: CachedChain): void {
-    this.map.delete(key);
-    if (this.map.size >= this.maxEntries) this.map.delete(this.map.keys().next().value as string);
-    this.map.set(key, entry);
+    put(this.map, key, entry, this.maxEntries);
   }
 
   lookup(key: string, nowUs: number): CachedChain | undefined {
@@ -47,16 +52,31 @@ export class ServiceCertificateCache {
    * Observes a handshake: a visible chain is remembered; a hidden one is filled in from the cache. Returns where
    * the features' chain came from.
    */
-  apply(f: HandshakeFeatures): 'handshake' | 'observed' | 'fetched' | 'none' {
+  apply(f: HandshakeFeatures): ChainSource {
     const key = serviceKey(f.dstIp, f.dstPort, f.sni);
+    const s = f.session;
+    const sid = (id: string): string => `${f.dstIp}|${f.dstPort}|${id}`;
     if (f.chain.length > 0) {
-      this.remember(key, {
+      const entry: CachedChain = {
         chain: f.chain,
         ocspResponse: f.ocspResponse,
         seenUs: f.tsUs,
         source: 'observed',
-      });
+      };
+      this.remember(key, entry);
+      this.rememberSession(s, sid, entry);
       return 'handshake';
+    }
+    if (f.resumed && !f.version.startsWith('TLS 1.3')) {
+      const hit =
+        (s?.clientTicket !== undefined ? this.session(`t|${s.clientTicket}`, f.tsUs) : undefined) ??
+        (s?.clientSessionId !== undefined ? this.session(sid(s.clientSessionId), f.tsUs) : undefined);
+      if (!hit) return 'none';
+      f.chain = hit.chain;
+      f.ocspResponse ??= hit.ocspResponse;
+      // The resumed session may be resumed in turn, by its new ticket or id.
+      this.rememberSession(s, sid, { ...hit, seenUs: f.tsUs });
+      return 'session';
     }
     const hit = this.lookup(key, f.tsUs);
     if (!hit) return 'none';
@@ -65,7 +85,29 @@ export class ServiceCertificateCache {
     return hit.source;
   }
 
+  private rememberSession(
+    s: HandshakeFeatures['session'],
+    sid: (id: string) => string,
+    entry: CachedChain,
+  ): void {
+    if (s?.serverSessionId !== undefined) put(this.sessions, sid(s.serverSessionId), entry, this.maxEntries);
+    if (s?.newTicket !== undefined) put(this.sessions, `t|${s.newTicket}`, entry, this.maxEntries);
+  }
+
+  private session(key: string, nowUs: number): CachedChain | undefined {
+    const e = this.sessions.get(key);
+    if (!e || nowUs - e.seenUs > this.maxAgeUs) return undefined;
+    return e;
+  }
+
   get size(): number {
     return this.map.size;
   }
+}
+
+/** Insert as most recent, dropping the oldest entry past the bound. */
+function put(m: Map<string, CachedChain>, key: string, entry: CachedChain, max: number): void {
+  m.delete(key);
+  if (m.size >= max) m.delete(m.keys().next().value as string);
+  m.set(key, entry);
 }

@@ -17,6 +17,8 @@ function group(g: GroupExplanation): Record<string, unknown> {
       contribution: r4(d.contribution),
       available: d.available,
       ...(d.note !== undefined ? { note: d.note } : {}),
+      ...(d.finding !== undefined ? { finding: d.finding } : {}),
+      ...(d.heatLeftOut ? { heat_left_out: true } : {}),
     })),
   };
 }
@@ -31,6 +33,18 @@ export function scoreEve(e: Evaluation): Record<string, unknown> {
     score: r4(r.score),
     condition: r.condition,
     verdict: r.verdict,
+    ...(r.decisive.length > 0
+      ? {
+          decided_by: r.decisive.map((d) => ({
+            finding: d.finding,
+            dimension: d.dimension,
+            action: d.action,
+            ...(d.cap !== undefined ? { cap: d.cap } : {}),
+            ...(d.note !== undefined ? { note: d.note } : {}),
+          })),
+        }
+      : {}),
+    ...(r.undetermined !== undefined ? { undetermined: r.undetermined } : {}),
     certificate: group(r.certificate),
     address: group(r.address),
     reputation: group(r.reputation),

@@ -24,14 +24,27 @@ export interface HandshakeFeatures {
   ocspResponse?: Buffer;
   ja3?: string;
   ja4?: string;
+  /** The client offered Encrypted Client Hello (the visible SNI is the outer, public name). */
+  ech?: boolean;
+  /** TLS ≤ 1.2 session the handshake resumes or establishes, to take a resumed session's chain from its original. */
+  session?: SessionRefs;
   /** Named business scenario when the deployment tags the connection (T-63), e.g. "transfer". */
   scenario?: string;
+}
+
+export interface SessionRefs {
+  /** Session id the client offered (hex), and the one the server gave. */
+  clientSessionId?: string;
+  serverSessionId?: string;
+  /** SHA-256 (hex) of the ticket the client offered, and of the ticket the server issued. */
+  clientTicket?: string;
+  newTicket?: string;
 }
 
 /** Why certificate dimensions may have nothing to look at: the realisation notes' TLS 1.3 rule. */
 export function certificateUnavailableReason(f: HandshakeFeatures): string | undefined {
   if (f.chain.length > 0) return undefined;
   if (f.resumed) return 'session resumed: no certificate sent';
-  if (f.version === 'TLS 1.3') return 'TLS 1.3: certificate encrypted';
+  if (f.version.startsWith('TLS 1.3')) return 'TLS 1.3: certificate encrypted';
   return 'no certificate seen';
 }

@@ -35,6 +35,16 @@ export function featuresOf(flow: FlowView, tls: TlsHandshake, tsUs: number): Han
     ocspResponse: tls.ocspResponse,
     ja3: tls.ja3?.hash,
     ja4: tls.ja4,
+    ech: tls.client?.ech === true,
+    session:
+      tls.client?.sessionId || tls.client?.ticketHash || tls.serverSessionId || tls.newTicketHash
+        ? {
+            clientSessionId: tls.client?.sessionId,
+            serverSessionId: tls.serverSessionId,
+            clientTicket: tls.client?.ticketHash,
+            newTicket: tls.newTicketHash,
+          }
+        : undefined,
   };
 }
 

@@ -5,10 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseFeed, formatFeedError, IntelIndex, GeoLookup } from '../intel/index.js';
-import type { AddressList, CertificateBlacklist, GeoLookup as TlsmonGeo } from './services.js';
+import type {
+  AddressList,
+  CertificateBlacklist,
+  FingerprintBlacklist,
+  GeoLookup as TlsmonGeo,
+} from './services.js';
 
 export interface IntelLists {
   certBlacklist: CertificateBlacklist;
+  fingerprintBlacklist: FingerprintBlacklist;
   addressBlacklist: AddressList;
   addressReputation: AddressList;
   indicators: number;
@@ -40,6 +46,12 @@ export function loadIntelLists(files: readonly string[]): IntelLists {
       return hit ? `${hit.sources[0]}${hit.categories[0] ? ` (${hit.categories[0]})` : ''}` : undefined;
     },
   };
+  const fingerprintBlacklist: FingerprintBlacklist = {
+    lookup(ja3) {
+      const hit = index.ja3.get(ja3.toLowerCase());
+      return hit ? `${hit.sources[0]}${hit.categories[0] ? ` (${hit.categories[0]})` : ''}` : undefined;
+    },
+  };
   // Blocklists proper (DROP, plain lists, SSLBL IPs) vs reputation counts (IPsum: how many lists name it).
   const addressBlacklist: AddressList = {
     lookup(ip) {
@@ -54,7 +66,7 @@ export function loadIntelLists(files: readonly string[]): IntelLists {
       return hit ? { list: hit.sources.join(', '), count: Math.max(1, hit.listCount) } : undefined;
     },
   };
-  return { certBlacklist, addressBlacklist, addressReputation, indicators, errors };
+  return { certBlacklist, fingerprintBlacklist, addressBlacklist, addressReputation, indicators, errors };
 }
 
 export function mmdbCountries(path: string): TlsmonGeo {

@@ -11,7 +11,7 @@ import { scoreHandshake, type ScoreResult } from './score.js';
 import type { HeatKind, TlsmonServices } from './services.js';
 import { heatKey } from './dimensions/heat.js';
 import { geoKey } from './dimensions/geolocation.js';
-import type { ServiceCertificateCache } from './certificate-cache.js';
+import type { ChainSource, ServiceCertificateCache } from './certificate-cache.js';
 import type { CertificateFetcher } from './certificate-fetch.js';
 
 export interface Evaluation {
@@ -20,7 +20,7 @@ export interface Evaluation {
   via: string;
   scenario?: string;
   /** Where the scored chain came from: this handshake, an earlier one to the same service, an active fetch. */
-  chainSource: 'handshake' | 'observed' | 'fetched' | 'none';
+  chainSource: ChainSource;
   block: boolean;
   alertChannels: string[];
 }

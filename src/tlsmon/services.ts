@@ -14,8 +14,20 @@ export interface HeatHistory {
 }
 export type HeatKind = 'cert' | 'pair' | 'service' | 'dst' | 'src' | 'geo';
 
+/** What a chain check found: legal, or the kind of failure (policies weigh or veto each kind differently). */
+export type ChainKind =
+  | 'legal'
+  | 'selfSigned'
+  | 'untrustedRoot'
+  | 'unknownIssuer'
+  | 'distrustedRoot'
+  | 'badSignature'
+  | 'nameMismatch'
+  | 'unusable';
+
 export interface ChainVerdict {
   legal: boolean;
+  kind: ChainKind;
   /** 'ok' or what failed: "unknown issuer: CN=…", "signature of certificate 1 does not verify", "name mismatch" … */
   reason: string;
 }
@@ -24,7 +36,10 @@ export interface ChainVerifier {
     chain: readonly CertificateInfo[],
     sni: string | undefined,
     checkName: boolean,
+    /** The handshake's time: roots are trusted as of then. */
     nowMs: number,
+    /** Platform root stores (e.g. 'microsoft') this policy trusts besides Mozilla's and the operator's. */
+    platforms?: readonly string[],
   ): ChainVerdict;
 }
 
@@ -43,6 +58,10 @@ export interface RevocationChecker {
 export interface CertificateBlacklist {
   /** `sha1` as lower-case hex without separators; returns the list's name when listed. */
   lookup(sha1: string): string | undefined;
+}
+export interface FingerprintBlacklist {
+  /** JA3 MD5 (lower-case hex); returns the list's name when listed. */
+  lookup(ja3: string): string | undefined;
 }
 export interface AddressList {
   /** Returns the list's name (and how many feeds list it) when the address is listed. */
@@ -64,6 +83,7 @@ export interface TlsmonServices {
   chain?: ChainVerifier;
   revocation?: RevocationChecker;
   certBlacklist?: CertificateBlacklist;
+  fingerprintBlacklist?: FingerprintBlacklist;
   addressBlacklist?: AddressList;
   addressReputation?: AddressList;
   domains?: DomainFacts;

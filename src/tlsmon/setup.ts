@@ -38,6 +38,10 @@ export interface TlsmonConfig {
   domainFiles?: string[];
   /** Extra trust anchors besides the policy file's (PEM/DER files). */
   caFiles?: string[];
+  /** The dated Mozilla store's folder (roots.tsv, roots-all.pem); overrides the policy file's trust.rootsHistory. */
+  rootsHistory?: string;
+  /** Platform root stores besides the policy file's trust.platformRoots: name → files or folders. */
+  platformRoots?: Record<string, string[]>;
   /** Threat-intel feed files (SSLBL, DROP, IPsum, plain lists, MISP, STIX; format detected per file). */
   intelFiles?: string[];
   certBlacklist?: CertificateBlacklist;
@@ -75,6 +79,14 @@ function relativeTo(file: string, p: string): string {
   return isAbsolute(p) ? p : resolve(dirname(file), p);
 }
 
+function platformsOf(file: PolicyFile, policyPath: string, cfg: TlsmonConfig): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, paths] of Object.entries(file.trust.platformRoots))
+    out[name] = paths.map((p) => relativeTo(policyPath, p));
+  for (const [name, paths] of Object.entries(cfg.platformRoots ?? {})) out[name] = [...(out[name] ?? []), ...paths];
+  return out;
+}
+
 export function servicesFor(
   file: PolicyFile,
   policyPath: string,
@@ -84,7 +96,11 @@ export function servicesFor(
   const svc: TlsmonServices = {
     chain: new TrustStore({
       bundledRoots: file.trust.bundledRoots,
+      rootsHistory:
+        cfg.rootsHistory ??
+        (file.trust.rootsHistory !== undefined ? relativeTo(policyPath, file.trust.rootsHistory) : undefined),
       caFiles: [...file.trust.caFiles.map((f) => relativeTo(policyPath, f)), ...(cfg.caFiles ?? [])],
+      platforms: platformsOf(file, policyPath, cfg),
     }),
     revocation: new RevocationService({
       crlFiles: file.trust.crlFiles.map((f) => relativeTo(policyPath, f)),
@@ -96,6 +112,7 @@ export function servicesFor(
   if (cfg.intelFiles?.length) {
     const lists = loadIntelLists(cfg.intelFiles);
     svc.certBlacklist ??= lists.certBlacklist;
+    svc.fingerprintBlacklist ??= lists.fingerprintBlacklist;
     svc.addressBlacklist ??= lists.addressBlacklist;
     svc.addressReputation ??= lists.addressReputation;
     if (lists.errors.length > 0) {
@@ -170,6 +187,7 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
     // Built completely before the swap: a connection is scored against either the old lists or the new ones.
     const lists = loadIntelLists(cfg.intelFiles);
     svc.certBlacklist = lists.certBlacklist;
+    svc.fingerprintBlacklist = lists.fingerprintBlacklist;
     svc.addressBlacklist = lists.addressBlacklist;
     if (!cfg.identifyDb) svc.addressReputation = lists.addressReputation;
     return { indicators: lists.indicators, errors: lists.errors };

@@ -1,7 +1,9 @@
 /** ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) and the SSLv2-compatible form (RFC 5246 appendix E.2). */
+import { createHash } from 'node:crypto';
 import type { ClientHello } from './types.js';
 import {
   EXT_ALPN,
+  EXT_ENCRYPTED_CLIENT_HELLO,
   EXT_EC_POINT_FORMATS,
   EXT_PRE_SHARED_KEY,
   EXT_SERVER_NAME,
@@ -73,7 +75,13 @@ function extensions(w: Wire, h: ClientHello): void {
         if (e.left >= 2) h.signatureAlgorithms = u16List(e, 2, 'signature_algorithms');
         break;
       case EXT_SESSION_TICKET:
-        if (e.left > 0) h.offersResumption = true;
+        if (e.left > 0) {
+          h.offersResumption = true;
+          h.ticketHash = createHash('sha256').update(e.buf.subarray(e.pos, e.pos + e.left)).digest('hex');
+        }
+        break;
+      case EXT_ENCRYPTED_CLIENT_HELLO:
+        h.ech = true;
         break;
       case EXT_PRE_SHARED_KEY:
         h.offersResumption = true;
@@ -103,6 +111,8 @@ export function parseClientHello(w: Wire): ClientHello {
   const h = empty(w.u16('client version'), false);
   w.skip(32, 'client random');
   h.sessionIdLength = w.u8('session id length');
+  w.need(h.sessionIdLength, 'session id');
+  if (h.sessionIdLength > 0) h.sessionId = w.buf.toString('hex', w.pos, w.pos + h.sessionIdLength);
   w.skip(h.sessionIdLength, 'session id');
   const cs = w.sub(w.u16('cipher suites length'), 'cipher suites');
   while (cs.left >= 2) h.ciphers.push(cs.u16('cipher suite'));

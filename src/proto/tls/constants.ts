@@ -27,6 +27,7 @@ export const EXT_SESSION_TICKET = 35;
 export const EXT_PRE_SHARED_KEY = 41;
 export const EXT_SUPPORTED_VERSIONS = 43;
 export const EXT_KEY_SHARE = 51;
+export const EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
 
 /** GREASE values (RFC 8701): 0x?a?a with both bytes equal. */
 export function isGrease(v: number): boolean {

@@ -6,6 +6,7 @@
  * with what was seen); after that the parser ignores the encrypted bytes, so bulk transfer costs nothing here.
  * Buffers are bounded; damaged input becomes an anomaly and stops parsing that direction, never an exception.
  */
+import { createHash } from 'node:crypto';
 import type { AppContext, Direction, StreamParser } from '../app-layer.js';
 import type { CertificateInfo } from '../x509/types.js';
 import { parseCertificateOnce } from '../x509/index.js';
@@ -15,10 +16,12 @@ import {
   CT_APPLICATION_DATA,
   CT_CHANGE_CIPHER_SPEC,
   CT_HEARTBEAT,
+  EXT_SESSION_TICKET,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_STATUS,
   HS_CLIENT_HELLO,
+  HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO,
   HS_SERVER_HELLO_DONE,
   versionName,
@@ -66,6 +69,7 @@ export class TlsStreamParser implements StreamParser {
   private readonly serverCerts: CertificateInfo[] = [];
   private readonly clientCerts: CertificateInfo[] = [];
   private ocsp?: Buffer;
+  private newTicketHash?: string;
   private serverDone = false;
   private certificateRequested = false;
   private emitted = false;
@@ -157,7 +161,7 @@ export class TlsStreamParser implements StreamParser {
       // TLS ≤ 1.2 server CCS before ServerHelloDone: the abbreviated handshake of a resumed session.
       if (dir === 1 && this.server && this.server.version <= 0x0303) this.finish(tsUs, !this.serverDone);
       // The client's CCS ends its flight: after a CertificateRequest its certificates have been seen.
-      else if (dir === 0 && this.serverDone) this.finish(tsUs, false);
+      else if (dir === 0 && this.serverDone && !this.ticketPromised) this.finish(tsUs, false);
       return;
     }
     if (type === CT_ALERT || type === CT_HEARTBEAT) return;
@@ -237,12 +241,28 @@ export class TlsStreamParser implements StreamParser {
         this.certificateRequested = true;
         return;
       }
+      // TLS ≤ 1.2 NewSessionTicket travels in plaintext just before the server's CCS: the ticket a later resumption
+      // will offer, so a monitor can take that session's chain from this handshake.
+      if (dir === 1 && type === HS_NEW_SESSION_TICKET) {
+        w.skip(4, 'ticket lifetime hint');
+        const n = w.u16('ticket length');
+        w.need(n, 'ticket');
+        if (n > 0) this.newTicketHash = createHash('sha256').update(w.buf.subarray(w.pos, w.pos + n)).digest('hex');
+        return;
+      }
       if (dir === 1 && type === HS_SERVER_HELLO_DONE) {
         this.serverDone = true;
-        // With a CertificateRequest the client's certificates follow: the record waits for the client's CCS.
-        if (!this.certificateRequested) this.finish(tsUs, false);
+        // With a CertificateRequest the client's certificates follow: the record waits for the client's CCS. When
+        // the server announced a session ticket, the record waits for it (it comes before the server's CCS).
+        if (!this.certificateRequested && !this.ticketPromised) this.finish(tsUs, false);
       }
     });
+  }
+
+  /** A TLS ≤ 1.2 server that acknowledged the session_ticket extension sends a NewSessionTicket before its CCS. */
+  private get ticketPromised(): boolean {
+    const sh = this.server;
+    return sh !== undefined && sh.version <= 0x0303 && sh.extensions.includes(EXT_SESSION_TICKET);
   }
 
   private sslv2ServerHello(w: Wire, tsUs: number): void {
@@ -315,6 +335,11 @@ export class TlsStreamParser implements StreamParser {
       serverCertificates: this.serverCerts,
       clientCertificates: this.clientCerts,
       ocspResponse: this.ocsp,
+      serverSessionId:
+        sh && sh.version <= 0x0303 && this.serverSessionId && this.serverSessionId.length > 0
+          ? this.serverSessionId.toString('hex')
+          : undefined,
+      newTicketHash: this.newTicketHash,
       resumed,
       versionName: versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
       ...clientFingerprints(this.client),

@@ -21,8 +21,14 @@ export interface ClientHello {
   /** signature_algorithms, wire order. */
   signatureAlgorithms: number[];
   sessionIdLength: number;
+  /** The session id offered (hex), when non-empty: a TLS ≤ 1.2 session to resume. */
+  sessionId?: string;
   /** session_ticket extension carried a non-empty ticket, or a pre_shared_key was offered. */
   offersResumption: boolean;
+  /** SHA-256 (hex) of the session ticket offered, when non-empty. */
+  ticketHash?: string;
+  /** encrypted_client_hello offered (the SNI seen is the outer, public name). */
+  ech?: boolean;
   /** Hello arrived in SSLv2-compatible framing. */
   sslv2Compat: boolean;
 }
@@ -52,6 +58,10 @@ export interface TlsHandshake {
   clientCertificates: CertificateInfo[];
   /** DER of a stapled OCSP response (CertificateStatus), if any. */
   ocspResponse?: Buffer;
+  /** Session id the server gave (hex), when non-empty (TLS ≤ 1.2). */
+  serverSessionId?: string;
+  /** SHA-256 (hex) of the ticket a TLS ≤ 1.2 server issued in NewSessionTicket. */
+  newTicketHash?: string;
   /** Session resumed (abbreviated handshake, or TLS 1.3 PSK accepted). */
   resumed: boolean;
   /** Negotiated version as Suricata prints it: "TLS 1.2", "TLS 1.3", "SSLv3", "UNDETERMINED". */

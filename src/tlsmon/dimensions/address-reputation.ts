@@ -21,5 +21,10 @@ export function addressReputation(
       note = `${ip} named by ${hit.count} list(s) (${hit.list})`;
     }
   }
-  return { raw: count, score: levelScore(count, s.levels), note };
+  return {
+    raw: count,
+    score: levelScore(count, s.levels),
+    note,
+    finding: count >= s.badAt ? 'poorReputation' : undefined,
+  };
 }

@@ -15,7 +15,13 @@ export function certificateBlacklist(
   if (why) return unavailable(why);
   for (const c of f.chain) {
     const list = svc.certBlacklist.lookup(c.sha1.replace(/:/g, ''));
-    if (list) return { raw: 'listed', score: s.listed, note: `${c.subjectCN ?? c.subject} on ${list}` };
+    if (list)
+      return {
+        raw: 'listed',
+        score: s.listed,
+        finding: 'certificateListed',
+        note: `${c.subjectCN ?? c.subject} on ${list}`,
+      };
   }
   return { raw: 'not listed', score: s.notListed };
 }
@@ -29,7 +35,7 @@ export function addressBlacklist(
   const ips = s.check === 'both' ? [f.srcIp, f.dstIp] : s.check === 'src' ? [f.srcIp] : [f.dstIp];
   for (const ip of ips) {
     const hit = svc.addressBlacklist.lookup(ip);
-    if (hit) return { raw: 'listed', score: s.listed, note: `${ip} on ${hit.list}` };
+    if (hit) return { raw: 'listed', score: s.listed, finding: 'addressListed', note: `${ip} on ${hit.list}` };
   }
   return { raw: 'not listed', score: s.notListed };
 }

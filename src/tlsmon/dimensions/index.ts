@@ -13,6 +13,8 @@ import { status } from './status.js';
 import { domainAge, domainReputation } from './domain.js';
 import { geolocation } from './geolocation.js';
 import { addressReputation } from './address-reputation.js';
+import { serverName } from './server-name.js';
+import { fingerprint } from './fingerprint.js';
 
 export type Group = 'certificate' | 'address' | 'reputation';
 type Evaluator = (f: HandshakeFeatures, strategy: never, svc: TlsmonServices) => DimensionOutcome;
@@ -39,8 +41,19 @@ export const DIMENSIONS: Record<Group, Record<string, Evaluator>> = {
     geolocation: geolocation as Evaluator,
     addressReputation: addressReputation as Evaluator,
     domainAge: domainAge as Evaluator,
+    serverName: serverName as Evaluator,
+    fingerprint: fingerprint as Evaluator,
   },
 };
+
+/** Popularity dimensions: evidence *for* a service, never against a first contact (see score.ts). */
+export const HEAT_DIMENSIONS: ReadonlySet<string> = new Set([
+  'certificate.heat',
+  'address.linkPairHeat',
+  'address.serviceHeat',
+  'address.destinationHeat',
+  'address.sourceHeat',
+]);
 
 export function groupDimensions(
   p: Policy,

@@ -15,5 +15,5 @@ export function status(
   if (!svc.revocation) return unavailable('no revocation checker configured');
   const r = svc.revocation.status(f.chain, f.ocspResponse, f.tsUs / 1000);
   const score = r.status === 'good' ? s.notRevoked : r.status === 'revoked' ? s.revoked : s.unknown;
-  return { raw: r.status, score, note: r.source };
+  return { raw: r.status, score, note: r.source, finding: r.status === 'revoked' ? 'revoked' : undefined };
 }

@@ -16,6 +16,7 @@ export function validity(
     return {
       raw: 'not yet valid',
       score: s.notYetValid ?? s.invalid,
+      finding: 'notYetValid',
       note: `valid from ${new Date(leaf.notBefore).toISOString()}`,
     };
   }
@@ -23,7 +24,8 @@ export function validity(
   const expiredS = (now - leaf.notAfter) / 1000;
   const days = (expiredS / 86400).toFixed(1);
   for (const t of s.tiers) {
+    // Within a grace tier: weighed, not a finding (the tier is the policy's judgement of a late renewal).
     if (expiredS < t.within) return { raw: 'expired', score: t.score, note: `expired ${days} days ago` };
   }
-  return { raw: 'expired', score: s.invalid, note: `expired ${days} days ago` };
+  return { raw: 'expired', score: s.invalid, finding: 'expired', note: `expired ${days} days ago` };
 }

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { policyFileSchema, type HeatStrategy, type Policy, type PolicyFile } from './schema.js';
+import {
+  FINDING_DIMENSION,
+  policyFileSchema,
+  type Finding,
+  type HeatStrategy,
+  type Policy,
+  type PolicyFile,
+} from './schema.js';
 import { parseCidr } from '../../decode/cidr.js';
 
 export class PolicyError extends Error {
@@ -80,7 +87,8 @@ function checkPolicy(name: string, p: Policy, file: PolicyFile, problems: string
         `${at}.${group}: weight ${alpha} but no dimension chosen — choose dimensions or set its weight to 0`,
       );
     }
-    if (entries.length > 0)
+    // A group with α = 0 takes no part in F: its dimensions may all weigh 0 (kept only for their findings).
+    if (entries.length > 0 && alpha !== 0)
       checkSigns(
         `${at}.${group} dimension`,
         entries.map(([, d]) => d.weight),
@@ -107,6 +115,20 @@ function checkPolicy(name: string, p: Policy, file: PolicyFile, problems: string
       }
     }
   }
+  for (const [finding, action] of Object.entries(p.decisive)) {
+    if (action === undefined) continue;
+    const [group, dim] = FINDING_DIMENSION[finding as Finding].split('.') as ['certificate', string];
+    if ((p[group] as Record<string, unknown>)[dim] === undefined)
+      problems.push(
+        `${at}.decisive.${finding}: comes from ${group}.${dim}, which this policy does not choose — add it (a weight of 0 is fine)`,
+      );
+  }
+  p.certificate.legality?.platforms.forEach((name, i) => {
+    if (!(name in file.trust.platformRoots))
+      problems.push(
+        `${at}.certificate.legality.platforms[${i}]: no platform root store '${name}' — define it under trust.platformRoots`,
+      );
+  });
   p.actions.alert.forEach((ch, i) => {
     if (!(ch in file.channels)) {
       problems.push(`${at}.actions.alert[${i}]: no channel named '${ch}' — define it under channels`);

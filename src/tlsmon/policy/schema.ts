@@ -44,6 +44,16 @@ const legality = z.strictObject({
   ...common,
   legal: score.default(1),
   illegal: score.default(0),
+  /**
+   * Per-outcome scores (T-21's s1/s2) for failures that say less than "illegal": a chain ending at an issuer neither
+   * presented nor trusted (a missing intermediate, a platform root not loaded), a root Mozilla had removed (or not
+   * yet added) by the handshake's time, a name the certificate does not cover. Unset: `illegal`.
+   */
+  unknownIssuer: score.optional(),
+  distrustedRoot: score.optional(),
+  nameMismatch: score.optional(),
+  /** Platform root stores (defined under trust.platformRoots) this policy trusts, e.g. [microsoft]. */
+  platforms: z.array(z.string().min(1)).default([]),
   /** Also require the SNI to match the leaf's SAN/CN (a mismatch counts as illegal). */
   checkName: z.boolean().default(true),
   /** Keys below these sizes make a chain illegal (CA/Browser Forum baseline: RSA ≥ 2048, EC ≥ 256). */
@@ -122,6 +132,8 @@ const geolocation = z.strictObject({
 const addressReputation = z.strictObject({
   ...common,
   check: z.enum(['src', 'dst', 'both']).default('dst'),
+  /** From this many lists on, the address is a `poorReputation` finding (which a policy may make decisive). */
+  badAt: z.number().int().min(1).default(3),
   /** Score per number of feeds listing the address (IPsum levels): first `min` ≤ count wins, highest first. */
   levels: z.array(z.strictObject({ min: z.number().int().min(0), score })).default([
     { min: 3, score: 0 },
@@ -144,6 +156,69 @@ const domainAge = z.strictObject({
   unknown: score.default(0.5),
 });
 
+/** What the client shows of its destination when the certificate is hidden (TLS 1.3): the server name it asked for. */
+const serverName = z.strictObject({
+  ...common,
+  /** SNI is a DNS name. */
+  named: score.default(1),
+  /** SNI absent, or an address literal. */
+  unnamed: score.default(0.5),
+  /** Encrypted Client Hello: the visible SNI is the provider's public name, the real one is hidden. */
+  ech: score.default(1),
+});
+
+/** The client's fingerprint (JA3) on a fingerprint blacklist (abuse.ch SSLBL JA3 …). */
+const fingerprint = z.strictObject({ ...common, listed: score.default(0), notListed: score.default(1) });
+
+/** The findings a policy may make decisive (they cap or veto F, whatever the other dimensions say). */
+export const FINDINGS = [
+  'selfSigned',
+  'untrustedRoot',
+  'unknownIssuer',
+  'distrustedRoot',
+  'badSignature',
+  'nameMismatch',
+  'weakKey',
+  'unusable',
+  'expired',
+  'notYetValid',
+  'revoked',
+  'certificateListed',
+  'addressListed',
+  'poorReputation',
+  'fingerprintListed',
+] as const;
+export type Finding = (typeof FINDINGS)[number];
+
+/** The dimension (group.name) whose evaluation yields each finding. */
+export const FINDING_DIMENSION: Record<Finding, string> = {
+  selfSigned: 'certificate.legality',
+  untrustedRoot: 'certificate.legality',
+  unknownIssuer: 'certificate.legality',
+  distrustedRoot: 'certificate.legality',
+  badSignature: 'certificate.legality',
+  nameMismatch: 'certificate.legality',
+  weakKey: 'certificate.legality',
+  unusable: 'certificate.legality',
+  expired: 'certificate.validity',
+  notYetValid: 'certificate.validity',
+  revoked: 'reputation.status',
+  certificateListed: 'certificate.blacklist',
+  addressListed: 'address.blacklist',
+  poorReputation: 'reputation.addressReputation',
+  fingerprintListed: 'reputation.fingerprint',
+};
+
+/** `veto`: the verdict is risky whatever F is; `{ cap: x }`: F is at most x (≥ conditions) or at least x (≤). */
+const decisiveAction = z.union([z.literal('veto'), z.strictObject({ cap: score })]);
+export type DecisiveAction = z.infer<typeof decisiveAction>;
+const decisive = z.strictObject(
+  Object.fromEntries(FINDINGS.map((f) => [f, decisiveAction.optional()])) as Record<
+    Finding,
+    z.ZodOptional<typeof decisiveAction>
+  >,
+);
+
 export const certificateDimensions = z.strictObject({
   legality: legality.optional(),
   validity: validity.optional(),
@@ -165,6 +240,8 @@ export const reputationDimensions = z.strictObject({
   geolocation: geolocation.optional(),
   addressReputation: addressReputation.optional(),
   domainAge: domainAge.optional(),
+  serverName: serverName.optional(),
+  fingerprint: fingerprint.optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -180,6 +257,11 @@ export const policySchema = z.strictObject({
    */
   unavailable: z.enum(['score', 'exclude']).default('exclude'),
   unavailableScore: score.default(0.5),
+  /**
+   * Findings that decide alone (see FINDINGS): each caps or vetoes F. A finding counts only when its dimension is
+   * chosen above (a weight of 0 is allowed for a dimension kept only for its findings).
+   */
+  decisive: decisive.default({}),
   condition: z.strictObject({ op: z.enum(['>=', '<=']), threshold: z.number().finite() }),
   actions: z
     .strictObject({ block: z.boolean().default(false), alert: z.array(z.string()).default([]) })
@@ -243,10 +325,17 @@ export const policyFileSchema = z.strictObject({
   trust: z
     .strictObject({
       bundledRoots: z.boolean().default(true),
+      /**
+       * Folder holding the dated Mozilla store (roots.tsv, roots-all.pem): a chain is legal when its root was
+       * trusted at the handshake's time. Relative to the policy file.
+       */
+      rootsHistory: z.string().optional(),
       caFiles: z.array(z.string()).default([]),
       crlFiles: z.array(z.string()).default([]),
+      /** Platform root stores (operator-supplied files or folders), trusted by policies that name them. */
+      platformRoots: z.record(z.string().min(1), z.array(z.string()).min(1)).default({}),
     })
-    .default({ bundledRoots: true, caFiles: [], crlFiles: [] }),
+    .default({ bundledRoots: true, caFiles: [], crlFiles: [], platformRoots: {} }),
 });
 
 export type PolicyFile = z.infer<typeof policyFileSchema>;
