@@ -216,7 +216,7 @@ export function scoreHandshake(
   if (decisive.some((d) => d.action === 'veto')) verdict = 'risky';
   else if (F === null || Fa === null) {
     verdict = 'undetermined';
-    undetermined = 'no dimension of this policy could be evaluated';
+    undetermined = 'no available evidence either way (heat only ever counts for a service)';
   } else if (passes(F) !== passes(Fa)) {
     verdict = 'undetermined';
     undetermined = 'only the scores given to unavailable dimensions would decide';

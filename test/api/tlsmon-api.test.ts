@@ -108,13 +108,13 @@ test('configuration items, policy get/put/validate/rollback, what-if scoring, AP
     const strict = await call(
       'PUT',
       '/v1/tlsmon/policies',
-      text.replace("condition: { op: '>=', threshold: 0.8 }", "condition: { op: '>=', threshold: 5 }"),
+      text.replace("condition: { op: '>=', threshold: 0.7 }", "condition: { op: '>=', threshold: 5 }"),
     );
     assert.deepEqual(strict.json, { version: 3, stored: 2 });
     assert.equal((await call('POST', '/v1/tlsmon/score', hs)).json?.verdict, 'risky');
     const rb = await call('POST', '/v1/tlsmon/policies/rollback', { version: 1 });
     assert.deepEqual(rb.json, { version: 4, stored: 3 });
-    assert.equal((await call('POST', '/v1/tlsmon/score', hs)).json?.condition, 'F >= 0.8');
+    assert.equal((await call('POST', '/v1/tlsmon/score', hs)).json?.condition, 'F >= 0.7');
     assert.equal((await call('POST', '/v1/tlsmon/policies/rollback', { version: 99 })).status, 404);
     assert.equal(((await call('GET', '/v1/tlsmon/policies/versions')).json?.versions as unknown[]).length, 3);
 

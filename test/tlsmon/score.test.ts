@@ -68,7 +68,7 @@ policies:
   't.yaml',
 );
 
-test('F = Σα·f with f = Σβ·z, each contribution explained', async () => {
+test('F = Σα·f with f = Σβ·z, each contribution explained; heat left out when it would count against', async () => {
   const pki = await synthPki();
   const svc = {
     chain: new TrustStore({ bundledRoots: false, caPems: [pem(pki.rootDer)] }),
@@ -77,33 +77,45 @@ test('F = Σα·f with f = Σβ·z, each contribution explained', async () => {
   const v = pki.servers.valid;
   const f = features({ chain: v.chain.map(info), sni: v.sni });
   const r = scoreHandshake('pos', FILE.policies.pos, f, svc);
-  // certificate: 0.6·1 + 0.4·1 = 1; address: heat 0 → 0.2; reputation: DV → 0.5.
+  // certificate: 0.6·1 + 0.4·1 = 1; reputation: DV → 0.5. A first contact's heat (0 → 0.2) would lower F, so it
+  // is left out and F renormalises over the other groups: (0.5·1 + 0.2·0.5) / 0.7.
   close(r.certificate.score, 1);
-  close(r.address.score, 0.2);
+  assert.equal(r.address.score, null);
+  assert.equal(r.address.dimensions[0].heatLeftOut, true);
+  assert.equal(r.address.dimensions[0].raw, 0);
   close(r.reputation.score, 0.5);
-  close(r.score, 0.5 * 1 + 0.3 * 0.2 + 0.2 * 0.5);
+  close(r.score, (0.5 * 1 + 0.2 * 0.5) / 0.7);
   assert.equal(r.verdict, 'safe');
   assert.equal(r.condition, 'F >= 0.6');
   const dims = r.certificate.dimensions.map((d) => [d.dimension, d.raw, d.contribution]);
-  assert.deepEqual(dims, [
-    ['legality', 'legal', 0.6],
-    ['validity', 'valid', 0.4],
-  ]);
+  assert.deepEqual(
+    dims,
+    [
+      ['legality', 'legal'],
+      ['validity', 'valid'],
+    ].map(([a, b], i) => [a, b, [0.6, 0.4][i]]),
+  );
   close(r.certificate.contribution + r.address.contribution + r.reputation.contribution, r.score ?? NaN);
 
-  // An expired chain loses validity's 0.4: F = 0.5·0.6 + 0.06 + 0.1 = 0.46 → risky.
+  // A familiar service: heat 1 raises F, so it counts: F = 0.5·1 + 0.3·1 + 0.2·0.5 = 0.9.
+  for (let i = 0; i < 2; i++) svc.history.record([['dst', f.dstIp]], f.tsUs / 1e6 - 10);
+  const warm = scoreHandshake('pos', FILE.policies.pos, f, svc);
+  close(warm.score, 0.9);
+  assert.equal(warm.address.dimensions[0].heatLeftOut, undefined);
+
+  // An expired chain loses validity's 0.4: F = (0.5·0.6 + 0.2·0.5) / 0.7 ≈ 0.571 → risky (heat 0 left out).
   const e = pki.servers.expired;
   const r2 = scoreHandshake(
     'pos',
     FILE.policies.pos,
-    features({ chain: e.chain.map(info), sni: e.sni }),
+    features({ chain: e.chain.map(info), sni: e.sni, dstIp: '192.0.2.99' }),
     svc,
   );
-  close(r2.score, 0.46);
+  close(r2.score, (0.5 * 0.6 + 0.2 * 0.5) / 0.7);
   assert.equal(r2.verdict, 'risky');
 });
 
-test('TLS 1.3 without a chain: certificate dimensions excluded and weights renormalised, or scored as configured', () => {
+test('TLS 1.3 without a chain: certificate dimensions excluded and weights renormalised; unavailable scores never decide alone', () => {
   const svc = { history: new MemoryHeatHistory() };
   const f = features({ version: 'TLS 1.3' });
   for (let i = 0; i < 3; i++) svc.history.record([['dst', f.dstIp]], f.tsUs / 1e6 - 10);
@@ -115,10 +127,15 @@ test('TLS 1.3 without a chain: certificate dimensions excluded and weights renor
   close(r.score, 1);
   assert.equal(r.verdict, 'safe');
 
-  // The transfer policy scores unavailable dimensions 0: a hidden certificate can't pass.
+  // The transfer policy scores unavailable dimensions 0: the hidden certificate alone would fail the handshake,
+  // and the only visible dimension is a first contact's heat, which never counts against — undetermined, not risky.
   const t = scoreHandshake('transfer', FILE.policies.transfer, f, svc);
   close(t.certificate.score, 0);
-  assert.equal(t.verdict, 'risky');
+  assert.equal(t.verdict, 'undetermined');
+  assert.match(t.undetermined ?? '', /no available evidence/);
+  // Nothing available at all: undetermined too.
+  const none = scoreHandshake('transfer', FILE.policies.transfer, features({ version: 'TLS 1.3' }), {});
+  assert.equal(none.verdict, 'undetermined');
 });
 
 test('all-negative first-class weights with F <= threshold (T-11: lower is safer)', async () => {
