@@ -62,6 +62,7 @@ export function tlsEve(h: TlsHandshake, custom: readonly string[] = []): Record<
   if (h.ja3) out.ja3 = { hash: h.ja3.hash, string: h.ja3.string };
   if (h.ja3s) out.ja3s = { hash: h.ja3s.hash, string: h.ja3s.string };
   if (h.ja4 !== undefined) out.ja4 = h.ja4;
+  if (h.ja4Retry !== undefined) out.ja4_retry = h.ja4Retry;
   if (h.client && h.client.alpns.length > 0) out.client_alpns = [...h.client.alpns];
   if (h.server?.alpn !== undefined) out.server_alpns = [h.server.alpn];
   if (custom.includes('client_handshake')) {
@@ -201,6 +202,10 @@ export function writeTlsEve(o: EveBytesOut, h: TlsHandshake): void {
   if (h.ja4 !== undefined) {
     w.key('ja4');
     str(o, h.ja4);
+  }
+  if (h.ja4Retry !== undefined) {
+    w.key('ja4_retry');
+    str(o, h.ja4Retry);
   }
   if (h.client && h.client.alpns.length > 0) {
     w.key('client_alpns');

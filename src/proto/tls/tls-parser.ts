@@ -31,6 +31,7 @@ import { parseClientHello, parseSslv2ClientHello } from './client-hello.js';
 import { parseServerHello } from './server-hello.js';
 import { parseSslv2ServerHello } from './sslv2-server-hello.js';
 import { clientFingerprints, serverFingerprint } from './fingerprint-cache.js';
+import { computeJa4 } from './ja4.js';
 
 const MAX_RECORD = 16384 + 2048;
 /**
@@ -62,6 +63,8 @@ export class TlsStreamParser implements StreamParser {
   readonly proto = 'tls' as const;
   private readonly sides: [Side, Side] = [side(), side()];
   private client?: ClientHello;
+  /** The second ClientHello, after a HelloRetryRequest. */
+  private retryClient?: ClientHello;
   private server?: ServerHello;
   private hrr = false;
   private serverSessionId?: Buffer;
@@ -157,6 +160,10 @@ export class TlsStreamParser implements StreamParser {
   private record(dir: Direction, type: number, data: Buffer, off: number, len: number, tsUs: number): void {
     const s = this.sides[dir];
     if (type === CT_CHANGE_CIPHER_SPEC) {
+      // TLS 1.3 middlebox compatibility: after a HelloRetryRequest the client may send a dummy CCS before its
+      // second, still plaintext, ClientHello (also when the server's side is missing from the capture; TLS 1.3's
+      // encrypted handshake travels as application data, so nothing encrypted is read as a hello).
+      if (dir === 0 && !this.retryClient && (this.hrr || (!this.server && this.offersTls13))) return;
       s.ccs = true;
       // TLS ≤ 1.2 server CCS before ServerHelloDone: the abbreviated handshake of a resumed session.
       if (dir === 1 && this.server && this.server.version <= 0x0303) this.finish(tsUs, !this.serverDone);
@@ -209,6 +216,7 @@ export class TlsStreamParser implements StreamParser {
         // After a HelloRetryRequest the client sends a second hello; the fingerprint stays the first one's.
         const h = parseClientHello(w);
         if (!this.client) this.client = h;
+        else if (!this.retryClient) this.retryClient = h;
         return;
       }
       if (dir === 1 && type === HS_SERVER_HELLO) {
@@ -257,6 +265,10 @@ export class TlsStreamParser implements StreamParser {
         if (!this.certificateRequested && !this.ticketPromised) this.finish(tsUs, false);
       }
     });
+  }
+
+  private get offersTls13(): boolean {
+    return this.client?.supportedVersions.includes(0x0304) === true;
   }
 
   /** A TLS ≤ 1.2 server that acknowledged the session_ticket extension sends a NewSessionTicket before its CCS. */
@@ -344,6 +356,7 @@ export class TlsStreamParser implements StreamParser {
       versionName: versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
       ...clientFingerprints(this.client),
       ja3s: sh ? serverFingerprint(sh) : undefined,
+      ja4Retry: this.retryClient ? computeJa4(this.retryClient) : undefined,
       complete: sh !== undefined && (this.serverDone || resumed || sh.version >= 0x0304),
     };
     if (!sh) h.versionName = 'UNDETERMINED';

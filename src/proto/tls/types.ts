@@ -69,6 +69,11 @@ export interface TlsHandshake {
   ja3?: { string: string; hash: string };
   ja3s?: { string: string; hash: string };
   ja4?: string;
+  /**
+   * After a HelloRetryRequest: the JA4 of the client's second ClientHello. `ja4` stays the first hello's — the one
+   * detections match — and FoxIO's reference lists both (JA4.1, JA4.2).
+   */
+  ja4Retry?: string;
   /** Both hellos seen and (for TLS ≤1.2) the server's handshake flight finished. */
   complete: boolean;
 }

@@ -18,6 +18,8 @@ interface Expect {
   srcPort: number;
   dstPort: number;
   ja4: string;
+  /** The second ClientHello's JA4 after a HelloRetryRequest (the Python tool's JA4.2). */
+  ja4Retry?: string;
 }
 
 function rustExpectations(): Expect[] {
@@ -49,6 +51,7 @@ function pythonExpectations(): Expect[] {
         srcPort: Number(r.srcport),
         dstPort: Number(r.dstport),
         ja4,
+        ja4Retry: r['JA4.2'],
       });
     }
   }
@@ -72,11 +75,13 @@ test(
       }
       return evs;
     };
+    let retried = 0;
     for (const [name, rows] of [
       ['rust', rustExpectations()],
       ['python', pythonExpectations()],
     ] as const) {
       let ok = 0;
+      let retries = 0;
       const bad: string[] = [];
       for (const r of rows) {
         if (!existsSync(join(ROOT, 'pcap', r.file))) continue;
@@ -84,15 +89,29 @@ test(
           (e) => e.src_port === r.srcPort && e.dest_port === r.dstPort,
         );
         const ja4 = got.map((e) => (e.tls as { ja4?: string }).ja4);
+        const second = got.map((e) => (e.tls as { ja4_retry?: string }).ja4_retry);
+        if (r.ja4Retry !== undefined) {
+          retries++;
+          if (!second.includes(r.ja4Retry))
+            bad.push(
+              `${r.file} ${r.srcPort}→${r.dstPort}: second hello want ${r.ja4Retry}, got ${second.join(' ')}`,
+            );
+        } else if (name === 'python' && second.some((x) => x !== undefined))
+          // The Rust tool lists one JA4 per stream; the Python tool lists each ClientHello.
+          bad.push(`${r.file} ${r.srcPort}→${r.dstPort}: a second-hello JA4 where the reference has none`);
         if (ja4.includes(r.ja4)) ok++;
         else
           bad.push(
             `${r.file} ${r.srcPort}→${r.dstPort}: want ${r.ja4}, got ${ja4.join(' ') || 'no tls event'}`,
           );
       }
-      t.diagnostic(`JA4 vs the ${name} reference: ${ok}/${ok + bad.length} streams equal`);
+      t.diagnostic(
+        `JA4 vs the ${name} reference: ${ok}/${rows.length} streams equal; second hellos after HelloRetryRequest: ${retries}`,
+      );
       assert.ok(ok + bad.length > 50, `${name}: expectations found`);
       assert.deepEqual(bad, [], `${name} mismatches`);
+      retried += retries;
     }
+    assert.ok(retried > 0, 'the reference lists second hellos (HelloRetryRequest) and moat matched them');
   },
 );
