@@ -35,6 +35,8 @@ function chainOf(peer: DetailedPeerCertificate): CertificateInfo[] {
 export class CertificateFetcher {
   private active = 0;
   private readonly attempted = new Map<string, number>();
+  /** Fetches under way: a second handshake to the same service waits for the same fetch. */
+  private readonly inflight = new Map<string, Promise<boolean>>();
   readonly errors: string[] = [];
   fetched = 0;
 
@@ -43,9 +45,14 @@ export class CertificateFetcher {
     private readonly o: FetchOptions = {},
   ) {}
 
-  /** Starts a fetch unless one is running, was tried recently, or the concurrency bound is reached. */
+  /**
+   * Starts a fetch (or joins the one under way for this service) unless it was tried recently or the concurrency
+   * bound is reached. Resolves true when a chain was fetched and cached.
+   */
   request(ip: string, port: number, sni: string | undefined): Promise<boolean> | undefined {
     const key = serviceKey(ip, port, sni);
+    const running = this.inflight.get(key);
+    if (running) return running;
     const now = Date.now();
     const last = this.attempted.get(key);
     if (last !== undefined && now - last < (this.o.retryAfterMs ?? 3_600_000)) return undefined;
@@ -53,7 +60,7 @@ export class CertificateFetcher {
     this.attempted.set(key, now);
     if (this.attempted.size > 100_000) this.attempted.clear();
     this.active++;
-    return this.fetch(ip, port, sni)
+    const p = this.fetch(ip, port, sni)
       .then((chain) => {
         if (chain.length === 0) return false;
         this.cache.remember(key, { chain, seenUs: now * 1000, source: 'fetched' });
@@ -67,7 +74,10 @@ export class CertificateFetcher {
       })
       .finally(() => {
         this.active--;
+        this.inflight.delete(key);
       });
+    this.inflight.set(key, p);
+    return p;
   }
 
   private fetch(ip: string, port: number, sni: string | undefined): Promise<CertificateInfo[]> {

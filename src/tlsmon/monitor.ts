@@ -23,6 +23,11 @@ export interface Evaluation {
   chainSource: ChainSource;
   block: boolean;
   alertChannels: string[];
+  /**
+   * When the chain was hidden and an active fetch started (at this first sighting, or joined one under way): the
+   * verdict re-issued with the fetched chain once the fetch completes (undefined when it found nothing).
+   */
+  refresh?: Promise<Evaluation | undefined>;
 }
 
 const HEAT_KINDS: HeatKind[] = ['cert', 'pair', 'service', 'dst', 'src'];
@@ -71,8 +76,11 @@ export class TlsMonitor {
     const { selector } = this.current;
     f.scenario ??= selector.scenarioOf(f);
     const chainSource = this.certs ? this.certs.cache.apply(f) : f.chain.length > 0 ? 'handshake' : 'none';
-    if (chainSource === 'none' && this.certs?.fetcher)
-      void this.certs.fetcher.request(f.dstIp, f.dstPort, f.sni);
+    // A resumed TLS ≤ 1.2 session takes only its original's chain; a hidden TLS 1.3 one is fetched at once.
+    const fetch =
+      chainSource === 'none' && !dryRun && (!f.resumed || f.version.startsWith('TLS 1.3'))
+        ? this.certs?.fetcher?.request(f.dstIp, f.dstPort, f.sni)
+        : undefined;
     const chosen = selector.select(f);
     const result = scoreHandshake(chosen.name, chosen.policy, f, this.services);
     const risky = result.verdict === 'risky';
@@ -88,6 +96,14 @@ export class TlsMonitor {
       chainSource,
       block: risky && chosen.policy.actions.block,
       alertChannels: risky ? chosen.policy.actions.alert : [],
+      refresh: fetch?.then((ok) => (ok ? this.reissue(f) : undefined)),
     };
+  }
+
+  /** The same connection scored again with the chain a fetch brought (history already counted it once). */
+  private reissue(f: HandshakeFeatures): Evaluation | undefined {
+    const again: HandshakeFeatures = { ...f, chain: [], scenario: undefined };
+    const e = this.evaluate(again, true);
+    return e.chainSource === 'fetched' ? e : undefined;
   }
 }

@@ -27,6 +27,7 @@ import type { NftablesDriver } from '../gateway/nftables.js';
 import type { AddressList, CertificateBlacklist, TlsmonServices } from './services.js';
 import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
 import type { Publisher } from '../framework/index.js';
+import type { EveEvent } from '../output/eve/header.js';
 
 export interface TlsmonConfig {
   policyPath: string;
@@ -53,6 +54,8 @@ export interface TlsmonConfig {
   warn?: (message: string) => void;
   /** Fetch certificates TLS 1.3 hid, from the service itself (live only: needs reachability). */
   fetchCertificates?: boolean;
+  /** Where events made after their record go: verdicts re-issued when a certificate fetch completes. */
+  onLateEvent?: (ev: EveEvent) => void;
   /** Live enforcement. */
   block?: { nft: NftablesDriver; mode: 'flow' | 'destination'; timeoutS: number };
   /** Deliver alerts to the policy's channels (off for dry runs). */
@@ -83,7 +86,8 @@ function platformsOf(file: PolicyFile, policyPath: string, cfg: TlsmonConfig): R
   const out: Record<string, string[]> = {};
   for (const [name, paths] of Object.entries(file.trust.platformRoots))
     out[name] = paths.map((p) => relativeTo(policyPath, p));
-  for (const [name, paths] of Object.entries(cfg.platformRoots ?? {})) out[name] = [...(out[name] ?? []), ...paths];
+  for (const [name, paths] of Object.entries(cfg.platformRoots ?? {}))
+    out[name] = [...(out[name] ?? []), ...paths];
   return out;
 }
 
@@ -176,6 +180,7 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
     block: blockSink,
     alerts: dispatcher,
     verdicts: cfg.bus,
+    emit: cfg.onLateEvent,
     onEvaluated,
     onClose: async () => {
       await blockSink?.drain();

@@ -39,6 +39,7 @@ interface AnalyzeFlags extends SecurityFlags {
   geoip?: string;
   domains: string[];
   intel: string[];
+  rootsHistory?: string;
   identifyDb?: string;
   alerts: boolean;
 }
@@ -79,6 +80,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       'extra trust anchor(s) for certificate legality, PEM or DER (repeatable)',
       collect,
       [],
+    )
+    .option(
+      '--roots-history <dir>',
+      "judge chains with the Mozilla roots trusted at each packet's time (folder with roots.tsv, roots-all.pem)",
     )
     .option('--geoip <mmdb>', 'MaxMind-format country database for the geolocation dimension')
     .option(
@@ -174,6 +179,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             policyPath: flags.policy,
             dbPath: flags.history,
             caFiles: flags.ca,
+            rootsHistory: flags.rootsHistory,
             geoDb: flags.geoip,
             domainFiles: flags.domains,
             intelFiles: flags.intel,

@@ -53,6 +53,7 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
     )
     .option('--ca <file>', 'extra trust anchor (repeatable)', collect, [])
     .option('--intel <file>', 'threat-intel feed (repeatable)', collect, [])
+    .option('--roots-history <dir>', 'judge chains with the Mozilla roots trusted at each handshake\'s time')
     .option('--json', 'print JSON: one object per handshake')
     .option('--fail-on-risk', 'exit 1 when any handshake is risky')
     .action(
@@ -63,6 +64,7 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
           handshake?: string;
           ca: string[];
           intel: string[];
+          rootsHistory?: string;
           json?: boolean;
           failOnRisk?: boolean;
         },
@@ -81,6 +83,7 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
             policyPath: file,
             caFiles: o.ca,
             intelFiles: o.intel,
+            rootsHistory: o.rootsHistory,
             deliverAlerts: false,
           });
         } catch (err) {

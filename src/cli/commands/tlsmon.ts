@@ -34,6 +34,7 @@ interface Flags {
   blockTime: string;
   netns?: string;
   fetchCerts?: boolean;
+  rootsHistory?: string;
   ca: string[];
   intel: string[];
   domains: string[];
@@ -71,7 +72,14 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
     .option('--block-mode <mode>', 'block the flow (src, dst, port) or the whole destination', 'flow')
     .option('--block-time <time>', 'how long a block lasts', '10m')
     .option('--netns <name>', 'program nftables inside this network namespace')
-    .option('--fetch-certs', 'fetch certificates TLS 1.3 hid from the server itself (cached)')
+    .option(
+      '--fetch-certs',
+      'fetch certificates TLS 1.3 hid from the server itself at first sighting; the verdict is re-issued when it completes',
+    )
+    .option(
+      '--roots-history <dir>',
+      "dated Mozilla root store (roots.tsv, roots-all.pem): overrides the policy file's trust.rootsHistory",
+    )
     .option('--ca <file>', 'extra trust anchor (repeatable)', collect, [])
     .option('--intel <file>', 'threat-intel feed (repeatable)', collect, [])
     .option('--domains <file>', 'domain reputation/registration file (repeatable)', collect, [])
@@ -112,6 +120,8 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const registry = new ComponentRegistry();
       const bus = f.bus ? new RedisStreamsBus({ url: f.bus }) : new InProcessBus();
       registry.add(bus);
+      // Verdicts re-issued after a certificate fetch arrive after their record: they go to the capture's writer.
+      const late: { line?: (line: string) => void } = {};
       const monitor = new TlsmonComponent({
         policyPath: f.policy,
         dbPath: f.db,
@@ -122,6 +132,8 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         geoDb: f.geoip,
         identifyDb: f.identifyDb,
         fetchCertificates: f.fetchCerts,
+        rootsHistory: f.rootsHistory,
+        onLateEvent: (ev) => late.line?.(JSON.stringify(ev)),
         block: f.block
           ? { nft: new NftablesDriver({ netns: f.netns }), mode: f.blockMode, timeoutS: blockS }
           : undefined,
@@ -180,6 +192,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
             const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
             const w = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
             writer = w;
+            late.line = (l) => w.writeLine(l);
             run = runAnalysis(
               { source, iface: f.interface },
               { onLine: (l) => w.writeLine(l), signal: ac.signal, inspectors: [mon().inspector] },
