@@ -7,26 +7,13 @@
  *   on their own.
  * - Acceptance 4: wall time of the same analysis with and without the policy (base.pcap, or big.pcap with --big).
  */
-import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAnalysis } from '../src/pipeline/index.js';
 import { createTlsmon } from '../src/tlsmon/setup.js';
 import type { EveEvent } from '../src/output/eve/header.js';
+import { benchTruth } from './tlsmon-truth.js';
 
-/** The bench corpus' servers (bench-corpus/make.sh): address:port → certificate file. */
-const SERVERS: Record<string, string> = {
-  '127.0.1.1:443': 'www.crt',
-  '127.0.1.2:443': 'wild.crt',
-  '127.0.1.3:443': 'expired.crt',
-  '127.0.1.4:443': 'big.crt',
-  '127.0.1.5:443': 'weak.crt',
-  '127.0.1.6:443': 'self.crt',
-  '::1:443': 'selfec.crt',
-  '127.0.1.7:4443': 'www.crt',
-  '127.0.1.8:443': 'wild.crt',
-};
-const BAD_CERTS = new Set(['expired.crt', 'weak.crt', 'self.crt', 'selfec.crt']);
 /** A service's first connections, reported on their own (they are not skipped). */
 const FIRST = 20;
 
@@ -39,17 +26,21 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const certs = new Map<string, X509Certificate>();
-  for (const f of new Set(Object.values(SERVERS)))
-    certs.set(f, new X509Certificate(readFileSync(join(dir, 'pki', f))));
+  const truth = benchTruth(dir);
   const policy = join(process.cwd(), 'config', 'policies.yaml');
   const ca = join(dir, 'pki', 'ca.crt');
 
-  const feeds = process.argv.includes('--intel') ? process.argv[process.argv.indexOf('--intel') + 1] : undefined;
+  const feeds = process.argv.includes('--intel')
+    ? process.argv[process.argv.indexOf('--intel') + 1]
+    : undefined;
   const intelFiles = feeds
-    ? ['abusech-sslbl/sslblacklist.csv', 'abusech-ja3/ja3_fingerprints.csv', 'spamhaus/drop.txt', 'spamhaus/edrop.txt', 'ipsum/ipsum.txt'].map(
-        (f) => join(feeds, f),
-      )
+    ? [
+        'abusech-sslbl/sslblacklist.csv',
+        'abusech-ja3/ja3_fingerprints.csv',
+        'spamhaus/drop.txt',
+        'spamhaus/edrop.txt',
+        'ipsum/ipsum.txt',
+      ].map((f) => join(feeds, f))
     : undefined;
   const mon = await createTlsmon({ policyPath: policy, caFiles: [ca], intelFiles, deliverAlerts: false });
   const events: EveEvent[] = [];
@@ -65,17 +56,16 @@ async function main(): Promise<void> {
   const perServer = new Map<string, { n: number; risky: number; truthRisky: number }>();
   for (const ev of events) {
     const key = `${String(ev.dest_ip)}:${String(ev.dest_port)}`;
-    const certFile = SERVERS[key];
-    if (!certFile) {
+    const tls = ev.tls as { sni?: string; moat: { score: { verdict: string } } };
+    const t = truth.of(String(ev.dest_ip), Number(ev.dest_port), tls.sni);
+    const certFile = truth.certFile(String(ev.dest_ip), Number(ev.dest_port));
+    if (!t || !certFile) {
       table.unknownServer++;
       continue;
     }
-    const tls = ev.tls as { sni?: string; moat: { score: { verdict: string } } };
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
-    const cert = certs.get(certFile)!;
-    const truthRisky =
-      BAD_CERTS.has(certFile) || (tls.sni !== undefined && cert.checkHost(tls.sni) === undefined);
+    const truthRisky = t === 'risky';
     const v = tls.moat.score.verdict;
     const s = perServer.get(`${key} ${certFile}`) ?? { n: 0, risky: 0, truthRisky: 0 };
     s.n++;

@@ -24,7 +24,12 @@ import { DomainStore, parseDomainFile } from './domain-store.js';
 import { dispatcherOf } from './channels.js';
 import { NftBlockSink } from './nft-block.js';
 import type { NftablesDriver } from '../gateway/nftables.js';
-import type { AddressList, CertificateBlacklist, TlsmonServices } from './services.js';
+import type {
+  AddressList,
+  CertificateBlacklist,
+  FingerprintBlacklist,
+  TlsmonServices,
+} from './services.js';
 import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
 import type { Publisher } from '../framework/index.js';
 import type { EveEvent } from '../output/eve/header.js';
@@ -46,6 +51,7 @@ export interface TlsmonConfig {
   /** Threat-intel feed files (SSLBL, DROP, IPsum, plain lists, MISP, STIX; format detected per file). */
   intelFiles?: string[];
   certBlacklist?: CertificateBlacklist;
+  fingerprintBlacklist?: FingerprintBlacklist;
   addressBlacklist?: AddressList;
   addressReputation?: AddressList;
   /** A store holding identification models (moat identify train): its verdicts feed address reputation (T-46). */
@@ -110,6 +116,7 @@ export function servicesFor(
       crlFiles: file.trust.crlFiles.map((f) => relativeTo(policyPath, f)),
     }),
     certBlacklist: cfg.certBlacklist,
+    fingerprintBlacklist: cfg.fingerprintBlacklist,
     addressBlacklist: cfg.addressBlacklist,
     addressReputation: cfg.addressReputation,
   };

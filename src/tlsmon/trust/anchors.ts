@@ -81,6 +81,17 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * are taken as trusted before it too.
  */
 export function loadRootsHistory(dir: string): Anchor[] {
+  // Read once per process: every monitor (one per capture in a batch, one per policy reload) shares the anchors.
+  const hit = historyCache.get(dir);
+  if (hit) return hit;
+  const anchors = readRootsHistory(dir);
+  historyCache.set(dir, anchors);
+  return anchors;
+}
+
+const historyCache = new Map<string, Anchor[]>();
+
+function readRootsHistory(dir: string): Anchor[] {
   const tsv = join(dir, 'roots.tsv');
   const pemFile = join(dir, 'roots-all.pem');
   let text: string;
@@ -111,8 +122,10 @@ export function loadRootsHistory(dir: string): Anchor[] {
     const hash = (f[cHash] ?? '').toLowerCase();
     const first = f[cFirst] ?? '';
     const removed = f[cRemoved] ?? '';
-    if (!/^[0-9a-f]{64}$/.test(hash)) throw new AnchorError(tsv, `line ${i + 1}: sha256 '${hash}' is not 64 hex`);
-    if (!DAY.test(first)) throw new AnchorError(tsv, `line ${i + 1}: first_in_bundle '${first}' is not a date`);
+    if (!/^[0-9a-f]{64}$/.test(hash))
+      throw new AnchorError(tsv, `line ${i + 1}: sha256 '${hash}' is not 64 hex`);
+    if (!DAY.test(first))
+      throw new AnchorError(tsv, `line ${i + 1}: first_in_bundle '${first}' is not a date`);
     if (removed !== '' && !DAY.test(removed))
       throw new AnchorError(tsv, `line ${i + 1}: removed_from_bundle '${removed}' is not a date`);
     rows.push({ hash, first, removed, line: i + 1 });
@@ -121,7 +134,8 @@ export function loadRootsHistory(dir: string): Anchor[] {
   const start = rows.reduce((m, r) => (r.first < m ? r.first : m), rows[0].first);
   return rows.map((r) => {
     const cert = byHash.get(r.hash);
-    if (!cert) throw new AnchorError(pemFile, `no certificate with sha256 ${r.hash} (roots.tsv line ${r.line})`);
+    if (!cert)
+      throw new AnchorError(pemFile, `no certificate with sha256 ${r.hash} (roots.tsv line ${r.line})`);
     return {
       cert,
       store: 'mozilla',

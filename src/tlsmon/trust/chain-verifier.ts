@@ -52,8 +52,7 @@ export class TrustStore implements ChainVerifier {
     anchors.push(...dated);
     if (opts.bundledRoots !== false) {
       const known = new Set(dated.map((a) => a.cert.fingerprint256));
-      for (const p of rootCertificates) {
-        const cert = new X509Certificate(p);
+      for (const cert of bundled()) {
         // The dated history wins for the roots it knows (a root Mozilla removed stays removed).
         if (!known.has(cert.fingerprint256)) anchors.push({ cert, store: 'mozilla' });
       }
@@ -207,20 +206,39 @@ export class TrustStore implements ChainVerifier {
   ): { anchor?: Anchor; refused?: { anchor: Anchor; why: string } } {
     let refused: { anchor: Anchor; why: string } | undefined;
     for (const a of this.bySubject.get(cert.issuer) ?? []) {
-      const matches = a.cert.fingerprint256 === cert.fingerprint256 || (cert.checkIssued(a.cert) && safeVerify(cert, a.cert));
+      const matches =
+        a.cert.fingerprint256 === cert.fingerprint256 ||
+        (cert.checkIssued(a.cert) && safeVerify(cert, a.cert));
       if (!matches) continue;
       const platformOk = a.store === 'mozilla' || a.store === 'operator' || platforms.has(a.store);
       if (platformOk && isActive(a, nowMs)) return { anchor: a };
       if (refused) continue;
       const name = subjectOf(a.cert);
-      if (!platformOk) refused = { anchor: a, why: `anchored at ${name}, a ${a.store} platform root this policy does not trust` };
+      if (!platformOk)
+        refused = {
+          anchor: a,
+          why: `anchored at ${name}, a ${a.store} platform root this policy does not trust`,
+        };
       else if (a.untilMs !== undefined && nowMs >= a.untilMs)
-        refused = { anchor: a, why: `anchored at ${name}, removed from the Mozilla store ${day(a.untilMs)}, before the handshake (${day(nowMs)})` };
+        refused = {
+          anchor: a,
+          why: `anchored at ${name}, removed from the Mozilla store ${day(a.untilMs)}, before the handshake (${day(nowMs)})`,
+        };
       else if (a.fromMs !== undefined)
-        refused = { anchor: a, why: `anchored at ${name}, added to the Mozilla store ${day(a.fromMs)}, after the handshake (${day(nowMs)})` };
+        refused = {
+          anchor: a,
+          why: `anchored at ${name}, added to the Mozilla store ${day(a.fromMs)}, after the handshake (${day(nowMs)})`,
+        };
     }
     return { refused };
   }
+}
+
+let bundledCache: X509Certificate[] | undefined;
+/** Node's bundled roots, parsed once per process. */
+function bundled(): X509Certificate[] {
+  bundledCache ??= rootCertificates.map((p) => new X509Certificate(p));
+  return bundledCache;
 }
 
 function safeVerify(cert: X509Certificate, issuer: X509Certificate): boolean {
