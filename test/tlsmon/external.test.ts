@@ -14,6 +14,10 @@ import { parseFeed } from '../../src/intel/feeds/index.js';
 import { identifyReputation } from '../../src/tlsmon/identify-adapter.js';
 import { ServiceCertificateCache, serviceKey } from '../../src/tlsmon/certificate-cache.js';
 import { CertificateFetcher } from '../../src/tlsmon/certificate-fetch.js';
+import { TlsMonitor } from '../../src/tlsmon/monitor.js';
+import { TrustStore } from '../../src/tlsmon/trust/chain-verifier.js';
+import { parsePolicyText } from '../../src/tlsmon/policy/load.js';
+import { features } from './fixtures.js';
 
 test('identification verdicts become address reputation', () => {
   const db = openDatabase(':memory:');
@@ -54,6 +58,52 @@ test('active fetch: the chain a service presents is fetched once, cached by addr
       const closed = await fetcher.request('127.0.0.1', 1, 'x.test');
       assert.equal(closed, false);
       assert.match(fetcher.errors[0], /127\.0\.0\.1\|1\|x\.test: .*ECONNREFUSED/);
+    } finally {
+      server.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the fetch starts at the first sighting of a hidden certificate and the verdict is re-issued when it completes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-fetch-'));
+  try {
+    const { server, port } = await selfSignedServer(dir, 'first.moat.test', {
+      key: 'ec',
+      tls: { minVersion: 'TLSv1.3' },
+    });
+    try {
+      const file = parsePolicyText(
+        `version: 1\ndefault: p\npolicies:\n  p:\n    weights: { certificate: 0.5, address: 0, reputation: 0.5 }\n    certificate: { legality: { weight: 1 } }\n    reputation: { serverName: { weight: 1 } }\n    decisive: { selfSigned: veto }\n    condition: { op: '>=', threshold: 0.6 }\n`,
+        'p.yaml',
+      );
+      const cache = new ServiceCertificateCache();
+      const mon = new TlsMonitor(
+        file,
+        { chain: new TrustStore({ bundledRoots: false }) },
+        { cache, fetcher: new CertificateFetcher(cache, { timeoutMs: 3000 }) },
+      );
+      const f = features({
+        dstIp: '127.0.0.1',
+        dstPort: port,
+        sni: 'first.moat.test',
+        version: 'TLS 1.3',
+        tsUs: Date.now() * 1000,
+      });
+      const first = mon.evaluate(f);
+      // First sighting: only the name is visible, and it is fine.
+      assert.deepEqual([first.chainSource, first.result.verdict], ['none', 'safe']);
+      assert.ok(first.refresh, 'the fetch started with the first verdict');
+      const again = await first.refresh;
+      assert.equal(again?.chainSource, 'fetched');
+      assert.equal(
+        again?.result.verdict,
+        'risky',
+        'the fetched chain is self-signed: the verdict is updated',
+      );
+      assert.equal(again?.result.decisive[0].finding, 'selfSigned');
+      assert.equal(mon.evaluations, 1, 'the re-issued verdict does not count the connection twice');
     } finally {
       server.close();
     }
