@@ -53,7 +53,7 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
     )
     .option('--ca <file>', 'extra trust anchor (repeatable)', collect, [])
     .option('--intel <file>', 'threat-intel feed (repeatable)', collect, [])
-    .option('--roots-history <dir>', 'judge chains with the Mozilla roots trusted at each handshake\'s time')
+    .option('--roots-history <dir>', "judge chains with the Mozilla roots trusted at each handshake's time")
     .option('--json', 'print JSON: one object per handshake')
     .option('--fail-on-risk', 'exit 1 when any handshake is risky')
     .action(

@@ -77,7 +77,9 @@ function extensions(w: Wire, h: ClientHello): void {
       case EXT_SESSION_TICKET:
         if (e.left > 0) {
           h.offersResumption = true;
-          h.ticketHash = createHash('sha256').update(e.buf.subarray(e.pos, e.pos + e.left)).digest('hex');
+          h.ticketHash = createHash('sha256')
+            .update(e.buf.subarray(e.pos, e.pos + e.left))
+            .digest('hex');
         }
         break;
       case EXT_ENCRYPTED_CLIENT_HELLO:

@@ -255,7 +255,10 @@ export class TlsStreamParser implements StreamParser {
         w.skip(4, 'ticket lifetime hint');
         const n = w.u16('ticket length');
         w.need(n, 'ticket');
-        if (n > 0) this.newTicketHash = createHash('sha256').update(w.buf.subarray(w.pos, w.pos + n)).digest('hex');
+        if (n > 0)
+          this.newTicketHash = createHash('sha256')
+            .update(w.buf.subarray(w.pos, w.pos + n))
+            .digest('hex');
         return;
       }
       if (dir === 1 && type === HS_SERVER_HELLO_DONE) {

@@ -35,7 +35,8 @@ export function addressBlacklist(
   const ips = s.check === 'both' ? [f.srcIp, f.dstIp] : s.check === 'src' ? [f.srcIp] : [f.dstIp];
   for (const ip of ips) {
     const hit = svc.addressBlacklist.lookup(ip);
-    if (hit) return { raw: 'listed', score: s.listed, finding: 'addressListed', note: `${ip} on ${hit.list}` };
+    if (hit)
+      return { raw: 'listed', score: s.listed, finding: 'addressListed', note: `${ip} on ${hit.list}` };
   }
   return { raw: 'not listed', score: s.notListed };
 }

@@ -12,6 +12,7 @@ export function fingerprint(
   if (!svc.fingerprintBlacklist) return unavailable('no fingerprint blacklist loaded');
   if (!f.ja3) return unavailable('no JA3 (no ClientHello seen)');
   const list = svc.fingerprintBlacklist.lookup(f.ja3);
-  if (list) return { raw: 'listed', score: s.listed, finding: 'fingerprintListed', note: `JA3 ${f.ja3} on ${list}` };
+  if (list)
+    return { raw: 'listed', score: s.listed, finding: 'fingerprintListed', note: `JA3 ${f.ja3} on ${list}` };
   return { raw: 'not listed', score: s.notListed };
 }

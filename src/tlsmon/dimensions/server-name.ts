@@ -9,7 +9,8 @@ import type { DimensionOutcome } from './result.js';
 
 const ADDRESS_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-f:]*:[0-9a-f:.]*\]?)$/i;
 /** A host name: dot-separated labels (a single label such as an intranet host or "localhost" is a name too). */
-const DNS_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
+const DNS_NAME =
+  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 
 export function serverName(
   f: HandshakeFeatures,
