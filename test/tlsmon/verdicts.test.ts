@@ -43,6 +43,8 @@ interface Verdict {
   dest_port: number;
   sni?: string;
   verdict: string;
+  /** Where the scored chain came from: handshake, session (a resumed session's original), observed … */
+  chainSource: string;
   findings: string[];
 }
 
@@ -102,6 +104,7 @@ async function verdicts(
             moat: {
               score: {
                 verdict: string;
+                chain_source: string;
                 certificate: { dimensions: Dim[] };
                 decided_by?: Array<{ finding: string }>;
               };
@@ -114,6 +117,7 @@ async function verdicts(
             dest_port: Number(e.dest_port),
             sni: tls.sni,
             verdict: s.verdict,
+            chainSource: s.chain_source,
             findings: [
               ...new Set([
                 ...(s.decided_by ?? []).map((d) => d.finding),
@@ -145,17 +149,20 @@ test(
     for (const withIntel of [false, true]) {
       for (const policy of policies) {
         let c2 = 0;
+        let resumed = 0;
         const missed: string[] = [];
         for (const f of files) {
           for (const v of await verdicts(f, { withIntel, policy })) {
             if (!C2_PORTS.has(v.dest_port)) continue;
             c2++;
+            if (v.chainSource === 'session') resumed++;
             if (v.verdict !== 'risky') missed.push(`${v.dest_ip}:${v.dest_port} ${v.verdict}`);
           }
         }
         t.diagnostic(
-          `${policy}, ${withIntel ? 'with' : 'without'} intel: C2 risky ${c2 - missed.length}/${c2}`,
+          `${policy}, ${withIntel ? 'with' : 'without'} intel: C2 risky ${c2 - missed.length}/${c2} (${resumed} resumed sessions judged by the chain of the session they resume)`,
         );
+        assert.ok(resumed > 0, 'resumed C2 sessions take their original session chain');
         assert.equal(c2, 83, 'the four captures hold 83 C2 handshakes (77 QuasarRAT, 6 AsyncRAT)');
         assert.deepEqual(missed, [], `${policy} ${withIntel ? 'with' : 'without'} intel`);
       }
