@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../framework/errors.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -72,7 +73,8 @@ export const HoneypotConfigSchema = z
 
 export type HoneypotConfig = z.infer<typeof HoneypotConfigSchema>;
 
-export class HoneypotConfigError extends Error {}
+/** A honeypot or relay configuration that cannot work (schema, key file); the message names file and field. */
+export class HoneypotConfigError extends ConfigError {}
 
 /** Reads a key file of hex digits (whitespace ignored); errors name the file and what is wrong. */
 export function readKeyFile(path: string, what: string, minBytes = 32): Buffer {

@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { parseIp } from '../../decode/address.js';
 import { parseCertificate } from '../../proto/x509/index.js';
 import type { HandshakeFeatures } from '../../tlsmon/features.js';
+import { InputError } from '../../framework/errors.js';
 
 const ip = z.string().refine((s) => parseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });
 
@@ -31,7 +32,7 @@ export const handshakeSchema = z.strictObject({
 });
 export type HandshakeInput = z.infer<typeof handshakeSchema>;
 
-export class HandshakeInputError extends Error {}
+export class HandshakeInputError extends InputError {}
 
 export function featuresFromInput(h: HandshakeInput): HandshakeFeatures {
   const s = parseIp(h.src);

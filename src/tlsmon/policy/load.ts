@@ -8,14 +8,14 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { policyFileSchema, type HeatStrategy, type Policy, type PolicyFile } from './schema.js';
 import { parseCidr } from '../../decode/cidr.js';
+import { ConfigError } from '../../framework/errors.js';
 
-export class PolicyError extends Error {
+export class PolicyError extends ConfigError {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
     super(`${file}: invalid policy file:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'PolicyError';
   }
 }
 
