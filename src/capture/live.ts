@@ -85,6 +85,15 @@ export class LiveCaptureSource implements PacketSource {
     this.c.setMinBytes?.(0);
   }
 
+  private closed = false;
+
+  /** Gives the interface back without running (a later setup step failed); `run` closes it itself at its end. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.c.close();
+  }
+
   run(sink: PacketSink, signal?: AbortSignal): Promise<SourceStats> {
     const { c, buf, linkType } = this;
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
@@ -94,7 +103,7 @@ export class LiveCaptureSource implements PacketSource {
       const stop = (): void => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', stop);
-        c.close();
+        this.close();
         resolve(stats);
       };
       c.on('packet', (nbytes: number) => {
@@ -113,6 +122,6 @@ export class LiveCaptureSource implements PacketSource {
 }
 
 /** Opens `o.iface` for capture (throws LiveCaptureError when it cannot be); packets flow once `run` is called. */
-export function openLiveCapture(o: LiveOptions): PacketSource {
+export function openLiveCapture(o: LiveOptions): LiveCaptureSource {
   return new LiveCaptureSource(o);
 }

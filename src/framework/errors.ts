@@ -20,3 +20,23 @@ export class ConfigError extends MoatError {}
 
 /** The machine refuses: an interface that does not exist, a BPF filter libpcap rejects, a port in use, a server that cannot be reached. */
 export class OperationalError extends MoatError {}
+
+/**
+ * A server that cannot listen, as the operator should read it: what, where and why in one line. Node's errno
+ * codes become words (the port is taken, a privileged port, an address this machine does not have).
+ */
+export function listenFailure(what: string, host: string, port: number, err: unknown): OperationalError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the port is already in use'
+      : code === 'EACCES'
+        ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'no such address on this machine'
+          : err instanceof Error
+            ? err.message
+            : String(err);
+  const at = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new OperationalError(`${what}: cannot listen on ${at}: ${why}`);
+}

@@ -14,7 +14,13 @@ export const handshakeSchema = z.strictObject({
   srcPort: z.number().int().min(0).max(65535).default(0),
   dstPort: z.number().int().min(1).max(65535).default(443),
   sni: z.string().min(1).max(253).optional(),
-  version: z.enum(['SSLv3', 'TLS 1.0', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3']).default('TLS 1.2'),
+  /** Suricata's EVE spelling, as moat writes it everywhere ("TLSv1" is TLS 1.0; "TLS 1.0" is read as it). */
+  version: z
+    .preprocess(
+      (v) => (v === 'TLS 1.0' ? 'TLSv1' : v),
+      z.enum(['SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3']),
+    )
+    .default('TLS 1.2'),
   resumed: z.boolean().default(false),
   /** Server chain, leaf first, PEM. */
   chain: z

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { runAnalysis, type AnalysisStats } from '../../pipeline/index.js';
 import { EveFileWriter } from '../../output/eve/writer.js';
-import { openCaptureFile, openLiveCapture, type PacketSource } from '../../capture/index.js';
+import { openCaptureFile, openLiveCapture, type LiveCaptureSource } from '../../capture/index.js';
 import { MoatError } from '../../framework/errors.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
@@ -203,7 +203,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       }
       // A live input is opened before the output exists too: an unknown interface or a bad filter leaves no
       // empty EVE file behind, and an old one is not truncated.
-      let live: PacketSource | undefined;
+      let live: LiveCaptureSource | undefined;
       let durationS: number | undefined;
       if (flags.interface) {
         durationS = flags.duration ? Number(flags.duration) : undefined;
@@ -211,7 +211,14 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
           throw new UsageError(`--duration must be a positive number of seconds, got '${flags.duration}'`);
         live = openLiveCapture({ iface: flags.interface, bpf: flags.bpf, durationS });
       }
-      const writer = new EveFileWriter(flags.eve, flags.interface ? { flushIntervalMs: 1000 } : {});
+      let writer: EveFileWriter;
+      try {
+        writer = new EveFileWriter(flags.eve, flags.interface ? { flushIntervalMs: 1000 } : {});
+      } catch (err) {
+        // The interface is given back, or its open handle would keep the process from ending.
+        live?.close();
+        throw new UsageError(`--eve ${flags.eve}: ${err instanceof Error ? err.message : String(err)}`);
+      }
       // With several workers on a regular file the workers append to it themselves (see runAnalysis).
       const direct = workers > 1 && flags.eve !== '-' && !flags.interface && inspectors.length === 0;
       const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);

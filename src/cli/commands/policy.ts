@@ -173,7 +173,10 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
       try {
         res = await fetch(new URL('/v1/tlsmon/policies', o.url), {
           method: 'PUT',
-          headers: { 'content-type': 'application/yaml', ...(o.apiKey ? { 'x-api-key': o.apiKey } : {}) },
+          headers: {
+            'content-type': 'application/yaml',
+            ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
+          },
           body: text,
         });
       } catch (err) {

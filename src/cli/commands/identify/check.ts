@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { ConfigError } from '../../../framework/errors.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel } from './shared.js';
 import { readTrafficFile } from './traffic-file.js';
 import { openDatabase } from '../../../store/database.js';
@@ -41,6 +42,14 @@ export function registerCheck(id: Command, setExit: (code: number) => void): voi
           intel: loadIntel(db, geo),
           ...(geo ? { geo } : {}),
         });
+        if (service.modelVersion === null) {
+          // Without a model every address would come back "clean" with score 0: an answer that means nothing.
+          service.stop();
+          db.close();
+          throw new ConfigError(
+            `identify check: no model is active in ${flags.db}; train one with \`moat identify train\` or activate one with \`moat identify model activate N\``,
+          );
+        }
         const r = service.identify(parsed.data);
         db.close();
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -1,6 +1,7 @@
 /** `moat identify serve`: the Spec B HTTP API (B-1), one API key per terminal. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { listenFailure } from '../../../framework/errors.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel, num } from './shared.js';
 import { openDatabase } from '../../../store/database.js';
 import { IntelStore } from '../../../intel/store.js';
@@ -71,7 +72,19 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           log = new SqliteRequestLog(db);
         }
         const app = buildIdentifyServer({ service, ...(keys ? { keys } : {}), log });
-        const address = await app.listen({ host: flags.host, port: num('port', flags.port, 0, 65535) });
+        const port = num('port', flags.port, 0, 65535);
+        let address: string;
+        try {
+          address = await app.listen({ host: flags.host, port });
+        } catch (err) {
+          // Everything opened so far is closed again, so the process ends with the one-line reason.
+          service.stop();
+          await app.close();
+          await log.close().catch(() => undefined);
+          await pgKeys?.close();
+          db.close();
+          throw listenFailure('identify serve', flags.host, port, err);
+        }
         process.stdout.write(
           `identify: listening on ${address}, model version ${service.modelVersion ?? 'none'}\n`,
         );
