@@ -19,6 +19,7 @@ import type { ListeningService } from '../../honeypot/services/listen.js';
 import { analyzeSample } from '../../sandbox/index.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { untilStopped } from '../signals.js';
 
 export const registerHoneypot: RegisterCommand = (program: Command) => {
   program
@@ -121,11 +122,9 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         await shutDown();
         throw err;
       }
+      const stopped = untilStopped();
       for (const s of services) process.stderr.write(`moat honeypot: ${s.name} on ${cfg.bind}:${s.port()}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       await shutDown();
     });
 };

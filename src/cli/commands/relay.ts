@@ -14,6 +14,7 @@ import { makeKeyFile, readKeyFile } from '../../honeypot/config.js';
 import { loadDeviceEndConfig } from '../../honeypot/device-end-config.js';
 import { DeviceEndServer, selfSignedCert, type DeviceEndCert } from '../../honeypot/relay/index.js';
 import { eveNow } from '../../output/eve/timestamp.js';
+import { untilStopped } from '../signals.js';
 
 function readPem(what: string, path: string): string {
   try {
@@ -61,13 +62,11 @@ export const registerRelay: RegisterCommand = (program) => {
         (f) => log({ event: 'forward', ...f }),
       );
       const port = await end.listen(cfg.listen.port, cfg.listen.host);
+      const stopped = untilStopped();
       process.stderr.write(
         `moat relay: listening on ${cfg.listen.host}:${port}, ${cfg.devices.length} device(s), fingerprint ${cert.fingerprint256}\n`,
       );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       await end.close();
     });
 

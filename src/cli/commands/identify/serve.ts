@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { listenFailure } from '../../../framework/errors.js';
+import { untilStopped } from '../../signals.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel, num } from './shared.js';
 import { openDatabase } from '../../../store/database.js';
 import { IntelStore } from '../../../intel/store.js';
@@ -85,14 +86,11 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           db.close();
           throw listenFailure('identify serve', flags.host, port, err);
         }
+        const stopped = untilStopped();
         process.stdout.write(
           `identify: listening on ${address}, model version ${service.modelVersion ?? 'none'}\n`,
         );
-        await new Promise<void>((resolve) => {
-          const stop = (): void => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopped;
         service.stop();
         await app.close();
         // A log that cannot be written at exit was already reported by its error handler.
