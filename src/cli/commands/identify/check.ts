@@ -2,13 +2,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { ConfigError } from '../../../framework/errors.js';
+import { ConfigError } from '../../../framework/index.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel } from './shared.js';
 import { readTrafficFile } from './traffic-file.js';
-import { openDatabase } from '../../../store/database.js';
-import { identifyRequestSchema } from '../../../identify/flow-record.js';
-import { ModelRegistry } from '../../../identify/registry.js';
-import { IdentificationService } from '../../../identify/service.js';
+import { openDatabase } from '../../../store/index.js';
+import { identifyRequestSchema, ModelRegistry, IdentificationService } from '../../../identify/index.js';
 
 export function registerCheck(id: Command, setExit: (code: number) => void): void {
   id.command('check')

@@ -7,17 +7,24 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { ASN_RANGES_HELP, num, type GeoFlags } from './shared.js';
-import type { GeoLookup } from '../../../intel/geo.js';
-import { DEFAULT_LOOP, featurise, type EvaluateOptions } from '../../../identify/evaluate.js';
-import { loadUstcConversations, windowed } from '../../../identify/datasets/ustc-conversations.js';
-import { loadIpsumPu } from '../../../identify/datasets/ipsum-pu.js';
-import { loadUnlabelledTraffic } from '../../../identify/datasets/unlabelled-traffic.js';
-import { combineSources, SOURCE_IPSUM, SOURCE_USTC } from '../../../identify/datasets/combined.js';
-import type { AddressSample } from '../../../identify/datasets/ustc-conversations.js';
-import type { GroupBy } from '../../../identify/split-groups.js';
-import type { LoopParams } from '../../../identify/loop.js';
-import type { LabelledSet } from '../../../identify/train.js';
-import type { FeatureContext } from '../../../identify/features.js';
+import type { GeoLookup } from '../../../intel/index.js';
+import {
+  DEFAULT_LOOP,
+  featurise,
+  type EvaluateOptions,
+  loadUstcConversations,
+  windowed,
+  loadIpsumPu,
+  loadUnlabelledTraffic,
+  combineSources,
+  SOURCE_IPSUM,
+  SOURCE_USTC,
+  type AddressSample,
+  type GroupBy,
+  type LoopParams,
+  type LabelledSet,
+  type FeatureContext,
+} from '../../../identify/index.js';
 
 export interface DataFlags {
   ustc?: string;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { geoFrom } from './shared.js';
 import { dataOptions, datasets, evalOptions, fileList, loadSources, loopFrom, type DataCli } from './data.js';
 import { printReport } from './report.js';
-import { evaluate } from '../../../identify/evaluate.js';
+import { evaluate } from '../../../identify/index.js';
 
 export function registerEval(id: Command): void {
   dataOptions(

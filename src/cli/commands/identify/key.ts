@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_DB, num } from './shared.js';
-import { openDatabase } from '../../../store/database.js';
+import { openDatabase } from '../../../store/index.js';
 import { ApiKeyStore } from '../../../api/api-keys.js';
 import { PgApiKeyStore } from '../../../api/pg-api-keys.js';
 

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_DB, fmt, num } from './shared.js';
-import { openDatabase } from '../../../store/database.js';
-import { ModelRegistry } from '../../../identify/registry.js';
+import { openDatabase } from '../../../store/index.js';
+import { ModelRegistry } from '../../../identify/index.js';
 
 export function registerModel(id: Command): void {
   const model = id.command('model').description('model versions: list, rules, activate, rollback');

@@ -1,6 +1,6 @@
 /** The evaluation report as `moat identify eval` and `train` print it. */
 import { fmt } from './shared.js';
-import type { EvaluationReport } from '../../../identify/evaluate.js';
+import type { EvaluationReport } from '../../../identify/index.js';
 
 export function printReport(r: EvaluationReport): void {
   const w = r.withoutSelfTraining;

@@ -1,17 +1,16 @@
 /** `moat identify serve`: the Spec B HTTP API (B-1), one API key per terminal. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { listenFailure } from '../../../framework/errors.js';
+import { listenFailure } from '../../../framework/index.js';
 import { untilStopped } from '../../signals.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel, num } from './shared.js';
-import { openDatabase } from '../../../store/database.js';
-import { IntelStore } from '../../../intel/store.js';
+import { openDatabase } from '../../../store/index.js';
+import { IntelStore } from '../../../intel/index.js';
 import { ApiKeyStore, type KeyVerifier } from '../../../api/api-keys.js';
 import { PgApiKeyStore } from '../../../api/pg-api-keys.js';
 import { buildIdentifyServer } from '../../../api/identify-server.js';
 import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../../../api/request-log.js';
-import { ModelRegistry } from '../../../identify/registry.js';
-import { IdentificationService } from '../../../identify/service.js';
+import { ModelRegistry, IdentificationService } from '../../../identify/index.js';
 
 export function registerServe(id: Command, setExit: (code: number) => void): void {
   id.command('serve')

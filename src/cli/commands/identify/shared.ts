@@ -1,11 +1,8 @@
 /** What the `moat identify` subcommands share: the default store, number flags, and AS/geo data flags. */
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import type { Db } from '../../../store/database.js';
-import { GeoLookup } from '../../../intel/geo.js';
-import { AsnRanges } from '../../../intel/asn-ranges.js';
-import { IntelIndex } from '../../../intel/intel-index.js';
-import { IntelStore } from '../../../intel/store.js';
+import type { Db } from '../../../store/index.js';
+import { GeoLookup, AsnRanges, IntelIndex, IntelStore } from '../../../intel/index.js';
 
 export const DEFAULT_DB = 'moat.db';
 

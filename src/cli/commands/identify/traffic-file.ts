@@ -1,7 +1,7 @@
 /** The `--traffic` file of `moat identify check`: flows as JSON or as EVE NDJSON from `moat analyze`. */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../../framework/errors.js';
-import { MAX_FLOWS_PER_ITEM } from '../../../identify/flow-record.js';
+import { InputError } from '../../../framework/index.js';
+import { MAX_FLOWS_PER_ITEM } from '../../../identify/index.js';
 
 /**
  * Reads a traffic file: JSON ({flows, stats} or an array of flows) or EVE NDJSON. From EVE, `flow`/`netflow`

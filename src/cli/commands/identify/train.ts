@@ -11,9 +11,8 @@ import {
   type DataCli,
 } from './data.js';
 import { printReport } from './report.js';
-import { openDatabase } from '../../../store/database.js';
-import { ModelRegistry } from '../../../identify/registry.js';
-import { evaluate } from '../../../identify/evaluate.js';
+import { openDatabase } from '../../../store/index.js';
+import { ModelRegistry, evaluate } from '../../../identify/index.js';
 
 export function registerTrain(id: Command, setExit: (code: number) => void): void {
   dataOptions(
