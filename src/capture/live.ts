@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { PacketSink, PacketSource, SourceStats } from './packet.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW } from './packet.js';
-import { OperationalError } from '../framework/index.js';
+import { OperationalError } from '../framework/errors.js';
 
 export interface LiveOptions {
   iface: string;

@@ -5,7 +5,7 @@
  * and a timestamp — so the hot loop creates no object per packet. The buffer is only valid for the duration
  * of the call: a consumer that needs bytes later (TCP reassembly, IP fragments) copies them.
  */
-import { InputError } from '../framework/index.js';
+import { InputError } from '../framework/errors.js';
 
 /** libpcap LINKTYPE_* values moat decodes (https://www.tcpdump.org/linktypes.html). */
 export const LINKTYPE_NULL = 0; // BSD loopback, host byte order AF_ value

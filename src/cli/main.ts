@@ -6,7 +6,7 @@
  * Domains throw the typed errors of framework/errors.ts; this file alone turns them into what the operator
  * sees: the message without a stack trace, exit 2. Anything else is a bug and keeps its stack.
  */
-import { MoatError } from '../framework/index.js';
+import { MoatError } from '../framework/errors.js';
 
 export const VERSION = '0.1.0';
 

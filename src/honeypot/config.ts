@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../framework/index.js';
+import { ConfigError } from '../framework/errors.js';
 
 const port = z.number().int().min(0).max(65535);
 

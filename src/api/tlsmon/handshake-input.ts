@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { parseIp } from '../../decode/address.js';
 import { parseCertificate } from '../../proto/x509/index.js';
 import type { HandshakeFeatures } from '../../tlsmon/features.js';
-import { InputError } from '../../framework/index.js';
+import { InputError } from '../../framework/errors.js';
 
 const ip = z.string().refine((s) => parseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });
 

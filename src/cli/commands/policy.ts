@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
-import { MoatError, OperationalError } from '../../framework/index.js';
+import { MoatError, OperationalError } from '../../framework/errors.js';
 import { collect } from '../options.js';
 import { loadPolicyFile } from '../../tlsmon/policy/load.js';
 

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
-import { OperationalError } from '../../framework/index.js';
+import { OperationalError } from '../../framework/errors.js';
 import { makeKeyFile, readKeyFile } from '../../honeypot/config.js';
 import { loadDeviceEndConfig } from '../../honeypot/device-end-config.js';
 import { DeviceEndServer, selfSignedCert, type DeviceEndCert } from '../../honeypot/relay/index.js';

@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeTagged, encodeFrame, encodeTagged, FrameReader, FrameType, MAGIC } from './frame.js';
 import type { DeviceEndCert } from './tls.js';
 import { DeviceSelector, type DeviceEndpoint, type DeviceProtocol } from './select.js';
-import { listenFailure } from '../../framework/index.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export type { DeviceEndpoint } from './select.js';
 

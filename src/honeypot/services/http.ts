@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Honeypot } from '../honeypot.js';
 import type { Session } from '../session.js';
 import type { ListeningService } from './listen.js';
-import { listenFailure } from '../../framework/index.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export type WebPersona = 'camera' | 'router';
 

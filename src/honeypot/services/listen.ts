@@ -2,7 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Honeypot } from '../honeypot.js';
 import type { Session } from '../session.js';
-import { listenFailure } from '../../framework/index.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export interface ListeningService {
   name: string;

@@ -9,7 +9,7 @@ import type { Honeypot } from '../honeypot.js';
 import type { Session } from '../session.js';
 import { TerminalDriver } from './terminal.js';
 import type { ListeningService } from './listen.js';
-import { listenFailure } from '../../framework/index.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export function generateHostKey(): string {
   return ssh2.utils.generateKeyPairSync('ed25519').private;

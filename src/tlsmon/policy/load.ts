@@ -18,7 +18,7 @@ import {
   type Selector,
 } from './schema.js';
 import { parseCidr } from '../../decode/cidr.js';
-import { ConfigError } from '../../framework/index.js';
+import { ConfigError } from '../../framework/errors.js';
 
 export class PolicyError extends ConfigError {
   constructor(

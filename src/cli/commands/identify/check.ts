@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { ConfigError } from '../../../framework/index.js';
+import { ConfigError } from '../../../framework/errors.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel } from './shared.js';
 import { readTrafficFile } from './traffic-file.js';
 import { openDatabase } from '../../../store/index.js';

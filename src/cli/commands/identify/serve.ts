@@ -1,7 +1,7 @@
 /** `moat identify serve`: the Spec B HTTP API (B-1), one API key per terminal. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { listenFailure } from '../../../framework/index.js';
+import { listenFailure } from '../../../framework/errors.js';
 import { untilStopped } from '../../signals.js';
 import { DEFAULT_DB, ASN_RANGES_HELP, geoFrom, loadIntel, num } from './shared.js';
 import { openDatabase } from '../../../store/index.js';

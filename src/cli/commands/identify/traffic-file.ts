@@ -1,6 +1,6 @@
 /** The `--traffic` file of `moat identify check`: flows as JSON or as EVE NDJSON from `moat analyze`. */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../../framework/index.js';
+import { InputError } from '../../../framework/errors.js';
 import { MAX_FLOWS_PER_ITEM } from '../../../identify/index.js';
 
 /**
