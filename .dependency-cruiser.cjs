@@ -42,7 +42,12 @@ module.exports = {
       severity: 'error',
       comment: 'Another folder is reached only through its index.ts.',
       from: { path: '^src/([^/]+)/' },
-      to: { path: '^src/([^/]+)/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+      // framework/errors.ts is the one exception: the typed errors every folder throws, imported on their own
+      // because the framework's index also loads the message bus and zod (~0.2 s) that `moat analyze` never needs.
+      to: {
+        path: '^src/([^/]+)/',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/framework/errors\\.ts$'],
+      },
     },
     {
       name: 'no-module-cycles',

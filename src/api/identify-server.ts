@@ -17,6 +17,7 @@ import { fastBatchOk, fastRequestOk } from '../identify/fast-validate.js';
 import type { KeyVerifier, TerminalKey } from './api-keys.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
+import { API_KEY_HELP, apiKeyOf } from './api-key-header.js';
 
 export interface IdentifyServerOptions {
   service: IdentificationService;
@@ -118,16 +119,13 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
 
   app.addHook('onRequest', async (req, reply) => {
     if (!opts.keys || req.url === '/v1/health') return;
-    const auth = req.headers.authorization;
-    const key = auth?.startsWith('Bearer ')
-      ? auth.slice(7)
-      : (req.headers['x-api-key'] as string | undefined);
+    const key = apiKeyOf(req.headers);
     let t = key ? opts.keys.verify(key) : null;
     if (t instanceof Promise) t = await t;
     if (!t)
       return reply
         .code(401)
-        .send({ error: 'unauthorized', message: 'a valid API key is required (Authorization: Bearer KEY)' });
+        .send({ error: 'unauthorized', message: `a valid API key is required (${API_KEY_HELP})` });
     req.terminal = t;
   });
 

@@ -7,8 +7,11 @@
  * Each buffer keeps RESERVE bytes free in front of the data read into it, so the unread tail of the old
  * chunk (a record cut by the chunk end) is copied in front of the new data and the record is contiguous
  * without moving the chunk itself.
+ *
+ * A gzip-compressed file is read the same way through a GunzipFeed (the caller says which, by magic number).
  */
 import { closeSync, openSync, read } from 'node:fs';
+import { GunzipFeed } from './gunzip-feed.js';
 
 /**
  * Hands out the buffers a reader fills, when bytes already read must stay where they are (workers may be
@@ -42,7 +45,9 @@ export class ChunkReader {
   end = 0;
   /** File offset of buf[0]. */
   base = 0;
+  /** The plain file; -1 when reading through `gunzip`. */
   private readonly fd: number;
+  private readonly gunzip: GunzipFeed | undefined;
   private eof = false;
   private ahead: ReadAhead | undefined;
   /** The buffer parsed before the current one, reused for the next read-ahead (no provider). */
@@ -53,14 +58,21 @@ export class ChunkReader {
     readonly path: string,
     private readonly chunk = 8 << 20,
     private readonly provider?: BufferProvider,
+    gzip = false,
   ) {
-    this.fd = openSync(path, 'r');
+    this.gunzip = gzip ? new GunzipFeed(path) : undefined;
+    this.fd = gzip ? -1 : openSync(path, 'r');
     // A provider's buffers have a fixed size: the reserve is a quarter of it, the rest is read into.
     this.reserve = provider ? chunk >> 2 : Math.min(RESERVE, chunk);
     this.startAhead();
   }
 
-  /** File offset of the current position. */
+  /** Why a compressed input ended early (cut or damaged gzip stream); undefined for plain files. */
+  get problem(): string | undefined {
+    return this.gunzip?.problem;
+  }
+
+  /** File offset of the current position (of the decompressed data, for a gzip file). */
   get offset(): number {
     return this.base + this.pos;
   }
@@ -131,7 +143,12 @@ export class ChunkReader {
     else target = Buffer.allocUnsafe(size);
     this.spare = undefined;
     const len = this.provider ? target.length - this.reserve : this.chunk;
-    const a: ReadAhead = { buf: target, done: readInto(this.fd, target, this.reserve, len) };
+    const a: ReadAhead = {
+      buf: target,
+      done: this.gunzip
+        ? this.gunzip.read(target, this.reserve, len)
+        : readInto(this.fd, target, this.reserve, len),
+    };
     // A read that fails is reported by the fill() that awaits it; never as an unhandled rejection meanwhile.
     a.done.catch(() => undefined);
     this.ahead = a;
@@ -143,6 +160,7 @@ export class ChunkReader {
     const a = this.ahead;
     this.ahead = undefined;
     if (a) await a.done.catch(() => 0);
-    closeSync(this.fd);
+    if (this.gunzip) this.gunzip.close();
+    else closeSync(this.fd);
   }
 }

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { PacketSink, PacketSource, SourceStats } from './packet.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW } from './packet.js';
+import { OperationalError } from '../framework/errors.js';
 
 export interface LiveOptions {
   iface: string;
@@ -33,7 +34,8 @@ const LINK: Record<string, number> = {
   LINKTYPE_LINUX_SLL: LINKTYPE_LINUX_SLL,
 };
 
-export class LiveCaptureError extends Error {}
+/** The interface does not exist, libpcap rejects the filter, or capturing is not possible here. */
+export class LiveCaptureError extends OperationalError {}
 
 function loadCap(): CapModule {
   try {
@@ -45,46 +47,55 @@ function loadCap(): CapModule {
   }
 }
 
+/**
+ * A capture already opened on its interface: the interface exists, the filter compiled and the link type is
+ * one moat decodes. `run` delivers packets from then on.
+ */
 export class LiveCaptureSource implements PacketSource {
   readonly description: string;
+  private readonly c: CapHandle;
+  private readonly buf: Buffer;
+  private readonly linkType: number;
 
+  /** Opens the capture now; a LiveCaptureError names what is wrong before anything else is set up. */
   constructor(private readonly o: LiveOptions) {
     this.description = `live capture on ${o.iface}${o.bpf ? ` (${o.bpf})` : ''}`;
-  }
-
-  run(sink: PacketSink, signal?: AbortSignal): Promise<SourceStats> {
-    let cap: CapModule;
-    try {
-      cap = loadCap();
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    const cap = loadCap();
     const names = cap.Cap.deviceList().map((d) => d.name);
-    if (!names.includes(this.o.iface)) {
-      return Promise.reject(
-        new LiveCaptureError(`no interface named '${this.o.iface}' (have: ${names.join(', ')})`),
-      );
-    }
-    const c = new cap.Cap();
-    const buf = Buffer.alloc(this.o.snaplen ?? 65535);
+    if (!names.includes(o.iface))
+      throw new LiveCaptureError(`no interface named '${o.iface}' (have: ${names.join(', ')})`);
+    this.c = new cap.Cap();
+    this.buf = Buffer.alloc(o.snaplen ?? 65535);
     let kind: string;
     try {
-      kind = c.open(this.o.iface, this.o.bpf ?? '', this.o.bufferSize ?? 16 << 20, buf);
+      kind = this.c.open(o.iface, o.bpf ?? '', o.bufferSize ?? 16 << 20, this.buf);
     } catch (err) {
-      return Promise.reject(
-        new LiveCaptureError(
-          `cannot capture on ${this.o.iface}${this.o.bpf ? ` with filter "${this.o.bpf}"` : ''}: ${err instanceof Error ? err.message : String(err)}`,
-        ),
+      throw new LiveCaptureError(
+        `cannot capture on ${o.iface}${o.bpf ? ` with filter "${o.bpf}"` : ''}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
     // cap names five link types and reports others as "Unknown linktype N": keep the number for the decoder.
     const unknown = /^Unknown linktype (\d+)$/.exec(kind);
     const linkType = LINK[kind] ?? (unknown ? Number(unknown[1]) : undefined);
     if (linkType === undefined) {
-      c.close();
-      return Promise.reject(new LiveCaptureError(`${this.o.iface}: unsupported link type ${kind}`));
+      this.c.close();
+      throw new LiveCaptureError(`${o.iface}: unsupported link type ${kind}`);
     }
-    c.setMinBytes?.(0);
+    this.linkType = linkType;
+    this.c.setMinBytes?.(0);
+  }
+
+  private closed = false;
+
+  /** Gives the interface back without running (a later setup step failed); `run` closes it itself at its end. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.c.close();
+  }
+
+  run(sink: PacketSink, signal?: AbortSignal): Promise<SourceStats> {
+    const { c, buf, linkType } = this;
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     const t0 = Date.now() * 1000 - performance.now() * 1000;
     return new Promise((resolve) => {
@@ -92,7 +103,7 @@ export class LiveCaptureSource implements PacketSource {
       const stop = (): void => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', stop);
-        c.close();
+        this.close();
         resolve(stats);
       };
       c.on('packet', (nbytes: number) => {
@@ -110,6 +121,7 @@ export class LiveCaptureSource implements PacketSource {
   }
 }
 
-export function openLiveCapture(o: LiveOptions): PacketSource {
+/** Opens `o.iface` for capture (throws LiveCaptureError when it cannot be); packets flow once `run` is called. */
+export function openLiveCapture(o: LiveOptions): LiveCaptureSource {
   return new LiveCaptureSource(o);
 }

@@ -5,6 +5,7 @@
  * and a timestamp — so the hot loop creates no object per packet. The buffer is only valid for the duration
  * of the call: a consumer that needs bytes later (TCP reassembly, IP fragments) copies them.
  */
+import { InputError } from '../framework/errors.js';
 
 /** libpcap LINKTYPE_* values moat decodes (https://www.tcpdump.org/linktypes.html). */
 export const LINKTYPE_NULL = 0; // BSD loopback, host byte order AF_ value
@@ -44,13 +45,12 @@ export interface PacketSource {
 }
 
 /** Thrown for input that cannot be read at all (not a capture, unsupported version); names file and offset. */
-export class CaptureFormatError extends Error {
+export class CaptureFormatError extends InputError {
   constructor(
     readonly file: string,
     readonly offset: number,
     detail: string,
   ) {
     super(`${file}: at byte ${offset}: ${detail}`);
-    this.name = 'CaptureFormatError';
   }
 }

@@ -74,12 +74,14 @@ export class PcapngFileSource implements PacketSource {
     private readonly chunkSize = 8 << 20,
     /** Buffers to read into that are never rewritten behind the sink's back (multi-worker dispatch). */
     private readonly provider?: BufferProvider,
+    /** The file is gzip-compressed: read through zlib (offsets in messages are of the decompressed data). */
+    private readonly gzip = false,
   ) {
-    this.description = `pcapng file ${path}`;
+    this.description = `pcapng file ${path}${gzip ? ' (gzip)' : ''}`;
   }
 
   async run(sink: PacketSink): Promise<SourceStats> {
-    const r = new ChunkReader(this.path, this.chunkSize, this.provider);
+    const r = new ChunkReader(this.path, this.chunkSize, this.provider, this.gzip);
     const stats: SourceStats = { packets: 0, bytes: 0, damaged: 0 };
     let le = true;
     let ifaces: Iface[] = [];
@@ -202,6 +204,9 @@ export class PcapngFileSource implements PacketSource {
           sink.onPacket(b, p + 12, caplen, wirelen < caplen ? caplen : wirelen, 0, f.linkType);
         }
       }
+      // A cut or damaged gzip stream ends the data like a cut file; its own reason says more.
+      if (r.problem)
+        stats.stoppedBecause = stats.stoppedBecause ? `${stats.stoppedBecause}; ${r.problem}` : r.problem;
     } finally {
       await r.close();
     }

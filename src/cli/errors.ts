@@ -1,7 +1,4 @@
-/** A problem with what the user asked for (bad flag, unreadable input): printed without a stack, exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+/** A problem with what the user asked for (bad flag, missing file): printed without a stack, exit 2. */
+import { MoatError } from '../framework/errors.js';
+
+export class UsageError extends MoatError {}

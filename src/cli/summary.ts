@@ -7,12 +7,17 @@ function fmt(n: number): string {
 
 export function summaryRows(s: AnalysisStats): Array<[string, string]> {
   const secs = s.wallMs / 1000;
+  const input: Array<[string, string]> = [];
+  if (s.damagedRecords > 0) input.push(['damaged records skipped', fmt(s.damagedRecords)]);
+  // A capture cut in the middle of a record: what came before it was analysed, the rest is missing.
+  if (s.inputEndedEarly !== undefined) input.push(['input ends early', s.inputEndedEarly]);
   const rows: Array<[string, string]> = [
     ['packets', fmt(s.packets)],
     ['bytes', fmt(s.bytes)],
     ['non-IP packets', fmt(s.nonIp)],
     ['decode errors', fmt(s.decodeErrors)],
     ['truncated packets', fmt(s.truncated)],
+    ...input,
     ['flows', fmt(s.flows)],
     ['flows evicted (memory cap)', fmt(s.evictedFlows)],
     ['TCP gaps', fmt(s.tcpGaps)],
@@ -23,10 +28,16 @@ export function summaryRows(s: AnalysisStats): Array<[string, string]> {
     ['HTTP transactions', fmt(s.httpTransactions)],
     ['DNS messages', fmt(s.dnsMessages)],
     ['anomalies', fmt(s.anomalies)],
-    ['alerts', fmt(s.alerts)],
+    [
+      'alerts',
+      s.alertsNotWritten > 0
+        ? `${fmt(s.alerts)} (${fmt(s.alertsNotWritten)} more raised, not written: --types leaves out alert)`
+        : fmt(s.alerts),
+    ],
     ['EVE events', fmt(s.events)],
     ['wall time', `${secs.toFixed(2)} s`],
   );
+
   if (secs > 0) {
     rows.push([
       'throughput',

@@ -50,3 +50,5 @@ export {
   type VerdictMessage,
 } from './topics.js';
 export { mulberry32 } from './prng.js';
+// The typed errors every folder throws; folders import them from ./errors.js directly, which loads nothing else.
+export { MoatError, InputError, ConfigError, OperationalError, listenFailure } from './errors.js';

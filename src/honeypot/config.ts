@@ -1,13 +1,16 @@
 /** `moat honeypot` configuration (zod-validated; errors name the field): ports, scope, limits, paths. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../framework/errors.js';
 
 const port = z.number().int().min(0).max(65535);
 
 export const HoneypotConfigSchema = z
   .object({
-    bind: z.string().default('0.0.0.0'),
+    // Loopback unless told: a honeypot is exposed on purpose, by a configuration that says where.
+    bind: z.string().default('127.0.0.1'),
     telnet: z.array(port).default([2323]),
     ssh: z.array(port).default([2222]),
     http: z
@@ -34,16 +37,17 @@ export const HoneypotConfigSchema = z
       })
       .strict()
       .default({ scale: 1, bytesPerSecond: 350_000 }),
-    /** The relay to real IoT devices through the IoT gateway (A-51, A-72…A-75); absent = emulator only. */
+    /** The relay to real IoT devices through its device end, `moat relay` (A-51, A-72…A-75); absent = emulator only. */
     relay: z
       .object({
         /** This honeypot's name in the registration handshake. */
         id: z.string().min(1).default('moat-honeypot'),
-        gateway: z
+        /** Where `moat relay` listens, next to the real devices. */
+        deviceEnd: z
           .object({
             host: z.string().min(1),
             port,
-            /** SHA-256 fingerprint of the gateway's TLS certificate (AA:BB:…), pinned. */
+            /** SHA-256 fingerprint of the device end's TLS certificate (AA:BB:…), pinned. */
             fingerprint: z
               .string()
               .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'expected AA:BB:… (32 bytes)'),
@@ -72,7 +76,8 @@ export const HoneypotConfigSchema = z
 
 export type HoneypotConfig = z.infer<typeof HoneypotConfigSchema>;
 
-export class HoneypotConfigError extends Error {}
+/** A honeypot or relay configuration that cannot work (schema, key file); the message names file and field. */
+export class HoneypotConfigError extends ConfigError {}
 
 /** Reads a key file of hex digits (whitespace ignored); errors name the file and what is wrong. */
 export function readKeyFile(path: string, what: string, minBytes = 32): Buffer {
@@ -80,7 +85,9 @@ export function readKeyFile(path: string, what: string, minBytes = 32): Buffer {
   try {
     text = readFileSync(path, 'utf8').replace(/\s+/g, '');
   } catch (e) {
-    throw new HoneypotConfigError(`${what} ${path}: ${(e as Error).message}`);
+    const hint =
+      (e as { code?: string }).code === 'ENOENT' ? ' (make one with `moat relay keygen --out FILE`)' : '';
+    throw new HoneypotConfigError(`${what} ${path}: ${(e as Error).message}${hint}`);
   }
   if (!/^([0-9a-fA-F]{2})+$/.test(text)) throw new HoneypotConfigError(`${what} ${path}: not hex digits`);
   const key = Buffer.from(text, 'hex');
@@ -89,7 +96,47 @@ export function readKeyFile(path: string, what: string, minBytes = 32): Buffer {
   return key;
 }
 
-export function loadHoneypotConfig(path?: string): HoneypotConfig {
+/**
+ * Writes a new relay key: 32 random bytes as hex, readable by the owner only. An existing file is never
+ * overwritten (both ends hold the same key: replacing one end's silently would cut the relay).
+ */
+export function makeKeyFile(path: string): void {
+  try {
+    writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new HoneypotConfigError(
+      code === 'EEXIST'
+        ? `${path}: already exists; a relay key is never overwritten (remove it first to replace it on both ends)`
+        : `${path}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * `relay.gateway`, the key's name before the far end became "the device end": moved to `relay.deviceEnd`
+ * with a note, so configurations written for older versions still start.
+ */
+function renameOldKeys(raw: unknown, where: string, warn: (message: string) => void): void {
+  if (!raw || typeof raw !== 'object') return;
+  const relay = (raw as Record<string, unknown>).relay;
+  if (!relay || typeof relay !== 'object') return;
+  const r = relay as Record<string, unknown>;
+  if (!('gateway' in r)) return;
+  if ('deviceEnd' in r)
+    throw new HoneypotConfigError(`${where}: relay: give deviceEnd only (gateway is its old name)`);
+  r.deviceEnd = r.gateway;
+  delete r.gateway;
+  warn(
+    `${where}: relay.gateway is deprecated, call it relay.deviceEnd (the far end of the relay is \`moat relay\`)`,
+  );
+}
+
+/** Reads and checks the configuration (defaults without a file); `warn` hears about deprecated keys. */
+export function loadHoneypotConfig(
+  path?: string,
+  warn: (message: string) => void = () => undefined,
+): HoneypotConfig {
   let raw: unknown = {};
   if (path) {
     try {
@@ -98,6 +145,7 @@ export function loadHoneypotConfig(path?: string): HoneypotConfig {
       throw new HoneypotConfigError(`${path}: ${(e as Error).message}`);
     }
   }
+  renameOldKeys(raw, path ?? 'config', warn);
   const r = HoneypotConfigSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];

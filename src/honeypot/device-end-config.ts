@@ -15,7 +15,7 @@ export const DeviceEndConfigSchema = z
     /** The pre-shared key honeypots authenticate with (hex file, ≥ 32 bytes). */
     keyFile: z.string().min(1),
     /** Registrations (A-53, for the security component) and forwarded requests, as JSON lines. */
-    log: z.string().default('var/gateway/gateway.jsonl'),
+    log: z.string().default('var/relay/device-end.jsonl'),
     devices: z
       .array(
         z

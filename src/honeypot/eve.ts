@@ -1,9 +1,11 @@
 /**
  * EVE `honeypot` events: one JSON line per session step (start, login, command, download, sample, end),
- * shaped like the engine's events (timestamp, event_type, src/dest) so the same tools read both.
+ * shaped like the engine's events (timestamp, event_type, src/dest) so the same tools read both. Timestamps
+ * are Suricata's ("2026-11-22T23:37:43.123456+0000"), as in every EVE file moat writes.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { InstanceRecord } from './instance.js';
+import { eveNow } from '../output/eve/timestamp.js';
 
 export interface HoneypotEventSink {
   write(event: Record<string, unknown>): void;
@@ -16,7 +18,7 @@ export function honeypotEvent(
   detail: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    timestamp: new Date().toISOString(),
+    timestamp: eveNow(),
     event_type: 'honeypot',
     src_ip: r.peerIp,
     src_port: r.peerPort,

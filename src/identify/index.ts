@@ -27,3 +27,15 @@ export {
   type PublishResult,
 } from './registry.js';
 export { IdentificationService, type IdentifyResponse } from './service.js';
+export {
+  DEFAULT_LOOP,
+  evaluate,
+  featurise,
+  type EvaluateOptions,
+  type EvaluationReport,
+} from './evaluate.js';
+export type { GroupBy } from './split-groups.js';
+export { loadUstcConversations, windowed, type AddressSample } from './datasets/ustc-conversations.js';
+export { loadIpsumPu } from './datasets/ipsum-pu.js';
+export { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
+export { combineSources, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';

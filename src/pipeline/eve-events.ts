@@ -110,8 +110,13 @@ export class EveEventBuilder implements FlowSink {
 
   private emitExtra(events: EveEvent[]): void {
     for (const e of events) {
-      if (e.event_type === 'alert') this.stats.alerts++;
-      if (this.wants(e.event_type)) this.emit(e);
+      const wanted = this.wants(e.event_type);
+      // The summary counts the alerts the output holds; those --types left out are counted apart.
+      if (e.event_type === 'alert') {
+        if (wanted) this.stats.alerts++;
+        else this.stats.alertsNotWritten++;
+      }
+      if (wanted) this.emit(e);
     }
   }
 

@@ -7,7 +7,7 @@ import type { EveCustomFields } from './eve-events.js';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
-import type { PacketSink, PacketSource } from '../capture/packet.js';
+import type { PacketSink, PacketSource, SourceStats } from '../capture/packet.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { EveFileWriter } from '../output/eve/writer.js';
@@ -34,7 +34,7 @@ export interface AnalysisOptions {
   /** Worker threads (files only); 1 runs on the calling thread. */
   workers?: number;
   flow?: FlowTrackerOptions;
-  /** Event types to produce (flow, tls, http, dns, anomaly); all when unset. */
+  /** Event types to produce (flow, tls, http, dns, anomaly, alert); all when unset. */
   eveTypes?: string[];
   /** Optional EVE fields (suricata.yaml `custom:` lists), e.g. `tls: ['client_handshake']`. */
   eveCustom?: EveCustomFields;
@@ -113,11 +113,18 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
     onProgress && size > 0
       ? withProgress(pipeline, pipeline.stats, size, (f) => onProgress(f, pipeline.stats))
       : pipeline;
-  await source.run(sink, opts.signal);
+  const read = await source.run(sink, opts.signal);
   const stats = pipeline.finish();
+  noteSource(stats, read);
   for (const ins of opts.inspectors ?? []) await ins.close?.();
   onProgress?.(1, stats);
   return stats;
+}
+
+/** What the reader says about the input itself: damaged records it skipped, and why it stopped early. */
+function noteSource(stats: AnalysisStats, read: SourceStats): void {
+  stats.damagedRecords = read.damaged;
+  if (read.stoppedBecause !== undefined) stats.inputEndedEarly = read.stoppedBecause;
 }
 
 /** A worker stopped because the reading side aborted the run (that side's error explains it). */
@@ -216,8 +223,9 @@ async function runWorkers(
   };
   opts.signal?.addEventListener('abort', abort);
   const timer = file ? undefined : setInterval(() => dispatcher.flush(), LIVE_FLUSH_MS);
+  let read: SourceStats;
   try {
-    await source.run(sink, opts.signal);
+    read = await source.run(sink, opts.signal);
     dispatcher.finish();
     inline.finish(dispatcher.lastUs);
   } catch (err) {
@@ -243,6 +251,7 @@ async function runWorkers(
   total.bytes = dispatcher.bytes;
   total.firstUs = dispatcher.firstUs;
   total.lastUs = dispatcher.lastUs;
+  noteSource(total, read);
   opts.onProgress?.(1, total);
   return total;
 }

@@ -15,13 +15,23 @@ export interface AnalysisStats {
   httpTransactions: number;
   dnsMessages: number;
   anomalies: number;
+  /** Alerts written to the EVE output. */
   alerts: number;
+  /** Alerts raised but not written: `alert` was left out of the event types (--types). */
+  alertsNotWritten: number;
   events: number;
   /** First and last packet time, µs. */
   firstUs: number;
   lastUs: number;
   /** Wall-clock processing time, ms (set by the runner). */
   wallMs: number;
+  /** Damaged capture records the reader skipped (it went on after them). */
+  damagedRecords: number;
+  /**
+   * Why reading stopped before the end of the input — a record cut in the middle, a damaged record, a cut
+   * gzip stream — with the byte offset; absent when the whole input was read. Everything before it was analysed.
+   */
+  inputEndedEarly?: string;
 }
 
 export function emptyStats(): AnalysisStats {
@@ -40,10 +50,12 @@ export function emptyStats(): AnalysisStats {
     dnsMessages: 0,
     anomalies: 0,
     alerts: 0,
+    alertsNotWritten: 0,
     events: 0,
     firstUs: 0,
     lastUs: 0,
     wallMs: 0,
+    damagedRecords: 0,
   };
 }
 
@@ -65,5 +77,6 @@ export function mergeShardStats(into: AnalysisStats, s: AnalysisStats): void {
   into.dnsMessages += s.dnsMessages;
   into.anomalies += s.anomalies;
   into.alerts += s.alerts;
+  into.alertsNotWritten += s.alertsNotWritten;
   into.events += s.events;
 }

@@ -9,6 +9,7 @@ import { analyzeStatic, type StaticReport } from './static.js';
 import { runDynamic, sandboxAvailable, type DynamicOptions, type DynamicReport } from './dynamic.js';
 import { labelSample, type Labelled } from './labels.js';
 import type { SampleRule } from './rules.js';
+import { formatEveTimestamp } from '../output/eve/timestamp.js';
 
 export interface BehaviourReport {
   sha256: string;
@@ -80,7 +81,8 @@ export async function analyzeSample(
 export function sandboxEvent(r: BehaviourReport): Record<string, unknown> {
   const t = r.dynamic?.trace;
   return {
-    timestamp: r.analysedAt,
+    // EVE's timestamp format (Suricata's), as every EVE event moat writes; the report keeps ISO time.
+    timestamp: formatEveTimestamp(Date.parse(r.analysedAt) * 1000),
     event_type: 'sandbox',
     sandbox: {
       sha256: r.sha256,

@@ -82,7 +82,7 @@ test('app-layer rules: sticky buffers, address variables, tls.version', () => {
     [11],
   );
   const old = tlsRecord('ok.example');
-  if (old.type === 'tls') old.tls.versionName = 'TLS 1.0';
+  if (old.type === 'tls') old.tls.versionName = 'TLSv1';
   assert.deepEqual(
     e.onAppRecord(f, old, 1)?.map((m) => m.rule.sid),
     [12],

@@ -281,28 +281,28 @@ test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `m
     const scrub = new Pseudonymiser(scrubKey);
     scrub.mac('3C:EF:8C:11:22:33');
     for (const ip of ['192.168.7.41', '192.168.7.255']) scrub.ipv4(ip);
-    const gwLog = join(work, 'gateway.jsonl');
+    const endLog = join(work, 'device-end.jsonl');
     writeFileSync(
-      join(work, 'gateway.yaml'),
+      join(work, 'relay.yaml'),
       [
         'listen: { host: 127.0.0.1, port: 0 }',
         `keyFile: ${join(work, 'relay.key')}`,
-        `log: ${gwLog}`,
+        `log: ${endLog}`,
         'devices:',
         `  - { name: cam-1, protocol: shell, host: ${devIp}, port: 2323, commands: [uname, cat, ifconfig, ps], capacity: 2 }`,
         `  - { name: sensor-1, protocol: mqtt, host: ${devIp}, port: 1883 }`,
       ].join('\n') + '\n',
     );
-    const gw = await startMoat(
-      ['relay', '--config', join(work, 'gateway.yaml')],
+    const end = await startMoat(
+      ['relay', '--config', join(work, 'relay.yaml')],
       [/listening on 127\.0\.0\.1:(\d+), 2 device\(s\), fingerprint ([0-9A-F:]{95})/],
     );
-    procs.push(gw.child);
-    const gwPort = Number(gw.matches[0][1]);
-    const fingerprint = gw.matches[0][2];
+    procs.push(end.child);
+    const endPort = Number(end.matches[0][1]);
+    const fingerprint = end.matches[0][2];
     // a honeypot with the wrong key is refused (and the refusal is logged for the security component)
     const intruder = new RelayClient('intruder', randomBytes(32), fingerprint);
-    await assert.rejects(intruder.connect(gwPort), /refused registration/);
+    await assert.rejects(intruder.connect(endPort), /refused registration/);
     intruder.close();
 
     // the loader's file server on loopback: an x86-64 scanner and a dropper script
@@ -333,7 +333,7 @@ test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `m
         'timing: { scale: 0.02, seed: 1 }',
         'relay:',
         '  id: hp-dmz-1',
-        `  gateway: { host: 127.0.0.1, port: ${gwPort}, fingerprint: "${fingerprint}" }`,
+        `  deviceEnd: { host: 127.0.0.1, port: ${endPort}, fingerprint: "${fingerprint}" }`,
         `  keyFile: ${join(work, 'relay.key')}`,
         `  pseudonymKeyFile: ${join(work, 'scrub.key')}`,
         '  scrubNames: [cam-frontdoor]',
@@ -398,11 +398,11 @@ test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `m
     for (const line of miraiSequence('x', 'y'))
       if (!READ_ONLY.includes(line))
         assert.ok(!seen.includes(line), `blocked line reached the device: ${line}`);
-    const gwEvents = readFileSync(gwLog, 'utf8')
+    const endEvents = readFileSync(endLog, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const regs = gwEvents.filter((e) => e.event === 'registration');
+    const regs = endEvents.filter((e) => e.event === 'registration');
     assert.deepEqual(
       regs.map((r) => [r.honeypot, r.accepted]),
       [
@@ -410,7 +410,7 @@ test('acceptance 1: real telnet and OpenSSH clients against `moat honeypot` + `m
         ['hp-dmz-1', true],
       ],
     );
-    const fwd = gwEvents.filter((e) => e.event === 'forward');
+    const fwd = endEvents.filter((e) => e.event === 'forward');
     assert.equal(fwd.length, 8);
     assert.ok(fwd.every((f) => f.device === 'cam-1' && f.ok === true));
     assert.equal(new Set(fwd.map((f) => f.session)).size, 2, 'one honeypot instance per client');

@@ -9,7 +9,7 @@ import { DeviceEndServer, RelayGate, RelayLink, selfSignedCert } from '../../src
 import { Pseudonymiser } from '../../src/dataset/index.js';
 import { tempDir } from './helpers.js';
 
-test('relay link: emulator while the gateway is down, device after it comes up, sessions multiplexed', async () => {
+test('relay link: emulator while the device end is down, device after it comes up, sessions multiplexed', async () => {
   const dir = tempDir('relay');
   const log = join(dir, 'device.log');
   writeFileSync(log, '');
@@ -26,7 +26,7 @@ test('relay link: emulator while the gateway is down, device after it comes up, 
     const gw = new DeviceEndServer(cert, psk, [
       { name: 'cam-1', protocol: 'shell', host: '127.0.0.1', port },
     ]);
-    // reserve a port for the gateway, then leave it closed: the link starts while the gateway is down
+    // reserve a port for the device end, then leave it closed: the link starts while the device end is down
     const gwPort = await gw.listen(0);
     await gw.close();
     const states: string[] = [];
@@ -41,7 +41,7 @@ test('relay link: emulator while the gateway is down, device after it comes up, 
     assert.equal(await link.start(), false);
     const gate = new RelayGate(link, new Pseudonymiser(randomBytes(32)), [], 'hp-s1');
     const down = await gate.answer('uname -a');
-    assert.deepEqual(down, { route: 'emulator', output: null }, 'no gateway: the emulator answers');
+    assert.deepEqual(down, { route: 'emulator', output: null }, 'no device end: the emulator answers');
     assert.equal((await gate.answer('chmod 777 x')).route, 'blocked');
 
     const gw2 = new DeviceEndServer(cert, psk, [

@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 
 const SCRIPT = `
 import { Command } from 'commander';
-const { registerIdentify } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'src', 'identify', 'cli.js')).href)});
-const { registerIntel } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'src', 'intel', 'cli.js')).href)});
+const { registerIdentify } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'src', 'cli', 'commands', 'identify', 'index.js')).href)});
+const { registerIntel } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'src', 'cli', 'commands', 'intel.js')).href)});
 const program = new Command().exitOverride();
 let code = 0;
 const setExit = (c) => { code = Math.max(code, c); };

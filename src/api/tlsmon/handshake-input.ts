@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { parseIp } from '../../decode/address.js';
 import { parseCertificate } from '../../proto/x509/index.js';
 import type { HandshakeFeatures } from '../../tlsmon/features.js';
+import { InputError } from '../../framework/errors.js';
 
 const ip = z.string().refine((s) => parseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });
 
@@ -13,7 +14,13 @@ export const handshakeSchema = z.strictObject({
   srcPort: z.number().int().min(0).max(65535).default(0),
   dstPort: z.number().int().min(1).max(65535).default(443),
   sni: z.string().min(1).max(253).optional(),
-  version: z.enum(['SSLv3', 'TLS 1.0', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3']).default('TLS 1.2'),
+  /** Suricata's EVE spelling, as moat writes it everywhere ("TLSv1" is TLS 1.0; "TLS 1.0" is read as it). */
+  version: z
+    .preprocess(
+      (v) => (v === 'TLS 1.0' ? 'TLSv1' : v),
+      z.enum(['SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3']),
+    )
+    .default('TLS 1.2'),
   resumed: z.boolean().default(false),
   /** Server chain, leaf first, PEM. */
   chain: z
@@ -31,7 +38,7 @@ export const handshakeSchema = z.strictObject({
 });
 export type HandshakeInput = z.infer<typeof handshakeSchema>;
 
-export class HandshakeInputError extends Error {}
+export class HandshakeInputError extends InputError {}
 
 export function featuresFromInput(h: HandshakeInput): HandshakeFeatures {
   const s = parseIp(h.src);

@@ -1,10 +1,12 @@
 /**
- * The monitor's HTTP API: fastify bound to loopback by default, an API key when configured (sent as `x-api-key`,
- * compared in constant time), JSON errors, bounded bodies.
+ * The monitor's HTTP API: fastify bound to loopback by default, an API key when configured (sent as
+ * `Authorization: Bearer KEY` like every moat API, `x-api-key` still accepted; compared in constant time), JSON
+ * errors, bounded bodies.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { registerTlsmonRoutes, type TlsmonRouteContext } from './routes.js';
+import { API_KEY_HELP, apiKeyOf } from '../api-key-header.js';
 
 export interface TlsmonApiOptions {
   apiKey?: string;
@@ -22,9 +24,11 @@ export function buildTlsmonApi(ctx: TlsmonRouteContext, o: TlsmonApiOptions = {}
   if (o.apiKey) {
     const key = o.apiKey;
     app.addHook('onRequest', async (req, reply) => {
-      const got = req.headers['x-api-key'];
-      if (typeof got !== 'string' || !sameSecret(got, key)) {
-        await reply.code(401).send({ error: 'missing or wrong x-api-key' });
+      const got = apiKeyOf(req.headers);
+      if (got === undefined || !sameSecret(got, key)) {
+        await reply
+          .code(401)
+          .send({ error: 'unauthorized', message: `a valid API key is required (${API_KEY_HELP})` });
       }
     });
   }

@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { runAnalysis, type AnalysisStats } from '../../pipeline/index.js';
 import { EveFileWriter } from '../../output/eve/writer.js';
-import { openLiveCapture } from '../../capture/index.js';
-import { CaptureFormatError } from '../../capture/packet.js';
+import { openCaptureFile, openLiveCapture, type LiveCaptureSource } from '../../capture/index.js';
+import { MoatError } from '../../framework/errors.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
@@ -19,7 +19,7 @@ import type { Inspector } from '../../pipeline/inspector.js';
 import type { SecurityFlags, SecurityStage } from './security-stage.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
 
-const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly'];
+const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly', 'alert'];
 
 /** The security stage's flags (rules, cache table, review, model) are declared with the stage. */
 interface AnalyzeFlags extends SecurityFlags {
@@ -54,8 +54,10 @@ function positiveInt(name: string, text: string): number {
 export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
   program
     .command('analyze')
-    .description('decode a capture file or a live interface into EVE JSON (flow, tls, http, dns, anomaly)')
-    .argument('[file]', 'pcap or pcapng file (format detected from its magic number)')
+    .description(
+      'decode a capture file or a live interface into EVE JSON (flow, tls, http, dns, anomaly, alert)',
+    )
+    .argument('[file]', 'pcap or pcapng file, or either gzip-compressed (format detected from magic numbers)')
     .option('--eve <path>', "EVE JSON output file, '-' for stdout", 'eve.json')
     .option('-i, --interface <name>', 'capture live from this interface (libpcap) instead of a file')
     .option('--bpf <filter>', 'BPF capture filter for live capture, e.g. "tcp port 443"')
@@ -158,6 +160,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         );
       }
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      // The header is checked before any output (EVE, history, security store) is created or truncated.
+      if (file) openCaptureFile(file);
       const wantSecurity =
         flags.rules.length > 0 ||
         flags.review !== undefined ||
@@ -168,13 +172,11 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         ? new (await import('../../framework/index.js')).InProcessBus()
         : undefined;
       let tlsmon: Tlsmon | undefined;
-      let PolicyErrorClass: (new (...args: never[]) => Error) | undefined;
       if (flags.policy) {
         if (!existsSync(flags.policy)) throw new UsageError(`--policy: no such file: ${flags.policy}`);
         try {
           // Loaded only when asked for: scoring pulls in PKI, SMTP and Redis clients the plain analysis doesn't need.
           const { createTlsmon } = await import('../../tlsmon/setup.js');
-          PolicyErrorClass = (await import('../../tlsmon/policy/load.js')).PolicyError;
           tlsmon = await createTlsmon({
             policyPath: flags.policy,
             dbPath: flags.history,
@@ -189,7 +191,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             warn: (m) => process.stderr.write(`moat: ${m}\n`),
           });
         } catch (err) {
-          if (PolicyErrorClass && err instanceof PolicyErrorClass) throw new UsageError(err.message);
+          if (err instanceof MoatError) throw err;
           throw new UsageError(`--policy: ${err instanceof Error ? err.message : String(err)}`);
         }
         if (workers > 1)
@@ -205,7 +207,24 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         if (workers > 1)
           process.stderr.write('moat: the security stage keeps flow state: it runs on one thread\n');
       }
-      const writer = new EveFileWriter(flags.eve, flags.interface ? { flushIntervalMs: 1000 } : {});
+      // A live input is opened before the output exists too: an unknown interface or a bad filter leaves no
+      // empty EVE file behind, and an old one is not truncated.
+      let live: LiveCaptureSource | undefined;
+      let durationS: number | undefined;
+      if (flags.interface) {
+        durationS = flags.duration ? Number(flags.duration) : undefined;
+        if (durationS !== undefined && !(durationS > 0))
+          throw new UsageError(`--duration must be a positive number of seconds, got '${flags.duration}'`);
+        live = openLiveCapture({ iface: flags.interface, bpf: flags.bpf, durationS });
+      }
+      let writer: EveFileWriter;
+      try {
+        writer = new EveFileWriter(flags.eve, flags.interface ? { flushIntervalMs: 1000 } : {});
+      } catch (err) {
+        // The interface is given back, or its open handle would keep the process from ending.
+        live?.close();
+        throw new UsageError(`--eve ${flags.eve}: ${err instanceof Error ? err.message : String(err)}`);
+      }
       // With several workers on a regular file the workers append to it themselves (see runAnalysis).
       const direct = workers > 1 && flags.eve !== '-' && !flags.interface && inspectors.length === 0;
       const bar = new ProgressBar('analyze', flags.progress && process.stderr.isTTY === true);
@@ -214,14 +233,9 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       process.once('SIGINT', onSigint);
       let stats: AnalysisStats;
       try {
-        if (flags.interface) {
-          const durationS = flags.duration ? Number(flags.duration) : undefined;
-          if (durationS !== undefined && !(durationS > 0)) {
-            throw new UsageError(`--duration must be a positive number of seconds, got '${flags.duration}'`);
-          }
-          const source = openLiveCapture({ iface: flags.interface, bpf: flags.bpf, durationS });
+        if (live) {
           stats = await runAnalysis(
-            { source, iface: flags.interface },
+            { source: live, iface: flags.interface },
             {
               workers,
               eveTypes: types,
@@ -249,9 +263,6 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             },
           );
         }
-      } catch (err) {
-        if (err instanceof CaptureFormatError) throw new UsageError(err.message);
-        throw err;
       } finally {
         process.off('SIGINT', onSigint);
         bar.done();
@@ -260,8 +271,13 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         await security?.close();
         await bus?.close();
       }
+      // As tcpdump and tshark do: a cut capture is worth a word, though what came before it was analysed (exit 0).
+      if (stats.inputEndedEarly !== undefined)
+        process.stderr.write(
+          `moat: warning: ${file ?? flags.interface}: the capture ends early (${stats.inputEndedEarly}); the ${stats.packets.toLocaleString('en-US')} packets before it were analysed\n`,
+        );
       if (flags.json) process.stdout.write(JSON.stringify(stats) + '\n');
       else (flags.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');
-      if (flags.failOnAlert && stats.alerts > 0) setExit(1);
+      if (flags.failOnAlert && stats.alerts + stats.alertsNotWritten > 0) setExit(1);
     });
 };

@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { UsageError } from '../errors.js';
 import { openDatabase } from '../../store/database.js';
-import { loadHoneypotConfig, HoneypotConfigError, readKeyFile } from '../../honeypot/config.js';
+import { loadHoneypotConfig, readKeyFile } from '../../honeypot/config.js';
 import { RelayGate, RelayLink } from '../../honeypot/relay/index.js';
 import { Pseudonymiser } from '../../dataset/index.js';
 import { randomBytes } from 'node:crypto';
 import { Honeypot } from '../../honeypot/honeypot.js';
+import { eveNow } from '../../output/eve/timestamp.js';
 import { EveLog } from '../../honeypot/eve.js';
 import { startTelnet } from '../../honeypot/services/telnet.js';
 import { startSsh } from '../../honeypot/services/ssh.js';
@@ -19,6 +19,7 @@ import type { ListeningService } from '../../honeypot/services/listen.js';
 import { analyzeSample } from '../../sandbox/index.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { untilStopped } from '../signals.js';
 
 export const registerHoneypot: RegisterCommand = (program: Command) => {
   program
@@ -28,41 +29,36 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
     )
     .option('--config <file>', 'YAML/JSON configuration (ports, download scope, limits, paths)')
     .action(async (flags: { config?: string }) => {
-      let cfg;
+      // Configuration errors (HoneypotConfigError) reach the operator as one line through cli/main.ts.
+      const cfg = loadHoneypotConfig(flags.config, (m) => process.stderr.write(`moat honeypot: ${m}\n`));
       let relayKey: Buffer | undefined;
       let scrubKey: Buffer | undefined;
-      try {
-        cfg = loadHoneypotConfig(flags.config);
-        if (cfg.relay) {
-          relayKey = readKeyFile(cfg.relay.keyFile, 'relay.keyFile');
-          scrubKey = cfg.relay.pseudonymKeyFile
-            ? readKeyFile(cfg.relay.pseudonymKeyFile, 'relay.pseudonymKeyFile', 16)
-            : randomBytes(32);
-        }
-      } catch (e) {
-        if (e instanceof HoneypotConfigError) throw new UsageError(e.message);
-        throw e;
+      if (cfg.relay) {
+        relayKey = readKeyFile(cfg.relay.keyFile, 'relay.keyFile');
+        scrubKey = cfg.relay.pseudonymKeyFile
+          ? readKeyFile(cfg.relay.pseudonymKeyFile, 'relay.pseudonymKeyFile', 16)
+          : randomBytes(32);
       }
       mkdirSync(dirname(cfg.eve), { recursive: true });
       const eve = new EveLog(cfg.eve);
-      // A-72…A-75: read-only commands go through the gateway to a real device, the rest stay here.
+      // A-72…A-75: read-only commands go through the relay's device end to a real device, the rest stay here.
       let link: RelayLink | undefined;
       const relay = cfg.relay;
       if (relay && relayKey && scrubKey) {
         link = new RelayLink({
           id: relay.id,
           key: relayKey,
-          fingerprint: relay.gateway.fingerprint,
-          host: relay.gateway.host,
-          port: relay.gateway.port,
+          fingerprint: relay.deviceEnd.fingerprint,
+          host: relay.deviceEnd.host,
+          port: relay.deviceEnd.port,
           onState: (state, detail) => {
             process.stderr.write(`moat honeypot: relay ${state}${detail ? `: ${detail}` : ''}\n`);
             eve.write({
-              timestamp: new Date().toISOString(),
+              timestamp: eveNow(),
               event_type: 'honeypot',
               honeypot: {
                 action: `relay_${state}`,
-                gateway: `${relay.gateway.host}:${relay.gateway.port}`,
+                device_end: `${relay.deviceEnd.host}:${relay.deviceEnd.port}`,
                 detail,
               },
             });
@@ -98,7 +94,7 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
             .then(() => undefined)
             .catch((e: Error) =>
               eve.write({
-                timestamp: new Date().toISOString(),
+                timestamp: eveNow(),
                 event_type: 'sandbox',
                 sandbox: { sha256: s.sha256, error: e.message },
               }),
@@ -108,20 +104,27 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         },
       });
       const services: ListeningService[] = [];
-      for (const p of cfg.telnet) services.push(await startTelnet(hp, p, cfg.bind));
-      for (const p of cfg.ssh) services.push(await startSsh(hp, p, cfg.bind));
-      for (const h of cfg.http) services.push(await startHttp(hp, h.port, cfg.bind, h.persona));
-      for (const p of cfg.mqtt) services.push(await startMqtt(hp, p, cfg.bind));
-      for (const p of cfg.catchAll) services.push(await startCatchAll(hp, p, cfg.bind));
+      const shutDown = async (): Promise<void> => {
+        hp.closeAll();
+        link?.close();
+        await Promise.all(services.map((s) => s.close()));
+        await Promise.all([...analyses]);
+        await eve.close();
+      };
+      try {
+        for (const p of cfg.telnet) services.push(await startTelnet(hp, p, cfg.bind));
+        for (const p of cfg.ssh) services.push(await startSsh(hp, p, cfg.bind));
+        for (const h of cfg.http) services.push(await startHttp(hp, h.port, cfg.bind, h.persona));
+        for (const p of cfg.mqtt) services.push(await startMqtt(hp, p, cfg.bind));
+        for (const p of cfg.catchAll) services.push(await startCatchAll(hp, p, cfg.bind));
+      } catch (err) {
+        // A port in use stops the start: what already listens is closed again, so the process can end.
+        await shutDown();
+        throw err;
+      }
+      const stopped = untilStopped();
       for (const s of services) process.stderr.write(`moat honeypot: ${s.name} on ${cfg.bind}:${s.port()}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      hp.closeAll();
-      link?.close();
-      await Promise.all(services.map((s) => s.close()));
-      await Promise.all([...analyses]);
-      await eve.close();
+      await stopped;
+      await shutDown();
     });
 };

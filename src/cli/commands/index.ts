@@ -20,7 +20,7 @@ export const commands: CommandEntry[] = [
   { name: 'tlsmon', load: async () => (await import('./tlsmon.js')).registerTlsmon },
   { name: 'rules', load: async () => (await import('./rules.js')).registerRules },
   { name: 'intel', load: async () => (await import('./intel.js')).registerIntel },
-  { name: 'identify', load: async () => (await import('./identify.js')).registerIdentify },
+  { name: 'identify', load: async () => (await import('./identify/index.js')).registerIdentify },
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
   {
     name: 'relay',

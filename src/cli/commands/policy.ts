@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
+import { MoatError, OperationalError } from '../../framework/errors.js';
 import { collect } from '../options.js';
-import { loadPolicyFile, PolicyError } from '../../tlsmon/policy/load.js';
+import { loadPolicyFile } from '../../tlsmon/policy/load.js';
 
 function mustExist(what: string, p: string): void {
   if (!existsSync(p)) throw new UsageError(`${what}: no such file: ${p}`);
@@ -28,16 +29,12 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
     .argument('<file>', 'policy YAML file')
     .action((file: string) => {
       mustExist('policy validate', file);
-      try {
-        const pf = loadPolicyFile(file);
-        process.stdout.write(
-          `${file}: ok — ${Object.keys(pf.policies).length} policies (${Object.keys(pf.policies).join(', ')}), default ${pf.default}, ` +
-            `${pf.selectors.length} selectors, ${Object.keys(pf.scenarios).length} scenarios, ${Object.keys(pf.channels).length} alert channels\n`,
-        );
-      } catch (err) {
-        if (err instanceof PolicyError) throw new UsageError(err.message);
-        throw err;
-      }
+      // A PolicyError lists every problem at once; cli/main.ts prints it as it is, exit 2.
+      const pf = loadPolicyFile(file);
+      process.stdout.write(
+        `${file}: ok — ${Object.keys(pf.policies).length} policies (${Object.keys(pf.policies).join(', ')}), default ${pf.default}, ` +
+          `${pf.selectors.length} selectors, ${Object.keys(pf.scenarios).length} scenarios, ${Object.keys(pf.channels).length} alert channels\n`,
+      );
     });
 
   policy
@@ -87,6 +84,7 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
             deliverAlerts: false,
           });
         } catch (err) {
+          if (err instanceof MoatError) throw err;
           throw new UsageError(err instanceof Error ? err.message : String(err));
         }
         let risky = 0;
@@ -176,11 +174,14 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
       try {
         res = await fetch(new URL('/v1/tlsmon/policies', o.url), {
           method: 'PUT',
-          headers: { 'content-type': 'application/yaml', ...(o.apiKey ? { 'x-api-key': o.apiKey } : {}) },
+          headers: {
+            'content-type': 'application/yaml',
+            ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
+          },
           body: text,
         });
       } catch (err) {
-        throw new UsageError(
+        throw new OperationalError(
           `policy apply: cannot reach ${o.url}: ${err instanceof Error ? err.message : String(err)}`,
         );
       }

@@ -3,7 +3,7 @@
  * signs; the appliance side verifies with the vendor's public key, installs atomically and keeps old versions.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
@@ -20,15 +20,18 @@ function read(what: string, p: string): string {
 interface StoreFlags {
   db: string;
   dir: string;
+  key: string[];
+  /** --vendor-key, the old name of --key on the checking side (hidden, still accepted). */
   vendorKey: string[];
 }
 
 function openStore(f: StoreFlags): BundleStore {
-  if (f.vendorKey.length === 0) throw new UsageError('give the vendor public key(s) with --vendor-key FILE');
+  const keys = [...f.key, ...f.vendorKey];
+  if (keys.length === 0) throw new UsageError("give the vendor's public key(s) with --key FILE");
   return new BundleStore(
     openDatabase(f.db),
     f.dir,
-    f.vendorKey.map((k) => read('--vendor-key', k)),
+    keys.map((k) => read('--key', k)),
   );
 }
 
@@ -46,7 +49,14 @@ export const registerRules: RegisterCommand = (program: Command) => {
     c
       .option('--db <path>', 'SQLite store', 'moat.db')
       .option('--dir <path>', 'where installed bundles are kept', 'rule-bundles')
-      .option('--vendor-key <pem>', 'trusted vendor public key (repeatable)', collect, []);
+      // Key flags: --key names the key a command uses, private where it signs, public where it checks.
+      .option(
+        '--key <pem>',
+        "the vendor's public key the bundle must be signed with (repeatable)",
+        collect,
+        [],
+      )
+      .addOption(new Option('--vendor-key <pem>').argParser(collect).default([]).hideHelp());
 
   rules
     .command('keygen')
@@ -63,7 +73,7 @@ export const registerRules: RegisterCommand = (program: Command) => {
     .command('sign')
     .description('build a signed bundle from a rules file (vendor side)')
     .argument('<rules>', 'rules file')
-    .requiredOption('--key <pem>', 'vendor private key')
+    .requiredOption('--key <pem>', "the vendor's private key to sign with (from rules keygen)")
     .requiredOption('--version <v>', 'bundle version, dotted numbers')
     .option('--name <name>', 'bundle name', 'moat-rules')
     .requiredOption('--out <file>', 'bundle file to write')

@@ -15,7 +15,7 @@ import { collect } from '../options.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import type { AnalysisStats } from '../../pipeline/index.js';
 import type { Db } from '../../store/index.js';
-import { PolicyError } from '../../tlsmon/policy/load.js';
+import { listenFailure, MoatError } from '../../framework/errors.js';
 import { parseDuration } from '../../tlsmon/policy/duration.js';
 import { formatSummary } from '../summary.js';
 
@@ -67,7 +67,10 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
     .option('--eve <path>', "EVE JSON output, '-' for stdout", 'eve.json')
     .option('--duration <time>', 'stop after this long (seconds or e.g. 10m)')
     .option('--api <host:port>', 'serve the configuration API here, e.g. 127.0.0.1:8642')
-    .option('--api-key <key>', 'require this key (x-api-key) on the API')
+    .option(
+      '--api-key <key>',
+      'require this key on the API (Authorization: Bearer KEY; x-api-key also accepted)',
+    )
     .option('--block', "carry out policies' block action in nftables")
     .option('--block-mode <mode>', 'block the flow (src, dst, port) or the whole destination', 'flow')
     .option('--block-time <time>', 'how long a block lasts', '10m')
@@ -114,6 +117,8 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const { ComponentRegistry, ComponentStartError, InProcessBus, RedisStreamsBus, defineComponent } =
         await import('../../framework/index.js');
       const { TlsmonComponent } = await import('../../tlsmon/component.js');
+      // The interface and filter are checked before anything is created (history store, API, EVE file).
+      const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
 
       // A-1: the monitor's long-running parts are components, started in dependency order (bus → monitor →
       // security, API → capture) and stopped in reverse; the monitor's verdicts travel on the bus.
@@ -172,7 +177,13 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
                 },
                 { apiKey: f.apiKey },
               );
-              const at = await app.listen({ host: api.host, port: api.port });
+              let at: string;
+              try {
+                at = await app.listen({ host: api.host, port: api.port });
+              } catch (err) {
+                await app.close();
+                throw listenFailure('tlsmon --api', api.host, api.port, err);
+              }
               process.stderr.write(`moat tlsmon: configuration API on ${at}\n`);
             },
             stop: () => app?.close(),
@@ -189,7 +200,6 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
           // Verdicts flow once packets do: everything that handles them runs first.
           dependsOn: ['tlsmon', ...(f.securityDb ? ['security'] : [])],
           start: () => {
-            const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
             const w = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
             writer = w;
             late.line = (l) => w.writeLine(l);
@@ -208,20 +218,24 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         }),
       );
 
-      try {
-        await registry.start();
-      } catch (err) {
-        securityDb?.close();
-        if (err instanceof ComponentStartError && (err.component === 'tlsmon' || err.component === 'bus')) {
-          const cause = err.cause;
-          if (cause instanceof PolicyError) throw new UsageError(cause.message);
-          throw new UsageError(cause instanceof Error ? cause.message : String(cause));
-        }
-        throw err instanceof ComponentStartError ? err.cause : err;
-      }
+      // Stopping is possible from the moment a component says it is there ("configuration API on …").
       const stop = (): void => ac.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      try {
+        await registry.start();
+      } catch (err) {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        source.close();
+        securityDb?.close();
+        const cause = err instanceof ComponentStartError ? err.cause : err;
+        // Typed errors (a policy file's problems, a port in use) reach the operator as they are.
+        if (cause instanceof MoatError) throw cause;
+        if (err instanceof ComponentStartError && (err.component === 'tlsmon' || err.component === 'bus'))
+          throw new UsageError(cause instanceof Error ? cause.message : String(cause));
+        throw cause;
+      }
       // SIGHUP re-reads the intel feeds (blacklists, reputation) without stopping the capture.
       const onHup = (): void => {
         const r = mon().reloadIntel();

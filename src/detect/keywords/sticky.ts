@@ -136,8 +136,9 @@ export const TLS_VERSION: KeywordHandler = (c, v, k) => {
     .split(/[,\s]+/)
     .map((s) => s.trim())
     .filter(Boolean);
+  // The names the TLS parser gives versions (Suricata's EVE spelling: TLS 1.0 is "TLSv1").
   const names: Record<string, string> = {
-    '1.0': 'TLS 1.0',
+    '1.0': 'TLSv1',
     '1.1': 'TLS 1.1',
     '1.2': 'TLS 1.2',
     '1.3': 'TLS 1.3',

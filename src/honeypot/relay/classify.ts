@@ -93,7 +93,7 @@ const NETWORK = new Set(['wget', 'curl', 'tftp', 'ftpget', 'ftpput', 'nc', 'teln
 /** Reading these leaks secrets even through scrubbing: never tunnelled. */
 const SECRET_PATHS = /^\/etc\/(shadow|passwd-|gshadow)|\/(mnt\/mtd|nvram|config)\//;
 
-/** The command names a line runs (basenames), for the gateway's device choice. */
+/** The command names a line runs (basenames), for the device end's device choice. */
 export function commandNames(line: string): string[] {
   try {
     return [

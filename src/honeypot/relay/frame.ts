@@ -1,5 +1,5 @@
 /**
- * The dedicated honeypot ↔ IoT-gateway protocol (A-51, A-53): length-prefixed frames over TLS,
+ * The dedicated protocol between the honeypot and the relay's device end (A-51, A-53): length-prefixed frames over TLS,
  * `u32 length | u8 type | payload`, length counting type + payload. The HELLO payload starts with the
  * magic `MOAT-HPGW/1` so the router and security component recognise the protocol explicitly.
  */

@@ -16,7 +16,7 @@ export class RelayGate implements CommandGate {
     private readonly relay: RelayTransport,
     private readonly pseudonyms: Pseudonymiser,
     private readonly deviceNames: string[] = [],
-    /** The honeypot session (instance) id: the gateway keeps one device per session. */
+    /** The honeypot session (instance) id: the device end keeps one device per session. */
     private readonly session = '?',
   ) {}
 

@@ -1,7 +1,7 @@
 /**
- * The honeypot's standing link to the IoT gateway as `moat honeypot` runs it: connects at start,
- * reconnects with back-off when the gateway goes away, and meanwhile answers "no device" so the
- * emulator takes over (a gateway outage never stops the honeypot, and never lets a blocked command
+ * The honeypot's standing link to the relay's device end (`moat relay`) as `moat honeypot` runs it: connects
+ * at start, reconnects with back-off when the device end goes away, and meanwhile answers "no device" so the
+ * emulator takes over (a device-end outage never stops the honeypot, and never lets a blocked command
  * through).
  */
 import { RelayClient, type RelayRequestMeta, type RelayTransport } from './tunnel.js';

@@ -1,5 +1,5 @@
 /**
- * Device choice at the IoT gateway (A-74: "by protocol, interaction and performance"). A request names
+ * Device choice at the relay's device end (A-74: "by protocol, interaction and performance"). A request names
  * its protocol, the honeypot session and its commands; candidates are the devices speaking that
  * protocol that can answer that command (their `commands` list — the interaction they support) and
  * have a free slot (`capacity` concurrent requests — their performance). A session keeps the device

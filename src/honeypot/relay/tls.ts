@@ -1,4 +1,4 @@
-/** A throw-away self-signed certificate for the gateway end of the tunnel (openssl CLI, EC P-256). */
+/** A throw-away self-signed certificate for the device end of the relay (openssl CLI, EC P-256). */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
- * Both ends of the dedicated protocol. The honeypot (`RelayClient`) pins the gateway certificate and
- * authenticates with an HMAC over a fresh nonce and timestamp under a pre-shared key; the gateway
+ * Both ends of the dedicated protocol. The honeypot (`RelayClient`) pins the device end's certificate and
+ * authenticates with an HMAC over a fresh nonce and timestamp under a pre-shared key; the device end
  * (`DeviceEndServer`) verifies it, records the registration with the security component (A-53; an
  * interface, logged for now) and forwards each Data frame's original bytes to the device the
  * selector picks (A-74), returning its reply. Requests carry ids, so many honeypot sessions share
@@ -12,6 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeTagged, encodeFrame, encodeTagged, FrameReader, FrameType, MAGIC } from './frame.js';
 import type { DeviceEndCert } from './tls.js';
 import { DeviceSelector, type DeviceEndpoint, type DeviceProtocol } from './select.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export type { DeviceEndpoint } from './select.js';
 
@@ -23,7 +24,7 @@ export interface Registration {
   reason?: string;
 }
 
-/** One forwarded request as the gateway logs it (which device answered which session). */
+/** One forwarded request as the device end logs it (which device answered which session). */
 export interface Forwarded {
   session: string;
   device: string;
@@ -35,7 +36,7 @@ function mac(key: Buffer, id: string, ts: number, nonce: string): Buffer {
   return createHmac('sha256', key).update(`${MAGIC}|${id}|${ts}|${nonce}`).digest();
 }
 
-/** The IoT-gateway end. */
+/** The device end (`moat relay`): next to the real devices. */
 export class DeviceEndServer {
   private server?: Server;
   private readonly sockets = new Set<TLSSocket>();
@@ -58,7 +59,7 @@ export class DeviceEndServer {
       this.serve(sock),
     );
     return new Promise((resolve, reject) => {
-      this.server!.once('error', reject);
+      this.server!.once('error', (err) => reject(listenFailure('relay device end', host, port, err)));
       this.server!.listen(port, host, () => resolve((this.server!.address() as { port: number }).port));
     });
   }
@@ -222,7 +223,7 @@ function askDevice(dev: DeviceEndpoint, payload: Buffer): Promise<Buffer> {
 export interface RelayRequestMeta {
   protocol: DeviceProtocol;
   session: string;
-  /** Command names the bytes run, for the gateway's device choice. */
+  /** Command names the bytes run, for the device end's device choice. */
   commands?: string[];
 }
 
@@ -238,7 +239,7 @@ export class RelayClient implements RelayTransport {
   private handshake?: (f: { type: FrameType; payload: Buffer }) => void;
   private readonly pending = new Map<number, (f: { type: FrameType; bytes: Buffer }) => void>();
   private nextId = 1;
-  /** Devices the gateway offered at registration. */
+  /** Devices the device end offered at registration. */
   devices: Array<{ name: string; protocol: string }> = [];
 
   constructor(
@@ -259,7 +260,7 @@ export class RelayClient implements RelayTransport {
     });
     if (sock.getPeerCertificate().fingerprint256 !== this.pinnedFingerprint.toUpperCase()) {
       sock.destroy();
-      throw new Error('gateway certificate does not match the pinned fingerprint');
+      throw new Error("the device end's certificate does not match the pinned fingerprint");
     }
     sock.on('data', (d: Buffer) => {
       let frames;
@@ -297,7 +298,7 @@ export class RelayClient implements RelayTransport {
     const ts = Date.now();
     const nonce = randomBytes(16).toString('hex');
     const reply = await new Promise<{ type: FrameType; payload: Buffer }>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('gateway did not answer the hello')), 8000);
+      const t = setTimeout(() => reject(new Error('the device end did not answer the hello')), 8000);
       this.handshake = (f) => {
         clearTimeout(t);
         resolve(f);
@@ -311,7 +312,7 @@ export class RelayClient implements RelayTransport {
     });
     if (reply.type !== FrameType.Welcome) {
       sock.destroy();
-      throw new Error(`gateway refused registration: ${reply.payload.toString()}`);
+      throw new Error(`the device end refused registration: ${reply.payload.toString()}`);
     }
     try {
       this.devices =

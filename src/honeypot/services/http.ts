@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Honeypot } from '../honeypot.js';
 import type { Session } from '../session.js';
 import type { ListeningService } from './listen.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export type WebPersona = 'camera' | 'router';
 
@@ -72,7 +73,7 @@ export function startHttp(
     res.end(PAGES[persona](hp.persona.webTitle));
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenFailure('honeypot http', host, port, err)));
     server.listen(port, host, () =>
       resolve({
         name: 'http',

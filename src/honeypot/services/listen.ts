@@ -2,6 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Honeypot } from '../honeypot.js';
 import type { Session } from '../session.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export interface ListeningService {
   name: string;
@@ -38,7 +39,7 @@ export function listenTcp(
   });
   server.maxConnections = hp.limits.config.maxSessionsTotal * 2;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenFailure(`honeypot ${service}`, host, port, err)));
     server.listen(port, host, () => {
       resolve({
         name: service,

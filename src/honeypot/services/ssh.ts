@@ -9,6 +9,7 @@ import type { Honeypot } from '../honeypot.js';
 import type { Session } from '../session.js';
 import { TerminalDriver } from './terminal.js';
 import type { ListeningService } from './listen.js';
+import { listenFailure } from '../../framework/errors.js';
 
 export function generateHostKey(): string {
   return ssh2.utils.generateKeyPairSync('ed25519').private;
@@ -76,7 +77,7 @@ export function startSsh(
     });
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: unknown) => reject(listenFailure('honeypot ssh', host, port, err)));
     server.listen(port, host, () => {
       resolve({
         name: 'ssh',

@@ -22,6 +22,11 @@ export function formatEveTimestamp(tsUs: number): string {
   return `${cachedPrefix}${String(Math.floor(tsUs - sec * 1e6)).padStart(6, '0')}+0000`;
 }
 
+/** Now, as an EVE timestamp: for events stamped by the clock (honeypot, sandbox, relay) rather than a packet. */
+export function eveNow(): string {
+  return formatEveTimestamp(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+}
+
 /** The quoted date part (`"YYYY-MM-DDT`) of the day written last, or '' when its year is not four digits. */
 let directDay = NaN;
 let directDate = '';

@@ -201,7 +201,8 @@ export function tlsScenario(ctx: ScenarioContext, pki: SynthPki): void {
       facts: {
         app: 'tls',
         clientProfile: 'legacy-sslv2',
-        version: 'TLS 1.0',
+        // Suricata's EVE spelling of TLS 1.0 (versionName in proto/tls), as every version moat writes.
+        version: 'TLSv1',
         sslv2Hello: true,
         cipher,
         certCase: cred.case,

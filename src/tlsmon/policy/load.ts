@@ -9,20 +9,25 @@ import type { z } from 'zod';
 import {
   FINDING_DIMENSION,
   policyFileSchema,
+  policySchema,
+  scenarioSchema,
+  selectorSchema,
   type Finding,
   type HeatStrategy,
   type Policy,
   type PolicyFile,
+  type Scenario,
+  type Selector,
 } from './schema.js';
 import { parseCidr } from '../../decode/cidr.js';
+import { ConfigError } from '../../framework/errors.js';
 
-export class PolicyError extends Error {
+export class PolicyError extends ConfigError {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
     super(`${file}: invalid policy file:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'PolicyError';
   }
 }
 
@@ -70,7 +75,7 @@ function checkHeat(where: string, h: HeatStrategy, problems: string[]): void {
   }
 }
 
-function checkPolicy(name: string, p: Policy, file: PolicyFile, problems: string[]): void {
+function checkPolicy(name: string, p: Policy, parts: Parts, problems: string[]): void {
   const at = `policies.${name}`;
   checkSigns(`${at}.weights`, [p.weights.certificate, p.weights.address, p.weights.reputation], problems);
   const groups = [
@@ -124,27 +129,82 @@ function checkPolicy(name: string, p: Policy, file: PolicyFile, problems: string
       );
   }
   p.certificate.legality?.platforms.forEach((name, i) => {
-    if (!(name in file.trust.platformRoots))
+    if (!parts.platformRootNames.has(name))
       problems.push(
         `${at}.certificate.legality.platforms[${i}]: no platform root store '${name}' — define it under trust.platformRoots`,
       );
   });
   p.actions.alert.forEach((ch, i) => {
-    if (!(ch in file.channels)) {
+    if (!parts.channelNames.has(ch)) {
       problems.push(`${at}.actions.alert[${i}]: no channel named '${ch}' — define it under channels`);
     }
   });
 }
 
-export function validatePolicyFile(raw: unknown, file: string): PolicyFile {
-  const parsed = policyFileSchema.safeParse(raw);
-  if (!parsed.success) throw new PolicyError(file, zodProblems(parsed.error));
-  const pf = parsed.data;
+/**
+ * The parts of a policy file the rules beyond the schema look at. From a file that passed the schema they are
+ * all of it; from one that did not, every policy, scenario and selector that passes on its own, and the names
+ * defined (a policy with an error of its own still exists for the references to it).
+ */
+interface Parts {
+  default: unknown;
+  policyNames: ReadonlySet<string>;
+  scenarioNames: ReadonlySet<string>;
+  channelNames: ReadonlySet<string>;
+  platformRootNames: ReadonlySet<string>;
+  policies: Array<[string, Policy]>;
+  scenarios: Array<[string, Scenario]>;
+  selectors: Array<[number, Selector]>;
+}
+
+function partsOf(pf: PolicyFile): Parts {
+  return {
+    default: pf.default,
+    policyNames: new Set(Object.keys(pf.policies)),
+    scenarioNames: new Set(Object.keys(pf.scenarios)),
+    channelNames: new Set(Object.keys(pf.channels)),
+    platformRootNames: new Set(Object.keys(pf.trust.platformRoots)),
+    policies: Object.entries(pf.policies),
+    scenarios: Object.entries(pf.scenarios),
+    selectors: pf.selectors.map((s, i) => [i, s]),
+  };
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The parts of a document that failed the schema as a whole, each section item checked on its own. */
+function partsOfRaw(raw: unknown): Parts {
+  const doc = record(raw);
+  const each = <T>(section: unknown, schema: z.ZodType<T>): Array<[string, T]> =>
+    Object.entries(record(section)).flatMap(([k, v]) => {
+      const r = schema.safeParse(v);
+      return r.success ? [[k, r.data] as [string, T]] : [];
+    });
+  const selectors = Array.isArray(doc.selectors) ? (doc.selectors as unknown[]) : [];
+  return {
+    default: doc.default,
+    policyNames: new Set(Object.keys(record(doc.policies))),
+    scenarioNames: new Set(Object.keys(record(doc.scenarios))),
+    channelNames: new Set(Object.keys(record(doc.channels))),
+    platformRootNames: new Set(Object.keys(record(record(doc.trust).platformRoots))),
+    policies: each(doc.policies, policySchema),
+    scenarios: each(doc.scenarios, scenarioSchema),
+    selectors: selectors.flatMap((v, i) => {
+      const r = selectorSchema.safeParse(v);
+      return r.success ? [[i, r.data] as [number, Selector]] : [];
+    }),
+  };
+}
+
+/** T-11 and the rules the schema cannot express: references, CIDRs, weights, ranges, coverage. */
+function ruleProblems(parts: Parts): string[] {
   const problems: string[] = [];
-  if (!(pf.default in pf.policies))
-    problems.push(`default: no policy named '${pf.default}' — define it under policies`);
-  for (const [name, p] of Object.entries(pf.policies)) checkPolicy(name, p, pf, problems);
-  for (const [name, sc] of Object.entries(pf.scenarios)) {
+  if (typeof parts.default === 'string' && !parts.policyNames.has(parts.default))
+    problems.push(`default: no policy named '${parts.default}' — define it under policies`);
+  for (const [name, p] of parts.policies) checkPolicy(name, p, parts, problems);
+  for (const [name, sc] of parts.scenarios) {
     for (const key of ['sourceNets', 'destinationNets'] as const) {
       sc[key]?.forEach((c, j) => {
         if (!parseCidr(c))
@@ -157,10 +217,10 @@ export function validatePolicyFile(raw: unknown, file: string): PolicyFile {
       );
     }
   }
-  pf.selectors.forEach((s, i) => {
+  for (const [i, s] of parts.selectors) {
     const at = `selectors[${i}]`;
-    if (!(s.policy in pf.policies)) problems.push(`${at}.policy: no policy named '${s.policy}'`);
-    if (s.scenario !== undefined && !(s.scenario in pf.scenarios)) {
+    if (!parts.policyNames.has(s.policy)) problems.push(`${at}.policy: no policy named '${s.policy}'`);
+    if (s.scenario !== undefined && !parts.scenarioNames.has(s.scenario)) {
       problems.push(`${at}.scenario: no scenario named '${s.scenario}' — define it under scenarios`);
     }
     for (const key of ['sourceNets', 'destinationNets'] as const) {
@@ -171,9 +231,22 @@ export function validatePolicyFile(raw: unknown, file: string): PolicyFile {
     if (!s.sourceNets && !s.destinationNets && !s.ports && !s.sni && !s.scenario) {
       problems.push(`${at}: matches everything — give at least one condition, or use 'default' instead`);
     }
-  });
+  }
+  return problems;
+}
+
+/**
+ * Checks a parsed policy document. Every problem is reported in one PolicyError, schema errors and the rules
+ * beyond the schema together: a file is fixed in one pass, not one stage per run.
+ */
+export function validatePolicyFile(raw: unknown, file: string): PolicyFile {
+  const parsed = policyFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PolicyError(file, [...zodProblems(parsed.error), ...ruleProblems(partsOfRaw(raw))]);
+  }
+  const problems = ruleProblems(partsOf(parsed.data));
   if (problems.length > 0) throw new PolicyError(file, problems);
-  return pf;
+  return parsed.data;
 }
 
 export function parsePolicyText(text: string, file: string): PolicyFile {

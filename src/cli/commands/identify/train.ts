@@ -1,0 +1,66 @@
+/** `moat identify train`: the B-5 loop, gated on held-out data, published and activated. */
+import type { Command } from 'commander';
+import { DEFAULT_DB, geoFrom, num } from './shared.js';
+import {
+  combinedDataset,
+  dataOptions,
+  evalOptions,
+  fileList,
+  loadSources,
+  loopFrom,
+  type DataCli,
+} from './data.js';
+import { printReport } from './report.js';
+import { openDatabase } from '../../../store/index.js';
+import { ModelRegistry, evaluate } from '../../../identify/index.js';
+
+export function registerTrain(id: Command, setExit: (code: number) => void): void {
+  dataOptions(
+    id
+      .command('train')
+      .description('run the B-5 loop, gate the result on held-out data, publish and activate'),
+  )
+    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--min-precision <p>', 'gate: held-out precision at the black threshold', '0.95')
+    .option('--min-coverage <c>', 'gate: held-out coverage at the black threshold', '0.8')
+    .option('--no-activate', 'publish without activating')
+    .action(
+      (flags: DataCli & { db: string; minPrecision: string; minCoverage: string; activate: boolean }) => {
+        const gates = {
+          minPrecision: num('min-precision', flags.minPrecision, 0, 1),
+          minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
+        };
+        const d = combinedDataset(loadSources(flags, fileList('feeds', flags.feeds), geoFrom(flags)));
+        const db = openDatabase(flags.db);
+        const registry = new ModelRegistry(db);
+        const loop = loopFrom(flags);
+        const run = registry.startRun({ dataset: d.name, loop, gates });
+        const report = evaluate(d.name, d.set, { ...evalOptions(d), loop }, (it) =>
+          registry.logIteration(run, it),
+        );
+        const m = report.withSelfTraining;
+        const result = registry.submit(
+          report.best,
+          { precision: m.precision, coverage: m.coverage, prAuc: m.prAuc, dataset: d.name, run },
+          gates,
+        );
+        registry.finishRun(run, report.stoppedBy, report.bestIteration, result.version);
+        if (result.published && flags.activate) registry.activate(result.version);
+        db.close();
+        if (!flags.json) printReport(report);
+        const summary = {
+          run,
+          version: result.version,
+          published: result.published,
+          activated: result.published && flags.activate,
+          reasons: result.reasons,
+        };
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ ...summary, report: { ...report, best: undefined } }, null, 2)}\n`
+            : `model v${result.version}: ${result.published ? 'published' : `REFUSED — ${result.reasons.join('; ')}`}${summary.activated ? ', active' : ''}\n`,
+        );
+        if (!result.published) setExit(1);
+      },
+    );
+}
