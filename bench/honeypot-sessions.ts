@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Honeypot } from '../src/honeypot/honeypot.js';
 import { startTelnet } from '../src/honeypot/services/telnet.js';
 import { EveLog } from '../src/honeypot/eve.js';
-import { openDatabase } from '../src/store/database.js';
+import { openSqlite } from '../src/store/index.js';
+import { InstanceStore } from '../src/honeypot/store.js';
 
 const N = Number(process.argv[2] ?? 500);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -59,7 +60,7 @@ function session(port: number): Promise<boolean> {
 const dir = mkdtempSync(join(tmpdir(), 'moat-hp-bench-'));
 const hp = new Honeypot({
   quarantineDir: join(dir, 'q'),
-  db: openDatabase(join(dir, 'moat.db')),
+  instances: new InstanceStore(openSqlite(join(dir, 'moat.db'))),
   eve: new EveLog(join(dir, 'eve.json')),
   limits: { maxSessionsPerPeer: N + 10, maxSessionsTotal: N + 10 },
   timing: { scale: SCALE },

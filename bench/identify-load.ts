@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../src/store/database.js';
+import { openSqlite, PgStore } from '../src/store/index.js';
 import { ApiKeyStore } from '../src/api/api-keys.js';
 import { buildIdentifyServer } from '../src/api/identify-server.js';
 import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../src/api/request-log.js';
@@ -34,7 +34,8 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 
 async function serve(): Promise<void> {
-  const db = openDatabase(':memory:');
+  const store = openSqlite(':memory:');
+  const db = store.db;
   const ustc = join(CORPUS, 'ml', 'ustc-tfc2016-conversations');
   let model;
   if (existsSync(ustc)) model = trainModel(featurise(loadUstcConversations(ustc), {}), DEFAULT_TRAIN);
@@ -61,12 +62,13 @@ async function serve(): Promise<void> {
         list_count: ind.listCount ?? null,
       });
   }
-  const keys = new ApiKeyStore(db);
+  const keys = new ApiKeyStore(store);
   const key = keys.issue('bench', { ratePerS: 1e9, burst: 1e9 });
-  // --pg URL: the request log goes to that PostgreSQL server instead of SQLite (as `serve --pg` does).
+  // --pg URL: the request log goes to that PostgreSQL server instead of SQLite (as `serve --fleet-db` does).
   const pgAt = process.argv.indexOf('--pg');
   const pgUrl = pgAt > 0 ? process.argv[pgAt + 1] : undefined;
-  const log: RequestLog = pgUrl ? await PgRequestLog.connect(pgUrl) : new SqliteRequestLog(db);
+  const pg = pgUrl ? await PgStore.connect(pgUrl) : undefined;
+  const log: RequestLog = pg ? await PgRequestLog.open(pg) : new SqliteRequestLog(store);
   const app = buildIdentifyServer({
     service: new IdentificationService({ model, version: 1, intel }),
     keys,
@@ -82,6 +84,7 @@ async function serve(): Promise<void> {
     }
     await app.close();
     await log.close();
+    await pg?.close();
     const n = pgUrl
       ? await countPg(pgUrl)
       : (db.prepare('SELECT COUNT(*) AS n FROM identify_requests').get() as { n: number }).n;

@@ -3,12 +3,20 @@
  * so a fast hash is enough (no password stretching needed) and a lookup is one indexed probe.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { migrate, type Db } from '../store/database.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 
-export const API_MIGRATIONS = [
-  {
-    id: 'identify-002-api-keys-requests',
-    sql: `
+/**
+ * The identification service's terminals and request log. The PostgreSQL form is written IF NOT EXISTS: stores
+ * that predate versioning created these tables without bookkeeping, and their rows are kept.
+ */
+export const IDENTIFY_API_SCHEMA: Schema = {
+  component: 'identify-api',
+  migrations: [
+    {
+      version: 1,
+      name: 'api keys and request log',
+      legacyId: 'identify-002-api-keys-requests',
+      sqlite: `
       CREATE TABLE identify_api_keys (
         terminal TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,
         revoked_at TEXT, rate_per_s REAL NOT NULL, burst REAL NOT NULL);
@@ -16,8 +24,17 @@ export const API_MIGRATIONS = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, terminal TEXT, route TEXT NOT NULL,
         status INTEGER NOT NULL, items INTEGER NOT NULL, ms REAL NOT NULL, client TEXT);
       CREATE INDEX identify_requests_at ON identify_requests (at);`,
-  },
-];
+      postgres: `
+      CREATE TABLE IF NOT EXISTS identify_api_keys (
+        terminal TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ, rate_per_s DOUBLE PRECISION NOT NULL, burst DOUBLE PRECISION NOT NULL);
+      CREATE TABLE IF NOT EXISTS identify_requests (
+        id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL, terminal TEXT, route TEXT NOT NULL,
+        status INTEGER NOT NULL, items INTEGER NOT NULL, ms DOUBLE PRECISION NOT NULL, client TEXT);
+      CREATE INDEX IF NOT EXISTS identify_requests_at ON identify_requests (at);`,
+    },
+  ],
+};
 
 export interface TerminalKey {
   terminal: string;
@@ -84,8 +101,11 @@ export class KeyVerifyCache {
 export class ApiKeyStore implements KeyVerifier {
   private readonly cache = new KeyVerifyCache();
 
-  constructor(readonly db: Db) {
-    migrate(db, API_MIGRATIONS);
+  readonly db: Db;
+
+  constructor(store: SqliteStore) {
+    store.migrate(IDENTIFY_API_SCHEMA);
+    this.db = store.db;
   }
 
   /** Creates (or replaces) the key of a terminal and returns the key; it is shown once and never stored. */

@@ -4,8 +4,9 @@
  * (only the SHA-256 is stored; verification is cached for 5 s so a revocation applies within that), but a
  * cache miss costs a query, answered asynchronously.
  */
-import type pg from 'pg';
+import type { PgPool, PgStore } from '../store/index.js';
 import {
+  IDENTIFY_API_SCHEMA,
   DEFAULT_RATE_PER_S,
   defaultBurst,
   hashKey,
@@ -15,19 +16,16 @@ import {
   type KeyVerifier,
   type TerminalKey,
 } from './api-keys.js';
-import { connectPg } from './pg-connect.js';
-
-const TABLE = `CREATE TABLE IF NOT EXISTS identify_api_keys (
-  terminal TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL,
-  revoked_at TIMESTAMPTZ, rate_per_s DOUBLE PRECISION NOT NULL, burst DOUBLE PRECISION NOT NULL)`;
 
 export class PgApiKeyStore implements KeyVerifier {
   private readonly cache = new KeyVerifyCache();
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: PgPool) {}
 
-  static async connect(url: string): Promise<PgApiKeyStore> {
-    return new PgApiKeyStore(await connectPg(url, TABLE));
+  /** Migrates the table; the pool belongs to the store (closed with it). */
+  static async open(store: PgStore): Promise<PgApiKeyStore> {
+    await store.migrate(IDENTIFY_API_SCHEMA);
+    return new PgApiKeyStore(store.pool);
   }
 
   async issue(terminal: string, opts: { ratePerS?: number; burst?: number } = {}): Promise<string> {
@@ -81,9 +79,5 @@ export class PgApiKeyStore implements KeyVerifier {
         this.cache.set(h, v);
         return v;
       });
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
   }
 }

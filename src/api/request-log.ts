@@ -2,9 +2,8 @@
  * The request log (B-9 audit of who asked what): buffered and written in batches so logging costs the
  * request path one array push. SQLite by default; PostgreSQL when a connection string is configured.
  */
-import type pg from 'pg';
-import type { Db } from '../store/database.js';
-import { connectPg } from './pg-connect.js';
+import type { Db, PgPool, PgStore, SqliteStore } from '../store/index.js';
+import { IDENTIFY_API_SCHEMA } from './api-keys.js';
 
 export interface RequestLogEntry {
   at: string;
@@ -86,11 +85,12 @@ abstract class BufferedLog implements RequestLog {
 }
 
 export class SqliteRequestLog extends BufferedLog {
-  constructor(
-    private readonly db: Db,
-    intervalMs = 250,
-  ) {
+  private readonly db: Db;
+
+  constructor(store: SqliteStore, intervalMs = 250) {
     super(intervalMs);
+    store.migrate(IDENTIFY_API_SCHEMA);
+    this.db = store.db;
   }
 
   protected async write(batch: RequestLogEntry[]): Promise<void> {
@@ -103,32 +103,28 @@ export class SqliteRequestLog extends BufferedLog {
   }
 }
 
-const PG_TABLE = `CREATE TABLE IF NOT EXISTS identify_requests (
-  id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL, terminal TEXT, route TEXT NOT NULL,
-  status INTEGER NOT NULL, items INTEGER NOT NULL, ms DOUBLE PRECISION NOT NULL, client TEXT);
-CREATE INDEX IF NOT EXISTS identify_requests_at ON identify_requests (at)`;
-
 /** Rows per INSERT: 7 parameters each, under PostgreSQL's 65,535-parameter limit. */
 const PG_ROWS_PER_INSERT = 5000;
 
 /**
- * PostgreSQL log (a fleet of services shares one). `connect` checks the server and creates the table
- * before the service starts listening, so a wrong URL fails at start-up rather than on the first flush.
+ * PostgreSQL log (a fleet of services shares one). `open` migrates the table before the service starts listening,
+ * so a problem with the store fails at start-up rather than on the first flush. The pool belongs to the store.
  */
 export class PgRequestLog extends BufferedLog {
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: PgPool,
     intervalMs: number,
     onError?: (e: unknown) => void,
   ) {
     super(intervalMs, onError);
   }
 
-  static async connect(
-    url: string,
+  static async open(
+    store: PgStore,
     opts: { intervalMs?: number; onError?: (e: unknown) => void } = {},
   ): Promise<PgRequestLog> {
-    return new PgRequestLog(await connectPg(url, PG_TABLE), opts.intervalMs ?? 500, opts.onError);
+    await store.migrate(IDENTIFY_API_SCHEMA);
+    return new PgRequestLog(store.pool, opts.intervalMs ?? 500, opts.onError);
   }
 
   protected async write(batch: RequestLogEntry[]): Promise<void> {
@@ -154,14 +150,6 @@ export class PgRequestLog extends BufferedLog {
       await client.query('ROLLBACK').catch(() => {});
       client.release(true); // a broken connection is not returned to the pool
       throw e;
-    }
-  }
-
-  override async close(): Promise<void> {
-    try {
-      await super.close();
-    } finally {
-      await this.pool.end();
     }
   }
 }

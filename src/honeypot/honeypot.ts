@@ -3,12 +3,11 @@
  * per-peer limits, owns the downloader and quarantine, and hands captured samples on (A-80).
  */
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../store/database.js';
 import { Downloader } from './download.js';
 import { DownloadScope } from './scope.js';
 import { Quarantine } from './quarantine.js';
 import { PeerLimits, defaultLimits, type LimitConfig } from './limits.js';
-import { InstanceStore } from './store.js';
+import type { InstanceStore } from './store.js';
 import { honeypotEvent, type HoneypotEventSink } from './eve.js';
 import { defaultPersona, type Persona } from './persona.js';
 import { Session } from './session.js';
@@ -22,7 +21,8 @@ export interface HoneypotOptions {
   /** Download scope prefixes; empty = nothing is ever fetched. */
   scope?: string[];
   quarantineDir: string;
-  db?: Db;
+  /** Where instances are kept, on the caller's store; without one they are not persisted. */
+  instances?: InstanceStore;
   eve?: HoneypotEventSink;
   /** Captured samples go here (the sandbox, A-80). */
   onSample?: (sample: SampleRecord, session: Session) => void;
@@ -49,7 +49,7 @@ export class Honeypot {
     this.limits = new PeerLimits({ ...defaultLimits, ...opts.limits });
     this.downloader = new Downloader(new DownloadScope(opts.scope ?? []));
     this.quarantine = new Quarantine(opts.quarantineDir);
-    if (opts.db) this.store = new InstanceStore(opts.db);
+    this.store = opts.instances;
   }
 
   /** Opens an instance, or returns null when the limits refuse it (A-71: give up this interaction). */

@@ -2,7 +2,7 @@
 export { Honeypot, type HoneypotOptions } from './honeypot.js';
 export { Session } from './session.js';
 export { EveLog } from './eve.js';
-export { InstanceStore, honeypotMigrations } from './store.js';
+export { InstanceStore, HONEYPOT_SCHEMA } from './store.js';
 export { startTelnet } from './services/telnet.js';
 export { startSsh } from './services/ssh.js';
 export { startHttp } from './services/http.js';

@@ -1,25 +1,32 @@
 /** Instances in SQLite (A-71): one row per session, its lists as JSON; queried by peer and time. */
-import type { Db, Migration } from '../store/database.js';
-import { migrate } from '../store/database.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 import type { InstanceRecord } from './instance.js';
 
-export const honeypotMigrations: Migration[] = [
-  {
-    id: 'honeypot-001-instances',
-    sql: `CREATE TABLE honeypot_instances (
+export const HONEYPOT_SCHEMA: Schema = {
+  component: 'honeypot',
+  migrations: [
+    {
+      version: 1,
+      name: 'instances',
+      legacyId: 'honeypot-001-instances',
+      sqlite: `CREATE TABLE honeypot_instances (
       id TEXT PRIMARY KEY, service TEXT NOT NULL, peer_ip TEXT NOT NULL, peer_port INTEGER NOT NULL,
       local_port INTEGER NOT NULL, start TEXT NOT NULL, end TEXT, end_reason TEXT,
       credentials TEXT NOT NULL, commands TEXT NOT NULL, downloads TEXT NOT NULL, samples TEXT NOT NULL,
       bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL);
     CREATE INDEX honeypot_instances_peer ON honeypot_instances(peer_ip, start);`,
-  },
-];
+    },
+  ],
+};
 
 export class InstanceStore {
   private readonly upsert;
 
-  constructor(readonly db: Db) {
-    migrate(db, honeypotMigrations);
+  readonly db: Db;
+
+  constructor(store: SqliteStore) {
+    store.migrate(HONEYPOT_SCHEMA);
+    const db = (this.db = store.db);
     this.upsert = db.prepare(`INSERT OR REPLACE INTO honeypot_instances VALUES
       (@id, @service, @peerIp, @peerPort, @localPort, @start, @end, @endReason, @credentials, @commands, @downloads, @samples, @bytesIn, @bytesOut)`);
   }

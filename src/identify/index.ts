@@ -21,7 +21,7 @@ export {
 } from './loop.js';
 export {
   ModelRegistry,
-  IDENTIFY_MIGRATIONS,
+  IDENTIFY_SCHEMA,
   type Gates,
   type HeldOutMetrics,
   type PublishResult,

@@ -4,14 +4,18 @@
  * Activation history makes rollback exact: it returns to the version active before the current one.
  * Training runs and every loop iteration are logged here too (B-5 "every iteration logged").
  */
-import { migrate, type Db } from '../store/database.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 import type { IterationLog } from './loop.js';
 import { IdentifyModel } from './model.js';
 
-export const IDENTIFY_MIGRATIONS = [
-  {
-    id: 'identify-001-models',
-    sql: `
+export const IDENTIFY_SCHEMA: Schema = {
+  component: 'identify',
+  migrations: [
+    {
+      version: 1,
+      name: 'models',
+      legacyId: 'identify-001-models',
+      sqlite: `
       CREATE TABLE identify_models (
         version INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('published', 'refused')),
@@ -29,8 +33,9 @@ export const IDENTIFY_MIGRATIONS = [
         prob_improved REAL, margin REAL NOT NULL, pseudo_positive INTEGER NOT NULL,
         pseudo_negative INTEGER NOT NULL, unlabelled_left INTEGER NOT NULL, black_threshold REAL NOT NULL,
         PRIMARY KEY (run_id, k));`,
-  },
-];
+    },
+  ],
+};
 
 export interface HeldOutMetrics {
   precision: number;
@@ -50,8 +55,11 @@ export interface PublishResult {
 }
 
 export class ModelRegistry {
-  constructor(readonly db: Db) {
-    migrate(db, IDENTIFY_MIGRATIONS);
+  readonly db: Db;
+
+  constructor(store: SqliteStore) {
+    store.migrate(IDENTIFY_SCHEMA);
+    this.db = store.db;
   }
 
   /** Stores the model; publishes it only when its held-out metrics pass the gates (B-4). */

@@ -2,7 +2,7 @@
 export * from './address.js';
 export { PrefixSet } from './prefix-set.js';
 export * from './feeds/index.js';
-export { IntelStore, INTEL_MIGRATIONS, type IndicatorRow, type LoadSummary } from './store.js';
+export { IntelStore, INTEL_SCHEMA, type IndicatorRow, type LoadSummary } from './store.js';
 export { IntelIndex, type IntelHit } from './intel-index.js';
 export { GeoLookup, type GeoFacts } from './geo.js';
 export { AsnRanges } from './asn-ranges.js';

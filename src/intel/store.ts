@@ -4,13 +4,17 @@
  * expiry and keeps first-seen; `expire` deletes what is past its expiry.
  */
 import { basename } from 'node:path';
-import { migrate, type Db } from '../store/database.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 import type { FeedParseResult, Indicator } from './feeds/types.js';
 
-export const INTEL_MIGRATIONS = [
-  {
-    id: 'intel-001-indicators',
-    sql: `
+export const INTEL_SCHEMA: Schema = {
+  component: 'intel',
+  migrations: [
+    {
+      version: 1,
+      name: 'indicators',
+      legacyId: 'intel-001-indicators',
+      sqlite: `
       CREATE TABLE intel_sources (
         name TEXT PRIMARY KEY, path TEXT NOT NULL, format TEXT NOT NULL, loaded_at TEXT NOT NULL,
         entries INTEGER NOT NULL, errors INTEGER NOT NULL);
@@ -21,12 +25,15 @@ export const INTEL_MIGRATIONS = [
         PRIMARY KEY (type, value, source));
       CREATE INDEX intel_indicators_expiry ON intel_indicators (expires_at);
       CREATE INDEX intel_indicators_source ON intel_indicators (source);`,
-  },
-  {
-    id: 'intel-002-state',
-    sql: `CREATE TABLE intel_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
-  },
-];
+    },
+    {
+      version: 2,
+      name: 'state',
+      legacyId: 'intel-002-state',
+      sqlite: `CREATE TABLE intel_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+    },
+  ],
+};
 
 export interface LoadOptions {
   /** Provenance name; default the file name. */
@@ -57,8 +64,11 @@ export interface IndicatorRow {
 }
 
 export class IntelStore {
-  constructor(readonly db: Db) {
-    migrate(db, INTEL_MIGRATIONS);
+  readonly db: Db;
+
+  constructor(store: SqliteStore) {
+    store.migrate(INTEL_SCHEMA);
+    this.db = store.db;
   }
 
   /** Stores the accepted indicators of a parsed feed (bad lines were already set aside by the parser). */

@@ -4,13 +4,13 @@
  * and written back to the store every few seconds so a crash loses at most that much.
  */
 import type { Component, Health, MessageBus, MoatTopics } from '../framework/index.js';
-import type { Db } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import { EventCacheTable } from './event-cache.js';
 import { VerdictRecorder, type VerdictOptions } from './verdict-recorder.js';
 
 export interface EventCacheConfig {
   /** The store the table lives in (none: memory only). */
-  db?: Db;
+  store?: SqliteStore;
   /** The engines whose verdicts become entries (default: all). */
   engines?: VerdictOptions['engines'];
   /** The consumer group on the bus (default 'security'). */
@@ -38,7 +38,7 @@ export class EventCacheComponent implements Component<EventCacheConfig> {
   }
 
   async start(): Promise<void> {
-    const table = new EventCacheTable(this.config.db);
+    const table = new EventCacheTable(this.config.store);
     const recorder = new VerdictRecorder(table, { engines: this.config.engines });
     await recorder.subscribe(this.bus, this.config.group ?? 'security');
     this.table = table;

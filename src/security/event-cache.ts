@@ -6,8 +6,7 @@
  * caller keeps the answer on the flow with `generation` and asks again only when the table changed. Entries expire at
  * their maximum lifetime, and a cleared entry is kept under watch (A-62) so the next high-risk event blocks at once.
  */
-import type { Db, Migration } from '../store/index.js';
-import { migrate } from '../store/index.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 
 /** A-37's eight operations. */
 export type Operation =
@@ -86,10 +85,14 @@ export const EVENT_CACHE_COLUMNS: ReadonlyArray<readonly [column: string, a36: s
 
 const KEY_COLUMNS = 'src_ip, dst_ip, src_port, dst_port, proto';
 
-export const EVENT_CACHE_MIGRATIONS: Migration[] = [
-  {
-    id: 'security-001-event-cache',
-    sql: `CREATE TABLE security_event_cache (
+export const EVENT_CACHE_SCHEMA: Schema = {
+  component: 'security-event-cache',
+  migrations: [
+    {
+      version: 1,
+      name: 'event cache',
+      legacyId: 'security-001-event-cache',
+      sqlite: `CREATE TABLE security_event_cache (
       src_ip TEXT NOT NULL, dst_ip TEXT NOT NULL, src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, proto INTEGER NOT NULL,
       created_us INTEGER NOT NULL, last_hit_us INTEGER NOT NULL, max_lifetime_us INTEGER NOT NULL,
       direction TEXT NOT NULL, scope TEXT NOT NULL, operation_type TEXT NOT NULL, operation TEXT NOT NULL,
@@ -97,12 +100,14 @@ export const EVENT_CACHE_MIGRATIONS: Migration[] = [
       watch_until_us INTEGER, hits INTEGER NOT NULL,
       PRIMARY KEY (src_ip, dst_ip, src_port, dst_port, proto)
     ) WITHOUT ROWID;`,
-  },
-  {
-    // The first layout also held moat's bookkeeping; A-36 lists the table's columns exactly, so that moves to a side
-    // table (rows copied first, so databases written by the first layout keep every entry).
-    id: 'security-002-event-cache-a36-columns',
-    sql: `CREATE TABLE security_event_cache_extra (
+    },
+    {
+      // The first layout also held moat's bookkeeping; A-36 lists the table's columns exactly, so that moves to a side
+      // table (rows copied first, so databases written by the first layout keep every entry).
+      version: 2,
+      name: 'A-36 columns',
+      legacyId: 'security-002-event-cache-a36-columns',
+      sqlite: `CREATE TABLE security_event_cache_extra (
       src_ip TEXT NOT NULL, dst_ip TEXT NOT NULL, src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, proto INTEGER NOT NULL,
       operation_arg TEXT, watch_until_us INTEGER, hits INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (${KEY_COLUMNS})
@@ -112,8 +117,9 @@ export const EVENT_CACHE_MIGRATIONS: Migration[] = [
     ALTER TABLE security_event_cache DROP COLUMN operation_arg;
     ALTER TABLE security_event_cache DROP COLUMN watch_until_us;
     ALTER TABLE security_event_cache DROP COLUMN hits;`,
-  },
-];
+    },
+  ],
+};
 
 export const OPERATION_TYPE: Record<Operation, CacheEntry['operationType']> = {
   forward: 'allow',
@@ -160,12 +166,16 @@ export class EventCacheTable {
   /** Set by a share (RedisCacheShare) to hear about local changes. */
   onChange?: ChangeListener;
 
+  private readonly db?: Db;
+
+  /** Without a store the table lives in memory only. */
   constructor(
-    private readonly db?: Db,
+    store?: SqliteStore,
     private readonly maxEntries = 500_000,
   ) {
-    if (!db) return;
-    migrate(db, EVENT_CACHE_MIGRATIONS);
+    if (!store) return;
+    store.migrate(EVENT_CACHE_SCHEMA);
+    const db = (this.db = store.db);
     const rows = db
       .prepare(
         `SELECT c.*, x.operation_arg, x.watch_until_us, x.hits FROM security_event_cache c

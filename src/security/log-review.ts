@@ -6,8 +6,7 @@
  * event-cache entry with the rule's A-37 operation, enforced in nftables when live) and reports it (EVE alert and
  * the alert dispatcher). Counts from 1:N sampled flows are scaled by N, so limits are in real flows.
  */
-import type { Db, Migration } from '../store/index.js';
-import { migrate } from '../store/index.js';
+import type { Schema, SqliteStore } from '../store/index.js';
 import { formatIp } from '../decode/address.js';
 import type { FlowView } from '../flow/types.js';
 import type { EveEvent } from '../output/eve/header.js';
@@ -118,18 +117,23 @@ export function reviewConfig(
   return cfg;
 }
 
-export const LOG_REVIEW_MIGRATIONS: Migration[] = [
-  {
-    id: 'security-002-log-review',
-    sql: `CREATE TABLE log_review_device (
+export const LOG_REVIEW_SCHEMA: Schema = {
+  component: 'security-log-review',
+  migrations: [
+    {
+      version: 1,
+      name: 'baselines',
+      legacyId: 'security-002-log-review',
+      sqlite: `CREATE TABLE log_review_device (
       ip TEXT PRIMARY KEY, windows INTEGER NOT NULL, mean_bytes REAL NOT NULL, mean_flows REAL NOT NULL,
       mean_peers REAL NOT NULL, last_window_us INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE log_review_peer (
       ip TEXT NOT NULL, peer TEXT NOT NULL, first_us INTEGER NOT NULL, PRIMARY KEY (ip, peer)
     ) WITHOUT ROWID;`,
-  },
-];
+    },
+  ],
+};
 
 /** A device's history: smoothed per-window means and every peer it has talked to. */
 interface Baseline {
@@ -166,7 +170,8 @@ export interface ReviewHit {
 
 export interface LogReviewDeps {
   cache: EventCacheTable;
-  db?: Db;
+  /** Where baselines are kept across runs; without one they live in memory only. */
+  store?: SqliteStore;
   /** Which initiators are devices to review (default: all); e.g. zone ≠ wan. */
   isDevice?: (ip: string) => boolean;
   /** Zone name written into the cache entry's scope. */
@@ -200,9 +205,9 @@ export class LogReview {
   ) {
     this.cfg = config;
     this.repeatPorts = new Set(config.repeatPorts);
-    const db = deps.db;
-    if (!db) return;
-    migrate(db, LOG_REVIEW_MIGRATIONS);
+    if (!deps.store) return;
+    deps.store.migrate(LOG_REVIEW_SCHEMA);
+    const db = deps.store.db;
     for (const r of db.prepare('SELECT * FROM log_review_device').all() as Array<
       Record<string, number | string>
     >) {
@@ -388,7 +393,7 @@ export class LogReview {
   }
 
   flush(): void {
-    const db = this.deps.db;
+    const db = this.deps.store?.db;
     if (!db) return;
     const up =
       db.prepare(`INSERT INTO log_review_device VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ip) DO UPDATE SET

@@ -10,7 +10,6 @@
  * address is scored again sooner only when its evidence has doubled since, so a verdict reached on a first
  * short flow does not stand for a host whose later traffic tells more.
  */
-import { existsSync } from 'node:fs';
 import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowSampler } from '../flow/sampling.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
@@ -22,7 +21,7 @@ import { IdentificationService, type IdentifyResponse } from '../identify/servic
 import { ModelRegistry } from '../identify/registry.js';
 import { IntelStore } from '../intel/store.js';
 import { IntelIndex } from '../intel/intel-index.js';
-import { openDatabase, type Db } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import type { Publisher } from '../framework/index.js';
 
 /** Signature ids of the model's alerts (black, gray). */
@@ -281,42 +280,34 @@ export class ModelInspector implements Inspector {
 }
 
 /**
- * The identification service on the active model (or `version`) of the store at `path`, with that store's intel
- * seeds, for in-process scoring. Errors name the path and what is missing. Verdicts of a swapped-out model are not
- * reused (the per-address cache checks the version).
+ * The identification service on the active model (or `version`) of the store, with that store's intel seeds, for
+ * in-process scoring. Errors name the store and what is missing. Verdicts of a swapped-out model are not reused (the
+ * per-address cache checks the version).
  */
-export function openModelService(path: string, version?: number): { service: IdentificationService; db: Db } {
-  if (!existsSync(path)) throw new Error(`${path}: no such identification store`);
-  const db = openDatabase(path);
-  try {
-    const reg = new ModelRegistry(db);
-    const v = version ?? reg.activeVersion();
-    if (v === null)
-      throw new Error(
-        `${path}: no active identification model (train one with 'moat identify train --db ${path}' or activate one with 'moat identify model activate V')`,
-      );
-    const row = reg.list().find((m) => m.version === v);
-    if (!row)
-      throw new Error(
-        `${path}: no model version ${v} (stored: ${
-          reg
-            .list()
-            .map((m) => m.version)
-            .join(', ') || 'none'
-        })`,
-      );
-    if (row.status !== 'published')
-      throw new Error(`${path}: model version ${v} was refused by the gates (${row.reason ?? 'no reason'})`);
-    const intel = new IntelStore(db);
-    const intelSource = { stamp: () => intel.stamp(), load: () => IntelIndex.fromRows(intel.live()) };
-    // Without a pinned version the service follows the store's activations (`watch`), as `identify serve` does.
-    const service =
-      version === undefined
-        ? new IdentificationService({ registry: reg, intelSource })
-        : new IdentificationService({ model: reg.load(v), version: v, intelSource });
-    return { service, db };
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+export function openModelService(store: SqliteStore, version?: number): IdentificationService {
+  const where = store.location;
+  const reg = new ModelRegistry(store);
+  const v = version ?? reg.activeVersion();
+  if (v === null)
+    throw new Error(
+      `${where}: no active identification model (train one with 'moat identify train --db ${where}' or activate one with 'moat identify model activate V')`,
+    );
+  const row = reg.list().find((m) => m.version === v);
+  if (!row)
+    throw new Error(
+      `${where}: no model version ${v} (stored: ${
+        reg
+          .list()
+          .map((m) => m.version)
+          .join(', ') || 'none'
+      })`,
+    );
+  if (row.status !== 'published')
+    throw new Error(`${where}: model version ${v} was refused by the gates (${row.reason ?? 'no reason'})`);
+  const intel = new IntelStore(store);
+  const intelSource = { stamp: () => intel.stamp(), load: () => IntelIndex.fromRows(intel.live()) };
+  // Without a pinned version the service follows the store's activations (`watch`), as `identify serve` does.
+  return version === undefined
+    ? new IdentificationService({ registry: reg, intelSource })
+    : new IdentificationService({ model: reg.load(v), version: v, intelSource });
 }

@@ -4,10 +4,11 @@
  * they are the first check on every flow. Local changes are pushed in batches: an entry is a hash (`e`: the entry
  * as JSON, `hits`: HINCRBY of everyone's hits, `last`: the latest hit, kept by max), expiring with its lifetime;
  * each batch is announced on a channel, and the other processes fetch the keys it names and apply them. A process
- * that starts later loads every shared entry first.
+ * that starts later loads every shared entry first. The client comes from the store's factory and stays the
+ * caller's; the share opens (and closes) only its own subscriber connection.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { subscriberOf, type RedisClient } from '../store/index.js';
 import type { CacheEntry, EventCacheTable } from './event-cache.js';
 
 /** Keeps the larger last-hit time: two processes hitting one entry must not move it backwards. */
@@ -27,8 +28,7 @@ export interface RedisShareOptions {
 }
 
 export class RedisCacheShare {
-  private readonly redis: Redis;
-  private readonly sub: Redis;
+  private readonly sub: RedisClient;
   private readonly origin = randomUUID();
   private readonly prefix: string;
   private readonly channel: string;
@@ -42,14 +42,12 @@ export class RedisCacheShare {
 
   constructor(
     private readonly table: EventCacheTable,
-    url: string,
+    private readonly redis: RedisClient,
     private readonly opts: RedisShareOptions = {},
   ) {
     this.prefix = opts.prefix ?? 'moat:seccache:';
     this.channel = `${this.prefix}changes`;
-    const o = { maxRetriesPerRequest: 2 };
-    this.redis = new Redis(url, o);
-    this.sub = new Redis(url, o);
+    this.sub = subscriberOf(redis, 'moat-seccache-sub');
     table.onChange = (key, kind) => this.note(key, kind);
   }
 
@@ -161,6 +159,5 @@ export class RedisCacheShare {
     await this.flush();
     this.table.onChange = undefined;
     await this.sub.quit();
-    await this.redis.quit();
   }
 }

@@ -37,3 +37,14 @@ export function createRedisClient(url: string, opts: RedisClientOptions = {}): R
   if (opts.connectionName) o.connectionName = opts.connectionName;
   return new Redis(url, o);
 }
+
+/**
+ * A second connection to the same server for SUBSCRIBE (a subscribed connection can run nothing else); the caller
+ * owns and quits it. Commands are not auto-pipelined on it: it only subscribes.
+ */
+export function subscriberOf(client: RedisClient, connectionName?: string): RedisClient {
+  return client.duplicate({
+    enableAutoPipelining: false,
+    ...(connectionName ? { connectionName } : {}),
+  });
+}

@@ -4,22 +4,26 @@
  * CSV columns: domain, reputation (0…1, 1 = good, empty if unknown), registered (ISO date, empty if unknown).
  */
 import { readFileSync } from 'node:fs';
-import type { Db, Migration } from '../store/index.js';
-import { migrate } from '../store/index.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 import type { DomainFacts } from './services.js';
 
-export const DOMAIN_MIGRATIONS: Migration[] = [
-  {
-    id: 'tlsmon-002-domains',
-    sql: `CREATE TABLE tlsmon_domains (
+export const DOMAIN_SCHEMA: Schema = {
+  component: 'tlsmon-domains',
+  migrations: [
+    {
+      version: 1,
+      name: 'domains',
+      legacyId: 'tlsmon-002-domains',
+      sqlite: `CREATE TABLE tlsmon_domains (
       domain TEXT PRIMARY KEY,
       reputation REAL,
       registered INTEGER,
       source TEXT NOT NULL,
       loaded_at TEXT NOT NULL
     ) WITHOUT ROWID;`,
-  },
-];
+    },
+  ],
+};
 
 export interface DomainRow {
   domain: string;
@@ -88,9 +92,13 @@ export class DomainStore implements DomainFacts {
   private readonly rep = new Map<string, number>();
   private readonly reg = new Map<string, number>();
 
-  constructor(private readonly db?: Db) {
-    if (!db) return;
-    migrate(db, DOMAIN_MIGRATIONS);
+  private readonly db?: Db;
+
+  /** Without a store the facts live in memory only. */
+  constructor(store?: SqliteStore) {
+    if (!store) return;
+    store.migrate(DOMAIN_SCHEMA);
+    const db = (this.db = store.db);
     const rows = db.prepare('SELECT domain, reputation, registered FROM tlsmon_domains').all() as Array<{
       domain: string;
       reputation: number | null;

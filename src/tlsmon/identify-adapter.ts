@@ -3,19 +3,20 @@
  * the store its models and intel live in. Its verdict on the destination becomes a list hit the address-reputation
  * dimension scores (black → as named by 3 lists, gray → 1, clean → not listed); answers are cached per address.
  */
-import type { Db } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import { ModelRegistry } from '../identify/registry.js';
 import { IdentificationService } from '../identify/service.js';
 import { IntelStore } from '../intel/store.js';
 import { IntelIndex } from '../intel/intel-index.js';
 import type { AddressList } from './services.js';
 
-export function identifyReputation(db: Db): { list: AddressList; modelVersion: number | null } {
+export function identifyReputation(store: SqliteStore): { list: AddressList; modelVersion: number | null } {
+  const intel = new IntelStore(store);
   const service = new IdentificationService({
-    registry: new ModelRegistry(db),
+    registry: new ModelRegistry(store),
     intelSource: {
-      stamp: () => new IntelStore(db).stamp(),
-      load: () => IntelIndex.fromRows(new IntelStore(db).live()),
+      stamp: () => intel.stamp(),
+      load: () => IntelIndex.fromRows(intel.live()),
     },
   });
   const cache = new Map<string, { list: string; count: number } | null>();

@@ -2,10 +2,11 @@
  * Assembles a TLS monitor from an operator's configuration: the policy file, the history store (SQLite by default,
  * Redis when shared), trust anchors and CRLs from the policy file, optional geolocation and domain stores, intel
  * lists, alert channels, and — live only — the nftables block sink. One place, used by `moat analyze --policy`,
- * `moat tlsmon` and the API, so every entry point scores the same way.
+ * `moat tlsmon` and the API, so every entry point scores the same way. Stores arrive as handles the caller opened
+ * (and closes): the monitor opens no file or connection of its own.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { openDatabase, type Db } from '../store/index.js';
+import type { RedisClient, SqliteStore } from '../store/index.js';
 import { loadPolicyFile } from './policy/load.js';
 import type { PolicyFile } from './policy/schema.js';
 import { TlsMonitor } from './monitor.js';
@@ -31,10 +32,10 @@ import type { EveEvent } from '../output/eve/header.js';
 
 export interface TlsmonConfig {
   policyPath: string;
-  /** SQLite file for history and domains; ':memory:' keeps nothing. */
-  dbPath?: string;
-  /** Share heat counts through Redis instead of SQLite. */
-  redisUrl?: string;
+  /** The store keeping heat history and domains; none: memory only. */
+  store?: SqliteStore;
+  /** Share heat counts through Redis instead of the store. */
+  redis?: RedisClient;
   geoDb?: string;
   domainFiles?: string[];
   /** Extra trust anchors besides the policy file's (PEM/DER files). */
@@ -50,7 +51,7 @@ export interface TlsmonConfig {
   addressBlacklist?: AddressList;
   addressReputation?: AddressList;
   /** A store holding identification models (moat identify train): its verdicts feed address reputation (T-46). */
-  identifyDb?: string;
+  identifyStore?: SqliteStore;
   /** Told about bad feed lines (kept going with the good ones). */
   warn?: (message: string) => void;
   /** Fetch certificates TLS 1.3 hid, from the service itself (live only: needs reachability). */
@@ -70,7 +71,7 @@ export interface Tlsmon {
   inspector: TlsMonitorInspector;
   dispatcher?: AlertDispatcher;
   blockSink?: NftBlockSink;
-  db?: Db;
+  store?: SqliteStore;
   /** Re-reads the intel feed files and swaps the blacklists in place, without a restart (SIGHUP, the API). */
   reloadIntel(): { indicators: number; errors: string[] };
   close(): Promise<void>;
@@ -92,12 +93,8 @@ function platformsOf(file: PolicyFile, policyPath: string, cfg: TlsmonConfig): R
   return out;
 }
 
-export function servicesFor(
-  file: PolicyFile,
-  policyPath: string,
-  cfg: TlsmonConfig,
-  db?: Db,
-): TlsmonServices {
+export function servicesFor(file: PolicyFile, policyPath: string, cfg: TlsmonConfig): TlsmonServices {
+  const store = cfg.store;
   const svc: TlsmonServices = {
     chain: new TrustStore({
       bundledRoots: file.trust.bundledRoots,
@@ -128,36 +125,36 @@ export function servicesFor(
     }
   }
   if (cfg.geoDb) svc.geo = mmdbCountries(cfg.geoDb);
-  if (cfg.identifyDb && !svc.addressReputation) {
-    const r = identifyReputation(cfg.identifyDb === cfg.dbPath && db ? db : openDatabase(cfg.identifyDb));
+  if (cfg.identifyStore && !svc.addressReputation) {
+    const r = identifyReputation(cfg.identifyStore);
     svc.addressReputation = r.list;
     if (r.modelVersion === null)
       cfg.warn?.('identification store has no active model: reputation comes from its intel only');
   }
   if (cfg.domainFiles?.length) {
-    const store = new DomainStore(db);
+    const domains = new DomainStore(store);
     for (const f of cfg.domainFiles) {
       const { rows, errors } = parseDomainFile(f);
       if (errors.length > 0) throw new Error(`domain file problems:\n  ${errors.slice(0, 20).join('\n  ')}`);
-      store.load(rows, f);
+      domains.load(rows, f);
     }
-    svc.domains = store;
-  } else if (db) {
-    const store = new DomainStore(db);
-    if (store.size > 0) svc.domains = store;
+    svc.domains = domains;
+  } else if (store) {
+    const domains = new DomainStore(store);
+    if (domains.size > 0) svc.domains = domains;
   }
   return svc;
 }
 
 export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
   const file = loadPolicyFile(cfg.policyPath);
-  const db = cfg.dbPath && cfg.dbPath !== ':memory:' ? openDatabase(cfg.dbPath) : undefined;
-  const svc = servicesFor(file, cfg.policyPath, cfg, db);
+  const store = cfg.store;
+  const svc = servicesFor(file, cfg.policyPath, cfg);
   const maxWindow = 30 * 86400;
   let sqlite: SqliteHeatHistory | undefined;
   let redis: RedisHeatHistory | undefined;
-  if (cfg.redisUrl) svc.history = redis = new RedisHeatHistory(cfg.redisUrl, 60, maxWindow);
-  else if (db) svc.history = sqlite = new SqliteHeatHistory(db, 60, maxWindow);
+  if (cfg.redis) svc.history = redis = new RedisHeatHistory(cfg.redis, 60, maxWindow);
+  else if (store) svc.history = sqlite = new SqliteHeatHistory(store, 60, maxWindow);
   else svc.history = new MemoryHeatHistory(60, maxWindow);
 
   const cache = new ServiceCertificateCache();
@@ -196,7 +193,7 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
     svc.certBlacklist = lists.certBlacklist;
     svc.fingerprintBlacklist = lists.fingerprintBlacklist;
     svc.addressBlacklist = lists.addressBlacklist;
-    if (!cfg.identifyDb) svc.addressReputation = lists.addressReputation;
+    if (!cfg.identifyStore) svc.addressReputation = lists.addressReputation;
     return { indicators: lists.indicators, errors: lists.errors };
   };
   return {
@@ -204,13 +201,12 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
     inspector,
     dispatcher,
     blockSink,
-    db,
+    store,
     reloadIntel,
     async close() {
       await inspector.close();
       await dispatcher?.close();
       await redis?.close();
-      db?.close();
     },
   };
 }

@@ -6,15 +6,18 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db, Migration } from '../store/index.js';
-import { migrate } from '../store/index.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 import { verifyBundle, type Verified, type VerifyOptions } from './checkers.js';
 import type { Rule } from '../detect/rule.js';
 
-export const BUNDLE_MIGRATIONS: Migration[] = [
-  {
-    id: 'verify-001-bundles',
-    sql: `CREATE TABLE rule_bundles (
+export const BUNDLE_SCHEMA: Schema = {
+  component: 'rule-bundles',
+  migrations: [
+    {
+      version: 1,
+      name: 'bundles',
+      legacyId: 'verify-001-bundles',
+      sqlite: `CREATE TABLE rule_bundles (
       version TEXT PRIMARY KEY,
       name TEXT NOT NULL,
       sha256 TEXT NOT NULL,
@@ -23,8 +26,9 @@ export const BUNDLE_MIGRATIONS: Migration[] = [
       installed_at TEXT NOT NULL,
       active INTEGER NOT NULL DEFAULT 0
     );`,
-  },
-];
+    },
+  ],
+};
 
 export interface BundleRow {
   version: string;
@@ -37,12 +41,15 @@ export interface BundleRow {
 }
 
 export class BundleStore {
+  private readonly db: Db;
+
   constructor(
-    private readonly db: Db,
+    store: SqliteStore,
     private readonly dir: string,
     private readonly vendorKeys: string[],
   ) {
-    migrate(db, BUNDLE_MIGRATIONS);
+    store.migrate(BUNDLE_SCHEMA);
+    this.db = store.db;
     mkdirSync(dir, { recursive: true });
   }
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
 import { buildIdentifyServer } from '../../src/api/identify-server.js';
 import { ApiKeyStore } from '../../src/api/api-keys.js';
 import { SqliteRequestLog } from '../../src/api/request-log.js';
@@ -14,17 +14,18 @@ let app: FastifyInstance;
 let base: string;
 let key: string;
 let log: SqliteRequestLog;
-const db = openDatabase(':memory:');
+const store = openSqlite(':memory:');
+const db = store.db;
 
 before(async () => {
   const model = trainModel(toLabelledSet(syntheticRequests(600, 1)), DEFAULT_TRAIN);
   const intel = new IntelIndex();
   intel.add({ type: 'ip', value: '203.0.113.66/32', source: 'test-feed', category: 'C2', list_count: null });
   const service = new IdentificationService({ model, version: 1, intel });
-  const keys = new ApiKeyStore(db);
+  const keys = new ApiKeyStore(store);
   key = keys.issue('terminal-a');
   keys.issue('slow', { ratePerS: 1, burst: 2 });
-  log = new SqliteRequestLog(db, 50);
+  log = new SqliteRequestLog(store, 50);
   app = buildIdentifyServer({ service, keys, log, bodyLimit: 4 * 1024 * 1024 });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -197,7 +198,7 @@ test('bad input: 4xx with the field path, and the service stays alive', async ()
 test('API keys: missing or wrong key 401; per-key rate limit 429', async () => {
   assert.equal((await post('/v1/identify', { ip: '1.2.3.4' }, null)).status, 401);
   assert.equal((await post('/v1/identify', { ip: '1.2.3.4' }, 'moat_wrong')).status, 401);
-  const keys = new ApiKeyStore(db);
+  const keys = new ApiKeyStore(store);
   const slow = keys.issue('slow2', { ratePerS: 0.5, burst: 2 });
   assert.equal((await post('/v1/identify', { ip: '1.2.3.4' }, slow)).status, 200);
   assert.equal((await post('/v1/identify', { ip: '1.2.3.4' }, slow)).status, 200);

@@ -1,6 +1,6 @@
 /**
  * The request log on a real PostgreSQL server (issue 5: "request log in SQLite, PostgreSQL when
- * configured"): `moat identify serve --pg postgres://…` runs as a child process against a throw-away
+ * configured"): `moat identify serve --fleet-db postgres://…` runs as a child process against a throw-away
  * cluster this test starts; rows must land with the right terminal/route/status/items, survive a restart
  * of the service and of the server, and the service must neither lose entries nor die while the server is
  * down for a moment.
@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { PgRequestLog } from '../../src/api/request-log.js';
+import { PgStore, openSqlite } from '../../src/store/index.js';
 import { postgresUnavailable, startPostgres, type PgServer } from '../helpers/postgres.js';
 import { runMoat, startMoat } from '../identify/cli-child.js';
 
 const why = postgresUnavailable();
 
 async function serve(db: string, url: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = startMoat(['identify', 'serve', '--db', db, '--port', '0', '--pg', url]);
+  const child = startMoat(['identify', 'serve', '--db', db, '--port', '0', '--fleet-db', url]);
   let text = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -65,7 +66,7 @@ async function rows(url: string): Promise<Record<string, unknown>[]> {
 }
 
 test(
-  'moat identify serve --pg: request log rows land in a real PostgreSQL and persist across restarts',
+  'moat identify serve --fleet-db: request log rows land in a real PostgreSQL and persist across restarts',
   { skip: why ?? false },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'moat-identify-pg-'));
@@ -74,11 +75,13 @@ test(
     try {
       server = await startPostgres();
       const db = join(dir, 'm.db');
+      // The flag of before still works, with a note on stderr.
       const add = runMoat(['identify', 'key', 'add', 'terminal-pg', '--pg', server.url, '--db', db]);
       assert.equal(add.code, 0, add.err);
+      assert.match(add.err, /^moat: --pg is deprecated: use --fleet-db URL/m);
       const key = add.out.trim();
       assert.match(key, /^moat_/);
-      // A key in the SQLite file is not honoured by a --pg service: the keys live in PostgreSQL.
+      // A key in the SQLite file is not honoured by a --fleet-db service: the keys live in PostgreSQL.
       const localOnly = runMoat(['identify', 'key', 'add', 'local', '--db', db]).out.trim();
 
       // First service run: two good requests (1 + 3 items) and one without a key.
@@ -106,8 +109,7 @@ test(
       assert.equal(typeof r[0].ms, 'number');
 
       // Nothing went to the SQLite request log: PostgreSQL replaced it.
-      const { openDatabase } = await import('../../src/store/database.js');
-      const h = openDatabase(db);
+      const h = openSqlite(db).db;
       const inSqlite = h
         .prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'identify_requests'")
         .get() as { n: number };
@@ -141,14 +143,15 @@ test(
       );
       assert.match(keyRows[0].key_hash, /^[0-9a-f]{64}$/);
       assert.notEqual(keyRows[0].key_hash, key);
-      const list = runMoat(['identify', 'key', 'list', '--pg', server.url]);
+      const list = runMoat(['identify', 'key', 'list', '--fleet-db', server.url]);
+      assert.equal(list.err, '');
       assert.match(list.out, /^terminal-pg\tactive\t50000\/s\t/m);
-      assert.equal(runMoat(['identify', 'key', 'revoke', 'terminal-pg', '--pg', server.url]).code, 0);
+      assert.equal(runMoat(['identify', 'key', 'revoke', 'terminal-pg', '--db', server.url]).code, 0);
       const third = await serve(db, server.url);
       child = third.child;
       assert.equal(await post(third.base, '/v1/identify', { ip: '192.0.2.1' }, key), 401);
       assert.equal(await stopService(child), 0);
-      assert.match(runMoat(['identify', 'key', 'list', '--pg', server.url]).out, /^terminal-pg\trevoked/m);
+      assert.match(runMoat(['identify', 'key', 'list', '--db', server.url]).out, /^terminal-pg\trevoked/m);
     } finally {
       if (child && child.exitCode === null) child.kill('SIGKILL');
       await server?.destroy();
@@ -164,7 +167,8 @@ test(
     const server = await startPostgres();
     try {
       const errors: unknown[] = [];
-      const log = await PgRequestLog.connect(server.url, {
+      const store = await PgStore.connect(server.url);
+      const log = await PgRequestLog.open(store, {
         intervalMs: 60_000,
         onError: (e) => errors.push(e),
       });
@@ -191,6 +195,7 @@ test(
       await server.restart();
       log.record(entry(4));
       await log.close();
+      await store.close();
       const r = await rows(server.url);
       assert.equal(r.length, 4 + 12_000);
       assert.deepEqual(
@@ -204,7 +209,7 @@ test(
 );
 
 test(
-  'moat identify serve --pg with an unreachable server fails at start-up naming it',
+  'moat identify serve --fleet-db with an unreachable server fails at start-up naming it',
   { skip: why ?? false },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'moat-identify-pg-bad-'));
@@ -217,11 +222,14 @@ test(
         '--port',
         '0',
         '--no-auth',
-        '--pg',
+        '--fleet-db',
         'postgres://moat:secret@127.0.0.1:1/none',
       ]);
       assert.equal(r.code, 2, r.err);
-      assert.match(r.err, /--pg: PostgreSQL postgres:\/\/moat:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+      assert.match(
+        r.err,
+        /--fleet-db: PostgreSQL postgres:\/\/moat:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ import { TlsMonitor } from '../../src/tlsmon/monitor.js';
 import { loadPolicyFile } from '../../src/tlsmon/policy/load.js';
 import { TrustStore } from '../../src/tlsmon/trust/chain-verifier.js';
 import { MemoryHeatHistory } from '../../src/tlsmon/history/memory-history.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 import { synthPki } from '../tlsmon/fixtures.js';
 
 const SAMPLE = join(process.cwd(), 'config', 'policies.yaml');
@@ -23,7 +23,7 @@ test('configuration items, policy get/put/validate/rollback, what-if scoring, AP
     chain: new TrustStore({ bundledRoots: false, caPems: [rootPem] }),
     history: new MemoryHeatHistory(),
   });
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   const app = buildTlsmonApi({ monitor, versions: new PolicyVersions(db) }, { apiKey: 's3cret' });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

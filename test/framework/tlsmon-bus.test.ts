@@ -1,7 +1,7 @@
 /**
  * A real inter-component path through the bus: `moat tlsmon` live on loopback, composed by the registry (bus →
  * tlsmon → security → api → capture), judges a self-signed server risky; the verdict travels on the bus to the
- * security component, which records it in the event cache kept in `--security-db`. With `--bus redis://…` the same
+ * security component, which records it in the event cache kept in the store (`--db`). With `--bus redis://…` the same
  * verdict is also delivered to a consumer in another process (another component group), and the security group
  * leaves nothing unacknowledged. The API reports every component's health together. A bus that cannot be reached
  * stops the start-up with one line naming it.
@@ -58,7 +58,8 @@ async function runTlsmon(busUrl: string | undefined): Promise<void> {
       tls: { maxVersion: 'TLSv1.2' },
     });
     const apiPort = port + 1 > 65000 ? port - 1 : port + 1;
-    const securityDb = join(dir, 'security.db');
+    // One store (--db) holds the monitor's tables and the security event cache.
+    const securityDb = join(dir, 'moat.db');
     const consumerOut = join(dir, 'console.out');
     if (busUrl) {
       // Another component, in its own process: group 'console' on the verdict topic.
@@ -87,8 +88,6 @@ async function runTlsmon(busUrl: string | undefined): Promise<void> {
       '--policy',
       join(process.cwd(), 'config', 'policies.yaml'),
       '--db',
-      join(dir, 'moat.db'),
-      '--security-db',
       securityDb,
       '--eve',
       join(dir, 'eve.json'),

@@ -3,19 +3,20 @@ import assert from 'node:assert/strict';
 import { Honeypot } from '../../src/honeypot/honeypot.js';
 import { startTelnet } from '../../src/honeypot/services/telnet.js';
 import { EveLog } from '../../src/honeypot/eve.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
+import { InstanceStore } from '../../src/honeypot/store.js';
 import { LineClient, fileServer, tempDir } from './helpers.js';
 import { existsSync } from 'node:fs';
 
 test('telnet: login, Mirai-style sequence, download in scope, instance stored and logged', async () => {
   const files = await fileServer({ '/bins/mirai.x86': Buffer.from('\x7fELF-fake-sample') });
   const eve = new EveLog(null);
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   const samples: string[] = [];
   const hp = new Honeypot({
     quarantineDir: tempDir('q'),
     scope: [`127.0.0.1/32:${files.port}`],
-    db,
+    instances: new InstanceStore(db),
     eve,
     onSample: (s) => void samples.push(s.sha256),
   });

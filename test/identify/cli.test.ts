@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runMoat, startServe, sliceUstc } from './cli-child.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
 import { ModelRegistry } from '../../src/identify/index.js';
 import { loadUstcConversations } from '../../src/identify/datasets/ustc-conversations.js';
 
@@ -70,7 +70,7 @@ test(
         '2',
       ]);
       assert.equal(ok.code, 0, ok.out + ok.err);
-      const handle = openDatabase(db);
+      const handle = openSqlite(db);
       const reg = new ModelRegistry(handle);
       assert.deepEqual(
         reg.list().map((m) => [m.status, m.active]),
@@ -79,7 +79,7 @@ test(
           ['published', true],
         ],
       );
-      const iters = handle
+      const iters = handle.db
         .prepare('SELECT run_id, COUNT(*) AS n FROM identify_iterations GROUP BY run_id')
         .all() as { n: number }[];
       assert.equal(iters.length, 2);
@@ -120,7 +120,7 @@ test(
       writeFileSync(eve, `${lines.join('\n')}\n${tlsLines.join('\n')}\n`);
       // The abuse.ch JA3 list names that fingerprint (Dridex): the TLS records joined to the flows carry it.
       const { IntelStore, parseFeed } = await import('../../src/intel/index.js');
-      const h2 = openDatabase(db);
+      const h2 = openSqlite(db);
       new IntelStore(h2).load(
         'ja3.csv',
         parseFeed(
@@ -155,7 +155,7 @@ test('moat identify serve: answers on an ephemeral loopback port and stops on SI
   const dir = mkdtempSync(join(tmpdir(), 'moat-identify-serve-'));
   const db = join(dir, 'm.db');
   const { IntelStore, parseFeed } = await import('../../src/intel/index.js');
-  const h = openDatabase(db);
+  const h = openSqlite(db);
   new IntelStore(h).load('c2.txt', parseFeed('c2.txt', '192.0.2.55\n'));
   h.close();
   const { child, base: address } = await startServe(db);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
 import { ModelRegistry, trainModel, DEFAULT_TRAIN } from '../../src/identify/index.js';
 import { runMoat, startServe } from './cli-child.js';
 import { syntheticRequests, toLabelledSet } from './synthetic.js';
@@ -18,7 +18,7 @@ const gates = { minPrecision: 0.9, minCoverage: 0.8 };
 test('a running service swaps to a newly activated model and back on rollback', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-hot-swap-'));
   const db = join(dir, 'm.db');
-  const h = openDatabase(db);
+  const h = openSqlite(db);
   const reg = new ModelRegistry(h);
   const deep = trainModel(toLabelledSet(syntheticRequests(300, 41)), DEFAULT_TRAIN);
   const stump = trainModel(toLabelledSet(syntheticRequests(300, 42)), {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
 import { ModelRegistry, IdentificationService, trainModel, DEFAULT_TRAIN } from '../../src/identify/index.js';
 import { syntheticRequests, toLabelledSet } from './synthetic.js';
 
@@ -16,7 +16,7 @@ function models() {
 }
 
 test('gates: a model below precision or coverage is refused and cannot be activated', () => {
-  const reg = new ModelRegistry(openDatabase(':memory:'));
+  const reg = new ModelRegistry(openSqlite(':memory:'));
   const { a } = models();
   const low = reg.submit(a, { precision: 0.95, coverage: 0.5 }, gates);
   assert.equal(low.published, false);
@@ -38,7 +38,7 @@ test('gates: a model below precision or coverage is refused and cannot be activa
 });
 
 test('rollback returns to the previously active version; hot swap follows', () => {
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   const reg = new ModelRegistry(db);
   const { a, b } = models();
   const v1 = reg.submit(a, { precision: 0.99, coverage: 0.9 }, gates).version;
@@ -65,7 +65,7 @@ test('rollback returns to the previously active version; hot swap follows', () =
 });
 
 test('iterations of a training run are stored', () => {
-  const reg = new ModelRegistry(openDatabase(':memory:'));
+  const reg = new ModelRegistry(openSqlite(':memory:'));
   const run = reg.startRun({ x: 1 });
   reg.logIteration(run, {
     k: 0,
@@ -106,7 +106,7 @@ test('iterations of a training run are stored', () => {
 
 test('intel hot reload: a newly loaded feed changes verdicts without a restart', async () => {
   const { IntelStore, IntelIndex, parseFeed } = await import('../../src/intel/index.js');
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   const store = new IntelStore(db);
   const service = new IdentificationService({
     intelSource: { stamp: () => store.stamp(), load: () => IntelIndex.fromRows(store.live()) },

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
 import { IntelIndex, IntelStore, parseFeed, parseIp } from '../../src/intel/index.js';
 import { runMoat } from '../identify/cli-child.js';
 
 test('store keeps provenance, first/last seen, and expires', () => {
-  const store = new IntelStore(openDatabase(':memory:'));
+  const store = new IntelStore(openSqlite(':memory:'));
   const t0 = new Date('2025-01-01T00:00:00Z');
   const t1 = new Date('2025-01-10T00:00:00Z');
   const feed = parseFeed('list.txt', '198.51.100.7\n198.51.100.8\n203.0.113.0/24\n');
@@ -28,7 +28,7 @@ test('store keeps provenance, first/last seen, and expires', () => {
 });
 
 test('index: longest match, density excludes self, sources merged', () => {
-  const store = new IntelStore(openDatabase(':memory:'));
+  const store = new IntelStore(openSqlite(':memory:'));
   store.load('a.txt', parseFeed('a.txt', '198.51.100.7\n198.51.100.8\n198.51.100.9\n'), { source: 'a' });
   store.load('b.txt', parseFeed('b.txt', '198.51.100.7\n198.51.0.0/16\n'), { source: 'b' });
   const idx = IntelIndex.fromRows(store.live());
@@ -53,7 +53,7 @@ test('moat intel load/list/expire: bad lines named, good kept, exit 1', async ()
       errs.some((e) => e.includes(`${f}:2: not an IP address or CIDR: 'bogus'`)),
       errs.join(''),
     );
-    const store = new IntelStore(openDatabase(db));
+    const store = new IntelStore(openSqlite(db));
     assert.equal(store.list({ source: 'feed.txt' }).length, 2);
     store.db.close();
   } finally {

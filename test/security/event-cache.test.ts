@@ -4,12 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  EVENT_CACHE_COLUMNS,
-  EVENT_CACHE_MIGRATIONS,
-  EventCacheTable,
-} from '../../src/security/event-cache.js';
-import { migrate, openDatabase, type Db } from '../../src/store/index.js';
+import { EVENT_CACHE_COLUMNS, EVENT_CACHE_SCHEMA, EventCacheTable } from '../../src/security/event-cache.js';
+import { openSqlite, type Db } from '../../src/store/index.js';
 
 const SPEC = '../shared/spec/appliance.md';
 
@@ -77,7 +73,7 @@ test('the table survives a restart (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-cache-'));
   try {
     const path = join(dir, 'moat.db');
-    let db = openDatabase(path);
+    let db = openSqlite(path);
     let t = new EventCacheTable(db);
     t.record({ ...base, srcPort: 40000 });
     const gone = t.record({ ...base, srcPort: 40001 });
@@ -86,7 +82,7 @@ test('the table survives a restart (SQLite)', () => {
     t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 2e6);
     assert.equal(t.flush(), 2);
     db.close();
-    db = openDatabase(path);
+    db = openSqlite(path);
     t = new EventCacheTable(db);
     assert.equal(t.size, 1);
     const e = t.lookup('192.168.1.20', '203.0.113.5', 40000, 23, 6, 3e6)!.entry;
@@ -101,10 +97,10 @@ test('the table survives a restart (SQLite)', () => {
 });
 
 test('the table has exactly the columns of A-36, in its order', (t) => {
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   new EventCacheTable(db);
   assert.deepEqual(
-    columnsOf(db, 'security_event_cache'),
+    columnsOf(db.db, 'security_event_cache'),
     EVENT_CACHE_COLUMNS.map(([c]) => c),
   );
   db.close();
@@ -132,9 +128,10 @@ test('a database written with the first layout (bookkeeping in the table) migrat
   const dir = mkdtempSync(join(tmpdir(), 'moat-cache-mig-'));
   try {
     const path = join(dir, 'moat.db');
-    let db = openDatabase(path);
-    migrate(db, EVENT_CACHE_MIGRATIONS.slice(0, 1));
-    const ins = db.prepare(
+    let db = openSqlite(path);
+    // The first layout as today's store records it: version 1 only.
+    db.migrate({ ...EVENT_CACHE_SCHEMA, migrations: EVENT_CACHE_SCHEMA.migrations.slice(0, 1) });
+    const ins = db.db.prepare(
       'INSERT INTO security_event_cache VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     ins.run(
@@ -179,11 +176,11 @@ test('a database written with the first layout (bookkeeping in the table) migrat
     );
     db.close();
 
-    db = openDatabase(path);
+    db = openSqlite(path);
     let t = new EventCacheTable(db);
     assert.equal(t.size, 2);
     assert.deepEqual(
-      columnsOf(db, 'security_event_cache'),
+      columnsOf(db.db, 'security_event_cache'),
       EVENT_CACHE_COLUMNS.map(([c]) => c),
     );
     const dev = t.lookup('10.0.0.7', '203.0.113.1', 5555, 80, 6, 6e6)!.entry;
@@ -197,14 +194,14 @@ test('a database written with the first layout (bookkeeping in the table) migrat
     db.close();
 
     // Reopened: the migration is not run twice, and the moved bookkeeping (with the new hit) is read back.
-    db = openDatabase(path);
+    db = openSqlite(path);
     t = new EventCacheTable(db);
     assert.equal(t.get('10.0.0.7|*|0|0|0')?.hits, 8);
     assert.equal(t.get('10.0.0.8|198.51.100.9|0|443|6')?.watchUntilUs, 9e6);
     t.remove(t.get('10.0.0.8|198.51.100.9|0|443|6')!);
     t.flush();
     assert.equal(
-      (db.prepare('SELECT count(*) AS n FROM security_event_cache_extra').get() as { n: number }).n,
+      (db.db.prepare('SELECT count(*) AS n FROM security_event_cache_extra').get() as { n: number }).n,
       1,
     );
     db.close();

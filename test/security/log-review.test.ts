@@ -16,7 +16,7 @@ import { EventCacheTable } from '../../src/security/event-cache.js';
 import { LogReview, reviewConfig, type LogReviewConfig } from '../../src/security/log-review.js';
 import { LogReviewInspector } from '../../src/security/review-inspector.js';
 import { Enforcer } from '../../src/security/enforcement.js';
-import { openDatabase, type Db } from '../../src/store/index.js';
+import { openSqlite, type SqliteStore } from '../../src/store/index.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
 
 const SYNSCAN = '../shared/corpus/attacks/chrissanders-packets/synscan.pcapng';
@@ -24,10 +24,10 @@ const SYNSCAN = '../shared/corpus/attacks/chrissanders-packets/synscan.pcapng';
 async function review(
   pcap: string,
   cfg: LogReviewConfig = reviewConfig(),
-  extra: { db?: Db; sampler?: FlowSampler; cache?: EventCacheTable; reported?: EveEvent[] } = {},
+  extra: { db?: SqliteStore; sampler?: FlowSampler; cache?: EventCacheTable; reported?: EveEvent[] } = {},
 ) {
   const cache = extra.cache ?? new EventCacheTable(extra.db);
-  const rv = new LogReview({ cache, db: extra.db, report: (e) => extra.reported?.push(e) }, cfg);
+  const rv = new LogReview({ cache, store: extra.db, report: (e) => extra.reported?.push(e) }, cfg);
   const ins = new LogReviewInspector(rv, extra.sampler);
   const { events } = await analyzeToEvents(pcap, { inspectors: [ins] });
   return { rv, ins, cache, alerts: events.filter((e) => e.event_type === 'alert') };
@@ -102,25 +102,25 @@ test('baselines persist across restarts; new peers and volume spikes are judged 
   const baselineOnly = <T extends { rule: string }>(hits: T[]): T[] =>
     hits.filter((h) => h.rule === 'new-peers' || h.rule === 'volume');
   for (let run = 0; run < 2; run++) {
-    const db = openDatabase(path);
+    const db = openSqlite(path);
     const { rv } = await review(one, cfg, { db });
     // Before a baseline exists only the absolute rules can fire.
     assert.deepEqual(baselineOnly(rv.hits), []);
     db.close();
   }
-  let db = openDatabase(path);
+  let db = openSqlite(path);
   let r = await review(one, cfg, { db });
   assert.ok((r.rv.baseline('10.0.0.15')?.windows ?? 0) >= 2, 'baseline kept across restarts');
   assert.ok((r.rv.baseline('10.0.0.15')?.peers ?? 0) >= 5);
   assert.deepEqual(baselineOnly(r.rv.hits), [], 'the same traffic again is normal for every device');
   db.close();
   // Another ordinary day (other seed, same amount of traffic): still normal.
-  db = openDatabase(path);
+  db = openSqlite(path);
   r = await review(await synthPcap(2), cfg, { db });
   assert.deepEqual(baselineOnly(r.rv.hits), []);
   db.close();
   // A busy day: four times the flows — some devices reach servers they never used and send far more.
-  db = openDatabase(path);
+  db = openSqlite(path);
   r = await review(await synthPcap(3, 40), cfg, { db });
   const flagged = baselineOnly(r.rv.hits).map((h) => `${h.device} ${h.rule} ${h.entry.operation}`);
   assert.ok(flagged.includes('10.0.0.42 new-peers monitor'), flagged.join(', '));
@@ -128,7 +128,7 @@ test('baselines persist across restarts; new peers and volume spikes are judged 
   assert.ok(!flagged.some((f) => f.startsWith('10.0.0.66')), 'the scanner has no baseline: never learnt');
   db.close();
   // The restrictions were persisted with the event cache table.
-  db = openDatabase(path);
+  db = openSqlite(path);
   const cache = new EventCacheTable(db);
   assert.ok([...cache.entries()].some((e) => e.eventId === 'log-review:volume' && e.srcIp === '10.0.0.42'));
   db.close();

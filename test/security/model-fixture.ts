@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TRAIN, ModelRegistry, trainModel } from '../../src/identify/index.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 import { encodePcap } from '../../src/synth/frame-writer.js';
 import { host, remoteHost } from '../../src/synth/net/address.js';
 import { SynthCapture } from '../../src/synth/net/capture.js';
@@ -57,7 +57,7 @@ export function setup(): { dir: string; pcap: string; store: string; version: nu
   const pcap = join(dir, 'c2.pcap');
   writeFileSync(pcap, encodePcap(cap.frames()));
   const store = join(dir, 'identify.db');
-  const db = openDatabase(store);
+  const db = openSqlite(store);
   const reg = new ModelRegistry(db);
   const model = trainModel(toLabelledSet(syntheticRequests(400, 21)), DEFAULT_TRAIN);
   const r = reg.submit(model, { precision: 0.99, coverage: 0.9 }, { minPrecision: 0.9, minCoverage: 0.8 });

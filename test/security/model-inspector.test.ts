@@ -19,7 +19,7 @@ import { ModelInspector, openModelService } from '../../src/security/model-inspe
 import { VerdictRecorder } from '../../src/security/verdict-recorder.js';
 import { InProcessBus } from '../../src/framework/index.js';
 import { ModelRegistry } from '../../src/identify/index.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 import { encodePcap } from '../../src/synth/frame-writer.js';
 import { C2, CLEAN, setup } from './model-fixture.js';
 import type { EveEvent } from '../../src/output/eve/header.js';
@@ -30,8 +30,9 @@ async function recordedRun(
   pcap: string,
   opts: ConstructorParameters<typeof ModelInspector>[1],
 ): Promise<{ events: EveEvent[]; inner: ModelInspector; cache: EventCacheTable }> {
-  const { service, db } = openModelService(store);
+  const db = openSqlite(store);
   try {
+    const service = openModelService(db);
     const cache = new EventCacheTable();
     const bus = new InProcessBus();
     const rec = new VerdictRecorder(cache, { engines: { ml: { addressLevel: true } } });
@@ -109,7 +110,8 @@ test('a gray verdict above the configured score alerts too, and is tracked rathe
 test('a newly activated model is followed and its verdicts replace the cached ones', async () => {
   const s = setup();
   try {
-    const { service, db } = openModelService(s.store);
+    const db = openSqlite(s.store);
+    const service = openModelService(db);
     // Verdicts that never expire and a flow cap where evidence can no longer double: nothing else rescores.
     const inner = new ModelInspector(service, { cacheS: 1e9, maxFlowsPerAddress: 14 });
     await analyzeToEvents(s.pcap, { inspectors: [inner] });
@@ -155,23 +157,13 @@ function moat(args: string[]): { code: number; out: string; err: string } {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none for the clean server', () => {
+test('moat analyze --db --model: ml alert in EVE, ml row in the same store, none for the clean server', () => {
   const s = setup();
   try {
     const eve = join(s.dir, 'eve.json');
-    const sec = join(s.dir, 'security.db');
-    const r = moat([
-      'analyze',
-      s.pcap,
-      '--eve',
-      eve,
-      '--no-progress',
-      '--model-db',
-      s.store,
-      '--security-db',
-      sec,
-    ]);
+    const r = moat(['analyze', s.pcap, '--eve', eve, '--no-progress', '--db', s.store, '--model']);
     assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.err, /deprecated/);
     assert.match(r.err, new RegExp(`identification model v${s.version} from .* checks every flow`));
     assert.match(
       r.err,
@@ -191,7 +183,7 @@ test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none 
     assert.ok(fromCache.length >= 1, 'the guard applied the ml entry');
     const flagged = alerts.filter((a) => (a.alert as { signature_id: number }).signature_id === 9_500_001);
     assert.equal(flagged.length, 3, 'one model alert per LAN host talking to the C2');
-    const db = new Database(sec, { readonly: true });
+    const db = new Database(s.store, { readonly: true });
     const rows = db
       .prepare('SELECT src_ip, dst_ip, diagnosis, operation FROM security_event_cache')
       .all() as {
@@ -204,6 +196,8 @@ test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none 
     assert.ok(rows.every((x) => x.diagnosis === 'ml' && x.dst_ip === C2 && x.operation === 'drop'));
     assert.equal(rows.filter((x) => x.dst_ip === CLEAN).length, 0);
 
+    // The flag of before keeps its meaning (the model's store only: the event cache table stays in memory, so the
+    // entries of the first run do not apply) and says what replaces it.
     const sampled = moat([
       'analyze',
       s.pcap,
@@ -216,6 +210,7 @@ test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none 
       '1000000',
     ]);
     assert.equal(sampled.code, 0, sampled.err);
+    assert.match(sampled.err, /^moat: --model-db is deprecated: use --model with --db FILE/m);
     assert.equal(
       readFileSync(eve, 'utf8')
         .split('\n')
@@ -227,21 +222,21 @@ test('moat analyze --model-db: ml alert in EVE, ml row in the security DB, none 
   }
 });
 
-test('moat analyze --model-db names the path when there is no store or no active model', () => {
+test('moat analyze --model names the store when there is no store or no active model', () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-ml-'));
   try {
     const missing = join(dir, 'none.db');
     const empty = join(dir, 'empty.db');
-    new ModelRegistry(openDatabase(empty)).db.close();
+    new ModelRegistry(openSqlite(empty)).db.close();
     const pcap = join(dir, 'one.pcap');
     writeFileSync(pcap, encodePcap([]));
     const a = moat(['analyze', pcap, '--eve', join(dir, 'e.json'), '--model-db', missing]);
     assert.equal(a.code, 2);
-    assert.match(
-      a.err,
-      new RegExp(`--model-db: ${missing.replace(/[.]/g, '\\.')}: no such identification store`),
-    );
-    const b = moat(['analyze', pcap, '--eve', join(dir, 'e.json'), '--model-db', empty]);
+    assert.match(a.err, new RegExp(`--model-db: store ${missing.replace(/[.]/g, '\\.')}: no such file`));
+    const none = moat(['analyze', pcap, '--eve', join(dir, 'e.json'), '--model']);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /--model needs --db/);
+    const b = moat(['analyze', pcap, '--eve', join(dir, 'e.json'), '--db', empty, '--model']);
     assert.equal(b.code, 2);
     assert.match(b.err, /no active identification model/);
     assert.ok(b.err.includes(empty));
@@ -250,18 +245,31 @@ test('moat analyze --model-db names the path when there is no store or no active
       pcap,
       '--eve',
       join(dir, 'e.json'),
-      '--model-db',
+      '--db',
       empty,
+      '--model',
       '--model-version',
       '7',
     ]);
     assert.match(c.err, /no model version 7/);
-    const g = moat(['analyze', pcap, '--eve', join(dir, 'e.json'), '--model-db', empty, '--model-gray', '2']);
+    const g = moat([
+      'analyze',
+      pcap,
+      '--eve',
+      join(dir, 'e.json'),
+      '--db',
+      empty,
+      '--model',
+      '--model-gray',
+      '2',
+    ]);
     assert.equal(g.code, 2);
     assert.match(g.err, /--model-gray must be a score from 0 to 1, got '2'/);
     const help = moat(['analyze', '--help']);
     assert.match(help.out, /--model-gray <score>/);
-    assert.match(help.out, /--model-db <db>/);
+    assert.match(help.out, /--model +the store's active identification model/);
+    assert.match(help.out, /--db <file>/);
+    assert.doesNotMatch(help.out, /--model-db/, 'the flag of before is hidden');
     assert.match(help.out, /--model-sample <n>/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

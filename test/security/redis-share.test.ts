@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
 import { EventCacheTable, entryKey, type CacheEntry } from '../../src/security/event-cache.js';
 import { RedisCacheShare } from '../../src/security/redis-share.js';
-import { openDatabase, type Db } from '../../src/store/index.js';
+import { createRedisClient, openSqlite, type RedisClient, type SqliteStore } from '../../src/store/index.js';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -39,13 +39,17 @@ test('two instances share the event cache table through Redis; SQLite keeps it a
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}/0`;
-  const dbs: Db[] = [];
+  const dbs: SqliteStore[] = [];
+  const clients: RedisClient[] = [];
   const shares: RedisCacheShare[] = [];
   const instance = async (name: string) => {
-    const db = openDatabase(join(dir, `${name}.db`));
+    const db = openSqlite(join(dir, `${name}.db`));
     dbs.push(db);
     const table = new EventCacheTable(db);
-    const share = new RedisCacheShare(table, url, { batchMs: 5 });
+    // Each instance has its own client from the store's factory, as separate processes would.
+    const redis = createRedisClient(url);
+    clients.push(redis);
+    const share = new RedisCacheShare(table, redis, { batchMs: 5 });
     shares.push(share);
     await share.start();
     return { db, table, share };
@@ -136,20 +140,15 @@ test('two instances share the event cache table through Redis; SQLite keeps it a
     b.table.flush();
     await b.share.close();
     b.db.close();
-    const db = openDatabase(join(dir, 'b.db'));
+    const db = openSqlite(join(dir, 'b.db'));
     dbs.push(db);
     const again = new EventCacheTable(db);
     assert.equal(again.get(key), undefined);
     assert.equal(again.get(entryKey(dev))?.operation, 'suppress');
   } finally {
     for (const s of shares) await s.close().catch(() => undefined);
-    for (const db of dbs) {
-      try {
-        db.close();
-      } catch {
-        // already closed
-      }
-    }
+    for (const db of dbs) db.close();
+    for (const c of clients) await c.quit().catch(() => c.disconnect());
     server.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

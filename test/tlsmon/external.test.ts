@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedServer } from '../helpers/tls-server.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 import { IntelStore } from '../../src/intel/store.js';
 import { parseFeed } from '../../src/intel/feeds/index.js';
 import { identifyReputation } from '../../src/tlsmon/identify-adapter.js';
@@ -20,7 +20,7 @@ import { parsePolicyText } from '../../src/tlsmon/policy/load.js';
 import { features } from './fixtures.js';
 
 test('identification verdicts become address reputation', () => {
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   try {
     const store = new IntelStore(db);
     const text = '# test list\n203.0.113.66\n198.51.100.0/24\n';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from '../helpers/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/store/index.js';
+import { createRedisClient, openSqlite } from '../../src/store/index.js';
 import { SqliteHeatHistory } from '../../src/tlsmon/history/sqlite-history.js';
 import { RedisHeatHistory } from '../../src/tlsmon/history/redis-history.js';
 import { MemoryHeatHistory } from '../../src/tlsmon/history/memory-history.js';
@@ -20,7 +20,7 @@ test('SQLite history: counts persist across close and reopen; buckets beyond ret
   const dir = mkdtempSync(join(tmpdir(), 'moat-heat-'));
   try {
     const path = join(dir, 'moat.db');
-    let db = openDatabase(path);
+    let db = openSqlite(path);
     let h = new SqliteHeatHistory(db, 60, 7 * 86400);
     for (let i = 0; i < 5; i++)
       h.record(
@@ -35,7 +35,7 @@ test('SQLite history: counts persist across close and reopen; buckets beyond ret
     assert.ok(h.flush() > 0);
     db.close();
 
-    db = openDatabase(path);
+    db = openSqlite(path);
     h = new SqliteHeatHistory(db, 60, 7 * 86400);
     assert.equal(h.count('service', '192.0.2.1|443', 3600, T0 + 200), 5);
     assert.equal(h.count('src', '10.0.0.1', 3600, T0 + 200), 5);
@@ -47,7 +47,7 @@ test('SQLite history: counts persist across close and reopen; buckets beyond ret
     h.record([['service', '192.0.2.1|443']], T0 + 300);
     h.flush();
     db.close();
-    db = openDatabase(path);
+    db = openSqlite(path);
     h = new SqliteHeatHistory(db, 60, 7 * 86400);
     assert.equal(h.count('service', '192.0.2.1|443', 3600, T0 + 400), 6);
     db.close();
@@ -81,8 +81,11 @@ test('two monitors sharing Redis see each other’s counts', async (t) => {
     },
   );
   const url = `redis://127.0.0.1:${port}/0`;
-  const a = new RedisHeatHistory(url);
-  const b = new RedisHeatHistory(url);
+  // Two monitors: each its own client from the store's factory.
+  const ra = createRedisClient(url);
+  const rb = createRedisClient(url);
+  const a = new RedisHeatHistory(ra);
+  const b = new RedisHeatHistory(rb);
   try {
     const keys = [
       ['cert', 'ab:cd'],
@@ -97,13 +100,17 @@ test('two monitors sharing Redis see each other’s counts', async (t) => {
     assert.equal(a.count('cert', 'ab:cd', 3600, T0 + 20), 5);
     assert.equal(b.count('pair', '10.0.0.1|192.0.2.1|443', 3600, T0 + 20), 5);
     // A third monitor joining later sees the shared history immediately after its prefetch.
-    const c = new RedisHeatHistory(url);
+    const rc = createRedisClient(url);
+    const c = new RedisHeatHistory(rc);
     await c.prefetch(keys);
     assert.equal(c.count('cert', 'ab:cd', 3600, T0 + 20), 5);
     await c.close();
+    await rc.quit();
   } finally {
     await a.close().catch(() => undefined);
     await b.close().catch(() => undefined);
+    await ra.quit().catch(() => ra.disconnect());
+    await rb.quit().catch(() => rb.disconnect());
     server.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

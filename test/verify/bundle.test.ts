@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateVendorKey, signBundle } from '../../src/verify/bundle.js';
 import { BundleRejected, verifyBundle } from '../../src/verify/checkers.js';
 import { BundleStore } from '../../src/verify/bundle-store.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 import type { Rule } from '../../src/detect/rule.js';
 
 const VENDOR = generateVendorKey();
@@ -96,7 +96,7 @@ test('each checker refuses what it guards, naming the problem', () => {
 
 test('install swaps atomically, a refused bundle leaves the running rules, rollback re-activates a kept version', () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-bundles-'));
-  const db = openDatabase(':memory:');
+  const db = openSqlite(':memory:');
   try {
     const store = new BundleStore(db, join(dir, 'bundles'), [VENDOR.publicPem]);
     let running: Rule[] = [];

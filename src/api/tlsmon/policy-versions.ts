@@ -1,22 +1,29 @@
 /** Every policy set the configuration client applied, versioned in the store, so a bad change can be undone. */
-import type { Db, Migration } from '../../store/index.js';
-import { migrate } from '../../store/index.js';
+import type { Db, Schema, SqliteStore } from '../../store/index.js';
 
-export const POLICY_VERSION_MIGRATIONS: Migration[] = [
-  {
-    id: 'tlsmon-003-policy-versions',
-    sql: `CREATE TABLE tlsmon_policy_versions (
+export const POLICY_VERSION_SCHEMA: Schema = {
+  component: 'tlsmon-policy-versions',
+  migrations: [
+    {
+      version: 1,
+      name: 'policy versions',
+      legacyId: 'tlsmon-003-policy-versions',
+      sqlite: `CREATE TABLE tlsmon_policy_versions (
       version INTEGER PRIMARY KEY,
       applied_at TEXT NOT NULL,
       source TEXT NOT NULL,
       text TEXT NOT NULL
     );`,
-  },
-];
+    },
+  ],
+};
 
 export class PolicyVersions {
-  constructor(private readonly db: Db) {
-    migrate(db, POLICY_VERSION_MIGRATIONS);
+  private readonly db: Db;
+
+  constructor(store: SqliteStore) {
+    store.migrate(POLICY_VERSION_SCHEMA);
+    this.db = store.db;
   }
 
   add(text: string, source: string): number {

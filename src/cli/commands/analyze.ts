@@ -14,14 +14,16 @@ import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
+import { deprecated } from '../store-flags.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import type { Inspector } from '../../pipeline/inspector.js';
 import type { SecurityFlags, SecurityStage } from './security-stage.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
+import type { StoreSet } from '../stores.js';
 
 const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'anomaly', 'alert'];
 
-/** The security stage's flags (rules, cache table, review, model) are declared with the stage. */
+/** The security stage's flags (rules, cache table, review, model, the store) are declared with the stage. */
 interface AnalyzeFlags extends SecurityFlags {
   eve: string;
   interface?: string;
@@ -34,12 +36,15 @@ interface AnalyzeFlags extends SecurityFlags {
   failOnAlert?: boolean;
   progress: boolean;
   policy?: string;
+  /** Deprecated: heat history's own store (wins over `db` for it). */
   history?: string;
   ca: string[];
   geoip?: string;
   domains: string[];
   intel: string[];
   rootsHistory?: string;
+  identifyReputation?: boolean;
+  /** Deprecated: the identification models' own store (implies `identifyReputation`). */
   identifyDb?: string;
   alerts: boolean;
 }
@@ -76,7 +81,15 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       '--policy <file>',
       'score every TLS handshake under this Spec T policy file (tls.moat.score, alerts)',
     )
-    .option('--history <db>', 'SQLite file keeping heat history across runs (default: memory only)')
+    .option(
+      '--db <file>',
+      'the store keeping state across runs: heat history (--policy), the security event cache table and log-review baselines, the identification model (--model); default: memory only',
+    )
+    .option(
+      '--redis <url>',
+      'share the security event cache table, and heat history with --policy, with other moat processes',
+    )
+    .addOption(deprecated('--history <file>', 'use --db FILE (one store holds heat history and the rest)'))
     .option(
       '--ca <file>',
       'extra trust anchor(s) for certificate legality, PEM or DER (repeatable)',
@@ -101,8 +114,14 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       [],
     )
     .option(
-      '--identify-db <db>',
-      'store with identification models: their verdicts feed address reputation (T-46)',
+      '--identify-reputation',
+      "with --policy: the store's identification models judge destinations, their verdicts feed address reputation (T-46)",
+    )
+    .addOption(
+      deprecated(
+        '--identify-db <file>',
+        'use --identify-reputation with --db FILE (one store holds the models too)',
+      ),
     )
     .option(
       '--rules <file>',
@@ -110,39 +129,39 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       collect,
       [],
     )
-    .option(
-      '--security-db <db>',
-      'SQLite file keeping the security event cache table and log-review baselines',
+    .addOption(
+      deprecated('--security-db <file>', 'use --db FILE (one store holds the event cache table too)'),
     )
-    .option(
-      '--cache-redis <url>',
-      'share the security event cache table with other moat processes through Redis',
-    )
+    .addOption(deprecated('--cache-redis <url>', 'use --redis URL'))
     .option('--review [config]', 'log review of the flows (JSON thresholds file; defaults without one)')
     .option(
-      '--model-db <db>',
-      'identification store (moat identify train): its active model scores the remote addresses of sampled flows; black verdicts alert and become security cache entries (diagnosis ml)',
+      '--model',
+      "the store's active identification model (moat identify train --db) scores the remote addresses of sampled flows; black verdicts alert and become security cache entries (diagnosis ml)",
     )
-    .option('--model-version <n>', 'with --model-db: this published model version instead of the active one')
+    .addOption(deprecated('--model-db <file>', 'use --model with --db FILE (one store holds the model too)'))
+    .option('--model-version <n>', 'with --model: this published model version instead of the active one')
     .option(
       '--model-gray <score>',
-      'with --model-db: a gray verdict scoring at least this (0..1) alerts too; its entry tracks rather than drops',
+      'with --model: a gray verdict scoring at least this (0..1) alerts too; its entry tracks rather than drops',
     )
-    .option(
-      '--model-sample <n>',
-      'with --model-db: the model checks 1:N of flows (deterministic per flow)',
-      '1',
-    )
+    .option('--model-sample <n>', 'with --model: the model checks 1:N of flows (deterministic per flow)', '1')
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');
       if (file && flags.interface)
         throw new UsageError('analyze: give either a FILE or --interface, not both');
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
-      if (flags.modelVersion !== undefined && !flags.modelDb)
-        throw new UsageError('--model-version needs --model-db (the store holding that version)');
-      if (flags.modelGray !== undefined && !flags.modelDb)
-        throw new UsageError('--model-gray needs --model-db (the store whose model scores)');
+      const model = flags.model || flags.modelDb;
+      if (flags.modelVersion !== undefined && !model)
+        throw new UsageError('--model-version needs --model (and --db, the store holding that version)');
+      if (flags.modelGray !== undefined && !model)
+        throw new UsageError('--model-gray needs --model (and --db, the store whose model scores)');
+      if (flags.model && !flags.db && !flags.modelDb)
+        throw new UsageError('--model needs --db (the store holding the identification model)');
+      if (flags.identifyReputation && !flags.db && !flags.identifyDb)
+        throw new UsageError(
+          '--identify-reputation needs --db (the store holding the identification models)',
+        );
       const workers = positiveInt('workers', flags.workers);
       const cores = availableParallelism();
       if (workers > 1 && workers >= cores) {
@@ -162,10 +181,14 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
       // The header is checked before any output (EVE, history, security store) is created or truncated.
       if (file) openCaptureFile(file);
-      const wantSecurity =
-        flags.rules.length > 0 ||
-        flags.review !== undefined ||
-        Boolean(flags.securityDb || flags.cacheRedis || flags.modelDb);
+      // Stores are opened here (their code loaded only when a store flag is given), handed to the components, and
+      // closed when the analysis ends.
+      const stateFlags = [flags.db, flags.redis, flags.securityDb, flags.cacheRedis, flags.modelDb];
+      const stores: StoreSet | undefined = [...stateFlags, flags.history, flags.identifyDb].some(Boolean)
+        ? new (await import('../stores.js')).StoreSet()
+        : undefined;
+      // A store or shared state keeps (and consults) the security event cache table: the stage runs.
+      const wantSecurity = flags.rules.length > 0 || flags.review !== undefined || stateFlags.some(Boolean);
       // The engines' verdicts reach the security stage through the bus (A-1), in process: an entry exists before
       // the engine that caused it returns, so the connection's next packets meet it. Nobody listens without it.
       const bus: MessageBus<MoatTopics> | undefined = wantSecurity
@@ -177,20 +200,30 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         try {
           // Loaded only when asked for: scoring pulls in PKI, SMTP and Redis clients the plain analysis doesn't need.
           const { createTlsmon } = await import('../../tlsmon/setup.js');
+          const heat = flags.history ?? flags.db;
+          const models = flags.identifyDb ?? (flags.identifyReputation ? flags.db : undefined);
+          const modelsFlag = flags.identifyDb ? '--identify-db' : '--db';
           tlsmon = await createTlsmon({
             policyPath: flags.policy,
-            dbPath: flags.history,
+            store: heat
+              ? stores?.sqliteStore(flags.history ? '--history' : '--db', heat, 'heat history')
+              : undefined,
+            redis: flags.redis ? await stores?.redisClient('--redis', flags.redis) : undefined,
+            identifyStore: models
+              ? stores?.sqliteStore(modelsFlag, models, 'identification models')
+              : undefined,
             caFiles: flags.ca,
             rootsHistory: flags.rootsHistory,
             geoDb: flags.geoip,
             domainFiles: flags.domains,
             intelFiles: flags.intel,
-            identifyDb: flags.identifyDb,
             deliverAlerts: flags.alerts,
             bus,
             warn: (m) => process.stderr.write(`moat: ${m}\n`),
           });
         } catch (err) {
+          await bus?.close();
+          await stores?.close();
           if (err instanceof MoatError) throw err;
           throw new UsageError(`--policy: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -202,7 +235,19 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (bus) {
         // Loaded only when asked for, like the TLS monitor: a plain analysis starts without it.
         const { securityStage } = await import('./security-stage.js');
-        security = await securityStage(flags, bus, flags.interface);
+        try {
+          security = await securityStage(
+            flags,
+            stores ?? new (await import('../stores.js')).StoreSet(),
+            bus,
+            flags.interface,
+          );
+        } catch (err) {
+          await tlsmon?.close();
+          await bus.close();
+          await stores?.close();
+          throw err;
+        }
         inspectors.unshift(...security.inspectors);
         if (workers > 1)
           process.stderr.write('moat: the security stage keeps flow state: it runs on one thread\n');
@@ -270,6 +315,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         await tlsmon?.close();
         await security?.close();
         await bus?.close();
+        await stores?.close();
       }
       // As tcpdump and tshark do: a cut capture is worth a word, though what came before it was analysed (exit 0).
       if (stats.inputEndedEarly !== undefined)

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { openDatabase } from '../../store/database.js';
+import { StoreSet } from '../stores.js';
+import { InstanceStore } from '../../honeypot/index.js';
 import { loadHoneypotConfig, readKeyFile } from '../../honeypot/config.js';
 import { RelayGate, RelayLink } from '../../honeypot/relay/index.js';
 import { Pseudonymiser } from '../../dataset/index.js';
@@ -28,7 +29,8 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
       'run the honeypot services (telnet, SSH, HTTP personas, MQTT, catch-all); samples go to the sandbox',
     )
     .option('--config <file>', 'YAML/JSON configuration (ports, download scope, limits, paths)')
-    .action(async (flags: { config?: string }) => {
+    .option('--db <file>', "the store: instances (default: the configuration's database)")
+    .action(async (flags: { config?: string; db?: string }) => {
       // Configuration errors (HoneypotConfigError) reach the operator as one line through cli/main.ts.
       const cfg = loadHoneypotConfig(flags.config, (m) => process.stderr.write(`moat honeypot: ${m}\n`));
       let relayKey: Buffer | undefined;
@@ -39,6 +41,11 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
           ? readKeyFile(cfg.relay.pseudonymKeyFile, 'relay.pseudonymKeyFile', 16)
           : randomBytes(32);
       }
+      const stores = new StoreSet();
+      const where = flags.db ? '--db' : 'database';
+      const store = stores.sqliteStore(where, flags.db ?? cfg.database, 'honeypot instances');
+      // The instances' table is migrated here, before any service listens.
+      const instances = new InstanceStore(store);
       mkdirSync(dirname(cfg.eve), { recursive: true });
       const eve = new EveLog(cfg.eve);
       // A-72…A-75: read-only commands go through the relay's device end to a real device, the rest stay here.
@@ -74,7 +81,7 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         scope: cfg.downloadScope,
         limits: cfg.limits,
         timing: cfg.timing,
-        db: openDatabase(cfg.database),
+        instances,
         eve,
         gateFor:
           link && pseudonyms && relay
@@ -110,6 +117,7 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         await Promise.all(services.map((s) => s.close()));
         await Promise.all([...analyses]);
         await eve.close();
+        await stores.close();
       };
       try {
         for (const p of cfg.telnet) services.push(await startTelnet(hp, p, cfg.bind));

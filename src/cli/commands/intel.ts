@@ -6,15 +6,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
-import { openDatabase } from '../../store/database.js';
+import { withStores, type StoreSet } from '../stores.js';
 import { FEED_FORMATS, formatFeedError, parseFeed, type FeedFormat } from '../../intel/feeds/index.js';
-import { IntelStore } from '../../intel/store.js';
+import { IntelStore, type LoadSummary } from '../../intel/store.js';
 
 export const DEFAULT_DB = 'moat.db';
 
-function openStore(path: string): IntelStore {
-  return new IntelStore(openDatabase(path));
+function openIntel(stores: StoreSet, location: string): IntelStore {
+  return new IntelStore(stores.sqliteStore('--db', location, 'the intel indicators'));
 }
+
+const DB_HELP = 'the store: threat-intel indicators and their sources';
 
 export const registerIntel: RegisterCommand = (program: Command, setExit) => {
   const intel = program
@@ -26,13 +28,13 @@ export const registerIntel: RegisterCommand = (program: Command, setExit) => {
       'load feed files (IP/CIDR lists, Spamhaus DROP/EDROP/ASN-DROP, IPsum, abuse.ch SSLBL/JA3, MISP, STIX 2.1)',
     )
     .argument('<files...>', 'feed files')
-    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--db <file>', DB_HELP, DEFAULT_DB)
     .option('--format <name>', `force the format (${FEED_FORMATS.join(', ')})`)
     .option('--source <name>', 'provenance name (default: the file name)')
     .option('--ttl-days <n>', 'expiry for entries without one, days (0 = never)', '30')
     .option('--json', 'print the summary as JSON')
     .action(
-      (
+      async (
         files: string[],
         flags: { db: string; format?: string; source?: string; ttlDays: string; json?: boolean },
       ) => {
@@ -44,24 +46,25 @@ export const registerIntel: RegisterCommand = (program: Command, setExit) => {
         if (!Number.isFinite(ttl) || ttl < 0)
           throw new UsageError(`intel load: --ttl-days must be ≥ 0, got '${flags.ttlDays}'`);
         for (const f of files) if (!existsSync(f)) throw new UsageError(`intel load: no such file: ${f}`);
-        const store = openStore(flags.db);
-        const summaries = [];
+        const summaries: Array<{ file: string } & LoadSummary> = [];
         let anyErrors = false;
         let anyAccepted = false;
-        for (const f of files) {
-          const parsed = parseFeed(f, readFileSync(f, 'utf8'), flags.format as FeedFormat | undefined);
-          for (const e of parsed.errors.slice(0, 20)) process.stderr.write(`${formatFeedError(e)}\n`);
-          if (parsed.errors.length > 20)
-            process.stderr.write(`${f}: … ${parsed.errors.length - 20} more errors\n`);
-          const s = store.load(f, parsed, {
-            ...(flags.source ? { source: flags.source } : {}),
-            ttlDays: ttl,
-          });
-          summaries.push({ file: f, ...s });
-          anyErrors ||= s.errors > 0;
-          anyAccepted ||= s.accepted > 0;
-        }
-        store.db.close();
+        await withStores((stores) => {
+          const store = openIntel(stores, flags.db);
+          for (const f of files) {
+            const parsed = parseFeed(f, readFileSync(f, 'utf8'), flags.format as FeedFormat | undefined);
+            for (const e of parsed.errors.slice(0, 20)) process.stderr.write(`${formatFeedError(e)}\n`);
+            if (parsed.errors.length > 20)
+              process.stderr.write(`${f}: … ${parsed.errors.length - 20} more errors\n`);
+            const s = store.load(f, parsed, {
+              ...(flags.source ? { source: flags.source } : {}),
+              ttlDays: ttl,
+            });
+            summaries.push({ file: f, ...s });
+            anyErrors ||= s.errors > 0;
+            anyAccepted ||= s.accepted > 0;
+          }
+        });
         if (flags.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
         else
           for (const s of summaries)
@@ -75,14 +78,14 @@ export const registerIntel: RegisterCommand = (program: Command, setExit) => {
   intel
     .command('list')
     .description('list sources (default) or indicators')
-    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--db <file>', DB_HELP, DEFAULT_DB)
     .option('--type <type>', 'list indicators of this type (ip, cidr, asn, sha1, ja3, domain, url)')
     .option('--source <name>', 'list indicators of this source')
     .option('--value <prefix>', 'indicators whose value starts with this')
     .option('--limit <n>', 'at most this many indicators', '100')
     .option('--json', 'JSON output')
     .action(
-      (flags: {
+      async (flags: {
         db: string;
         type?: string;
         source?: string;
@@ -90,10 +93,11 @@ export const registerIntel: RegisterCommand = (program: Command, setExit) => {
         limit: string;
         json?: boolean;
       }) => {
-        const store = openStore(flags.db);
         const wantRows = flags.type || flags.source || flags.value;
-        const out = wantRows ? store.list({ ...flags, limit: Number(flags.limit) || 100 }) : store.sources();
-        store.db.close();
+        const out = await withStores((stores) => {
+          const store = openIntel(stores, flags.db);
+          return wantRows ? store.list({ ...flags, limit: Number(flags.limit) || 100 }) : store.sources();
+        });
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
           return;
@@ -109,15 +113,13 @@ export const registerIntel: RegisterCommand = (program: Command, setExit) => {
   intel
     .command('expire')
     .description('delete indicators past their expiry')
-    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--db <file>', DB_HELP, DEFAULT_DB)
     .option('--now <iso>', 'pretend it is this time (for audits and tests)')
-    .action((flags: { db: string; now?: string }) => {
+    .action(async (flags: { db: string; now?: string }) => {
       const now = flags.now ? new Date(flags.now) : new Date();
       if (Number.isNaN(now.getTime()))
         throw new UsageError(`intel expire: --now is not a date: '${flags.now}'`);
-      const store = openStore(flags.db);
-      const n = store.expire(now);
-      store.db.close();
+      const n = await withStores((stores) => openIntel(stores, flags.db).expire(now));
       process.stdout.write(`${n} expired indicators deleted\n`);
     });
 };

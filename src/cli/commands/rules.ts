@@ -10,7 +10,7 @@ import { collect } from '../options.js';
 import { generateVendorKey, signBundle } from '../../verify/bundle.js';
 import { BundleRejected } from '../../verify/checkers.js';
 import { BundleStore } from '../../verify/bundle-store.js';
-import { openDatabase } from '../../store/index.js';
+import { StoreSet } from '../stores.js';
 
 function read(what: string, p: string): string {
   if (!existsSync(p)) throw new UsageError(`${what}: no such file: ${p}`);
@@ -25,11 +25,12 @@ interface StoreFlags {
   vendorKey: string[];
 }
 
+/** The store stays open until the command's process ends (one short command). */
 function openStore(f: StoreFlags): BundleStore {
   const keys = [...f.key, ...f.vendorKey];
   if (keys.length === 0) throw new UsageError("give the vendor's public key(s) with --key FILE");
   return new BundleStore(
-    openDatabase(f.db),
+    new StoreSet().sqliteStore('--db', f.db, 'rule bundles'),
     f.dir,
     keys.map((k) => read('--key', k)),
   );
@@ -47,7 +48,7 @@ export const registerRules: RegisterCommand = (program: Command) => {
     .description('verified rule bundles: keygen, sign, verify, install, rollback, list');
   const storeOpts = (c: Command): Command =>
     c
-      .option('--db <path>', 'SQLite store', 'moat.db')
+      .option('--db <file>', 'the store: installed bundles', 'moat.db')
       .option('--dir <path>', 'where installed bundles are kept', 'rule-bundles')
       // Key flags: --key names the key a command uses, private where it signs, public where it checks.
       .option(

@@ -1,10 +1,10 @@
 /**
  * The security options of analyze: `--rules FILE` loads the rule files once (every refused rule named on stderr:
  * file:line, sid, keyword) and compiles one engine; the event cache table is consulted before the rules (in memory,
- * or persisted with `--security-db`, shared with `--cache-redis`); `--review` adds log review of the flows. The TLS
- * monitor's risky verdicts become cache entries too, and so do the identification model's (`--model-db`) on the
- * remote addresses of sampled flows: the engines publish them on the bus's `verdict` topic and the stage's
- * VerdictRecorder, subscribed there, records them.
+ * or kept in the store with `--db`, shared with `--redis`); `--review` adds log review of the flows. The TLS
+ * monitor's risky verdicts become cache entries too, and so do the identification model's (`--model`, read from the
+ * store) on the remote addresses of sampled flows: the engines publish them on the bus's `verdict` topic and the
+ * stage's VerdictRecorder, subscribed there, records them. The stores are opened by the command and closed by it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { RuleMatcher } from '../../detect/rule-matcher.js';
@@ -18,7 +18,8 @@ import { LogReview, reviewConfig } from '../../security/log-review.js';
 import { LogReviewInspector } from '../../security/review-inspector.js';
 import { VerdictRecorder } from '../../security/verdict-recorder.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
-import { openDatabase, type Db } from '../../store/index.js';
+import type { SqliteStore } from '../../store/index.js';
+import type { StoreSet } from '../stores.js';
 import { UsageError } from '../errors.js';
 
 /** Refusals printed one per line up to this many; the rest are counted. */
@@ -49,10 +50,18 @@ export function loadRuleInspector(files: readonly string[], iface?: string): Rul
 
 export interface SecurityFlags {
   rules: string[];
+  /** The store (event cache table, baselines, the model with `model`). */
+  db?: string;
+  /** Shared state: the event cache table. */
+  redis?: string;
+  /** Deprecated: the event cache table's and baselines' own store (wins over `db` for them). */
   securityDb?: string;
+  /** Deprecated: `redis` for the event cache table only. */
   cacheRedis?: string;
   review?: string | boolean;
-  /** Identification store whose active (or `modelVersion`) model scores remote addresses (A-33/A-34). */
+  /** The store's active (or `modelVersion`) identification model scores remote addresses (A-33/A-34). */
+  model?: boolean;
+  /** Deprecated: the model's own store (implies `model`). */
   modelDb?: string;
   modelVersion?: string;
   /** N of 1:N: the share of flows the model checks. */
@@ -66,34 +75,51 @@ export interface SecurityStage {
   close(): Promise<void>;
 }
 
+/** Whether the flags ask for the stage at all (a plain analysis runs without it). */
+export function wantsSecurityStage(flags: SecurityFlags): boolean {
+  return Boolean(
+    flags.rules.length > 0 ||
+    flags.review !== undefined ||
+    flags.db ||
+    flags.securityDb ||
+    flags.redis ||
+    flags.cacheRedis ||
+    flags.model ||
+    flags.modelDb,
+  );
+}
+
 /**
- * Builds the stage (cache lookup → rules → log review → model) the flags ask for; none when no flag is given.
- * Its verdict recorder subscribes to `bus`, where the TLS monitor and the model publish (A-34).
+ * Builds the stage (cache lookup → rules → log review → model) the flags ask for, on the stores opened in `stores`;
+ * none when no flag asks for it. Its verdict recorder subscribes to `bus`, where the TLS monitor and the model
+ * publish (A-34).
  */
 export async function securityStage(
   flags: SecurityFlags,
+  stores: StoreSet,
   bus: MessageBus<MoatTopics>,
   iface?: string,
 ): Promise<SecurityStage> {
-  const want =
-    flags.rules.length > 0 ||
-    flags.review !== undefined ||
-    flags.securityDb ||
-    flags.cacheRedis ||
-    flags.modelDb;
-  if (!want) return { inspectors: [], close: async () => undefined };
-  let db: Db | undefined;
-  if (flags.securityDb) db = openDatabase(flags.securityDb);
-  const cache = new EventCacheTable(db);
+  if (!wantsSecurityStage(flags)) return { inspectors: [], close: async () => undefined };
+  const holds = 'the security event cache table and log-review baselines';
+  const store = flags.securityDb
+    ? stores.sqliteStore('--security-db', flags.securityDb, holds)
+    : flags.db
+      ? stores.sqliteStore('--db', flags.db, holds)
+      : undefined;
+  const cache = new EventCacheTable(store);
   let share: { close(): Promise<void> } | undefined;
-  if (flags.cacheRedis) {
+  const redisFlag = flags.cacheRedis ? '--cache-redis' : '--redis';
+  const redisUrl = flags.cacheRedis ?? flags.redis;
+  if (redisUrl) {
+    const redis = await stores.redisClient(redisFlag, redisUrl);
     const { RedisCacheShare } = await import('../../security/redis-share.js');
-    const s = new RedisCacheShare(cache, flags.cacheRedis);
+    const s = new RedisCacheShare(cache, redis);
     try {
       await s.start();
     } catch (err) {
       await s.close().catch(() => undefined);
-      throw new UsageError(`--cache-redis: ${err instanceof Error ? err.message : String(err)}`);
+      throw new UsageError(`${redisFlag}: ${err instanceof Error ? err.message : String(err)}`);
     }
     share = s;
   }
@@ -112,14 +138,20 @@ export async function securityStage(
         throw new UsageError(`--review ${flags.review}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    inspectors.push(new LogReviewInspector(new LogReview({ cache, db }, cfg)));
+    const review = new LogReview({ cache, store }, cfg);
+    inspectors.push(new LogReviewInspector(review));
   }
   // The model's verdicts are on addresses: the next beacon comes from a new port.
   const recorder = new VerdictRecorder(cache, { engines: { tlsmon: {}, ml: { addressLevel: true } } });
   await recorder.subscribe(bus);
   let model: { close(): void } | undefined;
-  if (flags.modelDb) {
-    const m = await modelStage(flags, flags.modelDb, bus, iface !== undefined);
+  if (flags.model || flags.modelDb) {
+    const modelFlag = flags.modelDb ? '--model-db' : '--db';
+    const modelStore = flags.modelDb
+      ? stores.sqliteStore('--model-db', flags.modelDb, 'identification models', { create: false })
+      : store;
+    if (!modelStore) throw new UsageError('--model needs --db (the store holding the identification model)');
+    const m = await modelStage(flags, modelFlag, modelStore, bus, iface !== undefined);
     inspectors.push(m.inspector);
     model = m;
   }
@@ -129,7 +161,6 @@ export async function securityStage(
       await recorder.close();
       cache.flush();
       await share?.close();
-      db?.close();
       model?.close();
     },
   };
@@ -137,7 +168,8 @@ export async function securityStage(
 
 async function modelStage(
   flags: SecurityFlags,
-  path: string,
+  flag: string,
+  store: SqliteStore,
   bus: MessageBus<MoatTopics>,
   live: boolean,
 ): Promise<{ inspector: Inspector; close(): void }> {
@@ -155,29 +187,26 @@ async function modelStage(
     throw new UsageError(`--model-gray must be a score from 0 to 1, got '${String(flags.modelGray)}'`);
   const { ModelInspector, openModelService } = await import('../../security/model-inspector.js');
   const { FlowSampler } = await import('../../flow/sampling.js');
-  let opened;
+  let service;
   try {
-    opened = openModelService(path, version);
+    service = openModelService(store, version);
   } catch (err) {
-    throw new UsageError(`--model-db: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
   }
   // Live, an unpinned model follows `moat identify model activate/rollback` without a restart.
-  if (live && version === undefined) opened.service.watch(5000);
+  if (live && version === undefined) service.watch(5000);
   const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
-  const inspector = new ModelInspector(opened.service, {
+  const inspector = new ModelInspector(service, {
     sampler,
     grayScore,
     report: (line) => process.stderr.write(`moat: ${line}\n`),
     verdicts: bus,
   });
   process.stderr.write(
-    `moat: identification model v${String(opened.service.modelVersion)} from ${path} checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,
+    `moat: identification model v${String(service.modelVersion)} from ${store.location} checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,
   );
   return {
     inspector,
-    close: () => {
-      opened.service.stop();
-      opened.db.close();
-    },
+    close: () => service.stop(),
   };
 }

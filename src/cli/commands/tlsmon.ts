@@ -3,7 +3,7 @@
  * handshake under the policy set, write EVE with verdicts and alerts, deliver alerts, block risky connections in
  * nftables, and serve the configuration API. Runs until --duration ends or SIGINT/SIGTERM.
  *
- * Composed through the A-1 framework: the bus, the monitor, the security event cache (`--security-db`), the API
+ * Composed through the A-1 framework: the bus, the monitor, the security event cache (kept in `--db`), the API
  * and the capture are components a registry starts in dependency order and stops in reverse; risky verdicts are
  * published on the bus's `verdict` topic — in process, or on Redis Streams with `--bus` for other processes.
  */
@@ -12,9 +12,10 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
+import { deprecated } from '../store-flags.js';
 import type { Tlsmon } from '../../tlsmon/setup.js';
 import type { AnalysisStats } from '../../pipeline/index.js';
-import type { Db } from '../../store/index.js';
+import type { RedisClient, SqliteStore } from '../../store/index.js';
 import { listenFailure, MoatError } from '../../framework/errors.js';
 import { parseDuration } from '../../tlsmon/policy/duration.js';
 import { formatSummary } from '../summary.js';
@@ -39,6 +40,7 @@ interface Flags {
   intel: string[];
   domains: string[];
   geoip?: string;
+  identifyReputation?: boolean;
   identifyDb?: string;
   bus?: string;
   securityDb?: string;
@@ -59,7 +61,11 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
     .requiredOption('-i, --interface <name>', 'interface to capture from (libpcap)')
     .requiredOption('--policy <file>', 'policy YAML file')
     .option('--bpf <filter>', 'capture filter', 'tcp')
-    .option('--db <path>', 'SQLite store for heat history, domains and policy versions', 'moat.db')
+    .option(
+      '--db <file>',
+      'the store: heat history, domains, policy versions, the event cache table',
+      'moat.db',
+    )
     .option(
       '--redis <url>',
       'share heat history with other monitors through Redis, e.g. redis://127.0.0.1:6379/0',
@@ -88,14 +94,19 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
     .option('--domains <file>', 'domain reputation/registration file (repeatable)', collect, [])
     .option('--geoip <mmdb>', 'MaxMind-format country database')
     .option(
-      '--identify-db <db>',
-      'store with identification models: their verdicts feed address reputation (T-46)',
+      '--identify-reputation',
+      "the store's identification models judge destinations: their verdicts feed address reputation (T-46)",
+    )
+    .addOption(
+      deprecated('--identify-db <file>', 'use --identify-reputation (one store, --db, holds the models too)'),
     )
     .option(
       '--bus <url>',
       'carry verdicts on Redis Streams (redis://host:port) so components in other processes get them',
     )
-    .option('--security-db <path>', 'record risky verdicts in the security event cache kept in this store')
+    .addOption(
+      deprecated('--security-db <file>', 'use --db FILE (one store holds the event cache table too)'),
+    )
     .action(async (f: Flags) => {
       if (!existsSync(f.policy)) throw new UsageError(`--policy: no such file: ${f.policy}`);
       if (f.blockMode !== 'flow' && f.blockMode !== 'destination')
@@ -120,6 +131,24 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       // The interface and filter are checked before anything is created (history store, API, EVE file).
       const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
 
+      // The stores are opened here and handed to the components; closed after the components stop.
+      const { StoreSet } = await import('../stores.js');
+      const stores = new StoreSet();
+      let store: SqliteStore;
+      let redis: RedisClient | undefined;
+      try {
+        store = stores.sqliteStore(
+          '--db',
+          f.db,
+          'heat history, domains, policy versions and the event cache',
+        );
+        redis = f.redis ? await stores.redisClient('--redis', f.redis) : undefined;
+      } catch (err) {
+        source.close();
+        await stores.close();
+        throw err;
+      }
+
       // A-1: the monitor's long-running parts are components, started in dependency order (bus → monitor →
       // security, API → capture) and stopped in reverse; the monitor's verdicts travel on the bus.
       const registry = new ComponentRegistry();
@@ -129,13 +158,17 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const late: { line?: (line: string) => void } = {};
       const monitor = new TlsmonComponent({
         policyPath: f.policy,
-        dbPath: f.db,
-        redisUrl: f.redis,
+        store,
+        redis,
         caFiles: f.ca,
         intelFiles: f.intel,
         domainFiles: f.domains,
         geoDb: f.geoip,
-        identifyDb: f.identifyDb,
+        identifyStore: f.identifyDb
+          ? stores.sqliteStore('--identify-db', f.identifyDb, 'identification models')
+          : f.identifyReputation
+            ? store
+            : undefined,
         fetchCertificates: f.fetchCerts,
         rootsHistory: f.rootsHistory,
         onLateEvent: (ev) => late.line?.(JSON.stringify(ev)),
@@ -146,13 +179,13 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         warn: (m) => process.stderr.write(`moat: ${m}\n`),
       });
       registry.add(monitor);
-      let securityDb: Db | undefined;
-      if (f.securityDb) {
-        const { openDatabase } = await import('../../store/index.js');
-        const { EventCacheComponent } = await import('../../security/cache-component.js');
-        securityDb = openDatabase(f.securityDb);
-        registry.add(new EventCacheComponent({ db: securityDb, engines: { tlsmon: {} } }, bus));
-      }
+      // Risky verdicts become event-cache entries in the store (A-34); --security-db, the flag of before, names a
+      // store of their own.
+      const { EventCacheComponent } = await import('../../security/cache-component.js');
+      const cacheStore = f.securityDb
+        ? stores.sqliteStore('--security-db', f.securityDb, 'the security event cache table')
+        : store;
+      registry.add(new EventCacheComponent({ store: cacheStore, engines: { tlsmon: {} } }, bus));
       const mon = (): Tlsmon => monitor.tlsmon;
       if (api) {
         let app: ReturnType<typeof buildTlsmonApi> | undefined;
@@ -166,7 +199,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
               app = buildTlsmonApi(
                 {
                   monitor: m.monitor,
-                  versions: m.db ? new PolicyVersions(m.db) : undefined,
+                  versions: m.store ? new PolicyVersions(m.store) : undefined,
                   reloadIntel: f.intel.length > 0 ? () => m.reloadIntel() : undefined,
                   stats: () => ({
                     alerts: m.dispatcher?.stats,
@@ -198,7 +231,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
           name: 'capture',
           config: { iface: f.interface, bpf: f.bpf, eve: f.eve, durationS },
           // Verdicts flow once packets do: everything that handles them runs first.
-          dependsOn: ['tlsmon', ...(f.securityDb ? ['security'] : [])],
+          dependsOn: ['tlsmon', 'security'],
           start: () => {
             const w = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
             writer = w;
@@ -228,7 +261,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         source.close();
-        securityDb?.close();
+        await stores.close();
         const cause = err instanceof ComponentStartError ? err.cause : err;
         // Typed errors (a policy file's problems, a port in use) reach the operator as they are.
         if (cause instanceof MoatError) throw cause;
@@ -254,7 +287,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
         try {
           await registry.stop();
         } finally {
-          securityDb?.close();
+          await stores.close();
         }
       }
     });

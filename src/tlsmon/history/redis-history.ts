@@ -2,24 +2,23 @@
  * Heat history shared by several monitors through Redis (acceptance 3): each key is a hash of bucket → count
  * (`HINCRBY`, expiring after the retention). Scoring stays synchronous: before a connection is scored the live
  * monitor awaits `prefetch()` of that connection's keys — one pipelined round trip — and counts from the fresh
- * view. Increments are sent as they happen, on the same connection, so a prefetch always sees our own.
+ * view. Increments are sent as they happen, on the same connection, so a prefetch always sees our own. The client
+ * (from the store's factory) stays the caller's: `close` waits for the increments, it does not disconnect.
  */
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/index.js';
 import type { HeatKind } from '../services.js';
 import { MemoryHeatHistory } from './memory-history.js';
 
 export class RedisHeatHistory extends MemoryHeatHistory {
-  private readonly redis: Redis;
   private pending: Promise<unknown> = Promise.resolve();
 
   constructor(
-    url: string,
+    private readonly redis: RedisClient,
     bucketS = 60,
     retainS = 30 * 86400,
     private readonly prefix = 'moat:heat:',
   ) {
     super(bucketS, retainS);
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
   }
 
   override record(keys: ReadonlyArray<readonly [HeatKind, string]>, nowS: number): void {
@@ -56,6 +55,5 @@ export class RedisHeatHistory extends MemoryHeatHistory {
 
   async close(): Promise<void> {
     await this.pending;
-    await this.redis.quit();
   }
 }

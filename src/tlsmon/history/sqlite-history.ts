@@ -3,34 +3,36 @@
  * `flush()` writes the increments since the last one in a single transaction (the monitor flushes every few
  * seconds and on shutdown), and opening the store loads the buckets still inside the retention.
  */
-import type { Db, Migration } from '../../store/index.js';
-import { migrate } from '../../store/index.js';
+import type { Db, Schema, SqliteStore } from '../../store/index.js';
 import { MemoryHeatHistory } from './memory-history.js';
 
-export const HEAT_MIGRATIONS: Migration[] = [
-  {
-    id: 'tlsmon-001-heat',
-    sql: `CREATE TABLE tlsmon_heat (
+export const HEAT_SCHEMA: Schema = {
+  component: 'tlsmon-heat',
+  migrations: [
+    {
+      version: 1,
+      name: 'heat buckets',
+      legacyId: 'tlsmon-001-heat',
+      sqlite: `CREATE TABLE tlsmon_heat (
       ck TEXT NOT NULL,
       bucket INTEGER NOT NULL,
       count INTEGER NOT NULL,
       PRIMARY KEY (ck, bucket)
     ) WITHOUT ROWID;
     CREATE INDEX tlsmon_heat_bucket ON tlsmon_heat (bucket);`,
-  },
-];
+    },
+  ],
+};
 
 export class SqliteHeatHistory extends MemoryHeatHistory {
+  private readonly db: Db;
   private readonly upsert;
   private readonly deleteOld;
 
-  constructor(
-    private readonly db: Db,
-    bucketS = 60,
-    retainS = 30 * 86400,
-  ) {
+  constructor(store: SqliteStore, bucketS = 60, retainS = 30 * 86400) {
     super(bucketS, retainS, true);
-    migrate(db, HEAT_MIGRATIONS);
+    store.migrate(HEAT_SCHEMA);
+    const db = (this.db = store.db);
     this.upsert = db.prepare(
       'INSERT INTO tlsmon_heat (ck, bucket, count) VALUES (?, ?, ?) ON CONFLICT (ck, bucket) DO UPDATE SET count = count + excluded.count',
     );

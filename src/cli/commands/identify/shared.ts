@@ -1,10 +1,46 @@
-/** What the `moat identify` subcommands share: the default store, number flags, and AS/geo data flags. */
+/** What the `moat identify` subcommands share: the stores, number flags, and AS/geo data flags. */
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import type { Db } from '../../../store/index.js';
+import type { SqliteStore, Store } from '../../../store/index.js';
+import type { StoreSet } from '../../stores.js';
+import { ApiKeyStore, type KeyVerifier } from '../../../api/api-keys.js';
+import { PgApiKeyStore } from '../../../api/pg-api-keys.js';
+import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../../../api/request-log.js';
 import { GeoLookup, AsnRanges, IntelIndex, IntelStore } from '../../../intel/index.js';
 
 export const DEFAULT_DB = 'moat.db';
+export const DB_HELP = 'the store (SQLite file): models and intel';
+export const FLEET_HELP =
+  'the store a fleet of services shares, usually postgres://user@host:port/db: API keys and the request log (default: --db)';
+export const PG_NOTE = 'use --fleet-db URL (the store a fleet shares: API keys and request log)';
+
+/** The local store: models, training runs and intel live in SQLite only. */
+export function localStore(stores: StoreSet, location: string): SqliteStore {
+  return stores.sqliteStore('--db', location, 'identification models and intel');
+}
+
+/** Where the fleet's tables (API keys, request log) live: --fleet-db (or the old --pg), else --db. */
+export async function fleetStore(
+  stores: StoreSet,
+  flags: { db: string; fleetDb?: string; pg?: string },
+): Promise<Store> {
+  if (flags.fleetDb && flags.pg && flags.fleetDb !== flags.pg)
+    throw new UsageError('--pg is the old name of --fleet-db: give one of them');
+  const fleet = flags.fleetDb ?? flags.pg;
+  return fleet ? stores.store(flags.fleetDb ? '--fleet-db' : '--pg', fleet) : stores.store('--db', flags.db);
+}
+
+/** The API keys in the store given (their table is migrated on open). */
+export async function openKeys(store: Store): Promise<ApiKeyStore | PgApiKeyStore> {
+  return store.kind === 'postgres' ? PgApiKeyStore.open(store) : new ApiKeyStore(store);
+}
+
+/** The request log in the store given. */
+export async function openRequestLog(store: Store): Promise<RequestLog> {
+  return store.kind === 'postgres' ? PgRequestLog.open(store) : new SqliteRequestLog(store);
+}
+
+export type { KeyVerifier };
 
 /** `--name` as a number in [min, max], or a usage error naming the flag. */
 export function num(name: string, text: string, min: number, max: number): number {
@@ -14,8 +50,8 @@ export function num(name: string, text: string, min: number, max: number): numbe
   return n;
 }
 
-export function loadIntel(db: Db, geo?: GeoLookup): IntelIndex {
-  return IntelIndex.fromRows(new IntelStore(db).live(), geo);
+export function loadIntel(intel: IntelStore, geo?: GeoLookup): IntelIndex {
+  return IntelIndex.fromRows(intel.live(), geo);
 }
 
 export interface GeoFlags {

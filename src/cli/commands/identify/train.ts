@@ -1,6 +1,6 @@
 /** `moat identify train`: the B-5 loop, gated on held-out data, published and activated. */
 import type { Command } from 'commander';
-import { DEFAULT_DB, geoFrom, num } from './shared.js';
+import { DEFAULT_DB, DB_HELP, geoFrom, localStore, num } from './shared.js';
 import {
   combinedDataset,
   dataOptions,
@@ -11,7 +11,7 @@ import {
   type DataCli,
 } from './data.js';
 import { printReport } from './report.js';
-import { openDatabase } from '../../../store/index.js';
+import { StoreSet } from '../../stores.js';
 import { ModelRegistry, evaluate } from '../../../identify/index.js';
 
 export function registerTrain(id: Command, setExit: (code: number) => void): void {
@@ -20,7 +20,7 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
       .command('train')
       .description('run the B-5 loop, gate the result on held-out data, publish and activate'),
   )
-    .option('--db <path>', 'SQLite store', DEFAULT_DB)
+    .option('--db <file>', DB_HELP, DEFAULT_DB)
     .option('--min-precision <p>', 'gate: held-out precision at the black threshold', '0.95')
     .option('--min-coverage <c>', 'gate: held-out coverage at the black threshold', '0.8')
     .option('--no-activate', 'publish without activating')
@@ -31,8 +31,8 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
           minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
         };
         const d = combinedDataset(loadSources(flags, fileList('feeds', flags.feeds), geoFrom(flags)));
-        const db = openDatabase(flags.db);
-        const registry = new ModelRegistry(db);
+        const stores = new StoreSet();
+        const registry = new ModelRegistry(localStore(stores, flags.db));
         const loop = loopFrom(flags);
         const run = registry.startRun({ dataset: d.name, loop, gates });
         const report = evaluate(d.name, d.set, { ...evalOptions(d), loop }, (it) =>
@@ -46,7 +46,7 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
         );
         registry.finishRun(run, report.stoppedBy, report.bestIteration, result.version);
         if (result.published && flags.activate) registry.activate(result.version);
-        db.close();
+        void stores.close();
         if (!flags.json) printReport(report);
         const summary = {
           run,
