@@ -54,9 +54,14 @@ export class PgStore {
     // An idle client losing its server (restart) must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     try {
-      await pool.query(`CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (
-        component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
-        applied_at TIMESTAMPTZ NOT NULL, checksum TEXT NOT NULL, PRIMARY KEY (component, version))`);
+      // CREATE TABLE IF NOT EXISTS is not safe against a concurrent one (both may try to create the row type):
+      // services starting together take the migration lock for it too.
+      await pool.query(`BEGIN;
+        SELECT pg_advisory_xact_lock(${MIGRATION_LOCK});
+        CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (
+          component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
+          applied_at TIMESTAMPTZ NOT NULL, checksum TEXT NOT NULL, PRIMARY KEY (component, version));
+        COMMIT`);
     } catch (err) {
       await pool.end().catch(() => {});
       throw new StoreError(

@@ -205,7 +205,7 @@ test('tlsmon --db: a PostgreSQL URL is refused before capture starts; --identify
     assert.match(r.stderr, /^moat: --identify-db is deprecated: use --identify-reputation/m);
     assert.match(
       r.stderr,
-      /^moat: --db postgres:\/\/moat:\*\*\*@127\.0\.0\.1:1\/none: PostgreSQL does not hold heat history, domains and policy versions \(SQLite only\); give a file path$/m,
+      /^moat: --db postgres:\/\/moat:\*\*\*@127\.0\.0\.1:1\/none: PostgreSQL does not hold heat history, domains, policy versions and the event cache \(SQLite only\); give a file path$/m,
     );
     assert.match(moat(['tlsmon', '--help']).stdout, /--identify-reputation/);
   }));
