@@ -6,7 +6,8 @@ import type { StoreSet } from '../../stores.js';
 import { ApiKeyStore, type KeyVerifier } from '../../../api/api-keys.js';
 import { PgApiKeyStore } from '../../../api/pg-api-keys.js';
 import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../../../api/request-log.js';
-import { GeoLookup, AsnRanges, IntelIndex, IntelStore } from '../../../intel/index.js';
+import type { IntelStore } from '../../../intel/index.js';
+import { GeoLookup, AsnRanges, IntelIndex } from '../../../intel/index.js';
 
 export const DEFAULT_DB = 'moat.db';
 export const DB_HELP = 'the store (SQLite file): models and intel';
