@@ -4,7 +4,16 @@
  * isdataat, byte_test, byte_jump. When a later relative match fails, earlier contents are retried at their next
  * occurrence (bounded backtracking, as Suricata does), so "a" then "b within 3" finds the right "a".
  */
-import type { BufferMatch, ByteJumpMatch, ByteTestMatch, ContentMatch, PcreMatch } from './rule.js';
+import type {
+  BufferMatch,
+  ByteExtractMatch,
+  ByteJumpMatch,
+  ByteTestMatch,
+  ContentMatch,
+  NumberRead,
+  PcreMatch,
+} from './rule.js';
+import { MAX_BYTE_VARS } from './rule.js';
 
 /** Backtracking budget per buffer evaluation: hostile payloads can't make one rule quadratic. */
 const MAX_STEPS = 4096;
@@ -41,6 +50,30 @@ function find(buf: Uint8Array, m: ContentMatch, from: number, to: number): numbe
   return -1;
 }
 
+/** 2^64 - 1 as a double: text numbers above it overflow Suricata's strtoull and do not match. */
+const MAX_U64 = 2 ** 64 - 1;
+
+/** Bytes the last readNumber consumed (a 0-byte string read takes as many digits as there are). */
+let readLen = 0;
+
+function digitValue(c: number, radix: number): number {
+  const d =
+    c >= 0x30 && c <= 0x39
+      ? c - 0x30
+      : c >= 0x61 && c <= 0x66
+        ? c - 87
+        : c >= 0x41 && c <= 0x46
+          ? c - 55
+          : 99;
+  return d < radix ? d : -1;
+}
+
+/**
+ * A number at buf[at…]: `n` bytes big- or little-endian, or `n` characters of text in a base. As Suricata converts
+ * text (strtoull): leading blanks and a "0x" prefix (hex) are skipped and the digits end at the first other
+ * character; no digit at all is no number. `n` = 0 reads nothing for binary (the value 0) and, for text, every
+ * digit there is (Suricata's "byte_test:0,…,string").
+ */
 function readNumber(
   buf: Uint8Array,
   len: number,
@@ -50,69 +83,115 @@ function readNumber(
   str?: 'hex' | 'dec' | 'oct',
 ): number | undefined {
   if (at < 0 || at + n > len) return undefined;
+  readLen = n;
   if (str) {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String.fromCharCode(buf[at + i]);
-    const v = parseInt(s.trim(), str === 'hex' ? 16 : str === 'oct' ? 8 : 10);
-    return Number.isFinite(v) ? v : undefined;
+    const radix = str === 'hex' ? 16 : str === 'oct' ? 8 : 10;
+    const end = n === 0 ? len : at + n;
+    let i = at;
+    while (i < end && (buf[i] === 0x20 || (buf[i] >= 0x09 && buf[i] <= 0x0d))) i++;
+    if (i < end && buf[i] === 0x2b) i++;
+    if (radix === 16 && i + 1 < end && buf[i] === 0x30 && (buf[i + 1] | 0x20) === 0x78) i += 2;
+    const first = i;
+    let v = 0;
+    for (; i < end; i++) {
+      const d = digitValue(buf[i], radix);
+      if (d < 0) break;
+      v = v * radix + d;
+    }
+    if (i === first || v > MAX_U64) return undefined;
+    if (n === 0) readLen = i - at;
+    return v;
   }
   let v = 0;
   for (let i = 0; i < n; i++) v = v * 256 + buf[bigEndian ? at + i : at + n - 1 - i];
   return v;
 }
 
-function byteTest(buf: Uint8Array, base: number, len: number, m: ByteTestMatch, prevEnd: number): boolean {
-  const at = (m.relative ? prevEnd : base) + m.offset;
-  if (at < base) return false;
-  let v = readNumber(buf, len, at, m.bytes, m.bigEndian, m.string);
-  if (v === undefined) return false;
+/** Position just after the last number read (set by readField). */
+let readEnd = 0;
+
+/** The value of `m`'s field, or of the byte_extract variable standing for it. */
+function val(n: number, slot: number | undefined): number {
+  return slot === undefined ? n : vars[slot];
+}
+
+/** Reads the number a byte_test/byte_jump/byte_extract names, bitmask applied; undefined when out of the buffer. */
+function readField(buf: Uint8Array, len: number, m: NumberRead, prevEnd: number): number | undefined {
+  const at = (m.relative ? prevEnd : base) + val(m.offset, m.offsetVar);
+  if (at < base) return undefined;
+  const bytes = val(m.bytes, m.bytesVar);
+  if (m.bytesVar !== undefined && (bytes < 0 || bytes > (m.string ? 23 : 8))) return undefined;
+  let v = readNumber(buf, len, at, bytes, m.bigEndian, m.string);
+  if (v === undefined) return undefined;
+  readEnd = at + readLen;
   if (m.bitmask !== undefined) {
     v = Number(BigInt(v) & BigInt(m.bitmask));
     let shift = m.bitmask;
-    while (shift > 0 && (shift & 1) === 0) {
+    while (shift > 0 && shift % 2 === 0) {
       v = Math.floor(v / 2);
       shift = Math.floor(shift / 2);
     }
   }
+  return v;
+}
+
+function byteTest(buf: Uint8Array, len: number, m: ByteTestMatch, prevEnd: number): boolean {
+  const v = readField(buf, len, m, prevEnd);
+  if (v === undefined) return false;
+  const want = val(m.value, m.valueVar);
   let r: boolean;
   switch (m.op) {
     case '<':
-      r = v < m.value;
+      r = v < want;
       break;
     case '>':
-      r = v > m.value;
+      r = v > want;
       break;
     case '=':
-      r = v === m.value;
+      r = v === want;
       break;
     case '!':
-      r = v !== m.value;
+      r = v !== want;
       break;
     case '&':
-      r = Number(BigInt(v) & BigInt(m.value)) !== 0;
+      r = (BigInt(v) & BigInt(want)) !== 0n;
       break;
     case '^':
-      r = Number(BigInt(v) ^ BigInt(m.value)) !== 0;
+      r = (BigInt(v) ^ BigInt(want)) !== 0n;
       break;
     case '<=':
-      r = v <= m.value;
+      r = v <= want;
       break;
     case '>=':
-      r = v >= m.value;
+      r = v >= want;
       break;
   }
   return m.negated ? !r : r;
 }
 
-function byteJump(buf: Uint8Array, base: number, len: number, m: ByteJumpMatch, prevEnd: number): number {
-  const at = (m.relative ? prevEnd : base) + m.offset;
-  if (at < base) return -1;
-  const v = readNumber(buf, len, at, m.bytes, m.bigEndian, m.string);
+/**
+ * byte_jump: the new position, or -1. The value (times the multiplier, rounded up to a multiple of 4 with `align`,
+ * plus post_offset) is added to the end of the bytes read, or to the buffer's start (from_beginning) or end
+ * (from_end). Landing outside the buffer fails.
+ */
+function byteJump(buf: Uint8Array, len: number, m: ByteJumpMatch, prevEnd: number): number {
+  const v = readField(buf, len, m, prevEnd);
   if (v === undefined) return -1;
-  let pos = (m.fromBeginning ? 0 : at - base + m.bytes) + v * m.multiplier;
-  if (m.align) pos = (pos + 3) & ~3;
-  pos += m.postOffset;
-  return pos >= 0 && base + pos <= len ? base + pos : -1;
+  let jump = v * m.multiplier;
+  if (m.align && jump % 4 !== 0) jump += 4 - (jump % 4);
+  jump += m.postOffset;
+  const pos = (m.fromBeginning ? base : m.fromEnd ? len : readEnd) + jump;
+  return pos >= base && pos <= len ? pos : -1;
+}
+
+/** byte_extract: stores the value in its variable; the new position (after the bytes read), or -1. */
+function byteExtract(buf: Uint8Array, len: number, m: ByteExtractMatch, prevEnd: number): number {
+  const v = readField(buf, len, m, prevEnd);
+  if (v === undefined) return -1;
+  let x = v * m.multiplier;
+  if (m.align > 0 && x % m.align !== 0) x += m.align - (x % m.align);
+  vars[m.slot] = x;
+  return readEnd;
 }
 
 function pcreMatch(buf: Uint8Array, base: number, len: number, m: PcreMatch, prevEnd: number): number {
@@ -132,6 +211,8 @@ function pcreMatch(buf: Uint8Array, base: number, len: number, m: PcreMatch, pre
  */
 let base = 0;
 let steps = 0;
+/** byte_extract variables of the rule being evaluated (set before use: the parser checks the order). */
+const vars = new Float64Array(MAX_BYTE_VARS);
 
 /**
  * true when every match of the list holds on the buffer buf[off, off + len). Positions inside are absolute
@@ -155,11 +236,22 @@ function step(ms: readonly BufferMatch[], i: number, buf: Uint8Array, len: numbe
   switch (m.kind) {
     case 'content': {
       const relative = m.distance !== undefined || m.within !== undefined;
-      let from = relative ? prevEnd + (m.distance ?? 0) : base + (m.offset ?? 0);
+      let distance = m.distance ?? 0;
+      let offset = m.offset ?? 0;
+      let within = m.within;
+      let depth = m.depth;
+      const vs = m.vars;
+      if (vs !== undefined) {
+        if (vs.distance !== undefined) distance = vars[vs.distance];
+        if (vs.offset !== undefined) offset = vars[vs.offset];
+        if (vs.within !== undefined) within = vars[vs.within];
+        if (vs.depth !== undefined) depth = vars[vs.depth];
+      }
+      let from = relative ? prevEnd + distance : base + offset;
       if (from < base) from = base;
       let to = len;
-      if (relative && m.within !== undefined) to = Math.min(len, prevEnd + (m.distance ?? 0) + m.within);
-      if (!relative && m.depth !== undefined) to = Math.min(len, base + (m.offset ?? 0) + m.depth);
+      if (relative && within !== undefined) to = Math.min(len, prevEnd + distance + within);
+      if (!relative && depth !== undefined) to = Math.min(len, base + offset + depth);
       if (m.negated) {
         const at = find(buf, m, from, to);
         const ok = at < 0 || (m.endsWith && at + m.bytes.length !== len);
@@ -180,13 +272,18 @@ function step(ms: readonly BufferMatch[], i: number, buf: Uint8Array, len: numbe
     }
     case 'isdataat': {
       // As Suricata counts: relative means "N more bytes after the match", absolute "a byte at offset N".
-      const has = m.relative ? prevEnd + m.offset <= len : base + m.offset < len;
+      const off = m.offsetVar === undefined ? m.offset : vars[m.offsetVar];
+      const has = m.relative ? prevEnd + off <= len : base + off < len;
       return (m.negated ? !has : has) && step(ms, i + 1, buf, len, prevEnd);
     }
     case 'byte_test':
-      return byteTest(buf, base, len, m, prevEnd) && step(ms, i + 1, buf, len, prevEnd);
+      return byteTest(buf, len, m, prevEnd) && step(ms, i + 1, buf, len, prevEnd);
     case 'byte_jump': {
-      const pos = byteJump(buf, base, len, m, prevEnd);
+      const pos = byteJump(buf, len, m, prevEnd);
+      return pos >= 0 && step(ms, i + 1, buf, len, pos);
+    }
+    case 'byte_extract': {
+      const pos = byteExtract(buf, len, m, prevEnd);
       return pos >= 0 && step(ms, i + 1, buf, len, pos);
     }
   }

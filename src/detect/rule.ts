@@ -78,6 +78,8 @@ export interface ContentMatch {
   startsWith: boolean;
   endsWith: boolean;
   fastPattern: boolean;
+  /** byte_extract variables (slot numbers) standing for offset/depth/distance/within. */
+  vars?: { offset?: number; depth?: number; distance?: number; within?: number };
 }
 
 export interface PcreMatch {
@@ -94,35 +96,56 @@ export interface IsDataAtMatch {
   offset: number;
   relative: boolean;
   negated: boolean;
+  /** byte_extract variable standing for the offset. */
+  offsetVar?: number;
 }
 
-export interface ByteTestMatch {
-  kind: 'byte_test';
+/** byte_extract variables one rule may define. */
+export const MAX_BYTE_VARS = 16;
+
+/** How byte_test, byte_jump and byte_extract read a number: `bytes` binary bytes, or that many characters of text. */
+export interface NumberRead {
+  /** 0: for text, every digit there is; for binary, nothing (the value 0). */
   bytes: number;
+  offset: number;
+  relative: boolean;
+  bigEndian: boolean;
+  string?: 'hex' | 'dec' | 'oct';
+  /** AND-ed with the value, which is then shifted right by the mask's trailing zero bits. */
+  bitmask?: number;
+  /** byte_extract variables standing for the byte count or the offset. */
+  bytesVar?: number;
+  offsetVar?: number;
+}
+
+export interface ByteTestMatch extends NumberRead {
+  kind: 'byte_test';
   op: '<' | '>' | '=' | '!' | '&' | '^' | '<=' | '>=';
   negated: boolean;
   value: number;
-  offset: number;
-  relative: boolean;
-  bigEndian: boolean;
-  string?: 'hex' | 'dec' | 'oct';
-  bitmask?: number;
+  valueVar?: number;
 }
 
-export interface ByteJumpMatch {
+export interface ByteJumpMatch extends NumberRead {
   kind: 'byte_jump';
-  bytes: number;
-  offset: number;
-  relative: boolean;
-  bigEndian: boolean;
-  string?: 'hex' | 'dec' | 'oct';
   multiplier: number;
   postOffset: number;
   align: boolean;
   fromBeginning: boolean;
+  fromEnd: boolean;
 }
 
-export type BufferMatch = ContentMatch | PcreMatch | IsDataAtMatch | ByteTestMatch | ByteJumpMatch;
+/** byte_extract: reads a number into a variable (slot) later keywords of the rule use. */
+export interface ByteExtractMatch extends NumberRead {
+  kind: 'byte_extract';
+  slot: number;
+  multiplier: number;
+  /** Round the value up to a multiple of 2 or 4 (0: no rounding). */
+  align: number;
+}
+
+export type BufferMatch =
+  ContentMatch | PcreMatch | IsDataAtMatch | ByteTestMatch | ByteJumpMatch | ByteExtractMatch;
 
 export interface NumberTest {
   op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>';

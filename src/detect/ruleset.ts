@@ -44,30 +44,61 @@ export interface RuleLoadError {
   message: string;
 }
 
+/** A rule left out without an error because its `requires:` does not hold here (as Suricata does). */
+export interface RuleSkip {
+  file: string;
+  line: number;
+  sid: number;
+  why: string;
+}
+
 export interface RuleSetLoad {
   rules: Rule[];
   errors: RuleLoadError[];
+  /** Rules whose `requires:` names a feature or version moat does not have. */
+  skipped: RuleSkip[];
+  /** Rule lines seen (loaded, refused, skipped, or replaced by a later revision). */
+  total: number;
 }
+
+export interface ParseRulesOptions {
+  /**
+   * Also read disabled rules: a line that is a commented-out rule ("# alert …") is parsed as if enabled. Other
+   * comments stay comments.
+   */
+  disabled?: boolean;
+}
+
+/** "#alert …", "# drop …": a commented-out rule, as rule files ship disabled ones. */
+const DISABLED_RULE = /^#+\s*((?:alert|drop|pass|reject|rejectsrc|rejectdst|rejectboth)\s.*)$/;
 
 export function parseRules(
   text: string,
   file: string,
   vars: ReadonlyMap<string, string> = new Map(DEFAULT_VARS),
+  opts: ParseRulesOptions = {},
 ): RuleSetLoad {
   const rules: Rule[] = [];
   const errors: RuleLoadError[] = [];
+  const skipped: RuleSkip[] = [];
+  let total = 0;
   const seen = new Map<string, { line: number; index: number }>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
     let line = lines[i];
     while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i];
-    const t = line.trim();
+    let t = line.trim();
+    if (opts.disabled && t.startsWith('#')) t = DISABLED_RULE.exec(t)?.[1] ?? t;
     if (t === '' || t.startsWith('#')) continue;
+    total++;
     try {
       const r = parseRule(t, vars);
       // A rule whose `requires:` does not hold here is left out quietly, as Suricata does.
-      if (r.unmetRequirement !== undefined) continue;
+      if (r.unmetRequirement !== undefined) {
+        skipped.push({ file, line: start, sid: r.sid, why: r.unmetRequirement });
+        continue;
+      }
       const key = `${r.gid}:${r.sid}`;
       const dup = seen.get(key);
       if (dup !== undefined) {
@@ -85,11 +116,15 @@ export function parseRules(
       errors.push({ file, line: start, sid: err.sid, keyword: err.keyword, message: err.message });
     }
   }
-  return { rules, errors };
+  return { rules, errors, skipped, total };
 }
 
-export function loadRuleFile(file: string, vars?: ReadonlyMap<string, string>): RuleSetLoad {
-  return parseRules(readFileSync(file, 'utf8'), file, vars);
+export function loadRuleFile(
+  file: string,
+  vars?: ReadonlyMap<string, string>,
+  opts?: ParseRulesOptions,
+): RuleSetLoad {
+  return parseRules(readFileSync(file, 'utf8'), file, vars, opts);
 }
 
 export function formatRuleError(e: RuleLoadError): string {

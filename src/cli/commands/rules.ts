@@ -1,6 +1,7 @@
 /**
  * `moat rules keygen|sign|verify|install|rollback|list` — verified rule bundles (A-2, A-90, A-91). The vendor side
  * signs; the appliance side verifies with the vendor's public key, installs atomically and keeps old versions.
+ * `moat rules lint FILE…` lists every rule moat refuses, with the keyword and why.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
@@ -11,6 +12,7 @@ import { generateVendorKey, signBundle } from '../../verify/bundle.js';
 import { BundleRejected } from '../../verify/checkers.js';
 import { BundleStore } from '../../verify/bundle-store.js';
 import { StoreSet } from '../stores.js';
+import { lintRuleFiles } from './rules-lint.js';
 
 function read(what: string, p: string): string {
   if (!existsSync(p)) throw new UsageError(`${what}: no such file: ${p}`);
@@ -45,7 +47,21 @@ function refused(err: unknown): never {
 export const registerRules: RegisterCommand = (program: Command) => {
   const rules = program
     .command('rules')
-    .description('verified rule bundles: keygen, sign, verify, install, rollback, list');
+    .description('rule files and verified rule bundles: lint, keygen, sign, verify, install, rollback, list');
+
+  rules
+    .command('lint')
+    .description('list every rule moat refuses (file:line, sid, keyword, why); exit 1 if any is refused')
+    .argument('<files...>', 'rule files')
+    .option('--disabled', 'also check the commented-out ("#alert …") rules')
+    .option('--stats', 'also print the parse and compile time and the memory the rules take (stderr)')
+    .action((files: string[], o: { disabled?: boolean; stats?: boolean }) => {
+      for (const f of files) if (!existsSync(f)) throw new UsageError(`rules lint: no such file: ${f}`);
+      const r = lintRuleFiles(files, { disabled: o.disabled, stats: o.stats });
+      process.stdout.write(r.report);
+      if (r.stats) process.stderr.write(r.stats);
+      if (r.refused > 0) process.exitCode = 1;
+    });
   const storeOpts = (c: Command): Command =>
     c
       .option('--db <file>', 'the store: installed bundles', 'moat.db')

@@ -37,7 +37,10 @@ export function loadRuleInspector(files: readonly string[], iface?: string): Rul
       refused++;
     }
   }
-  if (refused > MAX_LISTED) process.stderr.write(`moat: … and ${refused - MAX_LISTED} more refused rules\n`);
+  if (refused > MAX_LISTED)
+    process.stderr.write(
+      `moat: … and ${refused - MAX_LISTED} more refused rules (\`moat rules lint ${files.join(' ')}\` lists them all)\n`,
+    );
   if (rules.length === 0) throw new UsageError(`--rules: no usable rule in ${files.join(', ')}`);
   const t0 = performance.now();
   const engine = new RuleMatcher(rules);

@@ -6,8 +6,15 @@ export interface BuildContext {
   rule: Rule;
   /** The sticky buffer later content/pcre apply to ('payload' until one is named). */
   buffer: BufferName;
-  /** The last content-like match and its buffer, for modifiers (nocase, depth, http_uri …). */
+  /** The last match and its buffer. */
   last?: { match: BufferMatch; buffer: BufferName };
+  /**
+   * The last content of the current buffer and its buffer: what modifiers (nocase, depth, fast_pattern, http_uri …)
+   * apply to. Suricata ties a modifier to the last content even when bsize, isdataat or pcre came between.
+   */
+  lastContent?: { match: ContentMatch; buffer: BufferName };
+  /** byte_extract variables defined so far: name → slot. */
+  byteVars?: Map<string, number>;
 }
 
 export type KeywordHandler = (ctx: BuildContext, value: string | undefined, name: string) => void;
@@ -20,18 +27,19 @@ export function addMatch(ctx: BuildContext, m: BufferMatch, buffer = ctx.buffer)
   }
   list.push(m);
   ctx.last = { match: m, buffer };
+  if (m.kind === 'content') ctx.lastContent = { match: m, buffer };
 }
 
 export function lastContent(ctx: BuildContext, keyword: string): ContentMatch {
-  const m = ctx.last?.match;
-  if (!m || m.kind !== 'content') throw new RuleError('needs a preceding content', undefined, keyword);
+  const m = ctx.lastContent?.match;
+  if (!m) throw new RuleError('needs a preceding content', undefined, keyword);
   return m;
 }
 
 /** Moves the last content to another buffer (legacy modifiers http_uri, http_method …). */
 export function moveLast(ctx: BuildContext, to: BufferName, keyword: string): void {
   const m = lastContent(ctx, keyword);
-  const from = ctx.last?.buffer ?? 'payload';
+  const from = ctx.lastContent?.buffer ?? 'payload';
   const list = ctx.rule.buffers.get(from);
   if (list) {
     const i = list.lastIndexOf(m);

@@ -4,7 +4,46 @@
  */
 import { RuleError, type BufferName } from '../rule.js';
 import { decodeContent, intValue } from '../parse/options.js';
-import { addMatch, lastContent, moveLast, needValue, noValue, type KeywordHandler } from './context.js';
+import {
+  addMatch,
+  lastContent,
+  moveLast,
+  needValue,
+  noValue,
+  type BuildContext,
+  type KeywordHandler,
+} from './context.js';
+
+/** A byte_extract variable named as a content modifier's value: its slot, else undefined. */
+function variable(c: BuildContext, v: string | undefined, k: string): number | undefined {
+  const t = (v ?? '').trim();
+  if (!/^[A-Za-z_][\w-]*$/.test(t)) return undefined;
+  const slot = c.byteVars?.get(t);
+  if (slot === undefined)
+    throw new RuleError(`'${t}' is neither a number nor a byte_extract variable`, undefined, k);
+  return slot;
+}
+
+/** offset/depth/distance/within: a number, or a variable (then the checks against the content wait for run time). */
+function modifier(
+  name: 'offset' | 'depth' | 'distance' | 'within',
+  min: number,
+  checkLength: boolean,
+): KeywordHandler {
+  return (c, v, k) => {
+    const m = lastContent(c, k);
+    const slot = variable(c, v, k);
+    if (slot !== undefined) {
+      (m.vars ??= {})[name] = slot;
+      m[name] = 0;
+      return;
+    }
+    const n = intValue(v, k, min);
+    m[name] = n;
+    if (checkLength && n < m.bytes.length)
+      throw new RuleError(`${name} ${n} is shorter than the content (${m.bytes.length} bytes)`, undefined, k);
+  };
+}
 
 function content(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
   let raw = needValue(v, k).trim();
@@ -49,32 +88,10 @@ export const PAYLOAD_KEYWORDS: Record<string, KeywordHandler> = {
     noValue(v, k);
     lastContent(c, k);
   },
-  depth: (c, v, k) => {
-    const m = lastContent(c, k);
-    m.depth = intValue(v, k, 1);
-    if (m.depth < m.bytes.length)
-      throw new RuleError(
-        `depth ${m.depth} is shorter than the content (${m.bytes.length} bytes)`,
-        undefined,
-        k,
-      );
-  },
-  offset: (c, v, k) => {
-    lastContent(c, k).offset = intValue(v, k, 0);
-  },
-  distance: (c, v, k) => {
-    lastContent(c, k).distance = intValue(v, k);
-  },
-  within: (c, v, k) => {
-    const m = lastContent(c, k);
-    m.within = intValue(v, k, 1);
-    if (m.within < m.bytes.length)
-      throw new RuleError(
-        `within ${m.within} is shorter than the content (${m.bytes.length} bytes)`,
-        undefined,
-        k,
-      );
-  },
+  depth: modifier('depth', 1, true),
+  offset: modifier('offset', 0, false),
+  distance: modifier('distance', -Infinity, false),
+  within: modifier('within', 1, true),
   startswith: (c, v, k) => {
     noValue(v, k);
     const m = lastContent(c, k);

@@ -126,6 +126,7 @@ export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntrie
       noValue(v, k);
       c.buffer = buf;
       c.last = undefined;
+      c.lastContent = undefined;
     }) as KeywordHandler,
   ]),
 );
