@@ -9,7 +9,15 @@ import type { HttpTransaction } from '../proto/http/types.js';
 import type { BaseBuffer, BufferName } from './rule.js';
 import { transformsOf, type Transform } from './transforms.js';
 
-export type AppBuffers = Partial<Record<BufferName, Buffer>>;
+/** One buffer, or several instances of a multi-buffer (tls.certs: one per certificate) a rule may match in any one of. */
+export type AppBuffer = Buffer | readonly Buffer[];
+export type AppBuffers = Partial<Record<BufferName, AppBuffer>>;
+/** Buffers that have several instances per record. */
+const MULTI = new Set<string>(['tls.certs']);
+
+export function isMultiBuffer(name: BufferName): boolean {
+  return MULTI.has(name.split('|')[0]);
+}
 
 const b = (s: string | undefined): Buffer | undefined =>
   s === undefined ? undefined : Buffer.from(s, 'latin1');
@@ -105,7 +113,7 @@ function httpBuffers(h: HttpTransaction): Partial<Record<BaseBuffer, Buffer>> {
   };
 }
 
-function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, Buffer>> {
+function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, AppBuffer>> {
   switch (rec.type) {
     case 'tls': {
       const t = rec.tls;
@@ -116,6 +124,7 @@ function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, Buffer>> {
         'tls.cert_issuer': b(leaf?.issuer),
         'tls.cert_serial': b(leaf?.serial),
         'tls.cert_fingerprint': b(leaf?.sha1),
+        'tls.certs': t.serverCertificates.length > 0 ? t.serverCertificates.map((c) => c.der) : undefined,
         'ja3.hash': b(t.ja3?.hash),
         'ja3.string': b(t.ja3?.string),
         'ja3s.hash': b(t.ja3s?.hash),
@@ -143,15 +152,15 @@ export function appBuffers(rec: AppRecord, derived: readonly BufferName[] = []):
   for (const name of derived) {
     const bar = name.indexOf('|');
     if (bar < 0) continue;
-    let v = out[name.slice(0, bar) as BaseBuffer];
+    const v = out[name.slice(0, bar) as BaseBuffer];
     if (v === undefined) continue;
     let ts = transformCache.get(name);
     if (!ts) {
       ts = transformsOf(name);
       transformCache.set(name, ts);
     }
-    for (const t of ts) v = t(v);
-    out[name] = v;
+    const apply = (x: Buffer): Buffer => ts.reduce((acc, t) => t(acc), x);
+    out[name] = Array.isArray(v) ? v.map(apply) : apply(v as Buffer);
   }
   return out;
 }

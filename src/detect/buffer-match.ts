@@ -14,6 +14,7 @@ import type {
   PcreMatch,
 } from './rule.js';
 import { MAX_BYTE_VARS } from './rule.js';
+import { testNumber } from './keywords/header.js';
 
 /** Backtracking budget per buffer evaluation: hostile payloads can't make one rule quadratic. */
 const MAX_STEPS = 4096;
@@ -276,6 +277,8 @@ function step(ms: readonly BufferMatch[], i: number, buf: Uint8Array, len: numbe
       const has = m.relative ? prevEnd + off <= len : base + off < len;
       return (m.negated ? !has : has) && step(ms, i + 1, buf, len, prevEnd);
     }
+    case 'bsize':
+      return testNumber(m.test, len - base) && step(ms, i + 1, buf, len, prevEnd);
     case 'byte_test':
       return byteTest(buf, len, m, prevEnd) && step(ms, i + 1, buf, len, prevEnd);
     case 'byte_jump': {

@@ -13,10 +13,14 @@ import type { BufferName, ContentMatch, Rule } from './rule.js';
 import type { PortSet } from './parse/ports.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { matchBuffer } from './buffer-match.js';
-import { appBuffers, bufferProto, type AppBuffers } from './app-buffers.js';
+import { appBuffers, bufferProto, type AppBuffer, type AppBuffers } from './app-buffers.js';
 import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from './header-match.js';
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
+
+function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
+  return Array.isArray(v);
+}
 
 export interface RuleMatch {
   rule: Rule;
@@ -375,7 +379,11 @@ export class RuleMatcher {
       if (bufferProto(name) !== record.type) continue;
       this.nextGeneration();
       const v = bufs[name];
-      this.collect(g, v, 0, v?.length ?? 0);
+      if (isMulti(v)) {
+        // Every instance is scanned in one generation: a candidate has all its literals somewhere in the record.
+        for (const x of v) this.collect(g, x, 0, x.length);
+        if (v.length === 0) this.collect(g, undefined, 0, 0);
+      } else this.collect(g, v, 0, v?.length ?? 0);
       // Copied: evaluating a candidate may not touch `cand`, but the next buffer's scan reuses it.
       for (const ri of this.cand.slice()) {
         const r = this.rules[ri];
@@ -388,7 +396,11 @@ export class RuleMatcher {
         let ok = true;
         for (const [b, ms] of r.buffers) {
           const val = bufs[b];
-          if (b === 'payload' || !val || !matchBuffer(ms, val)) {
+          if (
+            b === 'payload' ||
+            !val ||
+            !(isMulti(val) ? val.some((x) => matchBuffer(ms, x)) : matchBuffer(ms, val))
+          ) {
             ok = false;
             break;
           }
@@ -396,7 +408,8 @@ export class RuleMatcher {
         if (ok) {
           for (const d of r.datasets) {
             const val = bufs[d.buffer];
-            if (!val || !this.datasets.test(d, val.toString('latin1'))) {
+            const test = (x: Buffer): boolean => this.datasets.test(d, x.toString('latin1'));
+            if (!val || !(isMulti(val) ? val.some(test) : test(val))) {
               ok = false;
               break;
             }

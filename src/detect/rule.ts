@@ -16,6 +16,8 @@ export type BaseBuffer =
   | 'tls.cert_issuer'
   | 'tls.cert_serial'
   | 'tls.cert_fingerprint'
+  /** Each certificate of the server's chain (DER), one buffer per certificate: a rule matches in any one. */
+  | 'tls.certs'
   | 'ja3.hash'
   | 'ja3.string'
   | 'ja3s.hash'
@@ -144,8 +146,14 @@ export interface ByteExtractMatch extends NumberRead {
   align: number;
 }
 
+/** bsize / urilen: the buffer's length. */
+export interface SizeMatch {
+  kind: 'bsize';
+  test: NumberTest;
+}
+
 export type BufferMatch =
-  ContentMatch | PcreMatch | IsDataAtMatch | ByteTestMatch | ByteJumpMatch | ByteExtractMatch;
+  SizeMatch | ContentMatch | PcreMatch | IsDataAtMatch | ByteTestMatch | ByteJumpMatch | ByteExtractMatch;
 
 export interface NumberTest {
   op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>';

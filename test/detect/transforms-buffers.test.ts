@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { makeTransform, transformsOf } from '../../src/detect/transforms.js';
-import { appBuffers } from '../../src/detect/app-buffers.js';
+import { appBuffers, type AppBuffer } from '../../src/detect/app-buffers.js';
 import { parseRules } from '../../src/detect/ruleset.js';
 import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { trafficOf } from '../../src/detect/inspector.js';
@@ -18,7 +18,7 @@ import type { AppRecord } from '../../src/proto/app-layer.js';
 import type { BufferName } from '../../src/detect/rule.js';
 import { testFlow } from './flow-fixture.js';
 
-const s = (b: Buffer | undefined): string | undefined => b?.toString('latin1');
+const s = (b: AppBuffer | undefined): string | undefined => (b as Buffer | undefined)?.toString('latin1');
 const t = (name: string, arg?: string, input = ''): string =>
   makeTransform(name, arg)(Buffer.from(input, 'latin1')).toString('latin1');
 

@@ -98,40 +98,31 @@ function numberRead(
 const READ_FLAGS = ['relative', 'big', 'little', 'string', 'hex', 'dec', 'oct'];
 
 export const BYTE_KEYWORDS: Record<string, KeywordHandler> = {
-  // bsize: the buffer's length, written as the absolute isdataat tests it amounts to.
+  // bsize: the length of the current buffer (Suricata: "an error if the content length and bsize prevent a match").
   bsize: (c, v, k) => {
-    const t = parseNumberTest(needValue(v, k), k);
-    const has = (n: number, negated: boolean): void =>
-      addMatch(c, { kind: 'isdataat', offset: n, relative: false, negated });
-    const atLeast = (n: number): void => {
-      if (n > 0) has(n - 1, false);
-    };
-    const atMost = (n: number): void => has(n, true);
-    switch (t.op) {
-      case '=':
-        atLeast(t.a);
-        atMost(t.a);
-        break;
-      case '<':
-        if (t.a === 0) throw new RuleError('bsize:<0 can never match', undefined, k);
-        atMost(t.a - 1);
-        break;
-      case '<=':
-        atMost(t.a);
-        break;
-      case '>':
-        atLeast(t.a + 1);
-        break;
-      case '>=':
-        atLeast(t.a);
-        break;
-      case '<>':
-        atLeast(t.a + 1);
-        atMost((t.b ?? t.a) - 1);
-        break;
-      case '!=':
-        throw new RuleError('bsize:!N is not supported', undefined, k);
+    const test = parseNumberTest(needValue(v, k), k);
+    const list = c.rule.buffers.get(c.buffer) ?? [];
+    for (const m of list) {
+      if (m.kind !== 'content' || m.negated) continue;
+      const most = test.op === '<' ? test.a - 1 : test.op === '<>' ? (test.b ?? test.a) - 1 : test.a;
+      if (
+        (test.op === '=' || test.op === '<' || test.op === '<=' || test.op === '<>') &&
+        m.bytes.length > most
+      )
+        throw new RuleError(
+          `a ${m.bytes.length}-byte content cannot fit a buffer of size ${v ?? ''}`,
+          undefined,
+          k,
+        );
     }
+    addMatch(c, { kind: 'bsize', test });
+  },
+  // urilen:N, <N, >N, A<>B [,norm|raw]: the request URI's length. moat keeps one URI buffer for both forms.
+  urilen: (c, v, k) => {
+    const [test, form, ...rest] = commaList(needValue(v, k));
+    if (rest.length > 0 || (form !== undefined && form !== 'norm' && form !== 'raw'))
+      throw new RuleError(`'${v ?? ''}' is not 'N[,norm|raw]'`, undefined, k);
+    addMatch(c, { kind: 'bsize', test: parseNumberTest(test, k) }, 'http.uri');
   },
   isdataat: (c, v, k) => {
     const parts = commaList(needValue(v, k));

@@ -17,6 +17,7 @@ const BUFFERS: Record<string, BufferName> = {
   tls_cert_serial: 'tls.cert_serial',
   'tls.cert_fingerprint': 'tls.cert_fingerprint',
   tls_cert_fingerprint: 'tls.cert_fingerprint',
+  'tls.certs': 'tls.certs',
   'ja3.hash': 'ja3.hash',
   ja3_hash: 'ja3.hash',
   'ja3.string': 'ja3.string',
