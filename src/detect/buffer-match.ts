@@ -199,11 +199,7 @@ function pcreMatch(buf: Uint8Array, base: number, len: number, m: PcreMatch, pre
   const start = m.relative ? prevEnd : base;
   const end = Math.min(len, start + PCRE_WINDOW);
   if (start > end) return -1;
-  const text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
-  m.regex.lastIndex = 0;
-  const r = m.regex.exec(text);
-  if (!r) return -1;
-  return start + r.index + r[0].length;
+  return m.regex.exec(buf, start, end);
 }
 
 /**

@@ -84,9 +84,17 @@ export interface ContentMatch {
   vars?: { offset?: number; depth?: number; distance?: number; within?: number };
 }
 
+/** A compiled pcre (see pcre/index.ts). */
+export interface PcreProgram {
+  /** End (absolute index into buf) of the first match in buf[start, end), or -1. */
+  exec(buf: Uint8Array, start: number, end: number): number;
+  engine: 'regexp' | 'bounded';
+  why?: string;
+}
+
 export interface PcreMatch {
   kind: 'pcre';
-  regex: RegExp;
+  regex: PcreProgram;
   negated: boolean;
   /** /R: relative to the previous match's end. */
   relative: boolean;

@@ -1,24 +1,30 @@
 /**
- * pcre:"/regex/flags" translated to a JavaScript RegExp. Patterns that JavaScript cannot express or that invite
- * catastrophic backtracking (nested quantifiers, back-references) are refused — inputs are also length-bounded at
- * match time — so one hostile rule cannot stall the packet path.
+ * pcre:"/regex/flags" with PCRE2's meaning (see ../pcre): PCRE syntax JavaScript lacks ((?P<n>…), (?i:…),
+ * possessive quantifiers, atomic groups, POSIX classes …) is understood, and patterns that could backtrack without
+ * bound run on a step-bounded matcher instead of being refused. Suricata's flags pick the buffer (U, H, P, Q …),
+ * make the match relative (R), or change PCRE options (i, s, m, x, A, E, G).
  */
 import { RuleError, type BufferName } from '../rule.js';
 import { addMatch, needValue, type KeywordHandler } from './context.js';
+import { compilePcre, PcreSyntaxError, type PcreOptions } from '../pcre/index.js';
 
-/** pcre modifiers that pick a buffer, as Suricata defines them. */
+/** pcre modifiers that pick a buffer, as Suricata defines them (moat keeps one buffer for raw and normalized). */
 const BUFFER_FLAGS: Record<string, BufferName> = {
   U: 'http.uri',
   I: 'http.uri',
+  P: 'http.request_body',
+  Q: 'http.response_body',
   H: 'http.header',
   D: 'http.header',
   M: 'http.method',
-  W: 'http.host',
-  V: 'http.user_agent',
+  C: 'http.cookie',
+  K: 'http.cookie',
   S: 'http.stat_code',
+  Y: 'http.stat_msg',
+  V: 'http.user_agent',
+  W: 'http.host',
+  Z: 'http.host',
 };
-
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
 
 export const PCRE: KeywordHandler = (c, v, k) => {
   let raw = needValue(v, k).trim();
@@ -33,31 +39,32 @@ export const PCRE: KeywordHandler = (c, v, k) => {
   const m = /^\/(.*)\/([a-zA-Z]*)$/s.exec(body);
   if (!m) throw new RuleError(`'${body}' is not /regex/flags`, undefined, k);
   const [, pattern, flags] = m;
-  let js = '';
+  const opts: PcreOptions = {};
   let relative = false;
   let buffer: BufferName | undefined;
   for (const f of flags) {
-    if (f === 'i' || f === 's' || f === 'm') js += f;
+    if (f === 'i') opts.caseless = true;
+    else if (f === 's') opts.dotall = true;
+    else if (f === 'm') opts.multiline = true;
+    else if (f === 'x') opts.extended = true;
+    else if (f === 'A') opts.anchored = true;
+    else if (f === 'E') opts.dollarEndOnly = true;
+    else if (f === 'G') opts.ungreedy = true;
     else if (f === 'R') relative = true;
-    else if (f === 'B' || f === 'O' || f === 'P' || f === 'Q')
-      continue; // raw bytes / match-limit hints: no effect here
-    else if (f === 'x') throw new RuleError("flag 'x' (extended) is not supported", undefined, k);
-    else if (BUFFER_FLAGS[f]) buffer = BUFFER_FLAGS[f];
-    else throw new RuleError(`unknown pcre flag '${f}'`, undefined, k);
+    // B: accepted for compatibility only; O: lifts the match limit, which moat keeps for safety.
+    else if (f === 'B' || f === 'O') continue;
+    else if (BUFFER_FLAGS[f]) {
+      if (buffer !== undefined && buffer !== BUFFER_FLAGS[f])
+        throw new RuleError(`flags name two buffers (${flags})`, undefined, k);
+      buffer = BUFFER_FLAGS[f];
+    } else throw new RuleError(`unknown pcre flag '${f}'`, undefined, k);
   }
-  if (NESTED_QUANTIFIER.test(pattern))
-    throw new RuleError(`'${pattern}' nests quantifiers (catastrophic backtracking risk)`, undefined, k);
-  if (/\\[1-9]/.test(pattern)) throw new RuleError(`'${pattern}' uses back-references`, undefined, k);
-  let regex: RegExp;
+  let regex;
   try {
-    // Latin-1 view of the bytes: \xNN escapes match single bytes as in PCRE without UTF mode.
-    regex = new RegExp(pattern, js + 'g');
+    regex = compilePcre(pattern, opts);
   } catch (err) {
-    throw new RuleError(
-      `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`,
-      undefined,
-      k,
-    );
+    if (!(err instanceof PcreSyntaxError)) throw err;
+    throw new RuleError(`'${pattern}': ${err.message}`, undefined, k);
   }
   addMatch(c, { kind: 'pcre', regex, negated, relative, source: body }, buffer ?? c.buffer);
 };

@@ -1,6 +1,6 @@
 /**
- * Splits a rule's option block into `name[:value]` pairs. Semicolons end options except inside double quotes or
- * when escaped (`\;`), as Suricata's own parser treats them.
+ * Splits a rule's option block into `name[:value]` pairs. As Suricata's own parser does, an option ends at the next
+ * semicolon not preceded by a backslash; quotes do not protect a semicolon (so `pcre:"/^["']?x/"` is one option).
  */
 import { RuleError } from '../rule.js';
 
@@ -11,25 +11,14 @@ export interface RawOption {
 
 export function splitOptions(body: string): RawOption[] {
   const out: RawOption[] = [];
-  let cur = '';
-  let inQuote = false;
+  let from = 0;
   for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '\\' && i + 1 < body.length) {
-      cur += c + body[i + 1];
-      i++;
-      continue;
-    }
-    if (c === '"') inQuote = !inQuote;
-    if (c === ';' && !inQuote) {
-      push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
+    if (body[i] !== ';' || (i > 0 && body[i - 1] === '\\')) continue;
+    push(body.slice(from, i));
+    from = i + 1;
   }
-  if (inQuote) throw new RuleError('unterminated quoted string in the options');
-  if (cur.trim() !== '') throw new RuleError(`option '${cur.trim()}' is not terminated by ';'`);
+  const rest = body.slice(from).trim();
+  if (rest !== '') throw new RuleError(`option '${rest}' is not terminated by ';'`);
   return out;
 
   function push(text: string): void {
