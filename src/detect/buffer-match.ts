@@ -202,6 +202,31 @@ function pcreMatch(buf: Uint8Array, base: number, len: number, m: PcreMatch, pre
   return m.regex.exec(buf, start, end);
 }
 
+/** base64 alphabet value of a byte, -1 for a byte outside it. */
+const B64 = new Int8Array(256).fill(-1);
+for (let i = 0; i < 64; i++)
+  B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+
+/** RFC 4648 decoding of buf[from, to): stops at the first byte outside the alphabet ('=' included). */
+function base64Decode(buf: Uint8Array, from: number, to: number): Uint8Array {
+  let n = from;
+  while (n < to && B64[buf[n]] >= 0) n++;
+  const chars = n - from;
+  const out = new Uint8Array(Math.floor((chars * 3) / 4));
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = from; i < n; i++) {
+    acc = ((acc << 6) | B64[buf[i]]) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return o === out.length ? out : out.subarray(0, o);
+}
+
 /**
  * Per-evaluation state: the buffer's start in `buf` and the backtracking steps taken. Module-level because an
  * evaluation is synchronous and not re-entered, and the hot path should allocate nothing.
@@ -272,6 +297,18 @@ function step(ms: readonly BufferMatch[], i: number, buf: Uint8Array, len: numbe
       const off = m.offsetVar === undefined ? m.offset : vars[m.offsetVar];
       const has = m.relative ? prevEnd + off <= len : base + off < len;
       return (m.negated ? !has : has) && step(ms, i + 1, buf, len, prevEnd);
+    }
+    case 'base64_decode': {
+      const at = (m.relative ? prevEnd : base) + m.offset;
+      if (at > len) return false;
+      const decoded = base64Decode(buf, at, m.bytes === undefined ? len : Math.min(len, at + m.bytes));
+      if (decoded.length === 0) return false;
+      // The decoded data is its own buffer: evaluate the base64_data matches on it, then go on here.
+      const outer = base;
+      base = 0;
+      const ok = step(m.data, 0, decoded, decoded.length, 0);
+      base = outer;
+      return ok && step(ms, i + 1, buf, len, prevEnd);
     }
     case 'bsize':
       return testNumber(m.test, len - base) && step(ms, i + 1, buf, len, prevEnd);

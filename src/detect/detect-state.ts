@@ -2,7 +2,7 @@
  * State rules keep across packets: flowbits per flow and threshold/detection_filter counters per tracked
  * address. Times are packet times, so a capture gives the same alerts as live traffic. Both tables are bounded.
  */
-import type { Rule, Threshold } from './rule.js';
+import type { Rule, Threshold, XbitOp } from './rule.js';
 
 interface Counter {
   start: number;
@@ -11,10 +11,100 @@ interface Counter {
 }
 
 const MAX_COUNTERS = 200_000;
+/** Bound on xbits kept (host and address-pair bits together); the oldest set goes first. */
+const MAX_XBITS = 200_000;
+
+function xbitKey(x: XbitOp, src: string, dst: string): string {
+  if (x.track === 'ip_src') return `${x.name}|${src}`;
+  if (x.track === 'ip_dst') return `${x.name}|${dst}`;
+  // An address pair is the same pair whichever side sent the packet.
+  return src < dst ? `${x.name}|${src}|${dst}` : `${x.name}|${dst}|${src}`;
+}
 
 export class DetectState {
   private readonly bits = new Map<number, Set<string>>();
   private readonly counters = new Map<string, Counter>();
+  /** xbits: key (name and host, or name and pair) → expiry time (µs, packet time). */
+  private readonly xbits = new Map<string, number>();
+
+  /** flowint variables per flow. */
+  private readonly ints = new Map<number, Map<string, number>>();
+
+  /** The value of a flowint operand: a number, or another variable (undefined when unset). */
+  private intValue(
+    vars: Map<string, number> | undefined,
+    v: number | string | undefined,
+  ): number | undefined {
+    return typeof v === 'number' ? v : v === undefined ? undefined : vars?.get(v);
+  }
+
+  /** Whether the rule's flowint checks hold (isset, notset, comparisons); an unset variable compares false. */
+  checkFlowints(rule: Rule, flowId: number): boolean {
+    const vars = this.ints.get(flowId);
+    for (const f of rule.flowint ?? []) {
+      const cur = vars?.get(f.name);
+      if (f.op === 'isset' || f.op === 'notset') {
+        if ((cur !== undefined) !== (f.op === 'isset')) return false;
+        continue;
+      }
+      if (f.op === '=' || f.op === '+' || f.op === '-') continue;
+      const want = this.intValue(vars, f.value);
+      if (cur === undefined || want === undefined) return false;
+      const ok =
+        f.op === '=='
+          ? cur === want
+          : f.op === '!='
+            ? cur !== want
+            : f.op === '<'
+              ? cur < want
+              : f.op === '>'
+                ? cur > want
+                : f.op === '<='
+                  ? cur <= want
+                  : cur >= want;
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /** Applies the rule's flowint changes (=, +, -) once it matched; + and - start an unset variable at 0. */
+  applyFlowints(rule: Rule, flowId: number): void {
+    for (const f of rule.flowint ?? []) {
+      if (f.op !== '=' && f.op !== '+' && f.op !== '-') continue;
+      let vars = this.ints.get(flowId);
+      if (!vars) this.ints.set(flowId, (vars = new Map()));
+      const v = this.intValue(vars, f.value);
+      if (v === undefined) continue;
+      const cur = vars.get(f.name) ?? 0;
+      vars.set(f.name, f.op === '=' ? v : f.op === '+' ? cur + v : cur - v);
+    }
+  }
+
+  /** Whether the rule's xbits conditions hold (isset/isnotset) at packet time tsUs. */
+  checkXbits(rule: Rule, src: string, dst: string, tsUs: number): boolean {
+    for (const x of rule.xbits ?? []) {
+      if (x.op !== 'isset' && x.op !== 'isnotset') continue;
+      const until = this.xbits.get(xbitKey(x, src, dst));
+      const set = until !== undefined && until > tsUs;
+      if (set !== (x.op === 'isset')) return false;
+    }
+    return true;
+  }
+
+  /** Applies the rule's set/unset/toggle xbits. */
+  applyXbits(rule: Rule, src: string, dst: string, tsUs: number): void {
+    for (const x of rule.xbits ?? []) {
+      if (x.op === 'isset' || x.op === 'isnotset') continue;
+      const key = xbitKey(x, src, dst);
+      const until = this.xbits.get(key);
+      const set = until !== undefined && until > tsUs;
+      this.xbits.delete(key);
+      if (x.op === 'set' || (x.op === 'toggle' && !set)) {
+        if (this.xbits.size >= MAX_XBITS) this.xbits.delete(this.xbits.keys().next().value as string);
+        this.xbits.set(key, tsUs + x.expire * 1e6);
+      }
+    }
+  }
 
   flowbits(flowId: number): Set<string> | undefined {
     return this.bits.get(flowId);
@@ -54,6 +144,7 @@ export class DetectState {
 
   endFlow(flowId: number): void {
     this.bits.delete(flowId);
+    this.ints.delete(flowId);
   }
 
   /** Whether a match of a thresholded rule becomes an alert (Suricata's limit/threshold/both/detection_filter). */

@@ -17,6 +17,7 @@ import { appBuffers, bufferProto, type AppBuffer, type AppBuffers } from './app-
 import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from './header-match.js';
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
+import { testNumber } from './keywords/header.js';
 
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
@@ -230,6 +231,7 @@ export class RuleMatcher {
     private readonly opts: RuleMatcherOptions = {},
   ) {
     this.ruleCount = rules.length;
+    if (rules.some((r) => r.streamSize)) this.seqs = new Map();
     this.derived = [
       ...new Set(
         rules
@@ -333,8 +335,51 @@ export class RuleMatcher {
     }
   }
 
+  /**
+   * Per TCP flow, each direction's initial and next sequence numbers ([isn0, next0, isn1, next1]), kept only when a
+   * rule uses stream_size: Suricata's stream size is next_seq − isn (the SYN counts one).
+   */
+  private readonly seqs: Map<number, Float64Array> | undefined;
+
+  private trackSeq(flow: FlowView, dir: number, pkt: DecodedPacket): void {
+    let s = this.seqs!.get(flow.id);
+    if (!s) this.seqs!.set(flow.id, (s = new Float64Array([NaN, NaN, NaN, NaN])));
+    const i = dir * 2;
+    const syn = (pkt.tcpFlags & 0x02) !== 0;
+    const fin = (pkt.tcpFlags & 0x01) !== 0;
+    // Picked up midstream, the stream starts just before the first byte seen (as Suricata's midstream does).
+    if (Number.isNaN(s[i])) s[i] = syn ? pkt.tcpSeq : (pkt.tcpSeq - 1) >>> 0;
+    const next = (pkt.tcpSeq + pkt.payloadLen + (syn ? 1 : 0) + (fin ? 1 : 0)) >>> 0;
+    // Later in sequence space (mod 2^32) than what is known: the stream grew; retransmissions do not count twice.
+    if (Number.isNaN(s[i + 1]) || ((next - s[i + 1]) | 0) > 0) s[i + 1] = next;
+  }
+
+  /** stream_size on this flow now. */
+  private streamSizeMatches(r: Rule, flow: FlowView): boolean {
+    const ss = r.streamSize!;
+    const s = this.seqs?.get(flow.id);
+    if (flow.proto !== 6 || !s) return false;
+    const size = (d: number): number | undefined =>
+      Number.isNaN(s[d * 2]) ? undefined : (s[d * 2 + 1] - s[d * 2]) >>> 0;
+    const ok = (d: number): boolean => {
+      const v = size(d);
+      return v !== undefined && testNumber(ss.test, v);
+    };
+    switch (ss.side) {
+      case 'client':
+        return ok(0);
+      case 'server':
+        return ok(1);
+      case 'both':
+        return ok(0) && ok(1);
+      case 'either':
+        return ok(0) || ok(1);
+    }
+  }
+
   /** Payload and header rules on one packet of a flow. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
+    if (this.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
     if (this.packetRuleCount === 0) return undefined;
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
@@ -424,6 +469,7 @@ export class RuleMatcher {
 
   /** iprep, flowbits and thresholds — the checks after content; true when the match becomes an alert. */
   finish(r: Rule, flow: FlowView, dir: number, tsUs: number): boolean {
+    if (r.streamSize && !this.streamSizeMatches(r, flow)) return false;
     const src = formatIp(dir === 0 ? flow.src : flow.dst, flow.ipVersion);
     const dst = formatIp(dir === 0 ? flow.dst : flow.src, flow.ipVersion);
     for (const ip of r.iprep) {
@@ -436,8 +482,12 @@ export class RuleMatcher {
       const ok = ip.side === 'both' ? vals.every(test) : vals.some(test);
       if (!ok) return false;
     }
+    if (r.xbits && !this.state.checkXbits(r, src, dst, tsUs)) return false;
+    if (r.flowbits.length > 0 && !this.state.checkFlowbits(r, flow.id)) return false;
+    if (r.flowint && !this.state.checkFlowints(r, flow.id)) return false;
+    if (r.xbits) this.state.applyXbits(r, src, dst, tsUs);
+    if (r.flowint) this.state.applyFlowints(r, flow.id);
     if (r.flowbits.length > 0) {
-      if (!this.state.checkFlowbits(r, flow.id)) return false;
       this.state.applyFlowbits(r, flow.id);
       if (r.flowbits.some((f) => f.op === 'noalert')) return false;
     }
@@ -446,6 +496,7 @@ export class RuleMatcher {
   }
 
   endFlow(flowId: number): void {
+    this.seqs?.delete(flowId);
     this.encrypted.delete(flowId);
     this.state.endFlow(flowId);
   }

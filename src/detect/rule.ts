@@ -160,8 +160,27 @@ export interface SizeMatch {
   test: NumberTest;
 }
 
+/**
+ * base64_decode: decodes base64 text from the buffer (from its start or, relative, from the previous match's end,
+ * plus offset; at most `bytes` characters) and requires `data` — the matches after base64_data — on the result.
+ */
+export interface Base64Match {
+  kind: 'base64_decode';
+  bytes?: number;
+  offset: number;
+  relative: boolean;
+  data: BufferMatch[];
+}
+
 export type BufferMatch =
-  SizeMatch | ContentMatch | PcreMatch | IsDataAtMatch | ByteTestMatch | ByteJumpMatch | ByteExtractMatch;
+  | Base64Match
+  | SizeMatch
+  | ContentMatch
+  | PcreMatch
+  | IsDataAtMatch
+  | ByteTestMatch
+  | ByteJumpMatch
+  | ByteExtractMatch;
 
 export interface NumberTest {
   op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>';
@@ -199,6 +218,23 @@ export interface FlowbitOp {
   names: string[];
   /** isset a|b: any of; a&b: all of. */
   any: boolean;
+}
+
+/** xbits: a bit kept per host (ip_src/ip_dst) or per address pair, with an expiry. */
+export interface XbitOp {
+  op: 'set' | 'unset' | 'toggle' | 'isset' | 'isnotset';
+  name: string;
+  track: 'ip_src' | 'ip_dst' | 'ip_pair';
+  /** Seconds a set bit lives. */
+  expire: number;
+}
+
+/** flowint: an integer kept per flow; checks (isset, ==, > …) before the rule matches, changes (=, +, -) after. */
+export interface FlowintOp {
+  name: string;
+  op: '=' | '+' | '-' | '==' | '!=' | '<' | '>' | '<=' | '>=' | 'isset' | 'notset';
+  /** A number, or another flowint's name. */
+  value?: number | string;
 }
 
 export interface IpRep {
@@ -259,6 +295,10 @@ export interface Rule {
   tlsVersion?: string[];
   threshold?: Threshold;
   flowbits: FlowbitOp[];
+  xbits?: XbitOp[];
+  flowint?: FlowintOp[];
+  /** stream_size: the TCP stream's size by sequence numbers (server: what the server sent). */
+  streamSize?: { side: 'server' | 'client' | 'both' | 'either'; test: NumberTest };
   iprep: IpRep[];
   datasets: DatasetOp[];
   /** app-layer-protocol conditions, all of which must hold. */

@@ -1,5 +1,5 @@
 /** The state a rule's options are applied to, in order: the rule so far, the active buffer, the last match. */
-import type { BufferMatch, BufferName, ContentMatch, Rule } from '../rule.js';
+import type { Base64Match, BufferMatch, BufferName, ContentMatch, Rule } from '../rule.js';
 import { RuleError } from '../rule.js';
 
 export interface BuildContext {
@@ -13,6 +13,8 @@ export interface BuildContext {
    * apply to. Suricata ties a modifier to the last content even when bsize, isdataat or pcre came between.
    */
   lastContent?: { match: ContentMatch; buffer: BufferName };
+  /** After base64_data: the base64_decode whose decoded data later matches apply to. */
+  base64?: Base64Match;
   /** byte_extract variables defined so far: name → slot. */
   byteVars?: Map<string, number>;
 }
@@ -20,6 +22,12 @@ export interface BuildContext {
 export type KeywordHandler = (ctx: BuildContext, value: string | undefined, name: string) => void;
 
 export function addMatch(ctx: BuildContext, m: BufferMatch, buffer = ctx.buffer): void {
+  if (ctx.base64 && buffer === ctx.buffer) {
+    ctx.base64.data.push(m);
+    ctx.last = { match: m, buffer };
+    if (m.kind === 'content') ctx.lastContent = { match: m, buffer };
+    return;
+  }
   let list = ctx.rule.buffers.get(buffer);
   if (!list) {
     list = [];

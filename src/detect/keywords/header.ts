@@ -98,6 +98,15 @@ function flagMask(letters: string, k: string): number {
 }
 
 export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
+  // stream_size:<server|client|both|either>,<op>,<number>
+  stream_size: (c, v, k) => {
+    const [side, op, n, ...rest] = commaList(needValue(v, k));
+    if (side !== 'server' && side !== 'client' && side !== 'both' && side !== 'either')
+      throw new RuleError(`side must be server, client, both or either, got '${side}'`, undefined, k);
+    if (rest.length > 0 || !['>', '<', '=', '!=', '>=', '<='].includes(op ?? ''))
+      throw new RuleError(`'${v ?? ''}' is not 'side,op,number' (op: > < = != >= <=)`, undefined, k);
+    c.rule.streamSize = { side, test: parseNumberTest(`${op}${n ?? ''}`, k) };
+  },
   dsize: (c, v, k) => {
     c.rule.dsize = parseNumberTest(needValue(v, k), k);
   },

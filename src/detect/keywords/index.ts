@@ -8,6 +8,7 @@ import { BYTE_KEYWORDS } from './bytes.js';
 import { HEADER_KEYWORDS } from './header.js';
 import { STATE_KEYWORDS } from './state.js';
 import { REPUTATION_KEYWORDS } from './reputation.js';
+import { BASE64_KEYWORDS } from './base64.js';
 
 export const KEYWORDS = new Map<string, KeywordHandler>(
   Object.entries({
@@ -22,5 +23,6 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     ...HEADER_KEYWORDS,
     ...STATE_KEYWORDS,
     ...REPUTATION_KEYWORDS,
+    ...BASE64_KEYWORDS,
   }),
 );

@@ -1,5 +1,5 @@
 /** Keywords that keep state across packets: flowbits, threshold, detection_filter, noalert. */
-import { RuleError, type Threshold } from '../rule.js';
+import { RuleError, type FlowintOp, type Threshold, type XbitOp } from '../rule.js';
 import { commaList, intValue } from '../parse/options.js';
 import { needValue, noValue, type KeywordHandler } from './context.js';
 
@@ -30,7 +30,62 @@ function thresholdOf(v: string, k: string, filter: boolean): Threshold {
   };
 }
 
+/** Suricata's default lifetime of an xbit, in seconds. */
+export const XBITS_DEFAULT_EXPIRE = 30;
+
+/** xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>[,expire <seconds>], or xbits:noalert. */
+function xbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
+  const [opText, name, ...rest] = commaList(needValue(v, k));
+  if (opText === 'noalert' && name === undefined) {
+    c.rule.flowbits.push({ op: 'noalert', names: [], any: false });
+    return;
+  }
+  const op = opText as XbitOp['op'];
+  if (!['set', 'unset', 'toggle', 'isset', 'isnotset'].includes(op))
+    throw new RuleError(`unknown xbits operation '${opText}'`, undefined, k);
+  if (!name || !/^[^\s,|&;"]+$/.test(name))
+    throw new RuleError(`bad xbit name '${name ?? ''}'`, undefined, k);
+  let track: XbitOp['track'] | undefined;
+  let expire = XBITS_DEFAULT_EXPIRE;
+  for (const part of rest) {
+    const [key, val, extra] = part.split(/\s+/);
+    if (key === 'track' && (val === 'ip_src' || val === 'ip_dst' || val === 'ip_pair') && extra === undefined)
+      track = val;
+    else if (key === 'expire' && extra === undefined) expire = intValue(val, `${k} expire`, 1);
+    else throw new RuleError(`unknown option '${part}'`, undefined, k);
+  }
+  if (!track) throw new RuleError('needs track ip_src, ip_dst or ip_pair', undefined, k);
+  (c.rule.xbits ??= []).push({ op, name, track, expire });
+}
+
+const FLOWINT_OPS = ['=', '+', '-', '==', '!=', '<', '>', '<=', '>=', 'isset', 'notset', 'isnotset'];
+
+/** flowint:<name>,<op>[,<number or flowint name>]. */
+function flowint(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
+  const [name, opText, value, ...rest] = commaList(needValue(v, k));
+  if (!name || !/^[^\s,|&;"]+$/.test(name))
+    throw new RuleError(`bad flowint name '${name ?? ''}'`, undefined, k);
+  if (!FLOWINT_OPS.includes(opText ?? ''))
+    throw new RuleError(`unknown flowint operation '${opText ?? ''}'`, undefined, k);
+  const op = (opText === 'isnotset' ? 'notset' : opText) as FlowintOp['op'];
+  const unary = op === 'isset' || op === 'notset';
+  if (rest.length > 0 || unary !== (value === undefined))
+    throw new RuleError(unary ? `'${op}' takes no value` : `'${op}' needs a value`, undefined, k);
+  const parsed =
+    value === undefined
+      ? undefined
+      : /^-?\d+$/.test(value)
+        ? Number(value)
+        : /^[^\s,|&;"]+$/.test(value)
+          ? value
+          : null;
+  if (parsed === null) throw new RuleError(`bad value '${value ?? ''}'`, undefined, k);
+  (c.rule.flowint ??= []).push({ name, op, value: parsed });
+}
+
 export const STATE_KEYWORDS: Record<string, KeywordHandler> = {
+  xbits,
+  flowint,
   flowbits: (c, v, k) => {
     const [opText, ...rest] = commaList(needValue(v, k));
     const op = opText as 'set' | 'unset' | 'toggle' | 'isset' | 'isnotset' | 'noalert';

@@ -128,6 +128,7 @@ export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntrie
       c.buffer = buf;
       c.last = undefined;
       c.lastContent = undefined;
+      c.base64 = undefined;
     }) as KeywordHandler,
   ]),
 );
