@@ -18,6 +18,7 @@ import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
 import { testNumber } from './keywords/header.js';
+import { GUESSED_PROTOS, guessProto } from './proto-guess.js';
 
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
@@ -232,6 +233,7 @@ export class RuleMatcher {
   ) {
     this.ruleCount = rules.length;
     if (rules.some((r) => r.streamSize)) this.seqs = new Map();
+    if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new Map();
     this.derived = [
       ...new Set(
         rules
@@ -377,9 +379,31 @@ export class RuleMatcher {
     }
   }
 
+  /**
+   * Per TCP flow, the protocol recognized for rules naming one moat does not parse (see proto-guess.ts), '' when
+   * none was; each direction's first data decides. Kept only when the rule set has such rules.
+   */
+  private readonly guessed: Map<number, { proto: string; seen: number }> | undefined;
+
+  private guess(flow: FlowView, dir: number, pkt: DecodedPacket): void {
+    let g = this.guessed!.get(flow.id);
+    if (!g) this.guessed!.set(flow.id, (g = { proto: '', seen: 0 }));
+    const bit = 1 << dir;
+    if (g.proto !== '' || (g.seen & bit) !== 0) return;
+    g.seen |= bit;
+    g.proto = guessProto(dir, pkt.buf, pkt.payloadOff, pkt.payloadLen) ?? '';
+  }
+
+  /** The rule's protocol accepts the flow: the detected one, or for smb/ftp/smtp/ssh the recognized one. */
+  private protoOk(r: Rule, flow: FlowView): boolean {
+    if (protoMatches(r, flow)) return true;
+    return GUESSED_PROTOS.has(r.proto) && this.guessed?.get(flow.id)?.proto === r.proto;
+  }
+
   /** Payload and header rules on one packet of a flow. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
     if (this.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
+    if (this.guessed && pkt.proto === 6 && pkt.payloadLen > 0) this.guess(flow, dir, pkt);
     if (this.packetRuleCount === 0) return undefined;
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
@@ -402,7 +426,7 @@ export class RuleMatcher {
     let out: RuleMatch[] | undefined;
     for (let i = 0; i < cand.length; i++) {
       const r = this.rules[cand[i]];
-      if (!protoMatches(r, flow)) continue;
+      if (!this.protoOk(r, flow)) continue;
       const o = endpointsMatch(r, flow, dir);
       if (o < 0 || !flowOptionsMatch(r, flow, dir) || !packetTestsMatch(r, pkt)) continue;
       const ms = r.buffers.get('payload');
@@ -497,6 +521,7 @@ export class RuleMatcher {
 
   endFlow(flowId: number): void {
     this.seqs?.delete(flowId);
+    this.guessed?.delete(flowId);
     this.encrypted.delete(flowId);
     this.state.endFlow(flowId);
   }

@@ -41,6 +41,7 @@ const PROTOS = new Set([
   'tcp-pkt',
   'tcp-stream',
   'quic',
+  'smb',
 ]);
 
 /** Splits the header into its seven fields, keeping bracketed groups (which may contain spaces) whole. */
