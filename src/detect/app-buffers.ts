@@ -5,6 +5,7 @@
  */
 import zlib from 'node:zlib';
 import type { AppRecord } from '../proto/app-layer.js';
+import type { CertificateInfo } from '../proto/x509/types.js';
 import type { HttpTransaction } from '../proto/http/types.js';
 import type { BaseBuffer, BufferName } from './rule.js';
 import { transformsOf, type Transform } from './transforms.js';
@@ -13,7 +14,7 @@ import { transformsOf, type Transform } from './transforms.js';
 export type AppBuffer = Buffer | readonly Buffer[];
 export type AppBuffers = Partial<Record<BufferName, AppBuffer>>;
 /** Buffers that have several instances per record. */
-const MULTI = new Set<string>(['tls.certs']);
+const MULTI = new Set<string>(['tls.certs', 'tls.subjectaltname']);
 
 export function isMultiBuffer(name: BufferName): boolean {
   return MULTI.has(name.split('|')[0]);
@@ -113,6 +114,12 @@ function httpBuffers(h: HttpTransaction): Partial<Record<BaseBuffer, Buffer>> {
   };
 }
 
+/** A certificate's subject alternative names as strings, one buffer each; undefined when it has none. */
+function subjectAltNames(c: CertificateInfo): Buffer[] | undefined {
+  const names = [...c.sanDns, ...c.sanIp, ...(c.sanEmail ?? []), ...(c.sanUri ?? [])];
+  return names.length === 0 ? undefined : names.map((n) => Buffer.from(n, 'latin1'));
+}
+
 function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, AppBuffer>> {
   switch (rec.type) {
     case 'tls': {
@@ -125,6 +132,7 @@ function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, AppBuffer>> {
         'tls.cert_serial': b(leaf?.serial),
         'tls.cert_fingerprint': b(leaf?.sha1),
         'tls.certs': t.serverCertificates.length > 0 ? t.serverCertificates.map((c) => c.der) : undefined,
+        'tls.subjectaltname': leaf ? subjectAltNames(leaf) : undefined,
         'ja3.hash': b(t.ja3?.hash),
         'ja3.string': b(t.ja3?.string),
         'ja3s.hash': b(t.ja3s?.hash),

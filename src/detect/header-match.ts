@@ -1,11 +1,11 @@
 /** The packet-level part of a rule: protocol, addresses and ports with direction, flow state, header tests. */
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { FlowView } from '../flow/types.js';
-import type { Rule } from './rule.js';
+import type { FlagsTest, Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
 import { testNumber } from './keywords/header.js';
-import { hasIpOption, tcpMss } from './packet-buffers.js';
+import { hasIpOption, tcpMss, transportOffset } from './packet-buffers.js';
 
 const L4: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, sctp: 132 };
 
@@ -85,24 +85,67 @@ export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
     if (mss === undefined || !testNumber(rule.tcpMss, mss)) return false;
   }
   if (rule.icode && !testNumber(rule.icode, pkt.icmpCode)) return false;
-  if (rule.ipProto && (pkt.proto === rule.ipProto.proto) === rule.ipProto.negated) return false;
-  if (rule.flags) {
-    const f = pkt.tcpFlags & ~rule.flags.ignore & 0xff;
-    const want = rule.flags.flags;
-    switch (rule.flags.mode) {
-      case 'exact':
-        if (f !== want) return false;
-        break;
-      case 'plus':
-        if ((f & want) !== want) return false;
-        break;
-      case 'any':
-        if ((f & want) === 0) return false;
-        break;
-      case 'not':
-        if ((f & want) !== 0) return false;
-        break;
+  if (rule.ipProto) {
+    const ip = rule.ipProto;
+    if ('test' in ip ? !testNumber(ip.test, pkt.proto) : (pkt.proto === ip.proto) === ip.negated)
+      return false;
+  }
+  if (rule.flags && !flagsMatch(rule.flags, pkt.tcpFlags)) return false;
+  if (rule.fieldTests) {
+    for (const t of rule.fieldTests) {
+      const v = headerField(pkt, t.field);
+      if (v === undefined || !testNumber(t.test, v)) return false;
     }
   }
+  if (rule.fragbits) {
+    if (pkt.ipVersion !== 4) return false;
+    if (!flagsMatch(rule.fragbits, pkt.buf[pkt.l3Off + 6] >> 5)) return false;
+  }
+  if (rule.sameIp) {
+    for (let i = 0; i < 4; i++) if (pkt.src[i] !== pkt.dst[i]) return false;
+  }
   return true;
+}
+
+function flagsMatch(t: FlagsTest, value: number): boolean {
+  const f = value & ~t.ignore & 0xff;
+  const want = t.flags;
+  switch (t.mode) {
+    case 'exact':
+      return f === want;
+    case 'plus':
+      return (f & want) === want;
+    case 'any':
+      return (f & want) !== 0;
+    case 'not':
+      return (f & want) === 0;
+  }
+}
+
+/** ICMP types whose header carries an identifier and sequence number (echo, timestamp, information, mask). */
+const ICMP_ID_TYPES = new Set([0, 8, 13, 14, 15, 16, 17, 18]);
+const ICMPV6_ID_TYPES = new Set([128, 129]);
+
+/** A header field of the packet, undefined when the packet has none. */
+function headerField(
+  pkt: DecodedPacket,
+  f: 'id' | 'seq' | 'ack' | 'window' | 'icmp_id' | 'icmp_seq',
+): number | undefined {
+  switch (f) {
+    case 'id':
+      return pkt.ipVersion === 4 ? pkt.ipId : undefined;
+    case 'seq':
+      return pkt.proto === 6 ? pkt.tcpSeq : undefined;
+    case 'ack':
+      return pkt.proto === 6 ? pkt.tcpAck : undefined;
+    case 'window':
+      return pkt.proto === 6 ? pkt.tcpWindow : undefined;
+    default: {
+      const types = pkt.proto === 1 ? ICMP_ID_TYPES : pkt.proto === 58 ? ICMPV6_ID_TYPES : undefined;
+      if (!types || !types.has(pkt.icmpType)) return undefined;
+      const l4 = transportOffset(pkt);
+      if (l4 < 0 || l4 + 8 > pkt.buf.length) return undefined;
+      return pkt.buf.readUInt16BE(l4 + (f === 'icmp_id' ? 4 : 6));
+    }
+  }
 }

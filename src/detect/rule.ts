@@ -18,6 +18,8 @@ export type BaseBuffer =
   | 'tls.cert_fingerprint'
   /** Each certificate of the server's chain (DER), one buffer per certificate: a rule matches in any one. */
   | 'tls.certs'
+  /** Each subject alternative name of the server certificate (DNS, IP, e-mail, URI), one buffer per name. */
+  | 'tls.subjectaltname'
   | 'ja3.hash'
   | 'ja3.string'
   | 'ja3s.hash'
@@ -282,12 +284,18 @@ export interface Rule {
   buffers: Map<BufferName, BufferMatch[]>;
   dsize?: NumberTest;
   ttl?: NumberTest;
-  ipProto?: { negated: boolean; proto: number };
+  ipProto?: { negated: boolean; proto: number } | { test: NumberTest };
   itype?: NumberTest;
   /** ipopts: an IPv4 option that must be present (its type number; -1: any option). */
   ipOpt?: number;
   /** flow.pkts / flow.bytes per direction (0 to server, 1 to client; 2 either). */
   flowCounts?: Array<{ what: 'pkts' | 'bytes'; dir: 0 | 1 | 2; test: NumberTest }>;
+  /** id, seq, ack, window, icmp_id, icmp_seq: header fields compared to numbers (all must hold). */
+  fieldTests?: Array<{ field: 'id' | 'seq' | 'ack' | 'window' | 'icmp_id' | 'icmp_seq'; test: NumberTest }>;
+  /** fragbits: the IPv4 flags (0x4 reserved, 0x2 DF, 0x1 MF) as `flags` tests TCP flags. */
+  fragbits?: FlagsTest;
+  /** sameip: source and destination address are the same. */
+  sameIp?: boolean;
   /** tcp.mss: the MSS option's value (a packet without one does not match). */
   tcpMss?: NumberTest;
   icode?: NumberTest;
@@ -296,6 +304,8 @@ export interface Rule {
   threshold?: Threshold;
   flowbits: FlowbitOp[];
   xbits?: XbitOp[];
+  /** tag options as written (see keywords/state.ts: they change no alert). */
+  tags?: string[];
   flowint?: FlowintOp[];
   /** stream_size: the TCP stream's size by sequence numbers (server: what the server sent). */
   streamSize?: { side: 'server' | 'client' | 'both' | 'either'; test: NumberTest };

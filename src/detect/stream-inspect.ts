@@ -133,7 +133,10 @@ function isStreamableTcp(r: Rule): boolean {
     !r.itype &&
     !r.icode &&
     !r.ipProto &&
-    !r.tcpMss
+    !r.tcpMss &&
+    !r.fieldTests &&
+    !r.fragbits &&
+    !r.sameIp
   );
 }
 

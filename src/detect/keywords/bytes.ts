@@ -25,7 +25,7 @@ function numberOf(text: string, k: string): number {
 /** A number, or the name of a byte_extract variable: [value, slot]. */
 export function numberOrVar(c: BuildContext, text: string, k: string): [number, number | undefined] {
   const t = text.trim();
-  if (/^[A-Za-z_][\w-]*$/.test(t)) {
+  if (/^[A-Za-z_][\w.-]*$/.test(t)) {
     const slot = c.byteVars?.get(t);
     if (slot === undefined)
       throw new RuleError(`'${t}' is neither a number nor a byte_extract variable`, undefined, k);
@@ -181,7 +181,7 @@ export const BYTE_KEYWORDS: Record<string, KeywordHandler> = {
     const p = commaList(needValue(v, k));
     if (p.length < 3) throw new RuleError('needs bytes, offset and a variable name', undefined, k);
     const name = p[2];
-    if (!/^[A-Za-z_][\w-]*$/.test(name))
+    if (!/^[A-Za-z_][\w.-]*$/.test(name))
       throw new RuleError(`'${name}' is not a variable name`, undefined, k);
     const o = options(p.slice(3), k, READ_FLAGS, ['multiplier', 'align', 'bitmask']);
     const vars = (c.byteVars ??= new Map());

@@ -32,6 +32,33 @@ function flowCount(rule: Rule, what: 'pkts' | 'bytes', text: string, k: string):
   });
 }
 
+/** A header field keyword (id, seq, window …): a number, optionally with an operator or '!'. */
+function field(name: 'id' | 'seq' | 'ack' | 'window' | 'icmp_id' | 'icmp_seq', max: number): KeywordHandler {
+  return (c, v, k) => {
+    const test = parseNumberTest(needValue(v, k), k);
+    if (test.a > max || (test.b ?? 0) > max) throw new RuleError(`must be ≤ ${max}`, undefined, k);
+    (c.rule.fieldTests ??= []).push({ field: name, test });
+  };
+}
+
+/** The modifier of a flags/fragbits value: '!' none of, '*' any of, '+' at least, exact otherwise. */
+function flagMode(text: string): { mode: 'exact' | 'plus' | 'any' | 'not'; letters: string } {
+  let mode: 'exact' | 'plus' | 'any' | 'not' = 'exact';
+  let letters = text;
+  const mark = (ch: string): void => {
+    mode = ch === '!' ? 'not' : ch === '*' ? 'any' : 'plus';
+  };
+  if (/^[!*+]/.test(letters)) {
+    mark(letters[0]);
+    letters = letters.slice(1);
+  }
+  if (/[*+]$/.test(letters)) {
+    mark(letters[letters.length - 1]);
+    letters = letters.slice(0, -1);
+  }
+  return { mode, letters };
+}
+
 export function parseNumberTest(text: string, k: string): NumberTest {
   const t = text.trim();
   let m = /^(\d+)\s*<>\s*(\d+)$/.exec(t);
@@ -136,12 +163,38 @@ export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
   },
   ip_proto: (c, v, k) => {
     let t = needValue(v, k).trim();
+    // ip_proto:>134 and friends compare the protocol number.
+    if (/^(<|>|<=|>=)\s*\d+$/.test(t)) {
+      c.rule.ipProto = { test: parseNumberTest(t, k) };
+      return;
+    }
     const negated = t.startsWith('!');
     if (negated) t = t.slice(1);
     const proto = /^\d+$/.test(t) ? intValue(t, k, 0) : PROTO_NAMES[t.toLowerCase()];
     if (proto === undefined || proto > 255) throw new RuleError(`unknown protocol '${t}'`, undefined, k);
     c.rule.ipProto = { negated, proto };
   },
+  id: field('id', 0xffff),
+  seq: field('seq', 0xffffffff),
+  ack: field('ack', 0xffffffff),
+  window: field('window', 0xffff),
+  icmp_id: field('icmp_id', 0xffff),
+  icmp_seq: field('icmp_seq', 0xffff),
+  sameip: (c, v, k) => {
+    if (v !== undefined && v !== '') throw new RuleError(`takes no value, got '${v}'`, undefined, k);
+    c.rule.sameIp = true;
+  },
+  fragbits: (c, v, k) => {
+    const { mode, letters } = flagMode(needValue(v, k).split(',')[0].trim());
+    let bits = 0;
+    for (const ch of letters.toUpperCase()) {
+      const b = ch === 'M' ? 1 : ch === 'D' ? 2 : ch === 'R' ? 4 : -1;
+      if (b < 0) throw new RuleError(`unknown fragment bit '${ch}' (M, D or R)`, undefined, k);
+      bits |= b;
+    }
+    c.rule.fragbits = { mode, flags: bits, ignore: 0 };
+  },
+  'tcp.flags': (c, v, k) => HEADER_KEYWORDS.flags(c, v, k),
   flags: (c, v, k) => {
     const [main, ignore = ''] = needValue(v, k)
       .split(',')

@@ -2,7 +2,13 @@
 import type { KeywordHandler } from './context.js';
 import { META_KEYWORDS } from './meta.js';
 import { PAYLOAD_KEYWORDS } from './payload.js';
-import { APP_LAYER_PROTOCOL, STICKY_KEYWORDS, TLS_VERSION, TRANSFORM_KEYWORDS } from './sticky.js';
+import {
+  APP_LAYER_PROTOCOL,
+  LEGACY_TLS_KEYWORDS,
+  STICKY_KEYWORDS,
+  TLS_VERSION,
+  TRANSFORM_KEYWORDS,
+} from './sticky.js';
 import { PCRE } from './pcre.js';
 import { BYTE_KEYWORDS } from './bytes.js';
 import { HEADER_KEYWORDS } from './header.js';
@@ -16,6 +22,7 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     ...PAYLOAD_KEYWORDS,
     ...STICKY_KEYWORDS,
     ...TRANSFORM_KEYWORDS,
+    ...LEGACY_TLS_KEYWORDS,
     'tls.version': TLS_VERSION,
     'app-layer-protocol': APP_LAYER_PROTOCOL,
     pcre: PCRE,

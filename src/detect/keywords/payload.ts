@@ -17,7 +17,7 @@ import {
 /** A byte_extract variable named as a content modifier's value: its slot, else undefined. */
 function variable(c: BuildContext, v: string | undefined, k: string): number | undefined {
   const t = (v ?? '').trim();
-  if (!/^[A-Za-z_][\w-]*$/.test(t)) return undefined;
+  if (!/^[A-Za-z_][\w.-]*$/.test(t)) return undefined;
   const slot = c.byteVars?.get(t);
   if (slot === undefined)
     throw new RuleError(`'${t}' is neither a number nor a byte_extract variable`, undefined, k);

@@ -83,7 +83,28 @@ function flowint(c: Parameters<KeywordHandler>[0], v: string | undefined, k: str
   (c.rule.flowint ??= []).push({ name, op, value: parsed });
 }
 
+/**
+ * tag:<session|host>[,<count>,<packets|bytes|seconds>[,<src|dst>]]. Tagging changes no alert: Suricata writes the
+ * tagged packets only as EVE `packet` records when `tagged-packets` is turned on (off by default), or to a
+ * conditional pcap log, neither of which moat writes; the option is checked and kept on the rule.
+ */
+function tag(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
+  const [scope, count, metric, dir, ...rest] = commaList(needValue(v, k));
+  if (scope !== 'session' && scope !== 'host')
+    throw new RuleError(`scope must be session or host, got '${scope}'`, undefined, k);
+  if (count !== undefined) {
+    intValue(count, `${k} count`, 1);
+    if (metric !== 'packets' && metric !== 'bytes' && metric !== 'seconds')
+      throw new RuleError(`metric must be packets, bytes or seconds, got '${metric ?? ''}'`, undefined, k);
+  }
+  if (dir !== undefined && (scope !== 'host' || (dir !== 'src' && dir !== 'dst')))
+    throw new RuleError(`a direction (src or dst) is only for host tags, got '${dir}'`, undefined, k);
+  if (rest.length > 0) throw new RuleError(`too many values in '${v ?? ''}'`, undefined, k);
+  (c.rule.tags ??= []).push(needValue(v, k));
+}
+
 export const STATE_KEYWORDS: Record<string, KeywordHandler> = {
+  tag,
   xbits,
   flowint,
   flowbits: (c, v, k) => {

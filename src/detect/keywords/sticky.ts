@@ -3,7 +3,8 @@
  * dotted names and the older underscore aliases are accepted, as Suricata does.
  */
 import { RuleError, type BufferName } from '../rule.js';
-import { noValue, type KeywordHandler } from './context.js';
+import { addMatch, needValue, noValue, type KeywordHandler } from './context.js';
+import { decodeContent } from '../parse/options.js';
 import { makeTransform, transformKey, TRANSFORM_NAMES } from '../transforms.js';
 
 const BUFFERS: Record<string, BufferName> = {
@@ -18,6 +19,7 @@ const BUFFERS: Record<string, BufferName> = {
   'tls.cert_fingerprint': 'tls.cert_fingerprint',
   tls_cert_fingerprint: 'tls.cert_fingerprint',
   'tls.certs': 'tls.certs',
+  'tls.subjectaltname': 'tls.subjectaltname',
   'ja3.hash': 'ja3.hash',
   ja3_hash: 'ja3.hash',
   'ja3.string': 'ja3.string',
@@ -81,6 +83,43 @@ const BUFFERS: Record<string, BufferName> = {
   'icmpv4.hdr': 'icmpv4.hdr',
   'icmpv6.hdr': 'icmpv6.hdr',
 };
+
+/**
+ * The legacy value keywords tls.subject:"…", tls.issuerdn:"…", tls.fingerprint:"…" ([!] negates): a substring test on
+ * that field, the same as the sticky buffer with one content (case-sensitive, but for the hex fingerprint).
+ */
+export const LEGACY_TLS_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntries(
+  (
+    [
+      ['tls.subject', 'tls.cert_subject'],
+      ['tls.issuerdn', 'tls.cert_issuer'],
+      ['tls.fingerprint', 'tls.cert_fingerprint'],
+    ] as const
+  ).map(([name, buf]) => [
+    name,
+    ((c, v, k) => {
+      let raw = needValue(v, k).trim();
+      const negated = raw.startsWith('!');
+      if (negated) raw = raw.slice(1).trim();
+      if (!raw.startsWith('"') || !raw.endsWith('"') || raw.length < 3)
+        throw new RuleError(`must be a double-quoted string, got ${raw}`, undefined, k);
+      addMatch(
+        c,
+        {
+          kind: 'content',
+          bytes: decodeContent(raw.slice(1, -1)),
+          negated,
+          // The fingerprint is hex: Suricata compares it whatever the case it is written in.
+          nocase: name === 'tls.fingerprint',
+          startsWith: false,
+          endsWith: false,
+          fastPattern: false,
+        },
+        buf,
+      );
+    }) as KeywordHandler,
+  ]),
+);
 
 /** Transform keywords: they rewrite the current sticky buffer for the matches after them. */
 export const TRANSFORM_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntries(

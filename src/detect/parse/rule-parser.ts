@@ -62,7 +62,7 @@ function headerFields(h: string): string[] {
 }
 
 const RESPONSE_ONLY =
-  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body)|tls\.cert_|tls\.certs$|ja3s\.)/;
+  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
 const BOTH_SIDES = new Set([
   'http.header',
   'http.header_names',
