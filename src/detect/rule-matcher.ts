@@ -24,6 +24,25 @@ function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
 }
 
+/** A rule's place in Suricata's order: 0 only sets state, 1 sets and reads, 2 neither, 3 only reads. */
+function stateRank(r: Rule): number {
+  let sets = false;
+  let reads = false;
+  for (const f of r.flowbits) {
+    if (f.op === 'isset' || f.op === 'isnotset') reads = true;
+    else if (f.op !== 'noalert') sets = true;
+  }
+  for (const f of r.flowint ?? []) {
+    if (f.op === '=' || f.op === '+' || f.op === '-') sets = true;
+    else reads = true;
+  }
+  for (const x of r.xbits ?? []) {
+    if (x.op === 'isset' || x.op === 'isnotset') reads = true;
+    else sets = true;
+  }
+  return sets ? (reads ? 1 : 0) : reads ? 3 : 2;
+}
+
 export interface RuleMatch {
   rule: Rule;
   /** 0: the packet/record goes client → server. */
@@ -234,6 +253,8 @@ export class RuleMatcher {
     this.ruleCount = rules.length;
     if (rules.some((r) => r.streamSize)) this.seqs = new Map();
     if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new Map();
+    if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
+      this.rank = Uint8Array.from(rules, stateRank);
     this.derived = [
       ...new Set(
         rules
@@ -307,6 +328,18 @@ export class RuleMatcher {
     for (const [b, idx] of app)
       this.appGroups.set(b, buildGroup(rules, idx, b, needMask, opts.prefilter !== false));
     this.mark = new Uint32Array(Math.max(rules.length, 1));
+  }
+
+  /**
+   * Evaluation order within one packet or record when rules keep state: as Suricata orders signatures, rules that
+   * only set flowbits/flowint/xbits come first, then those that set and read, then the rest, then those that only
+   * read — so a bit set by one rule is seen by another on the same packet. File order breaks ties.
+   */
+  private readonly rank: Uint8Array | undefined;
+
+  private orderCandidates(c: number[]): void {
+    const rank = this.rank!;
+    c.sort((a, b) => rank[a] - rank[b] || a - b);
   }
 
   /** Adds a group's candidates for one buffer to `cand`: prefilter hits (deduplicated) plus its always-list. */
@@ -423,6 +456,7 @@ export class RuleMatcher {
     }
     const cand = this.cand;
     if (cand.length === 0) return undefined;
+    if (this.rank && cand.length > 1) this.orderCandidates(cand);
     let out: RuleMatch[] | undefined;
     for (let i = 0; i < cand.length; i++) {
       const r = this.rules[cand[i]];
@@ -454,7 +488,9 @@ export class RuleMatcher {
         if (v.length === 0) this.collect(g, undefined, 0, 0);
       } else this.collect(g, v, 0, v?.length ?? 0);
       // Copied: evaluating a candidate may not touch `cand`, but the next buffer's scan reuses it.
-      for (const ri of this.cand.slice()) {
+      const cands = this.cand.slice();
+      if (this.rank && cands.length > 1) this.orderCandidates(cands);
+      for (const ri of cands) {
         const r = this.rules[ri];
         if (!protoMatches(r, flow) && !(r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'ip')) continue;
         // A transaction rule's side (request or response) decides its direction; DNS messages carry their own.

@@ -44,7 +44,7 @@ function refused(err: unknown): never {
   throw err instanceof Error ? new UsageError(err.message) : err;
 }
 
-export const registerRules: RegisterCommand = (program: Command) => {
+export const registerRules: RegisterCommand = (program: Command, setExit) => {
   const rules = program
     .command('rules')
     .description('rule files and verified rule bundles: lint, keygen, sign, verify, install, rollback, list');
@@ -60,7 +60,7 @@ export const registerRules: RegisterCommand = (program: Command) => {
       const r = lintRuleFiles(files, { disabled: o.disabled, stats: o.stats });
       process.stdout.write(r.report);
       if (r.stats) process.stderr.write(r.stats);
-      if (r.refused > 0) process.exitCode = 1;
+      if (r.refused > 0) setExit(1);
     });
   const storeOpts = (c: Command): Command =>
     c
