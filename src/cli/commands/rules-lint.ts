@@ -61,8 +61,9 @@ export function lintRuleFiles(
     const t1 = performance.now();
     const engine = new RuleMatcher(rules);
     const compileMs = performance.now() - t1;
-    const heapMb = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
-    stats = `parsed in ${parseMs.toFixed(0)} ms, compiled ${engine.ruleCount} rules in ${compileMs.toFixed(0)} ms, heap +${heapMb.toFixed(0)} MB\n`;
+    const mem = process.memoryUsage();
+    const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
+    stats = `parsed in ${parseMs.toFixed(0)} ms, compiled ${engine.ruleCount} rules in ${compileMs.toFixed(0)} ms, heap +${mb(mem.heapUsed - heap0)} MB, RSS ${mb(mem.rss)} MB\n`;
   }
   return { report: lines.map((l) => `${l}\n`).join(''), stats, loaded: rules.length, refused, total };
 }
