@@ -1,6 +1,7 @@
 /**
- * `npm run bench:rules -- FILE.pcap [--rules N] [--runs K]` — Acceptance 2 of issue 4: `moat analyze` throughput
- * on a capture with no rules and with N generated content rules (default 20,000), in the same run, alternating
+ * `npm run bench:rules -- FILE.pcap [--rules N | --rules-file F…] [--runs K]` — Acceptance 2 of issue 4: `moat
+ * analyze` throughput on a capture with no rules and with N generated content rules (default 20,000) or with real
+ * rule files (`--rules-file`, repeatable: ET Open's, issue 17), in the same run, alternating
  * the two so machine load hits both alike. Prints per-run wall time (whole process: load, compile, analyse, EVE
  * written to a temp file), its CPU time (steadier on a shared machine), the analysis-only time moat reports,
  * packets/s and the ratios; target ≥ 50%.
@@ -21,9 +22,9 @@ interface Run {
   compileMs?: number;
 }
 
-function once(file: string, eve: string, rules?: string): Run {
+function once(file: string, eve: string, rules: readonly string[] = []): Run {
   const args = ['bin/moat.js', 'analyze', file, '--eve', eve, '--json', '--no-progress'];
-  if (rules) args.push('--rules', rules);
+  for (const r of rules) args.push('--rules', r);
   const r = timed([process.execPath, ...args]);
   if (r.status !== 0) throw new Error(`moat analyze failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
   const s = moatSummary<{ packets: number; alerts: number; wallMs: number }>(r.stdout);
@@ -49,6 +50,12 @@ function main(): void {
   };
   const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   const n = flag('--rules', 20_000);
+  const given = args.flatMap((a, i) => (args[i - 1] === '--rules-file' ? [a] : []));
+  const missing = given.find((f) => !existsSync(f));
+  if (missing) {
+    console.error(`bench:rules: no such rules file: ${missing}`);
+    process.exit(2);
+  }
   const runs = flag('--runs', 3);
   if (!existsSync('/usr/bin/time')) {
     console.error('bench:rules needs GNU time (/usr/bin/time, Debian package "time")');
@@ -60,11 +67,12 @@ function main(): void {
   }
   const dir = mkdtempSync(join(tmpdir(), 'moat-bench-rules-'));
   try {
-    const rulesFile = join(dir, 'bench.rules');
-    writeFileSync(rulesFile, generateRules(n).join('\n') + '\n');
+    const rulesFiles = given.length > 0 ? given : [join(dir, 'bench.rules')];
+    if (given.length === 0) writeFileSync(rulesFiles[0], generateRules(n).join('\n') + '\n');
+    const label = given.length > 0 ? `rules of ${given.length} file(s)` : `${n} generated rules`;
     const eve = join(dir, 'eve.json');
     console.log(
-      `capture ${file}; ${n} generated rules; ${runs} alternating runs; load ${loadavg()
+      `capture ${file}; ${label}; ${runs} alternating runs; load ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
@@ -72,12 +80,12 @@ function main(): void {
     const withRules: Run[] = [];
     for (let i = 0; i < runs; i++) {
       base.push(once(file, eve));
-      withRules.push(once(file, eve, rulesFile));
+      withRules.push(once(file, eve, rulesFiles));
       const b = base[i];
       const w = withRules[i];
       console.log(
         `run ${i + 1}: no rules ${b.wallS.toFixed(2)} s wall, ${b.cpuS.toFixed(2)} s CPU (analysis ${b.analysisS.toFixed(2)} s) | ` +
-          `${n} rules ${w.wallS.toFixed(2)} s wall, ${w.cpuS.toFixed(2)} s CPU (analysis ${w.analysisS.toFixed(2)} s, compile ${w.compileMs ?? '?'} ms, ${w.alerts} alerts)`,
+          `${label} ${w.wallS.toFixed(2)} s wall, ${w.cpuS.toFixed(2)} s CPU (analysis ${w.analysisS.toFixed(2)} s, compile ${w.compileMs ?? '?'} ms, ${w.alerts} alerts)`,
       );
     }
     const packets = base[0].packets;

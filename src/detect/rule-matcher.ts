@@ -50,10 +50,17 @@ export interface RuleMatch {
 }
 
 interface Group {
-  /** Engine-wide rule index per prefilter pattern id. */
-  patternRule: Int32Array;
-  /** Which of its rule's literals the pattern is (bit index into the rule's `needMask`). */
-  patternBit: Uint8Array;
+  /**
+   * The rules each prefilter pattern (a distinct literal, case folded) stands for: for pattern id p, entries
+   * litStart[p] … litStart[p+1] of litRule (engine-wide rule index) and litBit (which of the rule's literals it is:
+   * a bit of the rule's `needMask`). Many rules share literals (ET's tls.certs rules share DER fragments): one
+   * occurrence then costs one lookup per rule once, and later occurrences of the same literal nothing (litGen).
+   */
+  litStart: Int32Array;
+  litRule: Int32Array;
+  litBit: Uint8Array;
+  /** The generation (scan) in which each pattern was last seen. */
+  litGen: Uint32Array;
   /**
    * Built when the group first sees traffic: groups for ports and protocols a network never uses cost nothing.
    * Until then `patterns` holds its literals.
@@ -156,8 +163,9 @@ function buildGroup(
   prefilter = true,
 ): Group {
   const patterns: Uint8Array[] = [];
-  const patternRule: number[] = [];
-  const patternBit: number[] = [];
+  /** Per distinct literal: its (rule, bit) pairs. */
+  const users: Array<Array<[number, number]>> = [];
+  const idOf = new Map<string, number>();
   const always: number[] = [];
   for (const i of idx) {
     const lits = literals(all[i], buf, prefilter);
@@ -166,15 +174,40 @@ function buildGroup(
       continue;
     }
     lits.forEach((l, bit) => {
-      patterns.push(l);
-      patternRule.push(i);
-      patternBit.push(bit);
+      // The automaton folds ASCII case, so literals equal but for case are one pattern.
+      const key = Buffer.from(l).toString('latin1').toLowerCase();
+      let id = idOf.get(key);
+      if (id === undefined) {
+        id = patterns.length;
+        idOf.set(key, id);
+        patterns.push(l);
+        users.push([]);
+      }
+      users[id].push([i, bit]);
     });
     needMask[i] = (1 << lits.length) - 1;
   }
+  const litStart = new Int32Array(patterns.length + 1);
+  let n = 0;
+  users.forEach((u, id) => {
+    litStart[id] = n;
+    n += u.length;
+  });
+  litStart[patterns.length] = n;
+  const litRule = new Int32Array(n);
+  const litBit = new Uint8Array(n);
+  let k = 0;
+  for (const u of users) {
+    for (const [ri, bit] of u) {
+      litRule[k] = ri;
+      litBit[k++] = bit;
+    }
+  }
   return {
-    patternRule: Int32Array.from(patternRule),
-    patternBit: Uint8Array.from(patternBit),
+    litStart,
+    litRule,
+    litBit,
+    litGen: new Uint32Array(patterns.length),
     ac: undefined,
     patterns,
     size: patterns.length,
@@ -231,18 +264,27 @@ export class RuleMatcher {
   private readonly cand: number[] = [];
   private readonly onHit = (pid: number): void => {
     const g = this.curGroup!;
-    const ri = g.patternRule[pid];
     const gen = this.generation;
-    if (this.mark[ri] === gen) return;
-    let seen = this.seenGen[ri] === gen ? this.seenMask[ri] : 0;
-    this.seenGen[ri] = gen;
-    seen |= 1 << g.patternBit[pid];
-    this.seenMask[ri] = seen;
-    if (seen === this.needMask[ri]) {
-      this.mark[ri] = gen;
-      this.cand.push(ri);
+    if (g.litGen[pid] === gen) return;
+    g.litGen[pid] = gen;
+    const mark = this.mark;
+    const seenGen = this.seenGen;
+    const seenMask = this.seenMask;
+    for (let k = g.litStart[pid], end = g.litStart[pid + 1]; k < end; k++) {
+      const ri = g.litRule[k];
+      if (mark[ri] === gen) continue;
+      let seen = seenGen[ri] === gen ? seenMask[ri] : 0;
+      seenGen[ri] = gen;
+      seen |= 1 << g.litBit[k];
+      seenMask[ri] = seen;
+      if (seen === this.needMask[ri]) {
+        mark[ri] = gen;
+        this.cand.push(ri);
+      }
     }
   };
+  /** Every group, for resetting their generations when the counter wraps. */
+  private readonly allGroups: Group[] = [];
   /** Transformed buffers rules use ("http.host|dotprefix"), derived per record. */
   private readonly derived: BufferName[];
 
@@ -328,6 +370,10 @@ export class RuleMatcher {
     for (const [b, idx] of app)
       this.appGroups.set(b, buildGroup(rules, idx, b, needMask, opts.prefilter !== false));
     this.mark = new Uint32Array(Math.max(rules.length, 1));
+    for (const t of ['tcp', 'udp', 'other'] as const)
+      for (const pg of this.packetGroups[t])
+        this.allGroups.push(pg.any, ...pg.dst.values(), ...pg.src.values());
+    this.allGroups.push(...this.appGroups.values());
   }
 
   /**
@@ -366,6 +412,7 @@ export class RuleMatcher {
     if (++this.generation === 0xffffffff) {
       this.mark.fill(0);
       this.seenGen.fill(0);
+      for (const g of this.allGroups) g.litGen.fill(0);
       this.generation = 1;
     }
   }
