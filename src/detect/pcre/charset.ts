@@ -3,6 +3,9 @@
  * for ASCII letters only (its default C-locale tables); every class, escape and case rule becomes one of these sets,
  * so both engines see exactly PCRE's meaning.
  */
+/** Lookup tables by set: patterns repeat the same classes (\s, [0-9a-f], one letter both cases …). */
+const TABLES = new Map<string, Uint8Array>();
+
 export class CharSet {
   readonly bits = new Uint32Array(8);
 
@@ -74,10 +77,15 @@ export class CharSet {
     return -1;
   }
 
-  /** A 256-entry lookup table (the backtracking engine's hot test). */
+  /** A 256-entry lookup table (the backtracking engine's hot test); equal sets share one. */
   table(): Uint8Array {
-    const t = new Uint8Array(256);
-    for (let c = 0; c < 256; c++) t[c] = this.has(c) ? 1 : 0;
+    const key = this.bits.join(',');
+    let t = TABLES.get(key);
+    if (!t) {
+      t = new Uint8Array(256);
+      for (let c = 0; c < 256; c++) t[c] = this.has(c) ? 1 : 0;
+      TABLES.set(key, t);
+    }
     return t;
   }
 }
