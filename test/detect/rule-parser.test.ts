@@ -7,7 +7,7 @@ import { parseRules, DEFAULT_VARS } from '../../src/detect/ruleset.js';
 import { parseRule } from '../../src/detect/parse/rule-parser.js';
 import { addressMatches } from '../../src/detect/parse/address.js';
 import { portMatches } from '../../src/detect/parse/ports.js';
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import type { ContentMatch } from '../../src/detect/rule.js';
 
 const VARS = new Map(DEFAULT_VARS);
