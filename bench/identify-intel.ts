@@ -35,8 +35,9 @@ for (let i = 0; i < 100_000; i++) {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
   v4.push(ipv4Words(seed));
 }
-const v6 = Array.from({ length: 10_000 }, (_, i) =>
-  parseIp(`2a0${i % 10}:${((i * 7919) & 0xffff).toString(16)}::${i.toString(16)}`).words,
+const v6 = Array.from(
+  { length: 10_000 },
+  (_, i) => parseIp(`2a0${i % 10}:${((i * 7919) & 0xffff).toString(16)}::${i.toString(16)}`).words,
 );
 function rate(addrs: IpWords[], rounds: number): number {
   let hits = 0;

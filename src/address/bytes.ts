@@ -22,15 +22,19 @@ export function readIpBytes(buf: Uint8Array, off: number, len: number, out: Uint
   return 6;
 }
 
+/** Writes the address at `off` as 4 bytes (IPv4) or 16 bytes (IPv6) in network order; the offset after it. */
+export function writeIpBytes(w: IpWords, version: IpVersion, out: Buffer, off: number): number {
+  for (let i = version === 4 ? 3 : 0; i < 4; i++) {
+    out.writeUInt32BE(w[i] >>> 0, off);
+    off += 4;
+  }
+  return off;
+}
+
 /** The address as 4 bytes (IPv4) or 16 bytes (IPv6) in network order. */
 export function ipBytes(w: IpWords, version: IpVersion = ipFamily(w)): Buffer {
-  if (version === 4) {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(w[3] >>> 0, 0);
-    return b;
-  }
-  const b = Buffer.alloc(16);
-  for (let i = 0; i < 4; i++) b.writeUInt32BE(w[i] >>> 0, 4 * i);
+  const b = Buffer.alloc(version === 4 ? 4 : 16);
+  writeIpBytes(w, version, b, 0);
   return b;
 }
 

@@ -18,7 +18,7 @@ export function formatIpv6(w: IpWords): string {
   // Longest run of ≥2 zero groups, the first one on ties.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (group(w, i) !== 0) {
       i++;
       continue;

@@ -202,4 +202,3 @@ export function ipProblem(text: string): string | undefined {
   const r = scan(text, new Uint32Array(4), 0);
   return r === 4 || r === 6 ? undefined : reason(r, text);
 }
-

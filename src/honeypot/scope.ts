@@ -27,7 +27,8 @@ function parseEntry(e: string): Prefix {
   const m = /^(?:\/(\d{1,3}))?(?::(\d{1,5}))?$/.exec(rest);
   if (!m) throw new ScopeError(`scope entry '${e}' is not ADDRESS[/LENGTH][:PORT]`);
   const port = m[2] === undefined ? undefined : Number(m[2]);
-  if (port !== undefined && !(port > 0 && port < 65536)) throw new ScopeError(`bad port in scope entry '${e}'`);
+  if (port !== undefined && !(port > 0 && port < 65536))
+    throw new ScopeError(`bad port in scope entry '${e}'`);
   try {
     return { net: parseCidr(m[1] === undefined ? addr : `${addr}/${m[1]}`), port };
   } catch (err) {

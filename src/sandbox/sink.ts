@@ -43,10 +43,7 @@ dns.on('message', (msg, r) => {
   head.writeUInt16BE(1, 4);
   head.writeUInt16BE(isA ? 1 : 0, 6);
   const answer = isA
-    ? Buffer.concat([
-        Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]),
-        sinkBytes,
-      ])
+    ? Buffer.concat([Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]), sinkBytes])
     : Buffer.alloc(0);
   dns.send(Buffer.concat([head, question, answer]), r.port, r.address);
 });

@@ -23,7 +23,10 @@ test('prefixes clear host bits and print canonically', () => {
   assert.equal(formatCidr(parseCidr('::1')), '::1/128');
   assert.equal(formatCidr(parseCidr('1.2.3.4/024')), '1.2.3.0/24');
   const c = parseCidr('198.51.100.77/24');
-  assert.deepEqual({ version: c.version, length: c.length, bits: c.bits }, { version: 4, length: 24, bits: 120 });
+  assert.deepEqual(
+    { version: c.version, length: c.length, bits: c.bits },
+    { version: 4, length: 24, bits: 120 },
+  );
 });
 
 test('edges: /0, /32 and /128', () => {
@@ -93,7 +96,9 @@ test('bad prefixes are refused with the text and the fault named', () => {
     assert.throws(
       () => parseCidr(text),
       (e: unknown) =>
-        e instanceof AddressError && e.message.startsWith(`'${text}' is not a CIDR prefix: `) && why.test(e.message),
+        e instanceof AddressError &&
+        e.message.startsWith(`'${text}' is not a CIDR prefix: `) &&
+        why.test(e.message),
       text,
     );
   }
@@ -106,7 +111,10 @@ test('cidrOf and maskIp cut an address to its network', () => {
   assert.equal(formatCidr(cidrOf(ip('10.9.8.7'), 32)), '10.9.8.7/32');
   assert.throws(() => cidrOf(ip('10.9.8.7'), 33), /outside 0…32/);
   assert.throws(() => cidrOf(ip('::1'), 129), /outside 0…128/);
-  assert.deepEqual([...maskIp(ip('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'), 70)], [0xffffffff, 0xffffffff, 0xfc000000, 0]);
+  assert.deepEqual(
+    [...maskIp(ip('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'), 70)],
+    [0xffffffff, 0xffffffff, 0xfc000000, 0],
+  );
 });
 
 test('containment agrees with a bit-by-bit reference on random prefixes', () => {

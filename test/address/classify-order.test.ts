@@ -82,11 +82,33 @@ test('classification follows the IANA special-purpose registries, the most speci
 });
 
 test('ordering: IPv4 before IPv6, each family numerically', () => {
-  const texts = ['2001:db8::1', '10.0.0.2', '::1', '255.255.255.255', '::', '0.0.0.0', '10.0.0.10', 'fe80::1', '9.255.255.255', '2001:db8::'];
+  const texts = [
+    '2001:db8::1',
+    '10.0.0.2',
+    '::1',
+    '255.255.255.255',
+    '::',
+    '0.0.0.0',
+    '10.0.0.10',
+    'fe80::1',
+    '9.255.255.255',
+    '2001:db8::',
+  ];
   const sorted = texts.map((t) => parseIp(t)).sort((a, b) => compareIp(a.words, b.words));
   assert.deepEqual(
     sorted.map((a) => formatIp(a.words, a.version)),
-    ['0.0.0.0', '9.255.255.255', '10.0.0.2', '10.0.0.10', '255.255.255.255', '::', '::1', '2001:db8::', '2001:db8::1', 'fe80::1'],
+    [
+      '0.0.0.0',
+      '9.255.255.255',
+      '10.0.0.2',
+      '10.0.0.10',
+      '255.255.255.255',
+      '::',
+      '::1',
+      '2001:db8::',
+      '2001:db8::1',
+      'fe80::1',
+    ],
   );
   assert.equal(compareIp(ip('1.2.3.4'), ip('::ffff:1.2.3.4')), 0);
   assert.ok(equalIp(ip('1.2.3.4'), ip('::ffff:1.2.3.4')));
@@ -97,7 +119,10 @@ test('ordering agrees with the integer order within a family on random addresses
   const r = rng(77);
   for (let k = 0; k < 20_000; k++) {
     const v4 = r.next() < 0.5;
-    const mk = (): Uint32Array => (v4 ? Uint32Array.of(0, 0, 0xffff, r.u32()) : Uint32Array.of(r.u32() | 0x20000000, r.u32(), r.u32(), r.u32()));
+    const mk = (): Uint32Array =>
+      v4
+        ? Uint32Array.of(0, 0, 0xffff, r.u32())
+        : Uint32Array.of(r.u32() | 0x20000000, r.u32(), r.u32(), r.u32());
     const a = mk();
     const b = r.next() < 0.1 ? Uint32Array.from(a) : mk();
     const x = ipToBigInt(a);

@@ -30,7 +30,11 @@ test('longest-prefix match over both families', () => {
   assert.deepEqual(s.match(ip('2001:db8:0:1::9')), { value: 'v6sub', length: 64 });
   assert.equal(s.get(ip('2001:db9::1')), undefined);
   assert.deepEqual(s.matchNetwork(ip('10.1.2.3')), { value: 'narrow', length: 16 });
-  assert.deepEqual(s.match(ip('::ffff:10.1.2.3')), { value: 'host', length: 32 }, 'mapped text is the IPv4 node');
+  assert.deepEqual(
+    s.match(ip('::ffff:10.1.2.3')),
+    { value: 'host', length: 32 },
+    'mapped text is the IPv4 node',
+  );
 });
 
 test('the families stay apart: ::/0 holds no IPv4 address, 0.0.0.0/0 no IPv6 one', () => {
@@ -72,7 +76,9 @@ test('lookups agree with a brute-force scan on random prefixes and addresses', (
   };
   for (let i = 0; i < 3000; i++) {
     const v4 = r.next() < 0.6;
-    const len = v4 ? r.pick([0, 1, 8, 12, 16, 20, 23, 24, 25, 31, 32, 32, 32]) : r.pick([0, 3, 16, 29, 32, 33, 48, 63, 64, 65, 96, 127, 128]);
+    const len = v4
+      ? r.pick([0, 1, 8, 12, 16, 20, 23, 24, 25, 31, 32, 32, 32])
+      : r.pick([0, 3, 16, 29, 32, 33, 48, 63, 64, 65, 96, 127, 128]);
     const c = cidrOf(near(v4), len, v4 ? 4 : 6);
     const text = formatCidr(c);
     if (!byText.has(text)) prefixes.push(c);

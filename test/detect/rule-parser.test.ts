@@ -32,6 +32,17 @@ test('header: actions, variables, negated nested groups, port ranges, bidirectio
   assert.ok(portMatches(r.dstPorts, 80) && !portMatches(r.dstPorts, 81));
 });
 
+test('address families stay apart, as in Suricata: an IPv6 prefix, even ::/0, matches no IPv4 address', () => {
+  const r = parseRule('alert ip ::/0 any -> [0.0.0.0/0,!10.0.0.0/8] any (msg:"x"; sid:8;)', VARS);
+  assert.ok(addressMatches(r.src, ip('2001:db8::1')) && !addressMatches(r.src, ip('192.0.2.1')));
+  assert.ok(addressMatches(r.dst, ip('192.0.2.1')) && !addressMatches(r.dst, ip('2001:db8::1')));
+  assert.ok(!addressMatches(r.dst, ip('10.1.1.1')));
+  assert.throws(
+    () => parseRule('alert ip 1.2.3.4/33 any -> any any (sid:9;)', VARS),
+    /'1\.2\.3\.4\/33' is not/,
+  );
+});
+
 test('options: content with hex, escapes and modifiers, sticky buffers, legacy modifiers, pcre, byte ops', () => {
   const r = parseRule(
     String.raw`alert http any any -> any any (msg:"ET \"evil\" \; test"; flow:established,to_server; content:"GET"; http_method; content:"/a|20 3b|b\;"; nocase; offset:1; depth:20; content:"x"; distance:0; within:5; tls.sni; content:"bad.example"; endswith; pcre:"/^[a-z]+\.example$/i"; http.user_agent; content:!"curl"; isdataat:!10,relative; byte_test:2,>,1000,0,relative; byte_jump:2,0,relative,multiplier 2; dsize:<500; flags:S+,CE; ttl:>10; threshold: type limit, track by_src, count 1, seconds 60; flowbits:isset,a|b; reference:url,example.com; classtype:trojan-activity; metadata:created_at 2024_01_01, signature_severity Major; sid:2000001; rev:3;)`,

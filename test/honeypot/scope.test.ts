@@ -37,5 +37,9 @@ test('bad scope entries name the entry and the fault', () => {
     ['[::1]x', /is not ADDRESS/],
   ];
   for (const [entry, why] of cases)
-    assert.throws(() => new DownloadScope([entry]), (e: unknown) => e instanceof ScopeError && why.test(e.message), entry);
+    assert.throws(
+      () => new DownloadScope([entry]),
+      (e: unknown) => e instanceof ScopeError && why.test(e.message),
+      entry,
+    );
 });
