@@ -19,8 +19,10 @@ export interface Cidr {
   readonly bits: number;
 }
 
-/** MASKS[n]: the top n bits of a 32-bit word. */
-const MASKS = Uint32Array.from({ length: 33 }, (_, n) => (n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0));
+/** MASKS[n]: the top n bits of a 32-bit word (shared with prefix-set.ts; not part of the public surface). */
+export const MASKS = Uint32Array.from({ length: 33 }, (_, n) =>
+  n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0,
+);
 
 /** The top `bits` bits of `w` into `out` (the network address of the prefix holding `w`). */
 export function maskIp(w: IpWords, bits: number, out: Uint32Array = new Uint32Array(4)): Uint32Array {

@@ -4,7 +4,7 @@
  * /8…/24 for DROP). Keys are numbers taken from the words — no strings, no bigints, nothing allocated on
  * the lookup path (`get`). IPv6 keys longer than one word nest one map per word.
  */
-import type { Cidr } from './cidr.js';
+import { MASKS, type Cidr } from './cidr.js';
 import { isIpv4Words, type IpWords } from './types.js';
 
 export interface PrefixMatch<T> {
@@ -15,8 +15,6 @@ export interface PrefixMatch<T> {
 
 /** Maps nested per 32-bit word of the key; the last level holds the values. */
 type Level = Map<number, unknown>;
-
-const MASKS = Uint32Array.from({ length: 33 }, (_, n) => (n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0));
 
 export class PrefixSet<T> {
   private readonly v4 = new Map<number, Map<number, T>>();
