@@ -1,8 +1,11 @@
 /**
  * Longest-prefix match over IPv4 and IPv6 prefixes. One hash map per prefix length present, probed from the
- * longest length down: a lookup costs one probe per distinct length (feeds use a handful: /32 for IP lists,
- * /8…/24 for DROP). Keys are numbers taken from the words — no strings, no bigints, nothing allocated on
+ * longest length down. Keys are numbers taken from the words — no strings, no bigints, nothing allocated on
  * the lookup path (`get`). IPv6 keys longer than one word nest one map per word.
+ *
+ * IPv4 adds a hint per /16 block: a bit for each prefix length that has an entry reaching into the block.
+ * A lookup probes only those lengths — none for most addresses not listed — where probing every length
+ * DROP uses (/10…/24, about fifteen) cost one hash probe each.
  */
 import { MASKS, type Cidr } from './cidr.js';
 import { isIpv4Words, type IpWords } from './types.js';
@@ -17,11 +20,10 @@ export interface PrefixMatch<T> {
 type Level = Map<number, unknown>;
 
 export class PrefixSet<T> {
-  private readonly v4 = new Map<number, Map<number, T>>();
-  /** v4 maps and masks in descending length order, so a lookup walks arrays. */
-  private v4Lengths: number[] = [];
-  private v4Maps: Map<number, T>[] = [];
-  private v4Masks = new Uint32Array(0);
+  /** IPv4 entries by prefix length (0…32), keyed by the network as a uint32. */
+  private readonly v4: Array<Map<number, T> | undefined> = new Array<Map<number, T> | undefined>(33);
+  /** Per /16 block, bit L−1 set when some /L (L ≥ 1) entry covers part of the block; allocated on first use. */
+  private hint4: Uint32Array | undefined;
   private readonly v6 = new Map<number, Level>();
   private v6Lengths: number[] = [];
   private v6Roots: Level[] = [];
@@ -34,17 +36,20 @@ export class PrefixSet<T> {
   /** Adds a prefix; an existing value for the same prefix is passed to `merge` (default: replaced). */
   add(prefix: Cidr, value: T, merge?: (old: T, value: T) => T): void {
     if (prefix.version === 4) {
-      let m = this.v4.get(prefix.length);
-      if (!m) {
-        m = new Map();
-        this.v4.set(prefix.length, m);
-        this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
-        this.v4Maps = this.v4Lengths.map((l) => this.v4.get(l)!);
-        this.v4Masks = Uint32Array.from(this.v4Lengths, (l) => MASKS[l]);
-      }
+      const len = prefix.length;
       const key = prefix.words[3] >>> 0;
+      let m = this.v4[len];
+      if (!m) m = this.v4[len] = new Map();
       const old = m.get(key);
-      if (old === undefined) this.count++;
+      if (old === undefined) {
+        this.count++;
+        if (len > 0) {
+          const hint = (this.hint4 ??= new Uint32Array(65536));
+          const first = key >>> 16;
+          const blocks = len >= 16 ? 1 : 1 << (16 - len);
+          for (let b = first; b < first + blocks; b++) hint[b] |= 1 << (len - 1);
+        }
+      }
       m.set(key, old !== undefined && merge ? merge(old, value) : value);
       return;
     }
@@ -95,17 +100,21 @@ export class PrefixSet<T> {
 
   private probe(w: IpWords, networksOnly: boolean): T | undefined {
     if (isIpv4Words(w)) {
-      const maps = this.v4Maps;
-      const masks = this.v4Masks;
-      const a = w[3];
-      for (let i = networksOnly && this.v4Lengths[0] === 32 ? 1 : 0; i < maps.length; i++) {
-        const v = maps[i].get((a & masks[i]) >>> 0);
+      const a = w[3] >>> 0;
+      let lengths = this.hint4 ? this.hint4[a >>> 16] : 0;
+      if (networksOnly) lengths &= 0x7fffffff;
+      while (lengths !== 0) {
+        const len = 32 - Math.clz32(lengths);
+        const v = this.v4[len]!.get((a & MASKS[len]) >>> 0);
         if (v !== undefined) {
-          this.hitLength = this.v4Lengths[i];
+          this.hitLength = len;
           return v;
         }
+        lengths &= ~(1 << (len - 1));
       }
-      return undefined;
+      const all = this.v4[0]?.get(0);
+      if (all !== undefined) this.hitLength = 0;
+      return all;
     }
     for (let i = networksOnly && this.v6Lengths[0] === 128 ? 1 : 0; i < this.v6Roots.length; i++) {
       const v = this.v6Value(i, w);
