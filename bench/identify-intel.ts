@@ -5,7 +5,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFeed, parseIp, IntelIndex, type IpAddress } from '../src/intel/index.js';
+import { ipv4Words, parseIp, type IpWords } from '../src/address/index.js';
+import { parseFeed, IntelIndex } from '../src/intel/index.js';
 import { computeFeatures, FEATURE_COUNT } from '../src/identify/features.js';
 import type { CompactFlow } from '../src/identify/flow-record.js';
 
@@ -28,16 +29,17 @@ for (const f of ['ipsum/ipsum.txt', 'spamhaus/drop.txt', 'spamhaus/edrop.txt', '
     });
 }
 const loadMs = performance.now() - t;
-const v4: IpAddress[] = [];
+const v4: IpWords[] = [];
 let seed = 12345;
 for (let i = 0; i < 100_000; i++) {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  v4.push({ v: 4, n: seed });
+  v4.push(ipv4Words(seed));
 }
-const v6 = Array.from({ length: 10_000 }, (_, i) =>
-  parseIp(`2a0${i % 10}:${((i * 7919) & 0xffff).toString(16)}::${i.toString(16)}`)!,
+const v6 = Array.from(
+  { length: 10_000 },
+  (_, i) => parseIp(`2a0${i % 10}:${((i * 7919) & 0xffff).toString(16)}::${i.toString(16)}`).words,
 );
-function rate(addrs: IpAddress[], rounds: number): number {
+function rate(addrs: IpWords[], rounds: number): number {
   let hits = 0;
   const s = performance.now();
   for (let r = 0; r < rounds; r++) for (const a of addrs) if (intel.lookupIp(a)) hits++;

@@ -5,6 +5,7 @@
  * Link types: Ethernet, BSD null/loop, raw IP and Linux SLL. Damaged records end the rewrite with an
  * error naming the offset; pcapng is rewritten by `pcapng.ts` with the same frame rewriter.
  */
+import { formatIpv4, formatIpv6Full, parseIp, readIpBytes } from '../address/index.js';
 import type { Pseudonymiser } from './pseudonymise.js';
 
 export class PcapRewriteError extends Error {}
@@ -20,17 +21,15 @@ const fold = (s: number): number => {
   return ~s & 0xffff;
 };
 
-function ip4(b: Buffer, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-}
+const words = new Uint32Array(4);
 
 function rewriteIp(pkt: Buffer, o: number, p: Pseudonymiser, keepPayload: boolean): number {
   const v = pkt[o] >> 4;
   if (v === 4 && o + 20 <= pkt.length) {
     const ihl = (pkt[o] & 15) * 4;
     for (const at of [o + 12, o + 16]) {
-      const out = p.ipv4(ip4(pkt, at)).split('.').map(Number);
-      for (let i = 0; i < 4; i++) pkt[at + i] = out[i];
+      readIpBytes(pkt, at, 4, words);
+      pkt.writeUInt32BE(parseIp(p.ipv4(formatIpv4(words[3]))).words[3], at);
     }
     pkt.writeUInt16BE(0, o + 10);
     pkt.writeUInt16BE(fold(sum16(pkt, o, Math.min(ihl, pkt.length - o))), o + 10);
@@ -38,10 +37,10 @@ function rewriteIp(pkt: Buffer, o: number, p: Pseudonymiser, keepPayload: boolea
   }
   if (v === 6 && o + 40 <= pkt.length) {
     for (const at of [o + 8, o + 24]) {
-      const groups: string[] = [];
-      for (let i = 0; i < 8; i++) groups.push(pkt.readUInt16BE(at + i * 2).toString(16));
-      const out = p.ipv6(groups.join(':')).split(':');
-      for (let i = 0; i < 8; i++) pkt.writeUInt16BE(parseInt(out[i], 16), at + i * 2);
+      readIpBytes(pkt, at, 16, words);
+      // The pseudonymiser keys on the eight-group spelling (its memo and the privacy check see that text).
+      const out = parseIp(p.ipv6(formatIpv6Full(words))).words;
+      for (let i = 0; i < 4; i++) pkt.writeUInt32BE(out[i], at + 4 * i);
     }
     return transport(pkt, o + 40, pkt[o + 6], keepPayload, () => sum16(pkt, o + 8, 32));
   }

@@ -3,7 +3,7 @@
  * it — any original the pseudonymiser replaced, or an e-mail, phone number, MAC, credential or public
  * address that is not one of its pseudonyms.
  */
-import { isIP } from 'node:net';
+import { cidrContains, formatIpv6Full, parseCidr, tryParseIp } from '../address/index.js';
 import { PATTERNS } from './text.js';
 import type { Pseudonymiser } from './pseudonymise.js';
 
@@ -21,22 +21,33 @@ export class PrivacyError extends Error {
   }
 }
 
-/** An IPv6 address in one spelling (eight groups, no leading zeros) so compressed forms compare equal. */
-export function canonicalIpv6(ip: string): string {
-  const [head, tail] = ip.toLowerCase().includes('::')
-    ? ip.toLowerCase().split('::')
-    : [ip.toLowerCase(), ''];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  return [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
-    .map((g) => parseInt(g || '0', 16).toString(16))
-    .join(':');
+/**
+ * An IPv6 address in hex groups in one spelling (eight groups, no leading zeros) so compressed forms
+ * compare equal; undefined for anything else.
+ */
+export function canonicalIpv6(ip: string): string | undefined {
+  const a = ip.includes(':') && !ip.includes('.') ? tryParseIp(ip) : undefined;
+  return a && formatIpv6Full(a.words);
 }
 
 const V4_SHAPE = /^\d{1,3}(\.\d{1,3}){3}$/;
 const MAC_SHAPE = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i;
 
-const PRIVATE_V4 = /^(10\.|127\.|0\.|255\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/;
+/** IPv4 that names no one: private-use, loopback, link-local, "this network" and 255/8. */
+const IMPERSONAL_V4 = [
+  '10.0.0.0/8',
+  '127.0.0.0/8',
+  '0.0.0.0/8',
+  '255.0.0.0/8',
+  '169.254.0.0/16',
+  '192.168.0.0/16',
+  '172.16.0.0/12',
+].map(parseCidr);
+
+function impersonalV4(text: string): boolean {
+  const a = tryParseIp(text);
+  return a !== undefined && IMPERSONAL_V4.some((c) => cidrContains(c, a.words));
+}
 
 export function checkPrivacy(text: string, p?: Pseudonymiser, maxFindings = 100): PrivacyFinding[] {
   const out: PrivacyFinding[] = [];
@@ -53,19 +64,24 @@ export function checkPrivacy(text: string, p?: Pseudonymiser, maxFindings = 100)
   for (const m of text.matchAll(PATTERNS.credential))
     if (!m[4].startsWith('cred-')) note('credential', m[4], m.index ?? 0);
   for (const m of text.matchAll(PATTERNS.ipv4))
-    if (!fake(m[0]) && (p ? p.originals.has(m[0]) || !PRIVATE_V4.test(m[0]) : !PRIVATE_V4.test(m[0])))
+    if (!fake(m[0]) && (p ? p.originals.has(m[0]) || !impersonalV4(m[0]) : !impersonalV4(m[0])))
       note('ipv4', m[0], m.index ?? 0);
   if (p) {
     // Addresses are found by their patterns (one pass over the text), not one search per original:
     // a flood capture has tens of thousands of them. IPv6 compares in canonical spelling.
     const v6 = new Set<string>();
-    for (const o of p.originals) if (isIP(o) === 6 && !o.includes('.')) v6.add(canonicalIpv6(o));
+    for (const o of p.originals) {
+      const c = canonicalIpv6(o);
+      if (c) v6.add(c);
+    }
     if (v6.size > 0)
-      for (const m of text.matchAll(PATTERNS.ipv6))
-        if (isIP(m[0]) === 6 && !fake(m[0]) && v6.has(canonicalIpv6(m[0]))) note('ipv6', m[0], m.index ?? 0);
+      for (const m of text.matchAll(PATTERNS.ipv6)) {
+        const c = canonicalIpv6(m[0]);
+        if (c && !fake(m[0]) && v6.has(c)) note('ipv6', m[0], m.index ?? 0);
+      }
     for (const o of p.originals) {
       if (o.length < 4 || p.produced.has(o)) continue;
-      if (V4_SHAPE.test(o) || MAC_SHAPE.test(o) || (isIP(o) === 6 && !o.includes('.'))) continue;
+      if (V4_SHAPE.test(o) || MAC_SHAPE.test(o) || canonicalIpv6(o)) continue;
       const i = text.indexOf(o);
       if (i >= 0 && !out.some((f) => f.value === o)) note('original', o, i);
     }

@@ -7,7 +7,14 @@
  * them from real data.
  */
 import { createHmac } from 'node:crypto';
-import { isIP } from 'node:net';
+import {
+  formatIpv4,
+  formatIpv6Full,
+  ipFromBigInt,
+  ipToBigInt,
+  parseIp,
+  tryParseIp,
+} from '../address/index.js';
 
 export class Pseudonymiser {
   private readonly cache = new Map<string, string>();
@@ -49,29 +56,26 @@ export class Pseudonymiser {
 
   ipv4(ip: string): string {
     return this.memo('ip4', ip, () => {
-      const n = ip.split('.').reduce((a, o) => (a << 8n) | BigInt(Number(o)), 0n);
-      const m = this.prefixPreserving(n, 32, 'ip4');
-      return [24n, 16n, 8n, 0n].map((s) => String((m >> s) & 255n)).join('.');
+      // Text found by pattern may carry leading zeros ('010.0.0.1'): read as decimal, as always.
+      const a = parseIp(ip.replace(/(^|\.)0+(?=\d)/g, '$1'));
+      if (a.version !== 4) throw new Error(`not an IPv4 address: '${ip}'`);
+      const m = this.prefixPreserving(ipToBigInt(a.words, 4), 32, 'ip4');
+      return formatIpv4(Number(m));
     });
   }
 
+  /** Pseudonyms are written as eight groups without '::' (the form earlier datasets used). */
   ipv6(ip: string): string {
-    if (isIP(ip) !== 6 || ip.includes('.')) throw new Error(`not an IPv6 address in hex groups: '${ip}'`);
+    const a = ip.includes(':') && !ip.includes('.') ? tryParseIp(ip) : undefined;
+    if (!a) throw new Error(`not an IPv6 address in hex groups: '${ip}'`);
     return this.memo('ip6', ip.toLowerCase(), () => {
-      const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, ''];
-      const h = head ? head.split(':') : [];
-      const t = tail ? tail.split(':') : [];
-      const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-      const n = groups.reduce((a, g) => (a << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
-      const m = this.prefixPreserving(n, 128, 'ip6');
-      const out: string[] = [];
-      for (let i = 7; i >= 0; i--) out.push(((m >> BigInt(i * 16)) & 0xffffn).toString(16));
-      return out.join(':');
+      const m = this.prefixPreserving(ipToBigInt(a.words, 6), 128, 'ip6');
+      return formatIpv6Full(ipFromBigInt(m, 6));
     });
   }
 
   ip(ip: string): string {
-    return isIP(ip) === 6 ? this.ipv6(ip) : this.ipv4(ip);
+    return ip.includes(':') ? this.ipv6(ip) : this.ipv4(ip);
   }
 
   /** MACs keep their multicast and locally-administered bits and their separator style. */

@@ -3,7 +3,7 @@
  * MACs, e-mails, phone numbers, serials, credentials and configured hostnames are replaced with
  * consistent pseudonyms. The patterns are shared with the privacy check so both see the same data.
  */
-import { isIP } from 'node:net';
+import { tryParseIp } from '../address/index.js';
 import type { Pseudonymiser } from './pseudonymise.js';
 
 export const PATTERNS = {
@@ -46,7 +46,7 @@ export function desensitise(text: string, p: Pseudonymiser, o: DesensitiseOption
   s = s.replace(PATTERNS.ipv4, (m) => (keep(m) || p.produced.has(m) ? m : p.ipv4(m)));
   s = s.replace(PATTERNS.ipv6, (m) =>
     // colon-separated hex that is no IPv6 address (certificate fingerprints, byte dumps) is no address
-    m.split(':').length < 3 || /^::?1?$/.test(m) || p.produced.has(m) || isIP(m) !== 6 ? m : p.ipv6(m),
+    m.split(':').length < 3 || /^::?1?$/.test(m) || p.produced.has(m) || !tryParseIp(m) ? m : p.ipv6(m),
   );
   s = s.replace(PATTERNS.phone, (m) => (p.produced.has(m) ? m : p.phone(m)));
   for (const h of o.hostnames ?? []) if (h) s = s.split(h).join(p.hostname(h));

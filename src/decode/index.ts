@@ -2,4 +2,3 @@
 export { PacketDecoder, linkLayerFor, type PacketDecoderOptions } from './packet-decoder.js';
 export { IpReassembler, type ReassemblyOptions, type ReassemblyStats } from './ip-reassembly.js';
 export * from './decoded-packet.js';
-export { formatIp, parseIp } from './address.js';

@@ -4,6 +4,7 @@ import type { DecodedPacket } from '../decode/decoded-packet.js';
 import { eveHeader, type EveEvent } from '../output/eve/header.js';
 import type { Rule } from './rule.js';
 import { CLASSTYPES } from './classtypes.js';
+import { tryParseIp } from '../address/index.js';
 
 /** The `eve-log` alert options of suricata.yaml (`payload`, `payload-printable`, `packet`): all off by default. */
 export interface AlertOutputOptions {
@@ -30,10 +31,8 @@ export function xffAddress(
     .map((x) => x.trim())
     .filter((x) => x !== '');
   const ip = xff.deployment === 'reverse' ? list[list.length - 1] : list[0];
-  return ip !== undefined &&
-    (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || (ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip)))
-    ? ip
-    : undefined;
+  // Only a real address (Suricata checks with inet_pton), written as the header gave it.
+  return ip !== undefined && tryParseIp(ip) ? ip : undefined;
 }
 
 /** Applies the xff option to an HTTP alert. */

@@ -6,7 +6,7 @@
  * the handshake is over.
  */
 import type { DecodedPacket } from '../decode/decoded-packet.js';
-import { formatIp } from '../decode/address.js';
+import { formatIp } from '../address/index.js';
 import type { FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { BufferName, ContentMatch, Rule } from './rule.js';

@@ -4,6 +4,7 @@
  * ICMP type/code mapped to port equivalents. Computed once per flow, when a record is written.
  */
 import * as crypto from 'node:crypto';
+import { compareWords, writeIpBytes } from '../address/index.js';
 import { hasPorts, icmpCounterpart, isIcmp } from './flow-hash.js';
 
 export interface CommunityIdInput {
@@ -15,23 +16,6 @@ export interface CommunityIdInput {
   /** TCP/UDP/SCTP ports; for ICMP the type (srcPort) and code (dstPort) of the flow's first packet. */
   srcPort: number;
   dstPort: number;
-}
-
-function compareAddr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  for (let i = 0; i < 4; i++) {
-    const x = a[i] >>> 0;
-    const y = b[i] >>> 0;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-function writeAddr(out: Buffer, off: number, w: ArrayLike<number>, v4: boolean): number {
-  for (let i = v4 ? 3 : 0; i < 4; i++) {
-    out.writeUInt32BE(w[i] >>> 0, off);
-    off += 4;
-  }
-  return off;
 }
 
 export function communityId(f: CommunityIdInput, seed = 0): string {
@@ -46,7 +30,7 @@ export function communityId(f: CommunityIdInput, seed = 0): string {
   const ports = hasPorts(f.proto) || isIcmp(f.proto);
   let a = f.src;
   let b = f.dst;
-  const cmp = compareAddr(a, b);
+  const cmp = compareWords(a, b);
   // The spec keeps a one-way ICMP message as sent; everything else is ordered so both directions agree.
   if (!oneWay && (cmp > 0 || (cmp === 0 && ports && sp > dp))) {
     a = f.dst;
@@ -58,8 +42,8 @@ export function communityId(f: CommunityIdInput, seed = 0): string {
   const v4 = f.ipVersion === 4;
   const buf = Buffer.alloc(2 + (v4 ? 8 : 32) + 2 + (ports ? 4 : 0));
   buf.writeUInt16BE(seed & 0xffff, 0);
-  let off = writeAddr(buf, 2, a, v4);
-  off = writeAddr(buf, off, b, v4);
+  let off = writeIpBytes(a, v4 ? 4 : 6, buf, 2);
+  off = writeIpBytes(b, v4 ? 4 : 6, buf, off);
   buf[off++] = f.proto & 255;
   buf[off++] = 0;
   if (ports) {

@@ -3,7 +3,7 @@
  * flow from a hash of its endpoints — deterministic, so the same flow is sampled on every sensor and on a replay,
  * and both directions fall together. Sampled flows go to the export and to the model's check hook.
  */
-import { cidrContains, parseCidr, type Cidr } from '../decode/cidr.js';
+import { cidrContains, tryParseCidr, type Cidr } from '../address/index.js';
 import type { FlowView } from './types.js';
 
 export interface ZoneDef {
@@ -48,7 +48,7 @@ export class FlowSampler {
     this.zones = cfg.zones.map((z) => ({
       name: z.name,
       nets: z.nets.map((n) => {
-        const c = parseCidr(n);
+        const c = tryParseCidr(n);
         if (!c) throw new Error(`zone ${z.name}: '${n}' is not an address or CIDR prefix`);
         return c;
       }),

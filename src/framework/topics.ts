@@ -9,10 +9,10 @@
  * registry's versions); test/framework/topics.test.ts fails the build when a domain type drifts from its payload.
  * Objects are not strict: a newer publisher may add fields an older consumer ignores.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { tryParseIp } from '../address/index.js';
 
-const ip = z.string().refine((s) => isIP(s) !== 0, { message: 'not an IPv4 or IPv6 address' });
+const ip = z.string().refine((s) => tryParseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });
 const port = z.number().int().min(0).max(65535);
 /** Transport protocol number (6 TCP, 17 UDP …); 0 = any. */
 const proto = z.number().int().min(0).max(255);

@@ -3,7 +3,7 @@
  * the blocking driver and the security component's enforcement, so both build rules only from parsed addresses.
  */
 import { execFile } from 'node:child_process';
-import { parseIp, formatIp } from '../decode/address.js';
+import { formatIp, ipProblem, tryParseIp } from '../address/index.js';
 
 export class NftError extends Error {}
 
@@ -28,7 +28,7 @@ export function runNft(
 
 /** The address in canonical text and its family, or `Err` naming what was given. */
 export function checkedIp(text: string, Err: ErrorClass = NftError): { text: string; v: 4 | 6 } {
-  const ip = parseIp(text);
-  if (!ip) throw new Err(`not an IP address: '${text}'`);
-  return { text: formatIp(ip.words, ip.ipVersion), v: ip.ipVersion };
+  const ip = tryParseIp(text);
+  if (!ip) throw new Err(`not an IP address: '${text}' (${ipProblem(text)})`);
+  return { text: formatIp(ip.words, ip.version), v: ip.version };
 }

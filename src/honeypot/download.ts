@@ -7,7 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { request } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { isIP } from 'node:net';
+import { tryParseIp } from '../address/index.js';
 import type { DownloadScope } from './scope.js';
 
 export interface FetchResult {
@@ -23,7 +23,7 @@ export interface DownloadLimits {
 
 async function resolve(host: string): Promise<string | null> {
   const h = host.replace(/^\[|\]$/g, '');
-  if (isIP(h)) return h;
+  if (tryParseIp(h)) return h;
   try {
     return (await lookup(h)).address;
   } catch {
@@ -155,7 +155,8 @@ export class Downloader {
     if (!address || !this.scope.allows(address, port))
       return { status: 'out-of-scope', address: address ?? undefined };
     return new Promise((done) => {
-      const sock = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+      // The socket family follows the text it will send to (scope.allows has checked it is an address).
+      const sock = createSocket(address.includes(':') ? 'udp6' : 'udp4');
       const parts: Buffer[] = [];
       let size = 0;
       let expected = 1;

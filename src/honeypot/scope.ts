@@ -1,68 +1,54 @@
 /**
  * The allowed download scope (A-51, A-64): the DMZ may not reach out freely, so a URL is fetched only
  * when its resolved address falls in a configured prefix (and port, when given). Out-of-scope URLs
- * are recorded, never contacted. Entries: `127.0.0.1/32`, `10.0.0.0/8:8080`, `::1/128`.
+ * are recorded, never contacted. Entries: `ADDRESS[/LENGTH][:PORT]` — `127.0.0.1/32`, `10.0.0.0/8:8080`,
+ * `::1/128`, `[2001:db8::1]:8080` (an IPv6 address takes a port after a length or in brackets).
  */
-import { isIP } from 'node:net';
+import { AddressError, cidrContains, parseCidr, tryParseIp, type Cidr } from '../address/index.js';
 
 interface Prefix {
-  v6: boolean;
-  bits: bigint;
-  len: number;
+  net: Cidr;
   port?: number;
 }
 
 export class ScopeError extends Error {}
 
-function toBig(ip: string): { v6: boolean; n: bigint } {
-  if (isIP(ip) === 4)
-    return { v6: false, n: ip.split('.').reduce((a, o) => (a << 8n) | BigInt(Number(o)), 0n) };
-  if (isIP(ip) === 6) {
-    const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, ''];
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-    return { v6: true, n: groups.reduce((a, g) => (a << 16n) | BigInt(parseInt(g || '0', 16)), 0n) };
+function parseEntry(e: string): Prefix {
+  let addr: string;
+  let rest: string;
+  const bracketed = /^\[([^\]]*)\](.*)$/.exec(e);
+  const slash = e.indexOf('/');
+  if (bracketed) [, addr, rest] = bracketed;
+  else if (slash >= 0) [addr, rest] = [e.slice(0, slash), e.slice(slash)];
+  else if (e.includes('.') && e.indexOf(':') >= 0 && e.indexOf(':') === e.lastIndexOf(':'))
+    // a.b.c.d:port — one colon after dotted IPv4 can only be a port.
+    [addr, rest] = [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':'))];
+  else [addr, rest] = [e, ''];
+  const m = /^(?:\/(\d{1,3}))?(?::(\d{1,5}))?$/.exec(rest);
+  if (!m) throw new ScopeError(`scope entry '${e}' is not ADDRESS[/LENGTH][:PORT]`);
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && !(port > 0 && port < 65536))
+    throw new ScopeError(`bad port in scope entry '${e}'`);
+  try {
+    return { net: parseCidr(m[1] === undefined ? addr : `${addr}/${m[1]}`), port };
+  } catch (err) {
+    if (err instanceof AddressError) throw new ScopeError(`scope entry '${e}': ${err.reason}`);
+    throw err;
   }
-  throw new ScopeError(`not an IP address: '${ip}'`);
 }
 
 export class DownloadScope {
   private readonly prefixes: Prefix[];
 
   constructor(entries: readonly string[]) {
-    this.prefixes = entries.map((e) => {
-      const m = /^\[?([0-9a-fA-F:.]+)\]?(?:\/(\d+))?(?::(\d+))?$/.exec(
-        e.includes('/') || isIP(e) === 4 ? e : e,
-      );
-      const slash = e.lastIndexOf('/');
-      let addr = e;
-      let len: number | undefined;
-      let port: number | undefined;
-      if (slash >= 0) {
-        addr = e.slice(0, slash);
-        const rest = e.slice(slash + 1);
-        const [l, p] = rest.split(':');
-        len = Number(l);
-        if (p !== undefined) port = Number(p);
-      } else if (m && m[1]) addr = m[1];
-      const { v6, n } = toBig(addr);
-      const max = v6 ? 128 : 32;
-      const L = len ?? max;
-      if (!Number.isInteger(L) || L < 0 || L > max)
-        throw new ScopeError(`bad prefix length in scope entry '${e}'`);
-      if (port !== undefined && !(port > 0 && port < 65536))
-        throw new ScopeError(`bad port in scope entry '${e}'`);
-      return { v6, bits: n >> BigInt(max - L), len: L, port };
-    });
+    this.prefixes = entries.map(parseEntry);
   }
 
   allows(ip: string, port: number): boolean {
-    if (!isIP(ip)) return false;
-    const { v6, n } = toBig(ip);
-    const max = v6 ? 128 : 32;
+    const a = tryParseIp(ip);
+    if (!a) return false;
     return this.prefixes.some(
-      (p) => p.v6 === v6 && n >> BigInt(max - p.len) === p.bits && (p.port === undefined || p.port === port),
+      (p) => cidrContains(p.net, a.words) && (p.port === undefined || p.port === port),
     );
   }
 }

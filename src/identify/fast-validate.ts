@@ -4,7 +4,7 @@
  * does not recognise — EVE records, any doubt — returns false and the zod schema decides (and names the
  * bad field). A test feeds both the same fuzzed inputs: the fast check must never accept what zod refuses.
  */
-import { parseIp } from '../intel/address.js';
+import { tryParseIp } from '../address/index.js';
 import { MAX_BATCH, MAX_FLOWS_PER_ITEM } from './flow-record.js';
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
@@ -26,7 +26,7 @@ function isStr(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length <= max;
 }
 function isIp(v: unknown): boolean {
-  return isStr(v, 64) && parseIp(v) !== null;
+  return isStr(v, 64) && tryParseIp(v) !== undefined;
 }
 function isNum(v: unknown, min: number, max: number): boolean {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;

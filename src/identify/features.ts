@@ -3,7 +3,7 @@
  * (counts, bytes, seconds, ratios) because the model is a tree — splits read as "flows > 40" rather than
  * as a transformed number. -1 means "not measurable" (no flows, fewer than three starts …).
  */
-import { parseIp, type IpAddress } from '../intel/address.js';
+import { tryParseIp, type Ip } from '../address/index.js';
 import type { GeoLookup } from '../intel/geo.js';
 import type { IntelIndex } from '../intel/intel-index.js';
 import type { CompactFlow, TrafficStats } from './flow-record.js';
@@ -105,7 +105,7 @@ export function computeFeatures(
 ): Float64Array {
   out.fill(-1);
   trafficFeatures(flows, stats, ctx, out, facts);
-  const ip = parseIp(ipText);
+  const ip = tryParseIp(ipText);
   if (ip) addressFeatures(ip, ipText, rdns, ctx, out, facts);
   return out;
 }
@@ -239,20 +239,20 @@ function trafficFeatures(
 }
 
 function addressFeatures(
-  ip: IpAddress,
+  ip: Ip,
   ipText: string,
   rdns: string | undefined,
   ctx: FeatureContext,
   out: Float64Array,
   facts: AddressFacts,
 ): void {
-  out[F.ipv6] = ip.v === 6 ? 1 : 0;
+  out[F.ipv6] = ip.version === 6 ? 1 : 0;
   const intel = ctx.intel;
   if (intel) {
-    out[F.listed_neighbours_24] = intel.neighbourhoodDensity(ip);
-    out[F.listed_neighbours_16] = intel.wideDensity(ip);
-    out[F.network_listed] = intel.lookupNetwork(ip) ? 1 : 0;
-    const own = intel.lookupIp(ip);
+    out[F.listed_neighbours_24] = intel.neighbourhoodDensity(ip.words);
+    out[F.listed_neighbours_16] = intel.wideDensity(ip.words);
+    out[F.network_listed] = intel.lookupNetwork(ip.words) ? 1 : 0;
+    const own = intel.lookupIp(ip.words);
     if (own) facts.listedBy = own.sources;
   }
   if (ctx.geo?.enabled) {
@@ -262,10 +262,10 @@ function addressFeatures(
     if (g.country) facts.country = g.country;
     out[F.hosting_hint] = g.org ? (HOSTING.test(g.org) ? 1 : 0) : -1;
     if (intel) {
-      out[F.listed_in_asn] = intel.asnDensity(g.asn, ip);
+      out[F.listed_in_asn] = intel.asnDensity(g.asn, ip.words);
       out[F.asn_listed] = g.asn !== undefined && intel.asns.has(g.asn) ? 1 : 0;
       // The country as a number a tree can split on: how many listed hosts share it (needs a country DB).
-      if (g.country !== undefined) out[F.listed_in_country] = intel.countryDensity(g.country, ip);
+      if (g.country !== undefined) out[F.listed_in_country] = intel.countryDensity(g.country, ip.words);
     }
   }
   if (rdns) out[F.rdns_hint] = HOSTING_RDNS.test(rdns) ? 2 : RESIDENTIAL_RDNS.test(rdns) ? 1 : 0;

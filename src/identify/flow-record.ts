@@ -10,12 +10,12 @@
  * - aggregate statistics (`stats`) when the terminal has no per-flow records.
  */
 import { z } from 'zod';
-import { parseIp } from '../intel/address.js';
+import { equalIp, tryParseIp } from '../address/index.js';
 
 export const ipString = z
   .string()
   .max(64)
-  .refine((s) => parseIp(s) !== null, { message: 'not a valid IPv4 or IPv6 address' });
+  .refine((s) => tryParseIp(s) !== undefined, { message: 'not a valid IPv4 or IPv6 address' });
 
 const port = z.number().int().min(0).max(65535);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -149,12 +149,13 @@ function eveSeconds(t: string | number | undefined): number | undefined {
 
 /** EVE flow → compact flow seen from `subject`; null when the subject is on neither side. */
 export function compactFromEve(e: EveFlow, subject: string): CompactFlow | null {
-  const s = parseIp(subject);
-  const src = parseIp(e.src_ip);
-  const dst = parseIp(e.dest_ip);
+  const s = tryParseIp(subject);
+  const src = tryParseIp(e.src_ip);
+  const dst = tryParseIp(e.dest_ip);
   if (!s || !src || !dst) return null;
-  const isSrc = src.v === s.v && src.n === s.n;
-  const isDst = dst.v === s.v && dst.n === s.n;
+  // Words compare the nodes: ::ffff:1.2.3.4 is 1.2.3.4.
+  const isSrc = equalIp(src.words, s.words);
+  const isDst = equalIp(dst.words, s.words);
   if (!isSrc && !isDst) return null;
   const proto = e.proto.toLowerCase();
   const f = e.flow;

@@ -5,7 +5,7 @@
  */
 import type { GeoLookup } from '../intel/geo.js';
 import type { IntelIndex } from '../intel/intel-index.js';
-import { parseIp } from '../intel/address.js';
+import { tryParseIp } from '../address/index.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_INDEX as F, type AddressFacts } from './features.js';
 import { normaliseFlows, type IdentifyRequest } from './flow-record.js';
 import type { IdentifyModel, Verdict } from './model.js';
@@ -139,8 +139,8 @@ export class IdentificationService {
       }
     }
     // Seed intel on the address itself: a direct listing decides (B-4 seed data is authoritative here).
-    const ip = parseIp(req.ip);
-    const own = ip ? this.intel?.lookupIp(ip) : undefined;
+    const ip = tryParseIp(req.ip);
+    const own = ip ? this.intel?.lookupIp(ip.words) : undefined;
     if (own && (own.listCount === 0 || own.listCount >= 3)) {
       rules.push('INTEL-LISTED');
       reasons.push(

@@ -3,18 +3,19 @@
  * so neighbours (the same /24 — /48 for IPv6 — or the same AS) never help predict each other, and one
  * remote address (always inside one /24) never sits on both sides.
  */
-import { parseIp } from '../intel/address.js';
+import { tryParseIp } from '../address/index.js';
 import type { GeoLookup } from '../intel/geo.js';
 
 export type GroupBy = '24' | 'asn';
 
 /** The /24 (IPv4) or /48 (IPv6) of an address as a 32-bit group id; the top bit marks IPv6. */
 export function neighbourhoodGroup(ip: string): number {
-  const a = parseIp(ip);
+  const a = tryParseIp(ip);
   if (!a) return 0;
-  if (a.v === 4) return a.n >>> 8;
+  const w = a.words;
+  if (a.version === 4) return w[3] >>> 8;
   // /48: fold the top 48 bits into 31 and mark IPv6.
-  const top = Number(a.n >> 80n);
+  const top = w[0] * 65536 + (w[1] >>> 16);
   return (((Math.floor(top / 4294967296) ^ top) >>> 1) | 0x80000000) >>> 0;
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Reader, type Response } from 'maxmind';
-import { parseIp } from './address.js';
+import { tryParseIp } from '../address/index.js';
 import type { AsnRanges } from './asn-ranges.js';
 
 export interface GeoFacts {
@@ -64,8 +64,8 @@ export class GeoLookup {
         if (org) facts.org = org;
       }
       if (facts.asn === undefined && this.ranges) {
-        const parsed = parseIp(ip);
-        const r = parsed ? this.ranges.lookup(parsed) : undefined;
+        const parsed = tryParseIp(ip);
+        const r = parsed ? this.ranges.lookup(parsed.words) : undefined;
         if (r) {
           facts.asn = r.asn;
           if (r.org) facts.org = r.org;

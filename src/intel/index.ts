@@ -1,6 +1,4 @@
 /** Threat intel (B-4 seed data): feed parsers, the store with provenance and expiry, the lookup index. */
-export * from './address.js';
-export { PrefixSet } from './prefix-set.js';
 export * from './feeds/index.js';
 export { IntelStore, INTEL_SCHEMA, type IndicatorRow, type LoadSummary } from './store.js';
 export { IntelIndex, type IntelHit } from './intel-index.js';

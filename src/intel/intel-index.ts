@@ -3,8 +3,7 @@
  * hash lookups for AS numbers, certificate SHA-1s, JA3s and domains, and neighbourhood density (how many
  * listed hosts share the /24 — /48 for IPv6 — and the AS of an address; B-4 IP features).
  */
-import { parseIp, parsePrefix, type IpAddress } from './address.js';
-import { PrefixSet } from './prefix-set.js';
+import { isIpv4Words, PrefixSet, tryParseCidr, tryParseIp, type IpWords } from '../address/index.js';
 import type { GeoLookup } from './geo.js';
 import type { IndicatorRow } from './store.js';
 
@@ -31,8 +30,14 @@ function hitOf(row: Pick<IndicatorRow, 'source' | 'category' | 'list_count'>): I
   };
 }
 
-function hoodKey(ip: IpAddress): number | bigint {
-  return ip.v === 4 ? ip.n >>> 8 : ip.n >> 80n;
+/** The /24 of an IPv4 address or the /48 of an IPv6 one as a number (48 bits fit a double exactly). */
+function hoodKey(w: IpWords): number {
+  return isIpv4Words(w) ? w[3] >>> 8 : (w[0] >>> 0) * 65536 + (w[1] >>> 16);
+}
+
+/** True when the address itself is listed (a /32 or /128 entry), not only a network around it. */
+function hostListed(set: PrefixSet<IntelHit>, w: IpWords): boolean {
+  return set.match(w)?.length === (isIpv4Words(w) ? 32 : 128);
 }
 
 export class IntelIndex {
@@ -41,9 +46,9 @@ export class IntelIndex {
   readonly sha1 = new Map<string, IntelHit>();
   readonly ja3 = new Map<string, IntelHit>();
   readonly domains = new Map<string, IntelHit>();
-  /** Listed host counts per /24 (IPv4, key n>>>8) and /48 (IPv6, key n>>80). */
+  /** Listed host counts per /24 (IPv4) and /48 (IPv6), keyed by hoodKey. */
   private readonly hood4 = new Map<number, number>();
-  private readonly hood6 = new Map<bigint, number>();
+  private readonly hood6 = new Map<number, number>();
   private readonly hood16 = new Map<number, number>();
   private readonly perAsn = new Map<number, number>();
   private readonly perCountry = new Map<string, number>();
@@ -61,16 +66,17 @@ export class IntelIndex {
     switch (row.type) {
       case 'ip':
       case 'cidr': {
-        const p = parsePrefix(row.value);
+        const p = tryParseCidr(row.value);
         if (!p) return;
         const before = this.ips.size;
         this.ips.add(p, hit, mergeHit);
         if (row.type === 'ip' && this.ips.size > before) {
-          const ip = { v: p.v, n: p.n } as IpAddress;
-          if (ip.v === 4) {
-            this.hood4.set(ip.n >>> 8, (this.hood4.get(ip.n >>> 8) ?? 0) + 1);
-            this.hood16.set(ip.n >>> 16, (this.hood16.get(ip.n >>> 16) ?? 0) + 1);
-          } else this.hood6.set(ip.n >> 80n, (this.hood6.get(ip.n >> 80n) ?? 0) + 1);
+          const key = hoodKey(p.words);
+          if (p.version === 4) {
+            this.hood4.set(key, (this.hood4.get(key) ?? 0) + 1);
+            const wide = p.words[3] >>> 16;
+            this.hood16.set(wide, (this.hood16.get(wide) ?? 0) + 1);
+          } else this.hood6.set(key, (this.hood6.get(key) ?? 0) + 1);
           this.hosts.push(row.value.replace(/\/\d+$/, ''));
         }
         return;
@@ -103,50 +109,46 @@ export class IntelIndex {
     }
   }
 
-  lookupIp(ip: IpAddress): IntelHit | undefined {
-    return this.ips.lookup(ip)?.value;
+  lookupIp(ip: IpWords): IntelHit | undefined {
+    return this.ips.get(ip);
   }
 
   lookupIpText(text: string): IntelHit | undefined {
-    const ip = parseIp(text);
-    return ip ? this.lookupIp(ip) : undefined;
+    const ip = tryParseIp(text);
+    return ip ? this.lookupIp(ip.words) : undefined;
   }
 
   /** Listed networks (not host entries) around the address: DROP-style evidence independent of IP seeds. */
-  lookupNetwork(ip: IpAddress): { hit: IntelHit; len: number } | undefined {
-    const r = this.ips.lookupNetwork(ip);
-    return r ? { hit: r.value, len: r.len } : undefined;
+  lookupNetwork(ip: IpWords): { hit: IntelHit; len: number } | undefined {
+    const r = this.ips.matchNetwork(ip);
+    return r ? { hit: r.value, len: r.length } : undefined;
   }
 
   /** Listed hosts in the /24 (/48) of `ip`, not counting `ip` itself. */
-  neighbourhoodDensity(ip: IpAddress): number {
-    const n =
-      ip.v === 4
-        ? (this.hood4.get(hoodKey(ip) as number) ?? 0)
-        : (this.hood6.get(hoodKey(ip) as bigint) ?? 0);
-    const selfListed = this.ips.lookup(ip)?.len === (ip.v === 4 ? 32 : 128);
-    return selfListed ? n - 1 : n;
+  neighbourhoodDensity(ip: IpWords): number {
+    const n = (isIpv4Words(ip) ? this.hood4 : this.hood6).get(hoodKey(ip)) ?? 0;
+    return hostListed(this.ips, ip) ? n - 1 : n;
   }
 
   /** Listed hosts in the /16 of an IPv4 address, not counting the address itself (0 for IPv6). */
-  wideDensity(ip: IpAddress): number {
-    if (ip.v !== 4) return 0;
-    const n = this.hood16.get(ip.n >>> 16) ?? 0;
-    return this.ips.lookup(ip)?.len === 32 ? n - 1 : n;
+  wideDensity(ip: IpWords): number {
+    if (!isIpv4Words(ip)) return 0;
+    const n = this.hood16.get(ip[3] >>> 16) ?? 0;
+    return hostListed(this.ips, ip) ? n - 1 : n;
   }
 
   /** Listed hosts in an AS, not counting `self` when it is a listed host of that AS. */
-  asnDensity(asn: number | undefined, self?: IpAddress): number {
+  asnDensity(asn: number | undefined, self?: IpWords): number {
     if (asn === undefined) return 0;
     const n = this.perAsn.get(asn) ?? 0;
-    const selfListed = self !== undefined && this.ips.lookup(self)?.len === (self.v === 4 ? 32 : 128);
+    const selfListed = self !== undefined && hostListed(this.ips, self);
     return selfListed && n > 0 ? n - 1 : n;
   }
 
   /** Listed hosts in a country, not counting `self` when it is a listed host. */
-  countryDensity(country: string, self?: IpAddress): number {
+  countryDensity(country: string, self?: IpWords): number {
     const n = this.perCountry.get(country) ?? 0;
-    const selfListed = self !== undefined && this.ips.lookup(self)?.len === (self.v === 4 ? 32 : 128);
+    const selfListed = self !== undefined && hostListed(this.ips, self);
     return selfListed && n > 0 ? n - 1 : n;
   }
 

@@ -5,7 +5,7 @@
 import type { AppRecord } from '../proto/app-layer.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../flow/types.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
-import { formatIp } from '../decode/address.js';
+import { formatIp } from '../address/index.js';
 import { eveHeader, protoName, writeEveHeader, type EveEvent } from '../output/eve/header.js';
 import { tlsEve, writeTlsEve } from '../output/eve/tls.js';
 import { httpEve, writeHttpEve } from '../output/eve/http.js';

@@ -6,8 +6,12 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import { appendFileSync } from 'node:fs';
+import { ipBytes, parseIp } from '../address/index.js';
 
 const [logPath, sinkIp = '10.66.0.2'] = process.argv.slice(2);
+const sink = parseIp(sinkIp);
+if (sink.version !== 4) throw new Error(`sink address '${sinkIp}' must be IPv4 (it answers A queries)`);
+const sinkBytes = ipBytes(sink.words, 4);
 const log = (o: Record<string, unknown>): void =>
   appendFileSync(logPath, JSON.stringify({ t: Date.now(), ...o }) + '\n');
 
@@ -39,10 +43,7 @@ dns.on('message', (msg, r) => {
   head.writeUInt16BE(1, 4);
   head.writeUInt16BE(isA ? 1 : 0, 6);
   const answer = isA
-    ? Buffer.concat([
-        Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]),
-        Buffer.from(sinkIp.split('.').map(Number)),
-      ])
+    ? Buffer.concat([Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]), sinkBytes])
     : Buffer.alloc(0);
   dns.send(Buffer.concat([head, question, answer]), r.port, r.address);
 });

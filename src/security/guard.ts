@@ -8,7 +8,7 @@ import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowEndReason, FlowView } from '../flow/types.js';
 import type { AppRecord } from '../proto/app-layer.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
-import { formatIp } from '../decode/address.js';
+import { formatIp } from '../address/index.js';
 import { eveHeader, type EveEvent } from '../output/eve/header.js';
 import {
   OPERATIONS,

@@ -7,7 +7,7 @@
  * the alert dispatcher). Counts from 1:N sampled flows are scaled by N, so limits are in real flows.
  */
 import type { Schema, SqliteStore } from '../store/index.js';
-import { formatIp } from '../decode/address.js';
+import { formatIp } from '../address/index.js';
 import type { FlowView } from '../flow/types.js';
 import type { EveEvent } from '../output/eve/header.js';
 import { formatEveTimestamp } from '../output/eve/timestamp.js';

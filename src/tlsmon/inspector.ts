@@ -9,7 +9,7 @@ import type { AppRecord } from '../proto/app-layer.js';
 import type { TlsHandshake } from '../proto/tls/types.js';
 import type { EveEvent } from '../output/eve/header.js';
 import { formatEveTimestamp } from '../output/eve/timestamp.js';
-import { formatIp } from '../decode/address.js';
+import { formatIp } from '../address/index.js';
 import type { HandshakeFeatures } from './features.js';
 import type { Evaluation, TlsMonitor } from './monitor.js';
 import { scoreEve } from './explain.js';

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { formatIp } from '../../src/decode/address.js';
+import { formatIp } from '../../src/address/index.js';
 import {
   DECODE_FRAGMENT_HELD,
   DECODE_OK,

@@ -2,7 +2,7 @@
  * Builders for hand-made frames in decode tests. Allocation is fine here; the decoder is what must not allocate.
  * Addresses are dotted IPv4 or IPv6 text; checksums are left zero (the decoder does not verify them).
  */
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 
 export function u16(n: number): Buffer {
   const b = Buffer.alloc(2);

@@ -1,5 +1,5 @@
 /** Shared test plumbing: decode one frame, read the result as text. */
-import { formatIp } from '../../src/decode/address.js';
+import { formatIp } from '../../src/address/index.js';
 import { DecodedPacket, type DecodeResult } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder, type PacketDecoderOptions } from '../../src/decode/packet-decoder.js';
 

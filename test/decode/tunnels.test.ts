@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatIp } from '../../src/decode/address.js';
+import { formatIp } from '../../src/address/index.js';
 import {
   DECODE_ERROR,
   DECODE_NOT_IP,

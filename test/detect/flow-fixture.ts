@@ -1,5 +1,5 @@
 /** A flow as the rule engine sees it, for tests: 10.0.0.5:51000 → 198.51.100.7:443 TCP, established; override what matters. */
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import type { FlowView } from '../../src/flow/types.js';
 
 export function testFlow(over: Partial<FlowView> & { srcIp?: string; dstIp?: string } = {}): FlowView {

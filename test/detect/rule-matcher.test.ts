@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseRules } from '../../src/detect/ruleset.js';
 import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { DecodedPacket } from '../../src/decode/decoded-packet.js';
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import type { FlowView } from '../../src/flow/types.js';
 import type { AppRecord } from '../../src/proto/app-layer.js';
 import { testFlow } from './flow-fixture.js';

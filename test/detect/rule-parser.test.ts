@@ -7,7 +7,7 @@ import { parseRules, DEFAULT_VARS } from '../../src/detect/ruleset.js';
 import { parseRule } from '../../src/detect/parse/rule-parser.js';
 import { addressMatches } from '../../src/detect/parse/address.js';
 import { portMatches } from '../../src/detect/parse/ports.js';
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import type { ContentMatch } from '../../src/detect/rule.js';
 
 const VARS = new Map(DEFAULT_VARS);
@@ -30,6 +30,17 @@ test('header: actions, variables, negated nested groups, port ranges, bidirectio
   assert.ok(addressMatches(r.dst, ip('2001:db8::1')));
   assert.ok(!portMatches(r.srcPorts, 443) && !portMatches(r.srcPorts, 8010) && portMatches(r.srcPorts, 8081));
   assert.ok(portMatches(r.dstPorts, 80) && !portMatches(r.dstPorts, 81));
+});
+
+test('address families stay apart, as in Suricata: an IPv6 prefix, even ::/0, matches no IPv4 address', () => {
+  const r = parseRule('alert ip ::/0 any -> [0.0.0.0/0,!10.0.0.0/8] any (msg:"x"; sid:8;)', VARS);
+  assert.ok(addressMatches(r.src, ip('2001:db8::1')) && !addressMatches(r.src, ip('192.0.2.1')));
+  assert.ok(addressMatches(r.dst, ip('192.0.2.1')) && !addressMatches(r.dst, ip('2001:db8::1')));
+  assert.ok(!addressMatches(r.dst, ip('10.1.1.1')));
+  assert.throws(
+    () => parseRule('alert ip 1.2.3.4/33 any -> any any (sid:9;)', VARS),
+    /'1\.2\.3\.4\/33' is not/,
+  );
 });
 
 test('options: content with hex, escapes and modifiers, sticky buffers, legacy modifiers, pcre, byte ops', () => {

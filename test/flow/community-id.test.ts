@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import { communityId } from '../../src/flow/community-id.js';
 
 interface Vector {
@@ -217,7 +217,7 @@ function compute(v: Vector): string {
   const s = parseIp(v.saddr)!;
   const d = parseIp(v.daddr)!;
   return communityId({
-    ipVersion: s.ipVersion,
+    ipVersion: s.version,
     src: s.words,
     dst: d.words,
     proto: v.proto,

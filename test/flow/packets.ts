@@ -1,5 +1,5 @@
 /** Hand-built DecodedPackets for the flow tests: one reused instance, as the decoder hands them on. */
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import { DecodedPacket, IPPROTO_TCP } from '../../src/decode/decoded-packet.js';
 import type { AppRecord } from '../../src/proto/app-layer.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../../src/flow/types.js';
@@ -30,7 +30,7 @@ export function packet(p: PacketSpec): DecodedPacket {
   const s = parseIp(p.src);
   const d = parseIp(p.dst);
   if (!s || !d) throw new Error(`bad address in ${JSON.stringify(p)}`);
-  pkt.ipVersion = s.ipVersion;
+  pkt.ipVersion = s.version;
   pkt.src.set(s.words);
   pkt.dst.set(d.words);
   pkt.proto = p.proto ?? IPPROTO_TCP;

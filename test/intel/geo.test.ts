@@ -80,7 +80,8 @@ test('broken MaxMind databases are refused or answer nothing, never crash', { sk
 test('ASN range tables (@ip-location-db/asn layout): IPv4 and IPv6, gaps answer nothing', async () => {
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { AsnRanges, parseIp } = await import('../../src/intel/index.js');
+  const { AsnRanges } = await import('../../src/intel/index.js');
+  const { parseIp } = await import('../../src/address/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'moat-intel-asn-'));
   try {
     writeFileSync(
@@ -92,11 +93,11 @@ test('ASN range tables (@ip-location-db/asn layout): IPv4 and IPv6, gaps answer 
       '2001::,2001::ffff:ffff:ffff:ffff:ffff:ffff,6939,Hurricane Electric LLC\n',
     );
     const r = AsnRanges.load(join(dir, 'v4.csv'), join(dir, 'v6.csv'));
-    assert.deepEqual(r.lookup(parseIp('1.0.0.200')!), { asn: 13335, org: 'Cloudflare, Inc.' });
-    assert.equal(r.lookup(parseIp('1.0.5.1')!)?.asn, 38803);
-    assert.equal(r.lookup(parseIp('1.0.2.1')!), undefined);
-    assert.equal(r.lookup(parseIp('0.0.0.1')!), undefined);
-    assert.equal(r.lookup(parseIp('2001::1234')!)?.asn, 6939);
+    assert.deepEqual(r.lookup(parseIp('1.0.0.200').words), { asn: 13335, org: 'Cloudflare, Inc.' });
+    assert.equal(r.lookup(parseIp('1.0.5.1').words)?.asn, 38803);
+    assert.equal(r.lookup(parseIp('1.0.2.1').words), undefined);
+    assert.equal(r.lookup(parseIp('0.0.0.1').words), undefined);
+    assert.equal(r.lookup(parseIp('2001::1234').words)?.asn, 6939);
     writeFileSync(join(dir, 'bad.csv'), '1.0.0.0,1.0.0.255,13335,A\n1.0.1.0,nope,1,B\n');
     assert.throws(() => AsnRanges.load(join(dir, 'bad.csv')), /bad\.csv:2: not an IPv4 range/);
   } finally {

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openSqlite } from '../../src/store/index.js';
-import { IntelIndex, IntelStore, parseFeed, parseIp } from '../../src/intel/index.js';
+import { parseIp } from '../../src/address/index.js';
+import { IntelIndex, IntelStore, parseFeed } from '../../src/intel/index.js';
 import { runMoat } from '../identify/cli-child.js';
 
 test('store keeps provenance, first/last seen, and expires', () => {
@@ -34,9 +35,9 @@ test('index: longest match, density excludes self, sources merged', () => {
   const idx = IntelIndex.fromRows(store.live());
   assert.deepEqual(idx.lookupIpText('198.51.100.7')?.sources.sort(), ['a', 'b']);
   assert.deepEqual(idx.lookupIpText('198.51.7.7')?.sources, ['b']);
-  assert.equal(idx.neighbourhoodDensity(parseIp('198.51.100.7')!), 2);
-  assert.equal(idx.neighbourhoodDensity(parseIp('198.51.100.200')!), 3);
-  assert.equal(idx.lookupNetwork(parseIp('198.51.100.7')!)?.len, 16);
+  assert.equal(idx.neighbourhoodDensity(parseIp('198.51.100.7').words), 2);
+  assert.equal(idx.neighbourhoodDensity(parseIp('198.51.100.200').words), 3);
+  assert.equal(idx.lookupNetwork(parseIp('198.51.100.7').words)?.len, 16);
 });
 
 test('moat intel load/list/expire: bad lines named, good kept, exit 1', async () => {

@@ -8,7 +8,7 @@ import { issuePki, type SynthPki } from '../../src/synth/pki/certificates.js';
 import { Prng } from '../../src/synth/prng.js';
 import { parseCertificate } from '../../src/proto/x509/index.js';
 import type { CertificateInfo } from '../../src/proto/x509/types.js';
-import { parseIp } from '../../src/decode/address.js';
+import { parseIp } from '../../src/address/index.js';
 import type { HandshakeFeatures } from '../../src/tlsmon/features.js';
 
 export const BASE_MS = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -39,7 +39,7 @@ export function features(
   if (!s || !d) throw new Error('bad test address');
   return {
     tsUs: BASE_MS * 1000,
-    ipVersion: s.ipVersion,
+    ipVersion: s.version,
     src: s.words,
     dst: d.words,
     srcPort: 50000,

@@ -1,12 +1,12 @@
 /** A handshake described by hand, for the configuration client's "test this policy" (T-52): JSON in, features out. */
 import { z } from 'zod';
 import { X509Certificate } from 'node:crypto';
-import { parseIp } from '../../decode/address.js';
+import { tryParseIp } from '../../address/index.js';
 import { parseCertificate } from '../../proto/x509/index.js';
 import type { HandshakeFeatures } from '../../tlsmon/features.js';
 import { InputError } from '../../framework/errors.js';
 
-const ip = z.string().refine((s) => parseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });
+const ip = z.string().refine((s) => tryParseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });
 
 export const handshakeSchema = z.strictObject({
   src: ip,
@@ -41,10 +41,10 @@ export type HandshakeInput = z.infer<typeof handshakeSchema>;
 export class HandshakeInputError extends InputError {}
 
 export function featuresFromInput(h: HandshakeInput): HandshakeFeatures {
-  const s = parseIp(h.src);
-  const d = parseIp(h.dst);
+  const s = tryParseIp(h.src);
+  const d = tryParseIp(h.dst);
   if (!s || !d) throw new HandshakeInputError('bad address');
-  if (s.ipVersion !== d.ipVersion) throw new HandshakeInputError('src and dst must be the same IP version');
+  if (s.version !== d.version) throw new HandshakeInputError('src and dst must be the same IP version');
   const chain = h.chain.map((pem, i) => {
     let der: Buffer;
     try {
@@ -60,7 +60,7 @@ export function featuresFromInput(h: HandshakeInput): HandshakeFeatures {
   });
   return {
     tsUs: (h.time ? Date.parse(h.time) : Date.now()) * 1000,
-    ipVersion: s.ipVersion,
+    ipVersion: s.version,
     src: s.words,
     dst: d.words,
     srcIp: h.src,

@@ -3,7 +3,7 @@
  * `[a, !b, [c, d]]` nested to any depth. A group matches what its positive members match (everything when it has
  * none) minus what its negative members match — Suricata's semantics.
  */
-import { cidrContains, parseCidr, type Cidr } from '../../decode/cidr.js';
+import { cidrContains, tryParseCidr, type Cidr } from '../../address/index.js';
 import { RuleError } from '../rule.js';
 import { memoPerVars } from './vars-memo.js';
 
@@ -71,7 +71,7 @@ function parseAddressAt(text: string, vars: ReadonlyMap<string, string>, depth: 
   } else if (body === 'any') {
     set = ANY_ADDRESS;
   } else {
-    const c = parseCidr(body);
+    const c = tryParseCidr(body);
     if (!c) throw new RuleError(`'${body}' is not an address, CIDR prefix, variable or group`);
     set = { any: false, positive: [c], negative: [] };
   }

@@ -3,6 +3,7 @@
  * millisecond timestamps (flowStart/EndMilliseconds) and samplingPacketInterval (305) in every record; a sampled
  * observation domain also announces its rate in option data with each template refresh (sampler-options.ts).
  */
+import { writeIpBytes } from '../../address/index.js';
 import type { ExportRecord } from './flow-record.js';
 import { templateSet } from './template-set.js';
 import { ipfixSamplingOptions } from './sampler-options.js';
@@ -49,11 +50,8 @@ export class IpfixEncoder {
     b.writeUInt16BE(b.length, 2);
     let o = 4;
     for (const r of recs) {
-      const words = id === T4 ? 1 : 4;
-      for (let i = 0; i < words; i++) b.writeUInt32BE(r.src[4 - words + i] >>> 0, o + i * 4);
-      o += words * 4;
-      for (let i = 0; i < words; i++) b.writeUInt32BE(r.dst[4 - words + i] >>> 0, o + i * 4);
-      o += words * 4;
+      o = writeIpBytes(r.src, id === T4 ? 4 : 6, b, o);
+      o = writeIpBytes(r.dst, id === T4 ? 4 : 6, b, o);
       b.writeUInt16BE(r.srcPort, o);
       b.writeUInt16BE(r.dstPort, o + 2);
       b.writeUInt8(r.proto, o + 4);

@@ -4,6 +4,7 @@
  * interval carried in every record (SAMPLING_INTERVAL, field 34) and, for a sampled source id, announced in option data
  * with each template refresh — where collectors such as nfdump take it from (sampler-options.ts).
  */
+import { writeIpBytes } from '../../address/index.js';
 import type { ExportRecord } from './flow-record.js';
 import { templateSet } from './template-set.js';
 import { v9SamplingOptions } from './sampler-options.js';
@@ -58,15 +59,8 @@ export class NetflowV9Encoder {
     b.writeUInt16BE(b.length, 2);
     let o = 4;
     for (const r of recs) {
-      if (id === T4) {
-        b.writeUInt32BE(r.src[3] >>> 0, o);
-        b.writeUInt32BE(r.dst[3] >>> 0, o + 4);
-        o += 8;
-      } else {
-        for (let i = 0; i < 4; i++) b.writeUInt32BE(r.src[i] >>> 0, o + i * 4);
-        for (let i = 0; i < 4; i++) b.writeUInt32BE(r.dst[i] >>> 0, o + 16 + i * 4);
-        o += 32;
-      }
+      o = writeIpBytes(r.src, id === T4 ? 4 : 6, b, o);
+      o = writeIpBytes(r.dst, id === T4 ? 4 : 6, b, o);
       b.writeUInt16BE(r.srcPort, o);
       b.writeUInt16BE(r.dstPort, o + 2);
       b.writeUInt8(r.proto, o + 4);

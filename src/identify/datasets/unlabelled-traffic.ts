@@ -6,33 +6,36 @@
  * the test side).
  */
 import { readFileSync } from 'node:fs';
-import { parseIp } from '../../intel/address.js';
+import { cidrContains, parseCidr, tryParseIp } from '../../address/index.js';
 import { compactFromEve, eveFlowSchema, type CompactFlow } from '../flow-record.js';
 import type { AddressSample } from './ustc-conversations.js';
 
-/** Private, loopback, link-local, CGNAT, multicast and reserved IPv4; non-global IPv6. */
+/** IPv4 that is no public endpoint: this network, private, loopback, CGNAT, link-local, 224/3 and up. */
+const NOT_PUBLIC_V4 = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '127.0.0.0/8',
+  '224.0.0.0/3',
+  '100.64.0.0/10',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+].map(parseCidr);
+const GLOBAL_UNICAST_V6 = parseCidr('2000::/3');
+const DOCUMENTATION_V6 = parseCidr('2001:db8::/32');
+
+/**
+ * Private, loopback, link-local, CGNAT, multicast and reserved IPv4 (and x.x.x.255, a /24's broadcast);
+ * IPv6 outside global unicast 2000::/3 or in the documentation prefix 2001:db8::/32. This list defines
+ * which samples a dataset has; classifyIp's IANA classification is stricter (it also refuses 192.0.2.0/24,
+ * 198.18.0.0/15 …) and would change them.
+ */
 export function isPublicAddress(text: string): boolean {
-  const a = parseIp(text);
+  const a = tryParseIp(text);
   if (!a) return false;
-  if (a.v === 6) {
-    // Global unicast 2000::/3, without the documentation prefix 2001:db8::/32.
-    const top = Number(a.n >> 112n);
-    return top >= 0x2000 && top <= 0x3fff && Number(a.n >> 96n) !== 0x20010db8;
-  }
-  const n = a.n;
-  const o1 = n >>> 24;
-  const o2 = (n >>> 16) & 255;
-  return !(
-    o1 === 0 ||
-    o1 === 10 ||
-    o1 === 127 ||
-    o1 >= 224 ||
-    (o1 === 100 && o2 >= 64 && o2 < 128) ||
-    (o1 === 169 && o2 === 254) ||
-    (o1 === 172 && o2 >= 16 && o2 < 32) ||
-    (o1 === 192 && o2 === 168) ||
-    (n & 255) === 255
-  );
+  const w = a.words;
+  if (a.version === 6) return cidrContains(GLOBAL_UNICAST_V6, w) && !cidrContains(DOCUMENTATION_V6, w);
+  return !(NOT_PUBLIC_V4.some((c) => cidrContains(c, w)) || (w[3] & 255) === 255);
 }
 
 export interface UnlabelledLoad {

@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseIp } from '../../intel/address.js';
+import { cidrContains, classifyIp, parseCidr, tryParseIp } from '../../address/index.js';
 import { splitCsvLine } from '../../intel/feeds/csv.js';
 import type { CompactFlow } from '../flow-record.js';
 
@@ -32,23 +32,22 @@ const RESOLVERS = new Set([
   '208.67.220.220',
 ]);
 
+/** RFC 1918 private-use or 169.254/16 link-local IPv4: a capture host's own side. */
 function isPrivate(ip: string): boolean {
-  const a = parseIp(ip);
-  if (!a || a.v !== 4) return false;
-  const n = a.n;
-  return (
-    n >>> 24 === 10 ||
-    n >>> 20 === (172 << 4) + 1 ||
-    n >>> 16 === (192 << 8) + 168 ||
-    n >>> 16 === (169 << 8) + 254
-  );
+  const a = tryParseIp(ip);
+  if (!a || a.version !== 4) return false;
+  const kind = classifyIp(a.words).kind;
+  return kind === 'private' || kind === 'link-local';
 }
 
+/** Multicast (both families), IPv4 "this network" and loopback: peers that are no remote host. */
+const NOISE_NETS = ['224.0.0.0/4', '0.0.0.0/8', '127.0.0.0/8', 'ff00::/8'].map(parseCidr);
+
 function isNoise(ip: string): boolean {
-  const a = parseIp(ip);
+  const a = tryParseIp(ip);
   if (!a) return true;
-  if (a.v === 6) return a.n >> 120n === 0xffn;
-  return a.n >>> 28 === 14 || (a.n & 255) === 255 || a.n >>> 24 === 0 || a.n >>> 24 === 127;
+  // x.x.x.255 is the broadcast address of the /24 LANs these captures come from.
+  return NOISE_NETS.some((c) => cidrContains(c, a.words)) || (a.version === 4 && (a.words[3] & 255) === 255);
 }
 
 interface Conversation {

@@ -1,5 +1,5 @@
 /** Turns a typed value from MISP/STIX into a normalised indicator, or an error message. */
-import { formatPrefix, parsePrefix } from '../address.js';
+import { formatCidr, isHostCidr, tryParseCidr } from '../../address/index.js';
 import type { IndicatorType } from './types.js';
 
 export function normaliseIndicator(
@@ -10,10 +10,10 @@ export function normaliseIndicator(
   switch (type) {
     case 'ip':
     case 'cidr': {
-      const p = parsePrefix(v);
+      const p = tryParseCidr(v);
       if (!p) return `not an IP address or CIDR: '${v.slice(0, 60)}'`;
-      const host = p.len === (p.v === 4 ? 32 : 128);
-      return { type: host ? 'ip' : 'cidr', value: formatPrefix(p) };
+      const host = isHostCidr(p);
+      return { type: host ? 'ip' : 'cidr', value: formatCidr(p) };
     }
     case 'sha1':
       return /^[0-9a-fA-F]{40}$/.test(v)

@@ -2,7 +2,7 @@
  * Plain IP/CIDR lists, one entry a line: Spamhaus DROP/EDROP/DROPv6 ('1.10.16.0/20 ; SBL256894'), IPsum
  * level files (levels/N.txt: addresses on ≥ N lists), firewall blocklists. '#' and ';' start comments.
  */
-import { formatPrefix, parsePrefix } from '../address.js';
+import { formatCidr, isHostCidr, tryParseCidr } from '../../address/index.js';
 import { numberedLines, type FeedParseResult, type Indicator } from './types.js';
 
 export interface IpListOptions {
@@ -19,7 +19,7 @@ export function parseIpList(file: string, text: string, opts: IpListOptions = {}
     const line = (cut >= 0 ? raw.slice(0, cut) : raw).trim();
     if (line === '') continue;
     const token = line.split(/\s+/)[0];
-    const p = parsePrefix(token);
+    const p = tryParseCidr(token);
     if (!p) {
       errors.push({
         file,
@@ -28,8 +28,8 @@ export function parseIpList(file: string, text: string, opts: IpListOptions = {}
       });
       continue;
     }
-    const host = p.len === (p.v === 4 ? 32 : 128);
-    const ind: Indicator = { type: host ? 'ip' : 'cidr', value: formatPrefix(p), where: `line ${n}` };
+    const host = isHostCidr(p);
+    const ind: Indicator = { type: host ? 'ip' : 'cidr', value: formatCidr(p), where: `line ${n}` };
     if (opts.category) ind.category = opts.category;
     if (opts.listCount !== undefined) ind.listCount = opts.listCount;
     indicators.push(ind);

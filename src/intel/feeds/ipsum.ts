@@ -1,5 +1,5 @@
 /** IPsum main file: 'IP<TAB>count' where count is the number of blocklists naming the address. */
-import { formatPrefix, parsePrefix } from '../address.js';
+import { formatCidr, isHostCidr, tryParseCidr } from '../../address/index.js';
 import { numberedLines, type FeedParseResult, type Indicator } from './types.js';
 
 export function parseIpsum(file: string, text: string): FeedParseResult {
@@ -9,9 +9,9 @@ export function parseIpsum(file: string, text: string): FeedParseResult {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const [ipText, countText, extra] = line.split(/\s+/);
-    const p = parsePrefix(ipText);
+    const p = tryParseCidr(ipText);
     const count = Number(countText);
-    if (!p || p.len !== (p.v === 4 ? 32 : 128)) {
+    if (!p || !isHostCidr(p)) {
       errors.push({ file, where: `line ${n}`, message: `not an IP address: '${ipText.slice(0, 60)}'` });
     } else if (countText === undefined || !Number.isInteger(count) || count < 1 || extra !== undefined) {
       errors.push({
@@ -22,7 +22,7 @@ export function parseIpsum(file: string, text: string): FeedParseResult {
     } else {
       indicators.push({
         type: 'ip',
-        value: formatPrefix(p),
+        value: formatCidr(p),
         listCount: count,
         category: 'ipsum',
         where: `line ${n}`,

@@ -2,7 +2,7 @@
  * The fields every EVE record starts with, in Suricata's order and names, so SIEM pipelines built for
  * Suricata ingest moat's output unchanged.
  */
-import { formatIp } from '../../decode/address.js';
+import { formatIp } from '../../address/index.js';
 import type { FlowView } from '../../flow/types.js';
 import { formatEveTimestamp, writeEveTimestamp } from './timestamp.js';
 import { num, raw, str, type EveBytesOut } from './json-out.js';

@@ -3,7 +3,7 @@
  * Types without a presentation rule here are shown as lower-case hex of the raw rdata (RFC 3597's spirit).
  * Names inside rdata may use compression, so they are read against the whole message.
  */
-import { formatIp } from '../../decode/address.js';
+import { formatIp, readIpBytes } from '../../address/index.js';
 import { bytesText, readName, type NameResult } from './names.js';
 import {
   TYPE_A,
@@ -69,11 +69,12 @@ export function presentRdata(
   switch (rr.type) {
     case TYPE_A:
       if (len !== 4) return bad(rr, buf, off, len, `A record with ${len} data bytes (want 4)`);
-      rr.data = `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+      readIpBytes(buf, off, 4, words);
+      rr.data = formatIp(words, 4);
       return '';
     case TYPE_AAAA:
       if (len !== 16) return bad(rr, buf, off, len, `AAAA record with ${len} data bytes (want 16)`);
-      for (let i = 0; i < 4; i++) words[i] = buf.readUInt32BE(off + 4 * i);
+      readIpBytes(buf, off, 16, words);
       rr.data = formatIp(words, 6);
       return '';
     case TYPE_CNAME:

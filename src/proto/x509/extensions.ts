@@ -5,7 +5,7 @@
  * named in `extensionErrors` rather than failing the whole certificate: the names, key and validity are
  * still worth reporting.
  */
-import { formatIp } from '../../decode/address.js';
+import { formatIp, readIpBytes } from '../../address/index.js';
 import {
   CLASS_CONTEXT,
   CLASS_UNIVERSAL,
@@ -248,13 +248,7 @@ function addGeneralName(buf: Uint8Array, gn: Tlv, f: ExtensionFacts): void {
 
 /** IPv4 dotted or IPv6 RFC 5952 text (the same form moat's EVE uses for flow addresses). */
 export function ipText(buf: Uint8Array, start: number, end: number): string | undefined {
-  const n = end - start;
-  if (n === 4) return `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`;
-  if (n !== 16) return undefined;
   const words = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = start + i * 4;
-    words[i] = ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
-  }
-  return formatIp(words, 6);
+  const v = readIpBytes(buf, start, end - start, words);
+  return v === 0 ? undefined : formatIp(words, v);
 }

@@ -1,4 +1,5 @@
 /** Textual IPv4/IPv6 addresses to bytes, and per-host MAC addresses, for the synthetic hosts. */
+import { ipBytes, parseIp } from '../../address/index.js';
 
 export interface Host {
   /** 4 bytes (IPv4) or 16 bytes (IPv6). */
@@ -10,25 +11,16 @@ export interface Host {
   text: string;
 }
 
+/** The 4 bytes of dotted IPv4 text; throws AddressError naming bad text. */
 export function ipv4(text: string): Buffer {
-  const parts = text.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
-    throw new Error(`synth: bad IPv4 address "${text}"`);
-  }
-  return Buffer.from(parts);
+  if (text.includes(':')) throw new Error(`synth: '${text}' is not an IPv4 address`);
+  return ipBytes(parseIp(text).words, 4);
 }
 
+/** The 16 bytes of IPv6 text; throws AddressError naming bad text. */
 export function ipv6(text: string): Buffer {
-  const halves = text.split('::');
-  if (halves.length > 2) throw new Error(`synth: bad IPv6 address "${text}"`);
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const fill = 8 - head.length - tail.length;
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) throw new Error(`synth: bad IPv6 address "${text}"`);
-  const groups = [...head, ...new Array<string>(fill).fill('0'), ...tail];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
+  if (!text.includes(':')) throw new Error(`synth: '${text}' is not an IPv6 address`);
+  return ipBytes(parseIp(text).words, 6);
 }
 
 /** A locally administered unicast MAC derived from the address, so each host keeps one MAC. */

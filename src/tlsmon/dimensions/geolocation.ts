@@ -2,6 +2,7 @@
  * T-45: is the peer's country one this network usually talks to. Usual = on the policy's allow list, or seen at
  * least `learnAfter` times from the source's network (/24 for IPv4, /48 for IPv6) within the window; deny wins.
  */
+import { cidrOf, formatCidr } from '../../address/index.js';
 import type { HandshakeFeatures } from '../features.js';
 import type { Policy } from '../policy/schema.js';
 import type { TlsmonServices } from '../services.js';
@@ -9,7 +10,9 @@ import { unavailable, type DimensionOutcome } from './result.js';
 
 /** The network a source belongs to for "usual locations": its /24 (IPv4) or /48 (IPv6). */
 export function sourceNetwork(f: HandshakeFeatures): string {
-  if (f.ipVersion === 4) return f.srcIp.slice(0, f.srcIp.lastIndexOf('.')) + '.0/24';
+  if (f.ipVersion === 4) return formatCidr(cidrOf(f.src, 24, 4));
+  // A history key, not an address to show: the first word in hex then the next group ('20010db8:1::/48'
+  // for 2001:db8:1::/48). Stored counters are keyed so; RFC 5952 text here would orphan what they learned.
   return `${(f.src[0] >>> 0).toString(16)}:${(f.src[1] >>> 16).toString(16)}::/48`;
 }
 

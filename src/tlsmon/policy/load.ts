@@ -19,7 +19,7 @@ import {
   type Scenario,
   type Selector,
 } from './schema.js';
-import { parseCidr } from '../../decode/cidr.js';
+import { tryParseCidr } from '../../address/index.js';
 import { ConfigError } from '../../framework/errors.js';
 
 export class PolicyError extends ConfigError {
@@ -207,7 +207,7 @@ function ruleProblems(parts: Parts): string[] {
   for (const [name, sc] of parts.scenarios) {
     for (const key of ['sourceNets', 'destinationNets'] as const) {
       sc[key]?.forEach((c, j) => {
-        if (!parseCidr(c))
+        if (!tryParseCidr(c))
           problems.push(`scenarios.${name}.${key}[${j}]: '${c}' is not an address or CIDR prefix`);
       });
     }
@@ -225,7 +225,7 @@ function ruleProblems(parts: Parts): string[] {
     }
     for (const key of ['sourceNets', 'destinationNets'] as const) {
       s[key]?.forEach((c, j) => {
-        if (!parseCidr(c)) problems.push(`${at}.${key}[${j}]: '${c}' is not an address or CIDR prefix`);
+        if (!tryParseCidr(c)) problems.push(`${at}.${key}[${j}]: '${c}' is not an address or CIDR prefix`);
       });
     }
     if (!s.sourceNets && !s.destinationNets && !s.ports && !s.sni && !s.scenario) {

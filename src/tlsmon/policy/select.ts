@@ -5,7 +5,7 @@
  */
 import type { HandshakeFeatures } from '../features.js';
 import type { Policy, PolicyFile, Selector } from './schema.js';
-import { cidrContains, parseCidr, type Cidr } from '../../decode/cidr.js';
+import { cidrContains, tryParseCidr, type Cidr } from '../../address/index.js';
 import { sniMatches } from '../strategies.js';
 
 interface CompiledSelector {
@@ -28,7 +28,7 @@ export interface SelectedPolicy {
 function compile(s: Selector, index: number): CompiledSelector {
   const nets = (list: string[] | undefined): Cidr[] | undefined =>
     list?.map((t) => {
-      const c = parseCidr(t);
+      const c = tryParseCidr(t);
       if (!c) throw new Error(`selector ${index}: bad CIDR '${t}'`);
       return c;
     });

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlowExporter } from '../../../src/flow/export/exporter.js';
 import { FlowSampler } from '../../../src/flow/sampling.js';
-import { parseIp } from '../../../src/decode/address.js';
+import { parseIp } from '../../../src/address/index.js';
 import type { FlowView } from '../../../src/flow/types.js';
 
 function flow(i: number, v6 = false): FlowView {
