@@ -33,7 +33,7 @@ const verdictSchema = {
   required: ['ip', 'verdict', 'score', 'rules_fired', 'reasons', 'model_version'],
   properties: {
     ip: { type: 'string' },
-    verdict: { type: 'string', enum: ['black', 'gray', 'clean'] },
+    verdict: { type: 'string', enum: ['black', 'gray', 'clean', 'not_applicable'] },
     score: { type: 'number' },
     category: { type: 'string' },
     rules_fired: { type: 'array', items: { type: 'string' } },

@@ -26,7 +26,8 @@ export {
   type HeldOutMetrics,
   type PublishResult,
 } from './registry.js';
-export { IdentificationService, type IdentifyResponse } from './service.js';
+export { IdentificationService, type IdentifyResponse, type ResponseVerdict } from './service.js';
+export { specialScope } from './address-scope.js';
 export {
   DEFAULT_LOOP,
   evaluate,
