@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/index.js';
 import { parseIp } from '../../src/intel/address.js';
 import { IntelIndex, IntelStore, parseFeed } from '../../src/intel/index.js';
 import {
@@ -73,7 +73,7 @@ test('special-purpose ranges are recognised; public addresses next to them are n
 test('the service answers not_applicable for special addresses, even listed and under an all-black model', () => {
   const listed = [...SPECIAL.map(([ip]) => ip), '8.8.8.8'].join('\n');
   const dir = mkdtempSync(join(tmpdir(), 'moat-identify-scope-'));
-  const h = openDatabase(join(dir, 'i.db'));
+  const h = openSqlite(join(dir, 'i.db'));
   const store = new IntelStore(h);
   store.load('c2.txt', parseFeed('c2.txt', `${listed}\n`));
   const intel = IntelIndex.fromRows(store.live());
@@ -99,7 +99,7 @@ test('the service answers not_applicable for special addresses, even listed and 
 test('moat identify check: a private address is not_applicable and exits 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-identify-scope-'));
   const db = join(dir, 'm.db');
-  const h = openDatabase(db);
+  const h = openSqlite(db);
   new IntelStore(h).load('c2.txt', parseFeed('c2.txt', '192.168.7.7\n93.184.216.7\n'));
   const reg = new ModelRegistry(h);
   const v = reg.submit(

@@ -18,7 +18,11 @@ export function syntheticRequests(
   for (let i = 0; i < n; i++) {
     const y = r() < 0.4 ? 1 : 0;
     const looksBlack = r() < overlap ? 1 - y : y;
-    const ip = `${10 + Math.floor(r() * 200)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 250)}`;
+    let first = 10 + Math.floor(r() * 200);
+    // Public addresses only: special-purpose first octets (10/8, 127/8, parts of 100, 169, 172, 192, 198)
+    // move up by one, so the identification service judges every synthetic subject.
+    if ([10, 100, 127, 169, 172, 192, 198].includes(first)) first++;
+    const ip = `${first}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 250)}`;
     const flows: CompactFlow[] = [];
     const nf = 5 + Math.floor(r() * 20);
     let t = 1_700_000_000 + r() * 1000;
