@@ -11,27 +11,9 @@ import { join } from 'node:path';
 import { openSqlite } from '../../src/store/index.js';
 import { parseIp } from '../../src/intel/address.js';
 import { IntelIndex, IntelStore, parseFeed } from '../../src/intel/index.js';
-import {
-  FEATURE_NAMES,
-  IdentificationService,
-  IdentifyModel,
-  MODEL_FORMAT,
-  ModelRegistry,
-  specialScope,
-} from '../../src/identify/index.js';
+import { IdentificationService, ModelRegistry, specialScope } from '../../src/identify/index.js';
 import { runMoat } from './cli-child.js';
-
-/** One leaf with p = 1: every address it judges is black. */
-export function allBlackModel(): IdentifyModel {
-  return new IdentifyModel({
-    format: MODEL_FORMAT,
-    features: [...FEATURE_NAMES],
-    tree: { leaf: true, id: 0, p: 1, n: 1, pos: 1 },
-    thresholds: { black: 0.5, gray: 0.2 },
-    trainedAt: new Date(0).toISOString(),
-    info: {},
-  });
-}
+import { allBlackModel } from './synthetic.js';
 
 const SPECIAL: [string, string][] = [
   ['10.1.2.3', 'private'],

@@ -5,7 +5,8 @@
  */
 import { mulberry32 as rng } from '../../src/framework/prng.js';
 import type { CompactFlow, IdentifyRequest } from '../../src/identify/flow-record.js';
-import { computeFeatures, FEATURE_COUNT } from '../../src/identify/features.js';
+import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES } from '../../src/identify/features.js';
+import { IdentifyModel, MODEL_FORMAT } from '../../src/identify/model.js';
 import type { LabelledSet } from '../../src/identify/train.js';
 
 export function syntheticRequests(
@@ -84,4 +85,16 @@ export function toLabelledSet(items: { req: IdentifyRequest; y: number }[]): Lab
     group[i] = i;
   });
   return { x, y, w, group, n, width: FEATURE_COUNT };
+}
+
+/** One leaf with p = 1: every address it judges is black. */
+export function allBlackModel(): IdentifyModel {
+  return new IdentifyModel({
+    format: MODEL_FORMAT,
+    features: [...FEATURE_NAMES],
+    tree: { leaf: true, id: 0, p: 1, n: 1, pos: 1 },
+    thresholds: { black: 0.5, gray: 0.2 },
+    trainedAt: new Date(0).toISOString(),
+    info: {},
+  });
 }
