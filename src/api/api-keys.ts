@@ -53,9 +53,15 @@ export function newKey(): string {
 
 export const DEFAULT_RATE_PER_S = 50_000;
 
-/** Default burst: two seconds of the rate, at least one full batch of 10,000. */
+/** Seconds of its rate a terminal may spend at once: burst = k × rate (k = BURST_SECONDS). */
+export const BURST_SECONDS = 2;
+
+/**
+ * Default burst: k × rate, at least one verdict. No floor at a full batch: a key with a rate of 2/s must not
+ * pass a 9,990-item batch; a terminal that sends full batches needs a rate that pays for them.
+ */
 export function defaultBurst(rate: number): number {
-  return Math.max(rate * 2, 10_000);
+  return Math.max(rate * BURST_SECONDS, 1);
 }
 
 /** What the HTTP server needs: the terminal of a presented key (a store may answer asynchronously). */

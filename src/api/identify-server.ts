@@ -4,7 +4,7 @@
  * JSON schemas so fastify serialises them fast. Bad input gets 400 with the path of the bad field,
  * oversize bodies 413, missing/unknown keys 401, over-rate terminals 429 — and the service stays up.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
 import {
   identifyBatchSchema,
@@ -12,10 +12,11 @@ import {
   MAX_BATCH,
   type IdentifyRequest,
 } from '../identify/flow-record.js';
-import type { IdentificationService } from '../identify/service.js';
+import type { IdentificationService, IdentifyResponse } from '../identify/service.js';
 import { fastBatchOk, fastRequestOk } from '../identify/fast-validate.js';
 import type { KeyVerifier, TerminalKey } from './api-keys.js';
 import { RateLimiter } from './rate-limit.js';
+import { parseJsonChunked, Slicer } from './chunked-json.js';
 import type { RequestLog } from './request-log.js';
 import { API_KEY_HELP, apiKeyOf } from './api-key-header.js';
 
@@ -26,6 +27,8 @@ export interface IdentifyServerOptions {
   log?: RequestLog;
   /** Body limit for the batch route in bytes (single requests get a 16th of it, at least 1 MiB). */
   bodyLimit?: number;
+  /** Serve HTTPS with this key and certificate (PEM); plain HTTP without (loopback development only). */
+  https?: { key: string | Buffer; cert: string | Buffer };
 }
 
 const verdictSchema = {
@@ -33,7 +36,7 @@ const verdictSchema = {
   required: ['ip', 'verdict', 'score', 'rules_fired', 'reasons', 'model_version'],
   properties: {
     ip: { type: 'string' },
-    verdict: { type: 'string', enum: ['black', 'gray', 'clean'] },
+    verdict: { type: 'string', enum: ['black', 'gray', 'clean', 'not_applicable'] },
     score: { type: 'number' },
     category: { type: 'string' },
     rules_fired: { type: 'array', items: { type: 'string' } },
@@ -75,14 +78,41 @@ class ValidationError extends Error {
 declare module 'fastify' {
   interface FastifyRequest {
     terminal?: TerminalKey;
+    /** Verdicts already charged before the body was read (from Content-Length). */
+    preCost?: number;
   }
 }
+
+/**
+ * Body bytes one verdict of rate pays for. The rate check runs before the body is read, from Content-Length:
+ * a body costs at least ⌈bytes / BYTES_PER_VERDICT⌉ verdicts, so a 35 MB batch from a slow key is refused
+ * without being parsed; after parsing, the items beyond that are charged too (cost = max(items, bytes/1 KiB)).
+ */
+export const BYTES_PER_VERDICT = 1024;
+
+/** Bodies from this size on are parsed in slices that yield to the event loop. */
+const CHUNKED_FROM = 512 * 1024;
 
 export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstance {
   const batchLimit = opts.bodyLimit ?? 64 * 1024 * 1024;
   const singleLimit = Math.max(1024 * 1024, Math.floor(batchLimit / 16));
-  const app = Fastify({ logger: false, bodyLimit: batchLimit, return503OnClosing: true });
+  const common = { logger: false, bodyLimit: batchLimit, return503OnClosing: true } as const;
+  // The HTTPS instance differs from the HTTP one only in its server type; routes and hooks are the same.
+  const app = (opts.https
+    ? Fastify({ ...common, https: opts.https })
+    : Fastify(common)) as unknown as FastifyInstance;
   const limiter = new RateLimiter();
+
+  // Large bodies are parsed in slices (see chunked-json); small ones by fastify's parser (prototype-poisoning checks).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    if (body.length < CHUNKED_FROM) return defaultJson(req, body.toString('utf8'), done);
+    parseJsonChunked(body).then(
+      (v) => done(null, v),
+      (e: Error) => done(e, undefined),
+    );
+  });
 
   app.setValidatorCompiler(({ schema }) => {
     const z = schema as unknown as ZodType;
@@ -127,20 +157,42 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
         .code(401)
         .send({ error: 'unauthorized', message: `a valid API key is required (${API_KEY_HELP})` });
     req.terminal = t;
+    // Cost from Content-Length, before a byte of the body is read or parsed.
+    const len = Number(req.headers['content-length'] ?? 0);
+    const pre = Math.max(1, Math.ceil((Number.isFinite(len) ? len : 0) / BYTES_PER_VERDICT));
+    req.preCost = pre;
+    return charge(req, reply, t, pre, `a body of ${len} bytes`);
   });
 
-  // Rate limit after parsing: a batch costs its number of items.
+  const charge = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    t: TerminalKey,
+    cost: number,
+    what: string,
+  ): FastifyReply | undefined => {
+    const wait = limiter.take(t.terminal, cost, t.ratePerS, t.burst);
+    if (wait === 0) return undefined;
+    // The connection closes after the answer: the unread body is not drained, so refusing it costs nothing.
+    reply.header('connection', 'close');
+    if (!Number.isFinite(wait))
+      return reply.code(413).send({
+        error: 'over burst',
+        message: `${what} costs ${cost} verdicts, more than terminal '${t.terminal}' may spend at once (burst ${t.burst} = ${t.ratePerS} verdicts/s × its burst seconds)`,
+      });
+    reply.header('retry-after', Math.ceil(wait));
+    return reply.code(429).send({
+      error: 'rate limited',
+      message: `terminal '${t.terminal}' is over its rate of ${t.ratePerS} verdicts/s (${what} costs ${cost})`,
+    });
+  };
+
+  // After parsing: the items beyond what the body's size already paid for.
   app.addHook('preHandler', async (req, reply) => {
     const t = req.terminal;
     if (!t) return;
-    const wait = limiter.take(t.terminal, itemsOf(req), t.ratePerS, t.burst);
-    if (wait > 0) {
-      reply.header('retry-after', Number.isFinite(wait) ? Math.ceil(wait) : 60);
-      return reply.code(429).send({
-        error: 'rate limited',
-        message: `terminal '${t.terminal}' is over its rate of ${t.ratePerS} verdicts/s`,
-      });
-    }
+    const extra = itemsOf(req) - (req.preCost ?? 0);
+    if (extra > 0) return charge(req, reply, t, extra, `${itemsOf(req)} items`);
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -182,30 +234,22 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
     async (req) => opts.service.identify(req.body as IdentifyRequest),
   );
 
-  app.post(
-    '/v1/identify/batch',
-    {
-      schema: {
-        body: identifyBatchSchema as never,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              model_version: { type: ['integer', 'null'] },
-              results: { type: 'array', items: verdictSchema },
-            },
-          },
-          ...errorResponses,
-        },
-      },
-    },
-    async (req) => {
-      const items = (req.body as { items: IdentifyRequest[] }).items;
-      const results = new Array(items.length);
-      for (let i = 0; i < items.length; i++) results[i] = opts.service.identify(items[i]);
-      return { model_version: opts.service.modelVersion, results };
-    },
-  );
+  // The batch body is checked item by item in the handler, a slice at a time (a 10,000-item check in one go
+  // holds the loop for tens of milliseconds); the response is written the same way.
+  app.post('/v1/identify/batch', { schema: { response: errorResponses } }, async (req, reply) => {
+    const items = await validBatch(req.body);
+    const version = opts.service.modelVersion;
+    const parts: string[] = [];
+    const slicer = new Slicer();
+    for (let i = 0; i < items.length; i++) {
+      parts.push(serialiseVerdict(opts.service.identify(items[i])));
+      // Yield between slices so single requests and health checks are answered while a batch runs.
+      if (slicer.due()) await slicer.pause();
+    }
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"model_version":${JSON.stringify(version)},"results":[${parts.join(',')}]}`);
+  });
 
   app.get(
     '/v1/model',
@@ -229,6 +273,43 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
   );
 
   return app;
+}
+
+const serialiseVerdict = (v: IdentifyResponse): string => JSON.stringify(v);
+
+/** B-1 batch check, sliced: the same rules as identifyBatchSchema, with the path of the first bad field. */
+async function validBatch(body: unknown): Promise<IdentifyRequest[]> {
+  const b = body as { items?: unknown } | null;
+  const shapeOk =
+    typeof b === 'object' &&
+    b !== null &&
+    !Array.isArray(b) &&
+    Object.keys(b).every((k) => k === 'items') &&
+    Array.isArray(b.items) &&
+    b.items.length >= 1 &&
+    b.items.length <= MAX_BATCH;
+  if (!shapeOk) {
+    const r = identifyBatchSchema.safeParse(body);
+    if (r.success) return r.data.items as IdentifyRequest[];
+    const issue = r.error.issues[0];
+    throw new ValidationError(pathText(issue.path), issue.message);
+  }
+  const items = (b as { items: unknown[] }).items;
+  const out = new Array<IdentifyRequest>(items.length);
+  const slicer = new Slicer();
+  for (let i = 0; i < items.length; i++) {
+    if (fastRequestOk(items[i])) out[i] = items[i] as IdentifyRequest;
+    else {
+      const r = identifyRequestSchema.safeParse(items[i]);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        throw new ValidationError(pathText(['items', i, ...issue.path]), issue.message);
+      }
+      out[i] = r.data as IdentifyRequest;
+    }
+    if (slicer.due()) await slicer.pause();
+  }
+  return out;
 }
 
 export { MAX_BATCH };

@@ -25,8 +25,13 @@ export {
   type Gates,
   type HeldOutMetrics,
   type PublishResult,
+  type BenignReference,
+  benignBlack,
+  MAX_BENIGN_BLACK_RATE,
 } from './registry.js';
-export { IdentificationService, type IdentifyResponse } from './service.js';
+export { samplesFromEve } from './datasets/unlabelled-traffic.js';
+export { IdentificationService, type IdentifyResponse, type ResponseVerdict } from './service.js';
+export { specialScope } from './address-scope.js';
 export {
   DEFAULT_LOOP,
   evaluate,

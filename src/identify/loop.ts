@@ -190,10 +190,13 @@ export function runSelfTrainingLoop(
       }
     current = withPseudoLabels(labelled, unlabelled, pseudoIdx, pseudoY, params.pseudoWeight);
   }
-  // S6: the best-matching scheme under the final normalisers.
+  // S6: the best-matching scheme under the final normalisers — but self-training is off unless it wins:
+  // a self-trained scheme is chosen only when its win over iteration 0 on held-out validation data is
+  // significant (probImproved ≥ confidence); otherwise the model without self-training is the result.
   let bestIteration = 0;
   let bestJ = -Infinity;
   iterations.forEach((it, k) => {
+    if (k > 0 && !(it.probImproved !== null && it.probImproved >= params.confidence)) return;
     const j = objective(it.precision, it.recall, wgMax, cgMax, params.alpha);
     if (j > bestJ + 1e-12) {
       bestJ = j;

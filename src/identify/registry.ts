@@ -48,6 +48,30 @@ export interface Gates {
   minCoverage: number;
 }
 
+/**
+ * Out-of-distribution gate (issue 15): feature rows of the public addresses of benign captures. A model
+ * that calls more than `maxBlackRate` (default 1%) of them black learned its data set, not the internet,
+ * and is refused like one that misses precision.
+ */
+export interface BenignReference {
+  name: string;
+  /** Row-major n × FEATURE_COUNT. */
+  x: Float64Array;
+  n: number;
+  width: number;
+  maxBlackRate?: number;
+}
+
+export const MAX_BENIGN_BLACK_RATE = 0.01;
+
+/** How many reference addresses the model calls black. */
+export function benignBlack(model: IdentifyModel, ref: BenignReference): number {
+  let black = 0;
+  for (let i = 0; i < ref.n; i++)
+    if (model.verdictOf(model.score(ref.x, i * ref.width).score) === 'black') black++;
+  return black;
+}
+
 export interface PublishResult {
   version: number;
   published: boolean;
@@ -63,12 +87,30 @@ export class ModelRegistry {
   }
 
   /** Stores the model; publishes it only when its held-out metrics pass the gates (B-4). */
-  submit(model: IdentifyModel, metrics: HeldOutMetrics, gates: Gates): PublishResult {
+  submit(
+    model: IdentifyModel,
+    metrics: HeldOutMetrics,
+    gates: Gates,
+    benign?: BenignReference,
+  ): PublishResult {
     const reasons: string[] = [];
+    const oodReasons: string[] = [];
+    if (benign) {
+      const max = benign.maxBlackRate ?? MAX_BENIGN_BLACK_RATE;
+      const black = benignBlack(model, benign);
+      const rate = benign.n ? black / benign.n : 0;
+      metrics = { ...metrics, benignReference: benign.name, benignAddresses: benign.n, benignBlack: black };
+      if (benign.n === 0) oodReasons.push(`benign reference '${benign.name}' has no public address`);
+      else if (rate > max)
+        oodReasons.push(
+          `calls black ${black} of ${benign.n} public addresses (${(rate * 100).toFixed(1)}%) of the benign reference '${benign.name}' > ${max * 100}%`,
+        );
+    }
     if (!(metrics.precision >= gates.minPrecision))
       reasons.push(`held-out precision ${metrics.precision.toFixed(3)} < required ${gates.minPrecision}`);
     if (!(metrics.coverage >= gates.minCoverage))
       reasons.push(`held-out coverage ${metrics.coverage.toFixed(3)} < required ${gates.minCoverage}`);
+    reasons.push(...oodReasons);
     const published = reasons.length === 0;
     const r = this.db
       .prepare(

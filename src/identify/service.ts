@@ -6,14 +6,18 @@
 import type { GeoLookup } from '../intel/geo.js';
 import type { IntelIndex } from '../intel/intel-index.js';
 import { tryParseIp } from '../address/index.js';
+import { specialScope } from './address-scope.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_INDEX as F, type AddressFacts } from './features.js';
 import { normaliseFlows, type IdentifyRequest } from './flow-record.js';
 import type { IdentifyModel, Verdict } from './model.js';
 import type { ModelRegistry } from './registry.js';
 
+/** `not_applicable`: a private, reserved, link-local… address the model has no say on (see address-scope). */
+export type ResponseVerdict = Verdict | 'not_applicable';
+
 export interface IdentifyResponse {
   ip: string;
-  verdict: Verdict;
+  verdict: ResponseVerdict;
   /** Calibrated probability that the address is abuse infrastructure. */
   score: number;
   category?: string;
@@ -108,6 +112,17 @@ export class IdentificationService {
   identify(req: IdentifyRequest): IdentifyResponse {
     const model = this.model;
     const version = this.version;
+    const ip = tryParseIp(req.ip);
+    const scope = ip ? specialScope(ip.words) : null;
+    if (scope)
+      return {
+        ip: req.ip,
+        verdict: 'not_applicable',
+        score: 0,
+        rules_fired: [],
+        reasons: [`${req.ip} is a ${scope} address: not on the public internet, so no verdict applies`],
+        model_version: version,
+      };
     const flows = normaliseFlows(req.traffic, req.ip);
     const facts: AddressFacts = {};
     const x = computeFeatures(
@@ -139,7 +154,6 @@ export class IdentificationService {
       }
     }
     // Seed intel on the address itself: a direct listing decides (B-4 seed data is authoritative here).
-    const ip = tryParseIp(req.ip);
     const own = ip ? this.intel?.lookupIp(ip.words) : undefined;
     if (own && (own.listCount === 0 || own.listCount >= 3)) {
       rules.push('INTEL-LISTED');

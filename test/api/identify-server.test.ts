@@ -20,7 +20,7 @@ const db = store.db;
 before(async () => {
   const model = trainModel(toLabelledSet(syntheticRequests(600, 1)), DEFAULT_TRAIN);
   const intel = new IntelIndex();
-  intel.add({ type: 'ip', value: '203.0.113.66/32', source: 'test-feed', category: 'C2', list_count: null });
+  intel.add({ type: 'ip', value: '93.184.216.66/32', source: 'test-feed', category: 'C2', list_count: null });
   const service = new IdentificationService({ model, version: 1, intel });
   const keys = new ApiKeyStore(store);
   key = keys.issue('terminal-a');
@@ -58,7 +58,7 @@ test('single request: verdict with rules and reasons (B-1/B-3)', async () => {
   assert.ok(['black', 'gray'].includes(r.json.verdict as string), JSON.stringify(r.json));
   assert.ok((r.json.rules_fired as string[])[0].startsWith('R'));
   assert.equal(r.json.model_version, 1);
-  const listed = await post('/v1/identify', { ip: '203.0.113.66' });
+  const listed = await post('/v1/identify', { ip: '93.184.216.66' });
   assert.equal(listed.json.verdict, 'black');
   assert.ok((listed.json.rules_fired as string[]).includes('INTEL-LISTED'));
   assert.equal(listed.json.category, 'C2');

@@ -48,7 +48,10 @@ export function startMoat(args: string[]): ChildProcess {
  * `moat identify serve --db DB` on a free port without auth, reloading models every 100 ms; resolves with the
  * child and its base URL once it says it listens.
  */
-export async function startServe(db: string): Promise<{ child: ChildProcess; base: string }> {
+export async function startServe(
+  db: string,
+  extra: string[] = [],
+): Promise<{ child: ChildProcess; base: string; out: () => string }> {
   const child = startMoat([
     'identify',
     'serve',
@@ -59,17 +62,18 @@ export async function startServe(db: string): Promise<{ child: ChildProcess; bas
     '--no-auth',
     '--reload-ms',
     '100',
+    ...extra,
   ]);
   let text = '';
   const base = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       text += d.toString();
-      const m = /listening on (http:\/\/\S+),/.exec(text);
+      const m = /listening on (https?:\/\/\S+),/.exec(text);
       if (m) resolve(m[1]);
     });
     child.once('exit', (c) => reject(new Error(`serve exited with ${c} before listening`)));
   });
-  return { child, base };
+  return { child, base, out: () => text };
 }
 
 /** Copies the USTC conversation tables under `to`, each cut to its header and `rows` rows (quick tests). */

@@ -93,7 +93,7 @@ test(
           flow_id: 1000 + i,
           event_type: 'flow',
           src_ip: '10.0.0.5',
-          dest_ip: '198.51.100.9',
+          dest_ip: '93.184.216.9',
           src_port: 50000 + i,
           dest_port: 8080,
           proto: 'TCP',
@@ -113,7 +113,7 @@ test(
           event_type: 'tls',
           flow_id: 1000 + i,
           src_ip: '10.0.0.5',
-          dest_ip: '198.51.100.9',
+          dest_ip: '93.184.216.9',
           tls: { sni: 'x7kq2v9z.example', ja3: { hash: 'b386946a5a44d1ddcc843bc75336dfce' } },
         }),
       );
@@ -129,9 +129,9 @@ test(
         ),
       );
       h2.close();
-      const check = await run(['identify', 'check', '198.51.100.9', '--traffic', eve, '--db', db]);
+      const check = await run(['identify', 'check', '93.184.216.9', '--traffic', eve, '--db', db]);
       const verdict = JSON.parse(check.out);
-      assert.equal(verdict.ip, '198.51.100.9');
+      assert.equal(verdict.ip, '93.184.216.9');
       assert.equal(verdict.model_version, 2);
       assert.ok(verdict.rules_fired.length >= 1);
       assert.ok(
@@ -156,14 +156,14 @@ test('moat identify serve: answers on an ephemeral loopback port and stops on SI
   const db = join(dir, 'm.db');
   const { IntelStore, parseFeed } = await import('../../src/intel/index.js');
   const h = openSqlite(db);
-  new IntelStore(h).load('c2.txt', parseFeed('c2.txt', '192.0.2.55\n'));
+  new IntelStore(h).load('c2.txt', parseFeed('c2.txt', '93.184.216.55\n'));
   h.close();
   const { child, base: address } = await startServe(db);
   try {
     const res = await fetch(`${address}/v1/identify`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ip: '192.0.2.55' }),
+      body: JSON.stringify({ ip: '93.184.216.55' }),
     });
     const body = (await res.json()) as { verdict: string; model_version: number | null };
     assert.equal(res.status, 200);

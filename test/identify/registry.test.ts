@@ -111,14 +111,14 @@ test('intel hot reload: a newly loaded feed changes verdicts without a restart',
   const service = new IdentificationService({
     intelSource: { stamp: () => store.stamp(), load: () => IntelIndex.fromRows(store.live()) },
   });
-  assert.equal(service.identify({ ip: '192.0.2.44' }).verdict, 'clean');
+  assert.equal(service.identify({ ip: '93.184.216.44' }).verdict, 'clean');
   assert.equal(service.reloadIntel(), false);
-  store.load('c2.txt', parseFeed('c2.txt', '192.0.2.44\n'), { source: 'c2-list', now: new Date() });
+  store.load('c2.txt', parseFeed('c2.txt', '93.184.216.44\n'), { source: 'c2-list', now: new Date() });
   assert.equal(service.reloadIntel(), true);
-  const v = service.identify({ ip: '192.0.2.44' });
+  const v = service.identify({ ip: '93.184.216.44' });
   assert.equal(v.verdict, 'black');
   assert.deepEqual(v.rules_fired, ['INTEL-LISTED']);
   assert.equal(store.expire(new Date(Date.now() + 31 * 86400_000)), 1);
   assert.equal(service.reloadIntel(), true);
-  assert.equal(service.identify({ ip: '192.0.2.44' }).verdict, 'clean');
+  assert.equal(service.identify({ ip: '93.184.216.44' }).verdict, 'clean');
 });

@@ -5,7 +5,8 @@
  */
 import { mulberry32 as rng } from '../../src/framework/prng.js';
 import type { CompactFlow, IdentifyRequest } from '../../src/identify/flow-record.js';
-import { computeFeatures, FEATURE_COUNT } from '../../src/identify/features.js';
+import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES } from '../../src/identify/features.js';
+import { IdentifyModel, MODEL_FORMAT } from '../../src/identify/model.js';
 import type { LabelledSet } from '../../src/identify/train.js';
 
 export function syntheticRequests(
@@ -18,7 +19,11 @@ export function syntheticRequests(
   for (let i = 0; i < n; i++) {
     const y = r() < 0.4 ? 1 : 0;
     const looksBlack = r() < overlap ? 1 - y : y;
-    const ip = `${10 + Math.floor(r() * 200)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 250)}`;
+    let first = 10 + Math.floor(r() * 200);
+    // Public addresses only: special-purpose first octets (10/8, 127/8, parts of 100, 169, 172, 192, 198)
+    // move up by one, so the identification service judges every synthetic subject.
+    if ([10, 100, 127, 169, 172, 192, 198].includes(first)) first++;
+    const ip = `${first}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 250)}`;
     const flows: CompactFlow[] = [];
     const nf = 5 + Math.floor(r() * 20);
     let t = 1_700_000_000 + r() * 1000;
@@ -80,4 +85,16 @@ export function toLabelledSet(items: { req: IdentifyRequest; y: number }[]): Lab
     group[i] = i;
   });
   return { x, y, w, group, n, width: FEATURE_COUNT };
+}
+
+/** One leaf with p = 1: every address it judges is black. */
+export function allBlackModel(): IdentifyModel {
+  return new IdentifyModel({
+    format: MODEL_FORMAT,
+    features: [...FEATURE_NAMES],
+    tree: { leaf: true, id: 0, p: 1, n: 1, pos: 1 },
+    thresholds: { black: 0.5, gray: 0.2 },
+    trainedAt: new Date(0).toISOString(),
+    info: {},
+  });
 }

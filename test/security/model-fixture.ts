@@ -15,8 +15,8 @@ import { TcpConversation } from '../../src/synth/net/tcp-conversation.js';
 import { Prng } from '../../src/synth/prng.js';
 import { syntheticRequests, toLabelledSet } from '../identify/synthetic.js';
 
-export const C2 = '198.51.100.77';
-export const CLEAN = '203.0.113.5';
+export const C2 = '93.184.216.77';
+export const CLEAN = '93.184.220.5';
 const T0 = 1_700_000_000_000_000;
 
 /** 14 beacons a minute apart (±2 %) from three LAN hosts to C2:8080, a few hundred bytes each way. */

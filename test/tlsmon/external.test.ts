@@ -23,16 +23,16 @@ test('identification verdicts become address reputation', () => {
   const db = openSqlite(':memory:');
   try {
     const store = new IntelStore(db);
-    const text = '# test list\n203.0.113.66\n198.51.100.0/24\n';
+    const text = '# test list\n93.184.216.66\n93.184.217.0/24\n';
     store.load('c2-list.txt', parseFeed('c2-list.txt', text));
     const { list, modelVersion } = identifyReputation(db);
     assert.equal(modelVersion, null, 'no model trained in this store: verdicts come from its intel');
-    const hit = list.lookup('203.0.113.66');
+    const hit = list.lookup('93.184.216.66');
     assert.ok(hit, 'a listed address has a bad reputation');
     assert.match(hit.list, /identify model/);
     assert.ok(hit.count >= 1);
-    assert.ok(list.lookup('198.51.100.7'), 'inside a listed network');
-    assert.equal(list.lookup('192.0.2.1'), undefined);
+    assert.ok(list.lookup('93.184.217.7'), 'inside a listed network');
+    assert.equal(list.lookup('93.184.218.1'), undefined);
   } finally {
     db.close();
   }

@@ -46,30 +46,41 @@ export interface UnlabelledLoad {
 
 /** Reads EVE files into per-address samples (at most `maxFlows` flows each, the earliest kept). */
 export function loadUnlabelledTraffic(files: string[], maxFlows = 2000): UnlabelledLoad {
+  const lines = function* (): Generator<string> {
+    for (const file of files) {
+      yield '';
+      yield* readFileSync(file, 'utf8').split('\n');
+    }
+  };
+  return samplesFromEveLines(lines(), maxFlows);
+}
+
+/**
+ * Per-address samples from EVE events already in memory (e.g. `analyzeToEvents` on a capture); each
+ * inner list is one capture, whose flow ids are its own.
+ */
+export function samplesFromEve(captures: Iterable<readonly unknown[]>, maxFlows = 2000): UnlabelledLoad {
+  const lines = function* (): Generator<string | Record<string, unknown>> {
+    for (const events of captures) {
+      yield '';
+      for (const ev of events) yield ev as Record<string, unknown>;
+    }
+  };
+  return samplesFromEveLines(lines(), maxFlows);
+}
+
+/** An empty line ('') starts a new capture (flow ids are per capture); other items are EVE lines or events. */
+function samplesFromEveLines(
+  input: Iterable<string | Record<string, unknown>>,
+  maxFlows: number,
+): UnlabelledLoad {
   const perAddress = new Map<string, CompactFlow[]>();
   let events = 0;
   let badLines = 0;
-  for (const file of files) {
-    const flows: Record<string, unknown>[] = [];
-    const tls = new Map<unknown, Record<string, unknown>>();
-    const dns = new Map<unknown, string>();
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      let ev: Record<string, unknown>;
-      try {
-        ev = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        badLines++;
-        continue;
-      }
-      if (ev.event_type === 'flow' || ev.event_type === 'netflow') flows.push(ev);
-      else if (ev.event_type === 'tls' && ev.tls && typeof ev.tls === 'object')
-        tls.set(`${String(ev.flow_id)}`, ev.tls as Record<string, unknown>);
-      else if (ev.event_type === 'dns' && ev.dns && typeof ev.dns === 'object') {
-        const name = (ev.dns as Record<string, unknown>).rrname;
-        if (typeof name === 'string') dns.set(`${String(ev.flow_id)}`, name);
-      }
-    }
+  let flows: Record<string, unknown>[] = [];
+  let tls = new Map<unknown, Record<string, unknown>>();
+  let dns = new Map<unknown, string>();
+  const finish = (): void => {
     for (const raw of flows) {
       const id = `${String(raw.flow_id)}`;
       const t = tls.get(id);
@@ -91,7 +102,34 @@ export function loadUnlabelledTraffic(files: string[], maxFlows = 2000): Unlabel
         if (list.length < maxFlows) list.push(c);
       }
     }
+    flows = [];
+    tls = new Map();
+    dns = new Map();
+  };
+  for (const line of input) {
+    if (line === '') {
+      finish();
+      continue;
+    }
+    let ev: Record<string, unknown>;
+    if (typeof line === 'string') {
+      if (!line.trim()) continue;
+      try {
+        ev = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        badLines++;
+        continue;
+      }
+    } else ev = line;
+    if (ev.event_type === 'flow' || ev.event_type === 'netflow') flows.push(ev);
+    else if (ev.event_type === 'tls' && ev.tls && typeof ev.tls === 'object')
+      tls.set(`${String(ev.flow_id)}`, ev.tls as Record<string, unknown>);
+    else if (ev.event_type === 'dns' && ev.dns && typeof ev.dns === 'object') {
+      const name = (ev.dns as Record<string, unknown>).rrname;
+      if (typeof name === 'string') dns.set(`${String(ev.flow_id)}`, name);
+    }
   }
+  finish();
   const samples = [...perAddress]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([ip, flows]) => ({ ip, flows, y: 0, family: 'unlabelled' }));

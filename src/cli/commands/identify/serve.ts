@@ -1,4 +1,6 @@
 /** `moat identify serve`: the Spec B HTTP API (B-1), one API key per terminal. */
+import { existsSync, readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { listenFailure } from '../../../framework/errors.js';
@@ -22,8 +24,42 @@ import { deprecated } from '../../store-flags.js';
 import { StoreSet } from '../../stores.js';
 import { IntelStore } from '../../../intel/index.js';
 import { buildIdentifyServer } from '../../../api/identify-server.js';
+import { selfSignedServerCert } from '../../../api/self-signed.js';
 import type { RequestLog } from '../../../api/request-log.js';
 import { ModelRegistry, IdentificationService } from '../../../identify/index.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The serve command's TLS: the configured certificate, or a generated self-signed one (fingerprint printed so
+ * clients can pin it) when asked or when listening off loopback — API keys never cross a network in clear.
+ */
+function serveTls(flags: {
+  host: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
+}): { key: string; cert: string } | undefined {
+  if (flags.tlsCert || flags.tlsKey) {
+    if (!flags.tlsCert || !flags.tlsKey)
+      throw new UsageError('identify serve: --tls-cert and --tls-key go together');
+    for (const f of [flags.tlsCert, flags.tlsKey])
+      if (!existsSync(f)) throw new UsageError(`identify serve: no such file: ${f}`);
+    const pair = { cert: readFileSync(flags.tlsCert, 'utf8'), key: readFileSync(flags.tlsKey, 'utf8') };
+    try {
+      createSecureContext(pair);
+    } catch (e) {
+      throw new UsageError(
+        `identify serve: ${flags.tlsCert} / ${flags.tlsKey}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    return pair;
+  }
+  if (!flags.tlsSelfSigned && LOOPBACK.has(flags.host)) return undefined;
+  const c = selfSignedServerCert(flags.host);
+  process.stdout.write(`identify: self-signed certificate, SHA-256 fingerprint ${c.fingerprint256}\n`);
+  return { key: c.key, cert: c.cert };
+}
 
 export function registerServe(id: Command, setExit: (code: number) => void): void {
   id.command('serve')
@@ -38,11 +74,20 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
     .option('--asn-ranges [files]', ASN_RANGES_HELP)
     .option('--reload-ms <n>', 'poll for newly activated model versions every n ms', '1000')
     .option('--no-auth', 'no API keys (loopback development only)')
+    .option('--tls-cert <pem>', 'serve HTTPS with this certificate (chain) file; needs --tls-key')
+    .option('--tls-key <pem>', 'the private key of --tls-cert')
+    .option(
+      '--tls-self-signed',
+      'serve HTTPS with a generated self-signed certificate (its SHA-256 fingerprint is printed); the default off loopback',
+    )
     .action(
       async (flags: {
         db: string;
         host: string;
         port: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsSelfSigned?: boolean;
         asnDb?: string;
         countryDb?: string;
         fleetDb?: string;
@@ -52,6 +97,7 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
       }) => {
         if (!flags.auth && flags.host !== '127.0.0.1' && flags.host !== '::1')
           throw new UsageError('identify serve: --no-auth is only allowed on loopback');
+        const https = serveTls(flags);
         const stores = new StoreSet();
         const db = localStore(stores, flags.db);
         const registry = new ModelRegistry(db);
@@ -79,7 +125,12 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           await stores.close();
           throw e;
         }
-        const app = buildIdentifyServer({ service, ...(keys ? { keys } : {}), log });
+        const app = buildIdentifyServer({
+          service,
+          ...(keys ? { keys } : {}),
+          log,
+          ...(https ? { https } : {}),
+        });
         const port = num('port', flags.port, 0, 65535);
         let address: string;
         try {

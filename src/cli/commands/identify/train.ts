@@ -11,6 +11,7 @@ import {
   type DataCli,
 } from './data.js';
 import { printReport } from './report.js';
+import { benignReference, BENIGN_HELP } from './benign.js';
 import { StoreSet } from '../../stores.js';
 import { ModelRegistry, evaluate } from '../../../identify/index.js';
 
@@ -24,12 +25,22 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
     .option('--min-precision <p>', 'gate: held-out precision at the black threshold', '0.95')
     .option('--min-coverage <c>', 'gate: held-out coverage at the black threshold', '0.8')
     .option('--no-activate', 'publish without activating')
+    .option('--benign <paths>', BENIGN_HELP)
     .action(
-      (flags: DataCli & { db: string; minPrecision: string; minCoverage: string; activate: boolean }) => {
+      async (
+        flags: DataCli & {
+          db: string;
+          minPrecision: string;
+          minCoverage: string;
+          activate: boolean;
+          benign?: string;
+        },
+      ) => {
         const gates = {
           minPrecision: num('min-precision', flags.minPrecision, 0, 1),
           minCoverage: num('min-coverage', flags.minCoverage, 0, 1),
         };
+        const benign = flags.benign ? await benignReference(flags.benign) : undefined;
         const d = combinedDataset(loadSources(flags, fileList('feeds', flags.feeds), geoFrom(flags)));
         const stores = new StoreSet();
         const registry = new ModelRegistry(localStore(stores, flags.db));
@@ -43,6 +54,7 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
           report.best,
           { precision: m.precision, coverage: m.coverage, prAuc: m.prAuc, dataset: d.name, run },
           gates,
+          benign,
         );
         registry.finishRun(run, report.stoppedBy, report.bestIteration, result.version);
         if (result.published && flags.activate) registry.activate(result.version);

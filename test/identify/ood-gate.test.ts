@@ -1,0 +1,87 @@
+/**
+ * The out-of-distribution gate of `registry.submit` (issue 15 §5): the public addresses of benign corpus
+ * captures — TLS captures of FoxIO's JA4 suite and Zeek's TLS traces, turned into flows by moat's own engine —
+ * form a reference set; a model that calls more than 1% of them black is refused like one that misses precision.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSqlite } from '../../src/store/index.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
+import {
+  benignBlack,
+  FEATURE_NAMES,
+  IdentifyModel,
+  MODEL_FORMAT,
+  ModelRegistry,
+  samplesFromEve,
+  trainModel,
+  DEFAULT_TRAIN,
+  type BenignReference,
+} from '../../src/identify/index.js';
+import { featurise } from '../../src/identify/evaluate.js';
+import { allBlackModel, syntheticRequests, toLabelledSet } from './synthetic.js';
+
+const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
+/** Attack and evasion captures of those suites are not benign traffic. */
+const NOT_BENIGN = new Set(['CVE-2018-6794.pcap', 'badcurveball.pcap']);
+
+async function benignReference(): Promise<BenignReference & { captures: number }> {
+  const files = [
+    ...readdirSync(join(CORPUS, 'tls', 'ja4', 'pcap')).map((f) => join(CORPUS, 'tls', 'ja4', 'pcap', f)),
+    ...readdirSync(join(CORPUS, 'tls', 'zeek', 'traces', 'tls')).map((f) =>
+      join(CORPUS, 'tls', 'zeek', 'traces', 'tls', f),
+    ),
+  ].filter((f) => /\.(pcap|pcapng|cap)$/.test(f) && !NOT_BENIGN.has(f.slice(f.lastIndexOf('/') + 1)));
+  const captures: unknown[][] = [];
+  for (const f of files) {
+    try {
+      captures.push((await analyzeToEvents(f)).events as unknown[]);
+    } catch {
+      // A capture moat cannot read adds nothing to the reference; the decode tests own that failure.
+    }
+  }
+  const { samples } = samplesFromEve(captures);
+  const set = featurise(samples, {});
+  return {
+    name: 'corpus tls/ja4 + tls/zeek',
+    x: set.x,
+    n: set.n,
+    width: set.width,
+    captures: captures.length,
+  };
+}
+
+const gates = { minPrecision: 0.9, minCoverage: 0.8 };
+const good = { precision: 0.99, coverage: 0.95 };
+
+test('a model that calls the benign internet black is refused; one that does not is published', async () => {
+  const ref = await benignReference();
+  assert.ok(ref.n >= 30, `only ${ref.n} public addresses in the benign reference`);
+  const reg = new ModelRegistry(openSqlite(':memory:'));
+  const black = reg.submit(allBlackModel(), good, gates, ref);
+  assert.equal(black.published, false);
+  assert.match(
+    black.reasons.join('; '),
+    new RegExp(`calls black ${ref.n} of ${ref.n} public addresses \\(100.0%\\)`),
+  );
+  assert.throws(() => reg.activate(black.version), /refused by the gates/);
+  const quiet = new IdentifyModel({
+    format: MODEL_FORMAT,
+    features: [...FEATURE_NAMES],
+    tree: { leaf: true, id: 0, p: 0, n: 1, pos: 0 },
+    thresholds: { black: 0.5, gray: 0.2 },
+    trainedAt: new Date(0).toISOString(),
+    info: {},
+  });
+  const ok = reg.submit(quiet, good, gates, ref);
+  assert.equal(ok.published, true, ok.reasons.join('; '));
+  const synthetic = trainModel(toLabelledSet(syntheticRequests(600, 1)), DEFAULT_TRAIN);
+  const k = benignBlack(synthetic, ref);
+  const r = reg.submit(synthetic, good, gates, ref);
+  assert.equal(r.published, k / ref.n <= 0.01);
+  console.log(
+    `# benign reference: ${ref.n} public addresses from ${ref.captures} captures; all-black model ${ref.n}/${ref.n} refused; synthetic-trained model calls ${k} black (${((100 * k) / ref.n).toFixed(1)}%) → ${r.published ? 'published' : 'refused'}`,
+  );
+});
