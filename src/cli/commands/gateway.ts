@@ -1,0 +1,256 @@
+/**
+ * `moat gateway [--config F]`: the appliance in the network path (A-5): nftables table, forwarding, NAT with
+ * low-priority mappings to the honeypot, DHCP/DNS. Sub-commands: `check` (validate; every error by path),
+ * `status`, and the router's tables from the kernel: `nat`, `sessions`, `map`, `devices` (each with `--json`).
+ * Exit codes: 0 ok; 1 `status` found a problem; 2 bad configuration or the gateway could not start.
+ */
+import type { Command } from 'commander';
+import type { RegisterCommand } from './index.js';
+import { UsageError } from '../errors.js';
+import {
+  DeviceTable,
+  Gateway,
+  GatewayConfigError,
+  checkRuleset,
+  gatewayStatus,
+  listConntrack,
+  loadGatewayConfig,
+  natTable,
+  portMappings,
+  renderRuleset,
+  sessionTable,
+  type LoadedConfig,
+} from '../../gateway/index.js';
+import { openDatabase } from '../../store/index.js';
+
+const DEFAULT_CONFIG = '/etc/moat/gateway.yaml';
+
+function load(path: string): LoadedConfig {
+  try {
+    return loadGatewayConfig(path);
+  } catch (e) {
+    if (e instanceof GatewayConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
+    throw e;
+  }
+}
+
+/** Rows as aligned text columns (header first). */
+function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return (
+    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') +
+    '\n'
+  );
+}
+
+const print = (text: string): boolean => process.stdout.write(text);
+const printJson = (v: unknown): boolean => print(JSON.stringify(v, null, 2) + '\n');
+
+function withConfig(cmd: Command): Command {
+  return cmd.option('--config <file>', 'gateway configuration (YAML)', DEFAULT_CONFIG);
+}
+
+async function run(flags: { config: string }): Promise<void> {
+  const loaded = load(flags.config);
+  const log = (line: string) => process.stderr.write(`moat gateway: ${line}\n`);
+  const gw = new Gateway(loaded, { configPath: flags.config, log });
+  try {
+    await gw.start();
+  } catch (e) {
+    throw new UsageError(`did not start: ${(e as Error).message}`);
+  }
+  log(`running (pid ${process.pid}); SIGHUP reloads ${flags.config}`);
+  const onHup = () => void gw.reload();
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.off('SIGHUP', onHup);
+  await gw.stop();
+  log('stopped; the nftables table and forwarding stay in force');
+}
+
+export const registerGateway: RegisterCommand = (program, setExit) => {
+  const gateway = program
+    .command('gateway')
+    .description('the appliance in the network path: routing, NAT, DMZ, low-priority mappings, DHCP/DNS');
+
+  withConfig(gateway.command('run', { isDefault: true }))
+    .description('run the gateway (default): apply the ruleset, forward, serve DHCP/DNS; SIGHUP reloads')
+    .action(run);
+
+  withConfig(gateway.command('check'))
+    .description(
+      'validate the configuration (every error named by path) and let the kernel dry-run the ruleset',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { config: string; json?: boolean }) => {
+      let loaded: LoadedConfig;
+      try {
+        loaded = loadGatewayConfig(flags.config);
+      } catch (e) {
+        if (!(e instanceof GatewayConfigError)) throw e;
+        if (flags.json) printJson({ ok: false, file: e.file, issues: e.issues });
+        else process.stderr.write(`${e.message}\n`);
+        setExit(2);
+        return;
+      }
+      const rs = renderRuleset(loaded.plan);
+      let kernel: string;
+      if (process.getuid?.() !== 0) kernel = 'skipped (needs root)';
+      else {
+        try {
+          await checkRuleset(rs);
+          kernel = 'ok';
+        } catch (e) {
+          kernel = `refused: ${(e as Error).message}`;
+          setExit(2);
+        }
+      }
+      if (flags.json)
+        printJson({ ok: kernel === 'ok' || kernel.startsWith('skipped'), ruleset: rs.hash, kernel });
+      else print(`${flags.config}: valid; ruleset ${rs.hash}; kernel dry-run: ${kernel}\n`);
+    });
+
+  withConfig(gateway.command('status'))
+    .description(
+      'daemon, ruleset in force, forwarding, dnsmasq, zones, counters (exit 1 when something is wrong)',
+    )
+    .option('--json', 'print as JSON')
+    .action(async (flags: { config: string; json?: boolean }) => {
+      const s = await gatewayStatus(load(flags.config));
+      if (!s.ok) setExit(1);
+      if (flags.json) {
+        printJson(s);
+        return;
+      }
+      const rows = [
+        ['', ''],
+        [
+          'daemon',
+          s.daemon.running ? `running, pid ${s.daemon.pid}, since ${s.daemon.startedAt}` : 'not running',
+        ],
+        [
+          'ruleset',
+          s.ruleset.present
+            ? `table inet ${s.ruleset.table}, ${s.ruleset.inForce ?? '?'}${s.ruleset.matchesConfig ? ' (matches the configuration)' : ` (configuration: ${s.ruleset.expected})`}`
+            : `table inet ${s.ruleset.table} absent`,
+        ],
+        ['forwarding', s.forwarding ? 'on' : 'off'],
+        [
+          'dnsmasq',
+          s.dnsmasq.running
+            ? `running, pid ${s.dnsmasq.pid}, ${s.dnsmasq.restarts} restart(s)`
+            : 'not running',
+        ],
+        ['leases', `${s.leases.active} active of ${s.leases.total}`],
+        ['conntrack', `${s.conntrack.entries ?? '?'} of ${s.conntrack.max ?? '?'}`],
+        ...s.zones.map((z) => [
+          `zone ${z.zone}`,
+          `${z.interface} ${z.present ? (z.up ? 'up' : 'down') : 'missing'} ${z.addresses.join(' ')}`,
+        ]),
+      ].slice(1);
+      print(columns(rows));
+      print(
+        '\n' +
+          columns([
+            ['counter', 'packets', 'bytes'],
+            ...Object.entries(s.counters).map(([n, c]) => [n, String(c.packets), String(c.bytes)]),
+          ]),
+      );
+      print(s.ok ? '\nok\n' : `\n${s.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
+    });
+
+  withConfig(gateway.command('nat'))
+    .description('the NAT forwarding table, from conntrack: masqueraded flows out, DNATed flows in')
+    .option('--json', 'print as JSON')
+    .action(async (flags: { config: string; json?: boolean }) => {
+      const rows = natTable(load(flags.config).plan, await listConntrack());
+      if (flags.json) return void printJson(rows);
+      print(
+        columns([
+          ['kind', 'proto', 'internal', 'external', 'remote', 'target', 'state', 'expires'],
+          ...rows.map((r) => [
+            r.kind,
+            r.protocol,
+            r.internal,
+            r.external,
+            r.remote,
+            r.target ?? '',
+            r.state ?? '',
+            `${r.expiresIn}s`,
+          ]),
+        ]),
+      );
+    });
+
+  withConfig(gateway.command('sessions'))
+    .description('the session mapping table, from conntrack: every tracked connection with its zones')
+    .option('--json', 'print as JSON')
+    .action(async (flags: { config: string; json?: boolean }) => {
+      const rows = sessionTable(load(flags.config).plan, await listConntrack());
+      if (flags.json) return void printJson(rows);
+      print(
+        columns([
+          ['proto', 'from', 'to', 'scope', 'nat', 'state', 'expires'],
+          ...rows.map((r) => [
+            r.protocol,
+            `${r.from.zone} ${r.from.address}`,
+            `${r.to.zone} ${r.to.address}`,
+            r.scope,
+            r.nat ?? '',
+            r.state ?? '',
+            `${r.expiresIn}s`,
+          ]),
+        ]),
+      );
+    });
+
+  withConfig(gateway.command('map'))
+    .description('the port-mapping table with priorities: user port-forwards > live flows > honeypot (low)')
+    .option('--json', 'print as JSON')
+    .action(async (flags: { config: string; json?: boolean }) => {
+      const rows = portMappings(load(flags.config).plan, await listConntrack());
+      if (flags.json) return void printJson(rows);
+      print(
+        columns([
+          ['priority', 'proto', 'ports', 'to', 'remote', 'expires'],
+          ...rows.map((r) => [
+            r.priority,
+            r.protocol,
+            r.ports,
+            r.to,
+            r.remote ?? (r.sessions !== undefined ? `(${r.sessions} session(s) now)` : ''),
+            r.expiresIn === null ? 'never' : `${r.expiresIn}s`,
+          ]),
+        ]),
+      );
+    });
+
+  withConfig(gateway.command('devices'))
+    .description('the device table: every device that got a DHCP lease, with zone and lease state')
+    .option('--json', 'print as JSON')
+    .action((flags: { config: string; json?: boolean }) => {
+      const db = openDatabase(load(flags.config).config.database);
+      try {
+        const rows = new DeviceTable(db).list();
+        if (flags.json) return void printJson(rows);
+        print(
+          columns([
+            ['zone', 'ip', 'mac', 'hostname', 'lease', 'last seen'],
+            ...rows.map((d) => [
+              d.zone ?? '?',
+              d.ip,
+              d.mac,
+              d.hostname ?? '',
+              d.active ? 'active' : 'ended',
+              d.lastSeen,
+            ]),
+          ]),
+        );
+      } finally {
+        db.close();
+      }
+    });
+};

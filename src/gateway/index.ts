@@ -1,0 +1,26 @@
+/** The gateway's public surface: the appliance's router (`moat gateway`) and the nftables drivers. */
+export { NftablesDriver, NftError, type NftOptions } from './nftables.js';
+export { runNft, checkedIp } from './nft-exec.js';
+export { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
+export { GatewayConfigError, loadGatewayConfig, parseGatewayConfig, type LoadedConfig } from './config.js';
+export type { ConfigIssue, GatewayPlan, Zone, ZoneName } from './config-rules.js';
+export { renderRuleset, COUNTERS, type Ruleset, type CounterValue } from './ruleset.js';
+export { applyRuleset, checkRuleset, readTable, RulesetRejected, type TableState } from './ruleset-apply.js';
+export { renderDnsmasqConf } from './dnsmasq-conf.js';
+export { parseLeases, readLeaseFile, type Lease } from './leases.js';
+export { DeviceTable, type Device } from './device-table.js';
+export { listConntrack, parseConntrackXml, ConntrackError, type ConntrackEntry } from './conntrack.js';
+export {
+  natTable,
+  sessionTable,
+  portMappings,
+  portRanges,
+  zoneClassifier,
+  type NatRow,
+  type SessionRow,
+  type PortMapping,
+} from './tables.js';
+export { Gateway, type GatewayOptions, type RuntimeStatus } from './gateway.js';
+export { gatewayStatus, type GatewayStatus } from './status.js';
+export { AlreadyRunning } from './state-files.js';
+export { Supervised, type SupervisedOptions } from './supervisor.js';
