@@ -80,7 +80,7 @@ export function parseGatewayConfig(text: string, file: string): LoadedConfig {
       doc.errors.map((e) => ({
         path: '',
         message: `not valid YAML: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0].line,
+        line: lines.linePos(e.pos[0]).line,
       })),
     );
   }

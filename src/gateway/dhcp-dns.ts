@@ -70,6 +70,8 @@ export class DhcpDns implements Component {
   private daemon?: Supervised;
   private poll?: NodeJS.Timeout;
   private leaseMtime = -1;
+  /** The configuration dnsmasq was started with. */
+  confText?: string;
   /** PID of a dnsmasq from an earlier run that start() replaced, if any. */
   replaced?: number;
 
@@ -77,14 +79,20 @@ export class DhcpDns implements Component {
     this.paths = dnsmasqPaths(config.plan.config.stateDir);
   }
 
+  /** dnsmasq's configuration for `plan` (to tell whether a reload changes it). */
+  render(plan: GatewayPlan): string {
+    return renderDnsmasqConf(plan, this.paths, this.config.source);
+  }
+
   get state(): Readonly<SupervisorState> | undefined {
     return this.daemon?.state;
   }
 
   async start(): Promise<void> {
-    const { plan, source } = this.config;
+    const { plan } = this.config;
     mkdirSync(plan.config.stateDir, { recursive: true });
-    writeFileSync(this.paths.conf, renderDnsmasqConf(plan, this.paths, source));
+    this.confText = this.render(plan);
+    writeFileSync(this.paths.conf, this.confText);
     this.replaced = await stopLeftover(this.paths.pidFile, this.paths.conf);
     this.daemon = new Supervised({
       name: 'dnsmasq',

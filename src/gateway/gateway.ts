@@ -98,7 +98,6 @@ export class Gateway implements Component {
   }
 
   private async startDhcp(): Promise<void> {
-    const zoneOf = zoneClassifier(this.config.plan);
     this.dhcp = new DhcpDns({
       plan: this.config.plan,
       source: this.o.configPath,
@@ -111,7 +110,8 @@ export class Gateway implements Component {
         this.writeStatus();
       },
       onLeases: (leases) => {
-        const changed = this.devices?.record(leases, zoneOf) ?? 0;
+        // The zones as configured now (a reload may have changed them without touching dnsmasq).
+        const changed = this.devices?.record(leases, zoneClassifier(this.config.plan)) ?? 0;
         if (this.status) this.status.devices.leases = leases.length;
         if (changed) this.o.log(`devices: ${changed} lease change(s), ${leases.length} lease(s)`);
       },
@@ -149,8 +149,11 @@ export class Gateway implements Component {
     await bringUpZones(next.plan, links);
     const rs = await applyRuleset(next.plan);
     this.config = next;
-    await this.dhcp?.stop();
-    await this.startDhcp();
+    // dnsmasq restarts only when its configuration changed: DHCP and DNS stay up across other reloads.
+    if (!this.dhcp || this.dhcp.confText !== this.dhcp.render(next.plan)) {
+      await this.dhcp?.stop();
+      await this.startDhcp();
+    }
     if (this.status) {
       this.status.ruleset = { ...this.status.ruleset, hash: rs.hash, appliedAt: new Date().toISOString() };
       this.status.ruleset.reloads++;

@@ -23,4 +23,4 @@ export {
 export { Gateway, type GatewayOptions, type RuntimeStatus } from './gateway.js';
 export { gatewayStatus, type GatewayStatus } from './status.js';
 export { AlreadyRunning } from './state-files.js';
-export { Supervised, type SupervisedOptions } from './supervisor.js';
+export { Supervised, type SupervisedOptions, type SupervisorEvent } from './supervisor.js';

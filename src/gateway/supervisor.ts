@@ -61,6 +61,9 @@ export class Supervised implements Component {
     await new Promise<void>((resolve, reject) => {
       const fail = (why: string) => {
         clearTimeout(t);
+        // A daemon that cannot start is not restarted: the caller gets the error instead.
+        this.stopping = true;
+        if (this.timer) clearTimeout(this.timer);
         reject(
           new Error(`${this.name} ${why}${this.tail.length ? `: ${this.tail.slice(-3).join(' | ')}` : ''}`),
         );
