@@ -105,6 +105,17 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .default({ upstream: [], domain: 'lan', hosts: {} }),
+    /**
+     * Ageing of normal mappings (A-57): a connection idle this long leaves conntrack, and its WAN port is the
+     * honeypot's again. Absent = left as the kernel has it (by default TCP established 5 days, UDP 30 s / 120 s).
+     */
+    nat: z
+      .object({
+        tcpIdleSeconds: z.number().int().min(1).max(2_592_000).optional(),
+        udpIdleSeconds: z.number().int().min(1).max(86_400).optional(),
+      })
+      .strict()
+      .default({}),
     nftables: z
       .object({
         /** The one table moat owns (family inet). */

@@ -10,7 +10,7 @@ import { openDatabase, type Db } from '../store/index.js';
 import { GatewayConfigError, loadGatewayConfig, type LoadedConfig } from './config.js';
 import { DeviceTable } from './device-table.js';
 import { DhcpDns } from './dhcp-dns.js';
-import { bringUpZones, enableForwarding, listLinks, missingInterfaces } from './links.js';
+import { bringUpZones, enableForwarding, listLinks, missingInterfaces, setConntrackAging } from './links.js';
 import { applyRuleset, checkRuleset } from './ruleset-apply.js';
 import { renderRuleset } from './ruleset.js';
 import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
@@ -71,6 +71,8 @@ export class Gateway implements Component {
       enableForwarding();
       const rs = await applyRuleset(plan);
       this.o.log(`nftables: table inet ${rs.table} in force (ruleset ${rs.hash})`);
+      const aging = setConntrackAging(cfg.nat);
+      if (aging.length) this.o.log(`conntrack ageing: ${aging.join(', ')}`);
       const now = new Date().toISOString();
       this.status = {
         pid: process.pid,
@@ -148,6 +150,7 @@ export class Gateway implements Component {
     const links = await listLinks();
     await bringUpZones(next.plan, links);
     const rs = await applyRuleset(next.plan);
+    setConntrackAging(next.config.nat);
     this.config = next;
     // dnsmasq restarts only when its configuration changed: DHCP and DNS stay up across other reloads.
     if (!this.dhcp || this.dhcp.confText !== this.dhcp.render(next.plan)) {

@@ -98,3 +98,24 @@ export function readForwarding(): boolean {
     return false;
   }
 }
+
+const NETFILTER = '/proc/sys/net/netfilter';
+
+/**
+ * Idle timeouts of tracked connections in this network namespace (A-57: an idle normal mapping ages back to low
+ * priority). Set as the namespace's conntrack defaults rather than nftables timeout objects: those are detached
+ * from live connections whenever the table is replaced, these hold across every reload. Needs conntrack loaded
+ * (the ruleset loads it). Returns the settings written.
+ */
+export function setConntrackAging(nat: { tcpIdleSeconds?: number; udpIdleSeconds?: number }): string[] {
+  const writes: Array<[string, number]> = [];
+  if (nat.tcpIdleSeconds !== undefined)
+    writes.push(['nf_conntrack_tcp_timeout_established', nat.tcpIdleSeconds]);
+  if (nat.udpIdleSeconds !== undefined)
+    writes.push(
+      ['nf_conntrack_udp_timeout', nat.udpIdleSeconds],
+      ['nf_conntrack_udp_timeout_stream', nat.udpIdleSeconds],
+    );
+  for (const [name, value] of writes) writeFileSync(`${NETFILTER}/${name}`, `${value}\n`);
+  return writes.map(([n, v]) => `${n}=${v}`);
+}

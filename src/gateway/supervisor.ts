@@ -127,7 +127,8 @@ export class Supervised implements Component {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // No PID: the spawn itself failed (no 'exit' will come); an exit code or signal: already gone.
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const hard = setTimeout(() => child.kill('SIGKILL'), 3000);

@@ -15,10 +15,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { ADDR, Topology, canBuildTopology, waitFor } from './topology.js';
-import { connectFrom, writeNetTools, type NetTools } from './net-tools.js';
+import { connectFrom, udpExchange, writeNetTools, type NetTools } from './net-tools.js';
 
 const MOAT = fileURLToPath(new URL('../../../bin/moat.js', import.meta.url));
 const OUT_PORT = 41234;
+const UDP_PORT = 41300;
+/** The UDP ageing time the test configures: long enough for a `moat gateway map` call on a busy machine. */
+const UDP_IDLE_S = 5;
 
 const UDHCPC_SCRIPT = `#!/bin/sh
 # udhcpc event script for a test namespace: address and default route; the DNS server goes to a file,
@@ -52,6 +55,7 @@ backup: { port: 8443 }
 portForwards:
   - { protocol: tcp, port: 8080, to: ${ADDR.iotDevice}, toPort: 80 }
 dns: { upstream: [${ADDR.wanServer}], domain: lan }
+nat: { udpIdleSeconds: ${UDP_IDLE_S} }
 stateDir: ${dir}/state
 database: ${dir}/moat.db
 ${extra}`;
@@ -125,13 +129,13 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
       '--log-facility=-',
     ]);
     await waitFor(upstream, /started, version/);
-    await server('wan', { label: 'wan-echo', tcp: [9000], echo: true });
+    await server('wan', { label: 'wan-echo', tcp: [9000], udp: [9001], echo: true });
     const slow = await server('wan', {
       label: 'slow',
       tcp: [],
       slowHttp: { port: 8000, bytes: 8 * 1024 * 1024, chunk: 64 * 1024, everyMs: 60 },
     });
-    await server('dmz', { label: 'honeypot', tcp: [2323, OUT_PORT, 8443] });
+    const honeypot = await server('dmz', { label: 'honeypot', tcp: [2323, OUT_PORT, 8443], udp: [UDP_PORT] });
     await server('iot', { label: 'iot-device', tcp: [80, 7443, 22] });
 
     gw = await startGateway();
@@ -253,6 +257,41 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
       // Linux NAT is per remote end: a new connection from another source to P is still the honeypot's.
       const other = connectFrom(topo, tools, 'wan', ADDR.gwWan, OUT_PORT);
       assert.match(other.data, new RegExp(`^honeypot .* -> ${OUT_PORT}`));
+    });
+
+    await t.test('an idle normal mapping ages back to the honeypot (A-57)', async () => {
+      type Mapping = { priority: string; protocol: string; ports: string; expiresIn: number | null };
+      const normalUdp = () =>
+        moatJson<Mapping[]>('map').find(
+          (m) => m.priority === 'normal' && m.protocol === 'udp' && m.ports === String(UDP_PORT),
+        );
+      // Fresh: the remote end's later datagram to P follows the NAT entry back to the LAN device.
+      const fresh = udpExchange(topo, tools, 'lan', ADDR.wanServer, 9001, {
+        localPort: UDP_PORT,
+        send: 'ping:500',
+        listenMs: 1200,
+      });
+      assert.deepEqual(fresh, ['pong', 'late']);
+      const m = normalUdp();
+      assert.ok(
+        m && m.expiresIn !== null && m.expiresIn <= UDP_IDLE_S,
+        `normal mapping for ${UDP_PORT}: ${JSON.stringify(m)}`,
+      );
+      // Idle past the ageing time (nat.udpIdleSeconds): the same remote end's datagram to P is a new inbound
+      // flow, and new inbound flows to unheld ports are the honeypot's.
+      const toHoneypot = waitFor(
+        honeypot,
+        new RegExp(`honeypot udp ${ADDR.wanServer.replace(/\./g, '\\.')}:9001 -> ${UDP_PORT} late`),
+        10_000,
+      );
+      const aged = udpExchange(topo, tools, 'lan', ADDR.wanServer, 9001, {
+        localPort: UDP_PORT,
+        send: `ping:${(UDP_IDLE_S + 1.5) * 1000}`,
+        listenMs: (UDP_IDLE_S + 2.5) * 1000,
+      });
+      assert.deepEqual(aged, ['pong'], 'the late datagram no longer reaches the LAN device');
+      await toHoneypot;
+      assert.equal(normalUdp(), undefined);
     });
 
     await t.test('a user port-forward outranks the low-priority mapping', () => {

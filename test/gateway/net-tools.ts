@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { Topology, Role } from './topology.js';
 
 const SERVER = String.raw`
-const net = require('net'), http = require('http');
+const net = require('net'), http = require('http'), dgram = require('dgram');
 const spec = JSON.parse(process.argv[2]);
-let pending = spec.tcp.length + (spec.slowHttp ? 1 : 0);
+let pending = spec.tcp.length + (spec.udp || []).length + (spec.slowHttp ? 1 : 0);
 const ready = () => { if (--pending === 0) console.log('listening'); };
 for (const port of spec.tcp) {
   net.createServer((s) => {
@@ -20,6 +20,19 @@ for (const port of spec.tcp) {
     if (spec.echo) s.on('data', (d) => s.write(line + ' echo ' + d));
     else s.end(line + '\n');
   }).listen(port, '0.0.0.0', ready);
+}
+// UDP: logs each datagram; with echo, answers 'pong' and, for 'ping:MS', sends 'late' MS later from the same port.
+for (const port of spec.udp || []) {
+  const u = dgram.createSocket('udp4');
+  u.on('message', (m, r) => {
+    const text = String(m);
+    console.log(spec.label + ' udp ' + r.address + ':' + r.port + ' -> ' + port + ' ' + text);
+    if (!spec.echo) return;
+    u.send('pong', r.port, r.address);
+    const later = /^ping:(\d+)$/.exec(text);
+    if (later) setTimeout(() => u.send('late', r.port, r.address), Number(later[1]));
+  });
+  u.bind(port, '0.0.0.0', ready);
 }
 if (spec.slowHttp) {
   const { port, bytes, chunk, everyMs } = spec.slowHttp;
@@ -51,22 +64,38 @@ s.on('end', () => done({ ok: true, data, localPort: s.localPort }));
 s.on('error', (e) => done({ error: e.code, data }));
 `;
 
+const UDP_CLIENT = String.raw`
+const dgram = require('dgram');
+const o = JSON.parse(process.argv[2]);
+const u = dgram.createSocket('udp4');
+const got = [];
+u.on('message', (m) => got.push(String(m)));
+u.bind(o.localPort, () => {
+  u.send(o.send, o.port, o.host);
+  setTimeout(() => { console.log(JSON.stringify(got)); u.close(); }, o.listenMs);
+});
+`;
+
 export interface NetTools {
   serverJs: string;
   clientJs: string;
+  udpClientJs: string;
 }
 
 export function writeNetTools(dir: string): NetTools {
   const serverJs = join(dir, 'netserve.cjs');
   const clientJs = join(dir, 'netclient.cjs');
+  const udpClientJs = join(dir, 'udpclient.cjs');
   writeFileSync(serverJs, SERVER);
   writeFileSync(clientJs, CLIENT);
-  return { serverJs, clientJs };
+  writeFileSync(udpClientJs, UDP_CLIENT);
+  return { serverJs, clientJs, udpClientJs };
 }
 
 export interface ServerSpec {
   label: string;
   tcp: number[];
+  udp?: number[];
   echo?: boolean;
   slowHttp?: { port: number; bytes: number; chunk: number; everyMs: number };
 }
@@ -103,4 +132,17 @@ export function connectFrom(
   } catch {
     return { error: `no result (status ${r.status}): ${r.stderr}`, data: '' };
   }
+}
+
+/** Sends one UDP datagram from `localPort` and returns every datagram received on that port within `listenMs`. */
+export function udpExchange(
+  topo: Topology,
+  tools: NetTools,
+  role: Role,
+  host: string,
+  port: number,
+  o: { localPort: number; send: string; listenMs: number },
+): string[] {
+  const r = topo.exec(role, process.execPath, [tools.udpClientJs, JSON.stringify({ host, port, ...o })]);
+  return JSON.parse(r.stdout.trim() || '[]') as string[];
 }
