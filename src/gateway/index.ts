@@ -23,4 +23,5 @@ export {
 export { Gateway, type GatewayOptions, type RuntimeStatus } from './gateway.js';
 export { gatewayStatus, type GatewayStatus } from './status.js';
 export { AlreadyRunning } from './state-files.js';
+export { LinkError } from './links.js';
 export { Supervised, type SupervisedOptions, type SupervisorEvent } from './supervisor.js';

@@ -26,11 +26,20 @@ export interface GatewayStatus {
   };
   ruleset: { table: string; present: boolean; inForce?: string; expected: string; matchesConfig: boolean };
   forwarding: boolean;
-  dnsmasq: { running: boolean; pid?: number; restarts: number };
+  /** `orphaned`: still serving DHCP/DNS after moat died; the next start replaces it. */
+  dnsmasq: { running: boolean; pid?: number; orphaned: boolean; restarts: number };
   zones: Array<{ zone: string; interface: string; present: boolean; up: boolean; addresses: string[] }>;
   leases: { active: number; total: number };
   conntrack: { entries?: number; max?: number };
   counters: Record<string, CounterValue & { what: string }>;
+}
+
+function isDnsmasq(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq');
+  } catch {
+    return false;
+  }
 }
 
 function readNumber(file: string): number | undefined {
@@ -52,7 +61,8 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
   const leases = readLeaseFile(dnsmasqPaths(config.stateDir).leaseFile);
   const now = Date.now();
   const dnsPid = rt?.dnsmasq.pid;
-  const dnsRunning = pid !== undefined && dnsPid !== undefined && processAlive(dnsPid);
+  // The PID from the status file, if that process is still a dnsmasq (a killed moat leaves its dnsmasq serving).
+  const dnsRunning = dnsPid !== undefined && processAlive(dnsPid) && isDnsmasq(dnsPid);
 
   const counters: GatewayStatus['counters'] = {};
   for (const [name, what] of Object.entries(COUNTERS))
@@ -79,6 +89,7 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
     dnsmasq: {
       running: dnsRunning,
       pid: dnsRunning ? dnsPid : undefined,
+      orphaned: dnsRunning && pid === undefined,
       restarts: rt?.dnsmasq.restarts ?? 0,
     },
     zones: plan.zones.map((z) => {
@@ -106,7 +117,7 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
   else if (!s.ruleset.matchesConfig)
     p.push(`the ruleset in force (${table.hash ?? 'not moat’s'}) is not the configuration's (${expected})`);
   if (!s.forwarding) p.push('IPv4 forwarding is off');
-  if (s.daemon.running && !dnsRunning) p.push('dnsmasq is not running');
+  if (!dnsRunning) p.push('dnsmasq is not running');
   for (const z of s.zones)
     if (!z.present || !z.up)
       p.push(`${z.zone} interface ${z.interface} is ${z.present ? 'down' : 'missing'}`);

@@ -86,6 +86,14 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
     assert.ok(r.status === 0 || r.status === 1, `moat gateway ${args.join(' ')}: ${r.status} ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   };
+  const resolveFromLan = (name: string): string =>
+    topo
+      .exec('lan', process.execPath, [
+        '-e',
+        `const r=new (require('dns').promises.Resolver)();r.setServers(['${ADDR.gwLan}']);` +
+          `r.resolve4('${name}').then(a=>console.log(a[0]),e=>console.log(e.code))`,
+      ])
+      .stdout.trim();
   const counters = () => moatJson<{ counters: Record<string, Counter> }>('status').counters;
   const startGateway = async (): Promise<ChildProcess> => {
     const child = topo.start('gw', process.execPath, [MOAT, 'gateway', '--config', cfg]);
@@ -433,9 +441,16 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
         const dead = new Promise((resolve) => gw!.once('exit', resolve));
         gw!.kill('SIGKILL');
         await dead;
-        const down = moatJson<{ ok: boolean; daemon: { running: boolean }; problems: string[] }>('status');
+        const down = moatJson<{
+          ok: boolean;
+          daemon: { running: boolean };
+          dnsmasq: { pid?: number; orphaned: boolean };
+          problems: string[];
+        }>('status');
         assert.equal(down.daemon.running, false);
         assert.match(down.problems.join('\n'), /fail-open/);
+        assert.deepEqual([down.dnsmasq.pid, down.dnsmasq.orphaned], [dnsPid, true]);
+        assert.equal(resolveFromLan('web.wan.test'), ADDR.wanServer, 'DNS still answers while moat is down');
         // The kernel still forwards and NATs: a new connection works with moat gone, and DNS (dnsmasq lives on).
         assert.equal(
           topo.exec('lan', 'curl', ['-s', '--max-time', '5', `http://${ADDR.wanServer}/hello.txt`]).stdout,

@@ -8,7 +8,10 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import {
+  ConntrackError,
   DeviceTable,
+  LinkError,
+  NftError,
   Gateway,
   GatewayConfigError,
   checkRuleset,
@@ -30,6 +33,19 @@ function load(path: string): LoadedConfig {
     return loadGatewayConfig(path);
   } catch (e) {
     if (e instanceof GatewayConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
+    throw e;
+  }
+}
+
+/** Reads from the kernel; a missing tool or permission is a plain message (exit 2), not a stack trace. */
+async function fromKernel<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof NftError || e instanceof ConntrackError || e instanceof LinkError)
+      throw new UsageError(
+        `${e.message}${process.getuid?.() !== 0 ? ' (run as root, in the gateway’s network namespace)' : ''}`,
+      );
     throw e;
   }
 }
@@ -119,7 +135,8 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     )
     .option('--json', 'print as JSON')
     .action(async (flags: { config: string; json?: boolean }) => {
-      const s = await gatewayStatus(load(flags.config));
+      const loaded = load(flags.config);
+      const s = await fromKernel(() => gatewayStatus(loaded));
       if (!s.ok) setExit(1);
       if (flags.json) {
         printJson(s);
@@ -141,7 +158,7 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
         [
           'dnsmasq',
           s.dnsmasq.running
-            ? `running, pid ${s.dnsmasq.pid}, ${s.dnsmasq.restarts} restart(s)`
+            ? `running, pid ${s.dnsmasq.pid}, ${s.dnsmasq.orphaned ? 'orphaned: moat is not running' : `${s.dnsmasq.restarts} restart(s)`}`
             : 'not running',
         ],
         ['leases', `${s.leases.active} active of ${s.leases.total}`],
@@ -166,7 +183,8 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     .description('the NAT forwarding table, from conntrack: masqueraded flows out, DNATed flows in')
     .option('--json', 'print as JSON')
     .action(async (flags: { config: string; json?: boolean }) => {
-      const rows = natTable(load(flags.config).plan, await listConntrack());
+      const plan = load(flags.config).plan;
+      const rows = natTable(plan, await fromKernel(() => listConntrack()));
       if (flags.json) return void printJson(rows);
       print(
         columns([
@@ -189,7 +207,8 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     .description('the session mapping table, from conntrack: every tracked connection with its zones')
     .option('--json', 'print as JSON')
     .action(async (flags: { config: string; json?: boolean }) => {
-      const rows = sessionTable(load(flags.config).plan, await listConntrack());
+      const plan = load(flags.config).plan;
+      const rows = sessionTable(plan, await fromKernel(() => listConntrack()));
       if (flags.json) return void printJson(rows);
       print(
         columns([
@@ -211,7 +230,8 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     .description('the port-mapping table with priorities: user port-forwards > live flows > honeypot (low)')
     .option('--json', 'print as JSON')
     .action(async (flags: { config: string; json?: boolean }) => {
-      const rows = portMappings(load(flags.config).plan, await listConntrack());
+      const plan = load(flags.config).plan;
+      const rows = portMappings(plan, await fromKernel(() => listConntrack()));
       if (flags.json) return void printJson(rows);
       print(
         columns([
