@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Component, Health } from '../framework/component.js';
+import type { Component, Health } from '../framework/index.js';
 import type { GatewayPlan } from './config-rules.js';
 import { renderDnsmasqConf } from './dnsmasq-conf.js';
 import { readLeaseFile, type Lease } from './leases.js';
@@ -23,6 +23,8 @@ export interface DhcpDnsOptions {
   onEvent?: (e: SupervisorEvent) => void;
   /** How often the lease file is looked at (default 1 s). */
   leasePollMs?: number;
+  /** Components that must run first (the router's addresses, the device table). */
+  dependsOn?: readonly string[];
 }
 
 export function dnsmasqPaths(stateDir: string) {
@@ -64,8 +66,9 @@ async function stopLeftover(pidFile: string, conf: string): Promise<number | und
   return pid;
 }
 
-export class DhcpDns implements Component {
+export class DhcpDns implements Component<DhcpDnsOptions> {
   readonly name = 'dhcp-dns';
+  readonly dependsOn: readonly string[];
   readonly paths;
   private daemon?: Supervised;
   private poll?: NodeJS.Timeout;
@@ -75,8 +78,18 @@ export class DhcpDns implements Component {
   /** PID of a dnsmasq from an earlier run that start() replaced, if any. */
   replaced?: number;
 
-  constructor(readonly config: DhcpDnsOptions) {
+  constructor(public config: DhcpDnsOptions) {
     this.paths = dnsmasqPaths(config.plan.config.stateDir);
+    this.dependsOn = config.dependsOn ?? [];
+  }
+
+  /** Restarts dnsmasq with `plan` if that changes its configuration; returns whether it did. */
+  async reconfigure(plan: GatewayPlan): Promise<boolean> {
+    if (this.confText === this.render(plan)) return false;
+    await this.stop();
+    this.config = { ...this.config, plan };
+    await this.start();
+    return true;
   }
 
   /** dnsmasq's configuration for `plan` (to tell whether a reload changes it). */

@@ -21,6 +21,9 @@ export {
   type PortMapping,
 } from './tables.js';
 export { Gateway, type GatewayOptions, type RuntimeStatus } from './gateway.js';
+export { RouterComponent, type RouterConfig } from './router.js';
+export { DevicesComponent, type DevicesConfig } from './devices.js';
+export { DhcpDns, type DhcpDnsOptions } from './dhcp-dns.js';
 export { gatewayStatus, type GatewayStatus } from './status.js';
 export { AlreadyRunning } from './state-files.js';
 export { LinkError } from './links.js';

@@ -3,7 +3,7 @@
  * the blocking driver and the security component's enforcement, so both build rules only from parsed addresses.
  */
 import { execFile } from 'node:child_process';
-import { parseIp, formatIp } from '../decode/address.js';
+import { parseIp, formatIp } from '../decode/index.js';
 
 export class NftError extends Error {}
 

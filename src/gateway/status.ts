@@ -24,6 +24,8 @@ export interface GatewayStatus {
     updatedAt?: string;
     lastReloadError?: string;
   };
+  /** The running daemon's components (A-1 registry) as it last reported them. */
+  components: RuntimeStatus['components'];
   ruleset: { table: string; present: boolean; inForce?: string; expected: string; matchesConfig: boolean };
   forwarding: boolean;
   /** `orphaned`: still serving DHCP/DNS after moat died; the next start replaces it. */
@@ -78,6 +80,7 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
       updatedAt: rt?.updatedAt,
       lastReloadError: rt?.lastReloadError,
     },
+    components: pid !== undefined ? (rt?.components ?? []) : [],
     ruleset: {
       table: config.nftables.table,
       present: table.present,
@@ -121,6 +124,8 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
   for (const z of s.zones)
     if (!z.present || !z.up)
       p.push(`${z.zone} interface ${z.interface} is ${z.present ? 'down' : 'missing'}`);
+  for (const c of s.components)
+    if (!c.ok) p.push(`component ${c.name}: ${c.state}${c.detail ? `, ${c.detail}` : ''}`);
   if (s.daemon.lastReloadError) p.push(`last reload refused: ${s.daemon.lastReloadError.split('\n')[0]}`);
   s.ok = p.length === 0;
   return s;

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Component, Health } from '../framework/component.js';
+import type { Component, Health } from '../framework/index.js';
 
 export interface SupervisedOptions {
   name: string;
@@ -35,7 +35,7 @@ export interface SupervisorState {
   lastExit?: { code: number | null; signal: string | null; at: string };
 }
 
-export class Supervised implements Component {
+export class Supervised implements Component<SupervisedOptions> {
   readonly name: string;
   private child?: ChildProcess;
   private stopping = false;

@@ -200,6 +200,17 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
         assert.equal(d.hostname, 'laptop1');
         assert.equal(d.zone, 'lan');
         assert.equal(d.active, true);
+        // The daemon's parts are A-1 components, all running and healthy.
+        const st = moatJson<{ ok: boolean; components: Array<{ name: string; state: string; ok: boolean }> }>(
+          'status',
+        );
+        assert.equal(st.ok, true);
+        assert.deepEqual(st.components.map((c) => [c.name, c.state, c.ok]).sort(), [
+          ['bus', 'running', true],
+          ['devices', 'running', true],
+          ['dhcp-dns', 'running', true],
+          ['router', 'running', true],
+        ]);
       },
     );
 

@@ -66,10 +66,13 @@ function withConfig(cmd: Command): Command {
   return cmd.option('--config <file>', 'gateway configuration (YAML)', DEFAULT_CONFIG);
 }
 
-async function run(flags: { config: string }): Promise<void> {
+async function run(flags: { config: string; bus?: string }): Promise<void> {
   const loaded = load(flags.config);
   const log = (line: string) => process.stderr.write(`moat gateway: ${line}\n`);
-  const gw = new Gateway(loaded, { configPath: flags.config, log });
+  const { InProcessBus, RedisStreamsBus } = await import('../../framework/index.js');
+  // Device announcements go on the bus: in process by default, on Redis Streams for other processes.
+  const bus = flags.bus ? new RedisStreamsBus({ url: flags.bus }) : new InProcessBus();
+  const gw = new Gateway(loaded, { configPath: flags.config, log, bus });
   try {
     await gw.start();
   } catch (e) {
@@ -94,6 +97,7 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
 
   withConfig(gateway.command('run', { isDefault: true }))
     .description('run the gateway (default): apply the ruleset, forward, serve DHCP/DNS; SIGHUP reloads')
+    .option('--bus <url>', 'publish on a Redis Streams bus (redis://host:port) instead of in process')
     .action(run);
 
   withConfig(gateway.command('check'))
@@ -167,6 +171,7 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
           `zone ${z.zone}`,
           `${z.interface} ${z.present ? (z.up ? 'up' : 'down') : 'missing'} ${z.addresses.join(' ')}`,
         ]),
+        ...s.components.map((c) => [`component ${c.name}`, `${c.state}${c.detail ? `, ${c.detail}` : ''}`]),
       ].slice(1);
       print(columns(rows));
       print(
