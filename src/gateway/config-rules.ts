@@ -181,6 +181,12 @@ export function checkConfigRules(config: GatewayConfig): ConfigIssue[] {
       });
   }
 
+  if (config.selfIsolation && !config.backup)
+    out.push({
+      path: 'selfIsolation',
+      message: 'needs backup.port: the one WAN port left open while isolated',
+    });
+
   // Port-forwards: unique WAN ports, into an internal zone, never onto the backup port.
   const backup = config.backup;
   const seenPort = new Map<string, number>();

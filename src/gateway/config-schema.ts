@@ -77,6 +77,14 @@ export const GatewayConfigSchema = z
       .object({ port, protocol: protocol.default('tcp') })
       .strict()
       .optional(),
+    /**
+     * Self-isolation (A-66): when this many internal devices hold blocking entries in the security event cache
+     * (as announced on the bus), the gateway closes the WAN except the backup port. `moat gateway unisolate` ends it.
+     */
+    selfIsolation: z
+      .object({ threshold: z.number().int().min(1) })
+      .strict()
+      .optional(),
     /** User port-forwards: WAN port → internal device; they outrank every other mapping. */
     portForwards: z
       .array(

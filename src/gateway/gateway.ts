@@ -16,6 +16,7 @@ import type { MoatTopics } from '../framework/index.js';
 import { loadGatewayConfig, type LoadedConfig } from './config.js';
 import { DevicesComponent } from './devices.js';
 import { DhcpDns } from './dhcp-dns.js';
+import { readIsolation, SelfIsolationTrigger, writeIsolation, type IsolationState } from './isolation.js';
 import { RouterComponent } from './router.js';
 import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
 import { zoneClassifier } from './tables.js';
@@ -41,6 +42,7 @@ export interface RuntimeStatus {
   ruleset: { table: string; hash: string; appliedAt: string; reloads: number };
   dnsmasq: { pid?: number; running: boolean; restarts: number; replacedLeftover?: number };
   devices: { leases: number };
+  isolation: IsolationState;
   components: RegistryHealth['components'];
   lastReloadError?: string;
 }
@@ -50,6 +52,8 @@ export class Gateway {
   private readonly router: RouterComponent;
   private readonly devices: DevicesComponent;
   private readonly dhcp: DhcpDns;
+  private readonly trigger?: SelfIsolationTrigger;
+  private isolation: IsolationState;
   private timer?: NodeJS.Timeout;
   private startedAt = '';
   private reloads = 0;
@@ -63,7 +67,14 @@ export class Gateway {
   ) {
     this.paths = statePaths(config.config.stateDir);
     const log = o.log;
-    this.router = new RouterComponent({ plan: config.plan, source: o.configPath, log });
+    // Isolation outlives restarts: a gateway that was isolated comes back isolated.
+    this.isolation = readIsolation(config.config.stateDir);
+    this.router = new RouterComponent({
+      plan: config.plan,
+      state: { isolated: this.isolation.isolated },
+      source: o.configPath,
+      log,
+    });
     this.devices = new DevicesComponent({
       database: config.config.database,
       // The zones as configured now (a reload may change them without touching dnsmasq).
@@ -86,6 +97,43 @@ export class Gateway {
     });
     if (o.bus) this.registry.add(o.bus);
     this.registry.add(this.router).add(this.devices).add(this.dhcp);
+    const si = config.config.selfIsolation;
+    if (si && o.bus) {
+      const zoneOf = (ip: string) => zoneClassifier(this.config.plan)(ip);
+      const internal = (ip: string) => zoneOf(ip) === 'lan' || zoneOf(ip) === 'iot';
+      this.trigger = new SelfIsolationTrigger({
+        threshold: si.threshold,
+        bus: o.bus,
+        deviceOf: (src, dst) => (internal(src) ? src : internal(dst) ? dst : undefined),
+        isolate: (reason, devices) => this.setIsolation({ isolated: true, reason, devices }),
+        log,
+      });
+      this.registry.add(this.trigger);
+    }
+  }
+
+  /**
+   * Closes the WAN except the backup port, or opens it again (A-66); the state is written first, so a crash in
+   * between still comes back in the state asked for.
+   */
+  async setIsolation(s: Omit<IsolationState, 'since'>): Promise<void> {
+    const next: IsolationState = s.isolated ? { ...s, since: new Date().toISOString() } : { isolated: false };
+    writeIsolation(this.config.config.stateDir, next);
+    await this.applyIsolation(next);
+  }
+
+  private async applyIsolation(next: IsolationState): Promise<void> {
+    const changed = next.isolated !== this.isolation.isolated;
+    this.isolation = next;
+    if (!changed) return;
+    await this.router.put(this.config.plan, { isolated: next.isolated });
+    if (!next.isolated) this.trigger?.flagged.rearm();
+    this.o.log(
+      next.isolated
+        ? `self-isolation: WAN closed except the backup port (${next.reason ?? 'no reason given'})`
+        : 'self-isolation ended: WAN open',
+    );
+    this.writeStatus();
   }
 
   async start(): Promise<void> {
@@ -119,15 +167,26 @@ export class Gateway {
         if (next.config[k] !== old[k]) throw new Error(`${k} changed: restart moat gateway to move it`);
       if (next.config.nftables.table !== old.nftables.table)
         throw new Error('nftables.table changed: restart moat gateway to rename the table');
-      await this.router.check(next.plan);
+      await this.router.check(next.plan, { isolated: readIsolation(next.config.stateDir).isolated });
     } catch (e) {
       this.lastReloadError = (e as Error).message;
       this.o.log(`reload refused, the running configuration stays in force:\n${this.lastReloadError}`);
       this.writeStatus();
       return false;
     }
-    await this.router.put(next.plan);
+    // A reload also picks up `moat gateway isolate|unisolate`, which write the state and send SIGHUP.
+    const wasIsolated = this.isolation.isolated;
+    this.isolation = readIsolation(next.config.stateDir);
+    await this.router.put(next.plan, { isolated: this.isolation.isolated });
     this.config = next;
+    if (this.isolation.isolated !== wasIsolated) {
+      if (!this.isolation.isolated) this.trigger?.flagged.rearm();
+      this.o.log(
+        this.isolation.isolated
+          ? `self-isolation: WAN closed except the backup port (${this.isolation.reason ?? 'no reason given'})`
+          : 'self-isolation ended: WAN open',
+      );
+    }
     await this.dhcp.reconfigure(next.plan);
     this.reloads++;
     this.lastReloadError = undefined;
@@ -154,6 +213,7 @@ export class Gateway {
         replacedLeftover: this.dhcp.replaced,
       },
       devices: { leases: this.devices.leases },
+      isolation: this.isolation,
       components: this.registry.health().components,
       lastReloadError: this.lastReloadError,
     };

@@ -4,7 +4,7 @@ export { runNft, checkedIp } from './nft-exec.js';
 export { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
 export { GatewayConfigError, loadGatewayConfig, parseGatewayConfig, type LoadedConfig } from './config.js';
 export type { ConfigIssue, GatewayPlan, Zone, ZoneName } from './config-rules.js';
-export { renderRuleset, COUNTERS, type Ruleset, type CounterValue } from './ruleset.js';
+export { renderRuleset, COUNTERS, type Ruleset, type CounterValue, type RulesetState } from './ruleset.js';
 export { applyRuleset, checkRuleset, readTable, RulesetRejected, type TableState } from './ruleset-apply.js';
 export { renderDnsmasqConf } from './dnsmasq-conf.js';
 export { parseLeases, readLeaseFile, type Lease } from './leases.js';
@@ -28,3 +28,11 @@ export { gatewayStatus, type GatewayStatus } from './status.js';
 export { AlreadyRunning } from './state-files.js';
 export { LinkError } from './links.js';
 export { Supervised, type SupervisedOptions, type SupervisorEvent } from './supervisor.js';
+export {
+  FlaggedDevices,
+  SelfIsolationTrigger,
+  readIsolation,
+  writeIsolation,
+  type IsolationState,
+} from './isolation.js';
+export { runningGatewayPid, statePaths } from './state-files.js';

@@ -9,10 +9,12 @@ import type { GatewayPlan } from './config-rules.js';
 import { GatewayConfigError } from './config.js';
 import { bringUpZones, enableForwarding, listLinks, missingInterfaces, setConntrackAging } from './links.js';
 import { applyRuleset, checkRuleset } from './ruleset-apply.js';
-import { renderRuleset, type Ruleset } from './ruleset.js';
+import { renderRuleset, type Ruleset, type RulesetState } from './ruleset.js';
 
 export interface RouterConfig {
   plan: GatewayPlan;
+  /** Run-time state the table reflects (self-isolation). */
+  state: RulesetState;
   /** The configuration file, for errors that name it. */
   source: string;
   log: (line: string) => void;
@@ -27,28 +29,28 @@ export class RouterComponent implements Component<RouterConfig> {
   constructor(public config: RouterConfig) {}
 
   /** Refuses a plan whose interfaces are missing or whose table the kernel would not take; changes nothing. */
-  async check(plan: GatewayPlan): Promise<void> {
+  async check(plan: GatewayPlan, state: RulesetState = this.config.state): Promise<void> {
     const missing = missingInterfaces(plan, await listLinks());
     if (missing.length) throw new GatewayConfigError(this.config.source, missing);
-    await checkRuleset(renderRuleset(plan));
+    await checkRuleset(renderRuleset(plan, {}, state));
   }
 
   async start(): Promise<void> {
-    await this.put(this.config.plan);
+    await this.put(this.config.plan, this.config.state);
   }
 
-  /** Checks, then brings the kernel to `plan` (a reload passes the new plan). */
-  async put(plan: GatewayPlan): Promise<void> {
-    await this.check(plan);
+  /** Checks, then brings the kernel to `plan` in `state` (a reload or an isolation change passes new ones). */
+  async put(plan: GatewayPlan, state: RulesetState = this.config.state): Promise<void> {
+    await this.check(plan, state);
     const changed = await bringUpZones(plan, await listLinks());
     if (changed.length) this.config.log(`links: ${changed.join(', ')}`);
     enableForwarding();
-    const rs = await applyRuleset(plan);
+    const rs = await applyRuleset(plan, state);
     this.ruleset = { ...rs, appliedAt: new Date().toISOString() };
     this.config.log(`nftables: table inet ${rs.table} in force (ruleset ${rs.hash})`);
     const aging = setConntrackAging(plan.config.nat);
     if (aging.length) this.config.log(`conntrack ageing: ${aging.join(', ')}`);
-    this.config = { ...this.config, plan };
+    this.config = { ...this.config, plan, state };
   }
 
   /** The table and forwarding stay: traffic keeps flowing without moat. */

@@ -4,7 +4,14 @@
  * running table. Counter values are read from the running table and written into the new one.
  */
 import { runNft, NftError } from './nft-exec.js';
-import { renderRuleset, hashFromComment, COUNTERS, type CounterValue, type Ruleset } from './ruleset.js';
+import {
+  renderRuleset,
+  hashFromComment,
+  COUNTERS,
+  type CounterValue,
+  type Ruleset,
+  type RulesetState,
+} from './ruleset.js';
 import type { GatewayPlan } from './config-rules.js';
 
 export interface TableState {
@@ -54,9 +61,13 @@ export async function checkRuleset(rs: Ruleset, netns?: string): Promise<void> {
 }
 
 /** Checks, then atomically replaces moat's table with the one for `plan`; returns what is now in force. */
-export async function applyRuleset(plan: GatewayPlan, netns?: string): Promise<Ruleset> {
+export async function applyRuleset(
+  plan: GatewayPlan,
+  state: RulesetState = {},
+  netns?: string,
+): Promise<Ruleset> {
   const current = await readTable(plan.config.nftables.table, netns);
-  const rs = renderRuleset(plan, current.counters);
+  const rs = renderRuleset(plan, current.counters, state);
   await checkRuleset(rs, netns);
   await runNft(['-f', '-'], rs.script, netns);
   return rs;

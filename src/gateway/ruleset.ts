@@ -28,6 +28,7 @@ export const COUNTERS = {
   dmz_to_gateway: 'packets from the DMZ to the gateway itself, dropped',
   iot_to_lan: 'new connections from the IoT zone to the user LAN, dropped',
   forward_dropped: 'other forwarded packets dropped by policy',
+  isolated_dropped: 'WAN packets dropped while the gateway isolates itself (A-66)',
   input_dropped: 'packets to the gateway itself dropped by policy',
 } as const;
 
@@ -36,6 +37,12 @@ export type CounterName = keyof typeof COUNTERS;
 export interface CounterValue {
   packets: number;
   bytes: number;
+}
+
+/** Run-time state the table reflects besides the configuration. */
+export interface RulesetState {
+  /** Self-isolation (A-66): the WAN is closed except the backup port. */
+  isolated?: boolean;
 }
 
 export interface Ruleset {
@@ -50,7 +57,7 @@ const q = (name: string): string => `"${name}"`;
 const set = (names: string[]): string =>
   names.length === 1 ? q(names[0]) : `{ ${names.map(q).join(', ')} }`;
 
-function body(plan: GatewayPlan): string[] {
+function body(plan: GatewayPlan, state: RulesetState): string[] {
   const wan = q(plan.wan.interface);
   const internal = plan.internal.map((z) => z.interface);
   const lan = plan.internal.find((z) => z.name === 'lan')!;
@@ -74,7 +81,14 @@ function body(plan: GatewayPlan): string[] {
     }
   }
 
-  const fwd: string[] = [];
+  // Self-isolation (A-66) comes first in every chain: it cuts established connections too.
+  const isolated = state.isolated === true;
+  const fwd: string[] = isolated
+    ? [
+        `iifname ${wan} counter name "isolated_dropped" drop`,
+        `oifname ${wan} counter name "isolated_dropped" drop`,
+      ]
+    : [];
   if (dmz) {
     const d = q(dmz.interface);
     const t = dmz.tunnel;
@@ -98,7 +112,12 @@ function body(plan: GatewayPlan): string[] {
   }
   fwd.push(`iifname ${wan} ct status dnat accept`, 'counter name "forward_dropped"');
 
-  const inp: string[] = ['iif "lo" accept', 'ct state established,related accept', 'ct state invalid drop'];
+  const inp: string[] = ['iif "lo" accept'];
+  if (isolated) {
+    if (backup) inp.push(`iifname ${wan} ${backup.protocol} dport ${backup.port} accept`);
+    inp.push(`iifname ${wan} counter name "isolated_dropped" drop`);
+  }
+  inp.push('ct state established,related accept', 'ct state invalid drop');
   // IPv6 neighbour discovery keeps the links usable; the gateway does not route IPv6 (forward policy drops it).
   inp.push(
     'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept',
@@ -134,16 +153,27 @@ function body(plan: GatewayPlan): string[] {
     ]),
     ...chain('forward', 'type filter hook forward priority filter; policy drop;', fwd),
     ...chain('input', 'type filter hook input priority filter; policy drop;', inp),
+    // Only while isolated: the gateway itself answers on the backup port and sends nothing else out.
+    ...(isolated
+      ? chain('output', 'type filter hook output priority filter; policy accept;', [
+          ...(backup ? [`oifname ${wan} ${backup.protocol} sport ${backup.port} accept`] : []),
+          `oifname ${wan} counter name "isolated_dropped" drop`,
+        ])
+      : []),
   ];
 }
 
-/** The table for `plan`; `counters` (from the running table) keep their values across the swap. */
+/**
+ * The table for `plan` in `state`; `counters` (from the running table) keep their values across the swap. The hash
+ * covers the rules, so an isolated table has its own.
+ */
 export function renderRuleset(
   plan: GatewayPlan,
   counters: Partial<Record<string, CounterValue>> = {},
+  state: RulesetState = {},
 ): Ruleset {
   const table = plan.config.nftables.table;
-  const rules = body(plan);
+  const rules = body(plan, state);
   const hash = createHash('sha256').update(rules.join('\n')).digest('hex').slice(0, 16);
   const counterDecls = (Object.keys(COUNTERS) as CounterName[]).map((name) => {
     const v = counters[name];

@@ -12,6 +12,7 @@ import { listLinks, readForwarding } from './links.js';
 import { COUNTERS, renderRuleset, type CounterValue } from './ruleset.js';
 import { readTable } from './ruleset-apply.js';
 import { processAlive, readJson, runningGatewayPid, statePaths } from './state-files.js';
+import { readIsolation, type IsolationState } from './isolation.js';
 
 export interface GatewayStatus {
   ok: boolean;
@@ -28,6 +29,8 @@ export interface GatewayStatus {
   components: RuntimeStatus['components'];
   ruleset: { table: string; present: boolean; inForce?: string; expected: string; matchesConfig: boolean };
   forwarding: boolean;
+  /** Self-isolation (A-66) as the state directory records it. */
+  isolation: IsolationState;
   /** `orphaned`: still serving DHCP/DNS after moat died; the next start replaces it. */
   dnsmasq: { running: boolean; pid?: number; orphaned: boolean; restarts: number };
   zones: Array<{ zone: string; interface: string; present: boolean; up: boolean; addresses: string[] }>;
@@ -58,7 +61,8 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
   const pid = runningGatewayPid(paths.pidFile);
   const rt = readJson<RuntimeStatus>(paths.statusFile);
   const table = await readTable(config.nftables.table);
-  const expected = renderRuleset(plan).hash;
+  const isolation = readIsolation(config.stateDir);
+  const expected = renderRuleset(plan, {}, { isolated: isolation.isolated }).hash;
   const links = await listLinks();
   const leases = readLeaseFile(dnsmasqPaths(config.stateDir).leaseFile);
   const now = Date.now();
@@ -89,6 +93,7 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
       matchesConfig: table.hash === expected,
     },
     forwarding: readForwarding(),
+    isolation,
     dnsmasq: {
       running: dnsRunning,
       pid: dnsRunning ? dnsPid : undefined,
@@ -120,6 +125,10 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
   else if (!s.ruleset.matchesConfig)
     p.push(`the ruleset in force (${table.hash ?? 'not moat’s'}) is not the configuration's (${expected})`);
   if (!s.forwarding) p.push('IPv4 forwarding is off');
+  if (isolation.isolated)
+    p.push(
+      `isolated since ${isolation.since}: ${isolation.reason ?? 'no reason given'} (moat gateway unisolate ends it)`,
+    );
   if (!dnsRunning) p.push('dnsmasq is not running');
   for (const z of s.zones)
     if (!z.present || !z.up)

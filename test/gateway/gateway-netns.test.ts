@@ -101,7 +101,7 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
     await waitFor(child, /running \(pid \d+\)/, 20_000);
     return child;
   };
-  const server = async (role: 'wan' | 'dmz' | 'iot', spec: object): Promise<ChildProcess> => {
+  const server = async (role: 'wan' | 'dmz' | 'iot' | 'gw', spec: object): Promise<ChildProcess> => {
     const child = topo.start(role, process.execPath, [tools.serverJs, JSON.stringify(spec)]);
     await waitFor(child, /listening/);
     return child;
@@ -426,6 +426,51 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
       ]);
       assert.equal(dns.stdout.trim(), ADDR.wanServer);
     });
+
+    await t.test(
+      'self-isolation: the WAN closes except the backup port; unisolate restores service',
+      async () => {
+        // A stand-in for the gateway's own service on the backup port (the user's way in while isolated).
+        const backup = await server('gw', { label: 'gateway-backup', tcp: [8443] });
+        const before = counters().isolated_dropped.packets;
+        const iso = moat('isolate', '--config', cfg, '--reason', 'test: 3 devices infected');
+        assert.equal(iso.status, 0, iso.stderr);
+        assert.match(iso.stderr, /isolated: the WAN is closed except tcp\/8443/);
+        const st = moatJson<{
+          ok: boolean;
+          isolation: { isolated: boolean; reason: string };
+          problems: string[];
+        }>('status');
+        assert.deepEqual(
+          [st.ok, st.isolation.isolated, st.isolation.reason],
+          [false, true, 'test: 3 devices infected'],
+        );
+        assert.match(st.problems.join('\n'), /isolated since/);
+        // Nothing crosses the WAN: out from the LAN, in to the honeypot; the backup port answers.
+        const out = topo.exec('lan', 'curl', ['-s', '--max-time', '2', `http://${ADDR.wanServer}/hello.txt`]);
+        assert.notEqual(out.status, 0, 'LAN → WAN is cut');
+        assert.equal(connectFrom(topo, tools, 'wan', ADDR.gwWan, 2323, { timeoutMs: 800 }).error, 'TIMEOUT');
+        assert.match(
+          connectFrom(topo, tools, 'wan', ADDR.gwWan, 8443).data,
+          /^gateway-backup 10\.90\.0\.1:\d+ -> 8443/,
+        );
+        assert.ok(counters().isolated_dropped.packets > before);
+        // The LAN still reaches the gateway itself.
+        assert.match(connectFrom(topo, tools, 'lan', ADDR.gwLan, 8443).data, /^gateway-backup /);
+
+        const un = moat('unisolate', '--config', cfg);
+        assert.equal(un.status, 0, un.stderr);
+        assert.equal(
+          topo.exec('lan', 'curl', ['-s', '--max-time', '5', `http://${ADDR.wanServer}/hello.txt`]).stdout,
+          'hello through NAT\n',
+        );
+        assert.match(connectFrom(topo, tools, 'wan', ADDR.gwWan, 2323).data, /^honeypot /);
+        assert.equal(moatJson<{ ok: boolean }>('status').ok, true);
+        const gone = new Promise((r) => backup.once('exit', r));
+        backup.kill('SIGTERM');
+        await gone;
+      },
+    );
 
     await t.test(
       'kill -9 during a download: the download completes, new connections work; restart reconciles',

@@ -20,7 +20,12 @@ import {
   loadGatewayConfig,
   natTable,
   portMappings,
+  readTable,
   renderRuleset,
+  runningGatewayPid,
+  statePaths,
+  writeIsolation,
+  applyRuleset,
   sessionTable,
   type LoadedConfig,
 } from '../../gateway/index.js';
@@ -88,6 +93,39 @@ async function run(flags: { config: string; bus?: string }): Promise<void> {
   process.off('SIGHUP', onHup);
   await gw.stop();
   log('stopped; the nftables table and forwarding stay in force');
+}
+
+/**
+ * `isolate` / `unisolate` (A-66): the state is written to the state directory; a running gateway is told with
+ * SIGHUP and the command waits until the kernel holds the matching table; without one, the table is applied here.
+ */
+async function setIsolation(configPath: string, isolated: boolean, reason?: string): Promise<void> {
+  const { plan, config } = load(configPath);
+  if (isolated && !config.backup)
+    throw new UsageError(
+      `${configPath}: backup.port is needed: it is the one WAN port left open while isolated`,
+    );
+  writeIsolation(
+    config.stateDir,
+    isolated ? { isolated, since: new Date().toISOString(), reason } : { isolated },
+  );
+  const want = renderRuleset(plan, {}, { isolated }).hash;
+  const pid = runningGatewayPid(statePaths(config.stateDir).pidFile);
+  if (pid === undefined) await fromKernel(() => applyRuleset(plan, { isolated }));
+  else {
+    process.kill(pid, 'SIGHUP');
+    const end = Date.now() + 15_000;
+    while ((await fromKernel(() => readTable(config.nftables.table))).hash !== want) {
+      if (Date.now() > end)
+        throw new UsageError(`the gateway (pid ${pid}) did not apply the change within 15 s; see its log`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  process.stderr.write(
+    isolated
+      ? `moat gateway: isolated: the WAN is closed except ${config.backup!.protocol}/${config.backup!.port}\n`
+      : 'moat gateway: isolation ended: the WAN is open\n',
+  );
 }
 
 export const registerGateway: RegisterCommand = (program, setExit) => {
@@ -160,6 +198,12 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
         ],
         ['forwarding', s.forwarding ? 'on' : 'off'],
         [
+          'isolation',
+          s.isolation.isolated
+            ? `ISOLATED since ${s.isolation.since} (${s.isolation.reason ?? 'no reason'})`
+            : 'no',
+        ],
+        [
           'dnsmasq',
           s.dnsmasq.running
             ? `running, pid ${s.dnsmasq.pid}, ${s.dnsmasq.orphaned ? 'orphaned: moat is not running' : `${s.dnsmasq.restarts} restart(s)`}`
@@ -183,6 +227,15 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
       );
       print(s.ok ? '\nok\n' : `\n${s.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
     });
+
+  withConfig(gateway.command('isolate'))
+    .description('self-isolation (A-66): close the WAN except the backup port, until `unisolate`')
+    .option('--reason <text>', 'why (kept in the state and shown by status)', 'by the user')
+    .action((flags: { config: string; reason: string }) => setIsolation(flags.config, true, flags.reason));
+
+  withConfig(gateway.command('unisolate'))
+    .description('end self-isolation: open the WAN again')
+    .action((flags: { config: string }) => setIsolation(flags.config, false));
 
   withConfig(gateway.command('nat'))
     .description('the NAT forwarding table, from conntrack: masqueraded flows out, DNATed flows in')
