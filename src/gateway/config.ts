@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { ConfigError } from '../framework/errors.js';
 import { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
 import { checkConfigRules, planOf, type ConfigIssue, type GatewayPlan } from './config-rules.js';
 
-export class GatewayConfigError extends Error {
+export class GatewayConfigError extends ConfigError {
   constructor(
     readonly file: string,
     /** Each problem with its path and, when the field is in the file, its line. */
@@ -19,7 +20,6 @@ export class GatewayConfigError extends Error {
         .map((i) => `${file}${i.line ? `:${i.line}` : ''}: ${i.path || '(top level)'}: ${i.message}`)
         .join('\n'),
     );
-    this.name = 'GatewayConfigError';
   }
 }
 

@@ -3,6 +3,7 @@
  * `conntrack -L -o xml` and parsed from its fixed element layout (flow → meta original/reply/independent).
  */
 import { execFile } from 'node:child_process';
+import { OperationalError } from '../framework/errors.js';
 
 export interface Tuple {
   src: string;
@@ -28,7 +29,7 @@ export interface ConntrackEntry {
   id?: number;
 }
 
-export class ConntrackError extends Error {}
+export class ConntrackError extends OperationalError {}
 
 function tag(xml: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);

@@ -6,8 +6,9 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ConfigIssue, GatewayPlan } from './config-rules.js';
+import { OperationalError } from '../framework/errors.js';
 
-export class LinkError extends Error {}
+export class LinkError extends OperationalError {}
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { OperationalError } from '../framework/errors.js';
 
 export function statePaths(stateDir: string) {
   return { pidFile: join(stateDir, 'gateway.pid'), statusFile: join(stateDir, 'status.json') };
@@ -37,7 +38,7 @@ export function runningGatewayPid(pidFile: string): number | undefined {
   return pid;
 }
 
-export class AlreadyRunning extends Error {}
+export class AlreadyRunning extends OperationalError {}
 
 /** Claims the state directory for this process; throws AlreadyRunning naming the other gateway's PID. */
 export function claimPidFile(pidFile: string): void {

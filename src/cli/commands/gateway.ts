@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, MoatError, OperationalError } from '../../framework/errors.js';
 import {
   ConntrackError,
   DeviceTable,
@@ -37,7 +37,7 @@ function load(path: string): LoadedConfig {
   try {
     return loadGatewayConfig(path);
   } catch (e) {
-    if (e instanceof GatewayConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
+    if (e instanceof GatewayConfigError) throw new ConfigError(`invalid configuration:\n${e.message}`);
     throw e;
   }
 }
@@ -48,7 +48,7 @@ async function fromKernel<T>(read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (e) {
     if (e instanceof NftError || e instanceof ConntrackError || e instanceof LinkError)
-      throw new UsageError(
+      throw new OperationalError(
         `${e.message}${process.getuid?.() !== 0 ? ' (run as root, in the gateway’s network namespace)' : ''}`,
       );
     throw e;
@@ -81,7 +81,9 @@ async function run(flags: { config: string; bus?: string }): Promise<void> {
   try {
     await gw.start();
   } catch (e) {
-    throw new UsageError(`did not start: ${(e as Error).message}`);
+    // What the operator can fix is told in words; anything else is a bug and keeps its stack.
+    if (e instanceof MoatError) throw new OperationalError(`did not start: ${e.message}`);
+    throw e;
   }
   log(`running (pid ${process.pid}); SIGHUP reloads ${flags.config}`);
   const onHup = () => void gw.reload();
@@ -102,7 +104,7 @@ async function run(flags: { config: string; bus?: string }): Promise<void> {
 async function setIsolation(configPath: string, isolated: boolean, reason?: string): Promise<void> {
   const { plan, config } = load(configPath);
   if (isolated && !config.backup)
-    throw new UsageError(
+    throw new ConfigError(
       `${configPath}: backup.port is needed: it is the one WAN port left open while isolated`,
     );
   writeIsolation(
@@ -117,7 +119,9 @@ async function setIsolation(configPath: string, isolated: boolean, reason?: stri
     const end = Date.now() + 15_000;
     while ((await fromKernel(() => readTable(config.nftables.table))).hash !== want) {
       if (Date.now() > end)
-        throw new UsageError(`the gateway (pid ${pid}) did not apply the change within 15 s; see its log`);
+        throw new OperationalError(
+          `the gateway (pid ${pid}) did not apply the change within 15 s; see its log`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
