@@ -3,13 +3,16 @@
  * DHCP lease, with its zone, address, host name and lease end. Rows are kept after a lease ends (the device is
  * known, just not on the network now); a renewal or a new address updates the row.
  */
-import { migrate, type Db } from '../store/index.js';
+import type { Db, Schema, SqliteStore } from '../store/index.js';
 import type { Lease } from './leases.js';
 
-export const DEVICE_MIGRATIONS = [
-  {
-    id: 'gateway-001-devices',
-    sql: `CREATE TABLE gateway_devices (
+export const DEVICE_SCHEMA: Schema = {
+  component: 'gateway-devices',
+  migrations: [
+    {
+      version: 1,
+      name: 'devices',
+      sqlite: `CREATE TABLE gateway_devices (
       mac TEXT PRIMARY KEY,
       ip TEXT NOT NULL,
       zone TEXT,
@@ -19,8 +22,9 @@ export const DEVICE_MIGRATIONS = [
       first_seen TEXT NOT NULL,
       last_seen TEXT NOT NULL
     )`,
-  },
-];
+    },
+  ],
+};
 
 export interface Device {
   mac: string;
@@ -49,9 +53,12 @@ interface Row {
 
 export class DeviceTable {
   private readonly upsertOne;
+  private readonly db: Db;
 
-  constructor(private readonly db: Db) {
-    migrate(db, DEVICE_MIGRATIONS);
+  constructor(store: SqliteStore) {
+    store.migrate(DEVICE_SCHEMA);
+    this.db = store.db;
+    const db = this.db;
     // Only a changed lease touches the row: an unchanged lease file rewritten by dnsmasq leaves last_seen alone.
     this.upsertOne = db.prepare(`INSERT INTO gateway_devices
         (mac, ip, zone, hostname, client_id, lease_expires, first_seen, last_seen)

@@ -4,7 +4,7 @@
  * `device` topic for the other components.
  */
 import type { Component, Health, Publisher } from '../framework/index.js';
-import { openDatabase, type Db } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import { DeviceTable } from './device-table.js';
 import type { Lease } from './leases.js';
 
@@ -12,7 +12,8 @@ import type { Lease } from './leases.js';
 const BUS_ZONE: Record<string, string> = { lan: 'user', iot: 'iot', dmz: 'dmz' };
 
 export interface DevicesConfig {
-  database: string;
+  /** The store the device table lives in (opened by the command, shared with the other components). */
+  store: SqliteStore;
   /** The zone of an address, from the configuration in force. */
   zoneOf: (ip: string) => string | undefined;
   bus?: Publisher;
@@ -22,7 +23,6 @@ export interface DevicesConfig {
 export class DevicesComponent implements Component<DevicesConfig> {
   readonly name = 'devices';
   readonly dependsOn: readonly string[];
-  private db?: Db;
   private table?: DeviceTable;
   /** The leases seen last, by MAC: what changed is announced, what is unchanged is not. */
   private last = new Map<string, Lease>();
@@ -33,8 +33,7 @@ export class DevicesComponent implements Component<DevicesConfig> {
   }
 
   async start(): Promise<void> {
-    this.db = openDatabase(this.config.database);
-    this.table = new DeviceTable(this.db);
+    this.table = new DeviceTable(this.config.store);
   }
 
   /** The whole lease file, whenever dnsmasq rewrote it. */
@@ -66,8 +65,6 @@ export class DevicesComponent implements Component<DevicesConfig> {
   }
 
   async stop(): Promise<void> {
-    this.db?.close();
-    this.db = undefined;
     this.table = undefined;
   }
 

@@ -13,6 +13,7 @@ import {
   type RegistryHealth,
 } from '../framework/index.js';
 import type { MoatTopics } from '../framework/index.js';
+import type { SqliteStore } from '../store/index.js';
 import { loadGatewayConfig, type LoadedConfig } from './config.js';
 import { DevicesComponent } from './devices.js';
 import { DhcpDns } from './dhcp-dns.js';
@@ -24,6 +25,8 @@ import { zoneClassifier } from './tables.js';
 export interface GatewayOptions {
   configPath: string;
   log: (line: string) => void;
+  /** The store (device table), opened by the command. */
+  store: SqliteStore;
   /** The message bus the components publish on (device announcements); absent = none. */
   bus?: MessageBus<MoatTopics>;
   /** dnsmasq binary (tests may point at another). */
@@ -76,7 +79,7 @@ export class Gateway {
       log,
     });
     this.devices = new DevicesComponent({
-      database: config.config.database,
+      store: o.store,
       // The zones as configured now (a reload may change them without touching dnsmasq).
       zoneOf: (ip) => zoneClassifier(this.config.plan)(ip),
       bus: o.bus,

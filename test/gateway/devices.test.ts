@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComponentRegistry, InProcessBus, type DeviceMessage } from '../../src/framework/index.js';
 import { DevicesComponent, DeviceTable, parseLeases } from '../../src/gateway/index.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 
 test('leases become device rows and device messages on the bus', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-devices-'));
   const database = join(dir, 'moat.db');
   const bus = new InProcessBus();
+  const store = openSqlite(database);
   const devices = new DevicesComponent({
-    database,
+    store,
     zoneOf: (ip) => (ip.startsWith('192.168.1.') ? 'lan' : ip.startsWith('192.168.2.') ? 'iot' : undefined),
     bus,
   });
@@ -58,10 +59,11 @@ test('leases become device rows and device messages on the bus', async () => {
     );
   } finally {
     await registry.stop();
+    store.close();
   }
   // The rows outlive the component: the camera is still known, its lease no longer running.
-  const db = openDatabase(database);
-  const rows = new DeviceTable(db).list(Date.parse('2026-12-31T00:00:00Z'));
+  const again = openSqlite(database);
+  const rows = new DeviceTable(again).list(Date.parse('2026-12-31T00:00:00Z'));
   assert.deepEqual(
     rows.map((r) => [r.mac, r.zone, r.hostname]), // ordered by zone, then address
     [
@@ -69,6 +71,6 @@ test('leases become device rows and device messages on the bus', async () => {
       ['aa:00:00:00:00:01', 'lan', 'laptop1'],
     ],
   );
-  db.close();
+  again.close();
   rmSync(dir, { recursive: true, force: true });
 });

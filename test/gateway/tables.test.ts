@@ -15,7 +15,7 @@ import {
   portRanges,
   sessionTable,
 } from '../../src/gateway/index.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openSqlite } from '../../src/store/index.js';
 
 const { plan } = parseGatewayConfig(
   `zones:
@@ -131,8 +131,8 @@ test('leases into the device table: one row per MAC, updated on renewal, kept af
       expires: undefined,
     },
   ]);
-  const db = openDatabase(':memory:');
-  const table = new DeviceTable(db);
+  const store = openSqlite(':memory:');
+  const table = new DeviceTable(store);
   const zoneOf = () => 'lan';
   assert.equal(table.record(leases, zoneOf, new Date('2026-01-01T00:00:00Z')), 2);
   assert.equal(
@@ -150,5 +150,5 @@ test('leases into the device table: one row per MAC, updated on renewal, kept af
   assert.equal(laptop.active, true);
   assert.equal(rows.find((r) => r.mac === 'aa:07:52:a9:6e:51')!.active, true, 'expiry 0 = infinite');
   assert.equal(table.list(1796567060000 + 1).find((r) => r.mac === laptop.mac)!.active, false);
-  db.close();
+  store.close();
 });

@@ -29,7 +29,6 @@ import {
   sessionTable,
   type LoadedConfig,
 } from '../../gateway/index.js';
-import { openDatabase } from '../../store/index.js';
 
 const DEFAULT_CONFIG = '/etc/moat/gateway.yaml';
 
@@ -71,30 +70,35 @@ function withConfig(cmd: Command): Command {
   return cmd.option('--config <file>', 'gateway configuration (YAML)', DEFAULT_CONFIG);
 }
 
-async function run(flags: { config: string; bus?: string }): Promise<void> {
+async function run(flags: { config: string; bus?: string; db?: string }): Promise<void> {
   const loaded = load(flags.config);
   const log = (line: string) => process.stderr.write(`moat gateway: ${line}\n`);
   const { InProcessBus, RedisStreamsBus } = await import('../../framework/index.js');
-  // Device announcements go on the bus: in process by default, on Redis Streams for other processes.
-  const bus = flags.bus ? new RedisStreamsBus({ url: flags.bus }) : new InProcessBus();
-  const gw = new Gateway(loaded, { configPath: flags.config, log, bus });
-  try {
-    await gw.start();
-  } catch (e) {
-    // What the operator can fix is told in words; anything else is a bug and keeps its stack.
-    if (e instanceof MoatError) throw new OperationalError(`did not start: ${e.message}`);
-    throw e;
-  }
-  log(`running (pid ${process.pid}); SIGHUP reloads ${flags.config}`);
-  const onHup = () => void gw.reload();
-  process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const { withStores } = await import('../stores.js');
+  await withStores(async (stores) => {
+    // --db wins over the configuration's `database`: one store convention for every command.
+    const store = stores.sqliteStore('--db', flags.db ?? loaded.config.database, 'the gateway device table');
+    // Device announcements go on the bus: in process by default, on Redis Streams for other processes.
+    const bus = flags.bus ? new RedisStreamsBus({ url: flags.bus }) : new InProcessBus();
+    const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store });
+    try {
+      await gw.start();
+    } catch (e) {
+      // What the operator can fix is told in words; anything else is a bug and keeps its stack.
+      if (e instanceof MoatError) throw new OperationalError(`did not start: ${e.message}`);
+      throw e;
+    }
+    log(`running (pid ${process.pid}); SIGHUP reloads ${flags.config}`);
+    const onHup = () => void gw.reload();
+    process.on('SIGHUP', onHup);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    process.off('SIGHUP', onHup);
+    await gw.stop();
+    log('stopped; the nftables table and forwarding stay in force');
   });
-  process.off('SIGHUP', onHup);
-  await gw.stop();
-  log('stopped; the nftables table and forwarding stay in force');
 }
 
 /**
@@ -140,6 +144,7 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
   withConfig(gateway.command('run', { isDefault: true }))
     .description('run the gateway (default): apply the ruleset, forward, serve DHCP/DNS; SIGHUP reloads')
     .option('--bus <url>', 'publish on a Redis Streams bus (redis://host:port) instead of in process')
+    .option('--db <file>', "the store (SQLite file; default: the configuration's `database`)")
     .action(run);
 
   withConfig(gateway.command('check'))
@@ -312,11 +317,13 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
 
   withConfig(gateway.command('devices'))
     .description('the device table: every device that got a DHCP lease, with zone and lease state')
+    .option('--db <file>', "the store (SQLite file; default: the configuration's `database`)")
     .option('--json', 'print as JSON')
-    .action((flags: { config: string; json?: boolean }) => {
-      const db = openDatabase(load(flags.config).config.database);
-      try {
-        const rows = new DeviceTable(db).list();
+    .action(async (flags: { config: string; db?: string; json?: boolean }) => {
+      const location = flags.db ?? load(flags.config).config.database;
+      const { withStores } = await import('../stores.js');
+      await withStores((stores) => {
+        const rows = new DeviceTable(stores.sqliteStore('--db', location, 'the gateway device table')).list();
         if (flags.json) return void printJson(rows);
         print(
           columns([
@@ -331,8 +338,6 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
             ]),
           ]),
         );
-      } finally {
-        db.close();
-      }
+      });
     });
 };
