@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 # server for the identify request-log tests), nfdump (NetFlow collector for export tests), strace (sandbox),
 # openssl/curl (real TLS peers in tests), chromium (console e2e).
 # telnet, openssh-client, sshpass and gcc: the real attacker clients and the samples of the honeypot acceptance test.
-PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++ gcc telnet openssh-client sshpass"
+# dnsmasq-base (the binary without a system service: moat gateway runs its own), conntrack (the NAT and session
+# tables), udhcpc (the DHCP client of the gateway tests' devices), iperf3 (the gateway benchmark).
+PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++ gcc telnet openssh-client sshpass dnsmasq-base conntrack udhcpc iperf3"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

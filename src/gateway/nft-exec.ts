@@ -4,8 +4,10 @@
  */
 import { execFile } from 'node:child_process';
 import { formatIp, ipProblem, tryParseIp } from '../address/index.js';
+import { OperationalError } from '../framework/errors.js';
 
-export class NftError extends Error {}
+/** nft refused or could not run: the machine's answer, shown to the operator as it is. */
+export class NftError extends OperationalError {}
 
 type ErrorClass = new (message: string) => Error;
 

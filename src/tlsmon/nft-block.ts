@@ -2,7 +2,7 @@
  * Live blocking (T-5) through the nftables driver: the verdict path only queues; the kernel update runs
  * asynchronously and failures are kept for the operator, so a slow `nft` never stalls packet processing.
  */
-import type { NftablesDriver } from '../gateway/nftables.js';
+import type { NftablesDriver } from '../gateway/index.js';
 import type { BlockSink } from './actions.js';
 import type { HandshakeFeatures } from './features.js';
 

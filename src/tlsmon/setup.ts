@@ -24,7 +24,7 @@ import { identifyReputation } from './identify-adapter.js';
 import { DomainStore, parseDomainFile } from './domain-store.js';
 import { dispatcherOf } from './channels.js';
 import { NftBlockSink } from './nft-block.js';
-import type { NftablesDriver } from '../gateway/nftables.js';
+import type { NftablesDriver } from '../gateway/index.js';
 import type { AddressList, CertificateBlacklist, FingerprintBlacklist, TlsmonServices } from './services.js';
 import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
 import type { Publisher } from '../framework/index.js';

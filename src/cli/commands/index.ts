@@ -22,6 +22,7 @@ export const commands: CommandEntry[] = [
   { name: 'intel', load: async () => (await import('./intel.js')).registerIntel },
   { name: 'identify', load: async () => (await import('./identify/index.js')).registerIdentify },
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
+  { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
   {
     name: 'relay',
     load: async () => (await import('./relay.js')).registerRelay,

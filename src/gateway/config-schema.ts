@@ -1,0 +1,145 @@
+/**
+ * The shape of `gateway.yaml` (zod): zones WAN, user LAN (A-4), IoT (A-6) and the honeypot DMZ (A-50), the backup
+ * port (A-66), user port-forwards, DNS. Only the form of each field is checked here; how the fields relate
+ * (subnets that overlap, a honeypot outside its DMZ) is checked in config-rules.ts, after this succeeds.
+ */
+import { z } from 'zod';
+import { parseIpv4, parseIpv4Prefix } from './ipv4.js';
+
+const port = z.number().int().min(1).max(65535);
+const protocol = z.enum(['tcp', 'udp']);
+
+/** Linux interface names: at most 15 bytes, no slash or whitespace (kept to a safe set: they go into nft rules). */
+const interfaceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected an interface name: 1–15 letters, digits, _ . -');
+
+const ipv4 = z.string().refine((s) => parseIpv4(s) !== undefined, {
+  message: 'expected an IPv4 address, e.g. 192.168.1.10',
+});
+
+const ipv4WithPrefix = z.string().refine((s) => parseIpv4Prefix(s) !== undefined, {
+  message: "expected the gateway's IPv4 address with the prefix length, e.g. 192.168.1.1/24",
+});
+
+const dhcp = z
+  .object({
+    /** First and last address handed out. */
+    from: ipv4,
+    to: ipv4,
+    leaseSeconds: z.number().int().min(120).max(31_536_000).default(3600),
+  })
+  .strict();
+
+const internalZone = z
+  .object({
+    interface: interfaceName,
+    /** The gateway's address in the zone with the zone's prefix length: the zone's subnet and its router. */
+    address: ipv4WithPrefix,
+    /** DHCP for the zone's devices (dnsmasq); absent = no DHCP here (DNS is still served). */
+    dhcp: dhcp.optional(),
+  })
+  .strict();
+
+export const GatewayConfigSchema = z
+  .object({
+    zones: z
+      .object({
+        wan: z
+          .object({
+            interface: interfaceName,
+            /** Static WAN address with prefix; absent = the address already on the interface is used. */
+            address: ipv4WithPrefix.optional(),
+            /** Upstream router (default route); absent = the routes already there are kept. */
+            router: ipv4.optional(),
+          })
+          .strict(),
+        lan: internalZone,
+        iot: internalZone.optional(),
+        dmz: z
+          .object({
+            interface: interfaceName,
+            address: ipv4WithPrefix,
+            /** The honeypot's address: every WAN port no other mapping holds is handed to it (A-54, A-56). */
+            honeypot: ipv4,
+            /** The dedicated tunnel to the relay's device end (`moat relay`), the DMZ's only way out (A-51, A-53). */
+            tunnel: z
+              .object({ address: ipv4, port, protocol: protocol.default('tcp') })
+              .strict()
+              .optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    /** The gateway's own WAN port (A-66): never handed to the honeypot, open to the user in self-isolation. */
+    backup: z
+      .object({ port, protocol: protocol.default('tcp') })
+      .strict()
+      .optional(),
+    /**
+     * Self-isolation (A-66): when this many internal devices hold blocking entries in the security event cache
+     * (as announced on the bus), the gateway closes the WAN except the backup port. `moat gateway unisolate` ends it.
+     */
+    selfIsolation: z
+      .object({ threshold: z.number().int().min(1) })
+      .strict()
+      .optional(),
+    /** User port-forwards: WAN port → internal device; they outrank every other mapping. */
+    portForwards: z
+      .array(
+        z
+          .object({
+            protocol: protocol.default('tcp'),
+            port,
+            to: ipv4,
+            /** Port on the device; absent = the same as `port`. */
+            toPort: port.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    dns: z
+      .object({
+        /** Upstream resolvers the gateway forwards to. */
+        upstream: z.array(ipv4).default([]),
+        /** Local domain of the zones' devices (DHCP host names resolve under it). */
+        domain: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'expected a DNS domain')
+          .default('lan'),
+        /** Fixed names answered by the gateway itself. */
+        hosts: z.record(z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'expected a host name'), ipv4).default({}),
+      })
+      .strict()
+      .default({ upstream: [], domain: 'lan', hosts: {} }),
+    /**
+     * Ageing of normal mappings (A-57): a connection idle this long leaves conntrack, and its WAN port is the
+     * honeypot's again. Absent = left as the kernel has it (by default TCP established 5 days, UDP 30 s / 120 s).
+     */
+    nat: z
+      .object({
+        tcpIdleSeconds: z.number().int().min(1).max(2_592_000).optional(),
+        udpIdleSeconds: z.number().int().min(1).max(86_400).optional(),
+      })
+      .strict()
+      .default({}),
+    nftables: z
+      .object({
+        /** The one table moat owns (family inet). */
+        table: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'expected a table name: a letter, then letters, digits, _')
+          .default('moat_gateway'),
+      })
+      .strict()
+      .default({ table: 'moat_gateway' }),
+    /** dnsmasq's configuration and leases, the pid and status files. */
+    stateDir: z.string().min(1).default('/var/lib/moat/gateway'),
+    /** The store (device table). */
+    database: z.string().min(1).default('/var/lib/moat/moat.db'),
+  })
+  .strict();
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+export type InternalZoneConfig = z.infer<typeof internalZone>;

@@ -1,0 +1,245 @@
+/**
+ * `moat gateway`, the appliance's router (A-5), composed through the A-1 framework: the bus, the router (links,
+ * forwarding, the nftables table), the device table and DHCP/DNS (dnsmasq) are components started in dependency
+ * order and stopped in reverse. The kernel does the forwarding and NAT; moat programs it. Stopping moat (or killing
+ * it) leaves the table and forwarding in place, so traffic keeps flowing (fail-open, A-21); starting again
+ * re-applies the same table in one transaction, which leaves conntrack and every live connection alone.
+ */
+import { mkdirSync } from 'node:fs';
+import {
+  ComponentRegistry,
+  ComponentStartError,
+  type MessageBus,
+  type RegistryHealth,
+} from '../framework/index.js';
+import type { MoatTopics } from '../framework/index.js';
+import type { SqliteStore } from '../store/index.js';
+import { loadGatewayConfig, type LoadedConfig } from './config.js';
+import { DevicesComponent } from './devices.js';
+import { DhcpDns } from './dhcp-dns.js';
+import { readIsolation, SelfIsolationTrigger, writeIsolation, type IsolationState } from './isolation.js';
+import { RouterComponent } from './router.js';
+import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
+import { zoneClassifier } from './tables.js';
+
+export interface GatewayOptions {
+  configPath: string;
+  log: (line: string) => void;
+  /** The store (device table), opened by the command. */
+  store: SqliteStore;
+  /** The message bus the components publish on (device announcements); absent = none. */
+  bus?: MessageBus<MoatTopics>;
+  /** dnsmasq binary (tests may point at another). */
+  dnsmasqCommand?: string;
+  /** How often the status file is rewritten (default 5 s). */
+  statusEveryMs?: number;
+}
+
+/** What the daemon writes for `moat gateway status`. */
+export interface RuntimeStatus {
+  pid: number;
+  state: 'running' | 'stopped';
+  config: string;
+  startedAt: string;
+  updatedAt: string;
+  ruleset: { table: string; hash: string; appliedAt: string; reloads: number };
+  dnsmasq: { pid?: number; running: boolean; restarts: number; replacedLeftover?: number };
+  devices: { leases: number };
+  isolation: IsolationState;
+  components: RegistryHealth['components'];
+  lastReloadError?: string;
+}
+
+export class Gateway {
+  private readonly registry = new ComponentRegistry();
+  private readonly router: RouterComponent;
+  private readonly devices: DevicesComponent;
+  private readonly dhcp: DhcpDns;
+  private readonly trigger?: SelfIsolationTrigger;
+  private isolation: IsolationState;
+  private timer?: NodeJS.Timeout;
+  private startedAt = '';
+  private reloads = 0;
+  private lastReloadError?: string;
+  private stopped = false;
+  private readonly paths;
+
+  constructor(
+    public config: LoadedConfig,
+    private readonly o: GatewayOptions,
+  ) {
+    this.paths = statePaths(config.config.stateDir);
+    const log = o.log;
+    // Isolation outlives restarts: a gateway that was isolated comes back isolated.
+    this.isolation = readIsolation(config.config.stateDir);
+    this.router = new RouterComponent({
+      plan: config.plan,
+      state: { isolated: this.isolation.isolated },
+      source: o.configPath,
+      log,
+    });
+    this.devices = new DevicesComponent({
+      store: o.store,
+      // The zones as configured now (a reload may change them without touching dnsmasq).
+      zoneOf: (ip) => zoneClassifier(this.config.plan)(ip),
+      bus: o.bus,
+      log,
+    });
+    this.dhcp = new DhcpDns({
+      plan: config.plan,
+      source: o.configPath,
+      command: o.dnsmasqCommand,
+      dependsOn: ['router', 'devices'],
+      onLine: (l) => log(`dnsmasq: ${l}`),
+      onEvent: (e) => {
+        if (e.event === 'exited') log(`dnsmasq (pid ${e.pid}) exited: ${e.signal ?? `code ${e.code}`}`);
+        if (e.event === 'restarting') log(`dnsmasq: restarting in ${e.inMs} ms`);
+        this.writeStatus();
+      },
+      onLeases: (leases) => this.devices.onLeases(leases),
+    });
+    if (o.bus) this.registry.add(o.bus);
+    this.registry.add(this.router).add(this.devices).add(this.dhcp);
+    const si = config.config.selfIsolation;
+    if (si && o.bus) {
+      const zoneOf = (ip: string) => zoneClassifier(this.config.plan)(ip);
+      const internal = (ip: string) => zoneOf(ip) === 'lan' || zoneOf(ip) === 'iot';
+      this.trigger = new SelfIsolationTrigger({
+        threshold: si.threshold,
+        bus: o.bus,
+        deviceOf: (src, dst) => (internal(src) ? src : internal(dst) ? dst : undefined),
+        isolate: (reason, devices) => this.setIsolation({ isolated: true, reason, devices }),
+        log,
+      });
+      this.registry.add(this.trigger);
+    }
+  }
+
+  /**
+   * Closes the WAN except the backup port, or opens it again (A-66); the state is written first, so a crash in
+   * between still comes back in the state asked for.
+   */
+  async setIsolation(s: Omit<IsolationState, 'since'>): Promise<void> {
+    const next: IsolationState = s.isolated ? { ...s, since: new Date().toISOString() } : { isolated: false };
+    writeIsolation(this.config.config.stateDir, next);
+    await this.applyIsolation(next);
+  }
+
+  private async applyIsolation(next: IsolationState): Promise<void> {
+    const changed = next.isolated !== this.isolation.isolated;
+    this.isolation = next;
+    if (!changed) return;
+    await this.router.put(this.config.plan, { isolated: next.isolated });
+    if (!next.isolated) this.trigger?.flagged.rearm();
+    this.o.log(
+      next.isolated
+        ? `self-isolation: WAN closed except the backup port (${next.reason ?? 'no reason given'})`
+        : 'self-isolation ended: WAN open',
+    );
+    this.writeStatus();
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.config.config.stateDir, { recursive: true });
+    claimPidFile(this.paths.pidFile);
+    try {
+      await this.registry.start();
+    } catch (e) {
+      releasePidFile(this.paths.pidFile);
+      throw e instanceof ComponentStartError ? e.cause : e;
+    }
+    this.startedAt = new Date().toISOString();
+    if (this.dhcp.replaced) this.o.log(`dnsmasq: replaced pid ${this.dhcp.replaced} left by an earlier run`);
+    this.o.log(`dnsmasq: serving ${this.config.plan.internal.map((z) => z.interface).join(', ')}`);
+    this.writeStatus();
+    this.timer = setInterval(() => this.writeStatus(), this.o.statusEveryMs ?? 5000);
+    this.timer.unref();
+  }
+
+  /**
+   * Re-reads the configuration (SIGHUP). A configuration that fails any check, or that the kernel refuses, is
+   * reported and the running table and dnsmasq stay as they are. dnsmasq restarts only when its own
+   * configuration changed, so DHCP and DNS stay up across other reloads.
+   */
+  async reload(): Promise<boolean> {
+    let next: LoadedConfig;
+    try {
+      next = loadGatewayConfig(this.o.configPath);
+      const old = this.config.config;
+      for (const k of ['stateDir', 'database'] as const)
+        if (next.config[k] !== old[k]) throw new Error(`${k} changed: restart moat gateway to move it`);
+      if (next.config.nftables.table !== old.nftables.table)
+        throw new Error('nftables.table changed: restart moat gateway to rename the table');
+      await this.router.check(next.plan, { isolated: readIsolation(next.config.stateDir).isolated });
+    } catch (e) {
+      this.lastReloadError = (e as Error).message;
+      this.o.log(`reload refused, the running configuration stays in force:\n${this.lastReloadError}`);
+      this.writeStatus();
+      return false;
+    }
+    // A reload also picks up `moat gateway isolate|unisolate`, which write the state and send SIGHUP.
+    const wasIsolated = this.isolation.isolated;
+    this.isolation = readIsolation(next.config.stateDir);
+    await this.router.put(next.plan, { isolated: this.isolation.isolated });
+    this.config = next;
+    if (this.isolation.isolated !== wasIsolated) {
+      if (!this.isolation.isolated) this.trigger?.flagged.rearm();
+      this.o.log(
+        this.isolation.isolated
+          ? `self-isolation: WAN closed except the backup port (${this.isolation.reason ?? 'no reason given'})`
+          : 'self-isolation ended: WAN open',
+      );
+    }
+    await this.dhcp.reconfigure(next.plan);
+    this.reloads++;
+    this.lastReloadError = undefined;
+    this.o.log(`reloaded: ruleset ${this.router.ruleset?.hash}`);
+    this.writeStatus();
+    return true;
+  }
+
+  private writeStatus(): void {
+    const rs = this.router.ruleset;
+    if (!rs) return;
+    const d = this.dhcp.state;
+    const status: RuntimeStatus = {
+      pid: process.pid,
+      state: this.stopped ? 'stopped' : 'running',
+      config: this.o.configPath,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+      ruleset: { table: rs.table, hash: rs.hash, appliedAt: rs.appliedAt, reloads: this.reloads },
+      dnsmasq: {
+        pid: d?.pid,
+        running: d?.running ?? false,
+        restarts: d?.restarts ?? 0,
+        replacedLeftover: this.dhcp.replaced,
+      },
+      devices: { leases: this.devices.leases },
+      isolation: this.isolation,
+      components: this.registry.health().components,
+      lastReloadError: this.lastReloadError,
+    };
+    try {
+      writeJsonAtomic(this.paths.statusFile, status);
+    } catch (e) {
+      this.o.log(`status file ${this.paths.statusFile}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Stops DHCP/DNS, the store and the bus; the nftables table and forwarding stay, so traffic keeps flowing. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    try {
+      await this.registry.stop();
+    } finally {
+      this.stopped = true;
+      this.writeStatus();
+      releasePidFile(this.paths.pidFile);
+    }
+  }
+
+  health(): RegistryHealth {
+    return this.registry.health();
+  }
+}
