@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { runMoat, startServe, sliceUstc } from './cli-child.js';
+import { runMoat, startServe, sliceUstc } from '../identify/cli-child.js';
 import { openSqlite } from '../../src/store/index.js';
 import { ModelRegistry } from '../../src/identify/index.js';
 import { loadUstcConversations } from '../../src/identify/datasets/ustc-conversations.js';
