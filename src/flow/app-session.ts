@@ -4,22 +4,21 @@
  * parser's records go to the sink. A parser that throws is switched off for its flow and reported as an
  * anomaly, so one malformed stream cannot stop the pipeline.
  */
-import type {
-  AppContext,
-  AppProto,
-  AppRecord,
-  DatagramParser,
-  Direction,
-  StreamParser,
-} from '../proto/app-layer.js';
 import {
   PROBE_MATCH,
   PROBE_NEED_MORE,
   PROBE_NO,
+  type AppAnomalyRecord,
+  type AppContext,
+  type AppProtoName,
+  type AppRecordBase,
+  type DatagramParser,
   type DatagramProtocolDef,
+  type Direction,
   type ProbeResult,
+  type StreamParser,
   type StreamProtocolDef,
-} from '../proto/protocol-def.js';
+} from './app-contract.js';
 import type { Flow } from './flow.js';
 import type { FlowSink } from './types.js';
 import type { StreamConsumer } from './tcp-reassembly.js';
@@ -58,14 +57,14 @@ export interface StreamAnomalyReporter {
 /** Shared by TCP and UDP sessions: the record path to the sink and the parser-failure policy. */
 abstract class AppSessionBase implements AppContext {
   detect = DETECT_PENDING;
-  proto: AppProto = 'unknown';
+  proto: AppProtoName = 'unknown';
 
   constructor(
     protected readonly flow: Flow,
     protected readonly sink: FlowSink,
   ) {}
 
-  emit(record: AppRecord, tsUs: number): void {
+  emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
     this.sink.onAppRecord(this.flow, record, tsUs);
   }
 

@@ -5,8 +5,13 @@
  * held out-of-order bytes only for flows that need them).
  */
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
-import type { Direction } from '../proto/app-layer.js';
-import type { DatagramProtocolDef, StreamProtocolDef } from '../proto/protocol-def.js';
+import type {
+  AppProtocols,
+  AppRecordBase,
+  DatagramProtocolDef,
+  Direction,
+  StreamProtocolDef,
+} from './app-contract.js';
 import { DETECT_PARSER, DETECT_UNKNOWN, TcpAppSession, UdpAppSession } from './app-session.js';
 import { CLASS_CLOSED, CLASS_NEW, CLASS_ESTABLISHED, Flow } from './flow.js';
 import { hasPorts, keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
@@ -48,8 +53,8 @@ export class FlowTrackerImpl implements FlowTracker {
 
   constructor(
     private readonly sink: FlowSink,
+    protocols: AppProtocols,
     opts: FlowTrackerOptions,
-    defaults: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
   ) {
     const maxFlows = Math.max(1, Math.floor(opts.maxFlows ?? DEFAULT_MAX_FLOWS));
     this.table = new FlowTable(Math.min(maxFlows, 4096), maxFlows);
@@ -59,8 +64,8 @@ export class FlowTrackerImpl implements FlowTracker {
     this.budget = new HeldBudget(opts.maxReassemblyBytesTotal ?? DEFAULT_MAX_REASSEMBLY_TOTAL);
     this.idShardCount = Math.max(1, Math.floor(opts.shard?.count ?? 1));
     this.idShardIndex = Math.floor(opts.shard?.index ?? 0) % this.idShardCount;
-    this.streamDefs = opts.streamProtocols ?? defaults.stream;
-    this.datagramDefs = opts.datagramProtocols ?? defaults.datagram;
+    this.streamDefs = protocols.stream;
+    this.datagramDefs = protocols.datagram;
     this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
     this.streamSink = sink.onStreamData !== undefined && sink.wantsStream === true;
     this.midstream = opts.midstream ?? true;
@@ -349,10 +354,14 @@ export class FlowTrackerImpl implements FlowTracker {
   }
 }
 
-export function newFlowTracker(
-  sink: FlowSink,
-  opts: FlowTrackerOptions,
-  defaults: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
+/**
+ * A flow tracker that detects and parses `protocols` (the pipeline passes proto/'s registry) and hands the sink
+ * the parsers' records `R`, the anomalies it raises itself and the ends of flows.
+ */
+export function createFlowTracker<R extends AppRecordBase>(
+  sink: FlowSink<R>,
+  protocols: AppProtocols<R>,
+  opts: FlowTrackerOptions = {},
 ): FlowTracker {
-  return new FlowTrackerImpl(sink, opts, defaults);
+  return new FlowTrackerImpl(sink, protocols, opts);
 }

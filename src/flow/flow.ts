@@ -4,7 +4,7 @@
  * as pairs when a record is written; app-layer state exists only for flows that get a parser or are still
  * being detected.
  */
-import type { AppProto } from '../proto/app-layer.js';
+import type { AppProtoName } from './app-contract.js';
 import { communityId } from './community-id.js';
 import type { TcpAppSession, UdpAppSession } from './app-session.js';
 import type { TcpReassembler } from './tcp-reassembly.js';
@@ -45,7 +45,7 @@ export class Flow implements FlowView {
   bytes1 = 0;
   flags0 = 0;
   flags1 = 0;
-  appProto: AppProto = 'unknown';
+  appProto: AppProtoName = 'unknown';
   /** 0 new, 1 established, 2 closed (index into STATE_NAMES); also the timeout class. */
   stateCode = CLASS_NEW;
   /** TCP session state (tcp-state.ts). */

@@ -1,12 +1,9 @@
 /**
- * The flow layer's public surface: the engine factory, the symmetric flow hash workers shard by, Community
- * ID, and the options. Protocol defaults come from `proto/registry.ts`.
+ * The flow layer's public surface: the tracker factory, the parser contract protocol modules implement (the
+ * pipeline hands the tracker their definitions: this layer names no protocol), the symmetric flow hash workers
+ * shard by, Community ID and the options.
  */
-import { datagramProtocols, streamProtocols } from '../proto/registry.js';
-import { newFlowTracker } from './flow-tracker.js';
-import type { FlowTrackerOptions } from './options.js';
-import type { FlowTracker, FlowSink } from './types.js';
-
+export { createFlowTracker } from './flow-tracker.js';
 export { symmetricFlowHash } from './flow-hash.js';
 export { communityId, type CommunityIdInput } from './community-id.js';
 export {
@@ -16,7 +13,23 @@ export {
   type FlowTimeouts,
 } from './options.js';
 export type { FlowEndReason, FlowTracker, FlowSink, FlowState, FlowStats, FlowView } from './types.js';
-
-export function createFlowTracker(sink: FlowSink, opts: FlowTrackerOptions = {}): FlowTracker {
-  return newFlowTracker(sink, opts, { stream: streamProtocols, datagram: datagramProtocols });
-}
+export {
+  NO_PROTOCOLS,
+  PROBE_MATCH,
+  PROBE_NEED_MORE,
+  PROBE_NO,
+  TO_CLIENT,
+  TO_SERVER,
+  type AppAnomaly,
+  type AppAnomalyRecord,
+  type AppContext,
+  type AppProtoName,
+  type AppProtocols,
+  type AppRecordBase,
+  type DatagramParser,
+  type DatagramProtocolDef,
+  type Direction,
+  type ProbeResult,
+  type StreamParser,
+  type StreamProtocolDef,
+} from './app-contract.js';

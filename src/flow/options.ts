@@ -1,5 +1,4 @@
 /** Flow-engine settings and their Suricata-like defaults. */
-import type { DatagramProtocolDef, StreamProtocolDef } from '../proto/protocol-def.js';
 
 export interface FlowTimeouts {
   /** Idle timeout of a flow whose handshake has not completed (TCP) or that has seen one direction only, µs. */
@@ -18,10 +17,6 @@ export interface FlowTrackerOptions {
   maxReassemblyBytesPerDirection?: number;
   /** Out-of-order bytes held by all flows together; past it the stream that asks for more gets a gap. */
   maxReassemblyBytesTotal?: number;
-  /** Probes and parsers for TCP flows; default: the registry (`proto/registry.ts`). */
-  streamProtocols?: readonly StreamProtocolDef[];
-  /** Probes and parsers for UDP flows; default: the registry. */
-  datagramProtocols?: readonly DatagramProtocolDef[];
   /** This engine's worker shard, so flow ids stay unique across the workers of one run. */
   shard?: { index: number; count: number };
   /**

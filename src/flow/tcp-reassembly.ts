@@ -11,7 +11,7 @@
  * - A hole becomes a gap (consumer.onStreamGap) when the bound overflows, at FIN/RST, or at flow end.
  */
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded-packet.js';
-import type { Direction } from '../proto/app-layer.js';
+import type { Direction } from './app-contract.js';
 
 export interface StreamConsumer {
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;

@@ -2,7 +2,7 @@
  * The contract between the flow layer and the stages after it (EVE output, inspection).
  * `flow/` implements `FlowTracker`; the engine calls the sink as records become complete.
  */
-import type { AppProto, AppRecord } from '../proto/app-layer.js';
+import type { AppAnomalyRecord, AppProtoName, AppRecordBase } from './app-contract.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 
 export type FlowState = 'new' | 'established' | 'closed';
@@ -27,7 +27,7 @@ export interface FlowView {
   readonly pkts: readonly [number, number] | Float64Array;
   readonly bytes: readonly [number, number] | Float64Array;
   readonly state: FlowState;
-  readonly appProto: AppProto;
+  readonly appProto: AppProtoName;
   /** TCP flags seen per direction, OR-ed. */
   readonly tcpFlags: readonly [number, number] | Uint8Array;
   /** Missing stream bytes recorded by reassembly, both directions. */
@@ -44,8 +44,12 @@ export interface FlowView {
   eveTuple?: string;
 }
 
-export interface FlowSink {
-  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void;
+/**
+ * Where the flow layer hands what it found. `R` is the parsers' record type (the flow layer does not look into it);
+ * the sink also receives the anomaly records the flow layer raises itself.
+ */
+export interface FlowSink<R extends AppRecordBase = AppRecordBase> {
+  onAppRecord(flow: FlowView, record: R | AppAnomalyRecord, tsUs: number): void;
   onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): void;
   /** A packet-level anomaly (decoder or stream event) tied to a flow when one exists. */
   onPacketAnomaly?(flow: FlowView | null, event: string, pkt: DecodedPacket): void;

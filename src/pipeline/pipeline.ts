@@ -13,8 +13,8 @@ import {
   DECODE_TRUNCATED,
 } from '../decode/decoded-packet.js';
 import { PacketDecoder } from '../decode/packet-decoder.js';
-import { createFlowTracker, symmetricFlowHash, type FlowTrackerOptions } from '../flow/index.js';
-import type { FlowTracker } from '../flow/types.js';
+import { createFlowTracker, symmetricFlowHash, type FlowTracker, type FlowTrackerOptions } from '../flow/index.js';
+import { appProtocols } from '../proto/index.js';
 import { EveEventBuilder, type EveConsumer, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
@@ -66,8 +66,9 @@ export class Pipeline implements PacketSink {
       opts.eveCustom,
       opts.eveOut,
     );
+    // The flow layer names no protocol: the parsers it probes for are proto/'s registry, handed in here.
     // Flow ids stay unique across workers when each knows its shard.
-    this.flows = createFlowTracker(this.eve, {
+    this.flows = createFlowTracker(this.eve, appProtocols, {
       ...opts.flow,
       shard: { index: this.shardIndex, count: this.shardCount },
     });

@@ -1,9 +1,9 @@
 /**
- * Every application protocol moat detects, in probe order. The flow layer asks these probes on the first
- * payload bytes of a flow and keeps the first match (detection by content; ports only break ties). Adding a
- * protocol is one module exporting a definition and one line here.
+ * Every application protocol moat detects, in probe order. The pipeline hands this list to the flow tracker, which
+ * asks these probes on the first payload bytes of a flow and keeps the first match (detection by content; ports
+ * only break ties). Adding a protocol is one module exporting a definition and one line here.
  */
-import type { DatagramProtocolDef, StreamProtocolDef } from './protocol-def.js';
+import type { AppProtocols, DatagramProtocolDef, StreamProtocolDef } from './app-layer.js';
 import { tlsProtocol } from './tls/index.js';
 import { httpProtocol } from './http/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
@@ -23,3 +23,6 @@ export const streamProtocols: StreamProtocolDef[] = [
 
 /** UDP: QUIC Initials (a long header with a version moat decrypts) before DNS. */
 export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dnsDatagramProtocol];
+
+/** Both lists, as the flow tracker takes them. */
+export const appProtocols: AppProtocols = { stream: streamProtocols, datagram: datagramProtocols };

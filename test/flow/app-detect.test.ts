@@ -1,29 +1,28 @@
-/** App detection by content probes injected through FlowTrackerOptions, and what parsers receive. */
+/** App detection by content probes handed to the flow tracker (the pipeline hands it proto/'s), and what parsers receive. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newFlowTracker } from '../../src/flow/flow-tracker.js';
-import type { FlowTrackerOptions } from '../../src/flow/options.js';
-import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
-import type {
-  AppContext,
-  AppProto,
-  DatagramParser,
-  Direction,
-  StreamParser,
-} from '../../src/proto/app-layer.js';
 import {
+  createFlowTracker,
   PROBE_MATCH,
   PROBE_NEED_MORE,
   PROBE_NO,
+  type AppAnomalyRecord,
+  type AppContext,
+  type AppProtoName,
+  type AppProtocols,
+  type DatagramParser,
   type DatagramProtocolDef,
+  type Direction,
   type ProbeResult,
+  type StreamParser,
   type StreamProtocolDef,
-} from '../../src/proto/protocol-def.js';
+} from '../../src/flow/index.js';
+import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
 import { packet, RecordingSink } from './packets.js';
 
 /** A line protocol that starts with `magic` from the client; every delivery is logged as a record. */
 function lineProtocol(
-  proto: AppProto,
+  proto: AppProtoName,
   magic: string,
   log: string[],
   opts: { throwOn?: string } = {},
@@ -62,12 +61,18 @@ const SRV = '192.168.1.20';
 const c2s = { src: C, dst: SRV, sp: 51000, dp: 9999 };
 const s2c = { src: SRV, dst: C, sp: 9999, dp: 51000 };
 
-function run(opts: FlowTrackerOptions): { sink: RecordingSink; eng: ReturnType<typeof newFlowTracker> } {
+function run(protocols: Partial<AppProtocols>): {
+  sink: RecordingSink;
+  eng: ReturnType<typeof createFlowTracker>;
+} {
   const sink = new RecordingSink();
-  return { sink, eng: newFlowTracker(sink, opts, { stream: [], datagram: [] }) };
+  return {
+    sink,
+    eng: createFlowTracker(sink, { stream: protocols.stream ?? [], datagram: protocols.datagram ?? [] }),
+  };
 }
 
-function handshake(eng: ReturnType<typeof newFlowTracker>): void {
+function handshake(eng: ReturnType<typeof createFlowTracker>): void {
   eng.handle(packet({ ...c2s, flags: TCP_SYN, seq: 10, ts: 1 }));
   eng.handle(packet({ ...s2c, flags: TCP_SYN | TCP_ACK, seq: 500, ts: 2 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 11, ts: 3 }));
@@ -77,7 +82,7 @@ test('detection by content, not port: the matching probe creates the parser and 
   const log: string[] = [];
   const other: string[] = [];
   const { sink, eng } = run({
-    streamProtocols: [lineProtocol('http', 'ZZZZ', other), lineProtocol('tls', 'PING', log)],
+    stream: [lineProtocol('http', 'ZZZZ', other), lineProtocol('tls', 'PING', log)],
   });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'PI', ts: 4 })); // probe needs more
@@ -97,7 +102,7 @@ test('detection by content, not port: the matching probe creates the parser and 
 
 test('bytes the server sent while the client side was undecided reach the parser first', () => {
   const log: string[] = [];
-  const { eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  const { eng } = run({ stream: [lineProtocol('http', 'GET ', log)] });
   handshake(eng);
   eng.handle(packet({ ...s2c, flags: TCP_ACK | TCP_PSH, seq: 501, payload: 'banner', ts: 4 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'GE', ts: 5 }));
@@ -108,7 +113,7 @@ test('bytes the server sent while the client side was undecided reach the parser
 
 test('no probe matches: the flow is unknown and no longer reassembled', () => {
   const log: string[] = [];
-  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  const { sink, eng } = run({ stream: [lineProtocol('http', 'GET ', log)] });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'SSH-2.0', ts: 4 }));
   eng.handle(packet({ ...s2c, flags: TCP_ACK | TCP_PSH, seq: 501, payload: 'SSH-2.0', ts: 5 }));
@@ -125,7 +130,7 @@ test('no probe matches: the flow is unknown and no longer reassembled', () => {
 test('a probe that keeps asking for more gives up at the buffer bound', () => {
   const log: string[] = [];
   const greedy: StreamProtocolDef = { ...lineProtocol('http', 'x', log), probe: () => PROBE_NEED_MORE };
-  const { sink, eng } = run({ streamProtocols: [greedy] });
+  const { sink, eng } = run({ stream: [greedy] });
   handshake(eng);
   let seq = 11;
   for (let i = 0; i < 10; i++) {
@@ -140,7 +145,7 @@ test('a probe that keeps asking for more gives up at the buffer bound', () => {
 
 test('a gap reaches the parser; the flow end flushes held bytes as gap + data', () => {
   const log: string[] = [];
-  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  const { sink, eng } = run({ stream: [lineProtocol('http', 'GET ', log)] });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'GET /a', ts: 4 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 30, payload: 'tail', ts: 5 }));
@@ -152,7 +157,7 @@ test('a gap reaches the parser; the flow end flushes held bytes as gap + data', 
 
 test('an overlap with different bytes is reported as a stream anomaly on the flow', () => {
   const log: string[] = [];
-  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  const { sink, eng } = run({ stream: [lineProtocol('http', 'GET ', log)] });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 15, payload: '/index', ts: 4 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 11, payload: 'GET /evil!', ts: 5 }));
@@ -168,7 +173,7 @@ test('an overlap with different bytes is reported as a stream anomaly on the flo
 
 test('a parser that throws is switched off for its flow and reported; the engine goes on', () => {
   const log: string[] = [];
-  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log, { throwOn: 'BOOM' })] });
+  const { sink, eng } = run({ stream: [lineProtocol('http', 'GET ', log, { throwOn: 'BOOM' })] });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 11, payload: 'GET BOOM', ts: 4 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 19, payload: 'more', ts: 5 }));
@@ -177,7 +182,7 @@ test('a parser that throws is switched off for its flow and reported; the engine
   );
   eng.finish(10);
   const events = sink.records.map((r) =>
-    r.record.type === 'anomaly' ? r.record.anomaly.event : r.record.type,
+    r.record.type === 'anomaly' ? (r.record as AppAnomalyRecord).anomaly.event : r.record.type,
   );
   assert.deepEqual(events, ['http.parser_error', 'http.data']);
   assert.equal(log.join('|'), '0:GET ok|end');
@@ -185,7 +190,7 @@ test('a parser that throws is switched off for its flow and reported; the engine
 
 test('midstream pickup: a flow seen without its handshake is detected and parsed', () => {
   const log: string[] = [];
-  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  const { sink, eng } = run({ stream: [lineProtocol('http', 'GET ', log)] });
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 123456, payload: 'GET /mid', ts: 4 }));
   eng.handle(packet({ ...s2c, flags: TCP_ACK | TCP_PSH, seq: 999, payload: 'HTTP/1.1 200', ts: 5 }));
   eng.finish(10);
@@ -212,7 +217,7 @@ test('UDP: the datagram probe picks the parser, which gets whole datagrams per d
       };
     },
   };
-  const { sink, eng } = run({ datagramProtocols: [def] });
+  const { sink, eng } = run({ datagram: [def] });
   const q = { src: C, dst: SRV, sp: 40000, dp: 53, proto: IPPROTO_UDP };
   const r = { src: SRV, dst: C, sp: 53, dp: 40000, proto: IPPROTO_UDP };
   eng.handle(packet({ ...q, payload: Buffer.from([0xab, 1]), ts: 1 }));
@@ -228,7 +233,7 @@ test('UDP: the datagram probe picks the parser, which gets whole datagrams per d
 
 test('a reset ends the app layer at once (parser end before the flow record), freeing its state', () => {
   const log: string[] = [];
-  const { sink, eng } = run({ streamProtocols: [lineProtocol('http', 'GET ', log)] });
+  const { sink, eng } = run({ stream: [lineProtocol('http', 'GET ', log)] });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'GET /', ts: 4 }));
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 30, payload: 'late', ts: 5 }));
@@ -250,7 +255,7 @@ test('a probe that throws counts as no match; the next probe still gets its chan
       throw new RangeError('index out of range');
     },
   };
-  const { sink, eng } = run({ streamProtocols: [broken, lineProtocol('http', 'GET ', log)] });
+  const { sink, eng } = run({ stream: [broken, lineProtocol('http', 'GET ', log)] });
   handshake(eng);
   eng.handle(packet({ ...c2s, flags: TCP_ACK, seq: 11, payload: 'GET /', ts: 4 }));
   eng.finish(10);

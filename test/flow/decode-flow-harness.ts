@@ -7,10 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { DecodedPacket, DECODE_OK, DECODE_TRUNCATED } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
-import { newFlowTracker } from '../../src/flow/flow-tracker.js';
+import { createFlowTracker, type AppProtocols } from '../../src/flow/index.js';
 import type { FlowTrackerOptions } from '../../src/flow/options.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../../src/flow/types.js';
-import type { DatagramProtocolDef, StreamProtocolDef } from '../../src/proto/protocol-def.js';
 import { eveHeader } from '../../src/output/eve/header.js';
 import { flowEve, flowTcpEve } from '../../src/output/eve/flow.js';
 import type { Event } from './corpus-compare.js';
@@ -18,7 +17,7 @@ import type { Event } from './corpus-compare.js';
 /** Flow records of a classic pcap file; undefined when the file is not classic pcap. */
 export function classicPcapFlowEvents(
   file: string,
-  protocols: { stream: readonly StreamProtocolDef[]; datagram: readonly DatagramProtocolDef[] },
+  protocols: AppProtocols,
   opts: FlowTrackerOptions = {},
 ): Event[] | undefined {
   const b = readFileSync(file);
@@ -43,7 +42,7 @@ export function classicPcapFlowEvents(
       events.push(ev);
     },
   };
-  const engine = newFlowTracker(sink, opts, protocols);
+  const engine = createFlowTracker(sink, protocols, opts);
   const decoder = new PacketDecoder();
   const pkt = new DecodedPacket();
   let off = 24;

@@ -1,7 +1,7 @@
 /** EVE flow records in Suricata's schema, from a flow built by the engine. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newFlowTracker } from '../../src/flow/flow-tracker.js';
+import { createFlowTracker, NO_PROTOCOLS } from '../../src/flow/index.js';
 import { flowEve, flowTcpEve } from '../../src/output/eve/flow.js';
 import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
 import { packet, RecordingSink } from './packets.js';
@@ -10,7 +10,7 @@ const T0 = Date.UTC(2016, 4, 27, 6, 56, 11) * 1000 + 304062;
 
 test('flowEve writes counters, times, age in whole seconds, state and reason like Suricata', () => {
   const sink = new RecordingSink();
-  const eng = newFlowTracker(sink, {}, { stream: [], datagram: [] });
+  const eng = createFlowTracker(sink, NO_PROTOCOLS);
   const c = { src: '10.16.1.11', dst: '82.165.177.154', sp: 46652, dp: 80 };
   const s = { src: '82.165.177.154', dst: '10.16.1.11', sp: 80, dp: 46652 };
   eng.handle(packet({ ...c, flags: TCP_SYN, ts: T0, wireLen: 74 }));
@@ -45,7 +45,7 @@ test('flowEve writes counters, times, age in whole seconds, state and reason lik
 
 test('tcp flags and state after a reset; no tcp object for UDP', () => {
   const sink = new RecordingSink();
-  const eng = newFlowTracker(sink, {}, { stream: [], datagram: [] });
+  const eng = createFlowTracker(sink, NO_PROTOCOLS);
   const c = { src: '192.168.0.253', dst: '151.101.36.133', sp: 50282, dp: 443 };
   const s = { src: '151.101.36.133', dst: '192.168.0.253', sp: 443, dp: 50282 };
   eng.handle(packet({ ...c, flags: TCP_SYN, ts: T0 }));

@@ -11,7 +11,6 @@
  * app state, ~1 kB with a parser session. On bench-data/base.pcap through the real decoder with HTTP/DNS
  * parsers the flow layer is ~14% of the CPU profile (decode and file reading dominate).
  */
-import { newFlowTracker } from '../../src/flow/flow-tracker.js';
 import {
   DecodedPacket,
   IPPROTO_TCP,
@@ -21,7 +20,7 @@ import {
   TCP_SYN,
 } from '../../src/decode/decoded-packet.js';
 import type { FlowSink, FlowView } from '../../src/flow/types.js';
-import { PROBE_MATCH, PROBE_NO, type StreamProtocolDef } from '../../src/proto/protocol-def.js';
+import { createFlowTracker, PROBE_MATCH, PROBE_NO, type StreamProtocolDef } from '../../src/flow/index.js';
 
 const FLOWS = Number(process.env.FLOWS ?? 200_000);
 const CONCURRENT = 2_000;
@@ -70,10 +69,10 @@ SCRIPT.push(
 
 function run(label: string, defs: StreamProtocolDef[], reorder: boolean, cid: boolean): void {
   const sink = new CountingSink(cid);
-  const eng = newFlowTracker(
+  const eng = createFlowTracker(
     sink,
-    { timeouts: { closedUs: Number(process.env.CLOSED_US ?? 10_000_000) } },
     { stream: defs, datagram: [] },
+    { timeouts: { closedUs: Number(process.env.CLOSED_US ?? 10_000_000) } },
   );
   const pkt = new DecodedPacket();
   const buf = Buffer.alloc(54 + PAYLOAD, 0x16);

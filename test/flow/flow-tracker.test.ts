@@ -1,7 +1,7 @@
 /** The flow table: direction, counters, states, timeouts, port reuse, the memory cap, flow ids. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newFlowTracker } from '../../src/flow/flow-tracker.js';
+import { createFlowTracker, NO_PROTOCOLS } from '../../src/flow/index.js';
 import { symmetricFlowHash } from '../../src/flow/flow-hash.js';
 import type { FlowTrackerOptions } from '../../src/flow/options.js';
 import {
@@ -21,14 +21,14 @@ const SRV = '10.0.0.2';
 
 function engine(opts: FlowTrackerOptions = {}): {
   sink: RecordingSink;
-  eng: ReturnType<typeof newFlowTracker>;
+  eng: ReturnType<typeof createFlowTracker>;
 } {
   const sink = new RecordingSink();
-  return { sink, eng: newFlowTracker(sink, opts, { stream: [], datagram: [] }) };
+  return { sink, eng: createFlowTracker(sink, NO_PROTOCOLS, opts) };
 }
 
 /** A complete TCP session: handshake, one request/response, FIN both ways. */
-function session(eng: ReturnType<typeof newFlowTracker>, t0: number, cport = 40000): void {
+function session(eng: ReturnType<typeof createFlowTracker>, t0: number, cport = 40000): void {
   const c = { src: C, dst: SRV, sp: cport, dp: 443 };
   const s = { src: SRV, dst: C, sp: 443, dp: cport };
   eng.handle(packet({ ...c, flags: TCP_SYN, seq: 100, ts: t0 }));

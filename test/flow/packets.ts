@@ -1,7 +1,7 @@
 /** Hand-built DecodedPackets for the flow tests: one reused instance, as the decoder hands them on. */
 import { parseIp } from '../../src/address/index.js';
 import { DecodedPacket, IPPROTO_TCP } from '../../src/decode/decoded-packet.js';
-import type { AppRecord } from '../../src/proto/app-layer.js';
+import type { AppRecordBase } from '../../src/flow/index.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../../src/flow/types.js';
 
 export interface PacketSpec {
@@ -72,10 +72,10 @@ export interface EndedFlow {
 /** A sink that records what the engine hands on. */
 export class RecordingSink implements FlowSink {
   readonly ended: EndedFlow[] = [];
-  readonly records: { flow: FlowView; record: AppRecord; tsUs: number }[] = [];
+  readonly records: { flow: FlowView; record: AppRecordBase; tsUs: number }[] = [];
   readonly anomalies: { flow: FlowView | null; event: string }[] = [];
 
-  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
+  onAppRecord(flow: FlowView, record: AppRecordBase, tsUs: number): void {
     this.records.push({ flow, record, tsUs });
   }
 

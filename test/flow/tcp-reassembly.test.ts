@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeldBudget, TcpReassembler, type StreamConsumer } from '../../src/flow/tcp-reassembly.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
-import type { Direction } from '../../src/proto/app-layer.js';
+import type { Direction } from '../../src/flow/index.js';
 
 class Collector implements StreamConsumer {
   out = '';

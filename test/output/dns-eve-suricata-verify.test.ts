@@ -14,9 +14,13 @@ import { parse as parseYaml } from 'yaml';
 import { readPayloads } from '../proto/dns/pcap-payloads.js';
 import { RecordCollector } from '../proto/dns/collect-records.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from '../../src/proto/dns/index.js';
-import type { DatagramParser, StreamParser } from '../../src/proto/app-layer.js';
-import { TO_CLIENT, TO_SERVER } from '../../src/proto/app-layer.js';
-import { PROBE_MATCH } from '../../src/proto/protocol-def.js';
+import {
+  PROBE_MATCH,
+  TO_CLIENT,
+  TO_SERVER,
+  type DatagramParser,
+  type StreamParser,
+} from '../../src/flow/index.js';
 import { dnsEve } from '../../src/output/eve/dns.js';
 
 /**

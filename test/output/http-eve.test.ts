@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpEve } from '../../src/output/eve/http.js';
 import { httpProtocol } from '../../src/proto/http/index.js';
-import { TO_CLIENT, TO_SERVER } from '../../src/proto/app-layer.js';
+import { TO_CLIENT, TO_SERVER } from '../../src/flow/index.js';
 import { RecordCollector } from '../proto/dns/collect-records.js';
 
 function transactions(req: string, resp: string) {

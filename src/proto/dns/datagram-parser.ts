@@ -1,5 +1,6 @@
 /** DNS over UDP: one message per datagram (RFC 1035 §4.2.1). */
-import type { AppContext, DatagramParser, Direction } from '../app-layer.js';
+import type { DatagramParser, Direction } from '../../flow/index.js';
+import type { AppContext } from '../app-layer.js';
 import { parseDnsMessage } from './message.js';
 import { DnsTransactions } from './transactions.js';
 

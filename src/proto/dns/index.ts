@@ -1,6 +1,5 @@
 /** DNS over UDP and TCP: the protocol definitions the flow layer's registry imports. */
-import type { AppContext } from '../app-layer.js';
-import type { DatagramProtocolDef, StreamProtocolDef } from '../protocol-def.js';
+import type { AppContext, DatagramProtocolDef, StreamProtocolDef } from '../app-layer.js';
 import { DnsDatagramParser } from './datagram-parser.js';
 import { probeDnsDatagram, probeDnsStream } from './probe.js';
 import { DnsStreamParser } from './stream-parser.js';

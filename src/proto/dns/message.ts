@@ -3,7 +3,7 @@
  * sections. Damaged input is a state, not a throw: a section that cannot be read ends the walk, the message
  * keeps what was read (marked `truncated`) and the problem is reported with Suricata's DNS event names.
  */
-import type { AppAnomaly } from '../app-layer.js';
+import type { AppAnomaly } from '../../flow/index.js';
 import { newNameResult, readName } from './names.js';
 import { presentRdata } from './rdata.js';
 import { rcodeName, rrTypeName, TYPE_OPT } from './rr-types.js';

@@ -3,7 +3,7 @@
  * hold, and a first question name made of well-formed labels. The usual ports (53, 5353) only relax the
  * name walk for messages cut by the capture snap length. No allocation.
  */
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../protocol-def.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../../flow/index.js';
 import { DNS_HEADER_LEN } from './message.js';
 
 /** Questions per message a probe accepts; real resolvers send one, mDNS a handful. */

@@ -5,8 +5,8 @@
  * (≤ 64 KiB + 2). After a gap the framing is lost: the direction waits for bytes that look like a new
  * length-prefixed message, or stays silent.
  */
-import type { AppContext, Direction, StreamParser } from '../app-layer.js';
-import { PROBE_NO } from '../protocol-def.js';
+import { PROBE_NO, type Direction, type StreamParser } from '../../flow/index.js';
+import type { AppContext } from '../app-layer.js';
 import { emitDnsMessage } from './datagram-parser.js';
 import { probeDnsStream } from './probe.js';
 import { DnsTransactions } from './transactions.js';

@@ -1,6 +1,5 @@
 /** HTTP/1.x: the protocol definition the flow layer's registry imports. */
-import type { AppContext } from '../app-layer.js';
-import type { StreamProtocolDef } from '../protocol-def.js';
+import type { AppContext, StreamProtocolDef } from '../app-layer.js';
 import { HttpStreamParser } from './parser.js';
 import { probeHttp } from './probe.js';
 

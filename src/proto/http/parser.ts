@@ -8,9 +8,16 @@
  * final response follows; a 2xx answer to CONNECT and a 101 switch the connection away from HTTP (both
  * directions stop being parsed); a response without framing ends with the connection.
  */
-import type { AppContext, Direction, StreamParser } from '../app-layer.js';
-import { TO_CLIENT, TO_SERVER } from '../app-layer.js';
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type StreamProtocolDef } from '../protocol-def.js';
+import {
+  PROBE_MATCH,
+  PROBE_NEED_MORE,
+  PROBE_NO,
+  TO_CLIENT,
+  TO_SERVER,
+  type Direction,
+  type StreamParser,
+} from '../../flow/index.js';
+import type { AppContext, StreamProtocolDef } from '../app-layer.js';
 import { tlsProtocol } from '../tls/index.js';
 import { splitHead } from './header-block.js';
 import {

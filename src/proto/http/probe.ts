@@ -4,7 +4,7 @@
  * of its line or an origin-form target ("/…"), so text protocols with verb-space lines (SMTP "EHLO x", IRC "NICK y") are not taken for HTTP.
  * No allocation: tokens are compared byte by byte.
  */
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../protocol-def.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../../flow/index.js';
 
 const KNOWN_METHODS = [
   'GET',

@@ -1,5 +1,5 @@
 /** QUIC: Initial packets opened to read the TLS hellos (SNI, ALPN, JA4 'q'); registered as `quicProtocol`. */
-import type { DatagramProtocolDef } from '../protocol-def.js';
+import type { DatagramProtocolDef } from '../app-layer.js';
 import { probeQuic } from './probe.js';
 import { QuicInitialParser } from './quic-parser.js';
 

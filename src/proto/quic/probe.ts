@@ -1,6 +1,5 @@
 /** Detects a QUIC v1 client Initial by content: long header, fixed bit, type Initial, version 1, ≥1200 bytes. */
-import { PROBE_MATCH, PROBE_NO, type ProbeResult } from '../protocol-def.js';
-import type { Direction } from '../app-layer.js';
+import { PROBE_MATCH, PROBE_NO, type Direction, type ProbeResult } from '../../flow/index.js';
 
 export function probeQuic(dir: Direction, buf: Buffer, off: number, len: number): ProbeResult {
   // RFC 9000 §14.1: a client's datagram carrying an Initial is padded to at least 1200 bytes.

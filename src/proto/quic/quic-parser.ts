@@ -5,7 +5,8 @@
  * when the ServerHello is seen (the rest of the handshake is in Handshake packets under secret keys) or at the
  * end; JA4 carries the 'q' protocol mark. Anything else in the flow (Handshake, 1-RTT) is skipped unread.
  */
-import type { AppContext, DatagramParser, Direction } from '../app-layer.js';
+import type { DatagramParser, Direction } from '../../flow/index.js';
+import type { AppContext } from '../app-layer.js';
 import type { ClientHello, ServerHello, TlsHandshake } from '../tls/types.js';
 import { HS_CLIENT_HELLO, HS_SERVER_HELLO, versionName } from '../tls/constants.js';
 import { parseClientHello } from '../tls/client-hello.js';

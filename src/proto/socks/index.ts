@@ -1,5 +1,6 @@
 /** SOCKS: detected from the client's opening bytes; the stream behind it goes to TLS or HTTP. */
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type StreamProtocolDef } from '../protocol-def.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO } from '../../flow/index.js';
+import type { StreamProtocolDef } from '../app-layer.js';
 import { tlsProtocol } from '../tls/index.js';
 import { httpProtocol } from '../http/index.js';
 import { SocksStreamParser } from './socks-parser.js';

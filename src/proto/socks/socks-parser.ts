@@ -3,9 +3,8 @@
  * walked in both directions; then the proxied stream begins and is handed to the protocol found in it (TLS, HTTP),
  * so a TLS handshake through a proxy is fingerprinted like any other.
  */
-import type { AppContext, Direction, StreamParser } from '../app-layer.js';
-import type { StreamProtocolDef } from '../protocol-def.js';
-import { PROBE_MATCH, PROBE_NEED_MORE } from '../protocol-def.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, type Direction, type StreamParser } from '../../flow/index.js';
+import type { AppContext, StreamProtocolDef } from '../app-layer.js';
 
 const MAX_HANDSHAKE = 1024;
 

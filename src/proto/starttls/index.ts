@@ -1,5 +1,6 @@
 /** STARTTLS-capable plaintext protocols, recognised by the server's greeting (it speaks first). */
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type StreamProtocolDef } from '../protocol-def.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO } from '../../flow/index.js';
+import type { StreamProtocolDef } from '../app-layer.js';
 import { tlsProtocol } from '../tls/index.js';
 import { StartTlsParser } from './starttls-parser.js';
 

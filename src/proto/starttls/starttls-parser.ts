@@ -5,8 +5,8 @@
  * directions go to the TLS parser, so the handshake is fingerprinted and its certificates judged like any other.
  * Plaintext is bounded: a session that never upgrades is given up (finished) after a few kilobytes.
  */
-import type { AppContext, Direction, StreamParser } from '../app-layer.js';
-import type { StreamProtocolDef } from '../protocol-def.js';
+import type { Direction, StreamParser } from '../../flow/index.js';
+import type { AppContext, StreamProtocolDef } from '../app-layer.js';
 
 const MAX_LINE = 8192;
 const MAX_PLAINTEXT = 256 * 1024;

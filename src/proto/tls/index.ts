@@ -1,5 +1,5 @@
 /** TLS: the stream parser and its content probe, registered with the flow layer as `tlsProtocol`. */
-import type { StreamProtocolDef } from '../protocol-def.js';
+import type { StreamProtocolDef } from '../app-layer.js';
 import { probeTls } from './probe.js';
 import { TlsStreamParser } from './tls-parser.js';
 

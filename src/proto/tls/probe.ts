@@ -1,6 +1,11 @@
 /** Detects TLS by content on any port: a handshake record carrying a hello, or an SSLv2-format ClientHello. */
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../protocol-def.js';
-import type { Direction } from '../app-layer.js';
+import {
+  PROBE_MATCH,
+  PROBE_NEED_MORE,
+  PROBE_NO,
+  type Direction,
+  type ProbeResult,
+} from '../../flow/index.js';
 
 export function probeTls(dir: Direction, buf: Buffer, off: number, len: number): ProbeResult {
   if (len < 1) return PROBE_NEED_MORE;

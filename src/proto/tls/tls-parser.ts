@@ -7,7 +7,8 @@
  * Buffers are bounded; damaged input becomes an anomaly and stops parsing that direction, never an exception.
  */
 import { createHash } from 'node:crypto';
-import type { AppContext, Direction, StreamParser } from '../app-layer.js';
+import type { Direction, StreamParser } from '../../flow/index.js';
+import type { AppContext } from '../app-layer.js';
 import type { CertificateInfo } from '../x509/types.js';
 import { parseCertificateOnce } from '../x509/index.js';
 import type { ClientHello, ServerHello, TlsHandshake } from './types.js';

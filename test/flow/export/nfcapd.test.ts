@@ -80,7 +80,7 @@ for (const protocol of ['netflow9', 'ipfix'] as const) {
       const flows = all.filter((f) => sampler.sample(f).sampled);
       const sampled4 = flows.filter((f) => f.ipVersion === 4).length;
       assert.ok(sampled4 >= 10 && sampled4 <= 50, `about a quarter of the IoT flows sampled: ${sampled4}`);
-      for (const f of all) exp.onFlowEnd(f, 'shutdown', f.lastUs, { timestamp: '', event_type: 'flow' });
+      for (const f of all) exp.onFlowEnd(f, 'shutdown', f.lastUs);
       await exp.close();
       assert.equal(exp.exported, flows.length * 2);
       assert.equal(exp.sampledOut, 120 - sampled4);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnsDatagramProtocol, dnsStreamProtocol } from '../../../src/proto/dns/index.js';
-import { TO_CLIENT, TO_SERVER } from '../../../src/proto/app-layer.js';
+import { TO_CLIENT, TO_SERVER } from '../../../src/flow/index.js';
 import { dnsEve } from '../../../src/output/eve/dns.js';
 import { MAX_NAME_CHARS } from '../../../src/proto/dns/names.js';
 import { buildMessage, ipv4, tcpFrame } from './dns-builder.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnsDatagramProtocol, dnsStreamProtocol } from '../../../src/proto/dns/index.js';
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO } from '../../../src/proto/protocol-def.js';
-import { TO_CLIENT, TO_SERVER } from '../../../src/proto/app-layer.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO } from '../../../src/flow/index.js';
+import { TO_CLIENT, TO_SERVER } from '../../../src/flow/index.js';
 import { buildMessage, ipv4, tcpFrame } from './dns-builder.js';
 import { RecordCollector } from './collect-records.js';
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpProtocol } from '../../../src/proto/http/index.js';
 import { MAX_PENDING_REQUESTS } from '../../../src/proto/http/parser.js';
-import { TO_CLIENT, TO_SERVER } from '../../../src/proto/app-layer.js';
+import { TO_CLIENT, TO_SERVER } from '../../../src/flow/index.js';
 import { httpEve } from '../../../src/output/eve/http.js';
 import { prng, RecordCollector } from '../dns/collect-records.js';
 

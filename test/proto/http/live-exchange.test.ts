@@ -8,8 +8,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { httpProtocol } from '../../../src/proto/http/index.js';
-import { TO_CLIENT, TO_SERVER, type Direction } from '../../../src/proto/app-layer.js';
-import { PROBE_MATCH } from '../../../src/proto/protocol-def.js';
+import { TO_CLIENT, TO_SERVER, type Direction } from '../../../src/flow/index.js';
+import { PROBE_MATCH } from '../../../src/flow/index.js';
 import type { HttpTransaction } from '../../../src/proto/http/types.js';
 import { RecordCollector } from '../dns/collect-records.js';
 

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { httpProtocol } from '../../../src/proto/http/index.js';
-import { TO_CLIENT, TO_SERVER, type Direction } from '../../../src/proto/app-layer.js';
-import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO } from '../../../src/proto/protocol-def.js';
+import { TO_CLIENT, TO_SERVER, type Direction } from '../../../src/flow/index.js';
+import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO } from '../../../src/flow/index.js';
 import type { HttpTransaction } from '../../../src/proto/http/types.js';
 import { RecordCollector } from '../dns/collect-records.js';
 

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { initialKeys, quicProtocol } from '../../../src/proto/quic/index.js';
 import { datagramProtocols } from '../../../src/proto/registry.js';
 import { analyzeToEvents } from '../../../src/pipeline/collect.js';
-import { PROBE_NO } from '../../../src/proto/protocol-def.js';
+import { PROBE_NO } from '../../../src/flow/index.js';
 
 test('Initial keys from the RFC 9001 A.1 connection id', () => {
   const dcid = Buffer.from('8394c8f03e515708', 'hex');

@@ -11,7 +11,7 @@ import type { AppRecord } from '../../../src/proto/app-layer.js';
 import { tlsProtocol } from '../../../src/proto/tls/index.js';
 import type { TlsHandshake } from '../../../src/proto/tls/types.js';
 import { cipherName } from '../../../src/output/eve/tls-names.js';
-import { PROBE_MATCH } from '../../../src/proto/protocol-def.js';
+import { PROBE_MATCH } from '../../../src/flow/index.js';
 import {
   captureHandshake,
   echoServer,

@@ -1,0 +1,101 @@
+/**
+ * The contract between the flow layer and application-protocol parsers. The flow layer owns it and names no
+ * protocol: `proto/` implements it (its definitions and its record types) and the pipeline hands the flow
+ * tracker the list of definitions to probe.
+ *
+ * The flow layer detects a flow's protocol by content (never by port alone): it asks each definition's probe, in
+ * order, on the first payload bytes of a flow and keeps the first match; a port only breaks ties. It creates one
+ * parser per flow that needs one and feeds it in-order stream bytes (TCP, after reassembly) or datagrams (UDP).
+ * Parsers only extract facts into typed records and hand them to `AppContext.emit`; they never format logs and
+ * never judge. The flow layer passes records on to its sink without looking into them.
+ */
+
+/** Direction of bytes within a flow: from the initiator (client) or from the responder (server). */
+export const TO_SERVER = 0;
+export const TO_CLIENT = 1;
+export type Direction = 0 | 1;
+
+/** A protocol's name as EVE's `app_proto` writes it ('tls', 'http' …); 'unknown' until one is detected. */
+export type AppProtoName = string;
+
+/** What every record a parser hands on has: its kind, which the stages after the flow layer switch on. */
+export interface AppRecordBase {
+  readonly type: string;
+}
+
+/** A protocol anomaly (malformed record, oversize field, a parser that failed); becomes an EVE `anomaly`. */
+export interface AppAnomaly {
+  /** Protocol-qualified event name, e.g. `tls.invalid_record_length`, `x509.malformed_certificate`. */
+  event: string;
+  /** Human-readable detail naming the value seen. */
+  detail?: string;
+}
+
+/** The one record kind the flow layer emits itself (stream events, parser failures); parsers may emit it too. */
+export interface AppAnomalyRecord {
+  readonly type: 'anomaly';
+  readonly anomaly: AppAnomaly;
+}
+
+export interface AppContext<R extends AppRecordBase = AppRecordBase> {
+  /** Hands a finished record on; `tsUs` is the packet time the record became complete. */
+  emit(record: R | AppAnomalyRecord, tsUs: number): void;
+  /** Whether message bodies are kept for inspection (unset: kept); their lengths are counted either way. */
+  readonly keepBodies?: boolean;
+}
+
+/** A parser for one TCP flow: receives each direction's bytes in order, exactly once. */
+export interface StreamParser {
+  readonly proto: AppProtoName;
+  /**
+   * The parser has all it wants from this flow (a TLS handshake is over; the rest is ciphertext): the flow layer stops
+   * reassembling and feeding it, which is what keeps bulk transfer cheap. onEnd is still called once.
+   */
+  readonly finished?: boolean;
+  onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
+  /** `len` bytes are missing in `dir` (capture loss); the parser resynchronises or gives up. */
+  onGap(dir: Direction, len: number, tsUs: number): void;
+  /** The flow ended (FIN/RST, timeout, end of capture): emit whatever is pending. */
+  onEnd(tsUs: number): void;
+}
+
+/** A parser for one UDP flow: receives whole datagrams. */
+export interface DatagramParser {
+  readonly proto: AppProtoName;
+  onDatagram(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
+  onEnd(tsUs: number): void;
+}
+
+/** The probe needs more bytes before it can say (a TCP segment cut a header short). */
+export const PROBE_NEED_MORE = 0;
+/** These bytes are this protocol. */
+export const PROBE_MATCH = 1;
+/** These bytes are not this protocol. */
+export const PROBE_NO = -1;
+export type ProbeResult = -1 | 0 | 1;
+
+/** How a protocol module tells the flow layer it exists: a content probe and a parser factory. */
+export interface StreamProtocolDef<R extends AppRecordBase = AppRecordBase> {
+  readonly proto: AppProtoName;
+  /**
+   * Looks at the first bytes of one direction of a TCP flow (`dir` says which; a server may speak first).
+   * Must not allocate on the common path and must not keep `buf`.
+   */
+  probe(dir: Direction, buf: Buffer, off: number, len: number, srcPort: number, dstPort: number): ProbeResult;
+  create(ctx: AppContext<R>): StreamParser;
+}
+
+export interface DatagramProtocolDef<R extends AppRecordBase = AppRecordBase> {
+  readonly proto: AppProtoName;
+  probe(dir: Direction, buf: Buffer, off: number, len: number, srcPort: number, dstPort: number): ProbeResult;
+  create(ctx: AppContext<R>): DatagramParser;
+}
+
+/** The protocols a flow tracker detects, in probe order: TCP and UDP. Empty lists: flows only, nothing parsed. */
+export interface AppProtocols<R extends AppRecordBase = AppRecordBase> {
+  readonly stream: readonly StreamProtocolDef<R>[];
+  readonly datagram: readonly DatagramProtocolDef<R>[];
+}
+
+/** No protocols: the flow tracker keeps flows and parses nothing. */
+export const NO_PROTOCOLS: AppProtocols = { stream: [], datagram: [] };
