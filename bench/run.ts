@@ -1,8 +1,11 @@
 /**
- * `npm run bench -- FILE.pcap [--runs N]`: moat against its peers on the same capture in one run.
+ * `npm run bench -- FILE.pcap [--runs N] [--moat-b DIR]`: moat against its peers on the same capture in one run.
  * Measures wall time and peak RSS of each whole process with GNU time, then prints Gbit/s, packets/s and
  * ratios to ndpiReader. moat runs with certificates parsed and EVE written (to a temp file), one worker
- * and two. Peers that are not installed are reported as such, not skipped silently.
+ * and two. Peers that are not installed are reported as such, not skipped silently. `--moat-b DIR` also runs
+ * another moat build (a checkout with its own `npm run build`, e.g. the commit before a change) in the same
+ * rounds, so the two builds meet the same machine load. `--moat-args '…'` adds options to every moat run (both
+ * builds), e.g. `--moat-args '--policy config/policies.yaml'` to measure the inspection stage.
  */
 import { spawnSync } from 'node:child_process';
 import { moatSummary, timed } from './timed.js';
@@ -97,11 +100,22 @@ function countPackets(file: string): number {
 
 function main(): void {
   const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--'));
-  const runsFlag = args.indexOf('--runs');
-  const runs = runsFlag >= 0 ? Number(args[runsFlag + 1]) : 1;
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const runs = Number(flag('--runs') ?? 1);
+  const moatB = flag('--moat-b');
+  const extra = (flag('--moat-args') ?? '').split(/\s+/).filter((a) => a !== '');
+  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   if (!file || !existsSync(file)) {
-    console.error('usage: npm run bench -- FILE.pcap [--runs N]   (e.g. the bench-corpus big.pcap)');
+    console.error(
+      "usage: npm run bench -- FILE.pcap [--runs N] [--moat-b DIR] [--moat-args '…']   (e.g. the bench-corpus big.pcap)",
+    );
+    process.exit(2);
+  }
+  if (moatB !== undefined && !existsSync(join(moatB, 'bin', 'moat.js'))) {
+    console.error(`bench: --moat-b ${moatB}: no bin/moat.js there (a moat checkout, built)`);
     process.exit(2);
   }
   if (!existsSync('/usr/bin/time')) {
@@ -116,22 +130,28 @@ function main(): void {
   let loadBefore: number;
   let loadAfter: number;
   try {
-    const moat = (workers: number): string[] => [
+    const moat = (workers: number, root = '.', tag = ''): string[] => [
       process.execPath,
-      'bin/moat.js',
+      join(root, 'bin', 'moat.js'),
       'analyze',
       abs,
       '--eve',
-      join(dir, `eve-${workers}.json`),
+      join(dir, `eve${tag}-${workers}.json`),
       '--workers',
       String(workers),
       '--no-progress',
       '--json',
+      ...extra,
     ];
     const tools: { name: string; argv: string[]; output?: string }[] = [
       { name: 'moat (1 worker)', argv: moat(1), output: join(dir, 'eve-1.json') },
       { name: 'moat (2 workers)', argv: moat(2), output: join(dir, 'eve-2.json') },
     ];
+    if (moatB !== undefined)
+      tools.push(
+        { name: 'moat B (1 worker)', argv: moat(1, moatB, '-b'), output: join(dir, 'eve-b-1.json') },
+        { name: 'moat B (2 workers)', argv: moat(2, moatB, '-b'), output: join(dir, 'eve-b-2.json') },
+      );
     if (which('ndpiReader')) tools.push({ name: 'ndpiReader', argv: ['ndpiReader', '-i', abs, '-q'] });
     if (which('tcpdump'))
       tools.push({ name: 'tcpdump -w /dev/null', argv: ['tcpdump', '-r', abs, '-w', '/dev/null'] });
@@ -150,6 +170,7 @@ function main(): void {
   console.log(
     `file: ${abs}  (${(bytes / 1e9).toFixed(2)} GB, ${packets.toLocaleString('en-US')} packets, median of ${runs})`,
   );
+  if (moatB !== undefined) console.log(`moat: ${process.cwd()}   moat B: ${resolve(moatB)}`);
   // Timings on a shared machine mean little without the load they were taken under.
   console.log(
     `load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; runs round-robin`,
@@ -193,6 +214,29 @@ function main(): void {
     console.log(
       `moat 2 workers vs 1, analysis alone: ${(moat1.analysisSeconds / moat2.analysisSeconds).toFixed(2)}×`,
     );
+  }
+  // The other build, measured in the same rounds: its ratios, and how much faster this build is than it.
+  for (const [a, b] of [
+    [moat1, results.find((r) => r.name === 'moat B (1 worker)')],
+    [moat2, results.find((r) => r.name === 'moat B (2 workers)')],
+  ] as const) {
+    if (!b || Number.isNaN(a.seconds) || Number.isNaN(b.seconds)) continue;
+    const alone =
+      a.analysisSeconds !== undefined && b.analysisSeconds !== undefined
+        ? `, analysis alone ${(b.analysisSeconds / a.analysisSeconds).toFixed(3)}×`
+        : '';
+    const nd =
+      ndpi && !Number.isNaN(ndpi.seconds)
+        ? ` (× ndpiReader: ${(ndpi.seconds / a.seconds).toFixed(2)} vs B ${(ndpi.seconds / b.seconds).toFixed(2)})`
+        : '';
+    console.log(`${a.name} vs ${b.name}: whole process ${(b.seconds / a.seconds).toFixed(3)}×${alone}${nd}`);
+    // On a loaded machine a process waits for a core much of its wall time: CPU time says more about the work.
+    const cpu = (r: Measure): number => r.cpuSeconds ?? NaN;
+    const ndCpu =
+      ndpi && !Number.isNaN(cpu(ndpi))
+        ? ` (× ndpiReader by CPU time: ${(cpu(ndpi) / cpu(a)).toFixed(2)} vs B ${(cpu(ndpi) / cpu(b)).toFixed(2)})`
+        : '';
+    console.log(`${a.name} vs ${b.name}: CPU time ${(cpu(b) / cpu(a)).toFixed(3)}×${ndCpu}`);
   }
 }
 

@@ -2,3 +2,4 @@
 export { PacketDecoder, linkLayerFor, type PacketDecoderOptions } from './packet-decoder.js';
 export { IpReassembler, type ReassemblyOptions, type ReassemblyStats } from './ip-reassembly.js';
 export * from './decoded-packet.js';
+export { ipProtoName } from './proto-names.js';

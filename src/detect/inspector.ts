@@ -1,14 +1,17 @@
 /**
- * The rule engine in the pipeline: app-layer rules run on each record (and copy the record's EVE object into the
- * alert as Suricata does), packet rules on each packet the flow layer hands over.
+ * The rule engine in the pipeline: app-layer rules run on each record, packet rules on each packet the flow layer
+ * hands over, stream rules on the reassembled streams at each flow's end. Each match is a rule alert (the output
+ * copies the record's EVE object into it, as Suricata does); the flow's traffic tags go with its alerts and its
+ * flow record.
  */
 import type { Inspector } from '../pipeline/inspector.js';
-import type { FlowEndReason, FlowView } from '../flow/types.js';
-import type { AppRecord } from '../proto/app-layer.js';
+import type { FlowEndReason, FlowView } from '../flow/index.js';
+import type { AppRecord } from '../proto/index.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
-import type { EveEvent } from '../output/eve/header.js';
+import type { Finding, RuleAlert, TrafficTags } from '../finding/index.js';
 import type { RuleMatcher, RuleMatch } from './rule-matcher.js';
-import { alertEve, applyXff, streamAlertEve, type AlertOutputOptions } from './alert-eve.js';
+import type { Rule } from './rule.js';
+import { signatureOf } from './signature.js';
 import { StreamInspector } from './stream-inspect.js';
 import { HeaderRuleMatcher } from './header-rules.js';
 
@@ -16,7 +19,7 @@ import { HeaderRuleMatcher } from './header-rules.js';
  * Flowbits named traffic/id/NAME or traffic/label/NAME tag the flow: Suricata writes them as `traffic.id` and
  * `traffic.label` lists on the flow's alerts and on its flow record.
  */
-export function trafficOf(bits: ReadonlySet<string> | undefined): Record<string, string[]> | undefined {
+export function trafficOf(bits: ReadonlySet<string> | undefined): TrafficTags | undefined {
   if (!bits) return undefined;
   let out: Record<string, string[]> | undefined;
   for (const b of bits) {
@@ -34,8 +37,6 @@ export class RuleInspector implements Inspector {
 
   constructor(
     private readonly engine: RuleMatcher,
-    private readonly iface?: string,
-    private readonly output: AlertOutputOptions = {},
     /** Also run plain tcp content rules on reassembled streams (see stream-inspect.ts for the memory cost). */
     streamTcpRules = false,
   ) {
@@ -60,25 +61,28 @@ export class RuleInspector implements Inspector {
     this.stream.gap(flow, dir, len);
   }
 
-  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+  /** A rule's alert, with the flow's traffic tags as they stand. */
+  private alert(flow: FlowView, rule: Rule, dir: number, payload?: Buffer): RuleAlert {
+    const traffic = trafficOf(this.engine.state.flowbits(flow.id));
+    return {
+      kind: 'rule-alert',
+      signature: signatureOf(rule),
+      action: 'allowed',
+      dir: dir === 1 ? 1 : 0,
+      ...(payload ? { payload } : {}),
+      ...(traffic ? { traffic } : {}),
+    };
+  }
+
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): RuleAlert[] | undefined {
     const hits = this.engine.onAppRecord(flow, record, tsUs);
     if (!hits) return undefined;
     if (this.onMatch) for (const h of hits) this.onMatch(h, flow, tsUs);
-    return hits.map((h) => {
-      const cnt = typeof ev.pcap_cnt === 'number' ? ev.pcap_cnt : 0;
-      const a = alertEve(h.rule, flow, h.dir, tsUs, this.iface, false, undefined, this.output, cnt);
-      if (ev.tx_id !== undefined) a.tx_id = ev.tx_id;
-      if (record.type === 'http') applyXff(a, h.dir, record.http.requestHeaders, this.output);
-      const body = ev[record.type];
-      if (body !== undefined) a[record.type] = body;
-      const traffic = trafficOf(this.engine.state.flowbits(flow.id));
-      if (traffic) a.traffic = traffic;
-      this.alerts++;
-      return a;
-    });
+    this.alerts += hits.length;
+    return hits.map((h) => this.alert(flow, h.rule, h.dir));
   }
 
-  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
+  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleAlert[] | undefined {
     let hits = this.engine.onPacket(flow, dir, pkt);
     const more = this.headers?.onPacket(flow, dir, pkt);
     if (more) hits = hits ? [...hits, ...more] : more;
@@ -86,26 +90,20 @@ export class RuleInspector implements Inspector {
     if (this.onMatch) for (const h of hits) this.onMatch(h, flow, pkt.tsUs);
     if (this.wantsStream) for (const h of hits) this.stream.packetHit(flow.id, h.dir, h.rule);
     this.alerts += hits.length;
-    return hits.map((h) => {
-      const a = alertEve(h.rule, flow, h.dir, pkt.tsUs, this.iface, false, pkt, this.output);
-      const traffic = trafficOf(this.engine.state.flowbits(flow.id));
-      if (traffic) a.traffic = traffic;
-      return a;
-    });
+    return hits.map((h) => this.alert(flow, h.rule, h.dir));
   }
 
-  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number): Finding[] | undefined {
     const hits = this.wantsStream ? this.stream.end(flow, tsUs) : [];
     const traffic = trafficOf(this.engine.state.flowbits(flow.id));
-    if (traffic && ev.event_type === 'flow') ev.traffic = traffic;
+    const out: Finding[] = traffic ? [{ kind: 'traffic', traffic }] : [];
+    // Stream alerts are taken before the flow's rule state is dropped: they carry its traffic tags.
+    for (const h of hits) out.push(this.alert(flow, h.rule, h.dir, h.payload));
     this.engine.endFlow(flow.id);
-    if (hits.length === 0) return undefined;
-    if (this.onMatch) for (const h of hits) this.onMatch({ rule: h.rule, dir: h.dir }, flow, tsUs);
-    this.alerts += hits.length;
-    return hits.map((h) => {
-      const a = streamAlertEve(h.rule, flow, h.dir, tsUs, h.payload, this.output, this.iface);
-      if (traffic) a.traffic = traffic;
-      return a;
-    });
+    if (hits.length > 0) {
+      if (this.onMatch) for (const h of hits) this.onMatch({ rule: h.rule, dir: h.dir }, flow, tsUs);
+      this.alerts += hits.length;
+    }
+    return out.length > 0 ? out : undefined;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Application-layer detection and parsing for one flow: the content probes of the registry are asked on the
+ * Application-layer detection and parsing for one flow: the content probes of the protocols given are asked on the
  * first payload bytes of each direction (never the port alone), the first match creates the parser, and the
  * parser's records go to the sink. A parser that throws is switched off for its flow and reported as an
  * anomaly, so one malformed stream cannot stop the pipeline.

@@ -1,23 +1,30 @@
 /**
- * The output stage: turns flow-layer records into EVE events (header + the protocol's logger) and hands
- * them to a consumer. Loggers live in `output/eve/<proto>.ts`; this file only routes.
+ * The output stage: after the inspectors have looked at a flow-layer record, writes it as its EVE event together
+ * with what they found — remarks on it go into its event (`tls.moat.score`, a flow's `traffic`), alerts become
+ * events of their own, and alerts that name alert channels are delivered to them. Every event is written by its
+ * one serialiser (`output/eve/<type>.ts`) straight into the output; this file routes.
  */
-import type { AppRecord } from '../proto/app-layer.js';
-import type { FlowEndReason, FlowSink, FlowView } from '../flow/types.js';
-import type { DecodedPacket } from '../decode/decoded-packet.js';
-import { formatIp } from '../address/index.js';
-import { eveHeader, protoName, writeEveHeader, type EveEvent } from '../output/eve/header.js';
-import { tlsEve, writeTlsEve } from '../output/eve/tls.js';
-import { httpEve, writeHttpEve } from '../output/eve/http.js';
-import { dnsEve, writeDnsEve } from '../output/eve/dns.js';
-import { flowEve, flowTcpEve, writeFlowRecord } from '../output/eve/flow.js';
+import type { AppRecord } from '../proto/index.js';
+import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
+import type { DecodedPacket } from '../decode/index.js';
+import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
+import { writeEveHeader, type EveEvent } from '../output/eve/header.js';
+import { writeTlsEve } from '../output/eve/tls.js';
+import { writeHttpEve } from '../output/eve/http.js';
+import { writeDnsEve } from '../output/eve/dns.js';
+import { writeFlowRecord } from '../output/eve/flow.js';
 import { num, raw, type EveBytesOut } from '../output/eve/json-out.js';
-import { appLayerAnomalyEve, decodeAnomalyEve } from '../output/eve/anomaly.js';
-import { formatEveTimestamp } from '../output/eve/timestamp.js';
+import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/eve/anomaly.js';
+import {
+  writeAlertRecord,
+  type AlertOutputOptions,
+  type AlertPlace,
+  type AlertRecord,
+} from '../output/eve/alert.js';
+import { EveLineOut, lineSince } from '../output/eve/line-out.js';
+import type { AlertSink } from '../output/alerts/channel.js';
 import type { AnalysisStats } from './stats.js';
 import type { Inspector } from './inspector.js';
-
-export type EveConsumer = (event: EveEvent) => void;
 
 /** Which event types to produce; all when unset. */
 export type EveTypeFilter = ReadonlySet<string> | undefined;
@@ -28,30 +35,46 @@ export interface EveCustomFields {
   tls?: readonly string[];
 }
 
-export class EveEventBuilder implements FlowSink {
-  constructor(
-    private readonly consume: EveConsumer,
-    private readonly stats: AnalysisStats,
-    private readonly types: EveTypeFilter,
-    private readonly iface?: string,
-    private readonly inspectors: readonly Inspector[] = [],
-    private readonly custom: EveCustomFields = {},
-    direct?: EveBytesOut,
-  ) {
-    this.packetInspectors = inspectors.filter((i) => i.onPacket !== undefined);
-    // Without inspectors nobody needs the event objects: records are written straight into the output.
-    this.direct = inspectors.length === 0 ? direct : undefined;
-    // TLS records with custom fields (client_handshake …) are built as objects.
-    this.directTls = (custom.tls ?? []).length === 0 ? this.direct : undefined;
-  }
+export interface EveStageOptions {
+  types?: EveTypeFilter;
+  /** Interface name written as `in_iface` (live capture). */
+  iface?: string;
+  /** The inspection stage, in order. */
+  inspectors?: readonly Inspector[];
+  custom?: EveCustomFields;
+  /** suricata.yaml's alert options (payload, packet, X-Forwarded-For). */
+  alertOutput?: AlertOutputOptions;
+  /** Where alerts that name alert channels (the TLS monitor's policies) are delivered. */
+  alertChannels?: AlertSink;
+}
 
-  /** Where records are encoded in place instead of built as objects (flow, tls, http, dns). */
-  private readonly direct: EveBytesOut | undefined;
-  private readonly directTls: EveBytesOut | undefined;
+const NO_CHANNELS: readonly string[] = [];
 
+export class EveEventBuilder implements FlowSink<AppRecord> {
+  private readonly types: EveTypeFilter;
+  private readonly iface: string | undefined;
+  private readonly inspectors: readonly Inspector[];
   private readonly packetInspectors: readonly Inspector[];
+  private readonly customTls: readonly string[] | undefined;
+  private readonly alertOutput: AlertOutputOptions;
+  private readonly alertChannels: AlertSink | undefined;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
   pcapCnt = 0;
+
+  constructor(
+    private readonly out: EveBytesOut,
+    private readonly stats: AnalysisStats,
+    opts: EveStageOptions = {},
+  ) {
+    this.types = opts.types;
+    this.iface = opts.iface;
+    this.inspectors = opts.inspectors ?? [];
+    this.packetInspectors = this.inspectors.filter((i) => i.onPacket !== undefined);
+    this.customTls = opts.custom?.tls;
+    this.alertOutput = opts.alertOutput ?? {};
+    this.alertChannels = opts.alertChannels;
+    for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
+  }
 
   /** Whether stream inspection needs reassembled bytes. */
   get wantsStream(): boolean {
@@ -81,43 +104,19 @@ export class EveEventBuilder implements FlowSink {
     return this.types === undefined || this.types.has(type);
   }
 
-  /** Opens a record in the direct output: the header, then the comma before the protocol's member. */
-  private directRecord(o: EveBytesOut, type: string, tsUs: number, flow: FlowView): void {
-    writeEveHeader(o, type, tsUs, flow, this.iface, this.pcapCnt);
+  /** Opens a record about the flow in the output: the header, then the comma before the protocol's member. */
+  private open(type: string, tsUs: number, flow: FlowView, pcapCnt: number): EveBytesOut {
+    const o = this.out;
+    writeEveHeader(o, type, tsUs, flow, this.iface, pcapCnt);
     raw(o, ',');
+    return o;
   }
 
-  private directEnd(o: EveBytesOut): void {
+  /** Closes the record opened by `open` (or written whole) and ends its line. */
+  private close(o: EveBytesOut, brace = true): void {
+    if (brace) raw(o, '}');
     this.stats.events++;
     o.endLine();
-  }
-
-  private emit(ev: EveEvent): void {
-    this.stats.events++;
-    this.consume(ev);
-  }
-
-  /** Runs the inspectors on a record's event, then writes the event (if its type is wanted) and their alerts. */
-  private inspected(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent, wanted: boolean): void {
-    let extra: EveEvent[] | undefined;
-    for (const ins of this.inspectors) {
-      const more = ins.onAppRecord?.(flow, record, tsUs, ev);
-      if (more && more.length > 0) (extra ??= []).push(...more);
-    }
-    if (wanted) this.emit(ev);
-    if (extra) this.emitExtra(extra);
-  }
-
-  private emitExtra(events: EveEvent[]): void {
-    for (const e of events) {
-      const wanted = this.wants(e.event_type);
-      // The summary counts the alerts the output holds; those --types left out are counted apart.
-      if (e.event_type === 'alert') {
-        if (wanted) this.stats.alerts++;
-        else this.stats.alertsNotWritten++;
-      }
-      if (wanted) this.emit(e);
-    }
   }
 
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
@@ -126,70 +125,160 @@ export class EveEventBuilder implements FlowSink {
         this.stats.tlsHandshakes++;
         const v = record.tls.versionName;
         this.stats.tlsVersions[v] = (this.stats.tlsVersions[v] ?? 0) + 1;
-        const wanted = this.wants('tls');
-        if (!wanted && this.inspectors.length === 0) return;
-        const o = this.directTls;
-        if (o) {
-          this.directRecord(o, 'tls', tsUs, flow);
-          writeTlsEve(o, record.tls);
-          raw(o, '}');
-          this.directEnd(o);
-          return;
-        }
-        const ev = eveHeader('tls', tsUs, flow, this.iface, false, this.pcapCnt);
-        ev.tls = tlsEve(record.tls, this.custom.tls);
-        this.inspected(flow, record, tsUs, ev, wanted);
-        return;
+        break;
       }
-      case 'http': {
+      case 'http':
         this.stats.httpTransactions++;
-        const wanted = this.wants('http');
-        if (!wanted && this.inspectors.length === 0) return;
-        if (this.direct) {
-          writeEveHeader(this.direct, 'http', tsUs, flow, this.iface, this.pcapCnt);
-          raw(this.direct, ',"tx_id":');
-          num(this.direct, record.http.depth - 1);
-          raw(this.direct, ',');
-          writeHttpEve(this.direct, record.http);
-          raw(this.direct, '}');
-          this.directEnd(this.direct);
-          return;
-        }
-        const ev = eveHeader('http', tsUs, flow, this.iface, false, this.pcapCnt);
-        // The transaction's index in its connection, from 0, beside the tuple as Suricata writes it.
-        ev.tx_id = record.http.depth - 1;
-        ev.http = httpEve(record.http);
-        this.inspected(flow, record, tsUs, ev, wanted);
-        return;
-      }
-      case 'dns': {
+        break;
+      case 'dns':
         this.stats.dnsMessages++;
-        const wanted = this.wants('dns');
-        if (!wanted && this.inspectors.length === 0) return;
-        if (this.direct) {
-          this.directRecord(this.direct, 'dns', tsUs, flow);
-          writeDnsEve(this.direct, record.dns);
-          raw(this.direct, '}');
-          this.directEnd(this.direct);
-          return;
-        }
-        // Suricata (7+) writes DNS records, responses included, in the flow's direction: client as source.
-        const ev = eveHeader('dns', tsUs, flow, this.iface, false, this.pcapCnt);
-        ev.dns = dnsEve(record.dns);
-        this.inspected(flow, record, tsUs, ev, wanted);
-        return;
-      }
+        break;
       case 'anomaly': {
         this.stats.anomalies++;
         if (!this.wants('anomaly')) return;
-        const ev = eveHeader('anomaly', tsUs, flow, this.iface, false, this.pcapCnt);
-        const dot = record.anomaly.event.indexOf('.');
-        const layer = dot > 0 ? record.anomaly.event.slice(0, dot) : flow.appProto;
-        ev.anomaly = appLayerAnomalyEve(layer, record.anomaly.event, record.anomaly.detail);
-        this.emit(ev);
+        const o = this.open('anomaly', tsUs, flow, this.pcapCnt);
+        const a = record.anomaly;
+        const dot = a.event.indexOf('.');
+        writeAppLayerAnomaly(o, dot > 0 ? a.event.slice(0, dot) : flow.appProto, a.event, a.detail);
+        this.close(o);
         return;
       }
     }
+    const wanted = this.wants(record.type);
+    if (!wanted && this.inspectors.length === 0) return;
+    this.writeRecord(flow, record, tsUs, this.pcapCnt, wanted, this.inspectRecord(flow, record, tsUs));
+  }
+
+  /** A record's event with the remarks on it, then the alerts about it. */
+  private writeRecord(
+    flow: FlowView,
+    record: AppRecord,
+    tsUs: number,
+    pcapCnt: number,
+    wanted: boolean,
+    findings: readonly Finding[] | undefined,
+  ): void {
+    const verdict = findings && verdictIn(findings);
+    const alerts = findings !== undefined && findings.some(isAlert);
+    // Alerts about the record carry its member too: written once, its bytes copied into each of them.
+    let member: string | undefined;
+    if (wanted) {
+      const o = this.out;
+      writeEveHeader(o, record.type, tsUs, flow, this.iface, pcapCnt);
+      if (record.type === 'http') {
+        // The transaction's index in its connection, from 0, beside the tuple as Suricata writes it.
+        raw(o, ',"tx_id":');
+        num(o, record.http.depth - 1);
+      }
+      raw(o, ',');
+      const start = o.pos;
+      this.writeMember(o, record, verdict);
+      // A one-byte string holding the encoded bytes (latin1 maps bytes to characters one to one).
+      if (alerts) member = o.buf.toString('latin1', start, o.pos);
+      this.close(o);
+    }
+    if (alerts) this.writeAlerts(findings, this.recordPlace(flow, record, tsUs, pcapCnt, verdict, member));
+  }
+
+  /**
+   * Findings an inspector reached later (a verdict re-issued when a certificate fetch completed): the record's
+   * event again, as of `tsUs`, and the alerts. No packet produced them, so they name none.
+   */
+  private writeLate(flow: FlowView, record: AppRecord, tsUs: number, findings: readonly Finding[]): void {
+    this.writeRecord(flow, record, tsUs, 0, this.wants(record.type), findings);
+  }
+
+  /** The record's own member (`"tls":{…}`), as its event and the alerts about it carry it. */
+  private writeMember(o: EveBytesOut, record: AppRecord, verdict: TlsScoreNote | undefined): void {
+    switch (record.type) {
+      case 'tls':
+        writeTlsEve(o, record.tls, this.customTls, verdict);
+        return;
+      case 'http':
+        writeHttpEve(o, record.http);
+        return;
+      case 'dns':
+        writeDnsEve(o, record.dns);
+        return;
+      case 'anomaly':
+        return;
+    }
+  }
+
+  private inspectRecord(flow: FlowView, record: AppRecord, tsUs: number): Finding[] | undefined {
+    let all: Finding[] | undefined;
+    for (const ins of this.inspectors) {
+      const found = ins.onAppRecord?.(flow, record, tsUs);
+      if (found && found.length > 0) (all ??= []).push(...found);
+    }
+    return all;
+  }
+
+  private recordPlace(
+    flow: FlowView,
+    record: AppRecord,
+    tsUs: number,
+    pcapCnt: number,
+    verdict: TlsScoreNote | undefined,
+    written: string | undefined,
+  ): AlertPlace {
+    let member = written;
+    const r: AlertRecord = {
+      writeMember: (o) => {
+        if (member === undefined) {
+          // The record's own event was not written (its type is filtered out): the first alert writes the member.
+          const start = o.pos;
+          this.writeMember(o, record, verdict);
+          member = o.buf.toString('latin1', start, o.pos);
+          return;
+        }
+        o.room(member.length);
+        o.pos += o.buf.write(member, o.pos, 'latin1');
+      },
+    };
+    if (record.type === 'http') {
+      r.txId = record.http.depth - 1;
+      r.requestHeaders = record.http.requestHeaders;
+    }
+    return { flow, tsUs, iface: this.iface, pcapCnt, record: r };
+  }
+
+  /** Writes the alerts among `findings` (all counted, written when alerts are wanted) and delivers them. */
+  private writeAlerts(findings: readonly Finding[], at: AlertPlace): void {
+    const wanted = this.wants('alert');
+    for (const f of findings) {
+      if (!isAlert(f)) continue;
+      // The summary counts the alerts the output holds; those --types left out are counted apart.
+      if (wanted) this.stats.alerts++;
+      else this.stats.alertsNotWritten++;
+      const channels = f.kind === 'tls-alert' && this.alertChannels ? f.channels : NO_CHANNELS;
+      if (wanted) {
+        const o = this.out;
+        const start = o.pos;
+        writeAlertRecord(o, f, at, this.alertOutput);
+        // Read back before the line ends: ending it may hand the buffer to the file.
+        const line = channels.length > 0 ? lineSince(o, start) : '';
+        this.close(o, false);
+        if (line !== '') this.deliver(line, channels);
+      } else if (channels.length > 0) {
+        this.deliver(this.render(f, at), channels);
+      }
+    }
+  }
+
+  /** An alert not written to EVE (its type is filtered out) but wanted by alert channels. */
+  private render(a: Alert, at: AlertPlace): string {
+    let line = '';
+    const o = new EveLineOut((l) => (line = l));
+    writeAlertRecord(o, a, at, this.alertOutput);
+    o.endLine();
+    return line;
+  }
+
+  /** Alert channels get the alert as EVE has it: the written line, read back. */
+  private deliver(line: string, channels: readonly string[]): void {
+    const ev = JSON.parse(line) as EveEvent;
+    for (const ch of channels) this.alertChannels?.send(ch, ev);
   }
 
   onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): void {
@@ -197,53 +286,36 @@ export class EveEventBuilder implements FlowSink {
     if (reason === 'forced') this.stats.evictedFlows++;
     const wanted = this.wants('flow');
     if (!wanted && this.inspectors.length === 0) return;
-    if (this.direct) {
-      writeFlowRecord(this.direct, flow, reason, tsUs, this.iface);
-      this.directEnd(this.direct);
-      return;
-    }
-    const ev = eveHeader('flow', tsUs, flow, this.iface);
-    if (flow.appProto !== 'unknown') ev.app_proto = flow.appProto;
-    ev.flow = flowEve(flow, reason);
-    // Suricata writes the TCP summary beside `flow`, not inside it.
-    const tcp = flowTcpEve(flow);
-    if (tcp) ev.tcp = tcp;
-    ev.community_id = flow.communityId();
-    let extra: EveEvent[] | undefined;
+    let findings: Finding[] | undefined;
     for (const ins of this.inspectors) {
-      const more = ins.onFlowEnd?.(flow, reason, tsUs, ev);
-      if (more && more.length > 0) (extra ??= []).push(...more);
+      const found = ins.onFlowEnd?.(flow, reason, tsUs);
+      if (found && found.length > 0) (findings ??= []).push(...found);
     }
-    if (wanted) this.emit(ev);
-    if (extra) this.emitExtra(extra);
+    if (wanted) {
+      const o = this.out;
+      writeFlowRecord(o, flow, reason, tsUs, this.iface, findings && trafficIn(findings));
+      this.close(o, false);
+    }
+    if (findings) this.writeAlerts(findings, { flow, tsUs, iface: this.iface, pcapCnt: this.pcapCnt });
   }
 
   onPacketAnomaly(flow: FlowView | null, event: string, pkt: DecodedPacket): void {
     this.stats.anomalies++;
     if (!this.wants('anomaly')) return;
-    let ev: EveEvent;
-    if (flow) {
-      ev = eveHeader('anomaly', pkt.tsUs, flow, this.iface, false, pkt.pcapCnt);
-    } else {
-      ev =
-        pkt.pcapCnt > 0
-          ? { timestamp: formatEveTimestamp(pkt.tsUs), pcap_cnt: pkt.pcapCnt, event_type: 'anomaly' }
-          : { timestamp: formatEveTimestamp(pkt.tsUs), event_type: 'anomaly' };
-      if (pkt.ipVersion !== 0) {
-        ev.src_ip = formatIp(pkt.src, pkt.ipVersion);
-        ev.dest_ip = formatIp(pkt.dst, pkt.ipVersion);
-        ev.proto = protoName(pkt.proto);
-      }
-    }
-    ev.anomaly = decodeAnomalyEve(event);
-    this.emit(ev);
+    const o = this.out;
+    if (flow) writeEveHeader(o, 'anomaly', pkt.tsUs, flow, this.iface, pkt.pcapCnt);
+    else writePacketAnomalyHeader(o, pkt);
+    raw(o, ',');
+    writeDecodeAnomaly(o, event);
+    this.close(o);
   }
 
   /** Per-packet inspection (rules); only packet inspectors are called, so the common case costs one check. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
     for (const ins of this.packetInspectors) {
-      const more = ins.onPacket?.(flow, dir, pkt);
-      if (more && more.length > 0) this.emitExtra(more);
+      const found = ins.onPacket?.(flow, dir, pkt);
+      if (found && found.length > 0)
+        this.writeAlerts(found, { flow, tsUs: pkt.tsUs, iface: this.iface, pcapCnt: pkt.pcapCnt, pkt });
     }
   }
 
@@ -251,4 +323,16 @@ export class EveEventBuilder implements FlowSink {
   decodeAnomaly(pkt: DecodedPacket): void {
     this.onPacketAnomaly(null, pkt.anomaly, pkt);
   }
+}
+
+/** The TLS monitor's verdict on the record, when it gave one. */
+function verdictIn(findings: readonly Finding[]): TlsScoreNote | undefined {
+  for (const f of findings) if (f.kind === 'tls-score') return f;
+  return undefined;
+}
+
+/** The flow's traffic tags, when the rules gave some. */
+function trafficIn(findings: readonly Finding[]): TrafficTags | undefined {
+  for (const f of findings) if (f.kind === 'traffic') return f.traffic;
+  return undefined;
 }

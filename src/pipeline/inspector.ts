@@ -1,20 +1,32 @@
 /**
  * The inspection stage's contract: components that judge what the protocol parsers found (the TLS monitor of
- * Spec T, the rule engine, models). An inspector sees each app-layer record with the EVE event built for it,
- * may add its findings to that event (e.g. `tls.moat.score`) and may return further events (alerts). It never
- * reaches back into parsing or flow state: data flows one way.
+ * Spec T, the rule engine, models, log review). An inspector sees each app-layer record, each flow's end and —
+ * when it asks — each packet and the reassembled streams, and returns what it found as typed findings
+ * (`finding/`): it never builds or changes EVE events (the output stage renders findings) and never reaches back
+ * into parsing or flow state: data flows one way.
  */
-import type { AppRecord } from '../proto/app-layer.js';
-import type { FlowEndReason, FlowView } from '../flow/types.js';
-import type { EveEvent } from '../output/eve/header.js';
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { AppRecord } from '../proto/index.js';
+import type { FlowEndReason, FlowView } from '../flow/index.js';
+import type { DecodedPacket } from '../decode/index.js';
+import type { Finding } from '../finding/index.js';
+
+/**
+ * Findings an inspector reached after it returned from the record they are about (a certificate fetch its verdict
+ * waited for completed): the output writes the record's event again, as of `tsUs`, with them.
+ */
+export type LateFindings = (
+  flow: FlowView,
+  record: AppRecord,
+  tsUs: number,
+  findings: readonly Finding[],
+) => void;
 
 export interface Inspector {
   readonly name: string;
-  onAppRecord?(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
-  onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined;
+  onAppRecord?(flow: FlowView, record: AppRecord, tsUs: number): readonly Finding[] | undefined;
+  onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number): readonly Finding[] | undefined;
   /** Every packet of a flow after the flow layer counted it (`dir` 0: client → server). Hot path. */
-  onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined;
+  onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): readonly Finding[] | undefined;
   /**
    * Reassembled TCP bytes in order, and holes (stream inspection). Only called when `wantsStream` says so, as
    * it keeps reassembly running for every TCP flow.
@@ -22,6 +34,8 @@ export interface Inspector {
   onStreamData?(flow: FlowView, dir: number, data: Buffer, tsUs: number): void;
   onStreamGap?(flow: FlowView, dir: number, len: number, tsUs: number): void;
   readonly wantsStream?: boolean;
-  /** End of input: flush state (history counters, pending notifications). */
+  /** The output stage says where late findings go when the pipeline is built (inspectors that can have some). */
+  attachLate?(late: LateFindings): void;
+  /** End of input: flush state (history counters, pending notifications, late findings still to come). */
   close?(): Promise<void> | void;
 }

@@ -13,14 +13,21 @@ import {
   DECODE_TRUNCATED,
 } from '../decode/decoded-packet.js';
 import { PacketDecoder } from '../decode/packet-decoder.js';
-import { createFlowTracker, symmetricFlowHash, type FlowTracker, type FlowTrackerOptions } from '../flow/index.js';
+import {
+  createFlowTracker,
+  symmetricFlowHash,
+  type FlowTracker,
+  type FlowTrackerOptions,
+} from '../flow/index.js';
 import { appProtocols } from '../proto/index.js';
-import { EveEventBuilder, type EveConsumer, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
+import { EveEventBuilder, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
 import { ExpiryClock } from './expiry-clock.js';
 import type { Inspector } from './inspector.js';
 import type { EveBytesOut } from '../output/eve/json-out.js';
+import type { AlertOutputOptions } from '../output/eve/alert.js';
+import type { AlertSink } from '../output/alerts/channel.js';
 
 export interface PipelineOptions {
   /** This pipeline's shard and the shard count (workers); 0 of 1 when single-threaded. */
@@ -33,10 +40,12 @@ export interface PipelineOptions {
   iface?: string;
   /** Inspection stage (TLS monitor, rules …), in order. */
   inspectors?: Inspector[];
+  /** suricata.yaml's alert options (payload, packet, X-Forwarded-For). */
+  alertOutput?: AlertOutputOptions;
+  /** Where alerts that name alert channels are delivered. */
+  alertChannels?: AlertSink;
   /** Flow time is advanced only by advanceClock (a worker fed by the dispatcher's ticks), not by packets. */
   externalClock?: boolean;
-  /** Records are encoded straight into this output when no inspector needs them as objects. */
-  eveOut?: EveBytesOut;
 }
 
 export class Pipeline implements PacketSink {
@@ -52,20 +61,20 @@ export class Pipeline implements PacketSink {
   private packetNo = 0;
   private readonly externalClock: boolean;
 
-  constructor(consume: EveConsumer, opts: PipelineOptions = {}) {
+  /** `out`: where EVE lines are written (the file writer, a line collector). */
+  constructor(out: EveBytesOut, opts: PipelineOptions = {}) {
     this.shardIndex = opts.shardIndex ?? 0;
     this.shardCount = opts.shardCount ?? 1;
     this.shardMap = new ShardMap(this.shardCount);
     this.externalClock = opts.externalClock ?? false;
-    this.eve = new EveEventBuilder(
-      consume,
-      this.stats,
-      opts.eveTypes,
-      opts.iface,
-      opts.inspectors,
-      opts.eveCustom,
-      opts.eveOut,
-    );
+    this.eve = new EveEventBuilder(out, this.stats, {
+      types: opts.eveTypes,
+      iface: opts.iface,
+      inspectors: opts.inspectors,
+      custom: opts.eveCustom,
+      alertOutput: opts.alertOutput,
+      alertChannels: opts.alertChannels,
+    });
     // The flow layer names no protocol: the parsers it probes for are proto/'s registry, handed in here.
     // Flow ids stay unique across workers when each knows its shard.
     this.flows = createFlowTracker(this.eve, appProtocols, {

@@ -3,7 +3,6 @@
  * threads, and delivers EVE events to a consumer. `moat analyze`, `moat tlsmon` and tests all come here,
  * so a pcap and live traffic get the same answer.
  */
-import type { EveCustomFields } from './eve-events.js';
 import { Worker } from 'node:worker_threads';
 import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/index.js';
@@ -12,10 +11,13 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { EveFileWriter } from '../output/eve/writer.js';
 import type { EveBytesOut } from '../output/eve/json-out.js';
+import { EveLineOut, EveNullOut } from '../output/eve/line-out.js';
+import type { AlertOutputOptions } from '../output/eve/alert.js';
+import type { AlertSink } from '../output/alerts/channel.js';
 import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
 import type { FlowTrackerOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/eve/header.js';
-import type { EveConsumer } from './eve-events.js';
+import type { EveCustomFields } from './eve-events.js';
 import { Pipeline } from './pipeline.js';
 import { withProgress } from './progress-sink.js';
 import { emptyStats, mergeShardStats, type AnalysisStats } from './stats.js';
@@ -38,13 +40,13 @@ export interface AnalysisOptions {
   eveTypes?: string[];
   /** Optional EVE fields (suricata.yaml `custom:` lists), e.g. `tls: ['client_handshake']`. */
   eveCustom?: EveCustomFields;
-  /** Either objects (tests, inspectors) or ready JSON lines (file output; cheaper across threads). */
-  onEvent?: EveConsumer;
-  onLine?: (line: string) => void;
   /**
-   * The EVE output, when lines go to a file or stdout: with no onEvent/onLine and no inspectors, records are
-   * encoded straight into its buffer instead of built as objects and serialised (the cheapest path).
+   * In-process consumers: each EVE line as written (`onLine`, which takes the place of `eveWriter`), or read back
+   * as an object (`onEvent`: tests, the API; the lines still go to `eveWriter` when there is one).
    */
+  onEvent?: (event: EveEvent) => void;
+  onLine?: (line: string) => void;
+  /** The EVE output, when lines go to a file or stdout: records are encoded straight into its buffer. */
   eveWriter?: EveFileWriter;
   /**
    * With workers and no onEvent/onLine: each worker appends its lines to this (already created) file itself.
@@ -59,6 +61,10 @@ export interface AnalysisOptions {
    * they run on one thread: with inspectors the analysis is single-threaded.
    */
   inspectors?: Inspector[];
+  /** suricata.yaml's alert options (payload, packet, X-Forwarded-For); alerts come from inspectors. */
+  alertOutput?: AlertOutputOptions;
+  /** Where alerts that name alert channels (a TLS policy's webhook, SMTP, syslog) are delivered. */
+  alertChannels?: AlertSink;
 }
 
 export async function runAnalysis(input: AnalysisInput, opts: AnalysisOptions): Promise<AnalysisStats> {
@@ -72,40 +78,39 @@ export async function runAnalysis(input: AnalysisInput, opts: AnalysisOptions): 
   return stats;
 }
 
+/**
+ * Where lines go when something in process wants them: `onEvent` (parsed) and `onLine`, or the file writer in
+ * `onLine`'s place. Undefined when only the file writer is there (it is written into directly).
+ */
 function lineSinkOf(opts: AnalysisOptions): ((line: string) => void) | undefined {
-  const w = opts.eveWriter;
-  return opts.onLine ?? (w ? (l: string): void => w.writeLine(l) : undefined);
+  const { onEvent, eveWriter } = opts;
+  const onLine = opts.onLine ?? (eveWriter ? (line: string): void => eveWriter.writeLine(line) : undefined);
+  if (!onEvent) return opts.onLine;
+  if (!onLine) return (line) => onEvent(JSON.parse(line) as EveEvent);
+  return (line) => {
+    onEvent(JSON.parse(line) as EveEvent);
+    onLine(line);
+  };
 }
 
-function consumerOf(opts: AnalysisOptions): EveConsumer {
-  const onEvent = opts.onEvent;
-  const onLine = lineSinkOf(opts);
-  if (onEvent && onLine) {
-    return (ev) => {
-      onEvent(ev);
-      onLine(JSON.stringify(ev));
-    };
-  }
-  if (onEvent) return onEvent;
-  if (onLine) return (ev) => onLine(JSON.stringify(ev));
-  return () => undefined;
-}
-
-/** The writer records may be encoded into directly: only when nothing else wants them as objects or strings. */
-function directOutOf(opts: AnalysisOptions): EveBytesOut | undefined {
-  return opts.onEvent || opts.onLine ? undefined : opts.eveWriter;
+/** Where the analysing thread writes EVE: the in-process consumers, else the file writer, else nowhere. */
+function outputOf(opts: AnalysisOptions): EveBytesOut {
+  const sink = lineSinkOf(opts);
+  if (sink) return new EveLineOut(sink);
+  return opts.eveWriter ?? new EveNullOut();
 }
 
 async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<AnalysisStats> {
   const source = input.source ?? (input.file ? openCaptureFile(input.file) : undefined);
   if (!source) throw new Error('runAnalysis: give a file or a source');
-  const pipeline = new Pipeline(consumerOf(opts), {
+  const pipeline = new Pipeline(outputOf(opts), {
     flow: opts.flow,
     eveTypes: opts.eveTypes ? new Set(opts.eveTypes) : undefined,
     eveCustom: opts.eveCustom,
     iface: input.iface,
     inspectors: opts.inspectors,
-    eveOut: directOutOf(opts),
+    alertOutput: opts.alertOutput,
+    alertChannels: opts.alertChannels,
   });
   const size = input.file ? statSync(input.file).size : 0;
   const onProgress = opts.onProgress;
@@ -143,12 +148,13 @@ async function runWorkers(
   opts: AnalysisOptions,
 ): Promise<AnalysisStats> {
   const file = input.file;
-  const onLine = lineSinkOf(opts);
-  const onEvent = opts.onEvent;
+  // Lines the workers post to this thread: for the in-process consumers, else for the file writer.
+  const writer = opts.eveWriter;
+  const onLine = lineSinkOf(opts) ?? (writer ? (line: string): void => writer.writeLine(line) : undefined);
   const shared = createShared();
   // This thread is analysis thread 0 (besides reading); the workers are threads 1 … count−1.
   const rings = Array.from({ length: count - 1 }, () => createRing());
-  const eveFile = onLine || onEvent ? undefined : opts.eveFile;
+  const eveFile = onLine ? undefined : opts.eveFile;
   const ownFile = eveFile !== undefined ? new EveFileWriter(eveFile, { append: true }) : undefined;
   const settings = {
     shardCount: count,
@@ -157,11 +163,7 @@ async function runWorkers(
     eveCustom: opts.eveCustom,
     iface: input.iface,
   };
-  const inline = shardPipeline(
-    ownFile ? (ev) => ownFile.writeLine(JSON.stringify(ev)) : consumerOf(opts),
-    { ...settings, shardIndex: 0 },
-    ownFile ?? directOutOf(opts),
-  );
+  const inline = shardPipeline(ownFile ?? outputOf(opts), { ...settings, shardIndex: 0 });
   const dispatcher = new Dispatcher(shared, rings, inline);
   // A file is read straight into the shared chunks the workers read packets from; a live source's packets
   // are copied into them.
@@ -182,10 +184,7 @@ async function runWorkers(
       started.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (m.kind === 'lines') {
-          for (const line of m.lines) {
-            if (onLine) onLine(line);
-            if (onEvent) onEvent(JSON.parse(line) as EveEvent);
-          }
+          if (onLine) for (const line of m.lines) onLine(line);
         } else if (m.kind === 'done') {
           resolve(m.stats);
         } else if (m.kind === 'error') {

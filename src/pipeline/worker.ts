@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { EveFileWriter } from '../output/eve/writer.js';
+import { EveLineOut } from '../output/eve/line-out.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { ABORT, BATCHES, BatchView, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL } from './dispatch/ring.js';
@@ -59,16 +60,13 @@ async function main(): Promise<void> {
       chars = 0;
     };
     const pipeline = shardPipeline(
-      out
-        ? (ev) => out.writeLine(JSON.stringify(ev))
-        : (ev) => {
-            const line = JSON.stringify(ev);
-            batch.push(line);
-            chars += line.length;
-            if (chars >= BATCH_CHARS) flush();
-          },
+      out ??
+        new EveLineOut((line) => {
+          batch.push(line);
+          chars += line.length;
+          if (chars >= BATCH_CHARS) flush();
+        }),
       data,
-      out,
     );
     const views = data.ring.batches.map((b) => new BatchView(b));
     const chunks = data.shared.chunks.map((c) => Buffer.from(c));

@@ -5,11 +5,11 @@
  * at once. Offline every decision is an EVE record; live, `enforce` programs it into nftables.
  */
 import type { Inspector } from '../pipeline/inspector.js';
-import type { FlowEndReason, FlowView } from '../flow/types.js';
-import type { AppRecord } from '../proto/app-layer.js';
+import type { FlowEndReason, FlowView } from '../flow/index.js';
+import type { AppRecord } from '../proto/index.js';
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import { formatIp } from '../address/index.js';
-import { eveHeader, type EveEvent } from '../output/eve/header.js';
+import type { CacheAlert, Finding } from '../finding/index.js';
 import {
   OPERATIONS,
   type CacheEntry,
@@ -25,7 +25,6 @@ export interface GuardOptions {
   ruleEntryLifetimeS?: number;
   /** Live: program an entry into the kernel. Failures are collected, never thrown into the packet path. */
   enforce?: (entry: CacheEntry) => Promise<void>;
-  iface?: string;
 }
 
 interface FlowCache {
@@ -77,49 +76,17 @@ export class SecurityGuard implements Inspector {
   }
 
   /** Whether the cache decides this flow (and the rules are skipped); reports the decision once per flow. */
-  private decided(flow: FlowView, dir: number, tsUs: number, out: EveEvent[]): boolean {
+  private decided(flow: FlowView, dir: number, tsUs: number, out: Finding[]): boolean {
     const fc = this.lookup(flow, tsUs);
     const e = fc.hit?.entry;
     if (!e || e.status !== 'valid') return false;
     if (!fc.reported) {
       fc.reported = true;
       this.stats.cacheDecided++;
-      out.push(this.cacheEvent(flow, dir, tsUs, e));
+      out.push(cacheAlert(dir, e));
     }
     // Observing operations (monitor, track) keep the later checks running.
     return e.operationType !== 'observe';
-  }
-
-  private cacheEvent(flow: FlowView, dir: number, tsUs: number, e: CacheEntry): EveEvent {
-    const ev = eveHeader('alert', tsUs, flow, this.opts.iface, dir === 1);
-    ev.alert = {
-      action: e.operationType === 'block' ? 'blocked' : 'allowed',
-      gid: 1,
-      signature_id: 9_400_100 + OPERATIONS.indexOf(e.operation),
-      rev: 1,
-      signature: `MOAT event cache: ${e.operation} (${e.diagnosis} ${e.eventId})`,
-      category: 'Security event cache',
-      severity: e.operationType === 'block' ? 1 : 3,
-    };
-    ev.moat = {
-      event_cache: {
-        src_ip: e.srcIp,
-        dest_ip: e.dstIp,
-        src_port: e.srcPort,
-        dest_port: e.dstPort,
-        proto: e.proto,
-        operation_type: e.operationType,
-        operation: e.operation,
-        ...(e.operationArg ? { operation_arg: e.operationArg } : {}),
-        event_id: e.eventId,
-        diagnosis: e.diagnosis,
-        status: e.status,
-        scope: e.scope,
-        direction: e.direction,
-        hits: e.hits,
-      },
-    };
-    return ev;
   }
 
   /** A-34 and A-62: rule matches that block become entries; a watched entry is blocked again at once. */
@@ -163,11 +130,11 @@ export class SecurityGuard implements Inspector {
     );
   }
 
-  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): EveEvent[] | undefined {
+  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): readonly Finding[] | undefined {
     // Hot path: nothing is allocated unless there is something to report.
     const fc = this.lookup(flow, pkt.tsUs);
     if (fc.hit !== undefined || fc.reported) {
-      const out: EveEvent[] = [];
+      const out: Finding[] = [];
       if (this.decided(flow, dir, pkt.tsUs, out)) return out.length > 0 ? out : undefined;
       const alerts = this.rules?.onPacket(flow, dir, pkt);
       if (alerts) out.push(...alerts);
@@ -176,21 +143,56 @@ export class SecurityGuard implements Inspector {
     return this.rules?.onPacket(flow, dir, pkt);
   }
 
-  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
-    const out: EveEvent[] = [];
+  onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): readonly Finding[] | undefined {
+    const out: Finding[] = [];
     if (this.decided(flow, 0, tsUs, out)) return out.length > 0 ? out : undefined;
-    const alerts = this.rules?.onAppRecord(flow, record, tsUs, ev);
+    const alerts = this.rules?.onAppRecord(flow, record, tsUs);
     if (alerts) out.push(...alerts);
     return out.length > 0 ? out : undefined;
   }
 
-  onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+  onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): readonly Finding[] | undefined {
     this.flows.delete(flow.id);
-    return this.rules?.onFlowEnd(flow, reason, tsUs, ev);
+    return this.rules?.onFlowEnd(flow, reason, tsUs);
   }
 
   async close(): Promise<void> {
     await Promise.all(this.pending);
     this.cache.flush();
   }
+}
+
+/** The cache's decision on a flow, reported once: blocking entries say so in the alert's action and severity. */
+function cacheAlert(dir: number, e: CacheEntry): CacheAlert {
+  const blocks = e.operationType === 'block';
+  return {
+    kind: 'cache-alert',
+    signature: {
+      gid: 1,
+      sid: 9_400_100 + OPERATIONS.indexOf(e.operation),
+      rev: 1,
+      msg: `MOAT event cache: ${e.operation} (${e.diagnosis} ${e.eventId})`,
+      category: 'Security event cache',
+      severity: blocks ? 1 : 3,
+    },
+    action: blocks ? 'blocked' : 'allowed',
+    dir: dir === 1 ? 1 : 0,
+    // A copy: the entry goes on changing (hits, status) after this decision.
+    entry: {
+      srcIp: e.srcIp,
+      dstIp: e.dstIp,
+      srcPort: e.srcPort,
+      dstPort: e.dstPort,
+      proto: e.proto,
+      operationType: e.operationType,
+      operation: e.operation,
+      operationArg: e.operationArg,
+      eventId: e.eventId,
+      diagnosis: e.diagnosis,
+      status: e.status,
+      scope: e.scope,
+      direction: e.direction,
+      hits: e.hits,
+    },
+  };
 }

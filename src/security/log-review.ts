@@ -3,14 +3,13 @@
  * opened it, per tumbling window of packet time. Rules compare a window with fixed limits and with the device's
  * own persisted baseline — fan-out to many peers, peers never seen before, many destination ports, repeated
  * connections to one service, volume far above the device's usual. A hit restricts the device (a device-level
- * event-cache entry with the rule's A-37 operation, enforced in nftables when live) and reports it (EVE alert and
- * the alert dispatcher). Counts from 1:N sampled flows are scaled by N, so limits are in real flows.
+ * event-cache entry with the rule's A-37 operation, enforced in nftables when live) and reports it (an alert for the
+ * outputs, and to `report`). Counts from 1:N sampled flows are scaled by N, so limits are in real flows.
  */
 import type { Schema, SqliteStore } from '../store/index.js';
 import { formatIp } from '../address/index.js';
-import type { FlowView } from '../flow/types.js';
-import type { EveEvent } from '../output/eve/header.js';
-import { formatEveTimestamp } from '../output/eve/timestamp.js';
+import type { FlowView } from '../flow/index.js';
+import type { ReviewAlert } from '../finding/index.js';
 import {
   ANY_PEER,
   OPERATIONS,
@@ -165,7 +164,7 @@ export interface ReviewHit {
   value: number;
   limit: number;
   entry: CacheEntry;
-  event: EveEvent;
+  alert: ReviewAlert;
 }
 
 export interface LogReviewDeps {
@@ -178,8 +177,8 @@ export interface LogReviewDeps {
   zoneOf?: (ip: string) => string;
   /** Live: program the restriction into the kernel (nftables). Failures are reported, never thrown. */
   enforce?: (entry: CacheEntry) => Promise<void>;
-  /** The alert dispatcher's send, with the channels to report to. */
-  report?: (event: EveEvent) => void;
+  /** Told of every hit's alert as it happens. */
+  report?: (alert: ReviewAlert) => void;
 }
 
 /** EWMA weight of a new window in the baseline. */
@@ -322,30 +321,26 @@ export class LogReview {
       volume: 'traffic volume far above its baseline',
     };
     const blocks = entry.operationType === 'block';
-    const event: EveEvent = {
-      timestamp: formatEveTimestamp(tsUs),
-      event_type: 'alert',
-      src_ip: device,
-      alert: {
-        action: blocks ? 'blocked' : 'allowed',
+    const alert: ReviewAlert = {
+      kind: 'review-alert',
+      signature: {
         gid: 1,
-        signature_id: SID_BASE + REVIEW_RULES.indexOf(rule),
+        sid: SID_BASE + REVIEW_RULES.indexOf(rule),
         rev: 1,
-        signature: `MOAT log review: ${what[rule]}`,
+        msg: `MOAT log review: ${what[rule]}`,
         category: 'Log review',
         severity: blocks ? 1 : 2,
       },
-      moat: {
-        log_review: {
-          rule,
-          device,
-          value: Math.round(value),
-          limit,
-          window_s: this.cfg.windowS,
-          operation: a.operation,
-          ...(a.arg ? { operation_arg: a.arg } : {}),
-          lifetime_s: a.lifetimeS,
-        },
+      action: blocks ? 'blocked' : 'allowed',
+      review: {
+        rule,
+        device,
+        value,
+        limit,
+        windowS: this.cfg.windowS,
+        operation: a.operation,
+        operationArg: a.arg,
+        lifetimeS: a.lifetimeS,
       },
     };
     if (this.deps.enforce) {
@@ -355,8 +350,8 @@ export class LogReview {
         }),
       );
     }
-    this.deps.report?.(event);
-    const h = { rule, device, value, limit, entry, event };
+    this.deps.report?.(alert);
+    const h = { rule, device, value, limit, entry, alert };
     this.hits.push(h);
     return h;
   }

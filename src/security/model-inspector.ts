@@ -12,9 +12,11 @@
  */
 import type { Inspector } from '../pipeline/inspector.js';
 import type { FlowSampler } from '../flow/sampling.js';
-import type { FlowEndReason, FlowView } from '../flow/types.js';
-import type { AppRecord } from '../proto/app-layer.js';
-import type { EveEvent } from '../output/eve/header.js';
+import { hasPorts, type FlowEndReason, type FlowView } from '../flow/index.js';
+import type { AppRecord } from '../proto/index.js';
+import { formatIp } from '../address/index.js';
+import { ipProtoName } from '../decode/index.js';
+import type { ModelAlert } from '../finding/index.js';
 import { compactFromEve, type CompactFlow, type EveFlow } from '../identify/flow-record.js';
 import { isPublicAddress } from '../identify/datasets/unlabelled-traffic.js';
 import { IdentificationService, type IdentifyResponse } from '../identify/service.js';
@@ -90,22 +92,23 @@ export class ModelInspector implements Inspector {
     return this.opts.sampler?.sample(flow) ?? { sampled: true, rate: 1 };
   }
 
-  onAppRecord(flow: FlowView, record: AppRecord, _tsUs: number, ev: EveEvent): undefined {
+  onAppRecord(flow: FlowView, record: AppRecord): undefined {
     if (record.type !== 'tls' && record.type !== 'dns') return undefined;
     if (!this.sampled(flow).sampled) return undefined;
     let x = this.extras.get(flow.id);
     if (!x) this.extras.set(flow.id, (x = { dns: [] }));
     if (record.type === 'tls') {
-      const t = ev.tls as FlowExtras['tls'] | undefined;
-      if (t) x.tls = { sni: t.sni, ja3: t.ja3?.hash ? { hash: t.ja3.hash } : undefined, ja4: t.ja4 };
+      const t = record.tls;
+      x.tls = { sni: t.client?.sni, ja3: t.ja3?.hash ? { hash: t.ja3.hash } : undefined, ja4: t.ja4 };
     } else {
-      const name = (ev.dns as { rrname?: unknown } | undefined)?.rrname;
-      if (typeof name === 'string' && x.dns.length < 100 && !x.dns.includes(name)) x.dns.push(name);
+      // The first question's name, queries and answers alike (EVE's `dns.rrname`).
+      const name = record.dns.questions[0]?.name;
+      if (name !== undefined && x.dns.length < 100 && !x.dns.includes(name)) x.dns.push(name);
     }
     return undefined;
   }
 
-  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number, ev: EveEvent): EveEvent[] | undefined {
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number): ModelAlert[] | undefined {
     const extra = this.extras.get(flow.id);
     this.extras.delete(flow.id);
     const s = this.sampled(flow);
@@ -114,31 +117,30 @@ export class ModelInspector implements Inspector {
       return undefined;
     }
     this.stats.sampled++;
-    // moat built this event itself (output/eve/flow.ts): no need to validate it as the API validates a terminal's,
-    // nor to copy all of it; times come from the flow as numbers, so no timestamp is parsed back.
-    const f = ev.flow as EveFlow['flow'];
-    if (typeof ev.src_ip !== 'string' || typeof ev.dest_ip !== 'string' || typeof ev.proto !== 'string' || !f)
-      return undefined;
+    // The flow as the model takes flows from terminals (an EVE flow record), read off the flow itself.
+    const ports = hasPorts(flow.proto);
+    const pkts = flow.pkts;
+    const bytes = flow.bytes;
     const e: EveFlow = {
       event_type: 'flow',
-      src_ip: ev.src_ip,
-      dest_ip: ev.dest_ip,
-      src_port: ev.src_port as number | undefined,
-      dest_port: ev.dest_port as number | undefined,
-      proto: ev.proto,
+      src_ip: formatIp(flow.src, flow.ipVersion),
+      dest_ip: formatIp(flow.dst, flow.ipVersion),
+      src_port: ports ? flow.srcPort : undefined,
+      dest_port: ports ? flow.dstPort : undefined,
+      proto: ipProtoName(flow.proto),
       flow: {
-        pkts_toserver: f.pkts_toserver,
-        pkts_toclient: f.pkts_toclient,
-        bytes_toserver: f.bytes_toserver,
-        bytes_toclient: f.bytes_toclient,
+        pkts_toserver: pkts[0],
+        pkts_toclient: pkts[1],
+        bytes_toserver: bytes[0],
+        bytes_toclient: bytes[1],
         start: flow.startUs / 1e6,
         end: flow.lastUs / 1e6,
-        state: f.state,
+        state: flow.state,
       },
       tls: extra?.tls,
       dns: extra?.dns.length ? { rrname: extra.dns[0] } : undefined,
     };
-    let out: EveEvent[] | undefined;
+    let out: ModelAlert[] | undefined;
     for (const [remote, local] of [
       [e.dest_ip, e.src_ip],
       [e.src_ip, e.dest_ip],
@@ -149,16 +151,17 @@ export class ModelInspector implements Inspector {
       if (extra && extra.dns.length > 1) c.dns = extra.dns;
       const st = this.remember(remote, c);
       const v = this.verdictOf(remote, st, tsUs);
-      const alert = this.alertFor(v, st, local, ev, tsUs, s.rate);
+      const alert = this.alertFor(v, st, local, tsUs, s.rate);
       if (!alert) continue;
       (out ??= []).push(alert);
+      // The alert names the flow as it goes: its source and destination, ports when the protocol has them.
       this.opts.verdicts?.publish('verdict', {
         engine: 'ml',
         verdict: v.verdict,
-        srcIp: String(alert.src_ip),
-        dstIp: String(alert.dest_ip),
-        srcPort: Number(alert.src_port ?? 0),
-        dstPort: Number(alert.dest_port ?? 0),
+        srcIp: e.src_ip,
+        dstIp: e.dest_ip,
+        srcPort: e.src_port ?? 0,
+        dstPort: e.dest_port ?? 0,
         proto: flow.proto,
         tsUs,
         signatureId: v.verdict === 'black' ? ML_SID_BLACK : ML_SID_GRAY,
@@ -225,10 +228,9 @@ export class ModelInspector implements Inspector {
     v: IdentifyResponse,
     st: AddressState,
     local: string,
-    ev: EveEvent,
     tsUs: number,
     rate: number,
-  ): EveEvent | undefined {
+  ): ModelAlert | undefined {
     const black = v.verdict === 'black';
     const gray = v.verdict === 'gray' && this.opts.grayScore !== undefined && v.score >= this.opts.grayScore;
     if (!black && !gray) return undefined;
@@ -236,21 +238,13 @@ export class ModelInspector implements Inspector {
     if (last !== undefined && tsUs - last < this.realertUs) return undefined;
     st.alerted.set(local, tsUs);
     this.stats.alerts++;
-    const alert: EveEvent = {
-      timestamp: ev.timestamp,
-      flow_id: ev.flow_id,
-      event_type: 'alert',
-      src_ip: ev.src_ip,
-      src_port: ev.src_port,
-      dest_ip: ev.dest_ip,
-      dest_port: ev.dest_port,
-      proto: ev.proto,
-      alert: {
-        action: 'allowed',
+    return {
+      kind: 'model-alert',
+      signature: {
         gid: 1,
-        signature_id: black ? ML_SID_BLACK : ML_SID_GRAY,
+        sid: black ? ML_SID_BLACK : ML_SID_GRAY,
         rev: 1,
-        signature: `MOAT identification model: ${v.ip} is ${v.verdict} (score ${v.score.toFixed(3)}, model v${String(v.model_version)})`,
+        msg: `MOAT identification model: ${v.ip} is ${v.verdict} (score ${v.score.toFixed(3)}, model v${String(v.model_version)})`,
         category: black ? 'A Network Trojan was detected' : 'Potentially Bad Traffic',
         severity: black ? 1 : 2,
         metadata: {
@@ -259,23 +253,21 @@ export class ModelInspector implements Inspector {
           model_version: [String(v.model_version)],
         },
       },
-      moat: {
-        // A black verdict asks for blocking; offline nothing can block, so the cache entry records the wish.
-        would_block: black,
-        model: {
-          ip: v.ip,
-          verdict: v.verdict,
-          score: v.score,
-          model_version: v.model_version,
-          rules_fired: v.rules_fired,
-          reasons: v.reasons,
-          ...(v.category ? { category: v.category } : {}),
-          flows_seen: st.flows.length,
-          sampling_rate: rate,
-        },
+      action: 'allowed',
+      // A black verdict asks for blocking; offline nothing can block, so the cache entry records the wish.
+      wouldBlock: black,
+      model: {
+        ip: v.ip,
+        verdict: v.verdict,
+        score: v.score,
+        modelVersion: v.model_version,
+        rulesFired: v.rules_fired,
+        reasons: v.reasons,
+        category: v.category,
+        flowsSeen: st.flows.length,
+        samplingRate: rate,
       },
     };
-    return alert;
   }
 }
 

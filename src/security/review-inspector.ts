@@ -1,11 +1,11 @@
 /**
  * Log review in the pipeline: at each flow's end the flow sampler decides (the same deterministic per-flow choice
- * the NetFlow/IPFIX export makes), and sampled flows go to the review; its hits come out as EVE alerts.
+ * the NetFlow/IPFIX export makes), and sampled flows go to the review; its hits come out as alerts.
  */
 import type { Inspector } from '../pipeline/inspector.js';
-import type { FlowEndReason, FlowView } from '../flow/types.js';
+import type { FlowEndReason, FlowView } from '../flow/index.js';
 import type { FlowSampler } from '../flow/sampling.js';
-import type { EveEvent } from '../output/eve/header.js';
+import type { ReviewAlert } from '../finding/index.js';
 import type { LogReview } from './log-review.js';
 
 export class LogReviewInspector implements Inspector {
@@ -18,7 +18,7 @@ export class LogReviewInspector implements Inspector {
     private readonly sampler?: FlowSampler,
   ) {}
 
-  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number, _ev: EveEvent): EveEvent[] | undefined {
+  onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number): ReviewAlert[] | undefined {
     const s = this.sampler?.sample(flow) ?? { sampled: true, rate: 1 };
     if (!s.sampled) {
       this.skipped++;
@@ -26,7 +26,7 @@ export class LogReviewInspector implements Inspector {
     }
     this.sampled++;
     const hits = this.review.observe(flow, s.rate, tsUs);
-    return hits.length > 0 ? hits.map((h) => h.event) : undefined;
+    return hits.length > 0 ? hits.map((h) => h.alert) : undefined;
   }
 
   close(): Promise<void> {

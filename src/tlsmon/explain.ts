@@ -1,10 +1,11 @@
 /** The EVE form of a verdict (`tls.moat.score`): composite, sub-scores, and every dimension's part in them. */
+import type { TlsScore, TlsScoreGroup } from '../finding/index.js';
 import type { Evaluation } from './monitor.js';
 import type { GroupExplanation } from './score.js';
 
 const r4 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10_000) / 10_000);
 
-function group(g: GroupExplanation): Record<string, unknown> {
+function group(g: GroupExplanation): TlsScoreGroup {
   return {
     score: r4(g.score),
     weight: g.weight,
@@ -23,7 +24,7 @@ function group(g: GroupExplanation): Record<string, unknown> {
   };
 }
 
-export function scoreEve(e: Evaluation): Record<string, unknown> {
+export function scoreEve(e: Evaluation): TlsScore {
   const r = e.result;
   return {
     policy: r.policy,

@@ -28,7 +28,6 @@ import type { NftablesDriver } from '../gateway/index.js';
 import type { AddressList, CertificateBlacklist, FingerprintBlacklist, TlsmonServices } from './services.js';
 import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
 import type { Publisher } from '../framework/index.js';
-import type { EveEvent } from '../output/eve/header.js';
 
 export interface TlsmonConfig {
   policyPath: string;
@@ -56,8 +55,6 @@ export interface TlsmonConfig {
   warn?: (message: string) => void;
   /** Fetch certificates TLS 1.3 hid, from the service itself (live only: needs reachability). */
   fetchCertificates?: boolean;
-  /** Where events made after their record go: verdicts re-issued when a certificate fetch completes. */
-  onLateEvent?: (ev: EveEvent) => void;
   /** Live enforcement. */
   block?: { nft: NftablesDriver; mode: 'flow' | 'destination'; timeoutS: number };
   /** Deliver alerts to the policy's channels (off for dry runs). */
@@ -69,6 +66,7 @@ export interface TlsmonConfig {
 export interface Tlsmon {
   monitor: TlsMonitor;
   inspector: TlsMonitorInspector;
+  /** The policy's alert channels: the pipeline delivers the inspector's alerts here (runAnalysis `alertChannels`). */
   dispatcher?: AlertDispatcher;
   blockSink?: NftBlockSink;
   store?: SqliteStore;
@@ -177,9 +175,7 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
   };
   const inspector = new TlsMonitorInspector(monitor, {
     block: blockSink,
-    alerts: dispatcher,
     verdicts: cfg.bus,
-    emit: cfg.onLateEvent,
     onEvaluated,
     onClose: async () => {
       await blockSink?.drain();

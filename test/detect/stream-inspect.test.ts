@@ -76,11 +76,12 @@ test('stream alerts through the pipeline: pkt_src, stream and payload fields', a
     return;
   }
   const { rules } = parseRules('alert tcp-stream any any -> any any (content:"DATA"; sid:3;)', 't.rules');
-  const ins = new RuleInspector(new RuleMatcher(rules), undefined, {
-    payload: true,
-    payloadPrintable: true,
+  const ins = new RuleInspector(new RuleMatcher(rules));
+  const { events } = await analyzeToEvents(PCAP, {
+    inspectors: [ins],
+    flow: { midstream: false },
+    alertOutput: { payload: true, payloadPrintable: true },
   });
-  const { events } = await analyzeToEvents(PCAP, { inspectors: [ins], flow: { midstream: false } });
   const alerts = events.filter((e) => e.event_type === 'alert');
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0].pkt_src, 'stream (flow timeout)');

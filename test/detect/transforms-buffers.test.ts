@@ -11,7 +11,6 @@ import { appBuffers, type AppBuffer } from '../../src/detect/app-buffers.js';
 import { parseRules } from '../../src/detect/ruleset.js';
 import { RuleMatcher } from '../../src/detect/rule-matcher.js';
 import { trafficOf } from '../../src/detect/inspector.js';
-import { xffAddress } from '../../src/detect/alert-eve.js';
 import { flowOptionsMatch } from '../../src/detect/header-match.js';
 import type { FlowView } from '../../src/flow/types.js';
 import type { AppRecord } from '../../src/proto/app-layer.js';
@@ -190,14 +189,6 @@ test('HTTP bodies: request and response, gzip undone, file.data follows the rule
       [4, 1],
     ],
   );
-});
-
-test('X-Forwarded-For: last entry behind a reverse proxy, first behind a forward one', () => {
-  const hs: Array<[string, string]> = [['X-Forwarded-For', '10.2.2.2, 10.3.3.3']];
-  const xff = { mode: 'extra-data' as const, deployment: 'reverse' as const, header: 'X-Forwarded-For' };
-  assert.equal(xffAddress(hs, xff), '10.3.3.3');
-  assert.equal(xffAddress(hs, { ...xff, deployment: 'forward' }), '10.2.2.2');
-  assert.equal(xffAddress([['X-Forwarded-For', 'unknown']], xff), undefined);
 });
 
 test('requires: rules for other versions or features are left out quietly; a higher rev replaces a duplicate sid', () => {

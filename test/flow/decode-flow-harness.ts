@@ -1,8 +1,8 @@
 /**
  * decode → flow → EVE flow records for tests of the flow layer on real captures, without the capture layer:
  * a minimal reader of classic pcap files (pcapng and damaged files are left to the capture layer's own tests),
- * the real PacketDecoder, the flow engine with the given protocol definitions, and flow records shaped by
- * the EVE loggers (header, `flow`, `tcp`, `community_id`).
+ * the real PacketDecoder, the flow engine with the given protocol definitions, and flow records as the EVE
+ * writer writes them (header, `flow`, `tcp`, `community_id`), read back.
  */
 import { readFileSync } from 'node:fs';
 import { DecodedPacket, DECODE_OK, DECODE_TRUNCATED } from '../../src/decode/decoded-packet.js';
@@ -10,8 +10,8 @@ import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { createFlowTracker, type AppProtocols } from '../../src/flow/index.js';
 import type { FlowTrackerOptions } from '../../src/flow/options.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../../src/flow/types.js';
-import { eveHeader } from '../../src/output/eve/header.js';
-import { flowEve, flowTcpEve } from '../../src/output/eve/flow.js';
+import { writeFlowRecord } from '../../src/output/eve/flow.js';
+import { writtenRecords } from '../helpers/eve-object.js';
 import type { Event } from './corpus-compare.js';
 
 /** Flow records of a classic pcap file; undefined when the file is not classic pcap. */
@@ -33,13 +33,7 @@ export function classicPcapFlowEvents(
   const sink: FlowSink = {
     onAppRecord(): void {},
     onFlowEnd(f: FlowView, reason: FlowEndReason, tsUs: number): void {
-      const ev = eveHeader('flow', tsUs, f, undefined);
-      if (f.appProto !== 'unknown') ev.app_proto = f.appProto;
-      ev.flow = flowEve(f, reason);
-      const tcp = flowTcpEve(f);
-      if (tcp) ev.tcp = tcp;
-      ev.community_id = f.communityId();
-      events.push(ev);
+      events.push(...writtenRecords((o) => writeFlowRecord(o, f, reason, tsUs, undefined)));
     },
   };
   const engine = createFlowTracker(sink, protocols, opts);

@@ -2,13 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFlowTracker, NO_PROTOCOLS } from '../../src/flow/index.js';
-import { flowEve, flowTcpEve } from '../../src/output/eve/flow.js';
+import type { FlowEndReason, FlowView } from '../../src/flow/index.js';
+import { writeFlowRecord } from '../../src/output/eve/flow.js';
 import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/decoded-packet.js';
+import { writtenRecords } from '../helpers/eve-object.js';
 import { packet, RecordingSink } from './packets.js';
+
+/** The flow record as written, read back. */
+function flowRecord(f: FlowView, reason: FlowEndReason): Record<string, unknown> {
+  return writtenRecords((o) => writeFlowRecord(o, f, reason, f.lastUs, undefined))[0];
+}
+const flowEve = (f: FlowView, reason: FlowEndReason): Record<string, unknown> =>
+  flowRecord(f, reason).flow as Record<string, unknown>;
+const flowTcpEve = (f: FlowView): Record<string, unknown> | undefined =>
+  flowRecord(f, 'shutdown').tcp as Record<string, unknown> | undefined;
 
 const T0 = Date.UTC(2016, 4, 27, 6, 56, 11) * 1000 + 304062;
 
-test('flowEve writes counters, times, age in whole seconds, state and reason like Suricata', () => {
+test('flow records hold counters, times, age in whole seconds, state and reason like Suricata', () => {
   const sink = new RecordingSink();
   const eng = createFlowTracker(sink, NO_PROTOCOLS);
   const c = { src: '10.16.1.11', dst: '82.165.177.154', sp: 46652, dp: 80 };

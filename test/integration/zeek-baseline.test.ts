@@ -312,20 +312,22 @@ async function runMoat(trace: string): Promise<Seen[]> {
     file = join(tmp, basename(trace, '.gz'));
     writeFileSync(file, gunzipSync(readFileSync(trace)));
   }
-  const seen: Seen[] = [];
+  // Each handshake's tls event is written right after the inspectors saw it: the n-th record is the n-th event.
+  const handshakes: TlsHandshake[] = [];
   const collector: Inspector = {
     name: 'zeek-baseline-collector',
-    onAppRecord(_flow, record, _ts, ev) {
-      if (record.type === 'tls') seen.push({ ev, h: record.tls });
+    onAppRecord(_flow, record) {
+      if (record.type === 'tls') handshakes.push(record.tls);
       return undefined;
     },
   };
   try {
-    await analyzeToEvents(file, { inspectors: [collector], eveTypes: ['tls'] });
+    const { events } = await analyzeToEvents(file, { inspectors: [collector], eveTypes: ['tls'] });
+    assert.equal(events.length, handshakes.length);
+    return events.map((ev, i) => ({ ev, h: handshakes[i] }));
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  return seen;
 }
 
 // ---- comparison -----------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ import {
   type DatagramParser,
   type StreamParser,
 } from '../../src/flow/index.js';
-import { dnsEve } from '../../src/output/eve/dns.js';
+import { writeDnsEve } from '../../src/output/eve/dns.js';
+import { writtenMember } from '../helpers/eve-object.js';
 
 /**
  * Documented exclusions: dns-truncated-rname sends 1,500 questions in one query on a non-DNS port (found
@@ -85,8 +86,13 @@ function replay(pcap: string): Array<Record<string, unknown>> {
       (entry.p as DatagramParser).onDatagram(dir, pl.payload, 0, pl.payload.length, pl.tsUs);
     else (entry.p as StreamParser).onData(dir, pl.payload, 0, pl.payload.length, pl.tsUs);
     for (const r of entry.c.records.slice(before)) {
-      if (r.record.type === 'dns')
-        events.push({ event_type: 'dns', pcap_cnt: pl.pcapCnt, dns: dnsEve(r.record.dns) });
+      const rec = r.record;
+      if (rec.type === 'dns')
+        events.push({
+          event_type: 'dns',
+          pcap_cnt: pl.pcapCnt,
+          dns: writtenMember('dns', (o) => writeDnsEve(o, rec.dns)),
+        });
     }
   }
   return events;

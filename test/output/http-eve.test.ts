@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpEve } from '../../src/output/eve/http.js';
+import { writeHttpEve } from '../../src/output/eve/http.js';
+import type { HttpTransaction } from '../../src/proto/http/types.js';
 import { httpProtocol } from '../../src/proto/http/index.js';
 import { TO_CLIENT, TO_SERVER } from '../../src/flow/index.js';
 import { RecordCollector } from '../proto/dns/collect-records.js';
+import { writtenMember } from '../helpers/eve-object.js';
+
+/** The `http` object as the one serialiser writes it, read back. */
+const httpEve = (t: HttpTransaction): Record<string, unknown> =>
+  writtenMember('http', (o) => writeHttpEve(o, t));
 
 function transactions(req: string, resp: string) {
   const c = new RecordCollector();

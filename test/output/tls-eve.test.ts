@@ -8,10 +8,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { tlsEve } from '../../src/output/eve/tls.js';
+import { writeTlsEve } from '../../src/output/eve/tls.js';
 import { cipherName, groupName } from '../../src/output/eve/tls-names.js';
 import { parseCertificate, type CertificateInfo } from '../../src/proto/x509/index.js';
 import type { TlsHandshake } from '../../src/proto/tls/types.js';
+import { writtenMember } from '../helpers/eve-object.js';
+
+/** The `tls` object as the one serialiser writes it, read back. */
+const tlsEve = (h: TlsHandshake, custom?: readonly string[]): Record<string, unknown> =>
+  writtenMember('tls', (o) => writeTlsEve(o, h, custom));
 
 const SV = join(process.cwd(), '..', 'shared', 'corpus', 'suricata-verify', 'tests', 'bug-2646-02');
 const skip = existsSync(join(SV, 'test.yaml')) ? false : `suricata-verify corpus not found at ${SV}`;
@@ -179,6 +184,49 @@ describe('EVE tls logger', { skip }, () => {
       ocsp_stapled: true,
     });
     assert.equal(JSON.parse(JSON.stringify(tls)).version, 'TLS 1.3');
+  });
+
+  it("writes Suricata 8's optional handshake fields without GREASE, and the TLS monitor's score last in moat", () => {
+    const h = handshake({
+      client: { ...client, ciphers: [0x0a0a, 0x1301, 0xc02f], extensions: [0x1a1a, 0, 16, 43] },
+      server: {
+        legacyVersion: 0x0303,
+        version: 0x0304,
+        cipher: 0x1301,
+        extensions: [43, 0x2a2a, 51],
+        sessionIdEchoed: true,
+        isHelloRetryRequest: false,
+      },
+      versionName: 'TLS 1.3',
+    });
+    const group = { score: 1, weight: 1, contribution: 0.5, dimensions: [] };
+    const score = {
+      policy: 'home',
+      selected_by: 'default',
+      chain_source: 'handshake',
+      score: 0.5,
+      condition: 'F >= 0.5',
+      verdict: 'safe' as const,
+      certificate: group,
+      address: group,
+      reputation: group,
+    };
+    const tls = writtenMember('tls', (o) =>
+      writeTlsEve(o, h, ['server_handshake', 'client_handshake'], { kind: 'tls-score', score }),
+    );
+    assert.deepEqual(Object.keys(tls).slice(-3), ['client_handshake', 'server_handshake', 'moat']);
+    assert.deepEqual(tls.client_handshake, {
+      version: 'TLS 1.2',
+      ciphers: [0x1301, 0xc02f],
+      exts: [0, 16, 43],
+      sig_algs: [0x0403],
+    });
+    assert.deepEqual(tls.server_handshake, { version: 'TLS 1.3', cipher: 0x1301, exts: [43, 51] });
+    const moat = tls.moat as Record<string, unknown>;
+    assert.deepEqual(Object.keys(moat).slice(-2), ['ocsp_stapled', 'score']);
+    assert.deepEqual(moat.score, score);
+    // Without the custom list, neither optional field is written.
+    assert.equal(tlsEve(h).client_handshake, undefined);
   });
 
   it('names cipher suites and groups from the IANA registries', () => {

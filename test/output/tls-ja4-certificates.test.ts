@@ -87,15 +87,21 @@ describe('certificate names against the JA4 reference snapshots', { skip }, () =
         (s) => s.transport === 'tcp' && (s.tls_certs ?? []).some((c) => (c.x509 ?? []).length > 0),
       );
       if (wanted.length === 0) continue;
-      const chains: Array<{ ev: EveEvent; chain: CertificateInfo[] }> = [];
+      // Each handshake's tls event is written right after the inspectors saw it: the n-th record is the n-th event.
+      const certs: CertificateInfo[][] = [];
       const collector: Inspector = {
         name: 'ja4-certificate-collector',
-        onAppRecord(_flow, record, _ts, ev) {
-          if (record.type === 'tls') chains.push({ ev, chain: record.tls.serverCertificates });
+        onAppRecord(_flow, record) {
+          if (record.type === 'tls') certs.push(record.tls.serverCertificates);
           return undefined;
         },
       };
-      await analyzeToEvents(pcap, { inspectors: [collector], eveTypes: ['tls'] });
+      const { events } = await analyzeToEvents(pcap, { inspectors: [collector], eveTypes: ['tls'] });
+      assert.equal(events.length, certs.length);
+      const chains: Array<{ ev: EveEvent; chain: CertificateInfo[] }> = events.map((ev, i) => ({
+        ev,
+        chain: certs[i],
+      }));
       for (const s of wanted) {
         streams++;
         const snapChain = s.tls_certs!.flatMap((c) => c.x509 ?? []);

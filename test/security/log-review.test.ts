@@ -17,14 +17,14 @@ import { LogReview, reviewConfig, type LogReviewConfig } from '../../src/securit
 import { LogReviewInspector } from '../../src/security/review-inspector.js';
 import { Enforcer } from '../../src/security/enforcement.js';
 import { openSqlite, type SqliteStore } from '../../src/store/index.js';
-import type { EveEvent } from '../../src/output/eve/header.js';
+import type { ReviewAlert } from '../../src/finding/index.js';
 
 const SYNSCAN = '../shared/corpus/attacks/chrissanders-packets/synscan.pcapng';
 
 async function review(
   pcap: string,
   cfg: LogReviewConfig = reviewConfig(),
-  extra: { db?: SqliteStore; sampler?: FlowSampler; cache?: EventCacheTable; reported?: EveEvent[] } = {},
+  extra: { db?: SqliteStore; sampler?: FlowSampler; cache?: EventCacheTable; reported?: ReviewAlert[] } = {},
 ) {
   const cache = extra.cache ?? new EventCacheTable(extra.db);
   const rv = new LogReview({ cache, store: extra.db, report: (e) => extra.reported?.push(e) }, cfg);
@@ -46,7 +46,7 @@ test.after(() => {
 });
 
 test('synthetic scan and telnet brute force: exactly those two devices are restricted and reported', async () => {
-  const reported: EveEvent[] = [];
+  const reported: ReviewAlert[] = [];
   const { rv, alerts, cache } = await review(await synthPcap(1), reviewConfig(), { reported });
   const hits = rv.hits.map((h) => `${h.device} ${h.rule} ${h.entry.operation}`).sort();
   assert.deepEqual(hits, ['10.0.0.66 port-diversity drop', '192.168.1.199 repeat drop']);

@@ -288,6 +288,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               eveWriter: writer,
               signal: ac.signal,
               inspectors,
+              alertChannels: tlsmon?.dispatcher,
             },
           );
         } else {
@@ -305,6 +306,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
                 : undefined,
               signal: ac.signal,
               inspectors,
+              alertChannels: tlsmon?.dispatcher,
             },
           );
         }

@@ -25,7 +25,7 @@ import { UsageError } from '../errors.js';
 /** Refusals printed one per line up to this many; the rest are counted. */
 const MAX_LISTED = 20;
 
-export function loadRuleInspector(files: readonly string[], iface?: string): RuleInspector {
+export function loadRuleInspector(files: readonly string[]): RuleInspector {
   const rules: Rule[] = [];
   let refused = 0;
   for (const f of files) {
@@ -48,7 +48,7 @@ export function loadRuleInspector(files: readonly string[], iface?: string): Rul
   process.stderr.write(
     `moat: ${rules.length} rules loaded${refused > 0 ? `, ${refused} refused` : ''}, compiled in ${ms.toFixed(0)} ms\n`,
   );
-  return new RuleInspector(engine, iface);
+  return new RuleInspector(engine);
 }
 
 export interface SecurityFlags {
@@ -127,8 +127,8 @@ export async function securityStage(
     share = s;
   }
   const inspectors: Inspector[] = [];
-  const rules = flags.rules.length > 0 ? loadRuleInspector(flags.rules, iface) : undefined;
-  inspectors.push(new SecurityGuard(cache, rules, { iface }));
+  const rules = flags.rules.length > 0 ? loadRuleInspector(flags.rules) : undefined;
+  inspectors.push(new SecurityGuard(cache, rules));
   if (flags.review !== undefined) {
     let cfg = reviewConfig();
     if (typeof flags.review === 'string') {

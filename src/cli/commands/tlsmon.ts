@@ -154,8 +154,6 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       const registry = new ComponentRegistry();
       const bus = f.bus ? new RedisStreamsBus({ url: f.bus }) : new InProcessBus();
       registry.add(bus);
-      // Verdicts re-issued after a certificate fetch arrive after their record: they go to the capture's writer.
-      const late: { line?: (line: string) => void } = {};
       const monitor = new TlsmonComponent({
         policyPath: f.policy,
         store,
@@ -171,7 +169,6 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
             : undefined,
         fetchCertificates: f.fetchCerts,
         rootsHistory: f.rootsHistory,
-        onLateEvent: (ev) => late.line?.(JSON.stringify(ev)),
         block: f.block
           ? { nft: new NftablesDriver({ netns: f.netns }), mode: f.blockMode, timeoutS: blockS }
           : undefined,
@@ -235,10 +232,15 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
           start: () => {
             const w = new EveFileWriter(f.eve, { flushIntervalMs: 1000 });
             writer = w;
-            late.line = (l) => w.writeLine(l);
+            // Verdicts re-issued after a certificate fetch are written by the pipeline's output too, as they come.
             run = runAnalysis(
               { source, iface: f.interface },
-              { onLine: (l) => w.writeLine(l), signal: ac.signal, inspectors: [mon().inspector] },
+              {
+                eveWriter: w,
+                signal: ac.signal,
+                inspectors: [mon().inspector],
+                alertChannels: mon().dispatcher,
+              },
             );
             // Whoever awaits the run reports its failure; this only keeps it from counting as unhandled.
             run.catch(() => undefined);

@@ -11,7 +11,7 @@ import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import type { AlertOutputOptions } from '../alert-eve.js';
+import type { AlertOutputOptions } from '../../output/eve/alert.js';
 import type { EveCustomFields } from '../../pipeline/eve-events.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
@@ -299,9 +299,7 @@ export async function runTest(dir: string): Promise<Outcome> {
     const missing = rules.flatMap((r) => r.datasets).find((d) => d.load && !existsSync(resolve(dir, d.load)));
     if (missing)
       return { test: name, result: 'skip', reason: `dataset file ${missing.load ?? ''} not in the test` };
-    inspectors.push(
-      new RuleInspector(new RuleMatcher(rules, { datasetDir: dir }), undefined, eve.alert, true),
-    );
+    inspectors.push(new RuleInspector(new RuleMatcher(rules, { datasetDir: dir }), true));
   }
   let events: Json[];
   try {
@@ -309,6 +307,7 @@ export async function runTest(dir: string): Promise<Outcome> {
       await analyzeToEvents(pcap, {
         inspectors,
         eveCustom: eve.custom,
+        alertOutput: eve.alert,
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
         flow: { midstream: a.midstream ?? false },
       })

@@ -1,6 +1,11 @@
 /** One alert delivery channel; `deliver` throws on failure so the dispatcher can retry. */
 import type { EveEvent } from '../eve/header.js';
 
+/** Where alerts go to be delivered on named channels (the AlertDispatcher); `send` only queues. */
+export interface AlertSink {
+  send(channel: string, alert: EveEvent): void;
+}
+
 export interface AlertChannel {
   readonly kind: string;
   deliver(alert: EveEvent): Promise<void>;

@@ -1,10 +1,47 @@
 /** Suricata's `anomaly` object: decoder events (`type: decode`) and app-layer events (`type: applayer`). */
-export function decodeAnomalyEve(event: string): Record<string, unknown> {
-  return { type: 'decode', event };
+import { ipProtoName, type DecodedPacket } from '../../decode/index.js';
+import { writeIp } from './header.js';
+import { num, raw, str, type EveBytesOut } from './json-out.js';
+import { writeEveTimestamp } from './timestamp.js';
+
+/**
+ * The header of an anomaly on a packet that has no flow (the decoder gave up on it): its time and capture
+ * packet, and its addresses and protocol when the IP header was read.
+ */
+export function writePacketAnomalyHeader(o: EveBytesOut, pkt: DecodedPacket): void {
+  raw(o, '{"timestamp":');
+  writeEveTimestamp(o, pkt.tsUs);
+  if (pkt.pcapCnt > 0) {
+    raw(o, ',"pcap_cnt":');
+    num(o, pkt.pcapCnt);
+  }
+  raw(o, ',"event_type":"anomaly"');
+  if (pkt.ipVersion !== 0) {
+    raw(o, ',"src_ip":');
+    writeIp(o, pkt.src, pkt.ipVersion);
+    raw(o, ',"dest_ip":');
+    writeIp(o, pkt.dst, pkt.ipVersion);
+    raw(o, ',"proto":');
+    str(o, ipProtoName(pkt.proto));
+  }
 }
 
-export function appLayerAnomalyEve(layer: string, event: string, detail?: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: 'applayer', event, layer };
-  if (detail) out.detail = detail;
-  return out;
+/** `"anomaly":{"type":"decode","event":…}` */
+export function writeDecodeAnomaly(o: EveBytesOut, event: string): void {
+  raw(o, '"anomaly":{"type":"decode","event":');
+  str(o, event);
+  raw(o, '}');
+}
+
+/** `"anomaly":{"type":"applayer","event":…,"layer":…[,"detail":…]}` */
+export function writeAppLayerAnomaly(o: EveBytesOut, layer: string, event: string, detail?: string): void {
+  raw(o, '"anomaly":{"type":"applayer","event":');
+  str(o, event);
+  raw(o, ',"layer":');
+  str(o, layer);
+  if (detail) {
+    raw(o, ',"detail":');
+    str(o, detail);
+  }
+  raw(o, '}');
 }

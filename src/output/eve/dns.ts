@@ -9,61 +9,7 @@
 import type { DnsAnswer, DnsMessage } from '../../proto/dns/types.js';
 import { json, num, raw, str, type EveBytesOut } from './json-out.js';
 
-function answerEve(rr: DnsAnswer): Record<string, unknown> {
-  const out: Record<string, unknown> = { rrname: rr.name };
-  if (rr.nameTruncated) out.rrname_truncated = true;
-  out.rrtype = rr.typeName;
-  out.ttl = rr.ttl;
-  if (rr.soa) out.soa = { ...rr.soa };
-  else if (rr.srv) out.srv = { ...rr.srv };
-  else out.rdata = rr.data;
-  return out;
-}
-
-function groupedValue(rr: DnsAnswer): unknown {
-  if (rr.soa) return { ...rr.soa };
-  if (rr.srv) return { ...rr.srv };
-  return rr.data;
-}
-
-export function dnsEve(m: DnsMessage): Record<string, unknown> {
-  const q = m.questions[0];
-  if (!m.isResponse) {
-    const out: Record<string, unknown> = { type: 'query', id: m.id };
-    if (q) {
-      out.rrname = q.name;
-      if (q.nameTruncated) out.rrname_truncated = true;
-      out.rrtype = q.typeName;
-    }
-    out.tx_id = m.txId;
-    out.opcode = m.opcode;
-    return out;
-  }
-  const f = m.flags;
-  const out: Record<string, unknown> = { version: 2, type: 'answer', id: m.id, flags: f.toString(16) };
-  if (f & 0x8000) out.qr = true;
-  if (f & 0x0400) out.aa = true;
-  if (f & 0x0200) out.tc = true;
-  if (f & 0x0100) out.rd = true;
-  if (f & 0x0080) out.ra = true;
-  if (f & 0x0040) out.z = true;
-  out.opcode = m.opcode;
-  if (q) {
-    out.rrname = q.name;
-    out.rrtype = q.typeName;
-  }
-  out.rcode = m.rcode;
-  if (m.answers.length > 0) {
-    out.answers = m.answers.map(answerEve);
-    const grouped: Record<string, unknown[]> = {};
-    for (const rr of m.answers) (grouped[rr.typeName] ??= []).push(groupedValue(rr));
-    out.grouped = grouped;
-  }
-  if (m.authorities.length > 0) out.authorities = m.authorities.map(answerEve);
-  return out;
-}
-
-/** An SOA or SRV object as the object builder spreads it (few and small: the serialiser is fine here). */
+/** An SOA or SRV object (few and small: JSON.stringify is fine here), or the record's data as text. */
 function writeRdata(o: EveBytesOut, rr: DnsAnswer): void {
   if (rr.soa) {
     raw(o, '"soa":');
@@ -101,7 +47,7 @@ function writeAnswers(o: EveBytesOut, rrs: readonly DnsAnswer[]): void {
   raw(o, ']');
 }
 
-/** Answers grouped by type, types in order of first appearance, as dnsEve's `grouped`. */
+/** Answers grouped by type (`grouped`), types in order of first appearance. */
 function writeGrouped(o: EveBytesOut, rrs: readonly DnsAnswer[]): void {
   raw(o, '{');
   let firstType = true;
@@ -129,7 +75,7 @@ function writeGrouped(o: EveBytesOut, rrs: readonly DnsAnswer[]): void {
   raw(o, '}');
 }
 
-/** dnsEve(m), written straight into the output as the record's `"dns":{…}` member. */
+/** The record's `"dns":{…}` member, written straight into the output. */
 export function writeDnsEve(o: EveBytesOut, m: DnsMessage): void {
   const q = m.questions[0];
   if (!m.isResponse) {
@@ -161,7 +107,7 @@ export function writeDnsEve(o: EveBytesOut, m: DnsMessage): void {
   raw(o, ',"opcode":');
   num(o, m.opcode);
   if (q) {
-    // A response's question is written without the truncation flag, as dnsEve writes it.
+    // A response's question is written without the truncation flag.
     raw(o, ',');
     writeNameAndType(o, q.name, false, q.typeName);
   }

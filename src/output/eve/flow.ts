@@ -4,27 +4,12 @@
  * two-digit hex for the flow and each direction, one boolean per flag seen, the session state).
  */
 import type { FlowEndReason, FlowView } from '../../flow/types.js';
-import { formatEveTimestamp, writeEveTimestamp } from './timestamp.js';
-import { num, raw, str, type EveBytesOut } from './json-out.js';
+import type { TrafficTags } from '../../finding/index.js';
+import { writeEveTimestamp } from './timestamp.js';
+import { json, num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeEveHeader } from './header.js';
 
 const hex2 = (n: number): string => (n < 16 ? '0' : '') + n.toString(16);
-
-export function flowEve(flow: FlowView, reason: FlowEndReason): Record<string, unknown> {
-  return {
-    pkts_toserver: flow.pkts[0],
-    pkts_toclient: flow.pkts[1],
-    bytes_toserver: flow.bytes[0],
-    bytes_toclient: flow.bytes[1],
-    start: formatEveTimestamp(flow.startUs),
-    end: formatEveTimestamp(flow.lastUs),
-    // Suricata subtracts whole seconds.
-    age: Math.floor(flow.lastUs / 1e6) - Math.floor(flow.startUs / 1e6),
-    state: flow.state,
-    reason,
-    alerted: false,
-  };
-}
 
 /** Flag bits in the order Suricata lists them, with the names it uses (ECE is written `ecn`). */
 const FLAG_NAMES: readonly [number, string][] = [
@@ -38,25 +23,9 @@ const FLAG_NAMES: readonly [number, string][] = [
   [0x80, 'cwr'],
 ];
 
-/** The top-level `tcp` object of a TCP flow record; undefined for other protocols. */
-export function flowTcpEve(flow: FlowView): Record<string, unknown> | undefined {
-  if (flow.proto !== 6) return undefined;
-  const ts = flow.tcpFlags[0];
-  const tc = flow.tcpFlags[1];
-  const all = ts | tc;
-  const out: Record<string, unknown> = {
-    tcp_flags: hex2(all),
-    tcp_flags_ts: hex2(ts),
-    tcp_flags_tc: hex2(tc),
-  };
-  for (const [bit, name] of FLAG_NAMES) if (all & bit) out[name] = true;
-  if (flow.tcpState !== undefined) out.state = flow.tcpState;
-  return out;
-}
-
 /**
- * A whole `flow` record (header, app_proto, flow, tcp, community_id) written straight into the output, as
- * EveEventBuilder.onFlowEnd builds it from eveHeader, flowEve and flowTcpEve.
+ * A whole `flow` record (header, app_proto, flow, tcp, community_id and the rules' traffic tags) written straight
+ * into the output. `flow.age` is in whole seconds, as Suricata subtracts them.
  */
 export function writeFlowRecord(
   o: EveBytesOut,
@@ -64,6 +33,7 @@ export function writeFlowRecord(
   reason: FlowEndReason,
   tsUs: number,
   iface: string | undefined,
+  traffic?: TrafficTags,
 ): void {
   writeEveHeader(o, 'flow', tsUs, flow, iface);
   if (flow.appProto !== 'unknown') {
@@ -119,5 +89,14 @@ export function writeFlowRecord(
   }
   raw(o, ',"community_id":');
   str(o, flow.communityId());
+  if (traffic) {
+    raw(o, ',"traffic":');
+    writeTrafficTags(o, traffic);
+  }
   raw(o, '}');
+}
+
+/** `{"id":[…],"label":[…]}`, the kinds in the order the flow's tags named them first. */
+export function writeTrafficTags(o: EveBytesOut, t: TrafficTags): void {
+  json(o, JSON.stringify(t));
 }

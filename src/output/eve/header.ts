@@ -1,69 +1,19 @@
 /**
  * The fields every EVE record starts with, in Suricata's order and names, so SIEM pipelines built for
- * Suricata ingest moat's output unchanged.
+ * Suricata ingest moat's output unchanged: timestamp, flow_id, pcap_cnt, event_type, in_iface, vlan, src_ip,
+ * src_port, dest_ip, dest_port, ip_v, proto.
  */
 import { formatIp } from '../../address/index.js';
-import type { FlowView } from '../../flow/types.js';
-import { formatEveTimestamp, writeEveTimestamp } from './timestamp.js';
+import { ipProtoName } from '../../decode/index.js';
+import type { FlowView } from '../../flow/index.js';
+import { writeEveTimestamp } from './timestamp.js';
 import { num, raw, str, type EveBytesOut } from './json-out.js';
 
+/** An EVE record read back as an object (JSON.parse of a line): what in-process consumers and alert channels get. */
 export type EveEvent = Record<string, unknown> & { event_type: string; timestamp: string };
 
-const PROTO_NAMES: Record<number, string> = {
-  1: 'ICMP',
-  6: 'TCP',
-  17: 'UDP',
-  47: 'GRE',
-  58: 'IPv6-ICMP',
-  132: 'SCTP',
-};
-
-export function protoName(proto: number): string {
-  return PROTO_NAMES[proto] ?? String(proto);
-}
-
-/**
- * Builds the common header for an event about `flow`. `reverse` writes the responder as source, as
- * Suricata does for records produced by the server side. `pcapCnt` > 0 names the capture packet that produced
- * the event (Suricata's `pcap_cnt`).
- */
-export function eveHeader(
-  eventType: string,
-  tsUs: number,
-  flow: FlowView,
-  iface: string | undefined,
-  reverse = false,
-  pcapCnt = 0,
-): EveEvent {
-  // pcap_cnt (the packet that produced the event) sits between flow_id and event_type, as Suricata orders it.
-  const ev: EveEvent =
-    pcapCnt > 0
-      ? { timestamp: formatEveTimestamp(tsUs), flow_id: flow.id, pcap_cnt: pcapCnt, event_type: eventType }
-      : { timestamp: formatEveTimestamp(tsUs), flow_id: flow.id, event_type: eventType };
-  if (iface) ev.in_iface = iface;
-  if (flow.vlan.length > 0) ev.vlan = [...flow.vlan];
-  const a = formatIp(flow.src, flow.ipVersion);
-  const b = formatIp(flow.dst, flow.ipVersion);
-  const hasPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
-  if (reverse) {
-    ev.src_ip = b;
-    if (hasPorts) ev.src_port = flow.dstPort;
-    ev.dest_ip = a;
-    if (hasPorts) ev.dest_port = flow.srcPort;
-  } else {
-    ev.src_ip = a;
-    if (hasPorts) ev.src_port = flow.srcPort;
-    ev.dest_ip = b;
-    if (hasPorts) ev.dest_port = flow.dstPort;
-  }
-  // Suricata 8 names the IP version of every event's tuple.
-  ev.ip_v = flow.ipVersion;
-  ev.proto = protoName(flow.proto);
-  return ev;
-}
-
 /** An address as formatIp writes it, quoted, straight into the output (IPv4 without a string in between). */
-function writeIp(o: EveBytesOut, words: ArrayLike<number>, ipVersion: number): void {
+export function writeIp(o: EveBytesOut, words: ArrayLike<number>, ipVersion: number): void {
   if (ipVersion !== 4) {
     str(o, formatIp(words, ipVersion));
     return;
@@ -80,22 +30,19 @@ function writeIp(o: EveBytesOut, words: ArrayLike<number>, ipVersion: number): v
   raw(o, '"');
 }
 
-/**
- * eveHeader's fields written straight into the output, opening the record (`{` … `"proto":"TCP"`), in the
- * same order and with the same rules (the flow's direction, no `reverse`). `eventType` is a plain word.
- */
-export function writeEveHeader(
+/** `{"timestamp":…,"flow_id":…[,"pcap_cnt":…],"event_type":"…"` — the opening every record about a flow has. */
+function writeOpening(
   o: EveBytesOut,
   eventType: string,
   tsUs: number,
-  flow: FlowView,
-  iface: string | undefined,
-  pcapCnt = 0,
+  flowId: number,
+  pcapCnt: number,
 ): void {
   raw(o, '{"timestamp":');
   writeEveTimestamp(o, tsUs);
   raw(o, ',"flow_id":');
-  num(o, flow.id);
+  num(o, flowId);
+  // pcap_cnt (the packet that produced the event) sits between flow_id and event_type, as Suricata orders it.
   if (pcapCnt > 0) {
     raw(o, ',"pcap_cnt":');
     num(o, pcapCnt);
@@ -103,14 +50,19 @@ export function writeEveHeader(
   raw(o, ',"event_type":"');
   raw(o, eventType);
   raw(o, '"');
-  // The rest is the same in every record about the flow: encoded once, then copied.
-  const cached = flow.eveTuple;
-  if (cached !== undefined) {
-    o.room(cached.length);
-    o.pos += o.buf.write(cached, o.pos, 'latin1');
-    return;
-  }
-  const start = o.pos;
+}
+
+/** How a record names the flow's endpoints when not as the flow has them. */
+export interface TupleView {
+  /** The responder is written as the source: the record is about traffic from the server. */
+  reverse?: boolean;
+  /** Replaces the written source or destination address (an alert's X-Forwarded-For client). */
+  srcIp?: string;
+  destIp?: string;
+}
+
+/** `,"in_iface":…,"vlan":[…],"src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…,"ip_v":…,"proto":…` */
+function writeTuple(o: EveBytesOut, flow: FlowView, iface: string | undefined, view: TupleView): void {
   if (iface) {
     raw(o, ',"in_iface":');
     str(o, iface);
@@ -124,23 +76,71 @@ export function writeEveHeader(
     raw(o, ']');
   }
   const hasPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
+  const rev = view.reverse === true;
   raw(o, ',"src_ip":');
-  writeIp(o, flow.src, flow.ipVersion);
+  if (view.srcIp !== undefined) str(o, view.srcIp);
+  else writeIp(o, rev ? flow.dst : flow.src, flow.ipVersion);
   if (hasPorts) {
     raw(o, ',"src_port":');
-    num(o, flow.srcPort);
+    num(o, rev ? flow.dstPort : flow.srcPort);
   }
   raw(o, ',"dest_ip":');
-  writeIp(o, flow.dst, flow.ipVersion);
+  if (view.destIp !== undefined) str(o, view.destIp);
+  else writeIp(o, rev ? flow.src : flow.dst, flow.ipVersion);
   if (hasPorts) {
     raw(o, ',"dest_port":');
-    num(o, flow.dstPort);
+    num(o, rev ? flow.srcPort : flow.dstPort);
   }
+  // Suricata 8 names the IP version of every event's tuple.
   raw(o, ',"ip_v":');
   num(o, flow.ipVersion);
   raw(o, ',"proto":');
-  str(o, protoName(flow.proto));
+  str(o, ipProtoName(flow.proto));
+}
+
+const FLOW_VIEW: TupleView = {};
+
+/**
+ * Opens a record about `flow` (`{` … `"proto":"TCP"`), its tuple in the flow's direction. `pcapCnt` > 0 names the
+ * capture packet that produced the event (Suricata's `pcap_cnt`). `eventType` is a plain word.
+ */
+export function writeEveHeader(
+  o: EveBytesOut,
+  eventType: string,
+  tsUs: number,
+  flow: FlowView,
+  iface: string | undefined,
+  pcapCnt = 0,
+): void {
+  writeOpening(o, eventType, tsUs, flow.id, pcapCnt);
+  // The rest is the same in every record about the flow: encoded once, then copied.
+  const cached = flow.eveTuple;
+  if (cached !== undefined) {
+    o.room(cached.length);
+    o.pos += o.buf.write(cached, o.pos, 'latin1');
+    return;
+  }
+  const start = o.pos;
+  writeTuple(o, flow, iface, FLOW_VIEW);
   // Kept as a one-byte string holding the encoded bytes (latin1 maps bytes to characters one to one): a small
   // string lives and dies in the young generation, where thousands of small Buffers would hold 8 KiB pools.
   flow.eveTuple = o.buf.toString('latin1', start, o.pos);
+}
+
+/** writeEveHeader with the tuple seen another way (reversed, an address replaced): alerts. */
+export function writeEveHeaderAs(
+  o: EveBytesOut,
+  eventType: string,
+  tsUs: number,
+  flow: FlowView,
+  iface: string | undefined,
+  pcapCnt: number,
+  view: TupleView,
+): void {
+  if (view.reverse !== true && view.srcIp === undefined && view.destIp === undefined) {
+    writeEveHeader(o, eventType, tsUs, flow, iface, pcapCnt);
+    return;
+  }
+  writeOpening(o, eventType, tsUs, flow.id, pcapCnt);
+  writeTuple(o, flow, iface, view);
 }

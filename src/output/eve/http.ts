@@ -7,24 +7,7 @@
 import type { HttpTransaction } from '../../proto/http/types.js';
 import { MemberWriter, num, raw, str, type EveBytesOut } from './json-out.js';
 
-export function httpEve(t: HttpTransaction): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (t.hostname !== undefined) out.hostname = t.hostname.toLowerCase().replace(/\.$/, '');
-  if (t.port !== undefined) out.http_port = t.port;
-  if (t.uri !== undefined) out.url = t.uri;
-  if (t.userAgent !== undefined) out.http_user_agent = t.userAgent;
-  if (t.contentType !== undefined) out.http_content_type = t.contentType;
-  if (t.referer !== undefined) out.http_refer = t.referer;
-  if (t.method !== undefined) out.http_method = t.method;
-  if (t.protocol !== undefined) out.protocol = t.protocol;
-  else if (t.responseProtocol !== undefined) out.protocol = t.responseProtocol;
-  if (t.status !== undefined) out.status = t.status;
-  if (t.redirect !== undefined) out.redirect = t.redirect;
-  out.length = t.responseBodyLength;
-  return out;
-}
-
-/** httpEve(t), written straight into the output as the record's `"http":{…}` member. */
+/** The record's `"http":{…}` member, written straight into the output. */
 export function writeHttpEve(o: EveBytesOut, t: HttpTransaction): void {
   raw(o, '"http":{');
   const w = new MemberWriter(o);

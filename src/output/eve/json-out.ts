@@ -1,9 +1,9 @@
 /**
- * JSON written straight into an output buffer, for the EVE records that every flow produces. Building an
- * object per record and running JSON.stringify on it, then encoding the string to UTF-8, cost about a quarter
- * of a whole analysis (objects, the collector's work on them, the serialiser, the encoder); writing the bytes
- * in place costs a fraction of that. The object builders stay (inspectors and library users need objects);
- * test/output/eve-direct.test.ts checks on real captures that both give the same lines.
+ * JSON written straight into an output buffer: every EVE record is written this way, by one serialiser per event
+ * type. Building an object per record and running JSON.stringify on it, then encoding the string to UTF-8, cost
+ * about a quarter of a whole analysis (objects, the collector's work on them, the serialiser, the encoder);
+ * writing the bytes in place costs a fraction of that. Consumers that want objects parse the lines
+ * (output/eve/line-out.ts); test/output/eve-direct.test.ts checks that the bytes are what JSON.stringify writes.
  */
 
 /** A buffer that lines are written into; `room` makes space (never splitting a line across writes). */

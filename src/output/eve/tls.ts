@@ -11,90 +11,46 @@ import { formatCertTime } from '../../proto/x509/time.js';
 import { cipherName, groupName } from './tls-names.js';
 import { isGrease, versionName } from '../../proto/tls/constants.js';
 import { bool, json, MemberWriter, num, raw, str, strArray, type EveBytesOut } from './json-out.js';
+import type { TlsScoreNote } from '../../finding/index.js';
+import { writeEveTimestamp } from './timestamp.js';
 
 // GREASE values (RFC 8701) are left out of the handshake lists, as JA4 leaves them out.
 
+/** An array of numbers, GREASE values left out. */
+function writeNonGrease(o: EveBytesOut, xs: readonly number[]): void {
+  raw(o, '[');
+  let first = true;
+  for (const x of xs) {
+    if (isGrease(x)) continue;
+    if (!first) raw(o, ',');
+    first = false;
+    num(o, x);
+  }
+  raw(o, ']');
+}
+
 /** Suricata 8's `tls.client_handshake`: the ClientHello's version, cipher suites, extensions, signature algorithms. */
-export function clientHandshakeEve(h: TlsHandshake): Record<string, unknown> | undefined {
-  const c = h.client;
-  if (!c) return undefined;
-  return {
-    version: versionName(c.version),
-    ciphers: c.ciphers.filter((x) => !isGrease(x)),
-    exts: c.extensions.filter((x) => !isGrease(x)),
-    sig_algs: c.signatureAlgorithms.filter((x) => !isGrease(x)),
-  };
+function writeClientHandshake(o: EveBytesOut, c: NonNullable<TlsHandshake['client']>): void {
+  raw(o, '{"version":');
+  str(o, versionName(c.version));
+  raw(o, ',"ciphers":');
+  writeNonGrease(o, c.ciphers);
+  raw(o, ',"exts":');
+  writeNonGrease(o, c.extensions);
+  raw(o, ',"sig_algs":');
+  writeNonGrease(o, c.signatureAlgorithms);
+  raw(o, '}');
 }
 
 /** Suricata 8's `tls.server_handshake`: the negotiated version, the chosen cipher suite, the extensions. */
-export function serverHandshakeEve(h: TlsHandshake): Record<string, unknown> | undefined {
-  const s = h.server;
-  if (!s) return undefined;
-  return {
-    version: versionName(s.version),
-    cipher: s.cipher,
-    exts: s.extensions.filter((x) => !isGrease(x)),
-  };
-}
-
-export function tlsEve(h: TlsHandshake, custom: readonly string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const leaf: CertificateInfo | undefined = h.serverCertificates[0];
-  if (leaf) {
-    out.subject = leaf.subject;
-    out.issuerdn = leaf.issuer;
-  } else if (h.resumed && h.server && h.versionName !== 'TLS 1.3') {
-    // Suricata says "resumed" only for an abbreviated TLS ≤1.2 handshake that showed no certificate.
-    out.session_resumed = true;
-  }
-  if (leaf) {
-    out.serial = leaf.serial;
-    out.fingerprint = leaf.sha1;
-  }
-  if (h.client?.sni !== undefined) out.sni = h.client.sni;
-  out.version = h.versionName;
-  if (leaf) {
-    out.notbefore = formatCertTime(leaf.notBefore);
-    out.notafter = formatCertTime(leaf.notAfter);
-    // Suricata 8 logs the leaf's DNS subject alternative names, in certificate order.
-    if (leaf.sanDns.length > 0) out.subjectaltname = [...leaf.sanDns];
-  }
-  if (h.ja3) out.ja3 = { hash: h.ja3.hash, string: h.ja3.string };
-  if (h.ja3s) out.ja3s = { hash: h.ja3s.hash, string: h.ja3s.string };
-  if (h.ja4 !== undefined) out.ja4 = h.ja4;
-  if (h.ja4Retry !== undefined) out.ja4_retry = h.ja4Retry;
-  if (h.client && h.client.alpns.length > 0) out.client_alpns = [...h.client.alpns];
-  if (h.server?.alpn !== undefined) out.server_alpns = [h.server.alpn];
-  if (custom.includes('client_handshake')) {
-    const ch = clientHandshakeEve(h);
-    if (ch) out.client_handshake = ch;
-  }
-  if (custom.includes('server_handshake')) {
-    const sh = serverHandshakeEve(h);
-    if (sh) out.server_handshake = sh;
-  }
-  out.moat = moatTls(h, leaf);
-  return out;
-}
-
-/** moat's additions: negotiated parameters, handshake shape and the leaf certificate's key facts. */
-function moatTls(h: TlsHandshake, leaf: CertificateInfo | undefined): Record<string, unknown> {
-  const m: Record<string, unknown> = {};
-  if (h.server) {
-    m.cipher = cipherName(h.server.cipher);
-    m.cipher_id = h.server.cipher;
-    if (h.server.selectedGroup !== undefined) m.group = groupName(h.server.selectedGroup);
-  }
-  m.resumed = h.resumed;
-  m.hello_retry = h.helloRetryRequest;
-  m.complete = h.complete;
-  if (h.client?.sslv2Compat) m.sslv2_hello = true;
-  m.chain_length = h.serverCertificates.length;
-  if (h.clientCertificates.length > 0) m.client_chain_length = h.clientCertificates.length;
-  m.ocsp_stapled = h.ocspResponse !== undefined;
-  if (leaf) m.certificate = certificateFacts(leaf);
-  if (h.clientCertificates[0]) m.client_certificate = certificateFacts(h.clientCertificates[0], true);
-  return m;
+function writeServerHandshake(o: EveBytesOut, s: NonNullable<TlsHandshake['server']>): void {
+  raw(o, '{"version":');
+  str(o, versionName(s.version));
+  raw(o, ',"cipher":');
+  num(o, s.cipher);
+  raw(o, ',"exts":');
+  writeNonGrease(o, s.extensions);
+  raw(o, '}');
 }
 
 function certificateFacts(c: CertificateInfo, withDnsSans = false): Record<string, unknown> {
@@ -167,11 +123,21 @@ function fingerprintOf(fp: { hash: string; string: string }): string {
   return s;
 }
 
+/** No optional fields. */
+const NO_CUSTOM: readonly string[] = [];
+
 /**
- * tlsEve(h) without custom fields, written straight into the output as the record's `"tls":{…}` member;
- * the certificate's and fingerprints' parts are serialised once and copied into every record that shows them.
+ * The record's `"tls":{…}` member, written straight into the output; `custom` names the optional fields wanted
+ * (`client_handshake`, `server_handshake`, as suricata.yaml's `custom:` list), `verdict` is the TLS monitor's
+ * (`moat.score`, and `moat.update_of` for a verdict re-issued later). The certificate's and fingerprints' parts are serialised once and copied into every record that
+ * shows them.
  */
-export function writeTlsEve(o: EveBytesOut, h: TlsHandshake): void {
+export function writeTlsEve(
+  o: EveBytesOut,
+  h: TlsHandshake,
+  custom: readonly string[] = NO_CUSTOM,
+  verdict?: TlsScoreNote,
+): void {
   raw(o, '"tls":{');
   const w = new MemberWriter(o);
   const leaf: CertificateInfo | undefined = h.serverCertificates[0];
@@ -217,12 +183,27 @@ export function writeTlsEve(o: EveBytesOut, h: TlsHandshake): void {
     str(o, h.server.alpn);
     raw(o, ']');
   }
+  if (custom.length > 0) {
+    if (h.client && custom.includes('client_handshake')) {
+      w.key('client_handshake');
+      writeClientHandshake(o, h.client);
+    }
+    if (h.server && custom.includes('server_handshake')) {
+      w.key('server_handshake');
+      writeServerHandshake(o, h.server);
+    }
+  }
   w.key('moat');
-  writeMoatTls(o, h, lf);
+  writeMoatTls(o, h, lf, verdict);
   raw(o, '}');
 }
 
-function writeMoatTls(o: EveBytesOut, h: TlsHandshake, lf: LeafFragments | undefined): void {
+function writeMoatTls(
+  o: EveBytesOut,
+  h: TlsHandshake,
+  lf: LeafFragments | undefined,
+  verdict: TlsScoreNote | undefined,
+): void {
   raw(o, '{');
   const w = new MemberWriter(o);
   if (h.server) {
@@ -260,6 +241,21 @@ function writeMoatTls(o: EveBytesOut, h: TlsHandshake, lf: LeafFragments | undef
   if (h.clientCertificates[0]) {
     w.key('client_certificate');
     json(o, JSON.stringify(certificateFacts(h.clientCertificates[0], true)));
+  }
+  if (verdict) {
+    w.key('score');
+    json(o, JSON.stringify(verdict.score));
+    const u = verdict.updateOf;
+    if (u) {
+      w.key('update_of');
+      raw(o, '{"verdict":');
+      str(o, u.verdict);
+      raw(o, ',"timestamp":');
+      writeEveTimestamp(o, u.tsUs);
+      raw(o, ',"reason":');
+      str(o, u.reason);
+      raw(o, '}');
+    }
   }
   raw(o, '}');
 }

@@ -3,7 +3,7 @@
  * worker's are built here alike, so they cannot drift apart in options. Flow time comes only from the
  * dispatcher's ticks (see expiry-clock.ts).
  */
-import type { EveConsumer, EveCustomFields } from '../eve-events.js';
+import type { EveCustomFields } from '../eve-events.js';
 import type { FlowTrackerOptions } from '../../flow/index.js';
 import { Pipeline } from '../pipeline.js';
 import type { EveBytesOut } from '../../output/eve/json-out.js';
@@ -18,9 +18,9 @@ export interface ShardSettings {
   iface?: string;
 }
 
-/** `eveOut`: records are encoded straight into this output (see EveEventBuilder). */
-export function shardPipeline(consume: EveConsumer, s: ShardSettings, eveOut?: EveBytesOut): Pipeline {
-  return new Pipeline(consume, {
+/** `out`: where this thread's EVE lines are written. */
+export function shardPipeline(out: EveBytesOut, s: ShardSettings): Pipeline {
+  return new Pipeline(out, {
     shardIndex: s.shardIndex,
     shardCount: s.shardCount,
     flow: s.flow,
@@ -28,6 +28,5 @@ export function shardPipeline(consume: EveConsumer, s: ShardSettings, eveOut?: E
     eveCustom: s.eveCustom,
     iface: s.iface,
     externalClock: true,
-    eveOut,
   });
 }

@@ -1,4 +1,4 @@
-/** DNS over UDP and TCP: the protocol definitions the flow layer's registry imports. */
+/** DNS over UDP and TCP: the protocol definitions proto/'s registry lists for the flow layer. */
 import type { AppContext, DatagramProtocolDef, StreamProtocolDef } from '../app-layer.js';
 import { DnsDatagramParser } from './datagram-parser.js';
 import { probeDnsDatagram, probeDnsStream } from './probe.js';

@@ -1,4 +1,4 @@
-/** HTTP/1.x: the protocol definition the flow layer's registry imports. */
+/** HTTP/1.x: the protocol definition proto/'s registry lists for the flow layer. */
 import type { AppContext, StreamProtocolDef } from '../app-layer.js';
 import { HttpStreamParser } from './parser.js';
 import { probeHttp } from './probe.js';

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnsDatagramProtocol, dnsStreamProtocol } from '../../../src/proto/dns/index.js';
 import { TO_CLIENT, TO_SERVER } from '../../../src/flow/index.js';
-import { dnsEve } from '../../../src/output/eve/dns.js';
+import { writeDnsEve } from '../../../src/output/eve/dns.js';
+import { writtenMember } from '../../helpers/eve-object.js';
 import { MAX_NAME_CHARS } from '../../../src/proto/dns/names.js';
 import { buildMessage, ipv4, tcpFrame } from './dns-builder.js';
 import { prng, RecordCollector } from './collect-records.js';
@@ -71,7 +72,7 @@ test('DNS parsers survive 20,000 mutated messages (UDP and TCP) without throwing
     }
     for (const r of c.of('dns')) {
       parsed++;
-      const ev = dnsEve(r.dns);
+      const ev = writtenMember('dns', (o) => writeDnsEve(o, r.dns));
       assert.ok(typeof ev.type === 'string');
       for (const q of r.dns.questions) assert.ok(q.name.length <= MAX_NAME_CHARS * 4);
       JSON.stringify(ev);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { httpProtocol } from '../../../src/proto/http/index.js';
 import { MAX_PENDING_REQUESTS } from '../../../src/proto/http/parser.js';
 import { TO_CLIENT, TO_SERVER } from '../../../src/flow/index.js';
-import { httpEve } from '../../../src/output/eve/http.js';
+import { writeHttpEve } from '../../../src/output/eve/http.js';
+import { writtenMember } from '../../helpers/eve-object.js';
 import { prng, RecordCollector } from '../dns/collect-records.js';
 
 const requests = [
@@ -77,7 +78,7 @@ test('HTTP parser survives 6,000 mutated exchanges in random pieces with random 
       if (rand() < 0.02) p.onGap(rand() < 0.5 ? TO_SERVER : TO_CLIENT, 1 + Math.floor(rand() * 50), i);
     }
     p.onEnd(i);
-    for (const r of c.of('http')) JSON.stringify(httpEve(r.http));
+    for (const r of c.of('http')) writtenMember('http', (o) => writeHttpEve(o, r.http));
     emitted += c.of('http').length;
   }
   assert.ok(emitted > 6000, `only ${emitted} transactions came out of 6,000 exchanges`);
