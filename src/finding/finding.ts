@@ -205,8 +205,3 @@ export type Finding = Alert | Note;
 export function isAlert(f: Finding): f is Alert {
   return f.kind !== 'tls-score' && f.kind !== 'traffic';
 }
-
-/** The direction an alert's traffic went (alerts not raised on one direction count as the flow's). */
-export function alertDirection(a: Alert): AlertDirection {
-  return a.kind === 'rule-alert' || a.kind === 'cache-alert' ? a.dir : 0;
-}

@@ -2,7 +2,7 @@
  * The inspection stage's result: the typed findings inspectors return and every output renders. Below the
  * inspectors and the outputs alike, so both import it and neither imports the other.
  */
-export { alertDirection, isAlert } from './finding.js';
+export { isAlert } from './finding.js';
 export type {
   Alert,
   AlertAction,

@@ -84,7 +84,13 @@ export class TlsMonitorInspector implements Inspector {
   }
 
   /** The alert for a risky verdict, after the policy's block action; published on the bus. */
-  private alertOf(e: Evaluation, f: HandshakeFeatures, score: TlsScore, proto: number, tsUs: number): TlsAlert {
+  private alertOf(
+    e: Evaluation,
+    f: HandshakeFeatures,
+    score: TlsScore,
+    proto: number,
+    tsUs: number,
+  ): TlsAlert {
     const blocked = e.block && this.sinks.block ? this.sinks.block.block(f) : false;
     const F = e.result.score === null ? 'n/a' : e.result.score.toFixed(3);
     this.sinks.verdicts?.publish('verdict', {
