@@ -11,9 +11,9 @@ import {
   identifyRequestSchema,
   MAX_BATCH,
   type IdentifyRequest,
-} from '../identify/flow-record.js';
-import type { IdentificationService, IdentifyResponse } from '../identify/service.js';
-import { fastBatchOk, fastRequestOk } from '../identify/fast-validate.js';
+} from '../identify/index.js';
+import type { IdentificationService, IdentifyResponse } from '../identify/index.js';
+import { fastBatchOk, fastRequestOk } from '../identify/index.js';
 import type { KeyVerifier, TerminalKey } from './api-keys.js';
 import { RateLimiter } from './rate-limit.js';
 import { parseJsonChunked, Slicer } from './chunked-json.js';

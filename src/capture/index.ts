@@ -4,3 +4,4 @@ export { PcapFileSource } from './pcap-file.js';
 export { PcapngFileSource } from './pcapng-file.js';
 export { openLiveCapture, LiveCaptureSource, LiveCaptureError, type LiveOptions } from './live.js';
 export { PcapWriter } from './pcap-writer.js';
+export { type BufferProvider } from './chunk-reader.js';

@@ -16,7 +16,7 @@ import {
   LINKTYPE_RAW,
   LINKTYPE_RAW_BSD,
   LINKTYPE_RAW_OPENBSD,
-} from '../capture/packet.js';
+} from '../capture/index.js';
 import { DECODER_INTERNAL_ERROR, setAnomaly, TOO_MANY_LAYERS } from './anomalies.js';
 import { decodeAyiya } from './ayiya.js';
 import { decodeChdlc } from './chdlc.js';

@@ -4,9 +4,9 @@
  * "\r\nName\r\n…\r\n\r\n"). Transformed buffers ("http.host|dotprefix") are derived on demand from their base.
  */
 import zlib from 'node:zlib';
-import type { AppRecord } from '../proto/app-layer.js';
-import type { CertificateInfo } from '../proto/x509/types.js';
-import type { HttpTransaction } from '../proto/http/types.js';
+import type { AppRecord } from '../proto/index.js';
+import type { CertificateInfo } from '../proto/index.js';
+import type { HttpTransaction } from '../proto/index.js';
 import type { BaseBuffer, BufferName } from './rule.js';
 import { transformsOf, type Transform } from './transforms.js';
 

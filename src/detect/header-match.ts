@@ -1,6 +1,6 @@
 /** The packet-level part of a rule: protocol, addresses and ports with direction, flow state, header tests. */
-import type { DecodedPacket } from '../decode/decoded-packet.js';
-import type { FlowView } from '../flow/types.js';
+import type { DecodedPacket } from '../decode/index.js';
+import type { FlowView } from '../flow/index.js';
 import type { FlagsTest, Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';

@@ -2,8 +2,8 @@
  * Rules on packet header buffers (ipv4.hdr, tcp.hdr …): evaluated per packet beside the engine's payload
  * groups, and only when a rule set has such rules, so the common packet path does not pay for them.
  */
-import type { DecodedPacket } from '../decode/decoded-packet.js';
-import type { FlowView } from '../flow/types.js';
+import type { DecodedPacket } from '../decode/index.js';
+import type { FlowView } from '../flow/index.js';
 import type { BufferName, Rule } from './rule.js';
 import type { RuleMatcher, RuleMatch } from './rule-matcher.js';
 import { matchBuffer } from './buffer-match.js';

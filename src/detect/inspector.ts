@@ -4,10 +4,10 @@
  * copies the record's EVE object into it, as Suricata does); the flow's traffic tags go with its alerts and its
  * flow record.
  */
-import type { Inspector } from '../pipeline/inspector.js';
+import type { Inspector } from '../pipeline/index.js';
 import type { FlowEndReason, FlowView } from '../flow/index.js';
 import type { AppRecord } from '../proto/index.js';
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { DecodedPacket } from '../decode/index.js';
 import type { Finding, RuleAlert, TrafficTags } from '../finding/index.js';
 import type { RuleMatcher, RuleMatch } from './rule-matcher.js';
 import type { Rule } from './rule.js';

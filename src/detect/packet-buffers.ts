@@ -3,7 +3,7 @@
  * read from the decoded packet: the IP header runs from the IP layer to the transport header (IPv6 extension
  * headers included), the transport header from there to the payload.
  */
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { DecodedPacket } from '../decode/index.js';
 
 export const HEADER_BUFFERS = [
   'ipv4.hdr',

@@ -5,10 +5,10 @@
  * allocates nothing unless a rule matches. Ciphertext is never content-matched: payload rules skip TLS flows once
  * the handshake is over.
  */
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
-import type { FlowView } from '../flow/types.js';
-import type { AppRecord } from '../proto/app-layer.js';
+import type { FlowView } from '../flow/index.js';
+import type { AppRecord } from '../proto/index.js';
 import type { BufferName, ContentMatch, Rule } from './rule.js';
 import type { PortSet } from './parse/ports.js';
 import { AhoCorasick } from './aho-corasick.js';

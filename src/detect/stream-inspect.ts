@@ -9,7 +9,7 @@
  * of that direction is not run again on its stream. It is opt-in because it keeps every TCP flow's first
  * STREAM_WINDOW bytes per direction until the flow ends.
  */
-import type { FlowView } from '../flow/types.js';
+import type { FlowView } from '../flow/index.js';
 import type { Rule } from './rule.js';
 import type { RuleMatcher } from './rule-matcher.js';
 import { matchBuffer } from './buffer-match.js';

@@ -3,14 +3,8 @@
  * by. ICMP has no ports; like Community ID (and Zeek before it) moat keys ICMP by type and the counterpart type
  * (echo ↔ echo reply …) so a request and its reply land in one flow, and one-way messages by type and code.
  */
-import {
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPPROTO_SCTP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-} from '../decode/decoded-packet.js';
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../decode/index.js';
+import type { DecodedPacket } from '../decode/index.js';
 
 /** ICMPv4 request/reply pairs (echo, timestamp, information, router solicitation/advert, address mask). */
 const ICMP4_COUNTERPART = new Int16Array(256).fill(-1);

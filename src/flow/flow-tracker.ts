@@ -4,7 +4,7 @@
  * input. One engine per pipeline thread; nothing here allocates per packet (a Flow per flow, app state and
  * held out-of-order bytes only for flows that need them).
  */
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/index.js';
 import type {
   AppProtocols,
   AppRecordBase,

@@ -33,3 +33,4 @@ export {
   type StreamParser,
   type StreamProtocolDef,
 } from './app-contract.js';
+export { FlowSampler } from './sampling.js';

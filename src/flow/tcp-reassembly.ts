@@ -10,7 +10,7 @@
  *   (an evasion sign, Suricata's `stream.reassembly_overlap_different_data`).
  * - A hole becomes a gap (consumer.onStreamGap) when the bound overflows, at FIN/RST, or at flow end.
  */
-import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded-packet.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/index.js';
 import type { Direction } from './app-contract.js';
 
 export interface StreamConsumer {

@@ -3,7 +3,7 @@
  * the responder's side: the initiator's FIN puts the session in close_wait, the responder's in fin_wait1.
  * Only flags are used (no window/ACK-number validation): moat observes, it does not enforce.
  */
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded-packet.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/index.js';
 
 export const TCP_NONE = 0;
 export const TCP_SYN_SENT = 1;

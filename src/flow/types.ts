@@ -3,7 +3,7 @@
  * `flow/` implements `FlowTracker`; the engine calls the sink as records become complete.
  */
 import type { AppAnomalyRecord, AppProtoName, AppRecordBase } from './app-contract.js';
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { DecodedPacket } from '../decode/index.js';
 
 export type FlowState = 'new' | 'established' | 'closed';
 /** Why a flow record was written: idle/closed timeout, forced out by the memory cap, or end of input. */

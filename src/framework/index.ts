@@ -1,7 +1,7 @@
 /**
  * A-1, the logic framework: components with a lifecycle, the registry that starts them in dependency order, and
  * the typed message bus every inter-component message goes through (in process, or over Redis Streams). The bottom
- * layer of src/: it imports no domain folder (only the store's Redis client factory, loaded when a Redis bus starts).
+ * layer of src/: it imports no domain folder (a Redis bus is handed the store's client factory by whoever composes it).
  */
 export { defineComponent, type Component, type ComponentSpec, type Health } from './component.js';
 export {
@@ -28,7 +28,7 @@ export {
   type Subscription,
 } from './bus.js';
 export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
-export { RedisStreamsBus, type RedisStreamsBusOptions } from './redis-bus.js';
+export { RedisStreamsBus, type RedisFactory, type RedisStreamsBusOptions } from './redis-bus.js';
 export type { BusStats } from './redis-consumer.js';
 export {
   MOAT_TOPICS,

@@ -16,7 +16,13 @@
  * away; flush() waits for that, and close() reports what it could not store.
  */
 import { hostname } from 'node:os';
-import type { RedisClient } from '../store/index.js';
+import type { Redis as RedisClient } from 'ioredis';
+
+/** Opens a Redis connection; the store's `createRedisClient` is one. */
+export type RedisFactory = (
+  url: string,
+  opts: { connectionName?: string; autoPipelining?: boolean },
+) => RedisClient;
 import {
   asError,
   defaultBusErrorReporter,
@@ -37,6 +43,11 @@ import { MOAT_TOPICS, type MoatTopics, type TopicCatalog } from './topics.js';
 export interface RedisStreamsBusOptions<M> extends Partial<BusOptions<M>> {
   /** redis://host:port[/db] */
   url: string;
+  /**
+   * The store's one Redis client factory (`createRedisClient` of src/store), handed in by whoever composes the
+   * bus: framework/ sits below store/, so it does not import it.
+   */
+  redis: RedisFactory;
   /**
    * This process's consumer name inside each group. Keep it stable across restarts (default: the host name) so a
    * restarted consumer reads its own unacknowledged messages first; give each replica of one group its own.
@@ -134,8 +145,7 @@ export class RedisStreamsBus<M = MoatTopics> implements MessageBus<M> {
 
   /** Opens a connection (the store's one Redis client factory; loaded here so the in-process bus needs no client). */
   async connection(role: string, autoPipelining = true): Promise<RedisClient> {
-    const { createRedisClient } = await import('../store/index.js');
-    const c = createRedisClient(this.opts.url, { connectionName: `moat-bus-${role}`, autoPipelining });
+    const c = this.opts.redis(this.opts.url, { connectionName: `moat-bus-${role}`, autoPipelining });
     // Connection errors surface through the commands that fail (reported, retried); the event itself only says
     // the same again on every reconnection attempt.
     c.on('error', (err: Error) => {

@@ -5,7 +5,7 @@
  * what dead consumers of the group left pending (XAUTOCLAIM); moves undeliverable messages to the dead-letter
  * stream; and reports messages the stream bound trimmed away before the group read them.
  */
-import type { RedisClient } from '../store/index.js';
+import type { Redis as RedisClient } from 'ioredis';
 import {
   asError,
   compareMessageIds,

@@ -5,7 +5,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { InstanceRecord } from './instance.js';
-import { eveNow } from '../output/eve/timestamp.js';
+import { eveNow } from '../output/index.js';
 
 export interface HoneypotEventSink {
   write(event: Record<string, unknown>): void;

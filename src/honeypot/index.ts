@@ -11,3 +11,7 @@ export { startCatchAll } from './services/catchall.js';
 export { loadHoneypotConfig, HoneypotConfigSchema } from './config.js';
 export type { InstanceRecord, SampleRecord } from './instance.js';
 export { interactionReport } from './report.js';
+export { makeKeyFile, readKeyFile } from './config.js';
+export { loadDeviceEndConfig } from './device-end-config.js';
+export { DeviceEndServer, RelayGate, RelayLink, selfSignedCert, type DeviceEndCert } from './relay/index.js';
+export { type ListeningService } from './services/listen.js';

@@ -4,8 +4,8 @@
  * as a transformed number. -1 means "not measurable" (no flows, fewer than three starts …).
  */
 import { tryParseIp, type Ip } from '../address/index.js';
-import type { GeoLookup } from '../intel/geo.js';
-import type { IntelIndex } from '../intel/intel-index.js';
+import type { GeoLookup } from '../intel/index.js';
+import type { IntelIndex } from '../intel/index.js';
 import type { CompactFlow, TrafficStats } from './flow-record.js';
 
 export const FEATURE_NAMES = [

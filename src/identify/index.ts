@@ -44,3 +44,5 @@ export { loadUstcConversations, windowed, type AddressSample } from './datasets/
 export { loadIpsumPu } from './datasets/ipsum-pu.js';
 export { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
 export { combineSources, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';
+export { isPublicAddress } from './datasets/unlabelled-traffic.js';
+export { fastBatchOk, fastRequestOk } from './fast-validate.js';

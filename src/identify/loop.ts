@@ -17,7 +17,7 @@
 import { confusionAt } from './metrics.js';
 import type { IdentifyModel } from './model.js';
 import { trainModel, type LabelledSet, type TrainParams } from './train.js';
-import { mulberry32 } from '../framework/prng.js';
+import { mulberry32 } from '../framework/index.js';
 
 export interface LoopParams {
   maxIterations: number;

@@ -3,8 +3,8 @@
  * Holds the active model by reference; `reload()` swaps in a newly activated version atomically (requests
  * in flight finish on the old one), so publishing or rolling back never stops the service.
  */
-import type { GeoLookup } from '../intel/geo.js';
-import type { IntelIndex } from '../intel/intel-index.js';
+import type { GeoLookup } from '../intel/index.js';
+import type { IntelIndex } from '../intel/index.js';
 import { tryParseIp } from '../address/index.js';
 import { specialScope } from './address-scope.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_INDEX as F, type AddressFacts } from './features.js';

@@ -4,7 +4,7 @@
  * remote address (always inside one /24) never sits on both sides.
  */
 import { tryParseIp } from '../address/index.js';
-import type { GeoLookup } from '../intel/geo.js';
+import type { GeoLookup } from '../intel/index.js';
 
 export type GroupBy = '24' | 'asn';
 

@@ -4,3 +4,4 @@ export { IntelStore, INTEL_SCHEMA, type IndicatorRow, type LoadSummary } from '.
 export { IntelIndex, type IntelHit } from './intel-index.js';
 export { GeoLookup, type GeoFacts } from './geo.js';
 export { AsnRanges } from './asn-ranges.js';
+export { splitCsvLine } from './feeds/csv.js';

@@ -1,5 +1,5 @@
 /** Analyses a capture and returns its EVE events in memory — for tests, corpus comparisons and the API. */
-import type { EveEvent } from '../output/eve/header.js';
+import type { EveEvent } from '../output/index.js';
 import { runAnalysis, type AnalysisOptions } from './run.js';
 import type { AnalysisStats } from './stats.js';
 

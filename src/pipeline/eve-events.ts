@@ -8,21 +8,21 @@ import type { AppRecord } from '../proto/index.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
-import { writeEveHeader, type EveEvent } from '../output/eve/header.js';
-import { writeTlsEve } from '../output/eve/tls.js';
-import { writeHttpEve } from '../output/eve/http.js';
-import { writeDnsEve } from '../output/eve/dns.js';
-import { writeFlowRecord } from '../output/eve/flow.js';
-import { num, raw, type EveBytesOut } from '../output/eve/json-out.js';
-import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/eve/anomaly.js';
+import { writeEveHeader, type EveEvent } from '../output/index.js';
+import { writeTlsEve } from '../output/index.js';
+import { writeHttpEve } from '../output/index.js';
+import { writeDnsEve } from '../output/index.js';
+import { writeFlowRecord } from '../output/index.js';
+import { num, raw, type EveBytesOut } from '../output/index.js';
+import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
 import {
   writeAlertRecord,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,
-} from '../output/eve/alert.js';
-import { EveLineOut, lineSince } from '../output/eve/line-out.js';
-import type { AlertSink } from '../output/alerts/channel.js';
+} from '../output/index.js';
+import { EveLineOut, lineSince } from '../output/index.js';
+import type { AlertSink } from '../output/index.js';
 import type { AnalysisStats } from './stats.js';
 import type { Inspector } from './inspector.js';
 

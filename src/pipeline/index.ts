@@ -4,3 +4,5 @@ export { Pipeline } from './pipeline.js';
 export type { PipelineOptions } from './pipeline.js';
 export type { AnalysisStats } from './stats.js';
 export { analyzeToEvents } from './collect.js';
+export { type EveCustomFields } from './eve-events.js';
+export { type Inspector, type LateFindings } from './inspector.js';

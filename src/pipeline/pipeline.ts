@@ -4,15 +4,15 @@
  * and hands each worker's Pipeline the packets of its shard of flows (by a symmetric flow hash, so both
  * directions of a flow land in the same worker, as Suricata's workers do); see pipeline/dispatch.
  */
-import type { PacketSink } from '../capture/packet.js';
+import type { PacketSink } from '../capture/index.js';
 import {
   DecodedPacket,
   DECODE_ERROR,
   DECODE_FRAGMENT_HELD,
   DECODE_NOT_IP,
   DECODE_TRUNCATED,
-} from '../decode/decoded-packet.js';
-import { PacketDecoder } from '../decode/packet-decoder.js';
+} from '../decode/index.js';
+import { PacketDecoder } from '../decode/index.js';
 import {
   createFlowTracker,
   symmetricFlowHash,
@@ -25,9 +25,9 @@ import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
 import { ExpiryClock } from './expiry-clock.js';
 import type { Inspector } from './inspector.js';
-import type { EveBytesOut } from '../output/eve/json-out.js';
-import type { AlertOutputOptions } from '../output/eve/alert.js';
-import type { AlertSink } from '../output/alerts/channel.js';
+import type { EveBytesOut } from '../output/index.js';
+import type { AlertOutputOptions } from '../output/index.js';
+import type { AlertSink } from '../output/index.js';
 
 export interface PipelineOptions {
   /** This pipeline's shard and the shard count (workers); 0 of 1 when single-threaded. */

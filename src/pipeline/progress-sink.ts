@@ -3,7 +3,7 @@
  * costs its captured bytes plus a 16-byte header, which is close enough for a progress bar. `counts` is
  * whatever keeps the running packet and byte totals (a Pipeline's stats, the dispatcher).
  */
-import type { PacketSink } from '../capture/packet.js';
+import type { PacketSink } from '../capture/index.js';
 
 const PROGRESS_EVERY = 1 << 16;
 

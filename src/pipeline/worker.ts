@@ -5,8 +5,8 @@
  * one message per ~1 MiB to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { EveFileWriter } from '../output/eve/writer.js';
-import { EveLineOut } from '../output/eve/line-out.js';
+import { EveFileWriter } from '../output/index.js';
+import { EveLineOut } from '../output/index.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 import { shardPipeline } from './dispatch/shard-pipeline.js';
 import { ABORT, BATCHES, BatchView, END, FLAG_BROADCAST, FLAG_CLOCK, FREE, FULL } from './dispatch/ring.js';

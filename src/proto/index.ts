@@ -10,3 +10,10 @@ export type {
   DatagramProtocolDef,
   StreamProtocolDef,
 } from './app-layer.js';
+export { type DnsAnswer, type DnsMessage } from './dns/types.js';
+export { type HttpTransaction } from './http/types.js';
+export { isGrease, versionName } from './tls/constants.js';
+export { type TlsHandshake } from './tls/types.js';
+export { parseCertificate } from './x509/index.js';
+export { formatCertTime } from './x509/time.js';
+export { type CertificateInfo } from './x509/types.js';

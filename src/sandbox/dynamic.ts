@@ -373,7 +373,7 @@ async function flowsFromPcap(
 ): Promise<Array<{ dest: string; proto: string; packets: number; app?: string }>> {
   if (!existsSync(pcap) || statSync(pcap).size <= 24) return [];
   try {
-    const { analyzeToEvents } = await import('../pipeline/collect.js');
+    const { analyzeToEvents } = await import('../pipeline/index.js');
     const { events } = await analyzeToEvents(pcap);
     const out: Array<{ dest: string; proto: string; packets: number; app?: string }> = [];
     for (const e of events) {

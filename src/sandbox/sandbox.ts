@@ -9,7 +9,7 @@ import { analyzeStatic, type StaticReport } from './static.js';
 import { runDynamic, sandboxAvailable, type DynamicOptions, type DynamicReport } from './dynamic.js';
 import { labelSample, type Labelled } from './labels.js';
 import type { SampleRule } from './rules.js';
-import { formatEveTimestamp } from '../output/eve/timestamp.js';
+import { formatEveTimestamp } from '../output/index.js';
 
 export interface BehaviourReport {
   sha256: string;

@@ -4,7 +4,7 @@
  * service; monitor and track as NFLOG copies (flow-level and content-level) for user space; forward as an explicit
  * accept that bypasses the rest. Every rule names the entry it enforces (comment), so removal finds it by handle.
  */
-import { NftError, checkedIp, runNft } from '../gateway/nft-exec.js';
+import { NftError, checkedIp, runNft } from '../gateway/index.js';
 import { ANY_PEER, type CacheEntry } from './event-cache.js';
 
 export interface EnforcementOptions {

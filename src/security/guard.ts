@@ -4,10 +4,10 @@
  * hits that drop or reject become cache entries (A-34), and a watched entry (A-62) seeing a rule hit is blocked
  * at once. Offline every decision is an EVE record; live, `enforce` programs it into nftables.
  */
-import type { Inspector } from '../pipeline/inspector.js';
+import type { Inspector } from '../pipeline/index.js';
 import type { FlowEndReason, FlowView } from '../flow/index.js';
 import type { AppRecord } from '../proto/index.js';
-import type { DecodedPacket } from '../decode/decoded-packet.js';
+import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 import type { CacheAlert, Finding } from '../finding/index.js';
 import {
@@ -17,8 +17,8 @@ import {
   type Lookup,
   type Operation,
 } from './event-cache.js';
-import type { RuleInspector } from '../detect/inspector.js';
-import type { RuleMatch } from '../detect/rule-matcher.js';
+import type { RuleInspector } from '../detect/index.js';
+import type { RuleMatch } from '../detect/index.js';
 
 export interface GuardOptions {
   /** Lifetime of entries created from rule hits, seconds. */

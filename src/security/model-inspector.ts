@@ -10,19 +10,19 @@
  * address is scored again sooner only when its evidence has doubled since, so a verdict reached on a first
  * short flow does not stand for a host whose later traffic tells more.
  */
-import type { Inspector } from '../pipeline/inspector.js';
-import type { FlowSampler } from '../flow/sampling.js';
+import type { Inspector } from '../pipeline/index.js';
+import type { FlowSampler } from '../flow/index.js';
 import { hasPorts, type FlowEndReason, type FlowView } from '../flow/index.js';
 import type { AppRecord } from '../proto/index.js';
 import { formatIp } from '../address/index.js';
 import { ipProtoName } from '../decode/index.js';
 import type { ModelAlert } from '../finding/index.js';
-import { compactFromEve, type CompactFlow, type EveFlow } from '../identify/flow-record.js';
-import { isPublicAddress } from '../identify/datasets/unlabelled-traffic.js';
-import { IdentificationService, type IdentifyResponse } from '../identify/service.js';
-import { ModelRegistry } from '../identify/registry.js';
-import { IntelStore } from '../intel/store.js';
-import { IntelIndex } from '../intel/intel-index.js';
+import { compactFromEve, type CompactFlow, type EveFlow } from '../identify/index.js';
+import { isPublicAddress } from '../identify/index.js';
+import { IdentificationService, type IdentifyResponse } from '../identify/index.js';
+import { ModelRegistry } from '../identify/index.js';
+import { IntelStore } from '../intel/index.js';
+import { IntelIndex } from '../intel/index.js';
 import type { SqliteStore } from '../store/index.js';
 import type { Publisher } from '../framework/index.js';
 

@@ -2,9 +2,9 @@
  * Log review in the pipeline: at each flow's end the flow sampler decides (the same deterministic per-flow choice
  * the NetFlow/IPFIX export makes), and sampled flows go to the review; its hits come out as alerts.
  */
-import type { Inspector } from '../pipeline/inspector.js';
+import type { Inspector } from '../pipeline/index.js';
 import type { FlowEndReason, FlowView } from '../flow/index.js';
-import type { FlowSampler } from '../flow/sampling.js';
+import type { FlowSampler } from '../flow/index.js';
 import type { ReviewAlert } from '../finding/index.js';
 import type { LogReview } from './log-review.js';
 

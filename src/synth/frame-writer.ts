@@ -3,7 +3,7 @@
  * only fixes the shape it needs, plus an in-memory classic-pcap encoding used until/unless a writer is
  * supplied (and by tests that compare bytes).
  */
-import { LINKTYPE_ETHERNET } from '../capture/packet.js';
+import { LINKTYPE_ETHERNET } from '../capture/index.js';
 import type { SynthFrame } from './net/capture.js';
 
 export interface FrameWriter {

@@ -8,7 +8,7 @@
  * session id the server gave (per server) or the ticket it issued, when that handshake was seen; otherwise its
  * certificate is unavailable — never guessed from another session.
  */
-import type { CertificateInfo } from '../proto/x509/types.js';
+import type { CertificateInfo } from '../proto/index.js';
 import type { HandshakeFeatures } from './features.js';
 
 export interface CachedChain {

@@ -5,8 +5,8 @@
  */
 import { connect } from 'node:tls';
 import type { PeerCertificate, DetailedPeerCertificate } from 'node:tls';
-import { parseCertificate } from '../proto/x509/index.js';
-import type { CertificateInfo } from '../proto/x509/types.js';
+import { parseCertificate } from '../proto/index.js';
+import type { CertificateInfo } from '../proto/index.js';
 import { serviceKey, type ServiceCertificateCache } from './certificate-cache.js';
 
 export interface FetchOptions {

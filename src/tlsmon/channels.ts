@@ -1,10 +1,10 @@
 /** Builds the alert channels a policy file defines (webhook, SMTP, syslog) behind one dispatcher. */
 import type { PolicyFile } from './policy/schema.js';
-import { AlertDispatcher } from '../output/alerts/dispatcher.js';
-import type { AlertChannel } from '../output/alerts/channel.js';
-import { WebhookChannel } from '../output/alerts/webhook.js';
-import { SmtpChannel } from '../output/alerts/smtp.js';
-import { SyslogChannel } from '../output/alerts/syslog.js';
+import { AlertDispatcher } from '../output/index.js';
+import type { AlertChannel } from '../output/index.js';
+import { WebhookChannel } from '../output/index.js';
+import { SmtpChannel } from '../output/index.js';
+import { SyslogChannel } from '../output/index.js';
 
 export function channelsOf(file: PolicyFile): Map<string, AlertChannel> {
   const out = new Map<string, AlertChannel>();

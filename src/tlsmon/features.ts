@@ -2,7 +2,7 @@
  * The node features of one TLS connection (T-2): the 4-tuple, the certificate chain, the server name, the time —
  * everything a policy may score, taken from the handshake alone (T-3).
  */
-import type { CertificateInfo } from '../proto/x509/types.js';
+import type { CertificateInfo } from '../proto/index.js';
 
 export interface HandshakeFeatures {
   /** Time of extraction (the packet time the handshake completed), µs since the epoch. */

@@ -4,10 +4,10 @@
  * dimension scores (black → as named by 3 lists, gray → 1, clean → not listed); answers are cached per address.
  */
 import type { SqliteStore } from '../store/index.js';
-import { ModelRegistry } from '../identify/registry.js';
-import { IdentificationService } from '../identify/service.js';
-import { IntelStore } from '../intel/store.js';
-import { IntelIndex } from '../intel/intel-index.js';
+import { ModelRegistry } from '../identify/index.js';
+import { IdentificationService } from '../identify/index.js';
+import { IntelStore } from '../intel/index.js';
+import { IntelIndex } from '../intel/index.js';
 import type { AddressList } from './services.js';
 
 export function identifyReputation(store: SqliteStore): { list: AddressList; modelVersion: number | null } {

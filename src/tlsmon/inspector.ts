@@ -4,10 +4,10 @@
  * carries out the policy's block (T-5), names the policy's alert channels and is published on the bus. Offline
  * nothing can be blocked: the alert records `would_block` instead.
  */
-import type { Inspector, LateFindings } from '../pipeline/inspector.js';
+import type { Inspector, LateFindings } from '../pipeline/index.js';
 import type { FlowView } from '../flow/index.js';
 import type { AppRecord } from '../proto/index.js';
-import type { TlsHandshake } from '../proto/tls/types.js';
+import type { TlsHandshake } from '../proto/index.js';
 import type { Finding, TlsAlert, TlsScore, TlsScoreNote } from '../finding/index.js';
 import { formatIp } from '../address/index.js';
 import type { HandshakeFeatures } from './features.js';

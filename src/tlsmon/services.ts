@@ -3,7 +3,7 @@
  * facts and geolocation. Each is an interface so the monitor runs with whatever an operator configured; a
  * service that is absent makes its dimensions *unavailable* (counted as the policy says), never 0.
  */
-import type { CertificateInfo } from '../proto/x509/types.js';
+import type { CertificateInfo } from '../proto/index.js';
 
 /** Heat counts over sliding windows (T-23, T-25, T-31…T-34). */
 export interface HeatHistory {

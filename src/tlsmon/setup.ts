@@ -26,7 +26,7 @@ import { dispatcherOf } from './channels.js';
 import { NftBlockSink } from './nft-block.js';
 import type { NftablesDriver } from '../gateway/index.js';
 import type { AddressList, CertificateBlacklist, FingerprintBlacklist, TlsmonServices } from './services.js';
-import type { AlertDispatcher } from '../output/alerts/dispatcher.js';
+import type { AlertDispatcher } from '../output/index.js';
 import type { Publisher } from '../framework/index.js';
 
 export interface TlsmonConfig {

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import { join } from 'node:path';
 import type { Db, Schema, SqliteStore } from '../store/index.js';
 import { verifyBundle, type Verified, type VerifyOptions } from './checkers.js';
-import type { Rule } from '../detect/rule.js';
+import type { Rule } from '../detect/index.js';
 
 export const BUNDLE_SCHEMA: Schema = {
   component: 'rule-bundles',

@@ -13,8 +13,8 @@ import {
   verifySignature,
   type Bundle,
 } from './bundle.js';
-import { parseRules, type RuleLoadError } from '../detect/ruleset.js';
-import type { Rule } from '../detect/rule.js';
+import { parseRules, type RuleLoadError } from '../detect/index.js';
+import type { Rule } from '../detect/index.js';
 
 export type Checker = 'format' | 'hash' | 'version' | 'syntax';
 

@@ -12,6 +12,7 @@
  *                                        holding a message); --die-at: SIGKILLs itself right after writing seq S,
  *                                        before the bus acknowledges it. SIGTERM closes and prints the stats.
  */
+import { createRedisClient } from '../../src/store/index.js';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { RedisStreamsBus, type MessageMeta } from '../../src/framework/index.js';
 import { cacheEntryFor, seqOf, verdictFor } from './bus-payloads.js';
@@ -19,7 +20,7 @@ import { cacheEntryFor, seqOf, verdictFor } from './bus-payloads.js';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function publish(url: string, prefix: string, from: number, to: number): Promise<void> {
-  const bus = new RedisStreamsBus({ url, prefix });
+  const bus = new RedisStreamsBus({ redis: createRedisClient, url, prefix });
   await bus.start();
   let stopping = false;
   process.once('SIGTERM', () => {
@@ -59,7 +60,7 @@ async function consume(
       if (topic && id) after.set(topic, id);
     }
   }
-  const bus = new RedisStreamsBus({ url, prefix, consumer: name, blockMs: 500 });
+  const bus = new RedisStreamsBus({ redis: createRedisClient, url, prefix, consumer: name, blockMs: 500 });
   const handler =
     (topic: string) =>
     async (payload: unknown, meta: MessageMeta): Promise<void> => {

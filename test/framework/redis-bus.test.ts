@@ -222,7 +222,7 @@ test(
   async () => {
     const prefix = 'stuck:';
     const out = join(dir, 'stuck.out');
-    const bus = new RedisStreamsBus({ url: server.url, prefix });
+    const bus = new RedisStreamsBus({ redis: createRedisClient, url: server.url, prefix });
     try {
       const c1 = helper('consume', server.url, prefix, 'g', 'box-1', out, '--hang-at', '3');
       await c1.waitFor(/^ready$/);
@@ -258,7 +258,7 @@ test(
   async () => {
     const prefix = 'ckpt:';
     const out = join(dir, 'ckpt.out');
-    const bus = new RedisStreamsBus({ url: server.url, prefix });
+    const bus = new RedisStreamsBus({ redis: createRedisClient, url: server.url, prefix });
     try {
       const c1 = helper('consume', server.url, prefix, 'g', 'box-1', out, '--die-at', '4');
       await c1.waitFor(/^ready$/);
@@ -291,9 +291,10 @@ test(
   async () => {
     const prefix = 'claim:';
     const out = join(dir, 'claim.out');
-    const pub = new RedisStreamsBus({ url: server.url, prefix });
+    const pub = new RedisStreamsBus({ redis: createRedisClient, url: server.url, prefix });
     const got: Array<{ seq: number; redelivered: boolean }> = [];
     const survivor = new RedisStreamsBus({
+      redis: createRedisClient,
       url: server.url,
       prefix,
       consumer: 'box-2',
@@ -334,6 +335,7 @@ test(
     const prefix = 'dead:';
     const errors: BusErrorReport[] = [];
     const bus = new RedisStreamsBus({
+      redis: createRedisClient,
       url: server.url,
       prefix,
       maxAttempts: 2,
@@ -390,7 +392,7 @@ test(
 
 test('streams stay bounded (MAXLEN ~)', { skip, timeout: 30_000 }, async () => {
   const prefix = 'bound:';
-  const bus = new RedisStreamsBus({ url: server.url, prefix, maxLen: 1000 });
+  const bus = new RedisStreamsBus({ redis: createRedisClient, url: server.url, prefix, maxLen: 1000 });
   try {
     for (let s = 1; s <= 5000; s++) bus.publish('cache-entry', cacheEntryFor(s));
     await bus.flush();
@@ -408,7 +410,13 @@ test(
   async () => {
     const prefix = 'behind:';
     const errors: BusErrorReport[] = [];
-    const bus = new RedisStreamsBus({ url: server.url, prefix, maxLen: 500, onError: (r) => errors.push(r) });
+    const bus = new RedisStreamsBus({
+      redis: createRedisClient,
+      url: server.url,
+      prefix,
+      maxLen: 500,
+      onError: (r) => errors.push(r),
+    });
     try {
       const got: number[] = [];
       const handler = (v: { signatureId: number }): void => {
@@ -449,6 +457,7 @@ test(
     const prefix = 'outage:';
     const errors: string[] = [];
     const bus = new RedisStreamsBus({
+      redis: createRedisClient,
       url: server.url,
       prefix,
       onError: (r) => errors.push(r.error.message),

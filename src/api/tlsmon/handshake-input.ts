@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { X509Certificate } from 'node:crypto';
 import { tryParseIp } from '../../address/index.js';
-import { parseCertificate } from '../../proto/x509/index.js';
-import type { HandshakeFeatures } from '../../tlsmon/features.js';
+import { parseCertificate } from '../../proto/index.js';
+import type { HandshakeFeatures } from '../../tlsmon/index.js';
 import { InputError } from '../../framework/errors.js';
 
 const ip = z.string().refine((s) => tryParseIp(s) !== undefined, { message: 'not an IPv4 or IPv6 address' });

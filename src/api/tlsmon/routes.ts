@@ -6,17 +6,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { stringify as yamlStringify } from 'yaml';
-import { parsePolicyText, PolicyError, validatePolicyFile } from '../../tlsmon/policy/load.js';
-import { policySchema } from '../../tlsmon/policy/schema.js';
-import { scoreEve } from '../../tlsmon/explain.js';
+import { parsePolicyText, PolicyError, validatePolicyFile } from '../../tlsmon/index.js';
+import { policySchema } from '../../tlsmon/index.js';
+import { scoreEve } from '../../tlsmon/index.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TlsMonitor } from '../../tlsmon/monitor.js';
-import { TlsMonitorInspector } from '../../tlsmon/inspector.js';
-import { MemoryHeatHistory } from '../../tlsmon/history/memory-history.js';
+import { TlsMonitor } from '../../tlsmon/index.js';
+import { TlsMonitorInspector } from '../../tlsmon/index.js';
+import { MemoryHeatHistory } from '../../tlsmon/index.js';
 import { runAnalysis } from '../../pipeline/index.js';
-import { CaptureFormatError } from '../../capture/packet.js';
+import { CaptureFormatError } from '../../capture/index.js';
 import { featuresFromInput, handshakeSchema, HandshakeInputError } from './handshake-input.js';
 import type { PolicyVersions } from './policy-versions.js';
 

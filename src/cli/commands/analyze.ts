@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { runAnalysis, type AnalysisStats } from '../../pipeline/index.js';
-import { EveFileWriter } from '../../output/eve/writer.js';
+import { EveFileWriter } from '../../output/index.js';
 import { openCaptureFile, openLiveCapture, type LiveCaptureSource } from '../../capture/index.js';
 import { MoatError } from '../../framework/errors.js';
 import { ProgressBar } from '../progress.js';
@@ -15,8 +15,8 @@ import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import { deprecated } from '../store-flags.js';
-import type { Tlsmon } from '../../tlsmon/setup.js';
-import type { Inspector } from '../../pipeline/inspector.js';
+import type { Tlsmon } from '../../tlsmon/index.js';
+import type { Inspector } from '../../pipeline/index.js';
 import type { SecurityFlags, SecurityStage } from './security-stage.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
 import type { StoreSet } from '../stores.js';
@@ -199,7 +199,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         if (!existsSync(flags.policy)) throw new UsageError(`--policy: no such file: ${flags.policy}`);
         try {
           // Loaded only when asked for: scoring pulls in PKI, SMTP and Redis clients the plain analysis doesn't need.
-          const { createTlsmon } = await import('../../tlsmon/setup.js');
+          const { createTlsmon } = await import('../../tlsmon/index.js');
           const heat = flags.history ?? flags.db;
           const models = flags.identifyDb ?? (flags.identifyReputation ? flags.db : undefined);
           const modelsFlag = flags.identifyDb ? '--identify-db' : '--db';

@@ -4,6 +4,7 @@
  * `status`, and the router's tables from the kernel: `nat`, `sessions`, `map`, `devices` (each with `--json`).
  * Exit codes: 0 ok; 1 `status` found a problem; 2 bad configuration or the gateway could not start.
  */
+import { createRedisClient } from '../../store/index.js';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { ConfigError, MoatError, OperationalError } from '../../framework/errors.js';
@@ -79,7 +80,9 @@ async function run(flags: { config: string; bus?: string; db?: string }): Promis
     // --db wins over the configuration's `database`: one store convention for every command.
     const store = stores.sqliteStore('--db', flags.db ?? loaded.config.database, 'the gateway device table');
     // Device announcements go on the bus: in process by default, on Redis Streams for other processes.
-    const bus = flags.bus ? new RedisStreamsBus({ url: flags.bus }) : new InProcessBus();
+    const bus = flags.bus
+      ? new RedisStreamsBus({ redis: createRedisClient, url: flags.bus })
+      : new InProcessBus();
     const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store });
     try {
       await gw.start();

@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { withStores, type StoreSet } from '../stores.js';
-import { FEED_FORMATS, formatFeedError, parseFeed, type FeedFormat } from '../../intel/feeds/index.js';
-import { IntelStore, type LoadSummary } from '../../intel/store.js';
+import { FEED_FORMATS, formatFeedError, parseFeed, type FeedFormat } from '../../intel/index.js';
+import { IntelStore, type LoadSummary } from '../../intel/index.js';
 
 export const DEFAULT_DB = 'moat.db';
 

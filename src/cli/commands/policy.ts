@@ -8,7 +8,7 @@ import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { MoatError, OperationalError } from '../../framework/errors.js';
 import { collect } from '../options.js';
-import { loadPolicyFile } from '../../tlsmon/policy/load.js';
+import { loadPolicyFile } from '../../tlsmon/index.js';
 
 function mustExist(what: string, p: string): void {
   if (!existsSync(p)) throw new UsageError(`${what}: no such file: ${p}`);
@@ -69,11 +69,11 @@ export const registerPolicy: RegisterCommand = (program: Command, setExit) => {
         mustExist('policy test', file);
         if (!o.capture === !o.handshake)
           throw new UsageError('policy test: give exactly one of --capture or --handshake');
-        const { createTlsmon } = await import('../../tlsmon/setup.js');
+        const { createTlsmon } = await import('../../tlsmon/index.js');
         const { runAnalysis } = await import('../../pipeline/index.js');
-        const { scoreEve } = await import('../../tlsmon/explain.js');
+        const { scoreEve } = await import('../../tlsmon/index.js');
         const { featuresFromInput, handshakeSchema, HandshakeInputError } =
-          await import('../../api/tlsmon/handshake-input.js');
+          await import('../../api/index.js');
         let mon;
         try {
           mon = await createTlsmon({

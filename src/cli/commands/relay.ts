@@ -10,10 +10,10 @@ import { X509Certificate } from 'node:crypto';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { OperationalError } from '../../framework/errors.js';
-import { makeKeyFile, readKeyFile } from '../../honeypot/config.js';
-import { loadDeviceEndConfig } from '../../honeypot/device-end-config.js';
-import { DeviceEndServer, selfSignedCert, type DeviceEndCert } from '../../honeypot/relay/index.js';
-import { eveNow } from '../../output/eve/timestamp.js';
+import { makeKeyFile, readKeyFile } from '../../honeypot/index.js';
+import { loadDeviceEndConfig } from '../../honeypot/index.js';
+import { DeviceEndServer, selfSignedCert, type DeviceEndCert } from '../../honeypot/index.js';
+import { eveNow } from '../../output/index.js';
 import { untilStopped } from '../signals.js';
 
 function readPem(what: string, path: string): string {

@@ -3,9 +3,9 @@
  * keyword and why), the rules left out by `requires:`, the refusals counted per keyword, and the closing line
  * `loaded N of M rules`.
  */
-import { formatRuleError, loadRuleFile, type RuleLoadError } from '../../detect/ruleset.js';
-import { RuleMatcher } from '../../detect/rule-matcher.js';
-import type { Rule } from '../../detect/rule.js';
+import { formatRuleError, loadRuleFile, type RuleLoadError } from '../../detect/index.js';
+import { RuleMatcher } from '../../detect/index.js';
+import type { Rule } from '../../detect/index.js';
 
 export interface LintResult {
   report: string;

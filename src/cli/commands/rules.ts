@@ -8,9 +8,9 @@ import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
-import { generateVendorKey, signBundle } from '../../verify/bundle.js';
-import { BundleRejected } from '../../verify/checkers.js';
-import { BundleStore } from '../../verify/bundle-store.js';
+import { generateVendorKey, signBundle } from '../../verify/index.js';
+import { BundleRejected } from '../../verify/index.js';
+import { BundleStore } from '../../verify/index.js';
 import { StoreSet } from '../stores.js';
 import { lintRuleFiles } from './rules-lint.js';
 

@@ -7,16 +7,16 @@
  * stage's VerdictRecorder, subscribed there, records them. The stores are opened by the command and closed by it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { RuleMatcher } from '../../detect/rule-matcher.js';
-import { RuleInspector } from '../../detect/inspector.js';
-import { formatRuleError, loadRuleFile } from '../../detect/ruleset.js';
-import type { Rule } from '../../detect/rule.js';
-import type { Inspector } from '../../pipeline/inspector.js';
-import { EventCacheTable } from '../../security/event-cache.js';
-import { SecurityGuard } from '../../security/guard.js';
-import { LogReview, reviewConfig } from '../../security/log-review.js';
-import { LogReviewInspector } from '../../security/review-inspector.js';
-import { VerdictRecorder } from '../../security/verdict-recorder.js';
+import { RuleMatcher } from '../../detect/index.js';
+import { RuleInspector } from '../../detect/index.js';
+import { formatRuleError, loadRuleFile } from '../../detect/index.js';
+import type { Rule } from '../../detect/index.js';
+import type { Inspector } from '../../pipeline/index.js';
+import { EventCacheTable } from '../../security/index.js';
+import { SecurityGuard } from '../../security/index.js';
+import { LogReview, reviewConfig } from '../../security/index.js';
+import { LogReviewInspector } from '../../security/index.js';
+import { VerdictRecorder } from '../../security/index.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
 import type { SqliteStore } from '../../store/index.js';
 import type { StoreSet } from '../stores.js';
@@ -116,7 +116,7 @@ export async function securityStage(
   const redisUrl = flags.cacheRedis ?? flags.redis;
   if (redisUrl) {
     const redis = await stores.redisClient(redisFlag, redisUrl);
-    const { RedisCacheShare } = await import('../../security/redis-share.js');
+    const { RedisCacheShare } = await import('../../security/index.js');
     const s = new RedisCacheShare(cache, redis);
     try {
       await s.start();
@@ -188,8 +188,8 @@ async function modelStage(
   const grayScore = flags.modelGray === undefined ? undefined : Number(flags.modelGray);
   if (grayScore !== undefined && !(grayScore >= 0 && grayScore <= 1))
     throw new UsageError(`--model-gray must be a score from 0 to 1, got '${String(flags.modelGray)}'`);
-  const { ModelInspector, openModelService } = await import('../../security/model-inspector.js');
-  const { FlowSampler } = await import('../../flow/sampling.js');
+  const { ModelInspector, openModelService } = await import('../../security/index.js');
+  const { FlowSampler } = await import('../../flow/index.js');
   let service;
   try {
     service = openModelService(store, version);

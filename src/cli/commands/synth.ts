@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_FLOWS, SCENARIOS, type ScenarioName } from '../../synth/manifest.js';
+import { DEFAULT_FLOWS, SCENARIOS, type ScenarioName } from '../../synth/index.js';
 import type { SynthResult } from '../../synth/index.js';
 
 interface SynthFlags {

@@ -13,11 +13,11 @@ import type { RegisterCommand } from './index.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../options.js';
 import { deprecated } from '../store-flags.js';
-import type { Tlsmon } from '../../tlsmon/setup.js';
+import type { Tlsmon } from '../../tlsmon/index.js';
 import type { AnalysisStats } from '../../pipeline/index.js';
-import type { RedisClient, SqliteStore } from '../../store/index.js';
+import { createRedisClient, type RedisClient, type SqliteStore } from '../../store/index.js';
 import { listenFailure, MoatError } from '../../framework/errors.js';
-import { parseDuration } from '../../tlsmon/policy/duration.js';
+import { parseDuration } from '../../tlsmon/index.js';
 import { formatSummary } from '../summary.js';
 
 interface Flags {
@@ -121,13 +121,13 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
 
       const { openLiveCapture } = await import('../../capture/index.js');
       const { runAnalysis } = await import('../../pipeline/index.js');
-      const { EveFileWriter } = await import('../../output/eve/writer.js');
-      const { NftablesDriver } = await import('../../gateway/nftables.js');
-      const { buildTlsmonApi } = await import('../../api/tlsmon/server.js');
-      const { PolicyVersions } = await import('../../api/tlsmon/policy-versions.js');
+      const { EveFileWriter } = await import('../../output/index.js');
+      const { NftablesDriver } = await import('../../gateway/index.js');
+      const { buildTlsmonApi } = await import('../../api/index.js');
+      const { PolicyVersions } = await import('../../api/index.js');
       const { ComponentRegistry, ComponentStartError, InProcessBus, RedisStreamsBus, defineComponent } =
         await import('../../framework/index.js');
-      const { TlsmonComponent } = await import('../../tlsmon/component.js');
+      const { TlsmonComponent } = await import('../../tlsmon/index.js');
       // The interface and filter are checked before anything is created (history store, API, EVE file).
       const source = openLiveCapture({ iface: f.interface, bpf: f.bpf, durationS });
 
@@ -152,7 +152,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       // the monitor's long-running parts are components, started in dependency order (bus → monitor →
       // security, API → capture) and stopped in reverse; the monitor's verdicts travel on the bus.
       const registry = new ComponentRegistry();
-      const bus = f.bus ? new RedisStreamsBus({ url: f.bus }) : new InProcessBus();
+      const bus = f.bus ? new RedisStreamsBus({ redis: createRedisClient, url: f.bus }) : new InProcessBus();
       registry.add(bus);
       const monitor = new TlsmonComponent({
         policyPath: f.policy,
@@ -178,7 +178,7 @@ export const registerTlsmon: RegisterCommand = (program: Command) => {
       registry.add(monitor);
       // Risky verdicts become event-cache entries in the store; --security-db, the flag of before, names a
       // store of their own.
-      const { EventCacheComponent } = await import('../../security/cache-component.js');
+      const { EventCacheComponent } = await import('../../security/index.js');
       const cacheStore = f.securityDb
         ? stores.sqliteStore('--security-db', f.securityDb, 'the security event cache table')
         : store;

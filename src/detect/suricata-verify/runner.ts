@@ -11,8 +11,8 @@ import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import type { AlertOutputOptions } from '../../output/eve/alert.js';
-import type { EveCustomFields } from '../../pipeline/eve-events.js';
+import type { AlertOutputOptions } from '../../output/index.js';
+import type { EveCustomFields } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */

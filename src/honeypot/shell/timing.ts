@@ -7,7 +7,7 @@
  * from each other but a session's seed reproduces it exactly. `scale` multiplies every delay (0 =
  * instant, for tests and benchmarks that measure something else).
  */
-import { mulberry32 } from '../../framework/prng.js';
+import { mulberry32 } from '../../framework/index.js';
 
 export interface TimingConfig {
   /** Multiplies every delay; 0 turns timing off, 1 is the modelled device. */

@@ -6,9 +6,9 @@
  * ASN density with an ASN database.
  */
 import { readFileSync } from 'node:fs';
-import { parseFeed } from '../../intel/feeds/index.js';
-import { IntelIndex } from '../../intel/intel-index.js';
-import type { GeoLookup } from '../../intel/geo.js';
+import { parseFeed } from '../../intel/index.js';
+import { IntelIndex } from '../../intel/index.js';
+import type { GeoLookup } from '../../intel/index.js';
 import type { AddressSample } from './ustc-conversations.js';
 
 export function loadIpsumPu(

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cidrContains, classifyIp, parseCidr, tryParseIp } from '../../address/index.js';
-import { splitCsvLine } from '../../intel/feeds/csv.js';
+import { splitCsvLine } from '../../intel/index.js';
 import type { CompactFlow } from '../flow-record.js';
 
 export interface AddressSample {

@@ -6,7 +6,7 @@
  * Suricata writes one query event per question; this logger writes the first question, which is the only
  * one in practice (multi-question queries are refused by every major resolver).
  */
-import type { DnsAnswer, DnsMessage } from '../../proto/dns/types.js';
+import type { DnsAnswer, DnsMessage } from '../../proto/index.js';
 import { json, num, raw, str, type EveBytesOut } from './json-out.js';
 
 /** An SOA or SRV object (few and small: JSON.stringify is fine here), or the record's data as text. */

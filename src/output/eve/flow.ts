@@ -3,7 +3,7 @@
  * age in whole seconds, state, reason, alerted) and, for TCP, the top-level `tcp` object (OR-ed flags as
  * two-digit hex for the flow and each direction, one boolean per flag seen, the session state).
  */
-import type { FlowEndReason, FlowView } from '../../flow/types.js';
+import type { FlowEndReason, FlowView } from '../../flow/index.js';
 import type { TrafficTags } from '../../finding/index.js';
 import { writeEveTimestamp } from './timestamp.js';
 import { json, num, raw, str, type EveBytesOut } from './json-out.js';

@@ -4,7 +4,7 @@
  * http_method, protocol, status, redirect, length (response body bytes). Absent facts are left out, as
  * Suricata does, rather than written as empty strings.
  */
-import type { HttpTransaction } from '../../proto/http/types.js';
+import type { HttpTransaction } from '../../proto/index.js';
 import { MemberWriter, num, raw, str, type EveBytesOut } from './json-out.js';
 
 /** The record's `"http":{…}` member, written straight into the output. */

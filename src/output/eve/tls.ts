@@ -5,11 +5,11 @@
  * Suricata's do. What Suricata has no field for goes under `tls.moat`, so tools built for Suricata's schema
  * ignore it and moat's consumers find it in one place.
  */
-import type { TlsHandshake } from '../../proto/tls/types.js';
-import type { CertificateInfo } from '../../proto/x509/types.js';
-import { formatCertTime } from '../../proto/x509/time.js';
+import type { TlsHandshake } from '../../proto/index.js';
+import type { CertificateInfo } from '../../proto/index.js';
+import { formatCertTime } from '../../proto/index.js';
 import { cipherName, groupName } from './tls-names.js';
-import { isGrease, versionName } from '../../proto/tls/constants.js';
+import { isGrease, versionName } from '../../proto/index.js';
 import { bool, json, MemberWriter, num, raw, str, strArray, type EveBytesOut } from './json-out.js';
 import type { TlsScoreNote } from '../../finding/index.js';
 import { writeEveTimestamp } from './timestamp.js';

@@ -4,8 +4,8 @@
  * its flow, by offset into the chunk, so no packet is copied between threads. The capture is read and split
  * once, instead of every worker reading and decoding the whole input and throwing most of it away.
  */
-import type { PacketSink } from '../../capture/packet.js';
-import type { BufferProvider } from '../../capture/chunk-reader.js';
+import type { PacketSink } from '../../capture/index.js';
+import type { BufferProvider } from '../../capture/index.js';
 import {
   ABORT,
   BATCH_PACKETS,

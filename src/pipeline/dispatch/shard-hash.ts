@@ -9,7 +9,7 @@
  * full decode would put it. Everything else (fragments, tunnels, ICMP, other link types, damaged headers)
  * returns BROADCAST: every worker decodes it and keeps it only if the decoded flow is its own.
  */
-import { DecodedPacket, IPPROTO_TCP, IPPROTO_UDP } from '../../decode/decoded-packet.js';
+import { DecodedPacket, IPPROTO_TCP, IPPROTO_UDP } from '../../decode/index.js';
 import {
   PORT_AYIYA,
   PORT_GENEVE,
@@ -17,9 +17,9 @@ import {
   PORT_GTPU,
   PORT_TEREDO,
   PORT_VXLAN,
-} from '../../decode/udp.js';
-import { symmetricFlowHash } from '../../flow/flow-hash.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_RAW } from '../../capture/packet.js';
+} from '../../decode/index.js';
+import { symmetricFlowHash } from '../../flow/index.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_RAW } from '../../capture/index.js';
 
 export const BROADCAST = -1;
 

@@ -6,7 +6,7 @@
 import type { EveCustomFields } from '../eve-events.js';
 import type { FlowTrackerOptions } from '../../flow/index.js';
 import { Pipeline } from '../pipeline.js';
-import type { EveBytesOut } from '../../output/eve/json-out.js';
+import type { EveBytesOut } from '../../output/index.js';
 
 export interface ShardSettings {
   shardIndex: number;

@@ -5,7 +5,7 @@
 import type { HandshakeFeatures } from '../features.js';
 import { certificateUnavailableReason } from '../features.js';
 import type { Policy } from '../policy/schema.js';
-import type { CertificateInfo } from '../../proto/x509/types.js';
+import type { CertificateInfo } from '../../proto/index.js';
 import { unavailable, type DimensionOutcome } from './result.js';
 
 const EV_OIDS = new Set([

@@ -10,7 +10,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import type { CertificateInfo } from '../../proto/x509/types.js';
+import type { CertificateInfo } from '../../proto/index.js';
 import type { ChainVerdict, ChainVerifier } from '../services.js';
 import {
   type Anchor,

@@ -7,7 +7,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { CertificateInfo } from '../../proto/x509/types.js';
+import type { CertificateInfo } from '../../proto/index.js';
 import type { RevocationChecker, RevocationStatus } from '../services.js';
 import { verifySignature } from './signature.js';
 

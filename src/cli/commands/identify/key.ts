@@ -4,8 +4,8 @@ import { UsageError } from '../../errors.js';
 import { deprecated } from '../../store-flags.js';
 import { withStores } from '../../stores.js';
 import { DEFAULT_DB, FLEET_HELP, PG_NOTE, fleetStore, num, openKeys } from './shared.js';
-import type { ApiKeyStore } from '../../../api/api-keys.js';
-import type { PgApiKeyStore } from '../../../api/pg-api-keys.js';
+import type { ApiKeyStore } from '../../../api/index.js';
+import type { PgApiKeyStore } from '../../../api/index.js';
 
 type KeyFlags = { db: string; fleetDb?: string; pg?: string };
 

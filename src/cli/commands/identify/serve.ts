@@ -23,9 +23,9 @@ import {
 import { deprecated } from '../../store-flags.js';
 import { StoreSet } from '../../stores.js';
 import { IntelStore } from '../../../intel/index.js';
-import { buildIdentifyServer } from '../../../api/identify-server.js';
-import { selfSignedServerCert } from '../../../api/self-signed.js';
-import type { RequestLog } from '../../../api/request-log.js';
+import { buildIdentifyServer } from '../../../api/index.js';
+import { selfSignedServerCert } from '../../../api/index.js';
+import type { RequestLog } from '../../../api/index.js';
 import { ModelRegistry, IdentificationService } from '../../../identify/index.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

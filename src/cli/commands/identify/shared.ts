@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { SqliteStore, Store } from '../../../store/index.js';
 import type { StoreSet } from '../../stores.js';
-import { ApiKeyStore, type KeyVerifier } from '../../../api/api-keys.js';
-import { PgApiKeyStore } from '../../../api/pg-api-keys.js';
-import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../../../api/request-log.js';
+import { ApiKeyStore, type KeyVerifier } from '../../../api/index.js';
+import { PgApiKeyStore } from '../../../api/index.js';
+import { PgRequestLog, SqliteRequestLog, type RequestLog } from '../../../api/index.js';
 import type { IntelStore } from '../../../intel/index.js';
 import { GeoLookup, AsnRanges, IntelIndex } from '../../../intel/index.js';
 

@@ -15,9 +15,11 @@ import { chmod } from './chmod.js';
 import { rm } from './rm.js';
 import { cp, mv } from './cp.js';
 import { sh } from './sh.js';
-import { busybox } from './busybox.js';
+import { makeBusybox } from './busybox.js';
 import { enable } from './enable.js';
 import { nproc, kill, trueCmd, falseCmd, whoami, ifconfig, mkdir, touch } from './misc.js';
+
+const busybox = makeBusybox(lookupCommand, appletNames);
 
 const ALL: ShellCommand[] = [
   cat,

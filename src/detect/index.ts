@@ -1,0 +1,5 @@
+/** The public surface of detect/: other folders import only this file. */
+export { RuleInspector } from './inspector.js';
+export { RuleMatcher, type RuleMatch } from './rule-matcher.js';
+export { type Rule } from './rule.js';
+export { formatRuleError, loadRuleFile, parseRules, type RuleLoadError } from './ruleset.js';

@@ -1,0 +1,17 @@
+/** The public surface of output/: other folders import only this file. */
+export { type AlertChannel, type AlertSink } from './alerts/channel.js';
+export { AlertDispatcher } from './alerts/dispatcher.js';
+export { SmtpChannel } from './alerts/smtp.js';
+export { SyslogChannel } from './alerts/syslog.js';
+export { WebhookChannel } from './alerts/webhook.js';
+export { writeAlertRecord, type AlertOutputOptions, type AlertPlace, type AlertRecord } from './eve/alert.js';
+export { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from './eve/anomaly.js';
+export { writeDnsEve } from './eve/dns.js';
+export { writeFlowRecord } from './eve/flow.js';
+export { writeEveHeader, type EveEvent } from './eve/header.js';
+export { writeHttpEve } from './eve/http.js';
+export { num, raw, type EveBytesOut } from './eve/json-out.js';
+export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';
+export { eveNow, formatEveTimestamp } from './eve/timestamp.js';
+export { writeTlsEve } from './eve/tls.js';
+export { EveFileWriter } from './eve/writer.js';

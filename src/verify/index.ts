@@ -1,0 +1,4 @@
+/** The public surface of verify/: other folders import only this file. */
+export { BundleStore } from './bundle-store.js';
+export { generateVendorKey, signBundle } from './bundle.js';
+export { BundleRejected } from './checkers.js';
