@@ -227,6 +227,25 @@ describe('EVE tls logger', { skip }, () => {
     assert.deepEqual(moat.score, score);
     // Without the custom list, neither optional field is written.
     assert.equal(tlsEve(h).client_handshake, undefined);
+    // A verdict re-issued after a certificate fetch names the first one, when it was given, and why it changed.
+    const reissued = writtenMember('tls', (o) =>
+      writeTlsEve(o, h, [], {
+        kind: 'tls-score',
+        score,
+        updateOf: {
+          verdict: 'undetermined',
+          tsUs: Date.UTC(2024, 2, 1) * 1000 + 5,
+          reason: 'certificate fetched',
+        },
+      }),
+    );
+    const m = reissued.moat as Record<string, unknown>;
+    assert.deepEqual(Object.keys(m).slice(-2), ['score', 'update_of']);
+    assert.deepEqual(m.update_of, {
+      verdict: 'undetermined',
+      timestamp: '2024-03-01T00:00:00.000005+0000',
+      reason: 'certificate fetched',
+    });
   });
 
   it('names cipher suites and groups from the IANA registries', () => {
