@@ -1,5 +1,5 @@
 /** ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) and the SSLv2-compatible form (RFC 5246 appendix E.2). */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ClientHello } from './types.js';
 import {
   EXT_ALPN,
@@ -77,9 +77,7 @@ function extensions(w: Wire, h: ClientHello): void {
       case EXT_SESSION_TICKET:
         if (e.left > 0) {
           h.offersResumption = true;
-          h.ticketHash = createHash('sha256')
-            .update(e.buf.subarray(e.pos, e.pos + e.left))
-            .digest('hex');
+          h.ticketHash = hash('sha256', e.buf.subarray(e.pos, e.pos + e.left), 'hex');
         }
         break;
       case EXT_ENCRYPTED_CLIENT_HELLO:

@@ -6,7 +6,7 @@
  * with what was seen); after that the parser ignores the encrypted bytes, so bulk transfer costs nothing here.
  * Buffers are bounded; damaged input becomes an anomaly and stops parsing that direction, never an exception.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Direction, StreamParser } from '../../flow/index.js';
 import type { AppContext } from '../app-layer.js';
 import type { CertificateInfo } from '../x509/types.js';
@@ -256,10 +256,7 @@ export class TlsStreamParser implements StreamParser {
         w.skip(4, 'ticket lifetime hint');
         const n = w.u16('ticket length');
         w.need(n, 'ticket');
-        if (n > 0)
-          this.newTicketHash = createHash('sha256')
-            .update(w.buf.subarray(w.pos, w.pos + n))
-            .digest('hex');
+        if (n > 0) this.newTicketHash = hash('sha256', w.buf.subarray(w.pos, w.pos + n), 'hex');
         return;
       }
       if (dir === 1 && type === HS_SERVER_HELLO_DONE) {
