@@ -1,5 +1,9 @@
-/** Alerts by e-mail to the security administrators (T-5) through any SMTP server, with nodemailer. */
-import nodemailer from 'nodemailer';
+/**
+ * Alerts by e-mail to the security administrators (T-5) through any SMTP server, with nodemailer — loaded with
+ * the first mail, so the commands that reach the alert channels through output's index (every `analyze`) do not
+ * pay for ~60 modules they rarely use.
+ */
+import type { Transporter } from 'nodemailer';
 import type { EveEvent } from '../eve/header.js';
 import { alertSummary, type AlertChannel } from './channel.js';
 
@@ -15,21 +19,29 @@ export interface SmtpOptions {
 
 export class SmtpChannel implements AlertChannel {
   readonly kind = 'smtp';
-  private readonly transport;
+  private transport?: Promise<Transporter>;
 
-  constructor(private readonly o: SmtpOptions) {
-    this.transport = nodemailer.createTransport({
-      host: o.host,
-      port: o.port,
-      secure: o.secure,
-      auth: o.user ? { user: o.user, pass: o.password ?? '' } : undefined,
-      // Local relays often have self-made certificates; STARTTLS is still used when offered.
-      tls: { rejectUnauthorized: false },
-    });
+  constructor(private readonly o: SmtpOptions) {}
+
+  private connect(): Promise<Transporter> {
+    const o = this.o;
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: o.host,
+        port: o.port,
+        secure: o.secure,
+        auth: o.user ? { user: o.user, pass: o.password ?? '' } : undefined,
+        // Local relays often have self-made certificates; STARTTLS is still used when offered.
+        tls: { rejectUnauthorized: false },
+      }),
+    );
+    return this.transport;
   }
 
   async deliver(alert: EveEvent): Promise<void> {
-    await this.transport.sendMail({
+    await (
+      await this.connect()
+    ).sendMail({
       from: this.o.from,
       to: this.o.to,
       subject: `[moat] ${alertSummary(alert)}`,
@@ -38,6 +50,6 @@ export class SmtpChannel implements AlertChannel {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    if (this.transport) (await this.transport).close();
   }
 }
