@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 # telnet, openssh-client, sshpass and gcc: the real attacker clients and the samples of the honeypot acceptance test.
 # dnsmasq-base (the binary without a system service: moat gateway runs its own), conntrack (the NAT and session
 # tables), udhcpc (the DHCP client of the gateway tests' devices), iperf3 (the gateway benchmark).
-PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++ gcc telnet openssh-client sshpass dnsmasq-base conntrack udhcpc iperf3"
+# Devices and console: chromium (the console's browser tests, driven by playwright-core), mosquitto and
+# mosquitto-clients (real MQTT devices), avahi-utils/avahi-daemon (mDNS announcements), nmap (a scanning device),
+# ieee-data (MAC vendor list), isc-dhcp-client (DHCP with a vendor class), libcoap3-bin (a real CoAP peer).
+PKGS="time libpcap-dev postgresql tcpdump tshark libndpi-bin nftables iproute2 redis-server nfdump strace openssl curl ethtool python3 make g++ gcc telnet openssh-client sshpass dnsmasq-base conntrack udhcpc iperf3 chromium mosquitto mosquitto-clients avahi-utils avahi-daemon nmap ieee-data isc-dhcp-client libcoap3-bin"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
