@@ -8,6 +8,7 @@
  */
 /** Dense rows at most: 4096 × 256 × 4 bytes = 4 MB per automaton. */
 const MAX_DENSE_ROWS = 4096;
+
 /** States this shallow get a dense row (every byte's next state precomputed through the failure links). */
 const DENSE_DEPTH = 2;
 
@@ -25,6 +26,13 @@ export class AhoCorasick {
   private outIds: Int32Array = new Int32Array(0);
   /** 1 where a state has outputs: one byte load per text byte instead of two. */
   private hasOut: Uint8Array = new Uint8Array(1);
+  /**
+   * The scan in which each output state last reported: a state's outputs (its own and its failure chain's) are
+   * the same every time, so reporting them once per scan is enough. Short literals ET uses (`|00|`, `|01 00|`)
+   * end on most bytes of a binary payload; without this every one of them was a callback.
+   */
+  private reported: Uint32Array = new Uint32Array(1);
+  private scanGen = 0;
   readonly size: number;
   states = 0;
 
@@ -147,6 +155,7 @@ export class AhoCorasick {
     this.outIds = outIds;
     this.hasOut = new Uint8Array(n);
     for (let s = 0; s < n; s++) this.hasOut[s] = outCount[s] > 0 ? 1 : 0;
+    this.reported = new Uint32Array(n);
     let rows = 1;
     while (rows < n && rows < MAX_DENSE_ROWS && depth[rows] <= DENSE_DEPTH) rows++;
     const dense = new Int32Array(rows * 256);
@@ -168,9 +177,30 @@ export class AhoCorasick {
     this.denseRows = rows;
   }
 
-  /** Calls `hit(patternId)` for every pattern occurrence (ids may repeat); stops early when `hit` returns true. */
-  scan(buf: Uint8Array, off: number, len: number, hit: (id: number) => boolean | void): void {
+  /** The next scan's generation for `reported`, clearing it when the counter wraps. */
+  private nextScan(): number {
+    if (++this.scanGen === 0xffffffff) {
+      this.reported.fill(0);
+      this.scanGen = 1;
+    }
+    return this.scanGen;
+  }
+
+  /**
+   * Calls `hit(patternId)` for every pattern occurrence (ids may repeat); stops early when `hit` returns true.
+   * `distinct`: each pattern at least once per scan instead — an output state reports once, which is all a
+   * prefilter needs.
+   */
+  scan(
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    hit: (id: number) => boolean | void,
+    distinct = false,
+  ): void {
     if (this.size === 0) return;
+    const gen = this.nextScan();
+    const reported = this.reported;
     const fold = this.foldCase;
     const dense = this.dense;
     const rows = this.denseRows;
@@ -220,6 +250,10 @@ export class AhoCorasick {
           }
         }
         if (hasOut[s] === 0) continue;
+      }
+      if (distinct) {
+        if (reported[s] === gen) continue;
+        reported[s] = gen;
       }
       for (let j = outStart[s], o1 = outStart[s + 1]; j < o1; j++) if (hit(outIds[j]) === true) return;
     }

@@ -71,6 +71,8 @@ interface Group {
   size: number;
   /** Rules without a usable fast pattern: always evaluated. */
   always: Int32Array;
+  /** Every rule of the group (engine-wide indexes), to build the port-pair groups from. */
+  members: Int32Array;
 }
 
 /**
@@ -82,7 +84,16 @@ interface PortGroups {
   any: Group;
   dst: Map<number, Group>;
   src: Map<number, Group>;
+  /**
+   * `any` together with a port's groups, one automaton per (destination, source) port pair that has a group
+   * (key: (dst + 1) × 65537 + (src + 1), 0 for a side without one), built on first use: a packet to or from a
+   * grouped port is scanned once, not once per group — HTTP responses from port 80 were scanned twice over.
+   */
+  pairs: Map<number, Group>;
 }
+
+/** Port-pair groups kept per transport and direction; past this, packets fall back to one scan per group. */
+const MAX_PORT_PAIRS = 64;
 
 /** Port lists longer than this are treated as `any` for grouping (each port would copy the rule's pattern). */
 const MAX_GROUP_PORTS = 32;
@@ -212,6 +223,7 @@ function buildGroup(
     patterns,
     size: patterns.length,
     always: Int32Array.from(always),
+    members: Int32Array.from(idx),
   };
 }
 
@@ -348,6 +360,7 @@ export class RuleMatcher {
     });
     this.packetRuleCount = packetRules;
     const build = (l: PortGroupLists): PortGroups => ({
+      pairs: new Map(),
       any: buildGroup(rules, l.any, 'payload', needMask, opts.prefilter !== false),
       dst: new Map(
         [...l.dst].map(([p, idx]) => [
@@ -395,7 +408,7 @@ export class RuleMatcher {
       this.curGroup = g;
       const ac = (g.ac ??= new AhoCorasick(g.patterns ?? []));
       g.patterns = undefined;
-      ac.scan(buf, off, len, this.onHit);
+      ac.scan(buf, off, len, this.onHit, true);
     }
     const always = g.always;
     for (let i = 0; i < always.length; i++) {
@@ -480,6 +493,21 @@ export class RuleMatcher {
     return GUESSED_PROTOS.has(r.proto) && this.guessed?.get(flow.id)?.proto === r.proto;
   }
 
+  /** The group of `any` and a port pair's groups, made once per pair (undefined past MAX_PORT_PAIRS). */
+  private pairGroup(
+    pg: PortGroups,
+    key: number,
+    dg: Group | undefined,
+    sg: Group | undefined,
+  ): Group | undefined {
+    if (pg.pairs.size >= MAX_PORT_PAIRS) return undefined;
+    const idx = [...pg.any.members, ...(dg?.members ?? []), ...(sg?.members ?? [])];
+    const g = buildGroup(this.rules, idx, 'payload', this.needMask);
+    pg.pairs.set(key, g);
+    this.allGroups.push(g);
+    return g;
+  }
+
   /** Payload and header rules on one packet of a flow. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
     if (this.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
@@ -494,12 +522,22 @@ export class RuleMatcher {
       (this.encrypted.has(flow.id) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
     const payload = cipher ? undefined : pkt.buf;
     this.nextGeneration();
-    this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
-    if (t !== 'other') {
-      const sp = dir === 0 ? flow.srcPort : flow.dstPort;
-      const dp = dir === 0 ? flow.dstPort : flow.srcPort;
-      if (pg.dst.size > 0) this.collect(pg.dst.get(dp), payload, pkt.payloadOff, pkt.payloadLen);
-      if (pg.src.size > 0) this.collect(pg.src.get(sp), payload, pkt.payloadOff, pkt.payloadLen);
+    const dg =
+      t === 'other' || pg.dst.size === 0 ? undefined : pg.dst.get(dir === 0 ? flow.dstPort : flow.srcPort);
+    const sg =
+      t === 'other' || pg.src.size === 0 ? undefined : pg.src.get(dir === 0 ? flow.srcPort : flow.dstPort);
+    if (dg === undefined && sg === undefined) this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
+    else {
+      const key =
+        (dg ? (dir === 0 ? flow.dstPort : flow.srcPort) + 1 : 0) * 65537 +
+        (sg ? (dir === 0 ? flow.srcPort : flow.dstPort) + 1 : 0);
+      const pair = pg.pairs.get(key) ?? this.pairGroup(pg, key, dg, sg);
+      if (pair) this.collect(pair, payload, pkt.payloadOff, pkt.payloadLen);
+      else {
+        this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
+        this.collect(dg, payload, pkt.payloadOff, pkt.payloadLen);
+        this.collect(sg, payload, pkt.payloadOff, pkt.payloadLen);
+      }
     }
     const cand = this.cand;
     if (cand.length === 0) return undefined;
