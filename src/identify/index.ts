@@ -28,6 +28,7 @@ export {
   type BenignReference,
   benignBlack,
   MAX_BENIGN_BLACK_RATE,
+  SKIP_OOD_GATE,
 } from './registry.js';
 export { samplesFromEve } from './datasets/unlabelled-traffic.js';
 export { IdentificationService, type IdentifyResponse, type ResponseVerdict } from './service.js';
