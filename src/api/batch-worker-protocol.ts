@@ -7,6 +7,8 @@ export interface BatchWorkerSource {
   geo?: { asnDb?: string; countryDb?: string; asnRanges?: { v4: string; v6?: string } };
   /** Poll the registry for newly activated models every this many ms (hot swap). */
   reloadMs?: number;
+  /** Nice value of the worker thread (Linux): batches yield the CPU to single requests. Default 10. */
+  nice?: number;
 }
 
 export type ToWorker =

@@ -4,6 +4,8 @@
  * body's bytes, JSON.parse, the B-1 checks, scoring and serialising — so the service's event loop only moves
  * bytes. Jobs are handled one at a time in arrival order; a job's chunks may arrive while another is parsed.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../store/index.js';
 import { AsnRanges, GeoLookup, IntelIndex, IntelStore } from '../intel/index.js';
@@ -15,6 +17,15 @@ const port = parentPort;
 if (!port) throw new Error('batch-worker-thread runs only as a worker thread');
 
 const source = workerData as BatchWorkerSource;
+
+// Batch work is background work: on Linux a thread has its own nice value, so this thread yields the CPU to the
+// service's thread (single requests, health checks) whenever both want it. Elsewhere it runs at normal priority.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, source.nice ?? 10);
+} catch {
+  // No /proc or no permission to change priority: the worker still keeps the batch off the event loop.
+}
 const store = openSqlite(source.db, { create: false });
 const geo =
   source.geo && (source.geo.asnDb || source.geo.countryDb || source.geo.asnRanges)
