@@ -64,7 +64,11 @@ export class BatchWorker {
   private readonly started: Promise<void>;
 
   constructor(source: BatchWorkerSource) {
-    this.worker = new Worker(new URL('./batch-worker-thread.js', import.meta.url), { workerData: source });
+    this.worker = new Worker(new URL('./batch-worker-thread.js', import.meta.url), {
+      workerData: source,
+      // The parent's runtime flags, without the ones that describe how its own entry was given (`-e` scripts).
+      execArgv: process.execArgv.filter((a) => a.startsWith('--') && !/^--(input-type|eval|print)\b/.test(a)),
+    });
     this.started = new Promise((resolve, reject) => {
       this.worker.once('error', reject);
       this.reloads.push(() => {
