@@ -85,3 +85,26 @@ test('a model that calls the benign internet black is refused; one that does not
     `# benign reference: ${ref.n} public addresses from ${ref.captures} captures; all-black model ${ref.n}/${ref.n} refused; synthetic-trained model calls ${k} black (${((100 * k) / ref.n).toFixed(1)}%) → ${r.published ? 'published' : 'refused'}`,
   );
 });
+
+test('the gate is on by default: no reference refuses, the registry’s own reference judges', () => {
+  const quiet = new IdentifyModel({
+    format: MODEL_FORMAT,
+    features: [...FEATURE_NAMES],
+    tree: { leaf: true, id: 0, p: 0, n: 1, pos: 0 },
+    thresholds: { black: 0.5, gray: 0.2 },
+    trainedAt: new Date(0).toISOString(),
+    info: {},
+  });
+  const bare = new ModelRegistry(openSqlite(':memory:'));
+  const none = bare.submit(quiet, good, gates);
+  assert.equal(none.published, false);
+  assert.match(none.reasons.join('; '), /no benign reference for the out-of-distribution gate/);
+  // A registry holding a reference applies it to every submission that brings none.
+  const x = new Float64Array(FEATURE_NAMES.length * 3).fill(-1);
+  const ref: BenignReference = { name: 'three addresses', x, n: 3, width: FEATURE_NAMES.length };
+  const reg = new ModelRegistry(openSqlite(':memory:'), { benign: ref });
+  const black = reg.submit(allBlackModel(), good, gates);
+  assert.equal(black.published, false);
+  assert.match(black.reasons.join('; '), /calls black 3 of 3 public addresses .* 'three addresses'/);
+  assert.equal(reg.submit(quiet, good, gates).published, true);
+});

@@ -16,7 +16,9 @@ import type { AddressSample } from './ustc-conversations.js';
 export const SOURCE_USTC = 0;
 export const SOURCE_IPSUM = 1;
 export const SOURCE_UNLABELLED = 2;
-export const SOURCE_NAMES = ['ustc-tfc2016', 'ipsum', 'unlabelled traffic'] as const;
+/** Public addresses of benign captures (real traffic, label 0). */
+export const SOURCE_BENIGN = 3;
+export const SOURCE_NAMES = ['ustc-tfc2016', 'ipsum', 'unlabelled traffic', 'benign captures'] as const;
 
 export interface CombinedSample extends AddressSample {
   source: number;
@@ -30,6 +32,8 @@ export interface CombinedSources {
   ustc?: AddressSample[];
   ipsum?: AddressSample[];
   unlabelled?: AddressSample[];
+  /** Real benign traffic (every public address of benign captures): label 0, address features too. */
+  benign?: AddressSample[];
 }
 
 export interface CombinedSet {
@@ -53,6 +57,16 @@ export function combineSources(src: CombinedSources): CombinedSet {
       continue;
     }
     byIp.set(s.ip, { ...s, source: SOURCE_IPSUM, addressFeatures: true, unlabelled: false });
+  }
+  for (const s of src.benign ?? []) {
+    // A listed address met in a benign capture stays what its list says; it lends its traffic.
+    const old = byIp.get(s.ip);
+    if (old) {
+      merged++;
+      if (old.flows.length === 0) old.flows = s.flows;
+      continue;
+    }
+    byIp.set(s.ip, { ...s, y: 0, source: SOURCE_BENIGN, addressFeatures: true, unlabelled: false });
   }
   let unlabelledDropped = 0;
   for (const s of src.unlabelled ?? []) {

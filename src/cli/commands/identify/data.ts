@@ -17,6 +17,7 @@ import {
   loadIpsumPu,
   loadUnlabelledTraffic,
   combineSources,
+  SOURCE_BENIGN,
   SOURCE_IPSUM,
   SOURCE_USTC,
   type AddressSample,
@@ -63,6 +64,8 @@ export interface Sources {
   ustc?: AddressSample[];
   ipsum?: AddressSample[];
   unlabelled?: AddressSample[];
+  /** Real benign traffic (label 0), from benign captures. */
+  benign?: AddressSample[];
   ctx: FeatureContext;
   groupBy: GroupBy;
 }
@@ -94,6 +97,7 @@ export function combinedDataset(src: Sources): Dataset {
   const present = [
     src.ustc ? 'ustc-tfc2016' : '',
     src.ipsum ? 'ipsum PU' : '',
+    src.benign ? 'benign captures' : '',
     src.unlabelled ? 'unlabelled traffic' : '',
   ].filter(Boolean);
   const mask = (source: number): Uint8Array =>
@@ -106,6 +110,7 @@ export function combinedDataset(src: Sources): Dataset {
     slices: [
       ...(src.ustc ? [{ name: 'ustc-tfc2016 part', mask: mask(SOURCE_USTC) }] : []),
       ...(src.ipsum ? [{ name: 'ipsum part', mask: mask(SOURCE_IPSUM) }] : []),
+      ...(src.benign ? [{ name: 'benign captures part', mask: mask(SOURCE_BENIGN) }] : []),
     ],
   };
 }
