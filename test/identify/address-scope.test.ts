@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { openSqlite } from '../../src/store/index.js';
 import { parseIp } from '../../src/address/index.js';
 import { IntelIndex, IntelStore, parseFeed } from '../../src/intel/index.js';
-import { IdentificationService, ModelRegistry, specialScope, SKIP_OOD_GATE } from '../../src/identify/index.js';
+import {
+  IdentificationService,
+  ModelRegistry,
+  specialScope,
+  SKIP_OOD_GATE,
+} from '../../src/identify/index.js';
 import { runMoat } from './cli-child.js';
 import { allBlackModel } from './synthetic.js';
 

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/store/index.js';
-import { ModelRegistry, IdentificationService, trainModel, DEFAULT_TRAIN, SKIP_OOD_GATE } from '../../src/identify/index.js';
+import {
+  ModelRegistry,
+  IdentificationService,
+  trainModel,
+  DEFAULT_TRAIN,
+  SKIP_OOD_GATE,
+} from '../../src/identify/index.js';
 import { syntheticRequests, toLabelledSet } from './synthetic.js';
 
 const gates = { minPrecision: 0.9, minCoverage: 0.8 };

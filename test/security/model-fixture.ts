@@ -60,7 +60,12 @@ export function setup(): { dir: string; pcap: string; store: string; version: nu
   const db = openSqlite(store);
   const reg = new ModelRegistry(db);
   const model = trainModel(toLabelledSet(syntheticRequests(400, 21)), DEFAULT_TRAIN);
-  const r = reg.submit(model, { precision: 0.99, coverage: 0.9 }, { minPrecision: 0.9, minCoverage: 0.8 }, SKIP_OOD_GATE);
+  const r = reg.submit(
+    model,
+    { precision: 0.99, coverage: 0.9 },
+    { minPrecision: 0.9, minCoverage: 0.8 },
+    SKIP_OOD_GATE,
+  );
   assert.ok(r.published, r.reasons.join('; '));
   reg.activate(r.version);
   db.close();
