@@ -20,7 +20,7 @@ import {
 } from './benign.js';
 import { UsageError } from '../../errors.js';
 import { StoreSet } from '../../stores.js';
-import { ModelRegistry, evaluate } from '../../../identify/index.js';
+import { ModelRegistry, SKIP_OOD_GATE, evaluate } from '../../../identify/index.js';
 
 export function registerTrain(id: Command, setExit: (code: number) => void): void {
   dataOptions(
@@ -34,6 +34,10 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
     .option('--no-activate', 'publish without activating')
     .option('--benign <paths>', BENIGN_HELP)
     .option('--benign-flows <paths>', BENIGN_FLOWS_HELP)
+    .option(
+      '--no-ood-gate',
+      'publish without the out-of-distribution gate (experiments only: the model is marked oodGate: skipped)',
+    )
     .action(
       async (
         flags: DataCli & {
@@ -43,6 +47,7 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
           activate: boolean;
           benign?: string;
           benignFlows?: string;
+          oodGate: boolean;
         },
       ) => {
         const gates = {
@@ -60,9 +65,11 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
         const benignRows = flowList === 'none' ? undefined : await benignSamples(flowList);
         const refList = flags.benign ?? split?.reference;
         // Without any reference the registry refuses the model (the gate is on by default).
-        const benign = refList
-          ? await benignReference(refList, new Set(benignRows?.samples.map((x) => x.ip)))
-          : undefined;
+        const benign = !flags.oodGate
+          ? SKIP_OOD_GATE
+          : refList
+            ? await benignReference(refList, new Set(benignRows?.samples.map((x) => x.ip)))
+            : undefined;
         const sources = loadSources(flags, fileList('feeds', flags.feeds), geoFrom(flags));
         if (benignRows) sources.benign = benignRows.samples;
         const d = combinedDataset(sources);
@@ -103,7 +110,8 @@ export function registerTrain(id: Command, setExit: (code: number) => void): voi
           published: result.published,
           activated: result.published && flags.activate,
           reasons: result.reasons,
-          benignReference: benign ? { name: benign.name, addresses: benign.n } : null,
+          benignReference:
+            benign && benign !== SKIP_OOD_GATE ? { name: benign.name, addresses: benign.n } : null,
           benignTraining: benignRows
             ? { captures: benignRows.captures, addresses: benignRows.samples.length }
             : null,
