@@ -198,6 +198,8 @@ export interface EvaluateOptions {
   loop?: Partial<LoopParams>;
   /** Fit the model to publish on every labelled row outside the test split (see EvaluationReport.final). */
   finalFit?: boolean;
+  /** The features the tree may split on (default: all); see sharedFeatures. */
+  features?: number[];
 }
 
 /** Two sets as one (the rows of `a`, then those of `b`). */
@@ -215,7 +217,13 @@ function concat(a: LabelledSet, b: LabelledSet): LabelledSet {
   const group = new Uint32Array(n);
   group.set(a.group);
   group.set(b.group, a.n);
-  return { x, y, w, group, n, width: a.width };
+  const out: LabelledSet = { x, y, w, group, n, width: a.width };
+  if (a.realBenign || b.realBenign) {
+    out.realBenign = new Uint8Array(n);
+    if (a.realBenign) out.realBenign.set(a.realBenign);
+    if (b.realBenign) out.realBenign.set(b.realBenign, a.n);
+  }
+  return out;
 }
 
 export function evaluate(
@@ -231,7 +239,10 @@ export function evaluate(
     ...(opts.testMask ? { testMask: opts.testMask } : {}),
     ...(opts.unlabelledOnly ? { unlabelledOnly: opts.unlabelledOnly } : {}),
   });
-  const params: LoopParams = { ...DEFAULT_LOOP, ...opts.loop };
+  const base: LoopParams = { ...DEFAULT_LOOP, ...opts.loop };
+  const params: LoopParams = opts.features
+    ? { ...base, train: { ...base.train, tree: { ...base.train.tree, features: opts.features } } }
+    : base;
   const r = runSelfTrainingLoop(sets.labelled, sets.unlabelled, sets.validation, params, onIteration);
   const slices = (opts.slices ?? []).map((sl) => {
     const part = subset(

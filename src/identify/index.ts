@@ -44,6 +44,12 @@ export type { GroupBy } from './split-groups.js';
 export { loadUstcConversations, windowed, type AddressSample } from './datasets/ustc-conversations.js';
 export { loadIpsumPu } from './datasets/ipsum-pu.js';
 export { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
-export { combineSources, SOURCE_BENIGN, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';
+export {
+  combineSources,
+  sharedFeatures,
+  SOURCE_BENIGN,
+  SOURCE_IPSUM,
+  SOURCE_USTC,
+} from './datasets/combined.js';
 export { isPublicAddress } from './datasets/unlabelled-traffic.js';
 export { fastBatchOk, fastRequestOk } from './fast-validate.js';

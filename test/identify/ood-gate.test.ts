@@ -108,3 +108,25 @@ test('the gate is on by default: no reference refuses, the registry’s own refe
   assert.match(black.reasons.join('; '), /calls black 3 of 3 public addresses .* 'three addresses'/);
   assert.equal(reg.submit(quiet, good, gates).published, true);
 });
+
+test('real benign rows bound the black threshold: at most 1% of them are black', () => {
+  // 20% of each class looks like the other: a precision-0.95 threshold alone calls many negatives black.
+  const set = toLabelledSet(syntheticRequests(1500, 9, 0.2));
+  const blackBenign = (m: IdentifyModel): { black: number; n: number } => {
+    let black = 0;
+    let n = 0;
+    for (let i = 0; i < set.n; i++)
+      if (set.y[i] === 0) {
+        n++;
+        if (m.verdictOf(m.score(set.x, i * set.width).score) === 'black') black++;
+      }
+    return { black, n };
+  };
+  const plain = blackBenign(trainModel(set, DEFAULT_TRAIN));
+  assert.ok(plain.black > plain.n * 0.01, `without the bound ${plain.black} of ${plain.n} are black`);
+  set.realBenign = Uint8Array.from(set.y, (y) => (y === 0 ? 1 : 0));
+  const bounded = trainModel(set, DEFAULT_TRAIN);
+  const b = blackBenign(bounded);
+  assert.ok(b.black <= Math.floor(b.n * 0.01), `${b.black} of ${b.n} real benign rows black`);
+  assert.ok(typeof bounded.data.info.blackThresholdRaisedForRealBenign === 'number');
+});

@@ -18,6 +18,7 @@ import {
   loadUnlabelledTraffic,
   combineSources,
   SOURCE_BENIGN,
+  sharedFeatures,
   SOURCE_IPSUM,
   SOURCE_USTC,
   type AddressSample,
@@ -42,6 +43,7 @@ export interface Dataset {
   testMask?: Uint8Array;
   unlabelledOnly?: Uint8Array;
   slices?: { name: string; mask: Uint8Array }[];
+  features?: number[];
 }
 
 function groupByFlag(flags: DataFlags, geo?: GeoLookup): GroupBy {
@@ -91,9 +93,28 @@ export function loadSources(flags: DataFlags, extraFeeds: string[], geo?: GeoLoo
   return out;
 }
 
+/**
+ * Real benign traffic weighs as much as USTC's benign class when the tree grows: a few hundred internet addresses
+ * beside thousands of USTC conversations would otherwise not move a split.
+ */
+function sourceBalanced(set: LabelledSet, samples: readonly { source: number; y: number }[]): LabelledSet {
+  let ustcBenign = 0;
+  let benign = 0;
+  for (const s of samples)
+    if (s.source === SOURCE_BENIGN) benign++;
+    else if (s.source === SOURCE_USTC && s.y === 0) ustcBenign++;
+  const w = benign > 0 ? Math.max(1, ustcBenign / benign) : 1;
+  samples.forEach((s, i) => {
+    if (s.source === SOURCE_BENIGN) set.w[i] = w;
+  });
+  if (benign > 0) set.realBenign = Uint8Array.from(samples, (s) => (s.source === SOURCE_BENIGN ? 1 : 0));
+  return set;
+}
+
 /** Every seed source in one set (train always uses it; eval adds it when there is more than one source). */
 export function combinedDataset(src: Sources): Dataset {
   const c = combineSources(src);
+  const features = sharedFeatures(c.samples.filter((x) => !x.unlabelled).map((x) => x.source));
   const present = [
     src.ustc ? 'ustc-tfc2016' : '',
     src.ipsum ? 'ipsum PU' : '',
@@ -104,9 +125,10 @@ export function combinedDataset(src: Sources): Dataset {
     Uint8Array.from(c.samples, (x) => (x.source === source ? 1 : 0));
   return {
     name: `combined: ${present.join(' + ')} (split by ${src.groupBy === 'asn' ? 'AS' : '/24'})`,
-    set: featurise(c.samples, src.ctx, { groupBy: src.groupBy }),
+    set: sourceBalanced(featurise(c.samples, src.ctx, { groupBy: src.groupBy }), c.samples),
     labelledShare: 0.4,
     unlabelledOnly: Uint8Array.from(c.samples, (x) => (x.unlabelled ? 1 : 0)),
+    ...(features ? { features } : {}),
     slices: [
       ...(src.ustc ? [{ name: 'ustc-tfc2016 part', mask: mask(SOURCE_USTC) }] : []),
       ...(src.ipsum ? [{ name: 'ipsum part', mask: mask(SOURCE_IPSUM) }] : []),
@@ -157,6 +179,7 @@ export function evalOptions(d: Dataset): EvaluateOptions {
     ...(d.testMask ? { testMask: d.testMask } : {}),
     ...(d.unlabelledOnly ? { unlabelledOnly: d.unlabelledOnly } : {}),
     ...(d.slices ? { slices: d.slices } : {}),
+    ...(d.features ? { features: d.features } : {}),
   };
 }
 
