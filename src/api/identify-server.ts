@@ -6,6 +6,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
+import type { Readable } from 'node:stream';
 import {
   identifyBatchSchema,
   identifyRequestSchema,
@@ -14,6 +15,8 @@ import {
 } from '../identify/index.js';
 import type { IdentificationService, IdentifyResponse } from '../identify/index.js';
 import { fastBatchOk, fastRequestOk } from '../identify/index.js';
+import { batchItems, checkItem, pathText, ValidationError } from './batch-check.js';
+import { BatchJob, type BatchWorker } from './batch-worker.js';
 import type { KeyVerifier, TerminalKey } from './api-keys.js';
 import { RateLimiter } from './rate-limit.js';
 import { parseJsonChunked, Slicer } from './chunked-json.js';
@@ -29,6 +32,12 @@ export interface IdentifyServerOptions {
   bodyLimit?: number;
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without (loopback development only). */
   https?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Batches go to this worker thread (parse, check, score, serialise there): the event loop only forwards the
+   * body's chunks, so single requests keep their latency while a large batch runs. Without it, batches are
+   * handled here in 2 ms slices.
+   */
+  batchWorker?: BatchWorker;
 }
 
 const verdictSchema = {
@@ -57,23 +66,6 @@ const errorResponses = {
   415: errorSchema,
   429: errorSchema,
 };
-
-/** zod issue path → 'items[3].traffic.flows[0].peer' */
-function pathText(path: readonly PropertyKey[]): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : `${s ? '.' : ''}${String(p)}`;
-  return s || '(body)';
-}
-
-class ValidationError extends Error {
-  readonly statusCode = 400;
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -143,6 +135,7 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
   });
 
   const itemsOf = (req: FastifyRequest): number => {
+    if (req.body instanceof BatchJob) return req.body.items;
     const b = req.body as { items?: unknown[] } | undefined;
     return Array.isArray(b?.items) ? b.items.length : 1;
   };
@@ -196,6 +189,7 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    if (req.body instanceof BatchJob) req.body.drop();
     opts.log?.record({
       at: new Date().toISOString(),
       terminal: req.terminal?.terminal ?? null,
@@ -234,22 +228,36 @@ export function buildIdentifyServer(opts: IdentifyServerOptions): FastifyInstanc
     async (req) => opts.service.identify(req.body as IdentifyRequest),
   );
 
-  // The batch body is checked item by item in the handler, a slice at a time (a 10,000-item check in one go
-  // holds the loop for tens of milliseconds); the response is written the same way.
-  app.post('/v1/identify/batch', { schema: { response: errorResponses } }, async (req, reply) => {
-    const items = await validBatch(req.body);
-    const version = opts.service.modelVersion;
-    const parts: string[] = [];
-    const slicer = new Slicer();
-    for (let i = 0; i < items.length; i++) {
-      parts.push(serialiseVerdict(opts.service.identify(items[i])));
-      // Yield between slices so single requests and health checks are answered while a batch runs.
-      if (slicer.due()) await slicer.pause();
-    }
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(`{"model_version":${JSON.stringify(version)},"results":[${parts.join(',')}]}`);
-  });
+  const worker = opts.batchWorker;
+  if (worker)
+    // Its own scope: the batch route's JSON bodies stream to the worker instead of being parsed here.
+    void app.register(async (scope) => {
+      scope.removeContentTypeParser('application/json');
+      scope.addContentTypeParser('application/json', (req, payload, done) =>
+        streamToWorker(worker, req, payload, batchLimit, done),
+      );
+      scope.post('/v1/identify/batch', { schema: { response: errorResponses } }, async (req, reply) => {
+        const body = await (req.body as BatchJob).score();
+        return reply.type('application/json; charset=utf-8').send(body);
+      });
+    });
+  else
+    // The batch body is checked item by item in the handler, a slice at a time (a 10,000-item check in one go
+    // holds the loop for tens of milliseconds); the response is written the same way.
+    app.post('/v1/identify/batch', { schema: { response: errorResponses } }, async (req, reply) => {
+      const items = await validBatch(req.body);
+      const version = opts.service.modelVersion;
+      const parts: string[] = [];
+      const slicer = new Slicer();
+      for (let i = 0; i < items.length; i++) {
+        parts.push(serialiseVerdict(opts.service.identify(items[i])));
+        // Yield between slices so single requests and health checks are answered while a batch runs.
+        if (slicer.due()) await slicer.pause();
+      }
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`{"model_version":${JSON.stringify(version)},"results":[${parts.join(',')}]}`);
+    });
 
   app.get(
     '/v1/model',
@@ -279,37 +287,69 @@ const serialiseVerdict = (v: IdentifyResponse): string => JSON.stringify(v);
 
 /** B-1 batch check, sliced: the same rules as identifyBatchSchema, with the path of the first bad field. */
 async function validBatch(body: unknown): Promise<IdentifyRequest[]> {
-  const b = body as { items?: unknown } | null;
-  const shapeOk =
-    typeof b === 'object' &&
-    b !== null &&
-    !Array.isArray(b) &&
-    Object.keys(b).every((k) => k === 'items') &&
-    Array.isArray(b.items) &&
-    b.items.length >= 1 &&
-    b.items.length <= MAX_BATCH;
-  if (!shapeOk) {
-    const r = identifyBatchSchema.safeParse(body);
-    if (r.success) return r.data.items as IdentifyRequest[];
-    const issue = r.error.issues[0];
-    throw new ValidationError(pathText(issue.path), issue.message);
-  }
-  const items = (b as { items: unknown[] }).items;
+  const items = batchItems(body);
   const out = new Array<IdentifyRequest>(items.length);
   const slicer = new Slicer();
   for (let i = 0; i < items.length; i++) {
-    if (fastRequestOk(items[i])) out[i] = items[i] as IdentifyRequest;
-    else {
-      const r = identifyRequestSchema.safeParse(items[i]);
-      if (!r.success) {
-        const issue = r.error.issues[0];
-        throw new ValidationError(pathText(['items', i, ...issue.path]), issue.message);
-      }
-      out[i] = r.data as IdentifyRequest;
-    }
+    out[i] = checkItem(items[i], i);
     if (slicer.due()) await slicer.pause();
   }
   return out;
+}
+
+const tooLarge = (limit: number): Error =>
+  Object.assign(new Error(`Request body is too large (more than ${limit} bytes)`), {
+    statusCode: 413,
+    code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+  });
+
+/**
+ * The batch body's bytes go to the worker as they arrive; the request's body becomes the worker's job once the
+ * worker has parsed and checked it (a syntax or schema error comes back as 400 with its path).
+ */
+function streamToWorker(
+  worker: BatchWorker,
+  req: FastifyRequest,
+  payload: Readable,
+  limit: number,
+  done: (err: Error | null, body?: unknown) => void,
+): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    payload.resume();
+    return done(tooLarge(limit));
+  }
+  let job: BatchJob;
+  try {
+    job = worker.begin();
+  } catch (e) {
+    payload.resume();
+    return done(e as Error);
+  }
+  let bytes = 0;
+  let finished = false;
+  const finish = (err: Error | null, body?: unknown): void => {
+    if (finished) return;
+    finished = true;
+    if (err) job.drop();
+    done(err, body);
+  };
+  payload.on('data', (c: Buffer) => {
+    if (finished) return;
+    bytes += c.length;
+    if (bytes > limit) return finish(tooLarge(limit));
+    // A copy that owns its memory moves to the worker without another copy (the socket reuses its buffers).
+    const own = new Uint8Array(c);
+    job.push(own);
+  });
+  payload.on('end', () => {
+    if (finished) return;
+    job.end().then(
+      () => finish(null, job),
+      (e: Error) => finish(e),
+    );
+  });
+  payload.on('error', (e: Error) => finish(e));
 }
 
 export { MAX_BATCH };

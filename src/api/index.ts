@@ -7,3 +7,4 @@ export { selfSignedServerCert } from './self-signed.js';
 export { featuresFromInput, handshakeSchema, HandshakeInputError } from './tlsmon/handshake-input.js';
 export { buildTlsmonApi } from './tlsmon/server.js';
 export { PolicyVersions } from './tlsmon/policy-versions.js';
+export { BatchWorker, type BatchWorkerSource } from './batch-worker.js';

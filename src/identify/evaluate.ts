@@ -18,7 +18,7 @@ import {
   precisionAtCoverage,
 } from './metrics.js';
 import type { IdentifyModel } from './model.js';
-import { DEFAULT_TRAIN, groupFraction, subset, type LabelledSet } from './train.js';
+import { DEFAULT_TRAIN, groupFraction, subset, trainModel, type LabelledSet } from './train.js';
 import type { AddressSample } from './datasets/ustc-conversations.js';
 import { neighbourhoodGroup, splitGroup, type GroupBy } from './split-groups.js';
 
@@ -179,6 +179,12 @@ export interface EvaluationReport {
   bestIteration: number;
   stoppedBy: string;
   best: IdentifyModel;
+  /**
+   * With `finalFit`: the model to publish — refit on every labelled row outside the test split (training and
+   * validation) when self-training did not win; the self-trained scheme when it did. Its test metrics beside.
+   */
+  final?: IdentifyModel;
+  withFinal?: TestMetrics;
 }
 
 export interface EvaluateOptions {
@@ -190,6 +196,34 @@ export interface EvaluateOptions {
   unlabelledOnly?: Uint8Array;
   slices?: { name: string; mask: Uint8Array }[];
   loop?: Partial<LoopParams>;
+  /** Fit the model to publish on every labelled row outside the test split (see EvaluationReport.final). */
+  finalFit?: boolean;
+  /** The features the tree may split on (default: all); see sharedFeatures. */
+  features?: number[];
+}
+
+/** Two sets as one (the rows of `a`, then those of `b`). */
+function concat(a: LabelledSet, b: LabelledSet): LabelledSet {
+  const n = a.n + b.n;
+  const x = new Float64Array(n * a.width);
+  x.set(a.x.subarray(0, a.n * a.width));
+  x.set(b.x.subarray(0, b.n * b.width), a.n * a.width);
+  const y = new Uint8Array(n);
+  y.set(a.y);
+  y.set(b.y, a.n);
+  const w = new Float64Array(n);
+  w.set(a.w);
+  w.set(b.w, a.n);
+  const group = new Uint32Array(n);
+  group.set(a.group);
+  group.set(b.group, a.n);
+  const out: LabelledSet = { x, y, w, group, n, width: a.width };
+  if (a.realBenign || b.realBenign) {
+    out.realBenign = new Uint8Array(n);
+    if (a.realBenign) out.realBenign.set(a.realBenign);
+    if (b.realBenign) out.realBenign.set(b.realBenign, a.n);
+  }
+  return out;
 }
 
 export function evaluate(
@@ -205,7 +239,10 @@ export function evaluate(
     ...(opts.testMask ? { testMask: opts.testMask } : {}),
     ...(opts.unlabelledOnly ? { unlabelledOnly: opts.unlabelledOnly } : {}),
   });
-  const params: LoopParams = { ...DEFAULT_LOOP, ...opts.loop };
+  const base: LoopParams = { ...DEFAULT_LOOP, ...opts.loop };
+  const params: LoopParams = opts.features
+    ? { ...base, train: { ...base.train, tree: { ...base.train.tree, features: opts.features } } }
+    : base;
   const r = runSelfTrainingLoop(sets.labelled, sets.unlabelled, sets.validation, params, onIteration);
   const slices = (opts.slices ?? []).map((sl) => {
     const part = subset(
@@ -218,7 +255,16 @@ export function evaluate(
       withSelfTraining: testMetrics(r.best, part),
     };
   });
+  let final: IdentifyModel | undefined;
+  if (opts.finalFit)
+    final =
+      r.bestIteration > 0
+        ? r.best
+        : trainModel(concat(sets.labelled, sets.validation), params.train, {
+            final: 'labelled + validation',
+          });
   return {
+    ...(final ? { final, withFinal: testMetrics(final, sets.test) } : {}),
     dataset: name,
     sizes: {
       labelled: sets.labelled.n,

@@ -28,6 +28,7 @@ export {
   type BenignReference,
   benignBlack,
   MAX_BENIGN_BLACK_RATE,
+  SKIP_OOD_GATE,
 } from './registry.js';
 export { samplesFromEve } from './datasets/unlabelled-traffic.js';
 export { IdentificationService, type IdentifyResponse, type ResponseVerdict } from './service.js';
@@ -43,6 +44,12 @@ export type { GroupBy } from './split-groups.js';
 export { loadUstcConversations, windowed, type AddressSample } from './datasets/ustc-conversations.js';
 export { loadIpsumPu } from './datasets/ipsum-pu.js';
 export { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
-export { combineSources, SOURCE_IPSUM, SOURCE_USTC } from './datasets/combined.js';
+export {
+  combineSources,
+  sharedFeatures,
+  SOURCE_BENIGN,
+  SOURCE_IPSUM,
+  SOURCE_USTC,
+} from './datasets/combined.js';
 export { isPublicAddress } from './datasets/unlabelled-traffic.js';
 export { fastBatchOk, fastRequestOk } from './fast-validate.js';

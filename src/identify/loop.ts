@@ -230,5 +230,10 @@ function withPseudoLabels(
     w[j] = weight;
     group[j] = unlabelled.group[i];
   });
-  return { x, y: yy, w, group, n, width };
+  const out: LabelledSet = { x, y: yy, w, group, n, width };
+  if (labelled.realBenign) {
+    out.realBenign = new Uint8Array(n);
+    out.realBenign.set(labelled.realBenign);
+  }
+  return out;
 }

@@ -64,6 +64,12 @@ export interface BenignReference {
 
 export const MAX_BENIGN_BLACK_RATE = 0.01;
 
+/**
+ * Passed instead of a reference, turns the out-of-distribution gate off for one submission (models built for
+ * tests and fixtures, never a trained production model: `identify train` always brings a reference).
+ */
+export const SKIP_OOD_GATE = 'skip-ood-gate' as const;
+
 /** How many reference addresses the model calls black. */
 export function benignBlack(model: IdentifyModel, ref: BenignReference): number {
   let black = 0;
@@ -81,20 +87,34 @@ export interface PublishResult {
 export class ModelRegistry {
   readonly db: Db;
 
-  constructor(store: SqliteStore) {
+  /** The reference a submission without one is judged against (the out-of-distribution gate is on by default). */
+  private readonly benign: BenignReference | undefined;
+
+  constructor(store: SqliteStore, opts: { benign?: BenignReference } = {}) {
     store.migrate(IDENTIFY_SCHEMA);
     this.db = store.db;
+    this.benign = opts.benign;
   }
 
-  /** Stores the model; publishes it only when its held-out metrics pass the gates (B-4). */
+  /**
+   * Stores the model; publishes it only when its held-out metrics pass the gates (B-4) and it passes the
+   * out-of-distribution gate on the benign reference (the given one, else the registry's). Without any
+   * reference the model is refused: a model nobody checked against benign traffic is not published.
+   */
   submit(
     model: IdentifyModel,
     metrics: HeldOutMetrics,
     gates: Gates,
-    benign?: BenignReference,
+    reference: BenignReference | typeof SKIP_OOD_GATE | undefined = this.benign,
   ): PublishResult {
     const reasons: string[] = [];
     const oodReasons: string[] = [];
+    const benign = reference === SKIP_OOD_GATE ? undefined : reference;
+    if (reference === undefined)
+      oodReasons.push(
+        'no benign reference for the out-of-distribution gate (identify train --benign CAPTURES)',
+      );
+    else if (reference === SKIP_OOD_GATE) metrics = { ...metrics, oodGate: 'skipped' };
     if (benign) {
       const max = benign.maxBlackRate ?? MAX_BENIGN_BLACK_RATE;
       const black = benignBlack(model, benign);

@@ -6,11 +6,16 @@
 import { FEATURE_NAMES } from './features.js';
 import { calibrateLeaves, IdentifyModel, MODEL_FORMAT } from './model.js';
 import { coverageAtPrecision, prCurve } from './metrics.js';
-import { growTree, leafOf, leaves, type TrainingSet, type TreeParams } from './tree.js';
+import { growTree, leafOf, leaves, type TrainingSet, type TreeNode, type TreeParams } from './tree.js';
 
 export interface LabelledSet extends TrainingSet {
   /** Neighbourhood group per sample (/24 or ASN), for splits that keep neighbours together. */
   group: Uint32Array;
+  /**
+   * 1 = real benign traffic (public addresses of benign captures): the black threshold is set so that at most
+   * `maxBenignBlack` of these rows are black — the deployment's negatives are internet traffic, not a data set's.
+   */
+  realBenign?: Uint8Array;
 }
 
 export interface TrainParams {
@@ -21,6 +26,8 @@ export interface TrainParams {
   grayPrecision: number;
   /** Share of groups held aside for calibration. */
   calibrationShare: number;
+  /** At most this share of the realBenign rows may be black (the out-of-distribution gate's 1%). */
+  maxBenignBlack?: number;
 }
 
 export const DEFAULT_TRAIN: TrainParams = {
@@ -52,7 +59,24 @@ export function subset(set: LabelledSet, idx: ArrayLike<number>): LabelledSet {
     w[k] = set.w[i];
     group[k] = set.group[i];
   }
-  return { x, y, w, group, n, width: set.width };
+  const out: LabelledSet = { x, y, w, group, n, width: set.width };
+  if (set.realBenign) out.realBenign = Uint8Array.from(idx as ArrayLike<number>, (i) => set.realBenign![i]);
+  return out;
+}
+
+/**
+ * The lowest black threshold that leaves at most `maxShare` of the real benign rows black (0 without any): one
+ * above the (k+1)-th highest of their scores, k = ⌊maxShare·n⌋.
+ */
+function benignFloor(tree: TreeNode, data: LabelledSet, maxShare: number): number {
+  if (!data.realBenign) return 0;
+  const scores: number[] = [];
+  for (let i = 0; i < data.n; i++)
+    if (data.realBenign[i]) scores.push(leafOf(tree, data.x, i * data.width).p);
+  if (scores.length === 0) return 0;
+  scores.sort((a, b) => b - a);
+  const k = Math.floor(maxShare * scores.length);
+  return k >= scores.length ? 0 : scores[k] + 1e-9;
 }
 
 export function trainModel(
@@ -103,7 +127,10 @@ export function trainModel(
   const black = coverageAtPrecision(curve, params.targetPrecision);
   const gray = coverageAtPrecision(curve, params.grayPrecision);
   // No threshold reaches the target precision: only the purest leaf can be black (the gates will judge).
-  const tBlack = black.recall > 0 ? black.threshold : (curve[0]?.threshold ?? 1);
+  let tBlack = black.recall > 0 ? black.threshold : (curve[0]?.threshold ?? 1);
+  const spared = benignFloor(tree, data, params.maxBenignBlack ?? 0.01);
+  const benignCapped = spared > tBlack;
+  if (benignCapped) tBlack = spared;
   const tGray = Math.min(gray.recall > 0 ? gray.threshold : tBlack, tBlack);
   return new IdentifyModel({
     format: MODEL_FORMAT,
@@ -111,6 +138,11 @@ export function trainModel(
     tree,
     thresholds: { black: tBlack, gray: tGray },
     trainedAt: new Date().toISOString(),
-    info: { ...info, samples: data.n, calibration: calibrateOnFit ? 'on-training-data' : calIdx.length },
+    info: {
+      ...info,
+      samples: data.n,
+      calibration: calibrateOnFit ? 'on-training-data' : calIdx.length,
+      ...(benignCapped ? { blackThresholdRaisedForRealBenign: spared } : {}),
+    },
   });
 }

@@ -30,6 +30,18 @@ export interface HandshakeFeatures {
   session?: SessionRefs;
   /** Named business scenario when the deployment tags the connection (T-63), e.g. "transfer". */
   scenario?: string;
+  /** The connection's flow as it stands at the handshake (traffic features for the identification model). */
+  flow?: FlowCounters;
+}
+
+/** A flow's counters at one moment: index 0 is the initiator's side (to server), 1 the responder's. */
+export interface FlowCounters {
+  id: number;
+  proto: number;
+  startUs: number;
+  lastUs: number;
+  pkts: [number, number];
+  bytes: [number, number];
 }
 
 export interface SessionRefs {

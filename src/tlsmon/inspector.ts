@@ -46,6 +46,14 @@ export function featuresOf(flow: FlowView, tls: TlsHandshake, tsUs: number): Han
             newTicket: tls.newTicketHash,
           }
         : undefined,
+    flow: {
+      id: flow.id,
+      proto: flow.proto,
+      startUs: flow.startUs,
+      lastUs: flow.lastUs,
+      pkts: [flow.pkts[0], flow.pkts[1]],
+      bytes: [flow.bytes[0], flow.bytes[1]],
+    },
   };
 }
 
@@ -60,6 +68,8 @@ export class TlsMonitorInspector implements Inspector {
       verdicts?: Publisher;
       /** After each verdict (history flushing, shared-history refresh). */
       onEvaluated?: (f: HandshakeFeatures) => void;
+      /** Every flow's end (the identification adapter keeps each address's traffic). */
+      onFlowEnd?: (flow: FlowView) => void;
       onClose?: () => Promise<void> | void;
     } = {},
   ) {}
@@ -158,6 +168,11 @@ export class TlsMonitorInspector implements Inspector {
       .catch(() => undefined)
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
+  }
+
+  onFlowEnd(flow: FlowView): undefined {
+    this.sinks.onFlowEnd?.(flow);
+    return undefined;
   }
 
   async close(): Promise<void> {

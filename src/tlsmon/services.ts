@@ -4,6 +4,7 @@
  * service that is absent makes its dimensions *unavailable* (counted as the policy says), never 0.
  */
 import type { CertificateInfo } from '../proto/index.js';
+import type { HandshakeFeatures } from './features.js';
 
 /** Heat counts over sliding windows (T-23, T-25, T-31…T-34). */
 export interface HeatHistory {
@@ -65,7 +66,8 @@ export interface FingerprintBlacklist {
 }
 export interface AddressList {
   /** Returns the list's name (and how many feeds list it) when the address is listed. */
-  lookup(ip: string): { list: string; count: number } | undefined;
+  /** `f`: the handshake being scored, for lists that judge an address by its traffic (the identification model). */
+  lookup(ip: string, f?: HandshakeFeatures): { list: string; count: number } | undefined;
 }
 export interface DomainFacts {
   /** Reputation in [0,1] (1 = good) from the operator's store or the identification service. */

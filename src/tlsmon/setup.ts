@@ -12,6 +12,7 @@ import type { PolicyFile } from './policy/schema.js';
 import { TlsMonitor } from './monitor.js';
 import { TlsMonitorInspector } from './inspector.js';
 import type { HandshakeFeatures } from './features.js';
+import type { FlowView } from '../flow/index.js';
 import { MemoryHeatHistory } from './history/memory-history.js';
 import { SqliteHeatHistory } from './history/sqlite-history.js';
 import { RedisHeatHistory } from './history/redis-history.js';
@@ -20,7 +21,7 @@ import { RevocationService } from './trust/revocation.js';
 import { ServiceCertificateCache } from './certificate-cache.js';
 import { CertificateFetcher } from './certificate-fetch.js';
 import { loadIntelLists, mmdbCountries } from './intel-adapters.js';
-import { identifyReputation } from './identify-adapter.js';
+import { identifyReputation, IdentifyReputation } from './identify-adapter.js';
 import { DomainStore, parseDomainFile } from './domain-store.js';
 import { dispatcherOf } from './channels.js';
 import { NftBlockSink } from './nft-block.js';
@@ -173,10 +174,13 @@ export async function createTlsmon(cfg: TlsmonConfig): Promise<Tlsmon> {
     // Shared history: refresh this connection's keys so the next verdicts see other monitors' counts.
     if (redis) void redis.prefetch(monitor.historyKeys(f)).catch(() => undefined);
   };
+  // The identification model judges a destination by its traffic: it sees every flow end.
+  const identify = svc.addressReputation instanceof IdentifyReputation ? svc.addressReputation : undefined;
   const inspector = new TlsMonitorInspector(monitor, {
     block: blockSink,
     verdicts: cfg.bus,
     onEvaluated,
+    ...(identify ? { onFlowEnd: (flow: FlowView) => identify.observeFlow(flow) } : {}),
     onClose: async () => {
       await blockSink?.drain();
       sqlite?.flush();

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { openSqlite } from '../../src/store/index.js';
 import { parseIp } from '../../src/address/index.js';
 import { IntelIndex, IntelStore, parseFeed } from '../../src/intel/index.js';
-import { IdentificationService, ModelRegistry, specialScope } from '../../src/identify/index.js';
+import {
+  IdentificationService,
+  ModelRegistry,
+  specialScope,
+  SKIP_OOD_GATE,
+} from '../../src/identify/index.js';
 import { runMoat } from './cli-child.js';
 import { allBlackModel } from './synthetic.js';
 
@@ -98,6 +103,7 @@ test('moat identify check: a private address is not_applicable and exits 0', () 
     allBlackModel(),
     { precision: 1, coverage: 1 },
     { minPrecision: 0.9, minCoverage: 0.8 },
+    SKIP_OOD_GATE,
   );
   reg.activate(v.version);
   h.close();

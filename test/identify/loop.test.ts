@@ -90,17 +90,17 @@ test('S6: the best scheme is the highest objective among iteration 0 and the sig
   if (r.stoppedBy === 'significant-improvement') assert.ok(last.probImproved! >= base.confidence);
 });
 
-test('B-7: a significant improvement stops the loop early, and the self-trained model wins on new data', () => {
-  // Deterministic (seeded data, seeded bootstrap): 30 labelled seeds, 10% of each class looking like the
-  // other, a pool of 2,000. The loop must improve here; if it does not, this test fails.
-  const { l, u, v } = sets(30, 2000, 400, 0.1);
-  const r = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 6, confidence: 0.6 });
+/**
+ * The B-7 acceptance on a loop's result: it stopped on a significant improvement before its last iteration, the
+ * published scheme is a self-trained one, and on a new draw of the same traffic (never seen by the loop) that
+ * scheme raises recall by more than 0.1 without losing precision. Throws when any of that does not hold.
+ */
+function assertLoopImproved(r: ReturnType<typeof runSelfTrainingLoop>, maxIterations: number): void {
   assert.equal(r.stoppedBy, 'significant-improvement', JSON.stringify(r.iterations));
   const stopped = r.iterations[r.iterations.length - 1];
   assert.ok(stopped.probImproved! >= 0.6);
-  assert.ok(r.iterations.length < 6);
+  assert.ok(r.iterations.length < maxIterations);
   assert.ok(r.bestIteration > 0, 'the significant win is the published scheme');
-  // Held out from everything the loop saw: another draw of the same traffic.
   const test = toLabelledSet(syntheticRequests(1000, 12, 0.1));
   const at = (m: typeof r.best): { p: number; rc: number } => {
     let tp = 0;
@@ -118,6 +118,24 @@ test('B-7: a significant improvement stops the loop early, and the self-trained 
   const after = at(r.best);
   assert.ok(after.rc > before.rc + 0.1, `recall ${before.rc.toFixed(3)} → ${after.rc.toFixed(3)}`);
   assert.ok(after.p >= before.p - 0.05, `precision ${before.p.toFixed(3)} → ${after.p.toFixed(3)}`);
+}
+
+test('B-7: a significant improvement stops the loop early, and the self-trained model wins on new data', () => {
+  // Deterministic (seeded data, seeded bootstrap): 30 labelled seeds, 10% of each class looking like the
+  // other, a pool of 2,000. The loop must improve here; if it does not, this test fails.
+  const { l, u, v } = sets(30, 2000, 400, 0.1);
+  assertLoopImproved(runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 6, confidence: 0.6 }), 6);
+});
+
+test('B-7 check fails when the loop cannot improve: the same data without pseudo-labels, or without a pool', () => {
+  const { l, u, v } = sets(30, 2000, 400, 0.1);
+  // κ = 0: the margin is 0, nothing is pseudo-labelled, every iteration retrains on the same seeds.
+  const still = runSelfTrainingLoop(l, u, v, { ...base, maxIterations: 6, confidence: 0.6, kappa: 0 });
+  assert.throws(() => assertLoopImproved(still, 6), assert.AssertionError);
+  // An empty pool: nothing to learn from.
+  const empty = subset(u, []);
+  const none = runSelfTrainingLoop(l, empty, v, { ...base, maxIterations: 6, confidence: 0.6 });
+  assert.throws(() => assertLoopImproved(none, 6), assert.AssertionError);
 });
 
 test('self-training is off unless it wins: without a significant win the result is the seed-only model', () => {

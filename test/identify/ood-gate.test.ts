@@ -85,3 +85,48 @@ test('a model that calls the benign internet black is refused; one that does not
     `# benign reference: ${ref.n} public addresses from ${ref.captures} captures; all-black model ${ref.n}/${ref.n} refused; synthetic-trained model calls ${k} black (${((100 * k) / ref.n).toFixed(1)}%) → ${r.published ? 'published' : 'refused'}`,
   );
 });
+
+test('the gate is on by default: no reference refuses, the registry’s own reference judges', () => {
+  const quiet = new IdentifyModel({
+    format: MODEL_FORMAT,
+    features: [...FEATURE_NAMES],
+    tree: { leaf: true, id: 0, p: 0, n: 1, pos: 0 },
+    thresholds: { black: 0.5, gray: 0.2 },
+    trainedAt: new Date(0).toISOString(),
+    info: {},
+  });
+  const bare = new ModelRegistry(openSqlite(':memory:'));
+  const none = bare.submit(quiet, good, gates);
+  assert.equal(none.published, false);
+  assert.match(none.reasons.join('; '), /no benign reference for the out-of-distribution gate/);
+  // A registry holding a reference applies it to every submission that brings none.
+  const x = new Float64Array(FEATURE_NAMES.length * 3).fill(-1);
+  const ref: BenignReference = { name: 'three addresses', x, n: 3, width: FEATURE_NAMES.length };
+  const reg = new ModelRegistry(openSqlite(':memory:'), { benign: ref });
+  const black = reg.submit(allBlackModel(), good, gates);
+  assert.equal(black.published, false);
+  assert.match(black.reasons.join('; '), /calls black 3 of 3 public addresses .* 'three addresses'/);
+  assert.equal(reg.submit(quiet, good, gates).published, true);
+});
+
+test('real benign rows bound the black threshold: at most 1% of them are black', () => {
+  // 20% of each class looks like the other: a precision-0.95 threshold alone calls many negatives black.
+  const set = toLabelledSet(syntheticRequests(1500, 9, 0.2));
+  const blackBenign = (m: IdentifyModel): { black: number; n: number } => {
+    let black = 0;
+    let n = 0;
+    for (let i = 0; i < set.n; i++)
+      if (set.y[i] === 0) {
+        n++;
+        if (m.verdictOf(m.score(set.x, i * set.width).score) === 'black') black++;
+      }
+    return { black, n };
+  };
+  const plain = blackBenign(trainModel(set, DEFAULT_TRAIN));
+  assert.ok(plain.black > plain.n * 0.01, `without the bound ${plain.black} of ${plain.n} are black`);
+  set.realBenign = Uint8Array.from(set.y, (y) => (y === 0 ? 1 : 0));
+  const bounded = trainModel(set, DEFAULT_TRAIN);
+  const b = blackBenign(bounded);
+  assert.ok(b.black <= Math.floor(b.n * 0.01), `${b.black} of ${b.n} real benign rows black`);
+  assert.ok(typeof bounded.data.info.blackThresholdRaisedForRealBenign === 'number');
+});

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSqlite } from '../../src/store/index.js';
-import { ModelRegistry, IdentificationService, trainModel, DEFAULT_TRAIN } from '../../src/identify/index.js';
+import {
+  ModelRegistry,
+  IdentificationService,
+  trainModel,
+  DEFAULT_TRAIN,
+  SKIP_OOD_GATE,
+} from '../../src/identify/index.js';
 import { syntheticRequests, toLabelledSet } from './synthetic.js';
 
 const gates = { minPrecision: 0.9, minCoverage: 0.8 };
@@ -18,16 +24,16 @@ function models() {
 test('gates: a model below precision or coverage is refused and cannot be activated', () => {
   const reg = new ModelRegistry(openSqlite(':memory:'));
   const { a } = models();
-  const low = reg.submit(a, { precision: 0.95, coverage: 0.5 }, gates);
+  const low = reg.submit(a, { precision: 0.95, coverage: 0.5 }, gates, SKIP_OOD_GATE);
   assert.equal(low.published, false);
   assert.match(low.reasons.join(), /coverage 0.500 < required 0.8/);
-  const lowP = reg.submit(a, { precision: 0.89, coverage: 0.99 }, gates);
+  const lowP = reg.submit(a, { precision: 0.89, coverage: 0.99 }, gates, SKIP_OOD_GATE);
   assert.equal(lowP.published, false);
   assert.match(lowP.reasons.join(), /precision 0.890 < required 0.9/);
   assert.throws(() => reg.activate(low.version), /refused by the gates/);
-  const nan = reg.submit(a, { precision: NaN, coverage: 1 }, gates);
+  const nan = reg.submit(a, { precision: NaN, coverage: 1 }, gates, SKIP_OOD_GATE);
   assert.equal(nan.published, false);
-  const ok = reg.submit(a, { precision: 0.9, coverage: 0.8 }, gates);
+  const ok = reg.submit(a, { precision: 0.9, coverage: 0.8 }, gates, SKIP_OOD_GATE);
   assert.equal(ok.published, true);
   reg.activate(ok.version);
   assert.equal(reg.activeVersion(), ok.version);
@@ -41,8 +47,8 @@ test('rollback returns to the previously active version; hot swap follows', () =
   const db = openSqlite(':memory:');
   const reg = new ModelRegistry(db);
   const { a, b } = models();
-  const v1 = reg.submit(a, { precision: 0.99, coverage: 0.9 }, gates).version;
-  const v2 = reg.submit(b, { precision: 0.99, coverage: 0.9 }, gates).version;
+  const v1 = reg.submit(a, { precision: 0.99, coverage: 0.9 }, gates, SKIP_OOD_GATE).version;
+  const v2 = reg.submit(b, { precision: 0.99, coverage: 0.9 }, gates, SKIP_OOD_GATE).version;
   assert.throws(() => reg.rollback(), /no active model/);
   reg.activate(v1);
   assert.throws(() => reg.rollback(), /only one ever active/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, ModelRegistry, trainModel } from '../../src/identify/index.js';
+import { DEFAULT_TRAIN, ModelRegistry, trainModel, SKIP_OOD_GATE } from '../../src/identify/index.js';
 import { openSqlite } from '../../src/store/index.js';
 import { encodePcap } from '../../src/synth/frame-writer.js';
 import { host, remoteHost } from '../../src/synth/net/address.js';
@@ -60,7 +60,12 @@ export function setup(): { dir: string; pcap: string; store: string; version: nu
   const db = openSqlite(store);
   const reg = new ModelRegistry(db);
   const model = trainModel(toLabelledSet(syntheticRequests(400, 21)), DEFAULT_TRAIN);
-  const r = reg.submit(model, { precision: 0.99, coverage: 0.9 }, { minPrecision: 0.9, minCoverage: 0.8 });
+  const r = reg.submit(
+    model,
+    { precision: 0.99, coverage: 0.9 },
+    { minPrecision: 0.9, minCoverage: 0.8 },
+    SKIP_OOD_GATE,
+  );
   assert.ok(r.published, r.reasons.join('; '));
   reg.activate(r.version);
   db.close();

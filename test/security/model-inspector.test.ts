@@ -18,7 +18,7 @@ import { EventCacheTable } from '../../src/security/event-cache.js';
 import { ModelInspector, openModelService } from '../../src/security/model-inspector.js';
 import { VerdictRecorder } from '../../src/security/verdict-recorder.js';
 import { InProcessBus } from '../../src/framework/index.js';
-import { ModelRegistry } from '../../src/identify/index.js';
+import { ModelRegistry, SKIP_OOD_GATE } from '../../src/identify/index.js';
 import { openSqlite } from '../../src/store/index.js';
 import { encodePcap } from '../../src/synth/frame-writer.js';
 import { C2, CLEAN, setup } from './model-fixture.js';
@@ -123,6 +123,7 @@ test('a newly activated model is followed and its verdicts replace the cached on
       reg.load(s.version),
       { precision: 0.99, coverage: 0.9 },
       { minPrecision: 0.9, minCoverage: 0.8 },
+      SKIP_OOD_GATE,
     );
     reg.activate(v2.version);
     assert.equal(service.reload(), true);

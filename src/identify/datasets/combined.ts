@@ -12,11 +12,49 @@
  *   says so (a C2 listed on ≥ 3 lists is positive whatever the capture said).
  */
 import type { AddressSample } from './ustc-conversations.js';
+import { ADDRESS_FEATURES, FEATURE_INDEX, TRAFFIC_FEATURES, type FeatureName } from '../features.js';
+
+/**
+ * What each labelled source can measure. USTC's conversation tables have counts and times but no TLS or DNS
+ * names, and their addresses are anonymised; IPsum rows are addresses without traffic; benign captures measure
+ * everything. A feature one labelled source cannot measure tells the tree which source a row came from — with
+ * USTC beside benign captures, `ipv6` (-1 for USTC, 0 for real addresses) alone would split them perfectly,
+ * and the benign rows would teach nothing about traffic.
+ */
+const NO_NAMES: readonly FeatureName[] = [
+  'tls_ratio',
+  'distinct_ja3',
+  'listed_tls_ratio',
+  'dns_entropy',
+  'listed_domain_ratio',
+];
+const MEASURED: Record<number, readonly FeatureName[]> = {
+  0: TRAFFIC_FEATURES.filter((f) => !NO_NAMES.includes(f)),
+  1: ADDRESS_FEATURES,
+  3: [...TRAFFIC_FEATURES, ...ADDRESS_FEATURES],
+};
+
+/**
+ * The features every labelled source present measures (indices for TreeParams.features); undefined when that
+ * leaves nothing (e.g. USTC with IPsum: traffic against addresses) — then every feature is used, as before.
+ */
+export function sharedFeatures(sources: Iterable<number>): number[] | undefined {
+  let shared: Set<FeatureName> | undefined;
+  for (const s of new Set(sources)) {
+    const m = MEASURED[s];
+    if (!m) continue;
+    shared = shared ? new Set([...shared].filter((f) => m.includes(f))) : new Set(m);
+  }
+  if (!shared || shared.size === 0) return undefined;
+  return [...shared].map((f) => FEATURE_INDEX[f]).sort((a, b) => a - b);
+}
 
 export const SOURCE_USTC = 0;
 export const SOURCE_IPSUM = 1;
 export const SOURCE_UNLABELLED = 2;
-export const SOURCE_NAMES = ['ustc-tfc2016', 'ipsum', 'unlabelled traffic'] as const;
+/** Public addresses of benign captures (real traffic, label 0). */
+export const SOURCE_BENIGN = 3;
+export const SOURCE_NAMES = ['ustc-tfc2016', 'ipsum', 'unlabelled traffic', 'benign captures'] as const;
 
 export interface CombinedSample extends AddressSample {
   source: number;
@@ -30,6 +68,8 @@ export interface CombinedSources {
   ustc?: AddressSample[];
   ipsum?: AddressSample[];
   unlabelled?: AddressSample[];
+  /** Real benign traffic (every public address of benign captures): label 0, address features too. */
+  benign?: AddressSample[];
 }
 
 export interface CombinedSet {
@@ -53,6 +93,16 @@ export function combineSources(src: CombinedSources): CombinedSet {
       continue;
     }
     byIp.set(s.ip, { ...s, source: SOURCE_IPSUM, addressFeatures: true, unlabelled: false });
+  }
+  for (const s of src.benign ?? []) {
+    // A listed address met in a benign capture stays what its list says; it lends its traffic.
+    const old = byIp.get(s.ip);
+    if (old) {
+      merged++;
+      if (old.flows.length === 0) old.flows = s.flows;
+      continue;
+    }
+    byIp.set(s.ip, { ...s, y: 0, source: SOURCE_BENIGN, addressFeatures: true, unlabelled: false });
   }
   let unlabelledDropped = 0;
   for (const s of src.unlabelled ?? []) {

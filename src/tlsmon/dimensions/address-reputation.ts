@@ -15,7 +15,7 @@ export function addressReputation(
   let count = 0;
   let note: string | undefined;
   for (const ip of ips) {
-    const hit = svc.addressReputation.lookup(ip);
+    const hit = svc.addressReputation.lookup(ip, f);
     if (hit && hit.count > count) {
       count = hit.count;
       note = `${ip} named by ${hit.count} list(s) (${hit.list})`;

@@ -1,29 +1,48 @@
 /**
- * `identify train --benign`: the out-of-distribution gate's reference set — every public address of the
- * given benign captures as moat's own engine sees them (pcap/pcapng analysed, or EVE it already wrote).
+ * Real benign traffic for `identify train` (issue 15 §5): flows of benign captures as training rows (label 0,
+ * beside USTC), and the out-of-distribution gate's reference set — every public address of other benign captures
+ * as moat's own engine sees them (pcap/pcapng analysed, or EVE it already wrote). By default both come from the
+ * benign captures of the corpus (`../shared/corpus`, or $MOAT_CORPUS): FoxIO's JA4 suite and Zeek's TLS traces,
+ * split by capture (a stable hash of the file name) so the gate judges captures the model never trained on, and
+ * reference addresses also met in training captures are left out; Zeek's HTTP and DNS traces train only.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { analyzeToEvents } from '../../../pipeline/index.js';
-import { featurise, samplesFromEve, type BenignReference } from '../../../identify/index.js';
+import {
+  featurise,
+  samplesFromEve,
+  type AddressSample,
+  type BenignReference,
+} from '../../../identify/index.js';
 
 export const BENIGN_HELP =
-  'out-of-distribution gate: benign captures (pcap/pcapng, or EVE .json), files or folders, comma-separated; a model calling > 1% of their public addresses black is refused';
+  'out-of-distribution gate: benign captures (pcap/pcapng, or EVE .json), files or folders, comma-separated; a model calling > 1% of their public addresses black is refused (default: the corpus benign captures not used for training)';
+export const BENIGN_FLOWS_HELP =
+  "real benign traffic for training (label 0): captures or EVE, files or folders, comma-separated; 'none' for none (default: the corpus benign captures not in the gate's reference)";
 
-export async function benignReference(list: string): Promise<BenignReference> {
+const CAPTURE = /\.(pcap|pcapng|cap|json|ndjson)(\.gz)?$/;
+/** Attack and evasion captures of those suites are not benign traffic. */
+const NOT_BENIGN = new Set(['CVE-2018-6794.pcap', 'badcurveball.pcap']);
+
+function filesOf(list: string | string[], flag: string): string[] {
   const files: string[] = [];
-  for (const p of list.split(',').filter(Boolean)) {
-    if (!existsSync(p)) throw new UsageError(`identify train --benign: no such file or folder: ${p}`);
+  for (const p of typeof list === 'string' ? list.split(',').filter(Boolean) : list) {
+    if (!existsSync(p)) throw new UsageError(`identify train ${flag}: no such file or folder: ${p}`);
     if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort())
-        if (/\.(pcap|pcapng|cap|json|ndjson)$/.test(f)) files.push(join(p, f));
+      for (const f of readdirSync(p).sort()) if (CAPTURE.test(f)) files.push(join(p, f));
     } else files.push(p);
   }
-  const captures: unknown[][] = [];
+  return files.filter((f) => !NOT_BENIGN.has(basename(f)));
+}
+
+async function captures(files: string[], flag: string): Promise<unknown[][]> {
+  const out: unknown[][] = [];
   for (const f of files) {
     if (/\.(json|ndjson)$/.test(f)) {
-      captures.push(
+      out.push(
         readFileSync(f, 'utf8')
           .split('\n')
           .filter((l) => l.trim())
@@ -32,11 +51,47 @@ export async function benignReference(list: string): Promise<BenignReference> {
       continue;
     }
     try {
-      captures.push((await analyzeToEvents(f)).events as unknown[]);
+      out.push((await analyzeToEvents(f)).events as unknown[]);
     } catch (e) {
-      throw new UsageError(`identify train --benign: ${f}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new UsageError(`identify train ${flag}: ${f}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const set = featurise(samplesFromEve(captures).samples, {});
+  return out;
+}
+
+/** The corpus's benign captures, split into training and reference sides; undefined without the corpus. */
+export function corpusBenignSplit(): { training: string[]; reference: string[]; corpus: string } | undefined {
+  const corpus = resolve(process.env.MOAT_CORPUS ?? join('..', 'shared', 'corpus'));
+  const tls = [join(corpus, 'tls', 'ja4', 'pcap'), join(corpus, 'tls', 'zeek', 'traces', 'tls')];
+  if (!tls.every((d) => existsSync(d))) return undefined;
+  const training: string[] = [];
+  const reference: string[] = [];
+  for (const f of filesOf(tls, '--benign')) {
+    const h = createHash('sha256').update(basename(f)).digest()[0];
+    (h & 1 ? reference : training).push(f);
+  }
+  for (const d of ['http', 'dns'].map((x) => join(corpus, 'tls', 'zeek', 'traces', x)))
+    if (existsSync(d)) training.push(...filesOf([d], '--benign-flows'));
+  return { training, reference, corpus };
+}
+
+/** Benign training rows: every public address of the captures, label 0. */
+export async function benignSamples(
+  list: string | string[],
+): Promise<{ samples: AddressSample[]; captures: number }> {
+  const files = filesOf(list, '--benign-flows');
+  const caps = await captures(files, '--benign-flows');
+  const samples = samplesFromEve(caps).samples.map((s) => ({ ...s, y: 0, family: 'benign captures' }));
+  return { samples, captures: files.length };
+}
+
+/** The gate's reference: the public addresses of the captures, less those in `exclude` (seen in training). */
+export async function benignReference(
+  list: string | string[],
+  exclude: ReadonlySet<string> = new Set(),
+): Promise<BenignReference> {
+  const files = filesOf(list, '--benign');
+  const samples = samplesFromEve(await captures(files, '--benign')).samples.filter((s) => !exclude.has(s.ip));
+  const set = featurise(samples, {});
   return { name: `${files.length} benign captures`, x: set.x, n: set.n, width: set.width };
 }

@@ -17,6 +17,8 @@ import {
   loadIpsumPu,
   loadUnlabelledTraffic,
   combineSources,
+  SOURCE_BENIGN,
+  sharedFeatures,
   SOURCE_IPSUM,
   SOURCE_USTC,
   type AddressSample,
@@ -41,6 +43,7 @@ export interface Dataset {
   testMask?: Uint8Array;
   unlabelledOnly?: Uint8Array;
   slices?: { name: string; mask: Uint8Array }[];
+  features?: number[];
 }
 
 function groupByFlag(flags: DataFlags, geo?: GeoLookup): GroupBy {
@@ -63,6 +66,8 @@ export interface Sources {
   ustc?: AddressSample[];
   ipsum?: AddressSample[];
   unlabelled?: AddressSample[];
+  /** Real benign traffic (label 0), from benign captures. */
+  benign?: AddressSample[];
   ctx: FeatureContext;
   groupBy: GroupBy;
 }
@@ -88,24 +93,46 @@ export function loadSources(flags: DataFlags, extraFeeds: string[], geo?: GeoLoo
   return out;
 }
 
+/**
+ * Real benign traffic weighs as much as USTC's benign class when the tree grows: a few hundred internet addresses
+ * beside thousands of USTC conversations would otherwise not move a split.
+ */
+function sourceBalanced(set: LabelledSet, samples: readonly { source: number; y: number }[]): LabelledSet {
+  let ustcBenign = 0;
+  let benign = 0;
+  for (const s of samples)
+    if (s.source === SOURCE_BENIGN) benign++;
+    else if (s.source === SOURCE_USTC && s.y === 0) ustcBenign++;
+  const w = benign > 0 ? Math.max(1, ustcBenign / benign) : 1;
+  samples.forEach((s, i) => {
+    if (s.source === SOURCE_BENIGN) set.w[i] = w;
+  });
+  if (benign > 0) set.realBenign = Uint8Array.from(samples, (s) => (s.source === SOURCE_BENIGN ? 1 : 0));
+  return set;
+}
+
 /** Every seed source in one set (train always uses it; eval adds it when there is more than one source). */
 export function combinedDataset(src: Sources): Dataset {
   const c = combineSources(src);
+  const features = sharedFeatures(c.samples.filter((x) => !x.unlabelled).map((x) => x.source));
   const present = [
     src.ustc ? 'ustc-tfc2016' : '',
     src.ipsum ? 'ipsum PU' : '',
+    src.benign ? 'benign captures' : '',
     src.unlabelled ? 'unlabelled traffic' : '',
   ].filter(Boolean);
   const mask = (source: number): Uint8Array =>
     Uint8Array.from(c.samples, (x) => (x.source === source ? 1 : 0));
   return {
     name: `combined: ${present.join(' + ')} (split by ${src.groupBy === 'asn' ? 'AS' : '/24'})`,
-    set: featurise(c.samples, src.ctx, { groupBy: src.groupBy }),
+    set: sourceBalanced(featurise(c.samples, src.ctx, { groupBy: src.groupBy }), c.samples),
     labelledShare: 0.4,
     unlabelledOnly: Uint8Array.from(c.samples, (x) => (x.unlabelled ? 1 : 0)),
+    ...(features ? { features } : {}),
     slices: [
       ...(src.ustc ? [{ name: 'ustc-tfc2016 part', mask: mask(SOURCE_USTC) }] : []),
       ...(src.ipsum ? [{ name: 'ipsum part', mask: mask(SOURCE_IPSUM) }] : []),
+      ...(src.benign ? [{ name: 'benign captures part', mask: mask(SOURCE_BENIGN) }] : []),
     ],
   };
 }
@@ -152,6 +179,7 @@ export function evalOptions(d: Dataset): EvaluateOptions {
     ...(d.testMask ? { testMask: d.testMask } : {}),
     ...(d.unlabelledOnly ? { unlabelledOnly: d.unlabelledOnly } : {}),
     ...(d.slices ? { slices: d.slices } : {}),
+    ...(d.features ? { features: d.features } : {}),
   };
 }
 

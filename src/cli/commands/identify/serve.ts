@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { listenFailure } from '../../../framework/errors.js';
+import { listenFailure, OperationalError } from '../../../framework/errors.js';
+import { resolve } from 'node:path';
 import { untilStopped } from '../../signals.js';
 import {
   DEFAULT_DB,
@@ -11,6 +12,7 @@ import {
   FLEET_HELP,
   PG_NOTE,
   ASN_RANGES_HELP,
+  asnRangeFiles,
   fleetStore,
   geoFrom,
   loadIntel,
@@ -23,7 +25,7 @@ import {
 import { deprecated } from '../../store-flags.js';
 import { StoreSet } from '../../stores.js';
 import { IntelStore } from '../../../intel/index.js';
-import { buildIdentifyServer } from '../../../api/index.js';
+import { BatchWorker, buildIdentifyServer } from '../../../api/index.js';
 import { selfSignedServerCert } from '../../../api/index.js';
 import type { RequestLog } from '../../../api/index.js';
 import { ModelRegistry, IdentificationService } from '../../../identify/index.js';
@@ -74,6 +76,10 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
     .option('--asn-ranges [files]', ASN_RANGES_HELP)
     .option('--reload-ms <n>', 'poll for newly activated model versions every n ms', '1000')
     .option('--no-auth', 'no API keys (loopback development only)')
+    .option(
+      '--no-batch-worker',
+      'score batches on the service thread in 2 ms slices instead of a worker thread',
+    )
     .option('--tls-cert <pem>', 'serve HTTPS with this certificate (chain) file; needs --tls-key')
     .option('--tls-key <pem>', 'the private key of --tls-cert')
     .option(
@@ -94,6 +100,7 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
         pg?: string;
         reloadMs: string;
         auth: boolean;
+        batchWorker: boolean;
       }) => {
         if (!flags.auth && flags.host !== '127.0.0.1' && flags.host !== '::1')
           throw new UsageError('identify serve: --no-auth is only allowed on loopback');
@@ -112,7 +119,31 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           process.stderr.write(
             'identify serve: no active model yet — verdicts come from intel only until `moat identify train` publishes one\n',
           );
-        service.watch(num('reload-ms', flags.reloadMs, 50, 3_600_000));
+        const reloadMs = num('reload-ms', flags.reloadMs, 50, 3_600_000);
+        service.watch(reloadMs);
+        // Batches are parsed and scored in a worker thread that opens the same store and follows activations.
+        let worker: BatchWorker | undefined;
+        if (flags.batchWorker && flags.db !== ':memory:') {
+          const ranges = asnRangeFiles(flags);
+          worker = new BatchWorker({
+            db: resolve(flags.db),
+            reloadMs,
+            geo: {
+              ...(flags.asnDb ? { asnDb: flags.asnDb } : {}),
+              ...(flags.countryDb ? { countryDb: flags.countryDb } : {}),
+              ...(ranges ? { asnRanges: ranges } : {}),
+            },
+          });
+          try {
+            await worker.ready();
+          } catch (e) {
+            service.stop();
+            await stores.close();
+            throw new OperationalError(
+              `identify serve: the batch worker could not start: ${e instanceof Error ? e.message : String(e)}`,
+            );
+          }
+        }
         // With --fleet-db the request log and the API keys live in the store a fleet of services shares.
         let keys: KeyVerifier | undefined;
         let log: RequestLog;
@@ -122,6 +153,7 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           if (flags.auth) keys = await openKeys(fleet);
         } catch (e) {
           service.stop();
+          await worker?.close();
           await stores.close();
           throw e;
         }
@@ -130,6 +162,7 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           ...(keys ? { keys } : {}),
           log,
           ...(https ? { https } : {}),
+          ...(worker ? { batchWorker: worker } : {}),
         });
         const port = num('port', flags.port, 0, 65535);
         let address: string;
@@ -139,6 +172,7 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
           // Everything opened so far is closed again, so the process ends with the one-line reason.
           service.stop();
           await app.close();
+          await worker?.close();
           await log.close().catch(() => undefined);
           await stores.close();
           throw listenFailure('identify serve', flags.host, port, err);
@@ -150,6 +184,7 @@ export function registerServe(id: Command, setExit: (code: number) => void): voi
         await stopped;
         service.stop();
         await app.close();
+        await worker?.close();
         // A log that cannot be written at exit was already reported by its error handler.
         await log.close().catch(() => setExit(1));
         await stores.close();

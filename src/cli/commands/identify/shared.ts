@@ -65,6 +65,16 @@ export interface GeoFlags {
 export const ASN_RANGES_HELP =
   'ASN/organisation from range CSVs (default: the @ip-location-db/asn package, DB-IP CC-BY-4.0)';
 
+/** The range CSVs --asn-ranges names (the package's when given without files). */
+export function asnRangeFiles(flags: GeoFlags): { v4: string; v6?: string } | undefined {
+  if (!flags.asnRanges) return undefined;
+  if (typeof flags.asnRanges === 'string') {
+    const [v4, v6] = flags.asnRanges.split(',');
+    return v6 ? { v4, v6 } : { v4 };
+  }
+  return AsnRanges.packageFiles() ?? undefined;
+}
+
 export function geoFrom(flags: GeoFlags): GeoLookup | undefined {
   if (!flags.asnDb && !flags.countryDb && !flags.asnRanges) return undefined;
   for (const p of [flags.asnDb, flags.countryDb])
