@@ -1,6 +1,6 @@
 // Bundles the compiled CLI (dist/src) into dist/bundle for start-up: loading one entry and a few shared chunks
 // costs ~50 ms less than resolving and compiling ~140 ES modules one by one, on every `moat` run. The
-// entries keep their names side by side — the analysis worker and the sandbox sink are found next to the
+// entries keep their names side by side — the analysis worker, the sandbox sink and the identify batch worker are found next to the
 // code that starts them (new URL('./worker.js', import.meta.url)) — and commands stay lazily loaded chunks.
 // Packages from node_modules stay imports (native addons among them). Tests run the unbundled dist/src.
 import { rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ await build({
     main: 'dist/src/cli/main.js',
     worker: 'dist/src/pipeline/worker.js',
     sink: 'dist/src/sandbox/sink.js',
+    'batch-worker-thread': 'dist/src/api/batch-worker-thread.js',
   },
   outdir: 'dist/bundle',
   bundle: true,
