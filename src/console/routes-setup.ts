@@ -90,8 +90,10 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       access: 'read',
       handler: () => {
         const s = cdb.deviceSettings();
+        const ipKey = (ip: string) => ip.split('.').map((x) => x.padStart(3, '0')).join('.');
+        const sorted = [...view.devices()].sort((a, b) => (ipKey(a.ip) < ipKey(b.ip) ? -1 : 1));
         return {
-          devices: view.devices().map((d) => ({
+          devices: sorted.map((d) => ({
             ...d,
             decided: cdb.setting<boolean>(`decided:${d.mac}`) === true,
             authorised: s.get(d.mac)?.authorised ?? false,

@@ -29,7 +29,12 @@ export function bytes(n: number): string {
 }
 
 /** A time-series chart; `label` names it for assistive technology. */
-export function Chart(props: { label: string; x: number[]; series: Array<{ name: string; values: number[]; color: string }> }) {
+export function Chart(props: {
+  label: string;
+  x: number[];
+  series: Array<{ name: string; values: number[]; color: string }>;
+  yFormat?: (v: number) => string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return;
@@ -38,13 +43,13 @@ export function Chart(props: { label: string; x: number[]; series: Array<{ name:
         width: 520,
         height: 200,
         series: [{}, ...props.series.map((s) => ({ label: s.name, stroke: s.color, width: 2 }))],
-        axes: [{}, {}],
+        axes: [{}, { size: 70, ...(props.yFormat ? { values: (_u: uPlot, vals: number[]) => vals.map(props.yFormat!) } : {}) }],
       },
       [props.x, ...props.series.map((s) => s.values)],
       ref.current,
     );
     return () => plot.destroy();
-  }, [props.x, props.series]);
+  }, [props.x, props.series, props.yFormat]);
   return <figure role="img" aria-label={props.label} ref={ref} style={{ margin: 0 }} />;
 }
 

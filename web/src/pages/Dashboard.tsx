@@ -54,7 +54,7 @@ export function Dashboard() {
       <div className="cards">
         <section className="panel">
           <h3>Traffic per zone (bytes per minute)</h3>
-          {traffic.x.length ? <Chart label="Traffic per zone over time" x={traffic.x} series={traffic.series} /> : <p>No flows recorded.</p>}
+          {traffic.x.length ? <Chart label="Traffic per zone over time" x={traffic.x} series={traffic.series} yFormat={bytes} /> : <p>No flows recorded.</p>}
         </section>
         <section className="panel">
           <h3>Alerts over time (per minute)</h3>

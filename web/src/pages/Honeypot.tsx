@@ -14,7 +14,8 @@ interface Summary {
 }
 interface Report {
   labels?: string[];
-  reasons?: string[];
+  /** Per label, why it was given. */
+  reasons?: Record<string, string[]>;
   analysedAt?: string;
 }
 interface Full {
@@ -30,6 +31,11 @@ interface Full {
   downloads: Array<{ url: string; tool: string; status: string; sha256?: string; size?: number; report: Report | null }>;
   samples: Array<{ sha256: string; size: number; source: string; report: Report | null }>;
 }
+
+const why = (r: Report | null): string =>
+  Object.entries(r?.reasons ?? {})
+    .map(([label, rs]) => `${label}: ${rs.join(', ')}`)
+    .join('; ');
 
 /** Replays the transcript line by line at the pace the attacker typed (capped at 1 s a line). */
 function Replay({ s }: { s: Full }) {
@@ -105,7 +111,7 @@ function Detail({ id }: { id: string }) {
                     <td>{d.status}</td>
                     <td>{d.sha256?.slice(0, 16) ?? '—'}</td>
                     <td>{d.report?.labels?.join(', ') ?? 'no report'}</td>
-                    <td>{d.report?.reasons?.join('; ') ?? ''}</td>
+                    <td>{why(d.report)}</td>
                   </tr>
                 ))}
                 {data.samples.map((x) => (
@@ -114,7 +120,7 @@ function Detail({ id }: { id: string }) {
                     <td>{x.size} bytes</td>
                     <td>{x.sha256.slice(0, 16)}</td>
                     <td>{x.report?.labels?.join(', ') ?? 'no report'}</td>
-                    <td>{x.report?.reasons?.join('; ') ?? ''}</td>
+                    <td>{why(x.report)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -10,7 +10,10 @@ export function Login({ setupNeeded, onDone }: { setupNeeded: boolean; onDone: (
     try {
       if (setupNeeded) await api('POST', '/api/setup/admin', { user, password });
       await api('POST', '/api/login', { user, password });
-      if (setupNeeded) history.pushState(null, '', '/setup');
+      if (setupNeeded) {
+        history.pushState(null, '', '/setup');
+        dispatchEvent(new PopStateEvent('popstate'));
+      }
       onDone();
     } catch (err) {
       const a = err as ApiError;
