@@ -62,7 +62,9 @@ export class Accounts {
   list(): Array<{ name: string; role: Role; createdAt: string; locked: boolean }> {
     const now = this.now();
     return (
-      this.db.prepare('SELECT name, role, created_at, locked_until FROM console_users ORDER BY name').all() as Array<{
+      this.db
+        .prepare('SELECT name, role, created_at, locked_until FROM console_users ORDER BY name')
+        .all() as Array<{
         name: string;
         role: Role;
         created_at: string;
@@ -94,7 +96,9 @@ export class Accounts {
     const token = randomBytes(32).toString('base64url');
     const session: Session = { user: u.name, role: u.role, csrf: randomBytes(24).toString('base64url') };
     this.db
-      .prepare('INSERT INTO console_sessions (token_hash, user, role, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO console_sessions (token_hash, user, role, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(tokenHash(token), u.name, u.role, session.csrf, now, now + SESSION_MS);
     return { ok: true, token, session };
   }

@@ -48,7 +48,8 @@ export class ConsoleDb {
   constructor(readonly db: Db) {
     this.insertAlert = db.prepare(`INSERT INTO console_alerts
       (ts_ms, sid, signature, severity, action, category, src_ip, dest_ip, eve) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.addTraffic = db.prepare(`INSERT INTO console_traffic (minute, zone, ip, bytes, flows) VALUES (?, ?, ?, ?, 1)
+    this.addTraffic =
+      db.prepare(`INSERT INTO console_traffic (minute, zone, ip, bytes, flows) VALUES (?, ?, ?, ?, 1)
       ON CONFLICT (minute, zone, ip) DO UPDATE SET bytes = bytes + excluded.bytes, flows = flows + 1`);
   }
 
@@ -82,8 +83,14 @@ export class ConsoleDb {
   alerts(o: { limit: number; before?: number; src?: string }): AlertRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (o.before !== undefined) where.push('id < ?') && args.push(o.before);
-    if (o.src !== undefined) where.push('src_ip = ?') && args.push(o.src);
+    if (o.before !== undefined) {
+      where.push('id < ?');
+      args.push(o.before);
+    }
+    if (o.src !== undefined) {
+      where.push('src_ip = ?');
+      args.push(o.src);
+    }
     const sql = `SELECT id, ts_ms, sid, signature, severity, action, category, src_ip, dest_ip FROM console_alerts
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, o.limit) as Eve[]).map((r) => ({
@@ -100,7 +107,8 @@ export class ConsoleDb {
   }
 
   alertEve(id: number): Eve | undefined {
-    const r = this.db.prepare('SELECT eve FROM console_alerts WHERE id = ?').get(id) as { eve: string } | undefined;
+    const r = this.db.prepare('SELECT eve FROM console_alerts WHERE id = ?').get(id) as
+      { eve: string } | undefined;
     return r ? (JSON.parse(r.eve) as Eve) : undefined;
   }
 
@@ -110,7 +118,8 @@ export class ConsoleDb {
 
   /** Alerts per bucket (ms) over the last `span` ms of recorded time; and blocked ones. */
   alertSeries(bucketMs: number, buckets: number): Array<{ t: number; alerts: number; blocked: number }> {
-    const last = (this.db.prepare('SELECT max(ts_ms) AS t FROM console_alerts').get() as { t: number | null }).t;
+    const last = (this.db.prepare('SELECT max(ts_ms) AS t FROM console_alerts').get() as { t: number | null })
+      .t;
     if (last === null) return [];
     const from = Math.floor(last / bucketMs) * bucketMs - (buckets - 1) * bucketMs;
     const rows = this.db
@@ -124,13 +133,17 @@ export class ConsoleDb {
 
   blockedAlerts(): number {
     return (
-      this.db.prepare("SELECT count(*) AS n FROM console_alerts WHERE action = 'blocked'").get() as { n: number }
+      this.db.prepare("SELECT count(*) AS n FROM console_alerts WHERE action = 'blocked'").get() as {
+        n: number;
+      }
     ).n;
   }
 
   /** Bytes per zone and minute over the last `minutes` recorded minutes. */
   trafficSeries(minutes: number): Array<{ minute: number; zone: string; bytes: number }> {
-    const last = (this.db.prepare('SELECT max(minute) AS m FROM console_traffic').get() as { m: number | null }).m;
+    const last = (
+      this.db.prepare('SELECT max(minute) AS m FROM console_traffic').get() as { m: number | null }
+    ).m;
     if (last === null) return [];
     return this.db
       .prepare(
@@ -166,7 +179,15 @@ export class ConsoleDb {
         `INSERT OR REPLACE INTO console_devices (mac, name, grp, restricted, authorised, kind, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(mac, s.name, s.group, s.restricted ? 1 : 0, s.authorised ? 1 : 0, s.kind, new Date().toISOString());
+      .run(
+        mac,
+        s.name,
+        s.group,
+        s.restricted ? 1 : 0,
+        s.authorised ? 1 : 0,
+        s.kind,
+        new Date().toISOString(),
+      );
     return s;
   }
 
@@ -187,7 +208,9 @@ export class ConsoleDb {
   }
 
   setSetting(key: string, value: unknown): void {
-    this.db.prepare('INSERT OR REPLACE INTO console_settings (key, value) VALUES (?, ?)').run(key, JSON.stringify(value));
+    this.db
+      .prepare('INSERT OR REPLACE INTO console_settings (key, value) VALUES (?, ?)')
+      .run(key, JSON.stringify(value));
   }
 }
 

@@ -25,10 +25,23 @@ export interface Explanation {
     condition: string;
     verdict: string;
     decidedBy: Array<{ finding: string; dimension: string; action: string; note?: string }>;
-    groups: Array<{ group: string; score: number | null; weight: number; contribution: number; dimensions: DimensionPart[] }>;
+    groups: Array<{
+      group: string;
+      score: number | null;
+      weight: number;
+      contribution: number;
+      dimensions: DimensionPart[];
+    }>;
   };
   model?: { verdict: string; score: number; version: number | null; rulesFired: string[]; reasons: string[] };
-  logReview?: { rule: string; device: string; value: number; limit: number; windowS: number; operation: string };
+  logReview?: {
+    rule: string;
+    device: string;
+    value: number;
+    limit: number;
+    windowS: number;
+    operation: string;
+  };
   eventCache?: { operation: string; diagnosis: string; eventId: string; status: string };
 }
 
@@ -119,15 +132,25 @@ export function explanationText(x: Explanation): string {
   const lines = [x.summary];
   if (x.rule) lines.push(`rule ${x.rule.sid}: ${x.rule.text ?? '(rule text not in the active bundle)'}`);
   if (x.tls) {
-    lines.push(`TLS policy ${x.tls.policy}: score ${String(x.tls.score)}, needs ${x.tls.condition} → ${x.tls.verdict}`);
-    for (const d of x.tls.decidedBy) lines.push(`  decided by ${d.dimension} ${d.finding} (${d.action})${d.note ? `: ${d.note}` : ''}`);
+    lines.push(
+      `TLS policy ${x.tls.policy}: score ${String(x.tls.score)}, needs ${x.tls.condition} → ${x.tls.verdict}`,
+    );
+    for (const d of x.tls.decidedBy)
+      lines.push(`  decided by ${d.dimension} ${d.finding} (${d.action})${d.note ? `: ${d.note}` : ''}`);
     for (const g of x.tls.groups)
       for (const d of g.dimensions)
-        if (d.available) lines.push(`  ${g.group}.${d.dimension}: ${String(d.raw)} → ${String(d.score)} ×${d.weight}`);
+        if (d.available)
+          lines.push(`  ${g.group}.${d.dimension}: ${String(d.raw)} → ${String(d.score)} ×${d.weight}`);
   }
-  if (x.model) lines.push(`model v${String(x.model.version)}: ${x.model.verdict} ${x.model.score}; rules ${x.model.rulesFired.join(', ')}`);
+  if (x.model)
+    lines.push(
+      `model v${String(x.model.version)}: ${x.model.verdict} ${x.model.score}; rules ${x.model.rulesFired.join(', ')}`,
+    );
   if (x.logReview)
-    lines.push(`log review ${x.logReview.rule}: ${x.logReview.value} > ${x.logReview.limit} in ${x.logReview.windowS} s → ${x.logReview.operation}`);
-  if (x.eventCache) lines.push(`event cache: ${x.eventCache.operation} (${x.eventCache.diagnosis} ${x.eventCache.eventId})`);
+    lines.push(
+      `log review ${x.logReview.rule}: ${x.logReview.value} > ${x.logReview.limit} in ${x.logReview.windowS} s → ${x.logReview.operation}`,
+    );
+  if (x.eventCache)
+    lines.push(`event cache: ${x.eventCache.operation} (${x.eventCache.diagnosis} ${x.eventCache.eventId})`);
   return lines.join('\n');
 }

@@ -1,5 +1,13 @@
 /** The console's public surface: `moat console` and the gateway daemon mount it through these. */
-export { mountConsole, startConsole, consoleCertificate, findWebDir, type ConsoleOptions, type Console, type StartedConsole } from './server.js';
+export {
+  mountConsole,
+  startConsole,
+  consoleCertificate,
+  findWebDir,
+  type ConsoleOptions,
+  type Console,
+  type StartedConsole,
+} from './server.js';
 export { importEve, type ImportResult } from './import-eve.js';
 export { RecordedStoreView, type StoreView } from './store-view.js';
 export { explainAlert, explanationText, type Explanation } from './explain.js';

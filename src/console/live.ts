@@ -53,7 +53,11 @@ export class LiveHub {
     const id = this.cdb.addAlert(ev);
     const explanation = explainAlert(ev, this.rules);
     this.publish('alert', { id, explanation, alert: ev.alert, src_ip: ev.src_ip, timestamp: ev.timestamp });
-    const out = { ...ev, moat_explanation: explanation, moat_explanation_text: explanationText(explanation) } as unknown as EveEvent;
+    const out = {
+      ...ev,
+      moat_explanation: explanation,
+      moat_explanation_text: explanationText(explanation),
+    } as unknown as EveEvent;
     for (const ch of this.channels()) {
       const p = ch
         .deliver(out)

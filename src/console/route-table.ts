@@ -58,7 +58,9 @@ function issues(err: z.ZodError, where: string): Array<{ path: string; message: 
 }
 
 const allowed = (access: Access, role: Role | undefined): boolean =>
-  access === 'public' || (access === 'read' && role !== undefined) || (access === 'admin' && role === 'admin');
+  access === 'public' ||
+  (access === 'read' && role !== undefined) ||
+  (access === 'admin' && role === 'admin');
 
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[], accounts: Accounts): void {
   for (const r of routes) {
@@ -74,12 +76,17 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
           if (r.method !== 'GET' && req.headers[CSRF_HEADER] !== session.csrf)
             return reply.code(403).send({ error: 'missing or wrong CSRF token' });
         }
-        const parts: Record<'params' | 'query' | 'body', unknown> = { params: undefined, query: undefined, body: undefined };
+        const parts: Record<'params' | 'query' | 'body', unknown> = {
+          params: undefined,
+          query: undefined,
+          body: undefined,
+        };
         for (const k of ['params', 'query', 'body'] as const) {
           const schema = r[k];
           if (!schema) continue;
           const p = schema.safeParse(req[k] ?? (k === 'body' ? {} : undefined));
-          if (!p.success) return reply.code(400).send({ error: `invalid ${k}`, problems: issues(p.error, k) });
+          if (!p.success)
+            return reply.code(400).send({ error: `invalid ${k}`, problems: issues(p.error, k) });
           parts[k] = p.data;
         }
         try {
@@ -88,7 +95,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
           return out ?? { ok: true };
         } catch (e) {
           if (e instanceof HttpError)
-            return reply.code(e.status).send({ error: e.message, ...(e.problems ? { problems: e.problems } : {}) });
+            return reply
+              .code(e.status)
+              .send({ error: e.message, ...(e.problems ? { problems: e.problems } : {}) });
           throw e;
         }
       },
@@ -111,7 +120,9 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): R
       security: r.access === 'public' ? [] : [{ session: [] }],
       responses: {
         '200': { description: 'done' },
-        '400': { description: 'a parameter, query or body field failed its schema; problems name each field' },
+        '400': {
+          description: 'a parameter, query or body field failed its schema; problems name each field',
+        },
         ...(r.access === 'public'
           ? {}
           : { '401': { description: 'no session' }, '403': { description: 'role or CSRF token refused' } }),
@@ -130,7 +141,8 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): R
         parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema: s });
     }
     if (parameters.length) op.parameters = parameters;
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(r.body) } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(r.body) } } };
     if (r.method !== 'GET' && r.access !== 'public')
       op.parameters = [
         ...((op.parameters as unknown[]) ?? []),

@@ -2,7 +2,13 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDocument, stringify as yamlStringify } from 'yaml';
-import { GatewayConfigError, loadGatewayConfig, parseGatewayConfig, portMappings, readIsolation } from '../gateway/index.js';
+import {
+  GatewayConfigError,
+  loadGatewayConfig,
+  parseGatewayConfig,
+  portMappings,
+  readIsolation,
+} from '../gateway/index.js';
 import { handshakeSchema, featuresFromInput, HandshakeInputError, PolicyVersions } from '../api/index.js';
 import { MemoryHeatHistory, PolicyError, scoreEve, TlsMonitor, validatePolicyFile } from '../tlsmon/index.js';
 import type { ConsoleContext } from './context.js';
@@ -19,7 +25,12 @@ export const POLICY_FIELDS = [
 ] as const;
 
 const edits = z.record(
-  z.string().regex(/^policies\.[\w-]+\.(weights\.(certificate|address|reputation)|condition\.(op|threshold))$/, 'an editable policy field'),
+  z
+    .string()
+    .regex(
+      /^policies\.[\w-]+\.(weights\.(certificate|address|reputation)|condition\.(op|threshold))$/,
+      'an editable policy field',
+    ),
   z.union([z.number(), z.string().max(8)]),
 );
 const policyChange = z.strictObject({ edits: edits.default({}) });
@@ -41,7 +52,8 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
   const currentText = (): string => {
     const t = ctx.view.policyText();
     if (t !== undefined) return t;
-    if (ctx.defaultPolicyFile && existsSync(ctx.defaultPolicyFile)) return readFileSync(ctx.defaultPolicyFile, 'utf8');
+    if (ctx.defaultPolicyFile && existsSync(ctx.defaultPolicyFile))
+      return readFileSync(ctx.defaultPolicyFile, 'utf8');
     throw new HttpError(404, 'no TLS policy set in the store and no default policy file');
   };
   /** The current policy text with the edits applied (comments kept), and its problems if any. */
@@ -58,7 +70,10 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
     }
   };
   const policyFields = (text: string) => {
-    const js = parseDocument(text).toJS() as { default?: string; policies?: Record<string, Record<string, unknown>> };
+    const js = parseDocument(text).toJS() as {
+      default?: string;
+      policies?: Record<string, Record<string, unknown>>;
+    };
     return {
       default: js.default,
       policies: Object.fromEntries(
@@ -87,7 +102,12 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       access: 'read',
       handler: () => {
         const text = currentText();
-        return { text, fields: policyFields(text), editable: POLICY_FIELDS, versions: ctx.view.policyVersions() };
+        return {
+          text,
+          fields: policyFields(text),
+          editable: POLICY_FIELDS,
+          versions: ctx.view.policyVersions(),
+        };
       },
     }),
     route({
@@ -104,7 +124,8 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
     route({
       method: 'PUT',
       path: '/api/tls/policy',
-      summary: 'Save edited policy fields as a new policy version (refused with per-field problems if invalid)',
+      summary:
+        'Save edited policy fields as a new policy version (refused with per-field problems if invalid)',
       access: 'admin',
       body: policyChange,
       handler: ({ body, session }) => {
@@ -118,7 +139,8 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
     route({
       method: 'POST',
       path: '/api/tls/whatif',
-      summary: 'Score a handshake under the policy as edited (nothing saved): the full breakdown per dimension',
+      summary:
+        'Score a handshake under the policy as edited (nothing saved): the full breakdown per dimension',
       access: 'read',
       body: z.strictObject({ edits: edits.default({}), handshake: handshakeSchema }),
       handler: ({ body }) => {
@@ -141,7 +163,11 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       access: 'read',
       handler: () => {
         const g = gateway();
-        return { mappings: portMappings(g.plan, []), forwards: g.config.portForwards, conntrack: 'not read by the console' };
+        return {
+          mappings: portMappings(g.plan, []),
+          forwards: g.config.portForwards,
+          conntrack: 'not read by the console',
+        };
       },
     }),
     route({
@@ -163,7 +189,11 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
           parseGatewayConfig(text, g.file);
         } catch (e) {
           if (e instanceof GatewayConfigError)
-            throw new HttpError(400, 'the gateway refuses this forward', e.issues.map((i) => ({ path: i.path, message: i.message })));
+            throw new HttpError(
+              400,
+              'the gateway refuses this forward',
+              e.issues.map((i) => ({ path: i.path, message: i.message })),
+            );
           throw e;
         }
         writeFileSync(`${g.file}.tmp`, text);
@@ -180,7 +210,13 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       handler: () => {
         const file = gatewayConfigFile(ctx.stateDir);
         const backup = existsSync(file) ? (loadGatewayConfig(file).config.backup ?? null) : null;
-        return { ...readIsolation(ctx.stateDir), backup, threshold: existsSync(file) ? (loadGatewayConfig(file).config.selfIsolation?.threshold ?? null) : null };
+        return {
+          ...readIsolation(ctx.stateDir),
+          backup,
+          threshold: existsSync(file)
+            ? (loadGatewayConfig(file).config.selfIsolation?.threshold ?? null)
+            : null,
+        };
       },
     }),
     route({
@@ -188,7 +224,11 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       path: '/api/channels',
       summary: 'Where alerts are delivered besides the console',
       access: 'read',
-      handler: () => ({ channels: cdb.setting('channels') ?? { webhooks: [] }, delivered: ctx.live.delivered, failed: ctx.live.failed }),
+      handler: () => ({
+        channels: cdb.setting('channels') ?? { webhooks: [] },
+        delivered: ctx.live.delivered,
+        failed: ctx.live.failed,
+      }),
     }),
     route({
       method: 'PUT',
@@ -198,7 +238,11 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       body: z.strictObject({
         webhooks: z.array(z.url({ protocol: /^https?$/ })).max(10),
         syslog: z
-          .strictObject({ host: z.string().min(1).max(253), port: z.number().int().min(1).max(65535), transport: z.enum(['udp', 'tcp']) })
+          .strictObject({
+            host: z.string().min(1).max(253),
+            port: z.number().int().min(1).max(65535),
+            transport: z.enum(['udp', 'tcp']),
+          })
           .optional(),
       }),
       handler: ({ body, session }) => {
@@ -220,12 +264,15 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       summary: 'Add an account (admin or read-only)',
       access: 'admin',
       body: z.strictObject({
-        user: z.string().regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'a lower-case name of 2–32 letters, digits, _ . -'),
+        user: z
+          .string()
+          .regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'a lower-case name of 2–32 letters, digits, _ . -'),
         password: z.string().min(PASSWORD_MIN).max(200),
         role: z.enum(['admin', 'read-only']),
       }),
       handler: ({ body, session }) => {
-        if (ctx.accounts.list().some((u) => u.name === body.user)) throw new HttpError(409, `${body.user} exists`);
+        if (ctx.accounts.list().some((u) => u.name === body.user))
+          throw new HttpError(409, `${body.user} exists`);
         ctx.accounts.create(body.user, body.password, body.role);
         cdb.audit(session!.user, 'create-user', body.user, { role: body.role });
         return { ok: true };

@@ -10,7 +10,11 @@ import { macParam } from './routes-setup.js';
 
 const zoneOfDevice = (zone: string | null): string => zone ?? 'lan';
 
-export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explainAlert>[1], reportDir?: string): RouteDef[] {
+export function dailyRoutes(
+  ctx: ConsoleContext,
+  rules: Parameters<typeof explainAlert>[1],
+  reportDir?: string,
+): RouteDef[] {
   const { cdb, view } = ctx;
   return [
     route({
@@ -23,7 +27,11 @@ export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explai
         alerts: cdb.alertSeries(60_000, 120),
         topTalkers: cdb.topTalkers(10),
         blocked: { alerts: cdb.blockedAlerts(), cacheEntries: view.blockingEntries() },
-        totals: { alerts: cdb.alertCount(), devices: view.devices().length, honeypotSessions: view.honeypotSessions(1000).length },
+        totals: {
+          alerts: cdb.alertCount(),
+          devices: view.devices().length,
+          honeypotSessions: view.honeypotSessions(1000).length,
+        },
       }),
     }),
     route({
@@ -56,7 +64,12 @@ export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explai
       params: macParam,
       body: z.strictObject({
         name: z.string().min(1).max(64).optional(),
-        group: z.string().min(1).max(40).regex(/^[\w .-]+$/, 'letters, digits, space, _ . -').optional(),
+        group: z
+          .string()
+          .min(1)
+          .max(40)
+          .regex(/^[\w .-]+$/, 'letters, digits, space, _ . -')
+          .optional(),
       }),
       handler: ({ params, body, session }) => {
         if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
@@ -96,7 +109,8 @@ export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explai
     route({
       method: 'GET',
       path: '/api/alerts/:id',
-      summary: "An alert with its explanation: rule text, TLS score per dimension, model rules, log-review figures",
+      summary:
+        'An alert with its explanation: rule text, TLS score per dimension, model rules, log-review figures',
       access: 'read',
       params: z.strictObject({ id: z.coerce.number().int().min(1) }),
       handler: ({ params }) => {
@@ -127,7 +141,8 @@ export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explai
     route({
       method: 'GET',
       path: '/api/honeypot/sessions/:id',
-      summary: 'One session: transcript (logins, commands with times) and downloads with their sandbox reports',
+      summary:
+        'One session: transcript (logins, commands with times) and downloads with their sandbox reports',
       access: 'read',
       params: z.strictObject({ id: z.string().min(1).max(128) }),
       handler: ({ params }) => {
@@ -138,7 +153,13 @@ export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explai
           const f = join(reportDir, `${sha}.report.json`);
           if (!existsSync(f)) return null;
           const r = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
-          return { labels: r.labels, reasons: r.reasons, analysedAt: r.analysedAt, static: r.static, dynamicSkipped: r.dynamicSkipped };
+          return {
+            labels: r.labels,
+            reasons: r.reasons,
+            analysedAt: r.analysedAt,
+            static: r.static,
+            dynamicSkipped: r.dynamicSkipped,
+          };
         };
         return {
           ...s,
@@ -159,7 +180,9 @@ export function dailyRoutes(ctx: ConsoleContext, rules: Parameters<typeof explai
       path: '/api/bundles/:version/activate',
       summary: 'Activate a kept bundle version (roll back or forward); it is verified again first',
       access: 'admin',
-      params: z.strictObject({ version: z.string().regex(/^\d+(\.\d+){0,3}$/, 'dotted numbers like 2026.11.1') }),
+      params: z.strictObject({
+        version: z.string().regex(/^\d+(\.\d+){0,3}$/, 'dotted numbers like 2026.11.1'),
+      }),
       handler: ({ params, session }) => {
         let row;
         try {

@@ -10,7 +10,9 @@ import { fetchVendorContent } from './vendor.js';
 import { securityCheck } from './security-check.js';
 
 export const PASSWORD_MIN = 10;
-const userName = z.string().regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'a lower-case name of 2–32 letters, digits, _ . -');
+const userName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'a lower-case name of 2–32 letters, digits, _ . -');
 const password = z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(200);
 export const macParam = z.strictObject({
   mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'a MAC address, e.g. 02:00:00:00:00:01'),
@@ -28,7 +30,12 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
     return {
       admin: accounts.count() > 0,
       network: cdb.setting<unknown>('network') !== undefined,
-      devices: { found: devices.length, decided: devices.filter((d) => settings.has(d.mac) && cdb.setting<boolean>(`decided:${d.mac}`) === true).length },
+      devices: {
+        found: devices.length,
+        decided: devices.filter(
+          (d) => settings.has(d.mac) && cdb.setting<boolean>(`decided:${d.mac}`) === true,
+        ).length,
+      },
       check: cdb.setting<unknown>('securityCheck') ?? null,
       vendor: cdb.setting<unknown>('vendor') ?? null,
       finished: cdb.setting<boolean>('setupFinished') === true,
@@ -58,7 +65,8 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
     route({
       method: 'PUT',
       path: '/api/setup/network',
-      summary: "Set the WAN and the LAN/IoT/DMZ subnets: written as the gateway's configuration once it validates",
+      summary:
+        "Set the WAN and the LAN/IoT/DMZ subnets: written as the gateway's configuration once it validates",
       access: 'admin',
       body: GatewayConfigSchema,
       handler: ({ body, session }) => {
@@ -90,7 +98,11 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       access: 'read',
       handler: () => {
         const s = cdb.deviceSettings();
-        const ipKey = (ip: string) => ip.split('.').map((x) => x.padStart(3, '0')).join('.');
+        const ipKey = (ip: string) =>
+          ip
+            .split('.')
+            .map((x) => x.padStart(3, '0'))
+            .join('.');
         const sorted = [...view.devices()].sort((a, b) => (ipKey(a.ip) < ipKey(b.ip) ? -1 : 1));
         return {
           devices: sorted.map((d) => ({
@@ -115,7 +127,8 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
         name: z.string().min(1).max(64).optional(),
       }),
       handler: ({ params, body, session }) => {
-        if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac} was found on the network`);
+        if (!view.device(params.mac))
+          throw new HttpError(404, `no device ${params.mac} was found on the network`);
         const s = cdb.setDevice(params.mac, {
           authorised: body.authorise,
           kind: body.kind,

@@ -12,14 +12,19 @@ export type CheckResult =
 export function securityCheck(db: Db): CheckResult {
   const at = new Date().toISOString();
   const t = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'iot\\_%check%' ESCAPE '\\' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'iot\\_%check%' ESCAPE '\\' ORDER BY name",
+    )
     .get() as { name: string } | undefined;
   if (!t)
     return {
       available: false,
       at,
-      reason: 'this build has no initial security check: the IoT component (src/iot) has not recorded one in the store',
+      reason:
+        'this build has no initial security check: the IoT component (src/iot) has not recorded one in the store',
     };
-  const findings = db.prepare(`SELECT * FROM "${t.name.replace(/"/g, '')}" LIMIT 500`).all() as Array<Record<string, unknown>>;
+  const findings = db.prepare(`SELECT * FROM "${t.name.replace(/"/g, '')}" LIMIT 500`).all() as Array<
+    Record<string, unknown>
+  >;
   return { available: true, at, table: t.name, findings };
 }

@@ -20,7 +20,14 @@ import { activeRuleLookup, type ConsoleContext } from './context.js';
 import { LiveHub } from './live.js';
 import { CONSOLE_SCHEMA } from './schema.js';
 import { RecordedStoreView, type StoreView } from './store-view.js';
-import { openApiDocument, registerRoutes, route, HttpError, SESSION_COOKIE, type RouteDef } from './route-table.js';
+import {
+  openApiDocument,
+  registerRoutes,
+  route,
+  HttpError,
+  SESSION_COOKIE,
+  type RouteDef,
+} from './route-table.js';
 import { setupRoutes } from './routes-setup.js';
 import { dailyRoutes } from './routes-daily.js';
 import { adminRoutes } from './routes-admin.js';
@@ -98,7 +105,13 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
       access: 'public',
       handler: ({ session }) =>
         session
-          ? { authenticated: true, user: session.user, role: session.role, csrf: session.csrf, setupNeeded: false }
+          ? {
+              authenticated: true,
+              user: session.user,
+              role: session.role,
+              csrf: session.csrf,
+              setupNeeded: false,
+            }
           : { authenticated: false, setupNeeded: accounts.count() === 0 },
     }),
     route({
@@ -125,7 +138,12 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
           }
           throw new HttpError(401, 'wrong user name or password');
         }
-        reply.setCookie(SESSION_COOKIE, r.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/' });
+        reply.setCookie(SESSION_COOKIE, r.token, {
+          httpOnly: true,
+          secure: true,
+          sameSite: 'strict',
+          path: '/',
+        });
         cdb.audit(r.session.user, 'login', req.ip, null);
         return { user: r.session.user, role: r.session.role, csrf: r.session.csrf };
       },
@@ -190,7 +208,12 @@ export function consoleCertificate(stateDir: string, names: readonly string[] = 
   const certFile = join(stateDir, 'console-cert.pem');
   if (existsSync(keyFile) && existsSync(certFile)) {
     const cert = readFileSync(certFile, 'utf8');
-    return { key: readFileSync(keyFile, 'utf8'), cert, fingerprint256: new X509Certificate(cert).fingerprint256, created: false };
+    return {
+      key: readFileSync(keyFile, 'utf8'),
+      cert,
+      fingerprint256: new X509Certificate(cert).fingerprint256,
+      created: false,
+    };
   }
   mkdirSync(stateDir, { recursive: true });
   const c = selfSignedCertificate({
@@ -213,8 +236,15 @@ export interface StartedConsole extends Console {
 export async function startConsole(
   o: ConsoleOptions & { host: string; port: number },
 ): Promise<StartedConsole> {
-  const certificate = consoleCertificate(o.stateDir, o.host !== '127.0.0.1' && /^[\d.]+$/.test(o.host) ? [`IP:${o.host}`] : []);
-  const app = Fastify({ https: { key: certificate.key, cert: certificate.cert }, logger: false, bodyLimit: 1 << 20 });
+  const certificate = consoleCertificate(
+    o.stateDir,
+    o.host !== '127.0.0.1' && /^[\d.]+$/.test(o.host) ? [`IP:${o.host}`] : [],
+  );
+  const app = Fastify({
+    https: { key: certificate.key, cert: certificate.cert },
+    logger: false,
+    bodyLimit: 1 << 20,
+  });
   const c = await mountConsole(app, o);
   await app.listen({ host: o.host, port: o.port });
   const addr = app.server.address();

@@ -99,13 +99,17 @@ export class RecordedStoreView implements StoreView {
 
   private has(table: string): boolean {
     return (
-      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !==
+      undefined
     );
   }
 
   devices(): DeviceRow[] {
     if (!this.has('gateway_devices')) return [];
-    const rows = this.db.prepare('SELECT * FROM gateway_devices ORDER BY ip').all() as Record<string, unknown>[];
+    const rows = this.db.prepare('SELECT * FROM gateway_devices ORDER BY ip').all() as Record<
+      string,
+      unknown
+    >[];
     return rows.map(deviceOf);
   }
 
@@ -184,7 +188,9 @@ export class RecordedStoreView implements StoreView {
         )?.version ?? null)
       : null;
     const rows = this.db
-      .prepare('SELECT version, created_at, status, reason, metrics_json FROM identify_models ORDER BY version DESC')
+      .prepare(
+        'SELECT version, created_at, status, reason, metrics_json FROM identify_models ORDER BY version DESC',
+      )
       .all() as Record<string, unknown>[];
     return rows.map((r) => ({
       version: Number(r.version),
@@ -199,9 +205,15 @@ export class RecordedStoreView implements StoreView {
   policyVersions(): PolicyVersionRow[] {
     if (!this.has('tlsmon_policy_versions')) return [];
     const rows = this.db
-      .prepare('SELECT version, applied_at, source FROM tlsmon_policy_versions ORDER BY version DESC LIMIT 100')
+      .prepare(
+        'SELECT version, applied_at, source FROM tlsmon_policy_versions ORDER BY version DESC LIMIT 100',
+      )
       .all() as Record<string, unknown>[];
-    return rows.map((r) => ({ version: Number(r.version), appliedAt: String(r.applied_at), source: String(r.source) }));
+    return rows.map((r) => ({
+      version: Number(r.version),
+      appliedAt: String(r.applied_at),
+      source: String(r.source),
+    }));
   }
 
   policyText(version?: number): string | undefined {

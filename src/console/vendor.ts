@@ -4,12 +4,14 @@
  * bundle; `GET {url}/models/latest.json` a signed model package whose payload is `{ model, metrics }`.
  */
 import type { SqliteStore } from '../store/index.js';
-import { BundleStore, BundleRejected, verifyModelPackage } from '../verify/index.js';
+import { BundleRejected, verifyModelPackage, type BundleStore } from '../verify/index.js';
 import { IdentifyModel, ModelRegistry } from '../identify/index.js';
 
 export interface VendorResult {
   bundle: { ok: true; version: string; records: number } | { ok: false; checker?: string; error: string };
-  model: { ok: true; version: number; vendorVersion: string; published: boolean } | { ok: false; checker?: string; error: string };
+  model:
+    | { ok: true; version: number; vendorVersion: string; published: boolean }
+    | { ok: false; checker?: string; error: string };
 }
 
 /** Gates a vendor model must pass here too (B-4): the vendor's held-out figures, checked, not trusted blindly. */
@@ -53,7 +55,10 @@ export async function fetchVendorContent(
       installedVersion: installed ? (JSON.parse(installed.value) as string) : undefined,
       checkFormat: (text) => {
         try {
-          const p = JSON.parse(text) as { model?: unknown; metrics?: { precision?: unknown; coverage?: unknown } };
+          const p = JSON.parse(text) as {
+            model?: unknown;
+            metrics?: { precision?: unknown; coverage?: unknown };
+          };
           IdentifyModel.fromJson(JSON.stringify(p.model));
           if (typeof p.metrics?.precision !== 'number' || typeof p.metrics.coverage !== 'number')
             return ['metrics.precision and metrics.coverage must be numbers'];

@@ -16,7 +16,12 @@ export class ConsoleClient {
     private readonly ca: string,
   ) {}
 
-  call(method: string, path: string, body?: unknown, o: { csrf?: boolean; cookie?: boolean } = {}): Promise<Reply> {
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    o: { csrf?: boolean; cookie?: boolean } = {},
+  ): Promise<Reply> {
     const url = new URL(path, this.base);
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = {};
@@ -29,7 +34,7 @@ export class ConsoleClient {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: Record<string, unknown> = {};
+          let parsed: Record<string, unknown>;
           try {
             parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
           } catch {

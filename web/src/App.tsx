@@ -38,8 +38,9 @@ export function navigate(path: string): void {
 
 function pageOf(pathname: string) {
   return (
-    PAGES.filter((p) => p.path !== '/' && pathname.startsWith(p.path)).sort((a, b) => b.path.length - a.path.length)[0] ??
-    PAGES[0]
+    PAGES.filter((p) => p.path !== '/' && pathname.startsWith(p.path)).sort(
+      (a, b) => b.path.length - a.path.length,
+    )[0] ?? PAGES[0]
   );
 }
 
@@ -63,7 +64,10 @@ export function App() {
     if (!session?.authenticated) return;
     const es = new EventSource('/api/events');
     es.addEventListener('alert', (e) => {
-      const d = JSON.parse((e as MessageEvent<string>).data) as { id: number; explanation: { summary: string } };
+      const d = JSON.parse((e as MessageEvent<string>).data) as {
+        id: number;
+        explanation: { summary: string };
+      };
       setToast(`New alert #${d.id}: ${d.explanation.summary}`);
       dispatchEvent(new CustomEvent('moat-alert', { detail: d }));
     });
@@ -76,7 +80,8 @@ export function App() {
   }, [path]);
 
   if (!session) return <p>Loading…</p>;
-  if (!session.authenticated) return <Login setupNeeded={session.setupNeeded === true} onDone={() => void refresh()} />;
+  if (!session.authenticated)
+    return <Login setupNeeded={session.setupNeeded === true} onDone={() => void refresh()} />;
   const current = pageOf(path);
   return (
     <div className="shell">

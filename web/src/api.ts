@@ -35,4 +35,4 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
-export const get = <T,>(path: string) => api<T>('GET', path);
+export const get = <T>(path: string) => api<T>('GET', path);

@@ -2,7 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import { get } from './api';
 
-export function useLoad<T>(path: string): { data: T | undefined; error: string | undefined; reload: () => void } {
+export function useLoad<T>(path: string): {
+  data: T | undefined;
+  error: string | undefined;
+  reload: () => void;
+} {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [n, setN] = useState(0);
@@ -19,12 +23,16 @@ export function useLoad<T>(path: string): { data: T | undefined; error: string |
   return { data, error, reload };
 }
 
-export const fmtTime = (ms: number | string): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+export const fmtTime = (ms: number | string): string =>
+  new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 export function bytes(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
-  while (n >= 1000 && i < u.length - 1) (n /= 1000), i++;
+  while (n >= 1000 && i < u.length - 1) {
+    n /= 1000;
+    i++;
+  }
   return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
 }
 
@@ -43,7 +51,13 @@ export function Chart(props: {
         width: 520,
         height: 200,
         series: [{}, ...props.series.map((s) => ({ label: s.name, stroke: s.color, width: 2 }))],
-        axes: [{}, { size: 70, ...(props.yFormat ? { values: (_u: uPlot, vals: number[]) => vals.map(props.yFormat!) } : {}) }],
+        axes: [
+          {},
+          {
+            size: 70,
+            ...(props.yFormat ? { values: (_u: uPlot, vals: number[]) => vals.map(props.yFormat!) } : {}),
+          },
+        ],
       },
       [props.x, ...props.series.map((s) => s.values)],
       ref.current,

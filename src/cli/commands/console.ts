@@ -36,7 +36,12 @@ export const registerConsole: RegisterCommand = (program: Command) => {
     .option('--db <file>', 'the store (SQLite)', 'moat.db')
     .option('--listen <addr:port>', 'where to serve HTTPS', '127.0.0.1:8443')
     .option('--state-dir <dir>', 'gateway configuration, console certificate and kept bundles', 'var/console')
-    .option('--key <file>', "the vendor's public key: bundles and models it signed can be installed (repeatable)", collect, [])
+    .option(
+      '--key <file>',
+      "the vendor's public key: bundles and models it signed can be installed (repeatable)",
+      collect,
+      [],
+    )
     .option('--eve <file>', 'load the alerts and flows of this EVE file first (repeatable)', collect, [])
     .option('--policy <file>', 'TLS policy set shown while the store holds none', 'config/policies.yaml')
     .option('--reports <dir>', 'sandbox reports (<sha256>.report.json) for honeypot downloads')
@@ -53,7 +58,15 @@ export const registerConsole: RegisterCommand = (program: Command) => {
       });
       let c;
       try {
-        c = await startConsole({ store, stateDir: f.stateDir, vendorKeys, host, port, defaultPolicyFile: f.policy, reportDir: f.reports });
+        c = await startConsole({
+          store,
+          stateDir: f.stateDir,
+          vendorKeys,
+          host,
+          port,
+          defaultPolicyFile: f.policy,
+          reportDir: f.reports,
+        });
       } catch (e) {
         const code = (e as { code?: unknown }).code;
         if (typeof code === 'string' && code.startsWith('E')) throw listenFailure('console', host, port, e);

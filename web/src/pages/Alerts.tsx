@@ -30,10 +30,23 @@ interface Explanation {
     condition: string;
     verdict: string;
     decidedBy: Array<{ finding: string; dimension: string; action: string; note?: string }>;
-    groups: Array<{ group: string; score: number | null; weight: number; contribution: number; dimensions: Dim[] }>;
+    groups: Array<{
+      group: string;
+      score: number | null;
+      weight: number;
+      contribution: number;
+      dimensions: Dim[];
+    }>;
   };
   model?: { verdict: string; score: number; version: number | null; rulesFired: string[]; reasons: string[] };
-  logReview?: { rule: string; device: string; value: number; limit: number; windowS: number; operation: string };
+  logReview?: {
+    rule: string;
+    device: string;
+    value: number;
+    limit: number;
+    windowS: number;
+    operation: string;
+  };
   eventCache?: { operation: string; diagnosis: string; eventId: string; status: string };
 }
 
@@ -109,7 +122,8 @@ export function ExplanationView({ x }: { x: Explanation }) {
         <section className="panel" aria-label="Log review">
           <h4>Log review: {x.logReview.rule}</h4>
           <p>
-            Device {x.logReview.device}: {x.logReview.value} in {x.logReview.windowS} s, limit {x.logReview.limit} → {x.logReview.operation}
+            Device {x.logReview.device}: {x.logReview.value} in {x.logReview.windowS} s, limit{' '}
+            {x.logReview.limit} → {x.logReview.operation}
           </p>
         </section>
       )}
@@ -126,7 +140,9 @@ export function ExplanationView({ x }: { x: Explanation }) {
 }
 
 function Detail({ id }: { id: number }) {
-  const { data, error } = useLoad<{ id: number; explanation: Explanation; eve: unknown }>(`/api/alerts/${id}`);
+  const { data, error } = useLoad<{ id: number; explanation: Explanation; eve: unknown }>(
+    `/api/alerts/${id}`,
+  );
   return (
     <div>
       <button type="button" onClick={() => navigate('/alerts')}>
@@ -150,7 +166,9 @@ function Detail({ id }: { id: number }) {
 export function Alerts() {
   const m = /^\/alerts\/(\d+)/.exec(location.pathname);
   const [before, setBefore] = useState<number>();
-  const { data, error, reload } = useLoad<{ alerts: Row[]; total: number }>(`/api/alerts?limit=100${before ? `&before=${before}` : ''}`);
+  const { data, error, reload } = useLoad<{ alerts: Row[]; total: number }>(
+    `/api/alerts?limit=100${before ? `&before=${before}` : ''}`,
+  );
   useEffect(() => {
     addEventListener('moat-alert', reload);
     return () => removeEventListener('moat-alert', reload);

@@ -9,7 +9,13 @@ interface Dash {
   totals: { alerts: number; devices: number; honeypotSessions: number };
 }
 
-const COLORS: Record<string, string> = { wan: '#c0392b', lan: '#2471a3', iot: '#229954', dmz: '#b7950b', gateway: '#7d3c98' };
+const COLORS: Record<string, string> = {
+  wan: '#c0392b',
+  lan: '#2471a3',
+  iot: '#229954',
+  dmz: '#b7950b',
+  gateway: '#7d3c98',
+};
 
 export function Dashboard() {
   const { data, error } = useLoad<Dash>('/api/dashboard');
@@ -54,11 +60,19 @@ export function Dashboard() {
       <div className="cards">
         <section className="panel">
           <h3>Traffic per zone (bytes per minute)</h3>
-          {traffic.x.length ? <Chart label="Traffic per zone over time" x={traffic.x} series={traffic.series} yFormat={bytes} /> : <p>No flows recorded.</p>}
+          {traffic.x.length ? (
+            <Chart label="Traffic per zone over time" x={traffic.x} series={traffic.series} yFormat={bytes} />
+          ) : (
+            <p>No flows recorded.</p>
+          )}
         </section>
         <section className="panel">
           <h3>Alerts over time (per minute)</h3>
-          {alerts.x.length ? <Chart label="Alerts and blocked alerts over time" x={alerts.x} series={alerts.series} /> : <p>No alerts.</p>}
+          {alerts.x.length ? (
+            <Chart label="Alerts and blocked alerts over time" x={alerts.x} series={alerts.series} />
+          ) : (
+            <p>No alerts.</p>
+          )}
         </section>
       </div>
       <section className="panel">

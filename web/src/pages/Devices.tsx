@@ -31,7 +31,9 @@ export function Devices({ admin }: { admin: boolean }) {
       setMsg((e as Error).message);
     }
   };
-  const shown = (data?.devices ?? []).filter((d) => !filter || `${d.name} ${d.ip} ${d.mac} ${d.group}`.includes(filter)).slice(0, 100);
+  const shown = (data?.devices ?? [])
+    .filter((d) => !filter || `${d.name} ${d.ip} ${d.mac} ${d.group}`.includes(filter))
+    .slice(0, 100);
   const groups = [...new Set((data?.devices ?? []).map((d) => d.group))].sort();
   return (
     <div>
@@ -39,7 +41,10 @@ export function Devices({ admin }: { admin: boolean }) {
       <div className="field">
         <label htmlFor="device-filter">Filter devices</label>
         <input id="device-filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
-        <span> {data ? `${data.devices.length} devices in ${groups.length} groups; showing ${shown.length}` : ''}</span>
+        <span>
+          {' '}
+          {data ? `${data.devices.length} devices in ${groups.length} groups; showing ${shown.length}` : ''}
+        </span>
       </div>
       {msg && <p role="status">{msg}</p>}
       <table>
@@ -66,14 +71,29 @@ export function Devices({ admin }: { admin: boolean }) {
                   aria-label={`Group of ${d.name}`}
                   value={d.group}
                   disabled={!admin}
-                  onChange={(e) => void act('PUT', `/api/devices/${d.mac}`, { group: e.target.value }, `${d.name} moved to ${e.target.value}`)}
+                  onChange={(e) =>
+                    void act(
+                      'PUT',
+                      `/api/devices/${d.mac}`,
+                      { group: e.target.value },
+                      `${d.name} moved to ${e.target.value}`,
+                    )
+                  }
                 >
                   {[...new Set([...groups, 'Family', 'IoT', 'Guests', 'Work'])].map((g) => (
                     <option key={g}>{g}</option>
                   ))}
                 </select>
               </td>
-              <td>{d.restricted ? <strong className="error">restricted</strong> : d.active ? 'online' : 'offline'}</td>
+              <td>
+                {d.restricted ? (
+                  <strong className="error">restricted</strong>
+                ) : d.active ? (
+                  'online'
+                ) : (
+                  'offline'
+                )}
+              </td>
               <td>
                 <button
                   type="button"
@@ -91,7 +111,12 @@ export function Devices({ admin }: { admin: boolean }) {
                   disabled={!admin}
                   aria-label={`${d.restricted ? 'Lift restriction on' : 'Restrict'} ${d.name}`}
                   onClick={() =>
-                    void act('POST', `/api/devices/${d.mac}/restriction`, { restricted: !d.restricted }, `${d.name} ${d.restricted ? 'unrestricted' : 'restricted'}`)
+                    void act(
+                      'POST',
+                      `/api/devices/${d.mac}/restriction`,
+                      { restricted: !d.restricted },
+                      `${d.name} ${d.restricted ? 'unrestricted' : 'restricted'}`,
+                    )
                   }
                 >
                   {d.restricted ? 'Unrestrict' : 'Restrict'}

@@ -28,7 +28,14 @@ interface Full {
   endReason: string | null;
   credentials: Array<{ user: string; password: string; accepted: boolean }>;
   commands: Array<{ at: string; line: string; route: string }>;
-  downloads: Array<{ url: string; tool: string; status: string; sha256?: string; size?: number; report: Report | null }>;
+  downloads: Array<{
+    url: string;
+    tool: string;
+    status: string;
+    sha256?: string;
+    size?: number;
+    report: Report | null;
+  }>;
   samples: Array<{ sha256: string; size: number; source: string; report: Report | null }>;
 }
 
@@ -40,15 +47,24 @@ const why = (r: Report | null): string =>
 /** Replays the transcript line by line at the pace the attacker typed (capped at 1 s a line). */
 function Replay({ s }: { s: Full }) {
   const lines = [
-    ...s.credentials.map((c) => ({ at: s.start, text: `login: ${c.user} / ${c.password} → ${c.accepted ? 'accepted' : 'refused'}` })),
-    ...s.commands.map((c) => ({ at: c.at, text: `$ ${c.line}${c.route !== 'emulator' ? `   [${c.route}]` : ''}` })),
+    ...s.credentials.map((c) => ({
+      at: s.start,
+      text: `login: ${c.user} / ${c.password} → ${c.accepted ? 'accepted' : 'refused'}`,
+    })),
+    ...s.commands.map((c) => ({
+      at: c.at,
+      text: `$ ${c.line}${c.route !== 'emulator' ? `   [${c.route}]` : ''}`,
+    })),
   ];
   const [shown, setShown] = useState(lines.length);
   const [playing, setPlaying] = useState(false);
   useEffect(() => {
     if (!playing) return;
     if (shown >= lines.length) return setPlaying(false);
-    const gap = shown === 0 ? 300 : Math.min(1000, Math.max(100, Date.parse(lines[shown].at) - Date.parse(lines[shown - 1].at)));
+    const gap =
+      shown === 0
+        ? 300
+        : Math.min(1000, Math.max(100, Date.parse(lines[shown].at) - Date.parse(lines[shown - 1].at)));
     const t = setTimeout(() => setShown((n) => n + 1), gap);
     return () => clearTimeout(t);
   }, [playing, shown, lines]);
@@ -87,7 +103,8 @@ function Detail({ id }: { id: string }) {
             Session {data.id}: {data.service} from {data.peerIp}:{data.peerPort}
           </h3>
           <p>
-            {fmtTime(data.start)} – {data.end ? fmtTime(data.end) : 'open'} {data.endReason ? `(${data.endReason})` : ''}
+            {fmtTime(data.start)} – {data.end ? fmtTime(data.end) : 'open'}{' '}
+            {data.endReason ? `(${data.endReason})` : ''}
           </p>
           <Replay s={data} />
           <section className="panel" aria-label="Downloads">

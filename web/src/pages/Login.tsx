@@ -27,7 +27,12 @@ export function Login({ setupNeeded, onDone }: { setupNeeded: boolean; onDone: (
       <form onSubmit={(e) => void submit(e)} className="panel">
         <div className="field">
           <label htmlFor="login-user">User name</label>
-          <input id="login-user" autoComplete="username" value={user} onChange={(e) => setUser(e.target.value)} />
+          <input
+            id="login-user"
+            autoComplete="username"
+            value={user}
+            onChange={(e) => setUser(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="login-password">Password</label>

@@ -13,9 +13,14 @@ interface Mapping {
 
 export function Network({ admin }: { admin: boolean }) {
   const nat = useLoad<{ mappings: Mapping[] }>('/api/nat');
-  const iso = useLoad<{ isolated: boolean; since?: string; reason?: string; devices?: string[]; backup: { port: number; protocol: string } | null; threshold: number | null }>(
-    '/api/isolation',
-  );
+  const iso = useLoad<{
+    isolated: boolean;
+    since?: string;
+    reason?: string;
+    devices?: string[];
+    backup: { port: number; protocol: string } | null;
+    threshold: number | null;
+  }>('/api/isolation');
   const [fwd, setFwd] = useState({ protocol: 'tcp', port: '', to: '', toPort: '' });
   const [msg, setMsg] = useState<string>();
   const add = async () => {
@@ -42,14 +47,19 @@ export function Network({ admin }: { admin: boolean }) {
           <>
             <p>
               {iso.data.isolated ? (
-                <strong className="error">Isolated since {iso.data.since} ({iso.data.reason})</strong>
+                <strong className="error">
+                  Isolated since {iso.data.since} ({iso.data.reason})
+                </strong>
               ) : (
                 <span className="ok">Not isolated</span>
               )}
             </p>
             <p>
-              Backup port: {iso.data.backup ? `${iso.data.backup.protocol}/${iso.data.backup.port} (stays open to the user)` : 'none configured'}; threshold:{' '}
-              {iso.data.threshold ?? 'not set'}
+              Backup port:{' '}
+              {iso.data.backup
+                ? `${iso.data.backup.protocol}/${iso.data.backup.port} (stays open to the user)`
+                : 'none configured'}
+              ; threshold: {iso.data.threshold ?? 'not set'}
             </p>
           </>
         )}
@@ -84,7 +94,12 @@ export function Network({ admin }: { admin: boolean }) {
         <h4>Add a port forward</h4>
         <div className="field">
           <label htmlFor="fwd-protocol">Protocol</label>
-          <select id="fwd-protocol" value={fwd.protocol} disabled={!admin} onChange={(e) => setFwd({ ...fwd, protocol: e.target.value })}>
+          <select
+            id="fwd-protocol"
+            value={fwd.protocol}
+            disabled={!admin}
+            onChange={(e) => setFwd({ ...fwd, protocol: e.target.value })}
+          >
             <option>tcp</option>
             <option>udp</option>
           </select>
@@ -98,7 +113,12 @@ export function Network({ admin }: { admin: boolean }) {
         ).map(([k, label]) => (
           <div className="field" key={k}>
             <label htmlFor={`fwd-${k}`}>{label}</label>
-            <input id={`fwd-${k}`} value={fwd[k]} disabled={!admin} onChange={(e) => setFwd({ ...fwd, [k]: e.target.value })} />
+            <input
+              id={`fwd-${k}`}
+              value={fwd[k]}
+              disabled={!admin}
+              onChange={(e) => setFwd({ ...fwd, [k]: e.target.value })}
+            />
           </div>
         ))}
         <button type="button" disabled={!admin} onClick={() => void add()}>

@@ -22,7 +22,8 @@ interface Model {
 function older(a: string, b: string): boolean {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++)
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0);
   return false;
 }
 
@@ -73,7 +74,9 @@ export function Rules({ admin }: { admin: boolean }) {
                       type="button"
                       disabled={!admin}
                       aria-label={`${active && older(x.version, active.version) ? 'Roll back to' : 'Activate'} bundle ${x.version}`}
-                      onClick={() => void act(`/api/bundles/${x.version}/activate`, `bundle ${x.version} active`, b.reload)}
+                      onClick={() =>
+                        void act(`/api/bundles/${x.version}/activate`, `bundle ${x.version} active`, b.reload)
+                      }
                     >
                       {active && older(x.version, active.version) ? 'Roll back to this' : 'Activate'}
                     </button>
@@ -114,7 +117,9 @@ export function Rules({ admin }: { admin: boolean }) {
                       type="button"
                       disabled={!admin}
                       aria-label={`Activate model ${x.version}`}
-                      onClick={() => void act(`/api/models/${x.version}/activate`, `model ${x.version} active`, m.reload)}
+                      onClick={() =>
+                        void act(`/api/models/${x.version}/activate`, `model ${x.version} active`, m.reload)
+                      }
                     >
                       Activate
                     </button>

@@ -17,18 +17,36 @@ interface Status {
   admin: boolean;
   network: unknown;
   check: { available: boolean; reason?: string; findings?: unknown[] } | null;
-  vendor: { bundle: { ok: boolean; version?: string; error?: string }; model: { ok: boolean; version?: number; error?: string } } | null;
+  vendor: {
+    bundle: { ok: boolean; version?: string; error?: string };
+    model: { ok: boolean; version?: number; error?: string };
+  } | null;
   finished: boolean;
 }
 
 const NET_FIELDS: Array<{ key: string; label: string; path: string; initial: string }> = [
   { key: 'wanIf', label: 'WAN interface', path: 'body.zones.wan.interface', initial: 'eth0' },
   { key: 'lanIf', label: 'LAN interface', path: 'body.zones.lan.interface', initial: 'eth1' },
-  { key: 'lanAddr', label: 'LAN gateway address/prefix', path: 'body.zones.lan.address', initial: '192.168.1.1/24' },
+  {
+    key: 'lanAddr',
+    label: 'LAN gateway address/prefix',
+    path: 'body.zones.lan.address',
+    initial: '192.168.1.1/24',
+  },
   { key: 'iotIf', label: 'IoT interface', path: 'body.zones.iot.interface', initial: 'eth2' },
-  { key: 'iotAddr', label: 'IoT gateway address/prefix', path: 'body.zones.iot.address', initial: '192.168.20.1/24' },
+  {
+    key: 'iotAddr',
+    label: 'IoT gateway address/prefix',
+    path: 'body.zones.iot.address',
+    initial: '192.168.20.1/24',
+  },
   { key: 'dmzIf', label: 'DMZ interface', path: 'body.zones.dmz.interface', initial: 'eth3' },
-  { key: 'dmzAddr', label: 'DMZ gateway address/prefix', path: 'body.zones.dmz.address', initial: '192.168.50.1/24' },
+  {
+    key: 'dmzAddr',
+    label: 'DMZ gateway address/prefix',
+    path: 'body.zones.dmz.address',
+    initial: '192.168.50.1/24',
+  },
   { key: 'honeypot', label: 'Honeypot address', path: 'body.zones.dmz.honeypot', initial: '192.168.50.10' },
   { key: 'backup', label: 'Backup WAN port', path: 'body.backup.port', initial: '8443' },
 ];
@@ -37,7 +55,9 @@ export function Setup({ session }: { session: SessionInfo }) {
   const admin = session.role === 'admin';
   const status = useLoad<Status>('/api/setup');
   const devices = useLoad<{ devices: Found[] }>('/api/setup/devices');
-  const [net, setNet] = useState<Record<string, string>>(Object.fromEntries(NET_FIELDS.map((f) => [f.key, f.initial])));
+  const [net, setNet] = useState<Record<string, string>>(
+    Object.fromEntries(NET_FIELDS.map((f) => [f.key, f.initial])),
+  );
   const [problems, setProblems] = useState<Problem[]>([]);
   const [msg, setMsg] = useState<string>();
   const [vendorUrl, setVendorUrl] = useState('');
@@ -143,13 +163,27 @@ export function Setup({ session }: { session: SessionInfo }) {
                 <td>{d.kind}</td>
                 <td>
                   {d.decided ? (
-                    d.authorised ? 'authorised' : 'declined'
+                    d.authorised ? (
+                      'authorised'
+                    ) : (
+                      'declined'
+                    )
                   ) : (
                     <>
-                      <button type="button" disabled={!admin} aria-label={`Authorise ${d.name ?? d.mac}`} onClick={() => void decide(d, true)}>
+                      <button
+                        type="button"
+                        disabled={!admin}
+                        aria-label={`Authorise ${d.name ?? d.mac}`}
+                        onClick={() => void decide(d, true)}
+                      >
                         Authorise
                       </button>
-                      <button type="button" disabled={!admin} aria-label={`Decline ${d.name ?? d.mac}`} onClick={() => void decide(d, false)}>
+                      <button
+                        type="button"
+                        disabled={!admin}
+                        aria-label={`Decline ${d.name ?? d.mac}`}
+                        onClick={() => void decide(d, false)}
+                      >
                         Decline
                       </button>
                     </>
@@ -159,7 +193,9 @@ export function Setup({ session }: { session: SessionInfo }) {
             ))}
           </tbody>
         </table>
-        {(devices.data?.devices.length ?? 0) > 50 && <p>{devices.data!.devices.length - 50} more devices: see Devices.</p>}
+        {(devices.data?.devices.length ?? 0) > 50 && (
+          <p>{devices.data!.devices.length - 50} more devices: see Devices.</p>
+        )}
       </section>
       <section className="panel" aria-labelledby="step-check">
         <h3 id="step-check">4. Initial security check</h3>
@@ -179,18 +215,34 @@ export function Setup({ session }: { session: SessionInfo }) {
         <h3 id="step-vendor">5. Vendor rule bundle and model</h3>
         <div className="field">
           <label htmlFor="vendor-url">Vendor URL</label>
-          <input id="vendor-url" value={vendorUrl} disabled={!admin} onChange={(e) => setVendorUrl(e.target.value)} size={40} />
+          <input
+            id="vendor-url"
+            value={vendorUrl}
+            disabled={!admin}
+            onChange={(e) => setVendorUrl(e.target.value)}
+            size={40}
+          />
         </div>
-        <button type="button" disabled={!admin || busy} onClick={() => void step('/api/setup/vendor', { url: vendorUrl })}>
+        <button
+          type="button"
+          disabled={!admin || busy}
+          onClick={() => void step('/api/setup/vendor', { url: vendorUrl })}
+        >
           Fetch and verify
         </button>
         {s?.vendor && (
           <ul>
             <li className={s.vendor.bundle.ok ? 'ok' : 'error'}>
-              Rule bundle: {s.vendor.bundle.ok ? `version ${s.vendor.bundle.version} verified and installed` : s.vendor.bundle.error}
+              Rule bundle:{' '}
+              {s.vendor.bundle.ok
+                ? `version ${s.vendor.bundle.version} verified and installed`
+                : s.vendor.bundle.error}
             </li>
             <li className={s.vendor.model.ok ? 'ok' : 'error'}>
-              Model: {s.vendor.model.ok ? `verified, stored as version ${s.vendor.model.version}` : s.vendor.model.error}
+              Model:{' '}
+              {s.vendor.model.ok
+                ? `verified, stored as version ${s.vendor.model.version}`
+                : s.vendor.model.error}
             </li>
           </ul>
         )}

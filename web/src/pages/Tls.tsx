@@ -12,9 +12,18 @@ interface Score {
   score: number | null;
   condition: string;
   verdict: string;
-  certificate: { score: number | null; dimensions: Array<{ dimension: string; raw: unknown; score: number | null; weight: number }> };
-  address: { score: number | null; dimensions: Array<{ dimension: string; raw: unknown; score: number | null; weight: number }> };
-  reputation: { score: number | null; dimensions: Array<{ dimension: string; raw: unknown; score: number | null; weight: number }> };
+  certificate: {
+    score: number | null;
+    dimensions: Array<{ dimension: string; raw: unknown; score: number | null; weight: number }>;
+  };
+  address: {
+    score: number | null;
+    dimensions: Array<{ dimension: string; raw: unknown; score: number | null; weight: number }>;
+  };
+  reputation: {
+    score: number | null;
+    dimensions: Array<{ dimension: string; raw: unknown; score: number | null; weight: number }>;
+  };
 }
 
 export function Tls({ admin }: { admin: boolean }) {
@@ -22,14 +31,26 @@ export function Tls({ admin }: { admin: boolean }) {
   const [edits, setEdits] = useState<Record<string, string>>({});
   const [problems, setProblems] = useState<Problem[]>([]);
   const [msg, setMsg] = useState<string>();
-  const [hs, setHs] = useState({ src: '192.168.1.20', dst: '93.184.216.34', sni: 'example.com', version: 'TLS 1.2' });
+  const [hs, setHs] = useState({
+    src: '192.168.1.20',
+    dst: '93.184.216.34',
+    sni: 'example.com',
+    version: 'TLS 1.2',
+  });
   const [score, setScore] = useState<Score>();
   const typed = () =>
-    Object.fromEntries(Object.entries(edits).map(([k, v]) => [k, k.endsWith('.op') || Number.isNaN(Number(v)) || v.trim() === '' ? v : Number(v)]));
+    Object.fromEntries(
+      Object.entries(edits).map(([k, v]) => [
+        k,
+        k.endsWith('.op') || Number.isNaN(Number(v)) || v.trim() === '' ? v : Number(v),
+      ]),
+    );
   const run = async (kind: 'validate' | 'save' | 'whatif') => {
     try {
       if (kind === 'validate') {
-        const r = await api<{ ok: boolean; problems: Problem[] }>('POST', '/api/tls/policy/validate', { edits: typed() });
+        const r = await api<{ ok: boolean; problems: Problem[] }>('POST', '/api/tls/policy/validate', {
+          edits: typed(),
+        });
         setProblems(r.problems);
         setMsg(r.ok ? 'The edited policy is valid.' : `${r.problems.length} problems`);
       } else if (kind === 'save') {
@@ -60,7 +81,12 @@ export function Tls({ admin }: { admin: boolean }) {
           </h3>
           {data.editable.map((f) => {
             const path = `policies.${name}.${f}`;
-            const mine = problems.filter((p) => p.path === path || p.path.startsWith(`${path}.`) || (f.startsWith('weights') && p.path === `policies.${name}.weights`));
+            const mine = problems.filter(
+              (p) =>
+                p.path === path ||
+                p.path.startsWith(`${path}.`) ||
+                (f.startsWith('weights') && p.path === `policies.${name}.weights`),
+            );
             const id = `f-${name}-${f.replace('.', '-')}`;
             return (
               <div className="field" key={f}>
@@ -111,13 +137,19 @@ export function Tls({ admin }: { admin: boolean }) {
         {score && (
           <div data-testid="whatif-result">
             <p>
-              Policy {score.policy}: F = {score.score ?? 'n/a'}, needs {score.condition} → <strong>{score.verdict}</strong>
+              Policy {score.policy}: F = {score.score ?? 'n/a'}, needs {score.condition} →{' '}
+              <strong>{score.verdict}</strong>
             </p>
             <ul>
               {(['certificate', 'address', 'reputation'] as const).map((g) => (
                 <li key={g}>
                   {g}: {score[g].score ?? 'n/a'} —{' '}
-                  {score[g].dimensions.map((d) => `${d.dimension} ${d.raw === null ? '—' : String(d.raw)} (${d.score ?? 'n/a'}×${d.weight})`).join(', ')}
+                  {score[g].dimensions
+                    .map(
+                      (d) =>
+                        `${d.dimension} ${d.raw === null ? '—' : String(d.raw)} (${d.score ?? 'n/a'}×${d.weight})`,
+                    )
+                    .join(', ')}
                 </li>
               ))}
             </ul>

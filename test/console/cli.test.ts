@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { moat, startMoat } from '../helpers/moat-cli.js';
+import { freePort } from '../helpers/free-port.js';
+import { ConsoleClient } from './https-client.js';
+
+test('moat console: certificate made at first boot, its fingerprint printed, kept on restart; EVE loaded', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-console-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'moat.db');
+  const state = join(dir, 'state');
+  const synth = moat(['synth', '--seed', '2', '--scenario', 'scan', '--out', join(dir, 's.pcap')]);
+  assert.equal(synth.status, 0, synth.stderr);
+  const an = moat(['analyze', join(dir, 's.pcap'), '--review', '--eve', join(dir, 'eve.json')]);
+  assert.equal(an.status, 0, an.stderr);
+  const imp = moat(['console', 'import', '--db', db, '--state-dir', state, join(dir, 'eve.json')]);
+  assert.equal(imp.status, 0, imp.stderr);
+  assert.match(imp.stdout, /: [1-9]\d* alerts, [1-9]\d* flows/);
+
+  const fingerprints: string[] = [];
+  for (let run = 0; run < 2; run++) {
+    const port = await freePort();
+    const child = startMoat(['console', '--db', db, '--listen', `127.0.0.1:${port}`, '--state-dir', state]);
+    try {
+      await child.waitFor(/fingerprint [0-9A-F:]{95}/);
+      const fp = /fingerprint ([0-9A-F:]{95})/.exec(child.stdout())![1];
+      const cert = readFileSync(join(state, 'console-cert.pem'), 'utf8');
+      assert.equal(new X509Certificate(cert).fingerprint256, fp);
+      assert.match(child.stdout(), run === 0 ? /made now/ : /kept/);
+      fingerprints.push(fp);
+      const cl = new ConsoleClient(`https://127.0.0.1:${port}`, cert);
+      assert.deepEqual((await cl.call('GET', '/api/session')).body, { authenticated: false, setupNeeded: true });
+      assert.equal((await cl.call('GET', '/api/alerts')).status, 401);
+    } finally {
+      await child.stop();
+    }
+  }
+  assert.equal(fingerprints[0], fingerprints[1]);
+  const bad = moat(['console', '--db', db, '--listen', 'nowhere']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--listen nowhere: expected ADDRESS:PORT/);
+});
