@@ -1,5 +1,6 @@
 /** What the console's routes work on: the store, the views of it, accounts, live hub and the gateway's files. */
 import { readFileSync } from 'node:fs';
+import type { Publisher } from '../framework/index.js';
 import type { SqliteStore } from '../store/index.js';
 import type { BundleStore } from '../verify/index.js';
 import type { Accounts } from './auth.js';
@@ -18,6 +19,8 @@ export interface ConsoleContext {
   vendorKeys: string[];
   /** Where the gateway's configuration (gateway.yaml) and state (isolation.json) live. */
   stateDir: string;
+  /** The message bus restrictions and device changes are announced on (absent: recorded in the store only). */
+  bus?: Publisher;
   /** The policy set shown when the store holds no policy version yet. */
   defaultPolicyFile?: string;
 }

@@ -8,6 +8,44 @@ import { explainAlert } from './explain.js';
 import { HttpError, route, type RouteDef } from './route-table.js';
 import { macParam } from './routes-setup.js';
 
+const TEN_YEARS_US = 10 * 365 * 86_400 * 1e6;
+
+/**
+ * A restriction is a device-level blocking entry of the security event cache (every peer, port and protocol), made
+ * by the operator; lifting it deletes the entry. The gateway's enforcement and the event cache take it from the bus.
+ */
+function announceRestriction(ctx: ConsoleContext, ip: string, mac: string, restricted: boolean): void {
+  if (!ctx.bus) return;
+  const nowUs = Date.now() * 1000;
+  ctx.bus.publish('cache-entry', {
+    change: restricted ? 'put' : 'del',
+    entry: {
+      srcIp: ip,
+      dstIp: '*',
+      srcPort: 0,
+      dstPort: 0,
+      proto: 0,
+      createdUs: nowUs,
+      lastHitUs: nowUs,
+      maxLifetimeUs: TEN_YEARS_US,
+      direction: 'both',
+      scope: 'any',
+      operationType: 'block',
+      operation: 'drop',
+      eventId: `console:restrict:${mac}`,
+      diagnosis: 'operator',
+      status: 'valid',
+      hits: 0,
+    },
+  });
+  ctx.bus.publish('device', {
+    ip,
+    mac,
+    state: restricted ? 'isolated' : 'online',
+    at: new Date().toISOString(),
+  });
+}
+
 const zoneOfDevice = (zone: string | null): string => zone ?? 'lan';
 
 export function dailyRoutes(
@@ -88,7 +126,9 @@ export function dailyRoutes(
       body: z.strictObject({ restricted: z.boolean() }),
       handler: ({ params, body, session }) => {
         if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
+        const device = view.device(params.mac)!;
         const s = cdb.setDevice(params.mac, { restricted: body.restricted });
+        announceRestriction(ctx, device.ip, params.mac, body.restricted);
         cdb.audit(session!.user, body.restricted ? 'restrict-device' : 'unrestrict-device', params.mac, body);
         ctx.live.publish('device', s);
         return s;

@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { z } from 'zod';
-import { selfSignedCertificate } from '../framework/index.js';
+import { selfSignedCertificate, type Publisher } from '../framework/index.js';
 import type { SqliteStore } from '../store/index.js';
 import { BundleStore } from '../verify/index.js';
 import { Accounts } from './auth.js';
@@ -44,6 +44,8 @@ export interface ConsoleOptions {
   reportDir?: string;
   /** The built web app; found next to the compiled code by default. */
   webDir?: string;
+  /** Restrictions go out as `cache-entry` (device-level drop, diagnosis 'operator') and `device` messages. */
+  bus?: Publisher;
   /** Login attempts per address per minute before 429. */
   loginRate?: number;
 }
@@ -81,6 +83,7 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
     vendorKeys: o.vendorKeys ?? [],
     stateDir: o.stateDir,
     defaultPolicyFile: o.defaultPolicyFile,
+    bus: o.bus,
   };
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {

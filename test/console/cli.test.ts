@@ -33,7 +33,10 @@ test('moat console: certificate made at first boot, its fingerprint printed, kep
       assert.match(child.stdout(), run === 0 ? /made now/ : /kept/);
       fingerprints.push(fp);
       const cl = new ConsoleClient(`https://127.0.0.1:${port}`, cert);
-      assert.deepEqual((await cl.call('GET', '/api/session')).body, { authenticated: false, setupNeeded: true });
+      assert.deepEqual((await cl.call('GET', '/api/session')).body, {
+        authenticated: false,
+        setupNeeded: true,
+      });
       assert.equal((await cl.call('GET', '/api/alerts')).status, 401);
     } finally {
       await child.stop();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { openSqlite } from '../../src/store/index.js';
+import { InProcessBus } from '../../src/framework/index.js';
 import { findWebDir, importEve, startConsole } from '../../src/console/index.js';
 import { generateVendorKey, signBundle } from '../../src/verify/index.js';
 import { SCAN_RULE, SCANNER_MAC, analyzedEve, seedDevices, seedHoneypot, vendorServer } from './seed.js';
@@ -75,7 +76,13 @@ test(
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
     const hookPort = (hookServer.address() as { port: number }).port;
+    const bus = new InProcessBus();
+    const announced: string[] = [];
+    await bus.subscribe('cache-entry', 'test', (m) => {
+      announced.push(`${m.change} ${m.entry.srcIp} ${m.entry.operation} ${m.entry.diagnosis}`);
+    });
     const c = await startConsole({
+      bus,
       store,
       stateDir: join(dir, 'state'),
       vendorKeys: [key.publicPem],
@@ -208,6 +215,8 @@ test(
     await page.getByRole('button', { name: 'Lift restriction on old-laptop' }).click();
     await page.getByText('old-laptop unrestricted').waitFor();
     assert.equal(c.ctx.cdb.deviceSettings().get(SCANNER_MAC)?.restricted, false);
+    await bus.flush();
+    assert.deepEqual(announced, ['put 10.0.0.66 drop operator', 'del 10.0.0.66 drop operator']);
 
     // Honeypot: the session's transcript replayed, the download with its sandbox labels.
     await page.goto(`${c.url}/honeypot`);
