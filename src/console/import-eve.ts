@@ -17,7 +17,7 @@ export interface ImportResult {
   skipped: number;
 }
 
-function zoneFunction(stateDir: string): (ip: string) => string {
+export function zoneFunction(stateDir: string): (ip: string) => string {
   const file = gatewayConfigFile(stateDir);
   if (existsSync(file)) {
     const z = zoneClassifier(loadGatewayConfig(file).plan);

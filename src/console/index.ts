@@ -8,7 +8,8 @@ export {
   type Console,
   type StartedConsole,
 } from './server.js';
-export { importEve, type ImportResult } from './import-eve.js';
+export { importEve, zoneFunction, type ImportResult } from './import-eve.js';
+export { followEve, type EveFollower } from './follow-eve.js';
 export { RecordedStoreView, type StoreView } from './store-view.js';
 export { explainAlert, explanationText, type Explanation } from './explain.js';
 export { CONSOLE_SCHEMA } from './schema.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { moat, startMoat } from '../helpers/moat-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { ConsoleClient } from './https-client.js';
 
-test('moat console: certificate made at first boot, its fingerprint printed, kept on restart; EVE loaded', async (t) => {
+test('moat console: certificate made at first boot, its fingerprint printed, kept on restart; EVE loaded and followed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-console-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'moat.db');
@@ -43,6 +43,47 @@ test('moat console: certificate made at first boot, its fingerprint printed, kep
     }
   }
   assert.equal(fingerprints[0], fingerprints[1]);
+
+  // --follow: an alert appended to a followed EVE file goes live.
+  const followed = join(dir, 'live.json');
+  writeFileSync(followed, '');
+  const port = await freePort();
+  const child = startMoat([
+    'console',
+    '--db',
+    db,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--state-dir',
+    state,
+    '--follow',
+    followed,
+  ]);
+  try {
+    await child.waitFor(/fingerprint/);
+    const cl = new ConsoleClient(
+      `https://127.0.0.1:${port}`,
+      readFileSync(join(state, 'console-cert.pem'), 'utf8'),
+    );
+    assert.equal(
+      (await cl.call('POST', '/api/setup/admin', { user: 'admin', password: 'a long passphrase' })).status,
+      200,
+    );
+    assert.equal((await cl.login('admin', 'a long passphrase')).status, 200);
+    const before = Number((await cl.call('GET', '/api/alerts')).body.total);
+    const alert = readFileSync(join(dir, 'eve.json'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"event_type":"alert"'))!;
+    appendFileSync(followed, `${alert}\n`);
+    let after = before;
+    for (let i = 0; i < 50 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = Number((await cl.call('GET', '/api/alerts')).body.total);
+    }
+    assert.equal(after, before + 1);
+  } finally {
+    await child.stop();
+  }
   const bad = moat(['console', '--db', db, '--listen', 'nowhere']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--listen nowhere: expected ADDRESS:PORT/);

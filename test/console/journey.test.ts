@@ -13,7 +13,8 @@ import { generateVendorKey, signBundle } from '../../src/verify/index.js';
 import { SCAN_RULE, SCANNER_MAC, analyzedEve, seedDevices, seedHoneypot, vendorServer } from './seed.js';
 
 const PASSWORD = 'a long admin passphrase';
-const SHOTS = join(process.cwd(), 'docs', 'screenshots');
+// The README's screenshots are refreshed with MOAT_SCREENSHOTS=docs/screenshots; otherwise they go to a temp folder.
+const SHOTS = process.env.MOAT_SCREENSHOTS ?? join(tmpdir(), 'moat-console-screenshots');
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

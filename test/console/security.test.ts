@@ -62,6 +62,7 @@ test('console security: every route in the OpenAPI document refuses without a se
     Object.entries(m).map(([method, op]) => ({ p, method, access: op['x-access'] })),
   );
   assert.ok(ops.length >= 30, `${ops.length} operations`);
+  console.log(`# ${ops.length} operations in the OpenAPI document, ${ops.length - 3} behind a session`);
   const publicOps = ops
     .filter((o) => o.access === 'public')
     .map((o) => `${o.method} ${o.p}`)

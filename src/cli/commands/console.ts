@@ -20,6 +20,7 @@ interface ConsoleFlags {
   eve: string[];
   policy?: string;
   reports?: string;
+  follow: string[];
 }
 
 function parseListen(s: string): { host: string; port: number } {
@@ -45,8 +46,14 @@ export const registerConsole: RegisterCommand = (program: Command) => {
     .option('--eve <file>', 'load the alerts and flows of this EVE file first (repeatable)', collect, [])
     .option('--policy <file>', 'TLS policy set shown while the store holds none', 'config/policies.yaml')
     .option('--reports <dir>', 'sandbox reports (<sha256>.report.json) for honeypot downloads')
+    .option(
+      '--follow <file>',
+      'follow this EVE file: new alerts go live (console, channels) (repeatable)',
+      collect,
+      [],
+    )
     .action(async (f: ConsoleFlags) => {
-      const { startConsole, importEve } = await import('../../console/index.js');
+      const { startConsole, importEve, followEve, zoneFunction } = await import('../../console/index.js');
       const { host, port } = parseListen(f.listen);
       const store = new StoreSet().sqliteStore('--db', f.db, 'the console', { create: true });
       const vendorKeys = f.key.map((k) => {
@@ -76,11 +83,21 @@ export const registerConsole: RegisterCommand = (program: Command) => {
         const r = await importEve(c, file);
         process.stderr.write(`${file}: ${r.alerts} alerts, ${r.flows} flows loaded\n`);
       }
+      const followers = f.follow.map((file) => {
+        try {
+          return followEve(c, file, zoneFunction(f.stateDir));
+        } catch (e) {
+          throw new ConfigError(`--follow ${file}: ${(e as Error).message}`);
+        }
+      });
       process.stdout.write(
         `console ${c.url}/ (certificate ${c.certificate.created ? 'made now' : 'kept'} in ${f.stateDir})\n` +
           `certificate SHA-256 fingerprint ${c.certificate.fingerprint256}\n`,
       );
-      const stop = () => void c.close().then(() => store.db.close());
+      const stop = () => {
+        for (const fl of followers) fl.close();
+        void c.close().then(() => store.db.close());
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
