@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { moat, startMoat } from '../helpers/moat-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { ConsoleClient } from './https-client.js';
+import { haveRedisServer, startRedisServer } from '../framework/redis-server.js';
+import { RedisStreamsBus } from '../../src/framework/index.js';
+import { createRedisClient, openSqlite } from '../../src/store/index.js';
+import { DeviceTable } from '../../src/gateway/index.js';
 
 test('moat console: certificate made at first boot, its fingerprint printed, kept on restart; EVE loaded and followed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-console-cli-'));
@@ -88,3 +92,59 @@ test('moat console: certificate made at first boot, its fingerprint printed, kep
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--listen nowhere: expected ADDRESS:PORT/);
 });
+
+test(
+  'moat console --bus: restricting a device announces a device-level drop on the Redis Streams bus; lifting deletes it',
+  { skip: haveRedisServer() ? false : 'redis-server not installed' },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'moat-console-bus-'));
+    const redis = await startRedisServer();
+    const bus = new RedisStreamsBus({ redis: createRedisClient, url: redis.url });
+    t.after(async () => {
+      await bus.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const db = join(dir, 'moat.db');
+    const store = openSqlite(db);
+    new DeviceTable(store).record(
+      [{ mac: '02:00:0a:00:00:42', ip: '10.0.0.66', hostname: 'old-laptop' }],
+      () => 'lan',
+    );
+    store.db.close();
+    const seen: string[] = [];
+    await bus.subscribe('cache-entry', 'gateway', (m) => {
+      seen.push(`${m.change} ${m.entry.srcIp}->${m.entry.dstIp} ${m.entry.operation} ${m.entry.diagnosis}`);
+    });
+    const port = await freePort();
+    const state = join(dir, 'state');
+    const child = startMoat([
+      'console',
+      '--db',
+      db,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--state-dir',
+      state,
+      '--bus',
+      redis.url,
+    ]);
+    try {
+      await child.waitFor(/fingerprint/);
+      const cl = new ConsoleClient(
+        `https://127.0.0.1:${port}`,
+        readFileSync(join(state, 'console-cert.pem'), 'utf8'),
+      );
+      await cl.call('POST', '/api/setup/admin', { user: 'admin', password: 'a long passphrase' });
+      assert.equal((await cl.login('admin', 'a long passphrase')).status, 200);
+      for (const restricted of [true, false]) {
+        const r = await cl.call('POST', '/api/devices/02:00:0a:00:00:42/restriction', { restricted });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+      }
+      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(seen, ['put 10.0.0.66->* drop operator', 'del 10.0.0.66->* drop operator']);
+    } finally {
+      await child.stop();
+    }
+  },
+);

@@ -21,6 +21,7 @@ interface ConsoleFlags {
   policy?: string;
   reports?: string;
   follow: string[];
+  bus?: string;
 }
 
 function parseListen(s: string): { host: string; port: number } {
@@ -45,6 +46,10 @@ export const registerConsole: RegisterCommand = (program: Command) => {
     )
     .option('--eve <file>', 'load the alerts and flows of this EVE file first (repeatable)', collect, [])
     .option('--policy <file>', 'TLS policy set shown while the store holds none', 'config/policies.yaml')
+    .option(
+      '--bus <url>',
+      'announce restrictions on this Redis Streams bus (redis://host:port), as the gateway reads it',
+    )
     .option('--reports <dir>', 'sandbox reports (<sha256>.report.json) for honeypot downloads')
     .option(
       '--follow <file>',
@@ -63,9 +68,13 @@ export const registerConsole: RegisterCommand = (program: Command) => {
           throw new ConfigError(`--key ${k}: ${(e as Error).message}`);
         }
       });
+      const { RedisStreamsBus } = await import('../../framework/index.js');
+      const { createRedisClient } = await import('../../store/index.js');
+      const bus = f.bus ? new RedisStreamsBus({ redis: createRedisClient, url: f.bus }) : undefined;
       let c;
       try {
         c = await startConsole({
+          bus,
           store,
           stateDir: f.stateDir,
           vendorKeys,
@@ -96,7 +105,10 @@ export const registerConsole: RegisterCommand = (program: Command) => {
       );
       const stop = () => {
         for (const fl of followers) fl.close();
-        void c.close().then(() => store.db.close());
+        void c
+          .close()
+          .then(() => bus?.close())
+          .then(() => store.db.close());
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
