@@ -2,3 +2,4 @@
 export { BundleStore } from './bundle-store.js';
 export { generateVendorKey, signBundle } from './bundle.js';
 export { BundleRejected } from './checkers.js';
+export { verifyModelPackage, type ModelVerifyOptions } from './model-package.js';

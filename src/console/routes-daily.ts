@@ -1,0 +1,262 @@
+/** The daily view: dashboard, devices and groups, alerts with explanations, honeypot, bundles and models. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ModelRegistry } from '../identify/index.js';
+import type { ConsoleContext } from './context.js';
+import { explainAlert } from './explain.js';
+import { HttpError, route, type RouteDef } from './route-table.js';
+import { macParam } from './routes-setup.js';
+
+const TEN_YEARS_US = 10 * 365 * 86_400 * 1e6;
+
+/**
+ * A restriction is a device-level blocking entry of the security event cache (every peer, port and protocol), made
+ * by the operator; lifting it deletes the entry. The gateway's enforcement and the event cache take it from the bus.
+ */
+function announceRestriction(ctx: ConsoleContext, ip: string, mac: string, restricted: boolean): void {
+  if (!ctx.bus) return;
+  const nowUs = Date.now() * 1000;
+  ctx.bus.publish('cache-entry', {
+    change: restricted ? 'put' : 'del',
+    entry: {
+      srcIp: ip,
+      dstIp: '*',
+      srcPort: 0,
+      dstPort: 0,
+      proto: 0,
+      createdUs: nowUs,
+      lastHitUs: nowUs,
+      maxLifetimeUs: TEN_YEARS_US,
+      direction: 'both',
+      scope: 'any',
+      operationType: 'block',
+      operation: 'drop',
+      eventId: `console:restrict:${mac}`,
+      diagnosis: 'operator',
+      status: 'valid',
+      hits: 0,
+    },
+  });
+  ctx.bus.publish('device', {
+    ip,
+    mac,
+    state: restricted ? 'isolated' : 'online',
+    at: new Date().toISOString(),
+  });
+}
+
+const zoneOfDevice = (zone: string | null): string => zone ?? 'lan';
+
+export function dailyRoutes(
+  ctx: ConsoleContext,
+  rules: Parameters<typeof explainAlert>[1],
+  reportDir?: string,
+): RouteDef[] {
+  const { cdb, view } = ctx;
+  return [
+    route({
+      method: 'GET',
+      path: '/api/dashboard',
+      summary: 'Traffic per zone over time, alerts over time, top talkers, blocked counts',
+      access: 'read',
+      handler: () => ({
+        traffic: cdb.trafficSeries(120),
+        alerts: cdb.alertSeries(60_000, 120),
+        topTalkers: cdb.topTalkers(10),
+        blocked: { alerts: cdb.blockedAlerts(), cacheEntries: view.blockingEntries() },
+        totals: {
+          alerts: cdb.alertCount(),
+          devices: view.devices().length,
+          honeypotSessions: view.honeypotSessions(1000).length,
+        },
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/devices',
+      summary: 'Devices with their names, groups and restriction',
+      access: 'read',
+      handler: () => {
+        const s = cdb.deviceSettings();
+        return {
+          devices: view.devices().map((d) => {
+            const m = s.get(d.mac);
+            return {
+              ...d,
+              zone: zoneOfDevice(d.zone),
+              name: m?.name ?? d.hostname ?? d.mac,
+              group: m?.group ?? 'unassigned',
+              restricted: m?.restricted ?? false,
+              kind: m?.kind ?? (d.zone === 'iot' ? 'iot' : 'user'),
+            };
+          }),
+        };
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/api/devices/:mac',
+      summary: 'Rename a device or move it to another group',
+      access: 'admin',
+      params: macParam,
+      body: z.strictObject({
+        name: z.string().min(1).max(64).optional(),
+        group: z
+          .string()
+          .min(1)
+          .max(40)
+          .regex(/^[\w .-]+$/, 'letters, digits, space, _ . -')
+          .optional(),
+      }),
+      handler: ({ params, body, session }) => {
+        if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
+        const s = cdb.setDevice(params.mac, body);
+        cdb.audit(session!.user, 'edit-device', params.mac, body);
+        ctx.live.publish('device', s);
+        return s;
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/devices/:mac/restriction',
+      summary: 'Restrict a device (its traffic is dropped by the gateway) or lift the restriction',
+      access: 'admin',
+      params: macParam,
+      body: z.strictObject({ restricted: z.boolean() }),
+      handler: ({ params, body, session }) => {
+        if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
+        const device = view.device(params.mac)!;
+        const s = cdb.setDevice(params.mac, { restricted: body.restricted });
+        announceRestriction(ctx, device.ip, params.mac, body.restricted);
+        cdb.audit(session!.user, body.restricted ? 'restrict-device' : 'unrestrict-device', params.mac, body);
+        ctx.live.publish('device', s);
+        return s;
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/alerts',
+      summary: 'Alerts, newest first, a page at a time',
+      access: 'read',
+      query: z.strictObject({
+        before: z.coerce.number().int().min(1).optional(),
+        src: z.string().max(64).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      handler: ({ query }) => ({ alerts: cdb.alerts(query), total: cdb.alertCount() }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/alerts/:id',
+      summary:
+        'An alert with its explanation: rule text, TLS score per dimension, model rules, log-review figures',
+      access: 'read',
+      params: z.strictObject({ id: z.coerce.number().int().min(1) }),
+      handler: ({ params }) => {
+        const ev = cdb.alertEve(params.id);
+        if (!ev) throw new HttpError(404, `no alert ${params.id}`);
+        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/honeypot/sessions',
+      summary: 'Honeypot sessions, newest first',
+      access: 'read',
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      handler: ({ query }) => ({
+        sessions: view.honeypotSessions(query.limit).map((s) => ({
+          id: s.id,
+          service: s.service,
+          peerIp: s.peerIp,
+          start: s.start,
+          end: s.end,
+          commands: s.commands.length,
+          logins: s.credentials.length,
+          downloads: s.downloads.length,
+        })),
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/honeypot/sessions/:id',
+      summary:
+        'One session: transcript (logins, commands with times) and downloads with their sandbox reports',
+      access: 'read',
+      params: z.strictObject({ id: z.string().min(1).max(128) }),
+      handler: ({ params }) => {
+        const s = view.honeypotSession(params.id);
+        if (!s) throw new HttpError(404, `no honeypot session ${params.id}`);
+        const report = (sha?: string): unknown => {
+          if (!sha || !reportDir || !/^[0-9a-f]{64}$/.test(sha)) return null;
+          const f = join(reportDir, `${sha}.report.json`);
+          if (!existsSync(f)) return null;
+          const r = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+          return {
+            labels: r.labels,
+            reasons: r.reasons,
+            analysedAt: r.analysedAt,
+            static: r.static,
+            dynamicSkipped: r.dynamicSkipped,
+          };
+        };
+        return {
+          ...s,
+          downloads: s.downloads.map((d) => ({ ...d, report: report(d.sha256) })),
+          samples: s.samples.map((x) => ({ ...x, report: report(x.sha256) })),
+        };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/bundles',
+      summary: 'Rule bundle versions (A-2 verified), the active one marked',
+      access: 'read',
+      handler: () => ({ bundles: view.bundles() }),
+    }),
+    route({
+      method: 'POST',
+      path: '/api/bundles/:version/activate',
+      summary: 'Activate a kept bundle version (roll back or forward); it is verified again first',
+      access: 'admin',
+      params: z.strictObject({
+        version: z.string().regex(/^\d+(\.\d+){0,3}$/, 'dotted numbers like 2026.11.1'),
+      }),
+      handler: ({ params, session }) => {
+        let row;
+        try {
+          row = ctx.bundles.rollback(params.version, () => {});
+        } catch (e) {
+          throw new HttpError(409, e instanceof Error ? e.message : String(e));
+        }
+        cdb.audit(session!.user, 'activate-bundle', params.version, null);
+        ctx.live.publish('bundle', { active: row.version });
+        return { active: row.version };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/models',
+      summary: 'Identification model versions, the active one marked',
+      access: 'read',
+      handler: () => ({ models: view.models() }),
+    }),
+    route({
+      method: 'POST',
+      path: '/api/models/:version/activate',
+      summary: 'Activate a published model version',
+      access: 'admin',
+      params: z.strictObject({ version: z.coerce.number().int().min(1) }),
+      handler: ({ params, session }) => {
+        try {
+          new ModelRegistry(ctx.store).activate(params.version, 'console');
+        } catch (e) {
+          throw new HttpError(409, e instanceof Error ? e.message : String(e));
+        }
+        cdb.audit(session!.user, 'activate-model', String(params.version), null);
+        return { active: params.version };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,182 @@
+/** First deployment (A-10…A-14): admin account, subnets, devices one authorisation at a time, check, vendor content. */
+import { writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { stringify as yamlStringify } from 'yaml';
+import { GatewayConfigError, GatewayConfigSchema, parseGatewayConfig } from '../gateway/index.js';
+import type { ConsoleContext } from './context.js';
+import { HttpError, route, type RouteDef } from './route-table.js';
+import { fetchVendorContent } from './vendor.js';
+import { securityCheck } from './security-check.js';
+
+export const PASSWORD_MIN = 10;
+const userName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'a lower-case name of 2–32 letters, digits, _ . -');
+const password = z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(200);
+export const macParam = z.strictObject({
+  mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'a MAC address, e.g. 02:00:00:00:00:01'),
+});
+
+export function gatewayConfigFile(stateDir: string): string {
+  return join(stateDir, 'gateway.yaml');
+}
+
+export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
+  const { cdb, accounts, view } = ctx;
+  const status = () => {
+    const settings = cdb.deviceSettings();
+    const devices = view.devices();
+    return {
+      admin: accounts.count() > 0,
+      network: cdb.setting<unknown>('network') !== undefined,
+      devices: {
+        found: devices.length,
+        decided: devices.filter(
+          (d) => settings.has(d.mac) && cdb.setting<boolean>(`decided:${d.mac}`) === true,
+        ).length,
+      },
+      check: cdb.setting<unknown>('securityCheck') ?? null,
+      vendor: cdb.setting<unknown>('vendor') ?? null,
+      finished: cdb.setting<boolean>('setupFinished') === true,
+    };
+  };
+  return [
+    route({
+      method: 'POST',
+      path: '/api/setup/admin',
+      summary: 'Create the first admin account (only while there is none: first boot)',
+      access: 'public',
+      body: z.strictObject({ user: userName, password }),
+      handler: ({ body }) => {
+        if (accounts.count() > 0) throw new HttpError(409, 'the admin account exists already; log in');
+        accounts.create(body.user, body.password, 'admin');
+        cdb.audit(body.user, 'create-admin', body.user, { role: 'admin' });
+        return { ok: true };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/setup',
+      summary: 'First-deployment progress',
+      access: 'read',
+      handler: () => ({ ...status(), network: cdb.setting<unknown>('network') ?? null }),
+    }),
+    route({
+      method: 'PUT',
+      path: '/api/setup/network',
+      summary:
+        "Set the WAN and the LAN/IoT/DMZ subnets: written as the gateway's configuration once it validates",
+      access: 'admin',
+      body: GatewayConfigSchema,
+      handler: ({ body, session }) => {
+        const text = yamlStringify(body);
+        const file = gatewayConfigFile(ctx.stateDir);
+        try {
+          parseGatewayConfig(text, file);
+        } catch (e) {
+          if (e instanceof GatewayConfigError)
+            throw new HttpError(
+              400,
+              'the gateway refuses this configuration',
+              e.issues.map((i) => ({ path: `body.${i.path}`, message: i.message })),
+            );
+          throw e;
+        }
+        mkdirSync(ctx.stateDir, { recursive: true });
+        writeFileSync(`${file}.tmp`, text);
+        renameSync(`${file}.tmp`, file);
+        cdb.setSetting('network', body);
+        cdb.audit(session!.user, 'set-network', file, body);
+        return { ok: true, file };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/setup/devices',
+      summary: 'Devices found on the network, each with the decision taken on it',
+      access: 'read',
+      handler: () => {
+        const s = cdb.deviceSettings();
+        const ipKey = (ip: string) =>
+          ip
+            .split('.')
+            .map((x) => x.padStart(3, '0'))
+            .join('.');
+        const sorted = [...view.devices()].sort((a, b) => (ipKey(a.ip) < ipKey(b.ip) ? -1 : 1));
+        return {
+          devices: sorted.map((d) => ({
+            ...d,
+            decided: cdb.setting<boolean>(`decided:${d.mac}`) === true,
+            authorised: s.get(d.mac)?.authorised ?? false,
+            kind: s.get(d.mac)?.kind ?? (d.zone === 'iot' ? 'iot' : 'user'),
+            name: s.get(d.mac)?.name ?? d.hostname,
+          })),
+        };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/setup/devices/:mac',
+      summary: 'Register one found device: the user authorises (or declines) this configuration step (A-12)',
+      access: 'admin',
+      params: macParam,
+      body: z.strictObject({
+        authorise: z.boolean(),
+        kind: z.enum(['user', 'iot']),
+        name: z.string().min(1).max(64).optional(),
+      }),
+      handler: ({ params, body, session }) => {
+        if (!view.device(params.mac))
+          throw new HttpError(404, `no device ${params.mac} was found on the network`);
+        const s = cdb.setDevice(params.mac, {
+          authorised: body.authorise,
+          kind: body.kind,
+          ...(body.name ? { name: body.name } : {}),
+          group: body.kind === 'iot' ? 'IoT' : 'Family',
+        });
+        cdb.setSetting(`decided:${params.mac}`, true);
+        cdb.audit(session!.user, body.authorise ? 'authorise-device' : 'decline-device', params.mac, body);
+        ctx.live.publish('device', s);
+        return s;
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/setup/check',
+      summary: 'Run the initial security check of the network and devices (A-13)',
+      access: 'admin',
+      handler: ({ session }) => {
+        const r = securityCheck(ctx.store.db);
+        cdb.setSetting('securityCheck', r);
+        cdb.audit(session!.user, 'security-check', 'network', { available: r.available });
+        return r;
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/setup/vendor',
+      summary: "Fetch the vendor's rule bundle and model; A-2 verifies both before they are installed (A-14)",
+      access: 'admin',
+      body: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }),
+      handler: async ({ body, session }) => {
+        const r = await fetchVendorContent(ctx.store, ctx.bundles, body.url, ctx.vendorKeys);
+        cdb.setSetting('vendor', { url: body.url, at: new Date().toISOString(), ...r });
+        cdb.audit(session!.user, 'vendor-fetch', body.url, r);
+        ctx.live.publish('bundle', r);
+        return r;
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/setup/finish',
+      summary: 'Close the guided set-up',
+      access: 'admin',
+      handler: ({ session }) => {
+        cdb.setSetting('setupFinished', true);
+        cdb.audit(session!.user, 'finish-setup', 'console', null);
+        return status();
+      },
+    }),
+  ];
+}
