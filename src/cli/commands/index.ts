@@ -23,6 +23,7 @@ export const commands: CommandEntry[] = [
   { name: 'identify', load: async () => (await import('./identify/index.js')).registerIdentify },
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
   { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
+  { name: 'iot', load: async () => (await import('./iot.js')).registerIot },
   {
     name: 'relay',
     load: async () => (await import('./relay.js')).registerRelay,
