@@ -139,43 +139,42 @@ export async function telnetDefaultLogin(o: {
   let tried = 0;
   /** The device's last words already ended with a login prompt (it came with "Login incorrect"). */
   let atLogin = false;
+  const ms = () => Math.max(1, Math.min(step, left()));
+  /** One pair on the current connection: true = a shell prompt followed. */
+  const attempt = async (l: TelnetLine, user: string, password: string): Promise<boolean> => {
+    const prompt = atLogin ? 0 : (await l.expect([LOGIN_PROMPT, PASSWORD_PROMPT], ms())).index;
+    atLogin = false;
+    if (prompt === 0) {
+      l.send(user);
+      await l.expect([PASSWORD_PROMPT], ms());
+    }
+    l.send(password);
+    // Failure first: "Login incorrect\r\nlogin: " must not be read as a prompt of a shell.
+    const outcome = await l.expect([FAILED, SHELL_PROMPT], ms());
+    if (outcome.index === 1) return true;
+    atLogin = LOGIN_PROMPT.test(outcome.text);
+    return false;
+  };
   try {
     for (const [user, password] of o.credentials) {
       if (left() <= 0) return { tried, incomplete: true };
-      const ms = () => Math.max(1, Math.min(step, left()));
-      if (!line || line.closed) {
-        line?.socket.destroy();
+      let ok: boolean;
+      try {
+        if (!line || line.closed) {
+          line?.socket.destroy();
+          line = await open(o.host, o.port, ms());
+          atLogin = false;
+        }
+        ok = await attempt(line, user, password);
+      } catch (e) {
+        // Devices hang up after a few failures (BusyBox after 3): the same pair again on a new connection.
+        if (!line?.closed) throw e;
         line = await open(o.host, o.port, ms());
         atLogin = false;
+        ok = await attempt(line, user, password);
       }
-      let prompt = 0;
-      if (!atLogin) {
-        try {
-          prompt = (await line.expect([LOGIN_PROMPT, PASSWORD_PROMPT], ms())).index;
-        } catch (e) {
-          // A device that hung up after failures gets a new connection for this pair.
-          if (!line.closed) throw e;
-          line = await open(o.host, o.port, ms());
-          prompt = (await line.expect([LOGIN_PROMPT, PASSWORD_PROMPT], ms())).index;
-        }
-      }
-      atLogin = false;
-      if (prompt === 0) {
-        line.send(user);
-        await line.expect([PASSWORD_PROMPT], ms());
-      }
-      line.send(password);
       tried++;
-      let outcome: { index: number; text: string };
-      try {
-        // Failure first: "Login incorrect\r\nlogin: " must not be read as a prompt of a shell.
-        outcome = await line.expect([FAILED, SHELL_PROMPT], ms());
-      } catch (e) {
-        if (line.closed) continue;
-        throw e;
-      }
-      if (outcome.index === 1) return { accepted: { user, password }, tried, incomplete: false };
-      atLogin = LOGIN_PROMPT.test(outcome.text);
+      if (ok) return { accepted: { user, password }, tried, incomplete: false };
     }
     return { tried, incomplete: false };
   } catch (e) {
