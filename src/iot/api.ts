@@ -86,11 +86,16 @@ export function buildIotApi(ctx: IotApiContext, o: { apiKey: string; bodyLimit?:
   const id = (p: unknown) => String((p as { id: string }).id);
 
   app.get('/v1/iot/devices', async () => ({ devices: ctx.devices() }));
-  app.post('/v1/iot/devices/:id/identify', async (req, reply) => answer(reply, () => ctx.identify(id(req.params))));
+  app.post('/v1/iot/devices/:id/identify', async (req, reply) =>
+    answer(reply, () => ctx.identify(id(req.params))),
+  );
   app.get('/v1/iot/devices/:id/status', async (req, reply) => {
     const via = (req.query as { via?: string }).via;
     const v = z.enum(IOT_PROTOCOLS).optional().safeParse(via);
-    if (!v.success) return reply.code(400).send({ error: 'bad request', problems: [`via: one of ${IOT_PROTOCOLS.join(', ')}`] });
+    if (!v.success)
+      return reply
+        .code(400)
+        .send({ error: 'bad request', problems: [`via: one of ${IOT_PROTOCOLS.join(', ')}`] });
     return answer(reply, () => ctx.control.status(id(req.params), v.data));
   });
   app.post('/v1/iot/authorisations', async (req, reply) => {

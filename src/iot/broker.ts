@@ -55,7 +55,8 @@ export class IotBroker {
 
   async start(): Promise<void> {
     const { store, device, log } = this.o;
-    const deviceOf = (c: Client | null) => (c ? (c as unknown as { moatDevice?: string }).moatDevice : undefined);
+    const deviceOf = (c: Client | null) =>
+      c ? (c as unknown as { moatDevice?: string }).moatDevice : undefined;
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         const d = username === undefined ? undefined : device(username);
@@ -103,7 +104,12 @@ export class IotBroker {
       const id = deviceOf(c);
       if (id !== undefined) {
         this.connected.add(id);
-        store.putProtocol(id, 'mqtt', 'broker', `logged in from ${c.conn && 'remoteAddress' in c.conn ? String(c.conn.remoteAddress) : '?'}`);
+        store.putProtocol(
+          id,
+          'mqtt',
+          'broker',
+          `logged in from ${c.conn && 'remoteAddress' in c.conn ? String(c.conn.remoteAddress) : '?'}`,
+        );
       }
     });
     aedes.on('clientDisconnect', (c) => {
@@ -121,11 +127,13 @@ export class IotBroker {
         try {
           const obj = JSON.parse(text) as unknown;
           if (obj && typeof obj === 'object' && !Array.isArray(obj))
-            for (const [k, v] of Object.entries(obj)) this.setState(id, k, typeof v === 'string' ? v : JSON.stringify(v));
+            for (const [k, v] of Object.entries(obj))
+              this.setState(id, k, typeof v === 'string' ? v : JSON.stringify(v));
         } catch {
           this.setState(id, 'state', text);
         }
-      } else if (packet.topic.startsWith(`${statePrefix}/`)) this.setState(id, packet.topic.slice(statePrefix.length + 1), text);
+      } else if (packet.topic.startsWith(`${statePrefix}/`))
+        this.setState(id, packet.topic.slice(statePrefix.length + 1), text);
     });
     this.aedes = aedes;
     const server = createServer((socket) => aedes.handle(socket));

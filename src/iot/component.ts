@@ -113,7 +113,8 @@ export class IotGatewayComponent implements Component<IotConfig> {
   /** Protocol identification of one device (A-6). */
   async identify(id: string) {
     const d = this.device(id);
-    if (!d || !this.iotStore) throw new UnknownDevice(`no device ${JSON.stringify(id)} in the zones this gateway serves`);
+    if (!d || !this.iotStore)
+      throw new UnknownDevice(`no device ${JSON.stringify(id)} in the zones this gateway serves`);
     const rows = await identifyProtocols(resolveDevice(d), this.iotStore, {
       timeoutMs: this.config.timeoutMs,
       mqttConnected: (x) => this.broker?.connected.has(x) ?? false,
@@ -124,7 +125,10 @@ export class IotGatewayComponent implements Component<IotConfig> {
   /** The initial security check (A-13) of the devices served (or the ones named); stored, returned. */
   async check(reason: CheckReport['reason'], ids?: string[]): Promise<CheckReport> {
     const served = this.served();
-    if (ids) for (const id of ids) if (!served.some((d) => d.id === id)) throw new UnknownDevice(`no device ${id} in the zones this gateway serves`);
+    if (ids)
+      for (const id of ids)
+        if (!served.some((d) => d.id === id))
+          throw new UnknownDevice(`no device ${id} in the zones this gateway serves`);
     const targets = served.filter((d) => !ids || ids.includes(d.id));
     const report = await runCheck(targets, {
       concurrency: this.config.check.concurrency,

@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { IotBroker } from './broker.js';
 import { coapOk, coapRequest } from './coap-client.js';
 import { newPassword } from './credentials.js';
-import { mqttPrefix, resolveDevice, type IotDevice, type IotProtocol, type ResolvedDevice } from './device.js';
+import {
+  mqttPrefix,
+  resolveDevice,
+  type IotDevice,
+  type IotProtocol,
+  type ResolvedDevice,
+} from './device.js';
 import { BadStep, DeviceFailure, NoProtocol, NotAuthorised, UnknownDevice } from './errors.js';
 import { httpRequest } from './http-client.js';
 import { knownProtocols } from './protocols.js';
@@ -99,7 +105,11 @@ export class DeviceControl {
    * Takes one use of the authorisation for this step, or refuses (audited) with the reason. Checked before
    * anything is prepared for the device.
    */
-  private authorise(deviceId: string, step: { action: StepAction; key: string | null; value: string | null }, id?: string): Authorisation {
+  private authorise(
+    deviceId: string,
+    step: { action: StepAction; key: string | null; value: string | null },
+    id?: string,
+  ): Authorisation {
     const { store } = this.o;
     const refuse = (why: string): never => {
       store.audit({
@@ -119,8 +129,10 @@ export class DeviceControl {
     const a = store.authorisation(id);
     if (!a) return refuse(`authorisation ${id} does not exist`);
     if (a.deviceId !== deviceId) return refuse(`authorisation ${id} is for device ${a.deviceId}`);
-    if (a.action !== step.action) return refuse(`authorisation ${id} is for step ${a.action}, not ${step.action}`);
-    if (a.key !== null && a.key !== step.key) return refuse(`authorisation ${id} is for ${a.key}, not ${step.key}`);
+    if (a.action !== step.action)
+      return refuse(`authorisation ${id} is for step ${a.action}, not ${step.action}`);
+    if (a.key !== null && a.key !== step.key)
+      return refuse(`authorisation ${id} is for ${a.key}, not ${step.key}`);
     if (a.value !== null && a.value !== step.value)
       return refuse(`authorisation ${id} is for value ${a.value}, not ${step.value}`);
     if (Date.parse(a.expiresAt) <= Date.now()) return refuse(`authorisation ${id} expired at ${a.expiresAt}`);
@@ -135,7 +147,11 @@ export class DeviceControl {
       throw new BadStep('`set` needs key: the value’s name (letters, digits, _ -)');
     if (req.action === 'power' && req.value !== 'on' && req.value !== 'off')
       throw new BadStep('power is on or off');
-    const a = this.authorise(deviceId, { action: req.action, key: req.action === 'set' ? key : null, value: req.value }, req.authorisation);
+    const a = this.authorise(
+      deviceId,
+      { action: req.action, key: req.action === 'set' ? key : null, value: req.value },
+      req.authorisation,
+    );
     const via = this.pick(d, req.via);
     const audit = (outcome: 'sent' | 'failed', detail: string) =>
       this.o.store.audit({
@@ -168,11 +184,17 @@ export class DeviceControl {
     }
     if (known.length === 0)
       throw new NoProtocol(`no IoT protocol known for ${d.id}: identify it first (or name one with via)`);
-    if (known[0] === 'mqtt' && !connected) throw new NoProtocol(`${d.id} speaks MQTT but is not logged in now`);
+    if (known[0] === 'mqtt' && !connected)
+      throw new NoProtocol(`${d.id} speaks MQTT but is not logged in now`);
     return known[0];
   }
 
-  private async send(d: ResolvedDevice, via: IotProtocol, key: string, value: string): Promise<{ confirmed: boolean; detail: string }> {
+  private async send(
+    d: ResolvedDevice,
+    via: IotProtocol,
+    key: string,
+    value: string,
+  ): Promise<{ confirmed: boolean; detail: string }> {
     const { timeoutMs } = this.o;
     if (via === 'mqtt') {
       const broker = this.o.broker!;
@@ -189,24 +211,44 @@ export class DeviceControl {
       await broker.command(d, key, value);
       const ok = await confirmed;
       stopListening();
-      return { confirmed: ok, detail: `${mqttPrefix(d)}/cmd/${key} ← ${value}${ok ? '; device reported it' : '; no state report yet'}` };
+      return {
+        confirmed: ok,
+        detail: `${mqttPrefix(d)}/cmd/${key} ← ${value}${ok ? '; device reported it' : '; no state report yet'}`,
+      };
     }
     if (via === 'coap') {
       const c = d.coap ?? { port: 5683, statusPath: '/status', controlPrefix: '' };
       const path = `${c.controlPrefix}/${key}`;
-      const a = await coapRequest({ host: d.address, port: c.port, method: 'PUT', path, payload: value, timeoutMs });
+      const a = await coapRequest({
+        host: d.address,
+        port: c.port,
+        method: 'PUT',
+        path,
+        payload: value,
+        timeoutMs,
+      });
       if (!coapOk(a.code)) throw new Error(`PUT ${path} answered ${a.code}`);
       return { confirmed: true, detail: `PUT coap ${path} → ${a.code}` };
     }
     const h = d.http ?? { port: 80, statusPath: '/status', controlPrefix: '/control' };
     const path = `${h.controlPrefix}/${key}`;
-    const a = await httpRequest({ host: d.address, port: h.port, method: 'PUT', path, body: value, timeoutMs });
+    const a = await httpRequest({
+      host: d.address,
+      port: h.port,
+      method: 'PUT',
+      path,
+      body: value,
+      timeoutMs,
+    });
     if (a.status < 200 || a.status > 299) throw new Error(`PUT ${path} answered ${a.status}`);
     return { confirmed: true, detail: `PUT http ${path} → ${a.status}` };
   }
 
   /** The device's state: its last MQTT state messages, or its CoAP/HTTP status resource. */
-  async status(deviceId: string, via?: IotProtocol): Promise<{ deviceId: string; via: IotProtocol; values: Record<string, unknown>; at: string }> {
+  async status(
+    deviceId: string,
+    via?: IotProtocol,
+  ): Promise<{ deviceId: string; via: IotProtocol; values: Record<string, unknown>; at: string }> {
     const d = this.deviceOf(deviceId);
     const p = this.pick(d, via);
     const { timeoutMs } = this.o;
@@ -217,11 +259,23 @@ export class DeviceControl {
     try {
       const raw =
         p === 'coap'
-          ? await coapRequest({ host: d.address, port: d.coap?.port ?? 5683, method: 'GET', path: d.coap?.statusPath ?? '/status', timeoutMs }).then((a) => {
+          ? await coapRequest({
+              host: d.address,
+              port: d.coap?.port ?? 5683,
+              method: 'GET',
+              path: d.coap?.statusPath ?? '/status',
+              timeoutMs,
+            }).then((a) => {
               if (!coapOk(a.code)) throw new Error(`GET answered ${a.code}`);
               return a.payload.toString('utf8');
             })
-          : await httpRequest({ host: d.address, port: d.http?.port ?? 80, method: 'GET', path: d.http?.statusPath ?? '/status', timeoutMs }).then((a) => {
+          : await httpRequest({
+              host: d.address,
+              port: d.http?.port ?? 80,
+              method: 'GET',
+              path: d.http?.statusPath ?? '/status',
+              timeoutMs,
+            }).then((a) => {
               if (a.status < 200 || a.status > 299) throw new Error(`GET answered ${a.status}`);
               return a.body.toString('utf8');
             });

@@ -43,7 +43,10 @@ export const iotDeviceSchema = z
         /** GET here answers the device's state (JSON object or text). */
         statusPath: path.default('/status'),
         /** PUT `<controlPrefix>/<key>` with the value sets it (`/power` with `on`). */
-        controlPrefix: z.string().regex(/^(\/[\x21-\x7e]*)?$/).default(''),
+        controlPrefix: z
+          .string()
+          .regex(/^(\/[\x21-\x7e]*)?$/)
+          .default(''),
       })
       .strict()
       .optional(),
@@ -52,7 +55,10 @@ export const iotDeviceSchema = z
         port: port.default(80),
         statusPath: path.default('/status'),
         /** PUT `<controlPrefix>/<key>` with the value as the body. */
-        controlPrefix: z.string().regex(/^(\/[\x21-\x7e]*)?$/).default('/control'),
+        controlPrefix: z
+          .string()
+          .regex(/^(\/[\x21-\x7e]*)?$/)
+          .default('/control'),
       })
       .strict()
       .optional(),

@@ -49,7 +49,10 @@ export function httpRequest(o: {
       },
     );
     // `timeout` is idle time; the whole exchange is bounded too.
-    const deadline = setTimeout(() => req.destroy(new Error(`no full answer within ${o.timeoutMs} ms`)), o.timeoutMs);
+    const deadline = setTimeout(
+      () => req.destroy(new Error(`no full answer within ${o.timeoutMs} ms`)),
+      o.timeoutMs,
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
     req.on('error', (e) => {
       clearTimeout(deadline);

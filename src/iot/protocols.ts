@@ -27,15 +27,38 @@ export async function identifyProtocols(
   const coapPort = d.coap?.port ?? 5683;
   const httpPort = d.http?.port ?? 80;
   await Promise.all([
-    coapRequest({ host: d.address, port: coapPort, method: 'GET', path: '/.well-known/core', timeoutMs: o.timeoutMs })
+    coapRequest({
+      host: d.address,
+      port: coapPort,
+      method: 'GET',
+      path: '/.well-known/core',
+      timeoutMs: o.timeoutMs,
+    })
       .then((a) =>
-        store.putProtocol(d.id, 'coap', 'probe', `udp/${coapPort} ${a.code} ${a.payload.toString('latin1').slice(0, 200)}`),
+        store.putProtocol(
+          d.id,
+          'coap',
+          'probe',
+          `udp/${coapPort} ${a.code} ${a.payload.toString('latin1').slice(0, 200)}`,
+        ),
       )
       .catch(() => undefined),
-    httpRequest({ host: d.address, port: httpPort, method: 'GET', path: '/', timeoutMs: o.timeoutMs, maxBytes: 4096 })
+    httpRequest({
+      host: d.address,
+      port: httpPort,
+      method: 'GET',
+      path: '/',
+      timeoutMs: o.timeoutMs,
+      maxBytes: 4096,
+    })
       .then((a) => {
         const server = a.headers.server;
-        store.putProtocol(d.id, 'http', 'probe', `tcp/${httpPort} ${a.status}${server ? ` ${String(server)}` : ''}`);
+        store.putProtocol(
+          d.id,
+          'http',
+          'probe',
+          `tcp/${httpPort} ${a.status}${server ? ` ${String(server)}` : ''}`,
+        );
       })
       .catch(() => undefined),
   ]);

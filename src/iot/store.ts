@@ -149,8 +149,7 @@ export class IotStore {
 
   credentials(deviceId: string): { salt: string; hash: string } | undefined {
     return this.db.prepare('SELECT salt, hash FROM iot_credentials WHERE device_id = ?').get(deviceId) as
-      | { salt: string; hash: string }
-      | undefined;
+      { salt: string; hash: string } | undefined;
   }
 
   addAuthorisation(a: Authorisation): void {
@@ -179,8 +178,9 @@ export class IotStore {
   /** Takes one use of an authorisation; false when none is left (another request took the last). */
   consume(id: string): boolean {
     return (
-      this.db.prepare('UPDATE iot_authorisations SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0').run(id)
-        .changes === 1
+      this.db
+        .prepare('UPDATE iot_authorisations SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0')
+        .run(id).changes === 1
     );
   }
 
@@ -238,12 +238,20 @@ export class IotStore {
     return (this.db.prepare('SELECT count(*) AS n FROM iot_check_runs').get() as { n: number }).n;
   }
 
-  latestCheckRun(): { id: string; reason: string; startedAt: string; endedAt: string; report: unknown } | undefined {
+  latestCheckRun():
+    { id: string; reason: string; startedAt: string; endedAt: string; report: unknown } | undefined {
     const r = this.db
       .prepare('SELECT * FROM iot_check_runs ORDER BY started_at DESC, rowid DESC LIMIT 1')
-      .get() as { id: string; reason: string; started_at: string; ended_at: string; report: string } | undefined;
+      .get() as
+      { id: string; reason: string; started_at: string; ended_at: string; report: string } | undefined;
     return (
-      r && { id: r.id, reason: r.reason, startedAt: r.started_at, endedAt: r.ended_at, report: JSON.parse(r.report) }
+      r && {
+        id: r.id,
+        reason: r.reason,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        report: JSON.parse(r.report),
+      }
     );
   }
 }

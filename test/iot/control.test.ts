@@ -21,15 +21,18 @@ test('device control: MQTT plug switched through the API, refused without author
   const sims = writeSims(dir);
   const children: ChildProcess[] = [];
   const run = (script: string, arg: unknown) => {
-    const c = spawn(process.execPath, [script, JSON.stringify(arg)], { env: sims.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [script, JSON.stringify(arg)], {
+      env: sims.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(c);
     return { child: c, out: new SimOutput(c.stdout!) };
   };
   const store = openSqlite(join(dir, 'moat.db'));
-  let component: IotGatewayComponent | undefined;
+  const holder: { component?: IotGatewayComponent } = {};
   t.after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await component?.stop();
+    await holder.component?.stop();
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -51,7 +54,13 @@ test('device control: MQTT plug switched through the API, refused without author
     }),
     'test',
   );
-  component = new IotGatewayComponent({ config, store, devices: staticDevices(devices), apiKey: API_KEY });
+  const component = new IotGatewayComponent({
+    config,
+    store,
+    devices: staticDevices(devices),
+    apiKey: API_KEY,
+  });
+  holder.component = component;
   await component.start();
   const base = `http://127.0.0.1:${component.apiPort}`;
   const mqttUrl = `mqtt://127.0.0.1:${component.broker!.port}`;
@@ -74,18 +83,42 @@ test('device control: MQTT plug switched through the API, refused without author
   // A-12: credentials are a configuration step too.
   const noAuth = await api('POST', '/v1/iot/devices/plug-a/credentials', {});
   assert.equal(noAuth.status, 403);
-  const credsA = (await api('POST', '/v1/iot/devices/plug-a/credentials', { authorisation: await grant({ deviceId: 'plug-a', action: 'credentials' }) })).body;
-  const credsB = (await api('POST', '/v1/iot/devices/plug-b/credentials', { authorisation: await grant({ deviceId: 'plug-b', action: 'credentials' }) })).body;
+  const credsA = (
+    await api('POST', '/v1/iot/devices/plug-a/credentials', {
+      authorisation: await grant({ deviceId: 'plug-a', action: 'credentials' }),
+    })
+  ).body;
+  const credsB = (
+    await api('POST', '/v1/iot/devices/plug-b/credentials', {
+      authorisation: await grant({ deviceId: 'plug-b', action: 'credentials' }),
+    })
+  ).body;
   assert.equal(credsA.prefix, 'devices/plug-a');
   assert.equal(typeof credsA.password, 'string');
-  const hashed = store.db.prepare('SELECT hash FROM iot_credentials WHERE device_id = ?').get('plug-a') as { hash: string };
+  const hashed = store.db.prepare('SELECT hash FROM iot_credentials WHERE device_id = ?').get('plug-a') as {
+    hash: string;
+  };
   assert.ok(!hashed.hash.includes(String(credsA.password)), 'only a hash is stored');
 
-  const plug = run(sims.plug, { url: mqttUrl, username: 'plug-a', password: credsA.password, clientId: 'plug-a', prefix: 'devices/plug-a' });
+  const plug = run(sims.plug, {
+    url: mqttUrl,
+    username: 'plug-a',
+    password: credsA.password,
+    clientId: 'plug-a',
+    prefix: 'devices/plug-a',
+  });
   const ready = await plug.out.wait((e) => e.event === 'ready');
-  assert.deepEqual((ready.granted as Array<{ qos: number }>).map((g) => g.qos), [1], 'its own command topics: granted');
-  await waitUntil(() => component!.broker!.states.get('plug-a')?.values.power === 'off');
-  assert.equal((await api('GET', '/v1/iot/devices/plug-a/status')).body.values && ((await api('GET', '/v1/iot/devices/plug-a/status')).body.values as Record<string, string>).power, 'off');
+  assert.deepEqual(
+    (ready.granted as Array<{ qos: number }>).map((g) => g.qos),
+    [1],
+    'its own command topics: granted',
+  );
+  await waitUntil(() => component.broker!.states.get('plug-a')?.values.power === 'off');
+  assert.equal(
+    (await api('GET', '/v1/iot/devices/plug-a/status')).body.values &&
+      ((await api('GET', '/v1/iot/devices/plug-a/status')).body.values as Record<string, string>).power,
+    'off',
+  );
 
   // Without authorisation: 403 and nothing reaches the plug.
   const refused = await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'on' });
@@ -93,24 +126,57 @@ test('device control: MQTT plug switched through the API, refused without author
   assert.match(String(refused.body.error), /nothing was sent/);
   // An authorisation for another value, or another device, does not do either.
   const offOnly = await grant({ deviceId: 'plug-a', action: 'power', value: 'off' });
-  assert.equal((await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'on', authorisation: offOnly })).status, 403);
+  assert.equal(
+    (
+      await api('POST', '/v1/iot/devices/plug-a/control', {
+        action: 'power',
+        value: 'on',
+        authorisation: offOnly,
+      })
+    ).status,
+    403,
+  );
   const forB = await grant({ deviceId: 'plug-b', action: 'power' });
-  assert.equal((await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'on', authorisation: forB })).status, 403);
+  assert.equal(
+    (
+      await api('POST', '/v1/iot/devices/plug-a/control', {
+        action: 'power',
+        value: 'on',
+        authorisation: forB,
+      })
+    ).status,
+    403,
+  );
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(plug.out.events.filter((e) => e.event === 'cmd').length, 0, 'no command reached the plug');
 
   // Authorised: on, as the plug itself reports.
   const on = await grant({ deviceId: 'plug-a', action: 'power', value: 'on' });
-  const switched = await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'on', authorisation: on });
+  const switched = await api('POST', '/v1/iot/devices/plug-a/control', {
+    action: 'power',
+    value: 'on',
+    authorisation: on,
+  });
   assert.equal(switched.status, 200, JSON.stringify(switched.body));
   assert.equal(switched.body.via, 'mqtt');
   assert.equal(switched.body.confirmed, true);
   await plug.out.wait((e) => e.event === 'state' && e.power === 'on');
-  assert.equal(((await api('GET', '/v1/iot/devices/plug-a/status')).body.values as Record<string, string>).power, 'on');
+  assert.equal(
+    ((await api('GET', '/v1/iot/devices/plug-a/status')).body.values as Record<string, string>).power,
+    'on',
+  );
   // One authorisation, one step.
-  assert.equal((await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'on', authorisation: on })).status, 403);
+  assert.equal(
+    (await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'on', authorisation: on }))
+      .status,
+    403,
+  );
   // …and off again.
-  const off = await api('POST', '/v1/iot/devices/plug-a/control', { action: 'power', value: 'off', authorisation: offOnly });
+  const off = await api('POST', '/v1/iot/devices/plug-a/control', {
+    action: 'power',
+    value: 'off',
+    authorisation: offOnly,
+  });
   assert.equal(off.status, 200, JSON.stringify(off.body));
   await plug.out.wait((e) => e.event === 'state' && e.power === 'off');
   assert.deepEqual(
@@ -119,45 +185,106 @@ test('device control: MQTT plug switched through the API, refused without author
   );
 
   // ACL: plug B's credentials cannot read or write plug A's topics.
-  const rogue = run(sims.rogue, { url: mqttUrl, username: 'plug-b', password: credsB.password, clientId: 'plug-b', victimPrefix: 'devices/plug-a' });
+  const rogue = run(sims.rogue, {
+    url: mqttUrl,
+    username: 'plug-b',
+    password: credsB.password,
+    clientId: 'plug-b',
+    victimPrefix: 'devices/plug-a',
+  });
   const sub = await rogue.out.wait((e) => e.event === 'subscribed');
   // SUBACK 0x80, which mqtt.js reports as "Subscribe error: Unspecified error".
-  assert.match(String(sub.error), /Subscribe error: Unspecified error/, `subscription refused: ${JSON.stringify(sub)}`);
+  assert.match(
+    String(sub.error),
+    /Subscribe error: Unspecified error/,
+    `subscription refused: ${JSON.stringify(sub)}`,
+  );
   await rogue.out.wait((e) => e.event === 'done' || e.event === 'closed');
   await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(plug.out.events.filter((e) => e.event === 'cmd').map((e) => e.value), ['on', 'off'], 'the forged command never arrived');
+  assert.deepEqual(
+    plug.out.events.filter((e) => e.event === 'cmd').map((e) => e.value),
+    ['on', 'off'],
+    'the forged command never arrived',
+  );
   assert.ok(component.broker!.counters.refusedPublishes >= 1);
   // Wrong password, and another device's client id (which would take over its session), are refused at login.
-  const wrong = run(sims.rogue, { url: mqttUrl, username: 'plug-b', password: 'guess', clientId: 'plug-b', victimPrefix: 'devices/plug-a' });
-  assert.match(String((await wrong.out.wait((e) => e.event === 'error')).message), /Bad username or password/i);
-  const takeover = run(sims.rogue, { url: mqttUrl, username: 'plug-b', password: credsB.password, clientId: 'plug-a', victimPrefix: 'devices/plug-a' });
+  const wrong = run(sims.rogue, {
+    url: mqttUrl,
+    username: 'plug-b',
+    password: 'guess',
+    clientId: 'plug-b',
+    victimPrefix: 'devices/plug-a',
+  });
+  assert.match(
+    String((await wrong.out.wait((e) => e.event === 'error')).message),
+    /Bad username or password/i,
+  );
+  const takeover = run(sims.rogue, {
+    url: mqttUrl,
+    username: 'plug-b',
+    password: credsB.password,
+    clientId: 'plug-a',
+    victimPrefix: 'devices/plug-a',
+  });
   assert.match(String((await takeover.out.wait((e) => e.event === 'error')).message), /not authori[sz]ed/i);
   assert.ok(component.broker!.connected.has('plug-a'), 'plug A kept its session');
 
   // CoAP: identified by resource discovery, read, set.
   const ident = await api('POST', '/v1/iot/devices/lamp/identify');
-  assert.ok((ident.body.protocols as Array<{ protocol: string; source: string }>).some((p) => p.protocol === 'coap' && p.source === 'probe'));
+  assert.ok(
+    (ident.body.protocols as Array<{ protocol: string; source: string }>).some(
+      (p) => p.protocol === 'coap' && p.source === 'probe',
+    ),
+  );
   const lampState = await api('GET', '/v1/iot/devices/lamp/status');
   assert.equal(lampState.body.via, 'coap');
   assert.deepEqual(lampState.body.values, { power: 'off', brightness: 50 });
-  assert.equal((await api('POST', '/v1/iot/devices/lamp/control', { action: 'set', key: 'brightness', value: 80 })).status, 403);
+  assert.equal(
+    (await api('POST', '/v1/iot/devices/lamp/control', { action: 'set', key: 'brightness', value: 80 }))
+      .status,
+    403,
+  );
   const b80 = await grant({ deviceId: 'lamp', action: 'set', key: 'brightness', value: '80' });
-  const set = await api('POST', '/v1/iot/devices/lamp/control', { action: 'set', key: 'brightness', value: 80, authorisation: b80 });
+  const set = await api('POST', '/v1/iot/devices/lamp/control', {
+    action: 'set',
+    key: 'brightness',
+    value: 80,
+    authorisation: b80,
+  });
   assert.equal(set.status, 200, JSON.stringify(set.body));
   assert.equal(set.body.via, 'coap');
-  const lampOn = await api('POST', '/v1/iot/devices/lamp/control', { action: 'power', value: 'on', authorisation: await grant({ deviceId: 'lamp', action: 'power' }) });
+  const lampOn = await api('POST', '/v1/iot/devices/lamp/control', {
+    action: 'power',
+    value: 'on',
+    authorisation: await grant({ deviceId: 'lamp', action: 'power' }),
+  });
   assert.equal(lampOn.status, 200);
-  assert.deepEqual((await api('GET', '/v1/iot/devices/lamp/status')).body.values, { power: 'on', brightness: 80 });
-  assert.deepEqual(lamp.out.events.filter((e) => e.event === 'set').map((e) => [e.key, e.value]), [['brightness', 80], ['power', 'on']]);
+  assert.deepEqual((await api('GET', '/v1/iot/devices/lamp/status')).body.values, {
+    power: 'on',
+    brightness: 80,
+  });
+  assert.deepEqual(
+    lamp.out.events.filter((e) => e.event === 'set').map((e) => [e.key, e.value]),
+    [
+      ['brightness', 80],
+      ['power', 'on'],
+    ],
+  );
 
   // Outside the zones served, unknown, malformed.
-  assert.equal((await api('POST', '/v1/iot/authorisations', { who: 'alice', deviceId: 'laptop', action: 'power' })).status, 404);
+  assert.equal(
+    (await api('POST', '/v1/iot/authorisations', { who: 'alice', deviceId: 'laptop', action: 'power' }))
+      .status,
+    404,
+  );
   const bad = await api('POST', '/v1/iot/devices/plug-a/control', { action: 'dim', value: 1 });
   assert.equal(bad.status, 400);
   assert.match(JSON.stringify(bad.body.problems), /action/);
 
   // The audit log holds every step, refused or done, with who authorised it.
-  const audit = (await api('GET', '/v1/iot/audit?device=plug-a')).body.audit as Array<Record<string, unknown>>;
+  const audit = (await api('GET', '/v1/iot/audit?device=plug-a')).body.audit as Array<
+    Record<string, unknown>
+  >;
   assert.deepEqual(
     audit.map((a) => [a.action, a.value, a.outcome, a.who]),
     [

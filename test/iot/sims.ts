@@ -186,7 +186,10 @@ export function writeSims(dir: string): Sims {
 /** Lines of JSON a sim printed, parsed as they arrive. */
 export class SimOutput {
   readonly events: Array<Record<string, unknown>> = [];
-  private waiters: Array<{ pred: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }> = [];
+  private waiters: Array<{
+    pred: (e: Record<string, unknown>) => boolean;
+    resolve: (e: Record<string, unknown>) => void;
+  }> = [];
   private buf = '';
 
   constructor(stream: NodeJS.ReadableStream) {
@@ -213,7 +216,10 @@ export class SimOutput {
     const seen = this.events.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out; events so far: ${JSON.stringify(this.events)}`)), ms);
+      const t = setTimeout(
+        () => reject(new Error(`timed out; events so far: ${JSON.stringify(this.events)}`)),
+        ms,
+      );
       this.waiters.push({
         pred,
         resolve: (e) => {

@@ -24,9 +24,17 @@ export async function httpBasicDefaultLogin(o: {
   const ms = () => Math.max(1, Math.min(step, o.deadline - Date.now()));
   let tried = 0;
   try {
-    const first = await httpRequest({ host: o.host, port: o.port, method: 'GET', path: '/', timeoutMs: ms(), maxBytes: 4096 });
+    const first = await httpRequest({
+      host: o.host,
+      port: o.port,
+      method: 'GET',
+      path: '/',
+      timeoutMs: ms(),
+      maxBytes: 4096,
+    });
     const challenge = String(first.headers['www-authenticate'] ?? '');
-    if (first.status !== 401 || !/^\s*basic\b/i.test(challenge)) return { asksBasic: false, tried, incomplete: false };
+    if (first.status !== 401 || !/^\s*basic\b/i.test(challenge))
+      return { asksBasic: false, tried, incomplete: false };
     for (const [user, password] of o.credentials) {
       if (Date.now() >= o.deadline) return { asksBasic: true, tried, incomplete: true };
       const auth = Buffer.from(`${user}:${password}`).toString('base64');
@@ -40,7 +48,8 @@ export async function httpBasicDefaultLogin(o: {
         maxBytes: 4096,
       });
       tried++;
-      if (a.status >= 200 && a.status < 400) return { asksBasic: true, accepted: { user, password, status: a.status }, tried, incomplete: false };
+      if (a.status >= 200 && a.status < 400)
+        return { asksBasic: true, accepted: { user, password, status: a.status }, tried, incomplete: false };
     }
     return { asksBasic: true, tried, incomplete: false };
   } catch (e) {

@@ -18,7 +18,12 @@ export const MANAGEMENT_PORTS: readonly ManagementPort[] = [
   { port: 22, service: 'ssh', severity: 'medium', why: 'remote shell; brute-forced with default passwords' },
   { port: 80, service: 'http admin', severity: 'medium', why: 'web administration in clear text' },
   { port: 8080, service: 'http admin', severity: 'medium', why: 'web administration in clear text' },
-  { port: 7547, service: 'tr-069', severity: 'high', why: 'CWMP remote management (exploited by Mirai variants in 2016)' },
+  {
+    port: 7547,
+    service: 'tr-069',
+    severity: 'high',
+    why: 'CWMP remote management (exploited by Mirai variants in 2016)',
+  },
   { port: 5000, service: 'upnp', severity: 'medium', why: 'UPnP description/control endpoint' },
   { port: 49152, service: 'upnp', severity: 'medium', why: 'UPnP description/control endpoint' },
 ];

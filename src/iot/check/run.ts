@@ -42,7 +42,9 @@ export async function checkDevice(t: CheckTarget, o: CheckOptions = {}): Promise
 
   const tcpPorts = [...new Set([...MANAGEMENT_PORTS.map((p) => p.port), ...TLS_PORTS])];
   const [open, upnp] = await Promise.all([
-    Promise.all(tcpPorts.map(async (p) => ((await tcpOpen(host, p, connectMs)) ? p : 0))).then((l) => l.filter((p) => p > 0)),
+    Promise.all(tcpPorts.map(async (p) => ((await tcpOpen(host, p, connectMs)) ? p : 0))).then((l) =>
+      l.filter((p) => p > 0),
+    ),
     probeUpnpIgd(host, Math.min(2000, Math.max(1, deadline - Date.now()))),
   ]);
   for (const p of open) openPorts.push(`tcp/${p}`);
@@ -73,7 +75,10 @@ export async function checkDevice(t: CheckTarget, o: CheckOptions = {}): Promise
       title: 'UPnP Internet Gateway Device exposed',
       detail: `${upnp.wanService} at ${upnp.location}: any LAN host can map ports from the internet without authentication`,
     });
-  else if (upnp.igd) notes.push(`answers as an Internet Gateway Device; ${upnp.note ?? 'no WAN connection service in its description'}`);
+  else if (upnp.igd)
+    notes.push(
+      `answers as an Internet Gateway Device; ${upnp.note ?? 'no WAN connection service in its description'}`,
+    );
 
   const tasks: Promise<void>[] = [];
   for (const port of [23, 2323].filter((p) => open.includes(p)))
@@ -87,7 +92,10 @@ export async function checkDevice(t: CheckTarget, o: CheckOptions = {}): Promise
             title: 'Telnet accepts a default password',
             detail: `${r.accepted.user}/${r.accepted.password || '(empty)'} logged in (pair ${r.tried} of Mirai’s list)`,
           });
-        else if (r.incomplete) notes.push(`telnet tcp/${port}: ${r.tried} of ${credentials.length} pairs tried${r.error ? ` (${r.error})` : ' before the time budget ran out'}`);
+        else if (r.incomplete)
+          notes.push(
+            `telnet tcp/${port}: ${r.tried} of ${credentials.length} pairs tried${r.error ? ` (${r.error})` : ' before the time budget ran out'}`,
+          );
       }),
     );
   for (const port of [80, 8080].filter((p) => open.includes(p)))
@@ -101,7 +109,10 @@ export async function checkDevice(t: CheckTarget, o: CheckOptions = {}): Promise
             title: 'HTTP basic authentication accepts a default password',
             detail: `${r.accepted.user}/${r.accepted.password || '(empty)'} answered ${r.accepted.status}`,
           });
-        else if (r.incomplete) notes.push(`http tcp/${port}: ${r.tried} pairs tried${r.error ? ` (${r.error})` : ' before the time budget ran out'}`);
+        else if (r.incomplete)
+          notes.push(
+            `http tcp/${port}: ${r.tried} pairs tried${r.error ? ` (${r.error})` : ' before the time budget ran out'}`,
+          );
       }),
     );
   for (const port of TLS_PORTS.filter((p) => open.includes(p)))
@@ -151,18 +162,32 @@ export async function runCheck(targets: readonly CheckTarget[], o: CheckOptions 
       out[i] = await checkDevice(targets[i], o);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 8, targets.length)) }, worker));
-  return { id: randomUUID(), reason: o.reason ?? 'on-demand', startedAt, endedAt: new Date().toISOString(), devices: out };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 8, targets.length)) }, worker),
+  );
+  return {
+    id: randomUUID(),
+    reason: o.reason ?? 'on-demand',
+    startedAt,
+    endedAt: new Date().toISOString(),
+    devices: out,
+  };
 }
 
 /** The report as a text table: one line per finding, a line for each clean device. */
 export function checkTable(r: CheckReport): string {
   const rows: string[][] = [['device', 'address', 'severity', 'check', 'service', 'finding']];
   for (const d of r.devices) {
-    if (d.findings.length === 0) rows.push([d.deviceId, d.address, '', '', '', d.status === 'clean' ? 'clean' : 'incomplete']);
-    for (const f of d.findings) rows.push([d.deviceId, d.address, f.severity, f.check, f.service, `${f.title}: ${f.detail}`]);
+    if (d.findings.length === 0)
+      rows.push([d.deviceId, d.address, '', '', '', d.status === 'clean' ? 'clean' : 'incomplete']);
+    for (const f of d.findings)
+      rows.push([d.deviceId, d.address, f.severity, f.check, f.service, `${f.title}: ${f.detail}`]);
     for (const n of d.notes) rows.push([d.deviceId, d.address, '', 'note', '', n]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  return (
+    rows
+      .map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  '))
+      .join('\n') + '\n'
+  );
 }

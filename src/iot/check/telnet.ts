@@ -64,7 +64,8 @@ class TelnetLine {
       if (cmd === DO || cmd === DONT || cmd === WILL || cmd === WONT) {
         if (opt !== undefined) {
           if (cmd === DO) this.socket.write(Buffer.from([IAC, WONT, opt]));
-          else if (cmd === WILL) this.socket.write(Buffer.from([IAC, opt === ECHO || opt === SGA ? DO : DONT, opt]));
+          else if (cmd === WILL)
+            this.socket.write(Buffer.from([IAC, opt === ECHO || opt === SGA ? DO : DONT, opt]));
         }
         i += 2;
       } else if (cmd === SB) {

@@ -5,9 +5,15 @@
  */
 import { connect, type ConnectionOptions } from 'node:tls';
 
-const MODERN_TLS12 = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
+const MODERN_TLS12 =
+  'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 
-function handshake(host: string, port: number, o: ConnectionOptions, ms: number): Promise<{ ok: boolean; version?: string; cipher?: string }> {
+function handshake(
+  host: string,
+  port: number,
+  o: ConnectionOptions,
+  ms: number,
+): Promise<{ ok: boolean; version?: string; cipher?: string }> {
   return new Promise((resolve) => {
     const s = connect({ host, port, rejectUnauthorized: false, ...o });
     const done = (r: { ok: boolean; version?: string; cipher?: string }) => {
@@ -16,7 +22,9 @@ function handshake(host: string, port: number, o: ConnectionOptions, ms: number)
       resolve(r);
     };
     const t = setTimeout(() => done({ ok: false }), ms);
-    s.once('secureConnect', () => done({ ok: true, version: s.getProtocol() ?? undefined, cipher: s.getCipher()?.name }));
+    s.once('secureConnect', () =>
+      done({ ok: true, version: s.getProtocol() ?? undefined, cipher: s.getCipher()?.name }),
+    );
     s.once('error', () => done({ ok: false }));
   });
 }

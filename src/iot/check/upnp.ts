@@ -63,7 +63,10 @@ export async function probeUpnpIgd(host: string, ms: number): Promise<UpnpProbe>
   }
   const urlHost = url.hostname.replace(/^\[|\]$/g, '');
   if (url.protocol !== 'http:' || urlHost !== host)
-    return { ...base, note: `LOCATION points outside the device (${url.protocol}//${url.host}): not fetched` };
+    return {
+      ...base,
+      note: `LOCATION points outside the device (${url.protocol}//${url.host}): not fetched`,
+    };
   try {
     const a = await httpRequest({
       host,
@@ -74,8 +77,13 @@ export async function probeUpnpIgd(host: string, ms: number): Promise<UpnpProbe>
       maxBytes: 64 * 1024,
     });
     const xml = a.body.toString('utf8');
-    const igd = base.igd || /<deviceType>\s*urn:schemas-upnp-org:device:InternetGatewayDevice:\d+\s*<\/deviceType>/i.test(xml);
-    const svc = /<serviceType>\s*(urn:schemas-upnp-org:service:WAN(?:IP|PPP)Connection:\d+)\s*<\/serviceType>/i.exec(xml);
+    const igd =
+      base.igd ||
+      /<deviceType>\s*urn:schemas-upnp-org:device:InternetGatewayDevice:\d+\s*<\/deviceType>/i.test(xml);
+    const svc =
+      /<serviceType>\s*(urn:schemas-upnp-org:service:WAN(?:IP|PPP)Connection:\d+)\s*<\/serviceType>/i.exec(
+        xml,
+      );
     return { ...base, igd, wanService: svc?.[1] };
   } catch (e) {
     return { ...base, note: `description not read: ${(e as Error).message}` };
