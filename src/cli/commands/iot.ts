@@ -15,7 +15,7 @@ import type { IotConfig } from '../../iot/index.js';
 
 const DEFAULT_CONFIG = '/etc/moat/iot.yaml';
 const print = (text: string): boolean => process.stdout.write(text);
-const printJson = (v: unknown): void => void print(JSON.stringify(v, null, 2) + "\n");
+const printJson = (v: unknown): void => void print(JSON.stringify(v, null, 2) + '\n');
 
 interface ApiFlags {
   api: string;
@@ -35,11 +35,16 @@ async function call(flags: ApiFlags, method: string, path: string, body?: unknow
   try {
     res = await fetch(new URL(path, flags.api), {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
-    throw new OperationalError(`${flags.api}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+    throw new OperationalError(
+      `${flags.api}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`,
+    );
   }
   const text = await res.text();
   let v: unknown = text;
@@ -51,7 +56,9 @@ async function call(flags: ApiFlags, method: string, path: string, body?: unknow
   if (!res.ok) {
     const o = v as { error?: string; problems?: string[] };
     const why = [o.error ?? text, ...(o.problems ?? [])].join('\n  ');
-    throw (res.status >= 500 ? new OperationalError(`${res.status}: ${why}`) : new InputError(`${res.status}: ${why}`));
+    throw res.status >= 500
+      ? new OperationalError(`${res.status}: ${why}`)
+      : new InputError(`${res.status}: ${why}`);
   }
   return v;
 }
@@ -70,7 +77,9 @@ async function loadConfig(path: string | undefined): Promise<IotConfig> {
 export const registerIot: RegisterCommand = (program, setExit) => {
   const iot = program
     .command('iot')
-    .description('the IoT gateway: MQTT broker, device control under your authorisation, initial security check');
+    .description(
+      'the IoT gateway: MQTT broker, device control under your authorisation, initial security check',
+    );
 
   iot
     .command('serve')
@@ -109,51 +118,73 @@ export const registerIot: RegisterCommand = (program, setExit) => {
 
   iot
     .command('check')
-    .description('initial security check (A-13): default credentials, management ports, outdated TLS, UPnP IGD')
+    .description(
+      'initial security check (A-13): default credentials, management ports, outdated TLS, UPnP IGD',
+    )
     .option('--config <file>', 'IoT configuration (YAML): the devices of the zones served')
-    .option('--device <id=address>', 'a device to check (repeatable; instead of the configuration)', (v: string, l: string[]) => [...l, v], [] as string[])
-    .option('--db <file>', "store the report (SQLite file; default: the configuration's `database` when --config)")
+    .option(
+      '--device <id=address>',
+      'a device to check (repeatable; instead of the configuration)',
+      (v: string, l: string[]) => [...l, v],
+      [] as string[],
+    )
+    .option(
+      '--db <file>',
+      "store the report (SQLite file; default: the configuration's `database` when --config)",
+    )
     .option('--concurrency <n>', 'devices checked at once')
     .option('--per-device-seconds <s>', 'time budget per device')
     .option('--json', 'print the report as JSON')
-    .action(async (flags: { config?: string; device: string[]; db?: string; concurrency?: string; perDeviceSeconds?: string; json?: boolean }) => {
-      const config = await loadConfig(flags.config);
-      const { runCheck, checkTable, IotStore } = await import('../../iot/index.js');
-      const targets = flags.device.length
-        ? flags.device.map((spec) => {
-            const m = /^([A-Za-z0-9][A-Za-z0-9:._-]{0,63})=(.+)$/.exec(spec);
-            if (!m) throw new InputError(`--device ${spec}: expected ID=ADDRESS`);
-            return { id: m[1], address: m[2], zone: config.zones[0] };
-          })
-        : config.devices.filter((d) => config.zones.includes(d.zone));
-      if (targets.length === 0) throw new ConfigError('no devices to check: give --config with devices, or --device ID=ADDRESS');
-      const num = (v: string | undefined, name: string, dflt: number) => {
-        if (v === undefined) return dflt;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new InputError(`${name} ${v}: expected a whole number ≥ 1`);
-        return n;
-      };
-      const report = await runCheck(targets, {
-        concurrency: num(flags.concurrency, '--concurrency', config.check.concurrency),
-        perDeviceMs: num(flags.perDeviceSeconds, '--per-device-seconds', config.check.perDeviceSeconds) * 1000,
-      });
-      const db = flags.db ?? (flags.config ? config.database : undefined);
-      if (db) {
-        const { withStores } = await import('../stores.js');
-        await withStores((stores) => {
-          new IotStore(stores.sqliteStore('--db', db, 'the IoT gateway tables')).putCheckRun(
-            report.id,
-            report.reason,
-            report.startedAt,
-            report.endedAt,
-            report,
-          );
+    .action(
+      async (flags: {
+        config?: string;
+        device: string[];
+        db?: string;
+        concurrency?: string;
+        perDeviceSeconds?: string;
+        json?: boolean;
+      }) => {
+        const config = await loadConfig(flags.config);
+        const { runCheck, checkTable, IotStore } = await import('../../iot/index.js');
+        const targets = flags.device.length
+          ? flags.device.map((spec) => {
+              const m = /^([A-Za-z0-9][A-Za-z0-9:._-]{0,63})=(.+)$/.exec(spec);
+              if (!m) throw new InputError(`--device ${spec}: expected ID=ADDRESS`);
+              return { id: m[1], address: m[2], zone: config.zones[0] };
+            })
+          : config.devices.filter((d) => config.zones.includes(d.zone));
+        if (targets.length === 0)
+          throw new ConfigError('no devices to check: give --config with devices, or --device ID=ADDRESS');
+        const num = (v: string | undefined, name: string, dflt: number) => {
+          if (v === undefined) return dflt;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1)
+            throw new InputError(`${name} ${v}: expected a whole number ≥ 1`);
+          return n;
+        };
+        const report = await runCheck(targets, {
+          concurrency: num(flags.concurrency, '--concurrency', config.check.concurrency),
+          perDeviceMs:
+            num(flags.perDeviceSeconds, '--per-device-seconds', config.check.perDeviceSeconds) * 1000,
         });
-      }
-      if (flags.json) printJson(report);
-      else print(checkTable(report));
-      if (report.devices.some((d) => d.findings.length)) setExit(1);
-    });
+        const db = flags.db ?? (flags.config ? config.database : undefined);
+        if (db) {
+          const { withStores } = await import('../stores.js');
+          await withStores((stores) => {
+            new IotStore(stores.sqliteStore('--db', db, 'the IoT gateway tables')).putCheckRun(
+              report.id,
+              report.reason,
+              report.startedAt,
+              report.endedAt,
+              report,
+            );
+          });
+        }
+        if (flags.json) printJson(report);
+        else print(checkTable(report));
+        if (report.devices.some((d) => d.findings.length)) setExit(1);
+      },
+    );
 
   withApi(iot.command('devices'))
     .description('the devices served: protocols, MQTT session, last state')
@@ -163,7 +194,13 @@ export const registerIot: RegisterCommand = (program, setExit) => {
     .description("a device's state, read from it (CoAP/HTTP) or its last MQTT report")
     .option('--via <protocol>', 'mqtt, coap or http')
     .action(async (device: string, flags: ApiFlags & { via?: string }) =>
-      printJson(await call(flags, 'GET', `/v1/iot/devices/${encodeURIComponent(device)}/status${flags.via ? `?via=${encodeURIComponent(flags.via)}` : ''}`)),
+      printJson(
+        await call(
+          flags,
+          'GET',
+          `/v1/iot/devices/${encodeURIComponent(device)}/status${flags.via ? `?via=${encodeURIComponent(flags.via)}` : ''}`,
+        ),
+      ),
     );
 
   withApi(iot.command('identify <device>'))
@@ -178,37 +215,51 @@ export const registerIot: RegisterCommand = (program, setExit) => {
     .requiredOption('--who <name>', 'who authorises (kept in the record and the audit log)')
     .option('--ttl <seconds>', 'valid for (default 600)')
     .option('--uses <n>', 'how many steps it covers (default 1)')
-    .action(async (device: string, step: string, value: string | undefined, flags: ApiFlags & { who: string; ttl?: string; uses?: string }) => {
-      const s = parseStep(step);
-      printJson(
-        await call(flags, 'POST', '/v1/iot/authorisations', {
-          deviceId: device,
-          ...s,
-          value,
-          who: flags.who,
-          ttlSeconds: flags.ttl === undefined ? undefined : Number(flags.ttl),
-          uses: flags.uses === undefined ? undefined : Number(flags.uses),
-        }),
-      );
-    });
+    .action(
+      async (
+        device: string,
+        step: string,
+        value: string | undefined,
+        flags: ApiFlags & { who: string; ttl?: string; uses?: string },
+      ) => {
+        const s = parseStep(step);
+        printJson(
+          await call(flags, 'POST', '/v1/iot/authorisations', {
+            deviceId: device,
+            ...s,
+            value,
+            who: flags.who,
+            ttlSeconds: flags.ttl === undefined ? undefined : Number(flags.ttl),
+            uses: flags.uses === undefined ? undefined : Number(flags.uses),
+          }),
+        );
+      },
+    );
 
   withApi(iot.command('control <device> <step> <value>'))
     .description('switch (power on|off) or set a value (NAME VALUE) under an authorisation')
     .requiredOption('--authorisation <id>', 'the authorisation recorded for this step')
     .option('--via <protocol>', 'mqtt, coap or http (default: the best known)')
-    .action(async (device: string, step: string, value: string, flags: ApiFlags & { authorisation: string; via?: string }) => {
-      const s = parseStep(step);
-      if (s.action === 'credentials') throw new InputError('credentials: use `moat iot credentials`');
-      printJson(
-        await call(flags, 'POST', `/v1/iot/devices/${encodeURIComponent(device)}/control`, {
-          action: s.action,
-          key: s.key,
-          value,
-          authorisation: flags.authorisation,
-          via: flags.via,
-        }),
-      );
-    });
+    .action(
+      async (
+        device: string,
+        step: string,
+        value: string,
+        flags: ApiFlags & { authorisation: string; via?: string },
+      ) => {
+        const s = parseStep(step);
+        if (s.action === 'credentials') throw new InputError('credentials: use `moat iot credentials`');
+        printJson(
+          await call(flags, 'POST', `/v1/iot/devices/${encodeURIComponent(device)}/control`, {
+            action: s.action,
+            key: s.key,
+            value,
+            authorisation: flags.authorisation,
+            via: flags.via,
+          }),
+        );
+      },
+    );
 
   withApi(iot.command('credentials <device>'))
     .description("issue the device's MQTT credentials (the password is shown once) under an authorisation")
@@ -225,6 +276,12 @@ export const registerIot: RegisterCommand = (program, setExit) => {
     .description('the audit log: every configuration and control step, done or refused')
     .option('--device <id>', 'one device')
     .action(async (flags: ApiFlags & { device?: string }) =>
-      printJson(await call(flags, 'GET', `/v1/iot/audit${flags.device ? `?device=${encodeURIComponent(flags.device)}` : ''}`)),
+      printJson(
+        await call(
+          flags,
+          'GET',
+          `/v1/iot/audit${flags.device ? `?device=${encodeURIComponent(flags.device)}` : ''}`,
+        ),
+      ),
     );
 };
