@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,12 +39,36 @@ test('device control: MQTT plug switched through the API, refused without author
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // An HTTP heater: GET /status, PUT /control/<key>.
+  const heaterState: Record<string, string> = { power: 'off', target: '19' };
+  const heaterPuts: string[] = [];
+  const heater = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const key = /^\/control\/(\w+)$/.exec(req.url ?? '')?.[1];
+      if (req.method === 'GET' && req.url === '/status') return res.end(JSON.stringify(heaterState));
+      if (req.method === 'PUT' && key && key in heaterState) {
+        heaterPuts.push(`${key}=${body}`);
+        heaterState[key] = body;
+        res.writeHead(204);
+        return res.end();
+      }
+      res.writeHead(404);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => heater.listen(0, '127.0.0.1', () => r()));
+  t.after(() => heater.close());
+  const heaterPort = (heater.address() as AddressInfo).port;
+
   const lamp = run(sims.coapLamp, { host: '127.0.0.1', port: 0 });
   const lampPort = Number((await lamp.out.wait((e) => e.event === 'ready')).port);
   const devices: IotDevice[] = [
     { id: 'plug-a', address: '127.0.0.1', zone: 'iot', protocols: ['mqtt'] },
     { id: 'plug-b', address: '127.0.0.1', zone: 'iot', protocols: ['mqtt'] },
     { id: 'lamp', address: '127.0.0.1', zone: 'iot', coap: { port: lampPort } },
+    { id: 'heater', address: '127.0.0.1', zone: 'iot', protocols: ['http'], http: { port: heaterPort } },
     { id: 'laptop', address: '127.0.0.1', zone: 'lan' },
   ];
   const config = parseIotConfig(
@@ -270,6 +296,30 @@ test('device control: MQTT plug switched through the API, refused without author
       ['power', 'on'],
     ],
   );
+
+  // HTTP: read and set.
+  assert.deepEqual((await api('GET', '/v1/iot/devices/heater/status')).body.values, {
+    power: 'off',
+    target: '19',
+  });
+  assert.equal(
+    (await api('POST', '/v1/iot/devices/heater/control', { action: 'set', key: 'target', value: 22 })).status,
+    403,
+  );
+  assert.deepEqual(heaterPuts, []);
+  const t22 = await api('POST', '/v1/iot/devices/heater/control', {
+    action: 'set',
+    key: 'target',
+    value: 22,
+    authorisation: await grant({ deviceId: 'heater', action: 'set', key: 'target' }),
+  });
+  assert.equal(t22.status, 200, JSON.stringify(t22.body));
+  assert.equal(t22.body.via, 'http');
+  assert.deepEqual(heaterPuts, ['target=22']);
+  assert.deepEqual((await api('GET', '/v1/iot/devices/heater/status')).body.values, {
+    power: 'off',
+    target: '22',
+  });
 
   // Outside the zones served, unknown, malformed.
   assert.equal(

@@ -15,7 +15,7 @@ import { MOAT } from '../helpers/moat-cli.js';
 import { SimOutput, writeSims } from './sims.js';
 
 const API_KEY = 'netns-key-0123456789abcdef';
-const NET = { ctl: '10.231.0.1', cam: '10.231.0.11', plug: '10.231.0.12' } as const;
+const NET = { ctl: '10.231.0.1', cam: '10.231.0.11', plug: '10.231.0.12', hub: '10.231.0.13' } as const;
 
 function skipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
@@ -34,7 +34,7 @@ test(
   { skip: skipReason() },
   async (t) => {
     const id = `iot${process.pid}`;
-    const ns = { ctl: `${id}c`, cam: `${id}cam`, plug: `${id}plug` };
+    const ns = { ctl: `${id}c`, cam: `${id}cam`, plug: `${id}plug`, hub: `${id}hub` };
     const dir = mkdtempSync(join(tmpdir(), 'moat-iot-ns-'));
     const sims = writeSims(dir);
     const children: ChildProcess[] = [];
@@ -64,7 +64,7 @@ test(
     ip('-n', ns.ctl, 'link', 'add', 'br0', 'type', 'bridge');
     ip('-n', ns.ctl, 'addr', 'add', `${NET.ctl}/24`, 'dev', 'br0');
     ip('-n', ns.ctl, 'link', 'set', 'br0', 'up');
-    for (const dev of ['cam', 'plug'] as const) {
+    for (const dev of ['cam', 'plug', 'hub'] as const) {
       ip('-n', ns.ctl, 'link', 'add', `v${dev}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns[dev]);
       ip('-n', ns.ctl, 'link', 'set', `v${dev}`, 'master', 'br0', 'up');
       ip('-n', ns[dev], 'addr', 'add', `${NET[dev]}/24`, 'dev', 'eth0');
@@ -110,6 +110,9 @@ test(
     const igd = start(ns.cam, 'python3', [sims.igd, NET.cam]);
     await telnetd.out.wait((e) => e.line === 'listening');
     await igd.out.wait((e) => e.line === 'listening');
+    // The hub answers the IGD search with a LOCATION on another host (the camera): never fetched from there.
+    const hub = start(ns.hub, 'python3', [sims.igd, NET.hub, `http://${NET.cam}:5000/elsewhere.xml`]);
+    await hub.out.wait((e) => e.line === 'listening');
 
     const config = join(dir, 'iot.yaml');
     writeFileSync(
@@ -202,7 +205,11 @@ test(
     // On demand, from the CLI: JSON, exit 1 for findings.
     const cli = inCtl(process.execPath, [MOAT, 'iot', 'check', '--config', config, '--json']);
     assert.equal(cli.status, 1, cli.stderr);
-    assertReport(JSON.parse(cli.stdout) as { devices: Array<Record<string, unknown>> });
+    const onDemand = JSON.parse(cli.stdout) as { devices: Array<Record<string, unknown>> };
+    assertReport(onDemand);
+    t.diagnostic(
+      `check time per device (ms): ${onDemand.devices.map((d) => `${String(d.deviceId)} ${String(d.durationMs)}`).join(', ')}`,
+    );
     const table = inCtl(process.execPath, [MOAT, 'iot', 'check', '--device', `cam=${NET.cam}`]);
     assert.match(table.stdout, /cam\s+10\.231\.0\.11\s+high\s+default-credentials\s+tcp\/23/);
     assert.ok(

@@ -123,6 +123,9 @@ while True:
 const IGD = String.raw`
 import socket, sys, threading, http.server
 addr = sys.argv[1]
+# Where LOCATION points (default: this device); a device may name another host's URL.
+location = sys.argv[2] if len(sys.argv) > 2 else 'http://%s:5000/rootDesc.xml' % addr
+serve_http = len(sys.argv) <= 2
 DESC = '''<?xml version="1.0"?>
 <root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major><minor>0</minor></specVersion>
 <device><deviceType>urn:schemas-upnp-org:device:InternetGatewayDevice:1</deviceType><friendlyName>MoatCam router</friendlyName>
@@ -134,13 +137,15 @@ DESC = '''<?xml version="1.0"?>
 </device></deviceList></device></deviceList></device></root>'''
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        print('GET ' + self.path + ' from ' + self.client_address[0], flush=True)
         body = DESC.encode() if self.path == '/rootDesc.xml' else b'not found'
         self.send_response(200 if self.path == '/rootDesc.xml' else 404)
         self.send_header('Content-Type', 'text/xml'); self.send_header('Content-Length', str(len(body)))
         self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
-httpd = http.server.ThreadingHTTPServer(('0.0.0.0', 5000), H)
-threading.Thread(target=httpd.serve_forever, daemon=True).start()
+if serve_http:
+    httpd = http.server.ThreadingHTTPServer(('0.0.0.0', 5000), H)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind(('0.0.0.0', 1900))
 print('listening', flush=True)
@@ -151,7 +156,7 @@ while True:
     print('m-search from ' + peer[0], flush=True)
     st = 'urn:schemas-upnp-org:device:InternetGatewayDevice:1'
     u.sendto(('HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\nST: %s\r\nUSN: uuid:moat-igd::%s\r\nEXT:\r\n'
-              'SERVER: Linux/3.4 UPnP/1.0 MiniUPnPd/1.9\r\nLOCATION: http://%s:5000/rootDesc.xml\r\n\r\n' % (st, st, addr)).encode(), peer)
+              'SERVER: Linux/3.4 UPnP/1.0 MiniUPnPd/1.9\r\nLOCATION: %s\r\n\r\n' % (st, st, location)).encode(), peer)
 `;
 
 export interface Sims {
