@@ -125,6 +125,7 @@ test(
         devices: [
           { id: 'cam', address: NET.cam, zone: 'iot' },
           { id: 'plug', address: NET.plug, zone: 'iot', protocols: ['mqtt'] },
+          { id: 'hub', address: NET.hub, zone: 'iot' },
         ],
         database: join(dir, 'moat.db'),
       }),
@@ -199,6 +200,16 @@ test(
       assert.equal(cam.status, 'findings');
       assert.deepEqual(plugReport.findings, [], JSON.stringify(plugReport));
       assert.equal(plugReport.status, 'clean');
+      const hubReport = r.devices.find((d) => d.deviceId === 'hub')!;
+      const hubFindings = hubReport.findings as Array<{ check: string; service: string }>;
+      assert.deepEqual(
+        hubFindings.map((f) => `${f.check} ${f.service}`),
+        ['management-port udp/1900'],
+      );
+      assert.match(
+        JSON.stringify(hubReport.notes),
+        /LOCATION points outside the device \(http:\/\/10\.231\.0\.11:5000\): not fetched/,
+      );
     };
     assertReport(first.body as { devices: Array<Record<string, unknown>> });
 
@@ -215,6 +226,14 @@ test(
     assert.ok(
       telnetd.out.events.some((e) => e.line === 'login admin'),
       'the Telnet server saw the login',
+    );
+    assert.ok(
+      igd.out.events.some((e) => String(e.line).startsWith('GET /rootDesc.xml')),
+      'the camera served its description',
+    );
+    assert.ok(
+      !igd.out.events.some((e) => String(e.line).includes('elsewhere')),
+      'the hub’s LOCATION was never fetched',
     );
   },
 );
