@@ -11,6 +11,7 @@
 import type { Command } from 'commander';
 import { ConfigError, InputError, OperationalError } from '../../framework/errors.js';
 import type { RegisterCommand } from './index.js';
+import { tryParseIp } from '../../address/index.js';
 import type { IotConfig } from '../../iot/index.js';
 
 const DEFAULT_CONFIG = '/etc/moat/iot.yaml';
@@ -91,7 +92,8 @@ export const registerIot: RegisterCommand = (program, setExit) => {
       const config = await loadConfig(flags.config);
       const { IotGatewayComponent, staticDevices } = await import('../../iot/index.js');
       const { withStores } = await import('../stores.js');
-      const log = (line: string) => process.stderr.write(`moat iot: ${line}\n`);
+      // The component's lines start with `iot: ` (they read the same under `moat gateway`).
+      const log = (line: string) => process.stderr.write(`moat ${line}\n`);
       await withStores(async (stores) => {
         const store = stores.sqliteStore('--db', flags.db ?? config.database, 'the IoT gateway tables');
         const c = new IotGatewayComponent({
@@ -103,7 +105,7 @@ export const registerIot: RegisterCommand = (program, setExit) => {
         });
         await c.start();
         log(
-          `running (pid ${process.pid}): MQTT ${config.broker.host}:${c.broker!.port}` +
+          `iot: running (pid ${process.pid}): MQTT ${config.broker.host}:${c.broker!.port}` +
             (config.api ? `, API ${config.api.host}:${c.apiPort}` : ', no API') +
             `, ${c.served().length} device(s)`,
         );
@@ -112,7 +114,7 @@ export const registerIot: RegisterCommand = (program, setExit) => {
           process.once('SIGTERM', resolve);
         });
         await c.stop();
-        log('stopped');
+        log('iot: stopped');
       });
     });
 
@@ -150,6 +152,8 @@ export const registerIot: RegisterCommand = (program, setExit) => {
           ? flags.device.map((spec) => {
               const m = /^([A-Za-z0-9][A-Za-z0-9:._-]{0,63})=(.+)$/.exec(spec);
               if (!m) throw new InputError(`--device ${spec}: expected ID=ADDRESS`);
+              if (tryParseIp(m[2]) === undefined)
+                throw new InputError(`--device ${spec}: ${m[2]} is not an IPv4 or IPv6 address`);
               return { id: m[1], address: m[2], zone: config.zones[0] };
             })
           : config.devices.filter((d) => config.zones.includes(d.zone));
