@@ -32,6 +32,8 @@ export interface InternalZone extends Zone {
   name: 'lan' | 'iot';
   prefix: Ipv4Prefix;
   dhcp?: { from: Ipv4; to: Ipv4; leaseSeconds: number };
+  /** What the gateway serves the zone itself (the IoT broker …). */
+  services: Array<{ protocol: 'tcp' | 'udp'; port: number }>;
 }
 
 export interface DmzZone extends Zone {
@@ -61,6 +63,7 @@ function internalZone(name: 'lan' | 'iot', z: InternalZoneConfig): InternalZone 
     interface: z.interface,
     prefix: pfx(z.address),
     dhcp: z.dhcp && { from: ip(z.dhcp.from), to: ip(z.dhcp.to), leaseSeconds: z.dhcp.leaseSeconds },
+    services: z.services ?? [],
   };
 }
 

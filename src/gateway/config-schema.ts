@@ -38,6 +38,11 @@ const internalZone = z
     address: ipv4WithPrefix,
     /** DHCP for the zone's devices (dnsmasq); absent = no DHCP here (DNS is still served). */
     dhcp: dhcp.optional(),
+    /**
+     * Services the gateway itself offers the zone beyond DHCP/DNS, e.g. the IoT gateway's MQTT broker (A-6:
+     * `{ protocol: tcp, port: 1883 }`) and CoAP. The user LAN reaches the gateway anyway.
+     */
+    services: z.array(z.object({ protocol: protocol.default('tcp'), port }).strict()).default([]),
   })
   .strict();
 

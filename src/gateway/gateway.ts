@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import {
   ComponentRegistry,
   ComponentStartError,
+  type Component,
   type MessageBus,
   type RegistryHealth,
 } from '../framework/index.js';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   dnsmasqCommand?: string;
   /** How often the status file is rewritten (default 5 s). */
   statusEveryMs?: number;
+  /** More components to run with the router (the IoT gateway, A-6), started after the device table. */
+  components?: readonly Component[];
 }
 
 /** What the daemon writes for `moat gateway status`. */
@@ -100,6 +103,7 @@ export class Gateway {
     });
     if (o.bus) this.registry.add(o.bus);
     this.registry.add(this.router).add(this.devices).add(this.dhcp);
+    for (const c of o.components ?? []) this.registry.add(c);
     const si = config.config.selfIsolation;
     if (si && o.bus) {
       const zoneOf = (ip: string) => zoneClassifier(this.config.plan)(ip);

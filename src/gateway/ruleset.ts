@@ -136,6 +136,8 @@ function body(plan: GatewayPlan, state: RulesetState): string[] {
     inp.push(`iifname ${q(iot.interface)} udp dport { 53, 67 } accept`);
     inp.push(`iifname ${q(iot.interface)} tcp dport 53 accept`);
     inp.push(`iifname ${q(iot.interface)} icmp type echo-request accept`);
+    for (const svc of iot.services)
+      inp.push(`iifname ${q(iot.interface)} ${svc.protocol} dport ${svc.port} accept`);
   }
   if (backup) inp.push(`iifname ${wan} ${backup.protocol} dport ${backup.port} accept`);
   inp.push('counter name "input_dropped"');

@@ -4,7 +4,7 @@
  * `status`, and the router's tables from the kernel: `nat`, `sessions`, `map`, `devices` (each with `--json`).
  * Exit codes: 0 ok; 1 `status` found a problem; 2 bad configuration or the gateway could not start.
  */
-import { createRedisClient } from '../../store/index.js';
+import { createRedisClient, type SqliteStore } from '../../store/index.js';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { ConfigError, MoatError, OperationalError } from '../../framework/errors.js';
@@ -71,7 +71,7 @@ function withConfig(cmd: Command): Command {
   return cmd.option('--config <file>', 'gateway configuration (YAML)', DEFAULT_CONFIG);
 }
 
-async function run(flags: { config: string; bus?: string; db?: string }): Promise<void> {
+async function run(flags: { config: string; bus?: string; db?: string; iot?: string }): Promise<void> {
   const loaded = load(flags.config);
   const log = (line: string) => process.stderr.write(`moat gateway: ${line}\n`);
   const { InProcessBus, RedisStreamsBus } = await import('../../framework/index.js');
@@ -83,7 +83,8 @@ async function run(flags: { config: string; bus?: string; db?: string }): Promis
     const bus = flags.bus
       ? new RedisStreamsBus({ redis: createRedisClient, url: flags.bus })
       : new InProcessBus();
-    const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store });
+    const components = flags.iot ? [await iotComponent(flags.iot, store, log)] : [];
+    const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store, components });
     try {
       await gw.start();
     } catch (e) {
@@ -101,6 +102,32 @@ async function run(flags: { config: string; bus?: string; db?: string }): Promis
     process.off('SIGHUP', onHup);
     await gw.stop();
     log('stopped; the nftables table and forwarding stay in force');
+  });
+}
+
+/**
+ * The IoT gateway component (A-6) in the gateway daemon: its devices are the device table's devices with a running
+ * lease (id = MAC) until the device registry takes over as their source.
+ */
+async function iotComponent(path: string, store: SqliteStore, log: (line: string) => void) {
+  const { IotGatewayComponent, loadIotConfig } = await import('../../iot/index.js');
+  const config = loadIotConfig(path);
+  const table = new DeviceTable(store);
+  return new IotGatewayComponent({
+    config,
+    store,
+    dependsOn: ['router', 'devices'],
+    devices: {
+      devices: () => [
+        ...config.devices,
+        ...table
+          .list()
+          .filter((d) => d.active && d.zone !== null && !config.devices.some((c) => c.id === d.mac))
+          .map((d) => ({ id: d.mac, address: d.ip, zone: d.zone!, name: d.hostname ?? undefined })),
+      ],
+    },
+    apiKey: config.api?.apiKey ?? process.env.MOAT_IOT_API_KEY,
+    log,
   });
 }
 
@@ -148,6 +175,10 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     .description('run the gateway (default): apply the ruleset, forward, serve DHCP/DNS; SIGHUP reloads')
     .option('--bus <url>', 'publish on a Redis Streams bus (redis://host:port) instead of in process')
     .option('--db <file>', "the store (SQLite file; default: the configuration's `database`)")
+    .option(
+      '--iot <file>',
+      'also run the IoT gateway component (A-6) with this configuration (see `moat iot`)',
+    )
     .action(run);
 
   withConfig(gateway.command('check'))

@@ -24,6 +24,7 @@ export const commands: CommandEntry[] = [
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
   { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
   { name: 'console', load: async () => (await import('./console.js')).registerConsole },
+  { name: 'iot', load: async () => (await import('./iot.js')).registerIot },
   {
     name: 'relay',
     load: async () => (await import('./relay.js')).registerRelay,
