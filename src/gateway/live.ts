@@ -13,7 +13,7 @@ import type { LoadedConfig } from './config.js';
 import { listConntrack } from './conntrack.js';
 import { DeviceTable } from './device-table.js';
 import { LiveInspection, type CaptureStatus } from './inspection.js';
-import type { IsolationState } from './isolation.js';
+import { readIsolation, type IsolationState } from './isolation.js';
 import { listNeighbours } from './neighbours.js';
 import { PeersComponent, PeerTable } from './peers.js';
 import { readSecret } from './secret.js';
@@ -84,6 +84,7 @@ export class GatewayLive {
       pcap: () => this.inspection?.ring?.toPcap(),
       json: async () => ({
         'status.json': await gatewayStatus(this.host.config),
+        'isolation.json': readIsolation(stateDir),
         'tables.json': {
           devices: devices.list(),
           neighbours: await listNeighbours(this.host.config.plan).catch((e: Error) => ({ error: e.message })),

@@ -209,8 +209,11 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
           ['bus', 'running', true],
           ['devices', 'running', true],
           ['dhcp-dns', 'running', true],
+          ['api', 'running', true],
+          ['inspection', 'running', true],
+          ['peers', 'running', true],
           ['router', 'running', true],
-        ]);
+        ].sort());
       },
     );
 
