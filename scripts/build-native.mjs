@@ -16,7 +16,17 @@ mkdirSync('dist/native', { recursive: true });
 try {
   execFileSync(
     process.env.CC ?? 'cc',
-    ['-O2', '-shared', '-fPIC', '-Wall', '-DNODE_GYP_MODULE_NAME=packet_stats', `-I${include}`, '-o', out, 'native/packet-stats.c'],
+    [
+      '-O2',
+      '-shared',
+      '-fPIC',
+      '-Wall',
+      '-DNODE_GYP_MODULE_NAME=packet_stats',
+      `-I${include}`,
+      '-o',
+      out,
+      'native/packet-stats.c',
+    ],
     { stdio: 'inherit' },
   );
 } catch (e) {

@@ -37,7 +37,8 @@ function loadNative(): Native | null {
       nativeWhy = (e as Error).message;
     }
   }
-  nativeWhy ||= 'dist/native/packet-stats.node is not built (npm run build compiles it; it needs cc and Node headers)';
+  nativeWhy ||=
+    'dist/native/packet-stats.node is not built (npm run build compiles it; it needs cc and Node headers)';
   native = null;
   return native;
 }

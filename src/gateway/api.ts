@@ -113,7 +113,8 @@ export async function getFromDaemon<T>(socketPath: string, path: string): Promis
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
       res.on('end', () => {
-        if (res.statusCode !== 200) reject(new OperationalError(`gateway API ${path}: ${res.statusCode} ${body}`));
+        if (res.statusCode !== 200)
+          reject(new OperationalError(`gateway API ${path}: ${res.statusCode} ${body}`));
         else resolve(JSON.parse(body) as T);
       });
     });

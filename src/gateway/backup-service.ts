@@ -35,7 +35,11 @@ function certificate(stateDir: string): { key: string; cert: string; fingerprint
   const certFile = join(stateDir, 'backup-tls.crt');
   if (existsSync(keyFile) && existsSync(certFile)) {
     const cert = readFileSync(certFile, 'utf8');
-    return { key: readFileSync(keyFile, 'utf8'), cert, fingerprint256: new X509Certificate(cert).fingerprint256 };
+    return {
+      key: readFileSync(keyFile, 'utf8'),
+      cert,
+      fingerprint256: new X509Certificate(cert).fingerprint256,
+    };
   }
   const c = selfSignedCertificate({ commonName: 'moat gateway backup port', days: 3650 });
   mkdirSync(stateDir, { recursive: true });

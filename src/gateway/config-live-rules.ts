@@ -10,14 +10,23 @@ export function liveIssues(config: GatewayConfig): ConfigIssue[] {
   };
   both('api', config.api);
   if (config.api.port !== undefined && config.api.key === undefined && config.api.keyFile === undefined)
-    out.push({ path: 'api.port', message: 'a TCP listener needs api.key or api.keyFile (Bearer authentication)' });
+    out.push({
+      path: 'api.port',
+      message: 'a TCP listener needs api.key or api.keyFile (Bearer authentication)',
+    });
   const access = config.backup?.access;
   if (access) {
     both('backup.access', access);
     if (access.key === undefined && access.keyFile === undefined)
-      out.push({ path: 'backup.access', message: 'needs key or keyFile: the password the user logs in with' });
+      out.push({
+        path: 'backup.access',
+        message: 'needs key or keyFile: the password the user logs in with',
+      });
     if (config.backup!.protocol !== 'tcp')
-      out.push({ path: 'backup.protocol', message: 'backup.access serves HTTPS: the backup port must be tcp' });
+      out.push({
+        path: 'backup.protocol',
+        message: 'backup.access serves HTTPS: the backup port must be tcp',
+      });
     if (config.api.port === config.backup!.port)
       out.push({ path: 'api.port', message: `${config.api.port} is the backup port` });
   }

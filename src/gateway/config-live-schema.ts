@@ -16,7 +16,9 @@ export const InspectionSchema = z
   .object({
     enabled: z.boolean().default(true),
     /** Interfaces captured; absent = every internal zone's (user LAN, IoT, DMZ). */
-    interfaces: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected an interface name')).optional(),
+    interfaces: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'expected an interface name'))
+      .optional(),
     /** EVE output; absent = `eve.json` in the state directory. */
     eve: z.string().min(1).optional(),
     /** Suricata-compatible rule files loaded into the pipeline. */

@@ -100,9 +100,7 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
     // Every capture opens before anything is written: an interface that cannot be captured stops the start.
     try {
       for (const iface of c.interfaces)
-        this.sources.push(
-          openLiveCapture({ iface, snaplen: c.snaplen, bufferSize: c.bufferBytes }),
-        );
+        this.sources.push(openLiveCapture({ iface, snaplen: c.snaplen, bufferSize: c.bufferBytes }));
     } catch (e) {
       for (const s of this.sources) s.close();
       this.sources = [];
@@ -116,7 +114,8 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
     this.startedMs = Date.now();
     this.runs = this.sources.map((s) => s.run(this, this.ac!.signal));
     for (const s of this.sources)
-      if (s.stats().unavailable) c.log(`inspection: ${s.description}: libpcap statistics unavailable: ${s.stats().unavailable}`);
+      if (s.stats().unavailable)
+        c.log(`inspection: ${s.description}: libpcap statistics unavailable: ${s.stats().unavailable}`);
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
     c.log(`inspection: capturing on ${c.interfaces.join(', ')} → ${c.eve}`);

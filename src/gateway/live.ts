@@ -45,7 +45,8 @@ export class GatewayLive {
     const insp = config.inspection;
     if (insp.enabled)
       this.inspection = new LiveInspection({
-        interfaces: insp.interfaces ?? [...plan.internal, ...(plan.dmz ? [plan.dmz] : [])].map((z) => z.interface),
+        interfaces:
+          insp.interfaces ?? [...plan.internal, ...(plan.dmz ? [plan.dmz] : [])].map((z) => z.interface),
         eve: insp.eve ?? join(stateDir, 'eve.json'),
         rules: insp.rules,
         statsSeconds: insp.statsSeconds,

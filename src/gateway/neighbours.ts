@@ -37,15 +37,22 @@ export function parseNeighbours(plan: GatewayPlan, json: string): NeighbourRow[]
     state: n.state ?? [],
     router: n.router !== undefined,
   }));
-  return rows.sort((a, b) => (a.zone ?? '~').localeCompare(b.zone ?? '~') || a.ip.localeCompare(b.ip));
+  // In the configuration's zone order (WAN first), interfaces outside it last.
+  const rank = (z?: string) => (z === undefined ? 99 : plan.zones.findIndex((x) => x.name === z));
+  return rows.sort((a, b) => rank(a.zone) - rank(b.zone) || a.ip.localeCompare(b.ip));
 }
 
 /** The neighbour table of this network namespace. */
 export function listNeighbours(plan: GatewayPlan, command = 'ip'): Promise<NeighbourRow[]> {
   return new Promise((resolve, reject) => {
-    execFile(command, ['-j', 'neigh', 'show'], { timeout: 10_000, maxBuffer: 64 << 20 }, (err, out, stderr) => {
-      if (err) reject(new LinkError(`ip -j neigh show failed: ${(stderr || err.message).trim()}`));
-      else resolve(parseNeighbours(plan, out));
-    });
+    execFile(
+      command,
+      ['-j', 'neigh', 'show'],
+      { timeout: 10_000, maxBuffer: 64 << 20 },
+      (err, out, stderr) => {
+        if (err) reject(new LinkError(`ip -j neigh show failed: ${(stderr || err.message).trim()}`));
+        else resolve(parseNeighbours(plan, out));
+      },
+    );
   });
 }

@@ -137,7 +137,8 @@ export class PeersComponent implements Component<PeersConfig> {
   }
 
   async start(): Promise<void> {
-    await this.poll();
+    // The first look runs in the background: a slow conntrack dump does not hold up the gateway's start.
+    void this.poll();
     this.timer = setInterval(() => void this.poll(), this.config.pollSeconds * 1000);
     this.timer.unref();
   }
