@@ -78,7 +78,7 @@ function loadRules(
 }
 
 export class LiveInspection implements Component<InspectionConfig>, PacketSink {
-  readonly name = 'inspection';
+  readonly name = 'live-inspection';
   readonly dependsOn = ['router'];
   private sources: LiveCaptureSource[] = [];
   private pipeline?: Pipeline;
@@ -121,6 +121,20 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
     c.log(`inspection: capturing on ${c.interfaces.join(', ')} → ${c.eve}`);
   }
 
+  /**
+   * Runs the captured traffic through other inspectors from now on (a new rule bundle, the security stage): the
+   * captures stay open, the current pipeline ends its flows (written with reason shutdown) and a new one starts.
+   */
+  replaceInspectors(inspectors: Inspector[]): void {
+    if (!this.pipeline || !this.writer) return;
+    const old = this.pipeline;
+    this.pipeline = new Pipeline(this.writer, { inspectors });
+    old.finish(Date.now() * 1000);
+    this.extraPackets += old.stats.packets;
+  }
+
+  private extraPackets = 0;
+
   /** Every packet of every capture: kept in the ring, then through the pipeline. */
   onPacket(buf: Buffer, off: number, caplen: number, wirelen: number, tsUs: number, linkType: number): void {
     this.ring?.push(buf, off, caplen, wirelen, tsUs, linkType);
@@ -160,7 +174,13 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
     this.last = {
       interfaces,
       total,
-      pipeline: { packets: p.packets, bytes: p.bytes, flows: p.flows, events: p.events, alerts: p.alerts },
+      pipeline: {
+        packets: this.extraPackets + p.packets,
+        bytes: p.bytes,
+        flows: p.flows,
+        events: p.events,
+        alerts: p.alerts,
+      },
       eve: this.config.eve,
       rules: this.ruleCount,
       updatedAt: new Date().toISOString(),
