@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { PacketSink, PacketSource, SourceStats } from './packet.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NULL, LINKTYPE_RAW } from './packet.js';
 import { OperationalError } from '../framework/errors.js';
+import { CaptureStats, socketFds, type CaptureCounters } from './live-stats.js';
 
 export interface LiveOptions {
   iface: string;
@@ -56,6 +57,7 @@ export class LiveCaptureSource implements PacketSource {
   private readonly c: CapHandle;
   private readonly buf: Buffer;
   private readonly linkType: number;
+  private readonly counters: CaptureStats;
 
   /** Opens the capture now; a LiveCaptureError names what is wrong before anything else is set up. */
   constructor(private readonly o: LiveOptions) {
@@ -67,6 +69,7 @@ export class LiveCaptureSource implements PacketSource {
     this.c = new cap.Cap();
     this.buf = Buffer.alloc(o.snaplen ?? 65535);
     let kind: string;
+    const before = socketFds();
     try {
       kind = this.c.open(o.iface, o.bpf ?? '', o.bufferSize ?? 16 << 20, this.buf);
     } catch (err) {
@@ -82,7 +85,18 @@ export class LiveCaptureSource implements PacketSource {
       throw new LiveCaptureError(`${o.iface}: unsupported link type ${kind}`);
     }
     this.linkType = linkType;
+    this.counters = new CaptureStats(o.iface, before);
     this.c.setMinBytes?.(0);
+  }
+
+  /** The link type packets arrive with. */
+  get link(): number {
+    return this.linkType;
+  }
+
+  /** libpcap's statistics since the capture opened (`unavailable` says why they cannot be read). */
+  stats(): CaptureCounters & { unavailable?: string } {
+    return { ...this.counters.read(), unavailable: this.counters.unavailable };
   }
 
   private closed = false;
@@ -91,6 +105,7 @@ export class LiveCaptureSource implements PacketSource {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.counters.close();
     this.c.close();
   }
 

@@ -3,6 +3,7 @@
  * reported with the path of the field to change, all of them at once. Also builds the parsed view of the zones
  * that the ruleset, dnsmasq and the table views use.
  */
+import { liveIssues } from './config-live-rules.js';
 import type { GatewayConfig, InternalZoneConfig } from './config-schema.js';
 import {
   parseIpv4,
@@ -189,6 +190,8 @@ export function checkConfigRules(config: GatewayConfig): ConfigIssue[] {
       path: 'selfIsolation',
       message: 'needs backup.port: the one WAN port left open while isolated',
     });
+
+  out.push(...liveIssues(config));
 
   // Port-forwards: unique WAN ports, into an internal zone, never onto the backup port.
   const backup = config.backup;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseIpv4, parseIpv4Prefix } from './ipv4.js';
+import { ApiSchema, BackupAccessSchema, InspectionSchema, PeersSchema } from './config-live-schema.js';
 
 const port = z.number().int().min(1).max(65535);
 const protocol = z.enum(['tcp', 'udp']);
@@ -79,9 +80,15 @@ export const GatewayConfigSchema = z
       .strict(),
     /** The gateway's own WAN port (A-66): never handed to the honeypot, open to the user in self-isolation. */
     backup: z
-      .object({ port, protocol: protocol.default('tcp') })
+      .object({ port, protocol: protocol.default('tcp'), access: BackupAccessSchema.optional() })
       .strict()
       .optional(),
+    /** Live inspection of the internal zones (EVE, libpcap statistics); on by default. */
+    inspection: InspectionSchema.prefault({}),
+    /** The inter-component communication mapping table (A-44, A-71). */
+    peers: PeersSchema.prefault({}),
+    /** The tables' HTTP API. */
+    api: ApiSchema.prefault({}),
     /**
      * Self-isolation (A-66): when this many internal devices hold blocking entries in the security event cache
      * (as announced on the bus), the gateway closes the WAN except the backup port. `moat gateway unisolate` ends it.

@@ -20,6 +20,8 @@ import { DevicesComponent } from './devices.js';
 import { DhcpDns } from './dhcp-dns.js';
 import { readIsolation, SelfIsolationTrigger, writeIsolation, type IsolationState } from './isolation.js';
 import { RouterComponent } from './router.js';
+import { GatewayLive } from './live.js';
+import type { CaptureStatus } from './inspection.js';
 import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
 import { zoneClassifier } from './tables.js';
 
@@ -51,6 +53,8 @@ export interface RuntimeStatus {
   isolation: IsolationState;
   components: RegistryHealth['components'];
   lastReloadError?: string;
+  /** Live inspection: libpcap's and the pipeline's counters (absent when inspection is off). */
+  capture?: CaptureStatus;
 }
 
 export class Gateway {
@@ -59,6 +63,7 @@ export class Gateway {
   private readonly devices: DevicesComponent;
   private readonly dhcp: DhcpDns;
   private readonly trigger?: SelfIsolationTrigger;
+  readonly live: GatewayLive;
   private isolation: IsolationState;
   private timer?: NodeJS.Timeout;
   private startedAt = '';
@@ -103,6 +108,8 @@ export class Gateway {
     });
     if (o.bus) this.registry.add(o.bus);
     this.registry.add(this.router).add(this.devices).add(this.dhcp);
+    this.live = new GatewayLive(this, o.store, log);
+    this.live.register(this.registry);
     for (const c of o.components ?? []) this.registry.add(c);
     const si = config.config.selfIsolation;
     if (si && o.bus) {
@@ -135,6 +142,7 @@ export class Gateway {
     if (!changed) return;
     await this.router.put(this.config.plan, { isolated: next.isolated });
     if (!next.isolated) this.trigger?.flagged.rearm();
+    this.live.onIsolation(next);
     this.o.log(
       next.isolated
         ? `self-isolation: WAN closed except the backup port (${next.reason ?? 'no reason given'})`
@@ -186,8 +194,10 @@ export class Gateway {
     this.isolation = readIsolation(next.config.stateDir);
     await this.router.put(next.plan, { isolated: this.isolation.isolated });
     this.config = next;
+    this.live.setPlan();
     if (this.isolation.isolated !== wasIsolated) {
       if (!this.isolation.isolated) this.trigger?.flagged.rearm();
+      this.live.onIsolation(this.isolation);
       this.o.log(
         this.isolation.isolated
           ? `self-isolation: WAN closed except the backup port (${this.isolation.reason ?? 'no reason given'})`
@@ -223,6 +233,7 @@ export class Gateway {
       isolation: this.isolation,
       components: this.registry.health().components,
       lastReloadError: this.lastReloadError,
+      capture: this.live.capture(),
     };
     try {
       writeJsonAtomic(this.paths.statusFile, status);

@@ -36,3 +36,10 @@ export {
   type IsolationState,
 } from './isolation.js';
 export { runningGatewayPid, statePaths } from './state-files.js';
+export { listNeighbours, parseNeighbours, type NeighbourRow } from './neighbours.js';
+export { PeerTable, type PeerRow } from './peers.js';
+export { getFromDaemon, type GatewayTables } from './api.js';
+export { apiSocketPath, GatewayLive } from './live.js';
+export { LiveInspection, type CaptureStatus, type InterfaceStats } from './inspection.js';
+export { PacketRing } from './packet-ring.js';
+export { tarGz } from './tar.js';

@@ -37,6 +37,8 @@ export interface GatewayStatus {
   leases: { active: number; total: number };
   conntrack: { entries?: number; max?: number };
   counters: Record<string, CounterValue & { what: string }>;
+  /** Live inspection as the daemon last reported it: libpcap's counters per interface and in total. */
+  capture?: RuntimeStatus['capture'];
 }
 
 function isDnsmasq(pid: number): boolean {
@@ -113,6 +115,7 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
       max: readNumber('/proc/sys/net/netfilter/nf_conntrack_max'),
     },
     counters,
+    capture: pid !== undefined ? rt?.capture : undefined,
   };
   const p = s.problems;
   if (!s.daemon.running)

@@ -75,6 +75,12 @@ for (const workers of [1, 2]) {
           }
           const code = await exitOf(moat);
           assert.equal(code, 0, stderr);
+          // libpcap's counters: the two handshakes' packets were received (the filter keeps only them).
+          const cap =
+            /libpcap on lo: (\d+) received, (\d+) dropped by the kernel, (\d+) by the interface/.exec(stderr);
+          assert.ok(cap, stderr);
+          assert.ok(Number(cap[1]) >= 10, stderr);
+          assert.equal(cap[2], '0');
         } finally {
           moat.kill('SIGKILL');
           server.close();

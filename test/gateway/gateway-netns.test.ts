@@ -141,7 +141,7 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
     const slow = await server('wan', {
       label: 'slow',
       tcp: [],
-      slowHttp: { port: 8000, bytes: 8 * 1024 * 1024, chunk: 64 * 1024, everyMs: 60 },
+      slowHttp: { port: 8000, bytes: 8 * 1024 * 1024, chunk: 64 * 1024, everyMs: 100 },
     });
     const honeypot = await server('dmz', { label: 'honeypot', tcp: [2323, OUT_PORT, 8443], udp: [UDP_PORT] });
     await server('iot', { label: 'iot-device', tcp: [80, 7443, 22] });
@@ -205,12 +205,18 @@ test('moat gateway in network namespaces: DHCP, DNS, NAT, low-priority mappings,
           'status',
         );
         assert.equal(st.ok, true);
-        assert.deepEqual(st.components.map((c) => [c.name, c.state, c.ok]).sort(), [
-          ['bus', 'running', true],
-          ['devices', 'running', true],
-          ['dhcp-dns', 'running', true],
-          ['router', 'running', true],
-        ]);
+        assert.deepEqual(
+          st.components.map((c) => [c.name, c.state, c.ok]).sort(),
+          [
+            ['bus', 'running', true],
+            ['devices', 'running', true],
+            ['dhcp-dns', 'running', true],
+            ['api', 'running', true],
+            ['live-inspection', 'running', true],
+            ['peers', 'running', true],
+            ['router', 'running', true],
+          ].sort(),
+        );
       },
     );
 

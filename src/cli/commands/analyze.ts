@@ -324,7 +324,13 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         process.stderr.write(
           `moat: warning: ${file ?? flags.interface}: the capture ends early (${stats.inputEndedEarly}); the ${stats.packets.toLocaleString('en-US')} packets before it were analysed\n`,
         );
-      if (flags.json) process.stdout.write(JSON.stringify(stats) + '\n');
+      // libpcap's own counters (Suricata's capture.kernel_packets / kernel_drops): what the capture lost, if anything.
+      const capture = live?.stats();
+      if (capture && !capture.unavailable)
+        process.stderr.write(
+          `moat: libpcap on ${flags.interface}: ${capture.received} received, ${capture.dropped} dropped by the kernel, ${capture.ifDropped} by the interface\n`,
+        );
+      if (flags.json) process.stdout.write(JSON.stringify(capture ? { ...stats, capture } : stats) + '\n');
       else (flags.eve === '-' ? process.stderr : process.stdout).write(formatSummary(stats) + '\n');
       if (flags.failOnAlert && stats.alerts + stats.alertsNotWritten > 0) setExit(1);
     });

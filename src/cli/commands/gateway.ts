@@ -29,7 +29,9 @@ import {
   applyRuleset,
   sessionTable,
   type LoadedConfig,
+  type GatewayStatus,
 } from '../../gateway/index.js';
+import { registerGatewayLive } from './gateway-live.js';
 
 const DEFAULT_CONFIG = '/etc/moat/gateway.yaml';
 
@@ -62,6 +64,23 @@ function columns(rows: string[][]): string {
     rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') +
     '\n'
   );
+}
+
+function captureRows(c: GatewayStatus['capture']): string[][] {
+  if (!c) return [['capture', 'off (or the daemon is not running)']];
+  const t = c.total;
+  return [
+    [
+      'capture',
+      `${t.received} received, ${t.dropped} dropped by the kernel, ${t.ifDropped} by the interfaces (${(t.lossRatio * 100).toFixed(3)}% lost) → ${c.eve}`,
+    ],
+    ...c.interfaces.map((i) => [
+      `  ${i.interface}`,
+      i.unavailable
+        ? `statistics unavailable: ${i.unavailable}`
+        : `${i.received} received, ${i.dropped} dropped, ${i.ifDropped} if-dropped`,
+    ]),
+  ];
 }
 
 const print = (text: string): boolean => process.stdout.write(text);
@@ -170,6 +189,7 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
   const gateway = program
     .command('gateway')
     .description('the appliance in the network path: routing, NAT, DMZ, low-priority mappings, DHCP/DNS');
+  registerGatewayLive(gateway, { load, fromKernel, columns, withConfig });
 
   withConfig(gateway.command('run', { isDefault: true }))
     .description('run the gateway (default): apply the ruleset, forward, serve DHCP/DNS; SIGHUP reloads')
@@ -254,6 +274,7 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
         ],
         ['leases', `${s.leases.active} active of ${s.leases.total}`],
         ['conntrack', `${s.conntrack.entries ?? '?'} of ${s.conntrack.max ?? '?'}`],
+        ...captureRows(s.capture),
         ...s.zones.map((z) => [
           `zone ${z.zone}`,
           `${z.interface} ${z.present ? (z.up ? 'up' : 'down') : 'missing'} ${z.addresses.join(' ')}`,
