@@ -127,7 +127,8 @@ export function renderVerdicts(
     }
     const tag = `comment "${key}"`;
     const time = `meta time < ${until}`;
-    const dirs = e.direction === 'both' ? [false, true] : [false];
+    // An intervention tears down both ends of what is open (A-67 a1, a2), whatever the entry's direction.
+    const dirs = e.direction === 'both' || op === 'intervene' ? [false, true] : [false];
     const rank = ORDER[op];
     for (const rev of dirs) {
       const m = `${time} ${matchOf(e, rev)}`;
