@@ -73,8 +73,7 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
   let gw: ChildProcess | undefined;
   let gwLog = '';
 
-  const moat = (...args: string[]) =>
-    topo.exec('gw', process.execPath, [MOAT, ...args], { timeout: 30_000 });
+  const moat = (...args: string[]) => topo.exec('gw', process.execPath, [MOAT, ...args], { timeout: 30_000 });
   const verdict = (...args: string[]) => {
     const r = moat('gateway', 'verdict', ...args, '--config', cfg);
     assert.equal(r.status, 0, `verdict ${args.join(' ')}: ${r.stderr}\n${gwLog.slice(-2000)}`);
@@ -89,7 +88,14 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
   ): Result => {
     const r = topo.exec(role, process.execPath, [
       vt.connectJs,
-      JSON.stringify({ host, port, from, timeoutMs: o.timeoutMs ?? 1500, send: o.send, endAfterMs: o.endAfterMs }),
+      JSON.stringify({
+        host,
+        port,
+        from,
+        timeoutMs: o.timeoutMs ?? 1500,
+        send: o.send,
+        endAfterMs: o.endAfterMs,
+      }),
     ]);
     try {
       return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Result;
@@ -111,7 +117,8 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
   const until = async (what: string, ok: () => boolean, ms = 10_000): Promise<void> => {
     const end = Date.now() + ms;
     while (!ok()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; gateway log:\n${gwLog.slice(-3000)}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}; gateway log:\n${gwLog.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -154,15 +161,36 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
       const src = join(dir, `rules-${version}.rules`);
       writeFileSync(src, rules);
       const out = join(dir, `bundle-${version}.json`);
-      const r = moat('rules', 'sign', src, '--key', join(dir, 'vendor.key'), '--version', version, '--out', out);
+      const r = moat(
+        'rules',
+        'sign',
+        src,
+        '--key',
+        join(dir, 'vendor.key'),
+        '--version',
+        version,
+        '--out',
+        out,
+      );
       assert.equal(r.status, 0, r.stderr);
       return out;
     };
     const install = (file: string) => {
-      const r = moat('rules', 'install', file, '--db', join(dir, 'moat.db'), '--dir', join(dir, 'bundles'), '--key', join(dir, 'vendor.pub'));
+      const r = moat(
+        'rules',
+        'install',
+        file,
+        '--db',
+        join(dir, 'moat.db'),
+        '--dir',
+        join(dir, 'bundles'),
+        '--key',
+        join(dir, 'vendor.pub'),
+      );
       assert.equal(r.status, 0, r.stderr);
     };
-    const DROP_RULE = 'drop tcp any any -> any 9300 (msg:"test drop"; flow:to_server; content:"EVILDROP"; sid:1000001; priority:3;)\n';
+    const DROP_RULE =
+      'drop tcp any any -> any 9300 (msg:"test drop"; flow:to_server; content:"EVILDROP"; sid:1000001; priority:3;)\n';
     install(bundle('1.0.0', DROP_RULE));
 
     gw = await startGateway();
@@ -172,14 +200,38 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9000).ok, 'baseline: lan reaches wan:9000');
 
     // drop: the connection times out; another port still works; removing lifts it.
-    verdict('add', '--op', 'drop', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000');
+    verdict(
+      'add',
+      '--op',
+      'drop',
+      '--src',
+      DEV1,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'tcp',
+      '--dport',
+      '9000',
+    );
     assert.equal(connect('lan', DEV1, ADDR.wanServer, 9000).error, 'TIMEOUT');
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9100).ok);
     verdict('remove', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000');
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9000).ok, 'drop lifted');
 
     // reset: the SYN is answered with a RST (ECONNREFUSED), at once.
-    verdict('add', '--op', 'reset', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000');
+    verdict(
+      'add',
+      '--op',
+      'reset',
+      '--src',
+      DEV1,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'tcp',
+      '--dport',
+      '9000',
+    );
     const t0 = Date.now();
     assert.equal(connect('lan', DEV1, ADDR.wanServer, 9000).error, 'ECONNREFUSED');
     assert.ok(Date.now() - t0 < 1400, 'the reset comes at once, not after a timeout');
@@ -187,25 +239,59 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
 
     // forward: an allowed flow passes a device-level drop.
     verdict('add', '--op', 'drop', '--src', DEV2);
-    verdict('add', '--op', 'forward', '--src', DEV2, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9100');
+    verdict(
+      'add',
+      '--op',
+      'forward',
+      '--src',
+      DEV2,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'tcp',
+      '--dport',
+      '9100',
+    );
     assert.equal(connect('lan', DEV2, ADDR.wanServer, 9000).error, 'TIMEOUT', 'the device is dropped');
     assert.ok(connect('lan', DEV2, ADDR.wanServer, 9100).ok, 'the forwarded flow passes');
     verdict('remove', '--src', DEV2);
     verdict('remove', '--src', DEV2, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9100');
 
     // suppress: 150 datagrams/s for 3 s through a 20/second limit arrive at about 20/s.
-    verdict('add', '--op', 'suppress', '--arg', '20/second', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'udp', '--dport', '9001');
+    verdict(
+      'add',
+      '--op',
+      'suppress',
+      '--arg',
+      '20/second',
+      '--src',
+      DEV1,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'udp',
+      '--dport',
+      '9001',
+    );
     const before = udpSeen;
-    const blast = topo.exec('lan', process.execPath, [vt.blastJs, JSON.stringify({ from: DEV1, host: ADDR.wanServer, port: 9001, count: 450, ms: 3000 })]);
+    const blast = topo.exec('lan', process.execPath, [
+      vt.blastJs,
+      JSON.stringify({ from: DEV1, host: ADDR.wanServer, port: 9001, count: 450, ms: 3000 }),
+    ]);
     const sent = JSON.parse(blast.stdout) as { sent: number; ms: number };
     await new Promise((r) => setTimeout(r, 600));
     const got = udpSeen - before;
     const rate = got / (sent.ms / 1000);
-    t.diagnostic(`suppress: sent ${sent.sent} in ${sent.ms} ms (${((sent.sent * 1000) / sent.ms).toFixed(0)}/s), received ${got} = ${rate.toFixed(1)}/s (limit 20/s)`);
+    t.diagnostic(
+      `suppress: sent ${sent.sent} in ${sent.ms} ms (${((sent.sent * 1000) / sent.ms).toFixed(0)}/s), received ${got} = ${rate.toFixed(1)}/s (limit 20/s)`,
+    );
     assert.ok(rate >= 14 && rate <= 28, `suppressed rate ${rate.toFixed(1)}/s should be about 20/s`);
     verdict('remove', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'udp', '--dport', '9001');
     const after = udpSeen;
-    topo.exec('lan', process.execPath, [vt.blastJs, JSON.stringify({ from: DEV1, host: ADDR.wanServer, port: 9001, count: 150, ms: 1000 })]);
+    topo.exec('lan', process.execPath, [
+      vt.blastJs,
+      JSON.stringify({ from: DEV1, host: ADDR.wanServer, port: 9001, count: 150, ms: 1000 }),
+    ]);
     await new Promise((r) => setTimeout(r, 600));
     assert.ok(udpSeen - after >= 140, `without the entry nearly all arrive (${udpSeen - after} of 150)`);
 
@@ -219,12 +305,45 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     };
     const mon = nflog(10);
     const trk = nflog(11);
-    await until('tcpdump on nflog', () => /listening on nflog:10/.test(mon.text()) && /listening on nflog:11/.test(trk.text()));
-    verdict('add', '--op', 'monitor', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000', '--direction', 'forward');
-    verdict('add', '--op', 'track', '--src', DEV3, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000');
-    for (let i = 0; i < 3; i++) assert.ok(connect('lan', DEV1, ADDR.wanServer, 9000, { send: `MONITORED${i}`, endAfterMs: 200 }).ok);
+    await until(
+      'tcpdump on nflog',
+      () => /listening on nflog:10/.test(mon.text()) && /listening on nflog:11/.test(trk.text()),
+    );
+    verdict(
+      'add',
+      '--op',
+      'monitor',
+      '--src',
+      DEV1,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'tcp',
+      '--dport',
+      '9000',
+      '--direction',
+      'forward',
+    );
+    verdict(
+      'add',
+      '--op',
+      'track',
+      '--src',
+      DEV3,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'tcp',
+      '--dport',
+      '9000',
+    );
+    for (let i = 0; i < 3; i++)
+      assert.ok(connect('lan', DEV1, ADDR.wanServer, 9000, { send: `MONITORED${i}`, endAfterMs: 200 }).ok);
     assert.ok(connect('lan', DEV3, ADDR.wanServer, 9000, { send: 'TRACKED-PAYLOAD-42', endAfterMs: 300 }).ok);
-    await until('NFLOG copies', () => (mon.text().match(/Flags \[S\]/g) ?? []).length >= 3 && trk.text().includes('TRACKED-PAYLOAD-42'));
+    await until(
+      'NFLOG copies',
+      () => (mon.text().match(/Flags \[S\]/g) ?? []).length >= 3 && trk.text().includes('TRACKED-PAYLOAD-42'),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const monPackets = (mon.text().match(/ IP /g) ?? []).length;
     const trkPackets = (trk.text().match(/ IP /g) ?? []).length;
@@ -247,12 +366,18 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     assert.equal(dns.stdout.trim(), '10.66.66.66', `deceived DNS answer: ${dns.stdout} ${dns.stderr}`);
     const web = connect('lan', DEV3, ADDR.wanServer, 9100, { send: 'GET / HTTP/1.0\r\nHost: x\r\n\r\n' });
     assert.match(web.data, /<title>Sign in<\/title>/, `the decoy page: ${JSON.stringify(web)}`);
-    assert.ok(connect('lan', DEV1, ADDR.wanServer, 9100).data.startsWith('wan '), 'other devices are not deceived');
+    assert.ok(
+      connect('lan', DEV1, ADDR.wanServer, 9100).data.startsWith('wan '),
+      'other devices are not deceived',
+    );
     verdict('remove', '--src', DEV3);
 
     // intervene (A-67): an attacker's open connection to a port-forward is reset, the next lands in the honeypot,
     // moat opens a new connection to the device and tells the linkage.
-    const hold = topo.start('wan', process.execPath, [vt.holdJs, JSON.stringify({ host: ADDR.gwWan, port: 8080, from: ATTACKER1 })]);
+    const hold = topo.start('wan', process.execPath, [
+      vt.holdJs,
+      JSON.stringify({ host: ADDR.gwWan, port: 8080, from: ATTACKER1 }),
+    ]);
     let holdOut = '';
     hold.stdout!.on('data', (d: Buffer) => (holdOut += d.toString()));
     await until('held connection', () => holdOut.includes('connected') && iotLog.includes(`${ATTACKER1}`));
@@ -261,18 +386,35 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     await until('the held connection is reset', () => /"error":"ECONNRESET"|"end":true/.test(holdOut));
     assert.match(holdOut, /ECONNRESET/, 'a1: aborted towards the source with a reset');
     const lured = connect('wan', ATTACKER1, ADDR.gwWan, 8080);
-    assert.match(lured.data, /^honeypot 10\.90\.0\.6:\d+ -> 8080/, `lured to the honeypot: ${JSON.stringify(lured)}`);
-    await until('intervention published', () => /intervention: 10\.90\.0\.6 lured to the honeypot .* reopened: open/.test(gwLog));
+    assert.match(
+      lured.data,
+      /^honeypot 10\.90\.0\.6:\d+ -> 8080/,
+      `lured to the honeypot: ${JSON.stringify(lured)}`,
+    );
+    await until('intervention published', () =>
+      /intervention: 10\.90\.0\.6 lured to the honeypot .* reopened: open/.test(gwLog),
+    );
     const iotAfter = (iotLog.match(new RegExp(`${ADDR.gwIot.replace(/\./g, '\\.')}:`, 'g')) ?? []).length;
     assert.ok(iotAfter > iotBefore, 'a2: moat opened a new connection to the device');
-    assert.ok(connect('wan', ATTACKER2, ADDR.gwWan, 8080, { send: 'hello', endAfterMs: 300 }).data.startsWith('iot-device'), 'others still reach the device');
+    assert.ok(
+      connect('wan', ATTACKER2, ADDR.gwWan, 8080, { send: 'hello', endAfterMs: 300 }).data.startsWith(
+        'iot-device',
+      ),
+      'others still reach the device',
+    );
 
     // --- rule hits from real traffic ---
     // drop rule (bundle 1.0.0): the hit blocks the next connection.
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9300, { send: 'xx EVILDROP xx', endAfterMs: 300 }).ok);
-    await until('the drop entry from sid 1000001', () => /verdict drop: 192\.168\.61\.50\|10\.90\.0\.1\|\d+\|9300\|6 \(rules sid:1000001\)/.test(gwLog));
+    await until('the drop entry from sid 1000001', () =>
+      /verdict drop: 192\.168\.61\.50\|10\.90\.0\.1\|\d+\|9300\|6 \(rules sid:1000001\)/.test(gwLog),
+    );
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(connect('lan', DEV1, ADDR.wanServer, 9300).error, 'TIMEOUT', 'the next connection is blocked');
+    assert.equal(
+      connect('lan', DEV1, ADDR.wanServer, 9300).error,
+      'TIMEOUT',
+      'the next connection is blocked',
+    );
 
     // A new bundle is picked up without a restart: a reject rule, an outbound and an inbound incident rule.
     install(
@@ -286,9 +428,15 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     );
     await until('bundle 2.0.0 in force', () => /rule bundle \S+ 2\.0\.0 in force/.test(gwLog));
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9301, { send: 'EVILRESET', endAfterMs: 300 }).ok);
-    await until('the reset entry from sid 1000002', () => /verdict reset: .*\|9301\|6 \(rules sid:1000002\)/.test(gwLog));
+    await until('the reset entry from sid 1000002', () =>
+      /verdict reset: .*\|9301\|6 \(rules sid:1000002\)/.test(gwLog),
+    );
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(connect('lan', DEV1, ADDR.wanServer, 9301).error, 'ECONNREFUSED', 'the next connection is reset');
+    assert.equal(
+      connect('lan', DEV1, ADDR.wanServer, 9301).error,
+      'ECONNREFUSED',
+      'the next connection is reset',
+    );
 
     // Outbound anomaly (A-65): alert on the webhook, device isolated.
     assert.ok(connect('lan', DEV2, ADDR.wanServer, 9302, { send: 'C2BEACON', endAfterMs: 300 }).ok);
@@ -296,7 +444,11 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     assert.match(hooks, /"src_ip":"192\.168\.61\.51".*"isolated":"192\.168\.61\.51"/);
     await until('isolation entry', () => /verdict drop: 192\.168\.61\.51\|\*\|0\|0\|0/.test(gwLog));
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(connect('lan', DEV2, ADDR.wanServer, 9100).error, 'TIMEOUT', 'the isolated device reaches nothing');
+    assert.equal(
+      connect('lan', DEV2, ADDR.wanServer, 9100).error,
+      'TIMEOUT',
+      'the isolated device reaches nothing',
+    );
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9100).ok, 'other devices are not isolated');
 
     // Inbound malicious traffic (A-63): the honeypot takes the attacker over.
@@ -304,36 +456,109 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     assert.ok(exploit.data.startsWith('iot-device'), 'the first attempt reached the device');
     await until('intervene entry for the attacker', () => /verdict intervene: 10\.90\.0\.5\|\*/.test(gwLog));
     await new Promise((r) => setTimeout(r, 200));
-    assert.match(connect('wan', ATTACKER2, ADDR.gwWan, 8080).data, /^honeypot 10\.90\.0\.5:/, 'the next lands in the honeypot');
+    assert.match(
+      connect('wan', ATTACKER2, ADDR.gwWan, 8080).data,
+      /^honeypot 10\.90\.0\.5:/,
+      'the next lands in the honeypot',
+    );
 
     // Engine verdicts: a risky TLS handshake with blocking on and a black identification verdict block the destination.
     assert.ok(connect('lan', DEV1, TLS_SERVER, 443).ok);
-    verdict('report', '--engine', 'tlsmon', '--verdict', 'risky', '--src', DEV1, '--dst', TLS_SERVER, '--dport', '443', '--sid', '9100001', '--block');
-    verdict('report', '--engine', 'ml', '--verdict', 'black', '--src', DEV1, '--dst', BLACK_SERVER, '--dport', '443', '--sid', '9200001', '--block');
-    await until('engine verdict entries', () => /verdict drop: 192\.168\.61\.50\|10\.90\.0\.7\|0\|0\|0 \(tlsmon/.test(gwLog) && /verdict drop: 192\.168\.61\.50\|10\.90\.0\.8\|0\|0\|0 \(ml/.test(gwLog));
+    verdict(
+      'report',
+      '--engine',
+      'tlsmon',
+      '--verdict',
+      'risky',
+      '--src',
+      DEV1,
+      '--dst',
+      TLS_SERVER,
+      '--dport',
+      '443',
+      '--sid',
+      '9100001',
+      '--block',
+    );
+    verdict(
+      'report',
+      '--engine',
+      'ml',
+      '--verdict',
+      'black',
+      '--src',
+      DEV1,
+      '--dst',
+      BLACK_SERVER,
+      '--dport',
+      '443',
+      '--sid',
+      '9200001',
+      '--block',
+    );
+    await until(
+      'engine verdict entries',
+      () =>
+        /verdict drop: 192\.168\.61\.50\|10\.90\.0\.7\|0\|0\|0 \(tlsmon/.test(gwLog) &&
+        /verdict drop: 192\.168\.61\.50\|10\.90\.0\.8\|0\|0\|0 \(ml/.test(gwLog),
+    );
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(connect('lan', DEV1, TLS_SERVER, 443).error, 'TIMEOUT', 'risky TLS destination blocked');
     assert.equal(connect('lan', DEV1, BLACK_SERVER, 443).error, 'TIMEOUT', 'black destination blocked');
 
     // --- restart: kill -9 mid-download, entries restored, table reconciled, the download completes ---
-    verdict('add', '--op', 'drop', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000', '--lifetime', '600');
+    verdict(
+      'add',
+      '--op',
+      'drop',
+      '--src',
+      DEV1,
+      '--dst',
+      ADDR.wanServer,
+      '--proto',
+      'tcp',
+      '--dport',
+      '9000',
+      '--lifetime',
+      '600',
+    );
     verdict('add', '--op', 'track', '--watch', '300', '--src', DEV3, '--dst', ADDR.wanServer);
     const listed = JSON.parse(verdict('list', '--json')) as Array<{ status: string; operation: string }>;
-    const dl = topo.start('lan', 'curl', ['-s', '-o', join(dir, 'dl.bin'), '-w', '%{http_code} %{size_download}', '--interface', DEV1, `http://${ADDR.wanServer}:8088/`]);
+    const dl = topo.start('lan', 'curl', [
+      '-s',
+      '-o',
+      join(dir, 'dl.bin'),
+      '-w',
+      '%{http_code} %{size_download}',
+      '--interface',
+      DEV1,
+      `http://${ADDR.wanServer}:8088/`,
+    ]);
     let dlOut = '';
     dl.stdout!.on('data', (d: Buffer) => (dlOut += d.toString()));
     const dlDone = new Promise<void>((r) => dl.once('exit', () => r()));
     await new Promise((r) => setTimeout(r, 1500));
     gw.kill('SIGKILL');
     await new Promise<void>((r) => gw!.once('exit', () => r()));
-    assert.equal(connect('lan', DEV1, ADDR.wanServer, 9000).error, 'TIMEOUT', 'fail-open: the verdicts stay in the kernel');
+    assert.equal(
+      connect('lan', DEV1, ADDR.wanServer, 9000).error,
+      'TIMEOUT',
+      'fail-open: the verdicts stay in the kernel',
+    );
     gwLog = '';
     gw = await startGateway();
     await until('entries restored', () => /verdicts: \d+ entries restored/.test(gwLog));
     const relisted = JSON.parse(verdict('list', '--json')) as Array<{ status: string; operation: string }>;
     assert.equal(relisted.length, listed.length, 'every entry is back');
-    assert.ok(relisted.some((e) => e.status === 'watched'), 'the A-62 watch state survived');
-    assert.equal(connect('lan', DEV1, ADDR.wanServer, 9000).error, 'TIMEOUT', 'the drop entry is in force after the restart');
+    assert.ok(
+      relisted.some((e) => e.status === 'watched'),
+      'the A-62 watch state survived',
+    );
+    assert.equal(
+      connect('lan', DEV1, ADDR.wanServer, 9000).error,
+      'TIMEOUT',
+      'the drop entry is in force after the restart',
+    );
     assert.match(connect('wan', ATTACKER2, ADDR.gwWan, 8080).data, /^honeypot/, 'the intervention too');
     await dlDone;
     assert.equal(dlOut.trim(), `200 ${8 << 20}`, 'the download in progress completed');

@@ -54,7 +54,8 @@ function protoOf(text: string): number {
 
 function portOf(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InputError(`${flag}: '${text}' is not a port (0–65535)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InputError(`${flag}: '${text}' is not a port (0–65535)`);
   return n;
 }
 
@@ -106,7 +107,9 @@ function withEntry(cmd: Command): Command {
 export function registerGatewayVerdict(gateway: Command): void {
   const verdict = gateway
     .command('verdict')
-    .description('the event-cache entries the gateway enforces in the kernel (A-34, A-37): add, remove, list, report');
+    .description(
+      'the event-cache entries the gateway enforces in the kernel (A-34, A-37): add, remove, list, report',
+    );
 
   withEntry(verdict.command('add'))
     .description('enforce an operation on a flow, address pair or device (waits until the kernel holds it)')
@@ -118,7 +121,14 @@ export function registerGatewayVerdict(gateway: Command): void {
     .option('--watch <s>', 'A-62: a cleared entry watched (tracked) for this many seconds instead of --op')
     .action(
       async (
-        f: EntryFlags & { op: string; lifetime: string; arg?: string; direction: string; eventId: string; watch?: string },
+        f: EntryFlags & {
+          op: string;
+          lifetime: string;
+          arg?: string;
+          direction: string;
+          eventId: string;
+          watch?: string;
+        },
       ) => {
         const loaded = load(f.config);
         if (!(OPERATION_NAMES as readonly string[]).includes(f.op))
@@ -126,12 +136,14 @@ export function registerGatewayVerdict(gateway: Command): void {
         if (f.direction !== 'forward' && f.direction !== 'both')
           throw new InputError(`--direction: '${f.direction}' is not forward or both`);
         const lifetime = Number(f.lifetime);
-        if (!Number.isFinite(lifetime) || lifetime <= 0) throw new InputError(`--lifetime: '${f.lifetime}' is not a positive number of seconds`);
+        if (!Number.isFinite(lifetime) || lifetime <= 0)
+          throw new InputError(`--lifetime: '${f.lifetime}' is not a positive number of seconds`);
         daemonOf(loaded);
         const now = Date.now() * 1000;
         const op = f.op as CacheEntryMessage['operation'];
         const watchS = f.watch === undefined ? undefined : Number(f.watch);
-        if (watchS !== undefined && !(watchS > 0)) throw new InputError(`--watch: '${f.watch}' is not a positive number of seconds`);
+        if (watchS !== undefined && !(watchS > 0))
+          throw new InputError(`--watch: '${f.watch}' is not a positive number of seconds`);
         const entry: CacheEntryMessage = {
           ...keyFields(f),
           createdUs: now,
@@ -151,7 +163,9 @@ export function registerGatewayVerdict(gateway: Command): void {
         postToInbox(loaded.config.stateDir, 'cache-entry', { change: 'put', entry });
         const key = verdictKey(entry);
         await untilKernel(loaded, key, true);
-        process.stdout.write(`${entry.operation} ${key} in force until ${new Date(expiresAtS(entry) * 1000).toISOString()}\n`);
+        process.stdout.write(
+          `${entry.operation} ${key} in force until ${new Date(expiresAtS(entry) * 1000).toISOString()}\n`,
+        );
       },
     );
 
@@ -186,7 +200,9 @@ export function registerGatewayVerdict(gateway: Command): void {
 
   verdict
     .command('report')
-    .description("publish an engine's verdict on the gateway's bus, as the TLS monitor or the identification model do")
+    .description(
+      "publish an engine's verdict on the gateway's bus, as the TLS monitor or the identification model do",
+    )
     .option('--config <file>', 'gateway configuration (YAML)', '/etc/moat/gateway.yaml')
     .requiredOption('--engine <name>', "the engine: 'tlsmon', 'ml' …")
     .requiredOption('--verdict <word>', "its word for it: 'risky', 'black', 'gray' …")
@@ -197,24 +213,22 @@ export function registerGatewayVerdict(gateway: Command): void {
     .option('--dport <n>', 'destination port', '0')
     .option('--sid <n>', 'the signature id of its alert', '0')
     .option('--block', 'the engine asks for blocking')
-    .action(
-      (f: EntryFlags & { engine: string; verdict: string; sid: string; block?: boolean }) => {
-        const loaded = load(f.config);
-        daemonOf(loaded);
-        const sid = Number(f.sid);
-        if (!Number.isInteger(sid) || sid < 0) throw new InputError(`--sid: '${f.sid}' is not a signature id`);
-        const file = postToInbox(loaded.config.stateDir, 'verdict', {
-          engine: f.engine,
-          verdict: f.verdict,
-          ...keyFields(f),
-          tsUs: Date.now() * 1000,
-          signatureId: sid,
-          block: Boolean(f.block),
-          blocked: false,
-        });
-        process.stdout.write(`reported (${file})\n`);
-      },
-    );
+    .action((f: EntryFlags & { engine: string; verdict: string; sid: string; block?: boolean }) => {
+      const loaded = load(f.config);
+      daemonOf(loaded);
+      const sid = Number(f.sid);
+      if (!Number.isInteger(sid) || sid < 0) throw new InputError(`--sid: '${f.sid}' is not a signature id`);
+      const file = postToInbox(loaded.config.stateDir, 'verdict', {
+        engine: f.engine,
+        verdict: f.verdict,
+        ...keyFields(f),
+        tsUs: Date.now() * 1000,
+        signatureId: sid,
+        block: Boolean(f.block),
+        blocked: false,
+      });
+      process.stdout.write(`reported (${file})\n`);
+    });
 
   verdict
     .command('list')

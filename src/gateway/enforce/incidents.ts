@@ -121,7 +121,9 @@ export class IncidentPolicy implements Component<IncidentConfig> {
       });
       if (!e) return;
       this.stats.inbound++;
-      this.config.log(`incident (A-63): inbound ${h.srcIp} → ${h.dstIp}:${h.dstPort} "${h.msg}": handed to the honeypot`);
+      this.config.log(
+        `incident (A-63): inbound ${h.srcIp} → ${h.dstIp}:${h.dstPort} "${h.msg}": handed to the honeypot`,
+      );
       return;
     }
     if (clearly && internal(srcZone) && outside(dstZone)) {
@@ -141,7 +143,9 @@ export class IncidentPolicy implements Component<IncidentConfig> {
       if (!e) return;
       this.stats.outbound++;
       this.alert(h);
-      this.config.log(`incident (A-65): outbound anomaly from ${h.srcIp} "${h.msg}": alerted, device isolated`);
+      this.config.log(
+        `incident (A-65): outbound anomaly from ${h.srcIp} "${h.msg}": alerted, device isolated`,
+      );
       return;
     }
     const op = RULE_OPERATION[h.action];

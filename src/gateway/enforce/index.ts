@@ -23,7 +23,9 @@ export {
   verdictKey,
   expiresAtS,
   LURED_MARK,
-  OPERATION_NAMES, type VerdictTableOptions } from './verdict-ruleset.js';
+  OPERATION_NAMES,
+  type VerdictTableOptions,
+} from './verdict-ruleset.js';
 export { DeceptionService, sinkholeAnswer, DECOY_PAGE } from './deception.js';
 export { IncidentPolicy, type RuleHit } from './incidents.js';
 export { RuleInspection } from './inspection.js';

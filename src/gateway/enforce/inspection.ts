@@ -81,7 +81,9 @@ export class RuleInspection implements Component<InspectionConfig> {
       this.lastError = undefined;
       if (row) {
         this.stats.reloads++;
-        this.config.log(`inspection: rule bundle ${row.name} ${row.version} in force (${rules.length} rules) on ${this.config.interfaces.join(', ')}`);
+        this.config.log(
+          `inspection: rule bundle ${row.name} ${row.version} in force (${rules.length} rules) on ${this.config.interfaces.join(', ')}`,
+        );
       }
     } finally {
       this.checking = false;

@@ -77,7 +77,11 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
       const before = this.entries.get(key);
       this.entries.set(key, c.entry);
       this.config.store.put(c.entry);
-      if (c.entry.operation === 'intervene' && c.entry.status === 'valid' && before?.operation !== 'intervene')
+      if (
+        c.entry.operation === 'intervene' &&
+        c.entry.status === 'valid' &&
+        before?.operation !== 'intervene'
+      )
         void this.intervene(c.entry);
     }
     this.config.log(
@@ -118,7 +122,8 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
     const now = Date.now() / 1000;
     let gone = 0;
     for (const [k, e] of this.entries) {
-      const watchEnd = e.status === 'watched' && e.watchUntilUs !== undefined ? e.watchUntilUs / 1e6 : Infinity;
+      const watchEnd =
+        e.status === 'watched' && e.watchUntilUs !== undefined ? e.watchUntilUs / 1e6 : Infinity;
       if (expiresAtS(e) <= now || watchEnd <= now) {
         this.entries.delete(k);
         this.config.store.delete(k);

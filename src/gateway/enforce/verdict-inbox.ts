@@ -4,7 +4,16 @@
  * publishes it on the bus exactly as a component would, and deletes the file. Files are written under a temporary
  * name and renamed, so the daemon never reads half of one.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  watch,
+  writeFileSync,
+  type FSWatcher,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   MOAT_TOPICS,
@@ -22,7 +31,11 @@ export const inboxDir = (stateDir: string): string => join(stateDir, 'verdicts-i
 let seq = 0;
 
 /** Drops one message for the daemon; returns the file, which is gone once the daemon has published it. */
-export function postToInbox<T extends InboxTopic>(stateDir: string, topic: T, payload: MoatTopics[T]): string {
+export function postToInbox<T extends InboxTopic>(
+  stateDir: string,
+  topic: T,
+  payload: MoatTopics[T],
+): string {
   const dir = inboxDir(stateDir);
   mkdirSync(dir, { recursive: true });
   const name = `${Date.now()}-${process.pid}-${seq++}.json`;
@@ -87,10 +100,13 @@ export class VerdictInbox implements Component<VerdictInboxConfig> {
       const parsed = MOAT_TOPICS[topic].safeParse(msg.payload);
       if (!parsed.success) {
         this.refused++;
-        this.config.log(`verdict inbox: ${n}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        this.config.log(
+          `verdict inbox: ${n}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
         continue;
       }
-      if (topic === 'cache-entry') this.config.bus.publish('cache-entry', parsed.data as MoatTopics['cache-entry']);
+      if (topic === 'cache-entry')
+        this.config.bus.publish('cache-entry', parsed.data as MoatTopics['cache-entry']);
       else this.config.bus.publish('verdict', parsed.data as MoatTopics['verdict']);
       this.published++;
     }

@@ -61,8 +61,7 @@ export const verdictKey = (e: Pick<CacheEntryMessage, 'srcIp' | 'dstIp' | 'srcPo
   `${e.srcIp}|${e.dstIp}|${e.srcPort}|${e.dstPort}|${e.proto}`;
 
 /** When the entry stops applying, seconds since the epoch. */
-export const expiresAtS = (e: CacheEntryMessage): number =>
-  Math.floor((e.createdUs + e.maxLifetimeUs) / 1e6);
+export const expiresAtS = (e: CacheEntryMessage): number => Math.floor((e.createdUs + e.maxLifetimeUs) / 1e6);
 
 const isV4 = (s: string): boolean => parseIpv4(s) !== undefined;
 
