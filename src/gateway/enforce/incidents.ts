@@ -173,7 +173,8 @@ export class IncidentPolicy implements Component<IncidentConfig> {
       srcPort: 0,
       dstPort: 0,
       proto: 0,
-      createdUs: Date.now() * 1000,
+      // The verdict's own time: one replayed by a durable bus after a restart does not live longer than it should.
+      createdUs: Math.min(v.tsUs, Date.now() * 1000),
       direction: 'both',
       operationType: block ? 'block' : 'observe',
       operation: block ? 'drop' : 'track',
