@@ -22,7 +22,7 @@ import { readIsolation, SelfIsolationTrigger, writeIsolation, type IsolationStat
 import { RouterComponent } from './router.js';
 import { GatewayLive } from './live.js';
 import type { CaptureStatus } from './inspection.js';
-import { verdictComponents, type VerdictParts } from './enforce/index.js';
+import { verdictComponents, verdictTableOptions, type VerdictParts } from './enforce/index.js';
 import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
 import { zoneClassifier } from './tables.js';
 
@@ -217,6 +217,7 @@ export class Gateway {
       );
     }
     await this.dhcp.reconfigure(next.plan);
+    await this.verdicts?.enforcer.reconfigure(verdictTableOptions(next.plan));
     this.reloads++;
     this.lastReloadError = undefined;
     this.o.log(`reloaded: ruleset ${this.router.ruleset?.hash}`);

@@ -138,6 +138,8 @@ export function registerGatewayVerdict(gateway: Command): void {
         const lifetime = Number(f.lifetime);
         if (!Number.isFinite(lifetime) || lifetime <= 0)
           throw new InputError(`--lifetime: '${f.lifetime}' is not a positive number of seconds`);
+        if (f.op === 'intervene' && !loaded.plan.dmz)
+          throw new ConfigError(`${f.config}: intervene needs the DMZ honeypot (zones.dmz.honeypot)`);
         daemonOf(loaded);
         const now = Date.now() * 1000;
         const op = f.op as CacheEntryMessage['operation'];

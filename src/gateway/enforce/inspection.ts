@@ -94,7 +94,7 @@ export class RuleInspection implements Component<InspectionConfig> {
     await this.stopRuns();
     this.stats.rules = rules.length;
     if (rules.length === 0) return;
-    const { RuleInspector, RuleMatcher, openLiveCapture, runAnalysis } = await engine();
+    const { RuleInspector, RuleMatcher, openLiveCapture, runAnalysis, signatureOf } = await engine();
     for (const iface of this.config.interfaces) {
       const engine = new RuleMatcher(rules);
       const inspector = new RuleInspector(engine);
@@ -107,7 +107,8 @@ export class RuleInspection implements Component<InspectionConfig> {
           sid: m.rule.sid,
           msg: m.rule.msg,
           action: m.rule.action,
-          severity: m.rule.priority ?? 3,
+          // As the alert says it: the rule's priority, else its classtype's.
+          severity: signatureOf(m.rule).severity,
           srcIp: src,
           dstIp: dst,
           srcPort: fwd ? flow.srcPort : flow.dstPort,

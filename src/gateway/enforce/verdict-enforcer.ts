@@ -27,6 +27,7 @@ import {
 } from './verdict-ruleset.js';
 
 export interface VerdictEnforcerConfig {
+  /** Changed by `reconfigure` on a reload. */
   table: VerdictTableOptions;
   store: VerdictStore;
   bus: MessageBus<MoatTopics>;
@@ -60,6 +61,14 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
     this.sub = await this.config.bus.subscribe('cache-entry', 'gateway-verdicts', (c) => this.onChange(c));
     this.timer = setInterval(() => this.sweep(), this.config.sweepEveryMs ?? 10_000);
     this.timer.unref();
+  }
+
+  /** A reload's new options (honeypot, NFLOG groups, rates): the table is rendered again with them. */
+  reconfigure(table: VerdictTableOptions): Promise<void> {
+    if (table.table !== this.config.table.table)
+      throw new Error('the verdict table cannot be renamed while running');
+    this.config.table = table;
+    return this.schedule();
   }
 
   /** The entries in force, for the API and the CLI. */
