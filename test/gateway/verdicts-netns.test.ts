@@ -200,6 +200,8 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9000).ok, 'baseline: lan reaches wan:9000');
 
     // drop: the connection times out; another port still works; removing lifts it.
+    const tAdd = Date.now();
+    t.diagnostic(`verdict add → in the kernel: ${Date.now() - tAdd} ms (the command's start included)`);
     verdict(
       'add',
       '--op',
