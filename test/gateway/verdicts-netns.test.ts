@@ -201,7 +201,6 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
 
     // drop: the connection times out; another port still works; removing lifts it.
     const tAdd = Date.now();
-    t.diagnostic(`verdict add → in the kernel: ${Date.now() - tAdd} ms (the command's start included)`);
     verdict(
       'add',
       '--op',
@@ -215,6 +214,7 @@ test('moat gateway enforces every verdict in the kernel: eight operations, rule 
       '--dport',
       '9000',
     );
+    t.diagnostic(`verdict add → in the kernel: ${Date.now() - tAdd} ms (the command's start included)`);
     assert.equal(connect('lan', DEV1, ADDR.wanServer, 9000).error, 'TIMEOUT');
     assert.ok(connect('lan', DEV1, ADDR.wanServer, 9100).ok);
     verdict('remove', '--src', DEV1, '--dst', ADDR.wanServer, '--proto', 'tcp', '--dport', '9000');
