@@ -77,6 +77,24 @@ test('each operation renders its nftables rules, with the deadline in the kernel
   assert.match(r({ operation: 'monitor' }), /ct state new log group 10 snaplen 128/);
   assert.match(r({ operation: 'track' }), /tcp dport 443 log group 11 comment/);
   const dev = { dstIp: '*', srcPort: 0, dstPort: 0, proto: 0, direction: 'forward' as const };
+  // Address-level drops are set elements with their own timeout; the set's rules match them.
+  const isolated = renderVerdicts([entry({ ...dev, direction: 'both' })], OPTS, NOW_S);
+  assert.equal(isolated.elements, 1);
+  assert.match(
+    isolated.script,
+    /set drop_dev_both \{ type ipv4_addr; flags timeout; elements = \{ 192\.168\.61\.50 timeout 600s comment "192\.168\.61\.50\|\*\|0\|0\|0" \}; \}/,
+  );
+  assert.match(isolated.script, /ip saddr @drop_dev_both drop\n\s+ip daddr @drop_dev_both drop/);
+  const pair = renderVerdicts(
+    [entry({ srcPort: 0, dstPort: 0, proto: 0, direction: 'forward' })],
+    OPTS,
+    NOW_S,
+  );
+  assert.match(
+    pair.script,
+    /set drop_pair_fwd \{ type ipv4_addr \. ipv4_addr; flags timeout; elements = \{ 192\.168\.61\.50 \. 10\.90\.0\.1 timeout 600s/,
+  );
+  assert.doesNotMatch(pair.script, /ip daddr \. ip saddr @drop_pair/);
   const intervene = r({ ...dev, operation: 'intervene' });
   assert.match(
     intervene,

@@ -186,7 +186,7 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
   }
 
   health(): Health {
-    const detail = `${this.entries.size} entries, ${this.rendered?.rules ?? 0} rules in table inet ${this.config.table.table}`;
+    const detail = `${this.entries.size} entries, ${this.rendered?.rules ?? 0} rules and ${this.rendered?.elements ?? 0} set elements in table inet ${this.config.table.table}`;
     return this.lastError ? { ok: false, detail: `${detail}; ${this.lastError}` } : { ok: true, detail };
   }
 }

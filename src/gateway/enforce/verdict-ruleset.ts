@@ -9,7 +9,8 @@
  *
  * A-37's eight operations:
  * - forward: `accept` ahead of the blocking rules (an allowed flow skips the verdicts below it);
- * - drop: `drop`; reset: `reject with tcp reset` (other protocols dropped);
+ * - drop: `drop`; an address-level drop (a device, an address pair) is an element of a set with its own timeout,
+ *   so any number of them costs one lookup per packet; reset: `reject with tcp reset` (other protocols dropped);
  * - suppress: `limit rate over R drop`, R from the entry (operationArg) or the configuration;
  * - deceive: the flow is redirected to moat's deception service on the gateway (DNS to the sinkholing responder,
  *   TCP to the decoy web page);
@@ -54,7 +55,11 @@ export interface RenderedVerdicts {
   /** Entries that could not be expressed (IPv6, intervene without a honeypot), with why. */
   skipped: Array<{ key: string; why: string }>;
   rules: number;
+  /** Address-level drops held as set elements. */
+  elements: number;
 }
+
+type DropSet = 'dev_out' | 'dev_both' | 'pair_fwd' | 'pair_both';
 
 /** The entry's key (the event cache's 5-tuple key). */
 export const verdictKey = (e: Pick<CacheEntryMessage, 'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'proto'>) =>
@@ -112,6 +117,9 @@ export function renderVerdicts(
   const filter: Array<[number, string]> = [];
   const nat: string[] = [];
   const skipped: RenderedVerdicts['skipped'] = [];
+  // Address-level drops (a device isolated, a destination blocked: the most numerous entries) are set elements
+  // with their own kernel timeout: one lookup per packet however many there are.
+  const sets: Record<DropSet, string[]> = { dev_out: [], dev_both: [], pair_fwd: [], pair_both: [] };
   for (const e of entries) {
     const op = enforcedOperation(e);
     const key = verdictKey(e);
@@ -125,6 +133,16 @@ export function renderVerdicts(
       continue;
     }
     const tag = `comment "${key}"`;
+    const addressLevel = e.proto === 0 && e.srcPort === 0 && e.dstPort === 0;
+    if (op === 'drop' && addressLevel) {
+      const src = parseIpv4(e.srcIp)!.text;
+      const both = e.direction === 'both';
+      const elem = e.dstIp === '*' ? src : `${src} . ${parseIpv4(e.dstIp)!.text}`;
+      const set: DropSet =
+        e.dstIp === '*' ? (both ? 'dev_both' : 'dev_out') : both ? 'pair_both' : 'pair_fwd';
+      sets[set].push(`${elem} timeout ${Math.max(1, Math.ceil(until - nowS))}s ${tag}`);
+      continue;
+    }
     const time = `meta time < ${until}`;
     // An intervention tears down both ends of what is open (A-67 a1, a2), whatever the entry's direction.
     const dirs = e.direction === 'both' || op === 'intervene' ? [false, true] : [false];
@@ -187,6 +205,16 @@ export function renderVerdicts(
       }
     }
   }
+  const setRules: Array<[DropSet, string]> = [
+    ['dev_out', 'ip saddr @drop_dev_out drop'],
+    ['dev_both', 'ip saddr @drop_dev_both drop'],
+    ['dev_both', 'ip daddr @drop_dev_both drop'],
+    ['pair_fwd', 'ip saddr . ip daddr @drop_pair_fwd drop'],
+    ['pair_both', 'ip saddr . ip daddr @drop_pair_both drop'],
+    ['pair_both', 'ip daddr . ip saddr @drop_pair_both drop'],
+  ];
+  for (const [set, rule] of setRules) if (sets[set].length) filter.push([ORDER.drop, rule]);
+  // Stable: rules of one rank keep the entries' order.
   filter.sort((a, b) => a[0] - b[0]);
   const chain = (name: string, head: string, rules: string[]): string[] => [
     `  chain ${name} {`,
@@ -194,7 +222,13 @@ export function renderVerdicts(
     ...rules.map((r) => `    ${r}`),
     '  }',
   ];
+  const setDecl = (set: DropSet): string[] => {
+    const type = set.startsWith('dev') ? 'ipv4_addr' : 'ipv4_addr . ipv4_addr';
+    const elems = sets[set].length ? ` elements = { ${sets[set].join(', ')} };` : '';
+    return [`  set drop_${set} { type ${type}; flags timeout;${elems} }`];
+  };
   const body = [
+    ...(Object.keys(sets) as DropSet[]).flatMap(setDecl),
     ...chain('divert', 'type nat hook prerouting priority dstnat - 5; policy accept;', nat),
     ...chain(
       'verdicts',
@@ -213,5 +247,6 @@ export function renderVerdicts(
     '}',
     '',
   ].join('\n');
-  return { script, hash, skipped, rules: filter.length + nat.length };
+  const elements = Object.values(sets).reduce((n, l) => n + l.length, 0);
+  return { script, hash, skipped, rules: filter.length + nat.length, elements };
 }
