@@ -2,4 +2,5 @@
 export { RuleInspector } from './inspector.js';
 export { RuleMatcher, type RuleMatch } from './rule-matcher.js';
 export { type Rule } from './rule.js';
+export { signatureOf } from './signature.js';
 export { formatRuleError, loadRuleFile, parseRules, type RuleLoadError } from './ruleset.js';

@@ -152,7 +152,30 @@ export const modelVersionSchema = z.object({
   reasons: z.array(z.string()).optional(),
 });
 
+/**
+ * A-67 a3: a communication the gateway lured to the honeypot, told to the honeypot–sandbox linkage: who, where it
+ * was going, and the connections torn down with what became of the new one moat opened to each destination.
+ */
+export const interventionSchema = z.object({
+  srcIp: ip,
+  dstIp: z.union([ip, z.literal('*')]),
+  honeypot: ip,
+  eventId: z.string().min(1),
+  at: isoTime,
+  connections: z.array(
+    z.object({
+      src: ip,
+      sport: port,
+      dst: ip,
+      dport: port,
+      /** The new connection moat opened to the destination (a2). */
+      upstream: z.enum(['open', 'refused', 'timeout', 'error']),
+    }),
+  ),
+});
+
 export type VerdictMessage = z.infer<typeof verdictSchema>;
+export type InterventionMessage = z.infer<typeof interventionSchema>;
 export type CacheEntryMessage = z.infer<typeof cacheEntrySchema>;
 export type CacheEntryChange = z.infer<typeof cacheEntryChangeSchema>;
 export type DeviceMessage = z.infer<typeof deviceSchema>;
@@ -167,6 +190,7 @@ export interface MoatTopics {
   device: DeviceMessage;
   'honeypot-session': HoneypotSessionMessage;
   'model-version': ModelVersionMessage;
+  intervention: InterventionMessage;
 }
 
 /** A topic catalogue: each topic's schema, checked where a payload crosses a process boundary. */
@@ -178,4 +202,5 @@ export const MOAT_TOPICS: TopicCatalog<MoatTopics> = {
   device: deviceSchema,
   'honeypot-session': honeypotSessionSchema,
   'model-version': modelVersionSchema,
+  intervention: interventionSchema,
 };

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseIpv4, parseIpv4Prefix } from './ipv4.js';
 import { ApiSchema, BackupAccessSchema, InspectionSchema, PeersSchema } from './config-live-schema.js';
+import { VerdictsConfigSchema } from './enforce/verdict-config.js';
 
 const port = z.number().int().min(1).max(65535);
 const protocol = z.enum(['tcp', 'udp']);
@@ -146,6 +147,8 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .default({ table: 'moat_gateway' }),
+    /** Verdict enforcement (A-34, A-37, A-61…A-67): see enforce/verdict-config.ts. */
+    verdicts: VerdictsConfigSchema.default(VerdictsConfigSchema.parse({})),
     /** dnsmasq's configuration and leases, the pid and status files. */
     stateDir: z.string().min(1).default('/var/lib/moat/gateway'),
     /** The store (device table). */

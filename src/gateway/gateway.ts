@@ -22,6 +22,7 @@ import { readIsolation, SelfIsolationTrigger, writeIsolation, type IsolationStat
 import { RouterComponent } from './router.js';
 import { GatewayLive } from './live.js';
 import type { CaptureStatus } from './inspection.js';
+import { verdictComponents, verdictTableOptions, type VerdictParts } from './enforce/index.js';
 import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
 import { zoneClassifier } from './tables.js';
 
@@ -64,6 +65,8 @@ export class Gateway {
   private readonly dhcp: DhcpDns;
   private readonly trigger?: SelfIsolationTrigger;
   readonly live: GatewayLive;
+  /** Verdict enforcement (A-34, A-37, A-61…A-67): present when there is a bus. */
+  readonly verdicts?: VerdictParts;
   private isolation: IsolationState;
   private timer?: NodeJS.Timeout;
   private startedAt = '';
@@ -111,6 +114,15 @@ export class Gateway {
     this.live = new GatewayLive(this, o.store, log);
     this.live.register(this.registry);
     for (const c of o.components ?? []) this.registry.add(c);
+    if (o.bus) {
+      this.verdicts = verdictComponents(config.plan, {
+        store: o.store,
+        bus: o.bus,
+        zoneOf: (ip) => zoneClassifier(this.config.plan)(ip),
+        log,
+      });
+      for (const c of this.verdicts.components) this.registry.add(c);
+    }
     const si = config.config.selfIsolation;
     if (si && o.bus) {
       const zoneOf = (ip: string) => zoneClassifier(this.config.plan)(ip);
@@ -205,6 +217,7 @@ export class Gateway {
       );
     }
     await this.dhcp.reconfigure(next.plan);
+    await this.verdicts?.enforcer.reconfigure(verdictTableOptions(next.plan));
     this.reloads++;
     this.lastReloadError = undefined;
     this.o.log(`reloaded: ruleset ${this.router.ruleset?.hash}`);

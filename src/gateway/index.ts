@@ -43,3 +43,15 @@ export { apiSocketPath, GatewayLive } from './live.js';
 export { LiveInspection, type CaptureStatus, type InterfaceStats } from './inspection.js';
 export { PacketRing } from './packet-ring.js';
 export { tarGz } from './tar.js';
+export {
+  OPERATION_NAMES,
+  VerdictStore,
+  VerdictsConfigSchema,
+  expiresAtS,
+  postToInbox,
+  renderVerdicts,
+  verdictKey,
+  verdictTableName,
+  verdictTableOptions,
+  type VerdictsConfig,
+} from './enforce/index.js';

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GatewayPlan } from './config-rules.js';
+import { LURED_MARK } from './enforce/verdict-ruleset.js';
 
 /** Every named counter the table declares, with what it counts. */
 export const COUNTERS = {
@@ -89,6 +90,8 @@ function body(plan: GatewayPlan, state: RulesetState): string[] {
         `oifname ${wan} counter name "isolated_dropped" drop`,
       ]
     : [];
+  // Connections a verdict diverted to the honeypot or the deception service (enforce/verdict-ruleset.ts).
+  fwd.push(`ct mark ${LURED_MARK} accept`);
   if (dmz) {
     const d = q(dmz.interface);
     const t = dmz.tunnel;
@@ -117,6 +120,7 @@ function body(plan: GatewayPlan, state: RulesetState): string[] {
     if (backup) inp.push(`iifname ${wan} ${backup.protocol} dport ${backup.port} accept`);
     inp.push(`iifname ${wan} counter name "isolated_dropped" drop`);
   }
+  inp.push(`ct mark ${LURED_MARK} accept`);
   inp.push('ct state established,related accept', 'ct state invalid drop');
   // IPv6 neighbour discovery keeps the links usable; the gateway does not route IPv6 (forward policy drops it).
   inp.push(

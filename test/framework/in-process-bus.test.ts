@@ -99,7 +99,7 @@ test('a payload that does not fit its topic is refused, naming topic and field; 
   assert.throws(
     // A topic no catalogue holds (only reachable without the compile-time check).
     () => (bus as InProcessBus<Record<string, unknown>>).publish('verdicts', {}),
-    /bus topic 'verdicts': publish: unknown topic \(known: verdict, cache-entry, device, honeypot-session, model-version\)/,
+    /bus topic 'verdicts': publish: unknown topic \(known: verdict, cache-entry, device, honeypot-session, model-version, intervention\)/,
   );
   assert.deepEqual(got, []);
   await bus.close();
@@ -192,6 +192,7 @@ test('the bus is a component: started and stopped by the registry, health report
     'device',
     'honeypot-session',
     'model-version',
+    'intervention',
   ]);
   await r.stop();
   assert.throws(

@@ -7,6 +7,7 @@
 import { createRedisClient, type SqliteStore } from '../../store/index.js';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
+import { registerGatewayVerdict } from './gateway-verdict.js';
 import { ConfigError, MoatError, OperationalError } from '../../framework/errors.js';
 import {
   ConntrackError,
@@ -200,6 +201,8 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
       'also run the IoT gateway component (A-6) with this configuration (see `moat iot`)',
     )
     .action(run);
+
+  registerGatewayVerdict(gateway);
 
   withConfig(gateway.command('check'))
     .description(
