@@ -1,0 +1,131 @@
+/** `moat ml train --ustc DIR --db STORE`: train the payload CNN, test it on saved malicious traffic, deploy it. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
+import { withStores } from '../../stores.js';
+import {
+  DEFAULT_ARCH,
+  DEFAULT_GATES,
+  USTC_CLASS_NAMES,
+  USTC_MALICIOUS,
+  exportModel,
+  readUstcFolder,
+  seededRandom,
+  shuffle,
+  signModel,
+  stratifiedFolds,
+  subset,
+  tfReady,
+  trainModel,
+  type SessionSet,
+} from '../../../ml/index.js';
+
+/** At most `cap` sessions per class, seeded: `--subsample` for quick runs. */
+export function capPerClass(s: SessionSet, cap: number, seed: number): SessionSet {
+  const rnd = seededRandom(seed);
+  const rows = shuffle(Array.from({ length: s.n }, (_, i) => i), rnd);
+  const count = new Map<number, number>();
+  const keep: number[] = [];
+  for (const r of rows) {
+    const c = count.get(s.labels[r]) ?? 0;
+    if (c < cap) {
+      keep.push(r);
+      count.set(s.labels[r], c + 1);
+    }
+  }
+  return subset(s, keep.sort((a, b) => a - b));
+}
+
+export function registerMlTrain(ml: Command, setExit: (code: number) => void): void {
+  ml.command('train')
+    .description('train the payload CNN on a folder in the USTC layout, test it on saved malicious traffic, deploy it')
+    .requiredOption('--ustc <dir>', 'folder with images-idx3-ubyte.gz + labels-idx1-ubyte.gz')
+    .option('--db <file>', DB_HELP, DEFAULT_DB)
+    .option('--epochs <n>', 'training epochs', '12')
+    .option('--per-class <n>', 'train on at most N sessions per class (quick runs)')
+    .option('--seed <n>', 'shuffle and initialisation seed', '1')
+    .option('--version <v>', 'model version (dotted numbers; default: date and sequence)')
+    .option('--sign <key>', 'sign the model with this Ed25519 private key (PEM)')
+    .option('--min-detection <p>', 'deployment test: share of saved malicious sessions to detect', String(DEFAULT_GATES.minDetection))
+    .option('--max-false-alarm <p>', 'deployment test: largest share of the benign reference called malicious', String(DEFAULT_GATES.maxFalseAlarm))
+    .option('--keep <n>', 'deployed versions whose parameters are kept', '3')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (f: {
+        ustc: string;
+        db: string;
+        epochs: string;
+        perClass?: string;
+        seed: string;
+        version?: string;
+        sign?: string;
+        minDetection: string;
+        maxFalseAlarm: string;
+        keep: string;
+        json?: boolean;
+      }) => {
+        const epochs = num('epochs', f.epochs, 1, 1000, true);
+        const seed = num('seed', f.seed, 0, 2 ** 31, true);
+        const gates = {
+          minDetection: num('min-detection', f.minDetection, 0, 1),
+          maxFalseAlarm: num('max-false-alarm', f.maxFalseAlarm, 0, 1),
+        };
+        const signKey = f.sign ? readFileSync(f.sign, 'utf8') : undefined;
+        let set = readUstcFolder(f.ustc);
+        if (f.perClass) set = capPerClass(set, num('per-class', f.perClass, 1, 1e6, true), seed);
+        let top = 19;
+        for (const l of set.labels) if (l > top) top = l;
+        const arch = { ...DEFAULT_ARCH, classes: top + 1 };
+        const tf = await tfReady();
+        await withStores(async (stores) => {
+          const reg = await openRegistry(stores, f.db, num('keep', f.keep, 1, 100, true));
+          // The reference set the deployment test runs on: a seeded fifth of the folder, malicious and benign apart.
+          const ref = stratifiedFolds(set.labels, 5, seed)[0];
+          const mal = ref.filter((r) => USTC_MALICIOUS.includes(set.labels[r]));
+          const ben = ref.filter((r) => !USTC_MALICIOUS.includes(set.labels[r]));
+          reg.addReference('malicious', set, f.ustc, mal);
+          reg.addReference('benign', set, f.ustc, ben);
+          const started = process.cpuUsage();
+          const t0 = Date.now();
+          const trained = await trainModel(tf, set, {
+            arch,
+            epochs,
+            seed,
+            afterEpoch: (e, _p, loss) => {
+              if (!f.json) process.stderr.write(`epoch ${e + 1}/${epochs}: loss ${loss.toFixed(4)}\n`);
+            },
+          });
+          const cpu = process.cpuUsage(started);
+          const now = new Date();
+          const n = reg.list().length + 1;
+          const version =
+            f.version ?? `${now.getUTCFullYear()}.${now.getUTCMonth() + 1}.${now.getUTCDate()}.${n}`;
+          let file = exportModel(trained.model, arch, {
+            name: 'payload-cnn',
+            version,
+            classNames: arch.classes === 20 ? USTC_CLASS_NAMES : Array.from({ length: arch.classes }, (_, i) => `class ${i}`),
+            maliciousClasses: USTC_MALICIOUS.filter((c) => c < arch.classes),
+            training: {
+              dataset: f.ustc,
+              sessions: set.n,
+              epochs,
+              seed,
+              finalLoss: trained.losses[trained.losses.length - 1],
+              cpuSeconds: (cpu.user + cpu.system) / 1e6,
+              wallSeconds: (Date.now() - t0) / 1000,
+            },
+            metrics: {},
+          });
+          if (signKey) file = signModel(file, signKey);
+          const r = reg.add(file, { gates });
+          if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          else
+            process.stdout.write(
+              `model ${r.version} (${r.sha256.slice(0, 16)}): ${r.deployed ? 'deployed, active' : `REFUSED — ${r.test.reasons.join('; ')}`}\n` +
+                `deployment test: detected ${r.test.detected}/${r.test.malicious} saved malicious sessions, ${r.test.falseAlarms}/${r.test.benign} benign false alarms\n`,
+            );
+          if (!r.deployed) setExit(1);
+        });
+      },
+    );
+}
