@@ -52,6 +52,7 @@ export function maskHeaders(img: Uint8Array): number {
     let off = 24;
     while (off + 16 <= img.length) {
       const incl = dv.getUint32(off + 8, little);
+      if (incl === 0) break; // zero padding after the last record
       zero(img, off, off + 16);
       zeroed += 16;
       const pkt = off + 16;
@@ -61,7 +62,6 @@ export function maskHeaders(img: Uint8Array): number {
       const hdrEnd = hl < 0 ? end : pkt + l2 + hl;
       zero(img, pkt, hdrEnd);
       zeroed += Math.min(hdrEnd, img.length) - pkt;
-      if (incl === 0) break;
       off = pkt + incl;
     }
     return zeroed;
