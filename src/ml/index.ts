@@ -38,3 +38,4 @@ export {
   type AddResult,
   type ModelRow,
 } from './registry.js';
+export { trainLocally, inWindow, type Budget, type LocalTrainOptions, type LocalTrainResult } from './local-train.js';

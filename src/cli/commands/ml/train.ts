@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
 import { withStores } from '../../stores.js';
+import { UsageError } from '../../errors.js';
 import {
   DEFAULT_ARCH,
   DEFAULT_GATES,
@@ -16,7 +17,7 @@ import {
   stratifiedFolds,
   subset,
   tfReady,
-  trainModel,
+  trainLocally,
   type SessionSet,
 } from '../../../ml/index.js';
 
@@ -49,6 +50,10 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
     .option('--min-detection <p>', 'deployment test: share of saved malicious sessions to detect', String(DEFAULT_GATES.minDetection))
     .option('--max-false-alarm <p>', 'deployment test: largest share of the benign reference called malicious', String(DEFAULT_GATES.maxFalseAlarm))
     .option('--keep <n>', 'deployed versions whose parameters are kept', '3')
+    .option('--checkpoint <file>', 'write a checkpoint after every epoch; a run with the same data and settings resumes from it')
+    .option('--max-load <x>', 'train only while the 1-minute load average per core is below X (A-84)')
+    .option('--night <h-h>', 'hours (local) when training runs whatever the load, e.g. 1-6')
+    .option('--cpu-budget <share>', 'largest share of one core to use, 0–1 (sleeps between batches)')
     .option('--json', 'print the result as JSON')
     .action(
       async (f: {
@@ -62,6 +67,10 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
         minDetection: string;
         maxFalseAlarm: string;
         keep: string;
+        checkpoint?: string;
+        maxLoad?: string;
+        night?: string;
+        cpuBudget?: string;
         json?: boolean;
       }) => {
         const epochs = num('epochs', f.epochs, 1, 1000, true);
@@ -69,6 +78,17 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
         const gates = {
           minDetection: num('min-detection', f.minDetection, 0, 1),
           maxFalseAlarm: num('max-false-alarm', f.maxFalseAlarm, 0, 1),
+        };
+        let night: [number, number] | undefined;
+        if (f.night) {
+          const m = /^(\d{1,2})-(\d{1,2})$/.exec(f.night);
+          if (!m || Number(m[1]) > 23 || Number(m[2]) > 24) throw new UsageError(`--night ${f.night}: expected hours like 1-6`);
+          night = [Number(m[1]), Number(m[2])];
+        }
+        const budget = {
+          maxLoadPerCore: f.maxLoad ? num('max-load', f.maxLoad, 0, 1000) : undefined,
+          nightWindow: night,
+          cpuShare: f.cpuBudget ? num('cpu-budget', f.cpuBudget, 0.01, 1) : undefined,
         };
         const signKey = f.sign ? readFileSync(f.sign, 'utf8') : undefined;
         let set = readUstcFolder(f.ustc);
@@ -85,17 +105,16 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
           const ben = ref.filter((r) => !USTC_MALICIOUS.includes(set.labels[r]));
           reg.addReference('malicious', set, f.ustc, mal);
           reg.addReference('benign', set, f.ustc, ben);
-          const started = process.cpuUsage();
-          const t0 = Date.now();
-          const trained = await trainModel(tf, set, {
+          const trained = await trainLocally(tf, set, {
             arch,
             epochs,
             seed,
-            afterEpoch: (e, _p, loss) => {
-              if (!f.json) process.stderr.write(`epoch ${e + 1}/${epochs}: loss ${loss.toFixed(4)}\n`);
+            checkpoint: f.checkpoint,
+            budget,
+            log: (line) => {
+              if (!f.json) process.stderr.write(`${line}\n`);
             },
           });
-          const cpu = process.cpuUsage(started);
           const now = new Date();
           const n = reg.list().length + 1;
           const version =
@@ -111,8 +130,11 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
               epochs,
               seed,
               finalLoss: trained.losses[trained.losses.length - 1],
-              cpuSeconds: (cpu.user + cpu.system) / 1e6,
-              wallSeconds: (Date.now() - t0) / 1000,
+              cpuSeconds: trained.cpuSeconds,
+              wallSeconds: trained.wallSeconds,
+              waitedSeconds: trained.waitedSeconds,
+              resumedFrom: trained.resumedFrom,
+              budget,
             },
             metrics: {},
           });
@@ -122,6 +144,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
           else
             process.stdout.write(
               `model ${r.version} (${r.sha256.slice(0, 16)}): ${r.deployed ? 'deployed, active' : `REFUSED — ${r.test.reasons.join('; ')}`}\n` +
+                `training: ${trained.cpuSeconds.toFixed(1)} CPU-s in ${trained.wallSeconds.toFixed(1)} s (${((trained.cpuSeconds / Math.max(trained.wallSeconds, 1e-9)) * 100).toFixed(0)}% of a core)${trained.resumedFrom ? `, resumed after epoch ${trained.resumedFrom}` : ''}\n` +
                 `deployment test: detected ${r.test.detected}/${r.test.malicious} saved malicious sessions, ${r.test.falseAlarms}/${r.test.benign} benign false alarms\n`,
             );
           if (!r.deployed) setExit(1);
