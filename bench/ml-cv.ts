@@ -26,7 +26,8 @@ const flag = (name: string, d: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : d;
 };
-const dir = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
+const dir =
+  args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
   join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7');
 const epochs = flag('epochs', 12);
 const k = flag('folds', 5);

@@ -23,7 +23,8 @@ import {
 const args = process.argv.slice(2);
 const ri = args.indexOf('--rounds');
 const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
-const dir = args.find((a) => !a.startsWith('--') && a !== String(rounds)) ??
+const dir =
+  args.find((a) => !a.startsWith('--') && a !== String(rounds)) ??
   join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7');
 
 const tf = await tfReady();
@@ -48,7 +49,11 @@ function measure(name: string, run: () => void): number {
   const wall = (performance.now() - t0) / 1000;
   const perCpu = (rounds * set.n) / ((cpu.user + cpu.system) / 1e6);
   console.log(
-    `${name.padEnd(28)} ${Math.round(perCpu).toString().padStart(7)} sessions/CPU-s   ${Math.round((rounds * set.n) / wall).toString().padStart(7)} sessions/s wall`,
+    `${name.padEnd(28)} ${Math.round(perCpu).toString().padStart(7)} sessions/CPU-s   ${Math.round(
+      (rounds * set.n) / wall,
+    )
+      .toString()
+      .padStart(7)} sessions/s wall`,
   );
   return perCpu;
 }
@@ -62,7 +67,11 @@ const x = inputRows(set, DEFAULT_ARCH.inputBytes);
 const plain = measure('tfjs model.predict (peer)', () => {
   for (let from = 0; from < set.n; from += 512) {
     const n = Math.min(512, set.n - from);
-    const t = tf.tensor2d(x.subarray(from * DEFAULT_ARCH.inputBytes, (from + n) * DEFAULT_ARCH.inputBytes), [n, DEFAULT_ARCH.inputBytes], 'int32');
+    const t = tf.tensor2d(
+      x.subarray(from * DEFAULT_ARCH.inputBytes, (from + n) * DEFAULT_ARCH.inputBytes),
+      [n, DEFAULT_ARCH.inputBytes],
+      'int32',
+    );
     const out = model.predict(t) as TF.Tensor;
     out.dataSync();
     t.dispose();

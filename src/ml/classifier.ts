@@ -89,7 +89,11 @@ export class Classifier {
       const count = Math.min(this.batch, n - from);
       this.firstLayer(bytes, width, from, count);
       const probs = tf.tidy(() => {
-        let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [count, this.positions, F]);
+        let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [
+          count,
+          this.positions,
+          F,
+        ]);
         for (const l of this.rest) t = l.apply(t, { training: false }) as TF.Tensor;
         return t;
       });

@@ -5,7 +5,15 @@
  * (sealed and plain) and zeroes the key and the plaintext in memory, and signs a log line with its Ed25519 key
  * saying what it deleted and that the key is zero. The appliance opens the sealed model and verifies it (A-2).
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import { InputError } from '../framework/errors.js';
 import type { SessionSet } from './idx.js';
 import { canonicalJson, sha256Hex } from './model-file.js';
@@ -55,7 +63,8 @@ export function decodeSet(b: Uint8Array, source: string): SessionSet {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const n = dv.getUint32(0);
   const width = dv.getUint32(4);
-  if (8 + n + n * width !== b.length) throw new InputError(`${source}: ${n} sessions of ${width} bytes do not fill ${b.length} bytes`);
+  if (8 + n + n * width !== b.length)
+    throw new InputError(`${source}: ${n} sessions of ${width} bytes do not fill ${b.length} bytes`);
   return { source, n, width, labels: b.subarray(8, 8 + n), bytes: b.subarray(8 + n) };
 }
 
@@ -78,7 +87,12 @@ export function signLog(l: WorkerLog, privatePem: string): string {
 export function verifyLog(line: string, publicPem: string): WorkerLog {
   const o = JSON.parse(line) as WorkerLog & { signature: string };
   const { signature, ...l } = o;
-  const ok = verify(null, Buffer.from(canonicalJson(l)), createPublicKey(publicPem), Buffer.from(signature, 'base64'));
+  const ok = verify(
+    null,
+    Buffer.from(canonicalJson(l)),
+    createPublicKey(publicPem),
+    Buffer.from(signature, 'base64'),
+  );
   if (!ok) throw new InputError('worker log: signature does not verify');
   return l;
 }

@@ -115,7 +115,8 @@ export class CnnInspector implements Inspector {
       const cls = pred.cls[i];
       this.stats.classified++;
       this.byClass.set(names[cls], (this.byClass.get(names[cls]) ?? 0) + 1);
-      if (!this.classifier.isMalicious(cls) || pred.confidence[i] < (this.opts.minConfidence ?? 0.9)) continue;
+      if (!this.classifier.isMalicious(cls) || pred.confidence[i] < (this.opts.minConfidence ?? 0.9))
+        continue;
       this.stats.malicious++;
       this.opts.verdicts?.publish('verdict', {
         engine: 'cnn',

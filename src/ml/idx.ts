@@ -42,29 +42,36 @@ export function parseIdxImages(
   buf: Uint8Array,
   name: string,
 ): { n: number; width: number; bytes: Uint8Array } {
-  if (buf.length < 16) throw new InputError(`${name}: ${buf.length} bytes, shorter than the 16-byte idx3 header`);
+  if (buf.length < 16)
+    throw new InputError(`${name}: ${buf.length} bytes, shorter than the 16-byte idx3 header`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0);
   if (magic !== 0x803)
     throw new InputError(`${name}: byte 0: magic 0x${magic.toString(16)} is not idx3 unsigned bytes (0x803)`);
   const n = dv.getUint32(4);
   const width = dv.getUint32(8) * dv.getUint32(12);
-  if (width === 0 || width > 65536) throw new InputError(`${name}: byte 8: image size ${width} bytes is out of range`);
+  if (width === 0 || width > 65536)
+    throw new InputError(`${name}: byte 8: image size ${width} bytes is out of range`);
   const need = 16 + n * width;
   if (need > buf.length)
-    throw new InputError(`${name}: header declares ${n} images of ${width} bytes, the file holds ${buf.length - 16} bytes (truncated)`);
+    throw new InputError(
+      `${name}: header declares ${n} images of ${width} bytes, the file holds ${buf.length - 16} bytes (truncated)`,
+    );
   return { n, width, bytes: buf.subarray(16, need) };
 }
 
 export function parseIdxLabels(buf: Uint8Array, name: string): Uint8Array {
-  if (buf.length < 8) throw new InputError(`${name}: ${buf.length} bytes, shorter than the 8-byte idx1 header`);
+  if (buf.length < 8)
+    throw new InputError(`${name}: ${buf.length} bytes, shorter than the 8-byte idx1 header`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0);
   if (magic !== 0x801)
     throw new InputError(`${name}: byte 0: magic 0x${magic.toString(16)} is not idx1 unsigned bytes (0x801)`);
   const n = dv.getUint32(4);
   if (8 + n > buf.length)
-    throw new InputError(`${name}: header declares ${n} labels, the file holds ${buf.length - 8} (truncated)`);
+    throw new InputError(
+      `${name}: header declares ${n} labels, the file holds ${buf.length - 8} (truncated)`,
+    );
   return buf.subarray(8, 8 + n);
 }
 

@@ -38,7 +38,22 @@ export {
   type AddResult,
   type ModelRow,
 } from './registry.js';
-export { trainLocally, inWindow, type Budget, type LocalTrainOptions, type LocalTrainResult } from './local-train.js';
-export { issueApplianceKey, seal, open as unseal, encodeSet, decodeSet, signLog, verifyLog, type WorkerLog } from './cloud.js';
+export {
+  trainLocally,
+  inWindow,
+  type Budget,
+  type LocalTrainOptions,
+  type LocalTrainResult,
+} from './local-train.js';
+export {
+  issueApplianceKey,
+  seal,
+  open as unseal,
+  encodeSet,
+  decodeSet,
+  signLog,
+  verifyLog,
+  type WorkerLog,
+} from './cloud.js';
 export { runWorkerJob, type WorkerJob } from './cloud-worker.js';
 export { CnnInspector, CNN_SID, type CnnInspectorOptions } from './cnn-inspector.js';

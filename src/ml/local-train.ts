@@ -75,7 +75,11 @@ function readCheckpoint(path: string, key: string, log: (l: string) => void): Ch
   }
 }
 
-export async function trainLocally(tf: typeof TF, set: SessionSet, o: LocalTrainOptions): Promise<LocalTrainResult> {
+export async function trainLocally(
+  tf: typeof TF,
+  set: SessionSet,
+  o: LocalTrainOptions,
+): Promise<LocalTrainResult> {
   const log = o.log ?? (() => undefined);
   const budget = o.budget ?? {};
   if (budget.cpuShare !== undefined && !(budget.cpuShare > 0 && budget.cpuShare <= 1))
@@ -86,7 +90,13 @@ export async function trainLocally(tf: typeof TF, set: SessionSet, o: LocalTrain
     log('could not lower the process priority');
   }
   const key = sha256Hex(
-    canonicalJson({ data: sha256Hex(set.bytes), labels: sha256Hex(set.labels), arch: o.arch, seed: o.seed, epochs: o.epochs }),
+    canonicalJson({
+      data: sha256Hex(set.bytes),
+      labels: sha256Hex(set.labels),
+      arch: o.arch,
+      seed: o.seed,
+      epochs: o.epochs,
+    }),
   );
   const cp = o.checkpoint ? readCheckpoint(o.checkpoint, key, log) : null;
   const startEpoch = cp ? cp.epoch + 1 : 0;
@@ -99,7 +109,8 @@ export async function trainLocally(tf: typeof TF, set: SessionSet, o: LocalTrain
   const t0 = Date.now();
   let waited = 0;
   const allowed = (): boolean =>
-    (budget.maxLoadPerCore === undefined || load() < budget.maxLoadPerCore) ||
+    budget.maxLoadPerCore === undefined ||
+    load() < budget.maxLoadPerCore ||
     (budget.nightWindow !== undefined && inWindow(now().getHours(), budget.nightWindow));
   const cpuSeconds = (): number => {
     const c = process.cpuUsage(cpu0);
@@ -133,7 +144,11 @@ export async function trainLocally(tf: typeof TF, set: SessionSet, o: LocalTrain
     afterEpoch: (epoch, params, loss) => {
       log(`epoch ${epoch + 1}/${o.epochs}: loss ${loss.toFixed(4)}`);
       if (!o.checkpoint) return;
-      const body = { key, epoch, params: params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64')) };
+      const body = {
+        key,
+        epoch,
+        params: params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64')),
+      };
       const c: Checkpoint = { ...body, sha256: sha256Hex(canonicalJson(body)) };
       const tmp = `${o.checkpoint}.tmp`;
       writeFileSync(tmp, JSON.stringify(c));

@@ -80,7 +80,8 @@ export function paramsToBytes(arrays: readonly Float32Array[]): Uint8Array {
     o += a.length;
   }
   // Float32Array is host-endian; every platform Node runs on here is little-endian, checked once.
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('big-endian hosts are not supported');
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error('big-endian hosts are not supported');
   return new Uint8Array(out.buffer);
 }
 

@@ -24,20 +24,31 @@ export interface ModelMeta {
 }
 
 /** A model's parameters as plain arrays, in layer order (what FedAvg and the registry work on). */
-export function modelParams(model: TF.LayersModel): { specs: { name: string; shape: number[] }[]; arrays: Float32Array[] } {
+export function modelParams(model: TF.LayersModel): {
+  specs: { name: string; shape: number[] }[];
+  arrays: Float32Array[];
+} {
   const specs: { name: string; shape: number[] }[] = [];
   const arrays: Float32Array[] = [];
   model.layers.forEach((layer, li) => {
     for (const w of layer.weights) {
       // Layer names carry a per-process counter (conv1d_Conv1D3): the spec names layer position and weight kind.
-      specs.push({ name: `${li}:${layer.getClassName()}/${w.originalName.split('/').pop() ?? ''}`, shape: w.shape.map(Number) });
+      specs.push({
+        name: `${li}:${layer.getClassName()}/${w.originalName.split('/').pop() ?? ''}`,
+        shape: w.shape.map(Number),
+      });
       arrays.push((w.read().dataSync() as Float32Array).slice());
     }
   });
   return { specs, arrays };
 }
 
-export function buildModelFile(arch: Arch, arrays: Float32Array[], specs: { name: string; shape: number[] }[], meta: ModelMeta): ModelFile {
+export function buildModelFile(
+  arch: Arch,
+  arrays: Float32Array[],
+  specs: { name: string; shape: number[] }[],
+  meta: ModelMeta,
+): ModelFile {
   const bytes = paramsToBytes(arrays);
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
@@ -121,7 +132,9 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
     try {
       raw = JSON.parse(input);
     } catch (err) {
-      throw new ModelRejected('format', [`not a model (JSON): ${err instanceof Error ? err.message : String(err)}`]);
+      throw new ModelRejected('format', [
+        `not a model (JSON): ${err instanceof Error ? err.message : String(err)}`,
+      ]);
     }
   }
   const r = modelFileSchema.safeParse(raw);
@@ -137,23 +150,32 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
     const sig = f.signature;
     const key = o.trustedKeys.find((pem) => keyIdOf(createPublicKey(pem)) === sig.keyId);
     if (!key) throw new ModelRejected('hash', [`signed by key ${sig.keyId}, which is not trusted`]);
-    let ok = false;
+    let ok: boolean;
     try {
       ok = verify(null, Buffer.from(f.sha256, 'hex'), createPublicKey(key), Buffer.from(sig.value, 'base64'));
     } catch {
       ok = false;
     }
-    if (!ok) throw new ModelRejected('hash', ['signature does not verify: the model id was altered or signed by another key']);
+    if (!ok)
+      throw new ModelRejected('hash', [
+        'signature does not verify: the model id was altered or signed by another key',
+      ]);
   }
   const id = manifestHash(m);
   if (id !== f.sha256)
-    throw new ModelRejected('hash', [`manifest SHA-256 ${id} differs from the model id ${f.sha256}: the manifest was altered`]);
+    throw new ModelRejected('hash', [
+      `manifest SHA-256 ${id} differs from the model id ${f.sha256}: the manifest was altered`,
+    ]);
   const bytes = Buffer.from(f.params, 'base64');
   if (bytes.length !== m.paramBytes)
-    throw new ModelRejected('hash', [`parameters are ${bytes.length} bytes, the manifest declares ${m.paramBytes}: truncated or padded`]);
+    throw new ModelRejected('hash', [
+      `parameters are ${bytes.length} bytes, the manifest declares ${m.paramBytes}: truncated or padded`,
+    ]);
   const psha = sha256Hex(bytes);
   if (psha !== m.paramsSha256)
-    throw new ModelRejected('hash', [`parameters SHA-256 ${psha} differs from the manifest's ${m.paramsSha256}: tampered`]);
+    throw new ModelRejected('hash', [
+      `parameters SHA-256 ${psha} differs from the manifest's ${m.paramsSha256}: tampered`,
+    ]);
 
   const now = o.now ?? new Date();
   if (Date.parse(m.createdAt) > now.getTime() + 86_400_000)
@@ -162,7 +184,9 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
     const c = compareVersions(m.version, o.installedVersion);
     if (c === 0) throw new ModelRejected('version', [`version ${m.version} is already installed`]);
     if (c < 0 && !o.allowDowngrade)
-      throw new ModelRejected('version', [`version ${m.version} is older than the installed ${o.installedVersion}`]);
+      throw new ModelRejected('version', [
+        `version ${m.version} is older than the installed ${o.installedVersion}`,
+      ]);
   }
 
   const archProblem = checkArch(m.arch);
@@ -170,7 +194,8 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
   if (m.classNames.length !== m.arch.classes)
     throw new ModelRejected('syntax', [`${m.classNames.length} class names for ${m.arch.classes} classes`]);
   const badClass = m.maliciousClasses.find((c) => c >= m.arch.classes);
-  if (badClass !== undefined) throw new ModelRejected('syntax', [`malicious class ${badClass} does not exist`]);
+  if (badClass !== undefined)
+    throw new ModelRejected('syntax', [`malicious class ${badClass} does not exist`]);
   const expected = expectedShapes(m.arch);
   const problems: string[] = [];
   if (expected.length !== m.weights.length)
@@ -178,7 +203,9 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
   else
     m.weights.forEach((w, i) => {
       if (w.shape.join('x') !== expected[i].join('x'))
-        problems.push(`weight ${i} (${w.name}) has shape ${w.shape.join('x')}, the architecture needs ${expected[i].join('x')}`);
+        problems.push(
+          `weight ${i} (${w.name}) has shape ${w.shape.join('x')}, the architecture needs ${expected[i].join('x')}`,
+        );
     });
   const total = m.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   if (problems.length === 0 && total * 4 !== m.paramBytes)
@@ -187,7 +214,8 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
   const params = bytesToParams(bytes, m.weights);
   for (let i = 0; i < params.length; i++)
     for (const v of params[i])
-      if (!Number.isFinite(v)) throw new ModelRejected('syntax', [`weight ${i} (${m.weights[i].name}) holds ${v}`]);
+      if (!Number.isFinite(v))
+        throw new ModelRejected('syntax', [`weight ${i} (${m.weights[i].name}) holds ${v}`]);
   return { file: f, params };
 }
 

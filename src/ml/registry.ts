@@ -106,7 +106,12 @@ export class MlRegistry {
   }
 
   /** Stores reference sessions (deduplicated by hash); returns how many were new. */
-  addReference(kind: 'malicious' | 'benign', set: SessionSet, source: string, rows?: ArrayLike<number>): number {
+  addReference(
+    kind: 'malicious' | 'benign',
+    set: SessionSet,
+    source: string,
+    rows?: ArrayLike<number>,
+  ): number {
     const ins = this.db.prepare(
       'INSERT OR IGNORE INTO ml_reference (kind, label, source, sha256, payload) VALUES (?, ?, ?, ?, ?)',
     );
@@ -127,7 +132,9 @@ export class MlRegistry {
     const b = Buffer.from(payload);
     return (
       this.db
-        .prepare('INSERT OR IGNORE INTO ml_incidents (at, label, source, sha256, payload) VALUES (?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR IGNORE INTO ml_incidents (at, label, source, sha256, payload) VALUES (?, ?, ?, ?, ?)',
+        )
         .run(new Date().toISOString(), label, source, sha256Hex(b), b).changes > 0
     );
   }
@@ -149,7 +156,10 @@ export class MlRegistry {
       payload: Buffer;
       label: number;
     }[];
-    const inc = this.db.prepare('SELECT payload, label FROM ml_incidents').all() as { payload: Buffer; label: number }[];
+    const inc = this.db.prepare('SELECT payload, label FROM ml_incidents').all() as {
+      payload: Buffer;
+      label: number;
+    }[];
     const ben = this.db.prepare("SELECT payload, label FROM ml_reference WHERE kind = 'benign'").all() as {
       payload: Buffer;
       label: number;
@@ -168,7 +178,8 @@ export class MlRegistry {
     const detection = malicious ? detected / malicious : 0;
     const falseAlarm = ben.length ? falseAlarms / ben.length : 0;
     const reasons: string[] = [];
-    if (malicious === 0) reasons.push('no saved malicious traffic to test on (add a reference set: moat ml reference)');
+    if (malicious === 0)
+      reasons.push('no saved malicious traffic to test on (add a reference set: moat ml reference)');
     else if (detection < gates.minDetection)
       reasons.push(
         `detects ${detected} of ${malicious} saved malicious sessions (${(detection * 100).toFixed(1)}%) < required ${(gates.minDetection * 100).toFixed(1)}%`,
@@ -194,11 +205,16 @@ export class MlRegistry {
    * Verifies a model (A-2 checkers), runs the deployment test, and deploys it when it passes. A model already in the
    * registry (same id) is refused as a duplicate.
    */
-  add(file: ModelFile | string, o: { gates?: DeployGates; verify?: ModelVerifyOptions; deploy?: boolean } = {}): AddResult {
+  add(
+    file: ModelFile | string,
+    o: { gates?: DeployGates; verify?: ModelVerifyOptions; deploy?: boolean } = {},
+  ): AddResult {
     const v = verifyModel(typeof file === 'string' ? file : JSON.parse(serialiseModel(file)), o.verify);
     const f = v.file;
-    const dup = this.db.prepare('SELECT id FROM ml_models WHERE sha256 = ?').get(f.sha256) as { id: number } | undefined;
-    if (dup) throw new ConfigError(`model ${f.sha256.slice(0, 16)} is already in the registry (id ${dup.id})`);
+    const dup = this.db.prepare('SELECT id FROM ml_models WHERE sha256 = ?').get(f.sha256) as
+      { id: number } | undefined;
+    if (dup)
+      throw new ConfigError(`model ${f.sha256.slice(0, 16)} is already in the registry (id ${dup.id})`);
     const test = this.test(v, o.gates ?? DEFAULT_GATES);
     const deploy = test.passed && o.deploy !== false;
     const r = this.db
@@ -219,7 +235,12 @@ export class MlRegistry {
         test.reasons.join('; ') || null,
       );
     const id = Number(r.lastInsertRowid);
-    if (deploy) this.activate(id, 'deploy', `passed: detection ${test.detection.toFixed(3)}, false alarms ${test.falseAlarm.toFixed(3)}`);
+    if (deploy)
+      this.activate(
+        id,
+        'deploy',
+        `passed: detection ${test.detection.toFixed(3)}, false alarms ${test.falseAlarm.toFixed(3)}`,
+      );
     return { id, sha256: f.sha256, version: f.manifest.version, deployed: deploy, test };
   }
 
@@ -235,14 +256,15 @@ export class MlRegistry {
         .all() as { id: number }[];
       for (const d of deployed.slice(this.keep))
         if (d.id !== id)
-          this.db.prepare("UPDATE ml_models SET status = 'retired', model_json = NULL WHERE id = ?").run(d.id);
+          this.db
+            .prepare("UPDATE ml_models SET status = 'retired', model_json = NULL WHERE id = ?")
+            .run(d.id);
     })();
   }
 
   activeId(): number | null {
     const r = this.db.prepare('SELECT model_id FROM ml_activations ORDER BY seq DESC LIMIT 1').get() as
-      | { model_id: number }
-      | undefined;
+      { model_id: number } | undefined;
     return r?.model_id ?? null;
   }
 
@@ -254,12 +276,13 @@ export class MlRegistry {
 
   load(id: number): VerifiedModel {
     const r = this.db.prepare('SELECT model_json, sha256 FROM ml_models WHERE id = ?').get(id) as
-      | { model_json: string | null; sha256: string }
-      | undefined;
+      { model_json: string | null; sha256: string } | undefined;
     if (!r) throw new ConfigError(`no model ${id} in the registry`);
-    if (r.model_json === null) throw new ConfigError(`model ${id} was retired: its parameters are no longer kept`);
+    if (r.model_json === null)
+      throw new ConfigError(`model ${id} was retired: its parameters are no longer kept`);
     const v = verifyModel(r.model_json);
-    if (v.file.sha256 !== r.sha256) throw new ConfigError(`model ${id}: stored document has id ${v.file.sha256}, the row ${r.sha256}`);
+    if (v.file.sha256 !== r.sha256)
+      throw new ConfigError(`model ${id}: stored document has id ${v.file.sha256}, the row ${r.sha256}`);
     return v;
   }
 
@@ -267,7 +290,9 @@ export class MlRegistry {
     const active = this.activeId();
     return (
       this.db
-        .prepare('SELECT id, sha256, params_sha256, name, version, created_at, status, reason FROM ml_models ORDER BY id')
+        .prepare(
+          'SELECT id, sha256, params_sha256, name, version, created_at, status, reason FROM ml_models ORDER BY id',
+        )
         .all() as {
         id: number;
         sha256: string;
@@ -307,7 +332,9 @@ export class MlRegistry {
     const to = this.previousId();
     if (from === null || to === null) throw new ConfigError('no earlier deployed model to roll back to');
     this.db.transaction(() => {
-      this.db.prepare("UPDATE ml_models SET status = 'refused', reason = ? WHERE id = ?").run(`${action}: ${detail}`, from);
+      this.db
+        .prepare("UPDATE ml_models SET status = 'refused', reason = ? WHERE id = ?")
+        .run(`${action}: ${detail}`, from);
       this.db
         .prepare('INSERT INTO ml_activations (at, model_id, action, detail) VALUES (?, ?, ?, ?)')
         .run(new Date().toISOString(), to, action, detail);
@@ -319,7 +346,10 @@ export class MlRegistry {
    * A-91: the active model's alert rate on the user's recent benign sessions; past `maxRate`, the previous version is
    * restored and a report naming the withdrawn version is queued for the federated-learning network (ml_reports).
    */
-  checkUserExperience(recentBenign: SessionSet, maxRate: number): {
+  checkUserExperience(
+    recentBenign: SessionSet,
+    maxRate: number,
+  ): {
     rate: number;
     alerts: number;
     sessions: number;
@@ -344,20 +374,34 @@ export class MlRegistry {
       rate,
       alerts,
       sessions: s.n,
-      rolledBack: { from: v.file.manifest.version, to: restored.manifest.version, reportId: Number(rep.lastInsertRowid) },
+      rolledBack: {
+        from: v.file.manifest.version,
+        to: restored.manifest.version,
+        reportId: Number(rep.lastInsertRowid),
+      },
     };
   }
 
   /** Reports not yet sent to the federated-learning server. */
   pendingReports(): { id: number; kind: string; modelSha256: string; version: string; detail: string }[] {
     return (
-      this.db.prepare('SELECT id, kind, model_sha256, version, detail FROM ml_reports WHERE sent_at IS NULL ORDER BY id').all() as {
+      this.db
+        .prepare(
+          'SELECT id, kind, model_sha256, version, detail FROM ml_reports WHERE sent_at IS NULL ORDER BY id',
+        )
+        .all() as {
         id: number;
         kind: string;
         model_sha256: string;
         version: string;
         detail: string;
       }[]
-    ).map((r) => ({ id: r.id, kind: r.kind, modelSha256: r.model_sha256, version: r.version, detail: r.detail }));
+    ).map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      modelSha256: r.model_sha256,
+      version: r.version,
+      detail: r.detail,
+    }));
   }
 }

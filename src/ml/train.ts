@@ -38,7 +38,8 @@ export function inputRows(s: SessionSet, inputBytes: number): Int32Array {
   const m = maskSet(s).set;
   const x = new Int32Array(s.n * inputBytes);
   const use = Math.min(s.width, inputBytes);
-  for (let i = 0; i < s.n; i++) for (let j = 0; j < use; j++) x[i * inputBytes + j] = m.bytes[i * s.width + j];
+  for (let i = 0; i < s.n; i++)
+    for (let j = 0; j < use; j++) x[i * inputBytes + j] = m.bytes[i * s.width + j];
   return x;
 }
 

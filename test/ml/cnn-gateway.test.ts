@@ -20,7 +20,22 @@ test('moat analyze --cnn: malicious flows become cache entries with diagnosis cn
   const dir = mkdtempSync(join(tmpdir(), 'moat-ml-cnn-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'm.db');
-  const tr = moat(['ml', 'train', '--ustc', USTC_DIR, '--db', db, '--per-class', '30', '--epochs', '4', '--min-detection', '0.5', '--max-false-alarm', '0.5']);
+  const tr = moat([
+    'ml',
+    'train',
+    '--ustc',
+    USTC_DIR,
+    '--db',
+    db,
+    '--per-class',
+    '30',
+    '--epochs',
+    '4',
+    '--min-detection',
+    '0.5',
+    '--max-false-alarm',
+    '0.5',
+  ]);
   assert.equal(tr.status, 0, tr.stderr);
 
   // Sessions the model did not train on (another seed's sample), one UDP flow each, trailing zero padding cut.
@@ -35,19 +50,36 @@ test('moat analyze --cnn: malicious flows become cache entries with diagnosis cn
     const payload = Buffer.from(held.bytes.subarray(i * held.width, i * held.width + Math.max(end, 1)));
     const sport = 20000 + i;
     if (USTC_MALICIOUS.includes(held.labels[i])) malPorts.add(sport);
-    frames.push({ tsUs: 1_700_000_000_000_000 + i * 1000, data: udpFrame(client, server, sport, 4000, payload, i) });
+    frames.push({
+      tsUs: 1_700_000_000_000_000 + i * 1000,
+      data: udpFrame(client, server, sport, 4000, payload, i),
+    });
   }
   const pcap = join(dir, 'flows.pcap');
   writeFileSync(pcap, encodePcap(frames));
 
-  const r = moat(['analyze', pcap, '--db', db, '--cnn', '--cnn-min-confidence', '0.5', '--eve', join(dir, 'eve.json')]);
+  const r = moat([
+    'analyze',
+    pcap,
+    '--db',
+    db,
+    '--cnn',
+    '--cnn-min-confidence',
+    '0.5',
+    '--eve',
+    join(dir, 'eve.json'),
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /payload CNN .* checks every flow/);
   assert.match(r.stderr, /cnn classified 100 flows/);
 
   const sql = new Database(db, { readonly: true });
   t.after(() => sql.close());
-  const rows = sql.prepare("SELECT src_port, dst_port, proto, diagnosis, event_id FROM security_event_cache WHERE diagnosis = 'cnn'").all() as {
+  const rows = sql
+    .prepare(
+      "SELECT src_port, dst_port, proto, diagnosis, event_id FROM security_event_cache WHERE diagnosis = 'cnn'",
+    )
+    .all() as {
     src_port: number;
     diagnosis: string;
     event_id: string;

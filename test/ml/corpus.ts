@@ -3,7 +3,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readUstcFolder, seededRandom, shuffle, subset, type SessionSet } from '../../src/ml/index.js';
 
-export const USTC_DIR = join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7');
+export const USTC_DIR = join(
+  process.cwd(),
+  '..',
+  'shared',
+  'corpus',
+  'ml',
+  'ustc-tfc2016-20class-session-l7',
+);
 export const HAVE_USTC = existsSync(join(USTC_DIR, 'images-idx3-ubyte.gz'));
 export const SKIP = HAVE_USTC ? false : `needs ${USTC_DIR} (../shared/corpus)`;
 
@@ -16,7 +23,10 @@ export function ustc(): SessionSet {
 /** Two disjoint seeded samples, `train` and `test` sessions per class. */
 export function ustcSplit(train: number, test: number, seed = 7): { train: SessionSet; test: SessionSet } {
   const s = ustc();
-  const rows = shuffle(Array.from({ length: s.n }, (_, i) => i), seededRandom(seed));
+  const rows = shuffle(
+    Array.from({ length: s.n }, (_, i) => i),
+    seededRandom(seed),
+  );
   const count = new Map<number, number>();
   const tr: number[] = [];
   const te: number[] = [];

@@ -17,8 +17,26 @@ test('a training run killed with SIGKILL resumes from its checkpoint', { skip: S
   const dir = mkdtempSync(join(tmpdir(), 'moat-ml-kill-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const cp = join(dir, 'train.ckpt');
-  const args = ['ml', 'train', '--ustc', USTC_DIR, '--db', join(dir, 'm.db'), '--per-class', '10', '--epochs', '6',
-    '--checkpoint', cp, '--min-detection', '0', '--max-false-alarm', '1', '--version', '2.0'];
+  const args = [
+    'ml',
+    'train',
+    '--ustc',
+    USTC_DIR,
+    '--db',
+    join(dir, 'm.db'),
+    '--per-class',
+    '10',
+    '--epochs',
+    '6',
+    '--checkpoint',
+    cp,
+    '--min-detection',
+    '0',
+    '--max-false-alarm',
+    '1',
+    '--version',
+    '2.0',
+  ];
   const child = spawn(process.execPath, [MOAT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -45,31 +63,35 @@ test('a training run killed with SIGKILL resumes from its checkpoint', { skip: S
   assert.match(again.stdout, /model 2\.0 .*deployed, active/);
 });
 
-test('the load gate waits outside the night window; the CPU budget holds the share', { skip: SKIP }, async () => {
-  const tf = await tfReady();
-  const { train } = ustcSplit(5, 0);
-  let calls = 0;
-  const r = await trainLocally(tf, train, {
-    arch: DEFAULT_ARCH,
-    epochs: 1,
-    seed: 1,
-    // High load for the first four looks, then quiet; 03:00 is outside a 1–2 h window.
-    load: () => (calls++ < 4 ? 5 : 0.1),
-    now: () => new Date(2026, 0, 1, 3),
-    budget: { maxLoadPerCore: 1, nightWindow: [1, 2], cpuShare: 0.5 },
-  });
-  assert.ok(r.waitedSeconds >= 1.5, `waited ${r.waitedSeconds}`);
-  // Under the budget: CPU seconds over wall seconds (one core) stays near the share.
-  assert.ok(r.cpuSeconds / r.wallSeconds <= 0.6, `cpu ${r.cpuSeconds} wall ${r.wallSeconds}`);
-  // Inside the window the load does not matter.
-  const night = await trainLocally(tf, train, {
-    arch: DEFAULT_ARCH,
-    epochs: 1,
-    seed: 1,
-    load: () => 5,
-    now: () => new Date(2026, 0, 1, 1, 30),
-    budget: { maxLoadPerCore: 1, nightWindow: [1, 2] },
-  });
-  assert.equal(night.waitedSeconds, 0);
-  assert.ok(inWindow(23, [22, 6]) && inWindow(3, [22, 6]) && !inWindow(12, [22, 6]));
-});
+test(
+  'the load gate waits outside the night window; the CPU budget holds the share',
+  { skip: SKIP },
+  async () => {
+    const tf = await tfReady();
+    const { train } = ustcSplit(5, 0);
+    let calls = 0;
+    const r = await trainLocally(tf, train, {
+      arch: DEFAULT_ARCH,
+      epochs: 1,
+      seed: 1,
+      // High load for the first four looks, then quiet; 03:00 is outside a 1–2 h window.
+      load: () => (calls++ < 4 ? 5 : 0.1),
+      now: () => new Date(2026, 0, 1, 3),
+      budget: { maxLoadPerCore: 1, nightWindow: [1, 2], cpuShare: 0.5 },
+    });
+    assert.ok(r.waitedSeconds >= 1.5, `waited ${r.waitedSeconds}`);
+    // Under the budget: CPU seconds over wall seconds (one core) stays near the share.
+    assert.ok(r.cpuSeconds / r.wallSeconds <= 0.6, `cpu ${r.cpuSeconds} wall ${r.wallSeconds}`);
+    // Inside the window the load does not matter.
+    const night = await trainLocally(tf, train, {
+      arch: DEFAULT_ARCH,
+      epochs: 1,
+      seed: 1,
+      load: () => 5,
+      now: () => new Date(2026, 0, 1, 1, 30),
+      budget: { maxLoadPerCore: 1, nightWindow: [1, 2] },
+    });
+    assert.equal(night.waitedSeconds, 0);
+    assert.ok(inWindow(23, [22, 6]) && inWindow(3, [22, 6]) && !inWindow(12, [22, 6]));
+  },
+);

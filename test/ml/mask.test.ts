@@ -78,7 +78,10 @@ test('idx files: bad magic, truncation and label count are named', () => {
   h.writeUInt32BE(2, 4);
   h.writeUInt32BE(28, 8);
   h.writeUInt32BE(28, 12);
-  assert.throws(() => parseIdxImages(h, 'x.idx3'), (e: unknown) => e instanceof InputError && /declares 2 images.*truncated/.test(e.message));
+  assert.throws(
+    () => parseIdxImages(h, 'x.idx3'),
+    (e: unknown) => e instanceof InputError && /declares 2 images.*truncated/.test(e.message),
+  );
   h.writeUInt32BE(0x801, 0);
   assert.throws(() => parseIdxImages(h, 'x.idx3'), /byte 0: magic 0x801/);
   assert.throws(() => parseIdxLabels(Buffer.alloc(4), 'y.idx1'), /shorter than the 8-byte/);

@@ -22,6 +22,7 @@ import {
   type ModelFile,
 } from '../../src/ml/index.js';
 import { SKIP, ustcSplit } from './corpus.js';
+import type { Tensor } from '@tensorflow/tfjs';
 
 function keys(): { priv: string; pub: string } {
   const k = generateKeyPairSync('ed25519');
@@ -51,7 +52,7 @@ async function small(): Promise<NonNullable<typeof trained>> {
   const m = maskSet(held).set;
   const p = c.predict(m.bytes, m.n, m.width);
   const x = tf.tensor2d(inputRows(held, DEFAULT_ARCH.inputBytes), [held.n, DEFAULT_ARCH.inputBytes], 'int32');
-  const out = r.model.predict(x) as import('@tensorflow/tfjs').Tensor;
+  const out = r.model.predict(x) as Tensor;
   const ref = out.argMax(-1).dataSync();
   x.dispose();
   out.dispose();
@@ -87,13 +88,21 @@ test('a signed model verifies; one changed byte anywhere is refused', { skip: SK
     /hash checker.*parameters SHA-256/,
   );
   assert.throws(
-    () => verifyModel({ ...signed, manifest: { ...signed.manifest, maliciousClasses: [10] } }, { trustedKeys: [k.pub] }),
+    () =>
+      verifyModel(
+        { ...signed, manifest: { ...signed.manifest, maliciousClasses: [10] } },
+        { trustedKeys: [k.pub] },
+      ),
     /hash checker.*manifest was altered/,
   );
   const sig = Buffer.from(signed.signature?.value ?? '', 'base64');
   sig[5] ^= 1;
   assert.throws(
-    () => verifyModel({ ...signed, signature: { keyId: signed.signature?.keyId ?? '', value: sig.toString('base64') } }, { trustedKeys: [k.pub] }),
+    () =>
+      verifyModel(
+        { ...signed, signature: { keyId: signed.signature?.keyId ?? '', value: sig.toString('base64') } },
+        { trustedKeys: [k.pub] },
+      ),
     /signature does not verify/,
   );
   assert.throws(() => verifyModel(text, { trustedKeys: [keys().pub] }), /not trusted/);

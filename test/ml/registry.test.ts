@@ -51,7 +51,11 @@ test('deployment test, keep-N and user-experience rollback', { skip: SKIP }, asy
   assert.deepEqual(reg.referenceCounts(), { malicious: 100, benign: 100, incidents: 0 });
 
   // A model that never learned malware (trained on benign classes only) misses the saved malicious traffic.
-  const blind = await model(rowsWhere(train, (l) => !isMal(l)), '1.0', 1);
+  const blind = await model(
+    rowsWhere(train, (l) => !isMal(l)),
+    '1.0',
+    1,
+  );
   const refused = reg.add(blind, { gates: { minDetection: 0.6, maxFalseAlarm: 0.5 } });
   assert.equal(refused.deployed, false);
   assert.match(refused.test.reasons[0], /detects \d+ of 100 saved malicious sessions/);
@@ -71,7 +75,10 @@ test('deployment test, keep-N and user-experience rollback', { skip: SKIP }, asy
   assert.equal(reg.referenceCounts().incidents, 1);
 
   // A label-flipped model: every benign session trained as malware. The lenient gate lets it through…
-  const flippedSet: SessionSet = { ...train, labels: train.labels.map((l) => (isMal(l) ? l : 10 + (l % 10))) };
+  const flippedSet: SessionSet = {
+    ...train,
+    labels: train.labels.map((l) => (isMal(l) ? l : 10 + (l % 10))),
+  };
   const bad = await model(flippedSet, '1.3', 4);
   const c = reg.add(bad, { gates: { minDetection: 0.6, maxFalseAlarm: 1 } });
   assert.ok(c.deployed);
@@ -82,7 +89,10 @@ test('deployment test, keep-N and user-experience rollback', { skip: SKIP }, asy
   // …and the user's benign traffic shows it: rolled back to 1.2 and reported.
   const ux = reg.checkUserExperience(ben, 0.5);
   assert.ok(ux.rate > 0.8, `rate ${ux.rate}`);
-  assert.deepEqual(ux.rolledBack && { from: ux.rolledBack.from, to: ux.rolledBack.to }, { from: '1.3', to: '1.2' });
+  assert.deepEqual(ux.rolledBack && { from: ux.rolledBack.from, to: ux.rolledBack.to }, {
+    from: '1.3',
+    to: '1.2',
+  });
   assert.equal(reg.activeId(), b.id);
   assert.equal(reg.pendingReports()[0].version, '1.3');
   // The good model is within the limit.

@@ -150,7 +150,11 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       "the store's deployed payload CNN (moat ml train --db) classifies sampled flows by their first payload bytes; malicious verdicts become security cache entries (diagnosis cnn)",
     )
     .option('--cnn-sample <n>', 'with --cnn: the CNN checks 1:N of flows (deterministic per flow)', '1')
-    .option('--cnn-min-confidence <p>', 'with --cnn: softmax probability a malicious class needs (0..1)', '0.9')
+    .option(
+      '--cnn-min-confidence <p>',
+      'with --cnn: softmax probability a malicious class needs (0..1)',
+      '0.9',
+    )
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');

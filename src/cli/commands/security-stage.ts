@@ -150,7 +150,9 @@ export async function securityStage(
     inspectors.push(new LogReviewInspector(review));
   }
   // The model's verdicts are on addresses: the next beacon comes from a new port.
-  const recorder = new VerdictRecorder(cache, { engines: { tlsmon: {}, ml: { addressLevel: true }, cnn: {} } });
+  const recorder = new VerdictRecorder(cache, {
+    engines: { tlsmon: {}, ml: { addressLevel: true }, cnn: {} },
+  });
   await recorder.subscribe(bus);
   let model: { close(): void } | undefined;
   if (flags.model || flags.modelDb) {
@@ -164,7 +166,8 @@ export async function securityStage(
     model = m;
   }
   if (flags.cnn) {
-    if (!store) throw new UsageError('--cnn needs --db (the store holding the deployed CNN: moat ml train --db)');
+    if (!store)
+      throw new UsageError('--cnn needs --db (the store holding the deployed CNN: moat ml train --db)');
     inspectors.push(await cnnStage(flags, store, bus));
   }
   return {
@@ -223,7 +226,11 @@ async function modelStage(
   };
 }
 
-async function cnnStage(flags: SecurityFlags, store: SqliteStore, bus: MessageBus<MoatTopics>): Promise<Inspector> {
+async function cnnStage(
+  flags: SecurityFlags,
+  store: SqliteStore,
+  bus: MessageBus<MoatTopics>,
+): Promise<Inspector> {
   const rate = flags.cnnSample === undefined ? 1 : Number(flags.cnnSample);
   if (!Number.isInteger(rate) || rate < 1)
     throw new UsageError(`--cnn-sample must be a whole number ≥ 1, got '${String(flags.cnnSample)}'`);
@@ -234,7 +241,8 @@ async function cnnStage(flags: SecurityFlags, store: SqliteStore, bus: MessageBu
   const { FlowSampler } = await import('../../flow/index.js');
   const tf = await tfReady();
   const v = new MlRegistry(store, tf).active();
-  if (!v) throw new UsageError(`--db ${store.location}: no deployed CNN (moat ml train --db ${store.location})`);
+  if (!v)
+    throw new UsageError(`--db ${store.location}: no deployed CNN (moat ml train --db ${store.location})`);
   const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
   process.stderr.write(
     `moat: payload CNN ${v.file.manifest.version} (${v.file.sha256.slice(0, 16)}) checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,

@@ -7,7 +7,9 @@ import { ConfigError } from '../../../framework/errors.js';
 
 export function registerMlEval(ml: Command): void {
   ml.command('eval')
-    .description('evaluate the active model on a folder in the USTC layout: per-class precision and recall, macro-F1')
+    .description(
+      'evaluate the active model on a folder in the USTC layout: per-class precision and recall, macro-F1',
+    )
     .requiredOption('--ustc <dir>', 'folder with images-idx3-ubyte.gz + labels-idx1-ubyte.gz')
     .option('--db <file>', DB_HELP, DEFAULT_DB)
     .option('--json', 'print the scores as JSON')

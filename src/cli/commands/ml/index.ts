@@ -6,7 +6,9 @@ import { registerMlManage } from './manage.js';
 import { registerMlWorker } from './worker.js';
 
 export function registerMl(program: Command, setExit: (code: number) => void): void {
-  const ml = program.command('ml').description('the payload CNN: train, evaluate, registry (A-83, A-84, A-90, A-91)');
+  const ml = program
+    .command('ml')
+    .description('the payload CNN: train, evaluate, registry (A-83, A-84, A-90, A-91)');
   registerMlTrain(ml, setExit);
   registerMlEval(ml);
   registerMlManage(ml, setExit);

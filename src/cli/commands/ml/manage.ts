@@ -3,14 +3,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
 import { withStores } from '../../stores.js';
-import { DEFAULT_GATES, ModelRejected, readUstcFolder, serialiseModel, signModel, subset, USTC_MALICIOUS } from '../../../ml/index.js';
+import {
+  DEFAULT_GATES,
+  ModelRejected,
+  readUstcFolder,
+  serialiseModel,
+  signModel,
+  subset,
+  USTC_MALICIOUS,
+} from '../../../ml/index.js';
 import { ConfigError, InputError } from '../../../framework/errors.js';
 
 function readText(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InputError(`${path}: cannot read the ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InputError(
+      `${path}: cannot read the ${what}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -60,20 +70,34 @@ export function registerMlManage(ml: Command, setExit: (code: number) => void): 
     });
 
   ml.command('import')
-    .description('verify a model file (hash, version, format, signature), test it on saved malicious traffic, deploy it')
+    .description(
+      'verify a model file (hash, version, format, signature), test it on saved malicious traffic, deploy it',
+    )
     .argument('<file>', 'model file')
     .option('--key <pem...>', 'trusted public key(s); the model must be signed by one')
     .option('--allow-unsigned', 'accept a model without a signature (lab use)')
     .option('--force', 'allow an older version than the active one')
     .option('--min-detection <p>', 'deployment test: detection required', String(DEFAULT_GATES.minDetection))
-    .option('--max-false-alarm <p>', 'deployment test: false alarms allowed', String(DEFAULT_GATES.maxFalseAlarm))
+    .option(
+      '--max-false-alarm <p>',
+      'deployment test: false alarms allowed',
+      String(DEFAULT_GATES.maxFalseAlarm),
+    )
     .option('--db <file>', DB_HELP, DEFAULT_DB)
     .action(
       async (
         path: string,
-        f: { key?: string[]; allowUnsigned?: boolean; force?: boolean; minDetection: string; maxFalseAlarm: string; db: string },
+        f: {
+          key?: string[];
+          allowUnsigned?: boolean;
+          force?: boolean;
+          minDetection: string;
+          maxFalseAlarm: string;
+          db: string;
+        },
       ) => {
-        if (!f.key?.length && !f.allowUnsigned) throw new ConfigError('give --key PUB (trusted signer) or --allow-unsigned');
+        if (!f.key?.length && !f.allowUnsigned)
+          throw new ConfigError('give --key PUB (trusted signer) or --allow-unsigned');
         const text = readText(path, 'model');
         await withStores(async (stores) => {
           const reg = await openRegistry(stores, f.db);
@@ -103,8 +127,13 @@ export function registerMlManage(ml: Command, setExit: (code: number) => void): 
     );
 
   ml.command('ux-check')
-    .description("A-91: the active model's alert rate on recent benign traffic; past --max-rate, restore the previous model")
-    .requiredOption('--ustc <dir>', 'recent benign sessions, USTC layout (malicious-labelled rows are left out)')
+    .description(
+      "A-91: the active model's alert rate on recent benign traffic; past --max-rate, restore the previous model",
+    )
+    .requiredOption(
+      '--ustc <dir>',
+      'recent benign sessions, USTC layout (malicious-labelled rows are left out)',
+    )
     .option('--max-rate <p>', 'largest alert rate on benign traffic', '0.05')
     .option('--db <file>', DB_HELP, DEFAULT_DB)
     .action(async (f: { ustc: string; maxRate: string; db: string }) => {

@@ -24,7 +24,10 @@ import {
 /** At most `cap` sessions per class, seeded: `--subsample` for quick runs. */
 export function capPerClass(s: SessionSet, cap: number, seed: number): SessionSet {
   const rnd = seededRandom(seed);
-  const rows = shuffle(Array.from({ length: s.n }, (_, i) => i), rnd);
+  const rows = shuffle(
+    Array.from({ length: s.n }, (_, i) => i),
+    rnd,
+  );
   const count = new Map<number, number>();
   const keep: number[] = [];
   for (const r of rows) {
@@ -34,12 +37,17 @@ export function capPerClass(s: SessionSet, cap: number, seed: number): SessionSe
       count.set(s.labels[r], c + 1);
     }
   }
-  return subset(s, keep.sort((a, b) => a - b));
+  return subset(
+    s,
+    keep.sort((a, b) => a - b),
+  );
 }
 
 export function registerMlTrain(ml: Command, setExit: (code: number) => void): void {
   ml.command('train')
-    .description('train the payload CNN on a folder in the USTC layout, test it on saved malicious traffic, deploy it')
+    .description(
+      'train the payload CNN on a folder in the USTC layout, test it on saved malicious traffic, deploy it',
+    )
     .requiredOption('--ustc <dir>', 'folder with images-idx3-ubyte.gz + labels-idx1-ubyte.gz')
     .option('--db <file>', DB_HELP, DEFAULT_DB)
     .option('--epochs <n>', 'training epochs', '12')
@@ -47,10 +55,21 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
     .option('--seed <n>', 'shuffle and initialisation seed', '1')
     .option('--version <v>', 'model version (dotted numbers; default: date and sequence)')
     .option('--sign <key>', 'sign the model with this Ed25519 private key (PEM)')
-    .option('--min-detection <p>', 'deployment test: share of saved malicious sessions to detect', String(DEFAULT_GATES.minDetection))
-    .option('--max-false-alarm <p>', 'deployment test: largest share of the benign reference called malicious', String(DEFAULT_GATES.maxFalseAlarm))
+    .option(
+      '--min-detection <p>',
+      'deployment test: share of saved malicious sessions to detect',
+      String(DEFAULT_GATES.minDetection),
+    )
+    .option(
+      '--max-false-alarm <p>',
+      'deployment test: largest share of the benign reference called malicious',
+      String(DEFAULT_GATES.maxFalseAlarm),
+    )
     .option('--keep <n>', 'deployed versions whose parameters are kept', '3')
-    .option('--checkpoint <file>', 'write a checkpoint after every epoch; a run with the same data and settings resumes from it')
+    .option(
+      '--checkpoint <file>',
+      'write a checkpoint after every epoch; a run with the same data and settings resumes from it',
+    )
     .option('--max-load <x>', 'train only while the 1-minute load average per core is below X (A-84)')
     .option('--night <h-h>', 'hours (local) when training runs whatever the load, e.g. 1-6')
     .option('--cpu-budget <share>', 'largest share of one core to use, 0–1 (sleeps between batches)')
@@ -82,7 +101,8 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
         let night: [number, number] | undefined;
         if (f.night) {
           const m = /^(\d{1,2})-(\d{1,2})$/.exec(f.night);
-          if (!m || Number(m[1]) > 23 || Number(m[2]) > 24) throw new UsageError(`--night ${f.night}: expected hours like 1-6`);
+          if (!m || Number(m[1]) > 23 || Number(m[2]) > 24)
+            throw new UsageError(`--night ${f.night}: expected hours like 1-6`);
           night = [Number(m[1]), Number(m[2])];
         }
         const budget = {
@@ -122,7 +142,10 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
           let file = exportModel(trained.model, arch, {
             name: 'payload-cnn',
             version,
-            classNames: arch.classes === 20 ? USTC_CLASS_NAMES : Array.from({ length: arch.classes }, (_, i) => `class ${i}`),
+            classNames:
+              arch.classes === 20
+                ? USTC_CLASS_NAMES
+                : Array.from({ length: arch.classes }, (_, i) => `class ${i}`),
             maliciousClasses: USTC_MALICIOUS.filter((c) => c < arch.classes),
             training: {
               dataset: f.ustc,

@@ -13,7 +13,9 @@ async function readStdin(): Promise<Buffer> {
 
 export function registerMlWorker(ml: Command): void {
   ml.command('worker')
-    .description('cloud training worker: decrypt a sealed data set, train, seal the model, destroy data and key, sign the log')
+    .description(
+      'cloud training worker: decrypt a sealed data set, train, seal the model, destroy data and key, sign the log',
+    )
     .requiredOption('--job <dir>', 'job folder holding data.sealed')
     .requiredOption('--signing-key <pem>', "the worker's Ed25519 private key")
     .option('--epochs <n>', 'training epochs', '8')
@@ -22,7 +24,8 @@ export function registerMlWorker(ml: Command): void {
       const input = await readStdin();
       const hex = input.toString('latin1').trim();
       input.fill(0);
-      if (!/^[0-9a-f]{64}$/i.test(hex)) throw new UsageError('stdin: expected the appliance key as 64 hex digits');
+      if (!/^[0-9a-f]{64}$/i.test(hex))
+        throw new UsageError('stdin: expected the appliance key as 64 hex digits');
       const key = Buffer.from(hex, 'hex');
       const tf = await tfReady();
       const log = await runWorkerJob(tf, {
@@ -32,6 +35,8 @@ export function registerMlWorker(ml: Command): void {
         epochs: num('epochs', f.epochs, 1, 1000, true),
         version: f.version,
       });
-      process.stdout.write(`model ${log.modelSha256.slice(0, 16)} sealed; deleted ${log.deleted.length} files; key zeroed: ${log.keyZeroed}\n`);
+      process.stdout.write(
+        `model ${log.modelSha256.slice(0, 16)} sealed; deleted ${log.deleted.length} files; key zeroed: ${log.keyZeroed}\n`,
+      );
     });
 }
