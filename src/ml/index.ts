@@ -57,3 +57,18 @@ export {
 } from './cloud.js';
 export { runWorkerJob, type WorkerJob } from './cloud-worker.js';
 export { CnnInspector, CNN_SID, type CnnInspectorOptions } from './cnn-inspector.js';
+export {
+  Ledger,
+  LedgerError,
+  GENESIS,
+  blockHash,
+  checkBlock,
+  keyRing,
+  signBlock,
+  validSigners,
+  verifyInclusion,
+  type Block,
+  type BlockBody,
+  type KeyRing,
+} from './ledger.js';
+export { fedAvg, scoreUpdates, type ScoredUpdate } from './fedavg.js';
