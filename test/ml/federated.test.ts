@@ -109,8 +109,10 @@ test(
     const tf = await tfReady();
     const a = ustcSplit(25, 8, 21);
     const b = ustcSplit(25, 0, 22);
+    // Every client starts the round from the same global model, as FedAvg needs.
+    const global = modelParams(buildModel(tf, DEFAULT_ARCH, 9)).arrays;
     const train = async (set: typeof a.train, seed: number): Promise<Float32Array[]> =>
-      (await trainModel(tf, set, { arch: DEFAULT_ARCH, epochs: 4, seed })).params;
+      (await trainModel(tf, set, { arch: DEFAULT_ARCH, epochs: 4, seed, initial: global })).params;
     const honest1 = await train(a.train, 1);
     const honest2 = await train(b.train, 2);
     // Label flipping: every class learned as another.
