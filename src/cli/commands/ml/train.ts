@@ -50,7 +50,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
     )
     .requiredOption('--ustc <dir>', 'folder with images-idx3-ubyte.gz + labels-idx1-ubyte.gz')
     .option('--db <file>', DB_HELP, DEFAULT_DB)
-    .option('--epochs <n>', 'training epochs', '12')
+    .option('--epochs <n>', 'training epochs (8: best of the 5-fold CV; more overfits)', '8')
     .option('--per-class <n>', 'train on at most N sessions per class (quick runs)')
     .option('--seed <n>', 'shuffle and initialisation seed', '1')
     .option('--version <v>', 'model version (dotted numbers; default: date and sequence)')
