@@ -145,6 +145,16 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       'with --model: a gray verdict scoring at least this (0..1) alerts too; its entry tracks rather than drops',
     )
     .option('--model-sample <n>', 'with --model: the model checks 1:N of flows (deterministic per flow)', '1')
+    .option(
+      '--cnn',
+      "the store's deployed payload CNN (moat ml train --db) classifies sampled flows by their first payload bytes; malicious verdicts become security cache entries (diagnosis cnn)",
+    )
+    .option('--cnn-sample <n>', 'with --cnn: the CNN checks 1:N of flows (deterministic per flow)', '1')
+    .option(
+      '--cnn-min-confidence <p>',
+      'with --cnn: softmax probability a malicious class needs (0..1)',
+      '0.9',
+    )
     .option('--no-alerts', "score and write alerts to EVE, but don't deliver them to the policy's channels")
     .action(async (file: string | undefined, flags: AnalyzeFlags) => {
       if (!file && !flags.interface) throw new UsageError('analyze: give a capture FILE or --interface NAME');

@@ -22,6 +22,7 @@ export const commands: CommandEntry[] = [
   { name: 'intel', load: async () => (await import('./intel.js')).registerIntel },
   { name: 'identify', load: async () => (await import('./identify/index.js')).registerIdentify },
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
+  { name: 'ml', load: async () => (await import('./ml/index.js')).registerMl },
   { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
   { name: 'console', load: async () => (await import('./console.js')).registerConsole },
   { name: 'iot', load: async () => (await import('./iot.js')).registerIot },

@@ -71,6 +71,10 @@ export interface SecurityFlags {
   modelSample?: string;
   /** A gray verdict at or above this score alerts too (tracked). */
   modelGray?: string;
+  /** The store's deployed payload CNN (moat ml train) classifies sampled flows; verdicts → cache (diagnosis cnn). */
+  cnn?: boolean;
+  cnnSample?: string;
+  cnnMinConfidence?: string;
 }
 
 export interface SecurityStage {
@@ -88,7 +92,8 @@ export function wantsSecurityStage(flags: SecurityFlags): boolean {
     flags.redis ||
     flags.cacheRedis ||
     flags.model ||
-    flags.modelDb,
+    flags.modelDb ||
+    flags.cnn,
   );
 }
 
@@ -145,7 +150,9 @@ export async function securityStage(
     inspectors.push(new LogReviewInspector(review));
   }
   // The model's verdicts are on addresses: the next beacon comes from a new port.
-  const recorder = new VerdictRecorder(cache, { engines: { tlsmon: {}, ml: { addressLevel: true } } });
+  const recorder = new VerdictRecorder(cache, {
+    engines: { tlsmon: {}, ml: { addressLevel: true }, cnn: {} },
+  });
   await recorder.subscribe(bus);
   let model: { close(): void } | undefined;
   if (flags.model || flags.modelDb) {
@@ -157,6 +164,11 @@ export async function securityStage(
     const m = await modelStage(flags, modelFlag, modelStore, bus, iface !== undefined);
     inspectors.push(m.inspector);
     model = m;
+  }
+  if (flags.cnn) {
+    if (!store)
+      throw new UsageError('--cnn needs --db (the store holding the deployed CNN: moat ml train --db)');
+    inspectors.push(await cnnStage(flags, store, bus));
   }
   return {
     inspectors,
@@ -212,4 +224,33 @@ async function modelStage(
     inspector,
     close: () => service.stop(),
   };
+}
+
+async function cnnStage(
+  flags: SecurityFlags,
+  store: SqliteStore,
+  bus: MessageBus<MoatTopics>,
+): Promise<Inspector> {
+  const rate = flags.cnnSample === undefined ? 1 : Number(flags.cnnSample);
+  if (!Number.isInteger(rate) || rate < 1)
+    throw new UsageError(`--cnn-sample must be a whole number ≥ 1, got '${String(flags.cnnSample)}'`);
+  const minConfidence = flags.cnnMinConfidence === undefined ? 0.9 : Number(flags.cnnMinConfidence);
+  if (!(minConfidence >= 0 && minConfidence <= 1))
+    throw new UsageError(`--cnn-min-confidence must be from 0 to 1, got '${String(flags.cnnMinConfidence)}'`);
+  const { MlRegistry, Classifier, CnnInspector, tfReady } = await import('../../ml/index.js');
+  const { FlowSampler } = await import('../../flow/index.js');
+  const tf = await tfReady();
+  const v = new MlRegistry(store, tf).active();
+  if (!v)
+    throw new UsageError(`--db ${store.location}: no deployed CNN (moat ml train --db ${store.location})`);
+  const sampler = rate > 1 ? new FlowSampler({ zones: [], rates: [], defaultRate: rate }) : undefined;
+  process.stderr.write(
+    `moat: payload CNN ${v.file.manifest.version} (${v.file.sha256.slice(0, 16)}) checks ${rate === 1 ? 'every flow' : `1:${rate} of flows`}\n`,
+  );
+  return new CnnInspector(new Classifier(tf, v.file.manifest, v.params), {
+    sampler,
+    minConfidence,
+    verdicts: bus,
+    report: (line) => process.stderr.write(`moat: ${line}\n`),
+  });
 }

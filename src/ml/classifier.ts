@@ -1,0 +1,116 @@
+/**
+ * Batched inference. The embedding and the first convolution are linear before the ReLU, so they fold into one
+ * table per kernel tap: T[j][byte] = embedding[byte] · W1[j] (256 × filters each). The first layer then costs
+ * kernel × filters additions a position, done here in JS; the rest of the network runs on tfjs wasm, a batch at a
+ * time. Same numbers as the tfjs model (to float rounding), ~4× faster than the embedding gather + convolution.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { convOut, type Arch } from './arch.js';
+import { loadTfModel } from './model-io.js';
+import type { ModelManifest } from './model-file.js';
+
+export interface Predictions {
+  /** Predicted class per session. */
+  cls: Uint8Array;
+  /** Its softmax probability. */
+  confidence: Float32Array;
+}
+
+export class Classifier {
+  readonly arch: Arch;
+  private readonly tables: Float32Array;
+  private readonly bias1: Float32Array;
+  private readonly positions: number;
+  private readonly rest: TF.layers.Layer[];
+  private readonly hidden: Float32Array;
+
+  constructor(
+    private readonly tf: typeof TF,
+    readonly manifest: ModelManifest,
+    params: Float32Array[],
+    readonly batch = 512,
+  ) {
+    const a = (this.arch = manifest.arch);
+    const [emb, w1, b1] = params;
+    const F = a.conv1.filters;
+    const E = a.embed;
+    const K = a.conv1.kernel;
+    this.tables = new Float32Array(K * 256 * F);
+    for (let j = 0; j < K; j++)
+      for (let byte = 0; byte < 256; byte++) {
+        const t = (j * 256 + byte) * F;
+        for (let e = 0; e < E; e++) {
+          const v = emb[byte * E + e];
+          const w = (j * E + e) * F;
+          for (let f = 0; f < F; f++) this.tables[t + f] += v * w1[w + f];
+        }
+      }
+    this.bias1 = b1.slice();
+    this.positions = convOut(a.inputBytes, K, a.conv1.stride);
+    const model = loadTfModel(tf, a, params);
+    this.rest = model.layers.slice(2);
+    this.hidden = new Float32Array(batch * this.positions * F);
+  }
+
+  /** First layer for `count` sessions starting at row `from` of `bytes` (rows of `width` bytes). */
+  private firstLayer(bytes: Uint8Array, width: number, from: number, count: number): void {
+    const { filters: F, kernel: K, stride: S } = this.arch.conv1;
+    const P = this.positions;
+    const h = this.hidden;
+    const T = this.tables;
+    const b1 = this.bias1;
+    const use = Math.min(width, this.arch.inputBytes);
+    for (let i = 0; i < count; i++) {
+      const row = (from + i) * width;
+      const base = i * P * F;
+      for (let p = 0; p < P; p++) {
+        const o = base + p * F;
+        h.set(b1, o);
+        for (let j = 0; j < K; j++) {
+          const at = p * S + j;
+          // Sessions shorter than the input are zero-padded, as the training images are.
+          const byte = at < use ? bytes[row + at] : 0;
+          const t = (j * 256 + byte) * F;
+          for (let f = 0; f < F; f++) h[o + f] += T[t + f];
+        }
+        for (let f = 0; f < F; f++) if (h[o + f] < 0) h[o + f] = 0;
+      }
+    }
+  }
+
+  /** Classifies n sessions of `width` bytes each (row-major in `bytes`). */
+  predict(bytes: Uint8Array, n: number, width: number): Predictions {
+    const tf = this.tf;
+    const cls = new Uint8Array(n);
+    const confidence = new Float32Array(n);
+    const F = this.arch.conv1.filters;
+    const C = this.arch.classes;
+    for (let from = 0; from < n; from += this.batch) {
+      const count = Math.min(this.batch, n - from);
+      this.firstLayer(bytes, width, from, count);
+      const probs = tf.tidy(() => {
+        let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [
+          count,
+          this.positions,
+          F,
+        ]);
+        for (const l of this.rest) t = l.apply(t, { training: false }) as TF.Tensor;
+        return t;
+      });
+      const p = probs.dataSync() as Float32Array;
+      probs.dispose();
+      for (let i = 0; i < count; i++) {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;
+        cls[from + i] = best;
+        confidence[from + i] = p[i * C + best];
+      }
+    }
+    return { cls, confidence };
+  }
+
+  /** Whether a class id is one of the model's malicious classes. */
+  isMalicious(cls: number): boolean {
+    return this.manifest.maliciousClasses.includes(cls);
+  }
+}

@@ -1,0 +1,74 @@
+/** The public surface of ml/: the payload CNN, its model format and registry, training and federated learning. */
+export { tfReady } from './backend.js';
+export { readUstcFolder, subset, parseIdxImages, parseIdxLabels, type SessionSet } from './idx.js';
+export { maskHeaders, maskSet } from './mask.js';
+export { DEFAULT_ARCH, archSchema, buildModel, checkArch, type Arch } from './arch.js';
+export {
+  canonicalJson,
+  manifestHash,
+  modelFileSchema,
+  serialiseModel,
+  sha256Hex,
+  type ModelFile,
+  type ModelManifest,
+} from './model-file.js';
+export {
+  ModelRejected,
+  buildModelFile,
+  exportModel,
+  keyIdOf,
+  loadTfModel,
+  modelParams,
+  signModel,
+  verifyModel,
+  type ModelMeta,
+  type VerifiedModel,
+} from './model-io.js';
+export { Classifier, type Predictions } from './classifier.js';
+export { trainModel, inputRows, type TrainOptions, type Trained } from './train.js';
+export { score, formatScores, type Scores, type ClassScore } from './metrics.js';
+export { stratifiedFolds, complement, seededRandom, shuffle } from './folds.js';
+export { USTC_CLASS_NAMES, USTC_MALICIOUS } from './ustc.js';
+export {
+  MlRegistry,
+  ML_SCHEMA,
+  DEFAULT_GATES,
+  type DeployGates,
+  type DeployTest,
+  type AddResult,
+  type ModelRow,
+} from './registry.js';
+export {
+  trainLocally,
+  inWindow,
+  type Budget,
+  type LocalTrainOptions,
+  type LocalTrainResult,
+} from './local-train.js';
+export {
+  issueApplianceKey,
+  seal,
+  open as unseal,
+  encodeSet,
+  decodeSet,
+  signLog,
+  verifyLog,
+  type WorkerLog,
+} from './cloud.js';
+export { runWorkerJob, type WorkerJob } from './cloud-worker.js';
+export { CnnInspector, CNN_SID, type CnnInspectorOptions } from './cnn-inspector.js';
+export {
+  Ledger,
+  LedgerError,
+  GENESIS,
+  blockHash,
+  checkBlock,
+  keyRing,
+  signBlock,
+  validSigners,
+  verifyInclusion,
+  type Block,
+  type BlockBody,
+  type KeyRing,
+} from './ledger.js';
+export { fedAvg, scoreUpdates, type ScoredUpdate } from './fedavg.js';

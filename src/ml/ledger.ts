@@ -1,0 +1,191 @@
+/**
+ * The federated-learning ledger (A-86, A-88, A-25): a hash chain of blocks {model id, weight, parameters hash,
+ * submitter}, each committed only with Ed25519 signatures of a majority of the appliances online when it was
+ * proposed (their keys registered beforehand), and a Merkle tree over the block hashes as in a transparency log
+ * (RFC 6962 hashing: leaves 0x00‖h, nodes 0x01‖l‖r) so an appliance proves one block is in the log with log2(n)
+ * hashes. Every appliance keeps a replica and verifies the whole chain before it deploys a downloaded model.
+ */
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { canonicalJson, sha256Hex } from './model-file.js';
+import { keyIdOf } from './model-io.js';
+
+export interface BlockBody {
+  index: number;
+  prevHash: string;
+  round: number;
+  modelId: string;
+  paramsSha256: string;
+  weight: number;
+  submitter: string;
+  /** Key ids of the appliances online when the block was proposed: the majority is of these. */
+  online: string[];
+  at: string;
+}
+
+export interface Block extends BlockBody {
+  hash: string;
+  signatures: { keyId: string; value: string }[];
+}
+
+export const GENESIS = '0'.repeat(64);
+
+export function blockHash(b: BlockBody): string {
+  const { index, prevHash, round, modelId, paramsSha256, weight, submitter, online, at } = b;
+  return sha256Hex(
+    canonicalJson({ index, prevHash, round, modelId, paramsSha256, weight, submitter, online, at }),
+  );
+}
+
+export function signBlock(hash: string, privatePem: string): { keyId: string; value: string } {
+  const priv = createPrivateKey(privatePem);
+  return {
+    keyId: keyIdOf(createPublicKey(priv)),
+    value: sign(null, Buffer.from(hash, 'hex'), priv).toString('base64'),
+  };
+}
+
+export class LedgerError extends Error {}
+
+/** Registered appliance keys: id → PEM. */
+export type KeyRing = ReadonlyMap<string, string>;
+
+export function keyRing(pems: readonly string[]): Map<string, string> {
+  return new Map(pems.map((p) => [keyIdOf(createPublicKey(p)), p]));
+}
+
+/** Valid signatures of registered, online appliances on the block (each signer once). */
+export function validSigners(b: Block, keys: KeyRing): Set<string> {
+  const ok = new Set<string>();
+  for (const s of b.signatures) {
+    const pem = keys.get(s.keyId);
+    if (!pem || !b.online.includes(s.keyId) || ok.has(s.keyId)) continue;
+    try {
+      if (verify(null, Buffer.from(b.hash, 'hex'), createPublicKey(pem), Buffer.from(s.value, 'base64')))
+        ok.add(s.keyId);
+    } catch {
+      // a malformed signature counts as none
+    }
+  }
+  return ok;
+}
+
+/** Refuses a block that does not extend `prev` or lacks its majority; returns nothing when it checks out. */
+export function checkBlock(
+  b: Block,
+  prev: Block | undefined,
+  keys: KeyRing,
+  seen: ReadonlySet<string>,
+): void {
+  const at = `block ${b.index}`;
+  if (b.index !== (prev ? prev.index + 1 : 0))
+    throw new LedgerError(`${at}: index out of sequence (expected ${prev ? prev.index + 1 : 0})`);
+  if (b.prevHash !== (prev ? prev.hash : GENESIS))
+    throw new LedgerError(`${at}: does not link to the block before (replayed or forged)`);
+  if (blockHash(b) !== b.hash) throw new LedgerError(`${at}: hash does not match its contents (altered)`);
+  if (seen.has(`${b.round}:${b.modelId}`))
+    throw new LedgerError(
+      `${at}: model ${b.modelId.slice(0, 16)} of round ${b.round} is already in the ledger (replay)`,
+    );
+  if (!b.online.every((k) => keys.has(k)))
+    throw new LedgerError(`${at}: names an appliance that is not registered`);
+  const need = Math.floor(b.online.length / 2) + 1;
+  const got = validSigners(b, keys).size;
+  if (got < need)
+    throw new LedgerError(
+      `${at}: ${got} valid signatures of ${b.online.length} online appliances, a majority needs ${need}`,
+    );
+}
+
+function leaf(h: string): Buffer {
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(Buffer.from(h, 'hex'))
+    .digest();
+}
+function node(l: Buffer, r: Buffer): Buffer {
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(l)
+    .update(r)
+    .digest();
+}
+
+/** RFC 6962 Merkle tree hash of leaves [lo, hi). */
+function mth(leaves: Buffer[], lo: number, hi: number): Buffer {
+  if (hi - lo === 1) return leaves[lo];
+  let k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return node(mth(leaves, lo, lo + k), mth(leaves, lo + k, hi));
+}
+
+function path(leaves: Buffer[], m: number, lo: number, hi: number): Buffer[] {
+  if (hi - lo === 1) return [];
+  let k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return m - lo < k
+    ? [...path(leaves, m, lo, lo + k), mth(leaves, lo + k, hi)]
+    : [...path(leaves, m, lo + k, hi), mth(leaves, lo, lo + k)];
+}
+
+export class Ledger {
+  readonly blocks: Block[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(readonly keys: KeyRing) {}
+
+  get head(): Block | undefined {
+    return this.blocks[this.blocks.length - 1];
+  }
+
+  /** Appends a committed block after checking it (link, hash, no replay, majority of signatures). */
+  append(b: Block): void {
+    checkBlock(b, this.head, this.keys, this.seen);
+    this.blocks.push(b);
+    this.seen.add(`${b.round}:${b.modelId}`);
+  }
+
+  /** A replica from blocks received: every block checked from the genesis. */
+  static verifyAll(blocks: readonly Block[], keys: KeyRing): Ledger {
+    const l = new Ledger(keys);
+    for (const b of blocks) l.append(b);
+    return l;
+  }
+
+  root(): string {
+    const leaves = this.blocks.map((b) => leaf(b.hash));
+    return leaves.length ? mth(leaves, 0, leaves.length).toString('hex') : sha256Hex('');
+  }
+
+  proof(index: number): string[] {
+    const leaves = this.blocks.map((b) => leaf(b.hash));
+    return path(leaves, index, 0, leaves.length).map((b) => b.toString('hex'));
+  }
+}
+
+/** RFC 6962 §2.1.1: whether `hash` is leaf `index` of a tree of `size` leaves with `root`. */
+export function verifyInclusion(
+  hash: string,
+  index: number,
+  size: number,
+  proof: readonly string[],
+  root: string,
+): boolean {
+  if (index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf(hash);
+  for (const p of proof) {
+    const pb = Buffer.from(p, 'hex');
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = node(pb, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else r = node(r, pb);
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 && r.toString('hex') === root;
+}

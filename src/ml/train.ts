@@ -1,0 +1,91 @@
+/**
+ * Training on tfjs wasm: seeded shuffles, mini-batches through trainOnBatch so a caller can pause between batches
+ * (the local trainer's load and night-window budget) and save a checkpoint after each epoch (resume after kill -9).
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { buildModel, checkArch, type Arch } from './arch.js';
+import { seededRandom, shuffle } from './folds.js';
+import { loadTfModel, modelParams } from './model-io.js';
+import { maskSet } from './mask.js';
+import type { SessionSet } from './idx.js';
+import { ConfigError } from '../framework/errors.js';
+
+export interface TrainOptions {
+  arch: Arch;
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Start from these parameters (resume, or a federated round's global model). */
+  initial?: Float32Array[];
+  /** Epochs already done (resume): the shuffles continue where they were. */
+  startEpoch?: number;
+  /** Awaited before every batch: the place to wait for load to drop or a night window to open. */
+  beforeBatch?: () => Promise<void>;
+  /** Called after every epoch with the parameters so far. */
+  afterEpoch?: (epoch: number, params: Float32Array[], loss: number) => void | Promise<void>;
+}
+
+export interface Trained {
+  model: TF.LayersModel;
+  params: Float32Array[];
+  specs: { name: string; shape: number[] }[];
+  losses: number[];
+}
+
+/** The model input for a set: its first inputBytes bytes, headers masked, zero-padded; int32 byte ids. */
+export function inputRows(s: SessionSet, inputBytes: number): Int32Array {
+  const m = maskSet(s).set;
+  const x = new Int32Array(s.n * inputBytes);
+  const use = Math.min(s.width, inputBytes);
+  for (let i = 0; i < s.n; i++)
+    for (let j = 0; j < use; j++) x[i * inputBytes + j] = m.bytes[i * s.width + j];
+  return x;
+}
+
+export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions): Promise<Trained> {
+  const bad = checkArch(o.arch);
+  if (bad) throw new ConfigError(`model architecture: ${bad}`);
+  if (s.n === 0) throw new ConfigError(`${s.source}: no sessions to train on`);
+  const L = o.arch.inputBytes;
+  const batch = o.batchSize ?? 64;
+  const seed = o.seed ?? 1;
+  const model = o.initial ? loadTfModel(tf, o.arch, o.initial) : buildModel(tf, o.arch, seed);
+  model.compile({
+    optimizer: tf.train.adam(o.learningRate ?? 0.003),
+    loss: 'sparseCategoricalCrossentropy',
+  });
+  const x = inputRows(s, L);
+  const rnd = seededRandom(seed * 7919);
+  const order = Array.from({ length: s.n }, (_, i) => i);
+  // Replay the shuffles of the epochs already done, so a resumed run sees the batches an unbroken one would.
+  for (let e = 0; e < (o.startEpoch ?? 0); e++) shuffle(order, rnd);
+  const losses: number[] = [];
+  const xb = new Int32Array(batch * L);
+  const yb = new Float32Array(batch);
+  for (let epoch = o.startEpoch ?? 0; epoch < o.epochs; epoch++) {
+    shuffle(order, rnd);
+    let lossSum = 0;
+    let batches = 0;
+    for (let from = 0; from < s.n; from += batch) {
+      if (o.beforeBatch) await o.beforeBatch();
+      const count = Math.min(batch, s.n - from);
+      for (let i = 0; i < count; i++) {
+        const r = order[from + i];
+        xb.set(x.subarray(r * L, (r + 1) * L), i * L);
+        yb[i] = s.labels[r];
+      }
+      const xt = tf.tensor2d(xb.subarray(0, count * L), [count, L], 'int32');
+      const yt = tf.tensor1d(yb.subarray(0, count), 'float32');
+      const loss = (await model.trainOnBatch(xt, yt)) as number;
+      xt.dispose();
+      yt.dispose();
+      lossSum += loss;
+      batches++;
+    }
+    losses.push(lossSum / Math.max(1, batches));
+    if (o.afterEpoch) await o.afterEpoch(epoch, modelParams(model).arrays, losses[losses.length - 1]);
+  }
+  const { specs, arrays } = modelParams(model);
+  return { model, params: arrays, specs, losses };
+}

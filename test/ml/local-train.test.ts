@@ -1,0 +1,97 @@
+/**
+ * Local training (A-84): a real `moat ml train` child killed by SIGKILL mid-run resumes from its last checkpoint;
+ * the load gate waits while the load is high outside the night window; the CPU budget holds the trainer's share.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_ARCH, inWindow, tfReady, trainLocally } from '../../src/ml/index.js';
+import { MOAT, moat } from '../helpers/moat-cli.js';
+import { SKIP, USTC_DIR, ustcSplit } from './corpus.js';
+
+test('a training run killed with SIGKILL resumes from its checkpoint', { skip: SKIP }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-ml-kill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cp = join(dir, 'train.ckpt');
+  const args = [
+    'ml',
+    'train',
+    '--ustc',
+    USTC_DIR,
+    '--db',
+    join(dir, 'm.db'),
+    '--per-class',
+    '10',
+    '--epochs',
+    '6',
+    '--checkpoint',
+    cp,
+    '--min-detection',
+    '0',
+    '--max-false-alarm',
+    '1',
+    '--version',
+    '2.0',
+  ];
+  const child = spawn(process.execPath, [MOAT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, sig) => res(sig)));
+  // Wait for the second epoch's checkpoint, then kill without warning.
+  let epoch = -1;
+  for (let i = 0; i < 1200 && epoch < 1; i++) {
+    await sleep(100);
+    if (existsSync(cp)) epoch = (JSON.parse(readFileSync(cp, 'utf8')) as { epoch: number }).epoch;
+  }
+  assert.ok(epoch >= 1, 'no checkpoint after two epochs');
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+  const at = (JSON.parse(readFileSync(cp, 'utf8')) as { epoch: number }).epoch;
+  assert.ok(at < 5, 'the run finished before the kill');
+
+  const again = moat(args);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, new RegExp(`resuming from the checkpoint after epoch ${at + 1}`));
+  assert.doesNotMatch(again.stderr, new RegExp(`^epoch ${at + 1}/6`, 'm'));
+  assert.match(again.stderr, /^epoch 6\/6: loss/m);
+  assert.match(again.stdout, new RegExp(`resumed after epoch ${at + 1}`));
+  assert.match(again.stdout, /model 2\.0 .*deployed, active/);
+});
+
+test(
+  'the load gate waits outside the night window; the CPU budget holds the share',
+  { skip: SKIP },
+  async () => {
+    const tf = await tfReady();
+    const { train } = ustcSplit(5, 0);
+    let calls = 0;
+    const r = await trainLocally(tf, train, {
+      arch: DEFAULT_ARCH,
+      epochs: 1,
+      seed: 1,
+      // High load for the first four looks, then quiet; 03:00 is outside a 1–2 h window.
+      load: () => (calls++ < 4 ? 5 : 0.1),
+      now: () => new Date(2026, 0, 1, 3),
+      budget: { maxLoadPerCore: 1, nightWindow: [1, 2], cpuShare: 0.5 },
+    });
+    assert.ok(r.waitedSeconds >= 1.5, `waited ${r.waitedSeconds}`);
+    // Under the budget: CPU seconds over wall seconds (one core) stays near the share.
+    assert.ok(r.cpuSeconds / r.wallSeconds <= 0.6, `cpu ${r.cpuSeconds} wall ${r.wallSeconds}`);
+    // Inside the window the load does not matter.
+    const night = await trainLocally(tf, train, {
+      arch: DEFAULT_ARCH,
+      epochs: 1,
+      seed: 1,
+      load: () => 5,
+      now: () => new Date(2026, 0, 1, 1, 30),
+      budget: { maxLoadPerCore: 1, nightWindow: [1, 2] },
+    });
+    assert.equal(night.waitedSeconds, 0);
+    assert.ok(inWindow(23, [22, 6]) && inWindow(3, [22, 6]) && !inWindow(12, [22, 6]));
+  },
+);
