@@ -326,12 +326,34 @@ export async function runTest(dir: string): Promise<Outcome> {
   return { test: name, result: 'pass' };
 }
 
+/**
+ * The test directories under `root`: a folder with a `test.yaml` is a test; a folder without one is a group
+ * (`dns/`, `tls/`, `http-evader/` …) when it holds sub-folders, else a held-back test (a capture alone).
+ * Names are paths relative to `root` (`dns/v2/dns-incomplete`), so `--only` can select a group.
+ */
+export function listTests(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    const dir = rel === '' ? root : join(root, rel);
+    const entries = readdirSync(dir, { withFileTypes: true });
+    const subdirs = entries.filter((d) => d.isDirectory()).map((d) => d.name);
+    const isTest = rel !== '' && (entries.some((d) => d.name === 'test.yaml') || subdirs.length === 0);
+    if (isTest) {
+      out.push(rel);
+      return;
+    }
+    for (const s of subdirs) walk(rel === '' ? s : `${rel}/${s}`);
+  };
+  walk('');
+  return out.sort();
+}
+
 export async function runAll(root: string, only?: RegExp): Promise<Outcome[]> {
-  const dirs = readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && (!only || only.test(d.name)))
-    .map((d) => join(root, d.name))
-    .sort();
   const out: Outcome[] = [];
-  for (const d of dirs) out.push(await runTest(d));
+  for (const rel of listTests(root)) {
+    if (only && !only.test(rel)) continue;
+    const o = await runTest(join(root, rel));
+    out.push({ ...o, test: rel });
+  }
   return out;
 }
