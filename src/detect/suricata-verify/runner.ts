@@ -11,7 +11,7 @@ import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import type { AlertOutputOptions } from '../../output/index.js';
+import type { AlertOutputOptions, DnsLogOptions } from '../../output/index.js';
 import type { EveCustomFields } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
@@ -146,9 +146,26 @@ export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom:
       }
       const custom = entry.tls?.custom;
       if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
+      if ('dns' in entry) cfg.custom.dns = dnsOptions(entry.dns);
     }
   }
   return cfg;
+}
+
+/** The dns logger's options from its suricata.yaml entry (`version`, `requests`/`responses` or v1's `query`/`answer`, `types`, `formats`). */
+export function dnsOptions(d: Record<string, unknown> | null | undefined): DnsLogOptions {
+  const out: DnsLogOptions = {};
+  if (!d) return out;
+  const flag = (v: unknown): boolean | undefined =>
+    v === undefined || v === null ? undefined : v === true || v === 'yes' || v === 'true' || v === 'on';
+  if (Number(d.version) === 2) out.version = 2;
+  const req = flag(d.requests ?? d.query);
+  const resp = flag(d.responses ?? d.answer);
+  if (req !== undefined) out.requests = req;
+  if (resp !== undefined) out.responses = resp;
+  if (Array.isArray(d.types)) out.types = d.types.map(String);
+  if (Array.isArray(d.formats)) out.formats = d.formats.map(String);
+  return out;
 }
 
 export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
@@ -170,6 +187,7 @@ interface TestYaml {
   pcap?: string | false;
   requires?: Record<string, unknown> & { pcap?: boolean };
   args?: string[];
+  env?: Record<string, unknown>;
   command?: unknown;
   checks?: Array<Record<string, unknown>>;
 }
@@ -282,6 +300,9 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (ruleFiles.length > 1) return { test: name, result: 'skip', reason: 'more than one rules file' };
   const inspectors = [];
   const eve = testEveConfig(dir);
+  // suricata-verify's environment override of the dns logger's version.
+  const envDns = t.env?.SURICATA_EVE_DNS_VERSION;
+  if (envDns !== undefined) eve.custom.dns = { ...eve.custom.dns, version: Number(envDns) === 2 ? 2 : 3 };
   if (ruleFiles.length === 1) {
     const rulesFile = join(dir, ruleFiles[0]);
     const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile);
