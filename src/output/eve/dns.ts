@@ -41,6 +41,8 @@ export interface DnsLogConfig {
   readonly allTypes: boolean;
   /** The type numbers logged when not allTypes. */
   readonly types: ReadonlySet<number>;
+  /** `types` was given. */
+  readonly typesGiven: boolean;
   readonly detailed: boolean;
   readonly grouped: boolean;
 }
@@ -78,6 +80,7 @@ export function dnsLogConfig(opts: DnsLogOptions = {}): DnsLogConfig {
     responses,
     allTypes: opts.types === undefined && requests && responses && detailed && grouped,
     types: opts.types === undefined ? ALL_KNOWN : typeNumbers(opts.types),
+    typesGiven: opts.types !== undefined,
     detailed,
     grouped,
   };
@@ -94,10 +97,12 @@ function typeLogged(c: DnsLogConfig, type: number): boolean {
 
 /**
  * How many events the logger writes for the message: 0 (filtered out), 1, or in version 2 one per logged question
- * of a request. A message without a question is never logged (Suricata needs a question to select it).
+ * of a request. Suricata selects messages by their questions' types, so it never logs one without a question;
+ * moat logs such a message (an mDNS announcement, a bare error response) unless `types` narrows the logger.
  */
 export function dnsEventCount(c: DnsLogConfig, m: DnsMessage): number {
   if (m.isResponse ? !c.responses : !c.requests) return 0;
+  if (m.questions.length === 0) return c.typesGiven ? 0 : 1;
   let n = 0;
   for (const q of m.questions) if (typeLogged(c, q.type)) n++;
   if (n === 0) return 0;
