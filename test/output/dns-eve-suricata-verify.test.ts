@@ -42,7 +42,8 @@ interface Case {
 function cases(): Case[] {
   const out: Case[] = [];
   for (const name of listTests(SV)) {
-    if (!name.includes('dns') || EXCLUDED.has(name)) continue;
+    // Tests named "ips" run in IPS mode (app layer on arrival, not on acknowledgment), which moat does not emulate.
+    if (!name.includes('dns') || EXCLUDED.has(name) || name.split('/').pop()!.includes('ips')) continue;
     const dir = join(SV, name);
     if (!existsSync(join(dir, 'test.yaml'))) continue;
     const spec = parseYaml(readFileSync(join(dir, 'test.yaml'), 'utf8')) as {
