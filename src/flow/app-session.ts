@@ -288,8 +288,10 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     const other = (1 - dir) as Direction;
     const ob = other === 0 ? this.pending0 : this.pending1;
     this.pending0 = this.pending1 = null;
-    if (ob !== null) this.feed(other, ob, 0, ob.length, tsUs, other === 0 ? this.delivered0 : this.delivered1);
-    if (this.detect === DETECT_PARSER) this.feed(dir, buf, off, len, tsUs, dir === 0 ? this.delivered0 : this.delivered1);
+    if (ob !== null)
+      this.feed(other, ob, 0, ob.length, tsUs, other === 0 ? this.delivered0 : this.delivered1);
+    if (this.detect === DETECT_PARSER)
+      this.feed(dir, buf, off, len, tsUs, dir === 0 ? this.delivered0 : this.delivered1);
   }
 }
 

@@ -266,7 +266,8 @@ export class FlowTrackerImpl implements FlowTracker {
       // Records made from the peer's acknowledged data go on now, with this packet.
       if (!tcp.idle && peer.started) {
         const diff = (pkt.tcpAck - peer.nextSeq) | 0;
-        if (diff > -MAX_ACK_BACK && diff < MAX_ACK_BACK) tcp.acknowledged((1 - dir) as Direction, peer.offset + diff, pkt.tsUs);
+        if (diff > -MAX_ACK_BACK && diff < MAX_ACK_BACK)
+          tcp.acknowledged((1 - dir) as Direction, peer.offset + diff, pkt.tsUs);
       }
     }
     if (flags & TCP_RST) tcp.releaseHeld(pkt.tsUs);

@@ -93,7 +93,12 @@ test('group folders are walked: tests are named by their path, groups are not te
   }
   const names = listTests(CORPUS);
   // Tests two and three levels down (dns/v2/…, stream-async/http/…) and at the top.
-  for (const n of ['dns/v2/bug-856', 'tls/tls-glupteba', 'stream-async/http/stream-async-6063-cli-02', 'bug-2646-02'])
+  for (const n of [
+    'dns/v2/bug-856',
+    'tls/tls-glupteba',
+    'stream-async/http/stream-async-6063-cli-02',
+    'bug-2646-02',
+  ])
     assert.ok(names.includes(n), `${n} listed`);
   for (const group of ['dns', 'dns/v2', 'tls', 'http-evader', 'threshold', 'arp'])
     assert.ok(!names.includes(group), `group ${group} is not a test`);

@@ -11,7 +11,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { analyzeToEvents } from '../../src/pipeline/collect.js';
-import { argsProblem, listTests, requiresProblem, testEveConfig } from '../../src/detect/suricata-verify/runner.js';
+import {
+  argsProblem,
+  listTests,
+  requiresProblem,
+  testEveConfig,
+} from '../../src/detect/suricata-verify/runner.js';
 import { runFilter, type FilterCheck, type Json } from '../../src/detect/suricata-verify/checks.js';
 import type { EveCustomFields } from '../../src/pipeline/index.js';
 
@@ -84,7 +89,10 @@ test('EVE dns v3 and v2 match suricata-verify checks on their captures', async (
   const n = { 2: { checks: 0, pass: 0 }, 3: { checks: 0, pass: 0 } };
   const failures: string[] = [];
   for (const c of cases()) {
-    const { events } = await analyzeToEvents(c.pcap, { eveCustom: c.custom, flow: { midstream: c.midstream } });
+    const { events } = await analyzeToEvents(c.pcap, {
+      eveCustom: c.custom,
+      flow: { midstream: c.midstream },
+    });
     for (const f of c.filters) {
       n[c.version].checks++;
       const why = runFilter(events as Json[], f);

@@ -43,7 +43,10 @@ type Dns = {
 const skip = !existsSync(CORPUS) ? 'needs ../shared/corpus' : !tsharkHas() ? 'tshark not installed' : false;
 
 test('a TXT record with several strings logs every string, as tshark reads them', { skip }, async () => {
-  const want = tshark(TXT_PCAP, 'dns.flags.response == 1 && dns.resp.type == 16', ['frame.number', 'dns.txt']);
+  const want = tshark(TXT_PCAP, 'dns.flags.response == 1 && dns.resp.type == 16', [
+    'frame.number',
+    'dns.txt',
+  ]);
   const { events } = await analyzeToEvents(TXT_PCAP);
   let responses = 0;
   let multi = 0;

@@ -240,7 +240,12 @@ function writeFlags(o: EveBytesOut, f: number): void {
 }
 
 function writeV3(o: EveBytesOut, m: DnsMessage, c: DnsLogConfig): void {
-  raw(o, m.isResponse ? '"dns":{"version":3,"type":"response","tx_id":' : '"dns":{"version":3,"type":"request","tx_id":');
+  raw(
+    o,
+    m.isResponse
+      ? '"dns":{"version":3,"type":"response","tx_id":'
+      : '"dns":{"version":3,"type":"request","tx_id":',
+  );
   num(o, m.txId);
   raw(o, ',"id":');
   num(o, m.id);
@@ -331,7 +336,12 @@ function writeV2(o: EveBytesOut, m: DnsMessage, c: DnsLogConfig, index: number):
  * The record's `"dns":{…}` member, written straight into the output, in the logger's layout; `index` picks the
  * question of a version 2 request (see dnsEventCount).
  */
-export function writeDnsEve(o: EveBytesOut, m: DnsMessage, c: DnsLogConfig = DEFAULT_DNS_LOG, index = 0): void {
+export function writeDnsEve(
+  o: EveBytesOut,
+  m: DnsMessage,
+  c: DnsLogConfig = DEFAULT_DNS_LOG,
+  index = 0,
+): void {
   if (c.version === 2) writeV2(o, m, c, index);
   else writeV3(o, m, c);
 }

@@ -74,6 +74,7 @@ function certificateFacts(c: CertificateInfo, withDnsSans = false): Record<strin
   if (c.sctCount) f.sct_count = c.sctCount;
   if (c.mustStaple) f.must_staple = true;
   if (c.extensionErrors && c.extensionErrors.length > 0) f.extension_errors = c.extensionErrors;
+  if (c.publicKeyError !== undefined) f.public_key_error = c.publicKeyError;
   return f;
 }
 

@@ -42,7 +42,8 @@ function hex(buf: Buffer, off: number, len: number): string {
 /** `19:8c:34:…`: how Suricata writes an SSHFP fingerprint. */
 function colonHex(buf: Buffer, off: number, len: number): string {
   let s = '';
-  for (let i = 0; i < len; i++) s += (i > 0 ? ':' : '') + (buf[off + i] < 16 ? '0' : '') + buf[off + i].toString(16);
+  for (let i = 0; i < len; i++)
+    s += (i > 0 ? ':' : '') + (buf[off + i] < 16 ? '0' : '') + buf[off + i].toString(16);
   return s;
 }
 

@@ -122,7 +122,9 @@ export function compareDns(events: Ev[], rows: ZeekRow[], agg: Agreement, name: 
     const same = (ev: Ev, types: readonly string[]) => {
       const d = ev.dns as Ev;
       return (
-        types.includes(String(d.type)) && (Number.isNaN(id) || d.id === id) && (q === undefined || qname(d) === q)
+        types.includes(String(d.type)) &&
+        (Number.isNaN(id) || d.id === id) &&
+        (q === undefined || qname(d) === q)
       );
     };
     const answer = candidates.find((ev) => same(ev, ['answer', 'response']));
@@ -139,7 +141,12 @@ export function compareDns(events: Ev[], rows: ZeekRow[], agg: Agreement, name: 
       );
     if (row.query !== undefined) {
       cmp('query', row.query.toLowerCase(), d ? zeekEscape(qname(d)) : undefined, d !== undefined);
-      cmp('qtype', typeKey(row.qtype_name), typeKey(str(d ? question(d).rrtype : undefined)), d !== undefined);
+      cmp(
+        'qtype',
+        typeKey(row.qtype_name),
+        typeKey(str(d ? question(d).rrtype : undefined)),
+        d !== undefined,
+      );
     }
     if (row.rcode_name !== undefined) {
       const ad = answer?.dns as Ev | undefined;
