@@ -184,6 +184,22 @@ export function writeTlsEve(
     str(o, h.server.alpn);
     raw(o, ']');
   }
+  const clientCert = h.clientCertificates[0];
+  if (clientCert) {
+    // The client's certificate, as Suricata's extended tls log names it (tls.client.subject …).
+    w.key('client');
+    json(
+      o,
+      JSON.stringify({
+        subject: clientCert.subject,
+        issuerdn: clientCert.issuer,
+        fingerprint: clientCert.sha1,
+        serial: clientCert.serial,
+        notbefore: formatCertTime(clientCert.notBefore),
+        notafter: formatCertTime(clientCert.notAfter),
+      }),
+    );
+  }
   if (custom.length > 0) {
     if (h.client && custom.includes('client_handshake')) {
       w.key('client_handshake');
