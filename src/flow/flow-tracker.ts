@@ -81,13 +81,16 @@ export class FlowTrackerImpl implements FlowTracker {
     const sp = keySrcPort(pkt);
     const dp = keyDstPort(pkt);
     const h = keyHash(pkt, sp, dp);
-    // VLAN ids are 12 bits: one tag → 1..4096, two tags → both ids with the second shifted past the first.
+    // VLAN ids are 12 bits: one tag → 1..4096, more tags → each id (+1) in its own 13 bits (< 2^39, exact).
     const vk =
       pkt.vlanCount === 0
         ? 0
         : pkt.vlanCount === 1
           ? (pkt.vlan[0] & 0xfff) + 1
-          : (pkt.vlan[0] & 0xfff) + 1 + ((pkt.vlan[1] & 0xfff) + 1) * 8192;
+          : (pkt.vlan[0] & 0xfff) +
+            1 +
+            ((pkt.vlan[1] & 0xfff) + 1) * 8192 +
+            (pkt.vlanCount > 2 ? ((pkt.vlan[2] & 0xfff) + 1) * 67108864 : 0);
     const ipv = pkt.ipVersion;
     const t = this.table;
     const ps = pkt.src;
@@ -185,7 +188,7 @@ export class FlowTrackerImpl implements FlowTracker {
       f.proto = proto;
       f.ipVersion = pkt.ipVersion;
       f.vlanKey = vk;
-      if (pkt.vlanCount > 0) f.vlan = pkt.vlanCount === 1 ? [pkt.vlan[0]] : [pkt.vlan[0], pkt.vlan[1]];
+      if (pkt.vlanCount > 0) f.vlan = Array.from(pkt.vlan.subarray(0, pkt.vlanCount));
       f.startUs = ts;
       f.lastUs = ts;
       if (this.streamDefs.length === 0 && proto === IPPROTO_TCP) f.appDone = true;

@@ -34,7 +34,7 @@ export class Flow implements FlowView {
   dstPort = 0;
   proto = 0;
   vlan: readonly number[] = NO_VLAN;
-  /** VLAN ids as one number for key comparison: vlan[0] | vlan[1] << 16, plus the count in bits 32+. */
+  /** VLAN ids as one number for key comparison (see FlowTrackerImpl.handle). */
   vlanKey = 0;
   startUs = 0;
   lastUs = 0;
