@@ -68,6 +68,12 @@ abstract class AppSessionBase implements AppContext {
     this.sink.onAppRecord(this.flow, record, tsUs);
   }
 
+  changeProto(proto: AppProtoName): void {
+    if (this.flow.appProto === proto) return;
+    this.flow.appProtoOrig ??= this.flow.appProto;
+    this.flow.appProto = proto;
+  }
+
   get keepBodies(): boolean {
     return this.sink.wantsAppBodies !== false;
   }

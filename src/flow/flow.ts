@@ -46,6 +46,7 @@ export class Flow implements FlowView {
   flags0 = 0;
   flags1 = 0;
   appProto: AppProtoName = 'unknown';
+  appProtoOrig: AppProtoName | undefined = undefined;
   /** 0 new, 1 established, 2 closed (index into STATE_NAMES); also the timeout class. */
   stateCode = CLASS_NEW;
   /** TCP session state (tcp-state.ts). */
