@@ -360,7 +360,9 @@ export class TlsStreamParser implements StreamParser {
           : undefined,
       newTicketHash: this.newTicketHash,
       resumed,
-      versionName: versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
+      versionName: sh?.draftBefore16
+        ? 'TLS 1.3 draft-<16'
+        : versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
       ...clientFingerprints(this.client),
       ja3s: sh ? serverFingerprint(sh) : undefined,
       ja4Retry: this.retryClient ? computeJa4(this.retryClient) : undefined,
