@@ -11,8 +11,8 @@ import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import type { AlertOutputOptions, DnsLogOptions } from '../../output/index.js';
-import type { EveCustomFields } from '../../pipeline/index.js';
+import type { AlertOutputOptions } from '../../output/index.js';
+import { eveOptionsOf, type EveCustomFields } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -112,60 +112,17 @@ export function configProblem(dir: string): string | undefined {
   return undefined;
 }
 
+/** The test's suricata.yaml EVE options (alert payload, tls custom fields, the dns logger's options). */
 export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom: EveCustomFields } {
-  const cfg: { alert: AlertOutputOptions; custom: EveCustomFields } = { alert: {}, custom: {} };
   const p = join(dir, 'suricata.yaml');
-  if (!existsSync(p)) return cfg;
+  if (!existsSync(p)) return { alert: {}, custom: {} };
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, ''));
   } catch {
-    return cfg;
+    return { alert: {}, custom: {} };
   }
-  const on = (v: unknown): boolean => v === true || v === 'yes' || v === 'true';
-  const outputs = ((doc as { outputs?: unknown[] } | null)?.outputs ?? []) as Array<Record<string, unknown>>;
-  for (const o of outputs) {
-    const types = ((o?.['eve-log'] as { types?: unknown[] } | undefined)?.types ?? []) as unknown[];
-    for (const t of types) {
-      if (!t || typeof t !== 'object') continue;
-      const entry = t as Record<string, Record<string, unknown> | null>;
-      const a = entry.alert;
-      if (a) {
-        cfg.alert = {
-          payload: on(a.payload),
-          payloadPrintable: on(a['payload-printable']),
-          packet: on(a.packet),
-        };
-        const x = a.xff as Record<string, unknown> | undefined;
-        if (x && on(x.enabled))
-          cfg.alert.xff = {
-            mode: x.mode === 'overwrite' ? 'overwrite' : 'extra-data',
-            deployment: x.deployment === 'forward' ? 'forward' : 'reverse',
-            header: typeof x.header === 'string' ? x.header : 'X-Forwarded-For',
-          };
-      }
-      const custom = entry.tls?.custom;
-      if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
-      if ('dns' in entry) cfg.custom.dns = dnsOptions(entry.dns);
-    }
-  }
-  return cfg;
-}
-
-/** The dns logger's options from its suricata.yaml entry (`version`, `requests`/`responses` or v1's `query`/`answer`, `types`, `formats`). */
-export function dnsOptions(d: Record<string, unknown> | null | undefined): DnsLogOptions {
-  const out: DnsLogOptions = {};
-  if (!d) return out;
-  const flag = (v: unknown): boolean | undefined =>
-    v === undefined || v === null ? undefined : v === true || v === 'yes' || v === 'true' || v === 'on';
-  if (Number(d.version) === 2) out.version = 2;
-  const req = flag(d.requests ?? d.query);
-  const resp = flag(d.responses ?? d.answer);
-  if (req !== undefined) out.requests = req;
-  if (resp !== undefined) out.responses = resp;
-  if (Array.isArray(d.types)) out.types = d.types.map(String);
-  if (Array.isArray(d.formats)) out.formats = d.formats.map(String);
-  return out;
+  return eveOptionsOf(doc);
 }
 
 export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
