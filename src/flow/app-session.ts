@@ -117,7 +117,8 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   }
 
   override emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
-    if (this.curDir < 0) {
+    // A peer that has sent nothing (a one-sided capture or tap) will never acknowledge: no waiting then.
+    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0) {
       this.sink.onAppRecord(this.flow, record, tsUs);
       return;
     }

@@ -267,3 +267,14 @@ test('a probe that throws counts as no match; the next probe still gets its chan
   assert.equal(sink.ended[0].flow.appProto, 'http');
   assert.equal(log.join('|'), '0:GET /|end');
 });
+
+test('a peer that never sent a packet (one-sided capture) does not hold records back', () => {
+  const log: string[] = [];
+  const { sink, eng } = run({ stream: [lineProtocol('tls', 'PING', log)] });
+  // Only the client's side was captured: a SYN, then data with acknowledgments that name bytes never seen.
+  eng.handle(packet({ ...c2s, flags: TCP_SYN, seq: 10, ts: 1 }));
+  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, ack: 900, payload: 'PING', ts: 2 }));
+  assert.equal(sink.records.length, 1);
+  assert.equal(sink.records[0].tsUs, 2, 'the record comes with the packet that completed it');
+  eng.finish(10);
+});
