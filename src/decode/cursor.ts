@@ -89,6 +89,7 @@ export class DecodeCursor {
     n[b + 16] = pkt.payloadOff;
     n[b + 17] = pkt.payloadLen;
     n[b + 18] = this.ipDepth;
+    n[b + 19] = pkt.vlan[2];
     const a = this.savedAddr;
     const ab = d * 8;
     for (let i = 0; i < 4; i++) {
@@ -131,6 +132,7 @@ export class DecodeCursor {
     pkt.payloadOff = n[b + 16];
     pkt.payloadLen = n[b + 17];
     this.ipDepth = n[b + 18];
+    pkt.vlan[2] = n[b + 19];
     const a = this.savedAddr;
     const ab = d * 8;
     for (let i = 0; i < 4; i++) {

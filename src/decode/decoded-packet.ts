@@ -56,8 +56,8 @@ export class DecodedPacket {
   icmpType = 0;
   icmpCode = 0;
 
-  /** Up to two 802.1Q tags (QinQ); `vlanCount` says how many are set. */
-  readonly vlan = new Uint16Array(2);
+  /** Up to three 802.1Q/802.1ad tags (as Suricata keeps); `vlanCount` says how many are set. */
+  readonly vlan = new Uint16Array(3);
   vlanCount = 0;
   /** Tunnel layers stripped to reach the inner packet (GRE, VXLAN, Geneve, ERSPAN, IP-in-IP). */
   tunnelDepth = 0;

@@ -213,7 +213,7 @@ export class IpReassembler {
     k[9] = id;
     k[10] = proto;
     k[11] = pkt.vlanCount > 0 ? pkt.vlan[0] + 1 : 0;
-    k[12] = pkt.vlanCount > 1 ? pkt.vlan[1] + 1 : 0;
+    k[12] = pkt.vlanCount > 1 ? pkt.vlan[1] + 1 + (pkt.vlanCount > 2 ? (pkt.vlan[2] + 1) * 8192 : 0) : 0;
   }
 
   private findOrCreate(nowUs: number): Datagram {

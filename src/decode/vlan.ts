@@ -1,6 +1,6 @@
 /**
- * 802.1Q / 802.1ad tags. Two tags (QinQ) are kept in pkt.vlan; a third is decoded through and flagged, and a
- * stack deeper than any real network uses is malformed.
+ * 802.1Q / 802.1ad tags. Up to three are kept in pkt.vlan, as Suricata does (QinQ and one more); a fourth is
+ * decoded through and flagged, and a stack deeper than any real network uses is malformed.
  */
 import { setAnomaly, VLAN_HEADER_TOO_SMALL, VLAN_TOO_MANY_LAYERS } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
@@ -20,7 +20,7 @@ export function decodeVlan(c: DecodeCursor, pkt: DecodedPacket): number {
     setAnomaly(pkt, VLAN_TOO_MANY_LAYERS);
     return L_ERROR;
   }
-  if (pkt.vlanCount < 2) pkt.vlan[pkt.vlanCount++] = id;
+  if (pkt.vlanCount < 3) pkt.vlan[pkt.vlanCount++] = id;
   else setAnomaly(pkt, VLAN_TOO_MANY_LAYERS);
   c.off = off + 4;
   return nextForEthertype((b[off + 2] << 8) | b[off + 3]);

@@ -1,7 +1,7 @@
 /** The packet-level part of a rule: protocol, addresses and ports with direction, flow state, header tests. */
 import type { DecodedPacket } from '../decode/index.js';
 import type { FlowView } from '../flow/index.js';
-import type { FlagsTest, Rule } from './rule.js';
+import type { FlagsTest, NumberTest, Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
 import { testNumber } from './keywords/header.js';
@@ -74,6 +74,16 @@ export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boole
   return true;
 }
 
+function vlanIdMatch(v: { test: NumberTest; layer?: number }, pkt: DecodedPacket): boolean {
+  const n = pkt.vlanCount;
+  if (v.layer === undefined) {
+    for (let i = 0; i < n; i++) if (testNumber(v.test, pkt.vlan[i])) return true;
+    return false;
+  }
+  const i = v.layer < 0 ? n + v.layer : v.layer;
+  return i >= 0 && i < n && testNumber(v.test, pkt.vlan[i]);
+}
+
 /** Header tests that need the packet itself (dsize, ttl, flags, ip_proto, icmp type/code). */
 export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
   if (rule.dsize && !testNumber(rule.dsize, pkt.payloadLen)) return false;
@@ -85,6 +95,8 @@ export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
     if (mss === undefined || !testNumber(rule.tcpMss, mss)) return false;
   }
   if (rule.icode && !testNumber(rule.icode, pkt.icmpCode)) return false;
+  if (rule.vlanLayers && !testNumber(rule.vlanLayers, pkt.vlanCount)) return false;
+  if (rule.vlanId && !vlanIdMatch(rule.vlanId, pkt)) return false;
   if (rule.ipProto) {
     const ip = rule.ipProto;
     if ('test' in ip ? !testNumber(ip.test, pkt.proto) : (pkt.proto === ip.proto) === ip.negated)

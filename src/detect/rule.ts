@@ -298,6 +298,10 @@ export interface Rule {
   sameIp?: boolean;
   /** tcp.mss: the MSS option's value (a packet without one does not match). */
   tcpMss?: NumberTest;
+  /** vlan.layers: how many VLAN tags the packet has. */
+  vlanLayers?: NumberTest;
+  /** vlan.id: a tag's id, at `layer` (0 the outermost, negative from the innermost) or at any layer. */
+  vlanId?: { test: NumberTest; layer?: number };
   icode?: NumberTest;
   flags?: FlagsTest;
   tlsVersion?: string[];

@@ -134,6 +134,8 @@ function isStreamableTcp(r: Rule): boolean {
     !r.icode &&
     !r.ipProto &&
     !r.tcpMss &&
+    !r.vlanLayers &&
+    !r.vlanId &&
     !r.fieldTests &&
     !r.fragbits &&
     !r.sameIp

@@ -42,6 +42,11 @@ export interface AppContext<R extends AppRecordBase = AppRecordBase> {
   emit(record: R | AppAnomalyRecord, tsUs: number): void;
   /** Whether message bodies are kept for inspection (unset: kept); their lengths are counted either way. */
   readonly keepBodies?: boolean;
+  /**
+   * The connection now carries another protocol (TLS in an accepted CONNECT tunnel): the flow's app_proto becomes
+   * `proto` and the first one is kept as app_proto_orig, as Suricata names a protocol change.
+   */
+  changeProto?(proto: AppProtoName): void;
 }
 
 /** A parser for one TCP flow: receives each direction's bytes in order, exactly once. */

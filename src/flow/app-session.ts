@@ -68,6 +68,12 @@ abstract class AppSessionBase implements AppContext {
     this.sink.onAppRecord(this.flow, record, tsUs);
   }
 
+  changeProto(proto: AppProtoName): void {
+    if (this.flow.appProto === proto) return;
+    this.flow.appProtoOrig ??= this.flow.appProto;
+    this.flow.appProto = proto;
+  }
+
   get keepBodies(): boolean {
     return this.sink.wantsAppBodies !== false;
   }
@@ -79,8 +85,78 @@ abstract class AppSessionBase implements AppContext {
   }
 }
 
+/** A record a parser produced from data its peer has not acknowledged yet. */
+interface HeldRecord {
+  dir: Direction;
+  /** The direction's stream offset the record needs acknowledged (the end of the data that produced it). */
+  end: number;
+  record: AppRecordBase | AppAnomalyRecord;
+}
+
+/**
+ * TCP: records are handed on when the peer acknowledges the data that produced them, as Suricata's IDS mode runs
+ * its app layer on acknowledged data only — so an event names the packet that carried the ACK (`pcap_cnt`, time),
+ * e.g. a TLS handshake event is the client's ACK of the server's certificate flight. The bytes are parsed on
+ * arrival (no copy is held); only the few records wait. RST, the end of the session or of the flow hands on
+ * whatever still waits.
+ */
 export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   parser: StreamParser | null = null;
+  /** Stream bytes (data and gaps) delivered per direction: the offsets acknowledgments are compared with. */
+  private delivered0 = 0;
+  private delivered1 = 0;
+  /** The direction whose data is being parsed (records from it wait for its ACK), -1 outside. */
+  private curDir = -1;
+  private curEnd = 0;
+  /** Records waiting for an acknowledgment, in the order they were made. */
+  private held: HeldRecord[] | null = null;
+
+  /** No record waits for an acknowledgment. */
+  get idle(): boolean {
+    return this.held === null;
+  }
+
+  override emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
+    // A peer that has sent nothing (a one-sided capture or tap) will never acknowledge: no waiting then.
+    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0) {
+      this.sink.onAppRecord(this.flow, record, tsUs);
+      return;
+    }
+    (this.held ??= []).push({ dir: this.curDir as Direction, end: this.curEnd, record });
+  }
+
+  /**
+   * The peer acknowledged direction `dir`'s stream up to `ackedTo` (a stream offset, past the end when the ACK
+   * also covers a FIN): its records made from data before that go on, with the acknowledging packet's time.
+   */
+  acknowledged(dir: Direction, ackedTo: number, tsUs: number): void {
+    const held = this.held;
+    if (held === null) return;
+    let kept = 0;
+    let ready: HeldRecord[] | null = null;
+    for (const h of held) {
+      if (h.dir === dir && h.end <= ackedTo) (ready ??= []).push(h);
+      else held[kept++] = h;
+    }
+    if (ready === null) return;
+    held.length = kept;
+    if (kept === 0) this.held = null;
+    for (const h of ready) this.sink.onAppRecord(this.flow, h.record, tsUs);
+  }
+
+  /** Hands on every waiting record (RST, session or flow end). */
+  releaseHeld(tsUs: number): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    for (const h of held) this.sink.onAppRecord(this.flow, h.record, tsUs);
+  }
+
+  /** Parses with the records of `dir`'s data waiting for its acknowledgment up to `end`. */
+  private within(dir: Direction, end: number): void {
+    this.curDir = dir;
+    this.curEnd = end;
+  }
   /** Bytes of a direction a probe asked more of; per direction, no arrays per flow. */
   private pending0: Buffer | null = null;
   private pending1: Buffer | null = null;
@@ -98,20 +174,29 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   }
 
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    const end = dir === 0 ? (this.delivered0 += len) : (this.delivered1 += len);
     if (this.sink.wantsStream === true)
       this.sink.onStreamData?.(this.flow, dir, buf.subarray(off, off + len), tsUs);
+    this.feed(dir, buf, off, len, tsUs, end);
+  }
+
+  /** Data to the parser, or to the probes while undecided; records wait for `dir`'s ACK up to `end`. */
+  private feed(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number, end: number): void {
     // Kept reassembling for stream inspection: a parser that has what it wants is not fed more.
     if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {
+      this.within(dir, end);
       try {
         this.parser!.onData(dir, buf, off, len, tsUs);
       } catch (err) {
         this.parserFailed(err, tsUs);
       }
+      this.curDir = -1;
       return;
     }
     if (this.detect !== DETECT_PENDING || this.given & (1 << dir)) return;
     let pb = dir === 0 ? this.pending0 : this.pending1;
+    this.within(dir, end);
     if (pb !== null) {
       // A probe asked for more: probe the accumulated bytes.
       const room = PROBE_BUFFER_MAX - pb.length;
@@ -121,17 +206,21 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     } else {
       this.probe(dir, buf, off, len, tsUs, len >= PROBE_BUFFER_MAX);
     }
+    this.curDir = -1;
   }
 
   onStreamGap(dir: Direction, len: number, tsUs: number): void {
+    const end = dir === 0 ? (this.delivered0 += len) : (this.delivered1 += len);
     if (this.sink.wantsStream === true) this.sink.onStreamGap?.(this.flow, dir, len, tsUs);
     if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {
+      this.within(dir, end);
       try {
         this.parser!.onGap(dir, len, tsUs);
       } catch (err) {
         this.parserFailed(err, tsUs);
       }
+      this.curDir = -1;
     } else if (this.detect === DETECT_PENDING) {
       // Bytes after a hole cannot be probed as the start of the stream.
       this.giveUp(dir);
@@ -143,6 +232,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   }
 
   end(tsUs: number): void {
+    this.releaseHeld(tsUs);
     if (this.detect !== DETECT_PARSER) return;
     try {
       this.parser!.onEnd(tsUs);
@@ -205,8 +295,10 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     const other = (1 - dir) as Direction;
     const ob = other === 0 ? this.pending0 : this.pending1;
     this.pending0 = this.pending1 = null;
-    if (ob !== null) this.onStreamData(other, ob, 0, ob.length, tsUs);
-    if (this.detect === DETECT_PARSER) this.onStreamData(dir, buf, off, len, tsUs);
+    if (ob !== null)
+      this.feed(other, ob, 0, ob.length, tsUs, other === 0 ? this.delivered0 : this.delivered1);
+    if (this.detect === DETECT_PARSER)
+      this.feed(dir, buf, off, len, tsUs, dir === 0 ? this.delivered0 : this.delivered1);
   }
 }
 

@@ -85,6 +85,7 @@ export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
   h ^= Math.imul(pkt.proto + 1 + (pkt.ipVersion << 8), 0x01000193);
   if (pkt.vlanCount > 0)
     h ^= Math.imul(pkt.vlan[0] | (pkt.vlanCount > 1 ? pkt.vlan[1] << 16 : 0), 0x5bd1e995);
+  if (pkt.vlanCount > 2) h ^= Math.imul(pkt.vlan[2] + 1, 0x27d4eb2d);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);

@@ -4,7 +4,7 @@
  * input. One engine per pipeline thread; nothing here allocates per packet (a Flow per flow, app state and
  * held out-of-order bytes only for flows that need them).
  */
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/index.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/index.js';
 import type {
   AppProtocols,
   AppRecordBase,
@@ -32,6 +32,8 @@ import type { FlowEndReason, FlowTracker, FlowSink, FlowStats } from './types.js
  * workers of one run when each engine is told its shard, below 2^52 for 2^40 flows, and not a bare counter.
  */
 const ID_HASH_SPAN = 4096;
+/** An acknowledgment this far behind the stream is stale (or unrelated) and acknowledges nothing new. */
+const MAX_ACK_BACK = 1 << 30;
 
 export class FlowTrackerImpl implements FlowTracker {
   readonly stats: FlowStats = { flows: 0, activeFlows: 0, evicted: 0, tcpGaps: 0, reassemblyOverflows: 0 };
@@ -79,13 +81,16 @@ export class FlowTrackerImpl implements FlowTracker {
     const sp = keySrcPort(pkt);
     const dp = keyDstPort(pkt);
     const h = keyHash(pkt, sp, dp);
-    // VLAN ids are 12 bits: one tag → 1..4096, two tags → both ids with the second shifted past the first.
+    // VLAN ids are 12 bits: one tag → 1..4096, more tags → each id (+1) in its own 13 bits (< 2^39, exact).
     const vk =
       pkt.vlanCount === 0
         ? 0
         : pkt.vlanCount === 1
           ? (pkt.vlan[0] & 0xfff) + 1
-          : (pkt.vlan[0] & 0xfff) + 1 + ((pkt.vlan[1] & 0xfff) + 1) * 8192;
+          : (pkt.vlan[0] & 0xfff) +
+            1 +
+            ((pkt.vlan[1] & 0xfff) + 1) * 8192 +
+            (pkt.vlanCount > 2 ? ((pkt.vlan[2] & 0xfff) + 1) * 67108864 : 0);
     const ipv = pkt.ipVersion;
     const t = this.table;
     const ps = pkt.src;
@@ -183,7 +188,7 @@ export class FlowTrackerImpl implements FlowTracker {
       f.proto = proto;
       f.ipVersion = pkt.ipVersion;
       f.vlanKey = vk;
-      if (pkt.vlanCount > 0) f.vlan = pkt.vlanCount === 1 ? [pkt.vlan[0]] : [pkt.vlan[0], pkt.vlan[1]];
+      if (pkt.vlanCount > 0) f.vlan = Array.from(pkt.vlan.subarray(0, pkt.vlanCount));
       f.startUs = ts;
       f.lastUs = ts;
       if (this.streamDefs.length === 0 && proto === IPPROTO_TCP) f.appDone = true;
@@ -257,8 +262,19 @@ export class FlowTrackerImpl implements FlowTracker {
       f.streams = streams;
     }
     streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
-    if (flags & TCP_ACK) streams[1 - dir].acked(pkt.tcpAck, pkt.tsUs);
-    if (!this.streamSink && (f.tcp!.detect === DETECT_UNKNOWN || f.tcp!.parser?.finished === true)) {
+    const tcp = f.tcp!;
+    if (flags & TCP_ACK) {
+      const peer = streams[1 - dir];
+      peer.acked(pkt.tcpAck, pkt.tsUs);
+      // Records made from the peer's acknowledged data go on now, with this packet.
+      if (!tcp.idle && peer.started) {
+        const diff = (pkt.tcpAck - peer.nextSeq) | 0;
+        if (diff > -MAX_ACK_BACK && diff < MAX_ACK_BACK)
+          tcp.acknowledged((1 - dir) as Direction, peer.offset + diff, pkt.tsUs);
+      }
+    }
+    if (flags & TCP_RST) tcp.releaseHeld(pkt.tsUs);
+    if (!this.streamSink && (tcp.detect === DETECT_UNKNOWN || (tcp.parser?.finished === true && tcp.idle))) {
       // No parser for this flow (or it failed, or it has all it wants): from here on it is only counted.
       this.releaseApp(f, pkt.tsUs);
     }

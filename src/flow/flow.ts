@@ -34,7 +34,7 @@ export class Flow implements FlowView {
   dstPort = 0;
   proto = 0;
   vlan: readonly number[] = NO_VLAN;
-  /** VLAN ids as one number for key comparison: vlan[0] | vlan[1] << 16, plus the count in bits 32+. */
+  /** VLAN ids as one number for key comparison (see FlowTrackerImpl.handle). */
   vlanKey = 0;
   startUs = 0;
   lastUs = 0;
@@ -46,6 +46,7 @@ export class Flow implements FlowView {
   flags0 = 0;
   flags1 = 0;
   appProto: AppProtoName = 'unknown';
+  appProtoOrig: AppProtoName | undefined = undefined;
   /** 0 new, 1 established, 2 closed (index into STATE_NAMES); also the timeout class. */
   stateCode = CLASS_NEW;
   /** TCP session state (tcp-state.ts). */

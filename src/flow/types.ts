@@ -28,6 +28,8 @@ export interface FlowView {
   readonly bytes: readonly [number, number] | Float64Array;
   readonly state: FlowState;
   readonly appProto: AppProtoName;
+  /** The protocol the flow started with when it changed to `appProto` (CONNECT → TLS). */
+  readonly appProtoOrig?: AppProtoName;
   /** TCP flags seen per direction, OR-ed. */
   readonly tcpFlags: readonly [number, number] | Uint8Array;
   /** Missing stream bytes recorded by reassembly, both directions. */

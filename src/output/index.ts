@@ -6,9 +6,17 @@ export { SyslogChannel } from './alerts/syslog.js';
 export { WebhookChannel } from './alerts/webhook.js';
 export { writeAlertRecord, type AlertOutputOptions, type AlertPlace, type AlertRecord } from './eve/alert.js';
 export { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from './eve/anomaly.js';
-export { writeDnsEve } from './eve/dns.js';
+export {
+  DEFAULT_DNS_LOG,
+  dnsEventCount,
+  dnsLogConfig,
+  writeDnsAlertMember,
+  writeDnsEve,
+  type DnsLogConfig,
+  type DnsLogOptions,
+} from './eve/dns.js';
 export { writeFlowRecord } from './eve/flow.js';
-export { writeEveHeader, type EveEvent } from './eve/header.js';
+export { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from './eve/header.js';
 export { writeHttpEve } from './eve/http.js';
 export { num, raw, type EveBytesOut } from './eve/json-out.js';
 export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';

@@ -8,10 +8,17 @@ import type { AppRecord } from '../proto/index.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
-import { writeEveHeader, type EveEvent } from '../output/index.js';
+import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
 import { writeTlsEve } from '../output/index.js';
 import { writeHttpEve } from '../output/index.js';
-import { writeDnsEve } from '../output/index.js';
+import {
+  dnsEventCount,
+  dnsLogConfig,
+  writeDnsAlertMember,
+  writeDnsEve,
+  type DnsLogConfig,
+  type DnsLogOptions,
+} from '../output/index.js';
 import { writeFlowRecord } from '../output/index.js';
 import { num, raw, type EveBytesOut } from '../output/index.js';
 import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
@@ -29,10 +36,12 @@ import type { Inspector } from './inspector.js';
 /** Which event types to produce; all when unset. */
 export type EveTypeFilter = ReadonlySet<string> | undefined;
 
-/** Optional per-type EVE fields, as suricata.yaml's `custom:` lists name them. */
+/** Per-type EVE logger options, as suricata.yaml's `eve-log: types:` entries give them. */
 export interface EveCustomFields {
-  /** `client_handshake`, `server_handshake` (Suricata 8). */
+  /** The tls logger's `custom:` list: `client_handshake`, `server_handshake` (Suricata 8). */
   tls?: readonly string[];
+  /** The dns logger's options: `version` (3 by default, or 2), `requests`, `responses`, `types`, `formats`. */
+  dns?: DnsLogOptions;
 }
 
 export interface EveStageOptions {
@@ -49,6 +58,8 @@ export interface EveStageOptions {
 }
 
 const NO_CHANNELS: readonly string[] = [];
+const FLOW_TUPLE: TupleView = {};
+const REVERSED: TupleView = { reverse: true };
 
 export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly types: EveTypeFilter;
@@ -56,6 +67,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly inspectors: readonly Inspector[];
   private readonly packetInspectors: readonly Inspector[];
   private readonly customTls: readonly string[] | undefined;
+  private readonly dnsLog: DnsLogConfig;
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
@@ -71,6 +83,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.inspectors = opts.inspectors ?? [];
     this.packetInspectors = this.inspectors.filter((i) => i.onPacket !== undefined);
     this.customTls = opts.custom?.tls;
+    this.dnsLog = dnsLogConfig(opts.custom?.dns);
     this.alertOutput = opts.alertOutput ?? {};
     this.alertChannels = opts.alertChannels;
     for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
@@ -108,6 +121,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private open(type: string, tsUs: number, flow: FlowView, pcapCnt: number): EveBytesOut {
     const o = this.out;
     writeEveHeader(o, type, tsUs, flow, this.iface, pcapCnt);
+    pktSrc(o, pcapCnt);
     raw(o, ',');
     return o;
   }
@@ -162,9 +176,24 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     const alerts = findings !== undefined && findings.some(isAlert);
     // Alerts about the record carry its member too: written once, its bytes copied into each of them.
     let member: string | undefined;
-    if (wanted) {
+    if (wanted && record.type === 'dns') {
+      // The dns logger's options decide how many events (none, one, or one per question in version 2); an alert
+      // carries its own version 3 member, written when it is.
+      const n = dnsEventCount(this.dnsLog, record.dns);
+      // Version 3 names the tuple as the message travelled (a response from the server); version 2 as the flow.
+      const view = this.dnsLog.version === 3 && record.dns.dir === 1 ? REVERSED : FLOW_TUPLE;
+      for (let i = 0; i < n; i++) {
+        const o = this.out;
+        writeEveHeaderAs(o, 'dns', tsUs, flow, this.iface, pcapCnt, view);
+        pktSrc(o, pcapCnt);
+        raw(o, ',');
+        writeDnsEve(o, record.dns, this.dnsLog, i);
+        this.close(o);
+      }
+    } else if (wanted) {
       const o = this.out;
       writeEveHeader(o, record.type, tsUs, flow, this.iface, pcapCnt);
+      pktSrc(o, pcapCnt);
       if (record.type === 'http') {
         // The transaction's index in its connection, from 0, beside the tuple as Suricata writes it.
         raw(o, ',"tx_id":');
@@ -188,7 +217,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.writeRecord(flow, record, tsUs, 0, this.wants(record.type), findings);
   }
 
-  /** The record's own member (`"tls":{…}`), as its event and the alerts about it carry it. */
+  /** The record's own member (`"tls":{…}`), as its event and the alerts about it carry it (DNS: as alerts do). */
   private writeMember(o: EveBytesOut, record: AppRecord, verdict: TlsScoreNote | undefined): void {
     switch (record.type) {
       case 'tls':
@@ -198,7 +227,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         writeHttpEve(o, record.http);
         return;
       case 'dns':
-        writeDnsEve(o, record.dns);
+        writeDnsAlertMember(o, record.dns);
         return;
       case 'anomaly':
         return;
@@ -305,6 +334,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     const o = this.out;
     if (flow) writeEveHeader(o, 'anomaly', pkt.tsUs, flow, this.iface, pkt.pcapCnt);
     else writePacketAnomalyHeader(o, pkt);
+    pktSrc(o, pkt.pcapCnt);
     raw(o, ',');
     writeDecodeAnomaly(o, event);
     this.close(o);
@@ -323,6 +353,11 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   decodeAnomaly(pkt: DecodedPacket): void {
     this.onPacketAnomaly(null, pkt.anomaly, pkt);
   }
+}
+
+/** `,"pkt_src":"wire/pcap"` on an event a captured packet produced, as Suricata 8 writes it after the tuple. */
+function pktSrc(o: EveBytesOut, pcapCnt: number): void {
+  if (pcapCnt > 0) raw(o, ',"pkt_src":"wire/pcap"');
 }
 
 /** The TLS monitor's verdict on the record, when it gave one. */

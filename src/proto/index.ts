@@ -11,6 +11,7 @@ export type {
   StreamProtocolDef,
 } from './app-layer.js';
 export { type DnsAnswer, type DnsMessage } from './dns/types.js';
+export { rrTypeNumber } from './dns/rr-types.js';
 export { type HttpTransaction } from './http/types.js';
 export { isGrease, versionName } from './tls/constants.js';
 export { type TlsHandshake } from './tls/types.js';

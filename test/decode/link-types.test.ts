@@ -120,7 +120,7 @@ test('ICMP and ICMPv6 type/code', () => {
   assert.equal(d6.pkt.icmpCode, 4);
 });
 
-test('802.1Q tag and QinQ (802.1ad outer + 802.1Q inner) fill pkt.vlan', () => {
+test('802.1Q tag, QinQ and a third tag fill pkt.vlan; a fourth is flagged', () => {
   const one = decodeFrame(ethernet(0x8100, vlanTag(0x2064, 0x0800, synV4)), 1);
   assert.equal(one.r, DECODE_OK);
   assert.equal(one.pkt.vlanCount, 1);
@@ -134,10 +134,19 @@ test('802.1Q tag and QinQ (802.1ad outer + 802.1Q inner) fill pkt.vlan', () => {
     ethernet(0x88a8, vlanTag(1, 0x8100, vlanTag(2, 0x8100, vlanTag(3, 0x0800, synV4)))),
     1,
   );
+  // Three tags are kept, as Suricata keeps them; a fourth is decoded through and flagged.
   assert.equal(three.r, DECODE_OK);
-  assert.equal(three.pkt.vlanCount, 2);
-  assert.equal(three.pkt.anomaly, 'decoder.vlan.too_many_layers');
+  assert.deepEqual([...three.pkt.vlan.subarray(0, three.pkt.vlanCount)], [1, 2, 3]);
+  assert.equal(three.pkt.anomaly, '');
   assert.equal(three.pkt.dstPort, 443);
+  const four = decodeFrame(
+    ethernet(0x88a8, vlanTag(1, 0x8100, vlanTag(2, 0x8100, vlanTag(3, 0x8100, vlanTag(4, 0x0800, synV4))))),
+    1,
+  );
+  assert.equal(four.r, DECODE_OK);
+  assert.equal(four.pkt.vlanCount, 3);
+  assert.equal(four.pkt.anomaly, 'decoder.vlan.too_many_layers');
+  assert.equal(four.pkt.dstPort, 443);
   // A stack of 100 tags is malformed, and stops well before the decoder's layer bound.
   let deep = vlanTag(0, 0x0800, synV4);
   for (let i = 0; i < 100; i++) deep = vlanTag(i, 0x8100, deep);

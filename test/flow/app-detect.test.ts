@@ -88,8 +88,10 @@ test('detection by content, not port: the matching probe creates the parser and 
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, payload: 'PI', ts: 4 })); // probe needs more
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 19, payload: ' world', ts: 6 })); // out of order
   eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 13, payload: 'NG one', ts: 5 }));
-  eng.handle(packet({ ...s2c, flags: TCP_ACK | TCP_PSH, seq: 501, payload: 'PONG', ts: 7 }));
-  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_FIN, seq: 25, ts: 8 }));
+  // The server acknowledges the first 8 client bytes ("PING one") only.
+  eng.handle(packet({ ...s2c, flags: TCP_ACK | TCP_PSH, seq: 501, ack: 19, payload: 'PONG', ts: 7 }));
+  assert.equal(sink.records.length, 1, 'only the acknowledged bytes made a record so far');
+  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_FIN, seq: 25, ack: 505, ts: 8 }));
   eng.finish(10);
   assert.deepEqual(other, []);
   assert.equal(log.join('|'), '0:PING one|0: world|1:PONG|end');
@@ -97,7 +99,10 @@ test('detection by content, not port: the matching probe creates the parser and 
   assert.equal(sink.records.length, 3);
   assert.equal(sink.records[0].record.type, 'anomaly');
   assert.equal(sink.records[0].flow, sink.ended[0].flow);
-  assert.equal(sink.records[0].tsUs, 5, 'the record time is the packet that completed the bytes');
+  // As Suricata's IDS mode: the app layer's records come with the packet that acknowledged their bytes.
+  assert.equal(sink.records[0].tsUs, 7, 'the record time is the packet that acknowledged the bytes');
+  assert.equal(sink.records[1].tsUs, 8, "the server's record: the client's ACK of it");
+  assert.equal(sink.records[2].tsUs, 10, 'bytes never acknowledged: at the end of the flow');
 });
 
 test('bytes the server sent while the client side was undecided reach the parser first', () => {
@@ -261,4 +266,15 @@ test('a probe that throws counts as no match; the next probe still gets its chan
   eng.finish(10);
   assert.equal(sink.ended[0].flow.appProto, 'http');
   assert.equal(log.join('|'), '0:GET /|end');
+});
+
+test('a peer that never sent a packet (one-sided capture) does not hold records back', () => {
+  const log: string[] = [];
+  const { sink, eng } = run({ stream: [lineProtocol('tls', 'PING', log)] });
+  // Only the client's side was captured: a SYN, then data with acknowledgments that name bytes never seen.
+  eng.handle(packet({ ...c2s, flags: TCP_SYN, seq: 10, ts: 1 }));
+  eng.handle(packet({ ...c2s, flags: TCP_ACK | TCP_PSH, seq: 11, ack: 900, payload: 'PING', ts: 2 }));
+  assert.equal(sink.records.length, 1);
+  assert.equal(sink.records[0].tsUs, 2, 'the record comes with the packet that completed it');
+  eng.finish(10);
 });

@@ -91,7 +91,10 @@ test('analyze recovers every fact moat synth recorded, with 1 and 2 workers alik
     const dnsNames = new Set(
       events
         .filter((e) => e.event_type === 'dns')
-        .map((e) => String((e.dns as Record<string, unknown>).rrname ?? '').toLowerCase()),
+        .flatMap((e) =>
+          ((e.dns as { queries?: Array<{ rrname: string }> }).queries ?? []).map((q) => q.rrname),
+        )
+        .map((n) => n.toLowerCase()),
     );
     for (const f of synth.flows.filter((x) => x.scenario === 'dns')) {
       assert.ok(

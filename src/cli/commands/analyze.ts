@@ -2,14 +2,15 @@
  * `moat analyze FILE` / `moat analyze --interface IF`: the packet engine end to end — decode, flows,
  * TLS/HTTP/DNS, EVE JSON out — with a summary table at the end.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { runAnalysis, type AnalysisStats } from '../../pipeline/index.js';
+import { eveOptionsOf, runAnalysis, type AnalysisStats, type EveOptions } from '../../pipeline/index.js';
 import { EveFileWriter } from '../../output/index.js';
 import { openCaptureFile, openLiveCapture, type LiveCaptureSource } from '../../capture/index.js';
-import { MoatError } from '../../framework/errors.js';
+import { ConfigError, MoatError } from '../../framework/errors.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
@@ -31,6 +32,7 @@ interface AnalyzeFlags extends SecurityFlags {
   duration?: string;
   workers: string;
   types?: string;
+  eveConfig?: string;
   maxFlows?: string;
   json?: boolean;
   failOnAlert?: boolean;
@@ -56,6 +58,16 @@ function positiveInt(name: string, text: string): number {
   return n;
 }
 
+/** `--eve-config FILE`: the eve-log options of a suricata.yaml; a file that cannot be read or parsed is named. */
+function readEveConfig(path: string): EveOptions {
+  if (!existsSync(path)) throw new UsageError(`--eve-config: no such file: ${path}`);
+  try {
+    return eveOptionsOf(parseYaml(readFileSync(path, 'utf8').replace(/^%YAML.*$/m, '')));
+  } catch (err) {
+    throw new ConfigError(`--eve-config ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
   program
     .command('analyze')
@@ -73,6 +85,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       '1',
     )
     .option('--types <list>', `event types to write, comma-separated (${EVENT_TYPES.join(',')})`)
+    .option(
+      '--eve-config <file>',
+      "Suricata eve-log options from a suricata.yaml (its outputs' eve-log types: dns version/requests/responses/types/formats, tls custom, alert payload)",
+    )
     .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--fail-on-alert', 'exit with status 1 when any alert was raised')
@@ -189,6 +205,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         );
       }
       const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      const eveOptions = flags.eveConfig ? readEveConfig(flags.eveConfig) : undefined;
       // The header is checked before any output (EVE, history, security store) is created or truncated.
       if (file) openCaptureFile(file);
       // Stores are opened here (their code loaded only when a store flag is given), handed to the components, and
@@ -294,6 +311,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             {
               workers,
               eveTypes: types,
+              eveCustom: eveOptions?.custom,
+              alertOutput: eveOptions?.alert,
               flow,
               eveWriter: writer,
               signal: ac.signal,
@@ -307,6 +326,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
             {
               workers,
               eveTypes: types,
+              eveCustom: eveOptions?.custom,
+              alertOutput: eveOptions?.alert,
               flow,
               eveWriter: direct ? undefined : writer,
               eveFile: direct ? flags.eve : undefined,

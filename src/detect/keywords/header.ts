@@ -155,6 +155,18 @@ export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
   'tcp.mss': (c, v, k) => {
     c.rule.tcpMss = parseNumberTest(needValue(v, k), k);
   },
+  'vlan.layers': (c, v, k) => {
+    c.rule.vlanLayers = parseNumberTest(needValue(v, k), k);
+  },
+  'vlan.id': (c, v, k) => {
+    const [id, layer] = needValue(v, k)
+      .split(',')
+      .map((s) => s.trim());
+    const test = parseNumberTest(id, k);
+    if (layer === undefined || layer === 'any') c.rule.vlanId = { test };
+    else if (/^-?\d+$/.test(layer)) c.rule.vlanId = { test, layer: Number(layer) };
+    else throw new RuleError(`vlan.id layer '${layer}' is not a number`, undefined, k);
+  },
   itype: (c, v, k) => {
     c.rule.itype = parseNumberTest(needValue(v, k), k);
   },

@@ -12,7 +12,7 @@ import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
 import type { AlertOutputOptions } from '../../output/index.js';
-import type { EveCustomFields } from '../../pipeline/index.js';
+import { eveOptionsOf, type EveCustomFields } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -112,43 +112,17 @@ export function configProblem(dir: string): string | undefined {
   return undefined;
 }
 
+/** The test's suricata.yaml EVE options (alert payload, tls custom fields, the dns logger's options). */
 export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom: EveCustomFields } {
-  const cfg: { alert: AlertOutputOptions; custom: EveCustomFields } = { alert: {}, custom: {} };
   const p = join(dir, 'suricata.yaml');
-  if (!existsSync(p)) return cfg;
+  if (!existsSync(p)) return { alert: {}, custom: {} };
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, ''));
   } catch {
-    return cfg;
+    return { alert: {}, custom: {} };
   }
-  const on = (v: unknown): boolean => v === true || v === 'yes' || v === 'true';
-  const outputs = ((doc as { outputs?: unknown[] } | null)?.outputs ?? []) as Array<Record<string, unknown>>;
-  for (const o of outputs) {
-    const types = ((o?.['eve-log'] as { types?: unknown[] } | undefined)?.types ?? []) as unknown[];
-    for (const t of types) {
-      if (!t || typeof t !== 'object') continue;
-      const entry = t as Record<string, Record<string, unknown> | null>;
-      const a = entry.alert;
-      if (a) {
-        cfg.alert = {
-          payload: on(a.payload),
-          payloadPrintable: on(a['payload-printable']),
-          packet: on(a.packet),
-        };
-        const x = a.xff as Record<string, unknown> | undefined;
-        if (x && on(x.enabled))
-          cfg.alert.xff = {
-            mode: x.mode === 'overwrite' ? 'overwrite' : 'extra-data',
-            deployment: x.deployment === 'forward' ? 'forward' : 'reverse',
-            header: typeof x.header === 'string' ? x.header : 'X-Forwarded-For',
-          };
-      }
-      const custom = entry.tls?.custom;
-      if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
-    }
-  }
-  return cfg;
+  return eveOptionsOf(doc);
 }
 
 export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
@@ -170,6 +144,7 @@ interface TestYaml {
   pcap?: string | false;
   requires?: Record<string, unknown> & { pcap?: boolean };
   args?: string[];
+  env?: Record<string, unknown>;
   command?: unknown;
   checks?: Array<Record<string, unknown>>;
 }
@@ -282,6 +257,9 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (ruleFiles.length > 1) return { test: name, result: 'skip', reason: 'more than one rules file' };
   const inspectors = [];
   const eve = testEveConfig(dir);
+  // suricata-verify's environment override of the dns logger's version.
+  const envDns = t.env?.SURICATA_EVE_DNS_VERSION;
+  if (envDns !== undefined) eve.custom.dns = { ...eve.custom.dns, version: Number(envDns) === 2 ? 2 : 3 };
   if (ruleFiles.length === 1) {
     const rulesFile = join(dir, ruleFiles[0]);
     const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile);
@@ -326,12 +304,34 @@ export async function runTest(dir: string): Promise<Outcome> {
   return { test: name, result: 'pass' };
 }
 
+/**
+ * The test directories under `root`: a folder with a `test.yaml` is a test; a folder without one is a group
+ * (`dns/`, `tls/`, `http-evader/` …) when it holds sub-folders, else a held-back test (a capture alone).
+ * Names are paths relative to `root` (`dns/v2/dns-incomplete`), so `--only` can select a group.
+ */
+export function listTests(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    const dir = rel === '' ? root : join(root, rel);
+    const entries = readdirSync(dir, { withFileTypes: true });
+    const subdirs = entries.filter((d) => d.isDirectory()).map((d) => d.name);
+    const isTest = rel !== '' && (entries.some((d) => d.name === 'test.yaml') || subdirs.length === 0);
+    if (isTest) {
+      out.push(rel);
+      return;
+    }
+    for (const s of subdirs) walk(rel === '' ? s : `${rel}/${s}`);
+  };
+  walk('');
+  return out.sort();
+}
+
 export async function runAll(root: string, only?: RegExp): Promise<Outcome[]> {
-  const dirs = readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && (!only || only.test(d.name)))
-    .map((d) => join(root, d.name))
-    .sort();
   const out: Outcome[] = [];
-  for (const d of dirs) out.push(await runTest(d));
+  for (const rel of listTests(root)) {
+    if (only && !only.test(rel)) continue;
+    const o = await runTest(join(root, rel));
+    out.push({ ...o, test: rel });
+  }
   return out;
 }

@@ -39,6 +39,10 @@ export function writeFlowRecord(
   if (flow.appProto !== 'unknown') {
     raw(o, ',"app_proto":');
     str(o, flow.appProto);
+    if (flow.appProtoOrig !== undefined) {
+      raw(o, ',"app_proto_orig":');
+      str(o, flow.appProtoOrig);
+    }
   }
   // Each of these getters builds its pair: read once.
   const pkts = flow.pkts;

@@ -74,6 +74,7 @@ function certificateFacts(c: CertificateInfo, withDnsSans = false): Record<strin
   if (c.sctCount) f.sct_count = c.sctCount;
   if (c.mustStaple) f.must_staple = true;
   if (c.extensionErrors && c.extensionErrors.length > 0) f.extension_errors = c.extensionErrors;
+  if (c.publicKeyError !== undefined) f.public_key_error = c.publicKeyError;
   return f;
 }
 
@@ -182,6 +183,22 @@ export function writeTlsEve(
     raw(o, '[');
     str(o, h.server.alpn);
     raw(o, ']');
+  }
+  const clientCert = h.clientCertificates[0];
+  if (clientCert) {
+    // The client's certificate, as Suricata's extended tls log names it (tls.client.subject …).
+    w.key('client');
+    json(
+      o,
+      JSON.stringify({
+        subject: clientCert.subject,
+        issuerdn: clientCert.issuer,
+        fingerprint: clientCert.sha1,
+        serial: clientCert.serial,
+        notbefore: formatCertTime(clientCert.notBefore),
+        notafter: formatCertTime(clientCert.notAfter),
+      }),
+    );
   }
   if (custom.length > 0) {
     if (h.client && custom.includes('client_handshake')) {

@@ -50,7 +50,7 @@ export class ShardHasher {
       let type = (b[p + 12] << 8) | b[p + 13];
       p += 14;
       while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
-        if (k.vlanCount === 2 || end - p < 4) return BROADCAST;
+        if (k.vlanCount === 3 || end - p < 4) return BROADCAST;
         k.vlan[k.vlanCount++] = ((b[p] << 8) | b[p + 1]) & 0x0fff;
         type = (b[p + 2] << 8) | b[p + 3];
         p += 4;

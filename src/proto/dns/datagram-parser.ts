@@ -10,8 +10,8 @@ export class DnsDatagramParser implements DatagramParser {
 
   constructor(private readonly ctx: AppContext) {}
 
-  onDatagram(_dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
-    emitDnsMessage(this.ctx, this.txs, buf, off, len, 'udp', tsUs);
+  onDatagram(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    emitDnsMessage(this.ctx, this.txs, buf, off, len, 'udp', tsUs, dir);
   }
 
   onEnd(_tsUs: number): void {
@@ -28,11 +28,13 @@ export function emitDnsMessage(
   len: number,
   transport: 'udp' | 'tcp',
   tsUs: number,
+  dir: Direction,
 ): void {
   const res = parseDnsMessage(buf, off, len, transport);
   if (res.anomalies) for (const anomaly of res.anomalies) ctx.emit({ type: 'anomaly', anomaly }, tsUs);
   const msg = res.message;
   if (!msg) return;
+  msg.dir = dir;
   msg.txId = msg.isResponse ? txs.forResponse(msg.id) : txs.forQuery(msg.id);
   ctx.emit({ type: 'dns', dns: msg }, tsUs);
 }

@@ -19,4 +19,5 @@ export const dnsStreamProtocol: StreamProtocolDef = {
 export { parseDnsMessage } from './message.js';
 export { DnsDatagramParser } from './datagram-parser.js';
 export { DnsStreamParser } from './stream-parser.js';
-export type { DnsAnswer, DnsMessage, DnsQuestion, DnsSoa, DnsSrv } from './types.js';
+export type { DnsAnswer, DnsMessage, DnsOption, DnsQuestion, DnsSoa, DnsSrv, DnsSshfp } from './types.js';
+export { rrTypeName, rrTypeNumber } from './rr-types.js';

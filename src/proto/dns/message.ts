@@ -72,6 +72,7 @@ export function parseDnsMessage(
     answers: [],
     authorities: [],
     additionals: [],
+    dir: 0,
     transport,
     txId,
     truncated: false,

@@ -28,7 +28,8 @@ export function probeDnsMessage(
   if (avail < DNS_HEADER_LEN) return PROBE_NEED_MORE;
   const flags = buf.readUInt16BE(off + 2);
   const opcode = (flags >> 11) & 15;
-  if (opcode === 3 || opcode > 6) return PROBE_NO;
+  // An unassigned opcode is DNS on a DNS port (Suricata detects it there and raises dns.invalid_opcode).
+  if ((opcode === 3 || opcode > 6) && !portHint) return PROBE_NO;
   const qd = buf.readUInt16BE(off + 4);
   const an = buf.readUInt16BE(off + 6);
   const ns = buf.readUInt16BE(off + 8);
@@ -42,7 +43,8 @@ export function probeDnsMessage(
   // Minimal sizes: a question is ≥ 5 bytes, a resource record ≥ 11.
   if (DNS_HEADER_LEN + qd * 5 + (an + ns + ar) * 11 > msgLen) return PROBE_NO;
   if (qd === 0) return PROBE_MATCH;
-  // Walk the first question's labels: no pointers are legal before any name exists to point to.
+  // Walk the first question's labels. No backward pointer can be legal before any name exists; a forward one
+  // is odd but parsed by resolvers and Suricata, so a DNS port accepts it (suricata-verify dns-forward-pointer).
   let p = off + DNS_HEADER_LEN;
   const end = off + avail;
   let total = 0;
@@ -50,6 +52,11 @@ export function probeDnsMessage(
     if (p >= end) return avail < msgLen ? PROBE_NEED_MORE : PROBE_NO;
     const l = buf[p];
     if (l === 0) break;
+    if ((l & 0xc0) === 0xc0 && portHint) {
+      // The pointer's second byte ends the name: p + 1 plays the part of the terminating zero.
+      p += 1;
+      break;
+    }
     if (l > 63) return PROBE_NO;
     total += l + 1;
     if (total > 255) return PROBE_NO;

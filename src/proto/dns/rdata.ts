@@ -11,6 +11,7 @@ import {
   TYPE_CNAME,
   TYPE_MX,
   TYPE_NS,
+  TYPE_OPT,
   TYPE_PTR,
   TYPE_SOA,
   TYPE_SRV,
@@ -36,6 +37,14 @@ export function printableText(buf: Buffer, off: number, len: number): string {
 
 function hex(buf: Buffer, off: number, len: number): string {
   return buf.toString('hex', off, off + len);
+}
+
+/** `19:8c:34:…`: how Suricata writes an SSHFP fingerprint. */
+function colonHex(buf: Buffer, off: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++)
+    s += (i > 0 ? ':' : '') + (buf[off + i] < 16 ? '0' : '') + buf[off + i].toString(16);
+  return s;
 }
 
 /** Reads consecutive character-strings filling `len` bytes; undefined when one overruns. */
@@ -87,6 +96,7 @@ export function presentRdata(
       readName(buf, msgStart, end, off, nr);
       if (nr.next < 0) return bad(rr, buf, off, len, nr.error);
       rr.data = nr.name;
+      if (nr.truncated) rr.dataTruncated = true;
       return '';
     }
     case TYPE_MX: {
@@ -95,6 +105,7 @@ export function presentRdata(
       if (nr.next < 0) return bad(rr, buf, off, len, nr.error);
       rr.preference = buf.readUInt16BE(off);
       rr.data = nr.name;
+      if (nr.truncated) rr.dataTruncated = true;
       return '';
     }
     case TYPE_SOA: {
@@ -149,7 +160,22 @@ export function presentRdata(
     case TYPE_SSHFP:
       if (len < 2) return bad(rr, buf, off, len, `SSHFP record with ${len} data bytes`);
       rr.data = `${buf[off]} ${buf[off + 1]} ${hex(buf, off + 2, len - 2)}`;
+      rr.sshfp = { algo: buf[off], type: buf[off + 1], fingerprint: colonHex(buf, off + 2, len - 2) };
       return '';
+    case TYPE_OPT: {
+      // Options are code, length, data; a malformed list keeps the options read before it.
+      const opts: { code: number; data: string }[] = [];
+      let p = off;
+      while (p + 4 <= end) {
+        const n = buf.readUInt16BE(p + 2);
+        if (p + 4 + n > end) break;
+        opts.push({ code: buf.readUInt16BE(p), data: hex(buf, p + 4, n) });
+        p += 4 + n;
+      }
+      rr.opt = opts;
+      rr.data = hex(buf, off, len);
+      return '';
+    }
     case TYPE_NULL:
       rr.data = printableText(buf, off, len);
       return '';

@@ -96,6 +96,13 @@ export function rrTypeName(type: number): string {
   return TYPE_NAMES[type] ?? `TYPE${type}`;
 }
 
+/** The type number of a mnemonic (any case), or undefined when the registry has no such name. */
+export function rrTypeNumber(name: string): number | undefined {
+  const want = name.toUpperCase();
+  for (const [n, v] of Object.entries(TYPE_NAMES)) if (v === want) return Number(n);
+  return undefined;
+}
+
 const RCODE_NAMES: readonly string[] = [
   'NOERROR',
   'FORMERR',

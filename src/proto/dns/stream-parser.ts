@@ -41,7 +41,7 @@ export class DnsStreamParser implements StreamParser {
       if (st.have < 2 || st.have < 2 + frame.readUInt16BE(0)) return;
       st.pending = null;
       st.have = 0;
-      emitDnsMessage(this.ctx, this.txs, frame, 2, frame.readUInt16BE(0), 'tcp', tsUs);
+      emitDnsMessage(this.ctx, this.txs, frame, 2, frame.readUInt16BE(0), 'tcp', tsUs, dir);
     }
     while (p < end) {
       if (end - p < 2) {
@@ -53,7 +53,7 @@ export class DnsStreamParser implements StreamParser {
         this.startPending(st, buf, p, end, 2 + msgLen);
         return;
       }
-      emitDnsMessage(this.ctx, this.txs, buf, p + 2, msgLen, 'tcp', tsUs);
+      emitDnsMessage(this.ctx, this.txs, buf, p + 2, msgLen, 'tcp', tsUs, dir);
       p += 2 + msgLen;
     }
   }

@@ -46,6 +46,23 @@ export interface DnsAnswer {
   preference?: number;
   /** TXT strings one by one (data joins them). */
   txt?: string[];
+  /** A name in the data (CNAME, NS, PTR, MX …) was longer than 1,025 characters and was cut. */
+  dataTruncated?: boolean;
+  /** SSHFP rdata (RFC 4255): algorithm, fingerprint type, fingerprint as colon-separated hex. */
+  sshfp?: DnsSshfp;
+  /** OPT pseudo-record options (RFC 6891 §6.1.2), data as hex. */
+  opt?: DnsOption[];
+}
+
+export interface DnsSshfp {
+  algo: number;
+  type: number;
+  fingerprint: string;
+}
+
+export interface DnsOption {
+  code: number;
+  data: string;
 }
 
 export interface DnsMessage {
@@ -62,6 +79,8 @@ export interface DnsMessage {
   answers: DnsAnswer[];
   authorities: DnsAnswer[];
   additionals: DnsAnswer[];
+  /** Which way it travelled: 0 as the flow's first packet, 1 the other way (EVE v3 names the packet's tuple). */
+  dir: number;
   /** Transport the message came on. */
   transport: 'udp' | 'tcp';
   /** Transaction number within the flow (Suricata's `tx_id`): every message is one, in arrival order. */

@@ -149,6 +149,7 @@ export class HttpStreamParser implements StreamParser {
       if (r === PROBE_MATCH) {
         this.inner = def.create(this.ctx);
         this.tunnelState = TUNNEL_PARSER;
+        this.ctx.changeProto?.(def.proto);
         this.inner.onData(innerDir, b, o, l, tsUs);
         return true;
       }
@@ -158,8 +159,10 @@ export class HttpStreamParser implements StreamParser {
       this.tunnelStash = { toServer, bytes: Buffer.from(b.subarray(o, o + l)) };
       return true;
     }
-    // Not a tunnelled protocol parsed here: the readers look (HTTP inside the tunnel, else opaque).
+    // Not a tunnelled protocol parsed here: the readers look (HTTP inside the tunnel, else opaque). HTTP in the
+    // tunnel is a new HTTP session to Suricata: its transactions count from 0 again.
     this.tunnelState = TUNNEL_NONE;
+    this.depth = 0;
     (toServer ? this.requests : this.responses).onData(b, o, l, tsUs);
     return true;
   }

@@ -21,7 +21,10 @@ export function parseServerHello(w: Wire): ServerHello & ServerHelloExtra {
   w.pos += 32;
   // TLS 1.3 drafts before 22 (0x7fNN, Facebook's 0xfbNN) had neither session id nor compression method.
   const draft = legacyVersion >> 8 === 0x7f || legacyVersion >> 8 === 0xfb ? legacyVersion & 0xff : 0;
-  const oldDraft = draft > 0 && draft < 22;
+  // A server_version of 0x0304 itself is older still (drafts before 16, which Suricata names "draft-<16"): the
+  // final protocol never puts 0x0304 there.
+  const preDraft16 = legacyVersion === 0x0304;
+  const oldDraft = (draft > 0 && draft < 22) || preDraft16;
   const sidLen = oldDraft ? 0 : w.u8('session id length');
   w.need(sidLen, 'session id');
   const sessionId = Buffer.from(w.buf.subarray(w.pos, w.pos + sidLen));
@@ -38,6 +41,7 @@ export function parseServerHello(w: Wire): ServerHello & ServerHelloExtra {
     sessionId,
     pskAccepted: false,
   };
+  if (preDraft16) sh.draftBefore16 = true;
   if (w.left < 2) return sh;
   const all = w.sub(w.u16('extensions length'), 'extensions');
   while (all.left >= 4) {

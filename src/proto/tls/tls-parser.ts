@@ -288,8 +288,14 @@ export class TlsStreamParser implements StreamParser {
 
   private certificate(dir: Direction, buf: Buffer, off: number, len: number, out: CertificateInfo[]): void {
     const r = parseCertificateOnce(buf, off, len);
-    if (r.ok) out.push(r.cert);
-    else
+    if (r.ok) {
+      out.push(r.cert);
+      if (r.cert.publicKeyError !== undefined)
+        this.anomaly(
+          'x509.malformed_public_key',
+          `certificate ${out.length - 1} of the ${dir === 1 ? 'server' : 'client'}: ${r.cert.publicKeyError}`,
+        );
+    } else
       this.anomaly(
         'x509.malformed_certificate',
         `certificate ${out.length} of the ${dir === 1 ? 'server' : 'client'}: ${r.error}`,
@@ -354,7 +360,9 @@ export class TlsStreamParser implements StreamParser {
           : undefined,
       newTicketHash: this.newTicketHash,
       resumed,
-      versionName: versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
+      versionName: sh?.draftBefore16
+        ? 'TLS 1.3 draft-<16'
+        : versionName(sh ? sh.version : this.client.sslv2Compat ? 0x0002 : this.client.version),
       ...clientFingerprints(this.client),
       ja3s: sh ? serverFingerprint(sh) : undefined,
       ja4Retry: this.retryClient ? computeJa4(this.retryClient) : undefined,

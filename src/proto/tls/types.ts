@@ -46,6 +46,8 @@ export interface ServerHello {
   /** Server echoed the client's non-empty session id (TLS ≤1.2 resumption). */
   sessionIdEchoed: boolean;
   isHelloRetryRequest: boolean;
+  /** A TLS 1.3 draft before 16: server_version 0x0304, no session id or compression method. */
+  draftBefore16?: boolean;
 }
 
 export interface TlsHandshake {

@@ -20,7 +20,7 @@ import {
 import { emptyExtensionFacts, parseExtensions } from './extensions.js';
 import { commonName, formatDn, parseName } from './name.js';
 import { SIGNATURE_ALGORITHMS } from './oids.js';
-import { parsePublicKey } from './public-key.js';
+import { parsePublicKey, type PublicKeyFacts } from './public-key.js';
 import { parseTime } from './time.js';
 import type { CertificateInfo } from './types.js';
 
@@ -87,7 +87,18 @@ function parseOrThrow(der: Uint8Array, sha1Digest?: Uint8Array): CertificateInfo
   const subjectTlv = readTlv(buf, validity.end, tbs.end, 'subject');
   const subjectRdns = parseName(buf, subjectTlv, 'subject');
   const spki = expect(buf, subjectTlv.end, tbs.end, TAG.SEQUENCE, 'subjectPublicKeyInfo');
-  const key = parsePublicKey(buf, spki);
+  // A key that cannot be read leaves the rest of the certificate readable (OpenSSL keeps it too): its facts are
+  // the algorithm as far as it parsed, and the problem is kept for the anomaly.
+  let key: PublicKeyFacts;
+  let publicKeyError: string | undefined;
+  try {
+    key = parsePublicKey(buf, spki);
+    publicKeyError = key.error;
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    key = { keyType: 'unknown', keyAlgorithmOid: '', keyBits: 0 };
+    publicKeyError = e.message;
+  }
 
   const ext = emptyExtensionFacts();
   p = spki.end;
@@ -144,6 +155,7 @@ function parseOrThrow(der: Uint8Array, sha1Digest?: Uint8Array): CertificateInfo
     version,
     der: own,
   };
+  if (publicKeyError !== undefined) info.publicKeyError = publicKeyError;
   if (key.curve !== undefined) info.curve = key.curve;
   if (key.exponent !== undefined) info.exponent = key.exponent;
   if (ext.pathLength !== undefined) info.pathLength = ext.pathLength;

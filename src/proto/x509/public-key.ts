@@ -24,6 +24,8 @@ export interface PublicKeyFacts {
   curve?: string;
   /** RSA public exponent, decimal when it fits in 48 bits, else upper-case hex. */
   exponent?: string;
+  /** The key itself could not be decoded (the algorithm could): why. */
+  error?: string;
 }
 
 const FIXED_BITS: Readonly<Record<string, number>> = { Ed25519: 253, Ed448: 456, X25519: 253, X448: 448 };
@@ -32,12 +34,25 @@ export function parsePublicKey(buf: Uint8Array, spki: Tlv): PublicKeyFacts {
   const alg = expect(buf, spki.valueStart, spki.end, TAG.SEQUENCE, 'subjectPublicKeyInfo algorithm');
   const oidTlv = expect(buf, alg.valueStart, alg.end, TAG.OID, 'subjectPublicKeyInfo algorithm id');
   const oid = oidText(buf, oidTlv);
+  const keyType = KEY_ALGORITHMS[oid] ?? 'unknown';
+  const facts: PublicKeyFacts = { keyType, keyAlgorithmOid: oid, keyBits: 0 };
+  try {
+    readKey(buf, spki, alg, oidTlv, facts);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    facts.keyBits = 0;
+    facts.error = e.message;
+  }
+  return facts;
+}
+
+/** The key's size (and curve, exponent) into `facts`; throws DerError on a malformed key. */
+function readKey(buf: Uint8Array, spki: Tlv, alg: Tlv, oidTlv: Tlv, facts: PublicKeyFacts): void {
+  const keyType = facts.keyType;
   const params = oidTlv.end < alg.end ? readTlv(buf, oidTlv.end, alg.end, 'key parameters') : undefined;
   const key = expect(buf, alg.end, spki.end, TAG.BIT_STRING, 'subjectPublicKey');
   if (key.end === key.valueStart) throw new DerError('subjectPublicKey: empty BIT STRING', key.start);
   const keyStart = key.valueStart + 1; // skip the unused-bits count
-  const keyType = KEY_ALGORITHMS[oid] ?? 'unknown';
-  const facts: PublicKeyFacts = { keyType, keyAlgorithmOid: oid, keyBits: 0 };
   switch (keyType) {
     case 'RSA': {
       const seq = expect(buf, keyStart, key.end, TAG.SEQUENCE, 'RSAPublicKey');
@@ -76,7 +91,6 @@ export function parsePublicKey(buf: Uint8Array, spki: Tlv): PublicKeyFacts {
       // OpenSSL's EVP_PKEY_get_bits reports for ML-DSA (e.g. 10496 bits for ML-DSA-44).
       facts.keyBits = FIXED_BITS[keyType] ?? (key.end - keyStart) * 8;
   }
-  return facts;
 }
 
 function exponentText(buf: Uint8Array, e: Tlv): string {

@@ -67,6 +67,8 @@ export interface CertificateInfo {
   extensionOids?: string[];
   /** Extensions that were present but could not be decoded (the rest of the certificate still is). */
   extensionErrors?: string[];
+  /** The subject public key could not be decoded (key type 'unknown', 0 bits); every other field still is. */
+  publicKeyError?: string;
   selfIssued: boolean;
   version: number;
   /** The DER itself, kept for chain verification and blocklists. */

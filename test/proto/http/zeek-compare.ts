@@ -114,15 +114,21 @@ export function compareDns(events: Ev[], rows: ZeekRow[], agg: Agreement, name: 
     const id = Number(row.trans_id);
     const q = row.query?.toLowerCase();
     const candidates = events.filter((ev) => ev.event_type === 'dns' && !used.has(ev) && inConn(ev));
+    // EVE dns v3 (the default) lists the questions; v2 has the first one at the top.
+    const question = (d: Ev) => (d.queries as Ev[] | undefined)?.[0] ?? d;
     // Zeek names a response without a question after its first answer; so does this comparison.
     const qname = (d: Ev) =>
-      String(d.rrname ?? (d.answers as Ev[] | undefined)?.[0]?.rrname ?? '').toLowerCase();
-    const same = (ev: Ev, type: string) => {
+      String(question(d).rrname ?? (d.answers as Ev[] | undefined)?.[0]?.rrname ?? '').toLowerCase();
+    const same = (ev: Ev, types: readonly string[]) => {
       const d = ev.dns as Ev;
-      return d.type === type && (Number.isNaN(id) || d.id === id) && (q === undefined || qname(d) === q);
+      return (
+        types.includes(String(d.type)) &&
+        (Number.isNaN(id) || d.id === id) &&
+        (q === undefined || qname(d) === q)
+      );
     };
-    const answer = candidates.find((ev) => same(ev, 'answer'));
-    const query = candidates.find((ev) => same(ev, 'query'));
+    const answer = candidates.find((ev) => same(ev, ['answer', 'response']));
+    const query = candidates.find((ev) => same(ev, ['query', 'request']));
     if (answer) used.add(answer);
     if (query) used.add(query);
     const d = (answer?.dns ?? query?.dns) as Ev | undefined;
@@ -135,7 +141,12 @@ export function compareDns(events: Ev[], rows: ZeekRow[], agg: Agreement, name: 
       );
     if (row.query !== undefined) {
       cmp('query', row.query.toLowerCase(), d ? zeekEscape(qname(d)) : undefined, d !== undefined);
-      cmp('qtype', typeKey(row.qtype_name), typeKey(str(d?.rrtype)), d !== undefined);
+      cmp(
+        'qtype',
+        typeKey(row.qtype_name),
+        typeKey(str(d ? question(d).rrtype : undefined)),
+        d !== undefined,
+      );
     }
     if (row.rcode_name !== undefined) {
       const ad = answer?.dns as Ev | undefined;

@@ -1,0 +1,73 @@
+/**
+ * EVE logger options from a Suricata configuration: the `outputs: - eve-log: types:` list of a suricata.yaml (or a
+ * file holding only such an `eve-log` entry or `types` list) — the alert payload options, the tls logger's `custom`
+ * fields and the dns logger's `version`, `requests`/`responses`, `types`, `formats`. Entries moat has no use for
+ * are ignored, as a shared suricata.yaml has many.
+ */
+import type { AlertOutputOptions, DnsLogOptions } from '../output/index.js';
+import type { EveCustomFields } from './eve-events.js';
+
+export interface EveOptions {
+  alert: AlertOutputOptions;
+  custom: EveCustomFields;
+}
+
+const on = (v: unknown): boolean => v === true || v === 'yes' || v === 'true' || v === 'on';
+
+/** The `types` lists of a parsed configuration document, wherever it keeps them. */
+function typeLists(doc: unknown): unknown[][] {
+  if (Array.isArray(doc)) return [doc];
+  if (!doc || typeof doc !== 'object') return [];
+  const d = doc as Record<string, unknown>;
+  if (Array.isArray(d.types)) return [d.types];
+  const eve = d['eve-log'] as { types?: unknown } | undefined;
+  if (eve && Array.isArray(eve.types)) return [eve.types];
+  const outputs = Array.isArray(d.outputs) ? (d.outputs as Array<Record<string, unknown> | null>) : [];
+  return outputs
+    .map((o) => (o?.['eve-log'] as { types?: unknown } | undefined)?.types)
+    .filter((t): t is unknown[] => Array.isArray(t));
+}
+
+/** The dns logger's options from its entry (`version`, `requests`/`responses` or v1's `query`/`answer` …). */
+export function dnsOptions(d: Record<string, unknown> | null | undefined): DnsLogOptions {
+  const out: DnsLogOptions = {};
+  if (!d) return out;
+  const flag = (v: unknown): boolean | undefined => (v === undefined || v === null ? undefined : on(v));
+  if (Number(d.version) === 2) out.version = 2;
+  const req = flag(d.requests ?? d.query);
+  const resp = flag(d.responses ?? d.answer);
+  if (req !== undefined) out.requests = req;
+  if (resp !== undefined) out.responses = resp;
+  if (Array.isArray(d.types)) out.types = d.types.map(String);
+  if (Array.isArray(d.formats)) out.formats = d.formats.map(String);
+  return out;
+}
+
+export function eveOptionsOf(doc: unknown): EveOptions {
+  const cfg: EveOptions = { alert: {}, custom: {} };
+  for (const types of typeLists(doc)) {
+    for (const t of types) {
+      if (!t || typeof t !== 'object') continue;
+      const entry = t as Record<string, Record<string, unknown> | null>;
+      const a = entry.alert;
+      if (a) {
+        cfg.alert = {
+          payload: on(a.payload),
+          payloadPrintable: on(a['payload-printable']),
+          packet: on(a.packet),
+        };
+        const x = a.xff as Record<string, unknown> | undefined;
+        if (x && on(x.enabled))
+          cfg.alert.xff = {
+            mode: x.mode === 'overwrite' ? 'overwrite' : 'extra-data',
+            deployment: x.deployment === 'forward' ? 'forward' : 'reverse',
+            header: typeof x.header === 'string' ? x.header : 'X-Forwarded-For',
+          };
+      }
+      const custom = entry.tls?.custom;
+      if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
+      if ('dns' in entry) cfg.custom.dns = dnsOptions(entry.dns);
+    }
+  }
+  return cfg;
+}
