@@ -68,6 +68,9 @@ export class Sampler {
     // A TCP connection start (SYN without ACK) or any UDP datagram counts as one connection of its sender.
     if (f.proto === 6 && (f.tcpFlags & 0x12) !== 2) return;
     if (f.proto !== 6 && f.proto !== 17) return;
+    // A UDP datagram from a lower port to a higher one is a service's reply to its client's ephemeral port, not a
+    // connection the sender opened (otherwise a device answering clients looks like a port scanner).
+    if (f.proto === 17 && f.srcPort < f.dstPort) return;
     this.onSample({
       device: ipv4Text(f.src),
       peer: ipv4Text(f.dst),
