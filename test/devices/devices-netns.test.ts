@@ -360,8 +360,16 @@ devices:
           const tvLog = existsSync(tvLogFile) ? readFileSync(tvLogFile, 'utf8') : '';
           assert.match(tvLog, new RegExp(`GET /desc.xml from ${ADDR.gwIot.replace(/\./g, '\\.')}`));
           // The gadget's LOCATION on the internet was never fetched.
-          const st = moatJson<{ runtime: { discovery: { locationsRefused: number } } }>('devices', 'status');
-          assert.ok(st.runtime.discovery.locationsRefused >= 1);
+          // devices.json is rewritten every second: wait for the refusal to show.
+          await wait(
+            'the refused LOCATION counted',
+            () =>
+              moatJson<{ runtime?: { discovery?: { locationsRefused: number } } }>('devices', 'status')
+                .runtime?.discovery?.locationsRefused !== undefined &&
+              moatJson<{ runtime: { discovery: { locationsRefused: number } } }>('devices', 'status').runtime
+                .discovery.locationsRefused >= 1,
+            10_000,
+          );
           assert.doesNotMatch(wanHttpLog, /desc\.xml/);
           // The kernel's sets follow the registry.
           const sets = execIn(topo.ns.gw, 'nft', [
