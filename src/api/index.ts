@@ -8,3 +8,4 @@ export { featuresFromInput, handshakeSchema, HandshakeInputError } from './tlsmo
 export { buildTlsmonApi } from './tlsmon/server.js';
 export { PolicyVersions } from './tlsmon/policy-versions.js';
 export { BatchWorker, type BatchWorkerSource } from './batch-worker.js';
+export { buildDevicesApi, type DevicesApiContext } from './devices/server.js';

@@ -48,6 +48,85 @@ const internalZone = z
   })
   .strict();
 
+/** 1 in N packets sampled into the inspector (N = 1: every packet). */
+const oneIn = z.number().int().min(1).max(1_000_000);
+const restrictionLevel = z.enum(['rate-limited', 'internet-only', 'quarantined']);
+
+/**
+ * The device registry and per-zone-pair inspection (A-40…A-45, A-53; `src/devices/`): discovery on the internal
+ * zones, sampling rates done by the kernel, log review of the samples and the restriction it leads to.
+ */
+const devicesSection = z
+  .object({
+    /** Device-type files of the user's, tried before the shipped config/device-types.yaml. */
+    types: z.array(z.string().min(1)).default([]),
+    /** Most devices the registry keeps (a flood of fake MACs evicts the longest unseen). */
+    maxDevices: z.number().int().min(16).max(1_000_000).default(4096),
+    /** Listen on the internal zones for DHCP, mDNS, SSDP and connection starts (libpcap). */
+    discovery: z.boolean().default(true),
+    ssdp: z
+      .object({
+        fetchTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
+        maxBytes: z.number().int().min(1024).max(1_048_576).default(65_536),
+      })
+      .strict()
+      .default({ fetchTimeoutMs: 2000, maxBytes: 65_536 }),
+    /** Sampling (1 in N) per pair of zones; traffic inside a group is never sampled. */
+    sampling: z
+      .object({
+        nflogGroup: z.number().int().min(1).max(65_535).default(40),
+        betweenGroups: oneIn.default(64),
+        userToUser: oneIn.default(64),
+        userToIot: oneIn.default(4),
+        iotToUser: oneIn.default(32),
+        toInternet: oneIn.default(64),
+      })
+      .strict()
+      .default({
+        nflogGroup: 40,
+        betweenGroups: 64,
+        userToUser: 64,
+        userToIot: 4,
+        iotToUser: 32,
+        toInternet: 64,
+      }),
+    /** Log review of the samples, each judged as it arrives: the window and its limits (src/security/log-review.ts). */
+    review: z
+      .object({
+        windowS: z.number().int().min(1).max(86_400).default(60),
+        maxPorts: z.number().int().min(1).default(24),
+        maxPeers: z.number().int().min(1).default(64),
+        maxRepeat: z.number().int().min(1).default(12),
+        /** Samples a scaled count needs behind it before a rule judges it (sparse 1:N sampling). */
+        minSamples: z.number().int().min(1).default(3),
+      })
+      .strict()
+      .default({ windowS: 60, maxPorts: 24, maxPeers: 64, maxRepeat: 12, minSamples: 3 }),
+    /** Which review rule restricts a device at which level. */
+    restrictOn: z
+      .partialRecord(z.enum(['fanout', 'new-peers', 'port-diversity', 'repeat', 'volume']), restrictionLevel)
+      .default({ 'port-diversity': 'quarantined', repeat: 'quarantined', fanout: 'rate-limited' }),
+    /** The rate-limited level: packets per second a restricted device may send. */
+    rateLimitPerSecond: z.number().int().min(1).max(1_000_000).default(50),
+    /** Devices of the DMZ communication group besides the tunnel's end (A-53). */
+    dmzGroup: z.array(ipv4).default([]),
+    /** Restrictions are reported here (JSON POST) and on the bus. */
+    alerts: z.object({ webhook: z.string().url().optional() }).strict().default({}),
+    /** The registry's HTTP API in the daemon (`/v1/devices…`); absent = none. */
+    api: z
+      .object({
+        listen: ipv4.default('127.0.0.1'),
+        port: port,
+        /** Every request must carry `Authorization: Bearer KEY`. */
+        apiKey: z.string().min(16).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Inter-component map (A-44): an entry ages out after the protocol's timeout + this many minutes. */
+    mapAgeingMinutes: z.number().int().min(1).max(1440).default(1),
+  })
+  .strict();
+
 export const GatewayConfigSchema = z
   .object({
     zones: z
@@ -151,6 +230,7 @@ export const GatewayConfigSchema = z
     verdicts: VerdictsConfigSchema.default(VerdictsConfigSchema.parse({})),
     /** dnsmasq's configuration and leases, the pid and status files. */
     stateDir: z.string().min(1).default('/var/lib/moat/gateway'),
+    devices: devicesSection.optional(),
     /** The store (device table). */
     database: z.string().min(1).default('/var/lib/moat/moat.db'),
   })
@@ -158,3 +238,4 @@ export const GatewayConfigSchema = z
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export type InternalZoneConfig = z.infer<typeof internalZone>;
+export type DevicesConfigSection = z.infer<typeof devicesSection>;

@@ -7,9 +7,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import {
+  type Component,
   ComponentRegistry,
   ComponentStartError,
-  type Component,
   type MessageBus,
   type RegistryHealth,
 } from '../framework/index.js';
@@ -23,6 +23,8 @@ import { RouterComponent } from './router.js';
 import { GatewayLive } from './live.js';
 import type { CaptureStatus } from './inspection.js';
 import { verdictComponents, verdictTableOptions, type VerdictParts } from './enforce/index.js';
+import type { RulesetExtension, RulesetState } from './ruleset.js';
+import type { Lease } from './leases.js';
 import { claimPidFile, releasePidFile, statePaths, writeJsonAtomic } from './state-files.js';
 import { zoneClassifier } from './tables.js';
 
@@ -39,6 +41,17 @@ export interface GatewayOptions {
   statusEveryMs?: number;
   /** More components to run with the router (the IoT gateway, A-6), started after the device table. */
   components?: readonly Component[];
+  /** More of the appliance composed in (the device registry, src/devices/): its table part and its components. */
+  extension?: GatewayExtension;
+}
+
+/** A part of the appliance built on the gateway: rules in the gateway's table, components started after it. */
+export interface GatewayExtension {
+  ruleset: RulesetExtension;
+  /** Started after the gateway's own components (they may name 'router', 'devices', 'dhcp-dns' in dependsOn). */
+  components: Component[];
+  /** Every lease file dnsmasq wrote, with the zone of an address. */
+  onLeases?(leases: readonly Lease[], zoneOf: (ip: string) => string | undefined): void;
 }
 
 /** What the daemon writes for `moat gateway status`. */
@@ -85,7 +98,7 @@ export class Gateway {
     this.isolation = readIsolation(config.config.stateDir);
     this.router = new RouterComponent({
       plan: config.plan,
-      state: { isolated: this.isolation.isolated },
+      state: this.rulesetState(this.isolation.isolated),
       source: o.configPath,
       log,
     });
@@ -107,7 +120,10 @@ export class Gateway {
         if (e.event === 'restarting') log(`dnsmasq: restarting in ${e.inMs} ms`);
         this.writeStatus();
       },
-      onLeases: (leases) => this.devices.onLeases(leases),
+      onLeases: (leases) => {
+        this.devices.onLeases(leases);
+        o.extension?.onLeases?.(leases, (ip) => zoneClassifier(this.config.plan)(ip));
+      },
     });
     if (o.bus) this.registry.add(o.bus);
     this.registry.add(this.router).add(this.devices).add(this.dhcp);
@@ -123,6 +139,7 @@ export class Gateway {
       });
       for (const c of this.verdicts.components) this.registry.add(c);
     }
+    for (const c of o.extension?.components ?? []) this.registry.add(c);
     const si = config.config.selfIsolation;
     if (si && o.bus) {
       const zoneOf = (ip: string) => zoneClassifier(this.config.plan)(ip);
@@ -136,6 +153,10 @@ export class Gateway {
       });
       this.registry.add(this.trigger);
     }
+  }
+
+  private rulesetState(isolated: boolean): RulesetState {
+    return { isolated, extension: this.o.extension?.ruleset };
   }
 
   /**
@@ -152,7 +173,7 @@ export class Gateway {
     const changed = next.isolated !== this.isolation.isolated;
     this.isolation = next;
     if (!changed) return;
-    await this.router.put(this.config.plan, { isolated: next.isolated });
+    await this.router.put(this.config.plan, this.rulesetState(next.isolated));
     if (!next.isolated) this.trigger?.flagged.rearm();
     this.live.onIsolation(next);
     this.o.log(
@@ -194,7 +215,7 @@ export class Gateway {
         if (next.config[k] !== old[k]) throw new Error(`${k} changed: restart moat gateway to move it`);
       if (next.config.nftables.table !== old.nftables.table)
         throw new Error('nftables.table changed: restart moat gateway to rename the table');
-      await this.router.check(next.plan, { isolated: readIsolation(next.config.stateDir).isolated });
+      await this.router.check(next.plan, this.rulesetState(readIsolation(next.config.stateDir).isolated));
     } catch (e) {
       this.lastReloadError = (e as Error).message;
       this.o.log(`reload refused, the running configuration stays in force:\n${this.lastReloadError}`);
@@ -204,7 +225,7 @@ export class Gateway {
     // A reload also picks up `moat gateway isolate|unisolate`, which write the state and send SIGHUP.
     const wasIsolated = this.isolation.isolated;
     this.isolation = readIsolation(next.config.stateDir);
-    await this.router.put(next.plan, { isolated: this.isolation.isolated });
+    await this.router.put(next.plan, this.rulesetState(this.isolation.isolated));
     this.config = next;
     this.live.setPlan();
     if (this.isolation.isolated !== wasIsolated) {

@@ -1,14 +1,21 @@
 /** The gateway's public surface: the appliance's router (`moat gateway`) and the nftables drivers. */
 export { NftablesDriver, NftError, type NftOptions } from './nftables.js';
 export { runNft, checkedIp } from './nft-exec.js';
-export { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
+export { GatewayConfigSchema, type GatewayConfig, type DevicesConfigSection } from './config-schema.js';
 export { GatewayConfigError, loadGatewayConfig, parseGatewayConfig, type LoadedConfig } from './config.js';
 export type { ConfigIssue, GatewayPlan, Zone, ZoneName } from './config-rules.js';
-export { renderRuleset, COUNTERS, type Ruleset, type CounterValue, type RulesetState } from './ruleset.js';
+export {
+  renderRuleset,
+  COUNTERS,
+  type Ruleset,
+  type CounterValue,
+  type RulesetState,
+  type RulesetExtension,
+} from './ruleset.js';
 export { applyRuleset, checkRuleset, readTable, RulesetRejected, type TableState } from './ruleset-apply.js';
 export { renderDnsmasqConf } from './dnsmasq-conf.js';
 export { parseLeases, readLeaseFile, type Lease } from './leases.js';
-export { DeviceTable, type Device } from './device-table.js';
+export { DeviceTable, DEVICE_SCHEMA, type Device } from './device-table.js';
 export { listConntrack, parseConntrackXml, ConntrackError, type ConntrackEntry } from './conntrack.js';
 export {
   natTable,
@@ -20,7 +27,7 @@ export {
   type SessionRow,
   type PortMapping,
 } from './tables.js';
-export { Gateway, type GatewayOptions, type RuntimeStatus } from './gateway.js';
+export { Gateway, type GatewayOptions, type GatewayExtension, type RuntimeStatus } from './gateway.js';
 export { RouterComponent, type RouterConfig } from './router.js';
 export { DevicesComponent, type DevicesConfig } from './devices.js';
 export { DhcpDns, type DhcpDnsOptions } from './dhcp-dns.js';

@@ -7,7 +7,6 @@ import { runNft, NftError } from './nft-exec.js';
 import {
   renderRuleset,
   hashFromComment,
-  COUNTERS,
   type CounterValue,
   type Ruleset,
   type RulesetState,
@@ -47,8 +46,8 @@ export async function readTable(table: string, netns?: string): Promise<TableSta
     comment = /^\s*comment "([^"]*)"/m.exec(text)?.[1];
   }
   for (const o of j.nftables) {
-    if (o.counter && o.counter.name in COUNTERS)
-      counters[o.counter.name] = { packets: o.counter.packets, bytes: o.counter.bytes };
+    // Every named counter, the gateway's and its extension's: all keep their values across a swap.
+    if (o.counter) counters[o.counter.name] = { packets: o.counter.packets, bytes: o.counter.bytes };
   }
   return { present: true, hash: hashFromComment(comment), counters };
 }

@@ -44,6 +44,19 @@ export interface CounterValue {
 export interface RulesetState {
   /** Self-isolation (A-66): the WAN is closed except the backup port. */
   isolated?: boolean;
+  /** More of the table from another component (the device registry's sets and chains, src/devices/). */
+  extension?: RulesetExtension;
+}
+
+/**
+ * Declarations change with the devices (set elements, counters) and are left out of the hash; chains are rules and
+ * are hashed.
+ */
+export interface RulesetExtension {
+  render(
+    plan: GatewayPlan,
+    counters: Partial<Record<string, CounterValue>>,
+  ): { declarations: string[]; chains: string[] };
 }
 
 export interface Ruleset {
@@ -179,7 +192,8 @@ export function renderRuleset(
   state: RulesetState = {},
 ): Ruleset {
   const table = plan.config.nftables.table;
-  const rules = body(plan, state);
+  const ext = state.extension?.render(plan, counters);
+  const rules = [...body(plan, state), ...(ext?.chains ?? [])];
   const hash = createHash('sha256').update(rules.join('\n')).digest('hex').slice(0, 16);
   const counterDecls = (Object.keys(COUNTERS) as CounterName[]).map((name) => {
     const v = counters[name];
@@ -192,6 +206,7 @@ export function renderRuleset(
     `table inet ${table} {`,
     `  comment "moat gateway ${hash}"`,
     ...counterDecls,
+    ...(ext?.declarations ?? []),
     ...rules,
     '}',
     '',

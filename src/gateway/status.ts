@@ -9,7 +9,7 @@ import { dnsmasqPaths } from './dhcp-dns.js';
 import type { RuntimeStatus } from './gateway.js';
 import { readLeaseFile } from './leases.js';
 import { listLinks, readForwarding } from './links.js';
-import { COUNTERS, renderRuleset, type CounterValue } from './ruleset.js';
+import { COUNTERS, renderRuleset, type CounterValue, type RulesetExtension } from './ruleset.js';
 import { readTable } from './ruleset-apply.js';
 import { processAlive, readJson, runningGatewayPid, statePaths } from './state-files.js';
 import { readIsolation, type IsolationState } from './isolation.js';
@@ -57,14 +57,25 @@ function readNumber(file: string): number | undefined {
   }
 }
 
-export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus> {
+/**
+ * `extension`: the rest of the table (the device registry's chains, when the configuration has them) and the
+ * descriptions of its counters.
+ */
+export async function gatewayStatus(
+  loaded: LoadedConfig,
+  extension?: { ruleset: RulesetExtension; counters: Record<string, string> },
+): Promise<GatewayStatus> {
   const { plan, config } = loaded;
   const paths = statePaths(config.stateDir);
   const pid = runningGatewayPid(paths.pidFile);
   const rt = readJson<RuntimeStatus>(paths.statusFile);
   const table = await readTable(config.nftables.table);
   const isolation = readIsolation(config.stateDir);
-  const expected = renderRuleset(plan, {}, { isolated: isolation.isolated }).hash;
+  const expected = renderRuleset(
+    plan,
+    {},
+    { isolated: isolation.isolated, extension: extension?.ruleset },
+  ).hash;
   const links = await listLinks();
   const leases = readLeaseFile(dnsmasqPaths(config.stateDir).leaseFile);
   const now = Date.now();
@@ -73,7 +84,7 @@ export async function gatewayStatus(loaded: LoadedConfig): Promise<GatewayStatus
   const dnsRunning = dnsPid !== undefined && processAlive(dnsPid) && isDnsmasq(dnsPid);
 
   const counters: GatewayStatus['counters'] = {};
-  for (const [name, what] of Object.entries(COUNTERS))
+  for (const [name, what] of [...Object.entries(COUNTERS), ...Object.entries(extension?.counters ?? {})])
     counters[name] = { ...(table.counters[name] ?? { packets: 0, bytes: 0 }), what };
 
   const s: GatewayStatus = {

@@ -1,7 +1,7 @@
 /** The public surface of security/: other folders import only this file. */
 export { EventCacheTable } from './event-cache.js';
 export { SecurityGuard } from './guard.js';
-export { LogReview, reviewConfig } from './log-review.js';
+export { LogReview, reviewConfig, type SampledConnection, type ReviewHit } from './log-review.js';
 export { LogReviewInspector } from './review-inspector.js';
 export { VerdictRecorder } from './verdict-recorder.js';
 export { RedisCacheShare } from './redis-share.js';

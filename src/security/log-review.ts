@@ -54,6 +54,11 @@ export interface LogReviewConfig {
   /** … and above this floor (small devices' spikes from nothing are not worth a restriction). */
   minVolumeBytes: number;
   actions: Record<ReviewRule, RuleAction>;
+  /**
+   * Counts scaled from 1:N samples judge only once this many samples stand behind them (1: as before): at 1:20 a
+   * single sampled telnet SYN would otherwise count as 20 attempts.
+   */
+  minSamples: number;
 }
 
 export const DEFAULT_REVIEW: LogReviewConfig = {
@@ -66,6 +71,7 @@ export const DEFAULT_REVIEW: LogReviewConfig = {
   repeatPorts: [21, 22, 23, 25, 110, 143, 445, 1433, 2323, 3306, 3389, 5432, 5900, 6379, 8291],
   volumeFactor: 10,
   minVolumeBytes: 5_000_000,
+  minSamples: 1,
   actions: {
     fanout: { operation: 'suppress', arg: '20/second', lifetimeS: 3600 },
     'new-peers': { operation: 'monitor', lifetimeS: 3600 },
@@ -100,6 +106,8 @@ export function reviewConfig(
     cfg.repeatPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)
   )
     throw new Error('log review: repeatPorts must be a list of port numbers');
+  if (!Number.isInteger(cfg.minSamples) || cfg.minSamples < 1)
+    throw new Error(`log review: minSamples must be a whole number ≥ 1`);
   if (!Number.isInteger(cfg.minBaselineWindows) || cfg.minBaselineWindows < 0)
     throw new Error(`log review: minBaselineWindows must be a whole number ≥ 0`);
   for (const [name, a] of Object.entries(over.actions ?? {})) {
@@ -155,6 +163,17 @@ interface Window {
   /** The sampling rate the counts are scaled by (the largest seen in the window). */
   rate: number;
   fired: Set<ReviewRule>;
+}
+
+/** A connection by addresses and ports: the device that opened it and its peer. */
+export interface SampledConnection {
+  device: string;
+  peer: string;
+  proto: number;
+  dstPort: number;
+  /** Bytes the device sent. */
+  bytes: number;
+  startUs: number;
 }
 
 export interface ReviewHit {
@@ -236,8 +255,29 @@ export class LogReview {
   observe(flow: FlowView, rate: number, tsUs: number): ReviewHit[] {
     const device = formatIp(flow.src, flow.ipVersion);
     if (this.deps.isDevice && !this.deps.isDevice(device)) return [];
+    return this.observeConnection(
+      {
+        device,
+        peer: formatIp(flow.dst, flow.ipVersion),
+        proto: flow.proto,
+        dstPort: flow.dstPort,
+        bytes: flow.bytes[0],
+        startUs: flow.startUs,
+      },
+      rate,
+      tsUs,
+    );
+  }
+
+  /**
+   * One sampled connection start known only by its addresses (the kernel's packet samples, src/devices/): the same
+   * review as a flow's.
+   */
+  observeConnection(c: SampledConnection, rate: number, tsUs: number): ReviewHit[] {
+    const { device, peer } = c;
+    if (this.deps.isDevice && !this.deps.isDevice(device)) return [];
     this.flowsReviewed++;
-    const peer = formatIp(flow.dst, flow.ipVersion);
+    const flow = c;
     const winUs = this.cfg.windowS * 1e6;
     let w = this.windows.get(device);
     if (w && flow.startUs >= w.startUs + winUs) {
@@ -261,7 +301,7 @@ export class LogReview {
     }
     const base = this.baselines.get(device);
     w.flows++;
-    w.bytes += flow.bytes[0];
+    w.bytes += flow.bytes;
     w.rate = Math.max(w.rate, rate);
     w.peers.add(peer);
     if (!base?.peers.has(peer)) w.newPeers.add(peer);
@@ -277,19 +317,20 @@ export class LogReview {
     const c = this.cfg;
     const n = w.rate;
     const out: ReviewHit[] = [];
-    const check = (rule: ReviewRule, value: number, limit: number): void => {
-      if (value > limit && !w.fired.has(rule)) {
+    // `raw`: the samples behind a count; scaled counts of sparse samples need at least minSamples of them.
+    const check = (rule: ReviewRule, value: number, limit: number, raw = c.minSamples): void => {
+      if (value > limit && raw >= c.minSamples && !w.fired.has(rule)) {
         w.fired.add(rule);
         out.push(this.hit(rule, device, value, limit, tsUs));
       }
     };
-    check('fanout', w.peers.size * n, c.maxPeers);
-    check('port-diversity', w.ports.size * n, c.maxPorts);
+    check('fanout', w.peers.size * n, c.maxPeers, w.peers.size);
+    check('port-diversity', w.ports.size * n, c.maxPorts, w.ports.size);
     let most = 0;
     for (const v of w.repeat.values()) most = Math.max(most, v);
-    check('repeat', most * n, c.maxRepeat);
+    check('repeat', most * n, c.maxRepeat, most);
     if (base && base.windows >= c.minBaselineWindows) {
-      check('new-peers', w.newPeers.size * n, c.maxNewPeers);
+      check('new-peers', w.newPeers.size * n, c.maxNewPeers, w.newPeers.size);
       const limit = Math.max(c.minVolumeBytes, base.meanBytes * c.volumeFactor);
       check('volume', w.bytes * n, limit);
     }

@@ -4,11 +4,14 @@
  * `status`, and the router's tables from the kernel: `nat`, `sessions`, `map`, `devices` (each with `--json`).
  * Exit codes: 0 ok; 1 `status` found a problem; 2 bad configuration or the gateway could not start.
  */
+import { dirname } from 'node:path';
 import { createRedisClient, type SqliteStore } from '../../store/index.js';
+import type { DeviceRecord, DeviceService } from '../../devices/index.js';
+import type { FastifyInstance } from 'fastify';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { registerGatewayVerdict } from './gateway-verdict.js';
-import { ConfigError, MoatError, OperationalError } from '../../framework/errors.js';
+import { ConfigError, MoatError, OperationalError, listenFailure } from '../../framework/errors.js';
 import {
   ConntrackError,
   DeviceTable,
@@ -31,6 +34,7 @@ import {
   sessionTable,
   type LoadedConfig,
   type GatewayStatus,
+  type RulesetExtension,
 } from '../../gateway/index.js';
 import { registerGatewayLive } from './gateway-live.js';
 
@@ -84,6 +88,22 @@ function captureRows(c: GatewayStatus['capture']): string[][] {
   ];
 }
 
+/**
+ * The device registry's part of the table (when the configuration has a `devices` section): chains, counters and,
+ * given the devices, the set contents. Loaded lazily: a gateway without it never reads the device types.
+ */
+export async function deviceExtension(
+  loaded: LoadedConfig,
+  configPath: string,
+  devices: () => readonly DeviceRecord[] = () => [],
+): Promise<{ ruleset: RulesetExtension; counters: Record<string, string> } | undefined> {
+  const section = loaded.config.devices;
+  if (!section) return undefined;
+  const { devicesRuleset, loadCatalog, DEVICE_COUNTERS } = await import('../../devices/index.js');
+  const catalog = loadCatalog(section, dirname(configPath));
+  return { ruleset: devicesRuleset(catalog, devices), counters: DEVICE_COUNTERS };
+}
+
 const print = (text: string): boolean => process.stdout.write(text);
 const printJson = (v: unknown): boolean => print(JSON.stringify(v, null, 2) + '\n');
 
@@ -103,14 +123,48 @@ async function run(flags: { config: string; bus?: string; db?: string; iot?: str
     const bus = flags.bus
       ? new RedisStreamsBus({ redis: createRedisClient, url: flags.bus })
       : new InProcessBus();
+    // The device registry and per-zone inspection, when configured (src/devices/).
+    const current: { gw?: Gateway } = {};
+    let extension;
+    let service: DeviceService | undefined;
+    if (loaded.config.devices) {
+      const { DeviceService } = await import('../../devices/index.js');
+      service = new DeviceService({
+        store,
+        plan: () => current.gw?.config.plan ?? loaded.plan,
+        bus,
+        log,
+        baseDir: dirname(flags.config),
+      });
+      extension = service.extension();
+    }
     const components = flags.iot ? [await iotComponent(flags.iot, store, log)] : [];
-    const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store, components });
+    const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store, components, extension });
+    current.gw = gw;
     try {
       await gw.start();
     } catch (e) {
       // What the operator can fix is told in words; anything else is a bug and keeps its stack.
       if (e instanceof MoatError) throw new OperationalError(`did not start: ${e.message}`);
       throw e;
+    }
+    // The registry's HTTP API (/v1/devices…), when configured.
+    const apiCfg = loaded.config.devices?.api;
+    let api: FastifyInstance | undefined;
+    if (service && apiCfg) {
+      const { buildDevicesApi } = await import('../../api/index.js');
+      const s = service;
+      api = buildDevicesApi(
+        { registry: s.registry, map: () => s.map.list(), status: () => s.snapshot() },
+        { apiKey: apiCfg.apiKey },
+      );
+      try {
+        await api.listen({ host: apiCfg.listen, port: apiCfg.port });
+      } catch (e) {
+        await gw.stop();
+        throw listenFailure('the devices API', apiCfg.listen, apiCfg.port, e);
+      }
+      log(`devices API on http://${apiCfg.listen}:${apiCfg.port}/v1/devices`);
     }
     log(`running (pid ${process.pid}); SIGHUP reloads ${flags.config}`);
     const onHup = () => void gw.reload();
@@ -120,6 +174,7 @@ async function run(flags: { config: string; bus?: string; db?: string; iot?: str
       process.once('SIGTERM', resolve);
     });
     process.off('SIGHUP', onHup);
+    await api?.close();
     await gw.stop();
     log('stopped; the nftables table and forwarding stay in force');
   });
@@ -165,10 +220,31 @@ async function setIsolation(configPath: string, isolated: boolean, reason?: stri
     config.stateDir,
     isolated ? { isolated, since: new Date().toISOString(), reason } : { isolated },
   );
-  const want = renderRuleset(plan, {}, { isolated }).hash;
+  const loaded = load(configPath);
+  const want = renderRuleset(
+    plan,
+    {},
+    { isolated, extension: (await deviceExtension(loaded, configPath))?.ruleset },
+  ).hash;
   const pid = runningGatewayPid(statePaths(config.stateDir).pidFile);
-  if (pid === undefined) await fromKernel(() => applyRuleset(plan, { isolated }));
-  else {
+  if (pid === undefined) {
+    // No daemon: the table is applied here, with the registry's sets as the store holds them.
+    const { withStores } = await import('../stores.js');
+    await withStores(async (stores) => {
+      let devices: () => readonly DeviceRecord[] = () => [];
+      if (config.devices) {
+        const { DeviceRegistry, loadCatalog } = await import('../../devices/index.js');
+        const store = stores.sqliteStore('--db', config.database, 'the device registry');
+        const registry = new DeviceRegistry(store, {
+          catalog: loadCatalog(config.devices, dirname(configPath)),
+          maxDevices: config.devices.maxDevices,
+        });
+        devices = () => registry.list();
+      }
+      const ext = await deviceExtension(loaded, configPath, devices);
+      await fromKernel(() => applyRuleset(plan, { isolated, extension: ext?.ruleset }));
+    });
+  } else {
     process.kill(pid, 'SIGHUP');
     const end = Date.now() + 15_000;
     while ((await fromKernel(() => readTable(config.nftables.table))).hash !== want) {
@@ -220,7 +296,11 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
         setExit(2);
         return;
       }
-      const rs = renderRuleset(loaded.plan);
+      const rs = renderRuleset(
+        loaded.plan,
+        {},
+        { extension: (await deviceExtension(loaded, flags.config))?.ruleset },
+      );
       let kernel: string;
       if (process.getuid?.() !== 0) kernel = 'skipped (needs root)';
       else {
@@ -244,7 +324,8 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     .option('--json', 'print as JSON')
     .action(async (flags: { config: string; json?: boolean }) => {
       const loaded = load(flags.config);
-      const s = await fromKernel(() => gatewayStatus(loaded));
+      const ext = await deviceExtension(loaded, flags.config);
+      const s = await fromKernel(() => gatewayStatus(loaded, ext));
       if (!s.ok) setExit(1);
       if (flags.json) {
         printJson(s);
@@ -380,8 +461,39 @@ export const registerGateway: RegisterCommand = (program, setExit) => {
     .action(async (flags: { config: string; db?: string; json?: boolean }) => {
       const location = flags.db ?? load(flags.config).config.database;
       const { withStores } = await import('../stores.js');
-      await withStores((stores) => {
-        const rows = new DeviceTable(stores.sqliteStore('--db', location, 'the gateway device table')).list();
+      const loaded = load(flags.config);
+      await withStores(async (stores) => {
+        const store = stores.sqliteStore('--db', location, 'the gateway device table');
+        // With the device registry configured, the leases come with type, group and vendor (moat devices list).
+        if (loaded.config.devices) {
+          const { DeviceRegistry, loadCatalog } = await import('../../devices/index.js');
+          const reg = new DeviceRegistry(store, {
+            catalog: loadCatalog(loaded.config.devices, dirname(flags.config)),
+            maxDevices: loaded.config.devices.maxDevices,
+          });
+          const leases = new Map(new DeviceTable(store).list().map((d) => [d.mac, d]));
+          const list = reg
+            .list()
+            .map((d) => ({ ...leases.get(d.mac), ...d, ip: d.ips[0] ?? leases.get(d.mac)?.ip }));
+          if (flags.json) return void printJson(list);
+          print(
+            columns([
+              ['zone', 'ip', 'mac', 'type', 'group', 'vendor', 'hostname', 'last seen'],
+              ...list.map((d) => [
+                d.zone ?? '?',
+                d.ip ?? '',
+                d.mac,
+                d.type,
+                d.group ?? '(user)',
+                (d.vendor ?? '').slice(0, 28),
+                d.hostname ?? '',
+                d.lastSeen,
+              ]),
+            ]),
+          );
+          return;
+        }
+        const rows = new DeviceTable(store).list();
         if (flags.json) return void printJson(rows);
         print(
           columns([

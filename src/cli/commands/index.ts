@@ -26,6 +26,7 @@ export const commands: CommandEntry[] = [
   { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
   { name: 'console', load: async () => (await import('./console.js')).registerConsole },
   { name: 'iot', load: async () => (await import('./iot.js')).registerIot },
+  { name: 'devices', load: async () => (await import('./devices.js')).registerDevices },
   {
     name: 'relay',
     load: async () => (await import('./relay.js')).registerRelay,
