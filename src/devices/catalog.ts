@@ -3,15 +3,20 @@
  * users add files of their own (read first, so their types win). A type matches when any of its matchers holds; a
  * matcher holds when all of its fields do. Types are tried in file order; the first that matches names the device.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../framework/errors.js';
 import { BUILTIN_GROUPS, DMZ_GROUP, type DeviceRecord } from './model.js';
 
-/** The shipped catalogue, next to the package's other configurations. */
-export const SHIPPED_TYPES = fileURLToPath(new URL('../../../config/device-types.yaml', import.meta.url));
+/**
+ * The shipped catalogue, next to the package's other configurations: three levels up from the compiled module
+ * (dist/src/devices), two from the bundle's chunks (dist/bundle).
+ */
+export const SHIPPED_TYPES = ['../../../config/', '../../config/']
+  .map((rel) => fileURLToPath(new URL(`${rel}device-types.yaml`, import.meta.url)))
+  .reduce((found, path) => (existsSync(found) ? found : path));
 
 const regex = z.string().refine(
   (s) => {
