@@ -1,16 +1,8 @@
 /** Seeded shuffles and stratified k-fold splits (each fold keeps every class's share). */
+import { mulberry32 } from '../framework/index.js';
 
-/** mulberry32: small, fast, good enough to shuffle training batches reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The framework's mulberry32, under the name the training code uses: batches shuffle the same way every run. */
+export const seededRandom = mulberry32;
 
 export function shuffle<T>(xs: T[], rnd: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
