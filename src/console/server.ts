@@ -3,15 +3,14 @@
  * per-address rate limit and per-account lockout, SSE for live updates. `mountConsole` adds the same to a Fastify
  * app someone else runs (the gateway daemon); `startConsole` runs it standalone (`moat console`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { z } from 'zod';
-import { selfSignedCertificate, type Publisher } from '../framework/index.js';
+import { persistentSelfSigned, type Publisher } from '../framework/index.js';
 import type { SqliteStore } from '../store/index.js';
 import { BundleStore } from '../verify/index.js';
 import { Accounts } from './auth.js';
@@ -207,26 +206,11 @@ export interface ConsoleCertificate {
 
 /** The console's certificate: made on first boot, kept in the state directory, pinned by its fingerprint. */
 export function consoleCertificate(stateDir: string, names: readonly string[] = []): ConsoleCertificate {
-  const keyFile = join(stateDir, 'console-key.pem');
-  const certFile = join(stateDir, 'console-cert.pem');
-  if (existsSync(keyFile) && existsSync(certFile)) {
-    const cert = readFileSync(certFile, 'utf8');
-    return {
-      key: readFileSync(keyFile, 'utf8'),
-      cert,
-      fingerprint256: new X509Certificate(cert).fingerprint256,
-      created: false,
-    };
-  }
-  mkdirSync(stateDir, { recursive: true });
-  const c = selfSignedCertificate({
-    commonName: 'moat console',
-    altNames: ['DNS:localhost', 'IP:127.0.0.1', ...names],
-    days: 825,
-  });
-  writeFileSync(keyFile, c.key, { mode: 0o600 });
-  writeFileSync(certFile, c.cert);
-  return { ...c, created: true };
+  return persistentSelfSigned(
+    stateDir,
+    { key: 'console-key.pem', cert: 'console-cert.pem' },
+    { commonName: 'moat console', altNames: ['DNS:localhost', 'IP:127.0.0.1', ...names], days: 825 },
+  );
 }
 
 export interface StartedConsole extends Console {

@@ -54,4 +54,9 @@ export {
 export { mulberry32 } from './prng.js';
 // The typed errors every folder throws; folders import them from ./errors.js directly, which loads nothing else.
 export { MoatError, InputError, ConfigError, OperationalError, listenFailure } from './errors.js';
-export { selfSignedCertificate, type SelfSignedCertificate, type SelfSignedOptions } from './self-signed.js';
+export {
+  persistentSelfSigned,
+  selfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedOptions,
+} from './self-signed.js';

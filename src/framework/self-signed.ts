@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,4 +39,31 @@ export function selfSignedCertificate(o: SelfSignedOptions): SelfSignedCertifica
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A self-signed certificate made on first use and kept in `dir` (key mode 0600), so the fingerprint users pinned
+ * stays the same across restarts. `created` says whether this call made it.
+ */
+export function persistentSelfSigned(
+  dir: string,
+  files: { key: string; cert: string },
+  o: SelfSignedOptions,
+): SelfSignedCertificate & { created: boolean } {
+  const keyFile = join(dir, files.key);
+  const certFile = join(dir, files.cert);
+  if (existsSync(keyFile) && existsSync(certFile)) {
+    const cert = readFileSync(certFile, 'utf8');
+    return {
+      key: readFileSync(keyFile, 'utf8'),
+      cert,
+      fingerprint256: new X509Certificate(cert).fingerprint256,
+      created: false,
+    };
+  }
+  const c = selfSignedCertificate(o);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(keyFile, c.key, { mode: 0o600 });
+  writeFileSync(certFile, c.cert);
+  return { ...c, created: true };
 }

@@ -8,10 +8,7 @@
  * POST /unisolate.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
-import { join } from 'node:path';
-import { selfSignedCertificate, type Component, type Health } from '../framework/index.js';
+import { persistentSelfSigned, type Component, type Health } from '../framework/index.js';
 import { OperationalError } from '../framework/errors.js';
 import type { Bundles } from './bundle.js';
 import { sameSecret, secretOf } from './secret.js';
@@ -31,21 +28,11 @@ export interface BackupServiceConfig {
 const FAILS_PER_MINUTE = 10;
 
 function certificate(stateDir: string): { key: string; cert: string; fingerprint256: string } {
-  const keyFile = join(stateDir, 'backup-tls.key');
-  const certFile = join(stateDir, 'backup-tls.crt');
-  if (existsSync(keyFile) && existsSync(certFile)) {
-    const cert = readFileSync(certFile, 'utf8');
-    return {
-      key: readFileSync(keyFile, 'utf8'),
-      cert,
-      fingerprint256: new X509Certificate(cert).fingerprint256,
-    };
-  }
-  const c = selfSignedCertificate({ commonName: 'moat gateway backup port', days: 3650 });
-  mkdirSync(stateDir, { recursive: true });
-  writeFileSync(keyFile, c.key, { mode: 0o600 });
-  writeFileSync(certFile, c.cert);
-  return c;
+  return persistentSelfSigned(
+    stateDir,
+    { key: 'backup-tls.key', cert: 'backup-tls.crt' },
+    { commonName: 'moat gateway backup port', days: 3650 },
+  );
 }
 
 export class BackupService implements Component<BackupServiceConfig> {

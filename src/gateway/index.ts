@@ -51,7 +51,6 @@ export { LiveInspection, type CaptureStatus, type InterfaceStats } from './inspe
 export { PacketRing } from './packet-ring.js';
 export { tarGz } from './tar.js';
 export {
-  OPERATION_NAMES,
   VerdictStore,
   VerdictsConfigSchema,
   expiresAtS,

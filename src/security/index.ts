@@ -1,5 +1,5 @@
 /** The public surface of security/: other folders import only this file. */
-export { EventCacheTable } from './event-cache.js';
+export { EventCacheTable, OPERATIONS, OPERATION_TYPE } from './event-cache.js';
 export { SecurityGuard } from './guard.js';
 export { LogReview, reviewConfig, type SampledConnection, type ReviewHit } from './log-review.js';
 export { LogReviewInspector } from './review-inspector.js';

@@ -66,10 +66,9 @@ export function parseBundle(text: string): Bundle {
   return r.data;
 }
 
-export function verifyBundle(text: string, o: VerifyOptions): Verified {
-  const b = parseBundle(text);
-  // Hash checker: a trusted key signed this manifest, and the rules are the bytes it describes.
-  const key = o.vendorKeys.find((pem) => keyId(createPublicKey(pem)) === b.manifest.keyId);
+/** The first half of the hash checker, for every signed envelope (bundles, models): a trusted key signed it. */
+export function checkVendorSignature(b: Bundle, vendorKeys: readonly string[]): void {
+  const key = vendorKeys.find((pem) => keyId(createPublicKey(pem)) === b.manifest.keyId);
   if (!key)
     throw new BundleRejected('hash', [
       `signed by key ${b.manifest.keyId}, which is not a trusted vendor key`,
@@ -78,6 +77,12 @@ export function verifyBundle(text: string, o: VerifyOptions): Verified {
     throw new BundleRejected('hash', [
       'signature does not verify: the manifest was altered or not signed by the vendor',
     ]);
+}
+
+export function verifyBundle(text: string, o: VerifyOptions): Verified {
+  const b = parseBundle(text);
+  // Hash checker: a trusted key signed this manifest, and the rules are the bytes it describes.
+  checkVendorSignature(b, o.vendorKeys);
   const bytes = Buffer.from(b.rules, 'base64');
   if (bytes.toString('base64') !== b.rules.replace(/\s+/g, ''))
     throw new BundleRejected('format', ['rules are not valid base64']);

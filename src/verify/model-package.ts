@@ -3,9 +3,9 @@
  * bundle — manifest, base64 payload, Ed25519 signature — with the hash and version checkers of bundles, and a
  * format checker the caller gives (the model's own parser), in place of the rule syntax checker.
  */
-import { createHash, createPublicKey } from 'node:crypto';
-import { compareVersions, countRecords, keyId, verifySignature, type Bundle } from './bundle.js';
-import { BundleRejected, parseBundle } from './checkers.js';
+import { createHash } from 'node:crypto';
+import { compareVersions, countRecords, type Bundle } from './bundle.js';
+import { BundleRejected, checkVendorSignature, parseBundle } from './checkers.js';
 
 export interface ModelVerifyOptions {
   vendorKeys: string[];
@@ -20,15 +20,7 @@ export function verifyModelPackage(
   o: ModelVerifyOptions,
 ): { bundle: Bundle; modelText: string } {
   const b = parseBundle(text);
-  const key = o.vendorKeys.find((pem) => keyId(createPublicKey(pem)) === b.manifest.keyId);
-  if (!key)
-    throw new BundleRejected('hash', [
-      `signed by key ${b.manifest.keyId}, which is not a trusted vendor key`,
-    ]);
-  if (!verifySignature(b, key))
-    throw new BundleRejected('hash', [
-      'signature does not verify: the manifest was altered or not signed by the vendor',
-    ]);
+  checkVendorSignature(b, o.vendorKeys);
   const bytes = Buffer.from(b.rules, 'base64');
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== b.manifest.sha256)

@@ -17,14 +17,8 @@ import {
   statePaths,
   type LoadedConfig,
 } from '../../gateway/index.js';
-import {
-  OPERATION_NAMES,
-  VerdictStore,
-  expiresAtS,
-  postToInbox,
-  verdictKey,
-  verdictTableName,
-} from '../../gateway/index.js';
+import { OPERATIONS, OPERATION_TYPE } from '../../security/index.js';
+import { VerdictStore, expiresAtS, postToInbox, verdictKey, verdictTableName } from '../../gateway/index.js';
 
 interface EntryFlags {
   config: string;
@@ -113,7 +107,7 @@ export function registerGatewayVerdict(gateway: Command): void {
 
   withEntry(verdict.command('add'))
     .description('enforce an operation on a flow, address pair or device (waits until the kernel holds it)')
-    .requiredOption('--op <operation>', OPERATION_NAMES.join(', '))
+    .requiredOption('--op <operation>', OPERATIONS.join(', '))
     .option('--lifetime <s>', 'seconds the entry lasts', '3600')
     .option('--arg <text>', 'the operation argument (suppress: N/second|minute|hour)')
     .option('--direction <d>', 'forward (this direction) or both', 'both')
@@ -131,8 +125,8 @@ export function registerGatewayVerdict(gateway: Command): void {
         },
       ) => {
         const loaded = load(f.config);
-        if (!(OPERATION_NAMES as readonly string[]).includes(f.op))
-          throw new InputError(`--op: '${f.op}' is not one of ${OPERATION_NAMES.join(', ')}`);
+        if (!(OPERATIONS as readonly string[]).includes(f.op))
+          throw new InputError(`--op: '${f.op}' is not one of ${OPERATIONS.join(', ')}`);
         if (f.direction !== 'forward' && f.direction !== 'both')
           throw new InputError(`--direction: '${f.direction}' is not forward or both`);
         const lifetime = Number(f.lifetime);
@@ -153,7 +147,7 @@ export function registerGatewayVerdict(gateway: Command): void {
           maxLifetimeUs: lifetime * 1e6,
           direction: f.direction,
           scope: 'any',
-          operationType: watchS !== undefined ? 'observe' : TYPE[op],
+          operationType: watchS !== undefined ? 'observe' : OPERATION_TYPE[op],
           operation: watchS !== undefined ? 'track' : op,
           ...(f.arg ? { operationArg: f.arg } : {}),
           eventId: f.eventId,
@@ -256,14 +250,3 @@ export function registerGatewayVerdict(gateway: Command): void {
       });
     });
 }
-
-const TYPE: Record<CacheEntryMessage['operation'], CacheEntryMessage['operationType']> = {
-  forward: 'allow',
-  drop: 'block',
-  reset: 'block',
-  suppress: 'block',
-  deceive: 'divert',
-  intervene: 'divert',
-  monitor: 'observe',
-  track: 'observe',
-};

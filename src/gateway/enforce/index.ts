@@ -23,7 +23,6 @@ export {
   verdictKey,
   expiresAtS,
   LURED_MARK,
-  OPERATION_NAMES,
   type VerdictTableOptions,
 } from './verdict-ruleset.js';
 export { DeceptionService, sinkholeAnswer, DECOY_PAGE } from './deception.js';

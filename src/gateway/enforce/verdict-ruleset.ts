@@ -24,18 +24,6 @@ import { createHash } from 'node:crypto';
 import type { CacheEntryMessage } from '../../framework/index.js';
 import { parseIpv4 } from '../ipv4.js';
 
-/** A-37's operations, as the bus names them. */
-export const OPERATION_NAMES = [
-  'forward',
-  'drop',
-  'suppress',
-  'deceive',
-  'intervene',
-  'monitor',
-  'track',
-  'reset',
-] as const;
-
 /** conntrack mark of connections a verdict diverted (deceive, intervene): "moat" in ASCII. */
 export const LURED_MARK = '0x6d6f6174';
 
