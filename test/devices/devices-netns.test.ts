@@ -15,7 +15,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADDR, Topology, canBuildTopology, waitFor } from '../gateway/topology.js';
+import { ADDR, Topology, UDHCPC_SCRIPT, canBuildTopology, waitFor } from '../gateway/topology.js';
 import { writeResponders } from './responders.js';
 
 const MOAT = fileURLToPath(new URL('../../../bin/moat.js', import.meta.url));
@@ -23,18 +23,6 @@ const WEBHOOK_PORT = 42301;
 const API_PORT = 42302;
 const API_KEY = 'devices-test-key-0123456789';
 const RATES = { userToIot: 4, iotToUser: 20, betweenGroups: 16, userToUser: 16, toInternet: 16 };
-
-const UDHCPC_SCRIPT = `#!/bin/sh
-case "$1" in
-  bound|renew)
-    ip addr flush dev "$interface"
-    ip addr add "$ip/\${mask:-24}" dev "$interface"
-    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    ;;
-  deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
-esac
-exit 0
-`;
 
 interface Dev {
   key: string;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ADDR, Topology, canBuildTopology, waitFor } from './topology.js';
+import { ADDR, Topology, UDHCPC_SCRIPT, canBuildTopology, waitFor } from './topology.js';
 import { udpExchange, writeNetTools } from './net-tools.js';
 import { getFromDaemon } from '../../src/gateway/index.js';
 
@@ -23,18 +23,6 @@ const BACKUP_PASSWORD = 'backup-password-0123456';
 /** conntrack's UDP timeout and t (0.05 min = 3 s): an inter-component entry lives ~3 s after its last packet + 3 s. */
 const UDP_IDLE_S = 3;
 const AGE_MINUTES = 0.05;
-
-const UDHCPC_SCRIPT = `#!/bin/sh
-case "$1" in
-  bound|renew)
-    ip addr flush dev "$interface"
-    ip addr add "$ip/\${mask:-24}" dev "$interface"
-    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    ;;
-  deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
-esac
-exit 0
-`;
 
 const TLS_SERVER = String.raw`
 const https = require('https'), fs = require('fs');

@@ -15,6 +15,19 @@ export const ADDR = {
   honeypot: '192.168.63.10',
 } as const;
 
+/** udhcpc's event script for a device namespace: the leased address and the default route, nothing else. */
+export const UDHCPC_SCRIPT = `#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/\${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
+    ;;
+  deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+esac
+exit 0
+`;
+
 export type Role = 'gw' | 'wan' | 'lan' | 'iot' | 'dmz';
 
 export function canBuildTopology(): string | undefined {

@@ -9,22 +9,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MOAT } from '../helpers/moat-cli.js';
-import { ADDR, Topology, canBuildTopology, waitFor } from '../gateway/topology.js';
+import { ADDR, Topology, UDHCPC_SCRIPT, canBuildTopology, waitFor } from '../gateway/topology.js';
 import { SimOutput, writeSims } from './sims.js';
 
 const API_KEY = 'gw-iot-key-0123456789abcdef';
-
-const UDHCPC_SCRIPT = `#!/bin/sh
-case "$1" in
-  bound|renew)
-    ip addr flush dev "$interface"
-    ip addr add "$ip/\${mask:-24}" dev "$interface"
-    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    ;;
-  deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
-esac
-exit 0
-`;
 
 test(
   'moat gateway --iot: a leased IoT device is served, provisioned and switched',
