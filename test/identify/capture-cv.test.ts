@@ -31,13 +31,17 @@ test('group k-fold by capture: no capture on both sides, every capture held out 
   const k = 5;
   const heldOutCaptures = new Set<number>();
   const r = captureCrossValidation(all, k, (training, fold) => {
-    for (const s of training) assert.notEqual(captureFold(s.capture!, k), fold, `capture ${s.capture} leaked`);
+    for (const s of training)
+      assert.notEqual(captureFold(s.capture!, k), fold, `capture ${s.capture} leaked`);
     for (const s of all) if (captureFold(s.capture!, k) === fold) heldOutCaptures.add(s.capture!);
     return allBlackModel();
   });
   assert.equal(heldOutCaptures.size, 40);
   assert.equal(r.folds.length, k);
-  assert.equal(r.folds.reduce((a, f) => a + f.heldOutCaptures, 0), 40);
+  assert.equal(
+    r.folds.reduce((a, f) => a + f.heldOutCaptures, 0),
+    40,
+  );
   // An all-black model calls every held-out address black: the rate is counted, not assumed.
   assert.equal(r.black, r.addresses);
   assert.equal(r.blackRate, 1);
