@@ -65,7 +65,7 @@ export function featurise(
       x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT),
     );
     y[i] = s.y;
-    group[i] = splitGroup(s.ip, opts.groupBy ?? '24', ctx.geo, real);
+    group[i] = s.capture ?? splitGroup(s.ip, opts.groupBy ?? '24', ctx.geo, real);
   });
   return { x, y, w, group, n, width: FEATURE_COUNT };
 }

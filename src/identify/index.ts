@@ -53,3 +53,4 @@ export {
 } from './datasets/combined.js';
 export { isPublicAddress } from './datasets/unlabelled-traffic.js';
 export { fastBatchOk, fastRequestOk } from './fast-validate.js';
+export { captureCrossValidation, captureFold, type CaptureCvResult, type FoldResult } from './capture-cv.js';

@@ -68,11 +68,10 @@ export function subset(set: LabelledSet, idx: ArrayLike<number>): LabelledSet {
  * The lowest black threshold that leaves at most `maxShare` of the real benign rows black (0 without any): one
  * above the (k+1)-th highest of their scores, k = ⌊maxShare·n⌋.
  */
-function benignFloor(tree: TreeNode, data: LabelledSet, maxShare: number): number {
+function benignFloor(tree: TreeNode, data: LabelledSet, rows: readonly number[], maxShare: number): number {
   if (!data.realBenign) return 0;
   const scores: number[] = [];
-  for (let i = 0; i < data.n; i++)
-    if (data.realBenign[i]) scores.push(leafOf(tree, data.x, i * data.width).p);
+  for (const i of rows) if (data.realBenign[i]) scores.push(leafOf(tree, data.x, i * data.width).p);
   if (scores.length === 0) return 0;
   scores.sort((a, b) => b - a);
   const k = Math.floor(maxShare * scores.length);
@@ -128,7 +127,9 @@ export function trainModel(
   const gray = coverageAtPrecision(curve, params.grayPrecision);
   // No threshold reaches the target precision: only the purest leaf can be black (the gates will judge).
   let tBlack = black.recall > 0 ? black.threshold : (curve[0]?.threshold ?? 1);
-  const spared = benignFloor(tree, data, params.maxBenignBlack ?? 0.01);
+  // The bound is read on real benign rows the tree never grew on (whole captures held aside with the
+  // calibration groups): on its own training rows a tree is optimistic, and the gate judges unseen captures.
+  const spared = benignFloor(tree, data, calIdx, params.maxBenignBlack ?? 0.01);
   const benignCapped = spared > tBlack;
   if (benignCapped) tBlack = spared;
   const tGray = Math.min(gray.recall > 0 ? gray.threshold : tBlack, tBlack);

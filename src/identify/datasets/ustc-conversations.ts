@@ -20,6 +20,11 @@ export interface AddressSample {
   flows: CompactFlow[];
   y: number;
   family: string;
+  /**
+   * The capture the sample was seen in (benign captures: a stable hash of the file name). When set it is the
+   * sample's split group, so one capture's addresses land on one side of every split (group k-fold by file).
+   */
+  capture?: number;
 }
 
 const RESOLVERS = new Set([

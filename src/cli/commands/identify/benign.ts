@@ -2,9 +2,9 @@
  * Real benign traffic for `identify train` (issue 15 §5): flows of benign captures as training rows (label 0,
  * beside USTC), and the out-of-distribution gate's reference set — every public address of other benign captures
  * as moat's own engine sees them (pcap/pcapng analysed, or EVE it already wrote). By default both come from the
- * benign captures of the corpus (`../shared/corpus`, or $MOAT_CORPUS): FoxIO's JA4 suite and Zeek's TLS traces,
- * split by capture (a stable hash of the file name) so the gate judges captures the model never trained on, and
- * reference addresses also met in training captures are left out; Zeek's HTTP and DNS traces train only.
+ * benign captures of the corpus (`../shared/corpus`, or $MOAT_CORPUS): FoxIO's JA4 suite, Zeek's TLS, HTTP, DNS
+ * and tunnel traces and tcpdump's decoder suite, split by capture (a stable hash of the file name) so the gate
+ * judges captures the model never trained on, and reference addresses also met in training captures are left out.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -59,39 +59,67 @@ async function captures(files: string[], flag: string): Promise<unknown[][]> {
   return out;
 }
 
-/** The corpus's benign captures, split into training and reference sides; undefined without the corpus. */
+/** The corpus's benign capture sets (moat's own engine turns them into flows; nothing is copied). */
+const CORPUS_BENIGN = [
+  ['tls', 'ja4', 'pcap'],
+  ['tls', 'zeek', 'traces', 'tls'],
+  ['tls', 'zeek', 'traces', 'http'],
+  ['tls', 'zeek', 'traces', 'dns'],
+  ['tls', 'zeek', 'traces', 'tunnels'],
+  ['decode', 'tcpdump'],
+];
+
+/** A capture's split id: a stable hash of its file name (the same file always lands on the same side). */
+export function captureId(file: string): number {
+  return createHash('sha256').update(basename(file)).digest().readUInt32BE(0);
+}
+
+/**
+ * The corpus's benign captures (FoxIO JA4 suite, Zeek's TLS/HTTP/DNS/tunnel traces, tcpdump's decoder suite),
+ * split by capture into training and reference sides; undefined without the corpus.
+ */
 export function corpusBenignSplit(): { training: string[]; reference: string[]; corpus: string } | undefined {
   const corpus = resolve(process.env.MOAT_CORPUS ?? join('..', 'shared', 'corpus'));
-  const tls = [join(corpus, 'tls', 'ja4', 'pcap'), join(corpus, 'tls', 'zeek', 'traces', 'tls')];
-  if (!tls.every((d) => existsSync(d))) return undefined;
+  const dirs = CORPUS_BENIGN.map((d) => join(corpus, ...d)).filter((d) => existsSync(d));
+  if (dirs.length === 0) return undefined;
   const training: string[] = [];
   const reference: string[] = [];
-  for (const f of filesOf(tls, '--benign')) {
-    const h = createHash('sha256').update(basename(f)).digest()[0];
-    (h & 1 ? reference : training).push(f);
-  }
-  for (const d of ['http', 'dns'].map((x) => join(corpus, 'tls', 'zeek', 'traces', x)))
-    if (existsSync(d)) training.push(...filesOf([d], '--benign-flows'));
+  for (const f of filesOf(dirs, '--benign')) (captureId(f) & 1 ? reference : training).push(f);
   return { training, reference, corpus };
 }
 
-/** Benign training rows: every public address of the captures, label 0. */
+/**
+ * Benign training rows: every public address of each capture, label 0, one sample per address and capture
+ * (a capture's addresses share its split group, so a capture is never on both sides of a split).
+ */
 export async function benignSamples(
   list: string | string[],
 ): Promise<{ samples: AddressSample[]; captures: number }> {
   const files = filesOf(list, '--benign-flows');
   const caps = await captures(files, '--benign-flows');
-  const samples = samplesFromEve(caps).samples.map((s) => ({ ...s, y: 0, family: 'benign captures' }));
+  const samples = caps.flatMap((events, k) =>
+    samplesFromEve([events]).samples.map((s) => ({
+      ...s,
+      y: 0,
+      family: 'benign captures',
+      capture: captureId(files[k]),
+    })),
+  );
   return { samples, captures: files.length };
 }
 
-/** The gate's reference: the public addresses of the captures, less those in `exclude` (seen in training). */
+/**
+ * The gate's reference: the public addresses of the captures (one row per address and capture), less those in
+ * `exclude` (seen in training captures).
+ */
 export async function benignReference(
   list: string | string[],
   exclude: ReadonlySet<string> = new Set(),
 ): Promise<BenignReference> {
   const files = filesOf(list, '--benign');
-  const samples = samplesFromEve(await captures(files, '--benign')).samples.filter((s) => !exclude.has(s.ip));
+  const samples = (await captures(files, '--benign')).flatMap((events) =>
+    samplesFromEve([events]).samples.filter((s) => !exclude.has(s.ip)),
+  );
   const set = featurise(samples, {});
   return { name: `${files.length} benign captures`, x: set.x, n: set.n, width: set.width };
 }
