@@ -79,16 +79,28 @@ export function dailyRoutes(
       access: 'read',
       handler: () => {
         const s = cdb.deviceSettings();
+        const iot = new Map((ctx.iot?.describe() ?? []).map((d) => [d.id, d]));
         return {
+          registry: ctx.directory !== undefined,
+          deviceGroups: ctx.directory?.groups() ?? [],
           devices: view.devices().map((d) => {
             const m = s.get(d.mac);
+            const io = iot.get(d.mac);
             return {
               ...d,
               zone: zoneOfDevice(d.zone),
               name: m?.name ?? d.hostname ?? d.mac,
               group: m?.group ?? 'unassigned',
-              restricted: m?.restricted ?? false,
-              kind: m?.kind ?? (d.zone === 'iot' ? 'iot' : 'user'),
+              // The registry's restriction is what the kernel enforces; without a registry, the console's own.
+              restricted: d.registry ? d.registry.restriction !== null : (m?.restricted ?? false),
+              kind: m?.kind ?? (d.zone === 'iot' || io ? 'iot' : 'user'),
+              iot: io
+                ? {
+                    protocols: io.protocols,
+                    connected: io.mqtt.connected,
+                    power: (io.state as { values?: { power?: unknown } } | undefined)?.values?.power ?? null,
+                  }
+                : null,
             };
           }),
         };
@@ -108,10 +120,27 @@ export function dailyRoutes(
           .max(40)
           .regex(/^[\w .-]+$/, 'letters, digits, space, _ . -')
           .optional(),
+        /** The registry's device group (A-40); null = a user device, not grouped. */
+        deviceGroup: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a group name of the device types, e.g. remote-control')
+          .nullable()
+          .optional(),
       }),
       handler: ({ params, body, session }) => {
         if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
-        const s = cdb.setDevice(params.mac, body);
+        const { deviceGroup, ...own } = body;
+        if (deviceGroup !== undefined) {
+          if (!ctx.directory) throw new HttpError(409, 'no device registry runs with this console');
+          try {
+            ctx.directory.setGroup(params.mac, deviceGroup);
+          } catch (e) {
+            throw new HttpError(400, (e as Error).message, [
+              { path: 'body.deviceGroup', message: (e as Error).message },
+            ]);
+          }
+        }
+        const s = cdb.setDevice(params.mac, own);
         cdb.audit(session!.user, 'edit-device', params.mac, body);
         ctx.live.publish('device', s);
         return s;
@@ -123,12 +152,26 @@ export function dailyRoutes(
       summary: 'Restrict a device (its traffic is dropped by the gateway) or lift the restriction',
       access: 'admin',
       params: macParam,
-      body: z.strictObject({ restricted: z.boolean() }),
+      body: z.strictObject({
+        restricted: z.boolean(),
+        /** With the device registry: how far (A-42); default quarantined. */
+        level: z.enum(['rate-limited', 'internet-only', 'quarantined']).optional(),
+      }),
       handler: ({ params, body, session }) => {
         if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
         const device = view.device(params.mac)!;
         const s = cdb.setDevice(params.mac, { restricted: body.restricted });
-        announceRestriction(ctx, device.ip, params.mac, body.restricted);
+        // With the registry the restriction is its (and so the kernel's sets); otherwise a blocking entry on the bus.
+        if (ctx.directory) {
+          if (body.restricted)
+            ctx.directory.restrict(
+              params.mac,
+              body.level ?? 'quarantined',
+              `restricted in the console by ${session!.user}`,
+              'user',
+            );
+          else ctx.directory.unrestrict(params.mac);
+        } else announceRestriction(ctx, device.ip, params.mac, body.restricted);
         cdb.audit(session!.user, body.restricted ? 'restrict-device' : 'unrestrict-device', params.mac, body);
         ctx.live.publish('device', s);
         return s;
@@ -156,7 +199,24 @@ export function dailyRoutes(
       handler: ({ params }) => {
         const ev = cdb.alertEve(params.id);
         if (!ev) throw new HttpError(404, `no alert ${params.id}`);
-        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules) };
+        // The network's own devices in the alert, so the user can restrict the one it concerns from here.
+        const settings = cdb.deviceSettings();
+        const devices = (['src_ip', 'dest_ip'] as const).flatMap((k) => {
+          const ip = ev[k];
+          const d = typeof ip === 'string' ? view.devices().find((x) => x.ip === ip) : undefined;
+          if (!d) return [];
+          const m = settings.get(d.mac);
+          return [
+            {
+              role: k === 'src_ip' ? 'source' : 'destination',
+              mac: d.mac,
+              ip: d.ip,
+              name: m?.name ?? d.hostname ?? d.mac,
+              restricted: d.registry ? d.registry.restriction !== null : (m?.restricted ?? false),
+            },
+          ];
+        });
+        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules), devices };
       },
     }),
     route({
