@@ -72,6 +72,8 @@ export interface IotControl {
 /** The running gateway's configuration file, which the first deployment's network step edits. */
 export interface GatewayConfigHook {
   file: string;
+  /** The gateway's state directory (isolation.json). */
+  stateDir: string;
   /** Makes the running gateway take up the file; false = it refused and runs on as before (the reason given). */
   reload(): Promise<{ ok: boolean; error?: string }>;
 }

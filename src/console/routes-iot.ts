@@ -52,7 +52,10 @@ export function iotRoutes(ctx: ConsoleContext): RouteDef[] {
         const r = await iotStep(() =>
           iot.control(params.mac, { authorisation: grant.id, action: 'power', value: body.power }),
         );
-        ctx.cdb.audit(session!.user, `power-${body.power}`, params.mac, { via: r.via, confirmed: r.confirmed });
+        ctx.cdb.audit(session!.user, `power-${body.power}`, params.mac, {
+          via: r.via,
+          confirmed: r.confirmed,
+        });
         ctx.live.publish('device', { mac: params.mac, power: body.power, confirmed: r.confirmed });
         return r;
       },

@@ -1,5 +1,5 @@
 /** First deployment (A-10…A-14): admin account, subnets, devices one authorisation at a time, check, vendor content. */
-import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
@@ -8,6 +8,7 @@ import type { ConsoleContext } from './context.js';
 import { HttpError, iotStep, route, type RouteDef } from './route-table.js';
 import { fetchVendorContent } from './vendor.js';
 import { securityCheck } from './security-check.js';
+import { gatewayFile, replaceGatewayConfig } from './gateway-file.js';
 
 export const PASSWORD_MIN = 10;
 const userName = z
@@ -41,7 +42,11 @@ function withSubnets(
     );
     zones[name] = { ...(zones[name] ?? {}), ...picked };
   }
-  return { ...running, zones, ...(body.backup ? { backup: { ...(running.backup ?? {}), ...body.backup } } : {}) };
+  return {
+    ...running,
+    zones,
+    ...(body.backup ? { backup: { ...(running.backup ?? {}), ...body.backup } } : {}),
+  };
 }
 
 export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
@@ -93,13 +98,11 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       body: GatewayConfigSchema,
       handler: async ({ body, session }) => {
         const hook = ctx.gatewayConfig;
-        const file = hook?.file ?? gatewayConfigFile(ctx.stateDir);
+        const file = gatewayFile(ctx);
         // In the gateway the subnets go into its running configuration, every other section kept as it is.
-        const before = hook ? readFileSync(file, 'utf8') : undefined;
-        const text =
-          before === undefined
-            ? yamlStringify(body)
-            : yamlStringify(withSubnets(yamlParse(before) as Record<string, unknown>, body));
+        const text = hook
+          ? yamlStringify(withSubnets(yamlParse(readFileSync(file, 'utf8')) as Record<string, unknown>, body))
+          : yamlStringify(body);
         try {
           parseGatewayConfig(text, file);
         } catch (e) {
@@ -111,18 +114,7 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
             );
           throw e;
         }
-        if (!hook) mkdirSync(ctx.stateDir, { recursive: true });
-        writeFileSync(`${file}.tmp`, text);
-        renameSync(`${file}.tmp`, file);
-        if (hook) {
-          const r = await hook.reload();
-          if (!r.ok) {
-            // The kernel or a live check refused it: the file goes back to what the gateway runs on.
-            writeFileSync(`${file}.tmp`, before!);
-            renameSync(`${file}.tmp`, file);
-            throw new HttpError(409, `the gateway refused the new subnets: ${r.error ?? 'see its log'}`);
-          }
-        }
+        await replaceGatewayConfig(ctx, text);
         cdb.setSetting('network', body);
         cdb.audit(session!.user, 'set-network', file, body);
         return { ok: true, file, applied: hook !== undefined };
@@ -173,7 +165,8 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
           credentials = await iotStep(() =>
             iot.provision(
               params.mac,
-              iot.grant({ deviceId: params.mac, action: 'credentials', who: session!.user, ttlSeconds: 60 }).id,
+              iot.grant({ deviceId: params.mac, action: 'credentials', who: session!.user, ttlSeconds: 60 })
+                .id,
             ),
           );
         const s = cdb.setDevice(params.mac, {

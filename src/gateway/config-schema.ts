@@ -178,6 +178,8 @@ export const GatewayConfigSchema = z
         port: port.default(443),
         /** Vendor public keys (PEM files) A-2 checks fetched bundles and models against. */
         vendorKeys: z.array(z.string().min(1)).default([]),
+        /** The TLS policy set shown until one is saved in the console (default: the shipped config/policies.yaml). */
+        policies: z.string().min(1).optional(),
         /** The sandbox's report directory, for the honeypot page. */
         reports: z.string().min(1).optional(),
       })

@@ -2,7 +2,8 @@
  * The console inside `moat gateway` (issue 14): built from the configuration's `console` section, handed the
  * daemon's store, bus, device registry, IoT component and reload, served on the user zone's gateway address.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../framework/errors.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
@@ -28,6 +29,11 @@ function iotControl(c: IotGatewayComponent): IotControl {
     latestCheck: () => c.iotStore?.latestCheckRun()?.report,
   };
 }
+
+/** The shipped TLS policies, shown until the user saves a version: next to the compiled code or the bundle. */
+const SHIPPED_POLICIES = ['../../../../config/', '../../config/']
+  .map((rel) => fileURLToPath(new URL(`${rel}policies.yaml`, import.meta.url)))
+  .find((p) => existsSync(p));
 
 function directoryOf(s: DeviceService): DeviceDirectory {
   const r = s.registry;
@@ -70,12 +76,14 @@ export async function gatewayConsole(o: {
     store: o.store,
     stateDir: join(config.stateDir, 'console'),
     vendorKeys,
+    defaultPolicyFile: section.policies ? resolve(base, section.policies) : SHIPPED_POLICIES,
     reportDir: section.reports ? resolve(base, section.reports) : undefined,
     bus: o.bus,
     directory: o.devices ? directoryOf(o.devices) : undefined,
     iot: o.iot ? iotControl(o.iot) : undefined,
     gatewayConfig: {
       file: o.configPath,
+      stateDir: config.stateDir,
       reload: async () => {
         const gw = o.gateway();
         if (!gw) return { ok: false, error: 'the gateway is not running' };

@@ -212,8 +212,8 @@ export function Setup({ session }: { session: SessionInfo }) {
         </table>
         {creds.map(({ name, c }) => (
           <p key={name} className="ok" data-testid="iot-credentials">
-            MQTT login for {name} (shown once; enter it in the device): user <code>{String(c.username)}</code>,
-            password <code>{String(c.password)}</code>, topics under <code>{String(c.prefix)}</code>
+            MQTT login for {name} (shown once; enter it in the device): user <code>{String(c.username)}</code>
+            , password <code>{String(c.password)}</code>, topics under <code>{String(c.prefix)}</code>
           </p>
         ))}
         {(devices.data?.devices.length ?? 0) > 50 && (
