@@ -8,13 +8,22 @@ import { explainAlert } from './explain.js';
 import { HttpError, route, type RouteDef } from './route-table.js';
 import { macParam } from './routes-setup.js';
 
-const TEN_YEARS_US = 10 * 365 * 86_400 * 1e6;
+/**
+ * How long an operator's block lasts unless lifted: a year. The kernel's set timeouts stop somewhere below 10^8 s
+ * (nft: "value too large"), and one refused element keeps the gateway's whole verdict table from loading.
+ */
+const OPERATOR_LIFETIME_US = 365 * 86_400 * 1e6;
 
 /**
  * A restriction is a device-level blocking entry of the security event cache (every peer, port and protocol), made
  * by the operator; lifting it deletes the entry. The gateway's enforcement and the event cache take it from the bus.
  */
-function announceRestriction(ctx: ConsoleContext, ip: string, mac: string, restricted: boolean): void {
+function announceRestriction(
+  ctx: ConsoleContext,
+  ip: string,
+  mac: string | undefined,
+  restricted: boolean,
+): void {
   if (!ctx.bus) return;
   const nowUs = Date.now() * 1000;
   ctx.bus.publish('cache-entry', {
@@ -27,24 +36,27 @@ function announceRestriction(ctx: ConsoleContext, ip: string, mac: string, restr
       proto: 0,
       createdUs: nowUs,
       lastHitUs: nowUs,
-      maxLifetimeUs: TEN_YEARS_US,
+      maxLifetimeUs: OPERATOR_LIFETIME_US,
       direction: 'both',
       scope: 'any',
       operationType: 'block',
       operation: 'drop',
-      eventId: `console:restrict:${mac}`,
+      eventId: mac ? `console:restrict:${mac}` : `console:block:${ip}`,
       diagnosis: 'operator',
       status: 'valid',
       hits: 0,
     },
   });
-  ctx.bus.publish('device', {
-    ip,
-    mac,
-    state: restricted ? 'isolated' : 'online',
-    at: new Date().toISOString(),
-  });
+  if (mac)
+    ctx.bus.publish('device', {
+      ip,
+      mac,
+      state: restricted ? 'isolated' : 'online',
+      at: new Date().toISOString(),
+    });
 }
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 const zoneOfDevice = (zone: string | null): string => zone ?? 'lan';
 
@@ -178,6 +190,24 @@ export function dailyRoutes(
       },
     }),
     route({
+      method: 'POST',
+      path: '/api/addresses/:ip/block',
+      summary:
+        'Block an address outside the network (every packet from and to it dropped by the gateway), or lift the block',
+      access: 'admin',
+      params: z.strictObject({ ip: z.string().regex(IPV4, 'an IPv4 address, e.g. 203.0.113.7') }),
+      body: z.strictObject({ blocked: z.boolean() }),
+      handler: ({ params, body, session }) => {
+        if (!ctx.bus) throw new HttpError(503, 'no gateway bus: blocks are enforced by moat gateway');
+        if (view.devices().some((d) => d.ip === params.ip))
+          throw new HttpError(409, `${params.ip} is a device of this network: restrict the device instead`);
+        announceRestriction(ctx, params.ip, undefined, body.blocked);
+        cdb.setSetting(`blocked:${params.ip}`, body.blocked);
+        cdb.audit(session!.user, body.blocked ? 'block-address' : 'unblock-address', params.ip, body);
+        return { ip: params.ip, blocked: body.blocked };
+      },
+    }),
+    route({
       method: 'GET',
       path: '/api/alerts',
       summary: 'Alerts, newest first, a page at a time',
@@ -216,7 +246,20 @@ export function dailyRoutes(
             },
           ];
         });
-        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules), devices };
+        // Addresses that are no device of this network (the scanner on the WAN): blocked by a verdict on the bus.
+        const addresses = (['src_ip', 'dest_ip'] as const).flatMap((k) => {
+          const ip = ev[k];
+          if (typeof ip !== 'string' || !IPV4.test(ip) || devices.some((d) => d.ip === ip)) return [];
+          return [
+            {
+              role: k === 'src_ip' ? 'source' : 'destination',
+              ip,
+              blocked: cdb.setting<boolean>(`blocked:${ip}`) === true,
+              canBlock: ctx.bus !== undefined,
+            },
+          ];
+        });
+        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules), devices, addresses };
       },
     }),
     route({

@@ -281,7 +281,8 @@ function fromDirectory(d: DirectoryDevice, lease: DeviceRow | undefined): Device
     hostname: d.hostname ?? lease?.hostname ?? null,
     firstSeen: d.firstSeen,
     lastSeen: d.lastSeen,
-    active: lease?.active ?? false,
+    // No lease (a fixed address): seen by the registry's discovery in the last ten minutes.
+    active: lease?.active ?? Date.now() - Date.parse(d.lastSeen) < 600_000,
     registry: {
       vendor: d.vendor,
       type: d.type,

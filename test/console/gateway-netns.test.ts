@@ -414,16 +414,30 @@ timing: { scale: 0 }
       { timeout: 60_000 },
     );
     assert.equal(scan.status, 0, scan.stderr);
+    // From the scan's end until the alert is on the console (inspection's 1 s EVE flush, the console's follower).
+    const scanned = Date.now();
+    await page.goto(`${url}/alerts`);
+    await page
+      .getByRole('link', { name: 'moat netns: SYN scan from the WAN' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const alertLatency = Date.now() - scanned;
     await visit('/alerts', () =>
-      page
-        .getByRole('link', { name: 'moat netns: SYN scan from the WAN' })
-        .first()
-        .waitFor({ timeout: 30_000 }),
+      page.getByRole('link', { name: 'moat netns: SYN scan from the WAN' }).first().waitFor(),
     );
     await shot('alerts');
     await page.getByRole('link', { name: 'moat netns: SYN scan from the WAN' }).first().click();
     await page.getByRole('heading', { name: `Rule ${SCAN_SID}` }).waitFor();
     assert.equal(await page.locator('pre').first().innerText(), SCAN_RULE);
+    // The scanner is an address on the WAN: the user blocks it (a verdict the gateway enforces), then lifts it.
+    await page.getByRole('button', { name: `Block ${ADDR.wanServer}` }).click();
+    await page.getByText(`${ADDR.wanServer} blocked`).waitFor();
+    await until('the scanner is cut off', () => openPort() === '000');
+    const both = topo.exec('gw', 'nft', ['list', 'ruleset']).stdout;
+    assert.match(both, new RegExp(`elements = \\{[^}]*${ADDR.wanServer.replace(/\./g, '\\.')}`));
+    await page.getByRole('button', { name: `Lift block on ${ADDR.wanServer}` }).click();
+    await page.getByText(`${ADDR.wanServer} unblocked`).waitFor();
+    await until('the scanner reaches the NAS again', () => openPort() === '200');
     // The device of this network in the alert is the NAS the scan reached: the user quarantines it, then lets it out.
     await page.getByRole('button', { name: 'Restrict nas' }).click();
     await page.getByText('nas restricted').waitFor();
@@ -474,6 +488,7 @@ timing: { scale: 0 }
       await shot(name);
     }
     console.log(`# gateway console page loads from the LAN namespace (ms): ${JSON.stringify(timings)}`);
+    console.log(`# scan end → alert on the console: ${alertLatency} ms`);
     console.log(`# accessibility (axe name rules) per page: ${JSON.stringify(a11y)}`);
     for (const [p, v] of Object.entries(a11y))
       assert.deepEqual(v, [], `${p}: controls without an accessible name`);

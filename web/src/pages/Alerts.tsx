@@ -148,6 +148,62 @@ interface AlertDevice {
   restricted: boolean;
 }
 
+interface AlertAddress {
+  role: string;
+  ip: string;
+  blocked: boolean;
+  canBlock: boolean;
+}
+
+function AlertAddresses({ addresses, reload }: { addresses: AlertAddress[]; reload: () => void }) {
+  const [msg, setMsg] = useState<string>();
+  if (addresses.length === 0) return null;
+  const toggle = async (a: AlertAddress) => {
+    try {
+      await api('POST', `/api/addresses/${a.ip}/block`, { blocked: !a.blocked });
+      setMsg(`${a.ip} ${a.blocked ? 'unblocked' : 'blocked'}`);
+    } catch (e) {
+      setMsg((e as Error).message);
+    }
+    reload();
+  };
+  return (
+    <section className="panel" aria-labelledby="alert-addresses">
+      <h4 id="alert-addresses">Addresses outside the network</h4>
+      <table>
+        <thead>
+          <tr>
+            <th>Role</th>
+            <th>Address</th>
+            <th>State</th>
+            <th>Action</th>
+          </tr>
+        </thead>
+        <tbody>
+          {addresses.map((a) => (
+            <tr key={a.role + a.ip}>
+              <td>{a.role}</td>
+              <td>{a.ip}</td>
+              <td>{a.blocked ? <strong className="error">blocked</strong> : 'not blocked'}</td>
+              <td>
+                <button
+                  type="button"
+                  disabled={!a.canBlock}
+                  aria-label={`${a.blocked ? 'Lift block on' : 'Block'} ${a.ip}`}
+                  onClick={() => void toggle(a)}
+                >
+                  {a.blocked ? 'Unblock' : 'Block'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {msg && <p role="status">{msg}</p>}
+    </section>
+  );
+}
+
 function AlertDevices({ devices, reload }: { devices: AlertDevice[]; reload: () => void }) {
   const [msg, setMsg] = useState<string>();
   if (devices.length === 0) return null;
@@ -204,6 +260,7 @@ function Detail({ id }: { id: number }) {
     explanation: Explanation;
     eve: unknown;
     devices: AlertDevice[];
+    addresses: AlertAddress[];
   }>(`/api/alerts/${id}`);
   return (
     <div>
@@ -215,6 +272,7 @@ function Detail({ id }: { id: number }) {
         <>
           <h3>Alert #{data.id}: explanation</h3>
           <ExplanationView x={data.explanation} />
+          <AlertAddresses addresses={data.addresses ?? []} reload={reload} />
           <AlertDevices devices={data.devices ?? []} reload={reload} />
           <details>
             <summary>EVE record</summary>
