@@ -1,5 +1,5 @@
 /** TLS policies (edit, validate per field, what-if), NAT and port mappings, self-isolation, channels, users, audit. */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDocument, stringify as yamlStringify } from 'yaml';
 import {

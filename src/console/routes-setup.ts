@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
-import { GatewayConfigError, GatewayConfigSchema, parseGatewayConfig } from '../gateway/index.js';
+import {
+  GatewayConfigError,
+  GatewayConfigSchema,
+  loadGatewayConfig,
+  parseGatewayConfig,
+} from '../gateway/index.js';
 import type { ConsoleContext } from './context.js';
 import { HttpError, iotStep, route, type RouteDef } from './route-table.js';
 import { fetchVendorContent } from './vendor.js';
@@ -68,6 +73,12 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       finished: cdb.setting<boolean>('setupFinished') === true,
     };
   };
+  // Inside the gateway the subnets in force; standalone, the ones saved last.
+  const currentNetwork = (): unknown => {
+    if (!ctx.gatewayConfig) return cdb.setting<unknown>('network') ?? null;
+    const { zones, backup } = loadGatewayConfig(ctx.gatewayConfig.file).config;
+    return { zones, backup: backup ?? null };
+  };
   return [
     route({
       method: 'POST',
@@ -87,7 +98,7 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       path: '/api/setup',
       summary: 'First-deployment progress',
       access: 'read',
-      handler: () => ({ ...status(), network: cdb.setting<unknown>('network') ?? null }),
+      handler: () => ({ ...status(), network: currentNetwork() }),
     }),
     route({
       method: 'PUT',

@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { findWebDir } from '../../src/console/index.js';
 import { generateVendorKey, signBundle } from '../../src/verify/index.js';
 import { FEATURE_NAMES, MODEL_FORMAT } from '../../src/identify/index.js';
@@ -92,11 +92,11 @@ test(
     const topo = new Topology('cg');
     const nas = `${topo.ns.lan}2`;
     const sims = writeSims(dir);
-    let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+    const opened: { browser?: Browser } = {};
     const pages: Page[] = [];
     t.after(async () => {
       await pages[0]?.screenshot({ path: join(tmpdir(), 'moat-console-gw-last.png') }).catch(() => {});
-      await browser?.close();
+      await opened.browser?.close();
       await topo.stopAll();
       spawnSync('ip', ['netns', 'del', nas]);
       topo.destroy();
@@ -299,7 +299,8 @@ timing: { scale: 0 }
     const wrapper = join(dir, 'chromium-lan.sh');
     writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${topo.ns.lan} /usr/bin/chromium "$@"\n`);
     chmodSync(wrapper, 0o755);
-    browser = await chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS });
+    opened.browser = browser;
     const context = await browser.newContext({
       ignoreHTTPSErrors: true,
       bypassCSP: true,
@@ -470,6 +471,15 @@ timing: { scale: 0 }
     // The vendor publishes a newer bundle; fetched and verified; the user rolls back to the first.
     vendorFiles(vendorRoot, key.privatePem, '2026.2.0');
     await page.goto(`${url}/setup`);
+    // The subnets step shows what the gateway runs on.
+    const backupField = page.getByLabel('Backup WAN port', { exact: true });
+    for (let i = 0; i < 50 && (await backupField.inputValue()) !== String(BACKUP_PORT); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await backupField.inputValue(), String(BACKUP_PORT));
+    assert.equal(
+      await page.getByLabel('LAN gateway address/prefix', { exact: true }).inputValue(),
+      `${ADDR.gwLan}/24`,
+    );
     await page.getByLabel('Vendor URL').fill(`http://${ADDR.wanServer}:${VENDOR_PORT}`);
     await page.getByRole('button', { name: 'Fetch and verify' }).click();
     await page.getByText('Rule bundle: version 2026.2.0 verified and installed').waitFor();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type Problem } from '../api';
 import { useLoad, ErrorLine } from '../util';
 import type { SessionInfo } from '../App';
@@ -70,6 +70,33 @@ export function Setup({ session }: { session: SessionInfo }) {
   const [net, setNet] = useState<Record<string, string>>(
     Object.fromEntries(NET_FIELDS.map((f) => [f.key, f.initial])),
   );
+  // The form starts from the subnets in force (in the gateway) or saved last, once they have loaded.
+  const known = status.data?.network as
+    | {
+        zones?: Record<string, { interface?: string; address?: string; honeypot?: string } | undefined>;
+        backup?: { port?: number } | null;
+      }
+    | null
+    | undefined;
+  useEffect(() => {
+    if (!known?.zones) return;
+    const z = known.zones;
+    const from: Record<string, string | undefined> = {
+      wanIf: z.wan?.interface,
+      lanIf: z.lan?.interface,
+      lanAddr: z.lan?.address,
+      iotIf: z.iot?.interface,
+      iotAddr: z.iot?.address,
+      dmzIf: z.dmz?.interface,
+      dmzAddr: z.dmz?.address,
+      honeypot: z.dmz?.honeypot,
+      backup: known.backup?.port !== undefined ? String(known.backup.port) : undefined,
+    };
+    setNet((cur) => ({
+      ...cur,
+      ...Object.fromEntries(Object.entries(from).filter((e): e is [string, string] => e[1] !== undefined)),
+    }));
+  }, [known]);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [msg, setMsg] = useState<string>();
   const [vendorUrl, setVendorUrl] = useState('');
