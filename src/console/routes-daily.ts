@@ -243,6 +243,7 @@ export function dailyRoutes(
               ip: d.ip,
               name: m?.name ?? d.hostname ?? d.mac,
               restricted: d.registry ? d.registry.restriction !== null : (m?.restricted ?? false),
+              level: d.registry?.restriction?.level ?? null,
             },
           ];
         });

@@ -146,6 +146,7 @@ interface AlertDevice {
   ip: string;
   name: string;
   restricted: boolean;
+  level: string | null;
 }
 
 interface AlertAddress {
@@ -235,7 +236,13 @@ function AlertDevices({ devices, reload }: { devices: AlertDevice[]; reload: () 
               <td>{d.role}</td>
               <td>{d.name}</td>
               <td>{d.ip}</td>
-              <td>{d.restricted ? <strong className="error">restricted</strong> : 'not restricted'}</td>
+              <td>
+                {d.restricted ? (
+                  <strong className="error">restricted{d.level ? ` (${d.level})` : ''}</strong>
+                ) : (
+                  'not restricted'
+                )}
+              </td>
               <td>
                 <button
                   type="button"
