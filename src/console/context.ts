@@ -7,6 +7,7 @@ import type { Accounts } from './auth.js';
 import type { ConsoleDb } from './console-db.js';
 import type { LiveHub } from './live.js';
 import type { StoreView } from './store-view.js';
+import type { DeviceDirectory, GatewayConfigHook, IotControl } from './ports.js';
 import type { RuleLookup } from './explain.js';
 
 export interface ConsoleContext {
@@ -23,6 +24,12 @@ export interface ConsoleContext {
   bus?: Publisher;
   /** The policy set shown when the store holds no policy version yet. */
   defaultPolicyFile?: string;
+  /** The device registry (in the gateway daemon): groups and restrictions go to it, and so to the kernel. */
+  directory?: DeviceDirectory;
+  /** The IoT component's device control and initial check (in the gateway daemon with --iot). */
+  iot?: IotControl;
+  /** The running gateway's configuration, edited by the network step of the first deployment. */
+  gatewayConfig?: GatewayConfigHook;
 }
 
 /** sid → rule text from the active bundle, re-read when the active version changes. */

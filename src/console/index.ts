@@ -13,3 +13,12 @@ export { followEve, type EveFollower } from './follow-eve.js';
 export { RecordedStoreView, type StoreView } from './store-view.js';
 export { explainAlert, explanationText, type Explanation } from './explain.js';
 export { CONSOLE_SCHEMA } from './schema.js';
+export { ConsoleComponent, type ConsoleComponentOptions } from './component.js';
+export type {
+  DeviceDirectory,
+  DirectoryDevice,
+  GatewayConfigHook,
+  IotControl,
+  IotGrant,
+  RestrictionLevel,
+} from './ports.js';

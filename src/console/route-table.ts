@@ -50,6 +50,17 @@ export class HttpError extends Error {
   }
 }
 
+/** Another component's typed failures carry their HTTP status (IoT: 403 not authorised, 404 unknown, 502 …). */
+export async function iotStep<T>(run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const status = (e as { status?: unknown }).status;
+    if (typeof status === 'number' && e instanceof Error) throw new HttpError(status, e.message);
+    throw e;
+  }
+}
+
 function issues(err: z.ZodError, where: string): Array<{ path: string; message: string }> {
   return err.issues.map((i) => ({
     path: [where, ...i.path.map(String)].join('.'),

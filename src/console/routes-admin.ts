@@ -1,5 +1,5 @@
 /** TLS policies (edit, validate per field, what-if), NAT and port mappings, self-isolation, channels, users, audit. */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDocument, stringify as yamlStringify } from 'yaml';
 import {
@@ -8,12 +8,14 @@ import {
   parseGatewayConfig,
   portMappings,
   readIsolation,
+  listConntrack,
 } from '../gateway/index.js';
 import { handshakeSchema, featuresFromInput, HandshakeInputError, PolicyVersions } from '../api/index.js';
 import { MemoryHeatHistory, PolicyError, scoreEve, TlsMonitor, validatePolicyFile } from '../tlsmon/index.js';
 import type { ConsoleContext } from './context.js';
 import { HttpError, route, type RouteDef } from './route-table.js';
-import { gatewayConfigFile, PASSWORD_MIN } from './routes-setup.js';
+import { PASSWORD_MIN } from './routes-setup.js';
+import { gatewayFile, gatewayStateDir, replaceGatewayConfig } from './gateway-file.js';
 
 /** Policy fields the console edits one by one: `policies.<name>.<field>`. */
 export const POLICY_FIELDS = [
@@ -90,7 +92,7 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
     };
   };
   const gateway = () => {
-    const file = gatewayConfigFile(ctx.stateDir);
+    const file = gatewayFile(ctx);
     if (!existsSync(file)) throw new HttpError(404, 'no gateway configuration yet: set the subnets first');
     return { file, ...loadGatewayConfig(file) };
   };
@@ -161,12 +163,14 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       path: '/api/nat',
       summary: 'NAT and port mappings with their priority (user > normal > low/honeypot)',
       access: 'read',
-      handler: () => {
+      handler: async () => {
         const g = gateway();
+        // Inside the gateway the live NAT bindings are read from conntrack; standalone there is no kernel to ask.
+        const live = ctx.gatewayConfig ? await listConntrack().catch(() => undefined) : undefined;
         return {
-          mappings: portMappings(g.plan, []),
+          mappings: portMappings(g.plan, live ?? []),
           forwards: g.config.portForwards,
-          conntrack: 'not read by the console',
+          conntrack: live ? `${live.length} live connections read` : 'not read by the console',
         };
       },
     }),
@@ -181,7 +185,7 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
         to: z.string().min(7).max(15),
         toPort: z.number().int().min(1).max(65535).optional(),
       }),
-      handler: ({ body, session }) => {
+      handler: async ({ body, session }) => {
         const g = gateway();
         const next = { ...g.config, portForwards: [...g.config.portForwards, body] };
         const text = yamlStringify(next);
@@ -196,8 +200,7 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
             );
           throw e;
         }
-        writeFileSync(`${g.file}.tmp`, text);
-        renameSync(`${g.file}.tmp`, g.file);
+        await replaceGatewayConfig(ctx, text);
         cdb.audit(session!.user, 'add-port-forward', `${body.protocol}/${body.port}`, body);
         return { forwards: next.portForwards };
       },
@@ -208,10 +211,10 @@ export function adminRoutes(ctx: ConsoleContext): RouteDef[] {
       summary: 'Self-isolation state (A-66) and the backup port that stays open',
       access: 'read',
       handler: () => {
-        const file = gatewayConfigFile(ctx.stateDir);
+        const file = gatewayFile(ctx);
         const backup = existsSync(file) ? (loadGatewayConfig(file).config.backup ?? null) : null;
         return {
-          ...readIsolation(ctx.stateDir),
+          ...readIsolation(gatewayStateDir(ctx)),
           backup,
           threshold: existsSync(file)
             ? (loadGatewayConfig(file).config.selfIsolation?.threshold ?? null)

@@ -8,13 +8,22 @@ import { explainAlert } from './explain.js';
 import { HttpError, route, type RouteDef } from './route-table.js';
 import { macParam } from './routes-setup.js';
 
-const TEN_YEARS_US = 10 * 365 * 86_400 * 1e6;
+/**
+ * How long an operator's block lasts unless lifted: a year. The kernel's set timeouts stop somewhere below 10^8 s
+ * (nft: "value too large"), and one refused element keeps the gateway's whole verdict table from loading.
+ */
+const OPERATOR_LIFETIME_US = 365 * 86_400 * 1e6;
 
 /**
  * A restriction is a device-level blocking entry of the security event cache (every peer, port and protocol), made
  * by the operator; lifting it deletes the entry. The gateway's enforcement and the event cache take it from the bus.
  */
-function announceRestriction(ctx: ConsoleContext, ip: string, mac: string, restricted: boolean): void {
+function announceRestriction(
+  ctx: ConsoleContext,
+  ip: string,
+  mac: string | undefined,
+  restricted: boolean,
+): void {
   if (!ctx.bus) return;
   const nowUs = Date.now() * 1000;
   ctx.bus.publish('cache-entry', {
@@ -27,24 +36,27 @@ function announceRestriction(ctx: ConsoleContext, ip: string, mac: string, restr
       proto: 0,
       createdUs: nowUs,
       lastHitUs: nowUs,
-      maxLifetimeUs: TEN_YEARS_US,
+      maxLifetimeUs: OPERATOR_LIFETIME_US,
       direction: 'both',
       scope: 'any',
       operationType: 'block',
       operation: 'drop',
-      eventId: `console:restrict:${mac}`,
+      eventId: mac ? `console:restrict:${mac}` : `console:block:${ip}`,
       diagnosis: 'operator',
       status: 'valid',
       hits: 0,
     },
   });
-  ctx.bus.publish('device', {
-    ip,
-    mac,
-    state: restricted ? 'isolated' : 'online',
-    at: new Date().toISOString(),
-  });
+  if (mac)
+    ctx.bus.publish('device', {
+      ip,
+      mac,
+      state: restricted ? 'isolated' : 'online',
+      at: new Date().toISOString(),
+    });
 }
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 const zoneOfDevice = (zone: string | null): string => zone ?? 'lan';
 
@@ -79,16 +91,28 @@ export function dailyRoutes(
       access: 'read',
       handler: () => {
         const s = cdb.deviceSettings();
+        const iot = new Map((ctx.iot?.describe() ?? []).map((d) => [d.id, d]));
         return {
+          registry: ctx.directory !== undefined,
+          deviceGroups: ctx.directory?.groups() ?? [],
           devices: view.devices().map((d) => {
             const m = s.get(d.mac);
+            const io = iot.get(d.mac);
             return {
               ...d,
               zone: zoneOfDevice(d.zone),
               name: m?.name ?? d.hostname ?? d.mac,
               group: m?.group ?? 'unassigned',
-              restricted: m?.restricted ?? false,
-              kind: m?.kind ?? (d.zone === 'iot' ? 'iot' : 'user'),
+              // The registry's restriction is what the kernel enforces; without a registry, the console's own.
+              restricted: d.registry ? d.registry.restriction !== null : (m?.restricted ?? false),
+              kind: m?.kind ?? (d.zone === 'iot' || io ? 'iot' : 'user'),
+              iot: io
+                ? {
+                    protocols: io.protocols,
+                    connected: io.mqtt.connected,
+                    power: (io.state as { values?: { power?: unknown } } | undefined)?.values?.power ?? null,
+                  }
+                : null,
             };
           }),
         };
@@ -108,10 +132,27 @@ export function dailyRoutes(
           .max(40)
           .regex(/^[\w .-]+$/, 'letters, digits, space, _ . -')
           .optional(),
+        /** The registry's device group (A-40); null = a user device, not grouped. */
+        deviceGroup: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a group name of the device types, e.g. remote-control')
+          .nullable()
+          .optional(),
       }),
       handler: ({ params, body, session }) => {
         if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
-        const s = cdb.setDevice(params.mac, body);
+        const { deviceGroup, ...own } = body;
+        if (deviceGroup !== undefined) {
+          if (!ctx.directory) throw new HttpError(409, 'no device registry runs with this console');
+          try {
+            ctx.directory.setGroup(params.mac, deviceGroup);
+          } catch (e) {
+            throw new HttpError(400, (e as Error).message, [
+              { path: 'body.deviceGroup', message: (e as Error).message },
+            ]);
+          }
+        }
+        const s = cdb.setDevice(params.mac, own);
         cdb.audit(session!.user, 'edit-device', params.mac, body);
         ctx.live.publish('device', s);
         return s;
@@ -123,15 +164,47 @@ export function dailyRoutes(
       summary: 'Restrict a device (its traffic is dropped by the gateway) or lift the restriction',
       access: 'admin',
       params: macParam,
-      body: z.strictObject({ restricted: z.boolean() }),
+      body: z.strictObject({
+        restricted: z.boolean(),
+        /** With the device registry: how far (A-42); default quarantined. */
+        level: z.enum(['rate-limited', 'internet-only', 'quarantined']).optional(),
+      }),
       handler: ({ params, body, session }) => {
         if (!view.device(params.mac)) throw new HttpError(404, `no device ${params.mac}`);
         const device = view.device(params.mac)!;
         const s = cdb.setDevice(params.mac, { restricted: body.restricted });
-        announceRestriction(ctx, device.ip, params.mac, body.restricted);
+        // With the registry the restriction is its (and so the kernel's sets); otherwise a blocking entry on the bus.
+        if (ctx.directory) {
+          if (body.restricted)
+            ctx.directory.restrict(
+              params.mac,
+              body.level ?? 'quarantined',
+              `restricted in the console by ${session!.user}`,
+              'user',
+            );
+          else ctx.directory.unrestrict(params.mac);
+        } else announceRestriction(ctx, device.ip, params.mac, body.restricted);
         cdb.audit(session!.user, body.restricted ? 'restrict-device' : 'unrestrict-device', params.mac, body);
         ctx.live.publish('device', s);
         return s;
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/api/addresses/:ip/block',
+      summary:
+        'Block an address outside the network (every packet from and to it dropped by the gateway), or lift the block',
+      access: 'admin',
+      params: z.strictObject({ ip: z.string().regex(IPV4, 'an IPv4 address, e.g. 203.0.113.7') }),
+      body: z.strictObject({ blocked: z.boolean() }),
+      handler: ({ params, body, session }) => {
+        if (!ctx.bus) throw new HttpError(503, 'no gateway bus: blocks are enforced by moat gateway');
+        if (view.devices().some((d) => d.ip === params.ip))
+          throw new HttpError(409, `${params.ip} is a device of this network: restrict the device instead`);
+        announceRestriction(ctx, params.ip, undefined, body.blocked);
+        cdb.setSetting(`blocked:${params.ip}`, body.blocked);
+        cdb.audit(session!.user, body.blocked ? 'block-address' : 'unblock-address', params.ip, body);
+        return { ip: params.ip, blocked: body.blocked };
       },
     }),
     route({
@@ -156,7 +229,38 @@ export function dailyRoutes(
       handler: ({ params }) => {
         const ev = cdb.alertEve(params.id);
         if (!ev) throw new HttpError(404, `no alert ${params.id}`);
-        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules) };
+        // The network's own devices in the alert, so the user can restrict the one it concerns from here.
+        const settings = cdb.deviceSettings();
+        const devices = (['src_ip', 'dest_ip'] as const).flatMap((k) => {
+          const ip = ev[k];
+          const d = typeof ip === 'string' ? view.devices().find((x) => x.ip === ip) : undefined;
+          if (!d) return [];
+          const m = settings.get(d.mac);
+          return [
+            {
+              role: k === 'src_ip' ? 'source' : 'destination',
+              mac: d.mac,
+              ip: d.ip,
+              name: m?.name ?? d.hostname ?? d.mac,
+              restricted: d.registry ? d.registry.restriction !== null : (m?.restricted ?? false),
+              level: d.registry?.restriction?.level ?? null,
+            },
+          ];
+        });
+        // Addresses that are no device of this network (the scanner on the WAN): blocked by a verdict on the bus.
+        const addresses = (['src_ip', 'dest_ip'] as const).flatMap((k) => {
+          const ip = ev[k];
+          if (typeof ip !== 'string' || !IPV4.test(ip) || devices.some((d) => d.ip === ip)) return [];
+          return [
+            {
+              role: k === 'src_ip' ? 'source' : 'destination',
+              ip,
+              blocked: cdb.setting<boolean>(`blocked:${ip}`) === true,
+              canBlock: ctx.bus !== undefined,
+            },
+          ];
+        });
+        return { id: params.id, eve: ev, explanation: explainAlert(ev, rules), devices, addresses };
       },
     }),
     route({

@@ -1,13 +1,19 @@
 /** First deployment (A-10…A-14): admin account, subnets, devices one authorisation at a time, check, vendor content. */
-import { writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { stringify as yamlStringify } from 'yaml';
-import { GatewayConfigError, GatewayConfigSchema, parseGatewayConfig } from '../gateway/index.js';
+import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
+import {
+  GatewayConfigError,
+  GatewayConfigSchema,
+  loadGatewayConfig,
+  parseGatewayConfig,
+} from '../gateway/index.js';
 import type { ConsoleContext } from './context.js';
-import { HttpError, route, type RouteDef } from './route-table.js';
+import { HttpError, iotStep, route, type RouteDef } from './route-table.js';
 import { fetchVendorContent } from './vendor.js';
 import { securityCheck } from './security-check.js';
+import { gatewayFile, replaceGatewayConfig } from './gateway-file.js';
 
 export const PASSWORD_MIN = 10;
 const userName = z
@@ -20,6 +26,32 @@ export const macParam = z.strictObject({
 
 export function gatewayConfigFile(stateDir: string): string {
   return join(stateDir, 'gateway.yaml');
+}
+
+/**
+ * The running configuration with the set-up's subnets: each zone's interface, address, router and honeypot, and
+ * the backup port, replaced; everything else (DHCP ranges, zone services, inspection, devices …) kept.
+ */
+function withSubnets(
+  running: Record<string, unknown>,
+  body: { zones: Record<string, unknown>; backup?: unknown },
+): Record<string, unknown> {
+  const zones = { ...((running.zones ?? {}) as Record<string, Record<string, unknown>>) };
+  for (const [name, z] of Object.entries(body.zones)) {
+    if (!z) continue;
+    const given = z as Record<string, unknown>;
+    const picked = Object.fromEntries(
+      ['interface', 'address', 'router', 'honeypot']
+        .filter((k) => given[k] !== undefined)
+        .map((k) => [k, given[k]]),
+    );
+    zones[name] = { ...(zones[name] ?? {}), ...picked };
+  }
+  return {
+    ...running,
+    zones,
+    ...(body.backup ? { backup: { ...(running.backup ?? {}), ...body.backup } } : {}),
+  };
 }
 
 export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
@@ -41,6 +73,12 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       finished: cdb.setting<boolean>('setupFinished') === true,
     };
   };
+  // Inside the gateway the subnets in force; standalone, the ones saved last.
+  const currentNetwork = (): unknown => {
+    if (!ctx.gatewayConfig) return cdb.setting<unknown>('network') ?? null;
+    const { zones, backup } = loadGatewayConfig(ctx.gatewayConfig.file).config;
+    return { zones, backup: backup ?? null };
+  };
   return [
     route({
       method: 'POST',
@@ -60,7 +98,7 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       path: '/api/setup',
       summary: 'First-deployment progress',
       access: 'read',
-      handler: () => ({ ...status(), network: cdb.setting<unknown>('network') ?? null }),
+      handler: () => ({ ...status(), network: currentNetwork() }),
     }),
     route({
       method: 'PUT',
@@ -69,9 +107,13 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
         "Set the WAN and the LAN/IoT/DMZ subnets: written as the gateway's configuration once it validates",
       access: 'admin',
       body: GatewayConfigSchema,
-      handler: ({ body, session }) => {
-        const text = yamlStringify(body);
-        const file = gatewayConfigFile(ctx.stateDir);
+      handler: async ({ body, session }) => {
+        const hook = ctx.gatewayConfig;
+        const file = gatewayFile(ctx);
+        // In the gateway the subnets go into its running configuration, every other section kept as it is.
+        const text = hook
+          ? yamlStringify(withSubnets(yamlParse(readFileSync(file, 'utf8')) as Record<string, unknown>, body))
+          : yamlStringify(body);
         try {
           parseGatewayConfig(text, file);
         } catch (e) {
@@ -83,12 +125,10 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
             );
           throw e;
         }
-        mkdirSync(ctx.stateDir, { recursive: true });
-        writeFileSync(`${file}.tmp`, text);
-        renameSync(`${file}.tmp`, file);
+        await replaceGatewayConfig(ctx, text);
         cdb.setSetting('network', body);
         cdb.audit(session!.user, 'set-network', file, body);
-        return { ok: true, file };
+        return { ok: true, file, applied: hook !== undefined };
       },
     }),
     route({
@@ -126,9 +166,20 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
         kind: z.enum(['user', 'iot']),
         name: z.string().min(1).max(64).optional(),
       }),
-      handler: ({ params, body, session }) => {
+      handler: async ({ params, body, session }) => {
         if (!view.device(params.mac))
           throw new HttpError(404, `no device ${params.mac} was found on the network`);
+        // An IoT device the IoT component serves gets its broker credentials under this authorisation (A-12).
+        const iot = ctx.iot;
+        let credentials: Record<string, unknown> | undefined;
+        if (body.authorise && body.kind === 'iot' && iot?.describe().some((d) => d.id === params.mac))
+          credentials = await iotStep(() =>
+            iot.provision(
+              params.mac,
+              iot.grant({ deviceId: params.mac, action: 'credentials', who: session!.user, ttlSeconds: 60 })
+                .id,
+            ),
+          );
         const s = cdb.setDevice(params.mac, {
           authorised: body.authorise,
           kind: body.kind,
@@ -136,9 +187,12 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
           group: body.kind === 'iot' ? 'IoT' : 'Family',
         });
         cdb.setSetting(`decided:${params.mac}`, true);
-        cdb.audit(session!.user, body.authorise ? 'authorise-device' : 'decline-device', params.mac, body);
+        cdb.audit(session!.user, body.authorise ? 'authorise-device' : 'decline-device', params.mac, {
+          ...body,
+          ...(credentials ? { credentials: 'provisioned' } : {}),
+        });
         ctx.live.publish('device', s);
-        return s;
+        return credentials ? { ...s, credentials } : s;
       },
     }),
     route({
@@ -146,8 +200,8 @@ export function setupRoutes(ctx: ConsoleContext): RouteDef[] {
       path: '/api/setup/check',
       summary: 'Run the initial security check of the network and devices (A-13)',
       access: 'admin',
-      handler: ({ session }) => {
-        const r = securityCheck(ctx.store.db);
+      handler: async ({ session }) => {
+        const r = await securityCheck(ctx.store.db, ctx.iot);
         cdb.setSetting('securityCheck', r);
         cdb.audit(session!.user, 'security-check', 'network', { available: r.available });
         return r;

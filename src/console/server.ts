@@ -18,7 +18,8 @@ import { ConsoleDb } from './console-db.js';
 import { activeRuleLookup, type ConsoleContext } from './context.js';
 import { LiveHub } from './live.js';
 import { CONSOLE_SCHEMA } from './schema.js';
-import { RecordedStoreView, type StoreView } from './store-view.js';
+import { DirectoryStoreView, RecordedStoreView, type StoreView } from './store-view.js';
+import type { DeviceDirectory, GatewayConfigHook, IotControl } from './ports.js';
 import {
   openApiDocument,
   registerRoutes,
@@ -30,6 +31,7 @@ import {
 import { setupRoutes } from './routes-setup.js';
 import { dailyRoutes } from './routes-daily.js';
 import { adminRoutes } from './routes-admin.js';
+import { iotRoutes } from './routes-iot.js';
 
 export interface ConsoleOptions {
   store: SqliteStore;
@@ -47,6 +49,12 @@ export interface ConsoleOptions {
   bus?: Publisher;
   /** Login attempts per address per minute before 429. */
   loginRate?: number;
+  /** In the gateway daemon: the running device registry (devices page, restrictions into the kernel). */
+  directory?: DeviceDirectory;
+  /** In the gateway daemon with the IoT component: device control and the initial check. */
+  iot?: IotControl;
+  /** In the gateway daemon: its configuration file and reload, for the network step of the set-up. */
+  gatewayConfig?: GatewayConfigHook;
 }
 
 export interface Console {
@@ -74,7 +82,9 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
   const live = new LiveHub(cdb, rules);
   const ctx: ConsoleContext = {
     store: o.store,
-    view: o.view ?? new RecordedStoreView(o.store.db),
+    view:
+      o.view ??
+      (o.directory ? new DirectoryStoreView(o.store.db, o.directory) : new RecordedStoreView(o.store.db)),
     cdb,
     accounts,
     live,
@@ -83,6 +93,9 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
     stateDir: o.stateDir,
     defaultPolicyFile: o.defaultPolicyFile,
     bus: o.bus,
+    directory: o.directory,
+    iot: o.iot,
+    gatewayConfig: o.gatewayConfig,
   };
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -180,6 +193,7 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
     ...setupRoutes(ctx),
     ...dailyRoutes(ctx, rules, o.reportDir),
     ...adminRoutes(ctx),
+    ...iotRoutes(ctx),
   ];
   registerRoutes(app, routes, accounts);
 

@@ -6,6 +6,7 @@
  * no gateway or honeypot ever wrote) reads as empty.
  */
 import type { Db } from '../store/index.js';
+import type { DeviceDirectory, DirectoryDevice } from './ports.js';
 
 export interface DeviceRow {
   mac: string;
@@ -14,7 +15,17 @@ export interface DeviceRow {
   hostname: string | null;
   firstSeen: string;
   lastSeen: string;
+  /** A running DHCP lease (the gateway's live device table), or no lease information at all. */
   active: boolean;
+  /** What the device registry (src/devices) knows; absent for a store without one. */
+  registry?: {
+    vendor: string | null;
+    type: string;
+    group: string | null;
+    confirmed: boolean;
+    protocols: string[];
+    restriction: DirectoryDevice['restriction'];
+  };
 }
 
 export interface CacheEntryRow {
@@ -104,20 +115,49 @@ export class RecordedStoreView implements StoreView {
     );
   }
 
-  devices(): DeviceRow[] {
-    if (!this.has('gateway_devices')) return [];
+  /** The live lease table (gateway_devices), by MAC. */
+  protected leases(): Map<string, DeviceRow> {
+    if (!this.has('gateway_devices')) return new Map();
     const rows = this.db.prepare('SELECT * FROM gateway_devices ORDER BY ip').all() as Record<
       string,
       unknown
     >[];
-    return rows.map(deviceOf);
+    return new Map(rows.map((r) => [String(r.mac), deviceOf(r)]));
+  }
+
+  /** The registry as written to the store (batched by the daemon), when the store has one. */
+  protected registered(): DirectoryDevice[] | undefined {
+    if (!this.has('device_registry')) return undefined;
+    const rows = this.db.prepare('SELECT * FROM device_registry').all() as Record<string, unknown>[];
+    return rows.map((r) => ({
+      mac: String(r.mac),
+      ips: json<string[]>(r.ips, []),
+      zone: r.zone === null ? null : String(r.zone),
+      hostname: r.hostname === null ? null : String(r.hostname),
+      vendor: r.vendor === null ? null : String(r.vendor),
+      type: String(r.type),
+      group: r.grp === null ? null : String(r.grp),
+      confirmed: r.confirmed === 1,
+      protocols: json<string[]>(r.protocols, []),
+      firstSeen: String(r.first_seen),
+      lastSeen: String(r.last_seen),
+      restriction: json<DirectoryDevice['restriction']>(r.restriction, null),
+    }));
+  }
+
+  /** Registry devices with their lease state, then devices with a lease the registry does not hold (yet). */
+  devices(): DeviceRow[] {
+    const leases = this.leases();
+    const reg = this.registered();
+    if (!reg) return [...leases.values()];
+    const out = reg.map((d) => fromDirectory(d, leases.get(d.mac)));
+    const known = new Set(reg.map((d) => d.mac));
+    for (const [mac, l] of leases) if (!known.has(mac)) out.push(l);
+    return out.sort((a, b) => ipKey(a.ip).localeCompare(ipKey(b.ip)));
   }
 
   device(mac: string): DeviceRow | undefined {
-    if (!this.has('gateway_devices')) return undefined;
-    const r = this.db.prepare('SELECT * FROM gateway_devices WHERE mac = ?').get(mac) as
-      Record<string, unknown> | undefined;
-    return r ? deviceOf(r) : undefined;
+    return this.devices().find((d) => d.mac === mac);
   }
 
   cacheEntries(limit: number): CacheEntryRow[] {
@@ -224,6 +264,55 @@ export class RecordedStoreView implements StoreView {
         : this.db.prepare('SELECT text FROM tlsmon_policy_versions WHERE version = ?').get(version)
     ) as { text: string } | undefined;
     return r?.text;
+  }
+}
+
+const ipKey = (ip: string): string =>
+  ip
+    .split('.')
+    .map((x) => x.padStart(3, '0'))
+    .join('.');
+
+function fromDirectory(d: DirectoryDevice, lease: DeviceRow | undefined): DeviceRow {
+  return {
+    mac: d.mac,
+    ip: d.ips[0] ?? lease?.ip ?? '',
+    zone: d.zone ?? lease?.zone ?? null,
+    hostname: d.hostname ?? lease?.hostname ?? null,
+    firstSeen: d.firstSeen,
+    lastSeen: d.lastSeen,
+    // No lease (a fixed address): seen by the registry's discovery in the last ten minutes.
+    active: lease?.active ?? Date.now() - Date.parse(d.lastSeen) < 600_000,
+    registry: {
+      vendor: d.vendor,
+      type: d.type,
+      group: d.group,
+      confirmed: d.confirmed,
+      protocols: d.protocols,
+      restriction: d.restriction,
+    },
+  };
+}
+
+/**
+ * Inside the gateway daemon: devices from the running registry (fresher than its batched writes) and the live
+ * lease table; everything else as recorded.
+ */
+export class DirectoryStoreView extends RecordedStoreView {
+  constructor(
+    db: Db,
+    private readonly directory: DeviceDirectory,
+  ) {
+    super(db);
+  }
+
+  protected override registered(): DirectoryDevice[] {
+    return this.directory.list();
+  }
+
+  override device(mac: string): DeviceRow | undefined {
+    const d = this.directory.get(mac);
+    return d ? fromDirectory(d, this.leases().get(d.mac)) : undefined;
   }
 }
 

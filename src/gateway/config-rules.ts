@@ -193,6 +193,18 @@ export function checkConfigRules(config: GatewayConfig): ConfigIssue[] {
 
   out.push(...liveIssues(config));
 
+  // The console port is closed to every zone but the user LAN, so no other service of the gateway may share it.
+  const cport = config.console?.port;
+  if (cport !== undefined) {
+    if (config.backup?.protocol === 'tcp' && config.backup.port === cport)
+      out.push({ path: 'console.port', message: `tcp/${cport} is the backup port (backup.port)` });
+    if (config.api.port === cport)
+      out.push({ path: 'console.port', message: `tcp/${cport} is the tables API's port (api.port)` });
+    for (const z of plan.internal)
+      if (z.services.some((s) => s.protocol === 'tcp' && s.port === cport))
+        out.push({ path: 'console.port', message: `tcp/${cport} is a service of zones.${z.name}` });
+  }
+
   // Port-forwards: unique WAN ports, into an internal zone, never onto the backup port.
   const backup = config.backup;
   const seenPort = new Map<string, number>();

@@ -170,6 +170,22 @@ export const GatewayConfigSchema = z
     /** The tables' HTTP API. */
     api: ApiSchema.prefault({}),
     /**
+     * The web console (issue 14, src/console) on the user zone's gateway address; the table lets the port in from
+     * the user LAN only (A-4). Absent = no console in the daemon.
+     */
+    console: z
+      .object({
+        port: port.default(443),
+        /** Vendor public keys (PEM files) A-2 checks fetched bundles and models against. */
+        vendorKeys: z.array(z.string().min(1)).default([]),
+        /** The TLS policy set shown until one is saved in the console (default: the shipped config/policies.yaml). */
+        policies: z.string().min(1).optional(),
+        /** The sandbox's report directory, for the honeypot page. */
+        reports: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /**
      * Self-isolation (A-66): when this many internal devices hold blocking entries in the security event cache
      * (as announced on the bus), the gateway closes the WAN except the backup port. `moat gateway unisolate` ends it.
      */

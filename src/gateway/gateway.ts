@@ -84,7 +84,8 @@ export class Gateway {
   private timer?: NodeJS.Timeout;
   private startedAt = '';
   private reloads = 0;
-  private lastReloadError?: string;
+  /** Why the last reload was refused (cleared by the next that succeeds). */
+  lastReloadError?: string;
   private stopped = false;
   private readonly paths;
 

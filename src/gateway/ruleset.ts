@@ -10,7 +10,8 @@
  * - postrouting (srcnat): masquerade on the WAN.
  * - forward: the DMZ reaches nothing but the tunnel to the relay's device end (A-51, A-53); the user and IoT
  *   zones never reach the DMZ (A-52); internal zones reach the WAN; the WAN reaches only what was DNATed.
- * - input: the gateway itself answers DNS/DHCP in the internal zones and the backup port on the WAN.
+ * - input: the gateway itself answers DNS/DHCP in the internal zones and the backup port on the WAN; the console
+ *   port only from the user LAN.
  *
  * Named counters measure each policy decision; their values are carried across a reload.
  */
@@ -31,6 +32,7 @@ export const COUNTERS = {
   forward_dropped: 'other forwarded packets dropped by policy',
   isolated_dropped: 'WAN packets dropped while the gateway isolates itself (A-66)',
   input_dropped: 'packets to the gateway itself dropped by policy',
+  console_refused: 'packets to the console port from outside the user LAN, dropped',
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;
@@ -129,6 +131,10 @@ function body(plan: GatewayPlan, state: RulesetState): string[] {
   fwd.push(`iifname ${wan} ct status dnat accept`, 'counter name "forward_dropped"');
 
   const inp: string[] = ['iif "lo" accept'];
+  // The console answers the user zone alone (issue 14), whatever else a zone is let in to.
+  const consolePort = plan.config.console?.port;
+  if (consolePort !== undefined)
+    inp.push(`iifname != ${q(lan.interface)} tcp dport ${consolePort} counter name "console_refused" drop`);
   if (isolated) {
     if (backup) inp.push(`iifname ${wan} ${backup.protocol} dport ${backup.port} accept`);
     inp.push(`iifname ${wan} counter name "isolated_dropped" drop`);

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, unnamedControls } from './browser.js';
 import { openSqlite } from '../../src/store/index.js';
 import { InProcessBus } from '../../src/framework/index.js';
 import { findWebDir, importEve, startConsole } from '../../src/console/index.js';
@@ -15,45 +15,6 @@ import { SCAN_RULE, SCANNER_MAC, analyzedEve, seedDevices, seedHoneypot, vendorS
 const PASSWORD = 'a long admin passphrase';
 // The README's screenshots are refreshed with MOAT_SCREENSHOTS=docs/screenshots; otherwise they go to a temp folder.
 const SHOTS = process.env.MOAT_SCREENSHOTS ?? join(tmpdir(), 'moat-console-screenshots');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** axe-core in the page: violations of the rules that say a control has no accessible name. */
-async function unnamedControls(page: Page): Promise<string[]> {
-  const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.addScriptTag({ content: axe });
-  const names = [
-    'button-name',
-    'link-name',
-    'label',
-    'select-name',
-    'input-button-name',
-    'aria-input-field-name',
-    'image-alt',
-    'role-img-alt',
-    'aria-command-name',
-  ];
-  const out = (await page.evaluate(async (rules) => {
-    const w = globalThis as unknown as {
-      document: unknown;
-      axe: {
-        run: (
-          ctx: unknown,
-          o: unknown,
-        ) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }>;
-      };
-    };
-    const r = await w.axe.run(w.document, { runOnly: { type: 'rule', values: rules } });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, names)) as string[];
-  return out;
-}
-
 test(
   'console in a real browser: first deployment, alert explanation, restrict, honeypot transcript, rollback, speed, accessibility',
   { timeout: 300_000 },

@@ -34,7 +34,11 @@ async function started(
 
 /** A path from the OpenAPI document with its parameters filled with values that pass their schemas' shape. */
 function concrete(path: string): string {
-  return path.replace('{mac}', '02:00:00:00:00:01').replace('{version}', '1').replace('{id}', '1');
+  return path
+    .replace('{mac}', '02:00:00:00:00:01')
+    .replace('{version}', '1')
+    .replace('{id}', '1')
+    .replace('{ip}', '203.0.113.7');
 }
 
 test('console security: every route in the OpenAPI document refuses without a session; changes need the CSRF token; roles', async (t) => {

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { createRedisClient, type SqliteStore } from '../../store/index.js';
 import type { DeviceRecord, DeviceService } from '../../devices/index.js';
 import type { FastifyInstance } from 'fastify';
+import type { Component } from '../../framework/index.js';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { registerGatewayVerdict } from './gateway-verdict.js';
@@ -138,7 +139,21 @@ async function run(flags: { config: string; bus?: string; db?: string; iot?: str
       });
       extension = service.extension();
     }
-    const components = flags.iot ? [await iotComponent(flags.iot, store, log)] : [];
+    const iot = flags.iot ? await iotComponent(flags.iot, store, log) : undefined;
+    const components: Component[] = iot ? [iot] : [];
+    // The web console on the user zone (issue 14), when configured.
+    const { gatewayConsole } = await import('./gateway-console.js');
+    const webConsole = await gatewayConsole({
+      loaded,
+      configPath: flags.config,
+      store,
+      bus,
+      devices: service,
+      iot,
+      gateway: () => current.gw,
+      log,
+    });
+    if (webConsole) components.push(webConsole);
     const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store, components, extension });
     current.gw = gw;
     try {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useLoad, fmtTime, ErrorLine } from '../util';
+import { api } from '../api';
 import { navigate } from '../App';
 
 interface Row {
@@ -139,10 +140,135 @@ export function ExplanationView({ x }: { x: Explanation }) {
   );
 }
 
-function Detail({ id }: { id: number }) {
-  const { data, error } = useLoad<{ id: number; explanation: Explanation; eve: unknown }>(
-    `/api/alerts/${id}`,
+interface AlertDevice {
+  role: string;
+  mac: string;
+  ip: string;
+  name: string;
+  restricted: boolean;
+  level: string | null;
+}
+
+interface AlertAddress {
+  role: string;
+  ip: string;
+  blocked: boolean;
+  canBlock: boolean;
+}
+
+function AlertAddresses({ addresses, reload }: { addresses: AlertAddress[]; reload: () => void }) {
+  const [msg, setMsg] = useState<string>();
+  if (addresses.length === 0) return null;
+  const toggle = async (a: AlertAddress) => {
+    try {
+      await api('POST', `/api/addresses/${a.ip}/block`, { blocked: !a.blocked });
+      setMsg(`${a.ip} ${a.blocked ? 'unblocked' : 'blocked'}`);
+    } catch (e) {
+      setMsg((e as Error).message);
+    }
+    reload();
+  };
+  return (
+    <section className="panel" aria-labelledby="alert-addresses">
+      <h4 id="alert-addresses">Addresses outside the network</h4>
+      <table>
+        <thead>
+          <tr>
+            <th>Role</th>
+            <th>Address</th>
+            <th>State</th>
+            <th>Action</th>
+          </tr>
+        </thead>
+        <tbody>
+          {addresses.map((a) => (
+            <tr key={a.role + a.ip}>
+              <td>{a.role}</td>
+              <td>{a.ip}</td>
+              <td>{a.blocked ? <strong className="error">blocked</strong> : 'not blocked'}</td>
+              <td>
+                <button
+                  type="button"
+                  disabled={!a.canBlock}
+                  aria-label={`${a.blocked ? 'Lift block on' : 'Block'} ${a.ip}`}
+                  onClick={() => void toggle(a)}
+                >
+                  {a.blocked ? 'Unblock' : 'Block'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {msg && <p role="status">{msg}</p>}
+    </section>
   );
+}
+
+function AlertDevices({ devices, reload }: { devices: AlertDevice[]; reload: () => void }) {
+  const [msg, setMsg] = useState<string>();
+  if (devices.length === 0) return null;
+  const toggle = async (d: AlertDevice) => {
+    try {
+      await api('POST', `/api/devices/${d.mac}/restriction`, { restricted: !d.restricted });
+      setMsg(`${d.name} ${d.restricted ? 'unrestricted' : 'restricted'}`);
+    } catch (e) {
+      setMsg((e as Error).message);
+    }
+    reload();
+  };
+  return (
+    <section className="panel" aria-labelledby="alert-devices">
+      <h4 id="alert-devices">Devices of this network in the alert</h4>
+      <table>
+        <thead>
+          <tr>
+            <th>Role</th>
+            <th>Device</th>
+            <th>Address</th>
+            <th>State</th>
+            <th>Action</th>
+          </tr>
+        </thead>
+        <tbody>
+          {devices.map((d) => (
+            <tr key={d.role + d.mac}>
+              <td>{d.role}</td>
+              <td>{d.name}</td>
+              <td>{d.ip}</td>
+              <td>
+                {d.restricted ? (
+                  <strong className="error">restricted{d.level ? ` (${d.level})` : ''}</strong>
+                ) : (
+                  'not restricted'
+                )}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  aria-label={`${d.restricted ? 'Lift restriction on' : 'Restrict'} ${d.name}`}
+                  onClick={() => void toggle(d)}
+                >
+                  {d.restricted ? 'Unrestrict' : 'Restrict'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {msg && <p role="status">{msg}</p>}
+    </section>
+  );
+}
+
+function Detail({ id }: { id: number }) {
+  const { data, error, reload } = useLoad<{
+    id: number;
+    explanation: Explanation;
+    eve: unknown;
+    devices: AlertDevice[];
+    addresses: AlertAddress[];
+  }>(`/api/alerts/${id}`);
   return (
     <div>
       <button type="button" onClick={() => navigate('/alerts')}>
@@ -153,6 +279,8 @@ function Detail({ id }: { id: number }) {
         <>
           <h3>Alert #{data.id}: explanation</h3>
           <ExplanationView x={data.explanation} />
+          <AlertAddresses addresses={data.addresses ?? []} reload={reload} />
+          <AlertDevices devices={data.devices ?? []} reload={reload} />
           <details>
             <summary>EVE record</summary>
             <pre>{JSON.stringify(data.eve, null, 1)}</pre>

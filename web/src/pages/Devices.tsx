@@ -12,10 +12,20 @@ interface Dev {
   kind: string;
   active: boolean;
   lastSeen: string;
+  /** From the device registry (in the gateway). */
+  registry?: {
+    vendor: string | null;
+    type: string;
+    group: string | null;
+    restriction: { level: string; reason: string; by: string } | null;
+  };
+  iot: { protocols: string[]; connected: boolean; power: unknown } | null;
 }
 
 export function Devices({ admin }: { admin: boolean }) {
-  const { data, error, reload } = useLoad<{ devices: Dev[] }>('/api/devices');
+  const { data, error, reload } = useLoad<{ devices: Dev[]; registry: boolean; deviceGroups: string[] }>(
+    '/api/devices',
+  );
   const [filter, setFilter] = useState('');
   const [msg, setMsg] = useState<string>();
   useEffect(() => {
@@ -32,8 +42,24 @@ export function Devices({ admin }: { admin: boolean }) {
     }
   };
   const shown = (data?.devices ?? [])
-    .filter((d) => !filter || `${d.name} ${d.ip} ${d.mac} ${d.group}`.includes(filter))
+    .filter(
+      (d) =>
+        !filter ||
+        `${d.name} ${d.ip} ${d.mac} ${d.group} ${d.registry?.type ?? ''} ${d.registry?.vendor ?? ''}`.includes(
+          filter,
+        ),
+    )
     .slice(0, 100);
+  // Switching a device is a step the user authorises each time (A-12): the confirmation is that authorisation.
+  const power = (d: Dev, on: boolean) => {
+    if (!confirm(`Authorise switching ${d.name} ${on ? 'on' : 'off'}?`)) return;
+    void act(
+      'POST',
+      `/api/devices/${d.mac}/power`,
+      { power: on ? 'on' : 'off' },
+      `${d.name} switched ${on ? 'on' : 'off'}`,
+    );
+  };
   const groups = [...new Set((data?.devices ?? []).map((d) => d.group))].sort();
   return (
     <div>
@@ -54,6 +80,8 @@ export function Devices({ admin }: { admin: boolean }) {
             <th>Address</th>
             <th>MAC</th>
             <th>Zone</th>
+            {data?.registry && <th>Type (vendor)</th>}
+            {data?.registry && <th>Device group</th>}
             <th>Group</th>
             <th>State</th>
             <th>Actions</th>
@@ -66,6 +94,40 @@ export function Devices({ admin }: { admin: boolean }) {
               <td>{d.ip}</td>
               <td>{d.mac}</td>
               <td>{d.zone}</td>
+              {data?.registry && (
+                <td>
+                  {d.registry?.type ?? '—'}
+                  {d.registry?.vendor ? ` (${d.registry.vendor})` : ''}
+                </td>
+              )}
+              {data?.registry && (
+                <td>
+                  {d.registry ? (
+                    <select
+                      aria-label={`Device group of ${d.name}`}
+                      value={d.registry.group ?? ''}
+                      disabled={!admin}
+                      onChange={(e) =>
+                        void act(
+                          'PUT',
+                          `/api/devices/${d.mac}`,
+                          { deviceGroup: e.target.value || null },
+                          `${d.name} moved to ${e.target.value || 'user devices'}`,
+                        )
+                      }
+                    >
+                      <option value="">user device</option>
+                      {data.deviceGroups.map((g) => (
+                        <option key={g} value={g}>
+                          {g}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    'not registered yet'
+                  )}
+                </td>
+              )}
               <td>
                 <select
                   aria-label={`Group of ${d.name}`}
@@ -87,11 +149,20 @@ export function Devices({ admin }: { admin: boolean }) {
               </td>
               <td>
                 {d.restricted ? (
-                  <strong className="error">restricted</strong>
+                  <strong className="error">
+                    restricted{d.registry?.restriction ? ` (${d.registry.restriction.level})` : ''}
+                  </strong>
                 ) : d.active ? (
                   'online'
                 ) : (
                   'offline'
+                )}
+                {d.iot && (
+                  <span data-testid={`power-${d.mac}`}>
+                    {' '}
+                    · {d.iot.connected ? 'on MQTT' : 'not on MQTT'}
+                    {d.iot.power != null ? `, power ${String(d.iot.power)}` : ''}
+                  </span>
                 )}
               </td>
               <td>
@@ -121,6 +192,26 @@ export function Devices({ admin }: { admin: boolean }) {
                 >
                   {d.restricted ? 'Unrestrict' : 'Restrict'}
                 </button>
+                {d.iot && (
+                  <>
+                    <button
+                      type="button"
+                      disabled={!admin}
+                      aria-label={`Switch ${d.name} on`}
+                      onClick={() => power(d, true)}
+                    >
+                      On
+                    </button>
+                    <button
+                      type="button"
+                      disabled={!admin}
+                      aria-label={`Switch ${d.name} off`}
+                      onClick={() => power(d, false)}
+                    >
+                      Off
+                    </button>
+                  </>
+                )}
               </td>
             </tr>
           ))}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type Problem } from '../api';
 import { useLoad, ErrorLine } from '../util';
 import type { SessionInfo } from '../App';
@@ -16,7 +16,19 @@ interface Found {
 interface Status {
   admin: boolean;
   network: unknown;
-  check: { available: boolean; reason?: string; findings?: unknown[] } | null;
+  check: {
+    available: boolean;
+    reason?: string;
+    devices?: Array<{ device: string; address: string; status: string; openPorts: string[] }>;
+    findings?: Array<{
+      device: string;
+      address: string;
+      severity: string;
+      service: string;
+      title: string;
+      detail: string;
+    }>;
+  } | null;
   vendor: {
     bundle: { ok: boolean; version?: string; error?: string };
     model: { ok: boolean; version?: number; error?: string };
@@ -58,6 +70,33 @@ export function Setup({ session }: { session: SessionInfo }) {
   const [net, setNet] = useState<Record<string, string>>(
     Object.fromEntries(NET_FIELDS.map((f) => [f.key, f.initial])),
   );
+  // The form starts from the subnets in force (in the gateway) or saved last, once they have loaded.
+  const known = status.data?.network as
+    | {
+        zones?: Record<string, { interface?: string; address?: string; honeypot?: string } | undefined>;
+        backup?: { port?: number } | null;
+      }
+    | null
+    | undefined;
+  useEffect(() => {
+    if (!known?.zones) return;
+    const z = known.zones;
+    const from: Record<string, string | undefined> = {
+      wanIf: z.wan?.interface,
+      lanIf: z.lan?.interface,
+      lanAddr: z.lan?.address,
+      iotIf: z.iot?.interface,
+      iotAddr: z.iot?.address,
+      dmzIf: z.dmz?.interface,
+      dmzAddr: z.dmz?.address,
+      honeypot: z.dmz?.honeypot,
+      backup: known.backup?.port !== undefined ? String(known.backup.port) : undefined,
+    };
+    setNet((cur) => ({
+      ...cur,
+      ...Object.fromEntries(Object.entries(from).filter((e): e is [string, string] => e[1] !== undefined)),
+    }));
+  }, [known]);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [msg, setMsg] = useState<string>();
   const [vendorUrl, setVendorUrl] = useState('');
@@ -83,8 +122,13 @@ export function Setup({ session }: { session: SessionInfo }) {
       setMsg((e as ApiError).message);
     }
   };
+  const [creds, setCreds] = useState<Array<{ name: string; c: Record<string, unknown> }>>([]);
   const decide = async (d: Found, authorise: boolean) => {
-    await api('POST', `/api/setup/devices/${d.mac}`, { authorise, kind: d.kind === 'iot' ? 'iot' : 'user' });
+    const r = await api<{ credentials?: Record<string, unknown> }>('POST', `/api/setup/devices/${d.mac}`, {
+      authorise,
+      kind: d.kind === 'iot' ? 'iot' : 'user',
+    });
+    if (r.credentials) setCreds((x) => [...x, { name: d.name ?? d.mac, c: r.credentials! }]);
     devices.reload();
   };
   const step = async (path: string, body?: unknown) => {
@@ -193,6 +237,12 @@ export function Setup({ session }: { session: SessionInfo }) {
             ))}
           </tbody>
         </table>
+        {creds.map(({ name, c }) => (
+          <p key={name} className="ok" data-testid="iot-credentials">
+            MQTT login for {name} (shown once; enter it in the device): user <code>{String(c.username)}</code>
+            , password <code>{String(c.password)}</code>, topics under <code>{String(c.prefix)}</code>
+          </p>
+        ))}
         {(devices.data?.devices.length ?? 0) > 50 && (
           <p>{devices.data!.devices.length - 50} more devices: see Devices.</p>
         )}
@@ -204,7 +254,41 @@ export function Setup({ session }: { session: SessionInfo }) {
         </button>
         {s?.check &&
           (s.check.available ? (
-            <p>{s.check.findings?.length ?? 0} findings.</p>
+            <>
+              <p data-testid="check-summary">
+                {s.check.devices?.length ?? 0} devices checked, {s.check.findings?.length ?? 0} findings.
+              </p>
+              <table>
+                <thead>
+                  <tr>
+                    <th>Device</th>
+                    <th>Severity</th>
+                    <th>Service</th>
+                    <th>Finding</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(s.check.findings ?? []).map((f, i) => (
+                    <tr key={i}>
+                      <td>{f.address}</td>
+                      <td>{f.severity}</td>
+                      <td>{f.service}</td>
+                      <td title={f.detail}>{f.title}</td>
+                    </tr>
+                  ))}
+                  {(s.check.devices ?? [])
+                    .filter((d) => !(s.check!.findings ?? []).some((f) => f.device === d.device))
+                    .map((d) => (
+                      <tr key={d.device}>
+                        <td>{d.address}</td>
+                        <td>—</td>
+                        <td>{d.openPorts.join(', ') || 'no open ports'}</td>
+                        <td>{d.status}</td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </>
           ) : (
             <p className="error" data-testid="check-unavailable">
               Not available: {s.check.reason}
