@@ -84,7 +84,10 @@ test('each operation renders its nftables rules, with the deadline in the kernel
     isolated.script,
     /set drop_dev_both \{ type ipv4_addr; flags timeout; elements = \{ 192\.168\.61\.50 timeout 600s comment "192\.168\.61\.50\|\*\|0\|0\|0" \}; \}/,
   );
-  assert.match(isolated.script, /ip saddr @drop_dev_both drop\n\s+ip daddr @drop_dev_both drop/);
+  assert.match(
+    isolated.script,
+    /ip saddr @drop_dev_both counter drop\n\s+ip daddr @drop_dev_both counter drop/,
+  );
   const pair = renderVerdicts(
     [entry({ srcPort: 0, dstPort: 0, proto: 0, direction: 'forward' })],
     OPTS,

@@ -65,7 +65,9 @@ export function gatewayAnalysis(
         try {
           service = openModelService(store);
         } catch (e) {
-          log(`inspection.model: ${(e as Error).message}; the model checks nothing until one is active (restart)`);
+          log(
+            `inspection.model: ${(e as Error).message}; the model checks nothing until one is active (restart)`,
+          );
         }
         if (service) {
           // An activation or rollback (`moat identify model activate`) is followed without a restart.
@@ -94,7 +96,8 @@ export function gatewayAnalysis(
         const { MlRegistry, Classifier, CnnInspector, tfReady } = await import('../../ml/index.js');
         const tf = await tfReady();
         const v = new MlRegistry(store, tf).active();
-        if (!v) log(`inspection.cnn: no deployed CNN in ${store.location} (moat ml train --db); the CNN is off`);
+        if (!v)
+          log(`inspection.cnn: no deployed CNN in ${store.location} (moat ml train --db); the CNN is off`);
         else {
           const c = new CnnInspector(new Classifier(tf, v.file.manifest, v.params), {
             sampler: sampler(insp.cnn.sample),

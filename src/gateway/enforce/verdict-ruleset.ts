@@ -193,13 +193,14 @@ export function renderVerdicts(
       }
     }
   }
+  // Counted: what each set stopped since the table was last put in force (`nft list table`).
   const setRules: Array<[DropSet, string]> = [
-    ['dev_out', 'ip saddr @drop_dev_out drop'],
-    ['dev_both', 'ip saddr @drop_dev_both drop'],
-    ['dev_both', 'ip daddr @drop_dev_both drop'],
-    ['pair_fwd', 'ip saddr . ip daddr @drop_pair_fwd drop'],
-    ['pair_both', 'ip saddr . ip daddr @drop_pair_both drop'],
-    ['pair_both', 'ip daddr . ip saddr @drop_pair_both drop'],
+    ['dev_out', 'ip saddr @drop_dev_out counter drop'],
+    ['dev_both', 'ip saddr @drop_dev_both counter drop'],
+    ['dev_both', 'ip daddr @drop_dev_both counter drop'],
+    ['pair_fwd', 'ip saddr . ip daddr @drop_pair_fwd counter drop'],
+    ['pair_both', 'ip saddr . ip daddr @drop_pair_both counter drop'],
+    ['pair_both', 'ip daddr . ip saddr @drop_pair_both counter drop'],
   ];
   for (const [set, rule] of setRules) if (sets[set].length) filter.push([ORDER.drop, rule]);
   // Stable: rules of one rank keep the entries' order.
