@@ -91,6 +91,10 @@ export function verdictComponents(
   });
   const inbox = new VerdictInbox({ stateDir: plan.config.stateDir, bus: deps.bus, log: deps.log });
   const components: Component[] = [enforcer, deception, incidents, inbox];
+  if (v.rules && v.inspect && deps.live)
+    deps.log(
+      'verdicts.inspect is not used: the bundle runs in the live inspection, on inspection.interfaces (set inspection.enabled: false for a capture of its own)',
+    );
   if (v.rules)
     components.push(
       new RuleInspection({
