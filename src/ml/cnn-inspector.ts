@@ -37,6 +37,11 @@ export interface CnnInspectorOptions {
   minBytes?: number;
   /** Flows buffered at once; the oldest are dropped unclassified beyond it (default 50,000). */
   maxFlows?: number;
+  /**
+   * Batches an asynchronous classifier (a worker) may hold at once (default 8); a batch beyond it is dropped
+   * unclassified and counted, so a worker that falls behind costs verdicts, never unbounded memory.
+   */
+  maxInFlight?: number;
   verdicts?: Publisher;
   report?: (line: string) => void;
 }
@@ -123,6 +128,10 @@ export class CnnInspector implements Inspector {
     const n = batch.length;
     if (n === 0) return;
     this.ready = [];
+    if (this.inFlight.size >= (this.opts.maxInFlight ?? 8)) {
+      this.stats.dropped += n;
+      return;
+    }
     const rows = new Uint8Array(n * this.width);
     batch.forEach((p, i) => rows.set(p.bytes, i * this.width));
     const pred = this.classifier.predict(rows, n, this.width);

@@ -124,7 +124,7 @@ export function gatewayAnalysis(
           });
           parts.push(
             () =>
-              `cnn ${c.stats.classified} classified (${c.stats.short} too short), ${c.stats.malicious} malicious, ${batches.n} batches handed to the worker in ${batches.n ? (batches.ms / batches.n).toFixed(2) : 0} ms mean, ${batches.maxMs.toFixed(2)} ms max`,
+              `cnn ${c.stats.classified} classified (${c.stats.short} too short), ${c.stats.malicious} malicious, ${batches.n} batches handed to the worker in ${batches.n ? (batches.ms / batches.n).toFixed(2) : 0} ms mean, ${batches.maxMs.toFixed(2)} ms max, ${c.stats.dropped} flows dropped unclassified`,
           );
           log(
             `inspection: payload CNN ${v.file.manifest.version} (${v.file.sha256.slice(0, 16)}) checks ${insp.cnn.sample === 1 ? 'every flow' : `1:${insp.cnn.sample} of flows`} on a worker thread`,
