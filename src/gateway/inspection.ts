@@ -145,8 +145,9 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
   }
 
   /**
-   * Runs the captured traffic through other inspectors from now on (a new rule bundle, the security stage): the
-   * captures stay open, the current pipeline ends its flows (written with reason shutdown) and a new one starts.
+   * Runs the captured traffic through other inspectors from now on, in place of `inspection.rules` and the configured
+   * ones (the bundle's slot and the analysis engines stay): the captures stay open, the current pipeline ends its
+   * flows (written with reason shutdown) and a new one starts.
    */
   replaceInspectors(inspectors: Inspector[]): void {
     if (!this.pipeline || !this.writer) return;
