@@ -15,6 +15,7 @@ await build({
     worker: 'dist/src/pipeline/worker.js',
     sink: 'dist/src/sandbox/sink.js',
     'batch-worker-thread': 'dist/src/api/batch-worker-thread.js',
+    'cnn-worker-thread': 'dist/src/ml/cnn-worker-thread.js',
   },
   outdir: 'dist/bundle',
   bundle: true,

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 
+/** 1 in N. */
+const oneIn = z.number().int().min(1).max(1_000_000);
+
 const secret = z.string().min(12, 'expected at least 12 characters');
 
 /** A secret given inline or in a file (one line); the file is read when the gateway starts. */
@@ -32,6 +35,44 @@ export const InspectionSchema = z
     /** The EVE tail put in the bundle, MiB. */
     bundleEveMB: z.number().int().min(1).max(4096).default(16),
     snaplen: z.number().int().min(64).max(262144).default(65535),
+    /**
+     * The store's active identification model (Spec B, `moat identify train --db`) scores the WAN end of sampled
+     * flows (A-33); a black verdict blocks that destination for the device (A-34, engine 'ml').
+     */
+    model: z
+      .object({
+        /** 1 in N flows is checked. */
+        sample: oneIn.default(1),
+        /** A gray verdict at or above this score is tracked too. */
+        grayScore: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * The store's deployed payload CNN (`moat ml train --db`) classifies sampled flows by their first payload bytes,
+     * in batches once a second (A-33); a malicious class blocks that destination (engine 'cnn').
+     */
+    cnn: z
+      .object({
+        sample: oneIn.default(1),
+        minConfidence: z.number().min(0).max(1).default(0.9),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Log review of the sampled flows of internal devices (A-33): its restrictions become cache entries on the bus
+     * and are enforced like every other verdict (device-level, diagnosis 'log-review').
+     */
+    review: z
+      .object({
+        sample: oneIn.default(1),
+        windowS: z.number().int().min(1).max(86_400).optional(),
+        maxPeers: z.number().int().min(1).optional(),
+        maxPorts: z.number().int().min(1).optional(),
+        maxRepeat: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

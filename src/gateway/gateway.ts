@@ -21,7 +21,7 @@ import { DhcpDns } from './dhcp-dns.js';
 import { readIsolation, SelfIsolationTrigger, writeIsolation, type IsolationState } from './isolation.js';
 import { RouterComponent } from './router.js';
 import { GatewayLive } from './live.js';
-import type { CaptureStatus } from './inspection.js';
+import type { CaptureStatus, LiveAnalysis } from './inspection.js';
 import { verdictComponents, verdictTableOptions, type VerdictParts } from './enforce/index.js';
 import type { RulesetExtension, RulesetState } from './ruleset.js';
 import type { Lease } from './leases.js';
@@ -43,6 +43,8 @@ export interface GatewayOptions {
   components?: readonly Component[];
   /** More of the appliance composed in (the device registry, src/devices/): its table part and its components. */
   extension?: GatewayExtension;
+  /** The engines judging the live inspection's flows (identification model, CNN, log review), composed by the command. */
+  analysis?: LiveAnalysis;
 }
 
 /** A part of the appliance built on the gateway: rules in the gateway's table, components started after it. */
@@ -128,7 +130,7 @@ export class Gateway {
     });
     if (o.bus) this.registry.add(o.bus);
     this.registry.add(this.router).add(this.devices).add(this.dhcp);
-    this.live = new GatewayLive(this, o.store, log);
+    this.live = new GatewayLive(this, o.store, log, o.analysis);
     this.live.register(this.registry);
     for (const c of o.components ?? []) this.registry.add(c);
     if (o.bus) {
@@ -137,6 +139,7 @@ export class Gateway {
         bus: o.bus,
         zoneOf: (ip) => zoneClassifier(this.config.plan)(ip),
         log,
+        live: this.live.inspection,
       });
       for (const c of this.verdicts.components) this.registry.add(c);
     }

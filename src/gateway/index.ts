@@ -47,7 +47,7 @@ export { listNeighbours, parseNeighbours, type NeighbourRow } from './neighbours
 export { PeerTable, type PeerRow } from './peers.js';
 export { getFromDaemon, type GatewayTables } from './api.js';
 export { apiSocketPath, GatewayLive } from './live.js';
-export { LiveInspection, type CaptureStatus, type InterfaceStats } from './inspection.js';
+export { LiveInspection, type CaptureStatus, type InterfaceStats, type LiveAnalysis } from './inspection.js';
 export { PacketRing } from './packet-ring.js';
 export { tarGz } from './tar.js';
 export {

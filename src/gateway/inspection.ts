@@ -36,7 +36,23 @@ export interface InspectionConfig {
   snaplen: number;
   /** More inspectors (the security stage), run after the rules. */
   inspectors?: Inspector[];
+  /** The analysis engines (model, CNN, log review), loaded at start and run after the rules and the bundle. */
+  analysis?: LiveAnalysis;
   log: (line: string) => void;
+}
+
+/**
+ * Engines that judge the captured flows, composed by the command (they live in folders the gateway does not load):
+ * the identification model, the payload CNN, log review. Their verdicts go out on the bus, not through here.
+ */
+export interface LiveAnalysis {
+  /** Loads the engines (models from the store); called when live inspection starts. */
+  load(): Promise<Inspector[]>;
+  /** Once a second on the daemon's thread, outside the packet callbacks: batched work (the CNN's batch). */
+  tick?(): void;
+  /** One line for the component's health. */
+  describe?(): string;
+  close(): Promise<void>;
 }
 
 export interface InterfaceStats extends CaptureCounters {
@@ -106,9 +122,16 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
       this.sources = [];
       throw e;
     }
+    try {
+      this.engines = (await c.analysis?.load()) ?? [];
+    } catch (e) {
+      for (const s of this.sources) s.close();
+      this.sources = [];
+      throw e;
+    }
     this.writer = new EveFileWriter(c.eve, { append: true, flushIntervalMs: 1000 });
-    const inspectors = [...(rules ? [rules.inspector] : []), ...(c.inspectors ?? [])];
-    this.pipeline = new Pipeline(this.writer, { inspectors });
+    this.base = [...(rules ? [rules.inspector] : []), ...(c.inspectors ?? [])];
+    this.pipeline = new Pipeline(this.writer, { inspectors: this.inspectors() });
     if (c.ringBytes > 0) this.ring = new PacketRing(c.ringBytes, this.sources[0]?.link, c.snaplen);
     this.ac = new AbortController();
     this.startedMs = Date.now();
@@ -122,11 +145,41 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
   }
 
   /**
-   * Runs the captured traffic through other inspectors from now on (a new rule bundle, the security stage): the
-   * captures stay open, the current pipeline ends its flows (written with reason shutdown) and a new one starts.
+   * Runs the captured traffic through other inspectors from now on, in place of `inspection.rules` and the configured
+   * ones (the bundle's slot and the analysis engines stay): the captures stay open, the current pipeline ends its
+   * flows (written with reason shutdown) and a new one starts.
    */
   replaceInspectors(inspectors: Inspector[]): void {
     if (!this.pipeline || !this.writer) return;
+    this.base = inspectors;
+    this.swap();
+  }
+
+  /**
+   * The installed rule bundle's inspector (A-2, verdicts.rules), run in this one capture next to the others; none
+   * removes it. The captures stay open: the switch costs no packet, only the flows in progress are ended.
+   */
+  setBundle(inspector: Inspector | undefined): void {
+    this.bundle = inspector;
+    this.swap();
+  }
+
+  /** Whether packets are flowing through a pipeline (started, not stopped). */
+  get running(): boolean {
+    return this.pipeline !== undefined;
+  }
+
+  private base: Inspector[] = [];
+  private bundle?: Inspector;
+  private engines: Inspector[] = [];
+
+  private inspectors(): Inspector[] {
+    return [...this.base, ...(this.bundle ? [this.bundle] : []), ...this.engines];
+  }
+
+  private swap(): void {
+    if (!this.pipeline || !this.writer) return;
+    const inspectors = this.inspectors();
     const old = this.pipeline;
     this.pipeline = new Pipeline(this.writer, { inspectors });
     old.finish(Date.now() * 1000);
@@ -146,6 +199,11 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
   /** Once a second: idle flows end on wall time (a quiet network sends no packet to move flow time on). */
   private tick(): void {
     this.pipeline?.advanceClock(Date.now() * 1000);
+    try {
+      this.config.analysis?.tick?.();
+    } catch (e) {
+      this.config.log(`inspection: analysis: ${(e as Error).message}`);
+    }
     if (++this.ticks % this.config.statsSeconds === 0) this.writeStats();
   }
 
@@ -260,13 +318,14 @@ export class LiveInspection implements Component<InspectionConfig>, PacketSink {
     this.writer = undefined;
     this.pipeline = undefined;
     for (const ins of this.config.inspectors ?? []) await ins.close?.();
+    await this.config.analysis?.close();
   }
 
   health(): Health {
     const s = this.status();
     return {
       ok: this.sources.length > 0,
-      detail: `${s.interfaces.length} interface(s), ${s.total.received} received, ${s.total.dropped} dropped by the kernel`,
+      detail: `${s.interfaces.length} interface(s), ${s.total.received} received, ${s.total.dropped} dropped by the kernel${this.config.analysis?.describe ? `; ${this.config.analysis.describe()}` : ''}`,
     };
   }
 }

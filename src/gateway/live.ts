@@ -12,7 +12,7 @@ import { Bundles, type BundleInfo } from './bundle.js';
 import type { LoadedConfig } from './config.js';
 import { listConntrack } from './conntrack.js';
 import { DeviceTable } from './device-table.js';
-import { LiveInspection, type CaptureStatus } from './inspection.js';
+import { LiveInspection, type CaptureStatus, type LiveAnalysis } from './inspection.js';
 import { readIsolation, type IsolationState } from './isolation.js';
 import { listNeighbours } from './neighbours.js';
 import { PeersComponent, PeerTable } from './peers.js';
@@ -39,6 +39,7 @@ export class GatewayLive {
     private readonly host: GatewayLiveHost,
     store: SqliteStore,
     private readonly log: (line: string) => void,
+    analysis?: LiveAnalysis,
   ) {
     const { config, plan } = host.config;
     const stateDir = config.stateDir;
@@ -53,6 +54,7 @@ export class GatewayLive {
         bufferBytes: insp.bufferMB << 20,
         ringBytes: insp.ringMB << 20,
         snaplen: insp.snaplen,
+        analysis,
         log,
       });
     this.peers = new PeerTable(plan, config.peers.ageMinutes);

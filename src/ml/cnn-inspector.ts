@@ -11,7 +11,20 @@ import type { FlowEndReason, FlowSampler, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 import type { Publisher } from '../framework/index.js';
-import type { Classifier } from './classifier.js';
+import type { Predictions } from './classifier.js';
+import type { Arch } from './arch.js';
+import type { ModelManifest } from './model-file.js';
+
+/**
+ * What classifies a batch: the Classifier on this thread, or a CnnWorker whose answer comes later (a live inspection
+ * hands it the batch and goes back to its packets).
+ */
+export interface BatchClassifier {
+  readonly arch: Arch;
+  readonly manifest: ModelManifest;
+  isMalicious(cls: number): boolean;
+  predict(rows: Uint8Array, n: number, width: number): Predictions | Promise<Predictions>;
+}
 
 /** Signature id of the CNN's verdicts. */
 export const CNN_SID = 9_500_101;
@@ -24,6 +37,11 @@ export interface CnnInspectorOptions {
   minBytes?: number;
   /** Flows buffered at once; the oldest are dropped unclassified beyond it (default 50,000). */
   maxFlows?: number;
+  /**
+   * Batches an asynchronous classifier (a worker) may hold at once (default 8); a batch beyond it is dropped
+   * unclassified and counted, so a worker that falls behind costs verdicts, never unbounded memory.
+   */
+  maxInFlight?: number;
   verdicts?: Publisher;
   report?: (line: string) => void;
 }
@@ -37,14 +55,16 @@ interface Pending {
 export class CnnInspector implements Inspector {
   readonly name = 'cnn';
   readonly wantsStream = true;
-  readonly stats = { sampled: 0, classified: 0, short: 0, malicious: 0, dropped: 0 };
+  readonly stats = { sampled: 0, classified: 0, short: 0, malicious: 0, dropped: 0, failed: 0 };
   readonly byClass = new Map<string, number>();
   private readonly bufs = new Map<number, { b: Uint8Array; n: number }>();
   private readonly width: number;
-  private readonly ready: Pending[] = [];
+  private ready: Pending[] = [];
+  /** Batches handed to an asynchronous classifier and not answered yet. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly classifier: Classifier,
+    private readonly classifier: BatchClassifier,
     private readonly opts: CnnInspectorOptions = {},
   ) {
     this.width = classifier.arch.inputBytes;
@@ -102,16 +122,43 @@ export class CnnInspector implements Inspector {
     return undefined;
   }
 
-  /** Classifies the flows waiting, as one batch. */
+  /** Classifies the flows waiting, as one batch (answered now, or later by a worker). */
   flush(): void {
-    const n = this.ready.length;
+    const batch = this.ready;
+    const n = batch.length;
     if (n === 0) return;
+    this.ready = [];
+    if (this.inFlight.size >= (this.opts.maxInFlight ?? 8)) {
+      this.stats.dropped += n;
+      return;
+    }
     const rows = new Uint8Array(n * this.width);
-    this.ready.forEach((p, i) => rows.set(p.bytes, i * this.width));
+    batch.forEach((p, i) => rows.set(p.bytes, i * this.width));
     const pred = this.classifier.predict(rows, n, this.width);
+    if (!(pred instanceof Promise)) {
+      this.judge(batch, pred);
+      return;
+    }
+    const done = pred.then(
+      (p) => this.judge(batch, p),
+      (e: unknown) => {
+        this.stats.failed += n;
+        this.opts.report?.(`cnn: a batch of ${n} flows was not classified: ${(e as Error).message}`);
+      },
+    );
+    this.inFlight.add(done);
+    void done.then(() => this.inFlight.delete(done));
+  }
+
+  /** Batches handed over and not answered yet. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private judge(batch: readonly Pending[], pred: Predictions): void {
     const names = this.classifier.manifest.classNames;
-    for (let i = 0; i < n; i++) {
-      const p = this.ready[i];
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i];
       const cls = pred.cls[i];
       this.stats.classified++;
       this.byClass.set(names[cls], (this.byClass.get(names[cls]) ?? 0) + 1);
@@ -133,11 +180,11 @@ export class CnnInspector implements Inspector {
         score: pred.confidence[i],
       });
     }
-    this.ready.length = 0;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.flush();
+    await Promise.all([...this.inFlight]);
     const t = this.stats;
     const top = [...this.byClass.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
     this.opts.report?.(

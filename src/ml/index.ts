@@ -56,7 +56,8 @@ export {
   type WorkerLog,
 } from './cloud.js';
 export { runWorkerJob, type WorkerJob } from './cloud-worker.js';
-export { CnnInspector, CNN_SID, type CnnInspectorOptions } from './cnn-inspector.js';
+export { CnnInspector, CNN_SID, type CnnInspectorOptions, type BatchClassifier } from './cnn-inspector.js';
+export { CnnWorker } from './cnn-worker.js';
 export {
   Ledger,
   LedgerError,

@@ -7,3 +7,4 @@ export { VerdictRecorder } from './verdict-recorder.js';
 export { RedisCacheShare } from './redis-share.js';
 export { ModelInspector, openModelService } from './model-inspector.js';
 export { EventCacheComponent } from './cache-component.js';
+export { publishCacheChanges, type CachePublisherOptions } from './cache-publisher.js';

@@ -84,7 +84,10 @@ test('each operation renders its nftables rules, with the deadline in the kernel
     isolated.script,
     /set drop_dev_both \{ type ipv4_addr; flags timeout; elements = \{ 192\.168\.61\.50 timeout 600s comment "192\.168\.61\.50\|\*\|0\|0\|0" \}; \}/,
   );
-  assert.match(isolated.script, /ip saddr @drop_dev_both drop\n\s+ip daddr @drop_dev_both drop/);
+  assert.match(
+    isolated.script,
+    /ip saddr @drop_dev_both counter drop\n\s+ip daddr @drop_dev_both counter drop/,
+  );
   const pair = renderVerdicts(
     [entry({ srcPort: 0, dstPort: 0, proto: 0, direction: 'forward' })],
     OPTS,
@@ -118,14 +121,54 @@ test('each operation renders its nftables rules, with the deadline in the kernel
   assert.equal(renderVerdicts([entry({ status: 'invalid' })], OPTS, NOW_S).rules, 0);
   assert.equal(renderVerdicts([entry({ maxLifetimeUs: 1e6 })], OPTS, NOW_S + 5).rules, 0);
   const skipped = renderVerdicts(
-    [entry({ srcIp: '2001:db8::1', dstIp: '2001:db8::2' }), entry({ ...dev, operation: 'intervene' })],
+    [
+      entry({ srcIp: '2001:db8::1', dstIp: '192.0.2.1' }),
+      entry({ ...dev, operation: 'intervene' }),
+      entry({ srcIp: '2001:db8::1', dstIp: '2001:db8::2', operation: 'intervene' }),
+    ],
     { ...OPTS, honeypot: undefined },
     NOW_S,
   ).skipped;
   assert.deepEqual(
     skipped.map((s) => s.why),
-    ['IPv6: the gateway routes IPv4 only', 'intervene needs the DMZ honeypot (zones.dmz.honeypot)'],
+    [
+      'an IPv4 and an IPv6 address: no packet has both',
+      'intervene needs the DMZ honeypot (zones.dmz.honeypot)',
+      'intervene needs the DMZ honeypot (zones.dmz.honeypot)',
+    ],
   );
+  assert.deepEqual(
+    renderVerdicts(
+      [entry({ srcIp: '2001:db8::1', dstIp: '2001:db8::2', operation: 'intervene' })],
+      OPTS,
+      NOW_S,
+    ).skipped.map((s) => s.why),
+    ['intervene: the DMZ honeypot has an IPv4 address only'],
+  );
+  // IPv6 entries: ip6 matches in canonical form, address-level drops in the ipv6_addr sets.
+  const v6 = renderVerdicts(
+    [
+      entry({ srcIp: '2001:DB8:0:0::1', dstIp: '2001:db8::2', operation: 'reset', proto: 6, dstPort: 443 }),
+      entry({ srcIp: '2001:db8::1', dstIp: '2001:db8::9', srcPort: 0, dstPort: 0, proto: 0 }),
+      entry({ srcIp: 'fd61::50', dstIp: '*', srcPort: 0, dstPort: 0, proto: 0 }),
+    ],
+    OPTS,
+    NOW_S,
+  );
+  assert.deepEqual(v6.skipped, []);
+  assert.match(
+    v6.script,
+    /ip6 saddr 2001:db8::1 ip6 daddr 2001:db8::2 meta l4proto 6 tcp dport 443 meta l4proto tcp reject with tcp reset/,
+  );
+  assert.match(
+    v6.script,
+    /set drop_pair_both6 \{ type ipv6_addr \. ipv6_addr; flags timeout; elements = \{ 2001:db8::1 \. 2001:db8::9 timeout/,
+  );
+  assert.match(
+    v6.script,
+    /set drop_dev_both6 \{ type ipv6_addr; flags timeout; elements = \{ fd61::50 timeout/,
+  );
+  assert.match(v6.script, /ip6 saddr \. ip6 daddr @drop_pair_both6 counter drop/);
   // Observing rules come first, then allowing ones: a forwarded flow is still monitored.
   const order = renderVerdicts(
     [
@@ -156,7 +199,24 @@ test('the kernel accepts the verdict table for every operation (dry run)', (t) =
       entry({ operation: op, dstIp: '*', srcPort: 0, dstPort: 0, proto: 0, srcIp: `192.168.61.${60 + i}` }),
       entry({ operation: op, proto: 17, dstPort: 53, srcIp: `192.168.61.${80 + i}` }),
     ]);
+    // The same for IPv6 (intervene is skipped: the honeypot has an IPv4 address).
+    entries.push(
+      ...ops.flatMap((op, i) => [
+        entry({ operation: op, srcIp: `fd61::${60 + i}`, dstIp: 'fd90::1', dstPort: 1000 + i }),
+        entry({ operation: op, dstIp: '*', srcPort: 0, dstPort: 0, proto: 0, srcIp: `fd61::${80 + i}` }),
+        entry({ operation: op, proto: 17, dstPort: 53, srcIp: `fd61::${100 + i}`, dstIp: 'fd90::1' }),
+        entry({
+          operation: op,
+          srcPort: 0,
+          dstPort: 0,
+          proto: 0,
+          srcIp: `fd61::${120 + i}`,
+          dstIp: 'fd90::2',
+        }),
+      ]),
+    );
     const rs = renderVerdicts(entries, OPTS, Date.now() / 1000 - 10);
+    assert.equal(rs.skipped.length, 4, JSON.stringify(rs.skipped));
     const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', '-'], {
       input: rs.script,
       encoding: 'utf8',

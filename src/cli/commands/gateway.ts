@@ -154,7 +154,18 @@ async function run(flags: { config: string; bus?: string; db?: string; iot?: str
       log,
     });
     if (webConsole) components.push(webConsole);
-    const gw = new Gateway(loaded, { configPath: flags.config, log, bus, store, components, extension });
+    // The engines judging the live inspection's flows (identification model, CNN, log review), when configured.
+    const { gatewayAnalysis } = await import('./gateway-analysis.js');
+    const analysis = gatewayAnalysis(() => current.gw?.config ?? loaded, store, bus, log);
+    const gw = new Gateway(loaded, {
+      configPath: flags.config,
+      log,
+      bus,
+      store,
+      components,
+      extension,
+      analysis,
+    });
     current.gw = gw;
     try {
       await gw.start();

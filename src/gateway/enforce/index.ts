@@ -10,7 +10,7 @@ import type { SqliteStore } from '../../store/index.js';
 import type { GatewayPlan } from '../config-rules.js';
 import { DeceptionService } from './deception.js';
 import { IncidentPolicy } from './incidents.js';
-import { RuleInspection } from './inspection.js';
+import { RuleInspection, type BundleSlot } from './inspection.js';
 import { VerdictEnforcer } from './verdict-enforcer.js';
 import { VerdictInbox } from './verdict-inbox.js';
 import { VerdictStore } from './verdict-store.js';
@@ -27,7 +27,7 @@ export {
 } from './verdict-ruleset.js';
 export { DeceptionService, sinkholeAnswer, DECOY_PAGE } from './deception.js';
 export { IncidentPolicy, type RuleHit } from './incidents.js';
-export { RuleInspection } from './inspection.js';
+export { RuleInspection, type BundleSlot } from './inspection.js';
 export { VerdictInbox, postToInbox, inboxDir, type InboxTopic } from './verdict-inbox.js';
 export { VerdictsConfigSchema, type VerdictsConfig } from './verdict-config.js';
 
@@ -60,6 +60,8 @@ export function verdictComponents(
     bus: MessageBus<MoatTopics>;
     zoneOf: (ip: string) => string;
     log: (line: string) => void;
+    /** The gateway's live inspection, when on: the bundle's rules run in its capture. */
+    live?: BundleSlot;
   },
 ): VerdictParts {
   const v = plan.config.verdicts;
@@ -89,6 +91,10 @@ export function verdictComponents(
   });
   const inbox = new VerdictInbox({ stateDir: plan.config.stateDir, bus: deps.bus, log: deps.log });
   const components: Component[] = [enforcer, deception, incidents, inbox];
+  if (v.rules && v.inspect && deps.live)
+    deps.log(
+      'verdicts.inspect is not used: the bundle runs in the live inspection, on inspection.interfaces (set inspection.enabled: false for a capture of its own)',
+    );
   if (v.rules)
     components.push(
       new RuleInspection({
@@ -98,6 +104,7 @@ export function verdictComponents(
         keyFiles: v.rules.keys,
         incidents,
         log: deps.log,
+        live: deps.live,
       }),
     );
   return { enforcer, incidents, components };

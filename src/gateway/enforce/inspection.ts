@@ -5,6 +5,11 @@
  * is picked up without restarting the gateway — the captures are reopened with the new engine, so the switch costs
  * the packets of a few milliseconds, and a bundle that fails verification leaves the running rules in place.
  *
+ * With the gateway's live inspection running (`inspection`, on by default) the bundle's rules run in that one
+ * capture and pipeline (LiveInspection.setBundle): one libpcap reader per interface feeds every inspector, and a new
+ * bundle swaps the pipeline's inspectors without reopening anything. Only with live inspection off does this
+ * component open captures of its own (one per `verdicts.inspect` interface).
+ *
  * The internal zones see devices by their own addresses both ways, and inbound traffic after the DNAT of a port-forward
  * with the attacker's own source; the WAN side sees only the gateway's masqueraded address for outbound flows.
  */
@@ -14,7 +19,14 @@ import { formatIp } from '../../address/index.js';
 import type { Component, Health } from '../../framework/index.js';
 import type { SqliteStore } from '../../store/index.js';
 import type { BundleStore } from '../../verify/index.js';
+import type { Inspector } from '../../pipeline/index.js';
 import type { IncidentPolicy } from './incidents.js';
+
+/** The live inspection's slot for the bundle's inspector (inspection.ts, LiveInspection). */
+export interface BundleSlot {
+  setBundle(inspector: Inspector | undefined): void;
+  status(): { pipeline: { packets: number } };
+}
 
 /** The packet engine is loaded when inspection starts, not with every command that touches the gateway folder. */
 const engine = async () => ({
@@ -33,11 +45,13 @@ export interface InspectionConfig {
   log: (line: string) => void;
   /** How often the active bundle is checked (default 1000 ms; the directory is watched as well). */
   pollMs?: number;
+  /** The gateway's live inspection: the rules run in its capture instead of one of their own. */
+  live?: BundleSlot;
 }
 
 export class RuleInspection implements Component<InspectionConfig> {
   readonly name = 'inspection';
-  readonly dependsOn = ['router', 'incidents'];
+  readonly dependsOn: string[];
   private bundles?: BundleStore;
   private active?: string;
   private runs: Array<{ abort: AbortController; done: Promise<unknown> }> = [];
@@ -47,7 +61,9 @@ export class RuleInspection implements Component<InspectionConfig> {
   readonly stats = { hits: 0, reloads: 0, rules: 0, packets: 0 };
   private lastError?: string;
 
-  constructor(readonly config: InspectionConfig) {}
+  constructor(readonly config: InspectionConfig) {
+    this.dependsOn = ['router', 'incidents', ...(config.live ? ['live-inspection'] : [])];
+  }
 
   async start(): Promise<void> {
     const keys = this.config.keyFiles.map((f) => readFileSync(f, 'utf8'));
@@ -82,7 +98,7 @@ export class RuleInspection implements Component<InspectionConfig> {
       if (row) {
         this.stats.reloads++;
         this.config.log(
-          `inspection: rule bundle ${row.name} ${row.version} in force (${rules.length} rules) on ${this.config.interfaces.join(', ')}`,
+          `inspection: rule bundle ${row.name} ${row.version} in force (${rules.length} rules) ${this.config.live ? 'in the live inspection' : `on ${this.config.interfaces.join(', ')}`}`,
         );
       }
     } finally {
@@ -93,11 +109,14 @@ export class RuleInspection implements Component<InspectionConfig> {
   private async restart(rules: Rule[]): Promise<void> {
     await this.stopRuns();
     this.stats.rules = rules.length;
-    if (rules.length === 0) return;
+    const live = this.config.live;
+    if (rules.length === 0) {
+      live?.setBundle(undefined);
+      return;
+    }
     const { RuleInspector, RuleMatcher, openLiveCapture, runAnalysis, signatureOf } = await engine();
-    for (const iface of this.config.interfaces) {
-      const engine = new RuleMatcher(rules);
-      const inspector = new RuleInspector(engine);
+    const inspectorFor = (): InstanceType<typeof RuleInspector> => {
+      const inspector = new RuleInspector(new RuleMatcher(rules));
       inspector.onMatch = (m, flow, tsUs) => {
         this.stats.hits++;
         const fwd = m.dir === 0;
@@ -117,6 +136,14 @@ export class RuleInspection implements Component<InspectionConfig> {
           tsUs,
         });
       };
+      return inspector;
+    };
+    if (live) {
+      live.setBundle(inspectorFor());
+      return;
+    }
+    for (const iface of this.config.interfaces) {
+      const inspector = inspectorFor();
       const source = openLiveCapture({ iface });
       const abort = new AbortController();
       const done = runAnalysis(
@@ -143,7 +170,8 @@ export class RuleInspection implements Component<InspectionConfig> {
   }
 
   health(): Health {
-    const detail = `${this.stats.rules} rules (bundle ${this.active || 'none'}) on ${this.config.interfaces.join(', ')}, ${this.stats.hits} hits, ${this.stats.reloads} loads`;
+    const where = this.config.live ? 'the live inspection' : this.config.interfaces.join(', ');
+    const detail = `${this.stats.rules} rules (bundle ${this.active || 'none'}) in ${where}, ${this.stats.hits} hits, ${this.stats.reloads} loads`;
     return this.lastError ? { ok: false, detail: `${detail}; ${this.lastError}` } : { ok: true, detail };
   }
 }

@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CacheEntryMessage } from '../../framework/index.js';
-import { parseIpv4 } from '../ipv4.js';
+import { formatIp, tryParseIp } from '../../address/index.js';
 
 /** conntrack mark of connections a verdict diverted (deceive, intervene): "moat" in ASCII. */
 export const LURED_MARK = '0x6d6f6174';
@@ -40,14 +40,26 @@ export interface VerdictTableOptions {
 export interface RenderedVerdicts {
   script: string;
   hash: string;
-  /** Entries that could not be expressed (IPv6, intervene without a honeypot), with why. */
+  /** Entries that could not be expressed (mixed families, intervene without a honeypot), with why. */
   skipped: Array<{ key: string; why: string }>;
   rules: number;
   /** Address-level drops held as set elements. */
   elements: number;
 }
 
-type DropSet = 'dev_out' | 'dev_both' | 'pair_fwd' | 'pair_both';
+/** Address-level drop sets; the IPv6 ones carry a 6. */
+type DropSet =
+  'dev_out' | 'dev_both' | 'pair_fwd' | 'pair_both' | 'dev_out6' | 'dev_both6' | 'pair_fwd6' | 'pair_both6';
+const DROP_SETS: readonly DropSet[] = [
+  'dev_out',
+  'dev_both',
+  'pair_fwd',
+  'pair_both',
+  'dev_out6',
+  'dev_both6',
+  'pair_fwd6',
+  'pair_both6',
+];
 
 /** The entry's key (the event cache's 5-tuple key). */
 export const verdictKey = (e: Pick<CacheEntryMessage, 'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'proto'>) =>
@@ -56,7 +68,11 @@ export const verdictKey = (e: Pick<CacheEntryMessage, 'srcIp' | 'dstIp' | 'srcPo
 /** When the entry stops applying, seconds since the epoch. */
 export const expiresAtS = (e: CacheEntryMessage): number => Math.floor((e.createdUs + e.maxLifetimeUs) / 1e6);
 
-const isV4 = (s: string): boolean => parseIpv4(s) !== undefined;
+/** The address in canonical form and its family (parsed again here: nothing unchecked goes into a rule). */
+function canon(s: string): { text: string; v6: boolean } | undefined {
+  const ip = tryParseIp(s);
+  return ip && { text: formatIp(ip.words, ip.version), v6: ip.version === 6 };
+}
 
 /**
  * The match of an entry in one direction. A connection's source port is ephemeral: an entry for one connection
@@ -64,13 +80,14 @@ const isV4 = (s: string): boolean => parseIpv4(s) !== undefined;
  */
 function matchOf(e: CacheEntryMessage, reverse: boolean): string {
   const l4 = e.proto === 6 ? 'tcp' : e.proto === 17 ? 'udp' : undefined;
-  // Addresses in canonical form only (parsed again here: nothing unchecked goes into a rule).
-  const src = parseIpv4(e.srcIp)!.text;
+  const s = canon(e.srcIp)!;
+  const src = s.text;
+  const ip = s.v6 ? 'ip6' : 'ip';
   let m: string;
-  if (e.dstIp === '*') m = `ip ${reverse ? 'daddr' : 'saddr'} ${src}`;
+  if (e.dstIp === '*') m = `${ip} ${reverse ? 'daddr' : 'saddr'} ${src}`;
   else {
-    const dst = parseIpv4(e.dstIp)!.text;
-    m = reverse ? `ip saddr ${dst} ip daddr ${src}` : `ip saddr ${src} ip daddr ${dst}`;
+    const dst = canon(e.dstIp)!.text;
+    m = reverse ? `${ip} saddr ${dst} ${ip} daddr ${src}` : `${ip} saddr ${src} ${ip} daddr ${dst}`;
   }
   if (e.proto !== 0) m += ` meta l4proto ${e.proto}`;
   if (l4 && e.dstPort !== 0) m += ` ${l4} ${reverse ? 'sport' : 'dport'} ${e.dstPort}`;
@@ -107,7 +124,7 @@ export function renderVerdicts(
   const skipped: RenderedVerdicts['skipped'] = [];
   // Address-level drops (a device isolated, a destination blocked: the most numerous entries) are set elements
   // with their own kernel timeout: one lookup per packet however many there are.
-  const sets: Record<DropSet, string[]> = { dev_out: [], dev_both: [], pair_fwd: [], pair_both: [] };
+  const sets = Object.fromEntries(DROP_SETS.map((k) => [k, [] as string[]])) as Record<DropSet, string[]>;
   for (const e of entries) {
     const op = enforcedOperation(e);
     const key = verdictKey(e);
@@ -116,18 +133,23 @@ export function renderVerdicts(
         ? Math.min(expiresAtS(e), Math.floor(e.watchUntilUs / 1e6))
         : expiresAtS(e);
     if (!op || until <= nowS) continue;
-    if (!isV4(e.srcIp) || (e.dstIp !== '*' && !isV4(e.dstIp))) {
-      skipped.push({ key, why: 'IPv6: the gateway routes IPv4 only' });
+    const src = canon(e.srcIp);
+    const dst = e.dstIp === '*' ? undefined : canon(e.dstIp);
+    if (!src || (e.dstIp !== '*' && !dst)) {
+      skipped.push({ key, why: 'not an IP address' });
+      continue;
+    }
+    if (dst && dst.v6 !== src.v6) {
+      skipped.push({ key, why: 'an IPv4 and an IPv6 address: no packet has both' });
       continue;
     }
     const tag = `comment "${key}"`;
     const addressLevel = e.proto === 0 && e.srcPort === 0 && e.dstPort === 0;
     if (op === 'drop' && addressLevel) {
-      const src = parseIpv4(e.srcIp)!.text;
       const both = e.direction === 'both';
-      const elem = e.dstIp === '*' ? src : `${src} . ${parseIpv4(e.dstIp)!.text}`;
-      const set: DropSet =
-        e.dstIp === '*' ? (both ? 'dev_both' : 'dev_out') : both ? 'pair_both' : 'pair_fwd';
+      const elem = dst ? `${src.text} . ${dst.text}` : src.text;
+      const base = !dst ? (both ? 'dev_both' : 'dev_out') : both ? 'pair_both' : 'pair_fwd';
+      const set = (src.v6 ? `${base}6` : base) as DropSet;
       sets[set].push(`${elem} timeout ${Math.max(1, Math.ceil(until - nowS))}s ${tag}`);
       continue;
     }
@@ -168,6 +190,10 @@ export function renderVerdicts(
             if (!rev) skipped.push({ key, why: 'intervene needs the DMZ honeypot (zones.dmz.honeypot)' });
             break;
           }
+          if (src.v6) {
+            if (!rev) skipped.push({ key, why: 'intervene: the DMZ honeypot has an IPv4 address only' });
+            break;
+          }
           if (e.proto === 0 || e.proto === 6)
             add(`ct mark != ${LURED_MARK} meta l4proto tcp reject with tcp reset`);
           add(`ct mark != ${LURED_MARK} drop`);
@@ -193,13 +219,20 @@ export function renderVerdicts(
       }
     }
   }
+  // Counted: what each set stopped since the table was last put in force (`nft list table`).
   const setRules: Array<[DropSet, string]> = [
-    ['dev_out', 'ip saddr @drop_dev_out drop'],
-    ['dev_both', 'ip saddr @drop_dev_both drop'],
-    ['dev_both', 'ip daddr @drop_dev_both drop'],
-    ['pair_fwd', 'ip saddr . ip daddr @drop_pair_fwd drop'],
-    ['pair_both', 'ip saddr . ip daddr @drop_pair_both drop'],
-    ['pair_both', 'ip daddr . ip saddr @drop_pair_both drop'],
+    ['dev_out', 'ip saddr @drop_dev_out counter drop'],
+    ['dev_both', 'ip saddr @drop_dev_both counter drop'],
+    ['dev_both', 'ip daddr @drop_dev_both counter drop'],
+    ['pair_fwd', 'ip saddr . ip daddr @drop_pair_fwd counter drop'],
+    ['pair_both', 'ip saddr . ip daddr @drop_pair_both counter drop'],
+    ['pair_both', 'ip daddr . ip saddr @drop_pair_both counter drop'],
+    ['dev_out6', 'ip6 saddr @drop_dev_out6 counter drop'],
+    ['dev_both6', 'ip6 saddr @drop_dev_both6 counter drop'],
+    ['dev_both6', 'ip6 daddr @drop_dev_both6 counter drop'],
+    ['pair_fwd6', 'ip6 saddr . ip6 daddr @drop_pair_fwd6 counter drop'],
+    ['pair_both6', 'ip6 saddr . ip6 daddr @drop_pair_both6 counter drop'],
+    ['pair_both6', 'ip6 daddr . ip6 saddr @drop_pair_both6 counter drop'],
   ];
   for (const [set, rule] of setRules) if (sets[set].length) filter.push([ORDER.drop, rule]);
   // Stable: rules of one rank keep the entries' order.
@@ -211,12 +244,13 @@ export function renderVerdicts(
     '  }',
   ];
   const setDecl = (set: DropSet): string[] => {
-    const type = set.startsWith('dev') ? 'ipv4_addr' : 'ipv4_addr . ipv4_addr';
+    const a = set.endsWith('6') ? 'ipv6_addr' : 'ipv4_addr';
+    const type = set.startsWith('dev') ? a : `${a} . ${a}`;
     const elems = sets[set].length ? ` elements = { ${sets[set].join(', ')} };` : '';
     return [`  set drop_${set} { type ${type}; flags timeout;${elems} }`];
   };
   const body = [
-    ...(Object.keys(sets) as DropSet[]).flatMap(setDecl),
+    ...DROP_SETS.flatMap(setDecl),
     ...chain('divert', 'type nat hook prerouting priority dstnat - 5; policy accept;', nat),
     ...chain(
       'verdicts',
