@@ -20,6 +20,7 @@ import {
   inboxDir,
   postToInbox,
   renderVerdicts,
+  MAX_SET_TIMEOUT_S,
   sinkholeAnswer,
   type VerdictTableOptions,
 } from '../../src/gateway/enforce/index.js';
@@ -215,8 +216,23 @@ test('the kernel accepts the verdict table for every operation (dry run)', (t) =
         }),
       ]),
     );
-    const rs = renderVerdicts(entries, OPTS, Date.now() / 1000 - 10);
+    // An operator's ten-year block: nft refuses such a set timeout, and one refused element would lose the table.
+    const nowS = Date.now() / 1000 - 10;
+    entries.push(
+      entry({
+        dstIp: '*',
+        srcPort: 0,
+        dstPort: 0,
+        proto: 0,
+        srcIp: '192.168.61.99',
+        createdUs: nowS * 1e6,
+        maxLifetimeUs: 10 * 365 * 86_400e6,
+      }),
+    );
+    const rs = renderVerdicts(entries, OPTS, nowS);
     assert.equal(rs.skipped.length, 4, JSON.stringify(rs.skipped));
+    assert.equal(rs.clamped, true);
+    assert.match(rs.script, new RegExp(`192\\.168\\.61\\.99 timeout ${MAX_SET_TIMEOUT_S}s`));
     const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', '-'], {
       input: rs.script,
       encoding: 'utf8',

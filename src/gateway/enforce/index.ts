@@ -20,6 +20,7 @@ export { VerdictEnforcer } from './verdict-enforcer.js';
 export { VerdictStore, VERDICT_SCHEMA } from './verdict-store.js';
 export {
   renderVerdicts,
+  MAX_SET_TIMEOUT_S,
   verdictKey,
   expiresAtS,
   LURED_MARK,

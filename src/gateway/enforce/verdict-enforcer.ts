@@ -20,6 +20,7 @@ import { coveredConnections, openUpstream } from './intervention.js';
 import type { VerdictStore } from './verdict-store.js';
 import {
   expiresAtS,
+  MAX_SET_TIMEOUT_S,
   renderVerdicts,
   verdictKey,
   type RenderedVerdicts,
@@ -48,6 +49,7 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
   /** What the kernel holds now. */
   rendered?: RenderedVerdicts;
   applied = 0;
+  private renderedAtS = 0;
   private readonly upstreams = new Set<{ destroy(): void }>();
 
   constructor(readonly config: VerdictEnforcerConfig) {}
@@ -123,6 +125,7 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
     for (const s of r.skipped) this.config.log(`verdict ${s.key} not enforced: ${s.why}`);
     await runNft(['-f', '-'], r.script);
     this.rendered = r;
+    this.renderedAtS = Date.now() / 1000;
     this.applied++;
     this.lastError = undefined;
   }
@@ -139,7 +142,9 @@ export class VerdictEnforcer implements Component<VerdictEnforcerConfig> {
         gone++;
       }
     }
-    if (gone) void this.schedule();
+    // A clamped element's kernel timeout is re-armed well before it runs out.
+    const rearm = this.rendered?.clamped === true && now - this.renderedAtS > MAX_SET_TIMEOUT_S / 2;
+    if (gone || rearm) void this.schedule();
   }
 
   /** A-67 a2/a3: a new connection to each destination of what was open, and the details to the linkage. */

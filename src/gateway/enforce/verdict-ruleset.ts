@@ -45,7 +45,16 @@ export interface RenderedVerdicts {
   rules: number;
   /** Address-level drops held as set elements. */
   elements: number;
+  /** Some element outlives MAX_SET_TIMEOUT_S: its kernel timeout was cut and the table must be rendered again. */
+  clamped: boolean;
 }
+
+/**
+ * The longest set-element timeout rendered. nft refuses a timeout of 10^8 s or more ("value too large") and one such
+ * element makes the kernel refuse the whole table, so an operator's "block for ten years" is held as 30 days and
+ * re-armed by the enforcer's sweep (`clamped`). If moat is dead that long the element lapses: fail-open (A-21).
+ */
+export const MAX_SET_TIMEOUT_S = 30 * 86_400;
 
 /** Address-level drop sets; the IPv6 ones carry a 6. */
 type DropSet =
@@ -125,6 +134,7 @@ export function renderVerdicts(
   // Address-level drops (a device isolated, a destination blocked: the most numerous entries) are set elements
   // with their own kernel timeout: one lookup per packet however many there are.
   const sets = Object.fromEntries(DROP_SETS.map((k) => [k, [] as string[]])) as Record<DropSet, string[]>;
+  let clamped = false;
   for (const e of entries) {
     const op = enforcedOperation(e);
     const key = verdictKey(e);
@@ -150,7 +160,9 @@ export function renderVerdicts(
       const elem = dst ? `${src.text} . ${dst.text}` : src.text;
       const base = !dst ? (both ? 'dev_both' : 'dev_out') : both ? 'pair_both' : 'pair_fwd';
       const set = (src.v6 ? `${base}6` : base) as DropSet;
-      sets[set].push(`${elem} timeout ${Math.max(1, Math.ceil(until - nowS))}s ${tag}`);
+      const left = Math.max(1, Math.ceil(until - nowS));
+      if (left > MAX_SET_TIMEOUT_S) clamped = true;
+      sets[set].push(`${elem} timeout ${Math.min(left, MAX_SET_TIMEOUT_S)}s ${tag}`);
       continue;
     }
     const time = `meta time < ${until}`;
@@ -270,5 +282,5 @@ export function renderVerdicts(
     '',
   ].join('\n');
   const elements = Object.values(sets).reduce((n, l) => n + l.length, 0);
-  return { script, hash, skipped, rules: filter.length + nat.length, elements };
+  return { script, hash, skipped, rules: filter.length + nat.length, elements, clamped };
 }
