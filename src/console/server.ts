@@ -38,6 +38,12 @@ export interface ConsoleOptions {
   /** Gateway configuration and state directory; also holds the console's certificate and kept bundles. */
   stateDir: string;
   vendorKeys?: string[];
+  /**
+   * Where verified bundles are kept (default `<stateDir>/bundles`). In the gateway daemon it is the directory the
+   * live inspection loads from (`verdicts.rules.bundleDir`), so a bundle fetched, activated or rolled back in the
+   * console is the one the kernel's rule verdicts come from.
+   */
+  bundleDir?: string;
   /** Another view of the other components' tables (default: the recorded store as it is). */
   view?: StoreView;
   defaultPolicyFile?: string;
@@ -77,7 +83,7 @@ export async function mountConsole(app: FastifyInstance, o: ConsoleOptions): Pro
   o.store.migrate(CONSOLE_SCHEMA);
   const cdb = new ConsoleDb(o.store.db);
   const accounts = new Accounts(o.store.db);
-  const bundles = new BundleStore(o.store, join(o.stateDir, 'bundles'), o.vendorKeys ?? []);
+  const bundles = new BundleStore(o.store, o.bundleDir ?? join(o.stateDir, 'bundles'), o.vendorKeys ?? []);
   const rules = activeRuleLookup(() => bundles);
   const live = new LiveHub(cdb, rules);
   const ctx: ConsoleContext = {

@@ -131,7 +131,6 @@ test(
     writeFileSync(join(dir, 'vendor.pub'), key.publicPem);
     const vendorRoot = join(dir, 'vendor');
     vendorFiles(vendorRoot, key.privatePem, '2026.1.0');
-    writeFileSync(join(dir, 'scan.rules'), `${SCAN_RULE}\n`);
     const gwCfg = join(dir, 'gateway.yaml');
     writeFileSync(
       gwCfg,
@@ -149,7 +148,8 @@ test(
   dmz: { interface: dmz0, address: ${ADDR.gwDmz}/24, honeypot: ${ADDR.honeypot} }
 portForwards:
 ${FORWARDED.map((p, i) => `  - { protocol: tcp, port: ${p}, to: ${NAS_IP}, toPort: ${i === 0 ? 8080 : 9000 + i} }`).join('\n')}
-inspection: { rules: [${dir}/scan.rules], statsSeconds: 5, ringMB: 0 }
+inspection: { statsSeconds: 5, ringMB: 0 }
+verdicts: { rules: { bundleDir: ${dir}/bundles, keys: [${dir}/vendor.pub] } }
 devices: { restrictOn: {} }
 console: { port: ${CONSOLE_PORT}, vendorKeys: [${dir}/vendor.pub] }
 nftables: { table: moat_cg${process.pid} }
@@ -486,6 +486,11 @@ timing: { scale: 0 }
     await visit('/rules', () => page.getByRole('button', { name: 'Roll back to bundle 2026.1.0' }).waitFor());
     await page.getByRole('button', { name: 'Roll back to bundle 2026.1.0' }).click();
     await page.getByText('bundle 2026.1.0 active').waitFor();
+    // What the user activates is what the live inspection runs: the gateway loads 2.0, then the rolled-back 1.0.
+    const inForce = () => [...gwLog.matchAll(/rule bundle vendor-rules (\S+) in force/g)].map((m) => m[1]);
+    await until('the gateway runs bundle 2026.1.0 again', () =>
+      inForce().join(',').endsWith('2026.1.0,2026.2.0,2026.1.0'),
+    );
     await shot('rules');
 
     for (const [path, name, sel] of [

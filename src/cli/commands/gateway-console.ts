@@ -76,6 +76,8 @@ export async function gatewayConsole(o: {
     store: o.store,
     stateDir: join(config.stateDir, 'console'),
     vendorKeys,
+    // One bundle directory for the console and the live inspection: what the user activates is what runs.
+    bundleDir: config.verdicts.rules?.bundleDir,
     defaultPolicyFile: section.policies ? resolve(base, section.policies) : SHIPPED_POLICIES,
     reportDir: section.reports ? resolve(base, section.reports) : undefined,
     bus: o.bus,
