@@ -10,7 +10,7 @@ import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
 import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
 import { writeTlsEve } from '../output/index.js';
-import { writeHttpEve } from '../output/index.js';
+import { writeHttpEve, writeQuicEve } from '../output/index.js';
 import {
   dnsEventCount,
   dnsLogConfig,
@@ -228,6 +228,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         return;
       case 'dns':
         writeDnsAlertMember(o, record.dns);
+        return;
+      case 'quic':
+        writeQuicEve(o, record.quic);
         return;
       case 'anomaly':
         return;

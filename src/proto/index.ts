@@ -21,6 +21,7 @@ export {
   type Http2Side,
 } from './http2/index.js';
 export { isGrease, versionName } from './tls/constants.js';
+export { quicVersionName, type QuicRecord } from './quic/index.js';
 export { type TlsHandshake } from './tls/types.js';
 export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';
