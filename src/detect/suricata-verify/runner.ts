@@ -20,9 +20,9 @@ export const EMULATED_VERSION = [8, 0, 0];
 /** Build features moat has (suricata-verify `requires: features`). */
 export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSON']);
 /** Event types moat writes; a check on another type is outside the selection. */
-const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly']);
+const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
-const APP_PROTOS = new Set(['tls', 'http', 'http1', 'dns', 'failed']);
+const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'dns', 'quic', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
 const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
@@ -47,7 +47,6 @@ const FOREIGN_OBJECTS = new Set([
   'ike',
   'dhcp',
   'tftp',
-  'quic',
   'modbus',
   'dnp3',
   'enip',
@@ -80,6 +79,7 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
     const path = k === 'has-key' || k === 'not-has-key' ? String(v) : k;
     const head = path.split(/[.[]/)[0];
     if (FOREIGN_OBJECTS.has(head)) return `checks ${head} fields`;
+    if (path === 'flow.action') return 'checks flow.action (drop verdicts: IPS behaviour)';
     if (/^app_proto(_orig|_ts|_tc|_expected)?$/.test(k) && typeof v === 'string' && !APP_PROTOS.has(v))
       return `checks app_proto ${v} (not parsed by moat)`;
   }

@@ -374,9 +374,8 @@ export class HttpStreamParser implements StreamParser {
   }
 }
 
-/** A 101 answering `Upgrade: h2c` with `Upgrade: h2c`. */
+/** A 101 switching to h2c (the request, when it was seen at all, asked for it). */
 function upgradesToH2c(tx: HttpTransaction): boolean {
-  const asks = tx.requestHeaders.some(([n, v]) => n.toLowerCase() === 'upgrade' && /^\s*h2c\s*$/i.test(v));
-  const gives = tx.responseHeaders.some(([n, v]) => n.toLowerCase() === 'upgrade' && /^\s*h2c\s*$/i.test(v));
-  return asks && gives;
+  const h2c = ([n, v]: [string, string]): boolean => n.toLowerCase() === 'upgrade' && /^\s*h2c\s*$/i.test(v);
+  return tx.responseHeaders.some(h2c) && (tx.method === undefined || tx.requestHeaders.some(h2c));
 }

@@ -76,6 +76,11 @@ export class HpackDecoder {
   /** The receiver's SETTINGS_HEADER_TABLE_SIZE: the most a table size update may ask for. */
   setAllowed(size: number): void {
     this.allowed = Math.min(size, MAX_TABLE_SIZE);
+    // A smaller limit binds at once (the encoder must not use more); a larger one waits for its size update.
+    if (this.allowed < this.maxSize) {
+      this.maxSize = this.allowed;
+      this.evict(0);
+    }
   }
 
   get tableSize(): number {
