@@ -11,6 +11,7 @@ import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
 import { socksProtocol } from './socks/index.js';
 import { startTlsProtocol } from './starttls/index.js';
 import { quicProtocol } from './quic/index.js';
+import { dtlsProtocol } from './dtls/index.js';
 
 /** TCP: TLS first (its record header is the most specific), HTTP/2's preface before HTTP/1.x (whose request
  * line probe would take "PRI * HTTP/2.0"), then DNS over TCP, SOCKS proxies, and plaintext
@@ -24,8 +25,8 @@ export const streamProtocols: StreamProtocolDef[] = [
   startTlsProtocol,
 ];
 
-/** UDP: QUIC Initials (a long header with a version moat decrypts) before DNS. */
-export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dnsDatagramProtocol];
+/** UDP: QUIC Initials (a long header with a version moat decrypts) and DTLS ClientHellos before DNS. */
+export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dtlsProtocol, dnsDatagramProtocol];
 
 /** Both lists, as the flow tracker takes them. */
 export const appProtocols: AppProtocols = { stream: streamProtocols, datagram: datagramProtocols };
