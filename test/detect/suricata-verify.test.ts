@@ -113,10 +113,12 @@ test('checks on protocols moat does not parse are named, not run', () => {
   assert.equal(matchProblem({ 'fileinfo.sha256': 'ab' }), 'checks fileinfo fields');
   assert.equal(matchProblem({ 'has-key': 'smb.command' }), 'checks smb fields');
   assert.equal(
-    matchProblem({ event_type: 'flow', app_proto: 'http2' }),
-    'checks app_proto http2 (not parsed by moat)',
+    matchProblem({ event_type: 'flow', app_proto: 'smb' }),
+    'checks app_proto smb (not parsed by moat)',
   );
   assert.equal(matchProblem({ event_type: 'flow', app_proto: 'tls' }), undefined);
+  assert.equal(matchProblem({ event_type: 'flow', app_proto: 'http2' }), undefined);
+  assert.equal(matchProblem({ event_type: 'quic', 'quic.ja4': 'q' }), undefined);
 });
 
 test("the test's suricata.yaml: per-host overlap policies other than first-wins are named", () => {
