@@ -36,6 +36,8 @@ import {
   T_WINDOW_UPDATE,
 } from './frames.js';
 import type { Http2Details, Http2Side } from './types.js';
+import { carriesDns, getQuery, keepDoh } from './doh.js';
+import { parseDnsMessage } from '../dns/index.js';
 
 /** Largest non-DATA frame payload buffered (the default SETTINGS_MAX_FRAME_SIZE is 16 KiB). */
 export const MAX_BUFFERED_FRAME = 64 * 1024;
@@ -49,6 +51,9 @@ interface Stream {
   h2: Http2Details;
   reqDone: boolean;
   respDone: boolean;
+  /** DNS-over-HTTPS bodies (request, response) when their content type says so; bounded. */
+  doh?: [Buffer[] | undefined, Buffer[] | undefined];
+  dohLen?: [number, number];
 }
 
 /** One direction's frame reader. */
@@ -99,6 +104,9 @@ export class Http2StreamParser implements StreamParser {
   /** Transactions made so far (stream-0 frames included): Suricata's tx_id is this count − 1. */
   private txCount = 0;
   private ended = false;
+  /** DNS-over-HTTPS messages logged so far: their tx_id. */
+  private dnsCount = 0;
+  private doh2 = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -217,6 +225,13 @@ export class Http2StreamParser implements StreamParser {
     const s = this.stream(r.sid, 0);
     if (!s) return;
     const tx = s.tx;
+    const side = dir === TO_SERVER ? s.h2.request : s.h2.response;
+    if (carriesDns(side.headers)) {
+      s.doh ??= [undefined, undefined];
+      s.dohLen ??= [0, 0];
+      s.doh[dir] = keepDoh(s.doh[dir], s.dohLen[dir], buf, q, take);
+      s.dohLen[dir] = Math.min(s.dohLen[dir] + take, 65535);
+    }
     const keep = this.ctx.keepBodies !== false;
     if (dir === TO_SERVER) {
       if (keep) tx.requestBody = keepBody(tx.requestBody, tx.requestBodyLength, buf, q, take);
@@ -306,9 +321,9 @@ export class Http2StreamParser implements StreamParser {
         const s = this.stream(sid, tsUs);
         if (!s) return;
         this.errorCode(dir === TO_SERVER ? s.h2.request : s.h2.response, b.readUInt32BE(o));
-        s.reqDone = true;
-        s.respDone = true;
-        this.close(sid, s, tsUs);
+        // The sender is done with the stream; what the peer had already sent may still arrive (a response to a
+        // request the client cancelled), so the stream closes when the peer's side ends too, or at the end.
+        this.endStream(dir, sid, tsUs);
         return;
       }
       case T_SETTINGS:
@@ -458,6 +473,26 @@ export class Http2StreamParser implements StreamParser {
       x.sawHeaders || x.settings !== undefined || x.errorCode !== undefined || x.priority !== undefined;
     if (!has(q) && !has(r)) return;
     this.ctx.emit({ type: 'http', http: s.tx }, tsUs);
+    if (s.h2.streamId !== 0) this.dns(s, tsUs);
+  }
+
+  /** A DNS-over-HTTPS stream's message: the response when there is one, else the query. */
+  private dns(s: Stream, tsUs: number): void {
+    const get = s.tx.method === 'GET' ? getQuery(s.tx.uri) : undefined;
+    const req = s.doh?.[0] ? Buffer.concat(s.doh[0]) : get;
+    const resp = s.doh?.[1] ? Buffer.concat(s.doh[1]) : undefined;
+    const msg = resp ?? req;
+    if (msg === undefined) return;
+    if (!this.doh2) {
+      this.doh2 = true;
+      this.ctx.changeProto?.('doh2');
+    }
+    const res = parseDnsMessage(msg, 0, msg.length, 'udp');
+    if (res.anomalies) for (const anomaly of res.anomalies) this.ctx.emit({ type: 'anomaly', anomaly }, tsUs);
+    if (!res.message) return;
+    res.message.dir = resp ? 1 : 0;
+    res.message.txId = this.dnsCount++;
+    this.ctx.emit({ type: 'dns', dns: res.message }, tsUs);
   }
 
   private fillRequest(tx: HttpTransaction, headers: readonly HeaderEntry[]): void {

@@ -152,6 +152,69 @@ for (const { pcap, midstream } of CAPTURES) {
       [...want.settings.entries()].filter(([, v]) => v.length > 0).sort(),
     );
     const flows = events.filter((e) => e.event_type === 'flow' && serverPorts.has(Number(e.dest_port)));
-    assert.ok(flows.length > 0 && flows.every((e) => e.app_proto === 'http2'), 'flow app_proto http2');
+    // DNS over HTTP/2 makes the connection doh2, as Suricata names it.
+    assert.ok(
+      flows.length > 0 &&
+        flows.every(
+          (e) => e.app_proto === 'http2' || (e.app_proto === 'doh2' && e.app_proto_orig === 'http2'),
+        ),
+      'flow app_proto http2 (or doh2 after http2)',
+    );
   });
 }
+
+test('DNS over HTTP/2: each stream’s DNS response equals tshark’s DNS dissection', { skip }, async () => {
+  const pcap = CAPTURES[0].pcap;
+  const r = spawnSync(
+    'tshark',
+    [
+      '-r',
+      pcap,
+      '-Y',
+      'dns.flags.response == 1',
+      '-T',
+      'fields',
+      '-E',
+      'aggregator=;',
+      '-e',
+      'dns.qry.name',
+      '-e',
+      'dns.resp.name',
+      '-e',
+      'dns.resp.type',
+      '-e',
+      'dns.count.answers',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const TYPES: Record<string, string> = { '1': 'A', '5': 'CNAME', '28': 'AAAA' };
+  const want = r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      // tshark lists the authority and additional records after the answers: keep the answers.
+      const [q, names, types, count] = l.split('\t');
+      const t = types.split(';');
+      const answers = names.split(';').map((n, i) => `${n}/${TYPES[t[i]] ?? t[i]}`);
+      return { q, answers: answers.slice(0, Number(count)) };
+    });
+  const { events } = await analyzeToEvents(pcap);
+  type Dns = {
+    type: string;
+    queries: Array<{ rrname: string }>;
+    answers?: Array<{ rrname: string; rrtype: string }>;
+  };
+  const got = events
+    .filter((e) => e.event_type === 'dns')
+    .map((e) => e.dns as Dns)
+    .map((d) => ({
+      q: d.queries[0].rrname,
+      answers: (d.answers ?? []).map((a) => `${a.rrname}/${a.rrtype}`),
+    }));
+  assert.equal(want.length, 4);
+  assert.deepEqual(got, want);
+  const flow = events.find((e) => e.event_type === 'flow' && e.dest_port === 80);
+  assert.equal(flow?.app_proto, 'doh2');
+  assert.equal(flow?.app_proto_orig, 'http2');
+});
