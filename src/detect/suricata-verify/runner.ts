@@ -185,10 +185,17 @@ const NEUTRAL_SETTINGS: RegExp[] = [
 ];
 
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */
-export function argsProblem(args: string[]): { problem?: string; pcap?: string; midstream?: boolean } {
+export function argsProblem(args: string[]): {
+  problem?: string;
+  pcap?: string;
+  midstream?: boolean;
+  /** `app-layer.protocols.tls.ja4-fingerprints=no`: tls events without JA4. */
+  noTlsJa4?: boolean;
+} {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
   let midstream: boolean | undefined;
+  let noTlsJa4: boolean | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -201,12 +208,13 @@ export function argsProblem(args: string[]): { problem?: string; pcap?: string; 
       const kv = toks[++i] ?? '';
       const ms = /^stream\.midstream=(true|yes|false|no)$/.exec(kv);
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
+      else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
       else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
         return { problem: `setting ${kv} (not emulated)` };
     } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
     else return { problem: `option ${t} (not emulated)` };
   }
-  return { pcap, midstream };
+  return { pcap, midstream, noTlsJa4 };
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -260,6 +268,7 @@ export async function runTest(dir: string): Promise<Outcome> {
   // suricata-verify's environment override of the dns logger's version.
   const envDns = t.env?.SURICATA_EVE_DNS_VERSION;
   if (envDns !== undefined) eve.custom.dns = { ...eve.custom.dns, version: Number(envDns) === 2 ? 2 : 3 };
+  if (a.noTlsJa4) eve.custom.tlsJa4 = false;
   if (ruleFiles.length === 1) {
     const rulesFile = join(dir, ruleFiles[0]);
     const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile);
