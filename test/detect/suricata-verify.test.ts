@@ -22,6 +22,11 @@ const CORPUS = '../shared/corpus/suricata-verify/tests';
 const PASS_FLOOR = 123;
 
 test('options moat emulates are accepted, others name themselves', () => {
+  assert.deepEqual(argsProblem(['-k none --set app-layer.protocols.tls.ja4-fingerprints=no']), {
+    pcap: undefined,
+    midstream: undefined,
+    noTlsJa4: true,
+  });
   assert.deepEqual(argsProblem(['-k none', '--set stream.midstream=true']), {
     pcap: undefined,
     midstream: true,

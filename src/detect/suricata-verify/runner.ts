@@ -214,7 +214,7 @@ export function argsProblem(args: string[]): {
     } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
     else return { problem: `option ${t} (not emulated)` };
   }
-  return { pcap, midstream, noTlsJa4 };
+  return noTlsJa4 ? { pcap, midstream, noTlsJa4 } : { pcap, midstream };
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
