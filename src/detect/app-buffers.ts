@@ -147,6 +147,7 @@ function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, AppBuffer>> {
       const q = rec.dns.isResponse ? undefined : rec.dns.questions[0];
       return { 'dns.query': b(q?.name) };
     }
+    case 'quic':
     case 'anomaly':
       return {};
   }

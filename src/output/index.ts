@@ -18,6 +18,7 @@ export {
 export { writeFlowRecord } from './eve/flow.js';
 export { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from './eve/header.js';
 export { writeHttpEve } from './eve/http.js';
+export { writeQuicEve } from './eve/quic.js';
 export { num, raw, type EveBytesOut } from './eve/json-out.js';
 export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';
 export { eveNow, formatEveTimestamp } from './eve/timestamp.js';

@@ -10,7 +10,7 @@ import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
 import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
 import { writeTlsEve } from '../output/index.js';
-import { writeHttpEve } from '../output/index.js';
+import { writeHttpEve, writeQuicEve } from '../output/index.js';
 import {
   dnsEventCount,
   dnsLogConfig,
@@ -42,6 +42,11 @@ export interface EveCustomFields {
   tls?: readonly string[];
   /** The dns logger's options: `version` (3 by default, or 2), `requests`, `responses`, `types`, `formats`. */
   dns?: DnsLogOptions;
+  /**
+   * `app-layer.protocols.tls.ja4-fingerprints: no`: tls events leave JA4 out (quic events keep theirs, as
+   * Suricata 8's do). Default: written.
+   */
+  tlsJa4?: boolean;
 }
 
 export interface EveStageOptions {
@@ -67,6 +72,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly inspectors: readonly Inspector[];
   private readonly packetInspectors: readonly Inspector[];
   private readonly customTls: readonly string[] | undefined;
+  private readonly tlsJa4: boolean;
   private readonly dnsLog: DnsLogConfig;
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
@@ -83,6 +89,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.inspectors = opts.inspectors ?? [];
     this.packetInspectors = this.inspectors.filter((i) => i.onPacket !== undefined);
     this.customTls = opts.custom?.tls;
+    this.tlsJa4 = opts.custom?.tlsJa4 !== false;
     this.dnsLog = dnsLogConfig(opts.custom?.dns);
     this.alertOutput = opts.alertOutput ?? {};
     this.alertChannels = opts.alertChannels;
@@ -221,13 +228,16 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private writeMember(o: EveBytesOut, record: AppRecord, verdict: TlsScoreNote | undefined): void {
     switch (record.type) {
       case 'tls':
-        writeTlsEve(o, record.tls, this.customTls, verdict);
+        writeTlsEve(o, record.tls, this.customTls, verdict, this.tlsJa4);
         return;
       case 'http':
         writeHttpEve(o, record.http);
         return;
       case 'dns':
         writeDnsAlertMember(o, record.dns);
+        return;
+      case 'quic':
+        writeQuicEve(o, record.quic);
         return;
       case 'anomaly':
         return;

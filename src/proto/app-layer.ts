@@ -13,12 +13,14 @@ import type {
 import type { TlsHandshake } from './tls/types.js';
 import type { HttpTransaction } from './http/types.js';
 import type { DnsMessage } from './dns/types.js';
+import type { QuicRecord } from './quic/types.js';
 
 /** Every record a parser emits, by `type`. */
 export type AppRecord =
   | { type: 'tls'; tls: TlsHandshake }
   | { type: 'http'; http: HttpTransaction }
   | { type: 'dns'; dns: DnsMessage }
+  | { type: 'quic'; quic: QuicRecord }
   | AppAnomalyRecord;
 
 /** What moat's parsers are given: records go out through `emit`. */

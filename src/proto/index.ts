@@ -13,7 +13,15 @@ export type {
 export { type DnsAnswer, type DnsMessage } from './dns/types.js';
 export { rrTypeNumber } from './dns/rr-types.js';
 export { type HttpTransaction } from './http/types.js';
+export {
+  ERROR_NAMES,
+  SETTING_NAMES,
+  type HeaderEntry,
+  type Http2Details,
+  type Http2Side,
+} from './http2/index.js';
 export { isGrease, versionName } from './tls/constants.js';
+export { quicVersionName, type QuicRecord } from './quic/index.js';
 export { type TlsHandshake } from './tls/types.js';
 export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';

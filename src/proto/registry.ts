@@ -6,23 +6,27 @@
 import type { AppProtocols, DatagramProtocolDef, StreamProtocolDef } from './app-layer.js';
 import { tlsProtocol } from './tls/index.js';
 import { httpProtocol } from './http/index.js';
+import { http2Protocol } from './http2/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
 import { socksProtocol } from './socks/index.js';
 import { startTlsProtocol } from './starttls/index.js';
 import { quicProtocol } from './quic/index.js';
+import { dtlsProtocol } from './dtls/index.js';
 
-/** TCP: TLS first (its record header is the most specific), then HTTP/1.x, DNS over TCP, SOCKS proxies, and plaintext
+/** TCP: TLS first (its record header is the most specific), HTTP/2's preface before HTTP/1.x (whose request
+ * line probe would take "PRI * HTTP/2.0"), then DNS over TCP, SOCKS proxies, and plaintext
  * protocols that upgrade with STARTTLS (the server greets first). */
 export const streamProtocols: StreamProtocolDef[] = [
   tlsProtocol,
+  http2Protocol,
   httpProtocol,
   dnsStreamProtocol,
   socksProtocol,
   startTlsProtocol,
 ];
 
-/** UDP: QUIC Initials (a long header with a version moat decrypts) before DNS. */
-export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dnsDatagramProtocol];
+/** UDP: QUIC Initials (a long header with a version moat decrypts) and DTLS ClientHellos before DNS. */
+export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dtlsProtocol, dnsDatagramProtocol];
 
 /** Both lists, as the flow tracker takes them. */
 export const appProtocols: AppProtocols = { stream: streamProtocols, datagram: datagramProtocols };

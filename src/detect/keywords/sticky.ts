@@ -136,7 +136,7 @@ export const TRANSFORM_KEYWORDS: Record<string, KeywordHandler> = Object.fromEnt
 );
 
 /** Protocols moat detects (and the two states); a rule naming another could never be judged, so it is refused. */
-const APP_PROTOS = new Set(['http', 'http1', 'tls', 'dns', 'quic', 'unknown']);
+const APP_PROTOS = new Set(['http', 'http1', 'http2', 'tls', 'dns', 'quic', 'dtls', 'unknown']);
 
 /** app-layer-protocol:[!]name[,final|original|either|to_server|to_client] — the flow's detected protocol. */
 export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {

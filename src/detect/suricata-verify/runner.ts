@@ -20,9 +20,9 @@ export const EMULATED_VERSION = [8, 0, 0];
 /** Build features moat has (suricata-verify `requires: features`). */
 export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSON']);
 /** Event types moat writes; a check on another type is outside the selection. */
-const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly']);
+const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
-const APP_PROTOS = new Set(['tls', 'http', 'http1', 'dns', 'failed']);
+const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
 const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
@@ -47,7 +47,6 @@ const FOREIGN_OBJECTS = new Set([
   'ike',
   'dhcp',
   'tftp',
-  'quic',
   'modbus',
   'dnp3',
   'enip',
@@ -80,6 +79,7 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
     const path = k === 'has-key' || k === 'not-has-key' ? String(v) : k;
     const head = path.split(/[.[]/)[0];
     if (FOREIGN_OBJECTS.has(head)) return `checks ${head} fields`;
+    if (path === 'flow.action') return 'checks flow.action (drop verdicts: IPS behaviour)';
     if (/^app_proto(_orig|_ts|_tc|_expected)?$/.test(k) && typeof v === 'string' && !APP_PROTOS.has(v))
       return `checks app_proto ${v} (not parsed by moat)`;
   }
@@ -185,10 +185,17 @@ const NEUTRAL_SETTINGS: RegExp[] = [
 ];
 
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */
-export function argsProblem(args: string[]): { problem?: string; pcap?: string; midstream?: boolean } {
+export function argsProblem(args: string[]): {
+  problem?: string;
+  pcap?: string;
+  midstream?: boolean;
+  /** `app-layer.protocols.tls.ja4-fingerprints=no`: tls events without JA4. */
+  noTlsJa4?: boolean;
+} {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
   let midstream: boolean | undefined;
+  let noTlsJa4: boolean | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -201,12 +208,13 @@ export function argsProblem(args: string[]): { problem?: string; pcap?: string; 
       const kv = toks[++i] ?? '';
       const ms = /^stream\.midstream=(true|yes|false|no)$/.exec(kv);
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
+      else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
       else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
         return { problem: `setting ${kv} (not emulated)` };
     } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
     else return { problem: `option ${t} (not emulated)` };
   }
-  return { pcap, midstream };
+  return noTlsJa4 ? { pcap, midstream, noTlsJa4 } : { pcap, midstream };
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -260,6 +268,7 @@ export async function runTest(dir: string): Promise<Outcome> {
   // suricata-verify's environment override of the dns logger's version.
   const envDns = t.env?.SURICATA_EVE_DNS_VERSION;
   if (envDns !== undefined) eve.custom.dns = { ...eve.custom.dns, version: Number(envDns) === 2 ? 2 : 3 };
+  if (a.noTlsJa4) eve.custom.tlsJa4 = false;
   if (ruleFiles.length === 1) {
     const rulesFile = join(dir, ruleFiles[0]);
     const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile);

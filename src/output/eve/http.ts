@@ -6,9 +6,11 @@
  */
 import type { HttpTransaction } from '../../proto/index.js';
 import { MemberWriter, num, raw, str, type EveBytesOut } from './json-out.js';
+import { writeHttp2Eve } from './http2.js';
 
 /** The record's `"http":{…}` member, written straight into the output. */
 export function writeHttpEve(o: EveBytesOut, t: HttpTransaction): void {
+  if (t.http2) return writeHttp2Eve(o, t.http2);
   raw(o, '"http":{');
   const w = new MemberWriter(o);
   if (t.hostname !== undefined) {

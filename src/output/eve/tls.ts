@@ -138,6 +138,7 @@ export function writeTlsEve(
   h: TlsHandshake,
   custom: readonly string[] = NO_CUSTOM,
   verdict?: TlsScoreNote,
+  ja4 = true,
 ): void {
   raw(o, '"tls":{');
   const w = new MemberWriter(o);
@@ -166,7 +167,7 @@ export function writeTlsEve(
     w.key('ja3s');
     json(o, fingerprintOf(h.ja3s));
   }
-  if (h.ja4 !== undefined) {
+  if (ja4 && h.ja4 !== undefined) {
     w.key('ja4');
     str(o, h.ja4);
   }

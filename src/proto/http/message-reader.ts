@@ -42,6 +42,8 @@ export interface MessageOwner {
   /** The message (head and body) is complete; `aborted` when a gap or the end cut it short. */
   onMessageEnd(tsUs: number, aborted: boolean): void;
   onAnomaly(event: string, detail: string, tsUs: number): void;
+  /** Bytes after a head that switched the connection (101 to h2c) in the same segment: another parser's. */
+  onTunnelData?(buf: Buffer, off: number, len: number, tsUs: number): void;
   /**
    * Does a message plausibly start at `buf[off, off+len)`? Used to resynchronise: PROBE_MATCH (1), NO (-1),
    * or NEED_MORE (0) when the bytes end too soon to tell.
@@ -172,6 +174,7 @@ export class HttpMessageReader {
               break;
             }
           }
+          this.owner.onTunnelData?.(buf, p, end - p, tsUs);
           p = end;
           break;
         case S_RESYNC:

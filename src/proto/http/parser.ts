@@ -19,6 +19,7 @@ import {
 } from '../../flow/index.js';
 import type { AppContext, StreamProtocolDef } from '../app-layer.js';
 import { tlsProtocol } from '../tls/index.js';
+import { Http2StreamParser } from '../http2/index.js';
 import { splitHead } from './header-block.js';
 import {
   BODY_CHUNKED,
@@ -223,6 +224,7 @@ export class HttpStreamParser implements StreamParser {
         this.requestTx = undefined;
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
+      onTunnelData: (buf, off, len, tsUs) => this.upgradedData(TO_SERVER, buf, off, len, tsUs),
       looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len),
     };
   }
@@ -256,8 +258,14 @@ export class HttpStreamParser implements StreamParser {
         if (tx) this.finish(tx, tsUs);
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
+      onTunnelData: (buf, off, len, tsUs) => this.upgradedData(TO_CLIENT, buf, off, len, tsUs),
       looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len, false),
     };
+  }
+
+  /** The rest of the segment that switched the connection, for the parser that took it over. */
+  private upgradedData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
+    if (this.tunnelState === TUNNEL_PARSER && len > 0) this.inner!.onData(dir, buf, off, len, tsUs);
   }
 
   private onRequestHead(buf: Buffer, len: number, tsUs: number): number {
@@ -339,6 +347,12 @@ export class HttpStreamParser implements StreamParser {
     if (status === 101) {
       this.finish(tx, tsUs);
       this.responseTx = undefined;
+      if (upgradesToH2c(tx)) {
+        // RFC 9113 §3.2 (h2c, as in RFC 7540 §3.2): HTTP/2 follows, the upgrading request being stream 1.
+        this.inner = new Http2StreamParser(this.ctx, { upgradeRequest: tx });
+        this.tunnelState = TUNNEL_PARSER;
+        this.ctx.changeProto?.('http2');
+      }
       this.requests.tunnel();
       this.responses.tunnel();
       return BODY_TUNNEL;
@@ -358,4 +372,10 @@ export class HttpStreamParser implements StreamParser {
         return BODY_UNTIL_CLOSE;
     }
   }
+}
+
+/** A 101 switching to h2c (the request, when it was seen at all, asked for it). */
+function upgradesToH2c(tx: HttpTransaction): boolean {
+  const h2c = ([n, v]: [string, string]): boolean => n.toLowerCase() === 'upgrade' && /^\s*h2c\s*$/i.test(v);
+  return tx.responseHeaders.some(h2c) && (tx.method === undefined || tx.requestHeaders.some(h2c));
 }

@@ -1,4 +1,9 @@
-/** One HTTP/1.x request with its response (either side may be missing when the capture lacks it). */
+import type { Http2Details } from '../http2/types.js';
+
+/**
+ * One HTTP request with its response (either side may be missing when the capture lacks it): HTTP/1.x, or an
+ * HTTP/2 stream (`http2` set; its header fields are then also in requestHeaders/responseHeaders).
+ */
 export interface HttpTransaction {
   method?: string;
   uri?: string;
@@ -32,6 +37,8 @@ export interface HttpTransaction {
   redirect?: string;
   /** Position of the transaction in its connection, from 1 (Zeek's trans_depth). */
   depth: number;
+  /** An HTTP/2 stream's frame facts (stream id, settings, errors), as Suricata logs them. */
+  http2?: Http2Details;
 }
 
 /** Body bytes kept per direction of a transaction for inspection (Suricata inspects a bounded window too). */

@@ -1,4 +1,4 @@
-/** QUIC: Initial packets opened to read the TLS hellos (SNI, ALPN, JA4 'q'); registered as `quicProtocol`. */
+/** QUIC: Initial packets opened to read the hellos (SNI, UA, ALPN, JA3, JA4 'q'); registered as `quicProtocol`. */
 import type { DatagramProtocolDef } from '../app-layer.js';
 import { probeQuic } from './probe.js';
 import { QuicInitialParser } from './quic-parser.js';
@@ -11,3 +11,5 @@ export const quicProtocol: DatagramProtocolDef = {
 
 export { QuicInitialParser, probeQuic };
 export { initialKeys } from './initial-keys.js';
+export { versionName as quicVersionName } from './versions.js';
+export type { QuicRecord } from './types.js';

@@ -1,12 +1,10 @@
 /**
- * QUIC v1 Initial packet protection keys (RFC 9001 §5.2): derived from the client's first Destination
- * Connection ID with HKDF-SHA256 and a public salt, so any observer can remove them — that is the point of
- * inspecting Initials: the ClientHello inside is as visible as TLS over TCP.
+ * QUIC Initial packet protection keys (RFC 9001 §5.2, RFC 9369 §3.3): derived from the client's first Destination
+ * Connection ID with HKDF-SHA256 and the version's public salt, so any observer can remove them — that is the point
+ * of inspecting Initials: the ClientHello inside is as visible as TLS over TCP.
  */
 import { createHmac } from 'node:crypto';
-
-/** RFC 9001 §5.2 initial_salt for QUIC version 1. */
-const INITIAL_SALT_V1 = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
+import { QUIC_V1, versionInfo } from './versions.js';
 
 export interface InitialKeys {
   key: Buffer;
@@ -26,13 +24,17 @@ function expandLabel(secret: Buffer, label: string, length: number): Buffer {
   return createHmac('sha256', secret).update(info).digest().subarray(0, length);
 }
 
-/** Keys protecting the client's (`server` false) or the server's Initial packets of the connection. */
-export function initialKeys(dcid: Buffer, server: boolean): InitialKeys {
-  const initialSecret = createHmac('sha256', INITIAL_SALT_V1).update(dcid).digest();
+/**
+ * Keys protecting the client's (`server` false) or the server's Initial packets of a connection of `version`
+ * (one moat knows: see versions.ts; version 1 when omitted).
+ */
+export function initialKeys(dcid: Buffer, server: boolean, version = QUIC_V1): InitialKeys {
+  const info = versionInfo(version) ?? (versionInfo(QUIC_V1) as NonNullable<ReturnType<typeof versionInfo>>);
+  const initialSecret = createHmac('sha256', info.salt).update(dcid).digest();
   const secret = expandLabel(initialSecret, server ? 'server in' : 'client in', 32);
   return {
-    key: expandLabel(secret, 'quic key', 16),
-    iv: expandLabel(secret, 'quic iv', 12),
-    hp: expandLabel(secret, 'quic hp', 16),
+    key: expandLabel(secret, `${info.labels} key`, 16),
+    iv: expandLabel(secret, `${info.labels} iv`, 12),
+    hp: expandLabel(secret, `${info.labels} hp`, 16),
   };
 }

@@ -1,19 +1,20 @@
 /**
- * One QUIC v1 long-header Initial packet (RFC 9000 §17.2.2): header fields, header protection removed
- * (RFC 9001 §5.4, AES-128-ECB mask over a 16-byte sample) and the payload opened (AES-128-GCM, nonce = IV xor
- * packet number, the unprotected header as associated data). Damage gives a reason string, never a throw.
+ * One QUIC long-header packet (RFC 9000 §17.2, RFC 9369 §3.2 for v2's type bits, and Google's Q050/T05x, which
+ * use the same layout): header fields; for an Initial, header protection removed (RFC 9001 §5.4, AES-128-ECB mask
+ * over a 16-byte sample) and the payload opened (AES-128-GCM, nonce = IV xor packet number, the unprotected header
+ * as associated data). Damage gives a reason string, never a throw.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { InitialKeys } from './initial-keys.js';
 import { readVarint } from './varint.js';
-
-export const QUIC_V1 = 0x00000001;
+import { PT_INITIAL, PT_RETRY, versionInfo } from './versions.js';
 
 export interface InitialHeader {
   /** Offset just past this packet (coalesced packets may follow in the datagram). */
   end: number;
-  /** True for an Initial of version 1; other long-header packets are only skipped. */
-  initialV1: boolean;
+  /** An Initial of a version moat opens; other long-header packets are only skipped. */
+  initial: boolean;
+  version: number;
   dcid: Buffer;
   /** Offset of the (protected) packet number. */
   pnOffset: number;
@@ -21,10 +22,15 @@ export interface InitialHeader {
 
 const vi = { value: 0, next: 0 };
 
-/** Reads the long header at buf[off]; undefined when it is not a long header or is cut short. */
+/**
+ * Reads the long header at buf[off]; undefined when it is not a long header of a version moat knows, has no
+ * length to skip by (Retry, version negotiation), or is cut short.
+ */
 export function readLongHeader(buf: Buffer, off: number, end: number): InitialHeader | undefined {
   if (end - off < 7 || (buf[off] & 0xc0) !== 0xc0) return undefined;
   const version = buf.readUInt32BE(off + 1);
+  const info = versionInfo(version);
+  if (!info) return undefined;
   let p = off + 5;
   const dcidLen = buf[p++];
   if (dcidLen > 20 || p + dcidLen >= end) return undefined;
@@ -33,19 +39,17 @@ export function readLongHeader(buf: Buffer, off: number, end: number): InitialHe
   const scidLen = buf[p++];
   if (scidLen > 20 || p + scidLen > end) return undefined;
   p += scidLen;
-  const type = (buf[off] >> 4) & 3;
-  const initialV1 = version === QUIC_V1 && type === 0;
-  if (version === QUIC_V1 && type === 0) {
+  const type = info.types[(buf[off] >> 4) & 3];
+  if (type === PT_RETRY) return undefined;
+  if (type === PT_INITIAL) {
     if (!readVarint(buf, p, end, vi)) return undefined;
     p = vi.next + vi.value; // token
-  } else if (version !== QUIC_V1 || type === 3) {
-    return undefined; // Retry, version negotiation or another version: no length to skip by
   }
   if (!readVarint(buf, p, end, vi)) return undefined;
   const pnOffset = vi.next;
   const pktEnd = pnOffset + vi.value;
   if (pktEnd > end || vi.value < 20) return undefined;
-  return { end: pktEnd, initialV1, dcid, pnOffset };
+  return { end: pktEnd, initial: type === PT_INITIAL, version, dcid, pnOffset };
 }
 
 /** Opens an Initial packet; returns the plaintext frames or a reason it could not. */

@@ -1,10 +1,18 @@
-/** Detects a QUIC v1 client Initial by content: long header, fixed bit, type Initial, version 1, ≥1200 bytes. */
+/**
+ * Detects a QUIC client hello by content: an Initial (long header, fixed bit) of a version whose Initials moat
+ * opens, padded to ≥ 1200 bytes (RFC 9000 §14.1); or a Google QUIC Q043/Q046 packet carrying a CHLO in clear.
+ */
 import { PROBE_MATCH, PROBE_NO, type Direction, type ProbeResult } from '../../flow/index.js';
+import { readGquicHello } from './gquic.js';
+import { PT_INITIAL, versionInfo } from './versions.js';
 
 export function probeQuic(dir: Direction, buf: Buffer, off: number, len: number): ProbeResult {
-  // RFC 9000 §14.1: a client's datagram carrying an Initial is padded to at least 1200 bytes.
-  if (dir !== 0 || len < 1200) return PROBE_NO;
-  if ((buf[off] & 0xf0) !== 0xc0) return PROBE_NO;
-  if (buf.readUInt32BE(off + 1) !== 1) return PROBE_NO;
-  return buf[off + 5] <= 20 ? PROBE_MATCH : PROBE_NO;
+  if (dir !== 0 || len < 14) return PROBE_NO;
+  const first = buf[off];
+  if ((first & 0xc0) === 0xc0 && len >= 1200) {
+    const info = versionInfo(buf.readUInt32BE(off + 1));
+    if (info && info.types[(first >> 4) & 3] === PT_INITIAL && buf[off + 5] <= 20) return PROBE_MATCH;
+  }
+  const g = readGquicHello(buf, off, off + len);
+  return g?.chlo ? PROBE_MATCH : PROBE_NO;
 }

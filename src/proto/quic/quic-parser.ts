@@ -1,10 +1,15 @@
 /**
- * QUIC v1 Initial inspection for one UDP flow: the client's and the server's Initial packets are opened with
- * keys derived from the client's first Destination Connection ID, CRYPTO frames reassembled, and the
- * ClientHello and ServerHello inside parsed with the TLS module's own readers. One `tls` record is emitted
- * when the ServerHello is seen (the rest of the handshake is in Handshake packets under secret keys) or at the
- * end; JA4 carries the 'q' protocol mark. Anything else in the flow (Handshake, 1-RTT) is skipped unread.
+ * QUIC Initial inspection for one UDP flow. IETF QUIC (v1, v2, drafts 23–34) and Google's T050/T051 carry a TLS
+ * ClientHello in encrypted Initials: the client's and the server's Initial packets are opened with keys derived
+ * from the client's first Destination Connection ID and the version's salt, CRYPTO frames reassembled, and the
+ * ClientHello and ServerHello parsed with the TLS module's readers. Google QUIC Q050 carries a CHLO message there
+ * instead; Q043/Q046 send the CHLO in clear.
+ *
+ * Records: one `quic` record per hello (the client's, with SNI, UA, JA3, JA4 'q', extensions, CYU; the server's,
+ * with JA3S), as Suricata's quic events log them; and one `tls` record for the TLS handshake (when the ServerHello
+ * is seen, or at the end) for the TLS monitor. Anything else in the flow (Handshake, 1-RTT) is skipped unread.
  */
+import { createHash } from 'node:crypto';
 import type { DatagramParser, Direction } from '../../flow/index.js';
 import type { AppContext } from '../app-layer.js';
 import type { ClientHello, ServerHello, TlsHandshake } from '../tls/types.js';
@@ -17,13 +22,19 @@ import { computeJa4 } from '../tls/ja4.js';
 import { initialKeys, type InitialKeys } from './initial-keys.js';
 import { openInitial, readLongHeader } from './initial-packet.js';
 import { CryptoStream } from './crypto-stream.js';
+import { parseChlo, readGquicHello, type Chlo } from './gquic.js';
+import { Q046, versionInfo, versionName as quicVersionName } from './versions.js';
+import type { QuicRecord } from './types.js';
 
 /** Initial packets looked at per direction before giving up (a ClientHello takes one to three). */
 const MAX_INITIALS = 16;
+const EXT_SNI = 0;
+const EXT_ALPN = 16;
 
 export class QuicInitialParser implements DatagramParser {
   readonly proto = 'quic' as const;
   private keys: [InitialKeys, InitialKeys] | undefined;
+  private version = 0;
   private readonly streams: [CryptoStream, CryptoStream] = [new CryptoStream(), new CryptoStream()];
   private readonly seen = [0, 0];
   private readonly stopped = [false, false];
@@ -34,17 +45,22 @@ export class QuicInitialParser implements DatagramParser {
   constructor(private readonly ctx: AppContext) {}
 
   onDatagram(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
-    if (this.emitted || this.stopped[dir]) return;
+    if (this.stopped[dir]) return;
     const end = off + len;
+    if (dir === 0 && len >= 14 && ((buf[off] & 0x80) === 0 || buf.readUInt32BE(off + 1) === Q046)) {
+      if (this.gquic(dir, buf, off, end, tsUs)) return;
+    }
     let p = off;
     // Coalesced packets (RFC 9000 §12.2): Initial, then usually Handshake; each long header says its length.
-    while (p < end && !this.stopped[dir] && !this.emitted) {
+    while (p < end && !this.stopped[dir]) {
       const h = readLongHeader(buf, p, end);
       if (!h) return;
-      if (h.initialV1) {
+      if (h.initial) {
         if (!this.keys) {
           if (dir !== 0) return; // keys come from the client's first Initial
-          this.keys = [initialKeys(Buffer.from(h.dcid), false), initialKeys(Buffer.from(h.dcid), true)];
+          this.version = h.version;
+          const dcid = Buffer.from(h.dcid);
+          this.keys = [initialKeys(dcid, false, h.version), initialKeys(dcid, true, h.version)];
         }
         if (++this.seen[dir] > MAX_INITIALS)
           return this.stop(dir, 'quic.too_many_initials', `over ${MAX_INITIALS}`, tsUs);
@@ -52,10 +68,55 @@ export class QuicInitialParser implements DatagramParser {
         if (!r.ok) return this.stop(dir, 'quic.initial_decryption_failed', r.error, tsUs);
         const err = this.streams[dir].addFrames(r.payload);
         if (err) return this.stop(dir, 'quic.invalid_initial_frames', err, tsUs);
-        this.handshake(dir, tsUs);
+        if (versionInfo(h.version)?.gquicCrypto) this.cryptoChlo(dir, tsUs);
+        else this.handshake(dir, tsUs);
       }
       p = h.end;
     }
+  }
+
+  /** Q043/Q046: the client's CHLO in clear. True when the datagram was one. */
+  private gquic(dir: Direction, buf: Buffer, off: number, end: number, tsUs: number): boolean {
+    if (dir !== 0 || end - off < 14) return false;
+    const g = readGquicHello(buf, off, end);
+    if (!g) return false;
+    if (g.chlo) {
+      if (++this.seen[0] > MAX_INITIALS) this.stop(0, 'quic.too_many_initials', `over ${MAX_INITIALS}`, tsUs);
+      else this.emitChlo(g.version, g.chlo, tsUs);
+    }
+    return true;
+  }
+
+  /** Q050: the CRYPTO stream holds a CHLO; read it once its values are all in. */
+  private cryptoChlo(dir: Direction, tsUs: number): void {
+    if (dir !== 0 || this.stopped[0]) return;
+    const s = this.streams[0];
+    const have = s.contiguous;
+    const b = s.bytes;
+    if (have < 8) return;
+    const n = b.readUInt16LE(4);
+    const index = 8 + n * 8;
+    if (have < index) return;
+    const need = index + (n > 0 ? b.readUInt32LE(index - 4) : 0);
+    if (have < need) return;
+    const chlo = parseChlo(b, 0, need);
+    if (!chlo) return this.stop(0, 'quic.invalid_chlo', 'CHLO message damaged', tsUs);
+    this.stopped[0] = true;
+    this.emitChlo(this.version, chlo, tsUs);
+  }
+
+  private emitChlo(version: number, chlo: Chlo, tsUs: number): void {
+    // CYU (Salesforce): the version's number ("46" of Q046), then the CHLO's tags in order.
+    const cyuString = `${Number(quicVersionName(version).slice(1))},${chlo.tags.join('-')}`;
+    const q: QuicRecord = {
+      version,
+      client: true,
+      sni: chlo.sni,
+      ua: chlo.ua,
+      extensions: [],
+      cyu: { string: cyuString, hash: createHash('md5').update(cyuString).digest('hex') },
+    };
+    this.ctx.emit({ type: 'quic', quic: q }, tsUs);
   }
 
   /** Parses the first handshake message of the direction's CRYPTO stream once it is whole. */
@@ -69,15 +130,49 @@ export class QuicInitialParser implements DatagramParser {
     if (have < 4 + mlen) return;
     try {
       const w = new Wire(b, 4, 4 + mlen);
-      if (dir === 0 && b[0] === HS_CLIENT_HELLO) this.client = parseClientHello(w);
-      else if (dir === 1 && b[0] === HS_SERVER_HELLO) {
+      if (dir === 0 && b[0] === HS_CLIENT_HELLO) {
+        this.client = parseClientHello(w);
+        this.emitHello(this.client, undefined, tsUs);
+      } else if (dir === 1 && b[0] === HS_SERVER_HELLO) {
         this.server = parseServerHello(w);
+        this.emitHello(undefined, this.server, tsUs);
         this.finish(tsUs);
       } else this.stop(dir, 'quic.unexpected_handshake_message', `message type ${b[0]}`, tsUs);
     } catch (e) {
       if (!(e instanceof TlsParseError)) throw e;
       this.stop(dir, 'tls.invalid_handshake_message', e.message, tsUs);
     }
+  }
+
+  private emitHello(ch: ClientHello | undefined, sh: ServerHello | undefined, tsUs: number): void {
+    let q: QuicRecord;
+    if (ch) {
+      q = {
+        version: this.version,
+        client: true,
+        sni: ch.sni,
+        ja3: computeJa3(ch),
+        ja4: computeJa4(ch, 'q'),
+        extensions: ch.extensions.map((type) =>
+          type === EXT_SNI && ch.sni !== undefined
+            ? { type, values: [ch.sni] }
+            : type === EXT_ALPN && ch.alpns.length > 0
+              ? { type, values: ch.alpns }
+              : { type },
+        ),
+      };
+    } else {
+      const s = sh as ServerHello;
+      q = {
+        version: this.version,
+        client: false,
+        ja3: computeJa3s(s),
+        extensions: s.extensions.map((type) =>
+          type === EXT_ALPN && s.alpn !== undefined ? { type, values: [s.alpn] } : { type },
+        ),
+      };
+    }
+    this.ctx.emit({ type: 'quic', quic: q }, tsUs);
   }
 
   private stop(dir: Direction, event: string, detail: string, tsUs: number): void {
@@ -88,6 +183,9 @@ export class QuicInitialParser implements DatagramParser {
   private finish(tsUs: number): void {
     if (this.emitted || !this.client) return;
     this.emitted = true;
+    // Both hellos are in: the rest of the flow is under keys moat does not have.
+    this.stopped[0] = true;
+    this.stopped[1] = true;
     const sh = this.server;
     const h: TlsHandshake = {
       client: this.client,
