@@ -42,3 +42,4 @@ export {
   type DevicesRuntime,
   type DeviceServiceOptions,
 } from './service.js';
+export { registryIotSource, iotDeviceOf } from './iot-source.js';
