@@ -53,7 +53,10 @@ test('the IoT component serves the registry’s devices: listed by MAC, followed
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${c.apiPort}${path}`, {
       method,
-      headers: { authorization: `Bearer ${API_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${API_KEY}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -80,7 +83,9 @@ test('the IoT component serves the registry’s devices: listed by MAC, followed
   const grant = async (g: Record<string, unknown>) =>
     String((await api('POST', '/v1/iot/authorisations', { who: 'alice', deviceId: PLUG, ...g })).body.id);
   const path = `/v1/iot/devices/${encodeURIComponent(PLUG)}`;
-  const creds = await api('POST', `${path}/credentials`, { authorisation: await grant({ action: 'credentials' }) });
+  const creds = await api('POST', `${path}/credentials`, {
+    authorisation: await grant({ action: 'credentials' }),
+  });
   assert.equal(creds.status, 200, JSON.stringify(creds.body));
   const proc = spawn(
     process.execPath,
