@@ -43,3 +43,4 @@ export {
   type DeviceServiceOptions,
 } from './service.js';
 export { registryIotSource, iotDeviceOf } from './iot-source.js';
+export { neighbourObservations } from './neighbours.js';

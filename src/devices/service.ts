@@ -9,6 +9,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../framework/errors.js';
 import {
+  listNeighbours,
   runNft,
   type DevicesConfigSection,
   type GatewayExtension,
@@ -27,6 +28,10 @@ import { membership, renderDeviceRules, setUpdateScript } from './nft.js';
 import { DeviceRegistry } from './registry.js';
 import { Sampler, type Sample } from './sampler.js';
 import { SampleModelCheck, type ModelHit } from './model-check.js';
+import { neighbourObservations } from './neighbours.js';
+
+/** How often the kernel's IPv6 neighbour table is read into the registry. */
+const NEIGHBOURS_MS = 5000;
 
 /** Signature id of a restriction the payload model asked for (the CNN's own, src/ml CNN_SID). */
 const MODEL_SID = 9_500_101;
@@ -78,6 +83,9 @@ export class DeviceService implements Component<DeviceServiceOptions> {
   alertErrors = 0;
   alertsDelivered = 0;
   private timer?: NodeJS.Timeout;
+  private neighbourTimer?: NodeJS.Timeout;
+  private neighboursBusy = false;
+  neighbourErrors = 0;
   private setsDirty = false;
   private setsBusy?: Promise<void>;
   private started = false;
@@ -197,8 +205,26 @@ export class DeviceService implements Component<DeviceServiceOptions> {
     this.sampler.start();
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
+    this.neighbourTimer = setInterval(() => void this.pollNeighbours(), NEIGHBOURS_MS);
+    this.neighbourTimer.unref();
     this.started = true;
     this.scheduleSets();
+  }
+
+  /** IPv6 addresses from ND (the kernel's neighbour table) for the registry's devices. */
+  async pollNeighbours(): Promise<void> {
+    if (this.neighboursBusy) return;
+    this.neighboursBusy = true;
+    try {
+      const plan = this.config.plan();
+      const rows = await listNeighbours(plan);
+      const internal = new Set(plan.internal.map((z) => z.name as string));
+      for (const ob of neighbourObservations(rows, internal)) this.registry.observe(ob);
+    } catch (e) {
+      if (this.neighbourErrors++ < 3) this.config.log(`devices: neighbour table: ${(e as Error).message}`);
+    } finally {
+      this.neighboursBusy = false;
+    }
   }
 
   private lateral(from: string, to: string, protocol: 'tcp' | 'udp', port: number): void {
@@ -389,6 +415,7 @@ export class DeviceService implements Component<DeviceServiceOptions> {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.neighbourTimer) clearInterval(this.neighbourTimer);
     this.discovery?.stop();
     this.sampler.stop();
     await this.settled();
