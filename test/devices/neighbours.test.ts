@@ -72,7 +72,12 @@ test('ND neighbours give registered devices their IPv6 addresses; IPv4 stays fir
     for (let i = 1; i <= 6; i++) reg.observe({ mac: CAM, ip: `2001:db8:62::1:${i}`, zone: 'iot' });
     const ips = reg.get(CAM)!.ips;
     assert.deepEqual(ips.slice(0, 2), ['192.168.62.42', '192.168.62.40']);
-    assert.deepEqual(ips.slice(2), ['2001:db8:62::1:6', '2001:db8:62::1:5', '2001:db8:62::1:4', '2001:db8:62::1:3']);
+    assert.deepEqual(ips.slice(2), [
+      '2001:db8:62::1:6',
+      '2001:db8:62::1:5',
+      '2001:db8:62::1:4',
+      '2001:db8:62::1:3',
+    ]);
     // The device without a registration from a lease is registered by its ND entry alone (a LAN device: no group).
     assert.equal(reg.get('02:00:5e:40:00:05')?.ips[0], 'fe80::5');
     reg.flush();
