@@ -565,6 +565,15 @@ devices:
           const line = alerts.split('\n').find((l) => l.includes(D.plg.mac))!;
           assert.match(line, /"rule":"repeat"/, line);
           if (storm.exitCode === null) await new Promise((res) => storm.once('exit', res));
+          // Quarantined: its MQTT connection to the broker on the WAN never gets through the kernel.
+          const blocked = execIn(
+            D.plg.ns,
+            'mosquitto_pub',
+            ['-h', ADDR.wanServer, '-t', 'plug1/state', '-m', 'on', '-i', 'plug1'],
+            3000,
+          );
+          assert.notEqual(blocked.status, 0, 'the quarantined plug cannot publish');
+          assert.ok(counters().restricted_quarantined.packets > 0);
           const lifted = execIn(topo.ns.gw, 'curl', [
             '-s',
             '-X',

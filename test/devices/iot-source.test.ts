@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/store/index.js';
 import { DeviceCatalog, DeviceRegistry, registryIotSource } from '../../src/devices/index.js';
 import { IotGatewayComponent, parseIotConfig } from '../../src/iot/index.js';
 import { SimOutput, writeSims } from '../iot/sims.js';
+import { moat } from '../helpers/moat-cli.js';
 
 const API_KEY = 'registry-iot-key-0123456789';
 const PLUG = '02:00:5e:20:00:01';
@@ -112,5 +113,31 @@ test('the IoT component serves the registry’s devices: listed by MAC, followed
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     await out.wait((e) => e.event === 'state' && e.power === value);
+  }
+});
+
+test('moat gateway --iot without a devices section: exit 2 naming the file, nothing started', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moat-dev-iot-cfg-'));
+  try {
+    const cfg = join(dir, 'gateway.yaml');
+    writeFileSync(
+      cfg,
+      `zones:
+  wan: { interface: wan0, address: 10.90.0.2/24 }
+  lan: { interface: lan0, address: 192.168.61.1/24 }
+stateDir: ${dir}/state
+database: ${dir}/moat.db
+`,
+    );
+    const iot = join(dir, 'iot.yaml');
+    writeFileSync(iot, 'check: { onFirstDeployment: false }\n');
+    const r = moat(['gateway', '--config', cfg, '--iot', iot]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /gateway\.yaml: --iot takes its devices from the device registry: the configuration needs a devices section/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
