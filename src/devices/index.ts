@@ -42,3 +42,5 @@ export {
   type DevicesRuntime,
   type DeviceServiceOptions,
 } from './service.js';
+export { registryIotSource, iotDeviceOf } from './iot-source.js';
+export { neighbourObservations } from './neighbours.js';

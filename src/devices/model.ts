@@ -27,7 +27,7 @@ export interface Restriction {
 
 export interface DeviceRecord {
   mac: string;
-  /** Addresses seen, most recent first (at most 8). */
+  /** Addresses seen: IPv4 most recent first (at most 4), then IPv6 from ND, most recent first (at most 4). */
   ips: string[];
   zone: string | null;
   hostname: string | null;

@@ -73,6 +73,33 @@ const push = (list: string[], v: string, max: number, front = false): boolean =>
   return true;
 };
 
+/** Addresses kept per family. */
+const MAX_V4 = 4;
+const MAX_V6 = 4;
+
+/**
+ * A device's addresses: IPv4 first (most recent first: the kernel sets, the IoT component and every table show
+ * `ips[0]`), then IPv6 from ND (most recent first). IPv6 addresses come and go (privacy addresses), so at most
+ * MAX_V6 are kept, and one seen again is not moved (no churn from every neighbour poll).
+ */
+const pushAddress = (list: string[], ip: string): boolean => {
+  const v6 = ip.includes(':');
+  const firstV6 = list.findIndex((x) => x.includes(':'));
+  const v4 = firstV6 < 0 ? list.length : firstV6;
+  if (!v6) {
+    const i = list.indexOf(ip);
+    if (i === 0) return false;
+    if (i > 0) list.splice(i, 1);
+    list.unshift(ip);
+    if (v4 + (i > 0 ? 0 : 1) > MAX_V4) list.splice(MAX_V4, 1);
+    return true;
+  }
+  if (list.includes(ip)) return false;
+  list.splice(v4, 0, ip);
+  if (list.length - v4 > MAX_V6) list.length = v4 + MAX_V6;
+  return true;
+};
+
 export class DeviceRegistry {
   readonly maxDevices: number;
   /** In least-recently-seen order (a device seen is moved to the end). */
@@ -105,7 +132,8 @@ export class DeviceRegistry {
       if (r.user_group !== null) this.userGroup.set(d.mac, r.user_group);
       this.classify(d);
       this.devices.set(d.mac, d);
-      if (d.ips[0]) this.byIp.set(d.ips[0], d.mac);
+      // The newest IPv4 address and the IPv6 ones (ND): older IPv4 leases may belong to other devices now.
+      for (const ip of d.ips) if (ip === d.ips[0] || ip.includes(':')) this.byIp.set(ip, d.mac);
       this.userRev = Math.max(this.userRev, r.user_rev);
     }
     const counts = this.db.prepare('SELECT name, value FROM device_registry_counts').all() as Array<{
@@ -202,7 +230,7 @@ export class DeviceRegistry {
     this.devices.set(mac, d);
     d.lastSeen = at;
     let ipChanged = false;
-    if (ob.ip && push(d.ips, ob.ip, 8, true)) {
+    if (ob.ip && pushAddress(d.ips, ob.ip)) {
       changed = ipChanged = true;
       this.byIp.set(ob.ip, mac);
     }

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { OperationalError } from '../framework/errors.js';
-import { ipv4Text, newFields, readNflog } from './frames.js';
+import { ipv4Text, newFields, readNflog, type PacketFields } from './frames.js';
 
 export interface Sample {
   device: string;
@@ -38,6 +38,8 @@ export class Sampler {
     private readonly group: number,
     private readonly onSample: (s: Sample) => void,
     private readonly log?: (line: string) => void,
+    /** Every sampled IPv4 packet, its fields read in place from the reused buffer `b` (the model's check). */
+    private readonly onPacket?: (pair: string, f: PacketFields, b: Uint8Array) => void,
   ) {}
 
   start(): void {
@@ -65,6 +67,7 @@ export class Sampler {
     if (!readNflog(b, len, f, this.prefix)) return void this.malformed++;
     const pair = this.prefix.value || 'unknown';
     this.received[pair] = (this.received[pair] ?? 0) + 1;
+    this.onPacket?.(pair, f, b);
     // A TCP connection start (SYN without ACK) or any UDP datagram counts as one connection of its sender.
     if (f.proto === 6 && (f.tcpFlags & 0x12) !== 2) return;
     if (f.proto !== 6 && f.proto !== 17) return;

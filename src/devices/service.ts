@@ -9,6 +9,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../framework/errors.js';
 import {
+  listNeighbours,
   runNft,
   type DevicesConfigSection,
   type GatewayExtension,
@@ -26,6 +27,14 @@ import type { DeviceRecord, RestrictionLevel } from './model.js';
 import { membership, renderDeviceRules, setUpdateScript } from './nft.js';
 import { DeviceRegistry } from './registry.js';
 import { Sampler, type Sample } from './sampler.js';
+import { SampleModelCheck, type ModelHit } from './model-check.js';
+import { neighbourObservations } from './neighbours.js';
+
+/** How often the kernel's IPv6 neighbour table is read into the registry. */
+const NEIGHBOURS_MS = 5000;
+
+/** Signature id of a restriction the payload model asked for (the CNN's own, src/ml CNN_SID). */
+const MODEL_SID = 9_500_101;
 
 export interface DevicesRuntime {
   pid: number;
@@ -34,6 +43,10 @@ export interface DevicesRuntime {
   discovery?: Discovery['counts'];
   samples: { received: Record<string, number>; malformed: number };
   review: { connections: number; hits: number };
+  /** The payload model's check of the samples, when configured. */
+  model?: { version: string; pairs: string[] } & SampleModelCheck['stats'] & {
+      byClass: Record<string, number>;
+    };
   restrictions: DeviceService['restrictions'];
   alerts: { delivered: number; failed: number };
   map: MapEntry[];
@@ -61,12 +74,18 @@ export class DeviceService implements Component<DeviceServiceOptions> {
   readonly catalog: DeviceCatalog;
   readonly map: InterComponentMap;
   discovery?: Discovery;
-  sampler?: Sampler;
+  readonly sampler: Sampler;
   readonly review: LogReview;
+  /** The payload CNN's check of the densely sampled pairs (devices.model). */
+  modelCheck?: SampleModelCheck;
+  private modelVersion = '';
   readonly restrictions: Array<{ device: string; level: RestrictionLevel; rule: string; at: string }> = [];
   alertErrors = 0;
   alertsDelivered = 0;
   private timer?: NodeJS.Timeout;
+  private neighbourTimer?: NodeJS.Timeout;
+  private neighboursBusy = false;
+  neighbourErrors = 0;
   private setsDirty = false;
   private setsBusy?: Promise<void>;
   private started = false;
@@ -98,6 +117,15 @@ export class DeviceService implements Component<DeviceServiceOptions> {
       }),
     );
     if (c.alerts.webhook) this.webhook = new WebhookChannel(c.alerts.webhook);
+    this.sampler = new Sampler(
+      c.sampling.nflogGroup,
+      (smp) => this.onSample(smp),
+      config.log,
+      (pair, f, b) => {
+        if (this.modelCheck && this.cfg.model?.pairs.includes(pair as never))
+          this.modelCheck.add(pair, f, b, Date.now());
+      },
+    );
     this.registry.onChange(() => this.scheduleSets());
   }
 
@@ -138,9 +166,33 @@ export class DeviceService implements Component<DeviceServiceOptions> {
     });
   }
 
+  /**
+   * The deployed payload CNN from the store (`moat ml`), for the samples of `devices.model.pairs`. A configuration
+   * that asks for the model's check on a store without a deployed model is refused: the check would silently not be.
+   */
+  async loadModel(): Promise<void> {
+    const m = this.cfg.model;
+    if (!m) return;
+    const { MlRegistry, Classifier, tfReady } = await import('../ml/index.js');
+    const tf = await tfReady();
+    const v = new MlRegistry(this.config.store, tf).active();
+    if (!v)
+      throw new ConfigError(
+        `devices.model: no deployed payload CNN in ${this.config.store.location} (moat ml train --db ${this.config.store.location})`,
+      );
+    this.modelCheck = new SampleModelCheck(new Classifier(tf, v.file.manifest, v.params), {
+      minConfidence: m.minConfidence,
+      minBytes: m.minBytes,
+      idleMs: m.idleSeconds * 1000,
+    });
+    this.modelVersion = `${v.file.manifest.version} (${v.file.sha256.slice(0, 16)})`;
+    this.config.log(`devices: payload CNN ${this.modelVersion} checks the ${m.pairs.join(', ')} samples`);
+  }
+
   async start(): Promise<void> {
     const c = this.cfg;
     const plan = this.config.plan();
+    await this.loadModel();
     if (c.discovery) {
       this.discovery = new Discovery(this.registry, {
         zones: this.zones(plan),
@@ -150,12 +202,29 @@ export class DeviceService implements Component<DeviceServiceOptions> {
       });
       this.discovery.start();
     }
-    this.sampler = new Sampler(c.sampling.nflogGroup, (s) => this.onSample(s), this.config.log);
     this.sampler.start();
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
+    this.neighbourTimer = setInterval(() => void this.pollNeighbours(), NEIGHBOURS_MS);
+    this.neighbourTimer.unref();
     this.started = true;
     this.scheduleSets();
+  }
+
+  /** IPv6 addresses from ND (the kernel's neighbour table) for the registry's devices. */
+  async pollNeighbours(): Promise<void> {
+    if (this.neighboursBusy) return;
+    this.neighboursBusy = true;
+    try {
+      const plan = this.config.plan();
+      const rows = await listNeighbours(plan);
+      const internal = new Set(plan.internal.map((z) => z.name as string));
+      for (const ob of neighbourObservations(rows, internal)) this.registry.observe(ob);
+    } catch (e) {
+      if (this.neighbourErrors++ < 3) this.config.log(`devices: neighbour table: ${(e as Error).message}`);
+    } finally {
+      this.neighboursBusy = false;
+    }
   }
 
   private lateral(from: string, to: string, protocol: 'tcp' | 'udp', port: number): void {
@@ -198,13 +267,41 @@ export class DeviceService implements Component<DeviceServiceOptions> {
     const d = this.registry.get(h.device);
     if (!level || !d || d.restriction) return;
     const reason = `log review: ${h.alert.signature.msg.replace(/^MOAT log review: /, '')} (${Math.round(h.value)} > ${h.limit} in ${h.alert.review.windowS} s)`;
-    this.registry.restrict(d.mac, level, reason, `log-review:${h.rule}`);
+    this.restrict(d, h.device, level, reason, h.rule, {
+      gid: h.alert.signature.gid,
+      sid: h.alert.signature.sid,
+      msg: h.alert.signature.msg,
+    });
+  }
+
+  /** The payload model flagged a connection's payload: its sender is restricted (devices.model.restrictAs). */
+  private onModelHit(h: ModelHit): void {
+    const m = this.cfg.model;
+    const d = this.registry.get(h.device);
+    if (!m || !d || d.restriction) return;
+    const reason = `payload model: ${h.className} (confidence ${h.confidence.toFixed(2)}) in ${h.proto === 6 ? 'tcp' : 'udp'} ${h.device}:${h.srcPort} → ${h.peer}:${h.dstPort}, sampled ${h.pair}`;
+    this.restrict(d, h.device, m.restrictAs, reason, 'model', {
+      gid: 1,
+      sid: MODEL_SID,
+      msg: `MOAT payload model: ${h.className}`,
+    });
+  }
+
+  private restrict(
+    d: DeviceRecord,
+    ip: string,
+    level: RestrictionLevel,
+    reason: string,
+    rule: string,
+    sig: { gid: number; sid: number; msg: string },
+  ): void {
+    this.registry.restrict(d.mac, level, reason, rule === 'model' ? 'model' : `log-review:${rule}`);
     const at = new Date().toISOString();
-    this.restrictions.push({ device: d.mac, level, rule: h.rule, at });
+    this.restrictions.push({ device: d.mac, level, rule, at });
     if (this.restrictions.length > 1000) this.restrictions.shift();
-    this.config.log(`devices: ${d.mac} (${h.device}, ${d.type}) restricted: ${level}; ${reason}`);
+    this.config.log(`devices: ${d.mac} (${ip}, ${d.type}) restricted: ${level}; ${reason}`);
     this.config.bus?.publish('device', {
-      ip: h.device,
+      ip,
       mac: d.mac,
       name: d.hostname ?? undefined,
       zone: d.zone === 'lan' ? 'user' : (d.zone ?? undefined),
@@ -212,10 +309,16 @@ export class DeviceService implements Component<DeviceServiceOptions> {
       state: 'isolated',
       at,
     });
-    this.alert(d, level, reason, h);
+    this.alert(d, level, reason, rule, sig);
   }
 
-  private alert(d: DeviceRecord, level: RestrictionLevel, reason: string, h: ReviewHit): void {
+  private alert(
+    d: DeviceRecord,
+    level: RestrictionLevel,
+    reason: string,
+    rule: string,
+    sig: { gid: number; sid: number; msg: string },
+  ): void {
     if (!this.webhook) return;
     this.webhook
       .deliver({
@@ -224,15 +327,15 @@ export class DeviceService implements Component<DeviceServiceOptions> {
         src_ip: d.ips[0],
         alert: {
           action: 'blocked',
-          gid: h.alert.signature.gid,
-          signature_id: h.alert.signature.sid,
-          signature: h.alert.signature.msg,
+          gid: sig.gid,
+          signature_id: sig.sid,
+          signature: sig.msg,
           category: 'Device restricted',
           severity: 1,
         },
         moat: {
           device: { mac: d.mac, type: d.type, group: d.group, zone: d.zone },
-          restriction: { level, reason, rule: h.rule },
+          restriction: { level, reason, rule },
         },
       })
       .then(
@@ -251,8 +354,14 @@ export class DeviceService implements Component<DeviceServiceOptions> {
       updatedAt: new Date().toISOString(),
       registry: this.registry.counts(),
       discovery: this.discovery?.counts,
-      samples: { received: { ...(this.sampler?.received ?? {}) }, malformed: this.sampler?.malformed ?? 0 },
+      samples: { received: { ...this.sampler.received }, malformed: this.sampler.malformed },
       review: { connections: this.review.flowsReviewed, hits: this.review.hits.length },
+      model: this.modelCheck && {
+        version: this.modelVersion,
+        pairs: [...(this.cfg.model?.pairs ?? [])],
+        ...this.modelCheck.stats,
+        byClass: { ...this.modelCheck.byClass },
+      },
       restrictions: this.restrictions.slice(-50),
       alerts: { delivered: this.alertsDelivered, failed: this.alertErrors },
       map: this.map.list(),
@@ -261,8 +370,10 @@ export class DeviceService implements Component<DeviceServiceOptions> {
     };
   }
 
-  private tick(): void {
+  /** Once a second: decisions from other processes, the store, the model's batch, the runtime file. */
+  tick(): void {
     try {
+      for (const h of this.modelCheck?.tick(Date.now()) ?? []) this.onModelHit(h);
       this.registry.reloadDecisions();
       this.registry.flush();
       this.review.flush();
@@ -304,8 +415,9 @@ export class DeviceService implements Component<DeviceServiceOptions> {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.neighbourTimer) clearInterval(this.neighbourTimer);
     this.discovery?.stop();
-    this.sampler?.stop();
+    this.sampler.stop();
     await this.settled();
     this.tick();
     this.started = false;

@@ -106,6 +106,26 @@ const devicesSection = z
     restrictOn: z
       .partialRecord(z.enum(['fanout', 'new-peers', 'port-diversity', 'repeat', 'volume']), restrictionLevel)
       .default({ 'port-diversity': 'quarantined', repeat: 'quarantined', fanout: 'rate-limited' }),
+    /**
+     * The payload CNN's check of the samples (A-45: user → IoT "checked by the model"); absent = log review only.
+     * The deployed model (`moat ml`) comes from the gateway's store.
+     */
+    model: z
+      .object({
+        /** The sampled pairs whose payloads the model checks. */
+        pairs: z
+          .array(z.enum(['user_to_iot', 'iot_to_user', 'between_groups', 'user_user', 'to_internet']))
+          .min(1)
+          .default(['user_to_iot']),
+        minConfidence: z.number().min(0).max(1).default(0.9),
+        minBytes: z.number().int().min(1).default(16),
+        /** A connection without a new sample for this long is classified with the payload it has. */
+        idleSeconds: z.number().int().min(1).max(3600).default(5),
+        /** The level a device is restricted at when the model flags its payload. */
+        restrictAs: restrictionLevel.default('quarantined'),
+      })
+      .strict()
+      .optional(),
     /** The rate-limited level: packets per second a restricted device may send. */
     rateLimitPerSecond: z.number().int().min(1).max(1_000_000).default(50),
     /** Devices of the DMZ communication group besides the tunnel's end (A-53). */

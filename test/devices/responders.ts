@@ -1,51 +1,10 @@
 /**
- * Device-side programs for the namespace test, written to its temporary directory: a raw mDNS/DNS-SD responder
- * (python3; it announces like avahi does — unsolicited responses with PTR, SRV, TXT and A records, repeated — and
- * answers queries for its service type), an SSDP device (NOTIFY every second, the description over HTTP), a UDP
- * echo and a UDP sender that counts its echoes, and the webhook receiver.
+ * Device-side programs for the namespace test, written to its temporary directory: avahi-daemon per device (mDNS /
+ * DNS-SD), an SSDP device (NOTIFY every second, the description over HTTP), a UDP echo and a UDP sender that counts
+ * its echoes, and the webhook receiver.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const MDNS = String.raw`
-import socket, struct, sys, time, json
-o = json.loads(sys.argv[1])
-def name(n):
-    out = b''
-    for l in n.split('.'):
-        out += bytes([len(l)]) + l.encode()
-    return out + b'\0'
-def rr(owner, t, rdata, cls=0x8001, ttl=120):
-    return owner + struct.pack('>HHIH', t, cls, ttl, len(rdata)) + rdata
-svc = name(o['service'] + '.local')
-inst = name(o['instance'] + '.' + o['service'] + '.local')
-host = name(o['host'] + '.local')
-txt = b''.join(bytes([len(t)]) + t.encode() for t in o.get('txt', ['v=1']))
-records = [
-    rr(svc, 12, inst, 1),
-    rr(inst, 33, struct.pack('>HHH', 0, 0, o.get('port', 80)) + host),
-    rr(inst, 16, txt),
-    rr(host, 1, socket.inet_aton(o['ip'])),
-    rr(name('_services._dns-sd._udp.local'), 12, svc, 1),
-]
-msg = struct.pack('>HHHHHH', 0, 0x8400, 0, len(records), 0, 0) + b''.join(records)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
-s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(o['ip']))
-s.bind(('', 5353))
-s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton('224.0.0.251') + socket.inet_aton(o['ip']))
-s.settimeout(1.0)
-print('announcing', flush=True)
-while True:
-    s.sendto(msg, ('224.0.0.251', 5353))
-    try:
-        data, peer = s.recvfrom(9000)
-        if len(data) > 12 and o['service'].encode() in data and (struct.unpack('>H', data[2:4])[0] & 0x8000) == 0:
-            s.sendto(msg, ('224.0.0.251', 5353))
-    except socket.timeout:
-        pass
-`;
 
 const SSDP = String.raw`
 import socket, sys, json, threading, time
@@ -131,7 +90,6 @@ require('http').createServer((req, res) => {
 `;
 
 export interface Responders {
-  mdns: string;
   ssdp: string;
   udpEcho: string;
   udpSend: string;
@@ -141,7 +99,6 @@ export interface Responders {
 
 export function writeResponders(dir: string): Responders {
   const r = {
-    mdns: join(dir, 'mdns_responder.py'),
     ssdp: join(dir, 'ssdp_device.py'),
     udpEcho: join(dir, 'udpecho.cjs'),
     udpSend: join(dir, 'udpsend.cjs'),
@@ -149,10 +106,64 @@ export function writeResponders(dir: string): Responders {
     storm: join(dir, 'storm.cjs'),
   };
   writeFileSync(r.storm, CONNECT_STORM);
-  writeFileSync(r.mdns, MDNS);
   writeFileSync(r.ssdp, SSDP);
   writeFileSync(r.udpEcho, UDP_ECHO);
   writeFileSync(r.udpSend, UDP_SEND);
   writeFileSync(r.webhook, WEBHOOK);
   return r;
+}
+
+export interface AvahiService {
+  /** The device's mDNS host name (without .local). */
+  host: string;
+  /** DNS-SD service type, e.g. `_rtsp._tcp`. */
+  service: string;
+  /** Instance name. */
+  name: string;
+  port: number;
+}
+
+/**
+ * The real avahi-daemon for one device namespace: no D-Bus (`enable-dbus=no`), its static service file, and its
+ * runtime directory on a tmpfs of its own. `ip netns exec` gives each command a private mount namespace, so the
+ * tmpfs on /run/avahi-daemon and the bind mount on /etc/avahi/services are seen by this daemon only — each device's
+ * avahi has its own PID file and socket. No reflector: the daemons answer each other's queries only as mDNS asks.
+ * Returns the command and arguments to run inside the namespace.
+ */
+export function avahiCommand(dir: string, s: AvahiService): [string, string[]] {
+  const d = join(dir, `avahi-${s.host}`);
+  mkdirSync(join(d, 'services'), { recursive: true });
+  writeFileSync(
+    join(d, 'avahi-daemon.conf'),
+    `[server]
+host-name=${s.host}
+domain-name=local
+use-ipv4=yes
+use-ipv6=no
+allow-interfaces=eth0
+enable-dbus=no
+[wide-area]
+enable-wide-area=no
+[publish]
+publish-hinfo=no
+publish-workstation=no
+[reflector]
+enable-reflector=no
+`,
+  );
+  writeFileSync(
+    join(d, 'services', 'device.service'),
+    `<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group>
+  <name>${s.name}</name>
+  <service><type>${s.service}</type><port>${s.port}</port></service>
+</service-group>
+`,
+  );
+  const script =
+    `mkdir -p /run/avahi-daemon && mount -t tmpfs none /run/avahi-daemon && ` +
+    `mount --bind ${d}/services /etc/avahi/services && ` +
+    `exec avahi-daemon -f ${d}/avahi-daemon.conf --no-drop-root --no-chroot --no-rlimits`;
+  return ['sh', ['-c', script]];
 }

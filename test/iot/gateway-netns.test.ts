@@ -1,6 +1,7 @@
 /**
  * The IoT gateway component run by the gateway daemon (`moat gateway --iot`): a device in the IoT zone gets a
- * DHCP lease from the gateway, appears among the devices the component serves (id = its MAC), is given MQTT
+ * DHCP lease from the gateway, is registered by the device registry, appears among the devices the component serves
+ * (id = its MAC, from the registry), is given MQTT
  * credentials under an authorisation, logs in to the broker on the zone's gateway address and is switched on.
  */
 import { test } from 'node:test';
@@ -41,6 +42,7 @@ test(
 nftables: { table: moat_gi${process.pid} }
 stateDir: ${dir}/state
 database: ${dir}/moat.db
+devices: {}
 `,
     );
     const iotCfg = join(dir, 'iot.yaml');

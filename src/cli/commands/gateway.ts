@@ -139,7 +139,11 @@ async function run(flags: { config: string; bus?: string; db?: string; iot?: str
       });
       extension = service.extension();
     }
-    const iot = flags.iot ? await iotComponent(flags.iot, store, log) : undefined;
+    if (flags.iot && !service)
+      throw new ConfigError(
+        `${flags.config}: --iot takes its devices from the device registry: the configuration needs a devices section (config/gateway.yaml has one)`,
+      );
+    const iot = flags.iot && service ? await iotComponent(flags.iot, store, log, service) : undefined;
     const components: Component[] = iot ? [iot] : [];
     // The web console on the user zone (issue 14), when configured.
     const { gatewayConsole } = await import('./gateway-console.js');
@@ -206,27 +210,21 @@ async function run(flags: { config: string; bus?: string; db?: string; iot?: str
   });
 }
 
-/**
- * The IoT gateway component (A-6) in the gateway daemon: its devices are the device table's devices with a running
- * lease (id = MAC) until the device registry takes over as their source.
- */
-async function iotComponent(path: string, store: SqliteStore, log: (line: string) => void) {
+/** The IoT gateway component (A-6) in the gateway daemon: its devices are the device registry's (id = MAC). */
+async function iotComponent(
+  path: string,
+  store: SqliteStore,
+  log: (line: string) => void,
+  service: DeviceService,
+) {
   const { IotGatewayComponent, loadIotConfig } = await import('../../iot/index.js');
+  const { registryIotSource } = await import('../../devices/index.js');
   const config = loadIotConfig(path);
-  const table = new DeviceTable(store);
   return new IotGatewayComponent({
     config,
     store,
-    dependsOn: ['router', 'devices'],
-    devices: {
-      devices: () => [
-        ...config.devices,
-        ...table
-          .list()
-          .filter((d) => d.active && d.zone !== null && !config.devices.some((c) => c.id === d.mac))
-          .map((d) => ({ id: d.mac, address: d.ip, zone: d.zone!, name: d.hostname ?? undefined })),
-      ],
-    },
+    dependsOn: ['router', service.name],
+    devices: registryIotSource(service.registry, config.devices),
     apiKey: config.api?.apiKey ?? process.env.MOAT_IOT_API_KEY,
     log,
   });
