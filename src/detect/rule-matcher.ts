@@ -112,10 +112,16 @@ export interface RuleMatcherOptions {
 
 /** The rule's fast pattern in a buffer: the one marked fast_pattern, else the longest positive content. */
 function fastPattern(rule: Rule, buf: BufferName): ContentMatch | undefined {
-  const ms = (rule.buffers.get(buf) ?? []).filter(
-    (m): m is ContentMatch => m.kind === 'content' && !m.negated,
-  );
-  return ms.find((m) => m.fastPattern) ?? ms.sort((a, b) => b.bytes.length - a.bytes.length)[0];
+  const ms = rule.buffers.get(buf);
+  if (!ms) return undefined;
+  let best: ContentMatch | undefined;
+  for (const m of ms) {
+    if (m.kind !== 'content' || m.negated) continue;
+    if (m.fastPattern) return m;
+    // The first of the longest.
+    if (!best || m.bytes.length > best.bytes.length) best = m;
+  }
+  return best;
 }
 
 /** The explicit ports of a plain port list (no negation, not any, few enough), else undefined. */
@@ -139,17 +145,32 @@ const MAX_LITERALS = 6;
  * rule becomes a candidate only when all of its listed literals were seen — a rule whose fast pattern is common
  * ("HTTP/1.1") is not evaluated on every packet that has it.
  */
-function literals(rule: Rule, buf: BufferName, prefilter: boolean): Uint8Array[] {
-  if (!prefilter) return [];
+function literals(rule: Rule, buf: BufferName, prefilter: boolean): Literals {
+  if (!prefilter) return NO_LITERALS;
   // A rule sits in several groups (both directions, several ports): work its literals out once.
   const memo = literalMemo.get(rule);
-  if (memo && memo.buf === buf) return memo.lits;
+  if (memo && memo.buf === buf) return memo;
   const lits = computeLiterals(rule, buf);
-  literalMemo.set(rule, { buf, lits });
-  return lits;
+  const out: Literals = {
+    buf,
+    lits,
+    // The prefilter folds ASCII case, so literals equal but for case are one pattern.
+    keys: lits.map((l) => Buffer.from(l.buffer, l.byteOffset, l.length).toString('latin1').toLowerCase()),
+  };
+  literalMemo.set(rule, out);
+  return out;
 }
 
-const literalMemo = new WeakMap<Rule, { buf: BufferName; lits: Uint8Array[] }>();
+interface Literals {
+  buf: BufferName | undefined;
+  lits: Uint8Array[];
+  /** Each literal case-folded, as a map key. */
+  keys: string[];
+}
+
+const NO_LITERALS: Literals = { buf: undefined, lits: [], keys: [] };
+
+const literalMemo = new WeakMap<Rule, Literals>();
 
 function computeLiterals(rule: Rule, buf: BufferName): Uint8Array[] {
   const fp = fastPattern(rule, buf);
@@ -179,14 +200,13 @@ function buildGroup(
   const idOf = new Map<string, number>();
   const always: number[] = [];
   for (const i of idx) {
-    const lits = literals(all[i], buf, prefilter);
+    const { lits, keys } = literals(all[i], buf, prefilter);
     if (lits.length === 0) {
       always.push(i);
       continue;
     }
     lits.forEach((l, bit) => {
-      // The automaton folds ASCII case, so literals equal but for case are one pattern.
-      const key = Buffer.from(l).toString('latin1').toLowerCase();
+      const key = keys[bit];
       let id = idOf.get(key);
       if (id === undefined) {
         id = patterns.length;
