@@ -35,6 +35,11 @@ export class LiteralScanner {
   /** Per byte value: the root child state of a 1-byte literal, else 0. */
   private readonly one: Int32Array;
   private readonly hasOne: boolean;
+  /**
+   * `one` for the scan in progress (distinct mode): an entry is cleared once reported, so a byte like |00| that
+   * ends a 1-byte literal costs one load per occurrence after its first, not a call.
+   */
+  private readonly oneLive = new Int32Array(256);
   /** Folded 2-byte prefixes of literals of ≥ 2 bytes, and of those of 2–3 bytes. */
   private readonly pre2 = new Uint32Array(2048);
   private readonly short2 = new Uint32Array(2048);
@@ -177,8 +182,9 @@ export class LiteralScanner {
     const short2 = this.short2;
     const pre4 = this.pre4;
     const shift4 = this.shift4;
-    const one = this.one;
     const hasOne = this.hasOne;
+    const one = distinct ? this.oneLive : this.one;
+    if (distinct && hasOne) this.oneLive.set(this.one);
     let i = off;
     if (len >= 4) {
       // x holds the folded bytes i … i+3, big-endian, rolled one byte per position.
@@ -186,8 +192,12 @@ export class LiteralScanner {
       for (const stop = end - 3; i < stop; i++) {
         x = (x << 8) | FOLD[buf[i + 3]];
         if (hasOne) {
-          const s1 = one[x >>> 24];
-          if (s1 !== 0 && this.report(s1, gen, hit, distinct)) return;
+          const a = x >>> 24;
+          const s1 = one[a];
+          if (s1 !== 0) {
+            if (distinct) one[a] = 0;
+            if (this.report(s1, gen, hit, distinct)) return;
+          }
         }
         const k2 = x >>> 16;
         const bit = 1 << (k2 & 31);
@@ -201,7 +211,11 @@ export class LiteralScanner {
     }
     for (; i < end; i++) {
       const a = FOLD[buf[i]];
-      if (hasOne && one[a] !== 0 && this.report(one[a], gen, hit, distinct)) return;
+      const s1 = hasOne ? one[a] : 0;
+      if (s1 !== 0) {
+        if (distinct) one[a] = 0;
+        if (this.report(s1, gen, hit, distinct)) return;
+      }
       if (i + 1 < end) {
         const k2 = (a << 8) | FOLD[buf[i + 1]];
         if ((pre2[k2 >>> 5] & (1 << (k2 & 31))) !== 0 && this.walk(buf, i, end, gen, hit, distinct)) return;
