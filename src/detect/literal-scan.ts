@@ -1,13 +1,14 @@
 /**
  * Multi-literal prefilter (A-32): one pass over a buffer finds which of many literals occur, ASCII case folded.
  *
- * Why not an Aho–Corasick automaton: its walk is a chain of dependent table loads (each byte's next state needs the
- * previous one), and with ET Open's literals the tables are megabytes, so nearly every byte waited on a cache miss —
- * measured at 35–140 ns per byte on payloads, most of a ruleset's cost. Here each text position is first tested
- * against small bitmaps that stay in L1 and do not depend on the previous position: the folded 2-byte prefix
- * (8 KB), then a hash of the folded 4-byte prefix (a few KB to 64 KB). Only positions passing both (0.1–5% on real
- * payloads) walk a trie of the literals from that position. Literals of one byte are looked up per byte in a
- * 256-entry table; literals of 2–3 bytes are told apart by a third bitmap so the 4-byte test does not drop them.
+ * Each text position is first tested against small bitmaps that do not depend on the previous position: the
+ * folded 2-byte prefix (8 KB), then a hash of the folded 4-byte prefix (a few KB to 64 KB). Only positions passing
+ * both (0.1–5% on real payloads) walk a trie of the literals from there. Literals of one byte are looked up per
+ * byte in a 256-entry table; literals of 2–3 bytes are told apart by a third bitmap so the 4-byte test does not
+ * drop them. It replaced an Aho–Corasick automaton whose dense rows took megabytes per port group (its walk is a
+ * chain of dependent loads into them): measured on ET Open's groups over base.pcap's payloads, with the caches
+ * evicted between buffers as the pipeline does, this costs ~25% less CPU per byte, builds ~40% faster and holds a
+ * fraction of the memory; with warm caches both run at ~5 ns per byte.
  */
 
 /** Folds ASCII upper case to lower case, every other byte to itself. */
