@@ -1,13 +1,14 @@
 /**
- * `npm run bench:rules -- FILE.pcap [--rules N | --rules-file F…] [--runs K]` — Acceptance 2 of issue 4: `moat
- * analyze` throughput on a capture with no rules and with N generated content rules (default 20,000) or with real
- * rule files (`--rules-file`, repeatable: ET Open's, issue 17), in the same run, alternating
+ * `npm run bench:rules -- FILE.pcap [--rules N | --rules-file F… | --et-open [DIR]] [--runs K]` — Acceptance 2 of
+ * issue 4: `moat analyze` throughput on a capture with no rules and with N generated content rules (default 20,000)
+ * or with real rule files (`--rules-file`, repeatable), or with Emerging Threats Open's enabled rules (`--et-open`:
+ * every emerging-*.rules of DIR, default ../shared/corpus/rules/et-open; issue 17), in the same run, alternating
  * the two so machine load hits both alike. Prints per-run wall time (whole process: load, compile, analyse, EVE
- * written to a temp file), its CPU time (steadier on a shared machine), the analysis-only time moat reports,
- * packets/s and the ratios; target ≥ 50%.
+ * written to a temp file), its CPU time (steadier on a shared machine), the analysis-only time moat reports, peak
+ * RSS, the rule load (parse + compile) time, packets/s and the ratios; target ≥ 50%.
  */
 import { moatSummary, timed } from './timed.js';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRules } from './rules-gen.js';
@@ -20,6 +21,8 @@ interface Run {
   packets: number;
   alerts: number;
   compileMs?: number;
+  parseMs?: number;
+  rssMb: number;
 }
 
 function once(file: string, eve: string, rules: readonly string[] = []): Run {
@@ -30,6 +33,7 @@ function once(file: string, eve: string, rules: readonly string[] = []): Run {
   const s = moatSummary<{ packets: number; alerts: number; wallMs: number }>(r.stdout);
   if (!s) throw new Error('moat analyze printed no --json summary');
   const compile = /compiled in (\d+) ms/.exec(r.stderr);
+  const parse = /parsed in (\d+) ms/.exec(r.stderr);
   return {
     wallS: r.wallS,
     cpuS: r.cpuS,
@@ -37,6 +41,8 @@ function once(file: string, eve: string, rules: readonly string[] = []): Run {
     packets: s.packets,
     alerts: s.alerts,
     compileMs: compile ? Number(compile[1]) : undefined,
+    parseMs: parse ? Number(parse[1]) : undefined,
+    rssMb: r.rssMb,
   };
 }
 
@@ -48,9 +54,24 @@ function main(): void {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : dflt;
   };
-  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const etDir = (i: number): boolean =>
+    args[i - 1] === '--et-open' && existsSync(args[i]) && statSync(args[i]).isDirectory();
+  const file = args.find(
+    (a, i) =>
+      !a.startsWith('--') && (!args[i - 1]?.startsWith('--') || args[i - 1] === '--et-open') && !etDir(i),
+  );
   const n = flag('--rules', 20_000);
   const given = args.flatMap((a, i) => (args[i - 1] === '--rules-file' ? [a] : []));
+  const et = args.indexOf('--et-open');
+  if (et >= 0) {
+    const dir = etDir(et + 1) ? args[et + 1] : join('..', 'shared', 'corpus', 'rules', 'et-open');
+    if (!existsSync(dir)) {
+      console.error(`bench:rules: no ET Open directory: ${dir}`);
+      process.exit(2);
+    }
+    for (const f of readdirSync(dir).sort())
+      if (f.startsWith('emerging-') && f.endsWith('.rules')) given.push(join(dir, f));
+  }
   const missing = given.find((f) => !existsSync(f));
   if (missing) {
     console.error(`bench:rules: no such rules file: ${missing}`);
@@ -85,7 +106,7 @@ function main(): void {
       const w = withRules[i];
       console.log(
         `run ${i + 1}: no rules ${b.wallS.toFixed(2)} s wall, ${b.cpuS.toFixed(2)} s CPU (analysis ${b.analysisS.toFixed(2)} s) | ` +
-          `${label} ${w.wallS.toFixed(2)} s wall, ${w.cpuS.toFixed(2)} s CPU (analysis ${w.analysisS.toFixed(2)} s, compile ${w.compileMs ?? '?'} ms, ${w.alerts} alerts)`,
+          `${label} ${w.wallS.toFixed(2)} s wall, ${w.cpuS.toFixed(2)} s CPU (analysis ${w.analysisS.toFixed(2)} s, parse ${w.parseMs ?? '?'} ms, compile ${w.compileMs ?? '?'} ms, ${w.alerts} alerts) | peak RSS ${b.rssMb.toFixed(0)} / ${w.rssMb.toFixed(0)} MiB`,
       );
     }
     const packets = base[0].packets;
@@ -105,6 +126,10 @@ function main(): void {
     );
     console.log(
       `analysis only: no rules ${pps(ba)}, with rules ${pps(ra)} → ${((ba / ra) * 100).toFixed(1)}%`,
+    );
+    const load = withRules.map((r) => (r.parseMs ?? NaN) + (r.compileMs ?? NaN));
+    console.log(
+      `rule load (parse + compile): median ${median(load).toFixed(0)} ms; peak RSS median: no rules ${median(base.map((r) => r.rssMb)).toFixed(0)} MiB, with rules ${median(withRules.map((r) => r.rssMb)).toFixed(0)} MiB (targets < 500 ms, ≤ 250 MB)`,
     );
     console.log(
       `load after ${loadavg()

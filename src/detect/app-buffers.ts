@@ -64,55 +64,57 @@ function inflateAny(raw: Buffer, opts: zlib.ZlibOptions): Buffer {
   }
 }
 
-function httpBuffers(h: HttpTransaction): Partial<Record<BaseBuffer, Buffer>> {
-  const req = h.requestHeaders;
-  const res = h.responseHeaders;
-  const requestLine =
-    h.method === undefined
-      ? undefined
-      : [h.method, h.uri ?? '', h.protocol].filter((x) => x !== undefined).join(' ');
-  const responseLine =
-    h.status === undefined
-      ? undefined
-      : `${h.responseProtocol ?? 'HTTP/1.1'} ${String(h.status)}${h.statusMsg !== undefined ? ` ${h.statusMsg}` : ''}`;
-  return {
-    'http.uri': b(h.uri),
-    'http.method': b(h.method),
-    'http.host': b(h.hostname?.toLowerCase()),
-    'http.user_agent': b(h.userAgent),
-    'http.header': b(headerBlock(req)),
-    'http.header_names': b(headerNames(req)),
-    'http.protocol': b(h.protocol),
-    'http.request_line': b(requestLine),
-    'http.start': b(
-      requestLine === undefined ? undefined : `${requestLine}\r\n${headerBlock(req) ?? ''}\r\n`,
-    ),
-    'http.cookie': b(header(req, 'cookie')),
-    'http.referer': b(h.referer ?? header(req, 'referer')),
-    'http.accept': b(header(req, 'accept')),
-    'http.accept_enc': b(header(req, 'accept-encoding')),
-    'http.accept_lang': b(header(req, 'accept-language')),
-    'http.connection': b(header(req, 'connection')),
-    'http.content_type': b(header(req, 'content-type')),
-    'http.content_len': b(header(req, 'content-length')),
-    'http.request_body': body(h.requestBody, header(req, 'content-encoding')),
-    'http.response_body': body(h.responseBody, h.responseHeaders && header(res, 'content-encoding')),
-    'http.stat_code': b(h.status === undefined ? undefined : String(h.status)),
-    'http.stat_msg': b(h.statusMsg),
-    'http.response_line': b(responseLine),
-    'http.server': b(header(res, 'server')),
-    'http.location': b(h.redirect ?? header(res, 'location')),
-    'http.header#tc': b(headerBlock(res)),
-    'http.header_names#tc': b(headerNames(res)),
-    'http.protocol#tc': b(h.responseProtocol),
-    'http.start#tc': b(
-      responseLine === undefined ? undefined : `${responseLine}\r\n${headerBlock(res) ?? ''}\r\n`,
-    ),
-    'http.connection#tc': b(header(res, 'connection')),
-    'http.content_type#tc': b(h.contentType ?? header(res, 'content-type')),
-    'http.content_len#tc': b(header(res, 'content-length')),
-  };
-}
+const requestLineOf = (h: HttpTransaction): string | undefined =>
+  h.method === undefined
+    ? undefined
+    : [h.method, h.uri ?? '', h.protocol].filter((x) => x !== undefined).join(' ');
+
+const responseLineOf = (h: HttpTransaction): string | undefined =>
+  h.status === undefined
+    ? undefined
+    : `${h.responseProtocol ?? 'HTTP/1.1'} ${String(h.status)}${h.statusMsg !== undefined ? ` ${h.statusMsg}` : ''}`;
+
+/** Each HTTP buffer from its transaction, built only when a rule group asks for it. */
+const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => Buffer | undefined>> = {
+  'http.uri': (h) => b(h.uri),
+  'http.method': (h) => b(h.method),
+  'http.host': (h) => b(h.hostname?.toLowerCase()),
+  'http.user_agent': (h) => b(h.userAgent),
+  'http.header': (h) => b(headerBlock(h.requestHeaders)),
+  'http.header_names': (h) => b(headerNames(h.requestHeaders)),
+  'http.protocol': (h) => b(h.protocol),
+  'http.request_line': (h) => b(requestLineOf(h)),
+  'http.start': (h) => {
+    const line = requestLineOf(h);
+    return b(line === undefined ? undefined : `${line}\r\n${headerBlock(h.requestHeaders) ?? ''}\r\n`);
+  },
+  'http.cookie': (h) => b(header(h.requestHeaders, 'cookie')),
+  'http.referer': (h) => b(h.referer ?? header(h.requestHeaders, 'referer')),
+  'http.accept': (h) => b(header(h.requestHeaders, 'accept')),
+  'http.accept_enc': (h) => b(header(h.requestHeaders, 'accept-encoding')),
+  'http.accept_lang': (h) => b(header(h.requestHeaders, 'accept-language')),
+  'http.connection': (h) => b(header(h.requestHeaders, 'connection')),
+  'http.content_type': (h) => b(header(h.requestHeaders, 'content-type')),
+  'http.content_len': (h) => b(header(h.requestHeaders, 'content-length')),
+  'http.request_body': (h) => body(h.requestBody, header(h.requestHeaders, 'content-encoding')),
+  'http.response_body': (h) =>
+    body(h.responseBody, h.responseHeaders && header(h.responseHeaders, 'content-encoding')),
+  'http.stat_code': (h) => b(h.status === undefined ? undefined : String(h.status)),
+  'http.stat_msg': (h) => b(h.statusMsg),
+  'http.response_line': (h) => b(responseLineOf(h)),
+  'http.server': (h) => b(header(h.responseHeaders, 'server')),
+  'http.location': (h) => b(h.redirect ?? header(h.responseHeaders, 'location')),
+  'http.header#tc': (h) => b(headerBlock(h.responseHeaders)),
+  'http.header_names#tc': (h) => b(headerNames(h.responseHeaders)),
+  'http.protocol#tc': (h) => b(h.responseProtocol),
+  'http.start#tc': (h) => {
+    const line = responseLineOf(h);
+    return b(line === undefined ? undefined : `${line}\r\n${headerBlock(h.responseHeaders) ?? ''}\r\n`);
+  },
+  'http.connection#tc': (h) => b(header(h.responseHeaders, 'connection')),
+  'http.content_type#tc': (h) => b(h.contentType ?? header(h.responseHeaders, 'content-type')),
+  'http.content_len#tc': (h) => b(header(h.responseHeaders, 'content-length')),
+};
 
 /** A certificate's subject alternative names as strings, one buffer each; undefined when it has none. */
 function subjectAltNames(c: CertificateInfo): Buffer[] | undefined {
@@ -120,56 +122,123 @@ function subjectAltNames(c: CertificateInfo): Buffer[] | undefined {
   return names.length === 0 ? undefined : names.map((n) => Buffer.from(n, 'latin1'));
 }
 
-function baseBuffers(rec: AppRecord): Partial<Record<BaseBuffer, AppBuffer>> {
+function tlsBuffer(rec: Extract<AppRecord, { type: 'tls' }>, name: BaseBuffer): AppBuffer | undefined {
+  const t = rec.tls;
+  const leaf = t.serverCertificates[0];
+  switch (name) {
+    case 'tls.sni':
+      return b(t.client?.sni);
+    case 'tls.cert_subject':
+      return b(leaf?.subject);
+    case 'tls.cert_issuer':
+      return b(leaf?.issuer);
+    case 'tls.cert_serial':
+      return b(leaf?.serial);
+    case 'tls.cert_fingerprint':
+      return b(leaf?.sha1);
+    case 'tls.certs':
+      return t.serverCertificates.length > 0 ? t.serverCertificates.map((c) => c.der) : undefined;
+    case 'tls.subjectaltname':
+      return leaf ? subjectAltNames(leaf) : undefined;
+    case 'ja3.hash':
+      return b(t.ja3?.hash);
+    case 'ja3.string':
+      return b(t.ja3?.string);
+    case 'ja3s.hash':
+      return b(t.ja3s?.hash);
+    case 'ja3s.string':
+      return b(t.ja3s?.string);
+    case 'ja4.hash':
+      return b(t.ja4);
+    default:
+      return undefined;
+  }
+}
+
+const TLS_NAMES: readonly BaseBuffer[] = [
+  'tls.sni',
+  'tls.cert_subject',
+  'tls.cert_issuer',
+  'tls.cert_serial',
+  'tls.cert_fingerprint',
+  'tls.certs',
+  'tls.subjectaltname',
+  'ja3.hash',
+  'ja3.string',
+  'ja3s.hash',
+  'ja3s.string',
+  'ja4.hash',
+];
+
+function baseBuffer(rec: AppRecord, name: BaseBuffer): AppBuffer | undefined {
   switch (rec.type) {
-    case 'tls': {
-      const t = rec.tls;
-      const leaf = t.serverCertificates[0];
-      return {
-        'tls.sni': b(t.client?.sni),
-        'tls.cert_subject': b(leaf?.subject),
-        'tls.cert_issuer': b(leaf?.issuer),
-        'tls.cert_serial': b(leaf?.serial),
-        'tls.cert_fingerprint': b(leaf?.sha1),
-        'tls.certs': t.serverCertificates.length > 0 ? t.serverCertificates.map((c) => c.der) : undefined,
-        'tls.subjectaltname': leaf ? subjectAltNames(leaf) : undefined,
-        'ja3.hash': b(t.ja3?.hash),
-        'ja3.string': b(t.ja3?.string),
-        'ja3s.hash': b(t.ja3s?.hash),
-        'ja3s.string': b(t.ja3s?.string),
-        'ja4.hash': b(t.ja4),
-      };
-    }
+    case 'tls':
+      return tlsBuffer(rec, name);
     case 'http':
-      return httpBuffers(rec.http);
-    case 'dns': {
+      return HTTP_BUFFERS[name]?.(rec.http);
+    case 'dns':
       // dns.query is the request's name: Suricata inspects it to the server only.
-      const q = rec.dns.isResponse ? undefined : rec.dns.questions[0];
-      return { 'dns.query': b(q?.name) };
-    }
+      return name === 'dns.query' && !rec.dns.isResponse ? b(rec.dns.questions[0]?.name) : undefined;
     case 'quic':
     case 'anomaly':
-      return {};
+      return undefined;
+  }
+}
+
+function baseNames(rec: AppRecord): readonly BaseBuffer[] {
+  switch (rec.type) {
+    case 'tls':
+      return TLS_NAMES;
+    case 'http':
+      return Object.keys(HTTP_BUFFERS) as BaseBuffer[];
+    case 'dns':
+      return ['dns.query'];
+    case 'quic':
+    case 'anomaly':
+      return [];
   }
 }
 
 const transformCache = new Map<string, Transform[]>();
 
-/** The record's buffers; `derived` lists the transformed names rules use, computed from their base. */
-export function appBuffers(rec: AppRecord, derived: readonly BufferName[] = []): AppBuffers {
-  const out: AppBuffers = baseBuffers(rec);
-  for (const name of derived) {
+/**
+ * One record's buffers, each built on first use and kept for the record: a transaction's rules then pay for the
+ * buffers their groups scan (an HTTP body is not gunzipped unless a body rule group is there), once.
+ */
+export class RecordBuffers {
+  private readonly cache = new Map<BufferName, AppBuffer | undefined>();
+
+  constructor(private readonly rec: AppRecord) {}
+
+  get(name: BufferName): AppBuffer | undefined {
+    if (this.cache.has(name)) return this.cache.get(name);
+    let v: AppBuffer | undefined;
     const bar = name.indexOf('|');
-    if (bar < 0) continue;
-    const v = out[name.slice(0, bar) as BaseBuffer];
-    if (v === undefined) continue;
-    let ts = transformCache.get(name);
-    if (!ts) {
-      ts = transformsOf(name);
-      transformCache.set(name, ts);
+    if (bar < 0) v = baseBuffer(this.rec, name as BaseBuffer);
+    else {
+      const base = this.get(name.slice(0, bar) as BaseBuffer);
+      if (base !== undefined) {
+        let ts = transformCache.get(name);
+        if (!ts) {
+          ts = transformsOf(name);
+          transformCache.set(name, ts);
+        }
+        const apply = (x: Buffer): Buffer => ts.reduce((acc, t) => t(acc), x);
+        v = Array.isArray(base) ? base.map(apply) : apply(base as Buffer);
+      }
     }
-    const apply = (x: Buffer): Buffer => ts.reduce((acc, t) => t(acc), x);
-    out[name] = Array.isArray(v) ? v.map(apply) : apply(v as Buffer);
+    this.cache.set(name, v);
+    return v;
+  }
+}
+
+/** All of a record's buffers at once; `derived` lists the transformed names rules use, computed from their base. */
+export function appBuffers(rec: AppRecord, derived: readonly BufferName[] = []): AppBuffers {
+  const r = new RecordBuffers(rec);
+  const out: AppBuffers = {};
+  for (const name of [...baseNames(rec), ...derived.filter((d) => d.includes('|'))]) {
+    const v = r.get(name);
+    if (v !== undefined) out[name] = v;
   }
   return out;
 }

@@ -11,9 +11,9 @@ import type { FlowView } from '../flow/index.js';
 import type { AppRecord } from '../proto/index.js';
 import type { BufferName, ContentMatch, Rule } from './rule.js';
 import type { PortSet } from './parse/ports.js';
-import { AhoCorasick } from './aho-corasick.js';
+import { LiteralScanner } from './literal-scan.js';
 import { matchBuffer } from './buffer-match.js';
-import { appBuffers, bufferProto, type AppBuffer, type AppBuffers } from './app-buffers.js';
+import { bufferProto, RecordBuffers, type AppBuffer } from './app-buffers.js';
 import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from './header-match.js';
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
@@ -65,7 +65,7 @@ interface Group {
    * Built when the group first sees traffic: groups for ports and protocols a network never uses cost nothing.
    * Until then `patterns` holds its literals.
    */
-  ac: AhoCorasick | undefined;
+  ac: LiteralScanner | undefined;
   patterns: Uint8Array[] | undefined;
   /** Number of prefilter patterns. */
   size: number;
@@ -112,10 +112,16 @@ export interface RuleMatcherOptions {
 
 /** The rule's fast pattern in a buffer: the one marked fast_pattern, else the longest positive content. */
 function fastPattern(rule: Rule, buf: BufferName): ContentMatch | undefined {
-  const ms = (rule.buffers.get(buf) ?? []).filter(
-    (m): m is ContentMatch => m.kind === 'content' && !m.negated,
-  );
-  return ms.find((m) => m.fastPattern) ?? ms.sort((a, b) => b.bytes.length - a.bytes.length)[0];
+  const ms = rule.buffers.get(buf);
+  if (!ms) return undefined;
+  let best: ContentMatch | undefined;
+  for (const m of ms) {
+    if (m.kind !== 'content' || m.negated) continue;
+    if (m.fastPattern) return m;
+    // The first of the longest.
+    if (!best || m.bytes.length > best.bytes.length) best = m;
+  }
+  return best;
 }
 
 /** The explicit ports of a plain port list (no negation, not any, few enough), else undefined. */
@@ -139,17 +145,32 @@ const MAX_LITERALS = 6;
  * rule becomes a candidate only when all of its listed literals were seen — a rule whose fast pattern is common
  * ("HTTP/1.1") is not evaluated on every packet that has it.
  */
-function literals(rule: Rule, buf: BufferName, prefilter: boolean): Uint8Array[] {
-  if (!prefilter) return [];
+function literals(rule: Rule, buf: BufferName, prefilter: boolean): Literals {
+  if (!prefilter) return NO_LITERALS;
   // A rule sits in several groups (both directions, several ports): work its literals out once.
   const memo = literalMemo.get(rule);
-  if (memo && memo.buf === buf) return memo.lits;
+  if (memo && memo.buf === buf) return memo;
   const lits = computeLiterals(rule, buf);
-  literalMemo.set(rule, { buf, lits });
-  return lits;
+  const out: Literals = {
+    buf,
+    lits,
+    // The prefilter folds ASCII case, so literals equal but for case are one pattern.
+    keys: lits.map((l) => Buffer.from(l.buffer, l.byteOffset, l.length).toString('latin1').toLowerCase()),
+  };
+  literalMemo.set(rule, out);
+  return out;
 }
 
-const literalMemo = new WeakMap<Rule, { buf: BufferName; lits: Uint8Array[] }>();
+interface Literals {
+  buf: BufferName | undefined;
+  lits: Uint8Array[];
+  /** Each literal case-folded, as a map key. */
+  keys: string[];
+}
+
+const NO_LITERALS: Literals = { buf: undefined, lits: [], keys: [] };
+
+const literalMemo = new WeakMap<Rule, Literals>();
 
 function computeLiterals(rule: Rule, buf: BufferName): Uint8Array[] {
   const fp = fastPattern(rule, buf);
@@ -179,14 +200,13 @@ function buildGroup(
   const idOf = new Map<string, number>();
   const always: number[] = [];
   for (const i of idx) {
-    const lits = literals(all[i], buf, prefilter);
+    const { lits, keys } = literals(all[i], buf, prefilter);
     if (lits.length === 0) {
       always.push(i);
       continue;
     }
     lits.forEach((l, bit) => {
-      // The automaton folds ASCII case, so literals equal but for case are one pattern.
-      const key = Buffer.from(l).toString('latin1').toLowerCase();
+      const key = keys[bit];
       let id = idOf.get(key);
       if (id === undefined) {
         id = patterns.length;
@@ -235,8 +255,14 @@ function transportsOf(r: Rule): Transport[] {
   if (r.proto === 'tcp-stream') return [];
   if (r.proto === 'udp' || r.proto === 'dns') return ['udp'];
   if (r.proto === 'icmp' || r.proto === 'icmpv6' || r.proto === 'sctp') return ['other'];
-  if (r.proto === 'ip' || r.proto === 'ipv4' || r.proto === 'ipv6' || r.proto === 'pkthdr')
+  if (r.proto === 'ip' || r.proto === 'ipv4' || r.proto === 'ipv6' || r.proto === 'pkthdr') {
+    // ip_proto:N names the one transport the rule can see: an `ip_proto:41` rule without content was a candidate
+    // on every TCP and UDP packet.
+    const ipp = r.ipProto;
+    if (ipp && !('test' in ipp) && !ipp.negated)
+      return ipp.proto === 6 ? ['tcp'] : ipp.proto === 17 ? ['udp'] : ['other'];
     return ['tcp', 'udp', 'other'];
+  }
   return ['tcp'];
 }
 
@@ -262,6 +288,14 @@ export class RuleMatcher {
   private readonly packetRuleCount: number;
   /** App rules by their prefilter buffer. */
   private readonly appGroups = new Map<BufferName, Group>();
+  /** The same per record type: a record visits only its protocol's groups. */
+  private readonly appGroupsOf: Record<AppRecord['type'], Array<[BufferName, Group]>> = {
+    tls: [],
+    http: [],
+    dns: [],
+    quic: [],
+    anomaly: [],
+  };
   private readonly mark: Uint32Array;
   /** Per rule: all its prefilter literals (bits), the ones seen in the current buffer, and when that was. */
   private readonly needMask: Uint8Array;
@@ -297,8 +331,6 @@ export class RuleMatcher {
   };
   /** Every group, for resetting their generations when the counter wraps. */
   private readonly allGroups: Group[] = [];
-  /** Transformed buffers rules use ("http.host|dotprefix"), derived per record. */
-  private readonly derived: BufferName[];
 
   constructor(
     readonly rules: readonly Rule[],
@@ -309,13 +341,6 @@ export class RuleMatcher {
     if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new Map();
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
       this.rank = Uint8Array.from(rules, stateRank);
-    this.derived = [
-      ...new Set(
-        rules
-          .flatMap((r) => [...r.buffers.keys(), ...r.datasets.map((d) => d.buffer)])
-          .filter((b) => b.includes('|')),
-      ),
-    ];
     this.datasets = new DatasetStore(opts.datasetDir);
     const needMask = new Uint8Array(Math.max(rules.length, 1));
     this.needMask = needMask;
@@ -380,8 +405,12 @@ export class RuleMatcher {
       udp: [build(pkt.udp[0]), build(pkt.udp[1])],
       other: [build(pkt.other[0]), build(pkt.other[1])],
     };
-    for (const [b, idx] of app)
-      this.appGroups.set(b, buildGroup(rules, idx, b, needMask, opts.prefilter !== false));
+    for (const [b, idx] of app) {
+      const g = buildGroup(rules, idx, b, needMask, opts.prefilter !== false);
+      this.appGroups.set(b, g);
+      const proto = bufferProto(b);
+      if (proto) this.appGroupsOf[proto].push([b, g]);
+    }
     this.mark = new Uint32Array(Math.max(rules.length, 1));
     for (const t of ['tcp', 'udp', 'other'] as const)
       for (const pg of this.packetGroups[t])
@@ -406,7 +435,7 @@ export class RuleMatcher {
     if (!g) return;
     if (buf && len > 0 && g.size > 0) {
       this.curGroup = g;
-      const ac = (g.ac ??= new AhoCorasick(g.patterns ?? []));
+      const ac = (g.ac ??= new LiteralScanner(g.patterns ?? []));
       g.patterns = undefined;
       ac.scan(buf, off, len, this.onHit, true);
     }
@@ -545,9 +574,9 @@ export class RuleMatcher {
     let out: RuleMatch[] | undefined;
     for (let i = 0; i < cand.length; i++) {
       const r = this.rules[cand[i]];
-      if (!this.protoOk(r, flow)) continue;
-      const o = endpointsMatch(r, flow, dir);
-      if (o < 0 || !flowOptionsMatch(r, flow, dir) || !packetTestsMatch(r, pkt)) continue;
+      // Cheapest first: direction, flow state and header fields before address sets.
+      if (!this.protoOk(r, flow) || !flowOptionsMatch(r, flow, dir) || !packetTestsMatch(r, pkt)) continue;
+      if (endpointsMatch(r, flow, dir) < 0) continue;
       const ms = r.buffers.get('payload');
       if (ms && (cipher || !matchBuffer(ms, pkt.buf, pkt.payloadLen, pkt.payloadOff))) continue;
       if (!this.finish(r, flow, dir, pkt.tsUs)) continue;
@@ -560,13 +589,16 @@ export class RuleMatcher {
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
     if (record.type === 'tls') this.encrypted.add(flow.id);
     if (this.appGroups.size === 0 || record.type === 'anomaly') return undefined;
-    const bufs: AppBuffers = appBuffers(record, this.derived);
+    const groups = this.appGroupsOf[record.type];
+    if (groups.length === 0) return undefined;
+    const bufs = new RecordBuffers(record);
     const dir = record.type === 'dns' && record.dns.isResponse ? 1 : 0;
     let out: RuleMatch[] | undefined;
-    for (const [name, g] of this.appGroups) {
-      if (bufferProto(name) !== record.type) continue;
+    for (const [name, g] of groups) {
       this.nextGeneration();
-      const v = bufs[name];
+      const v = bufs.get(name);
+      // A buffer the record does not have: only the group's rules without a fast pattern can still match.
+      if (v === undefined && g.always.length === 0) continue;
       if (isMulti(v)) {
         // Every instance is scanned in one generation: a candidate has all its literals somewhere in the record.
         for (const x of v) this.collect(g, x, 0, x.length);
@@ -585,7 +617,7 @@ export class RuleMatcher {
           continue;
         let ok = true;
         for (const [b, ms] of r.buffers) {
-          const val = bufs[b];
+          const val = b === 'payload' ? undefined : bufs.get(b);
           if (
             b === 'payload' ||
             !val ||
@@ -597,7 +629,7 @@ export class RuleMatcher {
         }
         if (ok) {
           for (const d of r.datasets) {
-            const val = bufs[d.buffer];
+            const val = bufs.get(d.buffer);
             const test = (x: Buffer): boolean => this.datasets.test(d, x.toString('latin1'));
             if (!val || !(isMulti(val) ? val.some(test) : test(val))) {
               ok = false;

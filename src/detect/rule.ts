@@ -279,6 +279,8 @@ export interface Rule {
   priority?: number;
   references: string[];
   metadata: Record<string, string[]>;
+  /** The metadata options' values as written; `metadata` is split from them on first read (see rule-parser). */
+  metadataText?: string[];
   flow: FlowOptions;
   /** Matches per buffer, in rule order. */
   buffers: Map<BufferName, BufferMatch[]>;

@@ -92,6 +92,8 @@ export function parseRules(
     if (opts.disabled && t.startsWith('#')) t = DISABLED_RULE.exec(t)?.[1] ?? t;
     if (t === '' || t.startsWith('#')) continue;
     total++;
+    // A copy, not a slice: the rule keeps its text, and a slice would keep the whole file's string alive.
+    t = (' ' + t).slice(1);
     try {
       const r = parseRule(t, vars);
       // A rule whose `requires:` does not hold here is left out quietly, as Suricata does.

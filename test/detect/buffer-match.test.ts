@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseRule } from '../../src/detect/parse/rule-parser.js';
 import { DEFAULT_VARS } from '../../src/detect/ruleset.js';
 import { matchBuffer } from '../../src/detect/buffer-match.js';
-import { AhoCorasick } from '../../src/detect/aho-corasick.js';
+import { LiteralScanner } from '../../src/detect/literal-scan.js';
 
 const VARS = new Map(DEFAULT_VARS);
 
@@ -66,7 +66,7 @@ test('hostile input stays bounded: many partial occurrences do not blow up backt
   );
 });
 
-test('Aho-Corasick finds exactly the occurrences brute force finds, case-folded', () => {
+test('the literal scanner finds exactly the occurrences brute force finds, case-folded', () => {
   let seed = 42;
   const rnd = (n: number): number => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
@@ -77,7 +77,7 @@ test('Aho-Corasick finds exactly the occurrences brute force finds, case-folded'
     Buffer.from(Array.from({ length: 1 + rnd(5) }, () => alphabet[rnd(alphabet.length)]).join('')),
   );
   const text = Buffer.from(Array.from({ length: 5000 }, () => alphabet[rnd(alphabet.length)]).join(''));
-  const ac = new AhoCorasick(patterns);
+  const ac = new LiteralScanner(patterns);
   const got = new Array<number>(patterns.length).fill(0);
   ac.scan(text, 0, text.length, (id) => {
     got[id]++;
@@ -89,4 +89,31 @@ test('Aho-Corasick finds exactly the occurrences brute force finds, case-folded'
     for (let i = low.indexOf(q); i >= 0; i = low.indexOf(q, i + 1)) n++;
     assert.equal(got[id], n, `pattern ${q}`);
   });
+  // Distinct mode (the prefilter's): every literal that occurs is reported, none that does not; also on short
+  // texts and at the text's end, where the 4-byte test does not apply.
+  for (const [from, len] of [
+    [0, text.length],
+    [4990, 10],
+    [17, 3],
+    [100, 1],
+  ]) {
+    const seen = new Set<number>();
+    ac.scan(
+      text,
+      from,
+      len,
+      (id) => {
+        seen.add(id);
+      },
+      true,
+    );
+    const part = low.slice(from, from + len);
+    patterns.forEach((p, id) => {
+      assert.equal(
+        seen.has(id),
+        part.includes(p.toString().toLowerCase()),
+        `pattern ${p} in [${from}, +${len})`,
+      );
+    });
+  }
 });

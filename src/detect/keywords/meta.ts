@@ -66,14 +66,8 @@ export const META_KEYWORDS: Record<string, KeywordHandler> = {
     c.rule.references.push(needValue(v, k));
   },
   metadata: (c, v, k) => {
-    for (const item of needValue(v, k).split(',')) {
-      const t = item.trim();
-      if (t === '') continue;
-      const sp = t.indexOf(' ');
-      const key = sp < 0 ? t : t.slice(0, sp);
-      const val = sp < 0 ? '' : t.slice(sp + 1).trim();
-      (c.rule.metadata[key] ??= []).push(val);
-    }
+    // Kept as written and split on first use (only alerting rules need it): ET's ten keys per rule were ~7 MB.
+    (c.rule.metadataText ??= []).push(needValue(v, k));
   },
   target: (_c, v, k) => {
     const t = needValue(v, k);
@@ -81,3 +75,19 @@ export const META_KEYWORDS: Record<string, KeywordHandler> = {
       throw new RuleError(`'${t}' is not src_ip or dest_ip`, undefined, k);
   },
 };
+
+/** metadata option values ("key value, key2 value2") as Suricata's alert metadata: values per key, in order. */
+export function parseMetadata(texts: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const text of texts) {
+    for (const item of text.split(',')) {
+      const t = item.trim();
+      if (t === '') continue;
+      const sp = t.indexOf(' ');
+      const key = sp < 0 ? t : t.slice(0, sp);
+      const val = sp < 0 ? '' : t.slice(sp + 1).trim();
+      (out[key] ??= []).push(val);
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
  */
 import { RuleError, type BufferName } from '../rule.js';
 import { addMatch, needValue, type KeywordHandler } from './context.js';
-import { compilePcre, PcreSyntaxError, type PcreOptions } from '../pcre/index.js';
+import { lazyPcre, PcreSyntaxError, type PcreOptions } from '../pcre/index.js';
 
 /** pcre modifiers that pick a buffer, as Suricata defines them (moat keeps one buffer for raw and normalized). */
 const BUFFER_FLAGS: Record<string, BufferName> = {
@@ -61,7 +61,7 @@ export const PCRE: KeywordHandler = (c, v, k) => {
   }
   let regex;
   try {
-    regex = compilePcre(pattern, opts);
+    regex = lazyPcre(pattern, opts);
   } catch (err) {
     if (!(err instanceof PcreSyntaxError)) throw err;
     throw new RuleError(`'${pattern}': ${err.message}`, undefined, k);

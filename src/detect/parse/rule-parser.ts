@@ -8,6 +8,7 @@ import { parseAddress } from './address.js';
 import { parsePorts } from './ports.js';
 import { splitOptions } from './options.js';
 import { KEYWORDS } from '../keywords/index.js';
+import { parseMetadata } from '../keywords/meta.js';
 import type { BuildContext } from '../keywords/context.js';
 
 const ACTIONS: readonly RuleAction[] = [
@@ -47,17 +48,20 @@ const PROTOS = new Set([
 /** Splits the header into its seven fields, keeping bracketed groups (which may contain spaces) whole. */
 function headerFields(h: string): string[] {
   const out: string[] = [];
-  let cur = '';
   let depth = 0;
-  for (const ch of h.trim()) {
-    if (ch === '[') depth++;
-    if (ch === ']') depth--;
-    if (/\s/.test(ch) && depth === 0) {
-      if (cur !== '') out.push(cur);
-      cur = '';
-    } else cur += ch;
+  let from = -1;
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if (c === 0x5b) depth++;
+    else if (c === 0x5d) depth--;
+    // Whitespace as /\s/ knows it, without a regex test per character.
+    const space = c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && /\s/.test(h[i]));
+    if (space && depth === 0) {
+      if (from >= 0) out.push(h.slice(from, i));
+      from = -1;
+    } else if (from < 0) from = i;
   }
-  if (cur !== '') out.push(cur);
+  if (from >= 0) out.push(h.slice(from));
   return out;
 }
 
@@ -96,6 +100,24 @@ function orientAppRule(rule: Rule): void {
   };
   rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k), v]));
   for (const d of rule.datasets) d.buffer = rename(d.buffer);
+}
+
+/** `rule.metadata` split from its option texts when first read, then kept. */
+function lazyMetadata(rule: Rule, texts: readonly string[]): void {
+  Object.defineProperty(rule, 'metadata', {
+    configurable: true,
+    enumerable: true,
+    get(): Record<string, string[]> {
+      const value = parseMetadata(texts);
+      Object.defineProperty(rule, 'metadata', {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      return value;
+    },
+  });
 }
 
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
@@ -148,6 +170,7 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     }
     if (rule.sid === 0) throw new RuleError('no sid');
     orientAppRule(rule);
+    if (rule.metadataText) lazyMetadata(rule, rule.metadataText);
     return rule;
   } catch (err) {
     if (err instanceof RuleError) throw new RuleError(err.detail, err.sid ?? sid, err.keyword);
