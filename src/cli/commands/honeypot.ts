@@ -19,7 +19,7 @@ import { startCatchAll } from '../../honeypot/index.js';
 import type { ListeningService } from '../../honeypot/index.js';
 import { analyzeSample } from '../../sandbox/index.js';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { untilStopped } from '../signals.js';
 
 export const registerHoneypot: RegisterCommand = (program: Command) => {
@@ -94,6 +94,8 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
             {
               timeoutSeconds: cfg.sandbox.timeoutSeconds,
               reportDir: cfg.sandbox.reportDir,
+              // The run's capture stays with its report: `moat dataset build --sandbox-reports` reads it (A-83).
+              keepDir: join(cfg.sandbox.reportDir, 'captures'),
               onEvent: (e) => eve.write(e),
             },
             s.source,
