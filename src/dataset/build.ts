@@ -54,7 +54,7 @@ export interface BuildOptions {
   key: Buffer;
   width?: number;
   minBytes?: number;
-  /** Malicious sessions of the appliance's own, as they are written (the registry's incidents, A-90). */
+  /** Malicious sessions of the appliance's own, as captured (the registry's incidents, A-90). */
   onIncident?: (payload: Uint8Array, classId: number, className: string, source: string) => void;
 }
 
@@ -165,7 +165,8 @@ export async function buildDataset(o: BuildOptions): Promise<DatasetManifest> {
     for (let row = 0; row < own; row++)
       if (malicious.has(labels[row]))
         o.onIncident(
-          bytes.subarray(row * width, (row + 1) * width),
+          // Incidents stay on the appliance: the session as captured, so the live path's copy (honeypot) dedupes.
+          sessions[row].session.bytes,
           labels[row],
           names[labels[row]],
           sessions[row].source,

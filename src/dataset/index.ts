@@ -25,3 +25,4 @@ export {
   type DatasetManifest,
   type VerifyResult,
 } from './manifest.js';
+export { recordSandboxIncidents, INCIDENT_LABEL, type IncidentSink } from './incidents.js';

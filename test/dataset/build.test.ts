@@ -16,16 +16,17 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Honeypot, InstanceStore, startTelnet } from '../../src/honeypot/index.js';
-import { analyzeSample, sandboxAvailable } from '../../src/sandbox/index.js';
+import { analyzeSample, sandboxAvailable, type BehaviourReport } from '../../src/sandbox/index.js';
 import { openSqlite } from '../../src/store/index.js';
 import {
   Pseudonymiser,
   SessionCollector,
   checkPrivacy,
+  recordSandboxIncidents,
   scrubImage,
   type DatasetManifest,
 } from '../../src/dataset/index.js';
-import { CnnInspector, type Classifier } from '../../src/ml/index.js';
+import { CnnInspector, MlRegistry, tfReady, type Classifier } from '../../src/ml/index.js';
 import { runAnalysis } from '../../src/pipeline/index.js';
 import { encodePcap } from '../../src/synth/index.js';
 import { udpFrame } from '../../src/synth/net/frame.js';
@@ -177,7 +178,7 @@ test(
         c.close();
       }
     }
-    await Promise.all(analyses);
+    const reports = (await Promise.all(analyses)) as BehaviourReport[];
     await new Promise((r) => setTimeout(r, 500));
     const gone = new Promise((r) => dump.once('exit', r));
     process.kill(dump.pid!, 'SIGINT');
@@ -209,6 +210,9 @@ test(
     ]);
     assert.equal(b.status, 0, b.stderr);
     const m = JSON.parse(b.stdout) as DatasetManifest & { incidentsAdded: number };
+    t.diagnostic(
+      `classes ${JSON.stringify(m.classes.filter((c) => c.id >= 20))}; sources ${JSON.stringify(m.sources.map((s) => [s.kind, s.rows]))}; unmatched ${m.unmatchedSessions}; dynamic ${dynamic}`,
+    );
     const cls = (name: string): DatasetManifest['classes'][number] | undefined =>
       m.classes.find((c) => c.name === name);
     // The fetching session is labelled by the sandbox's verdict on what it fetched, the other as an intrusion.
@@ -241,6 +245,24 @@ test(
     const incidents = (sql.prepare('SELECT count(*) AS n FROM ml_incidents').get() as { n: number }).n;
     sql.close();
     assert.equal(incidents, m.privacy.checked);
+
+    // The live path (moat honeypot): a malicious sandbox run's sessions go straight into a registry's incidents.
+    if (dynamic) {
+      assert.equal(reports.length, 1);
+      const live = openSqlite(join(dir, 'live.db'));
+      const reg = new MlRegistry(live, await tfReady());
+      const run = { sha256: reports[0].sha256, labels: reports[0].labels, pcap: reports[0].dynamic?.pcap };
+      assert.deepEqual(run.labels, ['downloader']);
+      const added = await recordSandboxIncidents(reg, run);
+      assert.equal(
+        added,
+        m.sources.find((s) => s.kind === 'sandbox')!.rows[1] -
+          m.sources.find((s) => s.kind === 'sandbox')!.rows[0],
+      );
+      assert.equal(await recordSandboxIncidents(reg, run), 0, 'the same sessions are not saved twice');
+      assert.equal(reg.referenceCounts().incidents, added);
+      live.close();
+    }
 
     const v = moat(['dataset', 'verify', ds]);
     assert.equal(v.status, 0, v.stderr);
