@@ -333,3 +333,24 @@ test(
     assert.ok(existsSync(join(ds, 'manifest.json')));
   },
 );
+
+test('moat dataset: bad inputs are one line naming what was wrong, exit 2', (t) => {
+  const dir = tmp(t, 'bad');
+  const none = moat(['dataset', 'build', '--out', join(dir, 'ds')]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /no sessions: the inputs hold no session/);
+  const pcap = moat(['dataset', 'build', '--out', join(dir, 'ds'), '--pcap', join(dir, 'nope.pcap')]);
+  assert.equal(pcap.status, 2);
+  assert.match(pcap.stderr, /nope\.pcap: at byte 0: cannot open/);
+  const rep = moat(['dataset', 'build', '--out', join(dir, 'ds'), '--sandbox-reports', join(dir, 'r')]);
+  assert.equal(rep.status, 2);
+  assert.match(rep.stderr, /--sandbox-reports .*: no such folder/);
+  writeFileSync(join(dir, 'short.key'), 'abc');
+  const key = moat(['dataset', 'build', '--out', join(dir, 'ds'), '--key', join(dir, 'short.key')]);
+  assert.equal(key.status, 2);
+  assert.match(key.stderr, /--key .*: 3 bytes, at least 16 needed/);
+  const v = moat(['dataset', 'verify', dir]);
+  assert.equal(v.status, 2);
+  assert.match(v.stderr, /manifest\.json: cannot read/);
+  for (const r of [none, pcap, rep, key, v]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
