@@ -5,3 +5,24 @@ export { checkPrivacy, assertPrivate, PrivacyError, type PrivacyFinding } from '
 export { pseudonymisePcap, PcapRewriteError } from './pcap.js';
 export { pseudonymisePcapng, type PcapngRewriteStats } from './pcapng.js';
 export { pseudonymiseCapture } from './capture.js';
+export { SessionCollector, sessionsOfCapture, type CapturedSession } from './sessions.js';
+export { scrubImage, type ScrubResult } from './scrub.js';
+export {
+  HONEYPOT_INTRUSION,
+  LABEL_PRIORITY,
+  honeypotLabel,
+  isMaliciousLabel,
+  primaryLabel,
+  type HoneypotInstanceInput,
+  type SandboxRunInput,
+} from './label.js';
+export { buildDataset, collectOwnSessions, type BuildOptions, type PublicSet } from './build.js';
+export {
+  DATASET_FORMAT,
+  DatasetPrivacyError,
+  verifyDataset,
+  codeVersion,
+  type DatasetManifest,
+  type VerifyResult,
+} from './manifest.js';
+export { recordSandboxIncidents, INCIDENT_LABEL, type IncidentSink } from './incidents.js';

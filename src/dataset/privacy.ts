@@ -49,7 +49,12 @@ function impersonalV4(text: string): boolean {
   return a !== undefined && IMPERSONAL_V4.some((c) => cidrContains(c, a.words));
 }
 
-export function checkPrivacy(text: string, p?: Pseudonymiser, maxFindings = 100): PrivacyFinding[] {
+/** `p` may be a pseudonymiser, or only the pseudonyms a build produced (a dataset's manifest lists them). */
+export function checkPrivacy(
+  text: string,
+  p?: Pick<Pseudonymiser, 'produced' | 'originals'>,
+  maxFindings = 100,
+): PrivacyFinding[] {
   const out: PrivacyFinding[] = [];
   const note = (kind: string, value: string, offset: number): void => {
     if (out.length < maxFindings) out.push({ kind, value, offset });

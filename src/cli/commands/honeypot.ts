@@ -6,7 +6,8 @@ import { StoreSet } from '../stores.js';
 import { InstanceStore } from '../../honeypot/index.js';
 import { loadHoneypotConfig, readKeyFile } from '../../honeypot/index.js';
 import { RelayGate, RelayLink } from '../../honeypot/index.js';
-import { Pseudonymiser } from '../../dataset/index.js';
+import { Pseudonymiser, recordSandboxIncidents, type IncidentSink } from '../../dataset/index.js';
+import type { SqliteStore } from '../../store/index.js';
 import { randomBytes } from 'node:crypto';
 import { Honeypot } from '../../honeypot/index.js';
 import { eveNow } from '../../output/index.js';
@@ -17,10 +18,21 @@ import { startHttp } from '../../honeypot/index.js';
 import { startMqtt } from '../../honeypot/index.js';
 import { startCatchAll } from '../../honeypot/index.js';
 import type { ListeningService } from '../../honeypot/index.js';
-import { analyzeSample } from '../../sandbox/index.js';
+import { analyzeSample, type BehaviourReport } from '../../sandbox/index.js';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { untilStopped } from '../signals.js';
+
+/** The model registry opens (and loads TensorFlow.js) only when a malicious run with a capture comes in. */
+let registry: Promise<IncidentSink> | undefined;
+async function sandboxIncidents(store: SqliteStore, r: BehaviourReport): Promise<number> {
+  if (!r.dynamic?.pcap || !r.labels.some((l) => l !== 'benign')) return 0;
+  registry ??= (async () => {
+    const { MlRegistry, tfReady } = await import('../../ml/index.js');
+    return new MlRegistry(store, await tfReady());
+  })();
+  return recordSandboxIncidents(await registry, { sha256: r.sha256, labels: r.labels, pcap: r.dynamic.pcap });
+}
 
 export const registerHoneypot: RegisterCommand = (program: Command) => {
   program
@@ -94,11 +106,20 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
             {
               timeoutSeconds: cfg.sandbox.timeoutSeconds,
               reportDir: cfg.sandbox.reportDir,
+              // The run's capture stays with its report: `moat dataset build --sandbox-reports` reads it (A-83).
+              keepDir: join(cfg.sandbox.reportDir, 'captures'),
               onEvent: (e) => eve.write(e),
             },
             s.source,
           )
-            .then(() => undefined)
+            .then(async (report) => {
+              // A-90: a malicious run's sessions join the saved traffic every candidate model is tested on.
+              const added = await sandboxIncidents(store, report);
+              if (added > 0)
+                process.stderr.write(
+                  `moat honeypot: ${added} sandbox session(s) of ${s.sha256.slice(0, 12)} saved as model-registry incidents\n`,
+                );
+            })
             .catch((e: Error) =>
               eve.write({
                 timestamp: eveNow(),

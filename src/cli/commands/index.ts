@@ -23,6 +23,7 @@ export const commands: CommandEntry[] = [
   { name: 'identify', load: async () => (await import('./identify/index.js')).registerIdentify },
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
   { name: 'ml', load: async () => (await import('./ml/index.js')).registerMl },
+  { name: 'dataset', load: async () => (await import('./dataset.js')).registerDataset },
   { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
   { name: 'console', load: async () => (await import('./console.js')).registerConsole },
   { name: 'iot', load: async () => (await import('./iot.js')).registerIot },

@@ -1,5 +1,6 @@
 /** `moat ml train --ustc DIR --db STORE`: train the payload CNN, test it on saved malicious traffic, deploy it. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
 import { withStores } from '../../stores.js';
@@ -41,6 +42,19 @@ export function capPerClass(s: SessionSet, cap: number, seed: number): SessionSe
     s,
     keep.sort((a, b) => a - b),
   );
+}
+
+/** Class names and malicious ids from a dataset manifest (`moat dataset build`) in the folder, if there is one. */
+function datasetClasses(dir: string): { names: string[]; malicious: number[] } | undefined {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) return undefined;
+  const m = JSON.parse(readFileSync(path, 'utf8')) as {
+    classes?: Array<{ id: number; name: string; malicious: boolean }>;
+  };
+  if (!Array.isArray(m.classes)) return undefined;
+  const names: string[] = [];
+  for (const c of m.classes) names[c.id] = c.name;
+  return { names, malicious: m.classes.filter((c) => c.malicious).map((c) => c.id) };
 }
 
 export function registerMlTrain(ml: Command, setExit: (code: number) => void): void {
@@ -115,14 +129,23 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
         if (f.perClass) set = capPerClass(set, num('per-class', f.perClass, 1, 1e6, true), seed);
         let top = 19;
         for (const l of set.labels) if (l > top) top = l;
+        // A dataset built by `moat dataset build` names its classes and which are malicious in its manifest.
+        const named = datasetClasses(f.ustc);
+        if (named) top = Math.max(top, named.names.length - 1);
         const arch = { ...DEFAULT_ARCH, classes: top + 1 };
+        const classNames = named
+          ? Array.from({ length: arch.classes }, (_, i) => named.names[i] ?? `class ${i}`)
+          : arch.classes === 20
+            ? USTC_CLASS_NAMES
+            : Array.from({ length: arch.classes }, (_, i) => `class ${i}`);
+        const maliciousIds = named ? named.malicious : USTC_MALICIOUS.filter((c) => c < arch.classes);
         const tf = await tfReady();
         await withStores(async (stores) => {
           const reg = await openRegistry(stores, f.db, num('keep', f.keep, 1, 100, true));
           // The reference set the deployment test runs on: a seeded fifth of the folder, malicious and benign apart.
           const ref = stratifiedFolds(set.labels, 5, seed)[0];
-          const mal = ref.filter((r) => USTC_MALICIOUS.includes(set.labels[r]));
-          const ben = ref.filter((r) => !USTC_MALICIOUS.includes(set.labels[r]));
+          const mal = ref.filter((r) => maliciousIds.includes(set.labels[r]));
+          const ben = ref.filter((r) => !maliciousIds.includes(set.labels[r]));
           reg.addReference('malicious', set, f.ustc, mal);
           reg.addReference('benign', set, f.ustc, ben);
           const trained = await trainLocally(tf, set, {
@@ -142,11 +165,8 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
           let file = exportModel(trained.model, arch, {
             name: 'payload-cnn',
             version,
-            classNames:
-              arch.classes === 20
-                ? USTC_CLASS_NAMES
-                : Array.from({ length: arch.classes }, (_, i) => `class ${i}`),
-            maliciousClasses: USTC_MALICIOUS.filter((c) => c < arch.classes),
+            classNames,
+            maliciousClasses: maliciousIds,
             training: {
               dataset: f.ustc,
               sessions: set.n,
