@@ -1,6 +1,13 @@
 /** The public surface of ml/: the payload CNN, its model format and registry, training and federated learning. */
 export { tfReady } from './backend.js';
-export { readUstcFolder, subset, parseIdxImages, parseIdxLabels, type SessionSet } from './idx.js';
+export {
+  readUstcFolder,
+  writeUstcFolder,
+  subset,
+  parseIdxImages,
+  parseIdxLabels,
+  type SessionSet,
+} from './idx.js';
 export { maskHeaders, maskSet } from './mask.js';
 export { DEFAULT_ARCH, archSchema, buildModel, checkArch, type Arch } from './arch.js';
 export {
@@ -73,3 +80,14 @@ export {
   type KeyRing,
 } from './ledger.js';
 export { fedAvg, scoreUpdates, type ScoredUpdate } from './fedavg.js';
+export {
+  registerKey,
+  checkRegistry,
+  sealEnvelope,
+  envelopeProblem,
+  type RegisteredKey,
+  type Envelope,
+} from './fl-protocol.js';
+export { FlStore, FL_SCHEMA } from './fl-store.js';
+export { FlServer, type FlServerOptions } from './fl-server.js';
+export { FlClient, FlRefused, type FlClientOptions, type SyncResult, type ServerState } from './fl-client.js';

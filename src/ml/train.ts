@@ -15,6 +15,8 @@ export interface TrainOptions {
   epochs: number;
   batchSize?: number;
   learningRate?: number;
+  /** Cosine decay of the learning rate over the epochs down to this fraction of it (1 = constant, the default). */
+  lrFloor?: number;
   seed?: number;
   /** Start from these parameters (resume, or a federated round's global model). */
   initial?: Float32Array[];
@@ -43,6 +45,20 @@ export function inputRows(s: SessionSet, inputBytes: number): Int32Array {
   return x;
 }
 
+/** Cosine schedule: 1 at the first epoch, `floor` at the last. */
+export function lrAt(epoch: number, epochs: number, floor: number): number {
+  if (epochs <= 1) return 1;
+  return floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * epoch) / (epochs - 1)));
+}
+
+/**
+ * tfjs reads an optimizer's learning rate from a field at every step but exposes no setter for it; changing the
+ * field keeps Adam's moments, which a new optimizer each epoch would throw away.
+ */
+function setLearningRate(opt: TF.AdamOptimizer, lr: number): void {
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
 export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions): Promise<Trained> {
   const bad = checkArch(o.arch);
   if (bad) throw new ConfigError(`model architecture: ${bad}`);
@@ -51,10 +67,10 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const batch = o.batchSize ?? 64;
   const seed = o.seed ?? 1;
   const model = o.initial ? loadTfModel(tf, o.arch, o.initial) : buildModel(tf, o.arch, seed);
-  model.compile({
-    optimizer: tf.train.adam(o.learningRate ?? 0.003),
-    loss: 'sparseCategoricalCrossentropy',
-  });
+  const lr0 = o.learningRate ?? 0.003;
+  const optimizer = tf.train.adam(lr0);
+  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+  const floor = o.lrFloor ?? 1;
   const x = inputRows(s, L);
   const rnd = seededRandom(seed * 7919);
   const order = Array.from({ length: s.n }, (_, i) => i);
@@ -65,6 +81,7 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const yb = new Float32Array(batch);
   for (let epoch = o.startEpoch ?? 0; epoch < o.epochs; epoch++) {
     shuffle(order, rnd);
+    if (floor !== 1) setLearningRate(optimizer, lr0 * lrAt(epoch, o.epochs, floor));
     let lossSum = 0;
     let batches = 0;
     for (let from = 0; from < s.n; from += batch) {
