@@ -218,6 +218,9 @@ export class FlServer {
   private sign(raw: unknown): Record<string, unknown> {
     const s = signSchema.safeParse(raw);
     if (!s.success) throw new Refused(400, `signature: ${s.error.issues[0]?.message ?? 'malformed'}`);
+    // Signing races the others: a block that reached its majority meanwhile is committed and needs no more.
+    if (this.ledger.blocks[s.data.index]?.hash === s.data.hash)
+      return { index: s.data.index, committed: true };
     const b = this.proposed.find((p) => p.index === s.data.index);
     if (!b || b.hash !== s.data.hash)
       throw new Refused(404, `no proposed block ${s.data.index} with that hash`);

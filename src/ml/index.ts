@@ -32,7 +32,14 @@ export {
   type VerifiedModel,
 } from './model-io.js';
 export { Classifier, type Predictions } from './classifier.js';
-export { trainModel, inputRows, type TrainOptions, type Trained } from './train.js';
+export {
+  trainModel,
+  inputRows,
+  lrAt,
+  type TrainOptions,
+  type Trained,
+  type OptimizerState,
+} from './train.js';
 export { score, formatScores, type Scores, type ClassScore } from './metrics.js';
 export { stratifiedFolds, complement, seededRandom, shuffle } from './folds.js';
 export { USTC_CLASS_NAMES, USTC_MALICIOUS } from './ustc.js';

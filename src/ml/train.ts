@@ -24,8 +24,43 @@ export interface TrainOptions {
   startEpoch?: number;
   /** Awaited before every batch: the place to wait for load to drop or a night window to open. */
   beforeBatch?: () => Promise<void>;
-  /** Called after every epoch with the parameters so far. */
-  afterEpoch?: (epoch: number, params: Float32Array[], loss: number) => void | Promise<void>;
+  /** Adam's step count and moments to continue from (a checkpoint's), instead of fresh ones. */
+  optimizerState?: OptimizerState;
+  /** Called after every epoch with the parameters and the optimiser's state so far. */
+  afterEpoch?: (
+    epoch: number,
+    params: Float32Array[],
+    loss: number,
+    optimizer: OptimizerState,
+  ) => void | Promise<void>;
+}
+
+/** Adam's state: the step count, then the first and second moments of every trainable weight, in order. */
+export interface OptimizerState {
+  iterations: number;
+  moments: { shape: number[]; data: Float32Array }[];
+}
+
+async function saveOptimizer(opt: TF.AdamOptimizer): Promise<OptimizerState> {
+  const named = await opt.getWeights();
+  const iterations = (await named[0].tensor.data())[0];
+  const moments = await Promise.all(
+    named
+      .slice(1)
+      .map(async (w) => ({
+        shape: w.tensor.shape.map(Number),
+        data: (await w.tensor.data()) as Float32Array,
+      })),
+  );
+  return { iterations, moments };
+}
+
+/** Adam keeps its moments by position (the order of the trainable weights), which is all a restore needs. */
+async function restoreOptimizer(tf: typeof TF, opt: TF.AdamOptimizer, s: OptimizerState): Promise<void> {
+  await opt.setWeights([
+    { name: 'iter', tensor: tf.scalar(s.iterations, 'int32') },
+    ...s.moments.map((m, i) => ({ name: `moment${i}`, tensor: tf.tensor(m.data, m.shape) })),
+  ]);
 }
 
 export interface Trained {
@@ -71,6 +106,8 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const optimizer = tf.train.adam(lr0);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
   const floor = o.lrFloor ?? 1;
+  if (o.optimizerState && o.optimizerState.moments.length > 0)
+    await restoreOptimizer(tf, optimizer, o.optimizerState);
   const x = inputRows(s, L);
   const rnd = seededRandom(seed * 7919);
   const order = Array.from({ length: s.n }, (_, i) => i);
@@ -101,7 +138,13 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
       batches++;
     }
     losses.push(lossSum / Math.max(1, batches));
-    if (o.afterEpoch) await o.afterEpoch(epoch, modelParams(model).arrays, losses[losses.length - 1]);
+    if (o.afterEpoch)
+      await o.afterEpoch(
+        epoch,
+        modelParams(model).arrays,
+        losses[losses.length - 1],
+        await saveOptimizer(optimizer),
+      );
   }
   const { specs, arrays } = modelParams(model);
   return { model, params: arrays, specs, losses };

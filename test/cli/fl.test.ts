@@ -153,8 +153,11 @@ test('moat fl: serve + 3 appliances, ledger verified, tampering refused', { skip
     assert.notEqual(r.status, 0, `expected a refusal matching ${re}: ${r.stdout}`);
     assert.match(r.stderr, re);
   };
-  const flipChar = (s: string, at: number): string =>
-    s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
+  const flipByte = (b64: string, at: number): string => {
+    const raw = Buffer.from(b64, 'base64');
+    raw[at] ^= 1;
+    return raw.toString('base64');
+  };
 
   // One byte of a submitted model's parameters.
   const up = sql
@@ -178,13 +181,14 @@ test('moat fl: serve + 3 appliances, ledger verified, tampering refused', { skip
   setBlock.run(blk.block_json.replace(`"weight":${b.weight}`, `"weight":${b.weight === 0 ? 1 : 0}`));
   refusedBy('t2', /ledger refused: block 1: hash does not match its contents/);
 
-  // Signatures: two of three is still a majority; one byte changed in one of the two leaves none.
-  assert.equal(b.signatures.length, 3);
+  // Signatures: a block is committed once two of the three have signed (a late third signature is not added).
+  // Two of three is a majority; one byte changed in one of them leaves one valid, which is not.
+  assert.ok(b.signatures.length >= 2, blk.block_json);
   const two = b.signatures.slice(0, 2);
   setBlock.run(JSON.stringify({ ...b, signatures: two }));
   assert.equal(sync('t3').status, 0);
   setBlock.run(
-    JSON.stringify({ ...b, signatures: [two[0], { ...two[1], value: flipChar(two[1].value, 5) }] }),
+    JSON.stringify({ ...b, signatures: [two[0], { ...two[1], value: flipByte(two[1].value, 10) }] }),
   );
   refusedBy('t4', /ledger refused: block 1: 1 valid signatures of 3 online appliances, a majority needs 2/);
   setBlock.run(blk.block_json);

@@ -9,7 +9,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_ARCH, inWindow, tfReady, trainLocally } from '../../src/ml/index.js';
+import {
+  DEFAULT_ARCH,
+  inWindow,
+  tfReady,
+  trainLocally,
+  trainModel,
+  type OptimizerState,
+} from '../../src/ml/index.js';
 import { MOAT, moat } from '../helpers/moat-cli.js';
 import { SKIP, USTC_DIR, ustcSplit } from './corpus.js';
 
@@ -93,5 +100,42 @@ test(
     });
     assert.equal(night.waitedSeconds, 0);
     assert.ok(inWindow(23, [22, 6]) && inWindow(3, [22, 6]) && !inWindow(12, [22, 6]));
+  },
+);
+
+test(
+  'a resumed run continues Adam: the same parameters as the run that was not interrupted',
+  { skip: SKIP },
+  async () => {
+    const tf = await tfReady();
+    const { train } = ustcSplit(8, 0, 31);
+    const o = { arch: DEFAULT_ARCH, epochs: 3, seed: 4 };
+    const whole = await trainModel(tf, train, o);
+    whole.model.dispose();
+    let saved: { params: Float32Array[]; optimizer: OptimizerState } | undefined;
+    const first = await trainModel(tf, train, {
+      ...o,
+      epochs: 2,
+      afterEpoch: (_e, params, _l, optimizer) => {
+        saved = { params, optimizer };
+      },
+    });
+    first.model.dispose();
+    assert.ok(saved);
+    // Two epochs of ceil(160 / 64) = 3 batches; a moment pair per trainable weight.
+    assert.equal(saved.optimizer.iterations, 6);
+    assert.equal(saved.optimizer.moments.length, 2 * whole.params.length);
+    const resumed = await trainModel(tf, train, {
+      ...o,
+      initial: saved.params,
+      startEpoch: 2,
+      optimizerState: saved.optimizer,
+    });
+    resumed.model.dispose();
+    assert.deepEqual(resumed.params, whole.params);
+    // Without the optimiser's state the resumed run is a different one: the test can tell the two apart.
+    const fresh = await trainModel(tf, train, { ...o, initial: saved.params, startEpoch: 2 });
+    fresh.model.dispose();
+    assert.notDeepEqual(fresh.params, whole.params);
   },
 );
