@@ -45,12 +45,10 @@ async function saveOptimizer(opt: TF.AdamOptimizer): Promise<OptimizerState> {
   const named = await opt.getWeights();
   const iterations = (await named[0].tensor.data())[0];
   const moments = await Promise.all(
-    named
-      .slice(1)
-      .map(async (w) => ({
-        shape: w.tensor.shape.map(Number),
-        data: (await w.tensor.data()) as Float32Array,
-      })),
+    named.slice(1).map(async (w) => ({
+      shape: w.tensor.shape.map(Number),
+      data: (await w.tensor.data()) as Float32Array,
+    })),
   );
   return { iterations, moments };
 }
