@@ -95,7 +95,22 @@ export class FlClient {
     mkdirSync(o.stateDir, { recursive: true });
   }
 
+  /**
+   * One request on its own connection (a kept-alive socket the server is closing fails as "socket hang up"). A GET
+   * that fails at the connection is tried again, up to 4 times; a POST is not (it may have been processed).
+   */
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callOnce(method, path, body);
+      } catch (err) {
+        if (err instanceof FlRefused || method !== 'GET' || attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+  }
+
+  private async callOnce(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const url = new URL(path, this.o.url);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
@@ -104,6 +119,7 @@ export class FlClient {
         {
           method,
           ca: this.o.ca,
+          agent: false,
           headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
           timeout: 120_000,
         },

@@ -99,7 +99,8 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const L = o.arch.inputBytes;
   const batch = o.batchSize ?? 64;
   const seed = o.seed ?? 1;
-  const model = o.initial ? loadTfModel(tf, o.arch, o.initial) : buildModel(tf, o.arch, seed);
+  // Same seed either way: the dropout masks of a resumed run are those of the run it continues.
+  const model = o.initial ? loadTfModel(tf, o.arch, o.initial, seed) : buildModel(tf, o.arch, seed);
   const lr0 = o.learningRate ?? 0.003;
   const optimizer = tf.train.adam(lr0);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });

@@ -51,7 +51,8 @@ test('a training run killed with SIGKILL resumes from its checkpoint', { skip: S
   const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, sig) => res(sig)));
   // Wait for the second epoch's checkpoint, then kill without warning.
   let epoch = -1;
-  for (let i = 0; i < 1200 && epoch < 1; i++) {
+  // (Up to 10 minutes: the trainer runs at the lowest priority, and the machine may be busy.)
+  for (let i = 0; i < 6000 && epoch < 1; i++) {
     await sleep(100);
     if (existsSync(cp)) epoch = (JSON.parse(readFileSync(cp, 'utf8')) as { epoch: number }).epoch;
   }
