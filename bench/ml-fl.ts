@@ -6,7 +6,7 @@
  * Split (stratified, seeded): a fifth is the test set; half of another fifth is the vendor's reference set the
  * server scores updates on; the rest is the appliances' data. Non-IID: class c's "home" appliance (c mod 5) holds
  * 60% of that class's sessions, each of the other four 10%.
- * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--central-epochs C] [--skip-poison]`.
+ * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--central-epochs C] [--skip-central] [--skip-poison]`.
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -123,7 +123,7 @@ function pem(): { priv: string; pub: string } {
 async function federated(
   name: string,
   poisoned: number | undefined,
-): Promise<{ f1: number; acc: number; log: string; cpu: number }> {
+): Promise<{ f1: number; acc: number; log: string }> {
   const d = (n: string): string => f(`${name}-${n}`);
   const vendor = pem();
   writeFileSync(d('vendor.key'), vendor.priv);
@@ -200,7 +200,7 @@ async function federated(
     if (new Set(finals.map((m) => m.file.manifest.paramsSha256)).size !== 1)
       throw new Error('the appliances ended on different models');
     const s = evaluate(finals[0].params);
-    return { ...s, log: server.out, cpu: 0 };
+    return { ...s, log: server.out };
   } finally {
     server.kill();
     await server.exited;
@@ -210,14 +210,19 @@ async function federated(
 console.log(
   `split: test ${test.n}, reference ${reference.n}, appliances ${shares.map((s) => s.length).join('/')} (non-IID: 60% of each class on one appliance)`,
 );
-const c0 = process.cpuUsage();
-const central = await trainModel(tf, union, { arch: DEFAULT_ARCH, epochs: CENTRAL, seed: 1 });
-central.model.dispose();
-const cen = evaluate(central.params);
-const cpu = process.cpuUsage(c0);
-console.log(
-  `centralised (${union.n} sessions, ${CENTRAL} epochs): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
-);
+// --skip-central: the centralised model is deterministic (seeded split, shuffles and initialisation, one wasm
+// thread), so a second federated configuration can be compared with the number an earlier run printed.
+let cen = { f1: NaN, acc: NaN };
+if (!args.includes('--skip-central')) {
+  const c0 = process.cpuUsage();
+  const central = await trainModel(tf, union, { arch: DEFAULT_ARCH, epochs: CENTRAL, seed: 1 });
+  central.model.dispose();
+  cen = evaluate(central.params);
+  const cpu = process.cpuUsage(c0);
+  console.log(
+    `centralised (${union.n} sessions, ${CENTRAL} epochs): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
+  );
+}
 const weights = (log: string): string =>
   log
     .split('\n')
