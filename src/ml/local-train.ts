@@ -151,9 +151,10 @@ export async function trainLocally(
         }
       }
     },
-    afterEpoch: (epoch, params, loss, optimizer) => {
+    afterEpoch: async (epoch, params, loss, readOptimizer) => {
       log(`epoch ${epoch + 1}/${o.epochs}: loss ${loss.toFixed(4)}`);
       if (!o.checkpoint) return;
+      const optimizer = await readOptimizer();
       const body = {
         key,
         epoch,

@@ -31,7 +31,8 @@ export interface TrainOptions {
     epoch: number,
     params: Float32Array[],
     loss: number,
-    optimizer: OptimizerState,
+    /** Reads Adam's state out of the backend: only a caller that keeps it (a checkpoint) pays for that. */
+    optimizer: () => Promise<OptimizerState>,
   ) => void | Promise<void>;
 }
 
@@ -138,11 +139,8 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
     }
     losses.push(lossSum / Math.max(1, batches));
     if (o.afterEpoch)
-      await o.afterEpoch(
-        epoch,
-        modelParams(model).arrays,
-        losses[losses.length - 1],
-        await saveOptimizer(optimizer),
+      await o.afterEpoch(epoch, modelParams(model).arrays, losses[losses.length - 1], () =>
+        saveOptimizer(optimizer),
       );
   }
   const { specs, arrays } = modelParams(model);

@@ -117,8 +117,8 @@ test(
     const first = await trainModel(tf, train, {
       ...o,
       epochs: 2,
-      afterEpoch: (_e, params, _l, optimizer) => {
-        saved = { params, optimizer };
+      afterEpoch: async (_e, params, _l, optimizer) => {
+        saved = { params, optimizer: await optimizer() };
       },
     });
     first.model.dispose();
