@@ -62,7 +62,7 @@ test('a training run killed with SIGKILL resumes from its checkpoint', { skip: S
   const at = (JSON.parse(readFileSync(cp, 'utf8')) as { epoch: number }).epoch;
   assert.ok(at < 5, 'the run finished before the kill');
 
-  const again = moat(args);
+  const again = moat(args, { timeoutMs: 900_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, new RegExp(`resuming from the checkpoint after epoch ${at + 1}`));
   assert.doesNotMatch(again.stderr, new RegExp(`^epoch ${at + 1}/6`, 'm'));
