@@ -52,6 +52,7 @@ export function scoreUpdates(
   const scored = updates.map((params, i) => {
     const c = new Classifier(tf, manifest, params);
     const p = c.predict(ref.bytes, ref.n, ref.width);
+    c.dispose();
     const f1 = score(ref.labels, p.cls, manifest.arch.classes).macroF1;
     return { f1, norm: norms[i], outlier: norms[i] > 3 * median || norms[i] < median / 3 };
   });
