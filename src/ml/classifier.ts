@@ -23,6 +23,7 @@ export class Classifier {
   private readonly positions: number;
   private readonly rest: TF.layers.Layer[];
   private readonly hidden: Float32Array;
+  private readonly model: TF.LayersModel;
 
   constructor(
     private readonly tf: typeof TF,
@@ -47,8 +48,8 @@ export class Classifier {
       }
     this.bias1 = b1.slice();
     this.positions = convOut(a.inputBytes, K, a.conv1.stride);
-    const model = loadTfModel(tf, a, params);
-    this.rest = model.layers.slice(2);
+    this.model = loadTfModel(tf, a, params);
+    this.rest = this.model.layers.slice(2);
     this.hidden = new Float32Array(batch * this.positions * F);
   }
 
@@ -107,6 +108,11 @@ export class Classifier {
       }
     }
     return { cls, confidence };
+  }
+
+  /** Frees the model's tensors (a scorer that builds one classifier per update would otherwise keep them all). */
+  dispose(): void {
+    this.model.dispose();
   }
 
   /** Whether a class id is one of the model's malicious classes. */

@@ -1,8 +1,9 @@
 /**
  * Scoring and fusing federated updates (A-85, A-87). Each update is scored on the known malicious traffic and the
- * benign reference (macro-F1 over the labelled reference sessions); its weight is that score above a floor,
- * squared, so a poisoned update (flipped labels) that scores near chance weighs next to nothing, and an update
- * whose parameters sit far from the others' (scaled weights) is given none. FedAvg then averages the parameters
+ * benign reference (macro-F1 over the labelled reference sessions); its weight is its score above a bar (half the
+ * round's median score, at least a floor near chance), squared, so a poisoned update (flipped labels) that scores
+ * far below its peers weighs next to nothing, and an update whose change sits far from the others' in norm (scaled
+ * weights) is given none. FedAvg then averages the parameters
  * with the weights the committed blocks carry.
  */
 import type * as TF from '@tensorflow/tfjs';
@@ -18,32 +19,52 @@ export interface ScoredUpdate {
   weight: number;
 }
 
-function l2(params: readonly Float32Array[]): number {
+/** L2 norm of the parameters, or of their change from `base` (the round's global model) when given. */
+function l2(params: readonly Float32Array[], base?: readonly Float32Array[]): number {
   let s = 0;
-  for (const p of params) for (const v of p) s += v * v;
+  params.forEach((p, k) => {
+    const b = base?.[k];
+    for (let i = 0; i < p.length; i++) {
+      const v = b ? p[i] - b[i] : p[i];
+      s += v * v;
+    }
+  });
   return Math.sqrt(s);
 }
 
-/** Weight of each update from its reference macro-F1 and parameter norm (`floor`: F1 worth nothing). */
+/**
+ * Weight of each update from its reference macro-F1 and norm (`floor`: F1 worth nothing). With `base`, the norm is
+ * that of the update's change from the global model it started from: a client scaling its change stands out more
+ * clearly there than in the parameters' own norm.
+ */
 export function scoreUpdates(
   tf: typeof TF,
   manifest: ModelManifest,
   updates: readonly Float32Array[][],
   reference: SessionSet,
-  floor = 0.3,
+  floor = 0.05,
+  base?: readonly Float32Array[],
 ): ScoredUpdate[] {
   const ref = maskSet(reference).set;
-  const norms = updates.map(l2);
+  const norms = updates.map((u) => l2(u, base));
   const sorted = [...norms].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  return updates.map((params, i) => {
+  const scored = updates.map((params, i) => {
     const c = new Classifier(tf, manifest, params);
     const p = c.predict(ref.bytes, ref.n, ref.width);
+    c.dispose();
     const f1 = score(ref.labels, p.cls, manifest.arch.classes).macroF1;
-    const outlier = norms[i] > 3 * median || norms[i] < median / 3;
-    const w = outlier ? 0 : Math.max(0, f1 - floor) ** 2;
-    return { f1, norm: norms[i], weight: w };
+    return { f1, norm: norms[i], outlier: norms[i] > 3 * median || norms[i] < median / 3 };
   });
+  // The bar is relative to the round: half the median update's F1 (early rounds from a random model all score
+  // low, and must still count), never below `floor`.
+  const f1s = scored.map((s) => s.f1).sort((a, b) => a - b);
+  const bar = Math.max(floor, f1s[Math.floor(f1s.length / 2)] / 2);
+  return scored.map((s) => ({
+    f1: s.f1,
+    norm: s.norm,
+    weight: s.outlier ? 0 : Math.max(0, s.f1 - bar) ** 2,
+  }));
 }
 
 /** Weighted average of parameter sets (weights need not sum to 1; all zero is refused). */

@@ -3,9 +3,9 @@
  * rows, cols, then count × rows × cols bytes) and `labels-idx1-ubyte.gz` (magic 0x00000801, count, then one byte a
  * label). Headers are big-endian. Every image is one session's first rows × cols bytes.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../framework/errors.js';
 
 export interface SessionSet {
@@ -97,4 +97,23 @@ export function subset(s: SessionSet, rows: ArrayLike<number>): SessionSet {
     labels[i] = s.labels[r];
   }
   return { source: s.source, n, width: s.width, bytes, labels };
+}
+
+/** Writes a set as a folder in the corpus layout (square images when the width is a square, else 1 × width). */
+export function writeUstcFolder(dir: string, s: SessionSet): void {
+  mkdirSync(dir, { recursive: true });
+  const side = Math.sqrt(s.width);
+  const [rows, cols] = Number.isInteger(side) ? [side, side] : [1, s.width];
+  const img = Buffer.alloc(16 + s.n * s.width);
+  img.writeUInt32BE(0x803, 0);
+  img.writeUInt32BE(s.n, 4);
+  img.writeUInt32BE(rows, 8);
+  img.writeUInt32BE(cols, 12);
+  img.set(s.bytes.subarray(0, s.n * s.width), 16);
+  const lab = Buffer.alloc(8 + s.n);
+  lab.writeUInt32BE(0x801, 0);
+  lab.writeUInt32BE(s.n, 4);
+  lab.set(s.labels.subarray(0, s.n), 8);
+  writeFileSync(join(dir, 'images-idx3-ubyte.gz'), gzipSync(img));
+  writeFileSync(join(dir, 'labels-idx1-ubyte.gz'), gzipSync(lab));
 }

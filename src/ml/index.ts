@@ -1,6 +1,13 @@
 /** The public surface of ml/: the payload CNN, its model format and registry, training and federated learning. */
 export { tfReady } from './backend.js';
-export { readUstcFolder, subset, parseIdxImages, parseIdxLabels, type SessionSet } from './idx.js';
+export {
+  readUstcFolder,
+  writeUstcFolder,
+  subset,
+  parseIdxImages,
+  parseIdxLabels,
+  type SessionSet,
+} from './idx.js';
 export { maskHeaders, maskSet } from './mask.js';
 export { DEFAULT_ARCH, archSchema, buildModel, checkArch, type Arch } from './arch.js';
 export {
@@ -25,7 +32,14 @@ export {
   type VerifiedModel,
 } from './model-io.js';
 export { Classifier, type Predictions } from './classifier.js';
-export { trainModel, inputRows, type TrainOptions, type Trained } from './train.js';
+export {
+  trainModel,
+  inputRows,
+  lrAt,
+  type TrainOptions,
+  type Trained,
+  type OptimizerState,
+} from './train.js';
 export { score, formatScores, type Scores, type ClassScore } from './metrics.js';
 export { stratifiedFolds, complement, seededRandom, shuffle } from './folds.js';
 export { USTC_CLASS_NAMES, USTC_MALICIOUS } from './ustc.js';
@@ -73,3 +87,14 @@ export {
   type KeyRing,
 } from './ledger.js';
 export { fedAvg, scoreUpdates, type ScoredUpdate } from './fedavg.js';
+export {
+  registerKey,
+  checkRegistry,
+  sealEnvelope,
+  envelopeProblem,
+  type RegisteredKey,
+  type Envelope,
+} from './fl-protocol.js';
+export { FlStore, FL_SCHEMA } from './fl-store.js';
+export { FlServer, type FlServerOptions } from './fl-server.js';
+export { FlClient, FlRefused, type FlClientOptions, type SyncResult, type ServerState } from './fl-client.js';

@@ -3,9 +3,9 @@
  * while the load average per core is under a threshold or inside a night window, holds its CPU use to a budget (a
  * share of one core, by sleeping between batches), and writes a checkpoint after every epoch — atomically (temp
  * file + rename), so `kill -9` at any instant leaves either the previous checkpoint or the new one, never half of
- * one. A run started again with the same data and settings resumes after the last checkpointed epoch. (Adam's
- * moment estimates are not checkpointed: the resumed run restarts them, which costs a little loss, not
- * correctness.)
+ * one. A run started again with the same data and settings resumes after the last checkpointed epoch, with the
+ * parameters and Adam's step count and moment estimates as they were: it continues the run that was killed, rather
+ * than restarting the optimiser.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, setPriority } from 'node:os';
@@ -49,8 +49,13 @@ interface Checkpoint {
   key: string;
   epoch: number;
   params: string[];
+  /** Adam's state (absent in checkpoints written before it was kept: those resume with fresh moments). */
+  optimizer?: { iterations: number; moments: { shape: number[]; data: string }[] };
   sha256: string;
 }
+
+const b64 = (p: Float32Array): string => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64');
+const f32 = (b: string): Float32Array => new Float32Array(new Uint8Array(Buffer.from(b, 'base64')).buffer);
 
 export function inWindow(hour: number, w: [number, number]): boolean {
   return w[0] <= w[1] ? hour >= w[0] && hour < w[1] : hour >= w[0] || hour < w[1];
@@ -101,7 +106,11 @@ export async function trainLocally(
   const cp = o.checkpoint ? readCheckpoint(o.checkpoint, key, log) : null;
   const startEpoch = cp ? cp.epoch + 1 : 0;
   if (cp) log(`resuming from the checkpoint after epoch ${startEpoch}`);
-  const initial = cp?.params.map((b) => new Float32Array(new Uint8Array(Buffer.from(b, 'base64')).buffer));
+  const initial = cp?.params.map(f32);
+  const optimizerState = cp?.optimizer && {
+    iterations: cp.optimizer.iterations,
+    moments: cp.optimizer.moments.map((m) => ({ shape: m.shape, data: f32(m.data) })),
+  };
   const cores = cpus().length || 1;
   const now = o.now ?? (() => new Date());
   const load = o.load ?? (() => loadavg()[0] / cores);
@@ -123,6 +132,7 @@ export async function trainLocally(
     seed: o.seed,
     initial,
     startEpoch,
+    ...(optimizerState ? { optimizerState } : {}),
     beforeBatch: async () => {
       while (!allowed()) {
         if (!announced) log('load over the threshold and outside the night window: waiting');
@@ -141,13 +151,18 @@ export async function trainLocally(
         }
       }
     },
-    afterEpoch: (epoch, params, loss) => {
+    afterEpoch: async (epoch, params, loss, readOptimizer) => {
       log(`epoch ${epoch + 1}/${o.epochs}: loss ${loss.toFixed(4)}`);
       if (!o.checkpoint) return;
+      const optimizer = await readOptimizer();
       const body = {
         key,
         epoch,
-        params: params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64')),
+        params: params.map(b64),
+        optimizer: {
+          iterations: optimizer.iterations,
+          moments: optimizer.moments.map((m) => ({ shape: m.shape, data: b64(m.data) })),
+        },
       };
       const c: Checkpoint = { ...body, sha256: sha256Hex(canonicalJson(body)) };
       const tmp = `${o.checkpoint}.tmp`;

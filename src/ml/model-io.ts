@@ -235,9 +235,9 @@ export function expectedShapes(a: Arch): number[][] {
   ];
 }
 
-/** A tfjs model with the verified parameters. */
-export function loadTfModel(tf: typeof TF, arch: Arch, params: Float32Array[]): TF.LayersModel {
-  const model = buildModel(tf, arch);
+/** A tfjs model with the verified parameters (`seed`: its dropout's, for training on from them). */
+export function loadTfModel(tf: typeof TF, arch: Arch, params: Float32Array[], seed = 1): TF.LayersModel {
+  const model = buildModel(tf, arch, seed);
   const shapes = expectedShapes(arch);
   const ts = params.map((p, i) => tf.tensor(p, shapes[i]));
   model.setWeights(ts);

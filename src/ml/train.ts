@@ -15,6 +15,8 @@ export interface TrainOptions {
   epochs: number;
   batchSize?: number;
   learningRate?: number;
+  /** Cosine decay of the learning rate over the epochs down to this fraction of it (1 = constant, the default). */
+  lrFloor?: number;
   seed?: number;
   /** Start from these parameters (resume, or a federated round's global model). */
   initial?: Float32Array[];
@@ -22,8 +24,42 @@ export interface TrainOptions {
   startEpoch?: number;
   /** Awaited before every batch: the place to wait for load to drop or a night window to open. */
   beforeBatch?: () => Promise<void>;
-  /** Called after every epoch with the parameters so far. */
-  afterEpoch?: (epoch: number, params: Float32Array[], loss: number) => void | Promise<void>;
+  /** Adam's step count and moments to continue from (a checkpoint's), instead of fresh ones. */
+  optimizerState?: OptimizerState;
+  /** Called after every epoch with the parameters and the optimiser's state so far. */
+  afterEpoch?: (
+    epoch: number,
+    params: Float32Array[],
+    loss: number,
+    /** Reads Adam's state out of the backend: only a caller that keeps it (a checkpoint) pays for that. */
+    optimizer: () => Promise<OptimizerState>,
+  ) => void | Promise<void>;
+}
+
+/** Adam's state: the step count, then the first and second moments of every trainable weight, in order. */
+export interface OptimizerState {
+  iterations: number;
+  moments: { shape: number[]; data: Float32Array }[];
+}
+
+async function saveOptimizer(opt: TF.AdamOptimizer): Promise<OptimizerState> {
+  const named = await opt.getWeights();
+  const iterations = (await named[0].tensor.data())[0];
+  const moments = await Promise.all(
+    named.slice(1).map(async (w) => ({
+      shape: w.tensor.shape.map(Number),
+      data: (await w.tensor.data()) as Float32Array,
+    })),
+  );
+  return { iterations, moments };
+}
+
+/** Adam keeps its moments by position (the order of the trainable weights), which is all a restore needs. */
+async function restoreOptimizer(tf: typeof TF, opt: TF.AdamOptimizer, s: OptimizerState): Promise<void> {
+  await opt.setWeights([
+    { name: 'iter', tensor: tf.scalar(s.iterations, 'int32') },
+    ...s.moments.map((m, i) => ({ name: `moment${i}`, tensor: tf.tensor(m.data, m.shape) })),
+  ]);
 }
 
 export interface Trained {
@@ -43,6 +79,20 @@ export function inputRows(s: SessionSet, inputBytes: number): Int32Array {
   return x;
 }
 
+/** Cosine schedule: 1 at the first epoch, `floor` at the last. */
+export function lrAt(epoch: number, epochs: number, floor: number): number {
+  if (epochs <= 1) return 1;
+  return floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * epoch) / (epochs - 1)));
+}
+
+/**
+ * tfjs reads an optimizer's learning rate from a field at every step but exposes no setter for it; changing the
+ * field keeps Adam's moments, which a new optimizer each epoch would throw away.
+ */
+function setLearningRate(opt: TF.AdamOptimizer, lr: number): void {
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
 export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions): Promise<Trained> {
   const bad = checkArch(o.arch);
   if (bad) throw new ConfigError(`model architecture: ${bad}`);
@@ -50,11 +100,14 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const L = o.arch.inputBytes;
   const batch = o.batchSize ?? 64;
   const seed = o.seed ?? 1;
-  const model = o.initial ? loadTfModel(tf, o.arch, o.initial) : buildModel(tf, o.arch, seed);
-  model.compile({
-    optimizer: tf.train.adam(o.learningRate ?? 0.003),
-    loss: 'sparseCategoricalCrossentropy',
-  });
+  // Same seed either way: the dropout masks of a resumed run are those of the run it continues.
+  const model = o.initial ? loadTfModel(tf, o.arch, o.initial, seed) : buildModel(tf, o.arch, seed);
+  const lr0 = o.learningRate ?? 0.003;
+  const optimizer = tf.train.adam(lr0);
+  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+  const floor = o.lrFloor ?? 1;
+  if (o.optimizerState && o.optimizerState.moments.length > 0)
+    await restoreOptimizer(tf, optimizer, o.optimizerState);
   const x = inputRows(s, L);
   const rnd = seededRandom(seed * 7919);
   const order = Array.from({ length: s.n }, (_, i) => i);
@@ -65,6 +118,7 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const yb = new Float32Array(batch);
   for (let epoch = o.startEpoch ?? 0; epoch < o.epochs; epoch++) {
     shuffle(order, rnd);
+    if (floor !== 1) setLearningRate(optimizer, lr0 * lrAt(epoch, o.epochs, floor));
     let lossSum = 0;
     let batches = 0;
     for (let from = 0; from < s.n; from += batch) {
@@ -84,7 +138,10 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
       batches++;
     }
     losses.push(lossSum / Math.max(1, batches));
-    if (o.afterEpoch) await o.afterEpoch(epoch, modelParams(model).arrays, losses[losses.length - 1]);
+    if (o.afterEpoch)
+      await o.afterEpoch(epoch, modelParams(model).arrays, losses[losses.length - 1], () =>
+        saveOptimizer(optimizer),
+      );
   }
   const { specs, arrays } = modelParams(model);
   return { model, params: arrays, specs, losses };

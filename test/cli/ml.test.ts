@@ -19,24 +19,27 @@ test('moat ml train, eval, export --sign, import --key', { skip: SKIP }, (t) => 
   writeFileSync(join(dir, 'key.pem'), k.privateKey.export({ format: 'pem', type: 'pkcs8' }));
   writeFileSync(join(dir, 'pub.pem'), k.publicKey.export({ format: 'pem', type: 'spki' }));
 
-  const tr = moat([
-    'ml',
-    'train',
-    '--ustc',
-    USTC_DIR,
-    '--db',
-    db,
-    '--per-class',
-    '40',
-    '--epochs',
-    '4',
-    '--min-detection',
-    '0.5',
-    '--max-false-alarm',
-    '0.5',
-    '--version',
-    '1.0',
-  ]);
+  const tr = moat(
+    [
+      'ml',
+      'train',
+      '--ustc',
+      USTC_DIR,
+      '--db',
+      db,
+      '--per-class',
+      '40',
+      '--epochs',
+      '4',
+      '--min-detection',
+      '0.5',
+      '--max-false-alarm',
+      '0.5',
+      '--version',
+      '1.0',
+    ],
+    { timeoutMs: 900_000 },
+  );
   assert.equal(tr.status, 0, tr.stderr + tr.stdout);
   assert.match(tr.stdout, /model 1\.0 \([0-9a-f]{16}\): deployed, active/);
   assert.match(tr.stderr, /epoch 4\/4: loss/);

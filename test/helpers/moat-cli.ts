@@ -11,13 +11,17 @@ export interface MoatResult {
 }
 
 /** Runs `moat ARGS` to its end. */
-export function moat(args: string[], opts: { cwd?: string; input?: string } = {}): MoatResult {
+/** `timeoutMs` (default 2 min): training commands need longer on a machine shared by many test runs. */
+export function moat(
+  args: string[],
+  opts: { cwd?: string; input?: string; timeoutMs?: number } = {},
+): MoatResult {
   const r = spawnSync(process.execPath, [MOAT, ...args], {
     cwd: opts.cwd ?? process.cwd(),
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     input: opts.input,
-    timeout: 120_000,
+    timeout: opts.timeoutMs ?? 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

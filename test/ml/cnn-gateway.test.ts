@@ -20,22 +20,25 @@ test('moat analyze --cnn: malicious flows become cache entries with diagnosis cn
   const dir = mkdtempSync(join(tmpdir(), 'moat-ml-cnn-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'm.db');
-  const tr = moat([
-    'ml',
-    'train',
-    '--ustc',
-    USTC_DIR,
-    '--db',
-    db,
-    '--per-class',
-    '30',
-    '--epochs',
-    '4',
-    '--min-detection',
-    '0.5',
-    '--max-false-alarm',
-    '0.5',
-  ]);
+  const tr = moat(
+    [
+      'ml',
+      'train',
+      '--ustc',
+      USTC_DIR,
+      '--db',
+      db,
+      '--per-class',
+      '30',
+      '--epochs',
+      '4',
+      '--min-detection',
+      '0.5',
+      '--max-false-alarm',
+      '0.5',
+    ],
+    { timeoutMs: 900_000 },
+  );
   assert.equal(tr.status, 0, tr.stderr);
 
   // Sessions the model did not train on (another seed's sample), one UDP flow each, trailing zero padding cut.

@@ -9,7 +9,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_ARCH, inWindow, tfReady, trainLocally } from '../../src/ml/index.js';
+import {
+  DEFAULT_ARCH,
+  inWindow,
+  tfReady,
+  trainLocally,
+  trainModel,
+  type OptimizerState,
+} from '../../src/ml/index.js';
 import { MOAT, moat } from '../helpers/moat-cli.js';
 import { SKIP, USTC_DIR, ustcSplit } from './corpus.js';
 
@@ -44,7 +51,8 @@ test('a training run killed with SIGKILL resumes from its checkpoint', { skip: S
   const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, sig) => res(sig)));
   // Wait for the second epoch's checkpoint, then kill without warning.
   let epoch = -1;
-  for (let i = 0; i < 1200 && epoch < 1; i++) {
+  // (Up to 10 minutes: the trainer runs at the lowest priority, and the machine may be busy.)
+  for (let i = 0; i < 6000 && epoch < 1; i++) {
     await sleep(100);
     if (existsSync(cp)) epoch = (JSON.parse(readFileSync(cp, 'utf8')) as { epoch: number }).epoch;
   }
@@ -54,7 +62,7 @@ test('a training run killed with SIGKILL resumes from its checkpoint', { skip: S
   const at = (JSON.parse(readFileSync(cp, 'utf8')) as { epoch: number }).epoch;
   assert.ok(at < 5, 'the run finished before the kill');
 
-  const again = moat(args);
+  const again = moat(args, { timeoutMs: 900_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, new RegExp(`resuming from the checkpoint after epoch ${at + 1}`));
   assert.doesNotMatch(again.stderr, new RegExp(`^epoch ${at + 1}/6`, 'm'));
@@ -93,5 +101,42 @@ test(
     });
     assert.equal(night.waitedSeconds, 0);
     assert.ok(inWindow(23, [22, 6]) && inWindow(3, [22, 6]) && !inWindow(12, [22, 6]));
+  },
+);
+
+test(
+  'a resumed run continues Adam: the same parameters as the run that was not interrupted',
+  { skip: SKIP },
+  async () => {
+    const tf = await tfReady();
+    const { train } = ustcSplit(8, 0, 31);
+    const o = { arch: DEFAULT_ARCH, epochs: 3, seed: 4 };
+    const whole = await trainModel(tf, train, o);
+    whole.model.dispose();
+    let saved: { params: Float32Array[]; optimizer: OptimizerState } | undefined;
+    const first = await trainModel(tf, train, {
+      ...o,
+      epochs: 2,
+      afterEpoch: async (_e, params, _l, optimizer) => {
+        saved = { params, optimizer: await optimizer() };
+      },
+    });
+    first.model.dispose();
+    assert.ok(saved);
+    // Two epochs of ceil(160 / 64) = 3 batches; a moment pair per trainable weight.
+    assert.equal(saved.optimizer.iterations, 6);
+    assert.equal(saved.optimizer.moments.length, 2 * whole.params.length);
+    const resumed = await trainModel(tf, train, {
+      ...o,
+      initial: saved.params,
+      startEpoch: 2,
+      optimizerState: saved.optimizer,
+    });
+    resumed.model.dispose();
+    assert.deepEqual(resumed.params, whole.params);
+    // Without the optimiser's state the resumed run is a different one: the test can tell the two apart.
+    const fresh = await trainModel(tf, train, { ...o, initial: saved.params, startEpoch: 2 });
+    fresh.model.dispose();
+    assert.notDeepEqual(fresh.params, whole.params);
   },
 );

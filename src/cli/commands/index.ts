@@ -24,6 +24,7 @@ export const commands: CommandEntry[] = [
   { name: 'honeypot', load: async () => (await import('./honeypot.js')).registerHoneypot },
   { name: 'ml', load: async () => (await import('./ml/index.js')).registerMl },
   { name: 'dataset', load: async () => (await import('./dataset.js')).registerDataset },
+  { name: 'fl', load: async () => (await import('./fl.js')).registerFl },
   { name: 'gateway', load: async () => (await import('./gateway.js')).registerGateway },
   { name: 'console', load: async () => (await import('./console.js')).registerConsole },
   { name: 'iot', load: async () => (await import('./iot.js')).registerIot },

@@ -1,0 +1,244 @@
+/**
+ * The federated-learning acceptance bench (A-85…A-88): `moat fl serve` and 5 `moat fl run` appliance processes,
+ * each on a non-IID share of the visible USTC set, against centralised training on the same sessions, measured in
+ * the same run; then again with one appliance poisoned (its labels flipped).
+ *
+ * Split (stratified, seeded): a fifth is the test set; half of another fifth is the vendor's reference set the
+ * server scores updates on; the rest is the appliances' data. Non-IID: class c's "home" appliance (c mod 5) holds
+ * 60% of that class's sessions, each of the other four 10%.
+ * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--central-epochs C] [--skip-central] [--skip-poison]`.
+ */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Classifier,
+  DEFAULT_ARCH,
+  USTC_CLASS_NAMES,
+  USTC_MALICIOUS,
+  buildModelFile,
+  maskSet,
+  readUstcFolder,
+  score,
+  seededRandom,
+  shuffle,
+  stratifiedFolds,
+  subset,
+  tfReady,
+  trainModel,
+  verifyModel,
+  writeUstcFolder,
+  type SessionSet,
+} from '../src/ml/index.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, d: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : d;
+};
+const ROUNDS = flag('rounds', 4);
+const EPOCHS = flag('epochs', 2);
+const CENTRAL = flag('central-epochs', 8);
+const CLIENTS = 5;
+const MOAT = join(process.cwd(), 'bin', 'moat.js');
+const dir = mkdtempSync(join(tmpdir(), 'moat-flbench-'));
+const f = (n: string): string => join(dir, n);
+
+const tf = await tfReady();
+const all = readUstcFolder(
+  join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7'),
+);
+const folds = stratifiedFolds(all.labels, 5, 1);
+const test = subset(all, folds[0]);
+const refRows = folds[1].filter((_, i) => i % 2 === 0);
+const pool = [...folds[1].filter((_, i) => i % 2 === 1), ...folds[2], ...folds[3], ...folds[4]];
+const reference = subset(all, refRows);
+const shares: number[][] = Array.from({ length: CLIENTS }, () => []);
+{
+  const byClass = new Map<number, number[]>();
+  for (const r of pool) {
+    const c = all.labels[r];
+    byClass.set(c, [...(byClass.get(c) ?? []), r]);
+  }
+  const rnd = seededRandom(11);
+  for (const [c, rows] of byClass) {
+    shuffle(rows, rnd);
+    const home = c % CLIENTS;
+    const cut = Math.round(rows.length * 0.6);
+    rows.forEach((r, i) => {
+      if (i < cut) shares[home].push(r);
+      else {
+        const others = [...Array(CLIENTS).keys()].filter((k) => k !== home);
+        shares[others[(i - cut) % others.length]].push(r);
+      }
+    });
+  }
+}
+const union = subset(all, pool);
+
+function evaluate(params: Float32Array[]): { f1: number; acc: number } {
+  const file = buildModelFile(DEFAULT_ARCH, params, [], {
+    name: 'bench',
+    version: '0',
+    classNames: USTC_CLASS_NAMES,
+    maliciousClasses: USTC_MALICIOUS,
+    training: {},
+    metrics: {},
+  });
+  const c = new Classifier(tf, file.manifest, params);
+  const m = maskSet(test).set;
+  const s = score(test.labels, c.predict(m.bytes, m.n, m.width).cls, DEFAULT_ARCH.classes);
+  return { f1: s.macroF1, acc: s.accuracy };
+}
+
+interface Child {
+  out: string;
+  exited: Promise<number | null>;
+  pid: number | undefined;
+  kill: () => void;
+}
+function run(argv: string[]): Child {
+  const c = spawn(process.execPath, [MOAT, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ch: Child = {
+    out: '',
+    exited: new Promise((r) => c.once('exit', (code) => r(code))),
+    pid: c.pid,
+    kill: () => c.kill('SIGTERM'),
+  };
+  c.stdout.setEncoding('utf8').on('data', (d: string) => (ch.out += d));
+  c.stderr.setEncoding('utf8').on('data', (d: string) => (ch.out += d));
+  return ch;
+}
+function pem(): { priv: string; pub: string } {
+  const k = generateKeyPairSync('ed25519');
+  return {
+    priv: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    pub: k.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  };
+}
+
+/** One federated run: a fresh server and store, 5 appliance processes; returns the final model's scores. */
+async function federated(
+  name: string,
+  poisoned: number | undefined,
+): Promise<{ f1: number; acc: number; log: string }> {
+  const d = (n: string): string => f(`${name}-${n}`);
+  const vendor = pem();
+  writeFileSync(d('vendor.key'), vendor.priv);
+  writeFileSync(d('vendor.pub'), vendor.pub);
+  const pubs: string[] = [];
+  for (let i = 0; i < CLIENTS; i++) {
+    const k = pem();
+    writeFileSync(d(`a${i}.key`), k.priv);
+    writeFileSync(d(`a${i}.pub`), k.pub);
+    pubs.push(d(`a${i}.pub`));
+    const s = subset(all, shares[i]);
+    // Label flipping: every class learned as another.
+    const data: SessionSet = i === poisoned ? { ...s, labels: s.labels.map((l) => (l + 7) % 20) } : s;
+    writeUstcFolder(d(`data${i}`), data);
+  }
+  writeUstcFolder(d('reference'), reference);
+  const reg = run(['fl', 'register', '--db', d('server.db'), '--vendor-key', d('vendor.key'), ...pubs]);
+  if ((await reg.exited) !== 0) throw new Error(`register: ${reg.out}`);
+  const server = run([
+    'fl',
+    'serve',
+    '--db',
+    d('server.db'),
+    '--vendor-key',
+    d('vendor.key'),
+    '--reference',
+    d('reference'),
+    '--expect',
+    String(CLIENTS),
+    '--rounds',
+    String(ROUNDS),
+    '--port',
+    '0',
+    '--tls-dir',
+    dir,
+  ]);
+  try {
+    const t0 = Date.now();
+    while (!/listening on https:\/\/[^:]+:\d+/.test(server.out)) {
+      if (Date.now() - t0 > 300_000) throw new Error(`server did not start: ${server.out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const url = /listening on (https:\/\/[^,\s]+)/.exec(server.out)?.[1] ?? '';
+    const apps = Array.from({ length: CLIENTS }, (_, i) =>
+      run([
+        'fl',
+        'run',
+        '--server',
+        url,
+        '--ca',
+        join(dir, 'fl-server.crt'),
+        '--vendor-pub',
+        d('vendor.pub'),
+        '--key',
+        d(`a${i}.key`),
+        '--state',
+        d(`state${i}`),
+        '--ustc',
+        d(`data${i}`),
+        '--epochs',
+        String(EPOCHS),
+        '--seed',
+        String(i + 1),
+        '--out',
+        d(`final${i}.json`),
+      ]),
+    );
+    const codes = await Promise.all(apps.map((a) => a.exited));
+    codes.forEach((c, i) => {
+      if (c !== 0) throw new Error(`appliance ${i} exited ${c}: ${apps[i].out}`);
+    });
+    // Every appliance verified the same final model.
+    const finals = apps.map((_, i) => verifyModel(readFileSync(d(`final${i}.json`), 'utf8')));
+    if (new Set(finals.map((m) => m.file.manifest.paramsSha256)).size !== 1)
+      throw new Error('the appliances ended on different models');
+    const s = evaluate(finals[0].params);
+    return { ...s, log: server.out };
+  } finally {
+    server.kill();
+    await server.exited;
+  }
+}
+
+console.log(
+  `split: test ${test.n}, reference ${reference.n}, appliances ${shares.map((s) => s.length).join('/')} (non-IID: 60% of each class on one appliance)`,
+);
+// --skip-central: the centralised model is deterministic (seeded split, shuffles and initialisation, one wasm
+// thread), so a second federated configuration can be compared with the number an earlier run printed.
+let cen = { f1: NaN, acc: NaN };
+if (!args.includes('--skip-central')) {
+  const c0 = process.cpuUsage();
+  const central = await trainModel(tf, union, { arch: DEFAULT_ARCH, epochs: CENTRAL, seed: 1 });
+  central.model.dispose();
+  cen = evaluate(central.params);
+  const cpu = process.cpuUsage(c0);
+  console.log(
+    `centralised (${union.n} sessions, ${CENTRAL} epochs): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
+  );
+}
+const weights = (log: string): string =>
+  log
+    .split('\n')
+    .filter((l) => /closed:/.test(l))
+    .map((l) => l.replace(/^fl: /, '  '))
+    .join('\n');
+const clean = await federated('clean', undefined);
+console.log(
+  `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
+);
+console.log(weights(clean.log));
+if (!args.includes('--skip-poison')) {
+  const bad = await federated('poisoned', 4);
+  console.log(
+    `federated, appliance 4 label-flipping: macro-F1 ${bad.f1.toFixed(4)} accuracy ${bad.acc.toFixed(4)}; moved ${((clean.f1 - bad.f1) * 100).toFixed(2)} points from the clean run`,
+  );
+  console.log(weights(bad.log));
+}
+rmSync(dir, { recursive: true, force: true });

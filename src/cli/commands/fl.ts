@@ -1,0 +1,223 @@
+/**
+ * `moat fl …`: the federated-learning network (A-85…A-88).
+ * - vendor side: `keygen`, `register` (sign an appliance's key into the registry), `serve` (the HTTPS server);
+ * - appliance side: `sync` (verify the key ring, the whole ledger and the global model, keep the model), `run`
+ *   (take part in the rounds until the last: train locally, submit, sign the blocks that check out).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { OperationalError } from '../../framework/errors.js';
+import { untilStopped } from '../signals.js';
+import { num } from './ml/shared.js';
+import { persistentSelfSigned } from '../../framework/index.js';
+
+function readFile(flag: string, path: string): string {
+  if (!existsSync(path)) throw new UsageError(`${flag} ${path}: no such file`);
+  return readFileSync(path, 'utf8');
+}
+
+interface ClientFlags {
+  server: string;
+  ca: string;
+  key: string;
+  vendorPub: string;
+  state: string;
+}
+
+function clientOptions(f: ClientFlags): {
+  url: string;
+  ca: string;
+  keyPem: string;
+  vendorPem: string;
+  stateDir: string;
+} {
+  if (!/^https:\/\//.test(f.server)) throw new UsageError(`--server ${f.server}: expected an https:// URL`);
+  return {
+    url: f.server,
+    ca: readFile('--ca', f.ca),
+    keyPem: readFile('--key', f.key),
+    vendorPem: readFile('--vendor-pub', f.vendorPub),
+    stateDir: f.state,
+  };
+}
+
+function clientFlags(c: Command): Command {
+  return c
+    .requiredOption('--server <url>', 'the server, https://host:port')
+    .requiredOption('--ca <pem>', "the server's certificate (pinned)")
+    .requiredOption('--key <pem>', "this appliance's Ed25519 private key")
+    .requiredOption('--vendor-pub <pem>', "the vendor's public key")
+    .option('--state <dir>', 'verified replica and models', 'fl-state');
+}
+
+async function refusedAsError<T>(run: () => Promise<T>): Promise<T> {
+  const { FlRefused } = await import('../../ml/index.js');
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof FlRefused) throw new OperationalError(`fl: refused: ${err.message}`);
+    throw err;
+  }
+}
+
+export function registerFl(program: Command): void {
+  const fl = program
+    .command('fl')
+    .description('federated learning: the vendor server, the signed ledger and the appliances (A-85…A-88)');
+
+  fl.command('keygen')
+    .description('write an Ed25519 key pair: PREFIX.key (private, 0600) and PREFIX.pub')
+    .requiredOption('--out <prefix>', 'file name prefix')
+    .action((f: { out: string }) => {
+      const k = generateKeyPairSync('ed25519');
+      writeFileSync(`${f.out}.key`, k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), {
+        mode: 0o600,
+      });
+      writeFileSync(`${f.out}.pub`, k.publicKey.export({ format: 'pem', type: 'spki' }).toString());
+      process.stdout.write(`wrote ${f.out}.key and ${f.out}.pub\n`);
+    });
+
+  fl.command('register')
+    .description("vendor: sign appliances' public keys into the server's registry")
+    .option('--db <file>', "the server's store (SQLite)", 'fl-server.db')
+    .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
+    .argument('<pub...>', "appliances' public keys (PEM)")
+    .action(async (pubs: string[], f: { db: string; vendorKey: string }) => {
+      const { FlStore, registerKey } = await import('../../ml/index.js');
+      const { withStores } = await import('../stores.js');
+      const vendor = readFile('--vendor-key', f.vendorKey);
+      await withStores((stores) => {
+        const store = new FlStore(stores.sqliteStore('--db', f.db, 'the federated-learning ledger'));
+        for (const p of pubs) {
+          let k;
+          try {
+            k = registerKey(readFile('key', p), vendor);
+          } catch (err) {
+            throw new UsageError(
+              `${p}: not an Ed25519 public key: ${err instanceof Error ? err.message : String(err)}`,
+            );
+          }
+          process.stdout.write(
+            `${k.keyId} ${store.register(k) ? 'registered' : 'already registered'} (${p})\n`,
+          );
+        }
+        return Promise.resolve();
+      });
+    });
+
+  fl.command('serve')
+    .description('vendor: the federated-learning server over HTTPS')
+    .option('--db <file>', "the server's store (SQLite)", 'fl-server.db')
+    .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
+    .requiredOption('--reference <dir>', 'labelled reference traffic (USTC layout) the updates are scored on')
+    .option('--expect <n>', 'updates that close a round', '5')
+    .option('--rounds <n>', 'rounds to run', '5')
+    .option(
+      '--round-timeout <s>',
+      'close a round this long after its first update (at least --min-updates)',
+      '0',
+    )
+    .option('--min-updates <n>', 'updates a timed-out round needs', '2')
+    .option(
+      '--floor <f1>',
+      'reference macro-F1 an update must pass to get any weight (above half the round median)',
+      '0.05',
+    )
+    .option('--seed <n>', "the initial model's seed", '1')
+    .option('--host <addr>', 'listen address', '127.0.0.1')
+    .option('--port <n>', 'listen port (0: any)', '8844')
+    .option('--tls-dir <dir>', 'where the self-signed certificate is kept (fl-server.crt/.key)', '.')
+    .action(
+      async (f: {
+        db: string;
+        vendorKey: string;
+        reference: string;
+        expect: string;
+        rounds: string;
+        roundTimeout: string;
+        minUpdates: string;
+        floor: string;
+        seed: string;
+        host: string;
+        port: string;
+        tlsDir: string;
+      }) => {
+        const ml = await import('../../ml/index.js');
+        const { StoreSet } = await import('../stores.js');
+        const vendorKeyPem = readFile('--vendor-key', f.vendorKey);
+        const reference = ml.readUstcFolder(f.reference);
+        const tf = await ml.tfReady();
+        const cert = persistentSelfSigned(
+          f.tlsDir,
+          { key: 'fl-server.key', cert: 'fl-server.crt' },
+          {
+            commonName: 'moat-fl',
+            altNames: [...new Set(['DNS:localhost', 'IP:127.0.0.1', `IP:${f.host}`])],
+          },
+        );
+        const stores = new StoreSet();
+        const server = new ml.FlServer({
+          store: new ml.FlStore(stores.sqliteStore('--db', f.db, 'the federated-learning ledger')),
+          tf,
+          vendorKeyPem,
+          reference,
+          arch: ml.DEFAULT_ARCH,
+          classNames: ml.USTC_CLASS_NAMES,
+          maliciousClasses: ml.USTC_MALICIOUS,
+          expect: num('expect', f.expect, 1, 10_000, true),
+          rounds: num('rounds', f.rounds, 1, 100_000, true),
+          roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
+          minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
+          floor: num('floor', f.floor, 0, 1),
+          seed: num('seed', f.seed, 0, 2 ** 31, true),
+          https: { key: cert.key, cert: cert.cert },
+          log: (l) => process.stdout.write(`fl: ${l}\n`),
+        });
+        const stopped = untilStopped();
+        const address = await server.listen(f.host, num('port', f.port, 0, 65535, true));
+        process.stdout.write(
+          `fl: listening on ${address}, certificate ${join(f.tlsDir, 'fl-server.crt')} (SHA-256 ${cert.fingerprint256})\n`,
+        );
+        await stopped;
+        await server.close();
+        await stores.close();
+      },
+    );
+
+  clientFlags(fl.command('sync'))
+    .description('appliance: verify the key ring, the whole ledger and the global model; keep the model')
+    .option('--out <file>', 'write the verified global model here')
+    .action(async (f: ClientFlags & { out?: string }) => {
+      const { FlClient, serialiseModel } = await import('../../ml/index.js');
+      const client = new FlClient(clientOptions(f));
+      const s = await refusedAsError(() => client.sync());
+      if (f.out) writeFileSync(f.out, serialiseModel(s.global.file));
+      process.stdout.write(
+        `verified: ledger ${s.ledgerSize} blocks, root ${s.root}, round ${s.round} global ${s.global.file.sha256} (params ${s.global.file.manifest.paramsSha256.slice(0, 16)}); rounds checked now: ${s.verifiedRounds.join(',') || 'none'}\n`,
+      );
+    });
+
+  clientFlags(fl.command('run'))
+    .description('appliance: take part in every round until the last (train on --ustc, submit, sign)')
+    .requiredOption('--ustc <dir>', "this appliance's training data (USTC layout)")
+    .option('--epochs <n>', 'local epochs a round', '1')
+    .option('--seed <n>', 'training seed', '1')
+    .option('--out <file>', 'write the final verified global model here')
+    .action(async (f: ClientFlags & { ustc: string; epochs: string; seed: string; out?: string }) => {
+      const { FlClient, readUstcFolder, serialiseModel, tfReady } = await import('../../ml/index.js');
+      const client = new FlClient(clientOptions(f));
+      const data = readUstcFolder(f.ustc);
+      const tf = await tfReady();
+      const s = await refusedAsError(() =>
+        client.participate(tf, data, {
+          epochs: num('epochs', f.epochs, 1, 1000, true),
+          seed: num('seed', f.seed, 0, 2 ** 31, true),
+          log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
+        }),
+      );
+      if (f.out) writeFileSync(f.out, serialiseModel(s.global.file));
+    });
+}
