@@ -283,6 +283,10 @@ export class HttpStreamParser implements StreamParser {
     }
     this.pending.push(tx);
     this.requestTx = tx;
+    if (tx.protocol === undefined && moreLines(buf, len))
+      // A version-less request line with lines after it is no HTTP/0.9 request: libhtp's event name, as Suricata
+      // logs it (its layer is the flow's app_proto).
+      this.anomaly('REQUEST_LINE_MISSING_PROTOCOL', 'request line has no HTTP version', tsUs);
     // HTTP/0.9: the line is the request (a version-less line followed by fields is read as HTTP/1.x).
     if (tx.protocol === undefined && head.headers.length === 0) return BODY_NONE;
     if (tx.method?.toUpperCase() === 'CONNECT') {
@@ -318,9 +322,11 @@ export class HttpStreamParser implements StreamParser {
     }
     let tx = this.pending[0];
     if (!tx) {
-      // A response with no request seen (capture started mid-connection, or the request was lost).
+      // A response with no request seen (capture started mid-connection, or the request was lost): libhtp's
+      // event, as Suricata logs it.
       tx = newTransaction(++this.depth);
       this.pending.push(tx);
+      this.anomaly('UNABLE_TO_MATCH_RESPONSE_TO_REQUEST', 'response without a request', tsUs);
     }
     const status = sl.status;
     if (status !== undefined && status >= 100 && status < 200 && status !== 101) {
@@ -378,4 +384,12 @@ export class HttpStreamParser implements StreamParser {
 function upgradesToH2c(tx: HttpTransaction): boolean {
   const h2c = ([n, v]: [string, string]): boolean => n.toLowerCase() === 'upgrade' && /^\s*h2c\s*$/i.test(v);
   return tx.responseHeaders.some(h2c) && (tx.method === undefined || tx.requestHeaders.some(h2c));
+}
+
+/** Whether a head holds a non-blank line after its first. */
+function moreLines(buf: Buffer, len: number): boolean {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0 || nl >= len - 1) return false;
+  for (let i = nl + 1; i < len; i++) if (buf[i] !== 0x0a && buf[i] !== 0x0d) return true;
+  return false;
 }
