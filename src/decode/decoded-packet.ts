@@ -36,6 +36,11 @@ export class DecodedPacket {
   linkType = 0;
   /** Bytes on the wire for this packet (the outer frame when tunnelled). */
   wireLen = 0;
+  /**
+   * Bytes the flow counts: the wire length, or for a tunnelled packet the innermost tunnel's payload from its
+   * first inner header (Ethernet in ERSPAN/VXLAN, IP in IP-in-IP/GRE), as Suricata counts its tunnel packets.
+   */
+  flowBytes = 0;
 
   /** 4 or 6; 0 when the packet is not IP. */
   ipVersion = 0;
