@@ -30,7 +30,7 @@ export class DecodeCursor {
   reassembled = false;
   /** pkt.tunnelDepth at which the innermost IP header was decoded; -1 before any. */
   ipDepth = -1;
-  /** pkt.tunnelDepth whose inner start was measured into pkt.flowBytes (0: the frame itself). */
+  /** pkt.tunnelDepth whose inner start was measured into pkt.outerLen (0: the frame itself). */
   innerDepth = 0;
   /** Next free reassembly output buffer (one per nesting level, so an inner datagram never overwrites its outer). */
   outIndex = 0;
@@ -92,7 +92,7 @@ export class DecodeCursor {
     n[b + 17] = pkt.payloadLen;
     n[b + 18] = this.ipDepth;
     n[b + 19] = pkt.vlan[2];
-    n[b + 20] = pkt.flowBytes;
+    n[b + 20] = pkt.outerLen;
     n[b + 21] = this.innerDepth;
     const a = this.savedAddr;
     const ab = d * 8;
@@ -117,10 +117,8 @@ export class DecodeCursor {
    */
   markInner(pkt: DecodedPacket): void {
     this.innerDepth = pkt.tunnelDepth;
-    if (this.buf === pkt.frameBuf) {
-      const n = pkt.wireLen - (this.off - pkt.frameOff);
-      pkt.flowBytes = n > 0 ? n : 0;
-    } else pkt.flowBytes = this.end - this.off;
+    const outer = this.buf === pkt.frameBuf ? this.off - pkt.frameOff : pkt.wireLen - (this.end - this.off);
+    pkt.outerLen = outer < 0 ? 0 : outer > pkt.wireLen ? pkt.wireLen : outer;
   }
 
   /** The innermost tunnel held no IP packet: the packet is the one just outside it. */
@@ -149,7 +147,7 @@ export class DecodeCursor {
     pkt.payloadLen = n[b + 17];
     this.ipDepth = n[b + 18];
     pkt.vlan[2] = n[b + 19];
-    pkt.flowBytes = n[b + 20];
+    pkt.outerLen = n[b + 20];
     this.innerDepth = n[b + 21];
     const a = this.savedAddr;
     const ab = d * 8;

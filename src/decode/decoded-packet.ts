@@ -37,10 +37,11 @@ export class DecodedPacket {
   /** Bytes on the wire for this packet (the outer frame when tunnelled). */
   wireLen = 0;
   /**
-   * Bytes the flow counts: the wire length, or for a tunnelled packet the innermost tunnel's payload from its
-   * first inner header (Ethernet in ERSPAN/VXLAN, IP in IP-in-IP/GRE), as Suricata counts its tunnel packets.
+   * Tunnelled packets: the outer bytes before the innermost tunnel's first inner header (Ethernet in
+   * ERSPAN/VXLAN, IP in IP-in-IP/GRE); 0 otherwise. Flows count `wireLen - outerLen`, as Suricata counts its
+   * tunnel packets.
    */
-  flowBytes = 0;
+  outerLen = 0;
 
   /** 4 or 6; 0 when the packet is not IP. */
   ipVersion = 0;
@@ -104,6 +105,7 @@ export class DecodedPacket {
     this.icmpCode = 0;
     this.vlanCount = 0;
     this.tunnelDepth = 0;
+    this.outerLen = 0;
     this.payloadOff = 0;
     this.payloadLen = 0;
     this.truncated = false;

@@ -154,7 +154,6 @@ export class PacketDecoder {
     pkt.reset();
     pkt.linkType = linkType;
     pkt.wireLen = wirelen;
-    pkt.flowBytes = wirelen;
     pkt.buf = buf;
     pkt.l3Off = off;
     pkt.frameBuf = buf;

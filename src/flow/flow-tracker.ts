@@ -211,14 +211,14 @@ export class FlowTrackerImpl implements FlowTracker {
         f.icmpCode0 = pkt.icmpCode;
       }
       f.pkts0++;
-      f.bytes0 += pkt.flowBytes;
+      f.bytes0 += pkt.wireLen - pkt.outerLen;
     } else {
       if (f.pkts1 === 0 && isIcmp(proto)) {
         f.icmpType1 = pkt.icmpType;
         f.icmpCode1 = pkt.icmpCode;
       }
       f.pkts1++;
-      f.bytes1 += pkt.flowBytes;
+      f.bytes1 += pkt.wireLen - pkt.outerLen;
     }
     if (ts > f.lastUs) f.lastUs = ts;
     let cls = f.stateCode;
