@@ -31,6 +31,7 @@ export type BaseBuffer =
   | 'http.user_agent'
   | 'http.header'
   | 'http.header_names'
+  | 'http.header.raw'
   | 'http.protocol'
   | 'http.request_line'
   | 'http.start'
@@ -54,6 +55,7 @@ export type BaseBuffer =
   /** Response-side forms of the buffers both directions have (a rule inspecting the response uses these). */
   | 'http.header#tc'
   | 'http.header_names#tc'
+  | 'http.header.raw#tc'
   | 'http.protocol#tc'
   | 'http.start#tc'
   | 'http.connection#tc'

@@ -70,6 +70,7 @@ const RESPONSE_ONLY =
 const BOTH_SIDES = new Set([
   'http.header',
   'http.header_names',
+  'http.header.raw',
   'http.protocol',
   'http.start',
   'http.connection',

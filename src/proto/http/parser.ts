@@ -272,6 +272,7 @@ export class HttpStreamParser implements StreamParser {
     const head = splitHead(buf, len);
     const tx = newTransaction(++this.depth);
     fillRequest(tx, head);
+    tx.requestHeaderRaw = rawHeaderLines(buf, len);
     if (this.pending.length >= MAX_PENDING_REQUESTS) {
       const oldest = this.pending.shift() as HttpTransaction;
       this.anomaly(
@@ -336,6 +337,7 @@ export class HttpStreamParser implements StreamParser {
       return BODY_NONE;
     }
     fillResponse(tx, head, status, sl.version, sl.msg);
+    tx.responseHeaderRaw = rawHeaderLines(buf, len);
     this.responseTx = tx;
     this.interim = false;
     const method = tx.method?.toUpperCase();
@@ -392,4 +394,20 @@ function moreLines(buf: Buffer, len: number): boolean {
   if (nl < 0 || nl >= len - 1) return false;
   for (let i = nl + 1; i < len; i++) if (buf[i] !== 0x0a && buf[i] !== 0x0d) return true;
   return false;
+}
+
+/**
+ * The header lines of a head as sent (line ends and spacing kept), without the start line and the blank line
+ * that ends the head: Suricata's http.header.raw. Undefined when there are none.
+ */
+function rawHeaderLines(buf: Buffer, len: number): string | undefined {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0 || nl + 1 >= len) return undefined;
+  let end = len;
+  // Drop the blank line: its LF and an optional CR before it.
+  if (buf[end - 1] === 0x0a) {
+    end--;
+    if (buf[end - 1] === 0x0d) end--;
+  }
+  return end > nl + 1 ? buf.toString('latin1', nl + 1, end) : undefined;
 }
