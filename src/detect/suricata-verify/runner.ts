@@ -22,7 +22,7 @@ export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSO
 /** Event types moat writes; a check on another type is outside the selection. */
 const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
-const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'failed']);
+const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
 const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
