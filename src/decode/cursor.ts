@@ -11,7 +11,7 @@ import type { IpReassembler } from './ip-reassembly.js';
 export const MAX_TUNNEL_DEPTH = 4;
 
 /** Numbers saved per tunnel level (see saveOuter). */
-const SAVED_NUMS = 20;
+const SAVED_NUMS = 22;
 
 export class DecodeCursor {
   buf: Buffer = Buffer.alloc(0);
@@ -30,6 +30,8 @@ export class DecodeCursor {
   reassembled = false;
   /** pkt.tunnelDepth at which the innermost IP header was decoded; -1 before any. */
   ipDepth = -1;
+  /** pkt.tunnelDepth whose inner start was measured into pkt.outerLen (0: the frame itself). */
+  innerDepth = 0;
   /** Next free reassembly output buffer (one per nesting level, so an inner datagram never overwrites its outer). */
   outIndex = 0;
 
@@ -90,6 +92,8 @@ export class DecodeCursor {
     n[b + 17] = pkt.payloadLen;
     n[b + 18] = this.ipDepth;
     n[b + 19] = pkt.vlan[2];
+    n[b + 20] = pkt.outerLen;
+    n[b + 21] = this.innerDepth;
     const a = this.savedAddr;
     const ab = d * 8;
     for (let i = 0; i < 4; i++) {
@@ -105,6 +109,16 @@ export class DecodeCursor {
     }
     pkt.tunnelDepth = d + 1;
     return true;
+  }
+
+  /**
+   * The first header inside the current tunnel starts at `off`: from here the flow counts the inner bytes. A
+   * rebuilt (reassembled) outer datagram is no longer the frame: its inner bytes are what it holds.
+   */
+  markInner(pkt: DecodedPacket): void {
+    this.innerDepth = pkt.tunnelDepth;
+    const outer = this.buf === pkt.frameBuf ? this.off - pkt.frameOff : pkt.wireLen - (this.end - this.off);
+    pkt.outerLen = outer < 0 ? 0 : outer > pkt.wireLen ? pkt.wireLen : outer;
   }
 
   /** The innermost tunnel held no IP packet: the packet is the one just outside it. */
@@ -133,6 +147,8 @@ export class DecodeCursor {
     pkt.payloadLen = n[b + 17];
     this.ipDepth = n[b + 18];
     pkt.vlan[2] = n[b + 19];
+    pkt.outerLen = n[b + 20];
+    this.innerDepth = n[b + 21];
     const a = this.savedAddr;
     const ab = d * 8;
     for (let i = 0; i < 4; i++) {

@@ -36,6 +36,12 @@ export class DecodedPacket {
   linkType = 0;
   /** Bytes on the wire for this packet (the outer frame when tunnelled). */
   wireLen = 0;
+  /**
+   * Tunnelled packets: the outer bytes before the innermost tunnel's first inner header (Ethernet in
+   * ERSPAN/VXLAN, IP in IP-in-IP/GRE); 0 otherwise. Flows count `wireLen - outerLen`, as Suricata counts its
+   * tunnel packets.
+   */
+  outerLen = 0;
 
   /** 4 or 6; 0 when the packet is not IP. */
   ipVersion = 0;
@@ -99,6 +105,7 @@ export class DecodedPacket {
     this.icmpCode = 0;
     this.vlanCount = 0;
     this.tunnelDepth = 0;
+    this.outerLen = 0;
     this.payloadOff = 0;
     this.payloadLen = 0;
     this.truncated = false;

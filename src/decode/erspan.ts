@@ -1,7 +1,8 @@
 /**
  * ERSPAN (Cisco's encapsulated remote SPAN, carried in GRE): type II has an 8-byte header (version 1), type III a
  * 12-byte header (version 2) plus an 8-byte platform sub-header when the O flag is set. The mirrored Ethernet
- * frame follows.
+ * frame follows. Type II's VLAN field (the mirrored frame's VLAN) is kept as a VLAN of the inner packet, as
+ * Suricata does; type III's is not (Suricata does not decode type III).
  */
 import { ERSPAN_HEADER_TOO_SMALL, ERSPAN_UNSUPPORTED_VERSION, setAnomaly } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
@@ -15,6 +16,10 @@ export function decodeErspan2(c: DecodeCursor, pkt: DecodedPacket): number {
     setAnomaly(pkt, ERSPAN_UNSUPPORTED_VERSION);
     return L_ERROR;
   }
+  // The mirrored frame's VLAN, when the switch removed its tag: a VLAN layer of the inner packet, as Suricata
+  // adds it.
+  const vlan = ((c.buf[off] & 0x0f) << 8) | c.buf[off + 1];
+  if (vlan !== 0 && pkt.vlanCount < 3) pkt.vlan[pkt.vlanCount++] = vlan;
   c.off = off + 8;
   return L_ETHERNET;
 }

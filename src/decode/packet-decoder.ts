@@ -171,6 +171,7 @@ export class PacketDecoder {
     c.capCut = caplen < wirelen;
     c.l4Claim = 0;
     c.ipDepth = -1;
+    c.innerDepth = 0;
     c.outIndex = 0;
     c.reassembled = false;
     c.vlanTags = 0;
@@ -225,14 +226,17 @@ export class PacketDecoder {
     const c = this.c;
     switch (layer) {
       case L.L_ETHERNET:
+        if (c.innerDepth !== pkt.tunnelDepth) c.markInner(pkt);
         return decodeEthernet(c, pkt);
       case L.L_IPV4:
+        if (c.innerDepth !== pkt.tunnelDepth) c.markInner(pkt);
         return decodeIpv4(c, pkt);
       case L.L_TCP:
         return decodeTcp(c, pkt);
       case L.L_UDP:
         return decodeUdp(c, pkt);
       case L.L_IPV6:
+        if (c.innerDepth !== pkt.tunnelDepth) c.markInner(pkt);
         return decodeIpv6(c, pkt);
       case L.L_VLAN:
         return decodeVlan(c, pkt);

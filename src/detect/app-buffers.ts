@@ -82,6 +82,7 @@ const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => Buffer | 
   'http.user_agent': (h) => b(h.userAgent),
   'http.header': (h) => b(headerBlock(h.requestHeaders)),
   'http.header_names': (h) => b(headerNames(h.requestHeaders)),
+  'http.header.raw': (h) => b(h.requestHeaderRaw),
   'http.protocol': (h) => b(h.protocol),
   'http.request_line': (h) => b(requestLineOf(h)),
   'http.start': (h) => {
@@ -106,6 +107,7 @@ const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => Buffer | 
   'http.location': (h) => b(h.redirect ?? header(h.responseHeaders, 'location')),
   'http.header#tc': (h) => b(headerBlock(h.responseHeaders)),
   'http.header_names#tc': (h) => b(headerNames(h.responseHeaders)),
+  'http.header.raw#tc': (h) => b(h.responseHeaderRaw),
   'http.protocol#tc': (h) => b(h.responseProtocol),
   'http.start#tc': (h) => {
     const line = responseLineOf(h);
@@ -136,6 +138,15 @@ function tlsBuffer(rec: Extract<AppRecord, { type: 'tls' }>, name: BaseBuffer): 
       return b(leaf?.serial);
     case 'tls.cert_fingerprint':
       return b(leaf?.sha1);
+    // The client's certificate, as the same buffers see it to the server.
+    case 'tls.cert_subject#ts':
+      return b(t.clientCertificates[0]?.subject);
+    case 'tls.cert_issuer#ts':
+      return b(t.clientCertificates[0]?.issuer);
+    case 'tls.cert_serial#ts':
+      return b(t.clientCertificates[0]?.serial);
+    case 'tls.cert_fingerprint#ts':
+      return b(t.clientCertificates[0]?.sha1);
     case 'tls.certs':
       return t.serverCertificates.length > 0 ? t.serverCertificates.map((c) => c.der) : undefined;
     case 'tls.subjectaltname':
@@ -161,6 +172,10 @@ const TLS_NAMES: readonly BaseBuffer[] = [
   'tls.cert_issuer',
   'tls.cert_serial',
   'tls.cert_fingerprint',
+  'tls.cert_subject#ts',
+  'tls.cert_issuer#ts',
+  'tls.cert_serial#ts',
+  'tls.cert_fingerprint#ts',
   'tls.certs',
   'tls.subjectaltname',
   'ja3.hash',

@@ -332,11 +332,18 @@ export class RuleMatcher {
   /** Every group, for resetting their generations when the counter wraps. */
   private readonly allGroups: Group[] = [];
 
+  /** The rules, each followed by its client-certificate twin when it has one. */
+  readonly rules: readonly Rule[];
+
   constructor(
-    readonly rules: readonly Rule[],
+    loaded: readonly Rule[],
     private readonly opts: RuleMatcherOptions = {},
   ) {
-    this.ruleCount = rules.length;
+    this.ruleCount = loaded.length;
+    const rules = loaded.some((r) => r.clientCertTwin)
+      ? loaded.flatMap((r) => (r.clientCertTwin ? [r, r.clientCertTwin] : [r]))
+      : loaded;
+    this.rules = rules;
     if (rules.some((r) => r.streamSize)) this.seqs = new Map();
     if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new Map();
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))

@@ -31,6 +31,7 @@ export type BaseBuffer =
   | 'http.user_agent'
   | 'http.header'
   | 'http.header_names'
+  | 'http.header.raw'
   | 'http.protocol'
   | 'http.request_line'
   | 'http.start'
@@ -54,6 +55,11 @@ export type BaseBuffer =
   /** Response-side forms of the buffers both directions have (a rule inspecting the response uses these). */
   | 'http.header#tc'
   | 'http.header_names#tc'
+  | 'http.header.raw#tc'
+  | 'tls.cert_subject#ts'
+  | 'tls.cert_issuer#ts'
+  | 'tls.cert_serial#ts'
+  | 'tls.cert_fingerprint#ts'
   | 'http.protocol#tc'
   | 'http.start#tc'
   | 'http.connection#tc'
@@ -324,6 +330,12 @@ export interface Rule {
    * the alert's direction follows it.
    */
   appDir?: number;
+  /**
+   * A rule on the certificate buffers (tls.cert_subject …) with no direction: the same rule on the client's
+   * certificate, as Suricata inspects these buffers both ways (to the client: the server's certificate, to the
+   * server: the client's). The matcher runs it beside the rule.
+   */
+  clientCertTwin?: Rule;
   /** Set when a `requires:` condition does not hold here: the rule is left out without an error, as in Suricata. */
   unmetRequirement?: string;
   /** The rule text, for logs and the bundle syntax checker. */

@@ -113,7 +113,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
 
   /** No record waits for an acknowledgment. */
   get idle(): boolean {
-    return this.held === null;
+    return this.held === null && this.protoDir < 0;
   }
 
   override emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
@@ -130,6 +130,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
    * also covers a FIN): its records made from data before that go on, with the acknowledging packet's time.
    */
   acknowledged(dir: Direction, ackedTo: number, tsUs: number): void {
+    if (this.protoDir === dir && this.protoEnd <= ackedTo) this.applyProto();
     const held = this.held;
     if (held === null) return;
     let kept = 0;
@@ -146,10 +147,30 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
 
   /** Hands on every waiting record (RST, session or flow end). */
   releaseHeld(tsUs: number): void {
+    this.applyProto();
     const held = this.held;
     if (held === null) return;
     this.held = null;
     for (const h of held) this.sink.onAppRecord(this.flow, h.record, tsUs);
+  }
+
+  /**
+   * The protocol detected on data the peer has not acknowledged yet: the flow's app_proto is set when it is, as
+   * Suricata's IDS mode detects the protocol on acknowledged data (a rule on `http` does not match the request's
+   * own packet, only the packets from its ACK on). -1: none waits.
+   */
+  private protoDir = -1;
+  private protoEnd = 0;
+
+  private applyProto(): void {
+    if (this.protoDir < 0) return;
+    this.protoDir = -1;
+    if (this.flow.appProto === 'unknown') this.flow.appProto = this.proto;
+  }
+
+  override changeProto(proto: AppProtoName): void {
+    this.applyProto();
+    super.changeProto(proto);
   }
 
   /** Parses with the records of `dir`'s data waiting for its acknowledgment up to `end`. */
@@ -290,7 +311,13 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
       return;
     }
     this.detect = DETECT_PARSER;
-    this.flow.appProto = def.proto;
+    // A peer that has sent nothing will not acknowledge (a one-sided capture): known at once then.
+    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0)
+      this.flow.appProto = def.proto;
+    else {
+      this.protoDir = this.curDir;
+      this.protoEnd = this.curEnd;
+    }
     // Bytes the other direction sent while undecided come first (they were earlier in time).
     const other = (1 - dir) as Direction;
     const ob = other === 0 ? this.pending0 : this.pending1;

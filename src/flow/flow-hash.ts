@@ -77,7 +77,7 @@ function endpointHash(w: Uint32Array, port: number): number {
 
 /**
  * The hash (int32, so it stays a small integer in V8) of a flow's key from either direction's packet: each endpoint is hashed alone and the two are
- * combined with a commutative addition, then protocol and VLAN ids are mixed in. `sp`/`dp` are the key ports.
+ * combined with a commutative addition, then protocol, VLAN ids and tunnel depth are mixed in. `sp`/`dp` are the key ports.
  */
 export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
   let h = (endpointHash(pkt.src, sp) + endpointHash(pkt.dst, dp)) | 0;
@@ -86,6 +86,8 @@ export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
   if (pkt.vlanCount > 0)
     h ^= Math.imul(pkt.vlan[0] | (pkt.vlanCount > 1 ? pkt.vlan[1] << 16 : 0), 0x5bd1e995);
   if (pkt.vlanCount > 2) h ^= Math.imul(pkt.vlan[2] + 1, 0x27d4eb2d);
+  // The tunnel depth is part of the key (Suricata's decoder.recursion-level.use-for-tracking, on by default).
+  if (pkt.tunnelDepth > 0) h ^= Math.imul(pkt.tunnelDepth, 0x165667b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);

@@ -14,7 +14,7 @@ import type {
 } from './app-contract.js';
 import { DETECT_PARSER, DETECT_UNKNOWN, TcpAppSession, UdpAppSession } from './app-session.js';
 import { CLASS_CLOSED, CLASS_NEW, CLASS_ESTABLISHED, Flow } from './flow.js';
-import { hasPorts, keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
+import { hasPorts, isIcmp, keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
 import { FlowTable } from './flow-table.js';
 import {
   DEFAULT_MAX_FLOWS,
@@ -82,15 +82,18 @@ export class FlowTrackerImpl implements FlowTracker {
     const dp = keyDstPort(pkt);
     const h = keyHash(pkt, sp, dp);
     // VLAN ids are 12 bits: one tag → 1..4096, more tags → each id (+1) in its own 13 bits (< 2^39, exact).
+    // The tunnel depth goes above them: a packet and the same addresses inside a tunnel are separate flows, as
+    // Suricata keys flows by recursion level (decoder.recursion-level.use-for-tracking, on by default).
     const vk =
-      pkt.vlanCount === 0
+      pkt.tunnelDepth * 549755813888 +
+      (pkt.vlanCount === 0
         ? 0
         : pkt.vlanCount === 1
           ? (pkt.vlan[0] & 0xfff) + 1
           : (pkt.vlan[0] & 0xfff) +
             1 +
             ((pkt.vlan[1] & 0xfff) + 1) * 8192 +
-            (pkt.vlanCount > 2 ? ((pkt.vlan[2] & 0xfff) + 1) * 67108864 : 0);
+            (pkt.vlanCount > 2 ? ((pkt.vlan[2] & 0xfff) + 1) * 67108864 : 0));
     const ipv = pkt.ipVersion;
     const t = this.table;
     const ps = pkt.src;
@@ -203,11 +206,19 @@ export class FlowTrackerImpl implements FlowTracker {
       this.stats.activeFlows++;
     }
     if (dir === 0) {
+      if (f.pkts0 === 0 && isIcmp(proto)) {
+        f.icmpType0 = pkt.icmpType;
+        f.icmpCode0 = pkt.icmpCode;
+      }
       f.pkts0++;
-      f.bytes0 += pkt.wireLen;
+      f.bytes0 += pkt.wireLen - pkt.outerLen;
     } else {
+      if (f.pkts1 === 0 && isIcmp(proto)) {
+        f.icmpType1 = pkt.icmpType;
+        f.icmpCode1 = pkt.icmpCode;
+      }
       f.pkts1++;
-      f.bytes1 += pkt.wireLen;
+      f.bytes1 += pkt.wireLen - pkt.outerLen;
     }
     if (ts > f.lastUs) f.lastUs = ts;
     let cls = f.stateCode;

@@ -45,6 +45,11 @@ export class Flow implements FlowView {
   bytes1 = 0;
   flags0 = 0;
   flags1 = 0;
+  /** ICMP: the first packet's type and code each way (-1 until one is seen), for EVE's icmp_type/response_icmp_type. */
+  icmpType0 = -1;
+  icmpCode0 = -1;
+  icmpType1 = -1;
+  icmpCode1 = -1;
   appProto: AppProtoName = 'unknown';
   appProtoOrig: AppProtoName | undefined = undefined;
   /** 0 new, 1 established, 2 closed (index into STATE_NAMES); also the timeout class. */

@@ -28,6 +28,11 @@ export interface FlowView {
   readonly bytes: readonly [number, number] | Float64Array;
   readonly state: FlowState;
   readonly appProto: AppProtoName;
+  /** ICMP flows: type and code of the first packet each way, -1 when that way has none. */
+  readonly icmpType0?: number;
+  readonly icmpCode0?: number;
+  readonly icmpType1?: number;
+  readonly icmpCode1?: number;
   /** The protocol the flow started with when it changed to `appProto` (CONNECT → TLS). */
   readonly appProtoOrig?: AppProtoName;
   /** TCP flags seen per direction, OR-ed. */

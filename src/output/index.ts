@@ -17,7 +17,7 @@ export {
 } from './eve/dns.js';
 export { writeFlowRecord } from './eve/flow.js';
 export { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from './eve/header.js';
-export { writeHttpEve } from './eve/http.js';
+export { writeHttpEve, type HttpHeaderDump } from './eve/http.js';
 export { writeQuicEve } from './eve/quic.js';
 export { num, raw, type EveBytesOut } from './eve/json-out.js';
 export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';

@@ -67,6 +67,8 @@ export function eveOptionsOf(doc: unknown): EveOptions {
       const custom = entry.tls?.custom;
       if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
       if ('dns' in entry) cfg.custom.dns = dnsOptions(entry.dns);
+      const dump = entry.http?.['dump-all-headers'];
+      if (dump === 'both' || dump === 'request' || dump === 'response') cfg.custom.httpDumpHeaders = dump;
     }
   }
   return cfg;

@@ -10,7 +10,7 @@ import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
 import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
 import { writeTlsEve } from '../output/index.js';
-import { writeHttpEve, writeQuicEve } from '../output/index.js';
+import { writeHttpEve, writeQuicEve, type HttpHeaderDump } from '../output/index.js';
 import {
   dnsEventCount,
   dnsLogConfig,
@@ -47,6 +47,8 @@ export interface EveCustomFields {
    * Suricata 8's do). Default: written.
    */
   tlsJa4?: boolean;
+  /** The http logger's `dump-all-headers` (request, response or both): full header lists in http events. */
+  httpDumpHeaders?: HttpHeaderDump;
 }
 
 export interface EveStageOptions {
@@ -74,6 +76,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly customTls: readonly string[] | undefined;
   private readonly tlsJa4: boolean;
   private readonly dnsLog: DnsLogConfig;
+  private readonly httpDump: HttpHeaderDump | undefined;
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
@@ -91,6 +94,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.customTls = opts.custom?.tls;
     this.tlsJa4 = opts.custom?.tlsJa4 !== false;
     this.dnsLog = dnsLogConfig(opts.custom?.dns);
+    this.httpDump = opts.custom?.httpDumpHeaders;
     this.alertOutput = opts.alertOutput ?? {};
     this.alertChannels = opts.alertChannels;
     for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
@@ -208,9 +212,14 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
       }
       raw(o, ',');
       const start = o.pos;
-      this.writeMember(o, record, verdict);
-      // A one-byte string holding the encoded bytes (latin1 maps bytes to characters one to one).
-      if (alerts) member = o.buf.toString('latin1', start, o.pos);
+      if (record.type === 'http' && this.httpDump !== undefined) {
+        // The event lists the headers; its alerts do not (they write their own member).
+        writeHttpEve(o, record.http, this.httpDump);
+      } else {
+        this.writeMember(o, record, verdict);
+        // A one-byte string holding the encoded bytes (latin1 maps bytes to characters one to one).
+        if (alerts) member = o.buf.toString('latin1', start, o.pos);
+      }
       this.close(o);
     }
     if (alerts) this.writeAlerts(findings, this.recordPlace(flow, record, tsUs, pcapCnt, verdict, member));

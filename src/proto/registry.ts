@@ -12,14 +12,19 @@ import { socksProtocol } from './socks/index.js';
 import { startTlsProtocol } from './starttls/index.js';
 import { quicProtocol } from './quic/index.js';
 import { dtlsProtocol } from './dtls/index.js';
+import { ldapProtocol } from './ldap/index.js';
+import { rdpProtocol } from './rdp/index.js';
 
 /** TCP: TLS first (its record header is the most specific), HTTP/2's preface before HTTP/1.x (whose request
- * line probe would take "PRI * HTTP/2.0"), then DNS over TCP, SOCKS proxies, and plaintext
+ * line probe would take "PRI * HTTP/2.0"), then LDAP and RDP (followed into the TLS they upgrade to; their openings
+ * are specific, so they go before DNS's looser length-prefixed probe), DNS over TCP, SOCKS proxies, and plaintext
  * protocols that upgrade with STARTTLS (the server greets first). */
 export const streamProtocols: StreamProtocolDef[] = [
   tlsProtocol,
   http2Protocol,
   httpProtocol,
+  ldapProtocol,
+  rdpProtocol,
   dnsStreamProtocol,
   socksProtocol,
   startTlsProtocol,

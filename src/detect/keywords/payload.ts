@@ -111,7 +111,7 @@ export const PAYLOAD_KEYWORDS: Record<string, KeywordHandler> = {
   http_raw_uri: legacy('http.uri'),
   http_method: legacy('http.method'),
   http_header: legacy('http.header'),
-  http_raw_header: legacy('http.header'),
+  http_raw_header: legacy('http.header.raw'),
   http_user_agent: legacy('http.user_agent'),
   http_host: legacy('http.host'),
   http_raw_host: legacy('http.host'),

@@ -36,7 +36,7 @@ const BUFFERS: Record<string, BufferName> = {
   'http.host.raw': 'http.host',
   'http.user_agent': 'http.user_agent',
   'http.header': 'http.header',
-  'http.header.raw': 'http.header',
+  'http.header.raw': 'http.header.raw',
   'http.header_names': 'http.header_names',
   'http.protocol': 'http.protocol',
   'http.request_line': 'http.request_line',

@@ -70,12 +70,44 @@ const RESPONSE_ONLY =
 const BOTH_SIDES = new Set([
   'http.header',
   'http.header_names',
+  'http.header.raw',
   'http.protocol',
   'http.start',
   'http.connection',
   'http.content_type',
   'http.content_len',
 ]);
+
+/** Certificate buffers Suricata has both ways: the server's certificate to the client, the client's to the server. */
+const CERT_BOTH_WAYS = /^tls\.cert_(subject|issuer|serial|fingerprint)$/;
+
+/**
+ * A certificate rule that says flow:to_server inspects the client's certificate (buffers renamed `#ts`); one with no
+ * direction gets a twin that does, beside itself on the server's. Rules naming other response-only buffers stay
+ * on the server's side.
+ */
+function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) => string): boolean {
+  if (!names.some((b) => CERT_BOTH_WAYS.test(base(b)))) return false;
+  if (names.some((b) => RESPONSE_ONLY.test(base(b)) && !CERT_BOTH_WAYS.test(base(b)))) return false;
+  if (rule.flow.toClient === true) return false;
+  const toClientSide = (b: BufferName): BufferName => {
+    const [head, ...rest] = b.split('|');
+    return (CERT_BOTH_WAYS.test(head) ? [`${head}#ts`, ...rest].join('|') : b) as BufferName;
+  };
+  const client: Rule = {
+    ...rule,
+    buffers: new Map([...rule.buffers].map(([k, v]) => [toClientSide(k), v])),
+    datasets: rule.datasets.map((d) => ({ ...d, buffer: toClientSide(d.buffer) })),
+    appDir: 0,
+  };
+  if (rule.flow.toServer === true) {
+    Object.assign(rule, { buffers: client.buffers, datasets: client.datasets, appDir: 0 });
+    return true;
+  }
+  rule.appDir = 1;
+  rule.clientCertTwin = client;
+  return true;
+}
 
 /**
  * Which side of a transaction an app-layer rule inspects: the response when it names a response-only buffer or
@@ -87,6 +119,7 @@ function orientAppRule(rule: Rule): void {
   );
   if (names.length === 0) return;
   const base = (b: string): string => b.split('|')[0];
+  if (orientCertRule(rule, names, base)) return;
   // file.data is the file a transaction carries: the response's unless the rule says to_server.
   const fileToClient = names.some((b) => base(b) === 'file.data') && rule.flow.toServer !== true;
   const toClient =

@@ -22,7 +22,7 @@ export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSO
 /** Event types moat writes; a check on another type is outside the selection. */
 const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
-const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'failed']);
+const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
 const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
@@ -80,6 +80,8 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
     const head = path.split(/[.[]/)[0];
     if (FOREIGN_OBJECTS.has(head)) return `checks ${head} fields`;
     if (path === 'flow.action') return 'checks flow.action (drop verdicts: IPS behaviour)';
+    if (path.startsWith('flow.exception_policy'))
+      return 'checks flow.exception_policy (exception policies are not emulated)';
     if (/^app_proto(_orig|_ts|_tc|_expected)?$/.test(k) && typeof v === 'string' && !APP_PROTOS.has(v))
       return `checks app_proto ${v} (not parsed by moat)`;
   }
@@ -103,6 +105,9 @@ export function configProblem(dir: string): string | undefined {
   } catch {
     return undefined;
   }
+  const ep = doc?.['exception-policy'];
+  if (typeof ep === 'string' && ep !== 'ignore' && ep !== 'auto')
+    return `sets exception-policy: ${ep} (exception policies are not emulated)`;
   const hop = doc?.['host-os-policy'];
   if (hop && typeof hop === 'object') {
     for (const [policy, hosts] of Object.entries(hop as Record<string, unknown>))

@@ -36,6 +36,19 @@ export function writeFlowRecord(
   traffic?: TrafficTags,
 ): void {
   writeEveHeader(o, 'flow', tsUs, flow, iface);
+  // ICMP: the first packet's type and code, and the answer's when there is one, as Suricata's flow header.
+  if ((flow.proto === 1 || flow.proto === 58) && flow.icmpType0 !== undefined && flow.icmpType0 >= 0) {
+    raw(o, ',"icmp_type":');
+    num(o, flow.icmpType0);
+    raw(o, ',"icmp_code":');
+    num(o, flow.icmpCode0 ?? 0);
+    if (flow.icmpType1 !== undefined && flow.icmpType1 >= 0) {
+      raw(o, ',"response_icmp_type":');
+      num(o, flow.icmpType1);
+      raw(o, ',"response_icmp_code":');
+      num(o, flow.icmpCode1 ?? 0);
+    }
+  }
   if (flow.appProto !== 'unknown') {
     raw(o, ',"app_proto":');
     str(o, flow.appProto);

@@ -8,8 +8,52 @@ import type { HttpTransaction } from '../../proto/index.js';
 import { MemberWriter, num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeHttp2Eve } from './http2.js';
 
-/** The record's `"http":{…}` member, written straight into the output. */
-export function writeHttpEve(o: EveBytesOut, t: HttpTransaction): void {
+/** The http logger's `dump-all-headers`: which sides' headers the event lists in full. */
+export type HttpHeaderDump = 'request' | 'response' | 'both';
+
+/** Suricata's bounds on a dumped header (MAX_SIZE_HEADER_NAME/VALUE, one byte kept for its terminator). */
+const MAX_NAME = 255;
+const MAX_VALUE = 2047;
+
+/**
+ * `request_headers`/`response_headers`: one `{name, value}` per header as libhtp keeps them — a repeated name
+ * (any case) is one entry, its values joined with ", " (Content-Length: the first), under the first spelling —
+ * name and value cut to
+ * Suricata's bounds. No headers: no member.
+ */
+function writeHeaderList(o: EveBytesOut, w: MemberWriter, key: string, hs: Array<[string, string]>): void {
+  if (hs.length === 0) return;
+  const merged = new Map<string, [string, string]>();
+  for (const [n, v] of hs) {
+    const k = n.toLowerCase();
+    const e = merged.get(k);
+    // A repeated Content-Length is not joined: libhtp keeps the first (and flags a differing one).
+    if (e) {
+      if (k !== 'content-length') e[1] += `, ${v}`;
+    } else merged.set(k, [n, v]);
+  }
+  w.key(key);
+  raw(o, '[');
+  let first = true;
+  for (const [n, v] of merged.values()) {
+    raw(o, first ? '{"name":' : ',{"name":');
+    first = false;
+    str(o, cut(n, MAX_NAME));
+    raw(o, ',"value":');
+    str(o, cut(v, MAX_VALUE));
+    raw(o, '}');
+  }
+  raw(o, ']');
+}
+
+/** At most `max` bytes of a latin1 (byte-per-character) header string. */
+const cut = (s: string, max: number): string => (s.length > max ? s.slice(0, max) : s);
+
+/**
+ * The record's `"http":{…}` member, written straight into the output. `dump` adds the full header lists (the
+ * http event only: Suricata's alerts carry the basic and extended fields without them).
+ */
+export function writeHttpEve(o: EveBytesOut, t: HttpTransaction, dump?: HttpHeaderDump): void {
   if (t.http2) return writeHttp2Eve(o, t.http2);
   raw(o, '"http":{');
   const w = new MemberWriter(o);
@@ -56,5 +100,7 @@ export function writeHttpEve(o: EveBytesOut, t: HttpTransaction): void {
   }
   w.key('length');
   num(o, t.responseBodyLength);
+  if (dump === 'request' || dump === 'both') writeHeaderList(o, w, 'request_headers', t.requestHeaders);
+  if (dump === 'response' || dump === 'both') writeHeaderList(o, w, 'response_headers', t.responseHeaders);
   raw(o, '}');
 }

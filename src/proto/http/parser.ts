@@ -272,6 +272,7 @@ export class HttpStreamParser implements StreamParser {
     const head = splitHead(buf, len);
     const tx = newTransaction(++this.depth);
     fillRequest(tx, head);
+    tx.requestHeaderRaw = rawHeaderLines(buf, len);
     if (this.pending.length >= MAX_PENDING_REQUESTS) {
       const oldest = this.pending.shift() as HttpTransaction;
       this.anomaly(
@@ -283,6 +284,10 @@ export class HttpStreamParser implements StreamParser {
     }
     this.pending.push(tx);
     this.requestTx = tx;
+    if (tx.protocol === undefined && moreLines(buf, len))
+      // A version-less request line with lines after it is no HTTP/0.9 request: libhtp's event name, as Suricata
+      // logs it (its layer is the flow's app_proto).
+      this.anomaly('REQUEST_LINE_MISSING_PROTOCOL', 'request line has no HTTP version', tsUs);
     // HTTP/0.9: the line is the request (a version-less line followed by fields is read as HTTP/1.x).
     if (tx.protocol === undefined && head.headers.length === 0) return BODY_NONE;
     if (tx.method?.toUpperCase() === 'CONNECT') {
@@ -318,9 +323,11 @@ export class HttpStreamParser implements StreamParser {
     }
     let tx = this.pending[0];
     if (!tx) {
-      // A response with no request seen (capture started mid-connection, or the request was lost).
+      // A response with no request seen (capture started mid-connection, or the request was lost): libhtp's
+      // event, as Suricata logs it.
       tx = newTransaction(++this.depth);
       this.pending.push(tx);
+      this.anomaly('UNABLE_TO_MATCH_RESPONSE_TO_REQUEST', 'response without a request', tsUs);
     }
     const status = sl.status;
     if (status !== undefined && status >= 100 && status < 200 && status !== 101) {
@@ -330,6 +337,7 @@ export class HttpStreamParser implements StreamParser {
       return BODY_NONE;
     }
     fillResponse(tx, head, status, sl.version, sl.msg);
+    tx.responseHeaderRaw = rawHeaderLines(buf, len);
     this.responseTx = tx;
     this.interim = false;
     const method = tx.method?.toUpperCase();
@@ -378,4 +386,28 @@ export class HttpStreamParser implements StreamParser {
 function upgradesToH2c(tx: HttpTransaction): boolean {
   const h2c = ([n, v]: [string, string]): boolean => n.toLowerCase() === 'upgrade' && /^\s*h2c\s*$/i.test(v);
   return tx.responseHeaders.some(h2c) && (tx.method === undefined || tx.requestHeaders.some(h2c));
+}
+
+/** Whether a head holds a non-blank line after its first. */
+function moreLines(buf: Buffer, len: number): boolean {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0 || nl >= len - 1) return false;
+  for (let i = nl + 1; i < len; i++) if (buf[i] !== 0x0a && buf[i] !== 0x0d) return true;
+  return false;
+}
+
+/**
+ * The header lines of a head as sent (line ends and spacing kept), without the start line and the blank line
+ * that ends the head: Suricata's http.header.raw. Undefined when there are none.
+ */
+function rawHeaderLines(buf: Buffer, len: number): string | undefined {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0 || nl + 1 >= len) return undefined;
+  let end = len;
+  // Drop the blank line: its LF and an optional CR before it.
+  if (buf[end - 1] === 0x0a) {
+    end--;
+    if (buf[end - 1] === 0x0d) end--;
+  }
+  return end > nl + 1 ? buf.toString('latin1', nl + 1, end) : undefined;
 }

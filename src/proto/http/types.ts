@@ -29,6 +29,9 @@ export interface HttpTransaction {
   contentType?: string;
   /** Response headers in order. */
   responseHeaders: Array<[string, string]>;
+  /** The header lines as they came, after the start line and up to the blank line (http.header.raw). */
+  requestHeaderRaw?: string;
+  responseHeaderRaw?: string;
   /** Response body bytes seen (after de-chunking when chunked). */
   responseBodyLength: number;
   /** The start of the response body as sent (de-chunked, still content-encoded), at most BODY_KEEP bytes. */
