@@ -5,7 +5,7 @@
  * image. A test holds the two byte for byte equal on one capture.
  */
 import type { Inspector } from '../pipeline/index.js';
-import type { FlowView } from '../flow/index.js';
+import { FlowPrefixes, type FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 
@@ -26,25 +26,21 @@ export class SessionCollector implements Inspector {
   readonly name = 'dataset-sessions';
   readonly wantsStream = true;
   readonly sessions: CapturedSession[] = [];
-  private readonly bufs = new Map<number, { b: Uint8Array; n: number }>();
+  private readonly prefixes: FlowPrefixes;
 
   constructor(
-    private readonly width: number,
+    width: number,
     private readonly maxSessions = 1_000_000,
-  ) {}
+  ) {
+    this.prefixes = new FlowPrefixes(width);
+  }
 
   private take(flow: FlowView, data: Uint8Array, off: number, len: number): void {
-    let s = this.bufs.get(flow.id);
-    if (!s) {
-      if (this.bufs.size + this.sessions.length >= this.maxSessions) return;
-      s = { b: new Uint8Array(this.width), n: 0 };
-      this.bufs.set(flow.id, s);
-    }
-    const room = this.width - s.n;
-    if (room <= 0) return;
-    const k = Math.min(room, len);
-    s.b.set(data.subarray(off, off + k), s.n);
-    s.n += k;
+    const p = this.prefixes;
+    if (p.append(flow.id, data, off, len)) return;
+    if (p.size + this.sessions.length >= this.maxSessions) return;
+    p.open(flow.id);
+    p.append(flow.id, data, off, len);
   }
 
   onStreamData(flow: FlowView, _dir: number, data: Buffer): void {
@@ -57,9 +53,8 @@ export class SessionCollector implements Inspector {
   }
 
   onFlowEnd(flow: FlowView): undefined {
-    const s = this.bufs.get(flow.id);
+    const s = this.prefixes.take(flow.id);
     if (!s) return undefined;
-    this.bufs.delete(flow.id);
     this.sessions.push({
       src: formatIp(flow.src, flow.ipVersion),
       dst: formatIp(flow.dst, flow.ipVersion),

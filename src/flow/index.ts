@@ -34,3 +34,4 @@ export {
   type StreamProtocolDef,
 } from './app-contract.js';
 export { FlowSampler } from './sampling.js';
+export { FlowPrefixes, type FlowPrefix } from './flow-prefix.js';

@@ -7,7 +7,7 @@
  * verdict recorder turns into an event-cache entry with diagnosis method `cnn`.
  */
 import type { Inspector } from '../pipeline/index.js';
-import type { FlowEndReason, FlowSampler, FlowView } from '../flow/index.js';
+import { FlowPrefixes, type FlowEndReason, type FlowSampler, type FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 import type { Publisher } from '../framework/index.js';
@@ -57,7 +57,7 @@ export class CnnInspector implements Inspector {
   readonly wantsStream = true;
   readonly stats = { sampled: 0, classified: 0, short: 0, malicious: 0, dropped: 0, failed: 0 };
   readonly byClass = new Map<string, number>();
-  private readonly bufs = new Map<number, { b: Uint8Array; n: number }>();
+  private readonly prefixes: FlowPrefixes;
   private readonly width: number;
   private ready: Pending[] = [];
   /** Batches handed to an asynchronous classifier and not answered yet. */
@@ -68,25 +68,16 @@ export class CnnInspector implements Inspector {
     private readonly opts: CnnInspectorOptions = {},
   ) {
     this.width = classifier.arch.inputBytes;
+    this.prefixes = new FlowPrefixes(this.width);
   }
 
   private take(flow: FlowView, data: Uint8Array, off: number, len: number): void {
-    let s = this.bufs.get(flow.id);
-    if (!s) {
-      if (this.opts.sampler && !this.opts.sampler.sample(flow).sampled) return;
-      if (this.bufs.size >= (this.opts.maxFlows ?? 50_000)) {
-        const oldest = this.bufs.keys().next().value;
-        if (oldest !== undefined) this.bufs.delete(oldest);
-        this.stats.dropped++;
-      }
-      s = { b: new Uint8Array(this.width), n: 0 };
-      this.bufs.set(flow.id, s);
-    }
-    const room = this.width - s.n;
-    if (room <= 0) return;
-    const k = Math.min(room, len);
-    s.b.set(data.subarray(off, off + k), s.n);
-    s.n += k;
+    const p = this.prefixes;
+    if (p.append(flow.id, data, off, len)) return;
+    if (this.opts.sampler && !this.opts.sampler.sample(flow).sampled) return;
+    if (p.size >= (this.opts.maxFlows ?? 50_000) && p.evictOldest()) this.stats.dropped++;
+    p.open(flow.id);
+    p.append(flow.id, data, off, len);
   }
 
   onStreamData(flow: FlowView, _dir: number, data: Buffer): void {
@@ -99,9 +90,8 @@ export class CnnInspector implements Inspector {
   }
 
   onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number): undefined {
-    const s = this.bufs.get(flow.id);
+    const s = this.prefixes.take(flow.id);
     if (!s) return undefined;
-    this.bufs.delete(flow.id);
     this.stats.sampled++;
     if (s.n < (this.opts.minBytes ?? 16)) {
       this.stats.short++;
