@@ -47,15 +47,16 @@ export interface HttpTransaction {
 /** Body bytes kept per direction of a transaction for inspection (Suricata inspects a bounded window too). */
 export const BODY_KEEP = 32 * 1024;
 
-/** Keeps the first BODY_KEEP bytes of a body; `held` is what the list already holds. */
+/** Keeps the first `limit` bytes of a body (default BODY_KEEP); `held` is what the list already holds. */
 export function keepBody(
   list: Buffer[] | undefined,
   held: number,
   buf: Buffer,
   off: number,
   n: number,
+  limit = BODY_KEEP,
 ): Buffer[] | undefined {
-  const room = BODY_KEEP - held;
+  const room = limit - held;
   if (room <= 0 || n <= 0) return list;
   const part = Buffer.from(buf.subarray(off, off + Math.min(room, n)));
   if (list) list.push(part);

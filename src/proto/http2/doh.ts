@@ -31,19 +31,3 @@ export function getQuery(path: string | undefined): Buffer | undefined {
   }
   return undefined;
 }
-
-/** Appends body bytes to a DoH body, bounded; returns the (possibly new) list and its total. */
-export function keepDoh(
-  list: Buffer[] | undefined,
-  held: number,
-  buf: Buffer,
-  off: number,
-  n: number,
-): Buffer[] | undefined {
-  const room = MAX_DOH_BODY - held;
-  if (room <= 0 || n <= 0) return list;
-  const part = Buffer.from(buf.subarray(off, off + Math.min(room, n)));
-  if (list) list.push(part);
-  else list = [part];
-  return list;
-}

@@ -36,7 +36,7 @@ import {
   T_WINDOW_UPDATE,
 } from './frames.js';
 import type { Http2Details, Http2Side } from './types.js';
-import { carriesDns, getQuery, keepDoh } from './doh.js';
+import { MAX_DOH_BODY, carriesDns, getQuery } from './doh.js';
 import { parseDnsMessage } from '../dns/index.js';
 
 /** Largest non-DATA frame payload buffered (the default SETTINGS_MAX_FRAME_SIZE is 16 KiB). */
@@ -229,7 +229,7 @@ export class Http2StreamParser implements StreamParser {
     if (carriesDns(side.headers)) {
       s.doh ??= [undefined, undefined];
       s.dohLen ??= [0, 0];
-      s.doh[dir] = keepDoh(s.doh[dir], s.dohLen[dir], buf, q, take);
+      s.doh[dir] = keepBody(s.doh[dir], s.dohLen[dir], buf, q, take, MAX_DOH_BODY);
       s.dohLen[dir] = Math.min(s.dohLen[dir] + take, 65535);
     }
     const keep = this.ctx.keepBodies !== false;
