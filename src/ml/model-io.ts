@@ -12,6 +12,7 @@ import {
   type ModelFile,
   type ModelManifest,
 } from './model-file.js';
+import { compareVersions } from '../verify/index.js';
 
 export interface ModelMeta {
   name: string;
@@ -103,16 +104,6 @@ export interface ModelVerifyOptions {
   installedVersion?: string;
   allowDowngrade?: boolean;
   now?: Date;
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 export interface VerifiedModel {
