@@ -32,7 +32,13 @@ interface IpAddrJson {
   flags?: string[];
   operstate?: string;
   address?: string;
-  addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
+  addr_info?: Array<{
+    family: string;
+    local: string;
+    prefixlen: number;
+    tentative?: boolean;
+    dadfailed?: boolean;
+  }>;
 }
 
 export async function listLinks(): Promise<Map<string, LinkInfo>> {
@@ -76,12 +82,37 @@ export async function bringUpZones(plan: GatewayPlan, links: Map<string, LinkInf
       }
     }
   }
+  if (done.some((d) => d.endsWith(' up'))) {
+    const waited = await awaitIpv6Ready(plan.zones.map((z) => z.interface));
+    if (waited !== undefined) done.push(`IPv6 link-local ready after ${waited} ms`);
+  }
   const router = plan.config.zones.wan.router;
   if (router) {
     await run('ip', ['route', 'replace', 'default', 'via', router, 'dev', plan.wan.interface]);
     done.push(`default via ${router}`);
   }
   return done;
+}
+
+/**
+ * Waits (up to `limitMs`) until no IPv6 address on `interfaces` is tentative. A link just brought up runs duplicate
+ * address detection on its link-local address for about a second, and until it ends the kernel sends no neighbour
+ * solicitation for forwarded traffic (it needs a usable link-local source), so the first forwarded IPv6 connection
+ * would stall on an unresolved next hop. Returns the milliseconds waited, or undefined when nothing was tentative.
+ */
+export async function awaitIpv6Ready(interfaces: string[], limitMs = 3000): Promise<number | undefined> {
+  const start = Date.now();
+  let waited = false;
+  for (;;) {
+    const j = JSON.parse(await run('ip', ['-j', '-6', 'addr', 'show'])) as IpAddrJson[];
+    const pending = j.some(
+      (l) => interfaces.includes(l.ifname) && (l.addr_info ?? []).some((a) => a.tentative && !a.dadfailed),
+    );
+    if (!pending) return waited ? Date.now() - start : undefined;
+    if (Date.now() - start >= limitMs) return Date.now() - start;
+    waited = true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const FORWARDING = '/proc/sys/net/ipv4/ip_forward';
