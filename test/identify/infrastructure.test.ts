@@ -31,7 +31,12 @@ const flow = (port: number | undefined, peerPort: number | undefined, proto = 't
   bytes_out: 400,
   bytes_in: 500,
 });
-const sample = (ip: string, y: number, flows: CompactFlow[]): AddressSample => ({ ip, y, flows, family: 'f' });
+const sample = (ip: string, y: number, flows: CompactFlow[]): AddressSample => ({
+  ip,
+  y,
+  flows,
+  family: 'f',
+});
 
 test('infrastructure: a listening service on a port ≥ 1024 is; targets on system ports and peers that called in are not', () => {
   assert.equal(isInfrastructure(sample('198.51.100.1', 1, [flow(1337, 49744), flow(1337, 49750)])), true);
@@ -40,7 +45,10 @@ test('infrastructure: a listening service on a port ≥ 1024 is; targets on syst
   // The remote on an ephemeral port, the infected host listening: the remote called in.
   assert.equal(isInfrastructure(sample('198.51.100.4', 1, [flow(50123, 8080)])), false);
   // Most flows decide: one odd flow does not turn a web server into a C2.
-  assert.equal(isInfrastructure(sample('198.51.100.5', 1, [flow(80, 50001), flow(80, 50002), flow(8080, 50003)])), false);
+  assert.equal(
+    isInfrastructure(sample('198.51.100.5', 1, [flow(80, 50001), flow(80, 50002), flow(8080, 50003)])),
+    false,
+  );
   assert.equal(isInfrastructure(sample('198.51.100.6', 1, [flow(undefined, undefined, 'icmp')])), false);
   const sel = infrastructurePositives([
     sample('198.51.100.1', 1, [flow(1337, 49744)]),
@@ -56,10 +64,22 @@ test('infrastructure: a listening service on a port ≥ 1024 is; targets on syst
 });
 
 test('port features: portless flows are no high ports; the listening side is counted', () => {
-  const x = computeFeatures('198.51.100.9', [flow(undefined, undefined, 'icmp'), flow(undefined, undefined, 'icmp')], undefined, undefined, {});
+  const x = computeFeatures(
+    '198.51.100.9',
+    [flow(undefined, undefined, 'icmp'), flow(undefined, undefined, 'icmp')],
+    undefined,
+    undefined,
+    {},
+  );
   assert.equal(x[F.nonsystem_port_ratio], 0, 'ICMP is not a high port');
   assert.equal(x[F.service_side_ratio], -1, 'no ports, no side');
-  const y = computeFeatures('198.51.100.9', [flow(1337, 49744), flow(1337, 49745), flow(50000, 443), flow(53, 5353)], undefined, undefined, {});
+  const y = computeFeatures(
+    '198.51.100.9',
+    [flow(1337, 49744), flow(1337, 49745), flow(50000, 443), flow(53, 5353)],
+    undefined,
+    undefined,
+    {},
+  );
   assert.equal(y[F.nonsystem_port_ratio], 0.75);
   assert.equal(y[F.service_side_ratio], 0.75);
   assert.equal(y[F.low_port_ratio], 0.25);

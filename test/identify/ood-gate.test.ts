@@ -182,7 +182,10 @@ test('real benign rows bound the gray threshold too: ≤ 5% of held-aside benign
   set.realBenign = Uint8Array.from(set.y, (y) => (y === 0 ? 1 : 0));
   const bounded = trainModel(set, DEFAULT_TRAIN);
   const b = flagged(bounded);
-  assert.ok(b.flagged <= Math.floor(b.n * 0.05), `${b.flagged} of ${b.n} held-aside benign rows gray or black`);
+  assert.ok(
+    b.flagged <= Math.floor(b.n * 0.05),
+    `${b.flagged} of ${b.n} held-aside benign rows gray or black`,
+  );
   assert.ok(typeof bounded.data.info.grayThresholdRaisedForRealBenign === 'number');
   // The abuse rows at 40 stay flagged.
   assert.notEqual(bounded.verdictOf(bounded.score(set.x, 0).score), 'clean');

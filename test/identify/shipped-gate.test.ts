@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runMoat } from './cli-child.js';
 import { openSqlite } from '../../src/store/index.js';
-import { ModelRegistry, benignBlack, MAX_BENIGN_BLACK_RATE, WINDOW_TOTALS } from '../../src/identify/index.js';
+import {
+  ModelRegistry,
+  benignBlack,
+  MAX_BENIGN_BLACK_RATE,
+  WINDOW_TOTALS,
+} from '../../src/identify/index.js';
 import { benignReference, benignSamples, corpusBenignSplit } from '../../src/cli/commands/identify/benign.js';
 
 const USTC = join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-conversations');
@@ -45,7 +50,10 @@ test(
       assert.equal(summary.published, true, summary.reasons.join('; '));
       assert.equal(r.code, 0);
       const m = summary.report.withFinal;
-      assert.ok(m.precision >= 0.95 && m.coverage >= 0.8, `held out: P ${m.precision}, coverage ${m.coverage}`);
+      assert.ok(
+        m.precision >= 0.95 && m.coverage >= 0.8,
+        `held out: P ${m.precision}, coverage ${m.coverage}`,
+      );
       assert.equal(new ModelRegistry(openSqlite(db)).activeVersion(), summary.version);
       for (const rule of model.describe())
         for (const f of WINDOW_TOTALS) assert.doesNotMatch(rule, new RegExp(`\\b${f} [<>]`), rule);
