@@ -10,6 +10,11 @@
  * no public mail, web or name service does. Remotes the malware reached on system ports are neither positive nor
  * negative: they leave the labelled data (a target is not black, but it is no evidence of clean traffic either).
  * Benign samples are kept as they are.
+ *
+ * Limit: the listening side is read from the port order. That holds for a client on an ephemeral port; a P2P bot
+ * (Nsis-ay) talks from one fixed UDP port to peers on random ports, so about a third of its peers (those on a port
+ * below the bot's) count as infrastructure and the rest leave the data. The QuasarRAT and AsyncRAT C2s of the
+ * corpus listen on 1337, 7084, 4041 and 4782 and are met from ephemeral ports, as the rule expects.
  */
 import type { AddressSample } from './ustc-conversations.js';
 
