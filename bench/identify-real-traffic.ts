@@ -20,6 +20,7 @@ import {
   samplesFromEve,
   benignBlack,
   loadUstcConversations,
+  infrastructurePositives,
   type AddressSample,
   type IdentifyModel,
   type Verdict,
@@ -109,10 +110,11 @@ async function main(): Promise<void> {
   const ustcDir = at('--ustc');
   if (!ustcDir) return;
   const k = Number(at('--k') ?? 5);
-  const ustc = loadUstcConversations(ustcDir);
+  // As `identify train` does by default: USTC's malware targets leave the labelled data.
+  const { samples: ustc, targets } = infrastructurePositives(loadUstcConversations(ustcDir));
   const all = (await benignSamples([...split.training, ...split.reference])).samples;
   const fold = (training: AddressSample[]): IdentifyModel => {
-    const d = combinedDataset({ ustc, benign: training, ctx: {}, groupBy: '24' });
+    const d = combinedDataset({ ustc, ustcTargets: targets, benign: training, ctx: {}, groupBy: '24' });
     const r = evaluate(d.name, d.set, { ...evalOptions(d), labelledShare: 1, finalFit: true });
     return r.final ?? r.best;
   };

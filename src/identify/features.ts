@@ -25,6 +25,8 @@ export const FEATURE_NAMES = [
   'periodicity',
   'udp_ratio',
   'low_port_ratio',
+  'nonsystem_port_ratio',
+  'service_side_ratio',
   'tls_ratio',
   'distinct_ja3',
   'listed_tls_ratio',
@@ -50,6 +52,27 @@ export { F as FEATURE_INDEX };
 /** Which features describe traffic (the rest describe the address); evaluations may select either. */
 export const TRAFFIC_FEATURES = FEATURE_NAMES.slice(0, F.span + 1);
 export const ADDRESS_FEATURES = FEATURE_NAMES.slice(F.ipv6);
+
+/**
+ * Totals that grow with how long the address was watched (flow, peer and port counts, the time between its
+ * first and last flow). A request carries whatever window its terminal saw — a few flows of a live monitor, a
+ * whole day of a consumer capture — so a model that splits on them learns the length of its training captures
+ * (the old R16 failure). Models trained on captures leave them out (`windowInvariantFeatures`).
+ */
+export const WINDOW_TOTALS: readonly FeatureName[] = [
+  'flows',
+  'peers',
+  'service_ports',
+  'peer_ports',
+  'distinct_ja3',
+  'span',
+];
+
+/** `features` (indices; default all) without the window totals. */
+export function windowInvariantFeatures(features?: readonly number[]): number[] {
+  const drop = new Set(WINDOW_TOTALS.map((f) => F[f]));
+  return (features ?? FEATURE_NAMES.map((_, i) => i)).filter((i) => !drop.has(i));
+}
 
 export interface FeatureContext {
   intel?: IntelIndex;
@@ -140,6 +163,9 @@ function trafficFeatures(
   let durN = 0;
   let udp = 0;
   let low = 0;
+  let nonSystem = 0;
+  let portFlows = 0;
+  let serviceSide = 0;
   let tls = 0;
   let listedTls = 0;
   let entSum = 0;
@@ -152,6 +178,11 @@ function trafficFeatures(
     if (f.port !== undefined) {
       ports.add(f.port);
       if (f.port < 1024) low++;
+      else nonSystem++;
+      if (f.peer_port !== undefined) {
+        portFlows++;
+        if (f.port < f.peer_port) serviceSide++;
+      }
     }
     if (f.peer_port !== undefined) peerPorts.add(f.peer_port);
     bytesOut += f.bytes_out;
@@ -208,6 +239,9 @@ function trafficFeatures(
   out[F.mean_duration] = s.mean_duration ?? (durN > 0 ? dur / durN : -1);
   out[F.udp_ratio] = n > 0 ? udp / n : -1;
   out[F.low_port_ratio] = ports.size > 0 ? low / n : -1;
+  // ICMP and other portless flows count as neither: -1 would sort them with the high ports in a split.
+  out[F.nonsystem_port_ratio] = n > 0 ? nonSystem / n : -1;
+  out[F.service_side_ratio] = portFlows > 0 ? serviceSide / portFlows : -1;
   const tlsN = s.tls_flows ?? tls;
   out[F.tls_ratio] = tlsN / flowsN;
   for (const j of s.ja3 ?? []) ja3.add(j.toLowerCase());

@@ -42,6 +42,12 @@ export {
 } from './evaluate.js';
 export type { GroupBy } from './split-groups.js';
 export { loadUstcConversations, windowed, type AddressSample } from './datasets/ustc-conversations.js';
+export {
+  infrastructurePositives,
+  isInfrastructure,
+  FIRST_NON_SYSTEM_PORT,
+  type InfrastructureSelection,
+} from './datasets/infrastructure.js';
 export { loadIpsumPu } from './datasets/ipsum-pu.js';
 export { loadUnlabelledTraffic } from './datasets/unlabelled-traffic.js';
 export {

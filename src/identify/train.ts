@@ -28,6 +28,11 @@ export interface TrainParams {
   calibrationShare: number;
   /** At most this share of the realBenign rows may be black (the out-of-distribution gate's 1%). */
   maxBenignBlack?: number;
+  /**
+   * At most this share of the realBenign rows may be gray or black (default 5%): a gray band that holds half of
+   * real benign traffic tells an analyst nothing.
+   */
+  maxBenignGray?: number;
 }
 
 export const DEFAULT_TRAIN: TrainParams = {
@@ -132,7 +137,8 @@ export function trainModel(
   const spared = benignFloor(tree, data, calIdx, params.maxBenignBlack ?? 0.01);
   const benignCapped = spared > tBlack;
   if (benignCapped) tBlack = spared;
-  const tGray = Math.min(gray.recall > 0 ? gray.threshold : tBlack, tBlack);
+  const graySpared = benignFloor(tree, data, calIdx, params.maxBenignGray ?? 0.05);
+  const tGray = Math.min(Math.max(gray.recall > 0 ? gray.threshold : tBlack, graySpared), tBlack);
   return new IdentifyModel({
     format: MODEL_FORMAT,
     features: [...FEATURE_NAMES],
@@ -144,6 +150,9 @@ export function trainModel(
       samples: data.n,
       calibration: calibrateOnFit ? 'on-training-data' : calIdx.length,
       ...(benignCapped ? { blackThresholdRaisedForRealBenign: spared } : {}),
+      ...(graySpared > (gray.recall > 0 ? gray.threshold : tBlack)
+        ? { grayThresholdRaisedForRealBenign: graySpared }
+        : {}),
     },
   });
 }

@@ -251,7 +251,7 @@ test('moat identify eval: each source, then all combined with per-source scores'
     assert.ok(names.some((n) => n.startsWith('ustc-tfc2016 per remote address')));
     assert.ok(names.some((n) => n.startsWith('ipsum PU')));
     const combined = reports.find((x) =>
-      x.dataset.startsWith('combined: ustc-tfc2016 + ipsum PU + unlabelled'),
+      x.dataset.startsWith('combined: ustc-tfc2016 (infrastructure positives) + ipsum PU + unlabelled'),
     );
     assert.ok(combined, names.join(' | '));
     assert.deepEqual(

@@ -13,6 +13,8 @@ import {
   featurise,
   type EvaluateOptions,
   loadUstcConversations,
+  infrastructurePositives,
+  windowInvariantFeatures,
   windowed,
   loadIpsumPu,
   loadUnlabelledTraffic,
@@ -30,6 +32,8 @@ import {
 
 export interface DataFlags {
   ustc?: string;
+  /** 'infrastructure' (default): USTC malware remotes that are infrastructure only; 'all': every one. */
+  ustcPositives?: string;
   ipsum?: string;
   window?: string;
   unlabelled?: string;
@@ -68,6 +72,8 @@ export interface Sources {
   unlabelled?: AddressSample[];
   /** Real benign traffic (label 0), from benign captures. */
   benign?: AddressSample[];
+  /** USTC malware remotes left out as the malware's targets (see infrastructurePositives). */
+  ustcTargets?: number;
   ctx: FeatureContext;
   groupBy: GroupBy;
 }
@@ -78,7 +84,16 @@ export function loadSources(flags: DataFlags, extraFeeds: string[], geo?: GeoLoo
   if (flags.ustc) {
     if (!existsSync(join(flags.ustc, 'Malware')))
       throw new UsageError(`--ustc: ${flags.ustc} has no Malware/ folder`);
-    out.ustc = loadUstcConversations(flags.ustc);
+    const which = flags.ustcPositives ?? 'infrastructure';
+    if (which !== 'infrastructure' && which !== 'all')
+      throw new UsageError(`--ustc-positives must be infrastructure or all, got '${which}'`);
+    const all = loadUstcConversations(flags.ustc);
+    if (which === 'all') out.ustc = all;
+    else {
+      const sel = infrastructurePositives(all);
+      out.ustc = sel.samples;
+      out.ustcTargets = sel.targets;
+    }
   }
   if (flags.ipsum) {
     if (!existsSync(flags.ipsum)) throw new UsageError(`--ipsum: no such file ${flags.ipsum}`);
@@ -111,12 +126,17 @@ function sourceBalanced(set: LabelledSet, samples: readonly { source: number; y:
   return set;
 }
 
-/** Every seed source in one set (train always uses it; eval adds it when there is more than one source). */
+/**
+ * Every seed source in one set (train always uses it; eval adds it when there is more than one source). The tree
+ * splits on the features every labelled source measures, less the window totals (see WINDOW_TOTALS).
+ */
 export function combinedDataset(src: Sources): Dataset {
   const c = combineSources(src);
-  const features = sharedFeatures(c.samples.filter((x) => !x.unlabelled).map((x) => x.source));
+  const features = windowInvariantFeatures(
+    sharedFeatures(c.samples.filter((x) => !x.unlabelled).map((x) => x.source)),
+  );
   const present = [
-    src.ustc ? 'ustc-tfc2016' : '',
+    src.ustc ? `ustc-tfc2016${src.ustcTargets !== undefined ? ' (infrastructure positives)' : ''}` : '',
     src.ipsum ? 'ipsum PU' : '',
     src.benign ? 'benign captures' : '',
     src.unlabelled ? 'unlabelled traffic' : '',
@@ -128,7 +148,7 @@ export function combinedDataset(src: Sources): Dataset {
     set: sourceBalanced(featurise(c.samples, src.ctx, { groupBy: src.groupBy }), c.samples),
     labelledShare: 0.4,
     unlabelledOnly: Uint8Array.from(c.samples, (x) => (x.unlabelled ? 1 : 0)),
-    ...(features ? { features } : {}),
+    features,
     slices: [
       ...(src.ustc ? [{ name: 'ustc-tfc2016 part', mask: mask(SOURCE_USTC) }] : []),
       ...(src.ipsum ? [{ name: 'ipsum part', mask: mask(SOURCE_IPSUM) }] : []),
@@ -187,6 +207,11 @@ export function evalOptions(d: Dataset): EvaluateOptions {
 export const dataOptions = (c: Command): Command =>
   c
     .option('--ustc <dir>', 'USTC-TFC2016 conversations folder (Benign/, Malware/)')
+    .option(
+      '--ustc-positives <which>',
+      "USTC malware remotes taken as black: 'infrastructure' (listening on a port ≥ 1024 the infected host connected to; the rest are its targets and left out) or 'all'",
+      'infrastructure',
+    )
     .option('--ipsum <file>', 'IPsum main file (positive-unlabelled seeds)')
     .option(
       '--feeds <files>',
