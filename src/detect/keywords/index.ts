@@ -11,6 +11,7 @@ import {
 } from './sticky.js';
 import { PCRE } from './pcre.js';
 import { BYTE_KEYWORDS } from './bytes.js';
+import { BYTE_MATH } from './byte-math.js';
 import { HEADER_KEYWORDS } from './header.js';
 import { STATE_KEYWORDS } from './state.js';
 import { REPUTATION_KEYWORDS } from './reputation.js';
@@ -27,6 +28,7 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     'app-layer-protocol': APP_LAYER_PROTOCOL,
     pcre: PCRE,
     ...BYTE_KEYWORDS,
+    byte_math: BYTE_MATH,
     ...HEADER_KEYWORDS,
     ...STATE_KEYWORDS,
     ...REPUTATION_KEYWORDS,
