@@ -341,6 +341,11 @@ export interface Rule {
   /** app-layer-protocol conditions, all of which must hold. */
   appProtos: AppProtoTest[];
   /**
+   * app-layer-event: the parser events (`dns.z_flag_set`, `http.request_line_missing_protocol` …) the rule needs,
+   * all raised on the transaction the rule is evaluated on (see event-rules.ts).
+   */
+  appEvents?: string[];
+  /**
    * The side of a transaction an app-layer rule inspects (0 request, 1 response), from its buffers and `flow:`;
    * the alert's direction follows it.
    */
