@@ -85,3 +85,16 @@ export const APP_LAYER_EVENT: KeywordHandler = (c, v, k) => {
     throw new RuleError(`moat's ${proto} parser does not raise '${name}'`, undefined, k);
   (c.rule.appEvents ??= []).push(`${proto}.${name}`);
 };
+
+/**
+ * decode-event: refused with the reason. moat raises decoder events (EVE `anomaly`, type decode) but keeps one
+ * per packet, and packets the decoder rejects or holds (fragments) never reach the rule engine, so such a rule
+ * could not fire as Suricata's does.
+ */
+export const DECODE_EVENT: KeywordHandler = (_c, v, k) => {
+  throw new RuleError(
+    `'${needValue(v, k)}': rules on decoder events are not run (decode-error packets do not reach the rule engine)`,
+    undefined,
+    k,
+  );
+};
