@@ -69,6 +69,8 @@ export const TOO_MANY_LAYERS = 'decoder.moat.too_many_layers';
 export const GENEVE_HEADER_TOO_SMALL = 'decoder.moat.geneve_header_too_small';
 export const VXLAN_HEADER_TOO_SMALL = 'decoder.moat.vxlan_header_too_small';
 export const DECODER_INTERNAL_ERROR = 'decoder.moat.internal_error';
+export const CAPWAP_HEADER_TOO_SMALL = 'decoder.moat.capwap_header_too_small';
+export const CAPWAP_HLEN_INVALID = 'decoder.moat.capwap_hlen_invalid';
 
 /** The first event of a packet is kept: it is the one that explains why decoding stopped or went odd. */
 export function setAnomaly(pkt: DecodedPacket, name: string): void {

@@ -35,6 +35,7 @@ export const L_AYIYA = 29;
 export const L_IEEE80211 = 30;
 export const L_RADIOTAP = 31;
 export const L_GTPU = 32;
+export const L_CAPWAP = 33;
 /** An IP protocol moat does not look into (ESP, OSPF …): the packet is complete at the IP layer. */
 export const L_IP_PAYLOAD = 28;
 

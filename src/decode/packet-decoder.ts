@@ -55,6 +55,7 @@ import { decodeTeredo } from './teredo.js';
 import { decodeUdp } from './udp.js';
 import { decodeVlan } from './vlan.js';
 import { decodeVxlan } from './vxlan.js';
+import { decodeCapwap } from './capwap.js';
 
 /** Link types beyond the packet.ts contract that cost one small layer each. */
 export const LINKTYPE_PPP = 9;
@@ -266,6 +267,8 @@ export class PacketDecoder {
         return decodeVxlan(c, pkt);
       case L.L_GENEVE:
         return decodeGeneve(c, pkt);
+      case L.L_CAPWAP:
+        return decodeCapwap(c, pkt);
       case L.L_TEREDO:
         return decodeTeredo(c, pkt);
       case L.L_MPLS:

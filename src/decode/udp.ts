@@ -1,12 +1,12 @@
 /**
  * UDP (RFC 768). Datagrams to the tunnel ports are decoded into their inner packet: VXLAN 4789 (RFC 7348),
  * Geneve 6081 (RFC 8926), GRE-in-UDP 4754 (RFC 8086), Teredo 3544 (RFC 4380), AYIYA 5072,
- * GTP-U 2152.
+ * GTP-U 2152, CAPWAP data 5247 (RFC 5415).
  */
 import { UDP_HLEN_INVALID, UDP_HLEN_TOO_SMALL, UDP_PKT_TOO_SMALL, setAnomaly } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
-import { L_AYIYA, L_DONE, L_GTPU, L_ERROR, L_GENEVE, L_GRE, L_TEREDO, L_VXLAN } from './layers.js';
+import { L_AYIYA, L_CAPWAP, L_DONE, L_GTPU, L_ERROR, L_GENEVE, L_GRE, L_TEREDO, L_VXLAN } from './layers.js';
 
 export const PORT_VXLAN = 4789;
 export const PORT_GENEVE = 6081;
@@ -14,6 +14,7 @@ export const PORT_GRE_IN_UDP = 4754;
 export const PORT_TEREDO = 3544;
 export const PORT_AYIYA = 5072;
 export const PORT_GTPU = 2152;
+export const PORT_CAPWAP_DATA = 5247;
 
 export function decodeUdp(c: DecodeCursor, pkt: DecodedPacket): number {
   const off = c.off;
@@ -58,5 +59,6 @@ export function decodeUdp(c: DecodeCursor, pkt: DecodedPacket): number {
   if (dp === PORT_TEREDO || sp === PORT_TEREDO) return L_TEREDO;
   if (dp === PORT_AYIYA || sp === PORT_AYIYA) return L_AYIYA;
   if (dp === PORT_GTPU || sp === PORT_GTPU) return L_GTPU;
+  if (dp === PORT_CAPWAP_DATA || sp === PORT_CAPWAP_DATA) return L_CAPWAP;
   return L_DONE;
 }

@@ -8,6 +8,7 @@ import type {
   BufferMatch,
   ByteExtractMatch,
   ByteJumpMatch,
+  ByteMathMatch,
   ByteTestMatch,
   ContentMatch,
   NumberRead,
@@ -195,6 +196,46 @@ function byteExtract(buf: Uint8Array, len: number, m: ByteExtractMatch, prevEnd:
   return readEnd;
 }
 
+const TWO_64 = 2 ** 64;
+
+/**
+ * byte_math: the value read, combined with the rvalue as unsigned 64-bit arithmetic (Number: exact below 2^53), then
+ * masked; stored in its variable. The new position (after the bytes read), or -1 (out of the buffer, division by 0).
+ */
+function byteMath(buf: Uint8Array, len: number, m: ByteMathMatch, prevEnd: number): number {
+  const v = readField(buf, len, m, prevEnd);
+  if (v === undefined) return -1;
+  const r = val(m.rvalue, m.rvalueVar);
+  let x: number;
+  switch (m.oper) {
+    case '+':
+      x = (v + r) % TWO_64;
+      break;
+    case '-':
+      x = v >= r ? v - r : v - r + TWO_64;
+      break;
+    case '*':
+      x = (v * r) % TWO_64;
+      break;
+    case '/':
+      if (r === 0) return -1;
+      x = Math.floor(v / r);
+      break;
+    case '<<':
+      x = r >= 64 ? 0 : (v * 2 ** r) % TWO_64;
+      break;
+    case '>>':
+      x = r >= 64 ? 0 : Math.floor(v / 2 ** r);
+      break;
+  }
+  if (m.mask !== undefined) {
+    x = ((x % 2 ** 32) & m.mask) >>> 0;
+    if (x !== 0) for (let k = m.mask; (k & 1) === 0; k >>>= 1) x >>>= 1;
+  }
+  vars[m.slot] = x;
+  return readEnd;
+}
+
 function pcreMatch(buf: Uint8Array, base: number, len: number, m: PcreMatch, prevEnd: number): number {
   const start = m.relative ? prevEnd : base;
   const end = Math.min(len, start + PCRE_WINDOW);
@@ -320,6 +361,10 @@ function step(ms: readonly BufferMatch[], i: number, buf: Uint8Array, len: numbe
     }
     case 'byte_extract': {
       const pos = byteExtract(buf, len, m, prevEnd);
+      return pos >= 0 && step(ms, i + 1, buf, len, pos);
+    }
+    case 'byte_math': {
+      const pos = byteMath(buf, len, m, prevEnd);
       return pos >= 0 && step(ms, i + 1, buf, len, pos);
     }
   }

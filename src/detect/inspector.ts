@@ -82,6 +82,10 @@ export class RuleInspector implements Inspector {
     return hits.map((h) => this.alert(flow, h.rule, h.dir));
   }
 
+  onAppEvent(flow: FlowView, record: AppRecord & { type: 'anomaly' }, tsUs: number): void {
+    this.engine.onAppRecord(flow, record, tsUs);
+  }
+
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleAlert[] | undefined {
     let hits = this.engine.onPacket(flow, dir, pkt);
     const more = this.headers?.onPacket(flow, dir, pkt);

@@ -17,6 +17,7 @@ import { bufferProto, RecordBuffers, type AppBuffer } from './app-buffers.js';
 import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from './header-match.js';
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
+import { EventRules } from './event-rules.js';
 import { testNumber } from './keywords/header.js';
 import { GUESSED_PROTOS, guessProto } from './proto-guess.js';
 
@@ -329,6 +330,8 @@ export class RuleMatcher {
       }
     }
   };
+  /** app-layer-event rules, evaluated on the transaction after the events (undefined: none loaded). */
+  private readonly events: EventRules | undefined;
   /** Every group, for resetting their generations when the counter wraps. */
   private readonly allGroups: Group[] = [];
 
@@ -360,8 +363,13 @@ export class RuleMatcher {
     };
     let packetRules = 0;
     const app = new Map<BufferName, number[]>();
+    const eventRules: number[] = [];
     rules.forEach((r, ri) => {
       for (const d of r.datasets) this.datasets.prepare(d);
+      if (r.appEvents) {
+        eventRules.push(ri);
+        return;
+      }
       const appBufs = [...r.buffers.keys()].filter((b) => b !== 'payload');
       const isApp =
         appBufs.length > 0 || r.tlsVersion !== undefined || r.datasets.some((d) => d.buffer !== 'payload');
@@ -391,6 +399,7 @@ export class RuleMatcher {
       }
     });
     this.packetRuleCount = packetRules;
+    this.events = eventRules.length > 0 ? new EventRules(rules, eventRules) : undefined;
     const build = (l: PortGroupLists): PortGroups => ({
       pairs: new Map(),
       any: buildGroup(rules, l.any, 'payload', needMask, opts.prefilter !== false),
@@ -595,6 +604,18 @@ export class RuleMatcher {
   /** App-layer rules on one record (a TLS handshake, an HTTP transaction, a DNS message). */
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
     if (record.type === 'tls') this.encrypted.add(flow.id);
+    if (this.events) {
+      if (record.type === 'anomaly') {
+        this.events.onAnomaly(flow, record.anomaly.event);
+        return undefined;
+      }
+      const ev = this.events.onRecord(flow, record, tsUs, (r, f, d, t) => this.finish(r, f, d, t));
+      if (ev) return [...ev, ...(this.appRecordRules(flow, record, tsUs) ?? [])];
+    }
+    return this.appRecordRules(flow, record, tsUs);
+  }
+
+  private appRecordRules(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
     if (this.appGroups.size === 0 || record.type === 'anomaly') return undefined;
     const groups = this.appGroupsOf[record.type];
     if (groups.length === 0) return undefined;
@@ -680,6 +701,7 @@ export class RuleMatcher {
   }
 
   endFlow(flowId: number): void {
+    this.events?.endFlow(flowId);
     this.seqs?.delete(flowId);
     this.guessed?.delete(flowId);
     this.encrypted.delete(flowId);

@@ -162,6 +162,20 @@ export interface ByteExtractMatch extends NumberRead {
   align: number;
 }
 
+/**
+ * byte_math: reads a number (bitmask not applied at read), combines it with `rvalue` (or a variable) by `oper`, then
+ * applies `mask` and stores the result in its variable. The position moves to the end of the bytes read.
+ */
+export interface ByteMathMatch extends NumberRead {
+  kind: 'byte_math';
+  oper: '+' | '-' | '/' | '*' | '<<' | '>>';
+  rvalue: number;
+  rvalueVar?: number;
+  slot: number;
+  /** Suricata's byte_math bitmask, applied to the result (not to the bytes read). */
+  mask?: number;
+}
+
 /** bsize / urilen: the buffer's length. */
 export interface SizeMatch {
   kind: 'bsize';
@@ -188,7 +202,8 @@ export type BufferMatch =
   | IsDataAtMatch
   | ByteTestMatch
   | ByteJumpMatch
-  | ByteExtractMatch;
+  | ByteExtractMatch
+  | ByteMathMatch;
 
 export interface NumberTest {
   op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>';
@@ -325,6 +340,11 @@ export interface Rule {
   datasets: DatasetOp[];
   /** app-layer-protocol conditions, all of which must hold. */
   appProtos: AppProtoTest[];
+  /**
+   * app-layer-event: the parser events (`dns.z_flag_set`, `http.request_line_missing_protocol` …) the rule needs,
+   * all raised on the transaction the rule is evaluated on (see event-rules.ts).
+   */
+  appEvents?: string[];
   /**
    * The side of a transaction an app-layer rule inspects (0 request, 1 response), from its buffers and `flow:`;
    * the alert's direction follows it.

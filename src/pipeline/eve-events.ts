@@ -74,6 +74,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly inspectors: readonly Inspector[];
   private readonly packetInspectors: readonly Inspector[];
   private readonly customTls: readonly string[] | undefined;
+  /** Flows an alert was written about, until their flow record (`flow.alerted`). */
+  private readonly alerted = new Set<number>();
   private readonly tlsJa4: boolean;
   private readonly dnsLog: DnsLogConfig;
   private readonly httpDump: HttpHeaderDump | undefined;
@@ -160,6 +162,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         break;
       case 'anomaly': {
         this.stats.anomalies++;
+        for (const ins of this.inspectors) ins.onAppEvent?.(flow, record, tsUs);
         if (!this.wants('anomaly')) return;
         const o = this.open('anomaly', tsUs, flow, this.pcapCnt);
         const a = record.anomaly;
@@ -296,6 +299,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     const wanted = this.wants('alert');
     for (const f of findings) {
       if (!isAlert(f)) continue;
+      this.alerted.add(at.flow.id);
       // The summary counts the alerts the output holds; those --types left out are counted apart.
       if (wanted) this.stats.alerts++;
       else this.stats.alertsNotWritten++;
@@ -341,10 +345,19 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     }
     if (wanted) {
       const o = this.out;
-      writeFlowRecord(o, flow, reason, tsUs, this.iface, findings && trafficIn(findings));
+      writeFlowRecord(
+        o,
+        flow,
+        reason,
+        tsUs,
+        this.iface,
+        findings && trafficIn(findings),
+        this.alerted.has(flow.id),
+      );
       this.close(o, false);
     }
     if (findings) this.writeAlerts(findings, { flow, tsUs, iface: this.iface, pcapCnt: this.pcapCnt });
+    this.alerted.delete(flow.id);
   }
 
   onPacketAnomaly(flow: FlowView | null, event: string, pkt: DecodedPacket): void {

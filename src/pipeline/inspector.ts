@@ -24,6 +24,11 @@ export type LateFindings = (
 export interface Inspector {
   readonly name: string;
   onAppRecord?(flow: FlowView, record: AppRecord, tsUs: number): readonly Finding[] | undefined;
+  /**
+   * A parser's event (an `anomaly` record, which onAppRecord does not get): the rule engine keeps it for the
+   * transaction record that follows (app-layer-event).
+   */
+  onAppEvent?(flow: FlowView, record: AppRecord & { type: 'anomaly' }, tsUs: number): void;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number): readonly Finding[] | undefined;
   /** Every packet of a flow after the flow layer counted it (`dir` 0: client → server). Hot path. */
   onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): readonly Finding[] | undefined;

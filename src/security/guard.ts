@@ -151,6 +151,10 @@ export class SecurityGuard implements Inspector {
     return out.length > 0 ? out : undefined;
   }
 
+  onAppEvent(flow: FlowView, record: AppRecord & { type: 'anomaly' }, tsUs: number): void {
+    this.rules?.onAppEvent(flow, record, tsUs);
+  }
+
   onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): readonly Finding[] | undefined {
     this.flows.delete(flow.id);
     return this.rules?.onFlowEnd(flow, reason, tsUs);

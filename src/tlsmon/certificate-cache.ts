@@ -27,6 +27,8 @@ export function serviceKey(dstIp: string, dstPort: number, sni: string | undefin
 export class ServiceCertificateCache {
   private readonly map = new Map<string, CachedChain>();
   private readonly sessions = new Map<string, CachedChain>();
+  /** Chains whose session ticket is still to come (the handshake was scored at ServerHelloDone). */
+  private readonly lateTickets: Array<{ ticket: { hash?: string }; entry: CachedChain }> = [];
 
   constructor(
     private readonly maxEntries = 50_000,
@@ -56,6 +58,7 @@ export class ServiceCertificateCache {
     const key = serviceKey(f.dstIp, f.dstPort, f.sni);
     const s = f.session;
     const sid = (id: string): string => `${f.dstIp}|${f.dstPort}|${id}`;
+    if (this.lateTickets.length > 0) this.settleLateTickets();
     if (f.chain.length > 0) {
       const entry: CachedChain = {
         chain: f.chain,
@@ -92,6 +95,24 @@ export class ServiceCertificateCache {
   ): void {
     if (s?.serverSessionId !== undefined) put(this.sessions, sid(s.serverSessionId), entry, this.maxEntries);
     if (s?.newTicket !== undefined) put(this.sessions, `t|${s.newTicket}`, entry, this.maxEntries);
+    else if (s?.lateTicket !== undefined) {
+      if (this.lateTickets.length >= MAX_LATE_TICKETS) this.lateTickets.shift();
+      this.lateTickets.push({ ticket: s.lateTicket, entry });
+    }
+  }
+
+  /**
+   * Tickets that arrived since their handshake was scored become session keys; a connection that went on without
+   * one is dropped; one still open waits (bounded; the check runs once per handshake).
+   */
+  private settleLateTickets(): void {
+    let keep = 0;
+    for (const t of this.lateTickets) {
+      const h = t.ticket.hash;
+      if (h === undefined) this.lateTickets[keep++] = t;
+      else if (h !== '') put(this.sessions, `t|${h}`, t.entry, this.maxEntries);
+    }
+    this.lateTickets.length = keep;
   }
 
   private session(key: string, nowUs: number): CachedChain | undefined {
@@ -104,6 +125,9 @@ export class ServiceCertificateCache {
     return this.map.size;
   }
 }
+
+/** Handshakes whose promised ticket is awaited at once (each a few hundred ms of a connection's life). */
+const MAX_LATE_TICKETS = 1024;
 
 /** Insert as most recent, dropping the oldest entry past the bound. */
 function put(m: Map<string, CachedChain>, key: string, entry: CachedChain, max: number): void {

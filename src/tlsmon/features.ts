@@ -51,6 +51,8 @@ export interface SessionRefs {
   /** SHA-256 (hex) of the ticket the client offered, and of the ticket the server issued. */
   clientTicket?: string;
   newTicket?: string;
+  /** The ticket a server promised, filled in after the handshake was scored (see TlsHandshake.lateTicket). */
+  lateTicket?: { hash?: string };
 }
 
 /** Why certificate dimensions may have nothing to look at: the realisation notes' TLS 1.3 rule. */

@@ -38,12 +38,17 @@ export function featuresOf(flow: FlowView, tls: TlsHandshake, tsUs: number): Han
     ja4: tls.ja4,
     ech: tls.client?.ech === true,
     session:
-      tls.client?.sessionId || tls.client?.ticketHash || tls.serverSessionId || tls.newTicketHash
+      tls.client?.sessionId ||
+      tls.client?.ticketHash ||
+      tls.serverSessionId ||
+      tls.newTicketHash ||
+      tls.lateTicket
         ? {
             clientSessionId: tls.client?.sessionId,
             serverSessionId: tls.serverSessionId,
             clientTicket: tls.client?.ticketHash,
             newTicket: tls.newTicketHash,
+            lateTicket: tls.lateTicket,
           }
         : undefined,
     flow: {

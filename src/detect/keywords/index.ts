@@ -11,6 +11,8 @@ import {
 } from './sticky.js';
 import { PCRE } from './pcre.js';
 import { BYTE_KEYWORDS } from './bytes.js';
+import { BYTE_MATH } from './byte-math.js';
+import { APP_LAYER_EVENT, DECODE_EVENT } from './events.js';
 import { HEADER_KEYWORDS } from './header.js';
 import { STATE_KEYWORDS } from './state.js';
 import { REPUTATION_KEYWORDS } from './reputation.js';
@@ -27,6 +29,9 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     'app-layer-protocol': APP_LAYER_PROTOCOL,
     pcre: PCRE,
     ...BYTE_KEYWORDS,
+    byte_math: BYTE_MATH,
+    'app-layer-event': APP_LAYER_EVENT,
+    'decode-event': DECODE_EVENT,
     ...HEADER_KEYWORDS,
     ...STATE_KEYWORDS,
     ...REPUTATION_KEYWORDS,

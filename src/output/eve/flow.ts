@@ -34,6 +34,8 @@ export function writeFlowRecord(
   tsUs: number,
   iface: string | undefined,
   traffic?: TrafficTags,
+  /** An alert was written about the flow (Suricata's `flow.alerted`). */
+  alerted = false,
 ): void {
   writeEveHeader(o, 'flow', tsUs, flow, iface);
   // ICMP: the first packet's type and code, and the answer's when there is one, as Suricata's flow header.
@@ -78,7 +80,7 @@ export function writeFlowRecord(
   str(o, flow.state);
   raw(o, ',"reason":');
   str(o, reason);
-  raw(o, ',"alerted":false}');
+  raw(o, alerted ? ',"alerted":true}' : ',"alerted":false}');
   if (flow.proto === 6) {
     const flags = flow.tcpFlags;
     const ts = flags[0];

@@ -12,6 +12,7 @@
 import { DecodedPacket, IPPROTO_TCP, IPPROTO_UDP } from '../../decode/index.js';
 import {
   PORT_AYIYA,
+  PORT_CAPWAP_DATA,
   PORT_GENEVE,
   PORT_GRE_IN_UDP,
   PORT_GTPU,
@@ -30,7 +31,8 @@ function isTunnelPort(p: number): boolean {
     p === PORT_GRE_IN_UDP ||
     p === PORT_TEREDO ||
     p === PORT_AYIYA ||
-    p === PORT_GTPU
+    p === PORT_GTPU ||
+    p === PORT_CAPWAP_DATA
   );
 }
 

@@ -34,6 +34,18 @@ export function emitDnsMessage(
   if (res.anomalies) for (const anomaly of res.anomalies) ctx.emit({ type: 'anomaly', anomaly }, tsUs);
   const msg = res.message;
   if (!msg) return;
+  // A response going to the server, a query going to the client: Suricata's events, raised before the record so
+  // they travel with its transaction.
+  if (dir === 0 && msg.isResponse)
+    ctx.emit(
+      { type: 'anomaly', anomaly: { event: 'dns.not_a_request', detail: 'QR set to the server' } },
+      tsUs,
+    );
+  else if (dir === 1 && !msg.isResponse)
+    ctx.emit(
+      { type: 'anomaly', anomaly: { event: 'dns.not_a_response', detail: 'QR clear to the client' } },
+      tsUs,
+    );
   msg.dir = dir;
   msg.txId = msg.isResponse ? txs.forResponse(msg.id) : txs.forQuery(msg.id);
   ctx.emit({ type: 'dns', dns: msg }, tsUs);

@@ -77,13 +77,21 @@ export class TlsStreamParser implements StreamParser {
   private serverDone = false;
   private certificateRequested = false;
   private emitted = false;
+  /** Set when the record went out at ServerHelloDone before a promised NewSessionTicket: filled when it comes. */
+  private lateTicket?: { hash?: string };
+  private awaitingTicket = false;
   /** Time of the bytes being parsed, so anomalies carry the packet time that revealed them. */
   private ts = 0;
 
   constructor(private readonly ctx: AppContext) {}
 
+  /** Still reading: before the record went out, or the server's side while a promised ticket is awaited. */
+  private reading(dir: Direction): boolean {
+    return !this.emitted || (dir === 1 && this.awaitingTicket);
+  }
+
   onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
-    if (this.emitted) return;
+    if (!this.reading(dir)) return;
     const s = this.sides[dir];
     if (s.stopped) return;
     this.ts = tsUs;
@@ -102,7 +110,7 @@ export class TlsStreamParser implements StreamParser {
       p = off;
       end = off + len;
     }
-    while (!this.emitted && !s.stopped) {
+    while (this.reading(dir) && !s.stopped) {
       const left = end - p;
       if (left < 2) break;
       // SSLv2-format ClientHello: 2-byte header with the high bit set, message type 1 (RFC 5246 E.2).
@@ -155,7 +163,7 @@ export class TlsStreamParser implements StreamParser {
       this.record(dir, type, data, p + 5, rlen, tsUs);
       p += 5 + rlen;
     }
-    if (!this.emitted && !s.stopped && p < end) s.pending = Buffer.from(data.subarray(p, end));
+    if (this.reading(dir) && !s.stopped && p < end) s.pending = Buffer.from(data.subarray(p, end));
   }
 
   private record(dir: Direction, type: number, data: Buffer, off: number, len: number, tsUs: number): void {
@@ -166,6 +174,11 @@ export class TlsStreamParser implements StreamParser {
       // encrypted handshake travels as application data, so nothing encrypted is read as a hello).
       if (dir === 0 && !this.retryClient && (this.hrr || (!this.server && this.offersTls13))) return;
       s.ccs = true;
+      // A server CCS without the promised ticket: nothing more will come.
+      if (this.emitted) {
+        if (dir === 1) this.stopAwaiting();
+        return;
+      }
       // TLS ≤ 1.2 server CCS before ServerHelloDone: the abbreviated handshake of a resumed session.
       if (dir === 1 && this.server && this.server.version <= 0x0303) this.finish(tsUs, !this.serverDone);
       // The client's CCS ends its flight: after a CertificateRequest its certificates have been seen.
@@ -174,6 +187,7 @@ export class TlsStreamParser implements StreamParser {
     }
     if (type === CT_ALERT || type === CT_HEARTBEAT) return;
     if (type === CT_APPLICATION_DATA) {
+      if (dir === 1 && this.emitted) this.stopAwaiting();
       if (dir === 1 && this.server) this.finish(tsUs, false);
       return;
     }
@@ -192,7 +206,7 @@ export class TlsStreamParser implements StreamParser {
       p = off;
       end = off + len;
     }
-    while (end - p >= 4 && !this.emitted && !s.stopped) {
+    while (end - p >= 4 && this.reading(dir) && !s.stopped) {
       const mtype = hs[p];
       const mlen = (hs[p + 1] << 16) | (hs[p + 2] << 8) | hs[p + 3];
       if (mlen > MAX_HANDSHAKE) {
@@ -203,7 +217,7 @@ export class TlsStreamParser implements StreamParser {
       this.message(dir, mtype, hs, p + 4, p + 4 + mlen, tsUs);
       p += 4 + mlen;
     }
-    if (!this.emitted && !s.stopped && p < end) {
+    if (this.reading(dir) && !s.stopped && p < end) {
       if (end - p > MAX_HANDSHAKE + 4)
         this.stop(dir, 'tls.handshake_message_too_long', 'handshake reassembly beyond its bound');
       else s.hs = Buffer.from(hs.subarray(p, end));
@@ -257,13 +271,23 @@ export class TlsStreamParser implements StreamParser {
         const n = w.u16('ticket length');
         w.need(n, 'ticket');
         if (n > 0) this.newTicketHash = hash('sha256', w.buf.subarray(w.pos, w.pos + n), 'hex');
+        if (this.lateTicket) {
+          this.lateTicket.hash = this.newTicketHash;
+          this.stopAwaiting();
+        }
         return;
       }
       if (dir === 1 && type === HS_SERVER_HELLO_DONE) {
         this.serverDone = true;
-        // With a CertificateRequest the client's certificates follow: the record waits for the client's CCS. When
-        // the server announced a session ticket, the record waits for it (it comes before the server's CCS).
-        if (!this.certificateRequested && !this.ticketPromised) this.finish(tsUs, false);
+        // With a CertificateRequest the client's certificates follow: the record waits for the client's CCS.
+        // Otherwise it goes out now, as Suricata logs it; a promised ticket is handed on when it comes.
+        if (!this.certificateRequested) {
+          if (this.ticketPromised) {
+            this.lateTicket = {};
+            this.awaitingTicket = true;
+          }
+          this.finish(tsUs, false);
+        }
       }
     });
   }
@@ -359,6 +383,7 @@ export class TlsStreamParser implements StreamParser {
           ? this.serverSessionId.toString('hex')
           : undefined,
       newTicketHash: this.newTicketHash,
+      lateTicket: this.lateTicket,
       resumed,
       versionName: sh?.draftBefore16
         ? 'TLS 1.3 draft-<16'
@@ -374,13 +399,25 @@ export class TlsStreamParser implements StreamParser {
     this.ctx.emit({ type: 'tls', tls: h }, tsUs);
   }
 
-  /** After the handshake record is out only ciphertext follows. */
+  /** The ticket will not come (or came): the handshake object is final. */
+  private stopAwaiting(): void {
+    if (this.awaitingTicket && this.lateTicket && this.lateTicket.hash === undefined)
+      this.lateTicket.hash = '';
+    this.awaitingTicket = false;
+    this.sides[1].pending = this.sides[1].hs = null;
+    this.sides[1].stopped = true;
+  }
+
+  /** After the handshake record is out (and a promised ticket came) only ciphertext follows. */
   get finished(): boolean {
-    return this.emitted;
+    return !this.reading(1);
   }
 
   onGap(dir: Direction, _len: number, _tsUs: number): void {
-    if (this.emitted) return;
+    if (this.emitted) {
+      if (dir === 1) this.stopAwaiting();
+      return;
+    }
     const s = this.sides[dir];
     // Record boundaries are lost: this direction can't be parsed further.
     s.stopped = true;

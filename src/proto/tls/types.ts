@@ -64,6 +64,12 @@ export interface TlsHandshake {
   serverSessionId?: string;
   /** SHA-256 (hex) of the ticket a TLS ≤ 1.2 server issued in NewSessionTicket. */
   newTicketHash?: string;
+  /**
+   * A full TLS ≤ 1.2 handshake whose server promised a ticket: the record goes out at ServerHelloDone (as Suricata
+   * logs it), before the NewSessionTicket; `hash` is filled in here when it arrives (`newTicketHash` stays unset),
+   * and set to '' when the server's side went on without one.
+   */
+  lateTicket?: { hash?: string };
   /** Session resumed (abbreviated handshake, or TLS 1.3 PSK accepted). */
   resumed: boolean;
   /** Negotiated version as Suricata prints it: "TLS 1.2", "TLS 1.3", "SSLv3", "UNDETERMINED". */

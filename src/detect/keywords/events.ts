@@ -1,0 +1,100 @@
+/**
+ * app-layer-event:<proto>.<event> — the rule matches a transaction on which moat's parser raised that event, as
+ * Suricata's keyword does. Only the events moat's parsers raise are accepted: a rule on another one (or on a
+ * protocol moat does not parse, or Suricata's protocol-detection `applayer_*` events) is refused with the reason,
+ * rather than loaded to never fire. The names are Suricata's where Suricata has the event (libhtp's for HTTP).
+ */
+import { RuleError } from '../rule.js';
+import { needValue, type KeywordHandler } from './context.js';
+
+/** Per protocol, the events its parser raises (kept with the parsers' `anomaly(…)` calls; tested in events.test). */
+export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
+  dns: [
+    'malformed_data',
+    'z_flag_set',
+    'invalid_opcode',
+    'invalid_authorities',
+    'invalid_additionals',
+    'infinite_loop',
+    'not_a_request',
+    'not_a_response',
+  ],
+  http: [
+    'request_line_missing_protocol',
+    'unable_to_match_response_to_request',
+    'invalid_request_line',
+    'invalid_response_line',
+    'request_header_too_long',
+    'response_header_too_long',
+    'invalid_request_chunk_len',
+    'invalid_response_chunk_len',
+    'request_framing',
+    'response_framing',
+    'invalid_content_length',
+    'too_many_pending_requests',
+  ],
+  tls: [
+    'invalid_record_type',
+    'invalid_record_version',
+    'invalid_record_length',
+    'invalid_handshake_message',
+    'handshake_message_too_long',
+  ],
+  quic: [
+    'initial_decryption_failed',
+    'invalid_chlo',
+    'invalid_initial_frames',
+    'too_many_initials',
+    'unexpected_handshake_message',
+  ],
+  http2: [
+    'data_stream_zero',
+    'invalid_client_magic',
+    'invalid_frame_header',
+    'invalid_frame_length',
+    'invalid_header',
+    'long_frame_data',
+    'reassembly_gap',
+    'reassembly_limit_reached',
+    'too_many_streams',
+  ],
+};
+
+/** The key an anomaly record's event is matched by: `proto.event`, lower case (libhtp's bare names are http's). */
+export function appEventKey(event: string): string {
+  const e = event.toLowerCase();
+  return e.includes('.') ? e : `http.${e}`;
+}
+
+export const APP_LAYER_EVENT: KeywordHandler = (c, v, k) => {
+  const text = needValue(v, k).trim().toLowerCase();
+  const dot = text.indexOf('.');
+  if (dot < 0)
+    throw new RuleError(
+      text.startsWith('applayer_')
+        ? `'${text}' is a protocol-detection event, which moat does not raise`
+        : `'${text}' is not <protocol>.<event>`,
+      undefined,
+      k,
+    );
+  const proto = text.slice(0, dot);
+  const name = text.slice(dot + 1);
+  const raised = RAISED_APP_EVENTS[proto];
+  if (!raised) throw new RuleError(`moat has no ${proto} parser to raise '${text}'`, undefined, k);
+  if (!raised.includes(name))
+    throw new RuleError(`moat's ${proto} parser does not raise '${name}'`, undefined, k);
+  (c.rule.appEvents ??= []).push(`${proto}.${name}`);
+};
+
+/**
+ * decode-event: refused with the reason. moat raises decoder events (EVE `anomaly`, type decode) but keeps one
+ * per packet, and packets the decoder rejects or holds (fragments) never reach the rule engine, so such a rule
+ * could not fire as Suricata's does.
+ */
+export const DECODE_EVENT: KeywordHandler = (_c, v, k) => {
+  throw new RuleError(
+    `'${needValue(v, k)}': rules on decoder events are not run (decode-error packets do not reach the rule engine)`,
+    undefined,
+    k,
+  );
+};
