@@ -17,6 +17,6 @@ export const ML_RECIPE: TrainRecipe = {
   arch: DEFAULT_ARCH,
   epochs: 8,
   learningRate: 0.003,
-  labelSmoothing: 0,
-  averageLast: 1,
+  labelSmoothing: 0.1,
+  averageLast: 3,
 };

@@ -26,7 +26,8 @@ export interface TrainOptions {
   labelSmoothing?: number;
   /**
    * Stochastic weight averaging: the returned parameters are the mean of the parameters at the end of each of the
-   * last `averageLast` epochs (0 or 1 = the last epoch's, the default). Free at inference (one set of weights).
+   * last `averageLast` epochs (0 or 1 = the last epoch's, the default), when the run has at least twice as many
+   * epochs (otherwise none). Free at inference (one set of weights).
    */
   averageLast?: number;
   /** The running sum of the averaging window so far (a checkpoint's), when resuming inside that window. */
@@ -139,7 +140,9 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const losses: number[] = [];
   const xb = new Int32Array(batch * L);
   const yb = new Float32Array(eps > 0 ? batch * C : batch);
-  const averageLast = Math.max(1, Math.min(o.averageLast ?? 1, o.epochs));
+  // Averaging is for the plateau: a run shorter than twice the window is still descending in the window, and its
+  // mean lags the last epoch's parameters (a 4-epoch quick run lost most of its confident answers to it).
+  const averageLast = o.epochs >= 2 * (o.averageLast ?? 1) ? (o.averageLast ?? 1) : 1;
   let sum: Float64Array[] | undefined = o.averageState?.sum.map((a) => a.slice());
   let summed = o.averageState?.count ?? 0;
   for (let epoch = o.startEpoch ?? 0; epoch < o.epochs; epoch++) {
