@@ -27,6 +27,8 @@ interface Variant {
   lr?: number;
   lrFloor?: number;
   batch?: number;
+  labelSmoothing?: number;
+  averageLast?: number;
   arch?: Partial<Arch>;
 }
 
@@ -54,6 +56,8 @@ for (const v of variants) {
     learningRate: v.lr,
     lrFloor: v.lrFloor,
     batchSize: v.batch,
+    labelSmoothing: v.labelSmoothing,
+    averageLast: v.averageLast,
   });
   const cpu = process.cpuUsage(cpu0);
   const file = exportModel(r.model, arch, {

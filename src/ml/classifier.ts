@@ -23,6 +23,7 @@ export class Classifier {
   private readonly positions: number;
   private readonly rest: TF.layers.Layer[];
   private readonly hidden: Float32Array;
+  private readonly tapRows: Int32Array;
   private readonly model: TF.LayersModel;
 
   constructor(
@@ -51,30 +52,70 @@ export class Classifier {
     this.model = loadTfModel(tf, a, params);
     this.rest = this.model.layers.slice(2);
     this.hidden = new Float32Array(batch * this.positions * F);
+    this.tapRows = new Int32Array(K);
   }
 
-  /** First layer for `count` sessions starting at row `from` of `bytes` (rows of `width` bytes). */
+  /**
+   * First layer for `count` sessions starting at row `from` of `bytes` (rows of `width` bytes). Per position, the K
+   * taps' table rows are found once; each filter then sums its K entries in a local and is stored once, ReLU
+   * applied: K loads and one store per output instead of K loads, K loads and K stores (about 2× faster).
+   */
   private firstLayer(bytes: Uint8Array, width: number, from: number, count: number): void {
     const { filters: F, kernel: K, stride: S } = this.arch.conv1;
     const P = this.positions;
     const h = this.hidden;
     const T = this.tables;
     const b1 = this.bias1;
+    const rows = this.tapRows;
     const use = Math.min(width, this.arch.inputBytes);
     for (let i = 0; i < count; i++) {
       const row = (from + i) * width;
       const base = i * P * F;
       for (let p = 0; p < P; p++) {
-        const o = base + p * F;
-        h.set(b1, o);
         for (let j = 0; j < K; j++) {
           const at = p * S + j;
           // Sessions shorter than the input are zero-padded, as the training images are.
-          const byte = at < use ? bytes[row + at] : 0;
-          const t = (j * 256 + byte) * F;
-          for (let f = 0; f < F; f++) h[o + f] += T[t + f];
+          rows[j] = (j * 256 + (at < use ? bytes[row + at] : 0)) * F;
         }
-        for (let f = 0; f < F; f++) if (h[o + f] < 0) h[o + f] = 0;
+        const o = base + p * F;
+        if (K === 4) {
+          const r0 = rows[0];
+          const r1 = rows[1];
+          const r2 = rows[2];
+          const r3 = rows[3];
+          for (let f = 0; f < F; f++) {
+            const v = b1[f] + T[r0 + f] + T[r1 + f] + T[r2 + f] + T[r3 + f];
+            h[o + f] = v > 0 ? v : 0;
+          }
+        } else if (K === 8) {
+          const r0 = rows[0];
+          const r1 = rows[1];
+          const r2 = rows[2];
+          const r3 = rows[3];
+          const r4 = rows[4];
+          const r5 = rows[5];
+          const r6 = rows[6];
+          const r7 = rows[7];
+          for (let f = 0; f < F; f++) {
+            const v =
+              b1[f] +
+              T[r0 + f] +
+              T[r1 + f] +
+              T[r2 + f] +
+              T[r3 + f] +
+              T[r4 + f] +
+              T[r5 + f] +
+              T[r6 + f] +
+              T[r7 + f];
+            h[o + f] = v > 0 ? v : 0;
+          }
+        } else {
+          for (let f = 0; f < F; f++) {
+            let v = b1[f];
+            for (let j = 0; j < K; j++) v += T[rows[j] + f];
+            h[o + f] = v > 0 ? v : 0;
+          }
+        }
       }
     }
   }

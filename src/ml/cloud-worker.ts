@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { DEFAULT_ARCH } from './arch.js';
+import { ML_RECIPE } from './recipe.js';
 import { decodeSet, open, seal, signLog, type WorkerLog } from './cloud.js';
 import { exportModel } from './model-io.js';
 import { serialiseModel, sha256Hex } from './model-file.js';
@@ -36,8 +36,15 @@ export async function runWorkerJob(tf: typeof TF, job: WorkerJob): Promise<Worke
     mkdirSync(work, { recursive: true, mode: 0o700 });
     writeFileSync(plainPath, plain, { mode: 0o600 });
     const set = decodeSet(plain, 'job data set');
-    const arch = { ...DEFAULT_ARCH, inputBytes: Math.min(DEFAULT_ARCH.inputBytes, set.width) };
-    const r = await trainModel(tf, set, { arch, epochs: job.epochs, seed: 1 });
+    const arch = { ...ML_RECIPE.arch, inputBytes: Math.min(ML_RECIPE.arch.inputBytes, set.width) };
+    const r = await trainModel(tf, set, {
+      arch,
+      epochs: job.epochs,
+      seed: 1,
+      learningRate: ML_RECIPE.learningRate,
+      labelSmoothing: ML_RECIPE.labelSmoothing,
+      averageLast: ML_RECIPE.averageLast,
+    });
     const file = exportModel(r.model, arch, {
       name: 'payload-cnn',
       version: job.version,

@@ -10,6 +10,7 @@ export {
 } from './idx.js';
 export { maskHeaders, maskSet } from './mask.js';
 export { DEFAULT_ARCH, archSchema, buildModel, checkArch, type Arch } from './arch.js';
+export { ML_RECIPE, type TrainRecipe } from './recipe.js';
 export {
   canonicalJson,
   manifestHash,
@@ -39,6 +40,7 @@ export {
   type TrainOptions,
   type Trained,
   type OptimizerState,
+  type AverageState,
 } from './train.js';
 export { score, formatScores, type Scores, type ClassScore } from './metrics.js';
 export { stratifiedFolds, complement, seededRandom, shuffle } from './folds.js';

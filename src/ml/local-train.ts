@@ -30,6 +30,9 @@ export interface LocalTrainOptions {
   arch: Arch;
   epochs: number;
   seed: number;
+  learningRate?: number;
+  labelSmoothing?: number;
+  averageLast?: number;
   checkpoint?: string;
   budget?: Budget;
   log?: (line: string) => void;
@@ -51,11 +54,15 @@ interface Checkpoint {
   params: string[];
   /** Adam's state (absent in checkpoints written before it was kept: those resume with fresh moments). */
   optimizer?: { iterations: number; moments: { shape: number[]; data: string }[] };
+  /** Weight averaging's running sum (float64), once its window has begun. */
+  average?: { count: number; sum: string[] };
   sha256: string;
 }
 
-const b64 = (p: Float32Array): string => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64');
+const b64 = (p: Float32Array | Float64Array): string =>
+  Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64');
 const f32 = (b: string): Float32Array => new Float32Array(new Uint8Array(Buffer.from(b, 'base64')).buffer);
+const f64 = (b: string): Float64Array => new Float64Array(new Uint8Array(Buffer.from(b, 'base64')).buffer);
 
 export function inWindow(hour: number, w: [number, number]): boolean {
   return w[0] <= w[1] ? hour >= w[0] && hour < w[1] : hour >= w[0] || hour < w[1];
@@ -101,6 +108,10 @@ export async function trainLocally(
       arch: o.arch,
       seed: o.seed,
       epochs: o.epochs,
+      // Only when set, so checkpoints written before these settings existed still match.
+      ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+      ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
+      ...(o.averageLast && o.averageLast > 1 ? { averageLast: o.averageLast } : {}),
     }),
   );
   const cp = o.checkpoint ? readCheckpoint(o.checkpoint, key, log) : null;
@@ -111,6 +122,7 @@ export async function trainLocally(
     iterations: cp.optimizer.iterations,
     moments: cp.optimizer.moments.map((m) => ({ shape: m.shape, data: f32(m.data) })),
   };
+  const averageState = cp?.average && { count: cp.average.count, sum: cp.average.sum.map(f64) };
   const cores = cpus().length || 1;
   const now = o.now ?? (() => new Date());
   const load = o.load ?? (() => loadavg()[0] / cores);
@@ -130,9 +142,13 @@ export async function trainLocally(
     arch: o.arch,
     epochs: o.epochs,
     seed: o.seed,
+    learningRate: o.learningRate,
+    labelSmoothing: o.labelSmoothing,
+    averageLast: o.averageLast,
     initial,
     startEpoch,
     ...(optimizerState ? { optimizerState } : {}),
+    ...(averageState ? { averageState } : {}),
     beforeBatch: async () => {
       while (!allowed()) {
         if (!announced) log('load over the threshold and outside the night window: waiting');
@@ -151,7 +167,7 @@ export async function trainLocally(
         }
       }
     },
-    afterEpoch: async (epoch, params, loss, readOptimizer) => {
+    afterEpoch: async (epoch, params, loss, readOptimizer, average) => {
       log(`epoch ${epoch + 1}/${o.epochs}: loss ${loss.toFixed(4)}`);
       if (!o.checkpoint) return;
       const optimizer = await readOptimizer();
@@ -163,6 +179,7 @@ export async function trainLocally(
           iterations: optimizer.iterations,
           moments: optimizer.moments.map((m) => ({ shape: m.shape, data: b64(m.data) })),
         },
+        ...(average ? { average: { count: average.count, sum: average.sum.map(b64) } } : {}),
       };
       const c: Checkpoint = { ...body, sha256: sha256Hex(canonicalJson(body)) };
       const tmp = `${o.checkpoint}.tmp`;

@@ -18,6 +18,20 @@ export interface TrainOptions {
   /** Cosine decay of the learning rate over the epochs down to this fraction of it (1 = constant, the default). */
   lrFloor?: number;
   seed?: number;
+  /**
+   * Label smoothing ε: targets become 1 − ε + ε/C on the true class and ε/C elsewhere (0 = hard labels, the
+   * default). Keeps the softmax from saturating on the many sessions that are easy, which is where this model
+   * overfitted.
+   */
+  labelSmoothing?: number;
+  /**
+   * Stochastic weight averaging: the returned parameters are the mean of the parameters at the end of each of the
+   * last `averageLast` epochs (0 or 1 = the last epoch's, the default), when the run has at least twice as many
+   * epochs (otherwise none). Free at inference (one set of weights).
+   */
+  averageLast?: number;
+  /** The running sum of the averaging window so far (a checkpoint's), when resuming inside that window. */
+  averageState?: AverageState;
   /** Start from these parameters (resume, or a federated round's global model). */
   initial?: Float32Array[];
   /** Epochs already done (resume): the shuffles continue where they were. */
@@ -33,7 +47,15 @@ export interface TrainOptions {
     loss: number,
     /** Reads Adam's state out of the backend: only a caller that keeps it (a checkpoint) pays for that. */
     optimizer: () => Promise<OptimizerState>,
+    /** The weight-averaging window's running sum, once the window has begun (for a checkpoint). */
+    average?: AverageState,
   ) => void | Promise<void>;
+}
+
+/** Stochastic weight averaging's state: how many epochs' parameters are summed, and their sum. */
+export interface AverageState {
+  count: number;
+  sum: Float64Array[];
 }
 
 /** Adam's state: the step count, then the first and second moments of every trainable weight, in order. */
@@ -104,7 +126,9 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const model = o.initial ? loadTfModel(tf, o.arch, o.initial, seed) : buildModel(tf, o.arch, seed);
   const lr0 = o.learningRate ?? 0.003;
   const optimizer = tf.train.adam(lr0);
-  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+  const eps = o.labelSmoothing ?? 0;
+  const C = o.arch.classes;
+  model.compile({ optimizer, loss: eps > 0 ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy' });
   const floor = o.lrFloor ?? 1;
   if (o.optimizerState && o.optimizerState.moments.length > 0)
     await restoreOptimizer(tf, optimizer, o.optimizerState);
@@ -115,7 +139,12 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   for (let e = 0; e < (o.startEpoch ?? 0); e++) shuffle(order, rnd);
   const losses: number[] = [];
   const xb = new Int32Array(batch * L);
-  const yb = new Float32Array(batch);
+  const yb = new Float32Array(eps > 0 ? batch * C : batch);
+  // Averaging is for the plateau: a run shorter than twice the window is still descending in the window, and its
+  // mean lags the last epoch's parameters (a 4-epoch quick run lost most of its confident answers to it).
+  const averageLast = o.epochs >= 2 * (o.averageLast ?? 1) ? (o.averageLast ?? 1) : 1;
+  let sum: Float64Array[] | undefined = o.averageState?.sum.map((a) => a.slice());
+  let summed = o.averageState?.count ?? 0;
   for (let epoch = o.startEpoch ?? 0; epoch < o.epochs; epoch++) {
     shuffle(order, rnd);
     if (floor !== 1) setLearningRate(optimizer, lr0 * lrAt(epoch, o.epochs, floor));
@@ -127,10 +156,16 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
       for (let i = 0; i < count; i++) {
         const r = order[from + i];
         xb.set(x.subarray(r * L, (r + 1) * L), i * L);
-        yb[i] = s.labels[r];
+        if (eps > 0) {
+          yb.fill(eps / C, i * C, (i + 1) * C);
+          yb[i * C + s.labels[r]] += 1 - eps;
+        } else yb[i] = s.labels[r];
       }
       const xt = tf.tensor2d(xb.subarray(0, count * L), [count, L], 'int32');
-      const yt = tf.tensor1d(yb.subarray(0, count), 'float32');
+      const yt =
+        eps > 0
+          ? tf.tensor2d(yb.subarray(0, count * C), [count, C], 'float32')
+          : tf.tensor1d(yb.subarray(0, count), 'float32');
       const loss = (await model.trainOnBatch(xt, yt)) as number;
       xt.dispose();
       yt.dispose();
@@ -138,10 +173,31 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
       batches++;
     }
     losses.push(lossSum / Math.max(1, batches));
+    if (averageLast > 1 && epoch >= o.epochs - averageLast) {
+      const now = modelParams(model).arrays;
+      sum ??= now.map((a) => new Float64Array(a.length));
+      now.forEach((a, k) => {
+        const acc = (sum as Float64Array[])[k];
+        for (let j = 0; j < a.length; j++) acc[j] += a[j];
+      });
+      summed++;
+    }
     if (o.afterEpoch)
-      await o.afterEpoch(epoch, modelParams(model).arrays, losses[losses.length - 1], () =>
-        saveOptimizer(optimizer),
+      await o.afterEpoch(
+        epoch,
+        modelParams(model).arrays,
+        losses[losses.length - 1],
+        () => saveOptimizer(optimizer),
+        sum ? { count: summed, sum } : undefined,
       );
+  }
+  if (sum && summed > 1) {
+    const n = summed;
+    const mean = sum.map((acc) => Float32Array.from(acc, (v) => v / n));
+    const shapes = model.weights.map((w) => w.shape.map(Number));
+    const ts = mean.map((a, k) => tf.tensor(a, shapes[k]));
+    model.setWeights(ts);
+    for (const t of ts) t.dispose();
   }
   const { specs, arrays } = modelParams(model);
   return { model, params: arrays, specs, losses };

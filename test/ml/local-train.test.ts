@@ -15,6 +15,7 @@ import {
   tfReady,
   trainLocally,
   trainModel,
+  type AverageState,
   type OptimizerState,
 } from '../../src/ml/index.js';
 import { MOAT, moat } from '../helpers/moat-cli.js';
@@ -138,5 +139,48 @@ test(
     const fresh = await trainModel(tf, train, { ...o, initial: saved.params, startEpoch: 2 });
     fresh.model.dispose();
     assert.notDeepEqual(fresh.params, whole.params);
+  },
+);
+
+test(
+  'weight averaging and label smoothing resume too: a run stopped inside the averaging window ends as the whole run',
+  { skip: SKIP },
+  async () => {
+    const tf = await tfReady();
+    const { train } = ustcSplit(8, 0, 32);
+    const o = { arch: DEFAULT_ARCH, epochs: 4, seed: 6, labelSmoothing: 0.1, averageLast: 2 };
+    const whole = await trainModel(tf, train, o);
+    whole.model.dispose();
+    const last = await trainModel(tf, train, { ...o, averageLast: 1 });
+    last.model.dispose();
+    // The average of epochs 3 and 4 is not the parameters after epoch 4.
+    assert.notDeepEqual(whole.params, last.params);
+    let saved: { params: Float32Array[]; optimizer: OptimizerState; average?: AverageState } | undefined;
+    const stop = new Error('stopped after epoch 3');
+    await assert.rejects(
+      trainModel(tf, train, {
+        ...o,
+        afterEpoch: async (e, params, _l, optimizer, average) => {
+          if (e < 2) {
+            assert.equal(average, undefined); // the window is the last two epochs
+            return;
+          }
+          saved = { params, optimizer: await optimizer(), average };
+          throw stop; // as kill -9 after the checkpoint of epoch 3
+        },
+      }),
+      (err) => err === stop,
+    );
+    assert.ok(saved?.average);
+    assert.equal(saved.average.count, 1);
+    const resumed = await trainModel(tf, train, {
+      ...o,
+      initial: saved.params,
+      startEpoch: 3,
+      optimizerState: saved.optimizer,
+      averageState: saved.average,
+    });
+    resumed.model.dispose();
+    assert.deepEqual(resumed.params, whole.params);
   },
 );

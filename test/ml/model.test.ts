@@ -10,6 +10,7 @@ import {
   DEFAULT_ARCH,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
+  buildModel,
   exportModel,
   inputRows,
   maskSet,
@@ -110,3 +111,39 @@ test('a signed model verifies; one changed byte anywhere is refused', { skip: SK
   assert.throws(() => verifyModel(text, { installedVersion: '1.2' }), /version checker.*older/);
   assert.throws(() => verifyModel(text.slice(0, 500)), /format checker/);
 });
+
+test(
+  'a model file of the earlier architecture (embedding 8, conv1 kernel 4) still loads and classifies',
+  { skip: SKIP },
+  async () => {
+    const tf = await tfReady();
+    // The default before the overlapping first convolution: model files carry their architecture, so files written
+    // then must verify and run as they did (the fused first layer takes any kernel width).
+    const old = { ...DEFAULT_ARCH, embed: 8, conv1: { filters: 24, kernel: 4, stride: 4 } };
+    const model = buildModel(tf, old, 11);
+    const file = exportModel(model, old, {
+      name: 'old',
+      version: '1.0.0',
+      classNames: USTC_CLASS_NAMES,
+      maliciousClasses: USTC_MALICIOUS,
+      training: {},
+      metrics: {},
+    });
+    const v = verifyModel(serialiseModel(file));
+    assert.deepEqual(v.file.manifest.arch, old);
+    const { test: held } = ustcSplit(0, 5);
+    const m = maskSet(held).set;
+    const p = new Classifier(tf, v.file.manifest, v.params, 32).predict(m.bytes, m.n, m.width);
+    const x = tf.tensor2d(inputRows(held, old.inputBytes), [held.n, old.inputBytes], 'int32');
+    const out = model.predict(x) as Tensor;
+    const probs = out.dataSync();
+    x.dispose();
+    out.dispose();
+    model.dispose();
+    for (let i = 0; i < held.n; i++) {
+      const ref = probs[i * old.classes + p.cls[i]];
+      assert.ok(Math.abs(ref - p.confidence[i]) < 1e-4, `session ${i}: ${p.confidence[i]} vs tfjs ${ref}`);
+      for (let c = 0; c < old.classes; c++) assert.ok(probs[i * old.classes + c] <= ref + 1e-5);
+    }
+  },
+);

@@ -6,7 +6,7 @@ import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
 import { withStores } from '../../stores.js';
 import { UsageError } from '../../errors.js';
 import {
-  DEFAULT_ARCH,
+  ML_RECIPE,
   DEFAULT_GATES,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
@@ -64,7 +64,11 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
     )
     .requiredOption('--ustc <dir>', 'folder with images-idx3-ubyte.gz + labels-idx1-ubyte.gz')
     .option('--db <file>', DB_HELP, DEFAULT_DB)
-    .option('--epochs <n>', 'training epochs (8: best of the 5-fold CV; more overfits)', '8')
+    .option(
+      '--epochs <n>',
+      'training epochs (default: the recipe chosen by 5-fold CV; more overfits)',
+      String(ML_RECIPE.epochs),
+    )
     .option('--per-class <n>', 'train on at most N sessions per class (quick runs)')
     .option('--seed <n>', 'shuffle and initialisation seed', '1')
     .option('--version <v>', 'model version (dotted numbers; default: date and sequence)')
@@ -132,7 +136,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
         // A dataset built by `moat dataset build` names its classes and which are malicious in its manifest.
         const named = datasetClasses(f.ustc);
         if (named) top = Math.max(top, named.names.length - 1);
-        const arch = { ...DEFAULT_ARCH, classes: top + 1 };
+        const arch = { ...ML_RECIPE.arch, classes: top + 1 };
         const classNames = named
           ? Array.from({ length: arch.classes }, (_, i) => named.names[i] ?? `class ${i}`)
           : arch.classes === 20
@@ -152,6 +156,9 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
             arch,
             epochs,
             seed,
+            learningRate: ML_RECIPE.learningRate,
+            labelSmoothing: ML_RECIPE.labelSmoothing,
+            averageLast: ML_RECIPE.averageLast,
             checkpoint: f.checkpoint,
             budget,
             log: (line) => {
@@ -172,6 +179,9 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
               sessions: set.n,
               epochs,
               seed,
+              learningRate: ML_RECIPE.learningRate,
+              labelSmoothing: ML_RECIPE.labelSmoothing,
+              averageLast: ML_RECIPE.averageLast,
               finalLoss: trained.losses[trained.losses.length - 1],
               cpuSeconds: trained.cpuSeconds,
               wallSeconds: trained.wallSeconds,
