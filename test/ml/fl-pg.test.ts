@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,8 +21,10 @@ import {
   registerKey,
   subset,
   tfReady,
+  writeUstcFolder,
   type FlServerOptions,
 } from '../../src/ml/index.js';
+import { moat } from '../helpers/moat-cli.js';
 import { persistentSelfSigned } from '../../src/framework/index.js';
 import { PgStore } from '../../src/store/index.js';
 import { postgresUnavailable, startPostgres } from '../helpers/postgres.js';
@@ -56,8 +58,24 @@ test(
     const flStore = await openFlStore(store);
     const vendor = pem();
     const apps = [pem(), pem(), pem()];
-    for (const a of apps) assert.equal(await flStore.register(registerKey(a.pub, vendor.priv)), true);
+    for (const a of apps.slice(0, 2))
+      assert.equal(await flStore.register(registerKey(a.pub, vendor.priv)), true);
     assert.equal(await flStore.register(registerKey(apps[0].pub, vendor.priv)), false);
+    // The third through the command, `--db postgres://…`.
+    writeFileSync(join(dir, 'vendor.key'), vendor.priv);
+    writeFileSync(join(dir, 'a2.pub'), apps[2].pub);
+    const reg = moat([
+      'fl',
+      'register',
+      '--db',
+      pg.url,
+      '--vendor-key',
+      join(dir, 'vendor.key'),
+      join(dir, 'a2.pub'),
+    ]);
+    assert.equal(reg.status, 0, reg.stderr);
+    assert.match(reg.stdout, /[0-9a-f]{16} registered/);
+    assert.equal((await flStore.appliances()).length, 3);
 
     // Non-IID: appliance i holds 12 sessions of each class ≡ i (mod 3) and 3 of every other.
     const { train, test: reference } = ustcSplit(12, 4, 21);
@@ -143,5 +161,25 @@ test(
     await assert.rejects(client(1, 'fresh2', url2).sync(), /ledger refused: block 4: hash does not match/);
     await server.close();
     await assert.rejects(FlServer.open(options), /block 4: hash does not match its contents/);
+    writeUstcFolder(join(dir, 'reference'), reference);
+    const serve = moat(
+      [
+        'fl',
+        'serve',
+        '--db',
+        pg.url,
+        '--vendor-key',
+        join(dir, 'vendor.key'),
+        '--reference',
+        join(dir, 'reference'),
+        '--port',
+        '0',
+        '--tls-dir',
+        dir,
+      ],
+      { timeoutMs: 300_000 },
+    );
+    assert.notEqual(serve.status, 0);
+    assert.match(serve.stderr, /block 4: hash does not match its contents/);
   },
 );

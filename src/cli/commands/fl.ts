@@ -192,34 +192,46 @@ export function registerFl(program: Command): void {
         const momentum = num('server-momentum', f.serverMomentum, 0, 0.99);
         const serverLr = num('server-lr', f.serverLr, 0.01, 10);
         const stores = new StoreSet();
-        const server = await ml.FlServer.open({
-          store: await ml.openFlStore(await stores.store('--db', f.db)),
-          tf,
-          vendorKeyPem,
-          reference,
-          arch: ml.DEFAULT_ARCH,
-          classNames: ml.USTC_CLASS_NAMES,
-          maliciousClasses: ml.USTC_MALICIOUS,
-          expect: num('expect', f.expect, 1, 10_000, true),
-          rounds: num('rounds', f.rounds, 1, 100_000, true),
-          roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
-          minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
-          floor: num('floor', f.floor, 0, 1),
-          seed: num('seed', f.seed, 0, 2 ** 31, true),
-          ...(momentum > 0 || serverLr !== 1
-            ? { fusion: { rule: 'fedavgm' as const, serverLr, momentum } }
-            : {}),
-          https: { key: cert.key, cert: cert.cert },
-          log: (l) => process.stdout.write(`fl: ${l}\n`),
-        });
-        const stopped = untilStopped();
-        const address = await server.listen(f.host, num('port', f.port, 0, 65535, true));
-        process.stdout.write(
-          `fl: listening on ${address}, certificate ${join(f.tlsDir, 'fl-server.crt')} (SHA-256 ${cert.fingerprint256})\n`,
-        );
-        await stopped;
-        await server.close();
-        await stores.close();
+        try {
+          const options = {
+            store: await ml.openFlStore(await stores.store('--db', f.db)),
+            tf,
+            vendorKeyPem,
+            reference,
+            arch: ml.DEFAULT_ARCH,
+            classNames: ml.USTC_CLASS_NAMES,
+            maliciousClasses: ml.USTC_MALICIOUS,
+            expect: num('expect', f.expect, 1, 10_000, true),
+            rounds: num('rounds', f.rounds, 1, 100_000, true),
+            roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
+            minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
+            floor: num('floor', f.floor, 0, 1),
+            seed: num('seed', f.seed, 0, 2 ** 31, true),
+            ...(momentum > 0 || serverLr !== 1
+              ? { fusion: { rule: 'fedavgm' as const, serverLr, momentum } }
+              : {}),
+            https: { key: cert.key, cert: cert.cert },
+            log: (l: string) => process.stdout.write(`fl: ${l}\n`),
+          };
+          let server;
+          try {
+            server = await ml.FlServer.open(options);
+          } catch (err) {
+            // The server checks its own ledger as an appliance would: a store changed behind its back stops it.
+            if (err instanceof ml.LedgerError)
+              throw new OperationalError(`fl serve: the ledger in --db does not verify: ${err.message}`);
+            throw err;
+          }
+          const stopped = untilStopped();
+          const address = await server.listen(f.host, num('port', f.port, 0, 65535, true));
+          process.stdout.write(
+            `fl: listening on ${address}, certificate ${join(f.tlsDir, 'fl-server.crt')} (SHA-256 ${cert.fingerprint256})\n`,
+          );
+          await stopped;
+          await server.close();
+        } finally {
+          await stores.close();
+        }
       },
     );
 
