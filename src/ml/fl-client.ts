@@ -28,7 +28,7 @@ import type { SessionSet } from './idx.js';
 import { Ledger, blockHash, sameFusion, signBlock, verifyInclusion, type Block } from './ledger.js';
 import { paramsToBytes, serialiseModel, sha256Hex } from './model-file.js';
 import { buildModelFile, keyIdOf, signModel, verifyModel, type VerifiedModel } from './model-io.js';
-import { trainModel } from './train.js';
+import { trainModel, type OptimizerState } from './train.js';
 
 export class FlRefused extends Error {
   constructor(message: string) {
@@ -450,10 +450,22 @@ export class FlClient {
   async participate(
     tf: typeof TF,
     data: SessionSet,
-    o: { epochs: number; seed?: number; pollMs?: number; log?: (line: string) => void },
+    o: {
+      epochs: number;
+      seed?: number;
+      pollMs?: number;
+      log?: (line: string) => void;
+      /**
+       * Carry Adam's moments from one round's local training to the next. A fresh Adam's first steps move every
+       * weight by about the learning rate whatever its gradient (m̂/√v̂ ≈ ±1), a jolt each round on a non-IID
+       * share; carried moments keep the steps to the scale local training had reached.
+       */
+      keepOptimizer?: boolean;
+    },
   ): Promise<SyncResult> {
     const log = o.log ?? (() => {});
     const submitted = new Map<number, string>();
+    let optimizer: OptimizerState | undefined;
     for (;;) {
       const st = await this.state();
       if (st.finished) {
@@ -470,6 +482,14 @@ export class FlClient {
           epochs: o.epochs,
           seed: (o.seed ?? 1) * 1000 + st.round,
           initial: s.global.params,
+          ...(o.keepOptimizer
+            ? {
+                optimizerState: optimizer,
+                afterEpoch: async (epoch, _p, _l, read) => {
+                  if (epoch === o.epochs - 1) optimizer = await read();
+                },
+              }
+            : {}),
         });
         r.model.dispose();
         const id = await this.submit(st.round, s.global, r.params);

@@ -275,19 +275,31 @@ export function registerFl(program: Command): void {
     .requiredOption('--ustc <dir>', "this appliance's training data (USTC layout)")
     .option('--epochs <n>', 'local epochs a round', '1')
     .option('--seed <n>', 'training seed', '1')
+    .option('--keep-optimizer', "carry local Adam's moments from round to round (instead of a fresh Adam)")
     .option('--out <file>', 'write the final verified global model here')
-    .action(async (f: ClientFlags & { ustc: string; epochs: string; seed: string; out?: string }) => {
-      const { FlClient, readUstcFolder, serialiseModel, tfReady } = await import('../../ml/index.js');
-      const client = new FlClient(clientOptions(f));
-      const data = readUstcFolder(f.ustc);
-      const tf = await tfReady();
-      const s = await refusedAsError(() =>
-        client.participate(tf, data, {
-          epochs: num('epochs', f.epochs, 1, 1000, true),
-          seed: num('seed', f.seed, 0, 2 ** 31, true),
-          log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
-        }),
-      );
-      if (f.out) writeFileSync(f.out, serialiseModel(s.global.file));
-    });
+    .action(
+      async (
+        f: ClientFlags & {
+          ustc: string;
+          epochs: string;
+          seed: string;
+          keepOptimizer?: boolean;
+          out?: string;
+        },
+      ) => {
+        const { FlClient, readUstcFolder, serialiseModel, tfReady } = await import('../../ml/index.js');
+        const client = new FlClient(clientOptions(f));
+        const data = readUstcFolder(f.ustc);
+        const tf = await tfReady();
+        const s = await refusedAsError(() =>
+          client.participate(tf, data, {
+            epochs: num('epochs', f.epochs, 1, 1000, true),
+            seed: num('seed', f.seed, 0, 2 ** 31, true),
+            keepOptimizer: f.keepOptimizer === true,
+            log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
+          }),
+        );
+        if (f.out) writeFileSync(f.out, serialiseModel(s.global.file));
+      },
+    );
 }
