@@ -42,6 +42,11 @@ const ROUNDS = flag('rounds', 4);
 const EPOCHS = flag('epochs', 2);
 const CENTRAL = flag('central-epochs', 8);
 const CLIENTS = 5;
+// FedAvgM: server momentum and step (0 and 1: plain FedAvg).
+const MOMENTUM = flag('server-momentum', 0);
+const SERVER_LR = flag('server-lr', 1);
+// Appliances carry local Adam's moments from round to round.
+const KEEP_OPT = args.includes('--keep-optimizer');
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const dir = mkdtempSync(join(tmpdir(), 'moat-flbench-'));
 const f = (n: string): string => join(dir, n);
@@ -159,6 +164,10 @@ async function federated(
     '0',
     '--tls-dir',
     dir,
+    '--server-momentum',
+    String(MOMENTUM),
+    '--server-lr',
+    String(SERVER_LR),
   ]);
   try {
     const t0 = Date.now();
@@ -189,6 +198,7 @@ async function federated(
         String(i + 1),
         '--out',
         d(`final${i}.json`),
+        ...(KEEP_OPT ? ['--keep-optimizer'] : []),
       ]),
     );
     const codes = await Promise.all(apps.map((a) => a.exited));
@@ -231,7 +241,7 @@ const weights = (log: string): string =>
     .join('\n');
 const clean = await federated('clean', undefined);
 console.log(
-  `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
+  `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}${KEEP_OPT ? ', Adam kept across rounds' : ''}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
 );
 console.log(weights(clean.log));
 if (!args.includes('--skip-poison')) {

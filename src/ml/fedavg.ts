@@ -10,6 +10,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { Classifier } from './classifier.js';
 import type { SessionSet } from './idx.js';
 import { maskSet } from './mask.js';
+import type { Fusion } from './ledger.js';
 import type { ModelManifest } from './model-file.js';
 import { score } from './metrics.js';
 
@@ -83,4 +84,30 @@ export function fedAvg(
     });
   }
   return out;
+}
+
+/**
+ * The next global model from a round's weighted updates, as the round's blocks say (server and appliances run this
+ * same code, so the result is the same to the bit). `global` is the round's global model, `previous` the round
+ * before's (undefined in round 0: no momentum yet). Without a fusion rule: the weighted FedAvg, or `global` itself
+ * when every weight is 0. FedAvgM: g + serverLr·(avg − g) + momentum·(g − previous), avg being `global` when every
+ * weight is 0.
+ */
+export function fuseRound(
+  updates: readonly { params: readonly Float32Array[]; weight: number }[],
+  global: readonly Float32Array[],
+  previous: readonly Float32Array[] | undefined,
+  fusion: Fusion | undefined,
+): Float32Array[] {
+  const any = updates.some((u) => u.weight > 0);
+  if (!fusion) return any ? fedAvg(updates) : global.map((p) => Float32Array.from(p));
+  const avg = any ? fedAvg(updates) : global;
+  const { serverLr: lr, momentum: beta } = fusion;
+  return global.map((g, k) => {
+    const a = avg[k];
+    const q = previous?.[k];
+    const out = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) out[i] = g[i] + lr * (a[i] - g[i]) + (q ? beta * (g[i] - q[i]) : 0);
+    return out;
+  });
 }

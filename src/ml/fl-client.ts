@@ -16,19 +16,121 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { fedAvg } from './fedavg.js';
-import { blockSchema, checkRegistry, registeredKeySchema, sealEnvelope } from './fl-protocol.js';
+import { fuseRound } from './fedavg.js';
+import {
+  blockSchema,
+  checkRegistry,
+  registeredKeySchema,
+  sealEnvelope,
+  type FlReport,
+} from './fl-protocol.js';
 import type { SessionSet } from './idx.js';
-import { Ledger, blockHash, signBlock, verifyInclusion, type Block } from './ledger.js';
+import { Ledger, blockHash, sameFusion, signBlock, verifyInclusion, type Block } from './ledger.js';
 import { paramsToBytes, serialiseModel, sha256Hex } from './model-file.js';
 import { buildModelFile, keyIdOf, signModel, verifyModel, type VerifiedModel } from './model-io.js';
-import { trainModel } from './train.js';
+import { trainModel, type OptimizerState } from './train.js';
 
 export class FlRefused extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'FlRefused';
   }
+}
+
+/**
+ * One JSON request over HTTPS on its own connection, the server's certificate pinned as the only CA. An HTTP error
+ * answer is an FlRefused carrying the server's message; a connection failure is a plain Error.
+ */
+function httpsJson(
+  base: string,
+  ca: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const url = new URL(path, base);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        ca,
+        agent: false,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        timeout: 120_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            return reject(new FlRefused(`${method} ${path}: answer is not JSON (HTTP ${res.statusCode})`));
+          }
+          if ((res.statusCode ?? 500) >= 400) {
+            const msg = (json as { error?: string }).error ?? text.slice(0, 200);
+            return reject(new FlRefused(`${method} ${path}: HTTP ${res.statusCode}: ${msg}`));
+          }
+          resolve(json);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 120 s`)));
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+export interface ReportConnection {
+  /** https://host:port of the server. */
+  url: string;
+  /** The server's certificate (PEM), pinned. */
+  ca: string;
+  /** This appliance's Ed25519 private key (PEM): signs each report. */
+  keyPem: string;
+}
+
+/**
+ * A-91: sends queued reports to the server, each in a signed envelope. A report whose request fails at the
+ * connection or with a server error (5xx) is tried again (`attempts` in all, waiting `delayMs`, doubled each time):
+ * the server keeps a report once per (appliance, report id), so a resend after a lost answer does no harm. A
+ * refusal (4xx) is not retried. What could not be sent is returned with the reason, and stays queued by the caller.
+ */
+export async function sendReports(
+  c: ReportConnection,
+  reports: readonly FlReport[],
+  o: { attempts?: number; delayMs?: number } = {},
+): Promise<{ sent: number[]; failed: { reportId: number; error: string }[] }> {
+  const sent: number[] = [];
+  const failed: { reportId: number; error: string }[] = [];
+  for (const r of reports) {
+    const attempts = o.attempts ?? 4;
+    let delay = o.delayMs ?? 500;
+    for (let i = 1; ; i++) {
+      try {
+        // A fresh envelope each attempt: its time must be recent.
+        await httpsJson(c.url, c.ca, 'POST', '/v1/report', sealEnvelope('report', r, c.keyPem));
+        sent.push(r.reportId);
+        break;
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        const refused = err instanceof FlRefused && !/HTTP 5\d\d/.test(msg);
+        if (refused || i >= attempts) {
+          failed.push({ reportId: r.reportId, error: msg });
+          break;
+        }
+        await new Promise((res) => setTimeout(res, delay));
+        delay *= 2;
+      }
+    }
+  }
+  return { sent, failed };
 }
 
 export interface FlClientOptions {
@@ -110,44 +212,8 @@ export class FlClient {
     }
   }
 
-  private async callOnce(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const url = new URL(path, this.o.url);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method,
-          ca: this.o.ca,
-          agent: false,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
-          timeout: 120_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              return reject(new FlRefused(`${method} ${path}: answer is not JSON (HTTP ${res.statusCode})`));
-            }
-            if ((res.statusCode ?? 500) >= 400) {
-              const msg = (json as { error?: string }).error ?? text.slice(0, 200);
-              return reject(new FlRefused(`${method} ${path}: HTTP ${res.statusCode}: ${msg}`));
-            }
-            resolve(json);
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 120 s`)));
-      req.on('error', reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
+  private callOnce(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    return httpsJson(this.o.url, this.o.ca, method, path, body);
   }
 
   async state(): Promise<ServerState> {
@@ -241,19 +307,44 @@ export class FlClient {
     return out;
   }
 
-  /** Verifies round `round`'s global model; `prev` is the parameters hash of round−1's verified global. */
+  /**
+   * The parameters of round `round`'s global model, verified before (its parameters' SHA-256 is in `globals`);
+   * the last two are kept in `cache`.
+   */
+  private async verifiedParams(
+    round: number,
+    globals: readonly string[],
+    cache: Map<number, Float32Array[]>,
+  ): Promise<Float32Array[]> {
+    const hit = cache.get(round);
+    if (hit) return hit;
+    const m = await this.fetchModel(`/v1/global/${round}`);
+    if (m.file.manifest.paramsSha256 !== globals[round])
+      throw new FlRefused(`round ${round}: the global model is not the one verified before`);
+    cache.set(round, m.params);
+    return m.params;
+  }
+
+  /**
+   * Verifies round `round`'s global model: the fusion of round−1's committed updates as their blocks say, from
+   * round−1's (and, for FedAvgM, round−2's) verified global.
+   */
   private async verifyGlobal(
     ledger: Ledger,
     ring: Map<string, string>,
     round: number,
-    prev: string | undefined,
+    globals: readonly string[],
+    cache: Map<number, Float32Array[]>,
   ): Promise<VerifiedModel> {
     if (round === 0) return this.fetchModel('/v1/global/0', [this.o.vendorPem]);
     const g = await this.fetchModel(`/v1/global/${round}`);
     const ups = await this.roundUpdates(ledger, ring, round - 1);
     if (ups.length === 0) throw new FlRefused(`round ${round - 1} has no committed blocks in the ledger`);
     const weighted = ups.map((u) => ({ params: u.model.params, weight: u.block.weight }));
-    const expected = weighted.some((u) => u.weight > 0) ? sha256Hex(paramsToBytes(fedAvg(weighted))) : prev;
+    const fusion = ups[0].block.fusion;
+    const base = await this.verifiedParams(round - 1, globals, cache);
+    const before = fusion && round >= 2 ? await this.verifiedParams(round - 2, globals, cache) : undefined;
+    const expected = sha256Hex(paramsToBytes(fuseRound(weighted, base, before, fusion)));
     if (g.file.manifest.paramsSha256 !== expected)
       throw new FlRefused(
         `round ${round}: the global model is not the weighted FedAvg of the updates the ledger commits`,
@@ -272,10 +363,13 @@ export class FlClient {
     // A stored global for round r is only trusted here when round r-1's blocks were verified with it.
     const verifiedRounds: number[] = [];
     let global: VerifiedModel | undefined;
+    const cache = new Map<number, Float32Array[]>();
     for (let r = 0; r <= st.round; r++) {
       if (r < local.globals.length && r < st.round) continue;
-      global = await this.verifyGlobal(ledger, ring, r, local.globals[r - 1]);
+      global = await this.verifyGlobal(ledger, ring, r, local.globals, cache);
       local.globals[r] = global.file.manifest.paramsSha256;
+      cache.set(r, global.params);
+      cache.delete(r - 2);
       verifiedRounds.push(r);
     }
     for (const b of ledger.blocks) if (b.submitter === this.keyId) await this.checkInclusion(ledger, b.index);
@@ -328,6 +422,8 @@ export class FlClient {
       if (b.index !== (prev ? prev.index + 1 : 0) || b.prevHash !== (prev ? prev.hash : '0'.repeat(64)))
         throw new FlRefused(`proposed block ${b.index}: does not extend the verified ledger`);
       if (b.round !== round) throw new FlRefused(`proposed block ${b.index}: round ${b.round}, not ${round}`);
+      if (prev?.round === b.round && !sameFusion(prev.fusion, b.fusion))
+        throw new FlRefused(`proposed block ${b.index}: fuses the round otherwise than the block before`);
       if (!ring.has(b.submitter)) throw new FlRefused(`proposed block ${b.index}: unregistered submitter`);
       let m = ups.get(b.submitter);
       if (!m) {
@@ -354,10 +450,22 @@ export class FlClient {
   async participate(
     tf: typeof TF,
     data: SessionSet,
-    o: { epochs: number; seed?: number; pollMs?: number; log?: (line: string) => void },
+    o: {
+      epochs: number;
+      seed?: number;
+      pollMs?: number;
+      log?: (line: string) => void;
+      /**
+       * Carry Adam's moments from one round's local training to the next. A fresh Adam's first steps move every
+       * weight by about the learning rate whatever its gradient (m̂/√v̂ ≈ ±1), a jolt each round on a non-IID
+       * share; carried moments keep the steps to the scale local training had reached.
+       */
+      keepOptimizer?: boolean;
+    },
   ): Promise<SyncResult> {
     const log = o.log ?? (() => {});
     const submitted = new Map<number, string>();
+    let optimizer: OptimizerState | undefined;
     for (;;) {
       const st = await this.state();
       if (st.finished) {
@@ -374,6 +482,14 @@ export class FlClient {
           epochs: o.epochs,
           seed: (o.seed ?? 1) * 1000 + st.round,
           initial: s.global.params,
+          ...(o.keepOptimizer
+            ? {
+                optimizerState: optimizer,
+                afterEpoch: async (epoch, _p, _l, read) => {
+                  if (epoch === o.epochs - 1) optimizer = await read();
+                },
+              }
+            : {}),
         });
         r.model.dispose();
         const id = await this.submit(st.round, s.global, r.params);

@@ -38,9 +38,26 @@ export const blockSchema = z.strictObject({
   submitter: z.string().regex(/^[0-9a-f]{16}$/),
   online: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(10_000),
   at: z.string().max(40),
+  fusion: z
+    .strictObject({
+      rule: z.literal('fedavgm'),
+      serverLr: z.number().gt(0).max(10),
+      momentum: z.number().min(0).lt(1),
+    })
+    .optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   signatures: z.array(z.strictObject({ keyId: z.string().max(16), value: z.string().max(200) })).max(10_000),
 });
+
+/** An appliance's report: the model version it withdrew and why, with the appliance's own report id. */
+export const reportSchema = z.strictObject({
+  reportId: z.number().int().min(1),
+  kind: z.string().min(1).max(32),
+  modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  version: z.string().min(1).max(64),
+  detail: z.string().max(1000),
+});
+export type FlReport = z.infer<typeof reportSchema>;
 
 /** The bytes the vendor signs to register an appliance: the SHA-256 of its DER public key. */
 function registrationDigest(pem: string): Buffer {

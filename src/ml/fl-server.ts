@@ -13,8 +13,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { buildModel, type Arch } from './arch.js';
-import { fedAvg, scoreUpdates } from './fedavg.js';
-import { envelopeProblem, envelopeSchema, type Envelope } from './fl-protocol.js';
+import { fuseRound, scoreUpdates } from './fedavg.js';
+import { envelopeProblem, envelopeSchema, reportSchema, type Envelope } from './fl-protocol.js';
 import type { FlStore } from './fl-store.js';
 import type { SessionSet } from './idx.js';
 import {
@@ -25,6 +25,7 @@ import {
   validSigners,
   type Block,
   type BlockBody,
+  type Fusion,
 } from './ledger.js';
 import { serialiseModel } from './model-file.js';
 import { buildModelFile, modelParams, signModel, verifyModel, type VerifiedModel } from './model-io.js';
@@ -48,6 +49,8 @@ export interface FlServerOptions {
   /** Reference macro-F1 an update must pass to get any weight. */
   floor?: number;
   seed?: number;
+  /** How rounds are fused (absent: weighted FedAvg); written into every block. */
+  fusion?: Fusion;
   https: { key: string; cert: string };
   log?: (line: string) => void;
 }
@@ -71,84 +74,83 @@ class Refused extends Error {
 
 export class FlServer {
   readonly app: FastifyInstance;
-  private readonly ring: Map<string, string>;
-  private readonly ledger: Ledger;
-  private proposed: Block[];
   private firstUpdateAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
+  /** The store is async (PostgreSQL): requests that change state run one after the other, in arrival order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The open round, kept here so /v1/state needs no query. */
+  private current: number;
 
-  constructor(private readonly o: FlServerOptions) {
+  private constructor(
+    private readonly o: FlServerOptions,
+    private readonly ring: Map<string, string>,
+    private readonly ledger: Ledger,
+    private proposed: Block[],
+    current: number,
+  ) {
     this.log = o.log ?? (() => {});
-    this.ring = keyRing(o.store.appliances().map((k) => k.pem));
-    // The server checks its own store as an appliance would: a tampered block in it stops the start.
-    this.ledger = Ledger.verifyAll(o.store.blocks('committed'), this.ring);
-    this.proposed = o.store.blocks('proposed');
-    if (o.store.currentRound() === undefined) this.openFirstRound();
+    this.current = current;
     this.app = Fastify({ https: o.https, bodyLimit: 16 * 1024 * 1024, logger: false });
     this.routes();
   }
 
-  private openFirstRound(): void {
-    const model = buildModel(this.o.tf, this.o.arch, this.o.seed ?? 1);
-    const { specs, arrays } = modelParams(model);
-    model.dispose();
-    this.o.store.openRound(0, this.globalFile(0, arrays, specs));
-    this.log('round 0 open: initial model signed by the vendor');
+  /** A server on `o.store`, checked as an appliance would: a tampered block in it stops the start. */
+  static async open(o: FlServerOptions): Promise<FlServer> {
+    const ring = keyRing((await o.store.appliances()).map((k) => k.pem));
+    const ledger = Ledger.verifyAll(await o.store.blocks('committed'), ring);
+    const proposed = await o.store.blocks('proposed');
+    let current = await o.store.currentRound();
+    if (current === undefined) {
+      const model = buildModel(o.tf, o.arch, o.seed ?? 1);
+      const { specs, arrays } = modelParams(model);
+      model.dispose();
+      await o.store.openRound(0, globalFile(o, 0, arrays, specs));
+      o.log?.('round 0 open: initial model signed by the vendor');
+      current = 0;
+    }
+    return new FlServer(o, ring, ledger, proposed, current);
   }
 
-  private globalFile(
-    round: number,
-    arrays: Float32Array[],
-    specs: { name: string; shape: number[] }[],
-  ): string {
-    const f = buildModelFile(this.o.arch, arrays, specs, {
-      name: 'fl-global',
-      version: `${round + 1}`,
-      classNames: this.o.classNames,
-      maliciousClasses: this.o.maliciousClasses,
-      training: { federatedRound: round },
-      metrics: {},
-    });
-    return serialiseModel(signModel(f, this.o.vendorKeyPem));
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
   }
 
-  private refreshRing(): void {
-    for (const k of this.o.store.appliances()) if (!this.ring.has(k.keyId)) this.ring.set(k.keyId, k.pem);
+  private async refreshRing(): Promise<void> {
+    for (const k of await this.o.store.appliances())
+      if (!this.ring.has(k.keyId)) this.ring.set(k.keyId, k.pem);
   }
 
-  private round(): number {
-    return this.o.store.currentRound() ?? 0;
-  }
-
-  state(): Record<string, unknown> {
-    const round = this.round();
+  async state(): Promise<Record<string, unknown>> {
+    const round = this.current;
     return {
       round,
       rounds: this.o.rounds,
       finished: round >= this.o.rounds,
       phase: this.proposed.length > 0 ? 'sign' : 'collect',
-      submitted: this.o.store.updates(round).map((u) => u.keyId),
+      submitted: (await this.o.store.updates(round)).map((u) => u.keyId),
       ledgerSize: this.ledger.blocks.length,
       root: this.ledger.root(),
     };
   }
 
-  private globalOf(round: number): VerifiedModel {
-    const g = this.o.store.global(round);
+  private async globalOf(round: number): Promise<VerifiedModel> {
+    const g = await this.o.store.global(round);
     if (!g) throw new Refused(404, `round ${round} has no global model`);
     return verifyModel(g);
   }
 
-  private submit(e: Envelope): Record<string, unknown> {
-    this.refreshRing();
+  private async submit(e: Envelope): Promise<Record<string, unknown>> {
+    await this.refreshRing();
     const problem = envelopeProblem(e, 'update', this.ring);
     if (problem) throw new Refused(403, `update refused: ${problem}`);
     const body = submitSchema.safeParse(e.body);
     if (!body.success) throw new Refused(400, `update: ${body.error.issues[0]?.message ?? 'malformed'}`);
-    const round = this.round();
+    const round = this.current;
     if (round >= this.o.rounds) throw new Refused(409, `the ${this.o.rounds} rounds are over`);
-    if (body.data.round !== round || this.o.store.roundClosed(round))
+    if (body.data.round !== round || (await this.o.store.roundClosed(round)))
       throw new Refused(409, `round ${body.data.round} is not open for updates (open: ${round}, collecting)`);
     let m: VerifiedModel;
     try {
@@ -157,10 +159,10 @@ export class FlServer {
     } catch (err) {
       throw new Refused(400, `update refused: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const g = this.globalOf(round).file.manifest;
+    const g = (await this.globalOf(round)).file.manifest;
     if (JSON.stringify(m.file.manifest.arch) !== JSON.stringify(g.arch))
       throw new Refused(400, "update refused: its architecture is not the global model's");
-    const fresh = this.o.store.addUpdate(
+    const fresh = await this.o.store.addUpdate(
       round,
       e.keyId,
       m.file.sha256,
@@ -170,14 +172,14 @@ export class FlServer {
     if (!fresh) throw new Refused(409, `appliance ${e.keyId} already submitted an update in round ${round}`);
     this.firstUpdateAt ??= Date.now();
     this.log(`round ${round}: update from ${e.keyId} (${m.file.sha256.slice(0, 12)})`);
-    if (this.o.store.updates(round).length >= this.o.expect) this.closeRound(round);
+    if ((await this.o.store.updates(round)).length >= this.o.expect) await this.closeRound(round);
     return { accepted: true, round, modelId: m.file.sha256 };
   }
 
   /** Scores the round's updates and proposes one block each. */
-  private closeRound(round: number): void {
-    const ups = this.o.store.updates(round);
-    const g = this.globalOf(round);
+  private async closeRound(round: number): Promise<void> {
+    const ups = await this.o.store.updates(round);
+    const g = await this.globalOf(round);
     const params = ups.map((u) => verifyModel(u.modelJson).params);
     const scores = scoreUpdates(
       this.o.tf,
@@ -190,8 +192,9 @@ export class FlServer {
     const online = ups.map((u) => u.keyId).sort();
     let prev = this.ledger.head;
     const at = new Date().toISOString();
-    this.proposed = ups.map((u, i) => {
-      this.o.store.setScore(round, u.keyId, scores[i].f1, scores[i].norm, scores[i].weight);
+    const proposed: Block[] = [];
+    for (const [i, u] of ups.entries()) {
+      await this.o.store.setScore(round, u.keyId, scores[i].f1, scores[i].norm, scores[i].weight);
       const body: BlockBody = {
         index: prev ? prev.index + 1 : 0,
         prevHash: prev ? prev.hash : '0'.repeat(64),
@@ -202,20 +205,22 @@ export class FlServer {
         submitter: u.keyId,
         online,
         at,
+        ...(this.o.fusion ? { fusion: this.o.fusion } : {}),
       };
       const b: Block = { ...body, hash: blockHash(body), signatures: [] };
       prev = b;
-      this.o.store.putBlock(b, 'proposed');
-      return b;
-    });
-    this.o.store.closeRound(round);
+      await this.o.store.putBlock(b, 'proposed');
+      proposed.push(b);
+    }
+    this.proposed = proposed;
+    await this.o.store.closeRound(round);
     this.firstUpdateAt = undefined;
     this.log(
       `round ${round} closed: ${ups.length} updates, F1 ${scores.map((s) => s.f1.toFixed(3)).join(' ')}, weights ${scores.map((s) => s.weight.toFixed(3)).join(' ')}`,
     );
   }
 
-  private sign(raw: unknown): Record<string, unknown> {
+  private async sign(raw: unknown): Promise<Record<string, unknown>> {
     const s = signSchema.safeParse(raw);
     if (!s.success) throw new Refused(400, `signature: ${s.error.issues[0]?.message ?? 'malformed'}`);
     // Signing races the others: a block that reached its majority meanwhile is committed and needs no more.
@@ -228,13 +233,13 @@ export class FlServer {
     if (validSigners({ ...b, signatures: [sig] }, this.ring).size !== 1)
       throw new Refused(403, `signature of ${s.data.keyId} on block ${b.index} does not verify`);
     if (!b.signatures.some((x) => x.keyId === sig.keyId)) b.signatures.push(sig);
-    this.o.store.putBlock(b, 'proposed');
-    this.commitReady();
+    await this.o.store.putBlock(b, 'proposed');
+    await this.commitReady();
     return { index: b.index, signatures: b.signatures.length, committed: !this.proposed.includes(b) };
   }
 
   /** Commits proposed blocks in order while each has its majority; fuses when the round's last one is in. */
-  private commitReady(): void {
+  private async commitReady(): Promise<void> {
     while (this.proposed.length > 0) {
       const b = this.proposed[0];
       const need = Math.floor(b.online.length / 2) + 1;
@@ -245,22 +250,25 @@ export class FlServer {
         if (err instanceof LedgerError) throw new Refused(409, err.message);
         throw err;
       }
-      this.o.store.putBlock(b, 'committed');
+      await this.o.store.putBlock(b, 'committed');
       this.proposed.shift();
-      if (this.proposed.length === 0) this.fuse(b.round);
+      if (this.proposed.length === 0) await this.fuse(b.round);
     }
   }
 
-  private fuse(round: number): void {
+  private async fuse(round: number): Promise<void> {
     const blocks = this.ledger.blocks.filter((b) => b.round === round);
-    const g = this.globalOf(round);
-    const updates = blocks.map((b) => {
-      const json = this.o.store.update(round, b.submitter);
+    const g = await this.globalOf(round);
+    const updates: { params: Float32Array[]; weight: number }[] = [];
+    for (const b of blocks) {
+      const json = await this.o.store.update(round, b.submitter);
       if (!json) throw new Error(`round ${round}: the update of ${b.submitter} is missing from the store`);
-      return { params: verifyModel(json).params, weight: b.weight };
-    });
-    const fused = updates.some((u) => u.weight > 0) ? fedAvg(updates) : g.params;
-    this.o.store.openRound(round + 1, this.globalFile(round + 1, fused, g.file.manifest.weights));
+      updates.push({ params: verifyModel(json).params, weight: b.weight });
+    }
+    const previous = round > 0 ? (await this.globalOf(round - 1)).params : undefined;
+    const fused = fuseRound(updates, g.params, previous, blocks[0]?.fusion);
+    await this.o.store.openRound(round + 1, globalFile(this.o, round + 1, fused, g.file.manifest.weights));
+    this.current = round + 1;
     this.log(`round ${round} fused from ${blocks.length} blocks; round ${round + 1} open`);
   }
 
@@ -274,22 +282,27 @@ export class FlServer {
       this.log(`error: ${msg}`);
       return reply.code(500).send({ error: 'internal error' });
     });
-    app.get('/v1/appliances', () => ({ keys: this.o.store.appliances() }));
+    app.get('/v1/appliances', async () => ({ keys: await this.o.store.appliances() }));
     app.get('/v1/state', () => this.state());
     // Served from the store, as written: appliances check it, whatever happened to it on the server's disk.
-    app.get('/v1/ledger', () => ({ blocks: this.o.store.blocks('committed'), root: this.ledger.root() }));
-    app.get('/v1/pending', () => ({ blocks: this.proposed }));
-    app.get<{ Params: { round: string } }>('/v1/global/:round', (req, reply) => {
-      const g = this.o.store.global(Number(req.params.round));
+    // A block is appended here before it is written as committed, so the root of as many blocks as the store
+    // returned is that of the same chain even when a commit runs meanwhile.
+    app.get('/v1/ledger', async () => {
+      const blocks = await this.o.store.blocks('committed');
+      return { blocks, root: this.ledger.root(blocks.length) };
+    });
+    app.get('/v1/pending', () => Promise.resolve({ blocks: this.proposed }));
+    app.get<{ Params: { round: string } }>('/v1/global/:round', async (req, reply) => {
+      const g = await this.o.store.global(Number(req.params.round));
       if (!g) throw new Refused(404, `round ${req.params.round} has no global model`);
       return reply.type('application/json').send(g);
     });
-    app.get<{ Params: { round: string; key: string } }>('/v1/update/:round/:key', (req, reply) => {
-      const u = this.o.store.update(Number(req.params.round), req.params.key);
+    app.get<{ Params: { round: string; key: string } }>('/v1/update/:round/:key', async (req, reply) => {
+      const u = await this.o.store.update(Number(req.params.round), req.params.key);
       if (!u) throw new Refused(404, `no update of ${req.params.key} in round ${req.params.round}`);
       return reply.type('application/json').send(u);
     });
-    app.get<{ Params: { index: string } }>('/v1/proof/:index', (req) => {
+    app.get<{ Params: { index: string } }>('/v1/proof/:index', async (req) => {
       const i = Number(req.params.index);
       const b = this.ledger.blocks[i];
       if (!Number.isInteger(i) || !b) throw new Refused(404, `no committed block ${req.params.index}`);
@@ -304,24 +317,53 @@ export class FlServer {
     app.post('/v1/submit', (req) => {
       const e = envelopeSchema.safeParse(req.body);
       if (!e.success) throw new Refused(400, `request: ${e.error.issues[0]?.message ?? 'malformed'}`);
-      return this.submit(e.data);
+      return this.exclusive(() => this.submit(e.data));
     });
-    app.post('/v1/sign', (req) => this.sign(req.body));
+    app.post('/v1/sign', (req) => this.exclusive(() => this.sign(req.body)));
+    app.post('/v1/report', (req) => {
+      const e = envelopeSchema.safeParse(req.body);
+      if (!e.success) throw new Refused(400, `request: ${e.error.issues[0]?.message ?? 'malformed'}`);
+      return this.exclusive(() => this.report(e.data));
+    });
+  }
+
+  /**
+   * A-91: an appliance withdrew a model version for hurting user experience. Kept with the appliance's own report
+   * id, so a report resent after a lost answer is stored once.
+   */
+  private async report(e: Envelope): Promise<Record<string, unknown>> {
+    await this.refreshRing();
+    const problem = envelopeProblem(e, 'report', this.ring);
+    if (problem) throw new Refused(403, `report refused: ${problem}`);
+    const r = reportSchema.safeParse(e.body);
+    if (!r.success) throw new Refused(400, `report: ${r.error.issues[0]?.message ?? 'malformed'}`);
+    const fresh = await this.o.store.addReport({ keyId: e.keyId, ...r.data, reportedAt: e.at });
+    this.log(
+      `report ${r.data.reportId} from ${e.keyId}: ${r.data.kind} of model ${r.data.version} (${r.data.modelSha256.slice(0, 12)})${fresh ? '' : ', already received'}`,
+    );
+    return { accepted: true, reportId: r.data.reportId, duplicate: !fresh };
   }
 
   /** Closes a round that has waited long enough with enough updates. */
-  private tick(): void {
-    const round = this.round();
+  private async tick(): Promise<void> {
+    const round = this.current;
     const timeout = this.o.roundTimeoutMs;
     if (!timeout || this.firstUpdateAt === undefined || this.proposed.length > 0) return;
     if (Date.now() - this.firstUpdateAt < timeout) return;
-    if (this.o.store.updates(round).length >= (this.o.minUpdates ?? 2) && !this.o.store.roundClosed(round))
-      this.closeRound(round);
+    if (
+      (await this.o.store.updates(round)).length >= (this.o.minUpdates ?? 2) &&
+      !(await this.o.store.roundClosed(round))
+    )
+      await this.closeRound(round);
   }
 
   async listen(host: string, port: number): Promise<string> {
     const address = await this.app.listen({ host, port });
-    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer = setInterval(() => {
+      this.exclusive(() => this.tick()).catch((err: unknown) =>
+        this.log(`error: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, 1000);
     this.timer.unref();
     return address;
   }
@@ -330,4 +372,21 @@ export class FlServer {
     if (this.timer) clearInterval(this.timer);
     await this.app.close();
   }
+}
+
+function globalFile(
+  o: FlServerOptions,
+  round: number,
+  arrays: Float32Array[],
+  specs: { name: string; shape: number[] }[],
+): string {
+  const f = buildModelFile(o.arch, arrays, specs, {
+    name: 'fl-global',
+    version: `${round + 1}`,
+    classNames: o.classNames,
+    maliciousClasses: o.maliciousClasses,
+    training: { federatedRound: round },
+    metrics: {},
+  });
+  return serialiseModel(signModel(f, o.vendorKeyPem));
 }

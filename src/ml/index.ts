@@ -86,17 +86,29 @@ export {
   verifyInclusion,
   type Block,
   type BlockBody,
+  type Fusion,
   type KeyRing,
 } from './ledger.js';
-export { fedAvg, scoreUpdates, type ScoredUpdate } from './fedavg.js';
+export { fedAvg, fuseRound, scoreUpdates, type ScoredUpdate } from './fedavg.js';
 export {
   registerKey,
   checkRegistry,
   sealEnvelope,
   envelopeProblem,
+  reportSchema,
+  type FlReport,
   type RegisteredKey,
   type Envelope,
 } from './fl-protocol.js';
-export { FlStore, FL_SCHEMA } from './fl-store.js';
+export { FL_SCHEMA, openFlStore, type FlStore, type ReportRow } from './fl-store.js';
 export { FlServer, type FlServerOptions } from './fl-server.js';
-export { FlClient, FlRefused, type FlClientOptions, type SyncResult, type ServerState } from './fl-client.js';
+export {
+  FlClient,
+  FlRefused,
+  sendReports,
+  type FlClientOptions,
+  type ReportConnection,
+  type SyncResult,
+  type ServerState,
+} from './fl-client.js';
+export { sendPendingReports } from './fl-report.js';

@@ -20,6 +20,22 @@ export interface BlockBody {
   /** Key ids of the appliances online when the block was proposed: the majority is of these. */
   online: string[];
   at: string;
+  /**
+   * How the round's updates are fused (absent: plain weighted FedAvg). Recorded in every block of the round so
+   * each appliance recomputes the same fusion from the ledger alone.
+   */
+  fusion?: Fusion;
+}
+
+/**
+ * FedAvgM (server momentum): g' = g + serverLr·(avg − g) + momentum·(g − g₋₁), where avg is the weighted FedAvg of
+ * the round's updates, g the round's global model and g₋₁ the round before's. Written on the two previous globals,
+ * which the ledger already verifies, the momentum needs no hidden server state.
+ */
+export interface Fusion {
+  rule: 'fedavgm';
+  serverLr: number;
+  momentum: number;
 }
 
 export interface Block extends BlockBody {
@@ -30,9 +46,23 @@ export interface Block extends BlockBody {
 export const GENESIS = '0'.repeat(64);
 
 export function blockHash(b: BlockBody): string {
-  const { index, prevHash, round, modelId, paramsSha256, weight, submitter, online, at } = b;
+  const { index, prevHash, round, modelId, paramsSha256, weight, submitter, online, at, fusion } = b;
+  // A block without a fusion rule hashes as before the field existed.
   return sha256Hex(
-    canonicalJson({ index, prevHash, round, modelId, paramsSha256, weight, submitter, online, at }),
+    canonicalJson({
+      index,
+      prevHash,
+      round,
+      modelId,
+      paramsSha256,
+      weight,
+      submitter,
+      online,
+      at,
+      ...(fusion
+        ? { fusion: { rule: fusion.rule, serverLr: fusion.serverLr, momentum: fusion.momentum } }
+        : {}),
+    }),
   );
 }
 
@@ -69,6 +99,15 @@ export function validSigners(b: Block, keys: KeyRing): Set<string> {
   return ok;
 }
 
+function fusionKey(f: Fusion | undefined): string {
+  return f ? `${f.rule}:${f.serverLr}:${f.momentum}` : 'fedavg';
+}
+
+/** Whether two blocks fuse their round the same way (both plain FedAvg, or the same rule and numbers). */
+export function sameFusion(a: Fusion | undefined, b: Fusion | undefined): boolean {
+  return fusionKey(a) === fusionKey(b);
+}
+
 /** Refuses a block that does not extend `prev` or lacks its majority; returns nothing when it checks out. */
 export function checkBlock(
   b: Block,
@@ -88,6 +127,8 @@ export function checkBlock(
     );
   if (!b.online.every((k) => keys.has(k)))
     throw new LedgerError(`${at}: names an appliance that is not registered`);
+  if (prev && prev.round === b.round && !sameFusion(prev.fusion, b.fusion))
+    throw new LedgerError(`${at}: its fusion rule is not that of the round's other blocks`);
   const need = Math.floor(b.online.length / 2) + 1;
   const got = validSigners(b, keys).size;
   if (got < need)
@@ -151,8 +192,9 @@ export class Ledger {
     return l;
   }
 
-  root(): string {
-    const leaves = this.blocks.map((b) => leaf(b.hash));
+  /** The Merkle root of the first `size` blocks (all by default). */
+  root(size = this.blocks.length): string {
+    const leaves = this.blocks.slice(0, size).map((b) => leaf(b.hash));
     return leaves.length ? mth(leaves, 0, leaves.length).toString('hex') : sha256Hex('');
   }
 

@@ -367,9 +367,7 @@ export class MlRegistry {
     const detail = `alert rate ${(rate * 100).toFixed(1)}% on ${s.n} recent benign sessions > ${(maxRate * 100).toFixed(1)}%`;
     const { to } = this.rollback('ux-rollback', detail);
     const restored = this.load(to).file;
-    const rep = this.db
-      .prepare('INSERT INTO ml_reports (at, kind, model_sha256, version, detail) VALUES (?, ?, ?, ?, ?)')
-      .run(new Date().toISOString(), 'ux-rollback', v.file.sha256, v.file.manifest.version, detail);
+    const reportId = this.queueReport('ux-rollback', v.file.sha256, v.file.manifest.version, detail);
     return {
       rate,
       alerts,
@@ -377,9 +375,22 @@ export class MlRegistry {
       rolledBack: {
         from: v.file.manifest.version,
         to: restored.manifest.version,
-        reportId: Number(rep.lastInsertRowid),
+        reportId,
       },
     };
+  }
+
+  /** Queues a report for the federated-learning network (sent by `sendPendingReports`); returns its id. */
+  queueReport(kind: string, modelSha256: string, version: string, detail: string): number {
+    const r = this.db
+      .prepare('INSERT INTO ml_reports (at, kind, model_sha256, version, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(new Date().toISOString(), kind, modelSha256, version, detail);
+    return Number(r.lastInsertRowid);
+  }
+
+  /** The server acknowledged the report: it leaves the queue. */
+  markReportSent(id: number): void {
+    this.db.prepare('UPDATE ml_reports SET sent_at = ? WHERE id = ?').run(new Date().toISOString(), id);
   }
 
   /** Reports not yet sent to the federated-learning server. */

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { OperationalError } from '../../framework/errors.js';
 import { untilStopped } from '../signals.js';
-import { num } from './ml/shared.js';
+import { DB_HELP, DEFAULT_DB, num, openRegistry } from './ml/shared.js';
 import { persistentSelfSigned } from '../../framework/index.js';
 
 function readFile(flag: string, path: string): string {
@@ -53,6 +53,30 @@ function clientFlags(c: Command): Command {
     .option('--state <dir>', 'verified replica and models', 'fl-state');
 }
 
+/** Where reports go: `--server`, its pinned `--ca`, the appliance's `--key`. */
+export function reportConnection(f: { server: string; ca: string; key: string }): {
+  url: string;
+  ca: string;
+  keyPem: string;
+} {
+  if (!/^https:\/\//.test(f.server)) throw new UsageError(`--server ${f.server}: expected an https:// URL`);
+  return { url: f.server, ca: readFile('--ca', f.ca), keyPem: readFile('--key', f.key) };
+}
+
+/** Prints what was sent; what could not be is an operational error (it stays queued). */
+export function writeReportResult(r: {
+  sent: number[];
+  failed: { reportId: number; error: string }[];
+}): void {
+  process.stdout.write(
+    `reports sent to the federated-learning server: ${r.sent.length ? r.sent.join(', ') : 'none'}\n`,
+  );
+  if (r.failed.length)
+    throw new OperationalError(
+      `fl: ${r.failed.length} report(s) not sent, kept queued: ${r.failed.map((x) => `${x.reportId}: ${x.error}`).join('; ')}`,
+    );
+}
+
 async function refusedAsError<T>(run: () => Promise<T>): Promise<T> {
   const { FlRefused } = await import('../../ml/index.js');
   try {
@@ -82,15 +106,15 @@ export function registerFl(program: Command): void {
 
   fl.command('register')
     .description("vendor: sign appliances' public keys into the server's registry")
-    .option('--db <file>', "the server's store (SQLite)", 'fl-server.db')
+    .option('--db <file|url>', "the server's store: SQLite file or postgres:// URL", 'fl-server.db')
     .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
     .argument('<pub...>', "appliances' public keys (PEM)")
     .action(async (pubs: string[], f: { db: string; vendorKey: string }) => {
-      const { FlStore, registerKey } = await import('../../ml/index.js');
+      const { openFlStore, registerKey } = await import('../../ml/index.js');
       const { withStores } = await import('../stores.js');
       const vendor = readFile('--vendor-key', f.vendorKey);
-      await withStores((stores) => {
-        const store = new FlStore(stores.sqliteStore('--db', f.db, 'the federated-learning ledger'));
+      await withStores(async (stores) => {
+        const store = await openFlStore(await stores.store('--db', f.db));
         for (const p of pubs) {
           let k;
           try {
@@ -101,16 +125,15 @@ export function registerFl(program: Command): void {
             );
           }
           process.stdout.write(
-            `${k.keyId} ${store.register(k) ? 'registered' : 'already registered'} (${p})\n`,
+            `${k.keyId} ${(await store.register(k)) ? 'registered' : 'already registered'} (${p})\n`,
           );
         }
-        return Promise.resolve();
       });
     });
 
   fl.command('serve')
     .description('vendor: the federated-learning server over HTTPS')
-    .option('--db <file>', "the server's store (SQLite)", 'fl-server.db')
+    .option('--db <file|url>', "the server's store: SQLite file or postgres:// URL", 'fl-server.db')
     .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
     .requiredOption('--reference <dir>', 'labelled reference traffic (USTC layout) the updates are scored on')
     .option('--expect <n>', 'updates that close a round', '5')
@@ -127,6 +150,12 @@ export function registerFl(program: Command): void {
       '0.05',
     )
     .option('--seed <n>', "the initial model's seed", '1')
+    .option(
+      '--server-momentum <b>',
+      'FedAvgM: server momentum β in [0, 1) (0 with --server-lr 1: plain FedAvg); written into every block',
+      '0',
+    )
+    .option('--server-lr <l>', "FedAvgM: the server's step on the averaged update", '1')
     .option('--host <addr>', 'listen address', '127.0.0.1')
     .option('--port <n>', 'listen port (0: any)', '8844')
     .option('--tls-dir <dir>', 'where the self-signed certificate is kept (fl-server.crt/.key)', '.')
@@ -141,6 +170,8 @@ export function registerFl(program: Command): void {
         minUpdates: string;
         floor: string;
         seed: string;
+        serverMomentum: string;
+        serverLr: string;
         host: string;
         port: string;
         tlsDir: string;
@@ -158,34 +189,73 @@ export function registerFl(program: Command): void {
             altNames: [...new Set(['DNS:localhost', 'IP:127.0.0.1', `IP:${f.host}`])],
           },
         );
+        const momentum = num('server-momentum', f.serverMomentum, 0, 0.99);
+        const serverLr = num('server-lr', f.serverLr, 0.01, 10);
         const stores = new StoreSet();
-        const server = new ml.FlServer({
-          store: new ml.FlStore(stores.sqliteStore('--db', f.db, 'the federated-learning ledger')),
-          tf,
-          vendorKeyPem,
-          reference,
-          arch: ml.DEFAULT_ARCH,
-          classNames: ml.USTC_CLASS_NAMES,
-          maliciousClasses: ml.USTC_MALICIOUS,
-          expect: num('expect', f.expect, 1, 10_000, true),
-          rounds: num('rounds', f.rounds, 1, 100_000, true),
-          roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
-          minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
-          floor: num('floor', f.floor, 0, 1),
-          seed: num('seed', f.seed, 0, 2 ** 31, true),
-          https: { key: cert.key, cert: cert.cert },
-          log: (l) => process.stdout.write(`fl: ${l}\n`),
-        });
-        const stopped = untilStopped();
-        const address = await server.listen(f.host, num('port', f.port, 0, 65535, true));
-        process.stdout.write(
-          `fl: listening on ${address}, certificate ${join(f.tlsDir, 'fl-server.crt')} (SHA-256 ${cert.fingerprint256})\n`,
-        );
-        await stopped;
-        await server.close();
-        await stores.close();
+        try {
+          const options = {
+            store: await ml.openFlStore(await stores.store('--db', f.db)),
+            tf,
+            vendorKeyPem,
+            reference,
+            arch: ml.DEFAULT_ARCH,
+            classNames: ml.USTC_CLASS_NAMES,
+            maliciousClasses: ml.USTC_MALICIOUS,
+            expect: num('expect', f.expect, 1, 10_000, true),
+            rounds: num('rounds', f.rounds, 1, 100_000, true),
+            roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
+            minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
+            floor: num('floor', f.floor, 0, 1),
+            seed: num('seed', f.seed, 0, 2 ** 31, true),
+            ...(momentum > 0 || serverLr !== 1
+              ? { fusion: { rule: 'fedavgm' as const, serverLr, momentum } }
+              : {}),
+            https: { key: cert.key, cert: cert.cert },
+            log: (l: string) => process.stdout.write(`fl: ${l}\n`),
+          };
+          let server;
+          try {
+            server = await ml.FlServer.open(options);
+          } catch (err) {
+            // The server checks its own ledger as an appliance would: a store changed behind its back stops it.
+            if (err instanceof ml.LedgerError)
+              throw new OperationalError(`fl serve: the ledger in --db does not verify: ${err.message}`);
+            throw err;
+          }
+          const stopped = untilStopped();
+          const address = await server.listen(f.host, num('port', f.port, 0, 65535, true));
+          process.stdout.write(
+            `fl: listening on ${address}, certificate ${join(f.tlsDir, 'fl-server.crt')} (SHA-256 ${cert.fingerprint256})\n`,
+          );
+          await stopped;
+          await server.close();
+        } finally {
+          await stores.close();
+        }
       },
     );
+
+  fl.command('report')
+    .description(
+      "appliance: send the model registry's queued reports (A-91: versions withdrawn for user experience)",
+    )
+    .requiredOption('--server <url>', 'the server, https://host:port')
+    .requiredOption('--ca <pem>', "the server's certificate (pinned)")
+    .requiredOption('--key <pem>', "this appliance's Ed25519 private key")
+    .option('--db <file>', DB_HELP, DEFAULT_DB)
+    .option('--attempts <n>', 'tries per report', '4')
+    .action(async (f: { server: string; ca: string; key: string; db: string; attempts: string }) => {
+      const ml = await import('../../ml/index.js');
+      const { withStores } = await import('../stores.js');
+      const conn = reportConnection(f);
+      await withStores(async (stores) => {
+        const reg = await openRegistry(stores, f.db);
+        const r = await ml.sendPendingReports(reg, conn, {
+          attempts: num('attempts', f.attempts, 1, 100, true),
+        });
+        writeReportResult(r);
+      });
+    });
 
   clientFlags(fl.command('sync'))
     .description('appliance: verify the key ring, the whole ledger and the global model; keep the model')
@@ -205,19 +275,31 @@ export function registerFl(program: Command): void {
     .requiredOption('--ustc <dir>', "this appliance's training data (USTC layout)")
     .option('--epochs <n>', 'local epochs a round', '1')
     .option('--seed <n>', 'training seed', '1')
+    .option('--keep-optimizer', "carry local Adam's moments from round to round (instead of a fresh Adam)")
     .option('--out <file>', 'write the final verified global model here')
-    .action(async (f: ClientFlags & { ustc: string; epochs: string; seed: string; out?: string }) => {
-      const { FlClient, readUstcFolder, serialiseModel, tfReady } = await import('../../ml/index.js');
-      const client = new FlClient(clientOptions(f));
-      const data = readUstcFolder(f.ustc);
-      const tf = await tfReady();
-      const s = await refusedAsError(() =>
-        client.participate(tf, data, {
-          epochs: num('epochs', f.epochs, 1, 1000, true),
-          seed: num('seed', f.seed, 0, 2 ** 31, true),
-          log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
-        }),
-      );
-      if (f.out) writeFileSync(f.out, serialiseModel(s.global.file));
-    });
+    .action(
+      async (
+        f: ClientFlags & {
+          ustc: string;
+          epochs: string;
+          seed: string;
+          keepOptimizer?: boolean;
+          out?: string;
+        },
+      ) => {
+        const { FlClient, readUstcFolder, serialiseModel, tfReady } = await import('../../ml/index.js');
+        const client = new FlClient(clientOptions(f));
+        const data = readUstcFolder(f.ustc);
+        const tf = await tfReady();
+        const s = await refusedAsError(() =>
+          client.participate(tf, data, {
+            epochs: num('epochs', f.epochs, 1, 1000, true),
+            seed: num('seed', f.seed, 0, 2 ** 31, true),
+            keepOptimizer: f.keepOptimizer === true,
+            log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
+          }),
+        );
+        if (f.out) writeFileSync(f.out, serialiseModel(s.global.file));
+      },
+    );
 }

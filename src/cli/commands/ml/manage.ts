@@ -3,10 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
 import { withStores } from '../../stores.js';
+import { UsageError } from '../../errors.js';
+import { reportConnection, writeReportResult } from '../fl.js';
 import {
   DEFAULT_GATES,
   ModelRejected,
   readUstcFolder,
+  sendPendingReports,
   serialiseModel,
   signModel,
   subset,
@@ -136,20 +139,48 @@ export function registerMlManage(ml: Command, setExit: (code: number) => void): 
     )
     .option('--max-rate <p>', 'largest alert rate on benign traffic', '0.05')
     .option('--db <file>', DB_HELP, DEFAULT_DB)
-    .action(async (f: { ustc: string; maxRate: string; db: string }) => {
-      const all = readUstcFolder(f.ustc);
-      const benign: number[] = [];
-      for (let i = 0; i < all.n; i++) if (!USTC_MALICIOUS.includes(all.labels[i])) benign.push(i);
-      await withStores(async (stores) => {
-        const reg = await openRegistry(stores, f.db);
-        const r = reg.checkUserExperience(subset(all, benign), num('max-rate', f.maxRate, 0, 1));
-        process.stdout.write(
-          `alert rate ${(r.rate * 100).toFixed(2)}% (${r.alerts}/${r.sessions})` +
-            (r.rolledBack
-              ? `: rolled back from ${r.rolledBack.from} to ${r.rolledBack.to}; report ${r.rolledBack.reportId} queued for the federated-learning network\n`
-              : ': within the limit\n'),
-        );
-        if (r.rolledBack) setExit(1);
-      });
-    });
+    .option('--fl-server <url>', 'send the queued reports to this federated-learning server (https://)')
+    .option('--fl-ca <pem>', "the federated-learning server's certificate (pinned)")
+    .option('--fl-key <pem>', "this appliance's Ed25519 key, registered with that server")
+    .action(
+      async (f: {
+        ustc: string;
+        maxRate: string;
+        db: string;
+        flServer?: string;
+        flCa?: string;
+        flKey?: string;
+      }) => {
+        // Checked before the model runs: a report that cannot be sent must not be found out after the rollback.
+        const conn =
+          f.flServer === undefined
+            ? undefined
+            : reportConnection({
+                server: f.flServer,
+                ca: need('--fl-ca', f.flCa),
+                key: need('--fl-key', f.flKey),
+              });
+        const all = readUstcFolder(f.ustc);
+        const benign: number[] = [];
+        for (let i = 0; i < all.n; i++) if (!USTC_MALICIOUS.includes(all.labels[i])) benign.push(i);
+        await withStores(async (stores) => {
+          const reg = await openRegistry(stores, f.db);
+          const r = reg.checkUserExperience(subset(all, benign), num('max-rate', f.maxRate, 0, 1));
+          process.stdout.write(
+            `alert rate ${(r.rate * 100).toFixed(2)}% (${r.alerts}/${r.sessions})` +
+              (r.rolledBack
+                ? `: rolled back from ${r.rolledBack.from} to ${r.rolledBack.to}; report ${r.rolledBack.reportId} queued for the federated-learning network\n`
+                : ': within the limit\n'),
+          );
+          if (r.rolledBack) setExit(1);
+          // Every queued report goes, older ones that failed before included.
+          if (conn) writeReportResult(await sendPendingReports(reg, conn));
+        });
+      },
+    );
+}
+
+function need(flag: string, v: string | undefined): string {
+  if (v === undefined) throw new UsageError(`--fl-server needs ${flag}`);
+  return v;
 }
