@@ -7,6 +7,30 @@ import { ConfigError } from '../framework/errors.js';
 
 const port = z.number().int().min(0).max(65535);
 
+export interface CaptureConfig {
+  enabled: boolean;
+  /** Interface to capture on; 'auto' = the one holding the bind address ('any' for a wildcard bind). */
+  interface: string;
+  dir: string;
+  snaplen: number;
+  maxBytesPerSession: number;
+  maxTotalBytes: number;
+  maxAgeDays: number;
+  lingerMs: number;
+}
+
+export const defaultCaptureConfig: CaptureConfig = {
+  enabled: true,
+  interface: 'auto',
+  dir: 'var/honeypot/captures',
+  snaplen: 65535,
+  maxBytesPerSession: 2 << 20,
+  maxTotalBytes: 512 << 20,
+  maxAgeDays: 30,
+  lingerMs: 1000,
+};
+
+
 export const HoneypotConfigSchema = z
   .object({
     // Loopback unless told: a honeypot is exposed on purpose, by a configuration that says where.
@@ -62,6 +86,28 @@ export const HoneypotConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The honeypot's own packet capture (capture.ts): each instance's packets in `dir/<instance id>.pcap`, bounded per
+     * session and in total, kept `maxAgeDays`; `moat dataset build --db` reads them from the instances' records.
+     */
+    capture: z
+      .object({
+        enabled: z.boolean().default(defaultCaptureConfig.enabled),
+        /** 'auto': the interface holding `bind` ('any' for 0.0.0.0 / ::). */
+        interface: z.string().min(1).default(defaultCaptureConfig.interface),
+        dir: z.string().min(1).default(defaultCaptureConfig.dir),
+        snaplen: z.number().int().min(96).max(262144).default(defaultCaptureConfig.snaplen),
+        maxBytesPerSession: z.number().int().min(4096).default(defaultCaptureConfig.maxBytesPerSession),
+        maxTotalBytes: z.number().int().min(65536).default(defaultCaptureConfig.maxTotalBytes),
+        maxAgeDays: z.number().min(0).default(defaultCaptureConfig.maxAgeDays),
+        lingerMs: z.number().int().min(0).max(60_000).default(defaultCaptureConfig.lingerMs),
+        /** Start without capturing when the capture cannot open (no CAP_NET_RAW …) instead of refusing to start. */
+        optional: z.boolean().default(true),
+      })
+      .strict()
+      .default({ ...defaultCaptureConfig, optional: true }),
+    /** `honeypot-session` messages: published in process, or on this Redis Streams bus (redis://…) for other processes. */
+    bus: z.string().optional(),
     limits: z
       .object({
         maxSessionsPerPeer: z.number().int().min(1).optional(),
