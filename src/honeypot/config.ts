@@ -1,6 +1,7 @@
 /** `moat honeypot` configuration (zod-validated; errors name the field): ports, scope, limits, paths. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../framework/errors.js';
@@ -19,10 +20,9 @@ export interface CaptureConfig {
   lingerMs: number;
 }
 
-export const defaultCaptureConfig: CaptureConfig = {
+export const defaultCaptureConfig: Omit<CaptureConfig, 'dir'> = {
   enabled: true,
   interface: 'auto',
-  dir: 'var/honeypot/captures',
   snaplen: 65535,
   maxBytesPerSession: 2 << 20,
   maxTotalBytes: 512 << 20,
@@ -95,7 +95,8 @@ export const HoneypotConfigSchema = z
         enabled: z.boolean().default(defaultCaptureConfig.enabled),
         /** 'auto': the interface holding `bind` ('any' for 0.0.0.0 / ::). */
         interface: z.string().min(1).default(defaultCaptureConfig.interface),
-        dir: z.string().min(1).default(defaultCaptureConfig.dir),
+        /** Default: `captures` next to quarantineDir (var/honeypot/captures as shipped). */
+        dir: z.string().min(1).optional(),
         snaplen: z.number().int().min(96).max(262144).default(defaultCaptureConfig.snaplen),
         maxBytesPerSession: z.number().int().min(4096).default(defaultCaptureConfig.maxBytesPerSession),
         maxTotalBytes: z.number().int().min(65536).default(defaultCaptureConfig.maxTotalBytes),
@@ -198,4 +199,9 @@ export function loadHoneypotConfig(
     throw new HoneypotConfigError(`${path ?? 'config'}: ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   return r.data;
+}
+
+/** The capture settings with the folder resolved (next to the quarantine unless given). */
+export function captureSettings(c: HoneypotConfig): CaptureConfig & { optional: boolean } {
+  return { ...c.capture, dir: c.capture.dir ?? join(dirname(c.quarantineDir), 'captures') };
 }
