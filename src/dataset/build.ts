@@ -126,8 +126,7 @@ export async function collectOwnSessions(
     }
     own.read++;
     const one = new Map([[`${i.peerIp}|${i.peerPort}|${i.localPort}`, i]]);
-    for (const s of await sessionsOfCapture(file, width, minBytes))
-      if (matchInstance(s, one)) add(s, i);
+    for (const s of await sessionsOfCapture(file, width, minBytes)) if (matchInstance(s, one)) add(s, i);
   }
   for (const file of o.captures ?? [])
     for (const s of await sessionsOfCapture(file, width, minBytes)) {

@@ -102,7 +102,7 @@ export function checkManifestSignature(m: object, o: SignatureCheck, path: strin
   });
   const key = trusted.find((k) => signingKeyId(k) === sig.keyId);
   if (!key) throw new ManifestSignatureError(`${path}: signed by key ${sig.keyId}, which is not trusted`);
-  let ok = false;
+  let ok: boolean;
   try {
     ok = verify(null, manifestDigest(m), key, Buffer.from(sig.value, 'base64'));
   } catch {

@@ -169,7 +169,14 @@ export class SessionCapture implements PacketSink {
     let f = this.find(key, addr, record.localPort);
     if (!f) {
       // The instance came before any of its packets (or they were not held): packets from now on go to its file.
-      f = { key, addr, peerPort: record.peerPort, localPort: record.localPort, seenMs: Date.now(), pending: [] };
+      f = {
+        key,
+        addr,
+        peerPort: record.peerPort,
+        localPort: record.localPort,
+        seenMs: Date.now(),
+        pending: [],
+      };
       const list = this.flows.get(key);
       if (list) list.push(f);
       else this.flows.set(key, [f]);
@@ -210,7 +217,11 @@ export class SessionCapture implements PacketSink {
     f.writer?.close();
     if (f.ref) {
       f.ref.complete = true;
-      this.closedFiles.push({ file: f.ref.file, bytes: f.ref.bytes + 24 + 16 * f.ref.packets, mtimeMs: Date.now() });
+      this.closedFiles.push({
+        file: f.ref.file,
+        bytes: f.ref.bytes + 24 + 16 * f.ref.packets,
+        mtimeMs: Date.now(),
+      });
       this.closedBytes += this.closedFiles[this.closedFiles.length - 1].bytes;
       this.retain(Date.now());
     }

@@ -30,7 +30,6 @@ export const defaultCaptureConfig: Omit<CaptureConfig, 'dir'> = {
   lingerMs: 1000,
 };
 
-
 export const HoneypotConfigSchema = z
   .object({
     // Loopback unless told: a honeypot is exposed on purpose, by a configuration that says where.

@@ -366,5 +366,6 @@ test('moat dataset: bad inputs are one line naming what was wrong, exit 2', (t) 
   const sign = moat(['dataset', 'build', '--out', join(dir, 'ds'), '--sign', join(dir, 'not-a-key.pem')]);
   assert.equal(sign.status, 2);
   assert.match(sign.stderr, /--sign .*not-a-key\.pem: not a private key \(PEM\)/);
-  for (const r of [none, pcap, rep, key, v, sign]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  for (const r of [none, pcap, rep, key, v, sign])
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });

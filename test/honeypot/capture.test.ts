@@ -8,15 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -279,7 +271,8 @@ test(
     const at = manifestText.indexOf('"pseudonyms"');
     const i = manifestText.indexOf('cred-', at) + 5;
     assert.ok(i > 5, 'the build put pseudonyms in');
-    const flipped = manifestText.slice(0, i) + (manifestText[i] === 'a' ? 'b' : 'a') + manifestText.slice(i + 1);
+    const flipped =
+      manifestText.slice(0, i) + (manifestText[i] === 'a' ? 'b' : 'a') + manifestText.slice(i + 1);
     const v1 = moat(['dataset', 'verify', tampered('t1', flipped), '--key', appliance.pub]);
     assert.equal(v1.status, 2, v1.stdout);
     assert.match(v1.stderr, /signature by [0-9a-f]{16} does not verify: the manifest was changed/);
@@ -290,7 +283,10 @@ test(
     const v2 = moat([
       'dataset',
       'verify',
-      tampered('t2', JSON.stringify({ ...sm, signature: { ...sm.signature, value: sig.toString('base64') } })),
+      tampered(
+        't2',
+        JSON.stringify({ ...sm, signature: { ...sm.signature, value: sig.toString('base64') } }),
+      ),
       '--key',
       appliance.pub,
     ]);

@@ -56,11 +56,7 @@ async function sandboxIncidents(store: SqliteStore, r: BehaviourReport): Promise
 }
 
 /** The honeypot's own capture (A-81): opened once the services listen, on their ports. */
-function openCapture(
-  cfg: HoneypotConfig,
-  ports: number[],
-  eve: EveLog,
-): SessionCapture | undefined {
+function openCapture(cfg: HoneypotConfig, ports: number[], eve: EveLog): SessionCapture | undefined {
   const settings = captureSettings(cfg);
   if (!settings.enabled || ports.length === 0) return undefined;
   try {
@@ -73,7 +69,11 @@ function openCapture(
     process.stderr.write(
       `moat honeypot: sessions are not captured: ${why} (needs CAP_NET_RAW; set capture.enabled: false to silence, capture.optional: false to refuse to start)\n`,
     );
-    eve.write({ timestamp: eveNow(), event_type: 'honeypot', honeypot: { action: 'capture_unavailable', detail: why } });
+    eve.write({
+      timestamp: eveNow(),
+      event_type: 'honeypot',
+      honeypot: { action: 'capture_unavailable', detail: why },
+    });
     return undefined;
   }
 }
@@ -86,7 +86,10 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
     )
     .option('--config <file>', 'YAML/JSON configuration (ports, download scope, limits, paths)')
     .option('--db <file>', "the store: instances (default: the configuration's database)")
-    .option('--bus <url>', "publish honeypot-session on this Redis Streams bus (default: the configuration's bus)")
+    .option(
+      '--bus <url>',
+      "publish honeypot-session on this Redis Streams bus (default: the configuration's bus)",
+    )
     .option('--no-incidents', "do not record ended sessions as the model registry's incidents")
     .action(async (flags: { config?: string; db?: string; bus?: string; incidents: boolean }) => {
       // Configuration errors (HoneypotConfigError) reach the operator as one line through cli/main.ts.
@@ -139,7 +142,9 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
       // A-1: sessions go out on the bus as they start and end; the registry's incident path is one consumer.
       const { InProcessBus, RedisStreamsBus } = await import('../../framework/index.js');
       const busUrl = flags.bus ?? cfg.bus;
-      const bus = busUrl ? new RedisStreamsBus({ redis: createRedisClient, url: busUrl }) : new InProcessBus();
+      const bus = busUrl
+        ? new RedisStreamsBus({ redis: createRedisClient, url: busUrl })
+        : new InProcessBus();
       if (flags.incidents)
         await subscribeHoneypotIncidents(
           bus,
@@ -162,7 +167,8 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
           link && pseudonyms && relay
             ? (record) => new RelayGate(link, pseudonyms, relay.scrubNames, record.id)
             : undefined,
-        onStart: (record) => bus.publish('honeypot-session', { phase: 'started', session: structuredClone(record) }),
+        onStart: (record) =>
+          bus.publish('honeypot-session', { phase: 'started', session: structuredClone(record) }),
         onDone: async (record) => {
           // The label waits for the sandbox's verdicts on what the session fetched (bounded by its timeout).
           const runs = new Map<string, { sha256: string; labels: string[] }>();
