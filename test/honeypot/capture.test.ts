@@ -20,8 +20,9 @@ import {
   startTelnet,
   type InstanceRecord,
 } from '../../src/honeypot/index.js';
-import { InProcessBus, type HoneypotSessionMessage } from '../../src/framework/index.js';
-import { openSqlite } from '../../src/store/index.js';
+import { InProcessBus, RedisStreamsBus, type HoneypotSessionMessage } from '../../src/framework/index.js';
+import { createRedisClient, openSqlite } from '../../src/store/index.js';
+import { haveRedisServer, startRedisServer } from '../framework/redis-server.js';
 import { sessionsOfCapture, type DatasetManifest } from '../../src/dataset/index.js';
 import { moat, startMoat } from '../helpers/moat-cli.js';
 import { LineClient, tempDir } from './helpers.js';
@@ -303,3 +304,102 @@ test(
     assert.match(v4.stdout, /unsigned \(allowed\)/);
   },
 );
+
+test(
+  'moat honeypot --bus: another process receives honeypot-session on Redis Streams, the ended message with its complete capture',
+  { skip: missing() || (haveRedisServer() ? false : 'redis-server not installed'), timeout: 120_000 },
+  async (t) => {
+    const dir = tempDir('cap-bus');
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const redis = await startRedisServer();
+    t.after(() => redis.stop());
+    // The consumer (as the gateway or the console would be): its own bus, group 'test', from the first message.
+    const bus = new RedisStreamsBus({ redis: createRedisClient, url: redis.url });
+    t.after(() => bus.close());
+    const got: HoneypotSessionMessage[] = [];
+    await bus.subscribe('honeypot-session', 'test', (m) => void got.push(m), { from: 'start' });
+    writeFileSync(
+      join(dir, 'hp.yaml'),
+      [
+        'telnet: [0]',
+        'ssh: []',
+        'http: []',
+        'mqtt: []',
+        `quarantineDir: ${join(dir, 'q')}`,
+        `database: ${join(dir, 'moat.db')}`,
+        `eve: ${join(dir, 'eve.json')}`,
+        `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
+        'timing: { scale: 0 }',
+        'capture: { lingerMs: 200 }',
+      ].join('\n') + '\n',
+    );
+    const hp = startMoat([
+      'honeypot',
+      '--config',
+      join(dir, 'hp.yaml'),
+      '--bus',
+      redis.url,
+      '--no-incidents',
+    ]);
+    t.after(async () => {
+      if (hp.child.exitCode === null) await hp.stop();
+    });
+    await hp.waitFor(/capturing sessions on lo/);
+    await hp.waitFor(/telnet on 127\.0\.0\.1:\d+/);
+    const port = Number(/telnet on 127\.0\.0\.1:(\d+)/.exec(hp.stderr())![1]);
+    await attack(port, 'xc3511');
+    for (let i = 0; i < 200 && !got.some((m) => m.phase === 'ended'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      got.map((m) => m.phase),
+      ['started', 'ended'],
+    );
+    const end = got[1];
+    assert.equal(end.session.localPort, port);
+    assert.ok(end.session.capture?.complete && end.session.capture.packets > 0, JSON.stringify(end.session));
+    assert.ok(existsSync(end.session.capture.file));
+    assert.deepEqual(end.labels, ['honeypot-intrusion']);
+    assert.ok(end.session.credentials.some((c) => c.password === 'xc3511' && c.accepted));
+    assert.equal(await hp.stop(), 0, hp.stderr());
+    assert.doesNotMatch(hp.stderr(), /model-registry incidents/, '--no-incidents');
+  },
+);
+
+test('a capture that cannot open: a warning and no capture (optional), or one line and exit 2', async (t) => {
+  const dir = tempDir('cap-bad');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = (capture: string): string => {
+    const f = join(dir, `hp-${capture.length}.yaml`);
+    writeFileSync(
+      f,
+      [
+        'telnet: [0]',
+        'ssh: []',
+        'http: []',
+        'mqtt: []',
+        `quarantineDir: ${join(dir, 'q')}`,
+        `database: ${join(dir, 'moat.db')}`,
+        `eve: ${join(dir, 'eve.json')}`,
+        `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
+        `capture: ${capture}`,
+      ].join('\n') + '\n',
+    );
+    return f;
+  };
+  const soft = startMoat(['honeypot', '--config', config('{ interface: nosuch0 }')]);
+  t.after(async () => {
+    if (soft.child.exitCode === null) await soft.stop();
+  });
+  await soft.waitFor(/telnet on 127\.0\.0\.1:\d+/);
+  assert.match(soft.stderr(), /sessions are not captured: .*nosuch0.*capture\.optional: false/);
+  assert.equal(await soft.stop(), 0);
+  const hard = moat(['honeypot', '--config', config('{ interface: nosuch0, optional: false }')], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(hard.status, 2, hard.stderr);
+  assert.match(hard.stderr, /nosuch0/);
+  assert.doesNotMatch(hard.stderr, /\n\s+at /);
+  const bad = moat(['honeypot', '--config', config('{ maxBytesPerSession: 10 }')], { timeoutMs: 30_000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /capture\.maxBytesPerSession: /);
+});
