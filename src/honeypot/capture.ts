@@ -12,7 +12,13 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { openLiveCapture, PcapWriter, type LiveCaptureSource, type PacketSink } from '../capture/index.js';
+import {
+  LiveCaptureError,
+  openLiveCapture,
+  PcapWriter,
+  type LiveCaptureSource,
+  type PacketSink,
+} from '../capture/index.js';
 import { DecodedPacket, PacketDecoder, DECODE_OK, DECODE_TRUNCATED, IPPROTO_TCP } from '../decode/index.js';
 import { tryParseIp } from '../address/index.js';
 import { ConfigError } from '../framework/errors.js';
@@ -81,7 +87,14 @@ export class SessionCapture implements PacketSink {
     const portExpr = [...this.ports].map((p) => `port ${p}`).join(' or ');
     this.bpf = `tcp and (${portExpr})${wildcard ? '' : ` and host ${bind}`}`;
     mkdirSync(cfg.dir, { recursive: true });
-    this.source = openLiveCapture({ iface: this.iface, bpf: this.bpf, snaplen: cfg.snaplen });
+    try {
+      this.source = openLiveCapture({ iface: this.iface, bpf: this.bpf, snaplen: cfg.snaplen });
+    } catch (e) {
+      // Said as the honeypot's capture, so the operator knows which setting to look at.
+      if (e instanceof LiveCaptureError)
+        throw new LiveCaptureError(`honeypot capture (capture.*): ${e.message}`);
+      throw e;
+    }
     this.indexExisting();
   }
 
