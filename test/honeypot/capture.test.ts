@@ -24,7 +24,7 @@ import { InProcessBus, RedisStreamsBus, type HoneypotSessionMessage } from '../.
 import { createRedisClient, openSqlite } from '../../src/store/index.js';
 import { haveRedisServer, startRedisServer } from '../framework/redis-server.js';
 import { sessionsOfCapture, type DatasetManifest } from '../../src/dataset/index.js';
-import { moat, startMoat } from '../helpers/moat-cli.js';
+import { moat, startMoat, type MoatChild } from '../helpers/moat-cli.js';
 import { LineClient, tempDir } from './helpers.js';
 
 function missing(): string | false {
@@ -312,10 +312,15 @@ test(
     const dir = tempDir('cap-bus');
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const redis = await startRedisServer();
-    t.after(() => redis.stop());
     // The consumer (as the gateway or the console would be): its own bus, group 'test', from the first message.
     const bus = new RedisStreamsBus({ redis: createRedisClient, url: redis.url });
-    t.after(() => bus.close());
+    const running: { hp?: MoatChild } = {};
+    // In this order: the honeypot and the consumer leave before the server they flush to.
+    t.after(async () => {
+      if (running.hp && running.hp.child.exitCode === null) await running.hp.stop();
+      await bus.close();
+      await redis.stop();
+    });
     const got: HoneypotSessionMessage[] = [];
     await bus.subscribe('honeypot-session', 'test', (m) => void got.push(m), { from: 'start' });
     writeFileSync(
@@ -341,14 +346,12 @@ test(
       redis.url,
       '--no-incidents',
     ]);
-    t.after(async () => {
-      if (hp.child.exitCode === null) await hp.stop();
-    });
+    running.hp = hp;
     await hp.waitFor(/capturing sessions on lo/);
     await hp.waitFor(/telnet on 127\.0\.0\.1:\d+/);
     const port = Number(/telnet on 127\.0\.0\.1:(\d+)/.exec(hp.stderr())![1]);
     await attack(port, 'xc3511');
-    for (let i = 0; i < 200 && !got.some((m) => m.phase === 'ended'); i++)
+    for (let i = 0; i < 1200 && !got.some((m) => m.phase === 'ended'); i++)
       await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(
       got.map((m) => m.phase),

@@ -229,7 +229,15 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         await Promise.all(services.map((s) => s.close()));
         await Promise.all([...analyses]);
         await hp.settled();
-        await bus.close();
+        // A bus that cannot deliver (Redis gone) does not keep the honeypot from stopping.
+        let timer: NodeJS.Timeout | undefined;
+        const late = await Promise.race([
+          bus.close().then(() => false),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 5000))),
+        ]);
+        clearTimeout(timer);
+        if (late)
+          process.stderr.write('moat honeypot: the bus did not deliver within 5 s; messages may be lost\n');
         await eve.close();
         await stores.close();
       };
