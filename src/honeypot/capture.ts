@@ -60,7 +60,17 @@ function fold(a: Uint32Array): number {
 export class SessionCapture implements PacketSink {
   readonly iface: string;
   readonly bpf: string;
-  readonly counters = { packets: 0, written: 0, dropped: 0, expired: 0, deleted: 0, pendingFull: 0 };
+  readonly counters = {
+    packets: 0,
+    written: 0,
+    dropped: 0,
+    expired: 0,
+    deleted: 0,
+    pendingFull: 0,
+    errors: 0,
+  };
+  /** The last write error (disk full …), for the operator. */
+  lastError?: string;
   private readonly source: LiveCaptureSource;
   private readonly decoder = new PacketDecoder();
   private readonly pkt = new DecodedPacket();
@@ -142,7 +152,9 @@ export class SessionCapture implements PacketSink {
   private find(key: number, addr: Uint32Array, localPort: number): Flow | undefined {
     const list = this.flows.get(key);
     if (!list) return undefined;
-    for (const f of list)
+    // Newest first: a peer port reused while the previous connection's file lingers belongs to the new one.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const f = list[i];
       if (
         f.localPort === localPort &&
         f.addr[0] === addr[0] &&
@@ -151,6 +163,7 @@ export class SessionCapture implements PacketSink {
         f.addr[3] === addr[3]
       )
         return f;
+    }
     return undefined;
   }
 
@@ -167,7 +180,14 @@ export class SessionCapture implements PacketSink {
       this.counters.dropped++;
       return;
     }
-    f.writer.write(buf.subarray(off, off + caplen), tsUs, wirelen);
+    try {
+      f.writer.write(buf.subarray(off, off + caplen), tsUs, wirelen);
+    } catch (e) {
+      // Disk full: this packet is lost and counted; later ones are tried again.
+      ref.dropped++;
+      this.fail(e);
+      return;
+    }
     ref.packets++;
     ref.bytes += caplen;
     this.counters.written++;
@@ -180,7 +200,7 @@ export class SessionCapture implements PacketSink {
     const addr = ip.words;
     const key = fold(addr) * 65536 + record.peerPort;
     let f = this.find(key, addr, record.localPort);
-    if (!f) {
+    if (!f || f.writer) {
       // The instance came before any of its packets (or they were not held): packets from now on go to its file.
       f = {
         key,
@@ -195,7 +215,14 @@ export class SessionCapture implements PacketSink {
       else this.flows.set(key, [f]);
     } else this.pendingFlows--;
     const file = join(this.cfg.dir, `${record.id}.pcap`);
-    f.writer = new PcapWriter(file, this.source.link, this.cfg.snaplen);
+    try {
+      f.writer = new PcapWriter(file, this.source.link, this.cfg.snaplen);
+    } catch (e) {
+      // The session goes on uncaptured: a full or vanished folder never stops the honeypot answering.
+      this.fail(e);
+      this.unlist(f);
+      return;
+    }
     f.ref = { file, packets: 0, bytes: 0, dropped: 0, complete: false };
     record.capture = f.ref;
     this.byInstance.set(record.id, f);
@@ -220,14 +247,21 @@ export class SessionCapture implements PacketSink {
     });
   }
 
-  private finish(f: Flow): void {
+  private unlist(f: Flow): void {
     const list = this.flows.get(f.key);
-    if (list) {
-      const i = list.indexOf(f);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.flows.delete(f.key);
+    if (!list) return;
+    const i = list.indexOf(f);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.flows.delete(f.key);
+  }
+
+  private finish(f: Flow): void {
+    this.unlist(f);
+    try {
+      f.writer?.close();
+    } catch (e) {
+      this.fail(e);
     }
-    f.writer?.close();
     if (f.ref) {
       f.ref.complete = true;
       this.closedFiles.push({
@@ -238,6 +272,11 @@ export class SessionCapture implements PacketSink {
       this.closedBytes += this.closedFiles[this.closedFiles.length - 1].bytes;
       this.retain(Date.now());
     }
+  }
+
+  private fail(e: unknown): void {
+    this.counters.errors++;
+    this.lastError = e instanceof Error ? e.message : String(e);
   }
 
   /** Held connections no instance claimed within PENDING_MS go. */

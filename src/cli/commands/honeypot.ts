@@ -156,6 +156,8 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
               );
           },
         );
+      let capture: SessionCapture | undefined;
+      let captureErrors = 0;
       const hp = new Honeypot({
         quarantineDir: cfg.quarantineDir,
         scope: cfg.downloadScope,
@@ -170,6 +172,12 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
         onStart: (record) =>
           bus.publish('honeypot-session', { phase: 'started', session: structuredClone(record) }),
         onDone: async (record) => {
+          if (capture && capture.counters.errors > captureErrors) {
+            captureErrors = capture.counters.errors;
+            process.stderr.write(
+              `moat honeypot: capture: ${captureErrors} write error(s) so far, last: ${capture.lastError ?? '?'}\n`,
+            );
+          }
           // The label waits for the sandbox's verdicts on what the session fetched (bounded by its timeout).
           const runs = new Map<string, { sha256: string; labels: string[] }>();
           for (const s of record.samples) {
@@ -219,7 +227,6 @@ export const registerHoneypot: RegisterCommand = (program: Command) => {
           void run.finally(() => analyses.delete(run));
         },
       });
-      let capture: SessionCapture | undefined;
       const services: ListeningService[] = [];
       const shutDown = async (): Promise<void> => {
         hp.closeAll();
