@@ -4,8 +4,8 @@
  * image desensitised and privacy-checked before it is written; optionally merged with USTC-TFC2016 (its 20 classes
  * keep their ids, behaviour classes follow). Written in the corpus layout with a manifest of hashes.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../framework/errors.js';
 import { Pseudonymiser } from './pseudonymise.js';
@@ -20,6 +20,7 @@ import {
   type SandboxRunInput,
 } from './label.js';
 import { idxImages, idxLabels } from './idx-write.js';
+import { signManifest } from './manifest-sign.js';
 import {
   codeVersion,
   DatasetPrivacyError,
@@ -54,6 +55,8 @@ export interface BuildOptions {
   key: Buffer;
   width?: number;
   minBytes?: number;
+  /** Ed25519 private key the manifest is signed with (`signingKey` loads and checks it before the build). */
+  signKey?: KeyObject;
   /** Malicious sessions of the appliance's own, as captured (the registry's incidents, A-90). */
   onIncident?: (payload: Uint8Array, classId: number, className: string, source: string) => void;
 }
@@ -72,10 +75,12 @@ function matchInstance(
   return byTuple.get(`${s.src}|${s.sp}|${s.dp}`) ?? byTuple.get(`${s.dst}|${s.dp}|${s.sp}`);
 }
 
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
 /** Finds and labels the appliance's own sessions; `unmatched` counts capture sessions no instance claims. */
 export async function collectOwnSessions(
   o: BuildOptions,
-): Promise<{ sessions: OwnSession[]; unmatched: number }> {
+): Promise<{ sessions: OwnSession[]; unmatched: number; ownCaptures: { read: number; missing: number } }> {
   const width = o.width ?? 784;
   const minBytes = o.minBytes ?? 16;
   const runs = new Map((o.sandbox ?? []).map((r) => [r.sha256, r]));
@@ -94,6 +99,35 @@ export async function collectOwnSessions(
   const byTuple = new Map<string, HoneypotInstanceInput>();
   for (const i of o.instances ?? []) byTuple.set(`${i.peerIp}|${i.peerPort}|${i.localPort}`, i);
   let unmatched = 0;
+  // A session found both in the honeypot's own capture and in a --pcap of the same interface is taken once.
+  const seen = new Set<string>();
+  const add = (s: CapturedSession, i: HoneypotInstanceInput): void => {
+    const k = `${i.id}|${sha256(s.bytes)}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push({
+      session: s,
+      className: honeypotLabel(i, runs),
+      source: `honeypot:${i.id}`,
+      known: {
+        credentials: i.credentials.flatMap((c) => [c.user, c.password]),
+        ips: [i.peerIp],
+      },
+    });
+  };
+  const own = { read: 0, missing: 0 };
+  // The honeypot's own capture of each instance (honeypot/capture.ts): only that instance's connection counts.
+  for (const i of o.instances ?? []) {
+    const file = i.capture?.file;
+    if (!file) continue;
+    if (!existsSync(file)) {
+      own.missing++;
+      continue;
+    }
+    own.read++;
+    const one = new Map([[`${i.peerIp}|${i.peerPort}|${i.localPort}`, i]]);
+    for (const s of await sessionsOfCapture(file, width, minBytes)) if (matchInstance(s, one)) add(s, i);
+  }
   for (const file of o.captures ?? [])
     for (const s of await sessionsOfCapture(file, width, minBytes)) {
       const i = matchInstance(s, byTuple);
@@ -101,26 +135,16 @@ export async function collectOwnSessions(
         unmatched++;
         continue;
       }
-      out.push({
-        session: s,
-        className: honeypotLabel(i, runs),
-        source: `honeypot:${i.id}`,
-        known: {
-          credentials: i.credentials.flatMap((c) => [c.user, c.password]),
-          ips: [i.peerIp],
-        },
-      });
+      add(s, i);
     }
-  return { sessions: out, unmatched };
+  return { sessions: out, unmatched, ownCaptures: own };
 }
-
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 export async function buildDataset(o: BuildOptions): Promise<DatasetManifest> {
   const width = o.width ?? 784;
   if (o.merge && o.merge.width !== width)
     throw new InputError(`${o.merge.source}: sessions of ${o.merge.width} bytes, the dataset's are ${width}`);
-  const { sessions, unmatched } = await collectOwnSessions(o);
+  const { sessions, unmatched, ownCaptures } = await collectOwnSessions(o);
   const p = new Pseudonymiser(o.key);
   // Classes: the merged set's first, with their ids; behaviour classes after them in name order.
   const names: string[] = [...(o.merge?.classNames ?? [])];
@@ -178,7 +202,7 @@ export async function buildDataset(o: BuildOptions): Promise<DatasetManifest> {
   writeFileSync(join(o.out, LABELS), lab);
   const counts = new Array<number>(names.length).fill(0);
   for (const l of labels) counts[l]++;
-  const manifest: DatasetManifest = {
+  const unsigned: DatasetManifest = {
     format: DATASET_FORMAT,
     createdAt: new Date().toISOString(),
     code: codeVersion(),
@@ -187,6 +211,7 @@ export async function buildDataset(o: BuildOptions): Promise<DatasetManifest> {
     classes: names.map((name, id) => ({ id, name, malicious: malicious.has(id), count: counts[id] })),
     sources,
     unmatchedSessions: unmatched,
+    honeypotCaptures: ownCaptures,
     privacy: {
       checked: own,
       findings: 0,
@@ -202,6 +227,7 @@ export async function buildDataset(o: BuildOptions): Promise<DatasetManifest> {
       [LABELS]: { sha256: sha256(lab), bytes: lab.length },
     },
   };
+  const manifest = o.signKey ? signManifest(unsigned, o.signKey) : unsigned;
   writeFileSync(join(o.out, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
   return manifest;
 }

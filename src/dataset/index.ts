@@ -25,4 +25,20 @@ export {
   type DatasetManifest,
   type VerifyResult,
 } from './manifest.js';
-export { recordSandboxIncidents, INCIDENT_LABEL, type IncidentSink } from './incidents.js';
+export {
+  signManifest,
+  signingKey,
+  checkManifestSignature,
+  manifestDigest,
+  ManifestSignatureError,
+  type ManifestSignature,
+  type SignatureCheck,
+} from './manifest-sign.js';
+export {
+  recordSandboxIncidents,
+  recordHoneypotIncidents,
+  subscribeHoneypotIncidents,
+  INCIDENT_LABEL,
+  type HoneypotSessionInput,
+  type IncidentSink,
+} from './incidents.js';

@@ -48,6 +48,8 @@ export interface HoneypotInstanceInput {
   end?: string;
   credentials: ReadonlyArray<{ user: string; password: string }>;
   samples: ReadonlyArray<{ sha256: string }>;
+  /** The honeypot's own capture of this instance (honeypot/capture.ts). */
+  capture?: { file: string };
 }
 
 /** What it needs of a sandbox run (sandbox/sandbox.ts BehaviourReport). */

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../framework/errors.js';
 import { checkPrivacy, type PrivacyFinding } from './privacy.js';
+import { checkManifestSignature, type ManifestSignature, type SignatureCheck } from './manifest-sign.js';
 
 export const DATASET_FORMAT = 'moat-dataset/1';
 export const IMAGES = 'images-idx3-ubyte.gz';
@@ -34,6 +35,8 @@ export interface DatasetManifest {
   }>;
   /** Capture sessions no honeypot instance claimed (left out). */
   unmatchedSessions: number;
+  /** The honeypot's own per-instance captures read, and those the store names but retention already deleted. */
+  honeypotCaptures?: { read: number; missing: number };
   privacy: {
     checked: number;
     findings: number;
@@ -44,6 +47,8 @@ export interface DatasetManifest {
     pseudonyms: string[];
   };
   files: Record<string, { sha256: string; bytes: number }>;
+  /** Ed25519 over the rest of the manifest (manifest-sign.ts); absent when built without a signing key. */
+  signature?: ManifestSignature;
 }
 
 /** The privacy check refused rows of a dataset: each finding names its source and row. */
@@ -99,10 +104,17 @@ export interface VerifyResult {
   manifest: DatasetManifest;
   files: number;
   checkedRows: number;
+  /** The key id that signed the manifest (undefined: unsigned, allowed). */
+  signedBy?: string;
 }
 
-export function verifyDataset(dir: string): VerifyResult {
+/**
+ * Checks the manifest's signature first (it vouches for the hashes and the pseudonym list the checks below trust),
+ * then every file's hash, the counts, and the privacy check on the appliance's own rows.
+ */
+export function verifyDataset(dir: string, sig: SignatureCheck): VerifyResult {
   const m = readManifest(dir);
+  const signedBy = checkManifestSignature(m, sig, join(dir, MANIFEST));
   const data = new Map<string, Buffer>();
   for (const [name, want] of Object.entries(m.files)) {
     const path = join(dir, name);
@@ -152,5 +164,5 @@ export function verifyDataset(dir: string): VerifyResult {
     }
   }
   if (findings.length > 0) throw new DatasetPrivacyError(findings);
-  return { manifest: m, files: data.size, checkedRows };
+  return { manifest: m, files: data.size, checkedRows, signedBy };
 }

@@ -134,11 +134,23 @@ export const honeypotSessionRecordSchema = z.object({
   ),
   bytesIn: z.number().int().nonnegative(),
   bytesOut: z.number().int().nonnegative(),
+  /** The session's own packet capture, kept by the honeypot (complete once the session ended). */
+  capture: z
+    .object({
+      file: z.string().min(1),
+      packets: z.number().int().nonnegative(),
+      bytes: z.number().int().nonnegative(),
+      dropped: z.number().int().nonnegative(),
+      complete: z.boolean(),
+    })
+    .optional(),
 });
 
 export const honeypotSessionSchema = z.object({
   phase: z.enum(['started', 'ended']),
   session: honeypotSessionRecordSchema,
+  /** 'ended': the behaviour labels — the sandbox's verdicts on what it fetched, else honeypot-intrusion. */
+  labels: z.array(z.string().min(1)).optional(),
 });
 
 /** A model version changed state in a model registry (B-4: published or refused by the gates, activated, rolled back). */

@@ -1,11 +1,34 @@
 /** `moat honeypot` configuration (zod-validated; errors name the field): ports, scope, limits, paths. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../framework/errors.js';
 
 const port = z.number().int().min(0).max(65535);
+
+export interface CaptureConfig {
+  enabled: boolean;
+  /** Interface to capture on; 'auto' = the one holding the bind address ('any' for a wildcard bind). */
+  interface: string;
+  dir: string;
+  snaplen: number;
+  maxBytesPerSession: number;
+  maxTotalBytes: number;
+  maxAgeDays: number;
+  lingerMs: number;
+}
+
+export const defaultCaptureConfig: Omit<CaptureConfig, 'dir'> = {
+  enabled: true,
+  interface: 'auto',
+  snaplen: 65535,
+  maxBytesPerSession: 2 << 20,
+  maxTotalBytes: 512 << 20,
+  maxAgeDays: 30,
+  lingerMs: 1000,
+};
 
 export const HoneypotConfigSchema = z
   .object({
@@ -62,6 +85,29 @@ export const HoneypotConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The honeypot's own packet capture (capture.ts): each instance's packets in `dir/<instance id>.pcap`, bounded per
+     * session and in total, kept `maxAgeDays`; `moat dataset build --db` reads them from the instances' records.
+     */
+    capture: z
+      .object({
+        enabled: z.boolean().default(defaultCaptureConfig.enabled),
+        /** 'auto': the interface holding `bind` ('any' for 0.0.0.0 / ::). */
+        interface: z.string().min(1).default(defaultCaptureConfig.interface),
+        /** Default: `captures` next to quarantineDir (var/honeypot/captures as shipped). */
+        dir: z.string().min(1).optional(),
+        snaplen: z.number().int().min(96).max(262144).default(defaultCaptureConfig.snaplen),
+        maxBytesPerSession: z.number().int().min(4096).default(defaultCaptureConfig.maxBytesPerSession),
+        maxTotalBytes: z.number().int().min(65536).default(defaultCaptureConfig.maxTotalBytes),
+        maxAgeDays: z.number().min(0).default(defaultCaptureConfig.maxAgeDays),
+        lingerMs: z.number().int().min(0).max(60_000).default(defaultCaptureConfig.lingerMs),
+        /** Start without capturing when the capture cannot open (no CAP_NET_RAW …) instead of refusing to start. */
+        optional: z.boolean().default(true),
+      })
+      .strict()
+      .default({ ...defaultCaptureConfig, optional: true }),
+    /** `honeypot-session` messages: published in process, or on this Redis Streams bus (redis://…) for other processes. */
+    bus: z.string().optional(),
     limits: z
       .object({
         maxSessionsPerPeer: z.number().int().min(1).optional(),
@@ -152,4 +198,9 @@ export function loadHoneypotConfig(
     throw new HoneypotConfigError(`${path ?? 'config'}: ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   return r.data;
+}
+
+/** The capture settings with the folder resolved (next to the quarantine unless given). */
+export function captureSettings(c: HoneypotConfig): CaptureConfig & { optional: boolean } {
+  return { ...c.capture, dir: c.capture.dir ?? join(dirname(c.quarantineDir), 'captures') };
 }

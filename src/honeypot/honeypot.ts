@@ -29,8 +29,21 @@ export interface HoneypotOptions {
   /** A-73: the relay's command gate for a new session (undefined = emulator only). */
   gateFor?: (record: InstanceRecord) => CommandGate | undefined;
   onEnd?: (record: InstanceRecord) => void;
+  /** An instance opened (its capture, if any, already started): the `honeypot-session` 'started' message. */
+  onStart?: (record: InstanceRecord) => void;
+  /**
+   * An instance is final: ended, stored, and its capture file closed. The `honeypot-session` 'ended' message and
+   * what consumes it (the model registry's incidents) start here; `settled()` waits for what it returns.
+   */
+  onDone?: (record: InstanceRecord) => void | Promise<void>;
   /** Reply timing of the emulated device (default: the modelled device, scale 1). */
   timing?: Partial<TimingConfig>;
+}
+
+/** Records each instance's packets (capture.ts); `detach` resolves once its file is complete. */
+export interface SessionRecorder {
+  attach(record: InstanceRecord): void;
+  detach(record: InstanceRecord): Promise<void>;
 }
 
 export class Honeypot {
@@ -42,6 +55,9 @@ export class Honeypot {
   readonly sessions = new Set<Session>();
   readonly timing: TimingConfig;
   counters = { sessions: 0, refused: 0, samples: 0 };
+  /** Set once the capture is open (after the services listen: it filters on their ports). */
+  recorder?: SessionRecorder;
+  private readonly finishing = new Set<Promise<void>>();
 
   constructor(private readonly opts: HoneypotOptions) {
     this.persona = opts.persona ?? defaultPersona;
@@ -75,8 +91,10 @@ export class Honeypot {
       return null;
     }
     this.counters.sessions++;
+    this.recorder?.attach(record);
     const s = new Session(this, record, this.opts.gateFor?.(record));
     this.sessions.add(s);
+    this.opts.onStart?.(record);
     return s;
   }
 
@@ -94,6 +112,25 @@ export class Honeypot {
     this.limits.release(s.record.peerIp);
     this.store?.save(s.record);
     this.opts.onEnd?.(s.record);
+    const record = s.record;
+    const done = (this.recorder?.detach(record) ?? Promise.resolve())
+      .then(() => {
+        // The capture's final counts, with the file complete.
+        if (record.capture) this.store?.save(record);
+        return this.opts.onDone?.(record);
+      })
+      .catch((e: unknown) =>
+        this.log(
+          honeypotEvent(record, 'session_done_failed', { error: e instanceof Error ? e.message : String(e) }),
+        ),
+      );
+    this.finishing.add(done);
+    void done.finally(() => this.finishing.delete(done));
+  }
+
+  /** Resolves when every ended instance's capture is closed and its `onDone` has finished. */
+  async settled(): Promise<void> {
+    while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
   closeAll(reason = 'shutdown'): void {

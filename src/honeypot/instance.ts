@@ -37,4 +37,18 @@ export interface InstanceRecord {
   samples: SampleRecord[];
   bytesIn: number;
   bytesOut: number;
+  capture?: CaptureRef;
+}
+
+/** Where the honeypot kept the session's packets (capture.ts) and how much it holds. */
+export interface CaptureRef {
+  /** The session's pcap file (classic pcap, the capture interface's link type). */
+  file: string;
+  packets: number;
+  /** Bytes of packet data written (headers of the file not counted). */
+  bytes: number;
+  /** Packets left out once the session reached `capture.maxBytesPerSession`. */
+  dropped: number;
+  /** The file is complete: the session ended and its last packets were written. */
+  complete: boolean;
 }

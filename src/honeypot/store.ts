@@ -1,6 +1,6 @@
 /** Instances in SQLite (A-71): one row per session, its lists as JSON; queried by peer and time. */
 import type { Db, Schema, SqliteStore } from '../store/index.js';
-import type { InstanceRecord } from './instance.js';
+import type { CaptureRef, InstanceRecord } from './instance.js';
 
 export const HONEYPOT_SCHEMA: Schema = {
   component: 'honeypot',
@@ -16,6 +16,12 @@ export const HONEYPOT_SCHEMA: Schema = {
       bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL);
     CREATE INDEX honeypot_instances_peer ON honeypot_instances(peer_ip, start);`,
     },
+    {
+      // The session's own packet capture (capture.ts): file, counts; NULL when the honeypot captured nothing.
+      version: 2,
+      name: 'capture',
+      sqlite: `ALTER TABLE honeypot_instances ADD COLUMN capture TEXT;`,
+    },
   ],
 };
 
@@ -27,8 +33,11 @@ export class InstanceStore {
   constructor(store: SqliteStore) {
     store.migrate(HONEYPOT_SCHEMA);
     const db = (this.db = store.db);
-    this.upsert = db.prepare(`INSERT OR REPLACE INTO honeypot_instances VALUES
-      (@id, @service, @peerIp, @peerPort, @localPort, @start, @end, @endReason, @credentials, @commands, @downloads, @samples, @bytesIn, @bytesOut)`);
+    this.upsert = db.prepare(`INSERT OR REPLACE INTO honeypot_instances
+      (id, service, peer_ip, peer_port, local_port, start, end, end_reason, credentials, commands, downloads, samples,
+       bytes_in, bytes_out, capture)
+      VALUES (@id, @service, @peerIp, @peerPort, @localPort, @start, @end, @endReason, @credentials, @commands,
+       @downloads, @samples, @bytesIn, @bytesOut, @capture)`);
   }
 
   save(r: InstanceRecord): void {
@@ -40,6 +49,7 @@ export class InstanceStore {
       commands: JSON.stringify(r.commands),
       downloads: JSON.stringify(r.downloads),
       samples: JSON.stringify(r.samples),
+      capture: r.capture ? JSON.stringify(r.capture) : null,
     });
   }
 
@@ -74,5 +84,6 @@ function fromRow(row: Record<string, unknown>): InstanceRecord {
     samples: JSON.parse(String(row.samples)),
     bytesIn: Number(row.bytes_in),
     bytesOut: Number(row.bytes_out),
+    ...(row.capture == null ? {} : { capture: JSON.parse(String(row.capture)) as CaptureRef }),
   };
 }

@@ -287,7 +287,7 @@ test("honeypot --db: instances go to the store given, not the configuration's da
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    assert.deepEqual(versions(store), ['honeypot#1']);
+    assert.deepEqual(versions(store), ['honeypot#1', 'honeypot#2']);
     assert.ok(tables(store).includes('honeypot_instances'));
     assert.ok(!existsSync(configured), 'the configured database was not opened');
   }));

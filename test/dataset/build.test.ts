@@ -4,12 +4,12 @@
  * build` turns the capture, the instance from the store and the sandbox run into a desensitised, privacy-checked set
  * in the corpus layout (merged with a USTC sample), adds the malicious sessions to the model registry's incidents,
  * and `moat ml train` trains on it. `moat dataset verify` refuses one changed byte and a row holding a raw address
- * and credential.
+ * and credential. The manifest is signed with the appliance's Ed25519 key; verify trusts its public half.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import {
   checkPrivacy,
   recordSandboxIncidents,
   scrubImage,
+  signManifest,
   type DatasetManifest,
 } from '../../src/dataset/index.js';
 import { CnnInspector, MlRegistry, tfReady, type Classifier } from '../../src/ml/index.js';
@@ -188,6 +189,12 @@ test(
 
     const keyFile = join(dir, 'pseudonym.key');
     writeFileSync(keyFile, randomBytes(32));
+    // The appliance's signing key: the manifest is signed, verify trusts its public half.
+    const pair = generateKeyPairSync('ed25519');
+    const signKey = join(dir, 'appliance.key');
+    const signPub = join(dir, 'appliance.pub');
+    writeFileSync(signKey, pair.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(signPub, pair.publicKey.export({ format: 'pem', type: 'spki' }));
     const ds = join(dir, 'ds');
     const b = moat([
       'dataset',
@@ -204,6 +211,8 @@ test(
       '15',
       '--key',
       keyFile,
+      '--sign',
+      signKey,
       '--out',
       ds,
       '--json',
@@ -264,9 +273,9 @@ test(
       live.close();
     }
 
-    const v = moat(['dataset', 'verify', ds]);
+    const v = moat(['dataset', 'verify', ds, '--key', signPub]);
     assert.equal(v.status, 0, v.stderr);
-    assert.match(v.stdout, /ok — 2 files match their sha256/);
+    assert.match(v.stdout, /ok — manifest signed by [0-9a-f]{16}, 2 files match their sha256/);
 
     // A tiny model trained on it: the deployment test runs on the incidents the build added.
     const tr = moat([
@@ -306,7 +315,7 @@ test(
     const raw = readFileSync(join(bad, 'images-idx3-ubyte.gz'));
     raw[raw.length >> 1] ^= 0x01;
     writeFileSync(join(bad, 'images-idx3-ubyte.gz'), raw);
-    const vb = moat(['dataset', 'verify', bad]);
+    const vb = moat(['dataset', 'verify', bad, '--key', signPub]);
     assert.equal(vb.status, 2, vb.stdout);
     assert.match(vb.stderr, /images-idx3-ubyte\.gz: sha256 [0-9a-f]{64} .*the file was changed/);
 
@@ -323,8 +332,9 @@ test(
       sha256: createHash('sha256').update(gz).digest('hex'),
       bytes: gz.length,
     };
-    writeFileSync(join(leak, 'manifest.json'), JSON.stringify(lm));
-    const vl = moat(['dataset', 'verify', leak]);
+    // Re-signed by the appliance's own key: the signature checks, the privacy check still refuses the row.
+    writeFileSync(join(leak, 'manifest.json'), JSON.stringify(signManifest(lm, pair.privateKey)));
+    const vl = moat(['dataset', 'verify', leak, '--key', signPub]);
     assert.equal(vl.status, 2, vl.stdout);
     assert.match(
       vl.stderr,
@@ -352,5 +362,10 @@ test('moat dataset: bad inputs are one line naming what was wrong, exit 2', (t) 
   const v = moat(['dataset', 'verify', dir]);
   assert.equal(v.status, 2);
   assert.match(v.stderr, /manifest\.json: cannot read/);
-  for (const r of [none, pcap, rep, key, v]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  writeFileSync(join(dir, 'not-a-key.pem'), 'hello');
+  const sign = moat(['dataset', 'build', '--out', join(dir, 'ds'), '--sign', join(dir, 'not-a-key.pem')]);
+  assert.equal(sign.status, 2);
+  assert.match(sign.stderr, /--sign .*not-a-key\.pem: not a private key \(PEM\)/);
+  for (const r of [none, pcap, rep, key, v, sign])
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });

@@ -12,6 +12,7 @@ import { withStores } from '../stores.js';
 import { InputError } from '../../framework/errors.js';
 import {
   buildDataset,
+  signingKey,
   verifyDataset,
   type HoneypotInstanceInput,
   type PublicSet,
@@ -41,6 +42,14 @@ export function readSandboxReports(dir: string): SandboxRunInput[] {
   return out;
 }
 
+function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`${flag} ${path}: cannot read`);
+  }
+}
+
 interface BuildFlags {
   out: string;
   db?: string;
@@ -49,6 +58,7 @@ interface BuildFlags {
   mergeUstc?: string;
   mergePerClass?: string;
   key?: string;
+  sign?: string;
   incidents: boolean;
   json?: boolean;
 }
@@ -63,6 +73,8 @@ async function build(f: BuildFlags): Promise<void> {
     }
     if (key.length < 16) throw new UsageError(`--key ${f.key}: ${key.length} bytes, at least 16 needed`);
   } else key = (await import('node:crypto')).randomBytes(32);
+  // The signing key is checked before any capture is read: a wrong file fails at once, not after the build.
+  const signKey = f.sign ? signingKey(readText(f.sign, '--sign'), `--sign ${f.sign}`) : undefined;
   const sandbox = f.sandboxReports ? readSandboxReports(f.sandboxReports) : [];
   await withStores(async (stores) => {
     let instances: HoneypotInstanceInput[] = [];
@@ -108,6 +120,7 @@ async function build(f: BuildFlags): Promise<void> {
       sandbox,
       merge,
       key,
+      signKey,
       onIncident: addIncident,
     });
     if (f.json) process.stdout.write(`${JSON.stringify({ ...m, incidentsAdded: incidents }, null, 2)}\n`);
@@ -155,22 +168,37 @@ export const registerDataset: RegisterCommand = (program: Command, setExit) => {
     .option('--merge-ustc <dir>', 'merge a USTC-TFC2016 folder (its 20 classes keep ids 0–19)')
     .option('--merge-per-class <n>', 'at most N sessions per USTC class')
     .option('--key <file>', 'pseudonymisation key (≥ 16 bytes; default: a new random key)')
+    .option(
+      '--sign <key>',
+      "sign the manifest with this Ed25519 private key (PEM, e.g. the appliance's `moat fl keygen` key)",
+    )
     .option('--no-incidents', 'do not add malicious sessions to the model registry')
     .option('--json', 'print the manifest as JSON')
     .action((f: BuildFlags) => build(f));
   ds.command('verify')
     .description("check a dataset's files against its manifest hashes, counts and privacy check")
     .argument('<dir>', 'the dataset folder')
+    .option(
+      '--key <pem>',
+      'a trusted public key (PEM; repeatable): the manifest must be signed by one',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--allow-unsigned', 'accept a manifest without a signature (lab use; the files are still hashed)')
     .option('--json', 'print the result as JSON')
-    .action((dir: string, f: { json?: boolean }) => {
-      const r = verifyDataset(dir);
+    .action((dir: string, f: { json?: boolean; key: string[]; allowUnsigned?: boolean }) => {
+      const r = verifyDataset(dir, {
+        trustedKeys: f.key.map((k) => readText(k, '--key')),
+        allowUnsigned: f.allowUnsigned,
+      });
+      const signed = r.signedBy ? `signed by ${r.signedBy}` : 'unsigned (allowed)';
       if (f.json)
         process.stdout.write(
-          `${JSON.stringify({ ok: true, files: r.files, sessions: r.manifest.sessions, checkedRows: r.checkedRows })}\n`,
+          `${JSON.stringify({ ok: true, files: r.files, sessions: r.manifest.sessions, checkedRows: r.checkedRows, signedBy: r.signedBy ?? null })}\n`,
         );
       else
         process.stdout.write(
-          `dataset ${dir}: ok — ${r.files} files match their sha256, ${r.manifest.sessions} sessions in ${r.manifest.classes.length} classes, ${r.checkedRows} own rows pass the privacy check\n`,
+          `dataset ${dir}: ok — manifest ${signed}, ${r.files} files match their sha256, ${r.manifest.sessions} sessions in ${r.manifest.classes.length} classes, ${r.checkedRows} own rows pass the privacy check\n`,
         );
       setExit(0);
     });
