@@ -79,8 +79,21 @@ function fit<T>(list: T[]): T[] {
   return list.length === 0 ? EMPTY : list.slice();
 }
 
-/** Fits the lists a parsed rule holds (see `fit`). */
+/**
+ * `flow:` options as rules share them: ET's 14,049 rules name a dozen combinations. Frozen, like the empty list.
+ */
+const FLOWS = new Map<string, FlowOptions>();
+
+function sharedFlow(flow: FlowOptions): FlowOptions {
+  const key = JSON.stringify(flow);
+  let f = FLOWS.get(key);
+  if (f === undefined) FLOWS.set(key, (f = Object.freeze(flow)));
+  return f;
+}
+
+/** Fits the lists a parsed rule holds (see `fit`) and shares its flow options. */
 export function compactRule(rule: Rule): void {
+  rule.flow = sharedFlow(rule.flow);
   rule.references = fit(rule.references);
   rule.flowbits = fit(rule.flowbits);
   rule.iprep = fit(rule.iprep);
