@@ -83,11 +83,30 @@ export function parseRules(
   const skipped: RuleSkip[] = [];
   let total = 0;
   const seen = new Map<string, { line: number; index: number }>();
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let line = lines[i];
-    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i];
+  // Lines as split(/\r?\n/) gives them, one at a time: no array of every line of a 14 MB file.
+  let pos = 0;
+  let lineNo = 0;
+  const nextLine = (): string | undefined => {
+    if (pos > text.length) return undefined;
+    const end = text.indexOf('\n', pos);
+    if (end < 0) {
+      const last = text.slice(pos);
+      pos = text.length + 1;
+      lineNo++;
+      return last;
+    }
+    const line = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
+    pos = end + 1;
+    lineNo++;
+    return line;
+  };
+  for (let line = nextLine(); line !== undefined; line = nextLine()) {
+    const start = lineNo;
+    while (line.endsWith('\\')) {
+      const more = nextLine();
+      if (more === undefined) break;
+      line = line.slice(0, -1) + more;
+    }
     let t = line.trim();
     if (opts.disabled && t.startsWith('#')) t = DISABLED_RULE.exec(t)?.[1] ?? t;
     if (t === '' || t.startsWith('#')) continue;

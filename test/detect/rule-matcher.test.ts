@@ -136,3 +136,27 @@ test('20,000 content rules: the prefilter evaluates only rules whose pattern occ
     [103, 100 + parseInt('abc', 36)].sort(),
   );
 });
+
+test('the prefilter folds ASCII case only: literals that differ in a byte above 0x7f stay apart', () => {
+  // Latin-1 case folding once merged |C0|AB and |E0|ab into one pattern, so the first rule was never evaluated.
+  const { rules } = parseRules(
+    `alert tcp any any -> any any (msg:"c0"; content:"|C0|AB"; sid:21;)
+alert tcp any any -> any any (msg:"e0"; content:"|E0|ab"; sid:22;)
+alert tcp any any -> any any (msg:"ascii"; content:"XyZ"; nocase; sid:23;)`,
+    't.rules',
+  );
+  const e = new RuleMatcher(rules);
+  const f = flow({ appProto: 'unknown' });
+  assert.deepEqual(
+    e.onPacket(f, 0, packet('..\xc0AB..'))?.map((m) => m.rule.sid),
+    [21],
+  );
+  assert.deepEqual(
+    e.onPacket(f, 0, packet('..\xe0ab..'))?.map((m) => m.rule.sid),
+    [22],
+  );
+  assert.deepEqual(
+    e.onPacket(f, 0, packet('..xYz..'))?.map((m) => m.rule.sid),
+    [23],
+  );
+});

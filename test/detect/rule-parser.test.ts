@@ -137,3 +137,27 @@ test('the suricata-verify rule files: every rule either parses or is refused wit
   );
   assert.ok(ok >= 400, `${ok} rules parsed`);
 });
+
+test('metadata is split on first read — on a rule and on its client-certificate twin — and can be replaced', () => {
+  const r = parseRule(
+    'alert tls any any -> any any (msg:"x"; tls.cert_subject; content:"CN=evil"; metadata:created_at 2024_01_01, tag Phishing; metadata:tag TLS; sid:11;)',
+    VARS,
+  );
+  const twin = r.clientCertTwin!;
+  assert.deepEqual([...twin.buffers.keys()], ['tls.cert_subject#ts']);
+  assert.deepEqual(twin.metadata, { created_at: ['2024_01_01'], tag: ['Phishing', 'TLS'] });
+  assert.deepEqual(r.metadata, { created_at: ['2024_01_01'], tag: ['Phishing', 'TLS'] });
+  assert.equal(r.metadata, r.metadata, 'split once, then kept');
+  assert.deepEqual({ ...r }.metadata, r.metadata, 'a read value is an own field');
+  r.metadata = { x: ['1'] };
+  assert.deepEqual(r.metadata, { x: ['1'] });
+  assert.deepEqual(parseRule('alert tcp any any -> any any (sid:12;)', VARS).metadata, {});
+});
+
+test('a parsed rule keeps its lists fitted: the empty ones are one shared list that refuses additions', () => {
+  const r = parseRule('alert tcp any any -> any any (content:"a"; content:"b"; sid:13;)', VARS);
+  assert.deepEqual(r.references, []);
+  assert.throws(() => r.references.push('x'), TypeError);
+  assert.equal(r.flowbits, r.iprep as unknown);
+  assert.equal(r.buffers.get('payload')?.length, 2);
+});

@@ -7,6 +7,7 @@
  * stage's VerdictRecorder, subscribed there, records them. The stores are opened by the command and closed by it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { RuleMatcher } from '../../detect/index.js';
 import { RuleInspector } from '../../detect/index.js';
 import { formatRuleError, loadRuleFile } from '../../detect/index.js';
@@ -21,6 +22,9 @@ import type { MessageBus, MoatTopics } from '../../framework/index.js';
 import type { SqliteStore } from '../../store/index.js';
 import type { StoreSet } from '../stores.js';
 import { UsageError } from '../errors.js';
+
+/** How far V8 lets the old space grow past what is live, in percent, once rules are loaded (see loadRuleInspector). */
+const HEAP_GROWING_PERCENT = 15;
 
 /** Refusals printed one per line up to this many; the rest are counted. */
 const MAX_LISTED = 20;
@@ -49,6 +53,11 @@ export function loadRuleInspector(files: readonly string[]): RuleInspector {
   process.stderr.write(
     `moat: ${rules.length} rules loaded${refused > 0 ? `, ${refused} refused` : ''}, parsed in ${(t0 - p0).toFixed(0)} ms, compiled in ${ms.toFixed(0)} ms\n`,
   );
+  // A rule set keeps tens of MB live for the whole run (ET Open: ~30 MB of rules, ~95 MB live in all on big.pcap),
+  // and V8 lets the old space grow to about twice what is live before it collects. Growing by 15% instead: peak
+  // RSS on big.pcap with ET Open ~234 MiB instead of ~266, for 11 full collections instead of 2 (~0.2 s of pauses
+  // in a 7 CPU-second run). The factor is read at each full collection, so setting it now takes effect.
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return new RuleInspector(engine);
 }
 

@@ -8,7 +8,7 @@ import { parseAddress } from './address.js';
 import { parsePorts } from './ports.js';
 import { splitOptions } from './options.js';
 import { KEYWORDS } from '../keywords/index.js';
-import { parseMetadata } from '../keywords/meta.js';
+import { compactRule, ParsedRule, withFields } from './parsed-rule.js';
 import type { BuildContext } from '../keywords/context.js';
 
 const ACTIONS: readonly RuleAction[] = [
@@ -94,12 +94,11 @@ function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) 
     const [head, ...rest] = b.split('|');
     return (CERT_BOTH_WAYS.test(head) ? [`${head}#ts`, ...rest].join('|') : b) as BufferName;
   };
-  const client: Rule = {
-    ...rule,
+  const client = withFields(rule, {
     buffers: new Map([...rule.buffers].map(([k, v]) => [toClientSide(k), v])),
     datasets: rule.datasets.map((d) => ({ ...d, buffer: toClientSide(d.buffer) })),
     appDir: 0,
-  };
+  });
   if (rule.flow.toServer === true) {
     Object.assign(rule, { buffers: client.buffers, datasets: client.datasets, appDir: 0 });
     return true;
@@ -135,24 +134,6 @@ function orientAppRule(rule: Rule): void {
   for (const d of rule.datasets) d.buffer = rename(d.buffer);
 }
 
-/** `rule.metadata` split from its option texts when first read, then kept. */
-function lazyMetadata(rule: Rule, texts: readonly string[]): void {
-  Object.defineProperty(rule, 'metadata', {
-    configurable: true,
-    enumerable: true,
-    get(): Record<string, string[]> {
-      const value = parseMetadata(texts);
-      Object.defineProperty(rule, 'metadata', {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-      return value;
-    },
-  });
-}
-
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
   const t = text.trim();
   const open = t.indexOf('(');
@@ -173,28 +154,16 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     if (!ACTIONS.includes(action as RuleAction)) throw new RuleError(`unknown action '${action}'`);
     if (!PROTOS.has(proto.toLowerCase())) throw new RuleError(`unsupported protocol '${proto}'`);
     if (dir !== '->' && dir !== '<>') throw new RuleError(`direction must be -> or <>, got '${dir}'`);
-    const rule: Rule = {
-      action: action as RuleAction,
-      proto: proto.toLowerCase(),
-      src: parseAddress(src, vars),
-      srcPorts: parsePorts(sport, vars),
-      bidirectional: dir === '<>',
-      dst: parseAddress(dst, vars),
-      dstPorts: parsePorts(dport, vars),
-      sid: 0,
-      rev: 1,
-      gid: 1,
-      msg: '',
-      references: [],
-      metadata: {},
-      flow: {},
-      buffers: new Map(),
-      flowbits: [],
-      iprep: [],
-      datasets: [],
-      appProtos: [],
-      text: t,
-    };
+    const rule: Rule = new ParsedRule(
+      action as RuleAction,
+      proto.toLowerCase(),
+      parseAddress(src, vars),
+      parsePorts(sport, vars),
+      dir === '<>',
+      parseAddress(dst, vars),
+      parsePorts(dport, vars),
+      t,
+    );
     const ctx: BuildContext = { rule, buffer: 'payload' };
     for (const o of opts) {
       const h = KEYWORDS.get(o.name);
@@ -203,7 +172,8 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     }
     if (rule.sid === 0) throw new RuleError('no sid');
     orientAppRule(rule);
-    if (rule.metadataText) lazyMetadata(rule, rule.metadataText);
+    compactRule(rule);
+    if (rule.clientCertTwin) compactRule(rule.clientCertTwin);
     return rule;
   } catch (err) {
     if (err instanceof RuleError) throw new RuleError(err.detail, err.sid ?? sid, err.keyword);

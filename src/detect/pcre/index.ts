@@ -52,30 +52,42 @@ export function compilePcre(pattern: string, opts: PcreOptions = {}): CompiledPc
  */
 export function lazyPcre(pattern: string, opts: PcreOptions = {}): CompiledPcre {
   parsePcre(pattern, opts);
-  let compiled: CompiledPcre | undefined;
-  const get = (): CompiledPcre => {
-    if (!compiled) {
-      try {
-        compiled = compilePcre(pattern, opts);
-      } catch (err) {
-        if (!(err instanceof PcreSyntaxError)) throw err;
-        const m = new BoundedMatcher(parsePcre(pattern, opts));
-        compiled = {
-          engine: 'bounded',
-          why: err.message,
-          exec: (buf, start, end) => m.exec(buf, start, end),
-        };
-      }
+  return new LazyPcre(pattern, opts);
+}
+
+/** A class rather than a literal with getters: one shape for every rule's pcre, no closures per pattern. */
+class LazyPcre implements CompiledPcre {
+  #compiled: CompiledPcre | undefined;
+
+  constructor(
+    private readonly pattern: string,
+    private readonly opts: PcreOptions,
+  ) {}
+
+  exec(buf: Uint8Array, start: number, end: number): number {
+    return (this.#compiled ?? this.compile()).exec(buf, start, end);
+  }
+
+  get engine(): 'regexp' | 'bounded' {
+    return (this.#compiled ?? this.compile()).engine;
+  }
+
+  get why(): string | undefined {
+    return (this.#compiled ?? this.compile()).why;
+  }
+
+  private compile(): CompiledPcre {
+    try {
+      this.#compiled = compilePcre(this.pattern, this.opts);
+    } catch (err) {
+      if (!(err instanceof PcreSyntaxError)) throw err;
+      const m = new BoundedMatcher(parsePcre(this.pattern, this.opts));
+      this.#compiled = {
+        engine: 'bounded',
+        why: err.message,
+        exec: (buf, start, end) => m.exec(buf, start, end),
+      };
     }
-    return compiled;
-  };
-  return {
-    exec: (buf, start, end) => get().exec(buf, start, end),
-    get engine() {
-      return get().engine;
-    },
-    get why() {
-      return get().why;
-    },
-  };
+    return this.#compiled;
+  }
 }
