@@ -72,7 +72,76 @@ export const DECODER_INTERNAL_ERROR = 'decoder.moat.internal_error';
 export const CAPWAP_HEADER_TOO_SMALL = 'decoder.moat.capwap_header_too_small';
 export const CAPWAP_HLEN_INVALID = 'decoder.moat.capwap_hlen_invalid';
 
+/** Every decoder event name moat raises (Suricata's `decoder.*` names, and moat's own under `decoder.moat.*`). */
+export function decoderEventNames(): readonly string[] {
+  return DECODER_EVENT_NAMES;
+}
+
 /** The first event of a packet is kept: it is the one that explains why decoding stopped or went odd. */
 export function setAnomaly(pkt: DecodedPacket, name: string): void {
   if (pkt.anomaly === '') pkt.anomaly = name;
 }
+
+/** Kept beside the constants: a new event goes in both places (decode-event rules refuse names not here). */
+const DECODER_EVENT_NAMES: string[] = [
+  ETHERNET_PKT_TOO_SMALL,
+  VLAN_HEADER_TOO_SMALL,
+  VLAN_TOO_MANY_LAYERS,
+  SLL_PKT_TOO_SMALL,
+  LTNULL_PKT_TOO_SMALL,
+  LTNULL_UNSUPPORTED_TYPE,
+  IPRAW_INVALID_IPV,
+  PPP_PKT_TOO_SMALL,
+  PPPOE_PKT_TOO_SMALL,
+  CHDLC_PKT_TOO_SMALL,
+  MPLS_HEADER_TOO_SMALL,
+  MPLS_UNKNOWN_PAYLOAD_TYPE,
+  IPV4_PKT_TOO_SMALL,
+  IPV4_HLEN_TOO_SMALL,
+  IPV4_IPLEN_SMALLER_THAN_HLEN,
+  IPV4_TRUNC_PKT,
+  IPV4_WRONG_IP_VER,
+  IPV4_WITH_ICMPV6,
+  IPV4_FRAG_PKT_TOO_LARGE,
+  IPV4_FRAG_OVERLAP,
+  IPV4_FRAG_IGNORED,
+  IPV6_PKT_TOO_SMALL,
+  IPV6_TRUNC_PKT,
+  IPV6_TRUNC_EXTHDR,
+  IPV6_EXTHDR_DUPL_FH,
+  IPV6_WRONG_IP_VER,
+  IPV6_WITH_ICMPV4,
+  IPV6_DATA_AFTER_NONE_HEADER,
+  IPV6_FRAG_PKT_TOO_LARGE,
+  IPV6_FRAG_OVERLAP,
+  IPV6_FRAG_IGNORED,
+  IPV4_IN_IPV6_WRONG_IP_VER,
+  IPV6_IN_IPV6_WRONG_IP_VER,
+  TCP_PKT_TOO_SMALL,
+  TCP_HLEN_TOO_SMALL,
+  TCP_INVALID_OPTLEN,
+  UDP_PKT_TOO_SMALL,
+  UDP_HLEN_TOO_SMALL,
+  UDP_HLEN_INVALID,
+  ICMPV4_PKT_TOO_SMALL,
+  ICMPV6_PKT_TOO_SMALL,
+  SCTP_PKT_TOO_SMALL,
+  GRE_PKT_TOO_SMALL,
+  GRE_WRONG_VERSION,
+  GRE_VERSION0_HDR_TOO_BIG,
+  GRE_VERSION0_MALFORMED_SRE_HDR,
+  GRE_VERSION1_NO_KEY,
+  GRE_VERSION1_WRONG_PROTOCOL,
+  GRE_VERSION1_HDR_TOO_BIG,
+  ERSPAN_HEADER_TOO_SMALL,
+  ERSPAN_UNSUPPORTED_VERSION,
+  VXLAN_UNKNOWN_PAYLOAD_TYPE,
+  GENEVE_UNKNOWN_PAYLOAD_TYPE,
+  TUNNEL_TOO_DEEP,
+  TOO_MANY_LAYERS,
+  GENEVE_HEADER_TOO_SMALL,
+  VXLAN_HEADER_TOO_SMALL,
+  DECODER_INTERNAL_ERROR,
+  CAPWAP_HEADER_TOO_SMALL,
+  CAPWAP_HLEN_INVALID,
+];

@@ -12,3 +12,4 @@ export {
   PORT_TEREDO,
   PORT_VXLAN,
 } from './udp.js';
+export { decoderEventNames } from './anomalies.js';

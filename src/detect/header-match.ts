@@ -5,6 +5,7 @@ import type { FlagsTest, NumberTest, Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
 import { testNumber } from './keywords/header.js';
+import { checksumsMatch } from './keywords/checksum.js';
 import { hasIpOption, tcpMss, transportOffset } from './packet-buffers.js';
 
 const L4: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, sctp: 132 };
@@ -116,6 +117,7 @@ export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
   if (rule.sameIp) {
     for (let i = 0; i < 4; i++) if (pkt.src[i] !== pkt.dst[i]) return false;
   }
+  if (rule.checksums && !checksumsMatch(rule.checksums, pkt)) return false;
   return true;
 }
 

@@ -307,6 +307,11 @@ export interface Rule {
   buffers: Map<BufferName, BufferMatch[]>;
   dsize?: NumberTest;
   ttl?: NumberTest;
+  /** ipv4-csum, tcpv4-csum … : checksums that must be valid or invalid (keywords/checksum.ts). */
+  checksums?: Array<{
+    layer: 'ipv4' | 'tcpv4' | 'tcpv6' | 'udpv4' | 'udpv6' | 'icmpv4' | 'icmpv6';
+    valid: boolean;
+  }>;
   ipProto?: { negated: boolean; proto: number } | { test: NumberTest };
   itype?: NumberTest;
   /** ipopts: an IPv4 option that must be present (its type number; -1: any option). */

@@ -138,7 +138,8 @@ function isStreamableTcp(r: Rule): boolean {
     !r.vlanId &&
     !r.fieldTests &&
     !r.fragbits &&
-    !r.sameIp
+    !r.sameIp &&
+    !r.checksums
   );
 }
 

@@ -29,6 +29,10 @@ export interface AppAnomaly {
   event: string;
   /** Human-readable detail naming the value seen. */
   detail?: string;
+  /** The direction of the data that raised it (0 to the server), when the parser knows it. */
+  dir?: 0 | 1;
+  /** The transaction it belongs to (Suricata's `tx_id`), when the parser knows it. */
+  txId?: number;
 }
 
 /** The one record kind the flow layer emits itself (stream events, parser failures); parsers may emit it too. */

@@ -164,10 +164,25 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         this.stats.anomalies++;
         for (const ins of this.inspectors) ins.onAppEvent?.(flow, record, tsUs);
         if (!this.wants('anomaly')) return;
-        const o = this.open('anomaly', tsUs, flow, this.pcapCnt);
         const a = record.anomaly;
-        const dot = a.event.indexOf('.');
-        writeAppLayerAnomaly(o, dot > 0 ? a.event.slice(0, dot) : flow.appProto, a.event, a.detail);
+        // The tuple as the data that raised it travelled, and its transaction, when the parser says.
+        const o = this.out;
+        writeEveHeaderAs(
+          o,
+          'anomaly',
+          tsUs,
+          flow,
+          this.iface,
+          this.pcapCnt,
+          a.dir === 1 ? REVERSED : FLOW_TUPLE,
+        );
+        pktSrc(o, this.pcapCnt);
+        if (a.txId !== undefined) {
+          raw(o, ',"tx_id":');
+          num(o, a.txId);
+        }
+        raw(o, ',');
+        writeAppLayerAnomaly(o, flow.appProto, a.event, a.detail);
         this.close(o);
         return;
       }
@@ -290,6 +305,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     if (record.type === 'http') {
       r.txId = record.http.depth - 1;
       r.requestHeaders = record.http.requestHeaders;
+    } else if (record.type === 'dns') {
+      // A DNS message is its own transaction: the alert names it as the dns member does.
+      r.txId = record.dns.txId;
     }
     return { flow, tsUs, iface: this.iface, pcapCnt, record: r };
   }

@@ -63,10 +63,12 @@ test('a rule alert on a server → client record: reversed tuple, to_client, the
     'dest_port',
     'ip_v',
     'proto',
+    'pkt_src',
     'direction',
     'alert',
     'tx_id',
     'http',
+    'flow',
     'traffic',
   ]);
   assert.equal(rec.src_ip, '192.0.2.80');
@@ -87,6 +89,12 @@ test('a rule alert on a server → client record: reversed tuple, to_client, the
   assert.equal(rec.tx_id, 2);
   assert.deepEqual(rec.http, { url: '/x' });
   assert.deepEqual(rec.traffic, { label: ['web'] });
+  // The flow object names the flow as the client opened it, whichever way the alerting record went.
+  const flow = rec.flow as Record<string, unknown>;
+  assert.deepEqual(
+    [flow.src_ip, flow.src_port, flow.dest_ip, flow.dest_port, flow.pkts_toserver, flow.pkts_toclient],
+    ['10.0.0.1', 40000, '192.0.2.80', 80, 1, 1],
+  );
 });
 
 test('X-Forwarded-For on HTTP alerts: written in for the client (overwrite) or added to the alert (extra-data)', () => {
@@ -123,12 +131,13 @@ test('a stream alert at the flow end: no pcap_cnt, pkt_src, and the payload opti
   assert.equal(rec.payload, Buffer.from('AB\x00C', 'latin1').toString('base64'));
   assert.equal(rec.payload_printable, 'AB.C');
   assert.equal(rec.stream, 1);
-  assert.deepEqual(Object.keys(rec).slice(-5), [
+  assert.deepEqual(Object.keys(rec).slice(-6), [
     'alert',
     'pkt_src',
     'payload',
     'payload_printable',
     'stream',
+    'flow',
   ]);
 });
 

@@ -5,6 +5,7 @@
  * rather than loaded to never fire. The names are Suricata's where Suricata has the event (libhtp's for HTTP).
  */
 import { RuleError } from '../rule.js';
+import { decoderEventNames } from '../../decode/index.js';
 import { needValue, type KeywordHandler } from './context.js';
 
 /** Per protocol, the events its parser raises (kept with the parsers' `anomaly(…)` calls; tested in events.test). */
@@ -87,13 +88,19 @@ export const APP_LAYER_EVENT: KeywordHandler = (c, v, k) => {
 };
 
 /**
- * decode-event: refused with the reason. moat raises decoder events (EVE `anomaly`, type decode) but keeps one
- * per packet, and packets the decoder rejects or holds (fragments) never reach the rule engine, so such a rule
- * could not fire as Suricata's does.
+ * decode-event: refused, with the reason for the event named. moat raises decoder events (EVE `anomaly`, type
+ * decode) but the rule engine does not see them: a packet keeps one event, the packets the decoder rejects or
+ * holds (truncated headers, IP fragments) never reach the rule engine, and an alert needs a flow. Events moat's
+ * decoder does not raise at all are named as such.
  */
 export const DECODE_EVENT: KeywordHandler = (_c, v, k) => {
+  const name = needValue(v, k).trim();
+  const full = `decoder.${name.replace(/^decoder\./, '')}`;
+  const raised = decoderEventNames().includes(full);
   throw new RuleError(
-    `'${needValue(v, k)}': rules on decoder events are not run (decode-error packets do not reach the rule engine)`,
+    raised
+      ? `'${name}': moat raises it (EVE anomaly) but rules on decoder events are not run: packets with decoder events do not reach the rule engine and alerts without a flow are not written`
+      : `'${name}': moat's decoder does not raise this event (and rules on decoder events are not run)`,
     undefined,
     k,
   );

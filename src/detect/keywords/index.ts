@@ -17,6 +17,7 @@ import { HEADER_KEYWORDS } from './header.js';
 import { STATE_KEYWORDS } from './state.js';
 import { REPUTATION_KEYWORDS } from './reputation.js';
 import { BASE64_KEYWORDS } from './base64.js';
+import { CHECKSUM_KEYWORDS } from './checksum.js';
 
 export const KEYWORDS = new Map<string, KeywordHandler>(
   Object.entries({
@@ -36,5 +37,6 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     ...STATE_KEYWORDS,
     ...REPUTATION_KEYWORDS,
     ...BASE64_KEYWORDS,
+    ...CHECKSUM_KEYWORDS,
   }),
 );

@@ -80,8 +80,6 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
     const head = path.split(/[.[]/)[0];
     if (FOREIGN_OBJECTS.has(head)) return `checks ${head} fields`;
     if (path === 'flow.action') return 'checks flow.action (drop verdicts: IPS behaviour)';
-    if (et === 'alert' && path.startsWith('flow.'))
-      return "checks an alert's flow object (Suricata 8 alert metadata moat's alerts do not carry)";
     if (path.startsWith('flow.exception_policy'))
       return 'checks flow.exception_policy (exception policies are not emulated)';
     if (/^app_proto(_orig|_ts|_tc|_expected)?$/.test(k) && typeof v === 'string' && !APP_PROTOS.has(v))

@@ -177,6 +177,9 @@ function writeRuleAlert(o: EveBytesOut, a: RuleAlert, at: AlertPlace, opts: Aler
       num(o, pkt.icmpCode);
     }
     raw(o, ',"pkt_src":"wire/pcap"');
+  } else if (record && pcapCnt > 0) {
+    // A record's alert still comes from the capture packet that completed the record.
+    raw(o, ',"pkt_src":"wire/pcap"');
   }
   if (flow.appProto !== 'unknown') {
     raw(o, ',"app_proto":');
@@ -203,9 +206,42 @@ function writeRuleAlert(o: EveBytesOut, a: RuleAlert, at: AlertPlace, opts: Aler
     raw(o, ',"pkt_src":"stream (flow timeout)"');
     if (a.payload) writePayload(o, a.payload, opts, 1);
   }
+  writeAlertFlow(o, flow);
   if (a.traffic) {
     raw(o, ',"traffic":');
     writeTrafficTags(o, a.traffic);
+  }
+  raw(o, '}');
+}
+
+/**
+ * The alert's `flow` object, as Suricata 8 writes it in alerts (its `metadata` default): the flow's counts as of
+ * the alerting packet, its start, and its tuple as the client opened it, whichever way the alerting packet went.
+ */
+function writeAlertFlow(o: EveBytesOut, flow: FlowView): void {
+  // Each of these getters builds its pair: read once.
+  const pkts = flow.pkts;
+  const bytes = flow.bytes;
+  raw(o, ',"flow":{"pkts_toserver":');
+  num(o, pkts[0]);
+  raw(o, ',"pkts_toclient":');
+  num(o, pkts[1]);
+  raw(o, ',"bytes_toserver":');
+  num(o, bytes[0]);
+  raw(o, ',"bytes_toclient":');
+  num(o, bytes[1]);
+  raw(o, ',"start":');
+  writeEveTimestamp(o, flow.startUs);
+  raw(o, ',"src_ip":');
+  writeIp(o, flow.src, flow.ipVersion);
+  raw(o, ',"dest_ip":');
+  writeIp(o, flow.dst, flow.ipVersion);
+  // Ports only where the protocol has them, as in the event's own tuple.
+  if (flow.proto === 6 || flow.proto === 17 || flow.proto === 132) {
+    raw(o, ',"src_port":');
+    num(o, flow.srcPort);
+    raw(o, ',"dest_port":');
+    num(o, flow.dstPort);
   }
   raw(o, '}');
 }

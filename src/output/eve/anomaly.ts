@@ -33,12 +33,27 @@ export function writeDecodeAnomaly(o: EveBytesOut, event: string): void {
   raw(o, '}');
 }
 
-/** `"anomaly":{"type":"applayer","event":…,"layer":…[,"detail":…]}` */
-export function writeAppLayerAnomaly(o: EveBytesOut, layer: string, event: string, detail?: string): void {
-  raw(o, '"anomaly":{"type":"applayer","event":');
-  str(o, event);
-  raw(o, ',"layer":');
-  str(o, layer);
+/**
+ * `"anomaly":{…}` for an event a protocol parser raised. An event of the flow's own protocol (`dns.invalid_opcode`
+ * on a DNS flow, or libhtp's bare `REQUEST_LINE_MISSING_PROTOCOL` on HTTP) is written as Suricata's anomaly log
+ * writes it: `{"app_proto":"dns","type":"applayer","event":"invalid_opcode","layer":"proto_parser"}`. moat's
+ * own events of another layer (`x509.*`, `stream.*`) keep their qualified name, their layer being the prefix.
+ */
+export function writeAppLayerAnomaly(o: EveBytesOut, appProto: string, event: string, detail?: string): void {
+  const dot = event.indexOf('.');
+  const layer = dot > 0 ? event.slice(0, dot) : appProto;
+  if (layer === appProto) {
+    raw(o, '"anomaly":{"app_proto":');
+    str(o, appProto);
+    raw(o, ',"type":"applayer","event":');
+    str(o, dot > 0 ? event.slice(dot + 1) : event);
+    raw(o, ',"layer":"proto_parser"');
+  } else {
+    raw(o, '"anomaly":{"type":"applayer","event":');
+    str(o, event);
+    raw(o, ',"layer":');
+    str(o, layer);
+  }
   if (detail) {
     raw(o, ',"detail":');
     str(o, detail);

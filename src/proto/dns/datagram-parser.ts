@@ -31,22 +31,29 @@ export function emitDnsMessage(
   dir: Direction,
 ): void {
   const res = parseDnsMessage(buf, off, len, transport);
-  if (res.anomalies) for (const anomaly of res.anomalies) ctx.emit({ type: 'anomaly', anomaly }, tsUs);
   const msg = res.message;
+  // The message's transaction, numbered before its events so they name it as Suricata's anomaly log does.
+  if (msg) msg.txId = msg.isResponse ? txs.forResponse(msg.id) : txs.forQuery(msg.id);
+  const txId = msg?.txId;
+  if (res.anomalies)
+    for (const anomaly of res.anomalies)
+      ctx.emit({ type: 'anomaly', anomaly: { ...anomaly, dir, txId } }, tsUs);
   if (!msg) return;
   // A response going to the server, a query going to the client: Suricata's events, raised before the record so
   // they travel with its transaction.
   if (dir === 0 && msg.isResponse)
     ctx.emit(
-      { type: 'anomaly', anomaly: { event: 'dns.not_a_request', detail: 'QR set to the server' } },
+      { type: 'anomaly', anomaly: { event: 'dns.not_a_request', detail: 'QR set to the server', dir, txId } },
       tsUs,
     );
   else if (dir === 1 && !msg.isResponse)
     ctx.emit(
-      { type: 'anomaly', anomaly: { event: 'dns.not_a_response', detail: 'QR clear to the client' } },
+      {
+        type: 'anomaly',
+        anomaly: { event: 'dns.not_a_response', detail: 'QR clear to the client', dir, txId },
+      },
       tsUs,
     );
   msg.dir = dir;
-  msg.txId = msg.isResponse ? txs.forResponse(msg.id) : txs.forQuery(msg.id);
   ctx.emit({ type: 'dns', dns: msg }, tsUs);
 }

@@ -36,8 +36,9 @@ test('no HTTP/DNS parser error on the attack corpus and Zeek traces', async (t) 
       if (ev.event_type === 'http') http++;
       else if (ev.event_type === 'dns') dns++;
       else if (ev.event_type === 'anomaly') {
-        const a = ev.anomaly as { event: string; detail?: string };
-        if (/^(http|dns)\.parser_error$/.test(a.event)) errors.push(`${f}: ${a.detail ?? ''}`);
+        const a = ev.anomaly as { app_proto?: string; event: string; detail?: string };
+        if (a.event === 'parser_error' && (a.app_proto === 'http' || a.app_proto === 'dns'))
+          errors.push(`${f}: ${a.detail ?? ''}`);
       }
     }
   }
