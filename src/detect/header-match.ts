@@ -30,10 +30,12 @@ export function protoMatches(rule: Rule, flow: FlowView): boolean {
  * orientation that matched (0: rule src = packet src) or -1.
  */
 export function endpointsMatch(rule: Rule, flow: FlowView, dir: number): number {
-  const [sa, sp, da, dp] =
-    dir === 0
-      ? [flow.src, flow.srcPort, flow.dst, flow.dstPort]
-      : [flow.dst, flow.dstPort, flow.src, flow.srcPort];
+  // No destructured arrays: this runs for every candidate, and each array was an allocation.
+  const to = dir === 0;
+  const sa = to ? flow.src : flow.dst;
+  const da = to ? flow.dst : flow.src;
+  const sp = to ? flow.srcPort : flow.dstPort;
+  const dp = to ? flow.dstPort : flow.srcPort;
   const ports = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
   const fwd =
     addressMatches(rule.src, sa) &&

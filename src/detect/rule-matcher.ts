@@ -52,14 +52,16 @@ export interface RuleMatch {
 
 interface Group {
   /**
-   * The rules each prefilter pattern (a distinct literal, case folded) stands for: for pattern id p, entries
-   * litStart[p] … litStart[p+1] of litRule (engine-wide rule index) and litBit (which of the rule's literals it is:
-   * a bit of the rule's `needMask`). Many rules share literals (ET's tls.certs rules share DER fragments): one
-   * occurrence then costs one lookup per rule once, and later occurrences of the same literal nothing (litGen).
+   * A candidate needs every one of its literals seen (all of a rule's positive contents must occur for it to match),
+   * but only one of them — its key, the literal fewest of the group's rules share — triggers the check: literals
+   * many rules share (ET's |16 03 01|, "HTTP/1.1") then cost a bit set per scan, not a walk over their rules. For
+   * pattern id p, keyRule[keyStart[p] … keyStart[p+1]) are the rules (engine-wide indexes) keyed on it, and entry k's
+   * other literals are keyOther[otherStart[k] … otherStart[k+1]).
    */
-  litStart: Int32Array;
-  litRule: Int32Array;
-  litBit: Uint8Array;
+  keyStart: Int32Array;
+  keyRule: Int32Array;
+  otherStart: Int32Array;
+  keyOther: Int32Array;
   /** The generation (scan) in which each pattern was last seen. */
   litGen: Uint32Array;
   /**
@@ -74,6 +76,41 @@ interface Group {
   always: Int32Array;
   /** Every rule of the group (engine-wide indexes), to build the port-pair groups from. */
   members: Int32Array;
+  /**
+   * Packet groups only: the group cut to the rules whose protocol can accept a flow of one detected protocol and
+   * one recognized protocol (proto-guess.ts), by those two names, built on first use. A TLS flow's handshake
+   * packets were scanned for ~300 `alert http` payload rules that can never match it.
+   */
+  variants?: Map<string, Map<string, Group>>;
+}
+
+/** Variant groups kept engine-wide; past this, packets scan the whole group. */
+const MAX_VARIANTS = 256;
+
+/**
+ * Can a rule of this protocol match on a flow whose detected protocol is `app` and recognized one `guessed`? The
+ * same decision as protoMatches and GUESSED_PROTOS make at evaluation, for the parts a flow's protocols decide;
+ * transport and IP version are left to evaluation (the groups are per transport already).
+ */
+function protoCan(p: string, app: string, guessed: string): boolean {
+  switch (p) {
+    case 'ip':
+    case 'ipv4':
+    case 'ipv6':
+    case 'pkthdr':
+    case 'tcp-pkt':
+    case 'tcp-stream':
+    case 'tcp':
+    case 'udp':
+    case 'icmp':
+    case 'icmpv6':
+    case 'sctp':
+      return true;
+    case 'http1':
+      return app === 'http';
+    default:
+      return p === app || (GUESSED_PROTOS.has(p) && p === guessed);
+  }
 }
 
 /**
@@ -189,61 +226,82 @@ function computeLiterals(rule: Rule, buf: BufferName): Uint8Array[] {
     if (out.length >= MAX_LITERALS) break;
     if (!out.some((x) => Buffer.compare(x, o) === 0)) out.push(o);
   }
-  return out;
+  // Literals shorter than the scan's 4-byte filter (|00|, "|0d 0a|") occur in most payloads and make it walk its
+  // trie at most positions; when the rule has a longer one they are left to evaluation.
+  const long = out.filter((l) => l.length >= SHORT_LITERAL);
+  return long.length > 0 ? long : out;
 }
 
-function buildGroup(
-  all: readonly Rule[],
-  idx: readonly number[],
-  buf: BufferName,
-  needMask: Uint8Array,
-  prefilter = true,
-): Group {
+/** Literals shorter than this are required only when a rule has no longer one. */
+const SHORT_LITERAL = 4;
+
+function buildGroup(all: readonly Rule[], idx: readonly number[], buf: BufferName, prefilter = true): Group {
   const patterns: Uint8Array[] = [];
   const idOf = new Map<string, number>();
+  /** How many of the group's rules use each pattern. */
+  const users: number[] = [];
   const always: number[] = [];
-  /** Per distinct literal, how many (rule, bit) entries it has; the entries in rule order. */
-  const count: number[] = [];
-  const entId: number[] = [];
-  const entRule: number[] = [];
-  const entBit: number[] = [];
+  /** Per rule with literals: its index and pattern ids. */
+  const withLits: Array<[number, number[]]> = [];
   for (const i of idx) {
     const lits = literals(all[i], buf, prefilter);
     if (lits.length === 0) {
       always.push(i);
       continue;
     }
-    for (let bit = 0; bit < lits.length; bit++) {
-      const key = foldedKey(lits[bit]);
+    const ids: number[] = [];
+    lits.forEach((l) => {
+      const key = foldedKey(l);
       let id = idOf.get(key);
       if (id === undefined) {
         id = patterns.length;
         idOf.set(key, id);
-        patterns.push(lits[bit]);
-        count.push(0);
+        patterns.push(l);
+        users.push(0);
       }
-      count[id]++;
-      entId.push(id);
-      entRule.push(i);
-      entBit.push(bit);
-    }
-    needMask[i] = (1 << lits.length) - 1;
+      // A literal listed twice (equal but for case) counts once.
+      if (!ids.includes(id)) {
+        ids.push(id);
+        users[id]++;
+      }
+    });
+    withLits.push([i, ids]);
   }
-  // Each literal's entries side by side, in rule order.
-  const litStart = new Int32Array(patterns.length + 1);
-  for (let id = 0; id < patterns.length; id++) litStart[id + 1] = litStart[id] + count[id];
-  const next = litStart.slice(0, patterns.length);
-  const litRule = new Int32Array(entId.length);
-  const litBit = new Uint8Array(entId.length);
-  for (let e = 0; e < entId.length; e++) {
-    const k = next[entId[e]]++;
-    litRule[k] = entRule[e];
-    litBit[k] = entBit[e];
-  }
+  // The key: the literal fewest rules share; the longer, then the earlier (the fast pattern), on a tie.
+  const keyOf = withLits.map(([, ids]) => {
+    let best = ids[0];
+    for (const id of ids)
+      if (
+        users[id] < users[best] ||
+        (users[id] === users[best] && patterns[id].length > patterns[best].length)
+      )
+        best = id;
+    return best;
+  });
+  const keyStart = new Int32Array(patterns.length + 1);
+  for (const k of keyOf) keyStart[k + 1]++;
+  for (let p = 0; p < patterns.length; p++) keyStart[p + 1] += keyStart[p];
+  const fill = keyStart.slice(0, patterns.length);
+  const keyRule = new Int32Array(withLits.length);
+  const slotOf = new Int32Array(withLits.length);
+  withLits.forEach(([ri], j) => {
+    const slot = fill[keyOf[j]]++;
+    keyRule[slot] = ri;
+    slotOf[j] = slot;
+  });
+  const otherStart = new Int32Array(withLits.length + 1);
+  withLits.forEach(([, ids], j) => (otherStart[slotOf[j] + 1] = ids.length - 1));
+  for (let k = 0; k < withLits.length; k++) otherStart[k + 1] += otherStart[k];
+  const keyOther = new Int32Array(otherStart[withLits.length]);
+  withLits.forEach(([, ids], j) => {
+    let o = otherStart[slotOf[j]];
+    for (const id of ids) if (id !== keyOf[j]) keyOther[o++] = id;
+  });
   return {
-    litStart,
-    litRule,
-    litBit,
+    keyStart,
+    keyRule,
+    otherStart,
+    keyOther,
     litGen: new Uint32Array(patterns.length),
     ac: undefined,
     patterns,
@@ -303,10 +361,6 @@ export class RuleMatcher {
     anomaly: [],
   };
   private readonly mark: Uint32Array;
-  /** Per rule: all its prefilter literals (bits), the ones seen in the current buffer, and when that was. */
-  private readonly needMask: Uint8Array;
-  private readonly seenMask: Uint8Array;
-  private readonly seenGen: Uint32Array;
   private generation = 0;
   readonly ruleCount: number;
   /** Flows whose TLS handshake is over: their payload is ciphertext and is not content-matched (A-32). */
@@ -314,26 +368,13 @@ export class RuleMatcher {
   /** Prefilter state of the scan in progress (a field, so the hit callback is created once, not per packet). */
   private curGroup: Group | undefined;
   private readonly cand: number[] = [];
+  /** Key patterns seen in the scan in progress, checked for candidates once the buffer is done. */
+  private readonly keyHits: number[] = [];
   private readonly onHit = (pid: number): void => {
     const g = this.curGroup!;
-    const gen = this.generation;
-    if (g.litGen[pid] === gen) return;
-    g.litGen[pid] = gen;
-    const mark = this.mark;
-    const seenGen = this.seenGen;
-    const seenMask = this.seenMask;
-    for (let k = g.litStart[pid], end = g.litStart[pid + 1]; k < end; k++) {
-      const ri = g.litRule[k];
-      if (mark[ri] === gen) continue;
-      let seen = seenGen[ri] === gen ? seenMask[ri] : 0;
-      seenGen[ri] = gen;
-      seen |= 1 << g.litBit[k];
-      seenMask[ri] = seen;
-      if (seen === this.needMask[ri]) {
-        mark[ri] = gen;
-        this.cand.push(ri);
-      }
-    }
+    if (g.litGen[pid] === this.generation) return;
+    g.litGen[pid] = this.generation;
+    if (g.keyStart[pid] !== g.keyStart[pid + 1]) this.keyHits.push(pid);
   };
   /** app-layer-event rules, evaluated on the transaction after the events (undefined: none loaded). */
   private readonly events: EventRules | undefined;
@@ -357,10 +398,6 @@ export class RuleMatcher {
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
       this.rank = Uint8Array.from(rules, stateRank);
     this.datasets = new DatasetStore(opts.datasetDir);
-    const needMask = new Uint8Array(Math.max(rules.length, 1));
-    this.needMask = needMask;
-    this.seenMask = new Uint8Array(needMask.length);
-    this.seenGen = new Uint32Array(needMask.length);
     const pkt: Record<Transport, [PortGroupLists, PortGroupLists]> = {
       tcp: [emptyLists(), emptyLists()],
       udp: [emptyLists(), emptyLists()],
@@ -407,18 +444,12 @@ export class RuleMatcher {
     this.events = eventRules.length > 0 ? new EventRules(rules, eventRules) : undefined;
     const build = (l: PortGroupLists): PortGroups => ({
       pairs: new Map(),
-      any: buildGroup(rules, l.any, 'payload', needMask, opts.prefilter !== false),
+      any: buildGroup(rules, l.any, 'payload', opts.prefilter !== false),
       dst: new Map(
-        [...l.dst].map(([p, idx]) => [
-          p,
-          buildGroup(rules, idx, 'payload', needMask, opts.prefilter !== false),
-        ]),
+        [...l.dst].map(([p, idx]) => [p, buildGroup(rules, idx, 'payload', opts.prefilter !== false)]),
       ),
       src: new Map(
-        [...l.src].map(([p, idx]) => [
-          p,
-          buildGroup(rules, idx, 'payload', needMask, opts.prefilter !== false),
-        ]),
+        [...l.src].map(([p, idx]) => [p, buildGroup(rules, idx, 'payload', opts.prefilter !== false)]),
       ),
     });
     this.packetGroups = {
@@ -427,7 +458,7 @@ export class RuleMatcher {
       other: [build(pkt.other[0]), build(pkt.other[1])],
     };
     for (const [b, idx] of app) {
-      const g = buildGroup(rules, idx, b, needMask, opts.prefilter !== false);
+      const g = buildGroup(rules, idx, b, opts.prefilter !== false);
       this.appGroups.set(b, g);
       const proto = bufferProto(b);
       if (proto) this.appGroupsOf[proto].push([b, g]);
@@ -447,34 +478,72 @@ export class RuleMatcher {
   private readonly rank: Uint8Array | undefined;
 
   private orderCandidates(c: number[]): void {
-    const rank = this.rank!;
-    c.sort((a, b) => rank[a] - rank[b] || a - b);
+    const rank = this.rank;
+    // Without state-keeping rules, file order — the order evaluating every rule gives, whatever order the
+    // prefilter found them in.
+    if (rank) c.sort((a, b) => rank[a] - rank[b] || a - b);
+    else c.sort((a, b) => a - b);
   }
 
-  /** Adds a group's candidates for one buffer to `cand`: prefilter hits (deduplicated) plus its always-list. */
-  private collect(g: Group | undefined, buf: Uint8Array | undefined, off: number, len: number): void {
-    if (!g) return;
-    if (buf && len > 0 && g.size > 0) {
-      this.curGroup = g;
-      const ac = (g.ac ??= new LiteralScanner(g.patterns ?? []));
-      g.patterns = undefined;
-      ac.scan(buf, off, len, this.onHit, true);
+  /**
+   * Scans one buffer (or one instance of a multi-buffer) with a group's prefilter; `gather` then adds the group's
+   * candidates to `cand`.
+   */
+  private scan(g: Group, buf: Uint8Array | undefined, off: number, len: number): void {
+    if (!buf || len <= 0 || g.size === 0) return;
+    this.curGroup = g;
+    const ac = (g.ac ??= new LiteralScanner(g.patterns ?? []));
+    g.patterns = undefined;
+    ac.scan(buf, off, len, this.onHit, true);
+  }
+
+  /** Adds to `cand` the group's rules whose literals were all seen, then its always-list (each rule once). */
+  private gather(g: Group): void {
+    const gen = this.generation;
+    const mark = this.mark;
+    const hits = this.keyHits;
+    if (hits.length > 0) {
+      const { keyStart, keyRule, otherStart, keyOther, litGen } = g;
+      for (let h = 0; h < hits.length; h++) {
+        const pid = hits[h];
+        for (let k = keyStart[pid], end = keyStart[pid + 1]; k < end; k++) {
+          const ri = keyRule[k];
+          if (mark[ri] === gen) continue;
+          let all = true;
+          for (let o = otherStart[k], oEnd = otherStart[k + 1]; o < oEnd; o++) {
+            if (litGen[keyOther[o]] !== gen) {
+              all = false;
+              break;
+            }
+          }
+          if (!all) continue;
+          mark[ri] = gen;
+          this.cand.push(ri);
+        }
+      }
+      hits.length = 0;
     }
     const always = g.always;
     for (let i = 0; i < always.length; i++) {
       const ri = always[i];
-      if (this.mark[ri] !== this.generation) {
-        this.mark[ri] = this.generation;
+      if (mark[ri] !== gen) {
+        mark[ri] = gen;
         this.cand.push(ri);
       }
     }
+  }
+
+  /** Adds a group's candidates for one buffer to `cand`. */
+  private collect(g: Group | undefined, buf: Uint8Array | undefined, off: number, len: number): void {
+    if (!g) return;
+    this.scan(g, buf, off, len);
+    this.gather(g);
   }
 
   private nextGeneration(): void {
     this.cand.length = 0;
     if (++this.generation === 0xffffffff) {
       this.mark.fill(0);
-      this.seenGen.fill(0);
       for (const g of this.allGroups) g.litGen.fill(0);
       this.generation = 1;
     }
@@ -552,10 +621,31 @@ export class RuleMatcher {
   ): Group | undefined {
     if (pg.pairs.size >= MAX_PORT_PAIRS) return undefined;
     const idx = [...pg.any.members, ...(dg?.members ?? []), ...(sg?.members ?? [])];
-    const g = buildGroup(this.rules, idx, 'payload', this.needMask);
+    const g = buildGroup(this.rules, idx, 'payload');
     pg.pairs.set(key, g);
     this.allGroups.push(g);
     return g;
+  }
+
+  private variants = 0;
+
+  /** The group's variant for this flow's protocols (the group itself past MAX_VARIANTS). */
+  private protoVariant(g: Group, flow: FlowView): Group {
+    const app = flow.appProto;
+    const guessed = this.guessed?.get(flow.id)?.proto ?? '';
+    const byApp = (g.variants ??= new Map());
+    let byGuess = byApp.get(app);
+    if (!byGuess) byApp.set(app, (byGuess = new Map()));
+    let v = byGuess.get(guessed);
+    if (v) return v;
+    if (this.variants >= MAX_VARIANTS) return g;
+    const idx: number[] = [];
+    for (const ri of g.members) if (protoCan(this.rules[ri].proto, app, guessed)) idx.push(ri);
+    v = buildGroup(this.rules, idx, 'payload');
+    byGuess.set(guessed, v);
+    this.variants++;
+    this.allGroups.push(v);
+    return v;
   }
 
   /** Payload and header rules on one packet of a flow. */
@@ -576,14 +666,26 @@ export class RuleMatcher {
       t === 'other' || pg.dst.size === 0 ? undefined : pg.dst.get(dir === 0 ? flow.dstPort : flow.srcPort);
     const sg =
       t === 'other' || pg.src.size === 0 ? undefined : pg.src.get(dir === 0 ? flow.srcPort : flow.dstPort);
-    if (dg === undefined && sg === undefined) this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
-    else {
+    const grouped = this.opts.prefilter !== false;
+    // Nothing to scan (no payload, or ciphertext) and no rule without a literal: no candidate (most packets).
+    const bare = payload === undefined || pkt.payloadLen === 0;
+    if (dg === undefined && sg === undefined) {
+      if (bare && pg.any.always.length === 0) return undefined;
+      this.collect(
+        grouped ? this.protoVariant(pg.any, flow) : pg.any,
+        payload,
+        pkt.payloadOff,
+        pkt.payloadLen,
+      );
+    } else {
       const key =
         (dg ? (dir === 0 ? flow.dstPort : flow.srcPort) + 1 : 0) * 65537 +
         (sg ? (dir === 0 ? flow.srcPort : flow.dstPort) + 1 : 0);
       const pair = pg.pairs.get(key) ?? this.pairGroup(pg, key, dg, sg);
-      if (pair) this.collect(pair, payload, pkt.payloadOff, pkt.payloadLen);
-      else {
+      if (pair) {
+        if (bare && pair.always.length === 0) return undefined;
+        this.collect(this.protoVariant(pair, flow), payload, pkt.payloadOff, pkt.payloadLen);
+      } else {
         this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
         this.collect(dg, payload, pkt.payloadOff, pkt.payloadLen);
         this.collect(sg, payload, pkt.payloadOff, pkt.payloadLen);
@@ -591,7 +693,7 @@ export class RuleMatcher {
     }
     const cand = this.cand;
     if (cand.length === 0) return undefined;
-    if (this.rank && cand.length > 1) this.orderCandidates(cand);
+    if (cand.length > 1) this.orderCandidates(cand);
     let out: RuleMatch[] | undefined;
     for (let i = 0; i < cand.length; i++) {
       const r = this.rules[cand[i]];
@@ -634,13 +736,15 @@ export class RuleMatcher {
       if (v === undefined && g.always.length === 0) continue;
       if (isMulti(v)) {
         // Every instance is scanned in one generation: a candidate has all its literals somewhere in the record.
-        for (const x of v) this.collect(g, x, 0, x.length);
-        if (v.length === 0) this.collect(g, undefined, 0, 0);
+        for (const x of v) this.scan(g, x, 0, x.length);
+        this.gather(g);
       } else this.collect(g, v, 0, v?.length ?? 0);
-      // Copied: evaluating a candidate may not touch `cand`, but the next buffer's scan reuses it.
-      const cands = this.cand.slice();
-      if (this.rank && cands.length > 1) this.orderCandidates(cands);
-      for (const ri of cands) {
+      // Evaluating a candidate scans nothing, so `cand` stays as it is until the next group's scan.
+      const cands = this.cand;
+      if (cands.length === 0) continue;
+      if (cands.length > 1) this.orderCandidates(cands);
+      for (let c = 0; c < cands.length; c++) {
+        const ri = cands[c];
         const r = this.rules[ri];
         if (!protoMatches(r, flow) && !(r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'ip')) continue;
         // A transaction rule's side (request or response) decides its direction; DNS messages carry their own.

@@ -1,0 +1,107 @@
+/**
+ * The prefilter's scan runs in C when dist/native/literal-scan.node is built (native/literal-scan.c) and in
+ * TypeScript otherwise. Both must report the same literals in the same order: checked here on ET Open's content
+ * literals over a real capture's bytes, and on random text against brute force.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LiteralScanner, NATIVE_MIN_LEN, setNativeScan } from '../../src/detect/literal-scan.js';
+
+const ET = join('..', 'shared', 'corpus', 'rules', 'et-open');
+const CAPTURE = join(
+  '..',
+  'shared',
+  'corpus',
+  'attacks',
+  'chrissanders-packets',
+  'http_dvwa_sqlinjection.pcapng',
+);
+
+/** The content literals of some ET rule files, |hex| runs decoded. */
+function etLiterals(): Uint8Array[] {
+  const out = new Map<string, Uint8Array>();
+  for (const f of ['emerging-exploit.rules', 'emerging-web_server.rules', 'emerging-policy.rules']) {
+    for (const m of readFileSync(join(ET, f), 'latin1').matchAll(/content:"([^"]*)"/g)) {
+      const bytes: number[] = [];
+      const parts = m[1].split('|');
+      parts.forEach((p, i) => {
+        if (i % 2 === 1) for (const h of p.trim().split(/\s+/)) bytes.push(parseInt(h, 16));
+        else for (const c of p.replace(/\\(.)/g, '$1')) bytes.push(c.charCodeAt(0) & 0xff);
+      });
+      if (bytes.length > 0 && bytes.every((b) => b >= 0 && b <= 255)) {
+        const u = Uint8Array.from(bytes);
+        out.set(Buffer.from(u).toString('hex'), u);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function reports(sc: LiteralScanner, text: Uint8Array, off: number, len: number, native: boolean): number[] {
+  setNativeScan(native);
+  try {
+    const got: number[] = [];
+    sc.scan(text, off, len, (id) => void got.push(id), true);
+    return got;
+  } finally {
+    setNativeScan(true);
+  }
+}
+
+test('the native scan reports what the TypeScript scan reports, in the same order, on real bytes', (t) => {
+  if (!existsSync(ET) || !existsSync(CAPTURE)) return t.skip('needs ../shared/corpus');
+  const pats = etLiterals();
+  assert.ok(pats.length > 1000, `ET literals: ${pats.length}`);
+  const sc = new LiteralScanner(pats);
+  if (!sc.isNative) return t.skip('dist/native/literal-scan.node is not built (npm run build needs cc)');
+  const text = readFileSync(CAPTURE);
+  let windows = 0;
+  let found = 0;
+  // Packet-sized windows at odd offsets, short ones and the tail included.
+  for (let off = 0; off < text.length; off += 997) {
+    for (const len of [1, 5, NATIVE_MIN_LEN, NATIVE_MIN_LEN + 3, 1500]) {
+      const n = Math.min(len, text.length - off);
+      const js = reports(sc, text, off, n, false);
+      const c = reports(sc, text, off, n, true);
+      assert.deepEqual(c, js, `window [${off}, +${n})`);
+      windows++;
+      found += js.length;
+    }
+  }
+  assert.ok(found > 1000, `literals found: ${found} in ${windows} windows`);
+});
+
+test('the native scan finds exactly the literals that occur (random text, brute force)', (t) => {
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % n;
+  };
+  const alphabet = [0x61, 0x62, 0x41, 0x42, 0x00, 0xff];
+  const patterns = Array.from({ length: 400 }, () =>
+    Uint8Array.from({ length: 1 + rnd(6) }, () => alphabet[rnd(alphabet.length)]),
+  );
+  const sc = new LiteralScanner(patterns);
+  if (!sc.isNative) return t.skip('dist/native/literal-scan.node is not built (npm run build needs cc)');
+  const text = Buffer.from(Array.from({ length: 4000 }, () => alphabet[rnd(alphabet.length)]));
+  const low = Buffer.from(text.map((b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b)));
+  for (const [from, len] of [
+    [0, text.length],
+    [4000 - NATIVE_MIN_LEN, NATIVE_MIN_LEN],
+    [11, NATIVE_MIN_LEN + 1],
+    [50, 1],
+    [60, 2],
+  ]) {
+    const got = reports(sc, text, from, len, true);
+    assert.equal(new Set(got).size, got.length, 'each literal once');
+    const part = low.subarray(from, from + len);
+    patterns.forEach((p, id) => {
+      const q = Buffer.from(p.map((b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b)));
+      assert.equal(got.includes(id), part.includes(q), `pattern ${q.toString('hex')} in [${from}, +${len})`);
+    });
+  }
+  // The native side checks the range it is given.
+  assert.throws(() => sc.scan(text, text.length - 2, NATIVE_MIN_LEN, () => undefined, true), RangeError);
+});
