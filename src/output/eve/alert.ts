@@ -18,7 +18,7 @@ import type { FlowView } from '../../flow/index.js';
 import { writeEveHeader, writeEveHeaderAs, writeIp, type TupleView } from './header.js';
 import { bool, json, num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeEveTimestamp } from './timestamp.js';
-import { writeTrafficTags } from './flow.js';
+import { writeFlowObjectStart, writeTrafficTags } from './flow.js';
 
 /** The `eve-log` alert options of suricata.yaml (`payload`, `payload-printable`, `packet`): all off by default. */
 export interface AlertOutputOptions {
@@ -219,19 +219,7 @@ function writeRuleAlert(o: EveBytesOut, a: RuleAlert, at: AlertPlace, opts: Aler
  * the alerting packet, its start, and its tuple as the client opened it, whichever way the alerting packet went.
  */
 function writeAlertFlow(o: EveBytesOut, flow: FlowView): void {
-  // Each of these getters builds its pair: read once.
-  const pkts = flow.pkts;
-  const bytes = flow.bytes;
-  raw(o, ',"flow":{"pkts_toserver":');
-  num(o, pkts[0]);
-  raw(o, ',"pkts_toclient":');
-  num(o, pkts[1]);
-  raw(o, ',"bytes_toserver":');
-  num(o, bytes[0]);
-  raw(o, ',"bytes_toclient":');
-  num(o, bytes[1]);
-  raw(o, ',"start":');
-  writeEveTimestamp(o, flow.startUs);
+  writeFlowObjectStart(o, flow);
   raw(o, ',"src_ip":');
   writeIp(o, flow.src, flow.ipVersion);
   raw(o, ',"dest_ip":');

@@ -9,6 +9,26 @@ import { writeEveTimestamp } from './timestamp.js';
 import { json, num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeEveHeader } from './header.js';
 
+/**
+ * Opens the `flow` object with what flow records and alerts share: per-direction packets and bytes (as of now) and
+ * the start. The caller writes the rest and closes it.
+ */
+export function writeFlowObjectStart(o: EveBytesOut, flow: FlowView): void {
+  // Each of these getters builds its pair: read once.
+  const pkts = flow.pkts;
+  const bytes = flow.bytes;
+  raw(o, ',"flow":{"pkts_toserver":');
+  num(o, pkts[0]);
+  raw(o, ',"pkts_toclient":');
+  num(o, pkts[1]);
+  raw(o, ',"bytes_toserver":');
+  num(o, bytes[0]);
+  raw(o, ',"bytes_toclient":');
+  num(o, bytes[1]);
+  raw(o, ',"start":');
+  writeEveTimestamp(o, flow.startUs);
+}
+
 const hex2 = (n: number): string => (n < 16 ? '0' : '') + n.toString(16);
 
 /** Flag bits in the order Suricata lists them, with the names it uses (ECE is written `ecn`). */
@@ -59,19 +79,7 @@ export function writeFlowRecord(
       str(o, flow.appProtoOrig);
     }
   }
-  // Each of these getters builds its pair: read once.
-  const pkts = flow.pkts;
-  const bytes = flow.bytes;
-  raw(o, ',"flow":{"pkts_toserver":');
-  num(o, pkts[0]);
-  raw(o, ',"pkts_toclient":');
-  num(o, pkts[1]);
-  raw(o, ',"bytes_toserver":');
-  num(o, bytes[0]);
-  raw(o, ',"bytes_toclient":');
-  num(o, bytes[1]);
-  raw(o, ',"start":');
-  writeEveTimestamp(o, flow.startUs);
+  writeFlowObjectStart(o, flow);
   raw(o, ',"end":');
   writeEveTimestamp(o, flow.lastUs);
   raw(o, ',"age":');
