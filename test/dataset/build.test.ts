@@ -291,9 +291,12 @@ test(
       '0',
       '--max-false-alarm',
       '1',
+      '--dataset-key',
+      signPub,
       '--json',
     ]);
     assert.equal(tr.status, 0, tr.stderr);
+    assert.match(tr.stderr, /dataset .* verified — signed by [0-9a-f]{16}, 2 files match their sha256/);
     const trained = JSON.parse(tr.stdout) as {
       deployed: boolean;
       test: { incidents: number; malicious: number };
@@ -318,6 +321,10 @@ test(
     const vb = moat(['dataset', 'verify', bad, '--key', signPub]);
     assert.equal(vb.status, 2, vb.stdout);
     assert.match(vb.stderr, /images-idx3-ubyte\.gz: sha256 [0-9a-f]{64} .*the file was changed/);
+    // Training on it with the key is refused before any epoch, the file named; nothing is deployed.
+    const tb = moat(['ml', 'train', '--ustc', bad, '--db', join(dir, 'other.db'), '--dataset-key', signPub]);
+    assert.equal(tb.status, 2, tb.stdout);
+    assert.match(tb.stderr, /images-idx3-ubyte\.gz: sha256 [0-9a-f]{64} .*the file was changed/);
 
     // A row holding a raw credential and public address, with the hashes made to match: the privacy check refuses.
     const leak = join(dir, 'leak');

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { DB_HELP, DEFAULT_DB, num, openRegistry } from './shared.js';
 import { withStores } from '../../stores.js';
 import { UsageError } from '../../errors.js';
+import { verifyDataset } from '../../../dataset/index.js';
 import {
   ML_RECIPE,
   DEFAULT_GATES,
@@ -57,6 +58,33 @@ function datasetClasses(dir: string): { names: string[]; malicious: number[] } |
   return { names, malicious: m.classes.filter((c) => c.malicious).map((c) => c.id) };
 }
 
+/**
+ * A dataset folder with a manifest is verified before training when keys are given (the manifest's signature vouches
+ * for the files' hashes and the pseudonym list). Without keys a signed manifest is named as unchecked on stderr, so
+ * the operator knows nothing vouched for the rows; the public corpus folders have no manifest.
+ */
+function checkDataset(dir: string, keyFiles: string[]): void {
+  if (keyFiles.length > 0) {
+    const trustedKeys = keyFiles.map((k) => {
+      try {
+        return readFileSync(k, 'utf8');
+      } catch (e) {
+        throw new UsageError(`--dataset-key ${k}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+    const r = verifyDataset(dir, { trustedKeys });
+    process.stderr.write(
+      `ml train: dataset ${dir} verified — signed by ${r.signedBy}, ${r.files} files match their sha256, ${r.checkedRows} own rows pass the privacy check\n`,
+    );
+    return;
+  }
+  const path = join(dir, 'manifest.json');
+  if (existsSync(path))
+    process.stderr.write(
+      `ml train: ${path} not verified (give --dataset-key PUB to check its signature and hashes)\n`,
+    );
+}
+
 export function registerMlTrain(ml: Command, setExit: (code: number) => void): void {
   ml.command('train')
     .description(
@@ -91,6 +119,12 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
     .option('--max-load <x>', 'train only while the 1-minute load average per core is below X (A-84)')
     .option('--night <h-h>', 'hours (local) when training runs whatever the load, e.g. 1-6')
     .option('--cpu-budget <share>', 'largest share of one core to use, 0–1 (sleeps between batches)')
+    .option(
+      '--dataset-key <pub>',
+      'verify a `moat dataset build` folder before training: its manifest signed by this Ed25519 public key (PEM), every file against its sha256, the privacy check (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (f: {
@@ -108,6 +142,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
         maxLoad?: string;
         night?: string;
         cpuBudget?: string;
+        datasetKey: string[];
         json?: boolean;
       }) => {
         const epochs = num('epochs', f.epochs, 1, 1000, true);
@@ -129,6 +164,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
           cpuShare: f.cpuBudget ? num('cpu-budget', f.cpuBudget, 0.01, 1) : undefined,
         };
         const signKey = f.sign ? readFileSync(f.sign, 'utf8') : undefined;
+        checkDataset(f.ustc, f.datasetKey);
         let set = readUstcFolder(f.ustc);
         if (f.perClass) set = capPerClass(set, num('per-class', f.perClass, 1, 1e6, true), seed);
         let top = 19;
