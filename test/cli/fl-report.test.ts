@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,14 +33,9 @@ import {
 } from '../../src/ml/index.js';
 import { persistentSelfSigned } from '../../src/framework/index.js';
 import { openSqlite } from '../../src/store/index.js';
+import { ed25519Pem } from '../helpers/ed25519-pem.js';
 
-function pem(): { priv: string; pub: string } {
-  const k = generateKeyPairSync('ed25519');
-  return {
-    priv: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    pub: k.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-  };
-}
+const pem = ed25519Pem;
 
 test(
   'A-91: a rolled-back model version is reported to the FL server, retried, stored once',

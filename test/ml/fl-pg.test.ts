@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,14 +28,9 @@ import { persistentSelfSigned } from '../../src/framework/index.js';
 import { PgStore } from '../../src/store/index.js';
 import { postgresUnavailable, startPostgres } from '../helpers/postgres.js';
 import { SKIP, ustcSplit } from './corpus.js';
+import { ed25519Pem } from '../helpers/ed25519-pem.js';
 
-function pem(): { priv: string; pub: string } {
-  const k = generateKeyPairSync('ed25519');
-  return {
-    priv: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    pub: k.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-  };
-}
+const pem = ed25519Pem;
 
 const skip = SKIP || postgresUnavailable() || false;
 
