@@ -9,13 +9,7 @@ import type { Db, PgPool, Schema, Store } from '../store/index.js';
 import type { RegisteredKey } from './fl-protocol.js';
 import type { Block } from './ledger.js';
 
-export const FL_SCHEMA: Schema = {
-  component: 'fl',
-  migrations: [
-    {
-      version: 1,
-      name: 'ledger',
-      sqlite: `
+const LEDGER_SQL = `
       CREATE TABLE fl_appliances (
         key_id TEXT PRIMARY KEY, pem TEXT NOT NULL, vendor_sig TEXT NOT NULL, registered_at TEXT NOT NULL);
       CREATE TABLE fl_rounds (
@@ -26,34 +20,25 @@ export const FL_SCHEMA: Schema = {
         PRIMARY KEY (round, key_id));
       CREATE TABLE fl_blocks (
         idx INTEGER PRIMARY KEY, round INTEGER NOT NULL, hash TEXT NOT NULL UNIQUE,
-        status TEXT NOT NULL CHECK (status IN ('proposed', 'committed')), block_json TEXT NOT NULL);`,
-      postgres: `
-      CREATE TABLE fl_appliances (
-        key_id TEXT PRIMARY KEY, pem TEXT NOT NULL, vendor_sig TEXT NOT NULL, registered_at TEXT NOT NULL);
-      CREATE TABLE fl_rounds (
-        round INTEGER PRIMARY KEY, global_json TEXT NOT NULL, opened_at TEXT NOT NULL, closed_at TEXT);
-      CREATE TABLE fl_updates (
-        round INTEGER NOT NULL, key_id TEXT NOT NULL, model_id TEXT NOT NULL, params_sha256 TEXT NOT NULL,
-        model_json TEXT NOT NULL, submitted_at TEXT NOT NULL, f1 DOUBLE PRECISION, norm DOUBLE PRECISION,
-        weight DOUBLE PRECISION, PRIMARY KEY (round, key_id));
-      CREATE TABLE fl_blocks (
-        idx INTEGER PRIMARY KEY, round INTEGER NOT NULL, hash TEXT NOT NULL UNIQUE,
-        status TEXT NOT NULL CHECK (status IN ('proposed', 'committed')), block_json TEXT NOT NULL);`,
-    },
-    {
-      version: 2,
-      name: 'reports',
-      sqlite: `
+        status TEXT NOT NULL CHECK (status IN ('proposed', 'committed')), block_json TEXT NOT NULL);`;
+
+const REPORTS_SQL = `
       CREATE TABLE fl_reports (
         key_id TEXT NOT NULL, report_id INTEGER NOT NULL, kind TEXT NOT NULL, model_sha256 TEXT NOT NULL,
         version TEXT NOT NULL, detail TEXT NOT NULL, reported_at TEXT NOT NULL, received_at TEXT NOT NULL,
-        PRIMARY KEY (key_id, report_id));`,
-      postgres: `
-      CREATE TABLE fl_reports (
-        key_id TEXT NOT NULL, report_id INTEGER NOT NULL, kind TEXT NOT NULL, model_sha256 TEXT NOT NULL,
-        version TEXT NOT NULL, detail TEXT NOT NULL, reported_at TEXT NOT NULL, received_at TEXT NOT NULL,
-        PRIMARY KEY (key_id, report_id));`,
-    },
+        PRIMARY KEY (key_id, report_id));`;
+
+/**
+ * The same tables in PostgreSQL: only the float type differs (SQLite's REAL is a 4-byte float there). Migration
+ * checksums normalise whitespace, so this is the text PostgreSQL stores were created with.
+ */
+const postgres = (sql: string): string => sql.replace(/\bREAL\b/g, 'DOUBLE PRECISION');
+
+export const FL_SCHEMA: Schema = {
+  component: 'fl',
+  migrations: [
+    { version: 1, name: 'ledger', sqlite: LEDGER_SQL, postgres: postgres(LEDGER_SQL) },
+    { version: 2, name: 'reports', sqlite: REPORTS_SQL, postgres: postgres(REPORTS_SQL) },
   ],
 };
 
