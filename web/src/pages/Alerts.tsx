@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useLoad, fmtTime, ErrorLine } from '../util';
 import { api } from '../api';
 import { navigate } from '../App';
@@ -156,44 +156,58 @@ interface AlertAddress {
   canBlock: boolean;
 }
 
-function AlertAddresses({ addresses, reload }: { addresses: AlertAddress[]; reload: () => void }) {
+/**
+ * One table of parties in an alert with a toggle per row (block an outside address, restrict a device of this
+ * network): the same markup, status line and reload for both kinds, so the two sections cannot drift apart.
+ */
+interface ActionRow {
+  key: string;
+  cells: ReactNode[];
+  /** What the row's button does, e.g. "Block 203.0.113.9" (its accessible name). */
+  label: string;
+  button: string;
+  disabled?: boolean;
+  /** Sends the change; resolves to the status line to show. */
+  run: () => Promise<string>;
+}
+
+function ActionTable(props: {
+  id: string;
+  title: string;
+  head: string[];
+  rows: ActionRow[];
+  reload: () => void;
+}) {
   const [msg, setMsg] = useState<string>();
-  if (addresses.length === 0) return null;
-  const toggle = async (a: AlertAddress) => {
+  if (props.rows.length === 0) return null;
+  const act = async (r: ActionRow) => {
     try {
-      await api('POST', `/api/addresses/${a.ip}/block`, { blocked: !a.blocked });
-      setMsg(`${a.ip} ${a.blocked ? 'unblocked' : 'blocked'}`);
+      setMsg(await r.run());
     } catch (e) {
       setMsg((e as Error).message);
     }
-    reload();
+    props.reload();
   };
   return (
-    <section className="panel" aria-labelledby="alert-addresses">
-      <h4 id="alert-addresses">Addresses outside the network</h4>
+    <section className="panel" aria-labelledby={props.id}>
+      <h4 id={props.id}>{props.title}</h4>
       <table>
         <thead>
           <tr>
-            <th>Role</th>
-            <th>Address</th>
-            <th>State</th>
-            <th>Action</th>
+            {props.head.map((h) => (
+              <th key={h}>{h}</th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {addresses.map((a) => (
-            <tr key={a.role + a.ip}>
-              <td>{a.role}</td>
-              <td>{a.ip}</td>
-              <td>{a.blocked ? <strong className="error">blocked</strong> : 'not blocked'}</td>
+          {props.rows.map((r) => (
+            <tr key={r.key}>
+              {r.cells.map((c, i) => (
+                <td key={i}>{c}</td>
+              ))}
               <td>
-                <button
-                  type="button"
-                  disabled={!a.canBlock}
-                  aria-label={`${a.blocked ? 'Lift block on' : 'Block'} ${a.ip}`}
-                  onClick={() => void toggle(a)}
-                >
-                  {a.blocked ? 'Unblock' : 'Block'}
+                <button type="button" disabled={r.disabled} aria-label={r.label} onClick={() => void act(r)}>
+                  {r.button}
                 </button>
               </td>
             </tr>
@@ -205,59 +219,57 @@ function AlertAddresses({ addresses, reload }: { addresses: AlertAddress[]; relo
   );
 }
 
-function AlertDevices({ devices, reload }: { devices: AlertDevice[]; reload: () => void }) {
-  const [msg, setMsg] = useState<string>();
-  if (devices.length === 0) return null;
-  const toggle = async (d: AlertDevice) => {
-    try {
-      await api('POST', `/api/devices/${d.mac}/restriction`, { restricted: !d.restricted });
-      setMsg(`${d.name} ${d.restricted ? 'unrestricted' : 'restricted'}`);
-    } catch (e) {
-      setMsg((e as Error).message);
-    }
-    reload();
-  };
+function AlertAddresses({ addresses, reload }: { addresses: AlertAddress[]; reload: () => void }) {
+  const rows = addresses.map((a): ActionRow => ({
+    key: a.role + a.ip,
+    cells: [a.role, a.ip, a.blocked ? <strong className="error">blocked</strong> : 'not blocked'],
+    label: `${a.blocked ? 'Lift block on' : 'Block'} ${a.ip}`,
+    button: a.blocked ? 'Unblock' : 'Block',
+    disabled: !a.canBlock,
+    run: async () => {
+      await api('POST', `/api/addresses/${a.ip}/block`, { blocked: !a.blocked });
+      return `${a.ip} ${a.blocked ? 'unblocked' : 'blocked'}`;
+    },
+  }));
   return (
-    <section className="panel" aria-labelledby="alert-devices">
-      <h4 id="alert-devices">Devices of this network in the alert</h4>
-      <table>
-        <thead>
-          <tr>
-            <th>Role</th>
-            <th>Device</th>
-            <th>Address</th>
-            <th>State</th>
-            <th>Action</th>
-          </tr>
-        </thead>
-        <tbody>
-          {devices.map((d) => (
-            <tr key={d.role + d.mac}>
-              <td>{d.role}</td>
-              <td>{d.name}</td>
-              <td>{d.ip}</td>
-              <td>
-                {d.restricted ? (
-                  <strong className="error">restricted{d.level ? ` (${d.level})` : ''}</strong>
-                ) : (
-                  'not restricted'
-                )}
-              </td>
-              <td>
-                <button
-                  type="button"
-                  aria-label={`${d.restricted ? 'Lift restriction on' : 'Restrict'} ${d.name}`}
-                  onClick={() => void toggle(d)}
-                >
-                  {d.restricted ? 'Unrestrict' : 'Restrict'}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {msg && <p role="status">{msg}</p>}
-    </section>
+    <ActionTable
+      id="alert-addresses"
+      title="Addresses outside the network"
+      head={['Role', 'Address', 'State', 'Action']}
+      rows={rows}
+      reload={reload}
+    />
+  );
+}
+
+function AlertDevices({ devices, reload }: { devices: AlertDevice[]; reload: () => void }) {
+  const rows = devices.map((d): ActionRow => ({
+    key: d.role + d.mac,
+    cells: [
+      d.role,
+      d.name,
+      d.ip,
+      d.restricted ? (
+        <strong className="error">restricted{d.level ? ` (${d.level})` : ''}</strong>
+      ) : (
+        'not restricted'
+      ),
+    ],
+    label: `${d.restricted ? 'Lift restriction on' : 'Restrict'} ${d.name}`,
+    button: d.restricted ? 'Unrestrict' : 'Restrict',
+    run: async () => {
+      await api('POST', `/api/devices/${d.mac}/restriction`, { restricted: !d.restricted });
+      return `${d.name} ${d.restricted ? 'unrestricted' : 'restricted'}`;
+    },
+  }));
+  return (
+    <ActionTable
+      id="alert-devices"
+      title="Devices of this network in the alert"
+      head={['Role', 'Device', 'Address', 'State', 'Action']}
+      rows={rows}
+      reload={reload}
+    />
   );
 }
 
