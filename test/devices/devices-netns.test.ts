@@ -100,6 +100,10 @@ devices:
     };
     const execIn = (ns: string, cmd: string, args: string[], timeout = 30_000) =>
       spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout });
+    /** The HTTP status curl gets in a namespace ('000' when nothing answers within the time). */
+    const httpStatus = (ns: string, url: string, maxTimeS: number): string =>
+      execIn(ns, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(maxTimeS), url])
+        .stdout;
     const moat = (...args: string[]) =>
       execIn(topo.ns.gw, process.execPath, [MOAT, ...args, '--config', cfg]);
     const moatJson = <T>(...args: string[]): T => {
@@ -455,17 +459,8 @@ devices:
       await t.test(
         'nmap from a device: restricted in the kernel within the review interval, alerted; unrestrict restores',
         async () => {
-          const before = execIn(D.scl.ns, 'curl', [
-            '-s',
-            '-o',
-            '/dev/null',
-            '-w',
-            '%{http_code}',
-            '--max-time',
-            '3',
-            `http://${ADDR.wanServer}:8099/`,
-          ]);
-          assert.equal(before.stdout, '200', 'the scale reaches the WAN before');
+          const before = httpStatus(D.scl.ns, `http://${ADDR.wanServer}:8099/`, 3);
+          assert.equal(before, '200', 'the scale reaches the WAN before');
           const t0 = Date.now();
           const scan = startIn(D.scl.ns, 'nmap', [
             '-sS',
@@ -502,17 +497,8 @@ devices:
             'dev_quarantined',
           ]).stdout;
           assert.ok(sets.includes(D.scl.ip), sets);
-          const blocked = execIn(D.scl.ns, 'curl', [
-            '-s',
-            '-o',
-            '/dev/null',
-            '-w',
-            '%{http_code}',
-            '--max-time',
-            '2',
-            `http://${ADDR.wanServer}:8099/`,
-          ]);
-          assert.equal(blocked.stdout, '000', 'blocked in the kernel');
+          const blocked = httpStatus(D.scl.ns, `http://${ADDR.wanServer}:8099/`, 2);
+          assert.equal(blocked, '000', 'blocked in the kernel');
           assert.ok(counters().restricted_quarantined.packets > 0);
           await wait('the webhook alert', () => alerts.includes(D.scl.mac), 10_000);
           const alert = JSON.parse(
@@ -527,17 +513,8 @@ devices:
           assert.match(alert.moat.restriction.rule, /^(port-diversity|repeat)$/);
           const un = moat('devices', 'unrestrict', D.scl.mac);
           assert.equal(un.status, 0, un.stderr);
-          const after = execIn(D.scl.ns, 'curl', [
-            '-s',
-            '-o',
-            '/dev/null',
-            '-w',
-            '%{http_code}',
-            '--max-time',
-            '3',
-            `http://${ADDR.wanServer}:8099/`,
-          ]);
-          assert.equal(after.stdout, '200', 'restored');
+          const after = httpStatus(D.scl.ns, `http://${ADDR.wanServer}:8099/`, 3);
+          assert.equal(after, '200', 'restored');
         },
       );
 
@@ -625,39 +602,12 @@ devices:
         ]);
         await waitFor(srv, /Serving HTTP/i, 10_000).catch(() => sleep(1000));
         const before = counters().dmz_group_limited.packets;
-        const fromDmz = topo.exec('dmz', 'curl', [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '--max-time',
-          '3',
-          'http://192.168.62.50:7443/',
-        ]);
-        assert.equal(fromDmz.stdout, '200', 'the DMZ reaches the tunnel end over the dedicated port');
-        const out = execIn(rel.ns, 'curl', [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '--max-time',
-          '2',
-          `http://${ADDR.wanServer}:8099/`,
-        ]);
-        assert.equal(out.stdout, '000', 'the group member does not reach the WAN');
-        const lateral = execIn(rel.ns, 'curl', [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '--max-time',
-          '2',
-          `http://${D.lap.ip}:80/`,
-        ]);
-        assert.equal(lateral.stdout, '000', 'nor the user LAN');
+        const fromDmz = httpStatus(topo.ns.dmz, 'http://192.168.62.50:7443/', 3);
+        assert.equal(fromDmz, '200', 'the DMZ reaches the tunnel end over the dedicated port');
+        const out = httpStatus(rel.ns, `http://${ADDR.wanServer}:8099/`, 2);
+        assert.equal(out, '000', 'the group member does not reach the WAN');
+        const lateral = httpStatus(rel.ns, `http://${D.lap.ip}:80/`, 2);
+        assert.equal(lateral, '000', 'nor the user LAN');
         assert.ok(counters().dmz_group_limited.packets >= before + 2, 'dropped by the group rule, counted');
       });
 
