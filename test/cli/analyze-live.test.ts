@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedServer, tlsHandshake } from '../helpers/tls-server.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 
@@ -31,13 +32,9 @@ for (const workers of [1, 2]) {
     `analyze --interface lo --workers ${workers} sees the TLS handshakes made during the capture`,
     { timeout: 60_000 },
     async (t) => {
-      if (process.getuid?.() !== 0) {
-        t.skip('live capture needs root');
-        return;
-      }
-      const probe = spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: process.cwd() });
-      if (probe.status !== 0) {
-        t.skip('the cap package (libpcap) is not built');
+      const why = liveCaptureMissing();
+      if (why) {
+        t.skip(why);
         return;
       }
       const dir = mkdtempSync(join(tmpdir(), 'moat-live-'));
@@ -106,12 +103,9 @@ test(
   'moat tlsmon live: a self-signed server is judged risky, alerted in EVE, and the API reports the verdicts',
   { timeout: 60_000 },
   async (t) => {
-    if (process.getuid?.() !== 0) {
-      t.skip('live capture needs root');
-      return;
-    }
-    if (spawnSync(process.execPath, ['-e', "require('cap')"]).status !== 0) {
-      t.skip('the cap package (libpcap) is not built');
+    const why = liveCaptureMissing();
+    if (why) {
+      t.skip(why);
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'moat-tlsmon-live-'));

@@ -4,12 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moat, startMoat } from '../helpers/moat-cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 /** Suricata's EVE `tls.version` names (suricata-verify expected outputs: "TLSv1", "TLS 1.2", "TLS 1.3" …). */
 const SURICATA_TLS_VERSIONS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3']);
@@ -109,9 +109,9 @@ test(
   'API authentication on the TLS monitor: policy apply sends Bearer; x-api-key still accepted',
   { timeout: 60_000 },
   async (t) => {
-    const capOk = spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: process.cwd() }).status === 0;
-    if (process.getuid?.() !== 0 || !capOk) {
-      t.skip('moat tlsmon captures live: needs root and the cap package');
+    const why = liveCaptureMissing();
+    if (why) {
+      t.skip(`moat tlsmon captures live: ${why}`);
       return;
     }
     await withDirAsync(async (dir) => {

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moat, type MoatResult } from '../helpers/moat-cli.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 /**
  * The error is one line naming the cause (the last on stderr, after any notes the command printed while
@@ -39,18 +39,15 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'moat-operr-'));
 }
 
-const capUsable = (): boolean =>
-  spawnSync(process.execPath, ['-e', "require('cap')"], { cwd: process.cwd() }).status === 0;
-
 test('analyze -i: an unknown interface and a bad BPF filter are one line, exit 2, no EVE file', (t) => {
   const dir = tempDir();
   try {
     const eve = join(dir, 'eve.json');
     const r = moat(['analyze', '-i', 'nosuchif0', '--eve', eve, '--duration', '1']);
-    if (capUsable()) oneLine(r, /^moat: no interface named 'nosuchif0' \(have: .*lo/);
+    if (liveCaptureMissing() === undefined) oneLine(r, /^moat: no interface named 'nosuchif0' \(have: .*lo/);
     else oneLine(r, /^moat: live capture needs the cap package and libpcap/);
     assert.equal(existsSync(eve), false);
-    if (process.getuid?.() !== 0 || !capUsable()) {
+    if (liveCaptureMissing() !== undefined) {
       t.skip('a BPF filter is compiled by libpcap on an open interface: needs root and the cap package');
       return;
     }

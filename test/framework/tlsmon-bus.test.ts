@@ -18,18 +18,12 @@ import { selfSignedServer, tlsHandshake } from '../helpers/tls-server.js';
 import { freePort } from '../helpers/free-port.js';
 import { createRedisClient, type RedisClient } from '../../src/store/index.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from './redis-server.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const HELPER = fileURLToPath(new URL('./bus-helper.js', import.meta.url));
 
-function canCapture(): string | false {
-  if (process.getuid?.() !== 0) return 'live capture needs root';
-  if (spawnSync(process.execPath, ['-e', "require('cap')"]).status !== 0)
-    return 'the cap package (libpcap) is not built';
-  return false;
-}
-
-const skipLive = canCapture();
+const skipLive = liveCaptureMissing() ?? false;
 const skipRedis = skipLive || (haveRedisServer() ? false : 'redis-server not installed');
 
 let server: RedisServer | undefined;

@@ -16,6 +16,7 @@ import { USTC_MALICIOUS } from '../../src/ml/index.js';
 import { SKIP, USTC_DIR, ustcSplit } from '../ml/corpus.js';
 import { ADDR, Topology, canBuildTopology, waitFor } from './topology.js';
 import { writeVerdictTools } from './verdict-tools.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 const MOAT = fileURLToPath(new URL('../../../bin/moat.js', import.meta.url));
 const DEV = '192.168.61.50';
@@ -50,11 +51,7 @@ test(
   'the deployed CNN judges live flows in the gateway: cnn entries, destinations blocked',
   { skip: SKIP },
   async (t) => {
-    const why =
-      canBuildTopology() ??
-      (spawnSync(process.execPath, ['-e', "require('cap')"]).status !== 0
-        ? 'the cap package (libpcap) is not built'
-        : undefined);
+    const why = canBuildTopology() ?? liveCaptureMissing();
     if (why) {
       t.skip(why);
       return;

@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { ADDR, Topology, canBuildTopology, waitFor } from './topology.js';
 import { writeVerdictTools } from './verdict-tools.js';
 import { trainBeaconModel } from './beacon-model.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 const MOAT = fileURLToPath(new URL('../../../bin/moat.js', import.meta.url));
 const DEV = '192.168.61.50';
@@ -59,11 +60,7 @@ one(0);
 `;
 
 test('the identification model and log review in the gateway: live verdicts enforced in the kernel', async (t) => {
-  const why =
-    canBuildTopology() ??
-    (spawnSync(process.execPath, ['-e', "require('cap')"]).status !== 0
-      ? 'the cap package (libpcap) is not built'
-      : undefined);
+  const why = canBuildTopology() ?? liveCaptureMissing();
   if (why) {
     t.skip(why);
     return;

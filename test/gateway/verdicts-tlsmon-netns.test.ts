@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ADDR, Topology, canBuildTopology, waitFor } from './topology.js';
 import { writeNetTools } from './net-tools.js';
 import { writeVerdictTools } from './verdict-tools.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 const MOAT = fileURLToPath(new URL('../../../bin/moat.js', import.meta.url));
 const POLICY = fileURLToPath(new URL('../../../config/policies.yaml', import.meta.url));
@@ -42,9 +43,7 @@ test('a risky TLS verdict from moat tlsmon reaches the gateway over the Redis bu
     canBuildTopology() ??
     (spawnSync('sh', ['-c', 'command -v redis-server && command -v openssl']).status !== 0
       ? 'redis-server or openssl not installed'
-      : spawnSync(process.execPath, ['-e', "require('cap')"]).status !== 0
-        ? 'the cap package (libpcap) is not built'
-        : undefined);
+      : liveCaptureMissing());
   if (why) {
     t.skip(why);
     return;

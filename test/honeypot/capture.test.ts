@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,16 +25,9 @@ import { haveRedisServer, startRedisServer } from '../framework/redis-server.js'
 import { sessionsOfCapture, type DatasetManifest } from '../../src/dataset/index.js';
 import { moat, startMoat, type MoatChild } from '../helpers/moat-cli.js';
 import { LineClient, tempDir } from './helpers.js';
+import { liveCaptureMissing } from '../helpers/live-capture.js';
 
-function missing(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root (libpcap on lo)';
-  try {
-    execFileSync(process.execPath, ['-e', "require('cap')"], { stdio: 'ignore' });
-  } catch {
-    return 'the cap package (libpcap binding) is missing';
-  }
-  return false;
-}
+const missing = (): string | false => liveCaptureMissing() ?? false;
 
 async function attack(port: number, password: string, extra: string[] = []): Promise<void> {
   const c = await LineClient.open(port);
