@@ -24,6 +24,7 @@ import { num, raw, type EveBytesOut } from '../output/index.js';
 import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
 import {
   writeAlertRecord,
+  writeFlowlessRuleAlert,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,
@@ -388,6 +389,28 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     raw(o, ',');
     writeDecodeAnomaly(o, event);
     this.close(o);
+  }
+
+  /**
+   * A packet with decoder events that reaches no flow: the inspectors that judge such packets (decode-event
+   * rules) are asked, and their alerts are written without a flow.
+   */
+  flowlessPacket(pkt: DecodedPacket): void {
+    for (const ins of this.inspectors) {
+      const found = ins.onFlowlessPacket?.(pkt);
+      if (!found) continue;
+      const wanted = this.wants('alert');
+      for (const f of found) {
+        if (f.kind !== 'rule-alert') continue;
+        if (!wanted) {
+          this.stats.alertsNotWritten++;
+          continue;
+        }
+        this.stats.alerts++;
+        writeFlowlessRuleAlert(this.out, f, pkt, this.iface, this.alertOutput);
+        this.close(this.out, false);
+      }
+    }
   }
 
   /** Per-packet inspection (rules); only packet inspectors are called, so the common case costs one check. */
