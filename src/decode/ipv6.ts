@@ -81,6 +81,8 @@ export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
   let p = off + 40;
   let sawFragment = false;
   for (let n = 0; n < MAX_EXT_HEADERS; n++) {
+    // After an extension header, whatever comes next needs its first two bytes (Suricata: trunc_exthdr).
+    if (n > 0 && nh !== NH_NONE && dataEnd - p < 2) return extTruncated(c, pkt, p, dataEnd, nh);
     if (nh === NH_HOPOPTS || nh === NH_ROUTING || nh === NH_DSTOPTS || nh === NH_MOBILITY || nh === NH_AH) {
       if (dataEnd - p < 2) return extTruncated(c, pkt, p, dataEnd, nh);
       const len = nh === NH_AH ? (b[p + 1] + 2) << 2 : (b[p + 1] + 1) << 3;
