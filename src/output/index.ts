@@ -7,7 +7,10 @@ export { WebhookChannel } from './alerts/webhook.js';
 export {
   writeAlertRecord,
   writeFlowlessRuleAlert,
-  type AlertOutputOptions, type AlertPlace, type AlertRecord } from './eve/alert.js';
+  type AlertOutputOptions,
+  type AlertPlace,
+  type AlertRecord,
+} from './eve/alert.js';
 export { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from './eve/anomaly.js';
 export {
   DEFAULT_DNS_LOG,
