@@ -422,9 +422,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     }
   }
 
-  /** A decoder error on a packet that never reached the flow layer. */
+  /** The packet's decoder events, one anomaly record each as Suricata's anomaly log writes them, in order raised. */
   decodeAnomaly(pkt: DecodedPacket): void {
-    this.onPacketAnomaly(null, pkt.anomaly, pkt);
+    for (let i = 0; i < pkt.eventCount; i++) this.onPacketAnomaly(null, pkt.events[i], pkt);
   }
 }
 

@@ -126,3 +126,14 @@ test('the 24 suricata-verify tests with decode-event rules pass', async (t) => {
     names.map((n) => `${n}: pass`),
   );
 });
+
+test('EVE anomaly: one record per decoder event of a packet, in the order raised', async (t) => {
+  const pcap = join(SV, 'ipv6-evasion', 'ipv6-malformed-fragments-25', 'frag-25.pcap');
+  if (!existsSync(pcap)) return t.skip(`corpus absent: ${pcap}`);
+  const { events } = await analyzeToEvents(pcap, {});
+  const anomalies = (events as Array<Record<string, unknown>>).filter((e) => e.event_type === 'anomaly');
+  assert.deepEqual(
+    anomalies.map((e) => `${String(e.pcap_cnt)} ${(e.anomaly as { event: string }).event}`),
+    ['8 decoder.ipv6.exthdr_useless_fh', '8 decoder.ipv6.trunc_exthdr'],
+  );
+});
