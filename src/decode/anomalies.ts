@@ -3,7 +3,7 @@
  * `decoder.*` vocabulary, so EVE `anomaly` records and `decode-event` rules read the same); names under
  * `decoder.moat.*` cover conditions Suricata has no event for.
  */
-import type { DecodedPacket } from './decoded-packet.js';
+import { MAX_PACKET_EVENTS, type DecodedPacket } from './decoded-packet.js';
 
 export const ETHERNET_PKT_TOO_SMALL = 'decoder.ethernet.pkt_too_small';
 export const VLAN_HEADER_TOO_SMALL = 'decoder.vlan.header_too_small';
@@ -32,6 +32,8 @@ export const IPV6_PKT_TOO_SMALL = 'decoder.ipv6.pkt_too_small';
 export const IPV6_TRUNC_PKT = 'decoder.ipv6.trunc_pkt';
 export const IPV6_TRUNC_EXTHDR = 'decoder.ipv6.trunc_exthdr';
 export const IPV6_EXTHDR_DUPL_FH = 'decoder.ipv6.exthdr_dupl_fh';
+export const IPV6_EXTHDR_USELESS_FH = 'decoder.ipv6.exthdr_useless_fh';
+export const IPV6_FRAG_INVALID_LENGTH = 'decoder.ipv6.frag_invalid_length';
 export const IPV6_WRONG_IP_VER = 'decoder.ipv6.wrong_ip_version';
 export const IPV6_WITH_ICMPV4 = 'decoder.ipv6.icmpv4';
 export const IPV6_DATA_AFTER_NONE_HEADER = 'decoder.ipv6.data_after_none_header';
@@ -44,9 +46,11 @@ export const IPV6_IN_IPV6_WRONG_IP_VER = 'decoder.ipv6.ipv6_in_ipv6_wrong_versio
 export const TCP_PKT_TOO_SMALL = 'decoder.tcp.pkt_too_small';
 export const TCP_HLEN_TOO_SMALL = 'decoder.tcp.hlen_too_small';
 export const TCP_INVALID_OPTLEN = 'decoder.tcp.invalid_optlen';
+export const TCP_OPT_INVALID_LEN = 'decoder.tcp.opt_invalid_len';
+export const TCP_OPT_DUPLICATE = 'decoder.tcp.opt_duplicate';
 export const UDP_PKT_TOO_SMALL = 'decoder.udp.pkt_too_small';
 export const UDP_HLEN_TOO_SMALL = 'decoder.udp.hlen_too_small';
-export const UDP_HLEN_INVALID = 'decoder.udp.hlen_invalid';
+export const UDP_LEN_INVALID = 'decoder.udp.len_invalid';
 export const ICMPV4_PKT_TOO_SMALL = 'decoder.icmpv4.pkt_too_small';
 export const ICMPV6_PKT_TOO_SMALL = 'decoder.icmpv6.pkt_too_small';
 export const SCTP_PKT_TOO_SMALL = 'decoder.sctp.pkt_too_small';
@@ -77,9 +81,24 @@ export function decoderEventNames(): readonly string[] {
   return DECODER_EVENT_NAMES;
 }
 
-/** The first event of a packet is kept: it is the one that explains why decoding stopped or went odd. */
+/**
+ * Raises a decoder event on the packet. `anomaly` keeps the first (the one EVE's anomaly record names: it
+ * explains why decoding stopped or went odd); `events` keeps each, for decode-event rules.
+ */
 export function setAnomaly(pkt: DecodedPacket, name: string): void {
   if (pkt.anomaly === '') pkt.anomaly = name;
+  const n = pkt.eventCount;
+  if (n < MAX_PACKET_EVENTS) {
+    pkt.events[n] = name;
+    pkt.eventCount = n + 1;
+  }
+}
+
+/** Whether the packet carries the event (`decoder.…` name). */
+export function hasDecoderEvent(pkt: DecodedPacket, name: string): boolean {
+  const ev = pkt.events;
+  for (let i = 0; i < pkt.eventCount; i++) if (ev[i] === name) return true;
+  return false;
 }
 
 /** Kept beside the constants: a new event goes in both places (decode-event rules refuse names not here). */
@@ -109,6 +128,8 @@ const DECODER_EVENT_NAMES: string[] = [
   IPV6_TRUNC_PKT,
   IPV6_TRUNC_EXTHDR,
   IPV6_EXTHDR_DUPL_FH,
+  IPV6_EXTHDR_USELESS_FH,
+  IPV6_FRAG_INVALID_LENGTH,
   IPV6_WRONG_IP_VER,
   IPV6_WITH_ICMPV4,
   IPV6_DATA_AFTER_NONE_HEADER,
@@ -120,9 +141,11 @@ const DECODER_EVENT_NAMES: string[] = [
   TCP_PKT_TOO_SMALL,
   TCP_HLEN_TOO_SMALL,
   TCP_INVALID_OPTLEN,
+  TCP_OPT_INVALID_LEN,
+  TCP_OPT_DUPLICATE,
   UDP_PKT_TOO_SMALL,
   UDP_HLEN_TOO_SMALL,
-  UDP_HLEN_INVALID,
+  UDP_LEN_INVALID,
   ICMPV4_PKT_TOO_SMALL,
   ICMPV6_PKT_TOO_SMALL,
   SCTP_PKT_TOO_SMALL,

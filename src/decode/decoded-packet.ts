@@ -15,6 +15,9 @@ export const DECODE_FRAGMENT_HELD = 3;
 export const DECODE_ERROR = 4;
 export type DecodeResult = 0 | 1 | 2 | 3 | 4;
 
+/** Events kept per packet (Suricata keeps 15; a crafted packet raising more keeps its first ones). */
+export const MAX_PACKET_EVENTS = 8;
+
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -92,8 +95,14 @@ export class DecodedPacket {
 
   /** True when the capture cut the packet short of what its headers announce. */
   truncated = false;
-  /** Decoder event name (Suricata's `decoder.*` vocabulary where one exists), '' when none. */
+  /** Decoder event name (Suricata's `decoder.*` vocabulary where one exists), '' when none: the first one. */
   anomaly = '';
+  /**
+   * Every decoder event of the packet, in the order raised (`decode-event` rules match any of them): the first
+   * `eventCount` slots; the array is made once and reused, so a packet with no event costs nothing.
+   */
+  readonly events: string[] = new Array<string>(MAX_PACKET_EVENTS).fill('');
+  eventCount = 0;
 
   reset(): void {
     this.ipVersion = 0;
@@ -110,5 +119,6 @@ export class DecodedPacket {
     this.payloadLen = 0;
     this.truncated = false;
     this.anomaly = '';
+    this.eventCount = 0;
   }
 }

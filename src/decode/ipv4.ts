@@ -39,6 +39,12 @@ export function decodeIpv4(c: DecodeCursor, pkt: DecodedPacket): number {
     setAnomaly(pkt, IPV4_IPLEN_SMALLER_THAN_HLEN);
     return L_ERROR;
   }
+  // Fewer bytes than the header announces, and not because the capture's snap length cut them: the packet is
+  // invalid at the IP layer (Suricata decodes no further and keeps no addresses).
+  if (totalLen > avail && !c.capCut && !pkt.truncated) {
+    setAnomaly(pkt, IPV4_TRUNC_PKT);
+    return L_ERROR;
+  }
   pkt.ipVersion = 4;
   pkt.ipId = (b[off + 4] << 8) | b[off + 5];
   pkt.ttl = b[off + 8];

@@ -5,6 +5,8 @@
 import {
   IPV6_DATA_AFTER_NONE_HEADER,
   IPV6_EXTHDR_DUPL_FH,
+  IPV6_EXTHDR_USELESS_FH,
+  IPV6_FRAG_INVALID_LENGTH,
   IPV6_PKT_TOO_SMALL,
   IPV6_TRUNC_EXTHDR,
   IPV6_TRUNC_PKT,
@@ -47,6 +49,11 @@ export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
   let nh = b[off + 6];
   // Payload length 0: a jumbogram (RFC 2675) or segmentation offload on the capturing host; use what is there.
   if (payloadLen === 0) payloadLen = avail - 40;
+  // Cut short, and not by the capture's snap length: invalid at the IP layer, as Suricata has it.
+  if (40 + payloadLen > avail && !c.capCut && !pkt.truncated) {
+    setAnomaly(pkt, IPV6_TRUNC_PKT);
+    return L_ERROR;
+  }
   pkt.ipVersion = 6;
   pkt.ttl = b[off + 7];
   // A datagram rebuilt from fragments keeps the fragment id it was reassembled under.
@@ -74,6 +81,8 @@ export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
   let p = off + 40;
   let sawFragment = false;
   for (let n = 0; n < MAX_EXT_HEADERS; n++) {
+    // After an extension header, whatever comes next needs its first two bytes (Suricata: trunc_exthdr).
+    if (n > 0 && nh !== NH_NONE && dataEnd - p < 2) return extTruncated(c, pkt, p, dataEnd, nh);
     if (nh === NH_HOPOPTS || nh === NH_ROUTING || nh === NH_DSTOPTS || nh === NH_MOBILITY || nh === NH_AH) {
       if (dataEnd - p < 2) return extTruncated(c, pkt, p, dataEnd, nh);
       const len = nh === NH_AH ? (b[p + 1] + 2) << 2 : (b[p + 1] + 1) << 3;
@@ -84,17 +93,28 @@ export function decodeIpv6(c: DecodeCursor, pkt: DecodedPacket): number {
     }
     if (nh === NH_FRAGMENT) {
       if (dataEnd - p < 8) return extTruncated(c, pkt, p, dataEnd, nh);
-      if (sawFragment) setAnomaly(pkt, IPV6_EXTHDR_DUPL_FH);
-      sawFragment = true;
       const fragNh = b[p];
+      if (sawFragment) {
+        // A second fragment header says nothing the first did not: skipped, as Suricata does.
+        setAnomaly(pkt, IPV6_EXTHDR_DUPL_FH);
+        p += 8;
+        nh = fragNh;
+        continue;
+      }
+      sawFragment = true;
       const field = (b[p + 2] << 8) | b[p + 3];
       const fragOffset = field & 0xfff8;
       const more = (field & 1) !== 0;
       pkt.ipId = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      // Every fragment but the last carries a multiple of 8 bytes (RFC 8200 §4.5).
+      if (more && (dataEnd - p - 8) % 8 !== 0) setAnomaly(pkt, IPV6_FRAG_INVALID_LENGTH);
       p += 8;
       nh = fragNh;
-      // An atomic fragment (offset 0, no more) is a whole datagram (RFC 6946).
-      if (fragOffset === 0 && !more) continue;
+      // An atomic fragment (offset 0, no more) is a whole datagram (RFC 6946), its header useless.
+      if (fragOffset === 0 && !more) {
+        setAnomaly(pkt, IPV6_EXTHDR_USELESS_FH);
+        continue;
+      }
       pkt.proto = fragNh;
       pkt.payloadOff = p;
       pkt.payloadLen = dataEnd - p;

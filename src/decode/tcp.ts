@@ -3,6 +3,7 @@ import { TCP_HLEN_TOO_SMALL, TCP_INVALID_OPTLEN, TCP_PKT_TOO_SMALL, setAnomaly }
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
 import { L_DONE, L_ERROR } from './layers.js';
+import { checkTcpOptions } from './tcp-options.js';
 
 export function decodeTcp(c: DecodeCursor, pkt: DecodedPacket): number {
   const off = c.off;
@@ -25,15 +26,18 @@ export function decodeTcp(c: DecodeCursor, pkt: DecodedPacket): number {
   const hlen = (b[off + 12] >> 4) << 2;
   pkt.tcpFlags = b[off + 13];
   pkt.tcpWindow = (b[off + 14] << 8) | b[off + 15];
+  // Suricata's names: a data offset under 5 words leaves an impossible option length (`invalid_optlen`); a
+  // header longer than the segment is `hlen_too_small` (the segment is too small for its header).
   if (hlen < 20) {
-    setAnomaly(pkt, TCP_HLEN_TOO_SMALL);
-    return L_ERROR;
-  }
-  if (hlen > c.l4Claim) {
     setAnomaly(pkt, TCP_INVALID_OPTLEN);
     return L_ERROR;
   }
-  if (hlen > avail) return c.short(pkt, TCP_INVALID_OPTLEN);
+  if (hlen > c.l4Claim) {
+    setAnomaly(pkt, TCP_HLEN_TOO_SMALL);
+    return L_ERROR;
+  }
+  if (hlen > avail) return c.short(pkt, TCP_HLEN_TOO_SMALL);
+  if (hlen > 20) checkTcpOptions(b, off + 20, off + hlen, pkt);
   pkt.payloadOff = off + hlen;
   pkt.payloadLen = avail - hlen;
   return L_DONE;

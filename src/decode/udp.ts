@@ -3,7 +3,7 @@
  * Geneve 6081 (RFC 8926), GRE-in-UDP 4754 (RFC 8086), Teredo 3544 (RFC 4380), AYIYA 5072,
  * GTP-U 2152, CAPWAP data 5247 (RFC 5415).
  */
-import { UDP_HLEN_INVALID, UDP_HLEN_TOO_SMALL, UDP_PKT_TOO_SMALL, setAnomaly } from './anomalies.js';
+import { UDP_LEN_INVALID, UDP_HLEN_TOO_SMALL, UDP_PKT_TOO_SMALL, setAnomaly } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
 import { L_AYIYA, L_CAPWAP, L_DONE, L_GTPU, L_ERROR, L_GENEVE, L_GRE, L_TEREDO, L_VXLAN } from './layers.js';
@@ -27,7 +27,7 @@ export function decodeUdp(c: DecodeCursor, pkt: DecodedPacket): number {
       pkt.srcPort = (b[off] << 8) | b[off + 1];
       pkt.dstPort = (b[off + 2] << 8) | b[off + 3];
     }
-    return c.short(pkt, UDP_PKT_TOO_SMALL);
+    return c.short(pkt, UDP_HLEN_TOO_SMALL);
   }
   const sp = (b[off] << 8) | b[off + 1];
   const dp = (b[off + 2] << 8) | b[off + 3];
@@ -36,12 +36,14 @@ export function decodeUdp(c: DecodeCursor, pkt: DecodedPacket): number {
   let len = (b[off + 4] << 8) | b[off + 5];
   // Length 0 over IPv6 means a jumbogram (RFC 2675); offloaded captures show it too: the IP length stands.
   if (len === 0) len = c.l4Claim;
+  // Suricata 8's names: fewer than 8 bytes is `hlen_too_small` (above), a length field under the header's
+  // size `len_invalid`, a length past the IP payload `pkt_too_small`.
   if (len < 8) {
-    setAnomaly(pkt, UDP_HLEN_TOO_SMALL);
+    setAnomaly(pkt, UDP_LEN_INVALID);
     return L_ERROR;
   }
   if (len > c.l4Claim) {
-    setAnomaly(pkt, UDP_HLEN_INVALID);
+    setAnomaly(pkt, UDP_PKT_TOO_SMALL);
     return L_ERROR;
   }
   let end = off + len;

@@ -97,6 +97,19 @@ export class RuleInspector implements Inspector {
     return hits.map((h) => this.alert(flow, h.rule, h.dir));
   }
 
+  /** decode-event rules on a packet that reaches no flow: alerts without a flow (no traffic tags, no guard). */
+  onFlowlessPacket(pkt: DecodedPacket): RuleAlert[] | undefined {
+    const hits = this.engine.onFlowlessPacket(pkt);
+    if (!hits) return undefined;
+    this.alerts += hits.length;
+    return hits.map((h) => ({
+      kind: 'rule-alert',
+      signature: signatureOf(h.rule),
+      action: 'allowed',
+      dir: 0,
+    }));
+  }
+
   onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number): Finding[] | undefined {
     const hits = this.wantsStream ? this.stream.end(flow, tsUs) : [];
     const traffic = trafficOf(this.engine.state.flowbits(flow.id));

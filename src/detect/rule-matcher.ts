@@ -18,6 +18,7 @@ import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
 import { EventRules } from './event-rules.js';
+import { DecodeEventRules } from './decode-event-rules.js';
 import { testNumber } from './keywords/header.js';
 import { GUESSED_PROTOS, guessProto } from './proto-guess.js';
 
@@ -378,6 +379,8 @@ export class RuleMatcher {
   };
   /** app-layer-event rules, evaluated on the transaction after the events (undefined: none loaded). */
   private readonly events: EventRules | undefined;
+  /** decode-event rules, evaluated on packets that carry decoder events (undefined: none loaded). */
+  private readonly decodeEvents: DecodeEventRules | undefined;
   /** Every group, for resetting their generations when the counter wraps. */
   private readonly allGroups: Group[] = [];
 
@@ -406,8 +409,13 @@ export class RuleMatcher {
     let packetRules = 0;
     const app = new Map<BufferName, number[]>();
     const eventRules: number[] = [];
+    const decodeRules: number[] = [];
     rules.forEach((r, ri) => {
       for (const d of r.datasets) this.datasets.prepare(d);
+      if (r.decodeEvents) {
+        decodeRules.push(ri);
+        return;
+      }
       if (r.appEvents) {
         eventRules.push(ri);
         return;
@@ -442,6 +450,7 @@ export class RuleMatcher {
     });
     this.packetRuleCount = packetRules;
     this.events = eventRules.length > 0 ? new EventRules(rules, eventRules) : undefined;
+    this.decodeEvents = decodeRules.length > 0 ? new DecodeEventRules(rules, decodeRules) : undefined;
     const build = (l: PortGroupLists): PortGroups => ({
       pairs: new Map(),
       any: buildGroup(rules, l.any, 'payload', opts.prefilter !== false),
@@ -648,8 +657,31 @@ export class RuleMatcher {
     return v;
   }
 
-  /** Payload and header rules on one packet of a flow. */
+  /** Payload and header rules on one packet of a flow, and decode-event rules when it carries events. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
+    const hits = this.packetRules(flow, dir, pkt);
+    if (pkt.eventCount === 0 || !this.decodeEvents) return hits;
+    const ev = this.decodeEvents.onFlowPacket(flow, dir, pkt, (r, f, d, t) => this.finish(r, f, d, t));
+    return ev ? (hits ? [...hits, ...ev] : ev) : hits;
+  }
+
+  /**
+   * decode-event rules on a packet with decoder events that reaches no flow (see decode-event-rules.ts); the
+   * threshold is tracked by the packet's addresses.
+   */
+  onFlowlessPacket(pkt: DecodedPacket): RuleMatch[] | undefined {
+    if (!this.decodeEvents || pkt.eventCount === 0) return undefined;
+    const src = pkt.ipVersion === 0 ? '' : formatIp(pkt.src, pkt.ipVersion);
+    const dst = pkt.ipVersion === 0 ? '' : formatIp(pkt.dst, pkt.ipVersion);
+    const hits = this.decodeEvents.onFlowlessPacket(pkt, (r) => {
+      if (r.iprep.length > 0 || r.xbits) return false;
+      if (r.threshold && !this.state.passThreshold(r, r.threshold, src, dst, pkt.tsUs)) return false;
+      return r.action !== 'pass';
+    });
+    return hits?.map((rule) => ({ rule, dir: 0 }));
+  }
+
+  private packetRules(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
     if (this.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
     if (this.guessed && pkt.proto === 6 && pkt.payloadLen > 0) this.guess(flow, dir, pkt);
     if (this.packetRuleCount === 0) return undefined;

@@ -351,6 +351,11 @@ export interface Rule {
    */
   appEvents?: string[];
   /**
+   * decode-event: the decoder events (`decoder.ipv4.trunc_pkt` …) the packet must carry, all of them (see
+   * decode-event-rules.ts).
+   */
+  decodeEvents?: string[];
+  /**
    * The side of a transaction an app-layer rule inspects (0 request, 1 response), from its buffers and `flow:`;
    * the alert's direction follows it.
    */

@@ -4,7 +4,13 @@ export { AlertDispatcher } from './alerts/dispatcher.js';
 export { SmtpChannel } from './alerts/smtp.js';
 export { SyslogChannel } from './alerts/syslog.js';
 export { WebhookChannel } from './alerts/webhook.js';
-export { writeAlertRecord, type AlertOutputOptions, type AlertPlace, type AlertRecord } from './eve/alert.js';
+export {
+  writeAlertRecord,
+  writeFlowlessRuleAlert,
+  type AlertOutputOptions,
+  type AlertPlace,
+  type AlertRecord,
+} from './eve/alert.js';
 export { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from './eve/anomaly.js';
 export {
   DEFAULT_DNS_LOG,

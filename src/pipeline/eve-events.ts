@@ -24,6 +24,7 @@ import { num, raw, type EveBytesOut } from '../output/index.js';
 import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
 import {
   writeAlertRecord,
+  writeFlowlessRuleAlert,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,
@@ -390,6 +391,28 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.close(o);
   }
 
+  /**
+   * A packet with decoder events that reaches no flow: the inspectors that judge such packets (decode-event
+   * rules) are asked, and their alerts are written without a flow.
+   */
+  flowlessPacket(pkt: DecodedPacket): void {
+    for (const ins of this.inspectors) {
+      const found = ins.onFlowlessPacket?.(pkt);
+      if (!found) continue;
+      const wanted = this.wants('alert');
+      for (const f of found) {
+        if (f.kind !== 'rule-alert') continue;
+        if (!wanted) {
+          this.stats.alertsNotWritten++;
+          continue;
+        }
+        this.stats.alerts++;
+        writeFlowlessRuleAlert(this.out, f, pkt, this.iface, this.alertOutput);
+        this.close(this.out, false);
+      }
+    }
+  }
+
   /** Per-packet inspection (rules); only packet inspectors are called, so the common case costs one check. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
     for (const ins of this.packetInspectors) {
@@ -399,9 +422,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     }
   }
 
-  /** A decoder error on a packet that never reached the flow layer. */
+  /** The packet's decoder events, one anomaly record each as Suricata's anomaly log writes them, in order raised. */
   decodeAnomaly(pkt: DecodedPacket): void {
-    this.onPacketAnomaly(null, pkt.anomaly, pkt);
+    for (let i = 0; i < pkt.eventCount; i++) this.onPacketAnomaly(null, pkt.events[i], pkt);
   }
 }
 

@@ -30,6 +30,11 @@ export interface Inspector {
    */
   onAppEvent?(flow: FlowView, record: AppRecord & { type: 'anomaly' }, tsUs: number): void;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, tsUs: number): readonly Finding[] | undefined;
+  /**
+   * A packet with decoder events that reaches no flow: invalid (decoding stopped), a fragment held for
+   * reassembly, or not IP (its transport header, if any, did not decode). Only such packets.
+   */
+  onFlowlessPacket?(pkt: DecodedPacket): readonly Finding[] | undefined;
   /** Every packet of a flow after the flow layer counted it (`dir` 0: client → server). Hot path. */
   onPacket?(flow: FlowView, dir: number, pkt: DecodedPacket): readonly Finding[] | undefined;
   /**

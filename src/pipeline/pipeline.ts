@@ -124,12 +124,18 @@ export class Pipeline implements PacketSink {
     pkt.pcapCnt = pcapCnt;
     if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {
       if (r === DECODE_NOT_IP && reports) s.nonIp++;
+      // A held fragment or a frame that is not IP reaches no flow; its decoder events still reach the rules.
+      if (pkt.eventCount > 0 && reports) {
+        this.eve.decodeAnomaly(pkt);
+        this.eve.flowlessPacket(pkt);
+      }
       return;
     }
     if (r === DECODE_ERROR) {
       if (reports) {
         s.decodeErrors++;
         if (pkt.anomaly !== '') this.eve.decodeAnomaly(pkt);
+        if (pkt.eventCount > 0) this.eve.flowlessPacket(pkt);
       }
       return;
     }
@@ -138,7 +144,10 @@ export class Pipeline implements PacketSink {
     if (broadcast && this.shardCount > 1 && this.shardMap.of(symmetricFlowHash(pkt)) !== this.shardIndex)
       return;
     if (r === DECODE_TRUNCATED) s.truncated++;
-    if (pkt.ipVersion === 0) return;
+    if (pkt.ipVersion === 0) {
+      if (pkt.eventCount > 0 && reports) this.eve.flowlessPacket(pkt);
+      return;
+    }
     this.eve.pcapCnt = pcapCnt;
     this.flows.handle(pkt);
     // Records written later (flow timeouts, end of input) come from no packet.

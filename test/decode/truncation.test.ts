@@ -28,16 +28,17 @@ test('snap-length cut (caplen < wirelen): fields so far, payload clamped, no ano
 });
 
 test('a packet shorter on the wire than its IP header says is decoder.ipv4.trunc_pkt / ipv6.trunc_pkt', () => {
+  // Not cut by the snap length: invalid at the IP layer, as Suricata has it (no addresses, no flow).
   const short = frame.subarray(0, 14 + 20 + 20 + 10);
   const d = decodeFrame(short, 1);
-  assert.equal(d.r, DECODE_TRUNCATED);
+  assert.equal(d.r, DECODE_ERROR);
   assert.equal(d.pkt.anomaly, 'decoder.ipv4.trunc_pkt');
-  assert.equal(d.pkt.payloadLen, 10);
+  assert.equal(d.pkt.ipVersion, 0);
   const v6 = ethernet(0x86dd, ipv6({ nh: 17 }, udp(1, 2, data)));
   const d6 = decodeFrame(v6.subarray(0, 14 + 40 + 8 + 5), 1);
-  assert.equal(d6.r, DECODE_TRUNCATED);
+  assert.equal(d6.r, DECODE_ERROR);
   assert.equal(d6.pkt.anomaly, 'decoder.ipv6.trunc_pkt');
-  assert.equal(d6.pkt.payloadLen, 5);
+  assert.equal(d6.pkt.ipVersion, 0);
 });
 
 test('impossible header values are errors with Suricata event names', () => {
@@ -55,12 +56,12 @@ test('impossible header values are errors with Suricata event names', () => {
       'decoder.ipv4.wrong_ip_version',
     ],
     [ethernet(0x86dd, Buffer.alloc(20, 0x60)), 'decoder.ipv6.pkt_too_small'],
-    [ethernet(0x0800, ipv4({ proto: 6 }, tcp({ sp: 1, dp: 2, doff: 4 }))), 'decoder.tcp.hlen_too_small'],
-    [ethernet(0x0800, ipv4({ proto: 6 }, tcp({ sp: 1, dp: 2, doff: 15 }))), 'decoder.tcp.invalid_optlen'],
+    [ethernet(0x0800, ipv4({ proto: 6 }, tcp({ sp: 1, dp: 2, doff: 4 }))), 'decoder.tcp.invalid_optlen'],
+    [ethernet(0x0800, ipv4({ proto: 6 }, tcp({ sp: 1, dp: 2, doff: 15 }))), 'decoder.tcp.hlen_too_small'],
     [ethernet(0x0800, ipv4({ proto: 6 }, Buffer.alloc(12))), 'decoder.tcp.pkt_too_small'],
-    [ethernet(0x0800, ipv4({ proto: 17 }, udp(1, 2, Buffer.alloc(4), 40))), 'decoder.udp.hlen_invalid'],
-    [ethernet(0x0800, ipv4({ proto: 17 }, udp(1, 2, Buffer.alloc(4), 5))), 'decoder.udp.hlen_too_small'],
-    [ethernet(0x0800, ipv4({ proto: 17 }, Buffer.alloc(6))), 'decoder.udp.pkt_too_small'],
+    [ethernet(0x0800, ipv4({ proto: 17 }, udp(1, 2, Buffer.alloc(4), 40))), 'decoder.udp.pkt_too_small'],
+    [ethernet(0x0800, ipv4({ proto: 17 }, udp(1, 2, Buffer.alloc(4), 5))), 'decoder.udp.len_invalid'],
+    [ethernet(0x0800, ipv4({ proto: 17 }, Buffer.alloc(6))), 'decoder.udp.hlen_too_small'],
     [ethernet(0x0800, ipv4({ proto: 1 }, Buffer.alloc(3))), 'decoder.icmpv4.pkt_too_small'],
     [ethernet(0x0800, ipv4({ proto: 47 }, Buffer.from([0, 0]))), 'decoder.gre.pkt_too_small'],
     [ethernet(0x0800, ipv4({ proto: 47 }, Buffer.from([0, 5, 8, 0]))), 'decoder.gre.wrong_version'],

@@ -98,7 +98,7 @@ test('ipopts, flow.pkts/flow.bytes and bsize', () => {
   );
   assert.deepEqual(errors, []);
   // IPv4 with a record-route option (type 7, length 7) and padding to 24 bytes, then UDP.
-  const p = decode(ETH4 + '4600 0024 0001 0000 4011 0000 0a000001 0a000002 07070400 c350 0035 0008 0000');
+  const p = decode(ETH4 + '4600 0020 0001 0000 4011 0000 0a000001 0a000002 07070400 c350 0035 0008 0000');
   assert.equal(headerBuffer(p, 'ipv4.hdr')?.length, 24);
   const flow = testFlow({
     srcIp: '10.0.0.1',

@@ -88,20 +88,14 @@ export const APP_LAYER_EVENT: KeywordHandler = (c, v, k) => {
 };
 
 /**
- * decode-event: refused, with the reason for the event named. moat raises decoder events (EVE `anomaly`, type
- * decode) but the rule engine does not see them: a packet keeps one event, the packets the decoder rejects or
- * holds (truncated headers, IP fragments) never reach the rule engine, and an alert needs a flow. Events moat's
- * decoder does not raise at all are named as such.
+ * decode-event:<layer>.<event> — the packet carries that decoder event (Suricata's names, `decoder.` optional).
+ * Only events moat's decoder raises are accepted: a rule on another is refused with the reason rather than
+ * loaded to never fire.
  */
-export const DECODE_EVENT: KeywordHandler = (_c, v, k) => {
-  const name = needValue(v, k).trim();
+export const DECODE_EVENT: KeywordHandler = (c, v, k) => {
+  const name = needValue(v, k).trim().toLowerCase();
   const full = `decoder.${name.replace(/^decoder\./, '')}`;
-  const raised = decoderEventNames().includes(full);
-  throw new RuleError(
-    raised
-      ? `'${name}': moat raises it (EVE anomaly) but rules on decoder events are not run: packets with decoder events do not reach the rule engine and alerts without a flow are not written`
-      : `'${name}': moat's decoder does not raise this event (and rules on decoder events are not run)`,
-    undefined,
-    k,
-  );
+  if (!decoderEventNames().includes(full))
+    throw new RuleError(`'${name}': moat's decoder does not raise this event`, undefined, k);
+  (c.rule.decodeEvents ??= []).push(full);
 };

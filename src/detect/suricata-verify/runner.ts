@@ -187,6 +187,8 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^stats\.interval=/,
   /^app-layer\.protocols\.tls\.ja4-fingerprints=(yes|true)$/,
   /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
+  // Adds decoder event counters to stats records only; a check on those is skipped as the stats event type.
+  /^stats\.decoder-events=(yes|true)$/,
 ];
 
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */

@@ -401,3 +401,51 @@ function writeReviewAlert(o: EveBytesOut, a: ReviewAlert, at: AlertPlace): void 
   num(o, r.lifetimeS);
   raw(o, '}}}');
 }
+
+/**
+ * A rule alert on a packet that belongs to no flow (decode-event rules on an invalid packet, a held fragment, a
+ * frame that is not IP), as Suricata writes one: no `flow_id`, no `direction`, no flow object; the addresses only
+ * when the IP layer decoded, and no ports: such a packet's transport header did not decode.
+ */
+export function writeFlowlessRuleAlert(
+  o: EveBytesOut,
+  a: RuleAlert,
+  pkt: DecodedPacket,
+  iface: string | undefined,
+  opts: AlertOutputOptions,
+): void {
+  raw(o, '{"timestamp":');
+  writeEveTimestamp(o, pkt.tsUs);
+  if (pkt.pcapCnt > 0) {
+    raw(o, ',"pcap_cnt":');
+    num(o, pkt.pcapCnt);
+  }
+  raw(o, ',"event_type":"alert"');
+  if (iface) {
+    raw(o, ',"in_iface":');
+    str(o, iface);
+  }
+  if (pkt.vlanCount > 0) {
+    raw(o, ',"vlan":[');
+    for (let i = 0; i < pkt.vlanCount; i++) {
+      if (i > 0) raw(o, ',');
+      num(o, pkt.vlan[i]);
+    }
+    raw(o, ']');
+  }
+  if (pkt.ipVersion !== 0) {
+    raw(o, ',"src_ip":');
+    writeIp(o, pkt.src, pkt.ipVersion);
+    raw(o, ',"dest_ip":');
+    writeIp(o, pkt.dst, pkt.ipVersion);
+    raw(o, ',"ip_v":');
+    num(o, pkt.ipVersion);
+    raw(o, ',"proto":');
+    str(o, ipProtoName(pkt.proto));
+  }
+  raw(o, ',"pkt_src":"wire/pcap",');
+  openAlertMember(o, a.action, a.signature);
+  raw(o, '}');
+  writePacketFields(o, pkt, opts);
+  raw(o, '}');
+}
