@@ -20,7 +20,8 @@ import { DatasetStore } from './datasets.js';
 import { EventRules } from './event-rules.js';
 import { DecodeEventRules } from './decode-event-rules.js';
 import { testNumber } from './keywords/header.js';
-import { GUESSED_PROTOS, guessProto } from './proto-guess.js';
+import { GUESSED_PROTOS } from './proto-guess.js';
+import { FlowGuesses, StreamSeqs } from './flow-tables.js';
 
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
@@ -396,8 +397,8 @@ export class RuleMatcher {
       ? loaded.flatMap((r) => (r.clientCertTwin ? [r, r.clientCertTwin] : [r]))
       : loaded;
     this.rules = rules;
-    if (rules.some((r) => r.streamSize)) this.seqs = new Map();
-    if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new Map();
+    if (rules.some((r) => r.streamSize)) this.seqs = new StreamSeqs();
+    if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new FlowGuesses();
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
       this.rank = Uint8Array.from(rules, stateRank);
     this.datasets = new DatasetStore(opts.datasetDir);
@@ -562,12 +563,11 @@ export class RuleMatcher {
    * Per TCP flow, each direction's initial and next sequence numbers ([isn0, next0, isn1, next1]), kept only when a
    * rule uses stream_size: Suricata's stream size is next_seq − isn (the SYN counts one).
    */
-  private readonly seqs: Map<number, Float64Array> | undefined;
+  private readonly seqs: StreamSeqs | undefined;
 
   private trackSeq(flow: FlowView, dir: number, pkt: DecodedPacket): void {
-    let s = this.seqs!.get(flow.id);
-    if (!s) this.seqs!.set(flow.id, (s = new Float64Array([NaN, NaN, NaN, NaN])));
-    const i = dir * 2;
+    const i = this.seqs!.slot(flow.id) + dir * 2;
+    const s = this.seqs!.vals;
     const syn = (pkt.tcpFlags & 0x02) !== 0;
     const fin = (pkt.tcpFlags & 0x01) !== 0;
     // Picked up midstream, the stream starts just before the first byte seen (as Suricata's midstream does).
@@ -580,10 +580,11 @@ export class RuleMatcher {
   /** stream_size on this flow now. */
   private streamSizeMatches(r: Rule, flow: FlowView): boolean {
     const ss = r.streamSize!;
-    const s = this.seqs?.get(flow.id);
-    if (flow.proto !== 6 || !s) return false;
+    const at = this.seqs?.find(flow.id) ?? -1;
+    if (flow.proto !== 6 || at < 0) return false;
+    const s = this.seqs!.vals;
     const size = (d: number): number | undefined =>
-      Number.isNaN(s[d * 2]) ? undefined : (s[d * 2 + 1] - s[d * 2]) >>> 0;
+      Number.isNaN(s[at + d * 2]) ? undefined : (s[at + d * 2 + 1] - s[at + d * 2]) >>> 0;
     const ok = (d: number): boolean => {
       const v = size(d);
       return v !== undefined && testNumber(ss.test, v);
@@ -604,21 +605,12 @@ export class RuleMatcher {
    * Per TCP flow, the protocol recognized for rules naming one moat does not parse (see proto-guess.ts), '' when
    * none was; each direction's first data decides. Kept only when the rule set has such rules.
    */
-  private readonly guessed: Map<number, { proto: string; seen: number }> | undefined;
-
-  private guess(flow: FlowView, dir: number, pkt: DecodedPacket): void {
-    let g = this.guessed!.get(flow.id);
-    if (!g) this.guessed!.set(flow.id, (g = { proto: '', seen: 0 }));
-    const bit = 1 << dir;
-    if (g.proto !== '' || (g.seen & bit) !== 0) return;
-    g.seen |= bit;
-    g.proto = guessProto(dir, pkt.buf, pkt.payloadOff, pkt.payloadLen) ?? '';
-  }
+  private readonly guessed: FlowGuesses | undefined;
 
   /** The rule's protocol accepts the flow: the detected one, or for smb/ftp/smtp/ssh the recognized one. */
   private protoOk(r: Rule, flow: FlowView): boolean {
     if (protoMatches(r, flow)) return true;
-    return GUESSED_PROTOS.has(r.proto) && this.guessed?.get(flow.id)?.proto === r.proto;
+    return GUESSED_PROTOS.has(r.proto) && this.guessed?.get(flow.id) === r.proto;
   }
 
   /** The group of `any` and a port pair's groups, made once per pair (undefined past MAX_PORT_PAIRS). */
@@ -641,7 +633,7 @@ export class RuleMatcher {
   /** The group's variant for this flow's protocols (the group itself past MAX_VARIANTS). */
   private protoVariant(g: Group, flow: FlowView): Group {
     const app = flow.appProto;
-    const guessed = this.guessed?.get(flow.id)?.proto ?? '';
+    const guessed = this.guessed?.get(flow.id) ?? '';
     const byApp = (g.variants ??= new Map());
     let byGuess = byApp.get(app);
     if (!byGuess) byApp.set(app, (byGuess = new Map()));
@@ -683,7 +675,8 @@ export class RuleMatcher {
 
   private packetRules(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
     if (this.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
-    if (this.guessed && pkt.proto === 6 && pkt.payloadLen > 0) this.guess(flow, dir, pkt);
+    if (this.guessed && pkt.proto === 6 && pkt.payloadLen > 0)
+      this.guessed.note(flow.id, dir, pkt.buf, pkt.payloadOff, pkt.payloadLen);
     if (this.packetRuleCount === 0) return undefined;
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
