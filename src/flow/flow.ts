@@ -61,7 +61,10 @@ export class Flow implements FlowView {
   tcp: TcpAppSession | null = null;
   udp: UdpAppSession | null = null;
   streams: [TcpReassembler, TcpReassembler] | null = null;
-  /** ISNs from SYNs seen before any payload (bit 0: initiator's, bit 1: responder's). */
+  /**
+   * ISNs from SYNs seen before any payload (bit 0: initiator's, bit 1: responder's), as int32: a sequence number
+   * past 2^31 stored as is would make the field a boxed double in every flow (16 bytes more each).
+   */
   isn0 = 0;
   isn1 = 0;
   synSeen = 0;

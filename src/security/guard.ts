@@ -66,6 +66,8 @@ export class SecurityGuard implements Inspector {
     const known = this.flows.get(flow.id);
     if (known === this.cache.generation) return undefined;
     if (typeof known === 'object' && known.generation === this.cache.generation) return known;
+    // An empty table finds nothing: nothing to remember either (with rules alone it stays empty unless they drop).
+    if (typeof known !== 'object' && this.cache.size === 0) return undefined;
     const hit = this.cache.lookup(
       formatIp(flow.src, flow.ipVersion),
       formatIp(flow.dst, flow.ipVersion),
