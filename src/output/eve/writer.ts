@@ -7,17 +7,18 @@ import { closeSync, openSync, write, writeSync } from 'node:fs';
 import type { EveBytesOut } from './json-out.js';
 
 /**
- * A quarter of a megabyte: 1 MiB buffers (three at once: one being filled, two written or pooled) were 4 MB of the
- * analysis's peak memory for no measurable gain, writes being handed to a libuv thread either way.
+ * A quarter of a megabyte. The packet thread returns to its event loop only between capture chunks, so a burst of
+ * records (every flow's at the end of a capture) fills buffer after buffer before any write is collected: with
+ * 1 MiB buffers and 4 MiB in flight that was ~6 MB of the analysis's peak memory.
  */
 const FLUSH_AT = 256 << 10;
 /** A buffer holds FLUSH_AT plus room for the line that crosses it (longer lines grow it). */
-const BUFFER_BYTES = FLUSH_AT + (256 << 10);
+const BUFFER_BYTES = FLUSH_AT + (64 << 10);
 /**
  * Bytes allowed in writes not yet finished. A file system slower than the analysis makes the writer fall back
  * to writing synchronously past this, so memory stays bounded and nothing already accepted is dropped.
  */
-const MAX_IN_FLIGHT = 4 << 20;
+const MAX_IN_FLIGHT = 1 << 20;
 /** Spare buffers kept for reuse; more than this were a burst, and go back to the allocator. */
 const POOL_MAX = 4;
 
