@@ -1,23 +1,25 @@
-/** The rule engine's per-flow tables: slots survive growth and reuse, recognition looks at first data each way. */
+/** The rule engine's per-flow table: slots survive growth and reuse, recognition looks at first data each way. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlowGuesses, StreamSeqs } from '../../src/detect/flow-tables.js';
+import { RuleFlows } from '../../src/detect/flow-tables.js';
 
-test('stream sequence slots keep each flow its own values through growth, deletion and reuse', () => {
-  const t = new StreamSeqs();
+test('flow slots keep each flow its own sequence numbers and marks through growth, deletion and reuse', () => {
+  const t = new RuleFlows(true);
   const write = (id: number): void => {
-    const at = t.slot(id);
-    for (let k = 0; k < 4; k++) t.vals[at + k] = id * 10 + k;
+    const at = 4 * t.slot(id);
+    for (let k = 0; k < 4; k++) t.seqs![at + k] = id * 10 + k;
+    if (id % 3 === 0) t.setEncrypted(id);
   };
   // Past the first table (256 flows) several times, then half the flows end and new ones take their slots.
   for (let id = 1; id <= 1000; id++) write(id);
   for (let id = 2; id <= 1000; id += 2) t.delete(id);
   for (let id = 2001; id <= 2700; id++) {
-    const at = t.slot(id);
+    const at = 4 * t.slot(id);
     assert.ok(
-      [0, 1, 2, 3].every((k) => Number.isNaN(t.vals[at + k])),
+      [0, 1, 2, 3].every((k) => Number.isNaN(t.seqs![at + k])),
       `flow ${id} starts with nothing seen`,
     );
+    assert.equal(t.encrypted(id), false, `flow ${id} starts in clear`);
     write(id);
   }
   const live = [
@@ -26,40 +28,45 @@ test('stream sequence slots keep each flow its own values through growth, deleti
   ];
   const seen = new Set<number>();
   for (const id of live) {
-    const at = t.find(id);
-    assert.ok(at >= 0 && !seen.has(at), `flow ${id} has a slot of its own`);
-    seen.add(at);
+    const slot = t.find(id);
+    assert.ok(slot >= 0 && !seen.has(slot), `flow ${id} has a slot of its own`);
+    seen.add(slot);
     assert.deepEqual(
-      [...t.vals.subarray(at, at + 4)],
+      [...t.seqs!.subarray(4 * slot, 4 * slot + 4)],
       [0, 1, 2, 3].map((k) => id * 10 + k),
     );
-    assert.equal(t.slot(id), at, 'asking again gives the same slot');
+    assert.equal(t.encrypted(id), id % 3 === 0);
+    assert.equal(t.slot(id), slot, 'asking again gives the same slot');
   }
   assert.equal(t.find(2), -1);
+  assert.equal(t.encrypted(2), false);
   t.delete(2);
   assert.equal(t.find(2), -1);
+  assert.equal(new RuleFlows(false).seqs, undefined, 'no sequence numbers without stream_size rules');
 });
 
 test('recognition: the first data in each direction decides, a recognized protocol stays', () => {
-  const g = new FlowGuesses();
+  const g = new RuleFlows(false);
   const note = (id: number, dir: number, text: string): void => {
     const b = Buffer.from('xx' + text, 'latin1');
     g.note(id, dir, b, 2, b.length - 2);
   };
   note(1, 1, 'SSH-2.0-OpenSSH_9.6');
-  assert.equal(g.get(1), 'ssh');
+  assert.equal(g.recognized(1), 'ssh');
   note(1, 0, 'USER anonymous\r\n');
-  assert.equal(g.get(1), 'ssh', 'a recognized protocol stays');
+  assert.equal(g.recognized(1), 'ssh', 'a recognized protocol stays');
   // Client data first shows nothing; later client data is not looked at, the server's first data still is.
+  g.setEncrypted(2);
   note(2, 0, 'hello');
   note(2, 0, 'USER anonymous\r\n');
-  assert.equal(g.get(2), '');
+  assert.equal(g.recognized(2), '');
   note(2, 1, '220 (vsFTPd 3.0.3)\r\n');
-  assert.equal(g.get(2), 'ftp');
+  assert.equal(g.recognized(2), 'ftp');
+  assert.equal(g.encrypted(2), true, 'recognition keeps the other marks');
   note(3, 0, 'EHLO mail.example\r\n');
-  assert.equal(g.get(3), 'smtp');
-  assert.equal(g.get(1), 'ssh', 'each flow its own');
+  assert.equal(g.recognized(3), 'smtp');
+  assert.equal(g.recognized(1), 'ssh', 'each flow its own');
   g.delete(3);
-  assert.equal(g.get(3), '');
-  assert.equal(g.get(99), '');
+  assert.equal(g.recognized(3), '');
+  assert.equal(g.recognized(99), '');
 });
