@@ -1,6 +1,6 @@
 /** The packet-level part of a rule: protocol, addresses and ports with direction, flow state, header tests. */
 import type { DecodedPacket } from '../decode/index.js';
-import type { FlowView } from '../flow/index.js';
+import { flowAddress, type FlowView } from '../flow/index.js';
 import type { FlagsTest, NumberTest, Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
@@ -25,6 +25,10 @@ export function protoMatches(rule: Rule, flow: FlowView): boolean {
   return flow.appProto === p;
 }
 
+/** The packet's source and destination address words, rewritten for each candidate (flows keep none cached). */
+const SRC_WORDS = new Uint32Array(4);
+const DST_WORDS = new Uint32Array(4);
+
 /**
  * Addresses and ports for a packet going `dir` (0 = client → server). `<>` rules match either way. Returns the
  * orientation that matched (0: rule src = packet src) or -1.
@@ -32,8 +36,8 @@ export function protoMatches(rule: Rule, flow: FlowView): boolean {
 export function endpointsMatch(rule: Rule, flow: FlowView, dir: number): number {
   // No destructured arrays: this runs for every candidate, and each array was an allocation.
   const to = dir === 0;
-  const sa = to ? flow.src : flow.dst;
-  const da = to ? flow.dst : flow.src;
+  const sa = flowAddress(flow, to ? 0 : 1, SRC_WORDS);
+  const da = flowAddress(flow, to ? 1 : 0, DST_WORDS);
   const sp = to ? flow.srcPort : flow.dstPort;
   const dp = to ? flow.dstPort : flow.srcPort;
   const ports = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;

@@ -20,7 +20,8 @@ import { DatasetStore } from './datasets.js';
 import { EventRules } from './event-rules.js';
 import { DecodeEventRules } from './decode-event-rules.js';
 import { testNumber } from './keywords/header.js';
-import { GUESSED_PROTOS, guessProto } from './proto-guess.js';
+import { GUESSED_PROTOS } from './proto-guess.js';
+import { RuleFlows } from './flow-tables.js';
 
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
@@ -364,8 +365,13 @@ export class RuleMatcher {
   private readonly mark: Uint32Array;
   private generation = 0;
   readonly ruleCount: number;
-  /** Flows whose TLS handshake is over: their payload is ciphertext and is not content-matched (A-32). */
-  private readonly encrypted = new Set<number>();
+  /**
+   * Per-flow state: stream_size's sequence numbers, the protocol recognized for rules naming one moat does not parse,
+   * and whether the TLS handshake is over (the payload is ciphertext then, and is not content-matched: A-32).
+   */
+  private readonly flows: RuleFlows;
+  /** Whether the rule set has rules of the protocols recognized here (see proto-guess.ts). */
+  private readonly guessing: boolean;
   /** Prefilter state of the scan in progress (a field, so the hit callback is created once, not per packet). */
   private curGroup: Group | undefined;
   private readonly cand: number[] = [];
@@ -396,8 +402,8 @@ export class RuleMatcher {
       ? loaded.flatMap((r) => (r.clientCertTwin ? [r, r.clientCertTwin] : [r]))
       : loaded;
     this.rules = rules;
-    if (rules.some((r) => r.streamSize)) this.seqs = new Map();
-    if (rules.some((r) => GUESSED_PROTOS.has(r.proto))) this.guessed = new Map();
+    this.flows = new RuleFlows(rules.some((r) => r.streamSize));
+    this.guessing = rules.some((r) => GUESSED_PROTOS.has(r.proto));
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
       this.rank = Uint8Array.from(rules, stateRank);
     this.datasets = new DatasetStore(opts.datasetDir);
@@ -562,12 +568,9 @@ export class RuleMatcher {
    * Per TCP flow, each direction's initial and next sequence numbers ([isn0, next0, isn1, next1]), kept only when a
    * rule uses stream_size: Suricata's stream size is next_seq − isn (the SYN counts one).
    */
-  private readonly seqs: Map<number, Float64Array> | undefined;
-
   private trackSeq(flow: FlowView, dir: number, pkt: DecodedPacket): void {
-    let s = this.seqs!.get(flow.id);
-    if (!s) this.seqs!.set(flow.id, (s = new Float64Array([NaN, NaN, NaN, NaN])));
-    const i = dir * 2;
+    const i = 4 * this.flows.slot(flow.id) + dir * 2;
+    const s = this.flows.seqs!;
     const syn = (pkt.tcpFlags & 0x02) !== 0;
     const fin = (pkt.tcpFlags & 0x01) !== 0;
     // Picked up midstream, the stream starts just before the first byte seen (as Suricata's midstream does).
@@ -580,10 +583,12 @@ export class RuleMatcher {
   /** stream_size on this flow now. */
   private streamSizeMatches(r: Rule, flow: FlowView): boolean {
     const ss = r.streamSize!;
-    const s = this.seqs?.get(flow.id);
-    if (flow.proto !== 6 || !s) return false;
+    const slot = this.flows.find(flow.id);
+    const s = this.flows.seqs;
+    if (flow.proto !== 6 || slot < 0 || !s) return false;
+    const at = 4 * slot;
     const size = (d: number): number | undefined =>
-      Number.isNaN(s[d * 2]) ? undefined : (s[d * 2 + 1] - s[d * 2]) >>> 0;
+      Number.isNaN(s[at + d * 2]) ? undefined : (s[at + d * 2 + 1] - s[at + d * 2]) >>> 0;
     const ok = (d: number): boolean => {
       const v = size(d);
       return v !== undefined && testNumber(ss.test, v);
@@ -600,25 +605,10 @@ export class RuleMatcher {
     }
   }
 
-  /**
-   * Per TCP flow, the protocol recognized for rules naming one moat does not parse (see proto-guess.ts), '' when
-   * none was; each direction's first data decides. Kept only when the rule set has such rules.
-   */
-  private readonly guessed: Map<number, { proto: string; seen: number }> | undefined;
-
-  private guess(flow: FlowView, dir: number, pkt: DecodedPacket): void {
-    let g = this.guessed!.get(flow.id);
-    if (!g) this.guessed!.set(flow.id, (g = { proto: '', seen: 0 }));
-    const bit = 1 << dir;
-    if (g.proto !== '' || (g.seen & bit) !== 0) return;
-    g.seen |= bit;
-    g.proto = guessProto(dir, pkt.buf, pkt.payloadOff, pkt.payloadLen) ?? '';
-  }
-
   /** The rule's protocol accepts the flow: the detected one, or for smb/ftp/smtp/ssh the recognized one. */
   private protoOk(r: Rule, flow: FlowView): boolean {
     if (protoMatches(r, flow)) return true;
-    return GUESSED_PROTOS.has(r.proto) && this.guessed?.get(flow.id)?.proto === r.proto;
+    return GUESSED_PROTOS.has(r.proto) && this.flows.recognized(flow.id) === r.proto;
   }
 
   /** The group of `any` and a port pair's groups, made once per pair (undefined past MAX_PORT_PAIRS). */
@@ -641,7 +631,7 @@ export class RuleMatcher {
   /** The group's variant for this flow's protocols (the group itself past MAX_VARIANTS). */
   private protoVariant(g: Group, flow: FlowView): Group {
     const app = flow.appProto;
-    const guessed = this.guessed?.get(flow.id)?.proto ?? '';
+    const guessed = this.guessing ? this.flows.recognized(flow.id) : '';
     const byApp = (g.variants ??= new Map());
     let byGuess = byApp.get(app);
     if (!byGuess) byApp.set(app, (byGuess = new Map()));
@@ -682,8 +672,9 @@ export class RuleMatcher {
   }
 
   private packetRules(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
-    if (this.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
-    if (this.guessed && pkt.proto === 6 && pkt.payloadLen > 0) this.guess(flow, dir, pkt);
+    if (this.flows.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
+    if (this.guessing && pkt.proto === 6 && pkt.payloadLen > 0)
+      this.flows.note(flow.id, dir, pkt.buf, pkt.payloadOff, pkt.payloadLen);
     if (this.packetRuleCount === 0) return undefined;
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
@@ -691,7 +682,7 @@ export class RuleMatcher {
     const cipher =
       pkt.payloadLen > 0 &&
       flow.appProto === 'tls' &&
-      (this.encrypted.has(flow.id) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
+      (this.flows.encrypted(flow.id) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
     const payload = cipher ? undefined : pkt.buf;
     this.nextGeneration();
     const dg =
@@ -742,7 +733,7 @@ export class RuleMatcher {
 
   /** App-layer rules on one record (a TLS handshake, an HTTP transaction, a DNS message). */
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
-    if (record.type === 'tls') this.encrypted.add(flow.id);
+    if (record.type === 'tls') this.flows.setEncrypted(flow.id);
     if (this.events) {
       if (record.type === 'anomaly') {
         this.events.onAnomaly(flow, record.anomaly.event);
@@ -843,9 +834,7 @@ export class RuleMatcher {
 
   endFlow(flowId: number): void {
     this.events?.endFlow(flowId);
-    this.seqs?.delete(flowId);
-    this.guessed?.delete(flowId);
-    this.encrypted.delete(flowId);
+    this.flows.delete(flowId);
     this.state.endFlow(flowId);
   }
 }

@@ -368,8 +368,6 @@ export interface Rule {
   clientCertTwin?: Rule;
   /** Set when a `requires:` condition does not hold here: the rule is left out without an error, as in Suricata. */
   unmetRequirement?: string;
-  /** The rule text, for logs and the bundle syntax checker. */
-  text: string;
 }
 
 /** A rule that could not be loaded: names the sid when known, the keyword and what was wrong. */

@@ -254,10 +254,10 @@ export class FlowTrackerImpl implements FlowTracker {
       if (flags & TCP_SYN) {
         // Remember the ISN until there is payload worth reassembling.
         if (dir === 0) {
-          f.isn0 = pkt.tcpSeq;
+          f.isn0 = pkt.tcpSeq | 0;
           f.synSeen |= 1;
         } else {
-          f.isn1 = pkt.tcpSeq;
+          f.isn1 = pkt.tcpSeq | 0;
           f.synSeen |= 2;
         }
       }

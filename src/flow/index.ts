@@ -4,6 +4,7 @@
  * shard by, Community ID and the options.
  */
 export { createFlowTracker } from './flow-tracker.js';
+export { flowAddress } from './flow.js';
 export { hasPorts, symmetricFlowHash } from './flow-hash.js';
 export { communityId, type CommunityIdInput } from './community-id.js';
 export {

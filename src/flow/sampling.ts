@@ -29,9 +29,11 @@ function flowHash(f: FlowView): number {
   };
   let s = 0;
   let d = 0;
+  const src = f.src;
+  const dst = f.dst;
   for (let i = 0; i < 4; i++) {
-    s = (s ^ f.src[i]) >>> 0;
-    d = (d ^ f.dst[i]) >>> 0;
+    s = (s ^ src[i]) >>> 0;
+    d = (d ^ dst[i]) >>> 0;
   }
   mix((s ^ d) >>> 0);
   mix(Math.imul(s, d) >>> 0);

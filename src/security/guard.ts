@@ -43,7 +43,11 @@ const RULE_OPERATION: Record<string, Operation | undefined> = {
 
 export class SecurityGuard implements Inspector {
   readonly name = 'security';
-  private readonly flows = new Map<number, FlowCache>();
+  /**
+   * Per flow: what its last lookup found, or — the common case, with no object per flow (flows stay until they time
+   * out: ~48k at once on big.pcap) — only the table generation of a lookup that found nothing to report.
+   */
+  private readonly flows = new Map<number, FlowCache | number>();
   private readonly pending: Array<Promise<void>> = [];
   readonly enforceErrors: string[] = [];
   /** Flows decided by the cache (rules skipped), entries created from rules, watched entries escalated. */
@@ -58,9 +62,12 @@ export class SecurityGuard implements Inspector {
   }
 
   /** A-30: the cache's answer for this flow, asked again only when the table changed. */
-  private lookup(flow: FlowView, tsUs: number): FlowCache {
-    let fc = this.flows.get(flow.id);
-    if (fc && fc.generation === this.cache.generation) return fc;
+  private lookup(flow: FlowView, tsUs: number): FlowCache | undefined {
+    const known = this.flows.get(flow.id);
+    if (known === this.cache.generation) return undefined;
+    if (typeof known === 'object' && known.generation === this.cache.generation) return known;
+    // An empty table finds nothing: nothing to remember either (with rules alone it stays empty unless they drop).
+    if (typeof known !== 'object' && this.cache.size === 0) return undefined;
     const hit = this.cache.lookup(
       formatIp(flow.src, flow.ipVersion),
       formatIp(flow.dst, flow.ipVersion),
@@ -70,7 +77,12 @@ export class SecurityGuard implements Inspector {
       tsUs,
     );
     // The lookup itself may change the table (hit counts, expiry): remember the generation after it.
-    fc = { generation: this.cache.generation, hit, reported: fc?.reported ?? false };
+    const reported = typeof known === 'object' && known.reported;
+    if (hit === undefined && !reported) {
+      this.flows.set(flow.id, this.cache.generation);
+      return undefined;
+    }
+    const fc = { generation: this.cache.generation, hit, reported };
     this.flows.set(flow.id, fc);
     return fc;
   }
@@ -78,8 +90,8 @@ export class SecurityGuard implements Inspector {
   /** Whether the cache decides this flow (and the rules are skipped); reports the decision once per flow. */
   private decided(flow: FlowView, dir: number, tsUs: number, out: Finding[]): boolean {
     const fc = this.lookup(flow, tsUs);
-    const e = fc.hit?.entry;
-    if (!e || e.status !== 'valid') return false;
+    const e = fc?.hit?.entry;
+    if (!fc || !e || e.status !== 'valid') return false;
     if (!fc.reported) {
       fc.reported = true;
       this.stats.cacheDecided++;
@@ -92,7 +104,7 @@ export class SecurityGuard implements Inspector {
   /** A-34 and A-62: rule matches that block become entries; a watched entry is blocked again at once. */
   private onMatch(m: RuleMatch, flow: FlowView, tsUs: number): void {
     const fc = this.flows.get(flow.id);
-    const watched = fc?.hit?.entry.status === 'watched' ? fc.hit.entry : undefined;
+    const watched = typeof fc === 'object' && fc.hit?.entry.status === 'watched' ? fc.hit.entry : undefined;
     if (watched) {
       this.cache.escalate(watched, 'drop', `sid:${m.rule.sid}`, 'rules', tsUs);
       this.stats.escalated++;
@@ -132,8 +144,7 @@ export class SecurityGuard implements Inspector {
 
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): readonly Finding[] | undefined {
     // Hot path: nothing is allocated unless there is something to report.
-    const fc = this.lookup(flow, pkt.tsUs);
-    if (fc.hit !== undefined || fc.reported) {
+    if (this.lookup(flow, pkt.tsUs) !== undefined) {
       const out: Finding[] = [];
       if (this.decided(flow, dir, pkt.tsUs, out)) return out.length > 0 ? out : undefined;
       const alerts = this.rules?.onPacket(flow, dir, pkt);

@@ -7,6 +7,7 @@
 import { RuleError, type BufferName } from '../rule.js';
 import { addMatch, needValue, type KeywordHandler } from './context.js';
 import { lazyPcre, PcreSyntaxError, type PcreOptions } from '../pcre/index.js';
+import { ownCopy } from '../parse/strings.js';
 
 /** pcre modifiers that pick a buffer, as Suricata defines them (moat keeps one buffer for raw and normalized). */
 const BUFFER_FLAGS: Record<string, BufferName> = {
@@ -35,7 +36,8 @@ export const PCRE: KeywordHandler = (c, v, k) => {
   }
   // Suricata also accepts the pattern unquoted.
   const quoted = raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2;
-  const body = (quoted ? raw.slice(1, -1) : raw).replace(/\\([";])/g, '$1');
+  // A copy (the pattern is cut from it too): slices of the rule's text would keep all of it alive.
+  const body = ownCopy((quoted ? raw.slice(1, -1) : raw).replace(/\\([";])/g, '$1'));
   const m = /^\/(.*)\/([a-zA-Z]*)$/s.exec(body);
   if (!m) throw new RuleError(`'${body}' is not /regex/flags`, undefined, k);
   const [, pattern, flags] = m;

@@ -2,6 +2,7 @@
 import { RuleError, type FlowintOp, type Threshold, type XbitOp } from '../rule.js';
 import { commaList, intValue } from '../parse/options.js';
 import { needValue, noValue, type KeywordHandler } from './context.js';
+import { ownCopy, shared } from '../parse/strings.js';
 
 function thresholdOf(v: string, k: string, filter: boolean): Threshold {
   const fields = new Map<string, string>();
@@ -100,7 +101,7 @@ function tag(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string)
   if (dir !== undefined && (scope !== 'host' || (dir !== 'src' && dir !== 'dst')))
     throw new RuleError(`a direction (src or dst) is only for host tags, got '${dir}'`, undefined, k);
   if (rest.length > 0) throw new RuleError(`too many values in '${v ?? ''}'`, undefined, k);
-  (c.rule.tags ??= []).push(needValue(v, k));
+  (c.rule.tags ??= []).push(ownCopy(needValue(v, k)));
 }
 
 export const STATE_KEYWORDS: Record<string, KeywordHandler> = {
@@ -120,7 +121,7 @@ export const STATE_KEYWORDS: Record<string, KeywordHandler> = {
     const expr = rest.join(',');
     if (expr === '') throw new RuleError(`'${op}' needs a flowbit name`, undefined, k);
     const any = expr.includes('|');
-    const names = expr.split(/[|&]/).map((s) => s.trim());
+    const names = expr.split(/[|&]/).map((s) => shared(s.trim()));
     // Suricata allows any name without separators or blanks ("traffic/id/mozilla").
     if (names.some((n) => !/^[^\s,|&;"]+$/.test(n)))
       throw new RuleError(`bad flowbit name in '${expr}'`, undefined, k);

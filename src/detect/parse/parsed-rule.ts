@@ -41,7 +41,6 @@ export class ParsedRule implements Rule {
     public bidirectional: boolean,
     public dst: AddressSet,
     public dstPorts: PortSet,
-    public text: string,
   ) {}
 
   /**

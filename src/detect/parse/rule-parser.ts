@@ -9,6 +9,7 @@ import { parsePorts } from './ports.js';
 import { splitOptions } from './options.js';
 import { KEYWORDS } from '../keywords/index.js';
 import { compactRule, ParsedRule, withFields } from './parsed-rule.js';
+import { shared } from './strings.js';
 import type { BuildContext } from '../keywords/context.js';
 
 const ACTIONS: readonly RuleAction[] = [
@@ -151,18 +152,19 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
         `the header needs 7 fields (action proto src sport dir dst dport), got ${f.length}`,
       );
     const [action, proto, src, sport, dir, dst, dport] = f;
-    if (!ACTIONS.includes(action as RuleAction)) throw new RuleError(`unknown action '${action}'`);
+    const actionAt = ACTIONS.indexOf(action as RuleAction);
+    if (actionAt < 0) throw new RuleError(`unknown action '${action}'`);
     if (!PROTOS.has(proto.toLowerCase())) throw new RuleError(`unsupported protocol '${proto}'`);
     if (dir !== '->' && dir !== '<>') throw new RuleError(`direction must be -> or <>, got '${dir}'`);
+    // The rule keeps no text of its own (nothing reads it; ~9 MB for ET Open), and what it keeps of it is copied.
     const rule: Rule = new ParsedRule(
-      action as RuleAction,
-      proto.toLowerCase(),
+      ACTIONS[actionAt],
+      shared(proto.toLowerCase()),
       parseAddress(src, vars),
       parsePorts(sport, vars),
       dir === '<>',
       parseAddress(dst, vars),
       parsePorts(dport, vars),
-      t,
     );
     const ctx: BuildContext = { rule, buffer: 'payload' };
     for (const o of opts) {

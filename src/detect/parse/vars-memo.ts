@@ -4,6 +4,8 @@
  * Nested expressions (depth > 0, inside a variable's value) are not memoised; a text that fails to parse is
  * not remembered, so every rule using it gets its own error.
  */
+import { ownCopy } from './strings.js';
+
 export function memoPerVars<T>(
   parseAt: (text: string, vars: ReadonlyMap<string, string>, depth: number) => T,
 ): (text: string, vars: ReadonlyMap<string, string>, depth?: number) => T {
@@ -13,7 +15,8 @@ export function memoPerVars<T>(
     let byText = memo.get(vars);
     if (!byText) memo.set(vars, (byText = new Map()));
     let set = byText.get(text);
-    if (set === undefined) byText.set(text, (set = parseAt(text, vars, 0)));
+    // A copy as the key: the text is a slice of some rule's text, which the memo would keep alive.
+    if (set === undefined) byText.set(ownCopy(text), (set = parseAt(text, vars, 0)));
     return set;
   };
 }

@@ -1,0 +1,103 @@
+/**
+ * The rule engine's own per-flow state — stream_size's sequence numbers, the protocol it recognizes itself, whether
+ * the flow's payload is ciphertext — in typed arrays indexed by a slot each flow gets on first use, one map from
+ * flow id to slot for all of it. Flows live until they time out, so on a capture like the bench corpus's big.pcap
+ * (43k TCP flows, all still open at its end) a 4-number typed array or a small object per flow, and a map per kind
+ * of state, were ~14 MB of the peak.
+ */
+import { guessProto } from './proto-guess.js';
+
+/** Bits of a slot's mark: the directions already looked at for recognition (1, 2), ciphertext; the name above. */
+const ENCRYPTED = 4;
+const NAME_SHIFT = 3;
+
+export class RuleFlows {
+  private readonly at = new Map<number, number>();
+  private readonly free: number[] = [];
+  private used = 0;
+  private marks = new Uint8Array(256);
+  /**
+   * Per slot, [initial, next] sequence number of direction 0 then of direction 1 (NaN until seen), when the rules
+   * use stream_size; replaced by a larger copy when the table grows, so read it again after `slot`.
+   */
+  seqs: Float64Array | undefined;
+  /** Recognized protocol names; index 0: nothing recognized. */
+  private readonly names: string[] = [''];
+
+  constructor(withSeqs: boolean) {
+    if (withSeqs) this.seqs = new Float64Array(4 * this.marks.length);
+  }
+
+  /** The flow's slot, made (nothing seen yet) on its first use. */
+  slot(flowId: number): number {
+    let i = this.at.get(flowId);
+    if (i !== undefined) return i;
+    i = this.free.pop();
+    if (i === undefined) {
+      if (this.used === this.marks.length) this.grow();
+      i = this.used++;
+    }
+    this.marks[i] = 0;
+    this.seqs?.fill(NaN, 4 * i, 4 * i + 4);
+    this.at.set(flowId, i);
+    return i;
+  }
+
+  /** The flow's slot, or -1 when it has none. */
+  find(flowId: number): number {
+    return this.at.get(flowId) ?? -1;
+  }
+
+  delete(flowId: number): void {
+    const i = this.at.get(flowId);
+    if (i === undefined) return;
+    this.at.delete(flowId);
+    this.free.push(i);
+  }
+
+  private grow(): void {
+    const marks = new Uint8Array(this.marks.length * 2);
+    marks.set(this.marks);
+    this.marks = marks;
+    if (this.seqs) {
+      const seqs = new Float64Array(4 * marks.length);
+      seqs.set(this.seqs);
+      this.seqs = seqs;
+    }
+  }
+
+  /** The flow's payload is ciphertext from now on (its TLS handshake is over). */
+  setEncrypted(flowId: number): void {
+    this.marks[this.slot(flowId)] |= ENCRYPTED;
+  }
+
+  encrypted(flowId: number): boolean {
+    const i = this.find(flowId);
+    return i >= 0 && (this.marks[i] & ENCRYPTED) !== 0;
+  }
+
+  /**
+   * Recognition (see proto-guess.ts) from the flow's first data in direction `dir`: later data that way, or any once
+   * a protocol is recognized, changes nothing.
+   */
+  note(flowId: number, dir: number, b: Uint8Array, off: number, len: number): void {
+    const i = this.slot(flowId);
+    const m = this.marks[i];
+    const bit = 1 << dir;
+    if (m >> NAME_SHIFT !== 0 || (m & bit) !== 0) return;
+    const p = guessProto(dir, b, off, len);
+    let n = 0;
+    if (p !== undefined) {
+      n = this.names.indexOf(p);
+      if (n < 0) n = this.names.push(p) - 1;
+    }
+    // No name yet, so the mark's name bits are 0; guessProto's four names fit the five bits.
+    this.marks[i] = (n << NAME_SHIFT) | m | bit;
+  }
+
+  /** The protocol recognized on the flow, '' when none (yet). */
+  recognized(flowId: number): string {
+    const i = this.find(flowId);
+    return i < 0 ? '' : this.names[this.marks[i] >> NAME_SHIFT];
+  }
+}
