@@ -12,7 +12,7 @@ export type {
 } from './app-layer.js';
 export { type DnsAnswer, type DnsMessage } from './dns/types.js';
 export { rrTypeNumber } from './dns/rr-types.js';
-export { type HttpTransaction } from './http/types.js';
+export { type HttpFile, type HttpTransaction } from './http/types.js';
 export {
   ERROR_NAMES,
   SETTING_NAMES,

@@ -20,14 +20,14 @@ export const EMULATED_VERSION = [8, 0, 0];
 /** Build features moat has (suricata-verify `requires: features`). */
 export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSON']);
 /** Event types moat writes; a check on another type is outside the selection. */
-const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
+const EVENT_TYPES = new Set(['fileinfo', 'alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
 const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
 const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
 const FOREIGN_OBJECTS = new Set([
-  'fileinfo',
+
   'files',
   'smb',
   'http2',
@@ -189,6 +189,7 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
   // Adds decoder event counters to stats records only; a check on those is skipped as the stats event type.
   /^stats\.decoder-events=(yes|true)$/,
+  /^app-layer\.protocols\.http\.libhtp\.default-config\.response-body-decompress-layer-limit=/,
 ];
 
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */

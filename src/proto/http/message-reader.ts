@@ -12,6 +12,11 @@
 export const MAX_HEAD_BYTES = 64 * 1024;
 /** A chunk-size line (hex size + extensions) longer than this is hostile. */
 const MAX_CHUNK_LINE = 1024;
+/** libhtp's reading of a chunk-size line: control characters and blanks, then hex digits, then anything. */
+const CHUNK_SIZE = /^[\r\n \t\v\f]*([0-9a-fA-F]+)/;
+/** A line (or its start) that may still become a size line. */
+const CHUNK_SIZE_START = /^[\r\n \t\v\f]*[0-9a-fA-F]/;
+const CHUNK_CTL_ONLY = /^[\r\n \t\v\f]*$/;
 
 /** Body framing a head announces (returned by `MessageOwner.onHead`). */
 export const BODY_NONE = -1;
@@ -39,6 +44,8 @@ export interface MessageOwner {
   onHead(head: Buffer, len: number, tsUs: number): number;
   /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
   onBody(bytes: number, buf: Buffer, off: number): void;
+  /** `bytes` body bytes are missing (capture loss inside a body the framing still follows). */
+  onBodyGap?(bytes: number): void;
   /** The message (head and body) is complete; `aborted` when a gap or the end cut it short. */
   onMessageEnd(tsUs: number, aborted: boolean): void;
   onAnomaly(event: string, detail: string, tsUs: number): void;
@@ -136,14 +143,11 @@ export class HttpMessageReader {
           break;
         }
         case S_CHUNK_DATA_END: {
-          // The CRLF after chunk data; tolerate a bare LF, and text that is already the next size line.
-          const c = buf[p];
-          if (c === 0x0d) p++;
-          else if (c === 0x0a) {
-            p++;
-            this.state = S_CHUNK_SIZE;
-            this.chunkLine = '';
-          } else {
+          // What follows chunk data up to the line end is skipped, whatever it is (libhtp's reading).
+          const lf = buf.indexOf(0x0a, p);
+          if (lf < 0 || lf >= end) p = end;
+          else {
+            p = lf + 1;
             this.state = S_CHUNK_SIZE;
             this.chunkLine = '';
           }
@@ -190,6 +194,7 @@ export class HttpMessageReader {
       case S_BODY_LENGTH:
       case S_CHUNK_DATA:
         if (len <= this.remaining) {
+          this.owner.onBodyGap?.(len);
           this.remaining -= len;
           if (this.remaining === 0) {
             if (this.state === S_BODY_LENGTH) this.endMessage(tsUs, false);
@@ -199,6 +204,8 @@ export class HttpMessageReader {
         }
         break;
       case S_BODY_CLOSE:
+        this.owner.onBodyGap?.(len);
+        return;
       case S_TUNNEL:
         return;
       case S_RESYNC:
@@ -377,33 +384,44 @@ export class HttpMessageReader {
 
   private readChunkSize(buf: Buffer, p: number, end: number, tsUs: number): number {
     const lf = buf.indexOf(0x0a, p);
-    const to = lf < 0 || lf >= end ? end : lf;
+    const to = lf < 0 || lf >= end ? end : lf + 1;
     if (this.chunkLine.length + (to - p) > MAX_CHUNK_LINE) {
       this.owner.onAnomaly(
         `http.invalid_${this.side}_chunk_len`,
         `chunk-size line over ${MAX_CHUNK_LINE} bytes`,
         tsUs,
       );
-      this.unframeable(tsUs);
-      return p;
+      this.unframeable(tsUs, this.chunkLine + buf.toString('latin1', p, to));
+      return to;
     }
     this.chunkLine += buf.toString('latin1', p, to);
-    if (to === end) return end;
-    const line = this.chunkLine.trim();
+    const line = this.chunkLine;
+    if (to === end && lf !== end - 1) {
+      // No line end yet: a line that already cannot start with a size is not waited for.
+      if (!CHUNK_SIZE_START.test(line) && !CHUNK_CTL_ONLY.test(line)) {
+        this.chunkLine = '';
+        this.owner.onAnomaly(`http.invalid_${this.side}_chunk_len`, 'chunk size line is not hex', tsUs);
+        this.unframeable(tsUs, line);
+      }
+      return end;
+    }
     this.chunkLine = '';
-    const semi = line.indexOf(';');
-    const hex = (semi >= 0 ? line.slice(0, semi) : line).trim();
-    if (hex.length === 0) return to + 1; // Stray empty line between chunks: tolerated.
-    if (!/^[0-9a-fA-F]+$/.test(hex) || hex.replace(/^0+/, '').length > 13) {
-      // Not hex, or beyond 2^52: unframeable. The rest of the connection is this body.
+    // Line ends, blanks and form feeds around the size are skipped; a line of only those is no size line.
+    if (CHUNK_CTL_ONLY.test(line)) return to;
+    const m = CHUNK_SIZE.exec(line);
+    if (!m) {
+      // Not hex: the body cannot be framed. A response's body is then this line and the rest of the connection.
       this.owner.onAnomaly(
         `http.invalid_${this.side}_chunk_len`,
-        `chunk size ${JSON.stringify(hex.slice(0, 40))}`,
+        `chunk size ${JSON.stringify(line.trim().slice(0, 40))}`,
         tsUs,
       );
-      this.unframeable(tsUs);
-      return to + 1;
+      this.unframeable(tsUs, line);
+      return to;
     }
+    // Digits after the size (an extension, junk) are ignored; a size beyond 2^31 - 1 is skipped like a blank line.
+    const hex = m[1].replace(/^0+(?=.)/, '');
+    if (hex.length > 8 || parseInt(hex, 16) > 0x7fffffff) return to;
     const size = parseInt(hex, 16);
     if (size === 0) {
       this.state = S_CHUNK_TRAILER;
@@ -413,7 +431,7 @@ export class HttpMessageReader {
       this.remaining = size;
       this.state = S_CHUNK_DATA;
     }
-    return to + 1;
+    return to;
   }
 
   /**
@@ -421,9 +439,13 @@ export class HttpMessageReader {
    * §6.3), so its message ends here and the next request line is looked for — which is also where a
    * smuggled request would start.
    */
-  private unframeable(tsUs: number): void {
+  private unframeable(tsUs: number, pending = ''): void {
     if (this.side === 'response') {
       this.state = S_BODY_CLOSE;
+      if (pending.length > 0) {
+        const b = Buffer.from(pending, 'latin1');
+        this.owner.onBody(b.length, b, 0);
+      }
       return;
     }
     this.endMessage(tsUs, true);

@@ -45,6 +45,14 @@ import {
   parseStatusLine,
 } from './transaction.js';
 import { keepBody, type HttpTransaction } from './types.js';
+import { BodyFile, dispositionFilename, pathOf } from './body-file.js';
+import { DEFAULT_DECODE_LIMITS, planCodings, type DecodeLimits } from './content-coding.js';
+import { headerValueNoNul } from './header-block.js';
+
+/** How HTTP bodies are decoded (Suricata's libhtp settings). */
+export interface HttpParseOptions {
+  decode?: Partial<DecodeLimits>;
+}
 
 /**
  * Requests waiting for their response; beyond this the oldest is logged unanswered. Each keeps its header
@@ -85,7 +93,15 @@ export class HttpStreamParser implements StreamParser {
   /** The flow's initiator is the HTTP server (capture began mid-connection). */
   private swapped = false;
 
-  constructor(private readonly ctx: AppContext) {
+  /** The response body being followed as a file. */
+  private responseFile: BodyFile | undefined;
+  private readonly limits: DecodeLimits;
+
+  constructor(
+    private readonly ctx: AppContext,
+    opts: HttpParseOptions = {},
+  ) {
+    this.limits = { ...DEFAULT_DECODE_LIMITS, ...opts.decode };
     this.requests = new HttpMessageReader(this.requestOwner(), 'request');
     this.responses = new HttpMessageReader(this.responseOwner(), 'response');
   }
@@ -245,14 +261,24 @@ export class HttpStreamParser implements StreamParser {
       onBody: (n, buf, off) => {
         const tx = this.responseTx;
         if (!tx) return;
-        tx.responseBody = this.keptBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
+        if (this.responseFile) this.responseFile.add(buf, off, n);
+        else tx.responseBody = this.keptBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
         tx.responseBodyLength += n;
       },
-      onMessageEnd: (tsUs) => {
+      onBodyGap: (n) => this.responseFile?.gap(n),
+      onMessageEnd: (tsUs, aborted) => {
         const tx = this.responseTx;
         if (this.interim) {
           this.interim = false;
           return;
+        }
+        const file = this.responseFile;
+        this.responseFile = undefined;
+        if (tx && file && file.seen > 0) {
+          tx.responseFile = file.finish(aborted, () =>
+            this.anomaly('COMPRESSION_BOMB', 'decoded body over the decompression bound', tsUs),
+          );
+          tx.responseBody = tx.responseFile.data ? [tx.responseFile.data] : undefined;
         }
         this.responseTx = undefined;
         if (tx) this.finish(tx, tsUs);
@@ -308,6 +334,18 @@ export class HttpStreamParser implements StreamParser {
         // A request without framing has no body (RFC 9112 §6.3 rule 7); an invalid length likewise.
         return BODY_NONE;
     }
+  }
+
+  /** Follows the coming response body as a file, when bodies are kept: named, with its content codings planned. */
+  private openResponseFile(tx: HttpTransaction, headers: Array<[string, string]>, tsUs: number): void {
+    this.responseFile = undefined;
+    if (this.ctx.keepBodies === false) return;
+    const cd = headerValueNoNul(headers, 'content-disposition');
+    const name = (cd !== undefined ? dispositionFilename(cd) : undefined) ?? pathOf(tx.uri);
+    const plan = planCodings(headerValueNoNul(headers, 'content-encoding'), this.limits.layerLimit);
+    if (plan.overLimit)
+      this.anomaly('TOO_MANY_ENCODING_LAYERS', `over ${this.limits.layerLimit} content encodings`, tsUs);
+    this.responseFile = new BodyFile(name, plan, this.limits);
   }
 
   private onResponseHead(buf: Buffer, len: number, tsUs: number): number {
@@ -366,6 +404,7 @@ export class HttpStreamParser implements StreamParser {
       return BODY_TUNNEL;
     }
     if (method === 'HEAD' || status === 204 || status === 304) return BODY_NONE;
+    this.openResponseFile(tx, head.headers, tsUs);
     const framing = bodyFraming(head.headers, framingOut);
     if (framingOut.problem) this.anomaly('http.response_framing', framingOut.problem, tsUs);
     switch (framing) {
