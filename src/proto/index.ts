@@ -2,7 +2,7 @@
  * The protocol parsers' public surface: the registry the pipeline hands the flow tracker, and the records the
  * parsers emit (the flow layer's parser contract, bound to them).
  */
-export { appProtocols, datagramProtocols, streamProtocols } from './registry.js';
+export { appProtocols, appProtocolsWith, datagramProtocols, streamProtocols } from './registry.js';
 export type {
   AppContext,
   AppProtocols,
@@ -26,3 +26,4 @@ export { type TlsHandshake } from './tls/types.js';
 export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';
 export { type CertificateInfo } from './x509/types.js';
+export { type HttpParseOptions } from './http/index.js';

@@ -51,7 +51,11 @@ export class BodyFile {
     let data: Buffer | undefined;
     let cut = false;
     if (this.plan.layers.length > 0) {
-      const raw = !this.kept ? Buffer.alloc(0) : this.kept.length === 1 ? this.kept[0] : Buffer.concat(this.kept);
+      const raw = !this.kept
+        ? Buffer.alloc(0)
+        : this.kept.length === 1
+          ? this.kept[0]
+          : Buffer.concat(this.kept);
       const d = decodeBody(raw, this.plan, this.limits);
       if (d.bomb) onBomb?.();
       size = d.data.length;
