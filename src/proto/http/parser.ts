@@ -41,6 +41,7 @@ import {
   fillResponse,
   Framing,
   newTransaction,
+  responseFraming,
   parseRequestLine,
   parseStatusLine,
 } from './transaction.js';
@@ -368,7 +369,17 @@ export class HttpStreamParser implements StreamParser {
       this.anomaly('UNABLE_TO_MATCH_RESPONSE_TO_REQUEST', 'response without a request', tsUs);
     }
     const status = sl.status;
-    if (status !== undefined && status >= 100 && status < 200 && status !== 101) {
+    // A 1xx, 204 or 304 that announces a body has one, as browsers read it (libhtp too); so does a 100 with a
+    // Content-Length above 0.
+    const announced =
+      headerValueNoNul(head.headers, 'transfer-encoding') !== undefined ||
+      headerValueNoNul(head.headers, 'content-length') !== undefined;
+    const interim =
+      status === 100
+        ? headerValueNoNul(head.headers, 'transfer-encoding') === undefined &&
+          !(responseFraming(head.headers, framingOut) === Framing.Length && framingOut.length > 0)
+        : !announced;
+    if (status !== undefined && status >= 100 && status < 200 && status !== 101 && interim) {
       tx.infoCode = status;
       this.responseTx = tx;
       this.interim = true;
@@ -390,7 +401,7 @@ export class HttpStreamParser implements StreamParser {
       }
       this.requests.untunnel();
     }
-    if (status === 101) {
+    if (status === 101 && !announced) {
       this.finish(tx, tsUs);
       this.responseTx = undefined;
       if (upgradesToH2c(tx)) {
@@ -403,9 +414,9 @@ export class HttpStreamParser implements StreamParser {
       this.responses.tunnel();
       return BODY_TUNNEL;
     }
-    if (method === 'HEAD' || status === 204 || status === 304) return BODY_NONE;
+    if (method === 'HEAD' || ((status === 204 || status === 304) && !announced)) return BODY_NONE;
     this.openResponseFile(tx, head.headers, tsUs);
-    const framing = bodyFraming(head.headers, framingOut);
+    const framing = responseFraming(head.headers, framingOut);
     if (framingOut.problem) this.anomaly('http.response_framing', framingOut.problem, tsUs);
     switch (framing) {
       case Framing.Chunked:

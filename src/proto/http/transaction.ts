@@ -3,7 +3,7 @@
  * `HttpTransaction`. Tolerant like the servers it watches: extra spaces, lower-case methods, a missing
  * version (HTTP/0.9), a request line with no target.
  */
-import { headerValue, headerValues, type MessageHead } from './header-block.js';
+import { headerValue, headerValueNoNul, headerValues, type MessageHead } from './header-block.js';
 import type { HttpTransaction } from './types.js';
 
 export function newTransaction(depth: number): HttpTransaction {
@@ -145,5 +145,31 @@ export function bodyFraming(
     return Framing.Invalid;
   }
   out.length = Number(v);
+  return Framing.Length;
+}
+
+/**
+ * A response body's framing as libhtp decides it (what Suricata sees, and what browsers accept): chunked when
+ * Transfer-Encoding mentions "chunked" anywhere (case and NUL bytes aside, whatever the version or a Content-Length
+ * beside it), else the first Content-Length's digits (junk around them tolerated), else until the close.
+ */
+export function responseFraming(
+  headers: Array<[string, string]>,
+  out: { length: number; problem: string },
+): Framing {
+  out.problem = '';
+  const te = headerValueNoNul(headers, 'transfer-encoding');
+  const cl = headerValueNoNul(headers, 'content-length');
+  if (te !== undefined && te.replace(/\0/g, '').toLowerCase().includes('chunked')) {
+    if (cl !== undefined) out.problem = 'both Transfer-Encoding and Content-Length';
+    return Framing.Chunked;
+  }
+  if (cl === undefined) return Framing.None;
+  const m = /^[ \t]*[^0-9]*([0-9]+)/.exec(cl);
+  if (!m || m[1].replace(/^0+(?=\d)/, '').length > 15) {
+    out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} is not a usable number`;
+    return Framing.Invalid;
+  }
+  out.length = Number(m[1]);
   return Framing.Length;
 }
