@@ -421,7 +421,13 @@ export class HttpMessageReader {
     }
     // Digits after the size (an extension, junk) are ignored; a size beyond 2^31 - 1 is skipped like a blank line.
     const hex = m[1].replace(/^0+(?=.)/, '');
-    if (hex.length > 8 || parseInt(hex, 16) > 0x7fffffff) return to;
+    if (hex.length > 8 || parseInt(hex, 16) > 0x7fffffff) {
+      if (this.side === 'response') return to;
+      // A request body cannot be read past such a size: what follows may be a smuggled request.
+      this.owner.onAnomaly(`http.invalid_${this.side}_chunk_len`, `chunk size ${hex.slice(0, 40)}`, tsUs);
+      this.unframeable(tsUs);
+      return to;
+    }
     const size = parseInt(hex, 16);
     if (size === 0) {
       this.state = S_CHUNK_TRAILER;

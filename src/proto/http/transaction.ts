@@ -171,5 +171,7 @@ export function responseFraming(
     return Framing.Invalid;
   }
   out.length = Number(m[1]);
+  if (!/^\s*\d+\s*$/.test(cl))
+    out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} has bytes around its digits`;
   return Framing.Length;
 }
