@@ -9,6 +9,8 @@
  * are only counted, never kept.
  */
 
+import { HEAD_BODY } from './response-head.js';
+
 export const MAX_HEAD_BYTES = 64 * 1024;
 /** A chunk-size line (hex size + extensions) longer than this is hostile. */
 const MAX_CHUNK_LINE = 1024;
@@ -40,6 +42,12 @@ export interface MessageOwner {
    * Judges the start of a head once ≥ 8 bytes or its first line are in. `head[0, len)` holds them.
    */
   checkStart(head: Buffer, len: number, firstLineDone: boolean): number;
+  /**
+   * Where the head collected so far ends, for a side whose heads do not simply end at a blank line (responses read
+   * as libhtp reads them): an offset, HEAD_MORE, or HEAD_BODY when the bytes are body with no head (the owner is
+   * then ready for them).
+   */
+  headEnd?(head: Buffer, len: number): number;
   /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
   onHead(head: Buffer, len: number, tsUs: number): number;
   /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
@@ -342,6 +350,13 @@ export class HttpMessageReader {
         this.simpleCandidate = verdict === START_SIMPLE && lineDone;
         if (verdict !== START_OK && verdict !== START_SIMPLE) return p;
       }
+      if (this.owner.headEnd) {
+        const q = this.ownerHeadEnd(p, tsUs, lineDone && firstLine);
+        if (q >= 0) return q;
+        if (!lineDone) return p;
+        this.lineStart = this.headLen;
+        continue;
+      }
       if (!lineDone) return p;
       const lineLen = this.headLen - this.lineStart;
       const blank = lineLen === 1 || (lineLen === 2 && this.head[this.lineStart] === 0x0d);
@@ -349,6 +364,38 @@ export class HttpMessageReader {
       this.lineStart = this.headLen;
     }
     return p;
+  }
+
+  /**
+   * Asks the owner where the head ends, when the bytes just added could end it (two line ends with at most a blank
+   * between them) or complete the first line. Returns where reading goes on, or -1 to keep collecting.
+   */
+  private ownerHeadEnd(p: number, tsUs: number, firstLineDone: boolean): number {
+    const from = Math.max(0, this.lineStart - 3);
+    const tail = this.head.toString('latin1', from, this.headLen);
+    if (!firstLineDone && !/[\r\n][ \t\0]?[\r\n]/.test(tail)) return -1;
+    const r = this.owner.headEnd!(this.head, this.headLen);
+    if (r === HEAD_BODY) {
+      this.inMessage = true;
+      this.owner.onBody(this.headLen, this.head, 0);
+      this.resetHead();
+      this.state = S_BODY_CLOSE;
+      return p;
+    }
+    if (r < HEAD_BODY) {
+      this.owner.onAnomaly(`http.invalid_${this.side}_line`, `${this.side} has no start line`, tsUs);
+      this.resetHead();
+      this.state = S_RESYNC;
+      this.atLineStart = false;
+      return p;
+    }
+    if (r < 0) return -1;
+    // The head may end before the bytes collected (a lone CR ended it): the rest is read again as what follows.
+    const leftover = r < this.headLen ? Buffer.from(this.head.subarray(r, this.headLen)) : undefined;
+    this.headLen = r;
+    const q = this.finishHead(p, tsUs);
+    if (leftover) this.onData(leftover, 0, leftover.length, tsUs);
+    return q;
   }
 
   private finishHead(p: number, tsUs: number): number {

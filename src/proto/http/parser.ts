@@ -49,6 +49,10 @@ import { keepBody, type HttpTransaction } from './types.js';
 import { BodyFile, dispositionFilename, pathOf } from './body-file.js';
 import { DEFAULT_DECODE_LIMITS, planCodings, type DecodeLimits } from './content-coding.js';
 import { headerValueNoNul } from './header-block.js';
+import { HEAD_BODY, parseResponseHead, parseStatusLineLoose, type ResponseHead } from './response-head.js';
+
+/** A head that is no response and has no request to answer: skipped to the next status line. */
+const START_BAD_HEAD = -3;
 
 /** How HTTP bodies are decoded (Suricata's libhtp settings). */
 export interface HttpParseOptions {
@@ -94,6 +98,8 @@ export class HttpStreamParser implements StreamParser {
   /** The flow's initiator is the HTTP server (capture began mid-connection). */
   private swapped = false;
 
+  /** The response head the head reader just found the end of. */
+  private parsedHead: ResponseHead | undefined;
   /** The response body being followed as a file. */
   private responseFile: BodyFile | undefined;
   private readonly limits: DecodeLimits;
@@ -254,9 +260,26 @@ export class HttpStreamParser implements StreamParser {
         const tx = this.pending[0];
         if (tx && tx.protocol === undefined && tx.method !== undefined) {
           this.responseTx = tx;
+          this.openResponseFile(tx, [], 0);
           return START_RAW_BODY;
         }
-        return START_BAD;
+        // A request waits for this answer: the head reader decides (lines skipped, or a body with no head).
+        return tx ? START_OK : START_BAD;
+      },
+      headEnd: (head, len) => {
+        const r = parseResponseHead(head, len);
+        if (typeof r !== 'number') {
+          this.parsedHead = r;
+          return r.end;
+        }
+        if (r === HEAD_BODY) {
+          // No status line: browsers (and libhtp) show these bytes as the document.
+          const tx = this.pending[0];
+          if (!tx) return START_BAD_HEAD;
+          this.responseTx = tx;
+          this.openResponseFile(tx, [], 0);
+        }
+        return r;
       },
       onHead: (buf, len, tsUs) => this.onResponseHead(buf, len, tsUs),
       onBody: (n, buf, off) => {
@@ -350,8 +373,12 @@ export class HttpStreamParser implements StreamParser {
   }
 
   private onResponseHead(buf: Buffer, len: number, tsUs: number): number {
-    const head = splitHead(buf, len);
-    const sl = parseStatusLine(head.startLine);
+    // The head as the head reader found it (libhtp's reading); a head cut short by a gap or the end is split by lines.
+    const parsed = this.parsedHead;
+    this.parsedHead = undefined;
+    const head = parsed && parsed.end === len ? parsed : splitHead(buf, len);
+    const sl =
+      parseStatusLine(head.startLine.replace(/^[\s\0]+/, '')) ?? parseStatusLineLoose(head.startLine);
     if (!sl) {
       this.anomaly(
         'http.invalid_response_line',
