@@ -47,7 +47,7 @@ export interface MessageOwner {
    * as libhtp reads them): an offset, HEAD_MORE, or HEAD_BODY when the bytes are body with no head (the owner is
    * then ready for them).
    */
-  headEnd?(head: Buffer, len: number): number;
+  headEnd?(head: Buffer, len: number, complete?: boolean): number;
   /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
   onHead(head: Buffer, len: number, tsUs: number): number;
   /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
@@ -234,6 +234,17 @@ export class HttpMessageReader {
 
   /** The connection ended: a body delimited by the close ends here; anything else was cut short. */
   onEnd(tsUs: number): void {
+    if (
+      this.state === S_HEAD &&
+      this.headLen > 0 &&
+      this.owner.headEnd?.(this.head, this.headLen, true) === HEAD_BODY
+    ) {
+      // The bytes before the end were no head at all but a document.
+      this.inMessage = true;
+      this.owner.onBody(this.headLen, this.head, 0);
+      this.resetHead();
+      this.state = S_BODY_CLOSE;
+    }
     if (this.state === S_HEAD && this.headLen > 0) {
       // A head the peer never terminated (no final CRLF): take what is there as the head.
       const hasContent = this.head.subarray(0, this.headLen).some((c) => c !== 0x0d && c !== 0x0a);

@@ -266,8 +266,8 @@ export class HttpStreamParser implements StreamParser {
         // A request waits for this answer: the head reader decides (lines skipped, or a body with no head).
         return tx ? START_OK : START_BAD;
       },
-      headEnd: (head, len) => {
-        const r = parseResponseHead(head, len);
+      headEnd: (head, len, complete) => {
+        const r = parseResponseHead(head, len, complete);
         if (typeof r !== 'number') {
           this.parsedHead = r;
           return r.end;

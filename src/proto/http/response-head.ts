@@ -167,14 +167,18 @@ function field(b: Buffer, i: number, len: number): [string, string, number] | un
  * The head of a response collected in `b[0, len)`: where it ends and what it holds, HEAD_MORE, or HEAD_BODY when
  * the bytes are no response head but body.
  */
-export function parseResponseHead(b: Buffer, len: number): ResponseHead | number {
+export function parseResponseHead(b: Buffer, len: number, complete = false): ResponseHead | number {
   // The status line, after skipped lines.
   let i = 0;
   let startLine: string | undefined;
   while (startLine === undefined) {
     let e = i;
     while (e < len && b[e] !== LF && b[e] !== CR) e++;
-    if (e >= len) return HEAD_MORE;
+    if (e >= len) {
+      // The connection ended inside the first line: a line that is no status line is the document.
+      const blank = b.subarray(i, len).every((c) => isSpace(c));
+      return complete && !blank && !looksLikeHttp(b, i, len) ? HEAD_BODY : HEAD_MORE;
+    }
     const el = b[e] === CR ? (e + 1 >= len ? -1 : b[e + 1] === LF ? 2 : 1) : 1;
     if (el < 0) return HEAD_MORE;
     const next = e + el;
@@ -189,15 +193,14 @@ export function parseResponseHead(b: Buffer, len: number): ResponseHead | number
     i = next;
   }
   const headers: Array<[string, string]> = [];
-  // A line end right after the status line: no fields.
-  const first = fieldEolLen(b, i, len);
-  if (first < 0) return HEAD_MORE;
-  if (first > 0) return { end: i + first, startLine, headers };
+  // CRLF right after the status line (or LF after its LF): no fields. Other line ends there start a field with
+  // an empty name, as libhtp reads them.
+  if (i + 1 >= len) return HEAD_MORE;
+  if (b[i] === LF && b[i - 1] === LF) return { end: i + 1, startLine, headers };
   for (;;) {
     const f = field(b, i, len);
     if (f === undefined) return HEAD_MORE;
-    // A line no field can be read from ends the head there.
-    if (f === null) return { end: i, startLine, headers };
+    if (f === null) return { end: i + 2, startLine, headers };
     headers.push([f[0], f[1]]);
     i = f[2];
     const eoh = eolLen(b, i, len);
