@@ -23,6 +23,11 @@ export class BodyFile {
     private readonly limits: DecodeLimits,
   ) {}
 
+  /** The body has content codings to undo. */
+  get encoded(): boolean {
+    return this.plan.layers.length > 0;
+  }
+
   get seen(): number {
     return this.bytes + this.gapBytes;
   }

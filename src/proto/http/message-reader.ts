@@ -48,6 +48,11 @@ export interface MessageOwner {
    * then ready for them).
    */
   headEnd?(head: Buffer, len: number, complete?: boolean): number;
+  /**
+   * Bytes before the next head that may still belong to the message before it (libhtp appends lines that are no
+   * status line to the previous response's body): returns where the next head may start.
+   */
+  beforeHead?(buf: Buffer, off: number, end: number): number;
   /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
   onHead(head: Buffer, len: number, tsUs: number): number;
   /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
@@ -332,6 +337,10 @@ export class HttpMessageReader {
   }
 
   private readHead(buf: Buffer, p: number, end: number, tsUs: number): number {
+    if (this.headLen === 0 && this.owner.beforeHead) {
+      p = this.owner.beforeHead(buf, p, end);
+      if (p === end) return p;
+    }
     // Leading blank lines between messages are tolerated (RFC 9112 §2.2).
     if (this.headLen === 0) {
       while (p < end && (buf[p] === 0x0d || buf[p] === 0x0a)) p++;

@@ -98,6 +98,8 @@ export class HttpStreamParser implements StreamParser {
   /** The flow's initiator is the HTTP server (capture began mid-connection). */
   private swapped = false;
 
+  /** A complete response whose log waits for the bytes after it (they may be more of its body). */
+  private lingering: { tx: HttpTransaction; file: BodyFile | undefined; aborted: boolean } | undefined;
   /** The response head the head reader just found the end of. */
   private parsedHead: ResponseHead | undefined;
   /** The response body being followed as a file. */
@@ -138,6 +140,8 @@ export class HttpStreamParser implements StreamParser {
     if (this.tunnelState !== TUNNEL_NONE && this.tunnelData(toServer, buf, off, len, tsUs)) return;
     if (!toServer) this.requests.flushSimpleRequest(tsUs);
     (toServer ? this.requests : this.responses).onData(buf, off, len, tsUs);
+    // What followed a response in its segment has been seen: it is logged with the body as it stands.
+    this.flushLingering(tsUs);
   }
 
   /**
@@ -198,6 +202,7 @@ export class HttpStreamParser implements StreamParser {
       this.inner!.onGap(toServer ? TO_SERVER : TO_CLIENT, len, tsUs);
       return;
     }
+    this.flushLingering(tsUs);
     (toServer ? this.requests : this.responses).onGap(len, tsUs);
   }
 
@@ -206,6 +211,7 @@ export class HttpStreamParser implements StreamParser {
     this.inner?.onEnd(tsUs);
     this.requests.onEnd(tsUs);
     this.responses.onEnd(tsUs);
+    this.flushLingering(tsUs);
     if (this.responseTx) this.finish(this.responseTx, tsUs);
     this.responseTx = undefined;
     while (this.pending.length > 0) this.emit(this.pending.shift() as HttpTransaction, tsUs);
@@ -218,6 +224,55 @@ export class HttpStreamParser implements StreamParser {
 
   private anomaly(event: string, detail: string, tsUs: number): void {
     this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, tsUs);
+  }
+
+  /**
+   * Lines after a complete response that are no status line are more of its body, as libhtp reads them (a stray
+   * CRLF, the rest of a body its Content-Length cut short). Returns where the next head may start.
+   */
+  private trailingBody(buf: Buffer, off: number, end: number): number {
+    const l = this.lingering;
+    if (!l || l.aborted) return off;
+    let p = off;
+    while (p < end) {
+      const lf = buf.indexOf(0x0a, p);
+      const noLf = lf < 0 || lf >= end;
+      const to = noLf ? end : lf + 1;
+      let q = p;
+      while (q < to && (buf[q] <= 0x20 || buf[q] === 0)) q++;
+      const word = buf.toString('latin1', q, Math.min(to, q + 4)).toLowerCase();
+      // A status line, or what may still become one: the response is over.
+      if (word === 'http' || (noLf && 'http'.startsWith(word))) break;
+      // A decoded body cannot be added to (libhtp's decoder is gone by then); an identity one grows.
+      if (l.file && !l.file.encoded) {
+        l.file.add(buf, p, to - p);
+        l.tx.responseBodyLength += to - p;
+      }
+      p = to;
+    }
+    return p;
+  }
+
+  /** Logs the response that was waiting for what follows it. */
+  private flushLingering(tsUs: number): void {
+    const l = this.lingering;
+    if (!l) return;
+    this.lingering = undefined;
+    const { tx, file } = l;
+    if (file && file.seen > 0) {
+      tx.responseFile = file.finish(l.aborted, () =>
+        this.anomaly('COMPRESSION_BOMB', 'decoded body over the decompression bound', tsUs),
+      );
+      tx.responseBody = tx.responseFile.data ? [tx.responseFile.data] : undefined;
+    }
+    this.emit(tx, tsUs);
+  }
+
+  /** Takes `tx` off the pending list without logging it. */
+  private detach(tx: HttpTransaction): void {
+    const i = this.pending.indexOf(tx);
+    if (i >= 0) this.pending.splice(i, 1);
+    if (this.requestTx === tx) this.requestTx = undefined;
   }
 
   /** Logs `tx` and forgets it. */
@@ -298,15 +353,14 @@ export class HttpStreamParser implements StreamParser {
         }
         const file = this.responseFile;
         this.responseFile = undefined;
-        if (tx && file && file.seen > 0) {
-          tx.responseFile = file.finish(aborted, () =>
-            this.anomaly('COMPRESSION_BOMB', 'decoded body over the decompression bound', tsUs),
-          );
-          tx.responseBody = tx.responseFile.data ? [tx.responseFile.data] : undefined;
-        }
         this.responseTx = undefined;
-        if (tx) this.finish(tx, tsUs);
+        if (!tx) return;
+        // The transaction is logged when what follows on this side is known not to be more of its body.
+        this.detach(tx);
+        this.flushLingering(tsUs);
+        this.lingering = { tx, file, aborted };
       },
+      beforeHead: (buf, off, end) => this.trailingBody(buf, off, end),
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
       onTunnelData: (buf, off, len, tsUs) => this.upgradedData(TO_CLIENT, buf, off, len, tsUs),
       looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len, false),
