@@ -215,6 +215,8 @@ export class HttpMessageReader {
           }
           return;
         }
+        // The hole runs past the body: the body's missing bytes are counted, the message is cut.
+        this.owner.onBodyGap?.(this.remaining);
         break;
       case S_BODY_CLOSE:
         this.owner.onBodyGap?.(len);
