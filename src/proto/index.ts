@@ -27,3 +27,4 @@ export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';
 export { type CertificateInfo } from './x509/types.js';
 export { type HttpParseOptions } from './http/index.js';
+export { parseContentRange } from './http/transaction.js';

@@ -11,13 +11,7 @@ import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import type { AlertOutputOptions } from '../../output/index.js';
-import {
-  decompressLayerLimit,
-  eveOptionsOf,
-  type EveCustomFields,
-  type EveOptions,
-} from '../../pipeline/index.js';
+import { decompressLayerLimit, eveOptionsOf, type EveOptions } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */

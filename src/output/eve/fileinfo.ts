@@ -13,6 +13,12 @@ export function writeFileinfoEve(o: EveBytesOut, f: HttpFile, txId: number): voi
   raw(o, f.state);
   raw(o, '","stored":false,"size":');
   num(o, f.size);
+  if (f.range) {
+    raw(o, ',"start":');
+    num(o, f.range.start);
+    raw(o, ',"end":');
+    num(o, f.range.end);
+  }
   raw(o, ',"tx_id":');
   num(o, txId);
   raw(o, '}');

@@ -17,6 +17,9 @@ export class BodyFile {
   private gapBytes = 0;
   private overflow = false;
 
+  /** The range of the whole file this body is (Content-Range). */
+  range: { start: number; end: number } | undefined;
+
   constructor(
     private readonly name: string,
     private readonly plan: CodingPlan,
@@ -75,6 +78,7 @@ export class BodyFile {
       size,
       gaps,
       state: aborted || gaps || cut ? 'TRUNCATED' : 'CLOSED',
+      ...(this.range ? { range: this.range } : {}),
       data,
     };
   }

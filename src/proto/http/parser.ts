@@ -41,6 +41,7 @@ import {
   fillResponse,
   Framing,
   newTransaction,
+  parseContentRange,
   responseFraming,
   parseRequestLine,
   parseStatusLine,
@@ -424,6 +425,10 @@ export class HttpStreamParser implements StreamParser {
     if (plan.overLimit)
       this.anomaly('TOO_MANY_ENCODING_LAYERS', `over ${this.limits.layerLimit} content encodings`, tsUs);
     this.responseFile = new BodyFile(name, plan, this.limits);
+    const cr = headerValueNoNul(headers, 'content-range');
+    const range = cr !== undefined ? parseContentRange(cr) : undefined;
+    if (range && range.start >= 0 && range.end > 0)
+      this.responseFile.range = { start: range.start, end: range.end };
   }
 
   private onResponseHead(buf: Buffer, len: number, tsUs: number): number {

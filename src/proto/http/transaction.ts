@@ -175,3 +175,11 @@ export function responseFraming(
     out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} has bytes around its digits`;
   return Framing.Length;
 }
+
+/** A Content-Range value ("bytes 500-1000/146515") as Suricata reads it; -1 where "*" stands; undefined if malformed. */
+export function parseContentRange(value: string): { start: number; end: number; size: number } | undefined {
+  const m = /^\s*(?:bytes\s+)?(?:(\d+)-(\d+)|\*)\/(\d+|\*)\s*$/i.exec(value);
+  if (!m) return undefined;
+  const n = (x: string | undefined): number => (x === undefined || x === '*' ? -1 : Number(x));
+  return { start: n(m[1]), end: n(m[2]), size: n(m[3]) };
+}

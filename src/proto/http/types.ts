@@ -56,6 +56,8 @@ export interface HttpFile {
   gaps: boolean;
   /** CLOSED when the body ended as framed, TRUNCATED when a gap, the end of the flow or a limit cut it. */
   state: 'CLOSED' | 'TRUNCATED';
+  /** The byte range a partial response (206, Content-Range) carries of the whole file. */
+  range?: { start: number; end: number };
   /** The body's first bytes as decoded (at most BODY_KEEP): `file_data`. */
   data?: Buffer;
 }
