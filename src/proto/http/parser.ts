@@ -278,9 +278,9 @@ export class HttpStreamParser implements StreamParser {
 
   /** Logs `tx` and forgets it. */
   private finish(tx: HttpTransaction, tsUs: number): void {
-    const i = this.pending.indexOf(tx);
-    if (i >= 0) this.pending.splice(i, 1);
-    if (this.requestTx === tx) this.requestTx = undefined;
+    // A response still waiting for what follows it was earlier: it is logged first.
+    this.flushLingering(tsUs);
+    this.detach(tx);
     this.emit(tx, tsUs);
   }
 
