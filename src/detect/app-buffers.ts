@@ -98,8 +98,11 @@ const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => Buffer | 
   'http.content_type': (h) => b(header(h.requestHeaders, 'content-type')),
   'http.content_len': (h) => b(header(h.requestHeaders, 'content-length')),
   'http.request_body': (h) => body(h.requestBody, header(h.requestHeaders, 'content-encoding')),
+  // A body followed as a file was decoded by the parser (libhtp's codings); others are decoded here.
   'http.response_body': (h) =>
-    body(h.responseBody, h.responseHeaders && header(h.responseHeaders, 'content-encoding')),
+    h.responseFile
+      ? h.responseFile.data
+      : body(h.responseBody, h.responseHeaders && header(h.responseHeaders, 'content-encoding')),
   'http.stat_code': (h) => b(h.status === undefined ? undefined : String(h.status)),
   'http.stat_msg': (h) => b(h.statusMsg),
   'http.response_line': (h) => b(responseLineOf(h)),

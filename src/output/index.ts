@@ -24,6 +24,7 @@ export {
 export { writeFlowRecord } from './eve/flow.js';
 export { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from './eve/header.js';
 export { writeHttpEve, type HttpHeaderDump } from './eve/http.js';
+export { writeFileinfoEve } from './eve/fileinfo.js';
 export { writeQuicEve } from './eve/quic.js';
 export { num, raw, type EveBytesOut } from './eve/json-out.js';
 export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';

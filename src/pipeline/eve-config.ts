@@ -6,10 +6,54 @@
  */
 import type { AlertOutputOptions, DnsLogOptions } from '../output/index.js';
 import type { EveCustomFields } from './eve-events.js';
+import type { HttpParseOptions } from '../proto/index.js';
 
 export interface EveOptions {
   alert: AlertOutputOptions;
   custom: EveCustomFields;
+  /** libhtp's settings from `app-layer.protocols.http.libhtp.default-config` (the decompression layer limit). */
+  http?: HttpParseOptions;
+}
+
+/** Most content-coding layers undone when the configuration says "no limit" (0): each costs a decoding pass. */
+export const MAX_DECODE_LAYERS = 64;
+
+/** A setting at a dotted path, whether the document nests it or spells the path as one key. */
+function setting(doc: unknown, path: string): unknown {
+  let cur: unknown = doc;
+  const parts = path.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    const o = cur as Record<string, unknown>;
+    const rest = parts.slice(i).join('.');
+    if (rest in o) return o[rest];
+    cur = o[parts[i]];
+  }
+  return cur;
+}
+
+const LAYER_LIMIT_KEY = 'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit';
+
+/**
+ * Suricata's `response-body-decompress-layer-limit` (2 by default): how many Content-Encoding layers are undone;
+ * 0 means no limit (moat still stops at MAX_DECODE_LAYERS). Anything but a whole number is refused, named.
+ */
+export function decompressLayerLimit(value: unknown): number {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${LAYER_LIMIT_KEY}: expected a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  return n === 0 ? MAX_DECODE_LAYERS : Math.min(n, MAX_DECODE_LAYERS);
+}
+
+/** libhtp settings of a suricata.yaml that change what moat's HTTP parser decodes; undefined when none is set. */
+export function httpOptionsOf(doc: unknown): HttpParseOptions | undefined {
+  const v = setting(doc, LAYER_LIMIT_KEY);
+  return v === undefined || v === null ? undefined : { decode: { layerLimit: decompressLayerLimit(v) } };
 }
 
 const on = (v: unknown): boolean => v === true || v === 'yes' || v === 'true' || v === 'on';
@@ -45,6 +89,8 @@ export function dnsOptions(d: Record<string, unknown> | null | undefined): DnsLo
 
 export function eveOptionsOf(doc: unknown): EveOptions {
   const cfg: EveOptions = { alert: {}, custom: {} };
+  const http = httpOptionsOf(doc);
+  if (http) cfg.http = http;
   for (const types of typeLists(doc)) {
     for (const t of types) {
       if (!t || typeof t !== 'object') continue;

@@ -4,13 +4,13 @@
  * events of their own, and alerts that name alert channels are delivered to them. Every event is written by its
  * one serialiser (`output/eve/<type>.ts`) straight into the output; this file routes.
  */
-import type { AppRecord } from '../proto/index.js';
+import type { AppRecord, HttpTransaction } from '../proto/index.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
 import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
 import { writeTlsEve } from '../output/index.js';
-import { writeHttpEve, writeQuicEve, type HttpHeaderDump } from '../output/index.js';
+import { writeFileinfoEve, writeHttpEve, writeQuicEve, type HttpHeaderDump } from '../output/index.js';
 import {
   dnsEventCount,
   dnsLogConfig,
@@ -117,9 +117,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     for (const ins of this.inspectors) if (ins.wantsStream === true) ins.onStreamGap?.(flow, dir, len, tsUs);
   }
 
-  /** Bodies are kept only for inspectors (rules look into them); EVE itself writes only their lengths. */
+  /** Bodies are kept for inspectors (rules look into them) and for file events (their decoded size). */
   get wantsAppBodies(): boolean {
-    return this.inspectors.length > 0;
+    return this.inspectors.length > 0 || this.wants('fileinfo');
   }
 
   /** Whether the flow layer should call onPacket at all. */
@@ -241,7 +241,21 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
       }
       this.close(o);
     }
+    if (record.type === 'http' && record.http.responseFile && this.wants('fileinfo'))
+      this.writeFileinfo(flow, record.http, tsUs, pcapCnt);
     if (alerts) this.writeAlerts(findings, this.recordPlace(flow, record, tsUs, pcapCnt, verdict, member));
+  }
+
+  /** The file a response carried: written from the server's side, with the transaction's http object. */
+  private writeFileinfo(flow: FlowView, tx: HttpTransaction, tsUs: number, pcapCnt: number): void {
+    const o = this.out;
+    writeEveHeaderAs(o, 'fileinfo', tsUs, flow, this.iface, pcapCnt, REVERSED);
+    pktSrc(o, pcapCnt);
+    raw(o, ',');
+    writeHttpEve(o, tx);
+    raw(o, ',"app_proto":"http",');
+    writeFileinfoEve(o, tx.responseFile!, tx.depth - 1);
+    this.close(o);
   }
 
   /**

@@ -19,7 +19,7 @@ import {
   type FlowTracker,
   type FlowTrackerOptions,
 } from '../flow/index.js';
-import { appProtocols } from '../proto/index.js';
+import { appProtocolsWith, type HttpParseOptions } from '../proto/index.js';
 import { EveEventBuilder, type EveCustomFields, type EveTypeFilter } from './eve-events.js';
 import { emptyStats, type AnalysisStats } from './stats.js';
 import { ShardMap } from './dispatch/shard-map.js';
@@ -44,6 +44,8 @@ export interface PipelineOptions {
   alertOutput?: AlertOutputOptions;
   /** Where alerts that name alert channels are delivered. */
   alertChannels?: AlertSink;
+  /** HTTP parsing settings (libhtp's decompression limits). */
+  http?: HttpParseOptions;
   /** Flow time is advanced only by advanceClock (a worker fed by the dispatcher's ticks), not by packets. */
   externalClock?: boolean;
 }
@@ -77,7 +79,7 @@ export class Pipeline implements PacketSink {
     });
     // The flow layer names no protocol: the parsers it probes for are proto/'s registry, handed in here.
     // Flow ids stay unique across workers when each knows its shard.
-    this.flows = createFlowTracker(this.eve, appProtocols, {
+    this.flows = createFlowTracker(this.eve, appProtocolsWith({ http: opts.http }), {
       ...opts.flow,
       shard: { index: this.shardIndex, count: this.shardCount },
     });

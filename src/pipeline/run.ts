@@ -18,6 +18,7 @@ import { CHUNK_BYTES, createRing, createShared } from './dispatch/ring.js';
 import type { FlowTrackerOptions } from '../flow/index.js';
 import type { EveEvent } from '../output/index.js';
 import type { EveCustomFields } from './eve-events.js';
+import type { HttpParseOptions } from '../proto/index.js';
 import { Pipeline } from './pipeline.js';
 import { withProgress } from './progress-sink.js';
 import { emptyStats, mergeShardStats, type AnalysisStats } from './stats.js';
@@ -40,6 +41,8 @@ export interface AnalysisOptions {
   eveTypes?: string[];
   /** Optional EVE fields (suricata.yaml `custom:` lists), e.g. `tls: ['client_handshake']`. */
   eveCustom?: EveCustomFields;
+  /** HTTP parsing settings (libhtp's decompression limits). */
+  http?: HttpParseOptions;
   /**
    * In-process consumers: each EVE line as written (`onLine`, which takes the place of `eveWriter`), or read back
    * as an object (`onEvent`: tests, the API; the lines still go to `eveWriter` when there is one).
@@ -107,6 +110,7 @@ async function runInline(input: AnalysisInput, opts: AnalysisOptions): Promise<A
     flow: opts.flow,
     eveTypes: opts.eveTypes ? new Set(opts.eveTypes) : undefined,
     eveCustom: opts.eveCustom,
+    http: opts.http,
     iface: input.iface,
     inspectors: opts.inspectors,
     alertOutput: opts.alertOutput,
@@ -161,6 +165,7 @@ async function runWorkers(
     flow: opts.flow,
     eveTypes: opts.eveTypes,
     eveCustom: opts.eveCustom,
+    http: opts.http,
     iface: input.iface,
   };
   const inline = shardPipeline(ownFile ?? outputOf(opts), { ...settings, shardIndex: 0 });

@@ -2,7 +2,7 @@
  * The protocol parsers' public surface: the registry the pipeline hands the flow tracker, and the records the
  * parsers emit (the flow layer's parser contract, bound to them).
  */
-export { appProtocols, datagramProtocols, streamProtocols } from './registry.js';
+export { appProtocols, appProtocolsWith, datagramProtocols, streamProtocols } from './registry.js';
 export type {
   AppContext,
   AppProtocols,
@@ -12,7 +12,7 @@ export type {
 } from './app-layer.js';
 export { type DnsAnswer, type DnsMessage } from './dns/types.js';
 export { rrTypeNumber } from './dns/rr-types.js';
-export { type HttpTransaction } from './http/types.js';
+export { type HttpFile, type HttpTransaction } from './http/types.js';
 export {
   ERROR_NAMES,
   SETTING_NAMES,
@@ -26,3 +26,5 @@ export { type TlsHandshake } from './tls/types.js';
 export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';
 export { type CertificateInfo } from './x509/types.js';
+export { type HttpParseOptions } from './http/index.js';
+export { parseContentRange } from './http/transaction.js';

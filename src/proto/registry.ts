@@ -5,7 +5,7 @@
  */
 import type { AppProtocols, DatagramProtocolDef, StreamProtocolDef } from './app-layer.js';
 import { tlsProtocol } from './tls/index.js';
-import { httpProtocol } from './http/index.js';
+import { httpProtocol, httpProtocolWith, type HttpParseOptions } from './http/index.js';
 import { http2Protocol } from './http2/index.js';
 import { dnsDatagramProtocol, dnsStreamProtocol } from './dns/index.js';
 import { socksProtocol } from './socks/index.js';
@@ -35,3 +35,10 @@ export const datagramProtocols: DatagramProtocolDef[] = [quicProtocol, dtlsProto
 
 /** Both lists, as the flow tracker takes them. */
 export const appProtocols: AppProtocols = { stream: streamProtocols, datagram: datagramProtocols };
+
+/** The lists with HTTP parsed under `http`'s settings (Suricata's libhtp options: the decompression limits). */
+export function appProtocolsWith(opts: { http?: HttpParseOptions }): AppProtocols {
+  if (!opts.http) return appProtocols;
+  const http = httpProtocolWith(opts.http);
+  return { stream: streamProtocols.map((d) => (d === httpProtocol ? http : d)), datagram: datagramProtocols };
+}

@@ -22,7 +22,7 @@ import type { SecurityFlags, SecurityStage } from './security-stage.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
 import type { StoreSet } from '../stores.js';
 
-const EVENT_TYPES = ['flow', 'tls', 'http', 'dns', 'quic', 'anomaly', 'alert'];
+const EVENT_TYPES = ['flow', 'tls', 'http', 'fileinfo', 'dns', 'quic', 'anomaly', 'alert'];
 
 /** The security stage's flags (rules, cache table, review, model, the store) are declared with the stage. */
 interface AnalyzeFlags extends SecurityFlags {
@@ -87,7 +87,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     .option('--types <list>', `event types to write, comma-separated (${EVENT_TYPES.join(',')})`)
     .option(
       '--eve-config <file>',
-      "Suricata eve-log options from a suricata.yaml (its outputs' eve-log types: dns version/requests/responses/types/formats, tls custom, alert payload)",
+      "Suricata options from a suricata.yaml: its outputs' eve-log types (dns version/requests/responses/types/formats, tls custom, alert payload, http dump-all-headers) and libhtp's response-body-decompress-layer-limit",
     )
     .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
     .option('--json', 'print the summary as JSON on stdout')
@@ -313,6 +313,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               eveTypes: types,
               eveCustom: eveOptions?.custom,
               alertOutput: eveOptions?.alert,
+              http: eveOptions?.http,
               flow,
               eveWriter: writer,
               signal: ac.signal,
@@ -328,6 +329,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
               eveTypes: types,
               eveCustom: eveOptions?.custom,
               alertOutput: eveOptions?.alert,
+              http: eveOptions?.http,
               flow,
               eveWriter: direct ? undefined : writer,
               eveFile: direct ? flags.eve : undefined,

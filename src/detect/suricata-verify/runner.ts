@@ -11,8 +11,7 @@ import { analyzeToEvents } from '../../pipeline/index.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import type { AlertOutputOptions } from '../../output/index.js';
-import { eveOptionsOf, type EveCustomFields } from '../../pipeline/index.js';
+import { decompressLayerLimit, eveOptionsOf, type EveOptions } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -20,14 +19,13 @@ export const EMULATED_VERSION = [8, 0, 0];
 /** Build features moat has (suricata-verify `requires: features`). */
 export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSON']);
 /** Event types moat writes; a check on another type is outside the selection. */
-const EVENT_TYPES = new Set(['alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
+const EVENT_TYPES = new Set(['fileinfo', 'alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
 const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
 const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
 const FOREIGN_OBJECTS = new Set([
-  'fileinfo',
   'files',
   'smb',
   'http2',
@@ -118,7 +116,7 @@ export function configProblem(dir: string): string | undefined {
 }
 
 /** The test's suricata.yaml EVE options (alert payload, tls custom fields, the dns logger's options). */
-export function testEveConfig(dir: string): { alert: AlertOutputOptions; custom: EveCustomFields } {
+export function testEveConfig(dir: string): EveOptions {
   const p = join(dir, 'suricata.yaml');
   if (!existsSync(p)) return { alert: {}, custom: {} };
   let doc: unknown;
@@ -191,6 +189,9 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^stats\.decoder-events=(yes|true)$/,
 ];
 
+const LAYER_LIMIT_SETTING =
+  'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit';
+
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */
 export function argsProblem(args: string[]): {
   problem?: string;
@@ -198,11 +199,14 @@ export function argsProblem(args: string[]): {
   midstream?: boolean;
   /** `app-layer.protocols.tls.ja4-fingerprints=no`: tls events without JA4. */
   noTlsJa4?: boolean;
+  /** libhtp's `response-body-decompress-layer-limit`. */
+  layerLimit?: number;
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
   let midstream: boolean | undefined;
   let noTlsJa4: boolean | undefined;
+  let layerLimit: number | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -216,12 +220,23 @@ export function argsProblem(args: string[]): {
       const ms = /^stream\.midstream=(true|yes|false|no)$/.exec(kv);
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
       else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
-      else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
+      else if (/^app-layer\.protocols\.http\.libhtp\.default-config\.lzma-enabled=(yes|true)$/.test(kv))
+        return { problem: `setting ${kv} (LZMA content coding: Node has no LZMA decoder)` };
+      else if (kv.startsWith(`${LAYER_LIMIT_SETTING}=`)) {
+        try {
+          layerLimit = decompressLayerLimit(kv.slice(LAYER_LIMIT_SETTING.length + 1));
+        } catch (err) {
+          return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
+        }
+      } else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
         return { problem: `setting ${kv} (not emulated)` };
     } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
     else return { problem: `option ${t} (not emulated)` };
   }
-  return noTlsJa4 ? { pcap, midstream, noTlsJa4 } : { pcap, midstream };
+  const out: ReturnType<typeof argsProblem> = { pcap, midstream };
+  if (noTlsJa4) out.noTlsJa4 = true;
+  if (layerLimit !== undefined) out.layerLimit = layerLimit;
+  return out;
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -302,6 +317,7 @@ export async function runTest(dir: string): Promise<Outcome> {
         inspectors,
         eveCustom: eve.custom,
         alertOutput: eve.alert,
+        http: a.layerLimit !== undefined ? { decode: { layerLimit: a.layerLimit } } : eve.http,
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
         flow: { midstream: a.midstream ?? false },
       })

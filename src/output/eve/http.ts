@@ -4,7 +4,7 @@
  * http_method, protocol, status, redirect, length (response body bytes). Absent facts are left out, as
  * Suricata does, rather than written as empty strings.
  */
-import type { HttpTransaction } from '../../proto/index.js';
+import { parseContentRange, type HttpTransaction } from '../../proto/index.js';
 import { MemberWriter, num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeHttp2Eve } from './http2.js';
 
@@ -100,7 +100,31 @@ export function writeHttpEve(o: EveBytesOut, t: HttpTransaction, dump?: HttpHead
   }
   w.key('length');
   num(o, t.responseBodyLength);
+  writeContentRange(o, w, t.responseHeaders);
   if (dump === 'request' || dump === 'both') writeHeaderList(o, w, 'request_headers', t.requestHeaders);
   if (dump === 'response' || dump === 'both') writeHeaderList(o, w, 'response_headers', t.responseHeaders);
+  raw(o, '}');
+}
+
+/** `content_range` of a partial response (Suricata's extended http fields): the raw value and what it says. */
+function writeContentRange(o: EveBytesOut, w: MemberWriter, hs: Array<[string, string]>): void {
+  let value: string | undefined;
+  for (const [n, v] of hs) if (n.toLowerCase() === 'content-range') value ??= v;
+  if (value === undefined) return;
+  w.key('content_range');
+  raw(o, '{"raw":');
+  str(o, value);
+  const r = parseContentRange(value);
+  if (r) {
+    for (const [k, v] of [
+      ['start', r.start],
+      ['end', r.end],
+      ['size', r.size],
+    ] as const) {
+      if (v < 0) continue;
+      raw(o, `,"${k}":`);
+      num(o, v);
+    }
+  }
   raw(o, '}');
 }

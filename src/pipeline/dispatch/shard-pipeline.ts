@@ -7,6 +7,7 @@ import type { EveCustomFields } from '../eve-events.js';
 import type { FlowTrackerOptions } from '../../flow/index.js';
 import { Pipeline } from '../pipeline.js';
 import type { EveBytesOut } from '../../output/index.js';
+import type { HttpParseOptions } from '../../proto/index.js';
 
 export interface ShardSettings {
   shardIndex: number;
@@ -16,6 +17,7 @@ export interface ShardSettings {
   eveCustom?: EveCustomFields;
   /** Interface name for `in_iface` (live capture). */
   iface?: string;
+  http?: HttpParseOptions;
 }
 
 /** `out`: where this thread's EVE lines are written. */
@@ -27,6 +29,7 @@ export function shardPipeline(out: EveBytesOut, s: ShardSettings): Pipeline {
     eveTypes: s.eveTypes ? new Set(s.eveTypes) : undefined,
     eveCustom: s.eveCustom,
     iface: s.iface,
+    http: s.http,
     externalClock: true,
   });
 }

@@ -51,3 +51,18 @@ export function headerValues(headers: Array<[string, string]>, lowerName: string
   }
   return out;
 }
+
+/**
+ * A header's value as libhtp looks it up: names compared without case and without NUL bytes, repeated fields joined
+ * with ", " (Content-Length: the first).
+ */
+export function headerValueNoNul(headers: Array<[string, string]>, lowerName: string): string | undefined {
+  let out: string | undefined;
+  for (const [n, v] of headers) {
+    const name = n.includes('\0') ? n.replace(/\0/g, '') : n;
+    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue;
+    if (out === undefined) out = v;
+    else if (lowerName !== 'content-length') out = `${out}, ${v}`;
+  }
+  return out;
+}

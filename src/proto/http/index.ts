@@ -1,6 +1,6 @@
 /** HTTP/1.x: the protocol definition proto/'s registry lists for the flow layer. */
 import type { AppContext, StreamProtocolDef } from '../app-layer.js';
-import { HttpStreamParser } from './parser.js';
+import { HttpStreamParser, type HttpParseOptions } from './parser.js';
 import { probeHttp } from './probe.js';
 
 export const httpProtocol: StreamProtocolDef = {
@@ -9,6 +9,11 @@ export const httpProtocol: StreamProtocolDef = {
   create: (ctx: AppContext) => new HttpStreamParser(ctx),
 };
 
-export { HttpStreamParser } from './parser.js';
+/** HTTP/1.x parsed under other settings than the defaults. */
+export function httpProtocolWith(opts: HttpParseOptions): StreamProtocolDef {
+  return { ...httpProtocol, create: (ctx: AppContext) => new HttpStreamParser(ctx, opts) };
+}
+
+export { HttpStreamParser, type HttpParseOptions } from './parser.js';
 export { probeHttp } from './probe.js';
 export type { HttpTransaction } from './types.js';

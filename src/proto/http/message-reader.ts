@@ -9,9 +9,16 @@
  * are only counted, never kept.
  */
 
+import { HEAD_BODY } from './response-head.js';
+
 export const MAX_HEAD_BYTES = 64 * 1024;
 /** A chunk-size line (hex size + extensions) longer than this is hostile. */
 const MAX_CHUNK_LINE = 1024;
+/** libhtp's reading of a chunk-size line: control characters and blanks, then hex digits, then anything. */
+const CHUNK_SIZE = /^[\r\n \t\v\f]*([0-9a-fA-F]+)/;
+/** A line (or its start) that may still become a size line. */
+const CHUNK_SIZE_START = /^[\r\n \t\v\f]*[0-9a-fA-F]/;
+const CHUNK_CTL_ONLY = /^[\r\n \t\v\f]*$/;
 
 /** Body framing a head announces (returned by `MessageOwner.onHead`). */
 export const BODY_NONE = -1;
@@ -35,10 +42,23 @@ export interface MessageOwner {
    * Judges the start of a head once ≥ 8 bytes or its first line are in. `head[0, len)` holds them.
    */
   checkStart(head: Buffer, len: number, firstLineDone: boolean): number;
+  /**
+   * Where the head collected so far ends, for a side whose heads do not simply end at a blank line (responses read
+   * as libhtp reads them): an offset, HEAD_MORE, or HEAD_BODY when the bytes are body with no head (the owner is
+   * then ready for them).
+   */
+  headEnd?(head: Buffer, len: number, complete?: boolean): number;
+  /**
+   * Bytes before the next head that may still belong to the message before it (libhtp appends lines that are no
+   * status line to the previous response's body): returns where the next head may start.
+   */
+  beforeHead?(buf: Buffer, off: number, end: number): number;
   /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
   onHead(head: Buffer, len: number, tsUs: number): number;
   /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
   onBody(bytes: number, buf: Buffer, off: number): void;
+  /** `bytes` body bytes are missing (capture loss inside a body the framing still follows). */
+  onBodyGap?(bytes: number): void;
   /** The message (head and body) is complete; `aborted` when a gap or the end cut it short. */
   onMessageEnd(tsUs: number, aborted: boolean): void;
   onAnomaly(event: string, detail: string, tsUs: number): void;
@@ -136,14 +156,11 @@ export class HttpMessageReader {
           break;
         }
         case S_CHUNK_DATA_END: {
-          // The CRLF after chunk data; tolerate a bare LF, and text that is already the next size line.
-          const c = buf[p];
-          if (c === 0x0d) p++;
-          else if (c === 0x0a) {
-            p++;
-            this.state = S_CHUNK_SIZE;
-            this.chunkLine = '';
-          } else {
+          // What follows chunk data up to the line end is skipped, whatever it is (libhtp's reading).
+          const lf = buf.indexOf(0x0a, p);
+          if (lf < 0 || lf >= end) p = end;
+          else {
+            p = lf + 1;
             this.state = S_CHUNK_SIZE;
             this.chunkLine = '';
           }
@@ -190,6 +207,7 @@ export class HttpMessageReader {
       case S_BODY_LENGTH:
       case S_CHUNK_DATA:
         if (len <= this.remaining) {
+          this.owner.onBodyGap?.(len);
           this.remaining -= len;
           if (this.remaining === 0) {
             if (this.state === S_BODY_LENGTH) this.endMessage(tsUs, false);
@@ -197,8 +215,12 @@ export class HttpMessageReader {
           }
           return;
         }
+        // The hole runs past the body: the body's missing bytes are counted, the message is cut.
+        this.owner.onBodyGap?.(this.remaining);
         break;
       case S_BODY_CLOSE:
+        this.owner.onBodyGap?.(len);
+        return;
       case S_TUNNEL:
         return;
       case S_RESYNC:
@@ -219,6 +241,17 @@ export class HttpMessageReader {
 
   /** The connection ended: a body delimited by the close ends here; anything else was cut short. */
   onEnd(tsUs: number): void {
+    if (
+      this.state === S_HEAD &&
+      this.headLen > 0 &&
+      this.owner.headEnd?.(this.head, this.headLen, true) === HEAD_BODY
+    ) {
+      // The bytes before the end were no head at all but a document.
+      this.inMessage = true;
+      this.owner.onBody(this.headLen, this.head, 0);
+      this.resetHead();
+      this.state = S_BODY_CLOSE;
+    }
     if (this.state === S_HEAD && this.headLen > 0) {
       // A head the peer never terminated (no final CRLF): take what is there as the head.
       const hasContent = this.head.subarray(0, this.headLen).some((c) => c !== 0x0d && c !== 0x0a);
@@ -306,6 +339,10 @@ export class HttpMessageReader {
   }
 
   private readHead(buf: Buffer, p: number, end: number, tsUs: number): number {
+    if (this.headLen === 0 && this.owner.beforeHead) {
+      p = this.owner.beforeHead(buf, p, end);
+      if (p === end) return p;
+    }
     // Leading blank lines between messages are tolerated (RFC 9112 §2.2).
     if (this.headLen === 0) {
       while (p < end && (buf[p] === 0x0d || buf[p] === 0x0a)) p++;
@@ -335,6 +372,13 @@ export class HttpMessageReader {
         this.simpleCandidate = verdict === START_SIMPLE && lineDone;
         if (verdict !== START_OK && verdict !== START_SIMPLE) return p;
       }
+      if (this.owner.headEnd) {
+        const q = this.ownerHeadEnd(p, tsUs, lineDone && firstLine);
+        if (q >= 0) return q;
+        if (!lineDone) return p;
+        this.lineStart = this.headLen;
+        continue;
+      }
       if (!lineDone) return p;
       const lineLen = this.headLen - this.lineStart;
       const blank = lineLen === 1 || (lineLen === 2 && this.head[this.lineStart] === 0x0d);
@@ -342,6 +386,38 @@ export class HttpMessageReader {
       this.lineStart = this.headLen;
     }
     return p;
+  }
+
+  /**
+   * Asks the owner where the head ends, when the bytes just added could end it (two line ends with at most a blank
+   * between them) or complete the first line. Returns where reading goes on, or -1 to keep collecting.
+   */
+  private ownerHeadEnd(p: number, tsUs: number, firstLineDone: boolean): number {
+    const from = Math.max(0, this.lineStart - 3);
+    const tail = this.head.toString('latin1', from, this.headLen);
+    if (!firstLineDone && !/[\r\n][ \t\0]?[\r\n]/.test(tail)) return -1;
+    const r = this.owner.headEnd!(this.head, this.headLen);
+    if (r === HEAD_BODY) {
+      this.inMessage = true;
+      this.owner.onBody(this.headLen, this.head, 0);
+      this.resetHead();
+      this.state = S_BODY_CLOSE;
+      return p;
+    }
+    if (r < HEAD_BODY) {
+      this.owner.onAnomaly(`http.invalid_${this.side}_line`, `${this.side} has no start line`, tsUs);
+      this.resetHead();
+      this.state = S_RESYNC;
+      this.atLineStart = false;
+      return p;
+    }
+    if (r < 0) return -1;
+    // The head may end before the bytes collected (a lone CR ended it): the rest is read again as what follows.
+    const leftover = r < this.headLen ? Buffer.from(this.head.subarray(r, this.headLen)) : undefined;
+    this.headLen = r;
+    const q = this.finishHead(p, tsUs);
+    if (leftover) this.onData(leftover, 0, leftover.length, tsUs);
+    return q;
   }
 
   private finishHead(p: number, tsUs: number): number {
@@ -377,32 +453,49 @@ export class HttpMessageReader {
 
   private readChunkSize(buf: Buffer, p: number, end: number, tsUs: number): number {
     const lf = buf.indexOf(0x0a, p);
-    const to = lf < 0 || lf >= end ? end : lf;
+    const to = lf < 0 || lf >= end ? end : lf + 1;
     if (this.chunkLine.length + (to - p) > MAX_CHUNK_LINE) {
       this.owner.onAnomaly(
         `http.invalid_${this.side}_chunk_len`,
         `chunk-size line over ${MAX_CHUNK_LINE} bytes`,
         tsUs,
       );
-      this.unframeable(tsUs);
-      return p;
+      this.unframeable(tsUs, this.chunkLine + buf.toString('latin1', p, to));
+      return to;
     }
     this.chunkLine += buf.toString('latin1', p, to);
-    if (to === end) return end;
-    const line = this.chunkLine.trim();
+    const line = this.chunkLine;
+    if (to === end && lf !== end - 1) {
+      // No line end yet: a line that already cannot start with a size is not waited for.
+      if (!CHUNK_SIZE_START.test(line) && !CHUNK_CTL_ONLY.test(line)) {
+        this.chunkLine = '';
+        this.owner.onAnomaly(`http.invalid_${this.side}_chunk_len`, 'chunk size line is not hex', tsUs);
+        this.unframeable(tsUs, line);
+      }
+      return end;
+    }
     this.chunkLine = '';
-    const semi = line.indexOf(';');
-    const hex = (semi >= 0 ? line.slice(0, semi) : line).trim();
-    if (hex.length === 0) return to + 1; // Stray empty line between chunks: tolerated.
-    if (!/^[0-9a-fA-F]+$/.test(hex) || hex.replace(/^0+/, '').length > 13) {
-      // Not hex, or beyond 2^52: unframeable. The rest of the connection is this body.
+    // Line ends, blanks and form feeds around the size are skipped; a line of only those is no size line.
+    if (CHUNK_CTL_ONLY.test(line)) return to;
+    const m = CHUNK_SIZE.exec(line);
+    if (!m) {
+      // Not hex: the body cannot be framed. A response's body is then this line and the rest of the connection.
       this.owner.onAnomaly(
         `http.invalid_${this.side}_chunk_len`,
-        `chunk size ${JSON.stringify(hex.slice(0, 40))}`,
+        `chunk size ${JSON.stringify(line.trim().slice(0, 40))}`,
         tsUs,
       );
+      this.unframeable(tsUs, line);
+      return to;
+    }
+    // Digits after the size (an extension, junk) are ignored; a size beyond 2^31 - 1 is skipped like a blank line.
+    const hex = m[1].replace(/^0+(?=.)/, '');
+    if (hex.length > 8 || parseInt(hex, 16) > 0x7fffffff) {
+      if (this.side === 'response') return to;
+      // A request body cannot be read past such a size: what follows may be a smuggled request.
+      this.owner.onAnomaly(`http.invalid_${this.side}_chunk_len`, `chunk size ${hex.slice(0, 40)}`, tsUs);
       this.unframeable(tsUs);
-      return to + 1;
+      return to;
     }
     const size = parseInt(hex, 16);
     if (size === 0) {
@@ -413,7 +506,7 @@ export class HttpMessageReader {
       this.remaining = size;
       this.state = S_CHUNK_DATA;
     }
-    return to + 1;
+    return to;
   }
 
   /**
@@ -421,9 +514,13 @@ export class HttpMessageReader {
    * §6.3), so its message ends here and the next request line is looked for — which is also where a
    * smuggled request would start.
    */
-  private unframeable(tsUs: number): void {
+  private unframeable(tsUs: number, pending = ''): void {
     if (this.side === 'response') {
       this.state = S_BODY_CLOSE;
+      if (pending.length > 0) {
+        const b = Buffer.from(pending, 'latin1');
+        this.owner.onBody(b.length, b, 0);
+      }
       return;
     }
     this.endMessage(tsUs, true);

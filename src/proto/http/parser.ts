@@ -41,10 +41,24 @@ import {
   fillResponse,
   Framing,
   newTransaction,
+  parseContentRange,
+  responseFraming,
   parseRequestLine,
   parseStatusLine,
 } from './transaction.js';
 import { keepBody, type HttpTransaction } from './types.js';
+import { BodyFile, dispositionFilename, pathOf } from './body-file.js';
+import { DEFAULT_DECODE_LIMITS, planCodings, type DecodeLimits } from './content-coding.js';
+import { headerValueNoNul } from './header-block.js';
+import { HEAD_BODY, parseResponseHead, parseStatusLineLoose, type ResponseHead } from './response-head.js';
+
+/** A head that is no response and has no request to answer: skipped to the next status line. */
+const START_BAD_HEAD = -3;
+
+/** How HTTP bodies are decoded (Suricata's libhtp settings). */
+export interface HttpParseOptions {
+  decode?: Partial<DecodeLimits>;
+}
 
 /**
  * Requests waiting for their response; beyond this the oldest is logged unanswered. Each keeps its header
@@ -85,7 +99,19 @@ export class HttpStreamParser implements StreamParser {
   /** The flow's initiator is the HTTP server (capture began mid-connection). */
   private swapped = false;
 
-  constructor(private readonly ctx: AppContext) {
+  /** A complete response whose log waits for the bytes after it (they may be more of its body). */
+  private lingering: { tx: HttpTransaction; file: BodyFile | undefined; aborted: boolean } | undefined;
+  /** The response head the head reader just found the end of. */
+  private parsedHead: ResponseHead | undefined;
+  /** The response body being followed as a file. */
+  private responseFile: BodyFile | undefined;
+  private readonly limits: DecodeLimits;
+
+  constructor(
+    private readonly ctx: AppContext,
+    opts: HttpParseOptions = {},
+  ) {
+    this.limits = { ...DEFAULT_DECODE_LIMITS, ...opts.decode };
     this.requests = new HttpMessageReader(this.requestOwner(), 'request');
     this.responses = new HttpMessageReader(this.responseOwner(), 'response');
   }
@@ -115,6 +141,8 @@ export class HttpStreamParser implements StreamParser {
     if (this.tunnelState !== TUNNEL_NONE && this.tunnelData(toServer, buf, off, len, tsUs)) return;
     if (!toServer) this.requests.flushSimpleRequest(tsUs);
     (toServer ? this.requests : this.responses).onData(buf, off, len, tsUs);
+    // What followed a response in its segment has been seen: it is logged with the body as it stands.
+    this.flushLingering(tsUs);
   }
 
   /**
@@ -175,6 +203,7 @@ export class HttpStreamParser implements StreamParser {
       this.inner!.onGap(toServer ? TO_SERVER : TO_CLIENT, len, tsUs);
       return;
     }
+    this.flushLingering(tsUs);
     (toServer ? this.requests : this.responses).onGap(len, tsUs);
   }
 
@@ -183,6 +212,7 @@ export class HttpStreamParser implements StreamParser {
     this.inner?.onEnd(tsUs);
     this.requests.onEnd(tsUs);
     this.responses.onEnd(tsUs);
+    this.flushLingering(tsUs);
     if (this.responseTx) this.finish(this.responseTx, tsUs);
     this.responseTx = undefined;
     while (this.pending.length > 0) this.emit(this.pending.shift() as HttpTransaction, tsUs);
@@ -197,11 +227,60 @@ export class HttpStreamParser implements StreamParser {
     this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, tsUs);
   }
 
-  /** Logs `tx` and forgets it. */
-  private finish(tx: HttpTransaction, tsUs: number): void {
+  /**
+   * Lines after a complete response that are no status line are more of its body, as libhtp reads them (a stray
+   * CRLF, the rest of a body its Content-Length cut short). Returns where the next head may start.
+   */
+  private trailingBody(buf: Buffer, off: number, end: number): number {
+    const l = this.lingering;
+    if (!l || l.aborted) return off;
+    let p = off;
+    while (p < end) {
+      const lf = buf.indexOf(0x0a, p);
+      const noLf = lf < 0 || lf >= end;
+      const to = noLf ? end : lf + 1;
+      let q = p;
+      while (q < to && (buf[q] <= 0x20 || buf[q] === 0)) q++;
+      const word = buf.toString('latin1', q, Math.min(to, q + 4)).toLowerCase();
+      // A status line, or what may still become one: the response is over.
+      if (word === 'http' || (noLf && 'http'.startsWith(word))) break;
+      // A decoded body cannot be added to (libhtp's decoder is gone by then); an identity one grows.
+      if (l.file && !l.file.encoded) {
+        l.file.add(buf, p, to - p);
+        l.tx.responseBodyLength += to - p;
+      }
+      p = to;
+    }
+    return p;
+  }
+
+  /** Logs the response that was waiting for what follows it. */
+  private flushLingering(tsUs: number): void {
+    const l = this.lingering;
+    if (!l) return;
+    this.lingering = undefined;
+    const { tx, file } = l;
+    if (file && file.seen > 0) {
+      tx.responseFile = file.finish(l.aborted, () =>
+        this.anomaly('COMPRESSION_BOMB', 'decoded body over the decompression bound', tsUs),
+      );
+      tx.responseBody = tx.responseFile.data ? [tx.responseFile.data] : undefined;
+    }
+    this.emit(tx, tsUs);
+  }
+
+  /** Takes `tx` off the pending list without logging it. */
+  private detach(tx: HttpTransaction): void {
     const i = this.pending.indexOf(tx);
     if (i >= 0) this.pending.splice(i, 1);
     if (this.requestTx === tx) this.requestTx = undefined;
+  }
+
+  /** Logs `tx` and forgets it. */
+  private finish(tx: HttpTransaction, tsUs: number): void {
+    // A response still waiting for what follows it was earlier: it is logged first.
+    this.flushLingering(tsUs);
+    this.detach(tx);
     this.emit(tx, tsUs);
   }
 
@@ -237,26 +316,52 @@ export class HttpStreamParser implements StreamParser {
         const tx = this.pending[0];
         if (tx && tx.protocol === undefined && tx.method !== undefined) {
           this.responseTx = tx;
+          this.openResponseFile(tx, [], 0);
           return START_RAW_BODY;
         }
-        return START_BAD;
+        // A request waits for this answer: the head reader decides (lines skipped, or a body with no head).
+        return tx ? START_OK : START_BAD;
+      },
+      headEnd: (head, len, complete) => {
+        const r = parseResponseHead(head, len, complete);
+        if (typeof r !== 'number') {
+          this.parsedHead = r;
+          return r.end;
+        }
+        if (r === HEAD_BODY) {
+          // No status line: browsers (and libhtp) show these bytes as the document.
+          const tx = this.pending[0];
+          if (!tx) return START_BAD_HEAD;
+          this.responseTx = tx;
+          this.openResponseFile(tx, [], 0);
+        }
+        return r;
       },
       onHead: (buf, len, tsUs) => this.onResponseHead(buf, len, tsUs),
       onBody: (n, buf, off) => {
         const tx = this.responseTx;
         if (!tx) return;
-        tx.responseBody = this.keptBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
+        if (this.responseFile) this.responseFile.add(buf, off, n);
+        else tx.responseBody = this.keptBody(tx.responseBody, tx.responseBodyLength, buf, off, n);
         tx.responseBodyLength += n;
       },
-      onMessageEnd: (tsUs) => {
+      onBodyGap: (n) => this.responseFile?.gap(n),
+      onMessageEnd: (tsUs, aborted) => {
         const tx = this.responseTx;
         if (this.interim) {
           this.interim = false;
           return;
         }
+        const file = this.responseFile;
+        this.responseFile = undefined;
         this.responseTx = undefined;
-        if (tx) this.finish(tx, tsUs);
+        if (!tx) return;
+        // The transaction is logged when what follows on this side is known not to be more of its body.
+        this.detach(tx);
+        this.flushLingering(tsUs);
+        this.lingering = { tx, file, aborted };
       },
+      beforeHead: (buf, off, end) => this.trailingBody(buf, off, end),
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
       onTunnelData: (buf, off, len, tsUs) => this.upgradedData(TO_CLIENT, buf, off, len, tsUs),
       looksLikeStart: (buf, off, len) => probeStatusLine(buf, off, len, false),
@@ -310,9 +415,29 @@ export class HttpStreamParser implements StreamParser {
     }
   }
 
+  /** Follows the coming response body as a file, when bodies are kept: named, with its content codings planned. */
+  private openResponseFile(tx: HttpTransaction, headers: Array<[string, string]>, tsUs: number): void {
+    this.responseFile = undefined;
+    if (this.ctx.keepBodies === false) return;
+    const cd = headerValueNoNul(headers, 'content-disposition');
+    const name = (cd !== undefined ? dispositionFilename(cd) : undefined) ?? pathOf(tx.uri);
+    const plan = planCodings(headerValueNoNul(headers, 'content-encoding'), this.limits.layerLimit);
+    if (plan.overLimit)
+      this.anomaly('TOO_MANY_ENCODING_LAYERS', `over ${this.limits.layerLimit} content encodings`, tsUs);
+    this.responseFile = new BodyFile(name, plan, this.limits);
+    const cr = headerValueNoNul(headers, 'content-range');
+    const range = cr !== undefined ? parseContentRange(cr) : undefined;
+    if (range && range.start >= 0 && range.end > 0)
+      this.responseFile.range = { start: range.start, end: range.end };
+  }
+
   private onResponseHead(buf: Buffer, len: number, tsUs: number): number {
-    const head = splitHead(buf, len);
-    const sl = parseStatusLine(head.startLine);
+    // The head as the head reader found it (libhtp's reading); a head cut short by a gap or the end is split by lines.
+    const parsed = this.parsedHead;
+    this.parsedHead = undefined;
+    const head = parsed && parsed.end === len ? parsed : splitHead(buf, len);
+    const sl =
+      parseStatusLine(head.startLine.replace(/^[\s\0]+/, '')) ?? parseStatusLineLoose(head.startLine);
     if (!sl) {
       this.anomaly(
         'http.invalid_response_line',
@@ -330,7 +455,17 @@ export class HttpStreamParser implements StreamParser {
       this.anomaly('UNABLE_TO_MATCH_RESPONSE_TO_REQUEST', 'response without a request', tsUs);
     }
     const status = sl.status;
-    if (status !== undefined && status >= 100 && status < 200 && status !== 101) {
+    // A 1xx, 204 or 304 that announces a body has one, as browsers read it (libhtp too); so does a 100 with a
+    // Content-Length above 0.
+    const announced =
+      headerValueNoNul(head.headers, 'transfer-encoding') !== undefined ||
+      headerValueNoNul(head.headers, 'content-length') !== undefined;
+    const interim =
+      status === 100
+        ? headerValueNoNul(head.headers, 'transfer-encoding') === undefined &&
+          !(responseFraming(head.headers, framingOut) === Framing.Length && framingOut.length > 0)
+        : !announced;
+    if (status !== undefined && status >= 100 && status < 200 && status !== 101 && interim) {
       tx.infoCode = status;
       this.responseTx = tx;
       this.interim = true;
@@ -352,7 +487,7 @@ export class HttpStreamParser implements StreamParser {
       }
       this.requests.untunnel();
     }
-    if (status === 101) {
+    if (status === 101 && !announced) {
       this.finish(tx, tsUs);
       this.responseTx = undefined;
       if (upgradesToH2c(tx)) {
@@ -365,8 +500,9 @@ export class HttpStreamParser implements StreamParser {
       this.responses.tunnel();
       return BODY_TUNNEL;
     }
-    if (method === 'HEAD' || status === 204 || status === 304) return BODY_NONE;
-    const framing = bodyFraming(head.headers, framingOut);
+    if (method === 'HEAD' || ((status === 204 || status === 304) && !announced)) return BODY_NONE;
+    this.openResponseFile(tx, head.headers, tsUs);
+    const framing = responseFraming(head.headers, framingOut);
     if (framingOut.problem) this.anomaly('http.response_framing', framingOut.problem, tsUs);
     switch (framing) {
       case Framing.Chunked:

@@ -3,7 +3,7 @@
  * `HttpTransaction`. Tolerant like the servers it watches: extra spaces, lower-case methods, a missing
  * version (HTTP/0.9), a request line with no target.
  */
-import { headerValue, headerValues, type MessageHead } from './header-block.js';
+import { headerValue, headerValueNoNul, headerValues, type MessageHead } from './header-block.js';
 import type { HttpTransaction } from './types.js';
 
 export function newTransaction(depth: number): HttpTransaction {
@@ -146,4 +146,40 @@ export function bodyFraming(
   }
   out.length = Number(v);
   return Framing.Length;
+}
+
+/**
+ * A response body's framing as libhtp decides it (what Suricata sees, and what browsers accept): chunked when
+ * Transfer-Encoding mentions "chunked" anywhere (case and NUL bytes aside, whatever the version or a Content-Length
+ * beside it), else the first Content-Length's digits (junk around them tolerated), else until the close.
+ */
+export function responseFraming(
+  headers: Array<[string, string]>,
+  out: { length: number; problem: string },
+): Framing {
+  out.problem = '';
+  const te = headerValueNoNul(headers, 'transfer-encoding');
+  const cl = headerValueNoNul(headers, 'content-length');
+  if (te !== undefined && te.replace(/\0/g, '').toLowerCase().includes('chunked')) {
+    if (cl !== undefined) out.problem = 'both Transfer-Encoding and Content-Length';
+    return Framing.Chunked;
+  }
+  if (cl === undefined) return Framing.None;
+  const m = /^[ \t]*[^0-9]*([0-9]+)/.exec(cl);
+  if (!m || m[1].replace(/^0+(?=\d)/, '').length > 15) {
+    out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} is not a usable number`;
+    return Framing.Invalid;
+  }
+  out.length = Number(m[1]);
+  if (!/^\s*\d+\s*$/.test(cl))
+    out.problem = `Content-Length ${JSON.stringify(cl.slice(0, 40))} has bytes around its digits`;
+  return Framing.Length;
+}
+
+/** A Content-Range value ("bytes 500-1000/146515") as Suricata reads it; -1 where "*" stands; undefined if malformed. */
+export function parseContentRange(value: string): { start: number; end: number; size: number } | undefined {
+  const m = /^\s*(?:bytes\s+)?(?:(\d+)-(\d+)|\*)\/(\d+|\*)\s*$/i.exec(value);
+  if (!m) return undefined;
+  const n = (x: string | undefined): number => (x === undefined || x === '*' ? -1 : Number(x));
+  return { start: n(m[1]), end: n(m[2]), size: n(m[3]) };
 }

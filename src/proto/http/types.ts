@@ -40,8 +40,26 @@ export interface HttpTransaction {
   redirect?: string;
   /** Position of the transaction in its connection, from 1 (Zeek's trans_depth). */
   depth: number;
+  /** The response body as Suricata tracks it as a file (`fileinfo`): set when the response carried body bytes. */
+  responseFile?: HttpFile;
   /** An HTTP/2 stream's frame facts (stream id, settings, errors), as Suricata logs them. */
   http2?: Http2Details;
+}
+
+/** A transaction's body as a file: its name, decoded size, and whether it is whole. */
+export interface HttpFile {
+  /** Content-Disposition's filename, else the request path. */
+  name: string;
+  /** Bytes of the file after content decoding (gaps counted in). */
+  size: number;
+  /** Capture loss inside the body. */
+  gaps: boolean;
+  /** CLOSED when the body ended as framed, TRUNCATED when a gap, the end of the flow or a limit cut it. */
+  state: 'CLOSED' | 'TRUNCATED';
+  /** The byte range a partial response (206, Content-Range) carries of the whole file. */
+  range?: { start: number; end: number };
+  /** The body's first bytes as decoded (at most BODY_KEEP): `file_data`. */
+  data?: Buffer;
 }
 
 /** Body bytes kept per direction of a transaction for inspection (Suricata inspects a bounded window too). */

@@ -253,7 +253,8 @@ test('chunked with extensions and trailers, chunked request bodies, a bad chunk 
     [TO_CLIENT, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nrest of it'],
   ]);
   assert.deepEqual(bad.anomalies, ['http.invalid_response_chunk_len']);
-  assert.equal(bad.txs[0].responseBodyLength, 10);
+  // The line that is no size is body too, and so is the rest of the connection (libhtp's reading).
+  assert.equal(bad.txs[0].responseBodyLength, 14);
 });
 
 test('lower-case methods, absolute-form targets, missing URI, invalid Content-Length', () => {
@@ -270,7 +271,8 @@ test('lower-case methods, absolute-form targets, missing URI, invalid Content-Le
       ['GET', '', 'h.test', undefined, 3],
     ],
   );
-  assert.ok(r.anomalies.includes('http.invalid_content_length'));
+  // libhtp takes the digits amid junk ("-5" is 5) and says so.
+  assert.ok(r.anomalies.includes('http.response_framing'));
 });
 
 test('garbage on the request side is reported and skipped until a request line', () => {
