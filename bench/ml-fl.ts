@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import {
   Classifier,
   DEFAULT_ARCH,
+  ML_RECIPE,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
   buildModelFile,
@@ -40,13 +41,18 @@ const flag = (name: string, d: number): number => {
 };
 const ROUNDS = flag('rounds', 4);
 const EPOCHS = flag('epochs', 2);
-const CENTRAL = flag('central-epochs', 8);
+const CENTRAL = flag('central-epochs', ML_RECIPE.epochs);
 const CLIENTS = 5;
 // FedAvgM: server momentum and step (0 and 1: plain FedAvg).
 const MOMENTUM = flag('server-momentum', 0);
 const SERVER_LR = flag('server-lr', 1);
 // Appliances carry local Adam's moments from round to round.
 const KEEP_OPT = args.includes('--keep-optimizer');
+// Server-side averaging of the last k rounds' globals into the final model; the appliances' label smoothing and
+// decay of their learning rate across the rounds.
+const AVERAGE = flag('average-last', 1);
+const SMOOTH = flag('label-smoothing', 0);
+const ROUND_FLOOR = flag('round-lr-floor', 1);
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const dir = mkdtempSync(join(tmpdir(), 'moat-flbench-'));
 const f = (n: string): string => join(dir, n);
@@ -168,6 +174,8 @@ async function federated(
     String(MOMENTUM),
     '--server-lr',
     String(SERVER_LR),
+    '--average-last',
+    String(AVERAGE),
   ]);
   try {
     const t0 = Date.now();
@@ -199,6 +207,10 @@ async function federated(
         '--out',
         d(`final${i}.json`),
         ...(KEEP_OPT ? ['--keep-optimizer'] : []),
+        '--label-smoothing',
+        String(SMOOTH),
+        '--round-lr-floor',
+        String(ROUND_FLOOR),
       ]),
     );
     const codes = await Promise.all(apps.map((a) => a.exited));
@@ -225,13 +237,25 @@ console.log(
 let cen = { f1: NaN, acc: NaN };
 if (!args.includes('--skip-central')) {
   const c0 = process.cpuUsage();
-  const central = await trainModel(tf, union, { arch: DEFAULT_ARCH, epochs: CENTRAL, seed: 1 });
+  // What `moat ml train` ships: the recipe's learning rate, label smoothing and averaging of the last epochs.
+  const central = await trainModel(tf, union, {
+    arch: DEFAULT_ARCH,
+    epochs: CENTRAL,
+    learningRate: ML_RECIPE.learningRate,
+    labelSmoothing: ML_RECIPE.labelSmoothing,
+    averageLast: ML_RECIPE.averageLast,
+    seed: 1,
+  });
   central.model.dispose();
   cen = evaluate(central.params);
   const cpu = process.cpuUsage(c0);
   console.log(
-    `centralised (${union.n} sessions, ${CENTRAL} epochs): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
+    `centralised (${union.n} sessions, ${CENTRAL} epochs, label smoothing ${ML_RECIPE.labelSmoothing}, average of the last ${ML_RECIPE.averageLast}): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
   );
+}
+if (args.includes('--central-only')) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 const weights = (log: string): string =>
   log
@@ -241,7 +265,7 @@ const weights = (log: string): string =>
     .join('\n');
 const clean = await federated('clean', undefined);
 console.log(
-  `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}${KEEP_OPT ? ', Adam kept across rounds' : ''}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
+  `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}, final average of ${AVERAGE} rounds${KEEP_OPT ? ', Adam kept across rounds' : ''}, label smoothing ${SMOOTH}, round lr floor ${ROUND_FLOOR}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
 );
 console.log(weights(clean.log));
 if (!args.includes('--skip-poison')) {

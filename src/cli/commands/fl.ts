@@ -156,6 +156,11 @@ export function registerFl(program: Command): void {
       '0',
     )
     .option('--server-lr <l>', "FedAvgM: the server's step on the averaged update", '1')
+    .option(
+      '--average-last <k>',
+      "the final model is the mean of the last k rounds' globals (1: none); written into every block",
+      '1',
+    )
     .option('--host <addr>', 'listen address', '127.0.0.1')
     .option('--port <n>', 'listen port (0: any)', '8844')
     .option('--tls-dir <dir>', 'where the self-signed certificate is kept (fl-server.crt/.key)', '.')
@@ -172,6 +177,7 @@ export function registerFl(program: Command): void {
         seed: string;
         serverMomentum: string;
         serverLr: string;
+        averageLast: string;
         host: string;
         port: string;
         tlsDir: string;
@@ -191,6 +197,8 @@ export function registerFl(program: Command): void {
         );
         const momentum = num('server-momentum', f.serverMomentum, 0, 0.99);
         const serverLr = num('server-lr', f.serverLr, 0.01, 10);
+        const averageLast = num('average-last', f.averageLast, 1, 100, true);
+        const rounds = num('rounds', f.rounds, 1, 100_000, true);
         const stores = new StoreSet();
         try {
           const options = {
@@ -202,13 +210,20 @@ export function registerFl(program: Command): void {
             classNames: ml.USTC_CLASS_NAMES,
             maliciousClasses: ml.USTC_MALICIOUS,
             expect: num('expect', f.expect, 1, 10_000, true),
-            rounds: num('rounds', f.rounds, 1, 100_000, true),
+            rounds,
             roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
             minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
             floor: num('floor', f.floor, 0, 1),
             seed: num('seed', f.seed, 0, 2 ** 31, true),
-            ...(momentum > 0 || serverLr !== 1
-              ? { fusion: { rule: 'fedavgm' as const, serverLr, momentum } }
+            ...(momentum > 0 || serverLr !== 1 || averageLast > 1
+              ? {
+                  fusion: {
+                    rule: 'fedavgm' as const,
+                    serverLr,
+                    momentum,
+                    ...(averageLast > 1 ? { averageLast, rounds } : {}),
+                  },
+                }
               : {}),
             https: { key: cert.key, cert: cert.cert },
             log: (l: string) => process.stdout.write(`fl: ${l}\n`),
@@ -276,6 +291,13 @@ export function registerFl(program: Command): void {
     .option('--epochs <n>', 'local epochs a round', '1')
     .option('--seed <n>', 'training seed', '1')
     .option('--keep-optimizer', "carry local Adam's moments from round to round (instead of a fresh Adam)")
+    .option('--lr <l>', 'local learning rate', '0.003')
+    .option('--label-smoothing <e>', 'label smoothing of local training (0: hard labels)', '0')
+    .option(
+      '--round-lr-floor <f>',
+      'cosine decay of the local learning rate across the rounds down to this fraction (1: constant)',
+      '1',
+    )
     .option('--out <file>', 'write the final verified global model here')
     .action(
       async (
@@ -284,6 +306,9 @@ export function registerFl(program: Command): void {
           epochs: string;
           seed: string;
           keepOptimizer?: boolean;
+          lr: string;
+          labelSmoothing: string;
+          roundLrFloor: string;
           out?: string;
         },
       ) => {
@@ -296,6 +321,9 @@ export function registerFl(program: Command): void {
             epochs: num('epochs', f.epochs, 1, 1000, true),
             seed: num('seed', f.seed, 0, 2 ** 31, true),
             keepOptimizer: f.keepOptimizer === true,
+            learningRate: num('lr', f.lr, 1e-6, 1),
+            labelSmoothing: num('label-smoothing', f.labelSmoothing, 0, 0.5),
+            roundLrFloor: num('round-lr-floor', f.roundLrFloor, 0, 1),
             log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
           }),
         );
