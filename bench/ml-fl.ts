@@ -285,4 +285,6 @@ if (!args.includes('--skip-poison')) {
   );
   console.log(weights(bad.log));
 }
-rmSync(dir, { recursive: true, force: true });
+// --keep: leave the servers' stores for a look at each round's global model.
+if (args.includes('--keep')) console.log(`kept ${dir}`);
+else rmSync(dir, { recursive: true, force: true });
