@@ -109,10 +109,16 @@ test('fuseInto: the last round is the mean of its FedAvgM iterate and the global
   // Before the last round, or without averaging, it is FedAvgM's iterate.
   assert.deepEqual(fuseInto(updates, g, 2, { ...m, rounds: 5 }), fuseRound(updates, g[0], g[1], m));
   assert.deepEqual(fuseInto(updates, g, 3, { ...m, averageLast: 1 }), [Float32Array.from([7, 1])]);
-  // A window longer than the run: every global there is (rounds 0…1 and the iterate).
+  // A window longer than the run: every trained global there is (round 1 and the iterate; round 0's initial
+  // model is not trained and stays out).
   const short = fuseInto(updates, g.slice(1), 2, { ...m, averageLast: 5, rounds: 2 });
-  // x = 2 + (6 − 2) + 0.5·(2 − 0) = 7; mean(7, 2, 0) = 3.
-  assert.deepEqual([...short[0]], [3, 1]);
+  // x = 2 + (6 − 2) + 0.5·(2 − 0) = 7; mean(7, 2) = 4.5.
+  assert.deepEqual([...short[0]], [4.5, 1]);
+  // A one-round run: the iterate alone.
+  assert.deepEqual(
+    fuseInto(updates, g.slice(2), 1, { ...m, averageLast: 3, rounds: 1 }),
+    fuseRound(updates, g[2], undefined, m),
+  );
   assert.equal(globalsNeeded(2, { ...m, averageLast: 5, rounds: 2 }), 2);
   assert.equal(globalsNeeded(6, { ...m, averageLast: 4, rounds: 6 }), 3);
   assert.equal(globalsNeeded(6, undefined), 1);
