@@ -6,7 +6,11 @@
  * Split (stratified, seeded): a fifth is the test set; half of another fifth is the vendor's reference set the
  * server scores updates on; the rest is the appliances' data. Non-IID: class c's "home" appliance (c mod 5) holds
  * 60% of that class's sessions, each of the other four 10%.
- * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--central-epochs C] [--skip-central] [--skip-poison]`.
+ * Centralised training is the shipped recipe (ML_RECIPE: label smoothing, averaging of the last epochs); the
+ * federated defaults are what `moat fl serve`/`moat fl run` ship.
+ * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--server-momentum B] [--server-lr L] [--average-last K]
+ * [--label-smoothing S] [--round-lr-floor F] [--fresh-optimizer] [--central-epochs C] [--skip-central]
+ * [--central-only] [--skip-poison] [--clean-f1 X]`.
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -16,6 +20,7 @@ import { join } from 'node:path';
 import {
   Classifier,
   DEFAULT_ARCH,
+  ML_RECIPE,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
   buildModelFile,
@@ -38,15 +43,21 @@ const flag = (name: string, d: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : d;
 };
-const ROUNDS = flag('rounds', 4);
+// Defaults: what `moat fl serve` / `moat fl run` ship.
+const ROUNDS = flag('rounds', 10);
 const EPOCHS = flag('epochs', 2);
-const CENTRAL = flag('central-epochs', 8);
+const CENTRAL = flag('central-epochs', ML_RECIPE.epochs);
 const CLIENTS = 5;
 // FedAvgM: server momentum and step (0 and 1: plain FedAvg).
-const MOMENTUM = flag('server-momentum', 0);
+const MOMENTUM = flag('server-momentum', 0.5);
 const SERVER_LR = flag('server-lr', 1);
-// Appliances carry local Adam's moments from round to round.
-const KEEP_OPT = args.includes('--keep-optimizer');
+// Appliances carry local Adam's moments from round to round (--fresh-optimizer: a new Adam each round).
+const KEEP_OPT = !args.includes('--fresh-optimizer');
+// Server-side averaging of the last k rounds' globals into the final model; the appliances' label smoothing and
+// decay of their learning rate across the rounds.
+const AVERAGE = flag('average-last', 3);
+const SMOOTH = flag('label-smoothing', ML_RECIPE.labelSmoothing);
+const ROUND_FLOOR = flag('round-lr-floor', 0.1);
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const dir = mkdtempSync(join(tmpdir(), 'moat-flbench-'));
 const f = (n: string): string => join(dir, n);
@@ -168,6 +179,8 @@ async function federated(
     String(MOMENTUM),
     '--server-lr',
     String(SERVER_LR),
+    '--average-last',
+    String(AVERAGE),
   ]);
   try {
     const t0 = Date.now();
@@ -198,7 +211,11 @@ async function federated(
         String(i + 1),
         '--out',
         d(`final${i}.json`),
-        ...(KEEP_OPT ? ['--keep-optimizer'] : []),
+        KEEP_OPT ? '--keep-optimizer' : '--no-keep-optimizer',
+        '--label-smoothing',
+        String(SMOOTH),
+        '--round-lr-floor',
+        String(ROUND_FLOOR),
       ]),
     );
     const codes = await Promise.all(apps.map((a) => a.exited));
@@ -225,13 +242,25 @@ console.log(
 let cen = { f1: NaN, acc: NaN };
 if (!args.includes('--skip-central')) {
   const c0 = process.cpuUsage();
-  const central = await trainModel(tf, union, { arch: DEFAULT_ARCH, epochs: CENTRAL, seed: 1 });
+  // What `moat ml train` ships: the recipe's learning rate, label smoothing and averaging of the last epochs.
+  const central = await trainModel(tf, union, {
+    arch: DEFAULT_ARCH,
+    epochs: CENTRAL,
+    learningRate: ML_RECIPE.learningRate,
+    labelSmoothing: ML_RECIPE.labelSmoothing,
+    averageLast: ML_RECIPE.averageLast,
+    seed: 1,
+  });
   central.model.dispose();
   cen = evaluate(central.params);
   const cpu = process.cpuUsage(c0);
   console.log(
-    `centralised (${union.n} sessions, ${CENTRAL} epochs): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
+    `centralised (${union.n} sessions, ${CENTRAL} epochs, label smoothing ${ML_RECIPE.labelSmoothing}, average of the last ${ML_RECIPE.averageLast}): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
   );
+}
+if (args.includes('--central-only')) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 const weights = (log: string): string =>
   log
@@ -239,11 +268,16 @@ const weights = (log: string): string =>
     .filter((l) => /closed:/.test(l))
     .map((l) => l.replace(/^fl: /, '  '))
     .join('\n');
-const clean = await federated('clean', undefined);
-console.log(
-  `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}${KEEP_OPT ? ', Adam kept across rounds' : ''}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
-);
-console.log(weights(clean.log));
+// --clean-f1 X: skip the clean federated run and compare the poisoned one with X (an earlier run's, same split and
+// configuration; the federated runs are deterministic up to the blocks' time stamps).
+const given = flag('clean-f1', NaN);
+const clean = Number.isNaN(given) ? await federated('clean', undefined) : { f1: given, acc: NaN, log: '' };
+if (Number.isNaN(given)) {
+  console.log(
+    `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}, final average of ${AVERAGE} rounds${KEEP_OPT ? ', Adam kept across rounds' : ''}, label smoothing ${SMOOTH}, round lr floor ${ROUND_FLOOR}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
+  );
+  console.log(weights(clean.log));
+}
 if (!args.includes('--skip-poison')) {
   const bad = await federated('poisoned', 4);
   console.log(
@@ -251,4 +285,6 @@ if (!args.includes('--skip-poison')) {
   );
   console.log(weights(bad.log));
 }
-rmSync(dir, { recursive: true, force: true });
+// --keep: leave the servers' stores for a look at each round's global model.
+if (args.includes('--keep')) console.log(`kept ${dir}`);
+else rmSync(dir, { recursive: true, force: true });

@@ -111,3 +111,50 @@ export function fuseRound(
     return out;
   });
 }
+
+/** How many earlier globals (rounds into−1, into−2, …) `fuseInto` needs for the fusion into round `into`. */
+export function globalsNeeded(into: number, fusion: Fusion | undefined): number {
+  if (!fusion) return Math.min(1, into);
+  const base = Math.min(2, into);
+  return averagesInto(into, fusion) ? Math.max(base, windowOf(into, fusion) - 1) : base;
+}
+
+/** Models in the final average: the iterate and the globals before it, never round 0's (the untrained start). */
+function windowOf(into: number, fusion: Fusion): number {
+  return Math.min(fusion.averageLast ?? 1, into);
+}
+
+function averagesInto(into: number, fusion: Fusion): boolean {
+  return (fusion.averageLast ?? 1) > 1 && fusion.rounds === into;
+}
+
+/**
+ * Round `into`'s global model from round into−1's weighted updates, as the blocks' rule says. `recent` holds the
+ * verified globals of rounds into−1, into−2, … (at least `globalsNeeded` of them). With `averageLast` k and
+ * `into` the run's last round, the result is the mean of the FedAvgM iterate and the k−1 globals before it (fewer
+ * when the run is shorter: round 0's random initial model is never in it), summed in float64 in a fixed order so
+ * every appliance gets the same bits.
+ */
+export function fuseInto(
+  updates: readonly { params: readonly Float32Array[]; weight: number }[],
+  recent: readonly (readonly Float32Array[])[],
+  into: number,
+  fusion: Fusion | undefined,
+): Float32Array[] {
+  if (recent.length < globalsNeeded(into, fusion))
+    throw new Error(
+      `fusion into round ${into}: ${recent.length} earlier globals, needs ${globalsNeeded(into, fusion)}`,
+    );
+  const x = fuseRound(updates, recent[0], into >= 2 ? recent[1] : undefined, fusion);
+  if (!fusion || !averagesInto(into, fusion)) return x;
+  const window = [x, ...recent.slice(0, windowOf(into, fusion) - 1)];
+  return x.map((p, k) => {
+    const out = new Float32Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      let s = 0;
+      for (const m of window) s += m[k][i];
+      out[i] = s / window.length;
+    }
+    return out;
+  });
+}

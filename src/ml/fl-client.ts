@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { fuseRound } from './fedavg.js';
+import { fuseInto, globalsNeeded } from './fedavg.js';
 import {
   blockSchema,
   checkRegistry,
@@ -28,7 +28,7 @@ import type { SessionSet } from './idx.js';
 import { Ledger, blockHash, sameFusion, signBlock, verifyInclusion, type Block } from './ledger.js';
 import { paramsToBytes, serialiseModel, sha256Hex } from './model-file.js';
 import { buildModelFile, keyIdOf, signModel, verifyModel, type VerifiedModel } from './model-io.js';
-import { trainModel, type OptimizerState } from './train.js';
+import { lrAt, trainModel, type OptimizerState } from './train.js';
 
 export class FlRefused extends Error {
   constructor(message: string) {
@@ -309,7 +309,7 @@ export class FlClient {
 
   /**
    * The parameters of round `round`'s global model, verified before (its parameters' SHA-256 is in `globals`);
-   * the last two are kept in `cache`.
+   * the last few are kept in `cache`.
    */
   private async verifiedParams(
     round: number,
@@ -327,7 +327,7 @@ export class FlClient {
 
   /**
    * Verifies round `round`'s global model: the fusion of round−1's committed updates as their blocks say, from
-   * round−1's (and, for FedAvgM, round−2's) verified global.
+   * round−1's (for FedAvgM, round−2's; for the averaged last round, the window's) verified globals.
    */
   private async verifyGlobal(
     ledger: Ledger,
@@ -342,9 +342,10 @@ export class FlClient {
     if (ups.length === 0) throw new FlRefused(`round ${round - 1} has no committed blocks in the ledger`);
     const weighted = ups.map((u) => ({ params: u.model.params, weight: u.block.weight }));
     const fusion = ups[0].block.fusion;
-    const base = await this.verifiedParams(round - 1, globals, cache);
-    const before = fusion && round >= 2 ? await this.verifiedParams(round - 2, globals, cache) : undefined;
-    const expected = sha256Hex(paramsToBytes(fuseRound(weighted, base, before, fusion)));
+    const recent: Float32Array[][] = [];
+    for (let k = 1; k <= Math.max(1, globalsNeeded(round, fusion)); k++)
+      recent.push(await this.verifiedParams(round - k, globals, cache));
+    const expected = sha256Hex(paramsToBytes(fuseInto(weighted, recent, round, fusion)));
     if (g.file.manifest.paramsSha256 !== expected)
       throw new FlRefused(
         `round ${round}: the global model is not the weighted FedAvg of the updates the ledger commits`,
@@ -369,7 +370,8 @@ export class FlClient {
       global = await this.verifyGlobal(ledger, ring, r, local.globals, cache);
       local.globals[r] = global.file.manifest.paramsSha256;
       cache.set(r, global.params);
-      cache.delete(r - 2);
+      // Kept: what the next fusion reads (two globals for FedAvgM, more for an averaged last round).
+      cache.delete(r - 10);
       verifiedRounds.push(r);
     }
     for (const b of ledger.blocks) if (b.submitter === this.keyId) await this.checkInclusion(ledger, b.index);
@@ -461,6 +463,16 @@ export class FlClient {
        * share; carried moments keep the steps to the scale local training had reached.
        */
       keepOptimizer?: boolean;
+      /** Local learning rate (default: trainModel's). */
+      learningRate?: number;
+      /** Label smoothing of local training, as the shipped recipe's centralised training (0: hard labels). */
+      labelSmoothing?: number;
+      /**
+       * Cosine decay of the local learning rate across the server's rounds, from the full rate in round 0 to this
+       * fraction of it in the last (1: constant). FedAvg on non-IID shares with a constant rate settles in a
+       * neighbourhood of the optimum whose size scales with the rate; decaying it lets the rounds converge.
+       */
+      roundLrFloor?: number;
     },
   ): Promise<SyncResult> {
     const log = o.log ?? (() => {});
@@ -482,6 +494,8 @@ export class FlClient {
           epochs: o.epochs,
           seed: (o.seed ?? 1) * 1000 + st.round,
           initial: s.global.params,
+          learningRate: (o.learningRate ?? 0.003) * lrAt(st.round, st.rounds, o.roundLrFloor ?? 1),
+          labelSmoothing: o.labelSmoothing ?? 0,
           ...(o.keepOptimizer
             ? {
                 optimizerState: optimizer,

@@ -43,6 +43,8 @@ export const blockSchema = z.strictObject({
       rule: z.literal('fedavgm'),
       serverLr: z.number().gt(0).max(10),
       momentum: z.number().min(0).lt(1),
+      averageLast: z.number().int().min(1).max(100).optional(),
+      rounds: z.number().int().min(1).max(100_000).optional(),
     })
     .optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { buildModel, type Arch } from './arch.js';
-import { fuseRound, scoreUpdates } from './fedavg.js';
+import { fuseInto, globalsNeeded, scoreUpdates } from './fedavg.js';
 import { envelopeProblem, envelopeSchema, reportSchema, type Envelope } from './fl-protocol.js';
 import type { FlStore } from './fl-store.js';
 import type { SessionSet } from './idx.js';
@@ -265,8 +265,11 @@ export class FlServer {
       if (!json) throw new Error(`round ${round}: the update of ${b.submitter} is missing from the store`);
       updates.push({ params: verifyModel(json).params, weight: b.weight });
     }
-    const previous = round > 0 ? (await this.globalOf(round - 1)).params : undefined;
-    const fused = fuseRound(updates, g.params, previous, blocks[0]?.fusion);
+    const fusion = blocks[0]?.fusion;
+    const recent = [g.params];
+    for (let k = 1; k < globalsNeeded(round + 1, fusion); k++)
+      recent.push((await this.globalOf(round - k)).params);
+    const fused = fuseInto(updates, recent, round + 1, fusion);
     await this.o.store.openRound(round + 1, globalFile(this.o, round + 1, fused, g.file.manifest.weights));
     this.current = round + 1;
     this.log(`round ${round} fused from ${blocks.length} blocks; round ${round + 1} open`);

@@ -81,6 +81,7 @@ export {
   blockHash,
   checkBlock,
   keyRing,
+  sameFusion,
   signBlock,
   validSigners,
   verifyInclusion,
@@ -89,7 +90,7 @@ export {
   type Fusion,
   type KeyRing,
 } from './ledger.js';
-export { fedAvg, fuseRound, scoreUpdates, type ScoredUpdate } from './fedavg.js';
+export { fedAvg, fuseInto, fuseRound, globalsNeeded, scoreUpdates, type ScoredUpdate } from './fedavg.js';
 export {
   registerKey,
   checkRegistry,

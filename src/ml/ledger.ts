@@ -36,6 +36,26 @@ export interface Fusion {
   rule: 'fedavgm';
   serverLr: number;
   momentum: number;
+  /**
+   * Weight averaging across rounds, the federated analogue of the recipe's averaging of the last epochs: the last
+   * round's global model (round `rounds`) is the mean of its FedAvgM result and the `averageLast` − 1 globals
+   * before it. Those globals are already verified by every appliance, so the mean needs no hidden state either.
+   * Only the final model is averaged; the rounds train from the FedAvgM iterates. Absent (or 1): no averaging.
+   */
+  averageLast?: number;
+  /** The run's number of rounds: which fusion is the last one (needed with `averageLast`). */
+  rounds?: number;
+}
+
+/** The rule's fields in a fixed order, the optional ones only when set (a block without them hashes as before). */
+function fusionFields(f: Fusion): Record<string, unknown> {
+  return {
+    rule: f.rule,
+    serverLr: f.serverLr,
+    momentum: f.momentum,
+    ...(f.averageLast !== undefined ? { averageLast: f.averageLast } : {}),
+    ...(f.rounds !== undefined ? { rounds: f.rounds } : {}),
+  };
 }
 
 export interface Block extends BlockBody {
@@ -59,9 +79,7 @@ export function blockHash(b: BlockBody): string {
       submitter,
       online,
       at,
-      ...(fusion
-        ? { fusion: { rule: fusion.rule, serverLr: fusion.serverLr, momentum: fusion.momentum } }
-        : {}),
+      ...(fusion ? { fusion: fusionFields(fusion) } : {}),
     }),
   );
 }
@@ -100,7 +118,7 @@ export function validSigners(b: Block, keys: KeyRing): Set<string> {
 }
 
 function fusionKey(f: Fusion | undefined): string {
-  return f ? `${f.rule}:${f.serverLr}:${f.momentum}` : 'fedavg';
+  return f ? JSON.stringify(fusionFields(f)) : 'fedavg';
 }
 
 /** Whether two blocks fuse their round the same way (both plain FedAvg, or the same rule and numbers). */

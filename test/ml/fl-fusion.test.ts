@@ -11,8 +11,11 @@ import {
   Ledger,
   blockHash,
   fedAvg,
+  fuseInto,
   fuseRound,
+  globalsNeeded,
   keyRing,
+  sameFusion,
   signBlock,
   type Block,
   type BlockBody,
@@ -93,4 +96,64 @@ test('ledger: the fusion rule is in the hash, and one round fuses one way', () =
     /block 1: its fusion rule is not that of the round's other blocks/,
   );
   assert.throws(() => bad.append(make(1, withM, undefined)), /fusion rule is not that of the round/);
+});
+
+test('fuseInto: the last round is the mean of its FedAvgM iterate and the globals before it', () => {
+  const g = [[Float32Array.from([4, 1])], [Float32Array.from([2, 1])], [Float32Array.from([0, 1])]];
+  const updates = [{ params: [Float32Array.from([6, 1])], weight: 1 }];
+  const m: Fusion = { rule: 'fedavgm', serverLr: 1, momentum: 0.5, averageLast: 3, rounds: 3 };
+  // Round 3 is the last: x = 4 + (6 − 4) + 0.5·(4 − 2) = 7; mean(7, 4, 2) = 13/3.
+  const last = fuseInto(updates, g, 3, m);
+  assert.equal(last[0][0], Math.fround(13 / 3));
+  assert.equal(last[0][1], 1);
+  // Before the last round, or without averaging, it is FedAvgM's iterate.
+  assert.deepEqual(fuseInto(updates, g, 2, { ...m, rounds: 5 }), fuseRound(updates, g[0], g[1], m));
+  assert.deepEqual(fuseInto(updates, g, 3, { ...m, averageLast: 1 }), [Float32Array.from([7, 1])]);
+  // A window longer than the run: every trained global there is (round 1 and the iterate; round 0's initial
+  // model is not trained and stays out).
+  const short = fuseInto(updates, g.slice(1), 2, { ...m, averageLast: 5, rounds: 2 });
+  // x = 2 + (6 − 2) + 0.5·(2 − 0) = 7; mean(7, 2) = 4.5.
+  assert.deepEqual([...short[0]], [4.5, 1]);
+  // A one-round run: the iterate alone.
+  assert.deepEqual(
+    fuseInto(updates, g.slice(2), 1, { ...m, averageLast: 3, rounds: 1 }),
+    fuseRound(updates, g[2], undefined, m),
+  );
+  assert.equal(globalsNeeded(2, { ...m, averageLast: 5, rounds: 2 }), 2);
+  assert.equal(globalsNeeded(6, { ...m, averageLast: 4, rounds: 6 }), 3);
+  assert.equal(globalsNeeded(6, undefined), 1);
+  assert.throws(() => fuseInto(updates, g.slice(0, 1), 3, m), /needs 2/);
+});
+
+test('ledger: the averaging window and the run length are in the hash', () => {
+  const k = generateKeyPairSync('ed25519');
+  const priv = k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const ring = keyRing([k.publicKey.export({ format: 'pem', type: 'spki' }).toString()]);
+  const id = [...ring.keys()][0];
+  const m: Fusion = { rule: 'fedavgm', serverLr: 1, momentum: 0.5, averageLast: 3, rounds: 10 };
+  const body: BlockBody = {
+    index: 0,
+    prevHash: GENESIS,
+    round: 9,
+    modelId: 'c'.repeat(64),
+    paramsSha256: 'd'.repeat(64),
+    weight: 0.5,
+    submitter: id,
+    online: [id],
+    at: '2026-12-06T20:00:00.000Z',
+    fusion: m,
+  };
+  const hash = blockHash(body);
+  const b: Block = { ...body, hash, signatures: [signBlock(hash, priv)] };
+  assert.equal(Ledger.verifyAll([b], ring).blocks.length, 1);
+  // Without the averaging fields the rule hashes as FedAvgM's did before they existed.
+  const { averageLast: _a, rounds: _r, ...plainM } = m;
+  assert.notEqual(blockHash({ ...body, fusion: plainM }), hash);
+  for (const changed of [{ ...m, averageLast: 2 }, { ...m, rounds: 11 }, plainM])
+    assert.throws(
+      () => Ledger.verifyAll([{ ...b, fusion: changed }], ring),
+      /block 0: hash does not match its contents/,
+    );
+  assert.equal(sameFusion(m, { ...m }), true);
+  assert.equal(sameFusion(m, { ...m, averageLast: 4 }), false);
 });

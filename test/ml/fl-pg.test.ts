@@ -16,10 +16,13 @@ import {
   FlServer,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
+  fuseInto,
+  fuseRound,
   openFlStore,
   registerKey,
   subset,
   tfReady,
+  verifyModel,
   writeUstcFolder,
   type FlServerOptions,
 } from '../../src/ml/index.js';
@@ -88,7 +91,8 @@ test(
       { key: 'fl.key', cert: 'fl.crt' },
       { commonName: 'moat-fl', altNames: ['IP:127.0.0.1'] },
     );
-    const fusion = { rule: 'fedavgm' as const, serverLr: 1, momentum: 0.5 };
+    // Round 2 is the last: its global is the mean of its FedAvgM iterate and round 1's global.
+    const fusion = { rule: 'fedavgm' as const, serverLr: 1, momentum: 0.5, averageLast: 2, rounds: 2 };
     const options: FlServerOptions = {
       store: flStore,
       tf,
@@ -137,6 +141,18 @@ test(
     const blocks = await flStore.blocks('committed');
     for (const b of blocks) assert.deepEqual(b.fusion, fusion);
     assert.ok(blocks.some((b) => b.weight > 0));
+    // The served final model is the averaged one, not the bare iterate (which the appliances would have refused).
+    const params = async (json: string | undefined): Promise<Float32Array[]> =>
+      verifyModel(json ?? '').params;
+    const g = await Promise.all([0, 1, 2].map(async (r) => params(await flStore.global(r))));
+    const ups = await Promise.all(
+      blocks
+        .filter((b) => b.round === 1)
+        .map(async (b) => ({ params: await params(await flStore.update(1, b.submitter)), weight: b.weight })),
+    );
+    const iterate = fuseRound(ups, g[1], g[0], fusion);
+    assert.deepEqual(g[2], fuseInto(ups, [g[1], g[0]], 2, fusion));
+    assert.notDeepEqual(g[2], iterate);
 
     // Restarted on the same database: the server checks its ledger and serves the same chain; a fresh appliance
     // verifies the whole ledger and recomputes both rounds' FedAvgM fusions (round 2's uses round 0's model too).
@@ -148,9 +164,9 @@ test(
     assert.equal(fresh.global.file.manifest.paramsSha256, results[0].global.file.manifest.paramsSha256);
     assert.equal(fresh.root, results[0].root);
 
-    // One changed byte in the fusion rule of block 4 (momentum 0.5 → 0.6): its hash no longer matches.
+    // One changed byte in the fusion rule of block 4 (averaging window 2 → 3): its hash no longer matches.
     await store.pool.query(
-      `UPDATE fl_blocks SET block_json = replace(block_json, '"momentum":0.5', '"momentum":0.6') WHERE idx = 4`,
+      `UPDATE fl_blocks SET block_json = replace(block_json, '"averageLast":2', '"averageLast":3') WHERE idx = 4`,
     );
     await assert.rejects(client(1, 'fresh2', url2).sync(), /ledger refused: block 4: hash does not match/);
     await server.close();

@@ -137,7 +137,7 @@ export function registerFl(program: Command): void {
     .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
     .requiredOption('--reference <dir>', 'labelled reference traffic (USTC layout) the updates are scored on')
     .option('--expect <n>', 'updates that close a round', '5')
-    .option('--rounds <n>', 'rounds to run', '5')
+    .option('--rounds <n>', 'rounds to run', '10')
     .option(
       '--round-timeout <s>',
       'close a round this long after its first update (at least --min-updates)',
@@ -152,10 +152,15 @@ export function registerFl(program: Command): void {
     .option('--seed <n>', "the initial model's seed", '1')
     .option(
       '--server-momentum <b>',
-      'FedAvgM: server momentum β in [0, 1) (0 with --server-lr 1: plain FedAvg); written into every block',
-      '0',
+      'FedAvgM: server momentum β in [0, 1) (0 with --server-lr 1 and --average-last 1: plain FedAvg); written into every block',
+      '0.5',
     )
     .option('--server-lr <l>', "FedAvgM: the server's step on the averaged update", '1')
+    .option(
+      '--average-last <k>',
+      "the final model is the mean of the last k rounds' globals (1: none); written into every block",
+      '3',
+    )
     .option('--host <addr>', 'listen address', '127.0.0.1')
     .option('--port <n>', 'listen port (0: any)', '8844')
     .option('--tls-dir <dir>', 'where the self-signed certificate is kept (fl-server.crt/.key)', '.')
@@ -172,6 +177,7 @@ export function registerFl(program: Command): void {
         seed: string;
         serverMomentum: string;
         serverLr: string;
+        averageLast: string;
         host: string;
         port: string;
         tlsDir: string;
@@ -191,6 +197,8 @@ export function registerFl(program: Command): void {
         );
         const momentum = num('server-momentum', f.serverMomentum, 0, 0.99);
         const serverLr = num('server-lr', f.serverLr, 0.01, 10);
+        const averageLast = num('average-last', f.averageLast, 1, 100, true);
+        const rounds = num('rounds', f.rounds, 1, 100_000, true);
         const stores = new StoreSet();
         try {
           const options = {
@@ -202,13 +210,20 @@ export function registerFl(program: Command): void {
             classNames: ml.USTC_CLASS_NAMES,
             maliciousClasses: ml.USTC_MALICIOUS,
             expect: num('expect', f.expect, 1, 10_000, true),
-            rounds: num('rounds', f.rounds, 1, 100_000, true),
+            rounds,
             roundTimeoutMs: num('round-timeout', f.roundTimeout, 0, 86_400) * 1000,
             minUpdates: num('min-updates', f.minUpdates, 1, 10_000, true),
             floor: num('floor', f.floor, 0, 1),
             seed: num('seed', f.seed, 0, 2 ** 31, true),
-            ...(momentum > 0 || serverLr !== 1
-              ? { fusion: { rule: 'fedavgm' as const, serverLr, momentum } }
+            ...(momentum > 0 || serverLr !== 1 || averageLast > 1
+              ? {
+                  fusion: {
+                    rule: 'fedavgm' as const,
+                    serverLr,
+                    momentum,
+                    ...(averageLast > 1 ? { averageLast, rounds } : {}),
+                  },
+                }
               : {}),
             https: { key: cert.key, cert: cert.cert },
             log: (l: string) => process.stdout.write(`fl: ${l}\n`),
@@ -273,9 +288,20 @@ export function registerFl(program: Command): void {
   clientFlags(fl.command('run'))
     .description('appliance: take part in every round until the last (train on --ustc, submit, sign)')
     .requiredOption('--ustc <dir>', "this appliance's training data (USTC layout)")
-    .option('--epochs <n>', 'local epochs a round', '1')
+    .option('--epochs <n>', 'local epochs a round', '2')
     .option('--seed <n>', 'training seed', '1')
-    .option('--keep-optimizer', "carry local Adam's moments from round to round (instead of a fresh Adam)")
+    .option('--keep-optimizer', "carry local Adam's moments from round to round (the default)")
+    .option('--no-keep-optimizer', 'a fresh Adam each round')
+    .option('--lr <l>', 'local learning rate', '0.003')
+    .option(
+      '--label-smoothing <e>',
+      "label smoothing of local training (0: hard labels; default: the shipped recipe's, ML_RECIPE)",
+    )
+    .option(
+      '--round-lr-floor <f>',
+      'cosine decay of the local learning rate across the rounds down to this fraction (1: constant)',
+      '0.1',
+    )
     .option('--out <file>', 'write the final verified global model here')
     .action(
       async (
@@ -284,10 +310,14 @@ export function registerFl(program: Command): void {
           epochs: string;
           seed: string;
           keepOptimizer?: boolean;
+          lr: string;
+          labelSmoothing?: string;
+          roundLrFloor: string;
           out?: string;
         },
       ) => {
-        const { FlClient, readUstcFolder, serialiseModel, tfReady } = await import('../../ml/index.js');
+        const { FlClient, ML_RECIPE, readUstcFolder, serialiseModel, tfReady } =
+          await import('../../ml/index.js');
         const client = new FlClient(clientOptions(f));
         const data = readUstcFolder(f.ustc);
         const tf = await tfReady();
@@ -295,7 +325,13 @@ export function registerFl(program: Command): void {
           client.participate(tf, data, {
             epochs: num('epochs', f.epochs, 1, 1000, true),
             seed: num('seed', f.seed, 0, 2 ** 31, true),
-            keepOptimizer: f.keepOptimizer === true,
+            keepOptimizer: f.keepOptimizer !== false,
+            learningRate: num('lr', f.lr, 1e-6, 1),
+            labelSmoothing:
+              f.labelSmoothing === undefined
+                ? ML_RECIPE.labelSmoothing
+                : num('label-smoothing', f.labelSmoothing, 0, 0.5),
+            roundLrFloor: num('round-lr-floor', f.roundLrFloor, 0, 1),
             log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
           }),
         );
