@@ -6,6 +6,10 @@
  * the two so machine load hits both alike. Prints per-run wall time (whole process: load, compile, analyse, EVE
  * written to a temp file), its CPU time (steadier on a shared machine), the analysis-only time moat reports, peak
  * RSS, the rule load (parse + compile) time, packets/s and the ratios; target ≥ 50%.
+ *
+ * `--workers N` (N > 1) also runs both with `moat analyze --workers N` in each round and prints the ratio for each
+ * configuration alike (1 vs 1, N vs N) and the best configuration of each side against the other: with rules moat
+ * analyses on one thread (the security stage keeps state across flows), which the bench says when it happens.
  */
 import { moatSummary, timed } from './timed.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,11 +27,14 @@ interface Run {
   compileMs?: number;
   parseMs?: number;
   rssMb: number;
+  /** moat said it analysed on one thread although more workers were asked for. */
+  oneThread: boolean;
 }
 
-function once(file: string, eve: string, rules: readonly string[] = []): Run {
+function once(file: string, eve: string, rules: readonly string[] = [], workers = 1): Run {
   const args = ['bin/moat.js', 'analyze', file, '--eve', eve, '--json', '--no-progress'];
   for (const r of rules) args.push('--rules', r);
+  if (workers > 1) args.push('--workers', String(workers));
   const r = timed([process.execPath, ...args]);
   if (r.status !== 0) throw new Error(`moat analyze failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
   const s = moatSummary<{ packets: number; alerts: number; wallMs: number }>(r.stdout);
@@ -43,6 +50,7 @@ function once(file: string, eve: string, rules: readonly string[] = []): Run {
     compileMs: compile ? Number(compile[1]) : undefined,
     parseMs: parse ? Number(parse[1]) : undefined,
     rssMb: r.rssMb,
+    oneThread: workers > 1 && /runs on one thread/.test(r.stderr),
   };
 }
 
@@ -78,12 +86,13 @@ function main(): void {
     process.exit(2);
   }
   const runs = flag('--runs', 3);
+  const workers = flag('--workers', 1);
   if (!existsSync('/usr/bin/time')) {
     console.error('bench:rules needs GNU time (/usr/bin/time, Debian package "time")');
     process.exit(2);
   }
-  if (!file || !existsSync(file) || !(n > 0) || !(runs > 0)) {
-    console.error('usage: npm run bench:rules -- FILE.pcap [--rules N] [--runs K]');
+  if (!file || !existsSync(file) || !(n > 0) || !(runs > 0) || !(workers >= 1)) {
+    console.error('usage: npm run bench:rules -- FILE.pcap [--rules N] [--runs K] [--workers N]');
     process.exit(2);
   }
   const dir = mkdtempSync(join(tmpdir(), 'moat-bench-rules-'));
@@ -131,6 +140,7 @@ function main(): void {
     console.log(
       `rule load (parse + compile): median ${median(load).toFixed(0)} ms; peak RSS median: no rules ${median(base.map((r) => r.rssMb)).toFixed(0)} MiB, with rules ${median(withRules.map((r) => r.rssMb)).toFixed(0)} MiB (targets < 500 ms, ≤ 250 MB)`,
     );
+    if (workers > 1) compareWorkers(file, eve, rulesFiles, label, runs, workers, base, withRules);
     console.log(
       `load after ${loadavg()
         .map((l) => l.toFixed(2))
@@ -142,3 +152,44 @@ function main(): void {
 }
 
 main();
+
+/**
+ * The same rounds with --workers N on both sides (run after the 1-worker rounds, alternating again): ratios for
+ * each configuration alike and for the best configuration of each side.
+ */
+function compareWorkers(
+  file: string,
+  eve: string,
+  rulesFiles: readonly string[],
+  label: string,
+  runs: number,
+  workers: number,
+  base1: readonly Run[],
+  rules1: readonly Run[],
+): void {
+  const baseN: Run[] = [];
+  const rulesN: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    baseN.push(once(file, eve, [], workers));
+    rulesN.push(once(file, eve, rulesFiles, workers));
+    const b = baseN[i];
+    const w = rulesN[i];
+    console.log(
+      `run ${i + 1}, --workers ${workers}: no rules ${b.wallS.toFixed(2)} s wall, ${b.cpuS.toFixed(2)} s CPU | ` +
+        `${label} ${w.wallS.toFixed(2)} s wall, ${w.cpuS.toFixed(2)} s CPU${w.oneThread ? ' (moat: on one thread)' : ''} | peak RSS ${b.rssMb.toFixed(0)} / ${w.rssMb.toFixed(0)} MiB`,
+    );
+  }
+  const med = (rs: readonly Run[], k: 'wallS' | 'cpuS' | 'analysisS'): number => median(rs.map((r) => r[k]));
+  const pct = (b: number, r: number): string => `${((b / r) * 100).toFixed(1)}%`;
+  for (const k of ['wallS', 'cpuS', 'analysisS'] as const) {
+    const what = k === 'wallS' ? 'whole process' : k === 'cpuS' ? 'process CPU time' : 'analysis only';
+    const [b1, bn, r1, rn] = [med(base1, k), med(baseN, k), med(rules1, k), med(rulesN, k)];
+    console.log(
+      `${what}: 1 vs 1 worker ${pct(b1, r1)}; ${workers} vs ${workers} workers ${pct(bn, rn)}; best vs best ${pct(Math.min(b1, bn), Math.min(r1, rn))} (no rules best with ${b1 <= bn ? 1 : workers}, rules with ${r1 <= rn ? 1 : workers})`,
+    );
+  }
+  if (rulesN.some((r) => r.oneThread))
+    console.log(
+      `with rules, --workers ${workers} analysed on one thread (moat's security stage keeps cross-flow state)`,
+    );
+}

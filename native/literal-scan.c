@@ -7,12 +7,14 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifndef LITERAL_SCAN_CORE_ONLY
 #include <node_api.h>
+#endif
 
 /* Header of the tables (int32 words), offsets in int32 words from the start. */
 enum {
-  H_STATES, H_SHIFT4, H_HAS_ONE, H_ROWS, H_ROW_OF, H_CHILD_START, H_CHILD_BYTE, H_CHILD_STATE, H_OUT_START,
-  H_OUT_IDS, H_ONE, H_ONE_LIVE, H_PRE2, H_SHORT2, H_PRE4, H_REPORTED, H_WORDS
+  H_STATES, H_SHIFT4, H_ONE_COUNT, H_ROWS, H_ROW_OF, H_CHILD_START, H_CHILD_BYTE, H_CHILD_STATE, H_OUT_START,
+  H_OUT_IDS, H_ONE, H_ONE_LIST, H_PRE2, H_SHORT2, H_PRE4, H_REPORTED, H_CHAIN_START, H_CHAIN, H_WORDS
 };
 
 static uint8_t FOLD[256];
@@ -32,12 +34,9 @@ static inline void report(Scan *sc, int32_t s) {
   for (int32_t j = sc->outStart[s], e = sc->outStart[s + 1]; j < e; j++) sc->out[sc->n++] = sc->outIds[j];
 }
 
-static void walk(Scan *sc, const uint8_t *t, int64_t i, int64_t end) {
-  int32_t s = sc->rows[FOLD[t[i]]];
-  if (s < 0) return;
-  s = sc->rows[sc->rowOf[s] * 256 + FOLD[t[i + 1]]];
-  if (s < 0) return;
-  for (int64_t j = i + 2;; j++) {
+/* Reports state s's literals and follows the trie from it with the text from position j. */
+static void walk_from(Scan *sc, const uint8_t *t, int32_t s, int64_t j, int64_t end) {
+  for (;; j++) {
     if (sc->outStart[s] != sc->outStart[s + 1]) report(sc, s);
     if (j >= end) return;
     uint8_t b = FOLD[t[j]];
@@ -53,6 +52,15 @@ static void walk(Scan *sc, const uint8_t *t, int64_t i, int64_t end) {
     if (next < 0) return;
     s = next;
   }
+}
+
+/* From the root at position i: every literal of 2+ bytes starting there (1-byte literals are searched apart). */
+static void walk(Scan *sc, const uint8_t *t, int64_t i, int64_t end) {
+  int32_t s = sc->rows[FOLD[t[i]]];
+  if (s < 0) return;
+  s = sc->rows[sc->rowOf[s] * 256 + FOLD[t[i + 1]]];
+  if (s < 0) return;
+  walk_from(sc, t, s, i + 2, end);
 }
 
 static int64_t scan_distinct(int32_t *tab, const uint8_t *t, int64_t off, int64_t len, uint32_t gen, int32_t *out) {
@@ -72,24 +80,17 @@ static int64_t scan_distinct(int32_t *tab, const uint8_t *t, int64_t off, int64_
   const uint32_t *pre2 = (const uint32_t *)(tab + tab[H_PRE2]);
   const uint32_t *short2 = (const uint32_t *)(tab + tab[H_SHORT2]);
   const uint32_t *pre4 = (const uint32_t *)(tab + tab[H_PRE4]);
+  const int32_t *chainStart = tab + tab[H_CHAIN_START];
+  const int32_t *chain = tab + tab[H_CHAIN];
   const int shift4 = tab[H_SHIFT4];
-  const int hasOne = tab[H_HAS_ONE];
-  int32_t *one = tab + tab[H_ONE_LIVE];
-  if (hasOne) memcpy(one, tab + tab[H_ONE], 256 * sizeof(int32_t));
   const int64_t end = off + len;
   int64_t i = off;
+  /* Where the run of equal bytes the scan is in ends, once a position needed it (see literal-scan.ts). */
+  int64_t runEnd = off;
   if (len >= 4) {
     uint32_t x = ((uint32_t)FOLD[t[off]] << 16) | ((uint32_t)FOLD[t[off + 1]] << 8) | FOLD[t[off + 2]];
     for (const int64_t stop = end - 3; i < stop; i++) {
       x = (x << 8) | FOLD[t[i + 3]];
-      if (hasOne) {
-        uint32_t a = x >> 24;
-        int32_t s1 = one[a];
-        if (s1 != 0) {
-          one[a] = 0;
-          report(&sc, s1);
-        }
-      }
       uint32_t k2 = x >> 16;
       uint32_t bit = 1u << (k2 & 31);
       if ((pre2[k2 >> 5] & bit) == 0) continue;
@@ -97,24 +98,36 @@ static int64_t scan_distinct(int32_t *tab, const uint8_t *t, int64_t off, int64_
         uint32_t h = (x * 0x9e3779b1u) >> shift4;
         if ((pre4[h >> 5] & (1u << (h & 31))) == 0) continue;
       }
+      uint32_t a = x >> 24;
+      if (x == a * 0x01010101u && i > off && FOLD[t[i - 1]] == a) {
+        /* Inside a run of a, with >= 4 left, the previous position in it too: only the continuation is new. */
+        if (i >= runEnd) {
+          runEnd = i + 4;
+          while (runEnd < end && FOLD[t[runEnd]] == a) runEnd++;
+        }
+        int64_t r = runEnd - i;
+        int32_t c0 = chainStart[a];
+        if (r <= chainStart[a + 1] - c0) walk_from(&sc, t, chain[c0 + r - 1], runEnd, end);
+        continue;
+      }
       walk(&sc, t, i, end);
     }
   }
-  for (; i < end; i++) {
-    uint32_t a = FOLD[t[i]];
-    int32_t s1 = hasOne ? one[a] : 0;
-    if (s1 != 0) {
-      one[a] = 0;
-      report(&sc, s1);
-    }
-    if (i + 1 < end) {
-      uint32_t k2 = (a << 8) | FOLD[t[i + 1]];
-      if ((pre2[k2 >> 5] & (1u << (k2 & 31))) != 0) walk(&sc, t, i, end);
-    }
+  for (; i + 1 < end; i++) {
+    uint32_t k2 = ((uint32_t)FOLD[t[i]] << 8) | FOLD[t[i + 1]];
+    if ((pre2[k2 >> 5] & (1u << (k2 & 31))) != 0) walk(&sc, t, i, end);
+  }
+  /* 1-byte literals last, in byte order: one search each (both cases of a letter). */
+  const int32_t *oneList = tab + tab[H_ONE_LIST];
+  for (int32_t k = 0, n = tab[H_ONE_COUNT]; k < n; k++) {
+    uint8_t b = (uint8_t)oneList[2 * k];
+    if (memchr(t + off, b, len) || (b >= 'a' && b <= 'z' && memchr(t + off, b - 0x20, len)))
+      report(&sc, oneList[2 * k + 1]);
   }
   return sc.n;
 }
 
+#ifndef LITERAL_SCAN_CORE_ONLY
 static int typed(napi_env env, napi_value v, void **data, size_t *bytes) {
   napi_typedarray_type type;
   size_t length, offset;
@@ -161,3 +174,4 @@ static napi_value Init(napi_env env, napi_value exports) {
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
+#endif

@@ -3,12 +3,18 @@
  *
  * Each text position is first tested against small bitmaps that do not depend on the previous position: the
  * folded 2-byte prefix (8 KB), then a hash of the folded 4-byte prefix (a few KB to 64 KB). Only positions passing
- * both (0.1–5% on real payloads) walk a trie of the literals from there. Literals of one byte are looked up per
- * byte in a 256-entry table; literals of 2–3 bytes are told apart by a third bitmap so the 4-byte test does not
- * drop them. It replaced an Aho–Corasick automaton whose dense rows took megabytes per port group (its walk is a
- * chain of dependent loads into them): measured on ET Open's groups over base.pcap's payloads, with the caches
- * evicted between buffers as the pipeline does, this costs ~25% less CPU per byte, builds ~40% faster and holds a
- * fraction of the memory; with warm caches both run at ~5 ns per byte.
+ * both (0.1–5% on real payloads) walk a trie of the literals from there. Literals of 2–3 bytes are told apart by a
+ * third bitmap so the 4-byte test does not drop them. It replaced an Aho–Corasick automaton whose dense rows took
+ * megabytes per port group (its walk is a chain of dependent loads into them): measured on ET Open's groups over
+ * base.pcap's payloads, with the caches evicted between buffers as the pipeline does, this costs ~25% less CPU per
+ * byte, builds ~40% faster and holds a fraction of the memory; with warm caches both run at ~5 ns per byte.
+ *
+ * In distinct mode (each literal at most once per scan: what the rule prefilter asks for) two things keep binary
+ * payloads cheap. Literals of one byte (ET's |00|, |01|) are looked for after the pass, one search per literal,
+ * rather than tested at every position. And inside a run of one byte value (a client hello's zero padding), a
+ * position whose predecessor starts the same run walks only what its own run length adds: the walk from the
+ * previous position already reported every literal made of that byte alone, so only the continuation after the
+ * run is new. ET's 1,000-byte |00| literal made every position of a zero run walk hundreds of states.
  */
 
 import { existsSync } from 'node:fs';
@@ -53,7 +59,7 @@ function loadNative(): Native | null {
 const H = {
   states: 0,
   shift4: 1,
-  hasOne: 2,
+  oneCount: 2,
   rows: 3,
   rowOf: 4,
   childStart: 5,
@@ -62,13 +68,17 @@ const H = {
   outStart: 8,
   outIds: 9,
   one: 10,
-  oneLive: 11,
+  oneList: 11,
   pre2: 12,
   short2: 13,
   pre4: 14,
   reported: 15,
-  words: 16,
+  chainStart: 16,
+  chain: 17,
+  words: 18,
 } as const;
+
+type TableName = Exclude<keyof typeof H, 'states' | 'shift4' | 'oneCount' | 'words'>;
 
 /** Folds ASCII upper case to lower case, every other byte to itself. */
 const FOLD = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
@@ -87,6 +97,171 @@ export function setNativeScan(on: boolean): void {
   nativeOn = on;
 }
 
+/** The trie of the folded literals, children in byte order, in flat arrays. */
+interface Trie {
+  states: number;
+  byteOf: Uint8Array;
+  depth: Uint16Array;
+  firstChild: Int32Array;
+  sibling: Int32Array;
+  /** Literals ending at each state: a list through ownNext. */
+  ownHead: Int32Array;
+  ownNext: Int32Array;
+}
+
+function buildTrie(folded: readonly Uint8Array[]): Trie {
+  // Sorted literals build the trie depth-first with every state's children in byte order.
+  const order: number[] = [];
+  let cap = 1;
+  for (let i = 0; i < folded.length; i++) {
+    cap += folded[i].length;
+    if (folded[i].length > 0) order.push(i);
+  }
+  order.sort((a, b) => Buffer.compare(folded[a], folded[b]) || a - b);
+  const byteOf = new Uint8Array(cap);
+  const depth = new Uint16Array(cap);
+  const firstChild = new Int32Array(cap).fill(-1);
+  const lastChild = new Int32Array(cap).fill(-1);
+  const sibling = new Int32Array(cap).fill(-1);
+  const ownHead = new Int32Array(cap).fill(-1);
+  const ownNext = new Int32Array(folded.length).fill(-1);
+  const path: number[] = [0];
+  let prev: Uint8Array = new Uint8Array(0);
+  let n = 1;
+  for (const id of order) {
+    const p = folded[id];
+    let lcp = 0;
+    while (lcp < p.length && lcp < prev.length && p[lcp] === prev[lcp]) lcp++;
+    path.length = lcp + 1;
+    for (let d = lcp; d < p.length; d++) {
+      const parent = path[d];
+      const c = n++;
+      byteOf[c] = p[d];
+      depth[c] = d + 1;
+      if (lastChild[parent] < 0) firstChild[parent] = c;
+      else sibling[lastChild[parent]] = c;
+      lastChild[parent] = c;
+      path.push(c);
+    }
+    const end = path[p.length];
+    ownNext[id] = ownHead[end];
+    ownHead[end] = id;
+    prev = p;
+  }
+  return { states: n, byteOf, depth, firstChild, sibling, ownHead, ownNext };
+}
+
+/** The walk's tables: rows for the root and depth-1 states, sorted child lists below, literals per state. */
+interface WalkTables {
+  rows: Int32Array;
+  rowOf: Int32Array;
+  childStart: Int32Array;
+  childByte: Uint8Array;
+  childState: Int32Array;
+  outStart: Int32Array;
+  outIds: Int32Array;
+}
+
+function walkTables(t: Trie): WalkTables {
+  const n = t.states;
+  // Rows for the root and depth-1 states: the first bytes of a walk cost one load each.
+  const rowOf = new Int32Array(n).fill(-1);
+  let nRows = 0;
+  for (let s = 0; s < n; s++) if (t.depth[s] <= 1) rowOf[s] = nRows++;
+  const rows = new Int32Array(nRows * 256).fill(-1);
+  const childStart = new Int32Array(n + 1);
+  const childByte = new Uint8Array(Math.max(n - 1, 0));
+  const childState = new Int32Array(Math.max(n - 1, 0));
+  let e = 0;
+  for (let s = 0; s < n; s++) {
+    childStart[s] = e;
+    for (let c = t.firstChild[s]; c >= 0; c = t.sibling[c]) {
+      // The text is folded before lookup, so only lower-case bytes are ever asked for.
+      if (rowOf[s] >= 0) rows[rowOf[s] * 256 + t.byteOf[c]] = c;
+      else {
+        childByte[e] = t.byteOf[c];
+        childState[e++] = c;
+      }
+    }
+  }
+  childStart[n] = e;
+  const outStart = new Int32Array(n + 1);
+  let total = 0;
+  for (let s = 0; s < n; s++) {
+    outStart[s] = total;
+    for (let id = t.ownHead[s]; id >= 0; id = t.ownNext[id]) total++;
+  }
+  outStart[n] = total;
+  const outIds = new Int32Array(total);
+  for (let s = 0, k = 0; s < n; s++)
+    for (let id = t.ownHead[s]; id >= 0; id = t.ownNext[id]) outIds[k++] = id;
+  return { rows, rowOf, childStart, childByte, childState, outStart, outIds };
+}
+
+/** The child of state s for byte b (s deeper than 1), -1 if none. */
+function childOf(w: WalkTables, s: number, b: number): number {
+  if (w.rowOf[s] >= 0) return w.rows[w.rowOf[s] * 256 + b];
+  for (let k = w.childStart[s], stop = w.childStart[s + 1]; k < stop; k++)
+    if (w.childByte[k] === b) return w.childState[k];
+  return -1;
+}
+
+/**
+ * Per byte value b, the states b, bb, bbb … as far as the trie goes: chain[chainStart[b] + k - 1] is the state of
+ * b repeated k times. The run skip jumps straight to the state a run's remaining length reaches.
+ */
+function chains(w: WalkTables): { chainStart: Int32Array; chain: Int32Array } {
+  const chainStart = new Int32Array(257);
+  const list: number[] = [];
+  for (let b = 0; b < 256; b++) {
+    chainStart[b] = list.length;
+    for (let s = w.rows[b]; s >= 0; s = childOf(w, s, b)) list.push(s);
+  }
+  chainStart[256] = list.length;
+  return { chainStart, chain: Int32Array.from(list) };
+}
+
+interface Filters {
+  /** Per folded byte value: the root child state of a 1-byte literal, else 0. */
+  one: Int32Array;
+  /** The 1-byte literals as (folded byte, state) pairs in byte order. */
+  oneList: Int32Array;
+  pre2: Uint32Array;
+  short2: Uint32Array;
+  pre4: Uint32Array;
+  shift4: number;
+}
+
+function filters(folded: readonly Uint8Array[], rows: Int32Array): Filters {
+  const one = new Int32Array(256);
+  const pre2 = new Uint32Array(2048);
+  const short2 = new Uint32Array(2048);
+  let long = 0;
+  for (const p of folded) if (p.length >= 4) long++;
+  // About 1 bit in 32 set: few false passes, and the table stays small for small literal sets.
+  let bits = 4096;
+  while (bits < long * 32 && bits < 1 << 19) bits *= 2;
+  const shift4 = 32 - Math.log2(bits);
+  const pre4 = new Uint32Array(bits >>> 5);
+  for (const p of folded) {
+    if (p.length === 1) {
+      one[p[0]] = rows[p[0]];
+      continue;
+    }
+    if (p.length === 0) continue;
+    const k2 = (p[0] << 8) | p[1];
+    bitSet(pre2, k2);
+    if (p.length < 4) bitSet(short2, k2);
+    else bitSet(pre4, hash4(((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0, shift4));
+  }
+  // The text's upper-case bytes reach `one` only through FOLD, so no upper-case entries are needed.
+  const oneList: number[] = [];
+  for (let b = 0; b < 256; b++) if (one[b] !== 0) oneList.push(b, one[b]);
+  return { one, oneList: Int32Array.from(oneList), pre2, short2, pre4, shift4 };
+}
+
+const hash4 = (x: number, shift4: number): number => Math.imul(x, 0x9e3779b1) >>> shift4;
+
 export class LiteralScanner {
   readonly size: number;
   /** Trie states (the root is 0). */
@@ -104,18 +279,19 @@ export class LiteralScanner {
   private readonly outIds: Int32Array;
   /** Per byte value: the root child state of a 1-byte literal, else 0. */
   private readonly one: Int32Array;
-  private readonly hasOne: boolean;
-  /**
-   * `one` for the scan in progress (distinct mode): an entry is cleared once reported, so a byte like |00| that
-   * ends a 1-byte literal costs one load per occurrence after its first, not a call.
-   */
-  private readonly oneLive: Int32Array;
+  /** The 1-byte literals as (folded byte, state) pairs, in byte order: distinct mode reports them after the pass. */
+  private readonly oneList: Int32Array;
+  /** The scan in which each byte value was last seen (distinct mode, only bytes ending a 1-byte literal). */
+  private readonly oneSeen: Uint32Array;
   /** Folded 2-byte prefixes of literals of ≥ 2 bytes, and of those of 2–3 bytes. */
   private readonly pre2: Uint32Array;
   private readonly short2: Uint32Array;
   /** Hashed folded 4-byte prefixes of literals of ≥ 4 bytes. */
   private readonly pre4: Uint32Array;
   private readonly shift4: number;
+  /** States of runs of one byte value (see chains()). */
+  private readonly chainStart: Int32Array;
+  private readonly chain: Int32Array;
   /** The scan in which each state last reported (each literal once per scan in `distinct` mode). */
   private readonly reported: Uint32Array;
   private scanGen = 0;
@@ -127,154 +303,58 @@ export class LiteralScanner {
   constructor(patterns: ReadonlyArray<Uint8Array>) {
     this.size = patterns.length;
     const folded = patterns.map((p) => Uint8Array.from(p, (b) => FOLD[b]));
-    // Sorted literals build the trie depth-first with every state's children in byte order.
-    const order = folded
-      .map((_, i) => i)
-      .filter((i) => folded[i].length > 0)
-      .sort((a, b) => Buffer.compare(folded[a], folded[b]) || a - b);
-    let cap = 1;
-    for (const p of folded) cap += p.length;
-    const byteOf = new Uint8Array(cap);
-    const depth = new Uint16Array(cap);
-    const firstChild = new Int32Array(cap).fill(-1);
-    const lastChild = new Int32Array(cap).fill(-1);
-    const sibling = new Int32Array(cap).fill(-1);
-    const ownHead = new Int32Array(cap).fill(-1);
-    const ownNext = new Int32Array(patterns.length).fill(-1);
-    const path: number[] = [0];
-    let prev: Uint8Array = new Uint8Array(0);
-    let n = 1;
-    for (const id of order) {
-      const p = folded[id];
-      let lcp = 0;
-      while (lcp < p.length && lcp < prev.length && p[lcp] === prev[lcp]) lcp++;
-      path.length = lcp + 1;
-      for (let d = lcp; d < p.length; d++) {
-        const parent = path[d];
-        const c = n++;
-        byteOf[c] = p[d];
-        depth[c] = d + 1;
-        if (lastChild[parent] < 0) firstChild[parent] = c;
-        else sibling[lastChild[parent]] = c;
-        lastChild[parent] = c;
-        path.push(c);
-      }
-      const end = path[p.length];
-      ownNext[id] = ownHead[end];
-      ownHead[end] = id;
-      prev = p;
-    }
+    const trie = buildTrie(folded);
+    const n = trie.states;
     this.states = n;
-    // Rows for the root and depth-1 states: the first bytes of a walk cost one load each.
-    const rowOf = new Int32Array(n).fill(-1);
-    let nRows = 0;
-    for (let s = 0; s < n; s++) if (depth[s] <= 1) rowOf[s] = nRows++;
-    const rows = new Int32Array(nRows * 256).fill(-1);
-    const childStart = new Int32Array(n + 1);
-    const childByte = new Uint8Array(Math.max(n - 1, 0));
-    const childState = new Int32Array(Math.max(n - 1, 0));
-    let e = 0;
-    for (let s = 0; s < n; s++) {
-      childStart[s] = e;
-      for (let c = firstChild[s]; c >= 0; c = sibling[c]) {
-        if (rowOf[s] >= 0) {
-          rows[rowOf[s] * 256 + byteOf[c]] = c;
-          // The text is folded before lookup, so only lower-case bytes are ever asked for.
-        } else {
-          childByte[e] = byteOf[c];
-          childState[e++] = c;
-        }
-      }
-    }
-    childStart[n] = e;
-    const outStart = new Int32Array(n + 1);
-    let total = 0;
-    for (let s = 0; s < n; s++) {
-      outStart[s] = total;
-      for (let id = ownHead[s]; id >= 0; id = ownNext[id]) total++;
-    }
-    outStart[n] = total;
-    const outIds = new Int32Array(total);
-    for (let s = 0, k = 0; s < n; s++) for (let id = ownHead[s]; id >= 0; id = ownNext[id]) outIds[k++] = id;
-    // Filters.
-    const one = new Int32Array(256);
-    const pre2 = new Uint32Array(2048);
-    const short2 = new Uint32Array(2048);
-    let hasOne = false;
-    let long = 0;
-    for (const p of folded) if (p.length >= 4) long++;
-    // About 1 bit in 32 set: few false passes, and the table stays small for small literal sets.
-    let bits = 4096;
-    while (bits < long * 32 && bits < 1 << 19) bits *= 2;
-    this.shift4 = 32 - Math.log2(bits);
-    const pre4 = new Uint32Array(bits >>> 5);
-    for (const p of folded) {
-      if (p.length === 1) {
-        one[p[0]] = rows[p[0]];
-        hasOne = true;
-        continue;
-      }
-      if (p.length === 0) continue;
-      const k2 = (p[0] << 8) | p[1];
-      bitSet(pre2, k2);
-      if (p.length < 4) bitSet(short2, k2);
-      else bitSet(pre4, this.hash4(((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0));
-    }
-    // The text's upper-case bytes reach `one` unfolded only through FOLD, so no upper-case entries are needed.
-    this.hasOne = hasOne;
+    const w = walkTables(trie);
+    const f = filters(folded, w.rows);
+    const c = chains(w);
+    this.shift4 = f.shift4;
     // One buffer for all tables: the native scan gets them in one argument, and they sit together in memory.
-    const parts: Array<[keyof typeof H, Int32Array | Uint32Array | Uint8Array | number]> = [
-      ['rows', rows],
-      ['rowOf', rowOf],
-      ['childStart', childStart],
-      ['childByte', childByte],
-      ['childState', childState],
-      ['outStart', outStart],
-      ['outIds', outIds],
-      ['one', one],
-      ['oneLive', 256],
-      ['pre2', pre2],
-      ['short2', short2],
-      ['pre4', pre4],
+    const parts: Array<[TableName, Int32Array | Uint32Array | Uint8Array | number]> = [
+      ['rows', w.rows],
+      ['rowOf', w.rowOf],
+      ['childStart', w.childStart],
+      ['childByte', w.childByte],
+      ['childState', w.childState],
+      ['outStart', w.outStart],
+      ['outIds', w.outIds],
+      ['one', f.one],
+      ['oneList', f.oneList],
+      ['pre2', f.pre2],
+      ['short2', f.short2],
+      ['pre4', f.pre4],
       ['reported', n],
+      ['chainStart', c.chainStart],
+      ['chain', c.chain],
     ];
-    const wordsOf = (a: Int32Array | Uint32Array | Uint8Array | number): number =>
-      typeof a === 'number' ? a : a instanceof Uint8Array ? (a.length + 3) >>> 2 : a.length;
-    let words: number = H.words;
-    for (const [, a] of parts) words += wordsOf(a);
-    const tables = new Int32Array(words);
+    const tables = packTables(parts);
     tables[H.states] = n;
-    tables[H.shift4] = this.shift4;
-    tables[H.hasOne] = hasOne ? 1 : 0;
-    const at: Partial<Record<keyof typeof H, number>> = {};
-    let w: number = H.words;
-    for (const [name, a] of parts) {
-      at[name] = w;
-      tables[H[name]] = w;
-      if (a instanceof Uint8Array) new Uint8Array(tables.buffer, w * 4, a.length).set(a);
-      else if (typeof a !== 'number') tables.set(a, w);
-      w += wordsOf(a);
-    }
-    const i32 = (name: keyof typeof H, len: number): Int32Array =>
-      new Int32Array(tables.buffer, at[name]! * 4, len);
-    const u32 = (name: keyof typeof H, len: number): Uint32Array =>
-      new Uint32Array(tables.buffer, at[name]! * 4, len);
+    tables[H.shift4] = f.shift4;
+    tables[H.oneCount] = f.oneList.length >>> 1;
+    const i32 = (name: TableName, len: number): Int32Array =>
+      new Int32Array(tables.buffer, tables[H[name]] * 4, len);
+    const u32 = (name: TableName, len: number): Uint32Array =>
+      new Uint32Array(tables.buffer, tables[H[name]] * 4, len);
     this.tables = tables;
-    this.rows = i32('rows', rows.length);
+    this.rows = i32('rows', w.rows.length);
     this.rowOf = i32('rowOf', n);
     this.childStart = i32('childStart', n + 1);
-    this.childByte = new Uint8Array(tables.buffer, at.childByte! * 4, childByte.length);
-    this.childState = i32('childState', childState.length);
+    this.childByte = new Uint8Array(tables.buffer, tables[H.childByte] * 4, w.childByte.length);
+    this.childState = i32('childState', w.childState.length);
     this.outStart = i32('outStart', n + 1);
-    this.outIds = i32('outIds', total);
+    this.outIds = i32('outIds', w.outIds.length);
     this.one = i32('one', 256);
-    this.oneLive = i32('oneLive', 256);
+    this.oneList = i32('oneList', f.oneList.length);
+    this.oneSeen = new Uint32Array(256);
     this.pre2 = u32('pre2', 2048);
     this.short2 = u32('short2', 2048);
-    this.pre4 = u32('pre4', pre4.length);
+    this.pre4 = u32('pre4', f.pre4.length);
     this.reported = u32('reported', n);
+    this.chainStart = i32('chainStart', 257);
+    this.chain = i32('chain', c.chain.length);
     this.native = loadNative();
-    this.found = new Int32Array(this.native ? total : 0);
+    this.found = new Int32Array(this.native ? w.outIds.length : 0);
   }
 
   /** Whether scans run in native code (tests compare both paths). */
@@ -282,13 +362,10 @@ export class LiteralScanner {
     return this.native !== null;
   }
 
-  private hash4(x: number): number {
-    return Math.imul(x, 0x9e3779b1) >>> this.shift4;
-  }
-
   private nextScan(): number {
     if (++this.scanGen === 0xffffffff) {
       this.reported.fill(0);
+      this.oneSeen.fill(0);
       this.scanGen = 1;
     }
     return this.scanGen;
@@ -307,8 +384,12 @@ export class LiteralScanner {
   ): void {
     if (this.size === 0 || len <= 0) return;
     const gen = this.nextScan();
+    if (!distinct) {
+      this.scanAll(buf, off, len, hit);
+      return;
+    }
     // Below a few dozen bytes the call into C costs more than the loop it saves.
-    if (distinct && len >= NATIVE_MIN_LEN && this.native && nativeOn) {
+    if (len >= NATIVE_MIN_LEN && this.native && nativeOn) {
       const found = this.found;
       const n = this.native.scanDistinct(this.tables, buf, off, len, gen, found);
       for (let k = 0; k < n; k++) if (hit(found[k]) === true) return;
@@ -319,23 +400,19 @@ export class LiteralScanner {
     const short2 = this.short2;
     const pre4 = this.pre4;
     const shift4 = this.shift4;
-    const hasOne = this.hasOne;
-    const one = distinct ? this.oneLive : this.one;
-    if (distinct && hasOne) this.oneLive.set(this.one);
+    const one = this.one;
+    const seen = this.oneSeen;
+    const hasOne = this.oneList.length > 0;
     let i = off;
+    // Where the run of equal bytes the scan is in ends (see the class comment), once a position needed it.
+    let runEnd = off;
     if (len >= 4) {
       // x holds the folded bytes i … i+3, big-endian, rolled one byte per position.
       let x = (FOLD[buf[off]] << 16) | (FOLD[buf[off + 1]] << 8) | FOLD[buf[off + 2]];
       for (const stop = end - 3; i < stop; i++) {
         x = (x << 8) | FOLD[buf[i + 3]];
-        if (hasOne) {
-          const a = x >>> 24;
-          const s1 = one[a];
-          if (s1 !== 0) {
-            if (distinct) one[a] = 0;
-            if (this.report(s1, gen, hit, distinct)) return;
-          }
-        }
+        const a = x >>> 24;
+        if (hasOne && one[a] !== 0) seen[a] = gen;
         const k2 = x >>> 16;
         const bit = 1 << (k2 & 31);
         if ((pre2[k2 >>> 5] & bit) === 0) continue;
@@ -343,19 +420,50 @@ export class LiteralScanner {
           const h = Math.imul(x, 0x9e3779b1) >>> shift4;
           if ((pre4[h >>> 5] & (1 << (h & 31))) === 0) continue;
         }
-        if (this.walk(buf, i, end, gen, hit, distinct)) return;
+        if (x === Math.imul(a, 0x01010101) && i > off && FOLD[buf[i - 1]] === a) {
+          // Inside a run of a, with ≥ 4 left, the previous position in it too: only the continuation is new.
+          if (i >= runEnd) {
+            runEnd = i + 4;
+            while (runEnd < end && FOLD[buf[runEnd]] === a) runEnd++;
+          }
+          const r = runEnd - i;
+          const c0 = this.chainStart[a];
+          if (
+            r <= this.chainStart[a + 1] - c0 &&
+            this.walkFrom(this.chain[c0 + r - 1], buf, runEnd, end, gen, hit, true)
+          )
+            return;
+          continue;
+        }
+        if (this.walk(buf, i, end, gen, hit, true)) return;
       }
     }
     for (; i < end; i++) {
       const a = FOLD[buf[i]];
-      const s1 = hasOne ? one[a] : 0;
-      if (s1 !== 0) {
-        if (distinct) one[a] = 0;
-        if (this.report(s1, gen, hit, distinct)) return;
-      }
+      if (hasOne && one[a] !== 0) seen[a] = gen;
       if (i + 1 < end) {
         const k2 = (a << 8) | FOLD[buf[i + 1]];
-        if ((pre2[k2 >>> 5] & (1 << (k2 & 31))) !== 0 && this.walk(buf, i, end, gen, hit, distinct)) return;
+        if ((pre2[k2 >>> 5] & (1 << (k2 & 31))) !== 0 && this.walk(buf, i, end, gen, hit, true)) return;
+      }
+    }
+    // 1-byte literals last, in byte order (the native scan searches for each).
+    const list = this.oneList;
+    for (let k = 0; k < list.length; k += 2)
+      if (seen[list[k]] === gen && this.report(list[k + 1], gen, hit, true)) return;
+  }
+
+  /** Every occurrence of every literal, in text order. */
+  private scanAll(buf: Uint8Array, off: number, len: number, hit: (id: number) => boolean | void): void {
+    const end = off + len;
+    const pre2 = this.pre2;
+    const one = this.one;
+    const gen = this.scanGen;
+    for (let i = off; i < end; i++) {
+      const a = FOLD[buf[i]];
+      if (one[a] !== 0 && this.report(one[a], gen, hit, false)) return;
+      if (i + 1 < end) {
+        const k2 = (a << 8) | FOLD[buf[i + 1]];
+        if ((pre2[k2 >>> 5] & (1 << (k2 & 31))) !== 0 && this.walk(buf, i, end, gen, hit, false)) return;
       }
     }
   }
@@ -382,16 +490,29 @@ export class LiteralScanner {
     distinct: boolean,
   ): boolean {
     const rows = this.rows;
-    // Root and depth 1 from their rows (the depth-1 state's own literals are the `one` table's).
+    // Root and depth 1 from their rows (the depth-1 state's own literals are 1-byte literals, reported apart).
     let s = rows[FOLD[buf[i]]];
     if (s < 0) return false;
     s = rows[this.rowOf[s] * 256 + FOLD[buf[i + 1]]];
     if (s < 0) return false;
+    return this.walkFrom(s, buf, i + 2, end, gen, hit, distinct);
+  }
+
+  /** Reports state s's literals and follows the trie from it with the text from position j. */
+  private walkFrom(
+    s: number,
+    buf: Uint8Array,
+    j: number,
+    end: number,
+    gen: number,
+    hit: (id: number) => boolean | void,
+    distinct: boolean,
+  ): boolean {
     const outStart = this.outStart;
     const cStart = this.childStart;
     const cByte = this.childByte;
     const cState = this.childState;
-    for (let j = i + 2; ; j++) {
+    for (; ; j++) {
       if (outStart[s] !== outStart[s + 1] && this.report(s, gen, hit, distinct)) return true;
       if (j >= end) return false;
       const b = FOLD[buf[j]];
@@ -408,4 +529,23 @@ export class LiteralScanner {
       s = next;
     }
   }
+}
+
+/** Packs the tables into one Int32Array after the header, each table's start (in words) in its header slot. */
+function packTables(
+  parts: ReadonlyArray<[TableName, Int32Array | Uint32Array | Uint8Array | number]>,
+): Int32Array {
+  const wordsOf = (a: Int32Array | Uint32Array | Uint8Array | number): number =>
+    typeof a === 'number' ? a : a instanceof Uint8Array ? (a.length + 3) >>> 2 : a.length;
+  let words: number = H.words;
+  for (const [, a] of parts) words += wordsOf(a);
+  const tables = new Int32Array(words);
+  let w: number = H.words;
+  for (const [name, a] of parts) {
+    tables[H[name]] = w;
+    if (a instanceof Uint8Array) new Uint8Array(tables.buffer, w * 4, a.length).set(a);
+    else if (typeof a !== 'number') tables.set(a, w);
+    w += wordsOf(a);
+  }
+  return tables;
 }

@@ -105,3 +105,49 @@ test('the native scan finds exactly the literals that occur (random text, brute 
   // The native side checks the range it is given.
   assert.throws(() => sc.scan(text, text.length - 2, NATIVE_MIN_LEN, () => undefined, true), RangeError);
 });
+
+test('runs of one byte value: both scans find what brute force finds (the run skip)', () => {
+  let seed = 11;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % n;
+  };
+  // Literals of runs (|00| × 1 … 40, 'a' × k), runs followed or preceded by another byte, and mixed ones.
+  const patterns: Uint8Array[] = [];
+  for (const b of [0x00, 0x61, 0x41, 0xff])
+    for (let k = 1; k <= 40; k += 1 + rnd(4)) {
+      patterns.push(new Uint8Array(k).fill(b));
+      patterns.push(Uint8Array.from([...new Array<number>(k).fill(b), 0x01 + rnd(3)]));
+      patterns.push(Uint8Array.from([0x02 + rnd(2), ...new Array<number>(k).fill(b)]));
+    }
+  for (let i = 0; i < 100; i++)
+    patterns.push(Uint8Array.from({ length: 2 + rnd(6) }, () => [0, 1, 2, 0x61][rnd(4)]));
+  const sc = new LiteralScanner(patterns);
+  // Text: runs of random length (up to 60) of a few byte values, with single other bytes between.
+  const parts: number[] = [];
+  while (parts.length < 6000) {
+    const b = [0x00, 0x61, 0x41, 0xff, 0x01][rnd(5)];
+    for (let k = 1 + rnd(60); k > 0; k--) parts.push(rnd(10) === 0 && b === 0x61 ? 0x41 : b);
+    parts.push([0x01, 0x02, 0x03][rnd(3)]);
+  }
+  const text = Buffer.from(parts);
+  const low = Buffer.from(text.map((b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b)));
+  const modes = sc.isNative ? [false, true] : [false];
+  for (let from = 0; from < text.length - 700; from += 331) {
+    const len = 40 + rnd(660);
+    const part = low.subarray(from, from + len);
+    const want = patterns.flatMap((p, id) =>
+      part.includes(Buffer.from(p.map((b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b)))) ? [id] : [],
+    );
+    const got = modes.map((m) => reports(sc, text, from, len, m));
+    for (const g of got) {
+      assert.equal(new Set(g).size, g.length, 'each literal once');
+      assert.deepEqual(
+        [...g].sort((a, b) => a - b),
+        want,
+        `window [${from}, +${len})`,
+      );
+    }
+    if (got.length === 2) assert.deepEqual(got[1], got[0], `same order, window [${from}, +${len})`);
+  }
+});
