@@ -14,11 +14,22 @@ import {
   score,
   trainModel,
   type Arch,
+  type ModelMeta,
   type Scores,
   type SessionSet,
   type TrainOptions,
   type TrainRecipe,
 } from '../src/ml/index.js';
+
+/** What a bench's model file says of itself: nothing is deployed from a bench. */
+export const BENCH_META: ModelMeta = {
+  name: 'bench',
+  version: '0',
+  classNames: USTC_CLASS_NAMES,
+  maliciousClasses: USTC_MALICIOUS,
+  training: {},
+  metrics: {},
+};
 
 export interface FoldResult {
   scores: Scores;
@@ -44,14 +55,7 @@ export async function trainAndScore(
   const cpu0 = process.cpuUsage();
   const r = await trainModel(tf, train, options);
   const cpu = process.cpuUsage(cpu0);
-  const file = exportModel(r.model, options.arch, {
-    name: 'bench',
-    version: '0',
-    classNames: USTC_CLASS_NAMES,
-    maliciousClasses: USTC_MALICIOUS,
-    training: {},
-    metrics: {},
-  });
+  const file = exportModel(r.model, options.arch, BENCH_META);
   r.model.dispose();
   const c = new Classifier(tf, file.manifest, r.params);
   const m = maskSet(held).set;

@@ -10,8 +10,6 @@ import type * as TF from '@tensorflow/tfjs';
 import {
   Classifier,
   DEFAULT_ARCH,
-  USTC_CLASS_NAMES,
-  USTC_MALICIOUS,
   buildModel,
   exportModel,
   inputRows,
@@ -21,6 +19,7 @@ import {
   tfReady,
   type Arch,
 } from '../src/ml/index.js';
+import { BENCH_META } from './ml-fold.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -56,14 +55,7 @@ function measure(name: string, run: () => void): number {
 
 function bench(label: string, arch: Arch): void {
   const model = buildModel(tf, arch, 5);
-  const file = exportModel(model, arch, {
-    name: 'bench',
-    version: '0',
-    classNames: USTC_CLASS_NAMES,
-    maliciousClasses: USTC_MALICIOUS,
-    training: {},
-    metrics: {},
-  });
+  const file = exportModel(model, arch, BENCH_META);
   const size = Buffer.byteLength(JSON.stringify(file));
   const classifier = new Classifier(tf, file.manifest, modelParams(model).arrays);
   const fused = measure(`${label}: fused classifier (moat)`, () => {
