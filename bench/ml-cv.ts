@@ -2,27 +2,22 @@
  * Five-fold stratified cross-validation of the payload CNN on a USTC-layout folder (default: the visible
  * USTC-TFC2016 set): per fold, train on four fifths, score the fifth; prints per-fold and mean macro-F1 and accuracy,
  * and training CPU time. `node dist/bench/ml-cv.js [DIR] [--epochs N] [--folds K] [--recipe JSON]`; the recipe
- * overrides the default one (ML_RECIPE) field by field, e.g. `{"labelSmoothing":0,"arch":{"embed":8}}`.
+ * overrides the default one (ML_RECIPE) field by field, e.g. `{"labelSmoothing":0,"arch":{"embed":8}}`; other
+ * training options (`shift`, `lrFloor`, `batchSize`) may be given there too.
  */
 import { join } from 'node:path';
 import {
-  Classifier,
-  ML_RECIPE,
   USTC_CLASS_NAMES,
-  USTC_MALICIOUS,
   complement,
-  exportModel,
   formatScores,
-  maskSet,
   readUstcFolder,
   score,
   stratifiedFolds,
   subset,
   tfReady,
-  trainModel,
-  type Arch,
-  type TrainRecipe,
+  type TrainOptions,
 } from '../src/ml/index.js';
+import { recipeWith, trainAndScore } from './ml-fold.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, d: number): number => {
@@ -30,13 +25,13 @@ const flag = (name: string, d: number): number => {
   return i >= 0 ? Number(args[i + 1]) : d;
 };
 const ri = args.indexOf('--recipe');
-const over = (ri >= 0 ? JSON.parse(args[ri + 1]) : {}) as Partial<TrainRecipe> & { arch?: Partial<Arch> };
-const recipe: TrainRecipe = { ...ML_RECIPE, ...over, arch: { ...ML_RECIPE.arch, ...over.arch } };
+const over = (ri >= 0 ? JSON.parse(args[ri + 1]) : {}) as Parameters<typeof recipeWith>[0] &
+  Partial<TrainOptions>;
+const recipe = recipeWith(over);
 const dir =
   args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
   join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7');
 const epochs = flag('epochs', recipe.epochs);
-const arch = recipe.arch;
 const k = flag('folds', 5);
 
 const tf = await tfReady();
@@ -49,42 +44,21 @@ const pred: number[] = [];
 for (let i = 0; i < k; i++) {
   const train = subset(set, complement(set.n, folds[i]));
   const held = subset(set, folds[i]);
-  const cpu0 = process.cpuUsage();
-  const r = await trainModel(tf, train, {
-    arch,
-    epochs,
-    seed: 1 + i,
-    learningRate: recipe.learningRate,
-    labelSmoothing: recipe.labelSmoothing,
-    averageLast: recipe.averageLast,
-  });
-  const cpu = process.cpuUsage(cpu0);
-  const file = exportModel(r.model, arch, {
-    name: 'cv',
-    version: '0',
-    classNames: USTC_CLASS_NAMES,
-    maliciousClasses: USTC_MALICIOUS,
-    training: {},
-    metrics: {},
-  });
-  r.model.dispose();
-  const c = new Classifier(tf, file.manifest, r.params);
-  const m = maskSet(held).set;
-  const p = c.predict(m.bytes, m.n, m.width);
-  const s = score(held.labels, p.cls, arch.classes);
+  const r = await trainAndScore(tf, train, held, { ...over, ...recipe, epochs, seed: 1 + i });
+  const s = r.scores;
   f1s.push(s.macroF1);
   accs.push(s.accuracy);
   truth.push(...held.labels);
-  pred.push(...p.cls);
+  pred.push(...r.predicted);
   console.log(
-    `fold ${i + 1}/${k}: train ${train.n}, test ${held.n}, macro-F1 ${s.macroF1.toFixed(4)}, accuracy ${s.accuracy.toFixed(4)}, training ${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s`,
+    `fold ${i + 1}/${k}: train ${train.n}, test ${held.n}, macro-F1 ${s.macroF1.toFixed(4)}, accuracy ${s.accuracy.toFixed(4)}, training ${r.cpuSeconds.toFixed(0)} CPU-s`,
   );
 }
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]): number => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-console.log(`recipe ${JSON.stringify({ ...recipe, epochs })}`);
+console.log(`recipe ${JSON.stringify({ ...over, ...recipe, epochs })}`);
 console.log(`\npooled over the ${k} held-out folds:`);
-console.log(formatScores(score(truth, pred, arch.classes), USTC_CLASS_NAMES));
+console.log(formatScores(score(truth, pred, recipe.arch.classes), USTC_CLASS_NAMES));
 console.log(
   `${k}-fold CV (${epochs} epochs, ${set.n} sessions): macro-F1 ${mean(f1s).toFixed(4)} ± ${sd(f1s).toFixed(4)}, accuracy ${mean(accs).toFixed(4)}`,
 );

@@ -1,36 +1,23 @@
 /**
- * Exploration for the payload CNN: trains variants (architecture overrides, epochs, learning-rate schedule) on the
- * training part of one stratified fold and scores the held-out fold; prints macro-F1 and the largest confusions.
- * `node dist/bench/ml-explore.js --fold 0 --variants '[{"name":"x","epochs":8,"arch":{...}}]' [--sample P]`.
+ * Exploration for the payload CNN: trains variants (recipe and architecture overrides, augmentation, schedule) on
+ * the training part of one stratified fold and scores the held-out fold; prints macro-F1 and the largest confusions.
+ * With `--inner`, the fold's training part is itself split (stratified, one fifth held out) and the fold's own
+ * held-out part is not touched, so variants can be chosen without looking at any CV test fold's answers.
+ * `node dist/bench/ml-explore.js --fold 0 [--inner] --variants '[{"name":"x","epochs":8,"arch":{...}}]'`.
  */
 import { join } from 'node:path';
 import {
-  Classifier,
-  DEFAULT_ARCH,
   USTC_CLASS_NAMES,
-  USTC_MALICIOUS,
   complement,
-  exportModel,
-  maskSet,
   readUstcFolder,
-  score,
   stratifiedFolds,
   subset,
   tfReady,
-  trainModel,
-  type Arch,
+  type TrainOptions,
 } from '../src/ml/index.js';
+import { recipeWith, trainAndScore } from './ml-fold.js';
 
-interface Variant {
-  name: string;
-  epochs: number;
-  lr?: number;
-  lrFloor?: number;
-  batch?: number;
-  labelSmoothing?: number;
-  averageLast?: number;
-  arch?: Partial<Arch>;
-}
+type Variant = { name: string } & Parameters<typeof recipeWith>[0] & Partial<Omit<TrainOptions, 'arch'>>;
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -44,44 +31,28 @@ const variants = JSON.parse(opt('variants') ?? '[]') as Variant[];
 const tf = await tfReady();
 const set = readUstcFolder(dir);
 const folds = stratifiedFolds(set.labels, 5, 1);
-const train = subset(set, complement(set.n, folds[fold]));
-const held = subset(set, folds[fold]);
+let train = subset(set, complement(set.n, folds[fold]));
+let held = subset(set, folds[fold]);
+if (args.includes('--inner')) {
+  const inner = stratifiedFolds(train.labels, 5, 2);
+  held = subset(train, inner[0]);
+  train = subset(train, complement(train.n, inner[0]));
+}
+console.log(
+  `fold ${fold}${args.includes('--inner') ? ' (inner split of its training part)' : ''}: train ${train.n}, test ${held.n}`,
+);
 for (const v of variants) {
-  const arch: Arch = { ...DEFAULT_ARCH, ...v.arch };
-  const cpu0 = process.cpuUsage();
-  const r = await trainModel(tf, train, {
-    arch,
-    epochs: v.epochs,
-    seed: 1 + fold,
-    learningRate: v.lr,
-    lrFloor: v.lrFloor,
-    batchSize: v.batch,
-    labelSmoothing: v.labelSmoothing,
-    averageLast: v.averageLast,
-  });
-  const cpu = process.cpuUsage(cpu0);
-  const file = exportModel(r.model, arch, {
-    name: 'x',
-    version: '0',
-    classNames: USTC_CLASS_NAMES,
-    maliciousClasses: USTC_MALICIOUS,
-    training: {},
-    metrics: {},
-  });
-  r.model.dispose();
-  const c = new Classifier(tf, file.manifest, r.params);
-  const m = maskSet(held).set;
-  const p = c.predict(m.bytes, m.n, m.width);
-  const s = score(held.labels, p.cls, arch.classes);
+  const recipe = recipeWith(v);
+  const r = await trainAndScore(tf, train, held, { ...v, ...recipe, seed: 1 + fold });
+  const s = r.scores;
   const pairs: string[] = [];
   s.confusion.forEach((row, t) =>
     row.forEach((n, q) => {
       if (t !== q && n >= 3) pairs.push(`${USTC_CLASS_NAMES[t]}→${USTC_CLASS_NAMES[q]} ${n}`);
     }),
   );
-  const params = r.params.reduce((a, b) => a + b.length, 0);
   console.log(
-    `${v.name}: fold ${fold} macro-F1 ${s.macroF1.toFixed(4)} acc ${s.accuracy.toFixed(4)} params ${params} train ${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s loss ${r.losses.map((l) => l.toFixed(3)).join(' ')}`,
+    `${v.name}: macro-F1 ${s.macroF1.toFixed(4)} acc ${s.accuracy.toFixed(4)} params ${r.parameters} train ${r.cpuSeconds.toFixed(0)} CPU-s loss ${r.losses.map((l) => l.toFixed(3)).join(' ')}`,
   );
   console.log(`  confusions: ${pairs.join(', ')}`);
   console.log(

@@ -2,15 +2,14 @@
  * Inference throughput of the payload CNN on one thread (tfjs wasm is single-threaded here): the fused batched
  * classifier against the plain tfjs model (embedding gather + both convolutions on wasm) in the same run, on the
  * corpus sessions. Reported per CPU-second (the machine is shared; wall time is printed too) and as a ratio.
- * `node dist/bench/ml-inference.js [DIR] [--rounds N]`.
+ * `node dist/bench/ml-inference.js [DIR] [--rounds N] [--arch JSON]`: with `--arch`, a candidate architecture (fields
+ * over the default's) is measured too, in the same run, so the two are compared under the same load.
  */
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import {
   Classifier,
   DEFAULT_ARCH,
-  USTC_CLASS_NAMES,
-  USTC_MALICIOUS,
   buildModel,
   exportModel,
   inputRows,
@@ -18,27 +17,23 @@ import {
   modelParams,
   readUstcFolder,
   tfReady,
+  type Arch,
 } from '../src/ml/index.js';
+import { BENCH_META } from './ml-fold.js';
 
 const args = process.argv.slice(2);
-const ri = args.indexOf('--rounds');
-const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const rounds = Number(opt('rounds') ?? 3);
+const candidate = opt('arch');
 const dir =
-  args.find((a) => !a.startsWith('--') && a !== String(rounds)) ??
+  args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
   join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7');
 
 const tf = await tfReady();
 const set = readUstcFolder(dir);
-const model = buildModel(tf, DEFAULT_ARCH, 5);
-const file = exportModel(model, DEFAULT_ARCH, {
-  name: 'bench',
-  version: '0',
-  classNames: USTC_CLASS_NAMES,
-  maliciousClasses: USTC_MALICIOUS,
-  training: {},
-  metrics: {},
-});
-const size = Buffer.byteLength(JSON.stringify(file));
 
 function measure(name: string, run: () => void): number {
   run(); // warm-up: wasm compilation, kernel set-up
@@ -49,7 +44,7 @@ function measure(name: string, run: () => void): number {
   const wall = (performance.now() - t0) / 1000;
   const perCpu = (rounds * set.n) / ((cpu.user + cpu.system) / 1e6);
   console.log(
-    `${name.padEnd(28)} ${Math.round(perCpu).toString().padStart(7)} sessions/CPU-s   ${Math.round(
+    `${name.padEnd(34)} ${Math.round(perCpu).toString().padStart(7)} sessions/CPU-s   ${Math.round(
       (rounds * set.n) / wall,
     )
       .toString()
@@ -58,26 +53,39 @@ function measure(name: string, run: () => void): number {
   return perCpu;
 }
 
-const classifier = new Classifier(tf, file.manifest, modelParams(model).arrays);
-const fused = measure('fused classifier (moat)', () => {
-  const m = maskSet(set).set;
-  classifier.predict(m.bytes, m.n, m.width);
-});
-const x = inputRows(set, DEFAULT_ARCH.inputBytes);
-const plain = measure('tfjs model.predict (peer)', () => {
-  for (let from = 0; from < set.n; from += 512) {
-    const n = Math.min(512, set.n - from);
-    const t = tf.tensor2d(
-      x.subarray(from * DEFAULT_ARCH.inputBytes, (from + n) * DEFAULT_ARCH.inputBytes),
-      [n, DEFAULT_ARCH.inputBytes],
-      'int32',
-    );
-    const out = model.predict(t) as TF.Tensor;
-    out.dataSync();
-    t.dispose();
-    out.dispose();
-  }
-});
-console.log(
-  `\n${set.n} sessions × ${rounds} rounds, model ${(file.manifest.paramBytes / 1024).toFixed(0)} kB parameters, file ${(size / 1024).toFixed(0)} kB; fused / plain = ${(fused / plain).toFixed(2)}×; goal 10,000 sessions/s on one core: ${fused >= 10_000 ? 'met' : 'NOT met'}`,
-);
+function bench(label: string, arch: Arch): void {
+  const model = buildModel(tf, arch, 5);
+  const file = exportModel(model, arch, BENCH_META);
+  const size = Buffer.byteLength(JSON.stringify(file));
+  const classifier = new Classifier(tf, file.manifest, modelParams(model).arrays);
+  const fused = measure(`${label}: fused classifier (moat)`, () => {
+    const m = maskSet(set).set;
+    classifier.predict(m.bytes, m.n, m.width);
+  });
+  const x = inputRows(set, arch.inputBytes);
+  const plain = measure(`${label}: tfjs model.predict (peer)`, () => {
+    for (let from = 0; from < set.n; from += 512) {
+      const n = Math.min(512, set.n - from);
+      const t = tf.tensor2d(
+        x.subarray(from * arch.inputBytes, (from + n) * arch.inputBytes),
+        [n, arch.inputBytes],
+        'int32',
+      );
+      const out = model.predict(t) as TF.Tensor;
+      out.dataSync();
+      t.dispose();
+      out.dispose();
+    }
+  });
+  classifier.dispose();
+  model.dispose();
+  console.log(
+    `${label} ${JSON.stringify(arch)}: ${set.n} sessions × ${rounds} rounds, model ${(file.manifest.paramBytes / 1024).toFixed(0)} kB parameters, file ${(size / 1024).toFixed(0)} kB; fused / plain = ${(fused / plain).toFixed(2)}×; goal 10,000 sessions/s on one core: ${fused >= 10_000 ? 'met' : 'NOT met'}\n`,
+  );
+}
+
+bench('default', DEFAULT_ARCH);
+if (candidate) {
+  const over = JSON.parse(candidate) as Partial<Arch>;
+  bench('candidate', { ...DEFAULT_ARCH, ...over });
+}

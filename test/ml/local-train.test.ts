@@ -143,18 +143,22 @@ test(
 );
 
 test(
-  'weight averaging and label smoothing resume too: a run stopped inside the averaging window ends as the whole run',
+  'weight averaging, label smoothing and offset augmentation resume too: a run stopped inside the averaging window ends as the whole run',
   { skip: SKIP },
   async () => {
     const tf = await tfReady();
     const { train } = ustcSplit(8, 0, 32);
-    const o = { arch: DEFAULT_ARCH, epochs: 4, seed: 6, labelSmoothing: 0.1, averageLast: 2 };
+    const o = { arch: DEFAULT_ARCH, epochs: 4, seed: 6, labelSmoothing: 0.1, averageLast: 2, shift: 16 };
     const whole = await trainModel(tf, train, o);
     whole.model.dispose();
     const last = await trainModel(tf, train, { ...o, averageLast: 1 });
     last.model.dispose();
     // The average of epochs 3 and 4 is not the parameters after epoch 4.
     assert.notDeepEqual(whole.params, last.params);
+    // The augmentation changes what is trained on: without it the run ends elsewhere.
+    const unshifted = await trainModel(tf, train, { ...o, shift: 0 });
+    unshifted.model.dispose();
+    assert.notDeepEqual(whole.params, unshifted.params);
     let saved: { params: Float32Array[]; optimizer: OptimizerState; average?: AverageState } | undefined;
     const stop = new Error('stopped after epoch 3');
     await assert.rejects(
