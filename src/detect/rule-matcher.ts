@@ -9,7 +9,8 @@ import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 import type { FlowView } from '../flow/index.js';
 import type { AppRecord } from '../proto/index.js';
-import type { BufferName, ContentMatch, Rule } from './rule.js';
+import type { BufferName, ContentMatch, RateFilterAction, Rule } from './rule.js';
+import { addressMatches } from './parse/address.js';
 import type { PortSet } from './parse/ports.js';
 import { LiteralScanner } from './literal-scan.js';
 import { matchBuffer } from './buffer-match.js';
@@ -828,7 +829,32 @@ export class RuleMatcher {
       this.state.applyFlowbits(r, flow.id);
       if (r.flowbits.some((f) => f.op === 'noalert')) return false;
     }
-    if (r.threshold && !this.state.passThreshold(r, r.threshold, src, dst, tsUs)) return false;
+    if (r.suppressAll) return false;
+    if (r.suppress) {
+      const sa = dir === 0 ? flow.src : flow.dst;
+      const da = dir === 0 ? flow.dst : flow.src;
+      for (const s of r.suppress) {
+        const hit =
+          s.track === 'by_src'
+            ? addressMatches(s.addrs, sa)
+            : s.track === 'by_dst'
+              ? addressMatches(s.addrs, da)
+              : addressMatches(s.addrs, sa) || addressMatches(s.addrs, da);
+        if (hit) return false;
+      }
+    }
+    const ths = r.thresholds;
+    let newAction: RateFilterAction | undefined;
+    if (ths) {
+      // Each threshold counts the match; the first that holds the alert back ends the checks, as in Suricata.
+      for (let i = 0; i < ths.length; i++) {
+        const v = this.state.threshold(r, i, ths[i], flow.id, src, dst, tsUs);
+        if (v === false) return false;
+        if (v !== true) newAction = v;
+      }
+    } else if (r.threshold && !this.state.threshold(r, 0, r.threshold, flow.id, src, dst, tsUs)) return false;
+    // A rate filter's new action replaces the rule's: `pass` logs nothing; the others alert.
+    if (newAction !== undefined) return newAction !== 'pass';
     return r.action !== 'pass';
   }
 

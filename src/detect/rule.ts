@@ -229,11 +229,30 @@ export interface FlagsTest {
   ignore: number;
 }
 
+/**
+ * A rule's `threshold`/`detection_filter`, or a threshold.config `threshold`/`event_filter`/`rate_filter` entry
+ * (threshold-config.ts). Tracked per source, destination, address pair (either direction), rule or flow.
+ */
 export interface Threshold {
-  type: 'limit' | 'threshold' | 'both' | 'detection_filter';
-  track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both';
+  type: 'limit' | 'threshold' | 'both' | 'detection_filter' | 'backoff' | 'rate_filter';
+  track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both' | 'by_flow';
   count: number;
+  /** The window; 0 for backoff, which has none. */
   seconds: number;
+  /** backoff: each alerting match's number is the previous one's times this. */
+  multiplier?: number;
+  /** rate_filter: the action taken once `count` is passed within `seconds`, for `timeout` seconds. */
+  newAction?: RateFilterAction;
+  timeout?: number;
+}
+
+/** What a rate filter turns a rule's action into (Suricata accepts log and sdrop but does not act on them). */
+export type RateFilterAction = 'alert' | 'drop' | 'pass' | 'reject' | 'log' | 'sdrop';
+
+/** A threshold.config `suppress` with a track: no alert when the tracked address is in `addrs`. */
+export interface Suppression {
+  track: 'by_src' | 'by_dst' | 'by_either';
+  addrs: AddressSet;
 }
 
 export interface FlowbitOp {
@@ -333,7 +352,16 @@ export interface Rule {
   icode?: NumberTest;
   flags?: FlagsTest;
   tlsVersion?: string[];
+  /** The rule's own `threshold` or `detection_filter`. */
   threshold?: Threshold;
+  /**
+   * Set by a threshold file (threshold-config.ts): the thresholds and rate filters the rule runs instead of
+   * `threshold` (the rule's own one among them unless an entry replaced it), each of which must let a match through.
+   */
+  thresholds?: Threshold[];
+  /** threshold.config suppressions, checked before any threshold; `suppressAll`: a suppress without a track. */
+  suppress?: Suppression[];
+  suppressAll?: boolean;
   flowbits: FlowbitOp[];
   xbits?: XbitOp[];
   /** tag options as written (see keywords/state.ts: they change no alert). */
