@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { RuleError, type RateFilterAction, type Rule, type Suppression, type Threshold } from './rule.js';
 import { parseAddress, splitGroup } from './parse/address.js';
+import { DEFAULT_VARS } from './ruleset.js';
 
 export interface ThresholdEntry {
   kind: 'threshold' | 'rate_filter' | 'suppress';
@@ -177,7 +178,10 @@ export function parseThresholdConfig(
   return { entries, errors };
 }
 
-export function loadThresholdFile(file: string, vars: ReadonlyMap<string, string>): ThresholdConfig {
+export function loadThresholdFile(
+  file: string,
+  vars: ReadonlyMap<string, string> = new Map(DEFAULT_VARS),
+): ThresholdConfig {
   return parseThresholdConfig(readFileSync(file, 'utf8'), file, vars);
 }
 
