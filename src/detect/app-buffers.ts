@@ -6,7 +6,7 @@
 import zlib from 'node:zlib';
 import type { AppRecord } from '../proto/index.js';
 import type { CertificateInfo } from '../proto/index.js';
-import type { HttpTransaction } from '../proto/index.js';
+import type { DnsMessage, HttpTransaction } from '../proto/index.js';
 import type { BaseBuffer, BufferName } from './rule.js';
 import { transformsOf, type Transform } from './transforms.js';
 
@@ -14,7 +14,13 @@ import { transformsOf, type Transform } from './transforms.js';
 export type AppBuffer = Buffer | readonly Buffer[];
 export type AppBuffers = Partial<Record<BufferName, AppBuffer>>;
 /** Buffers that have several instances per record. */
-const MULTI = new Set<string>(['tls.certs', 'tls.subjectaltname']);
+const MULTI = new Set<string>([
+  'tls.certs',
+  'tls.subjectaltname',
+  'dns.queries.rrname',
+  'dns.answers.rrname',
+  'dns.response.rrname',
+]);
 
 export function isMultiBuffer(name: BufferName): boolean {
   return MULTI.has(name.split('|')[0]);
@@ -188,6 +194,48 @@ const TLS_NAMES: readonly BaseBuffer[] = [
   'ja4.hash',
 ];
 
+const DNS_NAMES: readonly BaseBuffer[] = [
+  'dns.query',
+  'dns.queries.rrname',
+  'dns.answers.rrname',
+  'dns.response.rrname',
+];
+
+/** Record types whose rdata is a domain name (CNAME, NS, PTR, DNAME, MX's exchange, SRV's target). */
+const NAME_RDATA = new Set([2, 5, 12, 15, 33, 39]);
+
+const names = (xs: readonly string[]): Buffer[] | undefined =>
+  xs.length === 0 ? undefined : xs.map((x) => Buffer.from(x, 'latin1'));
+
+function dnsBuffer(m: DnsMessage, name: BaseBuffer): AppBuffer | undefined {
+  switch (name) {
+    case 'dns.query':
+      // dns.query is the request's name: Suricata inspects it to the server only.
+      return m.isResponse ? undefined : b(m.questions[0]?.name);
+    case 'dns.queries.rrname':
+      return names(m.questions.map((q) => q.name));
+    case 'dns.answers.rrname':
+      return names(m.answers.map((a) => a.name));
+    case 'dns.response.rrname': {
+      if (!m.isResponse) return undefined;
+      // Every name a response holds: questions, each record's owner name, and the names in its data (an SOA's
+      // primary server, a PTR's target …), in all three sections.
+      const out = m.questions.map((q) => q.name);
+      for (const sec of [m.answers, m.authorities, m.additionals])
+        for (const rr of sec) {
+          if (rr.type === 41) continue;
+          out.push(rr.name);
+          if (rr.soa) out.push(rr.soa.mname);
+          else if (rr.srv) out.push(rr.srv.name);
+          else if (NAME_RDATA.has(rr.type)) out.push(rr.data);
+        }
+      return names(out);
+    }
+    default:
+      return undefined;
+  }
+}
+
 function baseBuffer(rec: AppRecord, name: BaseBuffer): AppBuffer | undefined {
   switch (rec.type) {
     case 'tls':
@@ -195,8 +243,7 @@ function baseBuffer(rec: AppRecord, name: BaseBuffer): AppBuffer | undefined {
     case 'http':
       return HTTP_BUFFERS[name]?.(rec.http);
     case 'dns':
-      // dns.query is the request's name: Suricata inspects it to the server only.
-      return name === 'dns.query' && !rec.dns.isResponse ? b(rec.dns.questions[0]?.name) : undefined;
+      return dnsBuffer(rec.dns, name);
     case 'quic':
     case 'anomaly':
       return undefined;
@@ -210,7 +257,7 @@ function baseNames(rec: AppRecord): readonly BaseBuffer[] {
     case 'http':
       return Object.keys(HTTP_BUFFERS) as BaseBuffer[];
     case 'dns':
-      return ['dns.query'];
+      return DNS_NAMES;
     case 'quic':
     case 'anomaly':
       return [];

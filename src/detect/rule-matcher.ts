@@ -8,8 +8,8 @@
 import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 import type { FlowView } from '../flow/index.js';
-import type { AppRecord } from '../proto/index.js';
-import type { BufferName, ContentMatch, RateFilterAction, Rule } from './rule.js';
+import type { AppRecord, DnsMessage } from '../proto/index.js';
+import type { BufferName, ContentMatch, NumberTest, RateFilterAction, Rule } from './rule.js';
 import { addressMatches } from './parse/address.js';
 import type { PortSet } from './parse/ports.js';
 import { LiteralScanner } from './literal-scan.js';
@@ -23,6 +23,13 @@ import { DecodeEventRules } from './decode-event-rules.js';
 import { testNumber } from './keywords/header.js';
 import { GUESSED_PROTOS } from './proto-guess.js';
 import { RuleFlows } from './flow-tables.js';
+
+/** dns.rrtype: Suricata tests a request's question types and a response's answer types. */
+function rrtypeMatches(t: NumberTest, m: DnsMessage): boolean {
+  const rrs = m.isResponse ? m.answers : m.questions;
+  for (const rr of rrs) if (testNumber(t, rr.type)) return true;
+  return false;
+}
 
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
@@ -429,13 +436,22 @@ export class RuleMatcher {
       }
       const appBufs = [...r.buffers.keys()].filter((b) => b !== 'payload');
       const isApp =
-        appBufs.length > 0 || r.tlsVersion !== undefined || r.datasets.some((d) => d.buffer !== 'payload');
+        appBufs.length > 0 ||
+        r.tlsVersion !== undefined ||
+        r.dnsRrtype !== undefined ||
+        r.datasets.some((d) => d.buffer !== 'payload');
       if (isApp) {
         // Prefilter on the buffer with the longest fast pattern; rules with none go to their protocol's first buffer.
         const best = appBufs
           .map((b) => [b, fastPattern(r, b)?.bytes.length ?? 0] as const)
           .sort((a, b) => b[1] - a[1])[0]?.[0];
-        const key: BufferName = best ?? (r.tlsVersion ? 'tls.sni' : (r.datasets[0]?.buffer ?? 'tls.sni'));
+        const key: BufferName =
+          best ??
+          (r.tlsVersion
+            ? 'tls.sni'
+            : r.dnsRrtype
+              ? 'dns.queries.rrname'
+              : (r.datasets[0]?.buffer ?? 'tls.sni'));
         const list = app.get(key) ?? [];
         list.push(ri);
         app.set(key, list);
@@ -776,6 +792,7 @@ export class RuleMatcher {
         if (endpointsMatch(r, flow, d) < 0 || !flowOptionsMatch(r, flow, d)) continue;
         if (r.tlsVersion && (record.type !== 'tls' || !r.tlsVersion.includes(record.tls.versionName)))
           continue;
+        if (r.dnsRrtype && (record.type !== 'dns' || !rrtypeMatches(r.dnsRrtype, record.dns))) continue;
         let ok = true;
         for (const [b, ms] of r.buffers) {
           const val = b === 'payload' ? undefined : bufs.get(b);

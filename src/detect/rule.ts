@@ -66,6 +66,10 @@ export type BaseBuffer =
   | 'http.content_type#tc'
   | 'http.content_len#tc'
   | 'dns.query'
+  /** Question names, answer owner names, and a response's names (see app-buffers.ts): one instance per name. */
+  | 'dns.queries.rrname'
+  | 'dns.answers.rrname'
+  | 'dns.response.rrname'
   | 'ipv4.hdr'
   | 'ipv6.hdr'
   | 'tcp.hdr'
@@ -352,6 +356,8 @@ export interface Rule {
   icode?: NumberTest;
   flags?: FlagsTest;
   tlsVersion?: string[];
+  /** dns.rrtype: a request's question types or a response's answer types, any of which must pass. */
+  dnsRrtype?: NumberTest;
   /** The rule's own `threshold` or `detection_filter`. */
   threshold?: Threshold;
   /**

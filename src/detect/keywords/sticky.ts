@@ -5,6 +5,7 @@
 import { RuleError, type BufferName } from '../rule.js';
 import { addMatch, needValue, noValue, type KeywordHandler } from './context.js';
 import { decodeContent } from '../parse/options.js';
+import { parseNumberTest } from './header.js';
 import { makeTransform, transformKey, TRANSFORM_NAMES } from '../transforms.js';
 
 const BUFFERS: Record<string, BufferName> = {
@@ -75,6 +76,11 @@ const BUFFERS: Record<string, BufferName> = {
   http_start: 'http.start',
   'dns.query': 'dns.query',
   dns_query: 'dns.query',
+  'dns.queries.rrname': 'dns.queries.rrname',
+  'dns.query.name': 'dns.queries.rrname',
+  'dns.answers.rrname': 'dns.answers.rrname',
+  'dns.answer.name': 'dns.answers.rrname',
+  'dns.response.rrname': 'dns.response.rrname',
   pkt_data: 'payload',
   'ipv4.hdr': 'ipv4.hdr',
   'ipv6.hdr': 'ipv6.hdr',
@@ -171,6 +177,11 @@ export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntrie
     }) as KeywordHandler,
   ]),
 );
+
+/** dns.rrtype:N, !N, ranges and comparisons, as Suricata's unsigned 16-bit integer keywords. */
+export const DNS_RRTYPE: KeywordHandler = (c, v, k) => {
+  c.rule.dnsRrtype = parseNumberTest(needValue(v, k), k);
+};
 
 /** tls.version:1.2 / tls.version:1.0,1.1 — the negotiated version, as Suricata matches it. */
 export const TLS_VERSION: KeywordHandler = (c, v, k) => {
