@@ -170,6 +170,18 @@ function tlsBuffer(rec: Extract<AppRecord, { type: 'tls' }>, name: BaseBuffer): 
       return b(t.ja3s?.string);
     case 'ja4.hash':
       return b(t.ja4);
+    case 'tls.random':
+      return t.client?.random;
+    case 'tls.random#tc':
+      return t.server?.random;
+    case 'tls.random_time':
+      return t.client?.random?.subarray(0, 4);
+    case 'tls.random_time#tc':
+      return t.server?.random?.subarray(0, 4);
+    case 'tls.random_bytes':
+      return t.client?.random?.subarray(4);
+    case 'tls.random_bytes#tc':
+      return t.server?.random?.subarray(4);
     default:
       return undefined;
   }
@@ -192,6 +204,12 @@ const TLS_NAMES: readonly BaseBuffer[] = [
   'ja3s.hash',
   'ja3s.string',
   'ja4.hash',
+  'tls.random',
+  'tls.random_time',
+  'tls.random_bytes',
+  'tls.random#tc',
+  'tls.random_time#tc',
+  'tls.random_bytes#tc',
 ];
 
 const DNS_NAMES: readonly BaseBuffer[] = [

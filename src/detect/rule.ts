@@ -56,6 +56,13 @@ export type BaseBuffer =
   | 'http.header#tc'
   | 'http.header_names#tc'
   | 'http.header.raw#tc'
+  /** The hello's random, its first 4 bytes, its last 28: the client's to the server, the server's (#tc) back. */
+  | 'tls.random'
+  | 'tls.random_time'
+  | 'tls.random_bytes'
+  | 'tls.random#tc'
+  | 'tls.random_time#tc'
+  | 'tls.random_bytes#tc'
   | 'tls.cert_subject#ts'
   | 'tls.cert_issuer#ts'
   | 'tls.cert_serial#ts'

@@ -77,6 +77,9 @@ const BOTH_SIDES = new Set([
   'http.connection',
   'http.content_type',
   'http.content_len',
+  'tls.random',
+  'tls.random_time',
+  'tls.random_bytes',
 ]);
 
 /** Certificate buffers Suricata has both ways: the server's certificate to the client, the client's to the server. */
