@@ -20,6 +20,8 @@ const MULTI = new Set<string>([
   'dns.queries.rrname',
   'dns.answers.rrname',
   'dns.response.rrname',
+  'http.request_header',
+  'http.response_header',
 ]);
 
 export function isMultiBuffer(name: BufferName): boolean {
@@ -81,7 +83,14 @@ const responseLineOf = (h: HttpTransaction): string | undefined =>
     : `${h.responseProtocol ?? 'HTTP/1.1'} ${String(h.status)}${h.statusMsg !== undefined ? ` ${h.statusMsg}` : ''}`;
 
 /** Each HTTP buffer from its transaction, built only when a rule group asks for it. */
-const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => Buffer | undefined>> = {
+/** Each header as one "Name: value" instance (http.request_header, http.response_header). */
+function headerLines(hs: Array<[string, string]> | undefined): Buffer[] | undefined {
+  return hs && hs.length > 0 ? hs.map(([k, v]) => Buffer.from(`${k}: ${v}`, 'latin1')) : undefined;
+}
+
+const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => AppBuffer | undefined>> = {
+  'http.request_header': (h) => headerLines(h.requestHeaders),
+  'http.response_header': (h) => headerLines(h.responseHeaders),
   'http.uri': (h) => b(h.uri),
   'http.method': (h) => b(h.method),
   'http.host': (h) => b(h.hostname?.toLowerCase()),

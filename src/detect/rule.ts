@@ -49,6 +49,9 @@ export type BaseBuffer =
   | 'http.server'
   | 'http.location'
   | 'http.request_body'
+  /** Each request or response header as "Name: value", one instance per header. */
+  | 'http.request_header'
+  | 'http.response_header'
   | 'http.response_body'
   /** file.data before the rule's side is known: the request or the response body (see rule-parser). */
   | 'file.data'

@@ -59,6 +59,8 @@ const BUFFERS: Record<string, BufferName> = {
   'http.server': 'http.server',
   'http.location': 'http.location',
   'http.request_body': 'http.request_body',
+  'http.request_header': 'http.request_header',
+  'http.response_header': 'http.response_header',
   'http.response_body': 'http.response_body',
   'file.data': 'file.data',
   file_data: 'file.data',

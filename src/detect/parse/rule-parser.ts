@@ -67,7 +67,7 @@ function headerFields(h: string): string[] {
 }
 
 const RESPONSE_ONLY =
-  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
+  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body|response_header)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
 const BOTH_SIDES = new Set([
   'http.header',
   'http.header_names',
