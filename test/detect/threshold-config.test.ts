@@ -17,6 +17,8 @@ import {
   RuleMatcher,
 } from '../../src/detect/index.js';
 import { DEFAULT_VARS } from '../../src/detect/ruleset.js';
+import { DetectState } from '../../src/detect/detect-state.js';
+import type { Threshold } from '../../src/detect/rule.js';
 import { testVars } from '../../src/detect/suricata-verify/runner.js';
 import { analyzeToEvents } from '../../src/pipeline/index.js';
 
@@ -240,5 +242,88 @@ test('in-rule thresholds: track by_flow, type backoff with a multiplier, and the
       '5: sid 5: threshold: multiplier is only for type backoff',
       "6: sid 6: threshold: track must be by_src, by_dst, by_rule, by_both or by_flow, got 'by_host'",
     ],
+  );
+});
+
+test('counting in packet time: windows include their last microsecond, rate filters hold their action for the timeout', () => {
+  const state = new DetectState();
+  const { rules } = parseRules('alert tcp any any -> any any (content:"x"; sid:9;)', 't.rules');
+  const r = rules[0];
+  const S = 1e6;
+  let idx = 0;
+  // Each sequence has its own counter (its own threshold index on the rule).
+  const seq = (t: Threshold, events: Array<[number, string?, string?, number?]>): Array<boolean | string> => {
+    const i = idx++;
+    return events.map(([ts, src = 'a', dst = 'b', flow = 1]) => state.threshold(r, i, t, flow, src, dst, ts));
+  };
+  // limit 2 per 10 s: the match at exactly start + 10 s is still in the window; the next one opens a new window.
+  assert.deepEqual(
+    seq({ type: 'limit', track: 'by_rule', count: 2, seconds: 10 }, [
+      [0],
+      [1 * S],
+      [10 * S],
+      [10 * S + 1],
+      [11 * S],
+    ]),
+    [true, true, false, true, true],
+  );
+  // threshold 3: every third match alerts; a window that runs out starts the count over at 1.
+  assert.deepEqual(
+    seq({ type: 'threshold', track: 'by_src', count: 3, seconds: 10 }, [
+      [0],
+      [1],
+      [2],
+      [3],
+      [4],
+      [5],
+      [30 * S],
+      [31 * S],
+      [32 * S],
+    ]),
+    [false, false, true, false, false, true, false, false, true],
+  );
+  // both: one alert per window, on the count-th match.
+  assert.deepEqual(
+    seq({ type: 'both', track: 'by_dst', count: 2, seconds: 5 }, [[0], [1], [2], [6 * S], [7 * S]]),
+    [false, true, false, false, true],
+  );
+  // by_both: the pair is the same whichever side sent the packet.
+  assert.deepEqual(
+    seq({ type: 'limit', track: 'by_both', count: 1, seconds: 60 }, [
+      [0, 'a', 'b'],
+      [1, 'b', 'a'],
+      [2, 'a', 'c'],
+    ]),
+    [true, false, true],
+  );
+  // by_flow: each flow counts apart.
+  assert.deepEqual(
+    seq({ type: 'limit', track: 'by_flow', count: 1, seconds: 60 }, [
+      [0, 'a', 'b', 1],
+      [1, 'a', 'b', 2],
+      [2, 'a', 'b', 1],
+    ]),
+    [true, true, false],
+  );
+  // backoff 1 × 3: matches 1, 3, 9 alert.
+  assert.deepEqual(
+    seq(
+      { type: 'backoff', track: 'by_flow', count: 1, seconds: 0, multiplier: 3 },
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => [n] as [number]),
+    ),
+    [true, false, true, false, false, false, false, false, true, false],
+  );
+  // rate_filter: past 2 matches in 10 s, drop for 5 s (whole seconds); the match that ends the timeout keeps the
+  // rule's action, and the window still running counts the next one past the rate again.
+  assert.deepEqual(
+    seq({ type: 'rate_filter', track: 'by_src', count: 2, seconds: 10, newAction: 'drop', timeout: 5 }, [
+      [0],
+      [1 * S],
+      [2 * S],
+      [7 * S],
+      [8 * S],
+      [9 * S],
+    ]),
+    [true, true, 'drop', 'drop', true, 'drop'],
   );
 });
