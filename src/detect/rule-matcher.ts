@@ -194,7 +194,8 @@ const MAX_LITERALS = 6;
  * ("HTTP/1.1") is not evaluated on every packet that has it.
  */
 function literals(rule: Rule, buf: BufferName, prefilter: boolean): readonly Uint8Array[] {
-  if (!prefilter) return NO_LITERALS;
+  // A buffer that may be absent cannot be required: the rule is evaluated whatever the scan finds.
+  if (!prefilter || rule.absent?.has(buf)) return NO_LITERALS;
   // A packet rule sits in several groups (both directions, several ports, port pairs built later): its literals
   // are worked out once and kept (only the list: ~3 MB less over ET Open than keeping their keys too).
   if (buf !== 'payload') return computeLiterals(rule, buf);
@@ -439,10 +440,12 @@ export class RuleMatcher {
         appBufs.length > 0 ||
         r.tlsVersion !== undefined ||
         r.dnsRrtype !== undefined ||
+        r.absent !== undefined ||
         r.datasets.some((d) => d.buffer !== 'payload');
       if (isApp) {
         // Prefilter on the buffer with the longest fast pattern; rules with none go to their protocol's first buffer.
         const best = appBufs
+          .filter((b) => !r.absent?.has(b))
           .map((b) => [b, fastPattern(r, b)?.bytes.length ?? 0] as const)
           .sort((a, b) => b[1] - a[1])[0]?.[0];
         const key: BufferName =
@@ -451,7 +454,7 @@ export class RuleMatcher {
             ? 'tls.sni'
             : r.dnsRrtype
               ? 'dns.queries.rrname'
-              : (r.datasets[0]?.buffer ?? 'tls.sni'));
+              : (r.absent?.keys().next().value ?? r.datasets[0]?.buffer ?? 'tls.sni'));
         const list = app.get(key) ?? [];
         list.push(ri);
         app.set(key, list);
@@ -796,6 +799,8 @@ export class RuleMatcher {
         let ok = true;
         for (const [b, ms] of r.buffers) {
           const val = b === 'payload' ? undefined : bufs.get(b);
+          // absent: or_else — a missing buffer passes.
+          if (val === undefined && b !== 'payload' && r.absent?.has(b)) continue;
           if (
             b === 'payload' ||
             !val ||
@@ -805,6 +810,12 @@ export class RuleMatcher {
             break;
           }
         }
+        if (ok && r.absent)
+          for (const [b, mode] of r.absent)
+            if (mode === 'only' && bufs.get(b) !== undefined) {
+              ok = false;
+              break;
+            }
         if (ok) {
           for (const d of r.datasets) {
             const val = bufs.get(d.buffer);

@@ -366,6 +366,11 @@ export interface Rule {
   icode?: NumberTest;
   flags?: FlagsTest;
   tlsVersion?: string[];
+  /**
+   * `absent` after a sticky buffer: `only`, the buffer must be missing; `or_else`, missing passes and a present
+   * buffer must match the rule's matches on it.
+   */
+  absent?: Map<BufferName, 'only' | 'or_else'>;
   /** dns.rrtype: a request's question types or a response's answer types, any of which must pass. */
   dnsRrtype?: NumberTest;
   /** The rule's own `threshold` or `detection_filter`. */

@@ -4,6 +4,7 @@ import { META_KEYWORDS } from './meta.js';
 import { PAYLOAD_KEYWORDS } from './payload.js';
 import {
   APP_LAYER_PROTOCOL,
+  ABSENT,
   DNS_RRTYPE,
   LEGACY_TLS_KEYWORDS,
   STICKY_KEYWORDS,
@@ -29,6 +30,7 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     ...LEGACY_TLS_KEYWORDS,
     'tls.version': TLS_VERSION,
     'dns.rrtype': DNS_RRTYPE,
+    absent: ABSENT,
     'app-layer-protocol': APP_LAYER_PROTOCOL,
     pcre: PCRE,
     ...BYTE_KEYWORDS,

@@ -183,6 +183,17 @@ export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntrie
   ]),
 );
 
+/** absent / absent: or_else — Suricata 8: the current sticky buffer is missing from the transaction (or else matches). */
+export const ABSENT: KeywordHandler = (c, v, k) => {
+  const mode = v === undefined ? 'only' : v.trim();
+  if (mode !== 'only' && mode !== 'or_else')
+    throw new RuleError(`takes no value or 'or_else', got '${mode}'`, undefined, k);
+  if (c.buffer === 'payload') throw new RuleError('needs a sticky buffer before it', undefined, k);
+  if (c.rule.buffers.has(c.buffer))
+    throw new RuleError('must come right after the sticky buffer, before its matches', undefined, k);
+  (c.rule.absent ??= new Map()).set(c.buffer, mode);
+};
+
 /** dns.rrtype:N, !N, ranges and comparisons, as Suricata's unsigned 16-bit integer keywords. */
 export const DNS_RRTYPE: KeywordHandler = (c, v, k) => {
   c.rule.dnsRrtype = parseNumberTest(needValue(v, k), k);
