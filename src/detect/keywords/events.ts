@@ -37,6 +37,7 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'duplicate_content_length_field_in_response',
     'request_auth_unrecognized',
     'request_chunk_extension',
+    'invalid_transfer_encoding_value_in_request',
   ],
   tls: [
     'invalid_record_type',

@@ -45,6 +45,18 @@ test('Content-Length fields: equal values are one length, different or non-numer
   );
 });
 
+test("a request's Transfer-Encoding without the chunked coding raises INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST", () => {
+  assert.deepEqual(events([['Transfer-Encoding', 'chunked']]), []);
+  assert.deepEqual(events([['Transfer-Encoding', 'gzip, Chunked']]), []);
+  assert.deepEqual(events([['Transfer-Encoding', 'identity']]), [
+    'INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST',
+  ]);
+  assert.deepEqual(events([['Transfer-Encoding', 'chunkedx']]), [
+    'INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST',
+  ]);
+  assert.deepEqual(events([['Transfer-Encoding', 'identity']], false), []);
+});
+
 test('Authorization: Basic, Digest and Bearer are known; other schemes raise REQUEST_AUTH_UNRECOGNIZED', () => {
   for (const v of ['Basic dXNlcjpwYXNz', 'digest username="a"', 'Bearer abc.def'])
     assert.deepEqual(events([['Authorization', v]]), [], v);
