@@ -685,8 +685,9 @@ export class RuleMatcher {
     const dst = pkt.ipVersion === 0 ? '' : formatIp(pkt.dst, pkt.ipVersion);
     const hits = this.decodeEvents.onFlowlessPacket(pkt, (r) => {
       if (r.iprep.length > 0 || r.xbits) return false;
-      if (r.threshold && !this.state.passThreshold(r, r.threshold, src, dst, pkt.tsUs)) return false;
-      return r.action !== 'pass';
+      // Suricata applies suppressions and thresholds to IP packets only.
+      if (pkt.ipVersion === 0) return !r.suppressAll && r.action !== 'pass';
+      return this.limitsLetThrough(r, -1, pkt.src, pkt.dst, src, dst, pkt.tsUs);
     });
     return hits?.map((rule) => ({ rule, dir: 0 }));
   }
@@ -857,10 +858,33 @@ export class RuleMatcher {
       this.state.applyFlowbits(r, flow.id);
       if (r.flowbits.some((f) => f.op === 'noalert')) return false;
     }
+    return this.limitsLetThrough(
+      r,
+      flow.id,
+      dir === 0 ? flow.src : flow.dst,
+      dir === 0 ? flow.dst : flow.src,
+      src,
+      dst,
+      tsUs,
+    );
+  }
+
+  /**
+   * The last word on a match: threshold.config suppressions, then the thresholds and rate filters (the rule's own
+   * when no file replaced them), then the action. `sa`/`da` are the packet's addresses, `src`/`dst` their text;
+   * `flowId` -1 for a packet without a flow (by_flow counting then has one counter for all such packets).
+   */
+  private limitsLetThrough(
+    r: Rule,
+    flowId: number,
+    sa: ArrayLike<number>,
+    da: ArrayLike<number>,
+    src: string,
+    dst: string,
+    tsUs: number,
+  ): boolean {
     if (r.suppressAll) return false;
     if (r.suppress) {
-      const sa = dir === 0 ? flow.src : flow.dst;
-      const da = dir === 0 ? flow.dst : flow.src;
       for (const s of r.suppress) {
         const hit =
           s.track === 'by_src'
@@ -876,11 +900,11 @@ export class RuleMatcher {
     if (ths) {
       // Each threshold counts the match; the first that holds the alert back ends the checks, as in Suricata.
       for (let i = 0; i < ths.length; i++) {
-        const v = this.state.threshold(r, i, ths[i], flow.id, src, dst, tsUs);
+        const v = this.state.threshold(r, i, ths[i], flowId, src, dst, tsUs);
         if (v === false) return false;
         if (v !== true) newAction = v;
       }
-    } else if (r.threshold && !this.state.threshold(r, 0, r.threshold, flow.id, src, dst, tsUs)) return false;
+    } else if (r.threshold && !this.state.threshold(r, 0, r.threshold, flowId, src, dst, tsUs)) return false;
     // A rate filter's new action replaces the rule's: `pass` logs nothing; the others alert.
     if (newAction !== undefined) return newAction !== 'pass';
     return r.action !== 'pass';
