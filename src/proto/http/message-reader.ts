@@ -499,6 +499,7 @@ export class HttpMessageReader {
       this.unframeable(tsUs);
       return to;
     }
+    const semi = line.indexOf(';');
     if (semi >= 0 && this.side === 'request' && !this.chunkExtSeen) {
       // libhtp's event for "size;name=value", as Suricata raises it on requests.
       this.chunkExtSeen = true;
