@@ -6,7 +6,7 @@
 import zlib from 'node:zlib';
 import type { AppRecord } from '../proto/index.js';
 import type { CertificateInfo } from '../proto/index.js';
-import type { HttpTransaction } from '../proto/index.js';
+import type { DnsMessage, HttpTransaction } from '../proto/index.js';
 import type { BaseBuffer, BufferName } from './rule.js';
 import { transformsOf, type Transform } from './transforms.js';
 
@@ -14,7 +14,15 @@ import { transformsOf, type Transform } from './transforms.js';
 export type AppBuffer = Buffer | readonly Buffer[];
 export type AppBuffers = Partial<Record<BufferName, AppBuffer>>;
 /** Buffers that have several instances per record. */
-const MULTI = new Set<string>(['tls.certs', 'tls.subjectaltname']);
+const MULTI = new Set<string>([
+  'tls.certs',
+  'tls.subjectaltname',
+  'dns.queries.rrname',
+  'dns.answers.rrname',
+  'dns.response.rrname',
+  'http.request_header',
+  'http.response_header',
+]);
 
 export function isMultiBuffer(name: BufferName): boolean {
   return MULTI.has(name.split('|')[0]);
@@ -75,7 +83,14 @@ const responseLineOf = (h: HttpTransaction): string | undefined =>
     : `${h.responseProtocol ?? 'HTTP/1.1'} ${String(h.status)}${h.statusMsg !== undefined ? ` ${h.statusMsg}` : ''}`;
 
 /** Each HTTP buffer from its transaction, built only when a rule group asks for it. */
-const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => Buffer | undefined>> = {
+/** Each header as one "Name: value" instance (http.request_header, http.response_header). */
+function headerLines(hs: Array<[string, string]> | undefined): Buffer[] | undefined {
+  return hs && hs.length > 0 ? hs.map(([k, v]) => Buffer.from(`${k}: ${v}`, 'latin1')) : undefined;
+}
+
+const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => AppBuffer | undefined>> = {
+  'http.request_header': (h) => headerLines(h.requestHeaders),
+  'http.response_header': (h) => headerLines(h.responseHeaders),
   'http.uri': (h) => b(h.uri),
   'http.method': (h) => b(h.method),
   'http.host': (h) => b(h.hostname?.toLowerCase()),
@@ -164,6 +179,18 @@ function tlsBuffer(rec: Extract<AppRecord, { type: 'tls' }>, name: BaseBuffer): 
       return b(t.ja3s?.string);
     case 'ja4.hash':
       return b(t.ja4);
+    case 'tls.random':
+      return t.client?.random;
+    case 'tls.random#tc':
+      return t.server?.random;
+    case 'tls.random_time':
+      return t.client?.random?.subarray(0, 4);
+    case 'tls.random_time#tc':
+      return t.server?.random?.subarray(0, 4);
+    case 'tls.random_bytes':
+      return t.client?.random?.subarray(4);
+    case 'tls.random_bytes#tc':
+      return t.server?.random?.subarray(4);
     default:
       return undefined;
   }
@@ -186,7 +213,55 @@ const TLS_NAMES: readonly BaseBuffer[] = [
   'ja3s.hash',
   'ja3s.string',
   'ja4.hash',
+  'tls.random',
+  'tls.random_time',
+  'tls.random_bytes',
+  'tls.random#tc',
+  'tls.random_time#tc',
+  'tls.random_bytes#tc',
 ];
+
+const DNS_NAMES: readonly BaseBuffer[] = [
+  'dns.query',
+  'dns.queries.rrname',
+  'dns.answers.rrname',
+  'dns.response.rrname',
+];
+
+/** Record types whose rdata is a domain name (CNAME, NS, PTR, DNAME, MX's exchange, SRV's target). */
+const NAME_RDATA = new Set([2, 5, 12, 15, 33, 39]);
+
+const names = (xs: readonly string[]): Buffer[] | undefined =>
+  xs.length === 0 ? undefined : xs.map((x) => Buffer.from(x, 'latin1'));
+
+function dnsBuffer(m: DnsMessage, name: BaseBuffer): AppBuffer | undefined {
+  switch (name) {
+    case 'dns.query':
+      // dns.query is the request's name: Suricata inspects it to the server only.
+      return m.isResponse ? undefined : b(m.questions[0]?.name);
+    case 'dns.queries.rrname':
+      return names(m.questions.map((q) => q.name));
+    case 'dns.answers.rrname':
+      return names(m.answers.map((a) => a.name));
+    case 'dns.response.rrname': {
+      if (!m.isResponse) return undefined;
+      // Every name a response holds: questions, each record's owner name, and the names in its data (an SOA's
+      // primary server, a PTR's target …), in all three sections.
+      const out = m.questions.map((q) => q.name);
+      for (const sec of [m.answers, m.authorities, m.additionals])
+        for (const rr of sec) {
+          if (rr.type === 41) continue;
+          out.push(rr.name);
+          if (rr.soa) out.push(rr.soa.mname);
+          else if (rr.srv) out.push(rr.srv.name);
+          else if (NAME_RDATA.has(rr.type)) out.push(rr.data);
+        }
+      return names(out);
+    }
+    default:
+      return undefined;
+  }
+}
 
 function baseBuffer(rec: AppRecord, name: BaseBuffer): AppBuffer | undefined {
   switch (rec.type) {
@@ -195,8 +270,7 @@ function baseBuffer(rec: AppRecord, name: BaseBuffer): AppBuffer | undefined {
     case 'http':
       return HTTP_BUFFERS[name]?.(rec.http);
     case 'dns':
-      // dns.query is the request's name: Suricata inspects it to the server only.
-      return name === 'dns.query' && !rec.dns.isResponse ? b(rec.dns.questions[0]?.name) : undefined;
+      return dnsBuffer(rec.dns, name);
     case 'quic':
     case 'anomaly':
       return undefined;
@@ -210,7 +284,7 @@ function baseNames(rec: AppRecord): readonly BaseBuffer[] {
     case 'http':
       return Object.keys(HTTP_BUFFERS) as BaseBuffer[];
     case 'dns':
-      return ['dns.query'];
+      return DNS_NAMES;
     case 'quic':
     case 'anomaly':
       return [];

@@ -2,12 +2,14 @@
  * State rules keep across packets: flowbits per flow and threshold/detection_filter counters per tracked
  * address. Times are packet times, so a capture gives the same alerts as live traffic. Both tables are bounded.
  */
-import type { Rule, Threshold, XbitOp } from './rule.js';
+import type { RateFilterAction, Rule, Threshold, XbitOp } from './rule.js';
 
 interface Counter {
+  /** The packet time (µs) the window started. */
   start: number;
   count: number;
-  alerted: number;
+  /** backoff: the number of the next match that alerts; rate_filter: the second its new action began, or -1. */
+  next: number;
 }
 
 const MAX_COUNTERS = 200_000;
@@ -24,6 +26,8 @@ function xbitKey(x: XbitOp, src: string, dst: string): string {
 export class DetectState {
   private readonly bits = new Map<number, Set<string>>();
   private readonly counters = new Map<string, Counter>();
+  /** by_flow threshold counters, per flow (dropped with the flow). */
+  private readonly flowCounters = new Map<number, Map<string, Counter>>();
   /** xbits: key (name and host, or name and pair) → expiry time (µs, packet time). */
   private readonly xbits = new Map<string, number>();
 
@@ -145,39 +149,102 @@ export class DetectState {
   endFlow(flowId: number): void {
     this.bits.delete(flowId);
     this.ints.delete(flowId);
+    this.flowCounters.delete(flowId);
   }
 
-  /** Whether a match of a thresholded rule becomes an alert (Suricata's limit/threshold/both/detection_filter). */
-  passThreshold(rule: Rule, t: Threshold, src: string, dst: string, tsUs: number): boolean {
+  /**
+   * One threshold's verdict on a match of `rule` (its `idx`-th threshold): true to alert, false not to, or for a
+   * rate filter past its rate the new action. Suricata's semantics: the window runs from a counter's first match to
+   * `seconds` after it (inclusive); a first match alerts for limit, rate_filter, and for threshold/both/backoff
+   * with count 1; detection_filter alerts from the (count + 1)-th match; threshold's count starts over after each
+   * alert; both alerts once per window; backoff alerts on matches count, count × multiplier, … of the flow.
+   */
+  threshold(
+    rule: Rule,
+    idx: number,
+    t: Threshold,
+    flowId: number,
+    src: string,
+    dst: string,
+    tsUs: number,
+  ): boolean | RateFilterAction {
     const who =
-      t.track === 'by_src' ? src : t.track === 'by_dst' ? dst : t.track === 'by_both' ? `${src}|${dst}` : '';
-    const key = `${rule.gid}:${rule.sid}|${who}`;
-    let c = this.counters.get(key);
-    const windowUs = t.seconds * 1e6;
-    if (!c || tsUs - c.start >= windowUs) {
-      if (!c && this.counters.size >= MAX_COUNTERS)
-        this.counters.delete(this.counters.keys().next().value as string);
-      c = { start: tsUs, count: 0, alerted: 0 };
-      this.counters.set(key, c);
+      t.track === 'by_src'
+        ? src
+        : t.track === 'by_dst'
+          ? dst
+          : t.track === 'by_both'
+            ? // An address pair is the same pair whichever way the packet goes.
+              src < dst
+              ? `${src}|${dst}`
+              : `${dst}|${src}`
+            : '';
+    const key = `${rule.gid}:${rule.sid}:${idx}|${who}`;
+    let table = this.counters;
+    if (t.track === 'by_flow') {
+      let per = this.flowCounters.get(flowId);
+      if (!per) this.flowCounters.set(flowId, (per = new Map()));
+      table = per;
+    }
+    const c = table.get(key);
+    if (!c) {
+      if (t.type === 'threshold' && t.count === 1) return true;
+      if (table === this.counters && table.size >= MAX_COUNTERS)
+        table.delete(table.keys().next().value as string);
+      const first = t.count === 1;
+      table.set(key, {
+        start: tsUs,
+        count: 1,
+        next: t.type === 'backoff' ? (first ? (t.multiplier ?? 1) : t.count) : -1,
+      });
+      switch (t.type) {
+        case 'limit':
+        case 'rate_filter':
+          return true;
+        case 'detection_filter':
+        case 'threshold':
+          return false;
+        case 'both':
+        case 'backoff':
+          return first;
+      }
+    }
+    if (t.type === 'backoff') {
+      c.count++;
+      if (c.count !== c.next) return false;
+      c.next = Math.min(c.next * (t.multiplier ?? 1), Number.MAX_SAFE_INTEGER);
+      return true;
+    }
+    if (t.type === 'rate_filter') {
+      // `next` holds the second the new action took effect (-1: not in effect).
+      if (c.next >= 0) {
+        if (Math.floor(tsUs / 1e6) - c.next <= (t.timeout ?? 0)) return t.newAction ?? true;
+        c.next = -1;
+        return true;
+      }
+    }
+    if (tsUs > c.start + t.seconds * 1e6) {
+      // The window is over: this match starts a new one.
+      c.start = tsUs;
+      c.count = 1;
+      return t.type === 'limit' || t.type === 'rate_filter' || (t.type === 'both' && t.count === 1);
     }
     c.count++;
     switch (t.type) {
       case 'limit':
         return c.count <= t.count;
       case 'threshold':
-        if (c.count >= t.count) {
-          c.count = 0;
-          return true;
-        }
-        return false;
+        if (c.count < t.count) return false;
+        c.count = 0;
+        return true;
       case 'both':
-        if (c.count >= t.count && c.alerted === 0) {
-          c.alerted = 1;
-          return true;
-        }
-        return false;
+        return c.count === t.count;
       case 'detection_filter':
         return c.count > t.count;
+      case 'rate_filter':
+        if (c.count <= t.count) return true;
+        c.next = Math.floor(tsUs / 1e6);
+        return t.newAction ?? true;
     }
   }
 }

@@ -4,3 +4,10 @@ export { RuleMatcher, type RuleMatch } from './rule-matcher.js';
 export { type Rule } from './rule.js';
 export { signatureOf } from './signature.js';
 export { formatRuleError, loadRuleFile, parseRules, type RuleLoadError } from './ruleset.js';
+export {
+  applyThresholdConfig,
+  formatThresholdError,
+  loadThresholdFile,
+  parseThresholdConfig,
+  type ThresholdConfig,
+} from './threshold-config.js';

@@ -8,8 +8,9 @@
 import type { DecodedPacket } from '../decode/index.js';
 import { formatIp } from '../address/index.js';
 import type { FlowView } from '../flow/index.js';
-import type { AppRecord } from '../proto/index.js';
-import type { BufferName, ContentMatch, Rule } from './rule.js';
+import type { AppRecord, DnsMessage } from '../proto/index.js';
+import type { BufferName, ContentMatch, NumberTest, RateFilterAction, Rule } from './rule.js';
+import { addressMatches } from './parse/address.js';
 import type { PortSet } from './parse/ports.js';
 import { LiteralScanner } from './literal-scan.js';
 import { matchBuffer } from './buffer-match.js';
@@ -22,6 +23,13 @@ import { DecodeEventRules } from './decode-event-rules.js';
 import { testNumber } from './keywords/header.js';
 import { GUESSED_PROTOS } from './proto-guess.js';
 import { RuleFlows } from './flow-tables.js';
+
+/** dns.rrtype: Suricata tests a request's question types and a response's answer types. */
+function rrtypeMatches(t: NumberTest, m: DnsMessage): boolean {
+  const rrs = m.isResponse ? m.answers : m.questions;
+  for (const rr of rrs) if (testNumber(t, rr.type)) return true;
+  return false;
+}
 
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
@@ -186,7 +194,8 @@ const MAX_LITERALS = 6;
  * ("HTTP/1.1") is not evaluated on every packet that has it.
  */
 function literals(rule: Rule, buf: BufferName, prefilter: boolean): readonly Uint8Array[] {
-  if (!prefilter) return NO_LITERALS;
+  // A buffer that may be absent cannot be required: the rule is evaluated whatever the scan finds.
+  if (!prefilter || rule.absent?.has(buf)) return NO_LITERALS;
   // A packet rule sits in several groups (both directions, several ports, port pairs built later): its literals
   // are worked out once and kept (only the list: ~3 MB less over ET Open than keeping their keys too).
   if (buf !== 'payload') return computeLiterals(rule, buf);
@@ -428,13 +437,24 @@ export class RuleMatcher {
       }
       const appBufs = [...r.buffers.keys()].filter((b) => b !== 'payload');
       const isApp =
-        appBufs.length > 0 || r.tlsVersion !== undefined || r.datasets.some((d) => d.buffer !== 'payload');
+        appBufs.length > 0 ||
+        r.tlsVersion !== undefined ||
+        r.dnsRrtype !== undefined ||
+        r.absent !== undefined ||
+        r.datasets.some((d) => d.buffer !== 'payload');
       if (isApp) {
         // Prefilter on the buffer with the longest fast pattern; rules with none go to their protocol's first buffer.
         const best = appBufs
+          .filter((b) => !r.absent?.has(b))
           .map((b) => [b, fastPattern(r, b)?.bytes.length ?? 0] as const)
           .sort((a, b) => b[1] - a[1])[0]?.[0];
-        const key: BufferName = best ?? (r.tlsVersion ? 'tls.sni' : (r.datasets[0]?.buffer ?? 'tls.sni'));
+        const key: BufferName =
+          best ??
+          (r.tlsVersion
+            ? 'tls.sni'
+            : r.dnsRrtype
+              ? 'dns.queries.rrname'
+              : (r.absent?.keys().next().value ?? r.datasets[0]?.buffer ?? 'tls.sni'));
         const list = app.get(key) ?? [];
         list.push(ri);
         app.set(key, list);
@@ -665,8 +685,9 @@ export class RuleMatcher {
     const dst = pkt.ipVersion === 0 ? '' : formatIp(pkt.dst, pkt.ipVersion);
     const hits = this.decodeEvents.onFlowlessPacket(pkt, (r) => {
       if (r.iprep.length > 0 || r.xbits) return false;
-      if (r.threshold && !this.state.passThreshold(r, r.threshold, src, dst, pkt.tsUs)) return false;
-      return r.action !== 'pass';
+      // Suricata applies suppressions and thresholds to IP packets only.
+      if (pkt.ipVersion === 0) return !r.suppressAll && r.action !== 'pass';
+      return this.limitsLetThrough(r, -1, pkt.src, pkt.dst, src, dst, pkt.tsUs);
     });
     return hits?.map((rule) => ({ rule, dir: 0 }));
   }
@@ -775,9 +796,12 @@ export class RuleMatcher {
         if (endpointsMatch(r, flow, d) < 0 || !flowOptionsMatch(r, flow, d)) continue;
         if (r.tlsVersion && (record.type !== 'tls' || !r.tlsVersion.includes(record.tls.versionName)))
           continue;
+        if (r.dnsRrtype && (record.type !== 'dns' || !rrtypeMatches(r.dnsRrtype, record.dns))) continue;
         let ok = true;
         for (const [b, ms] of r.buffers) {
           const val = b === 'payload' ? undefined : bufs.get(b);
+          // absent: or_else — a missing buffer passes.
+          if (val === undefined && b !== 'payload' && r.absent?.has(b)) continue;
           if (
             b === 'payload' ||
             !val ||
@@ -787,6 +811,12 @@ export class RuleMatcher {
             break;
           }
         }
+        if (ok && r.absent)
+          for (const [b, mode] of r.absent)
+            if (mode === 'only' && bufs.get(b) !== undefined) {
+              ok = false;
+              break;
+            }
         if (ok) {
           for (const d of r.datasets) {
             const val = bufs.get(d.buffer);
@@ -828,7 +858,55 @@ export class RuleMatcher {
       this.state.applyFlowbits(r, flow.id);
       if (r.flowbits.some((f) => f.op === 'noalert')) return false;
     }
-    if (r.threshold && !this.state.passThreshold(r, r.threshold, src, dst, tsUs)) return false;
+    return this.limitsLetThrough(
+      r,
+      flow.id,
+      dir === 0 ? flow.src : flow.dst,
+      dir === 0 ? flow.dst : flow.src,
+      src,
+      dst,
+      tsUs,
+    );
+  }
+
+  /**
+   * The last word on a match: threshold.config suppressions, then the thresholds and rate filters (the rule's own
+   * when no file replaced them), then the action. `sa`/`da` are the packet's addresses, `src`/`dst` their text;
+   * `flowId` -1 for a packet without a flow (by_flow counting then has one counter for all such packets).
+   */
+  private limitsLetThrough(
+    r: Rule,
+    flowId: number,
+    sa: ArrayLike<number>,
+    da: ArrayLike<number>,
+    src: string,
+    dst: string,
+    tsUs: number,
+  ): boolean {
+    if (r.suppressAll) return false;
+    if (r.suppress) {
+      for (const s of r.suppress) {
+        const hit =
+          s.track === 'by_src'
+            ? addressMatches(s.addrs, sa)
+            : s.track === 'by_dst'
+              ? addressMatches(s.addrs, da)
+              : addressMatches(s.addrs, sa) || addressMatches(s.addrs, da);
+        if (hit) return false;
+      }
+    }
+    const ths = r.thresholds;
+    let newAction: RateFilterAction | undefined;
+    if (ths) {
+      // Each threshold counts the match; the first that holds the alert back ends the checks, as in Suricata.
+      for (let i = 0; i < ths.length; i++) {
+        const v = this.state.threshold(r, i, ths[i], flowId, src, dst, tsUs);
+        if (v === false) return false;
+        if (v !== true) newAction = v;
+      }
+    } else if (r.threshold && !this.state.threshold(r, 0, r.threshold, flowId, src, dst, tsUs)) return false;
+    // A rate filter's new action replaces the rule's: `pass` logs nothing; the others alert.
+    if (newAction !== undefined) return newAction !== 'pass';
     return r.action !== 'pass';
   }
 

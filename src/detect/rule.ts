@@ -49,6 +49,9 @@ export type BaseBuffer =
   | 'http.server'
   | 'http.location'
   | 'http.request_body'
+  /** Each request or response header as "Name: value", one instance per header. */
+  | 'http.request_header'
+  | 'http.response_header'
   | 'http.response_body'
   /** file.data before the rule's side is known: the request or the response body (see rule-parser). */
   | 'file.data'
@@ -56,6 +59,13 @@ export type BaseBuffer =
   | 'http.header#tc'
   | 'http.header_names#tc'
   | 'http.header.raw#tc'
+  /** The hello's random, its first 4 bytes, its last 28: the client's to the server, the server's (#tc) back. */
+  | 'tls.random'
+  | 'tls.random_time'
+  | 'tls.random_bytes'
+  | 'tls.random#tc'
+  | 'tls.random_time#tc'
+  | 'tls.random_bytes#tc'
   | 'tls.cert_subject#ts'
   | 'tls.cert_issuer#ts'
   | 'tls.cert_serial#ts'
@@ -66,6 +76,10 @@ export type BaseBuffer =
   | 'http.content_type#tc'
   | 'http.content_len#tc'
   | 'dns.query'
+  /** Question names, answer owner names, and a response's names (see app-buffers.ts): one instance per name. */
+  | 'dns.queries.rrname'
+  | 'dns.answers.rrname'
+  | 'dns.response.rrname'
   | 'ipv4.hdr'
   | 'ipv6.hdr'
   | 'tcp.hdr'
@@ -229,11 +243,30 @@ export interface FlagsTest {
   ignore: number;
 }
 
+/**
+ * A rule's `threshold`/`detection_filter`, or a threshold.config `threshold`/`event_filter`/`rate_filter` entry
+ * (threshold-config.ts). Tracked per source, destination, address pair (either direction), rule or flow.
+ */
 export interface Threshold {
-  type: 'limit' | 'threshold' | 'both' | 'detection_filter';
-  track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both';
+  type: 'limit' | 'threshold' | 'both' | 'detection_filter' | 'backoff' | 'rate_filter';
+  track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both' | 'by_flow';
   count: number;
+  /** The window; 0 for backoff, which has none. */
   seconds: number;
+  /** backoff: each alerting match's number is the previous one's times this. */
+  multiplier?: number;
+  /** rate_filter: the action taken once `count` is passed within `seconds`, for `timeout` seconds. */
+  newAction?: RateFilterAction;
+  timeout?: number;
+}
+
+/** What a rate filter turns a rule's action into (Suricata accepts log and sdrop but does not act on them). */
+export type RateFilterAction = 'alert' | 'drop' | 'pass' | 'reject' | 'log' | 'sdrop';
+
+/** A threshold.config `suppress` with a track: no alert when the tracked address is in `addrs`. */
+export interface Suppression {
+  track: 'by_src' | 'by_dst' | 'by_either';
+  addrs: AddressSet;
 }
 
 export interface FlowbitOp {
@@ -333,7 +366,23 @@ export interface Rule {
   icode?: NumberTest;
   flags?: FlagsTest;
   tlsVersion?: string[];
+  /**
+   * `absent` after a sticky buffer: `only`, the buffer must be missing; `or_else`, missing passes and a present
+   * buffer must match the rule's matches on it.
+   */
+  absent?: Map<BufferName, 'only' | 'or_else'>;
+  /** dns.rrtype: a request's question types or a response's answer types, any of which must pass. */
+  dnsRrtype?: NumberTest;
+  /** The rule's own `threshold` or `detection_filter`. */
   threshold?: Threshold;
+  /**
+   * Set by a threshold file (threshold-config.ts): the thresholds and rate filters the rule runs instead of
+   * `threshold` (the rule's own one among them unless an entry replaced it), each of which must let a match through.
+   */
+  thresholds?: Threshold[];
+  /** threshold.config suppressions, checked before any threshold; `suppressAll`: a suppress without a track. */
+  suppress?: Suppression[];
+  suppressAll?: boolean;
   flowbits: FlowbitOp[];
   xbits?: XbitOp[];
   /** tag options as written (see keywords/state.ts: they change no alert). */

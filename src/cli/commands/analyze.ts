@@ -145,6 +145,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       collect,
       [],
     )
+    .option(
+      '--threshold-file <file>',
+      "Suricata threshold.config for the --rules: suppress, threshold/event_filter, rate_filter (Suricata's precedence over the rules' own thresholds)",
+    )
     .addOption(
       deprecated('--security-db <file>', 'use --db FILE (one store holds the event cache table too)'),
     )
@@ -177,6 +181,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (file && flags.interface)
         throw new UsageError('analyze: give either a FILE or --interface, not both');
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
+      if (flags.thresholdFile !== undefined && flags.rules.length === 0)
+        throw new UsageError('--threshold-file needs --rules (the rules it tunes)');
       const model = flags.model || flags.modelDb;
       if (flags.modelVersion !== undefined && !model)
         throw new UsageError('--model-version needs --model (and --db, the store holding that version)');

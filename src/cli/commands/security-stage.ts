@@ -11,6 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 import { RuleMatcher } from '../../detect/index.js';
 import { RuleInspector } from '../../detect/index.js';
 import { formatRuleError, loadRuleFile } from '../../detect/index.js';
+import { applyThresholdConfig, formatThresholdError, loadThresholdFile } from '../../detect/index.js';
+import { ConfigError } from '../../framework/index.js';
 import type { Rule } from '../../detect/index.js';
 import type { Inspector } from '../../pipeline/index.js';
 import { EventCacheTable } from '../../security/index.js';
@@ -29,7 +31,23 @@ const HEAP_GROWING_PERCENT = 15;
 /** Refusals printed one per line up to this many; the rest are counted. */
 const MAX_LISTED = 20;
 
-export function loadRuleInspector(files: readonly string[]): RuleInspector {
+/**
+ * A threshold file applied to the loaded rules: every bad line is named (file:line) and stops the run, entries for
+ * rules not loaded are named on stderr.
+ */
+function applyThresholdFile(file: string, rules: readonly Rule[]): void {
+  if (!existsSync(file)) throw new UsageError(`--threshold-file: no such file: ${file}`);
+  const cfg = loadThresholdFile(file);
+  if (cfg.errors.length > 0)
+    throw new ConfigError(
+      `--threshold-file: ${cfg.errors.length} bad line(s):\n  ${cfg.errors.map(formatThresholdError).join('\n  ')}`,
+    );
+  for (const w of applyThresholdConfig(rules, cfg.entries))
+    process.stderr.write(`moat: threshold file: ${w}\n`);
+  process.stderr.write(`moat: ${cfg.entries.length} threshold entries from ${file}\n`);
+}
+
+export function loadRuleInspector(files: readonly string[], thresholdFile?: string): RuleInspector {
   const rules: Rule[] = [];
   let refused = 0;
   const p0 = performance.now();
@@ -47,6 +65,7 @@ export function loadRuleInspector(files: readonly string[]): RuleInspector {
       `moat: … and ${refused - MAX_LISTED} more refused rules (\`moat rules lint ${files.join(' ')}\` lists them all)\n`,
     );
   if (rules.length === 0) throw new UsageError(`--rules: no usable rule in ${files.join(', ')}`);
+  if (thresholdFile !== undefined) applyThresholdFile(thresholdFile, rules);
   const t0 = performance.now();
   const engine = new RuleMatcher(rules);
   const ms = performance.now() - t0;
@@ -63,6 +82,8 @@ export function loadRuleInspector(files: readonly string[]): RuleInspector {
 
 export interface SecurityFlags {
   rules: string[];
+  /** Suricata threshold.config applied to `rules`. */
+  thresholdFile?: string;
   /** The store (event cache table, baselines, the model with `model`). */
   db?: string;
   /** Shared state: the event cache table. */
@@ -142,7 +163,7 @@ export async function securityStage(
     share = s;
   }
   const inspectors: Inspector[] = [];
-  const rules = flags.rules.length > 0 ? loadRuleInspector(flags.rules) : undefined;
+  const rules = flags.rules.length > 0 ? loadRuleInspector(flags.rules, flags.thresholdFile) : undefined;
   inspectors.push(new SecurityGuard(cache, rules));
   if (flags.review !== undefined) {
     let cfg = reviewConfig();

@@ -33,6 +33,11 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'response_framing',
     'invalid_content_length',
     'too_many_pending_requests',
+    'duplicate_content_length_field_in_request',
+    'duplicate_content_length_field_in_response',
+    'request_auth_unrecognized',
+    'request_chunk_extension',
+    'invalid_transfer_encoding_value_in_request',
   ],
   tls: [
     'invalid_record_type',

@@ -4,6 +4,8 @@ import { META_KEYWORDS } from './meta.js';
 import { PAYLOAD_KEYWORDS } from './payload.js';
 import {
   APP_LAYER_PROTOCOL,
+  ABSENT,
+  DNS_RRTYPE,
   LEGACY_TLS_KEYWORDS,
   STICKY_KEYWORDS,
   TLS_VERSION,
@@ -27,6 +29,8 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     ...TRANSFORM_KEYWORDS,
     ...LEGACY_TLS_KEYWORDS,
     'tls.version': TLS_VERSION,
+    'dns.rrtype': DNS_RRTYPE,
+    absent: ABSENT,
     'app-layer-protocol': APP_LAYER_PROTOCOL,
     pcre: PCRE,
     ...BYTE_KEYWORDS,

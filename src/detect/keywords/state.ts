@@ -4,6 +4,13 @@ import { commaList, intValue } from '../parse/options.js';
 import { needValue, noValue, type KeywordHandler } from './context.js';
 import { ownCopy, shared } from '../parse/strings.js';
 
+const TRACKS = new Set(['by_src', 'by_dst', 'by_rule', 'by_both', 'by_flow']);
+
+/**
+ * threshold:type <limit|threshold|both|backoff>, track <by_src|by_dst|by_rule|by_both|by_flow>, count N,
+ * <seconds T | multiplier M> (backoff: by_flow and a multiplier, no window), or detection_filter:track …, count N,
+ * seconds T.
+ */
 function thresholdOf(v: string, k: string, filter: boolean): Threshold {
   const fields = new Map<string, string>();
   for (const part of commaList(v)) {
@@ -12,21 +19,42 @@ function thresholdOf(v: string, k: string, filter: boolean): Threshold {
     fields.set(part.slice(0, sp), part.slice(sp + 1).trim());
   }
   const type = filter ? 'detection_filter' : fields.get('type');
-  if (type !== 'limit' && type !== 'threshold' && type !== 'both' && type !== 'detection_filter') {
-    throw new RuleError(`type must be limit, threshold or both, got '${type ?? ''}'`, undefined, k);
+  if (
+    type !== 'limit' &&
+    type !== 'threshold' &&
+    type !== 'both' &&
+    type !== 'backoff' &&
+    type !== 'detection_filter'
+  ) {
+    throw new RuleError(`type must be limit, threshold, both or backoff, got '${type ?? ''}'`, undefined, k);
   }
   const track = fields.get('track');
-  if (track !== 'by_src' && track !== 'by_dst' && track !== 'by_rule' && track !== 'by_both') {
+  if (track === undefined || !TRACKS.has(track)) {
     throw new RuleError(
-      `track must be by_src, by_dst, by_rule or by_both, got '${track ?? ''}'`,
+      `track must be by_src, by_dst, by_rule, by_both or by_flow, got '${track ?? ''}'`,
       undefined,
       k,
     );
   }
+  const count = intValue(fields.get('count'), `${k} count`, 1);
+  if (type === 'backoff') {
+    if (track !== 'by_flow')
+      throw new RuleError(`type backoff needs track by_flow, got ${track}`, undefined, k);
+    if (fields.has('seconds'))
+      throw new RuleError('type backoff takes a multiplier, not seconds', undefined, k);
+    return {
+      type,
+      track,
+      count,
+      seconds: 0,
+      multiplier: intValue(fields.get('multiplier'), `${k} multiplier`, 1),
+    };
+  }
+  if (fields.has('multiplier')) throw new RuleError('multiplier is only for type backoff', undefined, k);
   return {
     type,
-    track,
-    count: intValue(fields.get('count'), `${k} count`, 1),
+    track: track as Threshold['track'],
+    count,
     seconds: intValue(fields.get('seconds'), `${k} seconds`, 1),
   };
 }

@@ -5,6 +5,7 @@
 import { RuleError, type BufferName } from '../rule.js';
 import { addMatch, needValue, noValue, type KeywordHandler } from './context.js';
 import { decodeContent } from '../parse/options.js';
+import { parseNumberTest } from './header.js';
 import { makeTransform, transformKey, TRANSFORM_NAMES } from '../transforms.js';
 
 const BUFFERS: Record<string, BufferName> = {
@@ -29,6 +30,9 @@ const BUFFERS: Record<string, BufferName> = {
   'ja3s.string': 'ja3s.string',
   ja3s_string: 'ja3s.string',
   'ja4.hash': 'ja4.hash',
+  'tls.random': 'tls.random',
+  'tls.random_time': 'tls.random_time',
+  'tls.random_bytes': 'tls.random_bytes',
   'http.uri': 'http.uri',
   'http.uri.raw': 'http.uri',
   'http.method': 'http.method',
@@ -55,6 +59,8 @@ const BUFFERS: Record<string, BufferName> = {
   'http.server': 'http.server',
   'http.location': 'http.location',
   'http.request_body': 'http.request_body',
+  'http.request_header': 'http.request_header',
+  'http.response_header': 'http.response_header',
   'http.response_body': 'http.response_body',
   'file.data': 'file.data',
   file_data: 'file.data',
@@ -75,6 +81,11 @@ const BUFFERS: Record<string, BufferName> = {
   http_start: 'http.start',
   'dns.query': 'dns.query',
   dns_query: 'dns.query',
+  'dns.queries.rrname': 'dns.queries.rrname',
+  'dns.query.name': 'dns.queries.rrname',
+  'dns.answers.rrname': 'dns.answers.rrname',
+  'dns.answer.name': 'dns.answers.rrname',
+  'dns.response.rrname': 'dns.response.rrname',
   pkt_data: 'payload',
   'ipv4.hdr': 'ipv4.hdr',
   'ipv6.hdr': 'ipv6.hdr',
@@ -171,6 +182,22 @@ export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntrie
     }) as KeywordHandler,
   ]),
 );
+
+/** absent / absent: or_else — Suricata 8: the current sticky buffer is missing from the transaction (or else matches). */
+export const ABSENT: KeywordHandler = (c, v, k) => {
+  const mode = v === undefined ? 'only' : v.trim();
+  if (mode !== 'only' && mode !== 'or_else')
+    throw new RuleError(`takes no value or 'or_else', got '${mode}'`, undefined, k);
+  if (c.buffer === 'payload') throw new RuleError('needs a sticky buffer before it', undefined, k);
+  if (c.rule.buffers.has(c.buffer))
+    throw new RuleError('must come right after the sticky buffer, before its matches', undefined, k);
+  (c.rule.absent ??= new Map()).set(c.buffer, mode);
+};
+
+/** dns.rrtype:N, !N, ranges and comparisons, as Suricata's unsigned 16-bit integer keywords. */
+export const DNS_RRTYPE: KeywordHandler = (c, v, k) => {
+  c.rule.dnsRrtype = parseNumberTest(needValue(v, k), k);
+};
 
 /** tls.version:1.2 / tls.version:1.0,1.1 — the negotiated version, as Suricata matches it. */
 export const TLS_VERSION: KeywordHandler = (c, v, k) => {

@@ -67,7 +67,7 @@ function headerFields(h: string): string[] {
 }
 
 const RESPONSE_ONLY =
-  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
+  /^(http\.(stat_code|stat_msg|response_line|server|location|response_body|response_header)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
 const BOTH_SIDES = new Set([
   'http.header',
   'http.header_names',
@@ -77,6 +77,9 @@ const BOTH_SIDES = new Set([
   'http.connection',
   'http.content_type',
   'http.content_len',
+  'tls.random',
+  'tls.random_time',
+  'tls.random_bytes',
 ]);
 
 /** Certificate buffers Suricata has both ways: the server's certificate to the client, the client's to the server. */
@@ -114,9 +117,14 @@ function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) 
  * says flow:to_client. Buffers both sides have (http.header, http.protocol …) then mean the response's.
  */
 function orientAppRule(rule: Rule): void {
-  const names = [...rule.buffers.keys(), ...rule.datasets.map((d) => d.buffer)].filter(
-    (b) => b !== 'payload',
-  );
+  for (const [b, mode] of rule.absent ?? [])
+    if (mode === 'only' && rule.buffers.has(b))
+      throw new RuleError(`${b} must be absent, yet has matches (use absent: or_else)`, undefined, 'absent');
+  const names = [
+    ...rule.buffers.keys(),
+    ...rule.datasets.map((d) => d.buffer),
+    ...(rule.absent?.keys() ?? []),
+  ].filter((b) => b !== 'payload');
   if (names.length === 0) return;
   const base = (b: string): string => b.split('|')[0];
   if (orientCertRule(rule, names, base)) return;
@@ -133,6 +141,7 @@ function orientAppRule(rule: Rule): void {
   };
   rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k), v]));
   for (const d of rule.datasets) d.buffer = rename(d.buffer);
+  if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k), v]));
 }
 
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { analyzeToEvents } from '../../pipeline/index.js';
-import { parseRules } from '../ruleset.js';
+import { DEFAULT_VARS, parseRules } from '../ruleset.js';
+import { applyThresholdConfig, loadThresholdFile } from '../threshold-config.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
 import { decompressLayerLimit, eveOptionsOf, type EveOptions } from '../../pipeline/index.js';
@@ -128,6 +129,26 @@ export function testEveConfig(dir: string): EveOptions {
   return eveOptionsOf(doc);
 }
 
+/**
+ * The rules' address and port variables: Suricata's defaults with the test's suricata.yaml `vars` over them (a
+ * threshold file's `ip $NAME` names one of them).
+ */
+export function testVars(dir: string): Map<string, string> {
+  const vars = new Map(DEFAULT_VARS);
+  const p = join(dir, 'suricata.yaml');
+  if (!existsSync(p)) return vars;
+  let doc: { vars?: Record<string, Record<string, unknown> | null> } | null;
+  try {
+    doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) as typeof doc;
+  } catch {
+    return vars;
+  }
+  for (const group of ['address-groups', 'port-groups'])
+    for (const [k, v] of Object.entries(doc?.vars?.[group] ?? {}))
+      if (typeof v === 'string' || typeof v === 'number') vars.set(k, String(v));
+  return vars;
+}
+
 export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
 
 function versionOf(v: unknown): number[] {
@@ -201,12 +222,15 @@ export function argsProblem(args: string[]): {
   noTlsJa4?: boolean;
   /** libhtp's `response-body-decompress-layer-limit`. */
   layerLimit?: number;
+  /** `threshold-file=…`: the test's threshold.config (relative to the test directory). */
+  thresholdFile?: string;
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
   let midstream: boolean | undefined;
   let noTlsJa4: boolean | undefined;
   let layerLimit: number | undefined;
+  let thresholdFile: string | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -228,7 +252,9 @@ export function argsProblem(args: string[]): {
         } catch (err) {
           return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
         }
-      } else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
+      } else if (kv.startsWith('threshold-file='))
+        thresholdFile = kv.slice('threshold-file='.length).replace(/^\$\{?TEST_DIR\}?\//, '');
+      else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
         return { problem: `setting ${kv} (not emulated)` };
     } else if (t === '--simulate-ips') return { problem: 'IPS mode (--simulate-ips)' };
     else return { problem: `option ${t} (not emulated)` };
@@ -236,6 +262,7 @@ export function argsProblem(args: string[]): {
   const out: ReturnType<typeof argsProblem> = { pcap, midstream };
   if (noTlsJa4) out.noTlsJa4 = true;
   if (layerLimit !== undefined) out.layerLimit = layerLimit;
+  if (thresholdFile !== undefined) out.thresholdFile = thresholdFile;
   return out;
 }
 
@@ -293,9 +320,18 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (a.noTlsJa4) eve.custom.tlsJa4 = false;
   if (ruleFiles.length === 1) {
     const rulesFile = join(dir, ruleFiles[0]);
-    const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile);
+    const vars = testVars(dir);
+    const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile, vars);
     if (errors.length > 0)
       return { test: name, result: 'skip', reason: `rule refused: ${errors[0].message}` };
+    if (a.thresholdFile !== undefined) {
+      const f = resolve(dir, a.thresholdFile);
+      if (!existsSync(f))
+        return { test: name, result: 'skip', reason: `threshold file ${a.thresholdFile} not in the test` };
+      const cfg = loadThresholdFile(f, vars);
+      // Suricata ignores a threshold file with a bad line (it fails only when testing the configuration).
+      if (cfg.errors.length === 0) applyThresholdConfig(rules, cfg.entries);
+    }
     // The rule language accepts these protocols, but moat has no parser to detect them: such a rule never fires.
     const undetected = rules.find((r) => UNDETECTED_PROTOS.has(r.proto));
     if (undetected)

@@ -92,6 +92,8 @@ export class HttpMessageReader {
   private inMessage = false;
   private remaining = 0;
   private chunkLine = '';
+  /** A chunk extension was seen in this request body (its event is raised once per message). */
+  private chunkExtSeen = false;
   /** In a CONNECT tunnel: the first tunnelled bytes are still to be looked at. */
   private tunnelProbe = false;
   /** The head being read began at a resynchronisation candidate that was cut short. */
@@ -497,8 +499,19 @@ export class HttpMessageReader {
       this.unframeable(tsUs);
       return to;
     }
+    const semi = line.indexOf(';');
+    if (semi >= 0 && this.side === 'request' && !this.chunkExtSeen) {
+      // libhtp's event for "size;name=value", as Suricata raises it on requests.
+      this.chunkExtSeen = true;
+      this.owner.onAnomaly(
+        'REQUEST_CHUNK_EXTENSION',
+        `chunk extension ${JSON.stringify(line.slice(semi, semi + 40))}`,
+        tsUs,
+      );
+    }
     const size = parseInt(hex, 16);
     if (size === 0) {
+      this.chunkExtSeen = false;
       this.state = S_CHUNK_TRAILER;
       this.headLen = 0;
       this.trailerLineHasText = false;

@@ -8,6 +8,7 @@
  * final response follows; a 2xx answer to CONNECT and a 101 switch the connection away from HTTP (both
  * directions stop being parsed); a response without framing ends with the connection.
  */
+import { headFieldEvents } from './field-events.js';
 import {
   PROBE_MATCH,
   PROBE_NEED_MORE,
@@ -378,6 +379,7 @@ export class HttpStreamParser implements StreamParser {
     const tx = newTransaction(++this.depth);
     fillRequest(tx, head);
     tx.requestHeaderRaw = rawHeaderLines(buf, len);
+    headFieldEvents(head.headers, true, (e, d) => this.anomaly(e, d, tsUs));
     if (this.pending.length >= MAX_PENDING_REQUESTS) {
       const oldest = this.pending.shift() as HttpTransaction;
       this.anomaly(
@@ -473,6 +475,7 @@ export class HttpStreamParser implements StreamParser {
     }
     fillResponse(tx, head, status, sl.version, sl.msg);
     tx.responseHeaderRaw = rawHeaderLines(buf, len);
+    headFieldEvents(head.headers, false, (e, d) => this.anomaly(e, d, tsUs));
     this.responseTx = tx;
     this.interim = false;
     const method = tx.method?.toUpperCase();

@@ -109,7 +109,9 @@ function empty(version: number, sslv2: boolean): ClientHello {
 /** `w` spans the handshake message body (after type and length). */
 export function parseClientHello(w: Wire): ClientHello {
   const h = empty(w.u16('client version'), false);
-  w.skip(32, 'client random');
+  w.need(32, 'client random');
+  h.random = Buffer.from(w.buf.subarray(w.pos, w.pos + 32));
+  w.pos += 32;
   h.sessionIdLength = w.u8('session id length');
   w.need(h.sessionIdLength, 'session id');
   if (h.sessionIdLength > 0) h.sessionId = w.buf.toString('hex', w.pos, w.pos + h.sessionIdLength);

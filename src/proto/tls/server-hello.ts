@@ -18,6 +18,7 @@ export function parseServerHello(w: Wire): ServerHello & ServerHelloExtra {
   const legacyVersion = w.u16('server version');
   w.need(32, 'server random');
   const isHrr = w.buf.compare(HRR_RANDOM, 0, 32, w.pos, w.pos + 32) === 0;
+  const random = Buffer.from(w.buf.subarray(w.pos, w.pos + 32));
   w.pos += 32;
   // TLS 1.3 drafts before 22 (0x7fNN, Facebook's 0xfbNN) had neither session id nor compression method.
   const draft = legacyVersion >> 8 === 0x7f || legacyVersion >> 8 === 0xfb ? legacyVersion & 0xff : 0;
@@ -35,6 +36,7 @@ export function parseServerHello(w: Wire): ServerHello & ServerHelloExtra {
     legacyVersion,
     version: legacyVersion,
     cipher,
+    random,
     extensions: [],
     sessionIdEchoed: false,
     isHelloRetryRequest: isHrr,

@@ -12,6 +12,8 @@ export interface ClientHello {
   /** Extension types in wire order. */
   extensions: number[];
   sni?: string;
+  /** The 32-byte client random (rules: tls.random); absent in SSLv2-format hellos, whose challenge differs. */
+  random?: Buffer;
   alpns: string[];
   /** supported_versions extension, wire order (empty when absent). */
   supportedVersions: number[];
@@ -40,6 +42,8 @@ export interface ServerHello {
   version: number;
   cipher: number;
   extensions: number[];
+  /** The 32-byte server random (rules: tls.random to the client). */
+  random?: Buffer;
   alpn?: string;
   /** key_share group (TLS 1.3) when present. */
   selectedGroup?: number;
