@@ -34,6 +34,7 @@ import {
 import { persistentSelfSigned } from '../../src/framework/index.js';
 import { openSqlite } from '../../src/store/index.js';
 import { ed25519Pem } from '../helpers/ed25519-pem.js';
+import { laterServerPort } from '../helpers/free-port.js';
 
 const pem = ed25519Pem;
 
@@ -114,8 +115,8 @@ test(
       servers.push(s);
       return s.listen('127.0.0.1', port);
     };
-    // A port of this engineer's range, free while the server is down.
-    const port = 42200 + (process.pid % 90);
+    // Free while the server is down, and outside the ephemeral range so no connection takes it meanwhile.
+    const port = await laterServerPort();
     const url = `https://127.0.0.1:${port}`;
     const flFlags = ['--fl-server', url, '--fl-ca', f('fl-server.crt'), '--fl-key', f('app.key')];
 

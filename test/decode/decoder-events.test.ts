@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CORPUS, readPackets, type CapturedPacket } from './corpus-frames.js';
 import { decodeFrame } from './helpers.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const SV = join(CORPUS, 'suricata-verify', 'tests');
 const EVASION = join(SV, 'ipv6-evasion');
@@ -30,15 +31,6 @@ function tshark(file: string, frame: number, fields: string[]): string[] {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   );
   return out.trimEnd().split('\t');
-}
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('ipv6.exthdr_useless_fh and exthdr_dupl_fh: two atomic fragment headers (frag-10, frame 5)', async (t) => {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeToEvents } from '../../src/pipeline/collect.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const PCAP = join(
   process.cwd(),
@@ -19,11 +20,7 @@ const PCAP = join(
   'detect-vlan-id',
   'input.pcap',
 );
-const skip = !existsSync(PCAP)
-  ? 'needs ../shared/corpus'
-  : spawnSync('tshark', ['-v']).status !== 0
-    ? 'tshark not installed'
-    : false;
+const skip = !existsSync(PCAP) ? 'needs ../shared/corpus' : !hasTshark() ? 'tshark not installed' : false;
 
 test('three VLAN tags: the flow has the ids tshark reads, no anomaly', { skip }, async () => {
   const r = spawnSync('tshark', ['-r', PCAP, '-T', 'fields', '-e', 'vlan.id'], { encoding: 'utf8' });

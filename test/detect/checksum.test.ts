@@ -15,6 +15,7 @@ import { parseRule } from '../../src/detect/parse/rule-parser.js';
 import { DEFAULT_VARS } from '../../src/detect/ruleset.js';
 import { runAll } from '../../src/detect/suricata-verify/runner.js';
 import { CORPUS, readPackets, TLS_PCAPS } from '../decode/corpus-frames.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const SV = join(CORPUS, 'suricata-verify', 'tests');
 const FILES = [
@@ -43,8 +44,7 @@ test('rule options: valid or invalid, nothing else', () => {
 });
 
 test('checksum verdicts agree with tshark on real captures', async (t) => {
-  const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-  if (FILES.length < 2 || !hasTshark) return t.skip('corpus or tshark absent');
+  if (FILES.length < 2 || !hasTshark()) return t.skip('corpus or tshark absent');
   const counts: Record<string, [number, number]> = {};
   const misses: string[] = [];
   let badSeen = 0;

@@ -14,6 +14,7 @@ import type { Inspector } from '../../src/pipeline/index.js';
 import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { RecordBuffers } from '../../src/detect/app-buffers.js';
 import { parseRules, RuleInspector, RuleMatcher } from '../../src/detect/index.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const SV = '../shared/corpus/suricata-verify';
 const CAPTURES = [
@@ -22,8 +23,6 @@ const CAPTURES = [
   'tests/dns-eve-v2-udp-nxdomain-soa/dns-udp-nxdomain-soa.pcap',
   'tests/cond-log-dns-dig/input.pcap',
 ];
-
-const hasTshark = (): boolean => spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 
 /** The DNS messages moat parses in a capture, in order. */
 async function dnsRecords(pcap: string): Promise<Array<Extract<AppRecord, { type: 'dns' }>>> {

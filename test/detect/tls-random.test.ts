@@ -7,6 +7,7 @@ import type { AppRecord } from '../../src/proto/index.js';
 import type { Inspector } from '../../src/pipeline/index.js';
 import { analyzeToEvents } from '../../src/pipeline/index.js';
 import { RecordBuffers } from '../../src/detect/app-buffers.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const PCAPS = [
   '../shared/corpus/suricata-verify/tests/tls/tls-random/input.pcap',
@@ -15,7 +16,7 @@ const PCAPS = [
 ];
 
 test('the randoms of client and server hello equal tshark tls.handshake.random', async (t) => {
-  if (spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status !== 0) return t.skip('tshark not installed');
+  if (!hasTshark()) return t.skip('tshark not installed');
   let checked = 0;
   for (const pcap of PCAPS.filter((p) => existsSync(p))) {
     const recs: Array<Extract<AppRecord, { type: 'tls' }>> = [];

@@ -101,9 +101,7 @@ export function countMatching(events: Event[], match: Record<string, unknown>): 
   return n;
 }
 
-export function hasTshark(): boolean {
-  return spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-}
+export { hasTshark } from '../helpers/tshark.js';
 
 export interface Conversation {
   frames: number;

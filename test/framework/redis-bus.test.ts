@@ -467,7 +467,8 @@ test(
       await bus.start();
       await server.kill();
       for (let s = 1; s <= 50; s++) bus.publish('verdict', verdictFor(s));
-      await new Promise((r) => setTimeout(r, 500));
+      // The failed publish is reported once the client gives up its retries (~0.2 s idle, longer under load).
+      await until('the outage reported', () => errors.length >= 1, 10_000);
       assert.ok(bus.health().ok === false, 'health says Redis is away');
       await server.restart();
       restarted = true;

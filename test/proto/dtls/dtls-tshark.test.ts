@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 import { DtlsParser } from '../../../src/proto/dtls/index.js';
+import { hasTshark } from '../../helpers/tshark.js';
 
 const TLS = join(process.cwd(), '..', 'shared', 'corpus', 'tls');
 const CAPTURES = [
@@ -19,7 +20,7 @@ const CAPTURES = [
   join(TLS, 'zeek', 'traces', 'tls', 'dtls1_2.pcap'),
   join(TLS, 'ja4', 'pcap', 'dtls-udp.notest.cap'),
 ];
-const tsharkOk = spawnSync('tshark', ['-v']).status === 0;
+const tsharkOk = hasTshark();
 const skip = !existsSync(TLS) ? 'needs ../shared/corpus' : !tsharkOk ? 'tshark not installed' : false;
 
 function fields(pcap: string, filter: string, names: string[]): string[][] {

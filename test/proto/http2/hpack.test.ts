@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { HpackDecoder, Http2StreamParser, type HeaderEntry } from '../../../src/proto/http2/index.js';
 import { MAX_HEADER_BLOCK, MAX_STREAMS } from '../../../src/proto/http2/parser.js';
 import type { AppRecord } from '../../../src/proto/index.js';
+import { hasTshark } from '../../helpers/tshark.js';
 
 function decode(d: HpackDecoder, hex: string): Array<[string, string]> {
   const b = Buffer.from(hex.replace(/ /g, ''), 'hex');
@@ -169,7 +170,7 @@ test('a frame larger than the buffer limit is skipped, and parsing goes on after
 
 const SV = join(process.cwd(), '..', 'shared', 'corpus', 'suricata-verify', 'tests');
 const REAL = join(SV, 'dns-over-http2', 'dns_over_https.pcap');
-const tsharkOk = spawnSync('tshark', ['-v']).status === 0;
+const tsharkOk = hasTshark();
 
 test(
   'mutated real HTTP/2 connections never throw',

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeToEvents } from '../../../src/pipeline/collect.js';
+import { hasTshark } from '../../helpers/tshark.js';
 
 const SV = join(process.cwd(), '..', 'shared', 'corpus', 'suricata-verify', 'tests');
 const CAPTURES: Array<{ pcap: string; midstream?: boolean }> = [
@@ -109,7 +110,7 @@ interface H2Event {
 const fieldsOf = (l: H2Event['http']['request_headers']): Field[] =>
   (l ?? []).filter((h) => h.name !== undefined).map((h) => [h.name!, h.value!]);
 
-const tsharkOk = spawnSync('tshark', ['-v']).status === 0;
+const tsharkOk = hasTshark();
 const skip = !existsSync(SV) ? 'needs ../shared/corpus' : !tsharkOk ? 'tshark not installed' : false;
 
 for (const { pcap, midstream } of CAPTURES) {

@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 import { initialKeys } from '../../../src/proto/quic/index.js';
 import { readLongHeader } from '../../../src/proto/quic/initial-packet.js';
+import { hasTshark } from '../../helpers/tshark.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 const V2 = join(CORPUS, 'suricata-verify', 'tests', 'quic-v2', 'input.pcap');
 const GQUIC = join(CORPUS, 'decode', 'tcpdump', 'gquic.pcap');
 const V1 = join(CORPUS, 'suricata-verify', 'tests', 'ja4-quic', 'input.pcap');
 
-const tsharkOk = spawnSync('tshark', ['-v']).status === 0;
+const tsharkOk = hasTshark();
 const skip = !existsSync(CORPUS) ? 'needs ../shared/corpus' : !tsharkOk ? 'tshark not installed' : false;
 
 /** tshark's fields, one row per packet of the filter, columns split on tabs. */

@@ -15,6 +15,7 @@ import type { AppRecord, TlsHandshake } from '../../../src/proto/index.js';
 import { ServiceCertificateCache } from '../../../src/tlsmon/certificate-cache.js';
 import { featuresOf } from '../../../src/tlsmon/inspector.js';
 import type { FlowView } from '../../../src/flow/index.js';
+import { hasTshark } from '../../helpers/tshark.js';
 
 const PCAP = join(
   process.cwd(),
@@ -26,15 +27,6 @@ const PCAP = join(
   'bug-2646-02',
   'input.pcap',
 );
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('TLS 1.2 with a promised ticket: event at the ACK of ServerHelloDone, ticket handed on later', async (t) => {
   if (!existsSync(PCAP)) return t.skip(`corpus absent: ${PCAP}`);

@@ -9,13 +9,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeToEvents } from '../../../src/pipeline/collect.js';
 import { canCapture, captureLdapStartTls } from './ldap-starttls-capture.js';
+import { hasTshark } from '../../helpers/tshark.js';
 
 const RDP = join(
   process.cwd(),
@@ -27,7 +28,6 @@ const RDP = join(
   'Lateral Movement',
   'LM_rdp_sharprdp.pcapng',
 );
-const hasTshark = spawnSync('which', ['tshark']).status === 0;
 
 interface TsharkHandshake {
   port: number;
@@ -103,7 +103,7 @@ interface TlsEve {
 
 test(
   'RDP: the TLS after the X.224 negotiation is read as tshark reads it; the flow stays rdp',
-  { skip: !existsSync(RDP) ? 'needs ../shared/corpus' : !hasTshark ? 'needs tshark' : false },
+  { skip: !existsSync(RDP) ? 'needs ../shared/corpus' : !hasTshark() ? 'needs tshark' : false },
   async () => {
     const want = tsharkHandshakes(RDP, ['tcp.port==3389,tls']);
     assert.equal(want.size, 2);
