@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   listTests,
   requiresProblem,
   runAll,
+  runTest,
   testEveConfig,
 } from '../../src/detect/suricata-verify/runner.js';
 
@@ -145,4 +146,30 @@ test("the test's suricata.yaml: per-host overlap policies other than first-wins 
   assert.equal(configProblem(dir), 'assigns hosts the old-linux overlap policy (moat keeps the first data)');
   writeFileSync(join(dir, 'suricata.yaml'), 'host-os-policy:\n  bsd: [0.0.0.0/0]\n  linux: []\n');
   assert.equal(configProblem(dir), undefined);
+});
+
+test('a stats check is left out, the other checks still run: a failure among them fails the test', async (t) => {
+  const src = join(CORPUS, 'detect-flowbits');
+  if (!existsSync(src)) {
+    t.skip(`${src} absent`);
+    return;
+  }
+  // The real test (flow, stats and three alert checks) with its own capture and rules, then the same with one
+  // alert count made wrong: the stats check must not hide it.
+  const make = (count: number): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'sv-stats-'));
+    for (const f of ['input.pcap', 'test.rules']) copyFileSync(join(src, f), join(dir, f));
+    const yaml = readFileSync(join(src, 'test.yaml'), 'utf8').replace(
+      /count: 1\n(\s+)match:\n\s+event_type: alert\n\s+alert\.signature_id: 2/,
+      (m) => m.replace('count: 1', `count: ${count}`),
+    );
+    writeFileSync(join(dir, 'test.yaml'), yaml);
+    return dir;
+  };
+  const held = await runTest(make(1));
+  assert.equal(held.result, 'skip');
+  assert.match(held.reason ?? '', /checks event type stats \(its other checks hold\)/);
+  const wrong = await runTest(make(2));
+  assert.equal(wrong.result, 'fail');
+  assert.match(wrong.reason ?? '', /expected 2 events .*signature_id":2/);
 });
