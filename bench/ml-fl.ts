@@ -21,8 +21,6 @@ import {
   Classifier,
   DEFAULT_ARCH,
   ML_RECIPE,
-  USTC_CLASS_NAMES,
-  USTC_MALICIOUS,
   buildModelFile,
   maskSet,
   readUstcFolder,
@@ -37,6 +35,7 @@ import {
   writeUstcFolder,
   type SessionSet,
 } from '../src/ml/index.js';
+import { BENCH_META } from './ml-fold.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, d: number): number => {
@@ -95,14 +94,7 @@ const shares: number[][] = Array.from({ length: CLIENTS }, () => []);
 const union = subset(all, pool);
 
 function evaluate(params: Float32Array[]): { f1: number; acc: number } {
-  const file = buildModelFile(DEFAULT_ARCH, params, [], {
-    name: 'bench',
-    version: '0',
-    classNames: USTC_CLASS_NAMES,
-    maliciousClasses: USTC_MALICIOUS,
-    training: {},
-    metrics: {},
-  });
+  const file = buildModelFile(DEFAULT_ARCH, params, [], BENCH_META);
   const c = new Classifier(tf, file.manifest, params);
   const m = maskSet(test).set;
   const s = score(test.labels, c.predict(m.bytes, m.n, m.width).cls, DEFAULT_ARCH.classes);
