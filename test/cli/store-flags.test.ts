@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createRedisClient, openSqlite } from '../../src/store/index.js';
 import { freePort } from '../helpers/free-port.js';
+import { telnetHoneypotYaml } from '../honeypot/helpers.js';
 
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const POLICY = join(process.cwd(), 'config', 'policies.yaml');
@@ -258,20 +259,7 @@ test("honeypot --db: instances go to the store given, not the configuration's da
     const configured = join(dir, 'configured.db');
     const store = join(dir, 'moat.db');
     const config = join(dir, 'honeypot.yaml');
-    writeFileSync(
-      config,
-      [
-        'bind: 127.0.0.1',
-        'telnet: [0]',
-        'ssh: []',
-        'http: []',
-        'mqtt: []',
-        `quarantineDir: ${join(dir, 'q')}`,
-        `database: ${configured}`,
-        `eve: ${join(dir, 'eve.json')}`,
-        `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
-      ].join('\n') + '\n',
-    );
+    writeFileSync(config, telnetHoneypotYaml(dir, ['bind: 127.0.0.1'], configured));
     const child = spawn(process.execPath, [MOAT, 'honeypot', '--config', config, '--db', store], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

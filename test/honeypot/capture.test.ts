@@ -24,7 +24,7 @@ import { createRedisClient, openSqlite } from '../../src/store/index.js';
 import { haveRedisServer, startRedisServer } from '../framework/redis-server.js';
 import { sessionsOfCapture, type DatasetManifest } from '../../src/dataset/index.js';
 import { moat, startMoat, type MoatChild } from '../helpers/moat-cli.js';
-import { LineClient, tempDir } from './helpers.js';
+import { LineClient, telnetHoneypotYaml, tempDir } from './helpers.js';
 import { liveCaptureMissing } from '../helpers/live-capture.js';
 
 const missing = (): string | false => liveCaptureMissing() ?? false;
@@ -176,19 +176,11 @@ test(
     const db = join(dir, 'moat.db');
     writeFileSync(
       join(dir, 'hp.yaml'),
-      [
-        'bind: 127.0.0.1',
-        'telnet: [0]',
-        'ssh: []',
-        'http: []',
-        'mqtt: []',
-        `quarantineDir: ${join(dir, 'q')}`,
-        `database: ${db}`,
-        `eve: ${join(dir, 'eve.json')}`,
-        `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
-        'timing: { scale: 0 }',
-        'capture: { lingerMs: 200, maxTotalBytes: 1048576 }',
-      ].join('\n') + '\n',
+      telnetHoneypotYaml(
+        dir,
+        ['bind: 127.0.0.1', 'timing: { scale: 0 }', 'capture: { lingerMs: 200, maxTotalBytes: 1048576 }'],
+        db,
+      ),
     );
     const hp = startMoat(['honeypot', '--config', join(dir, 'hp.yaml')]);
     t.after(async () => {
@@ -317,18 +309,7 @@ test(
     await bus.subscribe('honeypot-session', 'test', (m) => void got.push(m), { from: 'start' });
     writeFileSync(
       join(dir, 'hp.yaml'),
-      [
-        'telnet: [0]',
-        'ssh: []',
-        'http: []',
-        'mqtt: []',
-        `quarantineDir: ${join(dir, 'q')}`,
-        `database: ${join(dir, 'moat.db')}`,
-        `eve: ${join(dir, 'eve.json')}`,
-        `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
-        'timing: { scale: 0 }',
-        'capture: { lingerMs: 200 }',
-      ].join('\n') + '\n',
+      telnetHoneypotYaml(dir, ['timing: { scale: 0 }', 'capture: { lingerMs: 200 }']),
     );
     const hp = startMoat([
       'honeypot',
@@ -365,20 +346,7 @@ test('a capture that cannot open: a warning and no capture (optional), or one li
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = (capture: string): string => {
     const f = join(dir, `hp-${capture.length}.yaml`);
-    writeFileSync(
-      f,
-      [
-        'telnet: [0]',
-        'ssh: []',
-        'http: []',
-        'mqtt: []',
-        `quarantineDir: ${join(dir, 'q')}`,
-        `database: ${join(dir, 'moat.db')}`,
-        `eve: ${join(dir, 'eve.json')}`,
-        `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
-        `capture: ${capture}`,
-      ].join('\n') + '\n',
-    );
+    writeFileSync(f, telnetHoneypotYaml(dir, [`capture: ${capture}`]));
     return f;
   };
   const soft = startMoat(['honeypot', '--config', config('{ interface: nosuch0 }')]);

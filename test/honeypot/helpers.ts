@@ -9,6 +9,30 @@ export function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `moat-hp-${tag}-`));
 }
 
+/**
+ * A honeypot configuration with one telnet listener on a free port, no other service and the sandbox off, its
+ * files under `dir`; `extra` lines add to it (bind, timing, capture …).
+ */
+export function telnetHoneypotYaml(
+  dir: string,
+  extra: string[] = [],
+  database = join(dir, 'moat.db'),
+): string {
+  return (
+    [
+      'telnet: [0]',
+      'ssh: []',
+      'http: []',
+      'mqtt: []',
+      `quarantineDir: ${join(dir, 'q')}`,
+      `database: ${database}`,
+      `eve: ${join(dir, 'eve.json')}`,
+      `sandbox: { enabled: false, timeoutSeconds: 5, reportDir: ${join(dir, 'reports')} }`,
+      ...extra,
+    ].join('\n') + '\n'
+  );
+}
+
 export async function fileServer(
   files: Record<string, Buffer>,
 ): Promise<{ port: number; hits: string[]; close(): Promise<void> }> {
