@@ -51,7 +51,9 @@ async function runTlsmon(busUrl: string | undefined): Promise<void> {
       reply: 'x',
       tls: { maxVersion: 'TLSv1.2' },
     });
-    const apiPort = port + 1 > 65000 ? port - 1 : port + 1;
+    // Its own free port: port + 1 was never checked, and an outgoing connection could hold it (the API then
+    // fails to bind and tlsmon exits before the test asks it anything).
+    const apiPort = await freePort();
     // One store (--db) holds the monitor's tables and the security event cache.
     const securityDb = join(dir, 'moat.db');
     const consumerOut = join(dir, 'console.out');
@@ -99,6 +101,7 @@ async function runTlsmon(busUrl: string | undefined): Promise<void> {
     try {
       for (let i = 0; i < 150 && !stderr.includes('configuration API on'); i++)
         await new Promise((r) => setTimeout(r, 100));
+      assert.ok(stderr.includes('configuration API on'), `tlsmon did not start its API: ${stderr}`);
       await new Promise((r) => setTimeout(r, 1000));
       await tlsHandshake(port, 'c2.moat.test');
       await new Promise((r) => setTimeout(r, 700));
