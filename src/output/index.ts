@@ -22,6 +22,8 @@ export {
   type DnsLogOptions,
 } from './eve/dns.js';
 export { writeFlowRecord } from './eve/flow.js';
+export { writeArpRecord } from './eve/arp.js';
+export { netflowRecordCount, writeNetflowRecord } from './eve/netflow.js';
 export { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from './eve/header.js';
 export { writeHttpEve, type HttpHeaderDump } from './eve/http.js';
 export { writeFileinfoEve } from './eve/fileinfo.js';

@@ -19,7 +19,8 @@ import {
   type DnsLogConfig,
   type DnsLogOptions,
 } from '../output/index.js';
-import { writeFlowRecord } from '../output/index.js';
+import { writeArpRecord } from '../output/index.js';
+import { netflowRecordCount, writeFlowRecord, writeNetflowRecord } from '../output/index.js';
 import { num, raw, type EveBytesOut } from '../output/index.js';
 import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
 import {
@@ -34,8 +35,14 @@ import type { AlertSink } from '../output/index.js';
 import type { AnalysisStats } from './stats.js';
 import type { Inspector } from './inspector.js';
 
-/** Which event types to produce; all when unset. */
+/** Which event types to produce; all when unset (but the opt-in ones). */
 export type EveTypeFilter = ReadonlySet<string> | undefined;
+
+/**
+ * Event types Suricata writes only when its eve-log lists them (`netflow`, `arp`, `frame`): written when `--types`
+ * names them or the configuration turns them on (EveCustomFields.extraTypes), never by default.
+ */
+export const OPT_IN_TYPES: ReadonlySet<string> = new Set(['netflow', 'arp', 'frame']);
 
 /** Per-type EVE logger options, as suricata.yaml's `eve-log: types:` entries give them. */
 export interface EveCustomFields {
@@ -50,6 +57,8 @@ export interface EveCustomFields {
   tlsJa4?: boolean;
   /** The http logger's `dump-all-headers` (request, response or both): full header lists in http events. */
   httpDumpHeaders?: HttpHeaderDump;
+  /** Opt-in event types the configuration turns on (OPT_IN_TYPES), when `--types` does not choose. */
+  extraTypes?: readonly string[];
 }
 
 export interface EveStageOptions {
@@ -82,6 +91,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly httpDump: HttpHeaderDump | undefined;
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
+  private readonly extraTypes: ReadonlySet<string>;
+  /** netflow records are written at each flow's end. */
+  private readonly netflow: boolean;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
   pcapCnt = 0;
 
@@ -100,6 +112,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.httpDump = opts.custom?.httpDumpHeaders;
     this.alertOutput = opts.alertOutput ?? {};
     this.alertChannels = opts.alertChannels;
+    this.extraTypes = new Set(opts.custom?.extraTypes ?? []);
+    this.netflow = this.wants('netflow');
     for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
   }
 
@@ -127,8 +141,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     return this.packetInspectors.length > 0;
   }
 
-  private wants(type: string): boolean {
-    return this.types === undefined || this.types.has(type);
+  wants(type: string): boolean {
+    if (this.types !== undefined) return this.types.has(type);
+    return !OPT_IN_TYPES.has(type) || this.extraTypes.has(type);
   }
 
   /** Opens a record about the flow in the output: the header, then the comma before the protocol's member. */
@@ -370,7 +385,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.stats.flows++;
     if (reason === 'forced') this.stats.evictedFlows++;
     const wanted = this.wants('flow');
-    if (!wanted && this.inspectors.length === 0) return;
+    if (!wanted && !this.netflow && this.inspectors.length === 0) return;
     let findings: Finding[] | undefined;
     for (const ins of this.inspectors) {
       const found = ins.onFlowEnd?.(flow, reason, tsUs);
@@ -388,6 +403,13 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         this.alerted.has(flow.id),
       );
       this.close(o, false);
+    }
+    if (this.netflow) {
+      const traffic = findings && trafficIn(findings);
+      for (let dir = 0; dir < netflowRecordCount(flow); dir++) {
+        writeNetflowRecord(this.out, flow, dir as 0 | 1, tsUs, this.iface, traffic);
+        this.close(this.out, false);
+      }
     }
     if (findings) this.writeAlerts(findings, { flow, tsUs, iface: this.iface, pcapCnt: this.pcapCnt });
     this.alerted.delete(flow.id);
@@ -434,6 +456,12 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
       if (found && found.length > 0)
         this.writeAlerts(found, { flow, tsUs: pkt.tsUs, iface: this.iface, pcapCnt: pkt.pcapCnt, pkt });
     }
+  }
+
+  /** A packet whose ARP header the decoder accepted: its `arp` record (the caller checks that arp is wanted). */
+  arp(pkt: DecodedPacket): void {
+    writeArpRecord(this.out, pkt, this.iface);
+    this.close(this.out, false);
   }
 
   /** The packet's decoder events, one anomaly record each as Suricata's anomaly log writes them, in order raised. */

@@ -25,6 +25,8 @@ export interface AlertOutputOptions {
   payload?: boolean;
   payloadPrintable?: boolean;
   packet?: boolean;
+  /** `tagged-packets`: the packets a rule's `tag` marked are written as `packet` events. */
+  taggedPackets?: boolean;
   /** X-Forwarded-For on HTTP alerts: the client address behind a proxy, added (`extra-data`) or written in. */
   xff?: { mode: 'extra-data' | 'overwrite'; deployment: 'reverse' | 'forward'; header: string };
 }
