@@ -7,6 +7,7 @@ export { WebhookChannel } from './alerts/webhook.js';
 export {
   writeAlertRecord,
   writeFlowlessRuleAlert,
+  writePacketMember,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,

@@ -26,6 +26,7 @@ import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } fr
 import {
   writeAlertRecord,
   writeFlowlessRuleAlert,
+  writePacketMember,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,
@@ -453,9 +454,21 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
     for (const ins of this.packetInspectors) {
       const found = ins.onPacket?.(flow, dir, pkt);
-      if (found && found.length > 0)
+      if (found && found.length > 0) {
         this.writeAlerts(found, { flow, tsUs: pkt.tsUs, iface: this.iface, pcapCnt: pkt.pcapCnt, pkt });
+        if (this.alertOutput.taggedPackets === true && this.wants('alert') && found.some(isTagged))
+          this.writeTaggedPacket(flow, dir, pkt);
+      }
     }
+  }
+
+  /** A packet a rule's `tag` marked: Suricata's alert logger writes it as a `packet` record, tuple as it travels. */
+  private writeTaggedPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
+    const o = this.out;
+    writeEveHeaderAs(o, 'packet', pkt.tsUs, flow, this.iface, pkt.pcapCnt, dir === 1 ? REVERSED : FLOW_TUPLE);
+    pktSrc(o, pkt.pcapCnt);
+    writePacketMember(o, pkt);
+    this.close(o);
   }
 
   /** A packet whose ARP header the decoder accepted: its `arp` record (the caller checks that arp is wanted). */
@@ -474,6 +487,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
 function pktSrc(o: EveBytesOut, pcapCnt: number): void {
   if (pcapCnt > 0) raw(o, ',"pkt_src":"wire/pcap"');
 }
+
+const isTagged = (f: Finding): boolean => f.kind === 'tagged-packet';
 
 /** The TLS monitor's verdict on the record, when it gave one. */
 function verdictIn(findings: readonly Finding[]): TlsScoreNote | undefined {

@@ -31,6 +31,7 @@ const EVENT_TYPES = new Set([
   'quic',
   'netflow',
   'arp',
+  'packet',
 ]);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
 const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);

@@ -252,7 +252,12 @@ function writePayload(o: EveBytesOut, payload: Uint8Array, opts: AlertOutputOpti
 /** The payload options and `packet`/`packet_info` for an alert raised on one packet. */
 function writePacketFields(o: EveBytesOut, pkt: DecodedPacket, opts: AlertOutputOptions): void {
   writePayload(o, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + pkt.payloadLen), opts, 0);
-  if (opts.packet && pkt.frameLen > 0) {
+  if (opts.packet) writePacketMember(o, pkt);
+}
+
+/** `,"packet":"<base64 of the captured frame>","packet_info":{"linktype":…}` (nothing when no frame is kept). */
+export function writePacketMember(o: EveBytesOut, pkt: DecodedPacket): void {
+  if (pkt.frameLen > 0) {
     raw(o, ',"packet":');
     str(o, pkt.frameBuf.toString('base64', pkt.frameOff, pkt.frameOff + pkt.frameLen));
     raw(o, ',"packet_info":{"linktype":');
