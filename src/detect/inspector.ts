@@ -45,11 +45,15 @@ export class RuleInspector implements Inspector {
   ) {
     this.stream = new StreamInspector(engine, streamTcpRules);
     this.wantsStream = this.stream.active;
+    this.wantsFrames = engine.rules.some((r) => [...r.buffers.keys()].some((b) => b.startsWith('frame:')));
     const tagger = new Tagger(engine.rules);
     this.tagger = tagger.active ? tagger : undefined;
     const headers = new HeaderRuleMatcher(engine);
     this.headers = headers.active ? headers : undefined;
   }
+
+  /** Rules on frames (`frame:tls.pdu` …) need the protocols' framers. */
+  readonly wantsFrames: boolean;
 
   /** The packets rules' `tag` options mark, when the rule set has such rules. */
   private readonly tagger: Tagger | undefined;

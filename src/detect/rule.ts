@@ -85,7 +85,9 @@ export type BaseBuffer =
   | 'tcp.hdr'
   | 'udp.hdr'
   | 'icmpv4.hdr'
-  | 'icmpv6.hdr';
+  | 'icmpv6.hdr'
+  /** A frame's bytes (`frame:tls.pdu`): one instance per frame of that name. */
+  | `frame:${string}`;
 
 /** A buffer, optionally after transforms ("http.host|dotprefix|to_lowercase"), applied left to right. */
 export type BufferName = BaseBuffer | `${BaseBuffer}|${string}`;

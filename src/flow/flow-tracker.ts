@@ -292,7 +292,10 @@ export class FlowTrackerImpl implements FlowTracker {
       }
     }
     if (flags & TCP_RST) tcp.releaseHeld(pkt.tsUs);
-    if (!this.streamSink && (tcp.detect === DETECT_UNKNOWN || (tcp.parser?.finished === true && tcp.idle))) {
+    if (
+      !this.streamSink &&
+      (tcp.detect === DETECT_UNKNOWN || (tcp.parser?.finished === true && tcp.framer === null && tcp.idle))
+    ) {
       // No parser for this flow (or it failed, or it has all it wants): from here on it is only counted.
       this.releaseApp(f, pkt.tsUs);
     }

@@ -83,6 +83,8 @@ export interface FlowSink<R extends AppRecordBase = AppRecordBase> {
    * false: only their lengths are counted, which spares a copy of every body when nothing looks at them.
    */
   readonly wantsAppBodies?: boolean;
+  /** Frames are marked (protocol framers run) for frame rules or EVE frame records; false or unset: never. */
+  readonly wantsFrames?: boolean;
 }
 
 export interface FlowStats {

@@ -19,9 +19,9 @@ import {
   type DnsLogConfig,
   type DnsLogOptions,
 } from '../output/index.js';
-import { writeArpRecord } from '../output/index.js';
+import { writeArpRecord, writeFrameMember } from '../output/index.js';
 import { netflowRecordCount, writeFlowRecord, writeNetflowRecord } from '../output/index.js';
-import { num, raw, type EveBytesOut } from '../output/index.js';
+import { num, raw, str, type EveBytesOut } from '../output/index.js';
 import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
 import {
   writeAlertRecord,
@@ -93,6 +93,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
   private readonly extraTypes: ReadonlySet<string>;
+  /** Frames are marked: frame records are written or frame rules look at them. */
+  readonly wantsFrames: boolean;
   /** netflow records are written at each flow's end. */
   private readonly netflow: boolean;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
@@ -115,6 +117,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.alertChannels = opts.alertChannels;
     this.extraTypes = new Set(opts.custom?.extraTypes ?? []);
     this.netflow = this.wants('netflow');
+    this.wantsFrames = this.wants('frame') || this.inspectors.some((i) => i.wantsFrames === true);
     for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
   }
 
@@ -236,6 +239,26 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         writeDnsEve(o, record.dns, this.dnsLog, i);
         this.close(o);
       }
+    } else if (wanted && record.type === 'frame') {
+      // The tuple as the frame's bytes travelled, then the flow's protocol, as Suricata's frame logger writes them.
+      const o = this.out;
+      writeEveHeaderAs(
+        o,
+        'frame',
+        tsUs,
+        flow,
+        this.iface,
+        pcapCnt,
+        record.frame.dir === 1 ? REVERSED : FLOW_TUPLE,
+      );
+      pktSrc(o, pcapCnt);
+      raw(o, ',"app_proto":');
+      str(o, flow.appProto);
+      raw(o, ',');
+      const start = o.pos;
+      writeFrameMember(o, record.frame);
+      if (alerts) member = o.buf.toString('latin1', start, o.pos);
+      this.close(o);
     } else if (wanted) {
       const o = this.out;
       writeEveHeader(o, record.type, tsUs, flow, this.iface, pcapCnt);
@@ -296,6 +319,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         return;
       case 'quic':
         writeQuicEve(o, record.quic);
+        return;
+      case 'frame':
+        writeFrameMember(o, record.frame);
         return;
       case 'anomaly':
         return;

@@ -32,6 +32,7 @@ const EVENT_TYPES = new Set([
   'netflow',
   'arp',
   'packet',
+  'frame',
 ]);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
 const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
@@ -68,7 +69,6 @@ const FOREIGN_OBJECTS = new Set([
   'bittorrent_dht',
   'stats',
   'drop',
-  'frame',
   'pop3',
   'imap',
   'mdns',
