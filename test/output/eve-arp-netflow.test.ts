@@ -129,3 +129,31 @@ test('netflow records hold each direction of a TCP connection as tshark counts i
   }
   assert.ok(compared >= 2);
 });
+
+test('ESP flows are one per security association, named by the SPI tshark reads', async (t) => {
+  const pcap = `${SV}/eve-flow-esp/input.pcap`;
+  if (!hasTshark()) return t.skip('tshark not installed');
+  if (!existsSync(pcap)) return t.skip('corpus not present');
+  const want = new Map<string, number>();
+  for (const [s4, d4, s6, d6, spi] of tsharkFields(pcap, 'esp', [
+    'ip.src',
+    'ip.dst',
+    'ipv6.src',
+    'ipv6.dst',
+    'esp.spi',
+  ])) {
+    const k = `${s4 || s6}>${d4 || d6}#${parseInt(spi, 16)}`;
+    want.set(k, (want.get(k) ?? 0) + 1);
+  }
+  const { events } = await analyzeToEvents(pcap, { eveCustom: { extraTypes: ['netflow'] } });
+  const got = new Map<string, number>();
+  for (const e of events.filter((x) => x.event_type === 'netflow')) {
+    assert.equal(e.proto, 'ESP');
+    got.set(
+      `${String(e.src_ip)}>${String(e.dest_ip)}#${String(e.spi)}`,
+      Number((e.netflow as { pkts: number }).pkts),
+    );
+  }
+  assert.ok(want.size >= 3);
+  assert.deepEqual([...got].sort(), [...want].sort());
+});
