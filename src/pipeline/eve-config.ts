@@ -72,6 +72,17 @@ function typeLists(doc: unknown): unknown[][] {
     .filter((t): t is unknown[] => Array.isArray(t));
 }
 
+/** The `eve-log` entries of a parsed configuration document (a bare entry, or those under `outputs`). */
+function eveLogs(doc: unknown): Array<Record<string, unknown>> {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return [];
+  const d = doc as Record<string, unknown>;
+  const own = d['eve-log'];
+  const outputs = Array.isArray(d.outputs) ? (d.outputs as Array<Record<string, unknown> | null>) : [];
+  return [own, ...outputs.map((o) => o?.['eve-log'])].filter(
+    (e): e is Record<string, unknown> => !!e && typeof e === 'object',
+  );
+}
+
 /** The dns logger's options from its entry (`version`, `requests`/`responses` or v1's `query`/`answer` …). */
 export function dnsOptions(d: Record<string, unknown> | null | undefined): DnsLogOptions {
   const out: DnsLogOptions = {};
@@ -125,5 +136,6 @@ export function eveOptionsOf(doc: unknown): EveOptions {
     }
   }
   if (extra.size > 0) cfg.custom.extraTypes = [...extra];
+  if (eveLogs(doc).some((e) => on(e['suricata-version']))) cfg.custom.suricataVersion = true;
   return cfg;
 }

@@ -39,6 +39,9 @@ import type { Inspector } from './inspector.js';
 /** Which event types to produce; all when unset (but the opt-in ones). */
 export type EveTypeFilter = ReadonlySet<string> | undefined;
 
+/** The Suricata release whose EVE behaviour moat follows (`suricata_version` when asked for). */
+export const SURICATA_BEHAVIOUR = '8.0.0';
+
 /**
  * Event types Suricata writes only when its eve-log lists them (`netflow`, `arp`, `frame`): written when `--types`
  * names them or the configuration turns them on (EveCustomFields.extraTypes), never by default.
@@ -58,6 +61,11 @@ export interface EveCustomFields {
   tlsJa4?: boolean;
   /** The http logger's `dump-all-headers` (request, response or both): full header lists in http events. */
   httpDumpHeaders?: HttpHeaderDump;
+  /**
+   * eve-log's `suricata-version: yes`: every record names the Suricata version whose behaviour it follows
+   * (SURICATA_BEHAVIOUR, what moat emulates), as Suricata names its own.
+   */
+  suricataVersion?: boolean;
   /** Opt-in event types the configuration turns on (OPT_IN_TYPES), when `--types` does not choose. */
   extraTypes?: readonly string[];
 }
@@ -93,6 +101,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
   private readonly extraTypes: ReadonlySet<string>;
+  /** `,"suricata_version":"…"}` when every record names it. */
+  private readonly versionMember: string | undefined;
   /** Frames are marked: frame records are written or frame rules look at them. */
   readonly wantsFrames: boolean;
   /** netflow records are written at each flow's end. */
@@ -117,6 +127,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.alertChannels = opts.alertChannels;
     this.extraTypes = new Set(opts.custom?.extraTypes ?? []);
     this.netflow = this.wants('netflow');
+    this.versionMember =
+      opts.custom?.suricataVersion === true ? `,"suricata_version":"${SURICATA_BEHAVIOUR}"}` : undefined;
     this.wantsFrames = this.wants('frame') || this.inspectors.some((i) => i.wantsFrames === true);
     for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
   }
@@ -162,6 +174,11 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   /** Closes the record opened by `open` (or written whole) and ends its line. */
   private close(o: EveBytesOut, brace = true): void {
     if (brace) raw(o, '}');
+    if (this.versionMember !== undefined) {
+      // Into the record just closed: its last byte is the closing brace.
+      o.pos--;
+      raw(o, this.versionMember);
+    }
     this.stats.events++;
     o.endLine();
   }
