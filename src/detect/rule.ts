@@ -387,7 +387,7 @@ export interface Rule {
   suppressAll?: boolean;
   flowbits: FlowbitOp[];
   xbits?: XbitOp[];
-  /** tag options as written (see keywords/state.ts: they change no alert). */
+  /** tag options as written (keywords/state.ts checks them; detect/tagging.ts applies them). */
   tags?: string[];
   flowint?: FlowintOp[];
   /** stream_size: the TCP stream's size by sequence numbers (server: what the server sent). */
