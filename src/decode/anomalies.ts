@@ -66,6 +66,13 @@ export const ERSPAN_HEADER_TOO_SMALL = 'decoder.erspan.header_too_small';
 export const ERSPAN_UNSUPPORTED_VERSION = 'decoder.erspan.unsupported_version';
 export const VXLAN_UNKNOWN_PAYLOAD_TYPE = 'decoder.vxlan.unknown_payload_type';
 export const GENEVE_UNKNOWN_PAYLOAD_TYPE = 'decoder.geneve.unknown_payload_type';
+export const ARP_PKT_TOO_SMALL = 'decoder.arp.pkt_too_small';
+export const ARP_UNSUPPORTED_HARDWARE = 'decoder.arp.unsupported_hardware';
+export const ARP_UNSUPPORTED_PROTOCOL = 'decoder.arp.unsupported_protocol';
+export const ARP_INVALID_PKT = 'decoder.arp.invalid_pkt';
+export const ARP_INVALID_HARDWARE_SIZE = 'decoder.arp.invalid_hardware_size';
+export const ARP_INVALID_PROTOCOL_SIZE = 'decoder.arp.invalid_protocol_size';
+export const ARP_UNSUPPORTED_OPCODE = 'decoder.arp.unsupported_opcode';
 
 /** Suricata has no event for these. */
 export const TUNNEL_TOO_DEEP = 'decoder.moat.tunnel_too_deep';
@@ -160,6 +167,13 @@ const DECODER_EVENT_NAMES: string[] = [
   ERSPAN_UNSUPPORTED_VERSION,
   VXLAN_UNKNOWN_PAYLOAD_TYPE,
   GENEVE_UNKNOWN_PAYLOAD_TYPE,
+  ARP_PKT_TOO_SMALL,
+  ARP_UNSUPPORTED_HARDWARE,
+  ARP_UNSUPPORTED_PROTOCOL,
+  ARP_INVALID_PKT,
+  ARP_INVALID_HARDWARE_SIZE,
+  ARP_INVALID_PROTOCOL_SIZE,
+  ARP_UNSUPPORTED_OPCODE,
   TUNNEL_TOO_DEEP,
   TOO_MANY_LAYERS,
   GENEVE_HEADER_TOO_SMALL,

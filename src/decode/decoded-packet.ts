@@ -87,6 +87,9 @@ export class DecodedPacket {
   frameBuf: Buffer = Buffer.alloc(0);
   frameOff = 0;
   frameLen = 0;
+  /** A valid Ethernet/IPv4 ARP header's offset in `arpBuf` (EVE `arp`); -1 when the packet has none. */
+  arpOff = -1;
+  arpBuf: Buffer = this.buf;
   /** Offset of the IP header in `buf`. */
   l3Off = 0;
   /** Offset and length of the transport payload in `buf` (after TCP/UDP/ICMP headers). */
@@ -120,5 +123,6 @@ export class DecodedPacket {
     this.truncated = false;
     this.anomaly = '';
     this.eventCount = 0;
+    this.arpOff = -1;
   }
 }

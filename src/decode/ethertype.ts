@@ -1,5 +1,5 @@
 /** The dispatch table from an ethertype (Ethernet, VLAN, SLL, GRE, Geneve …) to the layer that decodes it. */
-import { L_ETHERNET, L_IPV4, L_IPV6, L_MPLS, L_NOT_IP, L_PPPOE, L_VLAN } from './layers.js';
+import { L_ARP, L_ETHERNET, L_IPV4, L_IPV6, L_MPLS, L_NOT_IP, L_PPPOE, L_VLAN } from './layers.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -10,6 +10,7 @@ export const ETHERTYPE_TEB = 0x6558; // transparent Ethernet bridging (GRE, Gene
 export const ETHERTYPE_MPLS = 0x8847;
 export const ETHERTYPE_MPLS_MC = 0x8848;
 export const ETHERTYPE_PPPOE_SESSION = 0x8864;
+export const ETHERTYPE_ARP = 0x0806;
 
 export function nextForEthertype(type: number): number {
   switch (type) {
@@ -28,6 +29,8 @@ export function nextForEthertype(type: number): number {
       return L_MPLS;
     case ETHERTYPE_PPPOE_SESSION:
       return L_PPPOE;
+    case ETHERTYPE_ARP:
+      return L_ARP;
     default:
       return L_NOT_IP;
   }

@@ -6,6 +6,7 @@ import { L_GRE, L_ICMP, L_ICMPV6, L_IP_PAYLOAD, L_IPV4, L_IPV6, L_SCTP, L_TCP, L
 
 export const IPPROTO_IPIP = 4;
 export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ESP = 50;
 
 export function nextForIpProto(c: DecodeCursor, pkt: DecodedPacket, proto: number): number {
   switch (proto) {
@@ -21,6 +22,16 @@ export function nextForIpProto(c: DecodeCursor, pkt: DecodedPacket, proto: numbe
       return L_SCTP;
     case 47:
       return L_GRE;
+    // ESP: the SPI stands in the ports' place (high and low halves), so each security association is its own flow,
+    // as Suricata keys ESP flows.
+    case IPPROTO_ESP:
+      if (c.avail() >= 8) {
+        const b = c.buf;
+        const o = c.off;
+        pkt.srcPort = (b[o] << 8) | b[o + 1];
+        pkt.dstPort = (b[o + 2] << 8) | b[o + 3];
+      }
+      return L_IP_PAYLOAD;
     // IP-in-IP (4in4, 6in4, 4in6, 6in6): the inner packet is the flow.
     case IPPROTO_IPIP:
       if (c.avail() < 20) return L_IP_PAYLOAD;

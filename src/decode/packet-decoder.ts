@@ -56,6 +56,7 @@ import { decodeUdp } from './udp.js';
 import { decodeVlan } from './vlan.js';
 import { decodeVxlan } from './vxlan.js';
 import { decodeCapwap } from './capwap.js';
+import { decodeArp } from './arp.js';
 
 /** Link types beyond the packet.ts contract that cost one small layer each. */
 export const LINKTYPE_PPP = 9;
@@ -293,6 +294,8 @@ export class PacketDecoder {
         return decodeIeee80211(c, pkt);
       case L.L_RADIOTAP:
         return decodeRadiotap(c, pkt);
+      case L.L_ARP:
+        return decodeArp(c, pkt);
       case L.L_IP_PAYLOAD:
         return L.L_DONE;
       default:

@@ -4,6 +4,7 @@ const PROTO_NAMES: Record<number, string> = {
   6: 'TCP',
   17: 'UDP',
   47: 'GRE',
+  50: 'ESP',
   58: 'IPv6-ICMP',
   132: 'SCTP',
 };

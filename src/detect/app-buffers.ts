@@ -271,6 +271,8 @@ function baseBuffer(rec: AppRecord, name: BaseBuffer): AppBuffer | undefined {
       return HTTP_BUFFERS[name]?.(rec.http);
     case 'dns':
       return dnsBuffer(rec.dns, name);
+    case 'frame':
+      return name === `frame:${rec.frame.proto}.${rec.frame.type}` ? rec.frame.data : undefined;
     case 'quic':
     case 'anomaly':
       return undefined;
@@ -285,6 +287,8 @@ function baseNames(rec: AppRecord): readonly BaseBuffer[] {
       return Object.keys(HTTP_BUFFERS) as BaseBuffer[];
     case 'dns':
       return DNS_NAMES;
+    case 'frame':
+      return [`frame:${rec.frame.proto}.${rec.frame.type}`];
     case 'quic':
     case 'anomaly':
       return [];
@@ -336,7 +340,8 @@ export function appBuffers(rec: AppRecord, derived: readonly BufferName[] = []):
 }
 
 /** Which app protocol a buffer belongs to. */
-export function bufferProto(name: BufferName): 'tls' | 'http' | 'dns' | undefined {
+export function bufferProto(name: BufferName): 'tls' | 'http' | 'dns' | 'frame' | undefined {
+  if (name.startsWith('frame:')) return 'frame';
   if (name.startsWith('tls.') || name.startsWith('ja3') || name.startsWith('ja4.')) return 'tls';
   if (name.startsWith('http.')) return 'http';
   if (name.startsWith('dns.')) return 'dns';

@@ -14,6 +14,9 @@ import type { Rule } from './rule.js';
 import { signatureOf } from './signature.js';
 import { StreamInspector } from './stream-inspect.js';
 import { HeaderRuleMatcher } from './header-rules.js';
+import { Tagger } from './tagging.js';
+
+const TAGGED: Finding = { kind: 'tagged-packet' };
 
 /**
  * Flowbits named traffic/id/NAME or traffic/label/NAME tag the flow: Suricata writes them as `traffic.id` and
@@ -42,9 +45,18 @@ export class RuleInspector implements Inspector {
   ) {
     this.stream = new StreamInspector(engine, streamTcpRules);
     this.wantsStream = this.stream.active;
+    this.wantsFrames = engine.rules.some((r) => [...r.buffers.keys()].some((b) => b.startsWith('frame:')));
+    const tagger = new Tagger(engine.rules);
+    this.tagger = tagger.active ? tagger : undefined;
     const headers = new HeaderRuleMatcher(engine);
     this.headers = headers.active ? headers : undefined;
   }
+
+  /** Rules on frames (`frame:tls.pdu` …) need the protocols' framers. */
+  readonly wantsFrames: boolean;
+
+  /** The packets rules' `tag` options mark, when the rule set has such rules. */
+  private readonly tagger: Tagger | undefined;
 
   /** Rules on packet header buffers, when the rule set has any. */
   private readonly headers: HeaderRuleMatcher | undefined;
@@ -78,6 +90,7 @@ export class RuleInspector implements Inspector {
     const hits = this.engine.onAppRecord(flow, record, tsUs);
     if (!hits) return undefined;
     if (this.onMatch) for (const h of hits) this.onMatch(h, flow, tsUs);
+    if (this.tagger) for (const h of hits) this.tagger.fired(h.rule, flow, h.dir, tsUs);
     this.alerts += hits.length;
     return hits.map((h) => this.alert(flow, h.rule, h.dir));
   }
@@ -86,11 +99,25 @@ export class RuleInspector implements Inspector {
     this.engine.onAppRecord(flow, record, tsUs);
   }
 
-  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleAlert[] | undefined {
+  onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): Finding[] | undefined {
     let hits = this.engine.onPacket(flow, dir, pkt);
     const more = this.headers?.onPacket(flow, dir, pkt);
     if (more) hits = hits ? [...hits, ...more] : more;
+    const tagger = this.tagger;
+    if (tagger) {
+      if (hits) for (const h of hits) tagger.fired(h.rule, flow, h.dir, pkt.tsUs);
+      // Counted after this packet's own alerts started their marks: it is the one each mark skips.
+      if (tagger.packet(flow, pkt)) {
+        const found: Finding[] = hits ? this.packetAlerts(flow, hits, pkt) : [];
+        found.push(TAGGED);
+        return found;
+      }
+    }
     if (!hits) return undefined;
+    return this.packetAlerts(flow, hits, pkt);
+  }
+
+  private packetAlerts(flow: FlowView, hits: RuleMatch[], pkt: DecodedPacket): Finding[] {
     if (this.onMatch) for (const h of hits) this.onMatch(h, flow, pkt.tsUs);
     if (this.wantsStream) for (const h of hits) this.stream.packetHit(flow.id, h.dir, h.rule);
     this.alerts += hits.length;
@@ -117,6 +144,7 @@ export class RuleInspector implements Inspector {
     // Stream alerts are taken before the flow's rule state is dropped: they carry its traffic tags.
     for (const h of hits) out.push(this.alert(flow, h.rule, h.dir, h.payload));
     this.engine.endFlow(flow.id);
+    this.tagger?.endFlow(flow.id);
     if (hits.length > 0) {
       if (this.onMatch) for (const h of hits) this.onMatch({ rule: h.rule, dir: h.dir }, flow, tsUs);
       this.alerts += hits.length;

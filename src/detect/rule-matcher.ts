@@ -370,6 +370,7 @@ export class RuleMatcher {
     dns: [],
     quic: [],
     anomaly: [],
+    frame: [],
   };
   private readonly mark: Uint32Array;
   private generation = 0;
@@ -790,9 +791,14 @@ export class RuleMatcher {
       for (let c = 0; c < cands.length; c++) {
         const ri = cands[c];
         const r = this.rules[ri];
-        if (!protoMatches(r, flow) && !(r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'ip')) continue;
+        // A transport rule matches any protocol's records, but a frame only on its own transport.
+        if (
+          !protoMatches(r, flow) &&
+          (record.type === 'frame' || !(r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'ip'))
+        )
+          continue;
         // A transaction rule's side (request or response) decides its direction; DNS messages carry their own.
-        const d = record.type === 'dns' ? dir : (r.appDir ?? 0);
+        const d = record.type === 'dns' ? dir : record.type === 'frame' ? record.frame.dir : (r.appDir ?? 0);
         if (endpointsMatch(r, flow, d) < 0 || !flowOptionsMatch(r, flow, d)) continue;
         if (r.tlsVersion && (record.type !== 'tls' || !r.tlsVersion.includes(record.tls.versionName)))
           continue;

@@ -85,7 +85,9 @@ export type BaseBuffer =
   | 'tcp.hdr'
   | 'udp.hdr'
   | 'icmpv4.hdr'
-  | 'icmpv6.hdr';
+  | 'icmpv6.hdr'
+  /** A frame's bytes (`frame:tls.pdu`): one instance per frame of that name. */
+  | `frame:${string}`;
 
 /** A buffer, optionally after transforms ("http.host|dotprefix|to_lowercase"), applied left to right. */
 export type BufferName = BaseBuffer | `${BaseBuffer}|${string}`;
@@ -385,7 +387,7 @@ export interface Rule {
   suppressAll?: boolean;
   flowbits: FlowbitOp[];
   xbits?: XbitOp[];
-  /** tag options as written (see keywords/state.ts: they change no alert). */
+  /** tag options as written (keywords/state.ts checks them; detect/tagging.ts applies them). */
   tags?: string[];
   flowint?: FlowintOp[];
   /** stream_size: the TCP stream's size by sequence numbers (server: what the server sent). */

@@ -197,11 +197,16 @@ export interface TrafficNote {
   readonly traffic: TrafficTags;
 }
 
-export type Note = TlsScoreNote | TrafficNote;
+/** A remark on the packet being inspected: a rule's `tag` marks it (written as an EVE `packet` record). */
+export interface TaggedPacketNote {
+  readonly kind: 'tagged-packet';
+}
+
+export type Note = TlsScoreNote | TrafficNote | TaggedPacketNote;
 
 /** Everything an inspector can find. */
 export type Finding = Alert | Note;
 
 export function isAlert(f: Finding): f is Alert {
-  return f.kind !== 'tls-score' && f.kind !== 'traffic';
+  return f.kind !== 'tls-score' && f.kind !== 'traffic' && f.kind !== 'tagged-packet';
 }

@@ -17,6 +17,7 @@ export type {
   ReviewFacts,
   RuleAlert,
   Signature,
+  TaggedPacketNote,
   TlsAlert,
   TlsScore,
   TlsScoreDecision,

@@ -68,6 +68,16 @@ export interface StreamParser {
   onEnd(tsUs: number): void;
 }
 
+/**
+ * Marks a protocol's data units in one flow (Suricata's frames: a TLS record, a DNS message …) for `frame` rules and
+ * EVE `frame` records, beside the parser and independent of it. TCP: each direction's bytes in order, and holes;
+ * UDP: each datagram whole. Created only when something uses frames, so it costs nothing otherwise.
+ */
+export interface Framer {
+  onData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
+  onGap(dir: Direction, len: number, tsUs: number): void;
+}
+
 /** A parser for one UDP flow: receives whole datagrams. */
 export interface DatagramParser {
   readonly proto: AppProtoName;
@@ -92,12 +102,15 @@ export interface StreamProtocolDef<R extends AppRecordBase = AppRecordBase> {
    */
   probe(dir: Direction, buf: Buffer, off: number, len: number, srcPort: number, dstPort: number): ProbeResult;
   create(ctx: AppContext<R>): StreamParser;
+  /** The protocol's framer, when it marks frames. */
+  framer?(ctx: AppContext<R>): Framer;
 }
 
 export interface DatagramProtocolDef<R extends AppRecordBase = AppRecordBase> {
   readonly proto: AppProtoName;
   probe(dir: Direction, buf: Buffer, off: number, len: number, srcPort: number, dstPort: number): ProbeResult;
   create(ctx: AppContext<R>): DatagramParser;
+  framer?(ctx: AppContext<R>): Framer;
 }
 
 /** The protocols a flow tracker detects, in probe order: TCP and UDP. Empty lists: flows only, nothing parsed. */

@@ -15,6 +15,7 @@ import {
   type DatagramParser,
   type DatagramProtocolDef,
   type Direction,
+  type Framer,
   type ProbeResult,
   type StreamParser,
   type StreamProtocolDef,
@@ -102,6 +103,8 @@ interface HeldRecord {
  */
 export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   parser: StreamParser | null = null;
+  /** The protocol's framer when frames are wanted: fed every byte, also after the parser has what it wants. */
+  framer: Framer | null = null;
   /** Stream bytes (data and gaps) delivered per direction: the offsets acknowledgments are compared with. */
   private delivered0 = 0;
   private delivered1 = 0;
@@ -203,6 +206,16 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
 
   /** Data to the parser, or to the probes while undecided; records wait for `dir`'s ACK up to `end`. */
   private feed(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number, end: number): void {
+    if (this.framer !== null && this.detect === DETECT_PARSER) {
+      this.within(dir, end);
+      try {
+        this.framer.onData(dir, buf, off, len, tsUs);
+      } catch (err) {
+        this.framer = null;
+        this.parserFailed(err, tsUs);
+      }
+      this.curDir = -1;
+    }
     // Kept reassembling for stream inspection: a parser that has what it wants is not fed more.
     if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {
@@ -233,6 +246,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   onStreamGap(dir: Direction, len: number, tsUs: number): void {
     const end = dir === 0 ? (this.delivered0 += len) : (this.delivered1 += len);
     if (this.sink.wantsStream === true) this.sink.onStreamGap?.(this.flow, dir, len, tsUs);
+    if (this.framer !== null && this.detect === DETECT_PARSER) this.framer.onGap(dir, len, tsUs);
     if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {
       this.within(dir, end);
@@ -311,6 +325,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
       return;
     }
     this.detect = DETECT_PARSER;
+    if (this.sink.wantsFrames === true && def.framer) this.framer = def.framer(this);
     // A peer that has sent nothing will not acknowledge (a one-sided capture): known at once then.
     if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0)
       this.flow.appProto = def.proto;
@@ -331,6 +346,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
 
 export class UdpAppSession extends AppSessionBase {
   parser: DatagramParser | null = null;
+  private framer: Framer | null = null;
   private tries = 0;
 
   constructor(
@@ -372,8 +388,18 @@ export class UdpAppSession extends AppSessionBase {
       }
       this.detect = DETECT_PARSER;
       this.flow.appProto = def.proto;
+      if (this.sink.wantsFrames === true && def.framer) this.framer = def.framer(this);
     }
     if (this.detect !== DETECT_PARSER) return;
+    if (this.framer !== null) {
+      try {
+        this.framer.onData(dir, buf, off, len, tsUs);
+      } catch (err) {
+        this.framer = null;
+        this.parserFailed(err, tsUs);
+        return;
+      }
+    }
     try {
       this.parser!.onDatagram(dir, buf, off, len, tsUs);
     } catch (err) {

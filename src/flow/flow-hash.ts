@@ -50,7 +50,8 @@ export function hasPorts(proto: number): boolean {
 /** The source "port" a packet is keyed by (ICMP: its type). */
 export function keySrcPort(pkt: DecodedPacket): number {
   const p = pkt.proto;
-  if (hasPorts(p)) return pkt.srcPort;
+  // ESP: the SPI's high half (the decoder keeps it in the ports' place).
+  if (hasPorts(p) || p === 50) return pkt.srcPort;
   if (isIcmp(p)) return pkt.icmpType;
   return 0;
 }
@@ -58,7 +59,7 @@ export function keySrcPort(pkt: DecodedPacket): number {
 /** The destination "port" a packet is keyed by (ICMP: the counterpart type, or the code for one-way types). */
 export function keyDstPort(pkt: DecodedPacket): number {
   const p = pkt.proto;
-  if (hasPorts(p)) return pkt.dstPort;
+  if (hasPorts(p) || p === 50) return pkt.dstPort;
   if (isIcmp(p)) {
     const c = icmpCounterpart(p, pkt.icmpType);
     return c >= 0 ? c : pkt.icmpCode;

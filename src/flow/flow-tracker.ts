@@ -205,18 +205,25 @@ export class FlowTrackerImpl implements FlowTracker {
       this.stats.flows++;
       this.stats.activeFlows++;
     }
+    const ttl = pkt.ttl;
     if (dir === 0) {
-      if (f.pkts0 === 0 && isIcmp(proto)) {
-        f.icmpType0 = pkt.icmpType;
-        f.icmpCode0 = pkt.icmpCode;
-      }
+      if (f.pkts0 === 0) {
+        f.ttlRange0 = ttl | (ttl << 8);
+        if (isIcmp(proto)) {
+          f.icmpType0 = pkt.icmpType;
+          f.icmpCode0 = pkt.icmpCode;
+        }
+      } else f.ttlRange0 = widenTtl(f.ttlRange0, ttl);
       f.pkts0++;
       f.bytes0 += pkt.wireLen - pkt.outerLen;
     } else {
-      if (f.pkts1 === 0 && isIcmp(proto)) {
-        f.icmpType1 = pkt.icmpType;
-        f.icmpCode1 = pkt.icmpCode;
-      }
+      if (f.pkts1 === 0) {
+        f.ttlRange1 = ttl | (ttl << 8);
+        if (isIcmp(proto)) {
+          f.icmpType1 = pkt.icmpType;
+          f.icmpCode1 = pkt.icmpCode;
+        }
+      } else f.ttlRange1 = widenTtl(f.ttlRange1, ttl);
       f.pkts1++;
       f.bytes1 += pkt.wireLen - pkt.outerLen;
     }
@@ -285,7 +292,10 @@ export class FlowTrackerImpl implements FlowTracker {
       }
     }
     if (flags & TCP_RST) tcp.releaseHeld(pkt.tsUs);
-    if (!this.streamSink && (tcp.detect === DETECT_UNKNOWN || (tcp.parser?.finished === true && tcp.idle))) {
+    if (
+      !this.streamSink &&
+      (tcp.detect === DETECT_UNKNOWN || (tcp.parser?.finished === true && tcp.framer === null && tcp.idle))
+    ) {
       // No parser for this flow (or it failed, or it has all it wants): from here on it is only counted.
       this.releaseApp(f, pkt.tsUs);
     }
@@ -391,4 +401,11 @@ export function createFlowTracker<R extends AppRecordBase>(
   opts: FlowTrackerOptions = {},
 ): FlowTracker {
   return new FlowTrackerImpl(sink, protocols, opts);
+}
+
+/** A packed TTL range (min | max << 8) widened to take `ttl`. */
+function widenTtl(range: number, ttl: number): number {
+  if (ttl < (range & 255)) return (range & 0xff00) | ttl;
+  if (ttl > range >>> 8) return (range & 255) | (ttl << 8);
+  return range;
 }

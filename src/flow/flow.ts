@@ -45,6 +45,9 @@ export class Flow implements FlowView {
   bytes1 = 0;
   flags0 = 0;
   flags1 = 0;
+  /** TTL range per direction: min | max << 8 (one small integer field each). */
+  ttlRange0 = 0;
+  ttlRange1 = 0;
   /** ICMP: the first packet's type and code each way (-1 until one is seen), for EVE's icmp_type/response_icmp_type. */
   icmpType0 = -1;
   icmpCode0 = -1;

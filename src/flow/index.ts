@@ -30,6 +30,7 @@ export {
   type DatagramParser,
   type DatagramProtocolDef,
   type Direction,
+  type Framer,
   type ProbeResult,
   type StreamParser,
   type StreamProtocolDef,

@@ -35,6 +35,12 @@ export interface FlowView {
   readonly icmpCode1?: number;
   /** The protocol the flow started with when it changed to `appProto` (CONNECT → TLS). */
   readonly appProtoOrig?: AppProtoName;
+  /**
+   * The IP TTL (hop limit) range each way, packed as min | max << 8 (EVE netflow's min_ttl/max_ttl); meaningful once
+   * that direction has a packet.
+   */
+  readonly ttlRange0?: number;
+  readonly ttlRange1?: number;
   /** TCP flags seen per direction, OR-ed. */
   readonly tcpFlags: readonly [number, number] | Uint8Array;
   /** Missing stream bytes recorded by reassembly, both directions. */
@@ -77,6 +83,8 @@ export interface FlowSink<R extends AppRecordBase = AppRecordBase> {
    * false: only their lengths are counted, which spares a copy of every body when nothing looks at them.
    */
   readonly wantsAppBodies?: boolean;
+  /** Frames are marked (protocol framers run) for frame rules or EVE frame records; false or unset: never. */
+  readonly wantsFrames?: boolean;
 }
 
 export interface FlowStats {

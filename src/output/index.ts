@@ -7,6 +7,7 @@ export { WebhookChannel } from './alerts/webhook.js';
 export {
   writeAlertRecord,
   writeFlowlessRuleAlert,
+  writePacketMember,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,
@@ -22,11 +23,14 @@ export {
   type DnsLogOptions,
 } from './eve/dns.js';
 export { writeFlowRecord } from './eve/flow.js';
+export { writeArpRecord } from './eve/arp.js';
+export { writeFrameMember } from './eve/frame.js';
+export { netflowRecordCount, writeNetflowRecord } from './eve/netflow.js';
 export { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from './eve/header.js';
 export { writeHttpEve, type HttpHeaderDump } from './eve/http.js';
 export { writeFileinfoEve } from './eve/fileinfo.js';
 export { writeQuicEve } from './eve/quic.js';
-export { num, raw, type EveBytesOut } from './eve/json-out.js';
+export { num, raw, str, type EveBytesOut } from './eve/json-out.js';
 export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';
 export { eveNow, formatEveTimestamp } from './eve/timestamp.js';
 export { writeTlsEve } from './eve/tls.js';

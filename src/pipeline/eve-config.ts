@@ -5,7 +5,7 @@
  * are ignored, as a shared suricata.yaml has many.
  */
 import type { AlertOutputOptions, DnsLogOptions } from '../output/index.js';
-import type { EveCustomFields } from './eve-events.js';
+import { OPT_IN_TYPES, type EveCustomFields } from './eve-events.js';
 import type { HttpParseOptions } from '../proto/index.js';
 
 export interface EveOptions {
@@ -72,6 +72,17 @@ function typeLists(doc: unknown): unknown[][] {
     .filter((t): t is unknown[] => Array.isArray(t));
 }
 
+/** The `eve-log` entries of a parsed configuration document (a bare entry, or those under `outputs`). */
+function eveLogs(doc: unknown): Array<Record<string, unknown>> {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return [];
+  const d = doc as Record<string, unknown>;
+  const own = d['eve-log'];
+  const outputs = Array.isArray(d.outputs) ? (d.outputs as Array<Record<string, unknown> | null>) : [];
+  return [own, ...outputs.map((o) => o?.['eve-log'])].filter(
+    (e): e is Record<string, unknown> => !!e && typeof e === 'object',
+  );
+}
+
 /** The dns logger's options from its entry (`version`, `requests`/`responses` or v1's `query`/`answer` …). */
 export function dnsOptions(d: Record<string, unknown> | null | undefined): DnsLogOptions {
   const out: DnsLogOptions = {};
@@ -91,9 +102,15 @@ export function eveOptionsOf(doc: unknown): EveOptions {
   const cfg: EveOptions = { alert: {}, custom: {} };
   const http = httpOptionsOf(doc);
   if (http) cfg.http = http;
+  const extra = new Set<string>();
   for (const types of typeLists(doc)) {
     for (const t of types) {
+      // `- netflow`, or `- arp: {enabled: yes}` (an entry is on unless it says `enabled: no`).
+      if (typeof t === 'string' && OPT_IN_TYPES.has(t)) extra.add(t);
       if (!t || typeof t !== 'object') continue;
+      for (const [k, v] of Object.entries(t as Record<string, unknown>))
+        if (OPT_IN_TYPES.has(k) && !(v && typeof v === 'object' && 'enabled' in v && !on(v.enabled)))
+          extra.add(k);
       const entry = t as Record<string, Record<string, unknown> | null>;
       const a = entry.alert;
       if (a) {
@@ -102,6 +119,7 @@ export function eveOptionsOf(doc: unknown): EveOptions {
           payloadPrintable: on(a['payload-printable']),
           packet: on(a.packet),
         };
+        if (on(a['tagged-packets'])) cfg.alert.taggedPackets = true;
         const x = a.xff as Record<string, unknown> | undefined;
         if (x && on(x.enabled))
           cfg.alert.xff = {
@@ -117,5 +135,7 @@ export function eveOptionsOf(doc: unknown): EveOptions {
       if (dump === 'both' || dump === 'request' || dump === 'response') cfg.custom.httpDumpHeaders = dump;
     }
   }
+  if (extra.size > 0) cfg.custom.extraTypes = [...extra];
+  if (eveLogs(doc).some((e) => on(e['suricata-version']))) cfg.custom.suricataVersion = true;
   return cfg;
 }

@@ -19,12 +19,14 @@ import {
   type DnsLogConfig,
   type DnsLogOptions,
 } from '../output/index.js';
-import { writeFlowRecord } from '../output/index.js';
-import { num, raw, type EveBytesOut } from '../output/index.js';
+import { writeArpRecord, writeFrameMember } from '../output/index.js';
+import { netflowRecordCount, writeFlowRecord, writeNetflowRecord } from '../output/index.js';
+import { num, raw, str, type EveBytesOut } from '../output/index.js';
 import { writeAppLayerAnomaly, writeDecodeAnomaly, writePacketAnomalyHeader } from '../output/index.js';
 import {
   writeAlertRecord,
   writeFlowlessRuleAlert,
+  writePacketMember,
   type AlertOutputOptions,
   type AlertPlace,
   type AlertRecord,
@@ -34,8 +36,17 @@ import type { AlertSink } from '../output/index.js';
 import type { AnalysisStats } from './stats.js';
 import type { Inspector } from './inspector.js';
 
-/** Which event types to produce; all when unset. */
+/** Which event types to produce; all when unset (but the opt-in ones). */
 export type EveTypeFilter = ReadonlySet<string> | undefined;
+
+/** The Suricata release whose EVE behaviour moat follows (`suricata_version` when asked for). */
+export const SURICATA_BEHAVIOUR = '8.0.0';
+
+/**
+ * Event types Suricata writes only when its eve-log lists them (`netflow`, `arp`, `frame`): written when `--types`
+ * names them or the configuration turns them on (EveCustomFields.extraTypes), never by default.
+ */
+export const OPT_IN_TYPES: ReadonlySet<string> = new Set(['netflow', 'arp', 'frame']);
 
 /** Per-type EVE logger options, as suricata.yaml's `eve-log: types:` entries give them. */
 export interface EveCustomFields {
@@ -50,6 +61,13 @@ export interface EveCustomFields {
   tlsJa4?: boolean;
   /** The http logger's `dump-all-headers` (request, response or both): full header lists in http events. */
   httpDumpHeaders?: HttpHeaderDump;
+  /**
+   * eve-log's `suricata-version: yes`: every record names the Suricata version whose behaviour it follows
+   * (SURICATA_BEHAVIOUR, what moat emulates), as Suricata names its own.
+   */
+  suricataVersion?: boolean;
+  /** Opt-in event types the configuration turns on (OPT_IN_TYPES), when `--types` does not choose. */
+  extraTypes?: readonly string[];
 }
 
 export interface EveStageOptions {
@@ -82,6 +100,13 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly httpDump: HttpHeaderDump | undefined;
   private readonly alertOutput: AlertOutputOptions;
   private readonly alertChannels: AlertSink | undefined;
+  private readonly extraTypes: ReadonlySet<string>;
+  /** `,"suricata_version":"…"}` when every record names it. */
+  private readonly versionMember: string | undefined;
+  /** Frames are marked: frame records are written or frame rules look at them. */
+  readonly wantsFrames: boolean;
+  /** netflow records are written at each flow's end. */
+  private readonly netflow: boolean;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
   pcapCnt = 0;
 
@@ -100,6 +125,11 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.httpDump = opts.custom?.httpDumpHeaders;
     this.alertOutput = opts.alertOutput ?? {};
     this.alertChannels = opts.alertChannels;
+    this.extraTypes = new Set(opts.custom?.extraTypes ?? []);
+    this.netflow = this.wants('netflow');
+    this.versionMember =
+      opts.custom?.suricataVersion === true ? `,"suricata_version":"${SURICATA_BEHAVIOUR}"}` : undefined;
+    this.wantsFrames = this.wants('frame') || this.inspectors.some((i) => i.wantsFrames === true);
     for (const ins of this.inspectors) ins.attachLate?.((f, r, ts, found) => this.writeLate(f, r, ts, found));
   }
 
@@ -127,8 +157,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     return this.packetInspectors.length > 0;
   }
 
-  private wants(type: string): boolean {
-    return this.types === undefined || this.types.has(type);
+  wants(type: string): boolean {
+    if (this.types !== undefined) return this.types.has(type);
+    return !OPT_IN_TYPES.has(type) || this.extraTypes.has(type);
   }
 
   /** Opens a record about the flow in the output: the header, then the comma before the protocol's member. */
@@ -143,6 +174,11 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   /** Closes the record opened by `open` (or written whole) and ends its line. */
   private close(o: EveBytesOut, brace = true): void {
     if (brace) raw(o, '}');
+    if (this.versionMember !== undefined) {
+      // Into the record just closed: its last byte is the closing brace.
+      o.pos--;
+      raw(o, this.versionMember);
+    }
     this.stats.events++;
     o.endLine();
   }
@@ -220,6 +256,26 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         writeDnsEve(o, record.dns, this.dnsLog, i);
         this.close(o);
       }
+    } else if (wanted && record.type === 'frame') {
+      // The tuple as the frame's bytes travelled, then the flow's protocol, as Suricata's frame logger writes them.
+      const o = this.out;
+      writeEveHeaderAs(
+        o,
+        'frame',
+        tsUs,
+        flow,
+        this.iface,
+        pcapCnt,
+        record.frame.dir === 1 ? REVERSED : FLOW_TUPLE,
+      );
+      pktSrc(o, pcapCnt);
+      raw(o, ',"app_proto":');
+      str(o, flow.appProto);
+      raw(o, ',');
+      const start = o.pos;
+      writeFrameMember(o, record.frame);
+      if (alerts) member = o.buf.toString('latin1', start, o.pos);
+      this.close(o);
     } else if (wanted) {
       const o = this.out;
       writeEveHeader(o, record.type, tsUs, flow, this.iface, pcapCnt);
@@ -280,6 +336,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         return;
       case 'quic':
         writeQuicEve(o, record.quic);
+        return;
+      case 'frame':
+        writeFrameMember(o, record.frame);
         return;
       case 'anomaly':
         return;
@@ -370,7 +429,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.stats.flows++;
     if (reason === 'forced') this.stats.evictedFlows++;
     const wanted = this.wants('flow');
-    if (!wanted && this.inspectors.length === 0) return;
+    if (!wanted && !this.netflow && this.inspectors.length === 0) return;
     let findings: Finding[] | undefined;
     for (const ins of this.inspectors) {
       const found = ins.onFlowEnd?.(flow, reason, tsUs);
@@ -388,6 +447,13 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         this.alerted.has(flow.id),
       );
       this.close(o, false);
+    }
+    if (this.netflow) {
+      const traffic = findings && trafficIn(findings);
+      for (let dir = 0; dir < netflowRecordCount(flow); dir++) {
+        writeNetflowRecord(this.out, flow, dir as 0 | 1, tsUs, this.iface, traffic);
+        this.close(this.out, false);
+      }
     }
     if (findings) this.writeAlerts(findings, { flow, tsUs, iface: this.iface, pcapCnt: this.pcapCnt });
     this.alerted.delete(flow.id);
@@ -431,9 +497,27 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
     for (const ins of this.packetInspectors) {
       const found = ins.onPacket?.(flow, dir, pkt);
-      if (found && found.length > 0)
+      if (found && found.length > 0) {
         this.writeAlerts(found, { flow, tsUs: pkt.tsUs, iface: this.iface, pcapCnt: pkt.pcapCnt, pkt });
+        if (this.alertOutput.taggedPackets === true && this.wants('alert') && found.some(isTagged))
+          this.writeTaggedPacket(flow, dir, pkt);
+      }
     }
+  }
+
+  /** A packet a rule's `tag` marked: Suricata's alert logger writes it as a `packet` record, tuple as it travels. */
+  private writeTaggedPacket(flow: FlowView, dir: number, pkt: DecodedPacket): void {
+    const o = this.out;
+    writeEveHeaderAs(o, 'packet', pkt.tsUs, flow, this.iface, pkt.pcapCnt, dir === 1 ? REVERSED : FLOW_TUPLE);
+    pktSrc(o, pkt.pcapCnt);
+    writePacketMember(o, pkt);
+    this.close(o);
+  }
+
+  /** A packet whose ARP header the decoder accepted: its `arp` record (the caller checks that arp is wanted). */
+  arp(pkt: DecodedPacket): void {
+    writeArpRecord(this.out, pkt, this.iface);
+    this.close(this.out, false);
   }
 
   /** The packet's decoder events, one anomaly record each as Suricata's anomaly log writes them, in order raised. */
@@ -446,6 +530,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
 function pktSrc(o: EveBytesOut, pcapCnt: number): void {
   if (pcapCnt > 0) raw(o, ',"pkt_src":"wire/pcap"');
 }
+
+const isTagged = (f: Finding): boolean => f.kind === 'tagged-packet';
 
 /** The TLS monitor's verdict on the record, when it gave one. */
 function verdictIn(findings: readonly Finding[]): TlsScoreNote | undefined {

@@ -44,6 +44,8 @@ export interface Inspector {
   onStreamData?(flow: FlowView, dir: number, data: Buffer, tsUs: number): void;
   onStreamGap?(flow: FlowView, dir: number, len: number, tsUs: number): void;
   readonly wantsStream?: boolean;
+  /** The inspector looks at frames (`frame` rules): protocol framers run. */
+  readonly wantsFrames?: boolean;
   /** The output stage says where late findings go when the pipeline is built (inspectors that can have some). */
   attachLate?(late: LateFindings): void;
   /** End of input: flush state (history counters, pending notifications, late findings still to come). */

@@ -62,6 +62,8 @@ export class Pipeline implements PacketSink {
   private readonly expiry = new ExpiryClock();
   private packetNo = 0;
   private readonly externalClock: boolean;
+  /** ARP packets are written as `arp` records (an opt-in event type). */
+  private readonly arp: boolean;
 
   /** `out`: where EVE lines are written (the file writer, a line collector). */
   constructor(out: EveBytesOut, opts: PipelineOptions = {}) {
@@ -77,6 +79,7 @@ export class Pipeline implements PacketSink {
       alertOutput: opts.alertOutput,
       alertChannels: opts.alertChannels,
     });
+    this.arp = this.eve.wants('arp');
     // The flow layer names no protocol: the parsers it probes for are proto/'s registry, handed in here.
     // Flow ids stay unique across workers when each knows its shard.
     this.flows = createFlowTracker(this.eve, appProtocolsWith({ http: opts.http }), {
@@ -124,6 +127,7 @@ export class Pipeline implements PacketSink {
     pkt.tsUs = tsUs;
     const r = this.decoder.decodeAt(buf, off, caplen, wirelen, linkType, pkt);
     pkt.pcapCnt = pcapCnt;
+    if (this.arp && pkt.arpOff >= 0 && reports) this.eve.arp(pkt);
     if (r === DECODE_NOT_IP || r === DECODE_FRAGMENT_HELD) {
       if (r === DECODE_NOT_IP && reports) s.nonIp++;
       // A held fragment or a frame that is not IP reaches no flow; its decoder events still reach the rules.

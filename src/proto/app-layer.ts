@@ -14,6 +14,7 @@ import type { TlsHandshake } from './tls/types.js';
 import type { HttpTransaction } from './http/types.js';
 import type { DnsMessage } from './dns/types.js';
 import type { QuicRecord } from './quic/types.js';
+import type { AppFrame } from './frames/index.js';
 
 /** Every record a parser emits, by `type`. */
 export type AppRecord =
@@ -21,6 +22,7 @@ export type AppRecord =
   | { type: 'http'; http: HttpTransaction }
   | { type: 'dns'; dns: DnsMessage }
   | { type: 'quic'; quic: QuicRecord }
+  | { type: 'frame'; frame: AppFrame }
   | AppAnomalyRecord;
 
 /** What moat's parsers are given: records go out through `emit`. */

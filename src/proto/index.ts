@@ -23,6 +23,7 @@ export {
 export { isGrease, versionName } from './tls/constants.js';
 export { quicVersionName, type QuicRecord } from './quic/index.js';
 export { type TlsHandshake } from './tls/types.js';
+export { FRAME_NAMES, type AppFrame } from './frames/index.js';
 export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';
 export { type CertificateInfo } from './x509/types.js';

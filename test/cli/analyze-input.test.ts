@@ -222,6 +222,6 @@ test('--types names alert; the summary counts the alerts the file holds and says
     assert.equal(lines(eve).length, s.alerts, 'only alerts');
 
     const help = moat(['analyze', '--help']);
-    assert.match(help.stdout, /anomaly,alert\)/);
+    assert.match(help.stdout, /anomaly,alert,netflow,arp\)/);
   });
 });

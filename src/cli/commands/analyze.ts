@@ -22,7 +22,7 @@ import type { SecurityFlags, SecurityStage } from './security-stage.js';
 import type { MessageBus, MoatTopics } from '../../framework/index.js';
 import type { StoreSet } from '../stores.js';
 
-const EVENT_TYPES = ['flow', 'tls', 'http', 'fileinfo', 'dns', 'quic', 'anomaly', 'alert'];
+const EVENT_TYPES = ['flow', 'tls', 'http', 'fileinfo', 'dns', 'quic', 'anomaly', 'alert', 'netflow', 'arp'];
 
 /** The security stage's flags (rules, cache table, review, model, the store) are declared with the stage. */
 interface AnalyzeFlags extends SecurityFlags {

@@ -20,6 +20,7 @@ import { STATE_KEYWORDS } from './state.js';
 import { REPUTATION_KEYWORDS } from './reputation.js';
 import { BASE64_KEYWORDS } from './base64.js';
 import { CHECKSUM_KEYWORDS } from './checksum.js';
+import { FRAME } from './frame.js';
 
 export const KEYWORDS = new Map<string, KeywordHandler>(
   Object.entries({
@@ -42,5 +43,6 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     ...REPUTATION_KEYWORDS,
     ...BASE64_KEYWORDS,
     ...CHECKSUM_KEYWORDS,
+    frame: FRAME,
   }),
 );

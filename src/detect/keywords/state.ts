@@ -113,9 +113,9 @@ function flowint(c: Parameters<KeywordHandler>[0], v: string | undefined, k: str
 }
 
 /**
- * tag:<session|host>[,<count>,<packets|bytes|seconds>[,<src|dst>]]. Tagging changes no alert: Suricata writes the
- * tagged packets only as EVE `packet` records when `tagged-packets` is turned on (off by default), or to a
- * conditional pcap log, neither of which moat writes; the option is checked and kept on the rule.
+ * tag:<session|host>[,<count>,<packets|bytes|seconds>[,<src|dst>]]. Tagging changes no alert: the marked packets are
+ * written as EVE `packet` records when the alert logger's `tagged-packets` is on (detect/tagging.ts applies them);
+ * the option is checked here and kept on the rule as written.
  */
 function tag(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
   const [scope, count, metric, dir, ...rest] = commaList(needValue(v, k));

@@ -20,7 +20,20 @@ export const EMULATED_VERSION = [8, 0, 0];
 /** Build features moat has (suricata-verify `requires: features`). */
 export const FEATURES = new Set(['HAVE_JA3', 'HAVE_JA4', 'RUST', 'HAVE_LIBJANSSON']);
 /** Event types moat writes; a check on another type is outside the selection. */
-const EVENT_TYPES = new Set(['fileinfo', 'alert', 'tls', 'http', 'dns', 'flow', 'anomaly', 'quic']);
+const EVENT_TYPES = new Set([
+  'fileinfo',
+  'alert',
+  'tls',
+  'http',
+  'dns',
+  'flow',
+  'anomaly',
+  'quic',
+  'netflow',
+  'arp',
+  'packet',
+  'frame',
+]);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
 const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
 /** Rule protocols moat parses but does not detect on the wire. */
@@ -54,11 +67,8 @@ const FOREIGN_OBJECTS = new Set([
   'websocket',
   'telnet',
   'bittorrent_dht',
-  'arp',
-  'netflow',
   'stats',
   'drop',
-  'frame',
   'pop3',
   'imap',
   'mdns',

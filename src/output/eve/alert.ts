@@ -25,6 +25,8 @@ export interface AlertOutputOptions {
   payload?: boolean;
   payloadPrintable?: boolean;
   packet?: boolean;
+  /** `tagged-packets`: the packets a rule's `tag` marked are written as `packet` events. */
+  taggedPackets?: boolean;
   /** X-Forwarded-For on HTTP alerts: the client address behind a proxy, added (`extra-data`) or written in. */
   xff?: { mode: 'extra-data' | 'overwrite'; deployment: 'reverse' | 'forward'; header: string };
 }
@@ -250,7 +252,12 @@ function writePayload(o: EveBytesOut, payload: Uint8Array, opts: AlertOutputOpti
 /** The payload options and `packet`/`packet_info` for an alert raised on one packet. */
 function writePacketFields(o: EveBytesOut, pkt: DecodedPacket, opts: AlertOutputOptions): void {
   writePayload(o, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + pkt.payloadLen), opts, 0);
-  if (opts.packet && pkt.frameLen > 0) {
+  if (opts.packet) writePacketMember(o, pkt);
+}
+
+/** `,"packet":"<base64 of the captured frame>","packet_info":{"linktype":…}` (nothing when no frame is kept). */
+export function writePacketMember(o: EveBytesOut, pkt: DecodedPacket): void {
+  if (pkt.frameLen > 0) {
     raw(o, ',"packet":');
     str(o, pkt.frameBuf.toString('base64', pkt.frameOff, pkt.frameOff + pkt.frameLen));
     raw(o, ',"packet_info":{"linktype":');

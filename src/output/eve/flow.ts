@@ -43,6 +43,20 @@ const FLAG_NAMES: readonly [number, string][] = [
   [0x80, 'cwr'],
 ];
 
+/** `"tcp_flags":"1b","syn":true,…`: one direction's OR-ed flags (netflow records), without the braces. */
+export function writeTcpFlagMembers(o: EveBytesOut, flags: number): void {
+  raw(o, '"tcp_flags":"');
+  raw(o, hex2(flags));
+  raw(o, '"');
+  for (let i = 0; i < FLAG_NAMES.length; i++) {
+    if (flags & FLAG_NAMES[i][0]) {
+      raw(o, ',"');
+      raw(o, FLAG_NAMES[i][1]);
+      raw(o, '":true');
+    }
+  }
+}
+
 /**
  * A whole `flow` record (header, app_proto, flow, tcp, community_id and the rules' traffic tags) written straight
  * into the output. `flow.age` is in whole seconds, as Suricata subtracts them.

@@ -96,6 +96,11 @@ function writeTuple(o: EveBytesOut, flow: FlowView, iface: string | undefined, v
   num(o, flow.ipVersion);
   raw(o, ',"proto":');
   str(o, ipProtoName(flow.proto));
+  // ESP flows are one security association each: its SPI (kept in the ports' place), as Suricata names it.
+  if (flow.proto === 50) {
+    raw(o, ',"spi":');
+    num(o, flow.srcPort * 65536 + flow.dstPort);
+  }
 }
 
 const FLOW_VIEW: TupleView = {};

@@ -3,17 +3,20 @@ import type { AppContext, DatagramProtocolDef, StreamProtocolDef } from '../app-
 import { DnsDatagramParser } from './datagram-parser.js';
 import { probeDnsDatagram, probeDnsStream } from './probe.js';
 import { DnsStreamParser } from './stream-parser.js';
+import { DnsDatagramFramer, DnsStreamFramer } from './framer.js';
 
 export const dnsDatagramProtocol: DatagramProtocolDef = {
   proto: 'dns',
   probe: (_dir, buf, off, len, srcPort, dstPort) => probeDnsDatagram(buf, off, len, srcPort, dstPort),
   create: (ctx: AppContext) => new DnsDatagramParser(ctx),
+  framer: (ctx: AppContext) => new DnsDatagramFramer(ctx),
 };
 
 export const dnsStreamProtocol: StreamProtocolDef = {
   proto: 'dns',
   probe: (_dir, buf, off, len, srcPort, dstPort) => probeDnsStream(buf, off, len, srcPort, dstPort),
   create: (ctx: AppContext) => new DnsStreamParser(ctx),
+  framer: (ctx: AppContext) => new DnsStreamFramer(ctx),
 };
 
 export { parseDnsMessage } from './message.js';

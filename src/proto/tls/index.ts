@@ -1,12 +1,14 @@
 /** TLS: the stream parser and its content probe, registered with the flow layer as `tlsProtocol`. */
 import type { StreamProtocolDef } from '../app-layer.js';
 import { probeTls } from './probe.js';
+import { TlsFramer } from './framer.js';
 import { TlsStreamParser } from './tls-parser.js';
 
 export const tlsProtocol: StreamProtocolDef = {
   proto: 'tls',
   probe: (dir, buf, off, len) => probeTls(dir, buf, off, len),
   create: (ctx) => new TlsStreamParser(ctx),
+  framer: (ctx) => new TlsFramer(ctx),
 };
 
 export { TlsStreamParser, probeTls };
