@@ -24,7 +24,14 @@ import {
   type FlowTrackerOptions,
 } from './options.js';
 import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
-import { TCP_CLOSED, TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
+import {
+  TCP_CLOSED,
+  TCP_ESTABLISHED,
+  TCP_FIN_WAIT1,
+  TCP_SYN_SENT,
+  flowStateOfTcp,
+  nextTcpState,
+} from './tcp-state.js';
 import type { FlowEndReason, FlowTracker, FlowSink, FlowStats } from './types.js';
 
 /**
@@ -71,9 +78,17 @@ export class FlowTrackerImpl implements FlowTracker {
     this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
     this.streamSink = sink.onStreamData !== undefined && sink.wantsStream === true;
     this.midstream = opts.midstream ?? true;
+    this.asyncOneside = opts.asyncOneside;
+    const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
+    this.midstreamPolicy = mp;
+    this.midstreamRecord = mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
   }
 
   private readonly midstream: boolean;
+  private readonly asyncOneside: boolean | undefined;
+  private readonly midstreamPolicy: string | undefined;
+  /** The flow record's `exception_policy` entry for flows the midstream policy applies to (one object, shared). */
+  private readonly midstreamRecord: { target: string; policy: string } | undefined;
 
   handle(pkt: DecodedPacket): void {
     this.cur = pkt;
@@ -197,9 +212,13 @@ export class FlowTrackerImpl implements FlowTracker {
       if (this.streamDefs.length === 0 && proto === IPPROTO_TCP) f.appDone = true;
       else if (this.datagramDefs.length === 0 && proto === IPPROTO_UDP) f.appDone = true;
       else if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) f.appDone = true;
-      if (!this.midstream && proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
-        f.noSession = true;
-        f.appDone = true;
+      if (proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
+        // Midstream: the session's start was not seen. The policy applies whether or not pickup is on.
+        if (!this.midstream) {
+          f.noSession = true;
+          f.appDone = true;
+        }
+        if (this.midstreamPolicy !== undefined) this.applyMidstreamPolicy(f);
       }
       t.insert(f, h, CLASS_NEW);
       this.stats.flows++;
@@ -232,7 +251,18 @@ export class FlowTrackerImpl implements FlowTracker {
     if (proto === IPPROTO_TCP) {
       if (dir === 0) f.flags0 |= flags;
       else f.flags1 |= flags;
-      const ns = f.noSession ? f.tcpStateCode : nextTcpState(f.tcpStateCode, dir, flags);
+      let ns = f.noSession ? f.tcpStateCode : nextTcpState(f.tcpStateCode, dir, flags);
+      if (this.asyncOneside !== undefined && ns === f.tcpStateCode && this.oneSided(f, dir, flags)) {
+        if (!this.asyncOneside) {
+          // Not part of the session: Suricata's stream engine rejects the packet (packet rules still see it).
+          f.stateCode = cls;
+          t.touch(f.slot, cls);
+          if (this.packetSink && !f.passed) this.sink.onPacket?.(f, dir, pkt);
+          this.cur = null;
+          return;
+        }
+        ns = TCP_ESTABLISHED;
+      }
       if (ns !== f.tcpStateCode) {
         f.tcpStateCode = ns;
         cls = flowStateOfTcp(ns);
@@ -251,8 +281,31 @@ export class FlowTrackerImpl implements FlowTracker {
         if (f.tcpStateCode === TCP_CLOSED) this.releaseApp(f, ts);
       } else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
     }
-    if (this.packetSink) this.sink.onPacket?.(f, dir, pkt);
+    if (this.packetSink && !f.passed) this.sink.onPacket?.(f, dir, pkt);
     this.cur = null;
+  }
+
+  /**
+   * The packet continues a handshake seen from one side only: the initiator's ACK after its SYN, no SYN/ACK seen
+   * (stream.async-oneside). A session picked up at the SYN/ACK is a midstream pickup, not this case.
+   */
+  private oneSided(f: Flow, dir: Direction, flags: number): boolean {
+    if (flags & (TCP_SYN | TCP_RST)) return false;
+    return f.tcpStateCode === TCP_SYN_SENT && dir === 0 && (flags & TCP_ACK) !== 0 && f.pkts1 === 0;
+  }
+
+  /** stream.midstream-policy on a TCP flow that starts without a SYN (checked against the IDS matrix already). */
+  private applyMidstreamPolicy(f: Flow): void {
+    f.exceptionPolicy = this.midstreamRecord;
+    if (this.midstreamPolicy === 'pass-flow') {
+      // Without pickup the session is not tracked either way; with it, parsed and logged but not inspected.
+      f.passed = true;
+    } else if (this.midstreamPolicy === 'bypass') {
+      f.bypassed = true;
+      f.passed = true;
+      f.noSession = true;
+      f.appDone = true;
+    }
   }
 
   private tcpSegment(f: Flow, dir: Direction, pkt: DecodedPacket, flags: number): void {
@@ -374,6 +427,8 @@ export class FlowTrackerImpl implements FlowTracker {
     }
     tcp.end(tsUs);
     f.releasedGapBytes += streams[0].gapBytes + streams[1].gapBytes;
+    if (streams[0].maxRegions > f.releasedRegions0) f.releasedRegions0 = streams[0].maxRegions;
+    if (streams[1].maxRegions > f.releasedRegions1) f.releasedRegions1 = streams[1].maxRegions;
     f.tcp = null;
     f.streams = null;
     f.appDone = true;

@@ -12,7 +12,14 @@ export {
   DEFAULT_MAX_FLOWS,
   type FlowTrackerOptions,
   type FlowTimeouts,
+  type MidstreamPolicy,
 } from './options.js';
+export {
+  STREAM_SETTING_KEYS,
+  applyStreamSetting,
+  checkStreamSettings,
+  streamOptionsOf,
+} from './stream-settings.js';
 export type { FlowEndReason, FlowTracker, FlowSink, FlowState, FlowStats, FlowView } from './types.js';
 export {
   NO_PROTOCOLS,

@@ -53,6 +53,11 @@ export class TcpReassembler {
   gapBytes = 0;
   /** A FIN or RST ended this direction. */
   ended = false;
+  /**
+   * The most disjoint regions of the stream held at once: the delivered stream plus each run of held bytes not
+   * contiguous with the one before (Suricata's streaming buffer regions, logged as `tcp.ts_max_regions`).
+   */
+  maxRegions = 1;
   /** Sorted by start; the shared empty list until something is held (most streams never hold anything). */
   private held: HeldSegment[] = NOTHING_HELD;
   private heldBytes = 0;
@@ -147,11 +152,24 @@ export class TcpReassembler {
     }
     const start = this.offset + (diff > 0 ? diff : 0);
     this.hold(start, buf, off, len, tsUs);
+    this.countRegions();
     this.drain(tsUs);
     if (this.heldBytes > this.maxHeldBytes || this.budget.held > this.budget.max) {
       this.counters.reassemblyOverflows++;
       this.flush(tsUs);
     }
+  }
+
+  private countRegions(): void {
+    const held = this.held;
+    let regions = 1;
+    let end = this.offset;
+    for (const h of held) {
+      if (h.start > end) regions++;
+      const e = h.start + h.data.length;
+      if (e > end) end = e;
+    }
+    if (regions > this.maxRegions) this.maxRegions = regions;
   }
 
   /** Copies [start, start+len) into the held list, keeping bytes already held (first data wins). */
