@@ -121,7 +121,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
 
   override emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
     // A peer that has sent nothing (a one-sided capture or tap) will never acknowledge: no waiting then.
-    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0) {
+    if (this.curDir < 0 || this.peerSilent()) {
       this.sink.onAppRecord(this.flow, record, tsUs);
       return;
     }
@@ -192,9 +192,19 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     sink: FlowSink,
     private readonly defs: readonly StreamProtocolDef[],
     private readonly anomalies: StreamAnomalyReporter,
+    /**
+     * stream.async-oneside=false: data is parsed on the peer's acknowledgment only, even when the peer is never
+     * seen (its records then go at the end of the session), as Suricata's IDS mode without async streams.
+     */
+    private readonly alwaysWait = false,
   ) {
     super(flow, sink);
     if (defs.length === 0) this.detect = DETECT_UNKNOWN;
+  }
+
+  /** The direction being parsed has a peer that has sent nothing: it will never acknowledge. */
+  private peerSilent(): boolean {
+    return !this.alwaysWait && (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0;
   }
 
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
@@ -327,7 +337,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     this.detect = DETECT_PARSER;
     if (this.sink.wantsFrames === true && def.framer) this.framer = def.framer(this);
     // A peer that has sent nothing will not acknowledge (a one-sided capture): known at once then.
-    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0)
+    if (this.curDir < 0 || this.peerSilent())
       this.flow.appProto = def.proto;
     else {
       this.protoDir = this.curDir;

@@ -28,6 +28,7 @@ import {
   TCP_CLOSED,
   TCP_ESTABLISHED,
   TCP_FIN_WAIT1,
+  TCP_SYN_RECV,
   TCP_SYN_SENT,
   flowStateOfTcp,
   nextTcpState,
@@ -262,6 +263,15 @@ export class FlowTrackerImpl implements FlowTracker {
           return;
         }
         ns = TCP_ESTABLISHED;
+      } else if (
+        ns === TCP_SYN_RECV &&
+        dir === 1 &&
+        (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK &&
+        (f.flags0 & TCP_SYN) === 0
+      ) {
+        // A session picked up at its SYN/ACK (no SYN seen): an ACK from either side establishes it, as Suricata's
+        // midstream SYN/ACK pickup does (the responder's ACK is not "in the wrong direction" then).
+        ns = TCP_ESTABLISHED;
       }
       if (ns !== f.tcpStateCode) {
         f.tcpStateCode = ns;
@@ -322,7 +332,7 @@ export class FlowTrackerImpl implements FlowTracker {
         }
       }
       if (pkt.payloadLen === 0) return;
-      const session = new TcpAppSession(f, this.sink, this.streamDefs, this);
+      const session = new TcpAppSession(f, this.sink, this.streamDefs, this, this.asyncOneside === false);
       f.tcp = session;
       streams = [
         new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget),
