@@ -24,6 +24,11 @@ import type { Flow } from './flow.js';
 import type { FlowSink } from './types.js';
 import type { StreamConsumer } from './tcp-reassembly.js';
 
+/** The stream events the engine raises on packets (Suricata's names), for `stream-event` rules. */
+export const STREAM_OVERLAP_DIFFERENT = 'stream.reassembly_overlap_different_data';
+export const STREAM_SEQ_GAP = 'stream.reassembly_seq_gap';
+export const STREAM_EVENT_NAMES: readonly string[] = [STREAM_OVERLAP_DIFFERENT, STREAM_SEQ_GAP];
+
 /** Bytes a direction may accumulate while a probe still needs more; past this the direction is 'unknown'. */
 export const PROBE_BUFFER_MAX = 4096;
 /** Datagrams (either direction) probed before a UDP flow is given up as 'unknown'. */
@@ -53,6 +58,8 @@ function safeProbe(
 /** Where stream-level events go (the engine ties them to the packet being processed). */
 export interface StreamAnomalyReporter {
   streamAnomaly(flow: Flow, event: string, tsUs: number): void;
+  /** An event on the packet being processed, for `stream-event` rules only (no anomaly record). */
+  streamEvent(event: string): void;
 }
 
 /** Shared by TCP and UDP sessions: the record path to the sink and the parser-failure policy. */
@@ -253,8 +260,11 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     this.curDir = -1;
   }
 
-  onStreamGap(dir: Direction, len: number, tsUs: number): void {
+  onStreamGap(dir: Direction, len: number, tsUs: number, acked: boolean): void {
     const end = dir === 0 ? (this.delivered0 += len) : (this.delivered1 += len);
+    // Suricata's STREAM_REASSEMBLY_SEQ_GAP: the packet whose ACK passes a hole hands the app layer a gap. A hole
+    // flushed at RST or the end (never acknowledged) is not one.
+    if (acked) this.anomalies.streamEvent(STREAM_SEQ_GAP);
     if (this.sink.wantsStream === true) this.sink.onStreamGap?.(this.flow, dir, len, tsUs);
     if (this.framer !== null && this.detect === DETECT_PARSER) this.framer.onGap(dir, len, tsUs);
     if (this.parser?.finished === true) return;
@@ -273,7 +283,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   }
 
   onStreamOverlapDifferent(_dir: Direction, tsUs: number): void {
-    this.anomalies.streamAnomaly(this.flow, 'stream.reassembly_overlap_different_data', tsUs);
+    this.anomalies.streamAnomaly(this.flow, STREAM_OVERLAP_DIFFERENT, tsUs);
   }
 
   end(tsUs: number): void {

@@ -4,7 +4,15 @@
  * input. One engine per pipeline thread; nothing here allocates per packet (a Flow per flow, app state and
  * held out-of-order bytes only for flows that need them).
  */
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/index.js';
+import {
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  MAX_PACKET_EVENTS,
+  TCP_ACK,
+  TCP_RST,
+  TCP_SYN,
+  type DecodedPacket,
+} from '../decode/index.js';
 import type {
   AppProtocols,
   AppRecordBase,
@@ -373,9 +381,26 @@ export class FlowTrackerImpl implements FlowTracker {
 
   /** A stream event raised while a packet is processed (reassembly overlap …). */
   streamAnomaly(f: Flow, event: string, tsUs: number): void {
+    this.streamEvent(event);
     const pkt = this.cur;
     if (pkt !== null && this.sink.onPacketAnomaly) this.sink.onPacketAnomaly(f, event, pkt);
     else this.sink.onAppRecord(f, { type: 'anomaly', anomaly: { event } }, tsUs);
+  }
+
+  /**
+   * Puts a stream event on the packet being processed, after its decoder events, for `stream-event` rules (the
+   * decoder events were already logged: the packet's anomaly record does not change).
+   */
+  streamEvent(event: string): void {
+    const pkt = this.cur;
+    if (pkt === null) return;
+    const ev = pkt.events;
+    const n = pkt.eventCount;
+    for (let i = 0; i < n; i++) if (ev[i] === event) return;
+    if (n < MAX_PACKET_EVENTS) {
+      ev[n] = event;
+      pkt.eventCount = n + 1;
+    }
   }
 
   advanceTime(nowUs: number): void {

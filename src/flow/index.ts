@@ -5,6 +5,7 @@
  */
 export { createFlowTracker } from './flow-tracker.js';
 export { flowAddress } from './flow.js';
+export { STREAM_EVENT_NAMES } from './app-session.js';
 export { hasPorts, symmetricFlowHash } from './flow-hash.js';
 export { communityId, type CommunityIdInput } from './community-id.js';
 export {

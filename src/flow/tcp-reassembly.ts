@@ -15,7 +15,8 @@ import type { Direction } from './app-contract.js';
 
 export interface StreamConsumer {
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
-  onStreamGap(dir: Direction, len: number, tsUs: number): void;
+  /** `acked`: the peer acknowledged past the hole (the capture lost bytes that were received), not a flush. */
+  onStreamGap(dir: Direction, len: number, tsUs: number, acked: boolean): void;
   /** Overlapping segments disagreed on the bytes; reported once per direction. */
   onStreamOverlapDifferent(dir: Direction, tsUs: number): void;
 }
@@ -109,6 +110,7 @@ export class TcpReassembler {
     const diff = (ack - this.nextSeq) | 0;
     if (diff <= 0 || diff > MAX_ACK_JUMP) return;
     const target = this.offset + diff;
+    this.inAck = true;
     const held = this.held;
     let n = 0;
     while (n < held.length && held[n].start < target) {
@@ -124,7 +126,11 @@ export class TcpReassembler {
     }
     if (this.offset < target) this.deliverAt(target, EMPTY, 0, 0, tsUs);
     this.drain(tsUs);
+    this.inAck = false;
   }
+
+  /** Gaps delivered now were acknowledged past (set during `acked`). */
+  private inAck = false;
 
   /** Delivers everything held, recording the holes between as gaps (flow end, overflow, FIN/RST). */
   flush(tsUs: number): void {
@@ -243,7 +249,7 @@ export class TcpReassembler {
       this.gapBytes += gap;
       this.offset = start;
       this.nextSeq = (this.nextSeq + gap) >>> 0;
-      this.consumer.onStreamGap(this.dir, gap, tsUs);
+      this.consumer.onStreamGap(this.dir, gap, tsUs, this.inAck);
     }
     if (len === 0) return;
     this.offset += len;

@@ -124,3 +124,30 @@ test('stream.midstream-policy in IDS mode: ignore, pass-flow, bypass', async (t)
   const none = await run(MID, { midstream: true });
   assert.equal(of(none, 'flow')[0].flow?.exception_policy, undefined);
 });
+
+/** pcap_cnt of the alerts of one `stream-event` rule on a capture. */
+async function streamEventAlerts(pcap: string, event: string): Promise<number[]> {
+  const rule = `alert tcp any any -> any any (msg:"stream event"; stream-event:${event}; sid:9; rev:1;)\n`;
+  const evs = await run(pcap, { midstream: true }, rule);
+  return of(evs, 'alert').map((e) => e.pcap_cnt as number);
+}
+
+test('stream-event:reassembly_seq_gap on the packet whose ACK passes a hole', async (t) => {
+  const simple = `${SV}/eve-payload-05-tcp-data-gap/tcp-simple-gap2.pcap`;
+  const dns = `${SV}/dns-tcp-ts-gap/input.pcap`;
+  const rst = `${SV}/tcp-rst-unacked-stream-03-gap/input.pcap`;
+  if (![simple, dns, rst].every(existsSync)) return t.skip('captures absent');
+  // tshark's tcp.analysis.ack_lost_segment: frame 7.
+  assert.deepEqual(await streamEventAlerts(simple, 'reassembly_seq_gap'), [7]);
+  // tshark flags frames 8 and 11; 11 acknowledges 69..103, which frame 10 carried (tshark lost track after the
+  // hole that 8 acknowledges past: the client's bytes 35..69).
+  assert.deepEqual(await streamEventAlerts(dns, 'reassembly_seq_gap'), [8]);
+  // A hole never acknowledged (the client resets) is no gap event: Suricata's test expects none.
+  assert.deepEqual(await streamEventAlerts(rst, 'stream.reassembly_seq_gap'), []);
+});
+
+test('stream-event refuses the events moat does not raise', () => {
+  const r = parseRules('alert tcp any any -> any any (stream-event:3whs_ack_in_wrong_dir; sid:1;)\n', 't.rules');
+  assert.equal(r.rules.length, 0);
+  assert.match(r.errors[0].message, /stream engine does not raise/);
+});
