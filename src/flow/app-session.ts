@@ -27,7 +27,12 @@ import type { StreamConsumer } from './tcp-reassembly.js';
 /** The stream events the engine raises on packets (Suricata's names), for `stream-event` rules. */
 export const STREAM_OVERLAP_DIFFERENT = 'stream.reassembly_overlap_different_data';
 export const STREAM_SEQ_GAP = 'stream.reassembly_seq_gap';
-export const STREAM_EVENT_NAMES: readonly string[] = [STREAM_OVERLAP_DIFFERENT, STREAM_SEQ_GAP];
+export const STREAM_DEPTH_REACHED = 'stream.reassembly_depth_reached';
+export const STREAM_EVENT_NAMES: readonly string[] = [
+  STREAM_OVERLAP_DIFFERENT,
+  STREAM_SEQ_GAP,
+  STREAM_DEPTH_REACHED,
+];
 
 /** Bytes a direction may accumulate while a probe still needs more; past this the direction is 'unknown'. */
 export const PROBE_BUFFER_MAX = 4096;
@@ -280,6 +285,10 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
       // Bytes after a hole cannot be probed as the start of the stream.
       this.giveUp(dir);
     }
+  }
+
+  onStreamDepthReached(_dir: Direction, tsUs: number): void {
+    this.anomalies.streamAnomaly(this.flow, STREAM_DEPTH_REACHED, tsUs);
   }
 
   onStreamOverlapDifferent(_dir: Direction, tsUs: number): void {

@@ -88,6 +88,7 @@ export class FlowTrackerImpl implements FlowTracker {
     this.streamSink = sink.onStreamData !== undefined && sink.wantsStream === true;
     this.midstream = opts.midstream ?? true;
     this.asyncOneside = opts.asyncOneside;
+    this.depth = opts.reassemblyDepth ?? 0;
     const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
     this.midstreamPolicy = mp;
     this.midstreamRecord = mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
@@ -95,6 +96,7 @@ export class FlowTrackerImpl implements FlowTracker {
 
   private readonly midstream: boolean;
   private readonly asyncOneside: boolean | undefined;
+  private readonly depth: number;
   private readonly midstreamPolicy: string | undefined;
   /** The flow record's `exception_policy` entry for flows the midstream policy applies to (one object, shared). */
   private readonly midstreamRecord: { target: string; policy: string } | undefined;
@@ -343,8 +345,8 @@ export class FlowTrackerImpl implements FlowTracker {
       const session = new TcpAppSession(f, this.sink, this.streamDefs, this, this.asyncOneside === false);
       f.tcp = session;
       streams = [
-        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget),
-        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget),
+        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget, this.depth),
+        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget, this.depth),
       ];
       if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);

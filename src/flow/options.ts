@@ -40,6 +40,12 @@ export interface FlowTrackerOptions {
    * bypassed`). When set, the flow record names it (`flow.exception_policy`). Checked by checkStreamSettings.
    */
   midstreamPolicy?: MidstreamPolicy;
+  /**
+   * Suricata's `stream.reassembly.depth`: stream bytes reassembled per direction at most (parsers and stream
+   * inspection see no more); reaching it raises `stream.reassembly_depth_reached` once per direction. Unset or 0:
+   * no limit (moat's default; Suricata's is 1 MiB).
+   */
+  reassemblyDepth?: number;
 }
 
 export type MidstreamPolicy =

@@ -1,6 +1,6 @@
 /**
  * The stream engine's settings as Suricata's suricata.yaml keys name them (`stream.midstream`,
- * `stream.async-oneside`, `stream.midstream-policy`), given as `KEY=VALUE` (`moat analyze --set`). They map onto
+ * `stream.async-oneside`, `stream.midstream-policy`, `stream.reassembly.depth`), given as `KEY=VALUE` (`moat analyze --set`). They map onto
  * FlowTrackerOptions; an unknown value, or a combination Suricata's IDS mode refuses, is a ConfigError naming the
  * key. moat observes (IDS): the exception policies that drop or reject traffic need an inline engine.
  */
@@ -8,7 +8,22 @@ import { ConfigError } from '../framework/errors.js';
 import type { FlowTrackerOptions, MidstreamPolicy } from './options.js';
 
 /** The keys this module understands. */
-export const STREAM_SETTING_KEYS = ['stream.midstream', 'stream.async-oneside', 'stream.midstream-policy'];
+export const STREAM_SETTING_KEYS = [
+  'stream.midstream',
+  'stream.async-oneside',
+  'stream.midstream-policy',
+  'stream.reassembly.depth',
+];
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A suricata.yaml size: bytes, or a number with kb/mb/gb (powers of 1024, as Suricata reads them). */
+function size(key: string, value: string): number {
+  const m = /^(\d+)\s*([kmg]?b?)$/i.exec(value);
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(`${key}: expected a size (50, 64kb, 1mb), got '${value}'`);
+  return Number(m[1]) * unit;
+}
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);
 const FALSE = new Set(['false', 'no', 'off', '0']);
@@ -42,6 +57,7 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
   const value = kv.slice(eq + 1).trim();
   if (key === 'stream.midstream') opts.midstream = bool(key, value);
   else if (key === 'stream.async-oneside') opts.asyncOneside = bool(key, value);
+  else if (key === 'stream.reassembly.depth') opts.reassemblyDepth = size(key, value);
   else {
     if (!POLICIES.has(value))
       throw new ConfigError(`${key}: unknown exception policy '${value}' (${[...POLICIES].join(', ')})`);

@@ -19,6 +19,8 @@ export interface StreamConsumer {
   onStreamGap(dir: Direction, len: number, tsUs: number, acked: boolean): void;
   /** Overlapping segments disagreed on the bytes; reported once per direction. */
   onStreamOverlapDifferent(dir: Direction, tsUs: number): void;
+  /** The reassembly depth was reached: nothing past it is delivered (once per direction). */
+  onStreamDepthReached?(dir: Direction, tsUs: number): void;
 }
 
 export interface ReassemblyCounters {
@@ -70,7 +72,24 @@ export class TcpReassembler {
     private readonly consumer: StreamConsumer,
     private readonly counters: ReassemblyCounters,
     private readonly budget: HeldBudget,
+    /** Stream bytes reassembled at most (Suricata's stream.reassembly.depth); 0: no limit. */
+    private readonly depth = 0,
   ) {}
+
+  /** The depth was reached: later data is dropped. */
+  depthReached = false;
+
+  /**
+   * How many of `len` bytes at the current offset stay within the depth; reaching it is reported once and ends
+   * the direction's reassembly (bytes still held are dropped as they drain).
+   */
+  private withinDepth(len: number, tsUs: number): number {
+    const room = this.depth - this.offset;
+    if (len <= room) return len;
+    this.depthReached = true;
+    this.consumer.onStreamDepthReached?.(this.dir, tsUs);
+    return room > 0 ? room : 0;
+  }
 
   get heldSegmentBytes(): number {
     return this.heldBytes;
@@ -89,7 +108,7 @@ export class TcpReassembler {
       // A SYN occupies one sequence number; without one, the first segment starts the stream.
       this.nextSeq = flags & TCP_SYN ? (seq + 1) >>> 0 : seq >>> 0;
     }
-    if (len > 0) {
+    if (len > 0 && !this.depthReached) {
       const dataSeq = flags & TCP_SYN ? (seq + 1) >>> 0 : seq >>> 0;
       this.data(dataSeq, buf, off, len, tsUs);
     }
@@ -106,7 +125,7 @@ export class TcpReassembler {
    * segment until the bound overflows. Ignored after FIN (its ACK counts the FIN's sequence number).
    */
   acked(ack: number, tsUs: number): void {
-    if (!this.started || this.ended) return;
+    if (!this.started || this.ended || this.depthReached) return;
     const diff = (ack - this.nextSeq) | 0;
     if (diff <= 0 || diff > MAX_ACK_JUMP) return;
     const target = this.offset + diff;
@@ -145,6 +164,10 @@ export class TcpReassembler {
     const diff = (seq - this.nextSeq) | 0;
     if (diff === 0 && this.held.length === 0) {
       // The common case: in order, nothing waiting.
+      if (this.depth > 0 && this.offset + len > this.depth) {
+        len = this.withinDepth(len, tsUs);
+        if (len === 0) return;
+      }
       this.nextSeq = (this.nextSeq + len) >>> 0;
       this.offset += len;
       this.consumer.onStreamData(this.dir, buf, off, len, tsUs);
@@ -251,7 +274,11 @@ export class TcpReassembler {
       this.nextSeq = (this.nextSeq + gap) >>> 0;
       this.consumer.onStreamGap(this.dir, gap, tsUs, this.inAck);
     }
-    if (len === 0) return;
+    if (len === 0 || this.depthReached) return;
+    if (this.depth > 0 && this.offset + len > this.depth) {
+      len = this.withinDepth(len, tsUs);
+      if (len === 0) return;
+    }
     this.offset += len;
     this.nextSeq = (this.nextSeq + len) >>> 0;
     this.consumer.onStreamData(this.dir, buf, off, len, tsUs);

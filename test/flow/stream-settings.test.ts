@@ -151,3 +151,32 @@ test('stream-event refuses the events moat does not raise', () => {
   assert.equal(r.rules.length, 0);
   assert.match(r.errors[0].message, /stream engine does not raise/);
 });
+
+test('stream.reassembly.depth: reassembly stops at the depth, once per direction', async (t) => {
+  // One SMB2 session of 1.5 MB; Suricata's answer with depth 50 (suricata-verify stream-depth-reached-event): two
+  // stream.reassembly_depth_reached events and two alerts of the stream-event rule.
+  const smb = `${SV}/smb2-03-rule/smb2.pcap`;
+  const http = `${SV}/http-gap-simple/input.pcap`;
+  if (![smb, http].every(existsSync)) return t.skip('captures absent');
+  assert.deepEqual(streamOptionsOf(['stream.reassembly.depth=1mb']).reassemblyDepth, 1 << 20);
+  assert.throws(() => streamOptionsOf(['stream.reassembly.depth=lots']), /expected a size/);
+  const rule = 'alert tcp any any -> any any (stream-event:reassembly_depth_reached; sid:2210062; rev:2;)\n';
+  const evs = await run(smb, { midstream: true, reassemblyDepth: 50 }, rule);
+  const depth = of(evs, 'anomaly').filter(
+    (e) => (e.anomaly as { event: string }).event === 'stream.reassembly_depth_reached',
+  );
+  assert.equal(depth.length, 2);
+  // One per direction: on two different packets.
+  assert.notEqual(depth[0].pcap_cnt, depth[1].pcap_cnt);
+  assert.equal(of(evs, 'alert').length, 2);
+  // Unset: no limit, no event.
+  const none = await run(smb, { midstream: true }, rule);
+  assert.equal(of(none, 'alert').length, 0);
+  // The parser sees the first 30 bytes of each direction only: "GET /1 HTTP/1.0\r\nUser-Agent: M" of the first
+  // request, nothing of the two others.
+  const cut = of(await run(http, { reassemblyDepth: 30 }), 'http');
+  assert.equal(cut.length, 1);
+  assert.equal((cut[0].http as { url: string }).url, '/1');
+  assert.equal((cut[0].http as { http_user_agent: string }).http_user_agent, 'M');
+  assert.equal(of(await run(http, {}), 'http').length, 3);
+});

@@ -228,6 +228,8 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
   // Adds decoder event counters to stats records only; a check on those is skipped as the stats event type.
   /^stats\.decoder-events=(yes|true)$/,
+  // moat's anomaly records always include the stream engine's events.
+  /^outputs\.\d+\.eve-log\.types\.\d+\.anomaly\.types\.stream=(yes|true)$/,
 ];
 
 const LAYER_LIMIT_SETTING =
