@@ -89,6 +89,7 @@ export class FlowTrackerImpl implements FlowTracker {
     this.midstream = opts.midstream ?? true;
     this.asyncOneside = opts.asyncOneside;
     this.depth = opts.reassemblyDepth ?? 0;
+    this.tunnelKeyed = opts.recursionTracking !== false;
     const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
     this.midstreamPolicy = mp;
     this.midstreamRecord = mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
@@ -97,6 +98,8 @@ export class FlowTrackerImpl implements FlowTracker {
   private readonly midstream: boolean;
   private readonly asyncOneside: boolean | undefined;
   private readonly depth: number;
+  /** The tunnel depth is part of the flow key (decoder.recursion-level.use-for-tracking). */
+  private readonly tunnelKeyed: boolean;
   private readonly midstreamPolicy: string | undefined;
   /** The flow record's `exception_policy` entry for flows the midstream policy applies to (one object, shared). */
   private readonly midstreamRecord: { target: string; policy: string } | undefined;
@@ -106,12 +109,12 @@ export class FlowTrackerImpl implements FlowTracker {
     const proto = pkt.proto;
     const sp = keySrcPort(pkt);
     const dp = keyDstPort(pkt);
-    const h = keyHash(pkt, sp, dp);
+    const h = keyHash(pkt, sp, dp, this.tunnelKeyed);
     // VLAN ids are 12 bits: one tag → 1..4096, more tags → each id (+1) in its own 13 bits (< 2^39, exact).
     // The tunnel depth goes above them: a packet and the same addresses inside a tunnel are separate flows, as
     // Suricata keys flows by recursion level (decoder.recursion-level.use-for-tracking, on by default).
     const vk =
-      pkt.tunnelDepth * 549755813888 +
+      (this.tunnelKeyed ? pkt.tunnelDepth * 549755813888 : 0) +
       (pkt.vlanCount === 0
         ? 0
         : pkt.vlanCount === 1

@@ -46,6 +46,11 @@ export interface FlowTrackerOptions {
    * no limit (moat's default; Suricata's is 1 MiB).
    */
   reassemblyDepth?: number;
+  /**
+   * Suricata's `decoder.recursion-level.use-for-tracking`: true (default) keeps a packet and the same addresses
+   * inside a tunnel as separate flows; false keys them as one flow.
+   */
+  recursionTracking?: boolean;
 }
 
 export type MidstreamPolicy =

@@ -1,6 +1,7 @@
 /**
  * The stream engine's settings as Suricata's suricata.yaml keys name them (`stream.midstream`,
- * `stream.async-oneside`, `stream.midstream-policy`, `stream.reassembly.depth`), given as `KEY=VALUE` (`moat analyze --set`). They map onto
+ * `stream.async-oneside`, `stream.midstream-policy`, `stream.reassembly.depth`, and the flow key's
+ * `decoder.recursion-level.use-for-tracking`), given as `KEY=VALUE` (`moat analyze --set`). They map onto
  * FlowTrackerOptions; an unknown value, or a combination Suricata's IDS mode refuses, is a ConfigError naming the
  * key. moat observes (IDS): the exception policies that drop or reject traffic need an inline engine.
  */
@@ -13,6 +14,7 @@ export const STREAM_SETTING_KEYS = [
   'stream.async-oneside',
   'stream.midstream-policy',
   'stream.reassembly.depth',
+  'decoder.recursion-level.use-for-tracking',
 ];
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -58,6 +60,7 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
   if (key === 'stream.midstream') opts.midstream = bool(key, value);
   else if (key === 'stream.async-oneside') opts.asyncOneside = bool(key, value);
   else if (key === 'stream.reassembly.depth') opts.reassemblyDepth = size(key, value);
+  else if (key === 'decoder.recursion-level.use-for-tracking') opts.recursionTracking = bool(key, value);
   else {
     if (!POLICIES.has(value))
       throw new ConfigError(`${key}: unknown exception policy '${value}' (${[...POLICIES].join(', ')})`);

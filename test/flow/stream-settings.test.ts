@@ -180,3 +180,15 @@ test('stream.reassembly.depth: reassembly stops at the depth, once per direction
   assert.equal((cut[0].http as { http_user_agent: string }).http_user_agent, 'M');
   assert.equal(of(await run(http, {}), 'http').length, 3);
 });
+
+test('decoder.recursion-level.use-for-tracking: a tunnel inner packet joins the outer flow when off', async (t) => {
+  // Echo request and reply, each once outside and once inside an IPv6 tunnel. Suricata's answer
+  // (suricata-verify flow-pkt-recursion): 4 one-packet flows when the depth is keyed, 2 request/reply flows when not.
+  const pcap = `${SV}/flow-pkt-recursion/tunnel-pkt-flows.pcap`;
+  if (!existsSync(pcap)) return t.skip(`${pcap} absent`);
+  assert.equal(streamOptionsOf(['decoder.recursion-level.use-for-tracking=false']).recursionTracking, false);
+  const counts = (evs: Ev[]): string[] =>
+    of(evs, 'flow').map((e) => `${String(e.flow?.pkts_toserver)}/${String(e.flow?.pkts_toclient)}`);
+  assert.deepEqual(counts(await run(pcap, {})), ['1/0', '1/0', '1/0', '1/0']);
+  assert.deepEqual(counts(await run(pcap, { recursionTracking: false })), ['1/1', '1/1']);
+});
