@@ -356,8 +356,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     this.detect = DETECT_PARSER;
     if (this.sink.wantsFrames === true && def.framer) this.framer = def.framer(this);
     // A peer that has sent nothing will not acknowledge (a one-sided capture): known at once then.
-    if (this.curDir < 0 || this.peerSilent())
-      this.flow.appProto = def.proto;
+    if (this.curDir < 0 || this.peerSilent()) this.flow.appProto = def.proto;
     else {
       this.protoDir = this.curDir;
       this.protoEnd = this.curEnd;

@@ -92,7 +92,8 @@ export class FlowTrackerImpl implements FlowTracker {
     this.tunnelKeyed = opts.recursionTracking !== false;
     const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
     this.midstreamPolicy = mp;
-    this.midstreamRecord = mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
+    this.midstreamRecord =
+      mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
   }
 
   private readonly midstream: boolean;

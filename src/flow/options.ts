@@ -54,14 +54,7 @@ export interface FlowTrackerOptions {
 }
 
 export type MidstreamPolicy =
-  | 'auto'
-  | 'ignore'
-  | 'pass-flow'
-  | 'pass-packet'
-  | 'bypass'
-  | 'drop-flow'
-  | 'drop-packet'
-  | 'reject';
+  'auto' | 'ignore' | 'pass-flow' | 'pass-packet' | 'bypass' | 'drop-flow' | 'drop-packet' | 'reject';
 
 /** Suricata's default flow timeouts are 30 s (new) and 300 s (established); closed flows linger 10 s. */
 export const DEFAULT_TIMEOUTS: FlowTimeouts = {

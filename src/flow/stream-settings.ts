@@ -23,7 +23,8 @@ const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb
 function size(key: string, value: string): number {
   const m = /^(\d+)\s*([kmg]?b?)$/i.exec(value);
   const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${key}: expected a size (50, 64kb, 1mb), got '${value}'`);
+  if (!m || unit === undefined)
+    throw new ConfigError(`${key}: expected a size (50, 64kb, 1mb), got '${value}'`);
   return Number(m[1]) * unit;
 }
 
@@ -83,7 +84,9 @@ export function checkStreamSettings(opts: FlowTrackerOptions): void {
     return;
   }
   const midstream = opts.midstream ?? true;
-  const valid = midstream ? p === 'ignore' || p === 'pass-flow' : p !== 'pass-packet' && !/^drop|^reject/.test(p);
+  const valid = midstream
+    ? p === 'ignore' || p === 'pass-flow'
+    : p !== 'pass-packet' && !/^drop|^reject/.test(p);
   if (!valid)
     throw new ConfigError(
       `stream.midstream-policy=${p} is not valid with stream.midstream=${midstream} in IDS mode (valid: ${midstream ? 'ignore, pass-flow' : 'ignore, pass-flow, bypass'})`,
@@ -91,7 +94,10 @@ export function checkStreamSettings(opts: FlowTrackerOptions): void {
 }
 
 /** All `KEY=VALUE` settings into flow options; a key that is not a stream setting is a ConfigError. */
-export function streamOptionsOf(settings: readonly string[], base: FlowTrackerOptions = {}): FlowTrackerOptions {
+export function streamOptionsOf(
+  settings: readonly string[],
+  base: FlowTrackerOptions = {},
+): FlowTrackerOptions {
   const opts: FlowTrackerOptions = { ...base };
   for (const kv of settings) {
     if (!applyStreamSetting(kv, opts))

@@ -58,7 +58,10 @@ test('settings are parsed and checked as Suricata IDS mode checks them', () => {
     ['stream.midstream=false', 'stream.midstream-policy=drop-flow'],
   ])
     assert.throws(() => streamOptionsOf(bad), ConfigError, bad.join(' '));
-  assert.throws(() => streamOptionsOf(['stream.async-oneside=maybe']), /stream\.async-oneside: expected true or false/);
+  assert.throws(
+    () => streamOptionsOf(['stream.async-oneside=maybe']),
+    /stream\.async-oneside: expected true or false/,
+  );
   assert.throws(() => streamOptionsOf(['stream.midstream-policy=drop']), /unknown exception policy 'drop'/);
   assert.throws(() => streamOptionsOf(['stream.depth=1']), /unknown setting/);
 });
@@ -95,7 +98,9 @@ test('a session picked up at its SYN/ACK is established by the responder', async
   assert.equal(f.tcp?.state, 'fin_wait1');
   assert.deepEqual(f.flow?.exception_policy, [{ target: 'stream_midstream', policy: 'ignore' }]);
   // The response with no request: libhtp's event, on the response's tuple.
-  const a = of(evs, 'anomaly').find((e) => (e.anomaly as { event: string }).event === 'UNABLE_TO_MATCH_RESPONSE_TO_REQUEST');
+  const a = of(evs, 'anomaly').find(
+    (e) => (e.anomaly as { event: string }).event === 'UNABLE_TO_MATCH_RESPONSE_TO_REQUEST',
+  );
   assert.equal(a?.src_port, 80);
 });
 
@@ -147,7 +152,10 @@ test('stream-event:reassembly_seq_gap on the packet whose ACK passes a hole', as
 });
 
 test('stream-event refuses the events moat does not raise', () => {
-  const r = parseRules('alert tcp any any -> any any (stream-event:3whs_ack_in_wrong_dir; sid:1;)\n', 't.rules');
+  const r = parseRules(
+    'alert tcp any any -> any any (stream-event:3whs_ack_in_wrong_dir; sid:1;)\n',
+    't.rules',
+  );
   assert.equal(r.rules.length, 0);
   assert.match(r.errors[0].message, /stream engine does not raise/);
 });

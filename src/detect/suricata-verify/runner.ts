@@ -92,7 +92,10 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
     // A flow passed by the midstream policy is `pass`; drop verdicts are IPS behaviour.
     if (path === 'flow.action' && v !== 'pass') return 'checks flow.action (drop verdicts: IPS behaviour)';
     // The midstream policy is emulated (stream.midstream-policy); the other exception policies are not.
-    if (path.startsWith('flow.exception_policy') && match['flow.exception_policy[0].target'] !== 'stream_midstream')
+    if (
+      path.startsWith('flow.exception_policy') &&
+      match['flow.exception_policy[0].target'] !== 'stream_midstream'
+    )
       return 'checks flow.exception_policy (exception policies are not emulated)';
     if (/^app_proto(_orig|_ts|_tc|_expected)?$/.test(k) && typeof v === 'string' && !APP_PROTOS.has(v))
       return `checks app_proto ${v} (not parsed by moat)`;
@@ -228,6 +231,8 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
   // Adds decoder event counters to stats records only; a check on those is skipped as the stats event type.
   /^stats\.decoder-events=(yes|true)$/,
+  // ignore is Suricata's default and moat's behaviour: a parser that fails stops for its flow, nothing else happens.
+  /^app-layer\.error-policy=ignore$/,
   // moat's anomaly records always include the stream engine's events.
   /^outputs\.\d+\.eve-log\.types\.\d+\.anomaly\.types\.stream=(yes|true)$/,
 ];

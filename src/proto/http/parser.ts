@@ -225,7 +225,10 @@ export class HttpStreamParser implements StreamParser {
   }
 
   private anomaly(event: string, detail: string, tsUs: number, dir?: 0 | 1): void {
-    this.ctx.emit({ type: 'anomaly', anomaly: dir === undefined ? { event, detail } : { event, detail, dir } }, tsUs);
+    this.ctx.emit(
+      { type: 'anomaly', anomaly: dir === undefined ? { event, detail } : { event, detail, dir } },
+      tsUs,
+    );
   }
 
   /**
