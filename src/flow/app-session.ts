@@ -24,6 +24,16 @@ import type { Flow } from './flow.js';
 import type { FlowSink } from './types.js';
 import type { StreamConsumer } from './tcp-reassembly.js';
 
+/** The stream events the engine raises on packets (Suricata's names), for `stream-event` rules. */
+export const STREAM_OVERLAP_DIFFERENT = 'stream.reassembly_overlap_different_data';
+export const STREAM_SEQ_GAP = 'stream.reassembly_seq_gap';
+export const STREAM_DEPTH_REACHED = 'stream.reassembly_depth_reached';
+export const STREAM_EVENT_NAMES: readonly string[] = [
+  STREAM_OVERLAP_DIFFERENT,
+  STREAM_SEQ_GAP,
+  STREAM_DEPTH_REACHED,
+];
+
 /** Bytes a direction may accumulate while a probe still needs more; past this the direction is 'unknown'. */
 export const PROBE_BUFFER_MAX = 4096;
 /** Datagrams (either direction) probed before a UDP flow is given up as 'unknown'. */
@@ -53,6 +63,8 @@ function safeProbe(
 /** Where stream-level events go (the engine ties them to the packet being processed). */
 export interface StreamAnomalyReporter {
   streamAnomaly(flow: Flow, event: string, tsUs: number): void;
+  /** An event on the packet being processed, for `stream-event` rules only (no anomaly record). */
+  streamEvent(event: string): void;
 }
 
 /** Shared by TCP and UDP sessions: the record path to the sink and the parser-failure policy. */
@@ -121,7 +133,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
 
   override emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
     // A peer that has sent nothing (a one-sided capture or tap) will never acknowledge: no waiting then.
-    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0) {
+    if (this.curDir < 0 || this.peerSilent()) {
       this.sink.onAppRecord(this.flow, record, tsUs);
       return;
     }
@@ -192,9 +204,19 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     sink: FlowSink,
     private readonly defs: readonly StreamProtocolDef[],
     private readonly anomalies: StreamAnomalyReporter,
+    /**
+     * stream.async-oneside=false: data is parsed on the peer's acknowledgment only, even when the peer is never
+     * seen (its records then go at the end of the session), as Suricata's IDS mode without async streams.
+     */
+    private readonly alwaysWait = false,
   ) {
     super(flow, sink);
     if (defs.length === 0) this.detect = DETECT_UNKNOWN;
+  }
+
+  /** The direction being parsed has a peer that has sent nothing: it will never acknowledge. */
+  private peerSilent(): boolean {
+    return !this.alwaysWait && (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0;
   }
 
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
@@ -243,8 +265,11 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     this.curDir = -1;
   }
 
-  onStreamGap(dir: Direction, len: number, tsUs: number): void {
+  onStreamGap(dir: Direction, len: number, tsUs: number, acked: boolean): void {
     const end = dir === 0 ? (this.delivered0 += len) : (this.delivered1 += len);
+    // Suricata's STREAM_REASSEMBLY_SEQ_GAP: the packet whose ACK passes a hole hands the app layer a gap. A hole
+    // flushed at RST or the end (never acknowledged) is not one.
+    if (acked) this.anomalies.streamEvent(STREAM_SEQ_GAP);
     if (this.sink.wantsStream === true) this.sink.onStreamGap?.(this.flow, dir, len, tsUs);
     if (this.framer !== null && this.detect === DETECT_PARSER) this.framer.onGap(dir, len, tsUs);
     if (this.parser?.finished === true) return;
@@ -262,8 +287,12 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     }
   }
 
+  onStreamDepthReached(_dir: Direction, tsUs: number): void {
+    this.anomalies.streamAnomaly(this.flow, STREAM_DEPTH_REACHED, tsUs);
+  }
+
   onStreamOverlapDifferent(_dir: Direction, tsUs: number): void {
-    this.anomalies.streamAnomaly(this.flow, 'stream.reassembly_overlap_different_data', tsUs);
+    this.anomalies.streamAnomaly(this.flow, STREAM_OVERLAP_DIFFERENT, tsUs);
   }
 
   end(tsUs: number): void {
@@ -327,8 +356,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     this.detect = DETECT_PARSER;
     if (this.sink.wantsFrames === true && def.framer) this.framer = def.framer(this);
     // A peer that has sent nothing will not acknowledge (a one-sided capture): known at once then.
-    if (this.curDir < 0 || (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0)
-      this.flow.appProto = def.proto;
+    if (this.curDir < 0 || this.peerSilent()) this.flow.appProto = def.proto;
     else {
       this.protoDir = this.curDir;
       this.protoEnd = this.curEnd;

@@ -80,7 +80,7 @@ function endpointHash(w: Uint32Array, port: number): number {
  * The hash (int32, so it stays a small integer in V8) of a flow's key from either direction's packet: each endpoint is hashed alone and the two are
  * combined with a commutative addition, then protocol, VLAN ids and tunnel depth are mixed in. `sp`/`dp` are the key ports.
  */
-export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
+export function keyHash(pkt: DecodedPacket, sp: number, dp: number, tunnelKeyed = true): number {
   let h = (endpointHash(pkt.src, sp) + endpointHash(pkt.dst, dp)) | 0;
   // IPv4 is stored IPv4-mapped: the IP version keeps ::ffff:a.b.c.d over IPv6 apart from a.b.c.d over IPv4.
   h ^= Math.imul(pkt.proto + 1 + (pkt.ipVersion << 8), 0x01000193);
@@ -88,7 +88,7 @@ export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
     h ^= Math.imul(pkt.vlan[0] | (pkt.vlanCount > 1 ? pkt.vlan[1] << 16 : 0), 0x5bd1e995);
   if (pkt.vlanCount > 2) h ^= Math.imul(pkt.vlan[2] + 1, 0x27d4eb2d);
   // The tunnel depth is part of the key (Suricata's decoder.recursion-level.use-for-tracking, on by default).
-  if (pkt.tunnelDepth > 0) h ^= Math.imul(pkt.tunnelDepth, 0x165667b1);
+  if (tunnelKeyed && pkt.tunnelDepth > 0) h ^= Math.imul(pkt.tunnelDepth, 0x165667b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
@@ -98,6 +98,6 @@ export function keyHash(pkt: DecodedPacket, sp: number, dp: number): number {
  * uint32, equal for both directions of a flow; numeric, allocates nothing. Workers shard by it (both
  * directions land in the same worker), and the flow table buckets by it.
  */
-export function symmetricFlowHash(pkt: DecodedPacket): number {
-  return keyHash(pkt, keySrcPort(pkt), keyDstPort(pkt)) >>> 0;
+export function symmetricFlowHash(pkt: DecodedPacket, tunnelKeyed = true): number {
+  return keyHash(pkt, keySrcPort(pkt), keyDstPort(pkt), tunnelKeyed) >>> 0;
 }

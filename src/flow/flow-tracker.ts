@@ -4,7 +4,15 @@
  * input. One engine per pipeline thread; nothing here allocates per packet (a Flow per flow, app state and
  * held out-of-order bytes only for flows that need them).
  */
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/index.js';
+import {
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  MAX_PACKET_EVENTS,
+  TCP_ACK,
+  TCP_RST,
+  TCP_SYN,
+  type DecodedPacket,
+} from '../decode/index.js';
 import type {
   AppProtocols,
   AppRecordBase,
@@ -24,7 +32,15 @@ import {
   type FlowTrackerOptions,
 } from './options.js';
 import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
-import { TCP_CLOSED, TCP_FIN_WAIT1, flowStateOfTcp, nextTcpState } from './tcp-state.js';
+import {
+  TCP_CLOSED,
+  TCP_ESTABLISHED,
+  TCP_FIN_WAIT1,
+  TCP_SYN_RECV,
+  TCP_SYN_SENT,
+  flowStateOfTcp,
+  nextTcpState,
+} from './tcp-state.js';
 import type { FlowEndReason, FlowTracker, FlowSink, FlowStats } from './types.js';
 
 /**
@@ -71,21 +87,35 @@ export class FlowTrackerImpl implements FlowTracker {
     this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
     this.streamSink = sink.onStreamData !== undefined && sink.wantsStream === true;
     this.midstream = opts.midstream ?? true;
+    this.asyncOneside = opts.asyncOneside;
+    this.depth = opts.reassemblyDepth ?? 0;
+    this.tunnelKeyed = opts.recursionTracking !== false;
+    const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
+    this.midstreamPolicy = mp;
+    this.midstreamRecord =
+      mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
   }
 
   private readonly midstream: boolean;
+  private readonly asyncOneside: boolean | undefined;
+  private readonly depth: number;
+  /** The tunnel depth is part of the flow key (decoder.recursion-level.use-for-tracking). */
+  private readonly tunnelKeyed: boolean;
+  private readonly midstreamPolicy: string | undefined;
+  /** The flow record's `exception_policy` entry for flows the midstream policy applies to (one object, shared). */
+  private readonly midstreamRecord: { target: string; policy: string } | undefined;
 
   handle(pkt: DecodedPacket): void {
     this.cur = pkt;
     const proto = pkt.proto;
     const sp = keySrcPort(pkt);
     const dp = keyDstPort(pkt);
-    const h = keyHash(pkt, sp, dp);
+    const h = keyHash(pkt, sp, dp, this.tunnelKeyed);
     // VLAN ids are 12 bits: one tag → 1..4096, more tags → each id (+1) in its own 13 bits (< 2^39, exact).
     // The tunnel depth goes above them: a packet and the same addresses inside a tunnel are separate flows, as
     // Suricata keys flows by recursion level (decoder.recursion-level.use-for-tracking, on by default).
     const vk =
-      pkt.tunnelDepth * 549755813888 +
+      (this.tunnelKeyed ? pkt.tunnelDepth * 549755813888 : 0) +
       (pkt.vlanCount === 0
         ? 0
         : pkt.vlanCount === 1
@@ -197,9 +227,13 @@ export class FlowTrackerImpl implements FlowTracker {
       if (this.streamDefs.length === 0 && proto === IPPROTO_TCP) f.appDone = true;
       else if (this.datagramDefs.length === 0 && proto === IPPROTO_UDP) f.appDone = true;
       else if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) f.appDone = true;
-      if (!this.midstream && proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
-        f.noSession = true;
-        f.appDone = true;
+      if (proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
+        // Midstream: the session's start was not seen. The policy applies whether or not pickup is on.
+        if (!this.midstream) {
+          f.noSession = true;
+          f.appDone = true;
+        }
+        if (this.midstreamPolicy !== undefined) this.applyMidstreamPolicy(f);
       }
       t.insert(f, h, CLASS_NEW);
       this.stats.flows++;
@@ -232,7 +266,27 @@ export class FlowTrackerImpl implements FlowTracker {
     if (proto === IPPROTO_TCP) {
       if (dir === 0) f.flags0 |= flags;
       else f.flags1 |= flags;
-      const ns = f.noSession ? f.tcpStateCode : nextTcpState(f.tcpStateCode, dir, flags);
+      let ns = f.noSession ? f.tcpStateCode : nextTcpState(f.tcpStateCode, dir, flags);
+      if (this.asyncOneside !== undefined && ns === f.tcpStateCode && this.oneSided(f, dir, flags)) {
+        if (!this.asyncOneside) {
+          // Not part of the session: Suricata's stream engine rejects the packet (packet rules still see it).
+          f.stateCode = cls;
+          t.touch(f.slot, cls);
+          if (this.packetSink && !f.passed) this.sink.onPacket?.(f, dir, pkt);
+          this.cur = null;
+          return;
+        }
+        ns = TCP_ESTABLISHED;
+      } else if (
+        ns === TCP_SYN_RECV &&
+        dir === 1 &&
+        (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK &&
+        (f.flags0 & TCP_SYN) === 0
+      ) {
+        // A session picked up at its SYN/ACK (no SYN seen): an ACK from either side establishes it, as Suricata's
+        // midstream SYN/ACK pickup does (the responder's ACK is not "in the wrong direction" then).
+        ns = TCP_ESTABLISHED;
+      }
       if (ns !== f.tcpStateCode) {
         f.tcpStateCode = ns;
         cls = flowStateOfTcp(ns);
@@ -251,8 +305,31 @@ export class FlowTrackerImpl implements FlowTracker {
         if (f.tcpStateCode === TCP_CLOSED) this.releaseApp(f, ts);
       } else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
     }
-    if (this.packetSink) this.sink.onPacket?.(f, dir, pkt);
+    if (this.packetSink && !f.passed) this.sink.onPacket?.(f, dir, pkt);
     this.cur = null;
+  }
+
+  /**
+   * The packet continues a handshake seen from one side only: the initiator's ACK after its SYN, no SYN/ACK seen
+   * (stream.async-oneside). A session picked up at the SYN/ACK is a midstream pickup, not this case.
+   */
+  private oneSided(f: Flow, dir: Direction, flags: number): boolean {
+    if (flags & (TCP_SYN | TCP_RST)) return false;
+    return f.tcpStateCode === TCP_SYN_SENT && dir === 0 && (flags & TCP_ACK) !== 0 && f.pkts1 === 0;
+  }
+
+  /** stream.midstream-policy on a TCP flow that starts without a SYN (checked against the IDS matrix already). */
+  private applyMidstreamPolicy(f: Flow): void {
+    f.exceptionPolicy = this.midstreamRecord;
+    if (this.midstreamPolicy === 'pass-flow') {
+      // Without pickup the session is not tracked either way; with it, parsed and logged but not inspected.
+      f.passed = true;
+    } else if (this.midstreamPolicy === 'bypass') {
+      f.bypassed = true;
+      f.passed = true;
+      f.noSession = true;
+      f.appDone = true;
+    }
   }
 
   private tcpSegment(f: Flow, dir: Direction, pkt: DecodedPacket, flags: number): void {
@@ -269,11 +346,11 @@ export class FlowTrackerImpl implements FlowTracker {
         }
       }
       if (pkt.payloadLen === 0) return;
-      const session = new TcpAppSession(f, this.sink, this.streamDefs, this);
+      const session = new TcpAppSession(f, this.sink, this.streamDefs, this, this.asyncOneside === false);
       f.tcp = session;
       streams = [
-        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget),
-        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget),
+        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget, this.depth),
+        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget, this.depth),
       ];
       if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);
@@ -310,9 +387,26 @@ export class FlowTrackerImpl implements FlowTracker {
 
   /** A stream event raised while a packet is processed (reassembly overlap …). */
   streamAnomaly(f: Flow, event: string, tsUs: number): void {
+    this.streamEvent(event);
     const pkt = this.cur;
     if (pkt !== null && this.sink.onPacketAnomaly) this.sink.onPacketAnomaly(f, event, pkt);
     else this.sink.onAppRecord(f, { type: 'anomaly', anomaly: { event } }, tsUs);
+  }
+
+  /**
+   * Puts a stream event on the packet being processed, after its decoder events, for `stream-event` rules (the
+   * decoder events were already logged: the packet's anomaly record does not change).
+   */
+  streamEvent(event: string): void {
+    const pkt = this.cur;
+    if (pkt === null) return;
+    const ev = pkt.events;
+    const n = pkt.eventCount;
+    for (let i = 0; i < n; i++) if (ev[i] === event) return;
+    if (n < MAX_PACKET_EVENTS) {
+      ev[n] = event;
+      pkt.eventCount = n + 1;
+    }
   }
 
   advanceTime(nowUs: number): void {
@@ -374,6 +468,8 @@ export class FlowTrackerImpl implements FlowTracker {
     }
     tcp.end(tsUs);
     f.releasedGapBytes += streams[0].gapBytes + streams[1].gapBytes;
+    if (streams[0].maxRegions > f.releasedRegions0) f.releasedRegions0 = streams[0].maxRegions;
+    if (streams[1].maxRegions > f.releasedRegions1) f.releasedRegions1 = streams[1].maxRegions;
     f.tcp = null;
     f.streams = null;
     f.appDone = true;

@@ -75,6 +75,13 @@ export class Flow implements FlowView {
   appDone = false;
   /** TCP picked up without a SYN while midstream pickup is off: counted, never a session (Suricata's default). */
   noSession = false;
+  /** stream.midstream-policy (options.ts): applied policy, pass (no inspection), bypass (no tracking). */
+  exceptionPolicy: { target: string; policy: string } | undefined = undefined;
+  passed = false;
+  bypassed = false;
+  /** Most disjoint held regions per direction of streams already released (1: never a hole with data past it). */
+  releasedRegions0 = 1;
+  releasedRegions1 = 1;
   private cid: string | undefined;
   eveTuple: string | undefined = undefined;
 
@@ -106,7 +113,17 @@ export class Flow implements FlowView {
   }
 
   get state(): FlowState {
-    return STATE_NAMES[this.stateCode];
+    return this.bypassed ? 'bypassed' : STATE_NAMES[this.stateCode];
+  }
+
+  get tcpMaxRegions(): readonly [number, number] | undefined {
+    if (this.proto !== 6 || this.noSession) return undefined;
+    const s = this.streams;
+    if (s === null) return [this.releasedRegions0, this.releasedRegions1];
+    return [
+      Math.max(this.releasedRegions0, s[0].maxRegions),
+      Math.max(this.releasedRegions1, s[1].maxRegions),
+    ];
   }
 
   get tcpState(): string {

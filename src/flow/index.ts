@@ -5,6 +5,7 @@
  */
 export { createFlowTracker } from './flow-tracker.js';
 export { flowAddress } from './flow.js';
+export { STREAM_EVENT_NAMES } from './app-session.js';
 export { hasPorts, symmetricFlowHash } from './flow-hash.js';
 export { communityId, type CommunityIdInput } from './community-id.js';
 export {
@@ -12,7 +13,14 @@ export {
   DEFAULT_MAX_FLOWS,
   type FlowTrackerOptions,
   type FlowTimeouts,
+  type MidstreamPolicy,
 } from './options.js';
+export {
+  STREAM_SETTING_KEYS,
+  applyStreamSetting,
+  checkStreamSettings,
+  streamOptionsOf,
+} from './stream-settings.js';
 export type { FlowEndReason, FlowTracker, FlowSink, FlowState, FlowStats, FlowView } from './types.js';
 export {
   NO_PROTOCOLS,

@@ -25,7 +25,36 @@ export interface FlowTrackerOptions {
    * packets inspected, but it never becomes established and its bytes are not parsed.
    */
   midstream?: boolean;
+  /**
+   * Suricata's `stream.async-oneside`: a session whose handshake was seen from one side only (SYN then the
+   * initiator's ACK, or SYN/ACK then the responder's data, without the other side's answer). true: it becomes
+   * established (an asynchronous route). false: the packets after the one-sided handshake are not part of the
+   * session (state stays syn_sent, no reassembly or parsing), as Suricata's default. Unset: moat's own behaviour —
+   * the data is reassembled and parsed, the state is reported as the flags show it.
+   */
+  asyncOneside?: boolean;
+  /**
+   * Suricata's `stream.midstream-policy` in IDS mode, applied to TCP flows that start without a SYN: `ignore`
+   * (the midstream setting decides), `pass-flow` (the flow is parsed and logged but not inspected; EVE
+   * `flow.action: pass`), `bypass` (only with midstream pickup off: no parsing, no inspection; `flow.state:
+   * bypassed`). When set, the flow record names it (`flow.exception_policy`). Checked by checkStreamSettings.
+   */
+  midstreamPolicy?: MidstreamPolicy;
+  /**
+   * Suricata's `stream.reassembly.depth`: stream bytes reassembled per direction at most (parsers and stream
+   * inspection see no more); reaching it raises `stream.reassembly_depth_reached` once per direction. Unset or 0:
+   * no limit (moat's default; Suricata's is 1 MiB).
+   */
+  reassemblyDepth?: number;
+  /**
+   * Suricata's `decoder.recursion-level.use-for-tracking`: true (default) keeps a packet and the same addresses
+   * inside a tunnel as separate flows; false keys them as one flow.
+   */
+  recursionTracking?: boolean;
 }
+
+export type MidstreamPolicy =
+  'auto' | 'ignore' | 'pass-flow' | 'pass-packet' | 'bypass' | 'drop-flow' | 'drop-packet' | 'reject';
 
 /** Suricata's default flow timeouts are 30 s (new) and 300 s (established); closed flows linger 10 s. */
 export const DEFAULT_TIMEOUTS: FlowTimeouts = {

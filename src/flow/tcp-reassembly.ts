@@ -15,9 +15,12 @@ import type { Direction } from './app-contract.js';
 
 export interface StreamConsumer {
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
-  onStreamGap(dir: Direction, len: number, tsUs: number): void;
+  /** `acked`: the peer acknowledged past the hole (the capture lost bytes that were received), not a flush. */
+  onStreamGap(dir: Direction, len: number, tsUs: number, acked: boolean): void;
   /** Overlapping segments disagreed on the bytes; reported once per direction. */
   onStreamOverlapDifferent(dir: Direction, tsUs: number): void;
+  /** The reassembly depth was reached: nothing past it is delivered (once per direction). */
+  onStreamDepthReached?(dir: Direction, tsUs: number): void;
 }
 
 export interface ReassemblyCounters {
@@ -53,6 +56,11 @@ export class TcpReassembler {
   gapBytes = 0;
   /** A FIN or RST ended this direction. */
   ended = false;
+  /**
+   * The most disjoint regions of the stream held at once: the delivered stream plus each run of held bytes not
+   * contiguous with the one before (Suricata's streaming buffer regions, logged as `tcp.ts_max_regions`).
+   */
+  maxRegions = 1;
   /** Sorted by start; the shared empty list until something is held (most streams never hold anything). */
   private held: HeldSegment[] = NOTHING_HELD;
   private heldBytes = 0;
@@ -64,7 +72,24 @@ export class TcpReassembler {
     private readonly consumer: StreamConsumer,
     private readonly counters: ReassemblyCounters,
     private readonly budget: HeldBudget,
+    /** Stream bytes reassembled at most (Suricata's stream.reassembly.depth); 0: no limit. */
+    private readonly depth = 0,
   ) {}
+
+  /** The depth was reached: later data is dropped. */
+  depthReached = false;
+
+  /**
+   * How many of `len` bytes at the current offset stay within the depth; reaching it is reported once and ends
+   * the direction's reassembly (bytes still held are dropped as they drain).
+   */
+  private withinDepth(len: number, tsUs: number): number {
+    const room = this.depth - this.offset;
+    if (len <= room) return len;
+    this.depthReached = true;
+    this.consumer.onStreamDepthReached?.(this.dir, tsUs);
+    return room > 0 ? room : 0;
+  }
 
   get heldSegmentBytes(): number {
     return this.heldBytes;
@@ -83,7 +108,7 @@ export class TcpReassembler {
       // A SYN occupies one sequence number; without one, the first segment starts the stream.
       this.nextSeq = flags & TCP_SYN ? (seq + 1) >>> 0 : seq >>> 0;
     }
-    if (len > 0) {
+    if (len > 0 && !this.depthReached) {
       const dataSeq = flags & TCP_SYN ? (seq + 1) >>> 0 : seq >>> 0;
       this.data(dataSeq, buf, off, len, tsUs);
     }
@@ -100,10 +125,11 @@ export class TcpReassembler {
    * segment until the bound overflows. Ignored after FIN (its ACK counts the FIN's sequence number).
    */
   acked(ack: number, tsUs: number): void {
-    if (!this.started || this.ended) return;
+    if (!this.started || this.ended || this.depthReached) return;
     const diff = (ack - this.nextSeq) | 0;
     if (diff <= 0 || diff > MAX_ACK_JUMP) return;
     const target = this.offset + diff;
+    this.inAck = true;
     const held = this.held;
     let n = 0;
     while (n < held.length && held[n].start < target) {
@@ -119,7 +145,11 @@ export class TcpReassembler {
     }
     if (this.offset < target) this.deliverAt(target, EMPTY, 0, 0, tsUs);
     this.drain(tsUs);
+    this.inAck = false;
   }
+
+  /** Gaps delivered now were acknowledged past (set during `acked`). */
+  private inAck = false;
 
   /** Delivers everything held, recording the holes between as gaps (flow end, overflow, FIN/RST). */
   flush(tsUs: number): void {
@@ -134,6 +164,10 @@ export class TcpReassembler {
     const diff = (seq - this.nextSeq) | 0;
     if (diff === 0 && this.held.length === 0) {
       // The common case: in order, nothing waiting.
+      if (this.depth > 0 && this.offset + len > this.depth) {
+        len = this.withinDepth(len, tsUs);
+        if (len === 0) return;
+      }
       this.nextSeq = (this.nextSeq + len) >>> 0;
       this.offset += len;
       this.consumer.onStreamData(this.dir, buf, off, len, tsUs);
@@ -147,11 +181,24 @@ export class TcpReassembler {
     }
     const start = this.offset + (diff > 0 ? diff : 0);
     this.hold(start, buf, off, len, tsUs);
+    this.countRegions();
     this.drain(tsUs);
     if (this.heldBytes > this.maxHeldBytes || this.budget.held > this.budget.max) {
       this.counters.reassemblyOverflows++;
       this.flush(tsUs);
     }
+  }
+
+  private countRegions(): void {
+    const held = this.held;
+    let regions = 1;
+    let end = this.offset;
+    for (const h of held) {
+      if (h.start > end) regions++;
+      const e = h.start + h.data.length;
+      if (e > end) end = e;
+    }
+    if (regions > this.maxRegions) this.maxRegions = regions;
   }
 
   /** Copies [start, start+len) into the held list, keeping bytes already held (first data wins). */
@@ -225,9 +272,13 @@ export class TcpReassembler {
       this.gapBytes += gap;
       this.offset = start;
       this.nextSeq = (this.nextSeq + gap) >>> 0;
-      this.consumer.onStreamGap(this.dir, gap, tsUs);
+      this.consumer.onStreamGap(this.dir, gap, tsUs, this.inAck);
     }
-    if (len === 0) return;
+    if (len === 0 || this.depthReached) return;
+    if (this.depth > 0 && this.offset + len > this.depth) {
+      len = this.withinDepth(len, tsUs);
+      if (len === 0) return;
+    }
     this.offset += len;
     this.nextSeq = (this.nextSeq + len) >>> 0;
     this.consumer.onStreamData(this.dir, buf, off, len, tsUs);

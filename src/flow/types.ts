@@ -5,7 +5,8 @@
 import type { AppAnomalyRecord, AppProtoName, AppRecordBase } from './app-contract.js';
 import type { DecodedPacket } from '../decode/index.js';
 
-export type FlowState = 'new' | 'established' | 'closed';
+/** `bypassed`: a midstream policy took the flow out of tracking (stream.midstream-policy=bypass). */
+export type FlowState = 'new' | 'established' | 'closed' | 'bypassed';
 /** Why a flow record was written: idle/closed timeout, forced out by the memory cap, or end of input. */
 export type FlowEndReason = 'timeout' | 'forced' | 'shutdown';
 
@@ -47,6 +48,15 @@ export interface FlowView {
   readonly gapBytes: number;
   /** TCP only: the session state as Suricata's EVE `tcp.state` names it (syn_sent, established, closed …). */
   readonly tcpState?: string;
+  /**
+   * TCP sessions: the most disjoint regions each direction's reassembly held at once (Suricata's
+   * `tcp.ts_max_regions`/`tc_max_regions`: 1 for a stream that never had a hole with data beyond it).
+   */
+  readonly tcpMaxRegions?: readonly [number, number];
+  /** The exception policy applied to the flow as EVE names it (`ignore`, `pass_flow`, `bypass`), with its target. */
+  readonly exceptionPolicy?: { target: string; policy: string };
+  /** A policy passed the flow: parsed and logged, never inspected (EVE `flow.action: pass`). */
+  readonly passed?: boolean;
   /** Community ID v1 (seed 0), computed once on demand. */
   communityId(): string;
   /**

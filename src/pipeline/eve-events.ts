@@ -139,11 +139,14 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   }
 
   onStreamData(flow: FlowView, dir: number, data: Buffer, tsUs: number): void {
+    // A flow a policy passed is parsed and logged, never inspected.
+    if (flow.passed === true) return;
     for (const ins of this.inspectors)
       if (ins.wantsStream === true) ins.onStreamData?.(flow, dir, data, tsUs);
   }
 
   onStreamGap(flow: FlowView, dir: number, len: number, tsUs: number): void {
+    if (flow.passed === true) return;
     for (const ins of this.inspectors) if (ins.wantsStream === true) ins.onStreamGap?.(flow, dir, len, tsUs);
   }
 
@@ -199,7 +202,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         break;
       case 'anomaly': {
         this.stats.anomalies++;
-        for (const ins of this.inspectors) ins.onAppEvent?.(flow, record, tsUs);
+        if (flow.passed !== true) for (const ins of this.inspectors) ins.onAppEvent?.(flow, record, tsUs);
         if (!this.wants('anomaly')) return;
         const a = record.anomaly;
         // The tuple as the data that raised it travelled, and its transaction, when the parser says.
@@ -347,6 +350,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
 
   private inspectRecord(flow: FlowView, record: AppRecord, tsUs: number): Finding[] | undefined {
     let all: Finding[] | undefined;
+    if (flow.passed === true) return all;
     for (const ins of this.inspectors) {
       const found = ins.onAppRecord?.(flow, record, tsUs);
       if (found && found.length > 0) (all ??= []).push(...found);
@@ -431,7 +435,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     const wanted = this.wants('flow');
     if (!wanted && !this.netflow && this.inspectors.length === 0) return;
     let findings: Finding[] | undefined;
-    for (const ins of this.inspectors) {
+    for (const ins of flow.passed === true ? [] : this.inspectors) {
       const found = ins.onFlowEnd?.(flow, reason, tsUs);
       if (found && found.length > 0) (findings ??= []).push(...found);
     }

@@ -55,6 +55,8 @@ export class Pipeline implements PacketSink {
   private readonly pkt = new DecodedPacket();
   private readonly decoder = new PacketDecoder();
   private readonly flows: FlowTracker;
+  /** The tunnel depth is part of the flow key (decoder.recursion-level.use-for-tracking): sharding agrees. */
+  private readonly tunnelKeyed: boolean;
   private readonly eve: EveEventBuilder;
   private readonly shardIndex: number;
   private readonly shardCount: number;
@@ -82,6 +84,7 @@ export class Pipeline implements PacketSink {
     this.arp = this.eve.wants('arp');
     // The flow layer names no protocol: the parsers it probes for are proto/'s registry, handed in here.
     // Flow ids stay unique across workers when each knows its shard.
+    this.tunnelKeyed = opts.flow?.recursionTracking !== false;
     this.flows = createFlowTracker(this.eve, appProtocolsWith({ http: opts.http }), {
       ...opts.flow,
       shard: { index: this.shardIndex, count: this.shardCount },
@@ -147,7 +150,11 @@ export class Pipeline implements PacketSink {
     }
     // Events on packets that still decode (an overlapping fragment, a header longer than the packet) are reported too.
     if (pkt.anomaly !== '' && reports) this.eve.decodeAnomaly(pkt);
-    if (broadcast && this.shardCount > 1 && this.shardMap.of(symmetricFlowHash(pkt)) !== this.shardIndex)
+    if (
+      broadcast &&
+      this.shardCount > 1 &&
+      this.shardMap.of(symmetricFlowHash(pkt, this.tunnelKeyed)) !== this.shardIndex
+    )
       return;
     if (r === DECODE_TRUNCATED) s.truncated++;
     if (pkt.ipVersion === 0) {

@@ -11,6 +11,7 @@ import { eveOptionsOf, runAnalysis, type AnalysisStats, type EveOptions } from '
 import { EveFileWriter } from '../../output/index.js';
 import { openCaptureFile, openLiveCapture, type LiveCaptureSource } from '../../capture/index.js';
 import { ConfigError, MoatError } from '../../framework/errors.js';
+import { STREAM_SETTING_KEYS, streamOptionsOf } from '../../flow/index.js';
 import { ProgressBar } from '../progress.js';
 import { formatSummary } from '../summary.js';
 import { UsageError } from '../errors.js';
@@ -49,6 +50,7 @@ interface AnalyzeFlags extends SecurityFlags {
   /** Deprecated: the identification models' own store (implies `identifyReputation`). */
   identifyDb?: string;
   alerts: boolean;
+  set: string[];
 }
 
 function positiveInt(name: string, text: string): number {
@@ -90,6 +92,12 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       "Suricata options from a suricata.yaml: its outputs' eve-log types (dns version/requests/responses/types/formats, tls custom, alert payload, http dump-all-headers) and libhtp's response-body-decompress-layer-limit",
     )
     .option('--max-flows <n>', 'flow table cap; the oldest idle flows are evicted beyond it')
+    .option(
+      '--set <key=value>',
+      `a stream engine setting, as suricata.yaml names it (repeatable): ${STREAM_SETTING_KEYS.join(', ')}`,
+      collect,
+      [],
+    )
     .option('--json', 'print the summary as JSON on stdout')
     .option('--fail-on-alert', 'exit with status 1 when any alert was raised')
     .option('--no-progress', 'no progress bar')
@@ -210,7 +218,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
           `--types: unknown event type '${unknown[0]}' (known: ${EVENT_TYPES.join(', ')})`,
         );
       }
-      const flow = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      const base = flags.maxFlows ? { maxFlows: positiveInt('max-flows', flags.maxFlows) } : undefined;
+      const flow = flags.set.length > 0 ? streamOptionsOf(flags.set, base) : base;
       const eveOptions = flags.eveConfig ? readEveConfig(flags.eveConfig) : undefined;
       // The header is checked before any output (EVE, history, security store) is created or truncated.
       if (file) openCaptureFile(file);

@@ -6,6 +6,7 @@
  */
 import { RuleError } from '../rule.js';
 import { decoderEventNames } from '../../decode/index.js';
+import { STREAM_EVENT_NAMES } from '../../flow/index.js';
 import { needValue, type KeywordHandler } from './context.js';
 
 /** Per protocol, the events its parser raises (kept with the parsers' `anomaly(…)` calls; tested in events.test). */
@@ -102,5 +103,22 @@ export const DECODE_EVENT: KeywordHandler = (c, v, k) => {
   const full = `decoder.${name.replace(/^decoder\./, '')}`;
   if (!decoderEventNames().includes(full))
     throw new RuleError(`'${name}': moat's decoder does not raise this event`, undefined, k);
+  (c.rule.decodeEvents ??= []).push(full);
+};
+
+/**
+ * stream-event:<event> — the TCP stream engine raised that event on the packet (Suricata's stream-events.rules
+ * names, `stream.` optional). It is matched with the packet's decoder events. Only the events moat's stream engine
+ * raises are accepted; a rule on another is refused with the reason.
+ */
+export const STREAM_EVENT: KeywordHandler = (c, v, k) => {
+  const name = needValue(v, k).trim().toLowerCase();
+  const full = `stream.${name.replace(/^stream\./, '')}`;
+  if (!STREAM_EVENT_NAMES.includes(full))
+    throw new RuleError(
+      `'${name}': moat's stream engine does not raise this event (it raises ${STREAM_EVENT_NAMES.join(', ')})`,
+      undefined,
+      k,
+    );
   (c.rule.decodeEvents ??= []).push(full);
 };

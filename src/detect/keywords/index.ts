@@ -14,7 +14,7 @@ import {
 import { PCRE } from './pcre.js';
 import { BYTE_KEYWORDS } from './bytes.js';
 import { BYTE_MATH } from './byte-math.js';
-import { APP_LAYER_EVENT, DECODE_EVENT } from './events.js';
+import { APP_LAYER_EVENT, DECODE_EVENT, STREAM_EVENT } from './events.js';
 import { HEADER_KEYWORDS } from './header.js';
 import { STATE_KEYWORDS } from './state.js';
 import { REPUTATION_KEYWORDS } from './reputation.js';
@@ -38,6 +38,7 @@ export const KEYWORDS = new Map<string, KeywordHandler>(
     byte_math: BYTE_MATH,
     'app-layer-event': APP_LAYER_EVENT,
     'decode-event': DECODE_EVENT,
+    'stream-event': STREAM_EVENT,
     ...HEADER_KEYWORDS,
     ...STATE_KEYWORDS,
     ...REPUTATION_KEYWORDS,

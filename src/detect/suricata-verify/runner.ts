@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { analyzeToEvents } from '../../pipeline/index.js';
+import { applyStreamSetting, checkStreamSettings, type FlowTrackerOptions } from '../../flow/index.js';
 import { DEFAULT_VARS, parseRules } from '../ruleset.js';
 import { applyThresholdConfig, loadThresholdFile } from '../threshold-config.js';
 import { RuleMatcher } from '../rule-matcher.js';
@@ -88,8 +89,13 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
     const path = k === 'has-key' || k === 'not-has-key' ? String(v) : k;
     const head = path.split(/[.[]/)[0];
     if (FOREIGN_OBJECTS.has(head)) return `checks ${head} fields`;
-    if (path === 'flow.action') return 'checks flow.action (drop verdicts: IPS behaviour)';
-    if (path.startsWith('flow.exception_policy'))
+    // A flow passed by the midstream policy is `pass`; drop verdicts are IPS behaviour.
+    if (path === 'flow.action' && v !== 'pass') return 'checks flow.action (drop verdicts: IPS behaviour)';
+    // The midstream policy is emulated (stream.midstream-policy); the other exception policies are not.
+    if (
+      path.startsWith('flow.exception_policy') &&
+      match['flow.exception_policy[0].target'] !== 'stream_midstream'
+    )
       return 'checks flow.exception_policy (exception policies are not emulated)';
     if (/^app_proto(_orig|_ts|_tc|_expected)?$/.test(k) && typeof v === 'string' && !APP_PROTOS.has(v))
       return `checks app_proto ${v} (not parsed by moat)`;
@@ -181,6 +187,13 @@ interface TestYaml {
   env?: Record<string, unknown>;
   command?: unknown;
   checks?: Array<Record<string, unknown>>;
+  'exit-code'?: number;
+}
+
+/** A check that Suricata logged an error to its own log (suricata.json): what a refused configuration leaves. */
+function isEngineErrorCheck(c: Record<string, unknown>): boolean {
+  const f = c.filter as { filename?: string; match?: Record<string, unknown> } | undefined;
+  return f?.filename === 'suricata.json' && f.match?.event_type === 'engine' && f.match.log_level === 'Error';
 }
 
 /** Why moat cannot honour a `requires` block (test- or check-level), or undefined when it can. */
@@ -218,10 +231,23 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
   // Adds decoder event counters to stats records only; a check on those is skipped as the stats event type.
   /^stats\.decoder-events=(yes|true)$/,
+  // ignore is Suricata's default and moat's behaviour: a parser that fails stops for its flow, nothing else happens.
+  /^app-layer\.error-policy=ignore$/,
+  // moat's anomaly records always include the stream engine's events.
+  /^outputs\.\d+\.eve-log\.types\.\d+\.anomaly\.types\.stream=(yes|true)$/,
 ];
 
 const LAYER_LIMIT_SETTING =
   'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit';
+
+/** A stream setting moat's engine has (flow/stream-settings.ts); a bad value is left to the "not emulated" path. */
+function streamSetting(kv: string, into: FlowTrackerOptions): boolean {
+  try {
+    return applyStreamSetting(kv, into);
+  } catch {
+    return false;
+  }
+}
 
 /** The command-line options of a test, checked against what moat emulates: a reason when it does not. */
 export function argsProblem(args: string[]): {
@@ -234,6 +260,10 @@ export function argsProblem(args: string[]): {
   layerLimit?: number;
   /** `threshold-file=…`: the test's threshold.config (relative to the test directory). */
   thresholdFile?: string;
+  /** The stream settings given (stream.async-oneside, stream.midstream-policy …), for the flow engine. */
+  stream?: FlowTrackerOptions;
+  /** moat refuses these settings as Suricata's IDS mode does (the ConfigError's message). */
+  refused?: string;
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
@@ -241,6 +271,7 @@ export function argsProblem(args: string[]): {
   let noTlsJa4: boolean | undefined;
   let layerLimit: number | undefined;
   let thresholdFile: string | undefined;
+  const stream: FlowTrackerOptions = {};
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -253,6 +284,7 @@ export function argsProblem(args: string[]): {
       const kv = toks[++i] ?? '';
       const ms = /^stream\.midstream=(true|yes|false|no)$/.exec(kv);
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
+      else if (streamSetting(kv, stream)) continue;
       else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
       else if (/^app-layer\.protocols\.http\.libhtp\.default-config\.lzma-enabled=(yes|true)$/.test(kv))
         return { problem: `setting ${kv} (LZMA content coding: Node has no LZMA decoder)` };
@@ -270,6 +302,14 @@ export function argsProblem(args: string[]): {
     else return { problem: `option ${t} (not emulated)` };
   }
   const out: ReturnType<typeof argsProblem> = { pcap, midstream };
+  if (Object.keys(stream).length > 0) {
+    out.stream = stream;
+    try {
+      checkStreamSettings({ ...stream, midstream: midstream ?? false });
+    } catch (err) {
+      out.refused = err instanceof Error ? err.message : String(err);
+    }
+  }
   if (noTlsJa4) out.noTlsJa4 = true;
   if (layerLimit !== undefined) out.layerLimit = layerLimit;
   if (thresholdFile !== undefined) out.thresholdFile = thresholdFile;
@@ -295,6 +335,13 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (cp) return { test: name, result: 'skip', reason: `suricata.yaml ${cp}` };
   const a = argsProblem(t.args ?? []);
   if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
+  if (a.refused !== undefined) {
+    // Suricata refuses the configuration too when the test expects it to exit with an error and log it.
+    const expected = (t['exit-code'] ?? 0) !== 0 && (t.checks ?? []).every(isEngineErrorCheck);
+    return expected
+      ? { test: name, result: 'pass' }
+      : { test: name, result: 'fail', reason: `moat refuses the settings: ${a.refused}` };
+  }
   if (t.pcap === false || t.requires?.pcap === false)
     return { test: name, result: 'skip', reason: 'no capture (pcap: false)' };
   const files = readdirSync(dir);
@@ -373,7 +420,8 @@ export async function runTest(dir: string): Promise<Outcome> {
         alertOutput: eve.alert,
         http: a.layerLimit !== undefined ? { decode: { layerLimit: a.layerLimit } } : eve.http,
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
-        flow: { midstream: a.midstream ?? false },
+        // Its midstream policy is auto, ignore in IDS mode: Suricata 8 names it on the flows it applies to.
+        flow: { midstreamPolicy: 'ignore', ...a.stream, midstream: a.midstream ?? false },
       })
     ).events as Json[];
   } catch (err) {

@@ -102,7 +102,18 @@ export function writeFlowRecord(
   str(o, flow.state);
   raw(o, ',"reason":');
   str(o, reason);
-  raw(o, alerted ? ',"alerted":true}' : ',"alerted":false}');
+  raw(o, alerted ? ',"alerted":true' : ',"alerted":false');
+  // A midstream policy's outcome, as Suricata 8 logs the exception policies applied to the flow.
+  if (flow.passed === true) raw(o, ',"action":"pass"');
+  const ep = flow.exceptionPolicy;
+  if (ep !== undefined) {
+    raw(o, ',"exception_policy":[{"target":');
+    str(o, ep.target);
+    raw(o, ',"policy":');
+    str(o, ep.policy);
+    raw(o, '}]');
+  }
+  raw(o, '}');
   if (flow.proto === 6) {
     const flags = flow.tcpFlags;
     const ts = flags[0];
@@ -125,6 +136,13 @@ export function writeFlowRecord(
     if (flow.tcpState !== undefined) {
       raw(o, ',"state":');
       str(o, flow.tcpState);
+    }
+    const regions = flow.tcpMaxRegions;
+    if (regions !== undefined) {
+      raw(o, ',"ts_max_regions":');
+      num(o, regions[0]);
+      raw(o, ',"tc_max_regions":');
+      num(o, regions[1]);
     }
     raw(o, '}');
   }

@@ -224,8 +224,11 @@ export class HttpStreamParser implements StreamParser {
     this.ctx.emit({ type: 'http', http: tx }, tsUs);
   }
 
-  private anomaly(event: string, detail: string, tsUs: number): void {
-    this.ctx.emit({ type: 'anomaly', anomaly: { event, detail } }, tsUs);
+  private anomaly(event: string, detail: string, tsUs: number, dir?: 0 | 1): void {
+    this.ctx.emit(
+      { type: 'anomaly', anomaly: dir === undefined ? { event, detail } : { event, detail, dir } },
+      tsUs,
+    );
   }
 
   /**
@@ -454,7 +457,8 @@ export class HttpStreamParser implements StreamParser {
       // event, as Suricata logs it.
       tx = newTransaction(++this.depth);
       this.pending.push(tx);
-      this.anomaly('UNABLE_TO_MATCH_RESPONSE_TO_REQUEST', 'response without a request', tsUs);
+      // Raised on the response's packet: written with its tuple (server → client), as Suricata does.
+      this.anomaly('UNABLE_TO_MATCH_RESPONSE_TO_REQUEST', 'response without a request', tsUs, 1);
     }
     const status = sl.status;
     // A 1xx, 204 or 304 that announces a body has one, as browsers read it (libhtp too); so does a 100 with a

@@ -1,0 +1,108 @@
+/**
+ * The stream engine's settings as Suricata's suricata.yaml keys name them (`stream.midstream`,
+ * `stream.async-oneside`, `stream.midstream-policy`, `stream.reassembly.depth`, and the flow key's
+ * `decoder.recursion-level.use-for-tracking`), given as `KEY=VALUE` (`moat analyze --set`). They map onto
+ * FlowTrackerOptions; an unknown value, or a combination Suricata's IDS mode refuses, is a ConfigError naming the
+ * key. moat observes (IDS): the exception policies that drop or reject traffic need an inline engine.
+ */
+import { ConfigError } from '../framework/errors.js';
+import type { FlowTrackerOptions, MidstreamPolicy } from './options.js';
+
+/** The keys this module understands. */
+export const STREAM_SETTING_KEYS = [
+  'stream.midstream',
+  'stream.async-oneside',
+  'stream.midstream-policy',
+  'stream.reassembly.depth',
+  'decoder.recursion-level.use-for-tracking',
+];
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A suricata.yaml size: bytes, or a number with kb/mb/gb (powers of 1024, as Suricata reads them). */
+function size(key: string, value: string): number {
+  const m = /^(\d+)\s*([kmg]?b?)$/i.exec(value);
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined)
+    throw new ConfigError(`${key}: expected a size (50, 64kb, 1mb), got '${value}'`);
+  return Number(m[1]) * unit;
+}
+
+const TRUE = new Set(['true', 'yes', 'on', '1']);
+const FALSE = new Set(['false', 'no', 'off', '0']);
+const POLICIES = new Set([
+  'auto',
+  'ignore',
+  'pass-flow',
+  'pass-packet',
+  'bypass',
+  'drop-flow',
+  'drop-packet',
+  'reject',
+]);
+
+function bool(key: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new ConfigError(`${key}: expected true or false, got '${value}'`);
+}
+
+/**
+ * Applies one `KEY=VALUE` to `opts`: true when the key is a stream setting, false when it is not one (the caller
+ * may know it); a stream key with a bad value throws.
+ */
+export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolean {
+  const eq = kv.indexOf('=');
+  const key = eq < 0 ? kv : kv.slice(0, eq);
+  if (!STREAM_SETTING_KEYS.includes(key)) return false;
+  if (eq < 0) throw new ConfigError(`${key}: needs a value (${key}=VALUE)`);
+  const value = kv.slice(eq + 1).trim();
+  if (key === 'stream.midstream') opts.midstream = bool(key, value);
+  else if (key === 'stream.async-oneside') opts.asyncOneside = bool(key, value);
+  else if (key === 'stream.reassembly.depth') opts.reassemblyDepth = size(key, value);
+  else if (key === 'decoder.recursion-level.use-for-tracking') opts.recursionTracking = bool(key, value);
+  else {
+    if (!POLICIES.has(value))
+      throw new ConfigError(`${key}: unknown exception policy '${value}' (${[...POLICIES].join(', ')})`);
+    opts.midstreamPolicy = value as MidstreamPolicy;
+  }
+  return true;
+}
+
+/**
+ * Checks the midstream policy against the midstream setting as Suricata's IDS mode does (its "Exception Policy
+ * Behaviors - IDS Mode" table): with pickup enabled only ignore and pass-flow are valid; with it disabled ignore,
+ * pass-flow and bypass are. Packet actions never are (the policy is about the whole flow), and dropping or
+ * rejecting needs an inline engine. `auto` is ignore in IDS mode.
+ */
+export function checkStreamSettings(opts: FlowTrackerOptions): void {
+  const p = opts.midstreamPolicy;
+  if (p === undefined) return;
+  if (p === 'auto') {
+    opts.midstreamPolicy = 'ignore';
+    return;
+  }
+  const midstream = opts.midstream ?? true;
+  const valid = midstream
+    ? p === 'ignore' || p === 'pass-flow'
+    : p !== 'pass-packet' && !/^drop|^reject/.test(p);
+  if (!valid)
+    throw new ConfigError(
+      `stream.midstream-policy=${p} is not valid with stream.midstream=${midstream} in IDS mode (valid: ${midstream ? 'ignore, pass-flow' : 'ignore, pass-flow, bypass'})`,
+    );
+}
+
+/** All `KEY=VALUE` settings into flow options; a key that is not a stream setting is a ConfigError. */
+export function streamOptionsOf(
+  settings: readonly string[],
+  base: FlowTrackerOptions = {},
+): FlowTrackerOptions {
+  const opts: FlowTrackerOptions = { ...base };
+  for (const kv of settings) {
+    if (!applyStreamSetting(kv, opts))
+      throw new ConfigError(`--set ${kv}: unknown setting (known: ${STREAM_SETTING_KEYS.join(', ')})`);
+  }
+  checkStreamSettings(opts);
+  return opts;
+}
