@@ -35,6 +35,8 @@ export interface FoldResult {
   scores: Scores;
   /** Predicted class per held-out session. */
   predicted: Uint8Array;
+  /** Softmax outputs per held-out session (n × classes). */
+  probs: Float32Array;
   /** Training CPU time, seconds. */
   cpuSeconds: number;
   parameters: number;
@@ -60,10 +62,12 @@ export async function trainAndScore(
   const c = new Classifier(tf, file.manifest, r.params);
   const m = maskSet(held).set;
   const p = c.predict(m.bytes, m.n, m.width);
+  const probs = c.probabilities(m.bytes, m.n, m.width);
   c.dispose();
   return {
     scores: score(held.labels, p.cls, options.arch.classes),
     predicted: p.cls,
+    probs,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     parameters: r.params.reduce((a, b) => a + b.length, 0),
     losses: r.losses,

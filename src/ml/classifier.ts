@@ -120,27 +120,44 @@ export class Classifier {
     }
   }
 
+  /** Softmax outputs of `count` sessions from row `from`: count × classes. */
+  private batchProbs(bytes: Uint8Array, width: number, from: number, count: number): Float32Array {
+    const tf = this.tf;
+    const F = this.arch.conv1.filters;
+    this.firstLayer(bytes, width, from, count);
+    const probs = tf.tidy(() => {
+      let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [
+        count,
+        this.positions,
+        F,
+      ]);
+      for (const l of this.rest) t = l.apply(t, { training: false }) as TF.Tensor;
+      return t;
+    });
+    const p = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return p;
+  }
+
+  /** Every class's softmax probability for n sessions (n × classes, row-major): for calibration and benches. */
+  probabilities(bytes: Uint8Array, n: number, width: number): Float32Array {
+    const C = this.arch.classes;
+    const out = new Float32Array(n * C);
+    for (let from = 0; from < n; from += this.batch) {
+      const count = Math.min(this.batch, n - from);
+      out.set(this.batchProbs(bytes, width, from, count), from * C);
+    }
+    return out;
+  }
+
   /** Classifies n sessions of `width` bytes each (row-major in `bytes`). */
   predict(bytes: Uint8Array, n: number, width: number): Predictions {
-    const tf = this.tf;
     const cls = new Uint8Array(n);
     const confidence = new Float32Array(n);
-    const F = this.arch.conv1.filters;
     const C = this.arch.classes;
     for (let from = 0; from < n; from += this.batch) {
       const count = Math.min(this.batch, n - from);
-      this.firstLayer(bytes, width, from, count);
-      const probs = tf.tidy(() => {
-        let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [
-          count,
-          this.positions,
-          F,
-        ]);
-        for (const l of this.rest) t = l.apply(t, { training: false }) as TF.Tensor;
-        return t;
-      });
-      const p = probs.dataSync() as Float32Array;
-      probs.dispose();
+      const p = this.batchProbs(bytes, width, from, count);
       for (let i = 0; i < count; i++) {
         let best = 0;
         for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;

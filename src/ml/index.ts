@@ -43,6 +43,7 @@ export {
   type AverageState,
 } from './train.js';
 export { score, formatScores, type Scores, type ClassScore } from './metrics.js';
+export { biasedArgmax, fitClassBias, type BiasFit } from './calibrate.js';
 export { stratifiedFolds, complement, seededRandom, shuffle } from './folds.js';
 export { USTC_CLASS_NAMES, USTC_MALICIOUS } from './ustc.js';
 export {
