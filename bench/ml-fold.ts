@@ -6,6 +6,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import {
   Classifier,
+  buildFramingTable,
   ML_RECIPE,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
@@ -52,12 +53,22 @@ export async function trainAndScore(
   tf: typeof TF,
   train: SessionSet,
   held: SessionSet,
-  options: TrainOptions,
+  options: TrainOptions & { framingWeight?: number },
 ): Promise<FoldResult> {
   const cpu0 = process.cpuUsage();
   const r = await trainModel(tf, train, options);
   const cpu = process.cpuUsage(cpu0);
-  const file = exportModel(r.model, options.arch, BENCH_META);
+  const fw = options.framingWeight ?? 0;
+  const file = exportModel(r.model, options.arch, {
+    ...BENCH_META,
+    ...(fw > 0
+      ? {
+          logitAdjust: {
+            framing: buildFramingTable(maskSet(train).set, options.arch.classes, options.arch.inputBytes, fw),
+          },
+        }
+      : {}),
+  });
   r.model.dispose();
   const c = new Classifier(tf, file.manifest, r.params);
   const m = maskSet(held).set;

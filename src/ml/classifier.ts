@@ -8,6 +8,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { convOut, type Arch } from './arch.js';
 import { loadTfModel } from './model-io.js';
 import type { ModelManifest } from './model-file.js';
+import { framingKey, framingLogOdds } from './framing.js';
 
 export interface Predictions {
   /** Predicted class per session. */
@@ -25,6 +26,10 @@ export class Classifier {
   private readonly hidden: Float32Array;
   private readonly tapRows: Int32Array;
   private readonly model: TF.LayersModel;
+  /** The manifest's logit adjustment (per-class bias, framing table), when it has one. */
+  private readonly classBias: Float32Array | null;
+  private readonly framing: Map<string, Float32Array> | null;
+  private readonly scratch: Float64Array;
 
   constructor(
     private readonly tf: typeof TF,
@@ -53,6 +58,10 @@ export class Classifier {
     this.rest = this.model.layers.slice(2);
     this.hidden = new Float32Array(batch * this.positions * F);
     this.tapRows = new Int32Array(K);
+    const adj = manifest.logitAdjust;
+    this.classBias = adj?.classBias ? Float32Array.from(adj.classBias) : null;
+    this.framing = adj?.framing ? framingLogOdds(adj.framing) : null;
+    this.scratch = new Float64Array(a.classes);
   }
 
   /**
@@ -158,6 +167,10 @@ export class Classifier {
     for (let from = 0; from < n; from += this.batch) {
       const count = Math.min(this.batch, n - from);
       const p = this.batchProbs(bytes, width, from, count);
+      if (this.classBias || this.framing) {
+        this.adjusted(p, bytes, width, from, count, cls, confidence);
+        continue;
+      }
       for (let i = 0; i < count; i++) {
         let best = 0;
         for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;
@@ -166,6 +179,39 @@ export class Classifier {
       }
     }
     return { cls, confidence };
+  }
+
+  /**
+   * Argmax of log p + bias + the framing table's log-odds for the session's key; the confidence is the adjusted
+   * distribution's (p·e^adjust, renormalised).
+   */
+  private adjusted(
+    p: Float32Array,
+    bytes: Uint8Array,
+    width: number,
+    from: number,
+    count: number,
+    cls: Uint8Array,
+    confidence: Float32Array,
+  ): void {
+    const C = this.arch.classes;
+    const v = this.scratch;
+    const use = Math.min(width, this.arch.inputBytes);
+    for (let i = 0; i < count; i++) {
+      const add = this.framing ? this.framing.get(framingKey(bytes, from + i, width, use) ?? '') : undefined;
+      let best = 0;
+      for (let c = 0; c < C; c++) {
+        v[c] =
+          Math.log(Math.max(p[i * C + c], 1e-30)) +
+          (this.classBias ? this.classBias[c] : 0) +
+          (add ? add[c] : 0);
+        if (v[c] > v[best]) best = c;
+      }
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(v[c] - v[best]);
+      cls[from + i] = best;
+      confidence[from + i] = 1 / z;
+    }
   }
 
   /** Frees the model's tensors (a scorer that builds one classifier per update would otherwise keep them all). */

@@ -4,6 +4,10 @@
  * is larger than most single changes' gains.
  */
 import { DEFAULT_ARCH, type Arch } from './arch.js';
+import { buildFramingTable } from './framing.js';
+import { maskSet } from './mask.js';
+import type { SessionSet } from './idx.js';
+import type { ModelMeta } from './model-io.js';
 
 export interface TrainRecipe {
   arch: Arch;
@@ -11,6 +15,11 @@ export interface TrainRecipe {
   learningRate: number;
   labelSmoothing: number;
   averageLast: number;
+  /**
+   * Weight of the framing side input (./framing.ts) against the network's log-probabilities; 0 = no framing table
+   * in the model file.
+   */
+  framingWeight: number;
 }
 
 export const ML_RECIPE: TrainRecipe = {
@@ -19,4 +28,17 @@ export const ML_RECIPE: TrainRecipe = {
   learningRate: 0.003,
   labelSmoothing: 0.1,
   averageLast: 3,
+  framingWeight: 0,
 };
+
+/** The model file's logit adjustment for a model trained on `set` under the recipe: the framing table, if any. */
+export function framingAdjust(
+  set: SessionSet,
+  arch: Arch,
+  weight = ML_RECIPE.framingWeight,
+): Pick<ModelMeta, 'logitAdjust'> {
+  if (weight <= 0) return {};
+  return {
+    logitAdjust: { framing: buildFramingTable(maskSet(set).set, arch.classes, arch.inputBytes, weight) },
+  };
+}
