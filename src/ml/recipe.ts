@@ -3,7 +3,7 @@
  * cross-validation on the visible USTC set (README, "macro-F1"), not on one fold: the fold-to-fold spread (±0.011)
  * is larger than most single changes' gains. 12 epochs with the mean of the last 5 beat 8 with the last 3 in every
  * fold (+0.005, session 9); the framing table at weight 2 (the smallest of the plateau on an inner split: 2, 3, 4
- * and 6 scored alike) added +0.015 ± 0.003 on top, in each of the 4 CV folds measured (README, session 10).
+ * and 6 scored alike) added +0.014 ± 0.003 on top, in each of the 5 CV folds (README, session 10).
  */
 import { DEFAULT_ARCH, type Arch } from './arch.js';
 import { buildFramingTable } from './framing.js';
