@@ -6,6 +6,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import {
   Classifier,
+  buildFramingTable,
   ML_RECIPE,
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
@@ -35,6 +36,8 @@ export interface FoldResult {
   scores: Scores;
   /** Predicted class per held-out session. */
   predicted: Uint8Array;
+  /** Softmax outputs per held-out session (n × classes). */
+  probs: Float32Array;
   /** Training CPU time, seconds. */
   cpuSeconds: number;
   parameters: number;
@@ -50,20 +53,32 @@ export async function trainAndScore(
   tf: typeof TF,
   train: SessionSet,
   held: SessionSet,
-  options: TrainOptions,
+  options: TrainOptions & { framingWeight?: number },
 ): Promise<FoldResult> {
   const cpu0 = process.cpuUsage();
   const r = await trainModel(tf, train, options);
   const cpu = process.cpuUsage(cpu0);
-  const file = exportModel(r.model, options.arch, BENCH_META);
+  const fw = options.framingWeight ?? 0;
+  const file = exportModel(r.model, options.arch, {
+    ...BENCH_META,
+    ...(fw > 0
+      ? {
+          logitAdjust: {
+            framing: buildFramingTable(maskSet(train).set, options.arch.classes, options.arch.inputBytes, fw),
+          },
+        }
+      : {}),
+  });
   r.model.dispose();
   const c = new Classifier(tf, file.manifest, r.params);
   const m = maskSet(held).set;
   const p = c.predict(m.bytes, m.n, m.width);
+  const probs = c.probabilities(m.bytes, m.n, m.width);
   c.dispose();
   return {
     scores: score(held.labels, p.cls, options.arch.classes),
     predicted: p.cls,
+    probs,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     parameters: r.params.reduce((a, b) => a + b.length, 0),
     losses: r.losses,

@@ -8,6 +8,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { convOut, type Arch } from './arch.js';
 import { loadTfModel } from './model-io.js';
 import type { ModelManifest } from './model-file.js';
+import { framingKey, framingLogOdds } from './framing.js';
 
 export interface Predictions {
   /** Predicted class per session. */
@@ -25,6 +26,10 @@ export class Classifier {
   private readonly hidden: Float32Array;
   private readonly tapRows: Int32Array;
   private readonly model: TF.LayersModel;
+  /** The manifest's logit adjustment (per-class bias, framing table), when it has one. */
+  private readonly classBias: Float32Array | null;
+  private readonly framing: Map<string, Float32Array> | null;
+  private readonly scratch: Float64Array;
 
   constructor(
     private readonly tf: typeof TF,
@@ -53,6 +58,10 @@ export class Classifier {
     this.rest = this.model.layers.slice(2);
     this.hidden = new Float32Array(batch * this.positions * F);
     this.tapRows = new Int32Array(K);
+    const adj = manifest.logitAdjust;
+    this.classBias = adj?.classBias ? Float32Array.from(adj.classBias) : null;
+    this.framing = adj?.framing ? framingLogOdds(adj.framing) : null;
+    this.scratch = new Float64Array(a.classes);
   }
 
   /**
@@ -120,27 +129,48 @@ export class Classifier {
     }
   }
 
+  /** Softmax outputs of `count` sessions from row `from`: count × classes. */
+  private batchProbs(bytes: Uint8Array, width: number, from: number, count: number): Float32Array {
+    const tf = this.tf;
+    const F = this.arch.conv1.filters;
+    this.firstLayer(bytes, width, from, count);
+    const probs = tf.tidy(() => {
+      let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [
+        count,
+        this.positions,
+        F,
+      ]);
+      for (const l of this.rest) t = l.apply(t, { training: false }) as TF.Tensor;
+      return t;
+    });
+    const p = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return p;
+  }
+
+  /** Every class's softmax probability for n sessions (n × classes, row-major): for calibration and benches. */
+  probabilities(bytes: Uint8Array, n: number, width: number): Float32Array {
+    const C = this.arch.classes;
+    const out = new Float32Array(n * C);
+    for (let from = 0; from < n; from += this.batch) {
+      const count = Math.min(this.batch, n - from);
+      out.set(this.batchProbs(bytes, width, from, count), from * C);
+    }
+    return out;
+  }
+
   /** Classifies n sessions of `width` bytes each (row-major in `bytes`). */
   predict(bytes: Uint8Array, n: number, width: number): Predictions {
-    const tf = this.tf;
     const cls = new Uint8Array(n);
     const confidence = new Float32Array(n);
-    const F = this.arch.conv1.filters;
     const C = this.arch.classes;
     for (let from = 0; from < n; from += this.batch) {
       const count = Math.min(this.batch, n - from);
-      this.firstLayer(bytes, width, from, count);
-      const probs = tf.tidy(() => {
-        let t: TF.Tensor = tf.tensor3d(this.hidden.subarray(0, count * this.positions * F), [
-          count,
-          this.positions,
-          F,
-        ]);
-        for (const l of this.rest) t = l.apply(t, { training: false }) as TF.Tensor;
-        return t;
-      });
-      const p = probs.dataSync() as Float32Array;
-      probs.dispose();
+      const p = this.batchProbs(bytes, width, from, count);
+      if (this.classBias || this.framing) {
+        this.adjusted(p, bytes, width, from, count, cls, confidence);
+        continue;
+      }
       for (let i = 0; i < count; i++) {
         let best = 0;
         for (let c = 1; c < C; c++) if (p[i * C + c] > p[i * C + best]) best = c;
@@ -149,6 +179,39 @@ export class Classifier {
       }
     }
     return { cls, confidence };
+  }
+
+  /**
+   * Argmax of log p + bias + the framing table's log-odds for the session's key; the confidence is the adjusted
+   * distribution's (p·e^adjust, renormalised).
+   */
+  private adjusted(
+    p: Float32Array,
+    bytes: Uint8Array,
+    width: number,
+    from: number,
+    count: number,
+    cls: Uint8Array,
+    confidence: Float32Array,
+  ): void {
+    const C = this.arch.classes;
+    const v = this.scratch;
+    const use = Math.min(width, this.arch.inputBytes);
+    for (let i = 0; i < count; i++) {
+      const add = this.framing ? this.framing.get(framingKey(bytes, from + i, width, use) ?? '') : undefined;
+      let best = 0;
+      for (let c = 0; c < C; c++) {
+        v[c] =
+          Math.log(Math.max(p[i * C + c], 1e-30)) +
+          (this.classBias ? this.classBias[c] : 0) +
+          (add ? add[c] : 0);
+        if (v[c] > v[best]) best = c;
+      }
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(v[c] - v[best]);
+      cls[from + i] = best;
+      confidence[from + i] = 1 / z;
+    }
   }
 
   /** Frees the model's tensors (a scorer that builds one classifier per update would otherwise keep them all). */

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { ML_RECIPE } from './recipe.js';
+import { ML_RECIPE, framingAdjust } from './recipe.js';
 import { decodeSet, open, seal, signLog, type WorkerLog } from './cloud.js';
 import { exportModel } from './model-io.js';
 import { serialiseModel, sha256Hex } from './model-file.js';
@@ -52,6 +52,7 @@ export async function runWorkerJob(tf: typeof TF, job: WorkerJob): Promise<Worke
       maliciousClasses: USTC_MALICIOUS,
       training: { where: 'cloud worker', sessions: set.n, epochs: job.epochs },
       metrics: {},
+      ...framingAdjust(set, arch),
     });
     r.model.dispose();
     modelSha = file.sha256;

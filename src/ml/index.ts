@@ -10,7 +10,7 @@ export {
 } from './idx.js';
 export { maskHeaders, maskSet } from './mask.js';
 export { DEFAULT_ARCH, archSchema, buildModel, checkArch, type Arch } from './arch.js';
-export { ML_RECIPE, type TrainRecipe } from './recipe.js';
+export { ML_RECIPE, framingAdjust, type TrainRecipe } from './recipe.js';
 export {
   canonicalJson,
   manifestHash,
@@ -43,6 +43,14 @@ export {
   type AverageState,
 } from './train.js';
 export { score, formatScores, type Scores, type ClassScore } from './metrics.js';
+export { biasedArgmax, fitClassBias, type BiasFit } from './calibrate.js';
+export {
+  buildFramingTable,
+  framingKey,
+  framingLogOdds,
+  framingSchema,
+  type FramingTable,
+} from './framing.js';
 export { stratifiedFolds, complement, seededRandom, shuffle } from './folds.js';
 export { USTC_CLASS_NAMES, USTC_MALICIOUS } from './ustc.js';
 export {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { archSchema } from './arch.js';
+import { framingSchema } from './framing.js';
 
 export const MODEL_FORMAT = 1;
 
@@ -31,6 +32,17 @@ export const manifestSchema = z.strictObject({
   paramBytes: z.number().int().min(4),
   training: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()),
+  /**
+   * Added to the network's log-probabilities before the argmax (./classifier.ts): a per-class bias fitted for
+   * macro-F1 on sessions the network did not train on, and the framing side input's table (./framing.ts). Optional:
+   * files without it classify by the network alone, as before.
+   */
+  logitAdjust: z
+    .strictObject({
+      classBias: z.array(z.number().min(-20).max(20)).optional(),
+      framing: framingSchema.optional(),
+    })
+    .optional(),
 });
 export type ModelManifest = z.infer<typeof manifestSchema>;
 

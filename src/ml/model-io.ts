@@ -22,6 +22,7 @@ export interface ModelMeta {
   training: Record<string, unknown>;
   metrics: Record<string, unknown>;
   createdAt?: Date;
+  logitAdjust?: ModelManifest['logitAdjust'];
 }
 
 /** A model's parameters as plain arrays, in layer order (what FedAvg and the registry work on). */
@@ -65,6 +66,7 @@ export function buildModelFile(
     paramBytes: bytes.length,
     training: meta.training,
     metrics: meta.metrics,
+    ...(meta.logitAdjust ? { logitAdjust: meta.logitAdjust } : {}),
   };
   return { manifest, params: Buffer.from(bytes).toString('base64'), sha256: manifestHash(manifest) };
 }
@@ -187,8 +189,23 @@ export function verifyModel(input: string | unknown, o: ModelVerifyOptions = {})
   const badClass = m.maliciousClasses.find((c) => c >= m.arch.classes);
   if (badClass !== undefined)
     throw new ModelRejected('syntax', [`malicious class ${badClass} does not exist`]);
-  const expected = expectedShapes(m.arch);
   const problems: string[] = [];
+  const adj = m.logitAdjust;
+  if (adj?.classBias && adj.classBias.length !== m.arch.classes)
+    problems.push(`logitAdjust.classBias has ${adj.classBias.length} entries for ${m.arch.classes} classes`);
+  if (adj?.framing) {
+    if (adj.framing.prior.length !== m.arch.classes)
+      problems.push(
+        `logitAdjust.framing.prior has ${adj.framing.prior.length} entries for ${m.arch.classes} classes`,
+      );
+    const bad = Object.entries(adj.framing.counts).find(([, n]) => n.length !== m.arch.classes);
+    if (bad)
+      problems.push(
+        `logitAdjust.framing.counts["${bad[0]}"] has ${bad[1].length} entries for ${m.arch.classes} classes`,
+      );
+  }
+  if (problems.length > 0) throw new ModelRejected('syntax', problems);
+  const expected = expectedShapes(m.arch);
   if (expected.length !== m.weights.length)
     problems.push(`${m.weights.length} weight arrays, the architecture has ${expected.length}`);
   else

@@ -12,6 +12,7 @@ import {
   USTC_CLASS_NAMES,
   USTC_MALICIOUS,
   exportModel,
+  framingAdjust,
   readUstcFolder,
   seededRandom,
   shuffle,
@@ -218,6 +219,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
               learningRate: ML_RECIPE.learningRate,
               labelSmoothing: ML_RECIPE.labelSmoothing,
               averageLast: ML_RECIPE.averageLast,
+              framingWeight: ML_RECIPE.framingWeight,
               finalLoss: trained.losses[trained.losses.length - 1],
               cpuSeconds: trained.cpuSeconds,
               wallSeconds: trained.wallSeconds,
@@ -226,6 +228,7 @@ export function registerMlTrain(ml: Command, setExit: (code: number) => void): v
               budget,
             },
             metrics: {},
+            ...framingAdjust(set, arch),
           });
           if (signKey) file = signModel(file, signKey);
           const r = reg.add(file, { gates });
