@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import {
   Classifier,
@@ -57,6 +58,9 @@ const KEEP_OPT = !args.includes('--fresh-optimizer');
 const AVERAGE = flag('average-last', 3);
 const SMOOTH = flag('label-smoothing', ML_RECIPE.labelSmoothing);
 const ROUND_FLOOR = flag('round-lr-floor', 0.1);
+// Appliance side against the label skew: logit adjustment by each share's prior, FedProx's μ.
+const ADJUST = flag('logit-adjust', 0);
+const MU = flag('proximal-mu', 0);
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const dir = mkdtempSync(join(tmpdir(), 'moat-flbench-'));
 const f = (n: string): string => join(dir, n);
@@ -131,7 +135,7 @@ function pem(): { priv: string; pub: string } {
 async function federated(
   name: string,
   poisoned: number | undefined,
-): Promise<{ f1: number; acc: number; log: string }> {
+): Promise<{ f1: number; acc: number; log: string; rounds: string }> {
   const d = (n: string): string => f(`${name}-${n}`);
   const vendor = pem();
   writeFileSync(d('vendor.key'), vendor.priv);
@@ -208,6 +212,10 @@ async function federated(
         String(SMOOTH),
         '--round-lr-floor',
         String(ROUND_FLOOR),
+        '--logit-adjust',
+        String(ADJUST),
+        '--proximal-mu',
+        String(MU),
       ]),
     );
     const codes = await Promise.all(apps.map((a) => a.exited));
@@ -219,7 +227,17 @@ async function federated(
     if (new Set(finals.map((m) => m.file.manifest.paramsSha256)).size !== 1)
       throw new Error('the appliances ended on different models');
     const s = evaluate(finals[0].params);
-    return { ...s, log: server.out };
+    // Each round's global model on the test set, from the server's store: is the fused model still rising?
+    const db = new Database(d('server.db'), { readonly: true });
+    const rows = db.prepare('SELECT round, global_json FROM fl_rounds ORDER BY round').all() as {
+      round: number;
+      global_json: string;
+    }[];
+    db.close();
+    const perRound = rows
+      .filter((r) => r.round > 0)
+      .map((r) => `${r.round}:${evaluate(verifyModel(r.global_json).params).f1.toFixed(4)}`);
+    return { ...s, log: server.out, rounds: perRound.join(' ') };
   } finally {
     server.kill();
     await server.exited;
@@ -263,12 +281,15 @@ const weights = (log: string): string =>
 // --clean-f1 X: skip the clean federated run and compare the poisoned one with X (an earlier run's, same split and
 // configuration; the federated runs are deterministic up to the blocks' time stamps).
 const given = flag('clean-f1', NaN);
-const clean = Number.isNaN(given) ? await federated('clean', undefined) : { f1: given, acc: NaN, log: '' };
+const clean = Number.isNaN(given)
+  ? await federated('clean', undefined)
+  : { f1: given, acc: NaN, log: '', rounds: '' };
 if (Number.isNaN(given)) {
   console.log(
-    `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}, final average of ${AVERAGE} rounds${KEEP_OPT ? ', Adam kept across rounds' : ''}, label smoothing ${SMOOTH}, round lr floor ${ROUND_FLOOR}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
+    `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}, final average of ${AVERAGE} rounds${KEEP_OPT ? ', Adam kept across rounds' : ''}, label smoothing ${SMOOTH}, round lr floor ${ROUND_FLOOR}, logit adjustment ${ADJUST}, proximal μ ${MU}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
   );
   console.log(weights(clean.log));
+  console.log(`  test macro-F1 of each round's global model: ${clean.rounds}`);
 }
 if (!args.includes('--skip-poison')) {
   const bad = await federated('poisoned', 4);
@@ -276,6 +297,7 @@ if (!args.includes('--skip-poison')) {
     `federated, appliance 4 label-flipping: macro-F1 ${bad.f1.toFixed(4)} accuracy ${bad.acc.toFixed(4)}; moved ${((clean.f1 - bad.f1) * 100).toFixed(2)} points from the clean run`,
   );
   console.log(weights(bad.log));
+  console.log(`  test macro-F1 of each round's global model: ${bad.rounds}`);
 }
 // --keep: leave the servers' stores for a look at each round's global model.
 if (args.includes('--keep')) console.log(`kept ${dir}`);

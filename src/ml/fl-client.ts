@@ -473,6 +473,10 @@ export class FlClient {
        * neighbourhood of the optimum whose size scales with the rate; decaying it lets the rounds converge.
        */
       roundLrFloor?: number;
+      /** Logit adjustment by this appliance's own class prior (trainModel's `logitAdjust` τ; 0: off). */
+      logitAdjust?: number;
+      /** FedProx's μ: local training is pulled back toward the round's global model (0: off). */
+      proximalMu?: number;
     },
   ): Promise<SyncResult> {
     const log = o.log ?? (() => {});
@@ -496,6 +500,8 @@ export class FlClient {
           initial: s.global.params,
           learningRate: (o.learningRate ?? 0.003) * lrAt(st.round, st.rounds, o.roundLrFloor ?? 1),
           labelSmoothing: o.labelSmoothing ?? 0,
+          logitAdjust: o.logitAdjust ?? 0,
+          proximalMu: o.proximalMu ?? 0,
           ...(o.keepOptimizer
             ? {
                 optimizerState: optimizer,

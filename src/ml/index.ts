@@ -37,6 +37,7 @@ export {
   trainModel,
   inputRows,
   lrAt,
+  classLogPrior,
   type TrainOptions,
   type Trained,
   type OptimizerState,

@@ -38,6 +38,19 @@ export interface TrainOptions {
    */
   shift?: number;
   shiftProb?: number;
+  /**
+   * Logit adjustment by the training set's own class prior (federated clients on label-skewed shares): the loss is
+   * the cross-entropy of softmax(z + τ·log π), π the share's class frequencies (add-one smoothed), while the model
+   * itself still outputs softmax(z). A client then has no reason to push its home classes' logits up and its rare
+   * classes' down, which each client would otherwise do toward a different prior (0 or absent = off).
+   */
+  logitAdjust?: number;
+  /**
+   * FedProx's proximal term μ/2·‖w − w₀‖² toward the starting parameters `initial`, applied as a decoupled step after
+   * each Adam step (w −= lr·μ·(w − w₀), as AdamW decouples weight decay): Adam would rescale a proximal gradient
+   * coordinate by coordinate and undo its pull (0 or absent = off).
+   */
+  proximalMu?: number;
   /** The running sum of the averaging window so far (a checkpoint's), when resuming inside that window. */
   averageState?: AverageState;
   /** Start from these parameters (resume, or a federated round's global model). */
@@ -123,6 +136,40 @@ function setLearningRate(opt: TF.AdamOptimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
+function currentLr(opt: TF.AdamOptimizer): number {
+  return (opt as unknown as { learningRate: number }).learningRate;
+}
+
+/** log π per class: the set's label frequencies, add-one smoothed so a class the share lacks stays finite. */
+export function classLogPrior(s: SessionSet, classes: number): Float32Array {
+  const counts = new Float64Array(classes).fill(1);
+  for (let i = 0; i < s.n; i++) counts[s.labels[i]]++;
+  const total = s.n + classes;
+  return Float32Array.from(counts, (c) => Math.log(c / total));
+}
+
+/**
+ * Cross-entropy of softmax(z + b) from the model's own softmax output p = softmax(z): softmax(z + b) = p·e^b / Σ p·e^b,
+ * so −Σ y log q = −Σ y (log p + b) + log Σ p·e^b (Σ y = 1). p is clipped as tfjs's categorical cross-entropy clips it.
+ */
+function adjustedCrossEntropy(tf: typeof TF, y: TF.Tensor, p: TF.Tensor, logPrior: TF.Tensor): TF.Tensor {
+  return tf.tidy(() => {
+    const logP = tf.log(tf.clipByValue(p, 1e-7, 1 - 1e-7));
+    const shifted = tf.add(logP, logPrior);
+    return tf.sub(tf.logSumExp(shifted, -1), tf.sum(tf.mul(y, shifted), -1));
+  });
+}
+
+/** FedProx's decoupled proximal step: every trainable weight moves `rate` of the way back toward its anchor. */
+function proximalStep(tf: typeof TF, model: TF.LayersModel, anchors: TF.Tensor[], rate: number): void {
+  tf.tidy(() => {
+    model.trainableWeights.forEach((w, k) => {
+      const v = w.read();
+      w.write(tf.sub(v, tf.mul(tf.sub(v, anchors[k]), rate)));
+    });
+  });
+}
+
 export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions): Promise<Trained> {
   const bad = checkArch(o.arch);
   if (bad) throw new ConfigError(`model architecture: ${bad}`);
@@ -136,7 +183,18 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   const optimizer = tf.train.adam(lr0);
   const eps = o.labelSmoothing ?? 0;
   const C = o.arch.classes;
-  model.compile({ optimizer, loss: eps > 0 ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy' });
+  const tau = o.logitAdjust ?? 0;
+  // Soft (one-hot or smoothed) targets whenever the loss is not the plain sparse one.
+  const dense = eps > 0 || tau > 0;
+  const logPrior = tau > 0 ? tf.tensor1d(classLogPrior(s, C).map((v) => tau * v)) : undefined;
+  model.compile({
+    optimizer,
+    loss: logPrior
+      ? (y: TF.Tensor, p: TF.Tensor) => adjustedCrossEntropy(tf, y, p, logPrior)
+      : dense
+        ? 'categoricalCrossentropy'
+        : 'sparseCategoricalCrossentropy',
+  });
   const floor = o.lrFloor ?? 1;
   if (o.optimizerState && o.optimizerState.moments.length > 0)
     await restoreOptimizer(tf, optimizer, o.optimizerState);
@@ -147,7 +205,9 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
   for (let e = 0; e < (o.startEpoch ?? 0); e++) shuffle(order, rnd);
   const losses: number[] = [];
   const xb = new Int32Array(batch * L);
-  const yb = new Float32Array(eps > 0 ? batch * C : batch);
+  const yb = new Float32Array(dense ? batch * C : batch);
+  const mu = o.proximalMu ?? 0;
+  const anchors = mu > 0 && o.initial ? model.trainableWeights.map((w) => tf.keep(w.read().clone())) : [];
   // Averaging is for the plateau: a run shorter than twice the window is still descending in the window, and its
   // mean lags the last epoch's parameters (a 4-epoch quick run lost most of its confident answers to it).
   const averageLast = o.epochs >= 2 * (o.averageLast ?? 1) ? (o.averageLast ?? 1) : 1;
@@ -170,19 +230,19 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
         const drop = shift > 0 && aug() < shiftProb ? 1 + Math.floor(aug() * shift) : 0;
         xb.set(x.subarray(r * L + drop, (r + 1) * L), i * L);
         if (drop > 0) xb.fill(0, (i + 1) * L - drop, (i + 1) * L);
-        if (eps > 0) {
+        if (dense) {
           yb.fill(eps / C, i * C, (i + 1) * C);
           yb[i * C + s.labels[r]] += 1 - eps;
         } else yb[i] = s.labels[r];
       }
       const xt = tf.tensor2d(xb.subarray(0, count * L), [count, L], 'int32');
-      const yt =
-        eps > 0
-          ? tf.tensor2d(yb.subarray(0, count * C), [count, C], 'float32')
-          : tf.tensor1d(yb.subarray(0, count), 'float32');
+      const yt = dense
+        ? tf.tensor2d(yb.subarray(0, count * C), [count, C], 'float32')
+        : tf.tensor1d(yb.subarray(0, count), 'float32');
       const loss = (await model.trainOnBatch(xt, yt)) as number;
       xt.dispose();
       yt.dispose();
+      if (anchors.length > 0) proximalStep(tf, model, anchors, currentLr(optimizer) * mu);
       lossSum += loss;
       batches++;
     }
@@ -205,6 +265,8 @@ export async function trainModel(tf: typeof TF, s: SessionSet, o: TrainOptions):
         sum ? { count: summed, sum } : undefined,
       );
   }
+  for (const a of anchors) a.dispose();
+  logPrior?.dispose();
   if (sum && summed > 1) {
     const n = summed;
     const mean = sum.map((acc) => Float32Array.from(acc, (v) => v / n));

@@ -302,6 +302,16 @@ export function registerFl(program: Command): void {
       'cosine decay of the local learning rate across the rounds down to this fraction (1: constant)',
       '0.1',
     )
+    .option(
+      '--logit-adjust <t>',
+      "train on softmax(z + t·log π), π this appliance's class frequencies, against label skew (0: off)",
+      '0',
+    )
+    .option(
+      '--proximal-mu <m>',
+      "FedProx's μ: pull local training back toward the global model (0: off)",
+      '0',
+    )
     .option('--out <file>', 'write the final verified global model here')
     .action(
       async (
@@ -313,6 +323,8 @@ export function registerFl(program: Command): void {
           lr: string;
           labelSmoothing?: string;
           roundLrFloor: string;
+          logitAdjust: string;
+          proximalMu: string;
           out?: string;
         },
       ) => {
@@ -332,6 +344,8 @@ export function registerFl(program: Command): void {
                 ? ML_RECIPE.labelSmoothing
                 : num('label-smoothing', f.labelSmoothing, 0, 0.5),
             roundLrFloor: num('round-lr-floor', f.roundLrFloor, 0, 1),
+            logitAdjust: num('logit-adjust', f.logitAdjust, 0, 4),
+            proximalMu: num('proximal-mu', f.proximalMu, 0, 100),
             log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
           }),
         );
