@@ -12,7 +12,14 @@ import { DEFAULT_VARS, parseRules } from '../ruleset.js';
 import { applyThresholdConfig, loadThresholdFile } from '../threshold-config.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import { decompressLayerLimit, eveOptionsOf, type EveOptions } from '../../pipeline/index.js';
+import {
+  decompressLayerLimit,
+  eveOptionsOf,
+  REQUEST_BODY_LIMIT_KEY,
+  RESPONSE_BODY_LIMIT_KEY,
+  sizeSetting,
+  type EveOptions,
+} from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -234,6 +241,8 @@ export function argsProblem(args: string[]): {
   layerLimit?: number;
   /** `threshold-file=…`: the test's threshold.config (relative to the test directory). */
   thresholdFile?: string;
+  /** libhtp's request-/response-body-limit. */
+  bodyLimits?: { requestBodyLimit?: number; responseBodyLimit?: number };
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
@@ -241,6 +250,7 @@ export function argsProblem(args: string[]): {
   let noTlsJa4: boolean | undefined;
   let layerLimit: number | undefined;
   let thresholdFile: string | undefined;
+  let bodyLimits: { requestBodyLimit?: number; responseBodyLimit?: number } | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -262,6 +272,12 @@ export function argsProblem(args: string[]): {
         } catch (err) {
           return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
         }
+      } else if (bodyLimitSetting(kv)) {
+        try {
+          bodyLimits = { ...bodyLimits, ...bodyLimitSetting(kv) };
+        } catch (err) {
+          return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
+        }
       } else if (kv.startsWith('threshold-file='))
         thresholdFile = kv.slice('threshold-file='.length).replace(/^\$\{?TEST_DIR\}?\//, '');
       else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
@@ -273,7 +289,17 @@ export function argsProblem(args: string[]): {
   if (noTlsJa4) out.noTlsJa4 = true;
   if (layerLimit !== undefined) out.layerLimit = layerLimit;
   if (thresholdFile !== undefined) out.thresholdFile = thresholdFile;
+  if (bodyLimits) out.bodyLimits = bodyLimits;
   return out;
+}
+
+/** A `--set` of libhtp's request- or response-body-limit, as the parser option it is; undefined for other keys. */
+function bodyLimitSetting(kv: string): { requestBodyLimit?: number; responseBodyLimit?: number } | undefined {
+  const eq = kv.indexOf('=');
+  const key = kv.slice(0, eq);
+  if (key === REQUEST_BODY_LIMIT_KEY) return { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) };
+  if (key === RESPONSE_BODY_LIMIT_KEY) return { responseBodyLimit: sizeSetting(key, kv.slice(eq + 1)) };
+  return undefined;
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -371,7 +397,11 @@ export async function runTest(dir: string): Promise<Outcome> {
         inspectors,
         eveCustom: eve.custom,
         alertOutput: eve.alert,
-        http: a.layerLimit !== undefined ? { decode: { layerLimit: a.layerLimit } } : eve.http,
+        http: {
+          ...eve.http,
+          ...a.bodyLimits,
+          ...(a.layerLimit !== undefined ? { decode: { layerLimit: a.layerLimit } } : {}),
+        },
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
         flow: { midstream: a.midstream ?? false },
       })
