@@ -16,7 +16,6 @@ import {
   decompressLayerLimit,
   eveOptionsOf,
   REQUEST_BODY_LIMIT_KEY,
-  RESPONSE_BODY_LIMIT_KEY,
   sizeSetting,
   type EveOptions,
 } from '../../pipeline/index.js';
@@ -242,7 +241,7 @@ export function argsProblem(args: string[]): {
   /** `threshold-file=…`: the test's threshold.config (relative to the test directory). */
   thresholdFile?: string;
   /** libhtp's request-/response-body-limit. */
-  bodyLimits?: { requestBodyLimit?: number; responseBodyLimit?: number };
+  bodyLimits?: { requestBodyLimit?: number };
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
@@ -250,7 +249,7 @@ export function argsProblem(args: string[]): {
   let noTlsJa4: boolean | undefined;
   let layerLimit: number | undefined;
   let thresholdFile: string | undefined;
-  let bodyLimits: { requestBodyLimit?: number; responseBodyLimit?: number } | undefined;
+  let bodyLimits: { requestBodyLimit?: number } | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -293,13 +292,15 @@ export function argsProblem(args: string[]): {
   return out;
 }
 
-/** A `--set` of libhtp's request- or response-body-limit, as the parser option it is; undefined for other keys. */
-function bodyLimitSetting(kv: string): { requestBodyLimit?: number; responseBodyLimit?: number } | undefined {
+/**
+ * A `--set` of libhtp's request-body-limit, as the parser option it is (it bounds request files); undefined for other
+ * keys. response-body-limit stays "not emulated": beyond the file's size it sets how deep `file_data` inspects,
+ * and moat inspects a fixed window.
+ */
+function bodyLimitSetting(kv: string): { requestBodyLimit?: number } | undefined {
   const eq = kv.indexOf('=');
   const key = kv.slice(0, eq);
-  if (key === REQUEST_BODY_LIMIT_KEY) return { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) };
-  if (key === RESPONSE_BODY_LIMIT_KEY) return { responseBodyLimit: sizeSetting(key, kv.slice(eq + 1)) };
-  return undefined;
+  return key === REQUEST_BODY_LIMIT_KEY ? { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) } : undefined;
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
