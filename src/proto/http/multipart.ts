@@ -68,14 +68,16 @@ export class MultipartFiles {
     while (p < end && this.state !== S_DONE) {
       if (this.state === S_HEAD) {
         const e = b.indexOf(CRLFCRLF, p);
-        if (e < 0 || e + 4 > end) {
-          if (end - p > MAX_PART_HEAD) {
-            this.onEvent?.('MULTIPART_INVALID_HEADER', `part head over ${MAX_PART_HEAD} bytes`);
-            // The part is read as data of no file until the next delimiter.
-            this.state = S_DATA;
-            this.file = undefined;
-            continue;
-          }
+        const found = e >= 0 && e + 4 <= end;
+        if ((found ? e : end) - p > MAX_PART_HEAD) {
+          this.onEvent?.('MULTIPART_INVALID_HEADER', `part head over ${MAX_PART_HEAD} bytes`);
+          // The part is read as data of no file until the next delimiter.
+          this.state = S_DATA;
+          this.file = undefined;
+          if (found) p = e + 4;
+          continue;
+        }
+        if (!found) {
           this.carry = Buffer.from(b.subarray(p, end));
           return;
         }
