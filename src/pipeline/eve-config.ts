@@ -55,7 +55,16 @@ export const REQUEST_BODY_LIMIT_KEY = `${LIBHTP}.request-body-limit`;
 export const RESPONSE_BODY_LIMIT_KEY = `${LIBHTP}.response-body-limit`;
 const BYTERANGE = 'app-layer.protocols.http.byterange';
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1 << 20, mib: 1 << 20, gb: 1 << 30, gib: 1 << 30 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1 << 20,
+  mib: 1 << 20,
+  gb: 1 << 30,
+  gib: 1 << 30,
+};
 
 /** A Suricata size setting ("100kb", "4 KiB", "1mb", 4096) in bytes; anything else is refused, naming the key. */
 export function sizeSetting(key: string, value: unknown): number {
@@ -77,7 +86,8 @@ export function fileHashesOf(doc: unknown): FileHashName[] {
   for (const types of typeLists(doc)) {
     for (const t of types) {
       const files = t && typeof t === 'object' ? (t as Record<string, unknown>).files : undefined;
-      const fh = files && typeof files === 'object' ? (files as Record<string, unknown>)['force-hash'] : undefined;
+      const fh =
+        files && typeof files === 'object' ? (files as Record<string, unknown>)['force-hash'] : undefined;
       const list = Array.isArray(fh) ? fh : typeof fh === 'string' ? fh.split(/[\s,]+/) : [];
       for (const h of list) {
         const name = String(h).toLowerCase() as FileHashName;

@@ -299,7 +299,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     }
     if (record.type === 'http' && this.wants('fileinfo')) {
       const tx = record.http;
-      if (tx.requestFiles) for (const f of tx.requestFiles) this.writeFileinfo(flow, tx, f, tsUs, pcapCnt, true);
+      if (tx.requestFiles)
+        for (const f of tx.requestFiles) this.writeFileinfo(flow, tx, f, tsUs, pcapCnt, true);
       if (tx.responseFile) this.writeFileinfo(flow, tx, tx.responseFile, tsUs, pcapCnt, false);
       if (tx.joinedFile) this.writeFileinfo(flow, tx, tx.joinedFile, tsUs, pcapCnt, false);
     }

@@ -300,7 +300,9 @@ export function argsProblem(args: string[]): {
 function bodyLimitSetting(kv: string): { requestBodyLimit?: number } | undefined {
   const eq = kv.indexOf('=');
   const key = kv.slice(0, eq);
-  return key === REQUEST_BODY_LIMIT_KEY ? { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) } : undefined;
+  return key === REQUEST_BODY_LIMIT_KEY
+    ? { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) }
+    : undefined;
 }
 
 export async function runTest(dir: string): Promise<Outcome> {

@@ -141,7 +141,8 @@ export class MultipartFiles {
   }
 
   private flushCarry(): void {
-    if (this.state === S_DATA && this.file && this.carry.length > 0) this.file.add(this.carry, 0, this.carry.length);
+    if (this.state === S_DATA && this.file && this.carry.length > 0)
+      this.file.add(this.carry, 0, this.carry.length);
     this.carry = EMPTY;
   }
 

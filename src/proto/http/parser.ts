@@ -503,7 +503,12 @@ export class HttpStreamParser implements StreamParser {
       if (block) this.responseRange = { block, key };
     }
     const sink = this.responseRange?.block;
-    this.responseFile = new BodyFile(name, plan, this.limits, sink ? { ...this.responseFileOpts, sink } : this.responseFileOpts);
+    this.responseFile = new BodyFile(
+      name,
+      plan,
+      this.limits,
+      sink ? { ...this.responseFileOpts, sink } : this.responseFileOpts,
+    );
     if (range && range.start >= 0 && range.end > 0)
       this.responseFile.range = { start: range.start, end: range.end };
   }

@@ -130,7 +130,14 @@ export class RangeTable {
    * A response carrying bytes [start, end] of a resource of `total` bytes begins; undefined when it is not joined
    * (a table full of other resources, or no room for an out-of-order range).
    */
-  open(key: string, name: string, start: number, end: number, total: number, tsUs: number): RangeBlock | undefined {
+  open(
+    key: string,
+    name: string,
+    start: number,
+    end: number,
+    total: number,
+    tsUs: number,
+  ): RangeBlock | undefined {
     this.expire(tsUs);
     let f = this.files.get(key);
     if (!f) {
@@ -184,7 +191,11 @@ export class RangeTable {
       const fr = b.fragment!;
       const reserved = fr.data.length;
       fr.data = fr.data.subarray(0, fr.len);
-      if (fr.len === 0 || f.joined >= fr.start + fr.gap + fr.len || f.fragments.some((x) => x.start === fr.start)) {
+      if (
+        fr.len === 0 ||
+        f.joined >= fr.start + fr.gap + fr.len ||
+        f.fragments.some((x) => x.start === fr.start)
+      ) {
         this.memuse -= reserved;
         return undefined;
       }

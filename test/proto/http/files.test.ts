@@ -28,10 +28,14 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 
 /** The data of each multipart/form-data part with a filename, as tshark's MIME multipart dissector reads it. */
 function tsharkMultipartFiles(pcap: string): Array<{ disposition: string; data: Buffer }> {
-  const r = spawnSync('tshark', ['-r', pcap, '-Y', 'mime_multipart', '-T', 'json', '-x', '--no-duplicate-keys'], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
+  const r = spawnSync(
+    'tshark',
+    ['-r', pcap, '-Y', 'mime_multipart', '-T', 'json', '-x', '--no-duplicate-keys'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    },
+  );
   const out: Array<{ disposition: string; data: Buffer }> = [];
   for (const pkt of JSON.parse(r.stdout) as Array<{ _source: { layers: Record<string, unknown> } }>) {
     const mm = pkt._source.layers.mime_multipart as Record<string, unknown>;
@@ -72,7 +76,10 @@ test('a multipart upload longer than request-body-limit is TRUNCATED at the limi
   if (!hasTshark()) return t.skip('tshark not installed');
   const part = tsharkMultipartFiles(pcap).find((p) => p.disposition.includes('.zip'));
   assert.ok(part);
-  const files = await fileinfos(pcap, { fileHashes: ['md5', 'sha1', 'sha256'], requestBodyLimit: 100 * 1024 });
+  const files = await fileinfos(pcap, {
+    fileHashes: ['md5', 'sha1', 'sha256'],
+    requestBodyLimit: 100 * 1024,
+  });
   const zip = files.find((e) => String(e.fileinfo!.filename).endsWith('.zip'));
   assert.ok(zip);
   const f = zip.fileinfo!;
@@ -92,7 +99,10 @@ test('a multipart upload longer than request-body-limit is TRUNCATED at the limi
   assert.equal(whole!.fileinfo!.sha256, sha256(part.data));
   assert.equal(whole!.fileinfo!.state, 'CLOSED');
   // Digests are only made when asked for.
-  assert.equal((await fileinfos(pcap)).find((e) => e.fileinfo!.sha256 !== undefined), undefined);
+  assert.equal(
+    (await fileinfos(pcap)).find((e) => e.fileinfo!.sha256 !== undefined),
+    undefined,
+  );
 });
 
 test('15 ranged 206 responses are joined into the whole file, beside each range (tshark export)', async (t) => {
@@ -101,9 +111,13 @@ test('15 ranged 206 responses are joined into the whole file, beside each range 
   if (!hasTshark()) return t.skip('tshark not installed');
   const dir = mkdtempSync(join(tmpdir(), 'moat-range-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  spawnSync('tshark', ['-o', 'tcp.reassemble_out_of_order:TRUE', '-r', pcap, '--export-objects', `http,${dir}`], {
-    stdio: 'ignore',
-  });
+  spawnSync(
+    'tshark',
+    ['-o', 'tcp.reassemble_out_of_order:TRUE', '-r', pcap, '--export-objects', `http,${dir}`],
+    {
+      stdio: 'ignore',
+    },
+  );
   // tshark names the bodies in the order it saw them (name(1) … name(15)); the client asked the ranges in order.
   const parts = readdirSync(dir)
     .map((n) => ({ n, i: Number(/\((\d+)\)/.exec(n)?.[1] ?? 0) }))
@@ -126,7 +140,11 @@ test('a reset with un-acknowledged data: the file ends at the hole the client ne
   const d09 = join(SV, 'tcp-rst-unacked-stream-09');
   const d11 = join(SV, 'tcp-rst-unacked-stream-11');
   if (!existsSync(d09) || !existsSync(d11)) return t.skip(`${SV} absent`);
-  const pcapIn = (d: string): string => join(d, readdirSync(d).find((f) => f.endsWith('.pcap'))!);
+  const pcapIn = (d: string): string =>
+    join(
+      d,
+      readdirSync(d).find((f) => f.endsWith('.pcap'))!,
+    );
   // Suricata's expectations (test.yaml): one file, then two, with these digests (gaps skipped, not zero-filled).
   const f09 = await fileinfos(pcapIn(d09), { fileHashes: ['sha256'], responseBodyLimit: 0 });
   assert.deepEqual(

@@ -106,7 +106,13 @@ test('request bodies: POST/PUT bodies are one file named by the path, up to requ
 
 const RESOURCE = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
 
-function feed(t: RangeTable, start: number, end: number, tsUs = 0, key = 'h\u0000/f'): ReturnType<RangeTable['close']> {
+function feed(
+  t: RangeTable,
+  start: number,
+  end: number,
+  tsUs = 0,
+  key = 'h\u0000/f',
+): ReturnType<RangeTable['close']> {
   const b = t.open(key, '/f', start, end, RESOURCE.length, tsUs);
   if (!b) return undefined;
   b.data(RESOURCE, start, end - start + 1);
@@ -115,9 +121,21 @@ function feed(t: RangeTable, start: number, end: number, tsUs = 0, key = 'h\u000
 
 test('ranges: in order, out of order and overlapping ranges join into the whole file once', () => {
   for (const order of [
-    [[0, 399], [400, 699], [700, 999]],
-    [[700, 999], [400, 699], [0, 399]],
-    [[400, 699], [0, 499], [650, 999]],
+    [
+      [0, 399],
+      [400, 699],
+      [700, 999],
+    ],
+    [
+      [700, 999],
+      [400, 699],
+      [0, 399],
+    ],
+    [
+      [400, 699],
+      [0, 499],
+      [650, 999],
+    ],
   ]) {
     const t = new RangeTable(['sha256']);
     const results = order.map(([s, e]) => feed(t, s, e));
