@@ -26,6 +26,8 @@ export interface FileOptions {
   /** Digests to make of the file's bytes. */
   hashes?: readonly FileHashName[];
   sink?: FileSink;
+  /** Keep the first bytes for inspection (`file_data`); request files are inspected through the request body. */
+  keep?: boolean;
 }
 
 const NO_PLAN: CodingPlan = { layers: [], overLimit: false };
@@ -74,7 +76,7 @@ export class BodyFile {
     n = this.room(n);
     if (n <= 0) return;
     const limit = this.encoded ? ENCODED_KEEP : BODY_KEEP;
-    if (this.gapBytes === 0 || !this.encoded) {
+    if ((this.gapBytes === 0 || !this.encoded) && (this.opts.keep !== false || this.encoded)) {
       // Encoded bytes after a hole cannot be decoded: the stream is broken there.
       if (this.encoded && this.keptLen + n > limit) this.overflow = true;
       this.kept = keepBody(this.kept, this.keptLen, buf, off, n, limit);

@@ -313,7 +313,13 @@ export class HttpStreamParser implements StreamParser {
   private detach(tx: HttpTransaction): void {
     const i = this.pending.indexOf(tx);
     if (i >= 0) this.pending.splice(i, 1);
-    if (this.requestTx === tx) this.requestTx = undefined;
+    if (this.requestTx === tx) {
+      this.requestTx = undefined;
+      // Logged before its request body ended (the server answered early): its files go with it as far as they got.
+      const files = this.requestFiles?.finish(true);
+      this.requestFiles = undefined;
+      if (files) tx.requestFiles = files;
+    }
   }
 
   /** Logs `tx` and forgets it. */

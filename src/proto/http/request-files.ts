@@ -40,10 +40,14 @@ export class RequestFiles {
     if (take <= 0) return;
     this.seen += take;
     if (this.boundary !== undefined) {
-      this.multipart ??= new MultipartFiles(this.boundary, { ...this.opts, limit: 0 }, this.onEvent);
+      this.multipart ??= new MultipartFiles(
+        this.boundary,
+        { ...this.opts, limit: 0, keep: false },
+        this.onEvent,
+      );
       this.multipart.data(buf, off, take);
     } else {
-      this.whole ??= new BodyFile(this.name, undefined, undefined, { ...this.opts, limit: 0 });
+      this.whole ??= new BodyFile(this.name, undefined, undefined, { ...this.opts, limit: 0, keep: false });
       this.whole.add(buf, off, take);
     }
   }
