@@ -409,7 +409,10 @@ export class HttpStreamParser implements StreamParser {
         this.responseFile = undefined;
         this.responseRange = undefined;
         this.responseTx = undefined;
-        if (!tx) return;
+        if (!tx) {
+          if (range) this.ranges.abandon(range.block, range.key);
+          return;
+        }
         // The transaction is logged when what follows on this side is known not to be more of its body.
         this.detach(tx);
         this.flushLingering(tsUs);
@@ -483,6 +486,7 @@ export class HttpStreamParser implements StreamParser {
   /** Follows the coming response body as a file, when bodies are kept: named, with its content codings planned. */
   private openResponseFile(tx: HttpTransaction, headers: Array<[string, string]>, tsUs: number): void {
     this.responseFile = undefined;
+    if (this.responseRange) this.ranges.abandon(this.responseRange.block, this.responseRange.key);
     this.responseRange = undefined;
     if (this.ctx.keepBodies === false) return;
     const cd = headerValueNoNul(headers, 'content-disposition');

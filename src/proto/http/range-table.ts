@@ -37,6 +37,8 @@ interface Fragment {
   data: Buffer;
   /** Bytes of `data` filled. */
   len: number;
+  /** Bytes counted against the memcap while the range is open. */
+  reserved: number;
 }
 
 export interface RangeFile {
@@ -175,7 +177,7 @@ export class RangeTable {
     }
     if (this.memuse + len > this.settings.memcap) return undefined;
     this.memuse += len;
-    return new RangeBlock(f, MODE_BUFFER, { start, gap: 0, data: Buffer.alloc(len), len: 0 });
+    return new RangeBlock(f, MODE_BUFFER, { start, gap: 0, data: Buffer.alloc(len), len: 0, reserved: len });
   }
 
   /** A range's body is over: the whole file when this range completed it, else undefined. */
@@ -183,13 +185,13 @@ export class RangeTable {
     const f = b.file;
     if (this.files.get(key) !== f) {
       // Dropped meanwhile (timeout): only its reservation is left to return.
-      if (b.fragment) this.memuse -= b.fragment.data.length;
+      if (b.fragment) this.memuse -= b.fragment.reserved;
       return undefined;
     }
     if (b.mode === MODE_SKIP) return undefined;
     if (b.mode === MODE_BUFFER) {
       const fr = b.fragment!;
-      const reserved = fr.data.length;
+      const reserved = fr.reserved;
       fr.data = fr.data.subarray(0, fr.len);
       if (
         fr.len === 0 ||
@@ -212,6 +214,12 @@ export class RangeTable {
     this.drop(key, f);
     const digests = f.hasher ? f.hasher.digest() : {};
     return { name: f.name, size: f.joined, gaps: f.gaps, state: f.gaps ? 'TRUNCATED' : 'CLOSED', ...digests };
+  }
+
+  /** A range whose body will not be closed (its transaction is gone): its claim and reservation are released. */
+  abandon(b: RangeBlock, key: string): void {
+    if (b.fragment) this.memuse -= b.fragment.reserved;
+    if (b.mode === MODE_APPEND && this.files.get(key) === b.file) b.file.owned = false;
   }
 
   /** Buffered ranges that now continue the joined bytes are appended. */

@@ -200,3 +200,22 @@ test('configuration: body limits, byterange bounds and file digests from a suric
   });
   assert.equal(httpOptionsOf({ outputs: [{ 'file-store': { enabled: 'no' } }] }), undefined);
 });
+
+test('ranges: a hole inside a buffered range or an abandoned range leaves no bytes counted against the memcap', () => {
+  const t = new RangeTable(undefined, { memcap: 1 << 20, timeoutUs: 60e6 });
+  const key = 'h\u0000/f';
+  const b = t.open(key, '/f', 500, 999, 1000, 0)!;
+  b.data(RESOURCE, 500, 100);
+  b.gap(50);
+  b.data(RESOURCE, 650, 350);
+  assert.equal(t.close(b, key), undefined);
+  assert.equal(t.held, 100, 'only the bytes before the hole stay buffered');
+  const a = t.open(key, '/f', 0, 99, 1000, 0)!;
+  t.abandon(a, key);
+  const c = t.open(key, '/f', 700, 799, 1000, 0)!;
+  t.abandon(c, key);
+  assert.equal(t.held, 100);
+  // The claim of the abandoned in-order range was released: the start can be appended again.
+  assert.equal(feed(t, 0, 499), undefined);
+  assert.equal(t.held, 0);
+});
