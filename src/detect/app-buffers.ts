@@ -6,7 +6,7 @@
 import zlib from 'node:zlib';
 import type { AppRecord } from '../proto/index.js';
 import type { CertificateInfo } from '../proto/index.js';
-import type { DnsMessage, HttpTransaction } from '../proto/index.js';
+import type { DnsMessage, HttpFile, HttpTransaction } from '../proto/index.js';
 import type { BaseBuffer, BufferName } from './rule.js';
 import { transformsOf, type Transform } from './transforms.js';
 
@@ -118,6 +118,8 @@ const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => AppBuffer
     h.responseFile
       ? h.responseFile.data
       : body(h.responseBody, h.responseHeaders && header(h.responseHeaders, 'content-encoding')),
+  'file.name': (h) => fileNames(h.requestFiles),
+  'file.name#tc': (h) => fileNames([h.responseFile, h.joinedFile]),
   'http.stat_code': (h) => b(h.status === undefined ? undefined : String(h.status)),
   'http.stat_msg': (h) => b(h.statusMsg),
   'http.response_line': (h) => b(responseLineOf(h)),
@@ -135,6 +137,12 @@ const HTTP_BUFFERS: Partial<Record<BaseBuffer, (h: HttpTransaction) => AppBuffer
   'http.content_type#tc': (h) => b(h.contentType ?? header(h.responseHeaders, 'content-type')),
   'http.content_len#tc': (h) => b(header(h.responseHeaders, 'content-length')),
 };
+
+/** The names of the files given, one buffer each; undefined when there are none. */
+function fileNames(files: ReadonlyArray<HttpFile | undefined> | undefined): Buffer[] | undefined {
+  const names = files?.flatMap((f) => (f ? [Buffer.from(f.name, 'latin1')] : []));
+  return names && names.length > 0 ? names : undefined;
+}
 
 /** A certificate's subject alternative names as strings, one buffer each; undefined when it has none. */
 function subjectAltNames(c: CertificateInfo): Buffer[] | undefined {
@@ -343,7 +351,7 @@ export function appBuffers(rec: AppRecord, derived: readonly BufferName[] = []):
 export function bufferProto(name: BufferName): 'tls' | 'http' | 'dns' | 'frame' | undefined {
   if (name.startsWith('frame:')) return 'frame';
   if (name.startsWith('tls.') || name.startsWith('ja3') || name.startsWith('ja4.')) return 'tls';
-  if (name.startsWith('http.')) return 'http';
+  if (name.startsWith('http.') || name.startsWith('file.')) return 'http';
   if (name.startsWith('dns.')) return 'dns';
   return undefined;
 }

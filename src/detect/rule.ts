@@ -55,6 +55,9 @@ export type BaseBuffer =
   | 'http.response_body'
   /** file.data before the rule's side is known: the request or the response body (see rule-parser). */
   | 'file.data'
+  /** The names of the files a transaction carried, one instance per file: the request's, the response's (#tc). */
+  | 'file.name'
+  | 'file.name#tc'
   /** Response-side forms of the buffers both directions have (a rule inspecting the response uses these). */
   | 'http.header#tc'
   | 'http.header_names#tc'

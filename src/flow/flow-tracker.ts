@@ -463,8 +463,8 @@ export class FlowTrackerImpl implements FlowTracker {
     const streams = f.streams;
     if (tcp === null || streams === null) return;
     if (tcp.detect === DETECT_PARSER || this.streamSink) {
-      streams[0].flush(tsUs);
-      streams[1].flush(tsUs);
+      streams[0].flushAtEnd(tsUs);
+      streams[1].flushAtEnd(tsUs);
     }
     tcp.end(tsUs);
     f.releasedGapBytes += streams[0].gapBytes + streams[1].gapBytes;

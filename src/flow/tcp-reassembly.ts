@@ -8,7 +8,10 @@
  * - Out-of-order segments are copied and held, up to a byte bound; when the hole fills they are delivered.
  * - Retransmissions and overlaps: the first data seen wins; an overlap carrying different bytes is reported
  *   (an evasion sign, Suricata's `stream.reassembly_overlap_different_data`).
- * - A hole becomes a gap (consumer.onStreamGap) when the bound overflows, at FIN/RST, or at flow end.
+ * - A hole becomes a gap (consumer.onStreamGap) when the bound overflows, at FIN/RST, or at flow end — except,
+ *   at flow end, a hole the peer never acknowledged past: the receiver was still waiting for those bytes, so what
+ *   follows the hole was never part of the stream it read. Suricata stops there too (it only skips a hole once it
+ *   is acknowledged), which decides what a file cut by a reset holds.
  */
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/index.js';
 import type { Direction } from './app-contract.js';
@@ -61,6 +64,8 @@ export class TcpReassembler {
    * contiguous with the one before (Suricata's streaming buffer regions, logged as `tcp.ts_max_regions`).
    */
   maxRegions = 1;
+  /** Absolute stream offset the peer acknowledged up to, or -1 when no acknowledgment was seen. */
+  private ackedTo = -1;
   /** Sorted by start; the shared empty list until something is held (most streams never hold anything). */
   private held: HeldSegment[] = NOTHING_HELD;
   private heldBytes = 0;
@@ -127,7 +132,9 @@ export class TcpReassembler {
   acked(ack: number, tsUs: number): void {
     if (!this.started || this.ended || this.depthReached) return;
     const diff = (ack - this.nextSeq) | 0;
-    if (diff <= 0 || diff > MAX_ACK_JUMP) return;
+    if (diff > MAX_ACK_JUMP || diff < -MAX_ACK_JUMP) return;
+    if (this.offset + diff > this.ackedTo) this.ackedTo = this.offset + diff;
+    if (diff <= 0) return;
     const target = this.offset + diff;
     this.inAck = true;
     const held = this.held;
@@ -151,7 +158,27 @@ export class TcpReassembler {
   /** Gaps delivered now were acknowledged past (set during `acked`). */
   private inAck = false;
 
-  /** Delivers everything held, recording the holes between as gaps (flow end, overflow, FIN/RST). */
+  /**
+   * The flow ended: held bytes are delivered, holes between them gaps, up to the first hole that starts at or past
+   * what the peer acknowledged; what lies beyond such a hole is dropped. Without any acknowledgment seen (a capture
+   * of one direction) everything is delivered, as `flush` does.
+   */
+  flushAtEnd(tsUs: number): void {
+    if (this.ackedTo < 0 || this.ended) {
+      this.flush(tsUs);
+      return;
+    }
+    const held = this.held;
+    this.held = NOTHING_HELD;
+    this.budget.held -= this.heldBytes;
+    this.heldBytes = 0;
+    for (const h of held) {
+      if (h.start > this.offset && this.offset >= this.ackedTo) break;
+      this.deliverAt(h.start, h.data, 0, h.data.length, tsUs);
+    }
+  }
+
+  /** Delivers everything held, recording the holes between as gaps (overflow, FIN/RST). */
   flush(tsUs: number): void {
     const held = this.held;
     this.held = NOTHING_HELD;

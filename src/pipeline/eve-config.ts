@@ -6,7 +6,7 @@
  */
 import type { AlertOutputOptions, DnsLogOptions } from '../output/index.js';
 import { OPT_IN_TYPES, type EveCustomFields } from './eve-events.js';
-import type { HttpParseOptions } from '../proto/index.js';
+import type { FileHashName, HttpParseOptions } from '../proto/index.js';
 
 export interface EveOptions {
   alert: AlertOutputOptions;
@@ -50,10 +50,85 @@ export function decompressLayerLimit(value: unknown): number {
   return n === 0 ? MAX_DECODE_LAYERS : Math.min(n, MAX_DECODE_LAYERS);
 }
 
-/** libhtp settings of a suricata.yaml that change what moat's HTTP parser decodes; undefined when none is set. */
+const LIBHTP = 'app-layer.protocols.http.libhtp.default-config';
+export const REQUEST_BODY_LIMIT_KEY = `${LIBHTP}.request-body-limit`;
+export const RESPONSE_BODY_LIMIT_KEY = `${LIBHTP}.response-body-limit`;
+const BYTERANGE = 'app-layer.protocols.http.byterange';
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1 << 20,
+  mib: 1 << 20,
+  gb: 1 << 30,
+  gib: 1 << 30,
+};
+
+/** A Suricata size setting ("100kb", "4 KiB", "1mb", 4096) in bytes; anything else is refused, naming the key. */
+export function sizeSetting(key: string, value: unknown): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(value));
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined || (typeof value !== 'number' && typeof value !== 'string'))
+    throw new Error(`${key}: expected a size such as 4096, 100kb or 1mb, got ${JSON.stringify(value)}`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+const HASH_NAMES: readonly FileHashName[] = ['md5', 'sha1', 'sha256'];
+
+/**
+ * The digests Suricata adds to file events under this configuration: the eve-log `files` logger's `force-hash`
+ * list, and sha256 when file-store is enabled (version 2 names stored files by it).
+ */
+export function fileHashesOf(doc: unknown): FileHashName[] {
+  const want = new Set<FileHashName>();
+  for (const types of typeLists(doc)) {
+    for (const t of types) {
+      const files = t && typeof t === 'object' ? (t as Record<string, unknown>).files : undefined;
+      const fh =
+        files && typeof files === 'object' ? (files as Record<string, unknown>)['force-hash'] : undefined;
+      const list = Array.isArray(fh) ? fh : typeof fh === 'string' ? fh.split(/[\s,]+/) : [];
+      for (const h of list) {
+        const name = String(h).toLowerCase() as FileHashName;
+        if (HASH_NAMES.includes(name)) want.add(name);
+      }
+    }
+  }
+  const outputs = doc && typeof doc === 'object' ? (doc as Record<string, unknown>).outputs : undefined;
+  if (Array.isArray(outputs))
+    for (const o of outputs as Array<Record<string, unknown> | null>) {
+      const fs = o?.['file-store'] as Record<string, unknown> | undefined;
+      if (fs && on(fs.enabled)) want.add('sha256');
+    }
+  return HASH_NAMES.filter((h) => want.has(h));
+}
+
+/**
+ * libhtp and file settings of a suricata.yaml that change what moat's HTTP parser decodes and follows as files;
+ * undefined when none is set.
+ */
 export function httpOptionsOf(doc: unknown): HttpParseOptions | undefined {
+  const out: HttpParseOptions = {};
   const v = setting(doc, LAYER_LIMIT_KEY);
-  return v === undefined || v === null ? undefined : { decode: { layerLimit: decompressLayerLimit(v) } };
+  if (v !== undefined && v !== null) out.decode = { layerLimit: decompressLayerLimit(v) };
+  const req = setting(doc, REQUEST_BODY_LIMIT_KEY);
+  if (req !== undefined && req !== null) out.requestBodyLimit = sizeSetting(REQUEST_BODY_LIMIT_KEY, req);
+  const resp = setting(doc, RESPONSE_BODY_LIMIT_KEY);
+  if (resp !== undefined && resp !== null) out.responseBodyLimit = sizeSetting(RESPONSE_BODY_LIMIT_KEY, resp);
+  const memcap = setting(doc, `${BYTERANGE}.memcap`);
+  const timeout = setting(doc, `${BYTERANGE}.timeout`);
+  if (memcap !== undefined && memcap !== null)
+    out.byterange = { memcap: sizeSetting(`${BYTERANGE}.memcap`, memcap) };
+  if (timeout !== undefined && timeout !== null) {
+    const t = Number(timeout);
+    if (!Number.isFinite(t) || t < 0)
+      throw new Error(`${BYTERANGE}.timeout: expected seconds, got ${JSON.stringify(timeout)}`);
+    out.byterange = { ...out.byterange, timeoutUs: t * 1e6 };
+  }
+  const hashes = fileHashesOf(doc);
+  if (hashes.length > 0) out.fileHashes = hashes;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 const on = (v: unknown): boolean => v === true || v === 'yes' || v === 'true' || v === 'on';

@@ -4,7 +4,7 @@
  * events of their own, and alerts that name alert channels are delivered to them. Every event is written by its
  * one serialiser (`output/eve/<type>.ts`) straight into the output; this file routes.
  */
-import type { AppRecord, HttpTransaction } from '../proto/index.js';
+import type { AppRecord, HttpFile, HttpTransaction } from '../proto/index.js';
 import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
@@ -300,20 +300,35 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
       }
       this.close(o);
     }
-    if (record.type === 'http' && record.http.responseFile && this.wants('fileinfo'))
-      this.writeFileinfo(flow, record.http, tsUs, pcapCnt);
+    if (record.type === 'http' && this.wants('fileinfo')) {
+      const tx = record.http;
+      if (tx.requestFiles)
+        for (const f of tx.requestFiles) this.writeFileinfo(flow, tx, f, tsUs, pcapCnt, true);
+      if (tx.responseFile) this.writeFileinfo(flow, tx, tx.responseFile, tsUs, pcapCnt, false);
+      if (tx.joinedFile) this.writeFileinfo(flow, tx, tx.joinedFile, tsUs, pcapCnt, false);
+    }
     if (alerts) this.writeAlerts(findings, this.recordPlace(flow, record, tsUs, pcapCnt, verdict, member));
   }
 
-  /** The file a response carried: written from the server's side, with the transaction's http object. */
-  private writeFileinfo(flow: FlowView, tx: HttpTransaction, tsUs: number, pcapCnt: number): void {
+  /**
+   * A file the transaction carried, with its http object: a request's from the client's side, a response's from the
+   * server's, as Suricata writes the tuple in the direction the file travelled.
+   */
+  private writeFileinfo(
+    flow: FlowView,
+    tx: HttpTransaction,
+    file: HttpFile,
+    tsUs: number,
+    pcapCnt: number,
+    toServer: boolean,
+  ): void {
     const o = this.out;
-    writeEveHeaderAs(o, 'fileinfo', tsUs, flow, this.iface, pcapCnt, REVERSED);
+    writeEveHeaderAs(o, 'fileinfo', tsUs, flow, this.iface, pcapCnt, toServer ? FLOW_TUPLE : REVERSED);
     pktSrc(o, pcapCnt);
     raw(o, ',');
     writeHttpEve(o, tx);
     raw(o, ',"app_proto":"http",');
-    writeFileinfoEve(o, tx.responseFile!, tx.depth - 1);
+    writeFileinfoEve(o, file, tx.depth - 1);
     this.close(o);
   }
 

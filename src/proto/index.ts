@@ -27,5 +27,5 @@ export { FRAME_NAMES, type AppFrame } from './frames/index.js';
 export { parseCertificate } from './x509/index.js';
 export { formatCertTime } from './x509/time.js';
 export { type CertificateInfo } from './x509/types.js';
-export { type HttpParseOptions } from './http/index.js';
+export { DEFAULT_BODY_LIMIT, type FileHashName, type HttpParseOptions } from './http/index.js';
 export { parseContentRange } from './http/transaction.js';

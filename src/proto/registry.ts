@@ -38,7 +38,7 @@ export const appProtocols: AppProtocols = { stream: streamProtocols, datagram: d
 
 /** The lists with HTTP parsed under `http`'s settings (Suricata's libhtp options: the decompression limits). */
 export function appProtocolsWith(opts: { http?: HttpParseOptions }): AppProtocols {
-  if (!opts.http) return appProtocols;
-  const http = httpProtocolWith(opts.http);
+  // A fresh HTTP definition per analysis: it owns the byte-range table its flows share.
+  const http = httpProtocolWith(opts.http ?? {});
   return { stream: streamProtocols.map((d) => (d === httpProtocol ? http : d)), datagram: datagramProtocols };
 }

@@ -207,3 +207,36 @@ test('an acknowledgment past a hole turns it into a gap at once (capture loss, s
   r.acked(1025, 0);
   assert.equal(n.tcpGaps, 2);
 });
+
+test('flow end: holes the peer acknowledged past are gaps; data after a hole beyond its last ACK is dropped', () => {
+  // Suricata's reading (suricata-verify tcp-rst-unacked-stream-09/-11): the receiver still waited for the hole.
+  const { r, c } = setup();
+  seg(r, 1000, '', TCP_SYN);
+  seg(r, 1001, 'aaaa');
+  seg(r, 1009, 'cccc'); // 1005-1008 lost in the capture, acknowledged below
+  seg(r, 1017, 'eeee'); // 1013-1016 lost, never acknowledged
+  r.acked(1013, 0);
+  assert.equal(c.out, 'aaaa[gap 4]cccc');
+  r.flushAtEnd(0);
+  assert.equal(c.out, 'aaaa[gap 4]cccc', 'the bytes after the unacknowledged hole never reach the consumer');
+  assert.equal(r.heldSegmentBytes, 0);
+});
+
+test('flow end: an acknowledgment inside a hole makes the part before it a gap and stops there', () => {
+  const { r, c } = setup();
+  seg(r, 1000, '', TCP_SYN);
+  seg(r, 1001, 'aaaa');
+  seg(r, 1013, 'eeee'); // hole 1005-1012, acknowledged up to 1009
+  r.acked(1009, 0);
+  r.flushAtEnd(0);
+  assert.equal(c.out, 'aaaa[gap 4]');
+});
+
+test('flow end without any acknowledgment seen (one direction captured): everything held is delivered', () => {
+  const { r, c } = setup();
+  seg(r, 1000, '', TCP_SYN);
+  seg(r, 1001, 'aaaa');
+  seg(r, 1009, 'cccc');
+  r.flushAtEnd(0);
+  assert.equal(c.out, 'aaaa[gap 4]cccc');
+});

@@ -39,6 +39,9 @@ export function unmetRequirement(text: string, k: string): string | undefined {
 }
 
 export const META_KEYWORDS: Record<string, KeywordHandler> = {
+  // Asks Suricata to store the matching transaction's files (filestore[:dir,scope]): the rule matches and alerts as
+  // it would; moat writes no files, so there is nothing more to do (its fileinfo events say stored: false).
+  filestore: () => {},
   msg: (c, v, k) => {
     c.rule.msg = ownCopy(unquote(needValue(v, k)).replace(/\\(.)/g, '$1'));
   },

@@ -75,6 +75,11 @@ const legacy =
 
 export const PAYLOAD_KEYWORDS: Record<string, KeywordHandler> = {
   content,
+  // Suricata 7+ reads the old filename:"x" as file.name; content:"x".
+  filename: (c, v, k) => {
+    content(c, v, k);
+    moveLast(c, 'file.name', k);
+  },
   // The old form of content + http_uri.
   uricontent: (c, v, k) => {
     content(c, v, k);

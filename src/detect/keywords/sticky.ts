@@ -64,6 +64,7 @@ const BUFFERS: Record<string, BufferName> = {
   'http.response_body': 'http.response_body',
   'file.data': 'file.data',
   file_data: 'file.data',
+  'file.name': 'file.name',
   // Suricata 5+ made these underscore names sticky buffers too (unlike http_uri, http_cookie … modifiers).
   http_protocol: 'http.protocol',
   http_request_line: 'http.request_line',

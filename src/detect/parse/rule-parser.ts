@@ -69,6 +69,7 @@ function headerFields(h: string): string[] {
 const RESPONSE_ONLY =
   /^(http\.(stat_code|stat_msg|response_line|server|location|response_body|response_header)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
 const BOTH_SIDES = new Set([
+  'file.name',
   'http.header',
   'http.header_names',
   'http.header.raw',
@@ -128,8 +129,9 @@ function orientAppRule(rule: Rule): void {
   if (names.length === 0) return;
   const base = (b: string): string => b.split('|')[0];
   if (orientCertRule(rule, names, base)) return;
-  // file.data is the file a transaction carries: the response's unless the rule says to_server.
-  const fileToClient = names.some((b) => base(b) === 'file.data') && rule.flow.toServer !== true;
+  // file.data and file.name are of the file a transaction carries: the response's unless the rule says to_server.
+  const fileToClient =
+    names.some((b) => base(b) === 'file.data' || base(b) === 'file.name') && rule.flow.toServer !== true;
   const toClient =
     rule.flow.toClient === true || fileToClient || names.some((b) => RESPONSE_ONLY.test(base(b)));
   rule.appDir = toClient ? 1 : 0;

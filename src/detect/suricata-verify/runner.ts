@@ -13,7 +13,13 @@ import { DEFAULT_VARS, parseRules } from '../ruleset.js';
 import { applyThresholdConfig, loadThresholdFile } from '../threshold-config.js';
 import { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
-import { decompressLayerLimit, eveOptionsOf, type EveOptions } from '../../pipeline/index.js';
+import {
+  decompressLayerLimit,
+  eveOptionsOf,
+  REQUEST_BODY_LIMIT_KEY,
+  sizeSetting,
+  type EveOptions,
+} from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
@@ -264,6 +270,8 @@ export function argsProblem(args: string[]): {
   stream?: FlowTrackerOptions;
   /** moat refuses these settings as Suricata's IDS mode does (the ConfigError's message). */
   refused?: string;
+  /** libhtp's request-/response-body-limit. */
+  bodyLimits?: { requestBodyLimit?: number };
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
   let pcap: string | undefined;
@@ -272,6 +280,7 @@ export function argsProblem(args: string[]): {
   let layerLimit: number | undefined;
   let thresholdFile: string | undefined;
   const stream: FlowTrackerOptions = {};
+  let bodyLimits: { requestBodyLimit?: number } | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (t === '-k') {
@@ -294,6 +303,12 @@ export function argsProblem(args: string[]): {
         } catch (err) {
           return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
         }
+      } else if (bodyLimitSetting(kv)) {
+        try {
+          bodyLimits = { ...bodyLimits, ...bodyLimitSetting(kv) };
+        } catch (err) {
+          return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
+        }
       } else if (kv.startsWith('threshold-file='))
         thresholdFile = kv.slice('threshold-file='.length).replace(/^\$\{?TEST_DIR\}?\//, '');
       else if (!NEUTRAL_SETTINGS.some((re) => re.test(kv)))
@@ -313,7 +328,21 @@ export function argsProblem(args: string[]): {
   if (noTlsJa4) out.noTlsJa4 = true;
   if (layerLimit !== undefined) out.layerLimit = layerLimit;
   if (thresholdFile !== undefined) out.thresholdFile = thresholdFile;
+  if (bodyLimits) out.bodyLimits = bodyLimits;
   return out;
+}
+
+/**
+ * A `--set` of libhtp's request-body-limit, as the parser option it is (it bounds request files); undefined for other
+ * keys. response-body-limit stays "not emulated": beyond the file's size it sets how deep `file_data` inspects,
+ * and moat inspects a fixed window.
+ */
+function bodyLimitSetting(kv: string): { requestBodyLimit?: number } | undefined {
+  const eq = kv.indexOf('=');
+  const key = kv.slice(0, eq);
+  return key === REQUEST_BODY_LIMIT_KEY
+    ? { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) }
+    : undefined;
 }
 
 export async function runTest(dir: string): Promise<Outcome> {
@@ -418,7 +447,11 @@ export async function runTest(dir: string): Promise<Outcome> {
         inspectors,
         eveCustom: eve.custom,
         alertOutput: eve.alert,
-        http: a.layerLimit !== undefined ? { decode: { layerLimit: a.layerLimit } } : eve.http,
+        http: {
+          ...eve.http,
+          ...a.bodyLimits,
+          ...(a.layerLimit !== undefined ? { decode: { layerLimit: a.layerLimit } } : {}),
+        },
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
         // Its midstream policy is auto, ignore in IDS mode: Suricata 8 names it on the flows it applies to.
         flow: { midstreamPolicy: 'ignore', ...a.stream, midstream: a.midstream ?? false },

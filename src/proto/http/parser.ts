@@ -48,7 +48,10 @@ import {
   parseStatusLine,
 } from './transaction.js';
 import { keepBody, type HttpTransaction } from './types.js';
-import { BodyFile, dispositionFilename, pathOf } from './body-file.js';
+import { BodyFile, dispositionFilename, pathOf, type FileOptions } from './body-file.js';
+import type { FileHashName } from './file-hash.js';
+import { DEFAULT_RANGE_SETTINGS, RangeTable, type RangeBlock, type RangeSettings } from './range-table.js';
+import { RequestFiles } from './request-files.js';
 import { DEFAULT_DECODE_LIMITS, planCodings, type DecodeLimits } from './content-coding.js';
 import { headerValueNoNul } from './header-block.js';
 import { HEAD_BODY, parseResponseHead, parseStatusLineLoose, type ResponseHead } from './response-head.js';
@@ -56,9 +59,26 @@ import { HEAD_BODY, parseResponseHead, parseStatusLineLoose, type ResponseHead }
 /** A head that is no response and has no request to answer: skipped to the next status line. */
 const START_BAD_HEAD = -3;
 
-/** How HTTP bodies are decoded (Suricata's libhtp settings). */
+/** How HTTP bodies are decoded and followed as files (Suricata's libhtp and file settings). */
 export interface HttpParseOptions {
   decode?: Partial<DecodeLimits>;
+  /** libhtp's request-body-limit: request body bytes followed as files (0: all). Default DEFAULT_BODY_LIMIT. */
+  requestBodyLimit?: number;
+  /** libhtp's response-body-limit, likewise for responses. */
+  responseBodyLimit?: number;
+  /** Digests made of every file (eve-log files `force-hash`; sha256 when file-store is on). */
+  fileHashes?: readonly FileHashName[];
+  /** Byte-range reassembly bounds (`app-layer.protocols.http.byterange`). */
+  byterange?: Partial<RangeSettings>;
+}
+
+/** The body limits of Suricata's shipped suricata.yaml (request- and response-body-limit: 100kb). */
+export const DEFAULT_BODY_LIMIT = 100 * 1024;
+
+/** Where a ranged response's bytes go in the range table, and under which key. */
+interface RangeUse {
+  block: RangeBlock;
+  key: string;
 }
 
 /**
@@ -101,18 +121,33 @@ export class HttpStreamParser implements StreamParser {
   private swapped = false;
 
   /** A complete response whose log waits for the bytes after it (they may be more of its body). */
-  private lingering: { tx: HttpTransaction; file: BodyFile | undefined; aborted: boolean } | undefined;
+  private lingering:
+    | { tx: HttpTransaction; file: BodyFile | undefined; aborted: boolean; range: RangeUse | undefined }
+    | undefined;
   /** The response head the head reader just found the end of. */
   private parsedHead: ResponseHead | undefined;
   /** The response body being followed as a file. */
   private responseFile: BodyFile | undefined;
+  /** The response body's place in a byte-range reassembly. */
+  private responseRange: RangeUse | undefined;
+  /** The files of the request body being read. */
+  private requestFiles: RequestFiles | undefined;
   private readonly limits: DecodeLimits;
+  private readonly requestFileOpts: FileOptions;
+  private readonly responseFileOpts: FileOptions;
+  /** Byte ranges being joined: shared by the parsers of one protocol definition, else this flow's own. */
+  private readonly ranges: RangeTable;
 
   constructor(
     private readonly ctx: AppContext,
     opts: HttpParseOptions = {},
+    ranges?: RangeTable,
   ) {
     this.limits = { ...DEFAULT_DECODE_LIMITS, ...opts.decode };
+    const hashes = opts.fileHashes;
+    this.requestFileOpts = { limit: opts.requestBodyLimit ?? DEFAULT_BODY_LIMIT, hashes };
+    this.responseFileOpts = { limit: opts.responseBodyLimit ?? DEFAULT_BODY_LIMIT, hashes };
+    this.ranges = ranges ?? rangeTableFor(opts);
     this.requests = new HttpMessageReader(this.requestOwner(), 'request');
     this.responses = new HttpMessageReader(this.responseOwner(), 'response');
   }
@@ -263,12 +298,16 @@ export class HttpStreamParser implements StreamParser {
     const l = this.lingering;
     if (!l) return;
     this.lingering = undefined;
-    const { tx, file } = l;
+    const { tx, file, range } = l;
     if (file && file.seen > 0) {
       tx.responseFile = file.finish(l.aborted, () =>
         this.anomaly('COMPRESSION_BOMB', 'decoded body over the decompression bound', tsUs),
       );
       tx.responseBody = tx.responseFile.data ? [tx.responseFile.data] : undefined;
+    }
+    if (range) {
+      const whole = this.ranges.close(range.block, range.key);
+      if (whole) tx.joinedFile = whole;
     }
     this.emit(tx, tsUs);
   }
@@ -277,7 +316,13 @@ export class HttpStreamParser implements StreamParser {
   private detach(tx: HttpTransaction): void {
     const i = this.pending.indexOf(tx);
     if (i >= 0) this.pending.splice(i, 1);
-    if (this.requestTx === tx) this.requestTx = undefined;
+    if (this.requestTx === tx) {
+      this.requestTx = undefined;
+      // Logged before its request body ended (the server answered early): its files go with it as far as they got.
+      const files = this.requestFiles?.finish(true);
+      this.requestFiles = undefined;
+      if (files) tx.requestFiles = files;
+    }
   }
 
   /** Logs `tx` and forgets it. */
@@ -302,8 +347,14 @@ export class HttpStreamParser implements StreamParser {
         if (!tx) return;
         tx.requestBody = this.keptBody(tx.requestBody, tx.requestBodyLength, buf, off, n);
         tx.requestBodyLength += n;
+        this.requestFiles?.data(buf, off, n);
       },
-      onMessageEnd: () => {
+      onBodyGap: (n) => this.requestFiles?.gap(n),
+      onMessageEnd: (_tsUs, aborted) => {
+        const tx = this.requestTx;
+        const files = this.requestFiles?.finish(aborted);
+        this.requestFiles = undefined;
+        if (tx && files) tx.requestFiles = files;
         this.requestTx = undefined;
       },
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
@@ -357,13 +408,18 @@ export class HttpStreamParser implements StreamParser {
           return;
         }
         const file = this.responseFile;
+        const range = this.responseRange;
         this.responseFile = undefined;
+        this.responseRange = undefined;
         this.responseTx = undefined;
-        if (!tx) return;
+        if (!tx) {
+          if (range) this.ranges.abandon(range.block, range.key);
+          return;
+        }
         // The transaction is logged when what follows on this side is known not to be more of its body.
         this.detach(tx);
         this.flushLingering(tsUs);
-        this.lingering = { tx, file, aborted };
+        this.lingering = { tx, file, aborted, range };
       },
       beforeHead: (buf, off, end) => this.trailingBody(buf, off, end),
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
@@ -407,6 +463,16 @@ export class HttpStreamParser implements StreamParser {
     }
     const framing = bodyFraming(head.headers, framingOut, true);
     if (framingOut.problem) this.anomaly('http.request_framing', framingOut.problem, tsUs);
+    this.requestFiles =
+      this.ctx.keepBodies === false
+        ? undefined
+        : RequestFiles.forRequest(
+            tx.method,
+            tx.uri,
+            headerValueNoNul(head.headers, 'content-type'),
+            this.requestFileOpts,
+            (e, d) => this.anomaly(e, d, tsUs),
+          );
     switch (framing) {
       case Framing.Chunked:
         return BODY_CHUNKED;
@@ -423,15 +489,39 @@ export class HttpStreamParser implements StreamParser {
   /** Follows the coming response body as a file, when bodies are kept: named, with its content codings planned. */
   private openResponseFile(tx: HttpTransaction, headers: Array<[string, string]>, tsUs: number): void {
     this.responseFile = undefined;
+    if (this.responseRange) this.ranges.abandon(this.responseRange.block, this.responseRange.key);
+    this.responseRange = undefined;
     if (this.ctx.keepBodies === false) return;
     const cd = headerValueNoNul(headers, 'content-disposition');
     const name = (cd !== undefined ? dispositionFilename(cd) : undefined) ?? pathOf(tx.uri);
     const plan = planCodings(headerValueNoNul(headers, 'content-encoding'), this.limits.layerLimit);
     if (plan.overLimit)
       this.anomaly('TOO_MANY_ENCODING_LAYERS', `over ${this.limits.layerLimit} content encodings`, tsUs);
-    this.responseFile = new BodyFile(name, plan, this.limits);
     const cr = headerValueNoNul(headers, 'content-range');
     const range = cr !== undefined ? parseContentRange(cr) : undefined;
+    // A part of a larger file (not the whole of it, sizes known and consistent) is joined with the other parts of
+    // the same resource, named by host and file name as Suricata keys them.
+    if (
+      range &&
+      tx.hostname !== undefined &&
+      range.start >= 0 &&
+      range.end > 0 &&
+      range.size > 0 &&
+      !(range.start === 0 && range.end === range.size - 1) &&
+      range.start <= range.end &&
+      range.end <= range.size - 1
+    ) {
+      const key = `${tx.hostname}\u0000${name}`;
+      const block = this.ranges.open(key, name, range.start, range.end, range.size, tsUs);
+      if (block) this.responseRange = { block, key };
+    }
+    const sink = this.responseRange?.block;
+    this.responseFile = new BodyFile(
+      name,
+      plan,
+      this.limits,
+      sink ? { ...this.responseFileOpts, sink } : this.responseFileOpts,
+    );
     if (range && range.start >= 0 && range.end > 0)
       this.responseFile.range = { start: range.start, end: range.end };
   }
@@ -523,6 +613,11 @@ export class HttpStreamParser implements StreamParser {
         return BODY_UNTIL_CLOSE;
     }
   }
+}
+
+/** A flow's own range table, when its parser was made without a shared one. */
+function rangeTableFor(opts: HttpParseOptions): RangeTable {
+  return new RangeTable(opts.fileHashes, { ...DEFAULT_RANGE_SETTINGS, ...opts.byterange });
 }
 
 /** A 101 switching to h2c (the request, when it was seen at all, asked for it). */

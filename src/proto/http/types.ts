@@ -42,6 +42,13 @@ export interface HttpTransaction {
   depth: number;
   /** The response body as Suricata tracks it as a file (`fileinfo`): set when the response carried body bytes. */
   responseFile?: HttpFile;
+  /**
+   * Files the request carried: the body of a POST or PUT (named by the path), or each multipart/form-data part with
+   * a filename.
+   */
+  requestFiles?: HttpFile[];
+  /** The whole file that this response's range completed, joined from the byte ranges of several responses. */
+  joinedFile?: HttpFile;
   /** An HTTP/2 stream's frame facts (stream id, settings, errors), as Suricata logs them. */
   http2?: Http2Details;
 }
@@ -56,6 +63,9 @@ export interface HttpFile {
   gaps: boolean;
   /** CLOSED when the body ended as framed, TRUNCATED when a gap, the end of the flow or a limit cut it. */
   state: 'CLOSED' | 'TRUNCATED';
+  md5?: string;
+  sha1?: string;
+  sha256?: string;
   /** The byte range a partial response (206, Content-Range) carries of the whole file. */
   range?: { start: number; end: number };
   /** The body's first bytes as decoded (at most BODY_KEEP): `file_data`. */
