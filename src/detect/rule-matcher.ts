@@ -718,6 +718,8 @@ export class RuleMatcher {
   }
 
   private packetRules(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
+    // Nothing kept per flow and no packet rule: a rule set of app-layer rules only gives flows no slot.
+    if (this.packetRuleCount === 0 && !this.flows.seqs && !this.guessing) return undefined;
     const slot = this.flows.slot(flow.id);
     if (this.flows.seqs && pkt.proto === 6) this.trackSeq(slot, dir, pkt);
     if (this.guessing && pkt.proto === 6 && pkt.payloadLen > 0)
