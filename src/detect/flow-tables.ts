@@ -76,12 +76,29 @@ export class RuleFlows {
     return i >= 0 && (this.marks[i] & ENCRYPTED) !== 0;
   }
 
+  /** `encrypted` by slot (the packet path looks the slot up once per packet). */
+  encryptedAt(i: number): boolean {
+    return (this.marks[i] & ENCRYPTED) !== 0;
+  }
+
+  /** The recognized protocol's number at slot i: 0 none (yet); it names `recognizedAt(i)`. */
+  recognizedIdAt(i: number): number {
+    return this.marks[i] >> NAME_SHIFT;
+  }
+
+  recognizedAt(i: number): string {
+    return this.names[this.marks[i] >> NAME_SHIFT];
+  }
+
   /**
    * Recognition (see proto-guess.ts) from the flow's first data in direction `dir`: later data that way, or any once
    * a protocol is recognized, changes nothing.
    */
   note(flowId: number, dir: number, b: Uint8Array, off: number, len: number): void {
-    const i = this.slot(flowId);
+    this.noteAt(this.slot(flowId), dir, b, off, len);
+  }
+
+  noteAt(i: number, dir: number, b: Uint8Array, off: number, len: number): void {
     const m = this.marks[i];
     const bit = 1 << dir;
     if (m >> NAME_SHIFT !== 0 || (m & bit) !== 0) return;

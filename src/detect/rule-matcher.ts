@@ -589,8 +589,8 @@ export class RuleMatcher {
    * Per TCP flow, each direction's initial and next sequence numbers ([isn0, next0, isn1, next1]), kept only when a
    * rule uses stream_size: Suricata's stream size is next_seq − isn (the SYN counts one).
    */
-  private trackSeq(flow: FlowView, dir: number, pkt: DecodedPacket): void {
-    const i = 4 * this.flows.slot(flow.id) + dir * 2;
+  private trackSeq(slot: number, dir: number, pkt: DecodedPacket): void {
+    const i = 4 * slot + dir * 2;
     const s = this.flows.seqs!;
     const syn = (pkt.tcpFlags & 0x02) !== 0;
     const fin = (pkt.tcpFlags & 0x01) !== 0;
@@ -650,9 +650,9 @@ export class RuleMatcher {
   private variants = 0;
 
   /** The group's variant for this flow's protocols (the group itself past MAX_VARIANTS). */
-  private protoVariant(g: Group, flow: FlowView): Group {
+  private protoVariant(g: Group, flow: FlowView, slot: number): Group {
     const app = flow.appProto;
-    const guessed = this.guessing ? this.flows.recognized(flow.id) : '';
+    const guessed = this.guessing ? this.flows.recognizedAt(slot) : '';
     const byApp = (g.variants ??= new Map());
     let byGuess = byApp.get(app);
     if (!byGuess) byApp.set(app, (byGuess = new Map()));
@@ -693,10 +693,37 @@ export class RuleMatcher {
     return hits?.map((rule) => ({ rule, dir: 0 }));
   }
 
+  /**
+   * Per flow slot and direction (index 2 × slot + dir): the packet group its ports select — `any` alone or the port
+   * pair's (null: past MAX_PORT_PAIRS, the groups are scanned one by one) — and the protocol variant last used
+   * with the flow's protocols it was made for. A packet then costs one map lookup (its flow's slot) instead of
+   * the port, pair and variant maps' five or six.
+   */
+  private readonly slotBase: Array<Group | null | undefined> = [];
+  private readonly slotVariant: Array<Group | undefined> = [];
+  private readonly slotApp: string[] = [];
+  private slotGuess = new Uint8Array(512);
+
+  /** The port group of a flow's packets one way (see slotBase), from the port maps. */
+  private portGroup(pg: PortGroups, t: Transport, flow: FlowView, dir: number): Group | null {
+    const dg =
+      t === 'other' || pg.dst.size === 0 ? undefined : pg.dst.get(dir === 0 ? flow.dstPort : flow.srcPort);
+    const sg =
+      t === 'other' || pg.src.size === 0 ? undefined : pg.src.get(dir === 0 ? flow.srcPort : flow.dstPort);
+    if (dg === undefined && sg === undefined) return pg.any;
+    const key =
+      (dg ? (dir === 0 ? flow.dstPort : flow.srcPort) + 1 : 0) * 65537 +
+      (sg ? (dir === 0 ? flow.srcPort : flow.dstPort) + 1 : 0);
+    return pg.pairs.get(key) ?? this.pairGroup(pg, key, dg, sg) ?? null;
+  }
+
   private packetRules(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
-    if (this.flows.seqs && pkt.proto === 6) this.trackSeq(flow, dir, pkt);
+    // Nothing kept per flow and no packet rule: a rule set of app-layer rules only gives flows no slot.
+    if (this.packetRuleCount === 0 && !this.flows.seqs && !this.guessing) return undefined;
+    const slot = this.flows.slot(flow.id);
+    if (this.flows.seqs && pkt.proto === 6) this.trackSeq(slot, dir, pkt);
     if (this.guessing && pkt.proto === 6 && pkt.payloadLen > 0)
-      this.flows.note(flow.id, dir, pkt.buf, pkt.payloadOff, pkt.payloadLen);
+      this.flows.noteAt(slot, dir, pkt.buf, pkt.payloadOff, pkt.payloadLen);
     if (this.packetRuleCount === 0) return undefined;
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
@@ -704,37 +731,45 @@ export class RuleMatcher {
     const cipher =
       pkt.payloadLen > 0 &&
       flow.appProto === 'tls' &&
-      (this.flows.encrypted(flow.id) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
+      (this.flows.encryptedAt(slot) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
     const payload = cipher ? undefined : pkt.buf;
     this.nextGeneration();
-    const dg =
-      t === 'other' || pg.dst.size === 0 ? undefined : pg.dst.get(dir === 0 ? flow.dstPort : flow.srcPort);
-    const sg =
-      t === 'other' || pg.src.size === 0 ? undefined : pg.src.get(dir === 0 ? flow.srcPort : flow.dstPort);
     const grouped = this.opts.prefilter !== false;
     // Nothing to scan (no payload, or ciphertext) and no rule without a literal: no candidate (most packets).
     const bare = payload === undefined || pkt.payloadLen === 0;
-    if (dg === undefined && sg === undefined) {
-      if (bare && pg.any.always.length === 0) return undefined;
-      this.collect(
-        grouped ? this.protoVariant(pg.any, flow) : pg.any,
-        payload,
-        pkt.payloadOff,
-        pkt.payloadLen,
-      );
+    const k = 2 * slot + dir;
+    let base = this.slotBase[k];
+    if (base === undefined) this.slotBase[k] = base = this.portGroup(pg, t, flow, dir);
+    if (base === null) {
+      // Past MAX_PORT_PAIRS: `any` and the port groups, each scanned.
+      const dg =
+        t === 'other' || pg.dst.size === 0 ? undefined : pg.dst.get(dir === 0 ? flow.dstPort : flow.srcPort);
+      const sg =
+        t === 'other' || pg.src.size === 0 ? undefined : pg.src.get(dir === 0 ? flow.srcPort : flow.dstPort);
+      this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
+      this.collect(dg, payload, pkt.payloadOff, pkt.payloadLen);
+      this.collect(sg, payload, pkt.payloadOff, pkt.payloadLen);
     } else {
-      const key =
-        (dg ? (dir === 0 ? flow.dstPort : flow.srcPort) + 1 : 0) * 65537 +
-        (sg ? (dir === 0 ? flow.srcPort : flow.dstPort) + 1 : 0);
-      const pair = pg.pairs.get(key) ?? this.pairGroup(pg, key, dg, sg);
-      if (pair) {
-        if (bare && pair.always.length === 0) return undefined;
-        this.collect(this.protoVariant(pair, flow), payload, pkt.payloadOff, pkt.payloadLen);
-      } else {
-        this.collect(pg.any, payload, pkt.payloadOff, pkt.payloadLen);
-        this.collect(dg, payload, pkt.payloadOff, pkt.payloadLen);
-        this.collect(sg, payload, pkt.payloadOff, pkt.payloadLen);
+      if (bare && base.always.length === 0) return undefined;
+      let v = base;
+      if (grouped) {
+        const guess = this.guessing ? this.flows.recognizedIdAt(slot) : 0;
+        const cached = this.slotVariant[k];
+        if (cached !== undefined && this.slotApp[k] === flow.appProto && this.slotGuess[k] === guess)
+          v = cached;
+        else {
+          v = this.protoVariant(base, flow, slot);
+          this.slotVariant[k] = v;
+          this.slotApp[k] = flow.appProto;
+          if (k >= this.slotGuess.length) {
+            const bigger = new Uint8Array(Math.max(2 * this.slotGuess.length, k + 1));
+            bigger.set(this.slotGuess);
+            this.slotGuess = bigger;
+          }
+          this.slotGuess[k] = guess;
+        }
       }
+      this.collect(v, payload, pkt.payloadOff, pkt.payloadLen);
     }
     const cand = this.cand;
     if (cand.length === 0) return undefined;
@@ -917,6 +952,12 @@ export class RuleMatcher {
   }
 
   endFlow(flowId: number): void {
+    const slot = this.flows.find(flowId);
+    if (slot >= 0)
+      for (let k = 2 * slot; k < 2 * slot + 2; k++) {
+        this.slotBase[k] = undefined;
+        this.slotVariant[k] = undefined;
+      }
     this.events?.endFlow(flowId);
     this.flows.delete(flowId);
     this.state.endFlow(flowId);

@@ -3,7 +3,19 @@
  * event cache, the message bus) gets its connection here, so connection options, retries and the URL
  * check live in one place.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * ioredis is loaded on the first client, not with this module: loading it puts V8's String.prototype in dictionary
+ * mode (its RESP decoder's class setup does), and from then on every string method call in optimized code —
+ * `charCodeAt` in the EVE writer, the parsers — goes through a generic property lookup. `moat analyze --rules`
+ * reached this module through the security stage and spent ~0.6 CPU s more on big.pcap with ET Open for it (a whole run ~7).
+ */
+let RedisCtor: typeof Redis | undefined;
+function redisClass(): typeof Redis {
+  return (RedisCtor ??= (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis);
+}
 
 export type RedisClient = Redis;
 
@@ -35,7 +47,7 @@ export function createRedisClient(url: string, opts: RedisClientOptions = {}): R
     enableAutoPipelining: opts.autoPipelining ?? true,
   };
   if (opts.connectionName) o.connectionName = opts.connectionName;
-  return new Redis(url, o);
+  return new (redisClass())(url, o);
 }
 
 /**

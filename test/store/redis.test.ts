@@ -69,3 +69,25 @@ test('a client, its subscriber, and a component sharing the client', async (t) =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('loading the store and the security stage leaves String.prototype in fast mode (ioredis loads on first use)', () => {
+  // ioredis's module setup puts String.prototype in dictionary mode, which makes every string method call in
+  // optimized code (the EVE writer's charCodeAt loops, the parsers) a generic lookup: `analyze --rules` paid ~0.6
+  // CPU s on the bench capture for it. A fresh process, because this test process may have loaded ioredis already.
+  const mods = ['../../src/store/index.js', '../../src/cli/commands/security-stage.js'].map(
+    (m) => new URL(m, import.meta.url).href,
+  );
+  const code =
+    `const mods = ${JSON.stringify(mods)};` +
+    `for (const m of mods) await import(m);` +
+    `const fast = new Function('o', 'return %HasFastProperties(o)');` +
+    `process.stdout.write(String(fast(String.prototype)));` +
+    `await import('ioredis');` +
+    `process.stdout.write(' ' + String(fast(String.prototype)));`;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  // The second word shows the check can see what it guards against: after ioredis itself loads, it is slow.
+  assert.equal(r.stdout, 'true false');
+});
