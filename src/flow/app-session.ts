@@ -219,10 +219,18 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     return !this.alwaysWait && (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0;
   }
 
+  /** Directions (bit per direction) whose remaining bytes go to stream inspection only (see `onAppLayerCut`). */
+  private appCut = 0;
+
+  onAppLayerCut(dir: Direction): void {
+    this.appCut |= 1 << dir;
+  }
+
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
     const end = dir === 0 ? (this.delivered0 += len) : (this.delivered1 += len);
     if (this.sink.wantsStream === true)
       this.sink.onStreamData?.(this.flow, dir, buf.subarray(off, off + len), tsUs);
+    if (this.appCut & (1 << dir)) return;
     this.feed(dir, buf, off, len, tsUs, end);
   }
 
@@ -271,6 +279,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     // flushed at RST or the end (never acknowledged) is not one.
     if (acked) this.anomalies.streamEvent(STREAM_SEQ_GAP);
     if (this.sink.wantsStream === true) this.sink.onStreamGap?.(this.flow, dir, len, tsUs);
+    if (this.appCut & (1 << dir)) return;
     if (this.framer !== null && this.detect === DETECT_PARSER) this.framer.onGap(dir, len, tsUs);
     if (this.parser?.finished === true) return;
     if (this.detect === DETECT_PARSER) {

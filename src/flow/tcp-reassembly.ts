@@ -24,6 +24,8 @@ export interface StreamConsumer {
   onStreamOverlapDifferent(dir: Direction, tsUs: number): void;
   /** The reassembly depth was reached: nothing past it is delivered (once per direction). */
   onStreamDepthReached?(dir: Direction, tsUs: number): void;
+  /** From here on `dir`'s bytes are for stream inspection only (past a hole never acknowledged, at flow end). */
+  onAppLayerCut?(dir: Direction): void;
 }
 
 export interface ReassemblyCounters {
@@ -159,8 +161,8 @@ export class TcpReassembler {
   private inAck = false;
 
   /**
-   * The flow ended: held bytes are delivered, holes between them gaps, up to the first hole that starts at or past
-   * what the peer acknowledged; what lies beyond such a hole is dropped. Without any acknowledgment seen (a capture
+   * The flow ended: held bytes are delivered, holes between them gaps; past the first hole that starts at or past
+   * what the peer acknowledged the bytes reach stream inspection only, not the app layer. Without any acknowledgment seen (a capture
    * of one direction) everything is delivered, as `flush` does.
    */
   flushAtEnd(tsUs: number): void {
@@ -172,8 +174,14 @@ export class TcpReassembler {
     this.held = NOTHING_HELD;
     this.budget.held -= this.heldBytes;
     this.heldBytes = 0;
+    let cut = false;
     for (const h of held) {
-      if (h.start > this.offset && this.offset >= this.ackedTo) break;
+      if (!cut && h.start > this.offset && this.offset >= this.ackedTo) {
+        // The app layer stops here; raw stream inspection at flow end still sees what lies beyond the hole, as
+        // Suricata's does (its flow-timeout pseudo packets inspect the raw stream past it).
+        cut = true;
+        this.consumer.onAppLayerCut?.(this.dir);
+      }
       this.deliverAt(h.start, h.data, 0, h.data.length, tsUs);
     }
   }

@@ -19,6 +19,9 @@ class Collector implements StreamConsumer {
   onStreamOverlapDifferent(): void {
     this.overlaps++;
   }
+  onAppLayerCut(): void {
+    this.out += '|cut|';
+  }
 }
 
 function setup(
@@ -208,8 +211,9 @@ test('an acknowledgment past a hole turns it into a gap at once (capture loss, s
   assert.equal(n.tcpGaps, 2);
 });
 
-test('flow end: holes the peer acknowledged past are gaps; data after a hole beyond its last ACK is dropped', () => {
-  // Suricata's reading (suricata-verify tcp-rst-unacked-stream-09/-11): the receiver still waited for the hole.
+test('flow end: holes the peer acknowledged past are gaps; after a hole beyond its last ACK the app layer is cut', () => {
+  // Suricata's reading (suricata-verify tcp-rst-unacked-stream-09/-11): the receiver still waited for the hole, so its
+  // app layer never gets what follows; raw stream inspection at flow end still does (tcp-rst-unacked-stream-03-gap).
   const { r, c } = setup();
   seg(r, 1000, '', TCP_SYN);
   seg(r, 1001, 'aaaa');
@@ -218,18 +222,18 @@ test('flow end: holes the peer acknowledged past are gaps; data after a hole bey
   r.acked(1013, 0);
   assert.equal(c.out, 'aaaa[gap 4]cccc');
   r.flushAtEnd(0);
-  assert.equal(c.out, 'aaaa[gap 4]cccc', 'the bytes after the unacknowledged hole never reach the consumer');
+  assert.equal(c.out, 'aaaa[gap 4]cccc|cut|[gap 4]eeee', 'the cut comes before the unacknowledged hole');
   assert.equal(r.heldSegmentBytes, 0);
 });
 
-test('flow end: an acknowledgment inside a hole makes the part before it a gap and stops there', () => {
+test('flow end: an acknowledgment inside a hole makes the part before it a gap and cuts the app layer there', () => {
   const { r, c } = setup();
   seg(r, 1000, '', TCP_SYN);
   seg(r, 1001, 'aaaa');
   seg(r, 1013, 'eeee'); // hole 1005-1012, acknowledged up to 1009
   r.acked(1009, 0);
   r.flushAtEnd(0);
-  assert.equal(c.out, 'aaaa[gap 4]');
+  assert.equal(c.out, 'aaaa[gap 4]|cut|[gap 4]eeee');
 });
 
 test('flow end without any acknowledgment seen (one direction captured): everything held is delivered', () => {
@@ -238,5 +242,5 @@ test('flow end without any acknowledgment seen (one direction captured): everyth
   seg(r, 1001, 'aaaa');
   seg(r, 1009, 'cccc');
   r.flushAtEnd(0);
-  assert.equal(c.out, 'aaaa[gap 4]cccc');
+  assert.equal(c.out, 'aaaa[gap 4]cccc', 'no cut');
 });
