@@ -415,9 +415,10 @@ export interface Rule {
    */
   appDir?: number;
   /**
-   * A rule on the certificate buffers (tls.cert_subject …) with no direction: the same rule on the client's
-   * certificate, as Suricata inspects these buffers both ways (to the client: the server's certificate, to the
-   * server: the client's). The matcher runs it beside the rule.
+   * A rule with no direction on buffers both sides of a transaction have, run by the matcher beside the rule: on
+   * the certificate buffers (tls.cert_subject …) the same rule on the client's certificate, as Suricata inspects
+   * these buffers both ways (to the client: the server's certificate, to the server: the client's); on
+   * http.header, tls.random … the same rule on the response's.
    */
   clientCertTwin?: Rule;
   /** Set when a `requires:` condition does not hold here: the rule is left out without an error, as in Suricata. */

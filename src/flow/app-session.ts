@@ -126,6 +126,18 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   /** Records waiting for an acknowledgment, in the order they were made. */
   private held: HeldRecord[] | null = null;
 
+  /**
+   * Directions whose data came on their SYN (TCP Fast Open, bit 0 initiator, bit 1 responder): the peer has sent
+   * nothing yet, but its SYN/ACK is on the way, so this is no one-sided capture and the records wait.
+   */
+  synData = 0;
+
+  /** The peer of the direction being parsed has sent nothing and never will (a one-sided capture or tap). */
+  private peerSilent(): boolean {
+    const d = this.curDir;
+    return (d === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0 && (this.synData & (1 << d)) === 0;
+  }
+
   /** No record waits for an acknowledgment. */
   get idle(): boolean {
     return this.held === null && this.protoDir < 0;

@@ -135,15 +135,24 @@ function orientAppRule(rule: Rule): void {
   const toClient =
     rule.flow.toClient === true || fileToClient || names.some((b) => RESPONSE_ONLY.test(base(b)));
   rule.appDir = toClient ? 1 : 0;
-  const rename = (b: BufferName): BufferName => {
+  const rename = (b: BufferName, toClient: boolean): BufferName => {
     const [head, ...rest] = b.split('|');
     if (head === 'file.data')
       return [toClient ? 'http.response_body' : 'http.request_body', ...rest].join('|') as BufferName;
     return (toClient && BOTH_SIDES.has(head) ? [`${head}#tc`, ...rest].join('|') : b) as BufferName;
   };
-  rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k), v]));
-  for (const d of rule.datasets) d.buffer = rename(d.buffer);
-  if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k), v]));
+  // Only buffers both sides have and no direction: Suricata inspects the rule on the request and on the response
+  // (`http.header; content:"Server: "` matches a response). The response's is a twin beside the rule.
+  if (!toClient && rule.flow.toServer !== true && names.every((b) => BOTH_SIDES.has(base(b))))
+    rule.clientCertTwin = withFields(rule, {
+      buffers: new Map([...rule.buffers].map(([k, v]) => [rename(k, true), v])),
+      datasets: rule.datasets.map((d) => ({ ...d, buffer: rename(d.buffer, true) })),
+      absent: rule.absent && new Map([...rule.absent].map(([k, v]) => [rename(k, true), v])),
+      appDir: 1,
+    });
+  rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k, toClient), v]));
+  for (const d of rule.datasets) d.buffer = rename(d.buffer, toClient);
+  if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k, toClient), v]));
 }
 
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
