@@ -118,6 +118,9 @@ function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) 
  * says flow:to_client. Buffers both sides have (http.header, http.protocol …) then mean the response's.
  */
 function orientAppRule(rule: Rule): void {
+  for (const b of ['ip.src', 'ip.dst'] as const)
+    if (rule.buffers.has(b) || rule.absent?.has(b))
+      throw new RuleError(`only dataset/datarep can test the address (no content or pcre)`, undefined, b);
   for (const [b, mode] of rule.absent ?? [])
     if (mode === 'only' && rule.buffers.has(b))
       throw new RuleError(`${b} must be absent, yet has matches (use absent: or_else)`, undefined, 'absent');
