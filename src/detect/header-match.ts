@@ -22,6 +22,8 @@ export function protoMatches(rule: Rule, flow: FlowView): boolean {
   const l4 = L4[p];
   if (l4 !== undefined) return flow.proto === l4 || (p === 'icmp' && flow.proto === 58);
   if (p === 'http1') return flow.appProto === 'http';
+  // DNS over HTTP/2 is still HTTP/2 to a rule (Suricata's doh2 flows match http2 rules).
+  if (p === 'http2') return flow.appProto === 'http2' || flow.appProto === 'doh2';
   return flow.appProto === p;
 }
 

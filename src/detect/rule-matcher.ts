@@ -123,6 +123,8 @@ function protoCan(p: string, app: string, guessed: string): boolean {
       return true;
     case 'http1':
       return app === 'http';
+    case 'http2':
+      return app === 'http2' || app === 'doh2';
     default:
       return p === app || (GUESSED_PROTOS.has(p) && p === guessed);
   }

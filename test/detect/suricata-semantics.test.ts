@@ -88,3 +88,91 @@ test('a direction-less header rule runs on both sides; a directed one on its own
   assert.equal(rules[1].clientCertTwin, undefined);
   assert.equal(rules[2].clientCertTwin, undefined);
 });
+
+/** Alerts per sid of `rules` (text) on `pcap`, with datasets read from `dir`. */
+async function countsOf(rules: string, pcap: string, dir = '.'): Promise<Map<number, number>> {
+  const parsed = parseRules(rules, 't.rules');
+  assert.deepEqual(parsed.errors, []);
+  const ins = new RuleInspector(new RuleMatcher(parsed.rules, { datasetDir: dir }), true);
+  const { events } = await analyzeToEvents(pcap, { inspectors: [ins], flow: { midstream: false } });
+  const counts = new Map<number, number>();
+  for (const e of events as Array<Record<string, unknown>>)
+    if (e.event_type === 'alert') {
+      const sid = (e.alert as { signature_id: number }).signature_id;
+      counts.set(sid, (counts.get(sid) ?? 0) + 1);
+    }
+  return counts;
+}
+
+test('hostbits: set, isset, isnotset and unset by source or destination address', async (t) => {
+  const dir = join(SV, 'detect-hostbits', 'detect-hostbits-02');
+  const pcap = join(SV, 'detect-flowbits', 'input.pcap');
+  if (!existsSync(pcap) || !existsSync(dir)) return t.skip('captures absent');
+  const c = await countsOf(readFileSync(join(dir, 'test.rules'), 'utf8'), pcap);
+  // test.yaml: sid 1 ×0, 2 ×1, 4 ×1, 10 ×1, 11 ×1.
+  assert.deepEqual(bySid(c, [1, 2, 4, 10, 11]), [0, 1, 1, 1, 1]);
+  const c1 = await countsOf(
+    readFileSync(join(SV, 'detect-hostbits', 'detect-hostbits-01', 'test.rules'), 'utf8'),
+    pcap,
+  );
+  assert.deepEqual(bySid(c1, [1, 2, 3]), [0, 0, 1]);
+});
+
+test('icmpv6.mtu reads a Packet Too Big MTU (tshark: one type 2 message, MTU 1200)', async (t) => {
+  const pcap = join(SV, 'ipv6-evasion', 'ipv6-atomic-fragments-toobig', 'toobig.pcap');
+  if (!existsSync(pcap)) return t.skip(`${pcap} absent`);
+  const c = await countsOf(
+    [
+      'alert ipv6 any any -> any any (icmpv6.mtu:<1280; sid:1;)',
+      'alert ipv6 any any -> any any (icmpv6.mtu:1200; sid:2;)',
+      'alert ipv6 any any -> any any (icmpv6.mtu:>1200; sid:3;)',
+    ].join('\n'),
+    pcap,
+  );
+  assert.deepEqual(bySid(c, [1, 2, 3]), [1, 1, 0]);
+});
+
+test('ip.src / ip.dst datasets test each packet of the flow; an ip set holds IPv4-mapped addresses', async (t) => {
+  const dir = join(SV, 'datasets-09-load');
+  const pcap = join(SV, 'flowbit-oring', 'input.pcap');
+  if (!existsSync(pcap) || !existsSync(dir)) return t.skip('captures absent');
+  const c = await countsOf(readFileSync(join(dir, 'test.rules'), 'utf8'), pcap, dir);
+  // test.yaml: 6 alerts, sid 1 ×3, 2 ×0, 3 ×3 (the to-server packets after HTTP is known, the last ACK included).
+  assert.deepEqual(bySid(c, [1, 2, 3]), [3, 0, 3]);
+  assert.throws(() => {
+    const r = parseRules('alert ip any any -> any any (ip.src; content:"a"; sid:9;)', 't.rules');
+    if (r.errors.length > 0) throw new Error(r.errors[0].message);
+  }, /only dataset/);
+});
+
+test('bypass: the match marks the flow bypassed, later packets are not inspected', async (t) => {
+  const dir = join(SV, 'detect-bypass-udp');
+  if (!existsSync(dir)) return t.skip(`${dir} absent`);
+  const rules = readFileSync(join(dir, 'test.rules'), 'utf8');
+  const parsed = parseRules(`${rules}\nalert udp any any -> any any (content:"|00 00 00 00|"; sid:2;)`, 't');
+  assert.deepEqual(parsed.errors, []);
+  const ins = new RuleInspector(new RuleMatcher(parsed.rules), true);
+  const { events } = await analyzeToEvents(join(dir, 'input.pcap'), { inspectors: [ins] });
+  const flows = (events as Array<Record<string, unknown>>).filter((e) => e.event_type === 'flow');
+  // test.yaml: one flow, state bypassed.
+  assert.deepEqual(
+    flows.map((f) => (f.flow as { state: string }).state),
+    ['bypassed'],
+  );
+  // Without bypass the marker rule would alert on every packet that starts with four zero bytes; after the pass
+  // rule's match (the responder's first datagram) nothing more is inspected.
+  const plain = await countsOf(
+    'alert udp any any -> any any (content:"|00 00 00 00|"; sid:2;)',
+    join(dir, 'input.pcap'),
+  );
+  const after = (events as Array<Record<string, unknown>>).filter((e) => e.event_type === 'alert').length;
+  assert.ok(after < (plain.get(2) ?? 0), `${after} alerts with bypass, ${plain.get(2) ?? 0} without`);
+});
+
+test('http2 rules match HTTP/2 and DoH flows; an over-long DoH request raises dns_request_too_long', async (t) => {
+  const dir = join(SV, 'dns-over-http2-limit');
+  if (!existsSync(dir)) return t.skip(`${dir} absent`);
+  const c = await countsOf(readFileSync(join(dir, 'test.rules'), 'utf8'), join(dir, 'input.pcap'));
+  // test.yaml: one alert, sid 2290016.
+  assert.deepEqual([...c], [[2290016, 1]]);
+});

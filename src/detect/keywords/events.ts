@@ -68,6 +68,8 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'reassembly_gap',
     'reassembly_limit_reached',
     'too_many_streams',
+    'dns_request_too_long',
+    'dns_response_too_long',
   ],
 };
 

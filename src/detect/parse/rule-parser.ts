@@ -33,6 +33,7 @@ const PROTOS = new Set([
   'pkthdr',
   'http',
   'http1',
+  'http2',
   'tls',
   'dns',
   'ssh',
