@@ -178,6 +178,10 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     const [action, proto, src, sport, dir, dst, dport] = f;
     const actionAt = ACTIONS.indexOf(action as RuleAction);
     if (actionAt < 0) throw new RuleError(`unknown action '${action}'`);
+    if (proto.includes(':') && PROTOS.has(proto.slice(0, proto.indexOf(':')).toLowerCase()))
+      throw new RuleError(
+        `rule hook '${proto}': inspection at a transaction's progress points (Suricata 8 hooks) is not supported`,
+      );
     if (!PROTOS.has(proto.toLowerCase())) throw new RuleError(`unsupported protocol '${proto}'`);
     if (dir !== '->' && dir !== '<>') throw new RuleError(`direction must be -> or <>, got '${dir}'`);
     // The rule keeps no text of its own (nothing reads it; ~9 MB for ET Open), and what it keeps of it is copied.
