@@ -132,12 +132,6 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
    */
   synData = 0;
 
-  /** The peer of the direction being parsed has sent nothing and never will (a one-sided capture or tap). */
-  private peerSilent(): boolean {
-    const d = this.curDir;
-    return (d === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0 && (this.synData & (1 << d)) === 0;
-  }
-
   /** No record waits for an acknowledgment. */
   get idle(): boolean {
     return this.held === null && this.protoDir < 0;
@@ -226,9 +220,17 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     if (defs.length === 0) this.detect = DETECT_UNKNOWN;
   }
 
-  /** The direction being parsed has a peer that has sent nothing: it will never acknowledge. */
+  /**
+   * The direction being parsed has a peer that has sent nothing: it will never acknowledge (a one-sided capture or
+   * tap) — unless the data came on a SYN, whose SYN/ACK is on the way.
+   */
   private peerSilent(): boolean {
-    return !this.alwaysWait && (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0;
+    const d = this.curDir;
+    return (
+      !this.alwaysWait &&
+      (d === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0 &&
+      (this.synData & (1 << d)) === 0
+    );
   }
 
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void {
