@@ -6,8 +6,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { DatasetOp } from './rule.js';
+import { formatIp, tryParseIp } from '../address/index.js';
 
 const MAX_SET = 1_000_000;
+
+/**
+ * An address as a set keeps it: moat's text form (IPv4-mapped IPv6 as the IPv4 address, as an `ip` set stores
+ * IPv4 mapped), so a file's "::ffff:192.0.2.1" and a packet's 192.0.2.1 are one value.
+ */
+function addressKey(text: string): string {
+  const ip = tryParseIp(text.trim());
+  return ip ? formatIp(ip.words, ip.version) : text.toLowerCase();
+}
 
 export class DatasetStore {
   private readonly sets = new Map<string, Map<string, number>>();
@@ -26,7 +36,12 @@ export class DatasetStore {
       const t = line.trim();
       if (t === '' || t.startsWith('#')) continue;
       const [v, rep] = t.split(',');
-      const value = op.type === 'string' ? Buffer.from(v, 'base64').toString('latin1') : v.toLowerCase();
+      const value =
+        op.type === 'string'
+          ? Buffer.from(v, 'base64').toString('latin1')
+          : op.type === 'ip' || op.type === 'ipv4'
+            ? addressKey(v)
+            : v.toLowerCase();
       m.set(value, rep === undefined ? 0 : Number(rep));
       if (m.size >= MAX_SET) break;
     }

@@ -6,7 +6,7 @@ import { addressMatches } from './parse/address.js';
 import { portMatches } from './parse/ports.js';
 import { testNumber } from './keywords/header.js';
 import { checksumsMatch } from './keywords/checksum.js';
-import { hasIpOption, tcpMss, transportOffset } from './packet-buffers.js';
+import { hasIpOption, icmpv6Mtu, tcpMss, transportOffset } from './packet-buffers.js';
 
 const L4: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, sctp: 132 };
 
@@ -22,6 +22,8 @@ export function protoMatches(rule: Rule, flow: FlowView): boolean {
   const l4 = L4[p];
   if (l4 !== undefined) return flow.proto === l4 || (p === 'icmp' && flow.proto === 58);
   if (p === 'http1') return flow.appProto === 'http';
+  // DNS over HTTP/2 is still HTTP/2 to a rule (Suricata's doh2 flows match http2 rules).
+  if (p === 'http2') return flow.appProto === 'http2' || flow.appProto === 'doh2';
   return flow.appProto === p;
 }
 
@@ -54,12 +56,21 @@ export function endpointsMatch(rule: Rule, flow: FlowView, dir: number): number 
   return rev ? 1 : -1;
 }
 
+/**
+ * flow:established as Suricata decides it per packet: the flow is established, or — a TCP session closing or closed
+ * — both directions have been seen (the last ACK after the FINs is still an established packet).
+ */
+function established(flow: FlowView): boolean {
+  const s = flow.state;
+  return s === 'established' || (s === 'closed' && flow.pkts[0] > 0 && flow.pkts[1] > 0);
+}
+
 export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boolean {
   const o = rule.flow;
   if (o.toServer && dir !== 0) return false;
   if (o.toClient && dir !== 1) return false;
-  if (o.established && flow.state !== 'established') return false;
-  if (o.notEstablished && flow.state === 'established') return false;
+  if (o.established && !established(flow)) return false;
+  if (o.notEstablished && established(flow)) return false;
   if (rule.flowCounts) {
     for (const fc of rule.flowCounts) {
       const v = fc.what === 'pkts' ? flow.pkts : flow.bytes;
@@ -102,6 +113,10 @@ export function packetTestsMatch(rule: Rule, pkt: DecodedPacket): boolean {
     if (mss === undefined || !testNumber(rule.tcpMss, mss)) return false;
   }
   if (rule.icode && !testNumber(rule.icode, pkt.icmpCode)) return false;
+  if (rule.icmpv6Mtu) {
+    const mtu = icmpv6Mtu(pkt);
+    if (mtu === undefined || !testNumber(rule.icmpv6Mtu, mtu)) return false;
+  }
   if (rule.vlanLayers && !testNumber(rule.vlanLayers, pkt.vlanCount)) return false;
   if (rule.vlanId && !vlanIdMatch(rule.vlanId, pkt)) return false;
   if (rule.ipProto) {

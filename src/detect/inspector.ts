@@ -138,9 +138,13 @@ export class RuleInspector implements Inspector {
   }
 
   onFlowEnd(flow: FlowView, _reason: FlowEndReason, tsUs: number): Finding[] | undefined {
-    const hits = this.wantsStream ? this.stream.end(flow, tsUs) : [];
+    const bypassed = this.engine.isBypassed(flow.id);
+    const hits = this.wantsStream && !bypassed ? this.stream.end(flow, tsUs) : [];
     const traffic = trafficOf(this.engine.state.flowbits(flow.id));
-    const out: Finding[] = traffic ? [{ kind: 'traffic', traffic }] : [];
+    const out: Finding[] =
+      traffic || bypassed
+        ? [{ kind: 'traffic', ...(traffic ? { traffic } : {}), ...(bypassed ? { bypassed } : {}) }]
+        : [];
     // Stream alerts are taken before the flow's rule state is dropped: they carry its traffic tags.
     for (const h of hits) out.push(this.alert(flow, h.rule, h.dir, h.payload));
     this.engine.endFlow(flow.id);

@@ -103,6 +103,15 @@ export function tcpMss(pkt: DecodedPacket): number | undefined {
   return undefined;
 }
 
+/** The MTU an ICMPv6 Packet Too Big (type 2, code 0) announces, as Suricata's icmpv6.mtu reads it. */
+export function icmpv6Mtu(pkt: DecodedPacket): number | undefined {
+  if (pkt.proto !== 58) return undefined;
+  const l4 = transportOffset(pkt);
+  const b = pkt.buf;
+  if (l4 < 0 || l4 + 8 > b.length || b[l4] !== 2 || b[l4 + 1] !== 0) return undefined;
+  return b.readUInt32BE(l4 + 4);
+}
+
 /** Does the IPv4 header carry option `type` (-1: any option)? EOL counts where it ends the list. */
 export function hasIpOption(pkt: DecodedPacket, type: number): boolean {
   if (pkt.ipVersion !== 4) return false;

@@ -31,6 +31,11 @@ function rrtypeMatches(t: NumberTest, m: DnsMessage): boolean {
   return false;
 }
 
+/** ip.src / ip.dst: a packet's addresses, tested by datasets on packets (not on transactions). */
+function isAddressBuffer(b: BufferName): boolean {
+  return b === 'ip.src' || b === 'ip.dst';
+}
+
 function isMulti(v: AppBuffer | undefined): v is readonly Buffer[] {
   return Array.isArray(v);
 }
@@ -118,6 +123,8 @@ function protoCan(p: string, app: string, guessed: string): boolean {
       return true;
     case 'http1':
       return app === 'http';
+    case 'http2':
+      return app === 'http2' || app === 'doh2';
     default:
       return p === app || (GUESSED_PROTOS.has(p) && p === guessed);
   }
@@ -402,6 +409,8 @@ export class RuleMatcher {
 
   /** The rules, each followed by its client-certificate twin when it has one. */
   readonly rules: readonly Rule[];
+  /** Flows a `bypass` rule matched on: no longer inspected (undefined: no rule bypasses). */
+  private readonly bypassed: Set<number> | undefined;
 
   constructor(
     loaded: readonly Rule[],
@@ -414,6 +423,7 @@ export class RuleMatcher {
     this.rules = rules;
     this.flows = new RuleFlows(rules.some((r) => r.streamSize));
     this.guessing = rules.some((r) => GUESSED_PROTOS.has(r.proto));
+    if (rules.some((r) => r.bypass)) this.bypassed = new Set();
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
       this.rank = Uint8Array.from(rules, stateRank);
     this.datasets = new DatasetStore(opts.datasetDir);
@@ -442,7 +452,7 @@ export class RuleMatcher {
         r.tlsVersion !== undefined ||
         r.dnsRrtype !== undefined ||
         r.absent !== undefined ||
-        r.datasets.some((d) => d.buffer !== 'payload');
+        r.datasets.some((d) => d.buffer !== 'payload' && !isAddressBuffer(d.buffer));
       if (isApp) {
         // Prefilter on the buffer with the longest fast pattern; rules with none go to their protocol's first buffer.
         const best = appBufs
@@ -670,6 +680,7 @@ export class RuleMatcher {
 
   /** Payload and header rules on one packet of a flow, and decode-event rules when it carries events. */
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): RuleMatch[] | undefined {
+    if (this.bypassed?.has(flow.id)) return undefined;
     const hits = this.packetRules(flow, dir, pkt);
     if (pkt.eventCount === 0 || !this.decodeEvents) return hits;
     const ev = this.decodeEvents.onFlowPacket(flow, dir, pkt, (r, f, d, t) => this.finish(r, f, d, t));
@@ -782,6 +793,7 @@ export class RuleMatcher {
       if (endpointsMatch(r, flow, dir) < 0) continue;
       const ms = r.buffers.get('payload');
       if (ms && (cipher || !matchBuffer(ms, pkt.buf, pkt.payloadLen, pkt.payloadOff))) continue;
+      if (r.datasets.length > 0 && !this.addressDatasets(r, flow, dir)) continue;
       if (!this.finish(r, flow, dir, pkt.tsUs)) continue;
       (out ??= []).push({ rule: r, dir });
     }
@@ -875,6 +887,17 @@ export class RuleMatcher {
     return out;
   }
 
+  /** A packet rule's datasets on ip.src / ip.dst: the packet's source or destination address, as text. */
+  private addressDatasets(r: Rule, flow: FlowView, dir: number): boolean {
+    for (const d of r.datasets) {
+      if (!isAddressBuffer(d.buffer)) continue;
+      const fromClient = (d.buffer === 'ip.src') === (dir === 0);
+      const addr = formatIp(fromClient ? flow.src : flow.dst, flow.ipVersion);
+      if (!this.datasets.test(d, addr)) return false;
+    }
+    return true;
+  }
+
   /** iprep, flowbits and thresholds — the checks after content; true when the match becomes an alert. */
   finish(r: Rule, flow: FlowView, dir: number, tsUs: number): boolean {
     if (r.streamSize && !this.streamSizeMatches(r, flow)) return false;
@@ -895,6 +918,8 @@ export class RuleMatcher {
     if (r.flowint && !this.state.checkFlowints(r, flow.id)) return false;
     if (r.xbits) this.state.applyXbits(r, src, dst, tsUs);
     if (r.flowint) this.state.applyFlowints(r, flow.id);
+    // The flow is bypassed by the match itself, whatever thresholds then make of the alert.
+    if (r.bypass) this.bypassed!.add(flow.id);
     if (r.flowbits.length > 0) {
       this.state.applyFlowbits(r, flow.id);
       if (r.flowbits.some((f) => f.op === 'noalert')) return false;
@@ -951,7 +976,13 @@ export class RuleMatcher {
     return r.action !== 'pass';
   }
 
+  /** A `bypass` rule matched on the flow: it is no longer inspected. */
+  isBypassed(flowId: number): boolean {
+    return this.bypassed?.has(flowId) === true;
+  }
+
   endFlow(flowId: number): void {
+    this.bypassed?.delete(flowId);
     const slot = this.flows.find(flowId);
     if (slot >= 0)
       for (let k = 2 * slot; k < 2 * slot + 2; k++) {

@@ -83,6 +83,9 @@ export type BaseBuffer =
   | 'dns.queries.rrname'
   | 'dns.answers.rrname'
   | 'dns.response.rrname'
+  /** The packet's source and destination address (datasets of type ipv4/ip test them; see Rule.datasets). */
+  | 'ip.src'
+  | 'ip.dst'
   | 'ipv4.hdr'
   | 'ipv6.hdr'
   | 'tcp.hdr'
@@ -362,6 +365,8 @@ export interface Rule {
   fragbits?: FlagsTest;
   /** sameip: source and destination address are the same. */
   sameIp?: boolean;
+  /** icmpv6.mtu: the MTU of an ICMPv6 Packet Too Big (type 2, code 0); other packets do not match. */
+  icmpv6Mtu?: NumberTest;
   /** tcp.mss: the MSS option's value (a packet without one does not match). */
   tcpMss?: NumberTest;
   /** vlan.layers: how many VLAN tags the packet has. */
@@ -390,6 +395,13 @@ export interface Rule {
   suppressAll?: boolean;
   flowbits: FlowbitOp[];
   xbits?: XbitOp[];
+  /**
+   * bypass: once the rule matches, the flow's later packets are no longer inspected (Suricata's local bypass in IDS
+   * mode) and its flow record says `state: bypassed`. Transactions still complete and are inspected: moat's parsers
+   * run below the rules and are not stopped, whereas Suricata's bypass stops its app layer too (a packet match here
+   * often stands for Suricata's later stream match, after which that app layer had already run).
+   */
+  bypass?: boolean;
   /** tag options as written (keywords/state.ts checks them; detect/tagging.ts applies them). */
   tags?: string[];
   flowint?: FlowintOp[];
@@ -415,9 +427,10 @@ export interface Rule {
    */
   appDir?: number;
   /**
-   * A rule on the certificate buffers (tls.cert_subject …) with no direction: the same rule on the client's
-   * certificate, as Suricata inspects these buffers both ways (to the client: the server's certificate, to the
-   * server: the client's). The matcher runs it beside the rule.
+   * A rule with no direction on buffers both sides of a transaction have, run by the matcher beside the rule: on
+   * the certificate buffers (tls.cert_subject …) the same rule on the client's certificate, as Suricata inspects
+   * these buffers both ways (to the client: the server's certificate, to the server: the client's); on
+   * http.header, tls.random … the same rule on the response's.
    */
   clientCertTwin?: Rule;
   /** Set when a `requires:` condition does not hold here: the rule is left out without an error, as in Suricata. */

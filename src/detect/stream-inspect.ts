@@ -108,7 +108,7 @@ export class StreamInspector {
         .map((r) => ({ buf: Buffer.concat(r.data), gap: r.gapBefore }));
       let payload: Buffer | undefined;
       for (const r of this.rules) {
-        if (seen?.[dir].has(r)) continue;
+        if (seen?.[dir].has(r) && !alsoPackets(r)) continue;
         if (!protoMatches(r, flow) || endpointsMatch(r, flow, dir) < 0 || !flowOptionsMatch(r, flow, dir))
           continue;
         const ms = r.buffers.get('payload')!;
@@ -140,6 +140,21 @@ function isStreamableTcp(r: Rule): boolean {
     !r.fragbits &&
     !r.sameIp &&
     !r.checksums
+  );
+}
+
+/**
+ * A tcp rule Suricata inspects on packets as well as on the stream: one with a content anchored by offset or depth,
+ * or with stream_size (its SIG_FLAG_REQUIRE_PACKET). Its packet alert does not stand for its stream match — the
+ * stream is inspected again and may alert again. Other tcp rules match the stream alone (a packet match here stands
+ * in for it).
+ */
+function alsoPackets(r: Rule): boolean {
+  if (r.proto !== 'tcp' || r.flow.onlyStream) return false;
+  if (r.streamSize) return true;
+  const ms = r.buffers.get('payload') ?? [];
+  return ms.some(
+    (m) => m.kind === 'content' && (m.offset !== undefined || m.depth !== undefined || m.startsWith),
   );
 }
 

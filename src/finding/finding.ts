@@ -191,10 +191,11 @@ export interface TlsScoreNote {
   readonly updateOf?: { readonly verdict: string; readonly tsUs: number; readonly reason: string };
 }
 
-/** A remark on the flow that ended: its traffic tags (rules' flowbits). */
+/** A remark on the flow that ended: its traffic tags (rules' flowbits), and whether a rule bypassed it. */
 export interface TrafficNote {
   readonly kind: 'traffic';
-  readonly traffic: TrafficTags;
+  readonly traffic?: TrafficTags;
+  readonly bypassed?: boolean;
 }
 
 /** A remark on the packet being inspected: a rule's `tag` marks it (written as an EVE `packet` record). */

@@ -126,6 +126,12 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   /** Records waiting for an acknowledgment, in the order they were made. */
   private held: HeldRecord[] | null = null;
 
+  /**
+   * Directions whose data came on their SYN (TCP Fast Open, bit 0 initiator, bit 1 responder): the peer has sent
+   * nothing yet, but its SYN/ACK is on the way, so this is no one-sided capture and the records wait.
+   */
+  synData = 0;
+
   /** No record waits for an acknowledgment. */
   get idle(): boolean {
     return this.held === null && this.protoDir < 0;
@@ -214,9 +220,17 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     if (defs.length === 0) this.detect = DETECT_UNKNOWN;
   }
 
-  /** The direction being parsed has a peer that has sent nothing: it will never acknowledge. */
+  /**
+   * The direction being parsed has a peer that has sent nothing: it will never acknowledge (a one-sided capture or
+   * tap) — unless the data came on a SYN, whose SYN/ACK is on the way.
+   */
   private peerSilent(): boolean {
-    return !this.alwaysWait && (this.curDir === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0;
+    const d = this.curDir;
+    return (
+      !this.alwaysWait &&
+      (d === 0 ? this.flow.pkts1 : this.flow.pkts0) === 0 &&
+      (this.synData & (1 << d)) === 0
+    );
   }
 
   /** Directions (bit per direction) whose remaining bytes go to stream inspection only (see `onAppLayerCut`). */

@@ -356,13 +356,16 @@ export class FlowTrackerImpl implements FlowTracker {
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);
       f.streams = streams;
     }
-    streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
     const tcp = f.tcp!;
+    if (flags & TCP_SYN && pkt.payloadLen > 0) tcp.synData |= 1 << dir;
+    streams[dir].segment(pkt.tcpSeq, flags, pkt.buf, pkt.payloadOff, pkt.payloadLen, pkt.tsUs);
     if (flags & TCP_ACK) {
       const peer = streams[1 - dir];
       peer.acked(pkt.tcpAck, pkt.tsUs);
-      // Records made from the peer's acknowledged data go on now, with this packet.
-      if (!tcp.idle && peer.started) {
+      // Records made from the peer's acknowledged data go on now, with this packet — not with a SYN/ACK that
+      // acknowledges Fast Open data: Suricata's app layer takes a direction's data on the peer's first packet
+      // after the handshake.
+      if (!tcp.idle && peer.started && (flags & TCP_SYN) === 0) {
         const diff = (pkt.tcpAck - peer.nextSeq) | 0;
         if (diff > -MAX_ACK_BACK && diff < MAX_ACK_BACK)
           tcp.acknowledged((1 - dir) as Direction, peer.offset + diff, pkt.tsUs);

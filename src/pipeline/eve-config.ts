@@ -128,6 +128,9 @@ export function httpOptionsOf(doc: unknown): HttpParseOptions | undefined {
   }
   const hashes = fileHashesOf(doc);
   if (hashes.length > 0) out.fileHashes = hashes;
+  // libhtp's second URL-decoding pass (and its double_encoded_uri event).
+  if (on(setting(doc, `${LIBHTP}.double-decode-path`))) out.doubleDecodePath = true;
+  if (on(setting(doc, `${LIBHTP}.double-decode-query`))) out.doubleDecodeQuery = true;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

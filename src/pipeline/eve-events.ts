@@ -464,6 +464,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         this.iface,
         findings && trafficIn(findings),
         this.alerted.has(flow.id),
+        findings?.some((f) => f.kind === 'traffic' && f.bypassed === true) === true,
       );
       this.close(o, false);
     }

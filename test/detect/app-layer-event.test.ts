@@ -24,8 +24,8 @@ test('app-layer-event: accepted names, refusals that say why', () => {
   ]);
   assert.throws(() => rule('app-layer-event:mqtt.missing_connect;', 'mqtt'), /no mqtt parser/);
   assert.throws(
-    () => rule('app-layer-event:http.double_encoded_uri;', 'http'),
-    /does not raise 'double_encoded_uri'/,
+    () => rule('app-layer-event:http.uri_delim_non_compliant;', 'http'),
+    /does not raise 'uri_delim_non_compliant'/,
   );
   assert.throws(
     () => rule('app-layer-event:applayer_mismatch_protocol_both_directions;'),

@@ -39,6 +39,9 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'request_auth_unrecognized',
     'request_chunk_extension',
     'invalid_transfer_encoding_value_in_request',
+    'request_body_unexpected',
+    'request_header_host_invalid',
+    'double_encoded_uri',
   ],
   tls: [
     'invalid_record_type',
@@ -46,6 +49,7 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'invalid_record_length',
     'invalid_handshake_message',
     'handshake_message_too_long',
+    'invalid_sslv2_header',
   ],
   quic: [
     'initial_decryption_failed',
@@ -64,6 +68,8 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'reassembly_gap',
     'reassembly_limit_reached',
     'too_many_streams',
+    'dns_request_too_long',
+    'dns_response_too_long',
   ],
 };
 

@@ -152,6 +152,9 @@ export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
   'flow.pkts_toclient': (c, v, k) => flowCount(c.rule, 'pkts', `toclient,${needValue(v, k)}`, k),
   'flow.bytes_toserver': (c, v, k) => flowCount(c.rule, 'bytes', `toserver,${needValue(v, k)}`, k),
   'flow.bytes_toclient': (c, v, k) => flowCount(c.rule, 'bytes', `toclient,${needValue(v, k)}`, k),
+  'icmpv6.mtu': (c, v, k) => {
+    c.rule.icmpv6Mtu = parseNumberTest(needValue(v, k), k);
+  },
   'tcp.mss': (c, v, k) => {
     c.rule.tcpMss = parseNumberTest(needValue(v, k), k);
   },

@@ -87,6 +87,34 @@ function xbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: strin
   (c.rule.xbits ??= []).push({ op, name, track, expire });
 }
 
+/**
+ * hostbits:<set|unset|toggle|isset|isnotset>,<name>[,<src|dst>], or hostbits:noalert — Suricata's host bits, which
+ * are xbits tracked by one address (the source unless `dst` is given), with the xbits' default lifetime.
+ */
+function hostbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
+  const [opText, name, dir, ...rest] = commaList(needValue(v, k));
+  if (opText === 'noalert' && name === undefined) {
+    c.rule.flowbits.push({ op: 'noalert', names: [], any: false });
+    return;
+  }
+  const op = opText as XbitOp['op'];
+  if (!['set', 'unset', 'toggle', 'isset', 'isnotset'].includes(op))
+    throw new RuleError(`unknown hostbits operation '${opText}'`, undefined, k);
+  if (!name || !/^[^\s,|&;"]+$/.test(name))
+    throw new RuleError(`bad hostbit name '${name ?? ''}'`, undefined, k);
+  if (rest.length > 0) throw new RuleError(`too many values in '${v ?? ''}'`, undefined, k);
+  if (dir !== undefined && dir !== 'src' && dir !== 'dst')
+    throw new RuleError(`direction must be src or dst, got '${dir}'`, undefined, k);
+  const track = dir === 'dst' ? 'ip_dst' : 'ip_src';
+  (c.rule.xbits ??= []).push({ op, name, track, expire: XBITS_DEFAULT_EXPIRE });
+}
+
+/** bypass (no value): see Rule.bypass. */
+function bypass(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
+  if (v !== undefined && v.trim() !== '') throw new RuleError('takes no value', undefined, k);
+  c.rule.bypass = true;
+}
+
 const FLOWINT_OPS = ['=', '+', '-', '==', '!=', '<', '>', '<=', '>=', 'isset', 'notset', 'isnotset'];
 
 /** flowint:<name>,<op>[,<number or flowint name>]. */
@@ -135,6 +163,8 @@ function tag(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string)
 export const STATE_KEYWORDS: Record<string, KeywordHandler> = {
   tag,
   xbits,
+  hostbits,
+  bypass,
   flowint,
   flowbits: (c, v, k) => {
     const [opText, ...rest] = commaList(needValue(v, k));

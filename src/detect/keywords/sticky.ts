@@ -81,6 +81,8 @@ const BUFFERS: Record<string, BufferName> = {
   http_location: 'http.location',
   http_start: 'http.start',
   'dns.query': 'dns.query',
+  'ip.src': 'ip.src',
+  'ip.dst': 'ip.dst',
   dns_query: 'dns.query',
   'dns.queries.rrname': 'dns.queries.rrname',
   'dns.query.name': 'dns.queries.rrname',

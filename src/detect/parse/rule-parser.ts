@@ -33,6 +33,7 @@ const PROTOS = new Set([
   'pkthdr',
   'http',
   'http1',
+  'http2',
   'tls',
   'dns',
   'ssh',
@@ -118,6 +119,9 @@ function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) 
  * says flow:to_client. Buffers both sides have (http.header, http.protocol …) then mean the response's.
  */
 function orientAppRule(rule: Rule): void {
+  for (const b of ['ip.src', 'ip.dst'] as const)
+    if (rule.buffers.has(b) || rule.absent?.has(b))
+      throw new RuleError(`only dataset/datarep can test the address (no content or pcre)`, undefined, b);
   for (const [b, mode] of rule.absent ?? [])
     if (mode === 'only' && rule.buffers.has(b))
       throw new RuleError(`${b} must be absent, yet has matches (use absent: or_else)`, undefined, 'absent');
@@ -135,15 +139,24 @@ function orientAppRule(rule: Rule): void {
   const toClient =
     rule.flow.toClient === true || fileToClient || names.some((b) => RESPONSE_ONLY.test(base(b)));
   rule.appDir = toClient ? 1 : 0;
-  const rename = (b: BufferName): BufferName => {
+  const rename = (b: BufferName, toClient: boolean): BufferName => {
     const [head, ...rest] = b.split('|');
     if (head === 'file.data')
       return [toClient ? 'http.response_body' : 'http.request_body', ...rest].join('|') as BufferName;
     return (toClient && BOTH_SIDES.has(head) ? [`${head}#tc`, ...rest].join('|') : b) as BufferName;
   };
-  rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k), v]));
-  for (const d of rule.datasets) d.buffer = rename(d.buffer);
-  if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k), v]));
+  // Only buffers both sides have and no direction: Suricata inspects the rule on the request and on the response
+  // (`http.header; content:"Server: "` matches a response). The response's is a twin beside the rule.
+  if (!toClient && rule.flow.toServer !== true && names.every((b) => BOTH_SIDES.has(base(b))))
+    rule.clientCertTwin = withFields(rule, {
+      buffers: new Map([...rule.buffers].map(([k, v]) => [rename(k, true), v])),
+      datasets: rule.datasets.map((d) => ({ ...d, buffer: rename(d.buffer, true) })),
+      absent: rule.absent && new Map([...rule.absent].map(([k, v]) => [rename(k, true), v])),
+      appDir: 1,
+    });
+  rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k, toClient), v]));
+  for (const d of rule.datasets) d.buffer = rename(d.buffer, toClient);
+  if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k, toClient), v]));
 }
 
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
@@ -165,6 +178,10 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     const [action, proto, src, sport, dir, dst, dport] = f;
     const actionAt = ACTIONS.indexOf(action as RuleAction);
     if (actionAt < 0) throw new RuleError(`unknown action '${action}'`);
+    if (proto.includes(':') && PROTOS.has(proto.slice(0, proto.indexOf(':')).toLowerCase()))
+      throw new RuleError(
+        `rule hook '${proto}': inspection at a transaction's progress points (Suricata 8 hooks) is not supported`,
+      );
     if (!PROTOS.has(proto.toLowerCase())) throw new RuleError(`unsupported protocol '${proto}'`);
     if (dir !== '->' && dir !== '<>') throw new RuleError(`direction must be -> or <>, got '${dir}'`);
     // The rule keeps no text of its own (nothing reads it; ~9 MB for ET Open), and what it keeps of it is copied.

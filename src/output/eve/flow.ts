@@ -70,6 +70,8 @@ export function writeFlowRecord(
   traffic?: TrafficTags,
   /** An alert was written about the flow (Suricata's `flow.alerted`). */
   alerted = false,
+  /** A rule bypassed the flow: Suricata's `state: bypassed`. */
+  bypassed = false,
 ): void {
   writeEveHeader(o, 'flow', tsUs, flow, iface);
   // ICMP: the first packet's type and code, and the answer's when there is one, as Suricata's flow header.
@@ -99,7 +101,7 @@ export function writeFlowRecord(
   raw(o, ',"age":');
   num(o, Math.floor(flow.lastUs / 1e6) - Math.floor(flow.startUs / 1e6));
   raw(o, ',"state":');
-  str(o, flow.state);
+  str(o, bypassed ? 'bypassed' : flow.state);
   raw(o, ',"reason":');
   str(o, reason);
   raw(o, alerted ? ',"alerted":true' : ',"alerted":false');

@@ -52,7 +52,7 @@ export interface MessageOwner {
    * Bytes before the next head that may still belong to the message before it (libhtp appends lines that are no
    * status line to the previous response's body): returns where the next head may start.
    */
-  beforeHead?(buf: Buffer, off: number, end: number): number;
+  beforeHead?(buf: Buffer, off: number, end: number, tsUs: number): number;
   /** A complete head: returns the body framing (≥ 0: Content-Length) — see BODY_*. */
   onHead(head: Buffer, len: number, tsUs: number): number;
   /** `bytes` body bytes (de-chunked) at buf[off, off + bytes). */
@@ -342,7 +342,7 @@ export class HttpMessageReader {
 
   private readHead(buf: Buffer, p: number, end: number, tsUs: number): number {
     if (this.headLen === 0 && this.owner.beforeHead) {
-      p = this.owner.beforeHead(buf, p, end);
+      p = this.owner.beforeHead(buf, p, end, tsUs);
       if (p === end) return p;
     }
     // Leading blank lines between messages are tolerated (RFC 9112 §2.2).

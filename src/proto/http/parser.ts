@@ -9,6 +9,7 @@
  * directions stop being parsed); a response without framing ends with the connection.
  */
 import { headFieldEvents } from './field-events.js';
+import { doubleEncodedPart, hostHeaderInvalid } from './uri-events.js';
 import {
   PROBE_MATCH,
   PROBE_NEED_MORE,
@@ -70,6 +71,9 @@ export interface HttpParseOptions {
   fileHashes?: readonly FileHashName[];
   /** Byte-range reassembly bounds (`app-layer.protocols.http.byterange`). */
   byterange?: Partial<RangeSettings>;
+  /** libhtp's `double-decode-path` / `double-decode-query`: a second decoding pass, and its event. */
+  doubleDecodePath?: boolean;
+  doubleDecodeQuery?: boolean;
 }
 
 /** The body limits of Suricata's shipped suricata.yaml (request- and response-body-limit: 100kb). */
@@ -80,6 +84,40 @@ interface RangeUse {
   block: RangeBlock;
   key: string;
 }
+
+/** libhtp's known methods (case-sensitive): a line after a request that starts with none is more of its body. */
+const LIBHTP_METHODS = new Set([
+  'GET',
+  'PUT',
+  'POST',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'VERSION-CONTROL',
+  'CHECKOUT',
+  'UNCHECKOUT',
+  'CHECKIN',
+  'UPDATE',
+  'LABEL',
+  'REPORT',
+  'MKWORKSPACE',
+  'MKACTIVITY',
+  'BASELINE-CONTROL',
+  'MERGE',
+  'HEAD',
+]);
+
+/** libhtp's whitespace (is_space): what may precede a method on the line after a request. */
+const isHtpSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 /**
  * Requests waiting for their response; beyond this the oldest is logged unanswered. Each keeps its header
@@ -137,6 +175,12 @@ export class HttpStreamParser implements StreamParser {
   private readonly responseFileOpts: FileOptions;
   /** Byte ranges being joined: shared by the parsers of one protocol definition, else this flow's own. */
   private readonly ranges: RangeTable;
+  private readonly doubleDecodePath: boolean;
+  private readonly doubleDecodeQuery: boolean;
+  /** The last request whose message ended, while no other has started: lines after it may be its body. */
+  private lastRequest: HttpTransaction | undefined;
+  /** Its unexpected-body event was raised (libhtp raises it once per transaction). */
+  private lastRequestFlagged = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -148,6 +192,8 @@ export class HttpStreamParser implements StreamParser {
     this.requestFileOpts = { limit: opts.requestBodyLimit ?? DEFAULT_BODY_LIMIT, hashes };
     this.responseFileOpts = { limit: opts.responseBodyLimit ?? DEFAULT_BODY_LIMIT, hashes };
     this.ranges = ranges ?? rangeTableFor(opts);
+    this.doubleDecodePath = opts.doubleDecodePath === true;
+    this.doubleDecodeQuery = opts.doubleDecodeQuery === true;
     this.requests = new HttpMessageReader(this.requestOwner(), 'request');
     this.responses = new HttpMessageReader(this.responseOwner(), 'response');
   }
@@ -355,8 +401,11 @@ export class HttpStreamParser implements StreamParser {
         const files = this.requestFiles?.finish(aborted);
         this.requestFiles = undefined;
         if (tx && files) tx.requestFiles = files;
+        this.lastRequest = tx;
+        this.lastRequestFlagged = false;
         this.requestTx = undefined;
       },
+      beforeHead: (buf, off, end, tsUs) => this.afterRequest(buf, off, end, tsUs),
       onAnomaly: (event, detail, tsUs) => this.anomaly(event, detail, tsUs),
       onTunnelData: (buf, off, len, tsUs) => this.upgradedData(TO_SERVER, buf, off, len, tsUs),
       looksLikeStart: (buf, off, len) => probeRequestLine(buf, off, len),
@@ -433,12 +482,54 @@ export class HttpStreamParser implements StreamParser {
     if (this.tunnelState === TUNNEL_PARSER && len > 0) this.inner!.onData(dir, buf, off, len, tsUs);
   }
 
+  /**
+   * libhtp's reading of what follows a complete request: whole lines whose first word is no method it knows are
+   * more of that request's body (request_body_unexpected, once per transaction); blank lines are skipped. Returns
+   * where a head may start (a line still cut by the segment end is left to the head reader).
+   */
+  private afterRequest(buf: Buffer, off: number, end: number, tsUs: number): number {
+    const tx = this.lastRequest;
+    if (tx === undefined) return off;
+    let p = off;
+    while (p < end) {
+      let w = p;
+      while (w < end && isHtpSpace(buf[w])) w++;
+      if (w === end) return end;
+      let t = w;
+      while (t < end && !isHtpSpace(buf[t])) t++;
+      if (t === end) return p;
+      if (LIBHTP_METHODS.has(buf.toString('latin1', w, t))) return p;
+      const lf = buf.indexOf(0x0a, t);
+      const lineEnd = lf < 0 || lf >= end ? end : lf + 1;
+      if (!this.lastRequestFlagged) {
+        this.lastRequestFlagged = true;
+        this.anomaly('REQUEST_BODY_UNEXPECTED', 'data after a complete request that is no request', tsUs);
+      }
+      tx.requestBody = this.keptBody(tx.requestBody, tx.requestBodyLength, buf, p, lineEnd - p);
+      tx.requestBodyLength += lineEnd - p;
+      p = lineEnd;
+    }
+    return p;
+  }
+
   private onRequestHead(buf: Buffer, len: number, tsUs: number): number {
+    this.lastRequest = undefined;
     const head = splitHead(buf, len);
     const tx = newTransaction(++this.depth);
     fillRequest(tx, head);
     tx.requestHeaderRaw = rawHeaderLines(buf, len);
     headFieldEvents(head.headers, true, (e, d) => this.anomaly(e, d, tsUs));
+    const host = head.headers.find(([k]) => k.toLowerCase() === 'host');
+    if (host && hostHeaderInvalid(host[1].trim()) === true)
+      this.anomaly(
+        'REQUEST_HEADER_HOST_INVALID',
+        `Host header ${JSON.stringify(host[1].slice(0, 64))}`,
+        tsUs,
+      );
+    if (tx.uri !== undefined && (this.doubleDecodePath || this.doubleDecodeQuery)) {
+      const part = doubleEncodedPart(tx.uri, this.doubleDecodePath, this.doubleDecodeQuery);
+      if (part) this.anomaly('DOUBLE_ENCODED_URI', `URI ${part} is double encoded`, tsUs);
+    }
     if (this.pending.length >= MAX_PENDING_REQUESTS) {
       const oldest = this.pending.shift() as HttpTransaction;
       this.anomaly(

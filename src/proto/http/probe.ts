@@ -105,11 +105,14 @@ export function probeRequestLine(buf: Buffer, off: number, len: number, strict =
   while (i < end && i - off <= MAX_METHOD_LEN && isTokenChar(buf[i])) i++;
   if (i === end) return i - off <= MAX_METHOD_LEN ? PROBE_NEED_MORE : PROBE_NO;
   if (buf[i] !== 0x20 || i === off) return PROBE_NO;
+  // A known method and a space is HTTP's signature (Suricata's detection patterns are "GET|20|" …); libhtp skips
+  // any further spaces before the target.
+  if (isKnownMethod(buf, off, i - off)) return PROBE_MATCH;
   if (i + 1 >= end) return PROBE_NEED_MORE;
   const t = buf[i + 1];
   if (t <= 0x20 || t >= 0x7f) return PROBE_NO;
   // An origin-form target ("/…") after a method token is HTTP's shape; verb-space protocols send words.
-  if (!strict || t === 0x2f || isKnownMethod(buf, off, i - off)) return PROBE_MATCH;
+  if (!strict || t === 0x2f) return PROBE_MATCH;
   return lineShowsVersion(buf, i + 1, end);
 }
 

@@ -159,7 +159,7 @@ export class Http2StreamParser implements StreamParser {
       }
       const n = Math.min(r.len - r.got, end - p);
       if (r.type === T_DATA) {
-        this.dataBytes(dir, r, buf, p, n);
+        this.dataBytes(dir, r, buf, p, n, tsUs);
         r.got += n;
         p += n;
         if (r.got === r.len) this.endFrame(dir, r, EMPTY, 0, 0, tsUs);
@@ -207,7 +207,7 @@ export class Http2StreamParser implements StreamParser {
   }
 
   /** DATA payload bytes: the padding length first when PADDED, then body bytes up to the padding. */
-  private dataBytes(dir: Direction, r: Reader, buf: Buffer, p: number, n: number): void {
+  private dataBytes(dir: Direction, r: Reader, buf: Buffer, p: number, n: number, tsUs: number): void {
     let q = p;
     let left = n;
     let pos = r.got;
@@ -229,8 +229,16 @@ export class Http2StreamParser implements StreamParser {
     if (carriesDns(side.headers)) {
       s.doh ??= [undefined, undefined];
       s.dohLen ??= [0, 0];
-      s.doh[dir] = keepBody(s.doh[dir], s.dohLen[dir], buf, q, take, MAX_DOH_BODY);
-      s.dohLen[dir] = Math.min(s.dohLen[dir] + take, 65535);
+      const before = s.dohLen[dir];
+      s.doh[dir] = keepBody(s.doh[dir], before, buf, q, take, MAX_DOH_BODY);
+      s.dohLen[dir] = Math.min(before + take, MAX_DOH_BODY + 1);
+      // Suricata's event when a DNS message body outgrows what DNS allows (it stops buffering there).
+      if (before <= MAX_DOH_BODY && before + take > MAX_DOH_BODY)
+        this.anomaly(
+          `http2.dns_${dir === TO_SERVER ? 'request' : 'response'}_too_long`,
+          `DNS message body over ${MAX_DOH_BODY} bytes`,
+          tsUs,
+        );
     }
     const keep = this.ctx.keepBodies !== false;
     if (dir === TO_SERVER) {

@@ -142,6 +142,12 @@ export class TlsStreamParser implements StreamParser {
         p += 2 + rlen;
         continue;
       }
+      // A record whose first byte has either top bit set is SSLv2-framed to Suricata (2-byte header with bit 7,
+      // else 3-byte with bit 6): a zero length there is its invalid_sslv2_header.
+      if (data[p] & 0xc0 && (data[p] & 0x80 ? data[p] & 0x7f : data[p] & 0x3f) === 0 && data[p + 1] === 0) {
+        this.stop(dir, 'tls.invalid_sslv2_header', 'SSLv2 record of length 0');
+        break;
+      }
       if (left < 5) break;
       const type = data[p];
       const major = data[p + 1];

@@ -333,3 +333,19 @@ test('a record cut after 3 bytes and completed by a segment larger than a record
   assert.equal(tls.length, 1);
   assert.equal(tls[0].complete, true);
 });
+
+test('an SSLv2-framed record of length 0 is invalid_sslv2_header (Suricata reads top-bit records as SSLv2)', () => {
+  for (const head of [Buffer.from([0x80, 0x00, 0x01]), Buffer.from([0x40, 0x00, 0x00, 0x01])]) {
+    const out = feed([
+      [0, record([[1, minimalClientHello()]])],
+      [1, head],
+    ]);
+    assert.ok(out.some((r) => r.type === 'anomaly' && r.anomaly.event === 'tls.invalid_sslv2_header'));
+  }
+  // A non-empty record with a top bit set stays what it was (an unknown record type after a TLS hello).
+  const out = feed([
+    [0, record([[1, minimalClientHello()]])],
+    [1, Buffer.from([0x80, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05])],
+  ]);
+  assert.ok(!out.some((r) => r.type === 'anomaly' && r.anomaly.event === 'tls.invalid_sslv2_header'));
+});
