@@ -67,7 +67,8 @@ export class DatasetStore {
       if (withRep !== undefined && hasRep !== withRep)
         throw new InputError(`${where}: mixes plain values and value,reputation lines`);
       withRep = hasRep;
-      if (op.kind === 'datarep' && !hasRep) throw new InputError(`${where}: a datarep line needs ,reputation`);
+      if (op.kind === 'datarep' && !hasRep)
+        throw new InputError(`${where}: a datarep line needs ,reputation`);
       const rep = hasRep ? Number(t.slice(comma + 1)) : 0;
       if (!Number.isInteger(rep) || rep < 0 || rep > MAX_REP)
         throw new InputError(`${where}: reputation must be 0…${MAX_REP}, got '${t.slice(comma + 1)}'`);

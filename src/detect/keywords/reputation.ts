@@ -8,7 +8,11 @@ export const REPUTATION_KEYWORDS: Record<string, KeywordHandler> = {
     const p = commaList(needValue(v, k));
     const set = p.length === 3 && (p[2] === 'isset' || p[2] === 'isnotset');
     if (p.length !== 4 && !set)
-      throw new RuleError('expects side,category,operator,value or side,category,isset|isnotset', undefined, k);
+      throw new RuleError(
+        'expects side,category,operator,value or side,category,isset|isnotset',
+        undefined,
+        k,
+      );
     const side = p[0] === 'dst' || p[0] === 'src' || p[0] === 'both' || p[0] === 'any' ? p[0] : undefined;
     if (!side) throw new RuleError(`side must be src, dst, both or any, got '${p[0]}'`, undefined, k);
     if (set) {
@@ -63,13 +67,7 @@ function dataset(
     else if (key === 'save') d.save = val;
     // A state file is loaded at start and saved at the end.
     else if (key === 'state') d.load = d.save = val;
-    else if (
-      key === 'memcap' ||
-      key === 'hashsize' ||
-      key === 'format' ||
-      key === 'context'
-    )
-      continue;
+    else if (key === 'memcap' || key === 'hashsize' || key === 'format' || key === 'context') continue;
     else throw new RuleError(`unknown option '${key}'`, undefined, k);
   }
   if (!d.type) throw new RuleError('needs a type (string, md5, sha256, ipv4, ip)', undefined, k);

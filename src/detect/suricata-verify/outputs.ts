@@ -18,7 +18,10 @@ const SURICATA_ONLY: Array<[RegExp, string]> = [
   [/\bstats\.log\b/, "stats.log (Suricata's counters)"],
   [/\bfast\.log\b/, "fast.log (Suricata's one-line alert log; moat writes alerts to EVE)"],
   [/(^|[\s'"<])(stdout|stderr)\b/, "Suricata's console messages (stdout/stderr)"],
-  [/\brules\.json\b|\brules_analysis\.txt\b/, "Suricata's engine analysis output (rules.json, rules_analysis.txt)"],
+  [
+    /\brules\.json\b|\brules_analysis\.txt\b/,
+    "Suricata's engine analysis output (rules.json, rules_analysis.txt)",
+  ],
   [/\bfilestore\b/, 'the file-store directory (moat does not extract files)'],
   [/\.pem\b|\.meta\b/, 'tls-store certificate files (moat does not store certificates)'],
   [/\blog\.pcap\b|\bpcap-stats\.log\b/, 'pcap-log files (moat does not write captures)'],
@@ -75,7 +78,9 @@ export function runShellCheck(check: ShellCheck, env: ShellEnv): string | undefi
     return r.status === 0 ? undefined : `shell check \`${cmd}\` exited ${String(r.status ?? r.signal)}`;
   const got = r.stdout.trim();
   const want = String(check.expect).trim();
-  return got === want ? undefined : `shell check \`${cmd}\`: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
+  return got === want
+    ? undefined
+    : `shell check \`${cmd}\`: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
 }
 
 export interface FileCompareCheck {

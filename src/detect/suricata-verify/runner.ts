@@ -180,7 +180,6 @@ export function testVars(dir: string): Map<string, string> {
   return vars;
 }
 
-
 function versionOf(v: unknown): number[] {
   return String(v)
     .split('.')
@@ -241,7 +240,8 @@ export function skipWhen(skip: unknown): string | undefined {
   if (!Array.isArray(skip)) return undefined;
   for (const s of skip as Array<Record<string, unknown> | null>) {
     const f = s?.feature;
-    if (typeof f === 'string' && FEATURES.has(f)) return `describes a build without ${f} (skip: feature ${f})`;
+    if (typeof f === 'string' && FEATURES.has(f))
+      return `describes a build without ${f} (skip: feature ${f})`;
   }
   return undefined;
 }
@@ -503,10 +503,13 @@ export async function runTest(dir: string): Promise<Outcome> {
     const hasInput = ruleFiles.length > 0 || a.reputation !== undefined;
     const o = startupOutcome(name, startup, expectExit, hasInput, leftOut);
     // Checks on the output of a run that stopped at start-up see no events and no files.
-    return o.result === 'pass' && runnable > 0 ? checkOutputs(o, [], filters, shells, compares, dir, undefined) : o;
+    return o.result === 'pass' && runnable > 0
+      ? checkOutputs(o, [], filters, shells, compares, dir, undefined)
+      : o;
   }
   if (startup.refused) return { test: name, result: 'skip', reason: startup.refused };
-  if (startup.error) return { test: name, result: 'fail', reason: `moat refuses the input: ${startup.error}` };
+  if (startup.error)
+    return { test: name, result: 'fail', reason: `moat refuses the input: ${startup.error}` };
   const pcapArg = t.pcap ?? a.pcap?.replace(/^\$\{?TEST_DIR\}?\//, '');
   const pcaps = pcapArg
     ? [resolve(dir, pcapArg)]

@@ -50,8 +50,7 @@ function yamlOf(dir: string): Record<string, unknown> | undefined {
   if (!existsSync(p)) return undefined;
   try {
     return (parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) ?? undefined) as
-      | Record<string, unknown>
-      | undefined;
+      Record<string, unknown> | undefined;
   } catch {
     return undefined;
   }
@@ -66,7 +65,8 @@ export function reputationSettings(
   const doc = ownConfig ? yamlOf(dir) : undefined;
   const files = doc?.['reputation-files'];
   const out: ReputationSettings = {
-    categoriesFile: typeof doc?.['reputation-categories-file'] === 'string' ? doc['reputation-categories-file'] : undefined,
+    categoriesFile:
+      typeof doc?.['reputation-categories-file'] === 'string' ? doc['reputation-categories-file'] : undefined,
     files: Array.isArray(files) ? files.map(String) : undefined,
     path: typeof doc?.['default-reputation-path'] === 'string' ? doc['default-reputation-path'] : undefined,
   };
@@ -116,7 +116,8 @@ export function loadForTest(
   if (o.noTlsJa4) {
     // And it refuses a rule on the JA4 buffer.
     const ja4 = rules.find((r) => r.buffers.has('ja4.hash'));
-    if (ja4) return { error: `rule sid ${ja4.sid}: ja4.hash with app-layer.protocols.tls.ja4-fingerprints=no` };
+    if (ja4)
+      return { error: `rule sid ${ja4.sid}: ja4.hash with app-layer.protocols.tls.ja4-fingerprints=no` };
   }
   if (o.thresholdFile !== undefined) {
     const f = resolve(dir, o.thresholdFile);
@@ -134,7 +135,8 @@ export function loadForTest(
   }
   // Data files a rule loads must be there (some large ones are not shipped with the corpus).
   const missing = rules.flatMap((r) => r.datasets).find((d) => d.load && !existsSync(resolve(dir, d.load)));
-  if (missing && missing.save === undefined) return { refused: `dataset file ${missing.load ?? ''} not in the test` };
+  if (missing && missing.save === undefined)
+    return { refused: `dataset file ${missing.load ?? ''} not in the test` };
   try {
     const matcher = new RuleMatcher(rules, {
       datasetDir: dir,
@@ -162,8 +164,16 @@ export function startupOutcome(
   if (wantFail && !s.error) {
     // Nothing moat loads was refused: with no rules or data files, Suricata's refusal is of its configuration.
     if (!hasInput)
-      return { test, result: 'skip', reason: `Suricata stops at start-up on its configuration; ${leftOut ?? 'no check moat can run'}` };
-    return { test, result: 'fail', reason: `Suricata stops at start-up (exit-code ${expectExit}); moat loads every rule and data file` };
+      return {
+        test,
+        result: 'skip',
+        reason: `Suricata stops at start-up on its configuration; ${leftOut ?? 'no check moat can run'}`,
+      };
+    return {
+      test,
+      result: 'fail',
+      reason: `Suricata stops at start-up (exit-code ${expectExit}); moat loads every rule and data file`,
+    };
   }
   if (!wantFail && s.error) return { test, result: 'fail', reason: `moat refuses the input: ${s.error}` };
   const agree = wantFail ? `moat refuses the input too: ${s.error ?? ''}` : 'moat loads it too';
