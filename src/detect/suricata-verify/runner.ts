@@ -449,7 +449,8 @@ export async function runTest(dir: string): Promise<Outcome> {
   // suricata-verify runs Suricata with --init-errors-fatal: a test expecting a non-zero exit expects it to stop at
   // start-up (a rule, data file or configuration refused) — moat's equivalent is refusing the same input.
   const startupOnly = a.loadOnly !== undefined || expectExit !== 0;
-  if (!startupOnly && (t.pcap === false || t.requires?.pcap === false))
+  // `requires: pcap: false` says the test needs no capture of its own; one it names is still read.
+  if (!startupOnly && (t.pcap === false || (t.requires?.pcap === false && !t.pcap && !a.pcap)))
     return { test: name, result: 'skip', reason: 'no capture (pcap: false)' };
   const filters: FilterCheck[] = [];
   const shells: ShellCheck[] = [];
