@@ -1,8 +1,11 @@
 /**
- * Runs suricata-verify tests against moat: for each test directory, read `test.yaml`, honour `requires` (skip only
- * what needs a feature or a Suricata version moat does not claim), load the test's rules (a test whose rules moat
- * refuses is skipped, with the refusal as the reason), analyse the capture with the rule engine, and evaluate every
- * `filter` check on the EVE events. `shell`/`stats` checks and non-EVE outputs are outside what moat emulates.
+ * Runs suricata-verify tests against moat: for each test directory, read `test.yaml`, honour `requires` and `skip`
+ * (skip only what needs a feature or a Suricata version moat does not claim), read a custom `command:` as the
+ * Suricata command line it is, load the test's rules and data files (a rule moat refuses for a missing feature
+ * skips the test, naming it), analyse the capture with the rule engine, and evaluate the checks: `filter` on the EVE
+ * events, `shell` and `file-compare` on an output directory holding moat's eve.json and the dataset files rules
+ * saved. `-T`, `--engine-analysis` and tests expecting a non-zero exit code are judged on start-up (startup.ts).
+ * A check on what only Suricata writes (its log text, stats counters, engine analysis) is left out and named.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
