@@ -158,6 +158,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       "Suricata threshold.config for the --rules: suppress, threshold/event_filter, rate_filter (Suricata's precedence over the rules' own thresholds)",
     )
     .option(
+      '--data-dir <dir>',
+      "where the --rules' dataset save/state files are written when the analysis ends (Suricata's --data-dir)",
+    )
+    .option(
       '--reputation-categories <file>',
       "IP reputation categories for the --rules' iprep keyword (Suricata's id,shortname,description lines)",
     )
@@ -208,6 +212,10 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         throw new UsageError(
           '--reputation-categories/--reputation need --rules (the iprep rules they serve)',
         );
+      if (flags.dataDir !== undefined && flags.rules.length === 0)
+        throw new UsageError('--data-dir needs --rules (the dataset rules that save there)');
+      if (flags.dataDir !== undefined && !existsSync(flags.dataDir))
+        throw new UsageError(`--data-dir: no such directory: ${flags.dataDir}`);
       if ((flags.reputation ?? []).length > 0 && flags.reputationCategories === undefined)
         throw new UsageError('--reputation needs --reputation-categories (the categories its lines name)');
       const model = flags.model || flags.modelDb;

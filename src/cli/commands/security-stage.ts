@@ -101,6 +101,8 @@ export interface SecurityFlags {
   /** IP reputation for iprep: the categories file and the reputation files. */
   reputationCategories?: string;
   reputation?: string[];
+  /** Where the rules' dataset `save`/`state` files are written at the end. */
+  dataDir?: string;
   /** The store (event cache table, baselines, the model with `model`). */
   db?: string;
   /** Shared state: the event cache table. */
@@ -186,6 +188,7 @@ export async function securityStage(
       : undefined;
   const rules =
     flags.rules.length > 0 ? loadRuleInspector(flags.rules, flags.thresholdFile, reputation) : undefined;
+  if (rules && flags.dataDir !== undefined) rules.saveDatasetsTo = flags.dataDir;
   inspectors.push(new SecurityGuard(cache, rules));
   if (flags.review !== undefined) {
     let cfg = reviewConfig();

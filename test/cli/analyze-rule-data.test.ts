@@ -1,8 +1,11 @@
-/** `moat analyze --rules --reputation-categories --reputation`: the iprep keyword with Suricata's reputation files. */
+/**
+ * The files rules use beside the capture: `--reputation-categories`/`--reputation` (Suricata's IP reputation files
+ * for iprep) and `--data-dir` (where dataset `save`/`state` files are written).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { moat } from '../helpers/moat-cli.js';
@@ -74,4 +77,43 @@ test('analyze loads reputation files for iprep rules; a bad line stops the run n
   const noCats = moat(['analyze', PCAP, '--rules', 'r.rules', '--reputation', 'rep.list'], { cwd: dir });
   assert.equal(noCats.status, 2);
   assert.match(noCats.stderr, /--reputation needs --reputation-categories/);
+});
+
+test('analyze --data-dir: a dataset state file holds what the rule saw, as Suricata writes it', (t) => {
+  const src = resolve('../shared/corpus/suricata-verify/tests/datasets-05-state');
+  if (!existsSync(join(src, 'input.pcap'))) {
+    t.skip(`${src} absent`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'dataset-cli-'));
+  mkdirSync(join(dir, 'data'));
+  const r = moat(
+    [
+      'analyze',
+      join(src, 'input.pcap'),
+      '--rules',
+      join(src, 'test.rules'),
+      '--data-dir',
+      'data',
+      '--eve',
+      'eve.json',
+    ],
+    {
+      cwd: dir,
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  // Suricata's own state file for this capture and rule (suricata-verify's expected output).
+  assert.equal(
+    readFileSync(join(dir, 'data', 'state.csv'), 'utf8'),
+    readFileSync(join(src, 'expected', 'state.csv'), 'utf8'),
+  );
+  const none = moat(
+    ['analyze', join(src, 'input.pcap'), '--rules', join(src, 'test.rules'), '--data-dir', 'nope'],
+    {
+      cwd: dir,
+    },
+  );
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /--data-dir: no such directory: nope/);
 });
