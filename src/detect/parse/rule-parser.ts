@@ -186,7 +186,8 @@ function conflictingBuffer(rule: Rule): string | undefined {
   for (const key of rule.buffers.keys()) {
     const head = key.split('|')[0] as BufferName;
     const bp = bufferProto(head);
-    if (bp && !BUFFER_PROTOS[bp].has(rule.proto)) return head;
+    // A frame buffer names its protocol in the keyword (frame:tls.pdu): not checked here.
+    if (bp && bp !== 'frame' && !BUFFER_PROTOS[bp].has(rule.proto)) return head;
   }
   return undefined;
 }
