@@ -3,12 +3,22 @@
  * strings base64-encoded one per line, md5/sha256 as hex, ipv4/ip as text; datarep lines carry ",reputation".
  * `dataset:set` adds values at run time; sets are bounded.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { InputError } from '../framework/errors.js';
 import type { DatasetOp } from './rule.js';
 import { formatIp, tryParseIp } from '../address/index.js';
 
 const MAX_SET = 1_000_000;
+/** Suricata's datarep values are 16-bit. */
+const MAX_REP = 65535;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+interface SetInfo {
+  type: DatasetOp['type'];
+  kind: DatasetOp['kind'];
+  save?: string;
+}
 
 /**
  * An address as a set keeps it: moat's text form (IPv4-mapped IPv6 as the IPv4 address, as an `ip` set stores
@@ -21,30 +31,79 @@ function addressKey(text: string): string {
 
 export class DatasetStore {
   private readonly sets = new Map<string, Map<string, number>>();
+  private readonly info = new Map<string, SetInfo>();
 
   constructor(private readonly baseDir = '.') {}
 
-  /** Loads a set named by a rule (once); a missing file leaves an empty set, as Suricata starts with one. */
+  /**
+   * Loads a set named by a rule (once); a missing file leaves an empty set, as Suricata starts with one. A line
+   * that does not decode, a bad reputation value, or a file mixing plain values with `value,reputation` lines is
+   * refused (InputError naming the file and line): Suricata does not start with such a set either.
+   */
   prepare(op: DatasetOp): void {
-    if (this.sets.has(op.name)) return;
+    const known = this.info.get(op.name);
+    if (known) {
+      known.save ??= op.save;
+      return;
+    }
+    // Suricata 8 writes only inside its data directory.
+    if (op.save !== undefined && (isAbsolute(op.save) || op.save.split(/[\\/]/).includes('..')))
+      throw new InputError(`set ${op.name}: save file ${op.save} is outside the data directory`);
     const m = new Map<string, number>();
     this.sets.set(op.name, m);
+    this.info.set(op.name, { type: op.type, kind: op.kind, save: op.save });
     if (!op.load) return;
     const path = isAbsolute(op.load) ? op.load : join(this.baseDir, op.load);
     if (!existsSync(path)) return;
-    for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-      const t = line.trim();
+    let withRep: boolean | undefined;
+    const lines = readFileSync(path, 'utf8').split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const t = lines[i].trim();
       if (t === '' || t.startsWith('#')) continue;
-      const [v, rep] = t.split(',');
+      const where = `${op.load}:${i + 1} (set ${op.name})`;
+      const comma = t.indexOf(',');
+      const v = comma < 0 ? t : t.slice(0, comma);
+      const hasRep = comma >= 0;
+      if (withRep !== undefined && hasRep !== withRep)
+        throw new InputError(`${where}: mixes plain values and value,reputation lines`);
+      withRep = hasRep;
+      if (op.kind === 'datarep' && !hasRep)
+        throw new InputError(`${where}: a datarep line needs ,reputation`);
+      const rep = hasRep ? Number(t.slice(comma + 1)) : 0;
+      if (!Number.isInteger(rep) || rep < 0 || rep > MAX_REP)
+        throw new InputError(`${where}: reputation must be 0…${MAX_REP}, got '${t.slice(comma + 1)}'`);
+      if (op.type === 'string' && !BASE64.test(v)) throw new InputError(`${where}: bad base64 '${v}'`);
       const value =
         op.type === 'string'
           ? Buffer.from(v, 'base64').toString('latin1')
           : op.type === 'ip' || op.type === 'ipv4'
             ? addressKey(v)
             : v.toLowerCase();
-      m.set(value, rep === undefined ? 0 : Number(rep));
+      m.set(value, rep);
       if (m.size >= MAX_SET) break;
     }
+  }
+
+  /**
+   * Writes every set a rule names with `save`/`state` in Suricata's format (strings base64, one per line; datarep
+   * sets with their reputation) under `dataDir`. Returns the files written.
+   */
+  saveAll(dataDir: string): string[] {
+    const written: string[] = [];
+    for (const [name, info] of this.info) {
+      if (!info.save) continue;
+      const m = this.sets.get(name) ?? new Map<string, number>();
+      let text = '';
+      for (const [v, rep] of m) {
+        const value = info.type === 'string' ? Buffer.from(v, 'latin1').toString('base64') : v;
+        text += info.kind === 'datarep' ? `${value},${rep}\n` : `${value}\n`;
+      }
+      const path = join(dataDir, info.save);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+      written.push(path);
+    }
+    return written;
   }
 
   /**

@@ -1,5 +1,6 @@
 /** The public surface of detect/: other folders import only this file. */
 export { RuleInspector } from './inspector.js';
+export { IpReputation } from './iprep.js';
 export { RuleMatcher, type RuleMatch } from './rule-matcher.js';
 export { type Rule } from './rule.js';
 export { signatureOf } from './signature.js';

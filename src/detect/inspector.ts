@@ -35,6 +35,8 @@ export function trafficOf(bits: ReadonlySet<string> | undefined): TrafficTags | 
 export class RuleInspector implements Inspector {
   readonly name = 'rules';
   alerts = 0;
+  /** Where dataset `save`/`state` files are written when the analysis ends (Suricata's data directory). */
+  saveDatasetsTo?: string;
   /** Hears every rule match (the security guard turns drop/reject matches into event-cache entries). */
   onMatch?: (m: RuleMatch, flow: FlowView, tsUs: number) => void;
 
@@ -64,6 +66,11 @@ export class RuleInspector implements Inspector {
   private readonly stream: StreamInspector;
   /** Only rule sets with tcp-stream rules need reassembled bytes. */
   readonly wantsStream: boolean;
+
+  /** The run is over: the sets rules named with `save`/`state` are written. */
+  close(): void {
+    if (this.saveDatasetsTo !== undefined) this.engine.datasets.saveAll(this.saveDatasetsTo);
+  }
 
   onStreamData(flow: FlowView, dir: number, data: Buffer): void {
     this.stream.data(flow, dir, data);

@@ -908,8 +908,7 @@ export class RuleMatcher {
       if (!look) return false;
       const sides = ip.side === 'src' ? [src] : ip.side === 'dst' ? [dst] : [src, dst];
       const vals = sides.map((a) => look(a, ip.category));
-      const test = (v: number | undefined): boolean =>
-        v !== undefined && (ip.op === '>' ? v > ip.value : ip.op === '<' ? v < ip.value : v === ip.value);
+      const test = (v: number | undefined): boolean => iprepHolds(ip.op, ip.value, v);
       const ok = ip.side === 'both' ? vals.every(test) : vals.some(test);
       if (!ok) return false;
     }
@@ -992,5 +991,23 @@ export class RuleMatcher {
     this.events?.endFlow(flowId);
     this.flows.delete(flowId);
     this.state.endFlow(flowId);
+  }
+}
+
+/** One address's iprep condition: a score compares only when the address is listed in the category. */
+function iprepHolds(op: Rule['iprep'][number]['op'], value: number, v: number | undefined): boolean {
+  if (op === 'isnotset') return v === undefined;
+  if (v === undefined) return false;
+  switch (op) {
+    case 'isset':
+      return true;
+    case '>':
+      return v > value;
+    case '<':
+      return v < value;
+    case '=':
+      return v === value;
+    case '!=':
+      return v !== value;
   }
 }

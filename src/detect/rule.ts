@@ -304,7 +304,8 @@ export interface FlowintOp {
 export interface IpRep {
   side: 'src' | 'dst' | 'both' | 'any';
   category: string;
-  op: '<' | '>' | '=';
+  /** isset/isnotset: whether the address has a score in the category at all. */
+  op: '<' | '>' | '=' | '!=' | 'isset' | 'isnotset';
   value: number;
 }
 
@@ -314,6 +315,8 @@ export interface DatasetOp {
   name: string;
   type: 'string' | 'md5' | 'sha256' | 'ipv4' | 'ip';
   load?: string;
+  /** `save FILE` / `state FILE`: the set is written there (relative: the data directory) when the run ends. */
+  save?: string;
   /** datarep: compare the reputation value. */
   repOp?: '<' | '>' | '=';
   repValue?: number;

@@ -65,7 +65,11 @@ export function makeTransform(name: string, arg: string | undefined): Transform 
     return simple;
   }
   if (name === 'pcrexform') {
-    const src = unquote(arg ?? '');
+    const t = (arg ?? '').trim();
+    // Suricata takes the expression only as a double-quoted string.
+    if (t.length < 2 || !t.startsWith('"') || !t.endsWith('"'))
+      throw new RuleError(`the regular expression must be double-quoted, got '${t}'`, undefined, name);
+    const src = unquote(t);
     if (src === '') throw new RuleError('needs a regular expression', undefined, name);
     let re: RegExp;
     try {
@@ -105,4 +109,27 @@ export function transformsOf(key: string): Transform[] {
         ? makeTransform(part, undefined)
         : makeTransform(part.slice(0, eq), decodeURIComponent(part.slice(eq + 1)));
     });
+}
+
+/**
+ * Suricata refuses a content a transform makes unmatchable (its transforms' validate step): whitespace after
+ * strip_whitespace, a whitespace run after compress_whitespace, a letter of the wrong case after to_lowercase or
+ * to_uppercase. Returns what is wrong, or undefined.
+ */
+export function contentTransformProblem(bufferKey: string, bytes: Uint8Array): string | undefined {
+  for (const part of bufferKey.split('|').slice(1)) {
+    const name = part.split('=')[0];
+    const bad =
+      name === 'strip_whitespace'
+        ? bytes.some(isSpace)
+        : name === 'compress_whitespace'
+          ? bytes.some((c, i) => i > 0 && isSpace(c) && isSpace(bytes[i - 1]))
+          : name === 'to_lowercase'
+            ? bytes.some((c) => c >= 0x41 && c <= 0x5a)
+            : name === 'to_uppercase'
+              ? bytes.some((c) => c >= 0x61 && c <= 0x7a)
+              : false;
+    if (bad) return `the content can never match after ${name}`;
+  }
+  return undefined;
 }

@@ -174,6 +174,7 @@ export class SecurityGuard implements Inspector {
   async close(): Promise<void> {
     await Promise.all(this.pending);
     this.cache.flush();
+    this.rules?.close();
   }
 }
 

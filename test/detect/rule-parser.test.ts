@@ -45,7 +45,7 @@ test('address families stay apart, as in Suricata: an IPv6 prefix, even ::/0, ma
 
 test('options: content with hex, escapes and modifiers, sticky buffers, legacy modifiers, pcre, byte ops', () => {
   const r = parseRule(
-    String.raw`alert http any any -> any any (msg:"ET \"evil\" \; test"; flow:established,to_server; content:"GET"; http_method; content:"/a|20 3b|b\;"; nocase; offset:1; depth:20; content:"x"; distance:0; within:5; tls.sni; content:"bad.example"; endswith; pcre:"/^[a-z]+\.example$/i"; http.user_agent; content:!"curl"; isdataat:!10,relative; byte_test:2,>,1000,0,relative; byte_jump:2,0,relative,multiplier 2; dsize:<500; flags:S+,CE; ttl:>10; threshold: type limit, track by_src, count 1, seconds 60; flowbits:isset,a|b; reference:url,example.com; classtype:trojan-activity; metadata:created_at 2024_01_01, signature_severity Major; sid:2000001; rev:3;)`,
+    String.raw`alert tcp any any -> any any (msg:"ET \"evil\" \; test"; flow:established,to_server; content:"GET"; http_method; content:"/a|20 3b|b\;"; nocase; offset:1; depth:20; content:"x"; distance:0; within:5; tls.sni; content:"bad.example"; endswith; pcre:"/^[a-z]+\.example$/i"; http.user_agent; content:!"curl"; isdataat:!10,relative; byte_test:2,>,1000,0,relative; byte_jump:2,0,relative,multiplier 2; dsize:<500; flags:S+,CE; ttl:>10; threshold: type limit, track by_src, count 1, seconds 60; flowbits:isset,a|b; reference:url,example.com; classtype:trojan-activity; metadata:created_at 2024_01_01, signature_severity Major; sid:2000001; rev:3;)`,
     VARS,
   );
   assert.equal(r.msg, 'ET "evil" ; test');

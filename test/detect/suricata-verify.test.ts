@@ -40,7 +40,11 @@ test('options moat emulates are accepted, others name themselves', () => {
   assert.match(argsProblem(['--simulate-ips']).problem ?? '', /IPS mode/);
   assert.match(argsProblem(['--set stream.inline=true']).problem ?? '', /stream\.inline=true/);
   assert.match(argsProblem(['-k all']).problem ?? '', /-k all/);
-  assert.match(argsProblem(['--engine-analysis']).problem ?? '', /--engine-analysis/);
+  // Load-only modes: the rules and configuration are judged, no capture is read.
+  assert.equal(argsProblem(['--engine-analysis']).loadOnly, '--engine-analysis');
+  assert.equal(argsProblem(['-T', '--set app-layer.protocols.modbus.enabled=true']).problem, undefined);
+  assert.match(argsProblem(['--set app-layer.protocols.modbus.enabled=true']).problem ?? '', /modbus/);
+  assert.match(argsProblem(['--unknown-flag']).problem ?? '', /--unknown-flag/);
   // libhtp's decompression layer limit is applied; LZMA is named as what moat cannot decode.
   const limit = 'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit';
   assert.equal(argsProblem([`-k none --set ${limit}=3`]).layerLimit, 3);

@@ -35,8 +35,10 @@ test('transforms rewrite the buffer as Suricata does', () => {
   );
   assert.throws(() => makeTransform('xor', 'zz'), /hex key/);
   assert.throws(() => makeTransform('pcrexform', '"("'), /bad regular expression/);
+  // Suricata refuses an unquoted expression.
+  assert.throws(() => makeTransform('pcrexform', '[a-z]+\\s+(.*)'), /must be double-quoted/);
   // A chain keyed in the buffer name, arguments kept intact even with '|' inside.
-  const chain = transformsOf('http.uri|pcrexform=' + encodeURIComponent('(a|b)') + '|dotprefix');
+  const chain = transformsOf('http.uri|pcrexform=' + encodeURIComponent('"(a|b)"') + '|dotprefix');
   assert.equal(chain.reduce<Buffer>((b, f) => f(b), Buffer.from('xbx')).toString(), '.b');
 });
 

@@ -157,6 +157,20 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       '--threshold-file <file>',
       "Suricata threshold.config for the --rules: suppress, threshold/event_filter, rate_filter (Suricata's precedence over the rules' own thresholds)",
     )
+    .option(
+      '--data-dir <dir>',
+      "where the --rules' dataset save/state files are written when the analysis ends (Suricata's --data-dir)",
+    )
+    .option(
+      '--reputation-categories <file>',
+      "IP reputation categories for the --rules' iprep keyword (Suricata's id,shortname,description lines)",
+    )
+    .option(
+      '--reputation <file>',
+      'IP reputation file(s) for iprep: address[/prefix],category-id,score lines (repeatable; needs --reputation-categories)',
+      collect,
+      [],
+    )
     .addOption(
       deprecated('--security-db <file>', 'use --db FILE (one store holds the event cache table too)'),
     )
@@ -191,6 +205,19 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
       if (flags.thresholdFile !== undefined && flags.rules.length === 0)
         throw new UsageError('--threshold-file needs --rules (the rules it tunes)');
+      if (
+        (flags.reputationCategories !== undefined || (flags.reputation ?? []).length > 0) &&
+        flags.rules.length === 0
+      )
+        throw new UsageError(
+          '--reputation-categories/--reputation need --rules (the iprep rules they serve)',
+        );
+      if (flags.dataDir !== undefined && flags.rules.length === 0)
+        throw new UsageError('--data-dir needs --rules (the dataset rules that save there)');
+      if (flags.dataDir !== undefined && !existsSync(flags.dataDir))
+        throw new UsageError(`--data-dir: no such directory: ${flags.dataDir}`);
+      if ((flags.reputation ?? []).length > 0 && flags.reputationCategories === undefined)
+        throw new UsageError('--reputation needs --reputation-categories (the categories its lines name)');
       const model = flags.model || flags.modelDb;
       if (flags.modelVersion !== undefined && !model)
         throw new UsageError('--model-version needs --model (and --db, the store holding that version)');

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { RuleMatcher } from '../../detect/index.js';
-import { RuleInspector } from '../../detect/index.js';
+import { IpReputation, RuleInspector } from '../../detect/index.js';
 import { formatRuleError, loadRuleFile } from '../../detect/index.js';
 import { applyThresholdConfig, formatThresholdError, loadThresholdFile } from '../../detect/index.js';
 import { ConfigError } from '../../framework/index.js';
@@ -47,7 +47,20 @@ function applyThresholdFile(file: string, rules: readonly Rule[]): void {
   process.stderr.write(`moat: ${cfg.entries.length} threshold entries from ${file}\n`);
 }
 
-export function loadRuleInspector(files: readonly string[], thresholdFile?: string): RuleInspector {
+/** Suricata's IP reputation files for the iprep keyword; every bad line stops the run, named file:line. */
+function loadReputation(categories: string, files: readonly string[]): IpReputation {
+  for (const f of [categories, ...files])
+    if (!existsSync(f)) throw new UsageError(`--reputation: no such file: ${f}`);
+  const rep = IpReputation.fromFiles(categories, [...files], '.');
+  process.stderr.write(`moat: IP reputation from ${[categories, ...files].join(', ')}\n`);
+  return rep;
+}
+
+export function loadRuleInspector(
+  files: readonly string[],
+  thresholdFile?: string,
+  reputation?: { categories: string; files: readonly string[] },
+): RuleInspector {
   const rules: Rule[] = [];
   let refused = 0;
   const p0 = performance.now();
@@ -67,7 +80,8 @@ export function loadRuleInspector(files: readonly string[], thresholdFile?: stri
   if (rules.length === 0) throw new UsageError(`--rules: no usable rule in ${files.join(', ')}`);
   if (thresholdFile !== undefined) applyThresholdFile(thresholdFile, rules);
   const t0 = performance.now();
-  const engine = new RuleMatcher(rules);
+  const rep = reputation ? loadReputation(reputation.categories, reputation.files) : undefined;
+  const engine = new RuleMatcher(rules, rep ? { iprep: (ip, cat) => rep.score(ip, cat) } : {});
   const ms = performance.now() - t0;
   process.stderr.write(
     `moat: ${rules.length} rules loaded${refused > 0 ? `, ${refused} refused` : ''}, parsed in ${(t0 - p0).toFixed(0)} ms, compiled in ${ms.toFixed(0)} ms\n`,
@@ -84,6 +98,11 @@ export interface SecurityFlags {
   rules: string[];
   /** Suricata threshold.config applied to `rules`. */
   thresholdFile?: string;
+  /** IP reputation for iprep: the categories file and the reputation files. */
+  reputationCategories?: string;
+  reputation?: string[];
+  /** Where the rules' dataset `save`/`state` files are written at the end. */
+  dataDir?: string;
   /** The store (event cache table, baselines, the model with `model`). */
   db?: string;
   /** Shared state: the event cache table. */
@@ -163,7 +182,13 @@ export async function securityStage(
     share = s;
   }
   const inspectors: Inspector[] = [];
-  const rules = flags.rules.length > 0 ? loadRuleInspector(flags.rules, flags.thresholdFile) : undefined;
+  const reputation =
+    flags.reputationCategories !== undefined
+      ? { categories: flags.reputationCategories, files: flags.reputation ?? [] }
+      : undefined;
+  const rules =
+    flags.rules.length > 0 ? loadRuleInspector(flags.rules, flags.thresholdFile, reputation) : undefined;
+  if (rules && flags.dataDir !== undefined) rules.saveDatasetsTo = flags.dataDir;
   inspectors.push(new SecurityGuard(cache, rules));
   if (flags.review !== undefined) {
     let cfg = reviewConfig();

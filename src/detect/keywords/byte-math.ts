@@ -92,6 +92,13 @@ export const BYTE_MATH: KeywordHandler = (c, v, k) => {
     slot = vars.size;
     vars.set(result, slot);
   }
+  // In a sticky buffer, Suricata ties `relative` to a previous content or pcre of the rule and refuses it without one.
+  if (
+    opts.has('relative') &&
+    c.buffer !== 'payload' &&
+    ![...c.rule.buffers.values()].some((l) => l.some((x) => x.kind === 'content' || x.kind === 'pcre'))
+  )
+    throw new RuleError('relative specified without previous pattern match', undefined, k);
   const m: ByteMathMatch = {
     kind: 'byte_math',
     bytes,

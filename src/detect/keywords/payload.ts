@@ -4,6 +4,7 @@
  */
 import { RuleError, type BufferName } from '../rule.js';
 import { decodeContent, intValue } from '../parse/options.js';
+import { contentTransformProblem } from '../transforms.js';
 import {
   addMatch,
   lastContent,
@@ -55,9 +56,12 @@ function content(c: Parameters<KeywordHandler>[0], v: string | undefined, k: str
   if (!raw.startsWith('"') || !raw.endsWith('"') || raw.length < 2) {
     throw new RuleError(`must be a double-quoted string, got ${raw}`, undefined, k);
   }
+  const bytes = decodeContent(raw.slice(1, -1));
+  const unmatchable = contentTransformProblem(c.buffer, bytes);
+  if (unmatchable) throw new RuleError(unmatchable, undefined, k);
   addMatch(c, {
     kind: 'content',
-    bytes: decodeContent(raw.slice(1, -1)),
+    bytes,
     negated,
     nocase: false,
     startsWith: false,

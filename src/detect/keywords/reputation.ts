@@ -6,11 +6,21 @@ import { needValue, type KeywordHandler } from './context.js';
 export const REPUTATION_KEYWORDS: Record<string, KeywordHandler> = {
   iprep: (c, v, k) => {
     const p = commaList(needValue(v, k));
-    if (p.length !== 4) throw new RuleError('expects side,category,operator,value', undefined, k);
+    const set = p.length === 3 && (p[2] === 'isset' || p[2] === 'isnotset');
+    if (p.length !== 4 && !set)
+      throw new RuleError(
+        'expects side,category,operator,value or side,category,isset|isnotset',
+        undefined,
+        k,
+      );
     const side = p[0] === 'dst' || p[0] === 'src' || p[0] === 'both' || p[0] === 'any' ? p[0] : undefined;
     if (!side) throw new RuleError(`side must be src, dst, both or any, got '${p[0]}'`, undefined, k);
-    if (p[2] !== '<' && p[2] !== '>' && p[2] !== '=')
-      throw new RuleError(`operator must be <, > or =, got '${p[2]}'`, undefined, k);
+    if (set) {
+      c.rule.iprep.push({ side, category: p[1], op: p[2] as 'isset' | 'isnotset', value: 0 });
+      return;
+    }
+    if (p[2] !== '<' && p[2] !== '>' && p[2] !== '=' && p[2] !== '!=')
+      throw new RuleError(`operator must be <, >, = or !=, got '${p[2]}'`, undefined, k);
     const value = Number(p[3]);
     if (!Number.isInteger(value) || value < 0 || value > 127)
       throw new RuleError(`value must be 0…127, got '${p[3]}'`, undefined, k);
@@ -53,15 +63,11 @@ function dataset(
       if (val !== 'string' && val !== 'md5' && val !== 'sha256' && val !== 'ipv4' && val !== 'ip')
         throw new RuleError(`unknown type '${val}'`, undefined, k);
       d.type = val;
-    } else if (key === 'load' || key === 'state') d.load = val;
-    else if (
-      key === 'memcap' ||
-      key === 'hashsize' ||
-      key === 'save' ||
-      key === 'format' ||
-      key === 'context'
-    )
-      continue;
+    } else if (key === 'load') d.load = val;
+    else if (key === 'save') d.save = val;
+    // A state file is loaded at start and saved at the end.
+    else if (key === 'state') d.load = d.save = val;
+    else if (key === 'memcap' || key === 'hashsize' || key === 'format' || key === 'context') continue;
     else throw new RuleError(`unknown option '${key}'`, undefined, k);
   }
   if (!d.type) throw new RuleError('needs a type (string, md5, sha256, ipv4, ip)', undefined, k);

@@ -9,6 +9,7 @@ import { parsePorts } from './ports.js';
 import { splitOptions } from './options.js';
 import { KEYWORDS } from '../keywords/index.js';
 import { compactRule, ParsedRule, withFields } from './parsed-rule.js';
+import { bufferProto } from '../app-buffers.js';
 import { shared } from './strings.js';
 import type { BuildContext } from '../keywords/context.js';
 
@@ -159,6 +160,38 @@ function orientAppRule(rule: Rule): void {
   if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k, toClient), v]));
 }
 
+/** The app protocols a rule's header may name with each protocol's buffers (JA3/JA4 and QUIC share tls.*). */
+const BUFFER_PROTOS: Record<'tls' | 'http' | 'dns', ReadonlySet<string>> = {
+  tls: new Set(['tls', 'quic']),
+  http: new Set(['http', 'http1']),
+  dns: new Set(['dns']),
+};
+const APP_HEADER_PROTOS = new Set([
+  'http',
+  'http1',
+  'tls',
+  'dns',
+  'ssh',
+  'smtp',
+  'ftp',
+  'telnet',
+  'mqtt',
+  'quic',
+  'smb',
+]);
+
+/** A buffer of another app protocol than the one the header names (Suricata refuses such a rule), if any. */
+function conflictingBuffer(rule: Rule): string | undefined {
+  if (!APP_HEADER_PROTOS.has(rule.proto)) return undefined;
+  for (const key of rule.buffers.keys()) {
+    const head = key.split('|')[0] as BufferName;
+    const bp = bufferProto(head);
+    // A frame buffer names its protocol in the keyword (frame:tls.pdu): not checked here.
+    if (bp && bp !== 'frame' && !BUFFER_PROTOS[bp].has(rule.proto)) return head;
+  }
+  return undefined;
+}
+
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
   const t = text.trim();
   const open = t.indexOf('(');
@@ -201,6 +234,8 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
       h(ctx, o.value, o.name);
     }
     if (rule.sid === 0) throw new RuleError('no sid');
+    const conflict = conflictingBuffer(rule);
+    if (conflict) throw new RuleError(`rule contains conflicting protocols: ${rule.proto} and ${conflict}`);
     orientAppRule(rule);
     compactRule(rule);
     if (rule.clientCertTwin) compactRule(rule.clientCertTwin);

@@ -1,17 +1,20 @@
 /**
- * Runs suricata-verify tests against moat: for each test directory, read `test.yaml`, honour `requires` (skip only
- * what needs a feature or a Suricata version moat does not claim), load the test's rules (a test whose rules moat
- * refuses is skipped, with the refusal as the reason), analyse the capture with the rule engine, and evaluate every
- * `filter` check on the EVE events. `shell`/`stats` checks and non-EVE outputs are outside what moat emulates.
+ * Runs suricata-verify tests against moat: for each test directory, read `test.yaml`, honour `requires` and `skip`
+ * (skip only what needs a feature or a Suricata version moat does not claim), read a custom `command:` as the
+ * Suricata command line it is, load the test's rules and data files (a rule moat refuses for a missing feature
+ * skips the test, naming it), analyse the capture with the rule engine, and evaluate the checks: `filter` on the EVE
+ * events, `shell` and `file-compare` on an output directory holding moat's eve.json and the dataset files rules
+ * saved. `-T`, `--engine-analysis` and tests expecting a non-zero exit code are judged on start-up (startup.ts).
+ * A check on what only Suricata writes (its log text, stats counters, engine analysis) is left out and named.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { analyzeToEvents } from '../../pipeline/index.js';
 import { applyStreamSetting, checkStreamSettings, type FlowTrackerOptions } from '../../flow/index.js';
-import { DEFAULT_VARS, parseRules } from '../ruleset.js';
-import { applyThresholdConfig, loadThresholdFile } from '../threshold-config.js';
-import { RuleMatcher } from '../rule-matcher.js';
+import { DEFAULT_VARS } from '../ruleset.js';
+import type { RuleMatcher } from '../rule-matcher.js';
 import { RuleInspector } from '../inspector.js';
 import {
   decompressLayerLimit,
@@ -21,6 +24,17 @@ import {
   type EveOptions,
 } from '../../pipeline/index.js';
 import { runFilter, type FilterCheck, type Json } from './checks.js';
+import { commandArgs, isSuricataDefaultConfig } from './command.js';
+import {
+  runFileCompare,
+  runShellCheck,
+  suricataOnlyOutput,
+  type FileCompareCheck,
+  type ShellCheck,
+} from './outputs.js';
+import { loadForTest, startupOutcome, type Outcome, type ReputationSettings } from './startup.js';
+
+export type { Outcome } from './startup.js';
 
 /** The Suricata behaviour moat follows, for `requires: min-version / lt-version`. */
 export const EMULATED_VERSION = [8, 0, 0];
@@ -43,8 +57,6 @@ const EVENT_TYPES = new Set([
 ]);
 /** App protocols moat parses (EVE `app_proto` values it can write). */
 const APP_PROTOS = new Set(['tls', 'http', 'http1', 'http2', 'doh2', 'dns', 'quic', 'ldap', 'rdp', 'failed']);
-/** Rule protocols moat parses but does not detect on the wire. */
-const UNDETECTED_PROTOS = new Set(['ssh', 'smtp', 'ftp', 'telnet', 'mqtt']);
 /** Objects of event types moat does not write: a check on one of their fields needs that protocol. */
 const FOREIGN_OBJECTS = new Set([
   'files',
@@ -171,8 +183,6 @@ export function testVars(dir: string): Map<string, string> {
   return vars;
 }
 
-export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
-
 function versionOf(v: unknown): number[] {
   return String(v)
     .split('.')
@@ -192,6 +202,7 @@ interface TestYaml {
   args?: string[];
   env?: Record<string, unknown>;
   command?: unknown;
+  skip?: unknown;
   checks?: Array<Record<string, unknown>>;
   'exit-code'?: number;
 }
@@ -225,6 +236,20 @@ export function requiresProblem(req: Record<string, unknown> | undefined | null)
 }
 
 /**
+ * suricata-verify's `skip:` list: the test does not apply when a listed build feature is present (it describes a
+ * build without it). Returns the reason, or undefined.
+ */
+export function skipWhen(skip: unknown): string | undefined {
+  if (!Array.isArray(skip)) return undefined;
+  for (const s of skip as Array<Record<string, unknown> | null>) {
+    const f = s?.feature;
+    if (typeof f === 'string' && FEATURES.has(f))
+      return `describes a build without ${f} (skip: feature ${f})`;
+  }
+  return undefined;
+}
+
+/**
  * `--set` settings whose value is what moat does anyway (it computes JA4, ignores checksums when reading
  * captures) or that change nothing in eve.json (logging, run mode, rule path, data directory).
  */
@@ -232,6 +257,9 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^stream\.checksum-validation=(no|false)$/,
   /^logging\./,
   /^default-rule-path=/,
+  // Message and reference texts for alerts: moat has its own tables of both.
+  /^classification-file=/,
+  /^reference-config-file=/,
   /^stats\.interval=/,
   /^app-layer\.protocols\.tls\.ja4-fingerprints=(yes|true)$/,
   /^app-layer\.protocols\.(tls|http|dns)\.enabled=(yes|true)$/,
@@ -272,8 +300,20 @@ export function argsProblem(args: string[]): {
   refused?: string;
   /** libhtp's request-/response-body-limit. */
   bodyLimits?: { requestBodyLimit?: number };
+  /** `-T` or `--engine-analysis`: Suricata loads its configuration and rules, then exits; no capture is read. */
+  loadOnly?: '-T' | '--engine-analysis';
+  /** `-S FILE`: the rules file, instead of the test's one `*.rules`. */
+  rulesFile?: string;
+  /** `-c FILE`: the configuration; undefined for the test's own suricata.yaml or Suricata's default one. */
+  configFile?: string;
+  /** IP reputation: `reputation-categories-file`, `reputation-files`, `default-reputation-path`. */
+  reputation?: ReputationSettings;
 } {
   const toks = args.flatMap((a) => a.split(/\s+/)).filter((x) => x !== '');
+  const loadOnly = toks.find((t): t is '-T' | '--engine-analysis' => t === '-T' || t === '--engine-analysis');
+  let rulesFile: string | undefined;
+  let configFile: string | undefined;
+  let reputation: ReputationSettings | undefined;
   let pcap: string | undefined;
   let midstream: boolean | undefined;
   let noTlsJa4: boolean | undefined;
@@ -289,8 +329,25 @@ export function argsProblem(args: string[]): {
     } else if (t === '--runmode') i++;
     else if (/^--runmode=/.test(t) || /^--data-dir=/.test(t) || t === '--no-random') continue;
     else if (t === '-r') pcap = toks[++i];
+    else if (t === '-S') rulesFile = toks[++i];
+    else if (t === '-c') configFile = toks[++i];
+    else if (t === '-l') i++;
+    else if (t === loadOnly || /^-v+$/.test(t)) continue;
+    // Makes Suricata refuse rules with keywords it deprecated; moat's refusals are its own.
+    else if (/^--strict-rule-keywords(=|$)/.test(t)) continue;
     else if (t === '--set') {
       const kv = toks[++i] ?? '';
+      const rep = /^(reputation-categories-file|reputation-files|default-reputation-path)=(.*)$/.exec(kv);
+      if (rep) {
+        reputation ??= {};
+        if (rep[1] === 'reputation-categories-file') reputation.categoriesFile = rep[2];
+        else if (rep[1] === 'reputation-files') reputation.files = [rep[2]];
+        else reputation.path = rep[2];
+        continue;
+      }
+      // Loading rules only, a setting of the run (an app-layer parser switched on, a limit) changes nothing moat
+      // checks; a rule that needs a protocol moat lacks is refused by name.
+      if (loadOnly && !kv.startsWith('threshold-file=')) continue;
       const ms = /^stream\.midstream=(true|yes|false|no)$/.exec(kv);
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
       else if (streamSetting(kv, stream)) continue;
@@ -325,6 +382,10 @@ export function argsProblem(args: string[]): {
       out.refused = err instanceof Error ? err.message : String(err);
     }
   }
+  if (loadOnly) out.loadOnly = loadOnly;
+  if (rulesFile !== undefined) out.rulesFile = rulesFile;
+  if (configFile !== undefined) out.configFile = configFile;
+  if (reputation) out.reputation = reputation;
   if (noTlsJa4) out.noTlsJa4 = true;
   if (layerLimit !== undefined) out.layerLimit = layerLimit;
   if (thresholdFile !== undefined) out.thresholdFile = thresholdFile;
@@ -345,6 +406,12 @@ function bodyLimitSetting(kv: string): { requestBodyLimit?: number } | undefined
     : undefined;
 }
 
+/** What the run leaves for `shell` and `file-compare` checks: eve.json and the dataset files rules save. */
+function writeOutputs(outDir: string, events: Json[], matcher: RuleMatcher | undefined): void {
+  writeFileSync(join(outDir, 'eve.json'), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  matcher?.datasets.saveAll(outDir);
+}
+
 export async function runTest(dir: string): Promise<Outcome> {
   const name = dir.split('/').pop() ?? dir;
   const yamlPath = join(dir, 'test.yaml');
@@ -357,12 +424,22 @@ export async function runTest(dir: string): Promise<Outcome> {
   }
   const req = requiresProblem(t.requires);
   if (req) return { test: name, result: 'skip', reason: req };
-  if (t.command !== undefined) return { test: name, result: 'skip', reason: 'runs a custom command' };
+  const sk = skipWhen(t.skip);
+  if (sk) return { test: name, result: 'skip', reason: sk };
+  let args = t.args ?? [];
+  if (t.command !== undefined) {
+    // A custom command is a Suricata command line: its arguments are handled as args are.
+    const c = commandArgs(t.command, resolve(dir));
+    if (!c.args) return { test: name, result: 'skip', reason: `runs a custom command: ${c.problem ?? ''}` };
+    args = c.args;
+  }
   // suricata-verify runs every test whose name says "ips" in IPS mode.
   if (name.includes('ips')) return { test: name, result: 'skip', reason: 'IPS mode (test name has "ips")' };
-  const cp = configProblem(dir);
+  const a = argsProblem(args);
+  // `-c ${SRCDIR}/suricata.yaml`: Suricata's default configuration, not the test's.
+  const ownConfig = a.configFile === undefined || !isSuricataDefaultConfig(a.configFile);
+  const cp = ownConfig ? configProblem(dir) : undefined;
   if (cp) return { test: name, result: 'skip', reason: `suricata.yaml ${cp}` };
-  const a = argsProblem(t.args ?? []);
   if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
   if (a.refused !== undefined) {
     // Suricata refuses the configuration too when the test expects it to exit with an error and log it.
@@ -371,9 +448,72 @@ export async function runTest(dir: string): Promise<Outcome> {
       ? { test: name, result: 'pass' }
       : { test: name, result: 'fail', reason: `moat refuses the settings: ${a.refused}` };
   }
-  if (t.pcap === false || t.requires?.pcap === false)
+  const expectExit = Number(t['exit-code'] ?? 0);
+  // suricata-verify runs Suricata with --init-errors-fatal: a test expecting a non-zero exit expects it to stop at
+  // start-up (a rule, data file or configuration refused) — moat's equivalent is refusing the same input.
+  const startupOnly = a.loadOnly !== undefined || expectExit !== 0;
+  // `requires: pcap: false` says the test needs no capture of its own; one it names is still read.
+  if (!startupOnly && (t.pcap === false || (t.requires?.pcap === false && !t.pcap && !a.pcap)))
     return { test: name, result: 'skip', reason: 'no capture (pcap: false)' };
+  const filters: FilterCheck[] = [];
+  const shells: ShellCheck[] = [];
+  const compares: FileCompareCheck[] = [];
+  // Checks on what only Suricata writes (its counters, its log text, its engine analysis) are left out. A test's
+  // other checks still run, so a failure among them is seen; a test whose other checks all hold stays a skip that
+  // names what was left out, not a pass.
+  let leftOut: string | undefined;
+  for (const c of t.checks ?? []) {
+    if ('shell' in c) {
+      const sh = c.shell as ShellCheck;
+      const only = suricataOnlyOutput(String(sh.args));
+      if (only) leftOut ??= `checks ${only}`;
+      else shells.push(sh);
+      continue;
+    }
+    if ('file-compare' in c) {
+      compares.push(c['file-compare'] as FileCompareCheck);
+      continue;
+    }
+    if ('stats' in c) {
+      leftOut ??= "checks Suricata's stats counters (a stats check)";
+      continue;
+    }
+    if (!('filter' in c)) return { test: name, result: 'skip', reason: `uses a ${Object.keys(c)[0]} check` };
+    const f = c.filter as FilterCheck & { filename?: string; requires?: Record<string, unknown> };
+    // A check whose requirements are not met is left out, as suricata-verify does.
+    if (f.requires && requiresProblem(f.requires)) continue;
+    if (f.filename && f.filename !== 'eve.json') {
+      leftOut ??= `checks ${suricataOnlyOutput(f.filename) ?? f.filename}`;
+      continue;
+    }
+    const mp = matchProblem(f.match);
+    if (mp && f.match?.event_type === 'stats') {
+      leftOut ??= mp;
+      continue;
+    }
+    if (mp) return { test: name, result: 'skip', reason: mp };
+    filters.push(f);
+  }
+  const runnable = filters.length + shells.length + compares.length;
+  if (runnable === 0 && !startupOnly)
+    return { test: name, result: 'skip', reason: leftOut ?? 'no eve.json checks moat can run' };
+  // suricata-verify loads the test's one *.rules file (any name) unless -S names one; none: detection is off.
   const files = readdirSync(dir);
+  const ruleFiles = a.rulesFile ? [a.rulesFile] : files.filter((f) => f.endsWith('.rules'));
+  if (ruleFiles.length > 1) return { test: name, result: 'skip', reason: 'more than one rules file' };
+  const vars = ownConfig ? testVars(dir) : new Map(DEFAULT_VARS);
+  const startup = loadForTest(dir, ruleFiles[0], { ...a, expectFailure: expectExit !== 0 }, vars, ownConfig);
+  if (startupOnly) {
+    const hasInput = ruleFiles.length > 0 || a.reputation !== undefined;
+    const o = startupOutcome(name, startup, expectExit, hasInput, leftOut);
+    // Checks on the output of a run that stopped at start-up see no events and no files.
+    return o.result === 'pass' && runnable > 0
+      ? checkOutputs(o, [], filters, shells, compares, dir, undefined)
+      : o;
+  }
+  if (startup.refused) return { test: name, result: 'skip', reason: startup.refused };
+  if (startup.error)
+    return { test: name, result: 'fail', reason: `moat refuses the input: ${startup.error}` };
   const pcapArg = t.pcap ?? a.pcap?.replace(/^\$\{?TEST_DIR\}?\//, '');
   const pcaps = pcapArg
     ? [resolve(dir, pcapArg)]
@@ -382,69 +522,17 @@ export async function runTest(dir: string): Promise<Outcome> {
   const pcap = pcaps[0];
   if (!pcap || !existsSync(pcap))
     return { test: name, result: 'skip', reason: 'capture not found (held back)' };
-  const filters: FilterCheck[] = [];
-  // Suricata's stats counters are not written by moat. A test's other checks still run, so a failure among them is
-  // seen; a test whose other checks all hold stays a skip that names the stats check, not a pass.
-  let statsLeftOut: string | undefined;
-  for (const c of t.checks ?? []) {
-    if (!('filter' in c)) return { test: name, result: 'skip', reason: `uses a ${Object.keys(c)[0]} check` };
-    const f = c.filter as FilterCheck & { filename?: string; requires?: Record<string, unknown> };
-    // A check whose requirements are not met is left out, as suricata-verify does.
-    if (f.requires && requiresProblem(f.requires)) continue;
-    if (f.filename && f.filename !== 'eve.json')
-      return { test: name, result: 'skip', reason: `checks ${f.filename}` };
-    const mp = matchProblem(f.match);
-    if (mp && f.match?.event_type === 'stats') {
-      statsLeftOut = mp;
-      continue;
-    }
-    if (mp) return { test: name, result: 'skip', reason: mp };
-    filters.push(f);
-  }
-  if (filters.length === 0)
-    return { test: name, result: 'skip', reason: statsLeftOut ?? 'no eve.json checks moat can run' };
-  // suricata-verify loads the test's one *.rules file (any name); none means detection is off.
-  const ruleFiles = files.filter((f) => f.endsWith('.rules'));
-  if (ruleFiles.length > 1) return { test: name, result: 'skip', reason: 'more than one rules file' };
-  const inspectors = [];
-  const eve = testEveConfig(dir);
+  const eve = ownConfig ? testEveConfig(dir) : { alert: {}, custom: {} };
   // suricata-verify's environment override of the dns logger's version.
   const envDns = t.env?.SURICATA_EVE_DNS_VERSION;
   if (envDns !== undefined) eve.custom.dns = { ...eve.custom.dns, version: Number(envDns) === 2 ? 2 : 3 };
   if (a.noTlsJa4) eve.custom.tlsJa4 = false;
-  if (ruleFiles.length === 1) {
-    const rulesFile = join(dir, ruleFiles[0]);
-    const vars = testVars(dir);
-    const { rules, errors } = parseRules(readFileSync(rulesFile, 'utf8'), rulesFile, vars);
-    if (errors.length > 0)
-      return { test: name, result: 'skip', reason: `rule refused: ${errors[0].message}` };
-    if (a.thresholdFile !== undefined) {
-      const f = resolve(dir, a.thresholdFile);
-      if (!existsSync(f))
-        return { test: name, result: 'skip', reason: `threshold file ${a.thresholdFile} not in the test` };
-      const cfg = loadThresholdFile(f, vars);
-      // Suricata ignores a threshold file with a bad line (it fails only when testing the configuration).
-      if (cfg.errors.length === 0) applyThresholdConfig(rules, cfg.entries);
-    }
-    // The rule language accepts these protocols, but moat has no parser to detect them: such a rule never fires.
-    const undetected = rules.find((r) => UNDETECTED_PROTOS.has(r.proto));
-    if (undetected)
-      return {
-        test: name,
-        result: 'skip',
-        reason: `rule sid ${undetected.sid} needs ${undetected.proto} detection`,
-      };
-    // Data files a rule loads must be there (some large ones are not shipped with the corpus).
-    const missing = rules.flatMap((r) => r.datasets).find((d) => d.load && !existsSync(resolve(dir, d.load)));
-    if (missing)
-      return { test: name, result: 'skip', reason: `dataset file ${missing.load ?? ''} not in the test` };
-    inspectors.push(new RuleInspector(new RuleMatcher(rules, { datasetDir: dir }), true));
-  }
+  const matcher = startup.matcher;
   let events: Json[];
   try {
     events = (
       await analyzeToEvents(pcap, {
-        inspectors,
+        inspectors: matcher ? [new RuleInspector(matcher, true)] : [],
         eveCustom: eve.custom,
         alertOutput: eve.alert,
         http: {
@@ -464,12 +552,44 @@ export async function runTest(dir: string): Promise<Outcome> {
       reason: `analysis failed: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
+  const ran = checkOutputs({ test: name, result: 'pass' }, events, filters, shells, compares, dir, matcher);
+  if (ran.result === 'pass' && leftOut)
+    return { test: name, result: 'skip', reason: `${leftOut} (its other checks hold)` };
+  return ran;
+}
+
+/** Runs the filters on the events, then the shell and file-compare checks on an output directory holding them. */
+function checkOutputs(
+  held: Outcome,
+  events: Json[],
+  filters: FilterCheck[],
+  shells: ShellCheck[],
+  compares: FileCompareCheck[],
+  dir: string,
+  matcher: RuleMatcher | undefined,
+): Outcome {
+  const fail = (reason: string): Outcome => ({ test: held.test, result: 'fail', reason });
   for (const f of filters) {
     const why = runFilter(events, f);
-    if (why) return { test: name, result: 'fail', reason: why };
+    if (why) return fail(why);
   }
-  if (statsLeftOut) return { test: name, result: 'skip', reason: `${statsLeftOut} (its other checks hold)` };
-  return { test: name, result: 'pass' };
+  if (shells.length + compares.length === 0) return held;
+  const outDir = mkdtempSync(join(tmpdir(), 'moat-sv-'));
+  try {
+    if (events.length > 0 || matcher) writeOutputs(outDir, events, matcher);
+    const env = { testDir: dir, outputDir: outDir };
+    for (const sh of shells) {
+      const why = runShellCheck(sh, env);
+      if (why) return fail(why);
+    }
+    for (const fc of compares) {
+      const why = runFileCompare(fc, env);
+      if (why) return fail(why);
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  return held;
 }
 
 /**
