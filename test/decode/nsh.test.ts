@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { LINKTYPE_ETHERNET } from '../../src/capture/index.js';
 import { hasDecoderEvent } from '../../src/decode/anomalies.js';
 import { DECODE_ERROR, DECODE_NOT_IP, DECODE_OK } from '../../src/decode/decoded-packet.js';
+import { analyzeToEvents } from '../../src/pipeline/collect.js';
+import { eveOptionsOf } from '../../src/pipeline/eve-config.js';
 import { readPackets } from './corpus-frames.js';
 import { decodeFrame } from './helpers.js';
 
@@ -158,3 +160,26 @@ test('an ethertype no decoder knows raises decoder.ethernet.unknown_ethertype', 
     assert.ok(!hasDecoderEvent(decodeFrame(f, LINKTYPE_ETHERNET).pkt, 'decoder.ethernet.unknown_ethertype'));
   }
 });
+
+test(
+  'the unknown-ethertype anomaly record carries the ether object with ethernet: yes',
+  { skip },
+  async () => {
+    const [type, src, dst] = tsharkFields(UNKNOWN_PCAP, ['eth.type', 'eth.src', 'eth.dst']);
+    const custom = eveOptionsOf({ outputs: [{ 'eve-log': { ethernet: 'yes', types: ['anomaly'] } }] }).custom;
+    assert.equal(custom.ethernet, true);
+    const { events } = await analyzeToEvents(UNKNOWN_PCAP, { eveTypes: ['anomaly'], eveCustom: custom });
+    const anomalies = events.filter((e) => e.event_type === 'anomaly');
+    assert.equal(anomalies.length, 1);
+    const a = anomalies[0] as unknown as {
+      anomaly: { type: string; event: string };
+      ether: { ether_type: number; src_mac: string; dest_mac: string };
+    };
+    assert.deepEqual(a.anomaly, { type: 'decode', event: 'decoder.ethernet.unknown_ethertype' });
+    assert.deepEqual(a.ether, { ether_type: Number(type), src_mac: src, dest_mac: dst });
+    // Without the option the record has no ether object.
+    const plain = await analyzeToEvents(UNKNOWN_PCAP, { eveTypes: ['anomaly'] });
+    assert.equal(plain.events.length, 1);
+    assert.equal('ether' in plain.events[0], false);
+  },
+);
