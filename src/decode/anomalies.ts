@@ -73,6 +73,13 @@ export const ARP_INVALID_PKT = 'decoder.arp.invalid_pkt';
 export const ARP_INVALID_HARDWARE_SIZE = 'decoder.arp.invalid_hardware_size';
 export const ARP_INVALID_PROTOCOL_SIZE = 'decoder.arp.invalid_protocol_size';
 export const ARP_UNSUPPORTED_OPCODE = 'decoder.arp.unsupported_opcode';
+export const NSH_HEADER_TOO_SMALL = 'decoder.nsh.header_too_small';
+export const NSH_UNSUPPORTED_VERSION = 'decoder.nsh.unsupported_version';
+export const NSH_BAD_HEADER_LENGTH = 'decoder.nsh.bad_header_length';
+export const NSH_RESERVED_TYPE = 'decoder.nsh.reserved_type';
+export const NSH_UNSUPPORTED_TYPE = 'decoder.nsh.unsupported_type';
+export const NSH_UNKNOWN_PAYLOAD = 'decoder.nsh.unknown_payload';
+export const ETHERNET_UNKNOWN_ETHERTYPE = 'decoder.ethernet.unknown_ethertype';
 
 /** Suricata has no event for these. */
 export const TUNNEL_TOO_DEEP = 'decoder.moat.tunnel_too_deep';
@@ -174,6 +181,13 @@ const DECODER_EVENT_NAMES: string[] = [
   ARP_INVALID_HARDWARE_SIZE,
   ARP_INVALID_PROTOCOL_SIZE,
   ARP_UNSUPPORTED_OPCODE,
+  NSH_HEADER_TOO_SMALL,
+  NSH_UNSUPPORTED_VERSION,
+  NSH_BAD_HEADER_LENGTH,
+  NSH_RESERVED_TYPE,
+  NSH_UNSUPPORTED_TYPE,
+  NSH_UNKNOWN_PAYLOAD,
+  ETHERNET_UNKNOWN_ETHERTYPE,
   TUNNEL_TOO_DEEP,
   TOO_MANY_LAYERS,
   GENEVE_HEADER_TOO_SMALL,

@@ -1,9 +1,9 @@
 /** Ethernet II (and 802.3 with an LLC/SNAP header carrying an ethertype). */
-import { ETHERNET_PKT_TOO_SMALL } from './anomalies.js';
+import { ETHERNET_PKT_TOO_SMALL, ETHERNET_UNKNOWN_ETHERTYPE, setAnomaly } from './anomalies.js';
 import type { DecodeCursor } from './cursor.js';
 import type { DecodedPacket } from './decoded-packet.js';
-import { nextForEthertype } from './ethertype.js';
-import { L_LLC } from './layers.js';
+import { isKnownEthertype, nextForEthertype } from './ethertype.js';
+import { L_LLC, L_NOT_IP } from './layers.js';
 
 const ETHERNET_HEADER_LEN = 14;
 
@@ -20,5 +20,7 @@ export function decodeEthernet(c: DecodeCursor, pkt: DecodedPacket): number {
     if (lim < c.end) c.end = lim;
     return L_LLC;
   }
-  return nextForEthertype(type);
+  const next = nextForEthertype(type);
+  if (next === L_NOT_IP && !isKnownEthertype(type)) setAnomaly(pkt, ETHERNET_UNKNOWN_ETHERTYPE);
+  return next;
 }

@@ -37,6 +37,7 @@ export const L_RADIOTAP = 31;
 export const L_GTPU = 32;
 export const L_CAPWAP = 33;
 export const L_ARP = 34;
+export const L_NSH = 35;
 /** An IP protocol moat does not look into (ESP, OSPF …): the packet is complete at the IP layer. */
 export const L_IP_PAYLOAD = 28;
 

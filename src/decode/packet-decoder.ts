@@ -57,6 +57,7 @@ import { decodeVlan } from './vlan.js';
 import { decodeVxlan } from './vxlan.js';
 import { decodeCapwap } from './capwap.js';
 import { decodeArp } from './arp.js';
+import { decodeNsh } from './nsh.js';
 
 /** Link types beyond the packet.ts contract that cost one small layer each. */
 export const LINKTYPE_PPP = 9;
@@ -296,6 +297,8 @@ export class PacketDecoder {
         return decodeRadiotap(c, pkt);
       case L.L_ARP:
         return decodeArp(c, pkt);
+      case L.L_NSH:
+        return decodeNsh(c, pkt);
       case L.L_IP_PAYLOAD:
         return L.L_DONE;
       default:

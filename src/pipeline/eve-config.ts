@@ -215,5 +215,6 @@ export function eveOptionsOf(doc: unknown): EveOptions {
   }
   if (extra.size > 0) cfg.custom.extraTypes = [...extra];
   if (eveLogs(doc).some((e) => on(e['suricata-version']))) cfg.custom.suricataVersion = true;
+  if (eveLogs(doc).some((e) => on(e.ethernet))) cfg.custom.ethernet = true;
   return cfg;
 }

@@ -68,6 +68,8 @@ export interface EveCustomFields {
   suricataVersion?: boolean;
   /** Opt-in event types the configuration turns on (OPT_IN_TYPES), when `--types` does not choose. */
   extraTypes?: readonly string[];
+  /** eve-log's `ethernet: yes`: flowless anomaly records carry the frame's `ether` object. */
+  ethernet?: boolean;
 }
 
 export interface EveStageOptions {
@@ -93,6 +95,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly inspectors: readonly Inspector[];
   private readonly packetInspectors: readonly Inspector[];
   private readonly customTls: readonly string[] | undefined;
+  private readonly ethernet: boolean;
   /** Flows an alert was written about, until their flow record (`flow.alerted`). */
   private readonly alerted = new Set<number>();
   private readonly tlsJa4: boolean;
@@ -120,6 +123,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.inspectors = opts.inspectors ?? [];
     this.packetInspectors = this.inspectors.filter((i) => i.onPacket !== undefined);
     this.customTls = opts.custom?.tls;
+    this.ethernet = opts.custom?.ethernet === true;
     this.tlsJa4 = opts.custom?.tlsJa4 !== false;
     this.dnsLog = dnsLogConfig(opts.custom?.dns);
     this.httpDump = opts.custom?.httpDumpHeaders;
@@ -484,7 +488,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     if (!this.wants('anomaly')) return;
     const o = this.out;
     if (flow) writeEveHeader(o, 'anomaly', pkt.tsUs, flow, this.iface, pkt.pcapCnt);
-    else writePacketAnomalyHeader(o, pkt);
+    else writePacketAnomalyHeader(o, pkt, this.ethernet);
     pktSrc(o, pkt.pcapCnt);
     raw(o, ',');
     writeDecodeAnomaly(o, event);

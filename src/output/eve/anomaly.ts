@@ -1,5 +1,6 @@
 /** Suricata's `anomaly` object: decoder events (`type: decode`) and app-layer events (`type: applayer`). */
 import { ipProtoName, type DecodedPacket } from '../../decode/index.js';
+import { writeMac } from './arp.js';
 import { writeIp } from './header.js';
 import { num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeEveTimestamp } from './timestamp.js';
@@ -8,7 +9,7 @@ import { writeEveTimestamp } from './timestamp.js';
  * The header of an anomaly on a packet that has no flow (the decoder gave up on it): its time and capture
  * packet, and its addresses and protocol when the IP header was read.
  */
-export function writePacketAnomalyHeader(o: EveBytesOut, pkt: DecodedPacket): void {
+export function writePacketAnomalyHeader(o: EveBytesOut, pkt: DecodedPacket, ethernet = false): void {
   raw(o, '{"timestamp":');
   writeEveTimestamp(o, pkt.tsUs);
   if (pkt.pcapCnt > 0) {
@@ -24,6 +25,26 @@ export function writePacketAnomalyHeader(o: EveBytesOut, pkt: DecodedPacket): vo
     raw(o, ',"proto":');
     str(o, ipProtoName(pkt.proto));
   }
+  if (ethernet) writeEther(o, pkt);
+}
+
+const LINKTYPE_ETHERNET = 1;
+
+/**
+ * eve-log's `ethernet: yes`: the captured frame's Ethernet header as `"ether":{…}`, the type as the number on the
+ * wire (Suricata 8.0.0–8.0.1 wrote it byte-swapped; 8.0.2 fixed that). Nothing for frames of other link types.
+ */
+function writeEther(o: EveBytesOut, pkt: DecodedPacket): void {
+  if (pkt.linkType !== LINKTYPE_ETHERNET || pkt.frameLen < 14) return;
+  const b = pkt.frameBuf;
+  const f = pkt.frameOff;
+  raw(o, ',"ether":{"ether_type":');
+  num(o, (b[f + 12] << 8) | b[f + 13]);
+  raw(o, ',"src_mac":');
+  writeMac(o, b, f + 6);
+  raw(o, ',"dest_mac":');
+  writeMac(o, b, f);
+  raw(o, '}');
 }
 
 /** `"anomaly":{"type":"decode","event":…}` */

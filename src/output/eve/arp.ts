@@ -9,7 +9,8 @@ import { writeEveTimestamp } from './timestamp.js';
 
 const OPCODES = ['unknown', 'request', 'reply', 'request_reverse', 'reply_reverse'];
 
-function writeMac(o: EveBytesOut, b: Buffer, off: number): void {
+/** A MAC address as Suricata writes it: `"aa:bb:…"`, lower-case hex. */
+export function writeMac(o: EveBytesOut, b: Buffer, off: number): void {
   raw(o, '"');
   for (let i = 0; i < 6; i++) {
     if (i > 0) raw(o, ':');
