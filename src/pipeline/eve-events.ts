@@ -112,6 +112,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly netflow: boolean;
   /** The capture packet being processed (set by the pipeline), 0 outside one: written as `pcap_cnt`. */
   pcapCnt = 0;
+  /** The capture packet being processed (set by the pipeline with pcapCnt), undefined outside one. */
+  packet: DecodedPacket | undefined = undefined;
 
   constructor(
     private readonly out: EveBytesOut,
@@ -406,7 +408,14 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
       // A DNS message is its own transaction: the alert names it as the dns member does.
       r.txId = record.dns.txId;
     }
-    return { flow, tsUs, iface: this.iface, pcapCnt, record: r };
+    return {
+      flow,
+      tsUs,
+      iface: this.iface,
+      pcapCnt,
+      record: r,
+      recordPkt: pcapCnt > 0 ? this.packet : undefined,
+    };
   }
 
   /** Writes the alerts among `findings` (all counted, written when alerts are wanted) and delivers them. */

@@ -162,9 +162,11 @@ export class Pipeline implements PacketSink {
       return;
     }
     this.eve.pcapCnt = pcapCnt;
+    this.eve.packet = pkt;
     this.flows.handle(pkt);
     // Records written later (flow timeouts, end of input) come from no packet.
     this.eve.pcapCnt = 0;
+    this.eve.packet = undefined;
   }
 
   /**

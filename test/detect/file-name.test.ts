@@ -52,3 +52,39 @@ test('file.name / filename match an uploaded part by its tshark-dissected filena
   );
   assert.deepEqual(sids, [1, 2, 5]);
 });
+
+test('filename with request-only HTTP buffers (no flow direction) matches the request parts', async (t) => {
+  const pcap = `${SV}/engine-state/detect-engine-state-04/input.pcap`;
+  if (!existsSync(pcap)) return t.skip(`${pcap} absent`);
+  if (!hasTshark()) return t.skip('tshark not installed');
+  const out = spawnSync(
+    'tshark',
+    [
+      '-r',
+      pcap,
+      '-o',
+      'tcp.desegment_tcp_streams:TRUE',
+      '-Y',
+      'mime_multipart',
+      '-T',
+      'fields',
+      '-e',
+      'mime_multipart.header.content-disposition',
+    ],
+    { encoding: 'utf8' },
+  ).stdout;
+  const names = [...out.matchAll(/filename="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(names.length, 2, 'tshark finds two uploaded parts');
+  const sids = await alertSids(
+    pcap,
+    [
+      // http_method/http_uri exist on the request only: Suricata inspects the rule's to_server engines.
+      `alert http any any -> any any (content:"POST"; http_method; content:"upload.cgi"; http_uri; filename:"${names[1].slice(0, 6)}"; filestore; sid:1;)`,
+      `alert http any any -> any any (http.uri; content:"upload.cgi"; file.name; content:"${names[0]}"; sid:2;)`,
+      // Without a request-only buffer a file.name rule looks at the response's file (there is none here).
+      `alert http any any -> any any (file.name; content:"${names[0]}"; sid:3;)`,
+      `alert http any any -> any any (http.method; content:"POST"; file.name; content:"${names[0]}x"; sid:4;)`,
+    ].join('\n'),
+  );
+  assert.deepEqual(sids, [1, 2]);
+});

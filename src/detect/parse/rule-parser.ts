@@ -70,6 +70,9 @@ function headerFields(h: string): string[] {
 
 const RESPONSE_ONLY =
   /^(http\.(stat_code|stat_msg|response_line|server|location|response_body|response_header)|tls\.cert_|tls\.certs$|tls\.subjectaltname$|ja3s\.)/;
+/** HTTP buffers of the request alone: a rule that has one is inspected on the request (Suricata's to_server-only engines). */
+const REQUEST_ONLY =
+  /^http\.(method|uri|request_line|request_body|request_header|user_agent|host|referer|accept)/;
 const BOTH_SIDES = new Set([
   'file.name',
   'http.header',
@@ -134,9 +137,12 @@ function orientAppRule(rule: Rule): void {
   if (names.length === 0) return;
   const base = (b: string): string => b.split('|')[0];
   if (orientCertRule(rule, names, base)) return;
-  // file.data and file.name are of the file a transaction carries: the response's unless the rule says to_server.
+  // file.data and file.name are of the file a transaction carries: the response's unless the rule says to_server
+  // or has a request-only buffer (Suricata then keeps only the rule's to_server engines, the request's files).
   const fileToClient =
-    names.some((b) => base(b) === 'file.data' || base(b) === 'file.name') && rule.flow.toServer !== true;
+    names.some((b) => base(b) === 'file.data' || base(b) === 'file.name') &&
+    rule.flow.toServer !== true &&
+    !names.some((b) => REQUEST_ONLY.test(base(b)));
   const toClient =
     rule.flow.toClient === true || fileToClient || names.some((b) => RESPONSE_ONLY.test(base(b)));
   rule.appDir = toClient ? 1 : 0;

@@ -93,6 +93,8 @@ export interface AlertPlace {
   pcapCnt: number;
   record?: AlertRecord;
   pkt?: DecodedPacket;
+  /** A record's alert: the capture packet whose processing completed the record (its frame is `packet`). */
+  recordPkt?: DecodedPacket;
 }
 
 /** Writes one alert as a whole record (`{` … `}`, no line end). */
@@ -202,6 +204,8 @@ function writeRuleAlert(o: EveBytesOut, a: RuleAlert, at: AlertPlace, opts: Aler
     // The record's object, as Suricata copies it into app-layer alerts.
     raw(o, ',');
     record.writeMember(o);
+    // Suricata dumps the packet under inspection for every alert, transaction alerts included.
+    if (opts.packet && at.recordPkt && pcapCnt > 0) writePacketMember(o, at.recordPkt);
   } else if (pkt) {
     writePacketFields(o, pkt, opts);
   } else {
