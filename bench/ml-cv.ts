@@ -3,7 +3,7 @@
  * USTC-TFC2016 set): per fold, train on four fifths, score the fifth; prints per-fold and mean macro-F1 and accuracy,
  * and training CPU time. `node dist/bench/ml-cv.js [DIR] [--epochs N] [--folds K] [--recipe JSON]`; the recipe
  * overrides the default one (ML_RECIPE) field by field, e.g. `{"labelSmoothing":0,"arch":{"embed":8}}`; other
- * training options (`shift`, `lrFloor`, `batchSize`) may be given there too.
+ * training options (`shift`, `lrFloor`, `batchSize`) may be given there too. `--only-folds 4,5` runs those folds alone.
  */
 import { join } from 'node:path';
 import {
@@ -33,6 +33,9 @@ const dir =
   join(process.cwd(), '..', 'shared', 'corpus', 'ml', 'ustc-tfc2016-20class-session-l7');
 const epochs = flag('epochs', recipe.epochs);
 const k = flag('folds', 5);
+// `--only-folds 4,5`: run those folds alone (same split and seeds as the full run), to spread a CV over processes.
+const oi = args.indexOf('--only-folds');
+const only = oi >= 0 ? new Set(args[oi + 1].split(',').map((x) => Number(x) - 1)) : undefined;
 
 const tf = await tfReady();
 const set = readUstcFolder(dir);
@@ -42,6 +45,7 @@ const accs: number[] = [];
 const truth: number[] = [];
 const pred: number[] = [];
 for (let i = 0; i < k; i++) {
+  if (only !== undefined && !only.has(i)) continue;
   const train = subset(set, complement(set.n, folds[i]));
   const held = subset(set, folds[i]);
   const r = await trainAndScore(tf, train, held, { ...over, ...recipe, epochs, seed: 1 + i });
