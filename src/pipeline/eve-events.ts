@@ -9,7 +9,7 @@ import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
 import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
-import { writeTlsEve } from '../output/index.js';
+import { tlsEventLogged, writeTlsEve } from '../output/index.js';
 import { writeFileinfoEve, writeHttpEve, writeQuicEve, type HttpHeaderDump } from '../output/index.js';
 import {
   dnsEventCount,
@@ -59,6 +59,11 @@ export interface EveCustomFields {
    * Suricata 8's do). Default: written.
    */
   tlsJa4?: boolean;
+  /**
+   * The tls logger writes resumed sessions that showed no certificate (its `session-resumption`, on when the logger
+   * has options and they do not turn it off; off for a bare `- tls` entry). Default: written.
+   */
+  tlsSessionResumption?: boolean;
   /** The http logger's `dump-all-headers` (request, response or both): full header lists in http events. */
   httpDumpHeaders?: HttpHeaderDump;
   /**
@@ -99,6 +104,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   /** Flows an alert was written about, until their flow record (`flow.alerted`). */
   private readonly alerted = new Set<number>();
   private readonly tlsJa4: boolean;
+  private readonly tlsResumed: boolean;
   private readonly dnsLog: DnsLogConfig;
   private readonly httpDump: HttpHeaderDump | undefined;
   private readonly alertOutput: AlertOutputOptions;
@@ -125,6 +131,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.customTls = opts.custom?.tls;
     this.ethernet = opts.custom?.ethernet === true;
     this.tlsJa4 = opts.custom?.tlsJa4 !== false;
+    this.tlsResumed = opts.custom?.tlsSessionResumption !== false;
     this.dnsLog = dnsLogConfig(opts.custom?.dns);
     this.httpDump = opts.custom?.httpDumpHeaders;
     this.alertOutput = opts.alertOutput ?? {};
@@ -231,7 +238,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         return;
       }
     }
-    const wanted = this.wants(record.type);
+    const wanted =
+      this.wants(record.type) && (record.type !== 'tls' || tlsEventLogged(record.tls, this.tlsResumed));
     if (!wanted && this.inspectors.length === 0) return;
     this.writeRecord(flow, record, tsUs, this.pcapCnt, wanted, this.inspectRecord(flow, record, tsUs));
   }
@@ -341,7 +349,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
    * event again, as of `tsUs`, and the alerts. No packet produced them, so they name none.
    */
   private writeLate(flow: FlowView, record: AppRecord, tsUs: number, findings: readonly Finding[]): void {
-    this.writeRecord(flow, record, tsUs, 0, this.wants(record.type), findings);
+    const wanted =
+      this.wants(record.type) && (record.type !== 'tls' || tlsEventLogged(record.tls, this.tlsResumed));
+    this.writeRecord(flow, record, tsUs, 0, wanted, findings);
   }
 
   /** The record's own member (`"tls":{…}`), as its event and the alerts about it carry it (DNS: as alerts do). */

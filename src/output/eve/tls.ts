@@ -277,3 +277,15 @@ function writeMoatTls(
   }
   raw(o, '}');
 }
+
+/**
+ * Whether Suricata's tls logger writes an event for the handshake: it needs the server's first certificate, or a TLS 1.3 ServerHello (draft versions 0x7fNN too: its certificates are encrypted), or a resumed
+ * session when the logger's `session-resumption` is on. A ClientHello alone, or a TLS ≤ 1.2 session whose
+ * certificate was not seen, writes nothing.
+ */
+export function tlsEventLogged(h: TlsHandshake, sessionResumption: boolean): boolean {
+  if (h.serverCertificates.length > 0) return true;
+  const v = h.server?.version;
+  if (v !== undefined && (v === 0x0304 || v >> 8 === 0x7f)) return true;
+  return h.resumed && sessionResumption;
+}
