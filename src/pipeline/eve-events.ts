@@ -103,6 +103,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly ethernet: boolean;
   /** Flows an alert was written about, until their flow record (`flow.alerted`). */
   private readonly alerted = new Set<number>();
+  /** Transactions each flow's parser made so far, until its flow record (`flow.tx_cnt`). */
+  private readonly txCounts = new Map<number, number>();
   private readonly tlsJa4: boolean;
   private readonly tlsResumed: boolean;
   private readonly dnsLog: DnsLogConfig;
@@ -198,6 +200,10 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   }
 
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
+    // Suricata's transactions: one per HTTP request/response pair or HTTP/2 stream, one per DNS message (7+ makes
+    // requests and responses separate), one per QUIC record. A TLS session is one transaction (counted at the end).
+    if (record.type === 'http' || record.type === 'dns' || record.type === 'quic')
+      this.txCounts.set(flow.id, (this.txCounts.get(flow.id) ?? 0) + 1);
     switch (record.type) {
       case 'tls': {
         this.stats.tlsHandshakes++;
@@ -479,6 +485,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         findings && trafficIn(findings),
         this.alerted.has(flow.id),
         findings?.some((f) => f.kind === 'traffic' && f.bypassed === true) === true,
+        flowTxCount(flow, this.txCounts.get(flow.id) ?? 0),
       );
       this.close(o, false);
     }
@@ -491,6 +498,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     }
     if (findings) this.writeAlerts(findings, { flow, tsUs, iface: this.iface, pcapCnt: this.pcapCnt });
     this.alerted.delete(flow.id);
+    this.txCounts.delete(flow.id);
   }
 
   onPacketAnomaly(flow: FlowView | null, event: string, pkt: DecodedPacket): void {
@@ -561,6 +569,15 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
 }
 
 /** `,"pkt_src":"wire/pcap"` on an event a captured packet produced, as Suricata 8 writes it after the tuple. */
+/**
+ * Suricata 8's `flow.tx_cnt`: the transactions the flow's app-layer state made. Its TLS state holds a single
+ * transaction from the moment the protocol is recognised, handshake seen or not.
+ */
+function flowTxCount(flow: FlowView, counted: number): number {
+  if (flow.appProto === 'tls' && flow.proto === 6) return Math.max(counted, 1);
+  return counted;
+}
+
 function pktSrc(o: EveBytesOut, pcapCnt: number): void {
   if (pcapCnt > 0) raw(o, ',"pkt_src":"wire/pcap"');
 }
