@@ -279,13 +279,13 @@ function writeMoatTls(
 }
 
 /**
- * Whether Suricata's tls logger writes an event for the handshake: it needs the server's first certificate, or a TLS 1.3 ServerHello (draft versions 0x7fNN too: its certificates are encrypted), or a resumed
- * session when the logger's `session-resumption` is on. A ClientHello alone, or a TLS ≤ 1.2 session whose
- * certificate was not seen, writes nothing.
+ * Whether the handshake gets a tls event. Suricata's tls logger leaves a resumed session that showed no certificate
+ * (TLS ≤ 1.2: a TLS 1.3 ServerHello is always logged, its certificates being encrypted) out when its
+ * `session-resumption` is off. Suricata also leaves out TLS ≤ 1.2 sessions whose certificate it never saw (a
+ * ClientHello alone); moat writes those, as its own consumers (the TLS monitor, JA4 inventories) read every handshake.
  */
 export function tlsEventLogged(h: TlsHandshake, sessionResumption: boolean): boolean {
-  if (h.serverCertificates.length > 0) return true;
+  if (sessionResumption || !h.resumed || h.serverCertificates.length > 0) return true;
   const v = h.server?.version;
-  if (v !== undefined && (v === 0x0304 || v >> 8 === 0x7f)) return true;
-  return h.resumed && sessionResumption;
+  return v !== undefined && (v === 0x0304 || v >> 8 === 0x7f);
 }
