@@ -202,7 +202,12 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
     // Suricata's transactions: one per HTTP request/response pair or HTTP/2 stream, one per DNS message (7+ makes
     // requests and responses separate), one per QUIC record. A TLS session is one transaction (counted at the end).
-    if (record.type === 'http' || record.type === 'dns' || record.type === 'quic')
+    // DNS carried in HTTP/2 (DoH) belongs to its HTTP/2 stream's transaction.
+    if (
+      record.type === 'http' ||
+      record.type === 'quic' ||
+      (record.type === 'dns' && flow.appProto === 'dns')
+    )
       this.txCounts.set(flow.id, (this.txCounts.get(flow.id) ?? 0) + 1);
     switch (record.type) {
       case 'tls': {
