@@ -33,5 +33,5 @@ export { writeQuicEve } from './eve/quic.js';
 export { num, raw, str, type EveBytesOut } from './eve/json-out.js';
 export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';
 export { eveNow, formatEveTimestamp } from './eve/timestamp.js';
-export { writeTlsEve } from './eve/tls.js';
+export { tlsEventLogged, writeTlsEve } from './eve/tls.js';
 export { EveFileWriter } from './eve/writer.js';

@@ -183,6 +183,8 @@ export function eveOptionsOf(doc: unknown): EveOptions {
   const extra = new Set<string>();
   for (const types of typeLists(doc)) {
     for (const t of types) {
+      // A bare `- tls` gives the logger no options: Suricata then leaves resumed sessions out.
+      if (t === 'tls') cfg.custom.tlsSessionResumption = false;
       // `- netflow`, or `- arp: {enabled: yes}` (an entry is on unless it says `enabled: no`).
       if (typeof t === 'string' && OPT_IN_TYPES.has(t)) extra.add(t);
       if (!t || typeof t !== 'object') continue;
@@ -206,6 +208,8 @@ export function eveOptionsOf(doc: unknown): EveOptions {
             header: typeof x.header === 'string' ? x.header : 'X-Forwarded-For',
           };
       }
+      if (entry.tls && 'session-resumption' in entry.tls)
+        cfg.custom.tlsSessionResumption = on(entry.tls['session-resumption']);
       const custom = entry.tls?.custom;
       if (Array.isArray(custom)) cfg.custom.tls = custom.map(String);
       if ('dns' in entry) cfg.custom.dns = dnsOptions(entry.dns);

@@ -9,7 +9,7 @@ import type { FlowEndReason, FlowSink, FlowView } from '../flow/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import { isAlert, type Alert, type Finding, type TlsScoreNote, type TrafficTags } from '../finding/index.js';
 import { writeEveHeader, writeEveHeaderAs, type EveEvent, type TupleView } from '../output/index.js';
-import { writeTlsEve } from '../output/index.js';
+import { tlsEventLogged, writeTlsEve } from '../output/index.js';
 import { writeFileinfoEve, writeHttpEve, writeQuicEve, type HttpHeaderDump } from '../output/index.js';
 import {
   dnsEventCount,
@@ -59,6 +59,11 @@ export interface EveCustomFields {
    * Suricata 8's do). Default: written.
    */
   tlsJa4?: boolean;
+  /**
+   * The tls logger writes resumed sessions that showed no certificate (its `session-resumption`, on when the logger
+   * has options and they do not turn it off; off for a bare `- tls` entry). Default: written.
+   */
+  tlsSessionResumption?: boolean;
   /** The http logger's `dump-all-headers` (request, response or both): full header lists in http events. */
   httpDumpHeaders?: HttpHeaderDump;
   /**
@@ -98,7 +103,10 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   private readonly ethernet: boolean;
   /** Flows an alert was written about, until their flow record (`flow.alerted`). */
   private readonly alerted = new Set<number>();
+  /** Transactions each flow's parser made so far, until its flow record (`flow.tx_cnt`). */
+  private readonly txCounts = new Map<number, number>();
   private readonly tlsJa4: boolean;
+  private readonly tlsResumed: boolean;
   private readonly dnsLog: DnsLogConfig;
   private readonly httpDump: HttpHeaderDump | undefined;
   private readonly alertOutput: AlertOutputOptions;
@@ -127,6 +135,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     this.customTls = opts.custom?.tls;
     this.ethernet = opts.custom?.ethernet === true;
     this.tlsJa4 = opts.custom?.tlsJa4 !== false;
+    this.tlsResumed = opts.custom?.tlsSessionResumption !== false;
     this.dnsLog = dnsLogConfig(opts.custom?.dns);
     this.httpDump = opts.custom?.httpDumpHeaders;
     this.alertOutput = opts.alertOutput ?? {};
@@ -193,6 +202,15 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
   }
 
   onAppRecord(flow: FlowView, record: AppRecord, tsUs: number): void {
+    // Suricata's transactions: one per HTTP request/response pair or HTTP/2 stream, one per DNS message (7+ makes
+    // requests and responses separate), one per QUIC record. A TLS session is one transaction (counted at the end).
+    // DNS carried in HTTP/2 (DoH) belongs to its HTTP/2 stream's transaction.
+    if (
+      record.type === 'http' ||
+      record.type === 'quic' ||
+      (record.type === 'dns' && flow.appProto === 'dns')
+    )
+      this.txCounts.set(flow.id, (this.txCounts.get(flow.id) ?? 0) + 1);
     switch (record.type) {
       case 'tls': {
         this.stats.tlsHandshakes++;
@@ -233,7 +251,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         return;
       }
     }
-    const wanted = this.wants(record.type);
+    const wanted =
+      this.wants(record.type) && (record.type !== 'tls' || tlsEventLogged(record.tls, this.tlsResumed));
     if (!wanted && this.inspectors.length === 0) return;
     this.writeRecord(flow, record, tsUs, this.pcapCnt, wanted, this.inspectRecord(flow, record, tsUs));
   }
@@ -343,7 +362,9 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
    * event again, as of `tsUs`, and the alerts. No packet produced them, so they name none.
    */
   private writeLate(flow: FlowView, record: AppRecord, tsUs: number, findings: readonly Finding[]): void {
-    this.writeRecord(flow, record, tsUs, 0, this.wants(record.type), findings);
+    const wanted =
+      this.wants(record.type) && (record.type !== 'tls' || tlsEventLogged(record.tls, this.tlsResumed));
+    this.writeRecord(flow, record, tsUs, 0, wanted, findings);
   }
 
   /** The record's own member (`"tls":{…}`), as its event and the alerts about it carry it (DNS: as alerts do). */
@@ -478,6 +499,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         findings && trafficIn(findings),
         this.alerted.has(flow.id),
         findings?.some((f) => f.kind === 'traffic' && f.bypassed === true) === true,
+        flowTxCount(flow, this.txCounts.get(flow.id) ?? 0),
       );
       this.close(o, false);
     }
@@ -490,6 +512,7 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
     }
     if (findings) this.writeAlerts(findings, { flow, tsUs, iface: this.iface, pcapCnt: this.pcapCnt });
     this.alerted.delete(flow.id);
+    this.txCounts.delete(flow.id);
   }
 
   onPacketAnomaly(flow: FlowView | null, event: string, pkt: DecodedPacket): void {
@@ -560,6 +583,15 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
 }
 
 /** `,"pkt_src":"wire/pcap"` on an event a captured packet produced, as Suricata 8 writes it after the tuple. */
+/**
+ * Suricata 8's `flow.tx_cnt`: the transactions the flow's app-layer state made. Its TLS state holds a single
+ * transaction from the moment the protocol is recognised, handshake seen or not.
+ */
+function flowTxCount(flow: FlowView, counted: number): number {
+  if (flow.appProto === 'tls' && flow.proto === 6) return Math.max(counted, 1);
+  return counted;
+}
+
 function pktSrc(o: EveBytesOut, pcapCnt: number): void {
   if (pcapCnt > 0) raw(o, ',"pkt_src":"wire/pcap"');
 }

@@ -72,6 +72,8 @@ export function writeFlowRecord(
   alerted = false,
   /** A rule bypassed the flow: Suricata's `state: bypassed`. */
   bypassed = false,
+  /** Transactions the flow's app-layer parser made (Suricata 8's `flow.tx_cnt`, left out when none). */
+  txCnt = 0,
 ): void {
   writeEveHeader(o, 'flow', tsUs, flow, iface);
   // ICMP: the first packet's type and code, and the answer's when there is one, as Suricata's flow header.
@@ -114,6 +116,10 @@ export function writeFlowRecord(
     raw(o, ',"policy":');
     str(o, ep.policy);
     raw(o, '}]');
+  }
+  if (txCnt > 0) {
+    raw(o, ',"tx_cnt":');
+    num(o, txCnt);
   }
   raw(o, '}');
   if (flow.proto === 6) {

@@ -277,3 +277,15 @@ function writeMoatTls(
   }
   raw(o, '}');
 }
+
+/**
+ * Whether the handshake gets a tls event. Suricata's tls logger leaves a resumed session that showed no certificate
+ * (TLS ≤ 1.2: a TLS 1.3 ServerHello is always logged, its certificates being encrypted) out when its
+ * `session-resumption` is off. Suricata also leaves out TLS ≤ 1.2 sessions whose certificate it never saw (a
+ * ClientHello alone); moat writes those, as its own consumers (the TLS monitor, JA4 inventories) read every handshake.
+ */
+export function tlsEventLogged(h: TlsHandshake, sessionResumption: boolean): boolean {
+  if (sessionResumption || !h.resumed || h.serverCertificates.length > 0) return true;
+  const v = h.server?.version;
+  return v !== undefined && (v === 0x0304 || v >> 8 === 0x7f);
+}
