@@ -40,7 +40,7 @@ import type { Inspector } from './inspector.js';
 export type EveTypeFilter = ReadonlySet<string> | undefined;
 
 /** The Suricata release whose EVE behaviour moat follows (`suricata_version` when asked for). */
-export const SURICATA_BEHAVIOUR = '8.0.0';
+export const SURICATA_BEHAVIOUR = '8.0.2';
 
 /**
  * Event types Suricata writes only when its eve-log lists them (`netflow`, `arp`, `frame`): written when `--types`
