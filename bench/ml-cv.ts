@@ -61,8 +61,8 @@ for (let i = 0; i < k; i++) {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]): number => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 console.log(`recipe ${JSON.stringify({ ...over, ...recipe, epochs })}`);
-console.log(`\npooled over the ${k} held-out folds:`);
+console.log(`\npooled over the ${only ? only.size : k} held-out folds:`);
 console.log(formatScores(score(truth, pred, recipe.arch.classes), USTC_CLASS_NAMES));
 console.log(
-  `${k}-fold CV (${epochs} epochs, ${set.n} sessions): macro-F1 ${mean(f1s).toFixed(4)} ± ${sd(f1s).toFixed(4)}, accuracy ${mean(accs).toFixed(4)}`,
+  `${only ? `folds ${[...only].map((i) => i + 1).join(',')} of ` : ''}${k}-fold CV (${epochs} epochs, ${set.n} sessions): macro-F1 ${mean(f1s).toFixed(4)} ± ${sd(f1s).toFixed(4)}, accuracy ${mean(accs).toFixed(4)}`,
 );
