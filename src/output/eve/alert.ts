@@ -15,7 +15,13 @@ import type {
   TlsAlert,
 } from '../../finding/index.js';
 import type { FlowView } from '../../flow/index.js';
-import { writeEveHeader, writeEveHeaderAs, writeIp, type TupleView } from './header.js';
+import {
+  writeEveHeader,
+  writeEveHeaderAs,
+  writeFlowlessPacketHeader,
+  writeIp,
+  type TupleView,
+} from './header.js';
 import { bool, json, num, raw, str, type EveBytesOut } from './json-out.js';
 import { writeEveTimestamp } from './timestamp.js';
 import { writeFlowObjectStart, writeTrafficTags } from './flow.js';
@@ -425,35 +431,7 @@ export function writeFlowlessRuleAlert(
   iface: string | undefined,
   opts: AlertOutputOptions,
 ): void {
-  raw(o, '{"timestamp":');
-  writeEveTimestamp(o, pkt.tsUs);
-  if (pkt.pcapCnt > 0) {
-    raw(o, ',"pcap_cnt":');
-    num(o, pkt.pcapCnt);
-  }
-  raw(o, ',"event_type":"alert"');
-  if (iface) {
-    raw(o, ',"in_iface":');
-    str(o, iface);
-  }
-  if (pkt.vlanCount > 0) {
-    raw(o, ',"vlan":[');
-    for (let i = 0; i < pkt.vlanCount; i++) {
-      if (i > 0) raw(o, ',');
-      num(o, pkt.vlan[i]);
-    }
-    raw(o, ']');
-  }
-  if (pkt.ipVersion !== 0) {
-    raw(o, ',"src_ip":');
-    writeIp(o, pkt.src, pkt.ipVersion);
-    raw(o, ',"dest_ip":');
-    writeIp(o, pkt.dst, pkt.ipVersion);
-    raw(o, ',"ip_v":');
-    num(o, pkt.ipVersion);
-    raw(o, ',"proto":');
-    str(o, ipProtoName(pkt.proto));
-  }
+  writeFlowlessPacketHeader(o, pkt, 'alert', iface);
   raw(o, ',"pkt_src":"wire/pcap",');
   openAlertMember(o, a.action, a.signature);
   raw(o, '}');

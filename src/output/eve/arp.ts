@@ -2,10 +2,9 @@
  * EVE `arp` records as Suricata 8 writes them when its eve-log turns `arp` on: one per Ethernet/IPv4 ARP packet,
  * with the opcode's name and the sender's and target's hardware and protocol addresses.
  */
-import { ipProtoName, type DecodedPacket } from '../../decode/index.js';
-import { writeIp } from './header.js';
+import type { DecodedPacket } from '../../decode/index.js';
+import { writeFlowlessPacketHeader } from './header.js';
 import { num, raw, str, type EveBytesOut } from './json-out.js';
-import { writeEveTimestamp } from './timestamp.js';
 
 const OPCODES = ['unknown', 'request', 'reply', 'request_reverse', 'reply_reverse'];
 
@@ -31,36 +30,8 @@ function writeIpv4At(o: EveBytesOut, b: Buffer, off: number): void {
 
 /** The whole record for a packet whose ARP header the decoder accepted (`pkt.arpOff` ≥ 0). */
 export function writeArpRecord(o: EveBytesOut, pkt: DecodedPacket, iface: string | undefined): void {
-  raw(o, '{"timestamp":');
-  writeEveTimestamp(o, pkt.tsUs);
-  if (pkt.pcapCnt > 0) {
-    raw(o, ',"pcap_cnt":');
-    num(o, pkt.pcapCnt);
-  }
-  raw(o, ',"event_type":"arp"');
-  if (iface) {
-    raw(o, ',"in_iface":');
-    str(o, iface);
-  }
-  if (pkt.vlanCount > 0) {
-    raw(o, ',"vlan":[');
-    for (let i = 0; i < pkt.vlanCount; i++) {
-      if (i > 0) raw(o, ',');
-      num(o, pkt.vlan[i]);
-    }
-    raw(o, ']');
-  }
   // ARP carried in a tunnel (GRE) is logged with the IP packet around it.
-  if (pkt.ipVersion !== 0) {
-    raw(o, ',"src_ip":');
-    writeIp(o, pkt.src, pkt.ipVersion);
-    raw(o, ',"dest_ip":');
-    writeIp(o, pkt.dst, pkt.ipVersion);
-    raw(o, ',"ip_v":');
-    num(o, pkt.ipVersion);
-    raw(o, ',"proto":');
-    str(o, ipProtoName(pkt.proto));
-  }
+  writeFlowlessPacketHeader(o, pkt, 'arp', iface);
   if (pkt.pcapCnt > 0) raw(o, ',"pkt_src":"wire/pcap"');
   const b = pkt.arpBuf;
   const a = pkt.arpOff;

@@ -4,7 +4,7 @@
  * src_port, dest_ip, dest_port, ip_v, proto.
  */
 import { formatIp } from '../../address/index.js';
-import { ipProtoName } from '../../decode/index.js';
+import { ipProtoName, type DecodedPacket } from '../../decode/index.js';
 import type { FlowView } from '../../flow/index.js';
 import { writeEveTimestamp } from './timestamp.js';
 import { num, raw, str, type EveBytesOut } from './json-out.js';
@@ -148,4 +148,46 @@ export function writeEveHeaderAs(
   }
   writeOpening(o, eventType, tsUs, flow.id, pcapCnt);
   writeTuple(o, flow, iface, view);
+}
+
+/**
+ * The header of a record about one packet with no flow (a flowless alert, an ARP record): time, capture packet,
+ * event type, interface, VLANs, and the addresses and protocol when an IP header was read.
+ */
+export function writeFlowlessPacketHeader(
+  o: EveBytesOut,
+  pkt: DecodedPacket,
+  eventType: string,
+  iface: string | undefined,
+): void {
+  raw(o, '{"timestamp":');
+  writeEveTimestamp(o, pkt.tsUs);
+  if (pkt.pcapCnt > 0) {
+    raw(o, ',"pcap_cnt":');
+    num(o, pkt.pcapCnt);
+  }
+  raw(o, ',"event_type":');
+  str(o, eventType);
+  if (iface) {
+    raw(o, ',"in_iface":');
+    str(o, iface);
+  }
+  if (pkt.vlanCount > 0) {
+    raw(o, ',"vlan":[');
+    for (let i = 0; i < pkt.vlanCount; i++) {
+      if (i > 0) raw(o, ',');
+      num(o, pkt.vlan[i]);
+    }
+    raw(o, ']');
+  }
+  if (pkt.ipVersion !== 0) {
+    raw(o, ',"src_ip":');
+    writeIp(o, pkt.src, pkt.ipVersion);
+    raw(o, ',"dest_ip":');
+    writeIp(o, pkt.dst, pkt.ipVersion);
+    raw(o, ',"ip_v":');
+    num(o, pkt.ipVersion);
+    raw(o, ',"proto":');
+    str(o, ipProtoName(pkt.proto));
+  }
 }
