@@ -53,6 +53,10 @@ test('options moat emulates are accepted, others name themselves', () => {
     argsProblem(['--set app-layer.protocols.http.libhtp.default-config.lzma-enabled=yes']).problem ?? '',
     /LZMA/,
   );
+  // A bad request-body-limit is a named problem, not an exception out of the option reader.
+  const body = 'app-layer.protocols.http.libhtp.default-config.request-body-limit';
+  assert.equal(argsProblem([`--set ${body}=4kb`]).bodyLimits?.requestBodyLimit, 4096);
+  assert.match(argsProblem([`--set ${body}=lots`]).problem ?? '', /request-body-limit=lots/);
 });
 
 test('requires: versions, features and probes', () => {

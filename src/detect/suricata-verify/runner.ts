@@ -364,9 +364,14 @@ export function argsProblem(args: string[]): {
         } catch (err) {
           return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
         }
-      } else if (bodyLimitSetting(kv)) {
+      } else if (kv.startsWith(`${REQUEST_BODY_LIMIT_KEY}=`)) {
+        // libhtp's request-body-limit is the parser option it is (it bounds request files). response-body-limit stays
+        // "not emulated": beyond the file's size it sets how deep `file_data` inspects, and moat inspects a fixed window.
         try {
-          bodyLimits = { ...bodyLimits, ...bodyLimitSetting(kv) };
+          bodyLimits = {
+            ...bodyLimits,
+            requestBodyLimit: sizeSetting(REQUEST_BODY_LIMIT_KEY, kv.slice(kv.indexOf('=') + 1)),
+          };
         } catch (err) {
           return { problem: `setting ${kv}: ${err instanceof Error ? err.message : String(err)}` };
         }
@@ -395,19 +400,6 @@ export function argsProblem(args: string[]): {
   if (thresholdFile !== undefined) out.thresholdFile = thresholdFile;
   if (bodyLimits) out.bodyLimits = bodyLimits;
   return out;
-}
-
-/**
- * A `--set` of libhtp's request-body-limit, as the parser option it is (it bounds request files); undefined for other
- * keys. response-body-limit stays "not emulated": beyond the file's size it sets how deep `file_data` inspects,
- * and moat inspects a fixed window.
- */
-function bodyLimitSetting(kv: string): { requestBodyLimit?: number } | undefined {
-  const eq = kv.indexOf('=');
-  const key = kv.slice(0, eq);
-  return key === REQUEST_BODY_LIMIT_KEY
-    ? { requestBodyLimit: sizeSetting(key, kv.slice(eq + 1)) }
-    : undefined;
 }
 
 /** What the run leaves for `shell` and `file-compare` checks: eve.json and the dataset files rules save. */
