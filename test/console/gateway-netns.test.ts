@@ -348,7 +348,15 @@ timing: { scale: 0 }
     ];
     for (const [label, value] of fields) await page.getByLabel(label, { exact: true }).fill(value);
     await page.getByRole('button', { name: 'Save subnets' }).click();
-    await page.getByText('Subnets saved as the gateway configuration.').waitFor();
+    // Whatever the page answers (success or the gateway's refusal) is the status line; a refusal fails here with
+    // its words and the gateway's log rather than as a bare timeout.
+    const answer = page.locator('p[role="status"]');
+    await answer.waitFor({ timeout: 90_000 });
+    assert.equal(
+      (await answer.innerText()).trim(),
+      'Subnets saved as the gateway configuration.',
+      `the console's answer to saving the subnets; the gateway's log:\n${gwLog.slice(-3000)}`,
+    );
     const saved = readFileSync(gwCfg, 'utf8');
     assert.match(saved, new RegExp(`port: ${BACKUP_PORT}`));
     assert.match(

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Problem } from '../api';
 import { useLoad, ErrorLine } from '../util';
 import type { SessionInfo } from '../App';
@@ -70,7 +70,9 @@ export function Setup({ session }: { session: SessionInfo }) {
   const [net, setNet] = useState<Record<string, string>>(
     Object.fromEntries(NET_FIELDS.map((f) => [f.key, f.initial])),
   );
-  // The form starts from the subnets in force (in the gateway) or saved last, once they have loaded.
+  // The form starts from the subnets in force (in the gateway) or saved last, once they have loaded. A field the
+  // user has typed in since is kept: the load can arrive after the typing (a slow gateway), and must not undo it.
+  const edited = useRef(new Set<string>());
   const known = status.data?.network as
     | {
         zones?: Record<string, { interface?: string; address?: string; honeypot?: string } | undefined>;
@@ -94,7 +96,11 @@ export function Setup({ session }: { session: SessionInfo }) {
     };
     setNet((cur) => ({
       ...cur,
-      ...Object.fromEntries(Object.entries(from).filter((e): e is [string, string] => e[1] !== undefined)),
+      ...Object.fromEntries(
+        Object.entries(from).filter(
+          (e): e is [string, string] => e[1] !== undefined && !edited.current.has(e[0]),
+        ),
+      ),
     }));
   }, [known]);
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -114,6 +120,7 @@ export function Setup({ session }: { session: SessionInfo }) {
     };
     try {
       await api('PUT', '/api/setup/network', body);
+      edited.current.clear();
       setProblems([]);
       setMsg('Subnets saved as the gateway configuration.');
       status.reload();
@@ -164,7 +171,11 @@ export function Setup({ session }: { session: SessionInfo }) {
                 disabled={!admin}
                 aria-invalid={err.length > 0}
                 aria-describedby={err.length ? `net-${f.key}-err` : undefined}
-                onChange={(e) => setNet({ ...net, [f.key]: e.target.value })}
+                onChange={(e) => {
+                  const v = e.target.value;
+                  edited.current.add(f.key);
+                  setNet((cur) => ({ ...cur, [f.key]: v }));
+                }}
               />
               {err.length > 0 && (
                 <span id={`net-${f.key}-err`} className="error">
