@@ -33,11 +33,12 @@ const DST_WORDS = new Uint32Array(4);
 
 /**
  * Addresses and ports for a packet going `dir` (0 = client → server). `<>` rules match either way. Returns the
- * orientation that matched (0: rule src = packet src) or -1.
+ * orientation that matched (0: rule src = packet src) or -1; `=>` rules always compare client → server.
  */
 export function endpointsMatch(rule: Rule, flow: FlowView, dir: number): number {
   // No destructured arrays: this runs for every candidate, and each array was an allocation.
-  const to = dir === 0;
+  // A transactional (`=>`) rule's header is the transaction's client → server, in either direction.
+  const to = dir === 0 || rule.txBothDir === true;
   const sa = flowAddress(flow, to ? 0 : 1, SRC_WORDS);
   const da = flowAddress(flow, to ? 1 : 0, DST_WORDS);
   const sp = to ? flow.srcPort : flow.dstPort;

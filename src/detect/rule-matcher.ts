@@ -474,8 +474,10 @@ export class RuleMatcher {
       packetRules++;
       const grouped = opts.prefilter !== false;
       const dirs = r.flow.toServer && grouped ? [0] : r.flow.toClient && grouped ? [1] : [0, 1];
-      const dstPorts = r.bidirectional || !grouped ? undefined : portList(r.dstPorts);
-      const srcPorts = r.bidirectional || dstPorts || !grouped ? undefined : portList(r.srcPorts);
+      // Port groups key on the packet's ports: `<>` and `=>` rules compare them either way round.
+      const anyWay = r.bidirectional || r.txBothDir === true || !grouped;
+      const dstPorts = anyWay ? undefined : portList(r.dstPorts);
+      const srcPorts = anyWay || dstPorts ? undefined : portList(r.srcPorts);
       for (const t of transportsOf(r)) {
         for (const d of dirs) {
           const g = pkt[t][d];

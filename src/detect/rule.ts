@@ -228,7 +228,8 @@ export type BufferMatch =
   | ByteMathMatch;
 
 export interface NumberTest {
-  op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>';
+  /** `<>` and `!<>`: exclusive range a…b and its negation; `&` / `&!`: (x & a) equal / not equal to b. */
+  op: '=' | '<' | '>' | '<=' | '>=' | '!=' | '<>' | '!<>' | '&' | '&!';
   a: number;
   b?: number;
 }
@@ -334,6 +335,11 @@ export interface Rule {
   src: AddressSet;
   srcPorts: PortSet;
   bidirectional: boolean;
+  /**
+   * `=>` (Suricata 8 transactional rules): buffers of both directions of one transaction; the header names the
+   * client and the server whichever direction the packet or record that completes the match goes.
+   */
+  txBothDir?: boolean;
   dst: AddressSet;
   dstPorts: PortSet;
   sid: number;

@@ -59,12 +59,36 @@ function flagMode(text: string): { mode: 'exact' | 'plus' | 'any' | 'not'; lette
   return { mode, letters };
 }
 
+/**
+ * Suricata's unsigned-integer syntax (its generic uint parser, shared by dsize, ttl, tcp.mss …): N, =N, !N, !=N,
+ * <N, <=N, >N, >=N, the exclusive ranges A<>B and A-B, the negated range !A-B, and the bitmask &M=V / &M!=V.
+ */
 export function parseNumberTest(text: string, k: string): NumberTest {
   const t = text.trim();
-  let m = /^(\d+)\s*<>\s*(\d+)$/.exec(t);
-  if (m) return { op: '<>', a: Number(m[1]), b: Number(m[2]) };
+  let m = /^(!)?\s*(\d+)\s*(?:<>|-)\s*(\d+)$/.exec(t);
+  if (m) {
+    const a = Number(m[2]);
+    const b = Number(m[3]);
+    // Suricata refuses a range with nothing strictly inside it.
+    if (a >= b) throw new RuleError(`range '${text}' needs its first value below its second`, undefined, k);
+    return { op: m[1] ? '!<>' : '<>', a, b };
+  }
+  m = /^&\s*(\d+|0x[0-9a-f]+)\s*(!=|=)\s*(\d+|0x[0-9a-f]+)$/i.exec(t);
+  if (m) {
+    const mask = Number(m[1]);
+    const value = Number(m[3]);
+    // A value with bits outside the mask can never be the masked field.
+    if ((value & mask) !== value)
+      throw new RuleError(`bitmask '${text}': value has bits outside the mask`, undefined, k);
+    return { op: m[2] === '=' ? '&' : '&!', a: mask, b: value };
+  }
   m = /^(<=|>=|<|>|=|!=|!)?\s*(\d+)$/.exec(t);
-  if (!m) throw new RuleError(`'${text}' is not a number test like 5, <5, >5, 3<>9`, undefined, k);
+  if (!m)
+    throw new RuleError(
+      `'${text}' is not a number test like 5, <5, >=5, !5, 3<>9, 3-9, !3-9, &0xf=4`,
+      undefined,
+      k,
+    );
   const op = (m[1] === '!' ? '!=' : (m[1] ?? '=')) as NumberTest['op'];
   return { op, a: Number(m[2]) };
 }
@@ -85,6 +109,12 @@ export function testNumber(t: NumberTest, x: number): boolean {
       return x >= t.a;
     case '<>':
       return x > t.a && x < (t.b ?? t.a);
+    case '!<>':
+      return x <= t.a || x >= (t.b ?? t.a);
+    case '&':
+      return (x & t.a) >>> 0 === t.b;
+    case '&!':
+      return (x & t.a) >>> 0 !== t.b;
   }
 }
 
@@ -193,6 +223,8 @@ export const HEADER_KEYWORDS: Record<string, KeywordHandler> = {
   seq: field('seq', 0xffffffff),
   ack: field('ack', 0xffffffff),
   window: field('window', 0xffff),
+  // Suricata 8's name for window.
+  'tcp.window': field('window', 0xffff),
   icmp_id: field('icmp_id', 0xffff),
   icmp_seq: field('icmp_seq', 0xffff),
   sameip: (c, v, k) => {

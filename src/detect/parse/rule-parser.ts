@@ -222,7 +222,8 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
         `rule hook '${proto}': inspection at a transaction's progress points (Suricata 8 hooks) is not supported`,
       );
     if (!PROTOS.has(proto.toLowerCase())) throw new RuleError(`unsupported protocol '${proto}'`);
-    if (dir !== '->' && dir !== '<>') throw new RuleError(`direction must be -> or <>, got '${dir}'`);
+    if (dir !== '->' && dir !== '<>' && dir !== '=>')
+      throw new RuleError(`direction must be ->, <> or =>, got '${dir}'`);
     // The rule keeps no text of its own (nothing reads it; ~9 MB for ET Open), and what it keeps of it is copied.
     const rule: Rule = new ParsedRule(
       ACTIONS[actionAt],
@@ -233,6 +234,7 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
       parseAddress(dst, vars),
       parsePorts(dport, vars),
     );
+    if (dir === '=>') rule.txBothDir = true;
     const ctx: BuildContext = { rule, buffer: 'payload' };
     for (const o of opts) {
       const h = KEYWORDS.get(o.name);

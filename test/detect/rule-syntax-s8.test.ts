@@ -1,0 +1,121 @@
+/**
+ * Suricata 8 rule syntax on real captures: transactional `=>` rules (suricata-verify's detect-bidir-ja3 counts), the
+ * generic unsigned-integer forms (ranges A-B, negated ranges, bitmasks) on tcp.mss, and `tcp.window` — the expected
+ * packet counts come from tshark's dissection of the same capture.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRules } from '../../src/detect/ruleset.js';
+import { RuleMatcher } from '../../src/detect/rule-matcher.js';
+import { RuleInspector } from '../../src/detect/inspector.js';
+import { analyzeToEvents } from '../../src/pipeline/index.js';
+import { hasTshark } from '../helpers/tshark.js';
+
+const SV = '../shared/corpus/suricata-verify/tests';
+const PPA = '../shared/corpus/attacks/markofu-pcaps/PracticalPacketAnalysis/ppa-capture-files';
+
+async function alertCounts(rulesText: string, pcap: string): Promise<Map<number, number>> {
+  const { rules, errors } = parseRules(rulesText, 'test.rules');
+  assert.deepEqual(errors, []);
+  const ins = new RuleInspector(new RuleMatcher(rules), true);
+  const { events } = await analyzeToEvents(pcap, { inspectors: [ins], flow: { midstream: true } });
+  const counts = new Map<number, number>();
+  for (const e of events as Array<Record<string, unknown>>) {
+    if (e.event_type !== 'alert') continue;
+    const sid = (e.alert as { signature_id: number }).signature_id;
+    counts.set(sid, (counts.get(sid) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const bySid = (m: Map<number, number>, sids: number[]): number[] => sids.map((s) => m.get(s) ?? 0);
+
+/** One tshark field of every packet that has it. */
+function tsharkField(pcap: string, field: string): number[] {
+  const r = spawnSync('tshark', ['-r', pcap, '-Y', field, '-T', 'fields', '-e', field], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => Number(l.split(',')[0]));
+}
+
+test('=> rules match a TLS transaction on buffers of both directions, the header naming client → server', async (t) => {
+  const dir = join(SV, 'detect-bidir-ja3');
+  const pcap = join(SV, 'tls', 'tls-certs-alert', 'input.pcap');
+  if (!existsSync(pcap)) return t.skip(`${pcap} absent`);
+  const client = '2a03:b0c0:2:d0::bd3:4001';
+  const server = '2606:2800:220:1:248:1893:25c8:1946';
+  const text = [
+    readFileSync(join(dir, 'test.rules'), 'utf8'),
+    // The header is the transaction's client → server even on the server's records.
+    `alert tls [${client}] any => [${server}] 443 (ja3s.hash; content:"5d79edf64e03689ff559a54e9d9487bc"; ja3.string; content:"771,49196-49200"; sid:10;)`,
+    `alert tls [${server}] 443 => [${client}] any (ja3s.hash; content:"5d79edf64e03689ff559a54e9d9487bc"; ja3.string; content:"771,49196-49200"; sid:11;)`,
+  ].join('\n');
+  const counts = await alertCounts(text, pcap);
+  // test.yaml: sid 1 once and no other alert of its rules; sid 10 as sid 1, sid 11 (reversed header) never.
+  assert.deepEqual(bySid(counts, [1, 2, 3, 10, 11]), [1, 0, 0, 1, 0]);
+});
+
+test('a direction other than ->, <> or => is refused, naming what it got', () => {
+  const { errors } = parseRules('alert tls any any <= any any (sid:1;)', 'x.rules');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message, /direction must be ->, <> or =>, got '<='/);
+});
+
+test('tcp.mss ranges, negated ranges and bitmasks count the packets tshark shows', async (t) => {
+  const pcap = join(PPA, 'evilprogram.pcap');
+  if (!existsSync(pcap) || !hasTshark()) return t.skip('capture or tshark absent');
+  const mss = tsharkField(pcap, 'tcp.options.mss_val');
+  assert.ok(new Set(mss).size >= 5, 'the capture has several MSS values');
+  const rules = [
+    'alert tcp any any -> any any (tcp.mss:1400-1450; sid:1;)',
+    'alert tcp any any -> any any (tcp.mss:!1400-1450; sid:2;)',
+    'alert tcp any any -> any any (tcp.mss:&0xF=4; sid:3;)',
+    'alert tcp any any -> any any (tcp.mss:&0xF!=4; sid:4;)',
+    'alert tcp any any -> any any (tcp.mss:1380<>1460; sid:5;)',
+  ].join('\n');
+  const counts = await alertCounts(rules, pcap);
+  const want = [
+    mss.filter((v) => v > 1400 && v < 1450).length,
+    mss.filter((v) => v <= 1400 || v >= 1450).length,
+    mss.filter((v) => (v & 0xf) === 4).length,
+    mss.filter((v) => (v & 0xf) !== 4).length,
+    mss.filter((v) => v > 1380 && v < 1460).length,
+  ];
+  assert.ok(want.every((n) => n > 0));
+  assert.deepEqual(bySid(counts, [1, 2, 3, 4, 5]), want);
+});
+
+test('tcp.window is the window keyword under its Suricata 8 name', async (t) => {
+  const pcap = join(PPA, 'evilprogram.pcap');
+  if (!existsSync(pcap) || !hasTshark()) return t.skip('capture or tshark absent');
+  const win = tsharkField(pcap, 'tcp.window_size_value');
+  const rules = [
+    'alert tcp any any -> any any (tcp.window:16384; sid:1;)',
+    'alert tcp any any -> any any (tcp.window:!16384; sid:2;)',
+    'alert tcp any any -> any any (window:16384; sid:3;)',
+  ].join('\n');
+  const counts = await alertCounts(rules, pcap);
+  const eq = win.filter((v) => v === 16384).length;
+  assert.ok(eq > 0);
+  assert.deepEqual(bySid(counts, [1, 2, 3]), [eq, win.length - eq, eq]);
+});
+
+test('number tests Suricata refuses are refused with the value named', () => {
+  for (const [rule, why] of [
+    ['tcp.mss:456-123', /first value below its second/],
+    ['tcp.mss:&0x3=4', /bits outside the mask/],
+    ['tcp.mss:1-2-3', /is not a number test/],
+    ['tcp.window:70000', /must be ≤ 65535/],
+  ] as const) {
+    const { errors } = parseRules(`alert tcp any any -> any any (${rule}; sid:1;)`, 'x.rules');
+    assert.equal(errors.length, 1, rule);
+    assert.match(errors[0].message, why, rule);
+  }
+});
