@@ -83,6 +83,11 @@ export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boole
     }
   }
   for (const a of rule.appProtos) {
+    if (a.original === true) {
+      // Suricata compares its alproto_orig, unknown until the protocol changes.
+      if ((flow.appProtoOrig === a.proto) === a.negated) return false;
+      continue;
+    }
     // Until the protocol is known the condition is undecided (no match), as in Suricata, negated or not.
     if (flow.appProto === 'unknown') {
       if (a.proto !== 'unknown' || a.negated) return false;

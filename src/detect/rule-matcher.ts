@@ -368,6 +368,8 @@ export class RuleMatcher {
   /** Packet rules per transport and packet direction (0: to server, 1: to client). */
   private readonly packetGroups: Record<Transport, [PortGroups, PortGroups]>;
   private readonly packetRuleCount: number;
+  /** Whether any rule is protocol-detection-only (see Rule.pdOnly). */
+  private readonly pdOnlyRules: boolean;
   /** App rules by their prefilter buffer. */
   private readonly appGroups = new Map<BufferName, Group>();
   /** The same per record type: a record visits only its protocol's groups. */
@@ -488,6 +490,7 @@ export class RuleMatcher {
       }
     });
     this.packetRuleCount = packetRules;
+    this.pdOnlyRules = rules.some((r) => r.pdOnly === true);
     this.events = eventRules.length > 0 ? new EventRules(rules, eventRules) : undefined;
     this.decodeEvents = decodeRules.length > 0 ? new DecodeEventRules(rules, decodeRules) : undefined;
     const build = (l: PortGroupLists): PortGroups => ({
@@ -715,6 +718,8 @@ export class RuleMatcher {
   private readonly slotBase: Array<Group | null | undefined> = [];
   private readonly slotVariant: Array<Group | undefined> = [];
   private readonly slotApp: string[] = [];
+  /** Per flow slot, the protocol protocol-detection-only rules last saw (kept only when the rules have some). */
+  private readonly slotDecided: Array<string | undefined> = [];
   private slotGuess = new Uint8Array(512);
 
   /** The port group of a flow's packets one way (see slotBase), from the port maps. */
@@ -738,6 +743,12 @@ export class RuleMatcher {
     if (this.guessing && pkt.proto === 6 && pkt.payloadLen > 0)
       this.flows.noteAt(slot, dir, pkt.buf, pkt.payloadOff, pkt.payloadLen);
     if (this.packetRuleCount === 0) return undefined;
+    // The packet on which the flow's protocol was decided or changed: protocol-detection-only rules run there.
+    let decided = false;
+    if (this.pdOnlyRules && flow.appProto !== 'unknown' && this.slotDecided[slot] !== flow.appProto) {
+      this.slotDecided[slot] = flow.appProto;
+      decided = true;
+    }
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
     // encrypted payload is not content-matched — after the handshake, or a record that says so.
@@ -791,6 +802,7 @@ export class RuleMatcher {
     for (let i = 0; i < cand.length; i++) {
       const r = this.rules[cand[i]];
       // Cheapest first: direction, flow state and header fields before address sets.
+      if (r.pdOnly === true && !decided) continue;
       if (!this.protoOk(r, flow) || !flowOptionsMatch(r, flow, dir) || !packetTestsMatch(r, pkt)) continue;
       if (endpointsMatch(r, flow, dir) < 0) continue;
       const ms = r.buffers.get('payload');
@@ -985,6 +997,7 @@ export class RuleMatcher {
   endFlow(flowId: number): void {
     this.bypassed?.delete(flowId);
     const slot = this.flows.find(flowId);
+    if (slot >= 0) this.slotDecided[slot] = undefined;
     if (slot >= 0)
       for (let k = 2 * slot; k < 2 * slot + 2; k++) {
         this.slotBase[k] = undefined;

@@ -327,6 +327,8 @@ export interface DatasetOp {
 export interface AppProtoTest {
   proto: string;
   negated: boolean;
+  /** `,original`: the protocol the flow had before it changed (none when it never changed). */
+  original?: boolean;
 }
 
 export interface Rule {
@@ -420,6 +422,12 @@ export interface Rule {
   datasets: DatasetOp[];
   /** app-layer-protocol conditions, all of which must hold. */
   appProtos: AppProtoTest[];
+  /**
+   * A rule whose only condition is the detected protocol (app-layer-protocol, a flow direction, meta keywords): as
+   * Suricata's protocol-detection-only signatures it is judged on the packet where the flow's protocol is decided
+   * or changes, not on every packet after.
+   */
+  pdOnly?: boolean;
   /**
    * app-layer-event: the parser events (`dns.z_flag_set`, `http.request_line_missing_protocol` …) the rule needs,
    * all raised on the transaction the rule is evaluated on (see event-rules.ts).

@@ -119,3 +119,23 @@ test('number tests Suricata refuses are refused with the value named', () => {
     assert.match(errors[0].message, why, rule);
   }
 });
+
+test('app-layer-protocol ,original names the protocol before an h2c upgrade; detection-only rules fire once', async (t) => {
+  const pcap = join(SV, 'http2-keywords2', 'input.pcap');
+  if (!existsSync(pcap) || !hasTshark()) return t.skip('capture or tshark absent');
+  // tshark: the connection starts as HTTP/1.1 (a GET, then 101 Switching Protocols) and goes on as HTTP/2.
+  const r = spawnSync('tshark', ['-r', pcap, '-T', 'fields', '-e', '_ws.col.Protocol'], { encoding: 'utf8' });
+  assert.deepEqual(r.stdout.split('\n').slice(0, 2), ['HTTP', 'HTTP2']);
+  const rules = [
+    readFileSync(join(SV, 'detect-app-layer-protocol-04', 'test.rules'), 'utf8'),
+    // The same conditions with a packet test: no longer detection-only, so judged on every packet with data.
+    'alert tcp any any -> any any (app-layer-protocol:http1,original; app-layer-protocol:http2,final; dsize:>0; sid:2;)',
+    'alert tcp any any -> any any (app-layer-protocol:http2,original; sid:3;)',
+    'alert tcp any any -> any any (app-layer-protocol:!http2,original; app-layer-protocol:http2; sid:4;)',
+  ].join('\n');
+  const counts = await alertCounts(rules, pcap);
+  // detect-app-layer-protocol-04's test.yaml: sid 1 once.
+  assert.equal(counts.get(1) ?? 0, 1);
+  assert.ok((counts.get(2) ?? 0) > 1);
+  assert.deepEqual(bySid(counts, [3, 4]), [0, 1]);
+});

@@ -2,7 +2,7 @@
  * Sticky buffers: after one of these, content/pcre look at that protocol field instead of the payload. Both the
  * dotted names and the older underscore aliases are accepted, as Suricata does.
  */
-import { RuleError, type BufferName } from '../rule.js';
+import { RuleError, type AppProtoTest, type BufferName } from '../rule.js';
 import { addMatch, needValue, noValue, type KeywordHandler } from './context.js';
 import { decodeContent } from '../parse/options.js';
 import { parseNumberTest } from './header.js';
@@ -152,7 +152,10 @@ export const TRANSFORM_KEYWORDS: Record<string, KeywordHandler> = Object.fromEnt
 /** Protocols moat detects (and the two states); a rule naming another could never be judged, so it is refused. */
 const APP_PROTOS = new Set(['http', 'http1', 'http2', 'tls', 'dns', 'quic', 'dtls', 'unknown']);
 
-/** app-layer-protocol:[!]name[,final|original|either|to_server|to_client] — the flow's detected protocol. */
+/**
+ * app-layer-protocol:[!]name[,final|original|either|to_server|to_client] — the flow's detected protocol; `original`
+ * is the one it had before an upgrade (HTTP/1 → HTTP/2, CONNECT → TLS), `final` the one it has now.
+ */
 export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
   const [first, mode] = (v ?? '').split(',').map((x) => x.trim());
   const negated = first.startsWith('!');
@@ -165,12 +168,12 @@ export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
     throw new RuleError(`unknown mode '${mode}'`, undefined, k);
   if (!APP_PROTOS.has(proto))
     throw new RuleError(`protocol '${proto}' is not one moat detects`, undefined, k);
-  if (mode === 'original')
-    throw new RuleError('the original (pre-upgrade) protocol is not tracked', undefined, k);
   // moat detects one protocol per flow, not one per direction.
   if (mode === 'to_server' || mode === 'to_client' || mode === 'direction')
     throw new RuleError(`per-direction protocols (${mode}) are not tracked`, undefined, k);
-  c.rule.appProtos.push({ proto: proto === 'http1' ? 'http' : proto, negated });
+  const test: AppProtoTest = { proto: proto === 'http1' ? 'http' : proto, negated };
+  if (mode === 'original') test.original = true;
+  c.rule.appProtos.push(test);
 };
 
 export const STICKY_KEYWORDS: Record<string, KeywordHandler> = Object.fromEntries(

@@ -198,6 +198,32 @@ function conflictingBuffer(rule: Rule): string | undefined {
   return undefined;
 }
 
+/** Keywords that add no condition of their own (meta, hints); `flow` adds none when it names only a direction. */
+const NO_CONDITION = new Set([
+  'app-layer-protocol',
+  'flow',
+  'prefilter',
+  'msg',
+  'sid',
+  'rev',
+  'gid',
+  'classtype',
+  'priority',
+  'reference',
+  'metadata',
+  'target',
+]);
+
+/**
+ * Suricata's protocol-detection-only signature: app-layer-protocol is its only match (a direction-only `flow`
+ * sets the signature's direction and adds no match).
+ */
+function isPdOnly(rule: Rule, opts: ReadonlyArray<{ name: string }>): boolean {
+  const f = rule.flow;
+  if (f.established || f.notEstablished || f.stateless || f.onlyStream || f.noStream) return false;
+  return opts.every((o) => NO_CONDITION.has(o.name));
+}
+
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
   const t = text.trim();
   const open = t.indexOf('(');
@@ -242,6 +268,7 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
       h(ctx, o.value, o.name);
     }
     if (rule.sid === 0) throw new RuleError('no sid');
+    if (rule.appProtos.length > 0 && isPdOnly(rule, opts)) rule.pdOnly = true;
     const conflict = conflictingBuffer(rule);
     if (conflict) throw new RuleError(`rule contains conflicting protocols: ${rule.proto} and ${conflict}`);
     orientAppRule(rule);
