@@ -16,6 +16,8 @@ export class RuleFlows {
   private readonly free: number[] = [];
   private used = 0;
   private marks = new Uint8Array(256);
+  /** Per slot and direction (2 × slot + dir), the name recognized from that direction's first data (0: none). */
+  private dirNames = new Uint8Array(512);
   /**
    * Per slot, [initial, next] sequence number of direction 0 then of direction 1 (NaN until seen), when the rules
    * use stream_size; replaced by a larger copy when the table grows, so read it again after `slot`.
@@ -38,6 +40,8 @@ export class RuleFlows {
       i = this.used++;
     }
     this.marks[i] = 0;
+    this.dirNames[2 * i] = 0;
+    this.dirNames[2 * i + 1] = 0;
     this.seqs?.fill(NaN, 4 * i, 4 * i + 4);
     this.at.set(flowId, i);
     return i;
@@ -59,6 +63,9 @@ export class RuleFlows {
     const marks = new Uint8Array(this.marks.length * 2);
     marks.set(this.marks);
     this.marks = marks;
+    const dirNames = new Uint8Array(2 * marks.length);
+    dirNames.set(this.dirNames);
+    this.dirNames = dirNames;
     if (this.seqs) {
       const seqs = new Float64Array(4 * marks.length);
       seqs.set(this.seqs);
@@ -91,25 +98,38 @@ export class RuleFlows {
   }
 
   /**
-   * Recognition (see proto-guess.ts) from the flow's first data in direction `dir`: later data that way, or any once
-   * a protocol is recognized, changes nothing.
+   * Recognition (see proto-guess.ts) from the flow's first data in direction `dir`: later data that way changes
+   * nothing; the flow keeps the first name recognized, each direction its own.
    */
   note(flowId: number, dir: number, b: Uint8Array, off: number, len: number): void {
     this.noteAt(this.slot(flowId), dir, b, off, len);
   }
 
-  noteAt(i: number, dir: number, b: Uint8Array, off: number, len: number): void {
+  /** As `note`, by slot; true when this data made a protocol known for its direction. */
+  noteAt(i: number, dir: number, b: Uint8Array, off: number, len: number): boolean {
     const m = this.marks[i];
     const bit = 1 << dir;
-    if (m >> NAME_SHIFT !== 0 || (m & bit) !== 0) return;
+    if ((m & bit) !== 0) return false;
     const p = guessProto(dir, b, off, len);
     let n = 0;
     if (p !== undefined) {
       n = this.names.indexOf(p);
       if (n < 0) n = this.names.push(p) - 1;
     }
-    // No name yet, so the mark's name bits are 0; guessProto's four names fit the five bits.
-    this.marks[i] = (n << NAME_SHIFT) | m | bit;
+    this.dirNames[2 * i + dir] = n;
+    // guessProto's four names fit the five name bits; the flow keeps its first.
+    this.marks[i] = m >> NAME_SHIFT !== 0 ? m | bit : (n << NAME_SHIFT) | m | bit;
+    return n !== 0;
+  }
+
+  /** Whether direction `dir` of slot i has had data looked at. */
+  seenAt(i: number, dir: number): boolean {
+    return (this.marks[i] & (1 << dir)) !== 0;
+  }
+
+  /** The name recognized from direction `dir`'s first data at slot i, '' when none. */
+  recognizedDirAt(i: number, dir: number): string {
+    return this.names[this.dirNames[2 * i + dir]];
   }
 
   /** The protocol recognized on the flow, '' when none (yet). */

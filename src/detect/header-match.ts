@@ -66,7 +66,16 @@ function established(flow: FlowView): boolean {
   return s === 'established' || (s === 'closed' && flow.pkts[0] > 0 && flow.pkts[1] > 0);
 }
 
-export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boolean {
+/**
+ * The protocols the rule engine itself knows of a flow (see flow-tables.ts): per direction, and the one recognized
+ * without a parser. 'unknown' / '' while undecided.
+ */
+export interface FlowProtos {
+  direction(flow: FlowView, d: 0 | 1): string;
+  recognized(flow: FlowView): string;
+}
+
+export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number, protos?: FlowProtos): boolean {
   const o = rule.flow;
   if (o.toServer && dir !== 0) return false;
   if (o.toClient && dir !== 1) return false;
@@ -83,6 +92,14 @@ export function flowOptionsMatch(rule: Rule, flow: FlowView, dir: number): boole
     }
   }
   for (const a of rule.appProtos) {
+    if (a.dir !== undefined || a.guessed === true) {
+      // Known only to the packet path (rules with such tests are content-less packet rules: see rule-parser.ts).
+      if (protos === undefined) return false;
+      const have = a.dir !== undefined ? protos.direction(flow, a.dir) : protos.recognized(flow);
+      if (have === 'unknown') return false;
+      if ((have === a.proto) === a.negated) return false;
+      continue;
+    }
     if (a.original === true) {
       // Suricata compares its alproto_orig, unknown until the protocol changes.
       if ((flow.appProtoOrig === a.proto) === a.negated) return false;

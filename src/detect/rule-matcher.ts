@@ -15,7 +15,13 @@ import type { PortSet } from './parse/ports.js';
 import { LiteralScanner } from './literal-scan.js';
 import { matchBuffer } from './buffer-match.js';
 import { bufferProto, RecordBuffers, type AppBuffer } from './app-buffers.js';
-import { endpointsMatch, flowOptionsMatch, packetTestsMatch, protoMatches } from './header-match.js';
+import {
+  endpointsMatch,
+  flowOptionsMatch,
+  packetTestsMatch,
+  protoMatches,
+  type FlowProtos,
+} from './header-match.js';
 import { DetectState } from './detect-state.js';
 import { DatasetStore } from './datasets.js';
 import { EventRules } from './event-rules.js';
@@ -362,7 +368,7 @@ function addTo(m: Map<number, number[]>, port: number, ri: number): void {
   else m.set(port, [ri]);
 }
 
-export class RuleMatcher {
+export class RuleMatcher implements FlowProtos {
   readonly state = new DetectState();
   readonly datasets: DatasetStore;
   /** Packet rules per transport and packet direction (0: to server, 1: to client). */
@@ -424,7 +430,10 @@ export class RuleMatcher {
       : loaded;
     this.rules = rules;
     this.flows = new RuleFlows(rules.some((r) => r.streamSize));
-    this.guessing = rules.some((r) => GUESSED_PROTOS.has(r.proto));
+    this.guessing = rules.some(
+      (r) =>
+        GUESSED_PROTOS.has(r.proto) || r.appProtos.some((a) => a.dir !== undefined || a.guessed === true),
+    );
     if (rules.some((r) => r.bypass)) this.bypassed = new Set();
     if (rules.some((r) => r.flowbits.length > 0 || r.flowint || r.xbits))
       this.rank = Uint8Array.from(rules, stateRank);
@@ -718,6 +727,21 @@ export class RuleMatcher {
   private readonly slotBase: Array<Group | null | undefined> = [];
   private readonly slotVariant: Array<Group | undefined> = [];
   private readonly slotApp: string[] = [];
+  /** The slot of the packet's flow while packet rules are judged (for the FlowProtos methods). */
+  private protoSlot = 0;
+
+  /** FlowProtos: a direction's protocol — recognized from its first data, else the flow's once it sent data. */
+  direction(flow: FlowView, d: 0 | 1): string {
+    const named = this.flows.recognizedDirAt(this.protoSlot, d);
+    if (named !== '') return named;
+    return this.flows.seenAt(this.protoSlot, d) ? flow.appProto : 'unknown';
+  }
+
+  /** FlowProtos: the protocol recognized on the flow, else its parsed one. */
+  recognized(flow: FlowView): string {
+    return this.flows.recognizedAt(this.protoSlot) || flow.appProto;
+  }
+
   /** Per flow slot, the protocol protocol-detection-only rules last saw (kept only when the rules have some). */
   private readonly slotDecided: Array<string | undefined> = [];
   private slotGuess = new Uint8Array(512);
@@ -740,15 +764,19 @@ export class RuleMatcher {
     if (this.packetRuleCount === 0 && !this.flows.seqs && !this.guessing) return undefined;
     const slot = this.flows.slot(flow.id);
     if (this.flows.seqs && pkt.proto === 6) this.trackSeq(slot, dir, pkt);
-    if (this.guessing && pkt.proto === 6 && pkt.payloadLen > 0)
+    // The packet on which the flow's protocol was decided or changed, or a direction's recognized:
+    // protocol-detection-only rules run there.
+    let decided =
+      this.guessing &&
+      pkt.proto === 6 &&
+      pkt.payloadLen > 0 &&
       this.flows.noteAt(slot, dir, pkt.buf, pkt.payloadOff, pkt.payloadLen);
     if (this.packetRuleCount === 0) return undefined;
-    // The packet on which the flow's protocol was decided or changed: protocol-detection-only rules run there.
-    let decided = false;
     if (this.pdOnlyRules && flow.appProto !== 'unknown' && this.slotDecided[slot] !== flow.appProto) {
       this.slotDecided[slot] = flow.appProto;
       decided = true;
     }
+    this.protoSlot = slot;
     const t: Transport = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : 'other';
     const pg = this.packetGroups[t][dir];
     // encrypted payload is not content-matched — after the handshake, or a record that says so.
@@ -803,7 +831,8 @@ export class RuleMatcher {
       const r = this.rules[cand[i]];
       // Cheapest first: direction, flow state and header fields before address sets.
       if (r.pdOnly === true && !decided) continue;
-      if (!this.protoOk(r, flow) || !flowOptionsMatch(r, flow, dir) || !packetTestsMatch(r, pkt)) continue;
+      if (!this.protoOk(r, flow) || !flowOptionsMatch(r, flow, dir, this) || !packetTestsMatch(r, pkt))
+        continue;
       if (endpointsMatch(r, flow, dir) < 0) continue;
       const ms = r.buffers.get('payload');
       if (ms && (cipher || !matchBuffer(ms, pkt.buf, pkt.payloadLen, pkt.payloadOff))) continue;

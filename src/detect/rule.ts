@@ -329,6 +329,13 @@ export interface AppProtoTest {
   negated: boolean;
   /** `,original`: the protocol the flow had before it changed (none when it never changed). */
   original?: boolean;
+  /**
+   * `,to_server` / `,to_client`: the protocol of that direction's data — recognized from its first data (ssh, ftp,
+   * smtp, smb) or else the flow's parsed protocol once that direction has sent data.
+   */
+  dir?: 0 | 1;
+  /** A protocol moat recognizes but does not parse (proto-guess.ts): matched on the recognition. */
+  guessed?: boolean;
 }
 
 export interface Rule {

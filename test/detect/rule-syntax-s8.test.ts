@@ -139,3 +139,41 @@ test('app-layer-protocol ,original names the protocol before an h2c upgrade; det
   assert.ok((counts.get(2) ?? 0) > 1);
   assert.deepEqual(bySid(counts, [3, 4]), [0, 1]);
 });
+
+test('app-layer-protocol per direction: an HTTP client talking to an SSH server', async (t) => {
+  const dir = join(SV, 'detect-app-layer-protocol-05');
+  const pcap = join(SV, 'output-eve-anomaly-02', 'input.pcap');
+  if (!existsSync(pcap) || !hasTshark()) return t.skip('capture or tshark absent');
+  // tshark: the client's first data is an HTTP request, the server's an SSH banner.
+  const r = spawnSync('tshark', ['-r', pcap, '-Y', 'tcp.len>0', '-T', 'fields', '-e', 'tcp.payload'], {
+    encoding: 'utf8',
+  });
+  const [req, banner] = r.stdout.split('\n').map((h) => Buffer.from(h, 'hex').toString('latin1'));
+  assert.match(req, /^GET \/ HTTP\/1\.1\r\n/);
+  assert.match(banner, /^SSH-2\.0-/);
+  const rules = [
+    readFileSync(join(dir, 'test.rules'), 'utf8'),
+    'alert tcp any any -> any any (app-layer-protocol:ssh,to_server; sid:2;)',
+    'alert tcp any any -> any any (app-layer-protocol:http1,to_client; sid:3;)',
+    // Not detection-only (dsize): every server packet with data once the server's protocol is known.
+    'alert tcp any any -> any any (app-layer-protocol:ssh,to_client; dsize:>0; sid:5;)',
+  ].join('\n');
+  const counts = await alertCounts(rules, pcap);
+  // detect-app-layer-protocol-05's test.yaml: sid 1 once. The server sends data in two packets (tshark).
+  assert.deepEqual(bySid(counts, [1, 2, 3, 5]), [1, 0, 0, 2]);
+});
+
+test('per-direction and recognized-only protocols are refused in rules with content', () => {
+  const { errors } = parseRules(
+    [
+      'alert tcp any any -> any any (app-layer-protocol:ssh,to_client; content:"SSH"; sid:1;)',
+      'alert tcp any any -> any any (app-layer-protocol:ssh; http.uri; content:"/"; sid:2;)',
+      'alert tcp any any -> any any (app-layer-protocol:ssh,original; sid:3;)',
+    ].join('\n'),
+    'x.rules',
+  );
+  assert.equal(errors.length, 3);
+  assert.match(errors[0].message, /sid 1: app-layer-protocol: a per-direction or recognized-only protocol/);
+  assert.match(errors[1].message, /sid 2: /);
+  assert.match(errors[2].message, /only recognized, never upgraded from/);
+});

@@ -119,9 +119,9 @@ test('transforms and app-layer-protocol: bad uses are refused with the keyword n
     [
       'alert tcp any any -> any any (dotprefix; content:"x"; sid:1;)',
       'alert dns any any -> any any (dns.query; content:"x"; dotprefix; sid:2;)',
-      'alert tcp any any -> any any (app-layer-protocol:smb; sid:3;)',
+      'alert tcp any any -> any any (app-layer-protocol:nfs; sid:3;)',
       'alert tcp any any -> any any (app-layer-protocol:http,sideways; sid:4;)',
-      'alert tcp any any -> any any (app-layer-protocol:http,to_server; sid:5;)',
+      'alert tcp any any -> any any (app-layer-protocol:http,direction; sid:5;)',
     ].join('\n'),
     't.rules',
   );
@@ -130,9 +130,9 @@ test('transforms and app-layer-protocol: bad uses are refused with the keyword n
     [
       'sid 1: dotprefix: needs a sticky buffer before it',
       'sid 2: dotprefix: must come right after the sticky buffer, before its matches',
-      "sid 3: app-layer-protocol: protocol 'smb' is not one moat detects",
+      "sid 3: app-layer-protocol: protocol 'nfs' is not one moat detects",
       "sid 4: app-layer-protocol: unknown mode 'sideways'",
-      'sid 5: app-layer-protocol: per-direction protocols (to_server) are not tracked',
+      'sid 5: app-layer-protocol: per-direction protocols (direction) are not tracked',
     ],
   );
 });

@@ -7,6 +7,7 @@ import { addMatch, needValue, noValue, type KeywordHandler } from './context.js'
 import { decodeContent } from '../parse/options.js';
 import { parseNumberTest } from './header.js';
 import { makeTransform, transformKey, TRANSFORM_NAMES } from '../transforms.js';
+import { GUESSED_PROTOS } from '../proto-guess.js';
 
 const BUFFERS: Record<string, BufferName> = {
   'tls.sni': 'tls.sni',
@@ -154,7 +155,9 @@ const APP_PROTOS = new Set(['http', 'http1', 'http2', 'tls', 'dns', 'quic', 'dtl
 
 /**
  * app-layer-protocol:[!]name[,final|original|either|to_server|to_client] — the flow's detected protocol; `original`
- * is the one it had before an upgrade (HTTP/1 → HTTP/2, CONNECT → TLS), `final` the one it has now.
+ * is the one it had before an upgrade (HTTP/1 → HTTP/2, CONNECT → TLS), `final` the one it has now, `to_server` /
+ * `to_client` the one a direction's own data shows. Protocols moat only recognizes (ssh, ftp, smtp, smb: see
+ * proto-guess.ts) are matched on that recognition.
  */
 export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
   const [first, mode] = (v ?? '').split(',').map((x) => x.trim());
@@ -166,13 +169,17 @@ export const APP_LAYER_PROTOCOL: KeywordHandler = (c, v, k) => {
     !['final', 'original', 'either', 'to_server', 'to_client', 'direction'].includes(mode)
   )
     throw new RuleError(`unknown mode '${mode}'`, undefined, k);
-  if (!APP_PROTOS.has(proto))
+  const guessed = GUESSED_PROTOS.has(proto);
+  if (!APP_PROTOS.has(proto) && !guessed)
     throw new RuleError(`protocol '${proto}' is not one moat detects`, undefined, k);
-  // moat detects one protocol per flow, not one per direction.
-  if (mode === 'to_server' || mode === 'to_client' || mode === 'direction')
+  if (mode === 'direction')
     throw new RuleError(`per-direction protocols (${mode}) are not tracked`, undefined, k);
+  if (guessed && mode === 'original')
+    throw new RuleError(`'${proto}' is only recognized, never upgraded from`, undefined, k);
   const test: AppProtoTest = { proto: proto === 'http1' ? 'http' : proto, negated };
   if (mode === 'original') test.original = true;
+  if (mode === 'to_server' || mode === 'to_client') test.dir = mode === 'to_server' ? 0 : 1;
+  if (guessed) test.guessed = true;
   c.rule.appProtos.push(test);
 };
 

@@ -224,6 +224,20 @@ function isPdOnly(rule: Rule, opts: ReadonlyArray<{ name: string }>): boolean {
   return opts.every((o) => NO_CONDITION.has(o.name));
 }
 
+/** A rule judged on packets only: no buffer (payload included), no event, no app-layer field test. */
+function packetOnly(rule: Rule): boolean {
+  return (
+    rule.buffers.size === 0 &&
+    rule.appEvents === undefined &&
+    rule.decodeEvents === undefined &&
+    rule.tlsVersion === undefined &&
+    rule.dnsRrtype === undefined &&
+    rule.absent === undefined &&
+    rule.streamSize === undefined &&
+    rule.datasets.length === 0
+  );
+}
+
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
   const t = text.trim();
   const open = t.indexOf('(');
@@ -269,6 +283,12 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     }
     if (rule.sid === 0) throw new RuleError('no sid');
     if (rule.appProtos.length > 0 && isPdOnly(rule, opts)) rule.pdOnly = true;
+    if (rule.appProtos.some((a) => a.dir !== undefined || a.guessed === true) && !packetOnly(rule))
+      throw new RuleError(
+        'a per-direction or recognized-only protocol (ssh, ftp, smtp, smb) is judged on packets: the rule may have no content or buffer',
+        undefined,
+        'app-layer-protocol',
+      );
     const conflict = conflictingBuffer(rule);
     if (conflict) throw new RuleError(`rule contains conflicting protocols: ${rule.proto} and ${conflict}`);
     orientAppRule(rule);
