@@ -732,6 +732,8 @@ export class RuleMatcher implements FlowProtos {
 
   /** FlowProtos: a direction's protocol — recognized from its first data, else the flow's once it sent data. */
   direction(flow: FlowView, d: 0 | 1): string {
+    // Recognition reads TCP data only: another transport's direction has the flow's protocol once it sent a packet.
+    if (flow.proto !== 6) return flow.pkts[d] > 0 ? flow.appProto : 'unknown';
     const named = this.flows.recognizedDirAt(this.protoSlot, d);
     if (named !== '') return named;
     return this.flows.seenAt(this.protoSlot, d) ? flow.appProto : 'unknown';

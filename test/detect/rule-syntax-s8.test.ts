@@ -177,3 +177,21 @@ test('per-direction and recognized-only protocols are refused in rules with cont
   assert.match(errors[1].message, /sid 2: /);
   assert.match(errors[2].message, /only recognized, never upgraded from/);
 });
+
+test('per-direction protocols on UDP: a direction has the flow protocol once it sent a packet', async (t) => {
+  const pcap = join(SV, 'cond-log-dns-dig', 'input.pcap');
+  if (!existsSync(pcap) || !hasTshark()) return t.skip('capture or tshark absent');
+  const r = spawnSync('tshark', ['-r', pcap, '-T', 'fields', '-e', 'dns.flags.response'], {
+    encoding: 'utf8',
+  });
+  // tshark: one query, then its response.
+  assert.deepEqual(r.stdout.trim().split('\n'), ['0', '1']);
+  const rules = [
+    'alert udp any any -> any any (app-layer-protocol:dns,to_client; dsize:>0; sid:1;)',
+    'alert udp any any -> any any (app-layer-protocol:dns,to_server; dsize:>0; sid:2;)',
+    'alert udp any any -> any any (app-layer-protocol:!dns,to_server; dsize:>0; sid:3;)',
+  ].join('\n');
+  const counts = await alertCounts(rules, pcap);
+  // The query: the server has sent nothing yet (undecided); the response: both directions are DNS.
+  assert.deepEqual(bySid(counts, [1, 2, 3]), [1, 2, 0]);
+});
