@@ -153,7 +153,19 @@ export class StreamInspector {
 }
 
 /** Rule protocols that name no app-layer protocol. */
-const NOT_APP = new Set(['ip', 'ipv4', 'ipv6', 'pkthdr', 'tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'tcp-pkt', 'tcp-stream']);
+const NOT_APP = new Set([
+  'ip',
+  'ipv4',
+  'ipv6',
+  'pkthdr',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmpv6',
+  'sctp',
+  'tcp-pkt',
+  'tcp-stream',
+]);
 
 /** An app-layer rule whose only buffer is the raw payload, with no packet-only test: Suricata's raw stream match. */
 function isRawAppRule(r: Rule): boolean {
