@@ -32,6 +32,7 @@ import {
   type FlowTrackerOptions,
 } from './options.js';
 import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
+import { masterMidstreamPolicy } from './stream-settings.js';
 import {
   TCP_CLOSED,
   TCP_ESTABLISHED,
@@ -90,7 +91,8 @@ export class FlowTrackerImpl implements FlowTracker {
     this.asyncOneside = opts.asyncOneside;
     this.depth = opts.reassemblyDepth ?? 0;
     this.tunnelKeyed = opts.recursionTracking !== false;
-    const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
+    const given = opts.midstreamPolicy ?? masterMidstreamPolicy(opts.exceptionPolicy);
+    const mp = given === 'auto' ? 'ignore' : given;
     this.midstreamPolicy = mp;
     this.midstreamRecord =
       mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };

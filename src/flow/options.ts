@@ -41,6 +41,11 @@ export interface FlowTrackerOptions {
    */
   midstreamPolicy?: MidstreamPolicy;
   /**
+   * Suricata's `exception-policy` master switch: the default of every exception policy not set on its own. Of those
+   * moat has, it sets the midstream policy as Suricata 8's IDS mode derives it (see masterMidstreamPolicy).
+   */
+  exceptionPolicy?: MidstreamPolicy;
+  /**
    * Suricata's `stream.reassembly.depth`: stream bytes reassembled per direction at most (parsers and stream
    * inspection see no more); reaching it raises `stream.reassembly_depth_reached` once per direction. Unset or 0:
    * no limit (moat's default; Suricata's is 1 MiB).

@@ -15,6 +15,7 @@ export const STREAM_SETTING_KEYS = [
   'stream.midstream-policy',
   'stream.reassembly.depth',
   'decoder.recursion-level.use-for-tracking',
+  'exception-policy',
 ];
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -65,7 +66,8 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
   else {
     if (!POLICIES.has(value))
       throw new ConfigError(`${key}: unknown exception policy '${value}' (${[...POLICIES].join(', ')})`);
-    opts.midstreamPolicy = value as MidstreamPolicy;
+    if (key === 'exception-policy') opts.exceptionPolicy = value as MidstreamPolicy;
+    else opts.midstreamPolicy = value as MidstreamPolicy;
   }
   return true;
 }
@@ -78,7 +80,10 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
  */
 export function checkStreamSettings(opts: FlowTrackerOptions): void {
   const p = opts.midstreamPolicy;
-  if (p === undefined) return;
+  if (p === undefined) {
+    masterMidstreamPolicy(opts.exceptionPolicy);
+    return;
+  }
   if (p === 'auto') {
     opts.midstreamPolicy = 'ignore';
     return;
@@ -105,4 +110,20 @@ export function streamOptionsOf(
   }
   checkStreamSettings(opts);
   return opts;
+}
+
+/**
+ * The midstream policy the `exception-policy` master switch gives when stream.midstream-policy is not set, as
+ * Suricata 8 derives it in IDS mode: drop-flow and drop-packet are ignored there (no inline engine), auto is ignore,
+ * bypass and pass-flow apply whether midstream pickup is on or off (the pickup check is only for a policy set on its
+ * own). pass-packet is refused, as Suricata refuses it for the midstream policy; reject needs an inline engine.
+ */
+export function masterMidstreamPolicy(master: MidstreamPolicy | undefined): MidstreamPolicy | undefined {
+  if (master === undefined) return undefined;
+  if (master === 'bypass' || master === 'pass-flow') return master;
+  if (master === 'pass-packet' || master === 'reject')
+    throw new ConfigError(
+      `exception-policy=${master} is not valid for stream.midstream-policy in IDS mode (${master === 'reject' ? 'rejecting needs an inline engine' : 'the policy is about the whole flow'})`,
+    );
+  return 'ignore';
 }

@@ -142,9 +142,6 @@ export function configProblem(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-  const ep = doc?.['exception-policy'];
-  if (typeof ep === 'string' && ep !== 'ignore' && ep !== 'auto')
-    return `sets exception-policy: ${ep} (exception policies are not emulated)`;
   const hop = doc?.['host-os-policy'];
   if (hop && typeof hop === 'object') {
     for (const [policy, hosts] of Object.entries(hop as Record<string, unknown>))
@@ -152,6 +149,22 @@ export function configProblem(dir: string): string | undefined {
         return `assigns hosts the ${policy} overlap policy (moat keeps the first data)`;
   }
   return undefined;
+}
+
+/** The test's suricata.yaml `exception-policy` master switch, as `--set exception-policy=…` gives it. */
+function configExceptionPolicy(dir: string): string | undefined {
+  const p = join(dir, 'suricata.yaml');
+  if (!existsSync(p)) return undefined;
+  try {
+    const doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) as Record<
+      string,
+      unknown
+    > | null;
+    const ep = doc?.['exception-policy'];
+    return typeof ep === 'string' ? ep : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The test's suricata.yaml EVE options (alert payload, tls custom fields, the dns logger's options). */
@@ -431,9 +444,12 @@ export async function runTest(dir: string): Promise<Outcome> {
   }
   // suricata-verify runs every test whose name says "ips" in IPS mode.
   if (name.includes('ips')) return { test: name, result: 'skip', reason: 'IPS mode (test name has "ips")' };
-  const a = argsProblem(args);
   // `-c ${SRCDIR}/suricata.yaml`: Suricata's default configuration, not the test's.
-  const ownConfig = a.configFile === undefined || !isSuricataDefaultConfig(a.configFile);
+  const isOwn = (cf: string | undefined): boolean => cf === undefined || !isSuricataDefaultConfig(cf);
+  const master = isOwn(argsProblem(args).configFile) ? configExceptionPolicy(dir) : undefined;
+  // The master switch goes first: a --set of the same key overrides it, as in Suricata.
+  const a = argsProblem(master !== undefined ? ['--set', `exception-policy=${master}`, ...args] : args);
+  const ownConfig = isOwn(a.configFile);
   const cp = ownConfig ? configProblem(dir) : undefined;
   if (cp) return { test: name, result: 'skip', reason: `suricata.yaml ${cp}` };
   if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
@@ -538,7 +554,12 @@ export async function runTest(dir: string): Promise<Outcome> {
         },
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
         // Its midstream policy is auto, ignore in IDS mode: Suricata 8 names it on the flows it applies to.
-        flow: { midstreamPolicy: 'ignore', ...a.stream, midstream: a.midstream ?? false },
+        // (The exception-policy master switch, when set, gives the midstream policy instead.)
+        flow: {
+          ...(a.stream?.exceptionPolicy === undefined ? { midstreamPolicy: 'ignore' as const } : {}),
+          ...a.stream,
+          midstream: a.midstream ?? false,
+        },
       })
     ).events as Json[];
   } catch (err) {
