@@ -742,6 +742,7 @@ export class RuleMatcher {
     const cipher =
       pkt.payloadLen > 0 &&
       flow.appProto === 'tls' &&
+      flow.cipherInspected !== true &&
       (this.flows.encryptedAt(slot) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
     const payload = cipher ? undefined : pkt.buf;
     this.nextGeneration();

@@ -90,6 +90,9 @@ export class FlowTrackerImpl implements FlowTracker {
     this.midstream = opts.midstream ?? true;
     this.asyncOneside = opts.asyncOneside;
     this.depth = opts.reassemblyDepth ?? 0;
+    this.tlsBypass = opts.tlsEncryption === 'bypass';
+    this.tlsFull = opts.tlsEncryption === 'full';
+    this.streamBypass = opts.streamBypass === true && this.depth > 0;
     this.tunnelKeyed = opts.recursionTracking !== false;
     const given = opts.midstreamPolicy ?? masterMidstreamPolicy(opts.exceptionPolicy);
     const mp = given === 'auto' ? 'ignore' : given;
@@ -99,6 +102,11 @@ export class FlowTrackerImpl implements FlowTracker {
   }
 
   private readonly midstream: boolean;
+  /** app-layer.protocols.tls.encryption-handling (options.ts). */
+  private readonly tlsBypass: boolean;
+  private readonly tlsFull: boolean;
+  /** stream.bypass with a reassembly depth: bypass a session once both directions reached it. */
+  private readonly streamBypass: boolean;
   private readonly asyncOneside: boolean | undefined;
   private readonly depth: number;
   /** The tunnel depth is part of the flow key (decoder.recursion-level.use-for-tracking). */
@@ -191,6 +199,7 @@ export class FlowTrackerImpl implements FlowTracker {
       if (t.full) this.evictOne(ts);
       const seq = this.flowSeq++ * this.idShardCount + this.idShardIndex;
       f = new Flow(seq * ID_HASH_SPAN + (h & (ID_HASH_SPAN - 1)));
+      if (this.tlsFull) f.cipherInspected = true;
       // The initiator sent the SYN; a SYN/ACK seen first comes from the responder. Without a SYN (UDP, TCP
       // picked up midstream) a packet from a well-known port to an ephemeral one is taken as the server's
       // reply, so the flow is still written client → server (as Suricata does when the first packet it sees is
@@ -307,8 +316,26 @@ export class FlowTrackerImpl implements FlowTracker {
         if (f.tcpStateCode === TCP_CLOSED) this.releaseApp(f, ts);
       } else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
     }
-    if (this.packetSink && !f.passed) this.sink.onPacket?.(f, dir, pkt);
+    if (this.packetSink && !f.passed && !f.bypassed) this.sink.onPacket?.(f, dir, pkt);
+    // encryption-handling=bypass: the packet that completed the TLS handshake was the last one looked at.
+    if (!f.bypassed && ((f.tlsDone && this.tlsBypass) || (this.streamBypass && this.depthReachedBoth(f))))
+      this.bypassFlow(f, ts);
     this.cur = null;
+  }
+
+  private depthReachedBoth(f: Flow): boolean {
+    const s = f.streams;
+    return s !== null && s[0].depthReached && s[1].depthReached;
+  }
+
+  /**
+   * Bypasses a flow (TLS handshake over with encryption-handling=bypass, or stream.bypass at the depth): no more
+   * parsing or inspection. It stays un-passed so that what was reassembled before is still inspected at its end
+   * (Suricata inspects the raw stream before it bypasses).
+   */
+  private bypassFlow(f: Flow, tsUs: number): void {
+    f.bypassed = true;
+    this.releaseApp(f, tsUs);
   }
 
   /**

@@ -46,6 +46,18 @@ export interface FlowTrackerOptions {
    */
   exceptionPolicy?: MidstreamPolicy;
   /**
+   * Suricata's `app-layer.protocols.tls.encryption-handling`. default (unset): after the handshake the TLS payload
+   * is not content-matched (A-32). full: it is, as any payload. bypass: once the handshake is over the flow is
+   * bypassed — no more parsing, packet or stream inspection; what was reassembled before is still inspected at the
+   * flow's end, and its record says `state: bypassed`.
+   */
+  tlsEncryption?: 'default' | 'bypass' | 'full';
+  /**
+   * Suricata's `stream.bypass`: a TCP flow whose two directions both reached `reassemblyDepth` is bypassed (no more
+   * parsing or inspection; its record says `state: bypassed`), on the packet that reached it second.
+   */
+  streamBypass?: boolean;
+  /**
    * Suricata's `stream.reassembly.depth`: stream bytes reassembled per direction at most (parsers and stream
    * inspection see no more); reaching it raises `stream.reassembly_depth_reached` once per direction. Unset or 0:
    * no limit (moat's default; Suricata's is 1 MiB).

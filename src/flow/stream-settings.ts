@@ -16,6 +16,8 @@ export const STREAM_SETTING_KEYS = [
   'stream.reassembly.depth',
   'decoder.recursion-level.use-for-tracking',
   'exception-policy',
+  'app-layer.protocols.tls.encryption-handling',
+  'stream.bypass',
 ];
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -63,7 +65,12 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
   else if (key === 'stream.async-oneside') opts.asyncOneside = bool(key, value);
   else if (key === 'stream.reassembly.depth') opts.reassemblyDepth = size(key, value);
   else if (key === 'decoder.recursion-level.use-for-tracking') opts.recursionTracking = bool(key, value);
-  else {
+  else if (key === 'stream.bypass') opts.streamBypass = bool(key, value);
+  else if (key === 'app-layer.protocols.tls.encryption-handling') {
+    if (value !== 'default' && value !== 'bypass' && value !== 'full')
+      throw new ConfigError(`${key}: expected default, bypass or full, got '${value}'`);
+    opts.tlsEncryption = value;
+  } else {
     if (!POLICIES.has(value))
       throw new ConfigError(`${key}: unknown exception policy '${value}' (${[...POLICIES].join(', ')})`);
     if (key === 'exception-policy') opts.exceptionPolicy = value as MidstreamPolicy;

@@ -284,6 +284,8 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^stats\.decoder-events=(yes|true)$/,
   // ignore is Suricata's default and moat's behaviour: a parser that fails stops for its flow, nothing else happens.
   /^app-layer\.error-policy=ignore$/,
+  // moat has no SSH parser: SSH payload is content-matched like any other, which is what `full` asks for.
+  /^app-layer\.protocols\.ssh\.encryption-handling=full$/,
   // moat's anomaly records always include the stream engine's events.
   /^outputs\.\d+\.eve-log\.types\.\d+\.anomaly\.types\.stream=(yes|true)$/,
 ];
@@ -369,6 +371,8 @@ export function argsProblem(args: string[]): {
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
       else if (streamSetting(kv, stream)) continue;
       else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
+      else if (/^app-layer\.protocols\.ssh\.encryption-handling=(default|bypass)$/.test(kv))
+        return { problem: `setting ${kv} (moat has no SSH parser to tell encrypted SSH from its handshake)` };
       else if (/^app-layer\.protocols\.http\.libhtp\.default-config\.lzma-enabled=(yes|true)$/.test(kv))
         return { problem: `setting ${kv} (LZMA content coding: Node has no LZMA decoder)` };
       else if (kv.startsWith(`${LAYER_LIMIT_SETTING}=`)) {
