@@ -33,6 +33,7 @@ import {
 } from './options.js';
 import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
 import { masterMidstreamPolicy } from './stream-settings.js';
+import { OsPolicyTable } from './os-policy.js';
 import {
   TCP_CLOSED,
   TCP_ESTABLISHED,
@@ -93,6 +94,7 @@ export class FlowTrackerImpl implements FlowTracker {
     this.tlsBypass = opts.tlsEncryption === 'bypass';
     this.tlsFull = opts.tlsEncryption === 'full';
     this.streamBypass = opts.streamBypass === true && this.depth > 0;
+    this.osPolicies = opts.hostOsPolicy ? new OsPolicyTable(opts.hostOsPolicy) : undefined;
     this.tunnelKeyed = opts.recursionTracking !== false;
     const given = opts.midstreamPolicy ?? masterMidstreamPolicy(opts.exceptionPolicy);
     const mp = given === 'auto' ? 'ignore' : given;
@@ -107,6 +109,8 @@ export class FlowTrackerImpl implements FlowTracker {
   private readonly tlsFull: boolean;
   /** stream.bypass with a reassembly depth: bypass a session once both directions reached it. */
   private readonly streamBypass: boolean;
+  /** host-os-policy: each receiving host's overlap policy (undefined: none configured). */
+  private readonly osPolicies: OsPolicyTable | undefined;
   private readonly asyncOneside: boolean | undefined;
   private readonly depth: number;
   /** The tunnel depth is part of the flow key (decoder.recursion-level.use-for-tracking). */
@@ -378,8 +382,25 @@ export class FlowTrackerImpl implements FlowTracker {
       const session = new TcpAppSession(f, this.sink, this.streamDefs, this, this.asyncOneside === false);
       f.tcp = session;
       streams = [
-        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget, this.depth),
-        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget, this.depth),
+        // Each direction's bytes go to the other end: its OS decides overlaps.
+        new TcpReassembler(
+          0,
+          this.maxHeld,
+          session,
+          this.stats,
+          this.budget,
+          this.depth,
+          this.osPolicies?.policyOf(f.dst),
+        ),
+        new TcpReassembler(
+          1,
+          this.maxHeld,
+          session,
+          this.stats,
+          this.budget,
+          this.depth,
+          this.osPolicies?.policyOf(f.src),
+        ),
       ];
       if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);

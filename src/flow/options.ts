@@ -1,4 +1,5 @@
 /** Flow-engine settings and their Suricata-like defaults. */
+import type { HostOsPolicy } from './os-policy.js';
 
 export interface FlowTimeouts {
   /** Idle timeout of a flow whose handshake has not completed (TCP) or that has seen one direction only, µs. */
@@ -57,6 +58,11 @@ export interface FlowTrackerOptions {
    * parsing or inspection; its record says `state: bypassed`), on the packet that reached it second.
    */
   streamBypass?: boolean;
+  /**
+   * Suricata's `host-os-policy`: receiving hosts' TCP overlap policies (os-policy.ts). A stream to a host with a
+   * policy other than bsd or windows is held until acknowledged, and overlapping data is resolved as that OS does.
+   */
+  hostOsPolicy?: HostOsPolicy;
   /**
    * Suricata's `stream.reassembly.depth`: stream bytes reassembled per direction at most (parsers and stream
    * inspection see no more); reaching it raises `stream.reassembly_depth_reached` once per direction. Unset or 0:

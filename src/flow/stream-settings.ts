@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../framework/errors.js';
 import type { FlowTrackerOptions, MidstreamPolicy } from './options.js';
+import { applyHostOsPolicy } from './os-policy.js';
 
 /** The keys this module understands. */
 export const STREAM_SETTING_KEYS = [
@@ -18,6 +19,7 @@ export const STREAM_SETTING_KEYS = [
   'exception-policy',
   'app-layer.protocols.tls.encryption-handling',
   'stream.bypass',
+  'host-os-policy.<policy>',
 ];
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -58,6 +60,10 @@ function bool(key: string, value: string): boolean {
 export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolean {
   const eq = kv.indexOf('=');
   const key = eq < 0 ? kv : kv.slice(0, eq);
+  if (key.startsWith('host-os-policy.') && eq >= 0) {
+    applyHostOsPolicy(key, kv.slice(eq + 1), (opts.hostOsPolicy ??= {}));
+    return true;
+  }
   if (!STREAM_SETTING_KEYS.includes(key)) return false;
   if (eq < 0) throw new ConfigError(`${key}: needs a value (${key}=VALUE)`);
   const value = kv.slice(eq + 1).trim();

@@ -129,42 +129,29 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
  * What the test's own suricata.yaml asks of eve-log: the alert payload options (`types: - alert: payload: yes …`)
  * and the optional fields (`types: - tls: custom: [client_handshake]`).
  */
-/** Reassembly keeps the first bytes seen for a position, as Suricata's bsd and windows overlap policies do. */
-const FIRST_WINS_POLICIES = new Set(['bsd', 'windows']);
-
-/** Settings of the test's suricata.yaml that moat does not emulate (per-host TCP overlap policies). */
-export function configProblem(dir: string): string | undefined {
+/**
+ * The settings of the test's suricata.yaml moat emulates, as the `--set` arguments that give them: the
+ * `exception-policy` master switch and the per-host TCP overlap policies (`host-os-policy`).
+ */
+export function configSettings(dir: string): string[] {
   const p = join(dir, 'suricata.yaml');
-  if (!existsSync(p)) return undefined;
+  if (!existsSync(p)) return [];
   let doc: Record<string, unknown> | null;
   try {
     doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) as Record<string, unknown> | null;
   } catch {
-    return undefined;
+    return [];
   }
+  const out: string[] = [];
+  const ep = doc?.['exception-policy'];
+  if (typeof ep === 'string') out.push('--set', `exception-policy=${ep}`);
   const hop = doc?.['host-os-policy'];
   if (hop && typeof hop === 'object') {
     for (const [policy, hosts] of Object.entries(hop as Record<string, unknown>))
-      if (!FIRST_WINS_POLICIES.has(policy) && Array.isArray(hosts) && hosts.length > 0)
-        return `assigns hosts the ${policy} overlap policy (moat keeps the first data)`;
+      if (Array.isArray(hosts) && hosts.length > 0)
+        out.push('--set', `host-os-policy.${policy}=${hosts.map(String).join(',')}`);
   }
-  return undefined;
-}
-
-/** The test's suricata.yaml `exception-policy` master switch, as `--set exception-policy=…` gives it. */
-function configExceptionPolicy(dir: string): string | undefined {
-  const p = join(dir, 'suricata.yaml');
-  if (!existsSync(p)) return undefined;
-  try {
-    const doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) as Record<
-      string,
-      unknown
-    > | null;
-    const ep = doc?.['exception-policy'];
-    return typeof ep === 'string' ? ep : undefined;
-  } catch {
-    return undefined;
-  }
+  return out;
 }
 
 /** The test's suricata.yaml EVE options (alert payload, tls custom fields, the dns logger's options). */
@@ -450,12 +437,9 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (name.includes('ips')) return { test: name, result: 'skip', reason: 'IPS mode (test name has "ips")' };
   // `-c ${SRCDIR}/suricata.yaml`: Suricata's default configuration, not the test's.
   const isOwn = (cf: string | undefined): boolean => cf === undefined || !isSuricataDefaultConfig(cf);
-  const master = isOwn(argsProblem(args).configFile) ? configExceptionPolicy(dir) : undefined;
-  // The master switch goes first: a --set of the same key overrides it, as in Suricata.
-  const a = argsProblem(master !== undefined ? ['--set', `exception-policy=${master}`, ...args] : args);
+  // The test's suricata.yaml settings go first: a --set of the same key overrides them, as in Suricata.
+  const a = argsProblem([...(isOwn(argsProblem(args).configFile) ? configSettings(dir) : []), ...args]);
   const ownConfig = isOwn(a.configFile);
-  const cp = ownConfig ? configProblem(dir) : undefined;
-  if (cp) return { test: name, result: 'skip', reason: `suricata.yaml ${cp}` };
   if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
   if (a.refused !== undefined) {
     // Suricata refuses the configuration too when the test expects it to exit with an error and log it.
