@@ -271,6 +271,8 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^stats\.decoder-events=(yes|true)$/,
   // ignore is Suricata's default and moat's behaviour: a parser that fails stops for its flow, nothing else happens.
   /^app-layer\.error-policy=ignore$/,
+  // Urgent bytes stay in the stream (Suricata's default urgent policy), as moat's reassembly keeps them.
+  /^stream\.reassembly\.urgent\.policy=inline$/,
   // moat has no SSH parser: SSH payload is content-matched like any other, which is what `full` asks for.
   /^app-layer\.protocols\.ssh\.encryption-handling=full$/,
   // moat's anomaly records always include the stream engine's events.
@@ -358,6 +360,14 @@ export function argsProblem(args: string[]): {
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
       else if (streamSetting(kv, stream)) continue;
       else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
+      else if (/^stream\.reassembly\.urgent\./.test(kv))
+        return {
+          problem: `setting ${kv} (not emulated: moat's decoder does not keep the urgent pointer, so urgent bytes stay in the stream as with the inline policy)`,
+        };
+      else if (/^detect\.guess-applayer-tx=(true|yes)$/.test(kv))
+        return {
+          problem: `setting ${kv} (not emulated: Suricata then alerts on the next packet of a transaction's direction with a guessed tx; moat matches each transaction when it is complete)`,
+        };
       else if (/^app-layer\.protocols\.ssh\.encryption-handling=(default|bypass)$/.test(kv))
         return { problem: `setting ${kv} (moat has no SSH parser to tell encrypted SSH from its handshake)` };
       else if (/^app-layer\.protocols\.http\.libhtp\.default-config\.lzma-enabled=(yes|true)$/.test(kv))
