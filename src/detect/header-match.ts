@@ -63,7 +63,11 @@ export function endpointsMatch(rule: Rule, flow: FlowView, dir: number): number 
  */
 function established(flow: FlowView): boolean {
   const s = flow.state;
-  return s === 'established' || (s === 'closed' && flow.pkts[0] > 0 && flow.pkts[1] > 0);
+  // A bypassed flow (TLS encryption-handling=bypass) was established when it was bypassed: stream inspection at its
+  // end sees it so.
+  return (
+    s === 'established' || ((s === 'closed' || s === 'bypassed') && flow.pkts[0] > 0 && flow.pkts[1] > 0)
+  );
 }
 
 /**

@@ -42,7 +42,10 @@ export class RuleInspector implements Inspector {
 
   constructor(
     private readonly engine: RuleMatcher,
-    /** Also run plain tcp content rules on reassembled streams (see stream-inspect.ts for the memory cost). */
+    /**
+     * Also run plain tcp content rules on reassembled streams, and app-layer raw-content rules at the end of flows
+     * whose protocol came late (see stream-inspect.ts for the memory cost).
+     */
     streamTcpRules = false,
   ) {
     this.stream = new StreamInspector(engine, streamTcpRules);
@@ -107,6 +110,7 @@ export class RuleInspector implements Inspector {
   }
 
   onPacket(flow: FlowView, dir: number, pkt: DecodedPacket): Finding[] | undefined {
+    if (this.wantsStream) this.stream.packetSeen(flow);
     let hits = this.engine.onPacket(flow, dir, pkt);
     const more = this.headers?.onPacket(flow, dir, pkt);
     if (more) hits = hits ? [...hits, ...more] : more;

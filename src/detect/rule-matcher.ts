@@ -785,6 +785,7 @@ export class RuleMatcher implements FlowProtos {
     const cipher =
       pkt.payloadLen > 0 &&
       flow.appProto === 'tls' &&
+      flow.cipherInspected !== true &&
       (this.flows.encryptedAt(slot) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
     const payload = cipher ? undefined : pkt.buf;
     this.nextGeneration();

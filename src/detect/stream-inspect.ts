@@ -8,6 +8,13 @@
  * and on the stream, so a pattern split across segments still matches. A rule that already alerted on a packet
  * of that direction is not run again on its stream. It is opt-in because it keeps every TCP flow's first
  * STREAM_WINDOW bytes per direction until the flow ends.
+ *
+ * App-layer rules with raw content (`alert http … content:"GET /"`, no sticky buffer) are Suricata's raw stream
+ * inspection limited to the flow's protocol. moat runs them on packets once the protocol is known; when it becomes
+ * known only at the flow's end (the peer never acknowledged the data — a one-sided capture with
+ * stream.async-oneside=false, or a session cut before the ACK), Suricata's flow-end pseudo packets inspect the
+ * stream with the protocol then known. With the same opt-in, such flows' bytes are kept while no packet of the flow
+ * has seen its protocol, and those rules run over them at the end (alerts without a packet).
  */
 import type { FlowView } from '../flow/index.js';
 import type { Rule } from './rule.js';
@@ -39,7 +46,11 @@ export interface StreamHit {
 
 export class StreamInspector {
   private readonly rules: Rule[];
+  /** App-layer raw-content rules, run at flow end on flows whose protocol came late (see above). */
+  private readonly lateRules: Rule[];
   private readonly flows = new Map<number, [Side | undefined, Side | undefined]>();
+  /** Flows a packet of which was inspected with the app protocol known: their packets stood for the stream. */
+  private readonly appOnPacket = new Set<number>();
 
   /** Rules (by identity) that alerted on a packet, per flow and direction. */
   private readonly packetHits = new Map<number, [Set<Rule>, Set<Rule>]>();
@@ -51,6 +62,17 @@ export class StreamInspector {
     this.rules = engine.rules.filter(
       (r) => r.buffers.has('payload') && (r.proto === 'tcp-stream' || (plainTcp && isStreamableTcp(r))),
     );
+    this.lateRules = plainTcp ? engine.rules.filter(isRawAppRule) : [];
+  }
+
+  /**
+   * A packet of the flow is being inspected: once its protocol is known there, app-layer raw-content rules see the
+   * packets, and bytes kept for them alone are let go.
+   */
+  packetSeen(flow: FlowView): void {
+    if (this.lateRules.length === 0 || flow.appProto === 'unknown' || this.appOnPacket.has(flow.id)) return;
+    this.appOnPacket.add(flow.id);
+    if (this.rules.length === 0) this.flows.delete(flow.id);
   }
 
   /** A packet alert of a plain tcp rule: its stream is not inspected again for that rule. */
@@ -62,7 +84,12 @@ export class StreamInspector {
   }
 
   get active(): boolean {
-    return this.rules.length > 0;
+    return this.rules.length > 0 || this.lateRules.length > 0;
+  }
+
+  /** Whether the flow's bytes are kept: for stream rules, or for app-layer rules while its protocol is late. */
+  private keeps(flowId: number): boolean {
+    return this.rules.length > 0 || !this.appOnPacket.has(flowId);
   }
 
   private side(flowId: number, dir: number): Side {
@@ -72,6 +99,7 @@ export class StreamInspector {
   }
 
   data(flow: FlowView, dir: number, data: Buffer): void {
+    if (!this.keeps(flow.id)) return;
     const s = this.side(flow.id, dir);
     const room = STREAM_WINDOW - s.bytes;
     if (room <= 0 || data.length === 0) return;
@@ -84,6 +112,7 @@ export class StreamInspector {
   }
 
   gap(flow: FlowView, dir: number, len: number): void {
+    if (!this.keeps(flow.id)) return;
     const s = this.side(flow.id, dir);
     if (s.bytes >= STREAM_WINDOW) return;
     const last = s.runs[s.runs.length - 1];
@@ -96,6 +125,7 @@ export class StreamInspector {
   end(flow: FlowView, tsUs: number): StreamHit[] {
     const f = this.flows.get(flow.id);
     const seen = this.packetHits.get(flow.id);
+    const late = !this.appOnPacket.delete(flow.id) && flow.appProto !== 'unknown' ? this.lateRules : [];
     this.flows.delete(flow.id);
     this.packetHits.delete(flow.id);
     if (!f) return [];
@@ -107,7 +137,7 @@ export class StreamInspector {
         .filter((r) => r.len > 0)
         .map((r) => ({ buf: Buffer.concat(r.data), gap: r.gapBefore }));
       let payload: Buffer | undefined;
-      for (const r of this.rules) {
+      for (const r of late.length > 0 ? [...this.rules, ...late] : this.rules) {
         if (seen?.[dir].has(r) && !alsoPackets(r)) continue;
         if (!protoMatches(r, flow) || endpointsMatch(r, flow, dir) < 0 || !flowOptionsMatch(r, flow, dir))
           continue;
@@ -122,10 +152,33 @@ export class StreamInspector {
   }
 }
 
+/** Rule protocols that name no app-layer protocol. */
+const NOT_APP = new Set([
+  'ip',
+  'ipv4',
+  'ipv6',
+  'pkthdr',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmpv6',
+  'sctp',
+  'tcp-pkt',
+  'tcp-stream',
+]);
+
+/** An app-layer rule whose only buffer is the raw payload, with no packet-only test: Suricata's raw stream match. */
+function isRawAppRule(r: Rule): boolean {
+  return !NOT_APP.has(r.proto) && !r.flow.noStream && r.buffers.has('payload') && streamable(r);
+}
+
 /** A plain tcp rule with only payload matches and no packet-only test (flags, dsize, ttl …) fits a stream. */
 function isStreamableTcp(r: Rule): boolean {
+  return r.proto === 'tcp' && streamable(r);
+}
+
+function streamable(r: Rule): boolean {
   return (
-    r.proto === 'tcp' &&
     r.buffers.size === 1 &&
     !r.flags &&
     !r.dsize &&

@@ -78,6 +78,12 @@ abstract class AppSessionBase implements AppContext {
   ) {}
 
   emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
+    this.deliver(record, tsUs);
+  }
+
+  /** A record to the sink; the TLS handshake's record marks the flow's payload as ciphertext from here on. */
+  protected deliver(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
+    if (record.type === 'tls') this.flow.tlsDone = true;
     this.sink.onAppRecord(this.flow, record, tsUs);
   }
 
@@ -140,7 +146,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
   override emit(record: AppRecordBase | AppAnomalyRecord, tsUs: number): void {
     // A peer that has sent nothing (a one-sided capture or tap) will never acknowledge: no waiting then.
     if (this.curDir < 0 || this.peerSilent()) {
-      this.sink.onAppRecord(this.flow, record, tsUs);
+      this.deliver(record, tsUs);
       return;
     }
     (this.held ??= []).push({ dir: this.curDir as Direction, end: this.curEnd, record });
@@ -163,7 +169,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     if (ready === null) return;
     held.length = kept;
     if (kept === 0) this.held = null;
-    for (const h of ready) this.sink.onAppRecord(this.flow, h.record, tsUs);
+    for (const h of ready) this.deliver(h.record, tsUs);
   }
 
   /** Hands on every waiting record (RST, session or flow end). */
@@ -172,7 +178,7 @@ export class TcpAppSession extends AppSessionBase implements StreamConsumer {
     const held = this.held;
     if (held === null) return;
     this.held = null;
-    for (const h of held) this.sink.onAppRecord(this.flow, h.record, tsUs);
+    for (const h of held) this.deliver(h.record, tsUs);
   }
 
   /**

@@ -32,6 +32,8 @@ import {
   type FlowTrackerOptions,
 } from './options.js';
 import { HeldBudget, TcpReassembler } from './tcp-reassembly.js';
+import { masterMidstreamPolicy } from './stream-settings.js';
+import { OsPolicyTable } from './os-policy.js';
 import {
   TCP_CLOSED,
   TCP_ESTABLISHED,
@@ -89,14 +91,26 @@ export class FlowTrackerImpl implements FlowTracker {
     this.midstream = opts.midstream ?? true;
     this.asyncOneside = opts.asyncOneside;
     this.depth = opts.reassemblyDepth ?? 0;
+    this.tlsBypass = opts.tlsEncryption === 'bypass';
+    this.tlsFull = opts.tlsEncryption === 'full';
+    this.streamBypass = opts.streamBypass === true && this.depth > 0;
+    this.osPolicies = opts.hostOsPolicy ? new OsPolicyTable(opts.hostOsPolicy) : undefined;
     this.tunnelKeyed = opts.recursionTracking !== false;
-    const mp = opts.midstreamPolicy === 'auto' ? 'ignore' : opts.midstreamPolicy;
+    const given = opts.midstreamPolicy ?? masterMidstreamPolicy(opts.exceptionPolicy);
+    const mp = given === 'auto' ? 'ignore' : given;
     this.midstreamPolicy = mp;
     this.midstreamRecord =
       mp === undefined ? undefined : { target: 'stream_midstream', policy: mp.replace('-', '_') };
   }
 
   private readonly midstream: boolean;
+  /** app-layer.protocols.tls.encryption-handling (options.ts). */
+  private readonly tlsBypass: boolean;
+  private readonly tlsFull: boolean;
+  /** stream.bypass with a reassembly depth: bypass a session once both directions reached it. */
+  private readonly streamBypass: boolean;
+  /** host-os-policy: each receiving host's overlap policy (undefined: none configured). */
+  private readonly osPolicies: OsPolicyTable | undefined;
   private readonly asyncOneside: boolean | undefined;
   private readonly depth: number;
   /** The tunnel depth is part of the flow key (decoder.recursion-level.use-for-tracking). */
@@ -189,6 +203,7 @@ export class FlowTrackerImpl implements FlowTracker {
       if (t.full) this.evictOne(ts);
       const seq = this.flowSeq++ * this.idShardCount + this.idShardIndex;
       f = new Flow(seq * ID_HASH_SPAN + (h & (ID_HASH_SPAN - 1)));
+      if (this.tlsFull) f.cipherInspected = true;
       // The initiator sent the SYN; a SYN/ACK seen first comes from the responder. Without a SYN (UDP, TCP
       // picked up midstream) a packet from a well-known port to an ephemeral one is taken as the server's
       // reply, so the flow is still written client → server (as Suricata does when the first packet it sees is
@@ -305,8 +320,26 @@ export class FlowTrackerImpl implements FlowTracker {
         if (f.tcpStateCode === TCP_CLOSED) this.releaseApp(f, ts);
       } else if (pkt.payloadLen > 0) this.datagram(f, dir, pkt);
     }
-    if (this.packetSink && !f.passed) this.sink.onPacket?.(f, dir, pkt);
+    if (this.packetSink && !f.passed && !f.bypassed) this.sink.onPacket?.(f, dir, pkt);
+    // encryption-handling=bypass: the packet that completed the TLS handshake was the last one looked at.
+    if (!f.bypassed && ((f.tlsDone && this.tlsBypass) || (this.streamBypass && this.depthReachedBoth(f))))
+      this.bypassFlow(f, ts);
     this.cur = null;
+  }
+
+  private depthReachedBoth(f: Flow): boolean {
+    const s = f.streams;
+    return s !== null && s[0].depthReached && s[1].depthReached;
+  }
+
+  /**
+   * Bypasses a flow (TLS handshake over with encryption-handling=bypass, or stream.bypass at the depth): no more
+   * parsing or inspection. It stays un-passed so that what was reassembled before is still inspected at its end
+   * (Suricata inspects the raw stream before it bypasses).
+   */
+  private bypassFlow(f: Flow, tsUs: number): void {
+    f.bypassed = true;
+    this.releaseApp(f, tsUs);
   }
 
   /**
@@ -349,8 +382,25 @@ export class FlowTrackerImpl implements FlowTracker {
       const session = new TcpAppSession(f, this.sink, this.streamDefs, this, this.asyncOneside === false);
       f.tcp = session;
       streams = [
-        new TcpReassembler(0, this.maxHeld, session, this.stats, this.budget, this.depth),
-        new TcpReassembler(1, this.maxHeld, session, this.stats, this.budget, this.depth),
+        // Each direction's bytes go to the other end: its OS decides overlaps.
+        new TcpReassembler(
+          0,
+          this.maxHeld,
+          session,
+          this.stats,
+          this.budget,
+          this.depth,
+          this.osPolicies?.policyOf(f.dst),
+        ),
+        new TcpReassembler(
+          1,
+          this.maxHeld,
+          session,
+          this.stats,
+          this.budget,
+          this.depth,
+          this.osPolicies?.policyOf(f.src),
+        ),
       ];
       if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);

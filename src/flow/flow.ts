@@ -79,6 +79,10 @@ export class Flow implements FlowView {
   exceptionPolicy: { target: string; policy: string } | undefined = undefined;
   passed = false;
   bypassed = false;
+  /** The TLS handshake is over (its record was handed on): what follows is ciphertext. */
+  tlsDone = false;
+  /** encryption-handling=full: TLS ciphertext is content-matched like any payload. */
+  cipherInspected = false;
   /** Most disjoint held regions per direction of streams already released (1: never a hole with data past it). */
   releasedRegions0 = 1;
   releasedRegions1 = 1;

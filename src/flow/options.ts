@@ -1,4 +1,5 @@
 /** Flow-engine settings and their Suricata-like defaults. */
+import type { HostOsPolicy } from './os-policy.js';
 
 export interface FlowTimeouts {
   /** Idle timeout of a flow whose handshake has not completed (TCP) or that has seen one direction only, µs. */
@@ -40,6 +41,28 @@ export interface FlowTrackerOptions {
    * bypassed`). When set, the flow record names it (`flow.exception_policy`). Checked by checkStreamSettings.
    */
   midstreamPolicy?: MidstreamPolicy;
+  /**
+   * Suricata's `exception-policy` master switch: the default of every exception policy not set on its own. Of those
+   * moat has, it sets the midstream policy as Suricata 8's IDS mode derives it (see masterMidstreamPolicy).
+   */
+  exceptionPolicy?: MidstreamPolicy;
+  /**
+   * Suricata's `app-layer.protocols.tls.encryption-handling`. default (unset): after the handshake the TLS payload
+   * is not content-matched (A-32). full: it is, as any payload. bypass: once the handshake is over the flow is
+   * bypassed — no more parsing, packet or stream inspection; what was reassembled before is still inspected at the
+   * flow's end, and its record says `state: bypassed`.
+   */
+  tlsEncryption?: 'default' | 'bypass' | 'full';
+  /**
+   * Suricata's `stream.bypass`: a TCP flow whose two directions both reached `reassemblyDepth` is bypassed (no more
+   * parsing or inspection; its record says `state: bypassed`), on the packet that reached it second.
+   */
+  streamBypass?: boolean;
+  /**
+   * Suricata's `host-os-policy`: receiving hosts' TCP overlap policies (os-policy.ts). A stream to a host with a
+   * policy other than bsd or windows is held until acknowledged, and overlapping data is resolved as that OS does.
+   */
+  hostOsPolicy?: HostOsPolicy;
   /**
    * Suricata's `stream.reassembly.depth`: stream bytes reassembled per direction at most (parsers and stream
    * inspection see no more); reaching it raises `stream.reassembly_depth_reached` once per direction. Unset or 0:

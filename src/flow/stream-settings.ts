@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../framework/errors.js';
 import type { FlowTrackerOptions, MidstreamPolicy } from './options.js';
+import { applyHostOsPolicy } from './os-policy.js';
 
 /** The keys this module understands. */
 export const STREAM_SETTING_KEYS = [
@@ -15,6 +16,10 @@ export const STREAM_SETTING_KEYS = [
   'stream.midstream-policy',
   'stream.reassembly.depth',
   'decoder.recursion-level.use-for-tracking',
+  'exception-policy',
+  'app-layer.protocols.tls.encryption-handling',
+  'stream.bypass',
+  'host-os-policy.<policy>',
 ];
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -55,6 +60,10 @@ function bool(key: string, value: string): boolean {
 export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolean {
   const eq = kv.indexOf('=');
   const key = eq < 0 ? kv : kv.slice(0, eq);
+  if (key.startsWith('host-os-policy.') && eq >= 0) {
+    applyHostOsPolicy(key, kv.slice(eq + 1), (opts.hostOsPolicy ??= {}));
+    return true;
+  }
   if (!STREAM_SETTING_KEYS.includes(key)) return false;
   if (eq < 0) throw new ConfigError(`${key}: needs a value (${key}=VALUE)`);
   const value = kv.slice(eq + 1).trim();
@@ -62,10 +71,16 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
   else if (key === 'stream.async-oneside') opts.asyncOneside = bool(key, value);
   else if (key === 'stream.reassembly.depth') opts.reassemblyDepth = size(key, value);
   else if (key === 'decoder.recursion-level.use-for-tracking') opts.recursionTracking = bool(key, value);
-  else {
+  else if (key === 'stream.bypass') opts.streamBypass = bool(key, value);
+  else if (key === 'app-layer.protocols.tls.encryption-handling') {
+    if (value !== 'default' && value !== 'bypass' && value !== 'full')
+      throw new ConfigError(`${key}: expected default, bypass or full, got '${value}'`);
+    opts.tlsEncryption = value;
+  } else {
     if (!POLICIES.has(value))
       throw new ConfigError(`${key}: unknown exception policy '${value}' (${[...POLICIES].join(', ')})`);
-    opts.midstreamPolicy = value as MidstreamPolicy;
+    if (key === 'exception-policy') opts.exceptionPolicy = value as MidstreamPolicy;
+    else opts.midstreamPolicy = value as MidstreamPolicy;
   }
   return true;
 }
@@ -78,7 +93,10 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
  */
 export function checkStreamSettings(opts: FlowTrackerOptions): void {
   const p = opts.midstreamPolicy;
-  if (p === undefined) return;
+  if (p === undefined) {
+    masterMidstreamPolicy(opts.exceptionPolicy);
+    return;
+  }
   if (p === 'auto') {
     opts.midstreamPolicy = 'ignore';
     return;
@@ -105,4 +123,20 @@ export function streamOptionsOf(
   }
   checkStreamSettings(opts);
   return opts;
+}
+
+/**
+ * The midstream policy the `exception-policy` master switch gives when stream.midstream-policy is not set, as
+ * Suricata 8 derives it in IDS mode: drop-flow and drop-packet are ignored there (no inline engine), auto is ignore,
+ * bypass and pass-flow apply whether midstream pickup is on or off (the pickup check is only for a policy set on its
+ * own). pass-packet is refused, as Suricata refuses it for the midstream policy; reject needs an inline engine.
+ */
+export function masterMidstreamPolicy(master: MidstreamPolicy | undefined): MidstreamPolicy | undefined {
+  if (master === undefined) return undefined;
+  if (master === 'bypass' || master === 'pass-flow') return master;
+  if (master === 'pass-packet' || master === 'reject')
+    throw new ConfigError(
+      `exception-policy=${master} is not valid for stream.midstream-policy in IDS mode (${master === 'reject' ? 'rejecting needs an inline engine' : 'the policy is about the whole flow'})`,
+    );
+  return 'ignore';
 }

@@ -12,9 +12,13 @@
  *   at flow end, a hole the peer never acknowledged past: the receiver was still waiting for those bytes, so what
  *   follows the hole was never part of the stream it read. Suricata stops there too (it only skips a hole once it
  *   is acknowledged), which decides what a file cut by a reset holds.
+ * - With a receiver's OS policy (host-os-policy, os-policy.ts) bytes are held until the peer acknowledges them, as
+ *   Suricata's IDS mode does, so that a later overlapping segment can still replace them where the policy says the
+ *   new data wins.
  */
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/index.js';
 import type { Direction } from './app-contract.js';
+import { newDataWins, START_AFTER, START_BEFORE, START_SAME, type OsPolicy } from './os-policy.js';
 
 export interface StreamConsumer {
   onStreamData(dir: Direction, buf: Buffer, off: number, len: number, tsUs: number): void;
@@ -81,6 +85,8 @@ export class TcpReassembler {
     private readonly budget: HeldBudget,
     /** Stream bytes reassembled at most (Suricata's stream.reassembly.depth); 0: no limit. */
     private readonly depth = 0,
+    /** The receiving host's overlap policy; undefined: the first data wins and in-order bytes go at once. */
+    private readonly policy?: OsPolicy,
   ) {}
 
   /** The depth was reached: later data is dropped. */
@@ -153,7 +159,7 @@ export class TcpReassembler {
       else held.splice(0, n);
     }
     if (this.offset < target) this.deliverAt(target, EMPTY, 0, 0, tsUs);
-    this.drain(tsUs);
+    if (this.policy === undefined) this.drain(tsUs);
     this.inAck = false;
   }
 
@@ -197,7 +203,7 @@ export class TcpReassembler {
 
   private data(seq: number, buf: Buffer, off: number, len: number, tsUs: number): void {
     const diff = (seq - this.nextSeq) | 0;
-    if (diff === 0 && this.held.length === 0) {
+    if (diff === 0 && this.held.length === 0 && this.policy === undefined) {
       // The common case: in order, nothing waiting.
       if (this.depth > 0 && this.offset + len > this.depth) {
         len = this.withinDepth(len, tsUs);
@@ -217,7 +223,7 @@ export class TcpReassembler {
     const start = this.offset + (diff > 0 ? diff : 0);
     this.hold(start, buf, off, len, tsUs);
     this.countRegions();
-    this.drain(tsUs);
+    if (this.policy === undefined) this.drain(tsUs);
     if (this.heldBytes > this.maxHeldBytes || this.budget.held > this.budget.max) {
       this.counters.reassemblyOverflows++;
       this.flush(tsUs);
@@ -256,12 +262,16 @@ export class TcpReassembler {
         cursor = h.start;
         continue;
       }
-      // h covers cursor: compare the overlapping bytes, keep h's.
+      // h covers cursor: compare the overlapping bytes, keep h's unless the receiver's policy takes the new ones.
       const hEnd = h.start + h.data.length;
       const ovEnd = hEnd < end ? hEnd : end;
       const a = off + (cursor - start);
       if (buf.compare(h.data, cursor - h.start, ovEnd - h.start, a, a + (ovEnd - cursor)) !== 0) {
         this.reportOverlap(tsUs);
+        const p = this.policy;
+        const rel = start === h.start ? START_SAME : start < h.start ? START_BEFORE : START_AFTER;
+        if (p !== undefined && newDataWins(p, rel, Math.sign(end - hEnd)))
+          buf.copy(h.data, cursor - h.start, a, a + (ovEnd - cursor));
       }
       cursor = ovEnd;
       i++;

@@ -57,6 +57,8 @@ export interface FlowView {
   readonly exceptionPolicy?: { target: string; policy: string };
   /** A policy passed the flow: parsed and logged, never inspected (EVE `flow.action: pass`). */
   readonly passed?: boolean;
+  /** TLS encryption-handling=full: the ciphertext is content-matched too (options.ts `tlsEncryption`). */
+  readonly cipherInspected?: boolean;
   /** Community ID v1 (seed 0), computed once on demand. */
   communityId(): string;
   /**

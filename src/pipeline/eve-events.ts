@@ -497,7 +497,8 @@ export class EveEventBuilder implements FlowSink<AppRecord> {
         tsUs,
         this.iface,
         findings && trafficIn(findings),
-        this.alerted.has(flow.id),
+        // Alerts raised at the flow's end (stream inspection) are written after its record, but it alerted.
+        this.alerted.has(flow.id) || findings?.some(isAlert) === true,
         findings?.some((f) => f.kind === 'traffic' && f.bypassed === true) === true,
         flowTxCount(flow, this.txCounts.get(flow.id) ?? 0),
       );

@@ -166,6 +166,19 @@ export class SecurityGuard implements Inspector {
     this.rules?.onAppEvent(flow, record, tsUs);
   }
 
+  /** Stream inspection is the rules' (tcp-stream rules, app-layer rules whose protocol came late). */
+  get wantsStream(): boolean {
+    return this.rules?.wantsStream === true;
+  }
+
+  onStreamData(flow: FlowView, dir: number, data: Buffer): void {
+    this.rules?.onStreamData(flow, dir, data);
+  }
+
+  onStreamGap(flow: FlowView, dir: number, len: number): void {
+    this.rules?.onStreamGap(flow, dir, len);
+  }
+
   onFlowEnd(flow: FlowView, reason: FlowEndReason, tsUs: number): readonly Finding[] | undefined {
     this.flows.delete(flow.id);
     return this.rules?.onFlowEnd(flow, reason, tsUs);

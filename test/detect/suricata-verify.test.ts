@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  configProblem,
+  configSettings,
   matchProblem,
   argsProblem,
   listTests,
@@ -145,15 +145,22 @@ test('checks on protocols moat does not parse are named, not run', () => {
   assert.equal(matchProblem({ event_type: 'quic', 'quic.ja4': 'q' }), undefined);
 });
 
-test("the test's suricata.yaml: per-host overlap policies other than first-wins are named", () => {
+test("the test's suricata.yaml: the master exception policy and per-host overlap policies become settings", () => {
   const dir = mkdtempSync(join(tmpdir(), 'sv-'));
   writeFileSync(
     join(dir, 'suricata.yaml'),
-    'host-os-policy:\n  windows: [0.0.0.0/0]\n  old-linux: [2.2.2.2]\n  linux: []\n',
+    'exception-policy: bypass\nhost-os-policy:\n  windows: [0.0.0.0/0]\n  old-linux: [2.2.2.2, 10.0.0.0/8]\n  linux: []\n',
   );
-  assert.equal(configProblem(dir), 'assigns hosts the old-linux overlap policy (moat keeps the first data)');
-  writeFileSync(join(dir, 'suricata.yaml'), 'host-os-policy:\n  bsd: [0.0.0.0/0]\n  linux: []\n');
-  assert.equal(configProblem(dir), undefined);
+  assert.deepEqual(configSettings(dir), [
+    '--set',
+    'exception-policy=bypass',
+    '--set',
+    'host-os-policy.windows=0.0.0.0/0',
+    '--set',
+    'host-os-policy.old-linux=2.2.2.2,10.0.0.0/8',
+  ]);
+  writeFileSync(join(dir, 'suricata.yaml'), 'outputs: []\n');
+  assert.deepEqual(configSettings(dir), []);
 });
 
 test('a stats check is left out, the other checks still run: a failure among them fails the test', async (t) => {

@@ -13,6 +13,7 @@ import { IpReputation, RuleInspector } from '../../detect/index.js';
 import { formatRuleError, loadRuleFile } from '../../detect/index.js';
 import { applyThresholdConfig, formatThresholdError, loadThresholdFile } from '../../detect/index.js';
 import { ConfigError } from '../../framework/index.js';
+import { streamOptionsOf } from '../../flow/index.js';
 import type { Rule } from '../../detect/index.js';
 import type { Inspector } from '../../pipeline/index.js';
 import { EventCacheTable } from '../../security/index.js';
@@ -60,6 +61,8 @@ export function loadRuleInspector(
   files: readonly string[],
   thresholdFile?: string,
   reputation?: { categories: string; files: readonly string[] },
+  /** Stream inspection as Suricata's (RuleInspector's streamTcpRules), for settings that need it. */
+  streamInspection = false,
 ): RuleInspector {
   const rules: Rule[] = [];
   let refused = 0;
@@ -91,11 +94,13 @@ export function loadRuleInspector(
   // RSS on big.pcap with ET Open ~234 MiB instead of ~266, for 11 full collections instead of 2 (~0.2 s of pauses
   // in a 7 CPU-second run). The factor is read at each full collection, so setting it now takes effect.
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return new RuleInspector(engine);
+  return new RuleInspector(engine, streamInspection);
 }
 
 export interface SecurityFlags {
   rules: string[];
+  /** `--set` stream settings (already checked by the command). */
+  set?: string[];
   /** Suricata threshold.config applied to `rules`. */
   thresholdFile?: string;
   /** IP reputation for iprep: the categories file and the reputation files. */
@@ -186,8 +191,13 @@ export async function securityStage(
     flags.reputationCategories !== undefined
       ? { categories: flags.reputationCategories, files: flags.reputation ?? [] }
       : undefined;
+  // stream.async-oneside=false leaves one-sided sessions' app layer to their end: app-layer content rules then
+  // need the stream kept (stream-inspect.ts).
+  const lateApp = flags.set !== undefined && streamOptionsOf(flags.set).asyncOneside === false;
   const rules =
-    flags.rules.length > 0 ? loadRuleInspector(flags.rules, flags.thresholdFile, reputation) : undefined;
+    flags.rules.length > 0
+      ? loadRuleInspector(flags.rules, flags.thresholdFile, reputation, lateApp)
+      : undefined;
   if (rules && flags.dataDir !== undefined) rules.saveDatasetsTo = flags.dataDir;
   inspectors.push(new SecurityGuard(cache, rules));
   if (flags.review !== undefined) {

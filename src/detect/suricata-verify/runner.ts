@@ -129,29 +129,29 @@ export function matchProblem(match: Record<string, unknown> | undefined): string
  * What the test's own suricata.yaml asks of eve-log: the alert payload options (`types: - alert: payload: yes …`)
  * and the optional fields (`types: - tls: custom: [client_handshake]`).
  */
-/** Reassembly keeps the first bytes seen for a position, as Suricata's bsd and windows overlap policies do. */
-const FIRST_WINS_POLICIES = new Set(['bsd', 'windows']);
-
-/** Settings of the test's suricata.yaml that moat does not emulate (per-host TCP overlap policies). */
-export function configProblem(dir: string): string | undefined {
+/**
+ * The settings of the test's suricata.yaml moat emulates, as the `--set` arguments that give them: the
+ * `exception-policy` master switch and the per-host TCP overlap policies (`host-os-policy`).
+ */
+export function configSettings(dir: string): string[] {
   const p = join(dir, 'suricata.yaml');
-  if (!existsSync(p)) return undefined;
+  if (!existsSync(p)) return [];
   let doc: Record<string, unknown> | null;
   try {
     doc = parseYaml(readFileSync(p, 'utf8').replace(/^%YAML.*$/m, '')) as Record<string, unknown> | null;
   } catch {
-    return undefined;
+    return [];
   }
+  const out: string[] = [];
   const ep = doc?.['exception-policy'];
-  if (typeof ep === 'string' && ep !== 'ignore' && ep !== 'auto')
-    return `sets exception-policy: ${ep} (exception policies are not emulated)`;
+  if (typeof ep === 'string') out.push('--set', `exception-policy=${ep}`);
   const hop = doc?.['host-os-policy'];
   if (hop && typeof hop === 'object') {
     for (const [policy, hosts] of Object.entries(hop as Record<string, unknown>))
-      if (!FIRST_WINS_POLICIES.has(policy) && Array.isArray(hosts) && hosts.length > 0)
-        return `assigns hosts the ${policy} overlap policy (moat keeps the first data)`;
+      if (Array.isArray(hosts) && hosts.length > 0)
+        out.push('--set', `host-os-policy.${policy}=${hosts.map(String).join(',')}`);
   }
-  return undefined;
+  return out;
 }
 
 /** The test's suricata.yaml EVE options (alert payload, tls custom fields, the dns logger's options). */
@@ -271,6 +271,10 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^stats\.decoder-events=(yes|true)$/,
   // ignore is Suricata's default and moat's behaviour: a parser that fails stops for its flow, nothing else happens.
   /^app-layer\.error-policy=ignore$/,
+  // Urgent bytes stay in the stream (Suricata's default urgent policy), as moat's reassembly keeps them.
+  /^stream\.reassembly\.urgent\.policy=inline$/,
+  // moat has no SSH parser: SSH payload is content-matched like any other, which is what `full` asks for.
+  /^app-layer\.protocols\.ssh\.encryption-handling=full$/,
   // moat's anomaly records always include the stream engine's events.
   /^outputs\.\d+\.eve-log\.types\.\d+\.anomaly\.types\.stream=(yes|true)$/,
 ];
@@ -356,6 +360,16 @@ export function argsProblem(args: string[]): {
       if (ms) midstream = ms[1] === 'true' || ms[1] === 'yes';
       else if (streamSetting(kv, stream)) continue;
       else if (/^app-layer\.protocols\.tls\.ja4-fingerprints=(no|false)$/.test(kv)) noTlsJa4 = true;
+      else if (/^stream\.reassembly\.urgent\./.test(kv))
+        return {
+          problem: `setting ${kv} (not emulated: moat's decoder does not keep the urgent pointer, so urgent bytes stay in the stream as with the inline policy)`,
+        };
+      else if (/^detect\.guess-applayer-tx=(true|yes)$/.test(kv))
+        return {
+          problem: `setting ${kv} (not emulated: Suricata then alerts on the next packet of a transaction's direction with a guessed tx; moat matches each transaction when it is complete)`,
+        };
+      else if (/^app-layer\.protocols\.ssh\.encryption-handling=(default|bypass)$/.test(kv))
+        return { problem: `setting ${kv} (moat has no SSH parser to tell encrypted SSH from its handshake)` };
       else if (/^app-layer\.protocols\.http\.libhtp\.default-config\.lzma-enabled=(yes|true)$/.test(kv))
         return { problem: `setting ${kv} (LZMA content coding: Node has no LZMA decoder)` };
       else if (kv.startsWith(`${LAYER_LIMIT_SETTING}=`)) {
@@ -431,11 +445,11 @@ export async function runTest(dir: string): Promise<Outcome> {
   }
   // suricata-verify runs every test whose name says "ips" in IPS mode.
   if (name.includes('ips')) return { test: name, result: 'skip', reason: 'IPS mode (test name has "ips")' };
-  const a = argsProblem(args);
   // `-c ${SRCDIR}/suricata.yaml`: Suricata's default configuration, not the test's.
-  const ownConfig = a.configFile === undefined || !isSuricataDefaultConfig(a.configFile);
-  const cp = ownConfig ? configProblem(dir) : undefined;
-  if (cp) return { test: name, result: 'skip', reason: `suricata.yaml ${cp}` };
+  const isOwn = (cf: string | undefined): boolean => cf === undefined || !isSuricataDefaultConfig(cf);
+  // The test's suricata.yaml settings go first: a --set of the same key overrides them, as in Suricata.
+  const a = argsProblem([...(isOwn(argsProblem(args).configFile) ? configSettings(dir) : []), ...args]);
+  const ownConfig = isOwn(a.configFile);
   if (a.problem) return { test: name, result: 'skip', reason: `runs Suricata with ${a.problem}` };
   if (a.refused !== undefined) {
     // Suricata refuses the configuration too when the test expects it to exit with an error and log it.
@@ -538,7 +552,12 @@ export async function runTest(dir: string): Promise<Outcome> {
         },
         // Suricata's default is stream.midstream: false; tests that want pickup say so.
         // Its midstream policy is auto, ignore in IDS mode: Suricata 8 names it on the flows it applies to.
-        flow: { midstreamPolicy: 'ignore', ...a.stream, midstream: a.midstream ?? false },
+        // (The exception-policy master switch, when set, gives the midstream policy instead.)
+        flow: {
+          ...(a.stream?.exceptionPolicy === undefined ? { midstreamPolicy: 'ignore' as const } : {}),
+          ...a.stream,
+          midstream: a.midstream ?? false,
+        },
       })
     ).events as Json[];
   } catch (err) {
