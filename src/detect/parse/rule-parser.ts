@@ -91,14 +91,42 @@ const BOTH_SIDES = new Set([
 /** Certificate buffers Suricata has both ways: the server's certificate to the client, the client's to the server. */
 const CERT_BOTH_WAYS = /^tls\.cert_(subject|issuer|serial|fingerprint)$/;
 
+/** A buffer name without its transforms ("http.uri|to_lowercase" → "http.uri"). */
+function head(b: string): string {
+  const bar = b.indexOf('|');
+  return bar < 0 ? b : b.slice(0, bar);
+}
+
+/** What orienting a rule needs to know of a buffer (by its name without transforms), as bits. */
+const RESPONSE = 1;
+const REQUEST = 2;
+const CERT = 4;
+const BOTH = 8;
+const FILE = 16;
+
+/** Traits by buffer name: a few dozen names, looked up for every buffer of every app-layer rule at load. */
+const TRAITS = new Map<string, number>();
+
+function traits(h: string): number {
+  let t = TRAITS.get(h);
+  if (t === undefined) {
+    t =
+      (RESPONSE_ONLY.test(h) ? RESPONSE : 0) |
+      (REQUEST_ONLY.test(h) ? REQUEST : 0) |
+      (CERT_BOTH_WAYS.test(h) ? CERT : 0) |
+      (BOTH_SIDES.has(h) ? BOTH : 0) |
+      (h === 'file.data' || h === 'file.name' ? FILE : 0);
+    TRAITS.set(h, t);
+  }
+  return t;
+}
+
 /**
  * A certificate rule that says flow:to_server inspects the client's certificate (buffers renamed `#ts`); one with no
  * direction gets a twin that does, beside itself on the server's. Rules naming other response-only buffers stay
  * on the server's side.
  */
-function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) => string): boolean {
-  if (!names.some((b) => CERT_BOTH_WAYS.test(base(b)))) return false;
-  if (names.some((b) => RESPONSE_ONLY.test(base(b)) && !CERT_BOTH_WAYS.test(base(b)))) return false;
+function orientCertRule(rule: Rule): boolean {
   if (rule.flow.toClient === true) return false;
   const toClientSide = (b: BufferName): BufferName => {
     const [head, ...rest] = b.split('|');
@@ -118,52 +146,94 @@ function orientCertRule(rule: Rule, names: readonly string[], base: (b: string) 
   return true;
 }
 
+/** A buffer's name on the side a rule inspects: file.data is the request's or the response's body, `#tc` the response's. */
+function renamed(b: BufferName, toClient: boolean): BufferName {
+  const h = head(b);
+  if (h === 'file.data')
+    return ((toClient ? 'http.response_body' : 'http.request_body') + b.slice(h.length)) as BufferName;
+  return (toClient && BOTH_SIDES.has(h) ? `${h}#tc${b.slice(h.length)}` : b) as BufferName;
+}
+
+/** The map with its keys renamed for one side; the map itself when no key changes (most rules). */
+function renamedKeys<V>(m: Map<BufferName, V>, toClient: boolean): Map<BufferName, V> {
+  let same = true;
+  for (const k of m.keys())
+    if (renamed(k, toClient) !== k) {
+      same = false;
+      break;
+    }
+  return same ? m : new Map([...m].map(([k, v]) => [renamed(k, toClient), v]));
+}
+
 /**
  * Which side of a transaction an app-layer rule inspects: the response when it names a response-only buffer or
  * says flow:to_client. Buffers both sides have (http.header, http.protocol …) then mean the response's.
  */
 function orientAppRule(rule: Rule): void {
-  for (const b of ['ip.src', 'ip.dst'] as const)
-    if (rule.buffers.has(b) || rule.absent?.has(b))
-      throw new RuleError(`only dataset/datarep can test the address (no content or pcre)`, undefined, b);
-  for (const [b, mode] of rule.absent ?? [])
-    if (mode === 'only' && rule.buffers.has(b))
-      throw new RuleError(`${b} must be absent, yet has matches (use absent: or_else)`, undefined, 'absent');
-  const names = [
-    ...rule.buffers.keys(),
-    ...rule.datasets.map((d) => d.buffer),
-    ...(rule.absent?.keys() ?? []),
-  ].filter((b) => b !== 'payload');
-  if (names.length === 0) return;
-  const base = (b: string): string => b.split('|')[0];
-  if (orientCertRule(rule, names, base)) return;
+  const absent = rule.absent;
+  if (
+    rule.buffers.has('ip.src') ||
+    rule.buffers.has('ip.dst') ||
+    absent?.has('ip.src') ||
+    absent?.has('ip.dst')
+  )
+    throw new RuleError(
+      `only dataset/datarep can test the address (no content or pcre)`,
+      undefined,
+      rule.buffers.has('ip.src') || absent?.has('ip.src') ? 'ip.src' : 'ip.dst',
+    );
+  if (absent)
+    for (const [b, mode] of absent)
+      if (mode === 'only' && rule.buffers.has(b))
+        throw new RuleError(
+          `${b} must be absent, yet has matches (use absent: or_else)`,
+          undefined,
+          'absent',
+        );
+  // The traits of every buffer the rule names (its matches, datasets and absent tests), payload aside.
+  let any = 0;
+  let all = BOTH;
+  let count = 0;
+  const note = (b: string): void => {
+    if (b === 'payload') return;
+    const t = traits(head(b));
+    any |= t;
+    all &= t;
+    count++;
+  };
+  for (const b of rule.buffers.keys()) note(b);
+  for (const d of rule.datasets) note(d.buffer);
+  if (absent) for (const b of absent.keys()) note(b);
+  if (count === 0) return;
+  // A certificate buffer both ways, and no other response-only one: see orientCertRule.
+  if (any & CERT) {
+    let otherResponse = false;
+    const other = (b: string): void => {
+      const t = b === 'payload' ? 0 : traits(head(b));
+      if (t & RESPONSE && !(t & CERT)) otherResponse = true;
+    };
+    for (const b of rule.buffers.keys()) other(b);
+    for (const d of rule.datasets) other(d.buffer);
+    if (absent) for (const b of absent.keys()) other(b);
+    if (!otherResponse && orientCertRule(rule)) return;
+  }
   // file.data and file.name are of the file a transaction carries: the response's unless the rule says to_server
   // or has a request-only buffer (Suricata then keeps only the rule's to_server engines, the request's files).
-  const fileToClient =
-    names.some((b) => base(b) === 'file.data' || base(b) === 'file.name') &&
-    rule.flow.toServer !== true &&
-    !names.some((b) => REQUEST_ONLY.test(base(b)));
-  const toClient =
-    rule.flow.toClient === true || fileToClient || names.some((b) => RESPONSE_ONLY.test(base(b)));
+  const fileToClient = (any & FILE) !== 0 && rule.flow.toServer !== true && (any & REQUEST) === 0;
+  const toClient = rule.flow.toClient === true || fileToClient || (any & RESPONSE) !== 0;
   rule.appDir = toClient ? 1 : 0;
-  const rename = (b: BufferName, toClient: boolean): BufferName => {
-    const [head, ...rest] = b.split('|');
-    if (head === 'file.data')
-      return [toClient ? 'http.response_body' : 'http.request_body', ...rest].join('|') as BufferName;
-    return (toClient && BOTH_SIDES.has(head) ? [`${head}#tc`, ...rest].join('|') : b) as BufferName;
-  };
   // Only buffers both sides have and no direction: Suricata inspects the rule on the request and on the response
   // (`http.header; content:"Server: "` matches a response). The response's is a twin beside the rule.
-  if (!toClient && rule.flow.toServer !== true && names.every((b) => BOTH_SIDES.has(base(b))))
+  if (!toClient && rule.flow.toServer !== true && all & BOTH)
     rule.clientCertTwin = withFields(rule, {
-      buffers: new Map([...rule.buffers].map(([k, v]) => [rename(k, true), v])),
-      datasets: rule.datasets.map((d) => ({ ...d, buffer: rename(d.buffer, true) })),
-      absent: rule.absent && new Map([...rule.absent].map(([k, v]) => [rename(k, true), v])),
+      buffers: new Map([...rule.buffers].map(([k, v]) => [renamed(k, true), v])),
+      datasets: rule.datasets.map((d) => ({ ...d, buffer: renamed(d.buffer, true) })),
+      absent: absent && new Map([...absent].map(([k, v]) => [renamed(k, true), v])),
       appDir: 1,
     });
-  rule.buffers = new Map([...rule.buffers].map(([k, v]) => [rename(k, toClient), v]));
-  for (const d of rule.datasets) d.buffer = rename(d.buffer, toClient);
-  if (rule.absent) rule.absent = new Map([...rule.absent].map(([k, v]) => [rename(k, toClient), v]));
+  rule.buffers = renamedKeys(rule.buffers, toClient);
+  for (const d of rule.datasets) d.buffer = renamed(d.buffer, toClient);
+  if (absent) rule.absent = renamedKeys(absent, toClient);
 }
 
 /** The app protocols a rule's header may name with each protocol's buffers (JA3/JA4 and QUIC share tls.*). */
@@ -190,10 +260,10 @@ const APP_HEADER_PROTOS = new Set([
 function conflictingBuffer(rule: Rule): string | undefined {
   if (!APP_HEADER_PROTOS.has(rule.proto)) return undefined;
   for (const key of rule.buffers.keys()) {
-    const head = key.split('|')[0] as BufferName;
-    const bp = bufferProto(head);
+    const h = head(key) as BufferName;
+    const bp = bufferProto(h);
     // A frame buffer names its protocol in the keyword (frame:tls.pdu): not checked here.
-    if (bp && bp !== 'frame' && !BUFFER_PROTOS[bp].has(rule.proto)) return head;
+    if (bp && bp !== 'frame' && !BUFFER_PROTOS[bp].has(rule.proto)) return h;
   }
   return undefined;
 }

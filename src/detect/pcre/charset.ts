@@ -99,31 +99,39 @@ const HSPACE = CharSet.of(0x09, 0x20, 0xa0);
 /** \v in 8-bit non-UTF mode: LF, VT, FF, CR, NEL. */
 const VSPACE = CharSet.of(0x0a, 0x0b, 0x0c, 0x0d, 0x85);
 
+// The negated classes made once: patterns are parsed at every rule load, and parsed sets are never changed.
+const NOT_DIGIT = DIGIT.negate();
+const NOT_WORD = WORD.negate();
+const NOT_SPACE = SPACE.negate();
+const NOT_HSPACE = HSPACE.negate();
+const NOT_VSPACE = VSPACE.negate();
+const NOT_NEWLINE = CharSet.of(0x0a).negate();
+
 /** The class escapes \d \D \w \W \s \S \h \H \v \V \N, or undefined for another letter. */
 export function escapeClass(letter: string): CharSet | undefined {
   switch (letter) {
     case 'd':
       return DIGIT;
     case 'D':
-      return DIGIT.negate();
+      return NOT_DIGIT;
     case 'w':
       return WORD;
     case 'W':
-      return WORD.negate();
+      return NOT_WORD;
     case 's':
       return SPACE;
     case 'S':
-      return SPACE.negate();
+      return NOT_SPACE;
     case 'h':
       return HSPACE;
     case 'H':
-      return HSPACE.negate();
+      return NOT_HSPACE;
     case 'v':
       return VSPACE;
     case 'V':
-      return VSPACE.negate();
+      return NOT_VSPACE;
     case 'N':
-      return CharSet.of(0x0a).negate();
+      return NOT_NEWLINE;
     default:
       return undefined;
   }

@@ -33,6 +33,31 @@ interface Flags {
 
 const NEWLINE = 0x0a;
 
+/**
+ * The set of one byte, and of one byte in both cases, made once per byte: a pattern is mostly literals, and every
+ * pcre is parsed at load (its errors are the rule's). Parsed patterns share them; no set is changed once made.
+ */
+const LITERAL: Array<CharSet | undefined> = Array.from({ length: 256 }, () => undefined);
+const LITERAL_CASELESS: Array<CharSet | undefined> = Array.from({ length: 256 }, () => undefined);
+const ANY_BYTE = CharSet.range(0, 255);
+const NOT_NEWLINE = CharSet.of(NEWLINE).negate();
+
+const ASSERTIONS: Readonly<Record<string, Assertion | undefined>> = {
+  b: 'word-boundary',
+  B: 'not-word-boundary',
+  A: 'start',
+  Z: 'end-or-final-newline',
+  z: 'end',
+};
+const SIMPLE_ESCAPES: Readonly<Record<string, number | undefined>> = {
+  n: 10,
+  r: 13,
+  t: 9,
+  f: 12,
+  e: 27,
+  a: 7,
+};
+
 export function parsePcre(src: string, opts: PcreOptions = {}): Pattern {
   return new Parser(src, opts).parse();
 }
@@ -145,8 +170,13 @@ class Parser {
   }
 
   private literal(code: number, flags: Flags): Node {
-    const set = CharSet.of(code);
-    return { t: 'set', set: flags.i ? set.caseless() : set };
+    const cache = flags.i ? LITERAL_CASELESS : LITERAL;
+    let set = cache[code];
+    if (set === undefined) {
+      set = flags.i ? CharSet.of(code).caseless() : CharSet.of(code);
+      cache[code] = set;
+    }
+    return { t: 'set', set };
   }
 
   private atom(flags: Flags): Node | undefined {
@@ -158,7 +188,7 @@ class Parser {
         return { t: 'set', set: this.charClass(flags) };
       case '.':
         this.i++;
-        return { t: 'set', set: flags.s ? CharSet.range(0, 255) : CharSet.of(NEWLINE).negate() };
+        return { t: 'set', set: flags.s ? ANY_BYTE : NOT_NEWLINE };
       case '^':
         this.i++;
         return { t: 'assert', kind: flags.m ? 'line-start' : 'start' };
@@ -190,13 +220,20 @@ class Parser {
     const c = this.peek();
     let min: number;
     let max: number;
-    if (c === '*') [min, max] = [0, Infinity];
-    else if (c === '+') [min, max] = [1, Infinity];
-    else if (c === '?') [min, max] = [0, 1];
-    else if (c === '{') {
+    if (c === '*') {
+      min = 0;
+      max = Infinity;
+    } else if (c === '+') {
+      min = 1;
+      max = Infinity;
+    } else if (c === '?') {
+      min = 0;
+      max = 1;
+    } else if (c === '{') {
       const q = quantifierAt(this.src, this.i);
       if (!q) return atom;
-      [min, max] = [q.min, q.max];
+      min = q.min;
+      max = q.max;
       if (max < min) throw this.err('numbers out of order in {} quantifier');
       if (min > 65535 || (max !== Infinity && max > 65535)) throw this.err('number too big in {} quantifier');
       this.i += q.length - 1;
@@ -286,16 +323,10 @@ class Parser {
       this.i++;
       return { t: 'set', set: cls };
     }
-    const assertion: Record<string, Assertion> = {
-      b: 'word-boundary',
-      B: 'not-word-boundary',
-      A: 'start',
-      Z: 'end-or-final-newline',
-      z: 'end',
-    };
-    if (assertion[c]) {
+    const kind = ASSERTIONS[c];
+    if (kind !== undefined) {
       this.i++;
-      return { t: 'assert', kind: assertion[c] };
+      return { t: 'assert', kind };
     }
     if (c === 'G') {
       // \G is where this match attempt started: at the very start of the pattern it anchors it.
@@ -369,14 +400,14 @@ class Parser {
   /** A backslash sequence that stands for one character (this.i is on the letter). */
   private escapedChar(inClass: boolean): number {
     const c = this.src[this.i];
-    const simple: Record<string, number> = { n: 10, r: 13, t: 9, f: 12, e: 27, a: 7 };
     if (inClass && c === 'b') {
       this.i++;
       return 8;
     }
-    if (simple[c] !== undefined) {
+    const simple = SIMPLE_ESCAPES[c];
+    if (simple !== undefined) {
       this.i++;
-      return simple[c];
+      return simple;
     }
     if (c === 'x') {
       this.i++;
