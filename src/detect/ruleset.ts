@@ -36,6 +36,12 @@ export const DEFAULT_VARS: ReadonlyArray<[string, string]> = [
   ['TEREDO_PORTS', '3544'],
 ];
 
+/**
+ * DEFAULT_VARS as the map rules are parsed with when none is given: one map for every file, so that the addresses
+ * and ports parsed once per map (vars-memo) are parsed once for all of them.
+ */
+const DEFAULT_VAR_MAP: ReadonlyMap<string, string> = new Map(DEFAULT_VARS);
+
 export interface RuleLoadError {
   file: string;
   line: number;
@@ -72,47 +78,113 @@ export interface ParseRulesOptions {
 /** "#alert …", "# drop …": a commented-out rule, as rule files ship disabled ones. */
 const DISABLED_RULE = /^#+\s*((?:alert|drop|pass|reject|rejectsrc|rejectdst|rejectboth)\s.*)$/;
 
+/**
+ * A rule file's lines one at a time, as split(/\r?\n/) gives them (a '\r' kept on a last line without '\n').
+ * `next` returns undefined at the end, and SKIPPED for a line the caller would skip unread (see BufferLines).
+ */
+interface Lines {
+  /** The number of the line `next` returned last (1-based). */
+  lineNo: number;
+  next(mustRead: boolean): string | typeof SKIPPED | undefined;
+}
+
+const SKIPPED = null;
+
+/** Lines of a string: each is a slice of it (parseRules copies what it keeps). */
+class StringLines implements Lines {
+  lineNo = 0;
+  private pos = 0;
+
+  constructor(private readonly text: string) {}
+
+  next(): string | undefined {
+    const text = this.text;
+    const pos = this.pos;
+    if (pos > text.length) return undefined;
+    this.lineNo++;
+    const end = text.indexOf('\n', pos);
+    if (end < 0) {
+      this.pos = text.length + 1;
+      return text.slice(pos);
+    }
+    this.pos = end + 1;
+    return text.slice(pos, end > pos && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
+  }
+}
+
+/**
+ * Lines of a file's bytes, each decoded (UTF-8) on its own: a line is then a string of its own that a rule can keep
+ * parts of without keeping the file's text alive, and the whole file is never one string (ET Open: 14.7 MB). A
+ * line that is blank or an ASCII-indented '#' comment not ending in a backslash is returned as SKIPPED without
+ * decoding, unless `mustRead`: parseRules would skip it anyway.
+ */
+class BufferLines implements Lines {
+  lineNo = 0;
+  private pos = 0;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly readComments: boolean,
+  ) {}
+
+  next(mustRead: boolean): string | typeof SKIPPED | undefined {
+    const buf = this.buf;
+    const pos = this.pos;
+    if (pos > buf.length) return undefined;
+    this.lineNo++;
+    let end = buf.indexOf(0x0a, pos);
+    if (end < 0) {
+      end = buf.length;
+      this.pos = buf.length + 1;
+    } else {
+      this.pos = end + 1;
+      if (end > pos && buf[end - 1] === 0x0d) end--;
+    }
+    if (!mustRead && !this.readComments && end > pos && buf[end - 1] !== 0x5c) {
+      let i = pos;
+      while (i < end && (buf[i] === 0x20 || (buf[i] >= 0x09 && buf[i] <= 0x0d))) i++;
+      if (i === end || buf[i] === 0x23) return SKIPPED;
+    }
+    return buf.toString('utf8', pos, end);
+  }
+}
+
 export function parseRules(
   text: string,
   file: string,
-  vars: ReadonlyMap<string, string> = new Map(DEFAULT_VARS),
+  vars: ReadonlyMap<string, string> = DEFAULT_VAR_MAP,
   opts: ParseRulesOptions = {},
+): RuleSetLoad {
+  return parseLines(new StringLines(text), true, file, vars, opts);
+}
+
+/** Parses rules from lines; `copy`: copy each rule's text first (its lines are slices of a larger string). */
+function parseLines(
+  lines: Lines,
+  copy: boolean,
+  file: string,
+  vars: ReadonlyMap<string, string>,
+  opts: ParseRulesOptions,
 ): RuleSetLoad {
   const rules: Rule[] = [];
   const errors: RuleLoadError[] = [];
   const skipped: RuleSkip[] = [];
   let total = 0;
   const seen = new Map<string, { line: number; index: number }>();
-  // Lines as split(/\r?\n/) gives them, one at a time: no array of every line of a 14 MB file.
-  let pos = 0;
-  let lineNo = 0;
-  const nextLine = (): string | undefined => {
-    if (pos > text.length) return undefined;
-    const end = text.indexOf('\n', pos);
-    if (end < 0) {
-      const last = text.slice(pos);
-      pos = text.length + 1;
-      lineNo++;
-      return last;
-    }
-    const line = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
-    pos = end + 1;
-    lineNo++;
-    return line;
-  };
-  for (let line = nextLine(); line !== undefined; line = nextLine()) {
-    const start = lineNo;
+  for (let line = lines.next(false); line !== undefined; line = lines.next(false)) {
+    if (line === SKIPPED) continue;
+    const start = lines.lineNo;
     while (line.endsWith('\\')) {
-      const more = nextLine();
-      if (more === undefined) break;
+      const more = lines.next(true);
+      if (more === undefined || more === SKIPPED) break;
       line = line.slice(0, -1) + more;
     }
     let t = line.trim();
     if (opts.disabled && t.startsWith('#')) t = DISABLED_RULE.exec(t)?.[1] ?? t;
     if (t === '' || t.startsWith('#')) continue;
     total++;
-    // A copy, not a slice: the rule keeps its text, and a slice would keep the whole file's string alive.
-    t = (' ' + t).slice(1);
+    // A copy, not a slice: what the rule keeps of its text would otherwise keep the whole file's string alive.
+    if (copy) t = (' ' + t).slice(1);
     try {
       const r = parseRule(t, vars);
       // A rule whose `requires:` does not hold here is left out quietly, as Suricata does.
@@ -142,10 +214,10 @@ export function parseRules(
 
 export function loadRuleFile(
   file: string,
-  vars?: ReadonlyMap<string, string>,
-  opts?: ParseRulesOptions,
+  vars: ReadonlyMap<string, string> = DEFAULT_VAR_MAP,
+  opts: ParseRulesOptions = {},
 ): RuleSetLoad {
-  return parseRules(readFileSync(file, 'utf8'), file, vars, opts);
+  return parseLines(new BufferLines(readFileSync(file), !!opts.disabled), false, file, vars, opts);
 }
 
 export function formatRuleError(e: RuleLoadError): string {

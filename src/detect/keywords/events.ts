@@ -4,6 +4,7 @@
  * protocol moat does not parse, or Suricata's protocol-detection `applayer_*` events) is refused with the reason,
  * rather than loaded to never fire. The names are Suricata's where Suricata has the event (libhtp's for HTTP).
  */
+import { shared } from '../parse/strings.js';
 import { RuleError } from '../rule.js';
 import { decoderEventNames } from '../../decode/index.js';
 import { STREAM_EVENT_NAMES } from '../../flow/index.js';
@@ -96,7 +97,7 @@ export const APP_LAYER_EVENT: KeywordHandler = (c, v, k) => {
   if (!raised) throw new RuleError(`moat has no ${proto} parser to raise '${text}'`, undefined, k);
   if (!raised.includes(name))
     throw new RuleError(`moat's ${proto} parser does not raise '${name}'`, undefined, k);
-  (c.rule.appEvents ??= []).push(`${proto}.${name}`);
+  (c.rule.appEvents ??= []).push(shared(`${proto}.${name}`));
 };
 
 /**

@@ -84,7 +84,7 @@ function xbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: strin
     else throw new RuleError(`unknown option '${part}'`, undefined, k);
   }
   if (!track) throw new RuleError('needs track ip_src, ip_dst or ip_pair', undefined, k);
-  (c.rule.xbits ??= []).push({ op, name, track, expire });
+  (c.rule.xbits ??= []).push({ op, name: shared(name), track, expire });
 }
 
 /**
@@ -106,7 +106,7 @@ function hostbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: st
   if (dir !== undefined && dir !== 'src' && dir !== 'dst')
     throw new RuleError(`direction must be src or dst, got '${dir}'`, undefined, k);
   const track = dir === 'dst' ? 'ip_dst' : 'ip_src';
-  (c.rule.xbits ??= []).push({ op, name, track, expire: XBITS_DEFAULT_EXPIRE });
+  (c.rule.xbits ??= []).push({ op, name: shared(name), track, expire: XBITS_DEFAULT_EXPIRE });
 }
 
 /** bypass (no value): see Rule.bypass. */
@@ -134,10 +134,10 @@ function flowint(c: Parameters<KeywordHandler>[0], v: string | undefined, k: str
       : /^-?\d+$/.test(value)
         ? Number(value)
         : /^[^\s,|&;"]+$/.test(value)
-          ? value
+          ? shared(value)
           : null;
   if (parsed === null) throw new RuleError(`bad value '${value ?? ''}'`, undefined, k);
-  (c.rule.flowint ??= []).push({ name, op, value: parsed });
+  (c.rule.flowint ??= []).push({ name: shared(name), op, value: parsed });
 }
 
 /**
