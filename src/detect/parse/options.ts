@@ -3,7 +3,6 @@
  * semicolon not preceded by a backslash; quotes do not protect a semicolon (so `pcre:"/^["']?x/"` is one option).
  */
 import { RuleError } from '../rule.js';
-import { shared } from './strings.js';
 
 export interface RawOption {
   name: string;
@@ -26,10 +25,8 @@ export function splitOptions(body: string): RawOption[] {
     const t = text.trim();
     if (t === '') return;
     const colon = t.indexOf(':');
-    // Names are shared copies: handlers keep some (sticky buffer names as match keys), and a slice of the rule's
-    // text kept by a rule would keep the whole file's text alive.
-    if (colon < 0) out.push({ name: shared(t.toLowerCase()), value: undefined });
-    else out.push({ name: shared(t.slice(0, colon).trim().toLowerCase()), value: t.slice(colon + 1).trim() });
+    if (colon < 0) out.push({ name: t.toLowerCase(), value: undefined });
+    else out.push({ name: t.slice(0, colon).trim().toLowerCase(), value: t.slice(colon + 1).trim() });
   }
 }
 

@@ -317,6 +317,12 @@ function packetOnly(rule: Rule): boolean {
   );
 }
 
+/**
+ * Each keyword's handler with the keyword's own name: handlers get that name, not the option's (a slice of the
+ * rule's text, which a handler that keeps its name, as sticky buffers do, would keep alive).
+ */
+const KEYWORD_ENTRIES = new Map([...KEYWORDS].map(([name, handler]) => [name, { name, handler }]));
+
 export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule {
   const t = text.trim();
   const open = t.indexOf('(');
@@ -356,9 +362,9 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
     if (dir === '=>') rule.txBothDir = true;
     const ctx: BuildContext = { rule, buffer: 'payload' };
     for (const o of opts) {
-      const h = KEYWORDS.get(o.name);
-      if (!h) throw new RuleError('unsupported keyword', undefined, o.name);
-      h(ctx, o.value, o.name);
+      const k = KEYWORD_ENTRIES.get(o.name);
+      if (!k) throw new RuleError('unsupported keyword', undefined, o.name);
+      k.handler(ctx, o.value, k.name);
     }
     if (rule.sid === 0) throw new RuleError('no sid');
     if (rule.appProtos.length > 0 && isPdOnly(rule, opts)) rule.pdOnly = true;
