@@ -40,6 +40,15 @@ test('a buffer of another app protocol than the header names is refused', () => 
   assert.equal(load('alert http any any -> any any (http.uri; content:"q"; sid:1;)'), undefined);
 });
 
+test('file.data on a protocol Suricata extracts files from and moat does not is refused naming that', () => {
+  // Suricata 8 loads these (SMTP attachments); moat has no SMTP file extraction, so they could never match.
+  assert.match(
+    load('alert smtp any any -> any any (flow:to_server; file_data; content:"legal"; sid:1;)') ?? '',
+    /file\.data: on 'smtp' rules: moat extracts files from HTTP only/,
+  );
+  assert.equal(load('alert http any any -> any any (file_data; content:"legal"; sid:1;)'), undefined);
+});
+
 test('byte_math relative in a sticky buffer needs a content or pcre before it', () => {
   const bm = 'byte_math:bytes 1, offset 1, oper <<, rvalue 2, result r, relative';
   assert.match(

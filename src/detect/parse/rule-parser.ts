@@ -265,6 +265,9 @@ const APP_HEADER_PROTOS = new Set([
   'smb',
 ]);
 
+/** Header protocols whose transactions carry files in Suricata 8 (file.data, fileext …), besides HTTP. */
+const FILE_PROTOS = new Set(['smtp', 'ftp', 'smb']);
+
 /** A buffer of another app protocol than the one the header names (Suricata refuses such a rule), if any. */
 function conflictingBuffer(rule: Rule): string | undefined {
   if (!APP_HEADER_PROTOS.has(rule.proto)) return undefined;
@@ -375,6 +378,13 @@ export function parseRule(text: string, vars: ReadonlyMap<string, string>): Rule
         'app-layer-protocol',
       );
     const conflict = conflictingBuffer(rule);
+    if (conflict && conflict.startsWith('file.') && FILE_PROTOS.has(rule.proto))
+      // Suricata has files on these protocols; moat extracts files from HTTP only, so the rule could never match.
+      throw new RuleError(
+        `on '${rule.proto}' rules: moat extracts files from HTTP only, so this rule could never match (Suricata extracts ${rule.proto.toUpperCase()} files)`,
+        undefined,
+        conflict,
+      );
     if (conflict) throw new RuleError(`rule contains conflicting protocols: ${rule.proto} and ${conflict}`);
     orientAppRule(rule);
     compactRule(rule);
