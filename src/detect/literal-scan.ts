@@ -315,7 +315,13 @@ export class LiteralScanner {
 
   constructor(patterns: ReadonlyArray<Uint8Array>) {
     this.size = patterns.length;
-    const folded = patterns.map((p) => Uint8Array.from(p, (b) => FOLD[b]));
+    // A loop, not Uint8Array.from with a map function: its iterator was ~25 MB of garbage as groups were built
+    // during analysis (ET Open, big.pcap).
+    const folded = patterns.map((p) => {
+      const f = new Uint8Array(p.length);
+      for (let i = 0; i < p.length; i++) f[i] = FOLD[p[i]];
+      return f;
+    });
     const trie = buildTrie(folded);
     const n = trie.states;
     this.states = n;
