@@ -14,7 +14,8 @@
 /* Header of the tables (int32 words), offsets in int32 words from the start. */
 enum {
   H_STATES, H_SHIFT4, H_ONE_COUNT, H_ROWS, H_ROW_OF, H_CHILD_START, H_CHILD_BYTE, H_CHILD_STATE, H_OUT_START,
-  H_OUT_IDS, H_ONE, H_ONE_LIST, H_PRE2, H_SHORT2, H_PRE4, H_REPORTED, H_CHAIN_START, H_CHAIN, H_WIDE, H_WORDS
+  H_OUT_IDS, H_ONE, H_ONE_LIST, H_PRE2, H_SHORT2, H_PRE4, H_REPORTED, H_CHAIN_START, H_CHAIN, H_WIDE,
+  H_PAIR_Q, H_PAIR_2, H_SHIFT_Q, H_WORDS
 };
 
 static uint8_t FOLD[256];
@@ -84,6 +85,9 @@ static int64_t scan_distinct(int32_t *tab, const uint8_t *t, int64_t off, int64_
   const int32_t *chain = tab + tab[H_CHAIN];
   const int shift4 = tab[H_SHIFT4];
   const int wide = tab[H_WIDE];
+  const uint32_t *pairQ = (const uint32_t *)(tab + tab[H_PAIR_Q]);
+  const uint32_t *pair2 = (const uint32_t *)(tab + tab[H_PAIR_2]);
+  const int shiftQ = tab[H_SHIFT_Q];
   const int64_t end = off + len;
   int64_t i = off;
   /* Where the run of equal bytes the scan is in ends, once a position needed it (see literal-scan.ts). */
@@ -91,7 +95,30 @@ static int64_t scan_distinct(int32_t *tab, const uint8_t *t, int64_t off, int64_
   if (len >= 4) {
     uint32_t x = ((uint32_t)FOLD[t[off]] << 16) | ((uint32_t)FOLD[t[off + 1]] << 8) | FOLD[t[off + 2]];
     for (const int64_t stop = end - 3; i < stop; i++) {
-      x = (x << 8) | FOLD[t[i + 3]];
+      if (wide && i + 4 < end) {
+        /*
+         * Two positions per test (see pairFilter in literal-scan.ts): y holds the folded bytes i+1 … i+4, p byte i.
+         * A literal of 5+ bytes starting at i or i+1 has y as its bytes 1-4 or 0-3 (the table q); one of 2-4 bytes
+         * has its 2-byte prefix at i or at i+1 (the table two). A pair with neither holds no literal start.
+         */
+        uint32_t y = ((uint32_t)FOLD[t[i + 1]] << 24) | ((uint32_t)FOLD[t[i + 2]] << 16) |
+                     ((uint32_t)FOLD[t[i + 3]] << 8) | FOLD[t[i + 4]];
+        uint32_t p = FOLD[t[i]];
+        for (;;) {
+          uint32_t hq = (y * 0x9e3779b1u) >> shiftQ;
+          uint32_t ka = (p << 8) | (y >> 24), kb = y >> 16;
+          if ((((pairQ[hq >> 5] >> (hq & 31)) | (pair2[ka >> 5] >> (ka & 31)) | (pair2[kb >> 5] >> (kb & 31))) & 1u) != 0)
+            break;
+          i += 2;
+          if (i + 4 >= end) break;
+          p = (y >> 16) & 0xff;
+          y = (y << 16) | ((uint32_t)FOLD[t[i + 3]] << 8) | FOLD[t[i + 4]];
+        }
+        if (i >= stop) break;
+        x = ((uint32_t)FOLD[t[i]] << 24) | ((uint32_t)FOLD[t[i + 1]] << 16) | ((uint32_t)FOLD[t[i + 2]] << 8) |
+            FOLD[t[i + 3]];
+      } else
+        x = (x << 8) | FOLD[t[i + 3]];
       uint32_t k2 = x >> 16;
       if (wide) {
         /*

@@ -30,10 +30,22 @@ export class RuleFlows {
     if (withSeqs) this.seqs = new Float64Array(4 * this.marks.length);
   }
 
+  /**
+   * The flow asked for last and its slot: packets come in runs of one flow (a transfer's segments, its ACKs), so
+   * most packets skip the map lookup. lastId -1: none.
+   */
+  private lastId = -1;
+  private lastSlot = -1;
+
   /** The flow's slot, made (nothing seen yet) on its first use. */
   slot(flowId: number): number {
+    if (flowId === this.lastId) return this.lastSlot;
     let i = this.at.get(flowId);
-    if (i !== undefined) return i;
+    if (i !== undefined) {
+      this.lastId = flowId;
+      this.lastSlot = i;
+      return i;
+    }
     i = this.free.pop();
     if (i === undefined) {
       if (this.used === this.marks.length) this.grow();
@@ -44,17 +56,21 @@ export class RuleFlows {
     this.dirNames[2 * i + 1] = 0;
     this.seqs?.fill(NaN, 4 * i, 4 * i + 4);
     this.at.set(flowId, i);
+    this.lastId = flowId;
+    this.lastSlot = i;
     return i;
   }
 
   /** The flow's slot, or -1 when it has none. */
   find(flowId: number): number {
+    if (flowId === this.lastId) return this.lastSlot;
     return this.at.get(flowId) ?? -1;
   }
 
   delete(flowId: number): void {
     const i = this.at.get(flowId);
     if (i === undefined) return;
+    if (flowId === this.lastId) this.lastId = -1;
     this.at.delete(flowId);
     this.free.push(i);
   }

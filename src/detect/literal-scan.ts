@@ -76,10 +76,13 @@ const H = {
   chainStart: 16,
   chain: 17,
   wide: 18,
-  words: 19,
+  pairQ: 19,
+  pair2: 20,
+  shiftQ: 21,
+  words: 22,
 } as const;
 
-type TableName = Exclude<keyof typeof H, 'states' | 'shift4' | 'oneCount' | 'wide' | 'words'>;
+type TableName = Exclude<keyof typeof H, 'states' | 'shift4' | 'oneCount' | 'wide' | 'shiftQ' | 'words'>;
 
 /** Folds ASCII upper case to lower case, every other byte to itself. */
 const FOLD = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
@@ -236,6 +239,45 @@ interface Filters {
 }
 
 /**
+ * The native wide scan's pair test (native/literal-scan.c): one look at the text's bytes i … i+4 tells whether any
+ * literal of 2+ bytes can start at i or at i+1. `q` holds the hashed folded bytes 0–3 and 1–4 of every literal of
+ * 5+ bytes (bytes i+1 … i+4 are one or the other for a literal starting at i or i+1), `two` the 2-byte prefixes
+ * of the literals of 2–4 bytes (tested at i and at i+1; exact: hashed into a smaller table, its false passes cost
+ * more than the cache lines it saved). A pair that fails both is skipped, two positions for three loads where the
+ * per-position test took four; a pair that passes gets the per-position test as before, so the same literals are
+ * reported in the same order.
+ */
+interface PairFilter {
+  q: Uint32Array;
+  shiftQ: number;
+  two: Uint32Array;
+}
+
+const NO_PAIR: PairFilter = { q: new Uint32Array(1), shiftQ: 27, two: new Uint32Array(1) };
+
+function pairFilter(folded: readonly Uint8Array[]): PairFilter {
+  let long = 0;
+  for (const p of folded) if (p.length >= 5) long++;
+  // Two 4-byte grams per long literal at about 1 bit in 32.
+  let qBits = 4096;
+  while (qBits < long * 64 && qBits < 1 << 20) qBits *= 2;
+  const f: PairFilter = {
+    q: new Uint32Array(qBits >>> 5),
+    shiftQ: 32 - Math.log2(qBits),
+    two: new Uint32Array(2048),
+  };
+  for (const p of folded) {
+    if (p.length >= 5) {
+      for (let s = 0; s < 2; s++) {
+        const g = ((p[s] << 24) | (p[s + 1] << 16) | (p[s + 2] << 8) | p[s + 3]) >>> 0;
+        bitSet(f.q, hash4(g, f.shiftQ));
+      }
+    } else if (p.length >= 2) bitSet(f.two, (p[0] << 8) | p[1]);
+  }
+  return f;
+}
+
+/**
  * From this many distinct 2-byte prefixes on, the native scan reads both filters at every position and branches
  * once (see native/literal-scan.c): ET's HTTP body group (~780 prefixes) passed its 2-byte test at ~1 text position
  * in 3 of an HTTP body, and branching on that test cost more than it saved — 4.2 → 1.7 ns per byte on the bench's
@@ -315,13 +357,22 @@ export class LiteralScanner {
 
   constructor(patterns: ReadonlyArray<Uint8Array>) {
     this.size = patterns.length;
-    const folded = patterns.map((p) => Uint8Array.from(p, (b) => FOLD[b]));
+    // A loop, not Uint8Array.from with a map function: its iterator was ~25 MB of garbage as groups were built
+    // during analysis (ET Open, big.pcap).
+    const folded = patterns.map((p) => {
+      const f = new Uint8Array(p.length);
+      for (let i = 0; i < p.length; i++) f[i] = FOLD[p[i]];
+      return f;
+    });
     const trie = buildTrie(folded);
     const n = trie.states;
     this.states = n;
     const w = walkTables(trie);
     const f = filters(folded, w.rows);
     const c = chains(w);
+    const wide = f.prefixes >= WIDE_PREFIXES;
+    // Only the native wide scan reads the pair filter (the TypeScript loop tests each position).
+    const pair = wide ? pairFilter(folded) : NO_PAIR;
     this.shift4 = f.shift4;
     // One buffer for all tables: the native scan gets them in one argument, and they sit together in memory.
     const parts: Array<[TableName, Int32Array | Uint32Array | Uint8Array | number]> = [
@@ -340,13 +391,16 @@ export class LiteralScanner {
       ['reported', n],
       ['chainStart', c.chainStart],
       ['chain', c.chain],
+      ['pairQ', pair.q],
+      ['pair2', pair.two],
     ];
     const tables = packTables(parts);
     tables[H.states] = n;
     tables[H.shift4] = f.shift4;
     tables[H.oneCount] = f.oneList.length >>> 1;
     // Many 2-byte prefixes: the native scan tests both filters at every position rather than the 2-byte one first.
-    tables[H.wide] = f.prefixes >= WIDE_PREFIXES ? 1 : 0;
+    tables[H.wide] = wide ? 1 : 0;
+    tables[H.shiftQ] = pair.shiftQ;
     const i32 = (name: TableName, len: number): Int32Array =>
       new Int32Array(tables.buffer, tables[H[name]] * 4, len);
     const u32 = (name: TableName, len: number): Uint32Array =>

@@ -399,14 +399,20 @@ export class RuleMatcher implements FlowProtos {
   private readonly guessing: boolean;
   /** Prefilter state of the scan in progress (a field, so the hit callback is created once, not per packet). */
   private curGroup: Group | undefined;
+  /**
+   * Candidates cand[0 … nCand) and key hits keyHits[0 … nKeyHits): counted, never truncated, because setting an
+   * array's length to 0 frees its elements, and the next pushes allocated them again (per packet).
+   */
   private readonly cand: number[] = [];
+  private nCand = 0;
   /** Key patterns seen in the scan in progress, checked for candidates once the buffer is done. */
   private readonly keyHits: number[] = [];
+  private nKeyHits = 0;
   private readonly onHit = (pid: number): void => {
     const g = this.curGroup!;
     if (g.litGen[pid] === this.generation) return;
     g.litGen[pid] = this.generation;
-    if (g.keyStart[pid] !== g.keyStart[pid + 1]) this.keyHits.push(pid);
+    if (g.keyStart[pid] !== g.keyStart[pid + 1]) this.keyHits[this.nKeyHits++] = pid;
   };
   /** app-layer-event rules, evaluated on the transaction after the events (undefined: none loaded). */
   private readonly events: EventRules | undefined;
@@ -537,12 +543,30 @@ export class RuleMatcher implements FlowProtos {
    */
   private readonly rank: Uint8Array | undefined;
 
-  private orderCandidates(c: number[]): void {
+  /** Orders cand[0 … n). */
+  private orderCandidates(n: number): void {
+    const c = this.cand;
     const rank = this.rank;
     // Without state-keeping rules, file order — the order evaluating every rule gives, whatever order the
-    // prefilter found them in.
-    if (rank) c.sort((a, b) => rank[a] - rank[b] || a - b);
-    else c.sort((a, b) => a - b);
+    // prefilter found them in. A packet has a few candidates: an insertion sort in place allocates nothing, where
+    // Array.prototype.sort's merge buffer and comparator were ~60 MB of garbage over big.pcap with ET Open.
+    if (n > 32) {
+      const part = c.slice(0, n);
+      if (rank) part.sort((a, b) => rank[a] - rank[b] || a - b);
+      else part.sort((a, b) => a - b);
+      for (let i = 0; i < n; i++) c[i] = part[i];
+      return;
+    }
+    for (let i = 1; i < n; i++) {
+      const x = c[i];
+      const rx = rank ? rank[x] : 0;
+      let j = i - 1;
+      while (j >= 0 && (rank ? rank[c[j]] > rx || (rank[c[j]] === rx && c[j] > x) : c[j] > x)) {
+        c[j + 1] = c[j];
+        j--;
+      }
+      c[j + 1] = x;
+    }
   }
 
   /**
@@ -562,9 +586,10 @@ export class RuleMatcher implements FlowProtos {
     const gen = this.generation;
     const mark = this.mark;
     const hits = this.keyHits;
-    if (hits.length > 0) {
+    const nHits = this.nKeyHits;
+    if (nHits > 0) {
       const { keyStart, keyRule, otherStart, keyOther, litGen } = g;
-      for (let h = 0; h < hits.length; h++) {
+      for (let h = 0; h < nHits; h++) {
         const pid = hits[h];
         for (let k = keyStart[pid], end = keyStart[pid + 1]; k < end; k++) {
           const ri = keyRule[k];
@@ -578,17 +603,17 @@ export class RuleMatcher implements FlowProtos {
           }
           if (!all) continue;
           mark[ri] = gen;
-          this.cand.push(ri);
+          this.cand[this.nCand++] = ri;
         }
       }
-      hits.length = 0;
+      this.nKeyHits = 0;
     }
     const always = g.always;
     for (let i = 0; i < always.length; i++) {
       const ri = always[i];
       if (mark[ri] !== gen) {
         mark[ri] = gen;
-        this.cand.push(ri);
+        this.cand[this.nCand++] = ri;
       }
     }
   }
@@ -601,7 +626,7 @@ export class RuleMatcher implements FlowProtos {
   }
 
   private nextGeneration(): void {
-    this.cand.length = 0;
+    this.nCand = 0;
     if (++this.generation === 0xffffffff) {
       this.mark.fill(0);
       for (const g of this.allGroups) g.litGen.fill(0);
@@ -788,13 +813,14 @@ export class RuleMatcher implements FlowProtos {
       flow.cipherInspected !== true &&
       (this.flows.encryptedAt(slot) || (flow.state === 'established' && pkt.buf[pkt.payloadOff] === 0x17));
     const payload = cipher ? undefined : pkt.buf;
-    this.nextGeneration();
     const grouped = this.opts.prefilter !== false;
     // Nothing to scan (no payload, or ciphertext) and no rule without a literal: no candidate (most packets).
     const bare = payload === undefined || pkt.payloadLen === 0;
     const k = 2 * slot + dir;
     let base = this.slotBase[k];
     if (base === undefined) this.slotBase[k] = base = this.portGroup(pg, t, flow, dir);
+    if (base !== null && bare && base.always.length === 0) return undefined;
+    this.nextGeneration();
     if (base === null) {
       // Past MAX_PORT_PAIRS: `any` and the port groups, each scanned.
       const dg =
@@ -805,7 +831,6 @@ export class RuleMatcher implements FlowProtos {
       this.collect(dg, payload, pkt.payloadOff, pkt.payloadLen);
       this.collect(sg, payload, pkt.payloadOff, pkt.payloadLen);
     } else {
-      if (bare && base.always.length === 0) return undefined;
       let v = base;
       if (grouped) {
         const guess = this.guessing ? this.flows.recognizedIdAt(slot) : 0;
@@ -827,10 +852,11 @@ export class RuleMatcher implements FlowProtos {
       this.collect(v, payload, pkt.payloadOff, pkt.payloadLen);
     }
     const cand = this.cand;
-    if (cand.length === 0) return undefined;
-    if (cand.length > 1) this.orderCandidates(cand);
+    const nCand = this.nCand;
+    if (nCand === 0) return undefined;
+    if (nCand > 1) this.orderCandidates(nCand);
     let out: RuleMatch[] | undefined;
-    for (let i = 0; i < cand.length; i++) {
+    for (let i = 0; i < nCand; i++) {
       const r = this.rules[cand[i]];
       // Cheapest first: direction, flow state and header fields before address sets.
       if (r.pdOnly === true && !decided) continue;
@@ -860,11 +886,14 @@ export class RuleMatcher implements FlowProtos {
     return this.appRecordRules(flow, record, tsUs);
   }
 
+  /** One record's buffers at a time, reused (see RecordBuffers). */
+  private recordBuffers: RecordBuffers | undefined;
+
   private appRecordRules(flow: FlowView, record: AppRecord, tsUs: number): RuleMatch[] | undefined {
     if (this.appGroups.size === 0 || record.type === 'anomaly') return undefined;
     const groups = this.appGroupsOf[record.type];
     if (groups.length === 0) return undefined;
-    const bufs = new RecordBuffers(record);
+    const bufs = this.recordBuffers?.reset(record) ?? (this.recordBuffers = new RecordBuffers(record));
     const dir = record.type === 'dns' && record.dns.isResponse ? 1 : 0;
     let out: RuleMatch[] | undefined;
     for (const [name, g] of groups) {
@@ -879,9 +908,10 @@ export class RuleMatcher implements FlowProtos {
       } else this.collect(g, v, 0, v?.length ?? 0);
       // Evaluating a candidate scans nothing, so `cand` stays as it is until the next group's scan.
       const cands = this.cand;
-      if (cands.length === 0) continue;
-      if (cands.length > 1) this.orderCandidates(cands);
-      for (let c = 0; c < cands.length; c++) {
+      const nCands = this.nCand;
+      if (nCands === 0) continue;
+      if (nCands > 1) this.orderCandidates(nCands);
+      for (let c = 0; c < nCands; c++) {
         const ri = cands[c];
         const r = this.rules[ri];
         // A transport rule matches any protocol's records, but a frame only on its own transport.

@@ -70,3 +70,17 @@ test('recognition: the first data in each direction decides, a recognized protoc
   assert.equal(g.recognized(3), '');
   assert.equal(g.recognized(99), '');
 });
+
+test('the last flow asked for is remembered only while it lives', () => {
+  const t = new RuleFlows(false);
+  const a = t.slot(7);
+  assert.equal(t.slot(7), a, 'the same flow again: its slot');
+  assert.equal(t.find(7), a);
+  t.delete(7);
+  assert.equal(t.find(7), -1, 'a deleted flow has no slot, although it was the last asked for');
+  const b = t.slot(8);
+  assert.equal(b, a, 'the freed slot goes to the next new flow');
+  t.setEncrypted(8);
+  assert.equal(t.encrypted(7), false, 'the deleted flow does not see the slot’s new owner');
+  assert.equal(t.encrypted(8), true);
+});

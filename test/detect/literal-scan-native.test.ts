@@ -157,3 +157,47 @@ test('runs of one byte value: both scans find what brute force finds (the run sk
     if (got.length === 2) assert.deepEqual(got[1], got[0], `same order, window [${from}, +${len})`);
   }
 });
+
+test('the wide scan (two positions per test) finds exactly what brute force finds, in the TypeScript order', (t) => {
+  let seed = 23;
+  // The high bits: an LCG's low bits repeat with a short period (too few distinct 2-byte prefixes).
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  // 24 byte values (both cases of some letters, binary ones): enough 2-byte prefixes for the wide scan.
+  const alphabet = [...'abcdefghijklmnop', 'A', 'B', 'C', 'D'].map((c) => c.charCodeAt(0));
+  alphabet.push(0x00, 0x01, 0xfe, 0xff);
+  // Every length from 1 to 9: the pair test handles 2-4 and 5+ bytes apart, and runs of one byte (the run skip).
+  const patterns = Array.from({ length: 900 }, () =>
+    Uint8Array.from({ length: 1 + rnd(9) }, () => alphabet[rnd(alphabet.length)]),
+  );
+  for (let k = 2; k <= 12; k += 2) patterns.push(new Uint8Array(k).fill(0x61));
+  const sc = new LiteralScanner(patterns);
+  if (!sc.isNative) return t.skip('dist/native/literal-scan.node is not built (npm run build needs cc)');
+  assert.equal(sc.isWide, true);
+  const parts: number[] = [];
+  while (parts.length < 20000) {
+    if (rnd(20) === 0) for (let k = rnd(16); k > 0; k--) parts.push(0x61);
+    else parts.push(alphabet[rnd(alphabet.length)]);
+  }
+  const text = Buffer.from(parts);
+  const low = Buffer.from(text.map((b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b)));
+  const folded = patterns.map((p) => Buffer.from(p.map((b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b))));
+  let checked = 0;
+  for (let from = 0; from < text.length - 400; from += 97) {
+    // Every length class: the tail positions the pair test leaves to the per-position loop included.
+    const len = [NATIVE_MIN_LEN, NATIVE_MIN_LEN + 1, NATIVE_MIN_LEN + 2, 61, 200, 399][from % 6];
+    const part = low.subarray(from, from + len);
+    const want = folded.flatMap((q, id) => (part.includes(q) ? [id] : []));
+    const c = reports(sc, text, from, len, true);
+    assert.deepEqual(
+      [...c].sort((a, b) => a - b),
+      want,
+      `window [${from}, +${len})`,
+    );
+    assert.deepEqual(c, reports(sc, text, from, len, false), `same order, window [${from}, +${len})`);
+    checked += want.length;
+  }
+  assert.ok(checked > 5000, `literals found: ${checked}`);
+});

@@ -84,10 +84,20 @@ function isCidr(x: Cidr | AddressSet): x is Cidr {
   return 'bits' in x;
 }
 
+/** Loops rather than `some` with a closure: this runs for every rule candidate, and each closure was an allocation. */
 export function addressMatches(set: AddressSet, addr: ArrayLike<number>): boolean {
   if (set.any) return true;
-  const hit = (x: Cidr | AddressSet): boolean =>
-    isCidr(x) ? cidrContains(x, addr) : addressMatches(x, addr);
-  if (set.positive.length > 0 && !set.positive.some(hit)) return false;
-  return !set.negative.some(hit);
+  const pos = set.positive;
+  if (pos.length > 0) {
+    let any = false;
+    for (let i = 0; i < pos.length && !any; i++) any = itemMatches(pos[i], addr);
+    if (!any) return false;
+  }
+  const neg = set.negative;
+  for (let i = 0; i < neg.length; i++) if (itemMatches(neg[i], addr)) return false;
+  return true;
+}
+
+function itemMatches(x: Cidr | AddressSet, addr: ArrayLike<number>): boolean {
+  return isCidr(x) ? cidrContains(x, addr) : addressMatches(x, addr);
 }
