@@ -49,7 +49,7 @@ const flag = (name: string, d: number): number => {
   return i >= 0 ? Number(args[i + 1]) : d;
 };
 // Defaults: what `moat fl serve` / `moat fl run` ship.
-const ROUNDS = flag('rounds', 10);
+const ROUNDS = flag('rounds', 14);
 const EPOCHS = flag('epochs', 2);
 const CENTRAL = flag('central-epochs', ML_RECIPE.epochs);
 const CLIENTS = 5;

@@ -137,7 +137,7 @@ export function registerFl(program: Command): void {
     .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
     .requiredOption('--reference <dir>', 'labelled reference traffic (USTC layout) the updates are scored on')
     .option('--expect <n>', 'updates that close a round', '5')
-    .option('--rounds <n>', 'rounds to run', '10')
+    .option('--rounds <n>', 'rounds to run', '14')
     .option(
       '--round-timeout <s>',
       'close a round this long after its first update (at least --min-updates)',
