@@ -10,7 +10,8 @@
  * federated defaults are what `moat fl serve`/`moat fl run` ship.
  * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--server-momentum B] [--server-lr L] [--average-last K]
  * [--label-smoothing S] [--round-lr-floor F] [--fresh-optimizer] [--central-epochs C] [--skip-central]
- * [--central-only] [--skip-poison] [--clean-f1 X]`.
+ * [--central-only] [--skip-poison] [--clean-f1 X] [--framing W]`. Every model is scored with and without the framing
+ * table (the federated one: the kept appliances' histograms summed, as `moat fl serve` builds it).
  */
 import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
