@@ -10,10 +10,11 @@
  * federated defaults are what `moat fl serve`/`moat fl run` ship.
  * `node dist/bench/ml-fl.js [--rounds R] [--epochs E] [--server-momentum B] [--server-lr L] [--average-last K]
  * [--label-smoothing S] [--round-lr-floor F] [--fresh-optimizer] [--central-epochs C] [--skip-central]
- * [--central-only] [--skip-poison] [--clean-f1 X]`.
+ * [--central-only] [--skip-poison] [--clean-f1 X] [--framing W]`. Every model is scored with and without the framing
+ * table (the federated one: the kept appliances' histograms summed, as `moat fl serve` builds it).
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
@@ -22,8 +23,12 @@ import {
   Classifier,
   DEFAULT_ARCH,
   ML_RECIPE,
+  buildFramingTable,
+  framingHistogram,
   buildModelFile,
+  keyIdOf,
   maskSet,
+  mergeFramingTables,
   readUstcFolder,
   score,
   seededRandom,
@@ -34,6 +39,7 @@ import {
   trainModel,
   verifyModel,
   writeUstcFolder,
+  type FramingTable,
   type SessionSet,
 } from '../src/ml/index.js';
 import { BENCH_META } from './ml-fold.js';
@@ -44,13 +50,13 @@ const flag = (name: string, d: number): number => {
   return i >= 0 ? Number(args[i + 1]) : d;
 };
 // Defaults: what `moat fl serve` / `moat fl run` ship.
-const ROUNDS = flag('rounds', 10);
+const ROUNDS = flag('rounds', 14);
 const EPOCHS = flag('epochs', 2);
 const CENTRAL = flag('central-epochs', ML_RECIPE.epochs);
 const CLIENTS = 5;
 // FedAvgM: server momentum and step (0 and 1: plain FedAvg).
 const MOMENTUM = flag('server-momentum', 0.5);
-const SERVER_LR = flag('server-lr', 1);
+const SERVER_LR = flag('server-lr', 2);
 // Appliances carry local Adam's moments from round to round (--fresh-optimizer: a new Adam each round).
 const KEEP_OPT = !args.includes('--fresh-optimizer');
 // Server-side averaging of the last k rounds' globals into the final model; the appliances' label smoothing and
@@ -61,6 +67,11 @@ const ROUND_FLOOR = flag('round-lr-floor', 0.1);
 // Appliance side against the label skew: logit adjustment by each share's prior, FedProx's μ.
 const ADJUST = flag('logit-adjust', 0);
 const MU = flag('proximal-mu', 0);
+// The framing side input `moat ml train` ships (ML_RECIPE.framingWeight): every model is scored with and without
+// it. The federated table is the sum of the appliances' own key histograms (what they would submit), counted only
+// for appliances whose update the server kept (non-zero weight in the last round); the sum of all of them is shown
+// too, to see what a poisoned histogram would do unfiltered.
+const FRAMING = flag('framing', ML_RECIPE.framingWeight);
 const MOAT = join(process.cwd(), 'bin', 'moat.js');
 const dir = mkdtempSync(join(tmpdir(), 'moat-flbench-'));
 const f = (n: string): string => join(dir, n);
@@ -97,8 +108,12 @@ const shares: number[][] = Array.from({ length: CLIENTS }, () => []);
 }
 const union = subset(all, pool);
 
-function evaluate(params: Float32Array[]): { f1: number; acc: number } {
-  const file = buildModelFile(DEFAULT_ARCH, params, [], BENCH_META);
+const tableOf = (s: SessionSet): FramingTable =>
+  buildFramingTable(maskSet(s).set, DEFAULT_ARCH.classes, DEFAULT_ARCH.inputBytes, FRAMING);
+
+function evaluate(params: Float32Array[], framing?: FramingTable): { f1: number; acc: number } {
+  const meta = framing ? { ...BENCH_META, logitAdjust: { framing } } : BENCH_META;
+  const file = buildModelFile(DEFAULT_ARCH, params, [], meta);
   const c = new Classifier(tf, file.manifest, params);
   const m = maskSet(test).set;
   const s = score(test.labels, c.predict(m.bytes, m.n, m.width).cls, DEFAULT_ARCH.classes);
@@ -135,12 +150,13 @@ function pem(): { priv: string; pub: string } {
 async function federated(
   name: string,
   poisoned: number | undefined,
-): Promise<{ f1: number; acc: number; log: string; rounds: string }> {
+): Promise<{ f1: number; acc: number; log: string; rounds: string; framed: string }> {
   const d = (n: string): string => f(`${name}-${n}`);
   const vendor = pem();
   writeFileSync(d('vendor.key'), vendor.priv);
   writeFileSync(d('vendor.pub'), vendor.pub);
   const pubs: string[] = [];
+  const tables: { table: FramingTable; keyId: string }[] = [];
   for (let i = 0; i < CLIENTS; i++) {
     const k = pem();
     writeFileSync(d(`a${i}.key`), k.priv);
@@ -150,6 +166,10 @@ async function federated(
     // Label flipping: every class learned as another.
     const data: SessionSet = i === poisoned ? { ...s, labels: s.labels.map((l) => (l + 7) % 20) } : s;
     writeUstcFolder(d(`data${i}`), data);
+    tables.push({
+      table: framingHistogram(maskSet(data).set, DEFAULT_ARCH.classes, DEFAULT_ARCH.inputBytes),
+      keyId: keyIdOf(createPublicKey(k.pub)),
+    });
   }
   writeUstcFolder(d('reference'), reference);
   const reg = run(['fl', 'register', '--db', d('server.db'), '--vendor-key', d('vendor.key'), ...pubs]);
@@ -233,11 +253,39 @@ async function federated(
       round: number;
       global_json: string;
     }[];
+    const kept = new Set(
+      (
+        db.prepare('SELECT key_id FROM fl_updates WHERE round = ? AND weight > 0').all(ROUNDS - 1) as {
+          key_id: string;
+        }[]
+      ).map((r) => r.key_id),
+    );
     db.close();
+    let framed = 'framing off';
+    if (FRAMING > 0) {
+      const keptTables = tables.filter((t) => kept.has(t.keyId));
+      const summed = mergeFramingTables(
+        keptTables.map((t) => t.table),
+        FRAMING,
+      );
+      // The appliances send their histograms by default: the served model's table must be this sum.
+      const served = finals[0].file.manifest.logitAdjust?.framing;
+      if (served && FRAMING === ML_RECIPE.framingWeight && JSON.stringify(served) !== JSON.stringify(summed))
+        throw new Error("the final model's framing table is not the kept appliances' histograms summed");
+      const withKept = evaluate(finals[0].params, summed);
+      const withAll = evaluate(
+        finals[0].params,
+        mergeFramingTables(
+          tables.map((t) => t.table),
+          FRAMING,
+        ),
+      );
+      framed = `${served ? 'served model, ' : ''}with the framing table (weight ${FRAMING}) summed from the ${keptTables.length} kept appliances' histograms: macro-F1 ${withKept.f1.toFixed(4)} accuracy ${withKept.acc.toFixed(4)}; summed from all ${tables.length}: macro-F1 ${withAll.f1.toFixed(4)}`;
+    }
     const perRound = rows
       .filter((r) => r.round > 0)
       .map((r) => `${r.round}:${evaluate(verifyModel(r.global_json).params).f1.toFixed(4)}`);
-    return { ...s, log: server.out, rounds: perRound.join(' ') };
+    return { ...s, log: server.out, rounds: perRound.join(' '), framed };
   } finally {
     server.kill();
     await server.exited;
@@ -264,6 +312,12 @@ if (!args.includes('--skip-central')) {
   central.model.dispose();
   cen = evaluate(central.params);
   const cpu = process.cpuUsage(c0);
+  if (FRAMING > 0) {
+    const fr = evaluate(central.params, tableOf(union));
+    console.log(
+      `centralised with the framing table (weight ${FRAMING}, from all ${union.n} sessions): macro-F1 ${fr.f1.toFixed(4)} accuracy ${fr.acc.toFixed(4)}`,
+    );
+  }
   console.log(
     `centralised (${union.n} sessions, ${CENTRAL} epochs, label smoothing ${ML_RECIPE.labelSmoothing}, average of the last ${ML_RECIPE.averageLast}): macro-F1 ${cen.f1.toFixed(4)} accuracy ${cen.acc.toFixed(4)} (${((cpu.user + cpu.system) / 1e6).toFixed(0)} CPU-s)`,
   );
@@ -283,13 +337,14 @@ const weights = (log: string): string =>
 const given = flag('clean-f1', NaN);
 const clean = Number.isNaN(given)
   ? await federated('clean', undefined)
-  : { f1: given, acc: NaN, log: '', rounds: '' };
+  : { f1: given, acc: NaN, log: '', rounds: '', framed: '' };
 if (Number.isNaN(given)) {
   console.log(
     `federated, 5 appliances, ${ROUNDS} rounds × ${EPOCHS} local epochs, server momentum ${MOMENTUM} lr ${SERVER_LR}, final average of ${AVERAGE} rounds${KEEP_OPT ? ', Adam kept across rounds' : ''}, label smoothing ${SMOOTH}, round lr floor ${ROUND_FLOOR}, logit adjustment ${ADJUST}, proximal μ ${MU}: macro-F1 ${clean.f1.toFixed(4)} accuracy ${clean.acc.toFixed(4)}; ${((cen.f1 - clean.f1) * 100).toFixed(2)} points below centralised`,
   );
   console.log(weights(clean.log));
   console.log(`  test macro-F1 of each round's global model: ${clean.rounds}`);
+  console.log(`  ${clean.framed}`);
 }
 if (!args.includes('--skip-poison')) {
   const bad = await federated('poisoned', 4);
@@ -298,6 +353,7 @@ if (!args.includes('--skip-poison')) {
   );
   console.log(weights(bad.log));
   console.log(`  test macro-F1 of each round's global model: ${bad.rounds}`);
+  console.log(`  ${bad.framed}`);
 }
 // --keep: leave the servers' stores for a look at each round's global model.
 if (args.includes('--keep')) console.log(`kept ${dir}`);

@@ -8,11 +8,13 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { Classifier } from './classifier.js';
+import { mergeFramingTables, type FramingTable } from './framing.js';
 import type { SessionSet } from './idx.js';
 import { maskSet } from './mask.js';
 import type { Fusion } from './ledger.js';
 import type { ModelManifest } from './model-file.js';
 import { score } from './metrics.js';
+import { ML_RECIPE } from './recipe.js';
 
 export interface ScoredUpdate {
   f1: number;
@@ -157,4 +159,16 @@ export function fuseInto(
     }
     return out;
   });
+}
+
+/**
+ * The framing table of the global model fused from a round's updates: the histograms of the updates the blocks
+ * kept (weight > 0) summed, at the recipe's weight; undefined when no kept update carries one. A poisoned
+ * appliance's histogram goes out with its update. Server and appliances run this same code on the ledger's updates.
+ */
+export function fuseFraming(
+  updates: readonly { framing: FramingTable | undefined; weight: number }[],
+): FramingTable | undefined {
+  const kept = updates.filter((u) => u.weight > 0 && u.framing).map((u) => u.framing as FramingTable);
+  return kept.length > 0 ? mergeFramingTables(kept, ML_RECIPE.framingWeight) : undefined;
 }

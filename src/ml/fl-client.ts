@@ -7,7 +7,8 @@
  * - the server's Merkle root and inclusion proofs against the root it computes itself;
  * - round 0's global model only with the vendor's signature; every later one only when the appliance, having
  *   downloaded each update the ledger names and checked its signature and hashes against its block, recomputes the
- *   weighted FedAvg itself and gets the parameters the server serves, bit for bit.
+ *   weighted FedAvg itself and gets the parameters the server serves, bit for bit, and the framing table the kept
+ *   updates' histograms sum to, if any.
  * Anything that does not check out is refused with an FlRefused naming what failed.
  */
 import { request } from 'node:https';
@@ -16,7 +17,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { fuseInto, globalsNeeded } from './fedavg.js';
+import { fuseFraming, fuseInto, globalsNeeded } from './fedavg.js';
+import { framingHistogram, type FramingTable } from './framing.js';
 import {
   blockSchema,
   checkRegistry,
@@ -25,6 +27,7 @@ import {
   type FlReport,
 } from './fl-protocol.js';
 import type { SessionSet } from './idx.js';
+import { maskSet } from './mask.js';
 import { Ledger, blockHash, sameFusion, signBlock, verifyInclusion, type Block } from './ledger.js';
 import { paramsToBytes, serialiseModel, sha256Hex } from './model-file.js';
 import { buildModelFile, keyIdOf, signModel, verifyModel, type VerifiedModel } from './model-io.js';
@@ -350,6 +353,16 @@ export class FlClient {
       throw new FlRefused(
         `round ${round}: the global model is not the weighted FedAvg of the updates the ledger commits`,
       );
+    const table = fuseFraming(
+      ups.map((u) => ({ framing: u.model.file.manifest.logitAdjust?.framing, weight: u.block.weight })),
+    );
+    if (
+      JSON.stringify(g.file.manifest.logitAdjust ?? null) !==
+      JSON.stringify(table ? { framing: table } : null)
+    )
+      throw new FlRefused(
+        `round ${round}: the global model's framing table is not the sum of the histograms the ledger's kept updates carry`,
+      );
     return g;
   }
 
@@ -383,10 +396,16 @@ export class FlClient {
   }
 
   /** Submits this appliance's update for `round`, as a model file it signs. */
-  async submit(round: number, global: VerifiedModel, params: Float32Array[]): Promise<string> {
+  async submit(
+    round: number,
+    global: VerifiedModel,
+    params: Float32Array[],
+    framing?: FramingTable,
+  ): Promise<string> {
     const m = global.file.manifest;
     const file = signModel(
       buildModelFile(m.arch, params, m.weights, {
+        ...(framing ? { logitAdjust: { framing } } : {}),
         name: 'fl-update',
         version: `${round + 1}`,
         classNames: m.classNames,
@@ -477,11 +496,18 @@ export class FlClient {
       logitAdjust?: number;
       /** FedProx's μ: local training is pulled back toward the round's global model (0: off). */
       proximalMu?: number;
+      /**
+       * Send this appliance's framing histogram (./framing.ts) with each update; the server sums the kept ones
+       * into the global model's framing table. It reveals the appliance's TLS record-length sequences and class
+       * counts, not its sessions.
+       */
+      framing?: boolean;
     },
   ): Promise<SyncResult> {
     const log = o.log ?? (() => {});
     const submitted = new Map<number, string>();
     let optimizer: OptimizerState | undefined;
+    let histogram: FramingTable | undefined;
     for (;;) {
       const st = await this.state();
       if (st.finished) {
@@ -512,7 +538,9 @@ export class FlClient {
             : {}),
         });
         r.model.dispose();
-        const id = await this.submit(st.round, s.global, r.params);
+        const { arch } = s.global.file.manifest;
+        if (o.framing) histogram ??= framingHistogram(maskSet(data).set, arch.classes, arch.inputBytes);
+        const id = await this.submit(st.round, s.global, r.params, histogram);
         submitted.set(st.round, id);
         log(`round ${st.round}: submitted ${id.slice(0, 12)} (loss ${r.losses.at(-1)?.toFixed(3) ?? '-'})`);
       } else if (st.phase === 'sign') {

@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type * as TF from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { buildModel, type Arch } from './arch.js';
-import { fuseInto, globalsNeeded, scoreUpdates } from './fedavg.js';
+import { fuseFraming, fuseInto, globalsNeeded, scoreUpdates } from './fedavg.js';
 import { envelopeProblem, envelopeSchema, reportSchema, type Envelope } from './fl-protocol.js';
 import type { FlStore } from './fl-store.js';
 import type { SessionSet } from './idx.js';
@@ -28,7 +28,14 @@ import {
   type Fusion,
 } from './ledger.js';
 import { serialiseModel } from './model-file.js';
-import { buildModelFile, modelParams, signModel, verifyModel, type VerifiedModel } from './model-io.js';
+import {
+  buildModelFile,
+  modelParams,
+  signModel,
+  verifyModel,
+  type ModelMeta,
+  type VerifiedModel,
+} from './model-io.js';
 
 export interface FlServerOptions {
   store: FlStore;
@@ -181,14 +188,9 @@ export class FlServer {
     const ups = await this.o.store.updates(round);
     const g = await this.globalOf(round);
     const params = ups.map((u) => verifyModel(u.modelJson).params);
-    const scores = scoreUpdates(
-      this.o.tf,
-      g.file.manifest,
-      params,
-      this.o.reference,
-      this.o.floor ?? 0.05,
-      g.params,
-    );
+    // Scored as networks alone: the global's framing table (the last round's sum) would be the same for all.
+    const { logitAdjust: _table, ...bare } = g.file.manifest;
+    const scores = scoreUpdates(this.o.tf, bare, params, this.o.reference, this.o.floor ?? 0.05, g.params);
     const online = ups.map((u) => u.keyId).sort();
     let prev = this.ledger.head;
     const at = new Date().toISOString();
@@ -259,18 +261,23 @@ export class FlServer {
   private async fuse(round: number): Promise<void> {
     const blocks = this.ledger.blocks.filter((b) => b.round === round);
     const g = await this.globalOf(round);
-    const updates: { params: Float32Array[]; weight: number }[] = [];
+    const updates: { params: Float32Array[]; weight: number; framing: ModelMeta['logitAdjust'] }[] = [];
     for (const b of blocks) {
       const json = await this.o.store.update(round, b.submitter);
       if (!json) throw new Error(`round ${round}: the update of ${b.submitter} is missing from the store`);
-      updates.push({ params: verifyModel(json).params, weight: b.weight });
+      const m = verifyModel(json);
+      updates.push({ params: m.params, weight: b.weight, framing: m.file.manifest.logitAdjust });
     }
     const fusion = blocks[0]?.fusion;
     const recent = [g.params];
     for (let k = 1; k < globalsNeeded(round + 1, fusion); k++)
       recent.push((await this.globalOf(round - k)).params);
     const fused = fuseInto(updates, recent, round + 1, fusion);
-    await this.o.store.openRound(round + 1, globalFile(this.o, round + 1, fused, g.file.manifest.weights));
+    const framing = fuseFraming(updates.map((u) => ({ framing: u.framing?.framing, weight: u.weight })));
+    await this.o.store.openRound(
+      round + 1,
+      globalFile(this.o, round + 1, fused, g.file.manifest.weights, framing ? { framing } : undefined),
+    );
     this.current = round + 1;
     this.log(`round ${round} fused from ${blocks.length} blocks; round ${round + 1} open`);
   }
@@ -382,8 +389,10 @@ function globalFile(
   round: number,
   arrays: Float32Array[],
   specs: { name: string; shape: number[] }[],
+  logitAdjust?: ModelMeta['logitAdjust'],
 ): string {
   const f = buildModelFile(o.arch, arrays, specs, {
+    ...(logitAdjust ? { logitAdjust } : {}),
     name: 'fl-global',
     version: `${round + 1}`,
     classNames: o.classNames,

@@ -47,6 +47,11 @@ export const framingSchema = z.strictObject({
   prior: z.array(z.number().min(0).max(1)),
   /** Framing key → sessions of each class in the training set. */
   counts: z.record(z.string().max(200), z.array(z.number().int().min(0))),
+  /**
+   * Sessions the table was counted from: set on an appliance's histogram in federated learning, where the server
+   * sums the histograms and must weight their priors (./fedavg.ts, `fuseFraming`).
+   */
+  sessions: z.number().int().min(0).optional(),
 });
 export type FramingTable = z.infer<typeof framingSchema>;
 
@@ -73,6 +78,20 @@ export function buildFramingTable(
 }
 
 /**
+ * An appliance's framing histogram for federated learning: its table (weight 0: not for use on its own) with the
+ * number of labelled sessions it was counted from, which the server needs to sum the priors.
+ */
+export function framingHistogram(
+  s: { n: number; width: number; bytes: Uint8Array; labels: Uint8Array },
+  classes: number,
+  use: number,
+): FramingTable {
+  let sessions = 0;
+  for (let i = 0; i < s.n; i++) if (s.labels[i] < classes) sessions++;
+  return { ...buildFramingTable(s, classes, use, 0), sessions };
+}
+
+/**
  * The table as log-odds to add, per key: weight × (log q(c|key) − log prior(c)), q smoothed towards the prior. A
  * class the training set never held gets no push either way.
  */
@@ -90,4 +109,32 @@ export function framingLogOdds(t: FramingTable): Map<string, Float32Array> {
     out.set(k, v);
   }
   return out;
+}
+
+/**
+ * The table of the union of several training sets from each set's own table (each with its `sessions`): key counts
+ * add, priors add weighted by the sessions. Summing per-appliance histograms gives the centralised table without
+ * any appliance's sessions leaving it (the keys and per-class counts do). Keys come out sorted, so the result does
+ * not depend on the order the parts arrive in.
+ */
+export function mergeFramingTables(parts: readonly FramingTable[], weight: number, alpha = 1): FramingTable {
+  if (parts.length === 0) throw new Error('mergeFramingTables: no tables');
+  const C = parts[0].prior.length;
+  const counts = new Map<string, number[]>();
+  const prior = new Array<number>(C).fill(0);
+  let total = 0;
+  for (const t of parts) {
+    if (t.prior.length !== C) throw new Error(`mergeFramingTables: ${t.prior.length} classes, not ${C}`);
+    if (t.sessions === undefined) throw new Error('mergeFramingTables: a table without its session count');
+    for (let c = 0; c < C; c++) prior[c] += Math.round(t.prior[c] * t.sessions);
+    total += t.sessions;
+    for (const [k, n] of Object.entries(t.counts)) {
+      let acc = counts.get(k);
+      if (!acc) counts.set(k, (acc = new Array<number>(C).fill(0)));
+      for (let c = 0; c < C; c++) acc[c] += n[c];
+    }
+  }
+  const sorted: Record<string, number[]> = {};
+  for (const k of [...counts.keys()].sort()) sorted[k] = counts.get(k) ?? [];
+  return { weight, alpha, prior: prior.map((v) => (total ? v / total : 0)), counts: sorted, sessions: total };
 }

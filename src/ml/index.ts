@@ -47,6 +47,8 @@ export { score, formatScores, type Scores, type ClassScore } from './metrics.js'
 export { biasedArgmax, fitClassBias, type BiasFit } from './calibrate.js';
 export {
   buildFramingTable,
+  framingHistogram,
+  mergeFramingTables,
   framingKey,
   framingLogOdds,
   framingSchema,
@@ -99,7 +101,15 @@ export {
   type Fusion,
   type KeyRing,
 } from './ledger.js';
-export { fedAvg, fuseInto, fuseRound, globalsNeeded, scoreUpdates, type ScoredUpdate } from './fedavg.js';
+export {
+  fedAvg,
+  fuseFraming,
+  fuseInto,
+  fuseRound,
+  globalsNeeded,
+  scoreUpdates,
+  type ScoredUpdate,
+} from './fedavg.js';
 export {
   registerKey,
   checkRegistry,

@@ -3,17 +3,34 @@
  * appliances, each on its own non-IID slice of the corpus, through two rounds (train, submit, score, propose, sign,
  * commit, fuse). Then a fresh appliance verifies the whole ledger and every round's model, and refuses each thing
  * that was changed on the server's disk: one byte of a submitted model, one byte of a block, one byte of a
- * signature, and a global model that is not the ledger's fusion.
+ * signature, a global model that is not the ledger's fusion, and one whose framing table is not the sum of the
+ * kept updates' histograms.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { moat, startMoat, type MoatChild } from '../helpers/moat-cli.js';
 import { SKIP, ustc } from '../ml/corpus.js';
-import { seededRandom, shuffle, subset, writeUstcFolder } from '../../src/ml/index.js';
+import {
+  ML_RECIPE,
+  buildModelFile,
+  framingHistogram,
+  keyIdOf,
+  maskSet,
+  mergeFramingTables,
+  readUstcFolder,
+  seededRandom,
+  serialiseModel,
+  shuffle,
+  signModel,
+  subset,
+  verifyModel,
+  writeUstcFolder,
+} from '../../src/ml/index.js';
 
 test('moat fl: serve + 3 appliances, ledger verified, tampering refused', { skip: SKIP }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moat-fl-'));
@@ -211,6 +228,45 @@ test('moat fl: serve + 3 appliances, ledger verified, tampering refused', { skip
   const setGlobal = sql.prepare('UPDATE fl_rounds SET global_json = ? WHERE round = 2');
   setGlobal.run(g1.global_json);
   refusedBy('t5', /round 2: the global model is not the weighted FedAvg of the updates the ledger commits/);
+  setGlobal.run(g2.global_json);
+
+  // Each appliance sent its framing histogram with its updates (the default); round 2's global carries the table
+  // the histograms of round 1's kept updates (weight > 0) sum to, computed here from the appliances' own data.
+  const served = verifyModel(g2.global_json);
+  const keptIds = new Set(
+    (
+      sql.prepare('SELECT key_id FROM fl_updates WHERE round = 1 AND weight > 0').all() as {
+        key_id: string;
+      }[]
+    ).map((r) => r.key_id),
+  );
+  const arch = served.file.manifest.arch;
+  const kept = [0, 1, 2]
+    .filter((i) => keptIds.has(keyIdOf(createPublicKey(readFileSync(f(`a${i}.pub`), 'utf8')))))
+    .map((i) => framingHistogram(maskSet(readUstcFolder(f(`data${i}`))).set, arch.classes, arch.inputBytes));
+  assert.ok(kept.length > 0);
+  const table = served.file.manifest.logitAdjust?.framing;
+  assert.deepEqual(table, mergeFramingTables(kept, ML_RECIPE.framingWeight));
+  assert.ok(table && Object.keys(table.counts).length > 0, 'the corpus has TLS sessions');
+  // A global the vendor signed whose table is one count off is refused.
+  const m = served.file.manifest;
+  const forgedTable = structuredClone(table);
+  const k0 = Object.keys(forgedTable.counts)[0];
+  forgedTable.counts[k0][0] += 1;
+  const forged = signModel(
+    buildModelFile(m.arch, served.params, m.weights, {
+      name: m.name,
+      version: m.version,
+      classNames: m.classNames,
+      maliciousClasses: m.maliciousClasses,
+      training: m.training,
+      metrics: m.metrics,
+      logitAdjust: { framing: forgedTable },
+    }),
+    readFileSync(f('vendor.key'), 'utf8'),
+  );
+  setGlobal.run(serialiseModel(forged));
+  refusedBy('t6', /round 2: the global model's framing table is not the sum of the histograms/);
   setGlobal.run(g2.global_json);
 
   // An appliance that verified before refuses a server that rewrites what it saw (here: drops the last block).

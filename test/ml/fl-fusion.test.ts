@@ -11,8 +11,11 @@ import {
   Ledger,
   blockHash,
   fedAvg,
+  framingHistogram,
+  fuseFraming,
   fuseInto,
   fuseRound,
+  mergeFramingTables,
   globalsNeeded,
   keyRing,
   sameFusion,
@@ -156,4 +159,39 @@ test('ledger: the averaging window and the run length are in the hash', () => {
     );
   assert.equal(sameFusion(m, { ...m }), true);
   assert.equal(sameFusion(m, { ...m, averageLast: 4 }), false);
+});
+
+test("fuseFraming: the kept updates' histograms summed at the recipe's weight; weight 0 or no histogram adds nothing", () => {
+  const W = 784;
+  const row = (
+    len: number,
+    label: number,
+  ): { n: number; width: number; bytes: Uint8Array; labels: Uint8Array } => {
+    const bytes = new Uint8Array(W);
+    bytes.set([0x17, 3, 3, len >> 8, len & 0xff]);
+    bytes.fill(0x41, 5, 5 + len);
+    return { n: 1, width: W, bytes, labels: Uint8Array.from([label]) };
+  };
+  const h1 = framingHistogram(row(61, 1), 20, W);
+  const h2 = framingHistogram(row(90, 2), 20, W);
+  const poisoned = framingHistogram(row(61, 9), 20, W);
+  const t = fuseFraming([
+    { framing: h1, weight: 0.3 },
+    { framing: poisoned, weight: 0 },
+    { framing: undefined, weight: 0.5 },
+    { framing: h2, weight: 0.1 },
+  ]);
+  assert.ok(t);
+  assert.deepEqual(t, mergeFramingTables([h1, h2], t.weight));
+  assert.ok(t.weight > 0);
+  assert.equal(t.sessions, 2);
+  assert.equal(t.counts['61/66'][9], 0, "the weight-0 update's counts are not in");
+  assert.equal(t.counts['61/66'][1], 1);
+  assert.equal(
+    fuseFraming([
+      { framing: h1, weight: 0 },
+      { framing: undefined, weight: 1 },
+    ]),
+    undefined,
+  );
 });

@@ -16,8 +16,10 @@ import {
   exportModel,
   fitClassBias,
   manifestHash,
+  framingHistogram,
   framingKey,
   framingLogOdds,
+  mergeFramingTables,
   score,
   serialiseModel,
   tfReady,
@@ -74,6 +76,39 @@ test('framing table: a key seen only with one class pushes towards it; unseen ke
   assert.ok(v && v[0] > 0 && v[3] < 0, 'towards class 0, away from 3');
   assert.equal(v[5], 0, 'a class the training set never held gets no push');
   assert.equal(lo.get('9/14'), undefined);
+});
+
+test('histograms summed: the table of the union, in any order; a histogram without its session count is refused', () => {
+  const b = rows(
+    tlsRow([61], 66),
+    tlsRow([61], 66),
+    tlsRow([1343], 2000),
+    new Uint8Array(W).fill(0x47),
+    tlsRow([61], 66),
+    tlsRow([87, 400], 600),
+  );
+  const labels = Uint8Array.from([0, 0, 3, 7, 3, 19]);
+  const part = (from: number, to: number): Parameters<typeof framingHistogram>[0] => ({
+    n: to - from,
+    width: W,
+    bytes: b.subarray(from * W, to * W),
+    labels: labels.subarray(from, to),
+  });
+  const union = buildFramingTable(part(0, 6), 20, W, 2);
+  const a = framingHistogram(part(0, 2), 20, W);
+  const c = framingHistogram(part(2, 6), 20, W);
+  assert.equal(a.sessions, 2);
+  assert.equal(a.weight, 0, 'a histogram is not a table to use on its own');
+  const merged = mergeFramingTables([a, c], 2);
+  assert.equal(merged.sessions, 6);
+  assert.deepEqual(merged.counts, union.counts);
+  assert.deepEqual(merged.counts['61/66'], [2, 0, 0, 1, ...new Array<number>(16).fill(0)]);
+  assert.deepEqual(merged.prior, union.prior);
+  assert.equal(merged.weight, 2);
+  // The same bytes whichever histogram comes first.
+  assert.equal(JSON.stringify(mergeFramingTables([c, a], 2)), JSON.stringify(merged));
+  const { sessions: _n, ...bare } = a;
+  assert.throws(() => mergeFramingTables([bare, c], 2), /without its session count/);
 });
 
 async function untrained(): Promise<{

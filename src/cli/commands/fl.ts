@@ -137,7 +137,7 @@ export function registerFl(program: Command): void {
     .requiredOption('--vendor-key <pem>', "the vendor's Ed25519 private key")
     .requiredOption('--reference <dir>', 'labelled reference traffic (USTC layout) the updates are scored on')
     .option('--expect <n>', 'updates that close a round', '5')
-    .option('--rounds <n>', 'rounds to run', '10')
+    .option('--rounds <n>', 'rounds to run', '14')
     .option(
       '--round-timeout <s>',
       'close a round this long after its first update (at least --min-updates)',
@@ -155,7 +155,11 @@ export function registerFl(program: Command): void {
       'FedAvgM: server momentum β in [0, 1) (0 with --server-lr 1 and --average-last 1: plain FedAvg); written into every block',
       '0.5',
     )
-    .option('--server-lr <l>', "FedAvgM: the server's step on the averaged update", '1')
+    .option(
+      '--server-lr <l>',
+      "FedAvgM: the server's step on the averaged update (>1 gives back some of the progress that averaging non-IID clients' displacements shrinks)",
+      '2',
+    )
     .option(
       '--average-last <k>',
       "the final model is the mean of the last k rounds' globals (1: none); written into every block",
@@ -312,6 +316,10 @@ export function registerFl(program: Command): void {
       "FedProx's μ: pull local training back toward the global model (0: off)",
       '0',
     )
+    .option(
+      '--no-framing',
+      "do not send this appliance's framing histogram (TLS record-length sequences and class counts) with its updates",
+    )
     .option('--out <file>', 'write the final verified global model here')
     .action(
       async (
@@ -325,6 +333,7 @@ export function registerFl(program: Command): void {
           roundLrFloor: string;
           logitAdjust: string;
           proximalMu: string;
+          framing: boolean;
           out?: string;
         },
       ) => {
@@ -346,6 +355,7 @@ export function registerFl(program: Command): void {
             roundLrFloor: num('round-lr-floor', f.roundLrFloor, 0, 1),
             logitAdjust: num('logit-adjust', f.logitAdjust, 0, 4),
             proximalMu: num('proximal-mu', f.proximalMu, 0, 100),
+            framing: f.framing,
             log: (l) => process.stdout.write(`fl ${client.keyId}: ${l}\n`),
           }),
         );
