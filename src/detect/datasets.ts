@@ -6,7 +6,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../framework/errors.js';
-import type { DatasetOp } from './rule.js';
+import { RuleError, type DatasetOp, type Rule } from './rule.js';
+import {
+  DEFAULT_HASHSIZE,
+  MAX_ONE_HASHSIZE,
+  MAX_TOTAL_HASHSIZE,
+  SetMemory,
+  type DatasetType,
+} from './dataset-memory.js';
 import { formatIp, tryParseIp } from '../address/index.js';
 
 const MAX_SET = 1_000_000;
@@ -15,7 +22,7 @@ const MAX_REP = 65535;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 interface SetInfo {
-  type: DatasetOp['type'];
+  type: DatasetType;
   kind: DatasetOp['kind'];
   save?: string;
 }
@@ -29,9 +36,33 @@ function addressKey(text: string): string {
   return ip ? formatIp(ip.words, ip.version) : text.toLowerCase();
 }
 
+/**
+ * A rule's dataset options without a type name a set made earlier (in this rule or an earlier one of the file):
+ * they take its type. An unknown set, or one given another type, refuses the rule, as Suricata does.
+ */
+export function resolveSetTypes(r: Rule, types: Map<string, DatasetType>): void {
+  for (const d of r.datasets) {
+    const known = types.get(d.name);
+    if (d.type === undefined) {
+      if (known === undefined)
+        throw new RuleError(
+          `set '${d.name}' is not defined: the first option naming it needs a type (string, md5, sha256, ipv4, ip)`,
+          r.sid,
+          d.kind,
+        );
+      d.type = known;
+    } else if (known !== undefined && known !== d.type)
+      throw new RuleError(`set '${d.name}' already exists with type ${known}, not ${d.type}`, r.sid, d.kind);
+  }
+  for (const d of r.datasets) if (d.type !== undefined) types.set(d.name, d.type);
+}
+
 export class DatasetStore {
   private readonly sets = new Map<string, Map<string, number>>();
   private readonly info = new Map<string, SetInfo>();
+
+  /** Hash rows of every set so far, against Suricata's total-hashsizes limit. */
+  private hashRows = 0;
 
   constructor(private readonly baseDir = '.') {}
 
@@ -44,14 +75,29 @@ export class DatasetStore {
     const known = this.info.get(op.name);
     if (known) {
       known.save ??= op.save;
+      op.type ??= known.type;
       return;
     }
+    const type = op.type;
+    if (type === undefined)
+      throw new InputError(`set ${op.name} is not defined: the first rule naming it needs a type`);
     // Suricata 8 writes only inside its data directory.
     if (op.save !== undefined && (isAbsolute(op.save) || op.save.split(/[\\/]/).includes('..')))
       throw new InputError(`set ${op.name}: save file ${op.save} is outside the data directory`);
+    const hashsize = op.hashsize ?? DEFAULT_HASHSIZE;
+    if (hashsize > MAX_ONE_HASHSIZE)
+      throw new InputError(
+        `set ${op.name}: hashsize ${hashsize} exceeds the single-hashsize limit (${MAX_ONE_HASHSIZE})`,
+      );
+    if (this.hashRows + hashsize > MAX_TOTAL_HASHSIZE)
+      throw new InputError(
+        `set ${op.name}: hashsize ${hashsize} exceeds the total-hashsizes limit (${MAX_TOTAL_HASHSIZE}, in use ${this.hashRows})`,
+      );
+    const memory = new SetMemory(op.name, type, op.memcap, hashsize);
+    this.hashRows += hashsize;
     const m = new Map<string, number>();
     this.sets.set(op.name, m);
-    this.info.set(op.name, { type: op.type, kind: op.kind, save: op.save });
+    this.info.set(op.name, { type, kind: op.kind, save: op.save });
     if (!op.load) return;
     const path = isAbsolute(op.load) ? op.load : join(this.baseDir, op.load);
     if (!existsSync(path)) return;
@@ -79,9 +125,11 @@ export class DatasetStore {
           : op.type === 'ip' || op.type === 'ipv4'
             ? addressKey(v)
             : v.toLowerCase();
+      if (!m.has(value)) memory.add(value.length);
       m.set(value, rep);
       if (m.size >= MAX_SET) break;
     }
+    memory.check();
   }
 
   /**
@@ -113,7 +161,7 @@ export class DatasetStore {
   test(op: DatasetOp, value: string): boolean {
     const m = this.sets.get(op.name);
     if (!m) return false;
-    const v = op.type === 'string' ? value : value.toLowerCase();
+    const v = (op.type ?? this.info.get(op.name)?.type) === 'string' ? value : value.toLowerCase();
     switch (op.op) {
       case 'isset':
         if (op.kind === 'datarep') {

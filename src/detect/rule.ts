@@ -314,8 +314,12 @@ export interface DatasetOp {
   kind: 'dataset' | 'datarep';
   op: 'isset' | 'isnotset' | 'set' | 'unset';
   name: string;
-  type: 'string' | 'md5' | 'sha256' | 'ipv4' | 'ip';
+  /** Absent: the set is one an earlier `dataset` option with a type made (resolved when rules are loaded). */
+  type?: 'string' | 'md5' | 'sha256' | 'ipv4' | 'ip';
   load?: string;
+  /** `memcap` (bytes) and `hashsize`: Suricata's bounds on the set's hash table (see dataset-memory.ts). */
+  memcap?: number;
+  hashsize?: number;
   /** `save FILE` / `state FILE`: the set is written there (relative: the data directory) when the run ends. */
   save?: string;
   /** datarep: compare the reputation value. */

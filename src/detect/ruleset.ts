@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { RuleError, type Rule } from './rule.js';
+import { resolveSetTypes } from './datasets.js';
+import type { DatasetType } from './dataset-memory.js';
 import { parseRule } from './parse/rule-parser.js';
 
 /** Suricata's default address and port groups (suricata.yaml `vars`), overridable per deployment. */
@@ -171,6 +173,7 @@ function parseLines(
   const skipped: RuleSkip[] = [];
   let total = 0;
   const seen = new Map<string, { line: number; index: number }>();
+  const setTypes = new Map<string, DatasetType>();
   for (let line = lines.next(false); line !== undefined; line = lines.next(false)) {
     if (line === SKIPPED) continue;
     const start = lines.lineNo;
@@ -192,6 +195,7 @@ function parseLines(
         skipped.push({ file, line: start, sid: r.sid, why: r.unmetRequirement });
         continue;
       }
+      resolveSetTypes(r, setTypes);
       const key = `${r.gid}:${r.sid}`;
       const dup = seen.get(key);
       if (dup !== undefined) {

@@ -67,9 +67,35 @@ function dataset(
     else if (key === 'save') d.save = val;
     // A state file is loaded at start and saved at the end.
     else if (key === 'state') d.load = d.save = val;
-    else if (key === 'memcap' || key === 'hashsize' || key === 'format' || key === 'context') continue;
+    else if (key === 'memcap') d.memcap = sizeValue(val, k);
+    else if (key === 'hashsize') {
+      if (!/^\d+$/.test(val) || Number(val) > 0xffffffff)
+        throw new RuleError(`hashsize must be a 32-bit number, got '${val}'`, undefined, k);
+      d.hashsize = Number(val);
+    } else if (key === 'format' || key === 'context') continue;
     else throw new RuleError(`unknown option '${key}'`, undefined, k);
   }
-  if (!d.type) throw new RuleError('needs a type (string, md5, sha256, ipv4, ip)', undefined, k);
+  // No type: the set must exist already — made by an earlier option of this rule, or of an earlier rule (the rule
+  // file's loader checks that).
+  d.type ??= c.rule.datasets.find((x) => x.name === d.name)?.type;
   c.rule.datasets.push(d as DatasetOp);
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** A size as Suricata reads one (ParseSizeString): a number with an optional kb/mb/gb (or KiB …) unit. */
+function sizeValue(val: string, k: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(val.trim());
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined)
+    throw new RuleError(`memcap must be a size such as 1048576, 512kb or 16mb, got '${val}'`, undefined, k);
+  return Math.floor(Number(m[1]) * unit);
 }

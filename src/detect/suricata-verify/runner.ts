@@ -277,6 +277,9 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   /^app-layer\.protocols\.ssh\.encryption-handling=full$/,
   // moat's anomaly records always include the stream engine's events.
   /^outputs\.\d+\.eve-log\.types\.\d+\.anomaly\.types\.stream=(yes|true)$/,
+  // moat's datasets are always on; set files are written to the run's output (data) directory.
+  /^datasets\.enabled=(yes|true)$/,
+  /^datasets\.save-directory=\.$/,
 ];
 
 const LAYER_LIMIT_SETTING =
