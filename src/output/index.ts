@@ -35,3 +35,4 @@ export { EveLineOut, EveNullOut, lineSince } from './eve/line-out.js';
 export { eveNow, formatEveTimestamp } from './eve/timestamp.js';
 export { tlsEventLogged, writeTlsEve } from './eve/tls.js';
 export { EveFileWriter } from './eve/writer.js';
+export { fastLogLine, fastLogText, writeFastLogFromEve } from './fast-log.js';

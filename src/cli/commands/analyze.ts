@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { eveOptionsOf, runAnalysis, type AnalysisStats, type EveOptions } from '../../pipeline/index.js';
-import { EveFileWriter } from '../../output/index.js';
+import { EveFileWriter, writeFastLogFromEve } from '../../output/index.js';
 import { openCaptureFile, openLiveCapture, type LiveCaptureSource } from '../../capture/index.js';
 import { ConfigError, MoatError } from '../../framework/errors.js';
 import { STREAM_SETTING_KEYS, streamOptionsOf } from '../../flow/index.js';
@@ -28,6 +28,7 @@ const EVENT_TYPES = ['flow', 'tls', 'http', 'fileinfo', 'dns', 'quic', 'anomaly'
 /** The security stage's flags (rules, cache table, review, model, the store) are declared with the stage. */
 interface AnalyzeFlags extends SecurityFlags {
   eve: string;
+  fastLog?: string;
   interface?: string;
   bpf?: string;
   duration?: string;
@@ -78,6 +79,7 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
     )
     .argument('[file]', 'pcap or pcapng file, or either gzip-compressed (format detected from magic numbers)')
     .option('--eve <path>', "EVE JSON output file, '-' for stdout", 'eve.json')
+    .option('--fast-log <path>', "also write Suricata's one-line alert log (fast.log) from the EVE alerts")
     .option('-i, --interface <name>', 'capture live from this interface (libpcap) instead of a file')
     .option('--bpf <filter>', 'BPF capture filter for live capture, e.g. "tcp port 443"')
     .option('--duration <seconds>', 'stop live capture after this many seconds')
@@ -203,6 +205,8 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
       if (file && flags.interface)
         throw new UsageError('analyze: give either a FILE or --interface, not both');
       if (file && !existsSync(file)) throw new UsageError(`analyze: no such file: ${file}`);
+      if (flags.fastLog !== undefined && flags.eve === '-')
+        throw new UsageError('--fast-log is written from the EVE file: give --eve a file, not -');
       if (flags.thresholdFile !== undefined && flags.rules.length === 0)
         throw new UsageError('--threshold-file needs --rules (the rules it tunes)');
       if (
@@ -393,6 +397,15 @@ export const registerAnalyze: RegisterCommand = (program: Command, setExit) => {
         await security?.close();
         await bus?.close();
         await stores?.close();
+      }
+      if (flags.fastLog !== undefined) {
+        try {
+          await writeFastLogFromEve(flags.eve, flags.fastLog);
+        } catch (err) {
+          throw new UsageError(
+            `--fast-log ${flags.fastLog}: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        }
       }
       // As tcpdump and tshark do: a cut capture is worth a word, though what came before it was analysed (exit 0).
       if (stats.inputEndedEarly !== undefined)

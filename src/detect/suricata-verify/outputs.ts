@@ -16,7 +16,6 @@ const SURICATA_ONLY: Array<[RegExp, string]> = [
   [/\bsuricata\.log\b/, "suricata.log (Suricata's log text)"],
   [/\bsuricata\.json\b/, "suricata.json (Suricata's log messages as JSON)"],
   [/\bstats\.log\b/, "stats.log (Suricata's counters)"],
-  [/\bfast\.log\b/, "fast.log (Suricata's one-line alert log; moat writes alerts to EVE)"],
   [/(^|[\s'"<])(stdout|stderr)\b/, "Suricata's console messages (stdout/stderr)"],
   [
     /\brules\.json\b|\brules_analysis\.txt\b/,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { analyzeToEvents } from '../../pipeline/index.js';
+import { fastLogText } from '../../output/index.js';
 import { applyStreamSetting, checkStreamSettings, type FlowTrackerOptions } from '../../flow/index.js';
 import { DEFAULT_VARS } from '../ruleset.js';
 import type { RuleMatcher } from '../rule-matcher.js';
@@ -419,9 +420,10 @@ export function argsProblem(args: string[]): {
   return out;
 }
 
-/** What the run leaves for `shell` and `file-compare` checks: eve.json and the dataset files rules save. */
+/** What the run leaves for `shell` and `file-compare` checks: eve.json, fast.log and the dataset files rules save. */
 function writeOutputs(outDir: string, events: Json[], matcher: RuleMatcher | undefined): void {
   writeFileSync(join(outDir, 'eve.json'), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  writeFileSync(join(outDir, 'fast.log'), fastLogText(events));
   matcher?.datasets.saveAll(outDir);
 }
 
