@@ -51,6 +51,12 @@ function equal(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** Whether the record has the field a check's key names (`a.b[0].c`, or `a.b.__len`: the field `a.b`). */
+export function hasField(ev: Json, key: string): boolean {
+  if (key === 'has-key' || key === 'not-has-key') return true;
+  return get(ev, key.replace(/\.__(len|contains|startswith|endswith|find)$/, '')).found;
+}
+
 export function matches(ev: Json, match: Json): boolean {
   for (const [key, want] of Object.entries(match)) {
     if (key === 'has-key') {

@@ -16,6 +16,7 @@ import { fastLogText } from '../../output/index.js';
 import { applyStreamSetting, checkStreamSettings, type FlowTrackerOptions } from '../../flow/index.js';
 import { DEFAULT_VARS } from '../ruleset.js';
 import type { RuleMatcher } from '../rule-matcher.js';
+import type { Rule } from '../rule.js';
 import { RuleInspector } from '../inspector.js';
 import {
   decompressLayerLimit,
@@ -24,7 +25,8 @@ import {
   sizeSetting,
   type EveOptions,
 } from '../../pipeline/index.js';
-import { runFilter, type FilterCheck, type Json } from './checks.js';
+import { hasField, runFilter, type FilterCheck, type Json } from './checks.js';
+import { analyzeRule } from '../engine-analysis.js';
 import { commandArgs, isSuricataDefaultConfig } from './command.js';
 import {
   runFileCompare,
@@ -477,6 +479,8 @@ export async function runTest(dir: string): Promise<Outcome> {
   // other checks still run, so a failure among them is seen; a test whose other checks all hold stays a skip that
   // names what was left out, not a pass.
   let leftOut: string | undefined;
+  // rules.json checks of an --engine-analysis run, held against moat's own analysis of the rules.
+  const ruleChecks: FilterCheck[] = [];
   for (const c of t.checks ?? []) {
     if ('shell' in c) {
       const sh = c.shell as ShellCheck;
@@ -497,6 +501,10 @@ export async function runTest(dir: string): Promise<Outcome> {
     const f = c.filter as FilterCheck & { filename?: string; requires?: Record<string, unknown> };
     // A check whose requirements are not met is left out, as suricata-verify does.
     if (f.requires && requiresProblem(f.requires)) continue;
+    if (f.filename === 'rules.json' && a.loadOnly === '--engine-analysis') {
+      ruleChecks.push(f);
+      continue;
+    }
     if (f.filename && f.filename !== 'eve.json') {
       leftOut ??= `checks ${suricataOnlyOutput(f.filename) ?? f.filename}`;
       continue;
@@ -520,6 +528,11 @@ export async function runTest(dir: string): Promise<Outcome> {
   const startup = loadForTest(dir, ruleFiles[0], { ...a, expectFailure: expectExit !== 0 }, vars, ownConfig);
   if (startupOnly) {
     const hasInput = ruleFiles.length > 0 || a.reputation !== undefined;
+    if (ruleChecks.length > 0 && !startup.refused && !startup.error) {
+      const r = engineAnalysisChecks(startup.rules ?? [], ruleChecks);
+      if (r.fail) return { test: name, result: 'fail', reason: r.fail };
+      leftOut ??= r.leftOut;
+    }
     const o = startupOutcome(name, startup, expectExit, hasInput, leftOut);
     // Checks on the output of a run that stopped at start-up see no events and no files.
     return o.result === 'pass' && runnable > 0
@@ -576,6 +589,28 @@ export async function runTest(dir: string): Promise<Outcome> {
   if (ran.result === 'pass' && leftOut)
     return { test: name, result: 'skip', reason: `${leftOut} (its other checks hold)` };
   return ran;
+}
+
+/**
+ * rules.json checks against moat's analysis of the loaded rules (engine-analysis.ts). A check on a field moat's
+ * analysis does not write (the fast pattern, inspection engines, a list it does not describe) is left out and named;
+ * the others must hold.
+ */
+function engineAnalysisChecks(rules: Rule[], checks: FilterCheck[]): { fail?: string; leftOut?: string } {
+  const records = rules.map(analyzeRule);
+  let leftOut: string | undefined;
+  for (const f of checks) {
+    const match = f.match ?? {};
+    const chosen = match.id === undefined ? records : records.filter((r) => r.id === match.id);
+    const missing = Object.keys(match).find((k) => !chosen.some((r) => hasField(r, k)));
+    if (missing !== undefined) {
+      leftOut ??= `checks rules.json field ${missing} (Suricata's engine internals; moat's rule analysis does not write it)`;
+      continue;
+    }
+    const why = runFilter(records, f);
+    if (why) return { fail: `rules.json: ${why}` };
+  }
+  return { leftOut };
 }
 
 /** Runs the filters on the events, then the shell and file-compare checks on an output directory holding them. */

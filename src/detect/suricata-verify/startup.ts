@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { IpReputation } from '../iprep.js';
 import { parseRules } from '../ruleset.js';
 import { RuleMatcher } from '../rule-matcher.js';
+import type { Rule } from '../rule.js';
 import { applyThresholdConfig, formatThresholdError, loadThresholdFile } from '../threshold-config.js';
 
 export type Outcome = { test: string; result: 'pass' | 'fail' | 'skip'; reason?: string };
@@ -32,6 +33,8 @@ export interface StartupOptions {
 
 export interface Startup {
   matcher?: RuleMatcher;
+  /** The rules loaded, in file order (for the engine-analysis output). */
+  rules?: Rule[];
   /** moat refuses something for want of a feature (a keyword, a protocol): not a verdict on the input. */
   refused?: string;
   /** moat refuses the input as invalid, as Suricata refuses bad input at start-up. */
@@ -142,7 +145,7 @@ export function loadForTest(
       datasetDir: dir,
       iprep: iprep ? (ip, cat) => iprep.score(ip, cat) : undefined,
     });
-    return { matcher };
+    return { matcher, rules };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
