@@ -33,6 +33,19 @@ export const IPV6_TRUNC_PKT = 'decoder.ipv6.trunc_pkt';
 export const IPV6_TRUNC_EXTHDR = 'decoder.ipv6.trunc_exthdr';
 export const IPV6_EXTHDR_DUPL_FH = 'decoder.ipv6.exthdr_dupl_fh';
 export const IPV6_EXTHDR_USELESS_FH = 'decoder.ipv6.exthdr_useless_fh';
+export const IPV6_EXTHDR_DUPL_RH = 'decoder.ipv6.exthdr_dupl_rh';
+export const IPV6_EXTHDR_DUPL_HH = 'decoder.ipv6.exthdr_dupl_hh';
+export const IPV6_EXTHDR_DUPL_DH = 'decoder.ipv6.exthdr_dupl_dh';
+export const IPV6_EXTHDR_DUPL_AH = 'decoder.ipv6.exthdr_dupl_ah';
+export const IPV6_EXTHDR_INVALID_OPTLEN = 'decoder.ipv6.exthdr_invalid_optlen';
+export const IPV6_EXTHDR_AH_RES_NOT_NULL = 'decoder.ipv6.exthdr_ah_res_not_null';
+export const IPV6_HOPOPTS_UNKNOWN_OPT = 'decoder.ipv6.hopopts_unknown_opt';
+export const IPV6_HOPOPTS_ONLY_PADDING = 'decoder.ipv6.hopopts_only_padding';
+export const IPV6_DSTOPTS_UNKNOWN_OPT = 'decoder.ipv6.dstopts_unknown_opt';
+export const IPV6_DSTOPTS_ONLY_PADDING = 'decoder.ipv6.dstopts_only_padding';
+export const IPV6_RH_TYPE_0 = 'decoder.ipv6.rh_type_0';
+export const IPV6_ZERO_LEN_PADN = 'decoder.ipv6.zero_len_padn';
+export const IPV6_FH_NON_ZERO_RES_FIELD = 'decoder.ipv6.fh_non_zero_reserved_field';
 export const IPV6_FRAG_INVALID_LENGTH = 'decoder.ipv6.frag_invalid_length';
 export const IPV6_WRONG_IP_VER = 'decoder.ipv6.wrong_ip_version';
 export const IPV6_WITH_ICMPV4 = 'decoder.ipv6.icmpv4';
@@ -143,6 +156,19 @@ const DECODER_EVENT_NAMES: string[] = [
   IPV6_TRUNC_EXTHDR,
   IPV6_EXTHDR_DUPL_FH,
   IPV6_EXTHDR_USELESS_FH,
+  IPV6_EXTHDR_DUPL_RH,
+  IPV6_EXTHDR_DUPL_HH,
+  IPV6_EXTHDR_DUPL_DH,
+  IPV6_EXTHDR_DUPL_AH,
+  IPV6_EXTHDR_INVALID_OPTLEN,
+  IPV6_EXTHDR_AH_RES_NOT_NULL,
+  IPV6_HOPOPTS_UNKNOWN_OPT,
+  IPV6_HOPOPTS_ONLY_PADDING,
+  IPV6_DSTOPTS_UNKNOWN_OPT,
+  IPV6_DSTOPTS_ONLY_PADDING,
+  IPV6_RH_TYPE_0,
+  IPV6_ZERO_LEN_PADN,
+  IPV6_FH_NON_ZERO_RES_FIELD,
   IPV6_FRAG_INVALID_LENGTH,
   IPV6_WRONG_IP_VER,
   IPV6_WITH_ICMPV4,
