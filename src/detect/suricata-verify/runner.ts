@@ -283,6 +283,8 @@ const NEUTRAL_SETTINGS: RegExp[] = [
   // moat's datasets are always on; set files are written to the run's output (data) directory.
   /^datasets\.enabled=(yes|true)$/,
   /^datasets\.save-directory=\.$/,
+  // Suricata 6 made ERSPAN type I always decoded (the setting is deprecated); moat always decodes it too.
+  /^decoder\.erspan\.typeI\.enabled=(yes|true)$/,
 ];
 
 const LAYER_LIMIT_SETTING =
