@@ -50,7 +50,8 @@ test('ipv6.exthdr_useless_fh and exthdr_dupl_fh: two atomic fragment headers (fr
   // The other frames of the capture raise nothing, but for the MLD reports' hop-by-hop header (frames 4 and 7:
   // router alert, then a PadN of length 0, which Suricata's decode-ipv6.c flags as zero_len_padn).
   for (const i of [0, 1, 2, 5, 7, 8]) assert.deepEqual(eventsOf(pkts[i]), [], `frame ${i + 1}`);
-  for (const i of [3, 6]) assert.deepEqual(eventsOf(pkts[i]), ['decoder.ipv6.zero_len_padn'], `frame ${i + 1}`);
+  for (const i of [3, 6])
+    assert.deepEqual(eventsOf(pkts[i]), ['decoder.ipv6.zero_len_padn'], `frame ${i + 1}`);
 });
 
 test('ipv6.frag_invalid_length: a non-last fragment of 175 bytes (frag-24, frame 6)', async (t) => {
