@@ -98,9 +98,18 @@ export interface StreamProtocolDef<R extends AppRecordBase = AppRecordBase> {
   readonly proto: AppProtoName;
   /**
    * Looks at the first bytes of one direction of a TCP flow (`dir` says which; a server may speak first).
-   * Must not allocate on the common path and must not keep `buf`.
+   * Must not allocate on the common path and must not keep `buf`. `portHint`: the flow is on a port the
+   * configuration names for this protocol (FlowTrackerOptions.detectionPorts).
    */
-  probe(dir: Direction, buf: Buffer, off: number, len: number, srcPort: number, dstPort: number): ProbeResult;
+  probe(
+    dir: Direction,
+    buf: Buffer,
+    off: number,
+    len: number,
+    srcPort: number,
+    dstPort: number,
+    portHint?: boolean,
+  ): ProbeResult;
   create(ctx: AppContext<R>): StreamParser;
   /** The protocol's framer, when it marks frames. */
   framer?(ctx: AppContext<R>): Framer;
@@ -108,7 +117,15 @@ export interface StreamProtocolDef<R extends AppRecordBase = AppRecordBase> {
 
 export interface DatagramProtocolDef<R extends AppRecordBase = AppRecordBase> {
   readonly proto: AppProtoName;
-  probe(dir: Direction, buf: Buffer, off: number, len: number, srcPort: number, dstPort: number): ProbeResult;
+  probe(
+    dir: Direction,
+    buf: Buffer,
+    off: number,
+    len: number,
+    srcPort: number,
+    dstPort: number,
+    portHint?: boolean,
+  ): ProbeResult;
   create(ctx: AppContext<R>): DatagramParser;
   framer?(ctx: AppContext<R>): Framer;
 }
@@ -117,6 +134,26 @@ export interface DatagramProtocolDef<R extends AppRecordBase = AppRecordBase> {
 export interface AppProtocols<R extends AppRecordBase = AppRecordBase> {
   readonly stream: readonly StreamProtocolDef<R>[];
   readonly datagram: readonly DatagramProtocolDef<R>[];
+}
+
+/**
+ * The definitions with the configured detection ports applied: a protocol that has some probes with `portHint`
+ * true on them. The others are returned as they are.
+ */
+export function withDetectionPorts<D extends StreamProtocolDef | DatagramProtocolDef>(
+  defs: readonly D[],
+  ports: Record<string, number[]> | undefined,
+): readonly D[] {
+  if (!ports) return defs;
+  return defs.map((def) => {
+    const list = ports[def.proto];
+    if (!list || list.length === 0) return def;
+    const set = new Set(list);
+    const wrapped = Object.create(def) as D;
+    wrapped.probe = (dir, buf, off, len, sp, dp) =>
+      def.probe(dir, buf, off, len, sp, dp, set.has(sp) || set.has(dp));
+    return wrapped;
+  });
 }
 
 /** No protocols: the flow tracker keeps flows and parses nothing. */

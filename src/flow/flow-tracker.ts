@@ -20,6 +20,7 @@ import type {
   Direction,
   StreamProtocolDef,
 } from './app-contract.js';
+import { withDetectionPorts } from './app-contract.js';
 import { DETECT_PARSER, DETECT_UNKNOWN, TcpAppSession, UdpAppSession } from './app-session.js';
 import { CLASS_CLOSED, CLASS_NEW, CLASS_ESTABLISHED, Flow } from './flow.js';
 import { hasPorts, isIcmp, keyDstPort, keyHash, keySrcPort } from './flow-hash.js';
@@ -84,8 +85,8 @@ export class FlowTrackerImpl implements FlowTracker {
     this.budget = new HeldBudget(opts.maxReassemblyBytesTotal ?? DEFAULT_MAX_REASSEMBLY_TOTAL);
     this.idShardCount = Math.max(1, Math.floor(opts.shard?.count ?? 1));
     this.idShardIndex = Math.floor(opts.shard?.index ?? 0) % this.idShardCount;
-    this.streamDefs = protocols.stream;
-    this.datagramDefs = protocols.datagram;
+    this.streamDefs = withDetectionPorts(protocols.stream, opts.detectionPorts?.tcp);
+    this.datagramDefs = withDetectionPorts(protocols.datagram, opts.detectionPorts?.udp);
     this.packetSink = sink.onPacket !== undefined && sink.wantsPackets !== false;
     this.streamSink = sink.onStreamData !== undefined && sink.wantsStream === true;
     this.midstream = opts.midstream ?? true;

@@ -74,6 +74,12 @@ export interface FlowTrackerOptions {
    * inside a tunnel as separate flows; false keys them as one flow.
    */
   recursionTracking?: boolean;
+  /**
+   * Suricata's `app-layer.protocols.<proto>[.tcp|.udp].detection-ports.dp`: per transport and protocol, the ports
+   * its probe is told are that protocol's (it then accepts what Suricata's port-based detection does). Content
+   * probing still runs on every port.
+   */
+  detectionPorts?: { tcp?: Record<string, number[]>; udp?: Record<string, number[]> };
 }
 
 export type MidstreamPolicy =

@@ -53,6 +53,21 @@ function bool(key: string, value: string): boolean {
   throw new ConfigError(`${key}: expected true or false, got '${value}'`);
 }
 
+/** `app-layer.protocols.<proto>[.tcp|.udp].detection-ports.dp`: the destination ports of a protocol. */
+const DETECTION_PORTS = /^app-layer\.protocols\.([a-z0-9_-]+)\.(?:(tcp|udp)\.)?detection-ports\.dp$/;
+
+/** A Suricata port list as detection ports take it: `53`, `[53, 5353]`, `53,5353`. */
+function portList(key: string, value: string): number[] {
+  const items = value
+    .replace(/^\[|\]$/g, '')
+    .split(',')
+    .map((x) => x.trim());
+  const ports = items.map(Number);
+  if (items.some((x) => !/^\d+$/.test(x)) || ports.some((p) => p < 1 || p > 65535))
+    throw new ConfigError(`${key}: expected ports such as 53 or [53, 5353], got '${value}'`);
+  return ports;
+}
+
 /**
  * Applies one `KEY=VALUE` to `opts`: true when the key is a stream setting, false when it is not one (the caller
  * may know it); a stream key with a bad value throws.
@@ -62,6 +77,16 @@ export function applyStreamSetting(kv: string, opts: FlowTrackerOptions): boolea
   const key = eq < 0 ? kv : kv.slice(0, eq);
   if (key.startsWith('host-os-policy.') && eq >= 0) {
     applyHostOsPolicy(key, kv.slice(eq + 1), (opts.hostOsPolicy ??= {}));
+    return true;
+  }
+  const dp = DETECTION_PORTS.exec(key);
+  if (dp) {
+    if (eq < 0) throw new ConfigError(`${key}: needs a value (${key}=PORTS)`);
+    const ports = portList(key, kv.slice(eq + 1).trim());
+    // No transport named: Suricata reads the protocol's own detection-ports for both.
+    const dpOpts = (opts.detectionPorts = { ...opts.detectionPorts });
+    for (const t of dp[2] ? [dp[2] as 'tcp' | 'udp'] : (['tcp', 'udp'] as const))
+      dpOpts[t] = { ...dpOpts[t], [dp[1]]: ports };
     return true;
   }
   if (!STREAM_SETTING_KEYS.includes(key)) return false;
@@ -119,7 +144,9 @@ export function streamOptionsOf(
   const opts: FlowTrackerOptions = { ...base };
   for (const kv of settings) {
     if (!applyStreamSetting(kv, opts))
-      throw new ConfigError(`--set ${kv}: unknown setting (known: ${STREAM_SETTING_KEYS.join(', ')})`);
+      throw new ConfigError(
+        `--set ${kv}: unknown setting (known: ${STREAM_SETTING_KEYS.join(', ')}, app-layer.protocols.PROTO[.tcp|.udp].detection-ports.dp)`,
+      );
   }
   checkStreamSettings(opts);
   return opts;

@@ -39,8 +39,10 @@ test('decode-event: accepted names (decoder. optional), refusal of events moat d
     rule('decode-event:tcp.opt_invalid_len; decode-event:tcp.opt_duplicate;', 'tcp').decodeEvents,
     ['decoder.tcp.opt_invalid_len', 'decoder.tcp.opt_duplicate'],
   );
-  // ET Open's one decode-event rule (disabled there) names an event moat's decoder does not raise.
-  assert.throws(() => rule('decode-event:ipv6.rh_type_0;', 'ipv6'), /decoder does not raise this event/);
+  // ET Open's one decode-event rule (disabled there) names routing header type 0, which moat raises.
+  assert.deepEqual(rule('decode-event:ipv6.rh_type_0;', 'ipv6').decodeEvents, ['decoder.ipv6.rh_type_0']);
+  // A duplicated ESP header: moat does not decode ESP, so it never raises it.
+  assert.throws(() => rule('decode-event:ipv6.exthdr_dupl_eh;', 'ipv6'), /decoder does not raise this event/);
   // Suricata 8 dropped udp.hlen_invalid for udp.len_invalid.
   assert.throws(() => rule('decode-event:udp.hlen_invalid;'), /does not raise/);
 });
@@ -134,6 +136,13 @@ test('EVE anomaly: one record per decoder event of a packet, in the order raised
   const anomalies = (events as Array<Record<string, unknown>>).filter((e) => e.event_type === 'anomaly');
   assert.deepEqual(
     anomalies.map((e) => `${String(e.pcap_cnt)} ${(e.anomaly as { event: string }).event}`),
-    ['8 decoder.ipv6.exthdr_useless_fh', '8 decoder.ipv6.trunc_exthdr'],
+    // Frames 4 and 5 (MLD reports): a hop-by-hop router alert then a PadN of length 0 (tshark: option types
+    // 0x05, 0x01, lengths 2, 0), which Suricata's decode-ipv6.c flags as zero_len_padn.
+    [
+      '4 decoder.ipv6.zero_len_padn',
+      '5 decoder.ipv6.zero_len_padn',
+      '8 decoder.ipv6.exthdr_useless_fh',
+      '8 decoder.ipv6.trunc_exthdr',
+    ],
   );
 });

@@ -19,6 +19,8 @@ export const RAISED_APP_EVENTS: Readonly<Record<string, readonly string[]>> = {
     'invalid_authorities',
     'invalid_additionals',
     'infinite_loop',
+    'name_too_long',
+    'too_many_labels',
     'not_a_request',
     'not_a_response',
   ],

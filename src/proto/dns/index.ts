@@ -7,14 +7,16 @@ import { DnsDatagramFramer, DnsStreamFramer } from './framer.js';
 
 export const dnsDatagramProtocol: DatagramProtocolDef = {
   proto: 'dns',
-  probe: (_dir, buf, off, len, srcPort, dstPort) => probeDnsDatagram(buf, off, len, srcPort, dstPort),
+  probe: (_dir, buf, off, len, srcPort, dstPort, portHint) =>
+    probeDnsDatagram(buf, off, len, srcPort, dstPort, portHint),
   create: (ctx: AppContext) => new DnsDatagramParser(ctx),
   framer: (ctx: AppContext) => new DnsDatagramFramer(ctx),
 };
 
 export const dnsStreamProtocol: StreamProtocolDef = {
   proto: 'dns',
-  probe: (_dir, buf, off, len, srcPort, dstPort) => probeDnsStream(buf, off, len, srcPort, dstPort),
+  probe: (_dir, buf, off, len, srcPort, dstPort, portHint) =>
+    probeDnsStream(buf, off, len, srcPort, dstPort, portHint),
   create: (ctx: AppContext) => new DnsStreamParser(ctx),
   framer: (ctx: AppContext) => new DnsStreamFramer(ctx),
 };

@@ -4,7 +4,7 @@
  * keeps what was read (marked `truncated`) and the problem is reported with Suricata's DNS event names.
  */
 import type { AppAnomaly } from '../../flow/index.js';
-import { newNameResult, readName } from './names.js';
+import { MAX_NAME_CHARS, MAX_NAME_SEGMENTS, newNameResult, readName } from './names.js';
 import { presentRdata } from './rdata.js';
 import { rcodeName, rrTypeName, TYPE_OPT } from './rr-types.js';
 import type { DnsAnswer, DnsMessage, DnsQuestion } from './types.js';
@@ -49,6 +49,9 @@ export function parseDnsMessage(
   txId = 0,
 ): DnsParseResult {
   const res: DnsParseResult = { message: undefined, anomalies: undefined };
+  // Name flags over the whole message (Suricata's DNSNameFlags).
+  let cut = false;
+  let labelLimit = false;
   if (len < DNS_HEADER_LEN) {
     addAnomaly(res, 'dns.malformed_data', `message of ${len} bytes is shorter than the 12-byte header`);
     return res;
@@ -107,6 +110,8 @@ export function parseDnsMessage(
       qclass: buf.readUInt16BE(nr.next + 2),
     };
     if (nr.truncated) q.nameTruncated = true;
+    cut ||= nr.truncated;
+    labelLimit ||= nr.labelLimit;
     msg.questions.push(q);
     p = nr.next + 4;
   }
@@ -152,6 +157,8 @@ export function parseDnsMessage(
         data: '',
       };
       if (nr.truncated) rr.nameTruncated = true;
+      cut ||= nr.truncated;
+      labelLimit ||= nr.labelLimit;
       const problem = presentRdata(buf, off, end, q + 10, rdLen, rr, nr);
       if (problem) addAnomaly(res, event, problem);
       if (type === TYPE_OPT && into === msg.additionals) {
@@ -166,5 +173,10 @@ export function parseDnsMessage(
       p = q + 10 + rdLen;
     }
   }
+  // Once per message, as Suricata sets them on the transaction from the whole message's name flags.
+  if (cut)
+    addAnomaly(res, 'dns.name_too_long', `a name is longer than ${MAX_NAME_CHARS} characters and was cut`);
+  if (labelLimit)
+    addAnomaly(res, 'dns.too_many_labels', `a name has more than ${MAX_NAME_SEGMENTS} labels and pointers`);
   return res;
 }

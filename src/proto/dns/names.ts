@@ -20,7 +20,12 @@ export interface NameResult {
   error: string;
   /** The name was longer than MAX_NAME_CHARS and was cut. */
   truncated: boolean;
+  /** More than MAX_NAME_SEGMENTS labels and pointers: the name stopped there (Suricata's too_many_labels). */
+  labelLimit: boolean;
 }
+
+/** Labels and pointers one name may take before Suricata stops reading it. */
+export const MAX_NAME_SEGMENTS = 255;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -60,8 +65,10 @@ export function readName(
 ): NameResult {
   let name = '';
   let truncated = false;
+  let labelLimit = false;
   let next = -1;
   let jumps = 0;
+  let segments = 0;
   let p = pos;
   for (;;) {
     if (p >= msgEnd) return fail(out, `name at offset ${pos - msgStart} runs past the message end`);
@@ -81,6 +88,11 @@ export function readName(
         );
       }
       p = msgStart + target;
+      // Past the segment limit after a pointer, the name's end in place is known: it stops, cut.
+      if (++segments > MAX_NAME_SEGMENTS) {
+        labelLimit = truncated = true;
+        break;
+      }
       continue;
     }
     if (kind !== 0)
@@ -98,6 +110,12 @@ export function readName(
       }
     }
     p += 1 + len;
+    if (++segments > MAX_NAME_SEGMENTS) {
+      if (next < 0)
+        return fail(out, `name at offset ${pos - msgStart} has more than ${MAX_NAME_SEGMENTS} labels`);
+      labelLimit = truncated = true;
+      break;
+    }
     // Once cut, only the end of the name in place matters; after a pointer that end is already known.
     if (truncated && next >= 0) break;
   }
@@ -106,6 +124,7 @@ export function readName(
   out.next = next;
   out.error = '';
   out.truncated = truncated;
+  out.labelLimit = labelLimit;
   return out;
 }
 
@@ -114,9 +133,10 @@ function fail(out: NameResult, why: string): NameResult {
   out.next = -1;
   out.error = why;
   out.truncated = false;
+  out.labelLimit = false;
   return out;
 }
 
 export function newNameResult(): NameResult {
-  return { name: '', next: -1, error: '', truncated: false };
+  return { name: '', next: -1, error: '', truncated: false, labelLimit: false };
 }

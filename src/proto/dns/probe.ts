@@ -1,7 +1,7 @@
 /**
  * Is this DNS? Decided by content: a sane opcode, a few questions, section counts the message length can
- * hold, and a first question name made of well-formed labels. The usual ports (53, 5353) only relax the
- * name walk for messages cut by the capture snap length. No allocation.
+ * hold, and a first question name made of well-formed labels. The usual ports (53, 5353, 5355) and those the
+ * configuration names (detection-ports) relax a few checks, as Suricata detects DNS there by port. No allocation.
  */
 import { PROBE_MATCH, PROBE_NEED_MORE, PROBE_NO, type ProbeResult } from '../../flow/index.js';
 import { DNS_HEADER_LEN } from './message.js';
@@ -37,7 +37,7 @@ export function probeDnsMessage(
   const isResponse = (flags & 0x8000) !== 0;
   // Only UPDATE (5) may carry zero questions… and responses that echo nothing back (rare, but real).
   if (qd === 0 && !(isResponse && portHint) && opcode !== 5) return PROBE_NO;
-  if (qd > MAX_PROBE_QUESTIONS) return PROBE_NO;
+  if (qd > MAX_PROBE_QUESTIONS && !portHint) return PROBE_NO;
   // A query carries no answers (mDNS known-answer lists excepted, which use port 5353).
   if (!isResponse && an > 0 && !portHint) return PROBE_NO;
   // Minimal sizes: a question is ≥ 5 bytes, a resource record ≥ 11.
@@ -59,7 +59,8 @@ export function probeDnsMessage(
     }
     if (l > 63) return PROBE_NO;
     total += l + 1;
-    if (total > 255) return PROBE_NO;
+    // Past 255 bytes a name is not a real one; a DNS port still takes it (Suricata parses and truncates it).
+    if (total > 255 && !portHint) return PROBE_NO;
     p += 1 + l;
   }
   if (p + 5 > end) return avail < msgLen ? PROBE_NEED_MORE : PROBE_NO;
@@ -71,14 +72,16 @@ export function probeDnsMessage(
   return PROBE_MATCH;
 }
 
+/** `portHint`: a port the configuration names for DNS (detection-ports), beside the usual ones. */
 export function probeDnsDatagram(
   buf: Buffer,
   off: number,
   len: number,
   srcPort: number,
   dstPort: number,
+  portHint = false,
 ): ProbeResult {
-  const r = probeDnsMessage(buf, off, len, len, isDnsPort(srcPort) || isDnsPort(dstPort));
+  const r = probeDnsMessage(buf, off, len, len, portHint || isDnsPort(srcPort) || isDnsPort(dstPort));
   return r === PROBE_NEED_MORE ? PROBE_NO : r;
 }
 
@@ -89,6 +92,7 @@ export function probeDnsStream(
   len: number,
   srcPort: number,
   dstPort: number,
+  portHint = false,
 ): ProbeResult {
   if (len < 2) return PROBE_NEED_MORE;
   const msgLen = buf.readUInt16BE(off);
@@ -98,6 +102,6 @@ export function probeDnsStream(
     off + 2,
     Math.min(len - 2, msgLen),
     msgLen,
-    isDnsPort(srcPort) || isDnsPort(dstPort),
+    portHint || isDnsPort(srcPort) || isDnsPort(dstPort),
   );
 }
