@@ -25,7 +25,8 @@ function tmp(prefix: string): string {
 
 test('a check on a file only Suricata writes is named; one on eve.json is not', () => {
   assert.match(suricataOnlyOutput('grep "Error" suricata.log | wc -l') ?? '', /suricata\.log/);
-  assert.match(suricataOnlyOutput('cat fast.log | wc -l | xargs') ?? '', /fast\.log/);
+  // moat writes fast.log beside eve.json (output/fast-log.ts): a check on it runs.
+  assert.equal(suricataOnlyOutput('cat fast.log | wc -l | xargs'), undefined);
   assert.match(suricataOnlyOutput("grep -c 'missing a required feature' stdout") ?? '', /stdout/);
   assert.match(suricataOnlyOutput('rules.json') ?? '', /engine analysis/);
   assert.match(suricataOnlyOutput('test -e filestore/5a/5ab2') ?? '', /file-store/);
