@@ -94,22 +94,25 @@ export const PROBE_NO = -1;
 export type ProbeResult = -1 | 0 | 1;
 
 /** How a protocol module tells the flow layer it exists: a content probe and a parser factory. */
+/**
+ * A protocol's recognizer on the first bytes of one direction. Must not allocate on the common path and must not
+ * keep `buf`. `portHint`: the flow is on a port the configuration names for this protocol
+ * (FlowTrackerOptions.detectionPorts).
+ */
+export type AppProbe = (
+  dir: Direction,
+  buf: Buffer,
+  off: number,
+  len: number,
+  srcPort: number,
+  dstPort: number,
+  portHint?: boolean,
+) => ProbeResult;
+
 export interface StreamProtocolDef<R extends AppRecordBase = AppRecordBase> {
   readonly proto: AppProtoName;
-  /**
-   * Looks at the first bytes of one direction of a TCP flow (`dir` says which; a server may speak first).
-   * Must not allocate on the common path and must not keep `buf`. `portHint`: the flow is on a port the
-   * configuration names for this protocol (FlowTrackerOptions.detectionPorts).
-   */
-  probe(
-    dir: Direction,
-    buf: Buffer,
-    off: number,
-    len: number,
-    srcPort: number,
-    dstPort: number,
-    portHint?: boolean,
-  ): ProbeResult;
+  /** Looks at the first bytes of one direction of a TCP flow (`dir` says which; a server may speak first). */
+  probe: AppProbe;
   create(ctx: AppContext<R>): StreamParser;
   /** The protocol's framer, when it marks frames. */
   framer?(ctx: AppContext<R>): Framer;
@@ -117,15 +120,7 @@ export interface StreamProtocolDef<R extends AppRecordBase = AppRecordBase> {
 
 export interface DatagramProtocolDef<R extends AppRecordBase = AppRecordBase> {
   readonly proto: AppProtoName;
-  probe(
-    dir: Direction,
-    buf: Buffer,
-    off: number,
-    len: number,
-    srcPort: number,
-    dstPort: number,
-    portHint?: boolean,
-  ): ProbeResult;
+  probe: AppProbe;
   create(ctx: AppContext<R>): DatagramParser;
   framer?(ctx: AppContext<R>): Framer;
 }

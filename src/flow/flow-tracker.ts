@@ -366,6 +366,19 @@ export class FlowTrackerImpl implements FlowTracker {
     }
   }
 
+  /** One direction's reassembler; its bytes go to the other end, whose OS decides overlaps. */
+  private reassembler(dir: Direction, session: TcpAppSession, receiver: ArrayLike<number>): TcpReassembler {
+    return new TcpReassembler(
+      dir,
+      this.maxHeld,
+      session,
+      this.stats,
+      this.budget,
+      this.depth,
+      this.osPolicies?.policyOf(receiver),
+    );
+  }
+
   private tcpSegment(f: Flow, dir: Direction, pkt: DecodedPacket, flags: number): void {
     let streams = f.streams;
     if (streams === null) {
@@ -384,24 +397,8 @@ export class FlowTrackerImpl implements FlowTracker {
       f.tcp = session;
       streams = [
         // Each direction's bytes go to the other end: its OS decides overlaps.
-        new TcpReassembler(
-          0,
-          this.maxHeld,
-          session,
-          this.stats,
-          this.budget,
-          this.depth,
-          this.osPolicies?.policyOf(f.dst),
-        ),
-        new TcpReassembler(
-          1,
-          this.maxHeld,
-          session,
-          this.stats,
-          this.budget,
-          this.depth,
-          this.osPolicies?.policyOf(f.src),
-        ),
+        this.reassembler(0, session, f.dst),
+        this.reassembler(1, session, f.src),
       ];
       if (f.synSeen & 1) streams[0].startAt((f.isn0 + 1) >>> 0);
       if (f.synSeen & 2) streams[1].startAt((f.isn1 + 1) >>> 0);
