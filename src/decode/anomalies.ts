@@ -114,6 +114,11 @@ export function decoderEventNames(): readonly string[] {
  */
 export function setAnomaly(pkt: DecodedPacket, name: string): void {
   if (pkt.anomaly === '') pkt.anomaly = name;
+  addPacketEvent(pkt, name);
+}
+
+/** Adds an event to the packet's list for event rules (up to MAX_PACKET_EVENTS; the anomaly record is untouched). */
+export function addPacketEvent(pkt: DecodedPacket, name: string): void {
   const n = pkt.eventCount;
   if (n < MAX_PACKET_EVENTS) {
     pkt.events[n] = name;
@@ -121,7 +126,7 @@ export function setAnomaly(pkt: DecodedPacket, name: string): void {
   }
 }
 
-/** Whether the packet carries the event (`decoder.…` name). */
+/** Whether the packet carries the event (a `decoder.…` or `stream.…` name). */
 export function hasDecoderEvent(pkt: DecodedPacket, name: string): boolean {
   const ev = pkt.events;
   for (let i = 0; i < pkt.eventCount; i++) if (ev[i] === name) return true;

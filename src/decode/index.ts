@@ -12,4 +12,4 @@ export {
   PORT_TEREDO,
   PORT_VXLAN,
 } from './udp.js';
-export { decoderEventNames } from './anomalies.js';
+export { addPacketEvent, decoderEventNames, hasDecoderEvent } from './anomalies.js';

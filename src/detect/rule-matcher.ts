@@ -1059,12 +1059,13 @@ export class RuleMatcher implements FlowProtos {
   endFlow(flowId: number): void {
     this.bypassed?.delete(flowId);
     const slot = this.flows.find(flowId);
-    if (slot >= 0) this.slotDecided[slot] = undefined;
-    if (slot >= 0)
+    if (slot >= 0) {
+      this.slotDecided[slot] = undefined;
       for (let k = 2 * slot; k < 2 * slot + 2; k++) {
         this.slotBase[k] = undefined;
         this.slotVariant[k] = undefined;
       }
+    }
     this.events?.endFlow(flowId);
     this.flows.delete(flowId);
     this.state.endFlow(flowId);

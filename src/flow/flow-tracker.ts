@@ -5,9 +5,10 @@
  * held out-of-order bytes only for flows that need them).
  */
 import {
+  addPacketEvent,
+  hasDecoderEvent,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  MAX_PACKET_EVENTS,
   TCP_ACK,
   TCP_RST,
   TCP_SYN,
@@ -450,14 +451,7 @@ export class FlowTrackerImpl implements FlowTracker {
    */
   streamEvent(event: string): void {
     const pkt = this.cur;
-    if (pkt === null) return;
-    const ev = pkt.events;
-    const n = pkt.eventCount;
-    for (let i = 0; i < n; i++) if (ev[i] === event) return;
-    if (n < MAX_PACKET_EVENTS) {
-      ev[n] = event;
-      pkt.eventCount = n + 1;
-    }
+    if (pkt !== null && !hasDecoderEvent(pkt, event)) addPacketEvent(pkt, event);
   }
 
   advanceTime(nowUs: number): void {

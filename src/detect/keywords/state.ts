@@ -59,21 +59,38 @@ function thresholdOf(v: string, k: string, filter: boolean): Threshold {
   };
 }
 
+/**
+ * The operation and bit name of an xbits/hostbits option; `<kind>s:noalert` alone is recorded as flowbits' noalert
+ * and gives undefined.
+ */
+function bitOperation(
+  c: Parameters<KeywordHandler>[0],
+  opText: string | undefined,
+  name: string | undefined,
+  kind: 'xbit' | 'hostbit',
+  k: string,
+): [XbitOp['op'], string] | undefined {
+  if (opText === 'noalert' && name === undefined) {
+    c.rule.flowbits.push({ op: 'noalert', names: [], any: false });
+    return undefined;
+  }
+  const op = opText as XbitOp['op'];
+  if (!['set', 'unset', 'toggle', 'isset', 'isnotset'].includes(op))
+    throw new RuleError(`unknown ${kind}s operation '${opText}'`, undefined, k);
+  if (!name || !/^[^\s,|&;"]+$/.test(name))
+    throw new RuleError(`bad ${kind} name '${name ?? ''}'`, undefined, k);
+  return [op, name];
+}
+
 /** Suricata's default lifetime of an xbit, in seconds. */
 export const XBITS_DEFAULT_EXPIRE = 30;
 
 /** xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>[,expire <seconds>], or xbits:noalert. */
 function xbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
-  const [opText, name, ...rest] = commaList(needValue(v, k));
-  if (opText === 'noalert' && name === undefined) {
-    c.rule.flowbits.push({ op: 'noalert', names: [], any: false });
-    return;
-  }
-  const op = opText as XbitOp['op'];
-  if (!['set', 'unset', 'toggle', 'isset', 'isnotset'].includes(op))
-    throw new RuleError(`unknown xbits operation '${opText}'`, undefined, k);
-  if (!name || !/^[^\s,|&;"]+$/.test(name))
-    throw new RuleError(`bad xbit name '${name ?? ''}'`, undefined, k);
+  const [opText, nameText, ...rest] = commaList(needValue(v, k));
+  const bit = bitOperation(c, opText, nameText, 'xbit', k);
+  if (!bit) return;
+  const [op, name] = bit;
   let track: XbitOp['track'] | undefined;
   let expire = XBITS_DEFAULT_EXPIRE;
   for (const part of rest) {
@@ -92,16 +109,10 @@ function xbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: strin
  * are xbits tracked by one address (the source unless `dst` is given), with the xbits' default lifetime.
  */
 function hostbits(c: Parameters<KeywordHandler>[0], v: string | undefined, k: string): void {
-  const [opText, name, dir, ...rest] = commaList(needValue(v, k));
-  if (opText === 'noalert' && name === undefined) {
-    c.rule.flowbits.push({ op: 'noalert', names: [], any: false });
-    return;
-  }
-  const op = opText as XbitOp['op'];
-  if (!['set', 'unset', 'toggle', 'isset', 'isnotset'].includes(op))
-    throw new RuleError(`unknown hostbits operation '${opText}'`, undefined, k);
-  if (!name || !/^[^\s,|&;"]+$/.test(name))
-    throw new RuleError(`bad hostbit name '${name ?? ''}'`, undefined, k);
+  const [opText, nameText, dir, ...rest] = commaList(needValue(v, k));
+  const bit = bitOperation(c, opText, nameText, 'hostbit', k);
+  if (!bit) return;
+  const [op, name] = bit;
   if (rest.length > 0) throw new RuleError(`too many values in '${v ?? ''}'`, undefined, k);
   if (dir !== undefined && dir !== 'src' && dir !== 'dst')
     throw new RuleError(`direction must be src or dst, got '${dir}'`, undefined, k);
